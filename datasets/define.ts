@@ -1,0 +1,140 @@
+// The dataset spec: the single source of truth read by the Pulumi program (rules, jobs, tables,
+// grants), the handlers (routing), the engine (load plans) and local mode.
+import { DatasetSpecError } from "./errors";
+import { validateSpec } from "./validate";
+
+export type ScalarType = "string" | "int" | "bigint" | "double" | "boolean" | "date" | "timestamp";
+/** `decimal(p,s)` with 1 <= p <= 38 and 0 <= s <= p. */
+export type DecimalType = `decimal(${number},${number})`;
+export type ColumnType = ScalarType | DecimalType;
+
+export interface ColumnDef {
+  type: ColumnType;
+  /** A file may omit this column from its header (values are then null). @default false */
+  optional?: boolean;
+  description?: string;
+}
+
+export interface CsvOptions {
+  /** @default "," */
+  delimiter?: string;
+  /** @default '"' */
+  quote?: string;
+  /** Text that stands for null besides the empty field. @default "" (empty field only) */
+  nullValue?: string;
+}
+
+/** A reason label is attached to a current row for each rule it fails. */
+export type Rule =
+  | { kind: "not_null"; column: string; label?: string }
+  | { kind: "unique"; columns: string[]; label?: string }
+  | { kind: "accepted_values"; column: string; values: string[]; label?: string }
+  | {
+      kind: "range";
+      column: string;
+      /** Inclusive bounds unless the matching `exclusive` flag is set. */
+      min?: number;
+      max?: number;
+      minExclusive?: boolean;
+      maxExclusive?: boolean;
+      label?: string;
+    }
+  | { kind: "regex"; column: string; pattern: string; label?: string }
+  /**
+   * A portable boolean SQL expression over the typed columns: column names, literals,
+   * comparisons, AND/OR/NOT, IS [NOT] NULL, BETWEEN, IN, arithmetic. It must hold (or be null
+   * only when `nullPasses`), else the row gets `label`.
+   */
+  | { kind: "expression"; label: string; sql: string };
+
+export interface CdcOptions {
+  /** Column holding I/U/D. Files may omit it (full load): every row is then an insert. */
+  opColumn: string;
+  /** Columns that order the changes of one key (then object key, then row number). */
+  sequenceColumns: string[];
+}
+
+export interface PartitionOptions {
+  /** A date or timestamp column. */
+  column: string;
+  /** Derived integer columns are `<prefix>_year` and `<prefix>_month`. @default column minus _at/_ts/_date */
+  prefix?: string;
+}
+
+export interface PiiColumn {
+  column: string;
+  /** exclude: readers are not granted the column; hash: silver holds sha256 of the value. */
+  mode: "exclude" | "hash";
+}
+
+export interface GlueSizing {
+  workerType?: "G.1X" | "G.2X" | "G.4X" | "G.8X" | "G.025X";
+  workers?: number;
+  timeoutMinutes?: number;
+  flex?: boolean;
+}
+
+export interface DatasetInput {
+  name: string;
+  /** Landing prefix, e.g. "orders/". Lowercase letters, digits, _ - / only, ends with "/". */
+  prefix: string;
+  /** Optional object-key suffix, e.g. ".csv". */
+  suffix?: string;
+  format: "csv" | "jsonl" | "parquet";
+  csv?: CsvOptions;
+  columns: Record<string, ColumnType | ColumnDef>;
+  primaryKey: string[];
+  cdc?: CdcOptions;
+  partitionBy?: PartitionOptions;
+  rules?: Rule[];
+  pii?: PiiColumn[];
+  target: { table: string; glue?: GlueSizing };
+  description?: string;
+}
+
+export interface NormalizedColumn {
+  name: string;
+  type: ColumnType;
+  optional: boolean;
+}
+
+/** A validated spec with defaults applied: what every consumer reads. */
+export interface DatasetSpec {
+  name: string;
+  prefix: string;
+  suffix?: string;
+  format: "csv" | "jsonl" | "parquet";
+  csv: Required<CsvOptions>;
+  columns: NormalizedColumn[];
+  primaryKey: string[];
+  cdc?: CdcOptions;
+  partitionBy?: { column: string; yearColumn: string; monthColumn: string };
+  rules: Rule[];
+  pii: PiiColumn[];
+  target: { table: string; glue: GlueSizing };
+  description?: string;
+  /** The file that declared the spec, for error messages. */
+  sourceFile: string;
+}
+
+export const DEFAULT_CSV: Required<CsvOptions> = { delimiter: ",", quote: '"', nullValue: "" };
+
+/** Declare a dataset. Throws a DatasetSpecError naming the file and field when the spec is wrong. */
+export function defineDataset(input: DatasetInput): DatasetSpec {
+  const sourceFile = callerFile();
+  return validateSpec(input, sourceFile);
+}
+
+// The first stack frame outside this file is the dataset file that called defineDataset.
+function callerFile(): string {
+  const stack = new Error().stack?.split("\n").slice(1) ?? [];
+  for (const frame of stack) {
+    const match = frame.match(/\(?((?:[A-Za-z]:)?[^():]+\.[cm]?[jt]s):\d+:\d+\)?$/);
+    if (match && !match[1].endsWith("define.ts") && !match[1].endsWith("define.js")) {
+      return match[1];
+    }
+  }
+  return "<unknown dataset file>";
+}
+
+export { DatasetSpecError };

@@ -1,0 +1,11 @@
+/** A dataset spec that cannot be used. The message names the file and the field. */
+export class DatasetSpecError extends Error {
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${field}: ${problem}`);
+    this.name = "DatasetSpecError";
+  }
+}

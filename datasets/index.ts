@@ -1,0 +1,49 @@
+// The registry of every dataset in this folder. Adding a dataset = adding a file here and a line
+// below; the Pulumi program, the handlers, the engine and local mode all read this list.
+import type { DatasetSpec } from "./define";
+import { DatasetSpecError } from "./errors";
+import customers from "./customers";
+import order_items from "./order_items";
+import orders from "./orders";
+import payments from "./payments";
+import products from "./products";
+import shipments from "./shipments";
+
+export * from "./define";
+export { routeObjectKey, eventPatternFor, matchEventPattern } from "./routing";
+
+export const DATASETS: readonly DatasetSpec[] = checkRegistry([
+  customers,
+  products,
+  orders,
+  order_items,
+  payments,
+  shipments,
+]);
+
+export function getDataset(name: string, specs: readonly DatasetSpec[] = DATASETS): DatasetSpec {
+  const spec = specs.find((s) => s.name === name);
+  if (!spec) {
+    throw new Error(`unknown dataset "${name}" (known: ${specs.map((s) => s.name).join(", ")})`);
+  }
+  return spec;
+}
+
+/**
+ * Cross-dataset checks: names, target tables and landing prefixes must be unique, and no prefix
+ * may contain another, because two EventBridge rules would then fire for one object.
+ */
+export function checkRegistry(specs: DatasetSpec[]): DatasetSpec[] {
+  for (const [i, a] of specs.entries()) {
+    for (const b of specs.slice(i + 1)) {
+      if (a.name === b.name) throw new DatasetSpecError(b.sourceFile, "name", `${b.name} is also declared in ${a.sourceFile}`);
+      if (a.target.table === b.target.table) {
+        throw new DatasetSpecError(b.sourceFile, "target.table", `${b.target.table} is also the target of ${a.name}`);
+      }
+      if (a.prefix.startsWith(b.prefix) || b.prefix.startsWith(a.prefix)) {
+        throw new DatasetSpecError(b.sourceFile, "prefix", `${b.prefix} overlaps ${a.prefix} of ${a.name}`);
+      }
+    }
+  }
+  return specs;
+}

@@ -1,0 +1,26 @@
+import { defineDataset } from "./define";
+
+export const PAYMENT_METHODS = ["card", "paypal", "bank_transfer", "gift_card"];
+
+export default defineDataset({
+  name: "payments",
+  description: "Payments replicated by DMS",
+  prefix: "payments/",
+  format: "csv",
+  columns: {
+    payment_id: "bigint",
+    order_id: "bigint",
+    amount: "decimal(12,2)",
+    method: "string",
+    paid_at: "timestamp",
+    cdc_ts: "timestamp",
+  },
+  primaryKey: ["payment_id"],
+  cdc: { opColumn: "Op", sequenceColumns: ["cdc_ts"] },
+  partitionBy: { column: "paid_at", prefix: "payment" },
+  rules: [
+    { kind: "range", column: "amount", min: 0 },
+    { kind: "accepted_values", column: "method", values: PAYMENT_METHODS },
+  ],
+  target: { table: "fact_payments" },
+});

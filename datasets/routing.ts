@@ -1,0 +1,59 @@
+// One routing function for the whole product: the EventBridge rule patterns the Pulumi program
+// declares, the file-arrival handler's dataset lookup and local mode's event routing all come
+// from here, so a key that a rule delivers is a key the handler can route, and nothing else.
+import type { DatasetSpec } from "./define";
+
+/** The dataset that owns an object key (already URL-decoded), if any. */
+export function routeObjectKey(specs: readonly DatasetSpec[], key: string): DatasetSpec | undefined {
+  return specs.find((s) => keyMatches(s, key));
+}
+
+export function keyMatches(spec: Pick<DatasetSpec, "prefix" | "suffix">, key: string): boolean {
+  return key.startsWith(spec.prefix) && (spec.suffix === undefined || key.endsWith(spec.suffix));
+}
+
+export type EventPattern = Record<string, unknown>;
+
+/**
+ * The EventBridge pattern of a dataset's file-arrival rule. Prefixes and suffixes are limited to
+ * characters S3 never URL-encodes in events, so matching the raw key equals matching the decoded one.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html
+ */
+export function eventPatternFor(spec: Pick<DatasetSpec, "prefix" | "suffix">, bucketName: string): EventPattern {
+  const keyFilter = spec.suffix === undefined ? { prefix: spec.prefix } : { wildcard: `${spec.prefix}*${spec.suffix}` };
+  return {
+    source: ["aws.s3"],
+    "detail-type": ["Object Created"],
+    detail: { bucket: { name: [bucketName] }, object: { key: [keyFilter] } },
+  };
+}
+
+/**
+ * Evaluates the subset of EventBridge pattern syntax this project emits (exact values, prefix,
+ * wildcard), so tests and local mode route events exactly as the deployed rules do.
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html
+ */
+export function matchEventPattern(pattern: EventPattern, event: unknown): boolean {
+  if (typeof event !== "object" || event === null) return false;
+  const record = event as Record<string, unknown>;
+  return Object.entries(pattern).every(([field, expected]) => {
+    const actual = record[field];
+    if (Array.isArray(expected)) return expected.some((m) => matchValue(m, actual));
+    if (typeof expected === "object" && expected !== null) return matchEventPattern(expected as EventPattern, actual);
+    return false;
+  });
+}
+
+function matchValue(matcher: unknown, actual: unknown): boolean {
+  if (typeof matcher !== "object" || matcher === null) return matcher === actual;
+  if (typeof actual !== "string") return false;
+  const m = matcher as { prefix?: string; wildcard?: string };
+  if (m.prefix !== undefined) return actual.startsWith(m.prefix);
+  if (m.wildcard !== undefined) return wildcardToRegExp(m.wildcard).test(actual);
+  return false;
+}
+
+function wildcardToRegExp(wildcard: string): RegExp {
+  const escaped = wildcard.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(`^${escaped.join(".*")}$`, "s");
+}

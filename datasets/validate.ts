@@ -1,0 +1,228 @@
+// Runtime validation of dataset specs. Every message names the file and the field, because a
+// wrong spec must fail at `pulumi preview` / `datalake load` time, not inside a Glue job.
+import type { ColumnDef, ColumnType, DatasetInput, DatasetSpec, NormalizedColumn, Rule } from "./define";
+import { DEFAULT_CSV } from "./define";
+import { DatasetSpecError } from "./errors";
+import { checkExpression } from "./expression";
+
+const NAME = /^[a-z][a-z0-9_]*$/;
+const COLUMN = /^[A-Za-z][A-Za-z0-9_]*$/;
+const PREFIX = /^[a-z0-9][a-z0-9_\-/]*\/$/;
+const SUFFIX = /^[A-Za-z0-9._-]+$/;
+const SCALARS = new Set(["string", "int", "bigint", "double", "boolean", "date", "timestamp"]);
+const WORKER_TYPES = new Set(["G.025X", "G.1X", "G.2X", "G.4X", "G.8X"]);
+const NUMERIC = /^(int|bigint|double|decimal\(\d+,\d+\))$/;
+
+export function parseColumnType(type: unknown): ColumnType | undefined {
+  if (typeof type !== "string") return undefined;
+  if (SCALARS.has(type)) return type as ColumnType;
+  const m = type.match(/^decimal\((\d+),(\d+)\)$/);
+  if (m) {
+    const [p, s] = [Number(m[1]), Number(m[2])];
+    if (p >= 1 && p <= 38 && s >= 0 && s <= p) return type as ColumnType;
+  }
+  return undefined;
+}
+
+export function isNumericType(type: ColumnType): boolean {
+  return NUMERIC.test(type);
+}
+
+export function validateSpec(input: DatasetInput, file: string): DatasetSpec {
+  const fail = (field: string, problem: string): never => {
+    throw new DatasetSpecError(file, field, problem);
+  };
+  if (typeof input !== "object" || input === null) fail("(spec)", "defineDataset needs an object");
+  if (typeof input.name !== "string" || !NAME.test(input.name)) {
+    fail("name", `must match ${NAME} (got ${JSON.stringify(input.name)})`);
+  }
+  if (typeof input.prefix !== "string" || !PREFIX.test(input.prefix)) {
+    fail("prefix", `must be lowercase letters, digits, _ - / and end with "/" (got ${JSON.stringify(input.prefix)})`);
+  }
+  if (input.suffix !== undefined && !SUFFIX.test(input.suffix)) {
+    fail("suffix", `must be letters, digits, . _ - (got ${JSON.stringify(input.suffix)})`);
+  }
+  if (!["csv", "jsonl", "parquet"].includes(input.format)) {
+    fail("format", `must be csv, jsonl or parquet (got ${JSON.stringify(input.format)})`);
+  }
+  const csv = { ...DEFAULT_CSV, ...(input.csv ?? {}) };
+  if (csv.delimiter.length !== 1) fail("csv.delimiter", "must be one character");
+  if (csv.quote.length !== 1) fail("csv.quote", "must be one character");
+
+  const columns = normalizeColumns(input.columns, fail);
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  const requireColumn = (field: string, name: unknown): NormalizedColumn => {
+    const col = typeof name === "string" ? byName.get(name) : undefined;
+    return col ?? fail(field, `unknown column ${JSON.stringify(name)} (columns: ${[...byName.keys()].join(", ")})`);
+  };
+
+  if (!Array.isArray(input.primaryKey) || input.primaryKey.length === 0) {
+    fail("primaryKey", "needs at least one column");
+  }
+  input.primaryKey.forEach((k, i) => {
+    const col = requireColumn(`primaryKey[${i}]`, k);
+    if (col.optional) fail(`primaryKey[${i}]`, `key column ${k} cannot be optional`);
+  });
+  if (new Set(input.primaryKey).size !== input.primaryKey.length) fail("primaryKey", "repeats a column");
+
+  if (input.cdc) {
+    if (typeof input.cdc.opColumn !== "string" || !COLUMN.test(input.cdc.opColumn)) {
+      fail("cdc.opColumn", "must be a column name");
+    }
+    if (byName.has(input.cdc.opColumn)) {
+      fail("cdc.opColumn", `${input.cdc.opColumn} is the change-operation column; do not also declare it in columns`);
+    }
+    if (!Array.isArray(input.cdc.sequenceColumns) || input.cdc.sequenceColumns.length === 0) {
+      fail("cdc.sequenceColumns", "needs at least one column");
+    }
+    input.cdc.sequenceColumns.forEach((c, i) => {
+      const col = requireColumn(`cdc.sequenceColumns[${i}]`, c);
+      if (col.optional) fail(`cdc.sequenceColumns[${i}]`, `sequence column ${c} cannot be optional`);
+    });
+  }
+
+  let partitionBy: DatasetSpec["partitionBy"];
+  if (input.partitionBy) {
+    const col = requireColumn("partitionBy.column", input.partitionBy.column);
+    if (col.type !== "date" && col.type !== "timestamp") {
+      fail("partitionBy.column", `${col.name} is ${col.type}; partitions need a date or timestamp column`);
+    }
+    const prefix = input.partitionBy.prefix ?? col.name.replace(/_(at|ts|date)$/, "");
+    if (!COLUMN.test(prefix)) fail("partitionBy.prefix", `must be a column-name prefix (got ${JSON.stringify(prefix)})`);
+    partitionBy = { column: col.name, yearColumn: `${prefix}_year`, monthColumn: `${prefix}_month` };
+    for (const derived of [partitionBy.yearColumn, partitionBy.monthColumn]) {
+      if (byName.has(derived)) fail("partitionBy.prefix", `derived column ${derived} clashes with a declared column`);
+    }
+  }
+
+  const rules = input.rules ?? [];
+  if (!Array.isArray(rules)) fail("rules", "must be an array");
+  const labels = new Set<string>();
+  rules.forEach((rule, i) => {
+    const label = validateRule(rule, `rules[${i}]`, requireColumn, fail);
+    if (labels.has(label)) fail(`rules[${i}]`, `label ${label} is used by another rule`);
+    labels.add(label);
+  });
+
+  const pii = input.pii ?? [];
+  pii.forEach((p, i) => {
+    requireColumn(`pii[${i}].column`, p.column);
+    if (p.mode !== "exclude" && p.mode !== "hash") fail(`pii[${i}].mode`, "must be exclude or hash");
+    if (p.mode === "hash" && input.primaryKey.includes(p.column)) {
+      fail(`pii[${i}].mode`, "a primary key column cannot be hashed (keys must stay joinable)");
+    }
+  });
+
+  if (!input.target || typeof input.target.table !== "string" || !NAME.test(input.target.table)) {
+    fail("target.table", `must match ${NAME}`);
+  }
+  const glue = input.target.glue ?? {};
+  if (glue.workerType !== undefined && !WORKER_TYPES.has(glue.workerType)) {
+    fail("target.glue.workerType", `must be one of ${[...WORKER_TYPES].join(", ")} (got ${glue.workerType})`);
+  }
+  if (glue.workers !== undefined && (!Number.isInteger(glue.workers) || glue.workers < 2 || glue.workers > 299)) {
+    fail("target.glue.workers", "must be an integer from 2 to 299");
+  }
+  if (glue.timeoutMinutes !== undefined && (!Number.isInteger(glue.timeoutMinutes) || glue.timeoutMinutes < 1 || glue.timeoutMinutes > 2880)) {
+    fail("target.glue.timeoutMinutes", "must be an integer from 1 to 2880");
+  }
+
+  return {
+    name: input.name,
+    prefix: input.prefix,
+    suffix: input.suffix,
+    format: input.format,
+    csv,
+    columns,
+    primaryKey: [...input.primaryKey],
+    cdc: input.cdc ? { opColumn: input.cdc.opColumn, sequenceColumns: [...input.cdc.sequenceColumns] } : undefined,
+    partitionBy,
+    rules,
+    pii,
+    target: { table: input.target.table, glue },
+    description: input.description,
+    sourceFile: file,
+  };
+}
+
+function normalizeColumns(
+  columns: DatasetInput["columns"],
+  fail: (field: string, problem: string) => never,
+): NormalizedColumn[] {
+  if (typeof columns !== "object" || columns === null || Object.keys(columns).length === 0) {
+    fail("columns", "needs at least one column");
+  }
+  const seen = new Set<string>();
+  return Object.entries(columns).map(([name, def]) => {
+    if (!COLUMN.test(name)) fail(`columns.${name}`, `column names must match ${COLUMN} (leading _ is reserved for lineage)`);
+    const lower = name.toLowerCase();
+    if (seen.has(lower)) fail(`columns.${name}`, "differs from another column only by case");
+    seen.add(lower);
+    const d: ColumnDef = typeof def === "string" ? { type: def } : def;
+    const type = parseColumnType(d?.type);
+    if (!type) {
+      fail(`columns.${name}.type`, `unknown type ${JSON.stringify(d?.type)} (string, int, bigint, double, decimal(p,s), boolean, date, timestamp)`);
+    }
+    return { name, type: type as ColumnType, optional: d.optional === true };
+  });
+}
+
+function validateRule(
+  rule: Rule,
+  field: string,
+  requireColumn: (field: string, name: unknown) => NormalizedColumn,
+  fail: (field: string, problem: string) => never,
+): string {
+  switch (rule?.kind) {
+    case "not_null":
+      requireColumn(`${field}.column`, rule.column);
+      return rule.label ?? `not_null:${rule.column}`;
+    case "unique":
+      if (!Array.isArray(rule.columns) || rule.columns.length === 0) fail(`${field}.columns`, "needs at least one column");
+      rule.columns.forEach((c, i) => requireColumn(`${field}.columns[${i}]`, c));
+      return rule.label ?? `unique:${rule.columns.join("+")}`;
+    case "accepted_values":
+      requireColumn(`${field}.column`, rule.column);
+      if (!Array.isArray(rule.values) || rule.values.length === 0) fail(`${field}.values`, "needs at least one value");
+      return rule.label ?? `accepted_values:${rule.column}`;
+    case "range": {
+      const col = requireColumn(`${field}.column`, rule.column);
+      if (!isNumericType(col.type)) fail(`${field}.column`, `${col.name} is ${col.type}; range rules need a numeric column`);
+      if (rule.min === undefined && rule.max === undefined) fail(field, "needs min or max");
+      for (const bound of ["min", "max"] as const) {
+        const v = rule[bound];
+        if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v))) fail(`${field}.${bound}`, "must be a finite number");
+      }
+      if (rule.min !== undefined && rule.max !== undefined && rule.min > rule.max) fail(field, "min is greater than max");
+      return rule.label ?? `range:${rule.column}`;
+    }
+    case "regex": {
+      requireColumn(`${field}.column`, rule.column);
+      checkPortableRegex(rule.pattern, `${field}.pattern`, fail);
+      return rule.label ?? `regex:${rule.column}`;
+    }
+    case "expression":
+      if (typeof rule.label !== "string" || !/^[a-z][a-z0-9_:+-]*$/.test(rule.label)) {
+        fail(`${field}.label`, "an expression rule needs a label like delivered_after_shipped");
+      }
+      checkExpression(rule.sql, `${field}.sql`, requireColumn, fail);
+      return rule.label;
+    default:
+      return fail(`${field}.kind`, `unknown rule kind ${JSON.stringify((rule as { kind?: unknown })?.kind)}`);
+  }
+}
+
+// DuckDB uses RE2 and Spark uses Java regexes: keep to the common subset (no lookaround, no
+// backreferences, no possessive quantifiers) so one pattern means the same on both engines.
+function checkPortableRegex(pattern: unknown, field: string, fail: (f: string, p: string) => never): void {
+  if (typeof pattern !== "string" || pattern.length === 0) fail(field, "must be a non-empty string");
+  const p = pattern as string;
+  try {
+    new RegExp(p);
+  } catch (e) {
+    fail(field, `is not a valid regex: ${(e as Error).message}`);
+  }
+  if (/\(\?[=!<]/.test(p)) fail(field, "lookaround is not portable between DuckDB (RE2) and Spark (Java)");
+  if (/\\[1-9]/.test(p)) fail(field, "backreferences are not portable between DuckDB (RE2) and Spark (Java)");
+  if (/[*+?}]\+/.test(p)) fail(field, "possessive quantifiers are not portable between DuckDB (RE2) and Spark (Java)");
+}

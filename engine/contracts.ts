@@ -1,0 +1,115 @@
+// Contracts shared by the handlers (which write manifests and read summaries), the load engine
+// (DuckDB locally, glue-scripts/ on AWS) and local mode. All JSON; the Python side mirrors them
+// in glue-scripts/datalake_glue/contracts.py. Change both together.
+
+export const CONTRACT_VERSION = 1;
+
+/** One object version to load. Written by file-arrival into the manifest. */
+export interface ManifestFile {
+  /** Audit FILE item id (bucket + key + version, or etag + sequencer fallback). */
+  fileId: string;
+  bucket: string;
+  /** Decoded object key, e.g. "orders/2026/11/21/LOAD0001.csv". */
+  key: string;
+  /** S3 version id, or null when the bucket is unversioned (then etag+sequencer identify it). */
+  versionId: string | null;
+  etag: string;
+  sequencer: string;
+  size: number;
+  /** When the object landed (event time), ISO-8601. Bronze partitions by its date: no now() in loads. */
+  receivedAt: string;
+  /** Local mode only: absolute path of the file's bytes for this version. */
+  localPath?: string;
+}
+
+/** s3://<ops>/manifests/<dataset>/<runId>.json (local: <workspace>/ops/manifests/...). */
+export interface Manifest {
+  version: typeof CONTRACT_VERSION;
+  dataset: string;
+  runId: string;
+  createdAt: string;
+  fullRefresh?: boolean;
+  files: ManifestFile[];
+}
+
+export type FileOutcome = "LOADED" | "QUARANTINED" | "ALREADY_LOADED";
+
+/**
+ * Per file. Conservation: rowsRead = rowsLoaded + rowsQuarantined + rowsRejected, where
+ * rowsRejected = rows whose key, sequence or Op could not be parsed (or every row of a file
+ * rejected whole), rowsQuarantined = this file's rows that are current and carry reason labels
+ * after the run, rowsLoaded = the rest (in silver, or superseded/deleted by later changes).
+ */
+export interface FileResult {
+  fileId: string;
+  key: string;
+  versionId: string | null;
+  outcome: FileOutcome;
+  /** Set when the file was rejected whole (e.g. "missing_column:status", "not_utf8", "empty_file"). */
+  reason?: string;
+  rowsRead: number;
+  rowsLoaded: number;
+  rowsQuarantined: number;
+  rowsRejected: number;
+  /** Header columns the spec does not declare (drift: the load continues). */
+  extraColumns?: string[];
+}
+
+export interface AuditResult {
+  name: string;
+  passed: boolean;
+  violations: number;
+  detail?: string;
+}
+
+export type RunStatus = "SUCCEEDED" | "FAILED";
+
+/** s3://<ops>/summaries/<dataset>/<runId>.json (local: <workspace>/ops/summaries/...). */
+export interface RunSummary {
+  version: typeof CONTRACT_VERSION;
+  dataset: string;
+  runId: string;
+  status: RunStatus;
+  /** Set when status is FAILED: the audit report or the exception. */
+  error?: string;
+  startedAt: string;
+  finishedAt: string;
+  counts: {
+    rowsRead: number;
+    bronzeRows: number;
+    rejectedRows: number;
+    changesApplied: number;
+    stateKeys: number;
+    currentRows: number;
+    silverRows: number;
+    quarantineRows: number;
+  };
+  files: FileResult[];
+  audits: AuditResult[];
+  driftWarnings: string[];
+  /** Version ids of what this run published; null when nothing was published (audit failure). */
+  published: { silverVersion: string; quarantineVersion: string } | null;
+  freshness: { rowCount: number; latestSequence: string | null; dataAgeHours: number | null };
+}
+
+export const manifestKey = (dataset: string, runId: string): string => `manifests/${dataset}/${runId}.json`;
+export const summaryKey = (dataset: string, runId: string): string => `summaries/${dataset}/${runId}.json`;
+
+/** Glue job arguments: set per run by the handlers (and by local mode's in-process launcher). */
+export const RUN_ARGS = {
+  dataset: "--dataset",
+  runId: "--run_id",
+  manifestUri: "--manifest_uri",
+  fullRefresh: "--full_refresh",
+} as const;
+
+/** Glue job arguments set once per job by the Pulumi program (DefaultArguments). */
+export const JOB_ARGS = {
+  planUri: "--plan_uri",
+  opsBucket: "--ops_bucket",
+  bronzePath: "--bronze_path",
+  warehousePath: "--warehouse_path",
+  catalogDatabase: "--catalog_database",
+  quarantineDatabase: "--quarantine_database",
+  metricsNamespace: "--metrics_namespace",
+} as const;

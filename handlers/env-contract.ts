@@ -1,0 +1,21 @@
+// Environment variables of the Lambdas: the Pulumi program sets them, the handlers read them
+// once at init. One list so the two cannot drift.
+export const HANDLER_ENV = {
+  auditTable: "AUDIT_TABLE",
+  opsBucket: "OPS_BUCKET",
+  landingBucket: "LANDING_BUCKET",
+  /** JSON object: dataset name -> Glue job name. */
+  glueJobs: "GLUE_JOBS",
+  /** Max files per run manifest. @default 500 */
+  maxFilesPerRun: "MAX_FILES_PER_RUN",
+  /** Run-slot lease in seconds (should exceed the Glue job timeout). */
+  slotLeaseSeconds: "SLOT_LEASE_SECONDS",
+  logLevel: "LOG_LEVEL",
+} as const;
+
+/** Entry files bundled by esbuild (scripts/bundle-handlers.js and infra/). */
+export const HANDLER_ENTRIES = {
+  fileArrival: "handlers/file-arrival.ts",
+  jobState: "handlers/job-state.ts",
+  reconciler: "handlers/reconciler.ts",
+} as const;

@@ -1,0 +1,105 @@
+import { expect } from "chai";
+import { DATASETS, DatasetSpecError, defineDataset, getDataset, type DatasetInput } from "../../datasets";
+import { checkRegistry } from "../../datasets";
+
+const base = (): DatasetInput => ({
+  name: "things",
+  prefix: "things/",
+  format: "csv",
+  columns: { id: "bigint", price: "decimal(10,2)", at: "timestamp", cdc_ts: "timestamp" },
+  primaryKey: ["id"],
+  cdc: { opColumn: "Op", sequenceColumns: ["cdc_ts"] },
+  target: { table: "things" },
+});
+
+function specError(mutate: (i: DatasetInput) => void): DatasetSpecError {
+  const input = base();
+  mutate(input);
+  try {
+    defineDataset(input);
+  } catch (e) {
+    expect(e).to.be.instanceOf(DatasetSpecError);
+    return e as DatasetSpecError;
+  }
+  throw new Error("expected defineDataset to throw");
+}
+
+describe("dataset specs", () => {
+  it("declares the six reference datasets with their silver tables", () => {
+    // Arrange / Act
+    const targets = Object.fromEntries(DATASETS.map((s) => [s.name, s.target.table]));
+    // Assert
+    expect(targets).to.deep.equal({
+      customers: "dim_customer",
+      products: "dim_product",
+      orders: "fact_orders",
+      order_items: "fact_order_items",
+      payments: "fact_payments",
+      shipments: "fact_shipments",
+    });
+  });
+
+  it("derives partition columns as the reference table says", () => {
+    const parts = Object.fromEntries(DATASETS.map((s) => [s.name, s.partitionBy && [s.partitionBy.yearColumn, s.partitionBy.monthColumn]]));
+    expect(parts).to.deep.equal({
+      customers: undefined,
+      products: undefined,
+      orders: ["order_year", "order_month"],
+      order_items: ["created_year", "created_month"],
+      payments: ["payment_year", "payment_month"],
+      shipments: ["shipped_year", "shipped_month"],
+    });
+  });
+
+  it("records the declaring file so errors can name it", () => {
+    expect(getDataset("orders").sourceFile).to.match(/datasets[\\/]orders\.ts$/);
+  });
+
+  it("requires fact_orders' required columns and accepted statuses", () => {
+    const labels = getDataset("orders").rules.map((r) => `${r.kind}:${"column" in r ? r.column : ""}`);
+    expect(labels).to.include.members([
+      "not_null:customer_id",
+      "not_null:order_ts",
+      "not_null:status",
+      "not_null:total_amount",
+      "accepted_values:status",
+      "range:total_amount",
+    ]);
+  });
+
+  it("keeps customers.email out of reader grants", () => {
+    expect(getDataset("customers").pii).to.deep.equal([{ column: "email", mode: "exclude" }]);
+  });
+
+  const bad: Array<[string, (i: DatasetInput) => void, string, RegExp]> = [
+    ["no primary key", (i) => (i.primaryKey = []), "primaryKey", /at least one column/],
+    ["unknown key column", (i) => (i.primaryKey = ["nope"]), "primaryKey[0]", /unknown column "nope"/],
+    ["bad type", (i) => (i.columns.price = "money" as never), "columns.price.type", /unknown type "money"/],
+    ["decimal scale above precision", (i) => (i.columns.price = "decimal(4,6)"), "columns.price.type", /unknown type/],
+    ["unknown column in a rule", (i) => (i.rules = [{ kind: "not_null", column: "colour" }]), "rules[0].column", /unknown column "colour"/],
+    ["range on a string", (i) => { i.columns.s = "string"; i.rules = [{ kind: "range", column: "s", min: 0 }]; }, "rules[0].column", /numeric/],
+    ["lookaround regex", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^(?=a)" }]), "rules[0].pattern", /lookaround/],
+    ["function in expression", (i) => (i.rules = [{ kind: "expression", label: "x", sql: "now() > at" }]), "rules[0].sql", /not portable/],
+    ["unknown column in expression", (i) => (i.rules = [{ kind: "expression", label: "x", sql: "at > shipped" }]), "rules[0].sql", /unknown column "shipped"/],
+    ["prefix without slash", (i) => (i.prefix = "things"), "prefix", /end with "\/"/],
+    ["op column declared twice", (i) => (i.columns.Op = "string"), "cdc.opColumn", /do not also declare/],
+    ["partition on a number", (i) => (i.partitionBy = { column: "id" }), "partitionBy.column", /date or timestamp/],
+    ["reserved lineage name", (i) => (i.columns._row = "int"), "columns._row", /reserved/],
+    ["duplicate labels", (i) => (i.rules = [{ kind: "not_null", column: "id" }, { kind: "not_null", column: "id" }]), "rules[1]", /label/],
+    ["bad worker type", (i) => (i.target.glue = { workerType: "G.9X" as never }), "target.glue.workerType", /must be one of/],
+  ];
+  for (const [what, mutate, field, message] of bad) {
+    it(`rejects a spec with ${what}, naming the file and ${field}`, () => {
+      const err = specError(mutate);
+      expect(err.field).to.equal(field);
+      expect(err.message).to.match(message);
+      expect(err.file).to.match(/spec\.test\.ts$/);
+    });
+  }
+
+  it("rejects overlapping landing prefixes across datasets", () => {
+    const a = defineDataset(base());
+    const b = defineDataset({ ...base(), name: "sub", prefix: "things/sub/", target: { table: "sub" } });
+    expect(() => checkRegistry([a, b])).to.throw(DatasetSpecError, /overlaps things\//);
+  });
+});
