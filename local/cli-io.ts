@@ -1,0 +1,28 @@
+// Where verbs write. main() passes process streams; tests pass a recorder, so the CLI runs
+// in-process with no child process and no global stdout patching.
+import { resolve } from "path";
+
+export interface CliIo {
+  /** One line (or block) of normal output, newline added. */
+  out(text: string): void;
+  /** One line of diagnostics, newline added. */
+  err(text: string): void;
+}
+
+export const processIo: CliIo = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+};
+
+/** Collects output for tests. */
+export function recordingIo(): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
+}
+
+export const DEFAULT_WORKSPACE = ".datalake";
+
+export function workspaceDir(flag: string | boolean | undefined): string {
+  return resolve(typeof flag === "string" ? flag : DEFAULT_WORKSPACE);
+}

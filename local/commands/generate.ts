@@ -1,0 +1,56 @@
+// `datalake generate`: sample CDC files for the reference datasets (see local/generator/).
+import { DATASETS } from "../../datasets";
+import { ArgSpec, intFlag, parseArgs, requireFlag, UsageError, usageText } from "../cli-args";
+import type { CliIo } from "../cli-io";
+import type { Verb } from "../cli-verb";
+import { generateDataset } from "../generator";
+import { resolve } from "path";
+
+const SPEC: ArgSpec = {
+  flags: {
+    dataset: { type: "string", value: "NAME", help: "dataset to generate" },
+    all: { type: "boolean", help: "generate every reference dataset" },
+    rows: { type: "string", value: "N", help: "change rows per dataset (default 1000)" },
+    files: { type: "string", value: "N", help: "change files after the full load (default 4)" },
+    seed: { type: "string", value: "S", help: "PRNG seed (default 1)" },
+    "bad-share": { type: "string", value: "F", help: "share of bad rows, 0..1 (default 0.05)" },
+    out: { type: "string", value: "DIR", help: "output directory; files go to DIR/<prefix>" },
+  },
+};
+const SUMMARY = "write reproducible sample CDC files (full load + changes) for a dataset";
+
+export const generateVerb: Verb = {
+  name: "generate",
+  summary: SUMMARY,
+  async run(argv: string[], io: CliIo): Promise<number> {
+    const args = parseArgs("generate", argv, SPEC);
+    if (args.help) {
+      io.out(usageText("generate", SUMMARY, SPEC));
+      return 0;
+    }
+    const out = resolve(requireFlag("generate", args, "out"));
+    const rows = intFlag("generate", args, "rows", 1000);
+    const files = intFlag("generate", args, "files", 4);
+    const seed = intFlag("generate", args, "seed", 1);
+    const badShare = args.flags["bad-share"] === undefined ? 0.05 : Number(args.flags["bad-share"]);
+    if (!(badShare >= 0 && badShare <= 1)) throw new UsageError("generate: --bad-share must be between 0 and 1");
+    let names: string[];
+    if (args.flags.all) names = DATASETS.map((d) => d.name);
+    else if (typeof args.flags.dataset === "string") names = [args.flags.dataset];
+    else throw new UsageError("generate: --dataset NAME or --all is required");
+    for (const name of names) {
+      if (!DATASETS.some((d) => d.name === name)) {
+        throw new UsageError(`generate: unknown dataset "${name}" (known: ${DATASETS.map((d) => d.name).join(", ")})`);
+      }
+    }
+    for (const name of names) {
+      const written = generateDataset(name, { seed, rows, files, badShare, outDir: out });
+      io.out(`${name}: ${written.length} files, ${rows} change rows -> ${written[0] ? dirOf(written[0]) : out}`);
+    }
+    return 0;
+  },
+};
+
+function dirOf(path: string): string {
+  return path.slice(0, path.lastIndexOf("/"));
+}
