@@ -1,0 +1,231 @@
+// The load plan: what one load of one dataset does, as data. compilePlan() (engine/compile.ts)
+// builds it from a DatasetSpec; the DuckDB executor (engine/duckdb/) runs it locally and the Glue
+// runner (glue-scripts/) runs the SAME plan, rendered for the `spark` dialect, on Iceberg.
+//
+// How an executor runs a plan (both engines do exactly this):
+//   1. Execute `steps` in order, skipping steps whose `when` does not match the run's mode
+//      ("incremental" unless the run is a full refresh; `plan.mode` tells which modes the plan
+//      holds). Steps are either IO steps (engine-implemented, described below) or `sql` steps
+//      (a plain SELECT registered under `name`: DuckDB `CREATE TEMP TABLE|VIEW name AS <sql>`,
+//      Spark `spark.sql(sql).createOrReplaceTempView(name)`, cached when materialize = "table").
+//      Every relation name used in SQL is either an IO step's output or an earlier sql step.
+//   2. Run every `audits` query (each returns exactly one row with one BIGINT column
+//      `violations`; 0 = passed) against the staged relations.
+//   3. Run every `summary` query (needed for the run summary even when an audit fails).
+//   4. Only when all audits passed: execute `publish` (commit staged tables in `publish.order`).
+//      A failed audit publishes nothing: every published table stays exactly as it was.
+// Nothing in a plan reads the clock: run id and data dates come from the manifest, so replaying
+// a manifest gives the same tables.
+import type { ColumnType } from "../datasets/define";
+
+export const PLAN_VERSION = 1;
+
+export type Dialect = "duckdb" | "spark";
+export type RunMode = "incremental" | "full_refresh";
+
+/** Neutral column types (the spec's types). Executors map them to engine types. */
+export type PlanColumnType = ColumnType;
+
+export interface PlanColumn {
+  name: string;
+  type: PlanColumnType;
+}
+
+/**
+ * The persistent tables of one dataset. Logical roles; each executor maps them to storage
+ * (DuckDB: Parquet under the workspace, see engine/duckdb/workspace.ts; Glue: Iceberg tables).
+ * - bronze: append-only history, every row of every accepted file, all data columns as strings,
+ *   partitioned by `_data_date`. Schema: BRONZE_LINEAGE appended to the spec columns.
+ * - files: append-only ledger of object versions appended to bronze (the idempotency record).
+ * - state: one row per key = its latest change (tombstones included), replaced every run.
+ *   Same schema as bronze (strings + lineage) with `_op` normalized to I/U/D.
+ * - silver: the published current table (typed), replaced every run, partitioned per spec.
+ * - quarantine: current rows with reason labels (raw strings + `_reasons`), replaced every run.
+ * - rejects: append-only rows whose key, sequence or Op could not be parsed (+ `_reasons`).
+ */
+export type TableRole = "bronze" | "files" | "state" | "silver" | "quarantine" | "rejects";
+
+export interface TableDef {
+  role: TableRole;
+  /** Physical table name: bronze_<ds>, files_<ds>, state_<ds>, <target>, quarantine_<ds>, rejects_<ds>. */
+  name: string;
+  columns: PlanColumn[];
+  /** Partition columns (hive style `col=value` directories locally; Iceberg identity partitions). */
+  partitionBy: string[];
+  /** append: each run adds rows; replace: each run writes a complete new version. */
+  writeMode: "append" | "replace";
+}
+
+/**
+ * Lineage columns, in this order, at the end of bronze / state / rejects / quarantine rows.
+ * - _op: the raw Op value as read (null when the file has no Op column). In state it is
+ *   normalized: "I", "U" or "D".
+ * - _source_key: decoded object key of the file the row came from.
+ * - _source_version: the object's versionId, or "etag:<etag>" when the bucket is unversioned.
+ * - _file_id: the manifest's fileId (audit FILE item id).
+ * - _row_number: BIGINT, 1-based position of the data row in its file (header excluded;
+ *   a quoted field with embedded newlines is still one row).
+ * - _run_id: the manifest's runId of the run that read the row.
+ * - _data_date: "YYYY-MM-DD", the UTC date of the file's manifest receivedAt (not the clock).
+ */
+export const BRONZE_LINEAGE: readonly PlanColumn[] = [
+  { name: "_op", type: "string" },
+  { name: "_source_key", type: "string" },
+  { name: "_source_version", type: "string" },
+  { name: "_file_id", type: "string" },
+  { name: "_row_number", type: "bigint" },
+  { name: "_run_id", type: "string" },
+  { name: "_data_date", type: "string" },
+];
+
+/** Columns of the `files` ledger table and of the read_files step's `filesOutput` relation. */
+export const FILES_COLUMNS: readonly PlanColumn[] = [
+  { name: "_file_id", type: "string" },
+  { name: "_source_key", type: "string" },
+  { name: "_source_version", type: "string" },
+  { name: "_run_id", type: "string" },
+  { name: "_data_date", type: "string" },
+  { name: "_rows_read", type: "bigint" },
+];
+
+/** Labels column of quarantine and rejects: labels joined by REASON_SEPARATOR, in plan order. */
+export const REASONS_COLUMN = "_reasons";
+export const REASON_SEPARATOR = ";";
+
+/** What the IO steps need from the spec (so executors never re-read dataset files). */
+export interface PlanSource {
+  format: "csv" | "jsonl" | "parquet";
+  csv: { delimiter: string; quote: string; nullValue: string };
+  /** Spec columns in declaration order; optional ones may be absent from a file's header. */
+  columns: { name: string; type: PlanColumnType; optional: boolean }[];
+  /** The Op column's header name (e.g. "Op"); null when the spec has no CDC. Always optional. */
+  opColumn: string | null;
+  primaryKey: string[];
+  sequenceColumns: string[];
+}
+
+/**
+ * IO step: read the manifest's files (strings only; never infer types).
+ * For each manifest file, in manifest order:
+ *   - version = versionId ?? "etag:" + etag. If (key, version) is already in the `files` ledger
+ *     (or appeared earlier in this manifest): outcome ALREADY_LOADED, nothing read.
+ *   - Whole-file rejections (outcome QUARANTINED, rows never reach bronze or state), with reason:
+ *     "empty_file" (0 bytes), "unreadable:<message>" (cannot be fetched), "not_utf8" (bytes are
+ *     not valid UTF-8), "not_csv" (header shares no column name with the spec), "missing_column:a,b"
+ *     (required = non-optional spec columns, comma-separated in spec order),
+ *     "malformed_csv:<message>" (the CSV parser fails, e.g. unterminated quote or a row with too
+ *     many fields). rowsRead/rowsRejected of such a file = its data rows when they can be
+ *     counted (missing_column), else its non-empty line count minus the header (min 0).
+ *   - Otherwise the file is accepted: header (first record; a UTF-8 BOM is stripped) maps columns
+ *     BY NAME (exact, case-sensitive), so column order does not matter; spec columns missing
+ *     from an accepted file (optional ones) are null; the Op column, when absent, is null;
+ *     extra header columns are dropped and reported as drift ("<key>: extra column(s) a, b").
+ *     CSV per `source.csv`: RFC 4180 quoting (quote doubled inside quotes), quoted fields may
+ *     hold delimiters and newlines, LF or CRLF line ends, no length limit on fields. Values stay
+ *     exactly as in the file (no trimming); empty handling is done in SQL (see compile.ts).
+ * `output` relation: spec columns (all string, spec order) + BRONZE_LINEAGE (raw `_op`).
+ * `filesOutput` relation: one FILES_COLUMNS row per accepted file (header-only files included,
+ * `_rows_read` = 0), i.e. exactly the rows the `files` ledger gets on publish.
+ */
+export interface ReadFilesStep {
+  kind: "read_files";
+  output: string;
+  filesOutput: string;
+  /** Ledger table consulted for ALREADY_LOADED. */
+  ledger: "files";
+  when?: RunMode;
+}
+
+/**
+ * IO step: register the PUBLISHED content of a table as `output` (the state's current version,
+ * or every committed row of bronze). When the table does not exist yet, `output` is an empty
+ * relation with the table's columns.
+ */
+export interface ReadTableStep {
+  kind: "read_table";
+  table: "state" | "bronze";
+  output: string;
+  when?: RunMode;
+}
+
+/** A SELECT registered as a relation (temp view, or a materialized temp table). */
+export interface SqlStep {
+  kind: "sql";
+  name: string;
+  sql: string;
+  /** "table": compute once (used several times or expensive); "view": inline. */
+  materialize: "table" | "view";
+  /** Why this relation exists (for humans and logs). */
+  description: string;
+  when?: RunMode;
+}
+
+/**
+ * IO step: write relation `from` to the table's NOT YET VISIBLE location (DuckDB: a staging
+ * version directory; Glue: the table's WAP branch), then register `output` as a relation that
+ * reads back exactly what was written (append: this run's new rows; replace: the whole new
+ * version). Audits read these `staged_*` relations, so they check what will be published.
+ */
+export interface StageStep {
+  kind: "stage";
+  table: TableRole;
+  from: string;
+  output: string;
+  when?: RunMode;
+}
+
+export type PlanStep = ReadFilesStep | ReadTableStep | SqlStep | StageStep;
+
+/** One write-audit-publish check: `sql` returns one row with one BIGINT column `violations`. */
+export interface AuditQuery {
+  name: string;
+  description: string;
+  sql: string;
+}
+
+/**
+ * Queries for the run summary, run after the audits (also when one fails).
+ * - counts: one row with BIGINT columns rows_read (rows of accepted files), bronze_rows,
+ *   rejected_rows (row-level rejects; whole-file rejections are added by the executor),
+ *   changes_applied, state_keys, current_rows, silver_rows, quarantine_rows, and the STRING
+ *   column latest_sequence (max of the first sequence column over current rows, ISO text).
+ * - files: one row per accepted file: _file_id, rows_read, rows_rejected, rows_quarantined
+ *   (BIGINT). The executor derives rowsLoaded = rows_read - rows_rejected - rows_quarantined.
+ */
+export interface SummaryQueries {
+  counts: string;
+  files: string;
+}
+
+/**
+ * Publish: only after every audit passed. Commit the staged tables in this order (later
+ * commits only after earlier ones succeeded). The order makes a crash between commits safe:
+ * the `files` ledger is committed LAST, so a re-run of an interrupted load reads the files again;
+ * the state merge is idempotent for a change it already holds (same key, sequence, object key
+ * and row number collapse to one row).
+ */
+export interface PublishStep {
+  order: TableRole[];
+}
+
+export interface LoadPlan {
+  planVersion: typeof PLAN_VERSION;
+  dataset: string;
+  dialect: Dialect;
+  /** Modes whose steps the plan holds: both unless compiled for one. */
+  modes: RunMode[];
+  source: PlanSource;
+  tables: Record<TableRole, TableDef>;
+  steps: PlanStep[];
+  audits: AuditQuery[];
+  summary: SummaryQueries;
+  publish: PublishStep;
+}
+
+/** Steps an executor runs for one mode, in order. */
+export function stepsFor(plan: LoadPlan, mode: RunMode): PlanStep[] {
+  if (!plan.modes.includes(mode)) {
+    throw new Error(`plan for ${plan.dataset} was compiled for ${plan.modes.join("+")}, not ${mode}`);
+  }
+  return plan.steps.filter((s) => s.when === undefined || s.when === mode);
+}
