@@ -1,0 +1,85 @@
+// The audit items as the handlers and the CLI read them (key attributes stripped).
+import type { AuditResult, FileResult, RunSummary } from "../../engine/contracts";
+
+/** Forward only: PENDING -> QUEUED -> RUNNING -> one terminal status. */
+export type FileStatus = "PENDING" | "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "QUARANTINED" | "SKIPPED";
+export const FILE_OPEN_STATUSES: readonly FileStatus[] = ["PENDING", "QUEUED", "RUNNING"];
+export const FILE_TERMINAL_STATUSES: readonly FileStatus[] = ["SUCCEEDED", "FAILED", "QUARANTINED", "SKIPPED"];
+
+/** QUEUED = slot taken and manifest written, StartJobRun not yet confirmed. */
+export type RunStatus = "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED";
+export const RUN_OPEN_STATUSES: readonly RunStatus[] = ["QUEUED", "RUNNING"];
+
+export interface FileItem {
+  kind: "FILE";
+  /** s3://bucket/key#versionId, or s3://bucket/key#etag:sequencer when unversioned. */
+  fileId: string;
+  /** Dataset name, or "_unrouted" for keys under no dataset prefix. */
+  dataset: string;
+  bucket: string;
+  key: string;
+  versionId: string | null;
+  etag: string;
+  sequencer: string;
+  size: number;
+  status: FileStatus;
+  /** Why the file is SKIPPED / FAILED / QUARANTINED (e.g. "SOURCE_MISSING", "empty_object"). */
+  reason?: string;
+  /** Informational, e.g. "already_loaded". */
+  note?: string;
+  runId?: string;
+  /** Event time (when the object landed). */
+  receivedAt: string;
+  /** When the handler recorded it. */
+  recordedAt: string;
+  finishedAt?: string;
+  rowsRead?: number;
+  rowsLoaded?: number;
+  rowsQuarantined?: number;
+  rowsRejected?: number;
+  extraColumns?: string[];
+}
+
+export interface RunItem {
+  kind: "RUN";
+  runId: string;
+  dataset: string;
+  jobName: string;
+  status: RunStatus;
+  jobRunId?: string;
+  manifestUri?: string;
+  fileCount?: number;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Final Glue JobRunState (SUCCEEDED, FAILED, TIMEOUT, STOPPED, ERROR, ...). */
+  glueState?: string;
+  executionSeconds?: number;
+  dpuSeconds?: number;
+  counts?: RunSummary["counts"];
+  audits?: AuditResult[];
+  driftWarnings?: string[];
+  error?: string;
+  startAttempts?: number;
+  /** Set when the run was recorded by the reconciler or job-state from Glue's own record. */
+  adoptedBy?: string;
+}
+
+export interface SlotItem {
+  kind: "DATASET";
+  dataset: string;
+  activeRunId?: string;
+  /** Epoch ms. */
+  leaseExpiresAt?: number;
+  takenAt?: string;
+}
+
+/** Per-file finalization fields, from the run summary's FileResult. */
+export interface FileFinal {
+  status: "SUCCEEDED" | "FAILED" | "QUARANTINED" | "SKIPPED";
+  reason?: string;
+  note?: string;
+  counts?: Pick<FileResult, "rowsRead" | "rowsLoaded" | "rowsQuarantined" | "rowsRejected" | "extraColumns">;
+}
+
+export const UNROUTED_DATASET = "_unrouted";

@@ -1,0 +1,352 @@
+// The audit store: every read and conditional write of FILE / RUN / DATASET items. Used by the
+// three handlers and by the CLI `audit` verb. Every status change is a conditional write, so a
+// duplicate, late or concurrent caller is a no-op instead of a regression.
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  QueryCommandInput,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { AUDIT_INDEX } from "./schema";
+import {
+  FILE_OPEN_STATUSES,
+  FileFinal,
+  FileItem,
+  RUN_OPEN_STATUSES,
+  RunItem,
+  RunStatus,
+  SlotItem,
+} from "./items";
+
+/** What the store needs of a DynamoDB document client (tests wrap it to inject throttling). */
+export interface AuditDb {
+  send(command: any): Promise<any>;
+}
+
+export interface AuditStoreOptions {
+  /** TTL of finished FILE/RUN items in days. @default 400 */
+  finishedTtlDays?: number;
+  /** Clock for TTL stamps. @default Date.now */
+  now?: () => number;
+}
+
+export interface ListOptions {
+  /** ISO lower bound (inclusive) on receivedAt / createdAt. */
+  since?: string;
+  /** ISO upper bound (exclusive). */
+  until?: string;
+  limit?: number;
+  /** Newest first. @default false */
+  newestFirst?: boolean;
+}
+
+const fileKey = (fileId: string) => ({ pk: `FILE#${fileId}`, sk: "FILE" });
+const runKey = (runId: string) => ({ pk: `RUN#${runId}`, sk: "RUN" });
+const slotKey = (dataset: string) => ({ pk: `DATASET#${dataset}`, sk: "SLOT" });
+const pendingPk = (dataset: string) => `PENDING#${dataset}`;
+const ACTIVE_RUNS = "ACTIVE_RUNS";
+const KEY_ATTRS = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "expiresAt"];
+
+export function isConditionFailed(err: unknown): boolean {
+  return (err as Error)?.name === "ConditionalCheckFailedException";
+}
+
+export class AuditStore {
+  readonly db: AuditDb;
+  private readonly ttlSeconds: number;
+  private readonly now: () => number;
+
+  constructor(db: AuditDb, readonly tableName: string, options: AuditStoreOptions = {}) {
+    this.db = db;
+    this.ttlSeconds = (options.finishedTtlDays ?? 400) * 86_400;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A store over a plain DynamoDBClient (AWS, or dynalite via `endpoint`). */
+  static fromClient(client: DynamoDBClient, tableName: string, options?: AuditStoreOptions): AuditStore {
+    const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    return new AuditStore(doc, tableName, options);
+  }
+
+  private expiresAt(): number {
+    return Math.floor(this.now() / 1000) + this.ttlSeconds;
+  }
+
+  // ---- FILE ----------------------------------------------------------------------------------
+
+  /** Records a FILE item once per object version. Returns the existing item when already there. */
+  async createFile(file: FileItem): Promise<{ created: boolean; item: FileItem }> {
+    const open = FILE_OPEN_STATUSES.includes(file.status);
+    const item: Record<string, unknown> = {
+      ...fileKey(file.fileId),
+      ...file,
+      gsi1pk: `FILES#${file.dataset}`,
+      gsi1sk: `${file.receivedAt}#${file.fileId}`,
+      ...(file.status === "PENDING" ? { gsi2pk: pendingPk(file.dataset), gsi2sk: `${file.receivedAt}#${file.fileId}` } : {}),
+      ...(open ? {} : { expiresAt: this.expiresAt() }),
+    };
+    try {
+      await this.db.send(
+        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
+      );
+      return { created: true, item: file };
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+      const existing = await this.getFile(file.fileId);
+      if (!existing) throw err;
+      return { created: false, item: existing };
+    }
+  }
+
+  async getFile(fileId: string): Promise<FileItem | undefined> {
+    return this.get<FileItem>(fileKey(fileId));
+  }
+
+  /** PENDING files of a dataset, oldest first (sparse index: reads only outstanding work). */
+  async listPendingFiles(dataset: string, limit: number): Promise<FileItem[]> {
+    return this.queryAll<FileItem>(
+      { IndexName: AUDIT_INDEX.outstanding, KeyConditionExpression: "gsi2pk = :p", ExpressionAttributeValues: { ":p": pendingPk(dataset) } },
+      limit,
+    );
+  }
+
+  /** PENDING -> RUNNING for the files of a started run. Returns the ids that moved. */
+  async markFileRunning(fileId: string, runId: string): Promise<boolean> {
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: fileKey(fileId),
+        UpdateExpression: "SET #s = :running, runId = :run REMOVE gsi2pk, gsi2sk",
+        ConditionExpression: "#s IN (:pending, :queued) AND (attribute_not_exists(runId) OR runId = :run)",
+        ExpressionAttributeNames: { "#s": "status" },
+        ExpressionAttributeValues: { ":running": "RUNNING", ":pending": "PENDING", ":queued": "QUEUED", ":run": runId },
+      }),
+    );
+  }
+
+  /**
+   * Open -> terminal. With `runId`, only a file that is unclaimed or claimed by that run moves;
+   * a terminal file never changes (FAILED never overwrites SUCCEEDED, a late event is a no-op).
+   */
+  async finalizeFile(fileId: string, final: FileFinal, runId?: string, finishedAt = new Date(this.now()).toISOString()): Promise<boolean> {
+    const names: Record<string, string> = { "#s": "status" };
+    const values: Record<string, unknown> = {
+      ":final": final.status,
+      ":pending": "PENDING",
+      ":queued": "QUEUED",
+      ":running": "RUNNING",
+      ":fin": finishedAt,
+      ":exp": this.expiresAt(),
+    };
+    const sets = ["#s = :final", "finishedAt = :fin", "expiresAt = :exp"];
+    const add = (attr: string, value: unknown) => {
+      if (value === undefined) return;
+      // Placeholders for every name: DynamoDB reserves many plain words.
+      names[`#${attr}`] = attr;
+      values[`:${attr}`] = value;
+      sets.push(`#${attr} = :${attr}`);
+    };
+    add("reason", final.reason);
+    add("note", final.note);
+    add("runId", runId);
+    add("rowsRead", final.counts?.rowsRead);
+    add("rowsLoaded", final.counts?.rowsLoaded);
+    add("rowsQuarantined", final.counts?.rowsQuarantined);
+    add("rowsRejected", final.counts?.rowsRejected);
+    add("extraColumns", final.counts?.extraColumns);
+    let condition = "#s IN (:pending, :queued, :running)";
+    if (runId !== undefined) condition += " AND (attribute_not_exists(#runId) OR #runId = :runId)";
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: fileKey(fileId),
+        UpdateExpression: `SET ${sets.join(", ")} REMOVE gsi2pk, gsi2sk`,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  /** Files of a dataset by receivedAt (CLI `audit`). */
+  async listFiles(dataset: string, options: ListOptions = {}): Promise<FileItem[]> {
+    return this.listByDataset<FileItem>(`FILES#${dataset}`, options);
+  }
+
+  // ---- RUN -----------------------------------------------------------------------------------
+
+  async putRun(run: RunItem): Promise<boolean> {
+    const item = {
+      ...runKey(run.runId),
+      ...run,
+      gsi1pk: `RUNS#${run.dataset}`,
+      gsi1sk: `${run.createdAt}#${run.runId}`,
+      ...(RUN_OPEN_STATUSES.includes(run.status) ? { gsi2pk: ACTIVE_RUNS, gsi2sk: `${run.createdAt}#${run.runId}` } : {}),
+    };
+    return this.conditional(
+      new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
+    );
+  }
+
+  async getRun(runId: string): Promise<RunItem | undefined> {
+    return this.get<RunItem>(runKey(runId));
+  }
+
+  /** The RUN of a Glue job run id (GSI: eventually consistent on AWS). */
+  async getRunByJobRunId(jobRunId: string): Promise<RunItem | undefined> {
+    const items = await this.queryAll<RunItem>(
+      { IndexName: AUDIT_INDEX.byJobRun, KeyConditionExpression: "jobRunId = :j", ExpressionAttributeValues: { ":j": jobRunId } },
+      1,
+    );
+    return items[0];
+  }
+
+  /** QUEUED and RUNNING runs of every dataset (sparse index). */
+  async listActiveRuns(limit = 1000): Promise<RunItem[]> {
+    return this.queryAll<RunItem>(
+      { IndexName: AUDIT_INDEX.outstanding, KeyConditionExpression: "gsi2pk = :p", ExpressionAttributeValues: { ":p": ACTIVE_RUNS } },
+      limit,
+    );
+  }
+
+  async listRuns(dataset: string, options: ListOptions = {}): Promise<RunItem[]> {
+    return this.listByDataset<RunItem>(`RUNS#${dataset}`, options);
+  }
+
+  /**
+   * Moves a run from one of `from` to `patch.status` (or just patches it when no status is
+   * given), conditionally. Terminal statuses drop the run from the active index and get a TTL.
+   */
+  async updateRun(runId: string, from: readonly RunStatus[], patch: Partial<Omit<RunItem, "kind" | "runId">>): Promise<boolean> {
+    const names: Record<string, string> = { "#s": "status" };
+    const values: Record<string, unknown> = {};
+    const sets: string[] = [];
+    const removes: string[] = [];
+    for (const [attr, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      names[`#${attr}`] = attr;
+      values[`:${attr}`] = value;
+      sets.push(`#${attr} = :${attr}`);
+    }
+    if (patch.status !== undefined && !RUN_OPEN_STATUSES.includes(patch.status)) {
+      values[":exp"] = this.expiresAt();
+      sets.push("expiresAt = :exp");
+      removes.push("gsi2pk", "gsi2sk");
+    }
+    from.forEach((s, i) => (values[`:from${i}`] = s));
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: runKey(runId),
+        UpdateExpression: `SET ${sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
+        ConditionExpression: `attribute_exists(pk) AND #s IN (${from.map((_, i) => `:from${i}`).join(", ")})`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  // ---- DATASET (run slot) --------------------------------------------------------------------
+
+  async getSlot(dataset: string): Promise<SlotItem | undefined> {
+    return this.get<SlotItem>(slotKey(dataset));
+  }
+
+  /** Takes the dataset's run slot for `runId` when free or its lease expired. */
+  async tryTakeSlot(dataset: string, runId: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: slotKey(dataset),
+        UpdateExpression: "SET #kind = :kind, #ds = :ds, activeRunId = :run, leaseExpiresAt = :exp, takenAt = :at",
+        ConditionExpression: "attribute_not_exists(activeRunId) OR leaseExpiresAt < :now",
+        ExpressionAttributeNames: { "#kind": "kind", "#ds": "dataset" },
+        ExpressionAttributeValues: {
+          ":kind": "DATASET",
+          ":ds": dataset,
+          ":run": runId,
+          ":exp": nowMs + leaseMs,
+          ":at": new Date(nowMs).toISOString(),
+          ":now": nowMs,
+        },
+      }),
+    );
+  }
+
+  /** Frees the slot only if `runId` still holds it. */
+  async releaseSlot(dataset: string, runId: string): Promise<boolean> {
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: slotKey(dataset),
+        UpdateExpression: "REMOVE activeRunId, leaseExpiresAt, takenAt",
+        ConditionExpression: "activeRunId = :run",
+        ExpressionAttributeValues: { ":run": runId },
+      }),
+    );
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private async conditional(command: unknown): Promise<boolean> {
+    try {
+      await this.db.send(command);
+      return true;
+    } catch (err) {
+      if (isConditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  private async get<T>(key: Record<string, string>): Promise<T | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    return out.Item ? strip<T>(out.Item) : undefined;
+  }
+
+  private async listByDataset<T>(pk: string, options: ListOptions): Promise<T[]> {
+    const values: Record<string, unknown> = { ":p": pk };
+    let condition = "gsi1pk = :p";
+    if (options.since !== undefined && options.until !== undefined) {
+      condition += " AND gsi1sk BETWEEN :since AND :until";
+      values[":since"] = options.since;
+      values[":until"] = options.until;
+    } else if (options.since !== undefined) {
+      condition += " AND gsi1sk >= :since";
+      values[":since"] = options.since;
+    } else if (options.until !== undefined) {
+      condition += " AND gsi1sk < :until";
+      values[":until"] = options.until;
+    }
+    return this.queryAll<T>(
+      {
+        IndexName: AUDIT_INDEX.byDataset,
+        KeyConditionExpression: condition,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: !options.newestFirst,
+      },
+      options.limit ?? Number.MAX_SAFE_INTEGER,
+    );
+  }
+
+  private async queryAll<T>(input: Omit<QueryCommandInput, "TableName">, limit: number): Promise<T[]> {
+    const out: T[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: startKey, Limit: Math.min(limit - out.length, 1000) }),
+      );
+      for (const item of page.Items ?? []) out.push(strip<T>(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && out.length < limit);
+    return out;
+  }
+}
+
+function strip<T>(item: Record<string, unknown>): T {
+  const copy = { ...item };
+  for (const attr of KEY_ATTRS) delete copy[attr];
+  return copy as T;
+}

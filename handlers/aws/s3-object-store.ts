@@ -1,0 +1,49 @@
+// ObjectStore over S3 (SDK v3). The ops bucket is SSE-KMS by default encryption, so PutObject
+// needs no encryption parameters here.
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { ObjectHead, ObjectStore } from "../ports";
+
+// 404 NotFound/NoSuchKey: no such key; NoSuchVersion / 405 on a delete marker version.
+const MISSING = new Set(["NotFound", "NoSuchKey", "NoSuchVersion", "MethodNotAllowed"]);
+
+function isMissing(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return MISSING.has(e.name ?? "") || e.$metadata?.httpStatusCode === 404 || e.$metadata?.httpStatusCode === 405;
+}
+
+export class S3ObjectStore implements ObjectStore {
+  constructor(private readonly s3: S3Client) {}
+
+  async headObject(bucket: string, key: string, versionId?: string): Promise<ObjectHead> {
+    try {
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+      return {
+        exists: true,
+        size: out.ContentLength ?? 0,
+        etag: (out.ETag ?? "").replace(/"/g, ""),
+        versionId: out.VersionId && out.VersionId !== "null" ? out.VersionId : null,
+        lastModified: out.LastModified?.toISOString(),
+      };
+    } catch (err) {
+      if (isMissing(err)) return { exists: false, size: 0, etag: "", versionId: versionId ?? null };
+      throw err;
+    }
+  }
+
+  async putJson(bucket: string, key: string, body: unknown): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(body), ContentType: "application/json" }),
+    );
+  }
+
+  async getJson<T = unknown>(bucket: string, key: string): Promise<T | undefined> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const text = await out.Body?.transformToString("utf-8");
+      return text === undefined ? undefined : (JSON.parse(text) as T);
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+}

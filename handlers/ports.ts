@@ -1,0 +1,160 @@
+// The dependencies the handler logic is given instead of importing SDK clients, so the Lambdas
+// (handlers/aws/ adapters), local mode (in-process implementations) and tests (fakes) run the
+// same code. Shapes follow the AWS APIs they stand for, so the AWS adapters stay trivial.
+import type { DatasetSpec } from "../datasets/define";
+import type { AuditStore } from "./audit/store";
+
+/** HeadObject result. `exists: false` when S3 answers 404/NoSuchKey/NoSuchVersion. */
+export interface ObjectHead {
+  exists: boolean;
+  size: number;
+  /** Without surrounding quotes. */
+  etag: string;
+  /** null when the bucket is unversioned ("null" version). */
+  versionId: string | null;
+  /** ISO-8601. */
+  lastModified?: string;
+}
+
+export interface ObjectStore {
+  headObject(bucket: string, key: string, versionId?: string): Promise<ObjectHead>;
+  putJson(bucket: string, key: string, body: unknown): Promise<void>;
+  /** undefined when the object does not exist. */
+  getJson<T = unknown>(bucket: string, key: string): Promise<T | undefined>;
+}
+
+/** Glue JobRunState values. https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-jobs-runs.html */
+export type GlueJobRunState =
+  | "STARTING"
+  | "RUNNING"
+  | "STOPPING"
+  | "STOPPED"
+  | "SUCCEEDED"
+  | "FAILED"
+  | "TIMEOUT"
+  | "ERROR"
+  | "WAITING"
+  | "EXPIRED";
+
+export const TERMINAL_GLUE_STATES: readonly GlueJobRunState[] = [
+  "STOPPED",
+  "SUCCEEDED",
+  "FAILED",
+  "TIMEOUT",
+  "ERROR",
+  "EXPIRED",
+];
+
+/** The subset of Glue's JobRun the handlers read. */
+export interface GlueJobRun {
+  Id: string;
+  JobName?: string;
+  JobRunState: GlueJobRunState;
+  ErrorMessage?: string;
+  /** Run arguments, e.g. { "--run_id": "..." } (see engine/contracts.ts RUN_ARGS). */
+  Arguments?: Record<string, string>;
+  StartedOn?: Date;
+  CompletedOn?: Date;
+  /** Seconds. */
+  ExecutionTime?: number;
+  /** DPU-hours for Flex / auto-scaling runs, when Glue reports it. */
+  DPUSeconds?: number;
+  MaxCapacity?: number;
+}
+
+/**
+ * Glue's StartJobRun / GetJobRun / GetJobRuns. Errors are thrown as Error objects whose `name` is
+ * the Glue exception name (GLUE_ERRORS), exactly as SDK v3 throws them.
+ */
+export interface GlueLauncher {
+  startJobRun(jobName: string, args: Record<string, string>): Promise<{ JobRunId: string }>;
+  /** Throws EntityNotFoundException when the run (or job) is unknown. */
+  getJobRun(jobName: string, jobRunId: string): Promise<GlueJobRun>;
+  /** Recent runs of the job, newest first (used to adopt a run by its --run_id argument). */
+  getJobRuns(jobName: string): Promise<GlueJobRun[]>;
+}
+
+export const GLUE_ERRORS = {
+  concurrentRunsExceeded: "ConcurrentRunsExceededException",
+  throttling: "ThrottlingException",
+  internalService: "InternalServiceException",
+  operationTimeout: "OperationTimeoutException",
+  resourceNumberLimitExceeded: "ResourceNumberLimitExceededException",
+  entityNotFound: "EntityNotFoundException",
+  invalidInput: "InvalidInputException",
+} as const;
+
+/** A Glue-shaped error, for in-process launchers and tests. */
+export function glueError(name: string, message = name): Error {
+  const err = new Error(message);
+  err.name = name;
+  return err;
+}
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export type LogFields = Record<string, unknown>;
+
+/** Structured JSON logger: every line carries the bound fields (dataset, key, version, runId). */
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+export interface HandlerLimits {
+  /** Max files per run manifest. @default 500 */
+  maxFilesPerRun: number;
+  /** Run-slot lease; must exceed the Glue job timeout. @default 10800 (3 h) */
+  slotLeaseSeconds: number;
+  /** StartJobRun attempts on retryable errors within one invocation. @default 3 */
+  startAttempts: number;
+  /** First backoff between attempts, doubled each time with jitter. @default 250 */
+  startBackoffMs: number;
+  /**
+   * Age after which the reconciler treats an unconfirmed start (RUN QUEUED, or a slot without a
+   * RUN item) as abandoned; must exceed the Lambda timeout so no StartJobRun is still in flight.
+   * @default 900
+   */
+  staleStartSeconds: number;
+  /** TTL of finished FILE/RUN items. Long: the FILE item is the permanent dedupe. @default 400 */
+  finishedTtlDays: number;
+}
+
+export const DEFAULT_LIMITS: HandlerLimits = {
+  maxFilesPerRun: 500,
+  slotLeaseSeconds: 10_800,
+  startAttempts: 3,
+  startBackoffMs: 250,
+  staleStartSeconds: 900,
+  finishedTtlDays: 400,
+};
+
+/** Everything the handler logic needs. Build with `createHandlerDeps` (handlers/deps.ts). */
+export interface HandlerDeps {
+  audit: AuditStore;
+  objects: ObjectStore;
+  glue: GlueLauncher;
+  specs: readonly DatasetSpec[];
+  /** dataset name -> Glue job name. */
+  jobNames: Record<string, string>;
+  opsBucket: string;
+  /** When set, events for other buckets are ignored. */
+  landingBucket?: string;
+  limits: HandlerLimits;
+  clock: Clock;
+  log: Logger;
+  /** New run ids; injectable for deterministic tests. */
+  newRunId: () => string;
+}
