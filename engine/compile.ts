@@ -1,0 +1,343 @@
+// DatasetSpec -> LoadPlan. Pure (no engine imports): the Pulumi program calls it to upload the
+// spark plan, the DuckDB executor calls it before every run. Every SQL statement is built from
+// one description through the dialect table (dialects.ts), so both engines run the same logic.
+//
+// Relations the plan defines (besides the IO outputs `incoming`, `incoming_files`,
+// `state_prev`, `bronze_prev` and the `staged_<role>` read-backs):
+//   incoming_parsed  incoming + `_op_norm` + `_reasons` (reject labels: bad_key/null_key,
+//                    bad_sequence/null_sequence, bad_op)
+//   rejects_new      incoming rows with reject labels (bronze columns + _reasons)
+//   changes          valid changes: new ones (+ current state, or + all bronze on full refresh),
+//                    with typed key columns `_pk_<i>` and sequence columns `_seq_<i>`
+//   state_next       latest change per key (tombstones kept): bronze columns, `_op` in I/U/D
+//   current_typed    non-deleted state rows: typed spec columns + raw copies `_raw_<col>`
+//   labeled          current_typed + `_reasons` (bad_type and rule labels)
+//   silver           rows without labels: typed columns (PII hashed) + partitions + lineage
+//   quarantine       rows with labels: raw columns (PII hashed) + lineage + _reasons
+import type { DatasetSpec } from "../datasets/define";
+import { dialectFor, type SqlDialect } from "./dialects";
+import { ruleLabelExpr } from "./labels";
+import {
+  BRONZE_LINEAGE,
+  FILES_COLUMNS,
+  PLAN_VERSION,
+  REASONS_COLUMN,
+  REASON_SEPARATOR,
+  type AuditQuery,
+  type Dialect,
+  type LoadPlan,
+  type PlanColumn,
+  type PlanStep,
+  type RunMode,
+  type TableDef,
+  type TableRole,
+} from "./plan";
+import { nullIfEmpty, parseTyped } from "./typing";
+
+export interface CompileOptions {
+  dialect: Dialect;
+  /** true: only full-refresh steps; false: only incremental; omitted: both (chosen per run). */
+  fullRefresh?: boolean;
+}
+
+/** Order in which staged tables are committed (see PublishStep). */
+export const PUBLISH_ORDER: TableRole[] = ["silver", "quarantine", "state", "rejects", "bronze", "files"];
+
+/** Lineage kept in silver, so every published row points at the file row it came from. */
+export const SILVER_LINEAGE = ["_source_key", "_source_version", "_file_id", "_row_number", "_run_id"];
+
+export function compilePlan(spec: DatasetSpec, opts: CompileOptions): LoadPlan {
+  const d = dialectFor(opts.dialect);
+  const modes: RunMode[] =
+    opts.fullRefresh === undefined ? ["incremental", "full_refresh"] : [opts.fullRefresh ? "full_refresh" : "incremental"];
+  const tables = tableDefs(spec);
+  const c = new Compiler(spec, d);
+  const steps = c.steps().filter((s) => s.when === undefined || modes.includes(s.when));
+  return {
+    planVersion: PLAN_VERSION,
+    dataset: spec.name,
+    dialect: opts.dialect,
+    modes,
+    source: {
+      format: spec.format,
+      csv: { ...spec.csv },
+      columns: spec.columns.map((col) => ({ name: col.name, type: col.type, optional: col.optional })),
+      opColumn: spec.cdc?.opColumn ?? null,
+      primaryKey: [...spec.primaryKey],
+      sequenceColumns: [...(spec.cdc?.sequenceColumns ?? [])],
+    },
+    tables,
+    steps,
+    audits: c.audits(),
+    summary: c.summary(),
+    publish: { order: [...PUBLISH_ORDER] },
+  };
+}
+
+export function tableDefs(spec: DatasetSpec): Record<TableRole, TableDef> {
+  const raw: PlanColumn[] = spec.columns.map((c) => ({ name: c.name, type: "string" }));
+  const bronzeCols = [...raw, ...BRONZE_LINEAGE];
+  const reasons: PlanColumn = { name: REASONS_COLUMN, type: "string" };
+  const hashed = new Set(spec.pii.filter((p) => p.mode === "hash").map((p) => p.column));
+  const lineage = BRONZE_LINEAGE.filter((l) => SILVER_LINEAGE.includes(l.name));
+  const silverCols: PlanColumn[] = [
+    ...spec.columns.map((c) => ({ name: c.name, type: hashed.has(c.name) ? ("string" as const) : c.type })),
+    ...(spec.partitionBy
+      ? [
+          { name: spec.partitionBy.yearColumn, type: "int" as const },
+          { name: spec.partitionBy.monthColumn, type: "int" as const },
+        ]
+      : []),
+    ...lineage,
+  ];
+  const def = (role: TableRole, name: string, columns: PlanColumn[], partitionBy: string[], writeMode: TableDef["writeMode"]): TableDef => ({
+    role,
+    name,
+    columns,
+    partitionBy,
+    writeMode,
+  });
+  return {
+    bronze: def("bronze", `bronze_${spec.name}`, bronzeCols, ["_data_date"], "append"),
+    files: def("files", `files_${spec.name}`, [...FILES_COLUMNS], [], "append"),
+    state: def("state", `state_${spec.name}`, bronzeCols, [], "replace"),
+    silver: def(
+      "silver",
+      spec.target.table,
+      silverCols,
+      spec.partitionBy ? [spec.partitionBy.yearColumn, spec.partitionBy.monthColumn] : [],
+      "replace",
+    ),
+    quarantine: def("quarantine", `quarantine_${spec.name}`, [...bronzeCols, reasons], [], "replace"),
+    rejects: def("rejects", `rejects_${spec.name}`, [...bronzeCols, reasons], [], "append"),
+  };
+}
+
+class Compiler {
+  private readonly bronzeCols: string[];
+  constructor(
+    private readonly spec: DatasetSpec,
+    private readonly d: SqlDialect,
+  ) {
+    this.bronzeCols = [...spec.columns.map((c) => c.name), ...BRONZE_LINEAGE.map((l) => l.name)];
+  }
+
+  private id = (name: string): string => this.d.ident(name);
+  private typeOf = (name: string) => this.spec.columns.find((c) => c.name === name)!.type;
+  /** Typed value of raw string column `name` of the relation in scope. */
+  private typed = (name: string, rawExpr = this.id(name)): string =>
+    parseTyped(this.d, nullIfEmpty(this.d, rawExpr, this.spec.csv.nullValue), this.typeOf(name));
+  private list = (names: string[]): string => names.map(this.id).join(", ");
+
+  steps(): PlanStep[] {
+    return [
+      { kind: "read_files", output: "incoming", filesOutput: "incoming_files", ledger: "files" },
+      this.sql("incoming_parsed", "table", "new rows with normalized Op and reject labels", this.incomingParsed()),
+      this.sql("rejects_new", "view", "rows whose key, sequence or Op cannot be parsed", this.rejectsNew()),
+      { kind: "read_table", table: "state", output: "state_prev", when: "incremental" },
+      this.sql("changes", "view", "valid new changes + current state", this.changes("state_prev"), "incremental"),
+      { kind: "read_table", table: "bronze", output: "bronze_prev", when: "full_refresh" },
+      this.sql("changes", "view", "valid changes from all of bronze (+ new rows)", this.changes("bronze_prev"), "full_refresh"),
+      this.sql("state_next", "table", "latest change per key, tombstones kept", this.stateNext()),
+      { kind: "stage", table: "state", from: "state_next", output: "staged_state" },
+      this.sql("current_typed", "view", "non-deleted keys, typed", this.currentTyped()),
+      this.sql("labeled", "table", "current rows with reason labels", this.labeled()),
+      this.sql("silver", "view", "current rows without labels", this.silver()),
+      this.sql("quarantine", "view", "current rows with labels", this.quarantine()),
+      { kind: "stage", table: "bronze", from: "incoming", output: "staged_bronze" },
+      { kind: "stage", table: "rejects", from: "rejects_new", output: "staged_rejects" },
+      { kind: "stage", table: "silver", from: "silver", output: "staged_silver" },
+      { kind: "stage", table: "quarantine", from: "quarantine", output: "staged_quarantine" },
+      { kind: "stage", table: "files", from: "incoming_files", output: "staged_files" },
+    ];
+  }
+
+  private sql(name: string, materialize: "table" | "view", description: string, sql: string, when?: RunMode): PlanStep {
+    return when ? { kind: "sql", name, sql, materialize, description, when } : { kind: "sql", name, sql, materialize, description };
+  }
+
+  /** Op: absent/empty -> I; I/U/D in any case, spaces ignored; anything else -> NULL (bad_op). */
+  private opNorm(): string {
+    const op = `upper(trim(${this.id("_op")}))`;
+    return `CASE WHEN ${this.id("_op")} IS NULL OR trim(${this.id("_op")}) = '' THEN 'I' WHEN ${op} IN ('I', 'U', 'D') THEN ${op} ELSE NULL END`;
+  }
+
+  /** Reject labels: key and sequence columns must be present and parse; Op must be I/U/D. */
+  private rejectLabels(): string {
+    const d = this.d;
+    const labels: string[] = [];
+    const check = (col: string, kind: string) => {
+      const present = nullIfEmpty(d, this.id(col), this.spec.csv.nullValue);
+      labels.push(`CASE WHEN (${present}) IS NULL THEN ${d.str(`null_${kind}:${col}`)} WHEN (${this.typed(col)}) IS NULL THEN ${d.str(`bad_${kind}:${col}`)} ELSE NULL END`);
+    };
+    this.spec.primaryKey.forEach((k) => check(k, "key"));
+    (this.spec.cdc?.sequenceColumns ?? []).forEach((s) => check(s, "sequence"));
+    labels.push(`CASE WHEN (${this.opNorm()}) IS NULL THEN 'bad_op' ELSE NULL END`);
+    return d.concatLabels(REASON_SEPARATOR, labels);
+  }
+
+  private incomingParsed(): string {
+    return `SELECT ${this.list(this.bronzeCols)}, ${this.opNorm()} AS _op_norm, ${this.rejectLabels()} AS ${REASONS_COLUMN} FROM incoming`;
+  }
+
+  private rejectsNew(): string {
+    return `SELECT ${this.list(this.bronzeCols)}, ${REASONS_COLUMN} FROM incoming_parsed WHERE ${REASONS_COLUMN} <> ''`;
+  }
+
+  /**
+   * Valid changes with typed ordering columns. New rows come from incoming_parsed; `prior` is the
+   * published state (incremental) or all of bronze (full refresh), re-validated the same way
+   * (for state the filter is a no-op and the Op is already normalized).
+   */
+  private changes(prior: "state_prev" | "bronze_prev"): string {
+    const data = this.spec.columns.map((c) => this.id(c.name));
+    const lineage = BRONZE_LINEAGE.filter((l) => l.name !== "_op").map((l) => this.id(l.name));
+    const ordering = [
+      ...this.spec.primaryKey.map((k, i) => `${this.typed(k)} AS _pk_${i + 1}`),
+      ...(this.spec.cdc?.sequenceColumns ?? []).map((s, i) => `${this.typed(s)} AS _seq_${i + 1}`),
+    ];
+    const fresh = `SELECT ${[...data, `_op_norm AS ${this.id("_op")}`, ...lineage, ...ordering].join(", ")} FROM incoming_parsed WHERE ${REASONS_COLUMN} = ''`;
+    const old = `SELECT ${[...data, `${this.opNorm()} AS ${this.id("_op")}`, ...lineage, ...ordering].join(", ")} FROM ${prior}`;
+    const valid = [
+      ...this.spec.primaryKey.map((_, i) => `_pk_${i + 1} IS NOT NULL`),
+      ...(this.spec.cdc?.sequenceColumns ?? []).map((_, i) => `_seq_${i + 1} IS NOT NULL`),
+      `${this.id("_op")} IS NOT NULL`,
+    ].join(" AND ");
+    return `SELECT * FROM (${old}) p WHERE ${valid} UNION ALL ${fresh}`;
+  }
+
+  /** Ordering of one key's changes: sequence, then object key, then row number (all latest first). */
+  private stateNext(): string {
+    const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`).join(", ");
+    const seqs = (this.spec.cdc?.sequenceColumns ?? []).map((_, i) => `_seq_${i + 1} DESC`);
+    const order = [...seqs, "_source_key DESC", "_row_number DESC", "_source_version DESC"].join(", ");
+    return `SELECT ${this.list(this.bronzeCols)} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keys} ORDER BY ${order}) AS _rn FROM changes) c WHERE _rn = 1`;
+  }
+
+  private currentTyped(): string {
+    const typed = this.spec.columns.map((c) => `${this.typed(c.name)} AS ${this.id(c.name)}`);
+    const raw = this.spec.columns.map((c) => `${this.id(c.name)} AS ${this.id(`_raw_${c.name}`)}`);
+    const lineage = BRONZE_LINEAGE.map((l) => this.id(l.name));
+    return `SELECT ${[...typed, ...raw, ...lineage].join(", ")} FROM state_next WHERE ${this.id("_op")} <> 'D'`;
+  }
+
+  private labeled(): string {
+    const d = this.d;
+    const badTypes = this.spec.columns
+      .filter((c) => c.type !== "string")
+      .map((c) => {
+        const present = nullIfEmpty(d, this.id(`_raw_${c.name}`), this.spec.csv.nullValue);
+        return `CASE WHEN (${present}) IS NOT NULL AND ${this.id(c.name)} IS NULL THEN ${d.str(`bad_type:${c.name}`)} ELSE NULL END`;
+      });
+    const rules = this.spec.rules.map((r) => ruleLabelExpr(d, this.spec, r));
+    return `SELECT *, ${d.concatLabels(REASON_SEPARATOR, [...badTypes, ...rules])} AS ${REASONS_COLUMN} FROM current_typed`;
+  }
+
+  private hashedColumns(): Set<string> {
+    return new Set(this.spec.pii.filter((p) => p.mode === "hash").map((p) => p.column));
+  }
+
+  private silver(): string {
+    const hashed = this.hashedColumns();
+    const cols = this.spec.columns.map((c) => {
+      if (!hashed.has(c.name)) return this.id(c.name);
+      const text = c.type === "string" ? this.id(c.name) : this.d.cast(this.id(c.name), "string");
+      return `${this.d.sha256(text)} AS ${this.id(c.name)}`;
+    });
+    const p = this.spec.partitionBy;
+    if (p) {
+      cols.push(`${this.d.year(this.id(p.column))} AS ${this.id(p.yearColumn)}`);
+      cols.push(`${this.d.month(this.id(p.column))} AS ${this.id(p.monthColumn)}`);
+    }
+    cols.push(...SILVER_LINEAGE.map(this.id));
+    return `SELECT ${cols.join(", ")} FROM labeled WHERE ${REASONS_COLUMN} = ''`;
+  }
+
+  private quarantine(): string {
+    const hashed = this.hashedColumns();
+    const cols = this.spec.columns.map((c) => {
+      const raw = this.id(`_raw_${c.name}`);
+      return `${hashed.has(c.name) ? this.d.sha256(raw) : raw} AS ${this.id(c.name)}`;
+    });
+    cols.push(...BRONZE_LINEAGE.map((l) => this.id(l.name)), REASONS_COLUMN);
+    return `SELECT ${cols.join(", ")} FROM labeled WHERE ${REASONS_COLUMN} <> ''`;
+  }
+
+  audits(): AuditQuery[] {
+    const spec = this.spec;
+    const keys = this.list(spec.primaryKey);
+    const notNull = [...new Set([...spec.primaryKey, ...spec.rules.flatMap((r) => (r.kind === "not_null" ? [r.column] : []))])];
+    const stateKeys = spec.primaryKey.map((k) => this.typed(k)).join(", ");
+    const audits: AuditQuery[] = [
+      {
+        name: "silver_primary_key_unique",
+        description: "no primary key value appears twice in silver (count of duplicated keys)",
+        sql: `SELECT COUNT(*) AS violations FROM (SELECT ${keys} FROM staged_silver GROUP BY ${keys} HAVING COUNT(*) > 1) dup`,
+      },
+      {
+        name: "state_primary_key_unique",
+        description: "state holds one change per key (count of duplicated keys)",
+        sql: `SELECT COUNT(*) AS violations FROM (SELECT ${stateKeys} FROM staged_state GROUP BY ${stateKeys} HAVING COUNT(*) > 1) dup`,
+      },
+      {
+        name: "silver_not_null",
+        description: `no NULL in silver key / not-null columns (${notNull.join(", ")})`,
+        sql: `SELECT COUNT(*) AS violations FROM staged_silver WHERE ${notNull.map((c) => `${this.id(c)} IS NULL`).join(" OR ")}`,
+      },
+      {
+        name: "current_rows_conserved",
+        description: "current keys (state minus tombstones) = silver rows + quarantine rows",
+        sql: `SELECT abs((SELECT COUNT(*) FROM staged_state WHERE ${this.id("_op")} <> 'D') - (SELECT COUNT(*) FROM staged_silver) - (SELECT COUNT(*) FROM staged_quarantine)) AS violations`,
+      },
+      {
+        name: "rows_read_equal_bronze_rows",
+        description: "rows read from accepted files = rows staged in bronze",
+        sql: `SELECT abs((SELECT COALESCE(SUM(_rows_read), 0) FROM staged_files) - (SELECT COUNT(*) FROM staged_bronze)) AS violations`,
+      },
+      {
+        name: "new_rows_accounted",
+        description: "every new row is either a change or a reject",
+        sql: `SELECT abs((SELECT COUNT(*) FROM incoming) - (SELECT COUNT(*) FROM incoming_parsed WHERE ${REASONS_COLUMN} = '') - (SELECT COUNT(*) FROM staged_rejects)) AS violations`,
+      },
+    ];
+    const p = spec.partitionBy;
+    if (p && !this.hashedColumns().has(p.column)) {
+      const [col, y, m] = [this.id(p.column), this.id(p.yearColumn), this.id(p.monthColumn)];
+      audits.push({
+        name: "partition_values_valid",
+        description: `${p.yearColumn}/${p.monthColumn} equal year/month of ${p.column} (both NULL when it is NULL)`,
+        sql:
+          `SELECT COUNT(*) AS violations FROM staged_silver WHERE ` +
+          `(${col} IS NULL AND (${y} IS NOT NULL OR ${m} IS NOT NULL)) OR ` +
+          `(${col} IS NOT NULL AND (${y} IS NULL OR ${m} IS NULL OR ${y} <> ${this.d.year(col)} OR ${m} <> ${this.d.month(col)} OR ${m} < 1 OR ${m} > 12))`,
+      });
+    }
+    return audits;
+  }
+
+  summary(): LoadPlan["summary"] {
+    const seq = this.spec.cdc?.sequenceColumns[0];
+    const seqType = seq ? this.typeOf(seq) : undefined;
+    const latest = !seq
+      ? "CAST(NULL AS " + this.d.sqlType("string") + ")"
+      : `(SELECT ${seqType === "timestamp" ? this.d.timestampText(`MAX(${this.id(seq)})`) : this.d.cast(`MAX(${this.id(seq)})`, "string")} FROM current_typed)`;
+    const count = (from: string, where = "") => `(SELECT COUNT(*) FROM ${from}${where ? ` WHERE ${where}` : ""})`;
+    const counts = [
+      `${count("incoming")} AS rows_read`,
+      `${count("staged_bronze")} AS bronze_rows`,
+      `${count("staged_rejects")} AS rejected_rows`,
+      `${count("incoming_parsed", `${REASONS_COLUMN} = ''`)} AS changes_applied`,
+      `${count("staged_state")} AS state_keys`,
+      `${count("staged_state", `${this.id("_op")} <> 'D'`)} AS current_rows`,
+      `${count("staged_silver")} AS silver_rows`,
+      `${count("staged_quarantine")} AS quarantine_rows`,
+      `${latest} AS latest_sequence`,
+    ];
+    const files =
+      `SELECT f._file_id, f._rows_read AS rows_read, COALESCE(r.n, 0) AS rows_rejected, COALESCE(q.n, 0) AS rows_quarantined ` +
+      `FROM staged_files f ` +
+      `LEFT JOIN (SELECT _file_id, COUNT(*) AS n FROM staged_rejects GROUP BY _file_id) r ON r._file_id = f._file_id ` +
+      `LEFT JOIN (SELECT _file_id, COUNT(*) AS n FROM staged_quarantine GROUP BY _file_id) q ON q._file_id = f._file_id`;
+    return { counts: `SELECT ${counts.join(", ")}`, files };
+  }
+}

@@ -1,0 +1,85 @@
+// The ONE place where DuckDB and Spark SQL differ. compile.ts builds every statement through
+// these functions, so a new dialect (or a fix) is an edit here, not a hunt through strings.
+// Spark notes: session time zone must be UTC (timestamps are zone-less in files); Spark string
+// literals process backslash escapes (spark.sql.parser.escapedStringLiterals=false, the default).
+import type { Dialect, PlanColumnType } from "./plan";
+
+export interface SqlDialect {
+  name: Dialect;
+  /** Quoted identifier. */
+  ident(name: string): string;
+  /** String literal holding exactly `value`. */
+  str(value: string): string;
+  /** Engine type name for a spec type. */
+  sqlType(type: PlanColumnType): string;
+  /** NULL when the cast fails (never an error, whatever the ANSI settings). */
+  tryCast(expr: string, type: PlanColumnType): string;
+  /** Plain CAST for values known to fit (e.g. typed value to string). */
+  cast(expr: string, type: PlanColumnType): string;
+  /** True when `expr` (a string) contains a match of `pattern` (find semantics, not full match). */
+  regexMatch(expr: string, pattern: string): string;
+  /** Lowercase hex SHA-256 of a string expression. */
+  sha256(expr: string): string;
+  /** Labels (each a string expression or NULL) joined with `sep`, NULLs skipped, "" when none. */
+  concatLabels(sep: string, labels: string[]): string;
+  /** Replace every occurrence of a literal substring. */
+  replace(expr: string, from: string, to: string): string;
+  /** Integer year / month of a date or timestamp. */
+  year(expr: string): string;
+  month(expr: string): string;
+  /** A timestamp as ISO text "YYYY-MM-DD HH:MM:SS[.ffffff]" (for summaries). */
+  timestampText(expr: string): string;
+}
+
+const TYPE_NAMES: Record<Dialect, Record<string, string>> = {
+  duckdb: { string: "VARCHAR", int: "INTEGER", bigint: "BIGINT", double: "DOUBLE", boolean: "BOOLEAN", date: "DATE", timestamp: "TIMESTAMP" },
+  spark: { string: "STRING", int: "INT", bigint: "BIGINT", double: "DOUBLE", boolean: "BOOLEAN", date: "DATE", timestamp: "TIMESTAMP" },
+};
+
+function typeName(dialect: Dialect, type: PlanColumnType): string {
+  const m = type.match(/^decimal\((\d+),(\d+)\)$/);
+  if (m) return `DECIMAL(${m[1]},${m[2]})`;
+  const name = TYPE_NAMES[dialect][type];
+  if (!name) throw new Error(`no ${dialect} type for ${type}`);
+  return name;
+}
+
+const duckdb: SqlDialect = {
+  name: "duckdb",
+  ident: (name) => `"${name.replace(/"/g, '""')}"`,
+  str: (value) => `'${value.replace(/'/g, "''")}'`,
+  sqlType: (type) => typeName("duckdb", type),
+  tryCast: (expr, type) => `TRY_CAST(${expr} AS ${typeName("duckdb", type)})`,
+  cast: (expr, type) => `CAST(${expr} AS ${typeName("duckdb", type)})`,
+  regexMatch: (expr, pattern) => `regexp_matches(${expr}, ${duckdb.str(pattern)})`,
+  sha256: (expr) => `sha256(${expr})`,
+  concatLabels: (sep, labels) => (labels.length === 0 ? "''" : `concat_ws(${duckdb.str(sep)}, ${labels.join(", ")})`),
+  replace: (expr, from, to) => `replace(${expr}, ${duckdb.str(from)}, ${duckdb.str(to)})`,
+  year: (expr) => `CAST(year(${expr}) AS INTEGER)`,
+  month: (expr) => `CAST(month(${expr}) AS INTEGER)`,
+  timestampText: (expr) => `strftime(${expr}, '%Y-%m-%d %H:%M:%S.%f')`,
+};
+
+const spark: SqlDialect = {
+  name: "spark",
+  ident: (name) => `\`${name.replace(/`/g, "``")}\``,
+  str: (value) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`,
+  sqlType: (type) => typeName("spark", type),
+  tryCast: (expr, type) => `TRY_CAST(${expr} AS ${typeName("spark", type)})`,
+  cast: (expr, type) => `CAST(${expr} AS ${typeName("spark", type)})`,
+  regexMatch: (expr, pattern) => `(${expr} RLIKE ${spark.str(pattern)})`,
+  sha256: (expr) => `sha2(${expr}, 256)`,
+  concatLabels: (sep, labels) => (labels.length === 0 ? "''" : `concat_ws(${spark.str(sep)}, ${labels.join(", ")})`),
+  replace: (expr, from, to) => `replace(${expr}, ${spark.str(from)}, ${spark.str(to)})`,
+  year: (expr) => `CAST(year(${expr}) AS INT)`,
+  month: (expr) => `CAST(month(${expr}) AS INT)`,
+  timestampText: (expr) => `date_format(${expr}, 'yyyy-MM-dd HH:mm:ss.SSSSSS')`,
+};
+
+export const DIALECTS: Record<Dialect, SqlDialect> = { duckdb, spark };
+
+export function dialectFor(name: Dialect): SqlDialect {
+  const d = DIALECTS[name];
+  if (!d) throw new Error(`unknown SQL dialect ${JSON.stringify(name)} (duckdb, spark)`);
+  return d;
+}

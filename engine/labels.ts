@@ -1,0 +1,71 @@
+// Reason labels for current rows: bad_type:<col> for values that do not parse, then one label
+// per failed rule, named as datasets/validate.ts names them. Each label is a CASE expression that
+// is NULL when the row passes, so concat_ws() joins only the failures.
+import type { DatasetSpec, Rule } from "../datasets/define";
+import type { SqlDialect } from "./dialects";
+
+/** Label a rule produces (same naming as datasets/validate.ts). */
+export function ruleLabel(rule: Rule): string {
+  switch (rule.kind) {
+    case "not_null":
+      return rule.label ?? `not_null:${rule.column}`;
+    case "unique":
+      return rule.label ?? `unique:${rule.columns.join("+")}`;
+    case "accepted_values":
+      return rule.label ?? `accepted_values:${rule.column}`;
+    case "range":
+      return rule.label ?? `range:${rule.column}`;
+    case "regex":
+      return rule.label ?? `regex:${rule.column}`;
+    case "expression":
+      return rule.label;
+  }
+}
+
+const when = (d: SqlDialect, failing: string, label: string): string =>
+  `CASE WHEN ${failing} THEN ${d.str(label)} ELSE NULL END`;
+
+/**
+ * Label expression for one rule over the typed columns (named as in the spec).
+ * Rules other than not_null pass on NULL values: a NULL is only not_null's business.
+ * An expression rule must be TRUE; NULL counts as failing.
+ */
+export function ruleLabelExpr(d: SqlDialect, spec: DatasetSpec, rule: Rule): string {
+  const col = (name: string) => d.ident(name);
+  const label = ruleLabel(rule);
+  switch (rule.kind) {
+    case "not_null":
+      return when(d, `${col(rule.column)} IS NULL`, label);
+    case "accepted_values": {
+      const type = spec.columns.find((c) => c.name === rule.column)?.type ?? "string";
+      const asText = type === "string" ? col(rule.column) : d.cast(col(rule.column), "string");
+      const values = rule.values.map((v) => d.str(v)).join(", ");
+      return when(d, `${asText} IS NOT NULL AND ${asText} NOT IN (${values})`, label);
+    }
+    case "range": {
+      const c = col(rule.column);
+      const bounds: string[] = [];
+      if (rule.min !== undefined) bounds.push(`${c} ${rule.minExclusive ? "<=" : "<"} ${numberLiteral(rule.min)}`);
+      if (rule.max !== undefined) bounds.push(`${c} ${rule.maxExclusive ? ">=" : ">"} ${numberLiteral(rule.max)}`);
+      return when(d, `${c} IS NOT NULL AND (${bounds.join(" OR ")})`, label);
+    }
+    case "regex": {
+      const type = spec.columns.find((c) => c.name === rule.column)?.type ?? "string";
+      const asText = type === "string" ? col(rule.column) : d.cast(col(rule.column), "string");
+      return when(d, `${asText} IS NOT NULL AND NOT ${d.regexMatch(asText, rule.pattern)}`, label);
+    }
+    case "unique": {
+      const cols = rule.columns.map(col);
+      const allSet = cols.map((c) => `${c} IS NOT NULL`).join(" AND ");
+      return when(d, `${allSet} AND COUNT(*) OVER (PARTITION BY ${cols.join(", ")}) > 1`, label);
+    }
+    case "expression":
+      return when(d, `NOT COALESCE((${rule.sql}), FALSE)`, label);
+  }
+}
+
+function numberLiteral(n: number): string {
+  // Plain decimal notation: both engines read it as an exact numeric literal.
+  const text = String(n);
+  return /e/i.test(text) ? n.toFixed(20).replace(/\.?0+$/, "") : text;
+}

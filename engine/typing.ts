@@ -1,0 +1,48 @@
+// How a raw string becomes a typed value, the same on both engines. Casts are guarded by
+// format regexes first because DuckDB and Spark accept different extras (Spark casts
+// "2024-01-15 10:00" to a DATE, DuckDB accepts "1e3" as a decimal...): with the guard, a value
+// parses on one engine exactly when it parses on the other.
+import type { PlanColumnType } from "./plan";
+import type { SqlDialect } from "./dialects";
+
+const INTEGER = "^[+-]?[0-9]+$";
+const DECIMAL = "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$";
+const DOUBLE = "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$";
+const DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+/** ISO date-time, space or T separator, up to microseconds, no zone (DMS writes UTC). */
+const TIMESTAMP = "^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?$";
+const TRUE_WORDS = ["true", "t", "1", "yes", "y"];
+const FALSE_WORDS = ["false", "f", "0", "no", "n"];
+
+/** The empty field and the spec's nullValue both mean NULL. */
+export function nullIfEmpty(d: SqlDialect, raw: string, nullValue: string): string {
+  const empties = nullValue === "" ? [""] : ["", nullValue];
+  return `CASE WHEN ${raw} IN (${empties.map((v) => d.str(v)).join(", ")}) THEN NULL ELSE ${raw} END`;
+}
+
+/** Typed value of a (null-normalized) string expression `v`; NULL when it does not parse. */
+export function parseTyped(d: SqlDialect, v: string, type: PlanColumnType): string {
+  const guarded = (pattern: string, subject: string, cast: string): string =>
+    `CASE WHEN ${d.regexMatch(subject, pattern)} THEN ${cast} ELSE NULL END`;
+  switch (type) {
+    case "string":
+      return v;
+    case "int":
+    case "bigint":
+      return guarded(INTEGER, `trim(${v})`, d.tryCast(`trim(${v})`, type));
+    case "double":
+      return guarded(DOUBLE, `trim(${v})`, d.tryCast(`trim(${v})`, type));
+    case "boolean": {
+      const word = `lower(trim(${v}))`;
+      const list = (words: string[]) => words.map((w) => d.str(w)).join(", ");
+      return `CASE WHEN ${word} IN (${list(TRUE_WORDS)}) THEN TRUE WHEN ${word} IN (${list(FALSE_WORDS)}) THEN FALSE ELSE NULL END`;
+    }
+    case "date":
+      return guarded(DATE, v, d.tryCast(v, "date"));
+    case "timestamp":
+      return guarded(TIMESTAMP, v, d.tryCast(d.replace(v, "T", " "), "timestamp"));
+    default:
+      if (/^decimal\(\d+,\d+\)$/.test(type)) return guarded(DECIMAL, `trim(${v})`, d.tryCast(`trim(${v})`, type));
+      throw new Error(`no parser for column type ${type}`);
+  }
+}
