@@ -21,8 +21,9 @@ REQUIRED_ARGS: List[str] = [
     RUN_ARGS["runId"][2:],
     RUN_ARGS["manifestUri"][2:],
 ] + [flag[2:] for flag in JOB_ARGS.values()]
-#: Optional arguments; JOB_RUN_ID is added by Glue itself and only used for logs.
-OPTIONAL_ARGS: List[str] = [RUN_ARGS["fullRefresh"][2:], "JOB_RUN_ID", "JOB_NAME"]
+#: Optional arguments. bronze_database (not in contracts.ts yet) puts bronze/files/state in their
+#: own database (default: --catalog_database); JOB_RUN_ID / JOB_NAME come from Glue, for logs.
+OPTIONAL_ARGS: List[str] = [RUN_ARGS["fullRefresh"][2:], "bronze_database", "JOB_RUN_ID", "JOB_NAME"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 _TRUE = {"true", "1", "yes"}
@@ -46,6 +47,7 @@ class JobArgs:
     catalog_database: str
     quarantine_database: str
     metrics_namespace: str
+    bronze_database: Optional[str] = None
     job_run_id: Optional[str] = None
     job_name: Optional[str] = None
 
@@ -116,6 +118,7 @@ def validate_args(raw: Dict[str, str]) -> JobArgs:
     catalog_database = name_arg("catalog_database")
     quarantine_database = name_arg("quarantine_database")
     metrics_namespace = text_arg("metrics_namespace")
+    bronze_database = name_arg("bronze_database") if raw.get("bronze_database") else None
     full_refresh = False
     if "full_refresh" in raw:
         try:
@@ -136,6 +139,7 @@ def validate_args(raw: Dict[str, str]) -> JobArgs:
         catalog_database=catalog_database,
         quarantine_database=quarantine_database,
         metrics_namespace=metrics_namespace,
+        bronze_database=bronze_database,
         job_run_id=raw.get("JOB_RUN_ID") or None,
         job_name=raw.get("JOB_NAME") or None,
     )

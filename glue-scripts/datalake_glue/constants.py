@@ -18,10 +18,6 @@ CATALOG_NAME = "glue_catalog"
 #: WAP branches are named `<prefix><run id, sanitized>` so a crashed run's branch is recognizable.
 WAP_BRANCH_PREFIX = "wap_"
 
-#: Spark session property that routes writes (and reads) of WAP-enabled tables to a branch.
-WAP_BRANCH_CONF = "spark.wap.branch"
-#: Table property a table needs for WAP_BRANCH_CONF to apply to it.
-WAP_ENABLED_PROPERTY = "write.wap.enabled"
 
 #: CloudWatch metric names (namespace comes from --metrics_namespace).
 METRIC_ROW_COUNT = "RowCount"

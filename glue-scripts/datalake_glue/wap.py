@@ -1,13 +1,15 @@
 """Write-audit-publish on Iceberg: SQL for branches and the publish decision (pure).
 
 Flow per run (https://iceberg.apache.org/docs/latest/branching/#audit-branch):
-  1. for each published table: enable WAP, drop a stale branch of this run, create the branch;
-  2. SET spark.wap.branch = <branch>: writes *and reads* of WAP-enabled tables go to the branch,
-     so the plan's SQL runs unchanged and its audits see the branch, not main;
-  3. decide: publish only when every audit passed;
-  4. publish = fast-forward main to the branch (main must be an ancestor; Iceberg >= 1.5
-     creates main when the table has none), then drop the branch; otherwise drop the branch
-     and publish nothing. Tables that are not WAP-enabled (bronze, rejects) are unaffected.
+  1. for each table the plan stages: drop a stale branch of this run (a retried run starts again
+     from main), create the branch (Iceberg >= 1.4 also creates one on a table with no snapshot);
+  2. stage: write to the branch through the branch identifier `<table>.branch_<name>`, never
+     `spark.wap.branch`: explicit identifiers leave reads of published tables (read_table) on
+     main, and Iceberg 1.7 refuses a write that sets both;
+  3. audits read the staged relations (the branch content); decide_publish();
+  4. publish = fast-forward main to the branch, table by table in the plan's publish order
+     (main must be an ancestor of the branch; Iceberg >= 1.5 creates main when the table has
+     none), then drop the branches; a failed audit only drops the branches: main is untouched.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
-from .constants import CATALOG_NAME, WAP_BRANCH_CONF, WAP_BRANCH_PREFIX, WAP_ENABLED_PROPERTY
+from .constants import CATALOG_NAME, WAP_BRANCH_PREFIX
 from .contracts import AuditResult
 
 MAIN_BRANCH = "main"
@@ -42,20 +44,17 @@ def table_in_catalog(identifier: str, catalog: str = CATALOG_NAME) -> str:
     return identifier[len(prefix):] if identifier.startswith(prefix) else identifier
 
 
-def enable_wap_sql(table: str) -> str:
-    return f"ALTER TABLE {quote_identifier(table)} SET TBLPROPERTIES ('{WAP_ENABLED_PROPERTY}'='true')"
-
-
 def create_branch_sql(table: str, branch: str) -> str:
     return f"ALTER TABLE {quote_identifier(table)} CREATE BRANCH `{branch}`"
 
 
+def branch_identifier(table: str, branch: str) -> str:
+    """Quoted identifier that reads or writes one branch: `cat`.`db`.`t`.`branch_<name>`."""
+    return quote_identifier(f"{table}.branch_{branch}")
+
+
 def drop_branch_sql(table: str, branch: str) -> str:
     return f"ALTER TABLE {quote_identifier(table)} DROP BRANCH IF EXISTS `{branch}`"
-
-
-def set_wap_branch_sql(branch: str) -> str:
-    return f"SET {WAP_BRANCH_CONF} = {branch}"
 
 
 def fast_forward_sql(table: str, branch: str, catalog: str = CATALOG_NAME) -> str:
@@ -92,7 +91,6 @@ def begin_statements(tables: Sequence[str], branch: str) -> List[str]:
     """Statements that open the WAP branch on every published table (idempotent on retry)."""
     statements: List[str] = []
     for table in tables:
-        statements.append(enable_wap_sql(table))
         # A retried run may find its own branch with partial writes: start it again from main.
         statements.append(drop_branch_sql(table, branch))
         statements.append(create_branch_sql(table, branch))
@@ -111,7 +109,3 @@ def finish_statements(tables: Sequence[str], branch: str, decision: PublishDecis
     statements.extend(drop_branch_sql(table, branch) for table in tables)
     return statements
 
-
-def reset_wap_branch_sql() -> str:
-    # RESET <key> (Spark >= 3.1) unsets one session property; later reads see main again.
-    return f"RESET {WAP_BRANCH_CONF}"

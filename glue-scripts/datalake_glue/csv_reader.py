@@ -1,0 +1,109 @@
+"""Parse one landed CSV object into string rows, or a whole-file rejection reason (pure).
+
+The rules are the read_files step's contract in engine/plan.ts, shared with the DuckDB
+executor: values stay exactly as in the file (no trimming, empty stays ""; null handling is
+SQL's job), the header maps columns BY NAME, extra header columns are drift, missing optional
+columns are null, and a file is rejected whole with one reason when it cannot be trusted.
+Runs on Spark executors (one call per object), so it must stay free of Spark imports.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+UTF8_BOM = b"\xef\xbb\xbf"
+# csv's default field limit is 128 KiB; the contract has no length limit on fields.
+_FIELD_LIMIT = 2**31 - 1
+
+
+@dataclass
+class ParsedFile:
+    """Rows hold the spec columns (spec order) then the raw Op value (None when absent)."""
+
+    reason: Optional[str] = None
+    rows_read: int = 0
+    rows: List[List[Optional[str]]] = field(default_factory=list)
+    extra_columns: List[str] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return self.reason is None
+
+
+def count_data_lines(data: bytes) -> int:
+    """Non-empty lines minus the header, at least 0: the count of a file that cannot be parsed."""
+    lines = [line for line in data.split(b"\n") if line.rstrip(b"\r")]
+    return max(len(lines) - 1, 0)
+
+
+def parse_csv_bytes(data: bytes, source: Dict[str, Any]) -> ParsedFile:
+    """Apply the read_files rules to one object's bytes; `source` is the plan's `source`."""
+    if len(data) == 0:
+        return ParsedFile(reason="empty_file")
+    body = data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return ParsedFile(reason="not_utf8", rows_read=count_data_lines(data))
+    options = source["csv"]
+    csv.field_size_limit(_FIELD_LIMIT)
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=options["delimiter"],
+        quotechar=options["quote"],
+        doublequote=True,
+        strict=True,
+    )
+    try:
+        records = [record for record in reader if record]
+    except csv.Error as error:
+        return ParsedFile(reason=f"malformed_csv:{error}", rows_read=count_data_lines(data))
+    if not records:
+        return ParsedFile(reason="not_csv", rows_read=0)
+    header, body_rows = records[0], records[1:]
+    columns: Sequence[Dict[str, Any]] = source["columns"]
+    op_column: Optional[str] = source.get("opColumn")
+    known = [c["name"] for c in columns] + ([op_column] if op_column else [])
+    position: Dict[str, int] = {}
+    for index, name in enumerate(header):
+        position.setdefault(name, index)
+    if not any(name in position for name in known):
+        return ParsedFile(reason="not_csv", rows_read=len(body_rows))
+    missing = [c["name"] for c in columns if not c["optional"] and c["name"] not in position]
+    if missing:
+        return ParsedFile(reason="missing_column:" + ",".join(missing), rows_read=len(body_rows))
+    for number, record in enumerate(body_rows, start=1):
+        if len(record) != len(header):
+            return ParsedFile(
+                reason=f"malformed_csv:row {number} has {len(record)} fields, header has {len(header)}",
+                rows_read=len(body_rows),
+            )
+    picks = [position.get(c["name"]) for c in columns] + [position.get(op_column) if op_column else None]
+    rows = [[record[i] if i is not None else None for i in picks] for record in body_rows]
+    extra = [name for name in header if name not in known]
+    return ParsedFile(rows_read=len(rows), rows=rows, extra_columns=extra)
+
+
+def source_version(file: Dict[str, Any]) -> str:
+    """`_source_version`: the S3 versionId, or "etag:<etag>" for an unversioned bucket."""
+    return file["versionId"] if file.get("versionId") is not None else f"etag:{file['etag']}"
+
+
+def data_date(received_at: str) -> str:
+    """`_data_date`: UTC date (YYYY-MM-DD) of the manifest's receivedAt (never the clock)."""
+    from .summary import parse_timestamp  # local: keeps this module's import surface tiny
+
+    return parse_timestamp(received_at).strftime("%Y-%m-%d")
+
+
+def lineage_rows(parsed: ParsedFile, file: Dict[str, Any], run_id: str) -> List[List[Any]]:
+    """Bronze rows: the parsed values (spec columns, then _op) + the other lineage columns."""
+    version = source_version(file)
+    day = data_date(file["receivedAt"])
+    return [
+        values + [file["key"], version, file["fileId"], number, run_id, day]
+        for number, values in enumerate(parsed.rows, start=1)
+    ]

@@ -1,0 +1,326 @@
+"""Execute a load plan on Spark + Iceberg with write-audit-publish (orchestration only).
+
+Everything here goes through two narrow ports, so the order of operations is tested with a
+fake that records calls (tests/fake_spark.py):
+  - `spark.sql(text)` for every SQL statement (DDL, branch commands, plan SQL, procedures);
+  - `io` (spark_io.SparkIO on Glue) for the two DataFrame-level IO operations: reading the
+    manifest's objects into string rows, and reading back the rows an append added to a branch.
+
+Order (engine/plan.ts "How an executor runs a plan"): session settings -> tables exist ->
+branches opened for every staged table -> steps in order (read_files, read_table, sql, stage on
+the branch) -> audits on the staged relations -> summary queries -> publish in publish.order
+(fast-forward main, then drop branches) only if every audit passed; otherwise, and on any
+error, drop the branches: main is untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Optional, Protocol, Sequence, Set, Tuple
+
+from .contracts import AuditResult, FileResult, ManifestFile, Published
+from .plan import SUMMARY_COUNT_COLUMNS, relation_names, run_mode, staged_roles, steps_for
+from .summary import conservation_violations, file_result
+from .tables import column_list, create_table_sql, table_identifier, table_location
+from .wap import (
+    PublishDecision,
+    begin_statements,
+    branch_identifier,
+    branch_name,
+    decide_publish,
+    drop_branch_sql,
+    fast_forward_sql,
+    quote_identifier,
+)
+
+LOG = logging.getLogger("datalake_glue")
+
+SESSION_SETTINGS = (
+    # Files hold zone-less timestamps; the plan's SQL assumes UTC (engine/dialects.ts).
+    "SET spark.sql.session.timeZone = UTC",
+    # INSERT OVERWRITE without PARTITION must replace the whole (branch of the) table.
+    "SET spark.sql.sources.partitionOverwriteMode = static",
+)
+
+
+class PlanIO(Protocol):
+    def read_files(
+        self, files: Sequence[ManifestFile], source: Dict[str, Any], run_id: str,
+        output: str, files_output: str,
+    ) -> List[Dict[str, Any]]: ...
+
+    def register_appended(self, output: str, identifier: str, start_snapshot: int,
+                          end_snapshot: int) -> None: ...
+
+
+@dataclass
+class Placement:
+    """Where the plan's tables live (from the job arguments)."""
+
+    catalog_database: str
+    quarantine_database: str
+    bronze_path: str
+    bronze_database: Optional[str] = None
+
+    def identifier(self, role: str, table: Dict[str, Any]) -> str:
+        return table_identifier(role, table, catalog_database=self.catalog_database,
+                                quarantine_database=self.quarantine_database,
+                                bronze_database=self.bronze_database)
+
+
+@dataclass
+class ExecutionResult:
+    files: List[FileResult] = field(default_factory=list)
+    audits: List[AuditResult] = field(default_factory=list)
+    counts: Dict[str, int] = field(default_factory=dict)
+    latest_sequence: Optional[str] = None
+    drift_warnings: List[str] = field(default_factory=list)
+    published: Optional[Published] = None
+    error: Optional[str] = None
+
+
+def collect(spark: Any, statement: str) -> List[Dict[str, Any]]:
+    rows = spark.sql(statement).collect()
+    return [row.asDict() if hasattr(row, "asDict") else dict(row) for row in rows]
+
+
+def split_already_loaded(
+    files: Sequence[ManifestFile], ledger: Set[Tuple[str, str]]
+) -> Tuple[List[ManifestFile], List[ManifestFile]]:
+    """(to read, already loaded): a (key, version) in the ledger or earlier in the manifest."""
+    from .csv_reader import source_version
+
+    seen = set(ledger)
+    fresh: List[ManifestFile] = []
+    already: List[ManifestFile] = []
+    for file in files:
+        identity = (file["key"], source_version(file))
+        (already if identity in seen else fresh).append(file)
+        seen.add(identity)
+    return fresh, already
+
+
+def build_file_results(
+    files: Sequence[ManifestFile],
+    already: Sequence[ManifestFile],
+    outcomes: Sequence[Dict[str, Any]],
+    file_rows: Sequence[Dict[str, Any]],
+) -> Tuple[List[FileResult], int, List[str]]:
+    """FileResults in manifest order, rows rejected whole, and drift warnings."""
+    by_id = {o["fileId"]: o for o in outcomes}
+    counted = {r["_file_id"]: r for r in file_rows}
+    already_ids = {f["fileId"] for f in already}
+    results: List[FileResult] = []
+    whole_file_rejected = 0
+    drift: List[str] = []
+    for file in files:
+        if file["fileId"] in already_ids or file["fileId"] not in by_id:
+            results.append(file_result(file, rows_read=0, already_loaded=True))
+            continue
+        outcome = by_id[file["fileId"]]
+        if outcome["reason"] is not None:
+            whole_file_rejected += outcome["rowsRead"]
+            results.append(file_result(file, rows_read=outcome["rowsRead"], reason=outcome["reason"]))
+            continue
+        row = counted.get(file["fileId"], {})
+        if outcome["extraColumns"]:
+            drift.append(f"{file['key']}: extra column(s) {', '.join(outcome['extraColumns'])}")
+        results.append(file_result(
+            file,
+            rows_read=int(row.get("rows_read", outcome["rowsRead"])),
+            rows_rejected=int(row.get("rows_rejected", 0) or 0),
+            rows_quarantined=int(row.get("rows_quarantined", 0) or 0),
+            extra_columns=outcome["extraColumns"],
+        ))
+    return results, whole_file_rejected, drift
+
+
+def conservation_audit(files: Sequence[FileResult], counts: Dict[str, int]) -> AuditResult:
+    """The per-file conservation rule of contracts.ts, checked in Python before publishing."""
+    problems = conservation_violations(files, counts)  # type: ignore[arg-type]
+    audit: AuditResult = {"name": "summary_conservation", "passed": not problems,
+                          "violations": len(problems)}
+    if problems:
+        audit["detail"] = "; ".join(problems[:5])
+    return audit
+
+
+class LoadExecutor:
+    def __init__(self, spark: Any, io: PlanIO, plan: Dict[str, Any], placement: Placement,
+                 *, run_id: str, full_refresh: bool) -> None:
+        self.spark = spark
+        self.io = io
+        self.plan = plan
+        self.placement = placement
+        self.run_id = run_id
+        self.mode = run_mode(full_refresh)
+        self.steps = steps_for(plan, self.mode)
+        self.branch = branch_name(run_id)
+        self.tables = plan["tables"]
+        self.ids = {role: placement.identifier(role, t) for role, t in self.tables.items()}
+        self.staged = staged_roles(self.steps)
+        self.opened: List[str] = []
+        self.branch_start: Dict[str, Optional[int]] = {}
+
+    # -- ports ---------------------------------------------------------------------------
+    def sql(self, statement: str) -> Any:
+        LOG.info("sql: %s", statement if len(statement) < 400 else statement[:400] + " ...")
+        return self.spark.sql(statement)
+
+    def rows(self, statement: str) -> List[Dict[str, Any]]:
+        LOG.info("query: %s", statement if len(statement) < 400 else statement[:400] + " ...")
+        return collect(self.spark, statement)
+
+    # -- phases --------------------------------------------------------------------------
+    def prepare(self) -> None:
+        for statement in SESSION_SETTINGS:
+            self.sql(statement)
+        for role, table in self.tables.items():
+            location = table_location(role, table, self.placement.bronze_path)
+            self.sql(create_table_sql(self.ids[role], table, location))
+
+    def open_branches(self) -> None:
+        for role in self.staged:
+            identifier = self.ids[role]
+            for statement in begin_statements([identifier], self.branch):
+                self.sql(statement)
+            self.opened.append(role)
+            self.branch_start[role] = self.branch_snapshot(role)
+
+    def branch_snapshot(self, role: str) -> Optional[int]:
+        found = self.rows(
+            f"SELECT snapshot_id FROM {quote_identifier(self.ids[role] + '.refs')} "
+            f"WHERE name = '{self.branch}'"
+        )
+        return int(found[0]["snapshot_id"]) if found and found[0]["snapshot_id"] is not None else None
+
+    def ledger(self) -> Set[Tuple[str, str]]:
+        found = self.rows(
+            f"SELECT DISTINCT _source_key, _source_version FROM {quote_identifier(self.ids['files'])}"
+        )
+        return {(r["_source_key"], r["_source_version"]) for r in found}
+
+    def run_step(self, step: Dict[str, Any], manifest_files: Sequence[ManifestFile],
+                 state: Dict[str, Any]) -> None:
+        kind = step["kind"]
+        if kind == "read_files":
+            fresh, already = split_already_loaded(manifest_files, self.ledger())
+            state["already"] = already
+            state["outcomes"] = self.io.read_files(
+                fresh, self.plan["source"], self.run_id, step["output"], step["filesOutput"]
+            )
+        elif kind == "read_table":
+            self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['output']}` AS "
+                     f"SELECT * FROM {quote_identifier(self.ids[step['table']])}")
+        elif kind == "sql":
+            self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['name']}` AS {step['sql']}")
+            if step["materialize"] == "table":
+                self.sql(f"CACHE TABLE `{step['name']}`")
+        elif kind == "stage":
+            self.stage(step)
+        else:  # parse_plan rejects unknown kinds; this guards hand-built plans
+            raise ValueError(f"unknown step kind {kind!r}")
+
+    def stage(self, step: Dict[str, Any]) -> None:
+        role = step["table"]
+        table = self.tables[role]
+        target = branch_identifier(self.ids[role], self.branch)
+        select = f"SELECT {column_list(table)} FROM `{step['from']}`"
+        if table["writeMode"] == "append":
+            self.sql(f"INSERT INTO {target} {select}")
+            start, end = self.branch_start.get(role), self.branch_snapshot(role)
+            if end is None or end == start:
+                # An empty append may commit no snapshot: nothing was added.
+                self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['output']}` AS "
+                         f"SELECT * FROM {target} WHERE 1 = 0")
+            elif start is None:
+                # The branch started without a snapshot: everything on it is this run's.
+                self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['output']}` AS SELECT * FROM {target}")
+            else:
+                self.io.register_appended(step["output"], self.ids[role], start, end)
+        else:
+            self.sql(f"INSERT OVERWRITE {target} {select}")
+            self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['output']}` AS SELECT * FROM {target}")
+
+    def run_audits(self) -> List[AuditResult]:
+        results: List[AuditResult] = []
+        for audit in self.plan["audits"]:
+            found = self.rows(audit["sql"])
+            violations = int(found[0]["violations"]) if found else 1
+            result: AuditResult = {"name": audit["name"], "passed": violations == 0,
+                                   "violations": violations}
+            if violations:
+                result["detail"] = audit.get("description") or audit["name"]
+            results.append(result)
+        return results
+
+    def run_summary(self) -> Tuple[Dict[str, int], Optional[str], List[Dict[str, Any]]]:
+        found = self.rows(self.plan["summary"]["counts"])
+        row = found[0] if found else {}
+        counts = {camel: int(row.get(snake) or 0) for snake, camel in SUMMARY_COUNT_COLUMNS.items()}
+        latest = row.get("latest_sequence")
+        return counts, (str(latest) if latest is not None else None), self.rows(self.plan["summary"]["files"])
+
+    def publish(self) -> Published:
+        versions: Dict[str, str] = {}
+        for role in self.plan["publish"]["order"]:
+            found = self.rows(fast_forward_sql(self.ids[role], self.branch))
+            versions[role] = str(found[0]["updated_ref"]) if found else ""
+        self.drop_branches()
+        return {"silverVersion": versions.get("silver", ""),
+                "quarantineVersion": versions.get("quarantine", "")}
+
+    def drop_branches(self) -> None:
+        while self.opened:
+            role = self.opened.pop(0)
+            self.sql(drop_branch_sql(self.ids[role], self.branch))
+
+    def drop_branches_quietly(self) -> None:
+        try:
+            self.drop_branches()
+        except Exception:  # noqa: BLE001 - the original error matters more; the branch is named
+            LOG.exception("could not drop WAP branch %s (drop it by hand)", self.branch)
+
+    # -- whole run -----------------------------------------------------------------------
+    def execute(self, manifest_files: Sequence[ManifestFile]) -> ExecutionResult:
+        result = ExecutionResult()
+        state: Dict[str, Any] = {"already": [], "outcomes": []}
+        published = False
+        try:
+            self.prepare()
+            self.open_branches()
+            for step in self.steps:
+                LOG.info("step %s %s", step["kind"], ",".join(relation_names(step)))
+                self.run_step(step, manifest_files, state)
+            audits = self.run_audits()
+            counts, latest, file_rows = self.run_summary()
+            files, whole_file_rejected, drift = build_file_results(
+                manifest_files, state["already"], state["outcomes"], file_rows)
+            counts["rejectedRows"] += whole_file_rejected
+            audits.append(conservation_audit(files, counts))
+            result.files, result.audits, result.counts = files, audits, counts
+            result.latest_sequence, result.drift_warnings = latest, drift
+            decision: PublishDecision = decide_publish(audits)
+            if decision.publish:
+                result.published = self.publish()
+                published = True
+            else:
+                result.error = decision.reason
+        except Exception as error:  # noqa: BLE001 - reported in the summary, re-raised by main
+            LOG.exception("load failed")
+            result.error = f"{type(error).__name__}: {error}"
+            if not result.files:
+                result.files, _, _ = build_file_results(
+                    manifest_files, state["already"], state["outcomes"], [])
+        finally:
+            if not published:
+                self.drop_branches_quietly()
+        return result
+
+
+def execute_plan(spark: Any, io: PlanIO, plan: Dict[str, Any], placement: Placement,
+                 manifest_files: Sequence[ManifestFile], *, run_id: str,
+                 full_refresh: bool) -> ExecutionResult:
+    executor = LoadExecutor(spark, io, plan, placement, run_id=run_id, full_refresh=full_refresh)
+    return executor.execute(manifest_files)

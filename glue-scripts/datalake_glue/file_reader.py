@@ -1,0 +1,66 @@
+"""Fetch one manifest object from S3 and parse it (runs on Spark executors; no Spark imports).
+
+`fetch_and_parse` is what the read_files step maps over the manifest's files; its result is a
+small per-file outcome (for the summary and the files ledger) plus the bronze rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+from .csv_reader import ParsedFile, data_date, lineage_rows, parse_csv_bytes, source_version
+
+_S3_CLIENT: Optional[Any] = None
+
+
+def default_s3() -> Any:
+    """One boto3 S3 client per Python worker process (clients are not picklable)."""
+    global _S3_CLIENT
+    if _S3_CLIENT is None:
+        import boto3
+
+        _S3_CLIENT = boto3.client("s3")
+    return _S3_CLIENT
+
+
+def fetch_bytes(s3: Any, file: Dict[str, Any]) -> bytes:
+    """The exact object version of the manifest (versionId, else the etag must still match)."""
+    request: Dict[str, Any] = {"Bucket": file["bucket"], "Key": file["key"]}
+    if file.get("versionId") is not None:
+        request["VersionId"] = file["versionId"]
+    elif file.get("etag"):
+        request["IfMatch"] = file["etag"]
+    return s3.get_object(**request)["Body"].read()
+
+
+def fetch_and_parse(
+    file: Dict[str, Any], source: Dict[str, Any], run_id: str, s3: Optional[Any] = None
+) -> Tuple[Dict[str, Any], List[List[Any]]]:
+    """(outcome, bronze rows) of one file. Outcome keys: fileId, key, version, dataDate,
+    reason (None when accepted), rowsRead, extraColumns."""
+    client = s3 if s3 is not None else default_s3()
+    try:
+        data = fetch_bytes(client, file)
+    except Exception as error:  # noqa: BLE001 - any fetch failure rejects this file, not the run
+        parsed = ParsedFile(reason=f"unreadable:{_error_message(error)}")
+    else:
+        if source["format"] != "csv":
+            raise ValueError(f"read_files supports csv only on Glue, plan source is {source['format']}")
+        parsed = parse_csv_bytes(data, source)
+    outcome = {
+        "fileId": file["fileId"],
+        "key": file["key"],
+        "version": source_version(file),
+        "dataDate": data_date(file["receivedAt"]),
+        "reason": parsed.reason,
+        "rowsRead": parsed.rows_read,
+        "extraColumns": parsed.extra_columns,
+    }
+    return outcome, lineage_rows(parsed, file, run_id) if parsed.accepted else []
+
+
+def _error_message(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    if isinstance(response, dict) and "Error" in response:
+        return str(response["Error"].get("Code") or response["Error"].get("Message"))
+    return f"{type(error).__name__}: {error}"

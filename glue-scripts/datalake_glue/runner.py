@@ -1,0 +1,75 @@
+"""One job run end to end, with every client passed in: manifest -> plan -> execute -> summary
+-> CloudWatch. load_dataset.main() wires the real Spark session and boto3 clients."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from .args import JobArgs
+from .contracts import RunSummary
+from .executor import ExecutionResult, Placement, PlanIO, execute_plan
+from .manifest_io import read_manifest, read_s3_json
+from .metrics import put_metrics
+from .plan import parse_plan
+from .summary import build_summary, write_summary
+
+LOG = logging.getLogger("datalake_glue")
+
+
+class RunFailed(RuntimeError):
+    """Raised after the summary is written, so the Glue job run itself ends FAILED."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def run_job(
+    args: JobArgs,
+    *,
+    spark: Any,
+    io: PlanIO,
+    s3: Any,
+    cloudwatch: Any,
+    now: Callable[[], datetime] = utc_now,
+) -> RunSummary:
+    """Execute the run and always write its summary (also when the manifest or plan is bad)."""
+    started = now()
+    result = ExecutionResult()
+    try:
+        manifest = read_manifest(s3, args.manifest_uri, dataset=args.dataset, run_id=args.run_id)
+        plan = parse_plan(read_s3_json(s3, args.plan_uri), source=args.plan_uri, dataset=args.dataset)
+        placement = Placement(
+            catalog_database=args.catalog_database,
+            quarantine_database=args.quarantine_database,
+            bronze_path=args.bronze_path,
+            bronze_database=args.bronze_database,
+        )
+        full_refresh = args.full_refresh or bool(manifest.get("fullRefresh"))
+        result = execute_plan(spark, io, plan, placement, manifest["files"],
+                              run_id=args.run_id, full_refresh=full_refresh)
+    except Exception as error:  # noqa: BLE001 - every failure ends in the summary
+        LOG.exception("run %s of %s failed before or outside the plan", args.run_id, args.dataset)
+        result.error = f"{type(error).__name__}: {error}"
+    summary = build_summary(
+        dataset=args.dataset,
+        run_id=args.run_id,
+        started_at=started,
+        finished_at=now(),
+        counts=result.counts,
+        files=result.files,
+        audits=result.audits,
+        drift_warnings=result.drift_warnings,
+        published=result.published,
+        latest_sequence=result.latest_sequence,
+        error=result.error,
+    )
+    key = write_summary(s3, args.ops_bucket, summary)
+    LOG.info("summary s3://%s/%s status %s", args.ops_bucket, key, summary["status"])
+    try:
+        put_metrics(cloudwatch, args.metrics_namespace, summary)
+    except Exception:  # noqa: BLE001 - metrics are best effort; the summary is the record
+        LOG.exception("PutMetricData failed for %s", args.dataset)
+    return summary

@@ -1,0 +1,65 @@
+"""The two DataFrame-level IO operations of the executor, on PySpark (thin; imported on Glue only).
+
+pyspark is imported inside the methods so the package imports without Spark.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Sequence
+
+from .contracts import ManifestFile
+from .file_reader import fetch_and_parse
+from .plan import BRONZE_LINEAGE, FILES_COLUMNS
+
+
+def _schema(columns: Sequence[tuple]) -> Any:
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    return StructType([
+        StructField(name, LongType() if kind == "bigint" else StringType(), True)
+        for name, kind in columns
+    ])
+
+
+class SparkIO:
+    def __init__(self, spark: Any) -> None:
+        self.spark = spark
+
+    def read_files(self, files: Sequence[ManifestFile], source: Dict[str, Any], run_id: str,
+                   output: str, files_output: str) -> List[Dict[str, Any]]:
+        """Fetch + parse every object on the executors (one task per file: files are never split,
+        so quoted newlines and row numbers stay exact), register `output` (bronze rows) and
+        `files_output` (one ledger row per accepted file); return the per-file outcomes."""
+        from pyspark import StorageLevel
+
+        bronze_columns = [(c["name"], "string") for c in source["columns"]] + list(BRONZE_LINEAGE)
+        files = list(files)
+        if files:
+            context = self.spark.sparkContext
+            parsed = context.parallelize(
+                [dict(f) for f in files], len(files)
+            ).map(lambda f: fetch_and_parse(f, source, run_id)).persist(StorageLevel.MEMORY_AND_DISK)
+            outcomes = parsed.map(lambda pair: pair[0]).collect()
+            rows = parsed.flatMap(lambda pair: pair[1])
+        else:
+            outcomes, rows = [], []
+        incoming = self.spark.createDataFrame(rows, _schema(bronze_columns))
+        incoming.persist().createOrReplaceTempView(output)
+        ledger_rows = [
+            [o["fileId"], o["key"], o["version"], run_id, o["dataDate"], int(o["rowsRead"])]
+            for o in outcomes if o["reason"] is None
+        ]
+        self.spark.createDataFrame(ledger_rows, _schema(FILES_COLUMNS)).createOrReplaceTempView(files_output)
+        return outcomes
+
+    def register_appended(self, output: str, identifier: str, start_snapshot: int,
+                          end_snapshot: int) -> None:
+        """Register exactly the rows appended to a branch between two of its snapshots (Iceberg
+        incremental read: start exclusive, end inclusive; both required; appends only)."""
+        (
+            self.spark.read.format("iceberg")
+            .option("start-snapshot-id", str(start_snapshot))
+            .option("end-snapshot-id", str(end_snapshot))
+            .load(identifier)
+            .createOrReplaceTempView(output)
+        )

@@ -1,0 +1,50 @@
+"""AWS Glue entry script: load one manifest of one dataset (Glue 5.0, `--datalake-formats iceberg`).
+
+Arguments (engine/contracts.ts RUN_ARGS + JOB_ARGS; see glue-scripts/README.md):
+  per run:  --dataset --run_id --manifest_uri [--full_refresh true|false]
+  per job:  --plan_uri --ops_bucket --bronze_path --warehouse_path --catalog_database
+            --quarantine_database --metrics_namespace [--bronze_database]
+The shared package `datalake_glue` arrives through --extra-py-files.
+"""
+
+import logging
+import sys
+
+
+def main(argv=None):
+    argv = list(sys.argv if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Imported here, not at module level: the script must compile and import without Glue.
+    import boto3
+    from awsglue.context import GlueContext
+    from awsglue.utils import getResolvedOptions
+    from pyspark import SparkConf
+    from pyspark.context import SparkContext
+
+    from datalake_glue.args import resolve_args
+    from datalake_glue.iceberg_conf import iceberg_spark_conf
+    from datalake_glue.runner import RunFailed, run_job
+    from datalake_glue.spark_io import SparkIO
+
+    args = resolve_args(argv, getResolvedOptions)
+
+    conf = SparkConf()
+    # Static catalog settings must be in place before the SparkContext starts.
+    for key, value in iceberg_spark_conf(args.warehouse_path):
+        conf.set(key, value)
+    context = SparkContext.getOrCreate(conf=conf)
+    spark = GlueContext(context).spark_session
+
+    summary = run_job(
+        args,
+        spark=spark,
+        io=SparkIO(spark),
+        s3=boto3.client("s3"),
+        cloudwatch=boto3.client("cloudwatch"),
+    )
+    if summary["status"] != "SUCCEEDED":
+        raise RunFailed(f"{args.dataset} run {args.run_id} failed: {summary.get('error')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Test doubles: a Spark session that records spark.sql calls, and an IO port that records its
+calls in the same log, so tests can assert the order of the whole run."""
+
+import re
+
+
+class FakeRow(dict):
+    def asDict(self):
+        return dict(self)
+
+
+class FakeFrame:
+    def __init__(self, rows):
+        self._rows = [FakeRow(r) for r in rows]
+
+    def collect(self):
+        return list(self._rows)
+
+
+class FakeSpark:
+    """`responses` is a list of (regex, rows or callable(statement) -> rows); first match wins.
+    `fail_on` is a regex: a matching statement raises RuntimeError (after being recorded)."""
+
+    def __init__(self, responses=(), fail_on=None, log=None):
+        self.responses = list(responses)
+        self.fail_on = fail_on
+        self.log = log if log is not None else []
+        self.snapshot = 100
+
+    @property
+    def statements(self):
+        return [entry[1] for entry in self.log if entry[0] == "sql"]
+
+    def sql(self, statement):
+        self.log.append(("sql", statement))
+        if self.fail_on and re.search(self.fail_on, statement):
+            raise RuntimeError(f"boom: {statement[:60]}")
+        for pattern, rows in self.responses:
+            if re.search(pattern, statement, re.S):
+                return FakeFrame(rows(statement) if callable(rows) else rows)
+        if ".`refs`" in statement:
+            # Every refs lookup sees a newer snapshot, like a branch that took a commit.
+            self.snapshot += 1
+            return FakeFrame([{"snapshot_id": self.snapshot}])
+        if "system.fast_forward" in statement:
+            self.snapshot += 1
+            return FakeFrame([{"branch_updated": "main", "previous_ref": 1, "updated_ref": self.snapshot}])
+        return FakeFrame([])
+
+
+class FakeIO:
+    def __init__(self, log, outcomes=None):
+        self.log = log
+        self.outcomes = outcomes
+        self.read = []
+
+    def read_files(self, files, source, run_id, output, files_output):
+        self.log.append(("read_files", output, files_output))
+        self.read = list(files)
+        if self.outcomes is not None:
+            return self.outcomes
+        return [
+            {"fileId": f["fileId"], "key": f["key"], "version": f.get("versionId") or "etag:" + f["etag"],
+             "dataDate": f["receivedAt"][:10], "reason": None, "rowsRead": 3, "extraColumns": []}
+            for f in files
+        ]
+
+    def register_appended(self, output, identifier, start_snapshot, end_snapshot):
+        self.log.append(("register_appended", output, identifier, start_snapshot, end_snapshot))

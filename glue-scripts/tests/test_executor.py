@@ -1,0 +1,246 @@
+"""Orchestration order of a run on a fake Spark: bronze before state merge results are
+published, audits on the branch before fast-forward, branches dropped on failure."""
+
+import json
+import os
+
+import pytest
+
+from datalake_glue.executor import (
+    Placement,
+    build_file_results,
+    execute_plan,
+    split_already_loaded,
+)
+from datalake_glue.plan import parse_plan
+from tests.fake_spark import FakeIO, FakeSpark
+from tests.helpers import manifest
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
+PLACEMENT = Placement(catalog_database="silver_db", quarantine_database="quarantine_db",
+                      bronze_path="s3://bronze-bucket/orders")
+BRANCH = "wap_run_20261121_0001"
+
+
+def load_plan(name="orders"):
+    with open(os.path.join(FIXTURES, f"plan-{name}.spark.json"), encoding="utf-8") as handle:
+        return parse_plan(json.load(handle))
+
+
+def counts_row(**overrides):
+    row = {"rows_read": 6, "bronze_rows": 6, "rejected_rows": 1, "changes_applied": 5,
+           "state_keys": 5, "current_rows": 4, "silver_rows": 3, "quarantine_rows": 1,
+           "latest_sequence": "2026-11-21 09:00:00.000000"}
+    row.update(overrides)
+    return [row]
+
+
+def files_rows():
+    files = manifest()["files"]
+    return [
+        {"_file_id": files[0]["fileId"], "rows_read": 3, "rows_rejected": 1, "rows_quarantined": 1},
+        {"_file_id": files[1]["fileId"], "rows_read": 3, "rows_rejected": 0, "rows_quarantined": 0},
+    ]
+
+
+def spark_for(plan, failing_audit=None, counts=None, fail_on=None):
+    log = []
+    responses = []
+    for audit in plan["audits"]:
+        violations = 2 if audit["name"] == failing_audit else 0
+        responses.append((re_exact(audit["sql"]), [{"violations": violations}]))
+    responses.append((re_exact(plan["summary"]["counts"]), counts or counts_row()))
+    responses.append((re_exact(plan["summary"]["files"]), files_rows()))
+    responses.append((r"SELECT DISTINCT _source_key, _source_version", []))
+    return FakeSpark(responses, fail_on=fail_on, log=log), FakeIO(log)
+
+
+def re_exact(text):
+    import re
+    return "^" + re.escape(text) + "$"
+
+
+def run(plan, spark, io, files=None, full_refresh=False):
+    return execute_plan(spark, io, plan, PLACEMENT, files or manifest()["files"],
+                        run_id="run-20261121-0001", full_refresh=full_refresh)
+
+
+def index_of(statements, needle, start=0):
+    for i in range(start, len(statements)):
+        if needle in statements[i]:
+            return i
+    raise AssertionError(f"no statement contains {needle!r}")
+
+
+def test_successful_run_publishes_every_table_in_plan_order():
+    plan = load_plan()
+    spark, io = spark_for(plan)
+    result = run(plan, spark, io)
+    assert result.error is None
+    assert all(a["passed"] for a in result.audits)
+    forwards = [s for s in spark.statements if "system.fast_forward" in s]
+    order = [s.split("table => '")[1].split("'")[0] for s in forwards]
+    assert order == ["silver_db.fact_orders", "quarantine_db.quarantine_orders", "silver_db.state_orders",
+                     "quarantine_db.rejects_orders", "silver_db.bronze_orders", "silver_db.files_orders"]
+    assert all(f"to => '{BRANCH}'" in s and "branch => 'main'" in s for s in forwards)
+    assert result.published == {"silverVersion": str(int(result.published["silverVersion"])),
+                                "quarantineVersion": str(int(result.published["quarantineVersion"]))}
+
+
+def test_writes_go_to_the_branch_and_audits_run_before_any_fast_forward():
+    plan = load_plan()
+    spark, io = spark_for(plan)
+    run(plan, spark, io)
+    statements = spark.statements
+    writes = [s for s in statements if s.startswith(("INSERT INTO", "INSERT OVERWRITE"))]
+    assert len(writes) == 6
+    assert all(f".`branch_{BRANCH}`" in s for s in writes)
+    last_audit = max(statements.index(s) for s in statements if s in {a["sql"] for a in plan["audits"]})
+    first_forward = index_of(statements, "system.fast_forward")
+    last_write = max(statements.index(s) for s in writes)
+    assert last_write < last_audit < first_forward
+
+
+def test_branches_are_created_before_writes_and_dropped_after_publish():
+    plan = load_plan()
+    spark, io = spark_for(plan)
+    run(plan, spark, io)
+    statements = spark.statements
+    creates = [i for i, s in enumerate(statements) if f"CREATE BRANCH `{BRANCH}`" in s]
+    drops = [i for i, s in enumerate(statements) if f"DROP BRANCH IF EXISTS `{BRANCH}`" in s]
+    first_write = index_of(statements, "INSERT ")
+    last_forward = max(i for i, s in enumerate(statements) if "system.fast_forward" in s)
+    assert len(creates) == 6 and max(creates) < first_write
+    # 6 stale-branch drops before creating, 6 drops after publishing.
+    assert len(drops) == 12 and len([d for d in drops if d > last_forward]) == 6
+
+
+def test_bronze_is_read_and_state_merged_in_plan_order():
+    plan = load_plan()
+    spark, io = spark_for(plan)
+    run(plan, spark, io)
+    log = spark.log
+    read_files = log.index(("read_files", "incoming", "incoming_files"))
+    state_prev = next(i for i, e in enumerate(log) if e[0] == "sql" and "VIEW `state_prev`" in e[1])
+    state_write = next(i for i, e in enumerate(log) if e[0] == "sql" and e[1].startswith("INSERT OVERWRITE")
+                       and "`state_orders`" in e[1])
+    bronze_write = next(i for i, e in enumerate(log) if e[0] == "sql" and e[1].startswith("INSERT INTO")
+                        and "`bronze_orders`" in e[1])
+    assert read_files < state_prev < state_write < bronze_write
+    # read_table reads main (the published state), never the branch.
+    assert "branch_" not in log[state_prev][1]
+
+
+def test_appends_are_read_back_as_the_snapshots_they_added():
+    plan = load_plan()
+    spark, io = spark_for(plan)
+    run(plan, spark, io)
+    appended = [e for e in spark.log if e[0] == "register_appended"]
+    assert [e[1] for e in appended] == ["staged_bronze", "staged_rejects", "staged_files"]
+    assert all(e[3] < e[4] for e in appended)
+    assert appended[0][2] == "glue_catalog.silver_db.bronze_orders"
+
+
+def test_failed_audit_publishes_nothing_and_drops_every_branch():
+    plan = load_plan()
+    spark, io = spark_for(plan, failing_audit="silver_primary_key_unique")
+    result = run(plan, spark, io)
+    statements = spark.statements
+    assert not any("system.fast_forward" in s for s in statements)
+    last_audit = max(statements.index(s) for s in statements if s in {a["sql"] for a in plan["audits"]})
+    drops_after = [s for s in statements[last_audit:] if f"DROP BRANCH IF EXISTS `{BRANCH}`" in s]
+    assert len(drops_after) == 6
+    assert result.published is None
+    assert "silver_primary_key_unique" in result.error
+    failed = [a for a in result.audits if not a["passed"]]
+    assert [(a["name"], a["violations"]) for a in failed] == [("silver_primary_key_unique", 2)]
+
+
+def test_error_mid_run_drops_branches_and_reports_the_error():
+    plan = load_plan()
+    spark, io = spark_for(plan, fail_on=r"^INSERT OVERWRITE .*`fact_orders`")
+    result = run(plan, spark, io)
+    statements = spark.statements
+    failed_at = index_of(statements, "INSERT OVERWRITE `glue_catalog`.`silver_db`.`fact_orders`")
+    assert len([s for s in statements[failed_at:] if "DROP BRANCH" in s]) == 6
+    assert not any("system.fast_forward" in s for s in statements)
+    assert result.error.startswith("RuntimeError: boom")
+    assert result.published is None
+
+
+def test_broken_summary_conservation_blocks_publishing():
+    plan = load_plan()
+    spark, io = spark_for(plan, counts=counts_row(current_rows=9))
+    result = run(plan, spark, io)
+    assert not any("system.fast_forward" in s for s in spark.statements)
+    audit = next(a for a in result.audits if a["name"] == "summary_conservation")
+    assert audit["passed"] is False and "currentRows 9" in audit["detail"]
+
+
+def test_full_refresh_reads_bronze_instead_of_state():
+    plan = load_plan()
+    spark, io = spark_for(plan)
+    run(plan, spark, io, full_refresh=True)
+    views = [s for s in spark.statements if s.startswith("CREATE OR REPLACE TEMP VIEW")]
+    assert any("VIEW `bronze_prev`" in s for s in views)
+    assert not any("VIEW `state_prev`" in s for s in views)
+
+
+def test_tables_are_created_idempotently_with_bronze_zone_locations():
+    plan = load_plan()
+    spark, io = spark_for(plan)
+    run(plan, spark, io)
+    ddl = [s for s in spark.statements if s.startswith("CREATE TABLE IF NOT EXISTS")]
+    assert len(ddl) == 6
+    bronze = next(s for s in ddl if "`bronze_orders`" in s)
+    assert "LOCATION 's3://bronze-bucket/orders/bronze_orders'" in bronze
+    assert "PARTITIONED BY (`_data_date`)" in bronze
+    silver = next(s for s in ddl if "`fact_orders`" in s)
+    assert "LOCATION" not in silver and "`total_amount` DECIMAL(12,2)" in silver
+    assert "PARTITIONED BY (`order_year`, `order_month`)" in silver
+    assert "UTC" in spark.statements[0]
+
+
+def test_summary_counts_include_whole_file_rejections():
+    plan = load_plan()
+    log = []
+    files = manifest()["files"] + [dict(manifest()["files"][0], fileId="f3", key="orders/bad.csv", versionId="v3")]
+    spark, _ = spark_for(plan)
+    spark.log = log
+    outcomes = [
+        {"fileId": f["fileId"], "key": f["key"], "version": f["versionId"] or "etag:x", "dataDate": "2026-11-21",
+         "reason": None, "rowsRead": 3, "extraColumns": ["note"] if i == 0 else []}
+        for i, f in enumerate(files[:2])
+    ] + [{"fileId": "f3", "key": "orders/bad.csv", "version": "v3", "dataDate": "2026-11-21",
+          "reason": "missing_column:status", "rowsRead": 4, "extraColumns": []}]
+    result = execute_plan(spark, FakeIO(log, outcomes), plan, PLACEMENT, files,
+                          run_id="run-20261121-0001", full_refresh=False)
+    assert result.error is None, result.error
+    assert result.counts["rejectedRows"] == 1 + 4
+    bad = result.files[2]
+    assert (bad["outcome"], bad["reason"], bad["rowsRejected"]) == ("QUARANTINED", "missing_column:status", 4)
+    assert result.drift_warnings == [f"{files[0]['key']}: extra column(s) note"]
+    assert result.files[0]["rowsLoaded"] == 1
+
+
+def test_already_loaded_files_are_not_read_again():
+    files = manifest()["files"]
+    duplicate = dict(files[1], fileId="dup")
+    fresh, already = split_already_loaded(files + [duplicate], {(files[0]["key"], "v1")})
+    assert [f["fileId"] for f in fresh] == [files[1]["fileId"]]
+    assert [f["fileId"] for f in already] == [files[0]["fileId"], "dup"]
+
+
+def test_file_results_keep_manifest_order_and_mark_already_loaded():
+    files = manifest()["files"]
+    results, rejected, drift = build_file_results(files, [files[0]], [], [])
+    assert [r["outcome"] for r in results] == ["ALREADY_LOADED", "ALREADY_LOADED"]
+    assert rejected == 0 and drift == []
+
+
+def test_unknown_mode_is_refused():
+    plan = load_plan()
+    plan["modes"] = ["incremental"]
+    spark, io = spark_for(plan)
+    with pytest.raises(ValueError, match="compiled for incremental, not full_refresh"):
+        run(plan, spark, io, full_refresh=True)
