@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import timezone
 from typing import Any, Dict, List, Optional, Sequence
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -96,7 +97,7 @@ def data_date(received_at: str) -> str:
     """`_data_date`: UTC date (YYYY-MM-DD) of the manifest's receivedAt (never the clock)."""
     from .summary import parse_timestamp  # local: keeps this module's import surface tiny
 
-    return parse_timestamp(received_at).strftime("%Y-%m-%d")
+    return parse_timestamp(received_at).astimezone(timezone.utc).strftime("%Y-%m-%d")
 
 
 def lineage_rows(parsed: ParsedFile, file: Dict[str, Any], run_id: str) -> List[List[Any]]:

@@ -1,0 +1,145 @@
+"""boto3 calls through botocore's Stubber: manifest/plan reads, object fetches, summary writes,
+CloudWatch metrics. The Stubber checks operation names and exact parameters."""
+
+import io
+import json
+from datetime import datetime, timezone
+
+import boto3
+import pytest
+from botocore.response import StreamingBody
+from botocore.stub import ANY, Stubber
+
+from datalake_glue.contracts import ManifestError
+from datalake_glue.file_reader import fetch_and_parse
+from datalake_glue.manifest_io import read_manifest, read_s3_json
+from datalake_glue.metrics import metric_data, put_metrics
+from datalake_glue.summary import build_summary, write_summary
+from tests.helpers import manifest
+
+T0 = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
+T1 = datetime(2026, 11, 21, 10, 5, tzinfo=timezone.utc)
+SOURCE = {
+    "format": "csv",
+    "csv": {"delimiter": ",", "quote": '"', "nullValue": ""},
+    "columns": [{"name": "order_id", "type": "bigint", "optional": False}],
+    "opColumn": "Op",
+}
+
+
+def client(service):
+    return boto3.client(service, region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="y")
+
+
+def body(data):
+    return StreamingBody(io.BytesIO(data), len(data))
+
+
+def test_read_manifest_gets_the_object_and_validates_it():
+    s3 = client("s3")
+    with Stubber(s3) as stub:
+        stub.add_response("get_object", {"Body": body(json.dumps(manifest()).encode())},
+                          {"Bucket": "ops-bucket", "Key": "manifests/orders/run-20261121-0001.json"})
+        result = read_manifest(s3, "s3://ops-bucket/manifests/orders/run-20261121-0001.json",
+                               dataset="orders", run_id="run-20261121-0001")
+        stub.assert_no_pending_responses()
+    assert len(result["files"]) == 2
+
+
+def test_read_manifest_refuses_another_runs_manifest():
+    s3 = client("s3")
+    with Stubber(s3) as stub:
+        stub.add_response("get_object", {"Body": body(json.dumps(manifest()).encode())}, None)
+        with pytest.raises(ManifestError, match="manifest is for run 'run-20261121-0001', job runs 'r2'"):
+            read_manifest(s3, "s3://ops-bucket/m.json", dataset="orders", run_id="r2")
+
+
+def test_read_s3_json_reports_non_json_with_the_uri():
+    s3 = client("s3")
+    with Stubber(s3) as stub:
+        stub.add_response("get_object", {"Body": body(b"\xff not json")}, None)
+        with pytest.raises(ValueError, match=r"s3://ops-bucket/plan\.json: not a JSON document"):
+            read_s3_json(s3, "s3://ops-bucket/plan.json")
+
+
+def test_missing_manifest_raises_the_client_error():
+    s3 = client("s3")
+    with Stubber(s3) as stub:
+        stub.add_client_error("get_object", service_error_code="NoSuchKey", http_status_code=404)
+        with pytest.raises(Exception, match="NoSuchKey"):
+            read_s3_json(s3, "s3://ops-bucket/missing.json")
+
+
+def test_fetch_pins_the_object_version():
+    s3 = client("s3")
+    file = dict(manifest()["files"][0])
+    with Stubber(s3) as stub:
+        stub.add_response("get_object", {"Body": body(b"order_id,Op\n1,I\n")},
+                          {"Bucket": "landing-bucket", "Key": file["key"], "VersionId": "v1"})
+        outcome, rows = fetch_and_parse(file, SOURCE, "r1", s3)
+        stub.assert_no_pending_responses()
+    assert outcome == {"fileId": file["fileId"], "key": file["key"], "version": "v1", "dataDate": "2026-11-21",
+                       "reason": None, "rowsRead": 1, "extraColumns": []}
+    assert rows == [["1", "I", file["key"], "v1", file["fileId"], 1, "r1", "2026-11-21"]]
+
+
+def test_fetch_of_unversioned_object_requires_the_same_etag():
+    s3 = client("s3")
+    file = dict(manifest()["files"][1])
+    with Stubber(s3) as stub:
+        stub.add_response("get_object", {"Body": body(b"order_id\n")},
+                          {"Bucket": "landing-bucket", "Key": file["key"], "IfMatch": "etag2"})
+        outcome, rows = fetch_and_parse(file, SOURCE, "r1", s3)
+    assert outcome["version"] == "etag:etag2" and outcome["reason"] is None and rows == []
+
+
+def test_unreadable_object_rejects_only_that_file():
+    s3 = client("s3")
+    with Stubber(s3) as stub:
+        stub.add_client_error("get_object", service_error_code="AccessDenied", http_status_code=403)
+        outcome, rows = fetch_and_parse(dict(manifest()["files"][0]), SOURCE, "r1", s3)
+    assert outcome["reason"] == "unreadable:AccessDenied" and rows == []
+
+
+def summary(**overrides):
+    params = dict(dataset="orders", run_id="r1", started_at=T0, finished_at=T1,
+                  counts={"rowsRead": 5, "silverRows": 4, "currentRows": 4},
+                  audits=[{"name": "a", "passed": True, "violations": 0}],
+                  published={"silverVersion": "11", "quarantineVersion": "12"},
+                  latest_sequence="2026-11-21 07:05:00.000000")
+    params.update(overrides)
+    return build_summary(**params)
+
+
+def test_write_summary_puts_json_at_the_contract_key():
+    s3 = client("s3")
+    result = summary()
+    with Stubber(s3) as stub:
+        stub.add_response("put_object", {}, {"Bucket": "ops-bucket", "Key": "summaries/orders/r1.json",
+                                             "Body": ANY, "ContentType": "application/json"})
+        key = write_summary(s3, "ops-bucket", result)
+        stub.assert_no_pending_responses()
+    assert key == "summaries/orders/r1.json"
+
+
+def test_put_metrics_sends_freshness_and_counts_in_one_call():
+    cloudwatch = client("cloudwatch")
+    result = summary()
+    expected = metric_data(result)
+    with Stubber(cloudwatch) as stub:
+        stub.add_response("put_metric_data", {}, {"Namespace": "Datalake/dev", "MetricData": expected})
+        sent = put_metrics(cloudwatch, "Datalake/dev", result)
+        stub.assert_no_pending_responses()
+    by_name = {d["MetricName"]: d for d in expected}
+    assert sent == len(expected)
+    assert by_name["RowCount"]["Value"] == 4.0
+    assert by_name["DataAgeHours"]["Value"] == pytest.approx(3.0, abs=0.01)
+    assert by_name["RunFailed"]["Value"] == 0.0
+    assert all(d["Dimensions"] == [{"Name": "Dataset", "Value": "orders"}] for d in expected)
+
+
+def test_failed_run_reports_failure_but_no_freshness():
+    result = summary(audits=[{"name": "a", "passed": False, "violations": 3}])
+    names = {d["MetricName"]: d["Value"] for d in metric_data(result)}
+    assert names["RunFailed"] == 1.0
+    assert "RowCount" not in names and "DataAgeHours" not in names

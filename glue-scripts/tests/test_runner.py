@@ -1,0 +1,131 @@
+"""A whole job run with stubbed S3/CloudWatch and a fake Spark: the summary is always written."""
+
+import io
+import json
+import os
+from datetime import datetime, timedelta, timezone
+
+import boto3
+from botocore.response import StreamingBody
+from botocore.stub import ANY, Stubber
+
+from datalake_glue.args import resolve_args, simple_resolver
+from datalake_glue.runner import run_job
+from tests.fake_spark import FakeIO, FakeSpark
+from tests.helpers import JOB_ARGV, manifest
+from tests.test_executor import spark_for
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
+MANIFEST_KEY = "manifests/orders/run-20261121-0001.json"
+SUMMARY_KEY = "summaries/orders/run-20261121-0001.json"
+
+
+def client(service):
+    return boto3.client(service, region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="y")
+
+
+def body(data):
+    return StreamingBody(io.BytesIO(data), len(data))
+
+
+def plan_json():
+    with open(os.path.join(FIXTURES, "plan-orders.spark.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+class Clock:
+    def __init__(self):
+        self.now = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
+
+    def __call__(self):
+        self.now += timedelta(seconds=30)
+        return self.now
+
+
+class Capture:
+    def __init__(self):
+        self.body = None
+
+    def __eq__(self, other):
+        self.body = other
+        return True
+
+
+def stub_run(s3_stub, cw_stub, manifest_data, plan_data, captured, with_metrics=True):
+    s3_stub.add_response("get_object", {"Body": body(json.dumps(manifest_data).encode())},
+                         {"Bucket": "ops-bucket", "Key": MANIFEST_KEY})
+    if plan_data is not None:
+        s3_stub.add_response("get_object", {"Body": body(json.dumps(plan_data).encode())},
+                             {"Bucket": "ops-bucket", "Key": "plans/orders/abc123.json"})
+    s3_stub.add_response("put_object", {}, {"Bucket": "ops-bucket", "Key": SUMMARY_KEY,
+                                            "Body": captured, "ContentType": "application/json"})
+    if with_metrics:
+        cw_stub.add_response("put_metric_data", {}, {"Namespace": "Datalake/dev", "MetricData": ANY})
+
+
+def test_successful_run_writes_a_succeeded_summary_and_metrics():
+    args = resolve_args(JOB_ARGV, simple_resolver)
+    plan = plan_json()
+    spark, plan_io = spark_for(plan)
+    s3, cloudwatch, captured = client("s3"), client("cloudwatch"), Capture()
+    with Stubber(s3) as s3_stub, Stubber(cloudwatch) as cw_stub:
+        stub_run(s3_stub, cw_stub, manifest(), plan, captured)
+        summary = run_job(args, spark=spark, io=plan_io, s3=s3, cloudwatch=cloudwatch, now=Clock())
+        s3_stub.assert_no_pending_responses()
+        cw_stub.assert_no_pending_responses()
+    written = json.loads(captured.body)
+    assert written == summary
+    assert written["status"] == "SUCCEEDED", written.get("error")
+    assert written["counts"]["silverRows"] == 3
+    assert [f["rowsLoaded"] for f in written["files"]] == [1, 3]
+    assert written["startedAt"] == "2026-11-21T10:00:30.000Z"
+
+
+def test_bad_plan_still_writes_a_failed_summary():
+    args = resolve_args(JOB_ARGV, simple_resolver)
+    plan = plan_json()
+    plan["dialect"] = "duckdb"
+    s3, cloudwatch, captured = client("s3"), client("cloudwatch"), Capture()
+    spark = FakeSpark()
+    with Stubber(s3) as s3_stub, Stubber(cloudwatch) as cw_stub:
+        stub_run(s3_stub, cw_stub, manifest(), plan, captured)
+        summary = run_job(args, spark=spark, io=FakeIO([]), s3=s3, cloudwatch=cloudwatch, now=Clock())
+        s3_stub.assert_no_pending_responses()
+    assert summary["status"] == "FAILED" and "dialect must be 'spark'" in summary["error"]
+    assert spark.statements == []
+    assert json.loads(captured.body)["published"] is None
+
+
+def test_manifest_of_another_dataset_fails_before_touching_spark():
+    args = resolve_args(JOB_ARGV, simple_resolver)
+    s3, cloudwatch, captured = client("s3"), client("cloudwatch"), Capture()
+    spark = FakeSpark()
+    with Stubber(s3) as s3_stub, Stubber(cloudwatch) as cw_stub:
+        stub_run(s3_stub, cw_stub, manifest(dataset="customers"), None, captured)
+        summary = run_job(args, spark=spark, io=FakeIO([]), s3=s3, cloudwatch=cloudwatch, now=Clock())
+    assert "manifest is for dataset 'customers'" in summary["error"]
+    assert spark.statements == []
+
+
+def test_metrics_failure_does_not_lose_the_summary():
+    args = resolve_args(JOB_ARGV, simple_resolver)
+    plan = plan_json()
+    spark, plan_io = spark_for(plan)
+    s3, cloudwatch, captured = client("s3"), client("cloudwatch"), Capture()
+    with Stubber(s3) as s3_stub, Stubber(cloudwatch) as cw_stub:
+        stub_run(s3_stub, cw_stub, manifest(), plan, captured, with_metrics=False)
+        cw_stub.add_client_error("put_metric_data", service_error_code="Throttling", http_status_code=400)
+        summary = run_job(args, spark=spark, io=plan_io, s3=s3, cloudwatch=cloudwatch, now=Clock())
+        s3_stub.assert_no_pending_responses()
+    assert summary["status"] == "SUCCEEDED" and captured.body is not None
+
+
+def test_full_refresh_from_the_manifest_switches_the_mode():
+    args = resolve_args(JOB_ARGV, simple_resolver)
+    plan = plan_json()
+    spark, plan_io = spark_for(plan)
+    s3, cloudwatch, captured = client("s3"), client("cloudwatch"), Capture()
+    with Stubber(s3) as s3_stub, Stubber(cloudwatch) as cw_stub:
+        stub_run(s3_stub, cw_stub, manifest(fullRefresh=True), plan, captured)
+        run_job(args, spark=spark, io=plan_io, s3=s3, cloudwatch=cloudwatch, now=Clock())
+    assert any("VIEW `bronze_prev`" in s for s in spark.statements)
