@@ -13,7 +13,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import timezone
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 UTF8_BOM = b"\xef\xbb\xbf"
 # csv's default field limit is 128 KiB; the contract has no length limit on fields.
@@ -35,21 +35,13 @@ class ParsedFile:
 
 
 def count_data_lines(data: bytes) -> int:
-    """Non-empty lines minus the header, at least 0: the count of a file that cannot be parsed."""
-    lines = [line for line in data.split(b"\n") if line.rstrip(b"\r")]
+    """Non-blank lines minus the header, at least 0: the count of a file that cannot be parsed
+    (engine/duckdb/read-files.ts countLines)."""
+    lines = [line for line in data.split(b"\n") if line.strip()]
     return max(len(lines) - 1, 0)
 
 
-def parse_csv_bytes(data: bytes, source: Dict[str, Any]) -> ParsedFile:
-    """Apply the read_files rules to one object's bytes; `source` is the plan's `source`."""
-    if len(data) == 0:
-        return ParsedFile(reason="empty_file")
-    body = data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return ParsedFile(reason="not_utf8", rows_read=count_data_lines(data))
-    options = source["csv"]
+def _records(text: str, options: Dict[str, str]) -> Iterator[List[str]]:
     csv.field_size_limit(_FIELD_LIMIT)
     reader = csv.reader(
         io.StringIO(text, newline=""),
@@ -58,30 +50,52 @@ def parse_csv_bytes(data: bytes, source: Dict[str, Any]) -> ParsedFile:
         doublequote=True,
         strict=True,
     )
+    return (record for record in reader if record)
+
+
+def parse_csv_bytes(data: bytes, source: Dict[str, Any]) -> ParsedFile:
+    """Apply the read_files rules to one object's bytes; `source` is the plan's `source`.
+
+    Checks run cheapest first and in the DuckDB executor's order: empty, UTF-8, header
+    (unterminated quote, not_csv, duplicate column, missing columns), then the rows.
+    """
+    if len(data) == 0:
+        return ParsedFile(reason="empty_file")
+    body = data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
     try:
-        records = [record for record in reader if record]
-    except csv.Error as error:
-        return ParsedFile(reason=f"malformed_csv:{error}", rows_read=count_data_lines(data))
-    if not records:
-        return ParsedFile(reason="not_csv", rows_read=0)
-    header, body_rows = records[0], records[1:]
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return ParsedFile(reason="not_utf8", rows_read=count_data_lines(data))
+    fallback = count_data_lines(data)
+    records = _records(text, source["csv"])
+    try:
+        header = next(records, None)
+    except csv.Error:
+        return ParsedFile(reason="malformed_csv:unterminated quote in header", rows_read=fallback)
     columns: Sequence[Dict[str, Any]] = source["columns"]
     op_column: Optional[str] = source.get("opColumn")
     known = [c["name"] for c in columns] + ([op_column] if op_column else [])
-    position: Dict[str, int] = {}
-    for index, name in enumerate(header):
-        position.setdefault(name, index)
-    if not any(name in position for name in known):
-        return ParsedFile(reason="not_csv", rows_read=len(body_rows))
-    missing = [c["name"] for c in columns if not c["optional"] and c["name"] not in position]
+    if header is None or not any(name in known for name in header):
+        return ParsedFile(reason="not_csv", rows_read=fallback)
+    duplicate = next((h for i, h in enumerate(header) if header.index(h) != i), None)
+    if duplicate is not None:
+        return ParsedFile(reason=f"malformed_csv:duplicate column {duplicate}", rows_read=fallback)
+    missing = [c["name"] for c in columns if not c["optional"] and c["name"] not in header]
+    try:
+        body_rows = list(records)
+    except csv.Error as error:
+        if missing:
+            return ParsedFile(reason="missing_column:" + ",".join(missing), rows_read=fallback)
+        return ParsedFile(reason=f"malformed_csv:{error}", rows_read=fallback)
     if missing:
         return ParsedFile(reason="missing_column:" + ",".join(missing), rows_read=len(body_rows))
     for number, record in enumerate(body_rows, start=1):
         if len(record) != len(header):
             return ParsedFile(
                 reason=f"malformed_csv:row {number} has {len(record)} fields, header has {len(header)}",
-                rows_read=len(body_rows),
+                rows_read=fallback,
             )
+    position = {name: index for index, name in enumerate(header)}
     picks = [position.get(c["name"]) for c in columns] + [position.get(op_column) if op_column else None]
     rows = [[record[i] if i is not None else None for i in picks] for record in body_rows]
     extra = [name for name in header if name not in known]

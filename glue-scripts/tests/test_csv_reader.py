@@ -84,6 +84,13 @@ def test_unterminated_quote_is_malformed():
     parsed = parse(b'order_id,status\n1,"paid\n2,shipped\n')
     assert parsed.reason.startswith("malformed_csv:")
     assert parsed.rows_read == 2
+    parsed = parse(b'"order_id,status\n1,paid\n')
+    assert (parsed.reason, parsed.rows_read) == ("malformed_csv:unterminated quote in header", 1)
+
+
+def test_duplicate_header_column_is_malformed():
+    parsed = parse(b"order_id,status,status\n1,a,b\n")
+    assert (parsed.reason, parsed.rows_read) == ("malformed_csv:duplicate column status", 1)
 
 
 def test_too_many_fields_is_malformed():
@@ -108,8 +115,8 @@ def test_blank_lines_are_not_rows():
     assert parsed.rows_read == 1
 
 
-def test_count_data_lines_ignores_empty_lines_and_header():
-    assert count_data_lines(b"h\r\n\r\na\nb") == 2
+def test_count_data_lines_ignores_blank_lines_and_header():
+    assert count_data_lines(b"h\r\n\r\n  \na\nb") == 2
     assert count_data_lines(b"h") == 0
 
 

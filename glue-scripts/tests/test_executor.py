@@ -99,6 +99,10 @@ def test_writes_go_to_the_branch_and_audits_run_before_any_fast_forward():
     first_forward = index_of(statements, "system.fast_forward")
     last_write = max(statements.index(s) for s in writes)
     assert last_write < last_audit < first_forward
+    # Audits read the staged relations, which read the branch (replace) or its new snapshots.
+    staged_views = [s for s in statements if s.startswith("CREATE OR REPLACE TEMP VIEW `staged_")]
+    assert {s.split("`")[1] for s in staged_views} == {"staged_state", "staged_silver", "staged_quarantine"}
+    assert all(s.endswith(f".`branch_{BRANCH}`") for s in staged_views)
 
 
 def test_branches_are_created_before_writes_and_dropped_after_publish():
