@@ -297,6 +297,9 @@ class LoadExecutor:
             counts, latest, file_rows = self.run_summary()
             files, whole_file_rejected, drift = build_file_results(
                 manifest_files, state["already"], state["outcomes"], file_rows)
+            # Files rejected whole never reach the plan's relations: add their rows like the
+            # DuckDB executor does (every row read is rejected, so both counts grow alike).
+            counts["rowsRead"] += whole_file_rejected
             counts["rejectedRows"] += whole_file_rejected
             audits.append(conservation_audit(files, counts))
             result.files, result.audits, result.counts = files, audits, counts

@@ -69,15 +69,14 @@ def conservation_violations(files: Iterable[FileResult], counts: Optional[RunCou
                 f"{f['key']}: rowsRead {f['rowsRead']} != loaded {parts[0]} + quarantined "
                 f"{parts[1]} + rejected {parts[2]}"
             )
-        # Run-level rowsRead counts accepted files only (plan.ts SummaryQueries); rows of files
-        # rejected whole are added to rejectedRows by the executor.
-        if f["outcome"] == "LOADED":
-            total_read += f["rowsRead"]
+        # Run-level counts include files rejected whole (added by the executor to the plan's
+        # rows_read / rejected_rows, like engine/duckdb/run-load.ts).
         if f["outcome"] != "ALREADY_LOADED":
+            total_read += f["rowsRead"]
             total_rejected += f["rowsRejected"]
     if counts is not None:
         if counts["rowsRead"] != total_read:
-            problems.append(f"run rowsRead {counts['rowsRead']} != sum over accepted files {total_read}")
+            problems.append(f"run rowsRead {counts['rowsRead']} != sum over files {total_read}")
         if counts["rejectedRows"] != total_rejected:
             problems.append(
                 f"run rejectedRows {counts['rejectedRows']} != sum over files {total_rejected}"

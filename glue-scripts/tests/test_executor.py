@@ -221,6 +221,7 @@ def test_summary_counts_include_whole_file_rejections():
                           run_id="run-20261121-0001", full_refresh=False)
     assert result.error is None, result.error
     assert result.counts["rejectedRows"] == 1 + 4
+    assert result.counts["rowsRead"] == 6 + 4
     bad = result.files[2]
     assert (bad["outcome"], bad["reason"], bad["rowsRejected"]) == ("QUARANTINED", "missing_column:status", 4)
     assert result.drift_warnings == [f"{files[0]['key']}: extra column(s) note"]
