@@ -1,0 +1,98 @@
+// Reads IAM-style policy documents (identity, key and bucket policies). Programs pass them as JSON
+// strings or objects; statements, actions, resources and principals may each be one value or a list.
+import { UNKNOWN, Unknown, isUnknown } from "./model";
+
+export interface Statement {
+  sid?: string;
+  effect: "Allow" | "Deny";
+  actions: string[];
+  notActions: string[];
+  resources: string[];
+  notResources: string[];
+  /** Flattened principal values ("*" for a bare wildcard), with their kind ("AWS", "Service"...). */
+  principals: { kind: string; value: string }[];
+  hasNotPrincipal: boolean;
+  condition: Record<string, Record<string, unknown>>;
+}
+
+function strings(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((v) => (isUnknown(v) ? "<unknown>" : String(v)));
+}
+
+function principals(value: unknown): { kind: string; value: string }[] {
+  if (value === undefined || value === null) return [];
+  if (typeof value === "string") return [{ kind: "*", value }];
+  if (typeof value !== "object") return [];
+  const out: { kind: string; value: string }[] = [];
+  for (const [kind, v] of Object.entries(value as Record<string, unknown>)) {
+    for (const s of strings(v)) out.push({ kind, value: s });
+  }
+  return out;
+}
+
+/**
+ * Parses a policy document into statements. Returns UNKNOWN when the document (or part of it) is not
+ * known yet, and throws with a clear message when it is not a policy document at all.
+ */
+export function parsePolicyDocument(doc: unknown): Statement[] | Unknown | undefined {
+  if (doc === undefined || doc === null || doc === "") return undefined;
+  if (isUnknown(doc)) return UNKNOWN;
+  let parsed: unknown = doc;
+  if (typeof doc === "string") {
+    try {
+      parsed = JSON.parse(doc);
+    } catch {
+      throw new Error(`policy document is not valid JSON: ${doc.slice(0, 80)}`);
+    }
+  }
+  if (typeof parsed !== "object" || parsed === null) return undefined;
+  const rawStatements = (parsed as Record<string, unknown>).Statement;
+  if (isUnknown(rawStatements)) return UNKNOWN;
+  const list = Array.isArray(rawStatements) ? rawStatements : rawStatements ? [rawStatements] : [];
+  if (list.some((s) => isUnknown(s))) return UNKNOWN;
+  return list.map((raw) => {
+    const s = raw as Record<string, unknown>;
+    return {
+      sid: typeof s.Sid === "string" ? s.Sid : undefined,
+      effect: s.Effect === "Deny" ? "Deny" : "Allow",
+      actions: strings(s.Action),
+      notActions: strings(s.NotAction),
+      resources: strings(s.Resource),
+      notResources: strings(s.NotResource),
+      principals: principals(s.Principal),
+      hasNotPrincipal: s.NotPrincipal !== undefined,
+      condition: (s.Condition && typeof s.Condition === "object" ? s.Condition : {}) as Record<
+        string,
+        Record<string, unknown>
+      >,
+    } satisfies Statement;
+  });
+}
+
+/** True when a principal entry means "anyone" ("*" or {"AWS": "*"}). */
+export function hasWildcardPrincipal(statement: Statement): boolean {
+  return statement.principals.some((p) => p.value === "*" && (p.kind === "*" || p.kind === "AWS"));
+}
+
+/** Condition keys (lower-case) used by a statement, whatever the operator. */
+export function conditionKeys(statement: Statement): string[] {
+  const keys: string[] = [];
+  for (const operands of Object.values(statement.condition)) {
+    if (operands && typeof operands === "object") keys.push(...Object.keys(operands).map((k) => k.toLowerCase()));
+  }
+  return keys;
+}
+
+/** Value of one condition key under any operator, as strings (e.g. aws:SecureTransport). */
+export function conditionValues(statement: Statement, key: string): { operator: string; values: string[] }[] {
+  const out: { operator: string; values: string[] }[] = [];
+  for (const [operator, operands] of Object.entries(statement.condition)) {
+    if (!operands || typeof operands !== "object") continue;
+    for (const [k, v] of Object.entries(operands)) {
+      if (k.toLowerCase() === key.toLowerCase()) out.push({ operator, values: strings(v) });
+    }
+  }
+  return out;
+}
