@@ -1,0 +1,71 @@
+// Read-only SQL over a workspace: one view per published silver table (its current pointer),
+// plus quarantine_<dataset> (current version) and rejects_<dataset> (all runs). Views are bound
+// to the versions current when the session opens.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DuckDBTypeId } from "@duckdb/node-api";
+import { fileList, ident, openSession, type SessionOptions } from "./session";
+import { listSilverTables } from "./versions";
+import { parquetFiles, readPointer, zoneDir } from "./workspace";
+
+const WIDE_INTEGERS = new Set<number>([DuckDBTypeId.BIGINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT]);
+
+export interface QueryResult {
+  columns: string[];
+  rows: unknown[][];
+}
+
+export interface QuerySession {
+  /** Names of the views the session offers, sorted. */
+  tables: string[];
+  query(sql: string): Promise<QueryResult>;
+  close(): void;
+}
+
+export async function openQuerySession(workspace: string, opts: SessionOptions = {}): Promise<QuerySession> {
+  const session = await openSession(opts);
+  const views = new Map<string, string[]>();
+  for (const table of listSilverTables(workspace)) views.set(table, currentFiles(zoneDir(workspace, "silver", table)));
+  for (const dataset of subdirs(path.join(workspace, "quarantine"))) {
+    const files = currentFiles(zoneDir(workspace, "quarantine", dataset));
+    if (files.length > 0) views.set(`quarantine_${dataset}`, files);
+  }
+  for (const dataset of subdirs(path.join(workspace, "rejects"))) {
+    const files = parquetFiles(zoneDir(workspace, "rejects", dataset));
+    if (files.length > 0) views.set(`rejects_${dataset}`, files);
+  }
+  try {
+    for (const [name, files] of views) {
+      if (files.length === 0) continue;
+      await session.run(
+        `CREATE VIEW ${ident(name)} AS SELECT * FROM read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)`,
+      );
+    }
+  } catch (e) {
+    session.close();
+    throw e;
+  }
+  return {
+    tables: [...views.keys()].sort(),
+    async query(sql) {
+      const reader = await session.conn.runAndReadAll(sql);
+      // JSON-safe values: wide integers come back as strings; make them numbers when exact.
+      const wide = reader.columnTypes().map((t) => WIDE_INTEGERS.has(t.typeId));
+      const rows = (reader.getRowsJson() as unknown[][]).map((row) =>
+        row.map((v, i) => (wide[i] && typeof v === "string" && Number.isSafeInteger(Number(v)) ? Number(v) : v)),
+      );
+      return { columns: reader.columnNames(), rows };
+    },
+    close: () => session.close(),
+  };
+}
+
+function currentFiles(dir: string): string[] {
+  const pointer = readPointer(dir);
+  return pointer ? parquetFiles(path.join(dir, pointer.version)) : [];
+}
+
+function subdirs(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+}

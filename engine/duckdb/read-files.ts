@@ -1,0 +1,178 @@
+// The read_files IO step (see ReadFilesStep in engine/plan.ts) for local files: byte checks in
+// Node (empty, UTF-8, header), row parsing by DuckDB's CSV reader with every type fixed to
+// VARCHAR (no sniffing: a file is read the same way whatever its content looks like).
+import * as fs from "node:fs";
+import { isUtf8 } from "node:buffer";
+import type { FileResult, Manifest, ManifestFile } from "../contracts";
+import { BRONZE_LINEAGE, FILES_COLUMNS, type LoadPlan, type ReadFilesStep } from "../plan";
+import { ident, lit, type Session } from "./session";
+
+export interface ReadResult {
+  /** Files that did not reach bronze (ALREADY_LOADED or rejected whole), in manifest order. */
+  skipped: FileResult[];
+  /** Accepted files with their drift, keyed by fileId. */
+  accepted: Map<string, { file: ManifestFile; version: string; rowsRead: number; extraColumns: string[] }>;
+  driftWarnings: string[];
+  /** Manifest order of every file, for the summary. */
+  order: string[];
+}
+
+export const objectVersion = (f: ManifestFile): string => f.versionId ?? `etag:${f.etag}`;
+export const ledgerKey = (key: string, version: string): string => `${key}\u0000${version}`;
+
+export async function readFiles(
+  session: Session,
+  plan: LoadPlan,
+  step: ReadFilesStep,
+  manifest: Manifest,
+  loaded: Set<string>,
+): Promise<ReadResult> {
+  const { source } = plan;
+  if (source.format !== "csv") {
+    throw new Error(`dataset ${plan.dataset}: format ${source.format} is not supported by the DuckDB executor (csv only)`);
+  }
+  const cols = [...source.columns.map((c) => c.name), ...BRONZE_LINEAGE.map((l) => l.name)];
+  const colDefs = cols.map((c) => `${ident(c)} ${c === "_row_number" ? "BIGINT" : "VARCHAR"}`);
+  await session.run(`CREATE OR REPLACE TEMP TABLE ${step.output} (${colDefs.join(", ")})`);
+  const fileDefs = FILES_COLUMNS.map((c) => `${ident(c.name)} ${c.type === "bigint" ? "BIGINT" : "VARCHAR"}`);
+  await session.run(`CREATE OR REPLACE TEMP TABLE ${step.filesOutput} (${fileDefs.join(", ")})`);
+
+  const result: ReadResult = { skipped: [], accepted: new Map(), driftWarnings: [], order: [] };
+  const seen = new Set(loaded);
+  for (const file of manifest.files) {
+    result.order.push(file.fileId);
+    const version = objectVersion(file);
+    const base = { fileId: file.fileId, key: file.key, versionId: file.versionId };
+    if (seen.has(ledgerKey(file.key, version)) || result.accepted.has(file.fileId)) {
+      result.skipped.push({ ...base, outcome: "ALREADY_LOADED", rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: 0 });
+      continue;
+    }
+    seen.add(ledgerKey(file.key, version));
+    const checked = await checkFile(session, plan, file);
+    if ("reason" in checked) {
+      const n = checked.rows;
+      result.skipped.push({ ...base, outcome: "QUARANTINED", reason: checked.reason, rowsRead: n, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: n });
+      continue;
+    }
+    const { header, extra } = checked;
+    const dataDate = utcDate(file.receivedAt);
+    const position = new Map(header.map((h, i) => [h, i]));
+    const pick = (name: string) => (position.has(name) ? `c${position.get(name)}` : "NULL");
+    const lineage: Record<string, string> = {
+      _op: source.opColumn ? pick(source.opColumn) : "NULL",
+      _source_key: lit(file.key),
+      _source_version: lit(version),
+      _file_id: lit(file.fileId),
+      _row_number: "__rn",
+      _run_id: lit(manifest.runId),
+      _data_date: lit(dataDate),
+    };
+    const exprs = [...source.columns.map((c) => pick(c.name)), ...BRONZE_LINEAGE.map((l) => lineage[l.name])];
+    let rows: number;
+    try {
+      rows = await session.run(
+        `INSERT INTO ${step.output} (${cols.map(ident).join(", ")}) SELECT ${exprs.join(", ")} ` +
+          `FROM (SELECT *, row_number() OVER () AS __rn FROM ${csvScan(file.localPath!, header.length, source.csv)})`,
+      );
+    } catch (e) {
+      const n = countLines(fs.readFileSync(file.localPath!));
+      const reason = `malformed_csv:${csvError(e)}`;
+      result.skipped.push({ ...base, outcome: "QUARANTINED", reason, rowsRead: n, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: n });
+      continue;
+    }
+    const values = [lit(file.fileId), lit(file.key), lit(version), lit(manifest.runId), lit(dataDate), String(rows)];
+    await session.run(`INSERT INTO ${step.filesOutput} VALUES (${values.join(", ")})`);
+    if (extra.length > 0) result.driftWarnings.push(`${file.key}: extra column(s) ${extra.join(", ")}`);
+    result.accepted.set(file.fileId, { file, version, rowsRead: rows, extraColumns: extra });
+  }
+  return result;
+}
+
+type Checked = { header: string[]; extra: string[] } | { reason: string; rows: number };
+
+/** Whole-file checks, cheapest first. */
+async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): Promise<Checked> {
+  const { source } = plan;
+  if (!file.localPath) return { reason: "unreadable:manifest file has no localPath", rows: 0 };
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file.localPath);
+  } catch (e) {
+    return { reason: `unreadable:${(e as Error).message}`, rows: 0 };
+  }
+  if (bytes.length === 0) return { reason: "empty_file", rows: 0 };
+  if (!isUtf8(bytes)) return { reason: "not_utf8", rows: countLines(bytes) };
+  const header = parseHeader(bytes.toString("utf8").replace(/^\uFEFF/, ""), source.csv.delimiter, source.csv.quote);
+  if (header === null) return { reason: "malformed_csv:unterminated quote in header", rows: countLines(bytes) };
+  const known = new Set([...source.columns.map((c) => c.name), ...(source.opColumn ? [source.opColumn] : [])]);
+  if (!header.some((h) => known.has(h))) return { reason: "not_csv", rows: countLines(bytes) };
+  const dup = header.find((h, i) => header.indexOf(h) !== i);
+  if (dup !== undefined) return { reason: `malformed_csv:duplicate column ${dup}`, rows: countLines(bytes) };
+  const missing = source.columns.filter((c) => !c.optional && !header.includes(c.name)).map((c) => c.name);
+  if (missing.length > 0) {
+    return { reason: `missing_column:${missing.join(",")}`, rows: await countRows(session, file.localPath, header.length, source.csv, bytes) };
+  }
+  return { header, extra: header.filter((h) => !known.has(h)) };
+}
+
+function csvScan(file: string, width: number, csv: LoadPlan["source"]["csv"]): string {
+  const columns = Array.from({ length: width }, (_, i) => `'c${i}': 'VARCHAR'`).join(", ");
+  return (
+    `read_csv(${lit(file)}, header = true, auto_detect = false, columns = {${columns}}, ` +
+    `delim = ${lit(csv.delimiter)}, quote = ${lit(csv.quote)}, escape = ${lit(csv.quote)}, ` +
+    `skip = 0, strict_mode = true, max_line_size = 67108864, buffer_size = 134217728)`
+  );
+}
+
+async function countRows(session: Session, file: string, width: number, csv: LoadPlan["source"]["csv"], bytes: Buffer): Promise<number> {
+  try {
+    const [row] = await session.rows(`SELECT COUNT(*) AS n FROM ${csvScan(file, width, csv)}`);
+    return Number(row.n);
+  } catch {
+    return countLines(bytes);
+  }
+}
+
+/** Fallback row count when the CSV cannot be parsed: non-empty lines minus the header. */
+export function countLines(bytes: Buffer): number {
+  const lines = bytes.toString("latin1").split(/\r?\n/).filter((l) => l.trim() !== "");
+  return Math.max(0, lines.length - 1);
+}
+
+/** First record of a CSV text (RFC 4180 quoting), or null when a quote never closes. */
+export function parseHeader(text: string, delimiter: string, quote: string): string[] | null {
+  const fields: string[] = [];
+  let field = "";
+  let inQuotes = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inQuotes) {
+      if (ch === quote && text[i + 1] === quote) {
+        field += quote;
+        i++;
+      } else if (ch === quote) inQuotes = false;
+      else field += ch;
+    } else if (ch === quote) inQuotes = true;
+    else if (ch === delimiter) {
+      fields.push(field);
+      field = "";
+    } else if (ch === "\n") break;
+    else if (ch !== "\r") field += ch;
+  }
+  if (inQuotes) return null;
+  fields.push(field);
+  return fields;
+}
+
+function csvError(e: unknown): string {
+  const lines = String((e as Error).message ?? e).split("\n").map((l) => l.trim());
+  const where = lines[0].replace(/^Invalid Input Error:\s*/, "");
+  const what = lines.find((l) => /Expected Number of Columns|unterminated|quote/i.test(l) && l !== lines[0]);
+  return what ? `${where}: ${what}` : where;
+}
+
+function utcDate(receivedAt: string): string {
+  const t = Date.parse(receivedAt);
+  if (Number.isNaN(t)) throw new Error(`manifest receivedAt is not a timestamp: ${JSON.stringify(receivedAt)}`);
+  return new Date(t).toISOString().slice(0, 10);
+}

@@ -1,0 +1,200 @@
+// runLoad: one load of one dataset against a local workspace, executing the duckdb plan step by
+// step (the same steps the Glue runner executes with the spark plan). Bad data never throws: it
+// ends up in rejects / quarantine / a QUARANTINED file, and a failed audit returns a FAILED
+// summary with nothing published. Only programmer or environment errors throw.
+import * as fs from "node:fs";
+import type { DatasetSpec } from "../../datasets/define";
+import { compilePlan } from "../compile";
+import { CONTRACT_VERSION, type AuditResult, type FileResult, type Manifest, type RunSummary } from "../contracts";
+import { stepsFor, type AuditQuery, type LoadPlan, type RunMode } from "../plan";
+import { readFiles, type ReadResult } from "./read-files";
+import { openSession, type Session } from "./session";
+import { TableStore } from "./tables";
+import { duckdbTempDir, nextVersion, summaryPath, writeJsonAtomic } from "./workspace";
+
+export interface ProgressEvent {
+  dataset: string;
+  runId: string;
+  /** Step kind or phase: read_files, sql, stage, audit, publish, done. */
+  stage: string;
+  message: string;
+  elapsedMs: number;
+}
+
+export interface RunLoadOptions {
+  workspace: string;
+  spec: DatasetSpec;
+  manifest: Manifest;
+  /** @default manifest.fullRefresh ?? false */
+  fullRefresh?: boolean;
+  onProgress?: (event: ProgressEvent) => void;
+  /** Extra write-audit-publish checks (tests use a failing one to prove nothing is published). */
+  extraAudits?: AuditQuery[];
+  /** DuckDB memory_limit. @default defaultMemoryLimit() */
+  memoryLimit?: string;
+  threads?: number;
+  /** Write the summary to <ws>/ops/summaries/<dataset>/<runId>.json. @default true */
+  writeSummary?: boolean;
+}
+
+export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
+  const { workspace, spec, manifest } = opts;
+  if (manifest.dataset !== spec.name) {
+    throw new Error(`manifest is for dataset ${manifest.dataset}, spec is ${spec.name}`);
+  }
+  const startedAt = new Date().toISOString();
+  const t0 = Date.now();
+  const mode: RunMode = (opts.fullRefresh ?? manifest.fullRefresh ?? false) ? "full_refresh" : "incremental";
+  const plan = compilePlan(spec, { dialect: "duckdb" });
+  const progress = (stage: string, message: string) =>
+    opts.onProgress?.({ dataset: spec.name, runId: manifest.runId, stage, message, elapsedMs: Date.now() - t0 });
+
+  const session = await openSession({
+    memoryLimit: opts.memoryLimit,
+    threads: opts.threads,
+    tempDirectory: duckdbTempDir(workspace),
+  });
+  let store: TableStore | undefined;
+  try {
+    store = new TableStore(session, workspace, plan, manifest.runId, "");
+    const version = nextVersion([store.tableDir("silver"), store.tableDir("quarantine"), store.tableDir("state")]);
+    store = new TableStore(session, workspace, plan, manifest.runId, version);
+    store.discard(); // leftovers of an interrupted attempt of the same run
+
+    let read: ReadResult | undefined;
+    for (const step of stepsFor(plan, mode)) {
+      switch (step.kind) {
+        case "read_files":
+          read = await readFiles(session, plan, step, manifest, await store.loadLedger());
+          progress("read_files", `${read.accepted.size} file(s) accepted, ${read.skipped.length} skipped`);
+          break;
+        case "read_table":
+          await store.readTable(step);
+          break;
+        case "sql":
+          await session.run(`CREATE OR REPLACE TEMP ${step.materialize === "table" ? "TABLE" : "VIEW"} ${step.name} AS ${step.sql}`);
+          if (step.materialize === "table") progress("sql", step.name);
+          break;
+        case "stage": {
+          const rows = await store.stage(step);
+          progress("stage", `${step.table}: ${rows} row(s)`);
+          break;
+        }
+      }
+    }
+    if (!read) throw new Error("plan has no read_files step");
+
+    const audits = await runAudits(session, [...plan.audits, ...(opts.extraAudits ?? [])]);
+    progress("audit", audits.map((a) => `${a.name}=${a.passed ? "ok" : a.violations}`).join(" "));
+    const summary = await summarize(session, plan, manifest, read, audits, startedAt);
+
+    if (audits.every((a) => a.passed)) {
+      summary.published = store.publish(new Date().toISOString());
+      progress("publish", `version ${version}`);
+    } else {
+      summary.status = "FAILED";
+      summary.error = `audit failed, nothing published: ${audits
+        .filter((a) => !a.passed)
+        .map((a) => `${a.name} (${a.detail ?? `${a.violations} violation(s)`})`)
+        .join("; ")}`;
+    }
+    summary.finishedAt = new Date().toISOString();
+    summary.freshness.dataAgeHours = dataAge(summary.freshness.latestSequence, summary.finishedAt);
+    if (opts.writeSummary ?? true) writeJsonAtomic(summaryPath(workspace, spec.name, manifest.runId), summary);
+    progress("done", summary.status);
+    return summary;
+  } finally {
+    store?.discard();
+    session.close();
+  }
+}
+
+async function runAudits(session: Session, audits: AuditQuery[]): Promise<AuditResult[]> {
+  const results: AuditResult[] = [];
+  for (const audit of audits) {
+    try {
+      const [row] = await session.rows(audit.sql);
+      const violations = Number(row?.violations ?? NaN);
+      if (!Number.isFinite(violations)) {
+        results.push({ name: audit.name, passed: false, violations: 0, detail: "audit returned no violations count" });
+      } else {
+        results.push({ name: audit.name, passed: violations === 0, violations });
+      }
+    } catch (e) {
+      // A broken audit must block the publish, not crash it silently.
+      results.push({ name: audit.name, passed: false, violations: 0, detail: `audit error: ${(e as Error).message.split("\n")[0]}` });
+    }
+  }
+  return results;
+}
+
+async function summarize(
+  session: Session,
+  plan: LoadPlan,
+  manifest: Manifest,
+  read: ReadResult,
+  audits: AuditResult[],
+  startedAt: string,
+): Promise<RunSummary> {
+  const [c] = await session.rows(plan.summary.counts);
+  const n = (k: string) => Number(c[k] ?? 0);
+  const perFile = new Map((await session.rows(plan.summary.files)).map((r) => [String(r._file_id), r]));
+  const byId = new Map<string, FileResult>(read.skipped.map((f) => [f.fileId, f]));
+  for (const [fileId, acc] of read.accepted) {
+    const r = perFile.get(fileId);
+    const rowsRead = acc.rowsRead;
+    const rowsRejected = Number(r?.rows_rejected ?? 0);
+    const rowsQuarantined = Number(r?.rows_quarantined ?? 0);
+    const result: FileResult = {
+      fileId,
+      key: acc.file.key,
+      versionId: acc.file.versionId,
+      outcome: "LOADED",
+      rowsRead,
+      rowsLoaded: rowsRead - rowsRejected - rowsQuarantined,
+      rowsQuarantined,
+      rowsRejected,
+    };
+    if (acc.extraColumns.length > 0) result.extraColumns = acc.extraColumns;
+    byId.set(fileId, result);
+  }
+  // Files listed twice in one manifest get one result per listing, in manifest order.
+  const files = read.order.map((id) => byId.get(id)!).filter(Boolean);
+  const wholeFileRejected = read.skipped.reduce((sum, f) => sum + f.rowsRejected, 0);
+  const latest = c.latest_sequence == null ? null : String(c.latest_sequence);
+  return {
+    version: CONTRACT_VERSION,
+    dataset: manifest.dataset,
+    runId: manifest.runId,
+    status: "SUCCEEDED",
+    startedAt,
+    finishedAt: startedAt,
+    counts: {
+      rowsRead: n("rows_read") + read.skipped.reduce((sum, f) => sum + f.rowsRead, 0),
+      bronzeRows: n("bronze_rows"),
+      rejectedRows: n("rejected_rows") + wholeFileRejected,
+      changesApplied: n("changes_applied"),
+      stateKeys: n("state_keys"),
+      currentRows: n("current_rows"),
+      silverRows: n("silver_rows"),
+      quarantineRows: n("quarantine_rows"),
+    },
+    files,
+    audits,
+    driftWarnings: read.driftWarnings,
+    published: null,
+    freshness: { rowCount: n("silver_rows"), latestSequence: latest, dataAgeHours: null },
+  };
+}
+
+function dataAge(latest: string | null, now: string): number | null {
+  if (!latest) return null;
+  const t = Date.parse(`${latest.replace(" ", "T")}Z`);
+  if (Number.isNaN(t)) return null;
+  return Math.round(((Date.parse(now) - t) / 3_600_000) * 100) / 100;
+}
+
+/** Remove a workspace's DuckDB spill files (they are only useful during a run). */
+export function cleanTemp(workspace: string): void {
+  fs.rmSync(duckdbTempDir(workspace), { recursive: true, force: true });
+}

@@ -1,0 +1,61 @@
+// One DuckDB instance per load or query session, sized for the machine: a memory cap well below
+// RAM (DuckDB spills joins, sorts and windows to temp_directory beyond it), so a 1M-row load
+// neither gets OOM-killed nor starves the rest of the process.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { DIALECTS } from "../dialects";
+
+export interface SessionOptions {
+  /** DuckDB memory_limit, e.g. "2GB". @default DEFAULT_MEMORY_LIMIT (40% of RAM, 1-8 GB) */
+  memoryLimit?: string;
+  /** Spill directory. */
+  tempDirectory?: string;
+  /** @default number of CPUs */
+  threads?: number;
+}
+
+export function defaultMemoryLimit(): string {
+  const mb = Math.floor((os.totalmem() / 1024 / 1024) * 0.4);
+  return `${Math.min(8192, Math.max(1024, mb))}MB`;
+}
+
+export interface Session {
+  conn: DuckDBConnection;
+  run(sql: string): Promise<number>;
+  rows(sql: string): Promise<Record<string, unknown>[]>;
+  close(): void;
+}
+
+export async function openSession(opts: SessionOptions = {}): Promise<Session> {
+  const config: Record<string, string> = {
+    memory_limit: opts.memoryLimit ?? defaultMemoryLimit(),
+    threads: String(opts.threads ?? Math.max(1, os.cpus().length)),
+  };
+  if (opts.tempDirectory) {
+    fs.mkdirSync(opts.tempDirectory, { recursive: true });
+    config.temp_directory = opts.tempDirectory;
+  }
+  const instance = await DuckDBInstance.create(":memory:", config);
+  const conn = await instance.connect();
+  return {
+    conn,
+    async run(sql) {
+      const result = await conn.run(sql);
+      return Number(result.rowsChanged);
+    },
+    async rows(sql) {
+      const reader = await conn.runAndReadAll(sql);
+      return reader.getRowObjectsJS() as Record<string, unknown>[];
+    },
+    close() {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** DuckDB string literal. */
+export const lit = (value: string): string => DIALECTS.duckdb.str(value);
+export const ident = (name: string): string => DIALECTS.duckdb.ident(name);
+export const fileList = (files: string[]): string => `[${files.map(lit).join(", ")}]`;

@@ -1,0 +1,188 @@
+// The table IO of a DuckDB run: read_table (published state / committed bronze), stage (write
+// to the run's staging directory and read it back), publish (move staged files into place and
+// flip pointers, in the plan's publish order) and discard. Layout: workspace.ts.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { LoadPlan, ReadTableStep, StageStep, TableDef, TableRole } from "../plan";
+import { DIALECTS } from "../dialects";
+import { fileList, ident, lit, type Session } from "./session";
+import {
+  bronzeFilesDir,
+  parquetFiles,
+  pruneVersions,
+  readPointer,
+  safeName,
+  stagingDir,
+  writeJsonAtomic,
+  writePointer,
+  zoneDir,
+  type VersionMeta,
+} from "./workspace";
+import { ledgerKey } from "./read-files";
+
+interface Staged {
+  role: TableRole;
+  /** Directory (replace tables) or files (append tables) written under staging. */
+  dir?: string;
+  files: string[];
+  rows: number;
+}
+
+export class TableStore {
+  private readonly staged = new Map<TableRole, Staged>();
+  readonly staging: string;
+
+  constructor(
+    private readonly session: Session,
+    private readonly ws: string,
+    private readonly plan: LoadPlan,
+    private readonly runId: string,
+    readonly version: string,
+  ) {
+    this.staging = stagingDir(ws, plan.dataset, runId);
+  }
+
+  /** Published directory of a replace table (versions + pointer inside). */
+  tableDir(role: "state" | "silver" | "quarantine"): string {
+    const zone = role;
+    const name = role === "silver" ? this.plan.tables.silver.name : this.plan.dataset;
+    return zoneDir(this.ws, zone, name);
+  }
+
+  /** (key, version) of every object version already in bronze. */
+  async loadLedger(): Promise<Set<string>> {
+    const files = parquetFiles(bronzeFilesDir(this.ws, this.plan.dataset));
+    if (files.length === 0) return new Set();
+    const rows = await this.session.rows(`SELECT DISTINCT _source_key, _source_version FROM read_parquet(${fileList(files)})`);
+    return new Set(rows.map((r) => ledgerKey(String(r._source_key), String(r._source_version))));
+  }
+
+  async readTable(step: ReadTableStep): Promise<void> {
+    const files =
+      step.table === "state" ? this.publishedFiles("state") : committedBronzeFiles(this.ws, this.plan.dataset);
+    if (files.length === 0) {
+      await this.createEmpty(step.output, this.plan.tables[step.table]);
+    } else {
+      await this.session.run(
+        `CREATE OR REPLACE TEMP VIEW ${step.output} AS SELECT * FROM read_parquet(${fileList(files)}, hive_partitioning = false)`,
+      );
+    }
+  }
+
+  private publishedFiles(role: "state" | "silver" | "quarantine"): string[] {
+    const dir = this.tableDir(role);
+    const pointer = readPointer(dir);
+    return pointer ? parquetFiles(path.join(dir, pointer.version)) : [];
+  }
+
+  private async createEmpty(name: string, table: TableDef): Promise<void> {
+    const cols = table.columns.map((c) => `${ident(c.name)} ${DIALECTS.duckdb.sqlType(c.type)}`);
+    await this.session.run(`CREATE OR REPLACE TEMP TABLE ${name} (${cols.join(", ")})`);
+  }
+
+  async stage(step: StageStep): Promise<number> {
+    const dir = path.join(this.staging, step.table);
+    fs.mkdirSync(dir, { recursive: true });
+    const select = `SELECT * FROM ${step.from}`;
+    const copy = (target: string, opts = "") =>
+      this.session.run(`COPY (${select}) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd${opts})`);
+    let rows = 0;
+    const table = this.plan.tables[step.table];
+    if (step.table === "bronze") {
+      const dates = await this.session.rows(`SELECT DISTINCT _data_date FROM ${step.from} ORDER BY 1`);
+      for (const { _data_date: date } of dates) {
+        const target = path.join(dir, `_data_date=${date}`, `${safeName(this.runId)}.parquet`);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        rows += await this.session.run(
+          `COPY (${select} WHERE _data_date = ${lit(String(date))}) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`,
+        );
+      }
+    } else if (table.partitionBy.length > 0) {
+      const parts = table.partitionBy.map(ident).join(", ");
+      rows = await copy(dir, `, PARTITION_BY (${parts}), WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true`);
+      if (rows === 0) await copy(path.join(dir, "data_0.parquet"));
+    } else {
+      const name = table.writeMode === "append" ? `${safeName(this.runId)}.parquet` : "data.parquet";
+      rows = await copy(path.join(dir, name));
+    }
+    const files = parquetFiles(dir);
+    this.staged.set(step.table, { role: step.table, dir, files, rows });
+    if (files.length === 0) {
+      await this.session.run(`CREATE OR REPLACE TEMP VIEW ${step.output} AS ${select} WHERE 1 = 0`);
+    } else {
+      await this.session.run(
+        `CREATE OR REPLACE TEMP VIEW ${step.output} AS SELECT * FROM read_parquet(${fileList(files)}, hive_partitioning = false)`,
+      );
+    }
+    return rows;
+  }
+
+  /** Commit staged tables in the plan's publish order. */
+  publish(publishedAt: string): { silverVersion: string; quarantineVersion: string } {
+    for (const role of this.plan.publish.order) {
+      const staged = this.staged.get(role);
+      if (!staged) continue;
+      if (role === "state" || role === "silver" || role === "quarantine") this.commitVersion(role, staged, publishedAt);
+      else this.commitAppend(role, staged);
+    }
+    return { silverVersion: this.version, quarantineVersion: this.version };
+  }
+
+  private commitVersion(role: "state" | "silver" | "quarantine", staged: Staged, publishedAt: string): void {
+    const dir = this.tableDir(role);
+    const target = path.join(dir, this.version);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.renameSync(staged.dir!, target);
+    const meta: VersionMeta = {
+      version: this.version,
+      dataset: this.plan.dataset,
+      table: this.plan.tables[role].name,
+      runId: this.runId,
+      rows: staged.rows,
+      createdAt: publishedAt,
+    };
+    writeJsonAtomic(path.join(target, "_version.json"), meta);
+    writePointer(dir, { version: this.version, runId: this.runId, publishedAt });
+    pruneVersions(dir);
+  }
+
+  private commitAppend(role: TableRole, staged: Staged): void {
+    const dest =
+      role === "bronze"
+        ? zoneDir(this.ws, "bronze", this.plan.dataset)
+        : role === "files"
+          ? bronzeFilesDir(this.ws, this.plan.dataset)
+          : zoneDir(this.ws, "rejects", this.plan.dataset);
+    // An empty append adds nothing, except the first rejects file: it gives the
+    // rejects_<dataset> query view its columns before any row was rejected.
+    const keepEmpty = role === "rejects" && parquetFiles(dest).length === 0;
+    if (staged.rows === 0 && !keepEmpty) return;
+    for (const file of staged.files) {
+      const target = path.join(dest, path.relative(staged.dir!, file));
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.renameSync(file, target);
+    }
+  }
+
+  discard(): void {
+    fs.rmSync(this.staging, { recursive: true, force: true });
+    // Drop the empty per-dataset and _staging parents too, so a settled workspace is clean.
+    for (const dir of [path.dirname(this.staging), path.dirname(path.dirname(this.staging))]) {
+      try {
+        fs.rmdirSync(dir);
+      } catch {
+        break; // not empty (another dataset is loading) or already gone
+      }
+    }
+  }
+}
+
+/** Committed bronze files of a dataset (the `_files` ledger directory excluded). */
+export function committedBronzeFiles(ws: string, dataset: string): string[] {
+  const dir = zoneDir(ws, "bronze", dataset);
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((n) => n.startsWith("_data_date="))
+    .flatMap((n) => parquetFiles(path.join(dir, n)));
+}

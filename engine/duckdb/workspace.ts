@@ -1,0 +1,123 @@
+// Where the DuckDB executor keeps a dataset's tables inside a workspace directory.
+//
+//   <ws>/bronze/<dataset>/_data_date=YYYY-MM-DD/<runId>.parquet   bronze (append-only; the
+//                                                                  _data_date column is also
+//                                                                  inside each file)
+//   <ws>/bronze/<dataset>/_files/<runId>.parquet                   files ledger (idempotency)
+//   <ws>/state/<dataset>/<version>/data.parquet                    state versions
+//   <ws>/silver/<table>/<version>/[<y>=..../<m>=..../]data_0.parquet   silver versions (partition
+//                                                                  columns also inside the files;
+//                                                                  NULL -> __HIVE_DEFAULT_PARTITION__)
+//   <ws>/quarantine/<dataset>/<version>/data.parquet               quarantine versions
+//   <ws>/rejects/<dataset>/<runId>.parquet                         rejects (append-only)
+//   <ws>/<zone>/<name>/_current.json                               pointer: the published version
+//   <ws>/<zone>/<name>/<version>/_version.json                     version metadata
+//   <ws>/_staging/<dataset>/<runId>/...                            a run's unpublished writes
+//   <ws>/_tmp/duckdb                                               DuckDB spill directory
+//   <ws>/ops/summaries/<dataset>/<runId>.json                      run summaries
+//
+// Versions are "v000001", "v000002"... shared by silver, quarantine and state of one dataset
+// (one run publishes one version of each). A pointer is replaced by writing a temp file and
+// renaming it over _current.json (atomic on POSIX), so readers see the old or the new version,
+// never a mix. The newest KEEP_VERSIONS versions besides the current one are kept for rollback.
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export const KEEP_VERSIONS = 5;
+const VERSION_DIR = /^v\d{6}$/;
+
+export type Zone = "bronze" | "state" | "silver" | "quarantine" | "rejects";
+
+export interface Pointer {
+  version: string;
+  runId: string;
+  publishedAt: string;
+  /** Set when the pointer was moved by rollbackTable. */
+  rolledBackFrom?: string;
+}
+
+export interface VersionMeta {
+  version: string;
+  dataset: string;
+  table: string;
+  runId: string;
+  rows: number;
+  createdAt: string;
+}
+
+export const zoneDir = (ws: string, zone: Zone, name: string): string => path.join(ws, zone, name);
+export const bronzeFilesDir = (ws: string, dataset: string): string => path.join(ws, "bronze", dataset, "_files");
+export const stagingDir = (ws: string, dataset: string, runId: string): string =>
+  path.join(ws, "_staging", dataset, safeName(runId));
+export const duckdbTempDir = (ws: string): string => path.join(ws, "_tmp", "duckdb");
+export const summaryPath = (ws: string, dataset: string, runId: string): string =>
+  path.join(ws, "ops", "summaries", dataset, `${safeName(runId)}.json`);
+
+/** Run ids become file names: keep them to a safe alphabet. */
+export function safeName(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, "_");
+}
+
+export const formatVersion = (n: number): string => `v${String(n).padStart(6, "0")}`;
+
+export function readPointer(dir: string): Pointer | null {
+  const file = path.join(dir, "_current.json");
+  if (!fs.existsSync(file)) return null;
+  return JSON.parse(fs.readFileSync(file, "utf8")) as Pointer;
+}
+
+/** Atomically replace <dir>/_current.json. */
+export function writePointer(dir: string, pointer: Pointer): void {
+  writeJsonAtomic(path.join(dir, "_current.json"), pointer);
+}
+
+export function writeJsonAtomic(file: string, value: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
+  fs.renameSync(tmp, file);
+}
+
+/** Version directories of a table, oldest first. */
+export function listVersionDirs(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((n) => VERSION_DIR.test(n) && fs.statSync(path.join(dir, n)).isDirectory())
+    .sort();
+}
+
+export function readVersionMeta(dir: string, version: string): VersionMeta | null {
+  const file = path.join(dir, version, "_version.json");
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as VersionMeta) : null;
+}
+
+/** The next version id for a dataset: one past every version any of its tables holds. */
+export function nextVersion(dirs: string[]): string {
+  let max = 0;
+  for (const dir of dirs) {
+    for (const v of listVersionDirs(dir)) max = Math.max(max, Number(v.slice(1)));
+  }
+  return formatVersion(max + 1);
+}
+
+/** Delete versions beyond the newest KEEP_VERSIONS + 1, never the current one. */
+export function pruneVersions(dir: string, keep = KEEP_VERSIONS): string[] {
+  const current = readPointer(dir)?.version;
+  const versions = listVersionDirs(dir);
+  const doomed = versions.slice(0, Math.max(0, versions.length - (keep + 1))).filter((v) => v !== current);
+  for (const v of doomed) fs.rmSync(path.join(dir, v), { recursive: true, force: true });
+  return doomed;
+}
+
+/** Parquet files below `dir` (recursive), sorted, for read_parquet([...]). */
+export function parquetFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...parquetFiles(full));
+    else if (entry.name.endsWith(".parquet")) out.push(full);
+  }
+  return out.sort();
+}
