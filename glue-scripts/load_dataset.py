@@ -7,13 +7,11 @@ Arguments (engine/contracts.ts RUN_ARGS + JOB_ARGS; see glue-scripts/README.md):
 The shared package `datalake_glue` arrives through --extra-py-files.
 """
 
-import logging
 import sys
 
 
 def main(argv=None):
     argv = list(sys.argv if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # Imported here, not at module level: the script must compile and import without Glue.
     import boto3
     from awsglue.context import GlueContext
@@ -22,11 +20,13 @@ def main(argv=None):
     from pyspark.context import SparkContext
 
     from datalake_glue.args import resolve_args
+    from datalake_glue.logs import configure as configure_logs
     from datalake_glue.iceberg_conf import iceberg_spark_conf
     from datalake_glue.runner import RunFailed, run_job
     from datalake_glue.spark_io import SparkIO
 
     args = resolve_args(argv, getResolvedOptions)
+    configure_logs(args.dataset, args.run_id, args.job_run_id)
 
     conf = SparkConf()
     # Static catalog settings must be in place before the SparkContext starts.

@@ -21,6 +21,20 @@ def _schema(columns: Sequence[tuple]) -> Any:
     ])
 
 
+def task_count(files: int, parallelism: int) -> int:
+    """Tasks for reading `files` objects: each file is parsed whole inside one task, so any
+    split works; a few tasks per core balance uneven file sizes without one task per file."""
+    return max(1, min(files, max(parallelism, 1) * 4))
+
+
+def ledger_rows(outcomes: Sequence[Dict[str, Any]], run_id: str) -> List[List[Any]]:
+    """FILES_COLUMNS rows for the accepted files (header-only files included, 0 rows)."""
+    return [
+        [o["fileId"], o["key"], o["version"], run_id, o["dataDate"], int(o["rowsRead"])]
+        for o in outcomes if o["reason"] is None
+    ]
+
+
 class SparkIO:
     def __init__(self, spark: Any) -> None:
         self.spark = spark
@@ -37,7 +51,7 @@ class SparkIO:
         if files:
             context = self.spark.sparkContext
             parsed = context.parallelize(
-                [dict(f) for f in files], len(files)
+                [dict(f) for f in files], task_count(len(files), context.defaultParallelism)
             ).map(lambda f: fetch_and_parse(f, source, run_id)).persist(StorageLevel.MEMORY_AND_DISK)
             outcomes = parsed.map(lambda pair: pair[0]).collect()
             rows = parsed.flatMap(lambda pair: pair[1])
@@ -45,11 +59,9 @@ class SparkIO:
             outcomes, rows = [], []
         incoming = self.spark.createDataFrame(rows, _schema(bronze_columns))
         incoming.persist().createOrReplaceTempView(output)
-        ledger_rows = [
-            [o["fileId"], o["key"], o["version"], run_id, o["dataDate"], int(o["rowsRead"])]
-            for o in outcomes if o["reason"] is None
-        ]
-        self.spark.createDataFrame(ledger_rows, _schema(FILES_COLUMNS)).createOrReplaceTempView(files_output)
+        self.spark.createDataFrame(
+            ledger_rows(outcomes, run_id), _schema(FILES_COLUMNS)
+        ).createOrReplaceTempView(files_output)
         return outcomes
 
     def register_appended(self, output: str, identifier: str, start_snapshot: int,
