@@ -82,3 +82,29 @@ def test_parse_manifest_names_the_bad_field(mutate, message):
 def test_parse_manifest_error_names_the_source():
     with pytest.raises(ManifestError, match=r"^s3://ops/m\.json: "):
         parse_manifest([], source="s3://ops/m.json")
+
+
+def ts_interface_fields(source, name):
+    body = re.search(r"export interface " + name + r" \{(.*?)\n\}", source, re.S).group(1)
+    # Top-level fields only: two-space indent, then `name:` or `name?:`.
+    return {m.group(1): m.group(2) == "?" for m in re.finditer(r"^  (\w+)(\??):", body, re.M)}
+
+
+def test_summary_keys_match_typescript_run_summary():
+    from datetime import datetime, timezone
+
+    from datalake_glue.summary import build_summary, file_result
+
+    fields = ts_interface_fields(ts_source(), "RunSummary")
+    at = datetime(2026, 11, 21, tzinfo=timezone.utc)
+    failed = build_summary(dataset="d", run_id="r", started_at=at, finished_at=at, error="x")
+    assert set(failed) == set(fields)
+    required = {name for name, optional in fields.items() if not optional}
+    ok = build_summary(dataset="d", run_id="r", started_at=at, finished_at=at,
+                       audits=[{"name": "a", "passed": True, "violations": 0}],
+                       published={"silverVersion": "1", "quarantineVersion": "2"})
+    assert set(ok) == required
+
+    file_fields = ts_interface_fields(ts_source(), "FileResult")
+    full = file_result(manifest()["files"][0], rows_read=1, reason="empty_file", extra_columns=["x"])
+    assert set(full) == set(file_fields)
