@@ -246,12 +246,23 @@ class LoadExecutor:
     def run_audits(self) -> List[AuditResult]:
         results: List[AuditResult] = []
         for audit in self.plan["audits"]:
-            found = self.rows(audit["sql"])
-            violations = int(found[0]["violations"]) if found else 1
-            result: AuditResult = {"name": audit["name"], "passed": violations == 0,
-                                   "violations": violations}
-            if violations:
-                result["detail"] = audit.get("description") or audit["name"]
+            result: AuditResult
+            try:
+                found = self.rows(audit["sql"])
+                value = found[0].get("violations") if found else None
+            except Exception as error:  # noqa: BLE001 - a broken audit blocks the publish
+                message = str(error).strip().split("\n")[0]
+                result = {"name": audit["name"], "passed": False, "violations": 0,
+                          "detail": f"audit error: {message}"}
+            else:
+                if value is None:
+                    result = {"name": audit["name"], "passed": False, "violations": 0,
+                              "detail": "audit returned no violations count"}
+                else:
+                    violations = int(value)
+                    result = {"name": audit["name"], "passed": violations == 0, "violations": violations}
+                    if violations:
+                        result["detail"] = audit.get("description") or audit["name"]
             results.append(result)
         return results
 

@@ -54,7 +54,7 @@ def file_result(
     if reason is not None:
         result["reason"] = reason
     if extra_columns:
-        result["extraColumns"] = sorted(extra_columns)
+        result["extraColumns"] = list(extra_columns)  # header order, like the DuckDB executor
     return result
 
 
@@ -112,7 +112,7 @@ def data_age_hours(latest_sequence: Optional[str], now: datetime) -> Optional[fl
         latest = parse_timestamp(latest_sequence)
     except ValueError:
         return None
-    return round((now - latest).total_seconds() / 3600.0, 3)
+    return round((now - latest).total_seconds() / 3600.0, 2)
 
 
 def iso(moment: datetime) -> str:

@@ -249,3 +249,14 @@ def test_unknown_mode_is_refused():
     spark, io = spark_for(plan)
     with pytest.raises(ValueError, match="compiled for incremental, not full_refresh"):
         run(plan, spark, io, full_refresh=True)
+
+
+def test_broken_audit_query_blocks_publish_and_is_reported():
+    plan = load_plan()
+    broken = plan["audits"][0]
+    spark, io = spark_for(plan, fail_on="^" + __import__("re").escape(broken["sql"]) + "$")
+    result = run(plan, spark, io)
+    assert not any("system.fast_forward" in s for s in spark.statements)
+    audit = next(a for a in result.audits if a["name"] == broken["name"])
+    assert audit["passed"] is False and audit["detail"].startswith("audit error: boom")
+    assert len(result.audits) == len(plan["audits"]) + 1

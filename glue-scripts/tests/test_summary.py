@@ -56,7 +56,7 @@ def test_unknown_count_is_refused():
 
 def test_file_result_derives_rows_loaded_and_outcomes():
     result = file_result(FILE, rows_read=10, rows_rejected=2, rows_quarantined=3, extra_columns=["z", "a"])
-    assert (result["outcome"], result["rowsLoaded"], result["extraColumns"]) == ("LOADED", 5, ["a", "z"])
+    assert (result["outcome"], result["rowsLoaded"], result["extraColumns"]) == ("LOADED", 5, ["z", "a"])
     whole = file_result(FILE, rows_read=7, rows_quarantined=1, reason="not_utf8")
     assert (whole["outcome"], whole["rowsRejected"], whole["rowsQuarantined"], whole["rowsLoaded"]) == \
         ("QUARANTINED", 7, 0, 0)
