@@ -19,6 +19,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Protocol, Sequence, Set, Tuple
 
+from .constants import WAP_BRANCH_PREFIX
 from .contracts import AuditResult, FileResult, ManifestFile, Published
 from .plan import SUMMARY_COUNT_COLUMNS, relation_names, run_mode, staged_roles, steps_for
 from .summary import conservation_violations, file_result
@@ -183,10 +184,21 @@ class LoadExecutor:
     def open_branches(self) -> None:
         for role in self.staged:
             identifier = self.ids[role]
+            # The dataset's run slot admits one run at a time, so any other WAP branch belongs
+            # to a run that died before cleaning up: drop it (its snapshots can then expire).
+            for stale in self.stale_branches(role):
+                self.sql(drop_branch_sql(identifier, stale))
             for statement in begin_statements([identifier], self.branch):
                 self.sql(statement)
             self.opened.append(role)
             self.branch_start[role] = self.branch_snapshot(role)
+
+    def stale_branches(self, role: str) -> List[str]:
+        found = self.rows(
+            f"SELECT name FROM {quote_identifier(self.ids[role] + '.refs')} "
+            f"WHERE type = 'BRANCH' AND startswith(name, '{WAP_BRANCH_PREFIX}')"
+        )
+        return sorted(r["name"] for r in found if r["name"] != self.branch)
 
     def branch_snapshot(self, role: str) -> Optional[int]:
         found = self.rows(

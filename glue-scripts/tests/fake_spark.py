@@ -38,6 +38,8 @@ class FakeSpark:
         for pattern, rows in self.responses:
             if re.search(pattern, statement, re.S):
                 return FakeFrame(rows(statement) if callable(rows) else rows)
+        if ".`refs`" in statement and "type = 'BRANCH'" in statement:
+            return FakeFrame([])
         if ".`refs`" in statement:
             # Every refs lookup sees a newer snapshot, like a branch that took a commit.
             self.snapshot += 1

@@ -260,3 +260,14 @@ def test_broken_audit_query_blocks_publish_and_is_reported():
     audit = next(a for a in result.audits if a["name"] == broken["name"])
     assert audit["passed"] is False and audit["detail"].startswith("audit error: boom")
     assert len(result.audits) == len(plan["audits"]) + 1
+
+
+def test_branches_of_dead_runs_are_dropped_before_opening_this_runs_branch():
+    plan = load_plan()
+    spark, io = spark_for(plan)
+    spark.responses.insert(0, (r"type = 'BRANCH'", [{"name": "wap_old_run"}, {"name": BRANCH}]))
+    run(plan, spark, io)
+    statements = spark.statements
+    stale_drops = [i for i, s in enumerate(statements) if "DROP BRANCH IF EXISTS `wap_old_run`" in s]
+    first_create = index_of(statements, f"CREATE BRANCH `{BRANCH}`")
+    assert len(stale_drops) == 6 and stale_drops[0] < first_create
