@@ -288,7 +288,13 @@ class LoadExecutor:
     def publish(self) -> Published:
         versions: Dict[str, str] = {}
         for role in self.plan["publish"]["order"]:
-            found = self.rows(fast_forward_sql(self.ids[role], self.branch))
+            try:
+                found = self.rows(fast_forward_sql(self.ids[role], self.branch))
+            except Exception as error:
+                # Iceberg has no multi-table commit: say which tables went live. The plan's
+                # order commits the files ledger last, so a re-run reads these files again.
+                done = ", ".join(versions) or "none"
+                raise RuntimeError(f"publish of {role} failed after publishing [{done}]: {error}") from error
             versions[role] = str(found[0]["updated_ref"]) if found else ""
         self.drop_branches()
         return {"silverVersion": versions.get("silver", ""),

@@ -271,3 +271,13 @@ def test_branches_of_dead_runs_are_dropped_before_opening_this_runs_branch():
     stale_drops = [i for i, s in enumerate(statements) if "DROP BRANCH IF EXISTS `wap_old_run`" in s]
     first_create = index_of(statements, f"CREATE BRANCH `{BRANCH}`")
     assert len(stale_drops) == 6 and stale_drops[0] < first_create
+
+
+def test_failed_fast_forward_names_the_tables_already_published():
+    plan = load_plan()
+    spark, io = spark_for(plan, fail_on=r"fast_forward\(table => 'silver_db\.state_orders'")
+    result = run(plan, spark, io)
+    assert result.published is None
+    assert result.error.startswith("RuntimeError: publish of state failed after publishing [silver, quarantine]")
+    forwarded = [s for s in spark.statements if "fast_forward" in s]
+    assert len(forwarded) == 3 and not any("files_orders" in s for s in forwarded)
