@@ -3,6 +3,7 @@
 // duplicate, late or concurrent caller is a no-op instead of a regression.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -103,6 +104,26 @@ export class AuditStore {
 
   async getFile(fileId: string): Promise<FileItem | undefined> {
     return this.get<FileItem>(fileKey(fileId));
+  }
+
+  /**
+   * Strongly consistent reads of many FILE items (BatchGetItem, 100 per call). The pending index
+   * is eventually consistent on AWS, so a run re-reads what it is about to load.
+   */
+  async getFilesConsistent(fileIds: readonly string[]): Promise<FileItem[]> {
+    const out: FileItem[] = [];
+    for (let i = 0; i < fileIds.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = fileIds.slice(i, i + 100).map(fileKey);
+      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        const page: any = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of page.Responses?.[this.tableName] ?? []) out.push(strip<FileItem>(item));
+        keys = page.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return out;
   }
 
   /** PENDING files of a dataset, oldest first (sparse index: reads only outstanding work). */

@@ -1,0 +1,89 @@
+// file-arrival: S3 "Object Created" -> FILE item (once per object version) -> maybe start a run.
+// Bad input never throws (a throw would make Lambda retry an event that can never succeed);
+// infrastructure errors (audit table, S3) do throw, so the async retry delivers the event again.
+import { routeObjectKey } from "../../datasets/routing";
+import { FileItem, UNROUTED_DATASET } from "../audit/items";
+import type { HandlerDeps, ObjectHead } from "../ports";
+import { fileIdOf } from "./file-id";
+import { StartOutcome, startRunIfIdle } from "./run-start";
+import { ObjectCreated, parseObjectCreated } from "./s3-event";
+
+export type ArrivalResult =
+  | { outcome: "REJECTED"; reason: string }
+  | { outcome: "IGNORED"; reason: string }
+  | { outcome: "SKIPPED"; fileId: string; reason: string }
+  | { outcome: "DUPLICATE"; fileId: string; status: string; run?: StartOutcome }
+  | { outcome: "PENDING"; fileId: string; run: StartOutcome };
+
+export async function handleFileArrival(deps: HandlerDeps, event: unknown): Promise<ArrivalResult> {
+  const parsed = parseObjectCreated(event);
+  if (!parsed.ok) {
+    deps.log.error("malformed Object Created event; dropped", { reason: parsed.reason, eventId: (event as any)?.id });
+    return { outcome: "REJECTED", reason: parsed.reason };
+  }
+  const ev = parsed.value;
+  if (deps.landingBucket !== undefined && ev.bucket !== deps.landingBucket) {
+    deps.log.warn("event for another bucket; ignored", { bucket: ev.bucket });
+    return { outcome: "IGNORED", reason: `bucket ${ev.bucket} is not the landing bucket` };
+  }
+  const spec = routeObjectKey(deps.specs, ev.key);
+  const { key, head } = spec ? await headEither(deps, ev) : { key: ev.key, head: undefined };
+  const versionId = head?.versionId ?? ev.versionId;
+  const fileId = fileIdOf(ev.bucket, key, versionId, ev.etag, ev.sequencer);
+  const log = deps.log.child({ dataset: spec?.name ?? UNROUTED_DATASET, key, versionId, fileId });
+  const skip = skipReason(ev, key, head, spec === undefined);
+  const now = new Date(deps.clock.now()).toISOString();
+  const item: FileItem = {
+    kind: "FILE",
+    fileId,
+    dataset: spec?.name ?? UNROUTED_DATASET,
+    bucket: ev.bucket,
+    key,
+    versionId,
+    etag: head?.exists ? head.etag || ev.etag : ev.etag,
+    sequencer: ev.sequencer,
+    size: head?.exists ? head.size : ev.size ?? 0,
+    status: skip ? "SKIPPED" : "PENDING",
+    reason: skip,
+    receivedAt: ev.time || now,
+    recordedAt: now,
+    finishedAt: skip ? now : undefined,
+  };
+  const { created, item: stored } = await deps.audit.createFile(item);
+  if (!created) {
+    log.info("duplicate event for a recorded object version", { status: stored.status });
+    // A crash after the FILE write leaves it PENDING: the redelivered event carries on.
+    if (stored.status !== "PENDING" || !spec) return { outcome: "DUPLICATE", fileId, status: stored.status };
+    const run = await startRunIfIdle(deps, spec.name, [stored]);
+    return { outcome: "DUPLICATE", fileId, status: stored.status, run };
+  }
+  if (skip || !spec) {
+    log.warn("object version skipped", { reason: skip });
+    return { outcome: "SKIPPED", fileId, reason: skip ?? "unknown_prefix" };
+  }
+  log.info("object version recorded PENDING", { size: item.size });
+  const run = await startRunIfIdle(deps, spec.name, [item]);
+  return { outcome: "PENDING", fileId, run };
+}
+
+/**
+ * HeadObject on the decoded key, then on the raw key: notification keys are URL-encoded, but a
+ * producer or a replayed event may carry the literal key, and "a+b.csv" is a valid literal key.
+ */
+async function headEither(deps: HandlerDeps, ev: ObjectCreated): Promise<{ key: string; head: ObjectHead }> {
+  const version = ev.versionId ?? undefined;
+  const head = await deps.objects.headObject(ev.bucket, ev.key, version);
+  if (head.exists || ev.rawKey === ev.key) return { key: ev.key, head };
+  const raw = await deps.objects.headObject(ev.bucket, ev.rawKey, version);
+  return raw.exists ? { key: ev.rawKey, head: raw } : { key: ev.key, head };
+}
+
+function skipReason(ev: ObjectCreated, key: string, head: ObjectHead | undefined, unrouted: boolean): string | undefined {
+  if (unrouted) return "unknown_prefix";
+  if (!head?.exists) return "SOURCE_MISSING";
+  if (key.endsWith("/")) return "folder_marker";
+  if (head.size === 0) return "empty_object";
+  // Unversioned bucket: a later PUT replaced this one's bytes, which can no longer be read.
+  if (ev.versionId === null && ev.etag !== "" && head.etag !== "" && head.etag !== ev.etag) return "superseded";
+  return undefined;
+}

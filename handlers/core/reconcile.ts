@@ -1,0 +1,121 @@
+// reconciler (scheduled): repairs everything an event or a crash can leave behind.
+//  1. RUNNING runs whose final state event never came: GetJobRun, finalize if final.
+//  2. QUEUED runs (StartJobRun unconfirmed): adopt the Glue run carrying their --run_id, or,
+//     once older than staleStartSeconds (no start can still be in flight), fail them.
+//  3. Slots held by a finished run, or by a run that was never recorded (crash after taking the
+//     slot), are released.
+//  4. Datasets with PENDING files and a free slot get a run (retries failed starts too).
+// Every step is a conditional write, so overlapping reconciler invocations are safe.
+import { RUN_ARGS } from "../../engine/contracts";
+import type { RunItem } from "../audit/items";
+import { GLUE_ERRORS, HandlerDeps, TERMINAL_GLUE_STATES } from "../ports";
+import { describeError } from "./glue-errors";
+import { adoptRun, glueTimings } from "./job-state";
+import { finalizeRun } from "./run-finalize";
+import { startRunIfIdle } from "./run-start";
+
+export interface ReconcileReport {
+  finalized: string[];
+  adopted: string[];
+  abandoned: string[];
+  slotsReleased: string[];
+  started: string[];
+  errors: string[];
+}
+
+export async function reconcile(deps: HandlerDeps): Promise<ReconcileReport> {
+  const report: ReconcileReport = { finalized: [], adopted: [], abandoned: [], slotsReleased: [], started: [], errors: [] };
+  for (const run of await deps.audit.listActiveRuns()) {
+    try {
+      await reconcileRun(deps, run, report);
+    } catch (err) {
+      report.errors.push(`${run.runId}: ${describeError(err)}`);
+      deps.log.error("reconcile run failed", { dataset: run.dataset, runId: run.runId, error: describeError(err) });
+    }
+  }
+  for (const spec of deps.specs) {
+    try {
+      await reconcileDataset(deps, spec.name, report);
+    } catch (err) {
+      report.errors.push(`${spec.name}: ${describeError(err)}`);
+      deps.log.error("reconcile dataset failed", { dataset: spec.name, error: describeError(err) });
+    }
+  }
+  deps.log.info("reconcile done", { ...counts(report), errors: report.errors });
+  return report;
+}
+
+async function reconcileRun(deps: HandlerDeps, run: RunItem, report: ReconcileReport): Promise<void> {
+  const log = deps.log.child({ dataset: run.dataset, runId: run.runId, jobRunId: run.jobRunId });
+  if (run.status === "RUNNING" && run.jobRunId) {
+    let glueRun;
+    try {
+      glueRun = await deps.glue.getJobRun(run.jobName, run.jobRunId);
+    } catch (err) {
+      if ((err as Error).name !== GLUE_ERRORS.entityNotFound) throw err;
+      // Glue keeps run history for 90 days; an unknown id means the run is gone for good.
+      await finalizeRun(deps, run, { state: "ERROR", errorMessage: "job run not found in Glue" });
+      report.finalized.push(run.runId);
+      return;
+    }
+    if (!TERMINAL_GLUE_STATES.includes(glueRun.JobRunState)) return;
+    log.warn("final state event missing; finalizing from GetJobRun", { state: glueRun.JobRunState });
+    await finalizeRun(deps, run, { state: glueRun.JobRunState, errorMessage: glueRun.ErrorMessage, ...glueTimings(glueRun) });
+    report.finalized.push(run.runId);
+    return;
+  }
+  if (run.status !== "QUEUED") return;
+  const started = run.jobName ? (await deps.glue.getJobRuns(run.jobName)).find((r) => r.Arguments?.[RUN_ARGS.runId] === run.runId) : undefined;
+  if (started) {
+    await adoptRun(deps, run, started.Id, started, "reconciler");
+    report.adopted.push(run.runId);
+    if (TERMINAL_GLUE_STATES.includes(started.JobRunState)) {
+      const adopted = await deps.audit.getRun(run.runId);
+      if (adopted) await finalizeRun(deps, adopted, { state: started.JobRunState, errorMessage: started.ErrorMessage, ...glueTimings(started) });
+      report.finalized.push(run.runId);
+    }
+    return;
+  }
+  if (ageSeconds(deps, run.createdAt) < deps.limits.staleStartSeconds) return;
+  const moved = await deps.audit.updateRun(run.runId, ["QUEUED"], {
+    status: "FAILED",
+    error: "start_not_confirmed: no Glue run carries this --run_id",
+    finishedAt: new Date(deps.clock.now()).toISOString(),
+  });
+  await deps.audit.releaseSlot(run.dataset, run.runId);
+  if (moved) {
+    log.warn("unconfirmed start abandoned; its files stay PENDING");
+    report.abandoned.push(run.runId);
+  }
+}
+
+async function reconcileDataset(deps: HandlerDeps, dataset: string, report: ReconcileReport): Promise<void> {
+  const slot = await deps.audit.getSlot(dataset);
+  if (slot?.activeRunId) {
+    const run = await deps.audit.getRun(slot.activeRunId);
+    const finished = run && (run.status === "SUCCEEDED" || run.status === "FAILED");
+    const orphan = !run && ageSeconds(deps, slot.takenAt) >= deps.limits.staleStartSeconds;
+    if ((finished || orphan) && (await deps.audit.releaseSlot(dataset, slot.activeRunId))) {
+      deps.log.warn("run slot released", { dataset, runId: slot.activeRunId, why: finished ? "run finished" : "no RUN item" });
+      report.slotsReleased.push(dataset);
+    }
+  }
+  if ((await deps.audit.listPendingFiles(dataset, 1)).length === 0) return;
+  const outcome = await startRunIfIdle(deps, dataset);
+  if (outcome.started) report.started.push(outcome.runId);
+}
+
+function ageSeconds(deps: HandlerDeps, iso: string | undefined): number {
+  const t = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(t) ? Number.POSITIVE_INFINITY : (deps.clock.now() - t) / 1000;
+}
+
+function counts(r: ReconcileReport): Record<string, number> {
+  return {
+    finalized: r.finalized.length,
+    adopted: r.adopted.length,
+    abandoned: r.abandoned.length,
+    slotsReleased: r.slotsReleased.length,
+    started: r.started.length,
+  };
+}

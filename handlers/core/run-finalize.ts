@@ -1,0 +1,94 @@
+// Finalizing a run from Glue's final state and the run summary: FILE items first (each a
+// conditional, forward-only write claimed by this run), then the RUN, then the slot. A crash in
+// between is repaired by re-running this (duplicate event or reconciler): finished items are no-ops.
+import { FileResult, Manifest, RunSummary, manifestKey, summaryKey } from "../../engine/contracts";
+import type { FileFinal, RunItem } from "../audit/items";
+import type { HandlerDeps } from "../ports";
+import { WRITE_PARALLELISM, mapLimit } from "./concurrency";
+
+export interface GlueFinal {
+  /** Glue JobRunState: SUCCEEDED, FAILED, TIMEOUT, STOPPED, ERROR, EXPIRED. */
+  state: string;
+  errorMessage?: string;
+  executionSeconds?: number;
+  dpuSeconds?: number;
+  completedOn?: string;
+}
+
+export interface FinalizeOutcome {
+  /** False when the RUN was already terminal (duplicate or late event). */
+  finalized: boolean;
+  status: RunItem["status"];
+  files: number;
+}
+
+export async function finalizeRun(deps: HandlerDeps, run: RunItem, glue: GlueFinal): Promise<FinalizeOutcome> {
+  const log = deps.log.child({ dataset: run.dataset, runId: run.runId, jobRunId: run.jobRunId });
+  if (run.status === "SUCCEEDED" || run.status === "FAILED") {
+    // Duplicate or late event: nothing to change, but make sure a crash after the RUN write did
+    // not leave the slot held.
+    await deps.audit.releaseSlot(run.dataset, run.runId);
+    log.info("run already final; event ignored", { status: run.status, glueState: glue.state });
+    return { finalized: false, status: run.status, files: 0 };
+  }
+  const manifest = await deps.objects.getJson<Manifest>(deps.opsBucket, manifestKey(run.dataset, run.runId));
+  const summary = await deps.objects.getJson<RunSummary>(deps.opsBucket, summaryKey(run.dataset, run.runId));
+  const status: RunItem["status"] = glue.state === "SUCCEEDED" && summary?.status === "SUCCEEDED" ? "SUCCEEDED" : "FAILED";
+  const error = status === "SUCCEEDED" ? undefined : runError(glue, summary);
+  const results = new Map((summary?.files ?? []).map((f) => [f.fileId, f]));
+  const files = manifest?.files ?? [];
+  if (!manifest) log.error("manifest missing; RUN finalized without files", { manifestUri: run.manifestUri });
+
+  await mapLimit(files, WRITE_PARALLELISM, async (f) => {
+    const final = fileFinal(status, results.get(f.fileId), error);
+    const moved = await deps.audit.finalizeFile(f.fileId, final, run.runId);
+    log.child({ key: f.key, versionId: f.versionId, fileId: f.fileId }).info(moved ? "file finalized" : "file already final", {
+      status: final.status,
+      reason: final.reason,
+    });
+  });
+  const finishedAt = glue.completedOn ?? new Date(deps.clock.now()).toISOString();
+  const moved = await deps.audit.updateRun(run.runId, ["QUEUED", "RUNNING"], {
+    status,
+    finishedAt,
+    glueState: glue.state,
+    error,
+    executionSeconds: glue.executionSeconds,
+    dpuSeconds: glue.dpuSeconds,
+    counts: summary?.counts,
+    audits: summary?.audits,
+    driftWarnings: summary?.driftWarnings?.length ? summary.driftWarnings : undefined,
+  });
+  await deps.audit.releaseSlot(run.dataset, run.runId);
+  log[status === "SUCCEEDED" ? "info" : "error"]("run finalized", { status, glueState: glue.state, error, files: files.length });
+  return { finalized: moved, status, files: files.length };
+}
+
+function runError(glue: GlueFinal, summary: RunSummary | undefined): string {
+  if (summary?.status === "FAILED") return summary.error ?? "run summary reports FAILED";
+  if (glue.state !== "SUCCEEDED") return `glue_${glue.state.toLowerCase()}${glue.errorMessage ? `: ${glue.errorMessage}` : ""}`;
+  return "summary_missing: the job succeeded but wrote no run summary";
+}
+
+/** LOADED -> SUCCEEDED, QUARANTINED -> QUARANTINED, ALREADY_LOADED -> SKIPPED; a failed run fails its files. */
+export function fileFinal(runStatus: RunItem["status"], result: FileResult | undefined, runError?: string): FileFinal {
+  const counts = result && {
+    rowsRead: result.rowsRead,
+    rowsLoaded: result.rowsLoaded,
+    rowsQuarantined: result.rowsQuarantined,
+    rowsRejected: result.rowsRejected,
+    extraColumns: result.extraColumns?.length ? result.extraColumns : undefined,
+  };
+  if (runStatus !== "SUCCEEDED") return { status: "FAILED", reason: `run_failed: ${runError ?? "unknown"}`, counts };
+  if (!result) return { status: "FAILED", reason: "missing_from_summary" };
+  switch (result.outcome) {
+    case "LOADED":
+      return { status: "SUCCEEDED", counts };
+    case "QUARANTINED":
+      return { status: "QUARANTINED", reason: result.reason ?? "quarantined", counts };
+    case "ALREADY_LOADED":
+      return { status: "SKIPPED", reason: "already_loaded", note: "this object version was loaded by an earlier run", counts };
+    default:
+      return { status: "FAILED", reason: `unknown_outcome:${String((result as FileResult).outcome)}`, counts };
+  }
+}

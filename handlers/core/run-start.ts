@@ -1,0 +1,166 @@
+// Starting a run for a dataset: take the run slot, collect the PENDING files (bounded batch),
+// record the RUN (QUEUED) and its manifest, StartJobRun, then mark RUN and files RUNNING.
+// Order matters: nothing starts without an audit row (the RUN item precedes StartJobRun), and a
+// crash between any two steps leaves a state the reconciler repairs (see reconcile.ts).
+import { CONTRACT_VERSION, Manifest, ManifestFile, RUN_ARGS, manifestKey } from "../../engine/contracts";
+import type { FileItem } from "../audit/items";
+import type { HandlerDeps, Logger } from "../ports";
+import { WRITE_PARALLELISM, mapLimit } from "./concurrency";
+import { classifyStartError, describeError } from "./glue-errors";
+
+export type StartOutcome =
+  | { started: true; runId: string; jobRunId: string; fileCount: number }
+  | { started: false; reason: "slot_held" | "no_pending" | "start_retryable" | "start_rejected" | "start_unconfirmed"; runId?: string };
+
+/**
+ * Starts a run for `dataset` if its slot is free and files are PENDING. `known` are files the
+ * caller just recorded: included even if the (eventually consistent) pending index lags.
+ */
+export async function startRunIfIdle(deps: HandlerDeps, dataset: string, known: readonly FileItem[] = []): Promise<StartOutcome> {
+  const { audit, clock, limits } = deps;
+  const runId = deps.newRunId();
+  const log = deps.log.child({ dataset, runId });
+  if (!(await audit.tryTakeSlot(dataset, runId, clock.now(), limits.slotLeaseSeconds * 1000))) {
+    log.debug("run slot held; files wait for the active run to finish");
+    return { started: false, reason: "slot_held" };
+  }
+  let files: FileItem[];
+  const jobName = deps.jobNames[dataset];
+  const manifestUri = `s3://${deps.opsBucket}/${manifestKey(dataset, runId)}`;
+  try {
+    files = await collectPending(deps, dataset, known);
+    if (files.length === 0) {
+      await audit.releaseSlot(dataset, runId);
+      log.debug("no pending files; slot released");
+      return { started: false, reason: "no_pending" };
+    }
+    const createdAt = new Date(clock.now()).toISOString();
+    await audit.putRun({ kind: "RUN", runId, dataset, jobName: jobName ?? "", status: "QUEUED", manifestUri, fileCount: files.length, createdAt });
+    if (!jobName) return reject(deps, log, dataset, runId, files, `no Glue job configured for dataset ${dataset}`);
+    const manifest: Manifest = { version: CONTRACT_VERSION, dataset, runId, createdAt, files: files.map(toManifestFile) };
+    await deps.objects.putJson(deps.opsBucket, manifestKey(dataset, runId), manifest);
+  } catch (err) {
+    // Nothing was started: give the slot back now instead of waiting for the reconciler (best
+    // effort: if the audit table is what failed, the reconciler frees the slot later).
+    await abandonBeforeStart(deps, dataset, runId, describeError(err)).catch(() => undefined);
+    throw err;
+  }
+  return launch(deps, log, { dataset, runId, jobName, manifestUri, files });
+}
+
+/** Fails a run that never reached StartJobRun and frees its slot; its files stay PENDING. */
+export async function abandonBeforeStart(deps: HandlerDeps, dataset: string, runId: string, error: string): Promise<void> {
+  await deps.audit.updateRun(runId, ["QUEUED"], {
+    status: "FAILED",
+    error: `start_not_attempted: ${error}`,
+    finishedAt: new Date(deps.clock.now()).toISOString(),
+  });
+  await deps.audit.releaseSlot(dataset, runId);
+}
+
+interface Launch {
+  dataset: string;
+  runId: string;
+  jobName: string;
+  manifestUri: string;
+  files: readonly { fileId: string }[];
+}
+
+/** StartJobRun with backoff, then RUN and files -> RUNNING. Also used by the reconciler's re-drive. */
+export async function launch(deps: HandlerDeps, log: Logger, l: Launch): Promise<StartOutcome> {
+  const { limits, clock } = deps;
+  const args = { [RUN_ARGS.dataset]: l.dataset, [RUN_ARGS.runId]: l.runId, [RUN_ARGS.manifestUri]: l.manifestUri };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { JobRunId } = await deps.glue.startJobRun(l.jobName, args);
+      log.info("job run started", { jobName: l.jobName, jobRunId: JobRunId, files: l.files.length, attempt });
+      await recordStarted(deps, l.runId, JobRunId, l.files, { startAttempts: attempt });
+      return { started: true, runId: l.runId, jobRunId: JobRunId, fileCount: l.files.length };
+    } catch (err) {
+      const kind = classifyStartError(err);
+      if (kind === "retryable" && attempt < limits.startAttempts) {
+        const backoff = limits.startBackoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
+        log.warn("StartJobRun failed, backing off", { error: describeError(err), attempt, backoffMs: Math.round(backoff) });
+        await clock.sleep(backoff);
+        continue;
+      }
+      if (kind === "retryable") {
+        // Files stay PENDING: the next finishing run, the next arrival or the reconciler starts them.
+        await deps.audit.updateRun(l.runId, ["QUEUED"], {
+          status: "FAILED",
+          error: `start_failed: ${describeError(err)}`,
+          finishedAt: new Date(clock.now()).toISOString(),
+          startAttempts: attempt,
+        });
+        await deps.audit.releaseSlot(l.dataset, l.runId);
+        log.warn("StartJobRun still failing; files stay PENDING", { error: describeError(err), attempts: attempt });
+        return { started: false, reason: "start_retryable", runId: l.runId };
+      }
+      if (kind === "permanent") return reject(deps, log, l.dataset, l.runId, l.files, `start_rejected: ${describeError(err)}`);
+      // Ambiguous (timeout, network): Glue may have started the run. Keep RUN QUEUED and the slot
+      // held; the reconciler adopts the run by --run_id or abandons it after staleStartSeconds.
+      log.error("StartJobRun outcome unknown; left for the reconciler", { error: describeError(err) });
+      return { started: false, reason: "start_unconfirmed", runId: l.runId };
+    }
+  }
+}
+
+/** RUN QUEUED -> RUNNING with the job run id, then its files -> RUNNING. Idempotent. */
+export async function recordStarted(
+  deps: HandlerDeps,
+  runId: string,
+  jobRunId: string,
+  files: readonly { fileId: string }[],
+  extra: { startAttempts?: number; adoptedBy?: string; startedAt?: string } = {},
+): Promise<boolean> {
+  const moved = await deps.audit.updateRun(runId, ["QUEUED"], {
+    status: "RUNNING",
+    jobRunId,
+    startedAt: extra.startedAt ?? new Date(deps.clock.now()).toISOString(),
+    startAttempts: extra.startAttempts,
+    adoptedBy: extra.adoptedBy,
+  });
+  await mapLimit(files, WRITE_PARALLELISM, (f) => deps.audit.markFileRunning(f.fileId, runId));
+  return moved;
+}
+
+/** Permanent start failure: RUN and its files FAILED with the reason, slot released (no retry loop). */
+async function reject(
+  deps: HandlerDeps,
+  log: Logger,
+  dataset: string,
+  runId: string,
+  files: readonly { fileId: string }[],
+  reason: string,
+): Promise<StartOutcome> {
+  await mapLimit(files, WRITE_PARALLELISM, (f) => deps.audit.finalizeFile(f.fileId, { status: "FAILED", reason }, runId));
+  await deps.audit.updateRun(runId, ["QUEUED"], { status: "FAILED", error: reason, finishedAt: new Date(deps.clock.now()).toISOString() });
+  await deps.audit.releaseSlot(dataset, runId);
+  log.error("run rejected; its files FAILED", { reason, files: files.length });
+  return { started: false, reason: "start_rejected", runId };
+}
+
+/** Pending files, re-read consistently (only PENDING ones are loaded), capped at maxFilesPerRun. */
+async function collectPending(deps: HandlerDeps, dataset: string, known: readonly FileItem[]): Promise<FileItem[]> {
+  const max = deps.limits.maxFilesPerRun;
+  const listed = await deps.audit.listPendingFiles(dataset, max);
+  const ids = new Set(listed.map((f) => f.fileId));
+  for (const f of known) if (f.dataset === dataset && ids.size < max) ids.add(f.fileId);
+  const current = await deps.audit.getFilesConsistent([...ids]);
+  return current
+    .filter((f) => f.status === "PENDING")
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.fileId < b.fileId ? -1 : 1));
+}
+
+function toManifestFile(f: FileItem): ManifestFile {
+  return {
+    fileId: f.fileId,
+    bucket: f.bucket,
+    key: f.key,
+    versionId: f.versionId,
+    etag: f.etag,
+    sequencer: f.sequencer,
+    size: f.size,
+    receivedAt: f.receivedAt,
+  };
+}
