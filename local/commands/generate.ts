@@ -1,20 +1,21 @@
 // `datalake generate`: sample CDC files for the reference datasets (see local/generator/).
 import { DATASETS } from "../../datasets";
-import { ArgSpec, intFlag, parseArgs, requireFlag, UsageError, usageText } from "../cli-args";
-import type { CliIo } from "../cli-io";
+import { ArgSpec, intFlag, parseArgs, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
+import { CliIo, workspaceDir } from "../cli-io";
 import type { Verb } from "../cli-verb";
 import { generateDataset } from "../generator";
-import { resolve } from "path";
+import { dirname, join, resolve } from "path";
 
 const SPEC: ArgSpec = {
   flags: {
     dataset: { type: "string", value: "NAME", help: "dataset to generate" },
     all: { type: "boolean", help: "generate every reference dataset" },
-    rows: { type: "string", value: "N", help: "change rows per dataset (default 1000)" },
+    rows: { type: "string", value: "N", help: "data rows per dataset, full load + changes (default 1000)" },
     files: { type: "string", value: "N", help: "change files after the full load (default 4)" },
     seed: { type: "string", value: "S", help: "PRNG seed (default 1)" },
     "bad-share": { type: "string", value: "F", help: "share of bad rows, 0..1 (default 0.05)" },
-    out: { type: "string", value: "DIR", help: "output directory; files go to DIR/<prefix>" },
+    out: { type: "string", value: "DIR", help: "output directory, files go to DIR/<prefix> (default <workspace>/landing)" },
+    ...WORKSPACE_FLAG,
   },
 };
 const SUMMARY = "write reproducible sample CDC files (full load + changes) for a dataset";
@@ -28,7 +29,8 @@ export const generateVerb: Verb = {
       io.out(usageText("generate", SUMMARY, SPEC));
       return 0;
     }
-    const out = resolve(requireFlag("generate", args, "out"));
+    // Without --out the files land where `datalake local` picks them up.
+    const out = typeof args.flags.out === "string" ? resolve(args.flags.out) : join(workspaceDir(args.flags.workspace), "landing");
     const rows = intFlag("generate", args, "rows", 1000);
     const files = intFlag("generate", args, "files", 4);
     const seed = intFlag("generate", args, "seed", 1);
@@ -45,12 +47,8 @@ export const generateVerb: Verb = {
     }
     for (const name of names) {
       const written = generateDataset(name, { seed, rows, files, badShare, outDir: out });
-      io.out(`${name}: ${written.length} files, ${rows} change rows -> ${written[0] ? dirOf(written[0]) : out}`);
+      io.out(`${name}: ${written.length} files, ${rows} rows -> ${written[0] ? dirname(written[0]) : out}`);
     }
     return 0;
   },
 };
-
-function dirOf(path: string): string {
-  return path.slice(0, path.lastIndexOf("/"));
-}

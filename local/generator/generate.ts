@@ -1,0 +1,251 @@
+// The generator: a DMS-style full load (LOAD00000001.csv, no Op column) followed by timestamped
+// change files (Op first), with the anomalies a real replication stream shows. Every choice comes
+// from a seeded PRNG, so (dataset, seed, sizes) always produce the same bytes.
+import type { DatasetSpec } from "../../datasets";
+import { PROFILES } from "./profiles";
+import { Rng } from "./prng";
+import { KeyPool } from "./key-pool";
+import type { Sink } from "./sink";
+import { dmsFileName, formatMicros, MICROS_PER_DAY, microsOf } from "./time-format";
+
+export interface GenerateOptions {
+  seed: number;
+  /** Data rows over all files (full load + changes). */
+  rows: number;
+  /** Change files after the full load. @default 4 */
+  files?: number;
+  /** Rows of the full-load file. @default 40% of rows (all of them when files = 0) */
+  loadRows?: number;
+  /** Share of rows made bad (quarantined values or rejected key/cdc_ts/Op). @default 0.05 */
+  badShare?: number;
+  /**
+   * Duplicates, cdc_ts ties, late changes, re-inserts and an out-of-order file name. Off gives
+   * plain daily batches of inserts, updates and deletes (the incremental benchmark). @default true
+   */
+  anomalies?: boolean;
+  /** Day of the first change file (UTC); the full load is the day before. @default "2026-11-01" */
+  firstChangeDay?: string;
+}
+
+export interface GeneratedFile {
+  /** Object key relative to the output root: "<prefix><name>". */
+  key: string;
+  rows: number;
+}
+
+export interface GenerateReport {
+  dataset: string;
+  /** Full load first, then change files in name order (the order a landing listing shows). */
+  files: GeneratedFile[];
+  /** How many rows of each kind were written: insert, update, delete, reinsert, duplicate, tie,
+   * cross_file_tie, late, quarantine:<corruption>, reject:<bad_key|bad_cdc_ts|bad_op>. */
+  kinds: Record<string, number>;
+}
+
+export const FULL_LOAD_NAME = "LOAD00000001.csv";
+export const DEFAULT_FILES = 4;
+export const DEFAULT_BAD_SHARE = 0.05;
+
+type Kind = "insert" | "update" | "delete" | "reinsert" | "duplicate" | "tie" | "late";
+const ANOMALY_WEIGHTS: [Kind, number][] = [
+  ["insert", 0.22],
+  ["reinsert", 0.05],
+  ["delete", 0.1],
+  ["duplicate", 0.04],
+  ["tie", 0.04],
+  ["late", 0.03],
+  ["update", 1],
+];
+const PLAIN_WEIGHTS: [Kind, number][] = [
+  ["insert", 0.1],
+  ["delete", 0.05],
+  ["update", 1],
+];
+
+interface Row {
+  op: string;
+  key: number;
+  values: string[];
+  ts: string;
+  line: string;
+}
+
+export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink): GenerateReport {
+  const profile = PROFILES[spec.name];
+  if (!profile) throw new Error(`no sample-data profile for dataset "${spec.name}"`);
+  checkColumns(spec, profile.columns);
+  const files = options.files ?? DEFAULT_FILES;
+  const rows = options.rows;
+  const loadRows = Math.min(rows, files === 0 ? rows : (options.loadRows ?? Math.round(rows * 0.4)));
+  const badShare = options.badShare ?? DEFAULT_BAD_SHARE;
+  const anomalies = options.anomalies ?? true;
+  const firstDay = microsOf(`${options.firstChangeDay ?? "2026-11-01"}T00:00:00Z`);
+  const opColumn = spec.cdc?.opColumn ?? "Op";
+  const keyColumn = spec.primaryKey[0];
+
+  const rng = new Rng((options.seed ^ hashName(spec.name)) >>> 0);
+  const kinds: Record<string, number> = {};
+  const count = (kind: string): void => void (kinds[kind] = (kinds[kind] ?? 0) + 1);
+  const alive = new KeyPool(rows + 1);
+  const deleted = new KeyPool(rows + 1);
+  let lastKey = 0;
+  const written: GeneratedFile[] = [];
+
+  const tsText = (t: number): string => {
+    const r = rng.int(20);
+    // Mostly microseconds; some milliseconds and whole seconds, as different DMS settings write.
+    if (r === 0) return formatMicros(t - (t % 1_000_000), 0);
+    if (r <= 2) return formatMicros(t - (t % 1000), 3);
+    return formatMicros(t, 6);
+  };
+
+  /** Builds a row's line, corrupting it with probability badShare. */
+  const emit = (op: string | null, key: number, values: string[], ts: string): Row => {
+    let keyText = String(key);
+    let opText = op ?? "";
+    if (rng.chance(badShare)) {
+      if (op !== "D" && rng.chance(0.7)) {
+        values = values.slice();
+        count(`quarantine:${rng.pick(profile.corruptions)(rng, values)}`);
+      } else {
+        const r = rng.int(op === null ? 2 : 3);
+        if (r === 0) {
+          keyText = rng.pick(["", `K${key}`]);
+          count("reject:bad_key");
+        } else if (r === 1) {
+          ts = rng.pick(["", "not-a-time", "2026-11-31 25:00:00"]);
+          count("reject:bad_cdc_ts");
+        } else {
+          opText = rng.pick(["X", "R"]);
+          count("reject:bad_op");
+        }
+      }
+    }
+    const body = `${keyText},${values.join(",")},${ts}\n`;
+    return { op: op ?? "I", key, values, ts, line: op === null ? body : `${opText},${body}` };
+  };
+
+  const header = [keyColumn, ...profile.columns, "cdc_ts"].join(",");
+
+  // Full load: one insert per key, cdc_ts within the day before the first change day.
+  if (loadRows > 0) {
+    const key = `${spec.prefix}${FULL_LOAD_NAME}`;
+    sink.open(key);
+    sink.write(`${header}\n`);
+    const start = firstDay - MICROS_PER_DAY;
+    for (let i = 0; i < loadRows; i++) {
+      const k = ++lastKey;
+      alive.add(k);
+      const t = start + Math.floor(((i + rng.float()) * MICROS_PER_DAY) / loadRows);
+      sink.write(emit(null, k, profile.values(rng, k), tsText(t)).line);
+      count("insert");
+    }
+    sink.close();
+    written.push({ key, rows: loadRows });
+  }
+
+  // Change files: batch b holds day b. With anomalies the last two batches swap names, so a
+  // later file name holds earlier cdc_ts (files arriving out of order).
+  const changeRows = rows - loadRows;
+  const names = Array.from({ length: files }, (_, b) => dmsFileName(firstDay + b * MICROS_PER_DAY + 3_600_000_000));
+  if (anomalies && files >= 2) [names[files - 2], names[files - 1]] = [names[files - 1], names[files - 2]];
+  const weights = anomalies ? ANOMALY_WEIGHTS : PLAIN_WEIGHTS;
+  let lastOfPrevious: Row | null = null;
+  for (let b = 0; b < files; b++) {
+    const n = Math.floor(changeRows / files) + (b < changeRows % files ? 1 : 0);
+    const key = `${spec.prefix}${names[b]}`;
+    sink.open(key);
+    sink.write(`${opColumn},${header}\n`);
+    const windowStart = firstDay + b * MICROS_PER_DAY;
+    let prev: Row | null = null;
+    for (let j = 0; j < n; j++) {
+      const t = windowStart + Math.floor(((j + rng.float()) * MICROS_PER_DAY) / n);
+      let row: Row;
+      if (anomalies && j === 0 && lastOfPrevious && lastOfPrevious.op !== "D") {
+        // Same key and cdc_ts as the previous file's last row: the object key breaks the tie.
+        row = emit("U", lastOfPrevious.key, profile.values(rng, lastOfPrevious.key), lastOfPrevious.ts);
+        count("cross_file_tie");
+      } else {
+        row = changeRow(pickKind(rng, weights), t, prev);
+      }
+      sink.write(row.line);
+      if (row.op !== "late") prev = row;
+    }
+    sink.close();
+    written.push({ key, rows: n });
+    lastOfPrevious = prev;
+  }
+
+  function changeRow(kind: Kind, t: number, prev: Row | null): Row {
+    if ((kind === "update" || kind === "delete") && alive.size === 0) kind = "insert";
+    if (kind === "reinsert" && deleted.size === 0) kind = "insert";
+    if ((kind === "duplicate" || kind === "tie") && (prev === null || prev.op === "D")) kind = "update";
+    if (kind === "late" && alive.size + deleted.size === 0) kind = "insert";
+    if (kind === "update" && alive.size === 0) kind = "insert";
+    count(kind);
+    switch (kind) {
+      case "insert": {
+        const k = ++lastKey;
+        alive.add(k);
+        return emit("I", k, profile.values(rng, k), tsText(t));
+      }
+      case "reinsert": {
+        const k = deleted.pick(rng);
+        deleted.remove(k);
+        alive.add(k);
+        return emit("I", k, profile.values(rng, k), tsText(t));
+      }
+      case "update": {
+        const k = alive.pick(rng);
+        return emit("U", k, profile.values(rng, k), tsText(t));
+      }
+      case "delete": {
+        const k = alive.pick(rng);
+        alive.remove(k);
+        deleted.add(k);
+        return emit("D", k, profile.values(rng, k), tsText(t));
+      }
+      case "duplicate":
+        return { ...(prev as Row) };
+      case "tie": {
+        const p = prev as Row;
+        return emit("U", p.key, profile.values(rng, p.key), p.ts);
+      }
+      case "late": {
+        // Older than anything written (before the full load): it must never win, even over a delete.
+        const k = deleted.size > 0 && (alive.size === 0 || rng.chance(0.5)) ? deleted.pick(rng) : alive.pick(rng);
+        const old = firstDay - 2 * MICROS_PER_DAY - rng.int(MICROS_PER_DAY);
+        const row = emit(rng.chance(0.5) ? "U" : "D", k, profile.values(rng, k), tsText(old));
+        return { ...row, op: "late" };
+      }
+    }
+  }
+
+  const load = loadRows > 0 ? written.slice(0, 1) : [];
+  const changes = written.slice(load.length).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { dataset: spec.name, files: [...load, ...changes], kinds };
+}
+
+function pickKind(rng: Rng, weights: [Kind, number][]): Kind {
+  let r = rng.float();
+  for (const [kind, w] of weights) {
+    if (r < w) return kind;
+    r -= w;
+  }
+  return "update";
+}
+
+function checkColumns(spec: DatasetSpec, profileColumns: string[]): void {
+  const expected = [spec.primaryKey[0], ...profileColumns, "cdc_ts"].join(",");
+  const actual = spec.columns.map((c) => c.name).join(",");
+  if (spec.primaryKey.length !== 1 || expected !== actual) {
+    throw new Error(`generator profile for ${spec.name} expects columns ${expected}, spec has ${actual}`);
+  }
+}
+
+/** FNV-1a, so each dataset gets its own stream from one --seed. */
+function hashName(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}

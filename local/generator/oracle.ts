@@ -1,0 +1,183 @@
+// The expected current state after loading a set of CDC files, computed in plain TypeScript from
+// the row-semantics contract (ARCHITECTURE.md): rows with an unparseable key, cdc_ts or Op are
+// rejected; per key the latest change wins by (cdc_ts, object key, row number); D removes the key;
+// a current row with any reason label is quarantined, the rest is silver. Tests check the engine
+// against it, so it shares no code with the engine.
+import type { DatasetSpec, Rule } from "../../datasets";
+import { parseCsv } from "./csv-read";
+import { parseValue, Typed } from "./parse-values";
+
+export interface SourceFile {
+  /** Object key (ties on cdc_ts are broken by it, lexicographically). */
+  key: string;
+  content: string;
+}
+
+export interface CurrentRow {
+  key: string;
+  values: Record<string, Typed | null>;
+  labels: string[];
+}
+
+export interface ExpectedState {
+  rowsRead: number;
+  rejectedRows: number;
+  /** Keys (primary key values joined by "|") in silver, sorted. */
+  silverKeys: string[];
+  quarantineKeys: string[];
+  /** Keys whose latest change is a delete. */
+  deletedKeys: string[];
+  current: Map<string, CurrentRow>;
+}
+
+/** Expression rules of the reference specs, by label (the oracle does not parse SQL). */
+const EXPRESSIONS: Record<string, (v: Record<string, Typed | null>) => boolean> = {
+  delivered_before_shipped: (v) =>
+    v.delivered_at === null || v.shipped_at === null || (v.delivered_at as bigint) >= (v.shipped_at as bigint),
+};
+
+interface Change {
+  seq: bigint;
+  objectKey: string;
+  rowNumber: number;
+  op: "I" | "U" | "D";
+  raw: Record<string, string | null>;
+}
+
+export function expectedState(spec: DatasetSpec, files: SourceFile[]): ExpectedState {
+  const opColumn = spec.cdc?.opColumn ?? "Op";
+  const seqColumn = spec.cdc?.sequenceColumns[0];
+  if (spec.cdc && spec.cdc.sequenceColumns.length !== 1) throw new Error("oracle supports one sequence column");
+  const required = spec.columns.filter((c) => !c.optional).map((c) => c.name);
+  const latest = new Map<string, Change>();
+  let rowsRead = 0;
+  let rejectedRows = 0;
+
+  for (const file of files) {
+    const [header, ...rows] = parseCsv(file.content, spec.csv.delimiter);
+    rowsRead += rows.length;
+    const names = (header ?? []).map((h) => h ?? "");
+    if (!header || required.some((c) => !names.includes(c))) {
+      rejectedRows += rows.length; // the file is rejected whole
+      continue;
+    }
+    const opAt = names.indexOf(opColumn);
+    rows.forEach((cells, index) => {
+      const raw: Record<string, string | null> = {};
+      names.forEach((n, i) => (raw[n] = cells[i] ?? null));
+      // As the engine reads Op: absent or empty is I; case and surrounding spaces are ignored.
+      const opText = opAt < 0 ? "" : (raw[opColumn] ?? "").trim().toUpperCase();
+      const op = opText === "" ? "I" : opText;
+      const keyParts = spec.primaryKey.map((k) => keyText(spec, k, raw[k]));
+      const seq = seqColumn === undefined ? 0n : sequenceValue(spec, seqColumn, raw[seqColumn]);
+      if (op !== "I" && op !== "U" && op !== "D") return void rejectedRows++;
+      if (keyParts.some((p) => p === undefined) || seq === undefined) return void rejectedRows++;
+      const change: Change = { seq, objectKey: file.key, rowNumber: index + 1, op, raw };
+      const key = keyParts.join("|");
+      const prev = latest.get(key);
+      if (!prev || later(change, prev)) latest.set(key, change);
+    });
+  }
+
+  const current = new Map<string, CurrentRow>();
+  const deletedKeys: string[] = [];
+  for (const [key, change] of latest) {
+    if (change.op === "D") deletedKeys.push(key);
+    else current.set(key, typedRow(spec, key, change.raw));
+  }
+  applyUniqueRules(spec.rules, current);
+  const silverKeys: string[] = [];
+  const quarantineKeys: string[] = [];
+  for (const [key, row] of current) (row.labels.length === 0 ? silverKeys : quarantineKeys).push(key);
+  return {
+    rowsRead,
+    rejectedRows,
+    silverKeys: sortKeys(silverKeys),
+    quarantineKeys: sortKeys(quarantineKeys),
+    deletedKeys: sortKeys(deletedKeys),
+    current,
+  };
+}
+
+/** The sequence as a bigint (timestamps in microseconds), or undefined when null or unparseable. */
+function sequenceValue(spec: DatasetSpec, column: string, text: string | null): bigint | undefined {
+  const type = spec.columns.find((c) => c.name === column)?.type ?? "string";
+  const v = parseValue(type, text);
+  if (typeof v === "bigint") return v;
+  if (typeof v === "number" && Number.isInteger(v)) return BigInt(v);
+  if (v === null || v === undefined) return undefined;
+  throw new Error(`oracle: sequence column ${column} of type ${type} is not supported`);
+}
+
+function later(a: Change, b: Change): boolean {
+  if (a.seq !== b.seq) return a.seq > b.seq;
+  if (a.objectKey !== b.objectKey) return a.objectKey > b.objectKey;
+  return a.rowNumber > b.rowNumber;
+}
+
+/** Canonical key text (bigint keys as integers, so "007" and "7" are one key), or undefined. */
+function keyText(spec: DatasetSpec, column: string, text: string | null): string | undefined {
+  const type = spec.columns.find((c) => c.name === column)?.type ?? "string";
+  const v = parseValue(type, text);
+  return v === null || v === undefined ? undefined : String(v);
+}
+
+function typedRow(spec: DatasetSpec, key: string, raw: Record<string, string | null>): CurrentRow {
+  const values: Record<string, Typed | null> = {};
+  const labels: string[] = [];
+  for (const col of spec.columns) {
+    const v = parseValue(col.type, raw[col.name] ?? null);
+    if (v === undefined) labels.push(`bad_type:${col.name}`);
+    values[col.name] = v ?? null;
+  }
+  for (const rule of spec.rules) {
+    if (rule.kind !== "unique" && failsRule(rule, values)) labels.push(ruleLabel(rule));
+  }
+  return { key, values, labels };
+}
+
+function failsRule(rule: Exclude<Rule, { kind: "unique" }>, values: Record<string, Typed | null>): boolean {
+  if (rule.kind === "expression") {
+    const check = EXPRESSIONS[rule.label];
+    if (!check) throw new Error(`oracle: no evaluator for expression rule ${rule.label}`);
+    return !check(values);
+  }
+  const v = values[rule.column];
+  if (rule.kind === "not_null") return v === null;
+  if (v === null) return false;
+  if (rule.kind === "accepted_values") return !rule.values.includes(String(v));
+  if (rule.kind === "regex") return !new RegExp(rule.pattern).test(String(v));
+  const n = Number(v);
+  if (rule.min !== undefined && (rule.minExclusive ? n <= rule.min : n < rule.min)) return true;
+  if (rule.max !== undefined && (rule.maxExclusive ? n >= rule.max : n > rule.max)) return true;
+  return false;
+}
+
+function applyUniqueRules(rules: Rule[], current: Map<string, CurrentRow>): void {
+  for (const rule of rules) {
+    if (rule.kind !== "unique") continue;
+    const groups = new Map<string, CurrentRow[]>();
+    for (const row of current.values()) {
+      if (rule.columns.some((c) => row.values[c] === null)) continue;
+      const k = rule.columns.map((c) => String(row.values[c])).join("|");
+      groups.set(k, [...(groups.get(k) ?? []), row]);
+    }
+    for (const rows of groups.values()) if (rows.length > 1) rows.forEach((r) => r.labels.push(ruleLabel(rule)));
+  }
+}
+
+function ruleLabel(rule: Rule): string {
+  if (rule.label) return rule.label;
+  return rule.kind === "unique" ? `unique:${rule.columns.join("+")}` : rule.kind === "expression" ? rule.label : `${rule.kind}:${rule.column}`;
+}
+
+function sortKeys(keys: string[]): string[] {
+  const numeric = keys.every((k) => /^-?\d+$/.test(k));
+  return numeric ? keys.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0)) : keys.sort();
+}
+
+/** Data rows of a CSV text with the header's names (tests use it to inspect generated files). */
+export function readCsvRows(content: string): Record<string, string | null>[] {
+  const [header, ...rows] = parseCsv(content);
+  return rows.map((cells) => Object.fromEntries((header ?? []).map((h, i) => [h ?? "", cells[i] ?? null])));
+}
