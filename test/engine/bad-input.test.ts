@@ -1,0 +1,223 @@
+// Issue 2 "Bad input": each case gets a clear reason, loses nothing, and keeps conservation.
+import { expect } from "chai";
+import { ORDERS_HEADER, TestWorkspace, expectConserved, fileResult, orderRow } from "./helpers";
+
+const CUSTOMERS_HEADER = "Op,customer_id,email,country,signup_date,cdc_ts";
+const good = [orderRow("I", 1, "2026-11-01 10:00:00"), orderRow("I", 2, "2026-11-01 10:00:01")];
+
+describe("engine (DuckDB): bad input", function () {
+  let ws: TestWorkspace;
+  beforeEach(() => {
+    ws = new TestWorkspace();
+  });
+  afterEach(() => ws.cleanup());
+
+  it("quarantines an empty (0-byte) file with reason empty_file and still loads the others", async () => {
+    const empty = ws.file("orders", "empty.csv", "");
+    const ok = ws.file("orders", "ok.csv", [ORDERS_HEADER, ...good].join("\n"));
+
+    const summary = await ws.load("orders", [empty, ok]);
+
+    expectConserved(summary);
+    expect(fileResult(summary, "orders/empty.csv")).to.include({ outcome: "QUARANTINED", reason: "empty_file", rowsRead: 0 });
+    expect(fileResult(summary, "orders/ok.csv")).to.include({ outcome: "LOADED", rowsRead: 2, rowsLoaded: 2 });
+    expect(summary.counts.silverRows).to.equal(2);
+  });
+
+  it("loads a header-only file as 0 rows and records it as loaded", async () => {
+    const headerOnly = ws.file("orders", "header.csv", `${ORDERS_HEADER}\n`);
+
+    const first = await ws.load("orders", [headerOnly]);
+    const again = await ws.load("orders", [headerOnly]);
+
+    expectConserved(first);
+    expect(fileResult(first, "orders/header.csv")).to.include({ outcome: "LOADED", rowsRead: 0 });
+    expect(first.counts.silverRows).to.equal(0);
+    expect(fileResult(again, "orders/header.csv").outcome).to.equal("ALREADY_LOADED");
+    expect(await ws.query("SELECT COUNT(*) AS n FROM fact_orders")).to.deep.equal([{ n: 0 }]);
+  });
+
+  it("strips a UTF-8 BOM before matching the header", async () => {
+    // order_id first: if the BOM stuck to the name, order_id would be a missing column.
+    const text = "\uFEFForder_id,Op,customer_id,order_ts,status,total_amount,cdc_ts\n7,I,100,2026-11-01 09:00:00,paid,5.00,2026-11-01 10:00:00\n";
+    const bom = ws.file("orders", "bom.csv", Buffer.from(text, "utf8"));
+
+    const summary = await ws.load("orders", [bom]);
+
+    expectConserved(summary);
+    expect(fileResult(summary, "orders/bom.csv")).to.include({ outcome: "LOADED", rowsLoaded: 1 });
+    expect(await ws.query("SELECT order_id, status FROM fact_orders")).to.deep.equal([{ order_id: 7, status: "paid" }]);
+  });
+
+  it("reads CRLF line ends without carrying \\r into values", async () => {
+    const crlf = ws.file("orders", "crlf.csv", [ORDERS_HEADER, ...good].join("\r\n") + "\r\n");
+
+    const summary = await ws.load("orders", [crlf]);
+
+    expectConserved(summary);
+    expect(summary.counts.quarantineRows, "a trailing \\r would make cdc_ts unparseable").to.equal(0);
+    expect(await ws.query("SELECT cdc_ts FROM fact_orders ORDER BY order_id")).to.deep.equal([
+      { cdc_ts: "2026-11-01 10:00:00" },
+      { cdc_ts: "2026-11-01 10:00:01" },
+    ]);
+  });
+
+  it("keeps quoted delimiters, doubled quotes and embedded newlines inside one field", async () => {
+    const csv = `${CUSTOMERS_HEADER}\nI,1,"a,b@example.com",DE,2024-01-02,2026-11-01 10:00:00\nI,2,"line1\nline2 ""q""",FR,2024-01-03,2026-11-01 10:00:00\n`;
+    const file = ws.file("customers", "quoted.csv", csv);
+
+    const summary = await ws.load("customers", [file]);
+
+    expectConserved(summary);
+    expect(fileResult(summary, "customers/quoted.csv")).to.include({ rowsRead: 2, rowsLoaded: 2 });
+    expect(await ws.query("SELECT customer_id, email, _row_number FROM dim_customer ORDER BY customer_id")).to.deep.equal([
+      { customer_id: 1, email: "a,b@example.com", _row_number: 1 },
+      { customer_id: 2, email: 'line1\nline2 "q"', _row_number: 2 },
+    ]);
+  });
+
+  it("quarantines a file with non-UTF-8 bytes (not_utf8) and counts its rows as rejected", async () => {
+    const latin1 = Buffer.concat([Buffer.from(`${ORDERS_HEADER}\n`), Buffer.from("I,1,100,2026-11-01 09:00:00,pay\xe9,1.00,2026-11-01 10:00:00\n", "latin1")]);
+    const file = ws.file("orders", "latin1.csv", latin1);
+
+    const summary = await ws.load("orders", [file]);
+
+    expectConserved(summary);
+    expect(fileResult(summary, "orders/latin1.csv")).to.include({ outcome: "QUARANTINED", reason: "not_utf8", rowsRead: 1, rowsRejected: 1 });
+    expect(summary.counts.bronzeRows).to.equal(0);
+    expect(summary.counts.rejectedRows).to.equal(1);
+  });
+
+  it("rejects a file missing a required column whole (missing_column) and none of its rows reach state", async () => {
+    const csv = "Op,order_id,customer_id,order_ts,total_amount,cdc_ts\nI,1,100,2026-11-01 09:00:00,1.00,2026-11-01 10:00:00\nI,2,100,2026-11-01 09:00:00,1.00,2026-11-01 10:00:00\n";
+    const file = ws.file("orders", "nostatus.csv", csv);
+
+    const summary = await ws.load("orders", [file]);
+
+    expectConserved(summary);
+    expect(fileResult(summary, "orders/nostatus.csv")).to.include({ outcome: "QUARANTINED", reason: "missing_column:status", rowsRead: 2, rowsRejected: 2 });
+    expect(summary.counts.stateKeys).to.equal(0);
+    expect(await ws.countParquet("bronze")).to.equal(0);
+  });
+
+  it("loads a file with an extra column and reports drift", async () => {
+    const csv = `${ORDERS_HEADER},note\n${good[0]},hello\n`;
+    const file = ws.file("orders", "extra.csv", csv);
+
+    const summary = await ws.load("orders", [file]);
+
+    expectConserved(summary);
+    expect(fileResult(summary, "orders/extra.csv")).to.include({ outcome: "LOADED", rowsLoaded: 1 });
+    expect(fileResult(summary, "orders/extra.csv").extraColumns).to.deep.equal(["note"]);
+    expect(summary.driftWarnings).to.deep.equal(["orders/extra.csv: extra column(s) note"]);
+  });
+
+  it("maps columns by name, so a different column order gives the same silver", async () => {
+    const reordered = "cdc_ts,total_amount,status,order_ts,customer_id,order_id,Op\n2026-11-01 10:00:00,10.00,paid,2026-11-01 09:00:00,100,1,I\n";
+    const a = new TestWorkspace();
+    try {
+      await a.load("orders", [a.file("orders", "canonical.csv", [ORDERS_HEADER, good[0]].join("\n"))]);
+      const summary = await ws.load("orders", [ws.file("orders", "canonical.csv", reordered)]);
+
+      expectConserved(summary);
+      const cols = "order_id, customer_id, order_ts, status, total_amount, cdc_ts, order_year, order_month";
+      expect(await ws.query(`SELECT ${cols} FROM fact_orders`)).to.deep.equal(await a.query(`SELECT ${cols} FROM fact_orders`));
+    } finally {
+      a.cleanup();
+    }
+  });
+
+  it("rejects a row with a bad Op value (bad_op) and loads the rest", async () => {
+    const file = ws.file("orders", "badop.csv", [ORDERS_HEADER, good[0], orderRow("X", 3, "2026-11-01 10:00:00")].join("\n"));
+
+    const summary = await ws.load("orders", [file]);
+
+    expectConserved(summary);
+    expect(fileResult(summary, "orders/badop.csv")).to.include({ rowsRead: 2, rowsLoaded: 1, rowsRejected: 1 });
+    expect(await ws.query("SELECT order_id, _op, _reasons, _row_number FROM rejects_orders")).to.deep.equal([
+      { order_id: "3", _op: "X", _reasons: "bad_op", _row_number: 2 },
+    ]);
+  });
+
+  it("rejects rows whose key or cdc_ts cannot be parsed, with one label per problem", async () => {
+    const rows = [
+      good[0],
+      orderRow("I", "abc", "2026-11-01 10:00:00"),
+      orderRow("I", "", "2026-11-01 10:00:00"),
+      orderRow("I", 4, "yesterday"),
+      orderRow("Q", "x1", ""),
+    ];
+    const file = ws.file("orders", "badkeys.csv", [ORDERS_HEADER, ...rows].join("\n"));
+
+    const summary = await ws.load("orders", [file]);
+
+    expectConserved(summary);
+    expect(fileResult(summary, "orders/badkeys.csv")).to.include({ rowsRead: 5, rowsLoaded: 1, rowsRejected: 4 });
+    expect((await ws.query("SELECT _reasons FROM rejects_orders ORDER BY _row_number")).map((r) => r._reasons)).to.deep.equal([
+      "bad_key:order_id",
+      "null_key:order_id",
+      "bad_sequence:cdc_ts",
+      "bad_key:order_id;null_sequence:cdc_ts;bad_op",
+    ]);
+  });
+
+  it("quarantines bad decimal, date and timestamp values with bad_type labels and heals on a fix", async () => {
+    const orders = [
+      orderRow("I", 1, "2026-11-01 10:00:00", "paid", "12.3.4"),
+      `I,2,100,2026-13-45 09:00:00,paid,1.00,2026-11-01 10:00:00.123456`,
+      orderRow("I", 3, "2026-11-01 10:00:00", "paid", "99999999999999.99"),
+    ];
+    const customers = `${CUSTOMERS_HEADER}\nI,1,a@x.com,DE,2024-02-30,2026-11-01 10:00:00\nI,2,b@x.com,DE,02/01/2024,2026-11-01 10:00:00\n`;
+
+    const o = await ws.load("orders", [ws.file("orders", "types.csv", [ORDERS_HEADER, ...orders].join("\n"))]);
+    const c = await ws.load("customers", [ws.file("customers", "types.csv", customers)]);
+    const fixed = await ws.load("orders", [ws.file("orders", "fix.csv", [ORDERS_HEADER, orderRow("U", 1, "2026-11-02 10:00:00")].join("\n"))]);
+
+    for (const s of [o, c, fixed]) expectConserved(s);
+    expect(fileResult(o, "orders/types.csv")).to.include({ rowsRead: 3, rowsQuarantined: 3 });
+    expect(await ws.query("SELECT order_id, _reasons FROM quarantine_orders ORDER BY order_id")).to.deep.equal([
+      { order_id: "2", _reasons: "bad_type:order_ts;not_null:order_ts" },
+      { order_id: "3", _reasons: "bad_type:total_amount;not_null:total_amount" },
+    ]);
+    expect(await ws.query("SELECT _reasons FROM quarantine_customers ORDER BY customer_id")).to.deep.equal([
+      { _reasons: "bad_type:signup_date" },
+      { _reasons: "bad_type:signup_date" },
+    ]);
+    expect(fixed.counts).to.include({ silverRows: 1, quarantineRows: 2 });
+    expect(await ws.query("SELECT order_id, total_amount FROM fact_orders")).to.deep.equal([{ order_id: 1, total_amount: "10.00" }]);
+  });
+
+  it("loads a very long field (3 MB) intact", async () => {
+    const long = "x".repeat(3 * 1024 * 1024);
+    const file = ws.file("customers", "long.csv", `${CUSTOMERS_HEADER}\nI,1,"${long}",DE,2024-01-02,2026-11-01 10:00:00\n`);
+
+    const summary = await ws.load("customers", [file]);
+
+    expectConserved(summary);
+    expect(await ws.query("SELECT length(email) AS n FROM dim_customer")).to.deep.equal([{ n: long.length }]);
+  });
+
+  it("quarantines a file that is not CSV at all (not_csv), and binary junk (not_utf8)", async () => {
+    const json = ws.file("orders", "data.json", '{"order_id": 1, "status": "paid"}\n{"order_id": 2}\n');
+    const binary = ws.file("orders", "image.csv", Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xfe, 0x00]));
+
+    const summary = await ws.load("orders", [json, binary]);
+
+    expectConserved(summary);
+    expect(fileResult(summary, "orders/data.json")).to.include({ outcome: "QUARANTINED", reason: "not_csv" });
+    expect(fileResult(summary, "orders/image.csv")).to.include({ outcome: "QUARANTINED", reason: "not_utf8" });
+    expect(summary.counts.bronzeRows).to.equal(0);
+  });
+
+  it("quarantines a malformed CSV (a row with too many fields) with the parser's reason", async () => {
+    const file = ws.file("orders", "ragged.csv", [ORDERS_HEADER, good[0], `${good[1]},surprise`].join("\n"));
+
+    const summary = await ws.load("orders", [file]);
+
+    expectConserved(summary);
+    const result = fileResult(summary, "orders/ragged.csv");
+    expect(result.outcome).to.equal("QUARANTINED");
+    expect(result.reason).to.match(/^malformed_csv:.*Line: 3.*Expected Number of Columns: 7 Found: 8/);
+    expect(result).to.include({ rowsRead: 2, rowsRejected: 2 });
+  });
+});
