@@ -13,7 +13,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import timezone
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
 UTF8_BOM = b"\xef\xbb\xbf"
 # csv's default field limit is 128 KiB; the contract has no length limit on fields.
@@ -53,12 +53,22 @@ def _records(text: str, options: Dict[str, str]) -> Iterator[List[str]]:
     return (record for record in reader if record)
 
 
-def parse_csv_bytes(data: bytes, source: Dict[str, Any]) -> ParsedFile:
-    """Apply the read_files rules to one object's bytes; `source` is the plan's `source`.
+@dataclass
+class _Opened:
+    """A file whose header passed the checks, positioned after the header."""
 
-    Checks run cheapest first and in the DuckDB executor's order: empty, UTF-8, header
-    (unterminated quote, not_csv, duplicate column, missing columns), then the rows.
-    """
+    records: Iterator[List[str]]
+    width: int
+    picks: List[Optional[int]]
+    extra: List[str]
+    missing: List[str]
+    fallback: int
+
+
+def _open(data: bytes, source: Dict[str, Any]) -> Union[ParsedFile, _Opened]:
+    """Byte and header checks, cheapest first, in the DuckDB executor's order: empty, UTF-8,
+    header (unterminated quote, not_csv, duplicate column); missing columns are decided after
+    the rows are counted."""
     if len(data) == 0:
         return ParsedFile(reason="empty_file")
     body = data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
@@ -80,26 +90,63 @@ def parse_csv_bytes(data: bytes, source: Dict[str, Any]) -> ParsedFile:
     duplicate = next((h for i, h in enumerate(header) if header.index(h) != i), None)
     if duplicate is not None:
         return ParsedFile(reason=f"malformed_csv:duplicate column {duplicate}", rows_read=fallback)
-    missing = [c["name"] for c in columns if not c["optional"] and c["name"] not in header]
-    try:
-        body_rows = list(records)
-    except csv.Error as error:
-        if missing:
-            return ParsedFile(reason="missing_column:" + ",".join(missing), rows_read=fallback)
-        return ParsedFile(reason=f"malformed_csv:{error}", rows_read=fallback)
-    if missing:
-        return ParsedFile(reason="missing_column:" + ",".join(missing), rows_read=len(body_rows))
-    for number, record in enumerate(body_rows, start=1):
-        if len(record) != len(header):
-            return ParsedFile(
-                reason=f"malformed_csv:row {number} has {len(record)} fields, header has {len(header)}",
-                rows_read=fallback,
-            )
     position = {name: index for index, name in enumerate(header)}
-    picks = [position.get(c["name"]) for c in columns] + [position.get(op_column) if op_column else None]
-    rows = [[record[i] if i is not None else None for i in picks] for record in body_rows]
-    extra = [name for name in header if name not in known]
-    return ParsedFile(rows_read=len(rows), rows=rows, extra_columns=extra)
+    return _Opened(
+        records=records,
+        width=len(header),
+        picks=[position.get(c["name"]) for c in columns]
+        + [position.get(op_column) if op_column else None],
+        extra=[name for name in header if name not in known],
+        missing=[c["name"] for c in columns if not c["optional"] and c["name"] not in position],
+        fallback=fallback,
+    )
+
+
+def _pick(record: List[str], picks: List[Optional[int]]) -> List[Optional[str]]:
+    return [record[i] if i is not None else None for i in picks]
+
+
+def parse_csv_bytes(data: bytes, source: Dict[str, Any], *, keep_rows: bool = True) -> ParsedFile:
+    """Apply the read_files rules to one object's bytes; `source` is the plan's `source`.
+
+    keep_rows=False only decides the outcome and counts rows (memory stays at the file's size:
+    the Spark reader checks every file first, then streams the accepted ones with iter_csv_rows).
+    """
+    opened = _open(data, source)
+    if isinstance(opened, ParsedFile):
+        return opened
+    rows: List[List[Optional[str]]] = []
+    count = 0
+    try:
+        for record in opened.records:
+            count += 1
+            if len(record) != opened.width:
+                if opened.missing:
+                    break  # DuckDB counts such a file by lines: the scan fails on the width
+                return ParsedFile(
+                    reason=f"malformed_csv:row {count} has {len(record)} fields, header has {opened.width}",
+                    rows_read=opened.fallback,
+                )
+            if keep_rows:
+                rows.append(_pick(record, opened.picks))
+        else:
+            if opened.missing:
+                return ParsedFile(reason="missing_column:" + ",".join(opened.missing), rows_read=count)
+    except csv.Error as error:
+        if not opened.missing:
+            return ParsedFile(reason=f"malformed_csv:{error}", rows_read=opened.fallback)
+    if opened.missing:
+        return ParsedFile(reason="missing_column:" + ",".join(opened.missing), rows_read=opened.fallback)
+    return ParsedFile(rows_read=count, rows=rows, extra_columns=opened.extra)
+
+
+def iter_csv_rows(data: bytes, source: Dict[str, Any]) -> Iterator[List[Optional[str]]]:
+    """Rows of a file that parse_csv_bytes accepted, one at a time (spec columns, then _op)."""
+    opened = _open(data, source)
+    if isinstance(opened, ParsedFile):
+        raise ValueError(f"file was not accepted: {opened.reason}")
+    for record in opened.records:
+        yield _pick(record, opened.picks)
 
 
 def source_version(file: Dict[str, Any]) -> str:
@@ -114,11 +161,16 @@ def data_date(received_at: str) -> str:
     return parse_timestamp(received_at).astimezone(timezone.utc).strftime("%Y-%m-%d")
 
 
-def lineage_rows(parsed: ParsedFile, file: Dict[str, Any], run_id: str) -> List[List[Any]]:
+def iter_lineage_rows(
+    rows: Iterable[List[Optional[str]]], file: Dict[str, Any], run_id: str
+) -> Iterator[List[Any]]:
     """Bronze rows: the parsed values (spec columns, then _op) + the other lineage columns."""
     version = source_version(file)
     day = data_date(file["receivedAt"])
-    return [
-        values + [file["key"], version, file["fileId"], number, run_id, day]
-        for number, values in enumerate(parsed.rows, start=1)
-    ]
+    tail = (file["key"], version, file["fileId"])
+    for number, values in enumerate(rows, start=1):
+        yield values + [*tail, number, run_id, day]
+
+
+def lineage_rows(parsed: ParsedFile, file: Dict[str, Any], run_id: str) -> List[List[Any]]:
+    return list(iter_lineage_rows(parsed.rows, file, run_id))

@@ -1,14 +1,23 @@
 """Fetch one manifest object from S3 and parse it (runs on Spark executors; no Spark imports).
 
-`fetch_and_parse` is what the read_files step maps over the manifest's files; its result is a
-small per-file outcome (for the summary and the files ledger) plus the bronze rows.
+The read_files step maps `fetch_and_check` over the manifest's files (small per-file outcomes
+for the summary and the files ledger), then flat-maps `fetch_rows` over the accepted ones: two
+GETs of the same pinned version, but no task ever holds a file's parsed rows in memory.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from .csv_reader import ParsedFile, data_date, lineage_rows, parse_csv_bytes, source_version
+from .csv_reader import (
+    ParsedFile,
+    data_date,
+    iter_csv_rows,
+    iter_lineage_rows,
+    lineage_rows,
+    parse_csv_bytes,
+    source_version,
+)
 
 _S3_CLIENT: Optional[Any] = None
 
@@ -33,10 +42,10 @@ def fetch_bytes(s3: Any, file: Dict[str, Any]) -> bytes:
     return s3.get_object(**request)["Body"].read()
 
 
-def fetch_and_parse(
-    file: Dict[str, Any], source: Dict[str, Any], run_id: str, s3: Optional[Any] = None
-) -> Tuple[Dict[str, Any], List[List[Any]]]:
-    """(outcome, bronze rows) of one file. Outcome keys: fileId, key, version, dataDate,
+def fetch_and_check(
+    file: Dict[str, Any], source: Dict[str, Any], s3: Optional[Any] = None
+) -> Dict[str, Any]:
+    """Outcome of one file without keeping its rows. Keys: fileId, key, version, dataDate,
     reason (None when accepted), rowsRead, extraColumns."""
     client = s3 if s3 is not None else default_s3()
     try:
@@ -44,8 +53,39 @@ def fetch_and_parse(
     except Exception as error:  # noqa: BLE001 - any fetch failure rejects this file, not the run
         parsed = ParsedFile(reason=f"unreadable:{_error_message(error)}")
     else:
-        if source["format"] != "csv":
-            raise ValueError(f"read_files supports csv only on Glue, plan source is {source['format']}")
+        _require_csv(source)
+        parsed = parse_csv_bytes(data, source, keep_rows=False)
+    return {
+        "fileId": file["fileId"],
+        "key": file["key"],
+        "version": source_version(file),
+        "dataDate": data_date(file["receivedAt"]),
+        "reason": parsed.reason,
+        "rowsRead": parsed.rows_read,
+        "extraColumns": parsed.extra_columns,
+    }
+
+
+def fetch_rows(
+    file: Dict[str, Any], source: Dict[str, Any], run_id: str, s3: Optional[Any] = None
+) -> Iterator[List[Any]]:
+    """Bronze rows of a file fetch_and_check accepted, streamed (the same pinned version)."""
+    client = s3 if s3 is not None else default_s3()
+    _require_csv(source)
+    yield from iter_lineage_rows(iter_csv_rows(fetch_bytes(client, file), source), file, run_id)
+
+
+def fetch_and_parse(
+    file: Dict[str, Any], source: Dict[str, Any], run_id: str, s3: Optional[Any] = None
+) -> Tuple[Dict[str, Any], List[List[Any]]]:
+    """(outcome, bronze rows) of one file in one fetch (small files, tests)."""
+    client = s3 if s3 is not None else default_s3()
+    try:
+        data = fetch_bytes(client, file)
+    except Exception as error:  # noqa: BLE001 - any fetch failure rejects this file, not the run
+        parsed = ParsedFile(reason=f"unreadable:{_error_message(error)}")
+    else:
+        _require_csv(source)
         parsed = parse_csv_bytes(data, source)
     outcome = {
         "fileId": file["fileId"],
@@ -57,6 +97,11 @@ def fetch_and_parse(
         "extraColumns": parsed.extra_columns,
     }
     return outcome, lineage_rows(parsed, file, run_id) if parsed.accepted else []
+
+
+def _require_csv(source: Dict[str, Any]) -> None:
+    if source["format"] != "csv":
+        raise ValueError(f"read_files supports csv only on Glue, plan source is {source['format']}")
 
 
 def _error_message(error: Exception) -> str:

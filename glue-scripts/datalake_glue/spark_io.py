@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Sequence
 
 from .contracts import ManifestFile
-from .file_reader import fetch_and_parse
+from .file_reader import fetch_and_check, fetch_rows
 from .plan import BRONZE_LINEAGE, FILES_COLUMNS
 
 
@@ -41,24 +41,28 @@ class SparkIO:
 
     def read_files(self, files: Sequence[ManifestFile], source: Dict[str, Any], run_id: str,
                    output: str, files_output: str) -> List[Dict[str, Any]]:
-        """Fetch + parse every object on the executors (one task per file: files are never split,
-        so quoted newlines and row numbers stay exact), register `output` (bronze rows) and
-        `files_output` (one ledger row per accepted file); return the per-file outcomes."""
+        """Check every object on the executors, then stream the accepted ones into `output`
+        (bronze rows) and register `files_output` (one ledger row per accepted file). A file is
+        never split across tasks, so quoted newlines and row numbers stay exact."""
         from pyspark import StorageLevel
 
         bronze_columns = [(c["name"], "string") for c in source["columns"]] + list(BRONZE_LINEAGE)
-        files = list(files)
+        files = [dict(f) for f in files]
+        context = self.spark.sparkContext
+        cores = context.defaultParallelism
+        outcomes: List[Dict[str, Any]] = []
+        rows: Any = []
         if files:
-            context = self.spark.sparkContext
-            parsed = context.parallelize(
-                [dict(f) for f in files], task_count(len(files), context.defaultParallelism)
-            ).map(lambda f: fetch_and_parse(f, source, run_id)).persist(StorageLevel.MEMORY_AND_DISK)
-            outcomes = parsed.map(lambda pair: pair[0]).collect()
-            rows = parsed.flatMap(lambda pair: pair[1])
-        else:
-            outcomes, rows = [], []
+            checks = context.parallelize(files, task_count(len(files), cores))
+            outcomes = checks.map(lambda f: fetch_and_check(f, source)).collect()
+            accepted = {o["fileId"] for o in outcomes if o["reason"] is None}
+            chosen = [f for f in files if f["fileId"] in accepted]
+            if chosen:
+                reads = context.parallelize(chosen, task_count(len(chosen), cores))
+                rows = reads.flatMap(lambda f: fetch_rows(f, source, run_id))
         incoming = self.spark.createDataFrame(rows, _schema(bronze_columns))
-        incoming.persist().createOrReplaceTempView(output)
+        # Persisted: the plan reads `incoming` several times (parse, rejects, audits, counts).
+        incoming.persist(StorageLevel.MEMORY_AND_DISK).createOrReplaceTempView(output)
         self.spark.createDataFrame(
             ledger_rows(outcomes, run_id), _schema(FILES_COLUMNS)
         ).createOrReplaceTempView(files_output)

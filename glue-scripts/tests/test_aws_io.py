@@ -143,3 +143,19 @@ def test_failed_run_reports_failure_but_no_freshness():
     names = {d["MetricName"]: d["Value"] for d in metric_data(result)}
     assert names["RunFailed"] == 1.0
     assert "RowCount" not in names and "DataAgeHours" not in names
+
+
+def test_check_then_stream_fetch_the_same_pinned_version_twice():
+    from datalake_glue.file_reader import fetch_and_check, fetch_rows
+
+    s3 = client("s3")
+    file = dict(manifest()["files"][0])
+    expected = {"Bucket": "landing-bucket", "Key": file["key"], "VersionId": "v1"}
+    with Stubber(s3) as stub:
+        stub.add_response("get_object", {"Body": body(b"order_id,Op,x\n1,I,a\n2,D,b\n")}, expected)
+        stub.add_response("get_object", {"Body": body(b"order_id,Op,x\n1,I,a\n2,D,b\n")}, expected)
+        outcome = fetch_and_check(file, SOURCE, s3)
+        rows = list(fetch_rows(file, SOURCE, "r1", s3))
+        stub.assert_no_pending_responses()
+    assert (outcome["reason"], outcome["rowsRead"], outcome["extraColumns"]) == (None, 2, ["x"])
+    assert [r[0:2] + r[5:6] for r in rows] == [["1", "I", 1], ["2", "D", 2]]

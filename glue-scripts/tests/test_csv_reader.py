@@ -3,6 +3,7 @@
 import pytest
 
 from datalake_glue.csv_reader import (
+    iter_csv_rows,
     count_data_lines,
     data_date,
     lineage_rows,
@@ -136,3 +137,20 @@ def test_data_date_is_the_utc_date_of_received_at(received, day):
 
 def test_source_version_prefers_the_version_id():
     assert source_version({"versionId": "v9", "etag": "e"}) == "v9"
+
+
+def test_check_only_mode_counts_without_keeping_rows():
+    data = b"order_id,status,extra\n1,paid,x\n2,paid,y\n"
+    checked = parse_csv_bytes(data, SOURCE, keep_rows=False)
+    assert (checked.reason, checked.rows_read, checked.rows, checked.extra_columns) == (None, 2, [], ["extra"])
+    assert list(iter_csv_rows(data, SOURCE)) == parse(data).rows
+
+
+def test_missing_column_with_a_bad_row_counts_lines_like_duckdb():
+    parsed = parse(b"order_id\n1\n2,3\n4\n")
+    assert (parsed.reason, parsed.rows_read) == ("missing_column:status", 3)
+
+
+def test_streaming_a_rejected_file_is_refused():
+    with pytest.raises(ValueError, match="not accepted: empty_file"):
+        list(iter_csv_rows(b"", SOURCE))
