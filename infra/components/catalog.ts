@@ -1,0 +1,54 @@
+// The Glue Data Catalog side of the lake: one database per zone and the Glue security
+// configuration every job runs with (S3, CloudWatch logs and bookmarks encrypted with KMS).
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ZONES, Zone, databaseName } from "../catalog-layout";
+
+export interface CatalogArgs {
+  /** Physical name prefix, e.g. "datalake-dev". */
+  namePrefix: string;
+  dataKeyArn: pulumi.Input<string>;
+  opsKeyArn: pulumi.Input<string>;
+  /** @default true */
+  retainData?: boolean;
+}
+
+export class Catalog extends pulumi.ComponentResource {
+  public readonly databases: Record<Zone, aws.glue.CatalogDatabase>;
+  public readonly databaseNames: Record<Zone, string>;
+  public readonly securityConfiguration: aws.glue.SecurityConfiguration;
+
+  constructor(name: string, args: CatalogArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("datalake:catalog:Catalog", name, {}, opts);
+    const retain = args.retainData ?? true;
+    this.databaseNames = Object.fromEntries(ZONES.map((z) => [z, databaseName(args.namePrefix, z)])) as Record<Zone, string>;
+    this.databases = Object.fromEntries(
+      ZONES.map((zone) => [
+        zone,
+        new aws.glue.CatalogDatabase(
+          `${name}-${zone}`,
+          {
+            name: this.databaseNames[zone],
+            description: `${args.namePrefix} ${zone} zone`,
+            // No IAMAllowedPrincipals default on new tables: Lake Formation grants decide.
+            createTableDefaultPermissions: [],
+          },
+          { parent: this, protect: retain, retainOnDelete: retain },
+        ),
+      ]),
+    ) as Record<Zone, aws.glue.CatalogDatabase>;
+    this.securityConfiguration = new aws.glue.SecurityConfiguration(
+      `${name}-security`,
+      {
+        name: `${args.namePrefix}-glue`,
+        encryptionConfiguration: {
+          s3Encryption: { s3EncryptionMode: "SSE-KMS", kmsKeyArn: args.dataKeyArn },
+          cloudwatchEncryption: { cloudwatchEncryptionMode: "SSE-KMS", kmsKeyArn: args.opsKeyArn },
+          jobBookmarksEncryption: { jobBookmarksEncryptionMode: "CSE-KMS", kmsKeyArn: args.dataKeyArn },
+        },
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ databaseNames: this.databaseNames });
+  }
+}

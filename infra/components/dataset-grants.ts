@@ -1,0 +1,69 @@
+// Lake Formation grants of one dataset: its job role on its tables and data locations, readers
+// SELECT on the silver table without excluded PII columns. Permission lists are sorted.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { TableRole } from "../../engine/plan";
+import { sorted } from "../policies/document";
+
+/** What the job does to its tables (write-audit-publish on Iceberg needs ALTER for branches). */
+export const JOB_TABLE_PERMISSIONS = sorted(["ALTER", "DELETE", "DESCRIBE", "INSERT", "SELECT"]);
+
+export interface DatasetGrantsArgs {
+  dataset: string;
+  jobRoleArn: pulumi.Input<string>;
+  /** role -> { database, name } of each table. */
+  tables: Record<TableRole, { database: string; name: string }>;
+  /** S3 ARNs (registered location sub-paths) the job writes: `<zone bucket ARN>/<dataset>`. */
+  dataLocationArns: Record<string, pulumi.Input<string>>;
+  readerPrincipals: string[];
+  /** Silver columns readers may select (PII excluded), sorted. */
+  readerColumns: string[];
+}
+
+export class DatasetGrants extends pulumi.ComponentResource {
+  constructor(name: string, args: DatasetGrantsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("datalake:lakeformation:DatasetGrants", name, {}, opts);
+    const child = { parent: this };
+    for (const [zone, arn] of Object.entries(args.dataLocationArns).sort()) {
+      new aws.lakeformation.Permissions(
+        `${name}-job-location-${zone}`,
+        { principal: args.jobRoleArn, permissions: ["DATA_LOCATION_ACCESS"], dataLocation: { arn } },
+        child,
+      );
+    }
+    const databases = sorted(Object.values(args.tables).map((t) => t.database));
+    for (const database of databases) {
+      new aws.lakeformation.Permissions(
+        `${name}-job-db-${database}`,
+        { principal: args.jobRoleArn, permissions: ["DESCRIBE"], database: { name: database } },
+        child,
+      );
+    }
+    for (const role of (Object.keys(args.tables) as TableRole[]).sort()) {
+      const t = args.tables[role];
+      new aws.lakeformation.Permissions(
+        `${name}-job-table-${role}`,
+        { principal: args.jobRoleArn, permissions: JOB_TABLE_PERMISSIONS, table: { databaseName: t.database, name: t.name } },
+        child,
+      );
+    }
+    const silver = args.tables.silver;
+    for (const reader of sorted(args.readerPrincipals)) {
+      new aws.lakeformation.Permissions(
+        `${name}-reader-${principalLabel(reader)}`,
+        {
+          principal: reader,
+          permissions: ["SELECT"],
+          tableWithColumns: { databaseName: silver.database, name: silver.name, columnNames: args.readerColumns },
+        },
+        child,
+      );
+    }
+    this.registerOutputs({});
+  }
+}
+
+/** A stable logical-name part for a principal ARN (its last path segment). */
+export function principalLabel(arn: string): string {
+  return (arn.split(/[/:]/).pop() ?? arn).replace(/[^A-Za-z0-9_-]/g, "-");
+}

@@ -1,0 +1,58 @@
+// The Iceberg tables of one dataset in the Glue catalog, from its compiled load plan: bronze,
+// files ledger and state (bronze zone), silver, quarantine and rejects. WAP is enabled so the
+// runner writes a branch, audits it and fast-forwards main.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { TableDef, TableRole } from "../../engine/plan";
+import { TABLE_ZONE, Zone, tableLocation } from "../catalog-layout";
+import { icebergSchema } from "../iceberg-schema";
+
+export interface DatasetTablesArgs {
+  dataset: string;
+  /** The plan's table definitions (engine/plan.ts LoadPlan.tables). */
+  tables: Record<TableRole, TableDef>;
+  databaseNames: Record<Zone, pulumi.Input<string>>;
+  zoneBucketNames: Record<Zone, pulumi.Input<string>>;
+  /** @default true */
+  retainData?: boolean;
+}
+
+export class DatasetTables extends pulumi.ComponentResource {
+  public readonly tables: Record<TableRole, aws.glue.CatalogTable>;
+
+  constructor(name: string, args: DatasetTablesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("datalake:catalog:DatasetTables", name, {}, opts);
+    const retain = args.retainData ?? true;
+    const entries = (Object.keys(args.tables) as TableRole[]).sort().map((role) => {
+      const def = args.tables[role];
+      const zone = TABLE_ZONE[role];
+      const { fields, partitionFields } = icebergSchema(def);
+      const location = pulumi.output(args.zoneBucketNames[zone]).apply((b) => tableLocation(b, args.dataset, def.name));
+      const table = new aws.glue.CatalogTable(
+        `${name}-${role}`,
+        {
+          name: def.name,
+          databaseName: args.databaseNames[zone],
+          tableType: "EXTERNAL_TABLE",
+          description: `${args.dataset} ${role} (${def.writeMode})`,
+          openTableFormatInput: {
+            icebergInput: {
+              metadataOperation: "CREATE",
+              version: "2",
+              icebergTableInput: {
+                location,
+                schema: { schemaId: 0, type: "struct", fields },
+                partitionSpec: partitionFields.length > 0 ? { specId: 0, fields: partitionFields } : undefined,
+                properties: { "write.wap.enabled": "true", "format-version": "2" },
+              },
+            },
+          },
+        },
+        { parent: this, protect: retain, retainOnDelete: retain },
+      );
+      return [role, table] as const;
+    });
+    this.tables = Object.fromEntries(entries) as Record<TableRole, aws.glue.CatalogTable>;
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,154 @@
+// Alerts and the dashboard: an encrypted SNS topic (email from config), alarms for failed runs,
+// DLQ depth, Lambda errors and stale silver data per dataset, and one dashboard per stack.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { METRIC_DATA_AGE_HOURS, METRIC_RUN_FAILED } from "../defaults";
+import { AccountContext } from "../policies/document";
+import { alertTopicPolicyDocument } from "../policies/queue-topic-policies";
+
+export interface MonitoringArgs {
+  ctx: pulumi.Input<AccountContext>;
+  /** Physical name prefix; alarm names start with it (the topic policy scopes to it). */
+  namePrefix: string;
+  kmsKeyArn: pulumi.Input<string>;
+  alertEmail?: string;
+  datasets: string[];
+  metricsNamespace: string;
+  staleAfterHours: number;
+  queueNames: Record<string, pulumi.Input<string>>;
+  functionNames: Record<string, pulumi.Input<string>>;
+  glueJobNames: Record<string, string>;
+}
+
+export class Monitoring extends pulumi.ComponentResource {
+  public readonly topic: aws.sns.Topic;
+  public readonly dashboard: aws.cloudwatch.Dashboard;
+  public readonly dashboardUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("datalake:monitoring:Monitoring", name, {}, opts);
+    const child = { parent: this };
+    this.topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: args.kmsKeyArn }, child);
+    new aws.sns.TopicPolicy(
+      `${name}-alerts-policy`,
+      {
+        arn: this.topic.arn,
+        policy: pulumi
+          .all([args.ctx, this.topic.arn])
+          .apply(([ctx, arn]) => JSON.stringify(alertTopicPolicyDocument(ctx, arn, args.namePrefix))),
+      },
+      child,
+    );
+    if (args.alertEmail !== undefined) {
+      new aws.sns.TopicSubscription(`${name}-alerts-email`, { topic: this.topic.arn, protocol: "email", endpoint: args.alertEmail }, child);
+    }
+    const actions = [this.topic.arn];
+    const alarm = (id: string, props: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "name">) =>
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${id}`,
+        { name: `${args.namePrefix}-${id}`, alarmActions: actions, okActions: actions, ...props },
+        child,
+      );
+    for (const [queue, queueName] of Object.entries(args.queueNames)) {
+      alarm(`${queue}-depth`, {
+        alarmDescription: `Messages in ${queue}: events or invocations that were not processed`,
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: queueName },
+        statistic: "Maximum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+      });
+    }
+    for (const [fn, functionName] of Object.entries(args.functionNames)) {
+      alarm(`${fn}-errors`, {
+        alarmDescription: `${fn} Lambda errors`,
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        dimensions: { FunctionName: functionName },
+        statistic: "Sum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+      });
+    }
+    for (const dataset of args.datasets) {
+      alarm(`${dataset}-failed-runs`, {
+        alarmDescription: `Failed load runs of ${dataset} (run summary status FAILED)`,
+        namespace: args.metricsNamespace,
+        metricName: METRIC_RUN_FAILED,
+        dimensions: { Dataset: dataset },
+        statistic: "Sum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+      });
+      // Missing data counts as stale: no successful publish for staleAfterHours also alarms.
+      alarm(`${dataset}-stale`, {
+        alarmDescription: `Silver ${dataset} older than ${args.staleAfterHours} h`,
+        namespace: args.metricsNamespace,
+        metricName: METRIC_DATA_AGE_HOURS,
+        dimensions: { Dataset: dataset },
+        statistic: "Minimum",
+        period: 3600,
+        evaluationPeriods: args.staleAfterHours,
+        datapointsToAlarm: args.staleAfterHours,
+        threshold: args.staleAfterHours,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "breaching",
+      });
+    }
+    this.dashboard = new aws.cloudwatch.Dashboard(
+      `${name}-dashboard`,
+      {
+        dashboardName: args.namePrefix,
+        dashboardBody: pulumi
+          .all([args.ctx, pulumi.all(args.functionNames), pulumi.all(args.queueNames)])
+          .apply(([ctx, fns, queues]) => JSON.stringify(dashboardBody(ctx.region, args, fns, queues))),
+      },
+      child,
+    );
+    this.dashboardUrl = pulumi
+      .output(args.ctx)
+      .apply((ctx) => `https://${ctx.region}.console.aws.amazon.com/cloudwatch/home?region=${ctx.region}#dashboards:name=${args.namePrefix}`);
+    this.registerOutputs({ dashboardUrl: this.dashboardUrl, topicArn: this.topic.arn });
+  }
+}
+
+type Widget = Record<string, unknown>;
+
+function metricWidget(region: string, title: string, metrics: unknown[][], y: number, x: number): Widget {
+  return { type: "metric", x, y, width: 12, height: 6, properties: { title, region, metrics, stat: "Sum", period: 300, view: "timeSeries" } };
+}
+
+/** Pure dashboard layout: runs and freshness per dataset, Lambda errors, queue depths, Glue. */
+export function dashboardBody(
+  region: string,
+  args: Pick<MonitoringArgs, "datasets" | "metricsNamespace" | "glueJobNames">,
+  functionNames: Record<string, string>,
+  queueNames: Record<string, string>,
+): { widgets: Widget[] } {
+  const ns = args.metricsNamespace;
+  return {
+    widgets: [
+      metricWidget(region, "Failed runs", args.datasets.map((d) => [ns, METRIC_RUN_FAILED, "Dataset", d]), 0, 0),
+      metricWidget(region, "Data age (hours)", args.datasets.map((d) => [ns, METRIC_DATA_AGE_HOURS, "Dataset", d, { stat: "Minimum" }]), 0, 12),
+      metricWidget(region, "Lambda errors", Object.values(functionNames).map((f) => ["AWS/Lambda", "Errors", "FunctionName", f]), 6, 0),
+      metricWidget(region, "Queue depth", Object.values(queueNames).map((q) => ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q, { stat: "Maximum" }]), 6, 12),
+      metricWidget(
+        region,
+        "Glue completed tasks",
+        Object.values(args.glueJobNames).map((j) => ["Glue", "glue.driver.aggregate.numCompletedTasks", "JobName", j, "JobRunId", "ALL", "Type", "count"]),
+        12,
+        0,
+      ),
+    ],
+  };
+}

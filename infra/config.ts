@@ -1,0 +1,193 @@
+// The only reader of pulumi.Config. Everything a stack may change is read here, validated with
+// messages that name the config key and how to set it, and returned as one typed object.
+import * as pulumi from "@pulumi/pulumi";
+import * as d from "./defaults";
+
+export interface GlueDefaults {
+  version: string;
+  workerType: string;
+  workers: number;
+  timeoutMinutes: number;
+  flex: boolean;
+}
+
+export interface PlatformConfig {
+  /** Stack name, used in physical names (`datalake-<stack>-...`). */
+  stack: string;
+  project: string;
+  environment: "dev" | "prod";
+  /** IAM principal ARNs administering Lake Formation; the deploying principal is added at runtime. */
+  lakeFormationAdmins: string[];
+  /** IAM principal ARNs granted SELECT on silver tables (PII columns excluded). */
+  readerPrincipals: string[];
+  alertEmail?: string;
+  logRetentionDays: number;
+  landingRetentionDays: number;
+  noncurrentVersionDays: number;
+  /** false (default): data-bearing resources are protected and retained on delete. */
+  allowDataDestroy: boolean;
+  glue: GlueDefaults;
+  reconcileSchedule: string;
+  staleAfterHours: number;
+  athenaBytesScannedLimit: number;
+  maxFilesPerRun: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(key: string, message: string) {
+    super(`Invalid stack config "${key}": ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Raw values keyed by config key without the namespace (strings or parsed JSON values). */
+export type RawConfig = Record<string, unknown>;
+
+const KEYS = [
+  "environment",
+  "lakeFormationAdmins",
+  "readerPrincipals",
+  "alertEmail",
+  "logRetentionDays",
+  "landingRetentionDays",
+  "noncurrentVersionDays",
+  "allowDataDestroy",
+  "glue",
+  "reconcileSchedule",
+  "staleAfterHours",
+  "athenaBytesScannedLimit",
+  "maxFilesPerRun",
+  "logLevel",
+] as const;
+
+/** Reads and validates the stack config (namespace = project name, e.g. `datalake:`). */
+export function loadConfig(): PlatformConfig {
+  const config = new pulumi.Config();
+  const raw: RawConfig = {};
+  for (const key of KEYS) {
+    const value = config.get(key);
+    if (value !== undefined) raw[key] = parseValue(value);
+  }
+  return parseConfig(raw, pulumi.getStack(), pulumi.getProject());
+}
+
+// Structured config values reach the program as JSON text; scalars stay strings.
+function parseValue(value: string): unknown {
+  const trimmed = value.trim();
+  if (trimmed.startsWith("[") || trimmed.startsWith("{")) {
+    try {
+      return JSON.parse(trimmed);
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+const ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/-]+$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/;
+
+/** Pure validation: the same rules `pulumi up` applies, testable without the Pulumi runtime. */
+export function parseConfig(raw: RawConfig, stack: string, project = "datalake"): PlatformConfig {
+  const key = (k: string) => `${project}:${k}`;
+  const environment = raw.environment ?? (stack === "prod" ? "prod" : "dev");
+  if (environment !== "dev" && environment !== "prod") {
+    throw new ConfigError(key("environment"), `must be "dev" or "prod", got ${JSON.stringify(environment)}`);
+  }
+  const lakeFormationAdmins = arnList(raw.lakeFormationAdmins, key("lakeFormationAdmins"));
+  if (lakeFormationAdmins.length === 0) {
+    throw new ConfigError(
+      key("lakeFormationAdmins"),
+      "is required: list at least one IAM role/user ARN, e.g. " +
+        `\`pulumi config set --path '${key("lakeFormationAdmins")}[0]' arn:aws:iam::123456789012:role/DataPlatformAdmin\``,
+    );
+  }
+  const glueRaw = raw.glue ?? {};
+  if (typeof glueRaw !== "object" || glueRaw === null || Array.isArray(glueRaw)) {
+    throw new ConfigError(key("glue"), "must be an object {version, workerType, workers, timeoutMinutes, flex}");
+  }
+  const glue = parseGlue(glueRaw as Record<string, unknown>, key("glue"));
+  const logRetentionDays = int(raw.logRetentionDays, key("logRetentionDays"), d.DEFAULT_LOG_RETENTION_DAYS, 1);
+  if (!(d.LOG_RETENTION_DAYS_ALLOWED as readonly number[]).includes(logRetentionDays)) {
+    throw new ConfigError(key("logRetentionDays"), `${logRetentionDays} is not a CloudWatch retention (one of ${d.LOG_RETENTION_DAYS_ALLOWED.join(", ")})`);
+  }
+  const alertEmail = raw.alertEmail === undefined ? undefined : String(raw.alertEmail);
+  if (alertEmail !== undefined && !EMAIL.test(alertEmail)) {
+    throw new ConfigError(key("alertEmail"), `${JSON.stringify(alertEmail)} is not an email address`);
+  }
+  const reconcileSchedule = String(raw.reconcileSchedule ?? d.DEFAULT_RECONCILE_SCHEDULE);
+  if (!SCHEDULE.test(reconcileSchedule)) {
+    throw new ConfigError(key("reconcileSchedule"), `must be rate(N minutes|hours|days) or cron(...), got ${reconcileSchedule}`);
+  }
+  const staleAfterHours = int(raw.staleAfterHours, key("staleAfterHours"), d.DEFAULT_STALE_AFTER_HOURS, 1);
+  if (staleAfterHours > 168) throw new ConfigError(key("staleAfterHours"), "must be at most 168 (CloudWatch evaluates 7 days)");
+  return {
+    stack,
+    project,
+    environment,
+    lakeFormationAdmins,
+    readerPrincipals: arnList(raw.readerPrincipals, key("readerPrincipals")),
+    alertEmail,
+    logRetentionDays,
+    landingRetentionDays: int(raw.landingRetentionDays, key("landingRetentionDays"), d.DEFAULT_LANDING_RETENTION_DAYS, 1),
+    noncurrentVersionDays: int(raw.noncurrentVersionDays, key("noncurrentVersionDays"), d.DEFAULT_NONCURRENT_VERSION_DAYS, 1),
+    allowDataDestroy: bool(raw.allowDataDestroy, key("allowDataDestroy"), false),
+    glue,
+    reconcileSchedule,
+    staleAfterHours,
+    athenaBytesScannedLimit: int(raw.athenaBytesScannedLimit, key("athenaBytesScannedLimit"), d.DEFAULT_ATHENA_BYTES_SCANNED_LIMIT, 10 * 1024 ** 2),
+    maxFilesPerRun: int(raw.maxFilesPerRun, key("maxFilesPerRun"), d.DEFAULT_MAX_FILES_PER_RUN, 1),
+    logLevel: String(raw.logLevel ?? d.DEFAULT_LOG_LEVEL),
+  };
+}
+
+function parseGlue(raw: Record<string, unknown>, key: string): GlueDefaults {
+  const unknownKeys = Object.keys(raw).filter((k) => !["version", "workerType", "workers", "timeoutMinutes", "flex"].includes(k));
+  if (unknownKeys.length > 0) throw new ConfigError(key, `unknown field(s) ${unknownKeys.join(", ")}`);
+  const workerType = String(raw.workerType ?? d.DEFAULT_GLUE_WORKER_TYPE);
+  if (!(d.GLUE_WORKER_TYPES as readonly string[]).includes(workerType)) {
+    throw new ConfigError(`${key}.workerType`, `unknown Glue worker type "${workerType}" (one of ${d.GLUE_WORKER_TYPES.join(", ")})`);
+  }
+  const flex = bool(raw.flex, `${key}.flex`, d.DEFAULT_GLUE_FLEX);
+  if (flex && !(d.GLUE_FLEX_WORKER_TYPES as readonly string[]).includes(workerType)) {
+    throw new ConfigError(`${key}.flex`, `flex execution needs worker type ${d.GLUE_FLEX_WORKER_TYPES.join(" or ")}, not ${workerType}`);
+  }
+  const version = String(raw.version ?? d.DEFAULT_GLUE_VERSION);
+  if (!/^\d+\.\d+$/.test(version)) throw new ConfigError(`${key}.version`, `must look like "5.0", got ${version}`);
+  return {
+    version,
+    workerType,
+    workers: int(raw.workers, `${key}.workers`, d.DEFAULT_GLUE_WORKERS, 2),
+    timeoutMinutes: int(raw.timeoutMinutes, `${key}.timeoutMinutes`, d.DEFAULT_GLUE_TIMEOUT_MINUTES, 1),
+    flex,
+  };
+}
+
+function arnList(value: unknown, key: string): string[] {
+  if (value === undefined) return [];
+  const list = typeof value === "string" ? value.split(",").map((s) => s.trim()).filter(Boolean) : value;
+  if (!Array.isArray(list)) throw new ConfigError(key, "must be a list of IAM ARNs");
+  for (const [i, item] of list.entries()) {
+    if (typeof item !== "string" || !ARN.test(item)) {
+      throw new ConfigError(`${key}[${i}]`, `${JSON.stringify(item)} is not an IAM role/user ARN`);
+    }
+  }
+  // Sorted and unique: Lake Formation returns lists in its own order (ordering drift otherwise).
+  return [...new Set(list as string[])].sort();
+}
+
+function int(value: unknown, key: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === "number" ? value : Number(value);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(key, `must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function bool(value: unknown, key: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (value === true || value === "true") return true;
+  if (value === false || value === "false") return false;
+  throw new ConfigError(key, `must be true or false, got ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,85 @@
+// Least-privilege policies of the three Lambdas (handlers/). Shared facts in one input; each
+// function grants only what its handler calls.
+import { AccountContext, PolicyDocument, Statement, policy, sorted } from "./document";
+
+export interface HandlerPolicyInput {
+  ctx: AccountContext;
+  auditTableArn: string;
+  /** GSI names of the audit table (handlers/audit/schema.ts). */
+  auditIndexNames: string[];
+  opsBucketArn: string;
+  landingBucketArn: string;
+  landingPrefixes: string[];
+  glueJobNames: string[];
+  keyArns: string[];
+  logGroupArn: string;
+  failureQueueArn: string;
+}
+
+const AUDIT_ACTIONS = [
+  "dynamodb:ConditionCheckItem",
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:Query",
+  "dynamodb:TransactWriteItems",
+  "dynamodb:UpdateItem",
+];
+
+function common(input: HandlerPolicyInput): Statement[] {
+  return [
+    {
+      Sid: "AuditTable",
+      Effect: "Allow",
+      Action: AUDIT_ACTIONS,
+      Resource: [input.auditTableArn, ...sorted(input.auditIndexNames).map((i) => `${input.auditTableArn}/index/${i}`)],
+    },
+    { Sid: "UseKeys", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: sorted(input.keyArns) },
+    { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${input.logGroupArn}:*` },
+    { Sid: "FailureDestination", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: input.failureQueueArn },
+  ];
+}
+
+function glueJobArns(input: HandlerPolicyInput): string[] {
+  const { ctx } = input;
+  return sorted(input.glueJobNames).map((j) => `arn:${ctx.partition}:glue:${ctx.region}:${ctx.accountId}:job/${j}`);
+}
+
+/** file-arrival: HeadObject on dataset prefixes, FILE items, manifests, StartJobRun. */
+export function fileArrivalPolicyDocument(input: HandlerPolicyInput): PolicyDocument {
+  return policy([
+    {
+      Sid: "HeadLandingObjects",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:GetObjectVersion"],
+      Resource: sorted(input.landingPrefixes).map((p) => `${input.landingBucketArn}/${p}*`),
+    },
+    { Sid: "WriteManifests", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${input.opsBucketArn}/manifests/*` },
+    { Sid: "StartJobRuns", Effect: "Allow", Action: ["glue:GetJobRun", "glue:StartJobRun"], Resource: glueJobArns(input) },
+    ...common(input),
+  ]);
+}
+
+/** job-state: read summaries and manifests, finalize items, start the next run. */
+export function jobStatePolicyDocument(input: HandlerPolicyInput): PolicyDocument {
+  return policy([
+    {
+      Sid: "ReadRunFiles",
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: [`${input.opsBucketArn}/manifests/*`, `${input.opsBucketArn}/summaries/*`],
+    },
+    { Sid: "WriteManifests", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${input.opsBucketArn}/manifests/*` },
+    {
+      Sid: "ManageJobRuns",
+      Effect: "Allow",
+      Action: ["glue:GetJobRun", "glue:GetJobRuns", "glue:StartJobRun"],
+      Resource: glueJobArns(input),
+    },
+    ...common(input),
+  ]);
+}
+
+/** reconciler: everything job-state does, driven by a schedule instead of events. */
+export function reconcilerPolicyDocument(input: HandlerPolicyInput): PolicyDocument {
+  return jobStatePolicyDocument(input);
+}
