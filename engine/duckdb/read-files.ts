@@ -13,8 +13,8 @@ export interface ReadResult {
   /** Accepted files with their drift, keyed by fileId. */
   accepted: Map<string, { file: ManifestFile; version: string; rowsRead: number; extraColumns: string[] }>;
   driftWarnings: string[];
-  /** Manifest order of every file, for the summary. */
-  order: string[];
+  /** Every manifest listing in order: its skip result, or the fileId of an accepted file. */
+  order: Array<{ fileId: string; skipped?: FileResult }>;
 }
 
 export const objectVersion = (f: ManifestFile): string => f.versionId ?? `etag:${f.etag}`;
@@ -40,18 +40,21 @@ export async function readFiles(
   const result: ReadResult = { skipped: [], accepted: new Map(), driftWarnings: [], order: [] };
   const seen = new Set(loaded);
   for (const file of manifest.files) {
-    result.order.push(file.fileId);
     const version = objectVersion(file);
     const base = { fileId: file.fileId, key: file.key, versionId: file.versionId };
+    const skip = (r: FileResult) => {
+      result.skipped.push(r);
+      result.order.push({ fileId: file.fileId, skipped: r });
+    };
     if (seen.has(ledgerKey(file.key, version)) || result.accepted.has(file.fileId)) {
-      result.skipped.push({ ...base, outcome: "ALREADY_LOADED", rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: 0 });
+      skip({ ...base, outcome: "ALREADY_LOADED", rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: 0 });
       continue;
     }
     seen.add(ledgerKey(file.key, version));
     const checked = await checkFile(session, plan, file);
     if ("reason" in checked) {
       const n = checked.rows;
-      result.skipped.push({ ...base, outcome: "QUARANTINED", reason: checked.reason, rowsRead: n, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: n });
+      skip({ ...base, outcome: "QUARANTINED", reason: checked.reason, rowsRead: n, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: n });
       continue;
     }
     const { header, extra } = checked;
@@ -77,13 +80,14 @@ export async function readFiles(
     } catch (e) {
       const n = countLines(fs.readFileSync(file.localPath!));
       const reason = `malformed_csv:${csvError(e)}`;
-      result.skipped.push({ ...base, outcome: "QUARANTINED", reason, rowsRead: n, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: n });
+      skip({ ...base, outcome: "QUARANTINED", reason, rowsRead: n, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: n });
       continue;
     }
     const values = [lit(file.fileId), lit(file.key), lit(version), lit(manifest.runId), lit(dataDate), String(rows)];
     await session.run(`INSERT INTO ${step.filesOutput} VALUES (${values.join(", ")})`);
     if (extra.length > 0) result.driftWarnings.push(`${file.key}: extra column(s) ${extra.join(", ")}`);
     result.accepted.set(file.fileId, { file, version, rowsRead: rows, extraColumns: extra });
+    result.order.push({ fileId: file.fileId });
   }
   return result;
 }

@@ -139,7 +139,7 @@ async function summarize(
   const [c] = await session.rows(plan.summary.counts);
   const n = (k: string) => Number(c[k] ?? 0);
   const perFile = new Map((await session.rows(plan.summary.files)).map((r) => [String(r._file_id), r]));
-  const byId = new Map<string, FileResult>(read.skipped.map((f) => [f.fileId, f]));
+  const accepted = new Map<string, FileResult>();
   for (const [fileId, acc] of read.accepted) {
     const r = perFile.get(fileId);
     const rowsRead = acc.rowsRead;
@@ -156,10 +156,10 @@ async function summarize(
       rowsRejected,
     };
     if (acc.extraColumns.length > 0) result.extraColumns = acc.extraColumns;
-    byId.set(fileId, result);
+    accepted.set(fileId, result);
   }
-  // Files listed twice in one manifest get one result per listing, in manifest order.
-  const files = read.order.map((id) => byId.get(id)!).filter(Boolean);
+  // One result per manifest listing, in manifest order (a repeated listing is ALREADY_LOADED).
+  const files = read.order.map((o) => o.skipped ?? accepted.get(o.fileId)!);
   const wholeFileRejected = read.skipped.reduce((sum, f) => sum + f.rowsRejected, 0);
   const latest = c.latest_sequence == null ? null : String(c.latest_sequence);
   return {
