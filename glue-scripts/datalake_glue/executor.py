@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Protocol, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
 from .constants import WAP_BRANCH_PREFIX
 from .contracts import AuditResult, FileResult, ManifestFile, Published
+from .outcomes import build_file_results, conservation_audit, split_already_loaded
 from .plan import SUMMARY_COUNT_COLUMNS, relation_names, run_mode, staged_roles, steps_for
-from .summary import conservation_violations, file_result
 from .tables import column_list, create_table_sql, table_identifier, table_location
 from .wap import (
     PublishDecision,
@@ -84,67 +84,6 @@ class ExecutionResult:
 def collect(spark: Any, statement: str) -> List[Dict[str, Any]]:
     rows = spark.sql(statement).collect()
     return [row.asDict() if hasattr(row, "asDict") else dict(row) for row in rows]
-
-
-def split_already_loaded(
-    files: Sequence[ManifestFile], ledger: Set[Tuple[str, str]]
-) -> Tuple[List[ManifestFile], List[ManifestFile]]:
-    """(to read, already loaded): a (key, version) in the ledger or earlier in the manifest."""
-    from .csv_reader import source_version
-
-    seen = set(ledger)
-    fresh: List[ManifestFile] = []
-    already: List[ManifestFile] = []
-    for file in files:
-        identity = (file["key"], source_version(file))
-        (already if identity in seen else fresh).append(file)
-        seen.add(identity)
-    return fresh, already
-
-
-def build_file_results(
-    files: Sequence[ManifestFile],
-    already: Sequence[ManifestFile],
-    outcomes: Sequence[Dict[str, Any]],
-    file_rows: Sequence[Dict[str, Any]],
-) -> Tuple[List[FileResult], int, List[str]]:
-    """FileResults in manifest order, rows rejected whole, and drift warnings."""
-    by_id = {o["fileId"]: o for o in outcomes}
-    counted = {r["_file_id"]: r for r in file_rows}
-    already_ids = {f["fileId"] for f in already}
-    results: List[FileResult] = []
-    whole_file_rejected = 0
-    drift: List[str] = []
-    for file in files:
-        if file["fileId"] in already_ids or file["fileId"] not in by_id:
-            results.append(file_result(file, rows_read=0, already_loaded=True))
-            continue
-        outcome = by_id[file["fileId"]]
-        if outcome["reason"] is not None:
-            whole_file_rejected += outcome["rowsRead"]
-            results.append(file_result(file, rows_read=outcome["rowsRead"], reason=outcome["reason"]))
-            continue
-        row = counted.get(file["fileId"], {})
-        if outcome["extraColumns"]:
-            drift.append(f"{file['key']}: extra column(s) {', '.join(outcome['extraColumns'])}")
-        results.append(file_result(
-            file,
-            rows_read=int(row.get("rows_read", outcome["rowsRead"])),
-            rows_rejected=int(row.get("rows_rejected", 0) or 0),
-            rows_quarantined=int(row.get("rows_quarantined", 0) or 0),
-            extra_columns=outcome["extraColumns"],
-        ))
-    return results, whole_file_rejected, drift
-
-
-def conservation_audit(files: Sequence[FileResult], counts: Dict[str, int]) -> AuditResult:
-    """The per-file conservation rule of contracts.ts, checked in Python before publishing."""
-    problems = conservation_violations(files, counts)  # type: ignore[arg-type]
-    audit: AuditResult = {"name": "summary_conservation", "passed": not problems,
-                          "violations": len(problems)}
-    if problems:
-        audit["detail"] = "; ".join(problems[:5])
-    return audit
 
 
 class LoadExecutor:
