@@ -177,7 +177,7 @@ async function evaluateNow(options: EvaluateOptions): Promise<ProgramRun> {
   // Pulumi captures a full stack trace per resource and promise; ts-node's source-map-support
   // makes each capture ~10x slower. V8's own formatting is enough under mocks.
   const { prepareStackTrace, stackTraceLimit } = Error;
-  Error.prepareStackTrace = undefined;
+  (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
   Error.stackTraceLimit = 0;
   let outputs: Record<string, any>;
   try {
