@@ -1,0 +1,107 @@
+// Write-audit-publish on the local workspace: versions, pointers, rollback, retention, and a
+// failed audit that leaves every published byte as it was.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { expect } from "chai";
+import { KEEP_VERSIONS, listVersions, rollbackTable } from "../../engine/duckdb";
+import { ORDERS_HEADER, TestWorkspace, expectConserved, orderRow } from "./helpers";
+
+const csv = (...rows: string[]) => [ORDERS_HEADER, ...rows].join("\n") + "\n";
+const FAILING_AUDIT = { name: "test_always_fails", description: "injected by the test", sql: "SELECT 3 AS violations" };
+
+describe("engine (DuckDB): publish, audits and rollback", function () {
+  let ws: TestWorkspace;
+  beforeEach(() => {
+    ws = new TestWorkspace();
+  });
+  afterEach(() => ws.cleanup());
+
+  it("publishes a new version behind an atomically replaced pointer and writes the summary", async () => {
+    const s1 = await ws.load("orders", [ws.file("orders", "a.csv", csv(orderRow("I", 1, "2026-11-01 10:00:00")))]);
+    const s2 = await ws.load("orders", [ws.file("orders", "b.csv", csv(orderRow("I", 2, "2026-11-01 10:00:00")))]);
+
+    expect(s1.published).to.deep.equal({ silverVersion: "v000001", quarantineVersion: "v000001" });
+    expect(s2.published?.silverVersion).to.equal("v000002");
+    const pointer = JSON.parse(fs.readFileSync(path.join(ws.dir, "silver/fact_orders/_current.json"), "utf8"));
+    expect(pointer).to.include({ version: "v000002", runId: s2.runId });
+    expect(listVersions(ws.dir, "fact_orders").map((v) => [v.version, v.rows, v.current])).to.deep.equal([
+      ["v000001", 1, false],
+      ["v000002", 2, true],
+    ]);
+    const written = JSON.parse(fs.readFileSync(path.join(ws.dir, "ops/summaries/orders", `${s2.runId}.json`), "utf8"));
+    expect(written).to.deep.equal(s2);
+    expect(fs.existsSync(path.join(ws.dir, "_staging")), "no staging left behind").to.equal(false);
+  });
+
+  it("fails the run on a failed audit, publishes nothing and leaves every published file byte-for-byte unchanged", async () => {
+    await ws.load("orders", [ws.file("orders", "a.csv", csv(orderRow("I", 1, "2026-11-01 10:00:00")))]);
+    const before = ws.snapshot();
+    const b = ws.file("orders", "b.csv", csv(orderRow("U", 1, "2026-11-02 10:00:00", "shipped"), orderRow("X", 2, "2026-11-02 10:00:00")));
+
+    const failed = await ws.load("orders", [b], { extraAudits: [FAILING_AUDIT] });
+
+    expect(failed.status).to.equal("FAILED");
+    expect(failed.published).to.equal(null);
+    expect(failed.error).to.match(/test_always_fails \(3 violation\(s\)\)/);
+    expect(failed.audits.find((a) => a.name === "test_always_fails")).to.include({ passed: false, violations: 3 });
+    expect(ws.snapshot()).to.deep.equal(before);
+    expect(await ws.query("SELECT status FROM fact_orders")).to.deep.equal([{ status: "paid" }]);
+
+    const retried = await ws.load("orders", [b]);
+    expectConserved(retried);
+    expect(retried.files[0].outcome, "a failed run does not mark its files loaded").to.equal("LOADED");
+    expect(await ws.query("SELECT status FROM fact_orders")).to.deep.equal([{ status: "shipped" }]);
+  });
+
+  it("reports an audit whose SQL errors as failed instead of publishing", async () => {
+    const broken = { name: "broken", description: "bad SQL", sql: "SELECT violations FROM no_such_relation" };
+
+    const summary = await ws.load("orders", [ws.file("orders", "a.csv", csv(orderRow("I", 1, "2026-11-01 10:00:00")))], { extraAudits: [broken] });
+
+    expect(summary.status).to.equal("FAILED");
+    expect(summary.audits.find((a) => a.name === "broken")?.detail).to.match(/^audit error: /);
+    expect(fs.existsSync(path.join(ws.dir, "silver/fact_orders/_current.json"))).to.equal(false);
+  });
+
+  it("rolls back to the previous version, or to a named one, moving quarantine along", async () => {
+    await ws.load("orders", [ws.file("orders", "a.csv", csv(orderRow("I", 1, "2026-11-01 10:00:00")))]);
+    await ws.load("orders", [ws.file("orders", "b.csv", csv(orderRow("I", 2, "2026-11-01 10:00:00", "bogus")))]);
+    await ws.load("orders", [ws.file("orders", "c.csv", csv(orderRow("I", 3, "2026-11-01 10:00:00")))]);
+
+    const back = rollbackTable(ws.dir, "fact_orders");
+    const afterFirst = await ws.query("SELECT order_id FROM fact_orders ORDER BY order_id");
+    const toFirst = rollbackTable(ws.dir, "fact_orders", "v000001");
+
+    expect(back).to.deep.equal({ table: "fact_orders", dataset: "orders", from: "v000003", to: "v000002" });
+    expect(afterFirst).to.deep.equal([{ order_id: 1 }]);
+    expect(toFirst.to).to.equal("v000001");
+    expect(await ws.query("SELECT COUNT(*) AS n FROM quarantine_orders")).to.deep.equal([{ n: 0 }]);
+    expect(listVersions(ws.dir, "fact_orders").find((v) => v.current)?.version).to.equal("v000001");
+    expect(() => rollbackTable(ws.dir, "fact_orders", "v000042")).to.throw(/no version v000042/);
+    expect(() => rollbackTable(ws.dir, "fact_orders")).to.throw(/no version older than v000001/);
+    expect(() => rollbackTable(ws.dir, "dim_nothing")).to.throw(/unknown table dim_nothing/);
+  });
+
+  it(`keeps the current version plus the previous ${KEEP_VERSIONS}`, async () => {
+    for (let i = 1; i <= KEEP_VERSIONS + 3; i++) {
+      await ws.load("orders", [ws.file("orders", `f${i}.csv`, csv(orderRow("I", i, "2026-11-01 10:00:00")))]);
+    }
+
+    const versions = listVersions(ws.dir, "fact_orders");
+
+    expect(versions).to.have.length(KEEP_VERSIONS + 1);
+    expect(versions[versions.length - 1]).to.include({ version: `v${String(KEEP_VERSIONS + 3).padStart(6, "0")}`, current: true });
+    expect(fs.readdirSync(path.join(ws.dir, "state/orders")).filter((d) => d.startsWith("v"))).to.have.length(KEEP_VERSIONS + 1);
+  });
+
+  it("offers silver, quarantine_<dataset> and rejects_<dataset> as query views, partitions included", async () => {
+    const file = ws.file("orders", "a.csv", csv(orderRow("I", 1, "2026-11-01 10:00:00"), orderRow("I", 2, "2026-11-01 10:00:00", "bogus"), orderRow("?", 3, "2026-11-01 10:00:00")));
+    await ws.load("orders", [file]);
+
+    expect(await ws.tables()).to.deep.equal(["fact_orders", "quarantine_orders", "rejects_orders"]);
+    expect(await ws.query("SELECT order_year, order_month, total_amount FROM fact_orders")).to.deep.equal([
+      { order_year: 2026, order_month: 11, total_amount: "10.00" },
+    ]);
+    expect(fs.existsSync(path.join(ws.dir, "silver/fact_orders/v000001/order_year=2026/order_month=11"))).to.equal(true);
+  });
+});
