@@ -40,7 +40,8 @@ export async function handleFileArrival(deps: HandlerDeps, event: unknown): Prom
     bucket: ev.bucket,
     key,
     versionId,
-    etag: head?.exists ? head.etag || ev.etag : ev.etag,
+    // The event's etag names this version; HeadObject may already see a later PUT (unversioned).
+    etag: ev.etag || (head?.exists ? head.etag : ""),
     sequencer: ev.sequencer,
     size: head?.exists ? head.size : ev.size ?? 0,
     status: skip ? "SKIPPED" : "PENDING",

@@ -1,0 +1,239 @@
+// file-arrival against a real dynalite server: the happy path, duplicates, key encodings and bad input.
+import { expect } from "chai";
+import { handleFileArrival } from "../../handlers/core/file-arrival";
+import { handleJobStateChange } from "../../handlers/core/job-state";
+import { DynaliteServer, startDynalite } from "./support/dynalite";
+import { LANDING, World, assertAccounted, drainRuns, fixture, newWorld, objectCreated, putAndEvent } from "./support/world";
+
+describe("handlers: file-arrival (dynalite)", () => {
+  let server: DynaliteServer;
+  let w: World;
+  const arrive = (event: unknown) => handleFileArrival(w.deps, event);
+  const stateChange = (event: unknown) => handleJobStateChange(w.deps, event);
+
+  before(async () => {
+    server = await startDynalite();
+  });
+  after(async () => {
+    await server.close();
+  });
+  beforeEach(async () => {
+    w = await newWorld(server);
+  });
+
+  it("records a new object version PENDING, starts one run with a manifest and marks the file RUNNING", async () => {
+    const event = putAndEvent(w, "orders/2026/11/21/LOAD00000001.csv", 5242);
+
+    const result = await arrive(event);
+
+    expect(result.outcome).to.equal("PENDING");
+    expect(w.glue.runs).to.have.length(1);
+    const run = w.glue.runs[0];
+    expect(run.JobName).to.equal("datalake-dev-orders");
+    expect(Object.keys(run.Arguments!).sort()).to.deep.equal(["--dataset", "--manifest_uri", "--run_id"]);
+    expect(run.Arguments!["--dataset"]).to.equal("orders");
+    const runId = run.Arguments!["--run_id"];
+    expect(run.Arguments!["--manifest_uri"]).to.equal(`s3://datalake-dev-ops/manifests/orders/${runId}.json`);
+    const manifest = await w.glue.manifestOf(run.Id);
+    expect(manifest).to.include({ version: 1, dataset: "orders", runId });
+    expect(manifest.files).to.have.length(1);
+    expect(manifest.files[0]).to.include({ bucket: LANDING, key: "orders/2026/11/21/LOAD00000001.csv", size: 5242, versionId: "v000001" });
+    const file = await w.audit.getFile(manifest.files[0].fileId);
+    expect(file).to.include({ status: "RUNNING", runId, dataset: "orders", receivedAt: "2026-11-21T10:15:30.000Z" });
+    const stored = await w.audit.getRun(runId);
+    expect(stored).to.include({ status: "RUNNING", jobRunId: run.Id, fileCount: 1 });
+    expect((await w.audit.getSlot("orders"))?.activeRunId).to.equal(runId);
+  });
+
+  it("the real-shaped fixture event routes to orders", async () => {
+    const event = fixture("s3-object-created.json");
+    const o = event.detail.object;
+    // Make the fixture's version exist in the store under the same id.
+    w.objects.put(LANDING, o.key, o.size);
+    event.detail.object["version-id"] = "v000001";
+
+    const result = await arrive(event);
+
+    expect(result.outcome).to.equal("PENDING");
+    expect((await w.audit.listFiles("orders"))[0]).to.include({ key: o.key, size: o.size });
+  });
+
+  it("same event twice: one FILE item, one run", async () => {
+    const event = putAndEvent(w, "orders/a.csv");
+
+    const first = await arrive(event);
+    const second = await arrive(event);
+
+    expect(first.outcome).to.equal("PENDING");
+    expect(second.outcome).to.equal("DUPLICATE");
+    expect(w.glue.runs).to.have.length(1);
+    await drainRuns(w, stateChange);
+    const files = await assertAccounted(w);
+    expect(files[0].status).to.equal("SUCCEEDED");
+  });
+
+  it("two identical events in parallel: one FILE item, one run", async () => {
+    const event = putAndEvent(w, "orders/a.csv");
+
+    const results = await Promise.all([arrive(event), arrive(JSON.parse(JSON.stringify(event)))]);
+
+    expect(results.map((r) => r.outcome).sort()).to.deep.equal(["DUPLICATE", "PENDING"]);
+    expect(w.glue.runs).to.have.length(1);
+    await drainRuns(w, stateChange);
+    await assertAccounted(w);
+  });
+
+  it("files arriving while a run is active wait, and the finishing run starts one run for all of them", async () => {
+    await arrive(putAndEvent(w, "orders/1.csv"));
+    for (let i = 2; i <= 6; i++) await arrive(putAndEvent(w, `orders/${i}.csv`));
+    expect(w.glue.runs).to.have.length(1);
+
+    await drainRuns(w, stateChange);
+
+    expect(w.glue.runs).to.have.length(2);
+    expect((await w.glue.manifestOf(w.glue.runs[1].Id)).files).to.have.length(5);
+    const files = await assertAccounted(w);
+    expect(files.every((f) => f.status === "SUCCEEDED")).to.equal(true);
+  });
+
+  it("caps a run at maxFilesPerRun and leaves the rest PENDING for the next run", async () => {
+    w = await newWorld(server, { limits: { maxFilesPerRun: 3 } });
+    await arrive(putAndEvent(w, "orders/0.csv"));
+    for (let i = 1; i <= 7; i++) await arrive(putAndEvent(w, `orders/${i}.csv`));
+
+    await drainRuns(w, stateChange);
+
+    const sizes = await Promise.all(w.glue.runs.map(async (r) => (await w.glue.manifestOf(r.Id)).files.length));
+    expect(sizes).to.deep.equal([1, 3, 3, 1]);
+    await assertAccounted(w);
+  });
+
+  it("older sequencer after a newer one: both versions recorded once and both loaded", async () => {
+    const older = putAndEvent(w, "orders/same-key.csv");
+    const newer = putAndEvent(w, "orders/same-key.csv");
+
+    await arrive(newer);
+    await arrive(older);
+    await drainRuns(w, stateChange);
+
+    const files = await assertAccounted(w);
+    expect(files.map((f) => f.versionId).sort()).to.deep.equal(["v000001", "v000002"]);
+    expect(files.every((f) => f.status === "SUCCEEDED")).to.equal(true);
+  });
+
+  it("unversioned bucket: an older PUT whose bytes were overwritten is SKIPPED as superseded", async () => {
+    w = await newWorld(server, { versioned: false });
+    const older = putAndEvent(w, "orders/same-key.csv");
+    const newer = putAndEvent(w, "orders/same-key.csv");
+
+    await arrive(newer);
+    const result = await arrive(older);
+    await drainRuns(w, stateChange);
+
+    expect(result).to.include({ outcome: "SKIPPED", reason: "superseded" });
+    const files = await assertAccounted(w);
+    expect(files.map((f) => f.status).sort()).to.deep.equal(["SKIPPED", "SUCCEEDED"]);
+    expect(files.find((f) => f.status === "SUCCEEDED")!.fileId).to.match(/#etag2:/);
+  });
+
+  for (const key of [
+    "orders/with space/file name.csv",
+    "orders/plus+sign.csv",
+    "orders/literal%2Bpercent.csv",
+    "orders/dt=2026-11-21/part=1.csv",
+    "orders/ünïcödé/日本語-ファイル.csv",
+    "orders/a/b/c/d/e/f/g/h/i/j/deep.csv",
+  ]) {
+    it(`decodes and routes the key ${JSON.stringify(key)}`, async () => {
+      const event = putAndEvent(w, key);
+
+      const result = await arrive(event);
+      await drainRuns(w, stateChange);
+
+      expect(result.outcome).to.equal("PENDING");
+      const files = await assertAccounted(w);
+      expect(files[0]).to.include({ key, status: "SUCCEEDED" });
+      expect((await w.glue.manifestOf(w.glue.runs[0].Id)).files[0].key).to.equal(key);
+    });
+  }
+
+  it("an event carrying the literal (unencoded) key still finds the object", async () => {
+    const v = w.objects.put(LANDING, "orders/a+b.csv", 10);
+    const event = objectCreated(LANDING, "orders/a+b.csv", { ...v, size: 10 });
+    event.detail.object.key = "orders/a+b.csv"; // decodes to "orders/a b.csv", which does not exist
+
+    const result = await arrive(event);
+
+    expect(result.outcome).to.equal("PENDING");
+    await drainRuns(w, stateChange);
+    expect((await assertAccounted(w))[0].key).to.equal("orders/a+b.csv");
+  });
+
+  it("zero-byte object: SKIPPED with reason, no run", async () => {
+    const result = await arrive(putAndEvent(w, "orders/empty.csv", 0));
+
+    expect(result).to.include({ outcome: "SKIPPED", reason: "empty_object" });
+    expect(w.glue.startCalls).to.equal(0);
+    await assertAccounted(w);
+  });
+
+  it("prefix/ folder markers: SKIPPED with reason, no run", async () => {
+    const r1 = await arrive(putAndEvent(w, "orders/", 0));
+    const r2 = await arrive(putAndEvent(w, "orders/2026/11/", 0));
+
+    expect(r1).to.include({ outcome: "SKIPPED", reason: "folder_marker" });
+    expect(r2).to.include({ outcome: "SKIPPED", reason: "folder_marker" });
+    expect(w.glue.startCalls).to.equal(0);
+    await assertAccounted(w);
+  });
+
+  it("object deleted before the handler runs: SKIPPED with SOURCE_MISSING, no run", async () => {
+    const event = putAndEvent(w, "orders/gone.csv");
+    w.objects.delete(LANDING, "orders/gone.csv");
+
+    const result = await arrive(event);
+
+    expect(result).to.include({ outcome: "SKIPPED", reason: "SOURCE_MISSING" });
+    expect(w.glue.startCalls).to.equal(0);
+    const [file] = await assertAccounted(w);
+    expect(file).to.include({ status: "SKIPPED", reason: "SOURCE_MISSING" });
+  });
+
+  it("unknown prefix: SKIPPED (recorded under _unrouted) without a HeadObject or a run", async () => {
+    const result = await arrive(putAndEvent(w, "invoices/2026/x.csv"));
+
+    expect(result).to.include({ outcome: "SKIPPED", reason: "unknown_prefix" });
+    expect(w.objects.calls.head).to.equal(0);
+    const [file] = await assertAccounted(w);
+    expect(file).to.include({ dataset: "_unrouted", status: "SKIPPED" });
+  });
+
+  it("malformed events are rejected with a clear reason and never throw (no retry storm)", async () => {
+    const good = putAndEvent(w, "orders/x.csv");
+    const cases: [unknown, RegExp][] = [
+      [null, /not an object/],
+      [{ ...good, source: "aws.ec2" }, /source/],
+      [{ ...good, "detail-type": "Object Deleted" }, /detail-type/],
+      [{ ...good, detail: { object: good.detail.object } }, /bucket\.name/],
+      [{ ...good, detail: { ...good.detail, object: { size: 1 } } }, /object\.key/],
+      [{ ...good, detail: { ...good.detail, object: { ...good.detail.object, key: "orders/%E0%A4%A.csv" } } }, /URL encoding/],
+    ];
+
+    for (const [event, reason] of cases) {
+      const result = await arrive(event);
+      expect(result.outcome).to.equal("REJECTED");
+      expect((result as { reason: string }).reason).to.match(reason);
+    }
+    expect(w.db.calls).to.equal(0);
+    expect(w.glue.startCalls).to.equal(0);
+  });
+
+  it("events for another bucket are ignored", async () => {
+    const event = putAndEvent(w, "orders/x.csv", 10, "some-other-bucket");
+
+    const result = await arrive(event);
+
+    expect(result.outcome).to.equal("IGNORED");
+    expect(w.db.calls).to.equal(0);
+  });
+});

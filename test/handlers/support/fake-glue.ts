@@ -1,0 +1,112 @@
+// An in-process Glue stand-in implementing the GlueLauncher port: records starts, fails on
+// demand with Glue-shaped errors, and completes runs by writing the run summary the real job
+// would write (every manifest file LOADED unless told otherwise).
+import { CONTRACT_VERSION, FileResult, Manifest, RUN_ARGS, RunSummary, manifestKey, summaryKey } from "../../../engine/contracts";
+import { GlueJobRun, GlueJobRunState, GlueLauncher, glueError } from "../../../handlers/ports";
+import type { MemoryObjectStore } from "./memory-object-store";
+
+export class FakeGlue implements GlueLauncher {
+  readonly runs: (GlueJobRun & { JobName: string })[] = [];
+  /** Errors thrown by the next startJobRun calls, in order. */
+  readonly startFailures: string[] = [];
+  startCalls = 0;
+  /** Hook run after a successful start, before returning (crash injection). */
+  afterStart?: () => void;
+  private counter = 0;
+
+  constructor(private readonly objects: MemoryObjectStore, private readonly opsBucket: string) {}
+
+  async startJobRun(jobName: string, args: Record<string, string>): Promise<{ JobRunId: string }> {
+    this.startCalls++;
+    const failure = this.startFailures.shift();
+    if (failure) throw glueError(failure, `${failure} (fake)`);
+    const Id = `jr_${String(++this.counter).padStart(4, "0")}`;
+    this.runs.push({ Id, JobName: jobName, JobRunState: "RUNNING", Arguments: { ...args }, StartedOn: new Date(0), MaxCapacity: 2 });
+    this.afterStart?.();
+    return { JobRunId: Id };
+  }
+
+  async getJobRun(jobName: string, jobRunId: string): Promise<GlueJobRun> {
+    const run = this.runs.find((r) => r.Id === jobRunId && r.JobName === jobName);
+    if (!run) throw glueError("EntityNotFoundException", `run ${jobRunId} not found`);
+    return { ...run };
+  }
+
+  async getJobRuns(jobName: string): Promise<GlueJobRun[]> {
+    return this.runs.filter((r) => r.JobName === jobName).reverse().map((r) => ({ ...r }));
+  }
+
+  running(): (GlueJobRun & { JobName: string })[] {
+    return this.runs.filter((r) => r.JobRunState === "RUNNING");
+  }
+
+  async manifestOf(jobRunId: string): Promise<Manifest> {
+    const run = this.runs.find((r) => r.Id === jobRunId)!;
+    const dataset = run.Arguments![RUN_ARGS.dataset];
+    const runId = run.Arguments![RUN_ARGS.runId];
+    const manifest = await this.objects.getJson<Manifest>(this.opsBucket, manifestKey(dataset, runId));
+    if (!manifest) throw new Error(`no manifest for ${jobRunId}`);
+    return manifest;
+  }
+
+  /**
+   * Ends a run: writes the summary (unless `writeSummary` is false) and returns the
+   * "Glue Job State Change" event Glue would emit.
+   */
+  async complete(
+    jobRunId: string,
+    state: GlueJobRunState = "SUCCEEDED",
+    opts: { outcome?: (f: Manifest["files"][number]) => Partial<FileResult>; writeSummary?: boolean; summaryStatus?: "SUCCEEDED" | "FAILED" } = {},
+  ): Promise<Record<string, unknown>> {
+    const run = this.runs.find((r) => r.Id === jobRunId)!;
+    const manifest = await this.manifestOf(jobRunId);
+    run.JobRunState = state;
+    run.CompletedOn = new Date(1000);
+    run.ExecutionTime = 60;
+    if (state !== "SUCCEEDED") run.ErrorMessage = `fake ${state}`;
+    if (opts.writeSummary ?? state === "SUCCEEDED") {
+      const files: FileResult[] = manifest.files.map((f) => ({
+        fileId: f.fileId,
+        key: f.key,
+        versionId: f.versionId,
+        outcome: "LOADED",
+        rowsRead: 10,
+        rowsLoaded: 9,
+        rowsQuarantined: 1,
+        rowsRejected: 0,
+        ...opts.outcome?.(f),
+      }));
+      const summary: RunSummary = {
+        version: CONTRACT_VERSION,
+        dataset: manifest.dataset,
+        runId: manifest.runId,
+        status: opts.summaryStatus ?? "SUCCEEDED",
+        error: opts.summaryStatus === "FAILED" ? "audit failed: pk_unique" : undefined,
+        startedAt: new Date(0).toISOString(),
+        finishedAt: new Date(1000).toISOString(),
+        counts: { rowsRead: 10, bronzeRows: 10, rejectedRows: 0, changesApplied: 10, stateKeys: 10, currentRows: 10, silverRows: 9, quarantineRows: 1 },
+        files,
+        audits: [{ name: "pk_unique", passed: opts.summaryStatus !== "FAILED", violations: 0 }],
+        driftWarnings: [],
+        published: { silverVersion: "v1", quarantineVersion: "v1" },
+        freshness: { rowCount: 9, latestSequence: null, dataAgeHours: null },
+      };
+      await this.objects.putJson(this.opsBucket, summaryKey(manifest.dataset, manifest.runId), summary);
+    }
+    return stateChangeEvent(run.JobName, jobRunId, state);
+  }
+}
+
+export function stateChangeEvent(jobName: string, jobRunId: string, state: string, message = `Job run ${state.toLowerCase()}`): Record<string, unknown> {
+  return {
+    version: "0",
+    id: `evt-${jobRunId}-${state}`,
+    "detail-type": "Glue Job State Change",
+    source: "aws.glue",
+    account: "123456789012",
+    time: "2026-11-21T10:25:01Z",
+    region: "eu-west-1",
+    resources: [],
+    detail: { jobName, severity: state === "SUCCEEDED" ? "INFO" : "ERROR", state, jobRunId, message },
+  };
+}
