@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
-import { getDataset } from "../../datasets";
+import { getDataset, type DatasetSpec } from "../../datasets";
 import type { Manifest, ManifestFile, RunSummary } from "../../engine/contracts";
 import type { AuditQuery } from "../../engine/plan";
 import { openQuerySession, runLoad } from "../../engine/duckdb";
@@ -40,8 +40,8 @@ export class TestWorkspace {
   }
 
   /** Write a landing file and return its manifest entry. */
-  file(dataset: string, name: string, content: string | Buffer, opts: FileOptions = {}): ManifestFile {
-    const spec = getDataset(dataset);
+  file(dataset: string | DatasetSpec, name: string, content: string | Buffer, opts: FileOptions = {}): ManifestFile {
+    const spec = typeof dataset === "string" ? getDataset(dataset) : dataset;
     const key = opts.key ?? `${spec.prefix}${name}`;
     const local = path.join(this.dir, "landing", `${++this.files}-${name}`);
     fs.mkdirSync(path.dirname(local), { recursive: true });
@@ -61,15 +61,16 @@ export class TestWorkspace {
     };
   }
 
-  async load(dataset: string, files: ManifestFile[], opts: LoadOptions = {}): Promise<RunSummary> {
+  async load(dataset: string | DatasetSpec, files: ManifestFile[], opts: LoadOptions = {}): Promise<RunSummary> {
+    const spec = typeof dataset === "string" ? getDataset(dataset) : dataset;
     const manifest: Manifest = {
       version: 1,
-      dataset,
+      dataset: spec.name,
       runId: `run-${String(++this.runs).padStart(3, "0")}`,
       createdAt: "2026-11-21T08:00:00.000Z",
       files,
     };
-    return runLoad({ workspace: this.dir, spec: getDataset(dataset), manifest, threads: 1, memoryLimit: "512MB", ...opts });
+    return runLoad({ workspace: this.dir, spec, manifest, threads: 1, memoryLimit: "512MB", ...opts });
   }
 
   /** Rows of a query over the workspace's views, as objects. */

@@ -1,0 +1,80 @@
+// compilePlan is pure data: serializable, mode-aware, dialect-specific only through the table.
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import { expect } from "chai";
+import { DATASETS, getDataset } from "../../datasets";
+import { compilePlan, ruleLabel, stepsFor } from "../../engine";
+
+describe("engine: compilePlan", () => {
+  it("produces plain JSON: a plan survives a JSON round trip unchanged", () => {
+    for (const spec of DATASETS) {
+      for (const dialect of ["duckdb", "spark"] as const) {
+        const plan = compilePlan(spec, { dialect });
+        expect(JSON.parse(JSON.stringify(plan)), `${spec.name}/${dialect}`).to.deep.equal(plan);
+      }
+    }
+  });
+
+  it("does not load DuckDB when the pure engine entry is imported (the Pulumi program imports it)", () => {
+    const root = path.resolve(__dirname, "../..");
+    const script =
+      "require('ts-node').register({ transpileOnly: true });" +
+      "require('./engine');" +
+      "process.stdout.write(String(Object.keys(require.cache).some((k) => k.includes('@duckdb'))));";
+    const loaded = execFileSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8" });
+
+    expect(loaded).to.equal("false");
+  });
+
+  it("holds both modes unless compiled for one, and stepsFor picks the right state source", () => {
+    const spec = getDataset("orders");
+    const both = compilePlan(spec, { dialect: "duckdb" });
+    const refreshOnly = compilePlan(spec, { dialect: "duckdb", fullRefresh: true });
+
+    const reads = (mode: "incremental" | "full_refresh") =>
+      stepsFor(both, mode).flatMap((s) => (s.kind === "read_table" ? [s.table] : []));
+    expect(reads("incremental")).to.deep.equal(["state"]);
+    expect(reads("full_refresh")).to.deep.equal(["bronze"]);
+    expect(refreshOnly.modes).to.deep.equal(["full_refresh"]);
+    expect(() => stepsFor(refreshOnly, "incremental")).to.throw(/compiled for full_refresh/);
+  });
+
+  it("renders dialect differences through the function table only", () => {
+    const spec = getDataset("customers");
+    const duck = JSON.stringify(compilePlan(spec, { dialect: "duckdb" }).steps);
+    const spark = JSON.stringify(compilePlan(spec, { dialect: "spark" }).steps);
+
+    expect(duck).to.include("regexp_matches(").and.not.include("RLIKE");
+    expect(spark).to.include(" RLIKE ").and.not.include("regexp_matches");
+    expect(spark).to.include("`customer_id`");
+  });
+
+  it("labels rules with the names datasets/validate.ts gives them", () => {
+    const labels = (name: string) => getDataset(name).rules.map(ruleLabel);
+
+    expect(labels("orders")).to.deep.equal([
+      "not_null:customer_id",
+      "not_null:order_ts",
+      "not_null:status",
+      "not_null:total_amount",
+      "accepted_values:status",
+      "range:total_amount",
+    ]);
+    expect(labels("shipments")).to.deep.equal(["delivered_before_shipped"]);
+    expect(labels("customers")).to.deep.equal(["regex:country"]);
+  });
+
+  it("declares the tables with lineage, partitions and reasons", () => {
+    const plan = compilePlan(getDataset("orders"), { dialect: "spark" });
+    const names = (role: keyof typeof plan.tables) => plan.tables[role].columns.map((c) => c.name);
+
+    expect(plan.tables.silver).to.include({ name: "fact_orders", writeMode: "replace" });
+    expect(plan.tables.silver.partitionBy).to.deep.equal(["order_year", "order_month"]);
+    expect(names("silver")).to.include.members(["order_year", "order_month", "_source_key", "_row_number"]);
+    expect(names("bronze").slice(-7)).to.deep.equal(["_op", "_source_key", "_source_version", "_file_id", "_row_number", "_run_id", "_data_date"]);
+    expect(plan.tables.bronze.partitionBy).to.deep.equal(["_data_date"]);
+    expect(names("quarantine")).to.include("_reasons");
+    expect(plan.tables.rejects).to.include({ name: "rejects_orders", writeMode: "append" });
+    expect(plan.publish.order[plan.publish.order.length - 1], "the ledger commits last").to.equal("files");
+  });
+});
