@@ -1,11 +1,79 @@
-// `datalake load` (being written: waits for the DuckDB executor in engine/duckdb).
-import type { CliIo } from "../cli-io";
-import { CliError, Verb } from "../cli-verb";
+// `datalake load`: one load of one dataset from files named on the command line (replays,
+// backfills), run in-process by the DuckDB executor. No events, no audit store.
+import { mkdirSync, writeFileSync } from "fs";
+import { dirname, join } from "path";
+import { DATASETS } from "../../datasets";
+import { manifestKey, RunSummary } from "../../engine/contracts";
+import { ArgSpec, JSON_FLAG, parseArgs, requireFlag, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
+import { CliIo, workspaceDir } from "../cli-io";
+import { manifestForFiles } from "../cli-manifest";
+import type { Verb } from "../cli-verb";
+import { formatTable } from "../cli-table";
+
+const SPEC: ArgSpec = {
+  flags: {
+    dataset: { type: "string", value: "NAME", help: "dataset the files belong to" },
+    ...WORKSPACE_FLAG,
+    "full-refresh": { type: "boolean", help: "rebuild state from all of bronze instead of incrementally" },
+    ...JSON_FLAG,
+    verbose: { type: "boolean", help: "print engine progress to stderr" },
+  },
+  positionals: { name: "FILE...", min: 1, max: Infinity },
+};
+const SUMMARY = "load files into a dataset (bronze, state, silver, quarantine) in one run";
 
 export const loadVerb: Verb = {
   name: "load",
-  summary: "load (not available yet)",
-  async run(_argv: string[], _io: CliIo): Promise<number> {
-    throw new CliError("not available yet");
+  summary: SUMMARY,
+  async run(argv: string[], io: CliIo): Promise<number> {
+    const args = parseArgs("load", argv, SPEC);
+    if (args.help) {
+      io.out(usageText("load", SUMMARY, SPEC));
+      return 0;
+    }
+    const name = requireFlag("load", args, "dataset");
+    const spec = DATASETS.find((d) => d.name === name);
+    if (!spec) throw new UsageError(`load: unknown dataset "${name}" (known: ${DATASETS.map((d) => d.name).join(", ")})`);
+    const workspace = workspaceDir(args.flags.workspace);
+    const fullRefresh = args.flags["full-refresh"] === true;
+
+    const manifest = await manifestForFiles(spec, args.positionals, { workspace, fullRefresh });
+    // Kept like the AWS flow keeps it: a replay of this exact run is `runLoad` on this file.
+    const manifestPath = join(workspace, "ops", manifestKey(spec.name, manifest.runId));
+    mkdirSync(dirname(manifestPath), { recursive: true });
+    writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+
+    // Loaded on use: the DuckDB native module is not needed for --help or usage errors.
+    const { runLoad } = await import("../../engine/duckdb");
+    const summary = await runLoad({
+      workspace,
+      spec,
+      manifest,
+      fullRefresh,
+      onProgress: args.flags.verbose ? (e) => io.err(`[${e.elapsedMs} ms] ${e.stage}: ${e.message}`) : undefined,
+    });
+    if (args.flags.json) io.out(JSON.stringify([summary]));
+    else printSummary(io, summary);
+    return summary.status === "SUCCEEDED" ? 0 : 1;
   },
 };
+
+function printSummary(io: CliIo, s: RunSummary): void {
+  io.out(
+    formatTable(
+      ["outcome", "file", "read", "loaded", "quarantined", "rejected", "reason"],
+      s.files.map((f) => [f.outcome, f.key, f.rowsRead, f.rowsLoaded, f.rowsQuarantined, f.rowsRejected, f.reason ?? ""]),
+    ),
+  );
+  for (const warning of s.driftWarnings) io.out(`drift: ${warning}`);
+  const c = s.counts;
+  io.out(
+    `${s.dataset} run ${s.runId}: ${s.status}; read ${c.rowsRead}, rejected ${c.rejectedRows}, ` +
+      `current ${c.currentRows} = silver ${c.silverRows} + quarantine ${c.quarantineRows}`,
+  );
+  for (const audit of s.audits.filter((a) => !a.passed)) {
+    io.out(`audit failed: ${audit.name} (${audit.detail ?? `${audit.violations} violation(s)`})`);
+  }
+  if (s.published) io.out(`published ${s.published.silverVersion}`);
+  if (s.error) io.err(`datalake load: ${s.error.split("\n")[0]}`);
+}

@@ -1,0 +1,100 @@
+import { expect } from "chai";
+import { writeFileSync } from "fs";
+import { join } from "path";
+import { generateDataset } from "../../local/generator";
+import { cli, tempDir } from "./helpers";
+
+describe("datalake CLI errors and help", () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = tempDir("datalake-cli-err-")));
+  afterEach(() => cleanup());
+
+  const oneLine = (text: string): void => expect(text.trim().split("\n")).to.have.length(1);
+
+  it("lists the verbs with --help (exit 0) and with no verb (exit 2)", async () => {
+    const help = await cli("--help");
+    const none = await cli();
+
+    expect(help.code).to.equal(0);
+    expect(help.stdout).to.match(/^usage: datalake <command>/);
+    for (const verb of ["load", "query", "rollback", "generate"]) expect(help.stdout).to.match(new RegExp(`\\n  ${verb}\\s`));
+    expect(none.code).to.equal(2);
+  });
+
+  it("prints a verb's flags with --help", async () => {
+    const run = await cli("load", "--help");
+
+    expect(run.code).to.equal(0);
+    expect(run.stdout).to.match(/usage: datalake load \[flags\] FILE\.\.\./);
+    expect(run.stdout).to.match(/--full-refresh/);
+  });
+
+  const cases: [string, string[], number, RegExp][] = [
+    ["an unknown verb", ["lod"], 2, /^datalake: unknown command "lod" \(known: load, query/],
+    ["an unknown flag", ["query", "--jsn", "SELECT 1"], 2, /^datalake query: unknown flag --jsn/],
+    ["a flag without its value", ["load", "--dataset"], 2, /^datalake load: --dataset needs a value/],
+    ["load without --dataset", ["load", "x.csv"], 2, /^datalake load: --dataset is required/],
+    ["load without files", ["load", "--dataset", "orders"], 2, /^datalake load: missing FILE\.\.\./],
+    ["an unknown dataset", ["load", "--dataset", "invoices", "x.csv"], 2, /^datalake load: unknown dataset "invoices" \(known: customers, products, orders/],
+    ["query without SQL", ["query"], 2, /^datalake query: missing "SQL"/],
+    ["query with two SQL arguments", ["query", "SELECT 1", "SELECT 2"], 2, /^datalake query: unexpected argument "SELECT 2"/],
+    ["rollback without --table", ["rollback"], 2, /^datalake rollback: --table is required/],
+    ["generate without a dataset", ["generate", "--out", "x"], 2, /^datalake generate: --dataset NAME or --all is required/],
+    ["a non-numeric --rows", ["generate", "--all", "--rows", "many"], 2, /^datalake generate: --rows must be a non-negative integer/],
+  ];
+  for (const [what, argv, code, message] of cases) {
+    it(`exits ${code} with one line for ${what}`, async () => {
+      const run = await cli(...argv);
+
+      expect(run.code).to.equal(code);
+      expect(run.stderr).to.match(message);
+      oneLine(run.stderr);
+      expect(run.stdout).to.equal("");
+    });
+  }
+
+  it("exits 1 naming a missing file, and loads nothing", async () => {
+    const workspace = join(dir, "ws");
+
+    const run = await cli("load", "--dataset", "orders", "--workspace", workspace, join(dir, "nope.csv"));
+
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.equal(`datalake load: file not found: ${join(dir, "nope.csv")}`);
+    const query = await cli("query", "--workspace", workspace, "SELECT * FROM fact_orders");
+    expect(query.code).to.equal(1);
+  });
+
+  it("exits 1 with the parser's first line for bad SQL, naming the tables", async () => {
+    const workspace = join(dir, "ws");
+    const paths = generateDataset("products", { seed: 1, rows: 20, files: 0, outDir: join(dir, "gen") });
+    await cli("load", "--dataset", "products", "--workspace", workspace, ...paths);
+
+    const syntax = await cli("query", "--workspace", workspace, "SELEC * FROM dim_product");
+    const missing = await cli("query", "--workspace", workspace, "SELECT * FROM fact_orders");
+
+    expect(syntax.code).to.equal(1);
+    expect(syntax.stderr).to.match(/^datalake query: Parser Error: syntax error at or near "SELEC".*\(tables: dim_product, quarantine_products, rejects_products\)$/);
+    oneLine(syntax.stderr);
+    expect(missing.code).to.equal(1);
+    expect(missing.stderr).to.match(/^datalake query: Catalog Error: Table with name fact_orders does not exist/);
+    oneLine(missing.stderr);
+  });
+
+  it("exits 1 when the workspace does not exist", async () => {
+    const run = await cli("query", "--workspace", join(dir, "missing"), "SELECT 1");
+
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.match(/^datalake query: workspace .*missing does not exist/);
+  });
+
+  it("quarantines a file that is not CSV and still exits 0 (bad data never fails the run)", async () => {
+    const file = join(dir, "orders.bin");
+    writeFileSync(file, Buffer.from([0xff, 0xfe, 0x00, 0x81, 0x0a]));
+
+    const run = await cli("load", "--dataset", "orders", "--workspace", join(dir, "ws"), file);
+
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/QUARANTINED\s+orders\/orders\.bin\s+.*not_utf8/);
+  });
+});

@@ -1,0 +1,110 @@
+import { expect } from "chai";
+import { readFileSync } from "fs";
+import { join } from "path";
+import { DATASETS, getDataset } from "../../datasets";
+import type { RunSummary } from "../../engine/contracts";
+import { expectedState, generateDataset } from "../../local/generator";
+import { cli, queryJson, tempDir } from "./helpers";
+
+const sourceFiles = (root: string, paths: string[]) =>
+  paths.map((p) => ({ key: p.slice(root.length + 1), content: readFileSync(p, "utf8") }));
+
+describe("datalake load + query (end to end, in-process)", () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = tempDir("datalake-cli-")));
+  afterEach(() => cleanup());
+
+  for (const spec of DATASETS) {
+    it(`loads generated ${spec.name} files and publishes exactly the oracle's silver and quarantine keys`, async () => {
+      const out = join(dir, "gen");
+      const workspace = join(dir, "ws");
+      const paths = generateDataset(spec.name, { seed: 21, rows: 240, files: 3, badShare: 0.1, outDir: out });
+      const expected = expectedState(spec, sourceFiles(out, paths));
+      const key = spec.primaryKey[0];
+
+      const load = await cli("load", "--dataset", spec.name, "--workspace", workspace, "--json", ...paths);
+      const silver = await queryJson(workspace, `SELECT ${key} AS k FROM ${spec.target.table} ORDER BY 1`);
+      const quarantine = await queryJson(workspace, `SELECT ${key} AS k FROM quarantine_${spec.name} ORDER BY TRY_CAST(${key} AS BIGINT)`);
+
+      expect(load.code, load.stderr).to.equal(0);
+      const [summary] = JSON.parse(load.stdout) as RunSummary[];
+      expect(summary.status).to.equal("SUCCEEDED");
+      expect(summary.files.map((f) => f.outcome)).to.deep.equal(paths.map(() => "LOADED"));
+      expect(summary.counts.rowsRead).to.equal(expected.rowsRead);
+      expect(summary.counts.rejectedRows).to.equal(expected.rejectedRows);
+      expect(silver.map((r) => String(r.k))).to.deep.equal(expected.silverKeys);
+      expect(quarantine.map((r) => String(r.k))).to.deep.equal(expected.quarantineKeys);
+      expect(expected.quarantineKeys.length).to.be.greaterThan(0);
+    });
+  }
+
+  it("gives the same silver when the files arrive one run at a time in reverse order", async () => {
+    const spec = getDataset("orders");
+    const out = join(dir, "gen");
+    const paths = generateDataset("orders", { seed: 8, rows: 300, files: 4, badShare: 0.05, outDir: out });
+    const expected = expectedState(spec, sourceFiles(out, paths));
+    const workspace = join(dir, "ws");
+
+    for (const path of [...paths].reverse()) {
+      const run = await cli("load", "--dataset", "orders", "--workspace", workspace, path);
+      expect(run.code, run.stderr).to.equal(0);
+    }
+    const silver = await queryJson(workspace, "SELECT order_id FROM fact_orders ORDER BY 1");
+
+    expect(silver.map((r) => String(r.order_id))).to.deep.equal(expected.silverKeys);
+  });
+
+  it("reports a reloaded file as ALREADY_LOADED and leaves silver unchanged", async () => {
+    const out = join(dir, "gen");
+    const workspace = join(dir, "ws");
+    const paths = generateDataset("products", { seed: 4, rows: 120, files: 1, outDir: out });
+    await cli("load", "--dataset", "products", "--workspace", workspace, ...paths);
+    const before = await queryJson(workspace, "SELECT count(*) AS n, sum(unit_price) AS s FROM dim_product");
+
+    const again = await cli("load", "--dataset", "products", "--workspace", workspace, ...paths);
+    const after = await queryJson(workspace, "SELECT count(*) AS n, sum(unit_price) AS s FROM dim_product");
+
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stdout).to.match(/ALREADY_LOADED\s+products\/LOAD00000001\.csv/);
+    expect(after).to.deep.equal(before);
+  });
+
+  it("rebuilds the same silver with --full-refresh", async () => {
+    const out = join(dir, "gen");
+    const workspace = join(dir, "ws");
+    const paths = generateDataset("customers", { seed: 6, rows: 150, files: 2, outDir: out });
+    await cli("load", "--dataset", "customers", "--workspace", workspace, ...paths);
+    const before = await queryJson(workspace, "SELECT customer_id, email, country FROM dim_customer ORDER BY 1");
+
+    const refresh = await cli("load", "--dataset", "customers", "--workspace", workspace, "--full-refresh", paths[0]);
+    const after = await queryJson(workspace, "SELECT customer_id, email, country FROM dim_customer ORDER BY 1");
+
+    expect(refresh.code, refresh.stderr).to.equal(0);
+    expect(after).to.deep.equal(before);
+  });
+
+  it("prints a readable per-file table and the run counts", async () => {
+    const out = join(dir, "gen");
+    const paths = generateDataset("payments", { seed: 2, rows: 60, files: 1, outDir: out });
+
+    const run = await cli("load", "--dataset", "payments", "--workspace", join(dir, "ws"), ...paths);
+
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/^outcome\s+file\s+read\s+loaded\s+quarantined\s+rejected/);
+    expect(run.stdout).to.match(/LOADED\s+payments\/LOAD00000001\.csv\s+\d+/);
+    expect(run.stdout).to.match(/payments run cli-\S+: SUCCEEDED; read 60, rejected \d+, current \d+ = silver \d+ \+ quarantine \d+/);
+  });
+
+  it("prints query results as a table with a row count", async () => {
+    const out = join(dir, "gen");
+    const workspace = join(dir, "ws");
+    const paths = generateDataset("shipments", { seed: 2, rows: 40, files: 1, outDir: out });
+    await cli("load", "--dataset", "shipments", "--workspace", workspace, ...paths);
+
+    const run = await cli("query", "--workspace", workspace, "SELECT 'a' AS x, 7 AS n, NULL AS z UNION ALL SELECT 'bb', 12, NULL");
+
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout.split("\n")).to.deep.equal(["x    n  z", "--  --  ----", "a    7  NULL", "bb  12  NULL", "(2 rows)"]);
+  });
+});
