@@ -1,0 +1,104 @@
+// `datalake local`: watch <workspace>/landing and load files as they land, exactly as the AWS
+// deployment would (same handlers, specs and SQL). `--once` loads what is there, waits until
+// every file settled and exits 0 only if nothing failed.
+import { ArgSpec, intFlag, JSON_FLAG, parseArgs, usageText, WORKSPACE_FLAG } from "../cli-args";
+import { CliIo, workspaceDir } from "../cli-io";
+import type { Verb } from "../cli-verb";
+import { startLocalRuntime } from "../runtime/defaults";
+import { FileDone, formatProgress, ProgressEvent } from "../runtime/progress";
+import type { LocalRuntime, SettleReport } from "../runtime/runtime";
+
+const SPEC: ArgSpec = {
+  flags: {
+    ...WORKSPACE_FLAG,
+    once: { type: "boolean", help: "load what is in landing, wait until every file settled, then exit" },
+    timeout: { type: "string", value: "SECONDS", help: "with --once: give up after this long (default 1800)" },
+    ...JSON_FLAG,
+  },
+};
+const SUMMARY = "watch <workspace>/landing and load files as they land (Ctrl-C stops cleanly)";
+
+export const localVerb: Verb = {
+  name: "local",
+  summary: SUMMARY,
+  async run(argv: string[], io: CliIo): Promise<number> {
+    const args = parseArgs("local", argv, SPEC);
+    if (args.help) {
+      io.out(usageText("local", SUMMARY, SPEC));
+      return 0;
+    }
+    const workspace = workspaceDir(args.flags.workspace);
+    const json = args.flags.json === true;
+    const timeoutMs = intFlag("local", args, "timeout", 1800) * 1000;
+    const files: FileDone[] = [];
+    const progress = (e: ProgressEvent) => {
+      if (e.type === "file") files.push(e);
+      if (!json) io.out(formatProgress(e));
+      else if (e.type === "notice" && e.level !== "info") io.err(formatProgress(e));
+    };
+    const runtime = await startLocalRuntime({ workspace, progress, once: args.flags.once === true });
+    if (args.flags.once) {
+      let report: SettleReport;
+      try {
+        report = await runtime.settle(timeoutMs);
+      } finally {
+        await runtime.stop();
+      }
+      if (json) io.out(JSON.stringify(files, null, 2));
+      else io.out(summaryLine(report));
+      return exitCode(report);
+    }
+    if (!json) io.out(watchBanner(runtime));
+    await untilSignal();
+    if (!json) io.out("stopping: waiting for running loads to finish (Ctrl-C again to force)...");
+    const forced = onSecondSignal(() => process.exit(130));
+    await runtime.stop();
+    forced();
+    if (json) io.out(JSON.stringify(files, null, 2));
+    else io.out(summaryLine(runtime.report()));
+    return 0;
+  },
+};
+
+export function exitCode(report: SettleReport): number {
+  return report.failed > 0 || report.failedRuns.length > 0 || report.open > 0 ? 1 : 0;
+}
+
+export function summaryLine(r: SettleReport): string {
+  const parts = [
+    `${r.files} file(s) settled: ${r.succeeded} succeeded, ${r.quarantined} quarantined, ${r.failed} failed, ${r.skipped} skipped`,
+    `${r.runs} run(s), ${r.failedRuns.length} failed`,
+  ];
+  if (r.unrouted.length > 0) parts.push(`${r.unrouted.length} file(s) under no dataset prefix ignored`);
+  return parts.join("; ");
+}
+
+function watchBanner(runtime: LocalRuntime): string {
+  const folders = runtime.specs.map((s) => s.prefix).join(" ");
+  return [
+    `watching ${runtime.paths.landing}`,
+    `dataset folders: ${folders}`,
+    "drop a file into a dataset folder to load it; `datalake audit` and `datalake query` work alongside; Ctrl-C stops",
+  ].join("\n");
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
+      resolve();
+    };
+    process.on("SIGINT", done);
+    process.on("SIGTERM", done);
+  });
+}
+
+function onSecondSignal(action: () => void): () => void {
+  process.on("SIGINT", action);
+  process.on("SIGTERM", action);
+  return () => {
+    process.off("SIGINT", action);
+    process.off("SIGTERM", action);
+  };
+}

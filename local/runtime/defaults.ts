@@ -1,0 +1,35 @@
+// The production wiring of local mode: the handlers' own logic (handlers/core) and the DuckDB
+// executor (engine/duckdb), so `datalake local` runs exactly the code the Lambdas and Glue run.
+import { runLoad } from "../../engine/duckdb";
+import { handleFileArrival } from "../../handlers/core/file-arrival";
+import { handleJobStateChange } from "../../handlers/core/job-state";
+import { reconcile } from "../../handlers/core/reconcile";
+import type { HandlerFns } from "./handler-fns";
+import type { ProgressSink } from "./progress";
+import { LoadExecutor, LocalRuntime, LocalRuntimeOptions } from "./runtime";
+
+export const defaultHandlers: HandlerFns = {
+  fileArrival: (event, deps) => handleFileArrival(deps, event),
+  jobState: (event, deps) => handleJobStateChange(deps, event),
+  reconcile: (deps) => reconcile(deps),
+};
+
+/** The local "Glue script": H1's runLoad. The launcher writes the summary where job-state reads it. */
+export const duckdbExecutor: LoadExecutor = ({ workspace, spec, manifest, fullRefresh }) =>
+  runLoad({ workspace, spec, manifest, fullRefresh, writeSummary: false, threads: 2 });
+
+export interface StartOptions extends Partial<Omit<LocalRuntimeOptions, "workspace" | "progress">> {
+  workspace: string;
+  progress?: ProgressSink;
+  /** `--once`: reconcile more often, nothing waits for a human. */
+  once?: boolean;
+}
+
+export function startLocalRuntime(options: StartOptions): Promise<LocalRuntime> {
+  return LocalRuntime.start({
+    handlers: defaultHandlers,
+    executor: duckdbExecutor,
+    reconcileEveryMs: options.once ? 1000 : 2000,
+    ...options,
+  });
+}

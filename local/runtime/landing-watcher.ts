@@ -1,0 +1,153 @@
+// Notices new and replaced files under landing/. fs.watch is only a hint that something changed
+// (it misses events on some file systems and under load), so every hint and a polling timer lead
+// to the same full scan. A file counts as complete only once its size, mtime and inode have been
+// unchanged for `settleMs`: a producer still writing it is not read half-way.
+import { FSWatcher, mkdirSync, readdirSync, statSync, watch } from "fs";
+import { join, relative, sep } from "path";
+import { FileSignature, sameSignature, signatureOf } from "./version-store";
+
+export interface StableFile {
+  key: string;
+  path: string;
+  sig: FileSignature;
+}
+
+export interface LandingWatcherOptions {
+  root: string;
+  /** How long a file must stay unchanged before it is read. @default 250 */
+  settleMs?: number;
+  /** Polling fallback interval. @default 1000 */
+  pollMs?: number;
+  /** Whether a (key, signature) is already known; known files are not reported again. */
+  isKnown(key: string, sig: FileSignature): boolean;
+  /** Called once per complete new file or new write of a file; errors are reported, then retried. */
+  onStable(file: StableFile): Promise<void>;
+  onError?(err: unknown, key?: string): void;
+}
+
+/** Editors' swap files and producers' in-progress names are not objects. */
+export function isIgnoredName(name: string): boolean {
+  return name.startsWith(".") || name.endsWith("~") || name.endsWith(".part") || name.endsWith(".tmp");
+}
+
+export class LandingWatcher {
+  private readonly settleMs: number;
+  private readonly pollMs: number;
+  private readonly seen = new Map<string, { sig: FileSignature; since: number }>();
+  private watcher: FSWatcher | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private settleTimer: NodeJS.Timeout | undefined;
+  private scanning: Promise<void> | undefined;
+  private rescan = false;
+  private stopped = false;
+
+  constructor(private readonly options: LandingWatcherOptions) {
+    this.settleMs = options.settleMs ?? 250;
+    this.pollMs = options.pollMs ?? 1000;
+  }
+
+  start(): void {
+    mkdirSync(this.options.root, { recursive: true });
+    try {
+      this.watcher = watch(this.options.root, { recursive: true }, () => this.poke());
+      this.watcher.on("error", () => this.closeWatcher()); // polling keeps working
+    } catch {
+      this.watcher = undefined; // recursive watch unsupported here: polling only
+    }
+    this.pollTimer = setInterval(() => this.poke(), this.pollMs);
+    this.poke();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.closeWatcher();
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    await this.scanning;
+  }
+
+  /** Files seen but not yet complete (or not yet handed over). */
+  get unsettled(): number {
+    return this.seen.size;
+  }
+
+  /** Scans now; resolves when this scan (and any it queued) finished. */
+  async scanNow(): Promise<void> {
+    this.poke();
+    while (this.scanning) await this.scanning;
+  }
+
+  private poke(): void {
+    if (this.stopped) return;
+    if (this.scanning) {
+      this.rescan = true;
+      return;
+    }
+    this.scanning = this.scan().finally(() => {
+      this.scanning = undefined;
+      if (this.rescan) {
+        this.rescan = false;
+        this.poke();
+      }
+    });
+  }
+
+  private async scan(): Promise<void> {
+    const now = Date.now();
+    const present = new Set<string>();
+    for (const path of listFiles(this.options.root)) {
+      const key = relative(this.options.root, path).split(sep).join("/");
+      const st = statSync(path, { throwIfNoEntry: false });
+      if (!st || !st.isFile()) continue;
+      const sig = signatureOf(st);
+      if (this.options.isKnown(key, sig)) {
+        this.seen.delete(key);
+        continue;
+      }
+      present.add(key);
+      const prev = this.seen.get(key);
+      if (!prev || !sameSignature(prev.sig, sig)) {
+        this.seen.set(key, { sig, since: now });
+        continue;
+      }
+      if (now - prev.since < this.settleMs) continue;
+      try {
+        await this.options.onStable({ key, path, sig });
+        if (this.options.isKnown(key, sig)) this.seen.delete(key);
+      } catch (err) {
+        this.options.onError?.(err, key);
+      }
+      if (this.stopped) return;
+    }
+    for (const key of [...this.seen.keys()]) if (!present.has(key)) this.seen.delete(key);
+    // Come back when the oldest unsettled file may have settled, without waiting for the poll.
+    if (this.seen.size > 0 && !this.stopped && !this.settleTimer) {
+      this.settleTimer = setTimeout(() => {
+        this.settleTimer = undefined;
+        this.poke();
+      }, this.settleMs);
+    }
+  }
+
+  private closeWatcher(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+}
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out; // removed while scanning
+  }
+  for (const entry of entries) {
+    if (isIgnoredName(entry.name)) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(path));
+    else if (entry.isFile()) out.push(path);
+  }
+  return out.sort();
+}

@@ -1,0 +1,84 @@
+// What the runtime reports as it works: one event per file that reaches a terminal status and per
+// run that starts or ends. The CLI prints them as lines; tests and the bench collect them.
+import type { FileStatus } from "../../handlers/audit/items";
+
+export interface FileDone {
+  type: "file";
+  dataset: string;
+  key: string;
+  versionId: string;
+  status: FileStatus;
+  reason?: string;
+  runId?: string;
+  rowsRead?: number;
+  rowsLoaded?: number;
+  rowsQuarantined?: number;
+  rowsRejected?: number;
+  /** From the file being noticed in landing to its terminal status. */
+  ms: number;
+}
+
+export interface RunStarted {
+  type: "run-started";
+  dataset: string;
+  runId: string;
+  jobRunId: string;
+  files: number;
+  /** >1 when the run is resumed after a crash. */
+  attempt: number;
+}
+
+export interface RunFinished {
+  type: "run-finished";
+  dataset: string;
+  runId: string;
+  jobRunId: string;
+  state: string;
+  files: number;
+  ms: number;
+  rowsRead?: number;
+  silverRows?: number;
+  quarantineRows?: number;
+  rejectedRows?: number;
+  error?: string;
+}
+
+export interface Notice {
+  type: "notice";
+  level: "info" | "warn" | "error";
+  message: string;
+}
+
+export type ProgressEvent = FileDone | RunStarted | RunFinished | Notice;
+
+export type ProgressSink = (event: ProgressEvent) => void;
+
+/** One human line per event. */
+export function formatProgress(e: ProgressEvent): string {
+  switch (e.type) {
+    case "file": {
+      const counts =
+        e.rowsRead === undefined
+          ? ""
+          : `  rows ${e.rowsRead}: loaded ${e.rowsLoaded ?? 0}, quarantined ${e.rowsQuarantined ?? 0}, rejected ${e.rowsRejected ?? 0}`;
+      const reason = e.reason ? `  reason: ${e.reason}` : "";
+      return `file ${e.dataset.padEnd(11)} ${e.status.padEnd(11)} ${e.key} (v ${e.versionId})${counts}${reason}  ${seconds(e.ms)}`;
+    }
+    case "run-started":
+      return `run  ${e.dataset.padEnd(11)} ${(e.attempt > 1 ? "RESUMED" : "STARTED").padEnd(11)} ${e.runId}  ${e.files} file(s)`;
+    case "run-finished": {
+      const counts =
+        e.rowsRead === undefined
+          ? ""
+          : `  rows read ${e.rowsRead}, silver ${e.silverRows ?? 0}, quarantine ${e.quarantineRows ?? 0}, rejected ${e.rejectedRows ?? 0}`;
+      const error = e.error ? `  error: ${e.error.split("\n")[0]}` : "";
+      return `run  ${e.dataset.padEnd(11)} ${e.state.padEnd(11)} ${e.runId}  ${e.files} file(s)${counts}${error}  ${seconds(e.ms)}`;
+    }
+    case "notice":
+      return `${e.level === "info" ? "" : `${e.level}: `}${e.message}`;
+  }
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}

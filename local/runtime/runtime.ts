@@ -1,0 +1,437 @@
+// Local mode: the AWS data flow on one machine. Files in <workspace>/landing become object
+// versions, "Object Created" events go through rules with the infra's own patterns to the real
+// file-arrival logic, which starts runs on an in-process Glue running the DuckDB executor; "Glue
+// Job State Change" events reach the job-state logic, and the reconciler runs on a timer.
+// Every piece of state lives in the workspace, so a killed process loses nothing on restart.
+import { createWriteStream, mkdirSync, readFileSync, WriteStream } from "fs";
+import { join } from "path";
+import { DATASETS, routeObjectKey } from "../../datasets";
+import type { DatasetSpec } from "../../datasets/define";
+import { eventPatternFor } from "../../datasets/routing";
+import { Manifest, RUN_ARGS, RunSummary, summaryKey } from "../../engine/contracts";
+import { ensureAuditTable } from "../../handlers/audit/ensure-table";
+import { AuditStore } from "../../handlers/audit/store";
+import { createHandlerDeps } from "../../handlers/deps";
+import { jsonLogger, silentLogger } from "../../handlers/log";
+import type { HandlerDeps, HandlerLimits, Logger } from "../../handlers/ports";
+import { advertiseEndpoint } from "./audit-access";
+import { AuditServer, startAuditServer } from "./audit-server";
+import { EventBus } from "./event-bus";
+import { EventBridgeEvent, objectCreatedEvent, scheduledEvent } from "./events";
+import { FileTracker } from "./file-tracker";
+import { fileIdOf } from "../../handlers/core/file-id";
+import { LocalGlue, RunOutcome, RunRequest } from "./glue-launcher";
+import type { HandlerFns } from "./handler-fns";
+import { LandingWatcher, StableFile } from "./landing-watcher";
+import { LocalObjectStore } from "./object-store";
+import type { ProgressEvent, ProgressSink } from "./progress";
+import { VersionRecord, VersionStore, sameSignature } from "./version-store";
+import { acquireWorkspaceLock, WorkspaceLock } from "./workspace-lock";
+import { LOCAL_NAMES, WorkspacePaths, workspacePaths } from "./workspace";
+
+/** Runs one manifest on the engine (H1's runLoad, or a stand-in in tests). */
+export type LoadExecutor = (input: {
+  workspace: string;
+  spec: DatasetSpec;
+  manifest: Manifest;
+  fullRefresh: boolean;
+}) => Promise<RunSummary>;
+
+/** Test-only fault injection. */
+export interface LocalFaults {
+  /** Lose an event on the bus (e.g. every Glue state change). */
+  dropEvent?(event: EventBridgeEvent): boolean;
+  /** Called just before a run executes the engine; may wait (to let a test kill the process). */
+  beforeLoad?(dataset: string, runId: string): Promise<void>;
+}
+
+export interface LocalRuntimeOptions {
+  workspace: string;
+  handlers: HandlerFns;
+  executor: LoadExecutor;
+  specs?: readonly DatasetSpec[];
+  /** @default 250 */
+  settleMs?: number;
+  /** @default 1000 */
+  pollMs?: number;
+  /** Reconciler schedule. @default 2000 */
+  reconcileEveryMs?: number;
+  limits?: Partial<HandlerLimits>;
+  progress?: ProgressSink;
+  /** Structured handler logs: "file" = <workspace>/ops/local.log (default), "none", or a Logger. */
+  log?: "file" | "none" | Logger;
+  faults?: LocalFaults;
+  /** Runs executing at once across datasets. @default 2 */
+  maxParallelRuns?: number;
+}
+
+/** Local defaults: a process that died has no StartJobRun in flight, so repairs can be quick. */
+export const LOCAL_LIMITS: Partial<HandlerLimits> = {
+  staleStartSeconds: 5,
+  startBackoffMs: 50,
+  maxFilesPerRun: 500,
+};
+
+export class LocalRuntime {
+  readonly paths: WorkspacePaths;
+  readonly specs: readonly DatasetSpec[];
+  readonly audit: AuditStore;
+  readonly versions: VersionStore;
+  readonly glue: LocalGlue;
+  readonly bus: EventBus;
+  readonly tracker: FileTracker;
+  readonly deps: HandlerDeps;
+  private readonly objects: LocalObjectStore;
+  private readonly watcher: LandingWatcher;
+  private readonly announcing = new Map<string, Promise<void>>();
+  private readonly failedRuns: string[] = [];
+  private runsFinished = 0;
+  private readonly unrouted = new Set<string>();
+  private timers: NodeJS.Timeout[] = [];
+  private reconciling: Promise<void> | undefined;
+  private readonly trackerPasses = new Set<Promise<void>>();
+  private stopped = false;
+  private unadvertise: () => void = () => undefined;
+
+  private constructor(
+    private readonly options: LocalRuntimeOptions,
+    private readonly server: AuditServer,
+    private readonly lock: WorkspaceLock,
+    private readonly logStream: WriteStream | undefined,
+    logger: Logger,
+  ) {
+    this.paths = workspacePaths(options.workspace);
+    this.specs = options.specs ?? DATASETS;
+    this.audit = AuditStore.fromClient(server.client, LOCAL_NAMES.auditTable);
+    this.versions = new VersionStore(this.paths.versionLog, this.paths.versions);
+    const objects = (this.objects = new LocalObjectStore(
+      { landing: LOCAL_NAMES.landingBucket, ops: LOCAL_NAMES.opsBucket },
+      { landing: this.paths.landing, ops: this.paths.ops },
+      this.versions,
+    ));
+    const jobNames = Object.fromEntries(this.specs.map((s) => [s.name, LOCAL_NAMES.jobName(s.name)]));
+    this.bus = new EventBus({
+      deadLetterPath: join(this.paths.ops, "dead-letters.jsonl"),
+      drop: options.faults?.dropEvent,
+      onDeadLetter: (event, rule, err) =>
+        this.emit({ type: "notice", level: "warn", message: `${rule}: event ${event["detail-type"]} undeliverable (${errText(err)}); kept in ops/dead-letters.jsonl` }),
+    });
+    this.glue = new LocalGlue({
+      dir: this.paths.jobRuns,
+      jobs: Object.fromEntries(this.specs.map((s) => [LOCAL_NAMES.jobName(s.name), s.name])),
+      maxParallel: options.maxParallelRuns,
+      execute: (run) => this.executeRun(run, objects),
+      emit: (event) => void this.bus.put(event),
+      onError: (err, run) => logger.error("job run crashed", { jobRunId: run.Id, error: errText(err) }),
+    });
+    this.deps = createHandlerDeps({
+      audit: this.audit,
+      objects,
+      glue: this.glue,
+      specs: this.specs,
+      jobNames,
+      opsBucket: LOCAL_NAMES.opsBucket,
+      landingBucket: LOCAL_NAMES.landingBucket,
+      limits: { ...LOCAL_LIMITS, ...options.limits },
+      log: logger,
+    });
+    for (const spec of this.specs) {
+      this.bus.addRule({
+        name: `file-arrival/${spec.name}`,
+        pattern: eventPatternFor(spec, LOCAL_NAMES.landingBucket),
+        target: async (event) => {
+          const result = (await options.handlers.fileArrival(event, this.deps)) as { fileId?: string } | undefined;
+          if (result?.fileId) void this.checkFiles([result.fileId]); // SKIPPED or DUPLICATE: final already
+        },
+      });
+    }
+    this.bus.addRule({
+      name: "job-state",
+      pattern: { source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: Object.values(jobNames) } },
+      target: async (event) => {
+        const result = (await options.handlers.jobState(event, this.deps)) as { outcome?: string; runId?: string } | undefined;
+        if (result?.outcome === "FINALIZED" && result.runId) void this.checkRunFiles(result.runId).catch(() => undefined);
+      },
+    });
+    this.tracker = new FileTracker(this.audit, (e, earlier) => {
+      if (!earlier) this.emit(e);
+    });
+    this.watcher = new LandingWatcher({
+      root: this.paths.landing,
+      settleMs: options.settleMs,
+      pollMs: options.pollMs,
+      isKnown: (key, sig) => {
+        const latest = this.versions.latestOf(key);
+        return latest !== undefined && sameSignature(latest.sig, sig);
+      },
+      onStable: async (file) => this.onStableFile(file),
+      onError: (err, key) => this.emit({ type: "notice", level: "warn", message: `${key ?? "landing"}: ${errText(err)} (will retry)` }),
+    });
+  }
+
+  static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+    const paths = workspacePaths(options.workspace);
+    mkdirSync(paths.landing, { recursive: true });
+    mkdirSync(paths.ops, { recursive: true });
+    const lock = acquireWorkspaceLock(join(paths.ops, "local.lock"));
+    let server: AuditServer | undefined;
+    try {
+      server = await startAuditServer(paths.auditDb);
+      await ensureAuditTable(server.client, LOCAL_NAMES.auditTable);
+      let logStream: WriteStream | undefined;
+      let logger: Logger = silentLogger;
+      if (options.log === undefined || options.log === "file") {
+        logStream = createWriteStream(join(paths.ops, "local.log"), { flags: "a" });
+        const stream = logStream;
+        logger = jsonLogger({ mode: "local" }, "info", (line) => stream.write(`${line}\n`));
+      } else if (options.log !== "none") logger = options.log;
+      const runtime = new LocalRuntime(options, server, lock, logStream, logger);
+      runtime.unadvertise = advertiseEndpoint(paths.root, server.endpoint);
+      await runtime.recover();
+      return runtime;
+    } catch (err) {
+      await server?.close();
+      lock.release();
+      throw err;
+    }
+  }
+
+  /** Picks up where a previous process stopped, then starts watching and the schedules. */
+  private async recover(): Promise<void> {
+    for (const v of this.versions.all()) this.follow(v);
+    await this.tracker.check(undefined, true);
+    const resumed = this.glue.resumeInterrupted();
+    if (resumed > 0) this.emit({ type: "notice", level: "info", message: `resuming ${resumed} run(s) interrupted by a stop` });
+    for (const v of this.versions.unannounced()) this.announce(v);
+    await this.reconcileNow();
+    this.watcher.start();
+    const every = this.options.reconcileEveryMs ?? 2000;
+    this.timers.push(setInterval(() => void this.reconcileNow(), every));
+    this.timers.push(setInterval(() => void this.checkFiles(), 3000));
+  }
+
+  /** Runs the reconciler once (also what the schedule does); concurrent calls share one pass. */
+  reconcileNow(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (!this.reconciling) {
+      this.reconciling = (async () => {
+        // Events whose delivery failed are announced again: at-least-once, like a DLQ re-drive.
+        for (const v of this.versions.unannounced()) this.announce(v);
+        try {
+          const report = (await this.options.handlers.reconcile(this.deps)) as { finalized?: string[]; abandoned?: string[] } | undefined;
+          for (const runId of [...(report?.finalized ?? []), ...(report?.abandoned ?? [])]) {
+            void this.checkRunFiles(runId).catch(() => undefined);
+          }
+        } catch (err) {
+          this.emit({ type: "notice", level: "warn", message: `reconciler: ${errText(err)}` });
+        }
+      })().finally(() => (this.reconciling = undefined));
+    }
+    return this.reconciling;
+  }
+
+  /** Scheduled-event form of the reconciler trigger (for logs: what EventBridge Scheduler sends). */
+  get reconcilerEvent(): EventBridgeEvent {
+    return scheduledEvent(new Date(), "arn:aws:events:local:000000000000:rule/datalake-reconciler");
+  }
+
+  /**
+   * Waits until landing has no unsettled file, every event is handled, no run is active and every
+   * routed file version has a terminal FILE item. Runs the reconciler while waiting, so a lost
+   * state-change event or a crashed start does not stall. Throws after `timeoutMs`.
+   */
+  async settle(timeoutMs = 120_000): Promise<SettleReport> {
+    const deadline = Date.now() + timeoutMs;
+    let lastReconcile = Date.now();
+    let lastSweep = 0;
+    for (;;) {
+      await this.watcher.scanNow();
+      await Promise.all(this.announcing.values());
+      const quiet = this.watcher.unsettled === 0 && this.announcing.size === 0 && !this.bus.busy && this.glue.activeCount === 0;
+      if (quiet && this.tracker.openCount === 0 && this.versions.unannounced().filter((v) => !this.unrouted.has(v.versionId)).length === 0) {
+        return this.report();
+      }
+      if (Date.now() > deadline) {
+        const open = this.tracker.openFiles().slice(0, 5).map((f) => f.key);
+        throw new Error(`local mode did not settle within ${timeoutMs} ms (open files: ${this.tracker.openCount} ${open.join(", ")})`);
+      }
+      if (quiet && this.tracker.openCount > 0 && Date.now() - lastSweep > 1000) {
+        lastSweep = Date.now();
+        await this.checkFiles();
+        continue;
+      }
+      if (quiet && Date.now() - lastReconcile > 1000) {
+        lastReconcile = Date.now();
+        await this.reconcileNow();
+      }
+      await sleep(100);
+    }
+  }
+
+  report(): SettleReport {
+    const outcomes = this.tracker.outcomes();
+    const count = (status: string) => outcomes.filter((o) => o.item.status === status).length;
+    return {
+      files: outcomes.length,
+      succeeded: count("SUCCEEDED"),
+      quarantined: count("QUARANTINED"),
+      failed: count("FAILED"),
+      skipped: count("SKIPPED"),
+      open: this.tracker.openCount,
+      runs: this.runsFinished,
+      failedRuns: [...this.failedRuns],
+      unrouted: [...this.unrouted].map((id) => this.versions.get(id)?.key ?? id),
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.watcher.stop();
+    await Promise.allSettled(this.announcing.values());
+    await this.glue.stop();
+    await this.bus.idle();
+    await this.reconciling;
+    await Promise.allSettled(this.trackerPasses);
+    this.unadvertise();
+    await this.server.close();
+    await new Promise<void>((resolve) => (this.logStream ? this.logStream.end(resolve) : resolve()));
+    this.lock.release();
+  }
+
+  private emit(e: ProgressEvent): void {
+    this.options.progress?.(e);
+  }
+
+  /** Checks the given files (default: all open ones) for a terminal FILE item. */
+  private checkFiles(fileIds?: readonly string[]): Promise<void> {
+    if (this.stopped || this.tracker.openCount === 0) return Promise.resolve();
+    const pass = this.tracker
+      .check(fileIds)
+      .catch((err) => this.emit({ type: "notice", level: "warn", message: `audit read: ${errText(err)}` }));
+    this.trackerPasses.add(pass);
+    return pass.finally(() => this.trackerPasses.delete(pass));
+  }
+
+  /** After a run was finalized: check the files its manifest lists. */
+  private async checkRunFiles(runId: string): Promise<void> {
+    const run = await this.audit.getRun(runId);
+    if (!run?.manifestUri) return this.checkFiles();
+    const manifest = await this.objects.getJson<Manifest>(LOCAL_NAMES.opsBucket, this.objects.keyOfUri(run.manifestUri));
+    await this.checkFiles(manifest?.files.map((f) => f.fileId));
+  }
+
+  private async onStableFile(file: StableFile): Promise<void> {
+    const version = this.versions.ingest(file.key, file.path, file.sig, new Date());
+    if (!version) return; // changed while copying: the next scan sees it again
+    this.follow(version);
+    this.announce(version);
+  }
+
+  private follow(v: VersionRecord): void {
+    const spec = routeObjectKey(this.specs, v.key);
+    if (!spec) return;
+    const fileId = fileIdOf(LOCAL_NAMES.landingBucket, v.key, v.versionId, v.etag, v.sequencer);
+    this.tracker.follow({ fileId, dataset: spec.name, key: v.key, versionId: v.versionId });
+  }
+
+  /** Sends a version's "Object Created" event; it counts as announced once a target handled it. */
+  private announce(v: VersionRecord): void {
+    if (this.announcing.has(v.versionId) || this.versions.isAnnounced(v.versionId)) return;
+    const event = objectCreatedEvent({
+      bucket: LOCAL_NAMES.landingBucket,
+      key: v.key,
+      size: v.size,
+      etag: v.etag,
+      versionId: v.versionId,
+      sequencer: v.sequencer,
+      time: new Date(v.createdAt),
+    });
+    const done = (async () => {
+      if (this.bus.matching(event).length === 0) {
+        // No rule matches (no dataset owns the prefix): on AWS the event goes nowhere either.
+        this.unrouted.add(v.versionId);
+        this.versions.markAnnounced(v.versionId);
+        this.emit({ type: "notice", level: "warn", message: `landing/${v.key}: no dataset has this prefix; ignored` });
+        return;
+      }
+      if (await this.bus.put(event)) this.versions.markAnnounced(v.versionId);
+    })()
+      .catch((err) => this.emit({ type: "notice", level: "warn", message: `${v.key}: ${errText(err)}` }))
+      .finally(() => this.announcing.delete(v.versionId));
+    this.announcing.set(v.versionId, done);
+  }
+
+  private async executeRun(run: RunRequest, objects: LocalObjectStore): Promise<RunOutcome> {
+    const { dataset, jobRunId, args, attempt } = run;
+    const started = Date.now();
+    const runId = args[RUN_ARGS.runId];
+    const manifest = JSON.parse(readFileSync(objects.pathOfUri(args[RUN_ARGS.manifestUri]), "utf8")) as Manifest;
+    // The manifest names versions; the engine reads the kept copy of each version's bytes.
+    for (const f of manifest.files) {
+      const version = f.versionId ? this.versions.get(f.versionId) : undefined;
+      if (version) f.localPath = this.versions.bytesPath(version.versionId);
+    }
+    this.emit({ type: "run-started", dataset, runId, jobRunId, files: manifest.files.length, attempt });
+    await this.options.faults?.beforeLoad?.(dataset, runId);
+    const spec = this.specs.find((s) => s.name === dataset)!;
+    let summary: RunSummary;
+    try {
+      summary = await this.options.executor({
+        workspace: this.paths.root,
+        spec,
+        manifest,
+        fullRefresh: args[RUN_ARGS.fullRefresh] === "true" || manifest.fullRefresh === true,
+      });
+    } catch (err) {
+      this.runsFinished++;
+      this.failedRuns.push(runId);
+      this.emit({ type: "run-finished", dataset, runId, jobRunId, state: "FAILED", files: manifest.files.length, ms: Date.now() - started, error: errText(err) });
+      throw err;
+    }
+    await objects.putJson(LOCAL_NAMES.opsBucket, summaryKey(dataset, runId), summary);
+    this.runsFinished++;
+    if (summary.status !== "SUCCEEDED") this.failedRuns.push(runId);
+    this.emit({
+      type: "run-finished",
+      dataset,
+      runId,
+      jobRunId,
+      state: summary.status,
+      files: manifest.files.length,
+      ms: Date.now() - started,
+      rowsRead: summary.counts.rowsRead,
+      silverRows: summary.counts.silverRows,
+      quarantineRows: summary.counts.quarantineRows,
+      rejectedRows: summary.counts.rejectedRows,
+      error: summary.error,
+    });
+    return { state: summary.status, errorMessage: summary.error };
+  }
+
+}
+
+export interface SettleReport {
+  /** File versions followed to a terminal status (this workspace, this process). */
+  files: number;
+  succeeded: number;
+  quarantined: number;
+  failed: number;
+  skipped: number;
+  open: number;
+  /** Runs that ended during this process. */
+  runs: number;
+  /** Run ids whose run ended FAILED during this process. */
+  failedRuns: string[];
+  /** Keys under no dataset prefix (ignored, as EventBridge would). */
+  unrouted: string[];
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? `${err.name === "Error" ? "" : `${err.name}: `}${err.message}` : String(err);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
