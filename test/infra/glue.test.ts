@@ -1,0 +1,122 @@
+import { expect } from "chai";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { DATASETS, getDataset } from "../../datasets";
+import { JOB_ARGS } from "../../engine/contracts";
+import { DEFAULT_SOURCES } from "../../infra/platform";
+import { ProgramRun, TEST_SOURCES, evaluateProgram } from "../mocks";
+import { T, devRun, prodRun } from "./program-runs";
+
+const jobArgs = (run: ProgramRun, dataset: string) => run.named(`${dataset}-job`, T.glueJob).inputs;
+
+describe("infra: Glue", () => {
+  it("runs one job per dataset with the configured sizing, Glue version and one concurrent run", async () => {
+    const [dev, prod] = [await devRun(), await prodRun()];
+    expect(dev.ofType(T.glueJob)).to.have.length(DATASETS.length);
+    const d = jobArgs(dev, "orders");
+    expect(d).to.include({ name: "datalake-dev-orders", glueVersion: "5.0", workerType: "G.1X", numberOfWorkers: 2, timeout: 30, executionClass: "FLEX" });
+    const p = jobArgs(prod, "orders");
+    expect(p).to.include({ workerType: "G.2X", numberOfWorkers: 4, timeout: 120, executionClass: "STANDARD" });
+    expect(p.executionProperty).to.deep.equal({ maxConcurrentRuns: 1 });
+    expect(p.securityConfiguration).to.equal("datalake-prod-glue");
+    expect(p.roleArn).to.equal(prod.named("orders-job-role", T.role).state.arn);
+  });
+
+  it("sets every JOB_ARGS default argument, Iceberg, metrics and continuous logs", async () => {
+    const run = await devRun();
+    const ops = run.named("storage-ops", T.bucket).state.bucket;
+    const silver = run.named("storage-silver", T.bucket).state.bucket;
+    const args = jobArgs(run, "customers").defaultArguments;
+    for (const flag of Object.values(JOB_ARGS)) expect(args, flag).to.have.property(flag);
+    expect(args[JOB_ARGS.opsBucket]).to.equal(ops);
+    expect(args[JOB_ARGS.catalogDatabase]).to.equal("datalake_dev_silver");
+    expect(args[JOB_ARGS.quarantineDatabase]).to.equal("datalake_dev_quarantine");
+    expect(args[JOB_ARGS.warehousePath]).to.equal(`s3://${silver}/`);
+    expect(args[JOB_ARGS.metricsNamespace]).to.equal("Datalake/dev");
+    expect(args[JOB_ARGS.planUri]).to.match(new RegExp(`^s3://${ops}/plans/customers/[0-9a-f]{16}\\.json$`));
+    expect(args["--extra-py-files"]).to.match(new RegExp(`^s3://${ops}/libs/datalake_glue-[0-9a-f]{16}\\.zip$`));
+    expect(args).to.include({
+      "--datalake-formats": "iceberg",
+      "--enable-metrics": "true",
+      "--enable-continuous-cloudwatch-log": "true",
+      "--enable-glue-datacatalog": "true",
+    });
+    expect(args["--conf"]).to.include(`spark.sql.catalog.glue_catalog.warehouse=s3://${silver}/`);
+  });
+
+  it("uploads the plan, script and library under the keys the job references", async () => {
+    const run = await devRun();
+    const ops = run.named("storage-ops", T.bucket).state.bucket;
+    const keys = run.ofType(T.object).map((o) => `s3://${ops}/${o.inputs.key}`);
+    const job = jobArgs(run, "orders");
+    expect(keys).to.include(job.command.scriptLocation);
+    expect(keys).to.include(job.defaultArguments["--extra-py-files"]);
+    expect(keys).to.include(job.defaultArguments[JOB_ARGS.planUri]);
+    const plan = run.ofType(T.object).find((o) => job.defaultArguments[JOB_ARGS.planUri].endsWith(o.inputs.key));
+    expect(JSON.parse(plan!.inputs.content)).to.include({ dataset: "orders", dialect: "spark" });
+    const library = run.ofType(T.object).find((o) => o.inputs.key.startsWith("libs/"));
+    expect(Object.keys(await library!.inputs.source.assets)).to.include.members(["datalake_glue/__init__.py", "datalake_glue/args.py"]);
+  });
+
+  it("changes the script key when the script is edited, and the library key when the package is", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "glue-scripts-"));
+    try {
+      const script = join(dir, "load_dataset.py");
+      const pkg = join(dir, "datalake_glue");
+      cpSync(DEFAULT_SOURCES.glueEntryScript, script);
+      cpSync(DEFAULT_SOURCES.gluePackageDir, pkg, { recursive: true });
+      const sources = { ...TEST_SOURCES, glueEntryScript: script, gluePackageDir: pkg };
+      const datasets = [getDataset("orders")];
+      const keysOf = async () => {
+        const run = await evaluateProgram({ stack: "dev", datasets, sources });
+        const a = run.named("orders-job", T.glueJob).inputs;
+        return { script: a.command.scriptLocation as string, lib: a.defaultArguments["--extra-py-files"] as string };
+      };
+      const before = await keysOf();
+      const again = await keysOf();
+      writeFileSync(script, "\n# edited\n", { flag: "a" });
+      const scriptEdited = await keysOf();
+      writeFileSync(join(pkg, "__init__.py"), "\n# edited\n", { flag: "a" });
+      const libEdited = await keysOf();
+
+      expect(again).to.deep.equal(before);
+      expect(scriptEdited.script).to.not.equal(before.script);
+      expect(scriptEdited.lib).to.equal(before.lib);
+      expect(libEdited.lib).to.not.equal(before.lib);
+      expect(libEdited.script).to.equal(scriptEdited.script);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("encrypts S3 output, logs and bookmarks with KMS in the security configuration", async () => {
+    const run = await devRun();
+    const [sec] = run.ofType(T.glueSecurity);
+    const data = run.named("keys-data", T.key).state.arn;
+    const ops = run.named("keys-ops", T.key).state.arn;
+    expect(sec.inputs.encryptionConfiguration).to.deep.equal({
+      s3Encryption: { s3EncryptionMode: "SSE-KMS", kmsKeyArn: data },
+      cloudwatchEncryption: { cloudwatchEncryptionMode: "SSE-KMS", kmsKeyArn: ops },
+      jobBookmarksEncryption: { jobBookmarksEncryptionMode: "CSE-KMS", kmsKeyArn: data },
+    });
+  });
+
+  it("declares the plan's six Iceberg tables per dataset, silver partitioned like the spec", async () => {
+    const run = await devRun();
+    expect(run.ofType(T.glueTable)).to.have.length(DATASETS.length * 6);
+    const orders = run.named("orders-tables-silver", T.glueTable).inputs;
+    expect(orders).to.include({ name: "fact_orders", databaseName: "datalake_dev_silver" });
+    const iceberg = orders.openTableFormatInput.icebergInput;
+    expect(iceberg.metadataOperation).to.equal("CREATE");
+    const fields = iceberg.icebergTableInput.schema.fields as { id: number; name: string; type: string }[];
+    expect(fields.find((f) => f.name === "order_id")!.type).to.equal("long");
+    expect(fields.find((f) => f.name === "total_amount")!.type).to.equal("decimal(12,2)");
+    const partitionNames = iceberg.icebergTableInput.partitionSpec.fields.map((f: any) => f.name);
+    expect(partitionNames).to.deep.equal(["order_year", "order_month"]);
+    const silver = run.named("storage-silver", T.bucket).state.bucket;
+    expect(iceberg.icebergTableInput.location).to.equal(`s3://${silver}/orders/fact_orders`);
+    expect(run.named("orders-tables-quarantine", T.glueTable).inputs.databaseName).to.equal("datalake_dev_quarantine");
+    expect(run.named("orders-tables-bronze", T.glueTable).inputs.databaseName).to.equal("datalake_dev_bronze");
+  });
+});

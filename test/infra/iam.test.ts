@@ -1,0 +1,129 @@
+import { expect } from "chai";
+import { DATASETS } from "../../datasets";
+import { RESOURCE_STAR_ACTIONS } from "../../infra/policies/document";
+import { KEY_USE_ACTIONS } from "../../infra/policies/kms-key-policy";
+import { MOCK_ACCOUNT } from "../mocks";
+import { T, asList, devRun, doc, prodRun } from "./program-runs";
+
+const isWildcardAction = (a: string) => a === "*" || a.endsWith(":*") || a.includes("*");
+
+describe("infra: IAM", () => {
+  it("no Allow statement in any role policy uses a wildcard action, and '*' resources only for actions without resource types", async () => {
+    const run = await prodRun();
+    const policies = run.ofType(T.rolePolicy);
+    expect(policies).to.have.length(DATASETS.length + 3 + 1); // jobs + handlers + LF registration role
+    for (const p of policies) {
+      for (const s of doc(p).Statement) {
+        expect(s.Effect, p.name).to.equal("Allow");
+        for (const action of asList<string>(s.Action)) expect(isWildcardAction(action), `${p.name} ${s.Sid} ${action}`).to.equal(false);
+        for (const resource of asList<string>(s.Resource)) {
+          if (resource === "*") {
+            for (const action of asList<string>(s.Action)) {
+              expect(RESOURCE_STAR_ACTIONS as readonly string[], `${p.name} ${s.Sid}`).to.include(action);
+            }
+          } else {
+            expect(resource, `${p.name} ${s.Sid}`).to.match(/^arn:aws:/);
+          }
+        }
+      }
+    }
+  });
+
+  it("scopes each Glue job role to its own landing prefix and dataset prefixes", async () => {
+    const run = await devRun();
+    const landingArn = run.named("storage-landing", T.bucket).state.arn;
+    const zoneArns = ["bronze", "silver", "quarantine"].map((z) => run.named(`storage-${z}`, T.bucket).state.arn).sort();
+    for (const spec of DATASETS) {
+      const statements = doc(run.named(`${spec.name}-job-policy`, T.rolePolicy)).Statement;
+      const sid = (id: string) => statements.find((s) => s.Sid === id);
+      expect(sid("ReadLandingFiles").Resource).to.equal(`${landingArn}/${spec.prefix}*`);
+      expect(sid("ReadWriteDatasetTables").Resource).to.deep.equal(zoneArns.map((z) => `${z}/${spec.name}/*`));
+      expect(sid("ListDatasetPrefixes").Condition).to.deep.equal({ StringLike: { "s3:prefix": [`${spec.name}/`, `${spec.name}/*`] } });
+      const tables = sid("DatasetCatalogTables").Resource as string[];
+      expect(tables.filter((r) => r.includes(":table/"))).to.have.length(6);
+      expect(tables.filter((r) => r.includes(":table/")).every((r) => r.includes(`_${spec.name}`) || r.endsWith(`/${spec.target.table}`))).to.equal(true);
+      expect(sid("PublishMetrics").Condition).to.deep.equal({ StringEquals: { "cloudwatch:namespace": ["Glue", "Datalake/dev"] } });
+    }
+  });
+
+  it("lets file-arrival head objects only under dataset prefixes and start only this stack's jobs", async () => {
+    const run = await devRun();
+    const landingArn = run.named("storage-landing", T.bucket).state.arn;
+    const statements = doc(run.named("file-arrival-policy", T.rolePolicy)).Statement;
+    const sid = (id: string) => statements.find((s) => s.Sid === id);
+    expect(sid("HeadLandingObjects").Resource).to.deep.equal(DATASETS.map((s) => `${landingArn}/${s.prefix}*`).sort());
+    expect(sid("StartJobRuns").Resource).to.deep.equal(
+      DATASETS.map((s) => `arn:aws:glue:eu-west-1:${MOCK_ACCOUNT}:job/datalake-dev-${s.name}`).sort(),
+    );
+    const tableArn = run.named("audit", T.table).state.arn;
+    expect(sid("AuditTable").Resource).to.deep.equal([
+      tableArn,
+      `${tableArn}/index/byDataset`,
+      `${tableArn}/index/byJobRun`,
+      `${tableArn}/index/outstanding`,
+    ]);
+    expect(sid("WriteOwnLogs").Resource).to.equal(`arn:aws:logs:eu-west-1:${MOCK_ACCOUNT}:log-group:/aws/lambda/datalake-dev-file-arrival:*`);
+  });
+
+  it("gives job-state and the reconciler no access to landing objects", async () => {
+    const run = await devRun();
+    const landingArn = run.named("storage-landing", T.bucket).state.arn;
+    for (const fn of ["job-state", "reconciler"]) {
+      const resources = doc(run.named(`${fn}-policy`, T.rolePolicy)).Statement.flatMap((s) => asList<string>(s.Resource));
+      expect(resources.some((r) => r.startsWith(landingArn)), fn).to.equal(false);
+    }
+  });
+
+  it("lets services assume roles only for this account", async () => {
+    const run = await devRun();
+    for (const role of run.ofType(T.role)) {
+      const [statement] = doc(role, "assumeRolePolicy").Statement;
+      expect(statement.Action, role.name).to.equal("sts:AssumeRole");
+      expect(statement.Condition, role.name).to.deep.equal({ StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } });
+    }
+  });
+
+  it("registers Lake Formation locations with a role limited to the zone buckets and the data key", async () => {
+    const run = await devRun();
+    const statements = doc(run.named("lakeformation-registration-policy", T.rolePolicy)).Statement;
+    const zones = ["bronze", "quarantine", "silver"].map((z) => run.named(`storage-${z}`, T.bucket).state.arn);
+    expect(statements.find((s) => s.Sid === "ListRegisteredBuckets").Resource).to.deep.equal(zones);
+    expect(statements.find((s) => s.Sid === "UseDataKey").Resource).to.equal(run.named("keys-data", T.key).state.arn);
+  });
+});
+
+describe("infra: KMS", () => {
+  it("rotates both keys and names exactly the platform roles as key users", async () => {
+    const run = await prodRun();
+    for (const key of run.ofType(T.key)) expect(key.inputs.enableKeyRotation, key.name).to.equal(true);
+    const roleArns = (names: string[]) => names.map((n) => run.named(n, T.role).state.arn);
+    const jobRoles = roleArns(DATASETS.map((s) => `${s.name}-job-role`));
+    const handlerRoles = roleArns(["file-arrival-role", "job-state-role", "reconciler-role"]);
+    const readers = ["arn:aws:iam::123456789012:role/BiService", "arn:aws:iam::123456789012:role/DataAnalyst"];
+
+    const dataPolicy = doc(run.named("key-policies-data", T.keyPolicy)).Statement;
+    const dataUsers = dataPolicy.find((s) => s.Sid === "NamedRolesUseKey");
+    expect(dataUsers.Principal.AWS).to.deep.equal(
+      [...jobRoles, ...handlerRoles, run.named("lakeformation-registration-role", T.role).state.arn, ...readers].sort(),
+    );
+    expect(dataUsers.Action).to.deep.equal(KEY_USE_ACTIONS);
+
+    const opsPolicy = doc(run.named("key-policies-ops", T.keyPolicy)).Statement;
+    expect(opsPolicy.find((s) => s.Sid === "NamedRolesUseKey").Principal.AWS).to.deep.equal([...jobRoles, ...handlerRoles].sort());
+    expect(opsPolicy.find((s) => s.Sid === "CloudWatchLogsEncryptsLogGroups").Principal).to.deep.equal({ Service: "logs.eu-west-1.amazonaws.com" });
+    expect(opsPolicy.find((s) => s.Sid === "ServicesPublishToEncryptedQueuesAndTopics").Principal).to.deep.equal({
+      Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"],
+    });
+  });
+
+  it("gives the account root key administration but not decryption", async () => {
+    const run = await devRun();
+    for (const p of run.ofType(T.keyPolicy)) {
+      const admin = doc(p).Statement.find((s) => s.Sid === "AccountAdministersKey");
+      expect(admin.Principal).to.deep.equal({ AWS: `arn:aws:iam::${MOCK_ACCOUNT}:root` });
+      expect(admin.Action).to.not.include("kms:Decrypt");
+      expect((admin.Action as string[]).some(isWildcardAction)).to.equal(false);
+    }
+  });
+
+});

@@ -1,0 +1,78 @@
+import { expect } from "chai";
+import { DATASETS, getDataset } from "../../datasets";
+import { compilePlan } from "../../engine/compile";
+import { JOB_TABLE_PERMISSIONS } from "../../infra/components/dataset-grants";
+import { MOCK_DEPLOYER_ROLE } from "../mocks";
+import { T, devRun, prodRun } from "./program-runs";
+
+const READERS = ["arn:aws:iam::123456789012:role/BiService", "arn:aws:iam::123456789012:role/DataAnalyst"];
+
+describe("infra: Lake Formation", () => {
+  it("sets explicit, sorted admins (the deployer included) and empty default permissions", async () => {
+    const run = await devRun();
+    const settings = run.ofType(T.lfSettings);
+    expect(settings).to.have.length(1);
+    expect(settings[0].inputs.admins).to.deep.equal(["arn:aws:iam::123456789012:role/DataPlatformAdmin", MOCK_DEPLOYER_ROLE].sort());
+    expect(settings[0].inputs.createDatabaseDefaultPermissions ?? []).to.deep.equal([]);
+    expect(settings[0].inputs.createTableDefaultPermissions ?? []).to.deep.equal([]);
+  });
+
+  it("registers the three zone buckets with the custom registration role, after the settings", async () => {
+    const run = await devRun();
+    const roleArn = run.named("lakeformation-registration-role", T.role).state.arn;
+    const registrations = run.ofType(T.lfResource);
+    expect(registrations.map((r) => r.inputs.arn).sort()).to.deep.equal(
+      ["bronze", "silver", "quarantine"].map((z) => run.named(`storage-${z}`, T.bucket).state.arn).sort(),
+    );
+    const settingsUrn = run.ofType(T.lfSettings)[0].urn;
+    for (const r of registrations) {
+      expect(r.inputs).to.include({ roleArn, useServiceLinkedRole: false, hybridAccessEnabled: false });
+      expect(r.dependencies).to.include(settingsUrn);
+    }
+  });
+
+  it("grants readers SELECT on silver tables only, without PII columns excluded by the spec", async () => {
+    const run = await prodRun();
+    const readerGrants = run.ofType(T.lfPermissions).filter((p) => READERS.includes(p.inputs.principal));
+    const tableGrants = readerGrants.filter((g) => g.inputs.tableWithColumns || g.inputs.table);
+    expect(tableGrants).to.have.length(READERS.length * DATASETS.length);
+    for (const grant of tableGrants) {
+      expect(grant.inputs.permissions).to.deep.equal(["SELECT"]);
+      expect(grant.inputs.tableWithColumns.databaseName).to.equal("datalake_prod_silver");
+    }
+    const customers = tableGrants.filter((g) => g.inputs.tableWithColumns.name === "dim_customer");
+    const silverColumns = compilePlan(getDataset("customers"), { dialect: "spark" }).tables.silver.columns.map((c) => c.name);
+    expect(silverColumns).to.include("email");
+    for (const grant of customers) {
+      expect(grant.inputs.tableWithColumns.columnNames).to.not.include("email");
+      expect(grant.inputs.tableWithColumns.columnNames).to.deep.equal(silverColumns.filter((c) => c !== "email").sort());
+    }
+    const dbGrants = readerGrants.filter((g) => g.inputs.database);
+    expect(dbGrants.map((g) => g.inputs.database.name)).to.deep.equal(["datalake_prod_silver", "datalake_prod_silver"]);
+  });
+
+  it("grants each job role its six tables and its data locations, with sorted permission lists", async () => {
+    const run = await devRun();
+    for (const spec of DATASETS) {
+      const roleArn = run.named(`${spec.name}-job-role`, T.role).state.arn;
+      const grants = run.ofType(T.lfPermissions).filter((p) => p.inputs.principal === roleArn);
+      const tables = grants.filter((g) => g.inputs.table);
+      expect(tables, spec.name).to.have.length(6);
+      for (const t of tables) expect(t.inputs.permissions).to.deep.equal(JOB_TABLE_PERMISSIONS).and.deep.equal([...JOB_TABLE_PERMISSIONS].sort());
+      const locations = grants.filter((g) => g.inputs.dataLocation).map((g) => g.inputs.dataLocation.arn).sort();
+      expect(locations, spec.name).to.deep.equal(
+        ["bronze", "quarantine", "silver"].map((z) => `${run.named(`storage-${z}`, T.bucket).state.arn}/${spec.name}`),
+      );
+      expect(grants.every((g) => !g.inputs.permissions.includes("ALL"))).to.equal(true);
+    }
+  });
+
+  it("creates one Glue database per zone", async () => {
+    const run = await devRun();
+    expect(run.ofType(T.glueDatabase).map((d) => d.inputs.name).sort()).to.deep.equal([
+      "datalake_dev_bronze",
+      "datalake_dev_quarantine",
+      "datalake_dev_silver",
+    ]);
+  });
+});

@@ -1,0 +1,104 @@
+import { expect } from "chai";
+import { DATASETS } from "../../datasets";
+import { HANDLER_ENV } from "../../handlers/env-contract";
+import { LAMBDA_ASYNC_MAX_RETRIES } from "../../infra/defaults";
+import { T, devRun, prodRun } from "./program-runs";
+
+const FUNCTIONS = ["file-arrival", "job-state", "reconciler"];
+
+describe("infra: Lambdas", () => {
+  it("runs three Node.js 22 functions, each with its own role and the full environment contract", async () => {
+    const run = await devRun();
+    expect(run.ofType(T.fn).map((f) => f.name).sort()).to.deep.equal(FUNCTIONS);
+    const roles = new Set<string>();
+    for (const name of FUNCTIONS) {
+      const fn = run.named(name, T.fn).inputs;
+      expect(fn).to.include({ runtime: "nodejs22.x", handler: "index.handler", name: `datalake-dev-${name}` });
+      roles.add(fn.role);
+      const env = fn.environment.variables;
+      for (const variable of Object.values(HANDLER_ENV)) expect(env, `${name} ${variable}`).to.have.property(variable);
+      expect(JSON.parse(env[HANDLER_ENV.glueJobs])).to.deep.equal(Object.fromEntries(DATASETS.map((s) => [s.name, `datalake-dev-${s.name}`])));
+      expect(env[HANDLER_ENV.auditTable]).to.equal("datalake-dev-audit");
+      expect(Number(env[HANDLER_ENV.slotLeaseSeconds])).to.be.greaterThan(30 * 60);
+      expect(fn.loggingConfig).to.include({ logFormat: "JSON", logGroup: `/aws/lambda/datalake-dev-${name}` });
+    }
+    expect(roles.size).to.equal(3);
+  });
+
+  it("gives each function a KMS-encrypted log group with the stack's retention", async () => {
+    const [dev, prod] = [await devRun(), await prodRun()];
+    for (const [run, days] of [[dev, 14], [prod, 90]] as const) {
+      const opsKey = run.named("keys-ops", T.key).state.arn;
+      for (const name of FUNCTIONS) {
+        expect(run.named(`${name}-logs`, T.logGroup).inputs).to.include({ retentionInDays: days, kmsKeyId: opsKey });
+      }
+    }
+  });
+
+  it("declares async retries with a failure destination on every function", async () => {
+    const run = await devRun();
+    const failures = run.named("dlq-lambda-failures", T.queue).state.arn;
+    for (const name of FUNCTIONS) {
+      const config = run.named(`${name}-async`, T.invokeConfig).inputs;
+      expect(config.functionName).to.equal(`datalake-dev-${name}`);
+      expect(config.maximumRetryAttempts).to.equal(LAMBDA_ASYNC_MAX_RETRIES);
+      expect(config.destinationConfig).to.deep.equal({ onFailure: { destination: failures } });
+    }
+  });
+});
+
+describe("infra: operations", () => {
+  it("alarms on DLQ depth, Lambda errors, failed runs and stale data, all to the encrypted alert topic", async () => {
+    const run = await prodRun();
+    const topic = run.named("monitoring-alerts", T.topic);
+    expect(topic.inputs.kmsMasterKeyId).to.equal(run.named("keys-ops", T.key).state.arn);
+    const alarms = run.ofType(T.alarm);
+    expect(alarms).to.have.length(2 + 3 + 2 * DATASETS.length);
+    for (const a of alarms) {
+      expect(a.inputs.alarmActions, a.name).to.deep.equal([topic.state.arn]);
+      expect(a.inputs.name, a.name).to.match(/^datalake-prod-/);
+    }
+    const stale = run.named("monitoring-orders-stale", T.alarm).inputs;
+    expect(stale).to.include({ metricName: "DataAgeHours", namespace: "Datalake/prod", treatMissingData: "breaching", threshold: 26 });
+    expect(stale.dimensions).to.deep.equal({ Dataset: "orders" });
+    expect(run.named("monitoring-event-dlq-depth", T.alarm).inputs.dimensions).to.deep.equal({
+      QueueName: run.named("dlq-events", T.queue).state.name,
+    });
+    expect(run.ofType(T.subscription).map((s) => s.inputs)).to.deep.equal([
+      { topic: topic.state.arn, protocol: "email", endpoint: "data-oncall@example.com" },
+    ]);
+  });
+
+  it("subscribes no email when the stack sets none, and publishes a dashboard", async () => {
+    const run = await devRun();
+    expect(run.ofType(T.subscription)).to.be.empty;
+    const body = JSON.parse(run.ofType(T.dashboard)[0].inputs.dashboardBody);
+    expect(body.widgets.length).to.be.greaterThan(3);
+    expect(run.outputs.dashboardUrl).to.include("dashboards:name=datalake-dev");
+  });
+
+  it("enforces encrypted Athena results and a bytes-scanned limit", async () => {
+    const run = await prodRun();
+    const wg = run.ofType(T.workgroup)[0].inputs;
+    expect(wg.configuration.enforceWorkgroupConfiguration).to.equal(true);
+    expect(wg.configuration.bytesScannedCutoffPerQuery).to.equal(10 * 1024 ** 3);
+    expect(wg.configuration.resultConfiguration.encryptionConfiguration).to.deep.equal({
+      encryptionOption: "SSE_KMS",
+      kmsKeyArn: run.named("keys-data", T.key).state.arn,
+    });
+  });
+
+  it("exports the landing bucket, audit table, dashboard, workgroup and Glue databases", async () => {
+    const run = await prodRun();
+    expect(run.outputs).to.include({
+      landingBucket: run.named("storage-landing", T.bucket).state.bucket,
+      auditTable: "datalake-prod-audit",
+      athenaWorkgroup: "datalake-prod",
+    });
+    expect(run.outputs.glueDatabases).to.deep.equal({
+      bronze: "datalake_prod_bronze",
+      silver: "datalake_prod_silver",
+      quarantine: "datalake_prod_quarantine",
+    });
+  });
+});
