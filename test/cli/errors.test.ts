@@ -10,7 +10,9 @@ describe("datalake CLI errors and help", () => {
   beforeEach(() => ({ dir, cleanup } = tempDir("datalake-cli-err-")));
   afterEach(() => cleanup());
 
-  const oneLine = (text: string): void => expect(text.trim().split("\n")).to.have.length(1);
+  const oneLine = (text: string): void => {
+    expect(text.trim().split("\n")).to.have.length(1);
+  };
 
   it("lists the verbs with --help (exit 0) and with no verb (exit 2)", async () => {
     const help = await cli("--help");
