@@ -2,7 +2,7 @@
 // (BucketServerSideEncryptionConfiguration, BucketVersioning, ...), so each requirement is a stack
 // rule that joins those resources to their bucket and reports the bucket that lacks one.
 import { C } from "../lib/controls";
-import { configsByTarget } from "../lib/join";
+import { configsByTarget, referencedBy } from "../lib/join";
 import {
   PolicyRes,
   ResourceRule,
@@ -71,10 +71,13 @@ export function checkPublicAccessBlock(all: PolicyRes[]): Violation[] {
   });
 }
 
-function sseRuleProblem(rule: unknown): string | undefined {
+function sseRuleProblem(rule: unknown, logTarget: boolean): string | undefined {
   const algorithm = get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm");
   const key = get(rule, "applyServerSideEncryptionByDefault", "kmsMasterKeyId");
   const bucketKey = get(rule, "bucketKeyEnabled");
+  // S3 delivers server access logs only to SSE-S3 destination buckets, so the log bucket is the one
+  // bucket allowed AES256 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+  if (logTarget && algorithm === "AES256") return undefined;
   if (!isUnknown(algorithm) && algorithm !== "aws:kms") return `sseAlgorithm is ${String(algorithm)}, expected aws:kms`;
   if (!isSet(key)) return "no kmsMasterKeyId: the AWS managed aws/s3 key would be used, not a customer managed key";
   if (typeof key === "string" && /alias\/aws\/s3$/.test(key)) return "kmsMasterKeyId is the AWS managed alias/aws/s3";
@@ -83,14 +86,15 @@ function sseRuleProblem(rule: unknown): string | undefined {
 }
 
 export function checkKmsEncryption(all: PolicyRes[]): Violation[] {
-  return perBucket(all, [T.sse, T.sseV2], (configs) => {
+  const logBuckets = logTargets(all);
+  return perBucket(all, [T.sse, T.sseV2], (configs, bucket) => {
     if (configs.length === 0) return "no BucketServerSideEncryptionConfiguration (SSE-KMS with a customer managed key)";
     const problems = configs.map((c) => {
       const rules = get(c.props, "rules");
       if (isUnknown(rules)) return undefined;
       const list = asArray(rules);
       if (list.length === 0) return "encryption configuration has no rules";
-      return list.map(sseRuleProblem).find((p) => p !== undefined);
+      return list.map((r) => sseRuleProblem(r, logBuckets.has(bucket.urn))).find((p) => p !== undefined);
     });
     return problems.every((p) => p !== undefined) ? problems[0] : undefined;
   });
@@ -174,16 +178,22 @@ export function checkLifecycle(all: PolicyRes[]): Violation[] {
   });
 }
 
-/** Buckets that receive server access logs are exempt from logging themselves (no log loops). */
+/** Buckets that receive another bucket's server access logs (exempt from logging themselves). */
 export function logTargets(all: PolicyRes[]): Set<string> {
   const targets = new Set<string>();
-  const configs = configsByTarget(ofType(all, T.logging, T.loggingV2), "targetBucket", buckets(all));
-  for (const [urn, list] of configs) if (list.length > 0) targets.add(urn);
+  const candidates = buckets(all);
+  for (const config of ofType(all, T.logging, T.loggingV2)) {
+    const sources = referencedBy(config, "bucket", candidates).map((b) => b.urn);
+    for (const target of referencedBy(config, "targetBucket", candidates)) {
+      if (!sources.includes(target.urn)) targets.add(target.urn);
+    }
+  }
   return targets;
 }
 
 export function checkAccessLogging(all: PolicyRes[]): Violation[] {
   const exempt = logTargets(all);
+  const own = configsByTarget(ofType(all, T.logging, T.loggingV2), "bucket", buckets(all));
   return perBucket(
     all,
     [T.logging, T.loggingV2],
@@ -192,7 +202,8 @@ export function checkAccessLogging(all: PolicyRes[]): Violation[] {
       const ok = configs.some((c) => isSet(c.props.targetBucket) && !bucket.refs.includes(String(c.props.targetBucket)));
       return ok ? undefined : "BucketLogging must deliver to a separate access-log bucket";
     },
-    (bucket) => exempt.has(bucket.urn),
+    // The log bucket does not log itself (that would loop), unless it tries to.
+    (bucket) => exempt.has(bucket.urn) && (own.get(bucket.urn) ?? []).length === 0,
   );
 }
 
@@ -262,7 +273,8 @@ export const s3Rules: (StackRule | ResourceRule)[] = [
   {
     kind: "stack",
     name: "s3-sse-kms-bucket-key",
-    description: "Every S3 bucket defaults to SSE-KMS with a customer managed key and S3 Bucket Keys. Covers S3.17 (S3.4 retired).",
+    description:
+      "Every S3 bucket defaults to SSE-KMS with a customer managed key and S3 Bucket Keys; the server access log bucket may use SSE-S3, the only encryption S3 log delivery supports. Covers S3.17 (S3.4 retired).",
     controls: [C.S3_17],
     remediation: 'Add aws.s3.BucketServerSideEncryptionConfiguration: sseAlgorithm "aws:kms", kmsMasterKeyId = CMK ARN, bucketKeyEnabled true.',
     check: checkKmsEncryption,
