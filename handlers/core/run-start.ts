@@ -71,11 +71,9 @@ export async function launch(deps: HandlerDeps, log: Logger, l: Launch): Promise
   const { limits, clock } = deps;
   const args = { [RUN_ARGS.dataset]: l.dataset, [RUN_ARGS.runId]: l.runId, [RUN_ARGS.manifestUri]: l.manifestUri };
   for (let attempt = 1; ; attempt++) {
+    let jobRunId: string;
     try {
-      const { JobRunId } = await deps.glue.startJobRun(l.jobName, args);
-      log.info("job run started", { jobName: l.jobName, jobRunId: JobRunId, files: l.files.length, attempt });
-      await recordStarted(deps, l.runId, JobRunId, l.files, { startAttempts: attempt });
-      return { started: true, runId: l.runId, jobRunId: JobRunId, fileCount: l.files.length };
+      jobRunId = (await deps.glue.startJobRun(l.jobName, args)).JobRunId;
     } catch (err) {
       const kind = classifyStartError(err);
       if (kind === "retryable" && attempt < limits.startAttempts) {
@@ -102,6 +100,11 @@ export async function launch(deps: HandlerDeps, log: Logger, l: Launch): Promise
       log.error("StartJobRun outcome unknown; left for the reconciler", { error: describeError(err) });
       return { started: false, reason: "start_unconfirmed", runId: l.runId };
     }
+    log.info("job run started", { jobName: l.jobName, jobRunId, files: l.files.length, attempt });
+    // If this write fails the run is still recorded QUEUED with its manifest: the state event or
+    // the reconciler adopts it by --run_id.
+    await recordStarted(deps, l.runId, jobRunId, l.files, { startAttempts: attempt });
+    return { started: true, runId: l.runId, jobRunId, fileCount: l.files.length };
   }
 }
 

@@ -1,0 +1,112 @@
+// Pure parts: environment reading, event parsing and key decoding, file ids, file outcomes.
+import { expect } from "chai";
+import { HANDLER_ENV } from "../../handlers/env-contract";
+import { readHandlerEnv, requireEnv } from "../../handlers/env";
+import { compareSequencers, decodeKey, parseObjectCreated } from "../../handlers/core/s3-event";
+import { parseJobStateChange } from "../../handlers/core/job-state";
+import { fileIdOf } from "../../handlers/core/file-id";
+import { fileFinal } from "../../handlers/core/run-finalize";
+import { classifyStartError } from "../../handlers/core/glue-errors";
+import { glueError } from "../../handlers/ports";
+import { fixture } from "./support/world";
+
+const ENV = {
+  [HANDLER_ENV.auditTable]: "audit",
+  [HANDLER_ENV.opsBucket]: "ops",
+  [HANDLER_ENV.landingBucket]: "landing",
+  [HANDLER_ENV.glueJobs]: '{"orders":"job-orders"}',
+};
+
+describe("handlers: env, events and pure helpers", () => {
+  it("requireEnv names the missing variable", () => {
+    expect(() => requireEnv("AUDIT_TABLE", {})).to.throw("missing required environment variable AUDIT_TABLE");
+    expect(() => requireEnv("AUDIT_TABLE", { AUDIT_TABLE: " " })).to.throw(/AUDIT_TABLE/);
+    expect(requireEnv("AUDIT_TABLE", { AUDIT_TABLE: "t" })).to.equal("t");
+  });
+
+  it("readHandlerEnv reads every variable and applies defaults", () => {
+    const env = readHandlerEnv({ ...ENV, [HANDLER_ENV.maxFilesPerRun]: "50" });
+
+    expect(env).to.deep.include({ auditTable: "audit", opsBucket: "ops", landingBucket: "landing", jobNames: { orders: "job-orders" } });
+    expect(env.limits.maxFilesPerRun).to.equal(50);
+    expect(env.limits.slotLeaseSeconds).to.equal(10_800);
+  });
+
+  it("readHandlerEnv rejects missing, non-JSON and non-numeric values with the variable name", () => {
+    for (const name of [HANDLER_ENV.auditTable, HANDLER_ENV.opsBucket, HANDLER_ENV.landingBucket, HANDLER_ENV.glueJobs]) {
+      const env: Record<string, string> = { ...ENV };
+      delete env[name];
+      expect(() => readHandlerEnv(env), name).to.throw(name);
+    }
+    expect(() => readHandlerEnv({ ...ENV, [HANDLER_ENV.glueJobs]: "orders=job" })).to.throw(/GLUE_JOBS is not JSON/);
+    expect(() => readHandlerEnv({ ...ENV, [HANDLER_ENV.slotLeaseSeconds]: "soon" })).to.throw(/SLOT_LEASE_SECONDS/);
+  });
+
+  it("parses the real-shaped Object Created fixtures", () => {
+    const versioned = parseObjectCreated(fixture("s3-object-created.json"));
+    const unversioned = parseObjectCreated(fixture("s3-object-created-unversioned.json"));
+
+    expect(versioned).to.deep.equal({
+      ok: true,
+      value: {
+        bucket: "datalake-dev-landing",
+        rawKey: "orders/2026/11/21/LOAD00000001.csv",
+        key: "orders/2026/11/21/LOAD00000001.csv",
+        size: 5242,
+        etag: "b1946ac92492d2347c6235b4d2611184",
+        versionId: "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e",
+        sequencer: "00617F08299329D189",
+        time: "2026-11-21T10:15:30.000Z",
+      },
+    });
+    expect(unversioned.ok && unversioned.value.versionId).to.equal(null);
+  });
+
+  it("parses the Glue Job State Change fixtures", () => {
+    const ok = parseJobStateChange(fixture("glue-job-state-succeeded.json"));
+    const failed = parseJobStateChange(fixture("glue-job-state-failed.json"));
+    const scheduled = parseJobStateChange(fixture("scheduled-event.json"));
+
+    expect(ok.ok && ok.value).to.include({ jobName: "datalake-dev-orders", state: "SUCCEEDED" });
+    expect(failed.ok && failed.value.message).to.match(/audit failed/);
+    expect(scheduled.ok).to.equal(false);
+  });
+
+  it("decodes S3 form-encoded keys", () => {
+    expect(decodeKey("orders/with+space.csv")).to.equal("orders/with space.csv");
+    expect(decodeKey("orders/a%2Bb.csv")).to.equal("orders/a+b.csv");
+    expect(decodeKey("orders/dt%3D2026.csv")).to.equal("orders/dt=2026.csv");
+    expect(decodeKey("orders/%E6%97%A5.csv")).to.equal("orders/日.csv");
+    expect(decodeKey("orders/%ZZ.csv")).to.equal(undefined);
+  });
+
+  it("orders sequencers of different lengths by right-padding", () => {
+    expect(compareSequencers("00617F08299329D189", "00617F08299329D18A")).to.equal(-1);
+    expect(compareSequencers("0A", "0A00")).to.equal(0);
+    expect(compareSequencers("0B", "0A99")).to.equal(1);
+  });
+
+  it("builds file ids from the version, else etag and sequencer", () => {
+    expect(fileIdOf("b", "k/x.csv", "v1", "e", "s")).to.equal("s3://b/k/x.csv#v1");
+    expect(fileIdOf("b", "k/x.csv", null, "e", "s")).to.equal("s3://b/k/x.csv#e:s");
+  });
+
+  it("maps file outcomes of a run summary", () => {
+    const base = { fileId: "f", key: "k", versionId: null, rowsRead: 1, rowsLoaded: 1, rowsQuarantined: 0, rowsRejected: 0 };
+
+    expect(fileFinal("SUCCEEDED", { ...base, outcome: "LOADED" }).status).to.equal("SUCCEEDED");
+    expect(fileFinal("SUCCEEDED", { ...base, outcome: "QUARANTINED", reason: "not_utf8" })).to.include({ status: "QUARANTINED", reason: "not_utf8" });
+    expect(fileFinal("SUCCEEDED", { ...base, outcome: "ALREADY_LOADED" })).to.include({ status: "SKIPPED", reason: "already_loaded" });
+    expect(fileFinal("SUCCEEDED", undefined)).to.include({ status: "FAILED", reason: "missing_from_summary" });
+    expect(fileFinal("FAILED", { ...base, outcome: "LOADED" }, "boom")).to.include({ status: "FAILED", reason: "run_failed: boom" });
+  });
+
+  it("classifies StartJobRun errors", () => {
+    expect(classifyStartError(glueError("ConcurrentRunsExceededException"))).to.equal("retryable");
+    expect(classifyStartError(glueError("ThrottlingException"))).to.equal("retryable");
+    expect(classifyStartError(glueError("InternalServiceException"))).to.equal("retryable");
+    expect(classifyStartError(glueError("EntityNotFoundException"))).to.equal("permanent");
+    expect(classifyStartError(glueError("InvalidInputException"))).to.equal("permanent");
+    expect(classifyStartError(new Error("socket hang up"))).to.equal("ambiguous");
+  });
+});

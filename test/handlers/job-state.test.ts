@@ -1,0 +1,190 @@
+// job-state and the reconciler's finalization against a real dynalite server: outcomes from the
+// run summary, failed Glue states, duplicate / late / lost state events.
+import { expect } from "chai";
+import { summaryKey } from "../../engine/contracts";
+import { handleFileArrival } from "../../handlers/core/file-arrival";
+import { handleJobStateChange } from "../../handlers/core/job-state";
+import { reconcile } from "../../handlers/core/reconcile";
+import { stateChangeEvent } from "./support/fake-glue";
+import { DynaliteServer, startDynalite } from "./support/dynalite";
+import { OPS, World, assertAccounted, drainRuns, fixture, newWorld, putAndEvent } from "./support/world";
+
+describe("handlers: job-state and reconciler finalization (dynalite)", () => {
+  let server: DynaliteServer;
+  let w: World;
+  const arrive = (event: unknown) => handleFileArrival(w.deps, event);
+  const stateChange = (event: unknown) => handleJobStateChange(w.deps, event);
+
+  before(async () => {
+    server = await startDynalite();
+  });
+  after(async () => {
+    await server.close();
+  });
+  beforeEach(async () => {
+    w = await newWorld(server);
+  });
+
+  /** One run holding `keys` (the first arrival starts a run; the rest ride the second run). */
+  async function runWith(keys: string[]): Promise<string> {
+    for (const k of keys) await arrive(putAndEvent(w, k));
+    return w.glue.runs[0].Id;
+  }
+
+  it("maps summary outcomes to FILE statuses with per-file counts", async () => {
+    await runWith(["orders/0-first.csv", "orders/a-loaded.csv", "orders/b-quarantined.csv", "orders/c-already.csv"]);
+    await stateChange(await w.glue.complete(w.glue.runs[0].Id));
+    const jobRunId = w.glue.runs[1].Id;
+    const outcomes: Record<string, any> = {
+      "orders/a-loaded.csv": { outcome: "LOADED", rowsRead: 5, rowsLoaded: 4, rowsQuarantined: 1, rowsRejected: 0, extraColumns: ["note"] },
+      "orders/b-quarantined.csv": { outcome: "QUARANTINED", reason: "missing_column:status", rowsRead: 3, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: 3 },
+      "orders/c-already.csv": { outcome: "ALREADY_LOADED", rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: 0 },
+    };
+
+    const result = await stateChange(await w.glue.complete(jobRunId, "SUCCEEDED", { outcome: (f) => outcomes[f.key] }));
+
+    expect(result.outcome).to.equal("FINALIZED");
+    const files = await assertAccounted(w);
+    const byKey = Object.fromEntries(files.map((f) => [f.key, f]));
+    expect(byKey["orders/a-loaded.csv"]).to.include({ status: "SUCCEEDED", rowsRead: 5, rowsLoaded: 4, rowsQuarantined: 1, rowsRejected: 0 });
+    expect(byKey["orders/a-loaded.csv"].extraColumns).to.deep.equal(["note"]);
+    expect(byKey["orders/b-quarantined.csv"]).to.include({ status: "QUARANTINED", reason: "missing_column:status", rowsRejected: 3 });
+    expect(byKey["orders/c-already.csv"]).to.include({ status: "SKIPPED", reason: "already_loaded" });
+    const run = (await w.audit.listRuns("orders"))[1];
+    expect(run).to.include({ status: "SUCCEEDED", glueState: "SUCCEEDED", executionSeconds: 60, dpuSeconds: 120 });
+    expect(run.counts?.silverRows).to.equal(9);
+    expect(run.audits?.[0].name).to.equal("pk_unique");
+    expect((await w.audit.getSlot("orders"))?.activeRunId).to.equal(undefined);
+  });
+
+  for (const state of ["FAILED", "TIMEOUT", "STOPPED", "ERROR"] as const) {
+    it(`Glue ${state}: RUN and its files FAILED with the reason, slot released`, async () => {
+      const jobRunId = await runWith(["orders/a.csv"]);
+
+      await stateChange(await w.glue.complete(jobRunId, state));
+
+      const [file] = await assertAccounted(w);
+      expect(file.status).to.equal("FAILED");
+      // The event's message is the reason Glue gives (GetJobRun's ErrorMessage is the fallback).
+      expect(file.reason).to.equal(`run_failed: glue_${state.toLowerCase()}: Job run ${state.toLowerCase()}`);
+      const [run] = await w.audit.listRuns("orders");
+      expect(run).to.include({ status: "FAILED", glueState: state });
+      expect((await w.audit.getSlot("orders"))?.activeRunId).to.equal(undefined);
+    });
+  }
+
+  it("a summary that reports FAILED (audit failure) fails the run even though Glue SUCCEEDED", async () => {
+    const jobRunId = await runWith(["orders/a.csv"]);
+
+    await stateChange(await w.glue.complete(jobRunId, "SUCCEEDED", { summaryStatus: "FAILED" }));
+
+    const [file] = await assertAccounted(w);
+    expect(file).to.include({ status: "FAILED", reason: "run_failed: audit failed: pk_unique", rowsRead: 10 });
+    expect((await w.audit.listRuns("orders"))[0]).to.include({ status: "FAILED", error: "audit failed: pk_unique" });
+  });
+
+  it("Glue SUCCEEDED without a run summary fails the run with summary_missing", async () => {
+    const jobRunId = await runWith(["orders/a.csv"]);
+
+    await stateChange(await w.glue.complete(jobRunId, "SUCCEEDED", { writeSummary: false }));
+
+    const [file] = await assertAccounted(w);
+    expect(file.reason).to.match(/^run_failed: summary_missing/);
+  });
+
+  it("a file missing from the summary fails alone with missing_from_summary", async () => {
+    await runWith(["orders/0.csv", "orders/a.csv", "orders/b.csv"]);
+    await stateChange(await w.glue.complete(w.glue.runs[0].Id));
+    const jobRunId = w.glue.runs[1].Id;
+    const event = await w.glue.complete(jobRunId);
+    const summary: any = await w.objects.getJson(OPS, summaryKey("orders", w.glue.runs[1].Arguments!["--run_id"]));
+    summary.files = summary.files.filter((f: any) => f.key !== "orders/b.csv");
+    await w.objects.putJson(OPS, summaryKey("orders", summary.runId), summary);
+
+    await stateChange(event);
+
+    const files = Object.fromEntries((await assertAccounted(w)).map((f) => [f.key, f]));
+    expect(files["orders/a.csv"].status).to.equal("SUCCEEDED");
+    expect(files["orders/b.csv"]).to.include({ status: "FAILED", reason: "missing_from_summary" });
+  });
+
+  it("duplicate and late state events are no-ops; FAILED never overwrites SUCCEEDED", async () => {
+    const jobRunId = await runWith(["orders/a.csv"]);
+    const succeeded = await w.glue.complete(jobRunId);
+    await stateChange(succeeded);
+    const before = await assertAccounted(w);
+
+    const dup = await stateChange(succeeded);
+    const late = await stateChange(stateChangeEvent("datalake-dev-orders", jobRunId, "FAILED", "late failure"));
+
+    expect((dup as any).finalize.finalized).to.equal(false);
+    expect((late as any).finalize.finalized).to.equal(false);
+    const after = await assertAccounted(w);
+    expect(after).to.deep.equal(before);
+    expect(after[0].status).to.equal("SUCCEEDED");
+    expect((await w.audit.listRuns("orders"))[0].status).to.equal("SUCCEEDED");
+    expect(w.glue.runs).to.have.length(1);
+  });
+
+  it("a finishing run starts the next run for files that arrived meanwhile", async () => {
+    const jobRunId = await runWith(["orders/a.csv", "orders/b.csv", "orders/c.csv"]);
+
+    const result = await stateChange(await w.glue.complete(jobRunId));
+
+    expect((result as any).next).to.include({ started: true, fileCount: 2 });
+    await drainRuns(w, stateChange);
+    await assertAccounted(w);
+  });
+
+  it("lost state event: the reconciler finalizes from GetJobRun and starts the next run", async () => {
+    const jobRunId = await runWith(["orders/a.csv", "orders/b.csv"]);
+    await w.glue.complete(jobRunId); // event lost
+
+    const report = await reconcile(w.deps);
+
+    expect(report.finalized).to.have.length(1);
+    expect(report.started).to.have.length(1);
+    await drainRuns(w, stateChange);
+    const files = await assertAccounted(w);
+    expect(files.every((f) => f.status === "SUCCEEDED")).to.equal(true);
+  });
+
+  it("the reconciler leaves a run that is still RUNNING alone", async () => {
+    await runWith(["orders/a.csv"]);
+
+    const report = await reconcile(w.deps);
+
+    expect(report.finalized).to.deep.equal([]);
+    expect((await w.audit.listActiveRuns())[0].status).to.equal("RUNNING");
+    expect(w.glue.runs).to.have.length(1);
+  });
+
+  it("a crash after the RUN write but before the slot release is repaired by the reconciler", async () => {
+    const jobRunId = await runWith(["orders/a.csv"]);
+    await w.glue.complete(jobRunId);
+    w.db.crashAfter = (c) => c.constructor?.name === "UpdateCommand" && String(c.input?.Key?.pk).startsWith("RUN#");
+    await handleJobStateChange(w.deps, stateChangeEvent("datalake-dev-orders", jobRunId, "SUCCEEDED")).catch(() => undefined);
+    expect((await w.audit.getSlot("orders"))?.activeRunId).to.be.a("string");
+    const waiting = await handleFileArrival(w.fresh(), putAndEvent(w, "orders/b.csv"));
+    expect((waiting as any).run.reason).to.equal("slot_held");
+
+    const report = await reconcile(w.fresh());
+
+    expect(report.slotsReleased).to.deep.equal(["orders"]);
+    expect(report.started).to.have.length(1);
+    await drainRuns(w, (e) => handleJobStateChange(w.fresh(), e));
+    await assertAccounted(w);
+  });
+
+  it("ignores other jobs, non-final states and malformed events", async () => {
+    const other = await stateChange(stateChangeEvent("someone-elses-job", "jr_1", "SUCCEEDED"));
+    const running = await stateChange(stateChangeEvent("datalake-dev-orders", "jr_1", "RUNNING"));
+    const malformed = await stateChange({ source: "aws.glue", "detail-type": "Glue Job State Change", detail: { state: "SUCCEEDED" } });
+    const unknown = await stateChange(fixture("glue-job-state-succeeded.json"));
+
+    expect(other.outcome).to.equal("IGNORED");
+    expect(running.outcome).to.equal("IGNORED");
+    expect(malformed).to.deep.equal({ outcome: "REJECTED", reason: "detail.jobName is missing" });
+    expect(unknown.outcome).to.equal("UNKNOWN_RUN");
+  });
+});
