@@ -51,7 +51,7 @@ describe("handlers: esbuild bundles", function () {
   });
 
   it("fails the cold start naming the missing variable", () => {
-    const env = { ...process.env, OPS_BUCKET: "o", LANDING_BUCKET: "l", GLUE_JOBS: "{}", AWS_REGION: "eu-west-1" };
+    const env: NodeJS.ProcessEnv = { ...process.env, OPS_BUCKET: "o", LANDING_BUCKET: "l", GLUE_JOBS: "{}", AWS_REGION: "eu-west-1" };
     delete env.AUDIT_TABLE;
 
     const res = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(join(dir, "index.js"))})`], { env, encoding: "utf8" });
