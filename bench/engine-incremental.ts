@@ -1,0 +1,64 @@
+// Benchmark (b), incremental cost: a 500,000-key orders state, then 30 daily batches of 50,000
+// changes, one run each. An incremental merge costs state + new data, so batch 30 should cost
+// about what batch 1 costs (target batch30/batch1 <= 1.5); a full refresh (rebuild from all of
+// bronze, 2,000,000 rows by the end) is timed beside it.
+import { join } from "path";
+import { getDataset } from "../datasets";
+import { runLoad } from "../engine/duckdb";
+import { generateDataset } from "../local/generator";
+import { benchManifest, mb, measure, perSec, sec } from "./engine-measure";
+
+const STATE_KEYS = Number(process.env.BENCH_ENGINE_STATE ?? 500_000);
+const BATCHES = Number(process.env.BENCH_ENGINE_BATCHES ?? 30);
+const BATCH_ROWS = Number(process.env.BENCH_ENGINE_BATCH_ROWS ?? 50_000);
+const TARGET = 1.5;
+
+export async function engineIncremental(tmp: string): Promise<void> {
+  const spec = getDataset("orders");
+  const out = join(tmp, "incremental-gen");
+  const gen = await measure(async () =>
+    generateDataset("orders", {
+      seed: 2,
+      rows: STATE_KEYS + BATCHES * BATCH_ROWS,
+      loadRows: STATE_KEYS,
+      files: BATCHES,
+      badShare: 0.01,
+      anomalies: false,
+      outDir: out,
+    }),
+  );
+  const [load, ...batches] = gen.result;
+  console.log(`generated a ${STATE_KEYS.toLocaleString("en-US")}-row full load + ${batches.length} batches of ${BATCH_ROWS.toLocaleString("en-US")} in ${sec(gen.ms)}`);
+
+  const workspace = join(tmp, "incremental-ws");
+  const initial = await measure(() => runLoad({ workspace, spec, manifest: benchManifest(spec, out, [load], "bench-inc-000"), writeSummary: false }));
+  console.log(`initial full load: ${sec(initial.ms)} (${initial.result.counts.stateKeys} keys), peak RSS ${mb(initial.peakRss)}`);
+
+  const times: number[] = [];
+  let peak = 0;
+  for (const [i, batch] of batches.entries()) {
+    const runId = `bench-inc-${String(i + 1).padStart(3, "0")}`;
+    const run = await measure(() => runLoad({ workspace, spec, manifest: benchManifest(spec, out, [batch], runId), writeSummary: false }));
+    if (run.result.status !== "SUCCEEDED") console.log(`  batch ${i + 1} ${run.result.status}: ${run.result.error}`);
+    times.push(run.ms);
+    peak = Math.max(peak, run.peakRss);
+    console.log(`  batch ${String(i + 1).padStart(2)}: ${sec(run.ms).padStart(8)}  ${perSec(BATCH_ROWS, run.ms)}, state ${run.result.counts.stateKeys} keys`);
+  }
+
+  const refresh = await measure(() =>
+    runLoad({ workspace, spec, manifest: benchManifest(spec, out, [], "bench-inc-refresh", true), fullRefresh: true, writeSummary: false }),
+  );
+  const first = times[0];
+  const last = times[times.length - 1];
+  const ratio = last / first;
+  const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  console.log(`batch 1: ${sec(first)}, batch ${times.length}: ${sec(last)}, median ${sec(median)}, peak RSS ${mb(peak)}`);
+  console.log(
+    `batch${times.length}/batch1 = ${ratio.toFixed(2)} (target <= ${TARGET}) -> ${ratio <= TARGET ? "meets target" : "MISSES target"}; ` +
+      `median/batch1 = ${(median / first).toFixed(2)}`,
+  );
+  console.log(
+    `full refresh from bronze (${(STATE_KEYS + BATCHES * BATCH_ROWS).toLocaleString("en-US")} rows -> ${refresh.result.counts.stateKeys} keys, ${refresh.result.status}): ` +
+      `${sec(refresh.ms)} = ${(refresh.ms / median).toFixed(1)}x a median incremental batch, peak RSS ${mb(refresh.peakRss)}`,
+  );
+}
