@@ -33,6 +33,8 @@ export const C = {
   DYNAMODB_6: fsbp("DynamoDB.6", "DynamoDB tables should have deletion protection enabled"),
   GLUE_4: fsbp("Glue.4", "AWS Glue Spark jobs should run on supported versions of AWS Glue"),
   SQS_1: fsbp("SQS.1", "Amazon SQS queues should be encrypted at rest"),
+  SQS_3: fsbp("SQS.3", "SQS queue access policies should not allow public access"),
+  SNS_4: fsbp("SNS.4", "SNS topic access policies should not allow public access"),
   SNS_1: other("SNS.1", "SNS topics should be encrypted at-rest using AWS KMS"),
   IAM_1: fsbp("IAM.1", 'IAM policies should not allow full "*" administrative privileges'),
   IAM_21: fsbp("IAM.21", "IAM customer managed policies that you create should not allow wildcard actions for services"),

@@ -96,3 +96,31 @@ export function conditionValues(statement: Statement, key: string): { operator: 
   }
   return out;
 }
+
+// A wildcard principal is acceptable only when a condition scopes who can actually use it.
+const SCOPING_KEYS = [
+  "aws:sourceaccount",
+  "aws:sourcearn",
+  "aws:sourceowner",
+  "aws:principalaccount",
+  "aws:principalorgid",
+  "aws:principalarn",
+  "kms:calleraccount",
+  "kms:viaservice",
+];
+
+/** Allow statements that grant "anyone" (Principal "*" without a scoping condition, or NotPrincipal). */
+export function publicAllowProblems(policy: unknown): string[] {
+  const statements = parsePolicyDocument(policy);
+  if (!statements || isUnknown(statements)) return [];
+  const out: string[] = [];
+  for (const s of statements) {
+    if (s.effect !== "Allow") continue;
+    const name = s.sid ? `statement "${s.sid}"` : "a statement";
+    if (s.hasNotPrincipal) out.push(`${name} uses NotPrincipal with Allow`);
+    if (hasWildcardPrincipal(s) && !conditionKeys(s).some((k) => SCOPING_KEYS.includes(k))) {
+      out.push(`${name} allows Principal "*" without an account/source condition (public)`);
+    }
+  }
+  return out;
+}

@@ -2,7 +2,7 @@
 // "anyone" (Principal "*") without a condition pinning the caller to this account or a source.
 import { C } from "../lib/controls";
 import { PolicyRes, ResourceRule, isUnknown } from "../lib/model";
-import { conditionKeys, hasWildcardPrincipal, parsePolicyDocument } from "../lib/policy-document";
+import { publicAllowProblems } from "../lib/policy-document";
 
 export const KMS_KEY = "aws:kms/key:Key";
 export const KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy";
@@ -16,30 +16,8 @@ export function checkKeyRotation(res: PolicyRes): string[] {
   return ["enableKeyRotation must be true"];
 }
 
-// A wildcard principal is acceptable only when a condition scopes who can actually use it.
-const SCOPING_KEYS = [
-  "aws:sourceaccount",
-  "aws:sourcearn",
-  "aws:principalaccount",
-  "aws:principalorgid",
-  "aws:principalarn",
-  "kms:calleraccount",
-  "kms:viaservice",
-];
-
 export function keyPolicyProblems(policy: unknown): string[] {
-  const statements = parsePolicyDocument(policy);
-  if (!statements || isUnknown(statements)) return [];
-  const out: string[] = [];
-  for (const s of statements) {
-    if (s.effect !== "Allow") continue;
-    const name = s.sid ? `statement "${s.sid}"` : "a statement";
-    if (s.hasNotPrincipal) out.push(`${name} uses NotPrincipal with Allow`);
-    if (hasWildcardPrincipal(s) && !conditionKeys(s).some((k) => SCOPING_KEYS.includes(k))) {
-      out.push(`${name} allows Principal "*" without an account/source condition (public key)`);
-    }
-  }
-  return out;
+  return publicAllowProblems(policy);
 }
 
 export function checkKeyPolicy(res: PolicyRes): string[] {

@@ -1,6 +1,7 @@
 // Lambda and log-group rules: invoke permissions scoped to a source, supported runtimes, and a
 // managed log group (retention + KMS) for every function.
 import { C } from "../lib/controls";
+import { configsByTarget } from "../lib/join";
 import {
   PolicyRes,
   ResourceRule,
@@ -17,6 +18,7 @@ import {
 export const LAMBDA_FUNCTION = "aws:lambda/function:Function";
 export const LAMBDA_PERMISSION = "aws:lambda/permission:Permission";
 export const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
+export const INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig";
 
 /**
  * Runtimes not deprecated by AWS Lambda as of 2026-11 (nodejs20.x was deprecated 2026-04-30 with
@@ -99,6 +101,30 @@ export function checkFunctionsHaveLogGroups(all: PolicyRes[]): Violation[] {
   return out;
 }
 
+/**
+ * EventBridge invokes the functions asynchronously: their errors are retried by the function's async
+ * configuration, not by the rule's retry policy, so each function declares retries and a failure
+ * destination (ARCHITECTURE.md, Known pitfalls).
+ */
+export function checkAsyncFailureDestination(all: PolicyRes[]): Violation[] {
+  const functions = ofType(all, LAMBDA_FUNCTION);
+  const configs = configsByTarget(ofType(all, INVOKE_CONFIG), "functionName", functions);
+  const out: Violation[] = [];
+  for (const fn of functions) {
+    const list = configs.get(fn.urn) ?? [];
+    if (isUnknown(fn.props.name) && list.length === 0) continue;
+    let problem: string | undefined;
+    if (list.length === 0) problem = "no FunctionEventInvokeConfig (async retries and failure destination)";
+    else if (!list.some((c) => isSet(get(c.props, "destinationConfig", "onFailure", "destination")))) {
+      problem = "FunctionEventInvokeConfig without destinationConfig.onFailure.destination";
+    } else if (!list.some((c) => isUnknown(c.props.maximumRetryAttempts) || typeof c.props.maximumRetryAttempts === "number")) {
+      problem = "FunctionEventInvokeConfig must set maximumRetryAttempts";
+    }
+    if (problem) out.push({ message: `${label(fn)}: ${problem}`, urn: fn.urn });
+  }
+  return out;
+}
+
 export const lambdaRules: (ResourceRule | StackRule)[] = [
   {
     kind: "resource",
@@ -136,5 +162,14 @@ export const lambdaRules: (ResourceRule | StackRule)[] = [
     controls: [C.CLOUDWATCH_16],
     remediation: 'Create aws.cloudwatch.LogGroup "/aws/lambda/<name>" or set loggingConfig.logGroup.',
     check: checkFunctionsHaveLogGroups,
+  },
+  {
+    kind: "stack",
+    name: "lambda-async-failure-destination",
+    description:
+      "Every Lambda function declares its async invocation config: maximumRetryAttempts and an onFailure destination (no FSBP control; failed events are never silently dropped).",
+    controls: [C.NONE],
+    remediation: "Add aws.lambda.FunctionEventInvokeConfig with maximumRetryAttempts and destinationConfig.onFailure.destination (SQS).",
+    check: checkAsyncFailureDestination,
   },
 ];

@@ -84,7 +84,7 @@ function call<T>(client: any, method: string, req: unknown): Promise<T> {
 
 describe("policy pack under the analyzer protocol (run-policy-pack)", function () {
   // Type-checking the pack with ts-node takes ~10 s on this machine.
-  this.timeout(90_000);
+  this.timeout(180_000);
   let child: ChildProcess | undefined;
   let client: any;
 

@@ -7,8 +7,8 @@ import { GLUE_JOB, GLUE_SECURITY_CONFIGURATION } from "../../policy/rules/glue";
 import { IAM } from "../../policy/rules/iam";
 import { KMS_KEY } from "../../policy/rules/kms";
 import { LF_SETTINGS } from "../../policy/rules/lakeformation";
-import { LAMBDA_FUNCTION, LAMBDA_PERMISSION, LOG_GROUP } from "../../policy/rules/lambda";
-import { SNS_TOPIC, SQS_QUEUE } from "../../policy/rules/messaging";
+import { INVOKE_CONFIG, LAMBDA_FUNCTION, LAMBDA_PERMISSION, LOG_GROUP } from "../../policy/rules/lambda";
+import { SNS_TOPIC, SNS_TOPIC_POLICY, SQS_QUEUE, SQS_QUEUE_POLICY } from "../../policy/rules/messaging";
 import { T } from "../../policy/rules/s3";
 import { ACCOUNT, KEY_ARN, compliantBucket, compliantBuckets, replaceProps, res } from "./builders";
 
@@ -59,6 +59,14 @@ const job = (props: Record<string, unknown>) =>
 
 const fnLogs = () =>
   res(LOG_GROUP, "fa-logs", { name: "/aws/lambda/datalake-dev-file-arrival", retentionInDays: 30, kmsKeyId: KEY_ARN });
+
+const fnAsync = (props: Record<string, unknown> = {}) =>
+  res(INVOKE_CONFIG, "fa-async", {
+    functionName: "datalake-dev-file-arrival",
+    maximumRetryAttempts: 2,
+    destinationConfig: { onFailure: { destination: `arn:aws:sqs:eu-west-1:${ACCOUNT}:failures` } },
+    ...props,
+  });
 
 const fn = (runtime = "nodejs22.x") =>
   res(LAMBDA_FUNCTION, "file-arrival", { name: "datalake-dev-file-arrival", runtime, role: ROLE, handler: "index.handler" });
@@ -154,7 +162,7 @@ export const FIXTURES: Record<string, Fixture> = {
   },
   "lambda-supported-runtime": {
     fail: [fn("nodejs18.x")],
-    pass: [fn("nodejs22.x"), fnLogs()],
+    pass: [fn("nodejs22.x"), fnLogs(), fnAsync()],
     expect: /nodejs18.x is not a supported Lambda runtime/,
   },
   "log-group-retention-kms": {
@@ -163,9 +171,14 @@ export const FIXTURES: Record<string, Fixture> = {
     expect: /retentionInDays must be set/,
   },
   "lambda-log-group": {
-    fail: [fn(), res(LOG_GROUP, "other-logs", { name: "/aws/lambda/something-else", retentionInDays: 30, kmsKeyId: KEY_ARN })],
-    pass: [fn(), fnLogs()],
+    fail: [fn(), fnAsync(), res(LOG_GROUP, "other-logs", { name: "/aws/lambda/something-else", retentionInDays: 30, kmsKeyId: KEY_ARN })],
+    pass: [fn(), fnLogs(), fnAsync()],
     expect: /Function "file-arrival": no LogGroup managed for it/,
+  },
+  "lambda-async-failure-destination": {
+    fail: [fn(), fnLogs(), fnAsync({ destinationConfig: undefined })],
+    pass: [fn(), fnLogs(), fnAsync()],
+    expect: /without destinationConfig.onFailure.destination/,
   },
   "dynamodb-pitr": {
     fail: [table({ pointInTimeRecovery: { enabled: false } })],
@@ -219,6 +232,37 @@ export const FIXTURES: Record<string, Fixture> = {
     fail: [res(SNS_TOPIC, "alerts", { kmsMasterKeyId: "alias/aws/sns" })],
     pass: [res(SNS_TOPIC, "alerts", { kmsMasterKeyId: KEY_ARN })],
     expect: /AWS managed alias\/aws\/sns/,
+  },
+  "sqs-sns-no-public-policy": {
+    fail: [
+      res(SQS_QUEUE_POLICY, "dlq-policy", {
+        queueUrl: "https://sqs/dlq",
+        policy: doc({ Sid: "Anyone", Effect: "Allow", Principal: "*", Action: "sqs:SendMessage", Resource: "arn:dlq" }),
+      }),
+    ],
+    pass: [
+      res(SQS_QUEUE_POLICY, "dlq-policy", {
+        queueUrl: "https://sqs/dlq",
+        policy: doc({
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: "arn:dlq",
+          Condition: { ArnEquals: { "aws:SourceArn": `arn:aws:events:eu-west-1:${ACCOUNT}:rule/orders` } },
+        }),
+      }),
+      res(SNS_TOPIC_POLICY, "alerts-policy", {
+        arn: "arn:alerts",
+        policy: doc({
+          Effect: "Allow",
+          Principal: "*",
+          Action: "sns:Publish",
+          Resource: "arn:alerts",
+          Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+        }),
+      }),
+    ],
+    expect: /statement "Anyone" allows Principal "\*"/,
   },
   "iam-no-wildcards": {
     fail: [res(IAM.rolePolicy, "fa-policy", { role: "fa", policy: doc({ Effect: "Allow", Action: "s3:*", Resource: "*" }) })],
