@@ -97,6 +97,14 @@ function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, any> {
 
 let recorded: RecordedResource[] = [];
 
+// Pulumi wraps every internal promise for leak diagnostics (a stack capture + three
+// defineProperty calls each): about half of the runtime's cost per resource under mocks, and an
+// exit hook that can flip mocha's exit code. Programs under test do not need it.
+const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> };
+debuggable.debuggablePromise = (p) => p;
+// Likewise the full stack trace captured per resource for source positions (mocks ignore them).
+(pulumi.Resource as unknown as { callsites: () => unknown[] }).callsites = () => [];
+
 const mocks: pulumi.runtime.Mocks = {
   newResource(args) {
     const state = mockState(args.type, args.name, args.inputs);
@@ -130,7 +138,6 @@ class RecordingMonitor extends MockMonitor {
   }
 }
 
-const monitor = new RecordingMonitor(mocks);
 
 /** Stack config as the Pulumi CLI would load it: Pulumi.<stack>.yaml merged with overrides. */
 export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -166,7 +173,8 @@ export function evaluate(options: EvaluateOptions): Promise<ProgramRun> {
 
 async function evaluateNow(options: EvaluateOptions): Promise<ProgramRun> {
   await pulumi.runtime.setMocks(mocks, MOCK_PROJECT, options.stack, false);
-  pulumi.runtime.setMockOptions(monitor, MOCK_PROJECT, options.stack, false);
+  // A fresh monitor per evaluation: the stock one keeps every resource's state forever.
+  pulumi.runtime.setMockOptions(new RecordingMonitor(mocks), MOCK_PROJECT, options.stack, false);
   const config = options.config ?? stackConfig(options.stack);
   const flat: Record<string, string> = {};
   for (const [key, value] of Object.entries(config)) {
