@@ -8,6 +8,9 @@ import { CONTRACT_VERSION, Manifest } from "../engine/contracts";
 export interface Measured<T> {
   result: T;
   ms: number;
+  /** CPU time of the process (user + system, all threads incl. DuckDB's), ms: less sensitive
+   * than wall time to other work on a shared machine. */
+  cpuMs: number;
   /** Peak RSS of the whole process during the call, bytes. */
   peakRss: number;
 }
@@ -18,11 +21,13 @@ export async function measure<T>(work: () => Promise<T>, sampleEveryMs = 25): Pr
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, sampleEveryMs);
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   try {
     const result = await work();
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const cpu = process.cpuUsage(cpu0);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    return { result, ms, peakRss };
+    return { result, ms, cpuMs: (cpu.user + cpu.system) / 1000, peakRss };
   } finally {
     clearInterval(timer);
   }
