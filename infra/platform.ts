@@ -41,7 +41,7 @@ import { join } from "path";
 export interface ProgramSources {
   /** The dataset's load plan for Glue. @default compilePlan(spec, { dialect: "spark" }) */
   plan(spec: DatasetSpec): LoadPlan;
-  /** Deployment archive of a handler entry. @default handlerArchive (esbuild bundle) */
+  /** Deployment archive of a handler entry. @default handlerArchive (scripts/bundle-handlers.js) */
   handlerCode(entry: string): pulumi.Input<pulumi.asset.Archive>;
   glueEntryScript: string;
   gluePackageDir: string;
