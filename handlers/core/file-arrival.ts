@@ -55,7 +55,7 @@ export async function handleFileArrival(deps: HandlerDeps, event: unknown): Prom
     log.info("duplicate event for a recorded object version", { status: stored.status });
     // A crash after the FILE write leaves it PENDING: the redelivered event carries on.
     if (stored.status !== "PENDING" || !spec) return { outcome: "DUPLICATE", fileId, status: stored.status };
-    const run = await startRunIfIdle(deps, spec.name, [stored]);
+    const run = await startRunIfIdle({ ...deps, log }, spec.name, [stored]);
     return { outcome: "DUPLICATE", fileId, status: stored.status, run };
   }
   if (skip || !spec) {
@@ -63,7 +63,8 @@ export async function handleFileArrival(deps: HandlerDeps, event: unknown): Prom
     return { outcome: "SKIPPED", fileId, reason: skip ?? "unknown_prefix" };
   }
   log.info("object version recorded PENDING", { size: item.size });
-  const run = await startRunIfIdle(deps, spec.name, [item]);
+  // The run-start lines then carry this file's key and version besides the run id.
+  const run = await startRunIfIdle({ ...deps, log }, spec.name, [item]);
   return { outcome: "PENDING", fileId, run };
 }
 
