@@ -16,7 +16,7 @@ export const defaultHandlers: HandlerFns = {
 
 /** The local "Glue script": H1's runLoad. The launcher writes the summary where job-state reads it. */
 export const duckdbExecutor: LoadExecutor = ({ workspace, spec, manifest, fullRefresh }) =>
-  runLoad({ workspace, spec, manifest, fullRefresh, writeSummary: false, threads: 2 });
+  runLoad({ workspace, spec, manifest, fullRefresh, writeSummary: false });
 
 export interface StartOptions extends Partial<Omit<LocalRuntimeOptions, "workspace" | "progress">> {
   workspace: string;

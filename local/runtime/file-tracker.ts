@@ -1,11 +1,10 @@
 // Follows every routed object version until its FILE item reaches a terminal status, so the
 // runtime can print one line per file and know when everything has settled. Reads are targeted
-// GetItems (the files a finished run or handler touched), with a periodic sweep of all open files
+// batch gets (the files a finished run or handler touched), with a periodic sweep of all open files
 // as the safety net: no scans, and no polling of the whole history.
 import type { FileItem, FileStatus } from "../../handlers/audit/items";
 import { FILE_TERMINAL_STATUSES } from "../../handlers/audit/items";
 import type { AuditStore } from "../../handlers/audit/store";
-import { mapLimit } from "../../handlers/core/concurrency";
 import type { FileDone } from "./progress";
 
 export interface TrackedFile {
@@ -52,10 +51,10 @@ export class FileTracker {
   /** Reads the FILE items of `fileIds` (default: every open file) and closes the terminal ones. */
   async check(fileIds?: readonly string[], earlier = false): Promise<void> {
     const ids = (fileIds ?? [...this.open.keys()]).filter((id) => this.open.has(id));
-    await mapLimit(ids, 4, async (fileId) => {
-      const item = await this.audit.getFile(fileId);
+    for (const item of await this.audit.getFilesConsistent(ids)) {
+      const fileId = item.fileId;
       const t = this.open.get(fileId);
-      if (!item || !t || !isTerminal(item.status)) return;
+      if (!t || !isTerminal(item.status)) continue;
       this.open.delete(fileId);
       this.done.set(fileId, { item, earlier });
       this.onDone(
@@ -75,7 +74,7 @@ export class FileTracker {
         },
         earlier,
       );
-    });
+    }
   }
 }
 

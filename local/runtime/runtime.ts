@@ -16,6 +16,7 @@ import { jsonLogger, silentLogger } from "../../handlers/log";
 import type { HandlerDeps, HandlerLimits, Logger } from "../../handlers/ports";
 import { advertiseEndpoint } from "./audit-access";
 import { AuditServer, startAuditServer } from "./audit-server";
+import { DynaliteDb } from "./dynalite-db";
 import { EventBus } from "./event-bus";
 import { EventBridgeEvent, objectCreatedEvent, scheduledEvent } from "./events";
 import { FileTracker } from "./file-tracker";
@@ -82,6 +83,7 @@ export class LocalRuntime {
   readonly tracker: FileTracker;
   readonly deps: HandlerDeps;
   private readonly objects: LocalObjectStore;
+  private readonly auditDb: DynaliteDb;
   private readonly watcher: LandingWatcher;
   private readonly announcing = new Map<string, Promise<void>>();
   private readonly failedRuns: string[] = [];
@@ -102,7 +104,8 @@ export class LocalRuntime {
   ) {
     this.paths = workspacePaths(options.workspace);
     this.specs = options.specs ?? DATASETS;
-    this.audit = AuditStore.fromClient(server.client, LOCAL_NAMES.auditTable);
+    this.auditDb = new DynaliteDb(server.endpoint);
+    this.audit = new AuditStore(this.auditDb, LOCAL_NAMES.auditTable);
     this.versions = new VersionStore(this.paths.versionLog, this.paths.versions);
     const objects = (this.objects = new LocalObjectStore(
       { landing: LOCAL_NAMES.landingBucket, ops: LOCAL_NAMES.opsBucket },
@@ -295,6 +298,7 @@ export class LocalRuntime {
     await this.reconciling;
     await Promise.allSettled(this.trackerPasses);
     this.unadvertise();
+    this.auditDb.destroy();
     await this.server.close();
     await new Promise<void>((resolve) => (this.logStream ? this.logStream.end(resolve) : resolve()));
     this.lock.release();
