@@ -16,14 +16,8 @@ export interface HandlerPolicyInput {
   failureQueueArn: string;
 }
 
-const AUDIT_ACTIONS = [
-  "dynamodb:ConditionCheckItem",
-  "dynamodb:GetItem",
-  "dynamodb:PutItem",
-  "dynamodb:Query",
-  "dynamodb:TransactWriteItems",
-  "dynamodb:UpdateItem",
-];
+/** Exactly the calls handlers/audit/store.ts makes (Get, BatchGet, Put, Update, Query). */
+export const AUDIT_ACTIONS = ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"];
 
 function common(input: HandlerPolicyInput): Statement[] {
   return [
