@@ -2,6 +2,7 @@
 import { expect } from "chai";
 import { handleFileArrival } from "../../handlers/core/file-arrival";
 import { handleJobStateChange } from "../../handlers/core/job-state";
+import { reconcile } from "../../handlers/core/reconcile";
 import { DynaliteServer, startDynalite } from "./support/dynalite";
 import { LANDING, World, assertAccounted, drainRuns, fixture, newWorld, objectCreated, putAndEvent } from "./support/world";
 
@@ -72,12 +73,12 @@ describe("handlers: file-arrival (dynalite)", () => {
     expect(files[0].status).to.equal("SUCCEEDED");
   });
 
-  it("two identical events in parallel: one FILE item, one run", async () => {
+  it("identical events in parallel: one FILE item, one run", async () => {
     const event = putAndEvent(w, "orders/a.csv");
 
-    const results = await Promise.all([arrive(event), arrive(JSON.parse(JSON.stringify(event)))]);
+    const results = await Promise.all(Array.from({ length: 5 }, () => arrive(JSON.parse(JSON.stringify(event)))));
 
-    expect(results.map((r) => r.outcome).sort()).to.deep.equal(["DUPLICATE", "PENDING"]);
+    expect(results.map((r) => r.outcome).sort()).to.deep.equal(["DUPLICATE", "DUPLICATE", "DUPLICATE", "DUPLICATE", "PENDING"]);
     expect(w.glue.runs).to.have.length(1);
     await drainRuns(w, stateChange);
     await assertAccounted(w);
@@ -94,6 +95,26 @@ describe("handlers: file-arrival (dynalite)", () => {
     expect((await w.glue.manifestOf(w.glue.runs[1].Id)).files).to.have.length(5);
     const files = await assertAccounted(w);
     expect(files.every((f) => f.status === "SUCCEEDED")).to.equal(true);
+  });
+
+  it("concurrent arrivals racing with finishing runs: every file loaded exactly once", async () => {
+    // Each started run finishes on its own a moment later, while arrivals keep coming.
+    const finishing: Promise<unknown>[] = [];
+    w.glue.afterStart = () => {
+      const run = w.glue.runs[w.glue.runs.length - 1];
+      finishing.push(new Promise((r) => setTimeout(r, 20)).then(async () => stateChange(await w.glue.complete(run.Id))));
+    };
+    const events = Array.from({ length: 40 }, (_, i) => putAndEvent(w, `orders/race/${i}.csv`));
+
+    let next = 0;
+    await Promise.all(Array.from({ length: 8 }, async () => { while (next < events.length) await arrive(events[next++]); }));
+    for (let i = 0; i < finishing.length; i++) await finishing[i];
+    await reconcile(w.deps);
+    for (let i = 0; i < finishing.length; i++) await finishing[i];
+
+    const files = await assertAccounted(w);
+    expect(files.every((f) => f.status === "SUCCEEDED")).to.equal(true);
+    expect(w.glue.runs.length).to.be.lessThan(40);
   });
 
   it("caps a run at maxFilesPerRun and leaves the rest PENDING for the next run", async () => {
@@ -226,6 +247,10 @@ describe("handlers: file-arrival (dynalite)", () => {
     }
     expect(w.db.calls).to.equal(0);
     expect(w.glue.startCalls).to.equal(0);
+    // The object behind the good event is still accounted for once its real event arrives.
+    await arrive(good);
+    await drainRuns(w, stateChange);
+    await assertAccounted(w);
   });
 
   it("events for another bucket are ignored", async () => {
