@@ -44,6 +44,11 @@ export const ACTIONS_WITHOUT_RESOURCE_SCOPE = new Set([
 const KMS_DECRYPT = ["kms:decrypt", "kms:reencryptfrom", "kms:*", "kms:re*"];
 const ALL_KMS_KEYS = /^arn:aws[a-z-]*:kms:[^:]*:[^:]*:key\/\*$/i;
 
+// ARNs that name every resource of a type ("table/*", "log-group:*", every bucket): "*" in disguise.
+// S3 ARNs carry no region/account and name a bucket first; ALL_BUCKETS_ARN covers them.
+const WHOLE_SERVICE_ARN = /^arn:aws[a-z-]*:(?!s3:)[a-z0-9-]+:[^:]*:[^:]*:(\*|[A-Za-z-]+[/:]\*)$/;
+const ALL_BUCKETS_ARN = /^arn:aws[a-z-]*:s3:::\*(\/\*)?$/;
+
 // AWS managed policies that grant "*" actions or resources; replace with scoped inline policies.
 const BROAD_MANAGED_POLICY = /:iam::aws:policy\/(.*\/)?(AdministratorAccess|PowerUserAccess|IAMFullAccess|[A-Za-z0-9]*FullAccess|AWSGlueServiceRole|AWSLambdaBasicExecutionRole)$/;
 
@@ -63,6 +68,8 @@ export function statementProblems(statements: Statement[], where: string): strin
       const scoped = actions.filter((a) => !ACTIONS_WITHOUT_RESOURCE_SCOPE.has(a));
       if (scoped.length > 0) out.push(`${name}: Resource "*" for actions that support resource scopes (${scoped.join(", ")})`);
     }
+    const broad = s.resources.filter((r) => WHOLE_SERVICE_ARN.test(r) || ALL_BUCKETS_ARN.test(r));
+    if (broad.length > 0) out.push(`${name}: ${broad.join(", ")} names every resource of its type; scope it to this stack's resources`);
     const decrypt = actions.filter((a) => KMS_DECRYPT.includes(a));
     if (decrypt.length > 0 && s.resources.some((r) => ALL_KMS_KEYS.test(r))) {
       out.push(`${name}: ${decrypt.join(", ")} on all KMS keys`);
@@ -107,7 +114,7 @@ export const iamRules: ResourceRule[] = [
     kind: "resource",
     name: "iam-no-wildcards",
     description:
-      'No IAM identity policy allows "*" or service:* actions, NotAction/NotResource, Resource "*" where the actions support a scope, or decrypt on all KMS keys. Covers IAM.1, IAM.21, KMS.1, KMS.2.',
+      'No IAM identity policy allows "*" or service:* actions, NotAction/NotResource, Resource "*" (or an ARN naming every resource of a type) where the actions support a scope, or decrypt on all KMS keys. Covers IAM.1, IAM.21, KMS.1, KMS.2.',
     controls: [C.IAM_1, C.IAM_21, C.KMS_1, C.KMS_2],
     remediation: "Name exact actions and exact ARNs (bucket/prefix/*, table ARN, key ARN, job ARN).",
     types: [IAM.policy, IAM.rolePolicy, IAM.userPolicy, IAM.groupPolicy, IAM.role],

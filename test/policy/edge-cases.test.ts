@@ -138,6 +138,24 @@ describe("policy rules: edge cases", () => {
       expect(found.some((m) => m.includes("Guard"))).to.equal(false);
     });
 
+    it("rejects ARNs that name every resource of a type, and accepts prefix-scoped ones", () => {
+      const bad = rolePolicy(
+        { Sid: "Tables", Effect: "Allow", Action: "dynamodb:GetItem", Resource: "arn:aws:dynamodb:eu-west-1:123456789012:table/*" },
+        { Sid: "Buckets", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::*/*" },
+      );
+      const ok = rolePolicy(
+        { Effect: "Allow", Action: "logs:PutLogEvents", Resource: "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/*" },
+        { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::landing/orders/*" },
+        { Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::silver/*" },
+      );
+
+      const found = messages("iam-no-wildcards", bad);
+
+      expect(found.some((m) => m.includes('"Tables"') && m.includes("table/*"))).to.equal(true);
+      expect(found.some((m) => m.includes('"Buckets"'))).to.equal(true);
+      expect(messages("iam-no-wildcards", ok)).to.deep.equal([]);
+    });
+
     it("checks a role's inline policies and managed policy list", () => {
       const role = res(IAM.role, "r", {
         assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "glue.amazonaws.com" }, Action: "sts:AssumeRole" }),
