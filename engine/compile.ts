@@ -7,8 +7,11 @@
 //   incoming_parsed  incoming + `_op_norm` + `_reasons` (reject labels: bad_key/null_key,
 //                    bad_sequence/null_sequence, bad_op)
 //   rejects_new      incoming rows with reject labels (bronze columns + _reasons)
-//   changes          valid changes: new ones (+ current state, or + all bronze on full refresh),
-//                    with typed key columns `_pk_<i>` and sequence columns `_seq_<i>`
+//   fresh_keyed      valid new changes with typed key columns `_pk_<i>` and sequence `_seq_<i>`
+//   prior_keyed      the same for the published state (incremental) or all of bronze (refresh)
+//   changes          rows to rank: new changes + prior rows of the keys they touch (incremental)
+//                    or everything (full refresh)
+//   untouched        prior rows of keys without new changes (incremental; empty on refresh)
 //   state_next       latest change per key (tombstones kept): bronze columns, `_op` in I/U/D
 //   current_typed    non-deleted state rows: typed spec columns + raw copies `_raw_<col>`
 //   labeled          current_typed + `_reasons` (bad_type and rule labels)
@@ -134,10 +137,15 @@ class Compiler {
       { kind: "read_files", output: "incoming", filesOutput: "incoming_files", ledger: "files" },
       this.sql("incoming_parsed", "table", "new rows with normalized Op and reject labels", this.incomingParsed()),
       this.sql("rejects_new", "view", "rows whose key, sequence or Op cannot be parsed", this.rejectsNew()),
+      this.sql("fresh_keyed", "view", "valid new changes with typed key/sequence", this.freshKeyed()),
       { kind: "read_table", table: "state", output: "state_prev", when: "incremental" },
-      this.sql("changes", "view", "valid new changes + current state", this.changes("state_prev"), "incremental"),
+      this.sql("prior_keyed", "table", "current state with typed key/sequence", this.priorKeyed("state_prev"), "incremental"),
+      this.sql("changes", "view", "new changes + state rows of the keys they touch", this.touched(true), "incremental"),
+      this.sql("untouched", "view", "state rows of keys no new change touches (kept as they are)", this.touched(false), "incremental"),
       { kind: "read_table", table: "bronze", output: "bronze_prev", when: "full_refresh" },
-      this.sql("changes", "view", "valid changes from all of bronze (+ new rows)", this.changes("bronze_prev"), "full_refresh"),
+      this.sql("prior_keyed", "view", "all valid bronze rows with typed key/sequence", this.priorKeyed("bronze_prev"), "full_refresh"),
+      this.sql("changes", "view", "every valid change: all of bronze + new rows", this.allChanges(), "full_refresh"),
+      this.sql("untouched", "view", "nothing: a full refresh re-ranks every key", "SELECT * FROM prior_keyed WHERE 1 = 0", "full_refresh"),
       this.sql("state_next", "table", "latest change per key, tombstones kept", this.stateNext()),
       { kind: "stage", table: "state", from: "state_next", output: "staged_state" },
       this.sql("current_typed", "view", "non-deleted keys, typed", this.currentTyped()),
@@ -184,26 +192,52 @@ class Compiler {
     return `SELECT ${this.list(this.bronzeCols)}, ${REASONS_COLUMN} FROM incoming_parsed WHERE ${REASONS_COLUMN} <> ''`;
   }
 
-  /**
-   * Valid changes with typed ordering columns. New rows come from incoming_parsed; `prior` is the
-   * published state (incremental) or all of bronze (full refresh), re-validated the same way
-   * (for state the filter is a no-op and the Op is already normalized).
-   */
-  private changes(prior: "state_prev" | "bronze_prev"): string {
-    const data = this.spec.columns.map((c) => this.id(c.name));
-    const lineage = BRONZE_LINEAGE.filter((l) => l.name !== "_op").map((l) => this.id(l.name));
-    const ordering = [
+  /** Typed ordering columns `_pk_<i>` / `_seq_<i>` parsed from the raw strings. */
+  private ordering(): string[] {
+    return [
       ...this.spec.primaryKey.map((k, i) => `${this.typed(k)} AS _pk_${i + 1}`),
       ...(this.spec.cdc?.sequenceColumns ?? []).map((s, i) => `${this.typed(s)} AS _seq_${i + 1}`),
     ];
-    const fresh = `SELECT ${[...data, `_op_norm AS ${this.id("_op")}`, ...lineage, ...ordering].join(", ")} FROM incoming_parsed WHERE ${REASONS_COLUMN} = ''`;
-    const old = `SELECT ${[...data, `${this.opNorm()} AS ${this.id("_op")}`, ...lineage, ...ordering].join(", ")} FROM ${prior}`;
+  }
+
+  private keyedColumns(op: string): string[] {
+    const data = this.spec.columns.map((c) => this.id(c.name));
+    const lineage = BRONZE_LINEAGE.filter((l) => l.name !== "_op").map((l) => this.id(l.name));
+    return [...data, `${op} AS ${this.id("_op")}`, ...lineage, ...this.ordering()];
+  }
+
+  /** New rows that passed the reject checks, with normalized Op. */
+  private freshKeyed(): string {
+    return `SELECT ${this.keyedColumns("_op_norm").join(", ")} FROM incoming_parsed WHERE ${REASONS_COLUMN} = ''`;
+  }
+
+  /**
+   * Prior changes: the published state (incremental; already valid and normalized, so the
+   * filter keeps every row) or all of bronze (full refresh; old rejects drop out here again).
+   */
+  private priorKeyed(prior: "state_prev" | "bronze_prev"): string {
     const valid = [
       ...this.spec.primaryKey.map((_, i) => `_pk_${i + 1} IS NOT NULL`),
       ...(this.spec.cdc?.sequenceColumns ?? []).map((_, i) => `_seq_${i + 1} IS NOT NULL`),
       `${this.id("_op")} IS NOT NULL`,
     ].join(" AND ");
-    return `SELECT * FROM (${old}) p WHERE ${valid} UNION ALL ${fresh}`;
+    return `SELECT * FROM (SELECT ${this.keyedColumns(this.opNorm()).join(", ")} FROM ${prior}) p WHERE ${valid}`;
+  }
+
+  /**
+   * Incremental merge touches only keys with new changes: their state row competes with the new
+   * rows (`changes`), every other state row is carried over as is (`untouched`). The ranking
+   * then costs the new data, the carry-over costs the state: never the history.
+   */
+  private touched(touchedKeys: boolean): string {
+    const match = this.spec.primaryKey.map((_, i) => `f._pk_${i + 1} = p._pk_${i + 1}`).join(" AND ");
+    const exists = `${touchedKeys ? "" : "NOT "}EXISTS (SELECT 1 FROM fresh_keyed f WHERE ${match})`;
+    const prior = `SELECT * FROM prior_keyed p WHERE ${exists}`;
+    return touchedKeys ? `${prior} UNION ALL SELECT * FROM fresh_keyed` : prior;
+  }
+
+  private allChanges(): string {
+    return "SELECT * FROM prior_keyed UNION ALL SELECT * FROM fresh_keyed";
   }
 
   /** Ordering of one key's changes: sequence, then object key, then row number (all latest first). */
@@ -211,7 +245,9 @@ class Compiler {
     const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`).join(", ");
     const seqs = (this.spec.cdc?.sequenceColumns ?? []).map((_, i) => `_seq_${i + 1} DESC`);
     const order = [...seqs, "_source_key DESC", "_row_number DESC", "_source_version DESC"].join(", ");
-    return `SELECT ${this.list(this.bronzeCols)} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keys} ORDER BY ${order}) AS _rn FROM changes) c WHERE _rn = 1`;
+    const cols = this.list(this.bronzeCols);
+    const ranked = `SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keys} ORDER BY ${order}) AS _rn FROM changes`;
+    return `SELECT ${cols} FROM (${ranked}) c WHERE _rn = 1 UNION ALL SELECT ${cols} FROM untouched`;
   }
 
   private currentTyped(): string {

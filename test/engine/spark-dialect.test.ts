@@ -13,7 +13,7 @@ const SPARK_FUNCTIONS = new Set([
   "replace", "round", "row_number", "sha2", "sum", "trim", "try_cast", "upper", "year",
 ]);
 /** Words that precede "(" without being a function call. */
-const NOT_FUNCTIONS = new Set(["in", "as", "from", "join", "over", "and", "or", "not", "where", "on", "select", "by", "then", "else", "when", "decimal", "all"]);
+const NOT_FUNCTIONS = new Set(["in", "as", "from", "join", "over", "and", "or", "not", "where", "on", "select", "by", "then", "else", "when", "decimal", "all", "exists"]);
 
 /** Function names called in a Spark SQL statement (string literals and quoted identifiers ignored). */
 export function functionNames(sql: string): string[] {
