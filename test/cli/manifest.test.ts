@@ -1,0 +1,78 @@
+import { expect } from "chai";
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from "fs";
+import { join } from "path";
+import { getDataset } from "../../datasets";
+import { manifestForFiles, objectKeyFor } from "../../local/cli-manifest";
+import { cli, tempDir } from "./helpers";
+
+describe("manifest for files named on the command line", () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = tempDir("datalake-cli-mf-")));
+  afterEach(() => cleanup());
+  const orders = getDataset("orders");
+
+  it("derives ids from the bytes, receivedAt from the mtime, and the key from the prefix", async () => {
+    const file = join(dir, "20261101-000000000.csv");
+    writeFileSync(file, "Op,order_id\n");
+    utimesSync(file, new Date("2026-11-02T03:04:05Z"), new Date("2026-11-02T03:04:05Z"));
+    const workspace = join(dir, "ws");
+
+    const first = await manifestForFiles(orders, [file], { workspace, now: new Date("2026-11-21T10:00:00Z") });
+    const again = await manifestForFiles(orders, [file], { workspace, now: new Date("2026-11-21T11:00:00Z") });
+    writeFileSync(file, "Op,order_id\nI,1\n");
+    const edited = await manifestForFiles(orders, [file], { workspace });
+
+    const [f] = first.files;
+    expect(first.dataset).to.equal("orders");
+    expect(first.runId).to.match(/^cli-20261121T100000Z-[0-9a-f]{8}$/);
+    expect(f.key).to.equal("orders/20261101-000000000.csv");
+    expect(f.receivedAt).to.equal("2026-11-02T03:04:05.000Z");
+    expect(f.size).to.equal(12);
+    expect(f.localPath).to.equal(file);
+    expect(again.files[0].fileId).to.equal(f.fileId);
+    expect(again.files[0].versionId).to.equal(f.versionId);
+    expect(edited.files[0].key).to.equal(f.key);
+    expect(edited.files[0].versionId).to.not.equal(f.versionId);
+    expect(edited.files[0].fileId).to.not.equal(f.fileId);
+  });
+
+  it("keys a file under <workspace>/landing by its path there", () => {
+    const workspace = join(dir, "ws");
+    mkdirSync(join(workspace, "landing", "orders", "2026"), { recursive: true });
+
+    const inside = objectKeyFor(orders, join(workspace, "landing", "orders", "2026", "a.csv"), workspace);
+    const outside = objectKeyFor(orders, join(dir, "elsewhere", "a.csv"), workspace);
+
+    expect(inside).to.equal("orders/2026/a.csv");
+    expect(outside).to.equal("orders/a.csv");
+  });
+
+  it("marks --full-refresh in the manifest and keeps the manifest in <workspace>/ops", async () => {
+    const file = join(dir, "LOAD00000001.csv");
+    writeFileSync(file, "order_id,customer_id,order_ts,status,total_amount,cdc_ts\n1,2,2026-01-01 00:00:00,paid,1.00,2026-10-31 00:00:00\n");
+    const workspace = join(dir, "ws");
+
+    const manifest = await manifestForFiles(orders, [file], { workspace, fullRefresh: true });
+    const run = await cli("load", "--dataset", "orders", "--workspace", workspace, "--json", file);
+
+    expect(manifest.fullRefresh).to.equal(true);
+    expect(run.code, run.stderr).to.equal(0);
+    const [summary] = JSON.parse(run.stdout) as { runId: string }[];
+    const kept = JSON.parse(readFileSync(join(workspace, "ops", "manifests", "orders", `${summary.runId}.json`), "utf8"));
+    expect(kept.files[0].key).to.equal("orders/LOAD00000001.csv");
+  });
+
+  it("exits 1 with one line when the run cannot start (workspace is a file)", async () => {
+    const file = join(dir, "LOAD00000001.csv");
+    writeFileSync(file, "order_id,customer_id,order_ts,status,total_amount,cdc_ts\n");
+    const notADir = join(dir, "plain-file");
+    writeFileSync(notADir, "x");
+
+    const run = await cli("load", "--dataset", "orders", "--workspace", notADir, file);
+
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.match(/^datalake load: /);
+    expect(run.stderr.split("\n")).to.have.length(1);
+  });
+});
