@@ -104,7 +104,7 @@ export function createPlatform(
     dataKeyArn: keys.data.arn,
     readerDatabase: catalog.databases.silver.name,
     readerPrincipals: cfg.readerPrincipals,
-  }, { dependsOn: [catalog] });
+  });
   const audit = new AuditTable("audit", { tableName: `${prefix}-audit`, kmsKeyArn: keys.ops.arn, retainData });
   const artifacts = new GlueArtifacts("glue-artifacts", {
     opsBucket: b.ops.name,
@@ -194,10 +194,10 @@ export function createPlatform(
     const tables = new DatasetTables(`${spec.name}-tables`, {
       dataset: spec.name,
       tables: plan.tables,
-      databaseNames: catalog.databaseNames,
+      databaseNames: { bronze: catalog.databases.bronze.name, silver: catalog.databases.silver.name, quarantine: catalog.databases.quarantine.name },
       zoneBucketNames: { bronze: b.bronze.name, silver: b.silver.name, quarantine: b.quarantine.name },
       retainData,
-    }, { dependsOn: [catalog] });
+    });
     const glue = { ...cfg.glue, ...definedOnly(spec.target.glue) };
     const job = new DatasetJob(`${spec.name}-job`, {
       ctx,
@@ -227,11 +227,15 @@ export function createPlatform(
     new DatasetGrants(`${spec.name}-grants`, {
       dataset: spec.name,
       jobRoleArn: job.role.arn,
-      tables: tableRefs,
-      dataLocationArns: Object.fromEntries(ZONES.map((z) => [z, pulumi.interpolate`${zoneBuckets[z].arn}/${spec.name}`])),
+      tables: Object.fromEntries(
+        (Object.keys(plan.tables) as TableRole[]).map((role) => [role, { database: tables.tables[role].databaseName, name: tables.tables[role].name }]),
+      ) as Record<TableRole, { database: pulumi.Output<string>; name: pulumi.Output<string> }>,
+      databases: Object.fromEntries(ZONES.map((z) => [z, catalog.databases[z].name])),
+      // Sub-paths of the registered locations: the grant waits for the registration.
+      dataLocationArns: Object.fromEntries(ZONES.map((z) => [z, pulumi.interpolate`${lakeFormation.locations[z].arn}/${spec.name}`])),
       readerPrincipals: cfg.readerPrincipals,
       readerColumns: readerColumns(spec, plan.tables.silver),
-    }, { dependsOn: [lakeFormation, tables] });
+    }, { dependsOn: [lakeFormation.settings] });
     new EventTrigger(`${spec.name}-arrival`, {
       ruleName: ruleNames.arrival(spec.name),
       description: `Objects created under s3://<landing>/${spec.prefix} -> file-arrival (${spec.name})`,

@@ -11,8 +11,10 @@ export const JOB_TABLE_PERMISSIONS = sorted(["ALTER", "DELETE", "DESCRIBE", "INS
 export interface DatasetGrantsArgs {
   dataset: string;
   jobRoleArn: pulumi.Input<string>;
-  /** role -> { database, name } of each table. */
-  tables: Record<TableRole, { database: string; name: string }>;
+  /** role -> { database, name } of each table (outputs of the catalog tables: grants wait for them). */
+  tables: Record<TableRole, { database: pulumi.Input<string>; name: pulumi.Input<string> }>;
+  /** Database names the job needs DESCRIBE on, by zone. */
+  databases: Record<string, pulumi.Input<string>>;
   /** S3 ARNs (registered location sub-paths) the job writes: `<zone bucket ARN>/<dataset>`. */
   dataLocationArns: Record<string, pulumi.Input<string>>;
   readerPrincipals: string[];
@@ -23,7 +25,8 @@ export interface DatasetGrantsArgs {
 export class DatasetGrants extends pulumi.ComponentResource {
   constructor(name: string, args: DatasetGrantsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:lakeformation:DatasetGrants", name, {}, opts);
-    const child = { parent: this };
+    // Children do not inherit a component's dependsOn: forward it (Lake Formation settings first).
+    const child = { parent: this, dependsOn: opts?.dependsOn };
     for (const [zone, arn] of Object.entries(args.dataLocationArns).sort()) {
       new aws.lakeformation.Permissions(
         `${name}-job-location-${zone}`,
@@ -31,10 +34,9 @@ export class DatasetGrants extends pulumi.ComponentResource {
         child,
       );
     }
-    const databases = sorted(Object.values(args.tables).map((t) => t.database));
-    for (const database of databases) {
+    for (const [zone, database] of Object.entries(args.databases).sort()) {
       new aws.lakeformation.Permissions(
-        `${name}-job-db-${database}`,
+        `${name}-job-db-${zone}`,
         { principal: args.jobRoleArn, permissions: ["DESCRIBE"], database: { name: database } },
         child,
       );

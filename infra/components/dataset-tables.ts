@@ -48,7 +48,7 @@ export class DatasetTables extends pulumi.ComponentResource {
             },
           },
         },
-        { parent: this, protect: retain, retainOnDelete: retain },
+        { parent: this, protect: retain, retainOnDelete: retain, dependsOn: opts?.dependsOn },
       );
       return [role, table] as const;
     });

@@ -24,7 +24,7 @@ export interface LakeFormationArgs {
 export class LakeFormation extends pulumi.ComponentResource {
   public readonly settings: aws.lakeformation.DataLakeSettings;
   public readonly registrationRole: aws.iam.Role;
-  public readonly locations: aws.lakeformation.Resource[];
+  public readonly locations: Record<string, aws.lakeformation.Resource>;
   private readonly locationArns: pulumi.Input<string>[];
 
   constructor(name: string, args: LakeFormationArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -55,13 +55,15 @@ export class LakeFormation extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.locations = Object.entries(args.locations).map(
-      ([zone, arn]) =>
+    this.locations = Object.fromEntries(
+      Object.entries(args.locations).map(([zone, arn]) => [
+        zone,
         new aws.lakeformation.Resource(
           `${name}-location-${zone}`,
           { arn, roleArn: this.registrationRole.arn, useServiceLinkedRole: false, hybridAccessEnabled: false },
           { parent: this, dependsOn: [this.settings, rolePolicy] },
         ),
+      ]),
     );
     for (const reader of sorted(args.readerPrincipals ?? [])) {
       new aws.lakeformation.Permissions(

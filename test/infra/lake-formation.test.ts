@@ -67,6 +67,18 @@ describe("infra: Lake Formation", () => {
     }
   });
 
+  it("orders grants after the settings, the location registrations and the tables they name", async () => {
+    const run = await devRun();
+    const settings = run.ofType(T.lfSettings)[0].urn;
+    const location = run.named("orders-grants-job-location-silver", T.lfPermissions);
+    expect(location.dependencies).to.include.members([settings, run.named("lakeformation-location-silver", T.lfResource).urn]);
+    expect(location.inputs.dataLocation.arn).to.equal(`${run.named("storage-silver", T.bucket).state.arn}/orders`);
+    const table = run.named("orders-grants-job-table-silver", T.lfPermissions);
+    expect(table.dependencies).to.include.members([settings, run.named("orders-tables-silver", T.glueTable).urn]);
+    const catalogTable = run.named("orders-tables-silver", T.glueTable);
+    expect(catalogTable.dependencies).to.include(run.named("catalog-silver", T.glueDatabase).urn);
+  });
+
   it("creates one Glue database per zone", async () => {
     const run = await devRun();
     expect(run.ofType(T.glueDatabase).map((d) => d.inputs.name).sort()).to.deep.equal([

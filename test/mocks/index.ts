@@ -76,7 +76,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
     case "aws:cloudwatch/dashboard:Dashboard":
       return { ...inputs, dashboardArn: `arn:aws:cloudwatch::${acct}:dashboard/${inputs.dashboardName}` };
     default:
-      return { ...inputs, name: physical, arn: `arn:aws:${mod ?? "mock"}:${region}:${acct}:${rest ?? "resource"}/${physical}` };
+      return { ...inputs, name: physical, arn: inputs.arn ?? `arn:aws:${mod ?? "mock"}:${region}:${acct}:${rest ?? "resource"}/${physical}` };
   }
 }
 
