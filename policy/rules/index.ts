@@ -1,6 +1,7 @@
 // Every rule of the pack, in report order. Adding a rule file means adding it here; the tests check
 // that each rule has a failing and a passing fixture.
 import { Rule } from "../lib/model";
+import { athenaRules } from "./athena";
 import { dynamodbRules } from "./dynamodb";
 import { eventRules } from "./events";
 import { glueRules } from "./glue";
@@ -21,4 +22,5 @@ export const RULES: Rule[] = [
   ...messagingRules,
   ...iamRules,
   ...lakeFormationRules,
+  ...athenaRules,
 ];

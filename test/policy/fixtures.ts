@@ -1,6 +1,7 @@
 // One violating and one passing fixture per rule, keyed by rule name. rules.test.ts fails when a
 // rule of the pack has no entry here.
 import { PolicyRes, RuleConfig } from "../../policy/lib/model";
+import { ATHENA_WORKGROUP } from "../../policy/rules/athena";
 import { DYNAMODB_TABLE } from "../../policy/rules/dynamodb";
 import { EVENT_TARGET } from "../../policy/rules/events";
 import { GLUE_JOB, GLUE_SECURITY_CONFIGURATION } from "../../policy/rules/glue";
@@ -305,5 +306,22 @@ export const FIXTURES: Record<string, Fixture> = {
     fail: [res("aws:glue/catalogDatabase:CatalogDatabase", "silver-db", { name: "silver" })],
     pass: [res("aws:glue/catalogDatabase:CatalogDatabase", "silver-db", { name: "silver" }), res(LF_SETTINGS, "lf", { admins: [ROLE] })],
     expect: /no DataLakeSettings/,
+  },
+  "athena-workgroup-enforced-encryption": {
+    fail: [
+      res(ATHENA_WORKGROUP, "wg", {
+        configuration: { enforceWorkgroupConfiguration: false, bytesScannedCutoffPerQuery: 10_000_000_000, resultConfiguration: { outputLocation: "s3://athena/" } },
+      }),
+    ],
+    pass: [
+      res(ATHENA_WORKGROUP, "wg", {
+        configuration: {
+          enforceWorkgroupConfiguration: true,
+          bytesScannedCutoffPerQuery: 10_000_000_000,
+          resultConfiguration: { outputLocation: "s3://athena/", encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: KEY_ARN } },
+        },
+      }),
+    ],
+    expect: /enforceWorkgroupConfiguration must be true/,
   },
 };
