@@ -23,6 +23,8 @@ export interface LandingWatcherOptions {
   /** Called once per complete new file or new write of a file; errors are reported, then retried. */
   onStable(file: StableFile): Promise<void>;
   onError?(err: unknown, key?: string): void;
+  /** Clock for the settle rule (tests pass a fake one). @default Date.now */
+  now?: () => number;
 }
 
 /** Editors' swap files and producers' in-progress names are not objects. */
@@ -93,7 +95,7 @@ export class LandingWatcher {
   }
 
   private async scan(): Promise<void> {
-    const now = Date.now();
+    const now = (this.options.now ?? Date.now)();
     const present = new Set<string>();
     for (const path of listFiles(this.options.root)) {
       const key = relative(this.options.root, path).split(sep).join("/");

@@ -1,0 +1,91 @@
+// The local-mode verbs as a user runs them (in-process through main()): `demo` loads all six
+// reference datasets and shows the audit and a query; `local --once` exits non-zero only when
+// something failed; `audit` prints the trail as a table or JSON.
+import { expect } from "chai";
+import { DATASETS } from "../../datasets";
+import type { FileItem } from "../../handlers/audit/items";
+import { main } from "../../local/cli";
+import { recordingIo } from "../../local/cli-io";
+import { exitCode } from "../../local/commands/local";
+import { drop, expectAccounted, expectOracle, ordersCsv, startTestRuntime, tempWorkspace } from "./support";
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const io = recordingIo();
+  const code = await main(argv, io);
+  return { code, stdout: io.stdout.join("\n"), stderr: io.stderr.join("\n") };
+}
+
+describe("local mode CLI verbs (end to end)", function () {
+  this.timeout(180_000);
+  let ws: { dir: string; cleanup: () => void };
+  beforeEach(() => (ws = tempWorkspace()));
+  afterEach(() => ws.cleanup());
+
+  it("demo loads all six datasets, prints the audit per dataset and a sample query", async () => {
+    const run = await cli("demo", "--workspace", ws.dir, "--rows", "150");
+
+    expect(run.code, run.stderr).to.equal(0);
+    for (const spec of DATASETS) expect(run.stdout).to.match(new RegExp(`^${spec.name}\\s+${spec.target.table}\\s+5\\s+5\\s`, "m"));
+    expect(run.stdout).to.match(/30 file\(s\) settled: 30 succeeded, 0 quarantined, 0 failed/);
+    expect(run.stdout).to.match(/sample query: SELECT status/);
+    expect(run.stdout).to.match(/^\s*status\b.*\borders\b/m);
+    // The workspace it left behind satisfies both invariants for every dataset.
+    const t = await startTestRuntime(ws.dir);
+    try {
+      for (const spec of DATASETS) {
+        await expectAccounted(t.runtime, spec.name);
+        await expectOracle(t.runtime, spec.name);
+      }
+    } finally {
+      await t.runtime.stop();
+    }
+  });
+
+  it("local --once exits 0 when everything loaded and prints one line per file and run", async () => {
+    drop(ws.dir, "orders/a.csv", ordersCsv(1, 3));
+    drop(ws.dir, "orders/b.csv", ordersCsv(10, 3));
+
+    const run = await cli("local", "--once", "--workspace", ws.dir);
+
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/^file orders\s+SUCCEEDED\s+orders\/a\.csv/m);
+    expect(run.stdout).to.match(/^file orders\s+SUCCEEDED\s+orders\/b\.csv/m);
+    expect(run.stdout).to.match(/^run  orders\s+SUCCEEDED/m);
+    expect(run.stdout).to.match(/2 file\(s\) settled: 2 succeeded/);
+  });
+
+  it("local --once exits 1 when a run failed, and the files end FAILED with the run's error", async () => {
+    drop(ws.dir, "orders/a.csv", ordersCsv(1, 2));
+    const t = await startTestRuntime(ws.dir, {
+      executor: async () => {
+        throw new Error("disk full");
+      },
+    });
+    const report = await t.runtime.settle(60_000);
+    const items = await expectAccounted(t.runtime, "orders");
+    await t.runtime.stop();
+
+    expect(exitCode(report)).to.equal(1);
+    expect(report.failedRuns).to.have.length(1);
+    expect(items.map((i) => i.status)).to.deep.equal(["FAILED"]);
+    expect(items[0].reason).to.match(/disk full/);
+  });
+
+  it("audit prints a table with file, version, status, counts, reason and run, and --json", async () => {
+    drop(ws.dir, "orders/good.csv", ordersCsv(1, 3));
+    drop(ws.dir, "orders/bad.csv", "order_id,cdc_ts\n1,2026-11-01 10:00:00\n");
+    const once = await cli("local", "--once", "--workspace", ws.dir, "--json");
+
+    const table = await cli("audit", "--workspace", ws.dir, "--dataset", "orders");
+    const json = await cli("audit", "--workspace", ws.dir, "--json");
+
+    expect(once.code, once.stderr).to.equal(0);
+    expect(JSON.parse(once.stdout)).to.have.length(2);
+    expect(table.code, table.stderr).to.equal(0);
+    expect(table.stdout).to.match(/^dataset\s+file\s+version\s+status\s+loaded\s+quarantined\s+rejected\s+reason\s+run/m);
+    expect(table.stdout).to.match(/^orders\s+orders\/good\.csv\s+\S+\s+SUCCEEDED\s+3\s+0\s+0\s+\S+/m);
+    expect(table.stdout).to.match(/^orders\s+orders\/bad\.csv\s+\S+\s+QUARANTINED\s+.*missing_column/m);
+    const items = JSON.parse(json.stdout) as FileItem[];
+    expect(items.map((i) => i.key).sort()).to.deep.equal(["orders/bad.csv", "orders/good.csv"]);
+  });
+});

@@ -1,0 +1,35 @@
+// A `datalake local` process for the kill-and-restart test: the real runtime, whose engine
+// freezes once a run has staged its tables but not yet published them, after writing a marker
+// file. The test then kills it with SIGKILL: a crash in the middle of a run.
+import { writeFileSync } from "fs";
+import { join } from "path";
+import { runLoad } from "../../engine/duckdb";
+import { startLocalRuntime } from "../../local/runtime/defaults";
+
+const [workspace, freezeAtStage] = process.argv.slice(2);
+
+startLocalRuntime({
+  workspace,
+  once: true,
+  settleMs: 60,
+  pollMs: 300,
+  reconcileEveryMs: 400,
+  log: "none",
+  executor: ({ workspace: ws, spec, manifest, fullRefresh }) =>
+    runLoad({
+      workspace: ws,
+      spec,
+      manifest,
+      fullRefresh,
+      writeSummary: false,
+      onProgress: (e) => {
+        if (e.stage !== freezeAtStage) return;
+        writeFileSync(join(ws, "ops", "frozen"), manifest.runId);
+        // Block the whole process (nothing can finish the run) until the test kills it.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120_000);
+      },
+    }),
+}).catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

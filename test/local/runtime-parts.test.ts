@@ -1,0 +1,154 @@
+// The runtime's parts in isolation: S3-style event keys, the in-process Glue's Glue behaviour,
+// the landing watcher's "complete files only" rule and the one-runtime-per-workspace lock.
+import { expect } from "chai";
+import { appendFileSync, mkdirSync, writeFileSync } from "fs";
+import { join } from "path";
+import { getDataset } from "../../datasets";
+import { eventPatternFor, matchEventPattern } from "../../datasets/routing";
+import { parseObjectCreated } from "../../handlers/core/s3-event";
+import { GLUE_ERRORS } from "../../handlers/ports";
+import { encodeS3EventKey, objectCreatedEvent } from "../../local/runtime/events";
+import { LocalGlue, RunOutcome } from "../../local/runtime/glue-launcher";
+import { LandingWatcher, StableFile } from "../../local/runtime/landing-watcher";
+import { acquireWorkspaceLock } from "../../local/runtime/workspace-lock";
+import { tempWorkspace } from "./support";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("local runtime parts", () => {
+  let ws: { dir: string; cleanup: () => void };
+  beforeEach(() => (ws = tempWorkspace()));
+  afterEach(() => ws.cleanup());
+
+  describe("Object Created events", () => {
+    it("encode keys as S3 does (space +, + %2B, = %3D, UTF-8 %XX, / kept) and the handler decodes them back", () => {
+      const key = "orders/dt=2026-11-01/a b+c%d ü.csv";
+
+      const event = objectCreatedEvent({ bucket: "b", key, size: 1, etag: "e", versionId: "1.x", sequencer: "01", time: new Date() });
+      const parsed = parseObjectCreated(event);
+
+      expect(encodeS3EventKey(key)).to.equal("orders/dt%3D2026-11-01/a+b%2Bc%25d+%C3%BC.csv");
+      expect(parsed.ok && parsed.value.key).to.equal(key);
+      expect(parsed.ok && parsed.value.versionId).to.equal("1.x");
+    });
+
+    it("match the dataset's own EventBridge rule pattern and no other dataset's", () => {
+      const event = objectCreatedEvent({ bucket: "b", key: "orders/x y.csv", size: 1, etag: "e", versionId: "1", sequencer: "01", time: new Date() });
+
+      expect(matchEventPattern(eventPatternFor(getDataset("orders"), "b"), event)).to.equal(true);
+      expect(matchEventPattern(eventPatternFor(getDataset("order_items"), "b"), event)).to.equal(false);
+      expect(matchEventPattern(eventPatternFor(getDataset("orders"), "other-bucket"), event)).to.equal(false);
+    });
+  });
+
+  describe("in-process Glue", () => {
+    const args = { "--run_id": "r1", "--manifest_uri": "s3://ops/m.json" };
+    function glue(execute: () => Promise<RunOutcome>, emitted: unknown[] = []) {
+      return new LocalGlue({ dir: join(ws.dir, "runs"), jobs: { "job-orders": "orders" }, execute, emit: (e) => emitted.push(e) });
+    }
+
+    it("allows one concurrent run per job (ConcurrentRunsExceededException) and emits a state change when a run ends", async () => {
+      let finish!: (o: RunOutcome) => void;
+      const emitted: any[] = [];
+      const g = glue(() => new Promise((resolve) => (finish = resolve)), emitted);
+      const { JobRunId } = await g.startJobRun("job-orders", args);
+
+      const second = await g.startJobRun("job-orders", { ...args, "--run_id": "r2" }).catch((e) => e);
+      await sleep(10);
+      finish({ state: "SUCCEEDED" });
+      await g.stop();
+
+      expect(second.name).to.equal(GLUE_ERRORS.concurrentRunsExceeded);
+      expect((await g.getJobRun("job-orders", JobRunId)).JobRunState).to.equal("SUCCEEDED");
+      expect(emitted.map((e) => [e.source, e["detail-type"], e.detail.state, e.detail.jobRunId])).to.deep.equal([
+        ["aws.glue", "Glue Job State Change", "SUCCEEDED", JobRunId],
+      ]);
+      const runs = await g.getJobRuns("job-orders");
+      expect(runs.map((r) => r.Arguments?.["--run_id"])).to.deep.equal(["r1"]);
+    });
+
+    it("answers unknown jobs and runs with EntityNotFoundException and missing arguments with InvalidInputException", async () => {
+      const g = glue(async () => ({ state: "SUCCEEDED" }));
+
+      const unknownJob = await g.startJobRun("nope", args).catch((e) => e);
+      const unknownRun = await g.getJobRun("job-orders", "jr_missing").catch((e) => e);
+      const noManifest = await g.startJobRun("job-orders", { "--run_id": "r1" }).catch((e) => e);
+
+      expect(unknownJob.name).to.equal(GLUE_ERRORS.entityNotFound);
+      expect(unknownRun.name).to.equal(GLUE_ERRORS.entityNotFound);
+      expect(noManifest.name).to.equal(GLUE_ERRORS.invalidInput);
+    });
+
+    it("turns an execution error into a FAILED run with the message, and resumes runs a dead process left RUNNING", async () => {
+      const failing = glue(async () => {
+        throw new Error("boom");
+      });
+      const { JobRunId } = await failing.startJobRun("job-orders", args);
+      await failing.stop();
+      const hung = glue(() => new Promise<RunOutcome>(() => undefined)); // "killed" mid-run
+      const { JobRunId: interrupted } = await hung.startJobRun("job-orders", { ...args, "--run_id": "r2" });
+      let attempts = 0;
+
+      const restarted = glue(async () => ({ state: "SUCCEEDED" as const, attempt: ++attempts }));
+      const resumed = restarted.resumeInterrupted();
+      await restarted.stop();
+
+      expect((await failing.getJobRun("job-orders", JobRunId)).ErrorMessage).to.equal("boom");
+      expect((await failing.getJobRun("job-orders", JobRunId)).JobRunState).to.equal("FAILED");
+      expect(resumed).to.equal(1);
+      expect((await restarted.getJobRun("job-orders", interrupted)).JobRunState).to.equal("SUCCEEDED");
+    });
+  });
+
+  describe("landing watcher", () => {
+    it("does not report a file while it is still being written, then reports it once", async () => {
+      const root = join(ws.dir, "landing");
+      mkdirSync(join(root, "orders"), { recursive: true });
+      const seen: StableFile[] = [];
+      const known = new Set<string>();
+      let now = 0; // the settle rule runs on this clock, so the test controls time exactly
+      const watcher = new LandingWatcher({
+        root,
+        settleMs: 1000,
+        now: () => now,
+        isKnown: (key, sig) => known.has(`${key}:${sig.size}:${sig.mtimeMs}`),
+        onStable: async (f) => {
+          seen.push(f);
+          known.add(`${f.key}:${f.sig.size}:${f.sig.mtimeMs}`);
+        },
+      });
+      const path = join(root, "orders", "growing.csv");
+      const seenWhileWriting: number[] = [];
+      try {
+        writeFileSync(path, "order_id\n");
+        for (let i = 0; i < 3; i++) {
+          await watcher.scanNow();
+          seenWhileWriting.push(seen.length);
+          now += 900; // under the settle time, and the file keeps changing
+          await sleep(5);
+          appendFileSync(path, `${i}\n`);
+        }
+        await watcher.scanNow();
+        now += 1000;
+        await watcher.scanNow();
+        await watcher.scanNow();
+
+        expect(seenWhileWriting).to.deep.equal([0, 0, 0]);
+        expect(seen.map((f) => [f.key, f.sig.size])).to.deep.equal([["orders/growing.csv", 15]]);
+      } finally {
+        await watcher.stop();
+      }
+    });
+  });
+
+  it("admits one runtime per workspace and takes over a lock left by a dead process", () => {
+    const path = join(ws.dir, "local.lock");
+    writeFileSync(path, "999999"); // no such process
+    const lock = acquireWorkspaceLock(path);
+    writeFileSync(path, String(process.ppid)); // a live process (our parent) holds it
+
+    expect(() => acquireWorkspaceLock(path)).to.throw(/in use by another datalake process/);
+    writeFileSync(path, String(process.pid));
+    lock.release();
+  });
+});
