@@ -8,9 +8,12 @@ import { generateVerb } from "./commands/generate";
 import { loadVerb } from "./commands/load";
 import { queryVerb } from "./commands/query";
 import { rollbackVerb } from "./commands/rollback";
+import { localVerb } from "./commands/local";
+import { demoVerb } from "./commands/demo";
+import { auditVerb } from "./commands/audit";
 
 /** Add a verb: a file under local/commands/ exporting a Verb, plus one line here. */
-export const VERBS: readonly Verb[] = [loadVerb, queryVerb, rollbackVerb, generateVerb];
+export const VERBS: readonly Verb[] = [loadVerb, queryVerb, rollbackVerb, generateVerb, localVerb, demoVerb, auditVerb];
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;
