@@ -11,7 +11,11 @@ export interface Finding {
   resource?: string;
 }
 
-export function evaluateRules(resources: PolicyRes[], config: RuleConfig = {}, rules: Rule[] = RULES): Finding[] {
+export function evaluateRules(
+  resources: PolicyRes[],
+  config: RuleConfig = {},
+  rules: Rule[] = RULES,
+): Finding[] {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const findings: Finding[] = [];
   for (const rule of rules) {
@@ -23,7 +27,12 @@ export function evaluateRules(resources: PolicyRes[], config: RuleConfig = {}, r
       }
     } else {
       for (const v of rule.check(resources, config)) {
-        findings.push({ rule: rule.name, message: v.message, urn: v.urn, resource: v.urn ? byUrn.get(v.urn)?.name : undefined });
+        findings.push({
+          rule: rule.name,
+          message: v.message,
+          urn: v.urn,
+          resource: v.urn ? byUrn.get(v.urn)?.name : undefined,
+        });
       }
     }
   }

@@ -80,13 +80,17 @@ export function hasWildcardPrincipal(statement: Statement): boolean {
 export function conditionKeys(statement: Statement): string[] {
   const keys: string[] = [];
   for (const operands of Object.values(statement.condition)) {
-    if (operands && typeof operands === "object") keys.push(...Object.keys(operands).map((k) => k.toLowerCase()));
+    if (operands && typeof operands === "object")
+      keys.push(...Object.keys(operands).map((k) => k.toLowerCase()));
   }
   return keys;
 }
 
 /** Value of one condition key under any operator, as strings (e.g. aws:SecureTransport). */
-export function conditionValues(statement: Statement, key: string): { operator: string; values: string[] }[] {
+export function conditionValues(
+  statement: Statement,
+  key: string,
+): { operator: string; values: string[] }[] {
   const out: { operator: string; values: string[] }[] = [];
   for (const [operator, operands] of Object.entries(statement.condition)) {
     if (!operands || typeof operands !== "object") continue;

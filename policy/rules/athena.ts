@@ -10,15 +10,19 @@ export function checkWorkgroup(res: PolicyRes): string[] {
   if (isUnknown(conf)) return [];
   const out: string[] = [];
   const enforce = get(conf, "enforceWorkgroupConfiguration");
-  if (!isUnknown(enforce) && enforce !== true) out.push("configuration.enforceWorkgroupConfiguration must be true");
+  if (!isUnknown(enforce) && enforce !== true)
+    out.push("configuration.enforceWorkgroupConfiguration must be true");
   const option = get(conf, "resultConfiguration", "encryptionConfiguration", "encryptionOption");
   if (!isUnknown(option) && option !== "SSE_KMS" && option !== "CSE_KMS") {
     out.push("query results must be encrypted with SSE_KMS or CSE_KMS");
   } else if (!isSet(get(conf, "resultConfiguration", "encryptionConfiguration", "kmsKeyArn"))) {
-    out.push("resultConfiguration.encryptionConfiguration.kmsKeyArn must name a customer managed key");
+    out.push(
+      "resultConfiguration.encryptionConfiguration.kmsKeyArn must name a customer managed key",
+    );
   }
   const cutoff = get(conf, "bytesScannedCutoffPerQuery");
-  if (!isUnknown(cutoff) && typeof cutoff !== "number") out.push("configuration.bytesScannedCutoffPerQuery must be set");
+  if (!isUnknown(cutoff) && typeof cutoff !== "number")
+    out.push("configuration.bytesScannedCutoffPerQuery must be set");
   return out;
 }
 
@@ -29,7 +33,8 @@ export const athenaRules: ResourceRule[] = [
     description:
       "Athena workgroups enforce their configuration, encrypt query results with KMS and limit bytes scanned per query (no FSBP control).",
     controls: [C.NONE],
-    remediation: "Set configuration.enforceWorkgroupConfiguration, resultConfiguration.encryptionConfiguration (SSE_KMS + key), bytesScannedCutoffPerQuery.",
+    remediation:
+      "Set configuration.enforceWorkgroupConfiguration, resultConfiguration.encryptionConfiguration (SSE_KMS + key), bytesScannedCutoffPerQuery.",
     types: [ATHENA_WORKGROUP],
     check: checkWorkgroup,
   },

@@ -16,7 +16,10 @@ export function checkCmk(res: PolicyRes): string[] {
   if (!isUnknown(enabled) && enabled !== true) {
     return ["serverSideEncryption.enabled must be true (otherwise an AWS owned key is used)"];
   }
-  if (!isSet(key)) return ["serverSideEncryption.kmsKeyArn must name a customer managed key (otherwise aws/dynamodb)"];
+  if (!isSet(key))
+    return [
+      "serverSideEncryption.kmsKeyArn must name a customer managed key (otherwise aws/dynamodb)",
+    ];
   return [];
 }
 
@@ -43,7 +46,8 @@ export const dynamodbRules: ResourceRule[] = [
   {
     kind: "resource",
     name: "dynamodb-cmk",
-    description: "Every DynamoDB table is encrypted with a customer managed KMS key (no FSBP control; AWS Config dynamodb-table-encrypted-kms).",
+    description:
+      "Every DynamoDB table is encrypted with a customer managed KMS key (no FSBP control; AWS Config dynamodb-table-encrypted-kms).",
     controls: [C.NONE],
     remediation: "Set serverSideEncryption: { enabled: true, kmsKeyArn: <CMK ARN> }.",
     types: [DYNAMODB_TABLE],

@@ -8,7 +8,8 @@ export const EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget";
 
 export function checkTargetDlqAndRetry(res: PolicyRes): string[] {
   const out: string[] = [];
-  if (!isSet(get(res.props, "deadLetterConfig", "arn"))) out.push("deadLetterConfig.arn must name an SQS dead-letter queue");
+  if (!isSet(get(res.props, "deadLetterConfig", "arn")))
+    out.push("deadLetterConfig.arn must name an SQS dead-letter queue");
   const retry = get(res.props, "retryPolicy");
   if (isUnknown(retry)) return out;
   for (const key of ["maximumRetryAttempts", "maximumEventAgeInSeconds"]) {
@@ -25,7 +26,8 @@ export const eventRules: ResourceRule[] = [
     description:
       "Every EventBridge target has a DLQ and sets both retryPolicy.maximumRetryAttempts and maximumEventAgeInSeconds (no FSBP control; nothing silently lost).",
     controls: [C.NONE],
-    remediation: "Set deadLetterConfig.arn and retryPolicy { maximumRetryAttempts, maximumEventAgeInSeconds } on aws.cloudwatch.EventTarget.",
+    remediation:
+      "Set deadLetterConfig.arn and retryPolicy { maximumRetryAttempts, maximumEventAgeInSeconds } on aws.cloudwatch.EventTarget.",
     types: [EVENT_TARGET],
     check: checkTargetDlqAndRetry,
   },

@@ -28,8 +28,11 @@ export function checkGlueVersion(res: PolicyRes, config: RuleConfig): string[] {
   const version = res.props.glueVersion;
   if (isUnknown(version)) return [];
   const supported = config.supportedGlueVersions ?? SUPPORTED_GLUE_VERSIONS;
-  if (typeof version !== "string") return [`glueVersion must be set explicitly (${supported.join(", ")})`];
-  return supported.includes(version) ? [] : [`glueVersion ${version} is not supported (${supported.join(", ")})`];
+  if (typeof version !== "string")
+    return [`glueVersion must be set explicitly (${supported.join(", ")})`];
+  return supported.includes(version)
+    ? []
+    : [`glueVersion ${version} is not supported (${supported.join(", ")})`];
 }
 
 export function checkSecurityConfigurationSettings(res: PolicyRes): string[] {
@@ -37,14 +40,19 @@ export function checkSecurityConfigurationSettings(res: PolicyRes): string[] {
   if (isUnknown(enc)) return [];
   const out: string[] = [];
   const s3Mode = get(enc, "s3Encryption", "s3EncryptionMode");
-  if (!isUnknown(s3Mode) && s3Mode !== "SSE-KMS") out.push("s3Encryption.s3EncryptionMode must be SSE-KMS");
+  if (!isUnknown(s3Mode) && s3Mode !== "SSE-KMS")
+    out.push("s3Encryption.s3EncryptionMode must be SSE-KMS");
   if (!isSet(get(enc, "s3Encryption", "kmsKeyArn"))) out.push("s3Encryption.kmsKeyArn must be set");
   const cwMode = get(enc, "cloudwatchEncryption", "cloudwatchEncryptionMode");
-  if (!isUnknown(cwMode) && cwMode !== "SSE-KMS") out.push("cloudwatchEncryption.cloudwatchEncryptionMode must be SSE-KMS");
-  if (!isSet(get(enc, "cloudwatchEncryption", "kmsKeyArn"))) out.push("cloudwatchEncryption.kmsKeyArn must be set");
+  if (!isUnknown(cwMode) && cwMode !== "SSE-KMS")
+    out.push("cloudwatchEncryption.cloudwatchEncryptionMode must be SSE-KMS");
+  if (!isSet(get(enc, "cloudwatchEncryption", "kmsKeyArn")))
+    out.push("cloudwatchEncryption.kmsKeyArn must be set");
   const bmMode = get(enc, "jobBookmarksEncryption", "jobBookmarksEncryptionMode");
-  if (!isUnknown(bmMode) && bmMode !== "CSE-KMS") out.push("jobBookmarksEncryption.jobBookmarksEncryptionMode must be CSE-KMS");
-  if (!isSet(get(enc, "jobBookmarksEncryption", "kmsKeyArn"))) out.push("jobBookmarksEncryption.kmsKeyArn must be set");
+  if (!isUnknown(bmMode) && bmMode !== "CSE-KMS")
+    out.push("jobBookmarksEncryption.jobBookmarksEncryptionMode must be CSE-KMS");
+  if (!isSet(get(enc, "jobBookmarksEncryption", "kmsKeyArn")))
+    out.push("jobBookmarksEncryption.kmsKeyArn must be set");
   return out;
 }
 
@@ -61,9 +69,14 @@ export function checkJobsUseSecurityConfiguration(all: PolicyRes[]): Violation[]
     const fromDeps = job.propertyDeps.securityConfiguration ?? [];
     const known =
       isUnknown(name) ||
-      configs.some((c) => fromDeps.includes(c.urn) || c.props.name === name || c.refs.includes(String(name)));
+      configs.some(
+        (c) => fromDeps.includes(c.urn) || c.props.name === name || c.refs.includes(String(name)),
+      );
     if (!known) {
-      out.push({ message: `${label(job)}: securityConfiguration "${String(name)}" is not defined in this stack`, urn: job.urn });
+      out.push({
+        message: `${label(job)}: securityConfiguration "${String(name)}" is not defined in this stack`,
+        urn: job.urn,
+      });
     }
   }
   return out;
@@ -76,13 +89,15 @@ export const glueRules: (ResourceRule | StackRule)[] = [
     description:
       "Every Glue job runs with a security configuration defined in the stack (no FSBP control; encryption of job output, logs and bookmarks).",
     controls: [C.NONE],
-    remediation: "Create aws.glue.SecurityConfiguration and pass its name as securityConfiguration on every job.",
+    remediation:
+      "Create aws.glue.SecurityConfiguration and pass its name as securityConfiguration on every job.",
     check: checkJobsUseSecurityConfiguration,
   },
   {
     kind: "resource",
     name: "glue-security-configuration-kms",
-    description: "Glue security configurations encrypt S3 (SSE-KMS), CloudWatch logs (SSE-KMS) and job bookmarks (CSE-KMS) with KMS keys (no FSBP control).",
+    description:
+      "Glue security configurations encrypt S3 (SSE-KMS), CloudWatch logs (SSE-KMS) and job bookmarks (CSE-KMS) with KMS keys (no FSBP control).",
     controls: [C.NONE],
     remediation: "Set all three encryption modes with kmsKeyArn.",
     types: [GLUE_SECURITY_CONFIGURATION],

@@ -3,7 +3,12 @@
 // is no narrower scope to write.
 import { C } from "../lib/controls";
 import { PolicyRes, ResourceRule, asArray, get, isUnknown } from "../lib/model";
-import { Statement, conditionKeys, hasWildcardPrincipal, parsePolicyDocument } from "../lib/policy-document";
+import {
+  Statement,
+  conditionKeys,
+  hasWildcardPrincipal,
+  parsePolicyDocument,
+} from "../lib/policy-document";
 
 export const IAM = {
   policy: "aws:iam/policy:Policy",
@@ -50,7 +55,8 @@ const WHOLE_SERVICE_ARN = /^arn:aws[a-z-]*:(?!s3:)[a-z0-9-]+:[^:]*:[^:]*:(\*|[A-
 const ALL_BUCKETS_ARN = /^arn:aws[a-z-]*:s3:::\*(\/\*)?$/;
 
 // AWS managed policies that grant "*" actions or resources; replace with scoped inline policies.
-const BROAD_MANAGED_POLICY = /:iam::aws:policy\/(.*\/)?(AdministratorAccess|PowerUserAccess|IAMFullAccess|[A-Za-z0-9]*FullAccess|AWSGlueServiceRole|AWSLambdaBasicExecutionRole)$/;
+const BROAD_MANAGED_POLICY =
+  /:iam::aws:policy\/(.*\/)?(AdministratorAccess|PowerUserAccess|IAMFullAccess|[A-Za-z0-9]*FullAccess|AWSGlueServiceRole|AWSLambdaBasicExecutionRole)$/;
 
 export function statementProblems(statements: Statement[], where: string): string[] {
   const out: string[] = [];
@@ -59,17 +65,25 @@ export function statementProblems(statements: Statement[], where: string): strin
     const name = `${where} statement ${s.sid ? `"${s.sid}"` : `#${i + 1}`}`;
     const actions = s.actions.map((a) => a.toLowerCase());
     if (s.notActions.length > 0) out.push(`${name}: Allow with NotAction grants everything else`);
-    if (s.notResources.length > 0) out.push(`${name}: Allow with NotResource grants every other resource`);
+    if (s.notResources.length > 0)
+      out.push(`${name}: Allow with NotResource grants every other resource`);
     if (actions.includes("*")) out.push(`${name}: Action "*" (full administrative privileges)`);
     const serviceWildcards = actions.filter((a) => /^[a-z0-9-]+:\*$/.test(a));
-    if (serviceWildcards.length > 0) out.push(`${name}: service-wide wildcard actions ${serviceWildcards.join(", ")}`);
+    if (serviceWildcards.length > 0)
+      out.push(`${name}: service-wide wildcard actions ${serviceWildcards.join(", ")}`);
     if (s.resources.includes("<unknown>")) return;
     if (s.resources.includes("*")) {
       const scoped = actions.filter((a) => !ACTIONS_WITHOUT_RESOURCE_SCOPE.has(a));
-      if (scoped.length > 0) out.push(`${name}: Resource "*" for actions that support resource scopes (${scoped.join(", ")})`);
+      if (scoped.length > 0)
+        out.push(
+          `${name}: Resource "*" for actions that support resource scopes (${scoped.join(", ")})`,
+        );
     }
     const broad = s.resources.filter((r) => WHOLE_SERVICE_ARN.test(r) || ALL_BUCKETS_ARN.test(r));
-    if (broad.length > 0) out.push(`${name}: ${broad.join(", ")} names every resource of its type; scope it to this stack's resources`);
+    if (broad.length > 0)
+      out.push(
+        `${name}: ${broad.join(", ")} names every resource of its type; scope it to this stack's resources`,
+      );
     const decrypt = actions.filter((a) => KMS_DECRYPT.includes(a));
     if (decrypt.length > 0 && s.resources.some((r) => ALL_KMS_KEYS.test(r))) {
       out.push(`${name}: ${decrypt.join(", ")} on all KMS keys`);
@@ -88,7 +102,9 @@ export function checkIdentityPolicy(res: PolicyRes): string[] {
   if (res.type === IAM.role) {
     const inline = res.props.inlinePolicies;
     if (isUnknown(inline)) return [];
-    return asArray(inline).flatMap((p, i) => documentProblems(get(p, "policy"), `inline policy ${String(get(p, "name") ?? i)}`));
+    return asArray(inline).flatMap((p, i) =>
+      documentProblems(get(p, "policy"), `inline policy ${String(get(p, "name") ?? i)}`),
+    );
   }
   return documentProblems(res.props.policy, "policy");
 }
@@ -98,7 +114,9 @@ export function checkManagedPolicyArns(res: PolicyRes): string[] {
   if (isUnknown(arns)) return [];
   return asArray(arns)
     .filter((arn): arn is string => typeof arn === "string" && BROAD_MANAGED_POLICY.test(arn))
-    .map((arn) => `attaches ${arn}, which grants "*" actions or resources; use a scoped inline policy`);
+    .map(
+      (arn) => `attaches ${arn}, which grants "*" actions or resources; use a scoped inline policy`,
+    );
 }
 
 export function checkTrustPolicy(res: PolicyRes): string[] {
@@ -116,7 +134,8 @@ export const iamRules: ResourceRule[] = [
     description:
       'No IAM identity policy allows "*" or service:* actions, NotAction/NotResource, Resource "*" (or an ARN naming every resource of a type) where the actions support a scope, or decrypt on all KMS keys. Covers IAM.1, IAM.21, KMS.1, KMS.2.',
     controls: [C.IAM_1, C.IAM_21, C.KMS_1, C.KMS_2],
-    remediation: "Name exact actions and exact ARNs (bucket/prefix/*, table ARN, key ARN, job ARN).",
+    remediation:
+      "Name exact actions and exact ARNs (bucket/prefix/*, table ARN, key ARN, job ARN).",
     types: [IAM.policy, IAM.rolePolicy, IAM.userPolicy, IAM.groupPolicy, IAM.role],
     check: checkIdentityPolicy,
   },
@@ -133,7 +152,8 @@ export const iamRules: ResourceRule[] = [
   {
     kind: "resource",
     name: "iam-trust-policy-scoped",
-    description: 'No role trust policy lets Principal "*" assume it without a condition (no FSBP control).',
+    description:
+      'No role trust policy lets Principal "*" assume it without a condition (no FSBP control).',
     controls: [C.NONE],
     remediation: "Trust exact service principals or role ARNs.",
     types: [IAM.role],

@@ -37,9 +37,11 @@ export const kmsRules: ResourceRule[] = [
   {
     kind: "resource",
     name: "kms-no-wildcard-principal",
-    description: 'No KMS key policy allows Principal "*" (or NotPrincipal) without a scoping condition. Covers KMS.5.',
+    description:
+      'No KMS key policy allows Principal "*" (or NotPrincipal) without a scoping condition. Covers KMS.5.',
     controls: [C.KMS_5],
-    remediation: "Name the exact roles and service principals in the key policy; add aws:SourceAccount/aws:SourceArn conditions.",
+    remediation:
+      "Name the exact roles and service principals in the key policy; add aws:SourceAccount/aws:SourceArn conditions.",
     types: [KMS_KEY, KMS_KEY_POLICY],
     check: checkKeyPolicy,
   },

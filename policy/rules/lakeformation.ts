@@ -2,7 +2,16 @@
 // IAM_ALLOWED_PRINCIPALS (which would hand every catalog resource to plain IAM and bypass the
 // column-level grants that keep PII away from readers).
 import { C } from "../lib/controls";
-import { PolicyRes, ResourceRule, StackRule, Violation, asArray, get, isUnknown, ofType } from "../lib/model";
+import {
+  PolicyRes,
+  ResourceRule,
+  StackRule,
+  Violation,
+  asArray,
+  get,
+  isUnknown,
+  ofType,
+} from "../lib/model";
 
 export const LF_SETTINGS = "aws:lakeformation/dataLakeSettings:DataLakeSettings";
 const CATALOG_TYPES = [
@@ -15,15 +24,21 @@ const CATALOG_TYPES = [
 export function checkDataLakeSettings(res: PolicyRes): string[] {
   const out: string[] = [];
   const admins = res.props.admins;
-  if (!isUnknown(admins) && asArray(admins).length === 0) out.push("admins must list the data lake administrators (the deployer included)");
+  if (!isUnknown(admins) && asArray(admins).length === 0)
+    out.push("admins must list the data lake administrators (the deployer included)");
   for (const key of ["createDatabaseDefaultPermissions", "createTableDefaultPermissions"]) {
     const entries = res.props[key];
     if (isUnknown(entries)) continue;
     for (const entry of asArray(entries)) {
       const principal = get(entry, "principal");
       const permissions = get(entry, "permissions");
-      if (principal === "IAM_ALLOWED_PRINCIPALS" && (isUnknown(permissions) || asArray(permissions).length > 0)) {
-        out.push(`${key} grants ${JSON.stringify(permissions)} to IAM_ALLOWED_PRINCIPALS ("Use only IAM access control")`);
+      if (
+        principal === "IAM_ALLOWED_PRINCIPALS" &&
+        (isUnknown(permissions) || asArray(permissions).length > 0)
+      ) {
+        out.push(
+          `${key} grants ${JSON.stringify(permissions)} to IAM_ALLOWED_PRINCIPALS ("Use only IAM access control")`,
+        );
       }
     }
   }
@@ -52,14 +67,16 @@ export const lakeFormationRules: (ResourceRule | StackRule)[] = [
     description:
       "Lake Formation data lake settings list admins and give no default permissions to IAM_ALLOWED_PRINCIPALS (no FSBP control).",
     controls: [C.NONE],
-    remediation: "Set admins and leave createDatabaseDefaultPermissions / createTableDefaultPermissions empty.",
+    remediation:
+      "Set admins and leave createDatabaseDefaultPermissions / createTableDefaultPermissions empty.",
     types: [LF_SETTINGS],
     check: checkDataLakeSettings,
   },
   {
     kind: "stack",
     name: "lakeformation-settings-present",
-    description: "A stack with catalog or Lake Formation resources manages exactly one DataLakeSettings (no FSBP control).",
+    description:
+      "A stack with catalog or Lake Formation resources manages exactly one DataLakeSettings (no FSBP control).",
     controls: [C.NONE],
     remediation: "Create one aws.lakeformation.DataLakeSettings per stack/account.",
     check: checkSettingsPresent,

@@ -43,10 +43,17 @@ export function checkPermissionScoped(res: PolicyRes): string[] {
   const principal = res.props.principal;
   const out: string[] = [];
   if (principal === "*") out.push('principal "*" makes the function publicly invokable');
-  if (typeof principal === "string" && principal.endsWith(".amazonaws.com") && !isSet(res.props.sourceArn)) {
-    out.push(`service principal ${principal} without sourceArn: any ${principal} resource in any account could invoke it`);
+  if (
+    typeof principal === "string" &&
+    principal.endsWith(".amazonaws.com") &&
+    !isSet(res.props.sourceArn)
+  ) {
+    out.push(
+      `service principal ${principal} without sourceArn: any ${principal} resource in any account could invoke it`,
+    );
   }
-  if (res.props.functionUrlAuthType === "NONE") out.push('functionUrlAuthType "NONE" exposes a public function URL');
+  if (res.props.functionUrlAuthType === "NONE")
+    out.push('functionUrlAuthType "NONE" exposes a public function URL');
   return out;
 }
 
@@ -56,7 +63,9 @@ export function checkSupportedRuntime(res: PolicyRes, config: RuleConfig): strin
   if (isUnknown(runtime)) return [];
   const supported = config.supportedLambdaRuntimes ?? SUPPORTED_LAMBDA_RUNTIMES;
   if (typeof runtime !== "string" || !supported.includes(runtime)) {
-    return [`runtime ${String(runtime)} is not a supported Lambda runtime (${supported.join(", ")})`];
+    return [
+      `runtime ${String(runtime)} is not a supported Lambda runtime (${supported.join(", ")})`,
+    ];
   }
   return [];
 }
@@ -73,7 +82,9 @@ export function checkLogGroup(res: PolicyRes): string[] {
 
 function logGroupOf(fn: PolicyRes, groups: PolicyRes[]): PolicyRes | undefined {
   const fromDeps = fn.propertyDeps.loggingConfig ?? [];
-  const byDep = groups.find((g) => fromDeps.includes(g.urn) || (g.propertyDeps.name ?? []).includes(fn.urn));
+  const byDep = groups.find(
+    (g) => fromDeps.includes(g.urn) || (g.propertyDeps.name ?? []).includes(fn.urn),
+  );
   if (byDep) return byDep;
   const configured = get(fn.props, "loggingConfig", "logGroup");
   const name = fn.props.name;
@@ -114,10 +125,19 @@ export function checkAsyncFailureDestination(all: PolicyRes[]): Violation[] {
     const list = configs.get(fn.urn) ?? [];
     if (isUnknown(fn.props.name) && list.length === 0) continue;
     let problem: string | undefined;
-    if (list.length === 0) problem = "no FunctionEventInvokeConfig (async retries and failure destination)";
-    else if (!list.some((c) => isSet(get(c.props, "destinationConfig", "onFailure", "destination")))) {
+    if (list.length === 0)
+      problem = "no FunctionEventInvokeConfig (async retries and failure destination)";
+    else if (
+      !list.some((c) => isSet(get(c.props, "destinationConfig", "onFailure", "destination")))
+    ) {
       problem = "FunctionEventInvokeConfig without destinationConfig.onFailure.destination";
-    } else if (!list.some((c) => isUnknown(c.props.maximumRetryAttempts) || typeof c.props.maximumRetryAttempts === "number")) {
+    } else if (
+      !list.some(
+        (c) =>
+          isUnknown(c.props.maximumRetryAttempts) ||
+          typeof c.props.maximumRetryAttempts === "number",
+      )
+    ) {
       problem = "FunctionEventInvokeConfig must set maximumRetryAttempts";
     }
     if (problem) out.push({ message: `${label(fn)}: ${problem}`, urn: fn.urn });
@@ -130,7 +150,7 @@ export const lambdaRules: (ResourceRule | StackRule)[] = [
     kind: "resource",
     name: "lambda-permission-source-arn",
     description:
-      "Lambda invoke permissions never use principal \"*\" or a public function URL, and service principals are scoped by sourceArn. Covers Lambda.1.",
+      'Lambda invoke permissions never use principal "*" or a public function URL, and service principals are scoped by sourceArn. Covers Lambda.1.',
     controls: [C.LAMBDA_1],
     remediation: "Set sourceArn on aws.lambda.Permission to the exact rule/bucket/topic ARN.",
     types: [LAMBDA_PERMISSION],
@@ -148,7 +168,8 @@ export const lambdaRules: (ResourceRule | StackRule)[] = [
   {
     kind: "resource",
     name: "log-group-retention-kms",
-    description: "Every CloudWatch log group has a retention period and a customer managed KMS key. Covers CloudWatch.16.",
+    description:
+      "Every CloudWatch log group has a retention period and a customer managed KMS key. Covers CloudWatch.16.",
     controls: [C.CLOUDWATCH_16],
     remediation: "Set retentionInDays and kmsKeyId on aws.cloudwatch.LogGroup.",
     types: [LOG_GROUP],
@@ -160,7 +181,8 @@ export const lambdaRules: (ResourceRule | StackRule)[] = [
     description:
       "Every Lambda function has a log group managed by the program (so retention and KMS apply), not one Lambda creates on first run.",
     controls: [C.CLOUDWATCH_16],
-    remediation: 'Create aws.cloudwatch.LogGroup "/aws/lambda/<name>" or set loggingConfig.logGroup.',
+    remediation:
+      'Create aws.cloudwatch.LogGroup "/aws/lambda/<name>" or set loggingConfig.logGroup.',
     check: checkFunctionsHaveLogGroups,
   },
   {
@@ -169,7 +191,8 @@ export const lambdaRules: (ResourceRule | StackRule)[] = [
     description:
       "Every Lambda function declares its async invocation config: maximumRetryAttempts and an onFailure destination (no FSBP control; failed events are never silently dropped).",
     controls: [C.NONE],
-    remediation: "Add aws.lambda.FunctionEventInvokeConfig with maximumRetryAttempts and destinationConfig.onFailure.destination (SQS).",
+    remediation:
+      "Add aws.lambda.FunctionEventInvokeConfig with maximumRetryAttempts and destinationConfig.onFailure.destination (SQS).",
     check: checkAsyncFailureDestination,
   },
 ];

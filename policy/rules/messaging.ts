@@ -16,7 +16,8 @@ function cmkProblems(res: PolicyRes, awsManagedAlias: string): string[] {
       ? ["SQS-managed SSE is not a customer managed key; set kmsMasterKeyId"]
       : ["kmsMasterKeyId must name a customer managed KMS key"];
   }
-  if (typeof key === "string" && key.endsWith(awsManagedAlias)) return [`kmsMasterKeyId is the AWS managed ${awsManagedAlias}`];
+  if (typeof key === "string" && key.endsWith(awsManagedAlias))
+    return [`kmsMasterKeyId is the AWS managed ${awsManagedAlias}`];
   return [];
 }
 
@@ -50,9 +51,11 @@ export const messagingRules: ResourceRule[] = [
   {
     kind: "resource",
     name: "sqs-sns-no-public-policy",
-    description: 'No SQS queue or SNS topic access policy allows Principal "*" without an account/source condition. Covers SQS.3, SNS.4.',
+    description:
+      'No SQS queue or SNS topic access policy allows Principal "*" without an account/source condition. Covers SQS.3, SNS.4.',
     controls: [C.SQS_3, C.SNS_4],
-    remediation: "Grant the exact service principal (events.amazonaws.com, cloudwatch.amazonaws.com) with an aws:SourceArn condition.",
+    remediation:
+      "Grant the exact service principal (events.amazonaws.com, cloudwatch.amazonaws.com) with an aws:SourceArn condition.",
     types: [SQS_QUEUE, SQS_QUEUE_POLICY, SNS_TOPIC, SNS_TOPIC_POLICY],
     check: checkNotPublic,
   },

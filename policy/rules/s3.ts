@@ -21,7 +21,8 @@ export const T = {
   bucket: "aws:s3/bucket:Bucket",
   bucketV2: "aws:s3/bucketV2:BucketV2",
   sse: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-  sseV2: "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+  sseV2:
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
   publicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
   versioning: "aws:s3/bucketVersioning:BucketVersioning",
   versioningV2: "aws:s3/bucketVersioningV2:BucketVersioningV2",
@@ -61,12 +62,21 @@ function perBucket(
 // ----------------------------------------------------------------------------------------------
 
 export function checkPublicAccessBlock(all: PolicyRes[]): Violation[] {
-  const flags = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
+  const flags = [
+    "blockPublicAcls",
+    "blockPublicPolicy",
+    "ignorePublicAcls",
+    "restrictPublicBuckets",
+  ];
   return perBucket(all, [T.publicAccessBlock], (configs) => {
     if (configs.length === 0) return "no BucketPublicAccessBlock";
-    const ok = configs.some((c) => flags.every((f) => isUnknown(c.props[f]) || c.props[f] === true));
+    const ok = configs.some((c) =>
+      flags.every((f) => isUnknown(c.props[f]) || c.props[f] === true),
+    );
     if (ok) return undefined;
-    const missing = flags.filter((f) => !configs.some((c) => c.props[f] === true || isUnknown(c.props[f])));
+    const missing = flags.filter(
+      (f) => !configs.some((c) => c.props[f] === true || isUnknown(c.props[f])),
+    );
     return `public access block must set all four flags to true (missing: ${missing.join(", ")})`;
   });
 }
@@ -78,23 +88,30 @@ function sseRuleProblem(rule: unknown, logTarget: boolean): string | undefined {
   // S3 delivers server access logs only to SSE-S3 destination buckets, so the log bucket is the one
   // bucket allowed AES256 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
   if (logTarget && algorithm === "AES256") return undefined;
-  if (!isUnknown(algorithm) && algorithm !== "aws:kms") return `sseAlgorithm is ${String(algorithm)}, expected aws:kms`;
-  if (!isSet(key)) return "no kmsMasterKeyId: the AWS managed aws/s3 key would be used, not a customer managed key";
-  if (typeof key === "string" && /alias\/aws\/s3$/.test(key)) return "kmsMasterKeyId is the AWS managed alias/aws/s3";
-  if (!isUnknown(bucketKey) && bucketKey !== true) return "bucketKeyEnabled must be true (S3 Bucket Keys cut KMS calls)";
+  if (!isUnknown(algorithm) && algorithm !== "aws:kms")
+    return `sseAlgorithm is ${String(algorithm)}, expected aws:kms`;
+  if (!isSet(key))
+    return "no kmsMasterKeyId: the AWS managed aws/s3 key would be used, not a customer managed key";
+  if (typeof key === "string" && /alias\/aws\/s3$/.test(key))
+    return "kmsMasterKeyId is the AWS managed alias/aws/s3";
+  if (!isUnknown(bucketKey) && bucketKey !== true)
+    return "bucketKeyEnabled must be true (S3 Bucket Keys cut KMS calls)";
   return undefined;
 }
 
 export function checkKmsEncryption(all: PolicyRes[]): Violation[] {
   const logBuckets = logTargets(all);
   return perBucket(all, [T.sse, T.sseV2], (configs, bucket) => {
-    if (configs.length === 0) return "no BucketServerSideEncryptionConfiguration (SSE-KMS with a customer managed key)";
+    if (configs.length === 0)
+      return "no BucketServerSideEncryptionConfiguration (SSE-KMS with a customer managed key)";
     const problems = configs.map((c) => {
       const rules = get(c.props, "rules");
       if (isUnknown(rules)) return undefined;
       const list = asArray(rules);
       if (list.length === 0) return "encryption configuration has no rules";
-      return list.map((r) => sseRuleProblem(r, logBuckets.has(bucket.urn))).find((p) => p !== undefined);
+      return list
+        .map((r) => sseRuleProblem(r, logBuckets.has(bucket.urn)))
+        .find((p) => p !== undefined);
     });
     return problems.every((p) => p !== undefined) ? problems[0] : undefined;
   });
@@ -114,12 +131,14 @@ export function tlsDenyProblem(policy: unknown): string | undefined {
         (c) => c.operator === "Bool" && c.values.map((v) => v.toLowerCase()).includes("false"),
       ),
   );
-  if (!deny) return 'no Deny statement for Principal "*", Action "s3:*" with Bool aws:SecureTransport = false';
+  if (!deny)
+    return 'no Deny statement for Principal "*", Action "s3:*" with Bool aws:SecureTransport = false';
   const resources = deny.resources;
   if (resources.includes("<unknown>")) return undefined;
   const bucketLevel = resources.some((r) => r.startsWith("arn:") && !r.includes("/"));
   const objectLevel = resources.some((r) => r.endsWith("/*"));
-  if (!bucketLevel || !objectLevel) return "the TLS Deny must cover both the bucket ARN and <bucket ARN>/*";
+  if (!bucketLevel || !objectLevel)
+    return "the TLS Deny must cover both the bucket ARN and <bucket ARN>/*";
   return undefined;
 }
 
@@ -148,7 +167,13 @@ function appliesToWholeBucket(rule: unknown): boolean {
   if (isSet(prefix) && !isUnknown(prefix)) return false;
   if (filter === undefined || filter === null || isUnknown(filter)) return true;
   const f = filter as Record<string, unknown>;
-  return !isSet(f.prefix) && !isSet(f.and) && !isSet(f.tag) && !isSet(f.objectSizeGreaterThan) && !isSet(f.objectSizeLessThan);
+  return (
+    !isSet(f.prefix) &&
+    !isSet(f.and) &&
+    !isSet(f.tag) &&
+    !isSet(f.objectSizeGreaterThan) &&
+    !isSet(f.objectSizeLessThan)
+  );
 }
 
 const enabled = (rule: unknown) => {
@@ -158,8 +183,13 @@ const enabled = (rule: unknown) => {
 
 export function checkLifecycle(all: PolicyRes[]): Violation[] {
   const versioned = new Set<string>();
-  for (const [urn, configs] of configsByTarget(ofType(all, T.versioning, T.versioningV2), "bucket", buckets(all))) {
-    if (configs.some((c) => get(c.props, "versioningConfiguration", "status") === "Enabled")) versioned.add(urn);
+  for (const [urn, configs] of configsByTarget(
+    ofType(all, T.versioning, T.versioningV2),
+    "bucket",
+    buckets(all),
+  )) {
+    if (configs.some((c) => get(c.props, "versioningConfiguration", "status") === "Enabled"))
+      versioned.add(urn);
   }
   return perBucket(all, [T.lifecycle, T.lifecycleV2], (configs, bucket) => {
     if (configs.length === 0) return "no BucketLifecycleConfiguration";
@@ -167,12 +197,20 @@ export function checkLifecycle(all: PolicyRes[]): Violation[] {
     if (configs.some((c) => isUnknown(c.props.rules))) return undefined;
     const abort = rules.some((r) => {
       const days = get(r, "abortIncompleteMultipartUpload", "daysAfterInitiation");
-      return enabled(r) && appliesToWholeBucket(r) && (isUnknown(days) || (typeof days === "number" && days >= 1));
+      return (
+        enabled(r) &&
+        appliesToWholeBucket(r) &&
+        (isUnknown(days) || (typeof days === "number" && days >= 1))
+      );
     });
-    if (!abort) return "no enabled whole-bucket rule with abortIncompleteMultipartUpload.daysAfterInitiation";
+    if (!abort)
+      return "no enabled whole-bucket rule with abortIncompleteMultipartUpload.daysAfterInitiation";
     if (versioned.has(bucket.urn)) {
-      const noncurrent = rules.some((r) => enabled(r) && isSet(get(r, "noncurrentVersionExpiration", "noncurrentDays")));
-      if (!noncurrent) return "versioned bucket without a noncurrentVersionExpiration rule (old versions kept forever)";
+      const noncurrent = rules.some(
+        (r) => enabled(r) && isSet(get(r, "noncurrentVersionExpiration", "noncurrentDays")),
+      );
+      if (!noncurrent)
+        return "versioned bucket without a noncurrentVersionExpiration rule (old versions kept forever)";
     }
     return undefined;
   });
@@ -199,7 +237,9 @@ export function checkAccessLogging(all: PolicyRes[]): Violation[] {
     [T.logging, T.loggingV2],
     (configs, bucket) => {
       if (configs.length === 0) return "no BucketLogging (server access logs)";
-      const ok = configs.some((c) => isSet(c.props.targetBucket) && !bucket.refs.includes(String(c.props.targetBucket)));
+      const ok = configs.some(
+        (c) => isSet(c.props.targetBucket) && !bucket.refs.includes(String(c.props.targetBucket)),
+      );
       return ok ? undefined : "BucketLogging must deliver to a separate access-log bucket";
     },
     // The log bucket does not log itself (that would loop), unless it tries to.
@@ -217,7 +257,10 @@ export function checkOwnershipEnforced(all: PolicyRes[]): Violation[] {
     return ok ? undefined : 'objectOwnership must be "BucketOwnerEnforced" (ACLs disabled)';
   });
   for (const acl of ofType(all, T.acl, T.aclV2)) {
-    out.push({ message: `${label(acl)}: bucket ACLs are not used; grant access with policies`, urn: acl.urn });
+    out.push({
+      message: `${label(acl)}: bucket ACLs are not used; grant access with policies`,
+      urn: acl.urn,
+    });
   }
   return out;
 }
@@ -254,7 +297,9 @@ export function checkCurrentS3Types(res: PolicyRes): string[] {
     for (const key of LEGACY_INLINE) {
       const value = res.props[key];
       if (isSet(value) && !(Array.isArray(value) && value.length === 0)) {
-        out.push(`inline "${key}" on the bucket is deprecated; use the separate v7 bucket resource`);
+        out.push(
+          `inline "${key}" on the bucket is deprecated; use the separate v7 bucket resource`,
+        );
       }
     }
   }
@@ -265,9 +310,11 @@ export const s3Rules: (StackRule | ResourceRule)[] = [
   {
     kind: "stack",
     name: "s3-public-access-block",
-    description: "Every S3 bucket has a BucketPublicAccessBlock with all four flags on. Covers S3.1, S3.8, S3.2, S3.3.",
+    description:
+      "Every S3 bucket has a BucketPublicAccessBlock with all four flags on. Covers S3.1, S3.8, S3.2, S3.3.",
     controls: [C.S3_1, C.S3_8, C.S3_2, C.S3_3],
-    remediation: "Add aws.s3.BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls, restrictPublicBuckets = true.",
+    remediation:
+      "Add aws.s3.BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls, restrictPublicBuckets = true.",
     check: checkPublicAccessBlock,
   },
   {
@@ -276,15 +323,18 @@ export const s3Rules: (StackRule | ResourceRule)[] = [
     description:
       "Every S3 bucket defaults to SSE-KMS with a customer managed key and S3 Bucket Keys; the server access log bucket may use SSE-S3, the only encryption S3 log delivery supports. Covers S3.17 (S3.4 retired).",
     controls: [C.S3_17],
-    remediation: 'Add aws.s3.BucketServerSideEncryptionConfiguration: sseAlgorithm "aws:kms", kmsMasterKeyId = CMK ARN, bucketKeyEnabled true.',
+    remediation:
+      'Add aws.s3.BucketServerSideEncryptionConfiguration: sseAlgorithm "aws:kms", kmsMasterKeyId = CMK ARN, bucketKeyEnabled true.',
     check: checkKmsEncryption,
   },
   {
     kind: "stack",
     name: "s3-tls-only",
-    description: "Every S3 bucket has a BucketPolicy denying requests without TLS (aws:SecureTransport = false). Covers S3.5.",
+    description:
+      "Every S3 bucket has a BucketPolicy denying requests without TLS (aws:SecureTransport = false). Covers S3.5.",
     controls: [C.S3_5],
-    remediation: 'Add a Deny statement: Principal "*", Action "s3:*", Resource [bucket ARN, bucket ARN/*], Condition Bool aws:SecureTransport "false".',
+    remediation:
+      'Add a Deny statement: Principal "*", Action "s3:*", Resource [bucket ARN, bucket ARN/*], Condition Bool aws:SecureTransport "false".',
     check: checkTlsOnly,
   },
   {
@@ -301,7 +351,8 @@ export const s3Rules: (StackRule | ResourceRule)[] = [
     description:
       "Every S3 bucket has a lifecycle configuration that aborts incomplete multipart uploads and, when versioned, expires noncurrent versions. Covers S3.13.",
     controls: [C.S3_13],
-    remediation: "Add aws.s3.BucketLifecycleConfiguration with abortIncompleteMultipartUpload and noncurrentVersionExpiration rules.",
+    remediation:
+      "Add aws.s3.BucketLifecycleConfiguration with abortIncompleteMultipartUpload and noncurrentVersionExpiration rules.",
     check: checkLifecycle,
   },
   {
@@ -316,9 +367,11 @@ export const s3Rules: (StackRule | ResourceRule)[] = [
   {
     kind: "stack",
     name: "s3-ownership-enforced",
-    description: "Every S3 bucket has BucketOwnershipControls BucketOwnerEnforced (ACLs disabled) and no BucketAcl exists. Covers S3.12.",
+    description:
+      "Every S3 bucket has BucketOwnershipControls BucketOwnerEnforced (ACLs disabled) and no BucketAcl exists. Covers S3.12.",
     controls: [C.S3_12],
-    remediation: 'Add aws.s3.BucketOwnershipControls with rule.objectOwnership "BucketOwnerEnforced"; remove BucketAcl resources.',
+    remediation:
+      'Add aws.s3.BucketOwnershipControls with rule.objectOwnership "BucketOwnerEnforced"; remove BucketAcl resources.',
     check: checkOwnershipEnforced,
   },
   {
@@ -327,7 +380,8 @@ export const s3Rules: (StackRule | ResourceRule)[] = [
     description:
       "Buckets use the @pulumi/aws v7 resource types: no deprecated *V2 types and no inline bucket arguments that the separate resources replace.",
     controls: [C.NONE],
-    remediation: "Move inline arguments to aws.s3.Bucket* configuration resources; replace *V2 types with their v7 names.",
+    remediation:
+      "Move inline arguments to aws.s3.Bucket* configuration resources; replace *V2 types with their v7 names.",
     types: [T.bucket, ...Object.keys(LEGACY_TYPES)],
     check: checkCurrentS3Types,
   },

@@ -49,7 +49,12 @@ function options(protect = false): any {
   return o;
 }
 
-function analyzerResource(type: string, name: string, props: Record<string, unknown>, propertyDeps: Record<string, string[]> = {}): any {
+function analyzerResource(
+  type: string,
+  name: string,
+  props: Record<string, unknown>,
+  propertyDeps: Record<string, string[]> = {},
+): any {
   const r = new apb.AnalyzerResource();
   r.setType(type);
   r.setName(name);
@@ -79,7 +84,9 @@ function diags(res: any): Diag[] {
 }
 
 function call<T>(client: any, method: string, req: unknown): Promise<T> {
-  return new Promise((resolve, reject) => client[method](req, (e: Error | null, r: T) => (e ? reject(e) : resolve(r))));
+  return new Promise((resolve, reject) =>
+    client[method](req, (e: Error | null, r: T) => (e ? reject(e) : resolve(r))),
+  );
 }
 
 describe("policy pack under the analyzer protocol (run-policy-pack)", function () {
@@ -137,8 +144,12 @@ describe("policy pack under the analyzer protocol (run-policy-pack)", function (
     const withVersioning = new apb.AnalyzeStackRequest();
     withVersioning.setResourcesList([bucket, versioning]);
 
-    const before = diags(await call(client, "analyzeStack", onlyBucket)).filter((d) => d.policy === "s3-versioning");
-    const after = diags(await call(client, "analyzeStack", withVersioning)).filter((d) => d.policy === "s3-versioning");
+    const before = diags(await call(client, "analyzeStack", onlyBucket)).filter(
+      (d) => d.policy === "s3-versioning",
+    );
+    const after = diags(await call(client, "analyzeStack", withVersioning)).filter(
+      (d) => d.policy === "s3-versioning",
+    );
 
     expect(before.map((d) => d.urn)).to.deep.equal([bucketUrn]);
     expect(before[0].message).to.contain("no BucketVersioning");

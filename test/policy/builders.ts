@@ -13,7 +13,8 @@ export function res(
 ): PolicyRes {
   const refs = [`${name}-id`];
   for (const key of ["bucket", "name", "arn"]) {
-    if (typeof props[key] === "string" && (type === T.bucket || key !== "bucket")) refs.push(props[key] as string);
+    if (typeof props[key] === "string" && (type === T.bucket || key !== "bucket"))
+      refs.push(props[key] as string);
   }
   return {
     type,
@@ -44,17 +45,23 @@ export function tlsPolicy(bucket: string): string {
   });
 }
 
-export type BucketPart = "pab" | "sse" | "policy" | "versioning" | "lifecycle" | "logging" | "ownership";
+export type BucketPart =
+  "pab" | "sse" | "policy" | "versioning" | "lifecycle" | "logging" | "ownership";
 
 /**
  * A bucket with every configuration resource the S3 rules want, minus `omit`, logging to
  * `logBucket`. Configuration resources refer to the bucket by id, as `bucket: b.id` does.
  */
-export function compliantBucket(name: string, opts: { omit?: BucketPart[]; logBucket?: string } = {}): PolicyRes[] {
+export function compliantBucket(
+  name: string,
+  opts: { omit?: BucketPart[]; logBucket?: string } = {},
+): PolicyRes[] {
   const omit = new Set(opts.omit ?? []);
   const physical = `${name}-physical`;
   const id = `${name}-id`;
-  const out: PolicyRes[] = [res(T.bucket, name, { bucket: physical, arn: `arn:aws:s3:::${physical}` })];
+  const out: PolicyRes[] = [
+    res(T.bucket, name, { bucket: physical, arn: `arn:aws:s3:::${physical}` }),
+  ];
   if (!omit.has("pab")) {
     out.push(
       res(T.publicAccessBlock, `${name}-pab`, {
@@ -70,39 +77,81 @@ export function compliantBucket(name: string, opts: { omit?: BucketPart[]; logBu
     out.push(
       res(T.sse, `${name}-sse`, {
         bucket: id,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY_ARN }, bucketKeyEnabled: true }],
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: {
+              sseAlgorithm: "aws:kms",
+              kmsMasterKeyId: KEY_ARN,
+            },
+            bucketKeyEnabled: true,
+          },
+        ],
       }),
     );
   }
-  if (!omit.has("policy")) out.push(res(T.policy, `${name}-policy`, { bucket: id, policy: tlsPolicy(physical) }));
+  if (!omit.has("policy"))
+    out.push(res(T.policy, `${name}-policy`, { bucket: id, policy: tlsPolicy(physical) }));
   if (!omit.has("versioning")) {
-    out.push(res(T.versioning, `${name}-versioning`, { bucket: id, versioningConfiguration: { status: "Enabled" } }));
+    out.push(
+      res(T.versioning, `${name}-versioning`, {
+        bucket: id,
+        versioningConfiguration: { status: "Enabled" },
+      }),
+    );
   }
   if (!omit.has("lifecycle")) {
     out.push(
       res(T.lifecycle, `${name}-lifecycle`, {
         bucket: id,
         rules: [
-          { id: "abort", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
-          { id: "noncurrent", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: 30 } },
+          {
+            id: "abort",
+            status: "Enabled",
+            filter: {},
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+          {
+            id: "noncurrent",
+            status: "Enabled",
+            filter: {},
+            noncurrentVersionExpiration: { noncurrentDays: 30 },
+          },
         ],
       }),
     );
   }
   if (!omit.has("logging") && opts.logBucket) {
-    out.push(res(T.logging, `${name}-logging`, { bucket: id, targetBucket: `${opts.logBucket}-id`, targetPrefix: `${name}/` }));
+    out.push(
+      res(T.logging, `${name}-logging`, {
+        bucket: id,
+        targetBucket: `${opts.logBucket}-id`,
+        targetPrefix: `${name}/`,
+      }),
+    );
   }
   if (!omit.has("ownership")) {
-    out.push(res(T.ownership, `${name}-ownership`, { bucket: id, rule: { objectOwnership: "BucketOwnerEnforced" } }));
+    out.push(
+      res(T.ownership, `${name}-ownership`, {
+        bucket: id,
+        rule: { objectOwnership: "BucketOwnerEnforced" },
+      }),
+    );
   }
   return out;
 }
 
 /** A landing bucket logging to an access-log bucket: every S3 rule passes. */
 export function compliantBuckets(omit: BucketPart[] = []): PolicyRes[] {
-  return [...compliantBucket("landing", { omit, logBucket: "access-logs" }), ...compliantBucket("access-logs")];
+  return [
+    ...compliantBucket("landing", { omit, logBucket: "access-logs" }),
+    ...compliantBucket("access-logs"),
+  ];
 }
 
-export function replaceProps(list: PolicyRes[], name: string, patch: Record<string, unknown>): PolicyRes[] {
+export function replaceProps(
+  list: PolicyRes[],
+  name: string,
+  patch: Record<string, unknown>,
+): PolicyRes[] {
   return list.map((r) => (r.name === name ? { ...r, props: { ...r.props, ...patch } } : r));
 }

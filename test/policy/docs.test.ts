@@ -17,7 +17,8 @@ describe("policy docs", () => {
     for (const rule of RULES) {
       const row = rows.get(rule.name);
       expect(row, rule.name).to.be.a("string");
-      for (const control of rule.controls.filter((c) => c.id !== "-")) expect(row, rule.name).to.contain(control.id);
+      for (const control of rule.controls.filter((c) => c.id !== "-"))
+        expect(row, rule.name).to.contain(control.id);
     }
   });
 

@@ -8,8 +8,18 @@ import { GLUE_JOB, GLUE_SECURITY_CONFIGURATION } from "../../policy/rules/glue";
 import { IAM } from "../../policy/rules/iam";
 import { KMS_KEY } from "../../policy/rules/kms";
 import { LF_SETTINGS } from "../../policy/rules/lakeformation";
-import { INVOKE_CONFIG, LAMBDA_FUNCTION, LAMBDA_PERMISSION, LOG_GROUP } from "../../policy/rules/lambda";
-import { SNS_TOPIC, SNS_TOPIC_POLICY, SQS_QUEUE, SQS_QUEUE_POLICY } from "../../policy/rules/messaging";
+import {
+  INVOKE_CONFIG,
+  LAMBDA_FUNCTION,
+  LAMBDA_PERMISSION,
+  LOG_GROUP,
+} from "../../policy/rules/lambda";
+import {
+  SNS_TOPIC,
+  SNS_TOPIC_POLICY,
+  SQS_QUEUE,
+  SQS_QUEUE_POLICY,
+} from "../../policy/rules/messaging";
 import { T } from "../../policy/rules/s3";
 import { ACCOUNT, KEY_ARN, compliantBucket, compliantBuckets, replaceProps, res } from "./builders";
 
@@ -59,7 +69,11 @@ const job = (props: Record<string, unknown>) =>
   });
 
 const fnLogs = () =>
-  res(LOG_GROUP, "fa-logs", { name: "/aws/lambda/datalake-dev-file-arrival", retentionInDays: 30, kmsKeyId: KEY_ARN });
+  res(LOG_GROUP, "fa-logs", {
+    name: "/aws/lambda/datalake-dev-file-arrival",
+    retentionInDays: 30,
+    kmsKeyId: KEY_ARN,
+  });
 
 const fnAsync = (props: Record<string, unknown> = {}) =>
   res(INVOKE_CONFIG, "fa-async", {
@@ -70,7 +84,12 @@ const fnAsync = (props: Record<string, unknown> = {}) =>
   });
 
 const fn = (runtime = "nodejs22.x") =>
-  res(LAMBDA_FUNCTION, "file-arrival", { name: "datalake-dev-file-arrival", runtime, role: ROLE, handler: "index.handler" });
+  res(LAMBDA_FUNCTION, "file-arrival", {
+    name: "datalake-dev-file-arrival",
+    runtime,
+    role: ROLE,
+    handler: "index.handler",
+  });
 
 export const FIXTURES: Record<string, Fixture> = {
   "s3-public-access-block": {
@@ -91,13 +110,21 @@ export const FIXTURES: Record<string, Fixture> = {
     expect: /no BucketPolicy denying non-TLS/,
   },
   "s3-versioning": {
-    fail: replaceProps(compliantBuckets(), "landing-versioning", { versioningConfiguration: { status: "Suspended" } }),
+    fail: replaceProps(compliantBuckets(), "landing-versioning", {
+      versioningConfiguration: { status: "Suspended" },
+    }),
     pass: compliantBuckets(),
     expect: /status must be "Enabled"/,
   },
   "s3-lifecycle": {
     fail: replaceProps(compliantBuckets(), "landing-lifecycle", {
-      rules: [{ id: "noncurrent", status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: 30 } }],
+      rules: [
+        {
+          id: "noncurrent",
+          status: "Enabled",
+          noncurrentVersionExpiration: { noncurrentDays: 30 },
+        },
+      ],
     }),
     pass: compliantBuckets(),
     expect: /abortIncompleteMultipartUpload/,
@@ -108,13 +135,17 @@ export const FIXTURES: Record<string, Fixture> = {
     expect: /Bucket "landing": no BucketLogging/,
   },
   "s3-ownership-enforced": {
-    fail: replaceProps(compliantBuckets(), "landing-ownership", { rule: { objectOwnership: "ObjectWriter" } }),
+    fail: replaceProps(compliantBuckets(), "landing-ownership", {
+      rule: { objectOwnership: "ObjectWriter" },
+    }),
     pass: compliantBuckets(),
     expect: /BucketOwnerEnforced/,
   },
   "s3-current-resource-types": {
     fail: replaceProps(compliantBuckets(), "landing", {
-      serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } } },
+      serverSideEncryptionConfiguration: {
+        rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } },
+      },
     }),
     pass: compliantBuckets(),
     expect: /inline "serverSideEncryptionConfiguration"/,
@@ -128,21 +159,37 @@ export const FIXTURES: Record<string, Fixture> = {
     fail: [
       res(KMS_KEY, "data-key", {
         enableKeyRotation: true,
-        policy: doc({ Sid: "Anyone", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Decrypt", Resource: "*" }),
+        policy: doc({
+          Sid: "Anyone",
+          Effect: "Allow",
+          Principal: { AWS: "*" },
+          Action: "kms:Decrypt",
+          Resource: "*",
+        }),
       }),
     ],
     pass: [
       res(KMS_KEY, "data-key", {
         enableKeyRotation: true,
         policy: doc(
-          { Sid: "Root", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
+          {
+            Sid: "Root",
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+            Action: "kms:*",
+            Resource: "*",
+          },
           {
             Sid: "Logs",
             Effect: "Allow",
             Principal: { Service: "logs.eu-west-1.amazonaws.com" },
             Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:GenerateDataKey*"],
             Resource: "*",
-            Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:eu-west-1:${ACCOUNT}:*` } },
+            Condition: {
+              ArnLike: {
+                "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:eu-west-1:${ACCOUNT}:*`,
+              },
+            },
           },
         ),
       }),
@@ -150,7 +197,13 @@ export const FIXTURES: Record<string, Fixture> = {
     expect: /statement "Anyone" allows Principal "\*"/,
   },
   "lambda-permission-source-arn": {
-    fail: [res(LAMBDA_PERMISSION, "allow-events", { action: "lambda:InvokeFunction", function: "fa", principal: "events.amazonaws.com" })],
+    fail: [
+      res(LAMBDA_PERMISSION, "allow-events", {
+        action: "lambda:InvokeFunction",
+        function: "fa",
+        principal: "events.amazonaws.com",
+      }),
+    ],
     pass: [
       res(LAMBDA_PERMISSION, "allow-events", {
         action: "lambda:InvokeFunction",
@@ -167,12 +220,25 @@ export const FIXTURES: Record<string, Fixture> = {
     expect: /nodejs18.x is not a supported Lambda runtime/,
   },
   "log-group-retention-kms": {
-    fail: [res(LOG_GROUP, "fa-logs", { name: "/aws/lambda/datalake-dev-file-arrival", kmsKeyId: KEY_ARN })],
+    fail: [
+      res(LOG_GROUP, "fa-logs", {
+        name: "/aws/lambda/datalake-dev-file-arrival",
+        kmsKeyId: KEY_ARN,
+      }),
+    ],
     pass: [fnLogs()],
     expect: /retentionInDays must be set/,
   },
   "lambda-log-group": {
-    fail: [fn(), fnAsync(), res(LOG_GROUP, "other-logs", { name: "/aws/lambda/something-else", retentionInDays: 30, kmsKeyId: KEY_ARN })],
+    fail: [
+      fn(),
+      fnAsync(),
+      res(LOG_GROUP, "other-logs", {
+        name: "/aws/lambda/something-else",
+        retentionInDays: 30,
+        kmsKeyId: KEY_ARN,
+      }),
+    ],
     pass: [fn(), fnLogs(), fnAsync()],
     expect: /Function "file-arrival": no LogGroup managed for it/,
   },
@@ -213,7 +279,13 @@ export const FIXTURES: Record<string, Fixture> = {
     expect: /glueVersion 2.0 is not supported/,
   },
   "eventbridge-target-dlq-retry": {
-    fail: [res(EVENT_TARGET, "orders-target", { rule: "orders", arn: "arn:fn", retryPolicy: { maximumRetryAttempts: 4 } })],
+    fail: [
+      res(EVENT_TARGET, "orders-target", {
+        rule: "orders",
+        arn: "arn:fn",
+        retryPolicy: { maximumRetryAttempts: 4 },
+      }),
+    ],
     pass: [
       res(EVENT_TARGET, "orders-target", {
         rule: "orders",
@@ -238,7 +310,13 @@ export const FIXTURES: Record<string, Fixture> = {
     fail: [
       res(SQS_QUEUE_POLICY, "dlq-policy", {
         queueUrl: "https://sqs/dlq",
-        policy: doc({ Sid: "Anyone", Effect: "Allow", Principal: "*", Action: "sqs:SendMessage", Resource: "arn:dlq" }),
+        policy: doc({
+          Sid: "Anyone",
+          Effect: "Allow",
+          Principal: "*",
+          Action: "sqs:SendMessage",
+          Resource: "arn:dlq",
+        }),
       }),
     ],
     pass: [
@@ -249,7 +327,9 @@ export const FIXTURES: Record<string, Fixture> = {
           Principal: { Service: "events.amazonaws.com" },
           Action: "sqs:SendMessage",
           Resource: "arn:dlq",
-          Condition: { ArnEquals: { "aws:SourceArn": `arn:aws:events:eu-west-1:${ACCOUNT}:rule/orders` } },
+          Condition: {
+            ArnEquals: { "aws:SourceArn": `arn:aws:events:eu-west-1:${ACCOUNT}:rule/orders` },
+          },
         }),
       }),
       res(SNS_TOPIC_POLICY, "alerts-policy", {
@@ -266,12 +346,21 @@ export const FIXTURES: Record<string, Fixture> = {
     expect: /statement "Anyone" allows Principal "\*"/,
   },
   "iam-no-wildcards": {
-    fail: [res(IAM.rolePolicy, "fa-policy", { role: "fa", policy: doc({ Effect: "Allow", Action: "s3:*", Resource: "*" }) })],
+    fail: [
+      res(IAM.rolePolicy, "fa-policy", {
+        role: "fa",
+        policy: doc({ Effect: "Allow", Action: "s3:*", Resource: "*" }),
+      }),
+    ],
     pass: [
       res(IAM.rolePolicy, "fa-policy", {
         role: "fa",
         policy: doc(
-          { Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::landing/orders/*"] },
+          {
+            Effect: "Allow",
+            Action: ["s3:GetObject"],
+            Resource: ["arn:aws:s3:::landing/orders/*"],
+          },
           { Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: "*" },
         ),
       }),
@@ -279,15 +368,33 @@ export const FIXTURES: Record<string, Fixture> = {
     expect: /service-wide wildcard actions s3:\*/,
   },
   "iam-no-broad-managed-policies": {
-    fail: [res(IAM.rolePolicyAttachment, "fa-basic", { role: "fa", policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole" })],
-    pass: [res(IAM.rolePolicyAttachment, "fa-basic", { role: "fa", policyArn: `arn:aws:iam::${ACCOUNT}:policy/datalake-fa` })],
+    fail: [
+      res(IAM.rolePolicyAttachment, "fa-basic", {
+        role: "fa",
+        policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+      }),
+    ],
+    pass: [
+      res(IAM.rolePolicyAttachment, "fa-basic", {
+        role: "fa",
+        policyArn: `arn:aws:iam::${ACCOUNT}:policy/datalake-fa`,
+      }),
+    ],
     expect: /AWSLambdaBasicExecutionRole/,
   },
   "iam-trust-policy-scoped": {
-    fail: [res(IAM.role, "fa-role", { assumeRolePolicy: doc({ Effect: "Allow", Principal: "*", Action: "sts:AssumeRole" }) })],
+    fail: [
+      res(IAM.role, "fa-role", {
+        assumeRolePolicy: doc({ Effect: "Allow", Principal: "*", Action: "sts:AssumeRole" }),
+      }),
+    ],
     pass: [
       res(IAM.role, "fa-role", {
-        assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }),
+        assumeRolePolicy: doc({
+          Effect: "Allow",
+          Principal: { Service: "lambda.amazonaws.com" },
+          Action: "sts:AssumeRole",
+        }),
       }),
     ],
     expect: /Principal "\*" assume the role/,
@@ -296,21 +403,36 @@ export const FIXTURES: Record<string, Fixture> = {
     fail: [
       res(LF_SETTINGS, "lf", {
         admins: [],
-        createDatabaseDefaultPermissions: [{ principal: "IAM_ALLOWED_PRINCIPALS", permissions: ["ALL"] }],
+        createDatabaseDefaultPermissions: [
+          { principal: "IAM_ALLOWED_PRINCIPALS", permissions: ["ALL"] },
+        ],
       }),
     ],
-    pass: [res(LF_SETTINGS, "lf", { admins: [ROLE], createDatabaseDefaultPermissions: [], createTableDefaultPermissions: [] })],
+    pass: [
+      res(LF_SETTINGS, "lf", {
+        admins: [ROLE],
+        createDatabaseDefaultPermissions: [],
+        createTableDefaultPermissions: [],
+      }),
+    ],
     expect: /IAM_ALLOWED_PRINCIPALS/,
   },
   "lakeformation-settings-present": {
     fail: [res("aws:glue/catalogDatabase:CatalogDatabase", "silver-db", { name: "silver" })],
-    pass: [res("aws:glue/catalogDatabase:CatalogDatabase", "silver-db", { name: "silver" }), res(LF_SETTINGS, "lf", { admins: [ROLE] })],
+    pass: [
+      res("aws:glue/catalogDatabase:CatalogDatabase", "silver-db", { name: "silver" }),
+      res(LF_SETTINGS, "lf", { admins: [ROLE] }),
+    ],
     expect: /no DataLakeSettings/,
   },
   "athena-workgroup-enforced-encryption": {
     fail: [
       res(ATHENA_WORKGROUP, "wg", {
-        configuration: { enforceWorkgroupConfiguration: false, bytesScannedCutoffPerQuery: 10_000_000_000, resultConfiguration: { outputLocation: "s3://athena/" } },
+        configuration: {
+          enforceWorkgroupConfiguration: false,
+          bytesScannedCutoffPerQuery: 10_000_000_000,
+          resultConfiguration: { outputLocation: "s3://athena/" },
+        },
       }),
     ],
     pass: [
@@ -318,7 +440,10 @@ export const FIXTURES: Record<string, Fixture> = {
         configuration: {
           enforceWorkgroupConfiguration: true,
           bytesScannedCutoffPerQuery: 10_000_000_000,
-          resultConfiguration: { outputLocation: "s3://athena/", encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: KEY_ARN } },
+          resultConfiguration: {
+            outputLocation: "s3://athena/",
+            encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: KEY_ARN },
+          },
         },
       }),
     ],

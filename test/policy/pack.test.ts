@@ -1,7 +1,12 @@
 // The @pulumi/policy wiring: policies built from the rules, called the way the analyzer calls them,
 // including preview-time unknown values (which @pulumi/policy makes throw on access).
 import { expect } from "chai";
-import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy, unknownCheckingProxy } from "@pulumi/policy";
+import {
+  PolicyResource,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+  unknownCheckingProxy,
+} from "@pulumi/policy";
 import { PACK_NAME, buildPolicies } from "../../policy/pack";
 import { RULES } from "../../policy/rules";
 import { T } from "../../policy/rules/s3";
@@ -29,7 +34,12 @@ function stackPolicy(name: string): StackValidationPolicy {
   return policy as StackValidationPolicy;
 }
 
-async function runResource(name: string, type: string, props: Record<string, unknown>, config = {}): Promise<Report[]> {
+async function runResource(
+  name: string,
+  type: string,
+  props: Record<string, unknown>,
+  config = {},
+): Promise<Report[]> {
   const reports: Report[] = [];
   const validate = resourcePolicy(name).validateResource;
   const fns = Array.isArray(validate) ? validate : [validate!];
@@ -38,7 +48,13 @@ async function runResource(name: string, type: string, props: Record<string, unk
     name: "r",
     urn: `urn:pulumi:dev::datalake::${type}::r`,
     props: unknownCheckingProxy(props),
-    opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: {}, additionalSecretOutputs: [] },
+    opts: {
+      protect: false,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: {},
+      additionalSecretOutputs: [],
+    },
     stackTags: new Map(),
     getConfig: () => config,
   };
@@ -47,7 +63,10 @@ async function runResource(name: string, type: string, props: Record<string, unk
 }
 
 /** PolicyResource objects as the engine builds them: output props behind the unknown proxy. */
-function engineResources(list: PolicyRes[], propertyDeps: Record<string, Record<string, string>> = {}): PolicyResource[] {
+function engineResources(
+  list: PolicyRes[],
+  propertyDeps: Record<string, Record<string, string>> = {},
+): PolicyResource[] {
   const byName = new Map<string, PolicyResource>();
   const out = list.map((r) => {
     const pr: any = {
@@ -64,15 +83,17 @@ function engineResources(list: PolicyRes[], propertyDeps: Record<string, Record<
   });
   for (const [name, deps] of Object.entries(propertyDeps)) {
     const pr: any = byName.get(name);
-    for (const [prop, target] of Object.entries(deps)) pr.propertyDependencies[prop] = [byName.get(target)];
+    for (const [prop, target] of Object.entries(deps))
+      pr.propertyDependencies[prop] = [byName.get(target)];
   }
   return out;
 }
 
 async function runStack(name: string, resources: PolicyResource[], config = {}): Promise<Report[]> {
   const reports: Report[] = [];
-  await stackPolicy(name).validateStack({ resources, stackTags: new Map(), getConfig: () => config } as any, (message, urn) =>
-    reports.push({ message, urn }),
+  await stackPolicy(name).validateStack(
+    { resources, stackTags: new Map(), getConfig: () => config } as any,
+    (message, urn) => reports.push({ message, urn }),
   );
   return reports;
 }
@@ -88,12 +109,18 @@ describe("policy pack wiring (@pulumi/policy)", () => {
       expect(policy.description, policy.name).to.match(/\[controls: .+\]/);
     }
     expect(policies.find((p) => p.name === "s3-tls-only")!.description).to.contain("S3.5");
-    expect(policies.find((p) => p.name === "kms-key-rotation")!.description).to.contain("KMS.4 (not FSBP)");
+    expect(policies.find((p) => p.name === "kms-key-rotation")!.description).to.contain(
+      "KMS.4 (not FSBP)",
+    );
   });
 
   it("reports a resource violation through the analyzer callback and ignores other types", async () => {
-    const bad = await runResource("kms-key-rotation", "aws:kms/key:Key", { enableKeyRotation: false });
-    const otherType = await runResource("kms-key-rotation", "aws:sqs/queue:Queue", { enableKeyRotation: false });
+    const bad = await runResource("kms-key-rotation", "aws:kms/key:Key", {
+      enableKeyRotation: false,
+    });
+    const otherType = await runResource("kms-key-rotation", "aws:sqs/queue:Queue", {
+      enableKeyRotation: false,
+    });
 
     expect(bad.map((r) => r.message)).to.deep.equal(["enableKeyRotation must be true"]);
     expect(otherType).to.deep.equal([]);
@@ -102,32 +129,59 @@ describe("policy pack wiring (@pulumi/policy)", () => {
   it("passes policy config (environment) to the rules", async () => {
     const props = { pointInTimeRecovery: { enabled: true }, deletionProtectionEnabled: false };
 
-    const prod = await runResource("dynamodb-deletion-protection", "aws:dynamodb/table:Table", props, { environment: "prod" });
-    const dev = await runResource("dynamodb-deletion-protection", "aws:dynamodb/table:Table", props, { environment: "dev" });
+    const prod = await runResource(
+      "dynamodb-deletion-protection",
+      "aws:dynamodb/table:Table",
+      props,
+      { environment: "prod" },
+    );
+    const dev = await runResource(
+      "dynamodb-deletion-protection",
+      "aws:dynamodb/table:Table",
+      props,
+      { environment: "dev" },
+    );
 
     expect(prod).to.have.length(1);
     expect(dev).to.deep.equal([]);
   });
 
   it("treats an unknown preview value as set instead of failing the policy", async () => {
-    const reports = await runResource("sqs-cmk-encryption", "aws:sqs/queue:Queue", { kmsMasterKeyId: UNKNOWN_STRING });
+    const reports = await runResource("sqs-cmk-encryption", "aws:sqs/queue:Queue", {
+      kmsMasterKeyId: UNKNOWN_STRING,
+    });
 
     expect(reports).to.deep.equal([]);
   });
 
   it("still reports a missing value next to unknown ones", async () => {
-    const reports = await runResource("eventbridge-target-dlq-retry", "aws:cloudwatch/eventTarget:EventTarget", {
-      arn: UNKNOWN_STRING,
-      retryPolicy: { maximumRetryAttempts: 3 },
-      deadLetterConfig: { arn: UNKNOWN_STRING },
-    });
+    const reports = await runResource(
+      "eventbridge-target-dlq-retry",
+      "aws:cloudwatch/eventTarget:EventTarget",
+      {
+        arn: UNKNOWN_STRING,
+        retryPolicy: { maximumRetryAttempts: 3 },
+        deadLetterConfig: { arn: UNKNOWN_STRING },
+      },
+    );
 
-    expect(reports.map((r) => r.message)).to.deep.equal(["retryPolicy.maximumEventAgeInSeconds must be set"]);
+    expect(reports.map((r) => r.message)).to.deep.equal([
+      "retryPolicy.maximumEventAgeInSeconds must be set",
+    ]);
   });
 
   it("joins bucket configuration through property dependencies while bucket ids are unknown (first preview)", async () => {
     const list = compliantBuckets().map((r) =>
-      r.type === T.bucket ? r : { ...r, props: { ...r.props, bucket: UNKNOWN_STRING, targetBucket: r.props.targetBucket && UNKNOWN_STRING } },
+      r.type === T.bucket
+        ? r
+        : {
+            ...r,
+            props: {
+              ...r.props,
+              bucket: UNKNOWN_STRING,
+              targetBucket: r.props.targetBucket && UNKNOWN_STRING,
+            },
+          },
     );
     const deps: Record<string, Record<string, string>> = {};
     for (const r of list) {

@@ -45,9 +45,15 @@ describe("policy pack over the whole program (mocks)", function () {
 
   it("catches a violation injected into the recorded program (the check is live)", async () => {
     const resources = (await devRun()).resources.map(fromRecorded);
-    const versioning = resources.find((r) => r.type === "aws:s3/bucketVersioning:BucketVersioning")!;
+    const versioning = resources.find(
+      (r) => r.type === "aws:s3/bucketVersioning:BucketVersioning",
+    )!;
 
-    const findings = evaluateRules(resources.filter((r) => r !== versioning), { environment: "dev" }, RULES);
+    const findings = evaluateRules(
+      resources.filter((r) => r !== versioning),
+      { environment: "dev" },
+      RULES,
+    );
 
     expect(findings.map((f) => f.rule)).to.include("s3-versioning");
   });

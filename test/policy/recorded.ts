@@ -10,7 +10,12 @@ export function fromRecorded(r: RecordedResource): PolicyRes {
   const refs = [`${r.name}-id`];
   for (const key of ["bucket", "name", "arn", "keyId", "id"]) {
     const v = r.state?.[key];
-    if (typeof v === "string" && v !== "" && (key !== "bucket" || r.type === "aws:s3/bucket:Bucket")) refs.push(v);
+    if (
+      typeof v === "string" &&
+      v !== "" &&
+      (key !== "bucket" || r.type === "aws:s3/bucket:Bucket")
+    )
+      refs.push(v);
   }
   return {
     type: r.type,

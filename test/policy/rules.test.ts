@@ -36,7 +36,10 @@ describe("policy rules: fixtures", () => {
         const findings = evaluateRules(fixture.fail, fixture.config ?? {}, [rule]);
 
         expect(findings.length, "no violation reported").to.be.greaterThan(0);
-        expect(findings.some((f) => fixture.expect.test(f.message)), formatFindings(findings)).to.equal(true);
+        expect(
+          findings.some((f) => fixture.expect.test(f.message)),
+          formatFindings(findings),
+        ).to.equal(true);
         expect(findings.every((f) => f.rule === rule.name)).to.equal(true);
       });
 

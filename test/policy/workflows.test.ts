@@ -8,9 +8,29 @@ import { parse } from "yaml";
 
 const DIR = join(__dirname, "..", "..", ".github", "workflows");
 
-type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; id?: string };
-type Job = { if?: string; environment?: string | { name: string }; steps: Step[]; strategy?: any; permissions?: Record<string, string>; needs?: string | string[] };
-type Workflow = { on: Record<string, any>; permissions?: Record<string, string>; env?: Record<string, string>; jobs: Record<string, Job> };
+type Step = {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+  if?: string;
+  id?: string;
+};
+type Job = {
+  if?: string;
+  environment?: string | { name: string };
+  steps: Step[];
+  strategy?: any;
+  permissions?: Record<string, string>;
+  needs?: string | string[];
+};
+type Workflow = {
+  on: Record<string, any>;
+  permissions?: Record<string, string>;
+  env?: Record<string, string>;
+  jobs: Record<string, Job>;
+};
 
 function load(file: string): { text: string; wf: Workflow } {
   const text = readFileSync(join(DIR, file), "utf8");
@@ -19,7 +39,8 @@ function load(file: string): { text: string; wf: Workflow } {
 
 const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
 const runs = (job: Job) => job.steps.map((s) => s.run ?? "").join("\n");
-const envName = (job: Job) => (typeof job.environment === "string" ? job.environment : job.environment?.name);
+const envName = (job: Job) =>
+  typeof job.environment === "string" ? job.environment : job.environment?.name;
 
 describe("GitHub workflows", () => {
   it("has a pull-request and a deploy workflow", () => {
@@ -31,12 +52,18 @@ describe("GitHub workflows", () => {
       it(`${file}: no stored AWS keys, OIDC role assumption only`, () => {
         const { text, wf } = load(file);
 
-        expect(text).to.not.match(/aws[-_]access[-_]key[-_]id|aws[-_]secret[-_]access[-_]key|aws[-_]session[-_]token/i);
+        expect(text).to.not.match(
+          /aws[-_]access[-_]key[-_]id|aws[-_]secret[-_]access[-_]key|aws[-_]session[-_]token/i,
+        );
         expect(text).to.not.match(/secrets\.AWS/i);
         for (const [name, job] of Object.entries(wf.jobs)) {
-          const aws = job.steps.filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+          const aws = job.steps.filter((s) =>
+            s.uses?.startsWith("aws-actions/configure-aws-credentials@"),
+          );
           for (const step of aws) {
-            expect(step.with?.["role-to-assume"], `${name}: role-to-assume`).to.be.a("string").and.match(/vars\./);
+            expect(step.with?.["role-to-assume"], `${name}: role-to-assume`)
+              .to.be.a("string")
+              .and.match(/vars\./);
             const idToken = job.permissions?.["id-token"] ?? wf.permissions?.["id-token"];
             expect(idToken, `${name}: id-token permission`).to.equal("write");
           }
@@ -46,7 +73,9 @@ describe("GitHub workflows", () => {
       it(`${file}: actions pinned to a version or commit`, () => {
         const { wf } = load(file);
 
-        const uses = Object.values(wf.jobs).flatMap((j) => j.steps.map((s) => s.uses).filter((u): u is string => !!u));
+        const uses = Object.values(wf.jobs).flatMap((j) =>
+          j.steps.map((s) => s.uses).filter((u): u is string => !!u),
+        );
         expect(uses.length).to.be.greaterThan(0);
         for (const u of uses) expect(u, u).to.match(/@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
       });
@@ -76,7 +105,11 @@ describe("GitHub workflows", () => {
     it("runs on pull requests with least-privilege token permissions", () => {
       expect(wf.on).to.have.property("pull_request");
       expect(wf.on).to.not.have.property("push");
-      expect(wf.permissions).to.deep.equal({ contents: "read", "id-token": "write", "pull-requests": "write" });
+      expect(wf.permissions).to.deep.equal({
+        contents: "read",
+        "id-token": "write",
+        "pull-requests": "write",
+      });
     });
 
     it("runs npm ci and npm test", () => {
@@ -120,13 +153,21 @@ describe("GitHub workflows", () => {
             issues: {
               listComments: {},
               createComment: async (a: { body: string }) => created.push(a.body),
-              updateComment: async (a: { comment_id: number; body: string }) => updated.push({ id: a.comment_id, body: a.body }),
+              updateComment: async (a: { comment_id: number; body: string }) =>
+                updated.push({ id: a.comment_id, body: a.body }),
             },
           },
         };
-        const context = { serverUrl: "https://github.com", repo: { owner: "acme", repo: "datalake" }, runId: 42, issue: { number: 7 } };
+        const context = {
+          serverUrl: "https://github.com",
+          repo: { owner: "acme", repo: "datalake" },
+          runId: 42,
+          issue: { number: 7 },
+        };
         const fakeFs = { existsSync: () => true, readFileSync: () => preview };
-        const fakeProcess = { env: { STACK: "prod", EXIT_CODE: "0", PREVIEW_COMMENT_LIMIT: String(limit) } };
+        const fakeProcess = {
+          env: { STACK: "prod", EXIT_CODE: "0", PREVIEW_COMMENT_LIMIT: String(limit) },
+        };
         const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor;
         const fn = new AsyncFunction("require", "github", "context", "process", script);
         await fn((m: string) => (m === "fs" ? fakeFs : require(m)), github, context, fakeProcess);
@@ -134,11 +175,15 @@ describe("GitHub workflows", () => {
       }
 
       it("keeps the comment under GitHub's 65536-character limit", () => {
-        expect(limit).to.be.greaterThan(1000).and.lessThan(65536 - 2000);
+        expect(limit)
+          .to.be.greaterThan(1000)
+          .and.lessThan(65536 - 2000);
       });
 
       it("posts a short preview whole, without a truncation note", async () => {
-        const { created } = await runScript("+ aws:s3/bucket:Bucket landing create\nResources: 1 to create");
+        const { created } = await runScript(
+          "+ aws:s3/bucket:Bucket landing create\nResources: 1 to create",
+        );
 
         expect(created).to.have.length(1);
         expect(created[0]).to.contain("Resources: 1 to create");
@@ -147,7 +192,8 @@ describe("GitHub workflows", () => {
       });
 
       it("truncates a long preview, keeps its end and links the run log", async () => {
-        const long = "x".repeat(200_000) + "\nPolicy Violations: s3-tls-only\nResources: 900 to create";
+        const long =
+          "x".repeat(200_000) + "\nPolicy Violations: s3-tls-only\nResources: 900 to create";
 
         const { created } = await runScript(long);
 
@@ -155,11 +201,16 @@ describe("GitHub workflows", () => {
         expect(created[0].length).to.be.lessThan(65536);
         expect(created[0]).to.contain("Preview truncated");
         expect(created[0]).to.contain("Policy Violations: s3-tls-only");
-        expect(created[0]).to.contain("[run log](https://github.com/acme/datalake/actions/runs/42)");
+        expect(created[0]).to.contain(
+          "[run log](https://github.com/acme/datalake/actions/runs/42)",
+        );
       });
 
       it("updates its own comment for the stack instead of adding another", async () => {
-        const existing = [{ id: 5, body: "<!-- pulumi-preview:prod -->\nold" }, { id: 6, body: "<!-- pulumi-preview:dev -->\nold" }];
+        const existing = [
+          { id: 5, body: "<!-- pulumi-preview:prod -->\nold" },
+          { id: 6, body: "<!-- pulumi-preview:dev -->\nold" },
+        ];
 
         const { created, updated } = await runScript("Resources: 3 unchanged", existing);
 
@@ -199,7 +250,9 @@ describe("GitHub workflows", () => {
 
     it("serializes updates per stack and never cancels one in flight", () => {
       for (const job of Object.values(wf.jobs) as any[]) {
-        expect(job.concurrency.cancel_in_progress ?? job.concurrency["cancel-in-progress"]).to.equal(false);
+        expect(
+          job.concurrency.cancel_in_progress ?? job.concurrency["cancel-in-progress"],
+        ).to.equal(false);
       }
     });
   });
