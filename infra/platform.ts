@@ -24,10 +24,11 @@ import { LakeFormation } from "./components/lake-formation";
 import { Monitoring } from "./components/monitoring";
 import { Storage } from "./components/storage";
 import { PlatformConfig } from "./config";
-import { KMS_DELETION_WINDOW_DAYS_DEV, KMS_DELETION_WINDOW_DAYS_PROD, METRICS_NAMESPACE_PREFIX } from "./defaults";
+import { EVENT_PATTERN_MAX_CHARS, KMS_DELETION_WINDOW_DAYS_DEV, KMS_DELETION_WINDOW_DAYS_PROD, METRICS_NAMESPACE_PREFIX } from "./defaults";
 import { handlerArchive, REPO_ROOT } from "./lambda-code";
 import { AccountContext } from "./policies/document";
 import {
+  COMPACT_LIST_THRESHOLD,
   HandlerPolicyInput,
   fileArrivalPolicyDocument,
   jobStatePolicyDocument,
@@ -127,7 +128,11 @@ export function createPlatform(
   const allRuleNames = [...datasets.map((s) => ruleNames.arrival(s.name)), ruleNames.jobState, ruleNames.reconcile];
   const queues = new DeadLetterQueues("dlq", {
     kmsKeyArn: keys.ops.arn,
-    ruleArns: ctx.apply((c) => allRuleNames.map((r) => `arn:${c.partition}:events:${c.region}:${c.accountId}:rule/${r}`)),
+    ruleArns: ctx.apply((c) =>
+      (allRuleNames.length > COMPACT_LIST_THRESHOLD ? [`${prefix}-*`] : allRuleNames).map(
+        (r) => `arn:${c.partition}:events:${c.region}:${c.accountId}:rule/${r}`,
+      ),
+    ),
   });
 
   const maxTimeoutMinutes = Math.max(cfg.glue.timeoutMinutes, ...datasets.map((s) => s.target.glue.timeoutMinutes ?? 0));
@@ -152,6 +157,7 @@ export function createPlatform(
         landingBucketArn: landingArn,
         landingPrefixes: datasets.map((s) => s.prefix),
         glueJobNames: Object.values(jobNames),
+        glueJobNamePrefix: `${prefix}-`,
         keyArns: [dataKey, opsKey],
         logGroupArn: logGroupArn(c, functionNames[fn]),
         failureQueueArn: failureArn,
@@ -248,7 +254,7 @@ export function createPlatform(
   new EventTrigger("glue-job-state", {
     ruleName: ruleNames.jobState,
     description: "State changes of this stack's Glue jobs -> job-state (best effort: see reconciler)",
-    eventPattern: JSON.stringify(glueJobStatePattern(Object.values(jobNames))),
+    eventPattern: JSON.stringify(glueJobStatePattern(Object.values(jobNames), `${prefix}-`)),
     functionArn: handlers.jobState.arn,
     functionName: handlers.jobState.functionName,
     deadLetterQueueArn: queues.eventDlq.arn,
@@ -313,9 +319,15 @@ export function createPlatform(
   };
 }
 
-/** "Glue Job State Change" events of exactly these jobs. */
-export function glueJobStatePattern(jobNames: string[]): Record<string, unknown> {
-  return { source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [...jobNames].sort() } };
+/**
+ * "Glue Job State Change" events of exactly these jobs; past EventBridge's default pattern size
+ * (many datasets), of every job named with this stack's prefix (job-state ignores jobs it does not
+ * know from GLUE_JOBS).
+ */
+export function glueJobStatePattern(jobNames: string[], jobNamePrefix: string): Record<string, unknown> {
+  const exact = { source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [...jobNames].sort() } };
+  if (JSON.stringify(exact).length <= EVENT_PATTERN_MAX_CHARS) return exact;
+  return { ...exact, detail: { jobName: [{ prefix: jobNamePrefix }] } };
 }
 
 function kebab(s: string): string {

@@ -11,6 +11,8 @@ export interface HandlerPolicyInput {
   landingBucketArn: string;
   landingPrefixes: string[];
   glueJobNames: string[];
+  /** Prefix every job name of the stack starts with, e.g. "datalake-prod-". */
+  glueJobNamePrefix: string;
   keyArns: string[];
   logGroupArn: string;
   failureQueueArn: string;
@@ -33,9 +35,22 @@ function common(input: HandlerPolicyInput): Statement[] {
   ];
 }
 
+/**
+ * Past this many datasets, per-dataset resource lists are replaced by the stack's name prefix, so
+ * the inline policy stays under IAM's 10,240-character quota (still scoped to this stack).
+ */
+export const COMPACT_LIST_THRESHOLD = 25;
+
 function glueJobArns(input: HandlerPolicyInput): string[] {
   const { ctx } = input;
-  return sorted(input.glueJobNames).map((j) => `arn:${ctx.partition}:glue:${ctx.region}:${ctx.accountId}:job/${j}`);
+  const names = input.glueJobNames.length > COMPACT_LIST_THRESHOLD ? [`${input.glueJobNamePrefix}*`] : sorted(input.glueJobNames);
+  return names.map((j) => `arn:${ctx.partition}:glue:${ctx.region}:${ctx.accountId}:job/${j}`);
+}
+
+function landingObjectArns(input: HandlerPolicyInput): string[] {
+  // Beyond the threshold: every key of the landing bucket (it holds nothing but dataset files).
+  if (input.landingPrefixes.length > COMPACT_LIST_THRESHOLD) return [`${input.landingBucketArn}/*`];
+  return sorted(input.landingPrefixes).map((p) => `${input.landingBucketArn}/${p}*`);
 }
 
 /** file-arrival: HeadObject on dataset prefixes, FILE items, manifests, StartJobRun. */
@@ -45,7 +60,7 @@ export function fileArrivalPolicyDocument(input: HandlerPolicyInput): PolicyDocu
       Sid: "HeadLandingObjects",
       Effect: "Allow",
       Action: ["s3:GetObject", "s3:GetObjectVersion"],
-      Resource: sorted(input.landingPrefixes).map((p) => `${input.landingBucketArn}/${p}*`),
+      Resource: landingObjectArns(input),
     },
     { Sid: "WriteManifests", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${input.opsBucketArn}/manifests/*` },
     { Sid: "StartJobRuns", Effect: "Allow", Action: ["glue:GetJobRun", "glue:StartJobRun"], Resource: glueJobArns(input) },

@@ -12,8 +12,9 @@ function denyInsecureQueueTransport(queueArn: string): Statement {
   };
 }
 
-/** EventBridge may dead-letter events of exactly these rules into the queue. */
+/** EventBridge may dead-letter events of exactly these rules (ARNs, or one `rule/<prefix>*` pattern). */
 export function deadLetterQueuePolicyDocument(queueArn: string, ruleArns: string[]): PolicyDocument {
+  const exact = ruleArns.every((a) => !a.includes("*"));
   return policy([
     denyInsecureQueueTransport(queueArn),
     {
@@ -22,7 +23,7 @@ export function deadLetterQueuePolicyDocument(queueArn: string, ruleArns: string
       Principal: { Service: "events.amazonaws.com" },
       Action: "sqs:SendMessage",
       Resource: queueArn,
-      Condition: { ArnEquals: { "aws:SourceArn": sorted(ruleArns) } },
+      Condition: exact ? { ArnEquals: { "aws:SourceArn": sorted(ruleArns) } } : { ArnLike: { "aws:SourceArn": sorted(ruleArns) } },
     },
   ]);
 }

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { DATASETS } from "../../datasets";
 import { eventPatternFor, matchEventPattern } from "../../datasets/routing";
 import { EVENT_MAX_AGE_SECONDS, EVENT_MAX_RETRY_ATTEMPTS } from "../../infra/defaults";
+import { glueJobStatePattern } from "../../infra/platform";
 import { MOCK_ACCOUNT } from "../mocks";
 import { T, devRun, doc } from "./program-runs";
 
@@ -88,5 +89,19 @@ describe("infra: events", () => {
     });
     expect(matchEventPattern(pattern, { source: "aws.glue", "detail-type": "Glue Job State Change", detail: { jobName: "datalake-prod-orders" } })).to.equal(false);
     expect(run.named("reconcile-rule", T.rule).inputs.scheduleExpression).to.equal("rate(5 minutes)");
+  });
+
+  it("keeps the Glue state pattern within EventBridge's 2048-character quota for many datasets", () => {
+    const few = glueJobStatePattern(["datalake-dev-b", "datalake-dev-a"], "datalake-dev-");
+    expect(few.detail).to.deep.equal({ jobName: ["datalake-dev-a", "datalake-dev-b"] });
+    const names = Array.from({ length: 100 }, (_, i) => `datalake-dev-dataset_${i}`);
+    const many = glueJobStatePattern(names, "datalake-dev-");
+    expect(JSON.stringify(many).length).to.be.at.most(2048);
+    expect(names.every((jobName) => matchEventPattern(many, { source: "aws.glue", "detail-type": "Glue Job State Change", detail: { jobName } }))).to.equal(true);
+  });
+
+  it("keeps every file-arrival pattern within the quota", async () => {
+    const run = await devRun();
+    for (const rule of run.ofType(T.rule)) expect((rule.inputs.eventPattern ?? "").length, rule.name).to.be.at.most(2048);
   });
 });
