@@ -3,6 +3,7 @@
 // Exit codes: 0 ok, 1 the operation failed (bad SQL, failed run, missing file), 2 usage mistake.
 import { UsageError } from "./cli-args";
 import { CliIo, processIo } from "./cli-io";
+import { firstLine } from "./cli-text";
 import { CliError, Verb } from "./cli-verb";
 import { generateVerb } from "./commands/generate";
 import { loadVerb } from "./commands/load";
@@ -55,8 +56,4 @@ function topLevelHelp(): string {
     "",
     "Run `datalake <command> --help` for its flags.",
   ].join("\n");
-}
-
-export function firstLine(message: string): string {
-  return message.split("\n")[0].trim();
 }
