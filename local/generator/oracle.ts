@@ -15,6 +15,9 @@ export interface SourceFile {
 
 export interface CurrentRow {
   key: string;
+  /** The winning change: its object key and 1-based data row number (silver's lineage). */
+  sourceKey: string;
+  rowNumber: number;
   values: Record<string, Typed | null>;
   labels: string[];
 }
@@ -83,7 +86,7 @@ export function expectedState(spec: DatasetSpec, files: SourceFile[]): ExpectedS
   const deletedKeys: string[] = [];
   for (const [key, change] of latest) {
     if (change.op === "D") deletedKeys.push(key);
-    else current.set(key, typedRow(spec, key, change.raw));
+    else current.set(key, { ...typedRow(spec, key, change.raw), sourceKey: change.objectKey, rowNumber: change.rowNumber });
   }
   applyUniqueRules(spec.rules, current);
   const silverKeys: string[] = [];
@@ -122,7 +125,7 @@ function keyText(spec: DatasetSpec, column: string, text: string | null): string
   return v === null || v === undefined ? undefined : String(v);
 }
 
-function typedRow(spec: DatasetSpec, key: string, raw: Record<string, string | null>): CurrentRow {
+function typedRow(spec: DatasetSpec, key: string, raw: Record<string, string | null>): Omit<CurrentRow, "sourceKey" | "rowNumber"> {
   const values: Record<string, Typed | null> = {};
   const labels: string[] = [];
   for (const col of spec.columns) {

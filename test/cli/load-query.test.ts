@@ -24,7 +24,7 @@ describe("datalake load + query (end to end, in-process)", () => {
       const key = spec.primaryKey[0];
 
       const load = await cli("load", "--dataset", spec.name, "--workspace", workspace, "--json", ...paths);
-      const silver = await queryJson(workspace, `SELECT ${key} AS k FROM ${spec.target.table} ORDER BY 1`);
+      const silver = await queryJson(workspace, `SELECT ${key} AS k, _source_key, _row_number FROM ${spec.target.table} ORDER BY 1`);
       const quarantine = await queryJson(workspace, `SELECT ${key} AS k FROM quarantine_${spec.name} ORDER BY TRY_CAST(${key} AS BIGINT)`);
 
       expect(load.code, load.stderr).to.equal(0);
@@ -34,6 +34,9 @@ describe("datalake load + query (end to end, in-process)", () => {
       expect(summary.counts.rowsRead).to.equal(expected.rowsRead);
       expect(summary.counts.rejectedRows).to.equal(expected.rejectedRows);
       expect(silver.map((r) => String(r.k))).to.deep.equal(expected.silverKeys);
+      // The winning change of every key (ties included) is the one the contract picks.
+      const winners = expected.silverKeys.map((k) => expected.current.get(k)).map((c) => [c?.sourceKey, c?.rowNumber]);
+      expect(silver.map((r) => [r._source_key, Number(r._row_number)])).to.deep.equal(winners);
       expect(quarantine.map((r) => String(r.k))).to.deep.equal(expected.quarantineKeys);
       expect(expected.quarantineKeys.length).to.be.greaterThan(0);
     });
