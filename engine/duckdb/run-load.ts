@@ -3,6 +3,7 @@
 // ends up in rejects / quarantine / a QUARANTINED file, and a failed audit returns a FAILED
 // summary with nothing published. Only programmer or environment errors throw.
 import * as fs from "node:fs";
+import * as path from "node:path";
 import type { DatasetSpec } from "../../datasets/define";
 import { compilePlan } from "../compile";
 import { CONTRACT_VERSION, type AuditResult, type FileResult, type Manifest, type RunSummary } from "../contracts";
@@ -10,7 +11,7 @@ import { stepsFor, type AuditQuery, type LoadPlan, type RunMode } from "../plan"
 import { readFiles, type ReadResult } from "./read-files";
 import { openSession, type Session } from "./session";
 import { TableStore } from "./tables";
-import { duckdbTempDir, nextVersion, summaryPath, writeJsonAtomic } from "./workspace";
+import { duckdbTempDir, nextVersion, safeName, summaryPath, writeJsonAtomic } from "./workspace";
 
 export interface ProgressEvent {
   dataset: string;
@@ -49,11 +50,9 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
   const progress = (stage: string, message: string) =>
     opts.onProgress?.({ dataset: spec.name, runId: manifest.runId, stage, message, elapsedMs: Date.now() - t0 });
 
-  const session = await openSession({
-    memoryLimit: opts.memoryLimit,
-    threads: opts.threads,
-    tempDirectory: duckdbTempDir(workspace),
-  });
+  // One spill directory per run: loads of different datasets may run side by side.
+  const spill = path.join(duckdbTempDir(workspace), `${spec.name}-${safeName(manifest.runId)}`);
+  const session = await openSession({ memoryLimit: opts.memoryLimit, threads: opts.threads, tempDirectory: spill });
   let store: TableStore | undefined;
   try {
     store = new TableStore(session, workspace, plan, manifest.runId, "");
@@ -109,6 +108,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
   } finally {
     store?.discard();
     session.close();
+    fs.rmSync(spill, { recursive: true, force: true });
   }
 }
 

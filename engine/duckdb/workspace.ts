@@ -13,7 +13,7 @@
 //   <ws>/<zone>/<name>/_current.json                               pointer: the published version
 //   <ws>/<zone>/<name>/<version>/_version.json                     version metadata
 //   <ws>/_staging/<dataset>/<runId>/...                            a run's unpublished writes
-//   <ws>/_tmp/duckdb                                               DuckDB spill directory
+//   <ws>/_tmp/duckdb/<dataset>-<runId>                             DuckDB spill directory of a run
 //   <ws>/ops/summaries/<dataset>/<runId>.json                      run summaries
 //
 // Versions are "v000001", "v000002"... shared by silver, quarantine and state of one dataset

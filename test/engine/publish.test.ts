@@ -94,6 +94,20 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
     expect(fs.readdirSync(path.join(ws.dir, "state/orders")).filter((d) => d.startsWith("v"))).to.have.length(KEEP_VERSIONS + 1);
   });
 
+  it("loads two datasets side by side in one workspace", async () => {
+    const customers = "Op,customer_id,email,country,signup_date,cdc_ts\nI,1,a@x.com,DE,2024-01-02,2026-11-01 10:00:00\n";
+
+    const [o, c] = await Promise.all([
+      ws.load("orders", [ws.file("orders", "a.csv", csv(orderRow("I", 1, "2026-11-01 10:00:00")))]),
+      ws.load("customers", [ws.file("customers", "c.csv", customers)]),
+    ]);
+
+    expectConserved(o);
+    expectConserved(c);
+    expect(await ws.query("SELECT (SELECT COUNT(*) FROM fact_orders) AS o, (SELECT COUNT(*) FROM dim_customer) AS c")).to.deep.equal([{ o: 1, c: 1 }]);
+    expect(fs.readdirSync(path.join(ws.dir, "_tmp/duckdb")), "spill directories are removed").to.deep.equal([]);
+  });
+
   it("offers silver, quarantine_<dataset> and rejects_<dataset> as query views, partitions included", async () => {
     const file = ws.file("orders", "a.csv", csv(orderRow("I", 1, "2026-11-01 10:00:00"), orderRow("I", 2, "2026-11-01 10:00:00", "bogus"), orderRow("?", 3, "2026-11-01 10:00:00")));
     await ws.load("orders", [file]);
