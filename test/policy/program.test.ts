@@ -3,6 +3,9 @@
 import { expect } from "chai";
 import { evaluateRules, formatFindings } from "../../policy/evaluate";
 import { RULES } from "../../policy/rules";
+import { GLUE_JOB, GLUE_SECURITY_CONFIGURATION } from "../../policy/rules/glue";
+import { INVOKE_CONFIG, LAMBDA_FUNCTION, LOG_GROUP } from "../../policy/rules/lambda";
+import { T, logTargets } from "../../policy/rules/s3";
 import { ProgramRun } from "../mocks";
 import { devRun, prodRun } from "../infra/program-runs";
 import { fromRecorded } from "./recorded";
@@ -43,18 +46,52 @@ describe("policy pack over the whole program (mocks)", function () {
     });
   }
 
-  it("catches a violation injected into the recorded program (the check is live)", async () => {
+  // Removing one kind of configuration resource from the real program must flag every resource it
+  // protects: proves the joins match the program's resources (the zero-violation result is not vacuous).
+  const REMOVALS: { type: string; rule: string; owner: string }[] = [
+    { type: T.publicAccessBlock, rule: "s3-public-access-block", owner: T.bucket },
+    { type: T.sse, rule: "s3-sse-kms-bucket-key", owner: T.bucket },
+    { type: T.policy, rule: "s3-tls-only", owner: T.bucket },
+    { type: T.versioning, rule: "s3-versioning", owner: T.bucket },
+    { type: T.lifecycle, rule: "s3-lifecycle", owner: T.bucket },
+    { type: T.ownership, rule: "s3-ownership-enforced", owner: T.bucket },
+    { type: LOG_GROUP, rule: "lambda-log-group", owner: LAMBDA_FUNCTION },
+    { type: INVOKE_CONFIG, rule: "lambda-async-failure-destination", owner: LAMBDA_FUNCTION },
+    { type: GLUE_SECURITY_CONFIGURATION, rule: "glue-job-security-configuration", owner: GLUE_JOB },
+  ];
+
+  for (const { type, rule, owner } of REMOVALS) {
+    it(`flags every ${owner.split(":").pop()} when the program loses its ${type.split(":").pop()}`, async () => {
+      const resources = (await devRun()).resources.map(fromRecorded);
+      const owners = resources.filter((r) => r.type === owner).map((r) => r.urn);
+
+      const findings = evaluateRules(
+        resources.filter((r) => r.type !== type),
+        { environment: "dev" },
+        RULES.filter((r) => r.name === rule),
+      );
+
+      expect(owners.length).to.be.greaterThan(0);
+      expect(findings.map((f) => f.urn).sort()).to.deep.equal([...owners].sort());
+    });
+  }
+
+  it("flags every bucket but the access-log bucket when server access logging is removed", async () => {
     const resources = (await devRun()).resources.map(fromRecorded);
-    const versioning = resources.find(
-      (r) => r.type === "aws:s3/bucketVersioning:BucketVersioning",
-    )!;
+    const logTarget = logTargets(resources);
+    const expected = resources
+      .filter((r) => r.type === T.bucket && !logTarget.has(r.urn))
+      .map((r) => r.urn);
 
     const findings = evaluateRules(
-      resources.filter((r) => r !== versioning),
+      resources.filter((r) => r.type !== T.logging),
       { environment: "dev" },
-      RULES,
+      RULES.filter((r) => r.name === "s3-access-logging"),
     );
 
-    expect(findings.map((f) => f.rule)).to.include("s3-versioning");
+    expect(logTarget.size).to.equal(1);
+    expect(expected.length).to.be.greaterThan(1);
+    // Without BucketLogging nothing is a log target any more, so the log bucket is flagged too.
+    expect(findings.length).to.equal(expected.length + 1);
   });
 });
