@@ -114,30 +114,44 @@ const mocks: pulumi.runtime.Mocks = {
 };
 
 // The stock MockMonitor does not pass resource options to the mocks; this subclass records them
-// (protect, retainOnDelete, parent, dependsOn) so tests can assert data retention.
+// (protect, retainOnDelete, parent, dependsOn) so tests can assert data retention. It also
+// deserializes each request once (the stock one does it again for the state it keeps).
+const resproto = require("@pulumi/pulumi/proto/resource_pb");
+const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
+
 class RecordingMonitor extends MockMonitor {
   override async registerResource(req: any, callback: (err: any, res: any) => void): Promise<void> {
-    await super.registerResource(req, (err: any, res: any) => {
-      if (!err && res) {
-        const urn: string = res.getUrn();
-        recorded.push({
-          type: req.getType(),
-          name: req.getName(),
-          urn,
-          inputs: pulumi.runtime.deserializeProperties(req.getObject()),
-          state: mockState(req.getType(), req.getName(), pulumi.runtime.deserializeProperties(req.getObject())),
-          custom: req.getCustom(),
-          protect: req.getProtect() === true,
-          retainOnDelete: req.getRetainondelete() === true,
-          parentUrn: req.getParent(),
-          dependencies: req.getDependenciesList(),
-        });
-      }
-      callback(err, res);
-    });
+    try {
+      const type: string = req.getType();
+      const name: string = req.getName();
+      const inputs = pulumi.runtime.deserializeProperties(req.getObject());
+      const result = await mocks.newResource({ type, name, inputs, provider: req.getProvider(), custom: req.getCustom(), id: req.getImportid() });
+      const urn = (this as any).newUrn(req.getParent(), type, name) as string;
+      const state = await pulumi.runtime.serializeProperties("", result.state);
+      // registerResourceOutputs (components) looks the resource up here.
+      this.resources.set(urn, { urn, id: result.id ?? null, state });
+      recorded.push({
+        type,
+        name,
+        urn,
+        inputs,
+        state: result.state,
+        custom: req.getCustom(),
+        protect: req.getProtect() === true,
+        retainOnDelete: req.getRetainondelete() === true,
+        parentUrn: req.getParent(),
+        dependencies: req.getDependenciesList(),
+      });
+      const response = new resproto.RegisterResourceResponse();
+      response.setUrn(urn);
+      response.setId(result.id || "");
+      response.setObject(Struct.fromJavaScript(state));
+      callback(null, response);
+    } catch (err) {
+      callback(err, undefined);
+    }
   }
 }
-
 
 /** Stack config as the Pulumi CLI would load it: Pulumi.<stack>.yaml merged with overrides. */
 export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
