@@ -220,6 +220,14 @@ describe("GitHub workflows", () => {
     });
   });
 
+  describe("pull-request.yml concurrency", () => {
+    it("never cancels a run in flight (a killed pulumi can strand a state lock)", () => {
+      const { wf } = load("pull-request.yml");
+
+      expect((wf as any).concurrency["cancel-in-progress"]).to.equal(false);
+    });
+  });
+
   describe("deploy.yml", () => {
     const { wf } = load("deploy.yml");
 
