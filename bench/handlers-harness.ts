@@ -5,7 +5,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ensureAuditTable } from "../handlers/audit/ensure-table";
 import { DATASETS } from "../datasets";
-import { AuditStore } from "../handlers/audit/store";
+import { AuditDb, AuditStore } from "../handlers/audit/store";
 import { createHandlerDeps } from "../handlers/deps";
 import { HandlerDeps, systemClock } from "../handlers/ports";
 import { DynaliteServer, startDynalite } from "../test/handlers/support/dynalite";
@@ -21,10 +21,11 @@ export interface BenchWorld {
   audit: AuditStore;
 }
 
-export async function benchWorld(server?: DynaliteServer): Promise<BenchWorld> {
+/** A fresh table on `server`; `db` replaces the SDK document client as the audit transport. */
+export async function benchWorld(server?: DynaliteServer, db?: AuditDb): Promise<BenchWorld> {
   const s = server ?? (await startDynalite());
   const table = await s.newTable();
-  const doc = DynamoDBDocumentClient.from(s.client, { marshallOptions: { removeUndefinedValues: true } });
+  const doc = db ?? DynamoDBDocumentClient.from(s.client, { marshallOptions: { removeUndefinedValues: true } });
   const objects = new MemoryObjectStore(true);
   const glue = new FakeGlue(objects, OPS);
   const audit = new AuditStore(doc, table);

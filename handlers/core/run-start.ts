@@ -66,7 +66,7 @@ interface Launch {
   files: readonly { fileId: string }[];
 }
 
-/** StartJobRun with backoff, then RUN and files -> RUNNING. Also used by the reconciler's re-drive. */
+/** StartJobRun with backoff (retryable errors only), then RUN and files -> RUNNING. */
 export async function launch(deps: HandlerDeps, log: Logger, l: Launch): Promise<StartOutcome> {
   const { limits, clock } = deps;
   const args = { [RUN_ARGS.dataset]: l.dataset, [RUN_ARGS.runId]: l.runId, [RUN_ARGS.manifestUri]: l.manifestUri };
