@@ -64,13 +64,21 @@ export class TableStore {
   async readTable(step: ReadTableStep): Promise<void> {
     const files =
       step.table === "state" ? this.publishedFiles("state") : committedBronzeFiles(this.ws, this.plan.dataset);
+    const table = this.plan.tables[step.table];
     if (files.length === 0) {
-      await this.createEmpty(step.output, this.plan.tables[step.table]);
-    } else {
-      await this.session.run(
-        `CREATE OR REPLACE TEMP VIEW ${step.output} AS SELECT * FROM read_parquet(${fileList(files)}, hive_partitioning = false)`,
-      );
+      await this.createEmpty(step.output, table);
+      return;
     }
+    // Project onto the plan's columns: files written before a column was added to the spec
+    // read it as NULL instead of failing the run (union_by_name lines up differing files).
+    const scan = `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)`;
+    const present = new Set(
+      (await this.session.rows(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${scan})`)).map((r) => String(r.column_name)),
+    );
+    const cols = table.columns.map((c) =>
+      present.has(c.name) ? ident(c.name) : `CAST(NULL AS ${DIALECTS.duckdb.sqlType(c.type)}) AS ${ident(c.name)}`,
+    );
+    await this.session.run(`CREATE OR REPLACE TEMP VIEW ${step.output} AS SELECT ${cols.join(", ")} FROM ${scan}`);
   }
 
   private publishedFiles(role: "state" | "silver" | "quarantine"): string[] {

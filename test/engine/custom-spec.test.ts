@@ -2,7 +2,7 @@
 // expression rules, boolean / int / double / date types, optional columns absent from a file.
 import { createHash } from "node:crypto";
 import { expect } from "chai";
-import { defineDataset } from "../../datasets";
+import { defineDataset, type DatasetInput } from "../../datasets";
 import { TestWorkspace, expectConserved } from "./helpers";
 
 const people = defineDataset({
@@ -56,6 +56,51 @@ describe("engine (DuckDB): spec features beyond the reference datasets", functio
     expect(await ws.query("SELECT person_id, email, _reasons FROM quarantine_people ORDER BY person_id")).to.deep.equal([
       { person_id: "3", email: sha("dup@x.com"), _reasons: "bad_type:active;unique:email" },
       { person_id: "4", email: sha("dup@x.com"), _reasons: "unique:email;score_in_range" },
+    ]);
+  });
+});
+
+describe("engine (DuckDB): spec evolution and NULL partitions", function () {
+  let ws: TestWorkspace;
+  beforeEach(() => {
+    ws = new TestWorkspace();
+  });
+  afterEach(() => ws.cleanup());
+
+  const things: DatasetInput = {
+    name: "things",
+    prefix: "things/",
+    format: "csv",
+    columns: { thing_id: "bigint", made_at: "timestamp", cdc_ts: "timestamp" },
+    primaryKey: ["thing_id"],
+    cdc: { opColumn: "Op", sequenceColumns: ["cdc_ts"] },
+    partitionBy: { column: "made_at" },
+    target: { table: "dim_things" },
+  };
+  const v1 = defineDataset(things);
+  const v2 = defineDataset({ ...things, columns: { ...things.columns, colour: { type: "string", optional: true } } });
+
+  it("keeps a row with a NULL partition value in silver, with NULL partition columns", async () => {
+    const summary = await ws.load(v1, [ws.file(v1, "t.csv", "Op,thing_id,made_at,cdc_ts\nI,1,,2026-11-01 10:00:00\nI,2,2026-10-05 01:02:03,2026-11-01 10:00:00\n")]);
+
+    expectConserved(summary);
+    expect(await ws.query("SELECT thing_id, made_year, made_month FROM dim_things ORDER BY thing_id")).to.deep.equal([
+      { thing_id: 1, made_year: null, made_month: null },
+      { thing_id: 2, made_year: 2026, made_month: 10 },
+    ]);
+  });
+
+  it("reads state and bronze written before a column was added, and full refresh still works", async () => {
+    await ws.load(v1, [ws.file(v1, "t1.csv", "Op,thing_id,made_at,cdc_ts\nI,1,2026-10-05 01:02:03,2026-11-01 10:00:00\n")]);
+
+    const next = await ws.load(v2, [ws.file(v2, "t2.csv", "Op,thing_id,made_at,cdc_ts,colour\nI,2,2026-10-05 01:02:03,2026-11-01 10:00:00,red\n")]);
+    const refresh = await ws.load(v2, [], { fullRefresh: true });
+
+    expectConserved(next);
+    expectConserved(refresh);
+    expect(await ws.query("SELECT thing_id, colour FROM dim_things ORDER BY thing_id")).to.deep.equal([
+      { thing_id: 1, colour: null },
+      { thing_id: 2, colour: "red" },
     ]);
   });
 });
