@@ -61,7 +61,7 @@ export const localVerb: Verb = {
 };
 
 export function exitCode(report: SettleReport): number {
-  return report.failed > 0 || report.failedRuns.length > 0 || report.open > 0 ? 1 : 0;
+  return report.failed > 0 || report.failedRuns.length > 0 || report.open > 0 || report.undelivered.length > 0 ? 1 : 0;
 }
 
 export function summaryLine(r: SettleReport): string {
@@ -70,6 +70,7 @@ export function summaryLine(r: SettleReport): string {
     `${r.runs} run(s), ${r.failedRuns.length} failed`,
   ];
   if (r.unrouted.length > 0) parts.push(`${r.unrouted.length} file(s) under no dataset prefix ignored`);
+  if (r.undelivered.length > 0) parts.push(`${r.undelivered.length} file event(s) undeliverable (see ops/dead-letters.jsonl)`);
   return parts.join("; ");
 }
 

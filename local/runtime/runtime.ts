@@ -73,6 +73,9 @@ export const LOCAL_LIMITS: Partial<HandlerLimits> = {
   maxFilesPerRun: 500,
 };
 
+/** Minimum interval between re-drives of an event whose delivery failed. */
+const REDRIVE_MS = 10_000;
+
 export class LocalRuntime {
   readonly paths: WorkspacePaths;
   readonly specs: readonly DatasetSpec[];
@@ -89,6 +92,8 @@ export class LocalRuntime {
   private readonly failedRuns: string[] = [];
   private runsFinished = 0;
   private readonly unrouted = new Set<string>();
+  private readonly undelivered = new Set<string>();
+  private readonly lastAnnounce = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
   private reconciling: Promise<void> | undefined;
   private readonly trackerPasses = new Set<Promise<void>>();
@@ -218,8 +223,11 @@ export class LocalRuntime {
     if (this.stopped) return Promise.resolve();
     if (!this.reconciling) {
       this.reconciling = (async () => {
-        // Events whose delivery failed are announced again: at-least-once, like a DLQ re-drive.
-        for (const v of this.versions.unannounced()) this.announce(v);
+        // Events whose delivery failed are announced again (at-least-once, like a DLQ re-drive),
+        // at most every REDRIVE_MS so a handler that keeps failing does not spin.
+        for (const v of this.versions.unannounced()) {
+          if (!this.undelivered.has(v.versionId) || Date.now() - (this.lastAnnounce.get(v.versionId) ?? 0) > REDRIVE_MS) this.announce(v);
+        }
         try {
           const report = (await this.options.handlers.reconcile(this.deps)) as { finalized?: string[]; abandoned?: string[] } | undefined;
           for (const runId of [...(report?.finalized ?? []), ...(report?.abandoned ?? [])]) {
@@ -251,14 +259,15 @@ export class LocalRuntime {
       await this.watcher.scanNow();
       await Promise.all(this.announcing.values());
       const quiet = this.watcher.unsettled === 0 && this.announcing.size === 0 && !this.bus.busy && this.glue.activeCount === 0;
-      if (quiet && this.tracker.openCount === 0 && this.versions.unannounced().filter((v) => !this.unrouted.has(v.versionId)).length === 0) {
+      const waitingForEvents = this.versions.unannounced().filter((v) => !this.unrouted.has(v.versionId) && !this.undelivered.has(v.versionId));
+      if (quiet && this.blockingOpenFiles().length === 0 && waitingForEvents.length === 0) {
         return this.report();
       }
       if (Date.now() > deadline) {
-        const open = this.tracker.openFiles().slice(0, 5).map((f) => f.key);
-        throw new Error(`local mode did not settle within ${timeoutMs} ms (open files: ${this.tracker.openCount} ${open.join(", ")})`);
+        const open = this.blockingOpenFiles();
+        throw new Error(`local mode did not settle within ${timeoutMs} ms (open files: ${open.length} ${open.slice(0, 5).map((f) => f.key).join(", ")})`);
       }
-      if (quiet && this.tracker.openCount > 0 && Date.now() - lastSweep > 1000) {
+      if (quiet && this.blockingOpenFiles().length > 0 && Date.now() - lastSweep > 1000) {
         lastSweep = Date.now();
         await this.checkFiles();
         continue;
@@ -272,7 +281,7 @@ export class LocalRuntime {
   }
 
   report(): SettleReport {
-    const outcomes = this.tracker.outcomes();
+    const outcomes = this.tracker.outcomes().filter((o) => !o.earlier);
     const count = (status: string) => outcomes.filter((o) => o.item.status === status).length;
     return {
       files: outcomes.length,
@@ -280,7 +289,8 @@ export class LocalRuntime {
       quarantined: count("QUARANTINED"),
       failed: count("FAILED"),
       skipped: count("SKIPPED"),
-      open: this.tracker.openCount,
+      open: this.blockingOpenFiles().length,
+      undelivered: [...this.undelivered].map((id) => this.versions.get(id)?.key ?? id),
       runs: this.runsFinished,
       failedRuns: [...this.failedRuns],
       unrouted: [...this.unrouted].map((id) => this.versions.get(id)?.key ?? id),
@@ -306,6 +316,11 @@ export class LocalRuntime {
 
   private emit(e: ProgressEvent): void {
     this.options.progress?.(e);
+  }
+
+  /** Open files settle() waits for: not those whose event could not be delivered. */
+  private blockingOpenFiles() {
+    return this.tracker.openFiles().filter((f) => !this.undelivered.has(f.versionId));
   }
 
   /** Checks the given files (default: all open ones) for a terminal FILE item. */
@@ -360,7 +375,11 @@ export class LocalRuntime {
         this.emit({ type: "notice", level: "warn", message: `landing/${v.key}: no dataset has this prefix; ignored` });
         return;
       }
-      if (await this.bus.put(event)) this.versions.markAnnounced(v.versionId);
+      this.lastAnnounce.set(v.versionId, Date.now());
+      if (await this.bus.put(event)) {
+        this.versions.markAnnounced(v.versionId);
+        this.undelivered.delete(v.versionId);
+      } else this.undelivered.add(v.versionId);
     })()
       .catch((err) => this.emit({ type: "notice", level: "warn", message: `${v.key}: ${errText(err)}` }))
       .finally(() => this.announcing.delete(v.versionId));
@@ -424,6 +443,8 @@ export interface SettleReport {
   failed: number;
   skipped: number;
   open: number;
+  /** Keys whose "Object Created" event exhausted its retries (dead-lettered; re-driven later). */
+  undelivered: string[];
   /** Runs that ended during this process. */
   runs: number;
   /** Run ids whose run ended FAILED during this process. */

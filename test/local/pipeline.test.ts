@@ -2,7 +2,10 @@
 // events, the real handlers, the in-process Glue and the DuckDB engine. After each scenario every
 // dropped file version has exactly one terminal FILE item and silver matches the oracle.
 import { expect } from "chai";
-import { readdirSync } from "fs";
+import { readdirSync, readFileSync } from "fs";
+import { join } from "path";
+import { exitCode } from "../../local/commands/local";
+import { defaultHandlers } from "../../local/runtime/defaults";
 import { drop, expectAccounted, expectOracle, ordersCsv, startTestRuntime, tempWorkspace, TestRuntime } from "./support";
 
 describe("local mode pipeline (end to end)", function () {
@@ -94,6 +97,25 @@ describe("local mode pipeline (end to end)", function () {
     const runs = await t.runtime.audit.listRuns("customers");
     expect(runs.map((r) => r.status)).to.deep.equal(["SUCCEEDED"]);
     await expectOracle(t.runtime, "customers");
+  });
+
+  it("dead-letters an event whose handler keeps failing, reports it, and does not hang --once", async () => {
+    drop(ws.dir, "orders/x.csv", ordersCsv(1, 2));
+    t = await startTestRuntime(ws.dir, {
+      handlers: {
+        ...defaultHandlers,
+        fileArrival: async () => {
+          throw new Error("audit table unavailable");
+        },
+      },
+    });
+
+    const report = await t.runtime.settle(60_000);
+
+    expect(report.undelivered).to.deep.equal(["orders/x.csv"]);
+    expect(exitCode(report)).to.equal(1);
+    const letters = readFileSync(join(t.runtime.paths.ops, "dead-letters.jsonl"), "utf8").trim().split("\n");
+    expect(JSON.parse(letters[0]).error).to.match(/audit table unavailable/);
   });
 
   it("keeps a version's bytes so replacing the file later cannot change what was recorded", async () => {
