@@ -64,7 +64,8 @@ export interface TableDef {
  * - _source_version: the object's versionId, or "etag:<etag>" when the bucket is unversioned.
  * - _file_id: the manifest's fileId (audit FILE item id).
  * - _row_number: BIGINT, 1-based position of the data row in its file (header excluded;
- *   a quoted field with embedded newlines is still one row).
+ *   a quoted field with embedded newlines is still one row; blank lines are skipped and not
+ *   counted).
  * - _run_id: the manifest's runId of the run that read the row.
  * - _data_date: "YYYY-MM-DD", the UTC date of the file's manifest receivedAt (not the clock).
  */
