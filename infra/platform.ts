@@ -2,41 +2,30 @@
 // real sources; tests and the bench call it under mocks with other specs or sources.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { join } from "path";
 import type { DatasetSpec } from "../datasets/define";
-import { eventPatternFor } from "../datasets/routing";
 import { compilePlan } from "../engine/compile";
-import type { LoadPlan, TableRole } from "../engine/plan";
-import { HANDLER_ENTRIES, HANDLER_ENV } from "../handlers/env-contract";
-import { TABLE_ZONE, ZONES, Zone } from "./catalog-layout";
+import type { LoadPlan } from "../engine/plan";
+import { Zone } from "./catalog-layout";
 import { Athena } from "./components/athena";
 import { AuditTable } from "./components/audit-table";
 import { Catalog } from "./components/catalog";
-import { DatasetGrants } from "./components/dataset-grants";
-import { DatasetJob } from "./components/dataset-job";
-import { DatasetTables } from "./components/dataset-tables";
 import { DeadLetterQueues } from "./components/dead-letter-queue";
 import { EventTrigger } from "./components/event-trigger";
 import { GlueArtifacts } from "./components/glue-artifacts";
-import { HandlerFunction, logGroupArn } from "./components/handler-function";
 import { KeyPolicies } from "./components/key-policies";
 import { PlatformKeys } from "./components/keys";
 import { LakeFormation } from "./components/lake-formation";
 import { Monitoring } from "./components/monitoring";
 import { Storage } from "./components/storage";
 import { PlatformConfig } from "./config";
+import { createDatasetResources } from "./dataset-wiring";
 import { EVENT_PATTERN_MAX_CHARS, KMS_DELETION_WINDOW_DAYS_DEV, KMS_DELETION_WINDOW_DAYS_PROD, METRICS_NAMESPACE_PREFIX } from "./defaults";
-import { handlerArchive, REPO_ROOT } from "./lambda-code";
+import { HandlerName, createHandlers, kebab } from "./handler-wiring";
+import { REPO_ROOT, handlerArchive } from "./lambda-code";
 import { AccountContext } from "./policies/document";
-import {
-  COMPACT_LIST_THRESHOLD,
-  HandlerPolicyInput,
-  fileArrivalPolicyDocument,
-  jobStatePolicyDocument,
-  reconcilerPolicyDocument,
-} from "./policies/handler-policies";
-import { readerColumns } from "./reader-columns";
+import { COMPACT_LIST_THRESHOLD } from "./policies/handler-policies";
 import { glueConfArgument } from "./spark-conf";
-import { join } from "path";
 
 /** Where the program's code artifacts come from (tests swap them for temp files). */
 export interface ProgramSources {
@@ -66,8 +55,6 @@ export interface PlatformOutputs {
   alertTopicArn: pulumi.Output<string>;
 }
 
-type HandlerName = keyof typeof HANDLER_ENTRIES;
-
 export function createPlatform(
   cfg: PlatformConfig,
   datasets: readonly DatasetSpec[],
@@ -96,7 +83,6 @@ export function createPlatform(
     retainData,
   });
   const b = storage.buckets;
-  const zoneBuckets = { bronze: b.bronze, silver: b.silver, quarantine: b.quarantine };
   const catalog = new Catalog("catalog", { namePrefix: prefix, dataKeyArn: keys.data.arn, opsKeyArn: keys.ops.arn, retainData });
   const lakeFormation = new LakeFormation("lakeformation", {
     ctx,
@@ -135,122 +121,45 @@ export function createPlatform(
     ),
   });
 
-  const maxTimeoutMinutes = Math.max(cfg.glue.timeoutMinutes, ...datasets.map((s) => s.target.glue.timeoutMinutes ?? 0));
-  const environment: Record<string, pulumi.Input<string>> = {
-    [HANDLER_ENV.auditTable]: audit.table.name,
-    [HANDLER_ENV.opsBucket]: b.ops.name,
-    [HANDLER_ENV.landingBucket]: b.landing.name,
-    [HANDLER_ENV.glueJobs]: JSON.stringify(jobNames),
-    [HANDLER_ENV.maxFilesPerRun]: String(cfg.maxFilesPerRun),
-    // The slot lease outlives the longest job run, so a slot is never released under a live run.
-    [HANDLER_ENV.slotLeaseSeconds]: String(maxTimeoutMinutes * 60 + 15 * 60),
-    [HANDLER_ENV.logLevel]: cfg.logLevel,
-  };
-  const policyInput = (fn: HandlerName) =>
-    pulumi
-      .all([ctx, audit.table.arn, b.ops.arn, b.landing.arn, keys.data.arn, keys.ops.arn, queues.lambdaFailures.arn])
-      .apply(([c, tableArn, opsArn, landingArn, dataKey, opsKey, failureArn]): HandlerPolicyInput => ({
-        ctx: c,
-        auditTableArn: tableArn,
-        auditIndexNames: audit.indexNames,
-        opsBucketArn: opsArn,
-        landingBucketArn: landingArn,
-        landingPrefixes: datasets.map((s) => s.prefix),
-        glueJobNames: Object.values(jobNames),
-        glueJobNamePrefix: `${prefix}-`,
-        keyArns: [dataKey, opsKey],
-        logGroupArn: logGroupArn(c, functionNames[fn]),
-        failureQueueArn: failureArn,
-      }));
-  const policyBuilders = { fileArrival: fileArrivalPolicyDocument, jobState: jobStatePolicyDocument, reconciler: reconcilerPolicyDocument };
-  const descriptions = {
-    fileArrival: "Records each landed file (FILE item) and starts its dataset's load run",
-    jobState: "Finalizes runs from Glue job state changes and starts the next run",
-    reconciler: "Repairs lost events: stale runs, released slots, pending files without a run",
-  };
-  const handlers = Object.fromEntries(
-    (Object.keys(HANDLER_ENTRIES) as HandlerName[]).map((fn) => [
-      fn,
-      new HandlerFunction(kebab(fn), {
-        ctx,
-        functionName: functionNames[fn],
-        description: descriptions[fn],
-        code: sources.handlerCode(HANDLER_ENTRIES[fn]),
-        environment,
-        policyDocument: policyInput(fn).apply((input) => JSON.stringify(policyBuilders[fn](input))),
-        logRetentionDays: cfg.logRetentionDays,
-        logKeyArn: keys.ops.arn,
-        failureQueueArn: queues.lambdaFailures.arn,
-        timeoutSeconds: fn === "reconciler" ? 300 : undefined,
-      }),
-    ]),
-  ) as Record<HandlerName, HandlerFunction>;
+  const handlers = createHandlers({
+    cfg,
+    ctx,
+    datasets,
+    sources,
+    functionNames,
+    jobNames,
+    jobNamePrefix: `${prefix}-`,
+    auditTable: audit,
+    ops: b.ops,
+    landing: b.landing,
+    keyArns: [keys.data.arn, keys.ops.arn],
+    opsKeyArn: keys.ops.arn,
+    failureQueueArn: queues.lambdaFailures.arn,
+  });
 
   const warehousePath = pulumi.interpolate`s3://${b.silver.name}/`;
   const sparkConf = warehousePath.apply(glueConfArgument);
-  const jobRoles: pulumi.Output<string>[] = [];
-  for (const spec of datasets) {
-    const plan = sources.plan(spec);
-    const tableRefs = Object.fromEntries(
-      (Object.keys(plan.tables) as TableRole[]).map((role) => [
-        role,
-        { database: catalog.databaseNames[TABLE_ZONE[role]], name: plan.tables[role].name },
-      ]),
-    ) as Record<TableRole, { database: string; name: string }>;
-    const tables = new DatasetTables(`${spec.name}-tables`, {
-      dataset: spec.name,
-      tables: plan.tables,
-      databaseNames: { bronze: catalog.databases.bronze.name, silver: catalog.databases.silver.name, quarantine: catalog.databases.quarantine.name },
-      zoneBucketNames: { bronze: b.bronze.name, silver: b.silver.name, quarantine: b.quarantine.name },
-      retainData,
-    });
-    const glue = { ...cfg.glue, ...definedOnly(spec.target.glue) };
-    const job = new DatasetJob(`${spec.name}-job`, {
-      ctx,
-      dataset: spec.name,
-      landingPrefix: spec.prefix,
-      jobName: jobNames[spec.name],
-      planJson: JSON.stringify(plan),
-      landing: { name: b.landing.name, arn: b.landing.arn },
-      ops: { name: b.ops.name, arn: b.ops.arn },
-      zones: Object.fromEntries(ZONES.map((z) => [z, { name: zoneBuckets[z].name, arn: zoneBuckets[z].arn }])) as Record<Zone, { name: pulumi.Output<string>; arn: pulumi.Output<string> }>,
-      scriptKey: artifacts.scriptKey,
-      libraryKey: artifacts.libraryKey,
-      keyArns: [keys.data.arn, keys.ops.arn],
-      databaseNames: catalog.databaseNames,
-      tables: Object.values(tableRefs).map((t) => `${t.database}/${t.name}`),
-      securityConfiguration: catalog.securityConfiguration.name,
-      glueVersion: glue.version,
-      workerType: glue.workerType,
-      workers: glue.workers,
-      timeoutMinutes: glue.timeoutMinutes,
-      flex: glue.flex,
-      metricsNamespace,
-      sparkConf,
-      warehousePath,
-    }, { dependsOn: [artifacts] });
-    jobRoles.push(job.role.arn);
-    new DatasetGrants(`${spec.name}-grants`, {
-      dataset: spec.name,
-      jobRoleArn: job.role.arn,
-      tables: Object.fromEntries(
-        (Object.keys(plan.tables) as TableRole[]).map((role) => [role, { database: tables.tables[role].databaseName, name: tables.tables[role].name }]),
-      ) as Record<TableRole, { database: pulumi.Output<string>; name: pulumi.Output<string> }>,
-      databases: Object.fromEntries(ZONES.map((z) => [z, catalog.databases[z].name])),
-      // Sub-paths of the registered locations: the grant waits for the registration.
-      dataLocationArns: Object.fromEntries(ZONES.map((z) => [z, pulumi.interpolate`${lakeFormation.locations[z].arn}/${spec.name}`])),
-      readerPrincipals: cfg.readerPrincipals,
-      readerColumns: readerColumns(spec, plan.tables.silver),
-    }, { dependsOn: [lakeFormation.settings] });
-    new EventTrigger(`${spec.name}-arrival`, {
-      ruleName: ruleNames.arrival(spec.name),
-      description: `Objects created under s3://<landing>/${spec.prefix} -> file-arrival (${spec.name})`,
-      eventPattern: b.landing.name.apply((bucket) => JSON.stringify(eventPatternFor(spec, bucket))),
-      functionArn: handlers.fileArrival.arn,
-      functionName: handlers.fileArrival.functionName,
-      deadLetterQueueArn: queues.eventDlq.arn,
-    });
-  }
+  const jobRoles = datasets.map(
+    (spec) =>
+      createDatasetResources(spec, {
+        cfg,
+        ctx,
+        sources,
+        retainData,
+        keys,
+        buckets: b,
+        catalog,
+        lakeFormation,
+        artifacts,
+        jobName: jobNames[spec.name],
+        ruleName: ruleNames.arrival(spec.name),
+        metricsNamespace,
+        warehousePath,
+        sparkConf,
+        fileArrival: handlers.fileArrival,
+        deadLetterQueueArn: queues.eventDlq.arn,
+      }).jobRoleArn,
+  );
   new EventTrigger("glue-job-state", {
     ruleName: ruleNames.jobState,
     description: "State changes of this stack's Glue jobs -> job-state (best effort: see reconciler)",
@@ -330,10 +239,3 @@ export function glueJobStatePattern(jobNames: string[], jobNamePrefix: string): 
   return { ...exact, detail: { jobName: [{ prefix: jobNamePrefix }] } };
 }
 
-function kebab(s: string): string {
-  return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}

@@ -1,0 +1,98 @@
+// The three Lambdas: one environment (handlers/env-contract.ts), one least-privilege policy each.
+import * as pulumi from "@pulumi/pulumi";
+import type { DatasetSpec } from "../datasets/define";
+import { HANDLER_ENTRIES, HANDLER_ENV } from "../handlers/env-contract";
+import { AuditTable } from "./components/audit-table";
+import { HandlerFunction, logGroupArn } from "./components/handler-function";
+import { SecureBucket } from "./components/secure-bucket";
+import { PlatformConfig } from "./config";
+import { AccountContext } from "./policies/document";
+import {
+  HandlerPolicyInput,
+  fileArrivalPolicyDocument,
+  jobStatePolicyDocument,
+  reconcilerPolicyDocument,
+} from "./policies/handler-policies";
+import type { ProgramSources } from "./platform";
+
+export type HandlerName = keyof typeof HANDLER_ENTRIES;
+
+export interface HandlerWiring {
+  cfg: PlatformConfig;
+  ctx: pulumi.Output<AccountContext>;
+  datasets: readonly DatasetSpec[];
+  sources: ProgramSources;
+  functionNames: Record<HandlerName, string>;
+  jobNames: Record<string, string>;
+  jobNamePrefix: string;
+  auditTable: AuditTable;
+  ops: SecureBucket;
+  landing: SecureBucket;
+  keyArns: pulumi.Output<string>[];
+  opsKeyArn: pulumi.Output<string>;
+  failureQueueArn: pulumi.Output<string>;
+}
+
+const POLICIES = { fileArrival: fileArrivalPolicyDocument, jobState: jobStatePolicyDocument, reconciler: reconcilerPolicyDocument };
+
+const DESCRIPTIONS: Record<HandlerName, string> = {
+  fileArrival: "Records each landed file (FILE item) and starts its dataset's load run",
+  jobState: "Finalizes runs from Glue job state changes and starts the next run",
+  reconciler: "Repairs lost events: stale runs, released slots, pending files without a run",
+};
+
+/** The reconciler walks every outstanding run and dataset: give it more time than the event handlers. */
+const RECONCILER_TIMEOUT_SECONDS = 300;
+
+export function createHandlers(w: HandlerWiring): Record<HandlerName, HandlerFunction> {
+  const { cfg, datasets, jobNames, functionNames } = w;
+  const maxTimeoutMinutes = Math.max(cfg.glue.timeoutMinutes, ...datasets.map((s) => s.target.glue.timeoutMinutes ?? 0));
+  const environment: Record<string, pulumi.Input<string>> = {
+    [HANDLER_ENV.auditTable]: w.auditTable.table.name,
+    [HANDLER_ENV.opsBucket]: w.ops.name,
+    [HANDLER_ENV.landingBucket]: w.landing.name,
+    [HANDLER_ENV.glueJobs]: JSON.stringify(jobNames),
+    [HANDLER_ENV.maxFilesPerRun]: String(cfg.maxFilesPerRun),
+    // The slot lease outlives the longest job run, so a slot is never released under a live run.
+    [HANDLER_ENV.slotLeaseSeconds]: String(maxTimeoutMinutes * 60 + 15 * 60),
+    [HANDLER_ENV.logLevel]: cfg.logLevel,
+  };
+  const policyInput = (fn: HandlerName) =>
+    pulumi
+      .all([w.ctx, w.auditTable.table.arn, w.ops.arn, w.landing.arn, pulumi.all(w.keyArns), w.failureQueueArn])
+      .apply(([c, tableArn, opsArn, landingArn, keyArns, failureArn]): HandlerPolicyInput => ({
+        ctx: c,
+        auditTableArn: tableArn,
+        auditIndexNames: w.auditTable.indexNames,
+        opsBucketArn: opsArn,
+        landingBucketArn: landingArn,
+        landingPrefixes: datasets.map((s) => s.prefix),
+        glueJobNames: Object.values(jobNames),
+        glueJobNamePrefix: w.jobNamePrefix,
+        keyArns,
+        logGroupArn: logGroupArn(c, functionNames[fn]),
+        failureQueueArn: failureArn,
+      }));
+  return Object.fromEntries(
+    (Object.keys(HANDLER_ENTRIES) as HandlerName[]).map((fn) => [
+      fn,
+      new HandlerFunction(kebab(fn), {
+        ctx: w.ctx,
+        functionName: functionNames[fn],
+        description: DESCRIPTIONS[fn],
+        code: w.sources.handlerCode(HANDLER_ENTRIES[fn]),
+        environment,
+        policyDocument: policyInput(fn).apply((input) => JSON.stringify(POLICIES[fn](input))),
+        logRetentionDays: cfg.logRetentionDays,
+        logKeyArn: w.opsKeyArn,
+        failureQueueArn: w.failureQueueArn,
+        timeoutSeconds: fn === "reconciler" ? RECONCILER_TIMEOUT_SECONDS : undefined,
+      }),
+    ]),
+  ) as Record<HandlerName, HandlerFunction>;
+
+}
+
+export function kebab(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
