@@ -14,9 +14,13 @@ export const defaultHandlers: HandlerFns = {
   reconcile: (deps) => reconcile(deps),
 };
 
-/** The local "Glue script": H1's runLoad. The launcher writes the summary where job-state reads it. */
+/**
+ * The local "Glue script": the DuckDB executor. It writes the run summary right after publishing
+ * (<workspace>/ops/summaries/<dataset>/<runId>.json, where job-state reads it), so a run
+ * interrupted after its publish is finished from the summary instead of being loaded again.
+ */
 export const duckdbExecutor: LoadExecutor = ({ workspace, spec, manifest, fullRefresh }) =>
-  runLoad({ workspace, spec, manifest, fullRefresh, writeSummary: false });
+  runLoad({ workspace, spec, manifest, fullRefresh, writeSummary: true });
 
 export interface StartOptions extends Partial<Omit<LocalRuntimeOptions, "workspace" | "progress">> {
   workspace: string;

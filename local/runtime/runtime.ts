@@ -399,9 +399,12 @@ export class LocalRuntime {
     this.emit({ type: "run-started", dataset, runId, jobRunId, files: manifest.files.length, attempt });
     await this.options.faults?.beforeLoad?.(dataset, runId);
     const spec = this.specs.find((s) => s.name === dataset)!;
+    // A resumed run whose summary exists got as far as publishing before the stop: re-running it
+    // would find its files in the engine's ledger and report them as already loaded.
+    const finished = attempt > 1 ? await objects.getJson<RunSummary>(LOCAL_NAMES.opsBucket, summaryKey(dataset, runId)) : undefined;
     let summary: RunSummary;
     try {
-      summary = await this.options.executor({
+      summary = finished ?? await this.options.executor({
         workspace: this.paths.root,
         spec,
         manifest,

@@ -21,7 +21,7 @@ startLocalRuntime({
       spec,
       manifest,
       fullRefresh,
-      writeSummary: false,
+      writeSummary: true, // as duckdbExecutor
       onProgress: (e) => {
         if (e.stage !== freezeAtStage) return;
         writeFileSync(join(ws, "ops", "frozen"), manifest.runId);

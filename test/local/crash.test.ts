@@ -23,41 +23,46 @@ describe("local mode crash safety (kill -9 and restart)", function () {
     ws.cleanup();
   });
 
-  it("resumes a run killed between staging and publishing; nothing partial is ever published", async () => {
-    drop(ws.dir, "orders/one.csv", ordersCsv(1, 10));
-    drop(ws.dir, "orders/two.csv", ordersCsv(20, 10));
-    child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "crash-child.ts"), ws.dir, "audit"], {
-      cwd: ROOT,
-      stdio: "ignore",
+  const cases = [
+    { stage: "audit", when: "between staging and publishing", publishedBeforeKill: false },
+    { stage: "done", when: "after publishing, before Glue recorded the end", publishedBeforeKill: true },
+  ];
+  for (const c of cases) {
+    it(`finishes a run killed ${c.when}; every file accounted once with its counts, silver exact`, async () => {
+      drop(ws.dir, "orders/one.csv", ordersCsv(1, 10));
+      drop(ws.dir, "orders/two.csv", ordersCsv(20, 10));
+      child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "crash-child.ts"), ws.dir, c.stage], {
+        cwd: ROOT,
+        stdio: "ignore",
+      });
+      const marker = join(ws.dir, "ops", "frozen");
+      await waitFor(() => existsSync(marker), 90_000, "the child never reached the freeze point");
+      const frozenRun = readFileSync(marker, "utf8");
+      drop(ws.dir, "orders/three.csv", ordersCsv(40, 10)); // arrives while nobody is watching
+
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child!.once("exit", resolve));
+      const publishedBeforeRestart = existsSync(join(ws.dir, "silver", "fact_orders", "_current.json"));
+      t = await startTestRuntime(ws.dir);
+      const report = await t.runtime.settle(90_000);
+
+      expect(publishedBeforeRestart).to.equal(c.publishedBeforeKill);
+      const items = await expectAccounted(t.runtime, "orders");
+      expect(items.map((i) => i.key).sort()).to.deep.equal(["orders/one.csv", "orders/three.csv", "orders/two.csv"]);
+      expect(items.map((i) => [i.status, i.rowsLoaded])).to.deep.equal(items.map(() => ["SUCCEEDED", 10]));
+      expect((await t.runtime.audit.getRun(frozenRun))?.status).to.equal("SUCCEEDED");
+      expect(t.events.some((e) => e.type === "run-started" && e.runId === frozenRun && e.attempt === 2)).to.equal(true);
+      expect(report.failed).to.equal(0);
+      await expectOracle(t.runtime, "orders");
+      const session = await openQuerySession(ws.dir);
+      try {
+        const { rows } = await session.query("SELECT count(*) FROM fact_orders");
+        expect(Number(rows[0][0])).to.equal(30);
+      } finally {
+        session.close();
+      }
     });
-    const marker = join(ws.dir, "ops", "frozen");
-    await waitFor(() => existsSync(marker), 90_000, "the child never reached the freeze point");
-    const frozenRun = readFileSync(marker, "utf8");
-    drop(ws.dir, "orders/three.csv", ordersCsv(40, 10)); // arrives while nobody is watching
-
-    child.kill("SIGKILL");
-    await new Promise((resolve) => child!.once("exit", resolve));
-    const silverBefore = existsSync(join(ws.dir, "silver", "fact_orders", "_current.json"));
-    t = await startTestRuntime(ws.dir);
-    const report = await t.runtime.settle(90_000);
-
-    expect(silverBefore, "nothing was published before the crash").to.equal(false);
-    const items = await expectAccounted(t.runtime, "orders");
-    expect(items.map((i) => i.key).sort()).to.deep.equal(["orders/one.csv", "orders/three.csv", "orders/two.csv"]);
-    expect(items.every((i) => i.status === "SUCCEEDED")).to.equal(true);
-    const resumed = await t.runtime.audit.getRun(frozenRun);
-    expect(resumed?.status).to.equal("SUCCEEDED");
-    expect(t.events.some((e) => e.type === "run-started" && e.runId === frozenRun && e.attempt === 2)).to.equal(true);
-    expect(report.failed).to.equal(0);
-    await expectOracle(t.runtime, "orders");
-    const session = await openQuerySession(ws.dir);
-    try {
-      const { rows } = await session.query("SELECT count(*) FROM fact_orders");
-      expect(Number(rows[0][0])).to.equal(30);
-    } finally {
-      session.close();
-    }
-  });
+  }
 });
 
 async function waitFor(check: () => boolean, timeoutMs: number, message: string): Promise<void> {
