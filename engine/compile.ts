@@ -13,7 +13,7 @@
 //                    or everything (full refresh)
 //   untouched        prior rows of keys without new changes (incremental; empty on refresh)
 //   state_next       latest change per key (tombstones kept): bronze columns, `_op` in I/U/D
-//   current_typed    non-deleted state rows: typed spec columns + raw copies `_raw_<col>`
+//   current_typed    non-deleted rows of staged_state: typed spec columns + raw copies `_raw_<col>`
 //   labeled          current_typed + `_reasons` (bad_type and rule labels)
 //   silver           rows without labels: typed columns (PII hashed) + partitions + lineage
 //   quarantine       rows with labels: raw columns (PII hashed) + lineage + _reasons
@@ -146,7 +146,8 @@ class Compiler {
       this.sql("prior_keyed", "view", "all valid bronze rows with typed key/sequence", this.priorKeyed("bronze_prev"), "full_refresh"),
       this.sql("changes", "view", "every valid change: all of bronze + new rows", this.allChanges(), "full_refresh"),
       this.sql("untouched", "view", "nothing: a full refresh re-ranks every key", "SELECT * FROM prior_keyed WHERE 1 = 0", "full_refresh"),
-      this.sql("state_next", "table", "latest change per key, tombstones kept", this.stateNext()),
+      // A view: ranked once while staging; later steps read the staged copy back.
+      this.sql("state_next", "view", "latest change per key, tombstones kept", this.stateNext()),
       { kind: "stage", table: "state", from: "state_next", output: "staged_state" },
       this.sql("current_typed", "view", "non-deleted keys, typed", this.currentTyped()),
       this.sql("labeled", "table", "current rows with reason labels", this.labeled()),
@@ -254,7 +255,7 @@ class Compiler {
     const typed = this.spec.columns.map((c) => `${this.typed(c.name)} AS ${this.id(c.name)}`);
     const raw = this.spec.columns.map((c) => `${this.id(c.name)} AS ${this.id(`_raw_${c.name}`)}`);
     const lineage = BRONZE_LINEAGE.map((l) => this.id(l.name));
-    return `SELECT ${[...typed, ...raw, ...lineage].join(", ")} FROM state_next WHERE ${this.id("_op")} <> 'D'`;
+    return `SELECT ${[...typed, ...raw, ...lineage].join(", ")} FROM staged_state WHERE ${this.id("_op")} <> 'D'`;
   }
 
   private labeled(): string {
