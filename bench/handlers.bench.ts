@@ -4,7 +4,7 @@
 //  throughput  file-arrival events/s and p50/p99 latency against dynalite (target >= 200/s)
 //  cold start  bundle size and module-init time of each handler vs a bare SDK client import
 import { execFileSync } from "child_process";
-import { mkdirSync, rmSync } from "fs";
+import { rmSync } from "fs";
 import { loadavg } from "os";
 import { join } from "path";
 import { handleFileArrival } from "../handlers/core/file-arrival";
@@ -149,7 +149,6 @@ function coldStart(): void {
     }
   } finally {
     rmSync(outDir, { recursive: true, force: true });
-    mkdirSync(join(root, "dist"), { recursive: true });
   }
 }
 
