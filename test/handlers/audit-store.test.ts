@@ -5,6 +5,7 @@ import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { AuditStore } from "../../handlers/audit/store";
 import { AUDIT_TABLE_SCHEMA } from "../../handlers/audit/schema";
+import { ensureAuditTable } from "../../handlers/audit/ensure-table";
 import type { FileItem, RunItem } from "../../handlers/audit/items";
 import { DynaliteServer, startDynalite } from "./support/dynalite";
 
@@ -54,6 +55,13 @@ describe("handlers: audit store (dynalite)", () => {
     expect(Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName).sort()).to.deep.equal(["byDataset", "byJobRun", "outstanding"]);
     expect(Table?.BillingModeSummary?.BillingMode).to.equal("PAY_PER_REQUEST");
     expect(AUDIT_TABLE_SCHEMA.ttlAttribute).to.equal("expiresAt");
+  });
+
+  it("ensureAuditTable is idempotent", async () => {
+    await ensureAuditTable(server.client, store.tableName);
+
+    const { Table } = await server.client.send(new DescribeTableCommand({ TableName: store.tableName }));
+    expect(Table?.TableStatus).to.equal("ACTIVE");
   });
 
   it("records a FILE once; the second write returns the stored item", async () => {

@@ -79,6 +79,28 @@ describe("handlers: crashes between steps and audit throttling (dynalite)", () =
     await assertAccounted(w);
   });
 
+  it("crash after the RUN (QUEUED) write, before StartJobRun: the reconciler fails the run after staleStartSeconds and starts a new one", async () => {
+    w.db.crashAfter = is.runWrite;
+    w.objects.failPut = () => w.db.crashed; // the process is gone: no manifest, no StartJobRun
+    await expectCrash(handleFileArrival(w.deps, putAndEvent(w, "orders/a.csv")));
+    w.objects.failPut = undefined;
+    const [queued] = await w.audit.listActiveRuns();
+    const healthy = w.fresh();
+
+    const early = await reconcile(healthy);
+    expect(early.abandoned).to.deep.equal([]);
+    expect(w.glue.startCalls).to.equal(0);
+    w.clock.advance(901);
+    const late = await reconcile(healthy);
+
+    expect(late.abandoned).to.deep.equal([queued.runId]);
+    expect((await w.audit.getRun(queued.runId))?.error).to.match(/^start_not_confirmed/);
+    expect(late.started).to.have.length(1);
+    await drainRuns(w, stateChange);
+    const files = await assertAccounted(w);
+    expect(files[0]).to.include({ status: "SUCCEEDED", runId: late.started[0] });
+  });
+
   describe("crash after StartJobRun, before the RUN is marked RUNNING", () => {
     beforeEach(() => {
       w.glue.afterStart = () => {

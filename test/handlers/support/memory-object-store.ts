@@ -50,8 +50,16 @@ export class MemoryObjectStore implements ObjectStore {
     return { exists: true, size: v.size, etag: v.etag, versionId: v.versionId, lastModified: new Date(0).toISOString() };
   }
 
+  /** Crash injection: when it returns true, putJson throws (the process "died" before it). */
+  failPut?: () => boolean;
+
   async putJson(bucket: string, key: string, body: unknown): Promise<void> {
     this.calls.putJson++;
+    if (this.failPut?.()) {
+      const err = new Error("simulated crash before the manifest write");
+      err.name = "SimulatedCrash";
+      throw err;
+    }
     const existing = this.versions.find((v) => v.bucket === bucket && v.key === key && v.body !== undefined);
     const copy = JSON.parse(JSON.stringify(body));
     if (existing) existing.body = copy;
