@@ -99,21 +99,6 @@ export function glueJobStateChangeEvent(o: {
   };
 }
 
-/** Scheduled rule events (the reconciler's timer). */
-export function scheduledEvent(time: Date, ruleArn: string): EventBridgeEvent {
-  return {
-    version: "0",
-    id: randomUUID(),
-    "detail-type": "Scheduled Event",
-    source: "aws.events",
-    account: LOCAL_NAMES.account,
-    time: isoSeconds(time),
-    region: LOCAL_NAMES.region,
-    resources: [ruleArn],
-    detail: {},
-  };
-}
-
 // EventBridge event times have second precision.
 function isoSeconds(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, "Z");

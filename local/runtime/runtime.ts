@@ -3,12 +3,12 @@
 // file-arrival logic, which starts runs on an in-process Glue running the DuckDB executor; "Glue
 // Job State Change" events reach the job-state logic, and the reconciler runs on a timer.
 // Every piece of state lives in the workspace, so a killed process loses nothing on restart.
-import { createWriteStream, mkdirSync, readFileSync, WriteStream } from "fs";
+import { createWriteStream, mkdirSync, WriteStream } from "fs";
 import { join } from "path";
 import { DATASETS, routeObjectKey } from "../../datasets";
 import type { DatasetSpec } from "../../datasets/define";
 import { eventPatternFor } from "../../datasets/routing";
-import { Manifest, RUN_ARGS, RunSummary, summaryKey } from "../../engine/contracts";
+import type { Manifest, RunSummary } from "../../engine/contracts";
 import { ensureAuditTable } from "../../handlers/audit/ensure-table";
 import { AuditStore } from "../../handlers/audit/store";
 import { createHandlerDeps } from "../../handlers/deps";
@@ -18,10 +18,11 @@ import { advertiseEndpoint } from "./audit-access";
 import { AuditServer, startAuditServer } from "./audit-server";
 import { DynaliteDb } from "./dynalite-db";
 import { EventBus } from "./event-bus";
-import { EventBridgeEvent, objectCreatedEvent, scheduledEvent } from "./events";
+import { EventBridgeEvent, objectCreatedEvent } from "./events";
 import { FileTracker } from "./file-tracker";
 import { fileIdOf } from "../../handlers/core/file-id";
-import { LocalGlue, RunOutcome, RunRequest } from "./glue-launcher";
+import { LocalGlue } from "./glue-launcher";
+import { executeLocalRun } from "./run-execution";
 import type { HandlerFns } from "./handler-fns";
 import { LandingWatcher, StableFile } from "./landing-watcher";
 import { LocalObjectStore } from "./object-store";
@@ -128,7 +129,23 @@ export class LocalRuntime {
       dir: this.paths.jobRuns,
       jobs: Object.fromEntries(this.specs.map((s) => [LOCAL_NAMES.jobName(s.name), s.name])),
       maxParallel: options.maxParallelRuns,
-      execute: (run) => this.executeRun(run, objects),
+      execute: (run) =>
+        executeLocalRun(
+          {
+            workspace: this.paths.root,
+            specs: this.specs,
+            versions: this.versions,
+            objects,
+            executor: options.executor,
+            faults: options.faults,
+            emit: (e) => this.emit(e),
+            onRunEnd: (runId, failed) => {
+              this.runsFinished++;
+              if (failed) this.failedRuns.push(runId);
+            },
+          },
+          run,
+        ),
       emit: (event) => void this.bus.put(event),
       onError: (err, run) => logger.error("job run crashed", { jobRunId: run.Id, error: errText(err) }),
     });
@@ -239,11 +256,6 @@ export class LocalRuntime {
       })().finally(() => (this.reconciling = undefined));
     }
     return this.reconciling;
-  }
-
-  /** Scheduled-event form of the reconciler trigger (for logs: what EventBridge Scheduler sends). */
-  get reconcilerEvent(): EventBridgeEvent {
-    return scheduledEvent(new Date(), "arn:aws:events:local:000000000000:rule/datalake-reconciler");
   }
 
   /**
@@ -385,57 +397,6 @@ export class LocalRuntime {
       .finally(() => this.announcing.delete(v.versionId));
     this.announcing.set(v.versionId, done);
   }
-
-  private async executeRun(run: RunRequest, objects: LocalObjectStore): Promise<RunOutcome> {
-    const { dataset, jobRunId, args, attempt } = run;
-    const started = Date.now();
-    const runId = args[RUN_ARGS.runId];
-    const manifest = JSON.parse(readFileSync(objects.pathOfUri(args[RUN_ARGS.manifestUri]), "utf8")) as Manifest;
-    // The manifest names versions; the engine reads the kept copy of each version's bytes.
-    for (const f of manifest.files) {
-      const version = f.versionId ? this.versions.get(f.versionId) : undefined;
-      if (version) f.localPath = this.versions.bytesPath(version.versionId);
-    }
-    this.emit({ type: "run-started", dataset, runId, jobRunId, files: manifest.files.length, attempt });
-    await this.options.faults?.beforeLoad?.(dataset, runId);
-    const spec = this.specs.find((s) => s.name === dataset)!;
-    // A resumed run whose summary exists got as far as publishing before the stop: re-running it
-    // would find its files in the engine's ledger and report them as already loaded.
-    const finished = attempt > 1 ? await objects.getJson<RunSummary>(LOCAL_NAMES.opsBucket, summaryKey(dataset, runId)) : undefined;
-    let summary: RunSummary;
-    try {
-      summary = finished ?? await this.options.executor({
-        workspace: this.paths.root,
-        spec,
-        manifest,
-        fullRefresh: args[RUN_ARGS.fullRefresh] === "true" || manifest.fullRefresh === true,
-      });
-    } catch (err) {
-      this.runsFinished++;
-      this.failedRuns.push(runId);
-      this.emit({ type: "run-finished", dataset, runId, jobRunId, state: "FAILED", files: manifest.files.length, ms: Date.now() - started, error: errText(err) });
-      throw err;
-    }
-    await objects.putJson(LOCAL_NAMES.opsBucket, summaryKey(dataset, runId), summary);
-    this.runsFinished++;
-    if (summary.status !== "SUCCEEDED") this.failedRuns.push(runId);
-    this.emit({
-      type: "run-finished",
-      dataset,
-      runId,
-      jobRunId,
-      state: summary.status,
-      files: manifest.files.length,
-      ms: Date.now() - started,
-      rowsRead: summary.counts.rowsRead,
-      silverRows: summary.counts.silverRows,
-      quarantineRows: summary.counts.quarantineRows,
-      rejectedRows: summary.counts.rejectedRows,
-      error: summary.error,
-    });
-    return { state: summary.status, errorMessage: summary.error };
-  }
-
 }
 
 export interface SettleReport {

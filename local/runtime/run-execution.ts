@@ -1,0 +1,77 @@
+// What the in-process Glue runs for one job run: the local equivalent of the Glue entry script.
+// Reads the manifest from the ops folder, points each file at its version's kept bytes, runs the
+// engine, writes the run summary where job-state reads it, and reports the run as it goes.
+import { readFileSync } from "fs";
+import type { DatasetSpec } from "../../datasets/define";
+import { Manifest, RUN_ARGS, RunSummary, summaryKey } from "../../engine/contracts";
+import type { RunOutcome, RunRequest } from "./glue-launcher";
+import type { LocalObjectStore } from "./object-store";
+import type { ProgressEvent } from "./progress";
+import type { LoadExecutor, LocalFaults } from "./runtime";
+import type { VersionStore } from "./version-store";
+import { LOCAL_NAMES } from "./workspace";
+
+export interface RunContext {
+  workspace: string;
+  specs: readonly DatasetSpec[];
+  versions: VersionStore;
+  objects: LocalObjectStore;
+  executor: LoadExecutor;
+  faults?: LocalFaults;
+  emit(e: ProgressEvent): void;
+  /** Called once per run end (also when the engine threw). */
+  onRunEnd(runId: string, failed: boolean): void;
+}
+
+export async function executeLocalRun(ctx: RunContext, run: RunRequest): Promise<RunOutcome> {
+  const { dataset, jobRunId, args, attempt } = run;
+  const started = Date.now();
+  const runId = args[RUN_ARGS.runId];
+  const manifest = JSON.parse(readFileSync(ctx.objects.pathOfUri(args[RUN_ARGS.manifestUri]), "utf8")) as Manifest;
+  // The manifest names versions; the engine reads the kept copy of each version's bytes.
+  for (const f of manifest.files) {
+    const version = f.versionId ? ctx.versions.get(f.versionId) : undefined;
+    if (version) f.localPath = ctx.versions.bytesPath(version.versionId);
+  }
+  const files = manifest.files.length;
+  ctx.emit({ type: "run-started", dataset, runId, jobRunId, files, attempt });
+  await ctx.faults?.beforeLoad?.(dataset, runId);
+  const spec = ctx.specs.find((s) => s.name === dataset);
+  if (!spec) throw new Error(`no dataset spec named ${dataset}`);
+  // A resumed run whose summary exists got as far as publishing before the stop: running it
+  // again would find its files in the engine's ledger and count them as already loaded.
+  const finished = attempt > 1 ? await ctx.objects.getJson<RunSummary>(LOCAL_NAMES.opsBucket, summaryKey(dataset, runId)) : undefined;
+  let summary: RunSummary;
+  try {
+    summary =
+      finished ??
+      (await ctx.executor({
+        workspace: ctx.workspace,
+        spec,
+        manifest,
+        fullRefresh: args[RUN_ARGS.fullRefresh] === "true" || manifest.fullRefresh === true,
+      }));
+  } catch (err) {
+    ctx.onRunEnd(runId, true);
+    const error = err instanceof Error ? err.message : String(err);
+    ctx.emit({ type: "run-finished", dataset, runId, jobRunId, state: "FAILED", files, ms: Date.now() - started, error });
+    throw err;
+  }
+  await ctx.objects.putJson(LOCAL_NAMES.opsBucket, summaryKey(dataset, runId), summary);
+  ctx.onRunEnd(runId, summary.status !== "SUCCEEDED");
+  ctx.emit({
+    type: "run-finished",
+    dataset,
+    runId,
+    jobRunId,
+    state: summary.status,
+    files,
+    ms: Date.now() - started,
+    rowsRead: summary.counts.rowsRead,
+    silverRows: summary.counts.silverRows,
+    quarantineRows: summary.counts.quarantineRows,
+    rejectedRows: summary.counts.rejectedRows,
+    error: summary.error,
+  });
+  return { state: summary.status, errorMessage: summary.error };
+}
