@@ -58,6 +58,16 @@ export function keyPolicyDocument(input: KeyPolicyInput): PolicyDocument {
       Action: KEY_ADMIN_ACTIONS,
       Resource: "*",
     },
+    {
+      // The deployer creates the CMK-encrypted audit table: DynamoDB needs a grant made by the
+      // caller. Only grants for AWS resources, so no principal can decrypt through this statement.
+      Sid: "AccountGrantsToAwsServices",
+      Effect: "Allow",
+      Principal: { AWS: `arn:${ctx.partition}:iam::${ctx.accountId}:root` },
+      Action: ["kms:CreateGrant"],
+      Resource: "*",
+      Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
+    },
   ];
   const users = sorted(input.userArns);
   if (users.length > 0) {

@@ -123,6 +123,11 @@ describe("infra: KMS", () => {
       expect(admin.Principal).to.deep.equal({ AWS: `arn:aws:iam::${MOCK_ACCOUNT}:root` });
       expect(admin.Action).to.not.include("kms:Decrypt");
       expect((admin.Action as string[]).some(isWildcardAction)).to.equal(false);
+      const grants = doc(p).Statement.find((s) => s.Sid === "AccountGrantsToAwsServices");
+      expect(grants.Condition).to.deep.equal({ Bool: { "kms:GrantIsForAWSResource": true } });
+      const rootStatements = doc(p).Statement.filter((s) => s.Principal?.AWS === `arn:aws:iam::${MOCK_ACCOUNT}:root`);
+      const rootActions = rootStatements.flatMap((s) => s.Action as string[]);
+      for (const use of ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom"]) expect(rootActions).to.not.include(use);
     }
   });
 
