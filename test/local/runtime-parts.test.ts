@@ -12,6 +12,11 @@ import { LocalGlue, RunOutcome } from "../../local/runtime/glue-launcher";
 import { LandingWatcher, StableFile } from "../../local/runtime/landing-watcher";
 import { acquireWorkspaceLock } from "../../local/runtime/workspace-lock";
 import { tempWorkspace } from "./support";
+import { ensureAuditTable } from "../../handlers/audit/ensure-table";
+import type { FileItem } from "../../handlers/audit/items";
+import { AuditStore } from "../../handlers/audit/store";
+import { startAuditServer } from "../../local/runtime/audit-server";
+import { DynaliteDb } from "../../local/runtime/dynalite-db";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -137,6 +142,51 @@ describe("local runtime parts", () => {
         expect(seen.map((f) => [f.key, f.sig.size])).to.deep.equal([["orders/growing.csv", 15]]);
       } finally {
         await watcher.stop();
+      }
+    });
+  });
+
+  describe("audit store over the direct dynalite transport", () => {
+    it("keeps the DynamoDB semantics the handlers rely on: conditional writes, batch gets, index queries", async function () {
+      this.timeout(30_000);
+      const server = await startAuditServer(undefined);
+      const db = new DynaliteDb(server.endpoint);
+      try {
+        await ensureAuditTable(server.client, "audit-test");
+        const audit = new AuditStore(db, "audit-test");
+        const file = (fileId: string): FileItem => ({
+          kind: "FILE",
+          fileId,
+          dataset: "orders",
+          bucket: "b",
+          key: fileId,
+          versionId: "1",
+          etag: "e",
+          sequencer: "01",
+          size: 3,
+          status: "PENDING",
+          receivedAt: "2026-11-21T10:00:00.000Z",
+          recordedAt: "2026-11-21T10:00:00.000Z",
+        });
+
+        const first = await audit.createFile(file("a"));
+        const again = await audit.createFile({ ...file("a"), size: 99 });
+        await audit.createFile(file("b"));
+        const moved = await audit.finalizeFile("b", { status: "SUCCEEDED" });
+        const movedTwice = await audit.finalizeFile("b", { status: "FAILED" });
+
+        expect(first.created).to.equal(true);
+        expect(again).to.deep.include({ created: false });
+        expect(again.item.size).to.equal(3);
+        expect([moved, movedTwice]).to.deep.equal([true, false]);
+        expect((await audit.getFilesConsistent(["a", "b", "missing"])).map((f) => [f.fileId, f.status]).sort()).to.deep.equal([
+          ["a", "PENDING"],
+          ["b", "SUCCEEDED"],
+        ]);
+        expect((await audit.listPendingFiles("orders", 10)).map((f) => f.fileId)).to.deep.equal(["a"]);
+      } finally {
+        db.destroy();
+        await server.close();
       }
     });
   });
