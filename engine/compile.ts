@@ -19,14 +19,15 @@
 //   quarantine       rows with labels: raw columns (PII hashed) + lineage + _reasons
 import type { DatasetSpec } from "../datasets/define";
 import { dialectFor, type SqlDialect } from "./dialects";
+import { compileAudits, compileSummary } from "./audits";
 import { ruleLabelExpr } from "./labels";
+import { SqlContext } from "./sql-context";
 import {
   BRONZE_LINEAGE,
   FILES_COLUMNS,
   PLAN_VERSION,
   REASONS_COLUMN,
   REASON_SEPARATOR,
-  type AuditQuery,
   type Dialect,
   type LoadPlan,
   type PlanColumn,
@@ -35,7 +36,7 @@ import {
   type TableDef,
   type TableRole,
 } from "./plan";
-import { nullIfEmpty, parseTyped } from "./typing";
+import { nullIfEmpty } from "./typing";
 
 export interface CompileOptions {
   dialect: Dialect;
@@ -71,8 +72,8 @@ export function compilePlan(spec: DatasetSpec, opts: CompileOptions): LoadPlan {
     },
     tables,
     steps,
-    audits: c.audits(),
-    summary: c.summary(),
+    audits: compileAudits(c),
+    summary: compileSummary(c),
     publish: { order: [...PUBLISH_ORDER] },
   };
 }
@@ -116,21 +117,12 @@ export function tableDefs(spec: DatasetSpec): Record<TableRole, TableDef> {
   };
 }
 
-class Compiler {
+class Compiler extends SqlContext {
   private readonly bronzeCols: string[];
-  constructor(
-    private readonly spec: DatasetSpec,
-    private readonly d: SqlDialect,
-  ) {
+  constructor(spec: DatasetSpec, d: SqlDialect) {
+    super(spec, d);
     this.bronzeCols = [...spec.columns.map((c) => c.name), ...BRONZE_LINEAGE.map((l) => l.name)];
   }
-
-  private id = (name: string): string => this.d.ident(name);
-  private typeOf = (name: string) => this.spec.columns.find((c) => c.name === name)!.type;
-  /** Typed value of raw string column `name` of the relation in scope. */
-  private typed = (name: string, rawExpr = this.id(name)): string =>
-    parseTyped(this.d, nullIfEmpty(this.d, rawExpr, this.spec.csv.nullValue), this.typeOf(name));
-  private list = (names: string[]): string => names.map(this.id).join(", ");
 
   steps(): PlanStep[] {
     return [
@@ -270,10 +262,6 @@ class Compiler {
     return `SELECT *, ${d.concatLabels(REASON_SEPARATOR, [...badTypes, ...rules])} AS ${REASONS_COLUMN} FROM current_typed`;
   }
 
-  private hashedColumns(): Set<string> {
-    return new Set(this.spec.pii.filter((p) => p.mode === "hash").map((p) => p.column));
-  }
-
   private silver(): string {
     const hashed = this.hashedColumns();
     const cols = this.spec.columns.map((c) => {
@@ -298,83 +286,5 @@ class Compiler {
     });
     cols.push(...BRONZE_LINEAGE.map((l) => this.id(l.name)), REASONS_COLUMN);
     return `SELECT ${cols.join(", ")} FROM labeled WHERE ${REASONS_COLUMN} <> ''`;
-  }
-
-  audits(): AuditQuery[] {
-    const spec = this.spec;
-    const keys = this.list(spec.primaryKey);
-    const notNull = [...new Set([...spec.primaryKey, ...spec.rules.flatMap((r) => (r.kind === "not_null" ? [r.column] : []))])];
-    const stateKeys = spec.primaryKey.map((k) => this.typed(k)).join(", ");
-    const audits: AuditQuery[] = [
-      {
-        name: "silver_primary_key_unique",
-        description: "no primary key value appears twice in silver (count of duplicated keys)",
-        sql: `SELECT COUNT(*) AS violations FROM (SELECT ${keys} FROM staged_silver GROUP BY ${keys} HAVING COUNT(*) > 1) dup`,
-      },
-      {
-        name: "state_primary_key_unique",
-        description: "state holds one change per key (count of duplicated keys)",
-        sql: `SELECT COUNT(*) AS violations FROM (SELECT ${stateKeys} FROM staged_state GROUP BY ${stateKeys} HAVING COUNT(*) > 1) dup`,
-      },
-      {
-        name: "silver_not_null",
-        description: `no NULL in silver key / not-null columns (${notNull.join(", ")})`,
-        sql: `SELECT COUNT(*) AS violations FROM staged_silver WHERE ${notNull.map((c) => `${this.id(c)} IS NULL`).join(" OR ")}`,
-      },
-      {
-        name: "current_rows_conserved",
-        description: "current keys (state minus tombstones) = silver rows + quarantine rows",
-        sql: `SELECT abs((SELECT COUNT(*) FROM staged_state WHERE ${this.id("_op")} <> 'D') - (SELECT COUNT(*) FROM staged_silver) - (SELECT COUNT(*) FROM staged_quarantine)) AS violations`,
-      },
-      {
-        name: "rows_read_equal_bronze_rows",
-        description: "rows read from accepted files = rows staged in bronze",
-        sql: `SELECT abs((SELECT COALESCE(SUM(_rows_read), 0) FROM staged_files) - (SELECT COUNT(*) FROM staged_bronze)) AS violations`,
-      },
-      {
-        name: "new_rows_accounted",
-        description: "every new row is either a change or a reject",
-        sql: `SELECT abs((SELECT COUNT(*) FROM incoming) - (SELECT COUNT(*) FROM incoming_parsed WHERE ${REASONS_COLUMN} = '') - (SELECT COUNT(*) FROM staged_rejects)) AS violations`,
-      },
-    ];
-    const p = spec.partitionBy;
-    if (p && !this.hashedColumns().has(p.column)) {
-      const [col, y, m] = [this.id(p.column), this.id(p.yearColumn), this.id(p.monthColumn)];
-      audits.push({
-        name: "partition_values_valid",
-        description: `${p.yearColumn}/${p.monthColumn} equal year/month of ${p.column} (both NULL when it is NULL)`,
-        sql:
-          `SELECT COUNT(*) AS violations FROM staged_silver WHERE ` +
-          `(${col} IS NULL AND (${y} IS NOT NULL OR ${m} IS NOT NULL)) OR ` +
-          `(${col} IS NOT NULL AND (${y} IS NULL OR ${m} IS NULL OR ${y} <> ${this.d.year(col)} OR ${m} <> ${this.d.month(col)} OR ${m} < 1 OR ${m} > 12))`,
-      });
-    }
-    return audits;
-  }
-
-  summary(): LoadPlan["summary"] {
-    const seq = this.spec.cdc?.sequenceColumns[0];
-    const seqType = seq ? this.typeOf(seq) : undefined;
-    const latest = !seq
-      ? "CAST(NULL AS " + this.d.sqlType("string") + ")"
-      : `(SELECT ${seqType === "timestamp" ? this.d.timestampText(`MAX(${this.id(seq)})`) : this.d.cast(`MAX(${this.id(seq)})`, "string")} FROM current_typed)`;
-    const count = (from: string, where = "") => `(SELECT COUNT(*) FROM ${from}${where ? ` WHERE ${where}` : ""})`;
-    const counts = [
-      `${count("incoming")} AS rows_read`,
-      `${count("staged_bronze")} AS bronze_rows`,
-      `${count("staged_rejects")} AS rejected_rows`,
-      `${count("incoming_parsed", `${REASONS_COLUMN} = ''`)} AS changes_applied`,
-      `${count("staged_state")} AS state_keys`,
-      `${count("staged_state", `${this.id("_op")} <> 'D'`)} AS current_rows`,
-      `${count("staged_silver")} AS silver_rows`,
-      `${count("staged_quarantine")} AS quarantine_rows`,
-      `${latest} AS latest_sequence`,
-    ];
-    const files =
-      `SELECT f._file_id, f._rows_read AS rows_read, COALESCE(r.n, 0) AS rows_rejected, COALESCE(q.n, 0) AS rows_quarantined ` +
-      `FROM staged_files f ` +
-      `LEFT JOIN (SELECT _file_id, COUNT(*) AS n FROM staged_rejects GROUP BY _file_id) r ON r._file_id = f._file_id ` +
-      `LEFT JOIN (SELECT _file_id, COUNT(*) AS n FROM staged_quarantine GROUP BY _file_id) q ON q._file_id = f._file_id`;
-    return { counts: `SELECT ${counts.join(", ")}`, files };
   }
 }
