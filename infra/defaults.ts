@@ -24,6 +24,8 @@ export const DEFAULT_LOG_RETENTION_DAYS = 30;
 export const DEFAULT_LANDING_RETENTION_DAYS = 30;
 export const DEFAULT_NONCURRENT_VERSION_DAYS = 30;
 export const DEFAULT_ABORT_MULTIPART_DAYS = 1;
+/** Athena query results are scratch data: kept long enough to download, then expired. */
+export const ATHENA_RESULTS_RETENTION_DAYS = 30;
 
 export const DEFAULT_RECONCILE_SCHEDULE = "rate(5 minutes)";
 /** Silver older than this (no successful publish) raises the stale-data alarm. */

@@ -2,7 +2,7 @@
 // (scripts, plans, manifests, summaries), Athena results, and the access-log bucket they log to.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_LANDING_RETENTION_DAYS, DEFAULT_NONCURRENT_VERSION_DAYS } from "../defaults";
+import { ATHENA_RESULTS_RETENTION_DAYS, DEFAULT_LANDING_RETENTION_DAYS, DEFAULT_NONCURRENT_VERSION_DAYS } from "../defaults";
 import { AccountContext } from "../policies/document";
 import { accessLogBucketPolicy } from "../policies/bucket-policy";
 import { SecureBucket } from "./secure-bucket";
@@ -46,7 +46,7 @@ export class Storage extends pulumi.ComponentResource {
       silver: make("silver"),
       quarantine: make("quarantine"),
       ops: make("ops"),
-      athena: make("athena"),
+      athena: make("athena", { expireAfterDays: ATHENA_RESULTS_RETENTION_DAYS }),
     };
     const sources = DATA_BUCKETS.map((b) => this.buckets[b].arn);
     new aws.s3.BucketPolicy(
