@@ -186,7 +186,11 @@ export function createPlatform(
     keys: {
       data: {
         keyId: keys.data.keyId,
-        userArns: pulumi.all([...jobRoles, ...handlerRoles, lakeFormation.registrationRole.arn]).apply((roles) => [...roles, ...cfg.readerPrincipals]),
+        // The deployer too: `pulumi up` uploads scripts and plans and creates Iceberg metadata
+        // in buckets encrypted with this key.
+        userArns: pulumi
+          .all([...jobRoles, ...handlerRoles, lakeFormation.registrationRole.arn, deployer])
+          .apply((roles) => [...roles, ...cfg.readerPrincipals]),
       },
       ops: {
         keyId: keys.ops.keyId,

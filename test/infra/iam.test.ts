@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { DATASETS } from "../../datasets";
 import { RESOURCE_STAR_ACTIONS } from "../../infra/policies/document";
 import { KEY_USE_ACTIONS } from "../../infra/policies/kms-key-policy";
-import { MOCK_ACCOUNT } from "../mocks";
+import { MOCK_ACCOUNT, MOCK_DEPLOYER_ROLE } from "../mocks";
 import { T, asList, devRun, doc, prodRun } from "./program-runs";
 
 const isWildcardAction = (a: string) => a === "*" || a.endsWith(":*") || a.includes("*");
@@ -104,7 +104,7 @@ describe("infra: KMS", () => {
     const dataPolicy = doc(run.named("key-policies-data", T.keyPolicy)).Statement;
     const dataUsers = dataPolicy.find((s) => s.Sid === "NamedRolesUseKey");
     expect(dataUsers.Principal.AWS).to.deep.equal(
-      [...jobRoles, ...handlerRoles, run.named("lakeformation-registration-role", T.role).state.arn, ...readers].sort(),
+      [...jobRoles, ...handlerRoles, run.named("lakeformation-registration-role", T.role).state.arn, MOCK_DEPLOYER_ROLE, ...readers].sort(),
     );
     expect(dataUsers.Action).to.deep.equal(KEY_USE_ACTIONS);
 
