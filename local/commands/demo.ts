@@ -64,9 +64,13 @@ export const demoVerb: Verb = {
     io.out("");
     io.out(`done in ${((Date.now() - started) / 1000).toFixed(1)}s. Next:`);
     const ws = args.flags.workspace ? ` --workspace ${workspace}` : "";
-    io.out(`  npm run local${ws ? ` --${ws}` : ""}           # watch landing/ and load what you drop there`);
-    io.out(`  npx datalake audit${ws}        # every file version: status, rows, reason, run`);
-    io.out(`  npx datalake query${ws} "SELECT * FROM quarantine_orders LIMIT 5"`);
+    const next: [string, string][] = [
+      [`npm run local${ws ? ` --${ws}` : ""}`, "watch landing/ and load what you drop there"],
+      [`npx datalake audit${ws}`, "every file version: status, rows, reason, run"],
+      [`npx datalake query${ws} "SELECT * FROM quarantine_orders LIMIT 5"`, "rows held back, with their reasons"],
+    ];
+    const width = Math.max(...next.map(([cmd]) => cmd.length));
+    for (const [cmd, what] of next) io.out(`  ${cmd.padEnd(width)}  # ${what}`);
     return code !== 0 ? code : queryCode;
   },
 };
