@@ -67,9 +67,12 @@ export interface LocalRuntimeOptions {
   maxParallelRuns?: number;
 }
 
-/** Local defaults: a process that died has no StartJobRun in flight, so repairs can be quick. */
+/**
+ * Local defaults. StartJobRun is in-process (no Lambda timeout to wait out), so an unconfirmed
+ * start is stale much sooner than on AWS; 30 s still leaves room for a machine under load.
+ */
 export const LOCAL_LIMITS: Partial<HandlerLimits> = {
-  staleStartSeconds: 5,
+  staleStartSeconds: 30,
   startBackoffMs: 50,
   maxFilesPerRun: 500,
 };

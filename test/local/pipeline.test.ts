@@ -59,7 +59,7 @@ describe("local mode pipeline (end to end)", function () {
     expect(items.every((i) => i.status === "SUCCEEDED")).to.equal(true);
     const runs = await t.runtime.audit.listRuns("orders");
     expect(runs.length).to.be.within(1, 20);
-    expect(report.runs).to.equal(runs.length);
+    expect(runs.filter((r) => r.status === "SUCCEEDED")).to.have.length(report.runs);
     await expectOracle(t.runtime, "orders");
   });
 
