@@ -7,7 +7,7 @@ import { Manifest, RUN_ARGS, RunSummary, summaryKey } from "../../engine/contrac
 import type { RunOutcome, RunRequest } from "./glue-launcher";
 import type { LocalObjectStore } from "./object-store";
 import type { ProgressEvent } from "./progress";
-import type { LoadExecutor, LocalFaults } from "./runtime";
+import type { LoadExecutor } from "./runtime";
 import type { VersionStore } from "./version-store";
 import { LOCAL_NAMES } from "./workspace";
 
@@ -17,7 +17,6 @@ export interface RunContext {
   versions: VersionStore;
   objects: LocalObjectStore;
   executor: LoadExecutor;
-  faults?: LocalFaults;
   emit(e: ProgressEvent): void;
   /** Called once per run end (also when the engine threw). */
   onRunEnd(runId: string, failed: boolean): void;
@@ -35,7 +34,6 @@ export async function executeLocalRun(ctx: RunContext, run: RunRequest): Promise
   }
   const files = manifest.files.length;
   ctx.emit({ type: "run-started", dataset, runId, jobRunId, files, attempt });
-  await ctx.faults?.beforeLoad?.(dataset, runId);
   const spec = ctx.specs.find((s) => s.name === dataset);
   if (!spec) throw new Error(`no dataset spec named ${dataset}`);
   // A resumed run whose summary exists got as far as publishing before the stop: running it

@@ -43,8 +43,6 @@ export type LoadExecutor = (input: {
 export interface LocalFaults {
   /** Lose an event on the bus (e.g. every Glue state change). */
   dropEvent?(event: EventBridgeEvent): boolean;
-  /** Called just before a run executes the engine; may wait (to let a test kill the process). */
-  beforeLoad?(dataset: string, runId: string): Promise<void>;
 }
 
 export interface LocalRuntimeOptions {
@@ -140,7 +138,6 @@ export class LocalRuntime {
             versions: this.versions,
             objects,
             executor: options.executor,
-            faults: options.faults,
             emit: (e) => this.emit(e),
             onRunEnd: (runId, failed) => {
               this.runsFinished++;
