@@ -1,11 +1,29 @@
 // The Iceberg tables of one dataset in the Glue catalog, from its compiled load plan: bronze,
 // files ledger and state (bronze zone), silver, quarantine and rejects. WAP is enabled so the
 // runner writes a branch, audits it and fast-forwards main.
+//
+// Create-only: Glue's UpdateTable replaces the whole TableInput, which drops the
+// `metadata_location` / `table_type` parameters Iceberg commits maintain (the table stops being an
+// Iceberg table) and cannot evolve an Iceberg schema anyway, so Pulumi never updates these tables
+// (ICEBERG_TABLE_IGNORED_FIELDS). Schema edits reach the preview through the plan's content-hashed
+// key on the job; the runner evolves the table.
+// https://github.com/hashicorp/terraform-provider-aws/issues/33370
+// https://github.com/pulumi/pulumi-aws/issues/4618
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { TableDef, TableRole } from "../../engine/plan";
 import { TABLE_ZONE, Zone, tableLocation } from "../catalog-layout";
 import { icebergSchema } from "../iceberg-schema";
+
+/** Table inputs Pulumi must never send in an UpdateTable call (see the header). */
+export const ICEBERG_TABLE_IGNORED_FIELDS = [
+  "description",
+  "openTableFormatInput",
+  "parameters",
+  "partitionKeys",
+  "storageDescriptor",
+  "tableType",
+];
 
 export interface DatasetTablesArgs {
   dataset: string;
@@ -48,7 +66,7 @@ export class DatasetTables extends pulumi.ComponentResource {
             },
           },
         },
-        { parent: this, protect: retain, retainOnDelete: retain, dependsOn: opts?.dependsOn },
+        { parent: this, protect: retain, retainOnDelete: retain, dependsOn: opts?.dependsOn, ignoreChanges: ICEBERG_TABLE_IGNORED_FIELDS },
       );
       return [role, table] as const;
     });

@@ -23,11 +23,13 @@ describe("infra: datasets drive the program", () => {
     ]);
   });
 
-  it("changes the silver table schema when a spec column changes", async () => {
+  it("shows a spec schema edit in the preview as a new plan key on the job, and creates new tables with it", async () => {
     const orders = getDataset("orders");
     const changed = { ...orders, columns: [...orders.columns, { name: "channel", type: "string" as const, optional: true }] };
-    const run = await evaluateProgram({ stack: "dev", datasets: [changed] });
-    const fields = run.named("orders-tables-silver").inputs.openTableFormatInput.icebergInput.icebergTableInput.schema.fields;
+    const [before, after] = [await evaluateProgram({ stack: "dev", datasets: [orders] }), await evaluateProgram({ stack: "dev", datasets: [changed] })];
+    const planUri = (run: typeof before) => run.named("orders-job", "aws:glue/job:Job").inputs.defaultArguments["--plan_uri"];
+    expect(planUri(after)).to.not.equal(planUri(before));
+    const fields = after.named("orders-tables-silver").inputs.openTableFormatInput.icebergInput.icebergTableInput.schema.fields;
     expect(fields.map((f: { name: string }) => f.name)).to.include("channel");
   });
 });

@@ -119,4 +119,11 @@ describe("infra: Glue", () => {
     expect(run.named("orders-tables-quarantine", T.glueTable).inputs.databaseName).to.equal("datalake_dev_quarantine");
     expect(run.named("orders-tables-bronze", T.glueTable).inputs.databaseName).to.equal("datalake_dev_bronze");
   });
+
+  it("never updates an Iceberg table in place (UpdateTable would drop metadata_location)", async () => {
+    const run = await prodRun();
+    for (const table of run.ofType(T.glueTable)) {
+      expect(table.ignoreChanges, table.name).to.include.members(["openTableFormatInput", "parameters", "storageDescriptor"]);
+    }
+  });
 });

@@ -25,6 +25,7 @@ export interface RecordedResource {
   retainOnDelete: boolean;
   parentUrn: string;
   dependencies: string[];
+  ignoreChanges: string[];
 }
 
 export interface ProgramRun {
@@ -141,6 +142,7 @@ class RecordingMonitor extends MockMonitor {
         retainOnDelete: req.getRetainondelete() === true,
         parentUrn: req.getParent(),
         dependencies: req.getDependenciesList(),
+        ignoreChanges: req.getIgnorechangesList(),
       });
       const response = new resproto.RegisterResourceResponse();
       response.setUrn(urn);
