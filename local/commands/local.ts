@@ -1,7 +1,7 @@
 // `datalake local`: watch <workspace>/landing and load files as they land, exactly as the AWS
 // deployment would (same handlers, specs and SQL). `--once` loads what is there, waits until
 // every file settled and exits 0 only if nothing failed.
-import { ArgSpec, intFlag, JSON_FLAG, parseArgs, usageText, WORKSPACE_FLAG } from "../cli-args";
+import { ArgSpec, intFlag, parseArgs, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import type { Verb } from "../cli-verb";
 import { startLocalRuntime } from "../runtime/defaults";
@@ -13,7 +13,7 @@ const SPEC: ArgSpec = {
     ...WORKSPACE_FLAG,
     once: { type: "boolean", help: "load what is in landing, wait until every file settled, then exit" },
     timeout: { type: "string", value: "SECONDS", help: "with --once: give up after this long (default 1800)" },
-    ...JSON_FLAG,
+    json: { type: "boolean", help: "no progress lines; print the settled files as one JSON array at the end" },
   },
 };
 const SUMMARY = "watch <workspace>/landing and load files as they land (Ctrl-C stops cleanly)";
