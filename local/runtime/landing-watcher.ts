@@ -16,7 +16,7 @@ export interface LandingWatcherOptions {
   root: string;
   /** How long a file must stay unchanged before it is read. @default 250 */
   settleMs?: number;
-  /** Polling fallback interval. @default 1000 */
+  /** Polling interval. @default 5000 while fs.watch works (a safety net), 1000 without it */
   pollMs?: number;
   /** Whether a (key, signature) is already known; known files are not reported again. */
   isKnown(key: string, sig: FileSignature): boolean;
@@ -34,7 +34,7 @@ export function isIgnoredName(name: string): boolean {
 
 export class LandingWatcher {
   private readonly settleMs: number;
-  private readonly pollMs: number;
+  private readonly pollMs: number | undefined;
   private readonly seen = new Map<string, { sig: FileSignature; since: number }>();
   private watcher: FSWatcher | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -45,7 +45,7 @@ export class LandingWatcher {
 
   constructor(private readonly options: LandingWatcherOptions) {
     this.settleMs = options.settleMs ?? 250;
-    this.pollMs = options.pollMs ?? 1000;
+    this.pollMs = options.pollMs;
   }
 
   start(): void {
@@ -56,7 +56,7 @@ export class LandingWatcher {
     } catch {
       this.watcher = undefined; // recursive watch unsupported here: polling only
     }
-    this.pollTimer = setInterval(() => this.poke(), this.pollMs);
+    this.pollTimer = setInterval(() => this.poke(), this.pollMs ?? (this.watcher ? 5000 : 1000));
     this.poke();
   }
 
