@@ -6,9 +6,8 @@
 // do nothing about it mid-demo, so that one warning is dropped (the Lambdas run Node.js 22).
 const emitWarning = process.emitWarning.bind(process);
 process.emitWarning = (warning, ...rest) => {
-  const type = typeof rest[0] === "string" ? rest[0] : rest[0] && rest[0].type;
-  const name = (warning && warning.name) || type;
-  if (name === "NodeVersionSupportWarning") return;
+  const text = typeof warning === "string" ? warning : String(warning && warning.message);
+  if (text.startsWith("NodeVersionSupportWarning")) return;
   emitWarning(warning, ...rest);
 };
 
