@@ -179,6 +179,7 @@ export class LocalRuntime {
       },
     });
     this.tracker = new FileTracker(this.audit, (e, earlier) => {
+      this.versions.markSettled(e.versionId);
       if (!earlier) this.emit(e);
     });
     this.watcher = new LandingWatcher({
@@ -223,7 +224,7 @@ export class LocalRuntime {
 
   /** Picks up where a previous process stopped, then starts watching and the schedules. */
   private async recover(): Promise<void> {
-    for (const v of this.versions.all()) this.follow(v);
+    for (const v of this.versions.all()) if (!this.versions.isSettled(v.versionId)) this.follow(v);
     await this.tracker.check(undefined, true);
     const resumed = this.glue.resumeInterrupted();
     if (resumed > 0) this.emit({ type: "notice", level: "info", message: `resuming ${resumed} run(s) interrupted by a stop` });

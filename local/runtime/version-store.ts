@@ -5,6 +5,7 @@
 // Persisted as an append-only JSON-lines log (a torn last line after a crash is ignored):
 //   {"t":"v", ...VersionRecord}   a version exists (its bytes are already in landing-versions/)
 //   {"t":"n","versionId":...}     its "Object Created" event was handled (file-arrival returned)
+//   {"t":"s","versionId":...}     its FILE item reached a terminal status (not followed again)
 // On restart, versions without an "n" line are announced again: at-least-once, like EventBridge.
 import { createHash } from "crypto";
 import { appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync } from "fs";
@@ -45,6 +46,7 @@ export class VersionStore {
   private readonly byVersion = new Map<string, VersionRecord>();
   private readonly latest = new Map<string, VersionRecord>();
   private readonly notified = new Set<string>();
+  private readonly settled = new Set<string>();
   private lastSeq = 0;
 
   constructor(
@@ -120,6 +122,17 @@ export class VersionStore {
     return record;
   }
 
+  isSettled(versionId: string): boolean {
+    return this.settled.has(versionId);
+  }
+
+  /** Its FILE item is terminal for good (statuses only move forward): a restart skips it. */
+  markSettled(versionId: string): void {
+    if (this.settled.has(versionId)) return;
+    this.append({ t: "s", versionId });
+    this.settled.add(versionId);
+  }
+
   markAnnounced(versionId: string): void {
     if (this.notified.has(versionId)) return;
     this.append({ t: "n", versionId });
@@ -147,6 +160,7 @@ export class VersionStore {
         const { t: _t, ...record } = entry;
         this.remember(record as VersionRecord);
       } else if (entry.t === "n") this.notified.add(entry.versionId);
+      else if (entry.t === "s") this.settled.add(entry.versionId);
     }
   }
 
