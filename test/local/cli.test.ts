@@ -78,6 +78,7 @@ describe("local mode CLI verbs (end to end)", function () {
 
     const table = await cli("audit", "--workspace", ws.dir, "--dataset", "orders");
     const json = await cli("audit", "--workspace", ws.dir, "--json");
+    const runs = await cli("audit", "--workspace", ws.dir, "--runs");
 
     expect(once.code, once.stderr).to.equal(0);
     expect(JSON.parse(once.stdout)).to.have.length(2);
@@ -85,6 +86,8 @@ describe("local mode CLI verbs (end to end)", function () {
     expect(table.stdout).to.match(/^dataset\s+file\s+version\s+status\s+loaded\s+quarantined\s+rejected\s+reason\s+run/m);
     expect(table.stdout).to.match(/^orders\s+orders\/good\.csv\s+\S+\s+SUCCEEDED\s+3\s+0\s+0\s+\S+/m);
     expect(table.stdout).to.match(/^orders\s+orders\/bad\.csv\s+\S+\s+QUARANTINED\s+.*missing_column/m);
+    expect(runs.stdout).to.match(/^dataset\s+run\s+status\s+files\s+read\s+silver\s+quarantine\s+rejected/m);
+    expect(runs.stdout).to.match(/^orders\s+\S+\s+SUCCEEDED\s+[12]\s+\d+/m);
     const items = JSON.parse(json.stdout) as FileItem[];
     expect(items.map((i) => i.key).sort()).to.deep.equal(["orders/bad.csv", "orders/good.csv"]);
   });
