@@ -113,3 +113,13 @@ export const JOB_ARGS = {
   quarantineDatabase: "--quarantine_database",
   metricsNamespace: "--metrics_namespace",
 } as const;
+
+/**
+ * Glue job arguments the Pulumi program may set (DefaultArguments); the runner reads them as
+ * optional and has a default for each (glue-scripts/datalake_glue/args.py).
+ * - bronzeDatabase: own Glue database for the bronze, files and state tables
+ *   (default: the --catalog_database of silver).
+ */
+export const OPTIONAL_JOB_ARGS = {
+  bronzeDatabase: "--bronze_database",
+} as const;

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence
 
-from .contracts import JOB_ARGS, RUN_ARGS
+from .contracts import JOB_ARGS, OPTIONAL_JOB_ARGS, RUN_ARGS
 from .s3_uri import parse_s3_uri
 
 Resolver = Callable[[Sequence[str], List[str]], Dict[str, str]]
@@ -21,9 +21,12 @@ REQUIRED_ARGS: List[str] = [
     RUN_ARGS["runId"][2:],
     RUN_ARGS["manifestUri"][2:],
 ] + [flag[2:] for flag in JOB_ARGS.values()]
-#: Optional arguments. bronze_database (not in contracts.ts yet) puts bronze/files/state in their
-#: own database (default: --catalog_database); JOB_RUN_ID / JOB_NAME come from Glue, for logs.
-OPTIONAL_ARGS: List[str] = [RUN_ARGS["fullRefresh"][2:], "bronze_database", "JOB_RUN_ID", "JOB_NAME"]
+#: Optional arguments: --full_refresh (default false), OPTIONAL_JOB_ARGS (bronze_database puts
+#: bronze/files/state in their own database; default --catalog_database); JOB_RUN_ID / JOB_NAME
+#: come from Glue, for logs.
+OPTIONAL_ARGS: List[str] = [RUN_ARGS["fullRefresh"][2:]] + [
+    flag[2:] for flag in OPTIONAL_JOB_ARGS.values()
+] + ["JOB_RUN_ID", "JOB_NAME"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 _TRUE = {"true", "1", "yes"}

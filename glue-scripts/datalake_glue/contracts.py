@@ -28,6 +28,12 @@ JOB_ARGS = {
     "metricsNamespace": "--metrics_namespace",
 }
 
+# Glue job arguments the Pulumi program may set; the runner has a default for each (args.py).
+# bronzeDatabase: own database for bronze/files/state (default: --catalog_database).
+OPTIONAL_JOB_ARGS = {
+    "bronzeDatabase": "--bronze_database",
+}
+
 
 def manifest_key(dataset: str, run_id: str) -> str:
     return f"manifests/{dataset}/{run_id}.json"

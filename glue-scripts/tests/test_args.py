@@ -7,7 +7,7 @@ from datalake_glue.args import (
     resolve_args,
     simple_resolver,
 )
-from datalake_glue.contracts import JOB_ARGS, RUN_ARGS
+from datalake_glue.contracts import JOB_ARGS, OPTIONAL_JOB_ARGS, RUN_ARGS
 from tests.helpers import JOB_ARGV
 
 
@@ -20,6 +20,14 @@ def test_required_and_optional_cover_every_contract_argument():
     contract = {flag[2:] for flag in list(RUN_ARGS.values()) + list(JOB_ARGS.values())}
     assert contract == set(REQUIRED_ARGS) | (set(OPTIONAL_ARGS) & contract)
     assert "full_refresh" in OPTIONAL_ARGS and "full_refresh" not in REQUIRED_ARGS
+    optional = {flag[2:] for flag in OPTIONAL_JOB_ARGS.values()}
+    assert optional <= set(OPTIONAL_ARGS) and not optional & set(REQUIRED_ARGS)
+
+
+def test_bronze_database_is_read_when_given_and_defaults_to_none():
+    given = resolve_args(JOB_ARGV + [OPTIONAL_JOB_ARGS["bronzeDatabase"], "datalake_bronze"], simple_resolver)
+    assert given.bronze_database == "datalake_bronze"
+    assert resolve_args(JOB_ARGV, simple_resolver).bronze_database is None
 
 
 def test_resolves_every_argument():

@@ -30,7 +30,7 @@ def test_contract_version_matches_typescript():
     assert contracts.CONTRACT_VERSION == version
 
 
-@pytest.mark.parametrize("name", ["RUN_ARGS", "JOB_ARGS"])
+@pytest.mark.parametrize("name", ["RUN_ARGS", "JOB_ARGS", "OPTIONAL_JOB_ARGS"])
 def test_glue_argument_names_match_typescript(name):
     assert getattr(contracts, name) == ts_const_object(ts_source(), name)
 

@@ -2,7 +2,7 @@
 // uploaded under a content-hashed key, the shared script and library, Iceberg + metrics + logs on.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { JOB_ARGS } from "../../engine/contracts";
+import { JOB_ARGS, OPTIONAL_JOB_ARGS } from "../../engine/contracts";
 import { planKey } from "../content-hash";
 import { GLUE_MAX_CONCURRENT_RUNS } from "../defaults";
 import { Zone } from "../catalog-layout";
@@ -114,7 +114,7 @@ export class DatasetJob extends pulumi.ComponentResource {
           [JOB_ARGS.catalogDatabase]: args.databaseNames.silver,
           [JOB_ARGS.quarantineDatabase]: args.databaseNames.quarantine,
           [JOB_ARGS.metricsNamespace]: args.metricsNamespace,
-          "--bronze_database": args.databaseNames.bronze,
+          [OPTIONAL_JOB_ARGS.bronzeDatabase]: args.databaseNames.bronze,
           "--extra-py-files": s3(args.ops.name, args.libraryKey),
           "--datalake-formats": "iceberg",
           "--conf": args.sparkConf,

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { DATASETS, getDataset } from "../../datasets";
-import { JOB_ARGS } from "../../engine/contracts";
+import { JOB_ARGS, OPTIONAL_JOB_ARGS } from "../../engine/contracts";
 import { DEFAULT_SOURCES } from "../../infra/platform";
 import { ProgramRun, TEST_SOURCES, evaluateProgram } from "../mocks";
 import { T, devRun, prodRun } from "./program-runs";
@@ -23,7 +23,7 @@ describe("infra: Glue", () => {
     expect(p.roleArn).to.equal(prod.named("orders-job-role", T.role).state.arn);
   });
 
-  it("sets every JOB_ARGS default argument, Iceberg, metrics and continuous logs", async () => {
+  it("sets every JOB_ARGS default argument, the bronze database, Iceberg, metrics and continuous logs", async () => {
     const run = await devRun();
     const ops = run.named("storage-ops", T.bucket).state.bucket;
     const silver = run.named("storage-silver", T.bucket).state.bucket;
@@ -34,6 +34,7 @@ describe("infra: Glue", () => {
     expect(args[JOB_ARGS.quarantineDatabase]).to.equal("datalake_dev_quarantine");
     expect(args[JOB_ARGS.warehousePath]).to.equal(`s3://${silver}/`);
     expect(args[JOB_ARGS.metricsNamespace]).to.equal("Datalake/dev");
+    expect(args[OPTIONAL_JOB_ARGS.bronzeDatabase]).to.equal("datalake_dev_bronze");
     expect(args[JOB_ARGS.planUri]).to.match(new RegExp(`^s3://${ops}/plans/customers/[0-9a-f]{16}\\.json$`));
     expect(args["--extra-py-files"]).to.match(new RegExp(`^s3://${ops}/libs/datalake_glue-[0-9a-f]{16}\\.zip$`));
     expect(args).to.include({
