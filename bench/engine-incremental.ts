@@ -4,7 +4,7 @@
 // bronze, 2,000,000 rows by the end) is timed beside it.
 import { join } from "path";
 import { getDataset } from "../datasets";
-import { runLoad } from "../engine/duckdb";
+import { runLoad, type ProgressEvent } from "../engine/duckdb";
 import { generateDataset } from "../local/generator";
 import { benchManifest, mb, measure, perSec, sec } from "./engine-measure";
 
@@ -35,28 +35,46 @@ export async function engineIncremental(tmp: string): Promise<void> {
   console.log(`initial full load: ${sec(initial.ms)} (${initial.result.counts.stateKeys} keys), peak RSS ${mb(initial.peakRss)}`);
 
   const times: number[] = [];
+  const steps: Map<string, number>[] = [];
   let peak = 0;
   for (const [i, batch] of batches.entries()) {
     const runId = `bench-inc-${String(i + 1).padStart(3, "0")}`;
-    const run = await measure(() => runLoad({ workspace, spec, manifest: benchManifest(spec, out, [batch], runId), writeSummary: false }));
+    const perStep = new Map<string, number>();
+    let lastMs = 0;
+    const onProgress = (e: ProgressEvent) => {
+      const name = `${e.stage}${e.stage === "sql" || e.stage === "stage" ? ` ${e.message.split(":")[0]}` : ""}`;
+      perStep.set(name, (perStep.get(name) ?? 0) + e.elapsedMs - lastMs);
+      lastMs = e.elapsedMs;
+    };
+    const manifest = benchManifest(spec, out, [batch], runId);
+    const run = await measure(() => runLoad({ workspace, spec, manifest, writeSummary: false, onProgress }));
+    steps.push(perStep);
     if (run.result.status !== "SUCCEEDED") console.log(`  batch ${i + 1} ${run.result.status}: ${run.result.error}`);
     times.push(run.ms);
     peak = Math.max(peak, run.peakRss);
     console.log(`  batch ${String(i + 1).padStart(2)}: ${sec(run.ms).padStart(8)}  ${perSec(BATCH_ROWS, run.ms)}, state ${run.result.counts.stateKeys} keys`);
   }
 
+  // Where a run's time goes, first batch beside last: the fixed part (state/silver rewrites)
+  // versus the part that grows.
+  const last = steps[steps.length - 1];
+  if (steps.length > 0) {
+    console.log(`  step                    batch 1   batch ${steps.length}`);
+    for (const [name, ms] of steps[0]) console.log(`  ${name.padEnd(22)} ${sec(ms).padStart(8)}  ${sec(last.get(name) ?? 0).padStart(8)}`);
+  }
+
   const refresh = await measure(() =>
     runLoad({ workspace, spec, manifest: benchManifest(spec, out, [], "bench-inc-refresh", true), fullRefresh: true, writeSummary: false }),
   );
   const first = times[0];
-  const last = times[times.length - 1];
-  const ratio = last / first;
+  const lastTime = times[times.length - 1];
+  const ratio = lastTime / first;
   const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
   // Three-batch means at both ends: less sensitive to one noisy run on a shared machine.
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const head = mean(times.slice(0, 3));
   const tail = mean(times.slice(-3));
-  console.log(`batch 1: ${sec(first)}, batch ${times.length}: ${sec(last)}, median ${sec(median)}, peak RSS ${mb(peak)}`);
+  console.log(`batch 1: ${sec(first)}, batch ${times.length}: ${sec(lastTime)}, median ${sec(median)}, peak RSS ${mb(peak)}`);
   console.log(
     `batch${times.length}/batch1 = ${ratio.toFixed(2)} (target <= ${TARGET}) -> ${ratio <= TARGET ? "meets target" : "MISSES target"}; ` +
       `median/batch1 = ${(median / first).toFixed(2)}, mean(last 3)/mean(first 3) = ${(tail / head).toFixed(2)}`,
