@@ -53,6 +53,27 @@ function landingObjectArns(input: HandlerPolicyInput): string[] {
   return sorted(input.landingPrefixes).map((p) => `${input.landingBucketArn}/${p}*`);
 }
 
+/** Keys under the ops bucket the job-state handler and the reconciler read (manifests, summaries). */
+export const OPS_READ_PREFIXES = ["manifests/", "summaries/"];
+
+/**
+ * s3:ListBucket on one bucket, limited by s3:prefix to the given key prefixes (none: the whole
+ * bucket). The handlers never list: without this right S3 answers HeadObject/GetObject of a
+ * missing key with 403 instead of 404, and the handlers' "missing" paths (file-arrival's
+ * SOURCE_MISSING, job-state's missing summary) would become errors and retries.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html#API_HeadObject_RequestSyntax
+ */
+function listForMissingKeys(sid: string, bucketArn: string, prefixes: string[] | undefined): Statement {
+  const statement: Statement = { Sid: sid, Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucketArn };
+  if (prefixes) statement.Condition = { StringLike: { "s3:prefix": sorted(prefixes).map((p) => `${p}*`) } };
+  return statement;
+}
+
+/** Landing prefixes for the ListBucket condition; beyond the threshold the whole bucket (as for objects). */
+function landingListPrefixes(input: HandlerPolicyInput): string[] | undefined {
+  return input.landingPrefixes.length > COMPACT_LIST_THRESHOLD ? undefined : input.landingPrefixes;
+}
+
 /** file-arrival: HeadObject on dataset prefixes, FILE items, manifests, StartJobRun. */
 export function fileArrivalPolicyDocument(input: HandlerPolicyInput): PolicyDocument {
   return policy([
@@ -62,6 +83,7 @@ export function fileArrivalPolicyDocument(input: HandlerPolicyInput): PolicyDocu
       Action: ["s3:GetObject", "s3:GetObjectVersion"],
       Resource: landingObjectArns(input),
     },
+    listForMissingKeys("LandingMissingIs404", input.landingBucketArn, landingListPrefixes(input)),
     { Sid: "WriteManifests", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${input.opsBucketArn}/manifests/*` },
     { Sid: "StartJobRuns", Effect: "Allow", Action: ["glue:GetJobRun", "glue:StartJobRun"], Resource: glueJobArns(input) },
     ...common(input),
@@ -75,8 +97,9 @@ export function jobStatePolicyDocument(input: HandlerPolicyInput): PolicyDocumen
       Sid: "ReadRunFiles",
       Effect: "Allow",
       Action: ["s3:GetObject"],
-      Resource: [`${input.opsBucketArn}/manifests/*`, `${input.opsBucketArn}/summaries/*`],
+      Resource: OPS_READ_PREFIXES.map((p) => `${input.opsBucketArn}/${p}*`),
     },
+    listForMissingKeys("RunFilesMissingIs404", input.opsBucketArn, OPS_READ_PREFIXES),
     { Sid: "WriteManifests", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${input.opsBucketArn}/manifests/*` },
     {
       Sid: "ManageJobRuns",

@@ -65,6 +65,42 @@ describe("infra: IAM", () => {
     expect(sid("WriteOwnLogs").Resource).to.equal(`arn:aws:logs:eu-west-1:${MOCK_ACCOUNT}:log-group:/aws/lambda/datalake-dev-file-arrival:*`);
   });
 
+  it("lets file-arrival list only the dataset prefixes of landing, so a missing object is a 404 (SOURCE_MISSING)", async () => {
+    const run = await devRun();
+    const landingArn = run.named("storage-landing", T.bucket).state.arn;
+    const statements = doc(run.named("file-arrival-policy", T.rolePolicy)).Statement;
+    const lists = statements.filter((s) => asList<string>(s.Action).includes("s3:ListBucket"));
+    expect(lists).to.deep.equal([
+      {
+        Sid: "LandingMissingIs404",
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: landingArn,
+        Condition: { StringLike: { "s3:prefix": DATASETS.map((s) => `${s.prefix}*`).sort() } },
+      },
+    ]);
+  });
+
+  it("lets job-state and the reconciler list only manifests/ and summaries/ of ops (missing summary is a 404)", async () => {
+    const run = await devRun();
+    const opsArn = run.named("storage-ops", T.bucket).state.arn;
+    for (const fn of ["job-state", "reconciler"]) {
+      const statements = doc(run.named(`${fn}-policy`, T.rolePolicy)).Statement;
+      const lists = statements.filter((s) => asList<string>(s.Action).includes("s3:ListBucket"));
+      expect(lists, fn).to.deep.equal([
+        {
+          Sid: "RunFilesMissingIs404",
+          Effect: "Allow",
+          Action: ["s3:ListBucket"],
+          Resource: opsArn,
+          Condition: { StringLike: { "s3:prefix": ["manifests/*", "summaries/*"] } },
+        },
+      ]);
+      // The list right covers exactly the keys the handler reads.
+      expect(statements.find((s) => s.Sid === "ReadRunFiles").Resource, fn).to.deep.equal([`${opsArn}/manifests/*`, `${opsArn}/summaries/*`]);
+    }
+  });
+
   it("gives job-state and the reconciler no access to landing objects", async () => {
     const run = await devRun();
     const landingArn = run.named("storage-landing", T.bucket).state.arn;

@@ -25,9 +25,11 @@ function handlerInput(datasets: number): HandlerPolicyInput {
 }
 
 describe("infra: policy sizes at scale", () => {
-  it("keeps the handlers' inline policies under IAM's 10,240 characters for 100 datasets", () => {
-    for (const build of [fileArrivalPolicyDocument, jobStatePolicyDocument]) {
-      expect(iamSize(build(handlerInput(100)))).to.be.below(10_240);
+  it("keeps the handlers' inline policies under IAM's 10,240 characters at the threshold and for 100 datasets", () => {
+    for (const datasets of [COMPACT_LIST_THRESHOLD, 100]) {
+      for (const build of [fileArrivalPolicyDocument, jobStatePolicyDocument]) {
+        expect(iamSize(build(handlerInput(datasets))), `${build.name} ${datasets}`).to.be.below(10_240);
+      }
     }
   });
 
@@ -39,6 +41,22 @@ describe("infra: policy sizes at scale", () => {
       "arn:aws:glue:eu-west-1:123456789012:job/datalake-prod-*",
     ]);
     expect(large.find((s) => s.Sid === "HeadLandingObjects")!.Resource).to.deep.equal(["arn:aws:s3:::datalake-prod-landing-1234567/*"]);
+  });
+
+  it("limits file-arrival's landing ListBucket to the prefixes up to the threshold, then to the bucket its objects span", () => {
+    const small = fileArrivalPolicyDocument(handlerInput(COMPACT_LIST_THRESHOLD)).Statement;
+    const smallList = small.find((s) => s.Sid === "LandingMissingIs404")!;
+    expect(smallList.Resource).to.equal("arn:aws:s3:::datalake-prod-landing-1234567");
+    expect(smallList.Condition!.StringLike["s3:prefix"]).to.have.length(COMPACT_LIST_THRESHOLD).and.include("dataset_number_0/*");
+
+    const large = fileArrivalPolicyDocument(handlerInput(COMPACT_LIST_THRESHOLD + 1)).Statement;
+    const largeList = large.find((s) => s.Sid === "LandingMissingIs404")!;
+    expect(largeList).to.deep.equal({
+      Sid: "LandingMissingIs404",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: "arn:aws:s3:::datalake-prod-landing-1234567",
+    });
   });
 
   it("keeps a Glue job policy small whatever the number of datasets", () => {
