@@ -10,7 +10,7 @@ import products from "./products";
 import shipments from "./shipments";
 
 export * from "./define";
-export { routeObjectKey, eventPatternFor, matchEventPattern } from "./routing";
+export { routeObjectKey, eventPatternFor, glueJobStatePattern, matchEventPattern } from "./routing";
 
 export const DATASETS: readonly DatasetSpec[] = checkRegistry([
   customers,

@@ -28,6 +28,20 @@ export function eventPatternFor(spec: Pick<DatasetSpec, "prefix" | "suffix">, bu
   };
 }
 
+/** EventBridge's limit on an event pattern's size. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html */
+export const EVENT_PATTERN_MAX_CHARS = 2048;
+
+/**
+ * The pattern of the rule that routes this stack's "Glue Job State Change" events to the job-state
+ * handler (and local mode's in-process bus): exact job names while they fit the pattern size
+ * limit, else the stack's job-name prefix.
+ */
+export function glueJobStatePattern(jobNames: string[], jobNamePrefix: string): EventPattern {
+  const exact = { source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [...jobNames].sort() } };
+  if (JSON.stringify(exact).length <= EVENT_PATTERN_MAX_CHARS) return exact;
+  return { ...exact, detail: { jobName: [{ prefix: jobNamePrefix }] } };
+}
+
 /**
  * Evaluates the subset of EventBridge pattern syntax this project emits (exact values, prefix,
  * wildcard), so tests and local mode route events exactly as the deployed rules do.

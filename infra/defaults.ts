@@ -37,8 +37,6 @@ export const DEFAULT_LOG_LEVEL = "INFO";
 /** EventBridge delivery to the file-arrival Lambda: S3 events are redelivered for up to 24 h. */
 export const EVENT_MAX_RETRY_ATTEMPTS = 185;
 export const EVENT_MAX_AGE_SECONDS = 24 * 60 * 60;
-/** EventBridge's default event-pattern size quota, in characters. */
-export const EVENT_PATTERN_MAX_CHARS = 2048;
 /** Lambda async invocation retries (function errors), before the failure destination. */
 export const LAMBDA_ASYNC_MAX_RETRIES = 2;
 export const LAMBDA_ASYNC_MAX_EVENT_AGE_SECONDS = 6 * 60 * 60;

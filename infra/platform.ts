@@ -4,6 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { join } from "path";
 import type { DatasetSpec } from "../datasets/define";
+import { glueJobStatePattern } from "../datasets/routing";
 import { compilePlan } from "../engine/compile";
 import type { LoadPlan } from "../engine/plan";
 import { Zone } from "./catalog-layout";
@@ -20,7 +21,7 @@ import { Monitoring } from "./components/monitoring";
 import { Storage } from "./components/storage";
 import { PlatformConfig } from "./config";
 import { createDatasetResources } from "./dataset-wiring";
-import { EVENT_PATTERN_MAX_CHARS, KMS_DELETION_WINDOW_DAYS_DEV, KMS_DELETION_WINDOW_DAYS_PROD, METRICS_NAMESPACE_PREFIX } from "./defaults";
+import { KMS_DELETION_WINDOW_DAYS_DEV, KMS_DELETION_WINDOW_DAYS_PROD, METRICS_NAMESPACE_PREFIX } from "./defaults";
 import { HandlerName, createHandlers, kebab } from "./handler-wiring";
 import { REPO_ROOT, handlerArchive } from "./lambda-code";
 import { AccountContext } from "./policies/document";
@@ -237,9 +238,4 @@ export function createPlatform(
  * (many datasets), of every job named with this stack's prefix (job-state ignores jobs it does not
  * know from GLUE_JOBS).
  */
-export function glueJobStatePattern(jobNames: string[], jobNamePrefix: string): Record<string, unknown> {
-  const exact = { source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [...jobNames].sort() } };
-  if (JSON.stringify(exact).length <= EVENT_PATTERN_MAX_CHARS) return exact;
-  return { ...exact, detail: { jobName: [{ prefix: jobNamePrefix }] } };
-}
 

@@ -7,7 +7,7 @@ import { createWriteStream, mkdirSync, WriteStream } from "fs";
 import { join } from "path";
 import { DATASETS, routeObjectKey } from "../../datasets";
 import type { DatasetSpec } from "../../datasets/define";
-import { eventPatternFor } from "../../datasets/routing";
+import { eventPatternFor, glueJobStatePattern } from "../../datasets/routing";
 import type { Manifest, RunSummary } from "../../engine/contracts";
 import { ensureAuditTable } from "../../handlers/audit/ensure-table";
 import { AuditStore } from "../../handlers/audit/store";
@@ -172,7 +172,7 @@ export class LocalRuntime {
     }
     this.bus.addRule({
       name: "job-state",
-      pattern: { source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: Object.values(jobNames) } },
+      pattern: glueJobStatePattern(Object.values(jobNames), LOCAL_NAMES.jobName("")),
       target: async (event) => {
         const result = (await options.handlers.jobState(event, this.deps)) as { outcome?: string; runId?: string } | undefined;
         if (result?.outcome === "FINALIZED" && result.runId) void this.checkRunFiles(result.runId).catch(() => undefined);

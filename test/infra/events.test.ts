@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { DATASETS } from "../../datasets";
 import { eventPatternFor, matchEventPattern } from "../../datasets/routing";
 import { EVENT_MAX_AGE_SECONDS, EVENT_MAX_RETRY_ATTEMPTS } from "../../infra/defaults";
-import { glueJobStatePattern } from "../../infra/platform";
+import { glueJobStatePattern } from "../../datasets/routing";
 import { MOCK_ACCOUNT } from "../mocks";
 import { T, devRun, doc } from "./program-runs";
 
