@@ -6,8 +6,8 @@ fake that records calls (tests/fake_spark.py):
   - `io` (spark_io.SparkIO on Glue) for the two DataFrame-level IO operations: reading the
     manifest's objects into string rows, and reading back the rows an append added to a branch.
 
-Order (engine/plan.ts "How an executor runs a plan"): session settings -> tables exist ->
-branches opened for every staged table -> steps in order (read_files, read_table, sql, stage on
+Order (engine/plan.ts "How an executor runs a plan"): session settings -> tables exist and
+have the plan's columns (schema_evolution.py) -> branches opened for every staged table -> steps in order (read_files, read_table, sql, stage on
 the branch) -> audits on the staged relations -> summary queries -> publish in publish.order
 (fast-forward main, then drop branches) only if every audit passed; otherwise, and on any
 error, drop the branches: main is untouched.
@@ -23,7 +23,8 @@ from .constants import WAP_BRANCH_PREFIX
 from .contracts import AuditResult, FileResult, ManifestFile, Published
 from .outcomes import build_file_results, conservation_audit, split_already_loaded
 from .plan import SUMMARY_COUNT_COLUMNS, relation_names, run_mode, staged_roles, steps_for
-from .tables import column_list, create_table_sql, table_identifier, table_location
+from .schema_evolution import SchemaEvolution, evolve_schema, parse_describe
+from .tables import create_table_sql, table_identifier, table_location
 from .wap import (
     PublishDecision,
     begin_statements,
@@ -102,6 +103,7 @@ class LoadExecutor:
         self.staged = staged_roles(self.steps)
         self.opened: List[str] = []
         self.branch_start: Dict[str, Optional[int]] = {}
+        self.schemas: Dict[str, SchemaEvolution] = {}
 
     # -- ports ---------------------------------------------------------------------------
     def sql(self, statement: str) -> Any:
@@ -119,6 +121,14 @@ class LoadExecutor:
         for role, table in self.tables.items():
             location = table_location(role, table, self.placement.bronze_path)
             self.sql(create_table_sql(self.ids[role], table, location))
+        # A table that already existed may predate the spec (infra never updates tables): decide
+        # for every table first, so a type conflict anywhere alters nothing, then add columns.
+        for role, table in self.tables.items():
+            described = self.rows(f"DESCRIBE TABLE {quote_identifier(self.ids[role])}")
+            self.schemas[role] = evolve_schema(self.ids[role], role, parse_describe(described), table)
+        for role in self.tables:
+            for statement in self.schemas[role].statements:
+                self.sql(statement)
 
     def open_branches(self) -> None:
         for role in self.staged:
@@ -177,7 +187,8 @@ class LoadExecutor:
         role = step["table"]
         table = self.tables[role]
         target = branch_identifier(self.ids[role], self.branch)
-        select = f"SELECT {column_list(table)} FROM `{step['from']}`"
+        # By position in the TABLE's column order (an evolved table may differ from the plan's).
+        select = f"SELECT {self.schemas[role].select_list()} FROM `{step['from']}`"
         if table["writeMode"] == "append":
             self.sql(f"INSERT INTO {target} {select}")
             start, end = self.branch_start.get(role), self.branch_snapshot(role)

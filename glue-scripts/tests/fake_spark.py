@@ -17,15 +17,42 @@ class FakeFrame:
         return list(self._rows)
 
 
+_CREATE = re.compile(r"^CREATE TABLE IF NOT EXISTS (\S+) \((.*?)\) USING ")
+_DESCRIBE = re.compile(r"^DESCRIBE TABLE (\S+)$")
+_ADD = re.compile(r"^ALTER TABLE (\S+) ADD COLUMN `(\w+)` (\S+) (FIRST|AFTER `(\w+)`)$")
+
+
 class FakeSpark:
     """`responses` is a list of (regex, rows or callable(statement) -> rows); first match wins.
-    `fail_on` is a regex: a matching statement raises RuntimeError (after being recorded)."""
+    `fail_on` is a regex: a matching statement raises RuntimeError (after being recorded).
 
-    def __init__(self, responses=(), fail_on=None, log=None):
+    `tables` maps a quoted table identifier to its columns [(name, spark type)]: CREATE TABLE IF
+    NOT EXISTS adds a missing table, ALTER TABLE ... ADD COLUMN edits it, DESCRIBE TABLE reads it
+    (like Iceberg: schema rows, then the partitioning section). Seed it to fake an older table."""
+
+    def __init__(self, responses=(), fail_on=None, log=None, tables=None):
         self.responses = list(responses)
         self.fail_on = fail_on
         self.log = log if log is not None else []
         self.snapshot = 100
+        self.tables = dict(tables or {})
+
+    def _catalog(self, statement):
+        create, describe, add = _CREATE.match(statement), _DESCRIBE.match(statement), _ADD.match(statement)
+        if create and create.group(1) not in self.tables:
+            self.tables[create.group(1)] = [
+                (m.group(1), m.group(2).lower()) for m in re.finditer(r"`(\w+)` ([A-Z]+(?:\(\d+,\d+\))?)", create.group(2))
+            ]
+        if describe:
+            rows = [{"col_name": n, "data_type": t, "comment": ""} for n, t in self.tables[describe.group(1)]]
+            return rows + [{"col_name": "", "data_type": "", "comment": ""},
+                           {"col_name": "# Partitioning", "data_type": "", "comment": ""}]
+        if add:
+            columns = self.tables[add.group(1)]
+            names = [n.lower() for n, _ in columns]
+            at = 0 if add.group(4) == "FIRST" else names.index(add.group(5).lower()) + 1
+            columns.insert(at, (add.group(2), add.group(3).lower()))
+        return None
 
     @property
     def statements(self):
@@ -35,6 +62,9 @@ class FakeSpark:
         self.log.append(("sql", statement))
         if self.fail_on and re.search(self.fail_on, statement):
             raise RuntimeError(f"boom: {statement[:60]}")
+        described = self._catalog(statement)
+        if described is not None:
+            return FakeFrame(described)
         for pattern, rows in self.responses:
             if re.search(pattern, statement, re.S):
                 return FakeFrame(rows(statement) if callable(rows) else rows)
