@@ -60,8 +60,9 @@ export const OPS_READ_PREFIXES = ["manifests/", "summaries/"];
  * s3:ListBucket on one bucket, limited by s3:prefix to the given key prefixes (none: the whole
  * bucket). The handlers never list: without this right S3 answers HeadObject/GetObject of a
  * missing key with 403 instead of 404, and the handlers' "missing" paths (file-arrival's
- * SOURCE_MISSING, job-state's missing summary) would become errors and retries.
- * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html#API_HeadObject_RequestSyntax
+ * SOURCE_MISSING, job-state's missing summary) would become errors and retries. A prefix-scoped
+ * grant suffices for keys under the prefix (observed in kopia/kopia#3072); verify on a new account.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
  */
 function listForMissingKeys(sid: string, bucketArn: string, prefixes: string[] | undefined): Statement {
   const statement: Statement = { Sid: sid, Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucketArn };
