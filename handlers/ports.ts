@@ -45,6 +45,11 @@ export const TERMINAL_GLUE_STATES: readonly GlueJobRunState[] = [
   "EXPIRED",
 ];
 
+/** Whether a run in this state has ended (Glue sends no further state change for it). */
+export function isTerminalGlueState(state: string): state is GlueJobRunState {
+  return (TERMINAL_GLUE_STATES as readonly string[]).includes(state);
+}
+
 /** The subset of Glue's JobRun the handlers read. */
 export interface GlueJobRun {
   Id: string;

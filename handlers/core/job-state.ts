@@ -4,7 +4,7 @@
 // https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html
 import { RUN_ARGS } from "../../engine/contracts";
 import type { RunItem } from "../audit/items";
-import { GlueJobRun, HandlerDeps, TERMINAL_GLUE_STATES } from "../ports";
+import { GlueJobRun, HandlerDeps, isTerminalGlueState } from "../ports";
 import { describeError } from "./glue-errors";
 import { FinalizeOutcome, finalizeRun } from "./run-finalize";
 import { StartOutcome, recordStarted, startRunIfIdle } from "./run-start";
@@ -46,7 +46,7 @@ export async function handleJobStateChange(deps: HandlerDeps, event: unknown): P
   const dataset = Object.keys(deps.jobNames).find((d) => deps.jobNames[d] === ev.jobName);
   if (!dataset) return { outcome: "IGNORED", reason: `job ${ev.jobName} is not a dataset job` };
   const log = deps.log.child({ dataset, jobRunId: ev.jobRunId });
-  if (!TERMINAL_GLUE_STATES.includes(ev.state as never)) {
+  if (!isTerminalGlueState(ev.state)) {
     log.debug("non-final state ignored", { state: ev.state });
     return { outcome: "IGNORED", reason: `state ${ev.state} is not final` };
   }

@@ -8,7 +8,7 @@
 // Every step is a conditional write, so overlapping reconciler invocations are safe.
 import { RUN_ARGS } from "../../engine/contracts";
 import type { RunItem } from "../audit/items";
-import { GLUE_ERRORS, HandlerDeps, TERMINAL_GLUE_STATES } from "../ports";
+import { GLUE_ERRORS, HandlerDeps, isTerminalGlueState } from "../ports";
 import { describeError } from "./glue-errors";
 import { adoptRun, glueTimings } from "./job-state";
 import { finalizeRun } from "./run-finalize";
@@ -58,7 +58,7 @@ async function reconcileRun(deps: HandlerDeps, run: RunItem, report: ReconcileRe
       report.finalized.push(run.runId);
       return;
     }
-    if (!TERMINAL_GLUE_STATES.includes(glueRun.JobRunState)) return;
+    if (!isTerminalGlueState(glueRun.JobRunState)) return;
     log.warn("final state event missing; finalizing from GetJobRun", { state: glueRun.JobRunState });
     await finalizeRun(deps, run, { state: glueRun.JobRunState, errorMessage: glueRun.ErrorMessage, ...glueTimings(glueRun) });
     report.finalized.push(run.runId);
@@ -69,7 +69,7 @@ async function reconcileRun(deps: HandlerDeps, run: RunItem, report: ReconcileRe
   if (started) {
     await adoptRun(deps, run, started.Id, started, "reconciler");
     report.adopted.push(run.runId);
-    if (TERMINAL_GLUE_STATES.includes(started.JobRunState)) {
+    if (isTerminalGlueState(started.JobRunState)) {
       const adopted = await deps.audit.getRun(run.runId);
       if (adopted) await finalizeRun(deps, adopted, { state: started.JobRunState, errorMessage: started.ErrorMessage, ...glueTimings(started) });
       report.finalized.push(run.runId);

@@ -7,7 +7,7 @@ import { randomBytes } from "crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "fs";
 import { join } from "path";
 import { RUN_ARGS } from "../../engine/contracts";
-import { GLUE_ERRORS, GlueJobRun, GlueJobRunState, GlueLauncher, glueError, TERMINAL_GLUE_STATES } from "../../handlers/ports";
+import { GLUE_ERRORS, GlueJobRun, GlueJobRunState, GlueLauncher, glueError } from "../../handlers/ports";
 import { EventBridgeEvent, glueJobStateChangeEvent } from "./events";
 
 /** What a run's execution reports back; thrown errors become FAILED with their message. */
@@ -198,9 +198,6 @@ export class LocalGlue implements GlueLauncher {
   }
 }
 
-export function isTerminalGlueState(state: string): boolean {
-  return (TERMINAL_GLUE_STATES as readonly string[]).includes(state);
-}
 
 function toGlue(run: LocalJobRun): GlueJobRun {
   return {
