@@ -1,6 +1,8 @@
 // `datalake demo`: the product in one command. Generates sample CDC files for every reference
 // dataset into landing/, loads them through the same local pipeline `datalake local` runs, then
 // prints the audit trail per dataset and a sample query over silver.
+import { mkdirSync, writeFileSync } from "fs";
+import { join } from "path";
 import { DATASETS } from "../../datasets";
 import type { FileItem } from "../../handlers/audit/items";
 import { ArgSpec, intFlag, parseArgs, usageText, WORKSPACE_FLAG } from "../cli-args";
@@ -46,6 +48,7 @@ export const demoVerb: Verb = {
     for (const spec of DATASETS) {
       generateDataset(spec.name, { seed, rows, files: 4, badShare: 0.05, outDir: workspacePaths(workspace).landing });
     }
+    dropBrokenExport(workspacePaths(workspace).landing);
     const runtime = await startLocalRuntime({ workspace, once: true, progress: (e) => io.out(formatProgress(e)) });
     let code: number;
     try {
@@ -54,7 +57,11 @@ export const demoVerb: Verb = {
       code = exitCode(report);
       io.out("");
       io.out("audit trail per dataset (`datalake audit` lists every file):");
-      io.out(datasetTable(await listFiles(runtime.audit, DATASETS.map((d) => d.name))));
+      const files = await listFiles(runtime.audit, DATASETS.map((d) => d.name));
+      io.out(datasetTable(files));
+      for (const f of files.filter((x) => x.status === "QUARANTINED")) {
+        io.out(`quarantined whole: ${f.key} (${f.reason}); its rows never reached the tables`);
+      }
     } finally {
       await runtime.stop();
     }
@@ -74,6 +81,20 @@ export const demoVerb: Verb = {
     return code !== 0 ? code : queryCode;
   },
 };
+
+/** The demo's file that goes wrong on purpose. */
+export const BROKEN_DEMO_FILE = "orders/export-without-status.csv";
+
+// A producer mistake next to the good files: an export that lost its status column. The file is
+// quarantined whole with the reason, and everything else still loads.
+function dropBrokenExport(landing: string): void {
+  const path = join(landing, BROKEN_DEMO_FILE);
+  mkdirSync(join(path, ".."), { recursive: true });
+  writeFileSync(
+    path,
+    "order_id,customer_id,order_ts,total_amount,Op,cdc_ts\n9000001,1,2026-11-05 10:00:00,10.00,I,2026-11-05 10:00:00\n",
+  );
+}
 
 function datasetTable(files: FileItem[]): string {
   const rows = DATASETS.map((spec) => {

@@ -25,8 +25,13 @@ describe("local mode CLI verbs (end to end)", function () {
     const run = await cli("demo", "--workspace", ws.dir, "--rows", "150");
 
     expect(run.code, run.stderr).to.equal(0);
-    for (const spec of DATASETS) expect(run.stdout).to.match(new RegExp(`^${spec.name}\\s+${spec.target.table}\\s+5\\s+5\\s`, "m"));
-    expect(run.stdout).to.match(/30 file\(s\) settled: 30 succeeded, 0 quarantined, 0 failed/);
+    for (const spec of DATASETS.filter((s) => s.name !== "orders")) {
+      expect(run.stdout).to.match(new RegExp(`^${spec.name}\\s+${spec.target.table}\\s+5\\s+5\\s+0\\s+0\\s`, "m"));
+    }
+    // orders: the five generated files load, the broken export is quarantined whole with its reason.
+    expect(run.stdout).to.match(/^orders\s+fact_orders\s+6\s+5\s+1\s+0\s/m);
+    expect(run.stdout).to.match(/31 file\(s\) settled: 30 succeeded, 1 quarantined, 0 failed/);
+    expect(run.stdout).to.include("quarantined whole: orders/export-without-status.csv (missing_column:status)");
     expect(run.stdout).to.match(/sample query: SELECT status/);
     expect(run.stdout).to.match(/^\s*status\b.*\borders\b/m);
     // The workspace it left behind satisfies both invariants for every dataset.
