@@ -4,8 +4,8 @@
 //
 // Relations the plan defines (besides the IO outputs `incoming`, `incoming_files`,
 // `state_prev`, `bronze_prev` and the `staged_<role>` read-backs):
-//   incoming_parsed  incoming + `_op_norm` + `_reasons` (reject labels: bad_key/null_key,
-//                    bad_sequence/null_sequence, bad_op)
+//   incoming_parsed  incoming + `_op_norm` + typed `_pk_<i>` / `_seq_<i>` + `_reasons` (reject
+//                    labels: bad_key/null_key, bad_sequence/null_sequence, bad_op)
 //   rejects_new      incoming rows with reject labels (bronze columns + _reasons)
 //   fresh_keyed      valid new changes with typed key columns `_pk_<i>` and sequence `_seq_<i>`
 //   prior_keyed      the same for the published state (incremental) or all of bronze (refresh)
@@ -163,22 +163,31 @@ class Compiler extends SqlContext {
     return `CASE WHEN ${this.id("_op")} IS NULL OR trim(${this.id("_op")}) = '' THEN 'I' WHEN ${op} IN ('I', 'U', 'D') THEN ${op} ELSE NULL END`;
   }
 
-  /** Reject labels: key and sequence columns must be present and parse; Op must be I/U/D. */
+  /**
+   * Reject labels over the typed `_pk_<i>` / `_seq_<i>` of the row (parsed once, in the inner
+   * select of incoming_parsed): key and sequence columns must be present and parse; Op must be
+   * I/U/D.
+   */
   private rejectLabels(): string {
     const d = this.d;
     const labels: string[] = [];
-    const check = (col: string, kind: string) => {
+    const check = (col: string, typed: string, kind: string) => {
       const present = nullIfEmpty(d, this.id(col), this.spec.csv.nullValue);
-      labels.push(`CASE WHEN (${present}) IS NULL THEN ${d.str(`null_${kind}:${col}`)} WHEN (${this.typed(col)}) IS NULL THEN ${d.str(`bad_${kind}:${col}`)} ELSE NULL END`);
+      labels.push(`CASE WHEN (${present}) IS NULL THEN ${d.str(`null_${kind}:${col}`)} WHEN ${typed} IS NULL THEN ${d.str(`bad_${kind}:${col}`)} ELSE NULL END`);
     };
-    this.spec.primaryKey.forEach((k) => check(k, "key"));
-    (this.spec.cdc?.sequenceColumns ?? []).forEach((s) => check(s, "sequence"));
-    labels.push(`CASE WHEN (${this.opNorm()}) IS NULL THEN 'bad_op' ELSE NULL END`);
+    this.spec.primaryKey.forEach((k, i) => check(k, `_pk_${i + 1}`, "key"));
+    (this.spec.cdc?.sequenceColumns ?? []).forEach((s, i) => check(s, `_seq_${i + 1}`, "sequence"));
+    labels.push(`CASE WHEN _op_norm IS NULL THEN 'bad_op' ELSE NULL END`);
     return d.concatLabels(REASON_SEPARATOR, labels);
   }
 
+  /**
+   * New rows + normalized Op + typed key/sequence + reject labels. The key and sequence are
+   * parsed here once (regex-guarded casts are the costly part); fresh_keyed reuses them.
+   */
   private incomingParsed(): string {
-    return `SELECT ${this.list(this.bronzeCols)}, ${this.opNorm()} AS _op_norm, ${this.rejectLabels()} AS ${REASONS_COLUMN} FROM incoming`;
+    const parsed = `SELECT ${this.list(this.bronzeCols)}, ${this.opNorm()} AS _op_norm, ${this.ordering().join(", ")} FROM incoming`;
+    return `SELECT *, ${this.rejectLabels()} AS ${REASONS_COLUMN} FROM (${parsed}) p`;
   }
 
   private rejectsNew(): string {
@@ -193,15 +202,22 @@ class Compiler extends SqlContext {
     ];
   }
 
+  private orderingNames(): string[] {
+    return [...this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`), ...(this.spec.cdc?.sequenceColumns ?? []).map((_, i) => `_seq_${i + 1}`)];
+  }
+
   private keyedColumns(op: string): string[] {
     const data = this.spec.columns.map((c) => this.id(c.name));
     const lineage = BRONZE_LINEAGE.filter((l) => l.name !== "_op").map((l) => this.id(l.name));
     return [...data, `${op} AS ${this.id("_op")}`, ...lineage, ...this.ordering()];
   }
 
-  /** New rows that passed the reject checks, with normalized Op. */
+  /** New rows that passed the reject checks, with normalized Op and the typed key/sequence. */
   private freshKeyed(): string {
-    return `SELECT ${this.keyedColumns("_op_norm").join(", ")} FROM incoming_parsed WHERE ${REASONS_COLUMN} = ''`;
+    const data = this.spec.columns.map((c) => this.id(c.name));
+    const lineage = BRONZE_LINEAGE.filter((l) => l.name !== "_op").map((l) => this.id(l.name));
+    const cols = [...data, `_op_norm AS ${this.id("_op")}`, ...lineage, ...this.orderingNames()];
+    return `SELECT ${cols.join(", ")} FROM incoming_parsed WHERE ${REASONS_COLUMN} = ''`;
   }
 
   /**

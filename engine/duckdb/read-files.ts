@@ -106,7 +106,7 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
   }
   if (bytes.length === 0) return { reason: "empty_file", rows: 0 };
   if (!isUtf8(bytes)) return { reason: "not_utf8", rows: countLines(bytes) };
-  const header = parseHeader(bytes.toString("utf8").replace(/^\uFEFF/, ""), source.csv.delimiter, source.csv.quote);
+  const header = readHeader(bytes, source.csv.delimiter, source.csv.quote);
   if (header === null) return { reason: "malformed_csv:unterminated quote in header", rows: countLines(bytes) };
   const known = new Set([...source.columns.map((c) => c.name), ...(source.opColumn ? [source.opColumn] : [])]);
   if (!header.some((h) => known.has(h))) return { reason: "not_csv", rows: countLines(bytes) };
@@ -141,6 +141,34 @@ async function countRows(session: Session, file: string, width: number, csv: Loa
 export function countLines(bytes: Buffer): number {
   const lines = bytes.toString("latin1").split(/\r?\n/).filter((l) => l.trim() !== "");
   return Math.max(0, lines.length - 1);
+}
+
+/**
+ * Header of a file's bytes (BOM stripped). Decodes a prefix first: turning a whole 30 MB file
+ * into a JS string just to read its first line costs more than DuckDB's parse of a file's rows.
+ * A prefix that ends inside a quoted header field is retried with the whole file.
+ */
+function readHeader(bytes: Buffer, delimiter: string, quote: string): string[] | null {
+  const parse = (b: Buffer) => parseHeader(b.toString("utf8").replace(/^\uFEFF/, ""), delimiter, quote);
+  const PREFIX = 64 * 1024;
+  if (bytes.length > PREFIX) {
+    const prefix = bytes.subarray(0, PREFIX);
+    // Complete only when a line end outside quotes was reached: parse and check it was.
+    const header = parse(prefix);
+    if (header !== null && endsHeaderWithin(prefix.toString("utf8"), quote)) return header;
+  }
+  return parse(bytes);
+}
+
+/** True when the text holds a line end outside quotes (the header record ends inside it). */
+function endsHeaderWithin(text: string, quote: string): boolean {
+  let inQuotes = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === quote) inQuotes = !inQuotes;
+    else if (ch === "\n" && !inQuotes) return true;
+  }
+  return false;
 }
 
 /** First record of a CSV text (RFC 4180 quoting), or null when a quote never closes. */
