@@ -6,7 +6,6 @@ import type { AuditStore } from "../../handlers/audit/store";
 import { ArgSpec, JSON_FLAG, parseArgs, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import type { Verb } from "../cli-verb";
-import { openWorkspaceAudit } from "../runtime/audit-access";
 import { textTable } from "../runtime/text-table";
 
 const SPEC: ArgSpec = {
@@ -29,6 +28,8 @@ export const auditVerb: Verb = {
       return 0;
     }
     const names = datasetNames(args.flags.dataset);
+    // Loaded here, not at the top: DuckDB and the AWS SDK would slow every other verb and --help.
+    const { openWorkspaceAudit } = await import("../runtime/audit-access");
     const opened = await openWorkspaceAudit(workspaceDir(args.flags.workspace));
     try {
       if (args.flags.runs) {

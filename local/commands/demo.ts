@@ -9,7 +9,6 @@ import { ArgSpec, intFlag, parseArgs, usageText, WORKSPACE_FLAG } from "../cli-a
 import { CliIo, workspaceDir } from "../cli-io";
 import type { Verb } from "../cli-verb";
 import { generateDataset } from "../generator";
-import { startLocalRuntime } from "../runtime/defaults";
 import { formatProgress } from "../runtime/progress";
 import { textTable } from "../runtime/text-table";
 import { workspacePaths } from "../runtime/workspace";
@@ -49,6 +48,8 @@ export const demoVerb: Verb = {
       generateDataset(spec.name, { seed, rows, files: 4, badShare: 0.05, outDir: workspacePaths(workspace).landing });
     }
     dropBrokenExport(workspacePaths(workspace).landing);
+    // Loaded here, not at the top: DuckDB and the AWS SDK would slow every other verb and --help.
+    const { startLocalRuntime } = await import("../runtime/defaults");
     const runtime = await startLocalRuntime({ workspace, once: true, progress: (e) => io.out(formatProgress(e)) });
     let code: number;
     try {

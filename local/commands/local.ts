@@ -4,7 +4,6 @@
 import { ArgSpec, intFlag, parseArgs, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import type { Verb } from "../cli-verb";
-import { startLocalRuntime } from "../runtime/defaults";
 import { FileDone, formatProgress, ProgressEvent } from "../runtime/progress";
 import type { LocalRuntime, SettleReport } from "../runtime/runtime";
 
@@ -36,6 +35,8 @@ export const localVerb: Verb = {
       if (!json) io.out(formatProgress(e));
       else if (e.type === "notice" && e.level !== "info") io.err(formatProgress(e));
     };
+    // Loaded here, not at the top: DuckDB and the AWS SDK would slow every other verb and --help.
+    const { startLocalRuntime } = await import("../runtime/defaults");
     const runtime = await startLocalRuntime({ workspace, progress, once: args.flags.once === true });
     if (args.flags.once) {
       let report: SettleReport;
