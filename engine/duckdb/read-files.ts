@@ -146,14 +146,16 @@ export function countLines(bytes: Buffer): number {
 /**
  * Header of a file's bytes (BOM stripped). Decodes a prefix first: turning a whole 30 MB file
  * into a JS string just to read its first line costs more than DuckDB's parse of a file's rows.
- * A prefix that ends inside a quoted header field is retried with the whole file.
+ * A prefix that does not hold the header's line end (a very long header) is retried with the
+ * whole file.
  */
 function readHeader(bytes: Buffer, delimiter: string, quote: string): string[] | null {
   const parse = (b: Buffer) => parseHeader(b.toString("utf8").replace(/^\uFEFF/, ""), delimiter, quote);
   const PREFIX = 64 * 1024;
   if (bytes.length > PREFIX) {
     const prefix = bytes.subarray(0, PREFIX);
-    // Complete only when a line end outside quotes was reached: parse and check it was.
+    // parseHeader stops at the first line end outside quotes, or returns the partial fields
+    // when the text ends first: only a prefix holding that line end gives the whole header.
     const header = parse(prefix);
     if (header !== null && endsHeaderWithin(prefix.toString("utf8"), quote)) return header;
   }
