@@ -9,9 +9,9 @@
 //   rejects_new      incoming rows with reject labels (bronze columns + _reasons)
 //   fresh_keyed      valid new changes with typed key columns `_pk_<i>` and sequence `_seq_<i>`
 //   prior_keyed      the same for the published state (incremental) or all of bronze (refresh)
-//   changes          rows to rank: new changes + prior rows of the keys they touch (incremental)
-//                    or everything (full refresh)
-//   untouched        prior rows of keys without new changes (incremental; empty on refresh)
+//   fresh_latest     incremental: per key, the ordering columns of its latest new change (narrow)
+//   fresh_winners    incremental: the fresh_keyed row of each fresh_latest (one per key)
+//   changes          full refresh: every valid change (all of bronze + new rows), to rank
 //   state_next       latest change per key (tombstones kept): bronze columns, `_op` in I/U/D
 //   current_typed    non-deleted rows of staged_state: typed spec columns + raw copies `_raw_<col>`
 //   labeled          current_typed + `_reasons` (bad_type and rule labels)
@@ -132,14 +132,14 @@ class Compiler extends SqlContext {
       this.sql("fresh_keyed", "view", "valid new changes with typed key/sequence", this.freshKeyed()),
       { kind: "read_table", table: "state", output: "state_prev", when: "incremental" },
       this.sql("prior_keyed", "table", "current state with typed key/sequence", this.priorKeyed("state_prev"), "incremental"),
-      this.sql("changes", "view", "new changes + state rows of the keys they touch", this.touched(true), "incremental"),
-      this.sql("untouched", "view", "state rows of keys no new change touches (kept as they are)", this.touched(false), "incremental"),
+      this.sql("fresh_latest", "view", "ordering columns of the latest new change per key", this.freshLatest(), "incremental"),
+      this.sql("fresh_winners", "view", "the latest new change per key", this.freshWinners(), "incremental"),
+      // A view: merged once while staging; later steps read the staged copy back.
+      this.sql("state_next", "view", "latest change per key: state merged with the new changes", this.mergeState(), "incremental"),
       { kind: "read_table", table: "bronze", output: "bronze_prev", when: "full_refresh" },
       this.sql("prior_keyed", "view", "all valid bronze rows with typed key/sequence", this.priorKeyed("bronze_prev"), "full_refresh"),
       this.sql("changes", "view", "every valid change: all of bronze + new rows", this.allChanges(), "full_refresh"),
-      this.sql("untouched", "view", "nothing: a full refresh re-ranks every key", "SELECT * FROM prior_keyed WHERE 1 = 0", "full_refresh"),
-      // A view: ranked once while staging; later steps read the staged copy back.
-      this.sql("state_next", "view", "latest change per key, tombstones kept", this.stateNext()),
+      this.sql("state_next", "view", "latest change per key, tombstones kept", this.rankAll(), "full_refresh"),
       { kind: "stage", table: "state", from: "state_next", output: "staged_state" },
       this.sql("current_typed", "view", "non-deleted keys, typed", this.currentTyped()),
       this.sql("labeled", "table", "current rows with reason labels", this.labeled()),
@@ -233,30 +233,62 @@ class Compiler extends SqlContext {
     return `SELECT * FROM (SELECT ${this.keyedColumns(this.opNorm()).join(", ")} FROM ${prior}) p WHERE ${valid}`;
   }
 
-  /**
-   * Incremental merge touches only keys with new changes: their state row competes with the new
-   * rows (`changes`), every other state row is carried over as is (`untouched`). The ranking
-   * then costs the new data, the carry-over costs the state: never the history.
-   */
-  private touched(touchedKeys: boolean): string {
-    const match = this.spec.primaryKey.map((_, i) => `f._pk_${i + 1} = p._pk_${i + 1}`).join(" AND ");
-    const exists = `${touchedKeys ? "" : "NOT "}EXISTS (SELECT 1 FROM fresh_keyed f WHERE ${match})`;
-    const prior = `SELECT * FROM prior_keyed p WHERE ${exists}`;
-    return touchedKeys ? `${prior} UNION ALL SELECT * FROM fresh_keyed` : prior;
-  }
-
   private allChanges(): string {
     return "SELECT * FROM prior_keyed UNION ALL SELECT * FROM fresh_keyed";
   }
 
   /** Ordering of one key's changes: sequence, then object key, then row number (all latest first). */
-  private stateNext(): string {
+  private orderColumns(): string[] {
+    return [...(this.spec.cdc?.sequenceColumns ?? []).map((_, i) => `_seq_${i + 1}`), "_source_key", "_row_number", "_source_version"];
+  }
+
+  private rankedLatest(from: string, cols: string): string {
     const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`).join(", ");
-    const seqs = (this.spec.cdc?.sequenceColumns ?? []).map((_, i) => `_seq_${i + 1} DESC`);
-    const order = [...seqs, "_source_key DESC", "_row_number DESC", "_source_version DESC"].join(", ");
-    const cols = this.list(this.bronzeCols);
-    const ranked = `SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keys} ORDER BY ${order}) AS _rn FROM changes`;
-    return `SELECT ${cols} FROM (${ranked}) c WHERE _rn = 1 UNION ALL SELECT ${cols} FROM untouched`;
+    const order = this.orderColumns().map((c) => `${c} DESC`).join(", ");
+    const ranked = `SELECT ${cols}, ROW_NUMBER() OVER (PARTITION BY ${keys} ORDER BY ${order}) AS _rn FROM ${from}`;
+    return `SELECT ${cols} FROM (${ranked}) c WHERE _rn = 1`;
+  }
+
+  /** Full refresh: rank every change of every key (bronze may hold a file twice: ties collapse). */
+  private rankAll(): string {
+    return this.rankedLatest("changes", this.list(this.bronzeCols));
+  }
+
+  /**
+   * Incremental, step 1: rank only the new changes, and only their narrow key + ordering columns
+   * (ranking full rows cost twice as much). Object key, version and row number identify one new
+   * row: read_files reads an object version at most once per run.
+   */
+  private freshLatest(): string {
+    const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
+    return this.rankedLatest("fresh_keyed", [...keys, ...this.orderColumns()].join(", "));
+  }
+
+  private freshWinners(): string {
+    const on = [...this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`), "_source_key", "_row_number", "_source_version"]
+      .map((c) => `f.${c} = w.${c}`)
+      .join(" AND ");
+    return `SELECT f.* FROM fresh_keyed f JOIN fresh_latest w ON ${on}`;
+  }
+
+  /**
+   * Incremental, step 2: each key's state row (one per key) against its latest new change (one per
+   * key): the new change wins when it orders after the state row; a state row it does not beat
+   * (a late change, or the same change loaded again after a crash) stays. Keys without new
+   * changes keep their state row. Cost: new data + one pass over the state, never the history.
+   */
+  private mergeState(): string {
+    const match = this.spec.primaryKey.map((_, i) => `f._pk_${i + 1} = p._pk_${i + 1}`).join(" AND ");
+    const after = (cols: string[]): string => {
+      const [c, ...rest] = cols;
+      return rest.length === 0 ? `f.${c} > p.${c}` : `f.${c} > p.${c} OR (f.${c} = p.${c} AND (${after(rest)}))`;
+    };
+    // Never NULL: a row must land in exactly one branch.
+    const freshWins = `COALESCE(${after(this.orderColumns())}, FALSE)`;
+    const cols = (alias: string) => this.bronzeCols.map((c) => `${alias}.${this.id(c)}`).join(", ");
+    const fresh = `SELECT ${cols("f")} FROM fresh_winners f LEFT JOIN prior_keyed p ON ${match} WHERE p._pk_1 IS NULL OR ${freshWins}`;
+    const kept = `SELECT ${cols("p")} FROM prior_keyed p LEFT JOIN fresh_winners f ON ${match} WHERE f._pk_1 IS NULL OR NOT ${freshWins}`;
+    return `${fresh} UNION ALL ${kept}`;
   }
 
   private currentTyped(): string {
