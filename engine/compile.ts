@@ -131,7 +131,7 @@ class Compiler extends SqlContext {
       this.sql("rejects_new", "view", "rows whose key, sequence or Op cannot be parsed", this.rejectsNew()),
       this.sql("fresh_keyed", "view", "valid new changes with typed key/sequence", this.freshKeyed()),
       { kind: "read_table", table: "state", output: "state_prev", when: "incremental" },
-      this.sql("prior_keyed", "table", "current state with typed key/sequence", this.priorKeyed("state_prev"), "incremental"),
+      this.sql("prior_keyed", "view", "current state with typed key/sequence", this.priorKeyed("state_prev"), "incremental"),
       this.sql("fresh_latest", "view", "ordering columns of the latest new change per key", this.freshLatest(), "incremental"),
       this.sql("fresh_winners", "view", "the latest new change per key", this.freshWinners(), "incremental"),
       // A view: merged once while staging; later steps read the staged copy back.
@@ -273,9 +273,10 @@ class Compiler extends SqlContext {
 
   /**
    * Incremental, step 2: each key's state row (one per key) against its latest new change (one per
-   * key): the new change wins when it orders after the state row; a state row it does not beat
-   * (a late change, or the same change loaded again after a crash) stays. Keys without new
-   * changes keep their state row. Cost: new data + one pass over the state, never the history.
+   * key), in one pass over the state: the new change wins when it orders after the state row; a
+   * state row it does not beat (a late change, or the same change loaded again after a crash)
+   * stays; keys without new changes keep their state row. Cost: new data + one scan of the
+   * state, never the history.
    */
   private mergeState(): string {
     const match = this.spec.primaryKey.map((_, i) => `f._pk_${i + 1} = p._pk_${i + 1}`).join(" AND ");
@@ -283,12 +284,12 @@ class Compiler extends SqlContext {
       const [c, ...rest] = cols;
       return rest.length === 0 ? `f.${c} > p.${c}` : `f.${c} > p.${c} OR (f.${c} = p.${c} AND (${after(rest)}))`;
     };
-    // Never NULL: a row must land in exactly one branch.
-    const freshWins = `COALESCE(${after(this.orderColumns())}, FALSE)`;
-    const cols = (alias: string) => this.bronzeCols.map((c) => `${alias}.${this.id(c)}`).join(", ");
-    const fresh = `SELECT ${cols("f")} FROM fresh_winners f LEFT JOIN prior_keyed p ON ${match} WHERE p._pk_1 IS NULL OR ${freshWins}`;
-    const kept = `SELECT ${cols("p")} FROM prior_keyed p LEFT JOIN fresh_winners f ON ${match} WHERE f._pk_1 IS NULL OR NOT ${freshWins}`;
-    return `${fresh} UNION ALL ${kept}`;
+    // Never NULL: every joined pair yields exactly one row, from one side.
+    const fresh = `p._pk_1 IS NULL OR (f._pk_1 IS NOT NULL AND COALESCE(${after(this.orderColumns())}, FALSE))`;
+    const sides = this.bronzeCols.flatMap((c, i) => [`f.${this.id(c)} AS _f_${i}`, `p.${this.id(c)} AS _p_${i}`]);
+    const joined = `SELECT ${sides.join(", ")}, ${fresh} AS _fresh FROM fresh_winners f FULL OUTER JOIN prior_keyed p ON ${match}`;
+    const cols = this.bronzeCols.map((c, i) => `CASE WHEN _fresh THEN _f_${i} ELSE _p_${i} END AS ${this.id(c)}`);
+    return `SELECT ${cols.join(", ")} FROM (${joined}) m`;
   }
 
   private currentTyped(): string {
