@@ -47,23 +47,7 @@ def fetch_and_check(
 ) -> Dict[str, Any]:
     """Outcome of one file without keeping its rows. Keys: fileId, key, version, dataDate,
     reason (None when accepted), rowsRead, extraColumns."""
-    client = s3 if s3 is not None else default_s3()
-    try:
-        data = fetch_bytes(client, file)
-    except Exception as error:  # noqa: BLE001 - any fetch failure rejects this file, not the run
-        parsed = ParsedFile(reason=f"unreadable:{_error_message(error)}")
-    else:
-        _require_csv(source)
-        parsed = parse_csv_bytes(data, source, keep_rows=False)
-    return {
-        "fileId": file["fileId"],
-        "key": file["key"],
-        "version": source_version(file),
-        "dataDate": data_date(file["receivedAt"]),
-        "reason": parsed.reason,
-        "rowsRead": parsed.rows_read,
-        "extraColumns": parsed.extra_columns,
-    }
+    return _outcome(file, _fetch_parsed(file, source, s3, keep_rows=False))
 
 
 def fetch_rows(
@@ -79,15 +63,24 @@ def fetch_and_parse(
     file: Dict[str, Any], source: Dict[str, Any], run_id: str, s3: Optional[Any] = None
 ) -> Tuple[Dict[str, Any], List[List[Any]]]:
     """(outcome, bronze rows) of one file in one fetch (small files, tests)."""
+    parsed = _fetch_parsed(file, source, s3, keep_rows=True)
+    return _outcome(file, parsed), lineage_rows(parsed, file, run_id) if parsed.accepted else []
+
+
+def _fetch_parsed(
+    file: Dict[str, Any], source: Dict[str, Any], s3: Optional[Any], *, keep_rows: bool
+) -> ParsedFile:
     client = s3 if s3 is not None else default_s3()
     try:
         data = fetch_bytes(client, file)
     except Exception as error:  # noqa: BLE001 - any fetch failure rejects this file, not the run
-        parsed = ParsedFile(reason=f"unreadable:{_error_message(error)}")
-    else:
-        _require_csv(source)
-        parsed = parse_csv_bytes(data, source)
-    outcome = {
+        return ParsedFile(reason=f"unreadable:{_error_message(error)}")
+    _require_csv(source)
+    return parse_csv_bytes(data, source, keep_rows=keep_rows)
+
+
+def _outcome(file: Dict[str, Any], parsed: ParsedFile) -> Dict[str, Any]:
+    return {
         "fileId": file["fileId"],
         "key": file["key"],
         "version": source_version(file),
@@ -96,7 +89,6 @@ def fetch_and_parse(
         "rowsRead": parsed.rows_read,
         "extraColumns": parsed.extra_columns,
     }
-    return outcome, lineage_rows(parsed, file, run_id) if parsed.accepted else []
 
 
 def _require_csv(source: Dict[str, Any]) -> None:
