@@ -5,23 +5,13 @@ import { expect } from "chai";
 import { handleFileArrival } from "../../handlers/core/file-arrival";
 import { handleJobStateChange } from "../../handlers/core/job-state";
 import { reconcile } from "../../handlers/core/reconcile";
-import { DynaliteServer, startDynalite } from "./support/dynalite";
-import { World, allFiles, assertAccounted, awsError, drainRuns, is, newWorld, putAndEvent } from "./support/world";
+import { World, allFiles, assertAccounted, awsError, drainRuns, is, putAndEvent, useWorlds } from "./support/world";
 
 describe("handlers: crashes between steps and audit throttling (dynalite)", () => {
-  let server: DynaliteServer;
   let w: World;
   const stateChange = (event: unknown) => handleJobStateChange(w.fresh(), event);
 
-  before(async () => {
-    server = await startDynalite();
-  });
-  after(async () => {
-    await server.close();
-  });
-  beforeEach(async () => {
-    w = await newWorld(server, { limits: { staleStartSeconds: 900 } });
-  });
+  useWorlds((world) => (w = world), { limits: { staleStartSeconds: 900 } });
 
   async function expectCrash(p: Promise<unknown>): Promise<void> {
     let error: Error | undefined;

@@ -3,24 +3,14 @@ import { expect } from "chai";
 import { handleFileArrival } from "../../handlers/core/file-arrival";
 import { handleJobStateChange } from "../../handlers/core/job-state";
 import { reconcile } from "../../handlers/core/reconcile";
-import { DynaliteServer, startDynalite } from "./support/dynalite";
-import { LANDING, World, assertAccounted, drainRuns, fixture, newWorld, objectCreated, putAndEvent } from "./support/world";
+import { LANDING, World, assertAccounted, drainRuns, fixture, objectCreated, putAndEvent, useWorlds } from "./support/world";
 
 describe("handlers: file-arrival (dynalite)", () => {
-  let server: DynaliteServer;
   let w: World;
   const arrive = (event: unknown) => handleFileArrival(w.deps, event);
   const stateChange = (event: unknown) => handleJobStateChange(w.deps, event);
 
-  before(async () => {
-    server = await startDynalite();
-  });
-  after(async () => {
-    await server.close();
-  });
-  beforeEach(async () => {
-    w = await newWorld(server);
-  });
+  const makeWorld = useWorlds((world) => (w = world));
 
   it("records a new object version PENDING, starts one run with a manifest and marks the file RUNNING", async () => {
     const event = putAndEvent(w, "orders/2026/11/21/LOAD00000001.csv", 5242);
@@ -118,7 +108,7 @@ describe("handlers: file-arrival (dynalite)", () => {
   });
 
   it("caps a run at maxFilesPerRun and leaves the rest PENDING for the next run", async () => {
-    w = await newWorld(server, { limits: { maxFilesPerRun: 3 } });
+    w = await makeWorld({ limits: { maxFilesPerRun: 3 } });
     await arrive(putAndEvent(w, "orders/0.csv"));
     for (let i = 1; i <= 7; i++) await arrive(putAndEvent(w, `orders/${i}.csv`));
 
@@ -143,7 +133,7 @@ describe("handlers: file-arrival (dynalite)", () => {
   });
 
   it("unversioned bucket: an older PUT whose bytes were overwritten is SKIPPED as superseded", async () => {
-    w = await newWorld(server, { versioned: false });
+    w = await makeWorld({ versioned: false });
     const older = putAndEvent(w, "orders/same-key.csv");
     const newer = putAndEvent(w, "orders/same-key.csv");
 

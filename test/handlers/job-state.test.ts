@@ -6,24 +6,14 @@ import { handleFileArrival } from "../../handlers/core/file-arrival";
 import { handleJobStateChange } from "../../handlers/core/job-state";
 import { reconcile } from "../../handlers/core/reconcile";
 import { stateChangeEvent } from "./support/fake-glue";
-import { DynaliteServer, startDynalite } from "./support/dynalite";
-import { OPS, World, assertAccounted, drainRuns, fixture, newWorld, putAndEvent } from "./support/world";
+import { OPS, World, assertAccounted, drainRuns, fixture, putAndEvent, useWorlds } from "./support/world";
 
 describe("handlers: job-state and reconciler finalization (dynalite)", () => {
-  let server: DynaliteServer;
   let w: World;
   const arrive = (event: unknown) => handleFileArrival(w.deps, event);
   const stateChange = (event: unknown) => handleJobStateChange(w.deps, event);
 
-  before(async () => {
-    server = await startDynalite();
-  });
-  after(async () => {
-    await server.close();
-  });
-  beforeEach(async () => {
-    w = await newWorld(server);
-  });
+  useWorlds((world) => (w = world));
 
   /** One run holding `keys` (the first arrival starts a run; the rest ride the second run). */
   async function runWith(keys: string[]): Promise<string> {

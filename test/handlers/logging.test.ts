@@ -3,22 +3,14 @@ import { expect } from "chai";
 import { handleFileArrival } from "../../handlers/core/file-arrival";
 import { handleJobStateChange } from "../../handlers/core/job-state";
 import { jsonLogger } from "../../handlers/log";
-import { DynaliteServer, startDynalite } from "./support/dynalite";
-import { World, newWorld, putAndEvent } from "./support/world";
+import { World, putAndEvent, useWorlds } from "./support/world";
 
 describe("handlers: structured JSON logs (dynalite)", () => {
-  let server: DynaliteServer;
   let w: World;
   let lines: string[];
 
-  before(async () => {
-    server = await startDynalite();
-  });
-  after(async () => {
-    await server.close();
-  });
-  beforeEach(async () => {
-    w = await newWorld(server);
+  useWorlds((world) => (w = world));
+  beforeEach(() => {
     lines = [];
     w.deps.log = jsonLogger({ handler: "test" }, "debug", (line) => lines.push(line));
   });

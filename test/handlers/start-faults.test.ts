@@ -4,24 +4,14 @@ import { expect } from "chai";
 import { handleFileArrival } from "../../handlers/core/file-arrival";
 import { handleJobStateChange } from "../../handlers/core/job-state";
 import { reconcile } from "../../handlers/core/reconcile";
-import { DynaliteServer, startDynalite } from "./support/dynalite";
-import { World, assertAccounted, drainRuns, newWorld, putAndEvent } from "./support/world";
+import { World, assertAccounted, drainRuns, putAndEvent, useWorlds } from "./support/world";
 
 describe("handlers: StartJobRun faults (dynalite)", () => {
-  let server: DynaliteServer;
   let w: World;
   const arrive = (event: unknown) => handleFileArrival(w.deps, event);
   const stateChange = (event: unknown) => handleJobStateChange(w.deps, event);
 
-  before(async () => {
-    server = await startDynalite();
-  });
-  after(async () => {
-    await server.close();
-  });
-  beforeEach(async () => {
-    w = await newWorld(server, { limits: { startAttempts: 3, startBackoffMs: 100 } });
-  });
+  useWorlds((world) => (w = world), { limits: { startAttempts: 3, startBackoffMs: 100 } });
 
   it("a transient ConcurrentRunsExceeded is retried with backoff within the invocation", async () => {
     w.glue.startFailures.push("ConcurrentRunsExceededException");

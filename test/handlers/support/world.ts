@@ -11,7 +11,7 @@ import type { FileItem } from "../../../handlers/audit/items";
 import { createHandlerDeps } from "../../../handlers/deps";
 import type { Clock, HandlerDeps, HandlerLimits } from "../../../handlers/ports";
 import type { Manifest } from "../../../engine/contracts";
-import type { DynaliteServer } from "./dynalite";
+import { DynaliteServer, startDynalite } from "./dynalite";
 import { FakeGlue } from "./fake-glue";
 import { MemoryObjectStore } from "./memory-object-store";
 
@@ -96,7 +96,31 @@ export interface World {
   fresh(): HandlerDeps;
 }
 
-export async function newWorld(server: DynaliteServer, opts: { limits?: Partial<HandlerLimits>; versioned?: boolean } = {}): Promise<World> {
+export interface WorldOptions {
+  limits?: Partial<HandlerLimits>;
+  versioned?: boolean;
+}
+
+/**
+ * The hooks every handler suite needs: one dynalite server for the suite and, before each test, a
+ * fresh World (new table, fakes) handed to `onWorld`. Returns a builder for tests that need a
+ * World with other options mid-test.
+ */
+export function useWorlds(onWorld: (w: World) => void, opts: WorldOptions = {}): (opts?: WorldOptions) => Promise<World> {
+  let server: DynaliteServer;
+  before(async () => {
+    server = await startDynalite();
+  });
+  after(async () => {
+    await server.close();
+  });
+  beforeEach(async () => {
+    onWorld(await newWorld(server, opts));
+  });
+  return (other = {}) => newWorld(server, other);
+}
+
+export async function newWorld(server: DynaliteServer, opts: WorldOptions = {}): Promise<World> {
   const table = await server.newTable();
   const doc = DynamoDBDocumentClient.from(server.client, { marshallOptions: { removeUndefinedValues: true } });
   const clock = new ManualClock();
