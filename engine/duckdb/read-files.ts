@@ -1,24 +1,50 @@
 // The read_files IO step (see ReadFilesStep in engine/plan.ts) for local files: byte checks in
 // Node (empty, UTF-8, header), row parsing by DuckDB's CSV reader with every type fixed to
 // VARCHAR (no sniffing: a file is read the same way whatever its content looks like).
+//
+// Accepted rows go straight from CSV to bronze's staging location, in ONE COPY per data date
+// over all of that date's files (the same single pass as a bare CSV -> Parquet copy, parallel
+// across files), and `output` reads those Parquet files back. The plan's later
+// stage(bronze <- incoming) step adopts the files instead of writing the rows a second time
+// (TableStore.adopt). Reading into a temp table first and writing bronze from it cost two passes
+// over the widest relation of the run.
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { isUtf8 } from "node:buffer";
 import type { FileResult, Manifest, ManifestFile } from "../contracts";
-import { BRONZE_LINEAGE, FILES_COLUMNS, type LoadPlan, type ReadFilesStep } from "../plan";
-import { ident, lit, type Session } from "./session";
+import { BRONZE_LINEAGE, FILES_COLUMNS, type LoadPlan, type PlanColumn, type ReadFilesStep } from "../plan";
+import { fileList, ident, lit, PARQUET_OPTIONS, type Session } from "./session";
 
 export interface ReadResult {
   /** Files that did not reach bronze (ALREADY_LOADED or rejected whole), in manifest order. */
   skipped: FileResult[];
-  /** Accepted files with their drift, keyed by fileId. */
+  /** Accepted files with their drift, keyed by fileId, in manifest order. */
   accepted: Map<string, { file: ManifestFile; version: string; rowsRead: number; extraColumns: string[] }>;
   driftWarnings: string[];
   /** Every manifest listing in order: its skip result, or the fileId of an accepted file. */
   order: Array<{ fileId: string; skipped?: FileResult }>;
+  /** Bronze Parquet files written under the staging directory, and their row count. */
+  bronzeFiles: string[];
+  bronzeRows: number;
+}
+
+/** Where read_files writes bronze: the staging directory of the bronze table, file names from the run id. */
+export interface BronzeTarget {
+  dir: string;
+  stem: string;
 }
 
 export const objectVersion = (f: ManifestFile): string => f.versionId ?? `etag:${f.etag}`;
 export const ledgerKey = (key: string, version: string): string => `${key}\u0000${version}`;
+
+/** A file that passed the byte and header checks, waiting for its rows to be parsed. */
+interface Candidate {
+  file: ManifestFile;
+  version: string;
+  header: string[];
+  extra: string[];
+  dataDate: string;
+}
 
 export async function readFiles(
   session: Session,
@@ -26,82 +52,151 @@ export async function readFiles(
   step: ReadFilesStep,
   manifest: Manifest,
   loaded: Set<string>,
+  bronze: BronzeTarget,
 ): Promise<ReadResult> {
   const { source } = plan;
   if (source.format !== "csv") {
     throw new Error(`dataset ${plan.dataset}: format ${source.format} is not supported by the DuckDB executor (csv only)`);
   }
-  // Rows are stored narrow: data columns, raw Op, row number and a small file index. The lineage
-  // strings that are constant per file (key, version, file id, run id, data date: longer than
-  // the data itself) live once per file in a lineage table, and `output` is a view joining the
-  // two. Copying them into every row cost ~40% of the read and slowed every later copy.
-  const rowsTable = `${step.output}__rows`;
-  const lineageTable = `${step.output}__lineage`;
-  const perFile = ["_source_key", "_source_version", "_file_id", "_run_id", "_data_date"];
-  const rowCols = [...source.columns.map((c) => c.name), "_op"];
-  const rowDefs = rowCols.map((c) => `${ident(c)} VARCHAR`);
-  await session.run(`CREATE OR REPLACE TEMP TABLE ${rowsTable} (${rowDefs.join(", ")}, _row_number BIGINT, _file_index INTEGER)`);
-  await session.run(
-    `CREATE OR REPLACE TEMP TABLE ${lineageTable} (_file_index INTEGER, ${perFile.map((c) => `${ident(c)} VARCHAR`).join(", ")})`,
-  );
-  const viewCols = [...source.columns.map((c) => c.name), ...BRONZE_LINEAGE.map((l) => l.name)].map((c) =>
-    `${perFile.includes(c) ? "l" : "r"}.${ident(c)}`,
-  );
-  await session.run(
-    `CREATE OR REPLACE TEMP VIEW ${step.output} AS SELECT ${viewCols.join(", ")} ` +
-      `FROM ${rowsTable} r JOIN ${lineageTable} l ON r._file_index = l._file_index`,
-  );
-  const fileDefs = FILES_COLUMNS.map((c) => `${ident(c.name)} ${c.type === "bigint" ? "BIGINT" : "VARCHAR"}`);
-  await session.run(`CREATE OR REPLACE TEMP TABLE ${step.filesOutput} (${fileDefs.join(", ")})`);
-
-  const result: ReadResult = { skipped: [], accepted: new Map(), driftWarnings: [], order: [] };
+  // 1. Whole-file checks, in manifest order.
+  // By listing position: a manifest may list the same object twice.
+  const outcomes: Array<FileResult | Candidate> = [];
   const seen = new Set(loaded);
+  const fileIds = new Set<string>();
   for (const file of manifest.files) {
     const version = objectVersion(file);
     const base = { fileId: file.fileId, key: file.key, versionId: file.versionId };
-    const skip = (r: FileResult) => {
-      result.skipped.push(r);
-      result.order.push({ fileId: file.fileId, skipped: r });
-    };
-    if (seen.has(ledgerKey(file.key, version)) || result.accepted.has(file.fileId)) {
-      skip({ ...base, outcome: "ALREADY_LOADED", rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: 0 });
+    if (seen.has(ledgerKey(file.key, version)) || fileIds.has(file.fileId)) {
+      outcomes.push({ ...base, outcome: "ALREADY_LOADED", rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: 0 });
       continue;
     }
     seen.add(ledgerKey(file.key, version));
+    fileIds.add(file.fileId);
     const checked = await checkFile(session, plan, file);
-    if ("reason" in checked) {
-      const n = checked.rows;
-      skip({ ...base, outcome: "QUARANTINED", reason: checked.reason, rowsRead: n, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: n });
-      continue;
-    }
-    const { header, extra } = checked;
-    const dataDate = utcDate(file.receivedAt);
-    const position = new Map(header.map((h, i) => [h, i]));
-    const pick = (name: string) => (position.has(name) ? `c${position.get(name)}` : "NULL");
-    const fileIndex = result.accepted.size;
-    const exprs = [...source.columns.map((c) => pick(c.name)), source.opColumn ? pick(source.opColumn) : "NULL", "__rn", String(fileIndex)];
-    let rows: number;
+    outcomes.push(
+      "reason" in checked
+        ? rejectedWhole(file, checked.reason, checked.rows)
+        : { file, version, header: checked.header, extra: checked.extra, dataDate: utcDate(file.receivedAt) },
+    );
+  }
+
+  // 2. Rows of the accepted files -> bronze staging, one COPY per data date.
+  const candidates = outcomes.filter((o): o is Candidate => "header" in o);
+  const dates = [...new Set(candidates.map((c) => c.dataDate))].sort();
+  const bronzeFiles: string[] = [];
+  for (const date of dates) {
+    const group = candidates.filter((c) => c.dataDate === date);
+    const dir = path.join(bronze.dir, `_data_date=${date}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const target = path.join(dir, `${bronze.stem}.parquet`);
     try {
-      rows = await session.run(
-        `INSERT INTO ${rowsTable} SELECT ${exprs.join(", ")} ` +
-          `FROM (SELECT *, row_number() OVER () AS __rn FROM ${csvScan(file.localPath!, header.length, source.csv)})`,
-      );
-    } catch (e) {
-      const n = countLines(fs.readFileSync(file.localPath!));
-      const reason = `malformed_csv:${csvError(e)}`;
-      skip({ ...base, outcome: "QUARANTINED", reason, rowsRead: n, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: n });
+      await copyRows(session, plan, manifest, group, target);
+      bronzeFiles.push(target);
+    } catch {
+      // One file of the group is malformed (or too big for the reader's defaults): read the
+      // files one by one, so each bad file is rejected with its own error and the others load.
+      fs.rmSync(target, { force: true });
+      for (const [i, c] of group.entries()) {
+        const own = path.join(dir, `${bronze.stem}-${i + 1}.parquet`);
+        try {
+          await copyRows(session, plan, manifest, [c], own).catch(async (e) => {
+            if (!isLineTooLong(e)) throw e;
+            fs.rmSync(own, { force: true });
+            await copyRows(session, plan, manifest, [c], own, LONG_LINES);
+          });
+          bronzeFiles.push(own);
+        } catch (e) {
+          fs.rmSync(own, { force: true });
+          const n = countLines(fs.readFileSync(c.file.localPath!));
+          outcomes[outcomes.indexOf(c)] = rejectedWhole(c.file, `malformed_csv:${csvError(e)}`, n);
+        }
+      }
+    }
+  }
+
+  // 3. Relations for the plan, and the per-file results.
+  const rowsPerFile = new Map<string, number>();
+  if (bronzeFiles.length > 0) {
+    const counts = await session.rows(`SELECT _file_id, COUNT(*) AS n FROM read_parquet(${fileList(bronzeFiles)}, hive_partitioning = false) GROUP BY _file_id`);
+    for (const r of counts) rowsPerFile.set(String(r._file_id), Number(r.n));
+  }
+  const bronzeColumns: PlanColumn[] = [...source.columns.map((c) => ({ name: c.name, type: "string" as const })), ...BRONZE_LINEAGE];
+  if (bronzeFiles.length > 0) {
+    const cols = bronzeColumns.map((c) => ident(c.name)).join(", ");
+    await session.run(`CREATE OR REPLACE TEMP VIEW ${step.output} AS SELECT ${cols} FROM read_parquet(${fileList(bronzeFiles)}, hive_partitioning = false)`);
+  } else {
+    await session.run(`CREATE OR REPLACE TEMP TABLE ${step.output} (${columnDefs(bronzeColumns)})`);
+  }
+  await session.run(`CREATE OR REPLACE TEMP TABLE ${step.filesOutput} (${columnDefs(FILES_COLUMNS)})`);
+
+  const result: ReadResult = { skipped: [], accepted: new Map(), driftWarnings: [], order: [], bronzeFiles, bronzeRows: 0 };
+  for (const [i, file] of manifest.files.entries()) {
+    const outcome = outcomes[i];
+    if (!("header" in outcome)) {
+      result.skipped.push(outcome);
+      result.order.push({ fileId: file.fileId, skipped: outcome });
       continue;
     }
-    const lineage = [lit(file.key), lit(version), lit(file.fileId), lit(manifest.runId), lit(dataDate)];
-    await session.run(`INSERT INTO ${lineageTable} VALUES (${fileIndex}, ${lineage.join(", ")})`);
-    const values = [lit(file.fileId), lit(file.key), lit(version), lit(manifest.runId), lit(dataDate), String(rows)];
+    const rows = rowsPerFile.get(file.fileId) ?? 0;
+    const values = [lit(file.fileId), lit(file.key), lit(outcome.version), lit(manifest.runId), lit(outcome.dataDate), String(rows)];
     await session.run(`INSERT INTO ${step.filesOutput} VALUES (${values.join(", ")})`);
-    if (extra.length > 0) result.driftWarnings.push(`${file.key}: extra column(s) ${extra.join(", ")}`);
-    result.accepted.set(file.fileId, { file, version, rowsRead: rows, extraColumns: extra });
+    if (outcome.extra.length > 0) result.driftWarnings.push(`${file.key}: extra column(s) ${outcome.extra.join(", ")}`);
+    result.accepted.set(file.fileId, { file, version: outcome.version, rowsRead: rows, extraColumns: outcome.extra });
     result.order.push({ fileId: file.fileId });
+    result.bronzeRows += rows;
   }
   return result;
 }
+
+/**
+ * One COPY of the data rows of `group` (files of one data date) to a Parquet file, in bronze
+ * column order. Each file maps its header BY NAME; `_row_number` counts data rows per file
+ * (row_number() over an ordered scan: insertion order is preserved while reading).
+ */
+async function copyRows(
+  session: Session,
+  plan: LoadPlan,
+  manifest: Manifest,
+  group: Candidate[],
+  target: string,
+  lineLimits = "",
+): Promise<void> {
+  const { source } = plan;
+  const selects = group.map((c) => {
+    const position = new Map(c.header.map((h, i) => [h, i]));
+    const pick = (name: string) => (position.has(name) ? `c${position.get(name)}` : "CAST(NULL AS VARCHAR)");
+    const data = source.columns.map((col) => `${pick(col.name)} AS ${ident(col.name)}`);
+    const lineage = [
+      `${source.opColumn ? pick(source.opColumn) : "CAST(NULL AS VARCHAR)"} AS _op`,
+      `${lit(c.file.key)} AS _source_key`,
+      `${lit(c.version)} AS _source_version`,
+      `${lit(c.file.fileId)} AS _file_id`,
+      "row_number() OVER () AS _row_number",
+      `${lit(manifest.runId)} AS _run_id`,
+      `${lit(c.dataDate)} AS _data_date`,
+    ];
+    return `SELECT ${[...data, ...lineage].join(", ")} FROM ${csvScan(c.file.localPath!, c.header.length, source.csv, lineLimits)}`;
+  });
+  await session.run(`COPY (${selects.join(" UNION ALL ")}) TO ${lit(target)} (${PARQUET_OPTIONS})`);
+}
+
+const columnDefs = (cols: readonly PlanColumn[]): string =>
+  cols.map((c) => `${ident(c.name)} ${c.type === "bigint" ? "BIGINT" : "VARCHAR"}`).join(", ");
+
+function rejectedWhole(file: ManifestFile, reason: string, n: number): FileResult {
+  return {
+    fileId: file.fileId,
+    key: file.key,
+    versionId: file.versionId,
+    outcome: "QUARANTINED",
+    reason,
+    rowsRead: n,
+    rowsLoaded: 0,
+    rowsQuarantined: 0,
+    rowsRejected: n,
+  };
+}
+
 
 type Checked = { header: string[]; extra: string[] } | { reason: string; rows: number };
 
@@ -130,18 +225,26 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
   return { header, extra: header.filter((h) => !known.has(h)) };
 }
 
-function csvScan(file: string, width: number, csv: LoadPlan["source"]["csv"]): string {
+/**
+ * Reader limits for files with lines (records) over DuckDB's default maximum of 2 MB: "no length
+ * limit on fields" up to 64 MB. Only used on retry: a buffer this size makes the reader read a
+ * file on one thread (and reserves the memory).
+ */
+const LONG_LINES = ", max_line_size = 67108864, buffer_size = 134217728";
+const isLineTooLong = (e: unknown): boolean => /maximum line size/i.test(String((e as Error).message ?? e));
+
+function csvScan(file: string, width: number, csv: LoadPlan["source"]["csv"], lineLimits = ""): string {
   const columns = Array.from({ length: width }, (_, i) => `'c${i}': 'VARCHAR'`).join(", ");
   return (
     `read_csv(${lit(file)}, header = true, auto_detect = false, columns = {${columns}}, ` +
     `delim = ${lit(csv.delimiter)}, quote = ${lit(csv.quote)}, escape = ${lit(csv.quote)}, ` +
-    `skip = 0, strict_mode = true, max_line_size = 67108864, buffer_size = 134217728)`
+    `skip = 0, strict_mode = true${lineLimits})`
   );
 }
 
 async function countRows(session: Session, file: string, width: number, csv: LoadPlan["source"]["csv"], bytes: Buffer): Promise<number> {
   try {
-    const [row] = await session.rows(`SELECT COUNT(*) AS n FROM ${csvScan(file, width, csv)}`);
+    const [row] = await session.rows(`SELECT COUNT(*) AS n FROM ${csvScan(file, width, csv, LONG_LINES)}`);
     return Number(row.n);
   } catch {
     return countLines(bytes);

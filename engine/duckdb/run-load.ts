@@ -64,7 +64,8 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     for (const step of stepsFor(plan, mode)) {
       switch (step.kind) {
         case "read_files":
-          read = await readFiles(session, plan, step, manifest, await store.loadLedger());
+          read = await readFiles(session, plan, step, manifest, await store.loadLedger(), store.bronzeTarget());
+          store.adopt("bronze", step.output, read.bronzeFiles, read.bronzeRows);
           // Row numbers are assigned; from here on row order is irrelevant, and dropping it
           // lets DuckDB write Parquet in parallel with less memory.
           await session.run("SET preserve_insertion_order = false");

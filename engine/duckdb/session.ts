@@ -55,6 +55,12 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   };
 }
 
+// Parquet write options of every table. Most string columns here are near-unique (timestamps,
+// ids as text): building dictionaries for them costs ~40% of the write time and zstd compresses
+// the plain pages as well or better. zstd level 1 (default 3): ~25% less CPU per write, files
+// within ~2% of level 3 (bench: 1M orders rows, 23.6 MB vs 23.9 MB).
+export const PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, DICTIONARY_SIZE_LIMIT 1";
+
 /** DuckDB string literal. */
 export const lit = (value: string): string => DIALECTS.duckdb.str(value);
 export const ident = (name: string): string => DIALECTS.duckdb.ident(name);

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LoadPlan, ReadTableStep, StageStep, TableDef, TableRole } from "../plan";
 import { DIALECTS } from "../dialects";
-import { fileList, ident, lit, type Session } from "./session";
+import { fileList, ident, lit, PARQUET_OPTIONS, type Session } from "./session";
 import {
   bronzeFilesDir,
   parquetFiles,
@@ -18,13 +18,8 @@ import {
   zoneDir,
   type VersionMeta,
 } from "./workspace";
-import { ledgerKey } from "./read-files";
+import { ledgerKey, type BronzeTarget } from "./read-files";
 
-// Most string columns here are near-unique (timestamps, ids as text): building dictionaries for
-// them costs ~40% of the write time and zstd compresses the plain pages as well or better.
-// zstd level 1 (default 3): ~25% less CPU per write, files within ~2% of level 3 (bench: 1M
-// orders rows, 23.6 MB vs 23.9 MB).
-const PARQUET = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, DICTIONARY_SIZE_LIMIT 1";
 
 interface Staged {
   role: TableRole;
@@ -32,6 +27,8 @@ interface Staged {
   dir?: string;
   files: string[];
   rows: number;
+  /** The relation the files hold. */
+  from: string;
 }
 
 export class TableStore {
@@ -94,24 +91,36 @@ export class TableStore {
     await this.session.run(`CREATE OR REPLACE TEMP TABLE ${name} (${cols.join(", ")})`);
   }
 
+  /** Where read_files writes bronze rows while reading them (see engine/duckdb/read-files.ts). */
+  bronzeTarget(): BronzeTarget {
+    return { dir: path.join(this.staging, "bronze"), stem: safeName(this.runId) };
+  }
+
+  /**
+   * Take files already written to a table's staging directory as that table's staged data, for
+   * a later stage step whose `from` is `relation` (read_files wrote bronze while reading).
+   */
+  adopt(role: TableRole, relation: string, files: string[], rows: number): void {
+    this.staged.set(role, { role, dir: path.join(this.staging, role), files, rows, from: relation });
+  }
+
   async stage(step: StageStep): Promise<number> {
     const dir = path.join(this.staging, step.table);
-    fs.mkdirSync(dir, { recursive: true });
     const select = `SELECT * FROM ${step.from}`;
+    const adopted = this.staged.get(step.table);
+    if (adopted) {
+      if (adopted.from !== step.from) throw new Error(`${step.table} is already staged from ${adopted.from}, not ${step.from}`);
+      await this.registerStaged(step.output, adopted.files, select);
+      return adopted.rows;
+    }
+    // Bronze rows are written while they are read, never from a relation (see adopt()).
+    if (step.table === "bronze") throw new Error("bronze must be staged by read_files (TableStore.adopt) before its stage step");
+    fs.mkdirSync(dir, { recursive: true });
     const copy = (target: string, opts = "") =>
-      this.session.run(`COPY (${select}) TO ${lit(target)} (${PARQUET}${opts})`);
+      this.session.run(`COPY (${select}) TO ${lit(target)} (${PARQUET_OPTIONS}${opts})`);
     let rows = 0;
     const table = this.plan.tables[step.table];
-    if (step.table === "bronze") {
-      const dates = await this.session.rows(`SELECT DISTINCT _data_date FROM ${step.from} ORDER BY 1`);
-      for (const { _data_date: date } of dates) {
-        const target = path.join(dir, `_data_date=${date}`, `${safeName(this.runId)}.parquet`);
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        // One date (the usual run): no filter pass over the rows.
-        const where = dates.length > 1 ? ` WHERE _data_date = ${lit(String(date))}` : "";
-        rows += await this.session.run(`COPY (${select}${where}) TO ${lit(target)} (${PARQUET})`);
-      }
-    } else if (table.partitionBy.length > 0) {
+    if (table.partitionBy.length > 0) {
       const parts = table.partitionBy.map(ident).join(", ");
       rows = await copy(dir, `, PARTITION_BY (${parts}), WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true`);
       if (rows === 0) await copy(path.join(dir, "data_0.parquet"));
@@ -120,15 +129,20 @@ export class TableStore {
       rows = await copy(path.join(dir, name));
     }
     const files = parquetFiles(dir);
-    this.staged.set(step.table, { role: step.table, dir, files, rows });
+    this.staged.set(step.table, { role: step.table, dir, files, rows, from: step.from });
+    await this.registerStaged(step.output, files, select);
+    return rows;
+  }
+
+  /** `output` reads back exactly the staged files (an empty relation of `select`'s shape when none). */
+  private async registerStaged(output: string, files: string[], select: string): Promise<void> {
     if (files.length === 0) {
-      await this.session.run(`CREATE OR REPLACE TEMP VIEW ${step.output} AS ${select} WHERE 1 = 0`);
+      await this.session.run(`CREATE OR REPLACE TEMP VIEW ${output} AS ${select} WHERE 1 = 0`);
     } else {
       await this.session.run(
-        `CREATE OR REPLACE TEMP VIEW ${step.output} AS SELECT * FROM read_parquet(${fileList(files)}, hive_partitioning = false)`,
+        `CREATE OR REPLACE TEMP VIEW ${output} AS SELECT * FROM read_parquet(${fileList(files)}, hive_partitioning = false)`,
       );
     }
-    return rows;
   }
 
   /** Commit staged tables in the plan's publish order. */
