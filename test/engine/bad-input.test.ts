@@ -220,4 +220,58 @@ describe("engine (DuckDB): bad input", function () {
     expect(result.reason).to.match(/^malformed_csv:.*Line: 3.*Expected Number of Columns: 7 Found: 8/);
     expect(result).to.include({ rowsRead: 2, rowsRejected: 2 });
   });
+  it("rejects only the malformed file of a run and loads the others from the same run", async () => {
+    const first = ws.file("orders", "first.csv", [ORDERS_HEADER, ...good].join("\n"));
+    const ragged = ws.file("orders", "ragged.csv", [ORDERS_HEADER, orderRow("I", 3, "2026-11-01 10:00:00"), `${orderRow("I", 4, "2026-11-01 10:00:00")},surprise`].join("\n"));
+    const last = ws.file("orders", "last.csv", [ORDERS_HEADER, orderRow("I", 5, "2026-11-01 10:00:00"), orderRow("I", 6, "2026-11-01 10:00:00")].join("\n"));
+
+    const summary = await ws.load("orders", [first, ragged, last]);
+
+    expectConserved(summary);
+    expect(summary.files.map((f) => [f.key, f.outcome])).to.deep.equal([
+      ["orders/first.csv", "LOADED"],
+      ["orders/ragged.csv", "QUARANTINED"],
+      ["orders/last.csv", "LOADED"],
+    ]);
+    expect(fileResult(summary, "orders/ragged.csv").reason).to.match(/^malformed_csv:.*Expected Number of Columns: 7 Found: 8/);
+    expect(summary.counts.bronzeRows).to.equal(4);
+    expect(await ws.countParquet("bronze/orders")).to.equal(4);
+    expect(await ws.query("SELECT order_id, _source_key, _row_number FROM fact_orders ORDER BY order_id")).to.deep.equal([
+      { order_id: 1, _source_key: "orders/first.csv", _row_number: 1 },
+      { order_id: 2, _source_key: "orders/first.csv", _row_number: 2 },
+      { order_id: 5, _source_key: "orders/last.csv", _row_number: 1 },
+      { order_id: 6, _source_key: "orders/last.csv", _row_number: 2 },
+    ]);
+  });
+
+  it("loads a file with a very long field next to ordinary files of the same run", async () => {
+    const long = "y".repeat(3 * 1024 * 1024);
+    const wide = ws.file("customers", "wide.csv", `${CUSTOMERS_HEADER}\nI,1,"${long}",DE,2024-01-02,2026-11-01 10:00:00\n`);
+    const plain = ws.file("customers", "plain.csv", `${CUSTOMERS_HEADER}\nI,2,b@example.com,FR,2024-01-03,2026-11-01 10:00:00\n`);
+
+    const summary = await ws.load("customers", [wide, plain]);
+
+    expectConserved(summary);
+    expect(summary.files.map((f) => f.outcome)).to.deep.equal(["LOADED", "LOADED"]);
+    expect(await ws.query("SELECT customer_id, length(email) AS n FROM dim_customer ORDER BY customer_id")).to.deep.equal([
+      { customer_id: 1, n: long.length },
+      { customer_id: 2, n: 13 },
+    ]);
+  });
+
+  it("writes each data date of a run to its own bronze partition, row numbers counted per file", async () => {
+    const monday = ws.file("orders", "monday.csv", [ORDERS_HEADER, ...good].join("\n"), { receivedAt: "2026-11-16T23:59:59.000Z" });
+    const tuesday = ws.file("orders", "tuesday.csv", [ORDERS_HEADER, orderRow("I", 3, "2026-11-02 10:00:00")].join("\n"), { receivedAt: "2026-11-17T00:00:00.000Z" });
+
+    const summary = await ws.load("orders", [tuesday, monday]);
+
+    expectConserved(summary);
+    expect(await ws.countParquet("bronze/orders/_data_date=2026-11-16")).to.equal(2);
+    expect(await ws.countParquet("bronze/orders/_data_date=2026-11-17")).to.equal(1);
+    expect(await ws.query("SELECT order_id, _row_number FROM fact_orders ORDER BY order_id")).to.deep.equal([
+      { order_id: 1, _row_number: 1 },
+      { order_id: 2, _row_number: 2 },
+      { order_id: 3, _row_number: 1 },
+    ]);
+  });
 });
