@@ -19,7 +19,7 @@ import { SecureBucket } from "./components/secure-bucket";
 import { PlatformConfig } from "./config";
 import { AccountContext } from "./policies/document";
 import type { ProgramSources } from "./platform";
-import { readerColumns } from "./reader-columns";
+import { readerColumnGrant } from "./reader-columns";
 
 export interface DatasetWiring {
   cfg: PlatformConfig;
@@ -94,7 +94,7 @@ export function createDatasetResources(spec: DatasetSpec, w: DatasetWiring): { j
     // Sub-paths of the registered locations: the grant waits for the registration.
     dataLocationArns: Object.fromEntries(ZONES.map((z) => [z, pulumi.interpolate`${lakeFormation.locations[z].arn}/${spec.name}`])),
     readerPrincipals: cfg.readerPrincipals,
-    readerColumns: readerColumns(spec, plan.tables.silver),
+    readerColumns: readerColumnGrant(spec),
   }, { dependsOn: [lakeFormation.settings] });
   new EventTrigger(`${spec.name}-arrival`, {
     ruleName: w.ruleName,

@@ -4,6 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { TableRole } from "../../engine/plan";
 import { sorted } from "../policies/document";
+import type { ReaderColumnGrant } from "../reader-columns";
 
 /** What the job does to its tables (write-audit-publish on Iceberg needs ALTER for branches). */
 export const JOB_TABLE_PERMISSIONS = sorted(["ALTER", "DELETE", "DESCRIBE", "INSERT", "SELECT"]);
@@ -18,8 +19,8 @@ export interface DatasetGrantsArgs {
   /** S3 ARNs (registered location sub-paths) the job writes: `<zone bucket ARN>/<dataset>`. */
   dataLocationArns: Record<string, pulumi.Input<string>>;
   readerPrincipals: string[];
-  /** Silver columns readers may select (PII excluded), sorted. */
-  readerColumns: string[];
+  /** Silver columns readers may select: a wildcard without the spec's excluded PII columns. */
+  readerColumns: ReaderColumnGrant;
 }
 
 export class DatasetGrants extends pulumi.ComponentResource {
@@ -56,7 +57,7 @@ export class DatasetGrants extends pulumi.ComponentResource {
         {
           principal: reader,
           permissions: ["SELECT"],
-          tableWithColumns: { databaseName: silver.database, name: silver.name, columnNames: args.readerColumns },
+          tableWithColumns: { databaseName: silver.database, name: silver.name, ...args.readerColumns },
         },
         child,
       );

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { DATASETS, getDataset } from "../../datasets";
 import { compilePlan } from "../../engine/compile";
 import { JOB_TABLE_PERMISSIONS } from "../../infra/components/dataset-grants";
+import { readerColumnGrant } from "../../infra/reader-columns";
 import { MOCK_DEPLOYER_ROLE } from "../mocks";
 import { T, devRun, prodRun } from "./program-runs";
 
@@ -44,11 +45,28 @@ describe("infra: Lake Formation", () => {
     const silverColumns = compilePlan(getDataset("customers"), { dialect: "spark" }).tables.silver.columns.map((c) => c.name);
     expect(silverColumns).to.include("email");
     for (const grant of customers) {
-      expect(grant.inputs.tableWithColumns.columnNames).to.not.include("email");
-      expect(grant.inputs.tableWithColumns.columnNames).to.deep.equal(silverColumns.filter((c) => c !== "email").sort());
+      // A wildcard minus the PII column, never a list of names (see infra/reader-columns.ts).
+      expect(grant.inputs.tableWithColumns).to.include({ wildcard: true });
+      expect(grant.inputs.tableWithColumns.excludedColumnNames).to.deep.equal(["email"]);
+      expect(grant.inputs.tableWithColumns.columnNames).to.equal(undefined);
+    }
+    const orders = tableGrants.filter((g) => g.inputs.tableWithColumns.name === "fact_orders");
+    for (const grant of orders) {
+      expect(grant.inputs.tableWithColumns).to.include({ wildcard: true });
+      expect(grant.inputs.tableWithColumns).to.not.have.property("excludedColumnNames");
     }
     const dbGrants = readerGrants.filter((g) => g.inputs.database);
     expect(dbGrants.map((g) => g.inputs.database.name)).to.deep.equal(["datalake_prod_silver", "datalake_prod_silver"]);
+  });
+
+  it("keeps a reader grant unchanged when a spec gains a column (the job adds it to the table later)", () => {
+    const customers = getDataset("customers");
+    const grown = { ...customers, columns: [...customers.columns, { name: "loyalty_tier", type: "string" as const, optional: true }] };
+    expect(readerColumnGrant(grown)).to.deep.equal(readerColumnGrant(customers));
+    expect(readerColumnGrant({ pii: [{ column: "b", mode: "exclude" }, { column: "a", mode: "exclude" }, { column: "c", mode: "hash" }] })).to.deep.equal({
+      wildcard: true,
+      excludedColumnNames: ["a", "b"],
+    });
   });
 
   it("grants each job role its six tables and its data locations, with sorted permission lists", async () => {
