@@ -36,6 +36,12 @@ export interface RunLoadOptions {
   threads?: number;
   /** Write the summary to <ws>/ops/summaries/<dataset>/<runId>.json. @default true */
   writeSummary?: boolean;
+  /**
+   * Stops the load (a job timeout): the running query is interrupted and runLoad rejects with
+   * the signal's reason. Checked up to the publish, never during it: an aborted load publishes
+   * nothing, a load that started publishing finishes.
+   */
+  signal?: AbortSignal;
 }
 
 export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
@@ -52,9 +58,23 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
 
   // One spill directory per run: loads of different datasets may run side by side.
   const spill = path.join(duckdbTempDir(workspace), `${spec.name}-${safeName(manifest.runId)}`);
-  const session = await openSession({ memoryLimit: opts.memoryLimit, threads: opts.threads, tempDirectory: spill });
+  const engine = await openSession({ memoryLimit: opts.memoryLimit, threads: opts.threads, tempDirectory: spill });
+  const { signal } = opts;
+  const interrupt = () => engine.conn.interrupt();
+  signal?.addEventListener("abort", interrupt, { once: true });
+  const checkAborted = () => {
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error(`load stopped: ${String(signal.reason)}`);
+  };
+  // Every statement checks first: interrupt() only stops a query already running, and an abort
+  // may land between two statements (e.g. while read_files checks a file's bytes in Node).
+  const session: Session = {
+    ...engine,
+    run: (sql) => (checkAborted(), engine.run(sql)),
+    rows: (sql) => (checkAborted(), engine.rows(sql)),
+  };
   let store: TableStore | undefined;
   try {
+    checkAborted();
     store = new TableStore(session, workspace, plan, manifest.runId, "");
     const version = nextVersion([store.tableDir("silver"), store.tableDir("quarantine"), store.tableDir("state")]);
     store = new TableStore(session, workspace, plan, manifest.runId, version);
@@ -62,6 +82,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
 
     let read: ReadResult | undefined;
     for (const step of stepsFor(plan, mode)) {
+      checkAborted();
       switch (step.kind) {
         case "read_files":
           read = await readFiles(session, plan, step, manifest, await store.loadLedger(), store.bronzeTarget());
@@ -91,6 +112,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     progress("audit", audits.map((a) => `${a.name}=${a.passed ? "ok" : a.violations}`).join(" "));
     const summary = await summarize(session, plan, manifest, read, audits, startedAt);
 
+    checkAborted(); // an interrupted audit query counts as failed: report the stop instead
     if (audits.every((a) => a.passed)) {
       summary.published = store.publish(new Date().toISOString());
       progress("publish", `version ${version}`);
@@ -106,7 +128,11 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     if (opts.writeSummary ?? true) writeJsonAtomic(summaryPath(workspace, spec.name, manifest.runId), summary);
     progress("done", summary.status);
     return summary;
+  } catch (e) {
+    checkAborted(); // "INTERRUPT Error" from DuckDB: the caller wants the reason it gave
+    throw e;
   } finally {
+    signal?.removeEventListener("abort", interrupt);
     store?.discard();
     session.close();
     fs.rmSync(spill, { recursive: true, force: true });

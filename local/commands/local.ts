@@ -1,7 +1,8 @@
 // `datalake local`: watch <workspace>/landing and load files as they land, exactly as the AWS
 // deployment would (same handlers, specs and SQL). `--once` loads what is there, waits until
 // every file settled and exits 0 only if nothing failed.
-import { ArgSpec, intFlag, parseArgs, usageText, WORKSPACE_FLAG } from "../cli-args";
+import { DEFAULT_GLUE_TIMEOUT_MINUTES } from "../../infra/defaults";
+import { ArgSpec, intFlag, parseArgs, usageText, UsageError, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import type { Verb } from "../cli-verb";
 import { FileDone, formatProgress, ProgressEvent } from "../runtime/progress";
@@ -12,6 +13,11 @@ const SPEC: ArgSpec = {
     ...WORKSPACE_FLAG,
     once: { type: "boolean", help: "load what is in landing, wait until every file settled, then exit" },
     timeout: { type: "string", value: "SECONDS", help: "with --once: give up after this long (default 1800)" },
+    "job-timeout": {
+      type: "string",
+      value: "MINUTES",
+      help: `stop a load running longer than this: it ends TIMEOUT, its files FAILED (default ${DEFAULT_GLUE_TIMEOUT_MINUTES}, as deployed)`,
+    },
     json: { type: "boolean", help: "no progress lines; print the settled files as one JSON array at the end" },
   },
 };
@@ -29,6 +35,8 @@ export const localVerb: Verb = {
     const workspace = workspaceDir(args.flags.workspace);
     const json = args.flags.json === true;
     const timeoutMs = intFlag("local", args, "timeout", 1800) * 1000;
+    const jobTimeoutMinutes = intFlag("local", args, "job-timeout", DEFAULT_GLUE_TIMEOUT_MINUTES);
+    if (jobTimeoutMinutes < 1) throw new UsageError("local: --job-timeout must be at least 1 (minutes)");
     const files: FileDone[] = [];
     const progress = (e: ProgressEvent) => {
       if (e.type === "file") files.push(e);
@@ -37,7 +45,7 @@ export const localVerb: Verb = {
     };
     // Loaded here, not at the top: DuckDB and the AWS SDK would slow every other verb and --help.
     const { startLocalRuntime } = await import("../runtime/defaults");
-    const runtime = await startLocalRuntime({ workspace, progress, once: args.flags.once === true });
+    const runtime = await startLocalRuntime({ workspace, progress, once: args.flags.once === true, jobTimeoutMs: jobTimeoutMinutes * 60_000 });
     if (args.flags.once) {
       let report: SettleReport;
       try {

@@ -19,8 +19,8 @@ export const defaultHandlers: HandlerFns = {
  * (<workspace>/ops/summaries/<dataset>/<runId>.json, where job-state reads it), so a run
  * interrupted after its publish is finished from the summary instead of being loaded again.
  */
-export const duckdbExecutor: LoadExecutor = ({ workspace, spec, manifest, fullRefresh }) =>
-  runLoad({ workspace, spec, manifest, fullRefresh, writeSummary: true });
+export const duckdbExecutor: LoadExecutor = ({ workspace, spec, manifest, fullRefresh, signal }) =>
+  runLoad({ workspace, spec, manifest, fullRefresh, writeSummary: true, signal });
 
 export interface StartOptions extends Partial<Omit<LocalRuntimeOptions, "workspace" | "progress">> {
   workspace: string;

@@ -12,7 +12,7 @@ import { EventBridgeEvent, glueJobStateChangeEvent } from "./events";
 
 /** What a run's execution reports back; thrown errors become FAILED with their message. */
 export interface RunOutcome {
-  state: "SUCCEEDED" | "FAILED";
+  state: "SUCCEEDED" | "FAILED" | "TIMEOUT";
   errorMessage?: string;
 }
 

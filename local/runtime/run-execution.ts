@@ -17,6 +17,8 @@ export interface RunContext {
   versions: VersionStore;
   objects: LocalObjectStore;
   executor: LoadExecutor;
+  /** Stop a run still loading after this long (Glue's job timeout). */
+  jobTimeoutMs: number;
   emit(e: ProgressEvent): void;
   /** Called once per run end (also when the engine threw). */
   onRunEnd(runId: string, failed: boolean): void;
@@ -40,6 +42,9 @@ export async function executeLocalRun(ctx: RunContext, run: RunRequest): Promise
   // again would find its files in the engine's ledger and count them as already loaded.
   const finished = attempt > 1 ? await ctx.objects.getJson<RunSummary>(LOCAL_NAMES.opsBucket, summaryKey(dataset, runId)) : undefined;
   let summary: RunSummary;
+  const timeout = new AbortController();
+  const minutes = Math.round((ctx.jobTimeoutMs / 60_000) * 100) / 100;
+  const timer = setTimeout(() => timeout.abort(new JobTimeout(`job run exceeded the job timeout of ${minutes} min and was stopped`)), ctx.jobTimeoutMs);
   try {
     summary =
       finished ??
@@ -48,12 +53,18 @@ export async function executeLocalRun(ctx: RunContext, run: RunRequest): Promise
         spec,
         manifest,
         fullRefresh: args[RUN_ARGS.fullRefresh] === "true" || manifest.fullRefresh === true,
+        signal: timeout.signal,
       }));
   } catch (err) {
     ctx.onRunEnd(runId, true);
     const error = err instanceof Error ? err.message : String(err);
-    ctx.emit({ type: "run-finished", dataset, runId, jobRunId, state: "FAILED", files, ms: Date.now() - started, error });
+    const state = err instanceof JobTimeout ? "TIMEOUT" : "FAILED";
+    ctx.emit({ type: "run-finished", dataset, runId, jobRunId, state, files, ms: Date.now() - started, error });
+    // Glue ends a run that hit its timeout as TIMEOUT, with the message; other errors crash it.
+    if (state === "TIMEOUT") return { state, errorMessage: error };
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
   await ctx.objects.putJson(LOCAL_NAMES.opsBucket, summaryKey(dataset, runId), summary);
   ctx.onRunEnd(runId, summary.status !== "SUCCEEDED");
@@ -73,3 +84,6 @@ export async function executeLocalRun(ctx: RunContext, run: RunRequest): Promise
   });
   return { state: summary.status, errorMessage: summary.error };
 }
+
+/** The reason a run is stopped at the job timeout (told apart from engine errors). */
+class JobTimeout extends Error {}

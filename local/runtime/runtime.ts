@@ -29,6 +29,7 @@ import { LocalObjectStore } from "./object-store";
 import type { ProgressEvent, ProgressSink } from "./progress";
 import { VersionRecord, VersionStore, sameSignature } from "./version-store";
 import { acquireWorkspaceLock, WorkspaceLock } from "./workspace-lock";
+import { DEFAULT_GLUE_TIMEOUT_MINUTES } from "../../infra/defaults";
 import { LOCAL_NAMES, WorkspacePaths, workspacePaths } from "./workspace";
 
 /** Runs one manifest on the engine (H1's runLoad, or a stand-in in tests). */
@@ -37,6 +38,8 @@ export type LoadExecutor = (input: {
   spec: DatasetSpec;
   manifest: Manifest;
   fullRefresh: boolean;
+  /** Aborted when the run exceeds the job timeout: stop and reject with its reason. */
+  signal?: AbortSignal;
 }) => Promise<RunSummary>;
 
 /** Test-only fault injection. */
@@ -63,6 +66,12 @@ export interface LocalRuntimeOptions {
   faults?: LocalFaults;
   /** Runs executing at once across datasets. @default 2 */
   maxParallelRuns?: number;
+  /**
+   * A run still loading after this long is stopped and ends TIMEOUT, as a Glue job does at its
+   * `timeout`: its files end FAILED and the dataset's run slot is free for the next load.
+   * @default DEFAULT_GLUE_TIMEOUT_MINUTES (the deployed jobs' default)
+   */
+  jobTimeoutMs?: number;
 }
 
 /**
@@ -138,6 +147,7 @@ export class LocalRuntime {
             versions: this.versions,
             objects,
             executor: options.executor,
+            jobTimeoutMs: options.jobTimeoutMs ?? DEFAULT_GLUE_TIMEOUT_MINUTES * 60_000,
             emit: (e) => this.emit(e),
             onRunEnd: (runId, failed) => {
               this.runsFinished++;

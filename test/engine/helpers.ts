@@ -7,8 +7,7 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { getDataset, type DatasetSpec } from "../../datasets";
 import type { Manifest, ManifestFile, RunSummary } from "../../engine/contracts";
-import type { AuditQuery } from "../../engine/plan";
-import { openQuerySession, runLoad } from "../../engine/duckdb";
+import { openQuerySession, runLoad, type RunLoadOptions } from "../../engine/duckdb";
 import { openSession } from "../../engine/duckdb/session";
 
 export const ORDERS_HEADER = "Op,order_id,customer_id,order_ts,status,total_amount,cdc_ts";
@@ -25,10 +24,7 @@ export interface FileOptions {
   key?: string;
 }
 
-export interface LoadOptions {
-  fullRefresh?: boolean;
-  extraAudits?: AuditQuery[];
-}
+export type LoadOptions = Pick<RunLoadOptions, "fullRefresh" | "extraAudits" | "signal" | "onProgress">;
 
 export class TestWorkspace {
   readonly dir: string;

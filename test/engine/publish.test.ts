@@ -53,6 +53,31 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
     expect(await ws.query("SELECT status FROM fact_orders")).to.deep.equal([{ status: "shipped" }]);
   });
 
+  for (const stage of ["read_files", "sql", "stage", "audit"]) {
+    it(`stops a load aborted after its first ${stage} step: rejects with the reason and publishes nothing`, async () => {
+      await ws.load("orders", [ws.file("orders", "a.csv", csv(orderRow("I", 1, "2026-11-01 10:00:00")))]);
+      const before = ws.snapshot();
+      const stop = new AbortController();
+      const b = ws.file("orders", "b.csv", csv(orderRow("U", 1, "2026-11-02 10:00:00", "shipped")));
+
+      const load = ws.load("orders", [b], {
+        signal: stop.signal,
+        onProgress: (e) => {
+          if (e.stage === stage) stop.abort(new Error("job timeout (test)"));
+        },
+      });
+
+      await load.then(
+        () => expect.fail("the aborted load resolved"),
+        (e: Error) => expect(e.message).to.equal("job timeout (test)"),
+      );
+      expect(ws.snapshot()).to.deep.equal(before);
+      expect(fs.existsSync(path.join(ws.dir, "_staging"))).to.equal(false);
+      const retried = await ws.load("orders", [b]);
+      expect(retried.files[0].outcome, "an aborted run does not mark its files loaded").to.equal("LOADED");
+    });
+  }
+
   it("reports an audit whose SQL errors as failed instead of publishing", async () => {
     const broken = { name: "broken", description: "bad SQL", sql: "SELECT violations FROM no_such_relation" };
 

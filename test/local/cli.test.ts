@@ -7,6 +7,7 @@ import type { FileItem } from "../../handlers/audit/items";
 import { main } from "../../local/cli";
 import { recordingIo } from "../../local/cli-io";
 import { exitCode } from "../../local/commands/local";
+import { duckdbExecutor } from "../../local/runtime/defaults";
 import { drop, expectAccounted, expectOracle, ordersCsv, startTestRuntime, tempWorkspace } from "./support";
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -74,6 +75,36 @@ describe("local mode CLI verbs (end to end)", function () {
     expect(report.failedRuns).to.have.length(1);
     expect(items.map((i) => i.status)).to.deep.equal(["FAILED"]);
     expect(items[0].reason).to.match(/disk full/);
+  });
+
+  it("stops a run that outlives the job timeout: TIMEOUT, its files FAILED, and the next load runs", async () => {
+    drop(ws.dir, "orders/a.csv", ordersCsv(1, 2));
+    let calls = 0;
+    const t = await startTestRuntime(ws.dir, {
+      jobTimeoutMs: 300,
+      // The first run hangs (a stuck engine) until the timeout aborts it; later runs load.
+      executor: (input) => {
+        if (++calls > 1) return duckdbExecutor(input);
+        return new Promise((_, reject) => input.signal!.addEventListener("abort", () => reject(input.signal!.reason)));
+      },
+    });
+    try {
+      const first = await t.runtime.settle(60_000);
+      drop(ws.dir, "orders/b.csv", ordersCsv(10, 3));
+      const second = await t.runtime.settle(60_000);
+      const items = await expectAccounted(t.runtime, "orders");
+
+      expect(first.failedRuns).to.have.length(1);
+      const timedOut = t.events.find((e) => e.type === "run-finished" && e.state === "TIMEOUT");
+      expect(timedOut, JSON.stringify(t.events)).to.not.equal(undefined);
+      const byKey = Object.fromEntries(items.map((i) => [i.key, i]));
+      expect(byKey["orders/a.csv"].status).to.equal("FAILED");
+      expect(byKey["orders/a.csv"].reason).to.match(/job timeout of 0\.01 min/);
+      expect(byKey["orders/b.csv"].status).to.equal("SUCCEEDED");
+      expect(second.failedRuns).to.have.length(1); // still only the timed-out one
+    } finally {
+      await t.runtime.stop();
+    }
   });
 
   it("audit prints a table with file, version, status, counts, reason and run, and --json", async () => {
