@@ -45,6 +45,12 @@ export function validateSpec(input: DatasetInput, file: string): DatasetSpec {
   if (!["csv", "jsonl", "parquet"].includes(input.format)) {
     fail("format", `must be csv, jsonl or parquet (got ${JSON.stringify(input.format)})`);
   }
+  // Rejected here, not when the first file arrives: a deployed dataset whose loads always fail
+  // loses nothing but strands every file it receives as FAILED. Both engines must first agree on
+  // how a JSON number becomes its raw string (DuckDB prints 12.50 as "12.5" and 1E3 as "1000.0").
+  if (input.format !== "csv") {
+    fail("format", `${input.format} is not supported yet: both engines (DuckDB and Glue) read csv only`);
+  }
   const csv = { ...DEFAULT_CSV, ...(input.csv ?? {}) };
   if (csv.delimiter.length !== 1) fail("csv.delimiter", "must be one character");
   if (csv.quote.length !== 1) fail("csv.quote", "must be one character");

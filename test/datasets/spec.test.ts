@@ -86,6 +86,7 @@ describe("dataset specs", () => {
     ["partition on a number", (i) => (i.partitionBy = { column: "id" }), "partitionBy.column", /date or timestamp/],
     ["reserved lineage name", (i) => (i.columns._row = "int"), "columns._row", /reserved/],
     ["duplicate labels", (i) => (i.rules = [{ kind: "not_null", column: "id" }, { kind: "not_null", column: "id" }]), "rules[1]", /label/],
+    ["a format the engines cannot read yet", (i) => (i.format = "jsonl"), "format", /jsonl is not supported yet: both engines .* read csv only/],
     ["bad worker type", (i) => (i.target.glue = { workerType: "G.9X" as never }), "target.glue.workerType", /must be one of/],
   ];
   for (const [what, mutate, field, message] of bad) {
