@@ -107,6 +107,9 @@ export async function readFiles(
           bronzeFiles.push(own);
         } catch (e) {
           fs.rmSync(own, { force: true });
+          // Only the reader's verdict on the bytes rejects a file: out of memory, a full disk or
+          // a stopped run fail the run instead, and the file is read again by the retry.
+          if (!isCsvError(e)) throw e;
           const n = countLines(fs.readFileSync(c.file.localPath!));
           outcomes[outcomes.indexOf(c)] = rejectedWhole(c.file, `malformed_csv:${csvError(e)}`, n);
         }
@@ -232,6 +235,8 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
  */
 const LONG_LINES = ", max_line_size = 67108864, buffer_size = 134217728";
 const isLineTooLong = (e: unknown): boolean => /maximum line size/i.test(String((e as Error).message ?? e));
+/** DuckDB's CSV reader rejects bytes with "Invalid Input Error: CSV Error ..." (also for long lines). */
+const isCsvError = (e: unknown): boolean => /^Invalid Input Error:/.test(String((e as Error).message ?? e));
 
 function csvScan(file: string, width: number, csv: LoadPlan["source"]["csv"], lineLimits = ""): string {
   const columns = Array.from({ length: width }, (_, i) => `'c${i}': 'VARCHAR'`).join(", ");

@@ -259,6 +259,23 @@ describe("engine (DuckDB): bad input", function () {
     ]);
   });
 
+  it("fails the run, and rejects no file, when reading fails for want of memory rather than bad bytes", async () => {
+    const long = "z".repeat(3 * 1024 * 1024);
+    const wide = ws.file("customers", "wide.csv", `${CUSTOMERS_HEADER}\nI,1,"${long}",DE,2024-01-02,2026-11-01 10:00:00\n`);
+    const before = ws.snapshot();
+
+    // The long line needs the reader's 128 MB buffer: more than this run may use.
+    const failed = ws.load("customers", [wide], { memoryLimit: "64MB" });
+
+    await failed.then(
+      (s) => expect.fail(`resolved with ${JSON.stringify(s.files)}`),
+      (e: Error) => expect(e.message).to.match(/Out of Memory/),
+    );
+    expect(ws.snapshot()).to.deep.equal(before);
+    const retried = await ws.load("customers", [wide]);
+    expect(retried.files.map((f) => f.outcome)).to.deep.equal(["LOADED"]);
+  });
+
   it("writes each data date of a run to its own bronze partition, row numbers counted per file", async () => {
     const monday = ws.file("orders", "monday.csv", [ORDERS_HEADER, ...good].join("\n"), { receivedAt: "2026-11-16T23:59:59.000Z" });
     const tuesday = ws.file("orders", "tuesday.csv", [ORDERS_HEADER, orderRow("I", 3, "2026-11-02 10:00:00")].join("\n"), { receivedAt: "2026-11-17T00:00:00.000Z" });

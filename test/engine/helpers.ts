@@ -24,7 +24,7 @@ export interface FileOptions {
   key?: string;
 }
 
-export type LoadOptions = Pick<RunLoadOptions, "fullRefresh" | "extraAudits" | "signal" | "onProgress">;
+export type LoadOptions = Pick<RunLoadOptions, "fullRefresh" | "extraAudits" | "signal" | "onProgress" | "memoryLimit">;
 
 export class TestWorkspace {
   readonly dir: string;
