@@ -211,6 +211,9 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
   try {
     bytes = fs.readFileSync(file.localPath);
   } catch (e) {
+    // Only a file that is gone is the file's problem; a permission or I/O fault fails the run
+    // (its files end FAILED, not QUARANTINED), as on Glue.
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     return { reason: `unreadable:${(e as Error).message}`, rows: 0 };
   }
   if (bytes.length === 0) return { reason: "empty_file", rows: 0 };

@@ -73,10 +73,30 @@ def _fetch_parsed(
     client = s3 if s3 is not None else default_s3()
     try:
         data = fetch_bytes(client, file)
-    except Exception as error:  # noqa: BLE001 - any fetch failure rejects this file, not the run
+    except Exception as error:  # noqa: BLE001 - classified below
+        if not object_gone(error):
+            # Throttling, 5xx, the network, a KMS or IAM fault: not the file's fault. Raising fails
+            # the task (Spark retries it), then the run: its files end FAILED, not QUARANTINED.
+            raise
         return ParsedFile(reason=f"unreadable:{_error_message(error)}")
     _require_csv(source)
     return parse_csv_bytes(data, source, keep_rows=keep_rows)
+
+
+# S3 answers that the manifest's object version no longer exists (deleted, or replaced when the
+# bucket is unversioned and the etag no longer matches): the file itself cannot be read, ever.
+# Needs s3:ListBucket on the landing prefix, else S3 answers 403 for a missing object.
+_GONE_CODES = frozenset({"NoSuchKey", "NoSuchVersion", "PreconditionFailed", "InvalidObjectState", "NotFound", "404", "412"})
+
+
+def object_gone(error: Exception) -> bool:
+    """True when a GetObject error means the object version is gone for good."""
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return False
+    code = str((response.get("Error") or {}).get("Code") or "")
+    status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+    return code in _GONE_CODES or status in (404, 412)
 
 
 def _outcome(file: Dict[str, Any], parsed: ParsedFile) -> Dict[str, Any]:

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
@@ -93,12 +94,23 @@ def test_fetch_of_unversioned_object_requires_the_same_etag():
     assert outcome["version"] == "etag:etag2" and outcome["reason"] is None and rows == []
 
 
-def test_unreadable_object_rejects_only_that_file():
+@pytest.mark.parametrize("code,status", [("NoSuchVersion", 404), ("NoSuchKey", 404), ("PreconditionFailed", 412)])
+def test_an_object_version_that_is_gone_rejects_only_that_file(code, status):
     s3 = client("s3")
     with Stubber(s3) as stub:
-        stub.add_client_error("get_object", service_error_code="AccessDenied", http_status_code=403)
+        stub.add_client_error("get_object", service_error_code=code, http_status_code=status)
         outcome, rows = fetch_and_parse(dict(manifest()["files"][0]), SOURCE, "r1", s3)
-    assert outcome["reason"] == "unreadable:AccessDenied" and rows == []
+    assert outcome["reason"] == f"unreadable:{code}" and rows == []
+
+
+@pytest.mark.parametrize("code,status", [("AccessDenied", 403), ("SlowDown", 503), ("InternalError", 500), ("KMS.KMSInvalidStateException", 400)])
+def test_a_fetch_fault_of_the_environment_fails_the_run_instead_of_rejecting_the_file(code, status):
+    s3 = client("s3")
+    with Stubber(s3) as stub:
+        stub.add_client_error("get_object", service_error_code=code, http_status_code=status)
+        with pytest.raises(ClientError) as raised:
+            fetch_and_parse(dict(manifest()["files"][0]), SOURCE, "r1", s3)
+    assert raised.value.response["Error"]["Code"] == code
 
 
 def summary(**overrides):

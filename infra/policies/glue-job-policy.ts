@@ -30,6 +30,17 @@ export function glueJobPolicyDocument(input: GlueJobPolicyInput): PolicyDocument
       Resource: `${input.landingBucketArn}/${input.landingPrefix}*`,
     },
     {
+      // Never used to list: without it S3 answers a GetObject of a deleted object or version with
+      // 403, indistinguishable from a real permission fault. The runner rejects a file whose
+      // version is gone (404) and fails the run on any other fetch error, so a good file is never
+      // quarantined for a fault of the environment.
+      Sid: "ListLandingPrefix",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: input.landingBucketArn,
+      Condition: { StringLike: { "s3:prefix": [`${input.landingPrefix}*`] } },
+    },
+    {
       Sid: "ReadArtifactsAndManifests",
       Effect: "Allow",
       Action: ["s3:GetObject"],

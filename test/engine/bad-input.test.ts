@@ -1,4 +1,5 @@
 // Issue 2 "Bad input": each case gets a clear reason, loses nothing, and keeps conservation.
+import * as path from "node:path";
 import { expect } from "chai";
 import { ORDERS_HEADER, TestWorkspace, expectConserved, fileResult, orderRow } from "./helpers";
 
@@ -274,6 +275,24 @@ describe("engine (DuckDB): bad input", function () {
     expect(ws.snapshot()).to.deep.equal(before);
     const retried = await ws.load("customers", [wide]);
     expect(retried.files.map((f) => f.outcome)).to.deep.equal(["LOADED"]);
+  });
+
+  it("rejects a file whose version is gone (unreadable), but fails the run on any other read fault", async () => {
+    const gone = { ...ws.file("orders", "gone.csv", [ORDERS_HEADER, ...good].join("\n")), localPath: path.join(ws.dir, "no-such-file.csv") };
+    const ok = ws.file("orders", "ok.csv", [ORDERS_HEADER, orderRow("I", 3, "2026-11-01 10:00:00")].join("\n"));
+    const broken = { ...ws.file("orders", "broken.csv", "x"), localPath: ws.dir }; // a directory: EISDIR
+
+    const summary = await ws.load("orders", [gone, ok]);
+    const failed = ws.load("orders", [broken]);
+
+    expectConserved(summary);
+    expect(fileResult(summary, "orders/gone.csv")).to.include({ outcome: "QUARANTINED" });
+    expect(fileResult(summary, "orders/gone.csv").reason).to.match(/^unreadable:ENOENT/);
+    expect(fileResult(summary, "orders/ok.csv").outcome).to.equal("LOADED");
+    await failed.then(
+      (s) => expect.fail(`resolved with ${JSON.stringify(s.files)}`),
+      (e: NodeJS.ErrnoException) => expect(e.code).to.equal("EISDIR"),
+    );
   });
 
   it("writes each data date of a run to its own bronze partition, row numbers counted per file", async () => {

@@ -37,6 +37,8 @@ describe("infra: IAM", () => {
       const statements = doc(run.named(`${spec.name}-job-policy`, T.rolePolicy)).Statement;
       const sid = (id: string) => statements.find((s) => s.Sid === id);
       expect(sid("ReadLandingFiles").Resource).to.equal(`${landingArn}/${spec.prefix}*`);
+      expect(sid("ListLandingPrefix")).to.deep.include({ Action: ["s3:ListBucket"], Resource: landingArn });
+      expect(sid("ListLandingPrefix").Condition).to.deep.equal({ StringLike: { "s3:prefix": [`${spec.prefix}*`] } });
       expect(sid("ReadWriteDatasetTables").Resource).to.deep.equal(zoneArns.map((z) => `${z}/${spec.name}/*`));
       expect(sid("ListDatasetPrefixes").Condition).to.deep.equal({ StringLike: { "s3:prefix": [`${spec.name}/`, `${spec.name}/*`] } });
       const tables = sid("DatasetCatalogTables").Resource as string[];
