@@ -23,7 +23,7 @@ from .constants import WAP_BRANCH_PREFIX
 from .contracts import AuditResult, FileResult, ManifestFile, Published
 from .outcomes import build_file_results, conservation_audit, split_already_loaded
 from .plan import SUMMARY_COUNT_COLUMNS, relation_names, run_mode, staged_roles, steps_for
-from .schema_evolution import SchemaEvolution, evolve_schema, parse_describe
+from .schema_evolution import SchemaEvolution, evolve_schema, parse_describe, parse_partitioning
 from .tables import create_table_sql, table_identifier, table_location
 from .wap import (
     PublishDecision,
@@ -125,7 +125,9 @@ class LoadExecutor:
         # for every table first, so a type conflict anywhere alters nothing, then add columns.
         for role, table in self.tables.items():
             described = self.rows(f"DESCRIBE TABLE {quote_identifier(self.ids[role])}")
-            self.schemas[role] = evolve_schema(self.ids[role], role, parse_describe(described), table)
+            self.schemas[role] = evolve_schema(
+                self.ids[role], role, parse_describe(described), table, parse_partitioning(described)
+            )
         for role in self.tables:
             for statement in self.schemas[role].statements:
                 self.sql(statement)

@@ -10,12 +10,17 @@ existing table as it is. So a spec that gains a column reaches the table only th
   - a column whose type differs     -> SchemaChangeError naming every such column (never a
                                        silent cast; Iceberg's in-place widenings are suggested);
   - a table column the plan lacks   -> kept (dropping loses data; that is a human decision) and
-                                       written as NULL.
+                                       written as NULL;
+  - partition fields that differ     -> `ALTER TABLE ... DROP / ADD PARTITION FIELD` (Iceberg
+                                       partition evolution: metadata only; rows written from then
+                                       on use the new spec, and replaced tables such as silver are
+                                       rewritten whole every run).
 
 Iceberg schema changes apply to the table, not to a WAP branch: an added nullable column is
 visible on main at once, which every reader tolerates, and a failed run leaves it in place for
 the next one (the decision is recomputed each run, so it is idempotent).
 https://iceberg.apache.org/docs/latest/spark-ddl/#alter-table-add-column
+https://iceberg.apache.org/docs/latest/spark-ddl/#alter-table-add-partition-field
 """
 
 from __future__ import annotations
@@ -80,6 +85,45 @@ def parse_describe(rows: Iterable[Mapping[str, Any]]) -> List[Column]:
     return columns
 
 
+def parse_partitioning(rows: Iterable[Mapping[str, Any]]) -> Optional[List[str]]:
+    """Partition fields from `DESCRIBE TABLE` rows: the '# Partitioning' section Spark prints for
+    a v2 (Iceberg) table, one 'Part <i>' row per field with its transform ('order_year',
+    'years(order_ts)'), or 'Not partitioned'. None when there is no such section: the table's
+    partitioning is unknown and is left as it is."""
+    fields: List[str] = []
+    in_section = False
+    for row in rows:
+        name = str(row.get("col_name") or "").strip()
+        if name == "# Partitioning":
+            in_section = True
+        elif in_section and (not name or name.startswith("#")):
+            break
+        elif in_section and name.startswith("Part "):
+            fields.append(str(row.get("data_type") or "").strip())
+    return fields if in_section else None
+
+
+_PLAIN_FIELD = re.compile(r"^`?(\w+)`?$")
+
+
+def evolve_partitioning(identifier: str, existing: Optional[Sequence[str]], partition_by: Sequence[str]) -> List[str]:
+    """Statements that give the table the plan's identity partition fields `partition_by`: drop the
+    fields the plan no longer has, then add the new ones (after their columns exist)."""
+    if existing is None:
+        return []
+    quoted = quote_identifier(identifier)
+    plain = {m.group(1).lower(): field for field in existing if (m := _PLAIN_FIELD.match(field))}
+    wanted = {name.lower() for name in partition_by}
+    drops = [field for field in existing if (m := _PLAIN_FIELD.match(field)) is None or m.group(1).lower() not in wanted]
+    adds = [name for name in partition_by if name.lower() not in plain]
+    statements = []
+    for field in drops:
+        match = _PLAIN_FIELD.match(field)
+        statements.append(f"ALTER TABLE {quoted} DROP PARTITION FIELD {f'`{match.group(1)}`' if match else field}")
+    statements.extend(f"ALTER TABLE {quoted} ADD PARTITION FIELD `{name}`" for name in adds)
+    return statements
+
+
 def _widening(table_type: str, plan_type: str) -> bool:
     """Type promotions Iceberg applies in place (ALTER COLUMN ... TYPE): int -> bigint,
     float -> double, decimal(P,S) -> decimal(P',S) with P' > P."""
@@ -106,9 +150,10 @@ def _type_error(identifier: str, role: str, conflicts: Sequence[Tuple[str, str, 
 
 
 def evolve_schema(identifier: str, role: str, existing: Sequence[Column],
-                  table: Mapping[str, Any]) -> SchemaEvolution:
-    """Decide the statements that give `identifier` (its columns `existing`) every column of the
-    plan's table definition `table`; raise SchemaChangeError on a type change."""
+                  table: Mapping[str, Any], partitioning: Optional[Sequence[str]] = None) -> SchemaEvolution:
+    """Decide the statements that give `identifier` (its columns `existing`, its partition fields
+    `partitioning` when known) every column and the partitioning of the plan's table definition
+    `table`; raise SchemaChangeError on a type change."""
     if not existing:
         raise SchemaChangeError(f"{role} table {identifier}: no columns found (DESCRIBE returned none)")
     order: List[List[Any]] = [[name, None] for name, _ in existing]  # [name, plan type or None]
@@ -135,6 +180,7 @@ def evolve_schema(identifier: str, role: str, existing: Sequence[Column],
         previous = key
     if conflicts:
         raise _type_error(identifier, role, conflicts)
+    statements.extend(evolve_partitioning(identifier, partitioning, table.get("partitionBy") or []))
     return SchemaEvolution(statements=statements,
                            write_columns=[(name, kind) for name, kind in order],
                            table_types=table_types)

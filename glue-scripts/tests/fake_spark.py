@@ -20,6 +20,8 @@ class FakeFrame:
 _CREATE = re.compile(r"^CREATE TABLE IF NOT EXISTS (\S+) \((.*?)\) USING ")
 _DESCRIBE = re.compile(r"^DESCRIBE TABLE (\S+)$")
 _ADD = re.compile(r"^ALTER TABLE (\S+) ADD COLUMN `(\w+)` (\S+) (FIRST|AFTER `(\w+)`)$")
+_PARTITIONED = re.compile(r" PARTITIONED BY \((.*?)\)")
+_PARTITION_FIELD = re.compile(r"^ALTER TABLE (\S+) (ADD|DROP) PARTITION FIELD `?([^`]+)`?$")
 
 
 class FakeSpark:
@@ -28,7 +30,9 @@ class FakeSpark:
 
     `tables` maps a quoted table identifier to its columns [(name, spark type)]: CREATE TABLE IF
     NOT EXISTS adds a missing table, ALTER TABLE ... ADD COLUMN edits it, DESCRIBE TABLE reads it
-    (like Iceberg: schema rows, then the partitioning section). Seed it to fake an older table."""
+    (like Iceberg: schema rows, then the partitioning section). Seed it to fake an older table.
+    `partitions` maps an identifier to its partition fields: taken from the CREATE statement
+    (also for a seeded table: it was created with them), edited by ADD / DROP PARTITION FIELD."""
 
     def __init__(self, responses=(), fail_on=None, log=None, tables=None):
         self.responses = list(responses)
@@ -36,17 +40,31 @@ class FakeSpark:
         self.log = log if log is not None else []
         self.snapshot = 100
         self.tables = dict(tables or {})
+        self.partitions = {}
 
     def _catalog(self, statement):
         create, describe, add = _CREATE.match(statement), _DESCRIBE.match(statement), _ADD.match(statement)
+        if create and create.group(1) not in self.partitions:
+            partitioned = _PARTITIONED.search(statement)
+            self.partitions[create.group(1)] = re.findall(r"`(\w+)`", partitioned.group(1)) if partitioned else []
+        field = _PARTITION_FIELD.match(statement)
+        if field:
+            fields = self.partitions[field.group(1)]
+            if field.group(2) == "ADD":
+                fields.append(field.group(3))
+            else:
+                fields.remove(field.group(3))
         if create and create.group(1) not in self.tables:
             self.tables[create.group(1)] = [
                 (m.group(1), m.group(2).lower()) for m in re.finditer(r"`(\w+)` ([A-Z]+(?:\(\d+,\d+\))?)", create.group(2))
             ]
         if describe:
             rows = [{"col_name": n, "data_type": t, "comment": ""} for n, t in self.tables[describe.group(1)]]
+            fields = self.partitions.get(describe.group(1), [])
+            parts = [{"col_name": f"Part {i}", "data_type": f, "comment": ""} for i, f in enumerate(fields)]
             return rows + [{"col_name": "", "data_type": "", "comment": ""},
-                           {"col_name": "# Partitioning", "data_type": "", "comment": ""}]
+                           {"col_name": "# Partitioning", "data_type": "", "comment": ""}] + (
+                parts or [{"col_name": "Not partitioned", "data_type": "", "comment": ""}])
         if add:
             columns = self.tables[add.group(1)]
             names = [n.lower() for n, _ in columns]

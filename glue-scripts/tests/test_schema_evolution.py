@@ -9,9 +9,11 @@ import pytest
 
 from datalake_glue.schema_evolution import (
     SchemaChangeError,
+    evolve_partitioning,
     evolve_schema,
     normalize_type,
     parse_describe,
+    parse_partitioning,
 )
 from tests.fake_spark import FakeIO, FakeSpark
 from tests.test_executor import BRANCH, PLACEMENT, load_plan, run, spark_for
@@ -231,3 +233,59 @@ def test_a_column_dropped_from_the_spec_stays_in_the_table_and_gets_nulls():
     assert result.error is None, result.error
     write = next(s for s in spark.statements if s.startswith(f"INSERT OVERWRITE {SILVER_Q}"))
     assert "`status`, CAST(NULL AS decimal(12,2)) AS `discount`, `total_amount`" in write
+
+
+# -- partition evolution ---------------------------------------------------------------------
+def describe_rows(*parts):
+    rows = [{"col_name": "order_id", "data_type": "bigint"}, {"col_name": "", "data_type": ""},
+            {"col_name": "# Partitioning", "data_type": ""}]
+    rows += [{"col_name": f"Part {i}", "data_type": p} for i, p in enumerate(parts)] or [
+        {"col_name": "Not partitioned", "data_type": ""}]
+    return rows + [{"col_name": "", "data_type": ""}, {"col_name": "# Metadata Columns", "data_type": ""},
+                   {"col_name": "_spec_id", "data_type": "int"}]
+
+
+def test_partitioning_is_read_from_the_partitioning_section():
+    assert parse_partitioning(describe_rows("order_year", "order_month")) == ["order_year", "order_month"]
+    assert parse_partitioning(describe_rows()) == []
+    assert parse_partitioning([{"col_name": "a", "data_type": "string"}]) is None
+
+
+def test_the_plans_partitioning_needs_nothing_and_unknown_partitioning_is_left_alone():
+    assert evolve_partitioning(SILVER, ["order_year", "`order_month`"], ["order_year", "order_month"]) == []
+    assert evolve_partitioning(SILVER, None, ["order_year"]) == []
+
+
+def test_changed_partition_fields_are_dropped_then_added():
+    statements = evolve_partitioning(SILVER, ["order_year", "years(order_ts)"], ["order_year", "order_month"])
+
+    assert statements == [
+        f"ALTER TABLE {SILVER_Q} DROP PARTITION FIELD years(order_ts)",
+        f"ALTER TABLE {SILVER_Q} ADD PARTITION FIELD `order_month`",
+    ]
+    # Iceberg's grammar (IcebergSqlExtensions.g4): ALTER TABLE ident (ADD | DROP) PARTITION FIELD transform
+    grammar = re.compile(r"^ALTER TABLE (`\w+`\.){2}`\w+` (ADD|DROP) PARTITION FIELD (`\w+`|\w+\(\w+\))$")
+    assert all(grammar.match(s) for s in statements), statements
+
+
+def test_a_spec_whose_partitioning_changed_evolves_the_table_before_branches_and_only_once():
+    plan = load_plan()
+    spark, io = spark_for(plan)
+    spark.partitions[SILVER_Q] = ["order_month", "status"]  # as an older spec created silver
+
+    result = run(plan, spark, io)
+
+    assert result.error is None, result.error
+    statements = spark.statements
+    evolved = [i for i, s in enumerate(statements) if " PARTITION FIELD " in s]
+    assert [statements[i] for i in evolved] == [
+        f"ALTER TABLE {SILVER_Q} DROP PARTITION FIELD `status`",
+        f"ALTER TABLE {SILVER_Q} ADD PARTITION FIELD `order_year`",
+    ]
+    assert max(evolved) < next(i for i, s in enumerate(statements) if "CREATE BRANCH" in s)
+    assert spark.partitions[SILVER_Q] == ["order_month", "order_year"]
+
+    again, again_io = spark_for(plan)
+    again.tables, again.partitions = copy.deepcopy(spark.tables), copy.deepcopy(spark.partitions)
+    assert run(plan, again, again_io).error is None
+    assert not any(" PARTITION FIELD " in s for s in again.statements)
