@@ -6,7 +6,7 @@ import { eventPatternFor } from "../datasets/routing";
 import type { TableRole } from "../engine/plan";
 import { TABLE_ZONE, ZONES, Zone } from "./catalog-layout";
 import { Catalog } from "./components/catalog";
-import { DatasetGrants } from "./components/dataset-grants";
+import { DatasetGrants, ReaderGrants } from "./components/dataset-grants";
 import { DatasetJob } from "./components/dataset-job";
 import { DatasetTables } from "./components/dataset-tables";
 import { EventTrigger } from "./components/event-trigger";
@@ -60,6 +60,15 @@ export function createDatasetResources(spec: DatasetSpec, w: DatasetWiring): { j
     retainData,
   });
   const glue = { ...cfg.glue, ...definedOnly(spec.target.glue) };
+  const readers = new ReaderGrants(
+    `${spec.name}-grants-reader`,
+    {
+      silver: { database: tables.tables.silver.databaseName, name: tables.tables.silver.name },
+      readerPrincipals: cfg.readerPrincipals,
+      readerColumns: readerColumnGrant(spec),
+    },
+    { dependsOn: [lakeFormation.settings] },
+  );
   const job = new DatasetJob(`${spec.name}-job`, {
     ctx,
     dataset: spec.name,
@@ -83,6 +92,7 @@ export function createDatasetResources(spec: DatasetSpec, w: DatasetWiring): { j
     metricsNamespace: w.metricsNamespace,
     sparkConf: w.sparkConf,
     warehousePath: w.warehousePath,
+    after: [readers],
   }, { dependsOn: [artifacts] });
   new DatasetGrants(`${spec.name}-grants`, {
     dataset: spec.name,
@@ -93,8 +103,6 @@ export function createDatasetResources(spec: DatasetSpec, w: DatasetWiring): { j
     databases: Object.fromEntries(ZONES.map((z) => [z, catalog.databases[z].name])),
     // Sub-paths of the registered locations: the grant waits for the registration.
     dataLocationArns: Object.fromEntries(ZONES.map((z) => [z, pulumi.interpolate`${lakeFormation.locations[z].arn}/${spec.name}`])),
-    readerPrincipals: cfg.readerPrincipals,
-    readerColumns: readerColumnGrant(spec),
   }, { dependsOn: [lakeFormation.settings] });
   new EventTrigger(`${spec.name}-arrival`, {
     ruleName: w.ruleName,

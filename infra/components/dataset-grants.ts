@@ -1,5 +1,6 @@
-// Lake Formation grants of one dataset: its job role on its tables and data locations, readers
-// SELECT on the silver table without excluded PII columns. Permission lists are sorted.
+// Lake Formation grants of one dataset: its job role on its tables and data locations
+// (DatasetGrants), readers SELECT on the silver table without excluded PII columns
+// (ReaderGrants). Permission lists are sorted.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { TableRole } from "../../engine/plan";
@@ -18,9 +19,6 @@ export interface DatasetGrantsArgs {
   databases: Record<string, pulumi.Input<string>>;
   /** S3 ARNs (registered location sub-paths) the job writes: `<zone bucket ARN>/<dataset>`. */
   dataLocationArns: Record<string, pulumi.Input<string>>;
-  readerPrincipals: string[];
-  /** Silver columns readers may select: a wildcard without the spec's excluded PII columns. */
-  readerColumns: ReaderColumnGrant;
 }
 
 export class DatasetGrants extends pulumi.ComponentResource {
@@ -50,14 +48,35 @@ export class DatasetGrants extends pulumi.ComponentResource {
         child,
       );
     }
-    const silver = args.tables.silver;
+    this.registerOutputs({});
+  }
+}
+
+export interface ReaderGrantsArgs {
+  /** The silver table (catalog table outputs: the grants wait for it). */
+  silver: { database: pulumi.Input<string>; name: pulumi.Input<string> };
+  readerPrincipals: string[];
+  /** Silver columns readers may select: a wildcard without the spec's excluded PII columns. */
+  readerColumns: ReaderColumnGrant;
+}
+
+/**
+ * Readers' SELECT on one silver table. The dataset's Glue job waits for these grants (see
+ * infra/dataset-wiring.ts): a spec that adds a PII column changes the exclusions and the job's
+ * plan in one update, and if the grant update fails the job keeps its old plan, so the job never
+ * adds a PII column that readers' wildcard would still show.
+ */
+export class ReaderGrants extends pulumi.ComponentResource {
+  constructor(name: string, args: ReaderGrantsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("datalake:lakeformation:ReaderGrants", name, {}, opts);
+    const child = { parent: this, dependsOn: opts?.dependsOn };
     for (const reader of sorted(args.readerPrincipals)) {
       new aws.lakeformation.Permissions(
-        `${name}-reader-${principalLabel(reader)}`,
+        `${name}-${principalLabel(reader)}`,
         {
           principal: reader,
           permissions: ["SELECT"],
-          tableWithColumns: { databaseName: silver.database, name: silver.name, ...args.readerColumns },
+          tableWithColumns: { databaseName: args.silver.database, name: args.silver.name, ...args.readerColumns },
         },
         child,
       );

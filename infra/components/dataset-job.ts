@@ -42,6 +42,8 @@ export interface DatasetJobArgs {
   /** `--conf` value binding the Iceberg catalog (glue-scripts/datalake_glue/iceberg_conf.py). */
   sparkConf: pulumi.Input<string>;
   warehousePath: pulumi.Input<string>;
+  /** Resources the job (and so the plan it runs) must wait for: the readers' grants. */
+  after?: pulumi.Resource[];
 }
 
 export class DatasetJob extends pulumi.ComponentResource {
@@ -127,7 +129,7 @@ export class DatasetJob extends pulumi.ComponentResource {
           "--TempDir": s3(args.ops.name, `tmp/${args.dataset}/`),
         },
       },
-      { parent: this, dependsOn: [plan, rolePolicy] },
+      { parent: this, dependsOn: [plan, rolePolicy, ...(args.after ?? [])] },
     );
     this.registerOutputs({ jobName: this.job.name, roleArn: this.role.arn });
   }

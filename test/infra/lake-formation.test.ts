@@ -59,6 +59,18 @@ describe("infra: Lake Formation", () => {
     expect(dbGrants.map((g) => g.inputs.database.name)).to.deep.equal(["datalake_prod_silver", "datalake_prod_silver"]);
   });
 
+  it("makes each Glue job wait for its readers' grants, so a failed exclusion never ships a plan adding a PII column", async () => {
+    const run = await prodRun();
+    for (const spec of DATASETS) {
+      const grants = run
+        .ofType(T.lfPermissions)
+        .filter((p) => READERS.includes(p.inputs.principal) && p.inputs.tableWithColumns?.name === spec.target.table);
+      expect(grants, spec.name).to.have.length(READERS.length);
+      const job = run.named(`${spec.name}-job`, T.glueJob);
+      for (const grant of grants) expect(job.dependencies, spec.name).to.include(grant.urn);
+    }
+  });
+
   it("keeps a reader grant unchanged when a spec gains a column (the job adds it to the table later)", () => {
     const customers = getDataset("customers");
     const grown = { ...customers, columns: [...customers.columns, { name: "loyalty_tier", type: "string" as const, optional: true }] };
