@@ -83,20 +83,22 @@ def _fetch_parsed(
     return parse_csv_bytes(data, source, keep_rows=keep_rows)
 
 
-# S3 answers that the manifest's object version no longer exists (deleted, or replaced when the
-# bucket is unversioned and the etag no longer matches): the file itself cannot be read, ever.
-# Needs s3:ListBucket on the landing prefix, else S3 answers 403 for a missing object.
-_GONE_CODES = frozenset({"NoSuchKey", "NoSuchVersion", "PreconditionFailed", "InvalidObjectState", "NotFound", "404", "412"})
+# Answers that are about this object version, not the environment: it no longer exists
+# (deleted, or replaced in an unversioned bucket so the etag no longer matches), or access to it
+# is denied, which is also what S3 answers for a missing object when the caller may not list
+# the bucket (the job role has prefix-scoped s3:ListBucket so a gone version reads 404, but a
+# deny must not hold a whole batch hostage to one file either). The file is rejected with the
+# code as its reason. Anything else (throttling, 5xx, network, NoSuchBucket, an archived object
+# that can be restored) fails the run.
+_FILE_CODES = frozenset({"NoSuchKey", "NoSuchVersion", "PreconditionFailed", "AccessDenied"})
 
 
 def object_gone(error: Exception) -> bool:
-    """True when a GetObject error means the object version is gone for good."""
+    """True when a GetObject error is about the object version itself (see _FILE_CODES)."""
     response = getattr(error, "response", None)
     if not isinstance(response, dict):
         return False
-    code = str((response.get("Error") or {}).get("Code") or "")
-    status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
-    return code in _GONE_CODES or status in (404, 412)
+    return str((response.get("Error") or {}).get("Code") or "") in _FILE_CODES
 
 
 def _outcome(file: Dict[str, Any], parsed: ParsedFile) -> Dict[str, Any]:

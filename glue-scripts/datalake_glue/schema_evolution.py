@@ -85,22 +85,30 @@ def parse_describe(rows: Iterable[Mapping[str, Any]]) -> List[Column]:
     return columns
 
 
-def parse_partitioning(rows: Iterable[Mapping[str, Any]]) -> Optional[List[str]]:
-    """Partition fields from `DESCRIBE TABLE` rows: the '# Partitioning' section Spark prints for
-    a v2 (Iceberg) table, one 'Part <i>' row per field with its transform ('order_year',
-    'years(order_ts)'), or 'Not partitioned'. None when there is no such section: the table's
-    partitioning is unknown and is left as it is."""
+def parse_partitioning(rows: Iterable[Mapping[str, Any]]) -> List[str]:
+    """Partition fields from `DESCRIBE TABLE` rows of a v2 (Iceberg) table, as Spark 3.4+ (Glue
+    5.0) prints them (DescribeTableExec, SPARK-39552):
+      - only identity fields: '# Partition Information', a '# col_name' header row, then one row
+        per partition column (its name);
+      - any other transform: '# Partitioning', then one 'Part <i>' row per field with the
+        transform in data_type ('order_year', 'years(order_ts)');
+      - not partitioned: no section at all (Spark 3.3 printed '# Partitioning' + 'Not
+        partitioned', also read as none)."""
     fields: List[str] = []
-    in_section = False
+    section = None
     for row in rows:
         name = str(row.get("col_name") or "").strip()
-        if name == "# Partitioning":
-            in_section = True
-        elif in_section and (not name or name.startswith("#")):
+        if name in ("# Partition Information", "# Partitioning"):
+            section = name
+        elif section is None or name.startswith("# col_name"):
+            continue
+        elif not name or name.startswith("#"):
             break
-        elif in_section and name.startswith("Part "):
+        elif section == "# Partition Information":
+            fields.append(name)
+        elif name.startswith("Part "):
             fields.append(str(row.get("data_type") or "").strip())
-    return fields if in_section else None
+    return fields
 
 
 _PLAIN_FIELD = re.compile(r"^`?(\w+)`?$")
@@ -108,7 +116,9 @@ _PLAIN_FIELD = re.compile(r"^`?(\w+)`?$")
 
 def evolve_partitioning(identifier: str, existing: Optional[Sequence[str]], partition_by: Sequence[str]) -> List[str]:
     """Statements that give the table the plan's identity partition fields `partition_by`: drop the
-    fields the plan no longer has, then add the new ones (after their columns exist)."""
+    fields the plan no longer has, then add the new ones (after their columns exist). Fields
+    compare as a set: a new order of the same fields changes only the file layout, not what
+    the table holds, and is left alone. `existing` None: unknown, nothing changes."""
     if existing is None:
         return []
     quoted = quote_identifier(identifier)

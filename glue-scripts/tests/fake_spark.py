@@ -59,12 +59,17 @@ class FakeSpark:
                 (m.group(1), m.group(2).lower()) for m in re.finditer(r"`(\w+)` ([A-Z]+(?:\(\d+,\d+\))?)", create.group(2))
             ]
         if describe:
-            rows = [{"col_name": n, "data_type": t, "comment": ""} for n, t in self.tables[describe.group(1)]]
+            # Spark 3.5 (Glue 5.0): identity partitions as '# Partition Information' rows, no
+            # section when unpartitioned (DescribeTableExec since SPARK-39552).
+            columns = self.tables[describe.group(1)]
+            rows = [{"col_name": n, "data_type": t, "comment": ""} for n, t in columns]
             fields = self.partitions.get(describe.group(1), [])
-            parts = [{"col_name": f"Part {i}", "data_type": f, "comment": ""} for i, f in enumerate(fields)]
-            return rows + [{"col_name": "", "data_type": "", "comment": ""},
-                           {"col_name": "# Partitioning", "data_type": "", "comment": ""}] + (
-                parts or [{"col_name": "Not partitioned", "data_type": "", "comment": ""}])
+            if fields:
+                types = dict(columns)
+                rows += [{"col_name": "# Partition Information", "data_type": "", "comment": ""},
+                         {"col_name": "# col_name", "data_type": "data_type", "comment": "comment"}]
+                rows += [{"col_name": f, "data_type": types.get(f, "int"), "comment": ""} for f in fields]
+            return rows
         if add:
             columns = self.tables[add.group(1)]
             names = [n.lower() for n, _ in columns]

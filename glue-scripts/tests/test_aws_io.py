@@ -94,8 +94,9 @@ def test_fetch_of_unversioned_object_requires_the_same_etag():
     assert outcome["version"] == "etag:etag2" and outcome["reason"] is None and rows == []
 
 
-@pytest.mark.parametrize("code,status", [("NoSuchVersion", 404), ("NoSuchKey", 404), ("PreconditionFailed", 412)])
-def test_an_object_version_that_is_gone_rejects_only_that_file(code, status):
+@pytest.mark.parametrize("code,status", [("NoSuchVersion", 404), ("NoSuchKey", 404), ("PreconditionFailed", 412),
+                                         ("AccessDenied", 403)])
+def test_an_object_version_that_is_gone_or_denied_rejects_only_that_file(code, status):
     s3 = client("s3")
     with Stubber(s3) as stub:
         stub.add_client_error("get_object", service_error_code=code, http_status_code=status)
@@ -103,7 +104,8 @@ def test_an_object_version_that_is_gone_rejects_only_that_file(code, status):
     assert outcome["reason"] == f"unreadable:{code}" and rows == []
 
 
-@pytest.mark.parametrize("code,status", [("AccessDenied", 403), ("SlowDown", 503), ("InternalError", 500), ("KMS.KMSInvalidStateException", 400)])
+@pytest.mark.parametrize("code,status", [("SlowDown", 503), ("InternalError", 500), ("NoSuchBucket", 404),
+                                         ("InvalidObjectState", 403), ("KMS.KMSInvalidStateException", 400)])
 def test_a_fetch_fault_of_the_environment_fails_the_run_instead_of_rejecting_the_file(code, status):
     s3 = client("s3")
     with Stubber(s3) as stub:

@@ -236,23 +236,37 @@ def test_a_column_dropped_from_the_spec_stays_in_the_table_and_gets_nulls():
 
 
 # -- partition evolution ---------------------------------------------------------------------
-def describe_rows(*parts):
-    rows = [{"col_name": "order_id", "data_type": "bigint"}, {"col_name": "", "data_type": ""},
-            {"col_name": "# Partitioning", "data_type": ""}]
-    rows += [{"col_name": f"Part {i}", "data_type": p} for i, p in enumerate(parts)] or [
-        {"col_name": "Not partitioned", "data_type": ""}]
+def describe_rows(*fields, spark="3.5"):
+    """DESCRIBE TABLE rows of an Iceberg table partitioned by `fields`, as Spark prints them."""
+    rows = [{"col_name": "order_id", "data_type": "bigint"}, {"col_name": "order_year", "data_type": "int"}]
+    identity = all("(" not in f for f in fields)
+    if spark == "3.3":
+        rows += [{"col_name": "", "data_type": ""}, {"col_name": "# Partitioning", "data_type": ""}]
+        rows += [{"col_name": f"Part {i}", "data_type": f} for i, f in enumerate(fields)] or [
+            {"col_name": "Not partitioned", "data_type": ""}]
+    elif fields and identity:
+        rows += [{"col_name": "# Partition Information", "data_type": ""},
+                 {"col_name": "# col_name", "data_type": "data_type"}]
+        rows += [{"col_name": f, "data_type": "int"} for f in fields]
+    elif fields:
+        rows += [{"col_name": "", "data_type": ""}, {"col_name": "# Partitioning", "data_type": ""}]
+        rows += [{"col_name": f"Part {i}", "data_type": f} for i, f in enumerate(fields)]
     return rows + [{"col_name": "", "data_type": ""}, {"col_name": "# Metadata Columns", "data_type": ""},
                    {"col_name": "_spec_id", "data_type": "int"}]
 
 
-def test_partitioning_is_read_from_the_partitioning_section():
-    assert parse_partitioning(describe_rows("order_year", "order_month")) == ["order_year", "order_month"]
-    assert parse_partitioning(describe_rows()) == []
-    assert parse_partitioning([{"col_name": "a", "data_type": "string"}]) is None
+def test_partitioning_is_read_in_every_format_spark_prints():
+    for spark in ("3.5", "3.3"):
+        assert parse_partitioning(describe_rows("order_year", "order_month", spark=spark)) == ["order_year", "order_month"]
+        assert parse_partitioning(describe_rows("years(order_ts)", "order_month", spark=spark)) == ["years(order_ts)", "order_month"]
+        assert parse_partitioning(describe_rows(spark=spark)) == []
+    # The schema block still ends where the partition section starts.
+    assert parse_describe(describe_rows("order_year")) == [("order_id", "bigint"), ("order_year", "int")]
 
 
 def test_the_plans_partitioning_needs_nothing_and_unknown_partitioning_is_left_alone():
     assert evolve_partitioning(SILVER, ["order_year", "`order_month`"], ["order_year", "order_month"]) == []
+    assert evolve_partitioning(SILVER, ["order_month", "order_year"], ["order_year", "order_month"]) == []
     assert evolve_partitioning(SILVER, None, ["order_year"]) == []
 
 
@@ -266,6 +280,18 @@ def test_changed_partition_fields_are_dropped_then_added():
     # Iceberg's grammar (IcebergSqlExtensions.g4): ALTER TABLE ident (ADD | DROP) PARTITION FIELD transform
     grammar = re.compile(r"^ALTER TABLE (`\w+`\.){2}`\w+` (ADD|DROP) PARTITION FIELD (`\w+`|\w+\(\w+\))$")
     assert all(grammar.match(s) for s in statements), statements
+
+
+def test_a_table_created_unpartitioned_gets_the_specs_partition_fields():
+    plan = load_plan()
+    spark, io = spark_for(plan)
+    spark.partitions[SILVER_Q] = []
+
+    assert run(plan, spark, io).error is None
+    assert [s for s in spark.statements if " PARTITION FIELD " in s] == [
+        f"ALTER TABLE {SILVER_Q} ADD PARTITION FIELD `order_year`",
+        f"ALTER TABLE {SILVER_Q} ADD PARTITION FIELD `order_month`",
+    ]
 
 
 def test_a_spec_whose_partitioning_changed_evolves_the_table_before_branches_and_only_once():
