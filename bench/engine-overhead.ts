@@ -6,7 +6,7 @@ import { mkdirSync } from "fs";
 import { join } from "path";
 import { getDataset } from "../datasets";
 import { openSession, runLoad } from "../engine/duckdb";
-import { fileList, PARQUET_OPTIONS } from "../engine/duckdb/session";
+import { fileList, lit, PARQUET_OPTIONS } from "../engine/duckdb/session";
 import { parquetFiles, readPointer, zoneDir } from "../engine/duckdb/workspace";
 import { generateDataset } from "../local/generator";
 import { benchManifest, mb, measure, perSec, sec, sizeOf } from "./engine-measure";
@@ -33,7 +33,7 @@ export async function engineOverhead(tmp: string): Promise<void> {
         mkdirSync(join(tmp, "bare"), { recursive: true });
         return await session.run(
           `COPY (SELECT * FROM read_csv(${fileList(paths)}, header = true, all_varchar = true, union_by_name = true)) ` +
-            `TO '${target}' (FORMAT parquet)`,
+            `TO ${lit(target)} (FORMAT parquet)`,
         );
       } finally {
         session.close();
@@ -100,7 +100,7 @@ async function contractFloor(tmp: string, workspace: string): Promise<{ ms: numb
     measure(async () => {
       const session = await openSession({ tempDirectory: join(tmp, "floor-tmp") });
       try {
-        await session.run(`COPY (SELECT * FROM read_parquet(${fileList(files)}, hive_partitioning = false)) TO '${target}' (${PARQUET_OPTIONS}${extra})`);
+        await session.run(`COPY (SELECT * FROM read_parquet(${fileList(files)}, hive_partitioning = false)) TO ${lit(target)} (${PARQUET_OPTIONS}${extra})`);
       } finally {
         session.close();
       }

@@ -111,8 +111,9 @@ export interface PlanSource {
  *   - version = versionId ?? "etag:" + etag. If (key, version) is already in the `files` ledger
  *     (or appeared earlier in this manifest): outcome ALREADY_LOADED, nothing read.
  *   - Whole-file rejections (outcome QUARANTINED, rows never reach bronze or state), with reason:
- *     "empty_file" (0 bytes), "unreadable:<message>" (the object version no longer exists;
- *     any other fetch error fails the run: its files end FAILED, as the file is not at fault),
+ *     "empty_file" (0 bytes), "unreadable:<message>" (the object version no longer exists, or
+ *     access to it is denied; any other fetch error, e.g. throttling or a 5xx, fails the run:
+ *     its files end FAILED, as the file is not at fault),
  *     "not_utf8" (bytes are not valid UTF-8), "not_csv" (header shares no column name with the
  *     spec), "missing_column:a,b" (required = non-optional spec columns, comma-separated in spec
  *     order),

@@ -89,30 +89,31 @@ export async function readFiles(
     const dir = path.join(bronze.dir, `_data_date=${date}`);
     fs.mkdirSync(dir, { recursive: true });
     const target = path.join(dir, `${bronze.stem}.parquet`);
-    try {
-      await copyRows(session, plan, manifest, group, target);
+    // Several files: one COPY for all of them. If one of them is malformed (or too big for the
+    // reader's defaults), read the files one by one, so each bad file is rejected with its own
+    // error and the others load.
+    const together = group.length > 1 && (await copyRows(session, plan, manifest, group, target).then(() => true, () => false));
+    if (together) {
       bronzeFiles.push(target);
-    } catch {
-      // One file of the group is malformed (or too big for the reader's defaults): read the
-      // files one by one, so each bad file is rejected with its own error and the others load.
-      fs.rmSync(target, { force: true });
-      for (const [i, c] of group.entries()) {
-        const own = path.join(dir, `${bronze.stem}-${i + 1}.parquet`);
-        try {
-          await copyRows(session, plan, manifest, [c], own).catch(async (e) => {
-            if (!isLineTooLong(e)) throw e;
-            fs.rmSync(own, { force: true });
-            await copyRows(session, plan, manifest, [c], own, LONG_LINES);
-          });
-          bronzeFiles.push(own);
-        } catch (e) {
+      continue;
+    }
+    fs.rmSync(target, { force: true });
+    for (const [i, c] of group.entries()) {
+      const own = path.join(dir, `${bronze.stem}-${i + 1}.parquet`);
+      try {
+        await copyRows(session, plan, manifest, [c], own).catch(async (e) => {
+          if (!isLineTooLong(e)) throw e;
           fs.rmSync(own, { force: true });
-          // Only the reader's verdict on the bytes rejects a file: out of memory, a full disk or
-          // a stopped run fail the run instead, and the file is read again by the retry.
-          if (!isCsvError(e)) throw e;
-          const n = countLines(fs.readFileSync(c.file.localPath!));
-          outcomes[outcomes.indexOf(c)] = rejectedWhole(c.file, `malformed_csv:${csvError(e)}`, n);
-        }
+          await copyRows(session, plan, manifest, [c], own, LONG_LINES);
+        });
+        bronzeFiles.push(own);
+      } catch (e) {
+        fs.rmSync(own, { force: true });
+        // Only the reader's verdict on the bytes rejects a file: out of memory, a full disk or
+        // a stopped run fail the run instead (its files end FAILED, not QUARANTINED).
+        if (!isCsvError(e)) throw e;
+        const n = countLines(fs.readFileSync(c.file.localPath!));
+        outcomes[outcomes.indexOf(c)] = rejectedWhole(c.file, `malformed_csv:${csvError(e)}`, n);
       }
     }
   }
@@ -211,9 +212,9 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
   try {
     bytes = fs.readFileSync(file.localPath);
   } catch (e) {
-    // Only a file that is gone is the file's problem; a permission or I/O fault fails the run
-    // (its files end FAILED, not QUARANTINED), as on Glue.
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    // Gone or denied is about this file (as NoSuchKey / AccessDenied on Glue); an I/O fault of
+    // the machine fails the run instead (its files end FAILED, not QUARANTINED).
+    if (!["ENOENT", "EACCES", "EPERM"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
     return { reason: `unreadable:${(e as Error).message}`, rows: 0 };
   }
   if (bytes.length === 0) return { reason: "empty_file", rows: 0 };

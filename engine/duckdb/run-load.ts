@@ -60,7 +60,14 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
   const spill = path.join(duckdbTempDir(workspace), `${spec.name}-${safeName(manifest.runId)}`);
   const engine = await openSession({ memoryLimit: opts.memoryLimit, threads: opts.threads, tempDirectory: spill });
   const { signal } = opts;
-  const interrupt = () => engine.conn.interrupt();
+  // DuckDB clears a pending interrupt when a query starts, and queries start on a worker thread:
+  // an interrupt sent just before that start would be lost. So keep interrupting until the
+  // load settles.
+  let interrupting: NodeJS.Timeout | undefined;
+  const interrupt = () => {
+    engine.conn.interrupt();
+    interrupting = setInterval(() => engine.conn.interrupt(), 50);
+  };
   signal?.addEventListener("abort", interrupt, { once: true });
   const checkAborted = () => {
     if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error(`load stopped: ${String(signal.reason)}`);
@@ -133,6 +140,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     throw e;
   } finally {
     signal?.removeEventListener("abort", interrupt);
+    clearInterval(interrupting);
     store?.discard();
     session.close();
     fs.rmSync(spill, { recursive: true, force: true });

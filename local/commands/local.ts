@@ -36,7 +36,8 @@ export const localVerb: Verb = {
     const json = args.flags.json === true;
     const timeoutMs = intFlag("local", args, "timeout", 1800) * 1000;
     const jobTimeoutMinutes = intFlag("local", args, "job-timeout", DEFAULT_GLUE_TIMEOUT_MINUTES);
-    if (jobTimeoutMinutes < 1) throw new UsageError("local: --job-timeout must be at least 1 (minutes)");
+    // Glue's own bounds (and setTimeout's: beyond ~24.8 days it fires at once).
+    if (jobTimeoutMinutes < 1 || jobTimeoutMinutes > 2880) throw new UsageError("local: --job-timeout must be 1 to 2880 (minutes)");
     const files: FileDone[] = [];
     const progress = (e: ProgressEvent) => {
       if (e.type === "file") files.push(e);

@@ -44,6 +44,7 @@ describe("datalake CLI errors and help", () => {
     ["rollback without --table", ["rollback"], 2, /^datalake rollback: --table is required/],
     ["generate without a dataset", ["generate", "--out", "x"], 2, /^datalake generate: --dataset NAME or --all is required/],
     ["a non-numeric --rows", ["generate", "--all", "--rows", "many"], 2, /^datalake generate: --rows must be a non-negative integer/],
+    ["a --job-timeout beyond Glue's 2880 minutes", ["local", "--once", "--job-timeout", "3000"], 2, /^datalake local: --job-timeout must be 1 to 2880 \(minutes\)/],
   ];
   for (const [what, argv, code, message] of cases) {
     it(`exits ${code} with one line for ${what}`, async () => {

@@ -277,7 +277,7 @@ describe("engine (DuckDB): bad input", function () {
     expect(retried.files.map((f) => f.outcome)).to.deep.equal(["LOADED"]);
   });
 
-  it("rejects a file whose version is gone (unreadable), but fails the run on any other read fault", async () => {
+  it("rejects a file whose version is gone (unreadable), but fails the run on an I/O fault", async () => {
     const gone = { ...ws.file("orders", "gone.csv", [ORDERS_HEADER, ...good].join("\n")), localPath: path.join(ws.dir, "no-such-file.csv") };
     const ok = ws.file("orders", "ok.csv", [ORDERS_HEADER, orderRow("I", 3, "2026-11-01 10:00:00")].join("\n"));
     const broken = { ...ws.file("orders", "broken.csv", "x"), localPath: ws.dir }; // a directory: EISDIR
@@ -294,6 +294,17 @@ describe("engine (DuckDB): bad input", function () {
       (e: NodeJS.ErrnoException) => expect(e.code).to.equal("EISDIR"),
     );
   });
+
+  it("numbers rows in file order when DuckDB reads a big file on several threads", async () => {
+    // Over 32 MB: more than one reader buffer, so the scan runs in parallel.
+    const rows = Array.from({ length: 520_000 }, (_, i) => `I,${i + 1},100,2026-11-01 09:00:00,paid,10.00,2026-11-01 10:00:00.${String(i % 1_000_000).padStart(6, "0")}`);
+    const big = ws.file("orders", "big.csv", [ORDERS_HEADER, ...rows].join("\n") + "\n");
+
+    const summary = await ws.load("orders", [big], { threads: 2 });
+
+    expect(summary.counts.silverRows).to.equal(rows.length);
+    expect(await ws.query("SELECT COUNT(*) AS n FROM fact_orders WHERE order_id <> _row_number")).to.deep.equal([{ n: 0 }]);
+  }).timeout(120_000);
 
   it("writes each data date of a run to its own bronze partition, row numbers counted per file", async () => {
     const monday = ws.file("orders", "monday.csv", [ORDERS_HEADER, ...good].join("\n"), { receivedAt: "2026-11-16T23:59:59.000Z" });

@@ -24,7 +24,7 @@ export interface FileOptions {
   key?: string;
 }
 
-export type LoadOptions = Pick<RunLoadOptions, "fullRefresh" | "extraAudits" | "signal" | "onProgress" | "memoryLimit">;
+export type LoadOptions = Pick<RunLoadOptions, "fullRefresh" | "extraAudits" | "signal" | "onProgress" | "memoryLimit" | "threads">;
 
 export class TestWorkspace {
   readonly dir: string;

@@ -78,6 +78,29 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
     });
   }
 
+  it("interrupts the query running when the load is aborted (a never-ending audit), and publishes nothing", async () => {
+    await ws.load("orders", [ws.file("orders", "a.csv", csv(orderRow("I", 1, "2026-11-01 10:00:00")))]);
+    const before = ws.snapshot();
+    const stop = new AbortController();
+    // Days of work unless DuckDB is interrupted: the test's timeout fails it if the abort is lost.
+    const endless = { name: "endless", description: "test", sql: "SELECT COUNT(*) AS violations FROM range(1000000000000) t(x) WHERE x % 7 = 9" };
+    const b = ws.file("orders", "b.csv", csv(orderRow("U", 1, "2026-11-02 10:00:00", "shipped")));
+
+    const load = ws.load("orders", [b], {
+      extraAudits: [endless],
+      onProgress: (e) => {
+        if (e.stage === "stage" && e.message.startsWith("files")) setTimeout(() => stop.abort(new Error("job timeout (test)")), 200);
+      },
+      signal: stop.signal,
+    });
+
+    await load.then(
+      () => expect.fail("the aborted load resolved"),
+      (e: Error) => expect(e.message).to.equal("job timeout (test)"),
+    );
+    expect(ws.snapshot()).to.deep.equal(before);
+  }).timeout(60_000);
+
   it("reports an audit whose SQL errors as failed instead of publishing", async () => {
     const broken = { name: "broken", description: "bad SQL", sql: "SELECT violations FROM no_such_relation" };
 
