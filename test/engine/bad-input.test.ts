@@ -295,15 +295,28 @@ describe("engine (DuckDB): bad input", function () {
     );
   });
 
-  it("numbers rows in file order when DuckDB reads a big file on several threads", async () => {
-    // Over 32 MB: more than one reader buffer, so the scan runs in parallel.
-    const rows = Array.from({ length: 520_000 }, (_, i) => `I,${i + 1},100,2026-11-01 09:00:00,paid,10.00,2026-11-01 10:00:00.${String(i % 1_000_000).padStart(6, "0")}`);
+  it("numbers rows in file order when DuckDB reads a big file on several threads, alone or with others", async () => {
+    // Over 32 MB: more than one reader buffer, so the scan runs in parallel. Order ids encode
+    // file and line: 1..n in the big file, 10_000_001.. in the small one.
+    const row = (id: number, i: number) => `I,${id},100,2026-11-01 09:00:00,paid,10.00,2026-11-01 10:00:00.${String(i % 1_000_000).padStart(6, "0")}`;
+    const rows = Array.from({ length: 520_000 }, (_, i) => row(i + 1, i));
     const big = ws.file("orders", "big.csv", [ORDERS_HEADER, ...rows].join("\n") + "\n");
+    const small = ws.file("orders", "small.csv", [ORDERS_HEADER, ...Array.from({ length: 3 }, (_, i) => row(10_000_001 + i, i))].join("\n") + "\n");
+    const misnumbered = "SELECT COUNT(*) AS n FROM fact_orders WHERE order_id <> _row_number + CASE WHEN _source_key = 'orders/small.csv' THEN 10000000 ELSE 0 END";
 
-    const summary = await ws.load("orders", [big], { threads: 2 });
+    const other = new TestWorkspace(); // the same files, read by one COPY for both
+    try {
+      const alone = await ws.load("orders", [big], { threads: 2 });
+      const together = await other.load("orders", [small, big], { threads: 2 });
 
-    expect(summary.counts.silverRows).to.equal(rows.length);
-    expect(await ws.query("SELECT COUNT(*) AS n FROM fact_orders WHERE order_id <> _row_number")).to.deep.equal([{ n: 0 }]);
+      expect(alone.counts.silverRows).to.equal(rows.length);
+      expect(await ws.query(misnumbered)).to.deep.equal([{ n: 0 }]);
+      expect(together.files.map((f) => f.outcome)).to.deep.equal(["LOADED", "LOADED"]);
+      expect(together.counts.silverRows).to.equal(rows.length + 3);
+      expect(await other.query(misnumbered)).to.deep.equal([{ n: 0 }]);
+    } finally {
+      other.cleanup();
+    }
   }).timeout(120_000);
 
   it("writes each data date of a run to its own bronze partition, row numbers counted per file", async () => {
