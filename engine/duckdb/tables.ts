@@ -1,5 +1,5 @@
 // The table IO of a DuckDB run: read_table (published state / committed bronze), stage (write
-// to the run's staging directory and read it back), publish (move staged files into place and
+// to the run's staging directory, or adopt what read_files wrote there, and read it back), publish (move staged files into place and
 // flip pointers, in the plan's publish order) and discard. Layout: workspace.ts.
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -19,7 +19,6 @@ import {
   type VersionMeta,
 } from "./workspace";
 import { ledgerKey, type BronzeTarget } from "./read-files";
-
 
 interface Staged {
   role: TableRole;
