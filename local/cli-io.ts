@@ -7,18 +7,21 @@ export interface CliIo {
   out(text: string): void;
   /** One line of diagnostics, newline added. */
   err(text: string): void;
+  /** A person watches stderr (a terminal): long work reports progress there unasked. */
+  interactive?: boolean;
 }
 
 export const processIo: CliIo = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
+  interactive: process.stderr.isTTY === true,
 };
 
 /** Collects output for tests. */
-export function recordingIo(): CliIo & { stdout: string[]; stderr: string[] } {
+export function recordingIo(opts: { interactive?: boolean } = {}): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
+  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t), interactive: opts.interactive ?? false };
 }
 
 export const DEFAULT_WORKSPACE = ".datalake";

@@ -16,7 +16,7 @@ const SPEC: ArgSpec = {
     ...WORKSPACE_FLAG,
     "full-refresh": { type: "boolean", help: "rebuild state from all of bronze instead of incrementally" },
     ...JSON_FLAG,
-    verbose: { type: "boolean", help: "print engine progress to stderr" },
+    verbose: { type: "boolean", help: "print engine progress to stderr (the default on a terminal)" },
   },
   positionals: { name: "FILE...", min: 1, max: Infinity },
 };
@@ -50,7 +50,8 @@ export const loadVerb: Verb = {
       spec,
       manifest,
       fullRefresh,
-      onProgress: args.flags.verbose ? (e) => io.err(`[${e.elapsedMs} ms] ${e.stage}: ${e.message}`) : undefined,
+      // A load of millions of rows takes a while: a person at a terminal sees each step go by.
+      onProgress: args.flags.verbose || io.interactive ? (e) => io.err(`[${e.elapsedMs} ms] ${e.stage}: ${e.message}`) : undefined,
     });
     if (args.flags.json) io.out(JSON.stringify([summary]));
     else printSummary(io, summary);

@@ -12,7 +12,12 @@ export interface CliRun {
 }
 
 export async function cli(...argv: string[]): Promise<CliRun> {
-  const io = recordingIo();
+  return cliWith({}, ...argv);
+}
+
+/** `cli` as if stderr were a terminal (interactive) or not. */
+export async function cliWith(opts: { interactive?: boolean }, ...argv: string[]): Promise<CliRun> {
+  const io = recordingIo(opts);
   const code = await main(argv, io);
   return { code, stdout: io.stdout.join("\n"), stderr: io.stderr.join("\n") };
 }

@@ -4,7 +4,7 @@ import { join } from "path";
 import { DATASETS, getDataset } from "../../datasets";
 import type { RunSummary } from "../../engine/contracts";
 import { expectedState, generateDataset } from "../../local/generator";
-import { cli, queryJson, tempDir } from "./helpers";
+import { cli, cliWith, queryJson, tempDir } from "./helpers";
 
 const sourceFiles = (root: string, paths: string[]) =>
   paths.map((p) => ({ key: p.slice(root.length + 1), content: readFileSync(p, "utf8") }));
@@ -97,6 +97,19 @@ describe("datalake load + query (end to end, in-process)", () => {
     expect(run.stdout).to.match(/^outcome\s+file\s+read\s+loaded\s+quarantined\s+rejected/);
     expect(run.stdout).to.match(/LOADED\s+payments\/LOAD00000001\.csv\s+\d+/);
     expect(run.stdout).to.match(/payments run cli-\S+: SUCCEEDED; read 60, rejected \d+, current \d+ = silver \d+ \+ quarantine \d+/);
+  });
+
+  it("reports each engine step on stderr when a person watches a terminal, and stays quiet in scripts", async () => {
+    const paths = generateDataset("payments", { seed: 2, rows: 60, files: 1, outDir: join(dir, "gen") });
+
+    const terminal = await cliWith({ interactive: true }, "load", "--dataset", "payments", "--workspace", join(dir, "a"), ...paths);
+    const script = await cli("load", "--dataset", "payments", "--workspace", join(dir, "b"), ...paths);
+
+    expect(terminal.code, terminal.stderr).to.equal(0);
+    expect(terminal.stderr).to.match(/^\[\d+ ms\] read_files: \d+ file\(s\) accepted/m);
+    expect(terminal.stderr).to.match(/^\[\d+ ms\] publish: version v000001$/m);
+    expect(script.stderr).to.equal("");
+    expect(script.stdout).to.equal(terminal.stdout.replace(/cli-\S+:/, script.stdout.match(/cli-\S+:/)![0]));
   });
 
   it("prints query results as a table with a row count", async () => {
