@@ -12,8 +12,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { isUtf8 } from "node:buffer";
 import type { FileResult, Manifest, ManifestFile } from "../contracts";
-import { BRONZE_LINEAGE, FILES_COLUMNS, type LoadPlan, type PlanColumn, type ReadFilesStep } from "../plan";
-import { fileList, ident, lit, PARQUET_OPTIONS, type Session } from "./session";
+import type { LoadPlan, ReadFilesStep } from "../plan";
+import { createEmptyTable, fileList, ident, lit, PARQUET_OPTIONS, type Session } from "./session";
 
 export interface ReadResult {
   /** Files that did not reach bronze (ALREADY_LOADED or rejected whole), in manifest order. */
@@ -124,14 +124,14 @@ export async function readFiles(
     const counts = await session.rows(`SELECT _file_id, COUNT(*) AS n FROM read_parquet(${fileList(bronzeFiles)}, hive_partitioning = false) GROUP BY _file_id`);
     for (const r of counts) rowsPerFile.set(String(r._file_id), Number(r.n));
   }
-  const bronzeColumns: PlanColumn[] = [...source.columns.map((c) => ({ name: c.name, type: "string" as const })), ...BRONZE_LINEAGE];
+  const bronzeColumns = plan.tables.bronze.columns;
   if (bronzeFiles.length > 0) {
     const cols = bronzeColumns.map((c) => ident(c.name)).join(", ");
     await session.run(`CREATE OR REPLACE TEMP VIEW ${step.output} AS SELECT ${cols} FROM read_parquet(${fileList(bronzeFiles)}, hive_partitioning = false)`);
   } else {
-    await session.run(`CREATE OR REPLACE TEMP TABLE ${step.output} (${columnDefs(bronzeColumns)})`);
+    await createEmptyTable(session, step.output, bronzeColumns);
   }
-  await session.run(`CREATE OR REPLACE TEMP TABLE ${step.filesOutput} (${columnDefs(FILES_COLUMNS)})`);
+  await createEmptyTable(session, step.filesOutput, plan.tables.files.columns);
 
   const result: ReadResult = { skipped: [], accepted: new Map(), driftWarnings: [], order: [], bronzeFiles, bronzeRows: 0 };
   for (const [i, file] of manifest.files.entries()) {
@@ -183,9 +183,6 @@ async function copyRows(
   });
   await session.run(`COPY (${selects.join(" UNION ALL ")}) TO ${lit(target)} (${PARQUET_OPTIONS})`);
 }
-
-const columnDefs = (cols: readonly PlanColumn[]): string =>
-  cols.map((c) => `${ident(c.name)} ${c.type === "bigint" ? "BIGINT" : "VARCHAR"}`).join(", ");
 
 function rejectedWhole(file: ManifestFile, reason: string, n: number): FileResult {
   return {

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { DIALECTS } from "../dialects";
+import type { PlanColumn } from "../plan";
 
 export interface SessionOptions {
   /** DuckDB memory_limit, e.g. "2GB". @default DEFAULT_MEMORY_LIMIT (40% of RAM, 1-8 GB) */
@@ -65,3 +66,9 @@ export const PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LE
 export const lit = (value: string): string => DIALECTS.duckdb.str(value);
 export const ident = (name: string): string => DIALECTS.duckdb.ident(name);
 export const fileList = (files: string[]): string => `[${files.map(lit).join(", ")}]`;
+
+/** An empty temp table `name` with the plan's columns, typed as the executor stores them. */
+export async function createEmptyTable(session: Session, name: string, columns: readonly PlanColumn[]): Promise<void> {
+  const cols = columns.map((c) => `${ident(c.name)} ${DIALECTS.duckdb.sqlType(c.type)}`);
+  await session.run(`CREATE OR REPLACE TEMP TABLE ${name} (${cols.join(", ")})`);
+}

@@ -3,9 +3,9 @@
 // flip pointers, in the plan's publish order) and discard. Layout: workspace.ts.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { LoadPlan, ReadTableStep, StageStep, TableDef, TableRole } from "../plan";
+import type { LoadPlan, ReadTableStep, StageStep, TableRole } from "../plan";
 import { DIALECTS } from "../dialects";
-import { fileList, ident, lit, PARQUET_OPTIONS, type Session } from "./session";
+import { createEmptyTable, fileList, ident, lit, PARQUET_OPTIONS, type Session } from "./session";
 import {
   bronzeFilesDir,
   parquetFiles,
@@ -64,7 +64,7 @@ export class TableStore {
       step.table === "state" ? this.publishedFiles("state") : committedBronzeFiles(this.ws, this.plan.dataset);
     const table = this.plan.tables[step.table];
     if (files.length === 0) {
-      await this.createEmpty(step.output, table);
+      await createEmptyTable(this.session, step.output, table.columns);
       return;
     }
     // Project onto the plan's columns: files written before a column was added to the spec
@@ -83,11 +83,6 @@ export class TableStore {
     const dir = this.tableDir(role);
     const pointer = readPointer(dir);
     return pointer ? parquetFiles(path.join(dir, pointer.version)) : [];
-  }
-
-  private async createEmpty(name: string, table: TableDef): Promise<void> {
-    const cols = table.columns.map((c) => `${ident(c.name)} ${DIALECTS.duckdb.sqlType(c.type)}`);
-    await this.session.run(`CREATE OR REPLACE TEMP TABLE ${name} (${cols.join(", ")})`);
   }
 
   /** Where read_files writes bronze rows while reading them (see engine/duckdb/read-files.ts). */

@@ -74,7 +74,7 @@ def _fetch_parsed(
     try:
         data = fetch_bytes(client, file)
     except Exception as error:  # noqa: BLE001 - classified below
-        if not object_gone(error):
+        if not rejects_file(error):
             # Throttling, 5xx, the network, a KMS or IAM fault: not the file's fault. Raising fails
             # the task (Spark retries it), then the run: its files end FAILED, not QUARANTINED.
             raise
@@ -93,7 +93,7 @@ def _fetch_parsed(
 _FILE_CODES = frozenset({"NoSuchKey", "NoSuchVersion", "PreconditionFailed", "AccessDenied"})
 
 
-def object_gone(error: Exception) -> bool:
+def rejects_file(error: Exception) -> bool:
     """True when a GetObject error is about the object version itself (see _FILE_CODES)."""
     response = getattr(error, "response", None)
     if not isinstance(response, dict):

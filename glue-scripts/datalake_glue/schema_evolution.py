@@ -122,15 +122,13 @@ def evolve_partitioning(identifier: str, existing: Optional[Sequence[str]], part
     if existing is None:
         return []
     quoted = quote_identifier(identifier)
-    plain = {m.group(1).lower(): field for field in existing if (m := _PLAIN_FIELD.match(field))}
+    # (field as DESCRIBE prints it, its column name when it is an identity field, else None)
+    named = [(field, m.group(1) if (m := _PLAIN_FIELD.match(field)) else None) for field in existing]
+    have = {name.lower() for _, name in named if name}
     wanted = {name.lower() for name in partition_by}
-    drops = [field for field in existing if (m := _PLAIN_FIELD.match(field)) is None or m.group(1).lower() not in wanted]
-    adds = [name for name in partition_by if name.lower() not in plain]
-    statements = []
-    for field in drops:
-        match = _PLAIN_FIELD.match(field)
-        statements.append(f"ALTER TABLE {quoted} DROP PARTITION FIELD {f'`{match.group(1)}`' if match else field}")
-    statements.extend(f"ALTER TABLE {quoted} ADD PARTITION FIELD `{name}`" for name in adds)
+    statements = [f"ALTER TABLE {quoted} DROP PARTITION FIELD {f'`{name}`' if name else field}"
+                  for field, name in named if name is None or name.lower() not in wanted]
+    statements += [f"ALTER TABLE {quoted} ADD PARTITION FIELD `{name}`" for name in partition_by if name.lower() not in have]
     return statements
 
 

@@ -43,6 +43,15 @@ export class Monitoring extends pulumi.ComponentResource {
       new aws.sns.TopicSubscription(`${name}-alerts-email`, { topic: this.topic.arn, protocol: "email", endpoint: args.alertEmail }, child);
     }
     const actions = [this.topic.arn];
+    // DLQ depth, Lambda errors, failed runs: one bad datapoint in a 5-minute window alarms; no
+    // data means nothing happened.
+    const ANY_IN_FIVE_MINUTES = {
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+    } as const;
     const alarm = (id: string, props: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "name">) =>
       new aws.cloudwatch.MetricAlarm(
         `${name}-${id}`,
@@ -56,11 +65,7 @@ export class Monitoring extends pulumi.ComponentResource {
         metricName: "ApproximateNumberOfMessagesVisible",
         dimensions: { QueueName: queueName },
         statistic: "Maximum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
+        ...ANY_IN_FIVE_MINUTES,
       });
     }
     for (const [fn, functionName] of Object.entries(args.functionNames)) {
@@ -70,11 +75,7 @@ export class Monitoring extends pulumi.ComponentResource {
         metricName: "Errors",
         dimensions: { FunctionName: functionName },
         statistic: "Sum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
+        ...ANY_IN_FIVE_MINUTES,
       });
     }
     for (const dataset of args.datasets) {
@@ -84,11 +85,7 @@ export class Monitoring extends pulumi.ComponentResource {
         metricName: METRIC_RUN_FAILED,
         dimensions: { Dataset: dataset },
         statistic: "Sum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
+        ...ANY_IN_FIVE_MINUTES,
       });
       // Missing data counts as stale: no successful publish for staleAfterHours also alarms.
       alarm(`${dataset}-stale`, {

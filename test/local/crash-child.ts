@@ -5,6 +5,7 @@ import { writeFileSync } from "fs";
 import { join } from "path";
 import { runLoad } from "../../engine/duckdb";
 import { startLocalRuntime } from "../../local/runtime/defaults";
+import { FAST_RUNTIME } from "./support";
 
 // Only when spawned by crash.test.ts: mocha given the whole test/local folder loads this file too,
 // and must not start a runtime on its own argv.
@@ -19,11 +20,7 @@ if (require.main === module) {
 async function startFreezingRuntime(workspace: string, freezeAtStage: string): Promise<void> {
   await startLocalRuntime({
     workspace,
-    once: true,
-    settleMs: 60,
-    pollMs: 300,
-    reconcileEveryMs: 400,
-    log: "none",
+    ...FAST_RUNTIME,
     executor: ({ workspace: ws, spec, manifest, fullRefresh }) =>
       runLoad({
         workspace: ws,

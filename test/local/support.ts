@@ -25,15 +25,14 @@ export interface TestRuntime {
   events: ProgressEvent[];
 }
 
+/** Runtime options for tests: short settle / poll / reconcile intervals, no log file. */
+export const FAST_RUNTIME = { once: true, settleMs: 60, pollMs: 300, reconcileEveryMs: 400, log: "none" } as const;
+
 export async function startTestRuntime(workspace: string, options: Partial<StartOptions> = {}): Promise<TestRuntime> {
   const events: ProgressEvent[] = [];
   const runtime = await startLocalRuntime({
     workspace,
-    once: true,
-    settleMs: 60,
-    pollMs: 300,
-    reconcileEveryMs: 400,
-    log: "none",
+    ...FAST_RUNTIME,
     progress: (e) => events.push(e),
     ...options,
   });
