@@ -155,7 +155,11 @@ function parseGlue(raw: Record<string, unknown>, key: string): GlueDefaults {
     throw new ConfigError(`${key}.flex`, `flex execution needs worker type ${d.GLUE_FLEX_WORKER_TYPES.join(" or ")}, not ${workerType}`);
   }
   const version = String(raw.version ?? d.DEFAULT_GLUE_VERSION);
-  if (!/^\d+\.\d+$/.test(version)) throw new ConfigError(`${key}.version`, `must look like "5.0", got ${version}`);
+  if (version !== d.DEFAULT_GLUE_VERSION) {
+    // The runner is executed only on this runtime's Spark + Iceberg (npm test): another version
+    // would deploy code no test has run.
+    throw new ConfigError(`${key}.version`, `the Glue runner runs on Glue ${d.DEFAULT_GLUE_VERSION} (glue-scripts/datalake_glue/runtime.json), got ${version}`);
+  }
   return {
     version,
     workerType,

@@ -1,8 +1,12 @@
 // Named defaults of the Pulumi program. Components apply them with `??` and document them with
 // `@default NAME`; stack config (infra/config.ts) overrides the ones users may change.
+import GLUE_RUNTIME from "../glue-scripts/datalake_glue/runtime.json";
 
-/** Glue 5.0: Spark 3.5 + Iceberg 1.7.1, which glue-scripts/datalake_glue/constants.py relies on. */
-export const DEFAULT_GLUE_VERSION = "5.0";
+/**
+ * The Glue version the runner is executed on in tests (Spark + Iceberg at its versions, locally):
+ * glue-scripts/datalake_glue/runtime.json, the one place it is pinned.
+ */
+export const DEFAULT_GLUE_VERSION: string = GLUE_RUNTIME.glueVersion;
 export const DEFAULT_GLUE_WORKER_TYPE = "G.1X";
 export const DEFAULT_GLUE_WORKERS = 2;
 export const DEFAULT_GLUE_TIMEOUT_MINUTES = 60;

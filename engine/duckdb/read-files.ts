@@ -209,10 +209,11 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
   try {
     bytes = fs.readFileSync(file.localPath);
   } catch (e) {
-    // Gone or denied is about this file (as NoSuchKey / AccessDenied on Glue); an I/O fault of
+    // Gone or denied is about this file, and named as S3 names it on Glue (NoSuchKey /
+    // AccessDenied), so both engines give the same reason; an I/O fault of
     // the machine fails the run instead (its files end FAILED, not QUARANTINED).
     if (!["ENOENT", "EACCES", "EPERM"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
-    return { reason: `unreadable:${(e as Error).message}`, rows: 0 };
+    return { reason: `unreadable:${(e as NodeJS.ErrnoException).code === "ENOENT" ? "NoSuchKey" : "AccessDenied"}`, rows: 0 };
   }
   if (bytes.length === 0) return { reason: "empty_file", rows: 0 };
   if (!isUtf8(bytes)) return { reason: "not_utf8", rows: countLines(bytes) };

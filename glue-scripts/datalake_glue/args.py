@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence
 
 from .contracts import JOB_ARGS, OPTIONAL_JOB_ARGS, RUN_ARGS
-from .s3_uri import parse_s3_uri
+from .s3_uri import GLUE_STORAGE_SCHEMES, parse_s3_uri, parse_storage_uri
 
 Resolver = Callable[[Sequence[str], List[str]], Dict[str, str]]
 
@@ -73,8 +73,10 @@ def parse_bool(name: str, value: str) -> bool:
     raise ArgumentError(f"--{name} must be true or false, got {value!r}")
 
 
-def resolve_args(argv: Sequence[str], resolver: Resolver) -> JobArgs:
-    """Resolve and validate the job arguments from argv with getResolvedOptions (`resolver`)."""
+def resolve_args(argv: Sequence[str], resolver: Resolver,
+                 storage_schemes: Sequence[str] = GLUE_STORAGE_SCHEMES) -> JobArgs:
+    """Resolve and validate the job arguments from argv with getResolvedOptions (`resolver`).
+    `storage_schemes`: what --bronze_path / --warehouse_path may be (local runs add file://)."""
     present = present_flags(argv)
     missing = [name for name in REQUIRED_ARGS if name not in present]
     if missing:
@@ -83,10 +85,11 @@ def resolve_args(argv: Sequence[str], resolver: Resolver) -> JobArgs:
         )
     wanted = REQUIRED_ARGS + [name for name in OPTIONAL_ARGS if name in present]
     raw = resolver(argv, wanted)
-    return validate_args(raw)
+    return validate_args(raw, storage_schemes)
 
 
-def validate_args(raw: Dict[str, str]) -> JobArgs:
+def validate_args(raw: Dict[str, str],
+                  storage_schemes: Sequence[str] = GLUE_STORAGE_SCHEMES) -> JobArgs:
     problems: List[str] = []
 
     def name_arg(key: str) -> str:
@@ -103,6 +106,14 @@ def validate_args(raw: Dict[str, str]) -> JobArgs:
             problems.append(f"--{key}: {error}")
         return value
 
+    def storage_arg(key: str) -> str:
+        value = raw.get(key, "")
+        try:
+            parse_storage_uri(value, tuple(storage_schemes))
+        except ValueError as error:
+            problems.append(f"--{key}: {error}")
+        return value
+
     def text_arg(key: str) -> str:
         value = raw.get(key, "")
         if not value.strip():
@@ -113,8 +124,8 @@ def validate_args(raw: Dict[str, str]) -> JobArgs:
     run_id = name_arg("run_id")
     manifest_uri = s3_arg("manifest_uri", True)
     plan_uri = s3_arg("plan_uri", True)
-    bronze_path = s3_arg("bronze_path", False)
-    warehouse_path = s3_arg("warehouse_path", False)
+    bronze_path = storage_arg("bronze_path")
+    warehouse_path = storage_arg("warehouse_path")
     ops_bucket = text_arg("ops_bucket")
     if ops_bucket.startswith("s3://"):
         problems.append(f"--ops_bucket must be a bucket name, not a URI (got {ops_bucket!r})")

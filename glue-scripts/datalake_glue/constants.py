@@ -1,18 +1,27 @@
 """Constants of the Glue runner, defined once.
 
-GLUE_VERSION pairs with the Pulumi program: infra passes its own Glue version from stack config
-(DefaultArguments + GlueVersion) and must keep it equal to this value, because the runner relies
-on Glue 5.0's bundled Spark 3.5 + Iceberg 1.7.1 (fast_forward creates `main` on a table that has
-none, branches can be created on empty tables, MERGE INTO works on branches).
+The Glue runtime (Glue version and the Spark + Iceberg it bundles) is pinned in runtime.json, next
+to this file: the Pulumi program reads the same file for the jobs' GlueVersion, and
+scripts/setup-glue-runtime.js installs exactly that Spark and Iceberg locally, where the runner is
+executed for real in tests (fast_forward creating `main` on a table that has none, branches on
+empty tables, MERGE INTO on branches: Iceberg >= 1.5 behaviour the runner relies on).
 """
 
-GLUE_VERSION = "5.0"
-#: Iceberg version bundled with GLUE_VERSION (`--datalake-formats iceberg`).
-ICEBERG_VERSION = "1.7.1"
+import json
+import pkgutil
+
+#: {"glueVersion", "sparkVersion", "scalaVersion", "icebergVersion", "pythonVersion", "javaVersion"}
+#: (read with pkgutil so it also works from the --extra-py-files zip on Glue).
+RUNTIME = json.loads(pkgutil.get_data(__name__.rsplit(".", 1)[0], "runtime.json") or b"{}")
+GLUE_VERSION = RUNTIME["glueVersion"]
+#: Spark and Iceberg versions bundled with GLUE_VERSION (`--datalake-formats iceberg`).
+SPARK_VERSION = RUNTIME["sparkVersion"]
+ICEBERG_VERSION = RUNTIME["icebergVersion"]
 #: Value of the `--datalake-formats` job argument.
 DATALAKE_FORMATS = "iceberg"
 
-#: Spark catalog name bound to the Glue Data Catalog through Iceberg's GlueCatalog.
+#: Spark catalog name bound to the Glue Data Catalog through Iceberg's GlueCatalog (locally: to a
+#: Hadoop catalog in the workspace; iceberg_conf.py is the one place that differs).
 CATALOG_NAME = "glue_catalog"
 
 #: WAP branches are named `<prefix><run id, sanitized>` so a crashed run's branch is recognizable.

@@ -16,6 +16,7 @@ error, drop the branches: main is untouched.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
@@ -23,6 +24,7 @@ from .constants import WAP_BRANCH_PREFIX
 from .contracts import AuditResult, FileResult, ManifestFile, Published
 from .outcomes import build_file_results, conservation_audit, split_already_loaded
 from .plan import SUMMARY_COUNT_COLUMNS, relation_names, run_mode, staged_roles, steps_for
+from .stop import StopSignal
 from .schema_evolution import SchemaEvolution, evolve_schema, parse_describe, parse_partitioning
 from .tables import create_table_sql, table_identifier, table_location
 from .wap import (
@@ -35,6 +37,7 @@ from .wap import (
     fast_forward_sql,
     quote_identifier,
 )
+from .errors import error_text
 
 LOG = logging.getLogger("datalake_glue")
 
@@ -82,6 +85,10 @@ class ExecutionResult:
     error: Optional[str] = None
 
 
+def _clip(statement: str) -> str:
+    return statement if len(statement) < 400 else statement[:400] + " ..."
+
+
 def collect(spark: Any, statement: str) -> List[Dict[str, Any]]:
     rows = spark.sql(statement).collect()
     return [row.asDict() if hasattr(row, "asDict") else dict(row) for row in rows]
@@ -89,8 +96,9 @@ def collect(spark: Any, statement: str) -> List[Dict[str, Any]]:
 
 class LoadExecutor:
     def __init__(self, spark: Any, io: PlanIO, plan: Dict[str, Any], placement: Placement,
-                 *, run_id: str, full_refresh: bool) -> None:
+                 *, run_id: str, full_refresh: bool, stop: Optional[StopSignal] = None) -> None:
         self.spark = spark
+        self.stop = stop or StopSignal()
         self.io = io
         self.plan = plan
         self.placement = placement
@@ -106,13 +114,18 @@ class LoadExecutor:
         self.schemas: Dict[str, SchemaEvolution] = {}
 
     # -- ports ---------------------------------------------------------------------------
+    # Each statement is logged with its duration: the profile of a run, step by step.
     def sql(self, statement: str) -> Any:
-        LOG.info("sql: %s", statement if len(statement) < 400 else statement[:400] + " ...")
-        return self.spark.sql(statement)
+        started = time.monotonic()
+        result = self.spark.sql(statement)
+        LOG.info("sql (%d ms): %s", (time.monotonic() - started) * 1000, _clip(statement))
+        return result
 
     def rows(self, statement: str) -> List[Dict[str, Any]]:
-        LOG.info("query: %s", statement if len(statement) < 400 else statement[:400] + " ...")
-        return collect(self.spark, statement)
+        started = time.monotonic()
+        result = collect(self.spark, statement)
+        LOG.info("query (%d ms): %s", (time.monotonic() - started) * 1000, _clip(statement))
+        return result
 
     # -- phases --------------------------------------------------------------------------
     def prepare(self) -> None:
@@ -272,8 +285,10 @@ class LoadExecutor:
             self.prepare()
             self.open_branches()
             for step in self.steps:
+                self.stop.check()
                 LOG.info("step %s %s", step["kind"], ",".join(relation_names(step)))
                 self.run_step(step, manifest_files, state)
+            self.stop.check()
             audits = self.run_audits()
             counts, latest, file_rows = self.run_summary()
             files, whole_file_rejected, drift = build_file_results(
@@ -287,13 +302,14 @@ class LoadExecutor:
             result.latest_sequence, result.drift_warnings = latest, drift
             decision: PublishDecision = decide_publish(audits)
             if decision.publish:
-                result.published = self.publish()
-                published = True
+                with self.stop.publishing():
+                    result.published = self.publish()
+                    published = True
             else:
                 result.error = decision.reason
         except Exception as error:  # noqa: BLE001 - reported in the summary, re-raised by main
             LOG.exception("load failed")
-            result.error = f"{type(error).__name__}: {error}"
+            result.error = error_text(error)
             if not result.files:
                 result.files, _, _ = build_file_results(
                     manifest_files, state["already"], state["outcomes"], [])
@@ -305,6 +321,7 @@ class LoadExecutor:
 
 def execute_plan(spark: Any, io: PlanIO, plan: Dict[str, Any], placement: Placement,
                  manifest_files: Sequence[ManifestFile], *, run_id: str,
-                 full_refresh: bool) -> ExecutionResult:
-    executor = LoadExecutor(spark, io, plan, placement, run_id=run_id, full_refresh=full_refresh)
+                 full_refresh: bool, stop: Optional[StopSignal] = None) -> ExecutionResult:
+    executor = LoadExecutor(spark, io, plan, placement, run_id=run_id, full_refresh=full_refresh,
+                            stop=stop)
     return executor.execute(manifest_files)

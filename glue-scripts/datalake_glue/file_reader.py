@@ -7,6 +7,8 @@ GETs of the same pinned version, but no task ever holds a file's parsed rows in 
 
 from __future__ import annotations
 
+import errno
+import os
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from .csv_reader import (
@@ -21,6 +23,23 @@ from .csv_reader import (
 
 _S3_CLIENT: Optional[Any] = None
 
+#: Set (to "1") by a local run only (local_env.py): manifest files then name their bytes with
+#: `localPath` (local mode keeps one copy per object version), read from disk instead of S3.
+#: Workers inherit it from the driver's environment. Never set on Glue.
+LOCAL_PATHS_ENV = "DATALAKE_LOCAL_PATHS"
+
+# What S3 answers for the same fault, so a local run rejects (or fails) exactly like Glue does
+# and gives the same reason: a gone file is NoSuchKey, a denied one AccessDenied.
+_LOCAL_ERROR_CODES = {errno.ENOENT: "NoSuchKey", errno.EACCES: "AccessDenied", errno.EPERM: "AccessDenied"}
+
+
+class LocalObjectError(OSError):
+    """A local read failure shaped like botocore's ClientError (`.response["Error"]["Code"]`)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.response = {"Error": {"Code": code, "Message": message}}
+
 
 def default_s3() -> Any:
     """One boto3 S3 client per Python worker process (clients are not picklable)."""
@@ -34,12 +53,26 @@ def default_s3() -> Any:
 
 def fetch_bytes(s3: Any, file: Dict[str, Any]) -> bytes:
     """The exact object version of the manifest (versionId, else the etag must still match)."""
+    local_path = file.get("localPath")
+    if local_path and os.environ.get(LOCAL_PATHS_ENV) == "1":
+        return read_local(local_path)
     request: Dict[str, Any] = {"Bucket": file["bucket"], "Key": file["key"]}
     if file.get("versionId") is not None:
         request["VersionId"] = file["versionId"]
     elif file.get("etag"):
         request["IfMatch"] = file["etag"]
     return s3.get_object(**request)["Body"].read()
+
+
+def read_local(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as error:
+        code = _LOCAL_ERROR_CODES.get(error.errno or 0)
+        if code is None:
+            raise  # an I/O fault of the machine fails the run, as a 5xx does on Glue
+        raise LocalObjectError(code, f"{code}: {path}") from error
 
 
 def fetch_and_check(

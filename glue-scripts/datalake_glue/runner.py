@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from .args import JobArgs
 from .contracts import RunSummary
@@ -13,7 +13,9 @@ from .executor import ExecutionResult, Placement, PlanIO, execute_plan
 from .manifest_io import read_manifest, read_s3_json
 from .metrics import put_metrics
 from .plan import parse_plan
+from .stop import StopSignal
 from .summary import build_summary, write_summary
+from .errors import error_text
 
 LOG = logging.getLogger("datalake_glue")
 
@@ -34,6 +36,7 @@ def run_job(
     s3: Any,
     cloudwatch: Any,
     now: Callable[[], datetime] = utc_now,
+    stop: Optional[StopSignal] = None,
 ) -> RunSummary:
     """Execute the run and always write its summary (also when the manifest or plan is bad)."""
     started = now()
@@ -49,10 +52,10 @@ def run_job(
         )
         full_refresh = args.full_refresh or bool(manifest.get("fullRefresh"))
         result = execute_plan(spark, io, plan, placement, manifest["files"],
-                              run_id=args.run_id, full_refresh=full_refresh)
+                              run_id=args.run_id, full_refresh=full_refresh, stop=stop)
     except Exception as error:  # noqa: BLE001 - every failure ends in the summary
         LOG.exception("run %s of %s failed before or outside the plan", args.run_id, args.dataset)
-        result.error = f"{type(error).__name__}: {error}"
+        result.error = error_text(error)
     summary = build_summary(
         dataset=args.dataset,
         run_id=args.run_id,

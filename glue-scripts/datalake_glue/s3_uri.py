@@ -1,4 +1,4 @@
-"""S3 URI parsing and joining (pure)."""
+"""S3 URI parsing and joining, and the storage URIs tables live under (pure)."""
 
 from __future__ import annotations
 
@@ -47,3 +47,30 @@ def join_s3(base: str, *parts: str) -> str:
     segments = [location.key.strip("/")] + [p.strip("/") for p in parts]
     key = "/".join(s for s in segments if s)
     return S3Location(location.bucket, key).uri
+
+
+#: Schemes of table storage (--bronze_path, --warehouse_path): S3 on Glue; `file://` only for a
+#: local run (local_env.py), where the Iceberg warehouse is a workspace folder.
+GLUE_STORAGE_SCHEMES = ("s3",)
+LOCAL_STORAGE_SCHEMES = ("s3", "file")
+
+
+def parse_storage_uri(uri: str, schemes=GLUE_STORAGE_SCHEMES) -> str:
+    """Validate a table storage URI (`s3://bucket[/prefix]`, or `file:/abs/path` where allowed:
+    Hadoop's form, which Spark gives table locations in, so compare locations in it)."""
+    if "file" in schemes and isinstance(uri, str) and uri.startswith("file:"):
+        if not uri.startswith("file:/") or uri.startswith("file://"):
+            raise ValueError(f"not a file URI in Hadoop's form (expected file:/abs/path): {uri!r}")
+        return uri
+    if schemes == ("file",):
+        raise ValueError(f"not a file:// URI: {uri!r}")
+    parse_s3_uri(uri, require_key=False)
+    return uri
+
+
+def join_storage(base: str, *parts: str) -> str:
+    """join_s3 for S3 prefixes and `file:/` folders alike."""
+    if base.startswith("file:"):
+        segments = [base.rstrip("/")] + [p.strip("/") for p in parts]
+        return "/".join(s for s in segments if s)
+    return join_s3(base, *parts)

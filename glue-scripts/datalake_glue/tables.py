@@ -16,7 +16,7 @@ import re
 from typing import Any, Dict, Optional
 
 from .constants import CATALOG_NAME
-from .s3_uri import join_s3
+from .s3_uri import join_storage
 from .wap import quote_identifier
 
 BRONZE_ZONE_ROLES = ("bronze", "files", "state")
@@ -58,7 +58,7 @@ def table_identifier(role: str, table: Dict[str, Any], **databases: Any) -> str:
 
 
 def table_location(role: str, table: Dict[str, Any], bronze_path: str) -> Optional[str]:
-    return join_s3(bronze_path, table["name"]) if role in BRONZE_ZONE_ROLES else None
+    return join_storage(bronze_path, table["name"]) if role in BRONZE_ZONE_ROLES else None
 
 
 def create_table_sql(identifier: str, table: Dict[str, Any], location: Optional[str] = None) -> str:

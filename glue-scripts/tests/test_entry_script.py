@@ -1,6 +1,7 @@
 """The entry script and the package import without Spark or awsglue (Glue provides them)."""
 
 import importlib.util
+import json
 import os
 import py_compile
 import subprocess
@@ -48,9 +49,12 @@ def test_glue_version_is_defined_once():
         for name in names:
             if name.endswith(".py"):
                 with open(os.path.join(root, name), encoding="utf-8") as handle:
-                    if 'GLUE_VERSION = "' in handle.read():
+                    if 'GLUE_VERSION = ' in handle.read():
                         hits.append(name)
-    assert hits == ["constants.py"] and constants.GLUE_VERSION == "5.0"
+    with open(os.path.join(GLUE_SCRIPTS, "datalake_glue", "runtime.json"), encoding="utf-8") as handle:
+        runtime = json.load(handle)
+    assert hits == ["constants.py"] and constants.GLUE_VERSION == runtime["glueVersion"]
+    assert (constants.SPARK_VERSION, constants.ICEBERG_VERSION) == (runtime["sparkVersion"], runtime["icebergVersion"])
 
 
 def test_iceberg_conf_binds_glue_catalog_to_the_warehouse():

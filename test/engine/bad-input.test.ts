@@ -287,7 +287,7 @@ describe("engine (DuckDB): bad input", function () {
 
     expectConserved(summary);
     expect(fileResult(summary, "orders/gone.csv")).to.include({ outcome: "QUARANTINED" });
-    expect(fileResult(summary, "orders/gone.csv").reason).to.match(/^unreadable:ENOENT/);
+    expect(fileResult(summary, "orders/gone.csv").reason).to.match(/^unreadable:NoSuchKey$/);
     expect(fileResult(summary, "orders/ok.csv").outcome).to.equal("LOADED");
     await failed.then(
       (s) => expect.fail(`resolved with ${JSON.stringify(s.files)}`),

@@ -1,11 +1,12 @@
-// The spark plans are executed by Glue, never locally: here every statement of every reference
-// dataset's spark plan must parse as Spark SQL (sqlglot, one python call) and use only functions
-// from an explicit list of Spark SQL built-ins (sqlglot accepts unknown function names).
+// Fast static checks of the spark plans (the parity suite executes them on real Spark): every
+// statement of every reference dataset's spark plan must parse as Spark SQL (sqlglot in the project
+// venv, one python call) and use only functions from an explicit list of Spark SQL built-ins.
 import { execFileSync } from "node:child_process";
 import { expect } from "chai";
 import { DATASETS } from "../../datasets";
 import { compilePlan } from "../../engine/compile";
 import { DIALECTS } from "../../engine/dialects";
+import { venvPython } from "../../engine/spark/runtime";
 
 /** Spark SQL built-ins (https://spark.apache.org/docs/latest/api/sql/) the plans may use. */
 const SPARK_FUNCTIONS = new Set([
@@ -52,7 +53,7 @@ function sqlglotErrors(statements: string[]): Record<string, string> {
     "        errors[str(i)] = str(e).splitlines()[0]",
     "print(json.dumps(errors))",
   ].join("\n");
-  const out = execFileSync("/usr/bin/python3", ["-c", script], { input: JSON.stringify(statements), encoding: "utf8" });
+  const out = execFileSync(venvPython(), ["-c", script], { input: JSON.stringify(statements), encoding: "utf8" });
   return JSON.parse(out) as Record<string, string>;
 }
 
@@ -86,7 +87,7 @@ describe("engine: spark dialect", function () {
     const value = "it's a \\d+ pattern";
     const sql = `SELECT ${DIALECTS.spark.str(value)} AS v`;
     const out = execFileSync(
-      "/usr/bin/python3",
+      venvPython(),
       ["-c", "import sys, sqlglot; print(sqlglot.parse_one(sys.argv[1], read='spark').expressions[0].this.this, end='')", sql],
       { encoding: "utf8" },
     );

@@ -9,14 +9,14 @@ describe("infra: stack config", () => {
     const dev = parseConfig(unprefix(stackConfig("dev")), "dev");
     const prod = parseConfig(unprefix(stackConfig("prod")), "prod");
     expect(dev).to.deep.include({ environment: "dev", allowDataDestroy: true, logRetentionDays: 14 });
-    expect(dev.glue).to.deep.equal({ version: "5.0", workerType: "G.1X", workers: 2, timeoutMinutes: 30, flex: true });
+    expect(dev.glue).to.deep.equal({ version: "5.1", workerType: "G.1X", workers: 2, timeoutMinutes: 30, flex: true });
     expect(prod).to.deep.include({ environment: "prod", allowDataDestroy: false, alertEmail: "data-oncall@example.com" });
   });
 
-  it("applies defaults: data retained, Glue 5.0 G.1X", () => {
+  it("applies defaults: data retained, Glue 5.1 G.1X", () => {
     const cfg = parseConfig({ lakeFormationAdmins: [ADMIN] }, "staging");
     expect(cfg).to.deep.include({ environment: "dev", allowDataDestroy: false, readerPrincipals: [] });
-    expect(cfg.glue).to.deep.equal({ version: "5.0", workerType: "G.1X", workers: 2, timeoutMinutes: 60, flex: false });
+    expect(cfg.glue).to.deep.equal({ version: "5.1", workerType: "G.1X", workers: 2, timeoutMinutes: 60, flex: false });
   });
 
   const bad: [string, Record<string, unknown>, RegExp][] = [
@@ -25,6 +25,7 @@ describe("infra: stack config", () => {
     ["an unknown worker type", { glue: { workerType: "G.3X" } }, /glue\.workerType.*unknown Glue worker type "G\.3X"/],
     ["flex on a large worker", { glue: { workerType: "G.4X", flex: true } }, /glue\.flex.*flex execution needs worker type G\.1X or G\.2X/],
     ["an unknown glue field", { glue: { workers: 2, memory: 4 } }, /glue.*unknown field\(s\) memory/],
+    ["a Glue version the runner is not tested on", { glue: { version: "5.0" } }, /glue\.version.*runs on Glue 5\.1 .*got 5\.0/],
     ["a log retention CloudWatch rejects", { logRetentionDays: "10" }, /logRetentionDays.*10 is not a CloudWatch retention/],
     ["a bad email", { alertEmail: "oncall" }, /alertEmail.*not an email/],
     ["a bad boolean", { allowDataDestroy: "yes" }, /allowDataDestroy.*true or false/],

@@ -15,7 +15,7 @@ describe("infra: Glue", () => {
     const [dev, prod] = [await devRun(), await prodRun()];
     expect(dev.ofType(T.glueJob)).to.have.length(DATASETS.length);
     const d = jobArgs(dev, "orders");
-    expect(d).to.include({ name: "datalake-dev-orders", glueVersion: "5.0", workerType: "G.1X", numberOfWorkers: 2, timeout: 30, executionClass: "FLEX" });
+    expect(d).to.include({ name: "datalake-dev-orders", glueVersion: "5.1", workerType: "G.1X", numberOfWorkers: 2, timeout: 30, executionClass: "FLEX" });
     const p = jobArgs(prod, "orders");
     expect(p).to.include({ workerType: "G.2X", numberOfWorkers: 4, timeout: 120, executionClass: "STANDARD" });
     expect(p.executionProperty).to.deep.equal({ maxConcurrentRuns: 1 });

@@ -1,0 +1,67 @@
+// runLoadSpark: one load of one dataset through the Glue runner on local Spark + Iceberg, as a
+// Glue job run: the spark plan and the manifest are written to the workspace's ops folder (the
+// ops bucket's local twin), the job arguments are the ones the deployed job gets, and the runner
+// writes the run summary where the DuckDB executor writes it. Tables live in an Iceberg
+// warehouse inside the workspace (Hadoop catalog: <ws>/iceberg/<database>/<table>).
+import { createHash } from "crypto";
+import { join, resolve } from "path";
+import type { DatasetSpec } from "../../datasets/define";
+import { compilePlan } from "../compile";
+import { JOB_ARGS, manifestKey, OPTIONAL_JOB_ARGS, RUN_ARGS, type Manifest, type RunSummary } from "../contracts";
+import { writeJsonAtomic } from "../duckdb/workspace";
+import type { SparkServer } from "./server";
+
+/** Names a local Spark run uses where a deployed job has its stack's resource names. */
+export const LOCAL_SPARK = {
+  opsBucket: "local-ops",
+  databases: { silver: "silver", quarantine: "quarantine", bronze: "bronze" },
+  metricsNamespace: "datalake-local",
+} as const;
+
+export const icebergWarehouse = (workspace: string): string => join(resolve(workspace), "iceberg");
+
+export interface SparkLoadOptions {
+  workspace: string;
+  spec: DatasetSpec;
+  manifest: Manifest;
+  /** @default manifest.fullRefresh ?? false */
+  fullRefresh?: boolean;
+  /** A server whose warehouse is icebergWarehouse(workspace). */
+  server: SparkServer;
+  /** Stops the run before it publishes (a job timeout); the load rejects with the reason. */
+  signal?: AbortSignal;
+}
+
+export async function runLoadSpark(opts: SparkLoadOptions): Promise<RunSummary> {
+  const { spec, manifest, server } = opts;
+  if (manifest.dataset !== spec.name) throw new Error(`manifest is for dataset ${manifest.dataset}, spec is ${spec.name}`);
+  const warehouse = icebergWarehouse(opts.workspace);
+  if (resolve(server.warehouse) !== warehouse) {
+    throw new Error(`the Spark server serves warehouse ${server.warehouse}, this workspace's is ${warehouse}`);
+  }
+  const ops = join(resolve(opts.workspace), "ops");
+  const planJson = JSON.stringify(compilePlan(spec, { dialect: "spark" }));
+  // Content-hashed like the deployed plan (infra/content-hash.ts): a spec edit is a new object.
+  const planKey = `plans/${spec.name}/${createHash("sha256").update(planJson).digest("hex").slice(0, 16)}.json`;
+  writeJsonAtomic(join(ops, planKey), JSON.parse(planJson));
+  const key = manifestKey(spec.name, manifest.runId);
+  writeJsonAtomic(join(ops, key), manifest);
+  const uri = (k: string) => `s3://${LOCAL_SPARK.opsBucket}/${k}`;
+  const storage = (path: string) => `file:${path}`; // Hadoop's form (see iceberg_conf.py)
+  const fullRefresh = opts.fullRefresh ?? manifest.fullRefresh ?? false;
+  const args = [
+    RUN_ARGS.dataset, spec.name,
+    RUN_ARGS.runId, manifest.runId,
+    RUN_ARGS.manifestUri, uri(key),
+    RUN_ARGS.fullRefresh, String(fullRefresh),
+    JOB_ARGS.planUri, uri(planKey),
+    JOB_ARGS.opsBucket, LOCAL_SPARK.opsBucket,
+    JOB_ARGS.bronzePath, storage(join(warehouse, LOCAL_SPARK.databases.bronze)),
+    JOB_ARGS.warehousePath, storage(warehouse),
+    JOB_ARGS.catalogDatabase, LOCAL_SPARK.databases.silver,
+    JOB_ARGS.quarantineDatabase, LOCAL_SPARK.databases.quarantine,
+    OPTIONAL_JOB_ARGS.bronzeDatabase, LOCAL_SPARK.databases.bronze,
+    JOB_ARGS.metricsNamespace, LOCAL_SPARK.metricsNamespace,
+  ];
+  return server.run({ args, buckets: { [LOCAL_SPARK.opsBucket]: ops }, metrics: join(ops, "metrics.jsonl") }, opts.signal);
+}
