@@ -92,6 +92,8 @@ export interface RunSummary {
   freshness: { rowCount: number; latestSequence: string | null; dataAgeHours: number | null };
 }
 
+export type RunCounts = RunSummary["counts"];
+
 export const manifestKey = (dataset: string, runId: string): string => `manifests/${dataset}/${runId}.json`;
 export const summaryKey = (dataset: string, runId: string): string => `summaries/${dataset}/${runId}.json`;
 

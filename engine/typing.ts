@@ -8,9 +8,12 @@ import type { SqlDialect } from "./dialects";
 const INTEGER = "^[+-]?[0-9]+$";
 const DECIMAL = "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$";
 const DOUBLE = "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$";
-const DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+// Field ranges in the guard, not only the shape: DuckDB casts hour 24 to the next day's 00:00 and
+// Spark refuses it, so only values both engines read the same way pass.
+const YMD = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])";
+const DATE = `^${YMD}$`;
 /** ISO date-time, space or T separator, up to microseconds, no zone (DMS writes UTC). */
-const TIMESTAMP = "^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?$";
+const TIMESTAMP = `^${YMD}[ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?$`;
 const TRUE_WORDS = ["true", "t", "1", "yes", "y"];
 const FALSE_WORDS = ["false", "f", "0", "no", "n"];
 

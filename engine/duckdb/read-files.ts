@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { isUtf8 } from "node:buffer";
 import type { FileResult, Manifest, ManifestFile } from "../contracts";
 import type { LoadPlan, ReadFilesStep } from "../plan";
+import { firstCsvProblem, parseHeader, suspectCsv } from "../csv-rules";
 import { createEmptyTable, fileList, ident, lit, PARQUET_OPTIONS, type Session } from "./session";
 
 export interface ReadResult {
@@ -112,8 +113,9 @@ export async function readFiles(
         // Only the reader's verdict on the bytes rejects a file: out of memory, a full disk or
         // a stopped run fail the run instead (its files end FAILED, not QUARANTINED).
         if (!isCsvError(e)) throw e;
-        const n = countLines(fs.readFileSync(c.file.localPath!));
-        outcomes[outcomes.indexOf(c)] = rejectedWhole(c.file, `malformed_csv:${csvError(e)}`, n);
+        const bytes = fs.readFileSync(c.file.localPath!);
+        const problem = firstCsvProblem(bytes.toString("utf8"), plan.source.csv.delimiter, plan.source.csv.quote);
+        outcomes[outcomes.indexOf(c)] = rejectedWhole(c.file, `malformed_csv:${problem ?? csvError(e)}`, countLines(bytes));
       }
     }
   }
@@ -217,16 +219,24 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
   }
   if (bytes.length === 0) return { reason: "empty_file", rows: 0 };
   if (!isUtf8(bytes)) return { reason: "not_utf8", rows: countLines(bytes) };
-  const header = readHeader(bytes, source.csv.delimiter, source.csv.quote);
-  if (header === null) return { reason: "malformed_csv:unterminated quote in header", rows: countLines(bytes) };
+  const { delimiter, quote } = source.csv;
+  const header = readHeader(bytes, delimiter, quote);
+  if (header === null) return { reason: "malformed_csv:header: unterminated quote", rows: countLines(bytes) };
   const known = new Set([...source.columns.map((c) => c.name), ...(source.opColumn ? [source.opColumn] : [])]);
   if (!header.some((h) => known.has(h))) return { reason: "not_csv", rows: countLines(bytes) };
+  // What DuckDB would read differently from the Glue runner's reader is named here, by the rules
+  // both engines share (engine/csv-rules.ts): a bad header now, a bad row after the header
+  // checks (a missing column is the file's first fault). Whatever else is malformed fails
+  // DuckDB's scan and is named by the same rules.
+  const problem = suspectCsv(bytes, delimiter, quote) ? firstCsvProblem(bytes.toString("utf8"), delimiter, quote) : null;
+  if (problem?.startsWith("header")) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes) };
   const dup = header.find((h, i) => header.indexOf(h) !== i);
   if (dup !== undefined) return { reason: `malformed_csv:duplicate column ${dup}`, rows: countLines(bytes) };
   const missing = source.columns.filter((c) => !c.optional && !header.includes(c.name)).map((c) => c.name);
   if (missing.length > 0) {
     return { reason: `missing_column:${missing.join(",")}`, rows: await countRows(session, file.localPath, header.length, source.csv, bytes) };
   }
+  if (problem !== null) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes) };
   return { header, extra: header.filter((h) => !known.has(h)) };
 }
 
@@ -242,10 +252,13 @@ const isCsvError = (e: unknown): boolean => /^Invalid Input Error:/.test(String(
 
 function csvScan(file: string, width: number, csv: LoadPlan["source"]["csv"], lineLimits = ""): string {
   const columns = Array.from({ length: width }, (_, i) => `'c${i}': 'VARCHAR'`).join(", ");
+  // Values stay exactly as in the file: an empty field is "", as the Glue runner reads it (NULL
+  // handling is the plan's SQL, the same on both engines); only columns a file lacks are NULL.
+  const forceNotNull = Array.from({ length: width }, (_, i) => `'c${i}'`).join(", ");
   return (
     `read_csv(${lit(file)}, header = true, auto_detect = false, columns = {${columns}}, ` +
     `delim = ${lit(csv.delimiter)}, quote = ${lit(csv.quote)}, escape = ${lit(csv.quote)}, ` +
-    `skip = 0, strict_mode = true${lineLimits})`
+    `skip = 0, strict_mode = true, force_not_null = [${forceNotNull}]${lineLimits})`
   );
 }
 
@@ -292,31 +305,6 @@ function endsHeaderWithin(text: string, quote: string): boolean {
     else if (ch === "\n" && !inQuotes) return true;
   }
   return false;
-}
-
-/** First record of a CSV text (RFC 4180 quoting), or null when a quote never closes. */
-export function parseHeader(text: string, delimiter: string, quote: string): string[] | null {
-  const fields: string[] = [];
-  let field = "";
-  let inQuotes = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (inQuotes) {
-      if (ch === quote && text[i + 1] === quote) {
-        field += quote;
-        i++;
-      } else if (ch === quote) inQuotes = false;
-      else field += ch;
-    } else if (ch === quote) inQuotes = true;
-    else if (ch === delimiter) {
-      fields.push(field);
-      field = "";
-    } else if (ch === "\n") break;
-    else if (ch !== "\r") field += ch;
-  }
-  if (inQuotes) return null;
-  fields.push(field);
-  return fields;
 }
 
 function csvError(e: unknown): string {

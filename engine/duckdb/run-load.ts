@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DatasetSpec } from "../../datasets/define";
 import { compilePlan } from "../compile";
+import { conservationAudit } from "../conservation";
 import { CONTRACT_VERSION, type AuditResult, type FileResult, type Manifest, type RunSummary } from "../contracts";
 import { stepsFor, type AuditQuery, type LoadPlan, type RunMode } from "../plan";
 import { readFiles, type ReadResult } from "./read-files";
@@ -118,6 +119,8 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     const audits = await runAudits(session, [...plan.audits, ...(opts.extraAudits ?? [])]);
     progress("audit", audits.map((a) => `${a.name}=${a.passed ? "ok" : a.violations}`).join(" "));
     const summary = await summarize(session, plan, manifest, read, audits, startedAt);
+    // The file-level conservation rule is checked on the summary itself, as the Glue runner does.
+    audits.push(conservationAudit(summary.files, summary.counts));
 
     checkAborted(); // an interrupted audit query counts as failed: report the stop instead
     if (audits.every((a) => a.passed)) {

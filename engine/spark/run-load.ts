@@ -18,6 +18,12 @@ export const LOCAL_SPARK = {
   metricsNamespace: "datalake-local",
 } as const;
 
+export interface SparkDatabases {
+  silver: string;
+  quarantine: string;
+  bronze: string;
+}
+
 export const icebergWarehouse = (workspace: string): string => join(resolve(workspace), "iceberg");
 
 export interface SparkLoadOptions {
@@ -26,8 +32,10 @@ export interface SparkLoadOptions {
   manifest: Manifest;
   /** @default manifest.fullRefresh ?? false */
   fullRefresh?: boolean;
-  /** A server whose warehouse is icebergWarehouse(workspace). */
+  /** The local Glue; its warehouse holds the tables (usually icebergWarehouse(workspace)). */
   server: SparkServer;
+  /** Catalog databases of the dataset's tables. @default LOCAL_SPARK.databases */
+  databases?: SparkDatabases;
   /** Stops the run before it publishes (a job timeout); the load rejects with the reason. */
   signal?: AbortSignal;
 }
@@ -35,10 +43,8 @@ export interface SparkLoadOptions {
 export async function runLoadSpark(opts: SparkLoadOptions): Promise<RunSummary> {
   const { spec, manifest, server } = opts;
   if (manifest.dataset !== spec.name) throw new Error(`manifest is for dataset ${manifest.dataset}, spec is ${spec.name}`);
-  const warehouse = icebergWarehouse(opts.workspace);
-  if (resolve(server.warehouse) !== warehouse) {
-    throw new Error(`the Spark server serves warehouse ${server.warehouse}, this workspace's is ${warehouse}`);
-  }
+  const warehouse = server.warehouse;
+  const databases = opts.databases ?? LOCAL_SPARK.databases;
   const ops = join(resolve(opts.workspace), "ops");
   const planJson = JSON.stringify(compilePlan(spec, { dialect: "spark" }));
   // Content-hashed like the deployed plan (infra/content-hash.ts): a spec edit is a new object.
@@ -56,11 +62,11 @@ export async function runLoadSpark(opts: SparkLoadOptions): Promise<RunSummary> 
     RUN_ARGS.fullRefresh, String(fullRefresh),
     JOB_ARGS.planUri, uri(planKey),
     JOB_ARGS.opsBucket, LOCAL_SPARK.opsBucket,
-    JOB_ARGS.bronzePath, storage(join(warehouse, LOCAL_SPARK.databases.bronze)),
+    JOB_ARGS.bronzePath, storage(join(warehouse, databases.bronze)),
     JOB_ARGS.warehousePath, storage(warehouse),
-    JOB_ARGS.catalogDatabase, LOCAL_SPARK.databases.silver,
-    JOB_ARGS.quarantineDatabase, LOCAL_SPARK.databases.quarantine,
-    OPTIONAL_JOB_ARGS.bronzeDatabase, LOCAL_SPARK.databases.bronze,
+    JOB_ARGS.catalogDatabase, databases.silver,
+    JOB_ARGS.quarantineDatabase, databases.quarantine,
+    OPTIONAL_JOB_ARGS.bronzeDatabase, databases.bronze,
     JOB_ARGS.metricsNamespace, LOCAL_SPARK.metricsNamespace,
   ];
   return server.run({ args, buckets: { [LOCAL_SPARK.opsBucket]: ops }, metrics: join(ops, "metrics.jsonl") }, opts.signal);

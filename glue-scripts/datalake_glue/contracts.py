@@ -182,9 +182,12 @@ def parse_manifest(data: Any, source: str = "<manifest>") -> Manifest:
         size = item.get("size")
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
             raise ManifestError(f"{where}.size must be a non-negative integer")
-        if item["fileId"] in seen:
+        # The same listing twice is allowed (the second reads as ALREADY_LOADED); one id for two
+        # different objects is a broken manifest.
+        first = seen.get(item["fileId"])
+        if first is not None and (files[first]["key"], files[first]["versionId"]) != (item["key"], item["versionId"]):
             raise ManifestError(
-                f"{where}.fileId {item['fileId']!r} repeats files[{seen[item['fileId']]}]"
+                f"{where}.fileId {item['fileId']!r} repeats files[{first}] for another object"
             )
-        seen[item["fileId"]] = index
+        seen.setdefault(item["fileId"], index)
     return data  # type: ignore[return-value]

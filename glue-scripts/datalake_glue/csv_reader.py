@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import timezone
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
+from .csv_rules import first_csv_problem, parse_header, suspect_csv
+
 UTF8_BOM = b"\xef\xbb\xbf"
 # csv's default field limit is 128 KiB; the contract has no length limit on fields.
 _FIELD_LIMIT = 2**31 - 1
@@ -57,6 +59,9 @@ def _records(text: str, options: Dict[str, str]) -> Iterator[List[str]]:
 class _Opened:
     """A file whose header passed the checks, positioned after the header."""
 
+    text: str
+    #: The first malformed row found before parsing (csv_rules.suspect_csv), if any.
+    problem: Optional[str]
     records: Iterator[List[str]]
     width: int
     picks: List[Optional[int]]
@@ -67,8 +72,8 @@ class _Opened:
 
 def _open(data: bytes, source: Dict[str, Any]) -> Union[ParsedFile, _Opened]:
     """Byte and header checks, cheapest first, in the DuckDB executor's order: empty, UTF-8,
-    header (unterminated quote, not_csv, duplicate column); missing columns are decided after
-    the rows are counted."""
+    header (unterminated quote, not_csv, malformed quoting, duplicate column); missing columns
+    are decided after the rows are counted, malformed rows after that."""
     if len(data) == 0:
         return ParsedFile(reason="empty_file")
     body = data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
@@ -77,21 +82,35 @@ def _open(data: bytes, source: Dict[str, Any]) -> Union[ParsedFile, _Opened]:
     except UnicodeDecodeError:
         return ParsedFile(reason="not_utf8", rows_read=count_data_lines(data))
     fallback = count_data_lines(data)
-    records = _records(text, source["csv"])
-    try:
-        header = next(records, None)
-    except csv.Error:
-        return ParsedFile(reason="malformed_csv:unterminated quote in header", rows_read=fallback)
+    delimiter, quote = source["csv"]["delimiter"], source["csv"]["quote"]
     columns: Sequence[Dict[str, Any]] = source["columns"]
     op_column: Optional[str] = source.get("opColumn")
     known = [c["name"] for c in columns] + ([op_column] if op_column else [])
-    if header is None or not any(name in known for name in header):
+    # The header's names first (read leniently, as the DuckDB executor does): a file that is not
+    # CSV at all is not_csv before its quoting is judged.
+    names = parse_header(text, delimiter, quote)  # stops at the header's line end
+    if names is None:
+        return ParsedFile(reason="malformed_csv:header: unterminated quote", rows_read=fallback)
+    if not any(name in known for name in names):
         return ParsedFile(reason="not_csv", rows_read=fallback)
+    # What csv.reader would read differently from DuckDB is named by the rules both engines
+    # share (csv_rules.py): a bad header now, a bad row after the header checks.
+    problem = first_csv_problem(text, delimiter, quote) if suspect_csv(text, delimiter, quote) else None
+    if problem is not None and problem.startswith("header"):
+        return ParsedFile(reason=f"malformed_csv:{problem}", rows_read=fallback)
+    records = _records(text, source["csv"])
+    try:
+        header = next(records, None) or []
+    except csv.Error:
+        problem = first_csv_problem(text, delimiter, quote)
+        return ParsedFile(reason=f"malformed_csv:{problem or 'header: unterminated quote'}", rows_read=fallback)
     duplicate = next((h for i, h in enumerate(header) if header.index(h) != i), None)
     if duplicate is not None:
         return ParsedFile(reason=f"malformed_csv:duplicate column {duplicate}", rows_read=fallback)
     position = {name: index for index, name in enumerate(header)}
     return _Opened(
+        text=text,
+        problem=problem,
         records=records,
         width=len(header),
         picks=[position.get(c["name"]) for c in columns]
@@ -115,6 +134,15 @@ def parse_csv_bytes(data: bytes, source: Dict[str, Any], *, keep_rows: bool = Tr
     opened = _open(data, source)
     if isinstance(opened, ParsedFile):
         return opened
+    delimiter, quote = source["csv"]["delimiter"], source["csv"]["quote"]
+
+    def malformed(fallback_message: str) -> ParsedFile:
+        # Named by the rules both engines share (csv_rules.py), not by csv.reader's wording.
+        problem = opened.problem or first_csv_problem(opened.text, delimiter, quote)
+        return ParsedFile(reason=f"malformed_csv:{problem or fallback_message}", rows_read=opened.fallback)
+
+    if opened.problem is not None and not opened.missing:
+        return malformed("")
     rows: List[List[Optional[str]]] = []
     count = 0
     try:
@@ -123,10 +151,7 @@ def parse_csv_bytes(data: bytes, source: Dict[str, Any], *, keep_rows: bool = Tr
             if len(record) != opened.width:
                 if opened.missing:
                     break  # DuckDB counts such a file by lines: the scan fails on the width
-                return ParsedFile(
-                    reason=f"malformed_csv:row {count} has {len(record)} fields, header has {opened.width}",
-                    rows_read=opened.fallback,
-                )
+                return malformed(f"row {count} has {len(record)} fields, header has {opened.width}")
             if keep_rows:
                 rows.append(_pick(record, opened.picks))
         else:
@@ -134,7 +159,7 @@ def parse_csv_bytes(data: bytes, source: Dict[str, Any], *, keep_rows: bool = Tr
                 return ParsedFile(reason="missing_column:" + ",".join(opened.missing), rows_read=count)
     except csv.Error as error:
         if not opened.missing:
-            return ParsedFile(reason=f"malformed_csv:{error}", rows_read=opened.fallback)
+            return malformed(str(error))
     if opened.missing:
         return ParsedFile(reason="missing_column:" + ",".join(opened.missing), rows_read=opened.fallback)
     return ParsedFile(rows_read=count, rows=rows, extra_columns=opened.extra)

@@ -33,12 +33,14 @@ def build_file_results(
     """FileResults in manifest order, rows rejected whole, and drift warnings."""
     by_id = {o["fileId"]: o for o in outcomes}
     counted = {r["_file_id"]: r for r in file_rows}
-    already_ids = {f["fileId"] for f in already}
+    # By listing (object identity), not fileId: a manifest may list one object twice, and only
+    # its first listing is read (engine/plan.ts ReadFilesStep).
+    already_listings = {id(f) for f in already}
     results: List[FileResult] = []
     whole_file_rejected = 0
     drift: List[str] = []
     for file in files:
-        if file["fileId"] in already_ids or file["fileId"] not in by_id:
+        if id(file) in already_listings or file["fileId"] not in by_id:
             results.append(file_result(file, rows_read=0, already_loaded=True))
             continue
         outcome = by_id[file["fileId"]]

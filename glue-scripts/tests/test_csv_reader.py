@@ -86,7 +86,7 @@ def test_unterminated_quote_is_malformed():
     assert parsed.reason.startswith("malformed_csv:")
     assert parsed.rows_read == 2
     parsed = parse(b'"order_id,status\n1,paid\n')
-    assert (parsed.reason, parsed.rows_read) == ("malformed_csv:unterminated quote in header", 1)
+    assert (parsed.reason, parsed.rows_read) == ("malformed_csv:header: unterminated quote", 1)
 
 
 def test_duplicate_header_column_is_malformed():

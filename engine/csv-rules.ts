@@ -1,0 +1,147 @@
+// The CSV rules both executors apply, stated once (glue-scripts/datalake_glue/csv_rules.py is the
+// twin; test/fixtures/csv-vectors.json holds the cases both are tested against). DuckDB's reader
+// and Python's csv module read RFC 4180 files alike, but disagree on some malformed ones (DuckDB
+// drops the spaces in ` "a"` and after a closing quote, Python keeps ` "a"` literally and treats
+// a bare CR as a line end), so such files are rejected before either parser sees them, and every
+// malformed file is named by this module, the same way on both engines:
+//   - records end at LF or CRLF outside quotes; an empty line is no record and not counted;
+//   - a field is quoted when its first character is the quote; inside, a doubled quote is one
+//     quote; the closing quote must be followed by the delimiter, a line end or the end;
+//   - a quote elsewhere in an unquoted field is a literal character, except after leading
+//     spaces or tabs (` "a"`), which readers disagree on;
+//   - a bare CR outside quotes is malformed; inside quotes it is data.
+// Problems are "row N: <what>" (N = data row, header excluded) or "row N has F fields, header has W".
+
+const CR = 0x0d;
+const LF = 0x0a;
+const isBlank = (c: number | undefined) => c === 0x20 || c === 0x09;
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+
+/**
+ * Fast check of a file's bytes for what the two parsers disagree on, visiting only quotes and CRs
+ * (Buffer#indexOf is native, so a file without quotes costs one memchr pass). True when the file
+ * needs firstCsvProblem's verdict. A delimiter or quote that is not one byte in UTF-8 always
+ * takes the slow path.
+ */
+export function suspectCsv(bytes: Buffer, delimiter: string, quote: string): boolean {
+  if (Buffer.byteLength(delimiter) !== 1 || Buffer.byteLength(quote) !== 1) return true;
+  const d = delimiter.charCodeAt(0);
+  const qc = quote.charCodeAt(0);
+  const start = UTF8_BOM.every((b, i) => bytes[i] === b) ? 3 : 0;
+  let inQuotes = false;
+  let q = bytes.indexOf(qc, start);
+  let r = bytes.indexOf(CR, start);
+  while (q !== -1 || r !== -1) {
+    const atQuote = q !== -1 && (r === -1 || q < r);
+    const p = atQuote ? q : r;
+    if (!atQuote) {
+      if (!inQuotes && bytes[p + 1] !== LF) return true; // a bare CR
+      r = bytes.indexOf(CR, p + 1);
+      continue;
+    }
+    let next = p + 1;
+    if (inQuotes) {
+      if (bytes[p + 1] === qc) next = p + 2; // a doubled quote
+      else {
+        const after = bytes[p + 1];
+        if (after !== undefined && after !== d && after !== LF && after !== CR) return true; // text after the closing quote
+        inQuotes = false;
+      }
+    } else {
+      let s = p - 1;
+      while (s >= start && isBlank(bytes[s]) && bytes[s] !== d) s--;
+      const fieldStart = s < start || bytes[s] === d || bytes[s] === LF;
+      if (fieldStart && s !== p - 1) return true; // spaces before an opening quote
+      if (fieldStart) inQuotes = true;
+    }
+    q = bytes.indexOf(qc, next);
+    if (r !== -1 && r < next) r = bytes.indexOf(CR, next);
+  }
+  return inQuotes; // an unterminated quote
+}
+
+/**
+ * The first problem of a CSV text under the rules above, as its malformed_csv message, or null
+ * when every record is well formed and as wide as the header. Reads the text character by
+ * character: only called for a file already suspected to be bad.
+ */
+export function firstCsvProblem(text: string, delimiter: string, quote: string): string | null {
+  const body = text.replace(/^\uFEFF/, "");
+  let row = -1; // the header is record 0
+  let width = 0;
+  let i = 0;
+  while (i < body.length) {
+    if (body[i] === "\n") {
+      i++; // an empty line: no record
+      continue;
+    }
+    if (body[i] === "\r" && body[i + 1] === "\n") {
+      i += 2;
+      continue;
+    }
+    row++;
+    const where = row === 0 ? "header" : `row ${row}`;
+    let fields = 0;
+    // One record: fields until a line end outside quotes.
+    for (;;) {
+      fields++;
+      if (body[i] === quote) {
+        i++;
+        for (;;) {
+          if (i >= body.length) return `${where}: unterminated quote`;
+          if (body[i] === quote && body[i + 1] === quote) i += 2;
+          else if (body[i] === quote) break;
+          else i++;
+        }
+        i++;
+        const after = body[i];
+        if (after !== undefined && after !== delimiter && after !== "\n" && after !== "\r") return `${where}: text after closing quote`;
+      } else {
+        const start = i;
+        while (i < body.length && body[i] !== delimiter && body[i] !== "\n" && body[i] !== "\r") {
+          if (body[i] === quote && /^[ \t]+$/.test(body.slice(start, i))) return `${where}: space before opening quote`;
+          i++;
+        }
+      }
+      if (body[i] === delimiter) {
+        i++;
+        continue;
+      }
+      if (body[i] === "\r" && body[i + 1] !== "\n") return `${where}: bare carriage return`;
+      i += body[i] === "\r" ? 2 : body[i] === "\n" ? 1 : 0;
+      break;
+    }
+    if (row === 0) width = fields;
+    else if (fields !== width) return `row ${row} has ${fields} fields, header has ${width}`;
+  }
+  return null;
+}
+
+/**
+ * The header: the first record, read leniently (a quote toggles quoting wherever it stands) so a
+ * file that is not CSV at all is told apart by its names (not_csv) before its quoting is judged.
+ * Null when a quote never closes.
+ */
+export function parseHeader(text: string, delimiter: string, quote: string): string[] | null {
+  const fields: string[] = [];
+  let field = "";
+  let inQuotes = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inQuotes) {
+      if (ch === quote && text[i + 1] === quote) {
+        field += quote;
+        i++;
+      } else if (ch === quote) inQuotes = false;
+      else field += ch;
+    } else if (ch === quote) inQuotes = true;
+    else if (ch === delimiter) {
+      fields.push(field);
+      field = "";
+    } else if (ch === "\n") break;
+    else if (ch !== "\r") field += ch;
+  }
+  if (inQuotes) return null;
+  fields.push(field);
+  return fields;
+}

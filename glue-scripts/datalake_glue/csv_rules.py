@@ -1,0 +1,113 @@
+"""The CSV rules both executors apply (twin of engine/csv-rules.ts; both are tested against
+test/fixtures/csv-vectors.json). DuckDB's reader and Python's csv module agree on RFC 4180 files
+but not on some malformed ones (DuckDB drops the spaces in ` "a"` and after a closing quote;
+Python keeps ` "a"` literally and takes a bare CR for a line end), so such files are rejected
+before either parser sees them, and every malformed file is named here, the same way on both
+engines. Rules and messages: see engine/csv-rules.ts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import List, Optional
+
+_BLANK = " \t"
+
+
+def suspect_csv(text: str, delimiter: str, quote: str) -> bool:
+    """True when a text may hold what csv.reader accepts but DuckDB reads differently (spaces
+    before an opening quote, a bare CR): first_csv_problem then decides. Everything else that is
+    malformed, csv.reader (strict) refuses on its own. Regex scans: no per-character Python."""
+    d, q = re.escape(delimiter), re.escape(quote)
+    return (re.search(f"(?:^|[{d}\\n])[ \\t]+{q}", text) is not None
+            or re.search("\r(?!\n)", text) is not None)
+
+
+def first_csv_problem(text: str, delimiter: str, quote: str) -> Optional[str]:
+    """The first problem of a CSV text as its malformed_csv message, or None when every record
+    is well formed and as wide as the header (character by character: only for a bad file)."""
+    body = text[1:] if text.startswith("\ufeff") else text
+    n = len(body)
+    row = -1
+    width = 0
+    i = 0
+    while i < n:
+        if body[i] == "\n":
+            i += 1
+            continue
+        if body[i] == "\r" and body[i + 1:i + 2] == "\n":
+            i += 2
+            continue
+        row += 1
+        where = "header" if row == 0 else f"row {row}"
+        fields = 0
+        while True:
+            fields += 1
+            if body[i:i + 1] == quote:
+                i += 1
+                while True:
+                    if i >= n:
+                        return f"{where}: unterminated quote"
+                    if body[i] == quote and body[i + 1:i + 2] == quote:
+                        i += 2
+                    elif body[i] == quote:
+                        break
+                    else:
+                        i += 1
+                i += 1
+                after = body[i:i + 1]
+                if after not in ("", delimiter, "\n", "\r"):
+                    return f"{where}: text after closing quote"
+            else:
+                start = i
+                while i < n and body[i] not in (delimiter, "\n", "\r"):
+                    if body[i] == quote and i > start and body[start:i].strip(_BLANK) == "":
+                        return f"{where}: space before opening quote"
+                    i += 1
+            if body[i:i + 1] == delimiter:
+                i += 1
+                continue
+            if body[i:i + 1] == "\r" and body[i + 1:i + 2] != "\n":
+                return f"{where}: bare carriage return"
+            i += 2 if body[i:i + 1] == "\r" else 1 if body[i:i + 1] == "\n" else 0
+            break
+        if row == 0:
+            width = fields
+        elif fields != width:
+            return f"row {row} has {fields} fields, header has {width}"
+    return None
+
+
+def parse_header(text: str, delimiter: str, quote: str) -> Optional[List[str]]:
+    """The header: the first record, read leniently (a quote toggles quoting wherever it stands),
+    so a file that is not CSV at all is told apart by its names (not_csv) before its quoting is
+    judged. None when a quote never closes. (engine/csv-rules.ts parseHeader)"""
+    fields: List[str] = []
+    field: List[str] = []
+    in_quotes = False
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if in_quotes:
+            if ch == quote and text[i + 1:i + 2] == quote:
+                field.append(quote)
+                i += 1
+            elif ch == quote:
+                in_quotes = False
+            else:
+                field.append(ch)
+        elif ch == quote:
+            in_quotes = True
+        elif ch == delimiter:
+            fields.append("".join(field))
+            field = []
+        elif ch == "\n":
+            break
+        elif ch != "\r":
+            field.append(ch)
+        i += 1
+    if in_quotes:
+        return None
+    fields.append("".join(field))
+    return fields

@@ -1,0 +1,25 @@
+"""csv_rules.py against the vectors engine/csv-rules.ts is tested on (test/fixtures/csv-vectors.json)."""
+
+import json
+import os
+
+import pytest
+
+from datalake_glue.csv_rules import first_csv_problem, suspect_csv
+
+VECTORS_FILE = os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures", "csv-vectors.json")
+with open(VECTORS_FILE, encoding="utf-8") as handle:
+    VECTORS = json.load(handle)
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=[v["name"] for v in VECTORS])
+def test_first_problem_is_named_as_on_duckdb(vector):
+    assert first_csv_problem(vector["text"], vector["delimiter"], vector["quote"]) == vector["problem"]
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=[v["name"] for v in VECTORS])
+def test_suspect_flags_what_csv_reader_would_accept(vector):
+    # csv.reader (strict) refuses the other problems by itself; these two it would read.
+    problem = vector["problem"] or ""
+    if "space before opening quote" in problem or "bare carriage return" in problem:
+        assert suspect_csv(vector["text"].lstrip("\ufeff"), vector["delimiter"], vector["quote"])

@@ -1,0 +1,29 @@
+// The CSV rules both engines share (engine/csv-rules.ts), against the vectors the Glue runner's
+// twin (glue-scripts/datalake_glue/csv_rules.py) is tested on too.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "chai";
+import { firstCsvProblem, suspectCsv } from "../../engine/csv-rules";
+
+interface Vector {
+  name: string;
+  text: string;
+  delimiter: string;
+  quote: string;
+  problem: string | null;
+}
+
+const VECTORS = JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "csv-vectors.json"), "utf8")) as Vector[];
+
+describe("engine: CSV rules shared by both engines", () => {
+  for (const v of VECTORS) {
+    it(`${v.name}: ${v.problem ?? "well formed"}`, () => {
+      expect(firstCsvProblem(v.text, v.delimiter, v.quote)).to.equal(v.problem);
+      // The fast scan must flag every problem DuckDB's reader would not refuse by itself (it
+      // refuses wrong widths), and pass every well-formed file without the slow parse.
+      const suspect = suspectCsv(Buffer.from(v.text), v.delimiter, v.quote);
+      if (v.problem === null) expect(suspect).to.equal(false);
+      else if (!/fields, header has/.test(v.problem)) expect(suspect).to.equal(true);
+    });
+  }
+});

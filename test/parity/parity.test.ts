@@ -1,0 +1,131 @@
+// @spark Engine parity: every scenario run loads on both engines (the DuckDB executor and the
+// Glue runner on local Spark + Iceberg) and must give the same bronze, files ledger, rejects,
+// state, silver and quarantine, row for row, and the same run summary. A divergence is a bug to
+// fix in one engine, never an entry in an allow-list.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { expect } from "chai";
+import { DATASETS, defineDataset, type DatasetSpec } from "../../datasets";
+import { compilePlan } from "../../engine/compile";
+import type { RunSummary } from "../../engine/contracts";
+import { runLoad } from "../../engine/duckdb";
+import { openSession, type Session } from "../../engine/duckdb/session";
+import { loadIcebergExtension } from "../../engine/spark/iceberg-duckdb";
+import { runLoadSpark, type SparkDatabases } from "../../engine/spark/run-load";
+import type { SparkServer } from "../../engine/spark/server";
+import { PROFILES } from "../../local/generator/profiles";
+import { duckdbSources, readTables, sparkSources, tableDifferences } from "./tables";
+import { referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
+import { sparkForTests } from "../support/spark";
+
+/** Every type, every rule kind, a composite key, two sequence columns, optional and hashed columns. */
+const kitchen = defineDataset({
+  name: "kitchen",
+  prefix: "kitchen/",
+  format: "csv",
+  columns: {
+    region: "string",
+    item_id: "bigint",
+    code: "int",
+    amount: "decimal(10,3)",
+    ratio: "double",
+    active: "boolean",
+    born: "date",
+    seen_at: "timestamp",
+    note: { type: "string", optional: true },
+    tag: { type: "string", optional: true },
+    seq_day: "date",
+    seq_n: "int",
+  },
+  primaryKey: ["region", "item_id"],
+  cdc: { opColumn: "Op", sequenceColumns: ["seq_day", "seq_n"] },
+  partitionBy: { column: "born", prefix: "born" },
+  rules: [
+    { kind: "not_null", column: "code" },
+    { kind: "unique", columns: ["code"] },
+    { kind: "accepted_values", column: "tag", values: ["a", "b"] },
+    { kind: "range", column: "ratio", min: 0, max: 1, maxExclusive: true },
+    { kind: "regex", column: "region", pattern: "^[a-z]+[0-9]*$" },
+    { kind: "expression", label: "amount_or_active", sql: "amount >= 0 OR active = FALSE" },
+  ],
+  pii: [{ column: "note", mode: "hash" }],
+  target: { table: "kitchen_items" },
+});
+
+/** No CDC block: every row is an upsert, later rows (object key, row number) win. */
+const snapshots = defineDataset({
+  name: "snapshots",
+  prefix: "snapshots/",
+  format: "csv",
+  csv: { delimiter: "|", quote: "'", nullValue: "\\N" },
+  columns: { id: "int", label: "string", weight: "double", day: "date" },
+  primaryKey: ["id"],
+  rules: [{ kind: "not_null", column: "label" }],
+  pii: [{ column: "label", mode: "exclude" }],
+  target: { table: "snapshot_items" },
+});
+
+function summaryView(s: RunSummary): unknown {
+  return {
+    status: s.status,
+    error: s.error ?? null,
+    counts: s.counts,
+    files: s.files.map((f) => ({ ...f })),
+    audits: s.audits.map((a) => ({ name: a.name, passed: a.passed, violations: a.violations })),
+    driftWarnings: s.driftWarnings,
+    latestSequence: s.freshness.latestSequence,
+  };
+}
+
+describe("@spark engine parity: DuckDB and Spark give the same tables and summaries", function () {
+  this.timeout(15 * 60_000);
+  let server: SparkServer;
+  let session: Session;
+  let root: string;
+
+  before(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "parity-"));
+    server = await sparkForTests();
+    session = await openSession({ threads: 1, memoryLimit: "1GB" });
+    await session.run("SET TimeZone = 'UTC'");
+    await loadIcebergExtension(session);
+  });
+  after(() => {
+    session?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  async function runBoth(spec: DatasetSpec, runs: ScenarioRun[]): Promise<void> {
+    const plan = compilePlan(spec, { dialect: "duckdb" });
+    const duckWs = path.join(root, `${spec.name}-duckdb`);
+    const sparkWs = path.join(root, `${spec.name}-spark`);
+    const prefix = `parity_${path.basename(root).replace(/[^a-z0-9]/gi, "").toLowerCase()}_${spec.name}`;
+    const databases: SparkDatabases = { silver: `${prefix}_silver`, quarantine: `${prefix}_quarantine`, bronze: `${prefix}_bronze` };
+    for (const run of runs) {
+      const duck = await runLoad({ workspace: duckWs, spec, manifest: run.manifest });
+      const spark = await runLoadSpark({ workspace: sparkWs, spec, manifest: run.manifest, server, databases });
+      expect(summaryView(spark), `${spec.name} ${run.label}: run summaries`).to.deep.equal(summaryView(duck));
+      expect(duck.status, `${spec.name} ${run.label}: ${duck.error}`).to.equal("SUCCEEDED");
+      const d = await readTables(session, plan, duckdbSources(duckWs, plan));
+      const s = await readTables(session, plan, sparkSources(server.warehouse, databases, plan));
+      expect(tableDifferences(d, s), `${spec.name} ${run.label}: tables`).to.deep.equal([]);
+      expect(d.silver.length + d.quarantine.length, `${spec.name} ${run.label}: a scenario that loads nothing proves nothing`).to.be.greaterThan(0);
+    }
+  }
+
+  for (const spec of DATASETS) {
+    it(`${spec.name}: two batches with every anomaly, bad row and bad file, a re-dropped file, then a full refresh`, async () => {
+      expect(PROFILES[spec.name], `${spec.name} has no generator profile`).to.not.equal(undefined);
+      await runBoth(spec, referenceScenario(spec, path.join(root, `${spec.name}-files`), 11));
+    });
+  }
+
+  it("a spec with every type and rule kind, a composite key and two sequence columns", async () => {
+    await runBoth(kitchen, specScenario(kitchen, path.join(root, "kitchen-files")));
+  });
+
+  it("a spec without CDC, with its own delimiter, quote and null marker", async () => {
+    await runBoth(snapshots, specScenario(snapshots, path.join(root, "snapshots-files")));
+  });
+});

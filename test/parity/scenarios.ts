@@ -1,0 +1,258 @@
+// Generated CDC scenarios for the engine parity suite, from the spec alone (plus the sample-data
+// generator where a dataset has a profile): every run is a manifest both engines load, in order.
+//   batch 1  full load + change files (inserts, updates, deletes, re-inserts, duplicates, ties,
+//            late changes, bad rows) + an edge-value file (every tricky value of every column's
+//            type, bad keys, sequences and Ops) + whole-file faults (empty, header only, not UTF-8,
+//            not CSV, a missing column, malformed CSV, BOM + CRLF + reordered and extra columns)
+//   batch 2  the remaining change files (one name out of order), a file of batch 1 dropped again
+//            (same version), one listed twice, and a new version of a batch-1 key
+//   refresh  a full refresh from bronze, no new files
+import { createHash } from "crypto";
+import { mkdirSync, writeFileSync } from "fs";
+import { join } from "path";
+import type { DatasetSpec } from "../../datasets";
+import type { ColumnType } from "../../datasets/define";
+import type { Manifest, ManifestFile } from "../../engine/contracts";
+import { generate } from "../../local/generator/generate";
+import { PROFILES } from "../../local/generator/profiles";
+import { Rng } from "../../local/generator/prng";
+import { MemorySink } from "../../local/generator/sink";
+
+export interface ScenarioRun {
+  label: string;
+  manifest: Manifest;
+}
+
+/** Raw values that parse on one engine and not the other unless the typing rules hold exactly. */
+export const TRICKY: Record<string, string[]> = {
+  int: ["", " 42 ", "+7", "-0", "007", "1e3", "1.0", "2147483647", "2147483648", "-2147483649", "0x1F", "４２", "4 2"],
+  bigint: ["", " 42 ", "+7", "-0", "007", "1e3", "1.0", "9223372036854775807", "9223372036854775808", "0x1F", "４２"],
+  decimal: ["", "1.999", "1.005", "0.5", ".5", "5.", "-0.00", "+3.10", " 7.25 ", "1e2", "99999999999.99", "NaN", "1,5"],
+  double: ["", "1e308", "1e309", "-1e-320", "NaN", "inf", "-0.0", "1.5E-3", " 2.5 ", "0x10", "1_000"],
+  boolean: ["", "true", "T", "yes", "Y", "1", "FALSE", "n", "0", "maybe", " true "],
+  date: ["", "2026-11-20", "2024-02-29", "2026-02-29", "2026-11-20 00:00:00", "20261120", "0001-01-01", "9999-12-31", "2026-1-2"],
+  timestamp: [
+    "", "2026-11-20 09:00:00", "2026-11-20T09:00:00", "2026-11-20 09:00:00.123", "2026-11-20 09:00:00.1234567",
+    "2026-02-30 00:00:00", "2026-11-20 24:00:00", "2026-11-20", "2026-11-20 09:00", "2026-11-20 09:00:00Z",
+    "2026-11-20 09:00:00+02:00", " 2026-11-20 09:00:00", "0001-01-01 00:00:00", "9999-12-31 23:59:59.999999",
+  ],
+  string: ["", "  padded  ", "back\\slash", 'say "hi"', "multi\nline", "ünïcödé", "emoji 🎉", "NULL", "null", "tab\there", "it's", "comma, inside"],
+};
+export const TRICKY_OPS = ["i", " U ", "d", "X", "", "UPDATE"];
+
+const typeKey = (type: ColumnType): string => (type.startsWith("decimal") ? "decimal" : type);
+
+/** One CSV line in the spec's dialect: fields quoted when they hold the delimiter, quote or a line end. */
+export function csvLine(spec: DatasetSpec, fields: string[]): string {
+  const { delimiter, quote } = spec.csv;
+  const needs = (v: string) => v.includes(delimiter) || v.includes(quote) || /[\r\n]/.test(v);
+  return fields.map((v) => (needs(v) ? `${quote}${v.split(quote).join(quote + quote)}${quote}` : v)).join(delimiter);
+}
+
+/** A valid raw value per type, for columns an edge row does not vary. */
+function plainValue(type: ColumnType, n: number): string {
+  switch (typeKey(type)) {
+    case "int":
+    case "bigint":
+      return String(n);
+    case "decimal":
+      return `${n % 1000}.25`;
+    case "double":
+      return `${n % 100}.5`;
+    case "boolean":
+      return n % 2 === 0 ? "true" : "false";
+    case "date":
+      return "2026-11-20";
+    case "timestamp":
+      return `2026-11-20 ${String(n % 24).padStart(2, "0")}:00:00`;
+    default:
+      return `v${n}`;
+  }
+}
+
+interface FileSpec {
+  name: string;
+  content: string | Buffer;
+}
+
+/** The header + rows of an edge-value file: every tricky value of every column, one row each. */
+export function edgeFile(spec: DatasetSpec, baseRow: (key: number) => Record<string, string>, firstKey: number): string {
+  const op = spec.cdc?.opColumn;
+  const columns = [...(op ? [op] : []), ...spec.columns.map((c) => c.name)];
+  const seq = spec.cdc?.sequenceColumns ?? [];
+  const lines = [csvLine(spec, columns)];
+  let key = firstKey;
+  const row = (values: Record<string, string>, opValue = "U") =>
+    lines.push(csvLine(spec, columns.map((c) => (c === op ? opValue : values[c] ?? ""))));
+  const fresh = (): Record<string, string> => {
+    const k = key++;
+    const values = baseRow(k);
+    for (const pk of spec.primaryKey) {
+      const col = spec.columns.find((c) => c.name === pk)!;
+      values[pk] = typeKey(col.type) === "string" ? `k${k}` : plainValue(col.type, k);
+    }
+    seq.forEach((s, i) => (values[s] = plainValue(spec.columns.find((c) => c.name === s)!.type, 10 + i)));
+    return values;
+  };
+  for (const column of spec.columns) {
+    const marker = spec.csv.nullValue ? [spec.csv.nullValue, ` ${spec.csv.nullValue}`] : [];
+    for (const value of [...TRICKY[typeKey(column.type)], ...marker]) {
+      const values = fresh();
+      values[column.name] = value;
+      row(values, "I");
+    }
+  }
+  if (op) {
+    for (const value of TRICKY_OPS) row(fresh(), value);
+    // One key through its life in one file: insert, a tie on the sequence (row order decides),
+    // delete, then an update that revives it.
+    const life = fresh();
+    row(life, "I");
+    row({ ...life, ...mutate(spec, life) }, "U");
+    row(life, "D");
+    if (seq.length > 0) {
+      const later = { ...life };
+      later[seq[0]] = plainValue(spec.columns.find((c) => c.name === seq[0])!.type, 23);
+      row(later, "U");
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** A copy of a row with its first non-key, non-sequence column changed. */
+function mutate(spec: DatasetSpec, values: Record<string, string>): Record<string, string> {
+  const fixed = new Set([...spec.primaryKey, ...(spec.cdc?.sequenceColumns ?? [])]);
+  const column = spec.columns.find((c) => !fixed.has(c.name));
+  return column ? { [column.name]: plainValue(column.type, 7) } : {};
+}
+
+/** Files that test whole-file handling: each is accepted or rejected the same way by both engines. */
+export function faultFiles(spec: DatasetSpec, header: string[], good: string[]): FileSpec[] {
+  const { delimiter: sep, quote: q } = spec.csv;
+  const line = (fields: string[]) => csvLine(spec, fields);
+  const required = spec.columns.find((c) => !c.optional && !spec.primaryKey.includes(c.name));
+  const keep = (_: string, i: number) => header[i] !== required?.name;
+  const reverse = (fields: string[]) => [...fields].reverse();
+  return [
+    { name: "empty.csv", content: "" },
+    { name: "header-only.csv", content: `${line(header)}\n` },
+    { name: "not-utf8.csv", content: Buffer.concat([Buffer.from(`${line(header)}\n`), Buffer.from([0xff, 0xfe, 0x41, 0x0a])]) },
+    { name: "not-csv.csv", content: "alpha;beta\n1;2\n" },
+    { name: "missing-column.csv", content: `${line(header.filter(keep))}\n${line(good.filter(keep))}\n${line(good.filter(keep))}\n` },
+    { name: "unterminated-quote.csv", content: `${line(header)}\n${line(good)}\n${q}open${sep}quote\n` },
+    { name: "too-many-fields.csv", content: `${line(header)}\n${line(good)}${sep}extra\n` },
+    // Files DuckDB's reader and Python's csv module read differently unless the shared rules
+    // (engine/csv-rules.ts) reject them first.
+    { name: "space-before-quote.csv", content: `${line(header)}\n${line(good)}\n ${q}${good[0]}${q}${sep}${line(good.slice(1))}\n` },
+    { name: "space-after-quote.csv", content: `${line(header)}\n${q}${good[0]}${q} ${sep}${line(good.slice(1))}\n` },
+    { name: "bare-cr.csv", content: `${line(header)}\n${line(good)}\r${line(good)}\n` },
+    { name: "json-lines.csv", content: `{${q}${header[0]}${q}: 1, ${q}x${q}: 2}\n{${q}${header[0]}${q}: 2}\n` },
+    { name: "quoted-header.csv", content: `${line(header.map((h) => `${q}${h}${q}`))}\n${line(good)}\n` },
+    {
+      name: "bom-crlf-reordered-extra.csv",
+      content: `\uFEFF${line([...reverse(header), "extra_col"])}\r\n${line([...reverse(good), "x"])}\r\n\r\n${line([...reverse(good), "y\r\nz"])}\r\n`,
+    },
+  ];
+}
+
+export class ScenarioFiles {
+  private n = 0;
+  constructor(
+    private readonly dir: string,
+    private readonly spec: DatasetSpec,
+  ) {}
+
+  /** A manifest entry for `content` under object key `<prefix><name>`, kept at a unique local path. */
+  file(name: string, content: string | Buffer, receivedAt: string): ManifestFile {
+    const key = `${this.spec.prefix}${name}`;
+    const bytes = typeof content === "string" ? Buffer.from(content) : content;
+    const md5 = createHash("md5").update(bytes).digest("hex");
+    const local = join(this.dir, "landing", `${++this.n}-${name}`);
+    mkdirSync(join(this.dir, "landing"), { recursive: true });
+    writeFileSync(local, bytes);
+    return {
+      fileId: `landing/${key}#${md5.slice(0, 12)}`,
+      bucket: "landing",
+      key,
+      versionId: `ver-${md5.slice(0, 12)}`,
+      etag: md5,
+      sequencer: String(this.n).padStart(16, "0"),
+      size: bytes.length,
+      receivedAt,
+      localPath: local,
+    };
+  }
+}
+
+const manifest = (spec: DatasetSpec, runId: string, files: ManifestFile[], fullRefresh = false): Manifest => ({
+  version: 1,
+  dataset: spec.name,
+  runId,
+  createdAt: "2026-11-21T00:00:00.000Z",
+  ...(fullRefresh ? { fullRefresh: true } : {}),
+  files,
+});
+
+/** The scenario of a dataset with a sample-data profile (the reference datasets). */
+export function referenceScenario(spec: DatasetSpec, dir: string, seed: number): ScenarioRun[] {
+  const profile = PROFILES[spec.name];
+  const sink = new MemorySink();
+  generate(spec, { seed, rows: 240, files: 4, badShare: 0.08 }, sink);
+  const files = new ScenarioFiles(dir, spec);
+  const day1 = "2026-11-21T08:00:00.000Z";
+  const day2 = "2026-11-22T08:00:00.000Z";
+  const generated = sink.files.map((f) => ({ name: f.key.slice(spec.prefix.length), content: f.content }));
+  const [load, ...changes] = generated;
+  // Profile values come CSV-ready (quoted where needed); edgeFile quotes again, so unquote here.
+  const unquote = (v: string) => (v.startsWith('"') ? v.slice(1, -1).replace(/""/g, '"') : v);
+  const base = (key: number): Record<string, string> => {
+    const names = profile.columns;
+    const values = profile.values(new Rng(key), key);
+    return Object.fromEntries(names.map((n, i) => [n, unquote(values[i])]));
+  };
+  const header = load.content.split("\n")[0].split(spec.csv.delimiter);
+  const good = [...spec.columns.map((c) => base(7)[c.name] ?? "")];
+  good[0] = "7";
+  good[good.length - 1] = "2026-10-31 12:00:00";
+  const batch1 = [
+    files.file(load.name, load.content, day1),
+    files.file(changes[0].name, changes[0].content, day1),
+    files.file(changes[1].name, changes[1].content, day1),
+    files.file("edge-values.csv", edgeFile(spec, base, 900_000), day1),
+    ...faultFiles(spec, header, good).map((f) => files.file(f.name, f.content, day1)),
+  ];
+  const edited = `${changes[0].content}${changes[0].content.split("\n")[1]}\n`; // a row appended
+  const again = files.file(changes[2].name, changes[2].content, day2);
+  const batch2 = [again, files.file(changes[3].name, changes[3].content, day2), batch1[0], again, files.file(changes[0].name, edited, day2)];
+  return [
+    { label: "batch 1", manifest: manifest(spec, "run-1", batch1) },
+    { label: "batch 2", manifest: manifest(spec, "run-2", batch2) },
+    { label: "full refresh", manifest: manifest(spec, "run-3", [], true) },
+  ];
+}
+
+/** The scenario of a spec without a profile: edge values and faults only, twice, then a refresh. */
+export function specScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
+  const files = new ScenarioFiles(dir, spec);
+  const base = (key: number): Record<string, string> =>
+    Object.fromEntries(spec.columns.map((c) => [c.name, c.optional && key % 3 === 0 ? "" : plainValue(c.type, key)]));
+  const edges = edgeFile(spec, base, 1);
+  const header = [...(spec.cdc ? [spec.cdc.opColumn] : []), ...spec.columns.map((c) => c.name)];
+  const good = header.map((h) => (h === spec.cdc?.opColumn ? "I" : base(5)[h] ?? ""));
+  // A file whose header leaves out the optional columns: they load as NULL.
+  const present = header.filter((h) => !spec.columns.find((c) => c.name === h)?.optional);
+  const optionalAbsent = [present, ...[1, 2, 3].map((k) => present.map((h) => (h === spec.cdc?.opColumn ? "U" : base(2000 + k)[h])))]
+    .map((fields) => csvLine(spec, fields))
+    .join("\n");
+  const day = (d: number) => `2026-11-2${d}T08:00:00.000Z`;
+  const batch1 = [
+    files.file("edges.csv", edges, day(1)),
+    ...faultFiles(spec, header, good).map((f) => files.file(f.name, f.content, day(1))),
+  ];
+  const batch2 = [files.file("edges-again.csv", `${edges}${csvLine(spec, good)}\n`, day(2)), files.file("optional-absent.csv", optionalAbsent, day(2)), batch1[0]];
+  return [
+    { label: "batch 1", manifest: manifest(spec, "run-1", batch1) },
+    { label: "batch 2", manifest: manifest(spec, "run-2", batch2) },
+    { label: "full refresh", manifest: manifest(spec, "run-3", [], true) },
+  ];
+}
