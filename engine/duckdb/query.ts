@@ -4,7 +4,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DuckDBTypeId } from "@duckdb/node-api";
-import { fileList, ident, openSession, type SessionOptions } from "./session";
+import { icebergScan, icebergTables, loadIcebergExtension } from "../spark/iceberg-duckdb";
+import { LOCAL_SPARK } from "../spark/run-load";
+import { fileList, ident, openSession, type Session, type SessionOptions } from "./session";
 import { listSilverTables } from "./versions";
 import { parquetFiles, readPointer, zoneDir } from "./workspace";
 
@@ -34,19 +36,22 @@ export async function openQuerySession(workspace: string, opts: SessionOptions =
     const files = parquetFiles(zoneDir(workspace, "rejects", dataset));
     if (files.length > 0) views.set(`rejects_${dataset}`, files);
   }
+  const tables: string[] = [];
   try {
     for (const [name, files] of views) {
       if (files.length === 0) continue;
       await session.run(
         `CREATE VIEW ${ident(name)} AS SELECT * FROM read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)`,
       );
+      tables.push(name);
     }
+    tables.push(...(await icebergViews(session, workspace)));
   } catch (e) {
     session.close();
     throw e;
   }
   return {
-    tables: [...views.keys()].sort(),
+    tables: tables.sort(),
     async query(sql) {
       const reader = await session.conn.runAndReadAll(sql);
       // JSON-safe values: wide integers come back as strings; make them numbers when exact.
@@ -58,6 +63,39 @@ export async function openQuerySession(workspace: string, opts: SessionOptions =
     },
     close: () => session.close(),
   };
+}
+
+/**
+ * Views over the Iceberg tables `--engine spark` loads wrote (<ws>/iceberg, the local catalog),
+ * under the same names: silver tables, quarantine_<dataset>, rejects_<dataset>. A table with no
+ * published snapshot yet (its first run failed) has no view.
+ */
+async function icebergViews(session: Session, workspace: string): Promise<string[]> {
+  const warehouse = path.join(workspace, "iceberg");
+  if (!fs.existsSync(warehouse)) return [];
+  await loadIcebergExtension(session);
+  const { silver, quarantine } = LOCAL_SPARK.databases;
+  const wanted = [...icebergTables(warehouse, silver)].concat(
+    [...icebergTables(warehouse, quarantine)].filter(([name]) => /^(quarantine|rejects)_/.test(name)),
+  );
+  const created: string[] = [];
+  for (const [name, dir] of wanted) {
+    try {
+      // Spark's TIMESTAMP is an Iceberg timestamptz: shown as the UTC TIMESTAMP the DuckDB engine
+      // stores, so both engines' tables read alike.
+      const columns = await session.rows(`DESCRIBE SELECT * FROM ${icebergScan(dir)}`);
+      const select = columns.map((c) =>
+        String(c.column_type) === "TIMESTAMP WITH TIME ZONE"
+          ? `timezone('UTC', ${ident(String(c.column_name))}) AS ${ident(String(c.column_name))}`
+          : ident(String(c.column_name)),
+      );
+      await session.run(`CREATE VIEW ${ident(name)} AS SELECT ${select.join(", ")} FROM ${icebergScan(dir)}`);
+      created.push(name);
+    } catch {
+      // no published snapshot yet
+    }
+  }
+  return created;
 }
 
 function currentFiles(dir: string): string[] {

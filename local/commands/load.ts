@@ -1,20 +1,25 @@
 // `datalake load`: one load of one dataset from files named on the command line (replays,
-// backfills), run in-process by the DuckDB executor. No events, no audit store.
+// backfills), run in-process by the DuckDB executor, or with --engine spark by the Glue runner on
+// local Spark + Iceberg at the Glue runtime's versions (a Glue run reproduced on a laptop).
+// No events, no audit store.
 import { mkdirSync, writeFileSync } from "fs";
 import { dirname, join } from "path";
 import { DATASETS } from "../../datasets";
-import { manifestKey, RunSummary } from "../../engine/contracts";
+import type { DatasetSpec } from "../../datasets";
+import { Manifest, manifestKey, RunSummary } from "../../engine/contracts";
 import { ArgSpec, JSON_FLAG, parseArgs, requireFlag, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import { manifestForFiles } from "../cli-manifest";
 import type { Verb } from "../cli-verb";
 import { formatTable } from "../cli-table";
+import { claimWorkspaceEngine, parseEngine } from "../workspace-engine";
 
 const SPEC: ArgSpec = {
   flags: {
     dataset: { type: "string", value: "NAME", help: "dataset the files belong to" },
     ...WORKSPACE_FLAG,
     "full-refresh": { type: "boolean", help: "rebuild state from all of bronze instead of incrementally" },
+    engine: { type: "string", value: "duckdb|spark", help: "duckdb (default), or spark: the Glue runner on local Spark + Iceberg" },
     ...JSON_FLAG,
     verbose: { type: "boolean", help: "print engine progress to stderr (the default on a terminal)" },
   },
@@ -36,6 +41,8 @@ export const loadVerb: Verb = {
     if (!spec) throw new UsageError(`load: unknown dataset "${name}" (known: ${DATASETS.map((d) => d.name).join(", ")})`);
     const workspace = workspaceDir(args.flags.workspace);
     const fullRefresh = args.flags["full-refresh"] === true;
+    const engine = parseEngine("load", args.flags.engine);
+    claimWorkspaceEngine(workspace, engine);
 
     const manifest = await manifestForFiles(spec, args.positionals, { workspace, fullRefresh });
     // Kept like the AWS flow keeps it: a replay of this exact run is `runLoad` on this file.
@@ -43,21 +50,45 @@ export const loadVerb: Verb = {
     mkdirSync(dirname(manifestPath), { recursive: true });
     writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
 
-    // Loaded on use: the DuckDB native module is not needed for --help or usage errors.
-    const { runLoad } = await import("../../engine/duckdb");
-    const summary = await runLoad({
-      workspace,
-      spec,
-      manifest,
-      fullRefresh,
-      // A load of millions of rows takes a while: a person at a terminal sees each step go by.
-      onProgress: args.flags.verbose || io.interactive ? (e) => io.err(`[${e.elapsedMs} ms] ${e.stage}: ${e.message}`) : undefined,
-    });
+    // A load of millions of rows takes a while: a person at a terminal sees each step go by.
+    const verbose = args.flags.verbose === true || io.interactive === true;
+    const summary =
+      engine === "spark"
+        ? await loadOnSpark(workspace, spec, manifest, fullRefresh, verbose ? io : undefined)
+        : await loadOnDuckdb(workspace, spec, manifest, fullRefresh, verbose ? io : undefined);
     if (args.flags.json) io.out(JSON.stringify([summary]));
     else printSummary(io, summary);
     return summary.status === "SUCCEEDED" ? 0 : 1;
   },
 };
+
+async function loadOnDuckdb(workspace: string, spec: DatasetSpec, manifest: Manifest, fullRefresh: boolean, progress?: CliIo): Promise<RunSummary> {
+  // Loaded on use: the DuckDB native module is not needed for --help or usage errors.
+  const { runLoad } = await import("../../engine/duckdb");
+  return runLoad({
+    workspace,
+    spec,
+    manifest,
+    fullRefresh,
+    onProgress: progress ? (e) => progress.err(`[${e.elapsedMs} ms] ${e.stage}: ${e.message}`) : undefined,
+  });
+}
+
+async function loadOnSpark(workspace: string, spec: DatasetSpec, manifest: Manifest, fullRefresh: boolean, progress?: CliIo): Promise<RunSummary> {
+  const { SparkServer, icebergWarehouse, runLoadSpark, GLUE_RUNTIME } = await import("../../engine/spark");
+  const started = Date.now();
+  const logFile = join(workspace, "ops", "spark.log");
+  progress?.err(`starting local Glue ${GLUE_RUNTIME.glueVersion} (Spark ${GLUE_RUNTIME.sparkVersion}, Iceberg ${GLUE_RUNTIME.icebergVersion}); log: ${logFile}`);
+  const server = await SparkServer.start({ warehouse: icebergWarehouse(workspace), logFile });
+  try {
+    progress?.err(`[${Date.now() - started} ms] Spark ready; running the Glue job`);
+    const summary = await runLoadSpark({ workspace, spec, manifest, fullRefresh, server });
+    progress?.err(`[${Date.now() - started} ms] done: ${summary.status}`);
+    return summary;
+  } finally {
+    await server.close();
+  }
+}
 
 function printSummary(io: CliIo, s: RunSummary): void {
   io.out(

@@ -5,6 +5,7 @@ import { DEFAULT_GLUE_TIMEOUT_MINUTES } from "../../infra/defaults";
 import { ArgSpec, intFlag, parseArgs, usageText, UsageError, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import type { Verb } from "../cli-verb";
+import { claimWorkspaceEngine, parseEngine } from "../workspace-engine";
 import { FileDone, formatProgress, ProgressEvent } from "../runtime/progress";
 import type { LocalRuntime, SettleReport } from "../runtime/runtime";
 
@@ -19,6 +20,7 @@ const SPEC: ArgSpec = {
       help: `stop a load running longer than this: it ends TIMEOUT, its files FAILED (default ${DEFAULT_GLUE_TIMEOUT_MINUTES}, as deployed)`,
     },
     json: { type: "boolean", help: "no progress lines; print the settled files as one JSON array at the end" },
+    engine: { type: "string", value: "duckdb|spark", help: "duckdb (default), or spark: the Glue runner on local Spark + Iceberg" },
   },
 };
 const SUMMARY = "watch <workspace>/landing and load files as they land (Ctrl-C stops cleanly)";
@@ -44,15 +46,28 @@ export const localVerb: Verb = {
       if (!json) io.out(formatProgress(e));
       else if (e.type === "notice" && e.level !== "info") io.err(formatProgress(e));
     };
+    const engine = parseEngine("local", args.flags.engine);
+    claimWorkspaceEngine(workspace, engine);
     // Loaded here, not at the top: DuckDB and the AWS SDK would slow every other verb and --help.
-    const { startLocalRuntime } = await import("../runtime/defaults");
-    const runtime = await startLocalRuntime({ workspace, progress, once: args.flags.once === true, jobTimeoutMs: jobTimeoutMinutes * 60_000 });
+    const { startLocalRuntime, sparkExecutor } = await import("../runtime/defaults");
+    const spark = engine === "spark" ? sparkExecutor(workspace) : undefined;
+    const runtime = await startLocalRuntime({
+      workspace,
+      progress,
+      once: args.flags.once === true,
+      jobTimeoutMs: jobTimeoutMinutes * 60_000,
+      ...(spark ? { executor: spark.executor } : {}),
+    });
+    const stop = async () => {
+      await runtime.stop();
+      await spark?.close();
+    };
     if (args.flags.once) {
       let report: SettleReport;
       try {
         report = await runtime.settle(timeoutMs);
       } finally {
-        await runtime.stop();
+        await stop();
       }
       if (json) io.out(JSON.stringify(files, null, 2));
       else io.out(summaryLine(report));
@@ -62,7 +77,7 @@ export const localVerb: Verb = {
     await untilSignal();
     if (!json) io.out("stopping: waiting for running loads to finish (Ctrl-C again to force)...");
     const forced = onSecondSignal(() => process.exit(130));
-    await runtime.stop();
+    await stop();
     forced();
     if (json) io.out(JSON.stringify(files, null, 2));
     else io.out(summaryLine(runtime.report()));

@@ -1,5 +1,6 @@
 // The production wiring of local mode: the handlers' own logic (handlers/core) and the DuckDB
 // executor (engine/duckdb), so `datalake local` runs exactly the code the Lambdas and Glue run.
+import { join } from "path";
 import { runLoad } from "../../engine/duckdb";
 import { handleFileArrival } from "../../handlers/core/file-arrival";
 import { handleJobStateChange } from "../../handlers/core/job-state";
@@ -21,6 +22,29 @@ export const defaultHandlers: HandlerFns = {
  */
 export const duckdbExecutor: LoadExecutor = ({ workspace, spec, manifest, fullRefresh, signal }) =>
   runLoad({ workspace, spec, manifest, fullRefresh, writeSummary: true, signal });
+
+/**
+ * `--engine spark`: the Glue runner on local Spark + Iceberg, one JVM for the runtime's life
+ * (started at the first run; `close` ends it). The runner writes the summary where job-state
+ * reads it, as on Glue.
+ */
+export function sparkExecutor(workspace: string): { executor: LoadExecutor; close(): Promise<void> } {
+  let server: Promise<import("../../engine/spark").SparkServer> | undefined;
+  const start = async () => {
+    const spark = await import("../../engine/spark");
+    return spark.SparkServer.start({ warehouse: spark.icebergWarehouse(workspace), logFile: join(workspace, "ops", "spark.log") });
+  };
+  return {
+    executor: async ({ spec, manifest, fullRefresh, signal }) => {
+      server ??= start();
+      const { runLoadSpark } = await import("../../engine/spark");
+      return runLoadSpark({ workspace, spec, manifest, fullRefresh, server: await server, signal });
+    },
+    close: async () => {
+      if (server) await (await server.catch(() => undefined))?.close();
+    },
+  };
+}
 
 export interface StartOptions extends Partial<Omit<LocalRuntimeOptions, "workspace" | "progress">> {
   workspace: string;
