@@ -42,7 +42,7 @@ export async function engineIncremental(tmp: string): Promise<void> {
     const perStep = new Map<string, number>();
     let lastMs = 0;
     const onProgress = (e: ProgressEvent) => {
-      const name = `${e.stage}${e.stage === "sql" || e.stage === "stage" ? ` ${e.message.split(":")[0]}` : ""}`;
+      const name = `${e.stage}${e.stage === "sql" || e.stage === "stage" || e.stage === "merge" ? ` ${e.message.split(":")[0]}` : ""}`;
       perStep.set(name, (perStep.get(name) ?? 0) + e.elapsedMs - lastMs);
       lastMs = e.elapsedMs;
     };

@@ -7,7 +7,7 @@ export function compileAudits(ctx: SqlContext): AuditQuery[] {
   const spec = ctx.spec;
   const keys = ctx.list(spec.primaryKey);
   const notNull = [...new Set([...spec.primaryKey, ...spec.rules.flatMap((r) => (r.kind === "not_null" ? [r.column] : []))])];
-  const stateKeys = spec.primaryKey.map((k) => ctx.typed(k)).join(", ");
+  const stateKeys = spec.primaryKey.map((_, i) => `_pk_${i + 1}`).join(", ");
   const audits: AuditQuery[] = [
     {
       name: "silver_primary_key_unique",
@@ -60,7 +60,7 @@ export function compileSummary(ctx: SqlContext): SummaryQueries {
   const seqType = seq ? ctx.typeOf(seq) : undefined;
   const latest = !seq
     ? "CAST(NULL AS " + ctx.d.sqlType("string") + ")"
-    : `(SELECT ${seqType === "timestamp" ? ctx.d.timestampText(`MAX(${ctx.id(seq)})`) : ctx.d.cast(`MAX(${ctx.id(seq)})`, "string")} FROM current_typed)`;
+    : `(SELECT ${seqType === "timestamp" ? ctx.d.timestampText("MAX(_seq_1)") : ctx.d.cast("MAX(_seq_1)", "string")} FROM staged_state WHERE ${ctx.id("_op")} <> 'D')`;
   const count = (from: string, where = "") => `(SELECT COUNT(*) FROM ${from}${where ? ` WHERE ${where}` : ""})`;
   const counts = [
     `${count("incoming")} AS rows_read`,

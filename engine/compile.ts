@@ -17,6 +17,7 @@
 //   labeled          current_typed + `_reasons` (bad_type and rule labels)
 //   silver           rows without labels: typed columns (PII hashed) + partitions + lineage
 //   quarantine       rows with labels: raw columns (PII hashed) + lineage + _reasons
+import { createHash } from "crypto";
 import type { DatasetSpec } from "../datasets/define";
 import { dialectFor, type SqlDialect } from "./dialects";
 import { compileAudits, compileSummary } from "./audits";
@@ -47,6 +48,18 @@ export interface CompileOptions {
 /** Order in which staged tables are committed (see PublishStep). */
 export const PUBLISH_ORDER: TableRole[] = ["silver", "quarantine", "state", "rejects", "bronze", "files"];
 
+/**
+ * LoadPlan.fingerprint: the state, silver and quarantine columns and every step (rendered for
+ * DuckDB, so both dialects share it). A change to a rule, a type, the key or the compiler's SQL
+ * changes it; audits and summaries do not.
+ */
+export function planFingerprint(spec: DatasetSpec): string {
+  const tables = tableDefs(spec);
+  const steps = new Compiler(spec, dialectFor("duckdb")).steps();
+  const decisive = { tables: [tables.state, tables.silver, tables.quarantine], steps };
+  return createHash("sha256").update(JSON.stringify(decisive)).digest("hex").slice(0, 16);
+}
+
 /** Lineage kept in silver, so every published row points at the file row it came from. */
 export const SILVER_LINEAGE = ["_source_key", "_source_version", "_file_id", "_row_number", "_run_id"];
 
@@ -70,12 +83,22 @@ export function compilePlan(spec: DatasetSpec, opts: CompileOptions): LoadPlan {
       primaryKey: [...spec.primaryKey],
       sequenceColumns: [...(spec.cdc?.sequenceColumns ?? [])],
     },
+    fingerprint: planFingerprint(spec),
     tables,
     steps,
     audits: compileAudits(c),
     summary: compileSummary(c),
     publish: { order: [...PUBLISH_ORDER] },
   };
+}
+
+/** The typed key and sequence columns state keeps besides bronze's (`_pk_<i>`, `_seq_<i>`). */
+export function orderingColumns(spec: DatasetSpec): PlanColumn[] {
+  const typeOf = (name: string) => spec.columns.find((c) => c.name === name)!.type;
+  return [
+    ...spec.primaryKey.map((k, i) => ({ name: `_pk_${i + 1}`, type: typeOf(k) })),
+    ...(spec.cdc?.sequenceColumns ?? []).map((q, i) => ({ name: `_seq_${i + 1}`, type: typeOf(q) })),
+  ];
 }
 
 export function tableDefs(spec: DatasetSpec): Record<TableRole, TableDef> {
@@ -104,7 +127,7 @@ export function tableDefs(spec: DatasetSpec): Record<TableRole, TableDef> {
   return {
     bronze: def("bronze", `bronze_${spec.name}`, bronzeCols, ["_data_date"], "append"),
     files: def("files", `files_${spec.name}`, [...FILES_COLUMNS], [], "append"),
-    state: def("state", `state_${spec.name}`, bronzeCols, [], "replace"),
+    state: def("state", `state_${spec.name}`, [...bronzeCols, ...orderingColumns(spec)], [], "replace"),
     silver: def(
       "silver",
       spec.target.table,
@@ -125,31 +148,57 @@ class Compiler extends SqlContext {
   }
 
   steps(): PlanStep[] {
+    // With a unique rule, one key's change can relabel other keys (those sharing the value): such
+    // a spec labels every current row each run and replaces silver and quarantine. Every other
+    // label depends on the row alone, so only the keys a batch changed are typed and labeled.
+    const perKeyLabels = !this.spec.rules.some((r) => r.kind === "unique");
     return [
       { kind: "read_files", output: "incoming", filesOutput: "incoming_files", ledger: "files" },
       this.sql("incoming_parsed", "table", "new rows with normalized Op and reject labels", this.incomingParsed()),
       this.sql("rejects_new", "view", "rows whose key, sequence or Op cannot be parsed", this.rejectsNew()),
       this.sql("fresh_keyed", "view", "valid new changes with typed key/sequence", this.freshKeyed()),
       { kind: "read_table", table: "state", output: "state_prev", when: "incremental" },
-      this.sql("prior_keyed", "view", "current state with typed key/sequence", this.priorKeyed("state_prev"), "incremental"),
+      this.sql("prior_keyed", "view", "key and ordering columns of the published state", this.stateOrdering(), "incremental"),
       this.sql("fresh_latest", "view", "ordering columns of the latest new change per key", this.freshLatest(), "incremental"),
       this.sql("fresh_winners", "view", "the latest new change per key", this.freshWinners(), "incremental"),
-      // A view: merged once while staging; later steps read the staged copy back.
-      this.sql("state_next", "view", "latest change per key: state merged with the new changes", this.mergeState(), "incremental"),
+      this.sql("state_delta", "table", "new changes that become their key's state row", this.stateDelta(), "incremental"),
+      { kind: "merge", table: "state", from: "state_delta", on: this.onKeys("_pk"), output: "staged_state", when: "incremental" },
       { kind: "read_table", table: "bronze", output: "bronze_prev", when: "full_refresh" },
-      this.sql("prior_keyed", "view", "all valid bronze rows with typed key/sequence", this.priorKeyed("bronze_prev"), "full_refresh"),
+      this.sql("prior_keyed", "view", "all valid bronze rows with typed key/sequence", this.bronzeKeyed(), "full_refresh"),
       this.sql("changes", "view", "every valid change: all of bronze + new rows", this.allChanges(), "full_refresh"),
       this.sql("state_next", "view", "latest change per key, tombstones kept", this.rankAll(), "full_refresh"),
-      { kind: "stage", table: "state", from: "state_next", output: "staged_state" },
-      this.sql("current_typed", "view", "non-deleted keys, typed", this.currentTyped()),
-      this.sql("labeled", "table", "current rows with reason labels", this.labeled()),
-      this.sql("silver", "view", "current rows without labels", this.silver()),
-      this.sql("quarantine", "view", "current rows with labels", this.quarantine()),
+      { kind: "stage", table: "state", from: "state_next", output: "staged_state", when: "full_refresh" },
+      ...(perKeyLabels ? this.mergeCurrent() : []),
+      ...this.replaceCurrent(perKeyLabels ? "full_refresh" : undefined),
       { kind: "stage", table: "bronze", from: "incoming", output: "staged_bronze" },
       { kind: "stage", table: "rejects", from: "rejects_new", output: "staged_rejects" },
-      { kind: "stage", table: "silver", from: "silver", output: "staged_silver" },
-      { kind: "stage", table: "quarantine", from: "quarantine", output: "staged_quarantine" },
       { kind: "stage", table: "files", from: "incoming_files", output: "staged_files" },
+    ];
+  }
+
+  /** Incremental silver and quarantine: type and label the changed keys, merge them per key. */
+  private mergeCurrent(): PlanStep[] {
+    const when = "incremental";
+    return [
+      this.sql("delta_typed", "view", "changed keys that are current, typed", this.currentTyped("state_delta"), when),
+      this.sql("delta_labeled", "table", "changed current rows with reason labels", this.labeled("delta_typed"), when),
+      this.sql("silver_changes", "view", "silver row, or its removal, per changed key", this.silverChanges(), when),
+      this.sql("quarantine_changes", "view", "quarantine row, or its removal, per changed key", this.quarantineChanges(), when),
+      { kind: "merge", table: "silver", from: "silver_changes", on: this.onSilverKeys(), delete: "_delete", output: "staged_silver", when },
+      { kind: "merge", table: "quarantine", from: "quarantine_changes", on: this.onRawKeys(), delete: "_delete", output: "staged_quarantine", when },
+    ];
+  }
+
+  /** Silver and quarantine rebuilt from the whole staged state (full refresh, or unique rules). */
+  private replaceCurrent(when?: RunMode): PlanStep[] {
+    const step = <T extends PlanStep>(x: T): T => (when ? { ...x, when } : x);
+    return [
+      step(this.sql("current_typed", "view", "non-deleted keys, typed", this.currentTyped("staged_state"))),
+      step(this.sql("labeled", "table", "current rows with reason labels", this.labeled("current_typed"))),
+      step(this.sql("silver", "view", "current rows without labels", this.silver())),
+      step(this.sql("quarantine", "view", "current rows with labels", this.quarantine())),
+      step({ kind: "stage", table: "silver", from: "silver", output: "staged_silver" }),
+      step({ kind: "stage", table: "quarantine", from: "quarantine", output: "staged_quarantine" }),
     ];
   }
 
@@ -220,17 +269,19 @@ class Compiler extends SqlContext {
     return `SELECT ${cols.join(", ")} FROM incoming_parsed WHERE ${REASONS_COLUMN} = ''`;
   }
 
-  /**
-   * Prior changes: the published state (incremental; already valid and normalized, so the
-   * filter keeps every row) or all of bronze (full refresh; old rejects drop out here again).
-   */
-  private priorKeyed(prior: "state_prev" | "bronze_prev"): string {
+  /** Incremental: the published state's key and ordering columns (stored typed: no parsing). */
+  private stateOrdering(): string {
+    return `SELECT ${this.orderingNames().join(", ")}, _source_key, _row_number, _source_version FROM state_prev`;
+  }
+
+  /** Full refresh: every valid change in bronze, typed (old rejects drop out here again). */
+  private bronzeKeyed(): string {
     const valid = [
       ...this.spec.primaryKey.map((_, i) => `_pk_${i + 1} IS NOT NULL`),
       ...(this.spec.cdc?.sequenceColumns ?? []).map((_, i) => `_seq_${i + 1} IS NOT NULL`),
       `${this.id("_op")} IS NOT NULL`,
     ].join(" AND ");
-    return `SELECT * FROM (SELECT ${this.keyedColumns(this.opNorm()).join(", ")} FROM ${prior}) p WHERE ${valid}`;
+    return `SELECT * FROM (SELECT ${this.keyedColumns(this.opNorm()).join(", ")} FROM bronze_prev) p WHERE ${valid}`;
   }
 
   private allChanges(): string {
@@ -251,7 +302,7 @@ class Compiler extends SqlContext {
 
   /** Full refresh: rank every change of every key (bronze may hold a file twice: ties collapse). */
   private rankAll(): string {
-    return this.rankedLatest("changes", this.list(this.bronzeCols));
+    return this.rankedLatest("changes", [...this.bronzeCols.map(this.id), ...this.orderingNames()].join(", "));
   }
 
   /**
@@ -272,34 +323,69 @@ class Compiler extends SqlContext {
   }
 
   /**
-   * Incremental, step 2: each key's state row (one per key) against its latest new change (one per
-   * key), in one pass over the state: the new change wins when it orders after the state row; a
-   * state row it does not beat (a late change, or the same change loaded again after a crash)
-   * stays; keys without new changes keep their state row. Cost: new data + one scan of the
-   * state, never the history.
+   * Incremental, step 2: each key's latest new change against the key's state row (narrow: key and
+   * ordering columns): it becomes the state row when it orders after it, or when the key is new.
+   * A late change, or a change the state already holds (read again after a crash), does not.
+   * The result is small (at most one row per changed key) and is merged into state by key.
    */
-  private mergeState(): string {
+  private stateDelta(): string {
     const match = this.spec.primaryKey.map((_, i) => `f._pk_${i + 1} = p._pk_${i + 1}`).join(" AND ");
     const after = (cols: string[]): string => {
       const [c, ...rest] = cols;
       return rest.length === 0 ? `f.${c} > p.${c}` : `f.${c} > p.${c} OR (f.${c} = p.${c} AND (${after(rest)}))`;
     };
-    // Never NULL: every joined pair yields exactly one row, from one side.
-    const fresh = `p._pk_1 IS NULL OR (f._pk_1 IS NOT NULL AND COALESCE(${after(this.orderColumns())}, FALSE))`;
-    const sides = this.bronzeCols.flatMap((c, i) => [`f.${this.id(c)} AS _f_${i}`, `p.${this.id(c)} AS _p_${i}`]);
-    const joined = `SELECT ${sides.join(", ")}, ${fresh} AS _fresh FROM fresh_winners f FULL OUTER JOIN prior_keyed p ON ${match}`;
-    const cols = this.bronzeCols.map((c, i) => `CASE WHEN _fresh THEN _f_${i} ELSE _p_${i} END AS ${this.id(c)}`);
-    return `SELECT ${cols.join(", ")} FROM (${joined}) m`;
+    const cols = [...this.bronzeCols.map((c) => `f.${this.id(c)}`), ...this.orderingNames().map((c) => `f.${c}`)];
+    return `SELECT ${cols.join(", ")} FROM fresh_winners f LEFT JOIN prior_keyed p ON ${match} WHERE p._pk_1 IS NULL OR COALESCE(${after(this.orderColumns())}, FALSE)`;
   }
 
-  private currentTyped(): string {
+  /** Merge keys of state: its stored typed key columns. */
+  private onKeys(prefix: "_pk"): { target: string; source: string }[] {
+    return this.spec.primaryKey.map((_, i) => ({ target: `t.${prefix}_${i + 1}`, source: `${prefix}_${i + 1}` }));
+  }
+
+  /** Merge keys of silver: its typed key columns (a key column is never hashed). */
+  private onSilverKeys(): { target: string; source: string }[] {
+    return this.spec.primaryKey.map((k) => ({ target: `t.${this.id(k)}`, source: k }));
+  }
+
+  /** Merge keys of quarantine: its raw key strings, parsed as the state parses them. */
+  private onRawKeys(): { target: string; source: string }[] {
+    return this.spec.primaryKey.map((k, i) => ({ target: this.typed(k, `t.${this.id(k)}`), source: `_pk_${i + 1}` }));
+  }
+
+  /**
+   * One silver row per changed key: the labeled row when it is current and clean, else a removal
+   * (the key was deleted, or its row now carries labels). Key columns come from the change, so a
+   * removal names its key.
+   */
+  private silverChanges(): string {
+    const keys = new Set(this.spec.primaryKey);
+    const cols = this.silverColumns("l").map((expr, i) => {
+      const name = this.silverNames()[i];
+      return keys.has(name) ? `d._pk_${this.spec.primaryKey.indexOf(name) + 1} AS ${this.id(name)}` : expr;
+    });
+    return `SELECT ${cols.join(", ")}, (l.${REASONS_COLUMN} IS NULL OR l.${REASONS_COLUMN} <> '') AS _delete FROM state_delta d LEFT JOIN delta_labeled l ON ${this.deltaJoin()}`;
+  }
+
+  /** One quarantine row per changed key: the labeled row when it carries labels, else a removal. */
+  private quarantineChanges(): string {
+    const pk = this.spec.primaryKey.map((_, i) => `d._pk_${i + 1} AS _pk_${i + 1}`);
+    return `SELECT ${[...this.quarantineColumns("l"), ...pk].join(", ")}, COALESCE(l.${REASONS_COLUMN} = '', TRUE) AS _delete FROM state_delta d LEFT JOIN delta_labeled l ON ${this.deltaJoin()}`;
+  }
+
+  private deltaJoin(): string {
+    return this.spec.primaryKey.map((k, i) => `l.${this.id(k)} = d._pk_${i + 1}`).join(" AND ");
+  }
+
+  /** Non-deleted rows of `from` (state rows): typed spec columns + raw copies `_raw_<col>` + lineage. */
+  private currentTyped(from: "staged_state" | "state_delta"): string {
     const typed = this.spec.columns.map((c) => `${this.typed(c.name)} AS ${this.id(c.name)}`);
     const raw = this.spec.columns.map((c) => `${this.id(c.name)} AS ${this.id(`_raw_${c.name}`)}`);
     const lineage = BRONZE_LINEAGE.map((l) => this.id(l.name));
-    return `SELECT ${[...typed, ...raw, ...lineage].join(", ")} FROM staged_state WHERE ${this.id("_op")} <> 'D'`;
+    return `SELECT ${[...typed, ...raw, ...lineage].join(", ")} FROM ${from} WHERE ${this.id("_op")} <> 'D'`;
   }
 
-  private labeled(): string {
+  private labeled(from: "current_typed" | "delta_typed"): string {
     const d = this.d;
     const badTypes = this.spec.columns
       .filter((c) => c.type !== "string")
@@ -308,32 +394,49 @@ class Compiler extends SqlContext {
         return `CASE WHEN (${present}) IS NOT NULL AND ${this.id(c.name)} IS NULL THEN ${d.str(`bad_type:${c.name}`)} ELSE NULL END`;
       });
     const rules = this.spec.rules.map((r) => ruleLabelExpr(d, this.spec, r));
-    return `SELECT *, ${d.concatLabels(REASON_SEPARATOR, [...badTypes, ...rules])} AS ${REASONS_COLUMN} FROM current_typed`;
+    return `SELECT *, ${d.concatLabels(REASON_SEPARATOR, [...badTypes, ...rules])} AS ${REASONS_COLUMN} FROM ${from}`;
   }
 
-  private silver(): string {
+  /** Names of silver's columns, in order. */
+  private silverNames(): string[] {
+    const p = this.spec.partitionBy;
+    return [...this.spec.columns.map((c) => c.name), ...(p ? [p.yearColumn, p.monthColumn] : []), ...SILVER_LINEAGE];
+  }
+
+  /** Silver's columns computed from a labeled row (alias `a`): typed values, PII hashed, partitions, lineage. */
+  private silverColumns(a: string): string[] {
     const hashed = this.hashedColumns();
+    const col = (name: string) => `${a}.${this.id(name)}`;
     const cols = this.spec.columns.map((c) => {
-      if (!hashed.has(c.name)) return this.id(c.name);
-      const text = c.type === "string" ? this.id(c.name) : this.d.cast(this.id(c.name), "string");
+      if (!hashed.has(c.name)) return `${col(c.name)} AS ${this.id(c.name)}`;
+      const text = c.type === "string" ? col(c.name) : this.d.cast(col(c.name), "string");
       return `${this.d.sha256(text)} AS ${this.id(c.name)}`;
     });
     const p = this.spec.partitionBy;
     if (p) {
-      cols.push(`${this.d.year(this.id(p.column))} AS ${this.id(p.yearColumn)}`);
-      cols.push(`${this.d.month(this.id(p.column))} AS ${this.id(p.monthColumn)}`);
+      cols.push(`${this.d.year(col(p.column))} AS ${this.id(p.yearColumn)}`);
+      cols.push(`${this.d.month(col(p.column))} AS ${this.id(p.monthColumn)}`);
     }
-    cols.push(...SILVER_LINEAGE.map(this.id));
-    return `SELECT ${cols.join(", ")} FROM labeled WHERE ${REASONS_COLUMN} = ''`;
+    cols.push(...SILVER_LINEAGE.map((l) => `${col(l)} AS ${this.id(l)}`));
+    return cols;
+  }
+
+  /** Quarantine's columns from a labeled row (alias `a`): raw values (PII hashed), lineage, reasons. */
+  private quarantineColumns(a: string): string[] {
+    const hashed = this.hashedColumns();
+    const cols = this.spec.columns.map((c) => {
+      const raw = `${a}.${this.id(`_raw_${c.name}`)}`;
+      return `${hashed.has(c.name) ? this.d.sha256(raw) : raw} AS ${this.id(c.name)}`;
+    });
+    cols.push(...BRONZE_LINEAGE.map((l) => `${a}.${this.id(l.name)} AS ${this.id(l.name)}`), `${a}.${REASONS_COLUMN} AS ${REASONS_COLUMN}`);
+    return cols;
+  }
+
+  private silver(): string {
+    return `SELECT ${this.silverColumns("l").join(", ")} FROM labeled l WHERE l.${REASONS_COLUMN} = ''`;
   }
 
   private quarantine(): string {
-    const hashed = this.hashedColumns();
-    const cols = this.spec.columns.map((c) => {
-      const raw = this.id(`_raw_${c.name}`);
-      return `${hashed.has(c.name) ? this.d.sha256(raw) : raw} AS ${this.id(c.name)}`;
-    });
-    cols.push(...BRONZE_LINEAGE.map((l) => this.id(l.name)), REASONS_COLUMN);
-    return `SELECT ${cols.join(", ")} FROM labeled WHERE ${REASONS_COLUMN} <> ''`;
+    return `SELECT ${this.quarantineColumns("l").join(", ")} FROM labeled l WHERE l.${REASONS_COLUMN} <> ''`;
   }
 }

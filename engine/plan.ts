@@ -3,9 +3,10 @@
 // runner (glue-scripts/) runs the SAME plan, rendered for the `spark` dialect, on Iceberg.
 //
 // How an executor runs a plan (both engines do exactly this):
+//   0. Choose the mode: "full_refresh" when asked, or when the published state was built under
+//      another `fingerprint` (see LoadPlan.fingerprint); else "incremental".
 //   1. Execute `steps` in order, skipping steps whose `when` does not match the run's mode
-//      ("incremental" unless the run is a full refresh; `plan.mode` tells which modes the plan
-//      holds). Steps are either IO steps (engine-implemented, described below) or `sql` steps
+//      (`plan.modes` tells which modes the plan holds). Steps are either IO steps (engine-implemented, described below) or `sql` steps
 //      (a plain SELECT registered under `name`: DuckDB `CREATE TEMP TABLE|VIEW name AS <sql>`,
 //      Spark `spark.sql(sql).createOrReplaceTempView(name)`, cached when materialize = "table").
 //      Every relation name used in SQL is either an IO step's output or an earlier sql step.
@@ -37,10 +38,12 @@ export interface PlanColumn {
  * - bronze: append-only history, every row of every accepted file, all data columns as strings,
  *   partitioned by `_data_date`. Schema: BRONZE_LINEAGE appended to the spec columns.
  * - files: append-only ledger of object versions appended to bronze (the idempotency record).
- * - state: one row per key = its latest change (tombstones included), replaced every run.
- *   Same schema as bronze (strings + lineage) with `_op` normalized to I/U/D.
- * - silver: the published current table (typed), replaced every run, partitioned per spec.
- * - quarantine: current rows with reason labels (raw strings + `_reasons`), replaced every run.
+ * - state: one row per key = its latest change (tombstones included). Bronze's schema (strings +
+ *   lineage, `_op` normalized to I/U/D) plus the typed ordering columns `_pk_<i>` (key) and
+ *   `_seq_<i>` (sequence), so no run parses the state again. Merged per key (incremental),
+ *   rewritten whole on a full refresh.
+ * - silver: the published current table (typed), partitioned per spec; merged per key.
+ * - quarantine: current rows with reason labels (raw strings + `_reasons`); merged per key.
  * - rejects: append-only rows whose key, sequence or Op could not be parsed (+ `_reasons`).
  */
 export type TableRole = "bronze" | "files" | "state" | "silver" | "quarantine" | "rejects";
@@ -52,7 +55,8 @@ export interface TableDef {
   columns: PlanColumn[];
   /** Partition columns (hive style `col=value` directories locally; Iceberg identity partitions). */
   partitionBy: string[];
-  /** append: each run adds rows; replace: each run writes a complete new version. */
+  /** append: each run adds rows; replace: a run writes a complete new version (stage) or changes
+   * the rows of its keys (merge). */
   writeMode: "append" | "replace";
 }
 
@@ -178,7 +182,27 @@ export interface StageStep {
   when?: RunMode;
 }
 
-export type PlanStep = ReadFilesStep | ReadTableStep | SqlStep | StageStep;
+/**
+ * IO step: row-level changes to a table (incremental runs), written where `stage` writes (DuckDB:
+ * a new staging version; Glue: MERGE INTO the WAP branch), so a batch touches only the rows of
+ * its keys. `from` holds at most one row per key, with the table's columns by name (plus any key
+ * or flag columns): every table row whose key matches a `from` row is replaced by it, or removed
+ * when the `delete` column of that row is TRUE; `from` rows matching no table row are inserted
+ * unless `delete`. `on` pairs an expression over the table row, aliased `t` (in the plan's
+ * dialect), with a column of `from` (aliased `s`). `output` reads back the whole new version.
+ */
+export interface MergeStep {
+  kind: "merge";
+  table: "state" | "silver" | "quarantine";
+  from: string;
+  on: { target: string; source: string }[];
+  /** Boolean column of `from`: TRUE removes the key's row. Absent: rows are only upserted. */
+  delete?: string;
+  output: string;
+  when?: RunMode;
+}
+
+export type PlanStep = ReadFilesStep | ReadTableStep | SqlStep | StageStep | MergeStep;
 
 /** One write-audit-publish check: `sql` returns one row with one BIGINT column `violations`. */
 export interface AuditQuery {
@@ -216,6 +240,14 @@ export interface LoadPlan {
   planVersion: typeof PLAN_VERSION;
   dataset: string;
   dialect: Dialect;
+  /**
+   * Hash of everything that decides state, silver and quarantine from bronze (their columns and
+   * the SQL that types, orders and labels rows), the same for both dialects. Incremental runs
+   * change only the rows of the keys a batch touches, so published tables built under another
+   * fingerprint (a rule, a type or the compiler changed) are rebuilt: the executor runs such a
+   * load as a full refresh, then records the new fingerprint with the state it publishes.
+   */
+  fingerprint: string;
   /** Modes whose steps the plan holds: both unless compiled for one. */
   modes: RunMode[];
   source: PlanSource;

@@ -52,8 +52,8 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
   }
   const startedAt = new Date().toISOString();
   const t0 = Date.now();
-  const mode: RunMode = (opts.fullRefresh ?? manifest.fullRefresh ?? false) ? "full_refresh" : "incremental";
   const plan = compilePlan(spec, { dialect: "duckdb" });
+  let mode: RunMode = (opts.fullRefresh ?? manifest.fullRefresh ?? false) ? "full_refresh" : "incremental";
   const progress = (stage: string, message: string) =>
     opts.onProgress?.({ dataset: spec.name, runId: manifest.runId, stage, message, elapsedMs: Date.now() - t0 });
 
@@ -87,6 +87,12 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     const version = nextVersion([store.tableDir("silver"), store.tableDir("quarantine"), store.tableDir("state")]);
     store = new TableStore(session, workspace, plan, manifest.runId, version);
     store.discard(); // leftovers of an interrupted attempt of the same run
+    const published = store.publishedFingerprint();
+    if (mode === "incremental" && published.exists && published.fingerprint !== plan.fingerprint) {
+      // Rows the batch does not touch were typed and labeled by another plan: rebuild them all.
+      mode = "full_refresh";
+      progress("mode", `full refresh: the published tables were built by another plan (${published.fingerprint ?? "unrecorded"} -> ${plan.fingerprint})`);
+    }
 
     let read: ReadResult | undefined;
     for (const step of stepsFor(plan, mode)) {
@@ -110,6 +116,11 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
         case "stage": {
           const rows = await store.stage(step);
           progress("stage", `${step.table}: ${rows} row(s)`);
+          break;
+        }
+        case "merge": {
+          const rows = await store.merge(step);
+          progress("merge", `${step.table}: ${rows} row(s)`);
           break;
         }
       }

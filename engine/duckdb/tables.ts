@@ -3,7 +3,7 @@
 // flip pointers, in the plan's publish order) and discard. Layout: workspace.ts.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { LoadPlan, ReadTableStep, StageStep, TableRole } from "../plan";
+import type { LoadPlan, MergeStep, ReadTableStep, StageStep, TableRole } from "../plan";
 import { DIALECTS } from "../dialects";
 import { createEmptyTable, fileList, ident, lit, PARQUET_OPTIONS, type Session } from "./session";
 import {
@@ -11,6 +11,7 @@ import {
   parquetFiles,
   pruneVersions,
   readPointer,
+  readVersionMeta,
   safeName,
   stagingDir,
   writeJsonAtomic,
@@ -44,6 +45,14 @@ export class TableStore {
     this.staging = stagingDir(ws, plan.dataset, runId);
   }
 
+  /** The plan fingerprint the published state was built under (null: no state yet, or none recorded). */
+  publishedFingerprint(): { exists: boolean; fingerprint: string | null } {
+    const dir = this.tableDir("state");
+    const pointer = readPointer(dir);
+    if (!pointer) return { exists: false, fingerprint: null };
+    return { exists: true, fingerprint: readVersionMeta(dir, pointer.version)?.fingerprint ?? null };
+  }
+
   /** Published directory of a replace table (versions + pointer inside). */
   tableDir(role: "state" | "silver" | "quarantine"): string {
     const zone = role;
@@ -60,23 +69,32 @@ export class TableStore {
   }
 
   async readTable(step: ReadTableStep): Promise<void> {
-    const files =
-      step.table === "state" ? this.publishedFiles("state") : committedBronzeFiles(this.ws, this.plan.dataset);
-    const table = this.plan.tables[step.table];
-    if (files.length === 0) {
-      await createEmptyTable(this.session, step.output, table.columns);
-      return;
-    }
-    // Project onto the plan's columns: files written before a column was added to the spec
-    // read it as NULL instead of failing the run (union_by_name lines up differing files).
+    const scan =
+      step.table === "state" ? await this.publishedScan("state") : await this.projected("bronze", committedBronzeFiles(this.ws, this.plan.dataset));
+    if (scan === null) await createEmptyTable(this.session, step.output, this.plan.tables[step.table].columns);
+    else await this.session.run(`CREATE OR REPLACE TEMP VIEW ${step.output} AS SELECT * FROM ${scan}`);
+  }
+
+  /** The published version of a replace table as a FROM item, or null when it has none. */
+  private publishedScan(role: "state" | "silver" | "quarantine"): Promise<string | null> {
+    return this.projected(role, this.publishedFiles(role));
+  }
+
+  /**
+   * Files of a table as a FROM item with exactly the plan's columns: files written before a
+   * column was added to the spec read it as NULL instead of failing the run (union_by_name lines
+   * up differing files). Null when there are no files.
+   */
+  private async projected(role: TableRole, files: string[]): Promise<string | null> {
+    if (files.length === 0) return null;
     const scan = `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)`;
     const present = new Set(
       (await this.session.rows(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${scan})`)).map((r) => String(r.column_name)),
     );
-    const cols = table.columns.map((c) =>
+    const cols = this.plan.tables[role].columns.map((c) =>
       present.has(c.name) ? ident(c.name) : `CAST(NULL AS ${DIALECTS.duckdb.sqlType(c.type)}) AS ${ident(c.name)}`,
     );
-    await this.session.run(`CREATE OR REPLACE TEMP VIEW ${step.output} AS SELECT ${cols.join(", ")} FROM ${scan}`);
+    return `(SELECT ${cols.join(", ")} FROM ${scan})`;
   }
 
   private publishedFiles(role: "state" | "silver" | "quarantine"): string[] {
@@ -99,7 +117,6 @@ export class TableStore {
   }
 
   async stage(step: StageStep): Promise<number> {
-    const dir = path.join(this.staging, step.table);
     const select = `SELECT * FROM ${step.from}`;
     const adopted = this.staged.get(step.table);
     if (adopted) {
@@ -109,11 +126,32 @@ export class TableStore {
     }
     // Bronze rows are written while they are read, never from a relation (see adopt()).
     if (step.table === "bronze") throw new Error("bronze must be staged by read_files (TableStore.adopt) before its stage step");
+    return this.write(step.table, step.from, select, step.output);
+  }
+
+  /**
+   * A merge step (plan.ts MergeStep) as a new version: the published rows whose key no change
+   * names, then the changes that are not removals. The version is written whole (the Glue runner
+   * changes only the touched rows of its Iceberg table); the result is the same table.
+   */
+  async merge(step: MergeStep): Promise<number> {
+    const table = this.plan.tables[step.table];
+    const cols = table.columns.map((c) => ident(c.name));
+    const prev = await this.publishedScan(step.table);
+    const matches = step.on.map((o) => `${o.target} = s.${ident(o.source)}`).join(" AND ");
+    const kept = prev ? `SELECT ${cols.map((c) => `t.${c}`).join(", ")} FROM ${prev} t WHERE NOT EXISTS (SELECT 1 FROM ${step.from} s WHERE ${matches})` : null;
+    const changed = `SELECT ${cols.map((c) => `s.${c}`).join(", ")} FROM ${step.from} s${step.delete ? ` WHERE NOT COALESCE(s.${ident(step.delete)}, FALSE)` : ""}`;
+    return this.write(step.table, step.from, kept ? `${kept} UNION ALL ${changed}` : changed, step.output);
+  }
+
+  /** Writes `select` as the table's staged data and registers `output` over it. */
+  private async write(role: TableRole, from: string, select: string, output: string): Promise<number> {
+    const dir = path.join(this.staging, role);
     fs.mkdirSync(dir, { recursive: true });
     const copy = (target: string, opts = "") =>
       this.session.run(`COPY (${select}) TO ${lit(target)} (${PARQUET_OPTIONS}${opts})`);
     let rows = 0;
-    const table = this.plan.tables[step.table];
+    const table = this.plan.tables[role];
     if (table.partitionBy.length > 0) {
       const parts = table.partitionBy.map(ident).join(", ");
       rows = await copy(dir, `, PARTITION_BY (${parts}), WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true`);
@@ -123,8 +161,8 @@ export class TableStore {
       rows = await copy(path.join(dir, name));
     }
     const files = parquetFiles(dir);
-    this.staged.set(step.table, { role: step.table, dir, files, rows, from: step.from });
-    await this.registerStaged(step.output, files, select);
+    this.staged.set(role, { role, dir, files, rows, from });
+    await this.registerStaged(output, files, `SELECT * FROM (${select}) q`);
     return rows;
   }
 
@@ -162,6 +200,7 @@ export class TableStore {
       runId: this.runId,
       rows: staged.rows,
       createdAt: publishedAt,
+      fingerprint: this.plan.fingerprint,
     };
     writeJsonAtomic(path.join(target, "_version.json"), meta);
     writePointer(dir, { version: this.version, runId: this.runId, publishedAt });

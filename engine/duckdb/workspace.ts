@@ -43,6 +43,8 @@ export interface VersionMeta {
   runId: string;
   rows: number;
   createdAt: string;
+  /** LoadPlan.fingerprint of the plan that built it (state: decides whether a load is incremental). */
+  fingerprint?: string;
 }
 
 export const zoneDir = (ws: string, zone: Zone, name: string): string => path.join(ws, zone, name);

@@ -28,6 +28,10 @@ CATALOG_NAME = "glue_catalog"
 WAP_BRANCH_PREFIX = "wap_"
 
 
+#: State table property holding the plan fingerprint its rows were built with (plan.ts
+#: LoadPlan.fingerprint): another plan's run is a full refresh.
+FINGERPRINT_PROPERTY = "datalake.plan-fingerprint"
+
 #: CloudWatch metric names (namespace comes from --metrics_namespace).
 METRIC_ROW_COUNT = "RowCount"
 METRIC_DATA_AGE_HOURS = "DataAgeHours"

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
-from .constants import WAP_BRANCH_PREFIX
+from .constants import FINGERPRINT_PROPERTY, WAP_BRANCH_PREFIX
 from .contracts import AuditResult, FileResult, ManifestFile, Published
 from .outcomes import build_file_results, conservation_audit, split_already_loaded
 from .plan import SUMMARY_COUNT_COLUMNS, relation_names, run_mode, staged_roles, steps_for
@@ -145,6 +145,33 @@ class LoadExecutor:
             for statement in self.schemas[role].statements:
                 self.sql(statement)
 
+    def choose_mode(self) -> None:
+        """An incremental run changes only the rows of the keys it touches: when the published
+        state was built by another plan (plan.ts LoadPlan.fingerprint: a rule, a type or the
+        compiler changed), every row is rebuilt instead, as a full refresh."""
+        if self.mode != "incremental":
+            return
+        state = quote_identifier(self.ids["state"])
+        published = self.rows(f"SELECT snapshot_id FROM {quote_identifier(self.ids['state'] + '.refs')} WHERE name = 'main'")
+        if not published:
+            return
+        properties = {r["key"]: r["value"] for r in self.rows(f"SHOW TBLPROPERTIES {state}")}
+        recorded = properties.get(FINGERPRINT_PROPERTY)
+        if recorded != self.plan["fingerprint"]:
+            LOG.info("full refresh: the published tables were built by another plan (%s -> %s)",
+                     recorded or "unrecorded", self.plan["fingerprint"])
+            self.mode = "full_refresh"
+            self.steps = steps_for(self.plan, self.mode)
+
+    def record_fingerprint(self) -> None:
+        """After the publish: the state now published was built by this plan. A failure here only
+        makes the next run a full refresh."""
+        try:
+            self.sql(f"ALTER TABLE {quote_identifier(self.ids['state'])} SET TBLPROPERTIES "
+                     f"('{FINGERPRINT_PROPERTY}' = '{self.plan['fingerprint']}')")
+        except Exception:  # noqa: BLE001 - the data is published; the next run rebuilds instead
+            LOG.exception("could not record the plan fingerprint on %s", self.ids["state"])
+
     def open_branches(self) -> None:
         for role in self.staged:
             identifier = self.ids[role]
@@ -195,6 +222,8 @@ class LoadExecutor:
                 self.sql(f"CACHE TABLE `{step['name']}`")
         elif kind == "stage":
             self.stage(step)
+        elif kind == "merge":
+            self.merge(step)
         else:  # parse_plan rejects unknown kinds; this guards hand-built plans
             raise ValueError(f"unknown step kind {kind!r}")
 
@@ -219,6 +248,29 @@ class LoadExecutor:
         else:
             self.sql(f"INSERT OVERWRITE {target} {select}")
             self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['output']}` AS SELECT * FROM {target}")
+
+    def merge(self, step: Dict[str, Any]) -> None:
+        """Row-level changes on the branch (plan.ts MergeStep): only the data files holding the
+        batch's keys are rewritten (or get delete files, per the table's write mode)."""
+        role = step["table"]
+        target = branch_identifier(self.ids[role], self.branch)
+        source = f"`{step['from']}`"
+        on = " AND ".join(f"{o['target']} = s.`{o['source']}`" for o in step["on"])
+        # Table columns in table order; a column only the table has is written NULL (evolved table).
+        columns = self.schemas[role].write_columns
+        values = [f"s.`{name}`" if plan_type is not None else
+                  f"CAST(NULL AS {self.schemas[role].table_types[name.lower()]})" for name, plan_type in columns]
+        names = [f"`{name}`" for name, _ in columns]
+        updates = ", ".join(f"t.{n} = {v}" for n, v in zip(names, values))
+        delete = step.get("delete")
+        statement = f"MERGE INTO {target} t USING {source} s ON {on} "
+        if delete:
+            statement += f"WHEN MATCHED AND s.`{delete}` THEN DELETE "
+        statement += f"WHEN MATCHED THEN UPDATE SET {updates} "
+        statement += f"WHEN NOT MATCHED{f' AND NOT s.`{delete}`' if delete else ''} "
+        statement += f"THEN INSERT ({', '.join(names)}) VALUES ({', '.join(values)})"
+        self.sql(statement)
+        self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['output']}` AS SELECT * FROM {target}")
 
     def run_audits(self) -> List[AuditResult]:
         results: List[AuditResult] = []
@@ -261,6 +313,7 @@ class LoadExecutor:
                 done = ", ".join(versions) or "none"
                 raise RuntimeError(f"publish of {role} failed after publishing [{done}]: {error}") from error
             versions[role] = str(found[0]["updated_ref"]) if found else ""
+        self.record_fingerprint()
         self.drop_branches()
         return {"silverVersion": versions.get("silver", ""),
                 "quarantineVersion": versions.get("quarantine", "")}
@@ -283,6 +336,7 @@ class LoadExecutor:
         published = False
         try:
             self.prepare()
+            self.choose_mode()
             self.open_branches()
             for step in self.steps:
                 self.stop.check()

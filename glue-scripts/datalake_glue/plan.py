@@ -11,7 +11,9 @@ from typing import Any, Dict, List, Sequence
 PLAN_VERSION = 1
 ROLES = ("bronze", "files", "state", "silver", "quarantine", "rejects")
 RUN_MODES = ("incremental", "full_refresh")
-STEP_KINDS = ("read_files", "read_table", "sql", "stage")
+STEP_KINDS = ("read_files", "read_table", "sql", "stage", "merge")
+#: Tables a merge step may change per key (plan.ts MergeStep).
+MERGE_ROLES = ("state", "silver", "quarantine")
 
 #: Lineage columns appended to bronze/state/rejects/quarantine rows (plan.ts BRONZE_LINEAGE).
 BRONZE_LINEAGE = (
@@ -69,6 +71,7 @@ def parse_plan(data: Any, source: str = "<plan>", *, dataset: str | None = None)
     _require(data.get("dialect") == "spark", source,
              f"dialect must be 'spark' (compilePlan(spec, {{ dialect: 'spark' }})), got {data.get('dialect')!r}")
     _require(_is_text(data.get("dataset")), source, "dataset must be a non-empty string")
+    _require(_is_text(data.get("fingerprint")), source, "fingerprint must be a non-empty string")
     if dataset is not None:
         _require(data["dataset"] == dataset, source,
                  f"plan is for dataset {data['dataset']!r}, job runs {dataset!r}")
@@ -154,6 +157,7 @@ _STEP_FIELDS = {
     "read_table": ("output",),
     "sql": ("name", "sql"),
     "stage": ("from", "output"),
+    "merge": ("from", "output"),
 }
 
 
@@ -170,6 +174,14 @@ def _validate_step(step: Any, where: str) -> None:
         _require(step.get("table") in ROLES, where, f"stage table must be a role of {list(ROLES)}")
     if kind == "sql":
         _require(step.get("materialize") in ("table", "view"), where, "materialize must be table or view")
+    if kind == "merge":
+        _require(step.get("table") in MERGE_ROLES, where, f"merge table must be one of {list(MERGE_ROLES)}")
+        on = step.get("on")
+        _require(isinstance(on, list) and bool(on) and all(
+            isinstance(o, dict) and _is_text(o.get("target")) and _is_text(o.get("source")) for o in on),
+            where, "merge needs `on`: a non-empty array of {target, source}")
+        _require(step.get("delete") is None or _is_text(step.get("delete")), where,
+                 "merge delete must name a column")
 
 
 def relation_names(step: Dict[str, Any]) -> List[str]:
@@ -187,9 +199,9 @@ def _validate_flow(plan: Dict[str, Any], mode: str, source: str) -> None:
     defined: set = set()
     staged: List[str] = []
     for step in steps_for(plan, mode):
-        if step["kind"] == "stage":
+        if step["kind"] in ("stage", "merge"):
             _require(step["from"] in defined, source,
-                     f"{mode}: stage of {step['table']} reads {step['from']!r} before it is defined")
+                     f"{mode}: {step['kind']} of {step['table']} reads {step['from']!r} before it is defined")
             staged.append(step["table"])
         for name in relation_names(step):
             _require(name not in defined, source, f"{mode}: relation {name!r} is defined twice")
@@ -211,4 +223,4 @@ def run_mode(full_refresh: bool) -> str:
 
 
 def staged_roles(steps: Sequence[Dict[str, Any]]) -> List[str]:
-    return [s["table"] for s in steps if s["kind"] == "stage"]
+    return [s["table"] for s in steps if s["kind"] in ("stage", "merge")]

@@ -22,6 +22,10 @@ _DESCRIBE = re.compile(r"^DESCRIBE TABLE (\S+)$")
 _ADD = re.compile(r"^ALTER TABLE (\S+) ADD COLUMN `(\w+)` (\S+) (FIRST|AFTER `(\w+)`)$")
 _PARTITIONED = re.compile(r" PARTITIONED BY \((.*?)\)")
 _PARTITION_FIELD = re.compile(r"^ALTER TABLE (\S+) (ADD|DROP) PARTITION FIELD `?([^`]+)`?$")
+_SET_PROPERTY = re.compile(r"^ALTER TABLE (\S+) SET TBLPROPERTIES \('([^']+)' = '([^']*)'\)$")
+_SHOW_PROPERTIES = re.compile(r"^SHOW TBLPROPERTIES (\S+)$")
+_MAIN_REF = re.compile(r"^SELECT snapshot_id FROM (\S+)\.`refs` WHERE name = 'main'$")
+_FAST_FORWARD = re.compile(r"table => '([^']+)'")
 
 
 class FakeSpark:
@@ -32,7 +36,9 @@ class FakeSpark:
     NOT EXISTS adds a missing table, ALTER TABLE ... ADD COLUMN edits it, DESCRIBE TABLE reads it
     (like Iceberg: schema rows, then the partitioning section). Seed it to fake an older table.
     `partitions` maps an identifier to its partition fields: taken from the CREATE statement
-    (also for a seeded table: it was created with them), edited by ADD / DROP PARTITION FIELD."""
+    (also for a seeded table: it was created with them), edited by ADD / DROP PARTITION FIELD.
+    `properties` maps an identifier to its table properties (SET / SHOW TBLPROPERTIES); `main`
+    holds the tables whose `main` branch exists (seed it, or a fast_forward creates it)."""
 
     def __init__(self, responses=(), fail_on=None, log=None, tables=None):
         self.responses = list(responses)
@@ -41,6 +47,8 @@ class FakeSpark:
         self.snapshot = 100
         self.tables = dict(tables or {})
         self.partitions = {}
+        self.properties = {}
+        self.main = set()
 
     def _catalog(self, statement):
         create, describe, add = _CREATE.match(statement), _DESCRIBE.match(statement), _ADD.match(statement)
@@ -58,6 +66,16 @@ class FakeSpark:
             self.tables[create.group(1)] = [
                 (m.group(1), m.group(2).lower()) for m in re.finditer(r"`(\w+)` ([A-Z]+(?:\(\d+,\d+\))?)", create.group(2))
             ]
+        prop, show, main_ref = _SET_PROPERTY.match(statement), _SHOW_PROPERTIES.match(statement), _MAIN_REF.match(statement)
+        if prop:
+            self.properties.setdefault(prop.group(1), {})[prop.group(2)] = prop.group(3)
+        if show:
+            return [{"key": k, "value": v} for k, v in self.properties.get(show.group(1), {}).items()]
+        if main_ref:
+            return [{"snapshot_id": 1}] if main_ref.group(1) in self.main else []
+        if "system.fast_forward" in statement:
+            ident = _FAST_FORWARD.search(statement).group(1)  # 'db.t' (relative to the catalog)
+            self.main.add("`glue_catalog`." + ".".join(f"`{p}`" for p in ident.split(".")))
         if describe:
             # Spark 3.5 (Glue 5.0): identity partitions as '# Partition Information' rows, no
             # section when unpartitioned (DescribeTableExec since SPARK-39552).

@@ -92,8 +92,9 @@ def test_writes_go_to_the_branch_and_audits_run_before_any_fast_forward():
     spark, io = spark_for(plan)
     run(plan, spark, io)
     statements = spark.statements
-    writes = [s for s in statements if s.startswith(("INSERT INTO", "INSERT OVERWRITE"))]
-    assert len(writes) == 6
+    writes = [s for s in statements if s.startswith(("INSERT INTO", "INSERT OVERWRITE", "MERGE INTO"))]
+    # Incremental: state, silver and quarantine merged per key; bronze, rejects, files appended.
+    assert len(writes) == 6 and len([w for w in writes if w.startswith("MERGE INTO")]) == 3
     assert all(f".`branch_{BRANCH}`" in s for s in writes)
     last_audit = max(statements.index(s) for s in statements if s in {a["sql"] for a in plan["audits"]})
     first_forward = index_of(statements, "system.fast_forward")
@@ -126,7 +127,7 @@ def test_bronze_is_read_and_state_merged_in_plan_order():
     log = spark.log
     read_files = log.index(("read_files", "incoming", "incoming_files"))
     state_prev = next(i for i, e in enumerate(log) if e[0] == "sql" and "VIEW `state_prev`" in e[1])
-    state_write = next(i for i, e in enumerate(log) if e[0] == "sql" and e[1].startswith("INSERT OVERWRITE")
+    state_write = next(i for i, e in enumerate(log) if e[0] == "sql" and e[1].startswith("MERGE INTO")
                        and "`state_orders`" in e[1])
     bronze_write = next(i for i, e in enumerate(log) if e[0] == "sql" and e[1].startswith("INSERT INTO")
                         and "`bronze_orders`" in e[1])
@@ -162,10 +163,10 @@ def test_failed_audit_publishes_nothing_and_drops_every_branch():
 
 def test_error_mid_run_drops_branches_and_reports_the_error():
     plan = load_plan()
-    spark, io = spark_for(plan, fail_on=r"^INSERT OVERWRITE .*`fact_orders`")
+    spark, io = spark_for(plan, fail_on=r"^MERGE INTO .*`fact_orders`")
     result = run(plan, spark, io)
     statements = spark.statements
-    failed_at = index_of(statements, "INSERT OVERWRITE `glue_catalog`.`silver_db`.`fact_orders`")
+    failed_at = index_of(statements, "MERGE INTO `glue_catalog`.`silver_db`.`fact_orders`")
     assert len([s for s in statements[failed_at:] if "DROP BRANCH" in s]) == 6
     assert not any("system.fast_forward" in s for s in statements)
     assert result.error.startswith("RuntimeError: boom")

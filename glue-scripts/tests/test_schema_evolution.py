@@ -184,9 +184,10 @@ def test_a_run_adds_the_missing_columns_before_opening_branches_and_writes_in_ta
     assert last_describe < min(alters) and max(alters) < first_branch
     # The evolved tables read like fresh ones, and the writes list every column in that order.
     assert spark.tables[SILVER_Q] == spark_columns(plan["tables"]["silver"])
-    silver_write = next(s for s in statements if s.startswith(f"INSERT OVERWRITE {SILVER_Q}"))
+    silver_write = next(s for s in statements if s.startswith(f"MERGE INTO {SILVER_Q}"))
     names = [c["name"] for c in plan["tables"]["silver"]["columns"]]
-    assert silver_write.endswith("SELECT " + ", ".join(f"`{n}`" for n in names) + " FROM `silver`")
+    assert silver_write.endswith(f"INSERT ({', '.join(f'`{n}`' for n in names)}) "
+                                 f"VALUES ({', '.join(f's.`{n}`' for n in names)})")
 
 
 def test_a_second_run_after_evolution_alters_nothing():
@@ -231,8 +232,9 @@ def test_a_column_dropped_from_the_spec_stays_in_the_table_and_gets_nulls():
     result = run(plan, spark, io)
 
     assert result.error is None, result.error
-    write = next(s for s in spark.statements if s.startswith(f"INSERT OVERWRITE {SILVER_Q}"))
-    assert "`status`, CAST(NULL AS decimal(12,2)) AS `discount`, `total_amount`" in write
+    write = next(s for s in spark.statements if s.startswith(f"MERGE INTO {SILVER_Q}"))
+    assert "`status`, `discount`, `total_amount`" in write
+    assert "s.`status`, CAST(NULL AS decimal(12,2)), s.`total_amount`" in write
 
 
 # -- partition evolution ---------------------------------------------------------------------
