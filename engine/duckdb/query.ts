@@ -8,7 +8,8 @@ import { icebergScan, icebergTables, loadIcebergExtension } from "../spark/icebe
 import { LOCAL_SPARK } from "../spark/run-load";
 import { fileList, ident, openSession, type Session, type SessionOptions } from "./session";
 import { listSilverTables } from "./versions";
-import { parquetFiles, readPointer, zoneDir } from "./workspace";
+import { currentSegments, segmentsScan } from "./segments";
+import { parquetFiles, zoneDir } from "./workspace";
 
 const WIDE_INTEGERS = new Set<number>([DuckDBTypeId.BIGINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT]);
 
@@ -26,23 +27,19 @@ export interface QuerySession {
 
 export async function openQuerySession(workspace: string, opts: SessionOptions = {}): Promise<QuerySession> {
   const session = await openSession(opts);
-  const views = new Map<string, string[]>();
-  for (const table of listSilverTables(workspace)) views.set(table, currentFiles(zoneDir(workspace, "silver", table)));
-  for (const dataset of subdirs(path.join(workspace, "quarantine"))) {
-    const files = currentFiles(zoneDir(workspace, "quarantine", dataset));
-    if (files.length > 0) views.set(`quarantine_${dataset}`, files);
-  }
+  // View name -> FROM item (null: nothing to read yet).
+  const views = new Map<string, string | null>();
+  for (const table of listSilverTables(workspace)) views.set(table, currentScan(zoneDir(workspace, "silver", table)));
+  for (const dataset of subdirs(path.join(workspace, "quarantine"))) views.set(`quarantine_${dataset}`, currentScan(zoneDir(workspace, "quarantine", dataset)));
   for (const dataset of subdirs(path.join(workspace, "rejects"))) {
     const files = parquetFiles(zoneDir(workspace, "rejects", dataset));
-    if (files.length > 0) views.set(`rejects_${dataset}`, files);
+    views.set(`rejects_${dataset}`, files.length > 0 ? `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)` : null);
   }
   const tables: string[] = [];
   try {
-    for (const [name, files] of views) {
-      if (files.length === 0) continue;
-      await session.run(
-        `CREATE VIEW ${ident(name)} AS SELECT * FROM read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)`,
-      );
+    for (const [name, scan] of views) {
+      if (scan === null) continue;
+      await session.run(`CREATE VIEW ${ident(name)} AS SELECT * FROM ${scan}`);
       tables.push(name);
     }
     tables.push(...(await icebergViews(session, workspace)));
@@ -98,9 +95,10 @@ async function icebergViews(session: Session, workspace: string): Promise<string
   return created;
 }
 
-function currentFiles(dir: string): string[] {
-  const pointer = readPointer(dir);
-  return pointer ? parquetFiles(path.join(dir, pointer.version)) : [];
+/** The current version of a versioned table (its segments: engine/duckdb/segments.ts). */
+function currentScan(dir: string): string | null {
+  const seg = currentSegments(dir);
+  return seg && segmentsScan(seg, (data) => path.join(dir, data));
 }
 
 function subdirs(dir: string): string[] {

@@ -87,11 +87,10 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     const version = nextVersion([store.tableDir("silver"), store.tableDir("quarantine"), store.tableDir("state")]);
     store = new TableStore(session, workspace, plan, manifest.runId, version);
     store.discard(); // leftovers of an interrupted attempt of the same run
-    const published = store.publishedFingerprint();
-    if (mode === "incremental" && published.exists && published.fingerprint !== plan.fingerprint) {
-      // Rows the batch does not touch were typed and labeled by another plan: rebuild them all.
+    const rebuild = mode === "incremental" ? store.rebuildReason() : null;
+    if (rebuild) {
       mode = "full_refresh";
-      progress("mode", `full refresh: the published tables were built by another plan (${published.fingerprint ?? "unrecorded"} -> ${plan.fingerprint})`);
+      progress("mode", `full refresh: ${rebuild}`);
     }
 
     let read: ReadResult | undefined;

@@ -20,6 +20,9 @@ import {
   type VersionMeta,
 } from "./workspace";
 import { ledgerKey, type BronzeTarget } from "./read-files";
+import { currentSegments, KEYS_FILE, segmentsScan, shouldCompact, type Segmented } from "./segments";
+
+type MergedRole = "state" | "silver" | "quarantine";
 
 interface Staged {
   role: TableRole;
@@ -29,6 +32,8 @@ interface Staged {
   rows: number;
   /** The relation the files hold. */
   from: string;
+  /** Set when the staged data is a new segment on top of the published version's. */
+  segments?: Segmented;
 }
 
 export class TableStore {
@@ -45,16 +50,26 @@ export class TableStore {
     this.staging = stagingDir(ws, plan.dataset, runId);
   }
 
-  /** The plan fingerprint the published state was built under (null: no state yet, or none recorded). */
-  publishedFingerprint(): { exists: boolean; fingerprint: string | null } {
+  /**
+   * Why this run cannot change the published tables per key (then it rebuilds them: a full
+   * refresh), or null. Merges apply the batch's changes to the published state, silver and
+   * quarantine, so they must have been built by this plan (fingerprint) and published together
+   * (a rollback moves silver and quarantine, not state).
+   */
+  rebuildReason(): string | null {
     const dir = this.tableDir("state");
     const pointer = readPointer(dir);
-    if (!pointer) return { exists: false, fingerprint: null };
-    return { exists: true, fingerprint: readVersionMeta(dir, pointer.version)?.fingerprint ?? null };
+    if (!pointer) return null;
+    const fingerprint = readVersionMeta(dir, pointer.version)?.fingerprint;
+    if (fingerprint !== this.plan.fingerprint) {
+      return `the published tables were built by another plan (${fingerprint ?? "unrecorded"} -> ${this.plan.fingerprint})`;
+    }
+    const moved = (["silver", "quarantine"] as const).filter((role) => readPointer(this.tableDir(role))?.version !== pointer.version);
+    return moved.length > 0 ? `${moved.join(" and ")} not at the state's version ${pointer.version} (rolled back)` : null;
   }
 
   /** Published directory of a replace table (versions + pointer inside). */
-  tableDir(role: "state" | "silver" | "quarantine"): string {
+  tableDir(role: MergedRole): string {
     const zone = role;
     const name = role === "silver" ? this.plan.tables.silver.name : this.plan.dataset;
     return zoneDir(this.ws, zone, name);
@@ -69,25 +84,30 @@ export class TableStore {
   }
 
   async readTable(step: ReadTableStep): Promise<void> {
+    const files = committedBronzeFiles(this.ws, this.plan.dataset);
     const scan =
-      step.table === "state" ? await this.publishedScan("state") : await this.projected("bronze", committedBronzeFiles(this.ws, this.plan.dataset));
+      step.table === "state"
+        ? await this.publishedScan("state")
+        : files.length > 0
+          ? await this.projected("bronze", `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)`)
+          : null;
     if (scan === null) await createEmptyTable(this.session, step.output, this.plan.tables[step.table].columns);
     else await this.session.run(`CREATE OR REPLACE TEMP VIEW ${step.output} AS SELECT * FROM ${scan}`);
   }
 
-  /** The published version of a replace table as a FROM item, or null when it has none. */
-  private publishedScan(role: "state" | "silver" | "quarantine"): Promise<string | null> {
-    return this.projected(role, this.publishedFiles(role));
+  /** The published version of a merged table as a FROM item, or null when it has none. */
+  private async publishedScan(role: MergedRole): Promise<string | null> {
+    const dir = this.tableDir(role);
+    const seg = currentSegments(dir);
+    const scan = seg && segmentsScan(seg, (data) => path.join(dir, data));
+    return scan ? this.projected(role, scan) : null;
   }
 
   /**
-   * Files of a table as a FROM item with exactly the plan's columns: files written before a
-   * column was added to the spec read it as NULL instead of failing the run (union_by_name lines
-   * up differing files). Null when there are no files.
+   * A FROM item with exactly the plan's columns: files written before a column was added to the
+   * spec read it as NULL instead of failing the run (union_by_name lines up differing files).
    */
-  private async projected(role: TableRole, files: string[]): Promise<string | null> {
-    if (files.length === 0) return null;
-    const scan = `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)`;
+  private async projected(role: TableRole, scan: string): Promise<string> {
     const present = new Set(
       (await this.session.rows(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${scan})`)).map((r) => String(r.column_name)),
     );
@@ -95,12 +115,6 @@ export class TableStore {
       present.has(c.name) ? ident(c.name) : `CAST(NULL AS ${DIALECTS.duckdb.sqlType(c.type)}) AS ${ident(c.name)}`,
     );
     return `(SELECT ${cols.join(", ")} FROM ${scan})`;
-  }
-
-  private publishedFiles(role: "state" | "silver" | "quarantine"): string[] {
-    const dir = this.tableDir(role);
-    const pointer = readPointer(dir);
-    return pointer ? parquetFiles(path.join(dir, pointer.version)) : [];
   }
 
   /** Where read_files writes bronze rows while reading them (see engine/duckdb/read-files.ts). */
@@ -126,26 +140,58 @@ export class TableStore {
     }
     // Bronze rows are written while they are read, never from a relation (see adopt()).
     if (step.table === "bronze") throw new Error("bronze must be staged by read_files (TableStore.adopt) before its stage step");
-    return this.write(step.table, step.from, select, step.output);
+    const written = await this.write(step.table, step.from, select);
+    await this.registerStaged(step.output, written.files, select);
+    return written.rows;
   }
 
   /**
-   * A merge step (plan.ts MergeStep) as a new version: the published rows whose key no change
-   * names, then the changes that are not removals. The version is written whole (the Glue runner
-   * changes only the touched rows of its Iceberg table); the result is the same table.
+   * A merge step (plan.ts MergeStep). Usually a new segment (engine/duckdb/segments.ts): the
+   * upserted rows and the keys the step touches, on top of the published version's segments, so
+   * the batch writes what it changed. When the version has too many segments (or changed rows),
+   * or there is none yet, the table is written whole: the published rows no change names, then
+   * the changes that are not removals.
    */
   async merge(step: MergeStep): Promise<number> {
     const table = this.plan.tables[step.table];
     const cols = table.columns.map((c) => ident(c.name));
-    const prev = await this.publishedScan(step.table);
-    const matches = step.on.map((o) => `${o.target} = s.${ident(o.source)}`).join(" AND ");
-    const kept = prev ? `SELECT ${cols.map((c) => `t.${c}`).join(", ")} FROM ${prev} t WHERE NOT EXISTS (SELECT 1 FROM ${step.from} s WHERE ${matches})` : null;
-    const changed = `SELECT ${cols.map((c) => `s.${c}`).join(", ")} FROM ${step.from} s${step.delete ? ` WHERE NOT COALESCE(s.${ident(step.delete)}, FALSE)` : ""}`;
-    return this.write(step.table, step.from, kept ? `${kept} UNION ALL ${changed}` : changed, step.output);
+    const dir = this.tableDir(step.table);
+    const prev = currentSegments(dir);
+    const upserted = `SELECT ${cols.map((c) => `s.${c}`).join(", ")} FROM ${step.from} s${step.delete ? ` WHERE NOT COALESCE(s.${ident(step.delete)}, FALSE)` : ""}`;
+    const [{ n }] = await this.session.rows(`SELECT COUNT(*) AS n FROM (${upserted})`);
+    const upserts = Number(n);
+    if (!prev || shouldCompact(prev, upserts)) {
+      const published = await this.publishedScan(step.table);
+      const matches = step.on.map((o) => `${o.target} = s.${ident(o.source)}`).join(" AND ");
+      const kept = published && `SELECT ${cols.map((c) => `t.${c}`).join(", ")} FROM ${published} t WHERE NOT EXISTS (SELECT 1 FROM ${step.from} s WHERE ${matches})`;
+      const select = kept ? `${kept} UNION ALL ${upserted}` : upserted;
+      const written = await this.write(step.table, step.from, select);
+      await this.registerStaged(step.output, written.files, `SELECT * FROM (${select}) q`);
+      return written.rows;
+    }
+    const written = await this.write(step.table, step.from, upserted);
+    const keys = step.on.map((o) => `s.${ident(o.source)}`).join(", ");
+    await this.session.run(`COPY (SELECT ${keys} FROM ${step.from} s) TO ${lit(path.join(written.dir, KEYS_FILE))} (${PARQUET_OPTIONS})`);
+    const segmented: Segmented = {
+      segments: [...prev.segments, { data: this.version, rows: upserts, keys: true }],
+      keyMatch: step.on,
+    };
+    const staged = this.staged.get(step.table)!;
+    staged.segments = segmented;
+    const scan = segmentsScan(segmented, (data) => (data === this.version ? written.dir : path.join(dir, data)));
+    const whole = scan ? await this.projected(step.table, scan) : null;
+    await this.session.run(
+      whole
+        ? `CREATE OR REPLACE TEMP VIEW ${step.output} AS SELECT * FROM ${whole}`
+        : `CREATE OR REPLACE TEMP VIEW ${step.output} AS ${upserted} LIMIT 0`,
+    );
+    const [{ total }] = await this.session.rows(`SELECT COUNT(*) AS total FROM ${step.output}`);
+    staged.rows = Number(total);
+    return upserts;
   }
 
-  /** Writes `select` as the table's staged data and registers `output` over it. */
-  private async write(role: TableRole, from: string, select: string, output: string): Promise<number> {
+  /** Writes `select` as the table's staged data (registered by the caller). */
+  private async write(role: TableRole, from: string, select: string): Promise<{ dir: string; files: string[]; rows: number }> {
     const dir = path.join(this.staging, role);
     fs.mkdirSync(dir, { recursive: true });
     const copy = (target: string, opts = "") =>
@@ -162,8 +208,7 @@ export class TableStore {
     }
     const files = parquetFiles(dir);
     this.staged.set(role, { role, dir, files, rows, from });
-    await this.registerStaged(output, files, `SELECT * FROM (${select}) q`);
-    return rows;
+    return { dir, files, rows };
   }
 
   /** `output` reads back exactly the staged files (an empty relation of `select`'s shape when none). */
@@ -201,6 +246,9 @@ export class TableStore {
       rows: staged.rows,
       createdAt: publishedAt,
       fingerprint: this.plan.fingerprint,
+      // A version written whole is its own single segment.
+      segments: staged.segments?.segments ?? [{ data: this.version, rows: staged.rows, keys: false }],
+      ...(staged.segments?.keyMatch ? { keyMatch: staged.segments.keyMatch } : {}),
     };
     writeJsonAtomic(path.join(target, "_version.json"), meta);
     writePointer(dir, { version: this.version, runId: this.runId, publishedAt });

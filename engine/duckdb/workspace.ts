@@ -45,6 +45,10 @@ export interface VersionMeta {
   createdAt: string;
   /** LoadPlan.fingerprint of the plan that built it (state: decides whether a load is incremental). */
   fingerprint?: string;
+  /** Merged tables: the data folders the version reads, oldest first (engine/duckdb/segments.ts). */
+  segments?: { data: string; rows: number; keys: boolean }[];
+  /** How a segment's `_keys.parquet` matches rows (DuckDB SQL over the row aliased `t`). */
+  keyMatch?: { target: string; source: string }[];
 }
 
 export const zoneDir = (ws: string, zone: Zone, name: string): string => path.join(ws, zone, name);
@@ -103,20 +107,28 @@ export function nextVersion(dirs: string[]): string {
   return formatVersion(max + 1);
 }
 
-/** Delete versions beyond the newest KEEP_VERSIONS + 1, never the current one. */
+/**
+ * Delete versions beyond the newest KEEP_VERSIONS + 1, never the current one, nor a folder a kept
+ * version still reads (a merged version reads the segments of older ones).
+ */
 export function pruneVersions(dir: string, keep = KEEP_VERSIONS): string[] {
   const current = readPointer(dir)?.version;
   const versions = listVersionDirs(dir);
-  const doomed = versions.slice(0, Math.max(0, versions.length - (keep + 1))).filter((v) => v !== current);
+  const kept = versions.slice(Math.max(0, versions.length - (keep + 1)));
+  if (current && !kept.includes(current)) kept.push(current);
+  const used = new Set(kept.flatMap((v) => (readVersionMeta(dir, v)?.segments ?? [{ data: v }]).map((s) => s.data)));
+  const doomed = versions.filter((v) => !kept.includes(v) && !used.has(v));
   for (const v of doomed) fs.rmSync(path.join(dir, v), { recursive: true, force: true });
   return doomed;
 }
 
-/** Parquet files below `dir` (recursive), sorted, for read_parquet([...]). */
+/** Parquet files below `dir` (recursive), sorted, for read_parquet([...]). Names starting with
+ * `_` are metadata, not rows (a merged version's `_keys.parquet`). */
 export function parquetFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   const out: string[] = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith("_")) continue;
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) out.push(...parquetFiles(full));
     else if (entry.name.endsWith(".parquet")) out.push(full);

@@ -150,6 +150,11 @@ export class SparkServer {
     await done;
   }
 
+  /** Process id of the server (the JVM and Spark's Python workers are its descendants). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Ends the JVM at once (tests: a driver killed between two steps). */
   kill(): void {
     this.child.kill("SIGKILL");

@@ -26,7 +26,14 @@ from .outcomes import build_file_results, conservation_audit, split_already_load
 from .plan import SUMMARY_COUNT_COLUMNS, relation_names, run_mode, staged_roles, steps_for
 from .stop import StopSignal
 from .schema_evolution import SchemaEvolution, evolve_schema, parse_describe, parse_partitioning
-from .tables import create_table_sql, table_identifier, table_location
+from .tables import (
+    MERGED_ROLES,
+    create_table_sql,
+    missing_properties,
+    set_properties_sql,
+    table_identifier,
+    table_location,
+)
 from .wap import (
     PublishDecision,
     begin_statements,
@@ -112,6 +119,8 @@ class LoadExecutor:
         self.opened: List[str] = []
         self.branch_start: Dict[str, Optional[int]] = {}
         self.schemas: Dict[str, SchemaEvolution] = {}
+        #: Table properties read in prepare() (row-level write mode, plan fingerprint).
+        self.properties: Dict[str, Dict[str, str]] = {}
 
     # -- ports ---------------------------------------------------------------------------
     # Each statement is logged with its duration: the profile of a run, step by step.
@@ -144,6 +153,12 @@ class LoadExecutor:
         for role in self.tables:
             for statement in self.schemas[role].statements:
                 self.sql(statement)
+        for role in MERGED_ROLES:
+            current = {r["key"]: r["value"] for r in self.rows(f"SHOW TBLPROPERTIES {quote_identifier(self.ids[role])}")}
+            self.properties[role] = current
+            missing = missing_properties(role, current)
+            if missing:
+                self.sql(set_properties_sql(self.ids[role], missing))
 
     def choose_mode(self) -> None:
         """An incremental run changes only the rows of the keys it touches: when the published
@@ -151,12 +166,10 @@ class LoadExecutor:
         compiler changed), every row is rebuilt instead, as a full refresh."""
         if self.mode != "incremental":
             return
-        state = quote_identifier(self.ids["state"])
         published = self.rows(f"SELECT snapshot_id FROM {quote_identifier(self.ids['state'] + '.refs')} WHERE name = 'main'")
         if not published:
             return
-        properties = {r["key"]: r["value"] for r in self.rows(f"SHOW TBLPROPERTIES {state}")}
-        recorded = properties.get(FINGERPRINT_PROPERTY)
+        recorded = self.properties["state"].get(FINGERPRINT_PROPERTY)
         if recorded != self.plan["fingerprint"]:
             LOG.info("full refresh: the published tables were built by another plan (%s -> %s)",
                      recorded or "unrecorded", self.plan["fingerprint"])

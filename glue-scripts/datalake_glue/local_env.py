@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import sys
 import threading
 from datetime import datetime
 from typing import Any, Dict, Iterable, List, Optional, Sequence
@@ -47,6 +48,9 @@ def local_spark_session(warehouse_uri: str, jars: Sequence[str], *, master: str 
     # Before the JVM starts: the Python workers it forks inherit the environment. PYTHONPATH
     # stands in for Glue's --extra-py-files (workers import datalake_glue to read files).
     os.environ[LOCAL_PATHS_ENV] = "1"
+    # Workers run this interpreter (the project venv: boto3, the Glue runtime's Python), not
+    # whatever `python3` is first on PATH.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
     package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     paths = [package_parent] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))

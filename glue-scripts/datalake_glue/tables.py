@@ -61,6 +61,35 @@ def table_location(role: str, table: Dict[str, Any], bronze_path: str) -> Option
     return join_storage(bronze_path, table["name"]) if role in BRONZE_ZONE_ROLES else None
 
 
+#: Tables an incremental run changes per key (plan.ts MergeStep).
+MERGED_ROLES = ("state", "silver", "quarantine")
+#: How their row-level changes are written: merge-on-read adds delete files and new rows, so a
+#: batch writes what it changes, not the data files its keys happen to sit in (with keys spread
+#: over every file, copy-on-write rewrites the whole table). bench/spark.bench.ts measures both.
+#: Readers (Athena, Spark, DuckDB's iceberg_scan) apply the deletes.
+ROW_LEVEL_WRITE_MODE = "merge-on-read"
+ROW_LEVEL_PROPERTIES = {f"write.{op}.mode": ROW_LEVEL_WRITE_MODE for op in ("delete", "update", "merge")}
+
+
+def table_properties(role: str) -> Dict[str, str]:
+    """Properties a table gets when the runner creates it (infra-created tables get them from the
+    runner's first run, see missing_properties)."""
+    properties = {"format-version": "2"}
+    if role in MERGED_ROLES:
+        properties.update(ROW_LEVEL_PROPERTIES)
+    return properties
+
+
+def missing_properties(role: str, current: Dict[str, str]) -> Dict[str, str]:
+    """The runner's properties a table lacks; a value someone set on purpose is left alone."""
+    return {k: v for k, v in table_properties(role).items() if k not in current and k != "format-version"}
+
+
+def set_properties_sql(identifier: str, properties: Dict[str, str]) -> str:
+    pairs = ", ".join(f"'{k}'='{v}'" for k, v in sorted(properties.items()))
+    return f"ALTER TABLE {quote_identifier(identifier)} SET TBLPROPERTIES ({pairs})"
+
+
 def create_table_sql(identifier: str, table: Dict[str, Any], location: Optional[str] = None) -> str:
     """Idempotent Iceberg DDL (format v2); a table infra already created is left as it is."""
     columns = ", ".join(f"`{c['name']}` {spark_type(c['type'])}" for c in table["columns"])
@@ -69,7 +98,8 @@ def create_table_sql(identifier: str, table: Dict[str, Any], location: Optional[
         statement += " PARTITIONED BY (" + ", ".join(f"`{p}`" for p in table["partitionBy"]) + ")"
     if location:
         statement += f" LOCATION '{location}'"
-    return statement + " TBLPROPERTIES ('format-version'='2')"
+    properties = table_properties(table["role"])
+    return statement + " TBLPROPERTIES (" + ", ".join(f"'{k}'='{v}'" for k, v in properties.items()) + ")"
 
 
 def column_list(table: Dict[str, Any]) -> str:

@@ -6,7 +6,8 @@ import * as path from "node:path";
 import type { LoadPlan, PlanColumn, TableRole } from "../../engine/plan";
 import { ident, fileList, type Session } from "../../engine/duckdb/session";
 import { committedBronzeFiles } from "../../engine/duckdb/tables";
-import { bronzeFilesDir, parquetFiles, readPointer, zoneDir } from "../../engine/duckdb/workspace";
+import { currentSegments, segmentsScan } from "../../engine/duckdb/segments";
+import { bronzeFilesDir, parquetFiles, zoneDir } from "../../engine/duckdb/workspace";
 import { icebergScan, icebergTables } from "../../engine/spark/iceberg-duckdb";
 import type { SparkDatabases } from "../../engine/spark/run-load";
 
@@ -31,8 +32,8 @@ async function readRows(session: Session, from: string | null, columns: readonly
 export function duckdbSources(ws: string, plan: LoadPlan): Record<TableRole, string | null> {
   const parquet = (files: string[]) => (files.length > 0 ? `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)` : null);
   const current = (dir: string) => {
-    const pointer = readPointer(dir);
-    return pointer ? parquet(parquetFiles(path.join(dir, pointer.version))) : null;
+    const seg = currentSegments(dir);
+    return seg && segmentsScan(seg, (data) => path.join(dir, data));
   };
   return {
     bronze: parquet(committedBronzeFiles(ws, plan.dataset)),
