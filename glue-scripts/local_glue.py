@@ -35,6 +35,8 @@ def parse_cli(argv: List[str]) -> argparse.Namespace:
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--driver-memory", default="2g")
     parser.add_argument("--shuffle-partitions", type=int, default=4)
+    parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra Spark setting (repeatable), e.g. for tests on tiny data")
     parser.add_argument("--bucket", action="append", default=[], metavar="NAME=DIR",
                         help="serve this bucket from a folder instead of S3 (repeatable)")
     parser.add_argument("--metrics", help="write CloudWatch metrics as JSON lines here (default: CloudWatch)")
@@ -57,9 +59,10 @@ class LocalGlue:
         missing = [j for j in jars if not os.path.isfile(j)]
         if missing:
             raise SystemExit(f"local_glue.py: jar not found: {', '.join(missing)} (run node scripts/setup-glue-runtime.js)")
+        extra = [tuple(c.split("=", 1)) for c in options.conf]
         self.spark = local_spark_session(self.warehouse_uri, jars, master=options.master,
                                          driver_memory=options.driver_memory,
-                                         shuffle_partitions=options.shuffle_partitions)
+                                         shuffle_partitions=options.shuffle_partitions, extra=extra)
 
     def info(self) -> Dict[str, Any]:
         from datalake_glue.constants import GLUE_VERSION, ICEBERG_VERSION

@@ -24,6 +24,8 @@ export interface SparkServerOptions {
   logFile?: string;
   /** Extra environment, e.g. AWS_ENDPOINT_URL of an S3 emulator. */
   env?: Record<string, string>;
+  /** Extra Spark settings (tests tune Spark for tiny data). */
+  conf?: Record<string, string>;
 }
 
 export interface RunRequest {
@@ -79,6 +81,7 @@ export class SparkServer {
       "--master", options.master ?? "local[2]",
       "--driver-memory", options.driverMemory ?? "2g",
       "--shuffle-partitions", String(options.shufflePartitions ?? 4),
+      ...Object.entries(options.conf ?? {}).flatMap(([k, v]) => ["--conf", `${k}=${v}`]),
       "--serve", "--reply-fd", "3",
     ];
     const child = spawn(venvPython(), args, {

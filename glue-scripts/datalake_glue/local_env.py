@@ -41,7 +41,8 @@ LOCAL_SPARK_SETTINGS = (
 
 def local_spark_session(warehouse_uri: str, jars: Sequence[str], *, master: str = "local[2]",
                         driver_memory: str = "2g", shuffle_partitions: int = 4,
-                        app_name: str = "datalake-local-glue") -> Any:
+                        app_name: str = "datalake-local-glue",
+                        extra: Sequence[tuple] = ()) -> Any:
     """A SparkSession with the Iceberg catalog on a local warehouse (`file://` URI)."""
     from pyspark.sql import SparkSession
 
@@ -60,7 +61,7 @@ def local_spark_session(warehouse_uri: str, jars: Sequence[str], *, master: str 
         ("spark.jars", ",".join(jars)),
         ("spark.driver.memory", driver_memory),
         ("spark.sql.shuffle.partitions", str(shuffle_partitions)),
-    ]
+    ] + list(extra)
     for key, value in settings:
         builder = builder.config(key, value)
     spark = builder.getOrCreate()

@@ -1,0 +1,69 @@
+// @spark `datalake load --engine spark` through the real CLI process (its own JVM, as a user runs
+// it): the same summary and the same silver and quarantine as `--engine duckdb`, read back with
+// `query --json` through a pipe; a workspace of one engine refuses the other.
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { expect } from "chai";
+import type { RunSummary } from "../../engine/contracts";
+import { generateDataset } from "../../local/generator";
+import { tempDir } from "./helpers";
+
+const run = promisify(execFile);
+const BIN = join(__dirname, "..", "..", "bin", "datalake.js");
+
+async function datalake(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+const comparable = (s: RunSummary) => ({
+  status: s.status,
+  counts: s.counts,
+  files: s.files,
+  audits: s.audits.map((a) => [a.name, a.passed, a.violations]),
+  latest: s.freshness.latestSequence,
+});
+
+describe("@spark datalake load --engine spark (real CLI processes)", function () {
+  this.timeout(10 * 60_000);
+  let dir: string;
+  let cleanup: () => void;
+  before(() => ({ dir, cleanup } = tempDir("datalake-cli-spark-")));
+  after(() => cleanup());
+
+  it("loads like --engine duckdb, query reads the Iceberg tables, and the other engine is refused", async () => {
+    const paths = generateDataset("orders", { seed: 31, rows: 200, files: 2, badShare: 0.1, outDir: join(dir, "gen") });
+    const sparkWs = join(dir, "spark");
+    const duckWs = join(dir, "duck");
+
+    const spark = await datalake("load", "--engine", "spark", "--dataset", "orders", "--workspace", sparkWs, "--json", ...paths);
+    const duck = await datalake("load", "--dataset", "orders", "--workspace", duckWs, "--json", ...paths);
+
+    expect(spark.code, spark.stderr).to.equal(0);
+    expect(duck.code, duck.stderr).to.equal(0);
+    const [s] = JSON.parse(spark.stdout) as RunSummary[];
+    const [d] = JSON.parse(duck.stdout) as RunSummary[];
+    expect(comparable(s)).to.deep.equal(comparable(d));
+    expect(s.counts.silverRows).to.be.greaterThan(0);
+
+    const sql = "SELECT order_id, status, total_amount, order_ts, cdc_ts FROM fact_orders ORDER BY order_id";
+    const qs = await datalake("query", "--workspace", sparkWs, "--json", sql);
+    const qd = await datalake("query", "--workspace", duckWs, "--json", sql);
+    expect(qs.code, qs.stderr).to.equal(0);
+    expect(JSON.parse(qs.stdout)).to.deep.equal(JSON.parse(qd.stdout));
+    const quarantine = "SELECT order_id, _reasons FROM quarantine_orders ORDER BY order_id";
+    expect(JSON.parse((await datalake("query", "--workspace", sparkWs, "--json", quarantine)).stdout)).to.deep.equal(
+      JSON.parse((await datalake("query", "--workspace", duckWs, "--json", quarantine)).stdout),
+    );
+
+    const mixed = await datalake("load", "--dataset", "orders", "--workspace", sparkWs, paths[0]);
+    expect(mixed.code).to.equal(1);
+    expect(mixed.stderr.trim()).to.match(/^datalake load: workspace .* holds spark tables; load --engine duckdb into another --workspace$/);
+  });
+});
