@@ -57,11 +57,20 @@ def drop_branch_sql(table: str, branch: str) -> str:
     return f"ALTER TABLE {quote_identifier(table)} DROP BRANCH IF EXISTS `{branch}`"
 
 
+_PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def procedure_table_arg(identifier: str) -> str:
+    """'db.t' for a procedure's `table` argument, which Iceberg parses as a multipart identifier:
+    a part such as `my-db` needs its backticks there too, or the call fails ("Cannot parse
+    identifier for arg table")."""
+    return ".".join(p if _PLAIN_NAME.match(p) else "`" + p.replace("`", "``") + "`"
+                    for p in identifier.split("."))
+
+
 def fast_forward_sql(table: str, branch: str, catalog: str = CATALOG_NAME) -> str:
-    return (
-        f"CALL {catalog}.system.fast_forward(table => '{table_in_catalog(table, catalog)}', "
-        f"branch => '{MAIN_BRANCH}', to => '{branch}')"
-    )
+    name = procedure_table_arg(table_in_catalog(table, catalog))
+    return f"CALL {catalog}.system.fast_forward(table => '{name}', branch => '{MAIN_BRANCH}', to => '{branch}')"
 
 
 @dataclass(frozen=True)

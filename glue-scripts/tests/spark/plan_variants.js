@@ -1,0 +1,28 @@
+// Spark plans of OLDER versions of two dataset specs, for the schema and partition evolution
+// tests: what engine/compile.ts would have uploaded before a spec change. Each variant is the
+// current spec (datasets/*.ts) with one change undone, so it follows the current compiler.
+//   node glue-scripts/tests/spark/plan_variants.js   (from the repository root; prints JSON)
+require("ts-node").register({ transpileOnly: true });
+const { compilePlan } = require("../../../engine/compile");
+const { getDataset } = require("../../../datasets");
+
+const customers = getDataset("customers");
+const orders = getDataset("orders");
+const withoutSignupDate = customers.columns.filter((c) => c.name !== "signup_date");
+
+const variants = {
+  // before `signup_date` was added to customers
+  customers_without_signup_date: { ...customers, columns: withoutSignupDate },
+  // ... and when customer_id was still an int
+  customers_int_id_without_signup_date: {
+    ...customers,
+    columns: withoutSignupDate.map((c) => (c.name === "customer_id" ? { ...c, type: "int" } : c)),
+  },
+  // orders partitioned by the change time instead of the order time
+  orders_by_cdc_month: { ...orders, partitionBy: { column: "cdc_ts", yearColumn: "cdc_year", monthColumn: "cdc_month" } },
+};
+
+const plans = Object.fromEntries(
+  Object.entries(variants).map(([name, spec]) => [name, compilePlan(spec, { dialect: "spark" })]),
+);
+process.stdout.write(JSON.stringify(plans));
