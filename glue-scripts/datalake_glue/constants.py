@@ -32,6 +32,10 @@ WAP_BRANCH_PREFIX = "wap_"
 #: LoadPlan.fingerprint): another plan's run is a full refresh.
 FINGERPRINT_PROPERTY = "datalake.plan-fingerprint"
 
+#: Files-ledger table property naming the WAP branch whose publish is under way (set before the
+#: first fast-forward, removed after the last): a run that finds it finishes that publish.
+PUBLISHING_PROPERTY = "datalake.publishing"
+
 #: CloudWatch metric names (namespace comes from --metrics_namespace).
 METRIC_ROW_COUNT = "RowCount"
 METRIC_DATA_AGE_HOURS = "DataAgeHours"

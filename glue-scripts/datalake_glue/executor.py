@@ -20,12 +20,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
-from .constants import FINGERPRINT_PROPERTY, WAP_BRANCH_PREFIX
+from .constants import FINGERPRINT_PROPERTY, PUBLISHING_PROPERTY, WAP_BRANCH_PREFIX
 from .contracts import AuditResult, FileResult, ManifestFile, Published
 from .outcomes import build_file_results, conservation_audit, split_already_loaded
 from .plan import SUMMARY_COUNT_COLUMNS, relation_names, run_mode, staged_roles, steps_for
 from .stop import StopSignal
-from .schema_evolution import SchemaEvolution, evolve_schema, parse_describe, parse_partitioning
+from .schema_evolution import SchemaChangeError, SchemaEvolution, evolve_schema, parse_describe, parse_partitioning
 from .tables import (
     MERGED_ROLES,
     create_table_sql,
@@ -35,6 +35,7 @@ from .tables import (
     table_location,
 )
 from .wap import (
+    MAIN_BRANCH,
     PublishDecision,
     begin_statements,
     branch_identifier,
@@ -119,6 +120,7 @@ class LoadExecutor:
         self.opened: List[str] = []
         self.branch_start: Dict[str, Optional[int]] = {}
         self.schemas: Dict[str, SchemaEvolution] = {}
+        self.publish_started = False
         #: Table properties read in prepare() (row-level write mode, plan fingerprint).
         self.properties: Dict[str, Dict[str, str]] = {}
 
@@ -145,11 +147,17 @@ class LoadExecutor:
             self.sql(create_table_sql(self.ids[role], table, location))
         # A table that already existed may predate the spec (infra never updates tables): decide
         # for every table first, so a type conflict anywhere alters nothing, then add columns.
+        conflicts: List[str] = []
         for role, table in self.tables.items():
             described = self.rows(f"DESCRIBE TABLE {quote_identifier(self.ids[role])}")
-            self.schemas[role] = evolve_schema(
-                self.ids[role], role, parse_describe(described), table, parse_partitioning(described)
-            )
+            try:
+                self.schemas[role] = evolve_schema(
+                    self.ids[role], role, parse_describe(described), table, parse_partitioning(described)
+                )
+            except SchemaChangeError as error:
+                conflicts.append(str(error))  # every table's conflict in one run, not one per run
+        if conflicts:
+            raise SchemaChangeError("\n".join(conflicts))
         for role in self.tables:
             for statement in self.schemas[role].statements:
                 self.sql(statement)
@@ -159,6 +167,26 @@ class LoadExecutor:
             missing = missing_properties(role, current)
             if missing:
                 self.sql(set_properties_sql(self.ids[role], missing))
+
+    def finish_interrupted_publish(self) -> None:
+        """A run that died between its fast-forwards had passed its audits: publish the rest of
+        its branches (in publish order) instead of reading its files again. Best effort: if a
+        branch cannot be fast-forwarded (main moved), its files are read again as before."""
+        files = quote_identifier(self.ids["files"])
+        branch = {r["key"]: r["value"] for r in self.rows(f"SHOW TBLPROPERTIES {files}")}.get(PUBLISHING_PROPERTY)
+        if not branch:
+            return
+        LOG.info("finishing the publish of %s, interrupted before every table went live", branch)
+        for role in self.plan["publish"]["order"]:
+            refs = {r["name"]: r["snapshot_id"] for r in self.rows(
+                f"SELECT name, snapshot_id FROM {quote_identifier(self.ids[role] + '.refs')}")}
+            if branch in refs and refs.get(MAIN_BRANCH) != refs[branch]:
+                try:
+                    self.rows(fast_forward_sql(self.ids[role], branch))
+                except Exception:  # noqa: BLE001 - fall back to reading the files again
+                    LOG.exception("could not finish publishing %s of %s", role, branch)
+                    break
+        self.sql(f"ALTER TABLE {files} UNSET TBLPROPERTIES IF EXISTS ('{PUBLISHING_PROPERTY}')")
 
     def choose_mode(self) -> None:
         """An incremental run changes only the rows of the keys it touches: when the published
@@ -316,16 +344,23 @@ class LoadExecutor:
         return counts, (str(latest) if latest is not None else None), self.rows(self.plan["summary"]["files"])
 
     def publish(self) -> Published:
+        # Iceberg has no multi-table commit. The intent is written first on the files ledger (the
+        # table published last): a driver killed (or a catalog fault) between fast-forwards
+        # leaves the marker and the audited branches, and the next run finishes this publish
+        # before it reads anything, so no row is appended twice.
+        files = quote_identifier(self.ids["files"])
+        self.publish_started = True
+        self.sql(f"ALTER TABLE {files} SET TBLPROPERTIES ('{PUBLISHING_PROPERTY}' = '{self.branch}')")
         versions: Dict[str, str] = {}
         for role in self.plan["publish"]["order"]:
             try:
                 found = self.rows(fast_forward_sql(self.ids[role], self.branch))
             except Exception as error:
-                # Iceberg has no multi-table commit: say which tables went live. The plan's
-                # order commits the files ledger last, so a re-run reads these files again.
                 done = ", ".join(versions) or "none"
-                raise RuntimeError(f"publish of {role} failed after publishing [{done}]: {error}") from error
+                raise RuntimeError(f"publish of {role} failed after publishing [{done}]; "
+                                   f"the next run finishes it: {error}") from error
             versions[role] = str(found[0]["updated_ref"]) if found else ""
+        self.sql(f"ALTER TABLE {files} UNSET TBLPROPERTIES IF EXISTS ('{PUBLISHING_PROPERTY}')")
         self.record_fingerprint()
         self.drop_branches()
         return {"silverVersion": versions.get("silver", ""),
@@ -349,6 +384,7 @@ class LoadExecutor:
         published = False
         try:
             self.prepare()
+            self.finish_interrupted_publish()
             self.choose_mode()
             self.open_branches()
             for step in self.steps:
@@ -381,7 +417,8 @@ class LoadExecutor:
                 result.files, _, _ = build_file_results(
                     manifest_files, state["already"], state["outcomes"], [])
         finally:
-            if not published:
+            # A publish that failed half-way keeps its branches: the next run finishes it.
+            if not published and not self.publish_started:
                 self.drop_branches_quietly()
         return result
 

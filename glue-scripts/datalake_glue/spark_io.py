@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Sequence
 from .contracts import ManifestFile
 from .file_reader import fetch_and_check, fetch_rows
 from .plan import BRONZE_LINEAGE, FILES_COLUMNS
+from .wap import quote_identifier
 
 
 def _schema(columns: Sequence[tuple]) -> Any:
@@ -76,6 +77,6 @@ class SparkIO:
             self.spark.read.format("iceberg")
             .option("start-snapshot-id", str(start_snapshot))
             .option("end-snapshot-id", str(end_snapshot))
-            .load(identifier)
+            .load(quote_identifier(identifier))  # a hyphenated database needs its backticks
             .createOrReplaceTempView(output)
         )

@@ -40,8 +40,6 @@ def test_a_branch_is_published_by_fast_forward_on_a_hyphenated_database(spark, t
     assert sorted(r["id"] for r in spark.sql(f"SELECT id FROM {quote_identifier(table)}").collect()) == [1, 2]
 
 
-@pytest.mark.xfail(strict=True, reason="spark_io.register_appended loads the unquoted identifier the executor "
-                                       "passes: 'Cannot parse path or identifier' for a hyphenated database")
 def test_appended_rows_are_read_back_on_a_hyphenated_database(spark, table):
     for statement in begin_statements([table], "wap_run_2"):
         spark.sql(statement)
