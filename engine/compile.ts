@@ -4,19 +4,26 @@
 //
 // Relations the plan defines (besides the IO outputs `incoming`, `incoming_files`,
 // `state_prev`, `bronze_prev` and the `staged_<role>` read-backs):
-//   incoming_parsed  incoming + `_op_norm` + typed `_pk_<i>` / `_seq_<i>` + `_reasons` (reject
-//                    labels: bad_key/null_key, bad_sequence/null_sequence, bad_op)
-//   rejects_new      incoming rows with reject labels (bronze columns + _reasons)
-//   fresh_keyed      valid new changes with typed key columns `_pk_<i>` and sequence `_seq_<i>`
-//   prior_keyed      the same for the published state (incremental) or all of bronze (refresh)
-//   fresh_latest     incremental: per key, the ordering columns of its latest new change (narrow)
-//   fresh_winners    incremental: the fresh_keyed row of each fresh_latest (one per key)
-//   changes          full refresh: every valid change (all of bronze + new rows), to rank
-//   state_next       latest change per key (tombstones kept): bronze columns, `_op` in I/U/D
-//   current_typed    non-deleted rows of staged_state: typed spec columns + raw copies `_raw_<col>`
-//   labeled          current_typed + `_reasons` (bad_type and rule labels)
-//   silver           rows without labels: typed columns (PII hashed) + partitions + lineage
-//   quarantine       rows with labels: raw columns (PII hashed) + lineage + _reasons
+//   incoming_parsed    incoming + `_op_norm` + typed `_pk_<i>` / `_seq_<i>` + `_reasons` (reject
+//                      labels: bad_key/null_key, bad_sequence/null_sequence, bad_op)
+//   rejects_new        incoming rows with reject labels (bronze columns + _reasons)
+//   fresh_keyed        valid new changes with typed key columns `_pk_<i>` and sequence `_seq_<i>`
+//   prior_keyed        incremental: key + ordering columns of the published state (stored typed);
+//                      full refresh: every valid bronze row, typed
+//   fresh_latest       incremental: per key, the ordering columns of its latest new change (narrow)
+//   fresh_winners      incremental: the fresh_keyed row of each fresh_latest (one per key)
+//   state_delta        incremental: the winners that order after their key's state row (or whose
+//                      key is new): merged into state by key
+//   delta_typed        incremental: the current ones among them, typed (+ raw copies `_raw_<col>`)
+//   delta_labeled      delta_typed + `_reasons` (bad_type and rule labels)
+//   silver_changes     per changed key: its silver row, or `_delete` (deleted or now labeled)
+//   quarantine_changes per changed key: its quarantine row, or `_delete` (deleted or now clean)
+//   changes            full refresh: every valid change (all of bronze + new rows), to rank
+//   state_next         full refresh: latest change per key (tombstones kept)
+//   current_typed      full refresh (or a unique rule): non-deleted rows of staged_state, typed
+//   labeled            current_typed + `_reasons`
+//   silver             rows without labels: typed columns (PII hashed) + partitions + lineage
+//   quarantine         rows with labels: raw columns (PII hashed) + lineage + _reasons
 import { createHash } from "crypto";
 import type { DatasetSpec } from "../datasets/define";
 import { dialectFor, type SqlDialect } from "./dialects";
