@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 import type { RunSummary } from "../../engine/contracts";
 import { generateDataset } from "../../local/generator";
+import { summaryView } from "../parity/tables";
 import { tempDir } from "./helpers";
 
 const run = promisify(execFile);
@@ -21,14 +22,6 @@ async function datalake(...args: string[]): Promise<{ code: number; stdout: stri
     return { code: err.code, stdout: err.stdout, stderr: err.stderr };
   }
 }
-
-const comparable = (s: RunSummary) => ({
-  status: s.status,
-  counts: s.counts,
-  files: s.files,
-  audits: s.audits.map((a) => [a.name, a.passed, a.violations]),
-  latest: s.freshness.latestSequence,
-});
 
 describe("@spark datalake load --engine spark (real CLI processes)", function () {
   this.timeout(10 * 60_000);
@@ -49,7 +42,7 @@ describe("@spark datalake load --engine spark (real CLI processes)", function ()
     expect(duck.code, duck.stderr).to.equal(0);
     const [s] = JSON.parse(spark.stdout) as RunSummary[];
     const [d] = JSON.parse(duck.stdout) as RunSummary[];
-    expect(comparable(s)).to.deep.equal(comparable(d));
+    expect(summaryView(s)).to.deep.equal(summaryView(d));
     expect(s.counts.silverRows).to.be.greaterThan(0);
 
     const sql = "SELECT order_id, status, total_amount, order_ts, cdc_ts FROM fact_orders ORDER BY order_id";

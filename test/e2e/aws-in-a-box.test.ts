@@ -49,7 +49,7 @@ import { EventBus } from "../../local/runtime/event-bus";
 import { objectCreatedEvent, type EventBridgeEvent } from "../../local/runtime/events";
 import type { LocalGlue } from "../../local/runtime/glue-launcher";
 import { startDynalite, type DynaliteServer } from "../handlers/support/dynalite";
-import { duckdbSources, readTables, sparkSources, tableDifferences, type Tables } from "../parity/tables";
+import { duckdbSources, readTables, sparkSources, summaryView, tableDifferences, type Tables } from "../parity/tables";
 import { MOTO_CREDENTIALS, MOTO_REGION, motoForTests, motoS3Client, type MotoServer } from "../support/moto";
 import { sparkForTests } from "../support/spark";
 import { sparkGlueLauncher, type SparkGlueJob } from "../support/spark-glue-launcher";
@@ -75,18 +75,6 @@ interface Replay {
   manifest: Manifest;
   spark: RunSummary;
   duck: RunSummary;
-}
-
-function summaryView(s: RunSummary): unknown {
-  return {
-    status: s.status,
-    error: s.error ?? null,
-    counts: s.counts,
-    files: s.files.map((f) => ({ ...f })),
-    audits: s.audits.map((a) => ({ name: a.name, passed: a.passed, violations: a.violations })),
-    driftWarnings: s.driftWarnings,
-    latestSequence: s.freshness.latestSequence,
-  };
 }
 
 const sum = (items: FileItem[], field: "rowsRead" | "rowsRejected") => items.reduce((n, f) => n + (f[field] ?? 0), 0);

@@ -15,7 +15,7 @@ import { loadIcebergExtension } from "../../engine/spark/iceberg-duckdb";
 import { runLoadSpark, type SparkDatabases } from "../../engine/spark/run-load";
 import type { SparkServer } from "../../engine/spark/server";
 import { PROFILES } from "../../local/generator/profiles";
-import { duckdbSources, readTables, sparkSources, tableDifferences } from "./tables";
+import { duckdbSources, readTables, sparkSources, summaryView, tableDifferences } from "./tables";
 import { referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
 import { sparkForTests } from "../support/spark";
 
@@ -65,18 +65,6 @@ const snapshots = defineDataset({
   pii: [{ column: "label", mode: "exclude" }],
   target: { table: "snapshot_items" },
 });
-
-function summaryView(s: RunSummary): unknown {
-  return {
-    status: s.status,
-    error: s.error ?? null,
-    counts: s.counts,
-    files: s.files.map((f) => ({ ...f })),
-    audits: s.audits.map((a) => ({ name: a.name, passed: a.passed, violations: a.violations })),
-    driftWarnings: s.driftWarnings,
-    latestSequence: s.freshness.latestSequence,
-  };
-}
 
 describe("@spark engine parity: DuckDB and Spark give the same tables and summaries", function () {
   this.timeout(15 * 60_000);

@@ -3,6 +3,7 @@
 // iceberg_scan, which reads the published `main` snapshot), each value rendered as text by one
 // rule per plan type, so the two engines' tables compare row for row.
 import * as path from "node:path";
+import type { RunSummary } from "../../engine/contracts";
 import type { LoadPlan, PlanColumn, TableRole } from "../../engine/plan";
 import { ident, fileList, type Session } from "../../engine/duckdb/session";
 import { committedBronzeFiles } from "../../engine/duckdb/tables";
@@ -82,4 +83,17 @@ export function tableDifferences(duckdb: Tables, spark: Tables, limit = 5): stri
     out.push(...onlySpark.slice(0, limit).map((r) => `  only Spark:  ${r}`));
   }
   return out;
+}
+
+/** What of a run summary both engines must agree on (times and published version ids differ). */
+export function summaryView(s: RunSummary): unknown {
+  return {
+    status: s.status,
+    error: s.error ?? null,
+    counts: s.counts,
+    files: s.files.map((f) => ({ ...f })),
+    audits: s.audits.map((a) => ({ name: a.name, passed: a.passed, violations: a.violations })),
+    driftWarnings: s.driftWarnings,
+    latestSequence: s.freshness.latestSequence,
+  };
 }
