@@ -22,10 +22,11 @@ from typing import Any, Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
 from .constants import FINGERPRINT_PROPERTY, PUBLISHING_PROPERTY, WAP_BRANCH_PREFIX
 from .contracts import AuditResult, FileResult, ManifestFile, Published
+from .errors import error_text
 from .outcomes import build_file_results, conservation_audit, split_already_loaded
 from .plan import SUMMARY_COUNT_COLUMNS, relation_names, run_mode, staged_roles, steps_for
-from .stop import StopSignal
 from .schema_evolution import SchemaChangeError, SchemaEvolution, evolve_schema, parse_describe, parse_partitioning
+from .stop import StopSignal
 from .tables import (
     MERGED_ROLES,
     create_table_sql,
@@ -45,7 +46,6 @@ from .wap import (
     fast_forward_sql,
     quote_identifier,
 )
-from .errors import error_text
 
 LOG = logging.getLogger("datalake_glue")
 

@@ -25,10 +25,10 @@ import threading
 from datetime import datetime
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
+from .constants import CATALOG_NAME
 from .file_reader import LOCAL_PATHS_ENV, LocalObjectError
 from .iceberg_conf import local_iceberg_spark_conf
 from .wap import quote_identifier
-from .constants import CATALOG_NAME
 
 #: Spark settings of a local run besides the catalog. Shuffle partitions sized for one machine
 #: (Spark's 200 default makes every tiny stage 200 tasks); no UI server per run.

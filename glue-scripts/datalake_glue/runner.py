@@ -9,13 +9,13 @@ from typing import Any, Callable, Optional
 
 from .args import JobArgs
 from .contracts import RunSummary
+from .errors import error_text
 from .executor import ExecutionResult, Placement, PlanIO, execute_plan
 from .manifest_io import read_manifest, read_s3_json
 from .metrics import put_metrics
 from .plan import parse_plan
 from .stop import StopSignal
 from .summary import build_summary, write_summary
-from .errors import error_text
 
 LOG = logging.getLogger("datalake_glue")
 
