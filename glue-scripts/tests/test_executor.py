@@ -282,3 +282,40 @@ def test_failed_fast_forward_names_the_tables_already_published():
     assert result.error.startswith("RuntimeError: publish of state failed after publishing [silver, quarantine]")
     forwarded = [s for s in spark.statements if "fast_forward" in s]
     assert len(forwarded) == 3 and not any("files_orders" in s for s in forwarded)
+
+
+STATE_Q = "`glue_catalog`.`silver_db`.`state_orders`"
+FILES_Q = "`glue_catalog`.`silver_db`.`files_orders`"
+
+
+@pytest.mark.parametrize("recorded, merged", [("same", True), ("an-older-plan", False), (None, False)])
+def test_a_state_built_by_another_plan_makes_the_run_a_full_refresh(recorded, merged):
+    plan = load_plan()
+    spark, io = spark_for(plan)
+    spark.main.add(STATE_Q)  # the state has been published
+    if recorded is not None:
+        spark.properties[STATE_Q] = {"datalake.plan-fingerprint": plan["fingerprint"] if recorded == "same" else recorded}
+
+    result = run(plan, spark, io)
+
+    assert result.error is None, result.error
+    merges = [s for s in spark.statements if s.startswith(f"MERGE INTO {STATE_Q}")]
+    rebuilds = [s for s in spark.statements if s.startswith(f"INSERT OVERWRITE {STATE_Q}")]
+    assert (len(merges), len(rebuilds)) == ((1, 0) if merged else (0, 1))
+    # Either way the publish records the plan's fingerprint with the state.
+    assert spark.properties[STATE_Q]["datalake.plan-fingerprint"] == plan["fingerprint"]
+
+
+def test_a_first_run_is_incremental_and_the_publish_marks_then_clears_its_intent():
+    plan = load_plan()
+    spark, io = spark_for(plan)
+
+    result = run(plan, spark, io)
+
+    assert result.error is None, result.error
+    assert any(s.startswith(f"MERGE INTO {STATE_Q}") for s in spark.statements)
+    statements = spark.statements
+    mark = index_of(statements, f"ALTER TABLE {FILES_Q} SET TBLPROPERTIES ('datalake.publishing' = '{BRANCH}')")
+    clear = index_of(statements, f"ALTER TABLE {FILES_Q} UNSET TBLPROPERTIES IF EXISTS ('datalake.publishing')", mark)
+    forwards = [i for i, s in enumerate(statements) if "system.fast_forward" in s]
+    assert mark < min(forwards) and max(forwards) < clear
