@@ -9,12 +9,15 @@ export interface CliIo {
   err(text: string): void;
   /** A person watches stderr (a terminal): long work reports progress there unasked. */
   interactive?: boolean;
+  /** Resolves when stdout can take more: long output waits here instead of filling memory. */
+  drain?(): Promise<void>;
 }
 
 export const processIo: CliIo = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
   interactive: process.stderr.isTTY === true,
+  drain: () => (process.stdout.writableNeedDrain ? new Promise((resolve) => process.stdout.once("drain", resolve)) : Promise.resolve()),
 };
 
 /** Collects output for tests. */

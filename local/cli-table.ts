@@ -3,7 +3,9 @@
 
 export function formatTable(columns: string[], rows: unknown[][]): string {
   const cells = rows.map((row) => row.map(cellText));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
+  // A loop, not Math.max(...cells): spreading one argument per row overflows the stack.
+  const widths = columns.map((c) => c.length);
+  for (const r of cells) r.forEach((v, i) => (widths[i] = Math.max(widths[i], v.length)));
   const isNumber = (v: unknown): boolean => typeof v === "number" || typeof v === "bigint";
   const numeric = columns.map((_, i) => rows.some((r) => isNumber(r[i])) && rows.every((r) => r[i] === null || isNumber(r[i])));
   const line = (values: string[]): string =>
@@ -17,6 +19,11 @@ export function formatTable(columns: string[], rows: unknown[][]): string {
 export function cellText(value: unknown): string {
   if (value === null || value === undefined) return "NULL";
   if (typeof value === "string") return value.replace(/[\r\n]+/g, " ");
-  if (typeof value === "object") return JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v));
-  return String(value);
+  return jsonText(value);
+}
+
+/** Any value as JSON text; bigints as their digits. */
+export function jsonText(value: unknown): string {
+  if (typeof value === "string") return value;
+  return JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v)) ?? "null";
 }

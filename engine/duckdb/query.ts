@@ -18,10 +18,18 @@ export interface QueryResult {
   rows: unknown[][];
 }
 
+export interface QueryStream {
+  columns: string[];
+  /** The rows in batches (DuckDB's chunks), read as they are consumed. */
+  batches: AsyncIterable<unknown[][]>;
+}
+
 export interface QuerySession {
   /** Names of the views the session offers, sorted. */
   tables: string[];
   query(sql: string): Promise<QueryResult>;
+  /** The same rows as query(), without holding them all: for output of any size. */
+  stream(sql: string): Promise<QueryStream>;
   close(): void;
 }
 
@@ -47,16 +55,31 @@ export async function openQuerySession(workspace: string, opts: SessionOptions =
     session.close();
     throw e;
   }
+  const stream = async (sql: string): Promise<QueryStream> => {
+    // Several statements would print only the last one's rows: refuse rather than hide the others.
+    const statements = await session.conn.extractStatements(sql).then(
+      (extracted) => extracted.count,
+      (err: Error) => Promise.reject(new Error(err.message.replace(/^Failed to extract statements: /, ""))),
+    );
+    if (statements !== 1) throw new Error(`one SQL statement at a time (got ${statements})`);
+    const result = await session.conn.stream(sql);
+    // JSON-safe values: wide integers come back as strings; make them numbers when exact.
+    const wide = result.columnTypes().map((t) => WIDE_INTEGERS.has(t.typeId));
+    async function* batches(): AsyncIterable<unknown[][]> {
+      for await (const rows of result.yieldRowsJson()) {
+        yield (rows as unknown[][]).map((row) => row.map((v, i) => (wide[i] && typeof v === "string" && Number.isSafeInteger(Number(v)) ? Number(v) : v)));
+      }
+    }
+    return { columns: result.columnNames(), batches: batches() };
+  };
   return {
     tables: tables.sort(),
+    stream,
     async query(sql) {
-      const reader = await session.conn.runAndReadAll(sql);
-      // JSON-safe values: wide integers come back as strings; make them numbers when exact.
-      const wide = reader.columnTypes().map((t) => WIDE_INTEGERS.has(t.typeId));
-      const rows = (reader.getRowsJson() as unknown[][]).map((row) =>
-        row.map((v, i) => (wide[i] && typeof v === "string" && Number.isSafeInteger(Number(v)) ? Number(v) : v)),
-      );
-      return { columns: reader.columnNames(), rows };
+      const { columns, batches } = await stream(sql);
+      const rows: unknown[][] = [];
+      for await (const batch of batches) for (const row of batch) rows.push(row);
+      return { columns, rows };
     },
     close: () => session.close(),
   };

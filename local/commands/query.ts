@@ -1,14 +1,14 @@
 // `datalake query`: SQL over the workspace's published tables (silver tables by name,
 // quarantine_<dataset>, rejects_<dataset>), printed as a table or one JSON array.
 import { existsSync } from "fs";
-import { ArgSpec, JSON_FLAG, parseArgs, usageText, WORKSPACE_FLAG } from "../cli-args";
+import { ArgSpec, parseArgs, usageText, UsageError, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import { CliError, Verb } from "../cli-verb";
-import { formatTable } from "../cli-table";
+import { ROWS_OUTPUT_FLAGS, rowsOutput, writeRows } from "../cli-output";
 import { firstLine } from "../cli-text";
 
 const SPEC: ArgSpec = {
-  flags: { ...WORKSPACE_FLAG, ...JSON_FLAG },
+  flags: { ...WORKSPACE_FLAG, ...ROWS_OUTPUT_FLAGS },
   positionals: { name: '"SQL"', min: 1, max: 1 },
 };
 const SUMMARY = "run SQL over silver tables, quarantine_<dataset> and rejects_<dataset>";
@@ -22,6 +22,8 @@ export const queryVerb: Verb = {
       io.out(usageText("query", SUMMARY, SPEC));
       return 0;
     }
+    const output = rowsOutput("query", args);
+    if (args.positionals[0].trim() === "") throw new UsageError("query: the SQL is empty");
     const workspace = workspaceDir(args.flags.workspace);
     if (!existsSync(workspace)) throw new CliError(`workspace ${workspace} does not exist (load something first)`);
     const { openQuerySession } = await import("../../engine/duckdb");
@@ -29,18 +31,12 @@ export const queryVerb: Verb = {
     try {
       let result;
       try {
-        result = await session.query(args.positionals[0]);
+        result = await session.stream(args.positionals[0]);
       } catch (err) {
         const tables = session.tables.length > 0 ? session.tables.join(", ") : "none yet";
         throw new CliError(`${firstLine((err as Error).message)} (tables: ${tables})`);
       }
-      if (args.flags.json) {
-        const objects = result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c, row[i]])));
-        io.out(JSON.stringify(objects, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
-      } else {
-        io.out(formatTable(result.columns, result.rows));
-        io.out(`(${result.rows.length} row${result.rows.length === 1 ? "" : "s"})`);
-      }
+      await writeRows(io, output, result.columns, result.batches);
       return 0;
     } finally {
       session.close();

@@ -222,6 +222,8 @@ export class LocalRuntime {
         logger = jsonLogger({ mode: "local" }, "info", (line) => stream.write(`${line}\n`));
       } else if (options.log !== "none") logger = options.log;
       const runtime = new LocalRuntime(options, server, lock, logStream, logger);
+      // Each dataset's folder exists from the start, so the first `cp file landing/orders/` works.
+      for (const spec of runtime.specs) mkdirSync(join(paths.landing, spec.prefix), { recursive: true });
       runtime.unadvertise = advertiseEndpoint(paths.root, server.endpoint);
       await runtime.recover();
       return runtime;

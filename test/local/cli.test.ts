@@ -1,6 +1,8 @@
 // The local-mode verbs as a user runs them (in-process through main()): `demo` loads all six
 // reference datasets and shows the audit and a query; `local --once` exits non-zero only when
 // something failed; `audit` prints the trail as a table or JSON.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { expect } from "chai";
 import { DATASETS } from "../../datasets";
 import type { FileItem } from "../../handlers/audit/items";
@@ -58,6 +60,14 @@ describe("local mode CLI verbs (end to end)", function () {
     expect(run.stdout).to.match(/^file orders\s+SUCCEEDED\s+orders\/b\.csv/m);
     expect(run.stdout).to.match(/^run  orders\s+SUCCEEDED/m);
     expect(run.stdout).to.match(/2 file\(s\) settled: 2 succeeded/);
+  });
+
+  it("local on a fresh workspace creates every dataset's landing folder, so the first `cp` works", async () => {
+    const run = await cli("local", "--once", "--workspace", ws.dir);
+
+    expect(run.code, run.stderr).to.equal(0);
+    for (const spec of DATASETS) expect(existsSync(join(ws.dir, "landing", spec.prefix)), spec.prefix).to.equal(true);
+    expect(run.stdout).to.match(/0 file\(s\) settled/);
   });
 
   it("local --once exits 1 when a run failed, and the files end FAILED with the run's error", async () => {

@@ -1,0 +1,138 @@
+// The CLI as users run it: a real `node bin/datalake.js` process, its output through a real pipe
+// to a slow reader, and a checkout whose dataset spec is broken.
+import { execFile, execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import { expect } from "chai";
+import { tempDir } from "./helpers";
+
+const ROOT = join(__dirname, "..", "..");
+const BIN = join(ROOT, "bin", "datalake.js");
+const exec = promisify(execFile);
+
+interface Piped {
+  /** datalake's exit code (bash PIPESTATUS[0]), not the reader's. */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `datalake ARGS | READER` in bash; the reader sleeps first so the pipe's buffer fills up. */
+async function piped(cwd: string, args: string[], reader = "(sleep 1; cat)"): Promise<Piped> {
+  const quoted = args.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  const script = `"${process.execPath}" "${BIN}" ${quoted} | ${reader}; echo "exit=\${PIPESTATUS[0]}" >&2`;
+  const { stdout, stderr } = await exec("bash", ["-c", script], { cwd, maxBuffer: 256 * 1024 * 1024 });
+  const code = Number(/exit=(\d+)\s*$/.exec(stderr)?.[1] ?? NaN);
+  return { code, stdout, stderr: stderr.replace(/exit=\d+\s*$/, "") };
+}
+
+describe("datalake CLI as a process", function () {
+  this.timeout(120_000);
+  let dir: string;
+  let cleanup: () => void;
+  before(() => {
+    ({ dir, cleanup } = tempDir("datalake-cli-proc-"));
+    mkdirSync(join(dir, ".datalake"));
+  });
+  after(() => cleanup());
+
+  it("writes all of a large --json result into a slow pipe before exiting", async () => {
+    const run = await piped(dir, ["query", "--json", "SELECT range AS n, 'x' || range AS s FROM range(100000)"]);
+
+    expect(run.code).to.equal(0);
+    const rows = JSON.parse(run.stdout) as { n: number; s: string }[];
+    expect(rows).to.have.length(100_000);
+    expect(rows[99_999]).to.deep.equal({ n: 99_999, s: "x99999" });
+  });
+
+  it("streams every row as CSV, quoting what needs it and leaving NULL empty", async () => {
+    const run = await piped(dir, ["query", "--csv", "SELECT range AS n, CASE WHEN range = 1 THEN NULL ELSE 'a,\"b' END AS s, '' AS e FROM range(150000)"]);
+
+    expect(run.code).to.equal(0);
+    const lines = run.stdout.trimEnd().split("\n");
+    expect(lines).to.have.length(150_001);
+    expect(lines.slice(0, 3)).to.deep.equal(["n,s,e", '0,"a,""b",""', '1,,""']);
+  });
+
+  it("caps a table at 40 rows with a footer, and shows 200,000 rows with --max-rows 0", async () => {
+    const sql = "SELECT range AS n FROM range(200000)";
+    const capped = await piped(dir, ["query", sql]);
+    const all = await piped(dir, ["query", "--max-rows", "0", sql]);
+
+    expect(capped.code).to.equal(0);
+    const lines = capped.stdout.trimEnd().split("\n");
+    expect(lines).to.have.length(2 + 40 + 1);
+    expect(lines[lines.length - 1]).to.match(/^\(200000 rows, 40 shown; --max-rows 0 shows all/);
+    expect(all.code, all.stderr).to.equal(0);
+    expect(all.stdout.trimEnd().split("\n")).to.have.length(2 + 200_000 + 1);
+  });
+
+  it("stops quietly (exit 0) when the reader goes away", async () => {
+    const run = await piped(dir, ["query", "--json", "SELECT range AS n FROM range(500000)"], "head -c 100 >/dev/null");
+
+    expect(run.code).to.equal(0);
+    expect(run.stderr).to.equal("");
+  });
+
+  it("refuses several statements, and empty SQL, with one line", async () => {
+    const two = await piped(dir, ["query", "SELECT 1; SELECT 2"]);
+    const empty = await piped(dir, ["query", "  "]);
+
+    expect(two.code).to.equal(1);
+    expect(two.stderr.trim()).to.match(/^datalake query: one SQL statement at a time \(got 2\)/);
+    expect(empty.code).to.equal(2);
+    expect(empty.stderr.trim()).to.equal("datalake query: the SQL is empty");
+  });
+
+  describe("with a broken dataset spec", () => {
+    let checkout: string;
+    before(() => {
+      // A copy of the project's tracked sources (tests aside) sharing node_modules.
+      checkout = join(dir, "checkout");
+      const files = execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" })
+        .split("\n")
+        .filter((f) => f !== "" && !f.startsWith("test/") && !f.startsWith("glue-scripts/"));
+      for (const f of files) {
+        mkdirSync(dirname(join(checkout, f)), { recursive: true });
+        cpSync(join(ROOT, f), join(checkout, f));
+      }
+      symlinkSync(join(ROOT, "node_modules"), join(checkout, "node_modules"));
+    });
+
+    const breakSpec = (from: string, to: string): void => {
+      const file = join(checkout, "datasets", "orders.ts");
+      const original = readFileSync(join(ROOT, "datasets", "orders.ts"), "utf8");
+      expect(original).to.include(from);
+      writeFileSync(file, original.replace(from, to));
+    };
+    const datalake = async (...args: string[]): Promise<{ code: number; stderr: string; stdout: string }> => {
+      try {
+        const { stdout, stderr } = await exec(process.execPath, [join(checkout, "bin", "datalake.js"), ...args], { cwd: checkout });
+        return { code: 0, stdout, stderr };
+      } catch (e) {
+        const err = e as { code: number; stdout: string; stderr: string };
+        return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+      }
+    };
+
+    for (const args of [["--help"], ["query", "SELECT 1"], ["local", "--help"]]) {
+      it(`prints the spec's one-line error for \`datalake ${args.join(" ")}\` (exit 2)`, async () => {
+        breakSpec('order_id: "bigint"', 'order_id: "bigintt"');
+        const run = await datalake(...args);
+
+        expect(run.code).to.equal(2);
+        expect(run.stderr).to.equal('datalake: datasets/orders.ts: columns.order_id.type: unknown type "bigintt" (string, int, bigint, double, decimal(p,s), boolean, date, timestamp)\n');
+        expect(run.stdout).to.equal("");
+      });
+    }
+
+    it("names the file and line of a spec that does not compile (exit 2)", async () => {
+      breakSpec('order_id: "bigint",', 'order_id: "bigint" +,');
+      const run = await datalake("--help");
+
+      expect(run.code).to.equal(2);
+      expect(run.stderr).to.match(/^datalake: datasets\/orders\.ts\(\d+,\d+\): error TS\d+: .+\n$/);
+    });
+  });
+});
