@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-// The `datalake` CLI. TypeScript sources run through ts-node's transpile-only mode so a fresh
-// clone needs no build step.
+// The `datalake` CLI, run from the bundle scripts/build-cli.js makes (rebuilt first when a source
+// changed), so a command starts without compiling TypeScript.
 require("../scripts/quiet-sdk-notice");
-require("ts-node").register({ transpileOnly: true, project: require("path").join(__dirname, "..", "tsconfig.json") });
 
 // A reader that goes away (`datalake query ... | head`) is not an error: stop quietly.
 for (const stream of [process.stdout, process.stderr]) {
@@ -11,13 +10,12 @@ for (const stream of [process.stdout, process.stderr]) {
 
 let cli;
 try {
-  cli = require("../local/cli");
+  cli = require("../scripts/build-cli").loadCli();
 } catch (err) {
   // Loading the CLI evaluates every dataset spec: a wrong one is the user's to fix, so it is one
   // line naming the file and field (exit 2, a usage mistake), whatever verb was asked for.
-  const spec = err && (err.name === "DatasetSpecError" || err.name === "TSError");
-  const text = err && (err.diagnosticText || err.message);
-  const message = String(text || err).split("\n").find((l) => l.trim() !== "") ?? "";
+  const spec = err && (err.name === "DatasetSpecError" || (err.name === "CliBuildError" && /^datasets\//.test(err.file || "")));
+  const message = String(err && err.message ? err.message : err).split("\n")[0];
   process.stderr.write(`datalake: ${spec ? "" : "cannot start: "}${message.replace(`${process.cwd()}/`, "")}\n`);
   if (process.env.DATALAKE_DEBUG && err && err.stack) process.stderr.write(`${err.stack}\n`);
   process.exit(spec ? 2 : 1);

@@ -121,13 +121,16 @@ export const DEFAULT_CSV: Required<CsvOptions> = { delimiter: ",", quote: '"', n
 
 /** Declare a dataset. Throws a DatasetSpecError naming the file and field when the spec is wrong. */
 export function defineDataset(input: DatasetInput): DatasetSpec {
-  const sourceFile = callerFile();
-  return validateSpec(input, sourceFile);
+  // The call site is captured now but formatted only when something asks for the file name:
+  // formatting a stack (through the CLI bundle's source map) costs more than the whole check.
+  const site = new Error();
+  let file: string | undefined;
+  return validateSpec(input, () => (file ??= callerFile(site)));
 }
 
 // The first stack frame outside this file is the dataset file that called defineDataset.
-function callerFile(): string {
-  const stack = new Error().stack?.split("\n").slice(1) ?? [];
+function callerFile(site: Error): string {
+  const stack = site.stack?.split("\n").slice(1) ?? [];
   for (const frame of stack) {
     const match = frame.match(/\(?((?:[A-Za-z]:)?[^():]+\.[cm]?[jt]s):\d+:\d+\)?$/);
     if (match && !match[1].endsWith("define.ts") && !match[1].endsWith("define.js")) {

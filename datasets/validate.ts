@@ -28,9 +28,11 @@ export function isNumericType(type: ColumnType): boolean {
   return NUMERIC.test(type);
 }
 
-export function validateSpec(input: DatasetInput, file: string): DatasetSpec {
+/** `file` names the spec's file in messages; a function when finding it costs (read on demand). */
+export function validateSpec(input: DatasetInput, file: string | (() => string)): DatasetSpec {
+  const fileName = typeof file === "string" ? () => file : file;
   const fail = (field: string, problem: string): never => {
-    throw new DatasetSpecError(file, field, problem);
+    throw new DatasetSpecError(fileName(), field, problem);
   };
   if (typeof input !== "object" || input === null) fail("(spec)", "defineDataset needs an object");
   if (typeof input.name !== "string" || !NAME.test(input.name)) {
@@ -133,7 +135,7 @@ export function validateSpec(input: DatasetInput, file: string): DatasetSpec {
     fail("target.glue.timeoutMinutes", "must be an integer from 1 to 2880");
   }
 
-  return {
+  const spec: Omit<DatasetSpec, "sourceFile"> = {
     name: input.name,
     prefix: input.prefix,
     suffix: input.suffix,
@@ -147,8 +149,9 @@ export function validateSpec(input: DatasetInput, file: string): DatasetSpec {
     pii,
     target: { table: input.target.table, glue },
     description: input.description,
-    sourceFile: file,
   };
+  // Read on demand (and then kept): a getter, still enumerable so copies and JSON carry it.
+  return Object.defineProperty(spec, "sourceFile", { get: fileName, enumerable: true }) as DatasetSpec;
 }
 
 function normalizeColumns(

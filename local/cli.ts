@@ -1,6 +1,7 @@
 // The `datalake` CLI: a table of verbs, one file per verb under local/commands/.
 // bin/datalake.js calls main(process.argv.slice(2)) and exits with the returned code.
 // Exit codes: 0 ok, 1 the operation failed (bad SQL, failed run, missing file), 2 usage mistake.
+import { version } from "../package.json";
 import { UsageError } from "./cli-args";
 import { CliIo, processIo } from "./cli-io";
 import { firstLine } from "./cli-text";
@@ -18,6 +19,10 @@ export const VERBS: readonly Verb[] = [loadVerb, queryVerb, rollbackVerb, genera
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-V") {
+    io.out(version);
+    return 0;
+  }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.out(topLevelHelp());
     return name === undefined ? 2 : 0;
@@ -54,6 +59,6 @@ function topLevelHelp(): string {
     "commands:",
     ...VERBS.map((v) => `  ${v.name.padEnd(width)} ${v.summary}`),
     "",
-    "Run `datalake <command> --help` for its flags.",
+    "Run `datalake <command> --help` for its flags; `datalake --version` prints the version.",
   ].join("\n");
 }

@@ -2,7 +2,8 @@
 // glue-scripts/datalake_glue/runtime.json, the one place its versions are pinned): the project
 // venv's Python with pyspark, and the Iceberg Spark runtime jar.
 import { existsSync, readFileSync } from "fs";
-import { join, resolve } from "path";
+import { join } from "path";
+import { REPO_ROOT } from "../repo-root";
 
 export interface GlueRuntime {
   glueVersion: string;
@@ -13,7 +14,7 @@ export interface GlueRuntime {
   javaVersion: string;
 }
 
-export const REPO_ROOT = resolve(__dirname, "..", "..");
+export { REPO_ROOT };
 export const GLUE_SCRIPTS = join(REPO_ROOT, "glue-scripts");
 export const RUNTIME_FILE = join(GLUE_SCRIPTS, "datalake_glue", "runtime.json");
 export const SETUP_COMMAND = "node scripts/setup-glue-runtime.js";

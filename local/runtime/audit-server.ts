@@ -5,6 +5,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ChildProcess, fork } from "child_process";
 import { mkdirSync } from "fs";
 import { join } from "path";
+import { REPO_ROOT } from "../../engine/repo-root";
 import { LOCAL_NAMES } from "./workspace";
 
 export interface AuditServer {
@@ -17,7 +18,7 @@ export interface AuditServer {
 /** Starts dynalite on a free loopback port. `dir` undefined = in memory. */
 export async function startAuditServer(dir: string | undefined): Promise<AuditServer> {
   if (dir) mkdirSync(dir, { recursive: true });
-  const child = fork(join(__dirname, "dynalite-child.js"), dir ? [dir] : [], {
+  const child = fork(join(REPO_ROOT, "local", "runtime", "dynalite-child.js"), dir ? [dir] : [], {
     stdio: ["ignore", "ignore", "inherit", "ipc"],
     execArgv: [],
   });

@@ -1,7 +1,7 @@
 // The CLI as users run it: a real `node bin/datalake.js` process, its output through a real pipe
 // to a slow reader, and a checkout whose dataset spec is broken.
 import { execFile, execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
@@ -90,9 +90,9 @@ describe("datalake CLI as a process", function () {
     before(() => {
       // A copy of the project's tracked sources (tests aside) sharing node_modules.
       checkout = join(dir, "checkout");
-      const files = execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" })
+      const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" })
         .split("\n")
-        .filter((f) => f !== "" && !f.startsWith("test/") && !f.startsWith("glue-scripts/"));
+        .filter((f) => f !== "" && !f.startsWith("test/") && !f.startsWith("glue-scripts/tests/"));
       for (const f of files) {
         mkdirSync(dirname(join(checkout, f)), { recursive: true });
         cpSync(join(ROOT, f), join(checkout, f));
@@ -127,12 +127,25 @@ describe("datalake CLI as a process", function () {
       });
     }
 
-    it("names the file and line of a spec that does not compile (exit 2)", async () => {
+    it("names the file, line and column of a spec that does not compile (exit 2)", async () => {
       breakSpec('order_id: "bigint",', 'order_id: "bigint" +,');
       const run = await datalake("--help");
 
       expect(run.code).to.equal(2);
-      expect(run.stderr).to.match(/^datalake: datasets\/orders\.ts\(\d+,\d+\): error TS\d+: .+\n$/);
+      expect(run.stderr).to.match(/^datalake: datasets\/orders\.ts:\d+:\d+: .+\n$/);
+    });
+
+    it("runs from a bundle it rebuilds when a source changed: the fixed spec works at once", async () => {
+      breakSpec('order_id: "bigint"', 'order_id: "bigintt"');
+      expect((await datalake("--help")).code).to.equal(2);
+      breakSpec('description: "Orders replicated by DMS"', 'description: "Orders, as edited"');
+
+      const help = await datalake("--help");
+      const version = await datalake("--version");
+
+      expect(help.code, help.stderr).to.equal(0);
+      expect(existsSync(join(checkout, "dist", "cli", "datalake.js"))).to.equal(true);
+      expect(version.stdout).to.equal(`${(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version}\n`);
     });
   });
 });
