@@ -77,8 +77,11 @@ export function validateSpec(input: DatasetInput, file: string | (() => string))
     if (typeof input.cdc.opColumn !== "string" || !COLUMN.test(input.cdc.opColumn)) {
       fail("cdc.opColumn", "must be a column name");
     }
-    if (byName.has(input.cdc.opColumn)) {
-      fail("cdc.opColumn", `${input.cdc.opColumn} is the change-operation column; do not also declare it in columns`);
+    // Case-insensitively: file headers match declared names that way (engine/csv-rules.ts).
+    const opColumn = input.cdc.opColumn.toLowerCase();
+    const clash = [...byName.keys()].find((name) => name.toLowerCase() === opColumn);
+    if (clash !== undefined) {
+      fail("cdc.opColumn", `${input.cdc.opColumn} is the change-operation column; do not also declare it in columns (as ${clash})`);
     }
     if (!Array.isArray(input.cdc.sequenceColumns) || input.cdc.sequenceColumns.length === 0) {
       fail("cdc.sequenceColumns", "needs at least one column");

@@ -145,3 +145,37 @@ export function parseHeader(text: string, delimiter: string, quote: string): str
   fields.push(field);
   return fields;
 }
+
+/**
+ * Header names as the spec declares them: a name matches a declared column (or the Op column)
+ * case-insensitively, because databases and DMS upper-case them (`ORDER_ID`, `op`). A name that
+ * matches none is kept as written (an extra column: drift). ASCII letters only are folded, so
+ * the Glue runner (csv_rules.py resolve_header) folds exactly the same names.
+ */
+export function resolveHeader(header: string[], declared: readonly string[]): string[] {
+  const byFolded = new Map(declared.map((name) => [foldAscii(name), name]));
+  return header.map((name) => byFolded.get(foldAscii(name)) ?? name);
+}
+
+/**
+ * Drift warnings for one accepted file: its extra columns, and an extra column that looks like
+ * the Op column (`"Op "`, `op_`) but is not it, since such a file loads as a full load (every row
+ * an upsert, deletes included) and that must not pass unnoticed.
+ */
+export function driftWarnings(key: string, extra: readonly string[], opColumn: string | null | undefined): string[] {
+  if (extra.length === 0) return [];
+  const warnings = [`${key}: extra column(s) ${extra.join(", ")}`];
+  const opLike = opColumn ? extra.find((name) => alnumFolded(name) === alnumFolded(opColumn)) : undefined;
+  if (opLike !== undefined) {
+    warnings.push(`${key}: column "${opLike}" is not the Op column ${opColumn}: the file loaded as a full load (no deletes); rename it to ${opColumn}`);
+  }
+  return warnings;
+}
+
+function foldAscii(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+function alnumFolded(name: string): string {
+  return foldAscii(name).replace(/[^a-z0-9]/g, "");
+}

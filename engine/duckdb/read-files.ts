@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { isUtf8 } from "node:buffer";
 import type { FileResult, Manifest, ManifestFile } from "../contracts";
 import type { LoadPlan, ReadFilesStep } from "../plan";
-import { firstCsvProblem, parseHeader, suspectCsv } from "../csv-rules";
+import { driftWarnings, firstCsvProblem, parseHeader, resolveHeader, suspectCsv } from "../csv-rules";
 import { createEmptyTable, fileList, ident, lit, PARQUET_OPTIONS, type Session } from "./session";
 
 export interface ReadResult {
@@ -146,7 +146,7 @@ export async function readFiles(
     const rows = rowsPerFile.get(file.fileId) ?? 0;
     const values = [lit(file.fileId), lit(file.key), lit(outcome.version), lit(manifest.runId), lit(outcome.dataDate), String(rows)];
     await session.run(`INSERT INTO ${step.filesOutput} VALUES (${values.join(", ")})`);
-    if (outcome.extra.length > 0) result.driftWarnings.push(`${file.key}: extra column(s) ${outcome.extra.join(", ")}`);
+    result.driftWarnings.push(...driftWarnings(file.key, outcome.extra, plan.source.opColumn));
     result.accepted.set(file.fileId, { file, version: outcome.version, rowsRead: rows, extraColumns: outcome.extra });
     result.order.push({ fileId: file.fileId });
     result.bronzeRows += rows;
@@ -220,9 +220,10 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
   if (bytes.length === 0) return { reason: "empty_file", rows: 0 };
   if (!isUtf8(bytes)) return { reason: "not_utf8", rows: countLines(bytes) };
   const { delimiter, quote } = source.csv;
-  const header = readHeader(bytes, delimiter, quote);
-  if (header === null) return { reason: "malformed_csv:header: unterminated quote", rows: countLines(bytes) };
+  const written = readHeader(bytes, delimiter, quote);
+  if (written === null) return { reason: "malformed_csv:header: unterminated quote", rows: countLines(bytes) };
   const known = new Set([...source.columns.map((c) => c.name), ...(source.opColumn ? [source.opColumn] : [])]);
+  const header = resolveHeader(written, [...known]);
   if (!header.some((h) => known.has(h))) return { reason: "not_csv", rows: countLines(bytes) };
   // What DuckDB would read differently from the Glue runner's reader is named here, by the rules
   // both engines share (engine/csv-rules.ts): a bad header now, a bad row after the header

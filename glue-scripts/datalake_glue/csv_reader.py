@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timezone
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
-from .csv_rules import first_csv_problem, parse_header, suspect_csv
+from .csv_rules import first_csv_problem, parse_header, resolve_header, suspect_csv
 
 UTF8_BOM = b"\xef\xbb\xbf"
 # csv's default field limit is 128 KiB; the contract has no length limit on fields.
@@ -88,10 +88,10 @@ def _open(data: bytes, source: Dict[str, Any]) -> Union[ParsedFile, _Opened]:
     known = [c["name"] for c in columns] + ([op_column] if op_column else [])
     # The header's names first (read leniently, as the DuckDB executor does): a file that is not
     # CSV at all is not_csv before its quoting is judged.
-    names = parse_header(text, delimiter, quote)  # stops at the header's line end
-    if names is None:
+    written = parse_header(text, delimiter, quote)  # stops at the header's line end
+    if written is None:
         return ParsedFile(reason="malformed_csv:header: unterminated quote", rows_read=fallback)
-    if not any(name in known for name in names):
+    if not any(name in known for name in resolve_header(written, known)):
         return ParsedFile(reason="not_csv", rows_read=fallback)
     # What csv.reader would read differently from DuckDB is named by the rules both engines
     # share (csv_rules.py): a bad header now, a bad row after the header checks.
@@ -100,7 +100,7 @@ def _open(data: bytes, source: Dict[str, Any]) -> Union[ParsedFile, _Opened]:
         return ParsedFile(reason=f"malformed_csv:{problem}", rows_read=fallback)
     records = _records(text, source["csv"])
     try:
-        header = next(records, None) or []
+        header = resolve_header(next(records, None) or [], known)
     except csv.Error:
         problem = first_csv_problem(text, delimiter, quote)
         return ParsedFile(reason=f"malformed_csv:{problem or 'header: unterminated quote'}", rows_read=fallback)

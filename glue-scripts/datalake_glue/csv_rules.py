@@ -111,3 +111,31 @@ def parse_header(text: str, delimiter: str, quote: str) -> Optional[List[str]]:
         return None
     fields.append("".join(field))
     return fields
+
+
+def _fold_ascii(name: str) -> str:
+    return re.sub(r"[A-Z]", lambda m: m.group(0).lower(), name)
+
+
+def _alnum_folded(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", _fold_ascii(name))
+
+
+def resolve_header(header: List[str], declared: List[str]) -> List[str]:
+    """Header names as the spec declares them, matched case-insensitively (ASCII letters only,
+    exactly like engine/csv-rules.ts resolveHeader); an unmatched name is kept as written."""
+    by_folded = {_fold_ascii(name): name for name in declared}
+    return [by_folded.get(_fold_ascii(name), name) for name in header]
+
+
+def drift_warnings(key: str, extra: List[str], op_column: Optional[str]) -> List[str]:
+    """An accepted file's drift warnings, worded as engine/csv-rules.ts driftWarnings words them."""
+    if not extra:
+        return []
+    warnings = [f"{key}: extra column(s) {', '.join(extra)}"]
+    op_like = next((n for n in extra if _alnum_folded(n) == _alnum_folded(op_column)), None) if op_column else None
+    if op_like is not None:
+        warnings.append(
+            f'{key}: column "{op_like}" is not the Op column {op_column}: the file loaded as a full load '
+            f"(no deletes); rename it to {op_column}")
+    return warnings

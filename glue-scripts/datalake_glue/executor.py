@@ -395,7 +395,7 @@ class LoadExecutor:
             audits = self.run_audits()
             counts, latest, file_rows = self.run_summary()
             files, whole_file_rejected, drift = build_file_results(
-                manifest_files, state["already"], state["outcomes"], file_rows)
+                manifest_files, state["already"], state["outcomes"], file_rows, self.plan["source"].get("opColumn"))
             # Files rejected whole never reach the plan's relations: add their rows like the
             # DuckDB executor does (every row read is rejected, so both counts grow alike).
             counts["rowsRead"] += whole_file_rejected

@@ -3,10 +3,11 @@ and the contracts.ts conservation rule as an audit that gates the publish."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from .contracts import AuditResult, FileResult, ManifestFile
 from .csv_reader import source_version
+from .csv_rules import drift_warnings
 from .summary import conservation_violations, file_result
 
 
@@ -29,6 +30,7 @@ def build_file_results(
     already: Sequence[ManifestFile],
     outcomes: Sequence[Dict[str, Any]],
     file_rows: Sequence[Dict[str, Any]],
+    op_column: Optional[str] = None,
 ) -> Tuple[List[FileResult], int, List[str]]:
     """FileResults in manifest order, rows rejected whole, and drift warnings."""
     by_id = {o["fileId"]: o for o in outcomes}
@@ -49,8 +51,7 @@ def build_file_results(
             results.append(file_result(file, rows_read=outcome["rowsRead"], reason=outcome["reason"]))
             continue
         row = counted.get(file["fileId"], {})
-        if outcome["extraColumns"]:
-            drift.append(f"{file['key']}: extra column(s) {', '.join(outcome['extraColumns'])}")
+        drift.extend(drift_warnings(file["key"], outcome["extraColumns"], op_column))
         results.append(file_result(
             file,
             rows_read=int(row.get("rows_read", outcome["rowsRead"])),

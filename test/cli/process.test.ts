@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
+import type { RunSummary } from "../../engine/contracts";
 import { tempDir } from "./helpers";
 
 const ROOT = join(__dirname, "..", "..");
@@ -83,6 +84,55 @@ describe("datalake CLI as a process", function () {
     expect(two.stderr.trim()).to.match(/^datalake query: one SQL statement at a time \(got 2\)/);
     expect(empty.code).to.equal(2);
     expect(empty.stderr.trim()).to.equal("datalake query: the SQL is empty");
+  });
+
+  describe("loading through the process", () => {
+    const HEADER = "Op,order_id,customer_id,order_ts,status,total_amount,cdc_ts";
+    const write = (name: string, lines: string[]): string => {
+      const file = join(dir, name);
+      writeFileSync(file, `${lines.join("\n")}\n`);
+      return file;
+    };
+    const load = async (ws: string, file: string): Promise<RunSummary> => {
+      const { stdout } = await exec(process.execPath, [BIN, "load", "--workspace", ws, "--dataset", "orders", "--json", file], { cwd: dir });
+      return (JSON.parse(stdout) as RunSummary[])[0];
+    };
+    const orders = async (ws: string): Promise<{ order_id: number; status: string }[]> => {
+      const { stdout } = await exec(process.execPath, [BIN, "query", "--workspace", ws, "--json", "SELECT order_id, status FROM fact_orders ORDER BY 1"], { cwd: dir });
+      return JSON.parse(stdout) as { order_id: number; status: string }[];
+    };
+    const inserts = () =>
+      write("inserts.csv", [HEADER, "I,1,10,2026-11-01 09:00:00,pending,5.00,2026-11-01 09:00:00", "I,2,10,2026-11-01 09:00:00,pending,6.00,2026-11-01 09:00:00"]);
+
+    it("matches header names case-insensitively: a lowercase `op` column still deletes", async () => {
+      const ws = join(dir, "ws-case");
+      await load(ws, inserts());
+      const changes = write("changes.csv", [
+        "op,ORDER_ID,Customer_Id,order_ts,STATUS,total_amount,CDC_TS",
+        "D,1,10,2026-11-01 09:00:00,pending,5.00,2026-11-02 09:00:00",
+        "U,2,10,2026-11-01 09:00:00,paid,6.00,2026-11-02 09:00:00",
+      ]);
+
+      const summary = await load(ws, changes);
+
+      expect(summary.status).to.equal("SUCCEEDED");
+      expect(summary.driftWarnings).to.deep.equal([]);
+      expect(await orders(ws)).to.deep.equal([{ order_id: 2, status: "paid" }]);
+    });
+
+    it("warns when a column looks like the Op column but is not it (the file loaded as a full load)", async () => {
+      const ws = join(dir, "ws-oplike");
+      await load(ws, inserts());
+      const changes = write("op-space.csv", ['"Op ",order_id,customer_id,order_ts,status,total_amount,cdc_ts', "D,1,10,2026-11-01 09:00:00,pending,5.00,2026-11-02 09:00:00"]);
+
+      const summary = await load(ws, changes);
+
+      expect(summary.driftWarnings).to.deep.equal([
+        `${summary.files[0].key}: extra column(s) Op `,
+        `${summary.files[0].key}: column "Op " is not the Op column Op: the file loaded as a full load (no deletes); rename it to Op`,
+      ]);
+      expect((await orders(ws)).map((r) => r.order_id)).to.deep.equal([1, 2]);
+    });
   });
 
   describe("with a broken dataset spec", () => {

@@ -148,11 +148,21 @@ export function faultFiles(spec: DatasetSpec, header: string[], good: string[]):
     { name: "bare-cr.csv", content: `${line(header)}\n${line(good)}\r${line(good)}\n` },
     { name: "json-lines.csv", content: `{${q}${header[0]}${q}: 1, ${q}x${q}: 2}\n{${q}${header[0]}${q}: 2}\n` },
     { name: "quoted-header.csv", content: `${line(header.map((h) => `${q}${h}${q}`))}\n${line(good)}\n` },
+    // Header names match the spec case-insensitively (a lowercase `op` is still the Op column);
+    // two names equal but for case are one column twice; an Op column with a stray space is not
+    // the Op column (an extra column, and a warning that the file loaded as a full load).
+    { name: "header-other-case.csv", content: `${line(header.map(swapCase))}\n${line(good)}\n` },
+    { name: "duplicate-by-case.csv", content: `${line([...header, header[header.length - 1].toUpperCase()])}\n${line([...good, good[good.length - 1]])}\n` },
+    ...(spec.cdc ? [{ name: "op-with-space.csv", content: `${line(header.map((h) => (h === spec.cdc!.opColumn ? `${h} ` : h)))}\n${line(good)}\n` }] : []),
     {
       name: "bom-crlf-reordered-extra.csv",
       content: `\uFEFF${line([...reverse(header), "extra_col"])}\r\n${line([...reverse(good), "x"])}\r\n\r\n${line([...reverse(good), "y\r\nz"])}\r\n`,
     },
   ];
+}
+
+function swapCase(name: string): string {
+  return [...name].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join("");
 }
 
 export class ScenarioFiles {
