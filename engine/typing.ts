@@ -6,7 +6,6 @@ import type { PlanColumnType } from "./plan";
 import type { SqlDialect } from "./dialects";
 
 const INTEGER = "^[+-]?[0-9]+$";
-const DECIMAL = "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$";
 const DOUBLE = "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$";
 // Field ranges in the guard, not only the shape: DuckDB casts hour 24 to the next day's 00:00 and
 // Spark refuses it, so only values both engines read the same way pass.
@@ -16,6 +15,18 @@ const DATE = `^${YMD}$`;
 const TIMESTAMP = `^${YMD}[ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?$`;
 const TRUE_WORDS = ["true", "t", "1", "yes", "y"];
 const FALSE_WORDS = ["false", "f", "0", "no", "n"];
+
+/**
+ * A decimal literal that fits the column's scale: more fraction digits than the scale (trailing
+ * zeros aside) would be rounded by both engines' casts (`1.999` -> 2.00), so such a value is
+ * bad_type instead. Too many integer digits make the cast itself fail (bad_type too).
+ */
+function decimalPattern(type: string): string {
+  const scale = Number(/,(\d+)\)$/.exec(type)![1]);
+  const fraction = scale === 0 ? "[.]0*" : `[.][0-9]{0,${scale}}0*`;
+  const fractionOnly = scale === 0 ? "[.]0+" : `[.][0-9]{1,${scale}}0*`;
+  return `^[+-]?([0-9]+(${fraction})?|${fractionOnly})$`;
+}
 
 /** The empty field and the spec's nullValue both mean NULL. */
 export function nullIfEmpty(d: SqlDialect, raw: string, nullValue: string): string {
@@ -45,7 +56,7 @@ export function parseTyped(d: SqlDialect, v: string, type: PlanColumnType): stri
     case "timestamp":
       return guarded(TIMESTAMP, v, d.tryCast(d.replace(v, "T", " "), "timestamp"));
     default:
-      if (/^decimal\(\d+,\d+\)$/.test(type)) return guarded(DECIMAL, `trim(${v})`, d.tryCast(`trim(${v})`, type));
+      if (/^decimal\(\d+,\d+\)$/.test(type)) return guarded(decimalPattern(type), `trim(${v})`, d.tryCast(`trim(${v})`, type));
       throw new Error(`no parser for column type ${type}`);
   }
 }

@@ -14,6 +14,8 @@ export interface ObjectHead {
   versionId: string | null;
   /** ISO-8601. */
   lastModified?: string;
+  /** S3's checksums of the content by algorithm ("CRC64NVME", "SHA256", ...), when it has any. */
+  checksums?: Record<string, string>;
 }
 
 export interface ObjectStore {

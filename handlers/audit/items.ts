@@ -38,6 +38,25 @@ export interface FileItem {
   rowsQuarantined?: number;
   rowsRejected?: number;
   extraColumns?: string[];
+  /** S3's checksums of the object ("CRC64NVME" -> base64 value), when HeadObject gave any. */
+  checksums?: Record<string, string>;
+}
+
+/**
+ * The content of the object version of a key that last loaded successfully: a new version with
+ * the same content (a re-copy, a touch) is SKIPPED duplicate_content instead of loading again.
+ */
+export interface LoadedContentItem {
+  kind: "LOADED";
+  bucket: string;
+  key: string;
+  fileId: string;
+  versionId: string | null;
+  etag: string;
+  checksums?: Record<string, string>;
+  /** S3 sequencer of that version: only a later version replaces the record. */
+  sequencer: string;
+  loadedAt: string;
 }
 
 export interface RunItem {

@@ -1,10 +1,12 @@
 // The audit table's shape, declared once: the Pulumi program (aws.dynamodb.Table), local mode and
 // tests (ensureAuditTable against dynalite) create the table from this constant.
 //
-// One table, three item kinds (see handlers/audit/items.ts):
+// One table, four item kinds (see handlers/audit/items.ts):
 //   FILE    pk = FILE#<fileId>      sk = FILE   one per object version (the permanent dedupe)
 //   RUN     pk = RUN#<runId>        sk = RUN    one per job run
 //   DATASET pk = DATASET#<name>     sk = SLOT   the dataset's run slot (active run + lease)
+//   LOADED  pk = LOADED#<bucket>/<key> sk = LOADED  the key's last successfully loaded content
+//                (file-arrival skips a new version with the same bytes: duplicate_content)
 // GSIs (all projections ALL, items are small):
 //   byDataset    gsi1pk = FILES#<dataset> | RUNS#<dataset>, gsi1sk = <ISO time>#<id>
 //                -> files / runs of a dataset by time (CLI `audit`, bench checks)

@@ -16,6 +16,7 @@ import {
   FILE_OPEN_STATUSES,
   FileFinal,
   FileItem,
+  LoadedContentItem,
   RUN_OPEN_STATUSES,
   RunItem,
   RunStatus,
@@ -47,9 +48,15 @@ export interface ListOptions {
 const fileKey = (fileId: string) => ({ pk: `FILE#${fileId}`, sk: "FILE" });
 const runKey = (runId: string) => ({ pk: `RUN#${runId}`, sk: "RUN" });
 const slotKey = (dataset: string) => ({ pk: `DATASET#${dataset}`, sk: "SLOT" });
+const loadedKey = (bucket: string, key: string) => ({ pk: `LOADED#${bucket}/${key}`, sk: "LOADED" });
 const pendingPk = (dataset: string) => `PENDING#${dataset}`;
 const ACTIVE_RUNS = "ACTIVE_RUNS";
-const KEY_ATTRS = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "expiresAt"];
+const KEY_ATTRS = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "expiresAt", "sequencerOrder"];
+
+/** S3 sequencers compare as hex strings padded on the right (s3-event.ts compareSequencers). */
+function sequencerOrder(sequencer: string): string {
+  return sequencer.toUpperCase().padEnd(48, "0");
+}
 
 export function isConditionFailed(err: unknown): boolean {
   return (err as Error)?.name === "ConditionalCheckFailedException";
@@ -188,6 +195,27 @@ export class AuditStore {
         ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  /** What the key's last successfully loaded version held (undefined: none loaded yet). */
+  async getLoadedContent(bucket: string, key: string): Promise<LoadedContentItem | undefined> {
+    return this.get<LoadedContentItem>(loadedKey(bucket, key));
+  }
+
+  /**
+   * Records a successfully loaded version as its key's latest content, unless a later version
+   * (by S3 sequencer) is already recorded: runs may finish out of arrival order. No TTL: the
+   * record must outlive the FILE items it summarizes.
+   */
+  async putLoadedContent(item: LoadedContentItem): Promise<boolean> {
+    return this.conditional(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...loadedKey(item.bucket, item.key), ...item, sequencerOrder: sequencerOrder(item.sequencer) },
+        ConditionExpression: "attribute_not_exists(pk) OR sequencerOrder <= :order",
+        ExpressionAttributeValues: { ":order": sequencerOrder(item.sequencer) },
       }),
     );
   }

@@ -16,13 +16,20 @@ export class S3ObjectStore implements ObjectStore {
 
   async headObject(bucket: string, key: string, versionId?: string): Promise<ObjectHead> {
     try {
-      const out = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+      // ChecksumMode: S3's content checksums (every new object has a CRC64NVME one) identify
+      // content where the ETag cannot: SSE-KMS objects' ETags are not an MD5 of the bytes.
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId, ChecksumMode: "ENABLED" }));
+      const checksums = Object.fromEntries(
+        Object.entries({ CRC64NVME: out.ChecksumCRC64NVME, CRC32: out.ChecksumCRC32, CRC32C: out.ChecksumCRC32C, SHA1: out.ChecksumSHA1, SHA256: out.ChecksumSHA256 })
+          .filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== ""),
+      );
       return {
         exists: true,
         size: out.ContentLength ?? 0,
         etag: (out.ETag ?? "").replace(/"/g, ""),
         versionId: out.VersionId && out.VersionId !== "null" ? out.VersionId : null,
         lastModified: out.LastModified?.toISOString(),
+        ...(Object.keys(checksums).length > 0 ? { checksums } : {}),
       };
     } catch (err) {
       if (isMissing(err)) return { exists: false, size: 0, etag: "", versionId: versionId ?? null };

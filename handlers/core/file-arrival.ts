@@ -31,7 +31,11 @@ export async function handleFileArrival(deps: HandlerDeps, event: unknown): Prom
   const versionId = head?.versionId ?? ev.versionId;
   const fileId = fileIdOf(ev.bucket, key, versionId, ev.etag, ev.sequencer);
   const log = deps.log.child({ dataset: spec?.name ?? UNROUTED_DATASET, key, versionId, fileId });
-  const skip = skipReason(ev, key, head, spec === undefined);
+  const etag = ev.etag || (head?.exists ? head.etag : "");
+  const checksums = head?.exists ? head.checksums : undefined;
+  const unusable = skipReason(ev, key, head, spec === undefined);
+  const sameAs = unusable ? undefined : await loadedWithSameContent(deps, ev.bucket, key, fileId, etag, checksums);
+  const skip = unusable ?? (sameAs ? "duplicate_content" : undefined);
   const now = new Date(deps.clock.now()).toISOString();
   const item: FileItem = {
     kind: "FILE",
@@ -41,11 +45,13 @@ export async function handleFileArrival(deps: HandlerDeps, event: unknown): Prom
     key,
     versionId,
     // The event's etag names this version; HeadObject may already see a later PUT (unversioned).
-    etag: ev.etag || (head?.exists ? head.etag : ""),
+    etag,
+    ...(checksums ? { checksums } : {}),
     sequencer: ev.sequencer,
     size: head?.exists ? head.size : ev.size ?? 0,
     status: skip ? "SKIPPED" : "PENDING",
     reason: skip,
+    ...(sameAs ? { note: `same content as ${sameAs}, loaded successfully` } : {}),
     receivedAt: ev.time || now,
     recordedAt: now,
     finishedAt: skip ? now : undefined,
@@ -78,6 +84,27 @@ async function headEither(deps: HandlerDeps, ev: ObjectCreated): Promise<{ key: 
   if (head.exists || ev.rawKey === ev.key) return { key: ev.key, head };
   const raw = await deps.objects.headObject(ev.bucket, ev.rawKey, version);
   return raw.exists ? { key: ev.rawKey, head: raw } : { key: ev.key, head };
+}
+
+/**
+ * The fileId of the key's last successfully loaded version when this version holds the same
+ * bytes: equal ETags, or an equal S3 checksum of one algorithm. A version of a key whose last
+ * load FAILED is not compared with it (only successful loads are recorded), so a re-upload after
+ * a failure loads.
+ */
+async function loadedWithSameContent(
+  deps: HandlerDeps,
+  bucket: string,
+  key: string,
+  fileId: string,
+  etag: string,
+  checksums: Record<string, string> | undefined,
+): Promise<string | undefined> {
+  const loaded = await deps.audit.getLoadedContent(bucket, key);
+  if (!loaded || loaded.fileId === fileId) return undefined;
+  const sameEtag = etag !== "" && loaded.etag === etag;
+  const sameChecksum = Object.entries(checksums ?? {}).some(([algorithm, value]) => loaded.checksums?.[algorithm] === value);
+  return sameEtag || sameChecksum ? loaded.fileId : undefined;
 }
 
 function skipReason(ev: ObjectCreated, key: string, head: ObjectHead | undefined, unrouted: boolean): string | undefined {

@@ -47,6 +47,7 @@ export async function finalizeRun(deps: HandlerDeps, run: RunItem, glue: GlueFin
       reason: final.reason,
     });
   });
+  await recordLoadedContent(deps, files, (f) => fileFinal(status, results.get(f.fileId), error).status === "SUCCEEDED");
   const finishedAt = glue.completedOn ?? new Date(deps.clock.now()).toISOString();
   const moved = await deps.audit.updateRun(run.runId, ["QUEUED", "RUNNING"], {
     status,
@@ -62,6 +63,32 @@ export async function finalizeRun(deps: HandlerDeps, run: RunItem, glue: GlueFin
   await deps.audit.releaseSlot(run.dataset, run.runId);
   log[status === "SUCCEEDED" ? "info" : "error"]("run finalized", { status, glueState: glue.state, error, files: files.length });
   return { finalized: moved, status, files: files.length };
+}
+
+/**
+ * Each successfully loaded version becomes its key's latest loaded content (file-arrival then
+ * skips a later version with the same bytes). Before the RUN write, so a crash here is repaired
+ * by finalizing again; the checksums come from the FILE items file-arrival recorded.
+ */
+async function recordLoadedContent(deps: HandlerDeps, files: Manifest["files"], loaded: (f: Manifest["files"][number]) => boolean): Promise<void> {
+  const succeeded = files.filter(loaded);
+  if (succeeded.length === 0) return;
+  const items = new Map((await deps.audit.getFilesConsistent(succeeded.map((f) => f.fileId))).map((i) => [i.fileId, i]));
+  const loadedAt = new Date(deps.clock.now()).toISOString();
+  await mapLimit(succeeded, WRITE_PARALLELISM, async (f) => {
+    const item = items.get(f.fileId);
+    await deps.audit.putLoadedContent({
+      kind: "LOADED",
+      bucket: f.bucket,
+      key: f.key,
+      fileId: f.fileId,
+      versionId: f.versionId,
+      etag: item?.etag ?? f.etag,
+      ...(item?.checksums ? { checksums: item.checksums } : {}),
+      sequencer: f.sequencer,
+      loadedAt,
+    });
+  });
 }
 
 function runError(glue: GlueFinal, summary: RunSummary | undefined): string {

@@ -188,6 +188,33 @@ describe("engine (DuckDB): bad input", function () {
     expect(await ws.query("SELECT order_id, total_amount FROM fact_orders")).to.deep.equal([{ order_id: 1, total_amount: "10.00" }]);
   });
 
+  it("never rounds: a decimal with more fraction digits than its scale, or an integer out of range, is bad_type", async () => {
+    const rows = [
+      orderRow("I", 1, "2026-11-01 10:00:00", "paid", "1.999"),
+      orderRow("I", 2, "2026-11-01 10:00:00", "paid", "1.005"),
+      orderRow("I", 3, "2026-11-01 10:00:00", "paid", "1.990"),
+      orderRow("I", 4, "2026-11-01 10:00:00", "paid", "+.50"),
+      orderRow("I", 5, "2026-11-01 10:00:00", "paid", "7."),
+      `I,6,9223372036854775808,2026-11-01 10:00:00,paid,1.00,2026-11-01 10:00:00`,
+      `I,7,100,2026-11-01 10:00:00.1234567,paid,1.00,2026-11-01 10:00:00`,
+    ];
+
+    const summary = await ws.load("orders", [ws.file("orders", "scale.csv", [ORDERS_HEADER, ...rows].join("\n"))]);
+
+    expectConserved(summary);
+    expect(await ws.query("SELECT order_id, total_amount FROM fact_orders ORDER BY order_id")).to.deep.equal([
+      { order_id: 3, total_amount: "1.99" },
+      { order_id: 4, total_amount: "0.50" },
+      { order_id: 5, total_amount: "7.00" },
+    ]);
+    expect(await ws.query("SELECT order_id, total_amount, _reasons FROM quarantine_orders ORDER BY order_id")).to.deep.equal([
+      { order_id: "1", total_amount: "1.999", _reasons: "bad_type:total_amount;not_null:total_amount" },
+      { order_id: "2", total_amount: "1.005", _reasons: "bad_type:total_amount;not_null:total_amount" },
+      { order_id: "6", total_amount: "1.00", _reasons: "bad_type:customer_id;not_null:customer_id" },
+      { order_id: "7", total_amount: "1.00", _reasons: "bad_type:order_ts;not_null:order_ts" },
+    ]);
+  });
+
   it("loads a very long field (3 MB) intact", async () => {
     const long = "x".repeat(3 * 1024 * 1024);
     const file = ws.file("customers", "long.csv", `${CUSTOMERS_HEADER}\nI,1,"${long}",DE,2024-01-02,2026-11-01 10:00:00\n`);

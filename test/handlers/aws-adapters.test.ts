@@ -32,7 +32,15 @@ describe("handlers: AWS adapters (SDK stubbed)", () => {
     const head = await new S3ObjectStore(s3).headObject("b", "k", "v1");
 
     expect(head).to.deep.equal({ exists: true, size: 12, etag: "abc", versionId: null, lastModified: "1970-01-01T00:00:00.000Z" });
-    expect(s3Mock.commandCalls(HeadObjectCommand)[0].args[0].input).to.deep.equal({ Bucket: "b", Key: "k", VersionId: "v1" });
+    expect(s3Mock.commandCalls(HeadObjectCommand)[0].args[0].input).to.deep.equal({ Bucket: "b", Key: "k", VersionId: "v1", ChecksumMode: "ENABLED" });
+  });
+
+  it("HeadObject: returns S3's content checksums by algorithm, when there are any", async () => {
+    s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 12, ETag: '"abc"', ChecksumCRC64NVME: "AAAAAAAAAAA=", ChecksumSHA256: "" });
+
+    const head = await new S3ObjectStore(s3).headObject("b", "k");
+
+    expect(head.checksums).to.deep.equal({ CRC64NVME: "AAAAAAAAAAA=" });
   });
 
   for (const [name, status] of [["NotFound", 404], ["NoSuchVersion", 404], ["MethodNotAllowed", 405]] as const) {

@@ -49,6 +49,52 @@ describe("handlers: file-arrival (dynalite)", () => {
     expect((await w.audit.listFiles("orders"))[0]).to.include({ key: o.key, size: o.size });
   });
 
+  describe("a new version with the content of the last successfully loaded one", () => {
+    const put = (key: string, content: string) => arrive(putAndEvent(w, key, 100, LANDING, content));
+    const finish = async (state: "SUCCEEDED" | "FAILED") => {
+      const run = w.glue.running()[0];
+      await stateChange(await w.glue.complete(run.Id, state));
+    };
+
+    it("is SKIPPED duplicate_content, naming the loaded version; other content loads", async () => {
+      await put("orders/a.csv", "bytes-1");
+      await finish("SUCCEEDED");
+
+      const same = await put("orders/a.csv", "bytes-1");
+      const changed = await put("orders/a.csv", "bytes-2");
+
+      expect(same).to.include({ outcome: "SKIPPED", reason: "duplicate_content" });
+      const skipped = await w.audit.getFile((same as { fileId: string }).fileId);
+      expect(skipped).to.include({ status: "SKIPPED", reason: "duplicate_content" });
+      expect(skipped?.note).to.match(/^same content as .*#v000001, loaded successfully$/);
+      expect(changed.outcome).to.equal("PENDING");
+      await finish("SUCCEEDED");
+      await assertAccounted(w);
+    });
+
+    it("loads again after a FAILED load of that content, and compares with the latest loaded version only", async () => {
+      await put("orders/a.csv", "bytes-1");
+      await finish("SUCCEEDED");
+      await put("orders/a.csv", "bytes-2");
+      await finish("FAILED");
+
+      const retry = await put("orders/a.csv", "bytes-2");
+      await finish("SUCCEEDED");
+      const back = await put("orders/a.csv", "bytes-1");
+
+      expect(retry.outcome).to.equal("PENDING");
+      // bytes-1 is no longer the key's latest loaded content: going back to it is a change.
+      expect(back.outcome).to.equal("PENDING");
+    });
+
+    it("is compared per key: the same bytes under another key load", async () => {
+      await put("orders/a.csv", "bytes-1");
+      await finish("SUCCEEDED");
+
+      expect((await put("orders/b.csv", "bytes-1")).outcome).to.equal("PENDING");
+    });
+  });
+
   it("same event twice: one FILE item, one run", async () => {
     const event = putAndEvent(w, "orders/a.csv");
 

@@ -70,6 +70,21 @@ describe("local mode CLI verbs (end to end)", function () {
     expect(run.stdout).to.match(/0 file\(s\) settled/);
   });
 
+  it("a file copied again with the same bytes is SKIPPED duplicate_content; changed bytes load", async () => {
+    drop(ws.dir, "orders/a.csv", ordersCsv(1, 3));
+    expect((await cli("local", "--once", "--workspace", ws.dir)).code).to.equal(0);
+
+    drop(ws.dir, "orders/a.csv", ordersCsv(1, 3));
+    const again = await cli("local", "--once", "--workspace", ws.dir);
+    drop(ws.dir, "orders/a.csv", ordersCsv(1, 4));
+    const changed = await cli("local", "--once", "--workspace", ws.dir);
+
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stdout).to.match(/^file orders\s+SKIPPED\s+orders\/a\.csv.*duplicate_content/m);
+    expect(again.stdout).to.match(/1 file\(s\) settled: 0 succeeded, 0 quarantined, 0 failed, 1 skipped; 0 run\(s\)/);
+    expect(changed.stdout).to.match(/^file orders\s+SUCCEEDED\s+orders\/a\.csv/m);
+  });
+
   it("local --once exits 1 when a run failed, and the files end FAILED with the run's error", async () => {
     drop(ws.dir, "orders/a.csv", ordersCsv(1, 2));
     const t = await startTestRuntime(ws.dir, {

@@ -21,10 +21,11 @@ export class MemoryObjectStore implements ObjectStore {
   constructor(private readonly versioned = true) {}
 
   /** A producer's PutObject: returns what S3 would put in the event. */
-  put(bucket: string, key: string, size = 100): { versionId: string | null; etag: string; sequencer: string } {
+  /** `content` names the bytes: versions put with the same content get the same ETag, as on S3. */
+  put(bucket: string, key: string, size = 100, content?: string): { versionId: string | null; etag: string; sequencer: string } {
     const n = ++this.counter;
     const versionId = this.versioned ? `v${String(n).padStart(6, "0")}` : null;
-    const etag = `etag${n}`;
+    const etag = content === undefined ? `etag${n}` : `etag-${content}`;
     const sequencer = n.toString(16).toUpperCase().padStart(18, "0");
     if (!this.versioned) for (const v of this.versions) if (v.bucket === bucket && v.key === key) v.deleted = true;
     this.versions.push({ bucket, key, versionId, etag, size, deleted: false, sequencer });

@@ -152,8 +152,8 @@ export function s3EncodeKey(key: string): string {
 }
 
 /** A producer PUT into landing and the EventBridge event S3 emits for it. */
-export function putAndEvent(w: World, key: string, size = 100, bucket = LANDING): Record<string, any> {
-  const v = w.objects.put(bucket, key, size);
+export function putAndEvent(w: World, key: string, size = 100, bucket = LANDING, content?: string): Record<string, any> {
+  const v = w.objects.put(bucket, key, size, content);
   return objectCreated(bucket, key, { ...v, size });
 }
 
