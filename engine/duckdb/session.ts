@@ -39,20 +39,38 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   }
   const instance = await DuckDBInstance.create(":memory:", config);
   const conn = await instance.connect();
+  const trace = traced();
   return {
     conn,
     async run(sql) {
-      const result = await conn.run(sql);
+      const result = await trace(sql, () => conn.run(sql));
       return Number(result.rowsChanged);
     },
     async rows(sql) {
-      const reader = await conn.runAndReadAll(sql);
+      const reader = await trace(sql, () => conn.runAndReadAll(sql));
       return reader.getRowObjectsJS() as Record<string, unknown>[];
     },
     close() {
       conn.closeSync();
       instance.closeSync();
     },
+  };
+}
+
+/**
+ * DATALAKE_TRACE_SQL=1: every statement's duration on stderr (profiling a run, as the Glue
+ * runner's log does for Spark); otherwise the statement runs untouched.
+ */
+function traced(): <T>(sql: string, run: () => Promise<T>) => Promise<T> {
+  if (!process.env.DATALAKE_TRACE_SQL) return (_sql, run) => run();
+  return async (sql, run) => {
+    const started = process.hrtime.bigint();
+    try {
+      return await run();
+    } finally {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      process.stderr.write(`sql ${ms.toFixed(0).padStart(7)} ms  ${sql.replace(/\s+/g, " ").slice(0, 140)}\n`);
+    }
   };
 }
 
