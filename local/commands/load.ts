@@ -1,7 +1,8 @@
 // `datalake load`: one load of one dataset from files named on the command line (replays,
 // backfills), run in-process by the DuckDB executor, or with --engine spark by the Glue runner on
 // local Spark + Iceberg at the Glue runtime's versions (a Glue run reproduced on a laptop).
-// No events, no audit store.
+// No events; like an event-path run it holds the workspace lock and is recorded in the audit
+// store (FILE and RUN items: local/cli-load-audit.ts).
 import { mkdirSync, writeFileSync } from "fs";
 import { dirname, join } from "path";
 import { DATASETS } from "../../datasets";
@@ -9,6 +10,7 @@ import type { DatasetSpec } from "../../datasets";
 import { Manifest, manifestKey, RunSummary } from "../../engine/contracts";
 import { ArgSpec, JSON_FLAG, parseArgs, requireFlag, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
+import { lockWorkspace, recordLoadRun } from "../cli-load-audit";
 import { manifestForFiles } from "../cli-manifest";
 import type { Verb } from "../cli-verb";
 import { formatTable } from "../cli-table";
@@ -40,27 +42,44 @@ export const loadVerb: Verb = {
     const spec = DATASETS.find((d) => d.name === name);
     if (!spec) throw new UsageError(`load: unknown dataset "${name}" (known: ${DATASETS.map((d) => d.name).join(", ")})`);
     const workspace = workspaceDir(args.flags.workspace);
-    const fullRefresh = args.flags["full-refresh"] === true;
     const engine = parseEngine("load", args.flags.engine);
-    claimWorkspaceEngine(workspace, engine);
-
-    const manifest = await manifestForFiles(spec, args.positionals, { workspace, fullRefresh });
-    // Kept like the AWS flow keeps it: a replay of this exact run is `runLoad` on this file.
-    const manifestPath = join(workspace, "ops", manifestKey(spec.name, manifest.runId));
-    mkdirSync(dirname(manifestPath), { recursive: true });
-    writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-
-    // A load of millions of rows takes a while: a person at a terminal sees each step go by.
-    const verbose = args.flags.verbose === true || io.interactive === true;
-    const summary =
-      engine === "spark"
-        ? await loadOnSpark(workspace, spec, manifest, fullRefresh, verbose ? io : undefined)
-        : await loadOnDuckdb(workspace, spec, manifest, fullRefresh, verbose ? io : undefined);
-    if (args.flags.json) io.out(JSON.stringify([summary]));
-    else printSummary(io, summary);
-    return summary.status === "SUCCEEDED" ? 0 : 1;
+    const manifest = await manifestForFiles(spec, args.positionals, { workspace, fullRefresh: args.flags["full-refresh"] === true });
+    const lock = lockWorkspace(workspace);
+    try {
+      claimWorkspaceEngine(workspace, engine);
+      return await loadLocked(io, args.flags, workspace, spec, manifest, engine);
+    } finally {
+      lock.release();
+    }
   },
 };
+
+async function loadLocked(
+  io: CliIo,
+  flags: Record<string, string | boolean | undefined>,
+  workspace: string,
+  spec: DatasetSpec,
+  manifest: Manifest,
+  engine: "duckdb" | "spark",
+): Promise<number> {
+  const fullRefresh = manifest.fullRefresh === true;
+  const startedAt = new Date();
+  // Kept like the AWS flow keeps it: a replay of this exact run is `runLoad` on this file.
+  const manifestPath = join(workspace, "ops", manifestKey(spec.name, manifest.runId));
+  mkdirSync(dirname(manifestPath), { recursive: true });
+  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+
+  // A load of millions of rows takes a while: a person at a terminal sees each step go by.
+  const verbose = flags.verbose === true || io.interactive === true;
+  const summary =
+    engine === "spark"
+      ? await loadOnSpark(workspace, spec, manifest, fullRefresh, verbose ? io : undefined)
+      : await loadOnDuckdb(workspace, spec, manifest, fullRefresh, verbose ? io : undefined);
+  await recordLoadRun(workspace, manifest, manifestPath, summary, startedAt);
+  if (flags.json) io.out(JSON.stringify([summary]));
+  else printSummary(io, summary);
+    return summary.status === "SUCCEEDED" ? 0 : 1;
+}
 
 async function loadOnDuckdb(workspace: string, spec: DatasetSpec, manifest: Manifest, fullRefresh: boolean, progress?: CliIo): Promise<RunSummary> {
   // Loaded on use: the DuckDB native module is not needed for --help or usage errors.

@@ -1,6 +1,6 @@
 // The CLI as users run it: a real `node bin/datalake.js` process, its output through a real pipe
 // to a slow reader, and a checkout whose dataset spec is broken.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -132,6 +132,52 @@ describe("datalake CLI as a process", function () {
         `${summary.files[0].key}: column "Op " is not the Op column Op: the file loaded as a full load (no deletes); rename it to Op`,
       ]);
       expect((await orders(ws)).map((r) => r.order_id)).to.deep.equal([1, 2]);
+    });
+  });
+
+  describe("load in the audit trail and under the workspace lock", () => {
+    const ordersFile = (name: string): string => {
+      const file = join(dir, name);
+      writeFileSync(file, "Op,order_id,customer_id,order_ts,status,total_amount,cdc_ts\nI,1,10,2026-11-01 09:00:00,pending,5.00,2026-11-01 09:00:00\nI,2,10,2026-11-01 09:00:00,bogus,6.00,2026-11-01 09:00:00\n");
+      return file;
+    };
+
+    it("records a FILE item per file and a RUN item, which `audit` shows", async () => {
+      const ws = join(dir, "ws-audit");
+      const file = ordersFile("audited.csv");
+      await exec(process.execPath, [BIN, "load", "--workspace", ws, "--dataset", "orders", file], { cwd: dir });
+
+      const files = await exec(process.execPath, [BIN, "audit", "--workspace", ws, "--dataset", "orders", "--json"], { cwd: dir });
+      const runs = await exec(process.execPath, [BIN, "audit", "--workspace", ws, "--dataset", "orders", "--runs", "--json"], { cwd: dir });
+
+      const [item] = JSON.parse(files.stdout) as Record<string, unknown>[];
+      expect(item).to.include({ key: "orders/audited.csv", status: "SUCCEEDED", rowsRead: 2, rowsLoaded: 1, rowsQuarantined: 1, rowsRejected: 0 });
+      const [run] = JSON.parse(runs.stdout) as Record<string, unknown>[];
+      expect(run).to.include({ runId: item.runId, jobName: "datalake load", status: "SUCCEEDED", fileCount: 1 });
+    });
+
+    it("refuses to load beside a running `datalake local`, with one line (exit 1), and loads once it stopped", async () => {
+      const ws = join(dir, "ws-locked");
+      const local = spawn(process.execPath, [BIN, "local", "--workspace", ws], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          local.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("watching") && resolve());
+          local.once("exit", (code) => reject(new Error(`local exited ${code}`)));
+        });
+        const file = ordersFile("locked.csv");
+        const refused = await exec(process.execPath, [BIN, "load", "--workspace", ws, "--dataset", "orders", file], { cwd: dir }).then(
+          () => ({ code: 0, stderr: "" }),
+          (e: { code: number; stderr: string }) => e,
+        );
+
+        expect(refused.code).to.equal(1);
+        expect(refused.stderr).to.match(/^datalake load: workspace is in use by another datalake process \(pid \d+\); stop it first \(while `datalake local` runs, drop files into landing\/ instead\)\n$/);
+      } finally {
+        local.kill("SIGTERM");
+        await new Promise((resolve) => local.once("exit", resolve));
+      }
+      const after = await exec(process.execPath, [BIN, "load", "--workspace", ws, "--dataset", "orders", join(dir, "locked.csv")], { cwd: dir });
+      expect(after.stdout).to.match(/orders run cli-\S+: SUCCEEDED/);
     });
   });
 

@@ -1,0 +1,82 @@
+// `datalake load` in the workspace's audit trail, like a run the event path starts: it holds the
+// workspace lock while it loads (a `datalake local` beside it would publish into the same tables),
+// then records a FILE item per file and a RUN item, so `datalake audit` counts every row it read.
+import { mkdirSync } from "fs";
+import { join } from "path";
+import { ensureAuditTable } from "../handlers/audit/ensure-table";
+import type { FileItem, RunItem } from "../handlers/audit/items";
+import { AuditStore } from "../handlers/audit/store";
+import { fileFinal } from "../handlers/core/run-finalize";
+import type { Manifest, RunSummary } from "../engine/contracts";
+import { CliError } from "./cli-verb";
+import { startAuditServer } from "./runtime/audit-server";
+import { acquireWorkspaceLock, type WorkspaceLock } from "./runtime/workspace-lock";
+import { LOCAL_NAMES, workspacePaths } from "./runtime/workspace";
+
+/** The job name RUN items of `datalake load` carry (the event path's carry the Glue job's). */
+export const CLI_LOAD_JOB = "datalake load";
+
+export function lockWorkspace(workspace: string): WorkspaceLock {
+  const paths = workspacePaths(workspace);
+  mkdirSync(paths.ops, { recursive: true });
+  try {
+    return acquireWorkspaceLock(join(paths.ops, "local.lock"));
+  } catch (err) {
+    throw new CliError(`${(err as Error).message} (while \`datalake local\` runs, drop files into landing/ instead)`);
+  }
+}
+
+/** Writes the run's FILE items (final, from the summary) and its RUN item. Call holding the lock. */
+export async function recordLoadRun(workspace: string, manifest: Manifest, manifestPath: string, summary: RunSummary, startedAt: Date): Promise<void> {
+  const server = await startAuditServer(workspacePaths(workspace).auditDb);
+  try {
+    await ensureAuditTable(server.client, LOCAL_NAMES.auditTable);
+    const audit = AuditStore.fromClient(server.client, LOCAL_NAMES.auditTable);
+    const finishedAt = new Date().toISOString();
+    const results = new Map(summary.files.map((f) => [f.fileId, f]));
+    for (const file of manifest.files) {
+      const final = fileFinal(summary.status, results.get(file.fileId), summary.error);
+      const item: FileItem = {
+        kind: "FILE",
+        fileId: file.fileId,
+        dataset: manifest.dataset,
+        bucket: file.bucket,
+        key: file.key,
+        versionId: file.versionId,
+        etag: file.etag,
+        sequencer: file.sequencer,
+        size: file.size,
+        status: final.status,
+        reason: final.reason,
+        note: final.note,
+        runId: manifest.runId,
+        receivedAt: file.receivedAt,
+        recordedAt: startedAt.toISOString(),
+        finishedAt,
+        ...final.counts,
+      };
+      // A file loaded by an earlier `load` keeps its first item (the engine reported it
+      // ALREADY_LOADED this time, and the RUN below says so).
+      await audit.createFile(item);
+    }
+    const run: RunItem = {
+      kind: "RUN",
+      runId: manifest.runId,
+      dataset: manifest.dataset,
+      jobName: CLI_LOAD_JOB,
+      status: summary.status === "SUCCEEDED" ? "SUCCEEDED" : "FAILED",
+      manifestUri: manifestPath,
+      fileCount: manifest.files.length,
+      createdAt: startedAt.toISOString(),
+      startedAt: startedAt.toISOString(),
+      finishedAt,
+      counts: summary.counts,
+      audits: summary.audits,
+      driftWarnings: summary.driftWarnings.length > 0 ? summary.driftWarnings : undefined,
+      error: summary.error,
+    };
+    await audit.putRun(run);
+  } finally {
+    await server.close();
+  }
+}
