@@ -2,6 +2,7 @@
 // layout), answers SQL over it and rolls silver tables back.
 export { runLoad, cleanTemp, type RunLoadOptions, type ProgressEvent } from "./run-load";
 export { openQuerySession, type QuerySession, type QueryResult } from "./query";
-export { rollbackTable, listVersions, listSilverTables, type VersionInfo, type RollbackResult } from "./versions";
+export { listVersions, listSilverTables, type VersionInfo } from "./versions";
+export { planRollback, applyRollback, rollbackTable, type RollbackPlan, type RollbackResult } from "./rollback";
 export { openSession, defaultMemoryLimit, type SessionOptions } from "./session";
 export { KEEP_VERSIONS, summaryPath } from "./workspace";

@@ -19,11 +19,20 @@
 // Versions are "v000001", "v000002"... shared by silver, quarantine and state of one dataset
 // (one run publishes one version of each). A pointer is replaced by writing a temp file and
 // renaming it over _current.json (atomic on POSIX), so readers see the old or the new version,
-// never a mix. The newest KEEP_VERSIONS versions besides the current one are kept for rollback.
+// never a mix. The newest keepVersions() versions besides the current one are kept for rollback
+// (DATALAKE_KEEP_VERSIONS, default KEEP_VERSIONS).
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-export const KEEP_VERSIONS = 5;
+export const KEEP_VERSIONS = 10;
+
+/** Versions kept besides the current one: DATALAKE_KEEP_VERSIONS, else KEEP_VERSIONS. */
+export function keepVersions(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.DATALAKE_KEEP_VERSIONS;
+  if (raw === undefined || raw === "") return KEEP_VERSIONS;
+  if (!/^\d+$/.test(raw.trim())) throw new Error(`DATALAKE_KEEP_VERSIONS must be a whole number of versions, got ${JSON.stringify(raw)}`);
+  return Number(raw.trim());
+}
 const VERSION_DIR = /^v\d{6}$/;
 
 export type Zone = "bronze" | "state" | "silver" | "quarantine" | "rejects";
@@ -108,10 +117,10 @@ export function nextVersion(dirs: string[]): string {
 }
 
 /**
- * Delete versions beyond the newest KEEP_VERSIONS + 1, never the current one, nor a folder a kept
+ * Delete versions beyond the newest `keep` + 1, never the current one, nor a folder a kept
  * version still reads (a merged version reads the segments of older ones).
  */
-export function pruneVersions(dir: string, keep = KEEP_VERSIONS): string[] {
+export function pruneVersions(dir: string, keep = keepVersions()): string[] {
   const current = readPointer(dir)?.version;
   const versions = listVersionDirs(dir);
   const kept = versions.slice(Math.max(0, versions.length - (keep + 1)));

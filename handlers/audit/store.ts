@@ -4,6 +4,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -216,6 +217,18 @@ export class AuditStore {
         Item: { ...loadedKey(item.bucket, item.key), ...item, sequencerOrder: sequencerOrder(item.sequencer) },
         ConditionExpression: "attribute_not_exists(pk) OR sequencerOrder <= :order",
         ExpressionAttributeValues: { ":order": sequencerOrder(item.sequencer) },
+      }),
+    );
+  }
+
+  /** Forgets a key's loaded content if `fileId` loaded it (its run was rolled back). */
+  async deleteLoadedContent(bucket: string, key: string, fileId: string): Promise<boolean> {
+    return this.conditional(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: loadedKey(bucket, key),
+        ConditionExpression: "fileId = :f",
+        ExpressionAttributeValues: { ":f": fileId },
       }),
     );
   }

@@ -2,7 +2,7 @@
 // backfills), run in-process by the DuckDB executor, or with --engine spark by the Glue runner on
 // local Spark + Iceberg at the Glue runtime's versions (a Glue run reproduced on a laptop).
 // No events; like an event-path run it holds the workspace lock and is recorded in the audit
-// store (FILE and RUN items: local/cli-load-audit.ts).
+// store (FILE and RUN items: local/cli-workspace-audit.ts).
 import { mkdirSync, writeFileSync } from "fs";
 import { dirname, join } from "path";
 import { DATASETS } from "../../datasets";
@@ -10,7 +10,7 @@ import type { DatasetSpec } from "../../datasets";
 import { Manifest, manifestKey, RunSummary } from "../../engine/contracts";
 import { ArgSpec, JSON_FLAG, parseArgs, requireFlag, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
-import { lockWorkspace, recordLoadRun } from "../cli-load-audit";
+import { lockWorkspace, recordLoadRun } from "../cli-workspace-audit";
 import { manifestForFiles } from "../cli-manifest";
 import type { Verb } from "../cli-verb";
 import { formatTable } from "../cli-table";

@@ -1,11 +1,14 @@
-// `datalake rollback`: re-point a silver table (and its dataset's quarantine) at an earlier
-// audited version. `--list` shows the versions kept.
+// `datalake rollback`: move a dataset back to an earlier audited version (silver, quarantine and
+// state together; the later runs' bronze, ledger and rejects set aside: engine/duckdb/rollback.ts),
+// under the workspace lock, recorded as a RUN in the audit trail. `--list` shows the versions kept.
 import { existsSync } from "fs";
 import { ArgSpec, JSON_FLAG, parseArgs, requireFlag, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import { CliError, Verb } from "../cli-verb";
 import { formatTable } from "../cli-table";
 import { firstLine } from "../cli-text";
+import { lockWorkspace, recordRollback } from "../cli-workspace-audit";
+import { workspaceEngine } from "../workspace-engine";
 
 const SPEC: ArgSpec = {
   flags: {
@@ -16,7 +19,7 @@ const SPEC: ArgSpec = {
     ...JSON_FLAG,
   },
 };
-const SUMMARY = "republish an earlier audited version of a silver table";
+const SUMMARY = "move a dataset back to an earlier audited version (silver, quarantine and state together)";
 
 export const rollbackVerb: Verb = {
   name: "rollback",
@@ -30,7 +33,7 @@ export const rollbackVerb: Verb = {
     const table = requireFlag("rollback", args, "table");
     const workspace = workspaceDir(args.flags.workspace);
     if (!existsSync(workspace)) throw new CliError(`workspace ${workspace} does not exist`);
-    const { listVersions, rollbackTable } = await import("../../engine/duckdb");
+    const { listVersions, planRollback, applyRollback } = await import("../../engine/duckdb");
     try {
       if (args.flags.list) {
         const versions = listVersions(workspace, table);
@@ -39,9 +42,24 @@ export const rollbackVerb: Verb = {
         return 0;
       }
       const to = typeof args.flags.to === "string" ? args.flags.to : undefined;
-      const result = rollbackTable(workspace, table, to);
-      if (args.flags.json) io.out(JSON.stringify([result]));
-      else io.out(`${result.table}: ${result.from} -> ${result.to}${result.dataset ? ` (quarantine_${result.dataset} too)` : ""}`);
+      if (workspaceEngine(workspace) === "spark") {
+        throw new CliError("this workspace holds --engine spark (Iceberg) tables: roll them back with Iceberg's rollback_to_snapshot procedure");
+      }
+      const lock = lockWorkspace(workspace);
+      try {
+        const startedAt = new Date();
+        const plan = planRollback(workspace, table, to);
+        const rollbackId = `rollback-${startedAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${plan.dataset}`;
+        const result = await applyRollback(workspace, plan, rollbackId);
+        await recordRollback(workspace, rollbackId, result, startedAt);
+        if (args.flags.json) io.out(JSON.stringify([{ ...result, runId: rollbackId }]));
+        else {
+          io.out(`${result.table}: ${result.from} -> ${result.to} (quarantine_${result.dataset} and state too); undid ${result.runs.length} run(s): ${result.runs.join(", ")}`);
+          io.out(`their bronze and ledger files are set aside in ${result.setAside}; the same files dropped again load again`);
+        }
+      } finally {
+        lock.release();
+      }
       return 0;
     } catch (err) {
       if (err instanceof CliError) throw err;

@@ -9,31 +9,39 @@ describe("datalake rollback", () => {
   beforeEach(() => ({ dir, cleanup } = tempDir("datalake-cli-rb-")));
   afterEach(() => cleanup());
 
-  it("republishes the previous version, lists versions, and restores a named one", async () => {
+  it("moves the dataset back (silver, quarantine, state), records it, and the next file builds on the restored version", async () => {
     const workspace = join(dir, "ws");
     const [load, ...changes] = generateDataset("orders", { seed: 3, rows: 200, files: 2, outDir: join(dir, "gen") });
     await cli("load", "--dataset", "orders", "--workspace", workspace, load);
     const v1 = await queryJson(workspace, "SELECT count(*) AS n, max(cdc_ts)::VARCHAR AS t FROM fact_orders");
-    await cli("load", "--dataset", "orders", "--workspace", workspace, ...changes);
+    await cli("load", "--dataset", "orders", "--workspace", workspace, changes[0]);
     const v2 = await queryJson(workspace, "SELECT count(*) AS n, max(cdc_ts)::VARCHAR AS t FROM fact_orders");
 
     const back = await cli("rollback", "--table", "fact_orders", "--workspace", workspace);
     const afterBack = await queryJson(workspace, "SELECT count(*) AS n, max(cdc_ts)::VARCHAR AS t FROM fact_orders");
     const list = await cli("rollback", "--table", "fact_orders", "--workspace", workspace, "--list", "--json");
     const forward = await cli("rollback", "--table", "fact_orders", "--workspace", workspace, "--to", "v000002");
-    const afterForward = await queryJson(workspace, "SELECT count(*) AS n, max(cdc_ts)::VARCHAR AS t FROM fact_orders");
+    const runs = await cli("audit", "--dataset", "orders", "--runs", "--json", "--workspace", workspace);
+    // The undone file loads again when given again, onto the restored version: the same tables.
+    const reload = await cli("load", "--dataset", "orders", "--workspace", workspace, changes[0]);
+    const afterReload = await queryJson(workspace, "SELECT count(*) AS n, max(cdc_ts)::VARCHAR AS t FROM fact_orders");
 
     expect(v2).to.not.deep.equal(v1);
     expect(back.code, back.stderr).to.equal(0);
-    expect(back.stdout).to.equal("fact_orders: v000002 -> v000001 (quarantine_orders too)");
+    expect(back.stdout).to.match(/^fact_orders: v000002 -> v000001 \(quarantine_orders and state too\); undid 1 run\(s\): cli-\S+\n/);
     expect(afterBack).to.deep.equal(v1);
     const versions = JSON.parse(list.stdout) as { version: string; current: boolean }[];
     expect(versions.map((v) => [v.version, v.current])).to.deep.equal([
       ["v000001", true],
       ["v000002", false],
     ]);
-    expect(forward.code, forward.stderr).to.equal(0);
-    expect(afterForward).to.deep.equal(v2);
+    expect(forward.code).to.equal(1);
+    expect(forward.stderr).to.match(/^datalake rollback: v000002 is not older than the current version v000001: rollback only goes back/);
+    const rollbackRun = (JSON.parse(runs.stdout) as { jobName: string; rollback?: { from: string; to: string } }[]).find((r) => r.jobName === "datalake rollback");
+    expect(rollbackRun?.rollback).to.include({ from: "v000002", to: "v000001" });
+    expect(reload.code, reload.stderr).to.equal(0);
+    expect(reload.stdout).to.match(/^LOADED\s/m);
+    expect(afterReload).to.deep.equal(v2);
   });
 
   it("exits 1 with one line for an unknown table or version", async () => {

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { KEEP_VERSIONS, listVersions, rollbackTable } from "../../engine/duckdb";
+import { KEEP_VERSIONS, listVersions, planRollback, rollbackTable } from "../../engine/duckdb";
 import { ORDERS_HEADER, TestWorkspace, expectConserved, orderRow } from "./helpers";
 
 const csv = (...rows: string[]) => [ORDERS_HEADER, ...rows].join("\n") + "\n";
@@ -116,18 +116,19 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
     await ws.load("orders", [ws.file("orders", "b.csv", csv(orderRow("I", 2, "2026-11-01 10:00:00", "bogus")))]);
     await ws.load("orders", [ws.file("orders", "c.csv", csv(orderRow("I", 3, "2026-11-01 10:00:00")))]);
 
-    const back = rollbackTable(ws.dir, "fact_orders");
+    const back = await rollbackTable(ws.dir, "fact_orders");
     const afterFirst = await ws.query("SELECT order_id FROM fact_orders ORDER BY order_id");
-    const toFirst = rollbackTable(ws.dir, "fact_orders", "v000001");
+    const toFirst = await rollbackTable(ws.dir, "fact_orders", "v000001");
 
-    expect(back).to.deep.equal({ table: "fact_orders", dataset: "orders", from: "v000003", to: "v000002" });
+    expect(back).to.deep.include({ table: "fact_orders", dataset: "orders", from: "v000003", to: "v000002" });
     expect(afterFirst).to.deep.equal([{ order_id: 1 }]);
     expect(toFirst.to).to.equal("v000001");
     expect(await ws.query("SELECT COUNT(*) AS n FROM quarantine_orders")).to.deep.equal([{ n: 0 }]);
     expect(listVersions(ws.dir, "fact_orders").find((v) => v.current)?.version).to.equal("v000001");
-    expect(() => rollbackTable(ws.dir, "fact_orders", "v000042")).to.throw(/no version v000042/);
-    expect(() => rollbackTable(ws.dir, "fact_orders")).to.throw(/no version older than v000001/);
-    expect(() => rollbackTable(ws.dir, "dim_nothing")).to.throw(/unknown table dim_nothing/);
+    expect(() => planRollback(ws.dir, "fact_orders", "v000042")).to.throw(/no version v000042/);
+    expect(() => planRollback(ws.dir, "fact_orders")).to.throw(/no version older than v000001/);
+    expect(() => planRollback(ws.dir, "fact_orders", "v000003")).to.throw(/v000003 is not older than the current version v000001: rollback only goes back/);
+    expect(() => planRollback(ws.dir, "dim_nothing")).to.throw(/unknown table dim_nothing/);
   });
 
   it(`keeps the current version plus the previous ${KEEP_VERSIONS}`, async () => {

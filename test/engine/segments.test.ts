@@ -1,7 +1,7 @@
 // Incremental publish on the DuckDB executor (engine/duckdb/segments.ts): a batch adds a segment
 // (its upserts + the keys it touched) instead of rewriting state, silver and quarantine; reads see
 // exactly what a whole rewrite would give; too many segments compact; pruning keeps the folders
-// kept versions read; a changed plan or a rollback makes the next run rebuild everything.
+// kept versions read; a changed plan makes the next run rebuild everything; a rollback sticks.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
@@ -14,6 +14,7 @@ const csv = (...rows: string[]) => [ORDERS_HEADER, ...rows].join("\n") + "\n";
 const at = (minute: number) => `2026-11-01 10:${String(minute).padStart(2, "0")}:00`;
 const SILVER = "SELECT order_id, status, total_amount FROM fact_orders ORDER BY order_id";
 const QUARANTINE = "SELECT order_id, status, _reasons FROM quarantine_orders ORDER BY order_id";
+const B2 = csv(orderRow("U", 5, at(2), "paid"), orderRow("U", 6, at(2), "bogus"), orderRow("I", 101, at(2)));
 
 function meta(ws: TestWorkspace, zone: "state" | "silver" | "quarantine") {
   const dir = zoneDir(ws.dir, zone, zone === "silver" ? "fact_orders" : "orders");
@@ -32,7 +33,7 @@ describe("engine (DuckDB): incremental publish as segments", function () {
     const base = Array.from({ length: 100 }, (_, i) => orderRow("I", i + 1, at(0), "paid", `${i + 1}.00`));
     expectConserved(await ws.load("orders", [ws.file("orders", "base.csv", csv(...base))]));
     expectConserved(await ws.load("orders", [ws.file("orders", "b1.csv", csv(orderRow("U", 3, at(1), "shipped"), orderRow("D", 4, at(1)), orderRow("U", 5, at(1), "lost")))]));
-    expectConserved(await ws.load("orders", [ws.file("orders", "b2.csv", csv(orderRow("U", 5, at(2), "paid"), orderRow("U", 6, at(2), "bogus"), orderRow("I", 101, at(2))))]));
+    expectConserved(await ws.load("orders", [ws.file("orders", "b2.csv", B2)]));
   }
 
   it("adds a segment per batch (only its rows and keys are written) and reads like a full rebuild", async () => {
@@ -77,25 +78,39 @@ describe("engine (DuckDB): incremental publish as segments", function () {
     for (const s of meta(ws, "silver").segments!) expect(fs.existsSync(path.join(silverDir, s.data)), s.data).to.equal(true);
 
     const before = await ws.query(SILVER);
-    rollbackTable(ws.dir, "fact_orders", "v000003");
+    await rollbackTable(ws.dir, "fact_orders", "v000003");
     expect((await ws.query(SILVER)).find((r) => r.order_id === 5)).to.deep.include({ status: "paid" });
     expect(await ws.query(SILVER)).to.not.deep.equal(before);
   });
 
-  it("rebuilds everything after a rollback, so silver never mixes an old version with new changes", async () => {
+  it("a rollback sticks: the next load merges onto the restored state, and the undone file loads again", async () => {
     await history();
-    rollbackTable(ws.dir, "fact_orders", "v000002");
+    const before = await ws.query(SILVER);
+    const undone = await rollbackTable(ws.dir, "fact_orders", "v000002");
+    const restored = await ws.query(SILVER);
 
     const events: string[] = [];
     const after = await ws.load("orders", [ws.file("orders", "b3.csv", csv(orderRow("U", 7, at(3), "shipped")))], {
       onProgress: (e) => events.push(`${e.stage}: ${e.message}`),
     });
+    const full = await ws.load("orders", [], { fullRefresh: true });
 
     expectConserved(after);
-    expect(events.find((e) => e.startsWith("mode:"))).to.match(/full refresh: silver and quarantine not at the state's version v000003 \(rolled back\)/);
+    expectConserved(full);
+    expect(undone.runs).to.have.length(1);
+    expect(events.find((e) => e.startsWith("mode:"))).to.equal(undefined); // incremental
     const silver = await ws.query(SILVER);
     expect(silver.find((r) => r.order_id === 7)).to.deep.include({ status: "shipped" });
-    expect(silver.find((r) => r.order_id === 5)).to.deep.include({ status: "paid" }); // from b2, after the rolled-back version
+    // b2's changes (after the restored version) stay undone, even through a full refresh: order 5
+    // is back to b1's "lost" (quarantined), 101 is gone.
+    expect(before.find((r) => r.order_id === 5)).to.deep.include({ status: "paid" });
+    for (const view of [restored, silver]) expect(view.map((r) => r.order_id)).to.not.include.members([5, 101]);
+    expect(await ws.query(QUARANTINE)).to.deep.equal([{ order_id: "5", status: "lost", _reasons: "accepted_values:status" }]);
+    // Its file was forgotten by the files ledger: dropped again, it loads again.
+    expect(undone.files.map((f) => f.key)).to.deep.equal(["orders/b2.csv"]);
+    const again = await ws.load("orders", [ws.file("orders", "b2.csv", B2)]);
+    expect(again.files[0].outcome).to.equal("LOADED");
+    expect((await ws.query(SILVER)).find((r) => r.order_id === 5)).to.deep.include({ status: "paid" });
   });
 
   it("rebuilds everything when the published state was built by another plan", async () => {

@@ -1,6 +1,8 @@
-// `datalake load` in the workspace's audit trail, like a run the event path starts: it holds the
-// workspace lock while it loads (a `datalake local` beside it would publish into the same tables),
-// then records a FILE item per file and a RUN item, so `datalake audit` counts every row it read.
+// The verbs that change a workspace's tables without events (`load`, `rollback`) in its audit
+// trail, like a run the event path starts: they hold the workspace lock while they work (a
+// `datalake local` beside them would publish into the same tables), then record what they did:
+// a load a FILE item per file and a RUN item (so `datalake audit` counts every row it read), a
+// rollback a RUN item naming the runs it undid.
 import { mkdirSync } from "fs";
 import { join } from "path";
 import { ensureAuditTable } from "../handlers/audit/ensure-table";
@@ -8,13 +10,15 @@ import type { FileItem, RunItem } from "../handlers/audit/items";
 import { AuditStore } from "../handlers/audit/store";
 import { fileFinal } from "../handlers/core/run-finalize";
 import type { Manifest, RunSummary } from "../engine/contracts";
+import type { RollbackResult } from "../engine/duckdb/rollback";
 import { CliError } from "./cli-verb";
 import { startAuditServer } from "./runtime/audit-server";
 import { acquireWorkspaceLock, type WorkspaceLock } from "./runtime/workspace-lock";
 import { LOCAL_NAMES, workspacePaths } from "./runtime/workspace";
 
-/** The job name RUN items of `datalake load` carry (the event path's carry the Glue job's). */
+/** Job names of the RUN items these verbs write (the event path's carry the Glue job's). */
 export const CLI_LOAD_JOB = "datalake load";
+export const CLI_ROLLBACK_JOB = "datalake rollback";
 
 export function lockWorkspace(workspace: string): WorkspaceLock {
   const paths = workspacePaths(workspace);
@@ -26,12 +30,20 @@ export function lockWorkspace(workspace: string): WorkspaceLock {
   }
 }
 
-/** Writes the run's FILE items (final, from the summary) and its RUN item. Call holding the lock. */
-export async function recordLoadRun(workspace: string, manifest: Manifest, manifestPath: string, summary: RunSummary, startedAt: Date): Promise<void> {
+/** The workspace's audit store for one piece of work. Call holding the lock. */
+async function withAudit(workspace: string, work: (audit: AuditStore) => Promise<void>): Promise<void> {
   const server = await startAuditServer(workspacePaths(workspace).auditDb);
   try {
     await ensureAuditTable(server.client, LOCAL_NAMES.auditTable);
-    const audit = AuditStore.fromClient(server.client, LOCAL_NAMES.auditTable);
+    await work(AuditStore.fromClient(server.client, LOCAL_NAMES.auditTable));
+  } finally {
+    await server.close();
+  }
+}
+
+/** Writes the run's FILE items (final, from the summary) and its RUN item. Call holding the lock. */
+export async function recordLoadRun(workspace: string, manifest: Manifest, manifestPath: string, summary: RunSummary, startedAt: Date): Promise<void> {
+  await withAudit(workspace, async (audit) => {
     const finishedAt = new Date().toISOString();
     const results = new Map(summary.files.map((f) => [f.fileId, f]));
     for (const file of manifest.files) {
@@ -76,7 +88,27 @@ export async function recordLoadRun(workspace: string, manifest: Manifest, manif
       error: summary.error,
     };
     await audit.putRun(run);
-  } finally {
-    await server.close();
-  }
+  });
+}
+
+/**
+ * A rollback as a RUN item, and the undone runs' files forgotten as loaded content, so the same
+ * bytes dropped again load again instead of being skipped as duplicate_content.
+ */
+export async function recordRollback(workspace: string, rollbackId: string, result: RollbackResult, startedAt: Date): Promise<void> {
+  await withAudit(workspace, async (audit) => {
+    for (const file of result.files) await audit.deleteLoadedContent(LOCAL_NAMES.landingBucket, file.key, file.fileId);
+    await audit.putRun({
+      kind: "RUN",
+      runId: rollbackId,
+      dataset: result.dataset,
+      jobName: CLI_ROLLBACK_JOB,
+      status: "SUCCEEDED",
+      fileCount: result.files.length,
+      createdAt: startedAt.toISOString(),
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      rollback: { table: result.table, from: result.from, to: result.to, runs: result.runs },
+    });
+  });
 }

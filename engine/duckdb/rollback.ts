@@ -1,0 +1,132 @@
+// Rollback of a dataset in a workspace: silver, quarantine and state move back to an earlier
+// audited version together, and what the later runs appended (bronze rows, files-ledger rows,
+// rejects) is set aside under <ws>/_rolled_back/<dataset>/<rollbackId>/ (kept, never deleted).
+// The workspace is then as if those runs never happened: the next load merges onto the restored
+// state, a full refresh cannot bring the rolled-back rows back, and their files load again when
+// dropped again. Rolling forward again is not offered: load the files again instead.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileList, openSession, type Session } from "./session";
+import { committedBronzeFiles } from "./tables";
+import { silverDir } from "./versions";
+import {
+  bronzeFilesDir,
+  listVersionDirs,
+  parquetFiles,
+  readPointer,
+  readVersionMeta,
+  safeName,
+  writePointer,
+  zoneDir,
+  type Pointer,
+} from "./workspace";
+
+export interface RollbackPlan {
+  table: string;
+  dataset: string;
+  from: string;
+  to: string;
+  /** Runs whose versions lie after `to` (up to the current one), oldest first. */
+  runs: { version: string; runId: string }[];
+}
+
+export interface RollbackResult {
+  table: string;
+  dataset: string;
+  from: string;
+  to: string;
+  /** Run ids undone. */
+  runs: string[];
+  /** Object versions those runs had loaded: dropped again, they load again. */
+  files: { fileId: string; key: string; version: string }[];
+  /** Where the set-aside bronze, ledger and rejects files are. */
+  setAside: string;
+}
+
+/**
+ * Checks a rollback of `table` to `toVersion` (default: the version before the current one) and
+ * lists the runs it undoes. Throws one line when it cannot be done.
+ */
+export function planRollback(workspace: string, table: string, toVersion?: string): RollbackPlan {
+  const dir = silverDir(workspace, table);
+  const pointer = readPointer(dir);
+  if (!pointer) throw new Error(`table ${table} has no published version in ${workspace}`);
+  const versions = listVersionDirs(dir);
+  const to = toVersion ?? [...versions].reverse().find((v) => v < pointer.version);
+  if (!to) throw new Error(`table ${table} has no version older than ${pointer.version} (kept: ${versions.join(", ")})`);
+  if (!versions.includes(to)) throw new Error(`table ${table} has no version ${to} (kept: ${versions.join(", ")})`);
+  if (to >= pointer.version) throw new Error(`${to} is not older than the current version ${pointer.version}: rollback only goes back (load the files again to go forward)`);
+  const dataset = readVersionMeta(dir, to)?.dataset;
+  if (!dataset) throw new Error(`version ${to} of ${table} has no metadata`);
+  // The three tables move together, so each must still hold the target version.
+  for (const zone of ["state", "quarantine"] as const) {
+    if (!listVersionDirs(zoneDir(workspace, zone, dataset)).includes(to)) {
+      throw new Error(`${zone} of ${dataset} no longer keeps ${to} (pruned): cannot roll back silver, quarantine and state together`);
+    }
+  }
+  const stateDir = zoneDir(workspace, "state", dataset);
+  const runs = listVersionDirs(stateDir)
+    .filter((v) => v > to && v <= pointer.version)
+    .map((version) => ({ version, runId: readVersionMeta(stateDir, version)?.runId ?? "" }));
+  const unknown = runs.find((r) => r.runId === "");
+  if (unknown) throw new Error(`state version ${unknown.version} of ${dataset} names no run: cannot tell what to undo`);
+  return { table, dataset, from: pointer.version, to, runs };
+}
+
+/** Applies a planned rollback. `rollbackId` names the set-aside folder (and the audit RUN). */
+export async function applyRollback(workspace: string, plan: RollbackPlan, rollbackId: string, publishedAt = new Date().toISOString()): Promise<RollbackResult> {
+  const aside = path.join(workspace, "_rolled_back", plan.dataset, safeName(rollbackId));
+  const session = await openSession({ threads: 1 });
+  let files: RollbackResult["files"] = [];
+  try {
+    const runIds = new Set(plan.runs.map((r) => r.runId));
+    const ledger = await filesOfRuns(session, parquetFiles(bronzeFilesDir(workspace, plan.dataset)), runIds);
+    files = ledger.length === 0 ? [] : await loadedFiles(session, ledger);
+    const appended = [
+      ...ledger,
+      ...(await filesOfRuns(session, committedBronzeFiles(workspace, plan.dataset), runIds)),
+      ...(await filesOfRuns(session, parquetFiles(zoneDir(workspace, "rejects", plan.dataset)), runIds)),
+    ];
+    for (const file of appended) {
+      const target = path.join(aside, path.relative(workspace, file));
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.renameSync(file, target);
+    }
+  } finally {
+    session.close();
+  }
+  // State first, silver last: a reader of silver never sees it ahead of the state it came from.
+  for (const dir of [zoneDir(workspace, "state", plan.dataset), zoneDir(workspace, "quarantine", plan.dataset), silverDir(workspace, plan.table)]) {
+    const meta = readVersionMeta(dir, plan.to);
+    const moved: Pointer = { version: plan.to, runId: meta?.runId ?? "", publishedAt, rolledBackFrom: plan.from };
+    writePointer(dir, moved);
+  }
+  return { table: plan.table, dataset: plan.dataset, from: plan.from, to: plan.to, runs: plan.runs.map((r) => r.runId), files, setAside: aside };
+}
+
+/**
+ * Files among `candidates` written by one of `runIds`. File names start with the run id's safe
+ * name, which two run ids may share ("b1" and "b1-1"), so the `_run_id` inside decides.
+ */
+async function filesOfRuns(session: Session, candidates: string[], runIds: Set<string>): Promise<string[]> {
+  const stems = [...runIds].map(safeName);
+  const named = candidates.filter((f) => stems.some((s) => path.basename(f) === `${s}.parquet` || new RegExp(`^${escape(s)}-\\d+\\.parquet$`).test(path.basename(f))));
+  if (named.length === 0) return [];
+  const rows = await session.rows(`SELECT DISTINCT filename, _run_id FROM read_parquet(${fileList(named)}, filename = true, union_by_name = true)`);
+  const ofRuns = new Set(rows.filter((r) => runIds.has(String(r._run_id))).map((r) => String(r.filename)));
+  return named.filter((f) => ofRuns.has(f));
+}
+
+async function loadedFiles(session: Session, ledger: string[]): Promise<RollbackResult["files"]> {
+  const rows = await session.rows(`SELECT DISTINCT _file_id, _source_key, _source_version FROM read_parquet(${fileList(ledger)}) ORDER BY 1`);
+  return rows.map((r) => ({ fileId: String(r._file_id), key: String(r._source_key), version: String(r._source_version) }));
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** planRollback + applyRollback in one call. */
+export async function rollbackTable(workspace: string, table: string, toVersion?: string, rollbackId = `rollback-${Date.now()}`): Promise<RollbackResult> {
+  return applyRollback(workspace, planRollback(workspace, table, toVersion), rollbackId);
+}
