@@ -36,16 +36,17 @@ export type FileOutcome = "LOADED" | "QUARANTINED" | "ALREADY_LOADED";
 
 /**
  * Per file. Conservation: rowsRead = rowsLoaded + rowsQuarantined + rowsRejected, where
- * rowsRejected = rows whose key, sequence or Op could not be parsed (or every row of a file
- * rejected whole), rowsQuarantined = this file's rows that are current and carry reason labels
- * after the run, rowsLoaded = the rest (in silver, or superseded/deleted by later changes).
+ * rowsRejected = rows whose key, sequence or Op could not be parsed (the rows the rejects table
+ * gets), rowsQuarantined = this file's rows that are current and carry reason labels after the
+ * run, or every row of a file quarantined whole (counted once, under the file's reason),
+ * rowsLoaded = the rest (in silver, or superseded/deleted by later changes).
  */
 export interface FileResult {
   fileId: string;
   key: string;
   versionId: string | null;
   outcome: FileOutcome;
-  /** Set when the file was rejected whole (e.g. "missing_column:status", "not_utf8", "empty_file"). */
+  /** Set when the file was quarantined whole (e.g. "missing_column:status", "not_utf8", "empty_file"). */
   reason?: string;
   rowsRead: number;
   rowsLoaded: number;
@@ -77,7 +78,13 @@ export interface RunSummary {
   counts: {
     rowsRead: number;
     bronzeRows: number;
+    /** Rows of the rejects table this run appended (key, sequence or Op unusable). */
     rejectedRows: number;
+    /**
+     * Rows of files quarantined whole (not UTF-8, a missing required column, malformed...): read
+     * and counted once, under the file's reason, in no table (the file itself is the record).
+     */
+    quarantinedFileRows: number;
     changesApplied: number;
     stateKeys: number;
     currentRows: number;

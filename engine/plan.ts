@@ -122,10 +122,10 @@ export interface PlanSource {
  *     spec), "missing_column:a,b" (required = non-optional spec columns, comma-separated in spec
  *     order),
  *     "malformed_csv:<message>" (the CSV parser fails, e.g. unterminated quote or a row with too
- *     many fields). rowsRead/rowsRejected of such a file = its data rows when they can be
+ *     many fields). rowsRead/rowsQuarantined of such a file = its data rows when they can be
  *     counted (missing_column), else its non-empty line count minus the header (min 0).
  *   - Otherwise the file is accepted: header (first record; a UTF-8 BOM is stripped) maps columns
- *     BY NAME (exact, case-sensitive), so column order does not matter; spec columns missing
+ *     BY NAME (case-insensitively: engine/csv-rules.ts resolveHeader), so column order does not matter; spec columns missing
  *     from an accepted file (optional ones) are null; the Op column, when absent, is null;
  *     extra header columns are dropped and reported as drift ("<key>: extra column(s) a, b").
  *     CSV per `source.csv`: RFC 4180 quoting (quote doubled inside quotes), quoted fields may
@@ -214,7 +214,8 @@ export interface AuditQuery {
 /**
  * Queries for the run summary, run after the audits (also when one fails).
  * - counts: one row with BIGINT columns rows_read (rows of accepted files), bronze_rows,
- *   rejected_rows (row-level rejects; whole-file rejections are added by the executor),
+ *   rejected_rows (row-level rejects; rows of files quarantined whole are the executor's
+ *   quarantinedFileRows),
  *   changes_applied, state_keys, current_rows, silver_rows, quarantine_rows, and the STRING
  *   column latest_sequence (max of the first sequence column over current rows, ISO text).
  * - files: one row per accepted file: _file_id, rows_read, rows_rejected, rows_quarantined

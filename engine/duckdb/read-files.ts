@@ -195,8 +195,10 @@ function rejectedWhole(file: ManifestFile, reason: string, n: number): FileResul
     reason,
     rowsRead: n,
     rowsLoaded: 0,
-    rowsQuarantined: 0,
-    rowsRejected: n,
+    // Counted once, under the file's reason: quarantined whole, not rejected row by row (the
+    // rejects table holds none of them).
+    rowsQuarantined: n,
+    rowsRejected: 0,
   };
 }
 

@@ -211,7 +211,7 @@ async function summarize(
   }
   // One result per manifest listing, in manifest order (a repeated listing is ALREADY_LOADED).
   const files = read.order.map((o) => o.skipped ?? accepted.get(o.fileId)!);
-  const wholeFileRejected = read.skipped.reduce((sum, f) => sum + f.rowsRejected, 0);
+  const quarantinedFileRows = read.skipped.reduce((sum, f) => sum + f.rowsQuarantined, 0);
   const latest = c.latest_sequence == null ? null : String(c.latest_sequence);
   return {
     version: CONTRACT_VERSION,
@@ -223,7 +223,8 @@ async function summarize(
     counts: {
       rowsRead: n("rows_read") + read.skipped.reduce((sum, f) => sum + f.rowsRead, 0),
       bronzeRows: n("bronze_rows"),
-      rejectedRows: n("rejected_rows") + wholeFileRejected,
+      rejectedRows: n("rejected_rows"),
+      quarantinedFileRows,
       changesApplied: n("changes_applied"),
       stateKeys: n("state_keys"),
       currentRows: n("current_rows"),

@@ -92,6 +92,7 @@ class RunCounts(TypedDict):
     rowsRead: int
     bronzeRows: int
     rejectedRows: int
+    quarantinedFileRows: int
     changesApplied: int
     stateKeys: int
     currentRows: int
@@ -130,6 +131,7 @@ COUNT_FIELDS = (
     "rowsRead",
     "bronzeRows",
     "rejectedRows",
+    "quarantinedFileRows",
     "changesApplied",
     "stateKeys",
     "currentRows",

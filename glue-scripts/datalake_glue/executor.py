@@ -394,12 +394,12 @@ class LoadExecutor:
             self.stop.check()
             audits = self.run_audits()
             counts, latest, file_rows = self.run_summary()
-            files, whole_file_rejected, drift = build_file_results(
+            files, whole_file_rows, drift = build_file_results(
                 manifest_files, state["already"], state["outcomes"], file_rows, self.plan["source"].get("opColumn"))
-            # Files rejected whole never reach the plan's relations: add their rows like the
-            # DuckDB executor does (every row read is rejected, so both counts grow alike).
-            counts["rowsRead"] += whole_file_rejected
-            counts["rejectedRows"] += whole_file_rejected
+            # Files quarantined whole never reach the plan's relations: their rows are read and
+            # counted once, under the file's reason, like the DuckDB executor counts them.
+            counts["rowsRead"] += whole_file_rows
+            counts["quarantinedFileRows"] = whole_file_rows
             audits.append(conservation_audit(files, counts))
             result.files, result.audits, result.counts = files, audits, counts
             result.latest_sequence, result.drift_warnings = latest, drift

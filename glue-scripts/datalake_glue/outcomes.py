@@ -32,14 +32,14 @@ def build_file_results(
     file_rows: Sequence[Dict[str, Any]],
     op_column: Optional[str] = None,
 ) -> Tuple[List[FileResult], int, List[str]]:
-    """FileResults in manifest order, rows rejected whole, and drift warnings."""
+    """FileResults in manifest order, rows of files quarantined whole, and drift warnings."""
     by_id = {o["fileId"]: o for o in outcomes}
     counted = {r["_file_id"]: r for r in file_rows}
     # By listing (object identity), not fileId: a manifest may list one object twice, and only
     # its first listing is read (engine/plan.ts ReadFilesStep).
     already_listings = {id(f) for f in already}
     results: List[FileResult] = []
-    whole_file_rejected = 0
+    whole_file_rows = 0
     drift: List[str] = []
     for file in files:
         if id(file) in already_listings or file["fileId"] not in by_id:
@@ -47,7 +47,7 @@ def build_file_results(
             continue
         outcome = by_id[file["fileId"]]
         if outcome["reason"] is not None:
-            whole_file_rejected += outcome["rowsRead"]
+            whole_file_rows += outcome["rowsRead"]
             results.append(file_result(file, rows_read=outcome["rowsRead"], reason=outcome["reason"]))
             continue
         row = counted.get(file["fileId"], {})
@@ -59,7 +59,7 @@ def build_file_results(
             rows_quarantined=int(row.get("rows_quarantined", 0) or 0),
             extra_columns=outcome["extraColumns"],
         ))
-    return results, whole_file_rejected, drift
+    return results, whole_file_rows, drift
 
 
 def conservation_audit(files: Sequence[FileResult], counts: Dict[str, int]) -> AuditResult:

@@ -36,11 +36,11 @@ def file_result(
 ) -> FileResult:
     """One file's result; rowsLoaded is the rest (contracts.ts: read = loaded + quarantined + rejected).
 
-    A file rejected whole (`reason`) counts every row as rejected and ends QUARANTINED.
+    A file quarantined whole (`reason`) counts every row once, as quarantined under that reason.
     """
     if reason is not None:
-        rows_rejected = rows_read
-        rows_quarantined = 0
+        rows_rejected = 0
+        rows_quarantined = rows_read
     result: FileResult = {
         "fileId": file["fileId"],
         "key": file["key"],
@@ -61,7 +61,7 @@ def file_result(
 def conservation_violations(files: Iterable[FileResult], counts: Optional[RunCounts] = None) -> List[str]:
     """Every broken conservation rule, as readable strings (empty list = conserved)."""
     problems: List[str] = []
-    total_read = total_rejected = 0
+    total_read = total_rejected = total_quarantined_whole = 0
     for f in files:
         parts = (f["rowsLoaded"], f["rowsQuarantined"], f["rowsRejected"])
         if min(parts + (f["rowsRead"],)) < 0 or sum(parts) != f["rowsRead"]:
@@ -69,17 +69,24 @@ def conservation_violations(files: Iterable[FileResult], counts: Optional[RunCou
                 f"{f['key']}: rowsRead {f['rowsRead']} != loaded {parts[0]} + quarantined "
                 f"{parts[1]} + rejected {parts[2]}"
             )
-        # Run-level counts include files rejected whole (added by the executor to the plan's
-        # rows_read / rejected_rows, like engine/duckdb/run-load.ts).
+        # Run-level counts include files quarantined whole (added by the executor to the plan's
+        # rows_read, like engine/duckdb/run-load.ts).
         if f["outcome"] != "ALREADY_LOADED":
             total_read += f["rowsRead"]
             total_rejected += f["rowsRejected"]
+            if f["outcome"] == "QUARANTINED":
+                total_quarantined_whole += f["rowsQuarantined"]
     if counts is not None:
         if counts["rowsRead"] != total_read:
             problems.append(f"run rowsRead {counts['rowsRead']} != sum over files {total_read}")
         if counts["rejectedRows"] != total_rejected:
             problems.append(
                 f"run rejectedRows {counts['rejectedRows']} != sum over files {total_rejected}"
+            )
+        if counts["quarantinedFileRows"] != total_quarantined_whole:
+            problems.append(
+                f"run quarantinedFileRows {counts['quarantinedFileRows']} != sum over files "
+                f"quarantined whole {total_quarantined_whole}"
             )
         if counts["currentRows"] != counts["silverRows"] + counts["quarantineRows"]:
             problems.append(

@@ -206,7 +206,7 @@ def test_tables_are_created_idempotently_with_bronze_zone_locations():
     assert "UTC" in spark.statements[0]
 
 
-def test_summary_counts_include_whole_file_rejections():
+def test_summary_counts_include_files_quarantined_whole():
     plan = load_plan()
     log = []
     files = manifest()["files"] + [dict(manifest()["files"][0], fileId="f3", key="orders/bad.csv", versionId="v3")]
@@ -221,10 +221,11 @@ def test_summary_counts_include_whole_file_rejections():
     result = execute_plan(spark, FakeIO(log, outcomes), plan, PLACEMENT, files,
                           run_id="run-20261121-0001", full_refresh=False)
     assert result.error is None, result.error
-    assert result.counts["rejectedRows"] == 1 + 4
+    assert (result.counts["rejectedRows"], result.counts["quarantinedFileRows"]) == (1, 4)
     assert result.counts["rowsRead"] == 6 + 4
     bad = result.files[2]
-    assert (bad["outcome"], bad["reason"], bad["rowsRejected"]) == ("QUARANTINED", "missing_column:status", 4)
+    assert (bad["outcome"], bad["reason"], bad["rowsQuarantined"], bad["rowsRejected"]) == \
+        ("QUARANTINED", "missing_column:status", 4, 0)
     assert result.drift_warnings == [f"{files[0]['key']}: extra column(s) note"]
     assert result.files[0]["rowsLoaded"] == 1
 

@@ -58,19 +58,23 @@ def test_file_result_derives_rows_loaded_and_outcomes():
     result = file_result(FILE, rows_read=10, rows_rejected=2, rows_quarantined=3, extra_columns=["z", "a"])
     assert (result["outcome"], result["rowsLoaded"], result["extraColumns"]) == ("LOADED", 5, ["z", "a"])
     whole = file_result(FILE, rows_read=7, rows_quarantined=1, reason="not_utf8")
+    # Quarantined whole: every row counted once, under the file's reason.
     assert (whole["outcome"], whole["rowsRejected"], whole["rowsQuarantined"], whole["rowsLoaded"]) == \
-        ("QUARANTINED", 7, 0, 0)
+        ("QUARANTINED", 0, 7, 0)
     assert file_result(FILE, rows_read=0, already_loaded=True)["outcome"] == "ALREADY_LOADED"
 
 
 def test_conservation_violations_find_every_broken_rule():
     bad = file_result(FILE, rows_read=2, rows_rejected=2, rows_quarantined=1)
-    counts = {"rowsRead": 5, "rejectedRows": 2, "currentRows": 3, "silverRows": 1, "quarantineRows": 1}
+    counts = {"rowsRead": 5, "rejectedRows": 2, "quarantinedFileRows": 1, "currentRows": 3, "silverRows": 1,
+              "quarantineRows": 1}
     problems = conservation_violations([bad], counts)
-    assert len(problems) == 3
+    assert len(problems) == 4
+    assert "quarantinedFileRows 1 != sum over files quarantined whole 0" in problems[2]
     assert "rowsRead 2 != loaded -1" in problems[0]
     good = file_result(FILE, rows_read=5, rows_rejected=2, rows_quarantined=1)
     counts["currentRows"] = 2
+    counts["quarantinedFileRows"] = 0
     assert conservation_violations([good], counts) == []
 
 

@@ -120,6 +120,7 @@ function printSummary(io: CliIo, s: RunSummary): void {
   const c = s.counts;
   io.out(
     `${s.dataset} run ${s.runId}: ${s.status}; read ${c.rowsRead}, rejected ${c.rejectedRows}, ` +
+      (c.quarantinedFileRows > 0 ? `in files quarantined whole ${c.quarantinedFileRows}, ` : "") +
       `current ${c.currentRows} = silver ${c.silverRows} + quarantine ${c.quarantineRows}`,
   );
   for (const audit of s.audits.filter((a) => !a.passed)) {

@@ -25,6 +25,8 @@ export interface CurrentRow {
 export interface ExpectedState {
   rowsRead: number;
   rejectedRows: number;
+  /** Rows of files quarantined whole (a missing required column). */
+  quarantinedFileRows: number;
   /** Keys (primary key values joined by "|") in silver, sorted. */
   silverKeys: string[];
   quarantineKeys: string[];
@@ -55,13 +57,14 @@ export function expectedState(spec: DatasetSpec, files: SourceFile[]): ExpectedS
   const latest = new Map<string, Change>();
   let rowsRead = 0;
   let rejectedRows = 0;
+  let quarantinedFileRows = 0;
 
   for (const file of files) {
     const [header, ...rows] = parseCsv(file.content, spec.csv.delimiter);
     rowsRead += rows.length;
     const names = (header ?? []).map((h) => h ?? "");
     if (!header || required.some((c) => !names.includes(c))) {
-      rejectedRows += rows.length; // the file is rejected whole
+      quarantinedFileRows += rows.length; // the file is quarantined whole
       continue;
     }
     const opAt = names.indexOf(opColumn);
@@ -95,6 +98,7 @@ export function expectedState(spec: DatasetSpec, files: SourceFile[]): ExpectedS
   return {
     rowsRead,
     rejectedRows,
+    quarantinedFileRows,
     silverKeys: sortKeys(silverKeys),
     quarantineKeys: sortKeys(quarantineKeys),
     deletedKeys: sortKeys(deletedKeys),

@@ -77,16 +77,15 @@ describe("engine (DuckDB): bad input", function () {
     ]);
   });
 
-  it("quarantines a file with non-UTF-8 bytes (not_utf8) and counts its rows as rejected", async () => {
+  it("quarantines a file with non-UTF-8 bytes (not_utf8), its rows counted once under that reason", async () => {
     const latin1 = Buffer.concat([Buffer.from(`${ORDERS_HEADER}\n`), Buffer.from("I,1,100,2026-11-01 09:00:00,pay\xe9,1.00,2026-11-01 10:00:00\n", "latin1")]);
     const file = ws.file("orders", "latin1.csv", latin1);
 
     const summary = await ws.load("orders", [file]);
 
     expectConserved(summary);
-    expect(fileResult(summary, "orders/latin1.csv")).to.include({ outcome: "QUARANTINED", reason: "not_utf8", rowsRead: 1, rowsRejected: 1 });
-    expect(summary.counts.bronzeRows).to.equal(0);
-    expect(summary.counts.rejectedRows).to.equal(1);
+    expect(fileResult(summary, "orders/latin1.csv")).to.include({ outcome: "QUARANTINED", reason: "not_utf8", rowsRead: 1, rowsQuarantined: 1, rowsRejected: 0 });
+    expect(summary.counts).to.include({ rowsRead: 1, bronzeRows: 0, rejectedRows: 0, quarantinedFileRows: 1 });
   });
 
   it("rejects a file missing a required column whole (missing_column) and none of its rows reach state", async () => {
@@ -96,8 +95,10 @@ describe("engine (DuckDB): bad input", function () {
     const summary = await ws.load("orders", [file]);
 
     expectConserved(summary);
-    expect(fileResult(summary, "orders/nostatus.csv")).to.include({ outcome: "QUARANTINED", reason: "missing_column:status", rowsRead: 2, rowsRejected: 2 });
-    expect(summary.counts.stateKeys).to.equal(0);
+    expect(fileResult(summary, "orders/nostatus.csv")).to.include({ outcome: "QUARANTINED", reason: "missing_column:status", rowsRead: 2, rowsQuarantined: 2, rowsRejected: 0 });
+    expect(summary.counts).to.include({ stateKeys: 0, rejectedRows: 0, quarantinedFileRows: 2 });
+    // The rejects table holds exactly the rows counted as rejected: none of this file's.
+    expect(await ws.query("SELECT COUNT(*) AS n FROM rejects_orders")).to.deep.equal([{ n: 0 }]);
     expect(await ws.countParquet("bronze")).to.equal(0);
   });
 
@@ -246,7 +247,7 @@ describe("engine (DuckDB): bad input", function () {
     const result = fileResult(summary, "orders/ragged.csv");
     expect(result.outcome).to.equal("QUARANTINED");
     expect(result.reason).to.match(/^malformed_csv:row 2 has 8 fields, header has 7$/);
-    expect(result).to.include({ rowsRead: 2, rowsRejected: 2 });
+    expect(result).to.include({ rowsRead: 2, rowsQuarantined: 2, rowsRejected: 0 });
   });
   it("rejects only the malformed file of a run and loads the others from the same run", async () => {
     const first = ws.file("orders", "first.csv", [ORDERS_HEADER, ...good].join("\n"));

@@ -103,12 +103,13 @@ describe("expected-state oracle", () => {
     expect(healed.rejectedRows).to.equal(1);
   });
 
-  it("rejects a file that lacks a required column as a whole", () => {
+  it("quarantines a file that lacks a required column as a whole", () => {
     const files = [file("orders/c1.csv", "Op,order_id,cdc_ts", "I,1,2026-11-01 01:00:00", "I,2,2026-11-01 01:00:00")];
 
     const state = expectedState(orders, files);
 
-    expect(state.rejectedRows).to.equal(2);
+    expect(state.quarantinedFileRows).to.equal(2);
+    expect(state.rejectedRows).to.equal(0);
     expect(state.current.size).to.equal(0);
   });
 

@@ -27,7 +27,7 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
     const jobRunId = w.glue.runs[1].Id;
     const outcomes: Record<string, any> = {
       "orders/a-loaded.csv": { outcome: "LOADED", rowsRead: 5, rowsLoaded: 4, rowsQuarantined: 1, rowsRejected: 0, extraColumns: ["note"] },
-      "orders/b-quarantined.csv": { outcome: "QUARANTINED", reason: "missing_column:status", rowsRead: 3, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: 3 },
+      "orders/b-quarantined.csv": { outcome: "QUARANTINED", reason: "missing_column:status", rowsRead: 3, rowsLoaded: 0, rowsQuarantined: 3, rowsRejected: 0 },
       "orders/c-already.csv": { outcome: "ALREADY_LOADED", rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: 0 },
     };
 
@@ -38,7 +38,7 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
     const byKey = Object.fromEntries(files.map((f) => [f.key, f]));
     expect(byKey["orders/a-loaded.csv"]).to.include({ status: "SUCCEEDED", rowsRead: 5, rowsLoaded: 4, rowsQuarantined: 1, rowsRejected: 0 });
     expect(byKey["orders/a-loaded.csv"].extraColumns).to.deep.equal(["note"]);
-    expect(byKey["orders/b-quarantined.csv"]).to.include({ status: "QUARANTINED", reason: "missing_column:status", rowsRejected: 3 });
+    expect(byKey["orders/b-quarantined.csv"]).to.include({ status: "QUARANTINED", reason: "missing_column:status", rowsQuarantined: 3, rowsRejected: 0 });
     expect(byKey["orders/c-already.csv"]).to.include({ status: "SKIPPED", reason: "already_loaded" });
     const run = (await w.audit.listRuns("orders"))[1];
     expect(run).to.include({ status: "SUCCEEDED", glueState: "SUCCEEDED", executionSeconds: 60, dpuSeconds: 120 });

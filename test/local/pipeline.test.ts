@@ -33,7 +33,7 @@ describe("local mode pipeline (end to end)", function () {
     await expectOracle(t.runtime, "orders");
   });
 
-  it("gives a file dropped twice a new version and loads it idempotently", async () => {
+  it("gives a file dropped twice a new version, skipped as duplicate_content when its bytes are the same", async () => {
     drop(ws.dir, "orders/same.csv", ordersCsv(1, 5));
     t = await startTestRuntime(ws.dir);
     await t.runtime.settle(60_000);
@@ -44,7 +44,7 @@ describe("local mode pipeline (end to end)", function () {
     const items = await expectAccounted(t.runtime, "orders");
     expect(items).to.have.length(2);
     expect(new Set(items.map((i) => i.versionId)).size).to.equal(2);
-    expect(items.map((i) => i.status)).to.deep.equal(["SUCCEEDED", "SUCCEEDED"]);
+    expect(items.map((i) => [i.status, i.reason])).to.deep.equal([["SUCCEEDED", undefined], ["SKIPPED", "duplicate_content"]]);
     await expectOracle(t.runtime, "orders");
   });
 

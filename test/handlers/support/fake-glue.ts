@@ -84,7 +84,7 @@ export class FakeGlue implements GlueLauncher {
         error: opts.summaryStatus === "FAILED" ? "audit failed: pk_unique" : undefined,
         startedAt: new Date(0).toISOString(),
         finishedAt: new Date(1000).toISOString(),
-        counts: { rowsRead: 10, bronzeRows: 10, rejectedRows: 0, changesApplied: 10, stateKeys: 10, currentRows: 10, silverRows: 9, quarantineRows: 1 },
+        counts: { rowsRead: 10, bronzeRows: 10, rejectedRows: 0, quarantinedFileRows: 0, changesApplied: 10, stateKeys: 10, currentRows: 10, silverRows: 9, quarantineRows: 1 },
         files,
         audits: [{ name: "pk_unique", passed: opts.summaryStatus !== "FAILED", violations: 0 }],
         driftWarnings: [],
