@@ -1,16 +1,19 @@
 // Read-only SQL over a workspace: one view per published silver table (its current pointer),
-// plus quarantine_<dataset> (current version) and rejects_<dataset> (all runs). Views are bound
+// plus quarantine_<dataset> and state_<dataset> (current versions), rejects_<dataset> and
+// bronze_<dataset> (all runs). Views are bound
 // to the versions current when the session opens.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DuckDBTypeId } from "@duckdb/node-api";
+import { DuckDBTypeId, StatementType } from "@duckdb/node-api";
 import { icebergScan, icebergTables, loadIcebergExtension } from "../spark/iceberg-duckdb";
 import { LOCAL_SPARK } from "../spark/run-load";
 import { fileList, ident, openSession, type Session, type SessionOptions } from "./session";
 import { listSilverTables } from "./versions";
 import { currentSegments, segmentsScan } from "./segments";
+import { committedBronzeFiles } from "./tables";
 import { parquetFiles, zoneDir } from "./workspace";
 
+const READ_ONLY = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN]);
 const WIDE_INTEGERS = new Set<number>([DuckDBTypeId.BIGINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT]);
 
 export interface QueryResult {
@@ -28,8 +31,11 @@ export interface QuerySession {
   /** Names of the views the session offers, sorted. */
   tables: string[];
   query(sql: string): Promise<QueryResult>;
-  /** The same rows as query(), without holding them all: for output of any size. */
-  stream(sql: string): Promise<QueryStream>;
+  /**
+   * The same rows as query(), without holding them all: for output of any size. Read-only unless
+   * `write`: a statement other than SELECT / EXPLAIN (COPY ... TO, DROP VIEW, SET...) is refused.
+   */
+  stream(sql: string, options?: { write?: boolean }): Promise<QueryStream>;
   close(): void;
 }
 
@@ -39,6 +45,12 @@ export async function openQuerySession(workspace: string, opts: SessionOptions =
   const views = new Map<string, string | null>();
   for (const table of listSilverTables(workspace)) views.set(table, currentScan(zoneDir(workspace, "silver", table)));
   for (const dataset of subdirs(path.join(workspace, "quarantine"))) views.set(`quarantine_${dataset}`, currentScan(zoneDir(workspace, "quarantine", dataset)));
+  // The replayable history and the per-key latest changes, for tracing a row back to its file.
+  for (const dataset of subdirs(path.join(workspace, "bronze"))) {
+    const files = committedBronzeFiles(workspace, dataset);
+    views.set(`bronze_${dataset}`, files.length > 0 ? `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)` : null);
+  }
+  for (const dataset of subdirs(path.join(workspace, "state"))) views.set(`state_${dataset}`, currentScan(zoneDir(workspace, "state", dataset)));
   for (const dataset of subdirs(path.join(workspace, "rejects"))) {
     const files = parquetFiles(zoneDir(workspace, "rejects", dataset));
     views.set(`rejects_${dataset}`, files.length > 0 ? `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)` : null);
@@ -55,14 +67,17 @@ export async function openQuerySession(workspace: string, opts: SessionOptions =
     session.close();
     throw e;
   }
-  const stream = async (sql: string): Promise<QueryStream> => {
+  const stream = async (sql: string, options: { write?: boolean } = {}): Promise<QueryStream> => {
+    const extracted = await session.conn
+      .extractStatements(sql)
+      .catch((err: Error) => Promise.reject(new Error(err.message.replace(/^Failed to extract statements: /, ""))));
     // Several statements would print only the last one's rows: refuse rather than hide the others.
-    const statements = await session.conn.extractStatements(sql).then(
-      (extracted) => extracted.count,
-      (err: Error) => Promise.reject(new Error(err.message.replace(/^Failed to extract statements: /, ""))),
-    );
-    if (statements !== 1) throw new Error(`one SQL statement at a time (got ${statements})`);
-    const result = await session.conn.stream(sql);
+    if (extracted.count !== 1) throw new Error(`one SQL statement at a time (got ${extracted.count})`);
+    const prepared = await extracted.prepare(0);
+    if (!options.write && !READ_ONLY.has(prepared.statementType)) {
+      throw new Error(`query only reads (SELECT, DESCRIBE, SUMMARIZE, EXPLAIN); this is a ${StatementType[prepared.statementType]} statement: add --write to run it`);
+    }
+    const result = await prepared.stream();
     // JSON-safe values: wide integers come back as strings; make them numbers when exact.
     const wide = result.columnTypes().map((t) => WIDE_INTEGERS.has(t.typeId));
     async function* batches(): AsyncIterable<unknown[][]> {

@@ -1,5 +1,6 @@
-// `datalake query`: SQL over the workspace's published tables (silver tables by name,
-// quarantine_<dataset>, rejects_<dataset>), printed as a table or one JSON array.
+// `datalake query`: one read-only SQL statement over the workspace's published tables (silver
+// tables by name, quarantine_, rejects_, state_ and bronze_<dataset>), printed as a capped table,
+// or streamed as JSON or CSV (local/cli-output.ts). `--write` lifts the read-only guard.
 import { existsSync } from "fs";
 import { ArgSpec, parseArgs, usageText, UsageError, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
@@ -8,10 +9,14 @@ import { ROWS_OUTPUT_FLAGS, rowsOutput, writeRows } from "../cli-output";
 import { firstLine } from "../cli-text";
 
 const SPEC: ArgSpec = {
-  flags: { ...WORKSPACE_FLAG, ...ROWS_OUTPUT_FLAGS },
+  flags: {
+    ...WORKSPACE_FLAG,
+    ...ROWS_OUTPUT_FLAGS,
+    write: { type: "boolean", help: "also run statements that are not SELECT (COPY ... TO a file, SET ...)" },
+  },
   positionals: { name: '"SQL"', min: 1, max: 1 },
 };
-const SUMMARY = "run SQL over silver tables, quarantine_<dataset> and rejects_<dataset>";
+const SUMMARY = "run SQL over silver tables and quarantine_, rejects_, state_ and bronze_<dataset>";
 
 export const queryVerb: Verb = {
   name: "query",
@@ -31,7 +36,7 @@ export const queryVerb: Verb = {
     try {
       let result;
       try {
-        result = await session.stream(args.positionals[0]);
+        result = await session.stream(args.positionals[0], { write: args.flags.write === true });
       } catch (err) {
         const tables = session.tables.length > 0 ? session.tables.join(", ") : "none yet";
         throw new CliError(`${firstLine((err as Error).message)} (tables: ${tables})`);

@@ -120,6 +120,27 @@ describe("datalake CLI as a process", function () {
       expect(await orders(ws)).to.deep.equal([{ order_id: 2, status: "paid" }]);
     });
 
+    it("offers bronze_ and state_ views, reads only, and runs other statements with --write", async () => {
+      const ws = join(dir, "ws-views");
+      await load(ws, inserts());
+      const query = (...args: string[]) =>
+        exec(process.execPath, [BIN, "query", "--workspace", ws, ...args], { cwd: dir }).then(
+          ({ stdout }) => ({ code: 0, stdout, stderr: "" }),
+          (e: { code: number; stdout: string; stderr: string }) => e,
+        );
+      const out = join(dir, "orders-copy.csv");
+
+      const views = await query("--json", "SELECT (SELECT COUNT(*) FROM bronze_orders) AS bronze, (SELECT COUNT(*) FROM state_orders) AS state");
+      const refused = await query(`COPY fact_orders TO '${out}'`);
+      const written = await query("--write", `COPY fact_orders TO '${out}'`);
+
+      expect(JSON.parse(views.stdout)).to.deep.equal([{ bronze: 2, state: 2 }]);
+      expect(refused.code).to.equal(1);
+      expect(refused.stderr).to.match(/^datalake query: query only reads \(SELECT, DESCRIBE, SUMMARIZE, EXPLAIN\); this is a COPY statement: add --write to run it/);
+      expect(written.code, written.stderr).to.equal(0);
+      expect(readFileSync(out, "utf8").split("\n")[0]).to.match(/^order_id,customer_id,/);
+    });
+
     it("warns when a column looks like the Op column but is not it (the file loaded as a full load)", async () => {
       const ws = join(dir, "ws-oplike");
       await load(ws, inserts());
