@@ -1,9 +1,9 @@
 // `datalake audit`: the audit trail of a workspace, one row per object version: which run loaded
 // it, how many rows were loaded, quarantined or rejected, and why anything failed.
 import { DATASETS } from "../../datasets";
-import type { FileItem, RunItem } from "../../handlers/audit/items";
+import { FILE_OPEN_STATUSES, FILE_TERMINAL_STATUSES, RUN_OPEN_STATUSES, type FileItem, type RunItem } from "../../handlers/audit/items";
 import type { AuditStore } from "../../handlers/audit/store";
-import { ArgSpec, JSON_FLAG, parseArgs, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
+import { ArgSpec, intFlag, JSON_FLAG, ParsedArgs, parseArgs, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import type { Verb } from "../cli-verb";
 import { textTable } from "../runtime/text-table";
@@ -13,6 +13,10 @@ const SPEC: ArgSpec = {
     ...WORKSPACE_FLAG,
     dataset: { type: "string", value: "NAME", help: "only this dataset" },
     runs: { type: "boolean", help: "list runs instead of files" },
+    status: { type: "string", value: "S[,S]", help: "only these statuses (e.g. FAILED,QUARANTINED)" },
+    since: { type: "string", value: "WHEN", help: "only since this time: an ISO date/time, or an age like 90m, 24h, 7d" },
+    limit: { type: "string", value: "N", help: "only the newest N" },
+    wide: { type: "boolean", help: "show long reasons and errors whole (the table cuts them at 48 characters)" },
     ...JSON_FLAG,
   },
 };
@@ -28,16 +32,17 @@ export const auditVerb: Verb = {
       return 0;
     }
     const names = datasetNames(args.flags.dataset);
+    const filter = auditFilter(args);
     // Loaded here, not at the top: DuckDB and the AWS SDK would slow every other verb and --help.
     const { openWorkspaceAudit } = await import("../runtime/audit-access");
     const opened = await openWorkspaceAudit(workspaceDir(args.flags.workspace));
     try {
       if (args.flags.runs) {
-        const runs = await listRuns(opened.audit, names);
-        io.out(args.flags.json ? JSON.stringify(runs, null, 2) : runsTable(runs));
+        const runs = filter.apply(await listRuns(opened.audit, names, filter.since), (r) => r.status);
+        io.out(args.flags.json ? JSON.stringify(runs, null, 2) : runsTable(runs, filter.wide));
       } else {
-        const files = await listFiles(opened.audit, names);
-        io.out(args.flags.json ? JSON.stringify(files, null, 2) : filesTable(files));
+        const files = filter.apply(await listFiles(opened.audit, names, filter.since), (f) => f.status);
+        io.out(args.flags.json ? JSON.stringify(files, null, 2) : filesTable(files, filter.wide));
       }
       return 0;
     } finally {
@@ -54,17 +59,57 @@ function datasetNames(flag: string | boolean | undefined): string[] {
   return [flag];
 }
 
-export async function listFiles(audit: AuditStore, datasets: string[]): Promise<FileItem[]> {
-  const all = (await Promise.all(datasets.map((d) => audit.listFiles(d)))).flat();
+interface AuditFilter {
+  since?: string;
+  wide: boolean;
+  /** Status filter, then the newest `limit` (lists are oldest first). */
+  apply<T>(items: T[], status: (item: T) => string): T[];
+}
+
+function auditFilter(args: ParsedArgs): AuditFilter {
+  const statuses = typeof args.flags.status === "string" ? args.flags.status.split(",").map((s) => s.trim().toUpperCase()) : undefined;
+  const known = [...FILE_TERMINAL_STATUSES, ...FILE_OPEN_STATUSES, ...RUN_OPEN_STATUSES];
+  const unknown = statuses?.find((s) => !known.includes(s as never));
+  if (unknown !== undefined) throw new UsageError(`audit: unknown --status ${unknown} (one of ${[...new Set(known)].join(", ")})`);
+  const limit = args.flags.limit === undefined ? undefined : intFlag("audit", args, "limit");
+  const since = typeof args.flags.since === "string" ? sinceTime(args.flags.since) : undefined;
+  return {
+    since,
+    wide: args.flags.wide === true,
+    apply: (items, status) => {
+      const kept = statuses ? items.filter((i) => statuses.includes(status(i))) : items;
+      return limit === undefined ? kept : kept.slice(Math.max(0, kept.length - limit));
+    },
+  };
+}
+
+/** `--since`: an ISO date or time, or an age back from now (90m, 24h, 7d). */
+export function sinceTime(value: string, now = Date.now()): string {
+  const age = /^(\d+)([mhd])$/.exec(value.trim());
+  if (age) return new Date(now - Number(age[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[age[2] as "m" | "h" | "d"]).toISOString();
+  const time = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(time)) {
+    throw new UsageError(`audit: --since must be an ISO date/time (2026-11-30, 2026-11-30T08:00:00Z) or an age (90m, 24h, 7d), got "${value}"`);
+  }
+  return new Date(time).toISOString();
+}
+
+export async function listFiles(audit: AuditStore, datasets: string[], since?: string): Promise<FileItem[]> {
+  const all = (await Promise.all(datasets.map((d) => audit.listFiles(d, { since })))).flat();
   return all.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.key.localeCompare(b.key));
 }
 
-export async function listRuns(audit: AuditStore, datasets: string[]): Promise<RunItem[]> {
-  const all = (await Promise.all(datasets.map((d) => audit.listRuns(d)))).flat();
+export async function listRuns(audit: AuditStore, datasets: string[], since?: string): Promise<RunItem[]> {
+  const all = (await Promise.all(datasets.map((d) => audit.listRuns(d, { since })))).flat();
   return all.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
-export function filesTable(files: FileItem[]): string {
+/** Long reasons and errors are cut for the table (--wide or --json show them whole). */
+const CUT = 48;
+const cut = (text: string | undefined, wide: boolean): string | undefined =>
+  wide || text === undefined || text.length <= CUT ? text : `${text.slice(0, CUT - 1)}…`;
+
+export function filesTable(files: FileItem[], wide = false): string {
   if (files.length === 0) return "no files yet: drop one into <workspace>/landing/<dataset>/";
   const rows = files.map((f) => [
     f.dataset,
@@ -74,7 +119,7 @@ export function filesTable(files: FileItem[]): string {
     f.rowsLoaded,
     f.rowsQuarantined,
     f.rowsRejected,
-    f.reason ?? f.note,
+    cut(f.reason ?? f.note, wide),
     f.runId,
   ]);
   const table = textTable(["dataset", "file", "version", "status", "loaded", "quarantined", "rejected", "reason", "run"], rows);
@@ -89,7 +134,7 @@ export function totals(files: FileItem[]): string {
   return `${files.length} file(s): ${statuses}; rows loaded ${sum("rowsLoaded")}, quarantined ${sum("rowsQuarantined")}, rejected ${sum("rowsRejected")}`;
 }
 
-export function runsTable(runs: RunItem[]): string {
+export function runsTable(runs: RunItem[], wide = false): string {
   if (runs.length === 0) return "no runs yet";
   const rows = runs.map((r) => [
     r.dataset,
@@ -101,7 +146,7 @@ export function runsTable(runs: RunItem[]): string {
     r.counts?.quarantineRows,
     r.counts?.rejectedRows,
     r.executionSeconds,
-    r.error?.split("\n")[0],
+    cut(r.error?.split("\n")[0], wide),
   ]);
   return textTable(["dataset", "run", "status", "files", "read", "silver", "quarantine", "rejected", "secs", "error"], rows);
 }

@@ -177,6 +177,34 @@ describe("datalake CLI as a process", function () {
       expect(run).to.include({ runId: item.runId, jobName: "datalake load", status: "SUCCEEDED", fileCount: 1 });
     });
 
+    it("filters the trail by --status, --since and --limit, and cuts long reasons unless --wide", async () => {
+      const ws = join(dir, "ws-filter");
+      const good = ordersFile("good.csv");
+      const bad = join(dir, "bad.csv");
+      writeFileSync(bad, "Op,order_id,cdc_ts\nI,9,2026-11-01 09:00:00\n");
+      await exec(process.execPath, [BIN, "load", "--workspace", ws, "--dataset", "orders", good, bad], { cwd: dir });
+      const audit = async (...args: string[]) => {
+        try {
+          const { stdout, stderr } = await exec(process.execPath, [BIN, "audit", "--workspace", ws, "--dataset", "orders", ...args], { cwd: dir });
+          return { code: 0, stdout, stderr };
+        } catch (e) {
+          return e as { code: number; stdout: string; stderr: string };
+        }
+      };
+      const keys = async (...args: string[]) => (JSON.parse((await audit("--json", ...args)).stdout) as { key: string }[]).map((f) => f.key);
+
+      expect(await keys("--status", "quarantined")).to.deep.equal(["orders/bad.csv"]);
+      expect(await keys("--status", "SUCCEEDED,QUARANTINED", "--limit", "1")).to.have.length(1);
+      expect(await keys("--since", "3650d")).to.have.members(["orders/good.csv", "orders/bad.csv"]);
+      expect(await keys("--since", "2999-01-01")).to.deep.equal([]);
+      const reason = "missing_column:customer_id,order_ts,status,total_amount";
+      expect((await audit("--status", "QUARANTINED")).stdout).to.include(`${reason.slice(0, 47)}…`).and.not.include(reason);
+      expect((await audit("--status", "QUARANTINED", "--wide")).stdout).to.include(reason);
+      const wrong = await audit("--since", "yesterday");
+      expect(wrong.code).to.equal(2);
+      expect(wrong.stderr).to.match(/^datalake audit: --since must be an ISO date\/time/);
+    });
+
     it("refuses to load beside a running `datalake local`, with one line (exit 1), and loads once it stopped", async () => {
       const ws = join(dir, "ws-locked");
       const local = spawn(process.execPath, [BIN, "local", "--workspace", ws], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
