@@ -14,6 +14,7 @@ import { lockWorkspace, recordLoadRun } from "../cli-workspace-audit";
 import { manifestForFiles } from "../cli-manifest";
 import type { Verb } from "../cli-verb";
 import { formatTable } from "../cli-table";
+import { fileFinal } from "../../handlers/core/run-finalize";
 import { claimWorkspaceEngine, parseEngine } from "../workspace-engine";
 
 const SPEC: ArgSpec = {
@@ -25,7 +26,8 @@ const SPEC: ArgSpec = {
     ...JSON_FLAG,
     verbose: { type: "boolean", help: "print engine progress to stderr (the default on a terminal)" },
   },
-  positionals: { name: "FILE...", min: 1, max: Infinity },
+  // None with --full-refresh: rebuild state, silver and quarantine from bronze alone.
+  positionals: { name: "FILE...", min: 0, max: Infinity },
 };
 const SUMMARY = "load files into a dataset (bronze, state, silver, quarantine) in one run";
 
@@ -42,6 +44,9 @@ export const loadVerb: Verb = {
     const spec = DATASETS.find((d) => d.name === name);
     if (!spec) throw new UsageError(`load: unknown dataset "${name}" (known: ${DATASETS.map((d) => d.name).join(", ")})`);
     const workspace = workspaceDir(args.flags.workspace);
+    if (args.positionals.length === 0 && args.flags["full-refresh"] !== true) {
+      throw new UsageError("load: missing FILE... (or --full-refresh alone to rebuild from bronze; see datalake load --help)");
+    }
     const engine = parseEngine("load", args.flags.engine);
     const manifest = await manifestForFiles(spec, args.positionals, { workspace, fullRefresh: args.flags["full-refresh"] === true });
     const lock = lockWorkspace(workspace);
@@ -112,8 +117,12 @@ async function loadOnSpark(workspace: string, spec: DatasetSpec, manifest: Manif
 function printSummary(io: CliIo, s: RunSummary): void {
   io.out(
     formatTable(
-      ["outcome", "file", "read", "loaded", "quarantined", "rejected", "reason"],
-      s.files.map((f) => [f.outcome, f.key, f.rowsRead, f.rowsLoaded, f.rowsQuarantined, f.rowsRejected, f.reason ?? ""]),
+      // Each file's status as the audit trail and the watcher name it (SUCCEEDED, QUARANTINED...).
+      ["status", "file", "read", "loaded", "quarantined", "rejected", "reason"],
+      s.files.map((f) => {
+        const final = fileFinal(s.status, f, s.error);
+        return [final.status, f.key, f.rowsRead, f.rowsLoaded, f.rowsQuarantined, f.rowsRejected, final.reason ?? ""];
+      }),
     ),
   );
   for (const warning of s.driftWarnings) io.out(`drift: ${warning}`);

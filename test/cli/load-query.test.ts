@@ -69,7 +69,7 @@ describe("datalake load + query (end to end, in-process)", () => {
     const after = await queryJson(workspace, "SELECT count(*) AS n, sum(unit_price) AS s FROM dim_product");
 
     expect(again.code, again.stderr).to.equal(0);
-    expect(again.stdout).to.match(/ALREADY_LOADED\s+products\/LOAD00000001\.csv/);
+    expect(again.stdout).to.match(/SKIPPED\s+products\/LOAD00000001\.csv.*already_loaded/);
     expect(after).to.deep.equal(before);
   });
 
@@ -95,7 +95,7 @@ describe("datalake load + query (end to end, in-process)", () => {
 
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stdout).to.match(/^outcome\s+file\s+read\s+loaded\s+quarantined\s+rejected/);
-    expect(run.stdout).to.match(/LOADED\s+payments\/LOAD00000001\.csv\s+\d+/);
+    expect(run.stdout).to.match(/SUCCEEDED\s+payments\/LOAD00000001\.csv\s+\d+/);
     expect(run.stdout).to.match(/payments run cli-\S+: SUCCEEDED; read 60, rejected \d+, current \d+ = silver \d+ \+ quarantine \d+/);
   });
 

@@ -120,6 +120,19 @@ describe("datalake CLI as a process", function () {
       expect(await orders(ws)).to.deep.equal([{ order_id: 2, status: "paid" }]);
     });
 
+    it("prints each file's status as the audit names it, and rebuilds from bronze with --full-refresh alone", async () => {
+      const ws = join(dir, "ws-refresh");
+      const first = await exec(process.execPath, [BIN, "load", "--workspace", ws, "--dataset", "orders", inserts()], { cwd: dir });
+      const before = await orders(ws);
+
+      const rebuilt = await exec(process.execPath, [BIN, "load", "--workspace", ws, "--dataset", "orders", "--full-refresh"], { cwd: dir });
+
+      expect(first.stdout).to.match(/^SUCCEEDED\s+orders\/inserts\.csv\s+2\s+2\s+0\s+0/m);
+      expect(first.stdout).to.match(/^orders run cli-\S+: SUCCEEDED; read 2,/m);
+      expect(rebuilt.stdout).to.match(/^orders run cli-\S+: SUCCEEDED; read 0,/m);
+      expect(await orders(ws)).to.deep.equal(before);
+    });
+
     it("offers bronze_ and state_ views, reads only, and runs other statements with --write", async () => {
       const ws = join(dir, "ws-views");
       await load(ws, inserts());

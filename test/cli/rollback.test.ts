@@ -40,7 +40,7 @@ describe("datalake rollback", () => {
     const rollbackRun = (JSON.parse(runs.stdout) as { jobName: string; rollback?: { from: string; to: string } }[]).find((r) => r.jobName === "datalake rollback");
     expect(rollbackRun?.rollback).to.include({ from: "v000002", to: "v000001" });
     expect(reload.code, reload.stderr).to.equal(0);
-    expect(reload.stdout).to.match(/^LOADED\s/m);
+    expect(reload.stdout).to.match(/^SUCCEEDED\s/m);
     expect(afterReload).to.deep.equal(v2);
   });
 
