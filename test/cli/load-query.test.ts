@@ -94,7 +94,7 @@ describe("datalake load + query (end to end, in-process)", () => {
     const run = await cli("load", "--dataset", "payments", "--workspace", join(dir, "ws"), ...paths);
 
     expect(run.code, run.stderr).to.equal(0);
-    expect(run.stdout).to.match(/^outcome\s+file\s+read\s+loaded\s+quarantined\s+rejected/);
+    expect(run.stdout).to.match(/^status\s+file\s+read\s+loaded\s+quarantined\s+rejected/);
     expect(run.stdout).to.match(/SUCCEEDED\s+payments\/LOAD00000001\.csv\s+\d+/);
     expect(run.stdout).to.match(/payments run cli-\S+: SUCCEEDED; read 60, rejected \d+, current \d+ = silver \d+ \+ quarantine \d+/);
   });
