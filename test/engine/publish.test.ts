@@ -157,11 +157,11 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
     expect(fs.readdirSync(path.join(ws.dir, "_tmp/duckdb")), "spill directories are removed").to.deep.equal([]);
   });
 
-  it("offers silver, quarantine_<dataset> and rejects_<dataset> as query views, partitions included", async () => {
+  it("offers silver, quarantine_, rejects_, state_ and bronze_<dataset> as query views, partitions included", async () => {
     const file = ws.file("orders", "a.csv", csv(orderRow("I", 1, "2026-11-01 10:00:00"), orderRow("I", 2, "2026-11-01 10:00:00", "bogus"), orderRow("?", 3, "2026-11-01 10:00:00")));
     await ws.load("orders", [file]);
 
-    expect(await ws.tables()).to.deep.equal(["fact_orders", "quarantine_orders", "rejects_orders"]);
+    expect(await ws.tables()).to.deep.equal(["bronze_orders", "fact_orders", "quarantine_orders", "rejects_orders", "state_orders"]);
     expect(await ws.query("SELECT order_year, order_month, total_amount FROM fact_orders")).to.deep.equal([
       { order_year: 2026, order_month: 11, total_amount: "10.00" },
     ]);
