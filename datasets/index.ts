@@ -1,5 +1,7 @@
 // The registry of every dataset in this folder. Adding a dataset = adding a file here and a line
 // below; the Pulumi program, the handlers, the engine and local mode all read this list.
+import { readdirSync, readFileSync } from "fs";
+import { join } from "path";
 import type { DatasetSpec } from "./define";
 import { DatasetSpecError } from "./errors";
 import customers from "./customers";
@@ -46,4 +48,18 @@ export function checkRegistry(specs: DatasetSpec[]): DatasetSpec[] {
     }
   }
   return specs;
+}
+
+/**
+ * Files in datasets/ that declare a dataset (call defineDataset) but are not imported here: a
+ * dataset added without its registry line would otherwise be silently absent everywhere.
+ * Read from the sources (`dir` = this folder), so it costs one directory listing.
+ */
+export function unregisteredDatasetFiles(dir: string): string[] {
+  const index = readFileSync(join(dir, "index.ts"), "utf8");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && f !== "index.ts")
+    .filter((f) => !index.includes(`from "./${f.slice(0, -3)}"`))
+    .filter((f) => /\bdefineDataset\s*\(/.test(readFileSync(join(dir, f), "utf8")) && f !== "define.ts")
+    .sort();
 }

@@ -1,6 +1,9 @@
 // The `datalake` CLI: a table of verbs, one file per verb under local/commands/.
 // bin/datalake.js calls main(process.argv.slice(2)) and exits with the returned code.
 // Exit codes: 0 ok, 1 the operation failed (bad SQL, failed run, missing file), 2 usage mistake.
+import { join } from "path";
+import { unregisteredDatasetFiles } from "../datasets";
+import { REPO_ROOT } from "../engine/repo-root";
 import { version } from "../package.json";
 import { UsageError } from "./cli-args";
 import { CliIo, processIo } from "./cli-io";
@@ -19,6 +22,9 @@ export const VERBS: readonly Verb[] = [loadVerb, queryVerb, rollbackVerb, genera
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;
+  for (const file of unregisteredDatasetFiles(join(REPO_ROOT, "datasets"))) {
+    io.err(`datalake: warning: datasets/${file} declares a dataset but datasets/index.ts does not register it (add it to DATASETS)`);
+  }
   if (name === "--version" || name === "-V") {
     io.out(version);
     return 0;

@@ -1,7 +1,7 @@
 // The CLI as users run it: a real `node bin/datalake.js` process, its output through a real pipe
 // to a slow reader, and a checkout whose dataset spec is broken.
 import { execFile, execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
@@ -291,6 +291,20 @@ describe("datalake CLI as a process", function () {
 
       expect(run.code).to.equal(2);
       expect(run.stderr).to.match(/^datalake: datasets\/orders\.ts:\d+:\d+: .+\n$/);
+    });
+
+    it("warns about a dataset file that is not registered, naming it, and still runs", async () => {
+      breakSpec('description: "Orders replicated by DMS"', 'description: "Orders replicated by DMS"');
+      const file = join(checkout, "datasets", "invoices.ts");
+      writeFileSync(file, readFileSync(join(ROOT, "datasets", "orders.ts"), "utf8").replace('name: "orders"', 'name: "invoices"'));
+      try {
+        const run = await datalake("--version");
+
+        expect(run.code).to.equal(0);
+        expect(run.stderr).to.equal("datalake: warning: datasets/invoices.ts declares a dataset but datasets/index.ts does not register it (add it to DATASETS)\n");
+      } finally {
+        rmSync(file);
+      }
     });
 
     it("runs from a bundle it rebuilds when a source changed: the fixed spec works at once", async () => {
