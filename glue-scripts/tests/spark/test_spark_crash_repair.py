@@ -75,11 +75,13 @@ def test_a_killed_run_is_repaired_by_the_next_run(point, make_lake, baseline):
     if begun:
         # The dead run's publish was finished first: its file is in the ledger.
         assert [(f["key"], f["outcome"], f["rowsRead"]) for f in summary["files"]] == [(cdc["key"], "ALREADY_LOADED", 0)]
-        assert summary["counts"] == {"rowsRead": 0, "bronzeRows": 0, "rejectedRows": 0, "changesApplied": 0,
+        assert summary["counts"] == {"rowsRead": 0, "bronzeRows": 0, "rejectedRows": 0,
+                                     "quarantinedFileRows": 0, "changesApplied": 0,
                                      "stateKeys": 5, "currentRows": 4, "silverRows": 3, "quarantineRows": 1}
     else:
         assert [(f["key"], f["outcome"], f["rowsRead"]) for f in summary["files"]] == [(cdc["key"], "LOADED", 4)]
-        assert summary["counts"] == {"rowsRead": 4, "bronzeRows": 4, "rejectedRows": 1, "changesApplied": 3,
+        assert summary["counts"] == {"rowsRead": 4, "bronzeRows": 4, "rejectedRows": 1,
+                                     "quarantinedFileRows": 0, "changesApplied": 3,
                                      "stateKeys": 5, "currentRows": 4, "silverRows": 3, "quarantineRows": 1}
     for role in ROLES:
         assert list(lake.refs(plan, role)) == ["main"], role  # the dead run's branches are gone

@@ -17,7 +17,8 @@ def test_a_clean_run_publishes_every_table_and_reports_it(baseline):
 
     assert summary["status"] == "SUCCEEDED", summary.get("error")
     assert summary == lake.summary_file("orders", "run-base-1")  # what the job-state Lambda reads
-    assert summary["counts"] == {"rowsRead": 8, "bronzeRows": 8, "rejectedRows": 1, "changesApplied": 7,
+    assert summary["counts"] == {"rowsRead": 8, "bronzeRows": 8, "rejectedRows": 1,
+                                 "quarantinedFileRows": 0, "changesApplied": 7,
                                  "stateKeys": 5, "currentRows": 4, "silverRows": 3, "quarantineRows": 1}
     assert [(f["key"], f["outcome"], f["rowsRead"], f["rowsLoaded"], f["rowsQuarantined"], f["rowsRejected"])
             for f in summary["files"]] == [
@@ -78,7 +79,8 @@ def test_the_same_manifest_again_is_already_loaded_and_changes_nothing(baseline)
     assert summary["status"] == "SUCCEEDED", summary.get("error")
     assert [(f["key"], f["outcome"], f["rowsRead"]) for f in summary["files"]] == [
         ("orders/LOAD00000001.csv", "ALREADY_LOADED", 0), ("orders/20260310-090000000.csv", "ALREADY_LOADED", 0)]
-    assert summary["counts"] == {"rowsRead": 0, "bronzeRows": 0, "rejectedRows": 0, "changesApplied": 0,
+    assert summary["counts"] == {"rowsRead": 0, "bronzeRows": 0, "rejectedRows": 0,
+                                 "quarantinedFileRows": 0, "changesApplied": 0,
                                  "stateKeys": 5, "currentRows": 4, "silverRows": 3, "quarantineRows": 1}
     assert {role: lake.content(plan, role) for role in ROLES} == before
     # Each table still got a snapshot (an empty append commits one on the branch, and the replace
