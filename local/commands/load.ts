@@ -10,7 +10,6 @@ import type { DatasetSpec } from "../../datasets";
 import { Manifest, manifestKey, RunSummary } from "../../engine/contracts";
 import { ArgSpec, JSON_FLAG, parseArgs, requireFlag, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
-import { lockWorkspace, recordLoadRun } from "../cli-workspace-audit";
 import { manifestForFiles } from "../cli-manifest";
 import type { Verb } from "../cli-verb";
 import { formatTable } from "../cli-table";
@@ -49,6 +48,8 @@ export const loadVerb: Verb = {
     }
     const engine = parseEngine("load", args.flags.engine);
     const manifest = await manifestForFiles(spec, args.positionals, { workspace, fullRefresh: args.flags["full-refresh"] === true });
+    // Loaded here, not at the top: the audit store brings the AWS SDK, which --help does not need.
+    const { lockWorkspace } = await import("../cli-workspace-audit");
     const lock = lockWorkspace(workspace);
     try {
       claimWorkspaceEngine(workspace, engine);
@@ -80,6 +81,7 @@ async function loadLocked(
     engine === "spark"
       ? await loadOnSpark(workspace, spec, manifest, fullRefresh, verbose ? io : undefined)
       : await loadOnDuckdb(workspace, spec, manifest, fullRefresh, verbose ? io : undefined);
+  const { recordLoadRun } = await import("../cli-workspace-audit");
   await recordLoadRun(workspace, manifest, manifestPath, summary, startedAt);
   if (flags.json) io.out(JSON.stringify([summary]));
   else printSummary(io, summary);

@@ -7,7 +7,6 @@ import { CliIo, workspaceDir } from "../cli-io";
 import { CliError, Verb } from "../cli-verb";
 import { formatTable } from "../cli-table";
 import { firstLine } from "../cli-text";
-import { lockWorkspace, recordRollback } from "../cli-workspace-audit";
 import { workspaceEngine } from "../workspace-engine";
 
 const SPEC: ArgSpec = {
@@ -34,6 +33,7 @@ export const rollbackVerb: Verb = {
     const workspace = workspaceDir(args.flags.workspace);
     if (!existsSync(workspace)) throw new CliError(`workspace ${workspace} does not exist`);
     const { listVersions, planRollback, applyRollback } = await import("../../engine/duckdb");
+    const { lockWorkspace, recordRollback } = await import("../cli-workspace-audit");
     try {
       if (args.flags.list) {
         const versions = listVersions(workspace, table);
