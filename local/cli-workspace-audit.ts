@@ -68,8 +68,10 @@ export async function recordLoadRun(workspace: string, manifest: Manifest, manif
         ...final.counts,
       };
       // A file loaded by an earlier `load` keeps its first item (the engine reported it
-      // ALREADY_LOADED this time, and the RUN below says so).
-      await audit.createFile(item);
+      // ALREADY_LOADED this time, and the RUN below says so); one whose earlier load FAILED
+      // takes this retry's outcome.
+      const { created, item: earlier } = await audit.createFile(item);
+      if (!created && earlier.status === "FAILED" && item.status !== "FAILED") await audit.replaceFailedFile(item);
     }
     const run: RunItem = {
       kind: "RUN",

@@ -110,6 +110,23 @@ export class AuditStore {
     }
   }
 
+  /**
+   * Replaces a FAILED FILE item with the outcome of a retry of the same object version. Only
+   * `datalake load` retries a version (its versions are content hashes, and it holds the
+   * workspace lock); the event path loads a new version instead.
+   */
+  async replaceFailedFile(file: FileItem): Promise<boolean> {
+    return this.conditional(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...fileKey(file.fileId), ...file, gsi1pk: `FILES#${file.dataset}`, gsi1sk: `${file.receivedAt}#${file.fileId}`, expiresAt: this.expiresAt() },
+        ConditionExpression: "#s = :failed",
+        ExpressionAttributeNames: { "#s": "status" },
+        ExpressionAttributeValues: { ":failed": "FAILED" },
+      }),
+    );
+  }
+
   async getFile(fileId: string): Promise<FileItem | undefined> {
     return this.get<FileItem>(fileKey(fileId));
   }

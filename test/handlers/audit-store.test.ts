@@ -84,6 +84,19 @@ describe("handlers: audit store (dynalite)", () => {
     expect(await store.getFile(file(1).fileId)).to.include({ status: "SUCCEEDED", runId: "r1", rowsLoaded: 3 });
   });
 
+  it("replaces a FAILED file with a retry's outcome (datalake load), and nothing else", async () => {
+    await store.createFile(file(7, { status: "FAILED", reason: "run_failed: boom" }));
+    await store.createFile(file(8, { status: "SUCCEEDED" }));
+
+    const retried = await store.replaceFailedFile(file(7, { status: "SUCCEEDED", rowsRead: 3 }));
+    const overSucceeded = await store.replaceFailedFile(file(8, { status: "FAILED" }));
+
+    expect(retried).to.equal(true);
+    expect(await store.getFile(file(7).fileId)).to.include({ status: "SUCCEEDED", rowsRead: 3 }).and.not.have.property("reason");
+    expect(overSucceeded).to.equal(false);
+    expect((await store.getFile(file(8).fileId))?.status).to.equal("SUCCEEDED");
+  });
+
   it("a run cannot finalize a file claimed by another run", async () => {
     await store.createFile(file(1));
     await store.markFileRunning(file(1).fileId, "r1");
