@@ -2,7 +2,8 @@
 // change files (Op first), with the anomalies a real replication stream shows. Every choice comes
 // from a seeded PRNG, so (dataset, seed, sizes) always produce the same bytes.
 import type { DatasetSpec } from "../../datasets";
-import { PROFILES } from "./profiles";
+import { PROFILES, type Profile } from "./profiles";
+import { profileFromSpec, unsupportedReason } from "./spec-profile";
 import { Rng } from "./prng";
 import { KeyPool } from "./key-pool";
 import type { Sink } from "./sink";
@@ -73,9 +74,7 @@ interface Row {
 }
 
 export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink): GenerateReport {
-  const profile = PROFILES[spec.name];
-  if (!profile) throw new Error(`no sample-data profile for dataset "${spec.name}"`);
-  checkColumns(spec, profile.columns);
+  const profile = profileFor(spec);
   const files = options.files ?? DEFAULT_FILES;
   const rows = options.rows;
   const loadRows = Math.min(rows, files === 0 ? rows : (options.loadRows ?? Math.round(rows * 0.4)));
@@ -84,6 +83,11 @@ export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink
   const firstDay = microsOf(`${options.firstChangeDay ?? "2026-11-01"}T00:00:00Z`);
   const opColumn = spec.cdc?.opColumn ?? "Op";
   const keyColumn = spec.primaryKey[0];
+  const seqColumn = spec.cdc?.sequenceColumns[0] ?? "cdc_ts";
+  // Each field of a row in the spec's column order: the key, the sequence, or a profile value.
+  const valueAt = new Map(profile.columns.map((c, i) => [c, i]));
+  const layout = spec.columns.map((c) => c.name);
+  const stringKey = spec.columns.find((c) => c.name === keyColumn)?.type === "string";
 
   const rng = new Rng((options.seed ^ hashName(spec.name)) >>> 0);
   const kinds: Record<string, number> = {};
@@ -106,13 +110,14 @@ export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink
     let keyText = String(key);
     let opText = op ?? "";
     if (rng.chance(badShare)) {
-      if (op !== "D" && rng.chance(0.7)) {
+      if (op !== "D" && profile.corruptions.length > 0 && rng.chance(0.7)) {
         values = values.slice();
         count(`quarantine:${rng.pick(profile.corruptions)(rng, values)}`);
       } else {
         const r = rng.int(op === null ? 2 : 3);
         if (r === 0) {
-          keyText = rng.pick(["", `K${key}`]);
+          // A string key has no unparseable form but the empty one.
+          keyText = stringKey ? "" : rng.pick(["", `K${key}`]);
           count("reject:bad_key");
         } else if (r === 1) {
           ts = rng.pick(["", "not-a-time", "2026-11-31 25:00:00"]);
@@ -123,11 +128,12 @@ export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink
         }
       }
     }
-    const body = `${keyText},${values.join(",")},${ts}\n`;
+    const fields = layout.map((name) => (name === keyColumn ? keyText : name === seqColumn ? ts : values[valueAt.get(name)!]));
+    const body = `${fields.join(",")}\n`;
     return { op: op ?? "I", key, values, ts, line: op === null ? body : `${opText},${body}` };
   };
 
-  const header = [keyColumn, ...profile.columns, "cdc_ts"].join(",");
+  const header = layout.join(",");
 
   // Full load: one insert per key, cdc_ts within the day before the first change day.
   if (loadRows > 0) {
@@ -235,6 +241,18 @@ function pickKind(rng: Rng, weights: [Kind, number][]): Kind {
     r -= w;
   }
   return "update";
+}
+
+/** The dataset's hand-written profile, else one derived from its spec (spec-profile.ts). */
+export function profileFor(spec: DatasetSpec): Profile {
+  const written = PROFILES[spec.name];
+  if (written) {
+    checkColumns(spec, written.columns);
+    return written;
+  }
+  const unsupported = unsupportedReason(spec);
+  if (unsupported) throw new Error(`cannot generate sample data for dataset "${spec.name}": ${unsupported}`);
+  return profileFromSpec(spec);
 }
 
 function checkColumns(spec: DatasetSpec, profileColumns: string[]): void {

@@ -25,11 +25,12 @@ function specError(mutate: (i: DatasetInput) => void): DatasetSpecError {
 }
 
 describe("dataset specs", () => {
+  // The registry may hold more datasets than the reference six (a team adds its own).
   it("declares the six reference datasets with their silver tables", () => {
     // Arrange / Act
     const targets = Object.fromEntries(DATASETS.map((s) => [s.name, s.target.table]));
     // Assert
-    expect(targets).to.deep.equal({
+    expect(targets).to.deep.include({
       customers: "dim_customer",
       products: "dim_product",
       orders: "fact_orders",
@@ -41,7 +42,7 @@ describe("dataset specs", () => {
 
   it("derives partition columns as the reference table says", () => {
     const parts = Object.fromEntries(DATASETS.map((s) => [s.name, s.partitionBy && [s.partitionBy.yearColumn, s.partitionBy.monthColumn]]));
-    expect(parts).to.deep.equal({
+    expect(parts).to.deep.include({
       customers: undefined,
       products: undefined,
       orders: ["order_year", "order_month"],

@@ -5,7 +5,7 @@ import { basename, join } from "path";
 import { DATASETS, getDataset } from "../../datasets";
 import { generateDataset, generateInMemory, MemoryFile, readCsvRows } from "../../local/generator";
 import { parseTimestampMicros } from "../../local/generator/parse-values";
-import { PROFILES } from "../../local/generator/profiles";
+import { profileFor } from "../../local/generator/generate";
 import { Rng } from "../../local/generator/prng";
 
 type Raw = Record<string, string | null>;
@@ -147,7 +147,7 @@ describe("sample-data generator", () => {
       const { files, report } = generateInMemory(spec.name, { seed: 3, rows: 3000, files: 2, badShare: 0.3 });
 
       const kinds = Object.keys(report.kinds).filter((k) => k.startsWith("quarantine:"));
-      expect(kinds.length).to.be.at.least(PROFILES[spec.name].corruptions.length);
+      expect(kinds.length).to.be.at.least(profileFor(spec).corruptions.length);
       expect(files[0].content.split("\n")[0]).to.equal(spec.columns.map((c) => c.name).join(","));
     });
   }

@@ -14,7 +14,6 @@ import { openSession, type Session } from "../../engine/duckdb/session";
 import { loadIcebergExtension } from "../../engine/spark/iceberg-duckdb";
 import { runLoadSpark, type SparkDatabases } from "../../engine/spark/run-load";
 import type { SparkServer } from "../../engine/spark/server";
-import { PROFILES } from "../../local/generator/profiles";
 import { duckdbSources, readTables, sparkSources, summaryView, tableDifferences } from "./tables";
 import { referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
 import { sparkForTests } from "../support/spark";
@@ -104,7 +103,6 @@ describe("@spark engine parity: DuckDB and Spark give the same tables and summar
 
   for (const spec of DATASETS) {
     it(`${spec.name}: two batches with every anomaly, bad row and bad file, a re-dropped file, then a full refresh`, async () => {
-      expect(PROFILES[spec.name], `${spec.name} has no generator profile`).to.not.equal(undefined);
       await runBoth(spec, referenceScenario(spec, path.join(root, `${spec.name}-files`), 11));
     });
   }

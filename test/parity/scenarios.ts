@@ -14,7 +14,7 @@ import type { DatasetSpec } from "../../datasets";
 import type { ColumnType } from "../../datasets/define";
 import type { Manifest, ManifestFile } from "../../engine/contracts";
 import { generate } from "../../local/generator/generate";
-import { PROFILES } from "../../local/generator/profiles";
+import { profileFor } from "../../local/generator/generate";
 import { Rng } from "../../local/generator/prng";
 import { MemorySink } from "../../local/generator/sink";
 
@@ -205,7 +205,7 @@ const manifest = (spec: DatasetSpec, runId: string, files: ManifestFile[], fullR
 
 /** The scenario of a dataset with a sample-data profile (the reference datasets). */
 export function referenceScenario(spec: DatasetSpec, dir: string, seed: number): ScenarioRun[] {
-  const profile = PROFILES[spec.name];
+  const profile = profileFor(spec);
   const sink = new MemorySink();
   generate(spec, { seed, rows: 240, files: 4, badShare: 0.08 }, sink);
   const files = new ScenarioFiles(dir, spec);
@@ -221,9 +221,8 @@ export function referenceScenario(spec: DatasetSpec, dir: string, seed: number):
     return Object.fromEntries(names.map((n, i) => [n, unquote(values[i])]));
   };
   const header = load.content.split("\n")[0].split(spec.csv.delimiter);
-  const good = [...spec.columns.map((c) => base(7)[c.name] ?? "")];
-  good[0] = "7";
-  good[good.length - 1] = "2026-10-31 12:00:00";
+  const [key, seq] = [spec.primaryKey[0], spec.cdc?.sequenceColumns[0]];
+  const good = spec.columns.map((c) => (c.name === key ? "7" : c.name === seq ? "2026-10-31 12:00:00" : base(7)[c.name] ?? ""));
   const batch1 = [
     files.file(load.name, load.content, day1),
     files.file(changes[0].name, changes[0].content, day1),
