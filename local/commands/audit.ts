@@ -39,10 +39,12 @@ export const auditVerb: Verb = {
     try {
       if (args.flags.runs) {
         const runs = filter.apply(await listRuns(opened.audit, names, filter.since), (r) => r.status);
-        io.out(args.flags.json ? JSON.stringify(runs, null, 2) : runsTable(runs, filter.wide));
+        if (!args.flags.json && runs.length === 0 && filter.narrowed) io.out("no run matches --status/--since/--limit");
+        else io.out(args.flags.json ? JSON.stringify(runs, null, 2) : runsTable(runs, filter.wide));
       } else {
         const files = filter.apply(await listFiles(opened.audit, names, filter.since), (f) => f.status);
-        io.out(args.flags.json ? JSON.stringify(files, null, 2) : filesTable(files, filter.wide));
+        if (!args.flags.json && files.length === 0 && filter.narrowed) io.out("no file matches --status/--since/--limit");
+        else io.out(args.flags.json ? JSON.stringify(files, null, 2) : filesTable(files, filter.wide));
       }
       return 0;
     } finally {
@@ -62,6 +64,8 @@ function datasetNames(flag: string | boolean | undefined): string[] {
 interface AuditFilter {
   since?: string;
   wide: boolean;
+  /** A filter is set: an empty list means "none match", not "nothing yet". */
+  narrowed: boolean;
   /** Status filter, then the newest `limit` (lists are oldest first). */
   apply<T>(items: T[], status: (item: T) => string): T[];
 }
@@ -76,6 +80,7 @@ function auditFilter(args: ParsedArgs): AuditFilter {
   return {
     since,
     wide: args.flags.wide === true,
+    narrowed: statuses !== undefined || since !== undefined || limit !== undefined,
     apply: (items, status) => {
       const kept = statuses ? items.filter((i) => statuses.includes(status(i))) : items;
       return limit === undefined ? kept : kept.slice(Math.max(0, kept.length - limit));
