@@ -5,14 +5,13 @@
 // rollback a RUN item naming the runs it undid.
 import { mkdirSync } from "fs";
 import { join } from "path";
-import { ensureAuditTable } from "../handlers/audit/ensure-table";
 import type { FileItem, RunItem } from "../handlers/audit/items";
-import { AuditStore } from "../handlers/audit/store";
+import type { AuditStore } from "../handlers/audit/store";
 import { fileFinal } from "../handlers/core/run-finalize";
 import type { Manifest, RunSummary } from "../engine/contracts";
 import type { RollbackResult } from "../engine/duckdb/rollback";
 import { CliError } from "./cli-verb";
-import { startAuditServer } from "./runtime/audit-server";
+import { startWorkspaceAudit } from "./runtime/audit-access";
 import { acquireWorkspaceLock, type WorkspaceLock } from "./runtime/workspace-lock";
 import { LOCAL_NAMES, workspacePaths } from "./runtime/workspace";
 
@@ -32,12 +31,11 @@ export function lockWorkspace(workspace: string): WorkspaceLock {
 
 /** The workspace's audit store for one piece of work. Call holding the lock. */
 async function withAudit(workspace: string, work: (audit: AuditStore) => Promise<void>): Promise<void> {
-  const server = await startAuditServer(workspacePaths(workspace).auditDb);
+  const { audit, close } = await startWorkspaceAudit(workspace);
   try {
-    await ensureAuditTable(server.client, LOCAL_NAMES.auditTable);
-    await work(AuditStore.fromClient(server.client, LOCAL_NAMES.auditTable));
+    await work(audit);
   } finally {
-    await server.close();
+    await close();
   }
 }
 

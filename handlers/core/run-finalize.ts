@@ -39,15 +39,16 @@ export async function finalizeRun(deps: HandlerDeps, run: RunItem, glue: GlueFin
   const files = manifest?.files ?? [];
   if (!manifest) log.error("manifest missing; RUN finalized without files", { manifestUri: run.manifestUri });
 
+  const finals = new Map(files.map((f) => [f.fileId, fileFinal(status, results.get(f.fileId), error)]));
   await mapLimit(files, WRITE_PARALLELISM, async (f) => {
-    const final = fileFinal(status, results.get(f.fileId), error);
+    const final = finals.get(f.fileId)!;
     const moved = await deps.audit.finalizeFile(f.fileId, final, run.runId);
     log.child({ key: f.key, versionId: f.versionId, fileId: f.fileId }).info(moved ? "file finalized" : "file already final", {
       status: final.status,
       reason: final.reason,
     });
   });
-  await recordLoadedContent(deps, files, (f) => fileFinal(status, results.get(f.fileId), error).status === "SUCCEEDED");
+  await recordLoadedContent(deps, files.filter((f) => finals.get(f.fileId)!.status === "SUCCEEDED"));
   const finishedAt = glue.completedOn ?? new Date(deps.clock.now()).toISOString();
   const moved = await deps.audit.updateRun(run.runId, ["QUEUED", "RUNNING"], {
     status,
@@ -70,8 +71,7 @@ export async function finalizeRun(deps: HandlerDeps, run: RunItem, glue: GlueFin
  * skips a later version with the same bytes). Before the RUN write, so a crash here is repaired
  * by finalizing again; the checksums come from the FILE items file-arrival recorded.
  */
-async function recordLoadedContent(deps: HandlerDeps, files: Manifest["files"], loaded: (f: Manifest["files"][number]) => boolean): Promise<void> {
-  const succeeded = files.filter(loaded);
+async function recordLoadedContent(deps: HandlerDeps, succeeded: Manifest["files"]): Promise<void> {
   if (succeeded.length === 0) return;
   const items = new Map((await deps.audit.getFilesConsistent(succeeded.map((f) => f.fileId))).map((i) => [i.fileId, i]));
   const loadedAt = new Date(deps.clock.now()).toISOString();

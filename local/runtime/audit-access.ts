@@ -40,13 +40,12 @@ export async function openWorkspaceAudit(workspace: string): Promise<OpenAudit> 
   if (!existsSync(paths.auditDb)) throw new Error(`no audit store in ${paths.root} yet (run \`datalake local\` or \`datalake demo\` first)`);
   const lock = acquireWorkspaceLock(join(paths.ops, "local.lock"));
   try {
-    const server = await startAuditServer(paths.auditDb);
-    await ensureAuditTable(server.client, LOCAL_NAMES.auditTable);
+    const own = await startWorkspaceAudit(workspace);
     return {
-      audit: AuditStore.fromClient(server.client, LOCAL_NAMES.auditTable),
+      audit: own.audit,
       shared: false,
       close: async () => {
-        await server.close();
+        await own.close();
         lock.release();
       },
     };
@@ -54,6 +53,18 @@ export async function openWorkspaceAudit(workspace: string): Promise<OpenAudit> 
     lock.release();
     throw err;
   }
+}
+
+/** The workspace's audit store on its own dynalite (created if new). The caller holds the lock. */
+export async function startWorkspaceAudit(workspace: string): Promise<{ audit: AuditStore; close(): Promise<void> }> {
+  const server = await startAuditServer(workspacePaths(workspace).auditDb);
+  try {
+    await ensureAuditTable(server.client, LOCAL_NAMES.auditTable);
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  return { audit: AuditStore.fromClient(server.client, LOCAL_NAMES.auditTable), close: () => server.close() };
 }
 
 function readAdvert(path: string): Advert | undefined {

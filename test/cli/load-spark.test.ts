@@ -1,27 +1,14 @@
 // @spark `datalake load --engine spark` through the real CLI process (its own JVM, as a user runs
 // it): the same summary and the same silver and quarantine as `--engine duckdb`, read back with
 // `query --json` through a pipe; a workspace of one engine refuses the other.
-import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { expect } from "chai";
 import type { RunSummary } from "../../engine/contracts";
 import { generateDataset } from "../../local/generator";
 import { summaryView } from "../parity/tables";
-import { tempDir } from "./helpers";
+import { runProcess, tempDir } from "./helpers";
 
-const run = promisify(execFile);
-const BIN = join(__dirname, "..", "..", "bin", "datalake.js");
-
-async function datalake(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const datalake = (...args: string[]) => runProcess(args);
 
 describe("@spark datalake load --engine spark (real CLI processes)", function () {
   this.timeout(10 * 60_000);

@@ -6,10 +6,9 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import type { RunSummary } from "../../engine/contracts";
-import { tempDir } from "./helpers";
+import { BIN, runProcess, tempDir } from "./helpers";
 
 const ROOT = join(__dirname, "..", "..");
-const BIN = join(ROOT, "bin", "datalake.js");
 const exec = promisify(execFile);
 
 interface Piped {
@@ -136,11 +135,7 @@ describe("datalake CLI as a process", function () {
     it("offers bronze_ and state_ views, reads only, and runs other statements with --write", async () => {
       const ws = join(dir, "ws-views");
       await load(ws, inserts());
-      const query = (...args: string[]) =>
-        exec(process.execPath, [BIN, "query", "--workspace", ws, ...args], { cwd: dir }).then(
-          ({ stdout }) => ({ code: 0, stdout, stderr: "" }),
-          (e: { code: number; stdout: string; stderr: string }) => e,
-        );
+      const query = (...args: string[]) => runProcess(["query", "--workspace", ws, ...args], { cwd: dir });
       const out = join(dir, "orders-copy.csv");
 
       const views = await query("--json", "SELECT (SELECT COUNT(*) FROM bronze_orders) AS bronze, (SELECT COUNT(*) FROM state_orders) AS state");
@@ -196,14 +191,7 @@ describe("datalake CLI as a process", function () {
       const bad = join(dir, "bad.csv");
       writeFileSync(bad, "Op,order_id,cdc_ts\nI,9,2026-11-01 09:00:00\n");
       await exec(process.execPath, [BIN, "load", "--workspace", ws, "--dataset", "orders", good, bad], { cwd: dir });
-      const audit = async (...args: string[]) => {
-        try {
-          const { stdout, stderr } = await exec(process.execPath, [BIN, "audit", "--workspace", ws, "--dataset", "orders", ...args], { cwd: dir });
-          return { code: 0, stdout, stderr };
-        } catch (e) {
-          return e as { code: number; stdout: string; stderr: string };
-        }
-      };
+      const audit = (...args: string[]) => runProcess(["audit", "--workspace", ws, "--dataset", "orders", ...args], { cwd: dir });
       const keys = async (...args: string[]) => (JSON.parse((await audit("--json", ...args)).stdout) as { key: string }[]).map((f) => f.key);
 
       expect(await keys("--status", "quarantined")).to.deep.equal(["orders/bad.csv"]);
@@ -227,10 +215,7 @@ describe("datalake CLI as a process", function () {
           local.once("exit", (code) => reject(new Error(`local exited ${code}`)));
         });
         const file = ordersFile("locked.csv");
-        const refused = await exec(process.execPath, [BIN, "load", "--workspace", ws, "--dataset", "orders", file], { cwd: dir }).then(
-          () => ({ code: 0, stderr: "" }),
-          (e: { code: number; stderr: string }) => e,
-        );
+        const refused = await runProcess(["load", "--workspace", ws, "--dataset", "orders", file], { cwd: dir });
 
         expect(refused.code).to.equal(1);
         expect(refused.stderr).to.match(/^datalake load: workspace is in use by another datalake process \(pid \d+\); stop it first \(while `datalake local` runs, drop files into landing\/ instead\)\n$/);
@@ -264,15 +249,7 @@ describe("datalake CLI as a process", function () {
       expect(original).to.include(from);
       writeFileSync(file, original.replace(from, to));
     };
-    const datalake = async (...args: string[]): Promise<{ code: number; stderr: string; stdout: string }> => {
-      try {
-        const { stdout, stderr } = await exec(process.execPath, [join(checkout, "bin", "datalake.js"), ...args], { cwd: checkout });
-        return { code: 0, stdout, stderr };
-      } catch (e) {
-        const err = e as { code: number; stdout: string; stderr: string };
-        return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-      }
-    };
+    const datalake = (...args: string[]) => runProcess(args, { bin: join(checkout, "bin", "datalake.js"), cwd: checkout });
 
     for (const args of [["--help"], ["query", "SELECT 1"], ["local", "--help"]]) {
       it(`prints the spec's one-line error for \`datalake ${args.join(" ")}\` (exit 2)`, async () => {

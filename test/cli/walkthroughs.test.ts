@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
+import { BIN } from "./helpers";
 
 const ROOT = join(__dirname, "..", "..");
-const BIN = join(ROOT, "bin", "datalake.js");
 const exec = promisify(execFile);
 
 interface Block {
