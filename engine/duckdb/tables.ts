@@ -53,8 +53,8 @@ export class TableStore {
   /**
    * Why this run cannot change the published tables per key (then it rebuilds them: a full
    * refresh), or null. Merges apply the batch's changes to the published state, silver and
-   * quarantine, so they must have been built by this plan (fingerprint) and published together
-   * (a rollback moves silver and quarantine, not state).
+   * quarantine, so they must have been built by this plan (fingerprint) and stand at one version
+   * (a rollback moves all three, state first: one interrupted before silver leaves them apart).
    */
   rebuildReason(): string | null {
     const dir = this.tableDir("state");
@@ -84,15 +84,15 @@ export class TableStore {
   }
 
   async readTable(step: ReadTableStep): Promise<void> {
-    const files = committedBronzeFiles(this.ws, this.plan.dataset);
-    const scan =
-      step.table === "state"
-        ? await this.publishedScan("state")
-        : files.length > 0
-          ? await this.projected("bronze", `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)`)
-          : null;
+    const scan = step.table === "state" ? await this.publishedScan("state") : await this.bronzeScan();
     if (scan === null) await createEmptyTable(this.session, step.output, this.plan.tables[step.table].columns);
     else await this.session.run(`CREATE OR REPLACE TEMP VIEW ${step.output} AS SELECT * FROM ${scan}`);
+  }
+
+  /** Every committed bronze row as a FROM item, or null when there is none. */
+  private async bronzeScan(): Promise<string | null> {
+    const files = committedBronzeFiles(this.ws, this.plan.dataset);
+    return files.length > 0 ? this.projected("bronze", `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)`) : null;
   }
 
   /** The published version of a merged table as a FROM item, or null when it has none. */
