@@ -162,18 +162,22 @@ class LoadExecutor:
             for statement in self.schemas[role].statements:
                 self.sql(statement)
         for role in MERGED_ROLES:
-            current = {r["key"]: r["value"] for r in self.rows(f"SHOW TBLPROPERTIES {quote_identifier(self.ids[role])}")}
+            current = self.table_properties(role)
             self.properties[role] = current
             missing = missing_properties(role, current)
             if missing:
                 self.sql(set_properties_sql(self.ids[role], missing))
+
+    def table_properties(self, role: str) -> Dict[str, str]:
+        """The Iceberg table properties of one of the plan's tables."""
+        return {r["key"]: r["value"] for r in self.rows(f"SHOW TBLPROPERTIES {quote_identifier(self.ids[role])}")}
 
     def finish_interrupted_publish(self) -> None:
         """A run that died between its fast-forwards had passed its audits: publish the rest of
         its branches (in publish order) instead of reading its files again. Best effort: if a
         branch cannot be fast-forwarded (main moved), its files are read again as before."""
         files = quote_identifier(self.ids["files"])
-        branch = {r["key"]: r["value"] for r in self.rows(f"SHOW TBLPROPERTIES {files}")}.get(PUBLISHING_PROPERTY)
+        branch = self.table_properties("files").get(PUBLISHING_PROPERTY)
         if not branch:
             return
         LOG.info("finishing the publish of %s, interrupted before every table went live", branch)
