@@ -13,7 +13,8 @@ export type ArrivalResult =
   | { outcome: "IGNORED"; reason: string }
   | { outcome: "SKIPPED"; fileId: string; reason: string }
   | { outcome: "DUPLICATE"; fileId: string; status: string; run?: StartOutcome }
-  | { outcome: "PENDING"; fileId: string; run: StartOutcome };
+  /** `run` is absent when the caller starts runs itself (the landing sweep). */
+  | { outcome: "PENDING"; fileId: string; run?: StartOutcome };
 
 export async function handleFileArrival(deps: HandlerDeps, event: unknown): Promise<ArrivalResult> {
   const parsed = parseObjectCreated(event);
@@ -26,16 +27,32 @@ export async function handleFileArrival(deps: HandlerDeps, event: unknown): Prom
     deps.log.warn("event for another bucket; ignored", { bucket: ev.bucket });
     return { outcome: "IGNORED", reason: `bucket ${ev.bucket} is not the landing bucket` };
   }
-  const spec = routeObjectKey(deps.specs, ev.key);
-  const { key, head } = spec ? await headEither(deps, ev) : { key: ev.key, head: undefined };
+  return recordObjectVersion(deps, ev);
+}
+
+export interface RecordOptions {
+  /** Start a run for a new PENDING file (the landing sweep starts runs itself, once). @default true */
+  startRun?: boolean;
+}
+
+/**
+ * The FILE item of one object version, exactly once: the event path and the landing sweep
+ * (which builds `ev` from ListObjectVersions) both come here, so both give a version the same
+ * fileId and the same outcome.
+ */
+export async function recordObjectVersion(deps: HandlerDeps, ev: ObjectCreated, options: RecordOptions = {}): Promise<ArrivalResult> {
+  const spec = ev.keys.map((k) => routeObjectKey(deps.specs, k)).find((s) => s !== undefined);
+  const resolved: ResolvedKey = spec ? await resolveKey(deps, ev) : { key: ev.key };
+  const { key, head } = resolved;
   const versionId = head?.versionId ?? ev.versionId;
   const fileId = fileIdOf(ev.bucket, key, versionId, ev.etag, ev.sequencer);
   const log = deps.log.child({ dataset: spec?.name ?? UNROUTED_DATASET, key, versionId, fileId });
   const etag = ev.etag || (head?.exists ? head.etag : "");
   const checksums = head?.exists ? head.checksums : undefined;
-  const unusable = skipReason(ev, key, head, spec === undefined);
+  const unusable = resolved.reason ?? skipReason(ev, key, head, spec === undefined);
   const sameAs = unusable ? undefined : await loadedWithSameContent(deps, ev.bucket, key, fileId, etag, checksums);
   const skip = unusable ?? (sameAs ? "duplicate_content" : undefined);
+  const note = sameAs ? `same content as ${sameAs}, loaded successfully` : resolved.note;
   const now = new Date(deps.clock.now()).toISOString();
   const item: FileItem = {
     kind: "FILE",
@@ -51,39 +68,66 @@ export async function handleFileArrival(deps: HandlerDeps, event: unknown): Prom
     size: head?.exists ? head.size : ev.size ?? 0,
     status: skip ? "SKIPPED" : "PENDING",
     reason: skip,
-    ...(sameAs ? { note: `same content as ${sameAs}, loaded successfully` } : {}),
+    ...(note ? { note } : {}),
     receivedAt: ev.time || now,
     recordedAt: now,
     finishedAt: skip ? now : undefined,
   };
   const { created, item: stored } = await deps.audit.createFile(item);
+  const startRun = options.startRun ?? true;
   if (!created) {
     log.info("duplicate event for a recorded object version", { status: stored.status });
     // A crash after the FILE write leaves it PENDING: the redelivered event carries on.
-    if (stored.status !== "PENDING" || !spec) return { outcome: "DUPLICATE", fileId, status: stored.status };
+    if (stored.status !== "PENDING" || !spec || !startRun) return { outcome: "DUPLICATE", fileId, status: stored.status };
     const run = await startRunIfIdle({ ...deps, log }, spec.name, [stored]);
     return { outcome: "DUPLICATE", fileId, status: stored.status, run };
   }
   if (skip || !spec) {
-    log.warn("object version skipped", { reason: skip });
+    log.warn("object version skipped", { reason: skip, note });
     return { outcome: "SKIPPED", fileId, reason: skip ?? "unknown_prefix" };
   }
   log.info("object version recorded PENDING", { size: item.size });
+  if (!startRun) return { outcome: "PENDING", fileId };
   // The run-start lines then carry this file's key and version besides the run id.
   const run = await startRunIfIdle({ ...deps, log }, spec.name, [item]);
   return { outcome: "PENDING", fileId, run };
 }
 
+interface ResolvedKey {
+  key: string;
+  head?: ObjectHead;
+  /** Set when no key reading can be trusted: the FILE item is SKIPPED with it. */
+  reason?: string;
+  note?: string;
+}
+
 /**
- * HeadObject on the decoded key, then on the raw key: notification keys are URL-encoded, but a
- * producer or a replayed event may carry the literal key, and "a+b.csv" is a valid literal key.
+ * Which of the event's key readings (s3-event.ts `keys`) holds this object version: the first
+ * whose HeadObject matches the event's version id, etag and size, not merely one that exists
+ * ("a+b.csv" is both the encoding of "a b.csv" and a literal key, and both may exist).
  */
-async function headEither(deps: HandlerDeps, ev: ObjectCreated): Promise<{ key: string; head: ObjectHead }> {
-  const version = ev.versionId ?? undefined;
-  const head = await deps.objects.headObject(ev.bucket, ev.key, version);
-  if (head.exists || ev.rawKey === ev.key) return { key: ev.key, head };
-  const raw = await deps.objects.headObject(ev.bucket, ev.rawKey, version);
-  return raw.exists ? { key: ev.rawKey, head: raw } : { key: ev.key, head };
+async function resolveKey(deps: HandlerDeps, ev: ObjectCreated): Promise<ResolvedKey> {
+  const heads: { key: string; head: ObjectHead }[] = [];
+  for (const key of ev.keys) {
+    const head = await deps.objects.headObject(ev.bucket, key, ev.versionId ?? undefined);
+    if (head.exists && holdsVersion(ev, head)) return { key, head };
+    heads.push({ key, head });
+  }
+  const existing = heads.filter((h) => h.head.exists);
+  // One candidate still there with other bytes: an unversioned key overwritten since (superseded).
+  if (existing.length === 1) return existing[0];
+  const tried = ev.keys.map((k) => JSON.stringify(k)).join(", ");
+  if (existing.length > 1) {
+    return { key: ev.key, reason: "key_ambiguous", note: `objects under ${tried} exist, none holds this event's version` };
+  }
+  if (ev.undecodable) return { key: ev.key, head: heads[0].head, reason: "undecodable_key", note: "the key is not URL encoding and no object has it raw" };
+  return { key: ev.key, head: heads[0].head, ...(ev.keys.length > 1 ? { note: `no object under ${tried}` } : {}) };
+}
+
+function holdsVersion(ev: ObjectCreated, head: ObjectHead): boolean {
+  if (ev.versionId !== null && head.versionId !== ev.versionId) return false;
+  if (ev.etag !== "" && head.etag !== "" && head.etag !== ev.etag) return false;
+  return ev.size === undefined || head.size === ev.size;
 }
 
 /**

@@ -4,8 +4,20 @@ export interface ObjectCreated {
   bucket: string;
   /** The key exactly as the event carried it. */
   rawKey: string;
-  /** `+` -> space, then %XX decoded (S3 notification keys are form-URL-encoded). */
+  /**
+   * The most likely key: `+` -> space, then %XX decoded (S3 notification keys are
+   * form-URL-encoded); the raw key when that decoding fails (a literal "100%.csv").
+   */
   key: string;
+  /**
+   * Every key the event may name, most likely first, distinct: the form-decoded key, the raw key,
+   * the %XX-only decoded key (a literal "+"). AWS does not document whether EventBridge encodes
+   * keys (captured events carry ":" and "=" raw), so file-arrival asks S3 which one holds this
+   * object version instead of trusting one decoding.
+   */
+  keys: string[];
+  /** The key is not valid URL encoding: it can only be the raw key. */
+  undecodable: boolean;
   size: number | undefined;
   etag: string;
   versionId: string | null;
@@ -26,15 +38,17 @@ export function parseObjectCreated(event: unknown): Parsed<ObjectCreated> {
   if (typeof bucket !== "string" || bucket === "") return fail("detail.bucket.name is missing");
   if (typeof object !== "object" || object === null) return fail("detail.object is missing");
   if (typeof object.key !== "string" || object.key === "") return fail("detail.object.key is missing");
-  const key = decodeKey(object.key);
-  if (key === undefined) return fail(`detail.object.key is not valid URL encoding: ${object.key}`);
+  const decoded = decodeKey(object.key);
+  const keys = [...new Set([decoded, object.key, percentDecode(object.key)].filter((k): k is string => k !== undefined && k !== ""))];
   const version = object["version-id"];
   return {
     ok: true,
     value: {
       bucket,
       rawKey: object.key,
-      key,
+      key: keys[0],
+      keys,
+      undecodable: decoded === undefined,
       size: typeof object.size === "number" ? object.size : undefined,
       etag: typeof object.etag === "string" ? object.etag.replace(/"/g, "") : "",
       // Unversioned buckets omit version-id (S3 APIs spell the absent version "null").
@@ -49,6 +63,15 @@ export function parseObjectCreated(event: unknown): Parsed<ObjectCreated> {
 export function decodeKey(raw: string): string | undefined {
   try {
     return decodeURIComponent(raw.replace(/\+/g, " "));
+  } catch {
+    return undefined;
+  }
+}
+
+/** %XX decoding only: the key of an event that encoded "%" but left a literal "+" as is. */
+function percentDecode(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
   } catch {
     return undefined;
   }

@@ -52,6 +52,8 @@ describe("handlers: env, events and pure helpers", () => {
         bucket: "datalake-dev-landing",
         rawKey: "orders/2026/11/21/LOAD00000001.csv",
         key: "orders/2026/11/21/LOAD00000001.csv",
+        keys: ["orders/2026/11/21/LOAD00000001.csv"],
+        undecodable: false,
         size: 5242,
         etag: "b1946ac92492d2347c6235b4d2611184",
         versionId: "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e",
@@ -60,6 +62,19 @@ describe("handlers: env, events and pure helpers", () => {
       },
     });
     expect(unversioned.ok && unversioned.value.versionId).to.equal(null);
+  });
+
+  it("an Object Created key is read every way it may be meant, most likely first; an undecodable one raw", () => {
+    const keysOf = (key: string) => {
+      const event = fixture("s3-object-created.json");
+      event.detail.object.key = key;
+      const parsed = parseObjectCreated(event);
+      return parsed.ok ? { keys: parsed.value.keys, key: parsed.value.key, undecodable: parsed.value.undecodable } : parsed.reason;
+    };
+
+    expect(keysOf("orders/a+b%2B.csv")).to.deep.equal({ keys: ["orders/a b+.csv", "orders/a+b%2B.csv", "orders/a+b+.csv"], key: "orders/a b+.csv", undecodable: false });
+    expect(keysOf("orders/dt=2026:10.csv")).to.deep.equal({ keys: ["orders/dt=2026:10.csv"], key: "orders/dt=2026:10.csv", undecodable: false });
+    expect(keysOf("orders/discount 100%.csv")).to.deep.equal({ keys: ["orders/discount 100%.csv"], key: "orders/discount 100%.csv", undecodable: true });
   });
 
   it("parses the Glue Job State Change fixtures", () => {

@@ -226,6 +226,84 @@ describe("handlers: file-arrival (dynalite)", () => {
     expect((await assertAccounted(w))[0].key).to.equal("orders/a+b.csv");
   });
 
+  describe("keys that do not decode, or decode to another object", () => {
+    /** The event as EventBridge may deliver it: the key raw, not form-encoded. */
+    const rawEvent = (key: string, v: { versionId: string | null; etag: string; sequencer: string }, size = 100) => {
+      const event = objectCreated(LANDING, key, { ...v, size });
+      event.detail.object.key = key;
+      return event;
+    };
+
+    it("a raw '%' in the key (not URL encoding) is recorded under the raw key and loaded", async () => {
+      const key = "orders/discount 100%.csv";
+      const event = rawEvent(key, w.objects.put(LANDING, key));
+
+      const result = await arrive(event);
+      await drainRuns(w, stateChange);
+
+      expect(result.outcome).to.equal("PENDING");
+      expect((await assertAccounted(w))[0]).to.include({ key, status: "SUCCEEDED" });
+    });
+
+    it("an undecodable key whose object is gone still gets one visible FILE item (SKIPPED undecodable_key), once", async () => {
+      const key = "orders/discount 100%.csv";
+      const event = rawEvent(key, w.objects.put(LANDING, key));
+      w.objects.delete(LANDING, key);
+
+      const first = await arrive(event);
+      const again = await arrive(event);
+
+      expect(first).to.include({ outcome: "SKIPPED", reason: "undecodable_key" });
+      expect(again.outcome).to.equal("DUPLICATE");
+      const [file, ...rest] = await w.audit.listFiles("orders");
+      expect(rest).to.have.length(0);
+      expect(file).to.include({ key, status: "SKIPPED", reason: "undecodable_key" });
+      expect(w.glue.startCalls).to.equal(0);
+    });
+
+    it("unversioned: an event for literal 'a+b.csv' while 'a b.csv' exists files the object whose etag it names", async () => {
+      w = await makeWorld({ versioned: false });
+      const spaced = w.objects.put(LANDING, "orders/a b.csv");
+      const plus = w.objects.put(LANDING, "orders/a+b.csv");
+      // "orders/a+b.csv" is both the form-encoding of "a b.csv" and the raw "a+b.csv".
+      const forPlus = rawEvent("orders/a+b.csv", plus);
+      const forSpaced = objectCreated(LANDING, "orders/a b.csv", { ...spaced, size: 100 });
+
+      const r1 = await arrive(forPlus);
+      const r2 = await arrive(forSpaced);
+      await drainRuns(w, stateChange);
+
+      expect([r1.outcome, r2.outcome]).to.deep.equal(["PENDING", "PENDING"]);
+      const files = await assertAccounted(w);
+      expect(files.map((f) => `${f.key}:${f.status}`).sort()).to.deep.equal(["orders/a b.csv:SUCCEEDED", "orders/a+b.csv:SUCCEEDED"]);
+    });
+
+    it("versioned: the key whose HeadObject shows the event's size is chosen, not merely one that exists", async () => {
+      const spaced = w.objects.put(LANDING, "orders/a b.csv", 100);
+      const plus = w.objects.put(LANDING, "orders/a+b.csv", 7);
+      // A store that ignores the version id on the wrong key (S3 answers per key and version).
+      const head = w.objects.headObject.bind(w.objects);
+      w.objects.headObject = (bucket, key) => head(bucket, key);
+
+      const result = await arrive(rawEvent("orders/a+b.csv", plus, 7));
+
+      expect(result.outcome).to.equal("PENDING");
+      const files = await w.audit.listFiles("orders");
+      expect(files.map((f) => f.key)).to.deep.equal(["orders/a+b.csv"]);
+      expect(spaced.versionId).to.not.equal(plus.versionId);
+    });
+
+    it("keys with ':' and '=' delivered raw are filed under that key", async () => {
+      const key = "orders/dt=2026-11-21/10:15:30.csv";
+
+      const result = await arrive(rawEvent(key, w.objects.put(LANDING, key)));
+      await drainRuns(w, stateChange);
+
+      expect(result.outcome).to.equal("PENDING");
+      expect((await assertAccounted(w))[0]).to.include({ key, status: "SUCCEEDED" });
+    });
+  });
+
   it("zero-byte object: SKIPPED with reason, no run", async () => {
     const result = await arrive(putAndEvent(w, "orders/empty.csv", 0));
 
@@ -273,7 +351,6 @@ describe("handlers: file-arrival (dynalite)", () => {
       [{ ...good, "detail-type": "Object Deleted" }, /detail-type/],
       [{ ...good, detail: { object: good.detail.object } }, /bucket\.name/],
       [{ ...good, detail: { ...good.detail, object: { size: 1 } } }, /object\.key/],
-      [{ ...good, detail: { ...good.detail, object: { ...good.detail.object, key: "orders/%E0%A4%A.csv" } } }, /URL encoding/],
     ];
 
     for (const [event, reason] of cases) {
