@@ -18,11 +18,35 @@ export interface ObjectHead {
   checksums?: Record<string, string>;
 }
 
+/** One object version as ListObjectVersions gives it (delete markers are left out). */
+export interface ObjectVersion {
+  key: string;
+  /** null for the "null" version (unversioned bucket, or put before versioning was enabled). */
+  versionId: string | null;
+  /** Without surrounding quotes. */
+  etag: string;
+  size: number;
+  /** ISO-8601. */
+  lastModified: string;
+}
+
+/** Where a version listing resumes (S3's KeyMarker / VersionIdMarker). */
+export interface VersionMarker {
+  keyMarker: string;
+  versionIdMarker?: string;
+}
+
 export interface ObjectStore {
   headObject(bucket: string, key: string, versionId?: string): Promise<ObjectHead>;
   putJson(bucket: string, key: string, body: unknown): Promise<void>;
   /** undefined when the object does not exist. */
   getJson<T = unknown>(bucket: string, key: string): Promise<T | undefined>;
+  /**
+   * One page of ListObjectVersions under `prefix`, after `from`; `next` is absent on the last
+   * page. Optional: a store without it (local mode, whose watcher sees every file) has no
+   * landing sweep.
+   */
+  listVersions?(bucket: string, prefix: string, from: VersionMarker | undefined, maxKeys: number): Promise<{ versions: ObjectVersion[]; next?: VersionMarker }>;
 }
 
 /** Glue JobRunState values. https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-jobs-runs.html */
@@ -137,6 +161,23 @@ export interface HandlerLimits {
   staleStartSeconds: number;
   /** TTL of finished FILE/RUN items. Long: the FILE item is the permanent dedupe. @default 400 */
   finishedTtlDays: number;
+  /** Landing sweep: ListObjectVersions pages per dataset per reconciler invocation. @default 10 */
+  sweepPagesPerDataset: number;
+  /** Landing sweep: versions per ListObjectVersions page (S3's maximum is 1000). @default 1000 */
+  sweepPageSize: number;
+  /**
+   * Landing sweep: versions younger than this are left to their own event (still in flight or
+   * being retried); the next pass sees them. @default 900
+   */
+  sweepMinAgeSeconds: number;
+  /**
+   * Landing sweep: a pass re-checks versions modified this long before the previous pass began.
+   * Covers multipart uploads, whose LastModified is when the upload was initiated, and clock
+   * skew; must be at least sweepMinAgeSeconds. @default 86400 (1 day)
+   */
+  sweepLookbackSeconds: number;
+  /** Landing sweep: wall time after which no further page is read in this invocation. @default 120 */
+  sweepBudgetSeconds: number;
 }
 
 export const DEFAULT_LIMITS: HandlerLimits = {
@@ -146,6 +187,11 @@ export const DEFAULT_LIMITS: HandlerLimits = {
   startBackoffMs: 250,
   staleStartSeconds: 900,
   finishedTtlDays: 400,
+  sweepPagesPerDataset: 10,
+  sweepPageSize: 1000,
+  sweepMinAgeSeconds: 900,
+  sweepLookbackSeconds: 86_400,
+  sweepBudgetSeconds: 120,
 };
 
 /** Everything the handler logic needs. Build with `createHandlerDeps` (handlers/deps.ts). */

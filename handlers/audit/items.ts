@@ -103,4 +103,21 @@ export interface FileFinal {
   counts?: Pick<FileResult, "rowsRead" | "rowsLoaded" | "rowsQuarantined" | "rowsRejected" | "extraColumns">;
 }
 
+/**
+ * The landing sweep's watermark for one dataset prefix (handlers/core/landing-sweep.ts): the
+ * pass under way, where its listing resumes, and the time before which versions were checked
+ * by earlier passes.
+ */
+export interface SweepCursor {
+  kind: "SWEEP";
+  dataset: string;
+  /** When the pass under way began (ISO). Versions younger than this minus the minimum age wait. */
+  passStartedAt: string;
+  /** Versions last modified before this (ISO) were checked by an earlier pass; absent: the first pass checks all. */
+  since?: string;
+  /** Where the pass under way resumes; absent: the pass is complete. */
+  next?: { keyMarker: string; versionIdMarker?: string };
+  updatedAt: string;
+}
+
 export const UNROUTED_DATASET = "_unrouted";

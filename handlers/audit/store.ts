@@ -22,6 +22,7 @@ import {
   RunItem,
   RunStatus,
   SlotItem,
+  SweepCursor,
 } from "./items";
 
 /** What the store needs of a DynamoDB document client (tests wrap it to inject throttling). */
@@ -49,6 +50,7 @@ export interface ListOptions {
 const fileKey = (fileId: string) => ({ pk: `FILE#${fileId}`, sk: "FILE" });
 const runKey = (runId: string) => ({ pk: `RUN#${runId}`, sk: "RUN" });
 const slotKey = (dataset: string) => ({ pk: `DATASET#${dataset}`, sk: "SLOT" });
+const sweepKey = (dataset: string) => ({ pk: `SWEEP#${dataset}`, sk: "SWEEP" });
 const loadedKey = (bucket: string, key: string) => ({ pk: `LOADED#${bucket}/${key}`, sk: "LOADED" });
 const pendingPk = (dataset: string) => `PENDING#${dataset}`;
 const ACTIVE_RUNS = "ACTIVE_RUNS";
@@ -366,6 +368,17 @@ export class AuditStore {
         ExpressionAttributeValues: { ":run": runId },
       }),
     );
+  }
+
+  // ---- SWEEP (landing sweep watermark) -------------------------------------------------------
+
+  async getSweepCursor(dataset: string): Promise<SweepCursor | undefined> {
+    return this.get<SweepCursor>(sweepKey(dataset));
+  }
+
+  /** Last writer wins: overlapping sweeps only repeat work, and every FILE write is conditional. */
+  async putSweepCursor(cursor: SweepCursor): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...sweepKey(cursor.dataset), ...cursor } }));
   }
 
   // ---- helpers -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // ObjectStore over S3 (SDK v3). The ops bucket is SSE-KMS by default encryption, so PutObject
 // needs no encryption parameters here.
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import type { ObjectHead, ObjectStore } from "../ports";
+import { GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { ObjectHead, ObjectStore, ObjectVersion, VersionMarker } from "../ports";
 
 // 404 NotFound/NoSuchKey: no such key; NoSuchVersion / 405 on a delete marker version.
 const MISSING = new Set(["NotFound", "NoSuchKey", "NoSuchVersion", "MethodNotAllowed"]);
@@ -35,6 +35,23 @@ export class S3ObjectStore implements ObjectStore {
       if (isMissing(err)) return { exists: false, size: 0, etag: "", versionId: versionId ?? null };
       throw err;
     }
+  }
+
+  async listVersions(bucket: string, prefix: string, from: VersionMarker | undefined, maxKeys: number): Promise<{ versions: ObjectVersion[]; next?: VersionMarker }> {
+    const out = await this.s3.send(
+      new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: from?.keyMarker, VersionIdMarker: from?.versionIdMarker, MaxKeys: maxKeys }),
+    );
+    const versions = (out.Versions ?? [])
+      .filter((v) => typeof v.Key === "string")
+      .map((v) => ({
+        key: v.Key!,
+        versionId: v.VersionId && v.VersionId !== "null" ? v.VersionId : null,
+        etag: (v.ETag ?? "").replace(/"/g, ""),
+        size: v.Size ?? 0,
+        lastModified: (v.LastModified ?? new Date(0)).toISOString(),
+      }));
+    const next = out.IsTruncated && out.NextKeyMarker ? { keyMarker: out.NextKeyMarker, ...(out.NextVersionIdMarker ? { versionIdMarker: out.NextVersionIdMarker } : {}) } : undefined;
+    return { versions, ...(next ? { next } : {}) };
   }
 
   async putJson(bucket: string, key: string, body: unknown): Promise<void> {

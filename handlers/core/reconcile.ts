@@ -4,12 +4,15 @@
 //     once older than staleStartSeconds (no start can still be in flight), fail them.
 //  3. Slots held by a finished run, or by a run that was never recorded (crash after taking the
 //     slot), are released.
-//  4. Datasets with PENDING files and a free slot get a run (retries failed starts too).
+//  4. Landing sweep (landing-sweep.ts): object versions whose event was lost or dead-lettered
+//     get their FILE item (PENDING), so step 5 starts their run.
+//  5. Datasets with PENDING files and a free slot get a run (retries failed starts too).
 // Every step is a conditional write, so overlapping reconciler invocations are safe.
 import { RUN_ARGS } from "../../engine/contracts";
 import type { RunItem } from "../audit/items";
 import { GLUE_ERRORS, HandlerDeps, isTerminalGlueState } from "../ports";
 import { describeError } from "./glue-errors";
+import { sweepLanding } from "./landing-sweep";
 import { adoptRun, glueTimings } from "./job-state";
 import { finalizeRun } from "./run-finalize";
 import { startRunIfIdle } from "./run-start";
@@ -20,11 +23,13 @@ export interface ReconcileReport {
   abandoned: string[];
   slotsReleased: string[];
   started: string[];
+  /** fileIds the landing sweep filed (object versions no event had filed). */
+  swept: string[];
   errors: string[];
 }
 
 export async function reconcile(deps: HandlerDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { finalized: [], adopted: [], abandoned: [], slotsReleased: [], started: [], errors: [] };
+  const report: ReconcileReport = { finalized: [], adopted: [], abandoned: [], slotsReleased: [], started: [], swept: [], errors: [] };
   for (const run of await deps.audit.listActiveRuns()) {
     try {
       await reconcileRun(deps, run, report);
@@ -33,6 +38,9 @@ export async function reconcile(deps: HandlerDeps): Promise<ReconcileReport> {
       deps.log.error("reconcile run failed", { dataset: run.dataset, runId: run.runId, error: describeError(err) });
     }
   }
+  const sweep = await sweepLanding(deps);
+  report.swept.push(...sweep.filed);
+  report.errors.push(...sweep.errors);
   for (const spec of deps.specs) {
     try {
       await reconcileDataset(deps, spec.name, report);
@@ -117,5 +125,6 @@ function counts(r: ReconcileReport): Record<string, number> {
     abandoned: r.abandoned.length,
     slotsReleased: r.slotsReleased.length,
     started: r.started.length,
+    swept: r.swept.length,
   };
 }

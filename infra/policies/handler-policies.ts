@@ -112,7 +112,18 @@ export function jobStatePolicyDocument(input: HandlerPolicyInput): PolicyDocumen
   ]);
 }
 
-/** reconciler: everything job-state does, driven by a schedule instead of events. */
+/**
+ * reconciler: everything job-state does, driven by a schedule instead of events, plus the landing
+ * sweep (handlers/core/landing-sweep.ts): ListObjectVersions under dataset prefixes, and what
+ * file-arrival does to file a version (HeadObject, with the list right that makes a missing key a 404).
+ */
 export function reconcilerPolicyDocument(input: HandlerPolicyInput): PolicyDocument {
-  return jobStatePolicyDocument(input);
+  const sweep = listForMissingKeys("SweepLandingVersions", input.landingBucketArn, landingListPrefixes(input));
+  sweep.Action = ["s3:ListBucketVersions"];
+  return policy([
+    ...jobStatePolicyDocument(input).Statement,
+    { Sid: "HeadLandingObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: landingObjectArns(input) },
+    listForMissingKeys("LandingMissingIs404", input.landingBucketArn, landingListPrefixes(input)),
+    sweep,
+  ]);
 }

@@ -88,7 +88,7 @@ describe("infra: IAM", () => {
     const opsArn = run.named("storage-ops", T.bucket).state.arn;
     for (const fn of ["job-state", "reconciler"]) {
       const statements = doc(run.named(`${fn}-policy`, T.rolePolicy)).Statement;
-      const lists = statements.filter((s) => asList<string>(s.Action).includes("s3:ListBucket"));
+      const lists = statements.filter((s) => asList<string>(s.Action).includes("s3:ListBucket") && s.Resource === opsArn);
       expect(lists, fn).to.deep.equal([
         {
           Sid: "RunFilesMissingIs404",
@@ -103,13 +103,24 @@ describe("infra: IAM", () => {
     }
   });
 
-  it("gives job-state and the reconciler no access to landing objects", async () => {
+  it("gives job-state no access to landing objects", async () => {
     const run = await devRun();
     const landingArn = run.named("storage-landing", T.bucket).state.arn;
-    for (const fn of ["job-state", "reconciler"]) {
-      const resources = doc(run.named(`${fn}-policy`, T.rolePolicy)).Statement.flatMap((s) => asList<string>(s.Resource));
-      expect(resources.some((r) => r.startsWith(landingArn)), fn).to.equal(false);
-    }
+    const resources = doc(run.named("job-state-policy", T.rolePolicy)).Statement.flatMap((s) => asList<string>(s.Resource));
+    expect(resources.some((r) => r.startsWith(landingArn))).to.equal(false);
+  });
+
+  it("lets the reconciler's landing sweep list versions and head objects only under dataset prefixes", async () => {
+    const run = await devRun();
+    const landingArn = run.named("storage-landing", T.bucket).state.arn;
+    const statements = doc(run.named("reconciler-policy", T.rolePolicy)).Statement;
+    const landing = statements.filter((s) => asList<string>(s.Resource).some((r) => r.startsWith(landingArn)));
+    const prefixes = { StringLike: { "s3:prefix": DATASETS.map((s) => `${s.prefix}*`).sort() } };
+    expect(landing).to.deep.equal([
+      { Sid: "HeadLandingObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: DATASETS.map((s) => `${landingArn}/${s.prefix}*`).sort() },
+      { Sid: "LandingMissingIs404", Effect: "Allow", Action: ["s3:ListBucket"], Resource: landingArn, Condition: prefixes },
+      { Sid: "SweepLandingVersions", Effect: "Allow", Action: ["s3:ListBucketVersions"], Resource: landingArn, Condition: prefixes },
+    ]);
   });
 
   it("lets services assume roles only for this account", async () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { COMPACT_LIST_THRESHOLD, HandlerPolicyInput, fileArrivalPolicyDocument, jobStatePolicyDocument } from "../../infra/policies/handler-policies";
+import { COMPACT_LIST_THRESHOLD, HandlerPolicyInput, fileArrivalPolicyDocument, jobStatePolicyDocument, reconcilerPolicyDocument } from "../../infra/policies/handler-policies";
 import { glueJobPolicyDocument } from "../../infra/policies/glue-job-policy";
 import { keyPolicyDocument } from "../../infra/policies/kms-key-policy";
 
@@ -27,7 +27,7 @@ function handlerInput(datasets: number): HandlerPolicyInput {
 describe("infra: policy sizes at scale", () => {
   it("keeps the handlers' inline policies under IAM's 10,240 characters at the threshold and for 100 datasets", () => {
     for (const datasets of [COMPACT_LIST_THRESHOLD, 100]) {
-      for (const build of [fileArrivalPolicyDocument, jobStatePolicyDocument]) {
+      for (const build of [fileArrivalPolicyDocument, jobStatePolicyDocument, reconcilerPolicyDocument]) {
         expect(iamSize(build(handlerInput(datasets))), `${build.name} ${datasets}`).to.be.below(10_240);
       }
     }

@@ -2,8 +2,7 @@
 // demand with Glue-shaped errors, and completes runs by writing the run summary the real job
 // would write (every manifest file LOADED unless told otherwise).
 import { CONTRACT_VERSION, FileResult, Manifest, RUN_ARGS, RunSummary, manifestKey, summaryKey } from "../../../engine/contracts";
-import { GlueJobRun, GlueJobRunState, GlueLauncher, glueError } from "../../../handlers/ports";
-import type { MemoryObjectStore } from "./memory-object-store";
+import { GlueJobRun, GlueJobRunState, GlueLauncher, ObjectStore, glueError } from "../../../handlers/ports";
 
 export class FakeGlue implements GlueLauncher {
   readonly runs: (GlueJobRun & { JobName: string })[] = [];
@@ -14,7 +13,7 @@ export class FakeGlue implements GlueLauncher {
   afterStart?: () => void;
   private counter = 0;
 
-  constructor(private readonly objects: MemoryObjectStore, private readonly opsBucket: string) {}
+  constructor(private readonly objects: ObjectStore, private readonly opsBucket: string) {}
 
   async startJobRun(jobName: string, args: Record<string, string>): Promise<{ JobRunId: string }> {
     this.startCalls++;

@@ -1,0 +1,214 @@
+// The landing sweep and file-arrival's key handling against the S3 API (moto server) and a real
+// dynalite: every object version under a dataset prefix ends with exactly one FILE item, whether
+// its event came, came late, came twice, or never came.
+import { randomBytes } from "crypto";
+import { expect } from "chai";
+import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DATASETS } from "../../datasets";
+import { routeObjectKey } from "../../datasets/routing";
+import { AuditStore } from "../../handlers/audit/store";
+import type { FileItem } from "../../handlers/audit/items";
+import { S3ObjectStore } from "../../handlers/aws/s3-object-store";
+import { handleFileArrival } from "../../handlers/core/file-arrival";
+import { handleJobStateChange } from "../../handlers/core/job-state";
+import { reconcile } from "../../handlers/core/reconcile";
+import { createHandlerDeps } from "../../handlers/deps";
+import type { HandlerDeps, HandlerLimits, ObjectVersion } from "../../handlers/ports";
+import { motoForTests, motoS3Client } from "../support/moto";
+import { startDynalite, type DynaliteServer } from "./support/dynalite";
+import { FakeGlue } from "./support/fake-glue";
+import { JOB_NAMES, ManualClock, allFiles, objectCreated } from "./support/world";
+
+describe("handlers: landing sweep and key readings (moto S3, dynalite)", function () {
+  this.timeout(120_000);
+  let s3: S3Client;
+  let dynalite: DynaliteServer;
+  let landing: string;
+  let ops: string;
+  let objects: S3ObjectStore;
+  let glue: FakeGlue;
+  let audit: AuditStore;
+  let clock: ManualClock;
+  let deps: HandlerDeps;
+
+  before(async () => {
+    s3 = motoS3Client((await motoForTests()).endpoint);
+    dynalite = await startDynalite();
+  });
+  after(async () => {
+    s3?.destroy();
+    await dynalite?.close();
+  });
+
+  /** A fresh versioned landing bucket, ops bucket and audit table; the clock an hour ahead of S3's. */
+  async function stack(limits: Partial<HandlerLimits> = {}, versioned = true): Promise<void> {
+    const suffix = randomBytes(4).toString("hex");
+    landing = `sweep-landing-${suffix}`;
+    ops = `sweep-ops-${suffix}`;
+    await s3.send(new CreateBucketCommand({ Bucket: landing }));
+    if (versioned) await s3.send(new PutBucketVersioningCommand({ Bucket: landing, VersioningConfiguration: { Status: "Enabled" } }));
+    await s3.send(new CreateBucketCommand({ Bucket: ops }));
+    const table = await dynalite.newTable();
+    const doc = DynamoDBDocumentClient.from(dynalite.client, { marshallOptions: { removeUndefinedValues: true } });
+    clock = new ManualClock(Date.now() + 3_600_000);
+    audit = new AuditStore(doc, table, { now: () => clock.now() });
+    objects = new S3ObjectStore(s3);
+    glue = new FakeGlue(objects, ops);
+    deps = createHandlerDeps({ audit, objects, glue, specs: DATASETS, jobNames: JOB_NAMES, opsBucket: ops, landingBucket: landing, limits: { startBackoffMs: 1, ...limits }, clock });
+  }
+
+  async function put(key: string, body = `bytes of ${key} ${randomBytes(4).toString("hex")}`) {
+    const out = await s3.send(new PutObjectCommand({ Bucket: landing, Key: key, Body: body }));
+    return { key, versionId: out.VersionId && out.VersionId !== "null" ? out.VersionId : null, etag: (out.ETag ?? "").replace(/"/g, ""), sequencer: "0A", size: Buffer.byteLength(body) };
+  }
+
+  /** The event as EventBridge may deliver it: the key exactly as given (raw or encoded). */
+  function event(v: Awaited<ReturnType<typeof put>>, eventKey = v.key): Record<string, any> {
+    const e = objectCreated(landing, v.key, v);
+    e.detail.object.key = eventKey;
+    return e;
+  }
+
+  async function everyVersion(): Promise<ObjectVersion[]> {
+    const out: ObjectVersion[] = [];
+    let from;
+    do {
+      const page = await objects.listVersions(landing, "", from, 1000);
+      out.push(...page.versions);
+      from = page.next;
+    } while (from);
+    return out;
+  }
+
+  /** Exactly one FILE item per routed object version, matched by key and version id; none extra. */
+  async function assertEveryVersionFiledOnce(): Promise<FileItem[]> {
+    const files = await allFiles(audit);
+    const versions = (await everyVersion()).filter((v) => routeObjectKey(DATASETS, v.key) !== undefined);
+    for (const v of versions) {
+      const matches = files.filter((f) => f.bucket === landing && f.key === v.key && f.versionId === v.versionId);
+      expect(matches, `FILE items for ${v.key}#${v.versionId}`).to.have.length(1);
+    }
+    expect(files.filter((f) => f.dataset !== "_unrouted").length, "FILE items without an object version").to.equal(versions.length);
+    return files;
+  }
+
+  async function drain(): Promise<void> {
+    for (let i = 0; i < 20 && glue.running().length > 0; i++) {
+      for (const run of glue.running()) await handleJobStateChange(deps, await glue.complete(run.Id));
+    }
+  }
+
+  describe("file-arrival on the S3 API", () => {
+    beforeEach(() => stack());
+
+    it("'a+b.csv' raw and 'a b.csv' encoded arrive as the same event key: each files its own object version", async () => {
+      const spaced = await put("orders/a b.csv");
+      const plus = await put("orders/a+b.csv");
+
+      const r1 = await handleFileArrival(deps, event(plus, "orders/a+b.csv"));
+      const r2 = await handleFileArrival(deps, event(spaced, "orders/a+b.csv"));
+
+      expect([r1.outcome, r2.outcome]).to.deep.equal(["PENDING", "PENDING"]);
+      const files = await assertEveryVersionFiledOnce();
+      expect(files.map((f) => f.key).sort()).to.deep.equal(["orders/a b.csv", "orders/a+b.csv"]);
+    });
+
+    it("raw '%', ':' and '=' in keys: filed under the real key", async () => {
+      const percent = await put("orders/discount 100%.csv");
+      const colon = await put("orders/dt=2026-11-21/10:15:30.csv");
+
+      const results = [await handleFileArrival(deps, event(percent)), await handleFileArrival(deps, event(colon))];
+
+      expect(results.map((r) => r.outcome)).to.deep.equal(["PENDING", "PENDING"]);
+      await assertEveryVersionFiledOnce();
+    });
+
+    it("unversioned bucket: an overwritten version neither reading holds is one SKIPPED key_ambiguous item naming both keys", async () => {
+      await stack({}, false);
+      const old = await put("orders/a b.csv");
+      await put("orders/a b.csv");
+      const plus = await put("orders/a+b.csv");
+
+      const lost = await handleFileArrival(deps, event(old, "orders/a+b.csv"));
+      const again = await handleFileArrival(deps, event(old, "orders/a+b.csv"));
+      const loaded = await handleFileArrival(deps, event(plus, "orders/a+b.csv"));
+
+      expect(lost).to.include({ outcome: "SKIPPED", reason: "key_ambiguous" });
+      expect(again.outcome).to.equal("DUPLICATE");
+      const item = await audit.getFile((lost as { fileId: string }).fileId);
+      expect(item?.note).to.equal('objects under "orders/a b.csv", "orders/a+b.csv" exist, none holds this event\'s version');
+      expect(loaded.outcome).to.equal("PENDING");
+      expect((await audit.getFile((loaded as { fileId: string }).fileId))?.key).to.equal("orders/a+b.csv");
+    });
+  });
+
+  describe("the sweep", () => {
+    it("files every version whose event never came, once; late events and later sweeps add nothing", async () => {
+      await stack();
+      const delivered = await put("orders/2026/LOAD00000001.csv");
+      const lost = [await put("orders/2026/LOAD00000002.csv"), await put("orders/a+b c.csv"), await put("orders/discount 100%.csv")];
+      const second = await put("orders/2026/LOAD00000001.csv"); // a second version of a delivered key
+      await put("invoices/elsewhere.csv"); // under no dataset prefix: only an event files it (as _unrouted)
+      await handleFileArrival(deps, event(delivered));
+      await drain();
+
+      const report = await reconcile(deps);
+
+      expect(report.errors).to.deep.equal([]);
+      expect(report.swept).to.have.length(4);
+      expect(report.started).to.have.length(1);
+      await drain();
+      const files = await assertEveryVersionFiledOnce();
+      expect(files.every((f) => f.status === "SUCCEEDED"), JSON.stringify(files.map((f) => [f.key, f.status]))).to.equal(true);
+      // The late (dead-lettered, then redriven) events of swept versions are duplicates.
+      for (const v of [...lost, second]) expect((await handleFileArrival(deps, event(v))).outcome, v.key).to.equal("DUPLICATE");
+      clock.advance(600);
+      expect((await reconcile(deps)).swept).to.deep.equal([]);
+      await assertEveryVersionFiledOnce();
+    });
+
+    it("leaves versions younger than sweepMinAgeSeconds to their events", async () => {
+      await stack();
+      clock.t = Date.now(); // S3's and the handler's clocks agree: the objects are brand new
+      await put("orders/young.csv");
+
+      const report = await reconcile(deps);
+
+      expect(report.swept).to.deep.equal([]);
+      expect(await allFiles(audit)).to.have.length(0);
+    });
+
+    it("is bounded per invocation and resumes from the watermark stored in the audit table", async () => {
+      await stack({ sweepPagesPerDataset: 1, sweepPageSize: 2 });
+      for (let i = 1; i <= 5; i++) await put(`orders/f${i}.csv`);
+
+      const sizes: number[] = [];
+      for (let i = 0; i < 3; i++) sizes.push((await reconcile(deps)).swept.length);
+
+      expect(sizes).to.deep.equal([2, 2, 1]);
+      expect((await audit.getSweepCursor("orders"))?.next).to.equal(undefined);
+      await drain();
+      await assertEveryVersionFiledOnce();
+    });
+
+    it("a new pass checks only versions modified since the previous pass began (minus the lookback)", async () => {
+      await stack({ sweepMinAgeSeconds: 0, sweepLookbackSeconds: 0 });
+      clock.t = Date.now();
+      await put("orders/old.csv");
+      clock.t = Date.now() + 1500; // S3 keeps whole seconds: the next object is after this pass began
+      expect((await reconcile(deps)).swept).to.have.length(1);
+      await new Promise((r) => setTimeout(r, 2100));
+      const fresh = await put("orders/new.csv");
+      clock.t = Date.now() + 1500;
+      const looked: string[] = [];
+      const lookup = audit.getFilesConsistent.bind(audit);
+      audit.getFilesConsistent = async (ids) => (looked.push(...ids), lookup(ids));
+
+      const report = await reconcile(deps);
+
+      expect(report.swept).to.have.length(1);
+      expect(looked).to.deep.equal([`s3://${landing}/${fresh.key}#${fresh.versionId}`]);
+    });
+  });
+});
