@@ -14,3 +14,5 @@ export const athenaWorkgroup = platform.athenaWorkgroup;
 export const glueDatabases = platform.glueDatabases;
 export const glueJobs = platform.glueJobs;
 export const alertTopicArn = platform.alertTopicArn;
+export const eventDlqUrl = platform.eventDlqUrl;
+export const lambdaFailuresQueueUrl = platform.lambdaFailuresQueueUrl;

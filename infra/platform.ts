@@ -54,6 +54,9 @@ export interface PlatformOutputs {
   glueDatabases: Record<Zone, string>;
   glueJobs: Record<string, string>;
   alertTopicArn: pulumi.Output<string>;
+  /** The DLQs `datalake redrive` reads (EventBridge targets; Lambda async failures). */
+  eventDlqUrl: pulumi.Output<string>;
+  lambdaFailuresQueueUrl: pulumi.Output<string>;
 }
 
 export function createPlatform(
@@ -230,6 +233,8 @@ export function createPlatform(
     glueDatabases: catalog.databaseNames,
     glueJobs: jobNames,
     alertTopicArn: monitoring.topic.arn,
+    eventDlqUrl: queues.eventDlq.url,
+    lambdaFailuresQueueUrl: queues.lambdaFailures.url,
   };
 }
 

@@ -16,7 +16,7 @@ export type ArrivalResult =
   /** `run` is absent when the caller starts runs itself (the landing sweep). */
   | { outcome: "PENDING"; fileId: string; run?: StartOutcome };
 
-export async function handleFileArrival(deps: HandlerDeps, event: unknown): Promise<ArrivalResult> {
+export async function handleFileArrival(deps: HandlerDeps, event: unknown, options: RecordOptions = {}): Promise<ArrivalResult> {
   const parsed = parseObjectCreated(event);
   if (!parsed.ok) {
     deps.log.error("malformed Object Created event; dropped", { reason: parsed.reason, eventId: (event as any)?.id });
@@ -27,11 +27,14 @@ export async function handleFileArrival(deps: HandlerDeps, event: unknown): Prom
     deps.log.warn("event for another bucket; ignored", { bucket: ev.bucket });
     return { outcome: "IGNORED", reason: `bucket ${ev.bucket} is not the landing bucket` };
   }
-  return recordObjectVersion(deps, ev);
+  return recordObjectVersion(deps, ev, options);
 }
 
 export interface RecordOptions {
-  /** Start a run for a new PENDING file (the landing sweep starts runs itself, once). @default true */
+  /**
+   * Start a run for a new PENDING file. The landing sweep and `datalake redrive` leave it to the
+   * reconciler, which starts one run for everything they filed. @default true
+   */
   startRun?: boolean;
 }
 

@@ -101,4 +101,13 @@ describe("infra: operations", () => {
       quarantine: "datalake_prod_quarantine",
     });
   });
+
+  it("exports the URLs of the two dead-letter queues `datalake redrive` reads", async () => {
+    const run = await prodRun();
+    expect(run.outputs).to.include({
+      eventDlqUrl: run.named("dlq-events", T.queue).state.url,
+      lambdaFailuresQueueUrl: run.named("dlq-lambda-failures", T.queue).state.url,
+    });
+    expect(run.outputs.eventDlqUrl).to.match(/^https:\/\/sqs\./);
+  });
 });
