@@ -15,6 +15,7 @@ import { DeadLetterQueues } from "./components/dead-letter-queue";
 import { EventTrigger } from "./components/event-trigger";
 import { GlueArtifacts } from "./components/glue-artifacts";
 import { KeyPolicies } from "./components/key-policies";
+import { KeyPolicyGate } from "./key-policy-gate";
 import { PlatformKeys } from "./components/keys";
 import { LakeFormation } from "./components/lake-formation";
 import { Monitoring } from "./components/monitoring";
@@ -61,6 +62,17 @@ export function createPlatform(
   datasets: readonly DatasetSpec[],
   sources: ProgramSources = DEFAULT_SOURCES,
 ): PlatformOutputs {
+  const gate = new KeyPolicyGate();
+  try {
+    return declarePlatform(cfg, datasets, sources, gate);
+  } catch (error) {
+    // Resources already declared wait on the gate: settle it so the failed program can exit.
+    gate.open([]);
+    throw error;
+  }
+}
+
+function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], sources: ProgramSources, gate: KeyPolicyGate): PlatformOutputs {
   const prefix = `${cfg.project}-${cfg.stack}`;
   const retainData = !cfg.allowDataDestroy;
   const metricsNamespace = `${METRICS_NAMESPACE_PREFIX}/${cfg.stack}`;
@@ -93,7 +105,7 @@ export function createPlatform(
     readerDatabase: catalog.databases.silver.name,
     readerPrincipals: cfg.readerPrincipals,
   });
-  const audit = new AuditTable("audit", { tableName: `${prefix}-audit`, kmsKeyArn: keys.ops.arn, retainData });
+  const audit = new AuditTable("audit", { tableName: `${prefix}-audit`, kmsKeyArn: keys.ops.arn, keyPolicy: gate.ready, retainData });
   const artifacts = new GlueArtifacts("glue-artifacts", {
     opsBucket: b.ops.name,
     entryScriptPath: sources.glueEntryScript,
@@ -115,6 +127,7 @@ export function createPlatform(
   const allRuleNames = [...datasets.map((s) => ruleNames.arrival(s.name)), ruleNames.jobState, ruleNames.reconcile];
   const queues = new DeadLetterQueues("dlq", {
     kmsKeyArn: keys.ops.arn,
+    keyPolicy: gate.ready,
     ruleArns: ctx.apply((c) =>
       (allRuleNames.length > COMPACT_LIST_THRESHOLD ? [`${prefix}-*`] : allRuleNames).map(
         (r) => `arn:${c.partition}:events:${c.region}:${c.accountId}:rule/${r}`,
@@ -135,6 +148,7 @@ export function createPlatform(
     landing: b.landing,
     keyArns: [keys.data.arn, keys.ops.arn],
     opsKeyArn: keys.ops.arn,
+    opsKeyPolicy: gate.ready,
     failureQueueArn: queues.lambdaFailures.arn,
   });
 
@@ -182,7 +196,7 @@ export function createPlatform(
   });
 
   const handlerRoles = Object.values(handlers).map((h) => h.role.arn);
-  new KeyPolicies("key-policies", {
+  const keyPolicies = new KeyPolicies("key-policies", {
     ctx,
     keys: {
       data: {
@@ -201,6 +215,7 @@ export function createPlatform(
       },
     },
   });
+  gate.open(keyPolicies.policies);
   const athena = new Athena("athena", {
     workgroupName: prefix,
     resultsBucket: b.athena.name,
@@ -212,6 +227,7 @@ export function createPlatform(
     ctx,
     namePrefix: prefix,
     kmsKeyArn: keys.ops.arn,
+    keyPolicy: gate.ready,
     alertEmail: cfg.alertEmail,
     datasets: datasets.map((s) => s.name),
     metricsNamespace,

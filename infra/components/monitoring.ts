@@ -11,6 +11,8 @@ export interface MonitoringArgs {
   /** Physical name prefix; alarm names start with it (the topic policy scopes to it). */
   namePrefix: string;
   kmsKeyArn: pulumi.Input<string>;
+  /** The key's policy: the topic is created after it (first deploy). */
+  keyPolicy?: pulumi.Input<pulumi.Resource[]>;
   alertEmail?: string;
   datasets: string[];
   metricsNamespace: string;
@@ -28,7 +30,7 @@ export class Monitoring extends pulumi.ComponentResource {
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:monitoring:Monitoring", name, {}, opts);
     const child = { parent: this };
-    this.topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: args.kmsKeyArn }, child);
+    this.topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: args.kmsKeyArn }, { ...child, dependsOn: args.keyPolicy });
     new aws.sns.TopicPolicy(
       `${name}-alerts-policy`,
       {
