@@ -2,6 +2,7 @@
 // messages that name the config key and how to set it, and returned as one typed object.
 import * as pulumi from "@pulumi/pulumi";
 import * as d from "./defaults";
+import { MAX_NAME_PREFIX, namePrefix } from "./names";
 
 export interface GlueDefaults {
   version: string;
@@ -15,6 +16,8 @@ export interface PlatformConfig {
   /** Stack name, used in physical names (`datalake-<stack>-...`). */
   stack: string;
   project: string;
+  /** `<project>-<stack>` made safe for every physical name (infra/names.ts). */
+  namePrefix: string;
   environment: "dev" | "prod";
   /** IAM principal ARNs administering Lake Formation; the deploying principal is added at runtime. */
   lakeFormationAdmins: string[];
@@ -92,6 +95,14 @@ const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))
 /** Pure validation: the same rules `pulumi up` applies, testable without the Pulumi runtime. */
 export function parseConfig(raw: RawConfig, stack: string, project = "datalake"): PlatformConfig {
   const key = (k: string) => `${project}:${k}`;
+  const prefix = namePrefix(project, stack);
+  if (prefix.length > MAX_NAME_PREFIX) {
+    throw new ConfigError(
+      "(stack name)",
+      `stack name "${stack}" is ${stack.length} characters: at most ${MAX_NAME_PREFIX - project.length - 1} ` +
+        `(names are "${project}-<stack>-..." and Lambda functions and EventBridge rules allow 64 characters)`,
+    );
+  }
   const environment = raw.environment ?? (stack === "prod" ? "prod" : "dev");
   if (environment !== "dev" && environment !== "prod") {
     throw new ConfigError(key("environment"), `must be "dev" or "prod", got ${JSON.stringify(environment)}`);
@@ -126,6 +137,7 @@ export function parseConfig(raw: RawConfig, stack: string, project = "datalake")
   return {
     stack,
     project,
+    namePrefix: prefix,
     environment,
     lakeFormationAdmins,
     readerPrincipals: arnList(raw.readerPrincipals, key("readerPrincipals")),

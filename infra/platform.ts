@@ -24,6 +24,7 @@ import { PlatformConfig } from "./config";
 import { createDatasetResources } from "./dataset-wiring";
 import { KMS_DELETION_WINDOW_DAYS_DEV, KMS_DELETION_WINDOW_DAYS_PROD, METRICS_NAMESPACE_PREFIX } from "./defaults";
 import { HandlerName, createHandlers, kebab } from "./handler-wiring";
+import { NAME_LIMITS, fitName } from "./names";
 import { REPO_ROOT, handlerArchive } from "./lambda-code";
 import { AccountContext } from "./policies/document";
 import { COMPACT_LIST_THRESHOLD } from "./policies/handler-policies";
@@ -73,7 +74,7 @@ export function createPlatform(
 }
 
 function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], sources: ProgramSources, gate: KeyPolicyGate): PlatformOutputs {
-  const prefix = `${cfg.project}-${cfg.stack}`;
+  const prefix = cfg.namePrefix;
   const retainData = !cfg.allowDataDestroy;
   const metricsNamespace = `${METRICS_NAMESPACE_PREFIX}/${cfg.stack}`;
   const identity = aws.getCallerIdentityOutput();
@@ -105,7 +106,7 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
     readerDatabase: catalog.databases.silver.name,
     readerPrincipals: cfg.readerPrincipals,
   });
-  const audit = new AuditTable("audit", { tableName: `${prefix}-audit`, kmsKeyArn: keys.ops.arn, keyPolicy: gate.ready, retainData });
+  const audit = new AuditTable("audit", { tableName: fitName(`${prefix}-audit`, NAME_LIMITS.dynamoTable), kmsKeyArn: keys.ops.arn, keyPolicy: gate.ready, retainData });
   const artifacts = new GlueArtifacts("glue-artifacts", {
     opsBucket: b.ops.name,
     entryScriptPath: sources.glueEntryScript,
@@ -113,16 +114,15 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
   });
 
   // Physical names are fixed strings so every policy can name exact ARNs before resources exist.
-  const jobNames = Object.fromEntries(datasets.map((s) => [s.name, `${prefix}-${s.name}`]));
-  const functionNames: Record<HandlerName, string> = {
-    fileArrival: `${prefix}-file-arrival`,
-    jobState: `${prefix}-job-state`,
-    reconciler: `${prefix}-reconciler`,
-  };
+  // Each fitted to its AWS limit (infra/names.ts): unchanged when it fits.
+  const jobNames = Object.fromEntries(datasets.map((s) => [s.name, fitName(`${prefix}-${s.name}`, NAME_LIMITS.glueJob)]));
+  const fn = (suffix: string) => fitName(`${prefix}-${suffix}`, NAME_LIMITS.lambdaFunction);
+  const functionNames: Record<HandlerName, string> = { fileArrival: fn("file-arrival"), jobState: fn("job-state"), reconciler: fn("reconciler") };
+  const rule = (suffix: string) => fitName(`${prefix}-${suffix}`, NAME_LIMITS.eventRule);
   const ruleNames = {
-    arrival: (dataset: string) => `${prefix}-arrival-${dataset}`,
-    jobState: `${prefix}-glue-job-state`,
-    reconcile: `${prefix}-reconcile`,
+    arrival: (dataset: string) => rule(`arrival-${dataset}`),
+    jobState: rule("glue-job-state"),
+    reconcile: rule("reconcile"),
   };
   const allRuleNames = [...datasets.map((s) => ruleNames.arrival(s.name)), ruleNames.jobState, ruleNames.reconcile];
   const queues = new DeadLetterQueues("dlq", {

@@ -3,6 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { METRIC_DATA_AGE_HOURS, METRIC_RUN_FAILED } from "../defaults";
+import { NAME_LIMITS, fitName } from "../names";
 import { AccountContext } from "../policies/document";
 import { alertTopicPolicyDocument } from "../policies/queue-topic-policies";
 
@@ -57,7 +58,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const alarm = (id: string, props: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "name">) =>
       new aws.cloudwatch.MetricAlarm(
         `${name}-${id}`,
-        { name: `${args.namePrefix}-${id}`, alarmActions: actions, okActions: actions, ...props },
+        { name: fitName(`${args.namePrefix}-${id}`, NAME_LIMITS.alarm), alarmActions: actions, okActions: actions, ...props },
         child,
       );
     for (const [queue, queueName] of Object.entries(args.queueNames)) {
