@@ -1,6 +1,8 @@
 // The only reader of pulumi.Config. Everything a stack may change is read here, validated with
 // messages that name the config key and how to set it, and returned as one typed object.
 import * as pulumi from "@pulumi/pulumi";
+import type { DatasetSpec } from "../datasets/define";
+import { DatasetSpecError } from "../datasets/errors";
 import * as d from "./defaults";
 import { MAX_NAME_PREFIX, namePrefix } from "./names";
 
@@ -179,6 +181,28 @@ function parseGlue(raw: Record<string, unknown>, key: string): GlueDefaults {
     timeoutMinutes: int(raw.timeoutMinutes, `${key}.timeoutMinutes`, d.DEFAULT_GLUE_TIMEOUT_MINUTES, 1),
     flex,
   };
+}
+
+/**
+ * A dataset's Glue sizing: the stack's glue config overridden by the spec's target.glue, checked
+ * like the stack config (AWS rejects FLEX on G.4X/G.8X, and G.025X on a glueetl job, only at
+ * `pulumi up`). The error names the spec file and the field that made the pair invalid.
+ */
+export function datasetGlue(defaults: GlueDefaults, spec: Pick<DatasetSpec, "target" | "sourceFile">, project = "datalake"): GlueDefaults {
+  const override = Object.fromEntries(Object.entries(spec.target.glue).filter(([, v]) => v !== undefined)) as Partial<GlueDefaults>;
+  const glue = { ...defaults, ...override };
+  const fail = (field: string, problem: string): never => {
+    throw new DatasetSpecError(spec.sourceFile, `target.glue.${field}`, problem);
+  };
+  if (!(d.GLUE_WORKER_TYPES as readonly string[]).includes(glue.workerType)) {
+    fail("workerType", `${glue.workerType} is for Glue streaming jobs only; the load job is glueetl (one of ${d.GLUE_WORKER_TYPES.join(", ")})`);
+  }
+  if (glue.flex && !(d.GLUE_FLEX_WORKER_TYPES as readonly string[]).includes(glue.workerType)) {
+    const flexFrom = override.flex === undefined ? `the stack's ${project}:glue.flex is true` : "target.glue.flex is true";
+    const field = override.flex === undefined ? "workerType" : "flex";
+    fail(field, `flex execution (${flexFrom}) needs worker type ${d.GLUE_FLEX_WORKER_TYPES.join(" or ")}, not ${glue.workerType}: set target.glue.flex: false or a smaller worker type`);
+  }
+  return glue;
 }
 
 function arnList(value: unknown, key: string): string[] {

@@ -20,7 +20,7 @@ import { PlatformKeys } from "./components/keys";
 import { LakeFormation } from "./components/lake-formation";
 import { Monitoring } from "./components/monitoring";
 import { Storage } from "./components/storage";
-import { PlatformConfig } from "./config";
+import { PlatformConfig, datasetGlue } from "./config";
 import { createDatasetResources } from "./dataset-wiring";
 import { KMS_DELETION_WINDOW_DAYS_DEV, KMS_DELETION_WINDOW_DAYS_PROD, METRICS_NAMESPACE_PREFIX } from "./defaults";
 import { HandlerName, createHandlers, kebab } from "./handler-wiring";
@@ -74,6 +74,8 @@ export function createPlatform(
 }
 
 function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], sources: ProgramSources, gate: KeyPolicyGate): PlatformOutputs {
+  // Every dataset's Glue override is checked before anything is declared.
+  for (const spec of datasets) datasetGlue(cfg.glue, spec, cfg.project);
   const prefix = cfg.namePrefix;
   const retainData = !cfg.allowDataDestroy;
   const metricsNamespace = `${METRICS_NAMESPACE_PREFIX}/${cfg.stack}`;
