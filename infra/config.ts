@@ -5,6 +5,7 @@ import type { DatasetSpec } from "../datasets/define";
 import { DatasetSpecError } from "../datasets/errors";
 import * as d from "./defaults";
 import { MAX_NAME_PREFIX, namePrefix } from "./names";
+import { IAM_ROLE_OR_USER, principalLabel } from "./principal-label";
 
 export interface GlueDefaults {
   version: string;
@@ -90,7 +91,6 @@ function parseValue(value: string): unknown {
   return value;
 }
 
-const ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/-]+$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/;
 
@@ -142,7 +142,7 @@ export function parseConfig(raw: RawConfig, stack: string, project = "datalake")
     namePrefix: prefix,
     environment,
     lakeFormationAdmins,
-    readerPrincipals: arnList(raw.readerPrincipals, key("readerPrincipals")),
+    readerPrincipals: readers(raw.readerPrincipals, key("readerPrincipals")),
     alertEmail,
     logRetentionDays,
     landingRetentionDays: int(raw.landingRetentionDays, key("landingRetentionDays"), d.DEFAULT_LANDING_RETENTION_DAYS, 1),
@@ -210,12 +210,28 @@ function arnList(value: unknown, key: string): string[] {
   const list = typeof value === "string" ? value.split(",").map((s) => s.trim()).filter(Boolean) : value;
   if (!Array.isArray(list)) throw new ConfigError(key, "must be a list of IAM ARNs");
   for (const [i, item] of list.entries()) {
-    if (typeof item !== "string" || !ARN.test(item)) {
-      throw new ConfigError(`${key}[${i}]`, `${JSON.stringify(item)} is not an IAM role/user ARN`);
+    // Lake Formation grants to roles and users; a group, a policy, an account root or an STS
+    // session ARN is either rejected by the API or granted to something other than intended.
+    if (typeof item !== "string" || !IAM_ROLE_OR_USER.test(item)) {
+      throw new ConfigError(`${key}[${i}]`, `${JSON.stringify(item)} is not an IAM role/user ARN (arn:aws:iam::<account>:role/<path/>Name or user/...; no groups, policies, root or sessions)`);
     }
   }
   // Sorted and unique: Lake Formation returns lists in its own order (ordering drift otherwise).
   return [...new Set(list as string[])].sort();
+}
+
+/** Readers, whose grants are named after them (infra/principal-label.ts): names must be unique. */
+function readers(value: unknown, key: string): string[] {
+  const list = arnList(value, key);
+  const byLabel = new Map<string, string>();
+  for (const arn of list) {
+    const other = byLabel.get(principalLabel(arn));
+    if (other !== undefined) {
+      throw new ConfigError(key, `${other} and ${arn} are path-less roles with one name in two accounts; their grants would share a name: give one a path`);
+    }
+    byLabel.set(principalLabel(arn), arn);
+  }
+  return list;
 }
 
 function int(value: unknown, key: string, fallback: number, min: number): number {

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AccountContext, sorted } from "../policies/document";
 import { registrationRolePolicyDocument } from "../policies/lake-formation-policy";
 import { serviceTrustPolicy } from "../policies/trust-policy";
-import { principalLabel } from "./dataset-grants";
+import { principalLabel } from "../principal-label";
 
 export interface LakeFormationArgs {
   ctx: pulumi.Input<AccountContext>;
