@@ -24,6 +24,11 @@ export interface PlatformConfig {
   environment: "dev" | "prod";
   /** IAM principal ARNs administering Lake Formation; the deploying principal is added at runtime. */
   lakeFormationAdmins: string[];
+  /**
+   * true (default): this stack owns the account's one DataLakeSettings (admins, default
+   * permissions). Stacks sharing an account and region set false on all stacks but one.
+   */
+  manageLakeFormationSettings: boolean;
   /** IAM principal ARNs granted SELECT on silver tables (PII columns excluded). */
   readerPrincipals: string[];
   alertEmail?: string;
@@ -54,6 +59,7 @@ const KEYS = [
   "environment",
   "lakeFormationAdmins",
   "readerPrincipals",
+  "manageLakeFormationSettings",
   "alertEmail",
   "logRetentionDays",
   "landingRetentionDays",
@@ -142,6 +148,7 @@ export function parseConfig(raw: RawConfig, stack: string, project = "datalake")
     namePrefix: prefix,
     environment,
     lakeFormationAdmins,
+    manageLakeFormationSettings: bool(raw.manageLakeFormationSettings, key("manageLakeFormationSettings"), true),
     readerPrincipals: readers(raw.readerPrincipals, key("readerPrincipals")),
     alertEmail,
     logRetentionDays,

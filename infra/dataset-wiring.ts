@@ -67,7 +67,7 @@ export function createDatasetResources(spec: DatasetSpec, w: DatasetWiring): { j
       readerPrincipals: cfg.readerPrincipals,
       readerColumns: readerColumnGrant(spec),
     },
-    { dependsOn: [lakeFormation.settings] },
+    { dependsOn: lakeFormation.ready },
   );
   const job = new DatasetJob(`${spec.name}-job`, {
     ctx,
@@ -103,7 +103,7 @@ export function createDatasetResources(spec: DatasetSpec, w: DatasetWiring): { j
     databases: Object.fromEntries(ZONES.map((z) => [z, catalog.databases[z].name])),
     // Sub-paths of the registered locations: the grant waits for the registration.
     dataLocationArns: Object.fromEntries(ZONES.map((z) => [z, pulumi.interpolate`${lakeFormation.locations[z].arn}/${spec.name}`])),
-  }, { dependsOn: [lakeFormation.settings] });
+  }, { dependsOn: lakeFormation.ready });
   new EventTrigger(`${spec.name}-arrival`, {
     ruleName: w.ruleName,
     description: `Objects created under s3://<landing>/${spec.prefix} -> file-arrival (${spec.name})`,

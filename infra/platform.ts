@@ -107,6 +107,7 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
     dataKeyArn: keys.data.arn,
     readerDatabase: catalog.databases.silver.name,
     readerPrincipals: cfg.readerPrincipals,
+    manageSettings: cfg.manageLakeFormationSettings,
   });
   const audit = new AuditTable("audit", { tableName: fitName(`${prefix}-audit`, NAME_LIMITS.dynamoTable), kmsKeyArn: keys.ops.arn, keyPolicy: gate.ready, retainData });
   const artifacts = new GlueArtifacts("glue-artifacts", {

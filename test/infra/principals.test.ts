@@ -56,3 +56,17 @@ describe("infra: Lake Formation principals", () => {
     expect(run.named("orders-grants-reader-DataAnalyst", T.lfPermissions).inputs.principal).to.equal("arn:aws:iam::123456789012:role/DataAnalyst");
   });
 });
+
+describe("infra: Lake Formation settings owner", () => {
+  it("manages the account's DataLakeSettings by default", async () => {
+    const run = await devRun();
+    expect(run.ofType(T.lfSettings)).to.have.length(1);
+  });
+
+  it("leaves DataLakeSettings to another stack when manageLakeFormationSettings is false, and still grants", async () => {
+    const run = await evaluateProgram({ stack: "dev", overrides: { "datalake:manageLakeFormationSettings": "false" } });
+    expect(run.ofType(T.lfSettings)).to.deep.equal([]);
+    expect(run.ofType(T.lfResource)).to.have.length(3);
+    expect(run.ofType(T.lfPermissions).filter((p) => p.inputs.tableWithColumns)).to.have.length(DATASETS.length);
+  });
+});
