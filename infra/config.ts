@@ -1,7 +1,11 @@
 // The only reader of pulumi.Config. Everything a stack may change is read here, validated with
 // messages that name the config key and how to set it, and returned as one typed object.
 import * as pulumi from "@pulumi/pulumi";
+import type { DatasetSpec } from "../datasets/define";
+import { DatasetSpecError } from "../datasets/errors";
 import * as d from "./defaults";
+import { MAX_NAME_PREFIX, namePrefix } from "./names";
+import { IAM_ROLE_OR_USER, principalLabel } from "./principal-label";
 
 export interface GlueDefaults {
   version: string;
@@ -15,9 +19,16 @@ export interface PlatformConfig {
   /** Stack name, used in physical names (`datalake-<stack>-...`). */
   stack: string;
   project: string;
+  /** `<project>-<stack>` made safe for every physical name (infra/names.ts). */
+  namePrefix: string;
   environment: "dev" | "prod";
   /** IAM principal ARNs administering Lake Formation; the deploying principal is added at runtime. */
   lakeFormationAdmins: string[];
+  /**
+   * true (default): this stack owns the account's one DataLakeSettings (admins, default
+   * permissions). Stacks sharing an account and region set false on all stacks but one.
+   */
+  manageLakeFormationSettings: boolean;
   /** IAM principal ARNs granted SELECT on silver tables (PII columns excluded). */
   readerPrincipals: string[];
   alertEmail?: string;
@@ -48,6 +59,7 @@ const KEYS = [
   "environment",
   "lakeFormationAdmins",
   "readerPrincipals",
+  "manageLakeFormationSettings",
   "alertEmail",
   "logRetentionDays",
   "landingRetentionDays",
@@ -85,13 +97,20 @@ function parseValue(value: string): unknown {
   return value;
 }
 
-const ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/-]+$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/;
 
 /** Pure validation: the same rules `pulumi up` applies, testable without the Pulumi runtime. */
 export function parseConfig(raw: RawConfig, stack: string, project = "datalake"): PlatformConfig {
   const key = (k: string) => `${project}:${k}`;
+  const prefix = namePrefix(project, stack);
+  if (prefix.length > MAX_NAME_PREFIX) {
+    throw new ConfigError(
+      "(stack name)",
+      `stack name "${stack}" is ${stack.length} characters: at most ${MAX_NAME_PREFIX - project.length - 1} ` +
+        `(names are "${project}-<stack>-..." and Lambda functions and EventBridge rules allow 64 characters)`,
+    );
+  }
   const environment = raw.environment ?? (stack === "prod" ? "prod" : "dev");
   if (environment !== "dev" && environment !== "prod") {
     throw new ConfigError(key("environment"), `must be "dev" or "prod", got ${JSON.stringify(environment)}`);
@@ -126,9 +145,11 @@ export function parseConfig(raw: RawConfig, stack: string, project = "datalake")
   return {
     stack,
     project,
+    namePrefix: prefix,
     environment,
     lakeFormationAdmins,
-    readerPrincipals: arnList(raw.readerPrincipals, key("readerPrincipals")),
+    manageLakeFormationSettings: bool(raw.manageLakeFormationSettings, key("manageLakeFormationSettings"), true),
+    readerPrincipals: readers(raw.readerPrincipals, key("readerPrincipals")),
     alertEmail,
     logRetentionDays,
     landingRetentionDays: int(raw.landingRetentionDays, key("landingRetentionDays"), d.DEFAULT_LANDING_RETENTION_DAYS, 1),
@@ -169,17 +190,55 @@ function parseGlue(raw: Record<string, unknown>, key: string): GlueDefaults {
   };
 }
 
+/**
+ * A dataset's Glue sizing: the stack's glue config overridden by the spec's target.glue, checked
+ * like the stack config (AWS rejects FLEX on G.4X/G.8X, and G.025X on a glueetl job, only at
+ * `pulumi up`). The error names the spec file and the field that made the pair invalid.
+ */
+export function datasetGlue(defaults: GlueDefaults, spec: Pick<DatasetSpec, "target" | "sourceFile">, project = "datalake"): GlueDefaults {
+  const override = Object.fromEntries(Object.entries(spec.target.glue).filter(([, v]) => v !== undefined)) as Partial<GlueDefaults>;
+  const glue = { ...defaults, ...override };
+  const fail = (field: string, problem: string): never => {
+    throw new DatasetSpecError(spec.sourceFile, `target.glue.${field}`, problem);
+  };
+  if (!(d.GLUE_WORKER_TYPES as readonly string[]).includes(glue.workerType)) {
+    fail("workerType", `${glue.workerType} is for Glue streaming jobs only; the load job is glueetl (one of ${d.GLUE_WORKER_TYPES.join(", ")})`);
+  }
+  if (glue.flex && !(d.GLUE_FLEX_WORKER_TYPES as readonly string[]).includes(glue.workerType)) {
+    const flexFrom = override.flex === undefined ? `the stack's ${project}:glue.flex is true` : "target.glue.flex is true";
+    const field = override.flex === undefined ? "workerType" : "flex";
+    fail(field, `flex execution (${flexFrom}) needs worker type ${d.GLUE_FLEX_WORKER_TYPES.join(" or ")}, not ${glue.workerType}: set target.glue.flex: false or a smaller worker type`);
+  }
+  return glue;
+}
+
 function arnList(value: unknown, key: string): string[] {
   if (value === undefined) return [];
   const list = typeof value === "string" ? value.split(",").map((s) => s.trim()).filter(Boolean) : value;
   if (!Array.isArray(list)) throw new ConfigError(key, "must be a list of IAM ARNs");
   for (const [i, item] of list.entries()) {
-    if (typeof item !== "string" || !ARN.test(item)) {
-      throw new ConfigError(`${key}[${i}]`, `${JSON.stringify(item)} is not an IAM role/user ARN`);
+    // Lake Formation grants to roles and users; a group, a policy, an account root or an STS
+    // session ARN is either rejected by the API or granted to something other than intended.
+    if (typeof item !== "string" || !IAM_ROLE_OR_USER.test(item)) {
+      throw new ConfigError(`${key}[${i}]`, `${JSON.stringify(item)} is not an IAM role/user ARN (arn:aws:iam::<account>:role/<path/>Name or user/...; no groups, policies, root or sessions)`);
     }
   }
   // Sorted and unique: Lake Formation returns lists in its own order (ordering drift otherwise).
   return [...new Set(list as string[])].sort();
+}
+
+/** Readers, whose grants are named after them (infra/principal-label.ts): names must be unique. */
+function readers(value: unknown, key: string): string[] {
+  const list = arnList(value, key);
+  const byLabel = new Map<string, string>();
+  for (const arn of list) {
+    const other = byLabel.get(principalLabel(arn));
+    if (other !== undefined) {
+      throw new ConfigError(key, `${other} and ${arn} are path-less roles with one name in two accounts; their grants would share a name: give one a path`);
+    }
+    byLabel.set(principalLabel(arn), arn);
+  }
+  return list;
 }
 
 function int(value: unknown, key: string, fallback: number, min: number): number {

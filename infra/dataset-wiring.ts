@@ -16,7 +16,7 @@ import { PlatformKeys } from "./components/keys";
 import { LakeFormation } from "./components/lake-formation";
 import { DataBucket } from "./components/storage";
 import { SecureBucket } from "./components/secure-bucket";
-import { PlatformConfig } from "./config";
+import { PlatformConfig, datasetGlue } from "./config";
 import { AccountContext } from "./policies/document";
 import type { ProgramSources } from "./platform";
 import { readerColumnGrant } from "./reader-columns";
@@ -59,7 +59,7 @@ export function createDatasetResources(spec: DatasetSpec, w: DatasetWiring): { j
     zoneBucketNames: { bronze: b.bronze.name, silver: b.silver.name, quarantine: b.quarantine.name },
     retainData,
   });
-  const glue = { ...cfg.glue, ...definedOnly(spec.target.glue) };
+  const glue = datasetGlue(cfg.glue, spec, cfg.project);
   const readers = new ReaderGrants(
     `${spec.name}-grants-reader`,
     {
@@ -67,7 +67,7 @@ export function createDatasetResources(spec: DatasetSpec, w: DatasetWiring): { j
       readerPrincipals: cfg.readerPrincipals,
       readerColumns: readerColumnGrant(spec),
     },
-    { dependsOn: [lakeFormation.settings] },
+    { dependsOn: lakeFormation.ready },
   );
   const job = new DatasetJob(`${spec.name}-job`, {
     ctx,
@@ -103,7 +103,7 @@ export function createDatasetResources(spec: DatasetSpec, w: DatasetWiring): { j
     databases: Object.fromEntries(ZONES.map((z) => [z, catalog.databases[z].name])),
     // Sub-paths of the registered locations: the grant waits for the registration.
     dataLocationArns: Object.fromEntries(ZONES.map((z) => [z, pulumi.interpolate`${lakeFormation.locations[z].arn}/${spec.name}`])),
-  }, { dependsOn: [lakeFormation.settings] });
+  }, { dependsOn: lakeFormation.ready });
   new EventTrigger(`${spec.name}-arrival`, {
     ruleName: w.ruleName,
     description: `Objects created under s3://<landing>/${spec.prefix} -> file-arrival (${spec.name})`,
@@ -113,8 +113,4 @@ export function createDatasetResources(spec: DatasetSpec, w: DatasetWiring): { j
     deadLetterQueueArn: w.deadLetterQueueArn,
   });
   return { jobRoleArn: job.role.arn };
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -30,6 +30,8 @@ export interface HandlerWiring {
   landing: SecureBucket;
   keyArns: pulumi.Output<string>[];
   opsKeyArn: pulumi.Output<string>;
+  /** The ops key's policy (log groups wait for it). */
+  opsKeyPolicy: Promise<pulumi.Resource[]>;
   failureQueueArn: pulumi.Output<string>;
 }
 
@@ -85,6 +87,7 @@ export function createHandlers(w: HandlerWiring): Record<HandlerName, HandlerFun
         policyDocument: policyInput(fn).apply((input) => JSON.stringify(POLICIES[fn](input))),
         logRetentionDays: cfg.logRetentionDays,
         logKeyArn: w.opsKeyArn,
+        logKeyPolicy: w.opsKeyPolicy,
         failureQueueArn: w.failureQueueArn,
         timeoutSeconds: fn === "reconciler" ? RECONCILER_TIMEOUT_SECONDS : undefined,
       }),

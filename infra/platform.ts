@@ -15,14 +15,16 @@ import { DeadLetterQueues } from "./components/dead-letter-queue";
 import { EventTrigger } from "./components/event-trigger";
 import { GlueArtifacts } from "./components/glue-artifacts";
 import { KeyPolicies } from "./components/key-policies";
+import { KeyPolicyGate } from "./key-policy-gate";
 import { PlatformKeys } from "./components/keys";
 import { LakeFormation } from "./components/lake-formation";
 import { Monitoring } from "./components/monitoring";
 import { Storage } from "./components/storage";
-import { PlatformConfig } from "./config";
+import { PlatformConfig, datasetGlue } from "./config";
 import { createDatasetResources } from "./dataset-wiring";
 import { KMS_DELETION_WINDOW_DAYS_DEV, KMS_DELETION_WINDOW_DAYS_PROD, METRICS_NAMESPACE_PREFIX } from "./defaults";
 import { HandlerName, createHandlers, kebab } from "./handler-wiring";
+import { NAME_LIMITS, fitName } from "./names";
 import { REPO_ROOT, handlerArchive } from "./lambda-code";
 import { AccountContext } from "./policies/document";
 import { COMPACT_LIST_THRESHOLD } from "./policies/handler-policies";
@@ -64,7 +66,20 @@ export function createPlatform(
   datasets: readonly DatasetSpec[],
   sources: ProgramSources = DEFAULT_SOURCES,
 ): PlatformOutputs {
-  const prefix = `${cfg.project}-${cfg.stack}`;
+  const gate = new KeyPolicyGate();
+  try {
+    return declarePlatform(cfg, datasets, sources, gate);
+  } catch (error) {
+    // Resources already declared wait on the gate: settle it so the failed program can exit.
+    gate.open([]);
+    throw error;
+  }
+}
+
+function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], sources: ProgramSources, gate: KeyPolicyGate): PlatformOutputs {
+  // Every dataset's Glue override is checked before anything is declared.
+  for (const spec of datasets) datasetGlue(cfg.glue, spec, cfg.project);
+  const prefix = cfg.namePrefix;
   const retainData = !cfg.allowDataDestroy;
   const metricsNamespace = `${METRICS_NAMESPACE_PREFIX}/${cfg.stack}`;
   const identity = aws.getCallerIdentityOutput();
@@ -95,8 +110,9 @@ export function createPlatform(
     dataKeyArn: keys.data.arn,
     readerDatabase: catalog.databases.silver.name,
     readerPrincipals: cfg.readerPrincipals,
+    manageSettings: cfg.manageLakeFormationSettings,
   });
-  const audit = new AuditTable("audit", { tableName: `${prefix}-audit`, kmsKeyArn: keys.ops.arn, retainData });
+  const audit = new AuditTable("audit", { tableName: fitName(`${prefix}-audit`, NAME_LIMITS.dynamoTable), kmsKeyArn: keys.ops.arn, keyPolicy: gate.ready, retainData });
   const artifacts = new GlueArtifacts("glue-artifacts", {
     opsBucket: b.ops.name,
     entryScriptPath: sources.glueEntryScript,
@@ -104,20 +120,20 @@ export function createPlatform(
   });
 
   // Physical names are fixed strings so every policy can name exact ARNs before resources exist.
-  const jobNames = Object.fromEntries(datasets.map((s) => [s.name, `${prefix}-${s.name}`]));
-  const functionNames: Record<HandlerName, string> = {
-    fileArrival: `${prefix}-file-arrival`,
-    jobState: `${prefix}-job-state`,
-    reconciler: `${prefix}-reconciler`,
-  };
+  // Each fitted to its AWS limit (infra/names.ts): unchanged when it fits.
+  const jobNames = Object.fromEntries(datasets.map((s) => [s.name, fitName(`${prefix}-${s.name}`, NAME_LIMITS.glueJob)]));
+  const fn = (suffix: string) => fitName(`${prefix}-${suffix}`, NAME_LIMITS.lambdaFunction);
+  const functionNames: Record<HandlerName, string> = { fileArrival: fn("file-arrival"), jobState: fn("job-state"), reconciler: fn("reconciler") };
+  const rule = (suffix: string) => fitName(`${prefix}-${suffix}`, NAME_LIMITS.eventRule);
   const ruleNames = {
-    arrival: (dataset: string) => `${prefix}-arrival-${dataset}`,
-    jobState: `${prefix}-glue-job-state`,
-    reconcile: `${prefix}-reconcile`,
+    arrival: (dataset: string) => rule(`arrival-${dataset}`),
+    jobState: rule("glue-job-state"),
+    reconcile: rule("reconcile"),
   };
   const allRuleNames = [...datasets.map((s) => ruleNames.arrival(s.name)), ruleNames.jobState, ruleNames.reconcile];
   const queues = new DeadLetterQueues("dlq", {
     kmsKeyArn: keys.ops.arn,
+    keyPolicy: gate.ready,
     ruleArns: ctx.apply((c) =>
       (allRuleNames.length > COMPACT_LIST_THRESHOLD ? [`${prefix}-*`] : allRuleNames).map(
         (r) => `arn:${c.partition}:events:${c.region}:${c.accountId}:rule/${r}`,
@@ -138,6 +154,7 @@ export function createPlatform(
     landing: b.landing,
     keyArns: [keys.data.arn, keys.ops.arn],
     opsKeyArn: keys.ops.arn,
+    opsKeyPolicy: gate.ready,
     failureQueueArn: queues.lambdaFailures.arn,
   });
 
@@ -185,7 +202,7 @@ export function createPlatform(
   });
 
   const handlerRoles = Object.values(handlers).map((h) => h.role.arn);
-  new KeyPolicies("key-policies", {
+  const keyPolicies = new KeyPolicies("key-policies", {
     ctx,
     keys: {
       data: {
@@ -204,6 +221,7 @@ export function createPlatform(
       },
     },
   });
+  gate.open(keyPolicies.policies);
   const athena = new Athena("athena", {
     workgroupName: prefix,
     resultsBucket: b.athena.name,
@@ -215,6 +233,7 @@ export function createPlatform(
     ctx,
     namePrefix: prefix,
     kmsKeyArn: keys.ops.arn,
+    keyPolicy: gate.ready,
     alertEmail: cfg.alertEmail,
     datasets: datasets.map((s) => s.name),
     metricsNamespace,

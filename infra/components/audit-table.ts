@@ -7,6 +7,8 @@ import { AUDIT_TABLE_SCHEMA } from "../../handlers/audit/schema";
 export interface AuditTableArgs {
   tableName: string;
   kmsKeyArn: pulumi.Input<string>;
+  /** The key's policy: the table is created after it (first deploy). */
+  keyPolicy?: pulumi.Input<pulumi.Resource[]>;
   /** Deletion protection and Pulumi protect/retain. @default true */
   retainData?: boolean;
 }
@@ -39,7 +41,7 @@ export class AuditTable extends pulumi.ComponentResource {
         serverSideEncryption: { enabled: true, kmsKeyArn: args.kmsKeyArn },
         deletionProtectionEnabled: retain,
       },
-      { parent: this, protect: retain, retainOnDelete: retain },
+      { parent: this, protect: retain, retainOnDelete: retain, dependsOn: args.keyPolicy },
     );
     this.registerOutputs({ tableName: this.table.name });
   }

@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { TableRole } from "../../engine/plan";
 import { sorted } from "../policies/document";
+import { principalLabel } from "../principal-label";
 import type { ReaderColumnGrant } from "../reader-columns";
 
 /** What the job does to its tables (write-audit-publish on Iceberg needs ALTER for branches). */
@@ -83,9 +84,4 @@ export class ReaderGrants extends pulumi.ComponentResource {
     }
     this.registerOutputs({});
   }
-}
-
-/** A stable logical-name part for a principal ARN (its last path segment). */
-export function principalLabel(arn: string): string {
-  return (arn.split(/[/:]/).pop() ?? arn).replace(/[^A-Za-z0-9_-]/g, "-");
 }

@@ -7,6 +7,8 @@ import { deadLetterQueuePolicyDocument, tlsOnlyQueuePolicyDocument } from "../po
 
 export interface DeadLetterQueuesArgs {
   kmsKeyArn: pulumi.Input<string>;
+  /** The key's policy: queues are created after it (first deploy). */
+  keyPolicy?: pulumi.Input<pulumi.Resource[]>;
   /** ARNs of the rules allowed to dead-letter into the event DLQ (computable from rule names). */
   ruleArns: pulumi.Input<string[]>;
 }
@@ -21,7 +23,7 @@ export class DeadLetterQueues extends pulumi.ComponentResource {
       new aws.sqs.Queue(
         `${name}-${suffix}`,
         { kmsMasterKeyId: args.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 300, messageRetentionSeconds: DLQ_RETENTION_SECONDS },
-        { parent: this },
+        { parent: this, dependsOn: args.keyPolicy },
       );
     this.eventDlq = queue("events");
     this.lambdaFailures = queue("lambda-failures");

@@ -25,6 +25,8 @@ export interface HandlerFunctionArgs {
   policyDocument: pulumi.Input<string>;
   logRetentionDays: number;
   logKeyArn: pulumi.Input<string>;
+  /** The log key's policy: the log group is created after it (CloudWatch Logs checks it). */
+  logKeyPolicy?: pulumi.Input<pulumi.Resource[]>;
   failureQueueArn: pulumi.Input<string>;
   /** @default LAMBDA_TIMEOUT_SECONDS */
   timeoutSeconds?: number;
@@ -43,7 +45,7 @@ export class HandlerFunction extends pulumi.ComponentResource {
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
       { name: `/aws/lambda/${args.functionName}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.logKeyArn },
-      { parent: this },
+      { parent: this, dependsOn: args.logKeyPolicy },
     );
     this.role = new aws.iam.Role(
       `${name}-role`,

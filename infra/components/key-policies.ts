@@ -20,6 +20,9 @@ export interface KeyPoliciesArgs {
 }
 
 export class KeyPolicies extends pulumi.ComponentResource {
+  /** One KeyPolicy per key: CMK-encrypted resources depend on these (see infra/key-policy-gate.ts). */
+  public readonly policies: aws.kms.KeyPolicy[] = [];
+
   constructor(name: string, args: KeyPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:keys:KeyPolicies", name, {}, opts);
     for (const [purpose, grant] of Object.entries(args.keys)) {
@@ -33,7 +36,7 @@ export class KeyPolicies extends pulumi.ComponentResource {
           }),
         ),
       );
-      new aws.kms.KeyPolicy(`${name}-${purpose}`, { keyId: grant.keyId, policy: document }, { parent: this });
+      this.policies.push(new aws.kms.KeyPolicy(`${name}-${purpose}`, { keyId: grant.keyId, policy: document }, { parent: this }));
     }
     this.registerOutputs({});
   }

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AccountContext, sorted } from "../policies/document";
 import { registrationRolePolicyDocument } from "../policies/lake-formation-policy";
 import { serviceTrustPolicy } from "../policies/trust-policy";
-import { principalLabel } from "./dataset-grants";
+import { principalLabel } from "../principal-label";
 
 export interface LakeFormationArgs {
   ctx: pulumi.Input<AccountContext>;
@@ -19,10 +19,18 @@ export interface LakeFormationArgs {
   readerDatabase: pulumi.Input<string>;
   /** @default [] */
   readerPrincipals?: string[];
+  /**
+   * Declare the account's DataLakeSettings (one per account and region: a second stack managing
+   * them overwrites the first one's admins). @default true
+   */
+  manageSettings?: boolean;
 }
 
 export class LakeFormation extends pulumi.ComponentResource {
-  public readonly settings: aws.lakeformation.DataLakeSettings;
+  /** Absent when another stack owns the account's settings. */
+  public readonly settings?: aws.lakeformation.DataLakeSettings;
+  /** What grants and registrations wait for: the settings when this stack declares them. */
+  public readonly ready: pulumi.Resource[];
   public readonly registrationRole: aws.iam.Role;
   public readonly locations: Record<string, aws.lakeformation.Resource>;
   private readonly locationArns: pulumi.Input<string>[];
@@ -31,15 +39,19 @@ export class LakeFormation extends pulumi.ComponentResource {
     super("datalake:lakeformation:LakeFormation", name, {}, opts);
     this.locationArns = Object.values(args.locations);
     // Settings replace the whole admin list: the deployer must be in it or it locks itself out.
-    this.settings = new aws.lakeformation.DataLakeSettings(
-      `${name}-settings`,
-      {
-        admins: pulumi.output(args.admins).apply((a) => sorted(a)),
-        createDatabaseDefaultPermissions: [],
-        createTableDefaultPermissions: [],
-      },
-      { parent: this },
-    );
+    this.settings =
+      args.manageSettings ?? true
+        ? new aws.lakeformation.DataLakeSettings(
+            `${name}-settings`,
+            {
+              admins: pulumi.output(args.admins).apply((a) => sorted(a)),
+              createDatabaseDefaultPermissions: [],
+              createTableDefaultPermissions: [],
+            },
+            { parent: this },
+          )
+        : undefined;
+    this.ready = this.settings ? [this.settings] : [];
     this.registrationRole = new aws.iam.Role(
       `${name}-registration-role`,
       { assumeRolePolicy: pulumi.output(args.ctx).apply((ctx) => JSON.stringify(serviceTrustPolicy(ctx, "lakeformation.amazonaws.com"))) },
@@ -61,7 +73,7 @@ export class LakeFormation extends pulumi.ComponentResource {
         new aws.lakeformation.Resource(
           `${name}-location-${zone}`,
           { arn, roleArn: this.registrationRole.arn, useServiceLinkedRole: false, hybridAccessEnabled: false },
-          { parent: this, dependsOn: [this.settings, rolePolicy] },
+          { parent: this, dependsOn: [...this.ready, rolePolicy] },
         ),
       ]),
     );
@@ -69,7 +81,7 @@ export class LakeFormation extends pulumi.ComponentResource {
       new aws.lakeformation.Permissions(
         `${name}-reader-${principalLabel(reader)}-db`,
         { principal: reader, permissions: ["DESCRIBE"], database: { name: args.readerDatabase } },
-        { parent: this, dependsOn: [this.settings] },
+        { parent: this, dependsOn: this.ready },
       );
     }
     this.registerOutputs({ registrationRoleArn: this.registrationRole.arn });

@@ -3,6 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { METRIC_DATA_AGE_HOURS, METRIC_RUN_FAILED } from "../defaults";
+import { NAME_LIMITS, fitName } from "../names";
 import { AccountContext } from "../policies/document";
 import { alertTopicPolicyDocument } from "../policies/queue-topic-policies";
 
@@ -11,6 +12,8 @@ export interface MonitoringArgs {
   /** Physical name prefix; alarm names start with it (the topic policy scopes to it). */
   namePrefix: string;
   kmsKeyArn: pulumi.Input<string>;
+  /** The key's policy: the topic is created after it (first deploy). */
+  keyPolicy?: pulumi.Input<pulumi.Resource[]>;
   alertEmail?: string;
   datasets: string[];
   metricsNamespace: string;
@@ -28,7 +31,7 @@ export class Monitoring extends pulumi.ComponentResource {
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:monitoring:Monitoring", name, {}, opts);
     const child = { parent: this };
-    this.topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: args.kmsKeyArn }, child);
+    this.topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: args.kmsKeyArn }, { ...child, dependsOn: args.keyPolicy });
     new aws.sns.TopicPolicy(
       `${name}-alerts-policy`,
       {
@@ -55,7 +58,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const alarm = (id: string, props: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "name">) =>
       new aws.cloudwatch.MetricAlarm(
         `${name}-${id}`,
-        { name: `${args.namePrefix}-${id}`, alarmActions: actions, okActions: actions, ...props },
+        { name: fitName(`${args.namePrefix}-${id}`, NAME_LIMITS.alarm), alarmActions: actions, okActions: actions, ...props },
         child,
       );
     for (const [queue, queueName] of Object.entries(args.queueNames)) {
