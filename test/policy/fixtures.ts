@@ -273,6 +273,14 @@ export const FIXTURES: Record<string, Fixture> = {
     pass: [securityConfiguration("SSE-KMS")],
     expect: /s3EncryptionMode must be SSE-KMS/,
   },
+  "glue-job-worker-type": {
+    fail: [job({ executionClass: "FLEX", workerType: "G.4X", numberOfWorkers: 2 })],
+    pass: [
+      securityConfiguration("SSE-KMS"),
+      job({ executionClass: "FLEX", workerType: "G.1X", numberOfWorkers: 2 }),
+    ],
+    expect: /executionClass FLEX needs workerType G.1X or G.2X, not G.4X/,
+  },
   "glue-supported-version": {
     fail: [job({ glueVersion: "2.0" })],
     pass: [securityConfiguration("SSE-KMS"), job({ glueVersion: "5.0" })],
