@@ -7,7 +7,7 @@ import { EVENT_TARGET } from "../../policy/rules/events";
 import { GLUE_JOB, GLUE_SECURITY_CONFIGURATION } from "../../policy/rules/glue";
 import { IAM } from "../../policy/rules/iam";
 import { KMS_KEY } from "../../policy/rules/kms";
-import { LF_SETTINGS } from "../../policy/rules/lakeformation";
+import { LF_PERMISSIONS, LF_SETTINGS } from "../../policy/rules/lakeformation";
 import {
   INVOKE_CONFIG,
   LAMBDA_FUNCTION,
@@ -424,6 +424,29 @@ export const FIXTURES: Record<string, Fixture> = {
       }),
     ],
     expect: /IAM_ALLOWED_PRINCIPALS/,
+  },
+  "lakeformation-reader-grants": {
+    fail: [
+      res(LF_PERMISSIONS, "customers-grants-reader-analyst", {
+        principal: `arn:aws:iam::${ACCOUNT}:role/analyst`,
+        permissions: ["SELECT"],
+        tableWithColumns: { databaseName: "silver", name: "dim_customer", wildcard: true },
+      }),
+    ],
+    pass: [
+      res(LF_PERMISSIONS, "customers-grants-reader-analyst", {
+        principal: `arn:aws:iam::${ACCOUNT}:role/analyst`,
+        permissions: ["SELECT"],
+        tableWithColumns: {
+          databaseName: "silver",
+          name: "dim_customer",
+          wildcard: true,
+          excludedColumnNames: ["email"],
+        },
+      }),
+      res(LF_SETTINGS, "lf", { admins: [ROLE] }),
+    ],
+    expect: /shows PII column\(s\) email/,
   },
   "lakeformation-settings-present": {
     fail: [res("aws:glue/catalogDatabase:CatalogDatabase", "silver-db", { name: "silver" })],

@@ -1,11 +1,12 @@
 // Holes of issue #13 item 5 ("Policy pack holes"): each case here passed the pack before the fix.
 import { expect } from "chai";
 import { evaluateRules } from "../../policy/evaluate";
-import { PolicyRes, Rule, RuleConfig } from "../../policy/lib/model";
+import { PolicyRes, Rule, RuleConfig, UNKNOWN } from "../../policy/lib/model";
 import { RULES } from "../../policy/rules";
 import { GLUE_JOB } from "../../policy/rules/glue";
 import { IAM } from "../../policy/rules/iam";
 import { KMS_KEY } from "../../policy/rules/kms";
+import { LF_OPT_IN, LF_PERMISSIONS, LF_RESOURCE } from "../../policy/rules/lakeformation";
 import { LAMBDA_PERMISSION } from "../../policy/rules/lambda";
 import { SNS_TOPIC_POLICY } from "../../policy/rules/messaging";
 import { T } from "../../policy/rules/s3";
@@ -14,6 +15,7 @@ import { ACCOUNT, compliantBucket, replaceProps, res } from "./builders";
 const rule = (name: string): Rule[] => RULES.filter((r) => r.name === name);
 const messages = (name: string, resources: PolicyRes[], config: RuleConfig = {}) =>
   evaluateRules(resources, config, rule(name)).map((f) => f.message);
+const UNKNOWN_VALUE = UNKNOWN as unknown as string;
 const doc = (...Statement: unknown[]) => JSON.stringify({ Version: "2012-10-17", Statement });
 
 describe("policy pack holes (issue #13 item 5)", () => {
@@ -328,6 +330,106 @@ describe("policy pack holes (issue #13 item 5)", () => {
       );
 
       expect(found).to.deep.equal([]);
+    });
+  });
+
+  describe("Lake Formation grants", () => {
+    const JOB_ROLE = `arn:aws:iam::${ACCOUNT}:role/datalake-dev-customers-job`;
+    const READER = `arn:aws:iam::${ACCOUNT}:role/analyst`;
+    const job = res(GLUE_JOB, "customers-job", {
+      name: "datalake-dev-customers",
+      roleArn: JOB_ROLE,
+      glueVersion: "5.0",
+      securityConfiguration: "sc",
+      command: { name: "glueetl", scriptLocation: "s3://ops/main.py" },
+    });
+    const grant = (name: string, principal: unknown, target: Record<string, unknown>, extra = {}) =>
+      res(LF_PERMISSIONS, name, { principal, permissions: ["SELECT"], ...target }, extra);
+    const silver = (columns: Record<string, unknown>) => ({
+      tableWithColumns: { databaseName: "datalake_dev_silver", name: "dim_customer", ...columns },
+    });
+    const found = (...list: PolicyRes[]) => messages("lakeformation-reader-grants", [job, ...list]);
+
+    it("rejects a reader's SELECT on every column of a table holding PII", () => {
+      const wholeTable = grant("r1", READER, {
+        table: { databaseName: "datalake_dev_silver", name: "dim_customer" },
+      });
+      const allColumns = grant("r2", READER, silver({ wildcard: true }));
+      const namedPii = grant("r3", READER, silver({ columnNames: ["customer_id", "email"] }));
+      const wrongExclusion = grant("r4", READER, silver({ wildcard: true, excludedColumnNames: ["country"] }));
+      const rawZone = grant("r5", READER, {
+        table: { databaseName: "datalake_dev_bronze", name: "bronze_customers" },
+      });
+      const allPermissions = grant("r6", READER, silver({ wildcard: true }));
+      allPermissions.props.permissions = ["ALL"];
+
+      for (const g of [wholeTable, allColumns, namedPii, wrongExclusion, rawZone, allPermissions]) {
+        const m = found(g);
+        expect(m, g.name).to.have.length(1);
+        expect(m[0], g.name).to.contain("email");
+      }
+    });
+
+    it("rejects a reader's SELECT on every table of a database", () => {
+      const m = found(grant("r", READER, { table: { databaseName: "datalake_dev_silver", wildcard: true } }));
+
+      expect(m).to.have.length(1);
+      expect(m[0]).to.contain("every table");
+    });
+
+    it("accepts readers without the PII columns, readers of PII-free tables, and the job's own role", () => {
+      const m = found(
+        grant("r1", READER, silver({ wildcard: true, excludedColumnNames: ["email"] })),
+        grant("r2", READER, silver({ columnNames: ["customer_id", "country"] })),
+        grant("r3", READER, { table: { databaseName: "datalake_dev_silver", name: "dim_product" } }),
+        grant("j1", JOB_ROLE, { table: { databaseName: "datalake_dev_silver", name: "dim_customer" } }),
+        res(LF_PERMISSIONS, "r4", {
+          principal: READER,
+          permissions: ["DESCRIBE"],
+          database: { name: "datalake_dev_silver" },
+        }),
+      );
+
+      expect(m).to.deep.equal([]);
+    });
+
+    it("knows the job role through property dependencies while its ARN is unknown (preview)", () => {
+      const role = res(IAM.role, "customers-job-role", { name: UNKNOWN_VALUE, arn: UNKNOWN_VALUE });
+      const previewJob = { ...job, props: { ...job.props, roleArn: UNKNOWN_VALUE }, propertyDeps: { roleArn: [role.urn] } };
+      const jobGrant = grant(
+        "j1",
+        UNKNOWN_VALUE,
+        { table: { databaseName: "datalake_dev_silver", name: "dim_customer" } },
+        { propertyDeps: { principal: [role.urn] } },
+      );
+
+      expect(
+        messages("lakeformation-reader-grants", [role, previewJob, jobGrant]),
+      ).to.deep.equal([]);
+    });
+
+    it("rejects grants to IAM_ALLOWED_PRINCIPALS and hybrid access mode", () => {
+      const iamAllowed = res(LF_PERMISSIONS, "iap", {
+        principal: "IAM_ALLOWED_PRINCIPALS",
+        permissions: ["DESCRIBE"],
+        database: { name: "datalake_dev_silver" },
+      });
+      const hybrid = res(LF_RESOURCE, "silver-location", {
+        arn: "arn:aws:s3:::silver",
+        roleArn: JOB_ROLE,
+        hybridAccessEnabled: true,
+      });
+      const optIn = res(LF_OPT_IN, "opt-in", {
+        principals: [{ dataLakePrincipalIdentifier: READER }],
+        resourceDatas: [{ database: [{ name: "datalake_dev_silver" }] }],
+      });
+
+      const m = found(iamAllowed, hybrid, optIn);
+
+      expect(m).to.have.length(3);
+      expect(m.some((x) => x.includes("IAM_ALLOWED_PRINCIPALS"))).to.equal(true);
+      expect(m.some((x) => x.includes("hybridAccessEnabled"))).to.equal(true);
+      expect(m.some((x) => x.includes("hybrid access"))).to.equal(true);
     });
   });
 });

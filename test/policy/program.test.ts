@@ -3,7 +3,9 @@
 import { expect } from "chai";
 import { Finding, evaluateRules, formatFindings } from "../../policy/evaluate";
 import { RULES } from "../../policy/rules";
+import { get } from "../../policy/lib/model";
 import { GLUE_JOB, GLUE_SECURITY_CONFIGURATION } from "../../policy/rules/glue";
+import { LF_PERMISSIONS } from "../../policy/rules/lakeformation";
 import { INVOKE_CONFIG, LAMBDA_FUNCTION, LOG_GROUP } from "../../policy/rules/lambda";
 import { T, logTargets } from "../../policy/rules/s3";
 import { ProgramRun } from "../mocks";
@@ -106,6 +108,27 @@ describe("policy pack over the whole program (mocks)", function () {
       expect(findings.map((f) => f.urn).sort()).to.deep.equal([...owners].sort());
     });
   }
+
+  it("flags every reader grant of a PII table when the program loses the PII exclusions", async () => {
+    const resources = (await devRun()).resources.map(fromRecorded);
+    const readerGrants = resources.filter(
+      (r) => r.type === LF_PERMISSIONS && Array.isArray(get(r.props, "tableWithColumns", "excludedColumnNames")),
+    );
+    const withoutExclusions = resources.map((r) =>
+      readerGrants.includes(r)
+        ? { ...r, props: { ...r.props, tableWithColumns: { ...(r.props.tableWithColumns as object), excludedColumnNames: undefined } } }
+        : r,
+    );
+
+    const findings = evaluateRules(
+      withoutExclusions,
+      { environment: "dev" },
+      RULES.filter((r) => r.name === "lakeformation-reader-grants"),
+    );
+
+    expect(readerGrants.length).to.be.greaterThan(0);
+    expect(findings.map((f) => f.urn).sort()).to.deep.equal(readerGrants.map((r) => r.urn).sort());
+  });
 
   it("flags every bucket but the access-log bucket when server access logging is removed", async () => {
     const resources = (await devRun()).resources.map(fromRecorded);
