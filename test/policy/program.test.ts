@@ -1,7 +1,7 @@
 // Whole-program check: the Pulumi program evaluated under the shared mocks for the dev and the prod
 // stack, with every policy of the pack run over the recorded resources. Zero mandatory violations.
 import { expect } from "chai";
-import { Finding, evaluateRules, formatFindings } from "../../policy/evaluate";
+import { evaluateRules, formatFindings } from "../../policy/evaluate";
 import { RULES } from "../../policy/rules";
 import { get } from "../../policy/lib/model";
 import { GLUE_JOB, GLUE_SECURITY_CONFIGURATION } from "../../policy/rules/glue";
@@ -10,26 +10,8 @@ import { INVOKE_CONFIG, LAMBDA_FUNCTION, LOG_GROUP } from "../../policy/rules/la
 import { T, logTargets } from "../../policy/rules/s3";
 import { ProgramRun } from "../mocks";
 import { devRun, prodRun } from "../infra/program-runs";
+import { KNOWN_INFRA_FINDINGS, isKnownInfraFinding } from "./known-findings";
 import { fromRecorded } from "./recorded";
-
-/**
- * Violations the current program has that issue #13 asks the infra change to fix. The pack's rule
- * is right; the program is not yet. ONE list: the merge with the infra fix empties it (a test below
- * fails when an entry no longer matches anything, so a fixed finding cannot linger here).
- */
-export const KNOWN_INFRA_FINDINGS: { issueItem: string; rule: string; resource: RegExp; message: RegExp }[] = [
-  {
-    issueItem: "#13 Glue job log groups: exact /aws-glue/... groups instead of log-group:/aws-glue/*",
-    rule: "iam-no-wildcards",
-    resource: /-job-policy$/,
-    message: /"ContinuousLogs": arn:aws:logs:[^ ]+:log-group:\/aws-glue\/\* has a prefix wildcard/,
-  },
-];
-
-const isKnown = (f: Finding) =>
-  KNOWN_INFRA_FINDINGS.some(
-    (k) => k.rule === f.rule && k.resource.test(f.resource ?? "") && k.message.test(f.message),
-  );
 
 const STACKS: { stack: "dev" | "prod"; run: () => Promise<ProgramRun> }[] = [
   { stack: "dev", run: devRun },
@@ -46,7 +28,7 @@ describe("policy pack over the whole program (mocks)", function () {
 
         const findings = evaluateRules(resources, { environment: stack });
 
-        const unexpected = findings.filter((f) => !isKnown(f));
+        const unexpected = findings.filter((f) => !isKnownInfraFinding(f));
         expect(unexpected, `\n${formatFindings(unexpected)}\n`).to.deep.equal([]);
       });
 
@@ -56,7 +38,7 @@ describe("policy pack over the whole program (mocks)", function () {
         const findings = evaluateRules(resources, { environment: stack });
 
         for (const known of KNOWN_INFRA_FINDINGS) {
-          const hits = findings.filter((f) => isKnown(f) && f.rule === known.rule && known.message.test(f.message));
+          const hits = findings.filter((f) => isKnownInfraFinding(f) && f.rule === known.rule && known.message.test(f.message));
           expect(hits.length, `fixed, remove from KNOWN_INFRA_FINDINGS: ${known.issueItem}`).to.be.greaterThan(0);
         }
       });
