@@ -22,9 +22,10 @@ export const LF_SETTINGS = "aws:lakeformation/dataLakeSettings:DataLakeSettings"
 export const LF_PERMISSIONS = "aws:lakeformation/permissions:Permissions";
 export const LF_RESOURCE = "aws:lakeformation/resource:Resource";
 export const LF_OPT_IN = "aws:lakeformation/optIn:OptIn";
+const CATALOG_TABLE = "aws:glue/catalogTable:CatalogTable";
 const CATALOG_TYPES = [
   "aws:glue/catalogDatabase:CatalogDatabase",
-  "aws:glue/catalogTable:CatalogTable",
+  CATALOG_TABLE,
   "aws:lakeformation/resource:Resource",
   "aws:lakeformation/permissions:Permissions",
 ];
@@ -106,30 +107,50 @@ function readsRows(grant: PolicyRes): boolean {
 function isJobRole(grant: PolicyRes, jobs: PolicyRes[]): boolean | undefined {
   const principal = grant.props.principal;
   const deps = grant.propertyDeps.principal ?? [];
-  if (deps.length > 0 && jobs.some((j) => (j.propertyDeps.roleArn ?? []).some((d) => deps.includes(d))))
-    return true;
+  const sameRole = (job: PolicyRes) => (job.propertyDeps.roleArn ?? []).some((d) => deps.includes(d));
+  if (deps.length > 0 && jobs.some(sameRole)) return true;
   if (isUnknown(principal)) return undefined;
   return jobs.some((j) => j.props.roleArn === principal);
 }
 
+/**
+ * The table a grant names. In a first preview the name is an unknown output of the catalog table;
+ * the engine still says which table it came from (property dependencies), and its name is an input.
+ */
+function tableName(grant: PolicyRes, field: string, tables: PolicyRes[]): string | undefined {
+  const name = get(grant.props, field, "name");
+  if (typeof name === "string") return name;
+  if (!isUnknown(name)) return undefined;
+  const deps = grant.propertyDeps[field] ?? [];
+  const hits = tables.filter((t) => deps.includes(t.urn));
+  const known = hits.length === 1 ? hits[0].props.name : undefined;
+  return typeof known === "string" ? known : undefined;
+}
+
 /** Problems of one grant given to a reader (any principal but a job role). */
-function readerGrantProblem(grant: PolicyRes, pii: Map<string, string[]>): string | undefined {
+function readerGrantProblem(
+  grant: PolicyRes,
+  pii: Map<string, string[]>,
+  tables: PolicyRes[],
+): string | undefined {
   const whole = get(grant.props, "table");
-  const columns = get(grant.props, "tableWithColumns");
   if (whole && !isUnknown(whole)) {
-    if (get(whole, "wildcard") === true)
-      return `SELECT on every table of database ${String(get(whole, "databaseName"))}: grant tables one by one so PII columns can be excluded`;
-    const name = get(whole, "name");
-    const cols = typeof name === "string" ? pii.get(name) : undefined;
-    if (cols) return `SELECT on all columns of ${name}, including PII column(s) ${cols.join(", ")}; grant tableWithColumns with excludedColumnNames`;
+    if (get(whole, "wildcard") === true) {
+      const database = String(get(whole, "databaseName"));
+      return `SELECT on every table of database ${database}: grant tables one by one so PII columns can be excluded`;
+    }
+    const name = tableName(grant, "table", tables);
+    const cols = name ? pii.get(name) : undefined;
+    if (cols)
+      return `SELECT on all columns of ${name}, including PII column(s) ${cols.join(", ")}; grant tableWithColumns with excludedColumnNames`;
   }
+  const columns = get(grant.props, "tableWithColumns");
   if (columns && !isUnknown(columns)) {
-    const name = get(columns, "name");
-    const cols = typeof name === "string" ? pii.get(name) : undefined;
-    if (!cols) return undefined;
+    const name = tableName(grant, "tableWithColumns", tables);
+    const cols = name ? pii.get(name) : undefined;
     const excluded = get(columns, "excludedColumnNames");
     const named = get(columns, "columnNames");
-    if (isUnknown(excluded) || isUnknown(named)) return undefined;
+    if (!cols || isUnknown(excluded) || isUnknown(named)) return undefined;
     const visible =
       get(columns, "wildcard") === true
         ? cols.filter((c) => !asArray(excluded).includes(c))
@@ -146,19 +167,23 @@ function readerGrantProblem(grant: PolicyRes, pii: Map<string, string[]>): strin
  * that lets IAM policies alone read the data).
  * https://docs.aws.amazon.com/lake-formation/latest/dg/hybrid-access-mode.html
  */
-export function checkGrants(all: PolicyRes[], pii: Map<string, string[]> = PII_BY_TABLE): Violation[] {
+export function checkGrants(
+  all: PolicyRes[],
+  pii: Map<string, string[]> = PII_BY_TABLE,
+): Violation[] {
   const jobs = ofType(all, GLUE_JOB);
+  const tables = ofType(all, CATALOG_TABLE);
   const out: Violation[] = [];
   for (const grant of ofType(all, LF_PERMISSIONS)) {
     if (grant.props.principal === "IAM_ALLOWED_PRINCIPALS") {
       out.push({
-        message: `${label(grant)}: grants to IAM_ALLOWED_PRINCIPALS hand the resource to plain IAM policies`,
+        message: `${label(grant)}: a grant to IAM_ALLOWED_PRINCIPALS hands the resource to plain IAM policies`,
         urn: grant.urn,
       });
       continue;
     }
     if (!readsRows(grant) || isJobRole(grant, jobs) !== false) continue;
-    const problem = readerGrantProblem(grant, pii);
+    const problem = readerGrantProblem(grant, pii, tables);
     if (problem)
       out.push({
         message: `${label(grant)}: reader ${String(grant.props.principal)} gets ${problem}`,
@@ -168,7 +193,7 @@ export function checkGrants(all: PolicyRes[], pii: Map<string, string[]> = PII_B
   for (const location of ofType(all, LF_RESOURCE)) {
     if (location.props.hybridAccessEnabled === true)
       out.push({
-        message: `${label(location)}: hybridAccessEnabled lets IAM policies read the location besides Lake Formation grants`,
+        message: `${label(location)}: hybridAccessEnabled lets IAM policies read the location besides Lake Formation`,
         urn: location.urn,
       });
   }

@@ -408,6 +408,24 @@ describe("policy pack holes (issue #13 item 5)", () => {
       ).to.deep.equal([]);
     });
 
+    it("knows the table through property dependencies while its name is unknown (preview)", () => {
+      const table = res("aws:glue/catalogTable:CatalogTable", "customers-tables-silver", {
+        name: "dim_customer",
+        databaseName: "datalake_dev_silver",
+      });
+      const previewGrant = grant(
+        "r1",
+        READER,
+        { tableWithColumns: { databaseName: UNKNOWN_VALUE, name: UNKNOWN_VALUE, wildcard: true } },
+        { propertyDeps: { tableWithColumns: [table.urn] } },
+      );
+
+      const m = messages("lakeformation-reader-grants", [job, table, previewGrant]);
+
+      expect(m).to.have.length(1);
+      expect(m[0]).to.contain("email");
+    });
+
     it("rejects grants to IAM_ALLOWED_PRINCIPALS and hybrid access mode", () => {
       const iamAllowed = res(LF_PERMISSIONS, "iap", {
         principal: "IAM_ALLOWED_PRINCIPALS",
