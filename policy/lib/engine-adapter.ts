@@ -5,6 +5,7 @@
 // Copying the props once here, turning each unknown into UNKNOWN, lets every rule decide per value.
 import { PolicyResource, ResourceValidationArgs, UnknownValueError } from "@pulumi/policy";
 import { PolicyRes, UNKNOWN } from "./model";
+import { withPreviewDocuments } from "./preview-documents";
 
 function read(source: any, key: string | number): unknown {
   try {
@@ -37,10 +38,13 @@ function refsOf(props: Record<string, unknown>): string[] {
   return refs;
 }
 
-/** A resource under `validateResource` (props are its inputs). */
+/**
+ * A resource under `validateResource` (props are its inputs). An unknown policy document is
+ * replaced by its builder's placeholder rendering (see preview-documents.ts).
+ */
 export function fromResourceArgs(args: ResourceValidationArgs): PolicyRes {
   const props = plainProps(args.props) as Record<string, unknown>;
-  return {
+  return withPreviewDocuments({
     type: args.type,
     name: args.name,
     urn: args.urn,
@@ -49,11 +53,15 @@ export function fromResourceArgs(args: ResourceValidationArgs): PolicyRes {
     propertyDeps: {},
     deps: [],
     protect: args.opts?.protect === true,
-  };
+  });
 }
 
 /** A resource under `validateStack` (props are its outputs, planned outputs during preview). */
 export function fromStackResource(res: PolicyResource): PolicyRes {
+  return withPreviewDocuments(stackResource(res));
+}
+
+function stackResource(res: PolicyResource): PolicyRes {
   const props = plainProps(res.props) as Record<string, unknown>;
   const propertyDeps: Record<string, string[]> = {};
   for (const [key, list] of Object.entries(res.propertyDependencies ?? {})) {

@@ -101,19 +101,52 @@ export function conditionValues(
   return out;
 }
 
-// A wildcard principal is acceptable only when a condition scopes who can actually use it.
-const SCOPING_KEYS = [
-  "aws:sourceaccount",
-  "aws:sourcearn",
-  "aws:sourceowner",
-  "aws:principalaccount",
-  "aws:principalorgid",
-  "aws:principalarn",
-  "kms:calleraccount",
-  "kms:viaservice",
-];
+// A wildcard principal is acceptable only when a condition pins WHO calls to concrete values: an
+// account, an organization, a source resource of a known account, a VPC or VPC endpoint. A key
+// alone is not enough: kms:ViaService admits any account's caller through that service, and
+// `aws:PrincipalAccount: "*"` or a negated operator constrains nothing.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+const ACCOUNT_ID = /^\d{12}$/;
+const NO_WILDCARD = /^[^*?]+$/;
+const PINNING_KEYS: Record<string, (value: string) => boolean> = {
+  "aws:sourceaccount": (v) => ACCOUNT_ID.test(v),
+  "aws:sourceowner": (v) => ACCOUNT_ID.test(v),
+  "aws:principalaccount": (v) => ACCOUNT_ID.test(v),
+  "aws:resourceaccount": (v) => ACCOUNT_ID.test(v),
+  "kms:calleraccount": (v) => ACCOUNT_ID.test(v),
+  "aws:principalorgid": (v) => /^o-[a-z0-9]{10,32}$/.test(v),
+  "aws:sourceorgid": (v) => /^o-[a-z0-9]{10,32}$/.test(v),
+  // An ARN pins the caller when its account field is a concrete account (S3 ARNs have none).
+  "aws:sourcearn": (v) => arnAccountPinned(v),
+  "aws:principalarn": (v) => arnAccountPinned(v),
+  "aws:sourcevpce": (v) => /^vpce-[a-z0-9]+$/.test(v),
+  "aws:sourcevpc": (v) => /^vpc-[a-z0-9]+$/.test(v),
+};
 
-/** Allow statements that grant "anyone" (Principal "*" without a scoping condition, or NotPrincipal). */
+function arnAccountPinned(arn: string): boolean {
+  const parts = arn.split(":");
+  return parts.length >= 6 && parts[0] === "arn" && ACCOUNT_ID.test(parts[4]) && NO_WILDCARD.test(parts.slice(0, 5).join(":"));
+}
+
+// Operators that require the key to match (negations and ...IfExists admit requests without it).
+const MATCHING_OPERATOR = /^(ForAnyValue:|ForAllValues:)?(StringEquals|StringEqualsIgnoreCase|StringLike|ArnEquals|ArnLike)$/;
+
+/** True when a condition restricts the caller to concrete accounts / orgs / sources. */
+export function pinsCaller(statement: Statement): boolean {
+  for (const [operator, operands] of Object.entries(statement.condition)) {
+    // ForAllValues on an absent key evaluates to true: it never pins anything.
+    if (!MATCHING_OPERATOR.test(operator) || operator.startsWith("ForAllValues:")) continue;
+    if (!operands || typeof operands !== "object") continue;
+    for (const [key, raw] of Object.entries(operands)) {
+      const valid = PINNING_KEYS[key.toLowerCase()];
+      const values = strings(raw);
+      if (valid && values.length > 0 && values.every((v) => v !== "<unknown>" && valid(v))) return true;
+    }
+  }
+  return false;
+}
+
+/** Allow statements that grant "anyone" (Principal "*" without a pinning condition, or NotPrincipal). */
 export function publicAllowProblems(policy: unknown): string[] {
   const statements = parsePolicyDocument(policy);
   if (!statements || isUnknown(statements)) return [];
@@ -122,8 +155,10 @@ export function publicAllowProblems(policy: unknown): string[] {
     if (s.effect !== "Allow") continue;
     const name = s.sid ? `statement "${s.sid}"` : "a statement";
     if (s.hasNotPrincipal) out.push(`${name} uses NotPrincipal with Allow`);
-    if (hasWildcardPrincipal(s) && !conditionKeys(s).some((k) => SCOPING_KEYS.includes(k))) {
-      out.push(`${name} allows Principal "*" without an account/source condition (public)`);
+    if (hasWildcardPrincipal(s) && !pinsCaller(s)) {
+      out.push(
+        `${name} allows Principal "*" without a condition pinning the caller to a concrete account, organization or source (public)`,
+      );
     }
   }
   return out;

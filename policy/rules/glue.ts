@@ -56,6 +56,47 @@ export function checkSecurityConfigurationSettings(res: PolicyRes): string[] {
   return out;
 }
 
+/**
+ * Worker types by job command (Glue API CreateJob WorkerType; "AWS Glue worker types"). G.025X
+ * exists only for streaming jobs; Python shell jobs take maxCapacity instead of workers.
+ * https://docs.aws.amazon.com/glue/latest/dg/worker-types.html
+ */
+export const GLUE_WORKER_TYPES: Record<string, string[]> = {
+  glueetl: ["G.1X", "G.2X", "G.4X", "G.8X", "G.12X", "G.16X", "R.1X", "R.2X", "R.4X", "R.8X"],
+  gluestreaming: ["G.025X", "G.1X", "G.2X", "G.4X", "G.8X"],
+};
+
+/**
+ * Flex runs only Spark ETL jobs (glueetl, Glue 3.0+) on G.1X or G.2X workers.
+ * https://docs.aws.amazon.com/glue/latest/dg/add-job.html (Job properties: Flex execution)
+ */
+export const GLUE_FLEX_WORKER_TYPES = ["G.1X", "G.2X"];
+
+export function checkWorkerType(res: PolicyRes): string[] {
+  const command = get(res.props, "command", "name");
+  const workerType = res.props.workerType;
+  const executionClass = res.props.executionClass;
+  if (isUnknown(command) || isUnknown(workerType) || isUnknown(executionClass)) return [];
+  const kind = typeof command === "string" ? command : "glueetl";
+  const out: string[] = [];
+  const allowed = GLUE_WORKER_TYPES[kind];
+  if (typeof workerType === "string" && allowed && !allowed.includes(workerType)) {
+    out.push(
+      workerType === "G.025X"
+        ? `workerType G.025X exists only for streaming jobs (gluestreaming), not ${kind}`
+        : `workerType ${workerType} is not a ${kind} worker type (${allowed.join(", ")})`,
+    );
+  }
+  if (executionClass === "FLEX") {
+    if (kind !== "glueetl") out.push(`executionClass FLEX runs only glueetl jobs, not ${kind}`);
+    else if (typeof workerType !== "string" || !GLUE_FLEX_WORKER_TYPES.includes(workerType))
+      out.push(
+        `executionClass FLEX needs workerType ${GLUE_FLEX_WORKER_TYPES.join(" or ")}, not ${String(workerType)}`,
+      );
+  }
+  return out;
+}
+
 /** Every job names a security configuration, and it is one this stack defines. */
 export function checkJobsUseSecurityConfiguration(all: PolicyRes[]): Violation[] {
   const configs = ofType(all, GLUE_SECURITY_CONFIGURATION);
@@ -102,6 +143,17 @@ export const glueRules: (ResourceRule | StackRule)[] = [
     remediation: "Set all three encryption modes with kmsKeyArn.",
     types: [GLUE_SECURITY_CONFIGURATION],
     check: checkSecurityConfigurationSettings,
+  },
+  {
+    kind: "resource",
+    name: "glue-job-worker-type",
+    description:
+      "Every Glue job uses a worker type its command accepts (G.025X only for streaming) and Flex only on glueetl with G.1X/G.2X (no FSBP control; AWS rejects the others at deploy time).",
+    controls: [C.NONE],
+    remediation:
+      'Use G.1X/G.2X with executionClass "FLEX", or executionClass "STANDARD" for larger workers.',
+    types: [GLUE_JOB],
+    check: checkWorkerType,
   },
   {
     kind: "resource",

@@ -1,6 +1,9 @@
 // Lake Formation rules: the data lake settings name explicit admins and grant nothing by default to
 // IAM_ALLOWED_PRINCIPALS (which would hand every catalog resource to plain IAM and bypass the
 // column-level grants that keep PII away from readers).
+import { DATASETS } from "../../datasets";
+import type { DatasetSpec } from "../../datasets/define";
+import { tableDefs } from "../../engine/compile";
 import { C } from "../lib/controls";
 import {
   PolicyRes,
@@ -10,13 +13,19 @@ import {
   asArray,
   get,
   isUnknown,
+  label,
   ofType,
 } from "../lib/model";
+import { GLUE_JOB } from "./glue";
 
 export const LF_SETTINGS = "aws:lakeformation/dataLakeSettings:DataLakeSettings";
+export const LF_PERMISSIONS = "aws:lakeformation/permissions:Permissions";
+export const LF_RESOURCE = "aws:lakeformation/resource:Resource";
+export const LF_OPT_IN = "aws:lakeformation/optIn:OptIn";
+const CATALOG_TABLE = "aws:glue/catalogTable:CatalogTable";
 const CATALOG_TYPES = [
   "aws:glue/catalogDatabase:CatalogDatabase",
-  "aws:glue/catalogTable:CatalogTable",
+  CATALOG_TABLE,
   "aws:lakeformation/resource:Resource",
   "aws:lakeformation/permissions:Permissions",
 ];
@@ -60,6 +69,143 @@ export function checkSettingsPresent(all: PolicyRes[]): Violation[] {
   ];
 }
 
+/**
+ * PII columns per catalog table, from the dataset specs (the same specs the program deploys).
+ * Silver holds "hash" columns as sha256 values, so only "exclude" columns are PII there; bronze,
+ * state, quarantine and rejects hold every source value as read, so every PII column is raw there.
+ */
+export function piiColumnsByTable(specs: readonly DatasetSpec[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const spec of specs) {
+    if (spec.pii.length === 0) continue;
+    for (const def of Object.values(tableDefs(spec))) {
+      const pii = spec.pii
+        .filter((p) => def.role !== "silver" || p.mode === "exclude")
+        .map((p) => p.column)
+        .filter((c) => def.columns.some((col) => col.name === c));
+      if (pii.length > 0) out.set(def.name, [...new Set(pii)].sort());
+    }
+  }
+  return out;
+}
+
+const PII_BY_TABLE = piiColumnsByTable(DATASETS);
+// Permissions that include reading rows.
+const READS_ROWS = ["SELECT", "ALL", "SUPER"];
+
+function readsRows(grant: PolicyRes): boolean {
+  const lists = [grant.props.permissions, grant.props.permissionsWithGrantOption];
+  return lists.some(
+    (l) => isUnknown(l) || asArray(l).some((p) => typeof p === "string" && READS_ROWS.includes(p)),
+  );
+}
+
+/**
+ * True when the grant's principal is the role of a Glue job of this stack (the job writes every
+ * column of its tables). Undefined when that cannot be decided yet (unknown ARN, no dependency).
+ */
+function isJobRole(grant: PolicyRes, jobs: PolicyRes[]): boolean | undefined {
+  const principal = grant.props.principal;
+  const deps = grant.propertyDeps.principal ?? [];
+  const sameRole = (job: PolicyRes) => (job.propertyDeps.roleArn ?? []).some((d) => deps.includes(d));
+  if (deps.length > 0 && jobs.some(sameRole)) return true;
+  if (isUnknown(principal)) return undefined;
+  return jobs.some((j) => j.props.roleArn === principal);
+}
+
+/**
+ * The table a grant names. In a first preview the name is an unknown output of the catalog table;
+ * the engine still says which table it came from (property dependencies), and its name is an input.
+ */
+function tableName(grant: PolicyRes, field: string, tables: PolicyRes[]): string | undefined {
+  const name = get(grant.props, field, "name");
+  if (typeof name === "string") return name;
+  if (!isUnknown(name)) return undefined;
+  const deps = grant.propertyDeps[field] ?? [];
+  const hits = tables.filter((t) => deps.includes(t.urn));
+  const known = hits.length === 1 ? hits[0].props.name : undefined;
+  return typeof known === "string" ? known : undefined;
+}
+
+/** Problems of one grant given to a reader (any principal but a job role). */
+function readerGrantProblem(
+  grant: PolicyRes,
+  pii: Map<string, string[]>,
+  tables: PolicyRes[],
+): string | undefined {
+  const whole = get(grant.props, "table");
+  if (whole && !isUnknown(whole)) {
+    if (get(whole, "wildcard") === true) {
+      const database = String(get(whole, "databaseName"));
+      return `SELECT on every table of database ${database}: grant tables one by one so PII columns can be excluded`;
+    }
+    const name = tableName(grant, "table", tables);
+    const cols = name ? pii.get(name) : undefined;
+    if (cols)
+      return `SELECT on all columns of ${name}, including PII column(s) ${cols.join(", ")}; grant tableWithColumns with excludedColumnNames`;
+  }
+  const columns = get(grant.props, "tableWithColumns");
+  if (columns && !isUnknown(columns)) {
+    const name = tableName(grant, "tableWithColumns", tables);
+    const cols = name ? pii.get(name) : undefined;
+    const excluded = get(columns, "excludedColumnNames");
+    const named = get(columns, "columnNames");
+    if (!cols || isUnknown(excluded) || isUnknown(named)) return undefined;
+    const visible =
+      get(columns, "wildcard") === true
+        ? cols.filter((c) => !asArray(excluded).includes(c))
+        : cols.filter((c) => asArray(named).includes(c));
+    if (visible.length > 0)
+      return `SELECT on ${name} shows PII column(s) ${visible.join(", ")}; exclude them (excludedColumnNames) or leave them out of columnNames`;
+  }
+  return undefined;
+}
+
+/**
+ * Readers never see PII, and Lake Formation permissions are never handed back to plain IAM:
+ * no grant to IAM_ALLOWED_PRINCIPALS, no hybrid access mode (a registered location or an opt-in
+ * that lets IAM policies alone read the data).
+ * https://docs.aws.amazon.com/lake-formation/latest/dg/hybrid-access-mode.html
+ */
+export function checkGrants(
+  all: PolicyRes[],
+  pii: Map<string, string[]> = PII_BY_TABLE,
+): Violation[] {
+  const jobs = ofType(all, GLUE_JOB);
+  const tables = ofType(all, CATALOG_TABLE);
+  const out: Violation[] = [];
+  for (const grant of ofType(all, LF_PERMISSIONS)) {
+    if (grant.props.principal === "IAM_ALLOWED_PRINCIPALS") {
+      out.push({
+        message: `${label(grant)}: a grant to IAM_ALLOWED_PRINCIPALS hands the resource to plain IAM policies`,
+        urn: grant.urn,
+      });
+      continue;
+    }
+    if (!readsRows(grant) || isJobRole(grant, jobs) !== false) continue;
+    const problem = readerGrantProblem(grant, pii, tables);
+    if (problem)
+      out.push({
+        message: `${label(grant)}: reader ${String(grant.props.principal)} gets ${problem}`,
+        urn: grant.urn,
+      });
+  }
+  for (const location of ofType(all, LF_RESOURCE)) {
+    if (location.props.hybridAccessEnabled === true)
+      out.push({
+        message: `${label(location)}: hybridAccessEnabled lets IAM policies read the location besides Lake Formation`,
+        urn: location.urn,
+      });
+  }
+  for (const optIn of ofType(all, LF_OPT_IN)) {
+    out.push({
+      message: `${label(optIn)}: a hybrid access mode opt-in lets IAM policies bypass Lake Formation grants`,
+      urn: optIn.urn,
+    });
+  }
+  return out;
+}
+
 export const lakeFormationRules: (ResourceRule | StackRule)[] = [
   {
     kind: "resource",
@@ -71,6 +217,16 @@ export const lakeFormationRules: (ResourceRule | StackRule)[] = [
       "Set admins and leave createDatabaseDefaultPermissions / createTableDefaultPermissions empty.",
     types: [LF_SETTINGS],
     check: checkDataLakeSettings,
+  },
+  {
+    kind: "stack",
+    name: "lakeformation-reader-grants",
+    description:
+      "Readers (any principal but a Glue job role of the stack) never get SELECT on the PII columns the dataset specs mark, nor on every table of a database; no grant to IAM_ALLOWED_PRINCIPALS; no hybrid access mode (no FSBP control).",
+    controls: [C.NONE],
+    remediation:
+      "Grant readers tableWithColumns { wildcard: true, excludedColumnNames: <PII columns> } per table; leave hybridAccessEnabled false and create no OptIn.",
+    check: (all) => checkGrants(all),
   },
   {
     kind: "stack",

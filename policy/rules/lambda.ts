@@ -52,6 +52,12 @@ export function checkPermissionScoped(res: PolicyRes): string[] {
       `service principal ${principal} without sourceArn: any ${principal} resource in any account could invoke it`,
     );
   }
+  // S3 bucket ARNs carry no account and a deleted bucket's name can be registered by anyone, so a
+  // sourceArn alone does not pin the bucket owner (Lambda developer guide, "Granting function
+  // access to AWS services": use SourceAccount for S3).
+  // https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html
+  if (principal === "s3.amazonaws.com" && !isSet(res.props.sourceAccount))
+    out.push("s3.amazonaws.com without sourceAccount: a bucket of the same name in another account could invoke it");
   if (res.props.functionUrlAuthType === "NONE")
     out.push('functionUrlAuthType "NONE" exposes a public function URL');
   return out;
@@ -150,9 +156,10 @@ export const lambdaRules: (ResourceRule | StackRule)[] = [
     kind: "resource",
     name: "lambda-permission-source-arn",
     description:
-      'Lambda invoke permissions never use principal "*" or a public function URL, and service principals are scoped by sourceArn. Covers Lambda.1.',
+      'Lambda invoke permissions never use principal "*" or a public function URL, service principals are scoped by sourceArn, and S3 also by sourceAccount. Covers Lambda.1.',
     controls: [C.LAMBDA_1],
-    remediation: "Set sourceArn on aws.lambda.Permission to the exact rule/bucket/topic ARN.",
+    remediation:
+      "Set sourceArn on aws.lambda.Permission to the exact rule/bucket/topic ARN (and sourceAccount for s3.amazonaws.com).",
     types: [LAMBDA_PERMISSION],
     check: checkPermissionScoped,
   },

@@ -100,7 +100,7 @@ function sseRuleProblem(rule: unknown, logTarget: boolean): string | undefined {
 }
 
 export function checkKmsEncryption(all: PolicyRes[]): Violation[] {
-  const logBuckets = logTargets(all);
+  const logBuckets = accessLogSinks(all);
   return perBucket(all, [T.sse, T.sseV2], (configs, bucket) => {
     if (configs.length === 0)
       return "no BucketServerSideEncryptionConfiguration (SSE-KMS with a customer managed key)";
@@ -229,9 +229,41 @@ export function logTargets(all: PolicyRes[]): Set<string> {
   return targets;
 }
 
+const LOG_DELIVERY = "logging.s3.amazonaws.com";
+
+/**
+ * The buckets that may skip SSE-KMS and their own access logging: log targets that are ONLY log
+ * sinks. Receiving logs is not enough (any data bucket can be named as a target to earn the
+ * exemption): a sink sends no logs of its own and its bucket policies allow nobody but S3 log
+ * delivery. An unknown policy (first preview) is decided again at `pulumi up`.
+ */
+export function accessLogSinks(all: PolicyRes[]): Set<string> {
+  const targets = logTargets(all);
+  const candidates = buckets(all);
+  const sending = configsByTarget(ofType(all, T.logging, T.loggingV2), "bucket", candidates);
+  const policies = configsByTarget(ofType(all, T.policy), "bucket", candidates);
+  const sinks = new Set<string>();
+  for (const urn of targets) {
+    if ((sending.get(urn) ?? []).length > 0) continue;
+    const onlyLogDelivery = (policies.get(urn) ?? []).every((p) => {
+      const statements = parsePolicyDocument(p.props.policy);
+      if (!statements || isUnknown(statements)) return true;
+      return statements
+        .filter((st) => st.effect === "Allow")
+        .every(
+          (st) =>
+            !st.hasNotPrincipal &&
+            st.principals.length > 0 &&
+            st.principals.every((pr) => pr.kind === "Service" && pr.value === LOG_DELIVERY),
+        );
+    });
+    if (onlyLogDelivery) sinks.add(urn);
+  }
+  return sinks;
+}
+
 export function checkAccessLogging(all: PolicyRes[]): Violation[] {
-  const exempt = logTargets(all);
-  const own = configsByTarget(ofType(all, T.logging, T.loggingV2), "bucket", buckets(all));
+  const exempt = accessLogSinks(all);
   return perBucket(
     all,
     [T.logging, T.loggingV2],
@@ -242,8 +274,8 @@ export function checkAccessLogging(all: PolicyRes[]): Violation[] {
       );
       return ok ? undefined : "BucketLogging must deliver to a separate access-log bucket";
     },
-    // The log bucket does not log itself (that would loop), unless it tries to.
-    (bucket) => exempt.has(bucket.urn) && (own.get(bucket.urn) ?? []).length === 0,
+    // The log bucket does not log itself (that would loop).
+    (bucket) => exempt.has(bucket.urn),
   );
 }
 
@@ -321,7 +353,7 @@ export const s3Rules: (StackRule | ResourceRule)[] = [
     kind: "stack",
     name: "s3-sse-kms-bucket-key",
     description:
-      "Every S3 bucket defaults to SSE-KMS with a customer managed key and S3 Bucket Keys; the server access log bucket may use SSE-S3, the only encryption S3 log delivery supports. Covers S3.17 (S3.4 retired).",
+      "Every S3 bucket defaults to SSE-KMS with a customer managed key and S3 Bucket Keys; only a bucket that is nothing but a server access log sink (receives logs, sends none, its policy allows only S3 log delivery) may use SSE-S3, the only encryption S3 log delivery supports. Covers S3.17 (S3.4 retired).",
     controls: [C.S3_17],
     remediation:
       'Add aws.s3.BucketServerSideEncryptionConfiguration: sseAlgorithm "aws:kms", kmsMasterKeyId = CMK ARN, bucketKeyEnabled true.',

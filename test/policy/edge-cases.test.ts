@@ -216,7 +216,7 @@ describe("policy rules: edge cases", () => {
       expect(found.some((m) => m.includes("Guard"))).to.equal(false);
     });
 
-    it("rejects ARNs that name every resource of a type, and accepts prefix-scoped ones", () => {
+    it("rejects ARNs that name every resource of a type, and accepts exactly named ones", () => {
       const bad = rolePolicy(
         {
           Sid: "Tables",
@@ -230,7 +230,7 @@ describe("policy rules: edge cases", () => {
         {
           Effect: "Allow",
           Action: "logs:PutLogEvents",
-          Resource: "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/*",
+          Resource: "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs/output:*",
         },
         { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::landing/orders/*" },
         { Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::silver/*" },

@@ -7,7 +7,7 @@ import { EVENT_TARGET } from "../../policy/rules/events";
 import { GLUE_JOB, GLUE_SECURITY_CONFIGURATION } from "../../policy/rules/glue";
 import { IAM } from "../../policy/rules/iam";
 import { KMS_KEY } from "../../policy/rules/kms";
-import { LF_SETTINGS } from "../../policy/rules/lakeformation";
+import { LF_PERMISSIONS, LF_SETTINGS } from "../../policy/rules/lakeformation";
 import {
   INVOKE_CONFIG,
   LAMBDA_FUNCTION,
@@ -273,6 +273,14 @@ export const FIXTURES: Record<string, Fixture> = {
     pass: [securityConfiguration("SSE-KMS")],
     expect: /s3EncryptionMode must be SSE-KMS/,
   },
+  "glue-job-worker-type": {
+    fail: [job({ executionClass: "FLEX", workerType: "G.4X", numberOfWorkers: 2 })],
+    pass: [
+      securityConfiguration("SSE-KMS"),
+      job({ executionClass: "FLEX", workerType: "G.1X", numberOfWorkers: 2 }),
+    ],
+    expect: /executionClass FLEX needs workerType G.1X or G.2X, not G.4X/,
+  },
   "glue-supported-version": {
     fail: [job({ glueVersion: "2.0" })],
     pass: [securityConfiguration("SSE-KMS"), job({ glueVersion: "5.0" })],
@@ -416,6 +424,29 @@ export const FIXTURES: Record<string, Fixture> = {
       }),
     ],
     expect: /IAM_ALLOWED_PRINCIPALS/,
+  },
+  "lakeformation-reader-grants": {
+    fail: [
+      res(LF_PERMISSIONS, "customers-grants-reader-analyst", {
+        principal: `arn:aws:iam::${ACCOUNT}:role/analyst`,
+        permissions: ["SELECT"],
+        tableWithColumns: { databaseName: "silver", name: "dim_customer", wildcard: true },
+      }),
+    ],
+    pass: [
+      res(LF_PERMISSIONS, "customers-grants-reader-analyst", {
+        principal: `arn:aws:iam::${ACCOUNT}:role/analyst`,
+        permissions: ["SELECT"],
+        tableWithColumns: {
+          databaseName: "silver",
+          name: "dim_customer",
+          wildcard: true,
+          excludedColumnNames: ["email"],
+        },
+      }),
+      res(LF_SETTINGS, "lf", { admins: [ROLE] }),
+    ],
+    expect: /shows PII column\(s\) email/,
   },
   "lakeformation-settings-present": {
     fail: [res("aws:glue/catalogDatabase:CatalogDatabase", "silver-db", { name: "silver" })],

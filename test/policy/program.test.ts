@@ -3,11 +3,14 @@
 import { expect } from "chai";
 import { evaluateRules, formatFindings } from "../../policy/evaluate";
 import { RULES } from "../../policy/rules";
+import { get } from "../../policy/lib/model";
 import { GLUE_JOB, GLUE_SECURITY_CONFIGURATION } from "../../policy/rules/glue";
+import { LF_PERMISSIONS } from "../../policy/rules/lakeformation";
 import { INVOKE_CONFIG, LAMBDA_FUNCTION, LOG_GROUP } from "../../policy/rules/lambda";
 import { T, logTargets } from "../../policy/rules/s3";
 import { ProgramRun } from "../mocks";
 import { devRun, prodRun } from "../infra/program-runs";
+import { KNOWN_INFRA_FINDINGS, isKnownInfraFinding } from "./known-findings";
 import { fromRecorded } from "./recorded";
 
 const STACKS: { stack: "dev" | "prod"; run: () => Promise<ProgramRun> }[] = [
@@ -20,12 +23,24 @@ describe("policy pack over the whole program (mocks)", function () {
 
   for (const { stack, run } of STACKS) {
     describe(`${stack} stack`, () => {
-      it("has zero mandatory violations", async () => {
+      it("has zero mandatory violations besides KNOWN_INFRA_FINDINGS", async () => {
         const resources = (await run()).resources.map(fromRecorded);
 
         const findings = evaluateRules(resources, { environment: stack });
 
-        expect(findings, `\n${formatFindings(findings)}\n`).to.deep.equal([]);
+        const unexpected = findings.filter((f) => !isKnownInfraFinding(f));
+        expect(unexpected, `\n${formatFindings(unexpected)}\n`).to.deep.equal([]);
+      });
+
+      it("still has every KNOWN_INFRA_FINDINGS entry (remove an entry once the program is fixed)", async () => {
+        const resources = (await run()).resources.map(fromRecorded);
+
+        const findings = evaluateRules(resources, { environment: stack });
+
+        for (const known of KNOWN_INFRA_FINDINGS) {
+          const hits = findings.filter((f) => isKnownInfraFinding(f) && f.rule === known.rule && known.message.test(f.message));
+          expect(hits.length, `fixed, remove from KNOWN_INFRA_FINDINGS: ${known.issueItem}`).to.be.greaterThan(0);
+        }
       });
 
       it("exercises the rules on real resources (buckets, keys, functions, jobs, targets, tables)", async () => {
@@ -75,6 +90,27 @@ describe("policy pack over the whole program (mocks)", function () {
       expect(findings.map((f) => f.urn).sort()).to.deep.equal([...owners].sort());
     });
   }
+
+  it("flags every reader grant of a PII table when the program loses the PII exclusions", async () => {
+    const resources = (await devRun()).resources.map(fromRecorded);
+    const readerGrants = resources.filter(
+      (r) => r.type === LF_PERMISSIONS && Array.isArray(get(r.props, "tableWithColumns", "excludedColumnNames")),
+    );
+    const withoutExclusions = resources.map((r) =>
+      readerGrants.includes(r)
+        ? { ...r, props: { ...r.props, tableWithColumns: { ...(r.props.tableWithColumns as object), excludedColumnNames: undefined } } }
+        : r,
+    );
+
+    const findings = evaluateRules(
+      withoutExclusions,
+      { environment: "dev" },
+      RULES.filter((r) => r.name === "lakeformation-reader-grants"),
+    );
+
+    expect(readerGrants.length).to.be.greaterThan(0);
+    expect(findings.map((f) => f.urn).sort()).to.deep.equal(readerGrants.map((r) => r.urn).sort());
+  });
 
   it("flags every bucket but the access-log bucket when server access logging is removed", async () => {
     const resources = (await devRun()).resources.map(fromRecorded);
