@@ -65,7 +65,10 @@ export interface PartitionOptions {
 
 export interface PiiColumn {
   column: string;
-  /** exclude: readers are not granted the column; hash: silver holds sha256 of the value. */
+  /**
+   * exclude: readers are not granted the column; hash: silver and quarantine hold HMAC-SHA256 of
+   * the value, keyed by the stack's (workspace's) secret (engine/pii-key.ts).
+   */
   mode: "exclude" | "hash";
 }
 
