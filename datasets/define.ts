@@ -41,9 +41,11 @@ export type Rule =
     }
   | { kind: "regex"; column: string; pattern: string; label?: string }
   /**
-   * A portable boolean SQL expression over the typed columns: column names, literals,
-   * comparisons, AND/OR/NOT, IS [NOT] NULL, BETWEEN, IN, arithmetic. It must hold (or be null
-   * only when `nullPasses`), else the row gets `label`.
+   * A boolean condition over the typed columns, in the grammar of datasets/expression.ts: column
+   * names (as declared), numbers, 'strings' ('' escapes a quote; no backslashes), TRUE/FALSE/NULL,
+   * DATE '...' / TIMESTAMP '...', = <> != < <= > >=, AND/OR/NOT, IS [NOT] NULL, [NOT] BETWEEN,
+   * [NOT] IN (...), + - * /, parentheses, and coalesce/abs/lower/upper/trim/length. It is parsed
+   * and rendered per engine, never pasted. It must be TRUE (NULL fails), else the row gets `label`.
    */
   | { kind: "expression"; label: string; sql: string };
 
@@ -63,7 +65,10 @@ export interface PartitionOptions {
 
 export interface PiiColumn {
   column: string;
-  /** exclude: readers are not granted the column; hash: silver holds sha256 of the value. */
+  /**
+   * exclude: readers are not granted the column; hash: silver and quarantine hold HMAC-SHA256 of
+   * the value, keyed by the stack's (workspace's) secret (engine/pii-key.ts).
+   */
   mode: "exclude" | "hash";
 }
 

@@ -110,7 +110,7 @@ export function validateSpec(input: DatasetInput, file: string | (() => string))
   if (!Array.isArray(rules)) fail("rules", "must be an array");
   const labels = new Set<string>();
   rules.forEach((rule, i) => {
-    const label = validateRule(rule, `rules[${i}]`, requireColumn, fail);
+    const label = validateRule(rule, `rules[${i}]`, columns, requireColumn, fail);
     if (labels.has(label)) fail(`rules[${i}]`, `label ${label} is used by another rule`);
     labels.add(label);
   });
@@ -182,6 +182,7 @@ function normalizeColumns(
 function validateRule(
   rule: Rule,
   field: string,
+  columns: readonly NormalizedColumn[],
   requireColumn: (field: string, name: unknown) => NormalizedColumn,
   fail: (field: string, problem: string) => never,
 ): string {
@@ -217,7 +218,9 @@ function validateRule(
       if (typeof rule.label !== "string" || !/^[a-z][a-z0-9_:+-]*$/.test(rule.label)) {
         fail(`${field}.label`, "an expression rule needs a label like delivered_after_shipped");
       }
-      checkExpression(rule.sql, `${field}.sql`, requireColumn, fail);
+      // Parsed now, so a bad rule fails at `pulumi preview` / `datalake load` with its position;
+      // the compiler parses it again from the spec and renders it per dialect.
+      checkExpression(rule.sql, `${field}.sql`, columns, fail);
       return rule.label;
     default:
       return fail(`${field}.kind`, `unknown rule kind ${JSON.stringify((rule as { kind?: unknown })?.kind)}`);

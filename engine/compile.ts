@@ -29,6 +29,7 @@ import type { DatasetSpec } from "../datasets/define";
 import { dialectFor, type SqlDialect } from "./dialects";
 import { compileAudits, compileSummary } from "./audits";
 import { ruleLabelExpr } from "./labels";
+import { PII_KEY_RELATION } from "./pii-key";
 import { SqlContext } from "./sql-context";
 import {
   BRONZE_LINEAGE,
@@ -159,7 +160,10 @@ class Compiler extends SqlContext {
     // a spec labels every current row each run and replaces silver and quarantine. Every other
     // label depends on the row alone, so only the keys a batch changed are typed and labeled.
     const perKeyLabels = !this.spec.rules.some((r) => r.kind === "unique");
+    // The key of hashed PII columns: registered by the executor, never part of the plan.
+    const piiKey: PlanStep[] = this.hashedColumns().size > 0 ? [{ kind: "pii_key", output: PII_KEY_RELATION }] : [];
     return [
+      ...piiKey,
       { kind: "read_files", output: "incoming", filesOutput: "incoming_files", ledger: "files" },
       this.sql("incoming_parsed", "table", "new rows with normalized Op and reject labels", this.incomingParsed()),
       this.sql("rejects_new", "view", "rows whose key, sequence or Op cannot be parsed", this.rejectsNew()),
@@ -417,7 +421,7 @@ class Compiler extends SqlContext {
     const cols = this.spec.columns.map((c) => {
       if (!hashed.has(c.name)) return `${col(c.name)} AS ${this.id(c.name)}`;
       const text = c.type === "string" ? col(c.name) : this.d.cast(col(c.name), "string");
-      return `${this.d.sha256(text)} AS ${this.id(c.name)}`;
+      return `${this.d.hmacSha256(text)} AS ${this.id(c.name)}`;
     });
     const p = this.spec.partitionBy;
     if (p) {
@@ -433,7 +437,7 @@ class Compiler extends SqlContext {
     const hashed = this.hashedColumns();
     const cols = this.spec.columns.map((c) => {
       const raw = `${a}.${this.id(`_raw_${c.name}`)}`;
-      return `${hashed.has(c.name) ? this.d.sha256(raw) : raw} AS ${this.id(c.name)}`;
+      return `${hashed.has(c.name) ? this.d.hmacSha256(raw) : raw} AS ${this.id(c.name)}`;
     });
     cols.push(...BRONZE_LINEAGE.map((l) => `${a}.${this.id(l.name)} AS ${this.id(l.name)}`), `${a}.${REASONS_COLUMN} AS ${REASONS_COLUMN}`);
     return cols;

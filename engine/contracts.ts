@@ -131,4 +131,6 @@ export const JOB_ARGS = {
  */
 export const OPTIONAL_JOB_ARGS = {
   bronzeDatabase: "--bronze_database",
+  /** Secrets Manager secret (ARN) of the PII hash key (engine/pii-key.ts); never the key itself. */
+  piiKeySecret: "--pii_key_secret",
 } as const;

@@ -3,6 +3,11 @@
 // Spark notes: session time zone must be UTC (timestamps are zone-less in files); Spark string
 // literals process backslash escapes (spark.sql.parser.escapedStringLiterals=false, the default).
 import type { Dialect, PlanColumnType } from "./plan";
+import { PII_KEY_RELATION } from "./pii-key";
+
+// HMAC-SHA256(K, m) = sha256(opad || sha256(ipad || m)) over bytes, with the padded keys read
+// from the pii_key relation (engine/pii-key.ts): plain SQL on both engines, no key in the text.
+const pad = (name: "ipad" | "opad") => `(SELECT ${name} FROM ${PII_KEY_RELATION})`;
 
 export interface SqlDialect {
   name: Dialect;
@@ -18,8 +23,8 @@ export interface SqlDialect {
   cast(expr: string, type: PlanColumnType): string;
   /** True when `expr` (a string) contains a match of `pattern` (find semantics, not full match). */
   regexMatch(expr: string, pattern: string): string;
-  /** Lowercase hex SHA-256 of a string expression. */
-  sha256(expr: string): string;
+  /** Lowercase hex HMAC-SHA256 of a string expression's UTF-8 bytes, keyed by the pii_key relation. */
+  hmacSha256(expr: string): string;
   /** Labels (each a string expression or NULL) joined with `sep`, NULLs skipped, "" when none. */
   concatLabels(sep: string, labels: string[]): string;
   /** Replace every occurrence of a literal substring. */
@@ -52,7 +57,7 @@ const duckdb: SqlDialect = {
   tryCast: (expr, type) => `TRY_CAST(${expr} AS ${typeName("duckdb", type)})`,
   cast: (expr, type) => `CAST(${expr} AS ${typeName("duckdb", type)})`,
   regexMatch: (expr, pattern) => `regexp_matches(${expr}, ${duckdb.str(pattern)})`,
-  sha256: (expr) => `sha256(${expr})`,
+  hmacSha256: (expr) => `sha256(${pad("opad")} || unhex(sha256(${pad("ipad")} || encode(${expr}))))`,
   concatLabels: (sep, labels) => (labels.length === 0 ? "''" : `concat_ws(${duckdb.str(sep)}, ${labels.join(", ")})`),
   replace: (expr, from, to) => `replace(${expr}, ${duckdb.str(from)}, ${duckdb.str(to)})`,
   year: (expr) => `CAST(year(${expr}) AS INTEGER)`,
@@ -68,7 +73,7 @@ const spark: SqlDialect = {
   tryCast: (expr, type) => `TRY_CAST(${expr} AS ${typeName("spark", type)})`,
   cast: (expr, type) => `CAST(${expr} AS ${typeName("spark", type)})`,
   regexMatch: (expr, pattern) => `(${expr} RLIKE ${spark.str(pattern)})`,
-  sha256: (expr) => `sha2(${expr}, 256)`,
+  hmacSha256: (expr) => `sha2(concat(${pad("opad")}, unhex(sha2(concat(${pad("ipad")}, CAST(${expr} AS BINARY)), 256))), 256)`,
   concatLabels: (sep, labels) => (labels.length === 0 ? "''" : `concat_ws(${spark.str(sep)}, ${labels.join(", ")})`),
   replace: (expr, from, to) => `replace(${expr}, ${spark.str(from)}, ${spark.str(to)})`,
   year: (expr) => `CAST(year(${expr}) AS INT)`,

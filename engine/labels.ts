@@ -2,7 +2,9 @@
 // per failed rule, named as datasets/validate.ts names them. Each label is a CASE expression that
 // is NULL when the row passes, so concat_ws() joins only the failures.
 import type { DatasetSpec, Rule } from "../datasets/define";
+import { parseExpression } from "../datasets/expression";
 import type { SqlDialect } from "./dialects";
+import { renderExpression } from "./expression-sql";
 
 /** Label a rule produces (same naming as datasets/validate.ts). */
 export function ruleLabel(rule: Rule): string {
@@ -59,8 +61,11 @@ export function ruleLabelExpr(d: SqlDialect, spec: DatasetSpec, rule: Rule): str
       const allSet = cols.map((c) => `${c} IS NOT NULL`).join(" AND ");
       return when(d, `${allSet} AND COUNT(*) OVER (PARTITION BY ${cols.join(", ")}) > 1`, label);
     }
-    case "expression":
-      return when(d, `NOT COALESCE((${rule.sql}), FALSE)`, label);
+    case "expression": {
+      // Parsed again from the spec (validation parsed it once already), never pasted.
+      const expr = parseExpression(rule.sql, spec.columns);
+      return when(d, `NOT COALESCE(${renderExpression(d, expr, spec.columns)}, FALSE)`, label);
+    }
   }
 }
 

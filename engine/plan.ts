@@ -202,7 +202,21 @@ export interface MergeStep {
   when?: RunMode;
 }
 
-export type PlanStep = ReadFilesStep | ReadTableStep | SqlStep | StageStep | MergeStep;
+/**
+ * IO step (only in plans of datasets with `pii: hash` columns): register `output` as a one-row
+ * relation with BINARY columns `ipad` and `opad`, HMAC-SHA256's padded keys derived from the
+ * stack's (workspace's) PII hash key (engine/pii-key.ts hmacPads). The key is read by the
+ * executor at run time (Glue: the Secrets Manager secret named by --pii_key_secret); it is never
+ * in the plan. Executors also append the key's id to `fingerprint` (pii-key.ts keyedFingerprint),
+ * so tables hashed under another key are rebuilt.
+ */
+export interface PiiKeyStep {
+  kind: "pii_key";
+  output: string;
+  when?: RunMode;
+}
+
+export type PlanStep = ReadFilesStep | ReadTableStep | SqlStep | StageStep | MergeStep | PiiKeyStep;
 
 /** One write-audit-publish check: `sql` returns one row with one BIGINT column `violations`. */
 export interface AuditQuery {

@@ -3,7 +3,7 @@
 Arguments (engine/contracts.ts RUN_ARGS + JOB_ARGS; see glue-scripts/README.md):
   per run:  --dataset --run_id --manifest_uri [--full_refresh true|false]
   per job:  --plan_uri --ops_bucket --bronze_path --warehouse_path --catalog_database
-            --quarantine_database --metrics_namespace [--bronze_database]
+            --quarantine_database --metrics_namespace [--bronze_database] [--pii_key_secret]
 The shared package `datalake_glue` arrives through --extra-py-files.
 """
 
@@ -41,6 +41,7 @@ def main(argv=None):
         io=SparkIO(spark),
         s3=boto3.client("s3"),
         cloudwatch=boto3.client("cloudwatch"),
+        secrets=boto3.client("secretsmanager"),
     )
     if summary["status"] != "SUCCEEDED":
         raise RunFailed(f"{args.dataset} run {args.run_id} failed: {summary.get('error')}")

@@ -75,7 +75,7 @@ class LocalGlue:
         import boto3
 
         from datalake_glue.args import resolve_args, simple_resolver
-        from datalake_glue.local_env import LocalMetrics, LocalObjects, ensure_databases
+        from datalake_glue.local_env import LocalMetrics, LocalObjects, LocalSecrets, ensure_databases
         from datalake_glue.logs import configure as configure_logs
         from datalake_glue.runner import run_job
         from datalake_glue.s3_uri import LOCAL_STORAGE_SCHEMES
@@ -88,7 +88,9 @@ class LocalGlue:
         ensure_databases(self.spark, [args.catalog_database, args.quarantine_database, args.bronze_database])
         s3 = LocalObjects(buckets) if buckets else boto3.client("s3")
         cloudwatch = LocalMetrics(metrics) if metrics else boto3.client("cloudwatch")
-        return run_job(args, spark=self.spark, io=SparkIO(self.spark), s3=s3, cloudwatch=cloudwatch, stop=stop)
+        secrets = LocalSecrets() if buckets else boto3.client("secretsmanager")
+        return run_job(args, spark=self.spark, io=SparkIO(self.spark), s3=s3, cloudwatch=cloudwatch, stop=stop,
+                       secrets=secrets)
 
     def sql(self, statement: str) -> List[Dict[str, Any]]:
         return [row.asDict(recursive=True) for row in self.spark.sql(statement).collect()]

@@ -38,6 +38,8 @@ export interface DatasetWiring {
   sparkConf: pulumi.Output<string>;
   fileArrival: HandlerFunction;
   deadLetterQueueArn: pulumi.Output<string>;
+  /** The stack's PII hash key secret (present when a dataset hashes PII columns). */
+  piiKeySecretArn?: pulumi.Output<string>;
 }
 
 export function createDatasetResources(spec: DatasetSpec, w: DatasetWiring): { jobRoleArn: pulumi.Output<string> } {
@@ -92,6 +94,7 @@ export function createDatasetResources(spec: DatasetSpec, w: DatasetWiring): { j
     metricsNamespace: w.metricsNamespace,
     sparkConf: w.sparkConf,
     warehousePath: w.warehousePath,
+    piiKeySecretArn: plan.steps.some((s) => s.kind === "pii_key") ? w.piiKeySecretArn : undefined,
     after: [readers],
   }, { dependsOn: [artifacts] });
   new DatasetGrants(`${spec.name}-grants`, {

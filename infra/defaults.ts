@@ -53,6 +53,8 @@ export const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 /** Days before a scheduled KMS key deletion completes (prod keeps the maximum). */
 export const KMS_DELETION_WINDOW_DAYS_PROD = 30;
 export const KMS_DELETION_WINDOW_DAYS_DEV = 7;
+/** Days a deleted PII hash key secret can still be restored (Secrets Manager allows 7-30). */
+export const PII_KEY_RECOVERY_WINDOW_DAYS = 30;
 /** Attribute holding the expiry epoch seconds of audit items that may expire. */
 export const DEFAULT_AUDIT_TTL_ATTRIBUTE = "expiresAt";
 /** CloudWatch namespace prefix of the metrics the Glue runner publishes (per stack). */

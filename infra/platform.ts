@@ -22,6 +22,7 @@ import { Monitoring } from "./components/monitoring";
 import { Storage } from "./components/storage";
 import { PlatformConfig, datasetGlue } from "./config";
 import { createDatasetResources } from "./dataset-wiring";
+import { PiiHashKey } from "./components/pii-hash-key";
 import { KMS_DELETION_WINDOW_DAYS_DEV, KMS_DELETION_WINDOW_DAYS_PROD, METRICS_NAMESPACE_PREFIX } from "./defaults";
 import { HandlerName, createHandlers, kebab } from "./handler-wiring";
 import { NAME_LIMITS, fitName } from "./names";
@@ -158,6 +159,10 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
     failureQueueArn: queues.lambdaFailures.arn,
   });
 
+  // One key per stack for every `pii: hash` column, created only when a dataset hashes.
+  const piiKey = datasets.some((d) => d.pii.some((p) => p.mode === "hash"))
+    ? new PiiHashKey("pii-hash-key", { secretName: `${prefix}-pii-hash-key`, kmsKeyArn: keys.data.arn, retainData })
+    : undefined;
   const warehousePath = pulumi.interpolate`s3://${b.silver.name}/`;
   const sparkConf = warehousePath.apply(glueConfArgument);
   const jobRoles = datasets.map(
@@ -179,6 +184,7 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
         sparkConf,
         fileArrival: handlers.fileArrival,
         deadLetterQueueArn: queues.eventDlq.arn,
+        piiKeySecretArn: piiKey?.secret.arn,
       }).jobRoleArn,
   );
   new EventTrigger("glue-job-state", {

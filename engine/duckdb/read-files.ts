@@ -14,7 +14,7 @@ import { isUtf8 } from "node:buffer";
 import type { FileResult, Manifest, ManifestFile } from "../contracts";
 import type { LoadPlan, ReadFilesStep } from "../plan";
 import { driftWarnings, firstCsvProblem, parseHeader, resolveHeader, suspectCsv } from "../csv-rules";
-import { createEmptyTable, fileList, ident, lit, PARQUET_OPTIONS, type Session } from "./session";
+import { createEmptyTable, exactPath, fileList, ident, lit, PARQUET_OPTIONS, type Session } from "./session";
 
 export interface ReadResult {
   /** Files that did not reach bronze (ALREADY_LOADED or rejected whole), in manifest order. */
@@ -259,7 +259,7 @@ function csvScan(file: string, width: number, csv: LoadPlan["source"]["csv"], li
   // handling is the plan's SQL, the same on both engines); only columns a file lacks are NULL.
   const forceNotNull = Array.from({ length: width }, (_, i) => `'c${i}'`).join(", ");
   return (
-    `read_csv(${lit(file)}, header = true, auto_detect = false, columns = {${columns}}, ` +
+    `read_csv(${lit(exactPath(file))}, header = true, auto_detect = false, columns = {${columns}}, ` +
     `delim = ${lit(csv.delimiter)}, quote = ${lit(csv.quote)}, escape = ${lit(csv.quote)}, ` +
     `skip = 0, strict_mode = true, force_not_null = [${forceNotNull}]${lineLimits})`
   );

@@ -8,6 +8,7 @@ import type { DatasetSpec } from "../../datasets/define";
 import { compilePlan } from "../compile";
 import { conservationAudit } from "../conservation";
 import { CONTRACT_VERSION, type AuditResult, type FileResult, type Manifest, type RunSummary } from "../contracts";
+import { hmacPads, keyedFingerprint, workspacePiiKey } from "../pii-key";
 import { stepsFor, type AuditQuery, type LoadPlan, type RunMode } from "../plan";
 import { readFiles, type ReadResult } from "./read-files";
 import { openSession, type Session } from "./session";
@@ -52,7 +53,10 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
   }
   const startedAt = new Date().toISOString();
   const t0 = Date.now();
-  const plan = compilePlan(spec, { dialect: "duckdb" });
+  const compiled = compilePlan(spec, { dialect: "duckdb" });
+  // Read before the run: a plan that hashes PII needs the workspace's key (created once).
+  const piiKey = compiled.steps.some((s) => s.kind === "pii_key") ? workspacePiiKey(workspace) : null;
+  const plan = piiKey ? { ...compiled, fingerprint: keyedFingerprint(compiled.fingerprint, piiKey) } : compiled;
   let mode: RunMode = (opts.fullRefresh ?? manifest.fullRefresh ?? false) ? "full_refresh" : "incremental";
   const progress = (stage: string, message: string) =>
     opts.onProgress?.({ dataset: spec.name, runId: manifest.runId, stage, message, elapsedMs: Date.now() - t0 });
@@ -108,6 +112,12 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
         case "read_table":
           await store.readTable(step);
           break;
+        case "pii_key": {
+          // Bound as parameters on the raw connection: the pads never appear in a traced statement.
+          const { ipad, opad } = hmacPads(piiKey!);
+          await engine.conn.run(`CREATE OR REPLACE TEMP TABLE ${step.output} AS SELECT unhex($1) AS ipad, unhex($2) AS opad`, [ipad.toString("hex"), opad.toString("hex")]);
+          break;
+        }
         case "sql":
           await session.run(`CREATE OR REPLACE TEMP ${step.materialize === "table" ? "TABLE" : "VIEW"} ${step.name} AS ${step.sql}`);
           if (step.materialize === "table") progress("sql", step.name);

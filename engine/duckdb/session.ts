@@ -83,7 +83,22 @@ export const PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LE
 /** DuckDB string literal. */
 export const lit = (value: string): string => DIALECTS.duckdb.str(value);
 export const ident = (name: string): string => DIALECTS.duckdb.ident(name);
-export const fileList = (files: string[]): string => `[${files.map(lit).join(", ")}]`;
+/**
+ * A path as DuckDB's readers take it, naming exactly that file. They read `[ ] * ?` as a glob
+ * (`read_csv('orders[1].csv')` reads orders1.csv) and have no escape character, but a
+ * one-character class matches itself only: `[` -> `[[]`, `*` -> `[*]`, `?` -> `[?]`. A glob
+ * cannot match a backslash, so a path with both is refused rather than read as something else.
+ */
+export function exactPath(file: string): string {
+  if (!/[[*?]/.test(file)) return file;
+  if (file.includes("\\")) {
+    throw new Error(`DuckDB cannot read ${JSON.stringify(file)} exactly: rename it (a path may not hold both a backslash and [ * ?)`);
+  }
+  return file.replace(/[[*?]/g, (c) => `[${c}]`);
+}
+
+/** A list literal of exact paths for read_parquet / read_csv. */
+export const fileList = (files: string[]): string => `[${files.map((f) => lit(exactPath(f))).join(", ")}]`;
 
 /** An empty temp table `name` with the plan's columns, typed as the executor stores them. */
 export async function createEmptyTable(session: Session, name: string, columns: readonly PlanColumn[]): Promise<void> {

@@ -9,6 +9,7 @@ import type { DatasetSpec } from "../../datasets/define";
 import { compilePlan } from "../compile";
 import { JOB_ARGS, manifestKey, OPTIONAL_JOB_ARGS, RUN_ARGS, type Manifest, type RunSummary } from "../contracts";
 import { writeJsonAtomic } from "../duckdb/workspace";
+import { workspacePiiKeyFile } from "../pii-key";
 import type { SparkServer } from "./server";
 
 /** Names a local Spark run uses where a deployed job has its stack's resource names. */
@@ -46,7 +47,8 @@ export async function runLoadSpark(opts: SparkLoadOptions): Promise<RunSummary> 
   const warehouse = server.warehouse;
   const databases = opts.databases ?? LOCAL_SPARK.databases;
   const ops = join(resolve(opts.workspace), "ops");
-  const planJson = JSON.stringify(compilePlan(spec, { dialect: "spark" }));
+  const plan = compilePlan(spec, { dialect: "spark" });
+  const planJson = JSON.stringify(plan);
   // Content-hashed like the deployed plan (infra/content-hash.ts): a spec edit is a new object.
   const planKey = `plans/${spec.name}/${createHash("sha256").update(planJson).digest("hex").slice(0, 16)}.json`;
   writeJsonAtomic(join(ops, planKey), JSON.parse(planJson));
@@ -68,6 +70,9 @@ export async function runLoadSpark(opts: SparkLoadOptions): Promise<RunSummary> 
     JOB_ARGS.quarantineDatabase, databases.quarantine,
     OPTIONAL_JOB_ARGS.bronzeDatabase, databases.bronze,
     JOB_ARGS.metricsNamespace, LOCAL_SPARK.metricsNamespace,
+    // Where the deployed job names its Secrets Manager secret, a local run names the
+    // workspace's key file (glue-scripts local_env.LocalSecrets reads it): the path, not the key.
+    ...(plan.steps.some((s) => s.kind === "pii_key") ? [OPTIONAL_JOB_ARGS.piiKeySecret, workspacePiiKeyFile(opts.workspace)] : []),
   ];
   return server.run({ args, buckets: { [LOCAL_SPARK.opsBucket]: ops }, metrics: join(ops, "metrics.jsonl") }, opts.signal);
 }

@@ -51,6 +51,9 @@ class JobArgs:
     quarantine_database: str
     metrics_namespace: str
     bronze_database: Optional[str] = None
+    #: Secrets Manager secret (ARN or name) holding the PII hash key; the key itself is never
+    #: an argument (pii_key.py). Locally: the workspace's key file (local_env.LocalSecrets).
+    pii_key_secret: Optional[str] = None
     job_run_id: Optional[str] = None
     job_name: Optional[str] = None
 
@@ -154,6 +157,7 @@ def validate_args(raw: Dict[str, str],
         quarantine_database=quarantine_database,
         metrics_namespace=metrics_namespace,
         bronze_database=bronze_database,
+        pii_key_secret=raw.get("pii_key_secret") or None,
         job_run_id=raw.get("JOB_RUN_ID") or None,
         job_name=raw.get("JOB_NAME") or None,
     )

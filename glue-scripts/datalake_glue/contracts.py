@@ -32,6 +32,7 @@ JOB_ARGS = {
 # bronzeDatabase: own database for bronze/files/state (default: --catalog_database).
 OPTIONAL_JOB_ARGS = {
     "bronzeDatabase": "--bronze_database",
+    "piiKeySecret": "--pii_key_secret",
 }
 
 

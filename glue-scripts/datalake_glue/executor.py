@@ -24,6 +24,7 @@ from .constants import FINGERPRINT_PROPERTY, PUBLISHING_PROPERTY, WAP_BRANCH_PRE
 from .contracts import AuditResult, FileResult, ManifestFile, Published
 from .errors import error_text
 from .outcomes import build_file_results, conservation_audit, split_already_loaded
+from .pii_key import hmac_pads, keyed_fingerprint, plan_hashes_pii
 from .plan import SUMMARY_COUNT_COLUMNS, relation_names, run_mode, staged_roles, steps_for
 from .schema_evolution import SchemaChangeError, SchemaEvolution, evolve_schema, parse_describe, parse_partitioning
 from .stop import StopSignal
@@ -66,6 +67,8 @@ class PlanIO(Protocol):
     def register_appended(self, output: str, identifier: str, start_snapshot: int,
                           end_snapshot: int) -> None: ...
 
+    def register_pii_key(self, output: str, ipad: bytes, opad: bytes) -> None: ...
+
 
 @dataclass
 class Placement:
@@ -104,10 +107,15 @@ def collect(spark: Any, statement: str) -> List[Dict[str, Any]]:
 
 class LoadExecutor:
     def __init__(self, spark: Any, io: PlanIO, plan: Dict[str, Any], placement: Placement,
-                 *, run_id: str, full_refresh: bool, stop: Optional[StopSignal] = None) -> None:
+                 *, run_id: str, full_refresh: bool, stop: Optional[StopSignal] = None,
+                 pii_key: Optional[bytes] = None) -> None:
         self.spark = spark
         self.stop = stop or StopSignal()
         self.io = io
+        if plan_hashes_pii(plan) and pii_key is not None:
+            # Tables hashed under another key are rebuilt (pii_key.py), never mixed.
+            plan = dict(plan, fingerprint=keyed_fingerprint(plan["fingerprint"], pii_key))
+        self.pii_key = pii_key
         self.plan = plan
         self.placement = placement
         self.run_id = run_id
@@ -258,6 +266,9 @@ class LoadExecutor:
             state["outcomes"] = self.io.read_files(
                 fresh, self.plan["source"], self.run_id, step["output"], step["filesOutput"]
             )
+        elif kind == "pii_key":
+            ipad, opad = hmac_pads(self.pii_key or b"")  # present: checked before the first step
+            self.io.register_pii_key(step["output"], ipad, opad)
         elif kind == "read_table":
             self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['output']}` AS "
                      f"SELECT * FROM {quote_identifier(self.ids[step['table']])}")
@@ -387,6 +398,8 @@ class LoadExecutor:
         state: Dict[str, Any] = {"already": [], "outcomes": []}
         published = False
         try:
+            if plan_hashes_pii(self.plan) and self.pii_key is None:
+                raise ValueError("the plan hashes PII columns but the job has no --pii_key_secret")
             self.prepare()
             self.finish_interrupted_publish()
             self.choose_mode()
@@ -429,7 +442,8 @@ class LoadExecutor:
 
 def execute_plan(spark: Any, io: PlanIO, plan: Dict[str, Any], placement: Placement,
                  manifest_files: Sequence[ManifestFile], *, run_id: str,
-                 full_refresh: bool, stop: Optional[StopSignal] = None) -> ExecutionResult:
+                 full_refresh: bool, stop: Optional[StopSignal] = None,
+                 pii_key: Optional[bytes] = None) -> ExecutionResult:
     executor = LoadExecutor(spark, io, plan, placement, run_id=run_id, full_refresh=full_refresh,
-                            stop=stop)
+                            stop=stop, pii_key=pii_key)
     return executor.execute(manifest_files)

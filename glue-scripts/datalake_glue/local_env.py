@@ -109,6 +109,15 @@ class LocalObjects:
         return {}
 
 
+class LocalSecrets:
+    """Secrets Manager's GetSecretValue for local runs: the SecretId is a file path (the
+    workspace's PII hash key, engine/pii-key.ts), read when the run starts."""
+
+    def get_secret_value(self, SecretId: str) -> Dict[str, Any]:  # noqa: N803 - boto3's name
+        with open(SecretId, encoding="utf-8") as handle:
+            return {"SecretString": handle.read()}
+
+
 class LocalMetrics:
     """CloudWatch PutMetricData as JSON lines (one per datum) appended to a file."""
 

@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Sequence
 PLAN_VERSION = 1
 ROLES = ("bronze", "files", "state", "silver", "quarantine", "rejects")
 RUN_MODES = ("incremental", "full_refresh")
-STEP_KINDS = ("read_files", "read_table", "sql", "stage", "merge")
+STEP_KINDS = ("read_files", "read_table", "sql", "stage", "merge", "pii_key")
 #: Tables a merge step may change per key (plan.ts MergeStep).
 MERGE_ROLES = ("state", "silver", "quarantine")
 
@@ -158,6 +158,7 @@ _STEP_FIELDS = {
     "sql": ("name", "sql"),
     "stage": ("from", "output"),
     "merge": ("from", "output"),
+    "pii_key": ("output",),
 }
 
 

@@ -13,6 +13,7 @@ from .errors import error_text
 from .executor import ExecutionResult, Placement, PlanIO, execute_plan
 from .manifest_io import read_manifest, read_s3_json
 from .metrics import put_metrics
+from .pii_key import plan_hashes_pii, read_pii_key
 from .plan import parse_plan
 from .stop import StopSignal
 from .summary import build_summary, write_summary
@@ -37,6 +38,7 @@ def run_job(
     cloudwatch: Any,
     now: Callable[[], datetime] = utc_now,
     stop: Optional[StopSignal] = None,
+    secrets: Any = None,
 ) -> RunSummary:
     """Execute the run and always write its summary (also when the manifest or plan is bad)."""
     started = now()
@@ -51,8 +53,13 @@ def run_job(
             bronze_database=args.bronze_database,
         )
         full_refresh = args.full_refresh or bool(manifest.get("fullRefresh"))
+        # Read at start, only when the plan hashes PII: the key never travels in the plan or args.
+        pii_key = None
+        if plan_hashes_pii(plan) and args.pii_key_secret:
+            pii_key = read_pii_key(secrets, args.pii_key_secret)
         result = execute_plan(spark, io, plan, placement, manifest["files"],
-                              run_id=args.run_id, full_refresh=full_refresh, stop=stop)
+                              run_id=args.run_id, full_refresh=full_refresh, stop=stop,
+                              pii_key=pii_key)
     except Exception as error:  # noqa: BLE001 - every failure ends in the summary
         LOG.exception("run %s of %s failed before or outside the plan", args.run_id, args.dataset)
         result.error = error_text(error)

@@ -69,6 +69,11 @@ class SparkIO:
         ).createOrReplaceTempView(files_output)
         return outcomes
 
+    def register_pii_key(self, output: str, ipad: bytes, opad: bytes) -> None:
+        """The plan's pii_key relation: one row of HMAC's padded keys (BINARY), from memory."""
+        frame = self.spark.createDataFrame([(bytearray(ipad), bytearray(opad))], "ipad BINARY, opad BINARY")
+        frame.createOrReplaceTempView(output)
+
     def register_appended(self, output: str, identifier: str, start_snapshot: int,
                           end_snapshot: int) -> None:
         """Register exactly the rows appended to a branch between two of its snapshots (Iceberg

@@ -140,3 +140,6 @@ class FakeIO:
 
     def register_appended(self, output, identifier, start_snapshot, end_snapshot):
         self.log.append(("register_appended", output, identifier, start_snapshot, end_snapshot))
+
+    def register_pii_key(self, output, ipad, opad):
+        self.log.append(("register_pii_key", output, ipad, opad))

@@ -60,9 +60,9 @@ def re_exact(text):
     return "^" + re.escape(text) + "$"
 
 
-def run(plan, spark, io, files=None, full_refresh=False):
+def run(plan, spark, io, files=None, full_refresh=False, pii_key=None):
     return execute_plan(spark, io, plan, PLACEMENT, files or manifest()["files"],
-                        run_id="run-20261121-0001", full_refresh=full_refresh)
+                        run_id="run-20261121-0001", full_refresh=full_refresh, pii_key=pii_key)
 
 
 def index_of(statements, needle, start=0):

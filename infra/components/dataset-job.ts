@@ -8,6 +8,7 @@ import { GLUE_MAX_CONCURRENT_RUNS } from "../defaults";
 import { Zone } from "../catalog-layout";
 import { AccountContext } from "../policies/document";
 import { glueJobPolicyDocument } from "../policies/glue-job-policy";
+import { piiKeyReadPolicyDocument } from "../policies/pii-key-policy";
 import { serviceTrustPolicy } from "../policies/trust-policy";
 
 export interface BucketRef {
@@ -42,6 +43,8 @@ export interface DatasetJobArgs {
   /** `--conf` value binding the Iceberg catalog (glue-scripts/datalake_glue/iceberg_conf.py). */
   sparkConf: pulumi.Input<string>;
   warehousePath: pulumi.Input<string>;
+  /** Secret of the PII hash key (components/pii-hash-key.ts), for a plan that hashes PII columns. */
+  piiKeySecretArn?: pulumi.Input<string>;
   /** Resources the job (and so the plan it runs) must wait for: the readers' grants. */
   after?: pulumi.Resource[];
 }
@@ -91,6 +94,16 @@ export class DatasetJob extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // Only a job that hashes reads the key: by its ARN, at run start (never a job argument's value).
+    const piiKey = args.piiKeySecretArn
+      ? [
+          new aws.iam.RolePolicy(
+            `${name}-pii-key`,
+            { role: this.role.id, policy: pulumi.output(args.piiKeySecretArn).apply((arn) => JSON.stringify(piiKeyReadPolicyDocument(arn))) },
+            { parent: this },
+          ),
+        ]
+      : [];
     const s3 = (bucket: pulumi.Input<string>, key: string) => pulumi.interpolate`s3://${bucket}/${key}`;
     this.job = new aws.glue.Job(
       name,
@@ -117,6 +130,7 @@ export class DatasetJob extends pulumi.ComponentResource {
           [JOB_ARGS.quarantineDatabase]: args.databaseNames.quarantine,
           [JOB_ARGS.metricsNamespace]: args.metricsNamespace,
           [OPTIONAL_JOB_ARGS.bronzeDatabase]: args.databaseNames.bronze,
+          ...(args.piiKeySecretArn ? { [OPTIONAL_JOB_ARGS.piiKeySecret]: args.piiKeySecretArn } : {}),
           "--extra-py-files": s3(args.ops.name, args.libraryKey),
           "--datalake-formats": "iceberg",
           "--conf": args.sparkConf,
@@ -129,7 +143,7 @@ export class DatasetJob extends pulumi.ComponentResource {
           "--TempDir": s3(args.ops.name, `tmp/${args.dataset}/`),
         },
       },
-      { parent: this, dependsOn: [plan, rolePolicy, ...(args.after ?? [])] },
+      { parent: this, dependsOn: [plan, rolePolicy, ...piiKey, ...(args.after ?? [])] },
     );
     this.registerOutputs({ jobName: this.job.name, roleArn: this.role.arn });
   }

@@ -1,8 +1,9 @@
 // Spec features the reference datasets do not use: no CDC block, PII hashing, unique and
 // expression rules, boolean / int / double / date types, optional columns absent from a file.
-import { createHash } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { expect } from "chai";
 import { defineDataset, type DatasetInput } from "../../datasets";
+import { workspacePiiKey } from "../../engine/pii-key";
 import { TestWorkspace, expectConserved } from "./helpers";
 
 const people = defineDataset({
@@ -26,7 +27,6 @@ const people = defineDataset({
   target: { table: "dim_people" },
 });
 
-const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
 describe("engine (DuckDB): spec features beyond the reference datasets", function () {
   let ws: TestWorkspace;
@@ -48,6 +48,8 @@ describe("engine (DuckDB): spec features beyond the reference datasets", functio
     const summary = await ws.load(people, [ws.file(people, "p.csv", csv)]);
 
     expectConserved(summary);
+    // Keyed with the workspace's secret (engine/pii-key.ts): HMAC-SHA256, not a bare SHA-256.
+    const sha = (s: string) => createHmac("sha256", workspacePiiKey(ws.dir)).update(s).digest("hex");
     expect(summary.counts).to.include({ stateKeys: 4, silverRows: 2, quarantineRows: 2 });
     expect(await ws.query("SELECT person_id, email, score, active, born, nickname FROM dim_people ORDER BY person_id")).to.deep.equal([
       { person_id: 1, email: sha("a2@x.com"), score: 11, active: true, born: "1990-01-02", nickname: null },

@@ -22,6 +22,8 @@ export interface FileOptions {
   receivedAt?: string;
   /** Object key; default `<prefix><name>`. */
   key?: string;
+  /** File name under landing/, exactly; default `<n>-<name>` (unique per workspace). */
+  localName?: string;
 }
 
 export type LoadOptions = Pick<RunLoadOptions, "fullRefresh" | "extraAudits" | "signal" | "onProgress" | "memoryLimit" | "threads">;
@@ -31,15 +33,18 @@ export class TestWorkspace {
   private runs = 0;
   private files = 0;
 
-  constructor() {
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-test-"));
+  /** `prefix` of the temp directory's name (a test may need odd characters in the path). */
+  constructor(prefix = "engine-test-", dir?: string) {
+    this.dir = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    fs.mkdirSync(this.dir, { recursive: true });
   }
 
   /** Write a landing file and return its manifest entry. */
   file(dataset: string | DatasetSpec, name: string, content: string | Buffer, opts: FileOptions = {}): ManifestFile {
     const spec = typeof dataset === "string" ? getDataset(dataset) : dataset;
     const key = opts.key ?? `${spec.prefix}${name}`;
-    const local = path.join(this.dir, "landing", `${++this.files}-${name}`);
+    ++this.files;
+    const local = path.join(this.dir, "landing", opts.localName ?? `${this.files}-${name}`);
     fs.mkdirSync(path.dirname(local), { recursive: true });
     fs.writeFileSync(local, content);
     const bytes = fs.readFileSync(local);

@@ -3,18 +3,18 @@
 // venv, one python call) and use only functions from an explicit list of Spark SQL built-ins.
 import { execFileSync } from "node:child_process";
 import { expect } from "chai";
-import { DATASETS } from "../../datasets";
+import { DATASETS, defineDataset } from "../../datasets";
 import { compilePlan } from "../../engine/compile";
 import { DIALECTS } from "../../engine/dialects";
 import { venvPython } from "../../engine/spark/runtime";
 
 /** Spark SQL built-ins (https://spark.apache.org/docs/latest/api/sql/) the plans may use. */
 const SPARK_FUNCTIONS = new Set([
-  "abs", "cast", "coalesce", "concat_ws", "count", "date_format", "length", "lower", "max", "month",
-  "replace", "round", "row_number", "sha2", "sum", "trim", "try_cast", "upper", "year",
+  "abs", "cast", "coalesce", "concat", "concat_ws", "count", "date_format", "length", "lower", "max", "month", "nullif",
+  "replace", "round", "row_number", "sha2", "sum", "trim", "try_cast", "unhex", "upper", "year",
 ]);
 /** Words that precede "(" without being a function call. */
-const NOT_FUNCTIONS = new Set(["in", "as", "from", "join", "over", "and", "or", "not", "where", "on", "select", "by", "then", "else", "when", "decimal", "all", "exists"]);
+const NOT_FUNCTIONS = new Set(["in", "as", "from", "join", "over", "and", "or", "not", "where", "on", "select", "by", "then", "else", "when", "decimal", "all", "exists", "between"]);
 
 /** Function names called in a Spark SQL statement (string literals and quoted identifiers ignored). */
 export function functionNames(sql: string): string[] {
@@ -28,8 +28,20 @@ interface Statement {
   sql: string;
 }
 
+/** What the reference datasets do not use: a hashed PII column and a rich expression rule. */
+const EXTRA = defineDataset({
+  name: "extras",
+  prefix: "extras/",
+  format: "csv",
+  columns: { id: "bigint", email: "string", qty: "int", price: "decimal(10,2)", carrier: "string", born: "date" },
+  primaryKey: ["id"],
+  rules: [{ kind: "expression", label: "rich", sql: "carrier NOT IN ('it''s', 'b') AND qty * price / 2 >= -1 AND born < DATE '2030-01-01' OR lower(carrier) IS NULL" }],
+  pii: [{ column: "email", mode: "hash" }],
+  target: { table: "extras" },
+});
+
 function sparkStatements(): Statement[] {
-  return DATASETS.flatMap((spec) => {
+  return [...DATASETS, EXTRA].flatMap((spec) => {
     const plan = compilePlan(spec, { dialect: "spark" });
     return [
       ...plan.steps.flatMap((s) => (s.kind === "sql" ? [{ where: `${spec.name}/${s.name}/${s.when ?? "any"}`, sql: s.sql }] : [])),
@@ -61,7 +73,7 @@ describe("engine: spark dialect", function () {
   const statements = sparkStatements();
 
   it("renders statements for every registered dataset", () => {
-    expect(new Set(statements.map((s) => s.where.split("/")[0]))).to.have.property("size", DATASETS.length);
+    expect(new Set(statements.map((s) => s.where.split("/")[0]))).to.have.property("size", DATASETS.length + 1);
     expect(statements.length).to.be.greaterThan(DATASETS.length * 15);
   });
 

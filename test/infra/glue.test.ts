@@ -2,11 +2,11 @@ import { expect } from "chai";
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { DATASETS, getDataset } from "../../datasets";
+import { DATASETS, defineDataset, getDataset } from "../../datasets";
 import { JOB_ARGS, OPTIONAL_JOB_ARGS } from "../../engine/contracts";
 import { DEFAULT_SOURCES } from "../../infra/platform";
 import { ProgramRun, TEST_SOURCES, evaluateProgram } from "../mocks";
-import { T, devRun, prodRun } from "./program-runs";
+import { T, devRun, doc, prodRun } from "./program-runs";
 
 const jobArgs = (run: ProgramRun, dataset: string) => run.named(`${dataset}-job`, T.glueJob).inputs;
 
@@ -89,6 +89,38 @@ describe("infra: Glue", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("keys pii: hash with one per-stack secret, named (never valued) in the hashing jobs' arguments", async () => {
+    const members = defineDataset({
+      name: "members",
+      prefix: "members/",
+      format: "csv",
+      columns: { member_id: "bigint", email: "string" },
+      primaryKey: ["member_id"],
+      pii: [{ column: "email", mode: "hash" }],
+      target: { table: "dim_members" },
+    });
+    const run = await evaluateProgram({ stack: "prod", datasets: [members, getDataset("orders")] });
+
+    const [secret] = run.ofType(T.secret);
+    expect(run.ofType(T.secret)).to.have.length(1);
+    expect(secret.inputs).to.include({ name: "datalake-prod-pii-hash-key", kmsKeyId: run.named("keys-data", T.key).state.arn });
+    expect(secret).to.include({ protect: true, retainOnDelete: true });
+    const [version] = run.ofType(T.secretVersion);
+    expect(version.ignoreChanges, "created once: a new value would rehash every table").to.include("secretString");
+    // A Pulumi secret (encrypted in the state): the mocks see its wrapper.
+    const raw = version.inputs.secretString;
+    const key = (typeof raw === "string" ? raw : raw.value) as string;
+    expect(key).to.match(/^[0-9a-f]{64}$/);
+
+    const args = jobArgs(run, "members").defaultArguments;
+    expect(args[OPTIONAL_JOB_ARGS.piiKeySecret]).to.equal(secret.state.arn);
+    expect(jobArgs(run, "orders").defaultArguments, "orders hashes nothing").not.to.have.property(OPTIONAL_JOB_ARGS.piiKeySecret);
+    const everything = JSON.stringify([run.ofType(T.glueJob).map((j) => j.inputs), run.ofType(T.object).map((o) => o.inputs.content ?? "")]);
+    expect(everything).not.to.include(key);
+    const grant = doc(run.named("members-job-pii-key", T.rolePolicy)).Statement;
+    expect(grant).to.deep.equal([{ Sid: "ReadPiiHashKey", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret.state.arn }]);
   });
 
   it("encrypts S3 output, logs and bookmarks with KMS in the security configuration", async () => {

@@ -44,6 +44,8 @@ export const T = {
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   dashboard: "aws:cloudwatch/dashboard:Dashboard",
   workgroup: "aws:athena/workgroup:Workgroup",
+  secret: "aws:secretsmanager/secret:Secret",
+  secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
 } as const;
 
 /** The JSON document of a policy-bearing resource. */
