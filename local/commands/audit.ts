@@ -25,7 +25,7 @@ const SPEC: ArgSpec = {
     ...JSON_FLAG,
   },
 };
-const SUMMARY = "show the audit trail: every file version, its status, row counts, reason and run";
+const SUMMARY = "show the audit trail: every file version, its status, row counts, reason and run; --verify proves it complete";
 
 export const auditVerb: Verb = {
   name: "audit",
