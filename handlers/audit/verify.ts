@@ -63,7 +63,9 @@ export function verifyAccounted(input: VerifyInput): VerifyResult {
     if (!v.routed) unrouted++;
     const subject = versionName(v.key, v.identities[0]);
     if (items.length === 0 && v.routed) findings.push({ check: "missing_file", subject, detail: `no FILE item${v.hint ? ` (${v.hint})` : ""}` });
-    if (items.length > 1) {
+    // An unversioned bucket lists only the current object, and identical bytes PUT twice give two
+    // FILE items with one ETag: only version ids can prove a duplicate.
+    if (items.length > 1 && v.identities[0].versionId !== null) {
       const listed = items.map((f) => `${f.fileId} ${f.status}${f.runId ? ` run ${f.runId}` : ""}`).join("; ");
       findings.push({ check: "duplicate_file", dataset: items[0].dataset, subject, detail: `${items.length} FILE items: ${listed}` });
     }
