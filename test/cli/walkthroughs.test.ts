@@ -102,6 +102,8 @@ for (const [doc, section, readCount] of WALKTHROUGHS) {
       expect(shown).to.match(/orders\s+orders\/orders 1\.csv\s+\S+\s+SUCCEEDED\s+2\s+1\s+0/);
       expect(shown).to.match(/^\s*1001\s+shipped\s+42\.50/m);
       expect(shown).to.match(/^\s*1002\s+bogus\s+accepted_values:status/m);
+      // `audit --verify` (exit 0, or the block fails) proves the workspace accounted for.
+      expect(shown).to.match(/^verified workspace .*\(1 object version\(s\), 1 FILE item\(s\), 1 run\(s\)\)$/m);
     });
   });
 }

@@ -5,7 +5,15 @@ import { expect } from "chai";
 import { handleFileArrival } from "../../handlers/core/file-arrival";
 import { handleJobStateChange } from "../../handlers/core/job-state";
 import { reconcile } from "../../handlers/core/reconcile";
-import { World, allFiles, assertAccounted, awsError, drainRuns, is, putAndEvent, useWorlds } from "./support/world";
+import { expectVerified } from "./support/verify";
+import { World, allFiles, assertAccounted as accounted, awsError, drainRuns, is, putAndEvent, useWorlds } from "./support/world";
+
+/** Every recovery ends accounted for, and `datalake audit --verify` proves it. */
+async function assertAccounted(w: World) {
+  const files = await accounted(w);
+  await expectVerified(w);
+  return files;
+}
 
 describe("handlers: crashes between steps and audit throttling (dynalite)", () => {
   let w: World;

@@ -1,11 +1,13 @@
 // Crash safety: a `datalake local` process killed with SIGKILL in the middle of a run (tables
 // staged, nothing published) loses nothing. The restarted runtime resumes the run, picks up the
-// files that arrived meanwhile, and ends with every file version accounted and silver exact.
+// files that arrived meanwhile, and ends with every file version accounted and silver exact:
+// `datalake audit --verify` passes.
 import { expect } from "chai";
 import { ChildProcess, spawn } from "child_process";
 import { existsSync, readFileSync } from "fs";
 import { join } from "path";
 import { openQuerySession } from "../../engine/duckdb";
+import { cli } from "../cli/helpers";
 import { drop, expectAccounted, expectOracle, ordersCsv, startTestRuntime, tempWorkspace, TestRuntime } from "./support";
 
 const ROOT = join(__dirname, "..", "..");
@@ -61,6 +63,9 @@ describe("local mode crash safety (kill -9 and restart)", function () {
       } finally {
         session.close();
       }
+      await t.runtime.stop();
+      const verified = await cli("audit", "--verify", "--workspace", ws.dir);
+      expect(verified.code, verified.stdout).to.equal(0);
     });
   }
 });

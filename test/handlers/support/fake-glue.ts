@@ -83,7 +83,8 @@ export class FakeGlue implements GlueLauncher {
         error: opts.summaryStatus === "FAILED" ? "audit failed: pk_unique" : undefined,
         startedAt: new Date(0).toISOString(),
         finishedAt: new Date(1000).toISOString(),
-        counts: { rowsRead: 10, bronzeRows: 10, rejectedRows: 0, quarantinedFileRows: 0, changesApplied: 10, stateKeys: 10, currentRows: 10, silverRows: 9, quarantineRows: 1 },
+        // The sums over the files, as the engine's conservation audit demands (engine/conservation.ts).
+        counts: { ...totals(files), changesApplied: 10, stateKeys: 10, currentRows: 10, silverRows: 9, quarantineRows: 1 },
         files,
         audits: [{ name: "pk_unique", passed: opts.summaryStatus !== "FAILED", violations: 0 }],
         driftWarnings: [],
@@ -94,6 +95,14 @@ export class FakeGlue implements GlueLauncher {
     }
     return stateChangeEvent(run.JobName, jobRunId, state);
   }
+}
+
+function totals(files: FileResult[]): Pick<RunSummary["counts"], "rowsRead" | "bronzeRows" | "rejectedRows" | "quarantinedFileRows"> {
+  const ran = files.filter((f) => f.outcome !== "ALREADY_LOADED");
+  const sum = (pick: (f: FileResult) => number) => ran.reduce((n, f) => n + pick(f), 0);
+  const quarantinedFileRows = sum((f) => (f.outcome === "QUARANTINED" ? f.rowsQuarantined : 0));
+  const rowsRead = sum((f) => f.rowsRead);
+  return { rowsRead, bronzeRows: rowsRead - quarantinedFileRows, rejectedRows: sum((f) => f.rowsRejected), quarantinedFileRows };
 }
 
 export function stateChangeEvent(jobName: string, jobRunId: string, state: string, message = `Job run ${state.toLowerCase()}`): Record<string, unknown> {

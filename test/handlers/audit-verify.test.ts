@@ -1,0 +1,47 @@
+// The pure checks of `datalake audit --verify` (handlers/audit/verify.ts) on cases the CLI tests
+// do not build: an unversioned landing bucket.
+import { expect } from "chai";
+import type { FileItem } from "../../handlers/audit/items";
+import { verifyAccounted } from "../../handlers/audit/verify";
+import { fileIdOf } from "../../handlers/core/file-id";
+
+const BUCKET = "landing";
+
+function skippedFile(key: string, etag: string, sequencer: string, reason: string): FileItem {
+  return {
+    kind: "FILE",
+    fileId: fileIdOf(BUCKET, key, null, etag, sequencer),
+    dataset: "orders",
+    bucket: BUCKET,
+    key,
+    versionId: null,
+    etag,
+    sequencer,
+    size: 0,
+    status: "SKIPPED",
+    reason,
+    receivedAt: "2026-11-21T10:00:00.000Z",
+    recordedAt: "2026-11-21T10:00:00.000Z",
+  };
+}
+
+describe("audit --verify checks: an unversioned landing bucket", () => {
+  const landed = (key: string, etag: string) => ({ key, identities: [{ bucket: BUCKET, versionId: null, etag }], routed: true });
+
+  it("two PUTs of the same bytes under one key are one listed object with two FILE items: not a duplicate", () => {
+    const files = [skippedFile("orders/a.csv", "e1", "01", "empty_object"), skippedFile("orders/a.csv", "e1", "02", "duplicate_content")];
+
+    const result = verifyAccounted({ landed: [landed("orders/a.csv", "e1")], files, runs: [], slots: [], now: Date.now() });
+
+    expect(result.findings).to.deep.equal([]);
+  });
+
+  it("the current object is matched by its ETag: another key's or another ETag's item does not account for it", () => {
+    const files = [skippedFile("orders/a.csv", "old", "01", "superseded"), skippedFile("orders/b.csv", "e1", "02", "empty_object")];
+
+    const result = verifyAccounted({ landed: [landed("orders/a.csv", "e1")], files, runs: [], slots: [], now: Date.now() });
+
+    expect(result.findings).to.deep.equal([{ check: "missing_file", subject: "s3://landing/orders/a.csv#etag e1", detail: "no FILE item" }]);
+    expect(result.stats.unlisted).to.equal(2);
+  });
+});
