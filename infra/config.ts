@@ -29,6 +29,11 @@ export interface PlatformConfig {
    * permissions). Stacks sharing an account and region set false on all stacks but one.
    */
   manageLakeFormationSettings: boolean;
+  /**
+   * IAM principal ARNs of the operators: they may read the DLQs (decrypt with the ops key through
+   * SQS, for `datalake redrive`) and Athena results. @default lakeFormationAdmins
+   */
+  operatorPrincipals: string[];
   /** IAM principal ARNs granted SELECT on silver tables (PII columns excluded). */
   readerPrincipals: string[];
   alertEmail?: string;
@@ -60,6 +65,7 @@ const KEYS = [
   "lakeFormationAdmins",
   "readerPrincipals",
   "manageLakeFormationSettings",
+  "operatorPrincipals",
   "alertEmail",
   "logRetentionDays",
   "landingRetentionDays",
@@ -148,6 +154,7 @@ export function parseConfig(raw: RawConfig, stack: string, project = "datalake")
     namePrefix: prefix,
     environment,
     lakeFormationAdmins,
+    operatorPrincipals: raw.operatorPrincipals === undefined ? lakeFormationAdmins : arnList(raw.operatorPrincipals, key("operatorPrincipals")),
     manageLakeFormationSettings: bool(raw.manageLakeFormationSettings, key("manageLakeFormationSettings"), true),
     readerPrincipals: readers(raw.readerPrincipals, key("readerPrincipals")),
     alertEmail,

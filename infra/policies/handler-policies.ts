@@ -29,7 +29,14 @@ function common(input: HandlerPolicyInput): Statement[] {
       Action: AUDIT_ACTIONS,
       Resource: [input.auditTableArn, ...sorted(input.auditIndexNames).map((i) => `${input.auditTableArn}/index/${i}`)],
     },
-    { Sid: "UseKeys", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: sorted(input.keyArns) },
+    {
+      // Only inside the services that hold the data: S3 objects, the audit table, the failure queue.
+      Sid: "UseKeys",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: sorted(input.keyArns),
+      Condition: { StringEquals: { "kms:ViaService": ["dynamodb", "s3", "sqs"].map((s) => `${s}.${input.ctx.region}.amazonaws.com`) } },
+    },
     { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${input.logGroupArn}:*` },
     { Sid: "FailureDestination", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: input.failureQueueArn },
   ];

@@ -84,7 +84,7 @@ describe("infra: operations", () => {
     expect(wg.configuration.bytesScannedCutoffPerQuery).to.equal(10 * 1024 ** 3);
     expect(wg.configuration.resultConfiguration.encryptionConfiguration).to.deep.equal({
       encryptionOption: "SSE_KMS",
-      kmsKeyArn: run.named("keys-data", T.key).state.arn,
+      kmsKeyArn: run.named("keys-athena", T.key).state.arn,
     });
   });
 
