@@ -16,6 +16,8 @@ export interface HandlerPolicyInput {
   keyArns: string[];
   logGroupArn: string;
   failureQueueArn: string;
+  /** X-Ray active tracing is on: allow sending traces. @default false */
+  tracing?: boolean;
 }
 
 /** Exactly the calls handlers/audit/store.ts makes (Get, BatchGet, Put, Update, Query). */
@@ -39,6 +41,9 @@ function common(input: HandlerPolicyInput): Statement[] {
     },
     { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${input.logGroupArn}:*` },
     { Sid: "FailureDestination", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: input.failureQueueArn },
+    ...(input.tracing
+      ? [{ Sid: "XRayTraces", Effect: "Allow" as const, Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: "*" }]
+      : []),
   ];
 }
 
