@@ -156,6 +156,7 @@ describe("infra: IAM", () => {
     const zones = ["bronze", "quarantine", "silver"].map((z) => run.named(`storage-${z}`, T.bucket).state.arn);
     expect(statements.find((s) => s.Sid === "ListRegisteredBuckets").Resource).to.deep.equal(zones);
     expect(statements.find((s) => s.Sid === "UseDataKey").Resource).to.equal(run.named("keys-data", T.key).state.arn);
+    expect(statements.find((s) => s.Sid === "UseDataKey").Condition).to.deep.equal({ StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } });
   });
 });
 
