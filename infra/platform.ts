@@ -215,7 +215,8 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
           // `pulumi up` uploads scripts and plans and creates Iceberg metadata in these buckets.
           // Readers are not here: Lake Formation reads tables for them with the registration role,
           // and an S3 right would otherwise decrypt landing, bronze and quarantine (raw PII).
-          { sid: "Deployer", arns: [deployer], viaServices: ["s3"] },
+          // Only the ops and zone buckets: never landing objects.
+          { sid: "Deployer", arns: [deployer], viaServices: ["s3"], onlyBuckets: [b.ops.arn, b.bronze.arn, b.silver.arn, b.quarantine.arn] },
         ],
       },
       athena: {

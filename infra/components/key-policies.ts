@@ -5,7 +5,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { AccountContext } from "../policies/document";
 import { KeyUsers, keyPolicyDocument } from "../policies/kms-key-policy";
 
-export type KeyUsersInput = Omit<KeyUsers, "arns"> & { arns: pulumi.Input<pulumi.Input<string>[]> };
+export type KeyUsersInput = Omit<KeyUsers, "arns" | "onlyBuckets"> & {
+  arns: pulumi.Input<pulumi.Input<string>[]>;
+  onlyBuckets?: pulumi.Input<pulumi.Input<string>[]>;
+};
 
 export interface KeyPolicyGrant {
   keyId: pulumi.Input<string>;

@@ -49,6 +49,8 @@ export interface KeyUsers {
   actions?: string[];
   /** Let them create grants for AWS resources (DynamoDB, Lambda, Glue do on their behalf). @default false */
   createGrants?: boolean;
+  /** Only objects of these buckets (S3 encryption context: the bucket ARN with bucket keys). @default any */
+  onlyBuckets?: string[];
 }
 
 export interface KeyPolicyInput {
@@ -91,7 +93,12 @@ export function keyPolicyDocument(input: KeyPolicyInput): PolicyDocument {
     if (arns.length === 0) continue;
     // kms:ViaService: the key is usable only inside the service that holds the data (an S3 read
     // right alone, or a direct kms:Decrypt, does not reach data through another path).
-    const via = { StringEquals: { "kms:ViaService": viaService(ctx, group.viaServices) } };
+    const via = {
+      StringEquals: { "kms:ViaService": viaService(ctx, group.viaServices) },
+      ...(group.onlyBuckets
+        ? { ArnLike: { "kms:EncryptionContext:aws:s3:arn": sorted(group.onlyBuckets.flatMap((b) => [b, `${b}/*`])) } }
+        : {}),
+    };
     statements.push({
       Sid: `${group.sid}UseKey`,
       Effect: "Allow",

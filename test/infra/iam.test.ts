@@ -176,7 +176,12 @@ describe("infra: KMS", () => {
     );
     expect(sid(data, "ServiceRolesUseKey").Action).to.deep.equal(KEY_USE_ACTIONS);
     expect(sid(data, "ServiceRolesUseKey").Condition).to.deep.equal(via("s3"));
-    expect(sid(data, "DeployerUseKey")).to.deep.include({ Principal: { AWS: [MOCK_DEPLOYER_ROLE] }, Condition: via("s3") });
+    // The deployer: only objects of the ops and zone buckets (artifacts, Iceberg metadata), never landing.
+    const deployerBuckets = ["bronze", "ops", "quarantine", "silver"].map((b) => run.named(`storage-${b}`, T.bucket).state.arn);
+    expect(sid(data, "DeployerUseKey")).to.deep.include({
+      Principal: { AWS: [MOCK_DEPLOYER_ROLE] },
+      Condition: { ...via("s3"), ArnLike: { "kms:EncryptionContext:aws:s3:arn": deployerBuckets.flatMap((b) => [b, `${b}/*`]).sort() } },
+    });
 
     const ops = doc(run.named("key-policies-ops", T.keyPolicy)).Statement;
     expect(sid(ops, "HandlersUseKey")).to.deep.include({ Principal: { AWS: [...handlerRoles].sort() }, Condition: via("dynamodb", "sqs") });
