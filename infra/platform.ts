@@ -14,9 +14,8 @@ import { Catalog } from "./components/catalog";
 import { DeadLetterQueues } from "./components/dead-letter-queue";
 import { EventTrigger } from "./components/event-trigger";
 import { GlueArtifacts } from "./components/glue-artifacts";
-import { logGroupArn } from "./components/handler-function";
-import { KeyPolicies } from "./components/key-policies";
 import { KeyPolicyGate } from "./key-policy-gate";
+import { createKeyPolicies } from "./key-wiring";
 import { PlatformKeys } from "./components/keys";
 import { LakeFormation } from "./components/lake-formation";
 import { Monitoring } from "./components/monitoring";
@@ -29,7 +28,6 @@ import { NAME_LIMITS, fitName } from "./names";
 import { REPO_ROOT, handlerArchive } from "./lambda-code";
 import { AccountContext } from "./policies/document";
 import { COMPACT_LIST_THRESHOLD } from "./policies/handler-policies";
-import { glueJobLogGroupArns } from "./policies/glue-job-policy";
 import { glueConfArgument } from "./spark-conf";
 
 /** Where the program's code artifacts come from (tests swap them for temp files). */
@@ -201,50 +199,18 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
     maximumEventAgeInSeconds: 300,
   });
 
-  const handlerRoles = Object.values(handlers).map((h) => h.role.arn);
-  const arn = (service: string, resource: string) => ctx.apply((c) => `arn:${c.partition}:${service}:${c.region}:${c.accountId}:${resource}`);
-  // Every key use is scoped by kms:ViaService to the service holding the data (infra/policies/kms-key-policy.ts).
-  const keyPolicies = new KeyPolicies("key-policies", {
+  const keyPolicies = createKeyPolicies({
+    cfg,
     ctx,
-    keys: {
-      data: {
-        keyId: keys.data.keyId,
-        users: [
-          // Glue jobs, handlers and the Lake Formation registration role read and write objects.
-          { sid: "ServiceRoles", arns: [...jobRoles, ...handlerRoles, lakeFormation.registrationRole.arn], viaServices: ["s3"], createGrants: true },
-          // `pulumi up` uploads scripts and plans and creates Iceberg metadata in these buckets.
-          // Readers are not here: Lake Formation reads tables for them with the registration role,
-          // and an S3 right would otherwise decrypt landing, bronze and quarantine (raw PII).
-          // Only the ops and zone buckets: never landing objects.
-          { sid: "Deployer", arns: [deployer], viaServices: ["s3"], onlyBuckets: [b.ops.arn, b.bronze.arn, b.silver.arn, b.quarantine.arn] },
-        ],
-      },
-      athena: {
-        keyId: keys.athena.keyId,
-        users: [{ sid: "ReadersAndOperators", arns: [...cfg.readerPrincipals, ...cfg.operatorPrincipals], viaServices: ["athena", "s3"] }],
-      },
-      ops: {
-        keyId: keys.ops.keyId,
-        users: [
-          // Handlers: the audit table and the failure destination queue.
-          { sid: "Handlers", arns: handlerRoles, viaServices: ["dynamodb", "sqs"], createGrants: true },
-          // Glue jobs: their log groups, encrypted by the security configuration.
-          { sid: "GlueJobs", arns: jobRoles, viaServices: ["logs"] },
-          // Operators read and delete dead-lettered messages (`datalake redrive`).
-          { sid: "OperatorsReadQueues", arns: cfg.operatorPrincipals, viaServices: ["sqs"], actions: ["kms:Decrypt", "kms:DescribeKey"] },
-        ],
-        // Exactly this stack's Lambda log groups and the groups of its Glue security configuration.
-        logGroupArns: ctx.apply((c) => [
-          ...Object.values(functionNames).map((f) => logGroupArn(c, f)),
-          ...glueJobLogGroupArns(c, catalog.securityConfigurationName, "*"),
-        ]),
-        publishers: {
-          "events.amazonaws.com": queues.ruleArns,
-          // Alarm names start with the prefix; the topic policy names each alarm exactly.
-          "cloudwatch.amazonaws.com": arn("cloudwatch", `alarm:${prefix}-*`).apply((a) => [a]),
-        },
-      },
-    },
+    keys,
+    buckets: b,
+    deployer,
+    jobRoles,
+    handlerRoles: Object.values(handlers).map((h) => h.role.arn),
+    registrationRole: lakeFormation.registrationRole.arn,
+    functionNames: Object.values(functionNames),
+    securityConfigurationName: catalog.securityConfigurationName,
+    ruleArns: queues.ruleArns,
   });
   gate.open(keyPolicies.policies);
   const athena = new Athena("athena", {
