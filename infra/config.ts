@@ -15,6 +15,20 @@ export interface GlueDefaults {
   flex: boolean;
 }
 
+/** The three Lambdas by handler name (handlers/env-contract.ts HANDLER_ENTRIES). */
+export const LAMBDA_NAMES = ["fileArrival", "jobState", "reconciler"] as const;
+export type LambdaName = (typeof LAMBDA_NAMES)[number];
+
+export interface LambdaSettings {
+  /** X-Ray active tracing. @default true */
+  tracing: boolean;
+  /**
+   * Reserved concurrency per function; unset: none. A new account's concurrency quota is 10 and
+   * Lambda keeps 10 unreserved, so any reservation fails there until the quota is raised.
+   */
+  reservedConcurrency: Partial<Record<LambdaName, number>>;
+}
+
 export interface PlatformConfig {
   /** Stack name, used in physical names (`datalake-<stack>-...`). */
   stack: string;
@@ -29,6 +43,11 @@ export interface PlatformConfig {
    * permissions). Stacks sharing an account and region set false on all stacks but one.
    */
   manageLakeFormationSettings: boolean;
+  /**
+   * IAM principal ARNs of the operators: they may read the DLQs (decrypt with the ops key through
+   * SQS, for `datalake redrive`) and Athena results. @default lakeFormationAdmins
+   */
+  operatorPrincipals: string[];
   /** IAM principal ARNs granted SELECT on silver tables (PII columns excluded). */
   readerPrincipals: string[];
   alertEmail?: string;
@@ -38,6 +57,7 @@ export interface PlatformConfig {
   /** false (default): data-bearing resources are protected and retained on delete. */
   allowDataDestroy: boolean;
   glue: GlueDefaults;
+  lambda: LambdaSettings;
   reconcileSchedule: string;
   staleAfterHours: number;
   athenaBytesScannedLimit: number;
@@ -60,12 +80,14 @@ const KEYS = [
   "lakeFormationAdmins",
   "readerPrincipals",
   "manageLakeFormationSettings",
+  "operatorPrincipals",
   "alertEmail",
   "logRetentionDays",
   "landingRetentionDays",
   "noncurrentVersionDays",
   "allowDataDestroy",
   "glue",
+  "lambda",
   "reconcileSchedule",
   "staleAfterHours",
   "athenaBytesScannedLimit",
@@ -148,6 +170,7 @@ export function parseConfig(raw: RawConfig, stack: string, project = "datalake")
     namePrefix: prefix,
     environment,
     lakeFormationAdmins,
+    operatorPrincipals: raw.operatorPrincipals === undefined ? lakeFormationAdmins : arnList(raw.operatorPrincipals, key("operatorPrincipals")),
     manageLakeFormationSettings: bool(raw.manageLakeFormationSettings, key("manageLakeFormationSettings"), true),
     readerPrincipals: readers(raw.readerPrincipals, key("readerPrincipals")),
     alertEmail,
@@ -156,6 +179,7 @@ export function parseConfig(raw: RawConfig, stack: string, project = "datalake")
     noncurrentVersionDays: int(raw.noncurrentVersionDays, key("noncurrentVersionDays"), d.DEFAULT_NONCURRENT_VERSION_DAYS, 1),
     allowDataDestroy: bool(raw.allowDataDestroy, key("allowDataDestroy"), false),
     glue,
+    lambda: parseLambda(raw.lambda ?? {}, key("lambda")),
     reconcileSchedule,
     staleAfterHours,
     athenaBytesScannedLimit: int(raw.athenaBytesScannedLimit, key("athenaBytesScannedLimit"), d.DEFAULT_ATHENA_BYTES_SCANNED_LIMIT, 10 * 1024 ** 2),
@@ -188,6 +212,23 @@ function parseGlue(raw: Record<string, unknown>, key: string): GlueDefaults {
     timeoutMinutes: int(raw.timeoutMinutes, `${key}.timeoutMinutes`, d.DEFAULT_GLUE_TIMEOUT_MINUTES, 1),
     flex,
   };
+}
+
+function parseLambda(raw: unknown, key: string): LambdaSettings {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObject(raw)) throw new ConfigError(key, "must be an object {tracing, reservedConcurrency}");
+  const unknownKeys = Object.keys(raw).filter((k) => !["tracing", "reservedConcurrency"].includes(k));
+  if (unknownKeys.length > 0) throw new ConfigError(key, `unknown field(s) ${unknownKeys.join(", ")}`);
+  const reserved = raw.reservedConcurrency ?? {};
+  if (!isObject(reserved)) throw new ConfigError(`${key}.reservedConcurrency`, `must be an object keyed by ${LAMBDA_NAMES.join(", ")}`);
+  const reservedConcurrency: Partial<Record<LambdaName, number>> = {};
+  for (const [fn, value] of Object.entries(reserved)) {
+    if (!(LAMBDA_NAMES as readonly string[]).includes(fn)) {
+      throw new ConfigError(`${key}.reservedConcurrency`, `unknown function ${JSON.stringify(fn)} (one of ${LAMBDA_NAMES.join(", ")})`);
+    }
+    reservedConcurrency[fn as LambdaName] = int(value, `${key}.reservedConcurrency.${fn}`, 0, 1);
+  }
+  return { tracing: bool(raw.tracing, `${key}.tracing`, true), reservedConcurrency };
 }
 
 /**

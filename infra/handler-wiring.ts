@@ -74,6 +74,7 @@ export function createHandlers(w: HandlerWiring): Record<HandlerName, HandlerFun
         keyArns,
         logGroupArn: logGroupArn(c, functionNames[fn]),
         failureQueueArn: failureArn,
+        tracing: cfg.lambda.tracing,
       }));
   return Object.fromEntries(
     (Object.keys(HANDLER_ENTRIES) as HandlerName[]).map((fn) => [
@@ -90,6 +91,8 @@ export function createHandlers(w: HandlerWiring): Record<HandlerName, HandlerFun
         logKeyPolicy: w.opsKeyPolicy,
         failureQueueArn: w.failureQueueArn,
         timeoutSeconds: fn === "reconciler" ? RECONCILER_TIMEOUT_SECONDS : undefined,
+        tracing: cfg.lambda.tracing,
+        reservedConcurrency: cfg.lambda.reservedConcurrency[fn],
       }),
     ]),
   ) as Record<HandlerName, HandlerFunction>;

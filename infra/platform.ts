@@ -14,8 +14,8 @@ import { Catalog } from "./components/catalog";
 import { DeadLetterQueues } from "./components/dead-letter-queue";
 import { EventTrigger } from "./components/event-trigger";
 import { GlueArtifacts } from "./components/glue-artifacts";
-import { KeyPolicies } from "./components/key-policies";
 import { KeyPolicyGate } from "./key-policy-gate";
+import { createKeyPolicies } from "./key-wiring";
 import { PlatformKeys } from "./components/keys";
 import { LakeFormation } from "./components/lake-formation";
 import { Monitoring } from "./components/monitoring";
@@ -98,6 +98,7 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
   const storage = new Storage("storage", {
     ctx,
     dataKeyArn: keys.data.arn,
+    athenaKeyArn: keys.athena.arn,
     landingRetentionDays: cfg.landingRetentionDays,
     noncurrentVersionDays: cfg.noncurrentVersionDays,
     retainData,
@@ -207,31 +208,24 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
     maximumEventAgeInSeconds: 300,
   });
 
-  const handlerRoles = Object.values(handlers).map((h) => h.role.arn);
-  const keyPolicies = new KeyPolicies("key-policies", {
+  const keyPolicies = createKeyPolicies({
+    cfg,
     ctx,
-    keys: {
-      data: {
-        keyId: keys.data.keyId,
-        // The deployer too: `pulumi up` uploads scripts and plans and creates Iceberg metadata
-        // in buckets encrypted with this key.
-        userArns: pulumi
-          .all([...jobRoles, ...handlerRoles, lakeFormation.registrationRole.arn, deployer])
-          .apply((roles) => [...roles, ...cfg.readerPrincipals]),
-      },
-      ops: {
-        keyId: keys.ops.keyId,
-        userArns: pulumi.all([...jobRoles, ...handlerRoles]),
-        cloudWatchLogs: true,
-        publishingServices: ["cloudwatch.amazonaws.com", "events.amazonaws.com"],
-      },
-    },
+    keys,
+    buckets: b,
+    deployer,
+    jobRoles,
+    handlerRoles: Object.values(handlers).map((h) => h.role.arn),
+    registrationRole: lakeFormation.registrationRole.arn,
+    functionNames: Object.values(functionNames),
+    securityConfigurationName: catalog.securityConfigurationName,
+    ruleArns: queues.ruleArns,
   });
   gate.open(keyPolicies.policies);
   const athena = new Athena("athena", {
     workgroupName: prefix,
     resultsBucket: b.athena.name,
-    kmsKeyArn: keys.data.arn,
+    kmsKeyArn: keys.athena.arn,
     bytesScannedCutoffPerQuery: cfg.athenaBytesScannedLimit,
     forceDestroy: !retainData,
   });

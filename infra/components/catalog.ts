@@ -17,6 +17,8 @@ export class Catalog extends pulumi.ComponentResource {
   public readonly databases: Record<Zone, aws.glue.CatalogDatabase>;
   public readonly databaseNames: Record<Zone, string>;
   public readonly securityConfiguration: aws.glue.SecurityConfiguration;
+  /** Glue names the jobs' encrypted log groups after it (infra/policies/glue-job-policy.ts). */
+  public readonly securityConfigurationName: string;
 
   constructor(name: string, args: CatalogArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:catalog:Catalog", name, {}, opts);
@@ -37,10 +39,11 @@ export class Catalog extends pulumi.ComponentResource {
         ),
       ]),
     ) as Record<Zone, aws.glue.CatalogDatabase>;
+    this.securityConfigurationName = `${args.namePrefix}-glue`;
     this.securityConfiguration = new aws.glue.SecurityConfiguration(
       `${name}-security`,
       {
-        name: `${args.namePrefix}-glue`,
+        name: this.securityConfigurationName,
         encryptionConfiguration: {
           s3Encryption: { s3EncryptionMode: "SSE-KMS", kmsKeyArn: args.dataKeyArn },
           cloudwatchEncryption: { cloudwatchEncryptionMode: "SSE-KMS", kmsKeyArn: args.opsKeyArn },

@@ -29,11 +29,15 @@ export interface DatasetJobArgs {
   zones: Record<Zone, BucketRef>;
   scriptKey: string;
   libraryKey: string;
-  keyArns: pulumi.Input<string>[];
+  dataKeyArn: pulumi.Input<string>;
+  /** The key the security configuration encrypts logs with. */
+  logKeyArn: pulumi.Input<string>;
+  /** The security configuration (an output: the job waits for it) and its name (log groups). */
+  securityConfiguration: pulumi.Input<string>;
+  securityConfigurationName: string;
   databaseNames: Record<Zone, string>;
   /** "<database>/<table>" of every table of the dataset. */
   tables: string[];
-  securityConfiguration: pulumi.Input<string>;
   glueVersion: string;
   workerType: string;
   workers: number;
@@ -73,8 +77,8 @@ export class DatasetJob extends pulumi.ComponentResource {
       {
         role: this.role.id,
         policy: pulumi
-          .all([args.ctx, args.landing.arn, args.ops.arn, zoneArns, pulumi.all(args.keyArns)])
-          .apply(([ctx, landingArn, opsArn, zones, keyArns]) =>
+          .all([args.ctx, args.landing.arn, args.ops.arn, zoneArns, args.dataKeyArn, args.logKeyArn, this.role.name])
+          .apply(([ctx, landingArn, opsArn, zones, dataKeyArn, logKeyArn, roleName]) =>
             JSON.stringify(
               glueJobPolicyDocument({
                 ctx,
@@ -84,7 +88,10 @@ export class DatasetJob extends pulumi.ComponentResource {
                 zoneBucketArns: zones,
                 opsBucketArn: opsArn,
                 artifactKeys: [args.scriptKey, args.libraryKey, this.planKey],
-                keyArns,
+                dataKeyArn,
+                logKeyArn,
+                roleName,
+                securityConfigurationName: args.securityConfigurationName,
                 databaseNames: Object.values(args.databaseNames),
                 tables: args.tables,
                 metricsNamespace: args.metricsNamespace,

@@ -16,6 +16,8 @@ export interface DeadLetterQueuesArgs {
 export class DeadLetterQueues extends pulumi.ComponentResource {
   public readonly eventDlq: aws.sqs.Queue;
   public readonly lambdaFailures: aws.sqs.Queue;
+  /** The rules allowed to dead-letter (the ops key's policy lets EventBridge encrypt for exactly these). */
+  public readonly ruleArns: pulumi.Output<string[]>;
 
   constructor(name: string, args: DeadLetterQueuesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:events:DeadLetterQueues", name, {}, opts);
@@ -25,6 +27,7 @@ export class DeadLetterQueues extends pulumi.ComponentResource {
         { kmsMasterKeyId: args.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 300, messageRetentionSeconds: DLQ_RETENTION_SECONDS },
         { parent: this, dependsOn: args.keyPolicy },
       );
+    this.ruleArns = pulumi.output(args.ruleArns);
     this.eventDlq = queue("events");
     this.lambdaFailures = queue("lambda-failures");
     new aws.sqs.QueuePolicy(

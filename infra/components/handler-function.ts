@@ -32,6 +32,10 @@ export interface HandlerFunctionArgs {
   timeoutSeconds?: number;
   /** @default LAMBDA_MEMORY_MB */
   memoryMb?: number;
+  /** X-Ray active tracing (the policy must allow xray:PutTraceSegments). @default false */
+  tracing?: boolean;
+  /** Reserved concurrent executions. @default none (the account's unreserved pool) */
+  reservedConcurrency?: number;
 }
 
 export class HandlerFunction extends pulumi.ComponentResource {
@@ -70,6 +74,8 @@ export class HandlerFunction extends pulumi.ComponentResource {
         timeout: args.timeoutSeconds ?? LAMBDA_TIMEOUT_SECONDS,
         memorySize: args.memoryMb ?? LAMBDA_MEMORY_MB,
         environment: { variables: args.environment },
+        tracingConfig: { mode: args.tracing ? "Active" : "PassThrough" },
+        reservedConcurrentExecutions: args.reservedConcurrency,
         loggingConfig: { logFormat: "JSON", logGroup: logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
       },
       { parent: this, dependsOn: [rolePolicy, logGroup] },

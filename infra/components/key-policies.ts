@@ -3,15 +3,20 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AccountContext } from "../policies/document";
-import { keyPolicyDocument } from "../policies/kms-key-policy";
+import { KeyUsers, keyPolicyDocument } from "../policies/kms-key-policy";
+
+export type KeyUsersInput = Omit<KeyUsers, "arns" | "onlyBuckets"> & {
+  arns: pulumi.Input<pulumi.Input<string>[]>;
+  onlyBuckets?: pulumi.Input<pulumi.Input<string>[]>;
+};
 
 export interface KeyPolicyGrant {
   keyId: pulumi.Input<string>;
-  userArns: pulumi.Input<pulumi.Input<string>[]>;
-  /** @default false */
-  cloudWatchLogs?: boolean;
-  /** @default [] */
-  publishingServices?: string[];
+  users: KeyUsersInput[];
+  /** Log groups CloudWatch Logs may encrypt with the key. @default none */
+  logGroupArns?: pulumi.Input<string[]>;
+  /** Service principal -> the sources it publishes for (rules, alarms). @default none */
+  publishers?: Record<string, pulumi.Input<string[]>>;
 }
 
 export interface KeyPoliciesArgs {
@@ -26,16 +31,11 @@ export class KeyPolicies extends pulumi.ComponentResource {
   constructor(name: string, args: KeyPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:keys:KeyPolicies", name, {}, opts);
     for (const [purpose, grant] of Object.entries(args.keys)) {
-      const document = pulumi.all([args.ctx, grant.userArns]).apply(([ctx, userArns]) =>
-        JSON.stringify(
-          keyPolicyDocument({
-            ctx,
-            userArns,
-            cloudWatchLogs: grant.cloudWatchLogs ?? false,
-            publishingServices: grant.publishingServices ?? [],
-          }),
-        ),
-      );
+      const document = pulumi
+        .all([args.ctx, pulumi.output(grant.users), pulumi.output(grant.logGroupArns ?? []), pulumi.output(grant.publishers ?? {})])
+        .apply(([ctx, users, logGroupArns, publishers]) =>
+          JSON.stringify(keyPolicyDocument({ ctx, users: users as KeyUsers[], logGroupArns, publishers: publishers as Record<string, string[]> })),
+        );
       this.policies.push(new aws.kms.KeyPolicy(`${name}-${purpose}`, { keyId: grant.keyId, policy: document }, { parent: this }));
     }
     this.registerOutputs({});

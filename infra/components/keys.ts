@@ -14,10 +14,15 @@ export interface PlatformKeysArgs {
 }
 
 export class PlatformKeys extends pulumi.ComponentResource {
-  /** Encrypts lake data: zone buckets, ops and Athena results, Glue S3 and bookmarks. */
+  /** Encrypts lake data: landing, zone and ops buckets, Glue S3 and bookmarks. */
   public readonly data: aws.kms.Key;
   /** Encrypts operations data: audit table, queues, alert topic, log groups. */
   public readonly ops: aws.kms.Key;
+  /**
+   * Encrypts Athena query results only: readers use this key, never the data key (which also
+   * decrypts landing, bronze and quarantine, where PII is not excluded).
+   */
+  public readonly athena: aws.kms.Key;
 
   constructor(name: string, args: PlatformKeysArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:keys:PlatformKeys", name, {}, opts);
@@ -40,6 +45,7 @@ export class PlatformKeys extends pulumi.ComponentResource {
     };
     this.data = make("data", `${args.aliasPrefix}: lake data (buckets, Glue, Athena results)`);
     this.ops = make("ops", `${args.aliasPrefix}: operations (audit table, queues, topic, logs)`);
-    this.registerOutputs({ dataKeyArn: this.data.arn, opsKeyArn: this.ops.arn });
+    this.athena = make("athena", `${args.aliasPrefix}: Athena query results (readers)`);
+    this.registerOutputs({ dataKeyArn: this.data.arn, opsKeyArn: this.ops.arn, athenaKeyArn: this.athena.arn });
   }
 }

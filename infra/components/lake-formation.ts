@@ -62,8 +62,8 @@ export class LakeFormation extends pulumi.ComponentResource {
       {
         role: this.registrationRole.id,
         policy: pulumi
-          .all([pulumi.all(this.locationArns), args.dataKeyArn])
-          .apply(([arns, key]) => JSON.stringify(registrationRolePolicyDocument(arns, key))),
+          .all([args.ctx, pulumi.all(this.locationArns), args.dataKeyArn])
+          .apply(([ctx, arns, key]) => JSON.stringify(registrationRolePolicyDocument(ctx, arns, key))),
       },
       { parent: this },
     );

@@ -32,16 +32,6 @@ export class Monitoring extends pulumi.ComponentResource {
     super("datalake:monitoring:Monitoring", name, {}, opts);
     const child = { parent: this };
     this.topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: args.kmsKeyArn }, { ...child, dependsOn: args.keyPolicy });
-    new aws.sns.TopicPolicy(
-      `${name}-alerts-policy`,
-      {
-        arn: this.topic.arn,
-        policy: pulumi
-          .all([args.ctx, this.topic.arn])
-          .apply(([ctx, arn]) => JSON.stringify(alertTopicPolicyDocument(ctx, arn, args.namePrefix))),
-      },
-      child,
-    );
     if (args.alertEmail !== undefined) {
       new aws.sns.TopicSubscription(`${name}-alerts-email`, { topic: this.topic.arn, protocol: "email", endpoint: args.alertEmail }, child);
     }
@@ -55,12 +45,15 @@ export class Monitoring extends pulumi.ComponentResource {
       comparisonOperator: "GreaterThanThreshold",
       treatMissingData: "notBreaching",
     } as const;
-    const alarm = (id: string, props: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "name">) =>
-      new aws.cloudwatch.MetricAlarm(
+    const alarmNames: string[] = [];
+    const alarm = (id: string, props: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "name">) => {
+      alarmNames.push(fitName(`${args.namePrefix}-${id}`, NAME_LIMITS.alarm));
+      return new aws.cloudwatch.MetricAlarm(
         `${name}-${id}`,
-        { name: fitName(`${args.namePrefix}-${id}`, NAME_LIMITS.alarm), alarmActions: actions, okActions: actions, ...props },
+        { name: alarmNames[alarmNames.length - 1], alarmActions: actions, okActions: actions, ...props },
         child,
       );
+    };
     for (const [queue, queueName] of Object.entries(args.queueNames)) {
       alarm(`${queue}-depth`, {
         alarmDescription: `Messages in ${queue}: events or invocations that were not processed`,
@@ -105,6 +98,19 @@ export class Monitoring extends pulumi.ComponentResource {
         treatMissingData: "breaching",
       });
     }
+    // After every alarm is declared: the policy names each one.
+    new aws.sns.TopicPolicy(
+      `${name}-alerts-policy`,
+      {
+        arn: this.topic.arn,
+        policy: pulumi.all([args.ctx, this.topic.arn]).apply(([ctx, arn]) =>
+          JSON.stringify(
+            alertTopicPolicyDocument(ctx, arn, alarmNames.map((a) => `arn:${ctx.partition}:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:${a}`)),
+          ),
+        ),
+      },
+      child,
+    );
     this.dashboard = new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
       {

@@ -10,6 +10,8 @@ import { SecureBucket } from "./secure-bucket";
 export interface StorageArgs {
   ctx: pulumi.Input<AccountContext>;
   dataKeyArn: pulumi.Input<string>;
+  /** Key of the Athena results bucket (readers' key). */
+  athenaKeyArn: pulumi.Input<string>;
   /** @default DEFAULT_LANDING_RETENTION_DAYS */
   landingRetentionDays?: number;
   /** @default DEFAULT_NONCURRENT_VERSION_DAYS */
@@ -46,7 +48,7 @@ export class Storage extends pulumi.ComponentResource {
       silver: make("silver"),
       quarantine: make("quarantine"),
       ops: make("ops"),
-      athena: make("athena", { expireAfterDays: ATHENA_RESULTS_RETENTION_DAYS }),
+      athena: make("athena", { kmsKeyArn: args.athenaKeyArn, expireAfterDays: ATHENA_RESULTS_RETENTION_DAYS }),
     };
     const sources = DATA_BUCKETS.map((b) => this.buckets[b].arn);
     new aws.s3.BucketPolicy(

@@ -42,5 +42,11 @@ export const bucketArnOf = (ctx: AccountContext, bucketName: string): string => 
  * place where a policy in this program may use "*" as a resource; tests enforce it.
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslakeformation.html
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html
  */
-export const RESOURCE_STAR_ACTIONS = ["lakeformation:GetDataAccess", "cloudwatch:PutMetricData"] as const;
+export const RESOURCE_STAR_ACTIONS = [
+  "lakeformation:GetDataAccess",
+  "cloudwatch:PutMetricData",
+  "xray:PutTelemetryRecords",
+  "xray:PutTraceSegments",
+] as const;

@@ -12,11 +12,33 @@ export interface GlueJobPolicyInput {
   opsBucketArn: string;
   /** Exact ops keys of the script, library and plan this job runs. */
   artifactKeys: string[];
-  keyArns: string[];
+  /** The data key (S3 objects, via S3 only). */
+  dataKeyArn: string;
+  /** The key of the security configuration's log encryption (via CloudWatch Logs only). */
+  logKeyArn: string;
+  /** The job role's own name and the security configuration: Glue names the log groups after them. */
+  roleName: string;
+  securityConfigurationName: string;
   databaseNames: string[];
   /** "<database>/<table>" of every catalog table the job writes. */
   tables: string[];
   metricsNamespace: string;
+}
+
+/**
+ * The log groups of a Glue job run with a security configuration that encrypts CloudWatch logs:
+ * `/aws-glue/jobs/<configuration>-role/<role>/output|error` and the continuous-logging group
+ * `/aws-glue/jobs/logs-v2-<configuration>` (streams under both). `roleName` "*" gives every job
+ * role of the configuration (the key policy's pattern).
+ * https://docs.aws.amazon.com/glue/latest/dg/console-security-configurations.html
+ */
+export function glueJobLogGroupArns(ctx: AccountContext, securityConfigurationName: string, roleName: string): string[] {
+  const group = (name: string) => `arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:log-group:${name}`;
+  return [
+    group(`/aws-glue/jobs/${securityConfigurationName}-role/${roleName}/*`),
+    group(`/aws-glue/jobs/logs-v2-${securityConfigurationName}`),
+    group(`/aws-glue/jobs/logs-v2-${securityConfigurationName}:*`),
+  ];
 }
 
 export function glueJobPolicyDocument(input: GlueJobPolicyInput): PolicyDocument {
@@ -69,10 +91,18 @@ export function glueJobPolicyDocument(input: GlueJobPolicyInput): PolicyDocument
       Condition: { StringLike: { "s3:prefix": [`${dataset}/`, `${dataset}/*`] } },
     },
     {
-      Sid: "UseDataKeys",
+      Sid: "UseDataKeyThroughS3",
       Effect: "Allow",
       Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-      Resource: sorted(input.keyArns),
+      Resource: input.dataKeyArn,
+      Condition: { StringEquals: { "kms:ViaService": `s3.${ctx.region}.amazonaws.com` } },
+    },
+    {
+      Sid: "UseLogKeyThroughLogs",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+      Resource: input.logKeyArn,
+      Condition: { StringEquals: { "kms:ViaService": `logs.${ctx.region}.amazonaws.com` } },
     },
     {
       Sid: "DatasetCatalogTables",
@@ -85,11 +115,12 @@ export function glueJobPolicyDocument(input: GlueJobPolicyInput): PolicyDocument
       ]),
     },
     {
-      // Continuous logging writes to /aws-glue/jobs/... groups (encrypted by the security configuration).
+      // Only this job's groups (named after the security configuration and this role), not every
+      // /aws-glue/* group of the account.
       Sid: "ContinuousLogs",
       Effect: "Allow",
       Action: ["logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: `arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:log-group:/aws-glue/*`,
+      Resource: glueJobLogGroupArns(ctx, input.securityConfigurationName, input.roleName),
     },
     {
       Sid: "PublishMetrics",

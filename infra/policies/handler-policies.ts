@@ -16,6 +16,8 @@ export interface HandlerPolicyInput {
   keyArns: string[];
   logGroupArn: string;
   failureQueueArn: string;
+  /** X-Ray active tracing is on: allow sending traces. @default false */
+  tracing?: boolean;
 }
 
 /** Exactly the calls handlers/audit/store.ts makes (Get, BatchGet, Put, Update, Query). */
@@ -29,9 +31,19 @@ function common(input: HandlerPolicyInput): Statement[] {
       Action: AUDIT_ACTIONS,
       Resource: [input.auditTableArn, ...sorted(input.auditIndexNames).map((i) => `${input.auditTableArn}/index/${i}`)],
     },
-    { Sid: "UseKeys", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: sorted(input.keyArns) },
+    {
+      // Only inside the services that hold the data: S3 objects, the audit table, the failure queue.
+      Sid: "UseKeys",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: sorted(input.keyArns),
+      Condition: { StringEquals: { "kms:ViaService": ["dynamodb", "s3", "sqs"].map((s) => `${s}.${input.ctx.region}.amazonaws.com`) } },
+    },
     { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${input.logGroupArn}:*` },
     { Sid: "FailureDestination", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: input.failureQueueArn },
+    ...(input.tracing
+      ? [{ Sid: "XRayTraces", Effect: "Allow" as const, Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: "*" }]
+      : []),
   ];
 }
 

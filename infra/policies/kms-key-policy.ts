@@ -38,15 +38,34 @@ export const KEY_USE_ACTIONS = [
   "kms:ReEncryptTo",
 ];
 
+/** Principals that use the key, only through the named AWS services (kms:ViaService). */
+export interface KeyUsers {
+  /** Names the statements: `<sid>UseKey` (and `<sid>GrantToAwsServices`). */
+  sid: string;
+  arns: string[];
+  /** Service prefixes, e.g. ["s3"]: the principal uses the key only through these services. */
+  viaServices: string[];
+  /** @default KEY_USE_ACTIONS */
+  actions?: string[];
+  /** Let them create grants for AWS resources (DynamoDB, Lambda, Glue do on their behalf). @default false */
+  createGrants?: boolean;
+  /** Only objects of these buckets (S3 encryption context: the bucket ARN with bucket keys). @default any */
+  onlyBuckets?: string[];
+}
+
 export interface KeyPolicyInput {
   ctx: AccountContext;
-  /** Roles/users that encrypt and decrypt with the key (sorted in the document). */
-  userArns: string[];
-  /** Let CloudWatch Logs encrypt log groups of this account and region. */
-  cloudWatchLogs?: boolean;
-  /** Service principals (e.g. events.amazonaws.com for an encrypted DLQ) that publish to encrypted queues/topics. */
-  publishingServices?: string[];
+  users: KeyUsers[];
+  /** Log group ARNs (ArnLike patterns) CloudWatch Logs may encrypt with the key. @default none */
+  logGroupArns?: string[];
+  /**
+   * Service principal -> ARNs (ArnLike patterns) of the sources it publishes for, e.g.
+   * events.amazonaws.com -> this stack's rules (DLQ), cloudwatch.amazonaws.com -> its alarms (topic).
+   */
+  publishers?: Record<string, string[]>;
 }
+
+const viaService = (ctx: AccountContext, services: string[]) => sorted(services.map((s) => `${s}.${ctx.region}.amazonaws.com`));
 
 export function keyPolicyDocument(input: KeyPolicyInput): PolicyDocument {
   const { ctx } = input;
@@ -69,42 +88,55 @@ export function keyPolicyDocument(input: KeyPolicyInput): PolicyDocument {
       Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
     },
   ];
-  const users = sorted(input.userArns);
-  if (users.length > 0) {
-    statements.push(
-      { Sid: "NamedRolesUseKey", Effect: "Allow", Principal: { AWS: users }, Action: KEY_USE_ACTIONS, Resource: "*" },
-      {
-        // DynamoDB, Glue and Lambda create grants on the caller's behalf.
-        Sid: "NamedRolesGrantToAwsServices",
+  for (const group of input.users) {
+    const arns = sorted(group.arns);
+    if (arns.length === 0) continue;
+    // kms:ViaService: the key is usable only inside the service that holds the data (an S3 read
+    // right alone, or a direct kms:Decrypt, does not reach data through another path).
+    const via = {
+      StringEquals: { "kms:ViaService": viaService(ctx, group.viaServices) },
+      ...(group.onlyBuckets
+        ? { ArnLike: { "kms:EncryptionContext:aws:s3:arn": sorted(group.onlyBuckets.flatMap((b) => [b, `${b}/*`])) } }
+        : {}),
+    };
+    statements.push({
+      Sid: `${group.sid}UseKey`,
+      Effect: "Allow",
+      Principal: { AWS: arns },
+      Action: group.actions ?? KEY_USE_ACTIONS,
+      Resource: "*",
+      Condition: via,
+    });
+    if (group.createGrants) {
+      statements.push({
+        Sid: `${group.sid}GrantToAwsServices`,
         Effect: "Allow",
-        Principal: { AWS: users },
+        Principal: { AWS: arns },
         Action: ["kms:CreateGrant"],
         Resource: "*",
-        Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
-      },
-    );
+        Condition: { Bool: { "kms:GrantIsForAWSResource": true }, ...via },
+      });
+    }
   }
-  if (input.cloudWatchLogs) {
+  const logGroups = sorted(input.logGroupArns ?? []);
+  if (logGroups.length > 0) {
     statements.push({
       Sid: "CloudWatchLogsEncryptsLogGroups",
       Effect: "Allow",
       Principal: { Service: `logs.${ctx.region}.amazonaws.com` },
       Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
       Resource: "*",
-      Condition: {
-        ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:log-group:*` },
-      },
+      Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": logGroups } },
     });
   }
-  const services = sorted(input.publishingServices ?? []);
-  if (services.length > 0) {
+  for (const [service, sources] of Object.entries(input.publishers ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
     statements.push({
-      Sid: "ServicesPublishToEncryptedQueuesAndTopics",
+      Sid: `${service.split(".")[0].replace(/^./, (c) => c.toUpperCase())}PublishesToEncryptedQueuesAndTopics`,
       Effect: "Allow",
-      Principal: { Service: services },
+      Principal: { Service: service },
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],
       Resource: "*",
-      Condition: { StringEquals: { "aws:SourceAccount": ctx.accountId } },
+      Condition: { StringEquals: { "aws:SourceAccount": ctx.accountId }, ArnLike: { "aws:SourceArn": sorted(sources) } },
     });
   }
   return policy(statements);

@@ -32,9 +32,20 @@ export function tlsOnlyQueuePolicyDocument(queueArn: string): PolicyDocument {
   return policy([denyInsecureQueueTransport(queueArn)]);
 }
 
-/** CloudWatch alarms of this stack (name prefix) may publish to the alert topic. */
-export function alertTopicPolicyDocument(ctx: AccountContext, topicArn: string, alarmNamePrefix: string): PolicyDocument {
+/**
+ * TLS only, and exactly these alarms (ARNs) may publish to the alert topic: a name pattern like
+ * `datalake-prod*` would also match the alarms of a `prod-eu` stack.
+ */
+export function alertTopicPolicyDocument(ctx: AccountContext, topicArn: string, alarmArns: string[]): PolicyDocument {
   return policy([
+    {
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "sns:*",
+      Resource: topicArn,
+      Condition: { Bool: { "aws:SecureTransport": false } },
+    },
     {
       Sid: "CloudWatchAlarmsPublish",
       Effect: "Allow",
@@ -42,7 +53,7 @@ export function alertTopicPolicyDocument(ctx: AccountContext, topicArn: string, 
       Action: "sns:Publish",
       Resource: topicArn,
       Condition: {
-        ArnLike: { "aws:SourceArn": `arn:${ctx.partition}:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:${alarmNamePrefix}*` },
+        ArnEquals: { "aws:SourceArn": sorted(alarmArns) },
         StringEquals: { "aws:SourceAccount": ctx.accountId },
       },
     },

@@ -31,6 +31,9 @@ describe("infra: stack config", () => {
     ["a bad boolean", { allowDataDestroy: "yes" }, /allowDataDestroy.*true or false/],
     ["a bad environment", { environment: "qa" }, /environment.*"dev" or "prod"/],
     ["a bad schedule", { reconcileSchedule: "every 5 minutes" }, /reconcileSchedule/],
+    ["a bad settings-owner flag", { manageLakeFormationSettings: "maybe" }, /manageLakeFormationSettings.*true or false/],
+    ["an operator that is a group", { operatorPrincipals: ["arn:aws:iam::123456789012:group/Ops"] }, /operatorPrincipals\[0\].*not an IAM role\/user ARN/],
+    ["an unknown lambda field", { lambda: { memory: 512 } }, /lambda.*unknown field\(s\) memory/],
   ];
   for (const [what, raw, message] of bad) {
     it(`rejects ${what} with a message naming the key`, () => {

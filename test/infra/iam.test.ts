@@ -48,6 +48,35 @@ describe("infra: IAM", () => {
     }
   });
 
+  it("lets each Glue job role write only its own log groups and use keys only through S3 / CloudWatch Logs", async () => {
+    const run = await prodRun();
+    const groupArn = (name: string) => `arn:aws:logs:eu-west-1:${MOCK_ACCOUNT}:log-group:${name}`;
+    for (const spec of DATASETS) {
+      const roleName = run.named(`${spec.name}-job-role`, T.role).state.name;
+      const statements = doc(run.named(`${spec.name}-job-policy`, T.rolePolicy)).Statement;
+      expect(statements.find((s) => s.Sid === "ContinuousLogs").Resource, spec.name).to.deep.equal([
+        groupArn(`/aws-glue/jobs/datalake-prod-glue-role/${roleName}/*`),
+        groupArn("/aws-glue/jobs/logs-v2-datalake-prod-glue"),
+        groupArn("/aws-glue/jobs/logs-v2-datalake-prod-glue:*"),
+      ]);
+      const kms = statements.filter((s) => asList<string>(s.Action).some((a) => a.startsWith("kms:")));
+      expect(kms.map((s) => [s.Resource, s.Condition.StringEquals["kms:ViaService"]])).to.deep.equal([
+        [run.named("keys-data", T.key).state.arn, "s3.eu-west-1.amazonaws.com"],
+        [run.named("keys-ops", T.key).state.arn, "logs.eu-west-1.amazonaws.com"],
+      ]);
+    }
+  });
+
+  it("lets the handlers use the keys only through S3, DynamoDB and SQS", async () => {
+    const run = await devRun();
+    for (const fn of ["file-arrival", "job-state", "reconciler"]) {
+      const keys = doc(run.named(`${fn}-policy`, T.rolePolicy)).Statement.find((s) => s.Sid === "UseKeys");
+      expect(keys.Condition, fn).to.deep.equal({
+        StringEquals: { "kms:ViaService": ["dynamodb", "s3", "sqs"].map((s) => `${s}.eu-west-1.amazonaws.com`) },
+      });
+    }
+  });
+
   it("lets file-arrival head objects only under dataset prefixes and start only this stack's jobs", async () => {
     const run = await devRun();
     const landingArn = run.named("storage-landing", T.bucket).state.arn;
@@ -138,30 +167,81 @@ describe("infra: IAM", () => {
     const zones = ["bronze", "quarantine", "silver"].map((z) => run.named(`storage-${z}`, T.bucket).state.arn);
     expect(statements.find((s) => s.Sid === "ListRegisteredBuckets").Resource).to.deep.equal(zones);
     expect(statements.find((s) => s.Sid === "UseDataKey").Resource).to.equal(run.named("keys-data", T.key).state.arn);
+    expect(statements.find((s) => s.Sid === "UseDataKey").Condition).to.deep.equal({ StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } });
   });
 });
 
 describe("infra: KMS", () => {
-  it("rotates both keys and names exactly the platform roles as key users", async () => {
+  it("rotates every key and names exactly the platform roles as key users, each only through its service", async () => {
     const run = await prodRun();
     for (const key of run.ofType(T.key)) expect(key.inputs.enableKeyRotation, key.name).to.equal(true);
     const roleArns = (names: string[]) => names.map((n) => run.named(n, T.role).state.arn);
     const jobRoles = roleArns(DATASETS.map((s) => `${s.name}-job-role`));
     const handlerRoles = roleArns(["file-arrival-role", "job-state-role", "reconciler-role"]);
-    const readers = ["arn:aws:iam::123456789012:role/BiService", "arn:aws:iam::123456789012:role/DataAnalyst"];
+    const via = (...services: string[]) => ({ StringEquals: { "kms:ViaService": services.map((s) => `${s}.eu-west-1.amazonaws.com`).sort() } });
 
-    const dataPolicy = doc(run.named("key-policies-data", T.keyPolicy)).Statement;
-    const dataUsers = dataPolicy.find((s) => s.Sid === "NamedRolesUseKey");
-    expect(dataUsers.Principal.AWS).to.deep.equal(
-      [...jobRoles, ...handlerRoles, run.named("lakeformation-registration-role", T.role).state.arn, MOCK_DEPLOYER_ROLE, ...readers].sort(),
+    const data = doc(run.named("key-policies-data", T.keyPolicy)).Statement;
+    const sid = (statements: any[], id: string) => statements.find((s) => s.Sid === id);
+    expect(sid(data, "ServiceRolesUseKey").Principal.AWS).to.deep.equal(
+      [...jobRoles, ...handlerRoles, run.named("lakeformation-registration-role", T.role).state.arn].sort(),
     );
-    expect(dataUsers.Action).to.deep.equal(KEY_USE_ACTIONS);
+    expect(sid(data, "ServiceRolesUseKey").Action).to.deep.equal(KEY_USE_ACTIONS);
+    expect(sid(data, "ServiceRolesUseKey").Condition).to.deep.equal(via("s3"));
+    // The deployer: only objects of the ops and zone buckets (artifacts, Iceberg metadata), never landing.
+    const deployerBuckets = ["bronze", "ops", "quarantine", "silver"].map((b) => run.named(`storage-${b}`, T.bucket).state.arn);
+    expect(sid(data, "DeployerUseKey")).to.deep.include({
+      Principal: { AWS: [MOCK_DEPLOYER_ROLE] },
+      Condition: { ...via("s3"), ArnLike: { "kms:EncryptionContext:aws:s3:arn": deployerBuckets.flatMap((b) => [b, `${b}/*`]).sort() } },
+    });
 
-    const opsPolicy = doc(run.named("key-policies-ops", T.keyPolicy)).Statement;
-    expect(opsPolicy.find((s) => s.Sid === "NamedRolesUseKey").Principal.AWS).to.deep.equal([...jobRoles, ...handlerRoles].sort());
-    expect(opsPolicy.find((s) => s.Sid === "CloudWatchLogsEncryptsLogGroups").Principal).to.deep.equal({ Service: "logs.eu-west-1.amazonaws.com" });
-    expect(opsPolicy.find((s) => s.Sid === "ServicesPublishToEncryptedQueuesAndTopics").Principal).to.deep.equal({
-      Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"],
+    const ops = doc(run.named("key-policies-ops", T.keyPolicy)).Statement;
+    expect(sid(ops, "HandlersUseKey")).to.deep.include({ Principal: { AWS: [...handlerRoles].sort() }, Condition: via("dynamodb", "sqs") });
+    expect(sid(ops, "GlueJobsUseKey")).to.deep.include({ Principal: { AWS: [...jobRoles].sort() }, Condition: via("logs") });
+    // Every statement granting use to a named principal carries kms:ViaService.
+    for (const p of run.ofType(T.keyPolicy)) {
+      for (const s of doc(p).Statement.filter((st) => st.Principal?.AWS && asList<string>(st.Action).some((a) => ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"].includes(a)))) {
+        expect(s.Condition?.StringEquals?.["kms:ViaService"], `${p.name} ${s.Sid}`).to.be.an("array").that.is.not.empty;
+      }
+    }
+  });
+
+  it("keeps readers off the data key: they use only the Athena results key, through Athena and S3", async () => {
+    const run = await prodRun();
+    const readers = ["arn:aws:iam::123456789012:role/BiService", "arn:aws:iam::123456789012:role/DataAnalyst"];
+    const principals = (name: string) => doc(run.named(name, T.keyPolicy)).Statement.flatMap((s) => asList<string>(s.Principal?.AWS));
+    for (const reader of readers) {
+      expect(principals("key-policies-data"), reader).to.not.include(reader);
+      expect(principals("key-policies-ops"), reader).to.not.include(reader);
+    }
+    const athena = doc(run.named("key-policies-athena", T.keyPolicy)).Statement.find((s) => s.Sid === "ReadersAndOperatorsUseKey");
+    expect(athena.Principal.AWS).to.include.members(readers);
+    expect(athena.Condition.StringEquals["kms:ViaService"]).to.deep.equal(["athena.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]);
+    const resultsKey = run.named("keys-athena", T.key).state.arn;
+    expect(run.ofType(T.workgroup)[0].inputs.configuration.resultConfiguration.encryptionConfiguration.kmsKeyArn).to.equal(resultsKey);
+  });
+
+  it("lets CloudWatch Logs, EventBridge and CloudWatch alarms use the ops key only for this stack's log groups, rules and alarms", async () => {
+    const run = await prodRun();
+    const ops = doc(run.named("key-policies-ops", T.keyPolicy)).Statement;
+    const logs = ops.find((s) => s.Sid === "CloudWatchLogsEncryptsLogGroups");
+    expect(logs.Principal).to.deep.equal({ Service: "logs.eu-west-1.amazonaws.com" });
+    const groups = logs.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"] as string[];
+    for (const group of run.ofType(T.logGroup)) expect(groups).to.include(`arn:aws:logs:eu-west-1:${MOCK_ACCOUNT}:log-group:${group.inputs.name}`);
+    expect(groups.filter((g) => g.includes("/aws/lambda/"))).to.have.length(3);
+    expect(groups.every((g) => g.includes("/aws/lambda/datalake-prod-") || g.includes("datalake-prod-glue"))).to.equal(true);
+    const events = ops.find((s) => s.Sid === "EventsPublishesToEncryptedQueuesAndTopics");
+    expect(events.Condition.ArnLike["aws:SourceArn"]).to.deep.equal(run.ofType(T.rule).map((r) => r.state.arn).sort());
+    const alarms = ops.find((s) => s.Sid === "CloudwatchPublishesToEncryptedQueuesAndTopics");
+    expect(alarms.Condition.ArnLike["aws:SourceArn"]).to.deep.equal([`arn:aws:cloudwatch:eu-west-1:${MOCK_ACCOUNT}:alarm:datalake-prod-*`]);
+  });
+
+  it("lets the named operators decrypt DLQ messages through SQS (datalake redrive), and nothing else", async () => {
+    const run = await prodRun();
+    const operators = doc(run.named("key-policies-ops", T.keyPolicy)).Statement.find((s) => s.Sid === "OperatorsReadQueuesUseKey");
+    expect(operators).to.deep.include({
+      Principal: { AWS: ["arn:aws:iam::123456789012:role/DataPlatformAdmin"] },
+      Action: ["kms:Decrypt", "kms:DescribeKey"],
+      Condition: { StringEquals: { "kms:ViaService": ["sqs.eu-west-1.amazonaws.com"] } },
     });
   });
 

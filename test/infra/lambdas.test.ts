@@ -2,7 +2,9 @@ import { expect } from "chai";
 import { DATASETS } from "../../datasets";
 import { HANDLER_ENV } from "../../handlers/env-contract";
 import { LAMBDA_ASYNC_MAX_RETRIES } from "../../infra/defaults";
-import { T, devRun, prodRun } from "./program-runs";
+import { parseConfig } from "../../infra/config";
+import { evaluateProgram } from "../mocks";
+import { T, devRun, doc, prodRun } from "./program-runs";
 
 const FUNCTIONS = ["file-arrival", "job-state", "reconciler"];
 
@@ -84,7 +86,7 @@ describe("infra: operations", () => {
     expect(wg.configuration.bytesScannedCutoffPerQuery).to.equal(10 * 1024 ** 3);
     expect(wg.configuration.resultConfiguration.encryptionConfiguration).to.deep.equal({
       encryptionOption: "SSE_KMS",
-      kmsKeyArn: run.named("keys-data", T.key).state.arn,
+      kmsKeyArn: run.named("keys-athena", T.key).state.arn,
     });
   });
 
@@ -109,5 +111,34 @@ describe("infra: operations", () => {
       lambdaFailuresQueueUrl: run.named("dlq-lambda-failures", T.queue).state.url,
     });
     expect(run.outputs.eventDlqUrl).to.match(/^https:\/\/sqs\./);
+  });
+});
+
+describe("infra: Lambda tracing and concurrency", () => {
+  it("traces every function with X-Ray by default, with the rights to send traces", async () => {
+    const run = await devRun();
+    for (const name of FUNCTIONS) {
+      expect(run.named(name, T.fn).inputs.tracingConfig, name).to.deep.equal({ mode: "Active" });
+      const xray = doc(run.named(`${name}-policy`, T.rolePolicy)).Statement.find((s) => s.Sid === "XRayTraces");
+      expect(xray, name).to.deep.include({ Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: "*" });
+    }
+  });
+
+  it("reserves the configured concurrency per function (prod), none where unset (dev: new accounts have 10)", async () => {
+    const [dev, prod] = [await devRun(), await prodRun()];
+    for (const name of FUNCTIONS) expect(dev.named(name, T.fn).inputs.reservedConcurrentExecutions, name).to.equal(undefined);
+    expect(FUNCTIONS.map((f) => prod.named(f, T.fn).inputs.reservedConcurrentExecutions)).to.deep.equal([20, 5, 1]);
+  });
+
+  it("turns tracing off when the stack says so", async () => {
+    const run = await evaluateProgram({ stack: "dev", overrides: { "datalake:lambda": { tracing: false } } });
+    expect(run.named("file-arrival", T.fn).inputs.tracingConfig).to.deep.equal({ mode: "PassThrough" });
+    expect(doc(run.named("file-arrival-policy", T.rolePolicy)).Statement.find((s) => s.Sid === "XRayTraces")).to.equal(undefined);
+  });
+
+  it("refuses a reserved concurrency for an unknown function or below 1", () => {
+    const admins = { lakeFormationAdmins: ["arn:aws:iam::123456789012:role/Admin"] };
+    expect(() => parseConfig({ ...admins, lambda: { reservedConcurrency: { fileArival: 2 } } }, "dev")).to.throw(/lambda\.reservedConcurrency.*fileArival/);
+    expect(() => parseConfig({ ...admins, lambda: { reservedConcurrency: { reconciler: 0 } } }, "dev")).to.throw(/lambda\.reservedConcurrency\.reconciler.*>= 1/);
   });
 });

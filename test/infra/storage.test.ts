@@ -12,14 +12,16 @@ describe("infra: buckets", () => {
   });
 
   for (const stack of ["dev", "prod"] as const) {
-    it(`${stack}: every data bucket is SSE-KMS with the data key and a bucket key`, async () => {
+    it(`${stack}: every data bucket is SSE-KMS with the data key (Athena results: the readers' key) and a bucket key`, async () => {
       const run = await (stack === "dev" ? devRun() : prodRun());
       const dataKeyArn = run.named("keys-data", T.key).state.arn;
+      const athenaKeyArn = run.named("keys-athena", T.key).state.arn;
       for (const name of DATA_BUCKETS) {
         const [sse] = forBucket(run, T.sse, name);
         expect(sse, name).to.exist;
         const rule = sse.inputs.rules[0];
-        expect(rule.applyServerSideEncryptionByDefault, name).to.deep.equal({ sseAlgorithm: "aws:kms", kmsMasterKeyId: dataKeyArn });
+        const key = name === "storage-athena" ? athenaKeyArn : dataKeyArn;
+        expect(rule.applyServerSideEncryptionByDefault, name).to.deep.equal({ sseAlgorithm: "aws:kms", kmsMasterKeyId: key });
         expect(rule.bucketKeyEnabled, name).to.equal(true);
       }
     });
