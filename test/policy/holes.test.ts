@@ -73,7 +73,12 @@ describe("policy pack holes (issue #13 item 5)", () => {
         topic({ StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } }),
         topic({ ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:dl-*` } }),
         topic({ StringEquals: { "aws:SourceVpce": "vpce-0123456789abcdef0" } }),
-        key({ StringEquals: { "kms:CallerAccount": ACCOUNT, "kms:ViaService": "s3.eu-west-1.amazonaws.com" } }),
+        key({
+          StringEquals: {
+            "kms:CallerAccount": ACCOUNT,
+            "kms:ViaService": "s3.eu-west-1.amazonaws.com",
+          },
+        }),
       ];
 
       for (const r of ok) {
@@ -83,7 +88,9 @@ describe("policy pack holes (issue #13 item 5)", () => {
     });
 
     it("rejects a source ARN whose account field is a wildcard", () => {
-      const anyAccount = topic({ ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:*:alarm:*" } });
+      const anyAccount = topic({
+        ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:*:alarm:*" },
+      });
 
       expect(messages("sqs-sns-no-public-policy", [anyAccount])).to.have.length(1);
     });
@@ -395,7 +402,11 @@ describe("policy pack holes (issue #13 item 5)", () => {
 
     it("knows the job role through property dependencies while its ARN is unknown (preview)", () => {
       const role = res(IAM.role, "customers-job-role", { name: UNKNOWN_VALUE, arn: UNKNOWN_VALUE });
-      const previewJob = { ...job, props: { ...job.props, roleArn: UNKNOWN_VALUE }, propertyDeps: { roleArn: [role.urn] } };
+      const previewJob = {
+        ...job,
+        props: { ...job.props, roleArn: UNKNOWN_VALUE },
+        propertyDeps: { roleArn: [role.urn] },
+      };
       const jobGrant = grant(
         "j1",
         UNKNOWN_VALUE,

@@ -38,7 +38,9 @@ describe("policy pack over the whole program (mocks)", function () {
         const findings = evaluateRules(resources, { environment: stack });
 
         for (const known of KNOWN_INFRA_FINDINGS) {
-          const hits = findings.filter((f) => isKnownInfraFinding(f) && f.rule === known.rule && known.message.test(f.message));
+          const hits = findings.filter(
+            (f) => isKnownInfraFinding(f) && f.rule === known.rule && known.message.test(f.message),
+          );
           expect(hits.length, `fixed, remove from KNOWN_INFRA_FINDINGS: ${known.issueItem}`).to.be.greaterThan(0);
         }
       });
@@ -98,7 +100,16 @@ describe("policy pack over the whole program (mocks)", function () {
     );
     const withoutExclusions = resources.map((r) =>
       readerGrants.includes(r)
-        ? { ...r, props: { ...r.props, tableWithColumns: { ...(r.props.tableWithColumns as object), excludedColumnNames: undefined } } }
+        ? {
+            ...r,
+            props: {
+              ...r.props,
+              tableWithColumns: {
+                ...(r.props.tableWithColumns as object),
+                excludedColumnNames: undefined,
+              },
+            },
+          }
         : r,
     );
 
