@@ -8,7 +8,12 @@ import { IAM } from "../../policy/rules/iam";
 import { KMS_KEY } from "../../policy/rules/kms";
 import { LF_OPT_IN, LF_PERMISSIONS, LF_RESOURCE } from "../../policy/rules/lakeformation";
 import { LAMBDA_PERMISSION } from "../../policy/rules/lambda";
-import { SNS_TOPIC_POLICY } from "../../policy/rules/messaging";
+import {
+  SNS_TOPIC,
+  SNS_TOPIC_POLICY,
+  SQS_QUEUE,
+  SQS_QUEUE_POLICY,
+} from "../../policy/rules/messaging";
 import { T } from "../../policy/rules/s3";
 import { ACCOUNT, compliantBucket, replaceProps, res } from "./builders";
 
@@ -459,6 +464,59 @@ describe("policy pack holes (issue #13 item 5)", () => {
       expect(m.some((x) => x.includes("IAM_ALLOWED_PRINCIPALS"))).to.equal(true);
       expect(m.some((x) => x.includes("hybridAccessEnabled"))).to.equal(true);
       expect(m.some((x) => x.includes("hybrid access"))).to.equal(true);
+    });
+  });
+
+  describe("queues and topics accept TLS requests only (issue #13: SNS TLS)", () => {
+    const TOPIC_ARN = `arn:aws:sns:eu-west-1:${ACCOUNT}:alerts`;
+    const QUEUE_ARN = `arn:aws:sqs:eu-west-1:${ACCOUNT}:dlq`;
+    const QUEUE_URL = `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/dlq`;
+    const tlsDeny = (action: string, resource: string) => ({
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: action,
+      Resource: resource,
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
+    const publish = {
+      Sid: "Alarms",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: TOPIC_ARN,
+    };
+    const topic = res(SNS_TOPIC, "alerts", { name: "alerts", arn: TOPIC_ARN });
+    const queue = res(SQS_QUEUE, "dlq", { name: "dlq", arn: QUEUE_ARN, url: QUEUE_URL });
+
+    it("rejects a topic or queue whose access policy does not deny insecure transport", () => {
+      const found = messages("sqs-sns-tls-only", [
+        topic,
+        res(SNS_TOPIC_POLICY, "alerts-policy", { arn: TOPIC_ARN, policy: doc(publish) }),
+        queue,
+      ]);
+
+      expect(found).to.deep.equal([
+        'Queue "dlq": no access policy denying requests without TLS (aws:SecureTransport false)',
+        'Topic "alerts": no Deny for Principal "*" with Bool aws:SecureTransport "false"',
+      ]);
+    });
+
+    it("accepts a TLS deny in the joined queue or topic policy", () => {
+      const found = messages("sqs-sns-tls-only", [
+        topic,
+        res(SNS_TOPIC_POLICY, "alerts-policy", {
+          arn: TOPIC_ARN,
+          policy: doc(publish, tlsDeny("sns:Publish", TOPIC_ARN)),
+        }),
+        queue,
+        res(SQS_QUEUE_POLICY, "dlq-policy", {
+          queueUrl: QUEUE_URL,
+          policy: doc(tlsDeny("sqs:*", QUEUE_ARN)),
+        }),
+      ]);
+
+      expect(found).to.deep.equal([]);
     });
   });
 });
