@@ -130,6 +130,22 @@ export const FIXTURES: Record<string, Fixture> = {
     pass: compliantBuckets(),
     expect: /no BucketPolicy denying non-TLS/,
   },
+  "s3-bucket-policy-not-public": {
+    fail: [
+      res(T.policy, "landing-policy", {
+        bucket: "landing-id",
+        policy: doc({
+          Sid: "Anyone",
+          Effect: "Allow",
+          Principal: { AWS: "*" },
+          Action: "s3:GetObject",
+          Resource: "arn:aws:s3:::landing-physical/*",
+        }),
+      }),
+    ],
+    pass: compliantBuckets(),
+    expect: /statement "Anyone" allows Principal "\*"/,
+  },
   "s3-versioning": {
     fail: replaceProps(compliantBuckets(), "landing-versioning", {
       versioningConfiguration: { status: "Suspended" },

@@ -519,4 +519,30 @@ describe("policy pack holes (issue #13 item 5)", () => {
       expect(found).to.deep.equal([]);
     });
   });
+
+  describe("bucket policies", () => {
+    it("rejects a bucket policy that allows Principal \"*\" without a pinning condition", () => {
+      const policy = (Condition?: unknown) =>
+        res(T.policy, "landing-policy", {
+          bucket: "landing-id",
+          policy: doc({
+            Sid: "Read",
+            Effect: "Allow",
+            Principal: "*",
+            Action: "s3:GetObject",
+            Resource: "arn:aws:s3:::landing/*",
+            ...(Condition ? { Condition } : {}),
+          }),
+        });
+
+      expect(messages("s3-bucket-policy-not-public", [policy()])[0]).to.contain(
+        'statement "Read" allows Principal "*"',
+      );
+      expect(
+        messages("s3-bucket-policy-not-public", [
+          policy({ StringEquals: { "aws:SourceVpce": "vpce-0123456789abcdef0" } }),
+        ]),
+      ).to.deep.equal([]);
+    });
+  });
 });
