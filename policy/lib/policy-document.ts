@@ -76,16 +76,6 @@ export function hasWildcardPrincipal(statement: Statement): boolean {
   return statement.principals.some((p) => p.value === "*" && (p.kind === "*" || p.kind === "AWS"));
 }
 
-/** Condition keys (lower-case) used by a statement, whatever the operator. */
-export function conditionKeys(statement: Statement): string[] {
-  const keys: string[] = [];
-  for (const operands of Object.values(statement.condition)) {
-    if (operands && typeof operands === "object")
-      keys.push(...Object.keys(operands).map((k) => k.toLowerCase()));
-  }
-  return keys;
-}
-
 /** Value of one condition key under any operator, as strings (e.g. aws:SecureTransport). */
 export function conditionValues(
   statement: Statement,

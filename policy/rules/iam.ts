@@ -187,8 +187,8 @@ function webIdentityKey(federated: string): string | undefined {
   return undefined; // SAML providers and others: not a web identity
 }
 
-// A subject pattern that matches any identity of the issuer ("*", "repo:*").
-const ANY_SUBJECT = /^([A-Za-z]+:)?[*?]*$/;
+// A subject pattern that matches any identity of the issuer ("*", "repo:*", "repo:*:*").
+const ANY_SUBJECT = /^([A-Za-z]+:)?[*?:/]*$/;
 
 function pinsWebIdentity(statement: Statement, key: string): boolean {
   return Object.entries(statement.condition).some(

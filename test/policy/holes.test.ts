@@ -137,8 +137,15 @@ describe("policy pack holes (issue #13 item 5)", () => {
         },
       });
 
+      const anyRepo = role({
+        Principal: { Federated: OIDC },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: { StringLike: { "token.actions.githubusercontent.com:sub": "repo:*:*" } },
+      });
+
       expect(messages("iam-trust-policy-scoped", [audOnly])[0]).to.contain("sub");
       expect(messages("iam-trust-policy-scoped", [anySub])[0]).to.contain("sub");
+      expect(messages("iam-trust-policy-scoped", [anyRepo])[0]).to.contain("sub");
     });
 
     it("accepts an OIDC trust pinned to one repository and environment", () => {
