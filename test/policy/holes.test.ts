@@ -6,7 +6,13 @@ import { RULES } from "../../policy/rules";
 import { GLUE_JOB } from "../../policy/rules/glue";
 import { IAM } from "../../policy/rules/iam";
 import { KMS_KEY } from "../../policy/rules/kms";
-import { LF_OPT_IN, LF_PERMISSIONS, LF_RESOURCE } from "../../policy/rules/lakeformation";
+import {
+  LF_OPT_IN,
+  LF_PERMISSIONS,
+  LF_RESOURCE,
+  piiColumnsByTable,
+} from "../../policy/rules/lakeformation";
+import { getDataset } from "../../datasets";
 import { LAMBDA_PERMISSION } from "../../policy/rules/lambda";
 import {
   SNS_TOPIC,
@@ -387,6 +393,19 @@ describe("policy pack holes (issue #13 item 5)", () => {
         expect(m, g.name).to.have.length(1);
         expect(m[0], g.name).to.contain("email");
       }
+    });
+
+    it("counts hash-mode PII as PII only where the raw value is kept (not in silver)", () => {
+      const hashed = { ...getDataset("customers"), pii: [{ column: "email", mode: "hash" as const }] };
+
+      const pii = piiColumnsByTable([hashed]);
+
+      expect(pii.get("dim_customer")).to.equal(undefined);
+      expect(pii.get("bronze_customers")).to.deep.equal(["email"]);
+      expect(pii.get("quarantine_customers")).to.deep.equal(["email"]);
+      expect(piiColumnsByTable([getDataset("customers")]).get("dim_customer")).to.deep.equal([
+        "email",
+      ]);
     });
 
     it("rejects a reader's SELECT on every table of a database", () => {
