@@ -31,7 +31,8 @@ export function plainProps(value: unknown, depth = 0): unknown {
 
 function refsOf(props: Record<string, unknown>): string[] {
   const refs: string[] = [];
-  for (const key of ["id", "bucket", "name", "arn", "keyId"]) {
+  // An SQS queue policy names its queue by URL (queueUrl).
+  for (const key of ["id", "bucket", "name", "arn", "keyId", "url"]) {
     const v = props[key];
     if (typeof v === "string" && v !== "") refs.push(v);
   }

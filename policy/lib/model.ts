@@ -22,7 +22,7 @@ export interface PolicyRes {
   urn: string;
   /** Inputs (resource rules) or outputs ⊇ inputs (stack rules); unknown values are UNKNOWN. */
   props: Record<string, unknown>;
-  /** Values other resources use to refer to this one (id, physical name, ARN), when known. */
+  /** Values other resources use to refer to this one (id, physical name, ARN, URL), when known. */
   refs: string[];
   /** Property name -> URNs of the resources that property's value came from (engine only). */
   propertyDeps: Record<string, string[]>;

@@ -76,16 +76,6 @@ export function hasWildcardPrincipal(statement: Statement): boolean {
   return statement.principals.some((p) => p.value === "*" && (p.kind === "*" || p.kind === "AWS"));
 }
 
-/** Condition keys (lower-case) used by a statement, whatever the operator. */
-export function conditionKeys(statement: Statement): string[] {
-  const keys: string[] = [];
-  for (const operands of Object.values(statement.condition)) {
-    if (operands && typeof operands === "object")
-      keys.push(...Object.keys(operands).map((k) => k.toLowerCase()));
-  }
-  return keys;
-}
-
 /** Value of one condition key under any operator, as strings (e.g. aws:SecureTransport). */
 export function conditionValues(
   statement: Statement,
@@ -125,28 +115,34 @@ const PINNING_KEYS: Record<string, (value: string) => boolean> = {
 
 function arnAccountPinned(arn: string): boolean {
   const parts = arn.split(":");
-  return parts.length >= 6 && parts[0] === "arn" && ACCOUNT_ID.test(parts[4]) && NO_WILDCARD.test(parts.slice(0, 5).join(":"));
+  return (
+    parts.length >= 6 &&
+    parts[0] === "arn" &&
+    ACCOUNT_ID.test(parts[4]) &&
+    NO_WILDCARD.test(parts.slice(0, 5).join(":"))
+  );
 }
 
-// Operators that require the key to match (negations and ...IfExists admit requests without it).
-const MATCHING_OPERATOR = /^(ForAnyValue:|ForAllValues:)?(StringEquals|StringEqualsIgnoreCase|StringLike|ArnEquals|ArnLike)$/;
+// Operators that require the key to match: negations and ...IfExists admit requests without it,
+// and ForAllValues on an absent key evaluates to true.
+const MATCHING_OPERATOR =
+  /^(ForAnyValue:)?(StringEquals|StringEqualsIgnoreCase|StringLike|ArnEquals|ArnLike)$/;
 
 /** True when a condition restricts the caller to concrete accounts / orgs / sources. */
 export function pinsCaller(statement: Statement): boolean {
   for (const [operator, operands] of Object.entries(statement.condition)) {
-    // ForAllValues on an absent key evaluates to true: it never pins anything.
-    if (!MATCHING_OPERATOR.test(operator) || operator.startsWith("ForAllValues:")) continue;
-    if (!operands || typeof operands !== "object") continue;
+    if (!MATCHING_OPERATOR.test(operator) || !operands || typeof operands !== "object") continue;
     for (const [key, raw] of Object.entries(operands)) {
-      const valid = PINNING_KEYS[key.toLowerCase()];
+      const valid = PINNING_KEYS[key.toLowerCase()] as ((v: string) => boolean) | undefined;
+      if (!valid) continue;
       const values = strings(raw);
-      if (valid && values.length > 0 && values.every((v) => v !== "<unknown>" && valid(v))) return true;
+      if (values.length > 0 && values.every((v) => v !== "<unknown>" && valid(v))) return true;
     }
   }
   return false;
 }
 
-/** Allow statements that grant "anyone" (Principal "*" without a pinning condition, or NotPrincipal). */
+/** Allow statements granting "anyone": Principal "*" without a pinning condition, NotPrincipal. */
 export function publicAllowProblems(policy: unknown): string[] {
   const statements = parsePolicyDocument(policy);
   if (!statements || isUnknown(statements)) return [];

@@ -114,7 +114,9 @@ export function statementProblems(statements: Statement[], where: string): strin
     if (serviceWildcards.length > 0)
       out.push(`${name}: service-wide wildcard actions ${serviceWildcards.join(", ")}`);
     // s3:Get* grants every present and future Get action (GetObjectAcl, GetBucketPolicy...).
-    const partial = actions.filter((a) => a !== "*" && !/^[a-z0-9-]+:\*$/.test(a) && HAS_WILDCARD.test(a));
+    const partial = actions.filter(
+      (a) => HAS_WILDCARD.test(a) && a !== "*" && !serviceWildcards.includes(a),
+    );
     if (partial.length > 0)
       out.push(`${name}: wildcard actions ${partial.join(", ")}; name each action`);
     if (s.resources.includes("<unknown>")) return;
@@ -185,8 +187,8 @@ function webIdentityKey(federated: string): string | undefined {
   return undefined; // SAML providers and others: not a web identity
 }
 
-// A subject pattern that matches any identity of the issuer ("*", "repo:*").
-const ANY_SUBJECT = /^([A-Za-z]+:)?[*?]*$/;
+// A subject pattern that matches any identity of the issuer ("*", "repo:*", "repo:*:*").
+const ANY_SUBJECT = /^([A-Za-z]+:)?[*?:/]*$/;
 
 function pinsWebIdentity(statement: Statement, key: string): boolean {
   return Object.entries(statement.condition).some(

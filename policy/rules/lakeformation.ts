@@ -107,7 +107,8 @@ function readsRows(grant: PolicyRes): boolean {
 function isJobRole(grant: PolicyRes, jobs: PolicyRes[]): boolean | undefined {
   const principal = grant.props.principal;
   const deps = grant.propertyDeps.principal ?? [];
-  const sameRole = (job: PolicyRes) => (job.propertyDeps.roleArn ?? []).some((d) => deps.includes(d));
+  const sameRole = (job: PolicyRes) =>
+    (job.propertyDeps.roleArn ?? []).some((d) => deps.includes(d));
   if (deps.length > 0 && jobs.some(sameRole)) return true;
   if (isUnknown(principal)) return undefined;
   return jobs.some((j) => j.props.roleArn === principal);

@@ -15,7 +15,12 @@ import {
   label,
   ofType,
 } from "../lib/model";
-import { hasWildcardPrincipal, conditionValues, parsePolicyDocument } from "../lib/policy-document";
+import {
+  conditionValues,
+  hasWildcardPrincipal,
+  parsePolicyDocument,
+  publicAllowProblems,
+} from "../lib/policy-document";
 
 export const T = {
   bucket: "aws:s3/bucket:Bucket",
@@ -148,6 +153,11 @@ export function checkTlsOnly(all: PolicyRes[]): Violation[] {
     const problems = configs.map((c) => tlsDenyProblem(c.props.policy));
     return problems.some((p) => p === undefined) ? undefined : problems[0];
   });
+}
+
+/** Bucket policies never grant "anyone" (the public access block is the second line). */
+export function checkBucketPolicyNotPublic(res: PolicyRes): string[] {
+  return publicAllowProblems(res.props.policy);
 }
 
 export function checkVersioning(all: PolicyRes[]): Violation[] {
@@ -368,6 +378,17 @@ export const s3Rules: (StackRule | ResourceRule)[] = [
     remediation:
       'Add a Deny statement: Principal "*", Action "s3:*", Resource [bucket ARN, bucket ARN/*], Condition Bool aws:SecureTransport "false".',
     check: checkTlsOnly,
+  },
+  {
+    kind: "resource",
+    name: "s3-bucket-policy-not-public",
+    description:
+      'No bucket policy allows Principal "*" (or NotPrincipal) without a condition pinning the caller to a concrete account, organization, source or VPC endpoint. Covers S3.2, S3.3.',
+    controls: [C.S3_2, C.S3_3],
+    remediation:
+      "Name the exact principals, or add aws:SourceAccount / aws:SourceArn / aws:PrincipalOrgID / aws:SourceVpce conditions.",
+    types: [T.policy],
+    check: checkBucketPolicyNotPublic,
   },
   {
     kind: "stack",

@@ -12,7 +12,7 @@ export function res(
   extra: Partial<PolicyRes> = {},
 ): PolicyRes {
   const refs = [`${name}-id`];
-  for (const key of ["bucket", "name", "arn"]) {
+  for (const key of ["bucket", "name", "arn", "url"]) {
     if (typeof props[key] === "string" && (type === T.bucket || key !== "bucket"))
       refs.push(props[key] as string);
   }

@@ -91,6 +91,27 @@ const fn = (runtime = "nodejs22.x") =>
     handler: "index.handler",
   });
 
+const QUEUE_URL = `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/dlq`;
+const TOPIC_ARN = `arn:aws:sns:eu-west-1:${ACCOUNT}:alerts`;
+const denyInsecure = (action: string, resource: string) => ({
+  Sid: "DenyInsecureTransport",
+  Effect: "Deny",
+  Principal: "*",
+  Action: action,
+  Resource: resource,
+  Condition: { Bool: { "aws:SecureTransport": "false" } },
+});
+const queuePolicy = () =>
+  res(SQS_QUEUE_POLICY, "dlq-tls", {
+    queueUrl: QUEUE_URL,
+    policy: doc(denyInsecure("sqs:*", `arn:aws:sqs:eu-west-1:${ACCOUNT}:dlq`)),
+  });
+const topicPolicy = () =>
+  res(SNS_TOPIC_POLICY, "alerts-tls", {
+    arn: TOPIC_ARN,
+    policy: doc(denyInsecure("sns:Publish", TOPIC_ARN)),
+  });
+
 export const FIXTURES: Record<string, Fixture> = {
   "s3-public-access-block": {
     fail: replaceProps(compliantBuckets(), "landing-pab", { blockPublicPolicy: false }),
@@ -108,6 +129,22 @@ export const FIXTURES: Record<string, Fixture> = {
     fail: compliantBuckets(["policy"]),
     pass: compliantBuckets(),
     expect: /no BucketPolicy denying non-TLS/,
+  },
+  "s3-bucket-policy-not-public": {
+    fail: [
+      res(T.policy, "landing-policy", {
+        bucket: "landing-id",
+        policy: doc({
+          Sid: "Anyone",
+          Effect: "Allow",
+          Principal: { AWS: "*" },
+          Action: "s3:GetObject",
+          Resource: "arn:aws:s3:::landing-physical/*",
+        }),
+      }),
+    ],
+    pass: compliantBuckets(),
+    expect: /statement "Anyone" allows Principal "\*"/,
   },
   "s3-versioning": {
     fail: replaceProps(compliantBuckets(), "landing-versioning", {
@@ -306,12 +343,12 @@ export const FIXTURES: Record<string, Fixture> = {
   },
   "sqs-cmk-encryption": {
     fail: [res(SQS_QUEUE, "dlq", { sqsManagedSseEnabled: true })],
-    pass: [res(SQS_QUEUE, "dlq", { kmsMasterKeyId: KEY_ARN })],
+    pass: [res(SQS_QUEUE, "dlq", { kmsMasterKeyId: KEY_ARN, url: QUEUE_URL }), queuePolicy()],
     expect: /SQS-managed SSE is not a customer managed key/,
   },
   "sns-cmk-encryption": {
     fail: [res(SNS_TOPIC, "alerts", { kmsMasterKeyId: "alias/aws/sns" })],
-    pass: [res(SNS_TOPIC, "alerts", { kmsMasterKeyId: KEY_ARN })],
+    pass: [res(SNS_TOPIC, "alerts", { kmsMasterKeyId: KEY_ARN, arn: TOPIC_ARN }), topicPolicy()],
     expect: /AWS managed alias\/aws\/sns/,
   },
   "sqs-sns-no-public-policy": {
@@ -352,6 +389,16 @@ export const FIXTURES: Record<string, Fixture> = {
       }),
     ],
     expect: /statement "Anyone" allows Principal "\*"/,
+  },
+  "sqs-sns-tls-only": {
+    fail: [res(SNS_TOPIC, "alerts", { kmsMasterKeyId: KEY_ARN, arn: TOPIC_ARN })],
+    pass: [
+      res(SQS_QUEUE, "dlq", { kmsMasterKeyId: KEY_ARN, url: QUEUE_URL }),
+      queuePolicy(),
+      res(SNS_TOPIC, "alerts", { kmsMasterKeyId: KEY_ARN, arn: TOPIC_ARN }),
+      topicPolicy(),
+    ],
+    expect: /Topic "alerts": no access policy denying requests without TLS/,
   },
   "iam-no-wildcards": {
     fail: [

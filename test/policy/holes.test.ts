@@ -6,9 +6,20 @@ import { RULES } from "../../policy/rules";
 import { GLUE_JOB } from "../../policy/rules/glue";
 import { IAM } from "../../policy/rules/iam";
 import { KMS_KEY } from "../../policy/rules/kms";
-import { LF_OPT_IN, LF_PERMISSIONS, LF_RESOURCE } from "../../policy/rules/lakeformation";
+import {
+  LF_OPT_IN,
+  LF_PERMISSIONS,
+  LF_RESOURCE,
+  piiColumnsByTable,
+} from "../../policy/rules/lakeformation";
+import { getDataset } from "../../datasets";
 import { LAMBDA_PERMISSION } from "../../policy/rules/lambda";
-import { SNS_TOPIC_POLICY } from "../../policy/rules/messaging";
+import {
+  SNS_TOPIC,
+  SNS_TOPIC_POLICY,
+  SQS_QUEUE,
+  SQS_QUEUE_POLICY,
+} from "../../policy/rules/messaging";
 import { T } from "../../policy/rules/s3";
 import { ACCOUNT, compliantBucket, replaceProps, res } from "./builders";
 
@@ -73,7 +84,12 @@ describe("policy pack holes (issue #13 item 5)", () => {
         topic({ StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } }),
         topic({ ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:dl-*` } }),
         topic({ StringEquals: { "aws:SourceVpce": "vpce-0123456789abcdef0" } }),
-        key({ StringEquals: { "kms:CallerAccount": ACCOUNT, "kms:ViaService": "s3.eu-west-1.amazonaws.com" } }),
+        key({
+          StringEquals: {
+            "kms:CallerAccount": ACCOUNT,
+            "kms:ViaService": "s3.eu-west-1.amazonaws.com",
+          },
+        }),
       ];
 
       for (const r of ok) {
@@ -83,7 +99,9 @@ describe("policy pack holes (issue #13 item 5)", () => {
     });
 
     it("rejects a source ARN whose account field is a wildcard", () => {
-      const anyAccount = topic({ ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:*:alarm:*" } });
+      const anyAccount = topic({
+        ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:*:alarm:*" },
+      });
 
       expect(messages("sqs-sns-no-public-policy", [anyAccount])).to.have.length(1);
     });
@@ -125,8 +143,15 @@ describe("policy pack holes (issue #13 item 5)", () => {
         },
       });
 
+      const anyRepo = role({
+        Principal: { Federated: OIDC },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: { StringLike: { "token.actions.githubusercontent.com:sub": "repo:*:*" } },
+      });
+
       expect(messages("iam-trust-policy-scoped", [audOnly])[0]).to.contain("sub");
       expect(messages("iam-trust-policy-scoped", [anySub])[0]).to.contain("sub");
+      expect(messages("iam-trust-policy-scoped", [anyRepo])[0]).to.contain("sub");
     });
 
     it("accepts an OIDC trust pinned to one repository and environment", () => {
@@ -370,6 +395,19 @@ describe("policy pack holes (issue #13 item 5)", () => {
       }
     });
 
+    it("counts hash-mode PII as PII only where the raw value is kept (not in silver)", () => {
+      const hashed = { ...getDataset("customers"), pii: [{ column: "email", mode: "hash" as const }] };
+
+      const pii = piiColumnsByTable([hashed]);
+
+      expect(pii.get("dim_customer")).to.equal(undefined);
+      expect(pii.get("bronze_customers")).to.deep.equal(["email"]);
+      expect(pii.get("quarantine_customers")).to.deep.equal(["email"]);
+      expect(piiColumnsByTable([getDataset("customers")]).get("dim_customer")).to.deep.equal([
+        "email",
+      ]);
+    });
+
     it("rejects a reader's SELECT on every table of a database", () => {
       const m = found(grant("r", READER, { table: { databaseName: "datalake_dev_silver", wildcard: true } }));
 
@@ -395,7 +433,11 @@ describe("policy pack holes (issue #13 item 5)", () => {
 
     it("knows the job role through property dependencies while its ARN is unknown (preview)", () => {
       const role = res(IAM.role, "customers-job-role", { name: UNKNOWN_VALUE, arn: UNKNOWN_VALUE });
-      const previewJob = { ...job, props: { ...job.props, roleArn: UNKNOWN_VALUE }, propertyDeps: { roleArn: [role.urn] } };
+      const previewJob = {
+        ...job,
+        props: { ...job.props, roleArn: UNKNOWN_VALUE },
+        propertyDeps: { roleArn: [role.urn] },
+      };
       const jobGrant = grant(
         "j1",
         UNKNOWN_VALUE,
@@ -448,6 +490,85 @@ describe("policy pack holes (issue #13 item 5)", () => {
       expect(m.some((x) => x.includes("IAM_ALLOWED_PRINCIPALS"))).to.equal(true);
       expect(m.some((x) => x.includes("hybridAccessEnabled"))).to.equal(true);
       expect(m.some((x) => x.includes("hybrid access"))).to.equal(true);
+    });
+  });
+
+  describe("queues and topics accept TLS requests only (issue #13: SNS TLS)", () => {
+    const TOPIC_ARN = `arn:aws:sns:eu-west-1:${ACCOUNT}:alerts`;
+    const QUEUE_ARN = `arn:aws:sqs:eu-west-1:${ACCOUNT}:dlq`;
+    const QUEUE_URL = `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/dlq`;
+    const tlsDeny = (action: string, resource: string) => ({
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: action,
+      Resource: resource,
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
+    const publish = {
+      Sid: "Alarms",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: TOPIC_ARN,
+    };
+    const topic = res(SNS_TOPIC, "alerts", { name: "alerts", arn: TOPIC_ARN });
+    const queue = res(SQS_QUEUE, "dlq", { name: "dlq", arn: QUEUE_ARN, url: QUEUE_URL });
+
+    it("rejects a topic or queue whose access policy does not deny insecure transport", () => {
+      const found = messages("sqs-sns-tls-only", [
+        topic,
+        res(SNS_TOPIC_POLICY, "alerts-policy", { arn: TOPIC_ARN, policy: doc(publish) }),
+        queue,
+      ]);
+
+      expect(found).to.deep.equal([
+        'Queue "dlq": no access policy denying requests without TLS (aws:SecureTransport false)',
+        'Topic "alerts": no Deny for Principal "*" with Bool aws:SecureTransport "false"',
+      ]);
+    });
+
+    it("accepts a TLS deny in the joined queue or topic policy", () => {
+      const found = messages("sqs-sns-tls-only", [
+        topic,
+        res(SNS_TOPIC_POLICY, "alerts-policy", {
+          arn: TOPIC_ARN,
+          policy: doc(publish, tlsDeny("sns:Publish", TOPIC_ARN)),
+        }),
+        queue,
+        res(SQS_QUEUE_POLICY, "dlq-policy", {
+          queueUrl: QUEUE_URL,
+          policy: doc(tlsDeny("sqs:*", QUEUE_ARN)),
+        }),
+      ]);
+
+      expect(found).to.deep.equal([]);
+    });
+  });
+
+  describe("bucket policies", () => {
+    it("rejects a bucket policy that allows Principal \"*\" without a pinning condition", () => {
+      const policy = (Condition?: unknown) =>
+        res(T.policy, "landing-policy", {
+          bucket: "landing-id",
+          policy: doc({
+            Sid: "Read",
+            Effect: "Allow",
+            Principal: "*",
+            Action: "s3:GetObject",
+            Resource: "arn:aws:s3:::landing/*",
+            ...(Condition ? { Condition } : {}),
+          }),
+        });
+
+      expect(messages("s3-bucket-policy-not-public", [policy()])[0]).to.contain(
+        'statement "Read" allows Principal "*"',
+      );
+      expect(
+        messages("s3-bucket-policy-not-public", [
+          policy({ StringEquals: { "aws:SourceVpce": "vpce-0123456789abcdef0" } }),
+        ]),
+      ).to.deep.equal([]);
     });
   });
 });

@@ -22,6 +22,13 @@ export const KNOWN_INFRA_FINDINGS: KnownFinding[] = [
     message: /"ContinuousLogs": arn:aws:logs:[^ ]+:log-group:\/aws-glue\/\* has a prefix wildcard/,
     atPreview: true,
   },
+  {
+    issueItem: "#13 SNS alert topic: TLS-only topic policy (Deny sns:Publish without aws:SecureTransport)",
+    rule: "sqs-sns-tls-only",
+    resource: /^monitoring-alerts$/,
+    message: /no Deny for Principal "\*" with Bool aws:SecureTransport "false"/,
+    atPreview: true,
+  },
 ];
 
 export function isKnownInfraFinding(f: Finding): boolean {

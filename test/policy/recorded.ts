@@ -8,7 +8,7 @@ export function fromRecorded(r: RecordedResource): PolicyRes {
   const props = { ...r.inputs, ...r.state } as Record<string, unknown>;
   // test/mocks' newResource returns `${name}-id` as every resource's id.
   const refs = [`${r.name}-id`];
-  for (const key of ["bucket", "name", "arn", "keyId", "id"]) {
+  for (const key of ["bucket", "name", "arn", "keyId", "id", "url"]) {
     const v = r.state?.[key];
     if (
       typeof v === "string" &&
