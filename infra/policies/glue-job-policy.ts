@@ -34,8 +34,16 @@ export interface GlueJobPolicyInput {
  */
 export function glueJobLogGroupArns(ctx: AccountContext, securityConfigurationName: string, roleName: string): string[] {
   const group = (name: string) => `arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:log-group:${name}`;
+  // One role: its two exact groups and their streams (no prefix wildcard in a job's own policy).
+  const roleGroups =
+    roleName === "*"
+      ? [group(`/aws-glue/jobs/${securityConfigurationName}-role/*`)]
+      : ["output", "error"].flatMap((stream) => {
+          const name = `/aws-glue/jobs/${securityConfigurationName}-role/${roleName}/${stream}`;
+          return [group(name), group(`${name}:*`)];
+        });
   return [
-    group(`/aws-glue/jobs/${securityConfigurationName}-role/${roleName}/*`),
+    ...roleGroups,
     group(`/aws-glue/jobs/logs-v2-${securityConfigurationName}`),
     group(`/aws-glue/jobs/logs-v2-${securityConfigurationName}:*`),
   ];

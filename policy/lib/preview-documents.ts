@@ -59,7 +59,10 @@ function glueJobDocuments(): PolicyDocument[] {
       zoneBucketArns: ZONES.map(bucket),
       opsBucketArn: bucket("ops"),
       artifactKeys: ["glue/script.py", "glue/lib.zip", `plans/${spec.name}.json`],
-      keyArns: KEYS,
+      dataKeyArn: KEYS[0],
+      logKeyArn: KEYS[1],
+      roleName: "preview-role",
+      securityConfigurationName: "preview-secconf",
       databaseNames: ZONES.map((z) => `preview_${z}`),
       tables: Object.values(tableDefs(spec)).map((t) => `preview_silver/${t.name}`),
       metricsNamespace: "Datalake/preview",
@@ -109,14 +112,21 @@ export const PREVIEW_DOCUMENTS: Record<string, Render> = {
     serviceTrustPolicy(CTX, "lakeformation.amazonaws.com"),
   ],
   "datalake:lakeformation:LakeFormation$aws:iam/rolePolicy:RolePolicy policy": () => [
-    registrationRolePolicyDocument(ZONES.map(bucket), KEYS[0]),
+    registrationRolePolicyDocument(CTX, ZONES.map(bucket), KEYS[0]),
   ],
   "datalake:keys:KeyPolicies$aws:kms/keyPolicy:KeyPolicy policy": () => [
     keyPolicyDocument({
       ctx: CTX,
-      userArns: [ROLE],
-      cloudWatchLogs: true,
-      publishingServices: ["cloudwatch.amazonaws.com", "events.amazonaws.com"],
+      users: [
+        { sid: "ServiceRoles", arns: [ROLE], viaServices: ["s3"], createGrants: true },
+        { sid: "Deployer", arns: [ROLE], viaServices: ["s3"], onlyBuckets: [bucket("ops")] },
+        { sid: "Operators", arns: [ROLE], viaServices: ["sqs"], actions: ["kms:Decrypt", "kms:DescribeKey"] },
+      ],
+      logGroupArns: [at("logs", "log-group:/aws/lambda/preview-fn")],
+      publishers: {
+        "events.amazonaws.com": [at("events", "rule/preview-orders")],
+        "cloudwatch.amazonaws.com": [at("cloudwatch", "alarm:preview-alarm")],
+      },
     }),
   ],
   "datalake:storage:SecureBucket$aws:s3/bucketPolicy:BucketPolicy policy": () => [
@@ -131,7 +141,7 @@ export const PREVIEW_DOCUMENTS: Record<string, Render> = {
     tlsOnlyQueuePolicyDocument(at("sqs", "preview-failures")),
   ],
   "datalake:monitoring:Monitoring$aws:sns/topicPolicy:TopicPolicy policy": () => [
-    alertTopicPolicyDocument(CTX, at("sns", "preview-alerts"), JOB_PREFIX),
+    alertTopicPolicyDocument(CTX, at("sns", "preview-alerts"), [at("cloudwatch", "alarm:preview-alarm")]),
   ],
 };
 

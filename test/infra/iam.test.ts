@@ -55,7 +55,10 @@ describe("infra: IAM", () => {
       const roleName = run.named(`${spec.name}-job-role`, T.role).state.name;
       const statements = doc(run.named(`${spec.name}-job-policy`, T.rolePolicy)).Statement;
       expect(statements.find((s) => s.Sid === "ContinuousLogs").Resource, spec.name).to.deep.equal([
-        groupArn(`/aws-glue/jobs/datalake-prod-glue-role/${roleName}/*`),
+        groupArn(`/aws-glue/jobs/datalake-prod-glue-role/${roleName}/output`),
+        groupArn(`/aws-glue/jobs/datalake-prod-glue-role/${roleName}/output:*`),
+        groupArn(`/aws-glue/jobs/datalake-prod-glue-role/${roleName}/error`),
+        groupArn(`/aws-glue/jobs/datalake-prod-glue-role/${roleName}/error:*`),
         groupArn("/aws-glue/jobs/logs-v2-datalake-prod-glue"),
         groupArn("/aws-glue/jobs/logs-v2-datalake-prod-glue:*"),
       ]);

@@ -14,22 +14,7 @@ export interface KnownFinding {
   atPreview: boolean;
 }
 
-export const KNOWN_INFRA_FINDINGS: KnownFinding[] = [
-  {
-    issueItem: "#13 Glue job log groups: exact /aws-glue/... groups instead of log-group:/aws-glue/*",
-    rule: "iam-no-wildcards",
-    resource: /-job-policy$/,
-    message: /"ContinuousLogs": arn:aws:logs:[^ ]+:log-group:\/aws-glue\/\* has a prefix wildcard/,
-    atPreview: true,
-  },
-  {
-    issueItem: "#13 SNS alert topic: TLS-only topic policy (Deny sns:Publish without aws:SecureTransport)",
-    rule: "sqs-sns-tls-only",
-    resource: /^monitoring-alerts$/,
-    message: /no Deny for Principal "\*" with Bool aws:SecureTransport "false"/,
-    atPreview: true,
-  },
-];
+export const KNOWN_INFRA_FINDINGS: KnownFinding[] = [];
 
 export function isKnownInfraFinding(f: Finding): boolean {
   return KNOWN_INFRA_FINDINGS.some(
