@@ -198,7 +198,8 @@ export function createPlatform(
       },
       ops: {
         keyId: keys.ops.keyId,
-        userArns: pulumi.all([...jobRoles, ...handlerRoles]),
+        // The deployer too: `datalake redrive` reads the dead-letter queues encrypted with this key.
+        userArns: pulumi.all([...jobRoles, ...handlerRoles, deployer]),
         cloudWatchLogs: true,
         publishingServices: ["cloudwatch.amazonaws.com", "events.amazonaws.com"],
       },

@@ -8,7 +8,8 @@
 // stopped is stored in the audit table (SWEEP item), so the next invocation resumes there. A pass
 // that reaches the end of the prefix is complete; the next pass checks only versions modified
 // since the previous pass began (minus sweepLookbackSeconds). Listing still walks the whole
-// prefix (S3 cannot list by time): for very large buckets see docs/operations.md (S3 Inventory).
+// prefix (S3 cannot list by time): for very large buckets see docs/deploy.md
+// "Lost and dead-lettered events" (S3 Inventory).
 import type { DatasetSpec } from "../../datasets/define";
 import { routeObjectKey } from "../../datasets/routing";
 import type { SweepCursor } from "../audit/items";

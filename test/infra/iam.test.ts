@@ -158,7 +158,8 @@ describe("infra: KMS", () => {
     expect(dataUsers.Action).to.deep.equal(KEY_USE_ACTIONS);
 
     const opsPolicy = doc(run.named("key-policies-ops", T.keyPolicy)).Statement;
-    expect(opsPolicy.find((s) => s.Sid === "NamedRolesUseKey").Principal.AWS).to.deep.equal([...jobRoles, ...handlerRoles].sort());
+    // The deployer reads the KMS-encrypted dead-letter queues with `datalake redrive`.
+    expect(opsPolicy.find((s) => s.Sid === "NamedRolesUseKey").Principal.AWS).to.deep.equal([...jobRoles, ...handlerRoles, MOCK_DEPLOYER_ROLE].sort());
     expect(opsPolicy.find((s) => s.Sid === "CloudWatchLogsEncryptsLogGroups").Principal).to.deep.equal({ Service: "logs.eu-west-1.amazonaws.com" });
     expect(opsPolicy.find((s) => s.Sid === "ServicesPublishToEncryptedQueuesAndTopics").Principal).to.deep.equal({
       Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"],
