@@ -112,7 +112,7 @@ interface ResolvedKey {
 async function resolveKey(deps: HandlerDeps, ev: ObjectCreated): Promise<ResolvedKey> {
   const heads: { key: string; head: ObjectHead }[] = [];
   for (const key of ev.keys) {
-    const head = await deps.objects.headObject(ev.bucket, key, ev.versionId ?? undefined);
+    const head = await headReading(deps, ev, key);
     if (head.exists && holdsVersion(ev, head)) return { key, head };
     heads.push({ key, head });
   }
@@ -125,6 +125,21 @@ async function resolveKey(deps: HandlerDeps, ev: ObjectCreated): Promise<Resolve
   }
   if (ev.undecodable) return { key: ev.key, head: heads[0].head, reason: "undecodable_key", note: "the key is not URL encoding and no object has it raw" };
   return { key: ev.key, head: heads[0].head, ...(ev.keys.length > 1 ? { note: `no object under ${tried}` } : {}) };
+}
+
+/**
+ * HeadObject of one reading of the key. S3 answers 400 InvalidArgument to a version id it cannot
+ * take for a key; with several readings that only says "not this one" (a version id of another
+ * key), so it must not fail the event into retries and the DLQ.
+ */
+async function headReading(deps: HandlerDeps, ev: ObjectCreated, key: string): Promise<ObjectHead> {
+  try {
+    return await deps.objects.headObject(ev.bucket, key, ev.versionId ?? undefined);
+  } catch (err) {
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 400 && ev.versionId !== null && ev.keys.length > 1) return { exists: false, size: 0, etag: "", versionId: ev.versionId };
+    throw err;
+  }
 }
 
 function holdsVersion(ev: ObjectCreated, head: ObjectHead): boolean {
