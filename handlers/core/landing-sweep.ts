@@ -70,7 +70,8 @@ async function sweepDataset(deps: HandlerDeps, spec: DatasetSpec, deadline: numb
     next = listed.next;
     if (!next) break;
   }
-  await audit.putSweepCursor({ ...pass, next, updatedAt: new Date(clock.now()).toISOString() });
+  const { next: _resumedFrom, ...kept } = pass;
+  await audit.putSweepCursor({ ...kept, ...(next ? { next } : {}), updatedAt: new Date(clock.now()).toISOString() });
   if (next) report.resumes.push(spec.name);
   else deps.log.info("landing sweep pass complete", { dataset: spec.name, since: pass.since });
 }
