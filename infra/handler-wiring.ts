@@ -40,7 +40,7 @@ const POLICIES = { fileArrival: fileArrivalPolicyDocument, jobState: jobStatePol
 const DESCRIPTIONS: Record<HandlerName, string> = {
   fileArrival: "Records each landed file (FILE item) and starts its dataset's load run",
   jobState: "Finalizes runs from Glue job state changes and starts the next run",
-  reconciler: "Repairs lost events: stale runs, released slots, pending files without a run",
+  reconciler: "Repairs lost events: stale runs, released slots, pending files without a run, landing versions without a FILE item",
 };
 
 /** The reconciler walks every outstanding run and dataset: give it more time than the event handlers. */

@@ -113,8 +113,8 @@ export interface SweepCursor {
   dataset: string;
   /** When the pass under way began (ISO). Versions younger than this minus the minimum age wait. */
   passStartedAt: string;
-  /** Versions last modified before this (ISO) were checked by an earlier pass; absent: the first pass checks all. */
-  since?: string;
+  /** Versions last modified before this (ISO) were checked by an earlier pass (or outlive FILE items' TTL). */
+  since: string;
   /** Where the pass under way resumes; absent: the pass is complete. */
   next?: { keyMarker: string; versionIdMarker?: string };
   updatedAt: string;

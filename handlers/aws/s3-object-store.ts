@@ -39,7 +39,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async listVersions(bucket: string, prefix: string, from: VersionMarker | undefined, maxKeys: number): Promise<{ versions: ObjectVersion[]; next?: VersionMarker }> {
     const out = await this.s3.send(
-      new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: from?.keyMarker, VersionIdMarker: from?.versionIdMarker, MaxKeys: maxKeys }),
+      new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: from?.keyMarker || undefined, VersionIdMarker: from?.versionIdMarker, MaxKeys: maxKeys }),
     );
     const versions = (out.Versions ?? [])
       .filter((v) => typeof v.Key === "string")

@@ -5,6 +5,7 @@ import { routeObjectKey } from "../../datasets/routing";
 import { FileItem, UNROUTED_DATASET } from "../audit/items";
 import type { HandlerDeps, ObjectHead } from "../ports";
 import { fileIdOf } from "./file-id";
+import { ResolvedKey, resolveKey } from "./key-readings";
 import { StartOutcome, startRunIfIdle } from "./run-start";
 import { ObjectCreated, parseObjectCreated } from "./s3-event";
 
@@ -94,43 +95,6 @@ export async function recordObjectVersion(deps: HandlerDeps, ev: ObjectCreated, 
   // The run-start lines then carry this file's key and version besides the run id.
   const run = await startRunIfIdle({ ...deps, log }, spec.name, [item]);
   return { outcome: "PENDING", fileId, run };
-}
-
-interface ResolvedKey {
-  key: string;
-  head?: ObjectHead;
-  /** Set when no key reading can be trusted: the FILE item is SKIPPED with it. */
-  reason?: string;
-  note?: string;
-}
-
-/**
- * Which of the event's key readings (s3-event.ts `keys`) holds this object version: the first
- * whose HeadObject matches the event's version id, etag and size, not merely one that exists
- * ("a+b.csv" is both the encoding of "a b.csv" and a literal key, and both may exist).
- */
-async function resolveKey(deps: HandlerDeps, ev: ObjectCreated): Promise<ResolvedKey> {
-  const heads: { key: string; head: ObjectHead }[] = [];
-  for (const key of ev.keys) {
-    const head = await deps.objects.headObject(ev.bucket, key, ev.versionId ?? undefined);
-    if (head.exists && holdsVersion(ev, head)) return { key, head };
-    heads.push({ key, head });
-  }
-  const existing = heads.filter((h) => h.head.exists);
-  // One candidate still there with other bytes: an unversioned key overwritten since (superseded).
-  if (existing.length === 1) return existing[0];
-  const tried = ev.keys.map((k) => JSON.stringify(k)).join(", ");
-  if (existing.length > 1) {
-    return { key: ev.key, reason: "key_ambiguous", note: `objects under ${tried} exist, none holds this event's version` };
-  }
-  if (ev.undecodable) return { key: ev.key, head: heads[0].head, reason: "undecodable_key", note: "the key is not URL encoding and no object has it raw" };
-  return { key: ev.key, head: heads[0].head, ...(ev.keys.length > 1 ? { note: `no object under ${tried}` } : {}) };
-}
-
-function holdsVersion(ev: ObjectCreated, head: ObjectHead): boolean {
-  if (ev.versionId !== null && head.versionId !== ev.versionId) return false;
-  if (ev.etag !== "" && head.etag !== "" && head.etag !== ev.etag) return false;
-  return ev.size === undefined || head.size === ev.size;
 }
 
 /**

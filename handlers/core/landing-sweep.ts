@@ -8,7 +8,8 @@
 // stopped is stored in the audit table (SWEEP item), so the next invocation resumes there. A pass
 // that reaches the end of the prefix is complete; the next pass checks only versions modified
 // since the previous pass began (minus sweepLookbackSeconds). Listing still walks the whole
-// prefix (S3 cannot list by time): for very large buckets see docs/operations.md (S3 Inventory).
+// prefix (S3 cannot list by time): for very large buckets see docs/deploy.md
+// "Lost and dead-lettered events" (S3 Inventory).
 import type { DatasetSpec } from "../../datasets/define";
 import { routeObjectKey } from "../../datasets/routing";
 import type { SweepCursor } from "../audit/items";
@@ -51,9 +52,10 @@ async function sweepDataset(deps: HandlerDeps, spec: DatasetSpec, deadline: numb
   const bucket = deps.landingBucket!;
   const cursor = await audit.getSweepCursor(spec.name);
   const pass = cursor?.next ? cursor : newPass(deps, spec.name, cursor);
-  const since = pass.since ? Date.parse(pass.since) : Number.NEGATIVE_INFINITY;
+  const since = Date.parse(pass.since);
   const until = Date.parse(pass.passStartedAt) - limits.sweepMinAgeSeconds * 1000;
-  let next: VersionMarker | undefined = pass.next;
+  // An empty key marker is the start of the prefix: a pass under way that has not passed a page yet.
+  let next: VersionMarker | undefined = pass.next ?? { keyMarker: "" };
   for (let page = 0; page < limits.sweepPagesPerDataset && clock.now() < deadline; page++) {
     const listed = await deps.objects.listVersions!(bucket, spec.prefix, next, limits.sweepPageSize);
     report.listed += listed.versions.length;
@@ -63,33 +65,42 @@ async function sweepDataset(deps: HandlerDeps, spec: DatasetSpec, deadline: numb
       return t >= since && t < until && routeObjectKey(deps.specs, v.key) !== undefined;
     });
     report.unversioned += due.filter((v) => v.versionId === null).length;
-    await fileMissing(deps, bucket, due.filter((v) => v.versionId !== null), report);
+    // Out of time mid-page: the cursor stays at this page's start; its filed versions are found next time.
+    if (!(await fileMissing(deps, bucket, due.filter((v) => v.versionId !== null), deadline, report))) break;
     next = listed.next;
     if (!next) break;
   }
-  await audit.putSweepCursor({ ...pass, next, updatedAt: new Date(clock.now()).toISOString() });
+  const { next: _resumedFrom, ...kept } = pass;
+  await audit.putSweepCursor({ ...kept, ...(next ? { next } : {}), updatedAt: new Date(clock.now()).toISOString() });
   if (next) report.resumes.push(spec.name);
   else deps.log.info("landing sweep pass complete", { dataset: spec.name, since: pass.since });
 }
 
-/** A new pass checks what changed since the previous one began (minus the lookback). */
+/**
+ * A new pass checks what changed since the previous one began (minus the lookback). The first
+ * pass reaches back as far as finished FILE items live (their TTL): an older version's item may
+ * have expired, and filing it again would load it again.
+ */
 function newPass(deps: HandlerDeps, dataset: string, previous: SweepCursor | undefined): SweepCursor {
   const now = deps.clock.now();
-  const since = previous ? new Date(Date.parse(previous.passStartedAt) - deps.limits.sweepLookbackSeconds * 1000).toISOString() : undefined;
-  return { kind: "SWEEP", dataset, passStartedAt: new Date(now).toISOString(), ...(since ? { since } : {}), updatedAt: new Date(now).toISOString() };
+  const from = previous ? Date.parse(previous.passStartedAt) - deps.limits.sweepLookbackSeconds * 1000 : now - (deps.limits.finishedTtlDays - 1) * 86_400_000;
+  return { kind: "SWEEP", dataset, passStartedAt: new Date(now).toISOString(), since: new Date(from).toISOString(), updatedAt: new Date(now).toISOString() };
 }
 
-async function fileMissing(deps: HandlerDeps, bucket: string, versions: ObjectVersion[], report: SweepReport): Promise<void> {
-  if (versions.length === 0) return;
+/** Files the versions that have no FILE item; false when the budget ran out before the last one. */
+async function fileMissing(deps: HandlerDeps, bucket: string, versions: ObjectVersion[], deadline: number, report: SweepReport): Promise<boolean> {
+  if (versions.length === 0) return true;
   const ids = versions.map((v) => fileIdOf(bucket, v.key, v.versionId, v.etag, ""));
   const known = new Set((await deps.audit.getFilesConsistent(ids)).map((f) => f.fileId));
   for (const v of versions) {
     if (known.has(fileIdOf(bucket, v.key, v.versionId, v.etag, ""))) continue;
+    if (deps.clock.now() >= deadline) return false;
     const result = await recordObjectVersion(deps, asEvent(bucket, v), { startRun: false });
     if (result.outcome === "REJECTED" || result.outcome === "IGNORED") continue;
     deps.log.warn("landing sweep filed a version no event had filed", { key: v.key, versionId: v.versionId, fileId: result.fileId, outcome: result.outcome });
     report.filed.push(result.fileId);
   }
+  return true;
 }
 
 /** A listed version as file-arrival's parsed event: the key is the real one (S3 API, not an event). */

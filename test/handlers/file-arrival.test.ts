@@ -293,6 +293,22 @@ describe("handlers: file-arrival (dynalite)", () => {
       expect(spaced.versionId).to.not.equal(plus.versionId);
     });
 
+    it("a 400 to HeadObject with the version id on another reading of the key means 'not this key', not a retry", async () => {
+      w.objects.put(LANDING, "orders/a b.csv");
+      const plus = w.objects.put(LANDING, "orders/a+b.csv");
+      // Should S3 answer a version id of another key with 400 InvalidArgument instead of 404.
+      const head = w.objects.headObject.bind(w.objects);
+      w.objects.headObject = async (bucket, key, versionId) => {
+        if (key === "orders/a b.csv" && versionId !== undefined) throw Object.assign(new Error("Invalid version id specified"), { name: "InvalidArgument", $metadata: { httpStatusCode: 400 } });
+        return head(bucket, key, versionId);
+      };
+
+      const result = await arrive(rawEvent("orders/a+b.csv", plus));
+
+      expect(result.outcome).to.equal("PENDING");
+      expect((await w.audit.listFiles("orders")).map((f) => f.key)).to.deep.equal(["orders/a+b.csv"]);
+    });
+
     it("keys with ':' and '=' delivered raw are filed under that key", async () => {
       const key = "orders/dt=2026-11-21/10:15:30.csv";
 

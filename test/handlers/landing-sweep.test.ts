@@ -192,6 +192,29 @@ describe("handlers: landing sweep and key readings (moto S3, dynalite)", functio
       await assertEveryVersionFiledOnce();
     });
 
+    it("stops filing when its time budget is spent and resumes the same page next time", async () => {
+      await stack({ sweepBudgetSeconds: 1 });
+      for (let i = 1; i <= 5; i++) await put(`orders/f${i}.csv`);
+      // Every HeadObject takes 0.6 s of the sweep's budget.
+      const head = objects.headObject.bind(objects);
+      objects.headObject = async (...a) => (clock.advance(0.6), head(...a));
+
+      const sizes: number[] = [];
+      for (let i = 0; i < 4; i++) sizes.push((await reconcile(deps)).swept.length);
+
+      expect(sizes).to.deep.equal([2, 2, 1, 0]);
+      await drain();
+      await assertEveryVersionFiledOnce();
+    });
+
+    it("a first pass does not reach back beyond the FILE items' TTL (an expired item is not a lost event)", async () => {
+      await stack({ finishedTtlDays: 2, sweepLookbackSeconds: 3600 });
+      await put("orders/old.csv");
+      clock.advance(2 * 86_400);
+
+      expect((await reconcile(deps)).swept).to.deep.equal([]);
+    });
+
     it("a new pass checks only versions modified since the previous pass began (minus the lookback)", async () => {
       await stack({ sweepMinAgeSeconds: 0, sweepLookbackSeconds: 0 });
       clock.t = Date.now();
