@@ -136,6 +136,7 @@ export function createPlatform(
     keyArns: [keys.data.arn, keys.ops.arn],
     opsKeyArn: keys.ops.arn,
     failureQueueArn: queues.lambdaFailures.arn,
+    metricsNamespace,
   });
 
   const warehousePath = pulumi.interpolate`s3://${b.silver.name}/`;

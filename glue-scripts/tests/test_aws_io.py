@@ -148,15 +148,18 @@ def test_put_metrics_sends_freshness_and_counts_in_one_call():
     assert sent == len(expected)
     assert by_name["RowCount"]["Value"] == 4.0
     assert by_name["DataAgeHours"]["Value"] == pytest.approx(3.0, abs=0.01)
-    assert by_name["RunFailed"]["Value"] == 0.0
     assert all(d["Dimensions"] == [{"Name": "Dataset", "Value": "orders"}] for d in expected)
 
 
-def test_failed_run_reports_failure_but_no_freshness():
+def test_failed_run_reports_counts_but_no_freshness_and_no_run_failed():
     result = summary(audits=[{"name": "a", "passed": False, "violations": 3}])
     names = {d["MetricName"]: d["Value"] for d in metric_data(result)}
-    assert names["RunFailed"] == 1.0
+    assert names["RowsRead"] == result["counts"]["rowsRead"]
     assert "RowCount" not in names and "DataAgeHours" not in names
+    # RunFailed is emitted once per failed run by the handler that records it FAILED (also for
+    # TIMEOUT and crashes, which write no summary); the runner emitting it too would count twice.
+    assert "RunFailed" not in names
+    assert "RunFailed" not in {d["MetricName"] for d in metric_data(summary())}
 
 
 def test_check_then_stream_fetch_the_same_pinned_version_twice():

@@ -3,7 +3,7 @@
 // between is repaired by re-running this (duplicate event or reconciler): finished items are no-ops.
 import { FileResult, Manifest, RunSummary, manifestKey, summaryKey } from "../../engine/contracts";
 import type { FileFinal, RunItem } from "../audit/items";
-import type { HandlerDeps } from "../ports";
+import type { GlueJobRunState, HandlerDeps, RunFailureReason } from "../ports";
 import { WRITE_PARALLELISM, mapLimit } from "./concurrency";
 
 export interface GlueFinal {
@@ -34,7 +34,8 @@ export async function finalizeRun(deps: HandlerDeps, run: RunItem, glue: GlueFin
   const manifest = await deps.objects.getJson<Manifest>(deps.opsBucket, manifestKey(run.dataset, run.runId));
   const summary = await deps.objects.getJson<RunSummary>(deps.opsBucket, summaryKey(run.dataset, run.runId));
   const status: RunItem["status"] = glue.state === "SUCCEEDED" && summary?.status === "SUCCEEDED" ? "SUCCEEDED" : "FAILED";
-  const error = status === "SUCCEEDED" ? undefined : runError(glue, summary);
+  const failure = status === "SUCCEEDED" ? undefined : runFailure(glue, summary);
+  const error = failure?.error;
   const results = new Map((summary?.files ?? []).map((f) => [f.fileId, f]));
   const files = manifest?.files ?? [];
   if (!manifest) log.error("manifest missing; RUN finalized without files", { manifestUri: run.manifestUri });
@@ -61,6 +62,7 @@ export async function finalizeRun(deps: HandlerDeps, run: RunItem, glue: GlueFin
     audits: summary?.audits,
     driftWarnings: summary?.driftWarnings?.length ? summary.driftWarnings : undefined,
   });
+  if (moved && failure) deps.metrics.runFailed(run.dataset, failure.reason, { runId: run.runId, jobRunId: run.jobRunId });
   await deps.audit.releaseSlot(run.dataset, run.runId);
   log[status === "SUCCEEDED" ? "info" : "error"]("run finalized", { status, glueState: glue.state, error, files: files.length });
   return { finalized: moved, status, files: files.length };
@@ -91,10 +93,14 @@ async function recordLoadedContent(deps: HandlerDeps, succeeded: Manifest["files
   });
 }
 
-function runError(glue: GlueFinal, summary: RunSummary | undefined): string {
-  if (summary?.status === "FAILED") return summary.error ?? "run summary reports FAILED";
-  if (glue.state !== "SUCCEEDED") return `glue_${glue.state.toLowerCase()}${glue.errorMessage ? `: ${glue.errorMessage}` : ""}`;
-  return "summary_missing: the job succeeded but wrote no run summary";
+/** The RUN's error and the RunFailed reason: the runner's verdict first, then Glue's. */
+function runFailure(glue: GlueFinal, summary: RunSummary | undefined): { error: string; reason: RunFailureReason } {
+  if (summary?.status === "FAILED") return { error: summary.error ?? "run summary reports FAILED", reason: "load_failed" };
+  if (glue.state !== "SUCCEEDED") {
+    const state = glue.state.toLowerCase() as Lowercase<GlueJobRunState>;
+    return { error: `glue_${state}${glue.errorMessage ? `: ${glue.errorMessage}` : ""}`, reason: `glue_${state}` };
+  }
+  return { error: "summary_missing: the job succeeded but wrote no run summary", reason: "summary_missing" };
 }
 
 /** LOADED -> SUCCEEDED, QUARANTINED -> QUARANTINED, ALREADY_LOADED -> SKIPPED; a failed run fails its files. */
