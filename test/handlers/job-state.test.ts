@@ -106,6 +106,48 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
     expect(failedMetrics(w)).to.deep.equal(["orders:summary_missing"]);
   });
 
+  for (const state of ["FAILED", "TIMEOUT", "SUCCEEDED"] as const) {
+    it(`published, then the summary was lost (Glue ${state}): RUN and files SUCCEEDED from the publish record, no RunFailed`, async () => {
+      const jobRunId = await runWith(["orders/a.csv"]);
+
+      await stateChange(await w.glue.complete(jobRunId, state, { writeSummary: false, publishRecord: true }));
+
+      const [file] = await assertAccounted(w);
+      expect(file).to.include({ status: "SUCCEEDED", rowsRead: 10, rowsLoaded: 9, rowsQuarantined: 1 });
+      const [run] = await w.audit.listRuns("orders");
+      expect(run).to.include({ status: "SUCCEEDED", glueState: state });
+      expect(run.error).to.equal(undefined);
+      expect(run.note).to.match(/^summary_missing: counts from the publish record/);
+      expect(run.counts?.silverRows).to.equal(9);
+      expect(failedMetrics(w)).to.deep.equal([]);
+    });
+  }
+
+  it("a SUCCEEDED summary wins over a later Glue TIMEOUT: the data was published before it", async () => {
+    const jobRunId = await runWith(["orders/a.csv"]);
+
+    await stateChange(await w.glue.complete(jobRunId, "TIMEOUT", { writeSummary: true }));
+
+    const [file] = await assertAccounted(w);
+    expect(file.status).to.equal("SUCCEEDED");
+    const [run] = await w.audit.listRuns("orders");
+    expect(run).to.include({ status: "SUCCEEDED", glueState: "TIMEOUT" });
+    expect(run.note).to.equal("glue_timeout (Job run timeout) after the summary was written");
+    expect(failedMetrics(w)).to.deep.equal([]);
+  });
+
+  it("lost state event of a run that published and lost its summary: the reconciler records it SUCCEEDED", async () => {
+    const jobRunId = await runWith(["orders/a.csv"]);
+    await w.glue.complete(jobRunId, "TIMEOUT", { publishRecord: true }); // event lost
+
+    const report = await reconcile(w.deps);
+
+    expect(report.finalized).to.have.length(1);
+    const [file] = await assertAccounted(w);
+    expect(file.status).to.equal("SUCCEEDED");
+    expect(failedMetrics(w)).to.deep.equal([]);
+  });
+
   it("a file missing from the summary fails alone with missing_from_summary", async () => {
     await runWith(["orders/0.csv", "orders/a.csv", "orders/b.csv"]);
     await stateChange(await w.glue.complete(w.glue.runs[0].Id));
