@@ -176,3 +176,28 @@ def test_check_then_stream_fetch_the_same_pinned_version_twice():
         stub.assert_no_pending_responses()
     assert (outcome["reason"], outcome["rowsRead"], outcome["extraColumns"]) == (None, 2, ["x"])
     assert [r[0:2] + r[5:6] for r in rows] == [["1", "I", 1], ["2", "D", 2]]
+
+
+def test_publish_record_exists_is_a_404_check_and_other_errors_are_raised():
+    from datalake_glue.publish_record import S3PublishRecord
+
+    s3 = client("s3")
+    record = S3PublishRecord(s3, "ops-bucket", "orders", summary_of=lambda result: result)
+    key = {"Bucket": "ops-bucket", "Key": "summaries/orders/r1.publish.json"}
+    with Stubber(s3) as stub:
+        stub.add_response("get_object", {"Body": StreamingBody(io.BytesIO(b"{}"), 2)}, key)
+        stub.add_client_error("get_object", service_error_code="NoSuchKey", http_status_code=404, expected_params=key)
+        stub.add_client_error("get_object", service_error_code="AccessDenied", http_status_code=403, expected_params=key)
+        assert record.exists("r1") is True
+        assert record.exists("r1") is False
+        # A 403 is not "missing": the run stops rather than abandon a publish that may be committed.
+        with pytest.raises(ClientError):
+            record.exists("r1")
+
+
+def test_publish_record_refuses_a_failed_summary():
+    from datalake_glue.publish_record import S3PublishRecord
+
+    record = S3PublishRecord(client("s3"), "ops-bucket", "orders", summary_of=lambda result: result)
+    with pytest.raises(ValueError, match="not SUCCEEDED"):
+        record.write(summary(audits=[{"name": "a", "passed": False, "violations": 1}]))
