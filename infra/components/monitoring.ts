@@ -148,6 +148,8 @@ export function dashboardBody(
         12,
         0,
       ),
+      // The handlers' RunFailed also carries Reason (glue_timeout, start_rejected, ...): one line per dataset and reason.
+      metricWidget(region, "Failed runs by reason", [[{ expression: `SEARCH('{${ns},Dataset,Reason} MetricName="${METRIC_RUN_FAILED}"', 'Sum', 300)`, id: "reasons" }]], 12, 12),
     ],
   };
 }
