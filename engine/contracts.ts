@@ -103,6 +103,13 @@ export type RunCounts = RunSummary["counts"];
 
 export const manifestKey = (dataset: string, runId: string): string => `manifests/${dataset}/${runId}.json`;
 export const summaryKey = (dataset: string, runId: string): string => `summaries/${dataset}/${runId}.json`;
+/**
+ * The publish record: the run's SUCCEEDED summary, written by the runner once its audits passed
+ * and before its first fast-forward. It is the run's commit point (a publish cut short is finished
+ * by the next run only when it exists), so job-state finalizes a run whose summary is missing
+ * SUCCEEDED from it.
+ */
+export const publishRecordKey = (dataset: string, runId: string): string => `summaries/${dataset}/${runId}.publish.json`;
 
 /** Glue job arguments: set per run by the handlers (and by local mode's in-process launcher). */
 export const RUN_ARGS = {

@@ -5,7 +5,8 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DatasetSpec } from "../datasets/define";
 import { AuditStore } from "./audit/store";
 import { silentLogger } from "./log";
-import { Clock, DEFAULT_LIMITS, GlueLauncher, HandlerDeps, HandlerLimits, Logger, ObjectStore, systemClock } from "./ports";
+import { noRunMetrics } from "./metrics";
+import { Clock, DEFAULT_LIMITS, GlueLauncher, HandlerDeps, HandlerLimits, Logger, ObjectStore, RunMetrics, systemClock } from "./ports";
 
 export interface HandlerDepsInput {
   /** A DynamoDB client (AWS, or dynalite via `endpoint`) ... */
@@ -22,6 +23,8 @@ export interface HandlerDepsInput {
   limits?: Partial<HandlerLimits>;
   clock?: Clock;
   log?: Logger;
+  /** RunFailed emission. @default noRunMetrics (local mode, tests) */
+  metrics?: RunMetrics;
   newRunId?: () => string;
 }
 
@@ -44,6 +47,7 @@ export function createHandlerDeps(input: HandlerDepsInput): HandlerDeps {
     limits,
     clock,
     log: input.log ?? silentLogger,
+    metrics: input.metrics ?? noRunMetrics,
     newRunId: input.newRunId ?? (() => newRunId(clock.now())),
   };
 }

@@ -11,6 +11,8 @@ export const HANDLER_ENV = {
   /** Run-slot lease in seconds (should exceed the Glue job timeout). */
   slotLeaseSeconds: "SLOT_LEASE_SECONDS",
   logLevel: "LOG_LEVEL",
+  /** CloudWatch namespace of RunFailed (the Glue runner's namespace, so one alarm sees both). */
+  metricsNamespace: "METRICS_NAMESPACE",
 } as const;
 
 /** Entry files bundled by esbuild (scripts/bundle-handlers.js and infra/). */

@@ -16,6 +16,7 @@ export interface HandlerEnv {
   jobNames: Record<string, string>;
   limits: HandlerLimits;
   logLevel: string | undefined;
+  metricsNamespace: string;
 }
 
 export function readHandlerEnv(env: NodeJS.ProcessEnv = process.env): HandlerEnv {
@@ -40,6 +41,7 @@ export function readHandlerEnv(env: NodeJS.ProcessEnv = process.env): HandlerEnv
       slotLeaseSeconds: optionalInt(env, HANDLER_ENV.slotLeaseSeconds, DEFAULT_LIMITS.slotLeaseSeconds),
     },
     logLevel: env[HANDLER_ENV.logLevel],
+    metricsNamespace: requireEnv(HANDLER_ENV.metricsNamespace, env),
   };
 }
 

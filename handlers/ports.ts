@@ -194,6 +194,27 @@ export const DEFAULT_LIMITS: HandlerLimits = {
   sweepBudgetSeconds: 120,
 };
 
+/**
+ * Why a RUN ended FAILED: the `Reason` dimension of the RunFailed metric (a short, fixed set, so
+ * each value is one metric series; the RUN item's `error` carries the detail).
+ */
+export type RunFailureReason =
+  | "load_failed" // the runner's summary reports FAILED (audit failure or load error)
+  | "summary_missing" // Glue ended the run and neither a summary nor a publish record exists
+  | `glue_${Lowercase<GlueJobRunState>}` // Glue ended the run (TIMEOUT, OOM, driver crash, ...) before any summary
+  | "start_rejected" // StartJobRun refused for good (EntityNotFound, InvalidInput, no job)
+  | "start_failed" // StartJobRun kept failing with retryable errors (files stay PENDING)
+  | "start_not_attempted" // the run failed before StartJobRun (manifest write, audit table)
+  | "start_not_confirmed"; // the reconciler found no Glue run for a stale QUEUED run
+
+/**
+ * Run outcome metrics. Emitted by whichever handler moves a RUN to FAILED, right after its
+ * conditional write succeeds, so every failed run counts once whatever ended it.
+ */
+export interface RunMetrics {
+  runFailed(dataset: string, reason: RunFailureReason, fields?: LogFields): void;
+}
+
 /** Everything the handler logic needs. Build with `createHandlerDeps` (handlers/deps.ts). */
 export interface HandlerDeps {
   audit: AuditStore;
@@ -208,6 +229,7 @@ export interface HandlerDeps {
   limits: HandlerLimits;
   clock: Clock;
   log: Logger;
+  metrics: RunMetrics;
   /** New run ids; injectable for deterministic tests. */
   newRunId: () => string;
 }

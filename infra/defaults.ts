@@ -61,5 +61,6 @@ export const DEFAULT_AUDIT_TTL_ATTRIBUTE = "expiresAt";
 export const METRICS_NAMESPACE_PREFIX = "Datalake";
 /** Metric names published by glue-scripts/datalake_glue/constants.py (dimension: Dataset). */
 export const METRIC_DATA_AGE_HOURS = "DataAgeHours";
+/** Emitted by the handler that records a RUN FAILED (handlers/metrics.ts), not by the runner. */
 export const METRIC_RUN_FAILED = "RunFailed";
 export const METRIC_ROW_COUNT = "RowCount";

@@ -33,6 +33,8 @@ export interface HandlerWiring {
   /** The ops key's policy (log groups wait for it). */
   opsKeyPolicy: Promise<pulumi.Resource[]>;
   failureQueueArn: pulumi.Output<string>;
+  /** Namespace of the runner's metrics: the handlers' RunFailed joins the same alarm series. */
+  metricsNamespace: string;
 }
 
 const POLICIES = { fileArrival: fileArrivalPolicyDocument, jobState: jobStatePolicyDocument, reconciler: reconcilerPolicyDocument };
@@ -58,6 +60,7 @@ export function createHandlers(w: HandlerWiring): Record<HandlerName, HandlerFun
     // The slot lease outlives the longest job run, so a slot is never released under a live run.
     [HANDLER_ENV.slotLeaseSeconds]: String(maxTimeoutMinutes * 60 + 15 * 60),
     [HANDLER_ENV.logLevel]: cfg.logLevel,
+    [HANDLER_ENV.metricsNamespace]: w.metricsNamespace,
   };
   const policyInput = (fn: HandlerName) =>
     pulumi

@@ -158,6 +158,7 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
     opsKeyArn: keys.ops.arn,
     opsKeyPolicy: gate.ready,
     failureQueueArn: queues.lambdaFailures.arn,
+    metricsNamespace,
   });
 
   // One key per stack for every `pii: hash` column, created only when a dataset hashes.

@@ -13,7 +13,7 @@ import { stepsFor, type AuditQuery, type LoadPlan, type RunMode } from "../plan"
 import { readFiles, type ReadResult } from "./read-files";
 import { openSession, type Session } from "./session";
 import { TableStore } from "./tables";
-import { duckdbTempDir, nextVersion, safeName, summaryPath, writeJsonAtomic } from "./workspace";
+import { duckdbTempDir, nextVersion, publishRecordPath, safeName, summaryPath, writeJsonAtomic } from "./workspace";
 
 export interface ProgressEvent {
   dataset: string;
@@ -144,7 +144,16 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
 
     checkAborted(); // an interrupted audit query counts as failed: report the stop instead
     if (audits.every((a) => a.passed)) {
-      summary.published = store.publish(new Date().toISOString());
+      // The publish record (engine/contracts.ts publishRecordKey), as the Glue runner writes it:
+      // if the summary is lost after the publish, job-state records the run SUCCEEDED from it.
+      const record = publishRecordPath(workspace, spec.name, manifest.runId);
+      if (opts.writeSummary ?? true) writeJsonAtomic(record, { ...summary, published: { silverVersion: "", quarantineVersion: "" } });
+      try {
+        summary.published = store.publish(new Date().toISOString());
+      } catch (e) {
+        fs.rmSync(record, { force: true }); // not committed: the run is FAILED, as before
+        throw e;
+      }
       progress("publish", `version ${version}`);
     } else {
       summary.status = "FAILED";

@@ -67,6 +67,9 @@ export const stagingDir = (ws: string, dataset: string, runId: string): string =
 export const duckdbTempDir = (ws: string): string => path.join(ws, "_tmp", "duckdb");
 export const summaryPath = (ws: string, dataset: string, runId: string): string =>
   path.join(ws, "ops", "summaries", dataset, `${safeName(runId)}.json`);
+/** engine/contracts.ts publishRecordKey under the workspace's ops folder. */
+export const publishRecordPath = (ws: string, dataset: string, runId: string): string =>
+  path.join(ws, "ops", "summaries", dataset, `${safeName(runId)}.publish.json`);
 
 /** Run ids become file names: keep them to a safe alphabet. */
 export function safeName(id: string): string {

@@ -36,10 +36,14 @@ FINGERPRINT_PROPERTY = "datalake.plan-fingerprint"
 #: first fast-forward, removed after the last): a run that finds it finishes that publish.
 PUBLISHING_PROPERTY = "datalake.publishing"
 
+#: Files-ledger table property naming the run of that publish, set just before the marker: the
+#: next run finishes the publish only if that run's publish record exists (the commit point,
+#: contracts.publish_record_key), and abandons it otherwise.
+PUBLISHING_RUN_PROPERTY = "datalake.publishing-run"
+
 #: CloudWatch metric names (namespace comes from --metrics_namespace).
 METRIC_ROW_COUNT = "RowCount"
 METRIC_DATA_AGE_HOURS = "DataAgeHours"
 METRIC_ROWS_READ = "RowsRead"
 METRIC_ROWS_REJECTED = "RowsRejected"
 METRIC_ROWS_QUARANTINED = "RowsQuarantined"
-METRIC_RUN_FAILED = "RunFailed"

@@ -44,6 +44,11 @@ def summary_key(dataset: str, run_id: str) -> str:
     return f"summaries/{dataset}/{run_id}.json"
 
 
+def publish_record_key(dataset: str, run_id: str) -> str:
+    """The run's commit point (engine/contracts.ts publishRecordKey)."""
+    return f"summaries/{dataset}/{run_id}.publish.json"
+
+
 FileOutcome = Literal["LOADED", "QUARANTINED", "ALREADY_LOADED"]
 RunStatus = Literal["SUCCEEDED", "FAILED"]
 

@@ -11,6 +11,11 @@ have the plan's columns (schema_evolution.py) -> branches opened for every stage
 the branch) -> audits on the staged relations -> summary queries -> publish in publish.order
 (fast-forward main, then drop branches) only if every audit passed; otherwise, and on any
 error, drop the branches: main is untouched.
+
+The commit point of a run is its publish record (publish_record.py), written after the ledger is
+marked and before the first fast-forward: from then on the run counts as published (job-state
+records it SUCCEEDED even if the summary is never written) and a publish cut short is finished by
+the next run; without the record the next run abandons the marked publish.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
-from .constants import FINGERPRINT_PROPERTY, PUBLISHING_PROPERTY, WAP_BRANCH_PREFIX
+from .constants import FINGERPRINT_PROPERTY, PUBLISHING_PROPERTY, PUBLISHING_RUN_PROPERTY, WAP_BRANCH_PREFIX
 from .contracts import AuditResult, FileResult, ManifestFile, Published
 from .errors import error_text
 from .outcomes import build_file_results, conservation_audit, split_already_loaded
@@ -70,6 +75,14 @@ class PlanIO(Protocol):
     def register_pii_key(self, output: str, ipad: bytes, opad: bytes) -> None: ...
 
 
+class PublishRecord(Protocol):
+    """The run's commit point (publish_record.S3PublishRecord on Glue)."""
+
+    def write(self, result: "ExecutionResult") -> None: ...
+
+    def exists(self, run_id: str) -> bool: ...
+
+
 @dataclass
 class Placement:
     """Where the plan's tables live (from the job arguments)."""
@@ -94,6 +107,8 @@ class ExecutionResult:
     drift_warnings: List[str] = field(default_factory=list)
     published: Optional[Published] = None
     error: Optional[str] = None
+    #: Set when the publish was committed but a fast-forward failed (the next run finishes it).
+    publish_incomplete: Optional[str] = None
 
 
 def _clip(statement: str) -> str:
@@ -108,8 +123,10 @@ def collect(spark: Any, statement: str) -> List[Dict[str, Any]]:
 class LoadExecutor:
     def __init__(self, spark: Any, io: PlanIO, plan: Dict[str, Any], placement: Placement,
                  *, run_id: str, full_refresh: bool, stop: Optional[StopSignal] = None,
-                 pii_key: Optional[bytes] = None) -> None:
+                 pii_key: Optional[bytes] = None,
+                 record: Optional[PublishRecord] = None) -> None:
         self.spark = spark
+        self.record = record
         self.stop = stop or StopSignal()
         self.io = io
         if plan_hashes_pii(plan) and pii_key is not None:
@@ -129,6 +146,7 @@ class LoadExecutor:
         self.branch_start: Dict[str, Optional[int]] = {}
         self.schemas: Dict[str, SchemaEvolution] = {}
         self.publish_started = False
+        self.incomplete: Optional[str] = None
         #: Table properties read in prepare() (row-level write mode, plan fingerprint).
         self.properties: Dict[str, Dict[str, str]] = {}
 
@@ -181,12 +199,20 @@ class LoadExecutor:
         return {r["key"]: r["value"] for r in self.rows(f"SHOW TBLPROPERTIES {quote_identifier(self.ids[role])}")}
 
     def finish_interrupted_publish(self) -> None:
-        """A run that died between its fast-forwards had passed its audits: publish the rest of
-        its branches (in publish order) instead of reading its files again. Best effort: if a
-        branch cannot be fast-forwarded (main moved), its files are read again as before."""
-        files = quote_identifier(self.ids["files"])
-        branch = self.table_properties("files").get(PUBLISHING_PROPERTY)
+        """A run that died between marking the ledger and its last fast-forward: if its publish
+        record exists it was committed (its files are recorded loaded), so publish the rest of its
+        branches in publish order before reading anything, and fail loudly if that is impossible
+        (carrying on would lose its rows silently). Without the record nothing of it counts:
+        abandon it (its branches are dropped as stale)."""
+        properties = self.table_properties("files")
+        branch = properties.get(PUBLISHING_PROPERTY)
         if not branch:
+            return
+        run = properties.get(PUBLISHING_RUN_PROPERTY)
+        # A marker without its run predates publish records: finish it, as before them.
+        if run and branch_name(run) == branch and self.record is not None and not self.record.exists(run):
+            LOG.warning("abandoning the publish of %s: killed before its publish record was written", branch)
+            self.sql(self.unset_marker_sql())
             return
         LOG.info("finishing the publish of %s, interrupted before every table went live", branch)
         for role in self.plan["publish"]["order"]:
@@ -195,10 +221,15 @@ class LoadExecutor:
             if branch in refs and refs.get(MAIN_BRANCH) != refs[branch]:
                 try:
                     self.rows(fast_forward_sql(self.ids[role], branch))
-                except Exception:  # noqa: BLE001 - fall back to reading the files again
-                    LOG.exception("could not finish publishing %s of %s", role, branch)
-                    break
-        self.sql(f"ALTER TABLE {files} UNSET TBLPROPERTIES IF EXISTS ('{PUBLISHING_PROPERTY}')")
+                except Exception as error:
+                    raise RuntimeError(
+                        f"could not finish the publish of {run or branch} ({role}); it is committed, so "
+                        f"no run can go on until it is (see docs/deploy.md, runbook): {error}") from error
+        self.sql(self.unset_marker_sql())
+
+    def unset_marker_sql(self) -> str:
+        return (f"ALTER TABLE {quote_identifier(self.ids['files'])} UNSET TBLPROPERTIES IF EXISTS "
+                f"('{PUBLISHING_PROPERTY}', '{PUBLISHING_RUN_PROPERTY}')")
 
     def choose_mode(self) -> None:
         """An incremental run changes only the rows of the keys it touches: when the published
@@ -358,28 +389,59 @@ class LoadExecutor:
         latest = row.get("latest_sequence")
         return counts, (str(latest) if latest is not None else None), self.rows(self.plan["summary"]["files"])
 
-    def publish(self) -> Published:
-        # Iceberg has no multi-table commit. The intent is written first on the files ledger (the
-        # table published last): a driver killed (or a catalog fault) between fast-forwards
-        # leaves the marker and the audited branches, and the next run finishes this publish
-        # before it reads anything, so no row is appended twice.
+    def publish(self, result: ExecutionResult) -> Published:
+        # Iceberg has no multi-table commit. The ledger (published last) is marked with the run,
+        # then the publish record is written: the commit point. A driver killed between the
+        # fast-forwards leaves the marker and the audited branches, and the next run finishes
+        # this publish before it reads anything, so no row is appended twice; killed before the
+        # record, the next run abandons it. Nothing after the record can make the run FAILED.
         files = quote_identifier(self.ids["files"])
-        self.publish_started = True
+        self.sql(f"ALTER TABLE {files} SET TBLPROPERTIES ('{PUBLISHING_RUN_PROPERTY}' = '{self.run_id}')")
         self.sql(f"ALTER TABLE {files} SET TBLPROPERTIES ('{PUBLISHING_PROPERTY}' = '{self.branch}')")
+        self.commit(result)
+        self.publish_started = True
         versions: Dict[str, str] = {}
         for role in self.plan["publish"]["order"]:
             try:
                 found = self.rows(fast_forward_sql(self.ids[role], self.branch))
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - committed: the next run finishes it
                 done = ", ".join(versions) or "none"
-                raise RuntimeError(f"publish of {role} failed after publishing [{done}]; "
-                                   f"the next run finishes it: {error}") from error
+                LOG.exception("publish of %s failed after the commit", role)
+                self.incomplete = (f"publish of {role} failed after publishing [{done}]; "
+                                   f"the next run finishes it: {error_text(error)}")
+                break
             versions[role] = str(found[0]["updated_ref"]) if found else ""
-        self.sql(f"ALTER TABLE {files} UNSET TBLPROPERTIES IF EXISTS ('{PUBLISHING_PROPERTY}')")
-        self.record_fingerprint()
-        self.drop_branches()
+        else:
+            self.quietly("clear the publish marker", lambda: self.sql(self.unset_marker_sql()))
+            self.record_fingerprint()
+            self.drop_branches_quietly()
         return {"silverVersion": versions.get("silver", ""),
                 "quarantineVersion": versions.get("quarantine", "")}
+
+    def commit(self, result: ExecutionResult) -> None:
+        """Write the publish record; on error, publish nothing unless the write landed anyway."""
+        if self.record is None:
+            return
+        try:
+            self.record.write(result)
+        except Exception:
+            try:
+                landed = self.record.exists(self.run_id)
+            except Exception:  # noqa: BLE001 - unknown: not committed; the marker decides next time
+                LOG.exception("could not check the publish record of %s", self.run_id)
+                raise
+            if landed:
+                LOG.warning("the publish record write reported an error but the record exists")
+                return
+            self.quietly("clear the publish marker", lambda: self.sql(self.unset_marker_sql()))
+            raise
+
+    @staticmethod
+    def quietly(what: str, action: Any) -> None:
+        try:
+            action()
+        except Exception:  # noqa: BLE001 - after the commit, housekeeping never fails the run
+            LOG.exception("could not %s (the next run does it)", what)
 
     def drop_branches(self) -> None:
         while self.opened:
@@ -423,7 +485,8 @@ class LoadExecutor:
             decision: PublishDecision = decide_publish(audits)
             if decision.publish:
                 with self.stop.publishing():
-                    result.published = self.publish()
+                    result.published = self.publish(result)
+                    result.publish_incomplete = self.incomplete
                     published = True
             else:
                 result.error = decision.reason
@@ -443,7 +506,8 @@ class LoadExecutor:
 def execute_plan(spark: Any, io: PlanIO, plan: Dict[str, Any], placement: Placement,
                  manifest_files: Sequence[ManifestFile], *, run_id: str,
                  full_refresh: bool, stop: Optional[StopSignal] = None,
-                 pii_key: Optional[bytes] = None) -> ExecutionResult:
+                 pii_key: Optional[bytes] = None,
+                 record: Optional[PublishRecord] = None) -> ExecutionResult:
     executor = LoadExecutor(spark, io, plan, placement, run_id=run_id, full_refresh=full_refresh,
-                            stop=stop, pii_key=pii_key)
+                            stop=stop, pii_key=pii_key, record=record)
     return executor.execute(manifest_files)

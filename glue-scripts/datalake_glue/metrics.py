@@ -1,7 +1,11 @@
 """CloudWatch metrics of a run: freshness (row count, data age in hours) and row counts.
 
-Dimension `Dataset` = dataset name on every datum, so one alarm per dataset (stale data, failed
-runs) selects its series with a single dimension. Names live in constants.py.
+Dimension `Dataset` = dataset name on every datum, so one alarm per dataset (stale data) selects
+its series with a single dimension. Names live in constants.py.
+
+`RunFailed` is not sent from here: the handler that records a RUN FAILED emits it (handlers/
+metrics.ts), once per failed run, also for runs that never reach this code (Glue TIMEOUT, OOM,
+driver crash, a rejected start), and never for a run whose data was published.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ from .constants import (
     METRIC_ROWS_QUARANTINED,
     METRIC_ROWS_READ,
     METRIC_ROWS_REJECTED,
-    METRIC_RUN_FAILED,
 )
 from .contracts import RunSummary
 from .summary import parse_timestamp
@@ -45,7 +48,6 @@ def metric_data(summary: RunSummary) -> List[Dict[str, Any]]:
         }
 
     data = [
-        datum(METRIC_RUN_FAILED, 1 if failed else 0, "Count"),
         datum(METRIC_ROWS_READ, counts["rowsRead"], "Count"),
         datum(METRIC_ROWS_REJECTED, counts["rejectedRows"], "Count"),
     ]

@@ -23,6 +23,7 @@ _ADD = re.compile(r"^ALTER TABLE (\S+) ADD COLUMN `(\w+)` (\S+) (FIRST|AFTER `(\
 _PARTITIONED = re.compile(r" PARTITIONED BY \((.*?)\)")
 _PARTITION_FIELD = re.compile(r"^ALTER TABLE (\S+) (ADD|DROP) PARTITION FIELD `?([^`]+)`?$")
 _SET_PROPERTY = re.compile(r"^ALTER TABLE (\S+) SET TBLPROPERTIES \('([^']+)' = '([^']*)'\)$")
+_UNSET_PROPERTIES = re.compile(r"^ALTER TABLE (\S+) UNSET TBLPROPERTIES IF EXISTS \((.*)\)$")
 _SHOW_PROPERTIES = re.compile(r"^SHOW TBLPROPERTIES (\S+)$")
 _MAIN_REF = re.compile(r"^SELECT snapshot_id FROM (\S+)\.`refs` WHERE name = 'main'$")
 _FAST_FORWARD = re.compile(r"table => '([^']+)'")
@@ -69,6 +70,10 @@ class FakeSpark:
         prop, show, main_ref = _SET_PROPERTY.match(statement), _SHOW_PROPERTIES.match(statement), _MAIN_REF.match(statement)
         if prop:
             self.properties.setdefault(prop.group(1), {})[prop.group(2)] = prop.group(3)
+        unset = _UNSET_PROPERTIES.match(statement)
+        if unset:
+            for key in re.findall(r"'([^']+)'", unset.group(2)):
+                self.properties.get(unset.group(1), {}).pop(key, None)
         if show:
             return [{"key": k, "value": v} for k, v in self.properties.get(show.group(1), {}).items()]
         if main_ref:

@@ -148,15 +148,18 @@ def test_put_metrics_sends_freshness_and_counts_in_one_call():
     assert sent == len(expected)
     assert by_name["RowCount"]["Value"] == 4.0
     assert by_name["DataAgeHours"]["Value"] == pytest.approx(3.0, abs=0.01)
-    assert by_name["RunFailed"]["Value"] == 0.0
     assert all(d["Dimensions"] == [{"Name": "Dataset", "Value": "orders"}] for d in expected)
 
 
-def test_failed_run_reports_failure_but_no_freshness():
+def test_failed_run_reports_counts_but_no_freshness_and_no_run_failed():
     result = summary(audits=[{"name": "a", "passed": False, "violations": 3}])
     names = {d["MetricName"]: d["Value"] for d in metric_data(result)}
-    assert names["RunFailed"] == 1.0
+    assert names["RowsRead"] == result["counts"]["rowsRead"]
     assert "RowCount" not in names and "DataAgeHours" not in names
+    # RunFailed is emitted once per failed run by the handler that records it FAILED (also for
+    # TIMEOUT and crashes, which write no summary); the runner emitting it too would count twice.
+    assert "RunFailed" not in names
+    assert "RunFailed" not in {d["MetricName"] for d in metric_data(summary())}
 
 
 def test_check_then_stream_fetch_the_same_pinned_version_twice():
@@ -173,3 +176,28 @@ def test_check_then_stream_fetch_the_same_pinned_version_twice():
         stub.assert_no_pending_responses()
     assert (outcome["reason"], outcome["rowsRead"], outcome["extraColumns"]) == (None, 2, ["x"])
     assert [r[0:2] + r[5:6] for r in rows] == [["1", "I", 1], ["2", "D", 2]]
+
+
+def test_publish_record_exists_is_a_404_check_and_other_errors_are_raised():
+    from datalake_glue.publish_record import S3PublishRecord
+
+    s3 = client("s3")
+    record = S3PublishRecord(s3, "ops-bucket", "orders", summary_of=lambda result: result)
+    key = {"Bucket": "ops-bucket", "Key": "summaries/orders/r1.publish.json"}
+    with Stubber(s3) as stub:
+        stub.add_response("get_object", {"Body": StreamingBody(io.BytesIO(b"{}"), 2)}, key)
+        stub.add_client_error("get_object", service_error_code="NoSuchKey", http_status_code=404, expected_params=key)
+        stub.add_client_error("get_object", service_error_code="AccessDenied", http_status_code=403, expected_params=key)
+        assert record.exists("r1") is True
+        assert record.exists("r1") is False
+        # A 403 is not "missing": the run stops rather than abandon a publish that may be committed.
+        with pytest.raises(ClientError):
+            record.exists("r1")
+
+
+def test_publish_record_refuses_a_failed_summary():
+    from datalake_glue.publish_record import S3PublishRecord
+
+    record = S3PublishRecord(client("s3"), "ops-bucket", "orders", summary_of=lambda result: result)
+    with pytest.raises(ValueError, match="not SUCCEEDED"):
+        record.write(summary(audits=[{"name": "a", "passed": False, "violations": 1}]))

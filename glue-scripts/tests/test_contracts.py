@@ -39,9 +39,11 @@ def test_s3_keys_match_typescript_templates():
     source = ts_source()
     manifest_template = re.search(r"manifestKey = .*?`([^`]+)`", source).group(1)
     summary_template = re.search(r"summaryKey = .*?`([^`]+)`", source).group(1)
+    record_template = re.search(r"publishRecordKey = .*?`([^`]+)`", source).group(1)
     fill = lambda t: t.replace("${dataset}", "orders").replace("${runId}", "r1")
     assert contracts.manifest_key("orders", "r1") == fill(manifest_template)
     assert contracts.summary_key("orders", "r1") == fill(summary_template)
+    assert contracts.publish_record_key("orders", "r1") == fill(record_template)
 
 
 def test_count_fields_match_typescript_run_summary():

@@ -275,14 +275,148 @@ def test_branches_of_dead_runs_are_dropped_before_opening_this_runs_branch():
     assert len(stale_drops) == 6 and stale_drops[0] < first_create
 
 
-def test_failed_fast_forward_names_the_tables_already_published():
+class RecordPort:
+    """The publish record port: records its calls in the Spark log (to check the order), can fail
+    its write, and answers `exists` from what was written (plus `existing`)."""
+
+    def __init__(self, log, fail_write=False, landed_anyway=False, existing=()):
+        self.log, self.fail_write, self.landed_anyway = log, fail_write, landed_anyway
+        self.written = set(existing)
+        self.results = []
+
+    def write(self, result):
+        self.log.append(("record", result.run_id if hasattr(result, "run_id") else None))
+        if self.fail_write:
+            if self.landed_anyway:
+                self.written.add(RUN_ID)
+            raise OSError("PutObject timed out")
+        self.results.append(result)
+        self.written.add(RUN_ID)
+
+    def exists(self, run_id):
+        self.log.append(("record-exists", run_id))
+        return run_id in self.written
+
+
+RUN_ID = "run-20261121-0001"
+
+
+def run_with_record(plan, spark, record, files=None):
+    return execute_plan(spark, FakeIO(spark.log), plan, PLACEMENT, files or manifest()["files"],
+                        run_id=RUN_ID, full_refresh=False, record=record)
+
+
+def test_the_publish_record_is_written_after_the_marker_and_before_any_fast_forward():
     plan = load_plan()
-    spark, io = spark_for(plan, fail_on=r"fast_forward\(table => 'silver_db\.state_orders'")
-    result = run(plan, spark, io)
-    assert result.published is None
-    assert result.error.startswith("RuntimeError: publish of state failed after publishing [silver, quarantine]")
+    spark, _ = spark_for(plan)
+    record = RecordPort(spark.log)
+
+    result = run_with_record(plan, spark, record)
+
+    assert result.error is None, result.error
+    kinds = [entry[0] if entry[0] != "sql" else entry[1] for entry in spark.log]
+    mark = next(i for i, k in enumerate(kinds) if "SET TBLPROPERTIES ('datalake.publishing' =" in k)
+    written = kinds.index("record")
+    first_forward = next(i for i, k in enumerate(kinds) if "system.fast_forward" in k)
+    assert mark < written < first_forward
+    # The record is the run's SUCCEEDED result: files, counts, audits as the summary will have them.
+    assert record.results[0].files == result.files and record.results[0].counts == result.counts
+
+
+def test_a_failed_publish_record_write_publishes_nothing():
+    plan = load_plan()
+    spark, _ = spark_for(plan)
+    record = RecordPort(spark.log, fail_write=True)
+
+    result = run_with_record(plan, spark, record)
+
+    assert result.published is None and "PutObject timed out" in result.error
+    assert not any("system.fast_forward" in s for s in spark.statements)
+    assert "datalake.publishing" not in spark.properties.get(FILES_Q, {})
+    assert any(s.startswith(f"ALTER TABLE {FILES_Q} UNSET TBLPROPERTIES") for s in spark.statements)
+    assert sum(f"DROP BRANCH IF EXISTS `{BRANCH}`" in s for s in spark.statements) == 12  # 6 opening, 6 discarding
+
+
+def test_a_record_write_that_landed_despite_its_error_publishes():
+    plan = load_plan()
+    spark, _ = spark_for(plan)
+    record = RecordPort(spark.log, fail_write=True, landed_anyway=True)
+
+    result = run_with_record(plan, spark, record)
+
+    assert result.error is None and result.published is not None
+    assert sum("system.fast_forward" in s for s in spark.statements) == 6
+
+
+def test_a_failed_fast_forward_after_the_record_keeps_the_run_published_for_the_next_run_to_finish():
+    plan = load_plan()
+    spark, _ = spark_for(plan, fail_on=r"fast_forward\(table => 'silver_db\.state_orders'")
+    record = RecordPort(spark.log)
+
+    result = run_with_record(plan, spark, record)
+
+    # Committed: the summary stays SUCCEEDED (the handler records what was committed), the
+    # branches and the marker stay for the next run, and the incompleteness is reported.
+    assert result.error is None and result.published is not None
+    assert result.publish_incomplete.startswith("publish of state failed after publishing [silver, quarantine]")
     forwarded = [s for s in spark.statements if "fast_forward" in s]
     assert len(forwarded) == 3 and not any("files_orders" in s for s in forwarded)
+    assert spark.properties[FILES_Q]["datalake.publishing"] == BRANCH
+    assert sum(f"DROP BRANCH IF EXISTS `{BRANCH}`" in s for s in spark.statements) == 6  # only the opening drops
+
+
+DEAD_BRANCH = "wap_run_dead"
+
+
+def dead_publish(spark):
+    spark.properties[FILES_Q] = {"datalake.publishing": DEAD_BRANCH, "datalake.publishing-run": "run-dead"}
+    spark.responses.insert(0, (r"SELECT name, snapshot_id FROM",
+                               [{"name": "main", "snapshot_id": 1}, {"name": DEAD_BRANCH, "snapshot_id": 2}]))
+
+
+def test_an_interrupted_publish_with_its_record_is_finished_first():
+    plan = load_plan()
+    spark, _ = spark_for(plan)
+    dead_publish(spark)
+    record = RecordPort(spark.log, existing=["run-dead"])
+
+    result = run_with_record(plan, spark, record)
+
+    assert result.error is None, result.error
+    finished = [s for s in spark.statements if "system.fast_forward" in s and DEAD_BRANCH in s]
+    assert len(finished) == 6
+    assert ("record-exists", "run-dead") in spark.log
+
+
+def test_an_interrupted_publish_without_its_record_is_abandoned():
+    # Killed after marking the ledger but before its publish record was written: nothing of it
+    # was committed, the handler records it FAILED, so its branches must never reach main.
+    plan = load_plan()
+    spark, _ = spark_for(plan)
+    dead_publish(spark)
+    record = RecordPort(spark.log)
+
+    result = run_with_record(plan, spark, record)
+
+    assert result.error is None, result.error
+    assert not any("system.fast_forward" in s and DEAD_BRANCH in s for s in spark.statements)
+    unset = next(i for i, s in enumerate(spark.statements) if s.startswith(f"ALTER TABLE {FILES_Q} UNSET"))
+    first_open = index_of(spark.statements, f"CREATE BRANCH `{BRANCH}`")
+    assert unset < first_open
+
+
+def test_an_interrupted_publish_that_cannot_be_finished_fails_the_run():
+    # Its record exists, so its files are recorded loaded: carrying on would lose its rows silently.
+    plan = load_plan()
+    spark, _ = spark_for(plan, fail_on=rf"fast_forward.*{DEAD_BRANCH}")
+    dead_publish(spark)
+    record = RecordPort(spark.log, existing=["run-dead"])
+
+    result = run_with_record(plan, spark, record)
+
+    assert result.published is None
+    assert "could not finish the publish of run-dead" in result.error
+    assert spark.properties[FILES_Q]["datalake.publishing"] == DEAD_BRANCH
 
 
 STATE_Q = "`glue_catalog`.`silver_db`.`state_orders`"
@@ -317,6 +451,6 @@ def test_a_first_run_is_incremental_and_the_publish_marks_then_clears_its_intent
     assert any(s.startswith(f"MERGE INTO {STATE_Q}") for s in spark.statements)
     statements = spark.statements
     mark = index_of(statements, f"ALTER TABLE {FILES_Q} SET TBLPROPERTIES ('datalake.publishing' = '{BRANCH}')")
-    clear = index_of(statements, f"ALTER TABLE {FILES_Q} UNSET TBLPROPERTIES IF EXISTS ('datalake.publishing')", mark)
+    clear = index_of(statements, f"ALTER TABLE {FILES_Q} UNSET TBLPROPERTIES IF EXISTS ('datalake.publishing', 'datalake.publishing-run')", mark)
     forwards = [i for i, s in enumerate(statements) if "system.fast_forward" in s]
     assert mark < min(forwards) and max(forwards) < clear

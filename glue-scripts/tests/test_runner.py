@@ -6,11 +6,13 @@ import os
 from datetime import datetime, timedelta, timezone
 
 import boto3
+import pytest
+from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
 from datalake_glue.args import resolve_args, simple_resolver
-from datalake_glue.runner import run_job
+from datalake_glue.runner import PublishIncomplete, run_job
 from tests.fake_spark import FakeIO, FakeSpark
 from tests.helpers import JOB_ARGV, manifest
 from tests.test_executor import spark_for
@@ -18,6 +20,7 @@ from tests.test_executor import spark_for
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
 MANIFEST_KEY = "manifests/orders/run-20261121-0001.json"
 SUMMARY_KEY = "summaries/orders/run-20261121-0001.json"
+RECORD_KEY = "summaries/orders/run-20261121-0001.publish.json"
 
 
 def client(service):
@@ -51,12 +54,21 @@ class Capture:
         return True
 
 
-def stub_run(s3_stub, cw_stub, manifest_data, plan_data, captured, with_metrics=True):
+def stub_run(s3_stub, cw_stub, manifest_data, plan_data, captured, with_metrics=True, record=None,
+             summary_error=None):
+    """`record`: a Capture for the publish record the run writes before publishing (None: the
+    run must not publish). `summary_error`: the summary PutObject fails with this code."""
     s3_stub.add_response("get_object", {"Body": body(json.dumps(manifest_data).encode())},
                          {"Bucket": "ops-bucket", "Key": MANIFEST_KEY})
     if plan_data is not None:
         s3_stub.add_response("get_object", {"Body": body(json.dumps(plan_data).encode())},
                              {"Bucket": "ops-bucket", "Key": "plans/orders/abc123.json"})
+    if record is not None:
+        s3_stub.add_response("put_object", {}, {"Bucket": "ops-bucket", "Key": RECORD_KEY,
+                                                "Body": record, "ContentType": "application/json"})
+    if summary_error:
+        s3_stub.add_client_error("put_object", service_error_code=summary_error, http_status_code=503)
+        return
     s3_stub.add_response("put_object", {}, {"Bucket": "ops-bucket", "Key": SUMMARY_KEY,
                                             "Body": captured, "ContentType": "application/json"})
     if with_metrics:
@@ -69,7 +81,7 @@ def test_successful_run_writes_a_succeeded_summary_and_metrics():
     spark, plan_io = spark_for(plan)
     s3, cloudwatch, captured = client("s3"), client("cloudwatch"), Capture()
     with Stubber(s3) as s3_stub, Stubber(cloudwatch) as cw_stub:
-        stub_run(s3_stub, cw_stub, manifest(), plan, captured)
+        stub_run(s3_stub, cw_stub, manifest(), plan, captured, record=Capture())
         summary = run_job(args, spark=spark, io=plan_io, s3=s3, cloudwatch=cloudwatch, now=Clock())
         s3_stub.assert_no_pending_responses()
         cw_stub.assert_no_pending_responses()
@@ -113,7 +125,7 @@ def test_metrics_failure_does_not_lose_the_summary():
     spark, plan_io = spark_for(plan)
     s3, cloudwatch, captured = client("s3"), client("cloudwatch"), Capture()
     with Stubber(s3) as s3_stub, Stubber(cloudwatch) as cw_stub:
-        stub_run(s3_stub, cw_stub, manifest(), plan, captured, with_metrics=False)
+        stub_run(s3_stub, cw_stub, manifest(), plan, captured, with_metrics=False, record=Capture())
         cw_stub.add_client_error("put_metric_data", service_error_code="Throttling", http_status_code=400)
         summary = run_job(args, spark=spark, io=plan_io, s3=s3, cloudwatch=cloudwatch, now=Clock())
         s3_stub.assert_no_pending_responses()
@@ -126,6 +138,40 @@ def test_full_refresh_from_the_manifest_switches_the_mode():
     spark, plan_io = spark_for(plan)
     s3, cloudwatch, captured = client("s3"), client("cloudwatch"), Capture()
     with Stubber(s3) as s3_stub, Stubber(cloudwatch) as cw_stub:
-        stub_run(s3_stub, cw_stub, manifest(fullRefresh=True), plan, captured)
+        stub_run(s3_stub, cw_stub, manifest(fullRefresh=True), plan, captured, record=Capture())
         run_job(args, spark=spark, io=plan_io, s3=s3, cloudwatch=cloudwatch, now=Clock())
     assert any("VIEW `bronze_prev`" in s for s in spark.statements)
+
+
+def test_a_lost_summary_leaves_the_publish_record_written_before_the_publish():
+    # The summary PutObject fails after the publish: the run raises (Glue ends it FAILED), and
+    # job-state finds the record, written before the first fast-forward, and records SUCCEEDED.
+    args = resolve_args(JOB_ARGV, simple_resolver)
+    plan = plan_json()
+    spark, plan_io = spark_for(plan)
+    s3, cloudwatch, record = client("s3"), client("cloudwatch"), Capture()
+    s3.meta.events.register("before-parameter-build.s3.PutObject", lambda **kw: spark.log.append(("put", kw["params"]["Key"])))
+    with Stubber(s3) as s3_stub, Stubber(cloudwatch):
+        stub_run(s3_stub, None, manifest(), plan, None, record=record, summary_error="SlowDown")
+        with pytest.raises(ClientError):
+            run_job(args, spark=spark, io=plan_io, s3=s3, cloudwatch=cloudwatch, now=Clock())
+        s3_stub.assert_no_pending_responses()
+    written = json.loads(record.body)
+    assert written["status"] == "SUCCEEDED" and written["runId"] == "run-20261121-0001"
+    assert [f["rowsLoaded"] for f in written["files"]] == [1, 3]
+    assert written["counts"]["silverRows"] == 3
+    order = [e[0] if e[0] == "put" else e[1] for e in spark.log if e[0] == "put" or "fast_forward" in e[1]]
+    assert order[0] == "put" and "fast_forward" in order[1]
+
+
+def test_a_publish_cut_short_after_the_record_is_a_succeeded_summary_then_an_error():
+    args = resolve_args(JOB_ARGV, simple_resolver)
+    plan = plan_json()
+    spark, plan_io = spark_for(plan, fail_on=r"fast_forward\(table => '[^']*files_orders'")
+    s3, cloudwatch, captured = client("s3"), client("cloudwatch"), Capture()
+    with Stubber(s3) as s3_stub, Stubber(cloudwatch) as cw_stub:
+        stub_run(s3_stub, cw_stub, manifest(), plan, captured, record=Capture())
+        with pytest.raises(PublishIncomplete, match="publish of files failed after publishing"):
+            run_job(args, spark=spark, io=plan_io, s3=s3, cloudwatch=cloudwatch, now=Clock())
+        s3_stub.assert_no_pending_responses()
+    assert json.loads(captured.body)["status"] == "SUCCEEDED"

@@ -79,6 +79,8 @@ export interface RunItem {
   audits?: AuditResult[];
   driftWarnings?: string[];
   error?: string;
+  /** Informational, on a SUCCEEDED run: e.g. its summary was lost and counts come from its publish record. */
+  note?: string;
   startAttempts?: number;
   /** Set when the run was recorded by the reconciler or job-state from Glue's own record. */
   adoptedBy?: string;

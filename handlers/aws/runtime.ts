@@ -7,6 +7,7 @@ import { DATASETS } from "../../datasets";
 import { createHandlerDeps } from "../deps";
 import { readHandlerEnv } from "../env";
 import { jsonLogger, parseLogLevel } from "../log";
+import { emfRunMetrics } from "../metrics";
 import type { HandlerDeps } from "../ports";
 import { AwsGlueLauncher } from "./glue-launcher";
 import { S3ObjectStore } from "./s3-object-store";
@@ -24,5 +25,6 @@ export function createAwsDeps(handlerName: string): HandlerDeps {
     landingBucket: env.landingBucket,
     limits: env.limits,
     log: jsonLogger({ handler: handlerName }, parseLogLevel(env.logLevel)),
+    metrics: emfRunMetrics(env.metricsNamespace),
   });
 }

@@ -90,6 +90,7 @@ async function reconcileRun(deps: HandlerDeps, run: RunItem, report: ReconcileRe
     error: "start_not_confirmed: no Glue run carries this --run_id",
     finishedAt: new Date(deps.clock.now()).toISOString(),
   });
+  if (moved) deps.metrics.runFailed(run.dataset, "start_not_confirmed", { runId: run.runId });
   await deps.audit.releaseSlot(run.dataset, run.runId);
   if (moved) {
     log.warn("unconfirmed start abandoned; its files stay PENDING");

@@ -1,9 +1,11 @@
 // Finalizing a run from Glue's final state and the run summary: FILE items first (each a
 // conditional, forward-only write claimed by this run), then the RUN, then the slot. A crash in
 // between is repaired by re-running this (duplicate event or reconciler): finished items are no-ops.
-import { FileResult, Manifest, RunSummary, manifestKey, summaryKey } from "../../engine/contracts";
+// The outcome is what the runner published, not how the Glue run ended: a run that published and
+// then timed out, or failed to write its summary, is SUCCEEDED (from its publish record).
+import { FileResult, Manifest, RunSummary, manifestKey, publishRecordKey, summaryKey } from "../../engine/contracts";
 import type { FileFinal, RunItem } from "../audit/items";
-import type { HandlerDeps } from "../ports";
+import type { GlueJobRunState, HandlerDeps, RunFailureReason } from "../ports";
 import { WRITE_PARALLELISM, mapLimit } from "./concurrency";
 
 export interface GlueFinal {
@@ -32,9 +34,8 @@ export async function finalizeRun(deps: HandlerDeps, run: RunItem, glue: GlueFin
     return { finalized: false, status: run.status, files: 0 };
   }
   const manifest = await deps.objects.getJson<Manifest>(deps.opsBucket, manifestKey(run.dataset, run.runId));
-  const summary = await deps.objects.getJson<RunSummary>(deps.opsBucket, summaryKey(run.dataset, run.runId));
-  const status: RunItem["status"] = glue.state === "SUCCEEDED" && summary?.status === "SUCCEEDED" ? "SUCCEEDED" : "FAILED";
-  const error = status === "SUCCEEDED" ? undefined : runError(glue, summary);
+  const { summary, status, failure, note } = await runVerdict(deps, run, glue);
+  const error = failure?.error;
   const results = new Map((summary?.files ?? []).map((f) => [f.fileId, f]));
   const files = manifest?.files ?? [];
   if (!manifest) log.error("manifest missing; RUN finalized without files", { manifestUri: run.manifestUri });
@@ -55,14 +56,16 @@ export async function finalizeRun(deps: HandlerDeps, run: RunItem, glue: GlueFin
     finishedAt,
     glueState: glue.state,
     error,
+    note,
     executionSeconds: glue.executionSeconds,
     dpuSeconds: glue.dpuSeconds,
     counts: summary?.counts,
     audits: summary?.audits,
     driftWarnings: summary?.driftWarnings?.length ? summary.driftWarnings : undefined,
   });
+  if (moved && failure) deps.metrics.runFailed(run.dataset, failure.reason, { runId: run.runId, jobRunId: run.jobRunId });
   await deps.audit.releaseSlot(run.dataset, run.runId);
-  log[status === "SUCCEEDED" ? "info" : "error"]("run finalized", { status, glueState: glue.state, error, files: files.length });
+  log[status === "SUCCEEDED" ? "info" : "error"]("run finalized", { status, glueState: glue.state, error, note, files: files.length });
   return { finalized: moved, status, files: files.length };
 }
 
@@ -91,10 +94,42 @@ async function recordLoadedContent(deps: HandlerDeps, succeeded: Manifest["files
   });
 }
 
-function runError(glue: GlueFinal, summary: RunSummary | undefined): string {
-  if (summary?.status === "FAILED") return summary.error ?? "run summary reports FAILED";
-  if (glue.state !== "SUCCEEDED") return `glue_${glue.state.toLowerCase()}${glue.errorMessage ? `: ${glue.errorMessage}` : ""}`;
-  return "summary_missing: the job succeeded but wrote no run summary";
+interface Verdict {
+  /** The summary the RUN and FILE items are finalized from (the publish record when it was lost). */
+  summary?: RunSummary;
+  status: RunItem["status"];
+  failure?: { error: string; reason: RunFailureReason };
+  note?: string;
+}
+
+/**
+ * The runner's own record decides: a SUCCEEDED summary is written only after the publish, and the
+ * publish record before the first fast-forward (the commit point: once it exists the publish is
+ * finished, by this run or the next). Glue's state only explains a run with neither.
+ */
+async function runVerdict(deps: HandlerDeps, run: RunItem, glue: GlueFinal): Promise<Verdict> {
+  const ended = `glue_${glue.state.toLowerCase()}${glue.errorMessage ? ` (${glue.errorMessage})` : ""}`;
+  const summary = await deps.objects.getJson<RunSummary>(deps.opsBucket, summaryKey(run.dataset, run.runId));
+  if (summary?.status === "SUCCEEDED") {
+    return { summary, status: "SUCCEEDED", note: glue.state === "SUCCEEDED" ? undefined : `${ended} after the summary was written` };
+  }
+  if (summary) return { summary, status: "FAILED", failure: runFailure(glue, summary) };
+  const record = await deps.objects.getJson<RunSummary>(deps.opsBucket, publishRecordKey(run.dataset, run.runId));
+  if (record?.status === "SUCCEEDED") {
+    const then = glue.state === "SUCCEEDED" ? "wrote no summary" : `ended ${ended}`;
+    return { summary: record, status: "SUCCEEDED", note: `summary_missing: counts from the publish record (the run published, then ${then})` };
+  }
+  return { status: "FAILED", failure: runFailure(glue, undefined) };
+}
+
+/** The RUN's error and the RunFailed reason: the runner's verdict first, then Glue's. */
+function runFailure(glue: GlueFinal, summary: RunSummary | undefined): { error: string; reason: RunFailureReason } {
+  if (summary?.status === "FAILED") return { error: summary.error ?? "run summary reports FAILED", reason: "load_failed" };
+  if (glue.state !== "SUCCEEDED") {
+    const state = glue.state.toLowerCase() as Lowercase<GlueJobRunState>;
+    return { error: `glue_${state}${glue.errorMessage ? `: ${glue.errorMessage}` : ""}`, reason: `glue_${state}` };
+  }
+  return { error: "summary_missing: the job succeeded but wrote no run summary", reason: "summary_missing" };
 }
 
 /** LOADED -> SUCCEEDED, QUARANTINED -> QUARANTINED, ALREADY_LOADED -> SKIPPED; a failed run fails its files. */

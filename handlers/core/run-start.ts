@@ -50,11 +50,12 @@ export async function startRunIfIdle(deps: HandlerDeps, dataset: string, known: 
 
 /** Fails a run that never reached StartJobRun and frees its slot; its files stay PENDING. */
 export async function abandonBeforeStart(deps: HandlerDeps, dataset: string, runId: string, error: string): Promise<void> {
-  await deps.audit.updateRun(runId, ["QUEUED"], {
+  const moved = await deps.audit.updateRun(runId, ["QUEUED"], {
     status: "FAILED",
     error: `start_not_attempted: ${error}`,
     finishedAt: new Date(deps.clock.now()).toISOString(),
   });
+  if (moved) deps.metrics.runFailed(dataset, "start_not_attempted", { runId });
   await deps.audit.releaseSlot(dataset, runId);
 }
 
@@ -84,12 +85,13 @@ export async function launch(deps: HandlerDeps, log: Logger, l: Launch): Promise
       }
       if (kind === "retryable") {
         // Files stay PENDING: the next finishing run, the next arrival or the reconciler starts them.
-        await deps.audit.updateRun(l.runId, ["QUEUED"], {
+        const moved = await deps.audit.updateRun(l.runId, ["QUEUED"], {
           status: "FAILED",
           error: `start_failed: ${describeError(err)}`,
           finishedAt: new Date(clock.now()).toISOString(),
           startAttempts: attempt,
         });
+        if (moved) deps.metrics.runFailed(l.dataset, "start_failed", { runId: l.runId });
         await deps.audit.releaseSlot(l.dataset, l.runId);
         log.warn("StartJobRun still failing; files stay PENDING", { error: describeError(err), attempts: attempt });
         return { started: false, reason: "start_retryable", runId: l.runId };
@@ -137,7 +139,8 @@ async function reject(
   reason: string,
 ): Promise<StartOutcome> {
   await mapLimit(files, WRITE_PARALLELISM, (f) => deps.audit.finalizeFile(f.fileId, { status: "FAILED", reason }, runId));
-  await deps.audit.updateRun(runId, ["QUEUED"], { status: "FAILED", error: reason, finishedAt: new Date(deps.clock.now()).toISOString() });
+  const moved = await deps.audit.updateRun(runId, ["QUEUED"], { status: "FAILED", error: reason, finishedAt: new Date(deps.clock.now()).toISOString() });
+  if (moved) deps.metrics.runFailed(dataset, "start_rejected", { runId });
   await deps.audit.releaseSlot(dataset, runId);
   log.error("run rejected; its files FAILED", { reason, files: files.length });
   return { started: false, reason: "start_rejected", runId };

@@ -76,7 +76,9 @@ export class Monitoring extends pulumi.ComponentResource {
     }
     for (const dataset of args.datasets) {
       alarm(`${dataset}-failed-runs`, {
-        alarmDescription: `Failed load runs of ${dataset} (run summary status FAILED)`,
+        // RunFailed comes from the handler that records the RUN FAILED, whatever the cause (Glue
+        // FAILED/TIMEOUT/ERROR, a failed audit, a rejected or abandoned start): one per failed run.
+        alarmDescription: `Failed load runs of ${dataset} (any RUN recorded FAILED; the Reason dimension says why)`,
         namespace: args.metricsNamespace,
         metricName: METRIC_RUN_FAILED,
         dimensions: { Dataset: dataset },
@@ -155,6 +157,8 @@ export function dashboardBody(
         12,
         0,
       ),
+      // The handlers' RunFailed also carries Reason (glue_timeout, start_rejected, ...): one line per dataset and reason.
+      metricWidget(region, "Failed runs by reason", [[{ expression: `SEARCH('{${ns},Dataset,Reason} MetricName="${METRIC_RUN_FAILED}"', 'Sum', 300)`, id: "reasons" }]], 12, 12),
     ],
   };
 }

@@ -86,6 +86,15 @@ export function glueJobPolicyDocument(input: GlueJobPolicyInput): PolicyDocument
       Resource: [`${input.opsBucketArn}/summaries/${dataset}/*`, `${input.opsBucketArn}/tmp/${dataset}/*`],
     },
     {
+      // The runner checks a run's publish record (its commit point) before finishing or
+      // abandoning an interrupted publish: without this a missing record answers 403, not 404.
+      Sid: "ListOwnSummaries",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: input.opsBucketArn,
+      Condition: { StringLike: { "s3:prefix": [`summaries/${dataset}/*`] } },
+    },
+    {
       Sid: "ReadWriteDatasetTables",
       Effect: "Allow",
       Action: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],

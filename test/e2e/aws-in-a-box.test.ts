@@ -30,7 +30,7 @@ import { CloudWatchClient, ListMetricsCommand } from "@aws-sdk/client-cloudwatch
 import { DATASETS, type DatasetSpec } from "../../datasets";
 import { eventPatternFor, glueJobStatePattern } from "../../datasets/routing";
 import { compilePlan } from "../../engine/compile";
-import { JOB_ARGS, OPTIONAL_JOB_ARGS, manifestKey, summaryKey, type Manifest, type RunSummary } from "../../engine/contracts";
+import { JOB_ARGS, OPTIONAL_JOB_ARGS, manifestKey, publishRecordKey, summaryKey, type Manifest, type RunSummary } from "../../engine/contracts";
 import { runLoad } from "../../engine/duckdb";
 import { openSession, type Session } from "../../engine/duckdb/session";
 import { loadIcebergExtension } from "../../engine/spark/iceberg-duckdb";
@@ -342,7 +342,10 @@ describe("@spark AWS in a box: moto S3, dynalite, the handlers on SDK v3 clients
       summaries.push(...(page.Contents ?? []).map((c) => c.Key!));
       token = page.NextContinuationToken;
     } while (token);
-    expect(summaries.sort(), "one summary per run in the ops bucket").to.deep.equal(runs.map((r) => summaryKey(r.dataset, r.runId)).sort());
+    // Every run published: each left its publish record (written before the publish) and its summary.
+    expect(summaries.sort(), "one summary and one publish record per run in the ops bucket").to.deep.equal(
+      runs.flatMap((r) => [summaryKey(r.dataset, r.runId), publishRecordKey(r.dataset, r.runId)]).sort(),
+    );
 
     expect(lostEvent, "a state event was lost").to.be.a("string");
     const lostRun = runs.find((r) => r.jobRunId === lostEvent);

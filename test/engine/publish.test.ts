@@ -33,6 +33,21 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
     expect(fs.existsSync(path.join(ws.dir, "_staging")), "no staging left behind").to.equal(false);
   });
 
+  it("a summary write that fails after the publish leaves the publish record written before it", async () => {
+    // Arrange: a directory sits where the summary goes, so its write fails after the publish.
+    fs.mkdirSync(path.join(ws.dir, "ops/summaries/orders/run-001.json/taken"), { recursive: true });
+
+    let error: Error | undefined;
+    await ws.load("orders", [ws.file("orders", "a.csv", csv(orderRow("I", 1, "2026-11-01 10:00:00")))]).catch((e) => (error = e));
+
+    expect(error, "the load fails (the local Glue run ends FAILED)").to.be.instanceOf(Error);
+    expect(await ws.query("SELECT order_id FROM fact_orders")).to.have.length(1);
+    // job-state finds the record and records the run SUCCEEDED (test/handlers/job-state.test.ts).
+    const record = JSON.parse(fs.readFileSync(path.join(ws.dir, "ops/summaries/orders/run-001.publish.json"), "utf8"));
+    expect(record).to.include({ status: "SUCCEEDED", runId: "run-001" });
+    expect(record.files.map((f: { outcome: string }) => f.outcome)).to.deep.equal(["LOADED"]);
+  });
+
   it("fails the run on a failed audit, publishes nothing and leaves every published file byte-for-byte unchanged", async () => {
     await ws.load("orders", [ws.file("orders", "a.csv", csv(orderRow("I", 1, "2026-11-01 10:00:00")))]);
     const before = ws.snapshot();

@@ -43,7 +43,7 @@ describe("handlers: esbuild bundles", function () {
   });
 
   it("exports a handler function when the environment is complete", () => {
-    const env = { ...process.env, AUDIT_TABLE: "a", OPS_BUCKET: "o", LANDING_BUCKET: "l", GLUE_JOBS: '{"orders":"j"}', AWS_REGION: "eu-west-1" };
+    const env = { ...process.env, AUDIT_TABLE: "a", OPS_BUCKET: "o", LANDING_BUCKET: "l", GLUE_JOBS: '{"orders":"j"}', METRICS_NAMESPACE: "Datalake/dev", AWS_REGION: "eu-west-1" };
 
     const out = execFileSync(process.execPath, ["-e", `process.stdout.write(typeof require(${JSON.stringify(join(dir, "index.js"))}).handler)`], { env, encoding: "utf8" });
 

@@ -6,7 +6,7 @@ import { handleFileArrival } from "../../handlers/core/file-arrival";
 import { handleJobStateChange } from "../../handlers/core/job-state";
 import { reconcile } from "../../handlers/core/reconcile";
 import { expectVerified } from "./support/verify";
-import { World, allFiles, assertAccounted as accounted, awsError, drainRuns, is, putAndEvent, useWorlds } from "./support/world";
+import { World, allFiles, assertAccounted as accounted, awsError, drainRuns, failedMetrics, is, putAndEvent, useWorlds } from "./support/world";
 
 /** Every recovery ends accounted for, and `datalake audit --verify` proves it. */
 async function assertAccounted(w: World) {
@@ -93,6 +93,7 @@ describe("handlers: crashes between steps and audit throttling (dynalite)", () =
 
     expect(late.abandoned).to.deep.equal([queued.runId]);
     expect((await w.audit.getRun(queued.runId))?.error).to.match(/^start_not_confirmed/);
+    expect(failedMetrics(w)).to.deep.equal(["orders:start_not_confirmed"]);
     expect(late.started).to.have.length(1);
     await drainRuns(w, stateChange);
     const files = await assertAccounted(w);
@@ -180,6 +181,20 @@ describe("handlers: crashes between steps and audit throttling (dynalite)", () =
       expect(report.started).to.have.length(1);
       await drainRuns(w, stateChange);
       await assertAccounted(w);
+    });
+
+    it("manifest write fails after the RUN write: the RUN fails start_not_attempted with a RunFailed, the file waits", async () => {
+      w.objects.failPut = () => true;
+
+      let error: Error | undefined;
+      await handleFileArrival(w.deps, putAndEvent(w, "orders/a.csv")).catch((err) => (error = err));
+
+      expect(error, "the invocation fails, to be retried").to.not.equal(undefined);
+      w.objects.failPut = undefined;
+      const [run] = await w.audit.listRuns("orders");
+      expect(run.error).to.match(/^start_not_attempted/);
+      expect(failedMetrics(w)).to.deep.equal(["orders:start_not_attempted"]);
+      expect((await allFiles(w.audit))[0].status).to.equal("PENDING");
     });
 
     it("throttled while finalizing: the state event fails, a redelivery finalizes, FILE items are written once", async () => {

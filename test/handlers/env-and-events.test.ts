@@ -8,6 +8,8 @@ import { fileIdOf } from "../../handlers/core/file-id";
 import { fileFinal } from "../../handlers/core/run-finalize";
 import { classifyStartError } from "../../handlers/core/glue-errors";
 import { glueError } from "../../handlers/ports";
+import { emfRunMetrics } from "../../handlers/metrics";
+import { METRIC_RUN_FAILED } from "../../infra/defaults";
 import { fixture } from "./support/world";
 
 const ENV = {
@@ -15,6 +17,7 @@ const ENV = {
   [HANDLER_ENV.opsBucket]: "ops",
   [HANDLER_ENV.landingBucket]: "landing",
   [HANDLER_ENV.glueJobs]: '{"orders":"job-orders"}',
+  [HANDLER_ENV.metricsNamespace]: "Datalake/dev",
 };
 
 describe("handlers: env, events and pure helpers", () => {
@@ -27,19 +30,34 @@ describe("handlers: env, events and pure helpers", () => {
   it("readHandlerEnv reads every variable and applies defaults", () => {
     const env = readHandlerEnv({ ...ENV, [HANDLER_ENV.maxFilesPerRun]: "50" });
 
-    expect(env).to.deep.include({ auditTable: "audit", opsBucket: "ops", landingBucket: "landing", jobNames: { orders: "job-orders" } });
+    expect(env).to.deep.include({ auditTable: "audit", opsBucket: "ops", landingBucket: "landing", jobNames: { orders: "job-orders" }, metricsNamespace: "Datalake/dev" });
     expect(env.limits.maxFilesPerRun).to.equal(50);
     expect(env.limits.slotLeaseSeconds).to.equal(10_800);
   });
 
   it("readHandlerEnv rejects missing, non-JSON and non-numeric values with the variable name", () => {
-    for (const name of [HANDLER_ENV.auditTable, HANDLER_ENV.opsBucket, HANDLER_ENV.landingBucket, HANDLER_ENV.glueJobs]) {
+    for (const name of [HANDLER_ENV.auditTable, HANDLER_ENV.opsBucket, HANDLER_ENV.landingBucket, HANDLER_ENV.glueJobs, HANDLER_ENV.metricsNamespace]) {
       const env: Record<string, string> = { ...ENV };
       delete env[name];
       expect(() => readHandlerEnv(env), name).to.throw(name);
     }
     expect(() => readHandlerEnv({ ...ENV, [HANDLER_ENV.glueJobs]: "orders=job" })).to.throw(/GLUE_JOBS is not JSON/);
     expect(() => readHandlerEnv({ ...ENV, [HANDLER_ENV.slotLeaseSeconds]: "soon" })).to.throw(/SLOT_LEASE_SECONDS/);
+  });
+
+  it("RunFailed is one EMF line: the alarm's metric name and {Dataset} series, plus {Dataset, Reason}", () => {
+    const lines: string[] = [];
+    const metrics = emfRunMetrics("Datalake/dev", () => 1_700_000_000_000, (line) => lines.push(line));
+
+    metrics.runFailed("orders", "glue_timeout", { runId: "r1" });
+
+    expect(lines).to.have.length(1);
+    const emf = JSON.parse(lines[0]);
+    expect(emf).to.deep.include({ Dataset: "orders", Reason: "glue_timeout", runId: "r1", [METRIC_RUN_FAILED]: 1 });
+    expect(emf._aws).to.deep.equal({
+      Timestamp: 1_700_000_000_000,
+      CloudWatchMetrics: [{ Namespace: "Datalake/dev", Dimensions: [["Dataset"], ["Dataset", "Reason"]], Metrics: [{ Name: METRIC_RUN_FAILED, Unit: "Count" }] }],
+    });
   });
 
   it("parses the real-shaped Object Created fixtures", () => {

@@ -6,7 +6,7 @@ import { handleFileArrival } from "../../handlers/core/file-arrival";
 import { handleJobStateChange } from "../../handlers/core/job-state";
 import { reconcile } from "../../handlers/core/reconcile";
 import { stateChangeEvent } from "./support/fake-glue";
-import { OPS, World, assertAccounted, drainRuns, fixture, putAndEvent, useWorlds } from "./support/world";
+import { OPS, World, assertAccounted, drainRuns, failedMetrics, fixture, putAndEvent, useWorlds } from "./support/world";
 
 describe("handlers: job-state and reconciler finalization (dynalite)", () => {
   let w: World;
@@ -60,8 +60,30 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
       const [run] = await w.audit.listRuns("orders");
       expect(run).to.include({ status: "FAILED", glueState: state });
       expect((await w.audit.getSlot("orders"))?.activeRunId).to.equal(undefined);
+      // TIMEOUT, OOM and driver crashes write no summary: the handler's RunFailed is their only alarm.
+      expect(failedMetrics(w)).to.deep.equal([`orders:glue_${state.toLowerCase()}`]);
+      expect(w.metrics.failed[0].fields).to.include({ runId: run.runId });
     });
   }
+
+  it("a duplicate failed state event emits no second RunFailed", async () => {
+    const jobRunId = await runWith(["orders/a.csv"]);
+    const event = await w.glue.complete(jobRunId, "TIMEOUT");
+
+    await stateChange(event);
+    await stateChange(event);
+    await reconcile(w.deps);
+
+    expect(failedMetrics(w)).to.deep.equal(["orders:glue_timeout"]);
+  });
+
+  it("a successful run emits no RunFailed", async () => {
+    await runWith(["orders/a.csv"]);
+
+    await drainRuns(w, stateChange);
+
+    expect(failedMetrics(w)).to.deep.equal([]);
+  });
 
   it("a summary that reports FAILED (audit failure) fails the run even though Glue SUCCEEDED", async () => {
     const jobRunId = await runWith(["orders/a.csv"]);
@@ -71,6 +93,7 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
     const [file] = await assertAccounted(w);
     expect(file).to.include({ status: "FAILED", reason: "run_failed: audit failed: pk_unique", rowsRead: 10 });
     expect((await w.audit.listRuns("orders"))[0]).to.include({ status: "FAILED", error: "audit failed: pk_unique" });
+    expect(failedMetrics(w)).to.deep.equal(["orders:load_failed"]);
   });
 
   it("Glue SUCCEEDED without a run summary fails the run with summary_missing", async () => {
@@ -80,6 +103,49 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
 
     const [file] = await assertAccounted(w);
     expect(file.reason).to.match(/^run_failed: summary_missing/);
+    expect(failedMetrics(w)).to.deep.equal(["orders:summary_missing"]);
+  });
+
+  for (const state of ["FAILED", "TIMEOUT", "SUCCEEDED"] as const) {
+    it(`published, then the summary was lost (Glue ${state}): RUN and files SUCCEEDED from the publish record, no RunFailed`, async () => {
+      const jobRunId = await runWith(["orders/a.csv"]);
+
+      await stateChange(await w.glue.complete(jobRunId, state, { writeSummary: false, publishRecord: true }));
+
+      const [file] = await assertAccounted(w);
+      expect(file).to.include({ status: "SUCCEEDED", rowsRead: 10, rowsLoaded: 9, rowsQuarantined: 1 });
+      const [run] = await w.audit.listRuns("orders");
+      expect(run).to.include({ status: "SUCCEEDED", glueState: state });
+      expect(run.error).to.equal(undefined);
+      expect(run.note).to.match(/^summary_missing: counts from the publish record/);
+      expect(run.counts?.silverRows).to.equal(9);
+      expect(failedMetrics(w)).to.deep.equal([]);
+    });
+  }
+
+  it("a SUCCEEDED summary wins over a later Glue TIMEOUT: the data was published before it", async () => {
+    const jobRunId = await runWith(["orders/a.csv"]);
+
+    await stateChange(await w.glue.complete(jobRunId, "TIMEOUT", { writeSummary: true }));
+
+    const [file] = await assertAccounted(w);
+    expect(file.status).to.equal("SUCCEEDED");
+    const [run] = await w.audit.listRuns("orders");
+    expect(run).to.include({ status: "SUCCEEDED", glueState: "TIMEOUT" });
+    expect(run.note).to.equal("glue_timeout (Job run timeout) after the summary was written");
+    expect(failedMetrics(w)).to.deep.equal([]);
+  });
+
+  it("lost state event of a run that published and lost its summary: the reconciler records it SUCCEEDED", async () => {
+    const jobRunId = await runWith(["orders/a.csv"]);
+    await w.glue.complete(jobRunId, "TIMEOUT", { publishRecord: true }); // event lost
+
+    const report = await reconcile(w.deps);
+
+    expect(report.finalized).to.have.length(1);
+    const [file] = await assertAccounted(w);
+    expect(file.status).to.equal("SUCCEEDED");
+    expect(failedMetrics(w)).to.deep.equal([]);
   });
 
   it("a file missing from the summary fails alone with missing_from_summary", async () => {
@@ -137,6 +203,16 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
     await drainRuns(w, stateChange);
     const files = await assertAccounted(w);
     expect(files.every((f) => f.status === "SUCCEEDED")).to.equal(true);
+  });
+
+  it("a run Glue no longer knows is failed by the reconciler with a RunFailed", async () => {
+    const jobRunId = await runWith(["orders/a.csv"]);
+    w.glue.runs.splice(w.glue.runs.findIndex((r) => r.Id === jobRunId), 1); // past Glue's 90-day history
+
+    const report = await reconcile(w.deps);
+
+    expect(report.finalized).to.have.length(1);
+    expect(failedMetrics(w)).to.deep.equal(["orders:glue_error"]);
   });
 
   it("the reconciler leaves a run that is still RUNNING alone", async () => {

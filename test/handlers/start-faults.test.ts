@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { handleFileArrival } from "../../handlers/core/file-arrival";
 import { handleJobStateChange } from "../../handlers/core/job-state";
 import { reconcile } from "../../handlers/core/reconcile";
-import { World, assertAccounted, drainRuns, putAndEvent, useWorlds } from "./support/world";
+import { World, assertAccounted, drainRuns, failedMetrics, putAndEvent, useWorlds } from "./support/world";
 
 describe("handlers: StartJobRun faults (dynalite)", () => {
   let w: World;
@@ -44,6 +44,7 @@ describe("handlers: StartJobRun faults (dynalite)", () => {
       const failedRun = await w.audit.getRun((result as any).run.runId);
       expect(failedRun?.status).to.equal("FAILED");
       expect(failedRun?.error).to.contain(name);
+      expect(failedMetrics(w)).to.deep.equal(["orders:start_failed"]);
 
       const report = await reconcile(w.deps);
 
@@ -79,11 +80,13 @@ describe("handlers: StartJobRun faults (dynalite)", () => {
       expect(file.reason).to.match(new RegExp(`^start_rejected: ${name}`));
       expect((await w.audit.getRun((result as any).run.runId))?.status).to.equal("FAILED");
       expect((await w.audit.getSlot("orders"))?.activeRunId).to.equal(undefined);
+      expect(failedMetrics(w)).to.deep.equal(["orders:start_rejected"]);
 
       await reconcile(w.deps);
       await reconcile(w.deps);
 
       expect(w.glue.startCalls).to.equal(1);
+      expect(failedMetrics(w)).to.have.length(1);
     });
   }
 
@@ -96,6 +99,7 @@ describe("handlers: StartJobRun faults (dynalite)", () => {
       const [file] = await assertAccounted(w);
       expect(file.reason).to.contain("no Glue job configured");
       expect(w.glue.startCalls).to.equal(0);
+      expect(failedMetrics(w)).to.deep.equal(["orders:start_rejected"]);
     } finally {
       (w.deps.jobNames as Record<string, string>).orders = "datalake-dev-orders";
     }
@@ -113,6 +117,7 @@ describe("handlers: StartJobRun faults (dynalite)", () => {
 
     expect((result as any).run.reason).to.equal("start_unconfirmed");
     expect((await w.audit.getRun((result as any).run.runId))?.status).to.equal("QUEUED");
+    expect(failedMetrics(w), "an unconfirmed start is not a failure yet").to.deep.equal([]);
     const report = await reconcile(w.deps);
     expect(report.adopted).to.deep.equal([(result as any).run.runId]);
     expect(w.glue.startCalls).to.equal(1);

@@ -41,6 +41,9 @@ describe("infra: IAM", () => {
       expect(sid("ListLandingPrefix").Condition).to.deep.equal({ StringLike: { "s3:prefix": [`${spec.prefix}*`] } });
       expect(sid("ReadWriteDatasetTables").Resource).to.deep.equal(zoneArns.map((z) => `${z}/${spec.name}/*`));
       expect(sid("ListDatasetPrefixes").Condition).to.deep.equal({ StringLike: { "s3:prefix": [`${spec.name}/`, `${spec.name}/*`] } });
+      // The runner tells a missing publish record (404) from a denied read (403) only with this.
+      expect(sid("ListOwnSummaries")).to.deep.include({ Action: ["s3:ListBucket"], Resource: run.named("storage-ops", T.bucket).state.arn });
+      expect(sid("ListOwnSummaries").Condition).to.deep.equal({ StringLike: { "s3:prefix": [`summaries/${spec.name}/*`] } });
       const tables = sid("DatasetCatalogTables").Resource as string[];
       expect(tables.filter((r) => r.includes(":table/"))).to.have.length(6);
       expect(tables.filter((r) => r.includes(":table/")).every((r) => r.includes(`_${spec.name}`) || r.endsWith(`/${spec.target.table}`))).to.equal(true);

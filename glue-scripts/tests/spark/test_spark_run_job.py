@@ -58,7 +58,6 @@ def test_a_clean_run_writes_its_metrics_lines(baseline):
     assert all(line["Dimensions"] == [{"Name": "Dataset", "Value": "orders"}] for line in lines)
     assert all(line["Timestamp"].startswith(summary["finishedAt"][:19]) for line in lines)
     assert [(line["MetricName"], line["Value"], line["Unit"]) for line in lines] == [
-        ("RunFailed", 0.0, "Count"),
         ("RowsRead", 8.0, "Count"),
         ("RowsRejected", 1.0, "Count"),
         ("RowsQuarantined", 1.0, "Count"),
@@ -91,5 +90,5 @@ def test_the_same_manifest_again_is_already_loaded_and_changes_nothing(baseline)
     for role in ("bronze", "files", "rejects"):
         assert lake.main_snapshot(plan, role).get("added-records", "0") == "0", role
     assert [(line["MetricName"], line["Value"]) for line in lake.metrics()[metrics_before:]] == [
-        ("RunFailed", 0.0), ("RowsRead", 0.0), ("RowsRejected", 0.0), ("RowsQuarantined", 1.0), ("RowCount", 3.0),
+        ("RowsRead", 0.0), ("RowsRejected", 0.0), ("RowsQuarantined", 1.0), ("RowCount", 3.0),
         ("DataAgeHours", summary["freshness"]["dataAgeHours"])]

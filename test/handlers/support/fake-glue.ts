@@ -1,7 +1,7 @@
 // An in-process Glue stand-in implementing the GlueLauncher port: records starts, fails on
 // demand with Glue-shaped errors, and completes runs by writing the run summary the real job
 // would write (every manifest file LOADED unless told otherwise).
-import { CONTRACT_VERSION, FileResult, Manifest, RUN_ARGS, RunSummary, manifestKey, summaryKey } from "../../../engine/contracts";
+import { CONTRACT_VERSION, FileResult, Manifest, RUN_ARGS, RunSummary, manifestKey, publishRecordKey, summaryKey } from "../../../engine/contracts";
 import { GlueJobRun, GlueJobRunState, GlueLauncher, ObjectStore, glueError } from "../../../handlers/ports";
 
 export class FakeGlue implements GlueLauncher {
@@ -49,13 +49,15 @@ export class FakeGlue implements GlueLauncher {
   }
 
   /**
-   * Ends a run: writes the summary (unless `writeSummary` is false) and returns the
-   * "Glue Job State Change" event Glue would emit.
+   * Ends a run: writes the summary (unless `writeSummary` is false), and the publish record the
+   * runner writes before its fast-forwards when `publishRecord` is true (a run that published and
+   * then lost its summary: TIMEOUT, a failed summary write), and returns the "Glue Job State
+   * Change" event Glue would emit.
    */
   async complete(
     jobRunId: string,
     state: GlueJobRunState = "SUCCEEDED",
-    opts: { outcome?: (f: Manifest["files"][number]) => Partial<FileResult>; writeSummary?: boolean; summaryStatus?: "SUCCEEDED" | "FAILED" } = {},
+    opts: { outcome?: (f: Manifest["files"][number]) => Partial<FileResult>; writeSummary?: boolean; summaryStatus?: "SUCCEEDED" | "FAILED"; publishRecord?: boolean } = {},
   ): Promise<Record<string, unknown>> {
     const run = this.runs.find((r) => r.Id === jobRunId)!;
     const manifest = await this.manifestOf(jobRunId);
@@ -63,7 +65,8 @@ export class FakeGlue implements GlueLauncher {
     run.CompletedOn = new Date(1000);
     run.ExecutionTime = 60;
     if (state !== "SUCCEEDED") run.ErrorMessage = `fake ${state}`;
-    if (opts.writeSummary ?? state === "SUCCEEDED") {
+    const writeSummary = opts.writeSummary ?? state === "SUCCEEDED";
+    if (writeSummary || opts.publishRecord) {
       const files: FileResult[] = manifest.files.map((f) => ({
         fileId: f.fileId,
         key: f.key,
@@ -91,7 +94,8 @@ export class FakeGlue implements GlueLauncher {
         published: { silverVersion: "v1", quarantineVersion: "v1" },
         freshness: { rowCount: 9, latestSequence: null, dataAgeHours: null },
       };
-      await this.objects.putJson(this.opsBucket, summaryKey(manifest.dataset, manifest.runId), summary);
+      if (opts.publishRecord) await this.objects.putJson(this.opsBucket, publishRecordKey(manifest.dataset, manifest.runId), { ...summary, published: { silverVersion: "", quarantineVersion: "" } });
+      if (writeSummary) await this.objects.putJson(this.opsBucket, summaryKey(manifest.dataset, manifest.runId), summary);
     }
     return stateChangeEvent(run.JobName, jobRunId, state);
   }

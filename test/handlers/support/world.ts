@@ -9,6 +9,7 @@ import { DATASETS } from "../../../datasets";
 import { AuditStore } from "../../../handlers/audit/store";
 import type { FileItem } from "../../../handlers/audit/items";
 import { createHandlerDeps } from "../../../handlers/deps";
+import { RecordingRunMetrics } from "../../../handlers/metrics";
 import type { Clock, HandlerDeps, HandlerLimits } from "../../../handlers/ports";
 import type { Manifest } from "../../../engine/contracts";
 import { DynaliteServer, startDynalite } from "./dynalite";
@@ -91,6 +92,8 @@ export interface World {
   objects: MemoryObjectStore;
   glue: FakeGlue;
   clock: ManualClock;
+  /** Every RunFailed any deps bundle of this world emitted. */
+  metrics: RecordingRunMetrics;
   table: string;
   /** A second deps bundle over the same table/objects/glue with a healthy db (after a crash). */
   fresh(): HandlerDeps;
@@ -126,6 +129,7 @@ export async function newWorld(server: DynaliteServer, opts: WorldOptions = {}):
   const clock = new ManualClock();
   const objects = new MemoryObjectStore(opts.versioned ?? true);
   const glue = new FakeGlue(objects, OPS);
+  const metrics = new RecordingRunMetrics();
   const limits = { startBackoffMs: 10, staleStartSeconds: 900, ...opts.limits };
   const build = (db: { send: Send }) =>
     createHandlerDeps({
@@ -138,12 +142,13 @@ export async function newWorld(server: DynaliteServer, opts: WorldOptions = {}):
       landingBucket: LANDING,
       limits,
       clock,
+      metrics,
     });
   const db = new FaultyDb(doc);
   const deps = build(db);
   // Inspection goes around the fault injector, so assertions still work after a simulated crash.
   const audit = new AuditStore(doc, table, { now: () => clock.now() });
-  return { deps, db, audit, objects, glue, clock, table, fresh: () => build(doc) };
+  return { deps, db, audit, objects, glue, clock, metrics, table, fresh: () => build(doc) };
 }
 
 /** S3's form-URL-encoding of keys in notifications ("/" kept, space -> "+"). */
@@ -220,4 +225,9 @@ export async function drainRuns(w: World, handle: (event: unknown) => Promise<un
     }
   }
   throw new Error("runs kept starting");
+}
+
+/** The RunFailed emissions so far, as `dataset:reason`. */
+export function failedMetrics(w: World): string[] {
+  return w.metrics.failed.map((m) => `${m.dataset}:${m.reason}`);
 }
