@@ -44,7 +44,7 @@ export type Rule =
    * A boolean condition over the typed columns, in the grammar of datasets/expression.ts: column
    * names (as declared), numbers, 'strings' ('' escapes a quote; no backslashes), TRUE/FALSE/NULL,
    * DATE '...' / TIMESTAMP '...', = <> != < <= > >=, AND/OR/NOT, IS [NOT] NULL, [NOT] BETWEEN,
-   * [NOT] IN (...), + - * /, parentheses, and coalesce/abs/lower/upper/trim/length. It is parsed
+   * [NOT] IN (...), + - * /, parentheses, and coalesce/abs/trim/length. It is parsed
    * and rendered per engine, never pasted. It must be TRUE (NULL fails), else the row gets `label`.
    */
   | { kind: "expression"; label: string; sql: string };

@@ -41,12 +41,14 @@ export type Expr =
 /** Value kinds the checker tells apart ("null" fits any). */
 type Kind = "number" | "string" | "boolean" | "date" | "null";
 
-/** Functions that mean the same in DuckDB and Spark SQL, with their argument and result kinds. */
+/**
+ * Functions that mean the same in DuckDB and Spark SQL, with their argument and result kinds.
+ * Not lower/upper: their Unicode case mappings differ (DuckDB upper('ß') is 'ẞ', Spark's 'SS').
+ * trim removes spaces only and length counts code points on both.
+ */
 const FUNCTIONS = {
   coalesce: { args: "same", result: "same" },
   abs: { args: ["number"], result: "number" },
-  lower: { args: ["string"], result: "string" },
-  upper: { args: ["string"], result: "string" },
   trim: { args: ["string"], result: "string" },
   length: { args: ["string"], result: "number" },
 } as const;
@@ -88,6 +90,9 @@ function tokenize(text: string): Token[] {
     const number = /^[0-9]+(\.[0-9]+)?/.exec(rest);
     const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest);
     const op = /^(<=|>=|<>|!=|=|<|>|\+|-|\*|\/|\(|\)|,)/.exec(rest);
+    if (number && number[0].replace(".", "").length > 38) {
+      throw new ExpressionError(i, "a number with more than 38 digits is read differently by DuckDB and Spark");
+    }
     if (number) {
       if (/^[A-Za-z_.]/.test(text.slice(i + number[0].length))) throw new ExpressionError(i, `malformed number ${JSON.stringify(rest.slice(0, number[0].length + 1))}`);
       tokens.push({ t: "number", text: number[0], pos: i });

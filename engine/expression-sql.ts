@@ -49,7 +49,8 @@ export function renderExpression(d: SqlDialect, expr: Expr, columns: readonly No
     case "negate":
       return `(- ${operand(expr.arg)})`;
     case "call":
-      return `${expr.fn}(${expr.args.map(r).join(", ")})`;
+      // abs of the smallest integer overflows like arithmetic does: exact operands here too.
+      return `${expr.fn}(${expr.args.map(expr.fn === "abs" ? operand : r).join(", ")})`;
   }
 }
 

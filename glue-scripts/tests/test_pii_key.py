@@ -91,3 +91,12 @@ def test_a_plan_that_hashes_without_a_key_fails_with_one_line():
     result = run(plan, spark, io)
 
     assert "--pii_key_secret" in result.error
+
+
+def test_a_local_run_reads_the_workspace_key_file_named_as_the_secret(tmp_path):
+    from datalake_glue.local_env import LocalSecrets
+
+    key_file = tmp_path / "pii-hash.key"
+    key_file.write_text("0123abcd\n", encoding="utf-8")
+
+    assert read_pii_key(LocalSecrets(), str(key_file)) == b"0123abcd"

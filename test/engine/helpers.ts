@@ -33,7 +33,7 @@ export class TestWorkspace {
   private runs = 0;
   private files = 0;
 
-  /** `prefix` of the temp directory's name (a test may need odd characters in the path). */
+  /** `prefix`: of the temp directory's name (a test may need odd characters in the path); `dir`: an exact directory instead. */
   constructor(prefix = "engine-test-", dir?: string) {
     this.dir = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     fs.mkdirSync(this.dir, { recursive: true });

@@ -35,7 +35,7 @@ const EXTRA = defineDataset({
   format: "csv",
   columns: { id: "bigint", email: "string", qty: "int", price: "decimal(10,2)", carrier: "string", born: "date" },
   primaryKey: ["id"],
-  rules: [{ kind: "expression", label: "rich", sql: "carrier NOT IN ('it''s', 'b') AND qty * price / 2 >= -1 AND born < DATE '2030-01-01' OR lower(carrier) IS NULL" }],
+  rules: [{ kind: "expression", label: "rich", sql: "carrier NOT IN ('it''s', 'b') AND qty * price / 2 >= -1 AND born < DATE '2030-01-01' OR trim(carrier) IS NULL" }],
   pii: [{ column: "email", mode: "hash" }],
   target: { table: "extras" },
 });

@@ -11,6 +11,7 @@ import { compilePlan } from "../../engine/compile";
 import type { RunSummary } from "../../engine/contracts";
 import { runLoad } from "../../engine/duckdb";
 import { openSession, type Session } from "../../engine/duckdb/session";
+import { PII_KEY_FILE } from "../../engine/pii-key";
 import { loadIcebergExtension } from "../../engine/spark/iceberg-duckdb";
 import { runLoadSpark, type SparkDatabases } from "../../engine/spark/run-load";
 import type { SparkServer } from "../../engine/spark/server";
@@ -89,6 +90,11 @@ describe("@spark engine parity: DuckDB and Spark give the same tables and summar
     const sparkWs = path.join(root, `${spec.name}-spark`);
     const prefix = `parity_${path.basename(root).replace(/[^a-z0-9]/gi, "").toLowerCase()}_${spec.name}`;
     const databases: SparkDatabases = { silver: `${prefix}_silver`, quarantine: `${prefix}_quarantine`, bronze: `${prefix}_bronze` };
+    // One stack, one PII hash key: both engines must hash with the same secret to agree.
+    for (const ws of [duckWs, sparkWs]) {
+      fs.mkdirSync(path.dirname(path.join(ws, PII_KEY_FILE)), { recursive: true });
+      fs.writeFileSync(path.join(ws, PII_KEY_FILE), "parity-pii-key\n", { mode: 0o600 });
+    }
     for (const run of runs) {
       const duck = await runLoad({ workspace: duckWs, spec, manifest: run.manifest });
       const spark = await runLoadSpark({ workspace: sparkWs, spec, manifest: run.manifest, server, databases });
