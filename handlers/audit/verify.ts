@@ -90,7 +90,9 @@ function indexFiles(files: FileItem[]): Map<string, FileItem[]> {
   const index = new Map<string, FileItem[]>();
   for (const f of files) {
     const k = identityKey(f.key, { bucket: f.bucket, versionId: f.versionId, etag: f.etag });
-    index.set(k, [...(index.get(k) ?? []), f]);
+    const list = index.get(k);
+    if (list) list.push(f);
+    else index.set(k, [f]);
   }
   return index;
 }
@@ -171,7 +173,12 @@ function openRuns(runs: RunItem[], live: Set<string>, slots: SlotItem[]): Findin
  */
 function runCounts(runs: RunItem[], files: FileItem[]): Finding[] {
   const byRun = new Map<string, FileItem[]>();
-  for (const f of files) if (f.runId) byRun.set(f.runId, [...(byRun.get(f.runId) ?? []), f]);
+  for (const f of files) {
+    if (!f.runId) continue;
+    const list = byRun.get(f.runId);
+    if (list) list.push(f);
+    else byRun.set(f.runId, [f]);
+  }
   const out: Finding[] = [];
   for (const r of runs) {
     if (r.status !== "SUCCEEDED" || !r.counts) continue;

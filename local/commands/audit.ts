@@ -37,7 +37,8 @@ export const auditVerb: Verb = {
       return 0;
     }
     const names = datasetNames(args.flags.dataset);
-    if (args.flags.verify) return verify(args, io);
+    // Loaded on use: the verify sources bring the S3 client.
+    if (args.flags.verify) return (await import("../verify/verify-flag")).runVerify(args, io);
     const stackFlag = ["stack", "bucket", "table", "region"].find((f) => args.flags[f] !== undefined);
     if (stackFlag) throw new UsageError(`audit: --${stackFlag} goes with --verify`);
     const filter = auditFilter(args);
@@ -60,44 +61,6 @@ export const auditVerb: Verb = {
     }
   },
 };
-
-/** `--verify`: the accounted-for proof of the workspace, or of a deployed stack. Exit 0 proven, 1 findings. */
-async function verify(args: ParsedArgs, io: CliIo): Promise<number> {
-  const listing = ["runs", "status", "since", "limit", "wide"].find((f) => args.flags[f] !== undefined);
-  if (listing) throw new UsageError(`audit: --${listing} lists the trail; --verify checks all of it (use --dataset to narrow)`);
-  const flag = (name: string) => (typeof args.flags[name] === "string" ? (args.flags[name] as string) : undefined);
-  const explicit = ["bucket", "table"].filter((f) => flag(f) !== undefined);
-  if (flag("stack") !== undefined && explicit.length > 0) throw new UsageError(`audit: --stack or --bucket/--table, not both`);
-  if (explicit.length === 1 || (explicit.length === 0 && flag("region") !== undefined && flag("stack") === undefined)) {
-    throw new UsageError("audit: --verify of a deployed stack needs --bucket, --table and --region together (or --stack NAME)");
-  }
-  const options = { dataset: flag("dataset"), progress: (line: string) => io.err(line) };
-  // Loaded here, not at the top: the AWS SDK and dynalite would slow every other verb and --help.
-  const { verifyReport, verifyStack, verifyWorkspace } = await import("../verify/run-verify");
-  let result;
-  let where: string;
-  if (flag("stack") !== undefined || explicit.length === 2) {
-    const { stackTarget } = await import("../verify/stack-source");
-    const region = flag("region") ?? process.env.AWS_REGION;
-    const target = flag("stack") !== undefined ? stackTarget(flag("stack")!, flag("region")) : { bucket: flag("bucket")!, table: flag("table")!, region: region ?? "" };
-    if (!target.region) throw new UsageError("audit: --verify of a deployed stack needs --region (or AWS_REGION)");
-    where = flag("stack") !== undefined ? `stack ${flag("stack")}` : `s3://${target.bucket} + ${target.table}`;
-    result = await verifyStack(target, options);
-  } else {
-    const workspace = workspaceDir(args.flags.workspace);
-    const { openWorkspaceAudit } = await import("../runtime/audit-access");
-    const opened = await openWorkspaceAudit(workspace);
-    try {
-      where = `workspace ${workspace}`;
-      result = await verifyWorkspace(workspace, opened.audit.db, options);
-    } finally {
-      await opened.close();
-    }
-  }
-  if (args.flags.json) io.out(JSON.stringify(result.findings, null, 2));
-  else io.out(verifyReport(result, where).join("\n"));
-  return result.findings.length === 0 ? 0 : 1;
-}
 
 function datasetNames(flag: string | boolean | undefined): string[] {
   if (typeof flag !== "string") return DATASETS.map((d) => d.name);

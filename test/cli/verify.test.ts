@@ -231,6 +231,13 @@ describe("datalake audit --verify (workspace)", function () {
       const run = await verify(...args);
       expect({ code: run.code, stderr: run.stderr }).to.deep.equal({ code: 2, stderr: message });
     }
+    const path = process.env.PATH;
+    process.env.PATH = dir; // no pulumi here
+    const noPulumi = await verify("--stack", "dev").finally(() => (process.env.PATH = path));
+    expect({ code: noPulumi.code, stderr: noPulumi.stderr }).to.deep.equal({
+      code: 1,
+      stderr: "datalake audit: the pulumi CLI is not on PATH: install it, or pass --bucket, --table and --region instead of --stack",
+    });
     const stray = await cli("audit", "--workspace", dir, "--stack", "dev");
     expect({ code: stray.code, stderr: stray.stderr }).to.deep.equal({ code: 2, stderr: "datalake audit: --stack goes with --verify" });
   });
