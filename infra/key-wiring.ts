@@ -25,6 +25,8 @@ export interface KeyWiring {
   securityConfigurationName: string;
   /** The rules that may dead-letter into the event DLQ (the DLQ policy names the same). */
   ruleArns: pulumi.Input<string[]>;
+  /** The stack has a PII hash key secret (components/pii-hash-key.ts), encrypted with the data key. */
+  piiKeySecret: boolean;
 }
 
 export function createKeyPolicies(w: KeyWiring): KeyPolicies {
@@ -42,6 +44,10 @@ export function createKeyPolicies(w: KeyWiring): KeyPolicies {
           // with the registration role, and an S3 read right would otherwise decrypt landing,
           // bronze and quarantine (raw PII, no column exclusion).
           { sid: "Deployer", arns: [w.deployer], viaServices: ["s3"], onlyBuckets: [b.ops.arn, b.bronze.arn, b.silver.arn, b.quarantine.arn] },
+          // The PII hash key secret: `pulumi up` writes its value once, hashing jobs read it.
+          ...(w.piiKeySecret
+            ? [{ sid: "PiiHashKeySecret", arns: [w.deployer, ...w.jobRoles], viaServices: ["secretsmanager"], actions: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"] }]
+            : []),
         ],
       },
       athena: {

@@ -163,7 +163,7 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
 
   // One key per stack for every `pii: hash` column, created only when a dataset hashes.
   const piiKey = datasets.some((d) => d.pii.some((p) => p.mode === "hash"))
-    ? new PiiHashKey("pii-hash-key", { secretName: `${prefix}-pii-hash-key`, kmsKeyArn: keys.data.arn, retainData })
+    ? new PiiHashKey("pii-hash-key", { secretName: `${prefix}-pii-hash-key`, kmsKeyArn: keys.data.arn, keyPolicy: gate.ready, retainData })
     : undefined;
   const warehousePath = pulumi.interpolate`s3://${b.silver.name}/`;
   const sparkConf = warehousePath.apply(glueConfArgument);
@@ -221,6 +221,7 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
     functionNames: Object.values(functionNames),
     securityConfigurationName: catalog.securityConfigurationName,
     ruleArns: queues.ruleArns,
+    piiKeySecret: piiKey !== undefined,
   });
   gate.open(keyPolicies.policies);
   const athena = new Athena("athena", {

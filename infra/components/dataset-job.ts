@@ -106,7 +106,10 @@ export class DatasetJob extends pulumi.ComponentResource {
       ? [
           new aws.iam.RolePolicy(
             `${name}-pii-key`,
-            { role: this.role.id, policy: pulumi.output(args.piiKeySecretArn).apply((arn) => JSON.stringify(piiKeyReadPolicyDocument(arn))) },
+            { role: this.role.id, policy: pulumi
+                .all([args.ctx, args.piiKeySecretArn, args.dataKeyArn])
+                .apply(([ctx, arn, key]) => JSON.stringify(piiKeyReadPolicyDocument(ctx, arn, key))),
+            },
             { parent: this },
           ),
         ]

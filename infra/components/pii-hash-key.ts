@@ -10,6 +10,8 @@ export interface PiiHashKeyArgs {
   /** Physical secret name, e.g. "datalake-prod-pii-hash-key". */
   secretName: string;
   kmsKeyArn: pulumi.Input<string>;
+  /** The data key's policy: Secrets Manager checks it when the value is encrypted (first deploy). */
+  keyPolicy: pulumi.Input<pulumi.Resource[]>;
   /** Protect the secret (losing the key makes every hash unreproducible). @default true */
   retainData?: boolean;
 }
@@ -28,14 +30,14 @@ export class PiiHashKey extends pulumi.ComponentResource {
         kmsKeyId: args.kmsKeyArn,
         recoveryWindowInDays: retain ? PII_KEY_RECOVERY_WINDOW_DAYS : 0,
       },
-      { parent: this, protect: retain, retainOnDelete: retain },
+      { parent: this, protect: retain, retainOnDelete: retain, dependsOn: args.keyPolicy },
     );
     // Generated once: the value is ignored after creation, since a new key would give every
     // hashed value a new hash (the jobs would then rebuild their tables: pii-key.ts).
     new aws.secretsmanager.SecretVersion(
       `${name}-value`,
       { secretId: this.secret.id, secretString: pulumi.secret(randomBytes(32).toString("hex")) },
-      { parent: this, ignoreChanges: ["secretString"], protect: retain, retainOnDelete: retain },
+      { parent: this, ignoreChanges: ["secretString"], protect: retain, retainOnDelete: retain, dependsOn: args.keyPolicy },
     );
     this.registerOutputs({ secretArn: this.secret.arn });
   }

@@ -13,6 +13,7 @@
 // three policies, the DLQ's two queue policies) is checked against all of them: every statement
 // any of them writes is one the program can deploy. test/policy/preview.test.ts fails when a
 // policy-bearing resource of the program has no entry here.
+import { piiKeyReadPolicyDocument } from "../../infra/policies/pii-key-policy";
 import { DATASETS } from "../../datasets";
 import { tableDefs } from "../../engine/compile";
 import { accessLogBucketPolicy, tlsOnlyBucketPolicy } from "../../infra/policies/bucket-policy";
@@ -50,7 +51,9 @@ const JOB_PREFIX = "datalake-preview-";
 const ZONES = ["bronze", "silver", "quarantine"];
 
 function glueJobDocuments(): PolicyDocument[] {
-  return DATASETS.map((spec) =>
+  // A hashing job's extra policy (the PII hash key secret), then each dataset's job policy.
+  const piiKey = piiKeyReadPolicyDocument(CTX, at("secretsmanager", "secret:preview-pii-hash-key"), KEYS[0]);
+  return [piiKey, ...DATASETS.map((spec) =>
     glueJobPolicyDocument({
       ctx: CTX,
       dataset: spec.name,
@@ -67,7 +70,7 @@ function glueJobDocuments(): PolicyDocument[] {
       tables: Object.values(tableDefs(spec)).map((t) => `preview_silver/${t.name}`),
       metricsNamespace: "Datalake/preview",
     }),
-  );
+  )];
 }
 
 function handlerInput(datasets: number): HandlerPolicyInput {

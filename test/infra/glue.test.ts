@@ -120,7 +120,27 @@ describe("infra: Glue", () => {
     const everything = JSON.stringify([run.ofType(T.glueJob).map((j) => j.inputs), run.ofType(T.object).map((o) => o.inputs.content ?? "")]);
     expect(everything).not.to.include(key);
     const grant = doc(run.named("members-job-pii-key", T.rolePolicy)).Statement;
-    expect(grant).to.deep.equal([{ Sid: "ReadPiiHashKey", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret.state.arn }]);
+    const dataKey = run.named("keys-data", T.key).state.arn;
+    const viaSecretsManager = { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } };
+    expect(grant).to.deep.equal([
+      { Sid: "ReadPiiHashKey", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret.state.arn },
+      // The secret is encrypted with the data key, which the job otherwise uses only through S3.
+      { Sid: "DecryptPiiHashKey", Effect: "Allow", Action: "kms:Decrypt", Resource: dataKey, Condition: viaSecretsManager },
+    ]);
+    // The key policy lets the deployer (writes the value) and the job roles (read it) use the data
+    // key through Secrets Manager only; the secret and its value wait for that policy (first deploy).
+    const dataPolicy = run.named("key-policies-data", T.keyPolicy);
+    const secrets = doc(dataPolicy).Statement.find((st: any) => st.Sid === "PiiHashKeySecretUseKey");
+    expect(secrets.Principal.AWS).to.include(run.named("members-job-role", T.role).state.arn);
+    expect(secrets.Condition.StringEquals["kms:ViaService"]).to.deep.equal(["secretsmanager.eu-west-1.amazonaws.com"]);
+    expect(secret.dependencies).to.include(dataPolicy.urn);
+    expect(version.dependencies).to.include(dataPolicy.urn);
+  });
+
+  it("gives no key use through Secrets Manager when no dataset hashes PII", async () => {
+    const run = await prodRun();
+    expect(run.ofType(T.secret)).to.have.length(0);
+    expect(doc(run.named("key-policies-data", T.keyPolicy)).Statement.map((st: any) => st.Sid)).to.not.include("PiiHashKeySecretUseKey");
   });
 
   it("encrypts S3 output, logs and bookmarks with KMS in the security configuration", async () => {
