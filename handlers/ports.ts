@@ -213,7 +213,16 @@ export type RunFailureReason =
  */
 export interface RunMetrics {
   runFailed(dataset: string, reason: RunFailureReason, fields?: LogFields): void;
+  /**
+   * An object version file-arrival (or the sweep, or redrive) could not identify: its FILE item is
+   * SKIPPED with this reason, and someone must look (rename or re-upload the object).
+   */
+  fileUnidentified(dataset: string, reason: FileUnidentifiedReason, fields?: LogFields): void;
 }
+
+/** SKIPPED reasons that mean "no key reading names this object version" (core/key-readings.ts). */
+export const FILE_UNIDENTIFIED_REASONS = ["undecodable_key", "key_ambiguous"] as const;
+export type FileUnidentifiedReason = (typeof FILE_UNIDENTIFIED_REASONS)[number];
 
 /** Everything the handler logic needs. Build with `createHandlerDeps` (handlers/deps.ts). */
 export interface HandlerDeps {

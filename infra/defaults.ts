@@ -63,4 +63,6 @@ export const METRICS_NAMESPACE_PREFIX = "Datalake";
 export const METRIC_DATA_AGE_HOURS = "DataAgeHours";
 /** Emitted by the handler that records a RUN FAILED (handlers/metrics.ts), not by the runner. */
 export const METRIC_RUN_FAILED = "RunFailed";
+/** Object versions file-arrival could not identify (handlers/metrics.ts FILE_UNIDENTIFIED_METRIC). */
+export const METRIC_FILE_UNIDENTIFIED = "FileUnidentified";
 export const METRIC_ROW_COUNT = "RowCount";

@@ -3,7 +3,7 @@
 // infrastructure errors (audit table, S3) do throw, so the async retry delivers the event again.
 import { routeObjectKey } from "../../datasets/routing";
 import { FileItem, UNROUTED_DATASET } from "../audit/items";
-import type { HandlerDeps, ObjectHead } from "../ports";
+import { FILE_UNIDENTIFIED_REASONS, type HandlerDeps, type ObjectHead } from "../ports";
 import { fileIdOf } from "./file-id";
 import { ResolvedKey, resolveKey } from "./key-readings";
 import { StartOutcome, startRunIfIdle } from "./run-start";
@@ -88,6 +88,9 @@ export async function recordObjectVersion(deps: HandlerDeps, ev: ObjectCreated, 
   }
   if (skip || !spec) {
     log.warn("object version skipped", { reason: skip, note });
+    // Once, on the write that created the item: a version no key reading names needs a person.
+    const unidentified = FILE_UNIDENTIFIED_REASONS.find((r) => r === skip);
+    if (unidentified) deps.metrics.fileUnidentified(item.dataset, unidentified, { key, fileId });
     return { outcome: "SKIPPED", fileId, reason: skip ?? "unknown_prefix" };
   }
   log.info("object version recorded PENDING", { size: item.size });

@@ -2,7 +2,8 @@
 // DLQ depth, Lambda errors and stale silver data per dataset, and one dashboard per stack.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { METRIC_DATA_AGE_HOURS, METRIC_RUN_FAILED } from "../defaults";
+import { FILE_UNIDENTIFIED_REASONS } from "../../handlers/ports";
+import { METRIC_DATA_AGE_HOURS, METRIC_FILE_UNIDENTIFIED, METRIC_RUN_FAILED } from "../defaults";
 import { NAME_LIMITS, fitName } from "../names";
 import { AccountContext } from "../policies/document";
 import { alertTopicPolicyDocument } from "../policies/queue-topic-policies";
@@ -70,6 +71,18 @@ export class Monitoring extends pulumi.ComponentResource {
         namespace: "AWS/Lambda",
         metricName: "Errors",
         dimensions: { FunctionName: functionName },
+        statistic: "Sum",
+        ...ANY_IN_FIVE_MINUTES,
+      });
+    }
+    // An object version no reading of its event's key names (a raw '%', or 'a+b' vs 'a b' both
+    // present) is filed SKIPPED: nothing loads it until someone renames or re-uploads it.
+    for (const reason of FILE_UNIDENTIFIED_REASONS) {
+      alarm(`files-${reason.replace(/_/g, "-")}`, {
+        alarmDescription: `Landing object versions filed SKIPPED ${reason}: rename or re-upload them (datalake audit --status SKIPPED)`,
+        namespace: args.metricsNamespace,
+        metricName: METRIC_FILE_UNIDENTIFIED,
+        dimensions: { Reason: reason },
         statistic: "Sum",
         ...ANY_IN_FIVE_MINUTES,
       });

@@ -259,6 +259,8 @@ describe("handlers: file-arrival (dynalite)", () => {
       expect(rest).to.have.length(0);
       expect(file).to.include({ key, status: "SKIPPED", reason: "undecodable_key" });
       expect(w.glue.startCalls).to.equal(0);
+      // Not only an audit row: one FileUnidentified (the alarm's series), not one per redelivery.
+      expect(w.metrics.unidentified.map((m) => `${m.dataset}:${m.reason}`)).to.deep.equal(["orders:undecodable_key"]);
     });
 
     it("unversioned: an event for literal 'a+b.csv' while 'a b.csv' exists files the object whose etag it names", async () => {
@@ -274,6 +276,7 @@ describe("handlers: file-arrival (dynalite)", () => {
       await drainRuns(w, stateChange);
 
       expect([r1.outcome, r2.outcome]).to.deep.equal(["PENDING", "PENDING"]);
+      expect(w.metrics.unidentified, "both objects were identified").to.deep.equal([]);
       const files = await assertAccounted(w);
       expect(files.map((f) => `${f.key}:${f.status}`).sort()).to.deep.equal(["orders/a b.csv:SUCCEEDED", "orders/a+b.csv:SUCCEEDED"]);
     });

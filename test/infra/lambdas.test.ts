@@ -50,12 +50,13 @@ describe("infra: Lambdas", () => {
 });
 
 describe("infra: operations", () => {
-  it("alarms on DLQ depth, Lambda errors, failed runs and stale data, all to the encrypted alert topic", async () => {
+  it("alarms on DLQ depth, Lambda errors, unidentified files, failed runs and stale data, all to the encrypted alert topic", async () => {
     const run = await prodRun();
     const topic = run.named("monitoring-alerts", T.topic);
     expect(topic.inputs.kmsMasterKeyId).to.equal(run.named("keys-ops", T.key).state.arn);
     const alarms = run.ofType(T.alarm);
-    expect(alarms).to.have.length(2 + 3 + 2 * DATASETS.length);
+    // 2 queues, 3 functions, 2 unidentified-file reasons, 2 per dataset.
+    expect(alarms).to.have.length(2 + 3 + 2 + 2 * DATASETS.length);
     for (const a of alarms) {
       expect(a.inputs.alarmActions, a.name).to.deep.equal([topic.state.arn]);
       expect(a.inputs.name, a.name).to.match(/^datalake-prod-/);
