@@ -220,7 +220,8 @@ describe("handlers: landing sweep and key readings (moto S3, dynalite)", functio
       clock.t = Date.now();
       await put("orders/old.csv");
       clock.t = Date.now() + 1500; // S3 keeps whole seconds: the next object is after this pass began
-      expect((await reconcile(deps)).swept).to.have.length(1);
+      const first = await reconcile(deps);
+      expect(first.swept, `reconciler errors: ${first.errors.join("; ")}`).to.have.length(1);
       await new Promise((r) => setTimeout(r, 2100));
       const fresh = await put("orders/new.csv");
       clock.t = Date.now() + 1500;
@@ -230,7 +231,7 @@ describe("handlers: landing sweep and key readings (moto S3, dynalite)", functio
 
       const report = await reconcile(deps);
 
-      expect(report.swept).to.have.length(1);
+      expect(report.swept, `reconciler errors: ${report.errors.join("; ")}`).to.have.length(1);
       expect(looked).to.deep.equal([`s3://${landing}/${fresh.key}#${fresh.versionId}`]);
     });
   });
