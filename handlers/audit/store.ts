@@ -437,7 +437,8 @@ export class AuditStore {
   }
 }
 
-function strip<T>(item: Record<string, unknown>): T {
+/** An item as the store returns it: without its key, index and TTL attributes. */
+export function strip<T>(item: Record<string, unknown>): T {
   const copy = { ...item };
   for (const attr of KEY_ATTRS) delete copy[attr];
   return copy as T;

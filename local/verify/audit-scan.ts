@@ -3,15 +3,13 @@
 // and a verify is a rare, deliberate read of the whole table.
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { FileItem, RunItem, SlotItem } from "../../handlers/audit/items";
-import type { AuditDb } from "../../handlers/audit/store";
+import { type AuditDb, strip } from "../../handlers/audit/store";
 
 export interface AuditItems {
   files: FileItem[];
   runs: RunItem[];
   slots: SlotItem[];
 }
-
-const KEY_ATTRS = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "expiresAt", "sequencerOrder"];
 
 export async function scanAuditItems(db: AuditDb, table: string, progress?: (scanned: number) => void): Promise<AuditItems> {
   const out: AuditItems = { files: [], runs: [], slots: [] };
@@ -20,8 +18,7 @@ export async function scanAuditItems(db: AuditDb, table: string, progress?: (sca
   do {
     const page = await db.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: startKey }));
     for (const raw of (page.Items ?? []) as Record<string, unknown>[]) {
-      const item = { ...raw };
-      for (const attr of KEY_ATTRS) delete item[attr];
+      const item = strip<Record<string, unknown>>(raw);
       // The slot item only gets its `kind` once taken; its key says what it is.
       if (String(raw.pk).startsWith("FILE#")) out.files.push(item as unknown as FileItem);
       else if (String(raw.pk).startsWith("RUN#")) out.runs.push(item as unknown as RunItem);

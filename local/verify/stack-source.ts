@@ -4,10 +4,12 @@
 // AWS_ENDPOINT_URL_S3 / _DYNAMODB for an emulator).
 import { spawnSync } from "child_process";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
+import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DATASETS, routeObjectKey } from "../../datasets";
 import type { AuditDb } from "../../handlers/audit/store";
+import { S3ObjectStore } from "../../handlers/aws/s3-object-store";
+import type { VersionMarker } from "../../handlers/ports";
 import type { LandedVersion } from "../../handlers/audit/verify";
 import { CliError } from "../cli-verb";
 
@@ -34,23 +36,19 @@ export function stackClients(region: string): StackClients {
 
 /** Every object version in the bucket (delete markers are no versions of content). */
 export async function listLandedVersions(s3: S3Client, bucket: string, progress?: (listed: number) => void): Promise<LandedVersion[]> {
+  // The landing sweep's listing (same "null" version and ETag handling), over the whole bucket.
+  const store = new S3ObjectStore(s3);
   const out: LandedVersion[] = [];
-  let keyMarker: string | undefined;
-  let versionMarker: string | undefined;
-  for (;;) {
-    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker: keyMarker, VersionIdMarker: versionMarker }));
-    for (const v of page.Versions ?? []) {
-      const key = v.Key!;
-      // "null" is the version id S3 gives objects put while versioning was off.
-      const versionId = v.VersionId && v.VersionId !== "null" ? v.VersionId : null;
-      const etag = (v.ETag ?? "").replace(/"/g, "");
-      out.push({ key, identities: [{ bucket, versionId, etag }], routed: routeObjectKey(DATASETS, key) !== undefined });
+  let next: VersionMarker | undefined;
+  do {
+    const page = await store.listVersions(bucket, "", next, 1000);
+    for (const v of page.versions) {
+      out.push({ key: v.key, identities: [{ bucket, versionId: v.versionId, etag: v.etag }], routed: routeObjectKey(DATASETS, v.key) !== undefined });
     }
     progress?.(out.length);
-    if (!page.IsTruncated) return out;
-    keyMarker = page.NextKeyMarker;
-    versionMarker = page.NextVersionIdMarker;
-  }
+    next = page.next;
+  } while (next);
+  return out;
 }
 
 /** The landing bucket and audit table of a Pulumi stack (its outputs), and its aws:region. */
