@@ -147,15 +147,7 @@ export class VersionStore {
   }
 
   private load(): void {
-    if (!existsSync(this.logPath)) return;
-    for (const line of readFileSync(this.logPath, "utf8").split("\n")) {
-      if (!line.trim()) continue;
-      let entry: { t: string; versionId: string } & Partial<VersionRecord>;
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        continue; // torn write at the end of the log
-      }
+    for (const entry of readVersionLog(this.logPath)) {
       if (entry.t === "v" && existsSync(this.bytesPath(entry.versionId))) {
         const { t: _t, ...record } = entry;
         this.remember(record as VersionRecord);
@@ -169,8 +161,25 @@ export class VersionStore {
   }
 }
 
+type LogEntry = { t: string; versionId: string } & Partial<VersionRecord>;
+
+/** The log's entries in order, a torn last line skipped. Reads only (`audit --verify` beside a running `local`). */
+export function readVersionLog(logPath: string): LogEntry[] {
+  if (!existsSync(logPath)) return [];
+  const out: LogEntry[] = [];
+  for (const line of readFileSync(logPath, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line));
+    } catch {
+      // a torn write at the end of the log
+    }
+  }
+  return out;
+}
+
 /** Hashes in 1 MiB chunks: memory stays flat however large the file. */
-function hashFile(path: string): { sha256: string; md5: string } {
+export function hashFile(path: string): { sha256: string; md5: string } {
   const sha = createHash("sha256");
   const md5 = createHash("md5");
   const buf = Buffer.alloc(1 << 20);

@@ -2,19 +2,18 @@
 // recorded in its version log (read-only: a running runtime owns the log), and every file now in
 // landing/ it has not seen yet. A file `datalake load` loaded straight from landing is recorded
 // under the bucket "local" and its content hash (local/cli-manifest.ts): that names it too.
-import { createHash } from "crypto";
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "fs";
+import { existsSync, readdirSync, statSync } from "fs";
 import { join } from "path";
 import { DATASETS, routeObjectKey } from "../../datasets";
 import type { LandedVersion, VersionIdentity } from "../../handlers/audit/verify";
 import { LOCAL_BUCKET } from "../cli-manifest";
 import { isIgnoredName } from "../runtime/landing-watcher";
-import type { VersionRecord } from "../runtime/version-store";
+import { hashFile, readVersionLog, type VersionRecord } from "../runtime/version-store";
 import { LOCAL_NAMES, workspacePaths } from "../runtime/workspace";
 
 export function workspaceLandedVersions(workspace: string): LandedVersion[] {
   const paths = workspacePaths(workspace);
-  const versions = readVersionLog(paths.versionLog, paths.versions);
+  const versions = keptVersions(paths.versionLog, paths.versions);
   const latest = new Map<string, VersionRecord>();
   for (const v of versions) if ((latest.get(v.key)?.seq ?? -1) < v.seq) latest.set(v.key, v);
   const routed = (key: string) => routeObjectKey(DATASETS, key) !== undefined;
@@ -28,7 +27,7 @@ export function workspaceLandedVersions(workspace: string): LandedVersion[] {
     if (!st) continue; // removed meanwhile
     const known = latest.get(key);
     if (known && known.sig.size === st.size && known.sig.mtimeMs === st.mtimeMs && known.sig.ctimeMs === st.ctimeMs && known.sig.ino === st.ino) continue;
-    out.push({ key, identities: [loadIdentity(sha256File(path))], routed: routed(key), hint: "not yet seen by `datalake local`, nor loaded by `datalake load`" });
+    out.push({ key, identities: [loadIdentity(hashFile(path).sha256)], routed: routed(key), hint: "not yet seen by `datalake local`, nor loaded by `datalake load`" });
   }
   return out;
 }
@@ -38,20 +37,11 @@ function loadIdentity(sha256: string): VersionIdentity {
   return { bucket: LOCAL_BUCKET, versionId: sha256.slice(0, 32), etag: sha256.slice(0, 32) };
 }
 
-/** The "v" lines of the version log whose bytes are kept (what VersionStore loads), torn lines skipped. */
-function readVersionLog(logPath: string, bytesDir: string): VersionRecord[] {
-  if (!existsSync(logPath)) return [];
-  const out: VersionRecord[] = [];
-  for (const line of readFileSync(logPath, "utf8").split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      const { t, ...record } = JSON.parse(line) as { t: string } & VersionRecord;
-      if (t === "v" && existsSync(join(bytesDir, record.versionId))) out.push(record);
-    } catch {
-      // a torn write at the end of the log
-    }
-  }
-  return out;
+/** The "v" lines of the version log whose bytes are kept (what VersionStore loads). */
+function keptVersions(logPath: string, bytesDir: string): VersionRecord[] {
+  return readVersionLog(logPath)
+    .filter((e) => e.t === "v" && existsSync(join(bytesDir, e.versionId)))
+    .map(({ t: _t, ...record }) => record as VersionRecord);
 }
 
 function landingFiles(root: string, dir = root): { key: string; path: string }[] {
@@ -64,16 +54,4 @@ function landingFiles(root: string, dir = root): { key: string; path: string }[]
     else if (entry.isFile()) out.push({ key: path.slice(root.length + 1).split(/[\\/]/).join("/"), path });
   }
   return out;
-}
-
-function sha256File(path: string): string {
-  const hash = createHash("sha256");
-  const buf = Buffer.alloc(1 << 20);
-  const fd = openSync(path, "r");
-  try {
-    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) hash.update(buf.subarray(0, n));
-  } finally {
-    closeSync(fd);
-  }
-  return hash.digest("hex");
 }
