@@ -93,7 +93,7 @@ const fn = (runtime = "nodejs22.x") =>
 
 const QUEUE_URL = `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/dlq`;
 const TOPIC_ARN = `arn:aws:sns:eu-west-1:${ACCOUNT}:alerts`;
-const denyInsecure = (action: string, resource: string) => ({
+export const denyInsecure = (action: string, resource: string) => ({
   Sid: "DenyInsecureTransport",
   Effect: "Deny",
   Principal: "*",

@@ -22,6 +22,7 @@ import {
 } from "../../policy/rules/messaging";
 import { T } from "../../policy/rules/s3";
 import { ACCOUNT, compliantBucket, replaceProps, res } from "./builders";
+import { denyInsecure } from "./fixtures";
 
 const rule = (name: string): Rule[] => RULES.filter((r) => r.name === name);
 const messages = (name: string, resources: PolicyRes[], config: RuleConfig = {}) =>
@@ -497,14 +498,6 @@ describe("policy pack holes (issue #13 item 5)", () => {
     const TOPIC_ARN = `arn:aws:sns:eu-west-1:${ACCOUNT}:alerts`;
     const QUEUE_ARN = `arn:aws:sqs:eu-west-1:${ACCOUNT}:dlq`;
     const QUEUE_URL = `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/dlq`;
-    const tlsDeny = (action: string, resource: string) => ({
-      Sid: "DenyInsecureTransport",
-      Effect: "Deny",
-      Principal: "*",
-      Action: action,
-      Resource: resource,
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    });
     const publish = {
       Sid: "Alarms",
       Effect: "Allow",
@@ -533,12 +526,12 @@ describe("policy pack holes (issue #13 item 5)", () => {
         topic,
         res(SNS_TOPIC_POLICY, "alerts-policy", {
           arn: TOPIC_ARN,
-          policy: doc(publish, tlsDeny("sns:Publish", TOPIC_ARN)),
+          policy: doc(publish, denyInsecure("sns:Publish", TOPIC_ARN)),
         }),
         queue,
         res(SQS_QUEUE_POLICY, "dlq-policy", {
           queueUrl: QUEUE_URL,
-          policy: doc(tlsDeny("sqs:*", QUEUE_ARN)),
+          policy: doc(denyInsecure("sqs:*", QUEUE_ARN)),
         }),
       ]);
 
