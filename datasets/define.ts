@@ -20,8 +20,35 @@ export interface CsvOptions {
   delimiter?: string;
   /** @default '"' */
   quote?: string;
-  /** Text that stands for null besides the empty field. @default "" (empty field only) */
+  /** Text that stands for null besides the empty field (DMS: CsvNullValue). @default "" (empty field only) */
   nullValue?: string;
+  /**
+   * Whether files start with a header row. "absent": columns by position in declared order;
+   * "auto": a first record whose every field names a declared column (case-insensitively) is a
+   * header, else the file is headerless. @default "present" for csv, "auto" for dms
+   */
+  header?: "present" | "absent" | "auto";
+}
+
+/**
+ * Files as an AWS DMS S3 target endpoint writes them (format "dms"): CSV (with or without a
+ * header, Op first in CDC files only, gzip) or Parquet, classified by their bytes. Declared
+ * columns are the source table's, in its column order (headerless files map by position).
+ */
+export interface DmsOptions {
+  /**
+   * The endpoint's TimestampColumnName, declared among the columns as an optional timestamp:
+   * files may carry it or not (changes are then ordered by the DMS file sequence).
+   */
+  timestampColumn?: string;
+  /** The endpoint's CsvNoSupValue: the marker DMS writes for a column the source did not log. */
+  noSupValue?: string;
+  /**
+   * Partial images (a source without full supplemental logging): "keep_previous" keeps a key's
+   * previous value for a column an update did not log (NULL, or noSupValue when set);
+   * "as_written" takes the values as they are. @default "keep_previous"
+   */
+  partialImages?: "keep_previous" | "as_written";
 }
 
 /** A reason label is attached to a current row for each rule it fails. */
@@ -52,7 +79,10 @@ export type Rule =
 export interface CdcOptions {
   /** Column holding I/U/D. Files may omit it (full load): every row is then an insert. */
   opColumn: string;
-  /** Columns that order the changes of one key (then object key, then row number). */
+  /**
+   * Columns that order the changes of one key (then object key, then row number). Format "dms"
+   * may leave it empty (the DMS file sequence orders) and defaults it to its timestampColumn.
+   */
   sequenceColumns: string[];
 }
 
@@ -85,8 +115,10 @@ export interface DatasetInput {
   prefix: string;
   /** Optional object-key suffix, e.g. ".csv". */
   suffix?: string;
-  format: "csv" | "jsonl" | "parquet";
+  format: "csv" | "jsonl" | "parquet" | "dms";
   csv?: CsvOptions;
+  /** Only with format "dms". */
+  dms?: DmsOptions;
   columns: Record<string, ColumnType | ColumnDef>;
   primaryKey: string[];
   cdc?: CdcOptions;
@@ -108,8 +140,10 @@ export interface DatasetSpec {
   name: string;
   prefix: string;
   suffix?: string;
-  format: "csv" | "jsonl" | "parquet";
+  format: "csv" | "jsonl" | "parquet" | "dms";
   csv: Required<CsvOptions>;
+  /** Set exactly when format is "dms". */
+  dms?: { timestampColumn: string | null; noSupValue: string | null; partialImages: "keep_previous" | "as_written" };
   columns: NormalizedColumn[];
   primaryKey: string[];
   cdc?: CdcOptions;
@@ -122,7 +156,7 @@ export interface DatasetSpec {
   sourceFile: string;
 }
 
-export const DEFAULT_CSV: Required<CsvOptions> = { delimiter: ",", quote: '"', nullValue: "" };
+export const DEFAULT_CSV: Required<CsvOptions> = { delimiter: ",", quote: '"', nullValue: "", header: "present" };
 
 /** Declare a dataset. Throws a DatasetSpecError naming the file and field when the spec is wrong. */
 export function defineDataset(input: DatasetInput): DatasetSpec {

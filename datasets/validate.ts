@@ -1,6 +1,6 @@
 // Runtime validation of dataset specs. Every message names the file and the field, because a
 // wrong spec must fail at `pulumi preview` / `datalake load` time, not inside a Glue job.
-import type { ColumnDef, ColumnType, DatasetInput, DatasetSpec, NormalizedColumn, Rule } from "./define";
+import type { ColumnDef, ColumnType, DatasetInput, DatasetSpec, DmsOptions, NormalizedColumn, Rule } from "./define";
 import { DEFAULT_CSV } from "./define";
 import { DatasetSpecError } from "./errors";
 import { checkExpression } from "./expression";
@@ -44,18 +44,24 @@ export function validateSpec(input: DatasetInput, file: string | (() => string))
   if (input.suffix !== undefined && !SUFFIX.test(input.suffix)) {
     fail("suffix", `must be letters, digits, . _ - (got ${JSON.stringify(input.suffix)})`);
   }
-  if (!["csv", "jsonl", "parquet"].includes(input.format)) {
-    fail("format", `must be csv, jsonl or parquet (got ${JSON.stringify(input.format)})`);
+  if (!["csv", "jsonl", "parquet", "dms"].includes(input.format)) {
+    fail("format", `must be csv, jsonl, parquet or dms (got ${JSON.stringify(input.format)})`);
   }
   // Rejected here, not when the first file arrives: a deployed dataset whose loads always fail
   // loses nothing but strands every file it receives as FAILED. Both engines must first agree on
   // how a JSON number becomes its raw string (DuckDB prints 12.50 as "12.5" and 1E3 as "1000.0").
-  if (input.format !== "csv") {
-    fail("format", `${input.format} is not supported yet: both engines (DuckDB and Glue) read csv only`);
+  if (input.format !== "csv" && input.format !== "dms") {
+    fail("format", `${input.format} is not supported yet: both engines (DuckDB and Glue) read csv and dms only`);
   }
-  const csv = { ...DEFAULT_CSV, ...(input.csv ?? {}) };
-  if (csv.delimiter.length !== 1) fail("csv.delimiter", "must be one character");
-  if (csv.quote.length !== 1) fail("csv.quote", "must be one character");
+  const isDms = input.format === "dms";
+  const csv = { ...DEFAULT_CSV, header: isDms ? ("auto" as const) : ("present" as const), ...(input.csv ?? {}) };
+  if (typeof csv.delimiter !== "string" || csv.delimiter.length !== 1) fail("csv.delimiter", "must be one character");
+  if (typeof csv.quote !== "string" || csv.quote.length !== 1) fail("csv.quote", "must be one character");
+  if (typeof csv.nullValue !== "string") fail("csv.nullValue", "must be a string");
+  if (!["present", "absent", "auto"].includes(csv.header)) {
+    fail("csv.header", `must be present, absent or auto (got ${JSON.stringify(csv.header)})`);
+  }
+  if (input.dms !== undefined && !isDms) fail("dms", `dms options need format "dms" (format is ${input.format})`);
 
   const columns = normalizeColumns(input.columns, fail);
   const byName = new Map(columns.map((c) => [c.name, c]));
@@ -63,6 +69,10 @@ export function validateSpec(input: DatasetInput, file: string | (() => string))
     const col = typeof name === "string" ? byName.get(name) : undefined;
     return col ?? fail(field, `unknown column ${JSON.stringify(name)} (columns: ${[...byName.keys()].join(", ")})`);
   };
+
+  const dms = isDms ? validateDms(input.dms ?? {}, requireColumn, fail) : undefined;
+  // DMS defaults: Op is its operation column; its timestamp column (when declared) orders changes.
+  const cdcInput = isDms && !input.cdc ? { opColumn: "Op", sequenceColumns: dms!.timestampColumn ? [dms!.timestampColumn] : [] } : input.cdc;
 
   if (!Array.isArray(input.primaryKey) || input.primaryKey.length === 0) {
     fail("primaryKey", "needs at least one column");
@@ -73,22 +83,26 @@ export function validateSpec(input: DatasetInput, file: string | (() => string))
   });
   if (new Set(input.primaryKey).size !== input.primaryKey.length) fail("primaryKey", "repeats a column");
 
-  if (input.cdc) {
-    if (typeof input.cdc.opColumn !== "string" || !COLUMN.test(input.cdc.opColumn)) {
+  if (cdcInput) {
+    if (typeof cdcInput.opColumn !== "string" || !COLUMN.test(cdcInput.opColumn)) {
       fail("cdc.opColumn", "must be a column name");
     }
     // Case-insensitively: file headers match declared names that way (engine/csv-rules.ts).
-    const opColumn = input.cdc.opColumn.toLowerCase();
+    const opColumn = cdcInput.opColumn.toLowerCase();
     const clash = [...byName.keys()].find((name) => name.toLowerCase() === opColumn);
     if (clash !== undefined) {
-      fail("cdc.opColumn", `${input.cdc.opColumn} is the change-operation column; do not also declare it in columns (as ${clash})`);
+      fail("cdc.opColumn", `${cdcInput.opColumn} is the change-operation column; do not also declare it in columns (as ${clash})`);
     }
-    if (!Array.isArray(input.cdc.sequenceColumns) || input.cdc.sequenceColumns.length === 0) {
+    // DMS files may carry no sequence at all: the DMS file sequence and row position order them.
+    if (!Array.isArray(cdcInput.sequenceColumns) || (cdcInput.sequenceColumns.length === 0 && !isDms)) {
       fail("cdc.sequenceColumns", "needs at least one column");
     }
-    input.cdc.sequenceColumns.forEach((c, i) => {
+    cdcInput.sequenceColumns.forEach((c, i) => {
       const col = requireColumn(`cdc.sequenceColumns[${i}]`, c);
-      if (col.optional) fail(`cdc.sequenceColumns[${i}]`, `sequence column ${c} cannot be optional`);
+      // Only the DMS timestamp column may be missing from a file (the file sequence orders then).
+      if (col.optional && !(isDms && c === dms!.timestampColumn)) {
+        fail(`cdc.sequenceColumns[${i}]`, `sequence column ${c} cannot be optional`);
+      }
     });
   }
 
@@ -146,7 +160,8 @@ export function validateSpec(input: DatasetInput, file: string | (() => string))
     csv,
     columns,
     primaryKey: [...input.primaryKey],
-    cdc: input.cdc ? { opColumn: input.cdc.opColumn, sequenceColumns: [...input.cdc.sequenceColumns] } : undefined,
+    dms,
+    cdc: cdcInput ? { opColumn: cdcInput.opColumn, sequenceColumns: [...cdcInput.sequenceColumns] } : undefined,
     partitionBy,
     rules,
     pii,
@@ -155,6 +170,29 @@ export function validateSpec(input: DatasetInput, file: string | (() => string))
   };
   // Read on demand (and then kept): a getter, still enumerable so copies and JSON carry it.
   return Object.defineProperty(spec, "sourceFile", { get: fileName, enumerable: true }) as DatasetSpec;
+}
+
+function validateDms(
+  input: DmsOptions,
+  requireColumn: (field: string, name: unknown) => NormalizedColumn,
+  fail: (field: string, problem: string) => never,
+): NonNullable<DatasetSpec["dms"]> {
+  if (typeof input !== "object" || input === null) fail("dms", "must be an object");
+  let timestampColumn: string | null = null;
+  if (input.timestampColumn !== undefined) {
+    const col = requireColumn("dms.timestampColumn", input.timestampColumn);
+    if (col.type !== "timestamp") fail("dms.timestampColumn", `${col.name} is ${col.type}; DMS writes a timestamp`);
+    if (!col.optional) fail("dms.timestampColumn", `declare ${col.name} optional: DMS writes it only when the endpoint sets TimestampColumnName`);
+    timestampColumn = col.name;
+  }
+  if (input.noSupValue !== undefined && (typeof input.noSupValue !== "string" || input.noSupValue === "")) {
+    fail("dms.noSupValue", "must be a non-empty string (the endpoint's CsvNoSupValue)");
+  }
+  const partialImages = input.partialImages ?? "keep_previous";
+  if (partialImages !== "keep_previous" && partialImages !== "as_written") {
+    fail("dms.partialImages", `must be keep_previous or as_written (got ${JSON.stringify(input.partialImages)})`);
+  }
+  return { timestampColumn, noSupValue: input.noSupValue ?? null, partialImages };
 }
 
 function normalizeColumns(

@@ -86,6 +86,7 @@ export function compilePlan(spec: DatasetSpec, opts: CompileOptions): LoadPlan {
     source: {
       format: spec.format,
       csv: { ...spec.csv },
+      dms: spec.dms ? { ...spec.dms } : null,
       columns: spec.columns.map((col) => ({ name: col.name, type: col.type, optional: col.optional })),
       opColumn: spec.cdc?.opColumn ?? null,
       primaryKey: [...spec.primaryKey],

@@ -99,8 +99,10 @@ export const REASON_SEPARATOR = ";";
 
 /** What the IO steps need from the spec (so executors never re-read dataset files). */
 export interface PlanSource {
-  format: "csv" | "jsonl" | "parquet";
-  csv: { delimiter: string; quote: string; nullValue: string };
+  format: "csv" | "jsonl" | "parquet" | "dms";
+  csv: { delimiter: string; quote: string; nullValue: string; header: "present" | "absent" | "auto" };
+  /** DMS endpoint conventions (format "dms" only; datasets/define.ts DmsOptions), else null. */
+  dms: { timestampColumn: string | null; noSupValue: string | null; partialImages: "keep_previous" | "as_written" } | null;
   /** Spec columns in declaration order; optional ones may be absent from a file's header. */
   columns: { name: string; type: PlanColumnType; optional: boolean }[];
   /** The Op column's header name (e.g. "Op"); null when the spec has no CDC. Always optional. */

@@ -110,12 +110,18 @@ def parse_plan(data: Any, source: str = "<plan>", *, dataset: str | None = None)
 
 def _validate_source(source: Any, where: str) -> None:
     _require(isinstance(source, dict), where, "must be an object")
-    _require(source.get("format") in ("csv", "jsonl", "parquet"), where, "format must be csv, jsonl or parquet")
+    _require(source.get("format") in ("csv", "jsonl", "parquet", "dms"), where, "format must be csv, jsonl, parquet or dms")
     csv = source.get("csv")
     _require(isinstance(csv, dict) and all(isinstance(csv.get(k), str) for k in ("delimiter", "quote", "nullValue")),
              where, "csv needs delimiter, quote and nullValue strings")
     _require(len(csv["delimiter"]) == 1 and len(csv["quote"]) == 1, where,
              "csv delimiter and quote must be one character each")
+    # Absent in plans compiled before headerless files were read: those read a header.
+    _require(csv.get("header", "present") in ("present", "absent", "auto"), where, "csv.header must be present, absent or auto")
+    dms = source.get("dms")
+    _require(dms is None or (isinstance(dms, dict) and dms.get("partialImages") in ("keep_previous", "as_written")),
+             where, "dms must be null or an object with partialImages")
+    _require((dms is not None) == (source["format"] == "dms"), where, "dms options go with format dms only")
     columns = source.get("columns")
     _require(isinstance(columns, list) and bool(columns), where, "columns must be a non-empty array")
     for index, column in enumerate(columns):

@@ -72,6 +72,19 @@ describe("dataset specs", () => {
     expect(getDataset("customers").pii).to.deep.equal([{ column: "email", mode: "exclude" }]);
   });
 
+  it("gives format dms its defaults: Op, header auto, its timestamp column ordering, partial images kept", () => {
+    const spec = defineDataset({
+      name: "things", prefix: "things/", format: "dms",
+      columns: { id: "bigint", v: "string", cdc_ts: { type: "timestamp", optional: true } },
+      primaryKey: ["id"], dms: { timestampColumn: "cdc_ts" }, target: { table: "things" },
+    });
+    expect(spec.cdc).to.deep.equal({ opColumn: "Op", sequenceColumns: ["cdc_ts"] });
+    expect(spec.csv.header).to.equal("auto");
+    expect(spec.dms).to.deep.equal({ timestampColumn: "cdc_ts", noSupValue: null, partialImages: "keep_previous" });
+    const bare = defineDataset({ name: "t", prefix: "t/", format: "dms", columns: { id: "bigint" }, primaryKey: ["id"], target: { table: "t" } });
+    expect(bare.cdc).to.deep.equal({ opColumn: "Op", sequenceColumns: [] });
+  });
+
   const bad: Array<[string, (i: DatasetInput) => void, string, RegExp]> = [
     ["no primary key", (i) => (i.primaryKey = []), "primaryKey", /at least one column/],
     ["unknown key column", (i) => (i.primaryKey = ["nope"]), "primaryKey[0]", /unknown column "nope"/],
@@ -87,7 +100,12 @@ describe("dataset specs", () => {
     ["partition on a number", (i) => (i.partitionBy = { column: "id" }), "partitionBy.column", /date or timestamp/],
     ["reserved lineage name", (i) => (i.columns._row = "int"), "columns._row", /reserved/],
     ["duplicate labels", (i) => (i.rules = [{ kind: "not_null", column: "id" }, { kind: "not_null", column: "id" }]), "rules[1]", /label/],
-    ["a format the engines cannot read yet", (i) => (i.format = "jsonl"), "format", /jsonl is not supported yet: both engines .* read csv only/],
+    ["a format the engines cannot read yet", (i) => (i.format = "jsonl"), "format", /jsonl is not supported yet: both engines .* read csv and dms only/],
+    ["dms options on a csv dataset", (i) => (i.dms = {}), "dms", /need format "dms"/],
+    ["a csv header mode that does not exist", (i) => (i.csv = { header: "maybe" as never }), "csv.header", /present, absent or auto/],
+    ["a required DMS timestamp column", (i) => { i.format = "dms"; i.cdc = undefined; i.dms = { timestampColumn: "at" }; }, "dms.timestampColumn", /declare at optional/],
+    ["a DMS timestamp column that is not a timestamp", (i) => { i.format = "dms"; i.columns.ts = { type: "string", optional: true }; i.dms = { timestampColumn: "ts" }; }, "dms.timestampColumn", /DMS writes a timestamp/],
+    ["an unknown partial-image mode", (i) => { i.format = "dms"; i.dms = { partialImages: "guess" as never }; }, "dms.partialImages", /keep_previous or as_written/],
     ["bad worker type", (i) => (i.target.glue = { workerType: "G.9X" as never }), "target.glue.workerType", /must be one of/],
   ];
   for (const [what, mutate, field, message] of bad) {
