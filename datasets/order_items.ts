@@ -4,7 +4,9 @@ export default defineDataset({
   name: "order_items",
   description: "Order lines replicated by DMS",
   prefix: "order_items/",
-  format: "csv",
+  format: "dms",
+  // DMS writes cdc_ts only when the endpoint sets TimestampColumnName=cdc_ts (docs/dms.md).
+  dms: { timestampColumn: "cdc_ts" },
   columns: {
     order_item_id: "bigint",
     order_id: "bigint",
@@ -13,10 +15,9 @@ export default defineDataset({
     unit_price: "decimal(12,2)",
     line_total: "decimal(12,2)",
     created_at: "timestamp",
-    cdc_ts: "timestamp",
+    cdc_ts: { type: "timestamp", optional: true },
   },
   primaryKey: ["order_item_id"],
-  cdc: { opColumn: "Op", sequenceColumns: ["cdc_ts"] },
   partitionBy: { column: "created_at", prefix: "created" },
   rules: [{ kind: "range", column: "quantity", min: 0, minExclusive: true }],
   target: { table: "fact_order_items" },

@@ -6,17 +6,18 @@ export default defineDataset({
   name: "orders",
   description: "Orders replicated by DMS",
   prefix: "orders/",
-  format: "csv",
+  format: "dms",
+  // DMS writes cdc_ts only when the endpoint sets TimestampColumnName=cdc_ts (docs/dms.md).
+  dms: { timestampColumn: "cdc_ts" },
   columns: {
     order_id: "bigint",
     customer_id: "bigint",
     order_ts: "timestamp",
     status: "string",
     total_amount: "decimal(12,2)",
-    cdc_ts: "timestamp",
+    cdc_ts: { type: "timestamp", optional: true },
   },
   primaryKey: ["order_id"],
-  cdc: { opColumn: "Op", sequenceColumns: ["cdc_ts"] },
   partitionBy: { column: "order_ts", prefix: "order" },
   rules: [
     { kind: "not_null", column: "customer_id" },

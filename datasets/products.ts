@@ -4,16 +4,17 @@ export default defineDataset({
   name: "products",
   description: "Product catalogue replicated by DMS",
   prefix: "products/",
-  format: "csv",
+  format: "dms",
+  // DMS writes cdc_ts only when the endpoint sets TimestampColumnName=cdc_ts (docs/dms.md).
+  dms: { timestampColumn: "cdc_ts" },
   columns: {
     product_id: "bigint",
     brand: "string",
     category: "string",
     unit_price: "decimal(12,2)",
-    cdc_ts: "timestamp",
+    cdc_ts: { type: "timestamp", optional: true },
   },
   primaryKey: ["product_id"],
-  cdc: { opColumn: "Op", sequenceColumns: ["cdc_ts"] },
   rules: [{ kind: "range", column: "unit_price", min: 0 }],
   target: { table: "dim_product" },
 });

@@ -4,17 +4,18 @@ export default defineDataset({
   name: "shipments",
   description: "Shipments replicated by DMS",
   prefix: "shipments/",
-  format: "csv",
+  format: "dms",
+  // DMS writes cdc_ts only when the endpoint sets TimestampColumnName=cdc_ts (docs/dms.md).
+  dms: { timestampColumn: "cdc_ts" },
   columns: {
     shipment_id: "bigint",
     order_id: "bigint",
     carrier: "string",
     shipped_at: "timestamp",
     delivered_at: "timestamp",
-    cdc_ts: "timestamp",
+    cdc_ts: { type: "timestamp", optional: true },
   },
   primaryKey: ["shipment_id"],
-  cdc: { opColumn: "Op", sequenceColumns: ["cdc_ts"] },
   partitionBy: { column: "shipped_at", prefix: "shipped" },
   rules: [
     {

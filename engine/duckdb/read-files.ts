@@ -56,8 +56,8 @@ export async function readFiles(
   bronze: BronzeTarget,
 ): Promise<ReadResult> {
   const { source } = plan;
-  if (source.format !== "csv") {
-    throw new Error(`dataset ${plan.dataset}: format ${source.format} is not supported by the DuckDB executor (csv only)`);
+  if (source.format !== "csv" && source.format !== "dms") {
+    throw new Error(`dataset ${plan.dataset}: format ${source.format} is not supported by the DuckDB executor (csv and dms only)`);
   }
   // 1. Whole-file checks, in manifest order.
   // By listing position: a manifest may list the same object twice.

@@ -147,8 +147,8 @@ def _outcome(file: Dict[str, Any], parsed: ParsedFile) -> Dict[str, Any]:
 
 
 def _require_csv(source: Dict[str, Any]) -> None:
-    if source["format"] != "csv":
-        raise ValueError(f"read_files supports csv only on Glue, plan source is {source['format']}")
+    if source["format"] not in ("csv", "dms"):
+        raise ValueError(f"read_files supports csv and dms only on Glue, plan source is {source['format']}")
 
 
 def _error_message(error: Exception) -> str:
