@@ -1,0 +1,84 @@
+// Which field of a headerless record is what, decided once per file and shared by both executors
+// (glue-scripts/datalake_glue/file_layout.py is the twin; test/fixtures/layout-vectors.json
+// holds the cases both are tested against). Pure: no IO, no engine.
+//
+// AWS DMS writes an S3 target's CSV without a header by default (AddColumnName=false): the
+// source table's columns in its column order, `Op` (I/U/D) first in CDC files only (full-load
+// files LOAD<hex>.csv carry it only with IncludeOpForFullLoad=true), and a change timestamp only
+// when TimestampColumnName is set. The DMS user guide does not say where that column goes, so
+// every place DMS can put it is accepted: right after Op (before the data columns) or last.
+// https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Target.S3.html
+// https://docs.aws.amazon.com/dms/latest/APIReference/API_S3Settings.html
+
+/** Field positions (0-based) of one file's records. */
+export interface FileLayout {
+  /** The Op field, or null when the file has none. */
+  op: number | null;
+  /** The timestamp column's field, or null when the file has none. */
+  timestamp: number | null;
+  /** One field per source column, in the order of LayoutInput.columns. */
+  data: number[];
+}
+
+export interface LayoutInput {
+  /** The object key or file name; only its last path segment is looked at. */
+  fileName: string;
+  /** Fields of the file's first record. */
+  first: readonly string[];
+  /** The source table's columns in order (declared columns minus the timestamp column). */
+  columns: readonly string[];
+  opColumn: string | null;
+  timestampColumn: string | null;
+}
+
+/** DMS full-load file names: LOAD + a hex counter (LOAD00000001.csv, LOAD0000000A.csv.gz). */
+const LOAD_FILE = /^LOAD[0-9A-F]+\.(csv|parquet)(\.gz)?$/i;
+/** DMS writes the timestamp column as yyyy-MM-dd HH:mm:ss.SSSSSS (fraction optional here). */
+const TIMESTAMP_SHAPE = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,9})?$/;
+const OP_VALUES = new Set(["I", "U", "D"]);
+
+export const isLoadFile = (fileName: string): boolean => LOAD_FILE.test(fileName.slice(fileName.lastIndexOf("/") + 1));
+/** An Op value as the plan's SQL reads it: I, U or D in any case, ASCII spaces ignored (as the twin strips them). */
+const opValue = (v: string | undefined): string | undefined => v?.replace(/^[ \t\n\r\v\f]+|[ \t\n\r\v\f]+$/g, "").toUpperCase();
+const isTimestamp = (v: string | undefined): boolean => v !== undefined && TIMESTAMP_SHAPE.test(v);
+
+/**
+ * The layout of a headerless file, or the one-line reason no layout DMS can write fits its first
+ * record. Candidates are tried in a fixed order, so a first record that two of them fit (a data
+ * column holding "I", a last data column holding a timestamp) always gets the same one:
+ *   - Op first before no Op: a first field I, U or D is an Op (DMS writes it first in every CDC
+ *     file); in a LOAD file only "I" is (IncludeOpForFullLoad writes I for every row);
+ *   - no timestamp column, then the timestamp right after Op, then last.
+ */
+export function headerlessLayout(input: LayoutInput): FileLayout | { reason: string } {
+  const { first, columns, opColumn, timestampColumn } = input;
+  const load = isLoadFile(input.fileName);
+  const width = first.length;
+  const opChoices = opColumn === null ? [false] : [true, false];
+  const tsChoices: Array<"none" | "first" | "last"> = timestampColumn === null ? ["none"] : ["none", "first", "last"];
+  for (const withOp of opChoices) {
+    for (const ts of tsChoices) {
+      if (width !== columns.length + (withOp ? 1 : 0) + (ts === "none" ? 0 : 1)) continue;
+      if (withOp && !(load ? opValue(first[0]) === "I" : OP_VALUES.has(opValue(first[0]) ?? ""))) continue;
+      const start = withOp ? 1 : 0;
+      const timestamp = ts === "none" ? null : ts === "first" ? start : width - 1;
+      if (timestamp !== null && !isTimestamp(first[timestamp])) continue;
+      const dataStart = ts === "first" ? start + 1 : start;
+      return { op: withOp ? 0 : null, timestamp, data: columns.map((_, i) => dataStart + i) };
+    }
+  }
+  const shape = [...(opColumn === null ? [] : [`${opColumn}?`]), ...columns, ...(timestampColumn === null ? [] : [`${timestampColumn}?`])];
+  return { reason: `column_count:${width} fields fit no layout of ${shape.join(",")}` };
+}
+
+/**
+ * Header mode "auto": the first record is a header when every field names a declared column or
+ * the Op column, or when it names every required column (a header with drift: an extra column,
+ * e.g. one the source table gained). A data record does neither: its values are not the
+ * column names. `resolved` is the first record after resolveHeader (names matched
+ * case-insensitively).
+ */
+export function looksLikeHeader(resolved: readonly string[], known: readonly string[], required: readonly string[]): boolean {
+  const names = new Set(resolved);
+  return resolved.every((f) => known.includes(f)) || (required.length > 0 && required.every((r) => names.has(r)));
+}

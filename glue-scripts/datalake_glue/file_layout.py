@@ -1,0 +1,78 @@
+"""Which field of a headerless record is what (twin of engine/file-layout.ts; both are tested
+against test/fixtures/layout-vectors.json). Pure: runs on Spark executors, no Spark imports.
+
+AWS DMS writes CSV without a header by default (AddColumnName=false): the source table's columns
+in order, Op first in CDC files only (LOAD<hex>.csv full-load files carry it only with
+IncludeOpForFullLoad=true), and a timestamp column only when TimestampColumnName is set, right
+after Op or last (the DMS guide does not say which, so both are accepted). Candidate order and
+reasons: see engine/file-layout.ts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Union
+
+_LOAD_FILE = re.compile(r"LOAD[0-9A-F]+\.(csv|parquet)(\.gz)?", re.IGNORECASE)
+_TIMESTAMP_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?")
+_OP_VALUES = ("I", "U", "D")
+# str.strip() would also strip what JavaScript's trim() keeps or drops differently; the plan's
+# SQL trims spaces, and Op values are ASCII letters.
+_SPACES = " \t\n\r\x0b\x0c"
+
+
+@dataclass(frozen=True)
+class FileLayout:
+    op: Optional[int]
+    timestamp: Optional[int]
+    data: List[int]
+
+
+def is_load_file(file_name: str) -> bool:
+    return _LOAD_FILE.fullmatch(file_name.rsplit("/", 1)[-1]) is not None
+
+
+def _op_value(value: Optional[str]) -> Optional[str]:
+    return None if value is None else value.strip(_SPACES).upper()
+
+
+def _is_timestamp(value: Optional[str]) -> bool:
+    return value is not None and _TIMESTAMP_SHAPE.fullmatch(value) is not None
+
+
+def headerless_layout(
+    file_name: str,
+    first: Sequence[str],
+    columns: Sequence[str],
+    op_column: Optional[str],
+    timestamp_column: Optional[str],
+) -> Union[FileLayout, str]:
+    """The layout of a headerless file, or the one-line reason (a str) no layout fits."""
+    load = is_load_file(file_name)
+    width = len(first)
+    op_choices = [False] if op_column is None else [True, False]
+    ts_choices = ["none"] if timestamp_column is None else ["none", "first", "last"]
+    head = first[0] if first else None
+    for with_op in op_choices:
+        for ts in ts_choices:
+            if width != len(columns) + (1 if with_op else 0) + (0 if ts == "none" else 1):
+                continue
+            if with_op and not (_op_value(head) == "I" if load else _op_value(head) in _OP_VALUES):
+                continue
+            start = 1 if with_op else 0
+            timestamp = None if ts == "none" else start if ts == "first" else width - 1
+            if timestamp is not None and not _is_timestamp(first[timestamp]):
+                continue
+            data_start = start + 1 if ts == "first" else start
+            return FileLayout(op=0 if with_op else None, timestamp=timestamp,
+                              data=[data_start + i for i in range(len(columns))])
+    shape = ([f"{op_column}?"] if op_column is not None else []) + list(columns) \
+        + ([f"{timestamp_column}?"] if timestamp_column is not None else [])
+    return f"column_count:{width} fields fit no layout of {','.join(shape)}"
+
+
+def looks_like_header(resolved: Sequence[str], known: Sequence[str], required: Sequence[str]) -> bool:
+    """Header mode "auto" (engine/file-layout.ts looksLikeHeader)."""
+    names = set(resolved)
+    return all(f in known for f in resolved) or (len(required) > 0 and all(r in names for r in required))

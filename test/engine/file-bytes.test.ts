@@ -1,0 +1,23 @@
+// Byte classification both engines share (engine/file-bytes.ts), against the vectors the Glue
+// runner's twin (glue-scripts/datalake_glue/file_bytes.py) is tested on too.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "chai";
+import { classifyBytes } from "../../engine/file-bytes";
+
+interface BytesVector {
+  name: string;
+  base64: string;
+  expect: { reason: string } | { kind: "text"; gzip: boolean; text: string } | { kind: "parquet"; gzip: boolean };
+}
+
+const VECTORS = JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "bytes-vectors.json"), "utf8")) as BytesVector[];
+
+describe("engine: file classification by bytes, shared by both engines", () => {
+  for (const v of VECTORS) {
+    it(`${v.name}: ${"reason" in v.expect ? v.expect.reason : v.expect.kind}`, () => {
+      const got = classifyBytes(Buffer.from(v.base64, "base64"));
+      expect("text" in got ? { ...got, text: got.text.toString("latin1") } : got).to.deep.equal(v.expect);
+    });
+  }
+});
