@@ -10,7 +10,9 @@
 //   - a quote elsewhere in an unquoted field is a literal character, except after leading
 //     spaces or tabs (` "a"`), which readers disagree on;
 //   - a bare CR outside quotes is malformed; inside quotes it is data.
-// Problems are "row N: <what>" (N = data row, header excluded) or "row N has F fields, header has W".
+// Problems are "row N: <what>" (N = data row, header excluded) or "row N has F fields, header has W";
+// in a headerless file every record is a data row (the first is row 1) and a row of another
+// width than the first is "row N has F fields, row 1 has W".
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -62,12 +64,12 @@ export function suspectCsv(bytes: Buffer, delimiter: string, quote: string): boo
 
 /**
  * The first problem of a CSV text under the rules above, as its malformed_csv message, or null
- * when every record is well formed and as wide as the header. Reads the text character by
- * character: only called for a file already suspected to be bad.
+ * when every record is well formed and as wide as the header (or, headerless, the first row).
+ * Reads the text character by character: only called for a file already suspected to be bad.
  */
-export function firstCsvProblem(text: string, delimiter: string, quote: string): string | null {
+export function firstCsvProblem(text: string, delimiter: string, quote: string, header = true): string | null {
   const body = text.replace(/^\uFEFF/, "");
-  let row = -1; // the header is record 0
+  let row = header ? -1 : 0; // the header is record 0
   let width = 0;
   let i = 0;
   while (i < body.length) {
@@ -80,7 +82,7 @@ export function firstCsvProblem(text: string, delimiter: string, quote: string):
       continue;
     }
     row++;
-    const where = row === 0 ? "header" : `row ${row}`;
+    const where = header && row === 0 ? "header" : `row ${row}`;
     let fields = 0;
     // One record: fields until a line end outside quotes.
     for (;;) {
@@ -111,8 +113,8 @@ export function firstCsvProblem(text: string, delimiter: string, quote: string):
       i += body[i] === "\r" ? 2 : body[i] === "\n" ? 1 : 0;
       break;
     }
-    if (row === 0) width = fields;
-    else if (fields !== width) return `row ${row} has ${fields} fields, header has ${width}`;
+    if (row === (header ? 0 : 1)) width = fields;
+    else if (fields !== width) return `row ${row} has ${fields} fields, ${header ? "header" : "row 1"} has ${width}`;
   }
   return null;
 }

@@ -23,12 +23,13 @@ def suspect_csv(text: str, delimiter: str, quote: str) -> bool:
             or re.search("\r(?!\n)", text) is not None)
 
 
-def first_csv_problem(text: str, delimiter: str, quote: str) -> Optional[str]:
+def first_csv_problem(text: str, delimiter: str, quote: str, header: bool = True) -> Optional[str]:
     """The first problem of a CSV text as its malformed_csv message, or None when every record
-    is well formed and as wide as the header (character by character: only for a bad file)."""
+    is well formed and as wide as the header (headerless: the first row; character by character:
+    only for a bad file)."""
     body = text[1:] if text.startswith("\ufeff") else text
     n = len(body)
-    row = -1
+    row = -1 if header else 0
     width = 0
     i = 0
     while i < n:
@@ -39,7 +40,7 @@ def first_csv_problem(text: str, delimiter: str, quote: str) -> Optional[str]:
             i += 2
             continue
         row += 1
-        where = "header" if row == 0 else f"row {row}"
+        where = "header" if header and row == 0 else f"row {row}"
         fields = 0
         while True:
             fields += 1
@@ -71,10 +72,10 @@ def first_csv_problem(text: str, delimiter: str, quote: str) -> Optional[str]:
                 return f"{where}: bare carriage return"
             i += 2 if body[i:i + 1] == "\r" else 1 if body[i:i + 1] == "\n" else 0
             break
-        if row == 0:
+        if row == (0 if header else 1):
             width = fields
         elif fields != width:
-            return f"row {row} has {fields} fields, header has {width}"
+            return f"row {row} has {fields} fields, {'header' if header else 'row 1'} has {width}"
     return None
 
 
