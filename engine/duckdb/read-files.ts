@@ -1,5 +1,6 @@
 // The read_files IO step (see ReadFilesStep in engine/plan.ts) for local files: byte checks in
-// Node (empty, UTF-8, header), row parsing by DuckDB's CSV reader with every type fixed to
+// Node (engine/file-bytes.ts: empty, gzip, Parquet magic; then UTF-8, header or headerless
+// layout: engine/file-layout.ts), row parsing by DuckDB's CSV reader with every type fixed to
 // VARCHAR (no sniffing: a file is read the same way whatever its content looks like).
 //
 // Accepted rows go straight from CSV to bronze's staging location, in ONE COPY per data date
@@ -14,6 +15,8 @@ import { isUtf8 } from "node:buffer";
 import type { FileResult, Manifest, ManifestFile } from "../contracts";
 import type { LoadPlan, ReadFilesStep } from "../plan";
 import { driftWarnings, firstCsvProblem, parseHeader, resolveHeader, suspectCsv } from "../csv-rules";
+import { classifyBytes } from "../file-bytes";
+import { headerlessLayout, looksLikeHeader } from "../file-layout";
 import { createEmptyTable, exactPath, fileList, ident, lit, PARQUET_OPTIONS, type Session } from "./session";
 
 export interface ReadResult {
@@ -42,9 +45,18 @@ export const ledgerKey = (key: string, version: string): string => `${key}\u0000
 interface Candidate {
   file: ManifestFile;
   version: string;
-  header: string[];
+  /** How its records are read: a spec column or the Op column -> its field. */
+  read: RecordShape;
   extra: string[];
   dataDate: string;
+}
+
+/** Fields per record, where each spec column (and the Op column) is, header row or not, gzip or not. */
+interface RecordShape {
+  width: number;
+  picks: Map<string, number>;
+  header: boolean;
+  gzip: boolean;
 }
 
 export async function readFiles(
@@ -77,12 +89,12 @@ export async function readFiles(
     outcomes.push(
       "reason" in checked
         ? rejectedWhole(file, checked.reason, checked.rows)
-        : { file, version, header: checked.header, extra: checked.extra, dataDate: utcDate(file.receivedAt) },
+        : { file, version, read: checked.read, extra: checked.extra, dataDate: utcDate(file.receivedAt) },
     );
   }
 
   // 2. Rows of the accepted files -> bronze staging, one COPY per data date.
-  const candidates = outcomes.filter((o): o is Candidate => "header" in o);
+  const candidates = outcomes.filter((o): o is Candidate => "read" in o);
   const dates = [...new Set(candidates.map((c) => c.dataDate))].sort();
   const bronzeFiles: string[] = [];
   for (const date of dates) {
@@ -113,9 +125,9 @@ export async function readFiles(
         // Only the reader's verdict on the bytes rejects a file: out of memory, a full disk or
         // a stopped run fail the run instead (its files end FAILED, not QUARANTINED).
         if (!isCsvError(e)) throw e;
-        const bytes = fs.readFileSync(c.file.localPath!);
-        const problem = firstCsvProblem(bytes.toString("utf8"), plan.source.csv.delimiter, plan.source.csv.quote);
-        outcomes[outcomes.indexOf(c)] = rejectedWhole(c.file, `malformed_csv:${problem ?? csvError(e)}`, countLines(bytes));
+        const bytes = textOf(fs.readFileSync(c.file.localPath!));
+        const problem = firstCsvProblem(bytes.toString("utf8"), plan.source.csv.delimiter, plan.source.csv.quote, c.read.header);
+        outcomes[outcomes.indexOf(c)] = rejectedWhole(c.file, `malformed_csv:${problem ?? csvError(e)}`, countLines(bytes, c.read.header));
       }
     }
   }
@@ -137,13 +149,15 @@ export async function readFiles(
 
   const result: ReadResult = { skipped: [], accepted: new Map(), driftWarnings: [], order: [], bronzeFiles, bronzeRows: 0 };
   for (const [i, file] of manifest.files.entries()) {
-    const outcome = outcomes[i];
-    if (!("header" in outcome)) {
+    const rows = rowsPerFile.get(file.fileId) ?? 0;
+    // A header and no rows: nothing to load, and not the file the producer meant to send (the
+    // Glue runner decides it the same way, after counting rows).
+    const outcome = "read" in outcomes[i] && rows === 0 ? rejectedWhole(file, "header_only", 0) : outcomes[i];
+    if (!("read" in outcome)) {
       result.skipped.push(outcome);
       result.order.push({ fileId: file.fileId, skipped: outcome });
       continue;
     }
-    const rows = rowsPerFile.get(file.fileId) ?? 0;
     const values = [lit(file.fileId), lit(file.key), lit(outcome.version), lit(manifest.runId), lit(outcome.dataDate), String(rows)];
     await session.run(`INSERT INTO ${step.filesOutput} VALUES (${values.join(", ")})`);
     result.driftWarnings.push(...driftWarnings(file.key, outcome.extra, plan.source.opColumn));
@@ -169,7 +183,7 @@ async function copyRows(
 ): Promise<void> {
   const { source } = plan;
   const selects = group.map((c) => {
-    const position = new Map(c.header.map((h, i) => [h, i]));
+    const position = c.read.picks;
     const pick = (name: string) => (position.has(name) ? `c${position.get(name)}` : "CAST(NULL AS VARCHAR)");
     const data = source.columns.map((col) => `${pick(col.name)} AS ${ident(col.name)}`);
     const lineage = [
@@ -181,7 +195,7 @@ async function copyRows(
       `${lit(manifest.runId)} AS _run_id`,
       `${lit(c.dataDate)} AS _data_date`,
     ];
-    return `SELECT ${[...data, ...lineage].join(", ")} FROM ${csvScan(c.file.localPath!, c.header.length, source.csv, lineLimits)}`;
+    return `SELECT ${[...data, ...lineage].join(", ")} FROM ${csvScan(c.file.localPath!, c.read, source.csv, lineLimits)}`;
   });
   await session.run(`COPY (${selects.join(" UNION ALL ")}) TO ${lit(target)} (${PARQUET_OPTIONS})`);
 }
@@ -203,15 +217,15 @@ function rejectedWhole(file: ManifestFile, reason: string, n: number): FileResul
 }
 
 
-type Checked = { header: string[]; extra: string[] } | { reason: string; rows: number };
+type Checked = { read: RecordShape; extra: string[] } | { reason: string; rows: number };
 
 /** Whole-file checks, cheapest first. */
 async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): Promise<Checked> {
   const { source } = plan;
   if (!file.localPath) return { reason: "unreadable:manifest file has no localPath", rows: 0 };
-  let bytes: Buffer;
+  let raw: Buffer;
   try {
-    bytes = fs.readFileSync(file.localPath);
+    raw = fs.readFileSync(file.localPath);
   } catch (e) {
     // Gone or denied is about this file, and named as S3 names it on Glue (NoSuchKey /
     // AccessDenied), so both engines give the same reason; an I/O fault of
@@ -219,28 +233,95 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
     if (!["ENOENT", "EACCES", "EPERM"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
     return { reason: `unreadable:${(e as NodeJS.ErrnoException).code === "ENOENT" ? "NoSuchKey" : "AccessDenied"}`, rows: 0 };
   }
-  if (bytes.length === 0) return { reason: "empty_file", rows: 0 };
-  if (!isUtf8(bytes)) return { reason: "not_utf8", rows: countLines(bytes) };
+  // By bytes, never by name: empty, gzip (decompressed and classified again), Parquet, text.
+  const classified = classifyBytes(raw);
+  if ("reason" in classified) return { reason: classified.reason, rows: 0 };
+  if (classified.kind === "parquet") return source.format === "dms" ? dmsParquetFile() : { reason: "parquet_where_csv_declared", rows: 0 };
+  const bytes = classified.text;
+  const gzip = classified.gzip;
   const { delimiter, quote } = source.csv;
+  if (isRecordless(bytes)) return { reason: "empty_file", rows: 0 };
+  const known = [...source.columns.map((c) => c.name), ...(source.opColumn ? [source.opColumn] : [])];
+  const required = source.columns.filter((c) => !c.optional).map((c) => c.name);
+  // The first record, read leniently (also from bytes that are not UTF-8, to count their rows).
   const written = readHeader(bytes, delimiter, quote);
-  if (written === null) return { reason: "malformed_csv:header: unterminated quote", rows: countLines(bytes) };
-  const known = new Set([...source.columns.map((c) => c.name), ...(source.opColumn ? [source.opColumn] : [])]);
-  const header = resolveHeader(written, [...known]);
-  if (!header.some((h) => known.has(h))) return { reason: "not_csv", rows: countLines(bytes) };
+  const header =
+    source.csv.header === "present" ||
+    (source.csv.header === "auto" && written !== null && looksLikeHeader(resolveHeader(written, known), known, required));
+  if (!isUtf8(bytes)) return { reason: "not_utf8", rows: countLines(bytes, header) };
+  if (!header) return checkHeaderless(session, plan, file, bytes, gzip, written);
+  if (written === null) return { reason: "malformed_csv:header: unterminated quote", rows: countLines(bytes, true) };
+  const names = resolveHeader(written, known);
+  if (!names.some((h) => known.includes(h))) return { reason: "not_csv", rows: countLines(bytes, true) };
   // What DuckDB would read differently from the Glue runner's reader is named here, by the rules
   // both engines share (engine/csv-rules.ts): a bad header now, a bad row after the header
   // checks (a missing column is the file's first fault). Whatever else is malformed fails
   // DuckDB's scan and is named by the same rules.
   const problem = suspectCsv(bytes, delimiter, quote) ? firstCsvProblem(bytes.toString("utf8"), delimiter, quote) : null;
-  if (problem?.startsWith("header")) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes) };
-  const dup = header.find((h, i) => header.indexOf(h) !== i);
-  if (dup !== undefined) return { reason: `malformed_csv:duplicate column ${dup}`, rows: countLines(bytes) };
-  const missing = source.columns.filter((c) => !c.optional && !header.includes(c.name)).map((c) => c.name);
+  if (problem?.startsWith("header")) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes, true) };
+  const dup = names.find((h, i) => names.indexOf(h) !== i);
+  if (dup !== undefined) return { reason: `malformed_csv:duplicate column ${dup}`, rows: countLines(bytes, true) };
+  const read: RecordShape = { width: names.length, picks: new Map(names.map((h, i) => [h, i])), header: true, gzip };
+  const missing = required.filter((c) => !names.includes(c));
   if (missing.length > 0) {
-    return { reason: `missing_column:${missing.join(",")}`, rows: await countRows(session, file.localPath, header.length, source.csv, bytes) };
+    return { reason: `missing_column:${missing.join(",")}`, rows: await countRows(session, file.localPath, read, source.csv, bytes) };
   }
-  if (problem !== null) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes) };
-  return { header, extra: header.filter((h) => !known.has(h)) };
+  if (problem !== null) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes, true) };
+  return { read, extra: names.filter((h) => !known.includes(h)) };
+}
+
+/**
+ * A headerless file (header "absent", or "auto" and the first record is data): columns by
+ * position, the layout decided once from its name and first record (engine/file-layout.ts), the
+ * same on the Glue runner. Every record is a row: none is taken for a header.
+ */
+async function checkHeaderless(
+  session: Session,
+  plan: LoadPlan,
+  file: ManifestFile,
+  bytes: Buffer,
+  gzip: boolean,
+  first: string[] | null,
+): Promise<Checked> {
+  const { source } = plan;
+  const { delimiter, quote } = source.csv;
+  if (first === null) return { reason: "malformed_csv:row 1: unterminated quote", rows: countLines(bytes, false) };
+  const timestampColumn = source.dms?.timestampColumn ?? null;
+  const columns = source.columns.map((c) => c.name).filter((name) => name !== timestampColumn);
+  const layout = headerlessLayout({ fileName: file.key, first, columns, opColumn: source.opColumn, timestampColumn });
+  const width = first.length;
+  if ("reason" in layout) {
+    const shape: RecordShape = { width, picks: new Map(), header: false, gzip };
+    return { reason: layout.reason, rows: await countRows(session, file.localPath!, shape, source.csv, bytes) };
+  }
+  const problem = suspectCsv(bytes, delimiter, quote) ? firstCsvProblem(bytes.toString("utf8"), delimiter, quote, false) : null;
+  if (problem !== null) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes, false) };
+  const picks = new Map<string, number>(columns.map((name, i) => [name, layout.data[i]]));
+  if (layout.op !== null && source.opColumn) picks.set(source.opColumn, layout.op);
+  if (layout.timestamp !== null && timestampColumn !== null) picks.set(timestampColumn, layout.timestamp);
+  return { read: { width, picks, header: false, gzip }, extra: [] };
+}
+
+/**
+ * A Parquet file in a dms dataset (DataFormat=parquet). The Parquet reader is wired in here;
+ * until then such a file is quarantined whole.
+ */
+function dmsParquetFile(): Checked {
+  return { reason: "unsupported:parquet", rows: 0 };
+}
+
+/** The text of an accepted file (decompressed when it is gzip). */
+function textOf(raw: Buffer): Buffer {
+  const classified = classifyBytes(raw);
+  if (!("kind" in classified) || classified.kind !== "text") throw new Error("read_files: an accepted file is no longer text");
+  return classified.text;
+}
+
+/** Line ends only (after a UTF-8 BOM): no record at all, as empty as a 0-byte file. */
+function isRecordless(bytes: Buffer): boolean {
+  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  for (let i = start; i < bytes.length; i++) if (bytes[i] !== 0x0a && bytes[i] !== 0x0d) return false;
+  return true;
 }
 
 /**
@@ -253,31 +334,35 @@ const isLineTooLong = (e: unknown): boolean => /maximum line size/i.test(String(
 /** DuckDB's CSV reader rejects bytes with "Invalid Input Error: CSV Error ..." (also for long lines). */
 const isCsvError = (e: unknown): boolean => /^Invalid Input Error:/.test(String((e as Error).message ?? e));
 
-function csvScan(file: string, width: number, csv: LoadPlan["source"]["csv"], lineLimits = ""): string {
+function csvScan(file: string, shape: RecordShape, csv: LoadPlan["source"]["csv"], lineLimits = ""): string {
+  const { width } = shape;
   const columns = Array.from({ length: width }, (_, i) => `'c${i}': 'VARCHAR'`).join(", ");
   // Values stay exactly as in the file: an empty field is "", as the Glue runner reads it (NULL
   // handling is the plan's SQL, the same on both engines); only columns a file lacks are NULL.
   const forceNotNull = Array.from({ length: width }, (_, i) => `'c${i}'`).join(", ");
+  // Compression as the bytes say (file-bytes.ts), never guessed from the name: a text file
+  // named .gz is read as text.
   return (
-    `read_csv(${lit(exactPath(file))}, header = true, auto_detect = false, columns = {${columns}}, ` +
+    `read_csv(${lit(exactPath(file))}, header = ${shape.header}, auto_detect = false, columns = {${columns}}, ` +
     `delim = ${lit(csv.delimiter)}, quote = ${lit(csv.quote)}, escape = ${lit(csv.quote)}, ` +
+    `compression = ${lit(shape.gzip ? "gzip" : "none")}, ` +
     `skip = 0, strict_mode = true, force_not_null = [${forceNotNull}]${lineLimits})`
   );
 }
 
-async function countRows(session: Session, file: string, width: number, csv: LoadPlan["source"]["csv"], bytes: Buffer): Promise<number> {
+async function countRows(session: Session, file: string, shape: RecordShape, csv: LoadPlan["source"]["csv"], bytes: Buffer): Promise<number> {
   try {
-    const [row] = await session.rows(`SELECT COUNT(*) AS n FROM ${csvScan(file, width, csv, LONG_LINES)}`);
+    const [row] = await session.rows(`SELECT COUNT(*) AS n FROM ${csvScan(file, shape, csv, LONG_LINES)}`);
     return Number(row.n);
   } catch {
-    return countLines(bytes);
+    return countLines(bytes, shape.header);
   }
 }
 
-/** Fallback row count when the CSV cannot be parsed: non-empty lines minus the header. */
-export function countLines(bytes: Buffer): number {
+/** Fallback row count when the CSV cannot be parsed: non-empty lines, minus the header if there is one. */
+export function countLines(bytes: Buffer, header: boolean): number {
   const lines = bytes.toString("latin1").split(/\r?\n/).filter((l) => l.trim() !== "");
-  return Math.max(0, lines.length - 1);
+  return Math.max(0, lines.length - (header ? 1 : 0));
 }
 
 /**

@@ -1,0 +1,271 @@
+// Issue 12: `orders` (a dms dataset, header "auto") loads CSV files the way an AWS DMS S3 target
+// writes them under each endpoint setting, without touching the spec: headerless by default
+// (LOAD files without Op, CDC files with Op first), TimestampColumnName (first or last),
+// AddColumnName=true, IncludeOpForFullLoad, CsvDelimiter, CsvNullValue, CompressionType=GZIP;
+// and each whole-file fault gets its own reason, every row counted once.
+import { gzipSync } from "node:zlib";
+import { expect } from "chai";
+import { defineDataset, getDataset, type CsvOptions } from "../../datasets";
+import { ORDER_STATUSES } from "../../datasets/orders";
+import { TestWorkspace, expectConserved, fileResult } from "./helpers";
+
+/** One orders record's data fields, in the source table's column order. */
+const data = (id: number, status = "paid", amount = "10.00", customer = "100") => [String(id), customer, "2026-11-01 09:00:00", status, amount];
+const lines = (...records: string[][]) => records.map((r) => r.join(",")).join("\n") + "\n";
+const T1 = "2026-11-01 10:00:00.000000";
+const T2 = "2026-11-01 11:00:00.000000";
+
+const BRONZE = "SELECT _source_key, _row_number, _op, order_id, status, cdc_ts FROM bronze_orders ORDER BY _source_key, _row_number";
+const SILVER = "SELECT order_id, customer_id, status, total_amount, cdc_ts FROM fact_orders ORDER BY order_id";
+const QUARANTINE = "SELECT order_id, _reasons FROM quarantine_orders ORDER BY order_id";
+
+/** orders with other CSV options (the reference spec's columns and rules). */
+function ordersWith(csv: CsvOptions, name = "orders") {
+  return defineDataset({
+    name,
+    prefix: `${name}/`,
+    format: "dms",
+    dms: { timestampColumn: "cdc_ts" },
+    csv,
+    columns: {
+      order_id: "bigint",
+      customer_id: "bigint",
+      order_ts: "timestamp",
+      status: "string",
+      total_amount: "decimal(12,2)",
+      cdc_ts: { type: "timestamp", optional: true },
+    },
+    primaryKey: ["order_id"],
+    rules: [
+      { kind: "not_null", column: "customer_id" },
+      { kind: "not_null", column: "status" },
+      { kind: "accepted_values", column: "status", values: ORDER_STATUSES },
+    ],
+    target: { table: "fact_orders" },
+  });
+}
+
+describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
+  let ws: TestWorkspace;
+  beforeEach(() => {
+    ws = new TestWorkspace();
+  });
+  afterEach(() => ws.cleanup());
+
+  it("DMS defaults: headerless, LOAD file without Op, CDC file with Op first; no row taken for a header", async () => {
+    const load = ws.file("orders", "LOAD00000001.csv", lines(data(1), data(2)), { key: "dbo/orders/LOAD00000001.csv" });
+    const cdc = ws.file("orders", "20261101-110000000.csv", lines(["U", ...data(1, "shipped")], ["D", ...data(2)]), {
+      key: "dbo/orders/20261101-110000000.csv",
+    });
+
+    const summary = await ws.load("orders", [load, cdc]);
+
+    expectConserved(summary);
+    expect(fileResult(summary, "dbo/orders/LOAD00000001.csv")).to.include({ outcome: "LOADED", rowsRead: 2 });
+    expect(fileResult(summary, "dbo/orders/20261101-110000000.csv")).to.include({ outcome: "LOADED", rowsRead: 2 });
+    expect(await ws.query(BRONZE)).to.deep.equal([
+      { _source_key: "dbo/orders/20261101-110000000.csv", _row_number: 1, _op: "U", order_id: "1", status: "shipped", cdc_ts: null },
+      { _source_key: "dbo/orders/20261101-110000000.csv", _row_number: 2, _op: "D", order_id: "2", status: "paid", cdc_ts: null },
+      { _source_key: "dbo/orders/LOAD00000001.csv", _row_number: 1, _op: null, order_id: "1", status: "paid", cdc_ts: null },
+      { _source_key: "dbo/orders/LOAD00000001.csv", _row_number: 2, _op: null, order_id: "2", status: "paid", cdc_ts: null },
+    ]);
+  });
+
+  // The DMS guide does not say where TimestampColumnName's column goes: first (after Op) and last both load.
+  const timestamped = (w: TestWorkspace) => [
+    w.file("orders", "LOAD00000001.csv", lines([T1, ...data(1)], [T1, ...data(2)], [T1, ...data(3)])),
+    // One transaction: an update then a delete of key 1 at the same commit time (row order
+    // decides), an update of key 2, an insert with a null required value.
+    w.file(
+      "orders",
+      "20261101-110000000.csv",
+      lines(["U", ...data(1, "shipped"), T2], ["D", ...data(1, "shipped"), T2], ["U", ...data(2, "delivered", "12.50"), T2], ["I", ...data(4, "paid", "1.00", ""), T2]),
+    ),
+  ];
+  const expectTimestampedResult = async (w: TestWorkspace) => {
+    expect(await w.query(SILVER)).to.deep.equal([
+      { order_id: 2, customer_id: 100, status: "delivered", total_amount: "12.50", cdc_ts: "2026-11-01 11:00:00" },
+      { order_id: 3, customer_id: 100, status: "paid", total_amount: "10.00", cdc_ts: "2026-11-01 10:00:00" },
+    ]);
+    expect(await w.query(QUARANTINE)).to.deep.equal([{ order_id: "4", _reasons: "not_null:customer_id" }]);
+  };
+
+  it("TimestampColumnName: the timestamp first in one file and last in another; all at once or file by file", async () => {
+    const files = timestamped(ws);
+    const summary = await ws.load("orders", files);
+    expectConserved(summary);
+    expect(summary.files.map((f) => f.rowsRead)).to.deep.equal([3, 4]);
+    await expectTimestampedResult(ws);
+
+    const other = new TestWorkspace();
+    try {
+      for (const f of timestamped(other)) expectConserved(await other.load("orders", [f]));
+      await expectTimestampedResult(other);
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it("AddColumnName=true: header names in another case, Op only in the CDC file, timestamp column named", async () => {
+    const load = ws.file("orders", "LOAD00000001.csv", lines(["CDC_TS", "ORDER_ID", "CUSTOMER_ID", "ORDER_TS", "STATUS", "TOTAL_AMOUNT"], [T1, ...data(1)], [T1, ...data(2)], [T1, ...data(3)]));
+    const cdc = ws.file(
+      "orders",
+      "20261101-110000000.csv",
+      lines(
+        ["op", "order_id", "customer_id", "order_ts", "status", "total_amount", "cdc_ts"],
+        ["U", ...data(1, "shipped"), T2], ["D", ...data(1, "shipped"), T2], ["U", ...data(2, "delivered", "12.50"), T2], ["I", ...data(4, "paid", "1.00", ""), T2],
+      ),
+    );
+
+    const summary = await ws.load("orders", [load, cdc]);
+
+    expectConserved(summary);
+    expect(summary.files.map((f) => f.rowsRead), "the header row is not counted").to.deep.equal([3, 4]);
+    await expectTimestampedResult(ws);
+  });
+
+  it("IncludeOpForFullLoad: I first in the LOAD file; Op present, timestamp absent at the bronze level", async () => {
+    const load = ws.file("orders", "LOAD00000001.csv", lines(["I", ...data(1)], ["I", ...data(2)]));
+
+    const summary = await ws.load("orders", [load]);
+
+    expectConserved(summary);
+    expect((await ws.query(BRONZE)).map((r) => [r._op, r.order_id, r.status, r.cdc_ts])).to.deep.equal([
+      ["I", "1", "paid", null],
+      ["I", "2", "paid", null],
+    ]);
+  });
+
+  it("CsvDelimiter=; and CsvNullValue=NULL on a headerless and a gzip file", async () => {
+    const spec = ordersWith({ delimiter: ";", nullValue: "NULL" });
+    const semi = (...records: string[][]) => records.map((r) => r.join(";")).join("\n") + "\n";
+    const load = ws.file(spec, "LOAD00000001.csv", semi([T1, ...data(1, "paid", "1,5")], [T1, ...data(2, "paid", "10.00", "NULL")]));
+    const cdc = ws.file(spec, "20261101-110000000.csv.gz", gzipSync(semi(["U", ...data(3, "NULL"), T2])));
+
+    const summary = await ws.load(spec, [load, cdc]);
+
+    expectConserved(summary);
+    expect(summary.files.map((f) => [f.outcome, f.rowsRead])).to.deep.equal([["LOADED", 2], ["LOADED", 1]]);
+    expect(await ws.query("SELECT order_id, customer_id, status FROM fact_orders ORDER BY order_id")).to.deep.equal([]);
+    expect(await ws.query(QUARANTINE)).to.deep.equal([
+      { order_id: "1", _reasons: "bad_type:total_amount" },
+      { order_id: "2", _reasons: "not_null:customer_id" },
+      { order_id: "3", _reasons: "not_null:status" },
+    ]);
+  });
+
+  it("CompressionType=GZIP: classified by its bytes; a text file named .gz is read as text", async () => {
+    const gz = ws.file("orders", "LOAD00000001.csv.gz", gzipSync(lines([T1, ...data(1)], [T1, ...data(2)])));
+    const plain = ws.file("orders", "LOAD00000002.csv.gz", lines([T1, ...data(3)]));
+
+    const summary = await ws.load("orders", [gz, plain]);
+
+    expectConserved(summary);
+    expect(summary.files.map((f) => [f.outcome, f.rowsRead])).to.deep.equal([["LOADED", 2], ["LOADED", 1]]);
+    expect((await ws.query(SILVER)).map((r) => r.order_id)).to.deep.equal([1, 2, 3]);
+  });
+
+  it("gives a header-only, an empty, a gzip-corrupt and a Parquet file each its own reason, rows counted once", async () => {
+    const good = lines([T1, ...data(1)]);
+    const zipped = gzipSync(good);
+    const files = [
+      ws.file("orders", "header-only.csv", "Op,order_id,customer_id,order_ts,status,total_amount,cdc_ts\n"),
+      ws.file("orders", "empty.csv", ""),
+      ws.file("orders", "line-ends.csv", "\r\n\n"),
+      ws.file("orders", "empty.csv.gz", gzipSync("")),
+      ws.file("orders", "cut.csv.gz", zipped.subarray(0, zipped.length - 6)),
+      ws.file("orders", "crc.csv.gz", Buffer.concat([zipped.subarray(0, zipped.length - 8), Buffer.alloc(4), zipped.subarray(zipped.length - 4)])),
+      ws.file("orders", "LOAD00000001.parquet", Buffer.from("PAR1\u0000\u0000PAR1")),
+      ws.file("orders", "ok.csv", good),
+    ];
+
+    const summary = await ws.load("orders", files);
+
+    expectConserved(summary);
+    expect(summary.files.map((f) => [f.key.replace("orders/", ""), f.outcome, f.reason ?? null, f.rowsRead])).to.deep.equal([
+      ["header-only.csv", "QUARANTINED", "header_only", 0],
+      ["empty.csv", "QUARANTINED", "empty_file", 0],
+      ["line-ends.csv", "QUARANTINED", "empty_file", 0],
+      ["empty.csv.gz", "QUARANTINED", "empty_file", 0],
+      ["cut.csv.gz", "QUARANTINED", "corrupt_gzip:truncated", 0],
+      ["crc.csv.gz", "QUARANTINED", "corrupt_gzip:bad data", 0],
+      ["LOAD00000001.parquet", "QUARANTINED", "unsupported:parquet", 0],
+      ["ok.csv", "LOADED", null, 1],
+    ]);
+  });
+
+  it("counts every row of a headerless file it cannot load: no layout fits, a row of another width, not UTF-8", async () => {
+    const files = [
+      ws.file("orders", "20261101-110000000.csv", lines(["X", ...data(1)], ["X", ...data(2)], ["X", ...data(3)])),
+      ws.file("orders", "20261101-120000000.csv", lines(["I", ...data(1)], ["I", ...data(2).slice(0, 4)], ["I", ...data(3)])),
+      ws.file("orders", "20261101-130000000.csv", Buffer.concat([Buffer.from(lines(["I", ...data(1)])), Buffer.from([0xff, 0x2c, 0x0a]), Buffer.from(lines(["I", ...data(3)]))])),
+    ];
+
+    const summary = await ws.load("orders", files);
+
+    expectConserved(summary);
+    expect(summary.files.map((f) => [f.reason, f.rowsRead])).to.deep.equal([
+      ["column_count:6 fields fit no layout of Op?,order_id,customer_id,order_ts,status,total_amount,cdc_ts?", 3],
+      ["malformed_csv:row 2 has 5 fields, row 1 has 6", 3],
+      ["not_utf8", 3],
+    ]);
+  });
+
+  it("reads a headerless file with a UTF-8 BOM and CRLF line ends (the BOM is no part of the first value)", async () => {
+    const file = ws.file("orders", "LOAD00000001.csv", "\uFEFF" + lines([T1, ...data(7)], [T1, ...data(8)]).replace(/\n/g, "\r\n"));
+
+    const summary = await ws.load("orders", [file]);
+
+    expectConserved(summary);
+    expect(await ws.query("SELECT order_id, cdc_ts FROM fact_orders ORDER BY order_id")).to.deep.equal([
+      { order_id: 7, cdc_ts: "2026-11-01 10:00:00" },
+      { order_id: 8, cdc_ts: "2026-11-01 10:00:00" },
+    ]);
+  });
+
+  it("header present: not_csv for a header that names no column, a headerless file is then no file of this dataset", async () => {
+    const spec = ordersWith({ header: "present" }, "orders_with_header");
+    const notCsv = ws.file(spec, "names.csv", "alpha,beta\n1,2\n");
+    const headerless = ws.file(spec, "LOAD00000001.csv", lines(data(1), data(2)));
+
+    const summary = await ws.load(spec, [notCsv, headerless]);
+
+    expectConserved(summary);
+    expect(summary.files.map((f) => [f.reason, f.rowsRead])).to.deep.equal([
+      ["not_csv", 1],
+      ["not_csv", 1],
+    ]);
+  });
+
+  it("header absent: a first record that names columns is data, counted", async () => {
+    const spec = ordersWith({ header: "absent" }, "orders_headerless");
+    const file = ws.file(spec, "LOAD00000001.csv", lines(["order_id", "customer_id", "order_ts", "status", "total_amount"], data(1)));
+
+    const summary = await ws.load(spec, [file]);
+
+    expectConserved(summary);
+    expect(fileResult(summary, "orders_headerless/LOAD00000001.csv")).to.include({ outcome: "LOADED", rowsRead: 2 });
+    expect((await ws.query("SELECT order_id FROM bronze_orders_headerless ORDER BY _row_number")).map((r) => r.order_id)).to.deep.equal(["order_id", "1"]);
+  });
+
+  it("a Parquet file under a csv dataset is parquet_where_csv_declared, not not_utf8", async () => {
+    const spec = defineDataset({
+      name: "plain",
+      prefix: "plain/",
+      format: "csv",
+      columns: { id: "int", name: "string" },
+      primaryKey: ["id"],
+      target: { table: "dim_plain" },
+    });
+    const file = ws.file(spec, "part-0.csv", Buffer.concat([Buffer.from("PAR1"), Buffer.from([0x15, 0x04, 0xff, 0xfe]), Buffer.from("PAR1")]));
+
+    const summary = await ws.load(spec, [file]);
+
+    expectConserved(summary);
+    expect(fileResult(summary, "plain/part-0.csv")).to.include({ outcome: "QUARANTINED", reason: "parquet_where_csv_declared", rowsRead: 0 });
+  });
+
+  it("uses the reference spec unchanged", () => {
+    expect(getDataset("orders").csv.header).to.equal("auto");
+  });
+});
