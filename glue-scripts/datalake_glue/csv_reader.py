@@ -1,9 +1,11 @@
 """Parse one landed CSV object into string rows, or a whole-file rejection reason (pure).
 
 The rules are the read_files step's contract in engine/plan.ts, shared with the DuckDB
-executor: values stay exactly as in the file (no trimming, empty stays ""; null handling is
-SQL's job), the header maps columns BY NAME, extra header columns are drift, missing optional
-columns are null, and a file is rejected whole with one reason when it cannot be trusted.
+executor: bytes classified first (file_bytes.py: empty, gzip, Parquet, text), values stay
+exactly as in the file (no trimming, empty stays ""; null handling is SQL's job), a header maps
+columns BY NAME (extra header columns are drift, missing optional columns are null), a
+headerless file maps them by position (file_layout.py), and a file is rejected whole with one
+reason when it cannot be trusted.
 Runs on Spark executors (one call per object), so it must stay free of Spark imports.
 """
 
@@ -16,6 +18,8 @@ from datetime import timezone
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
 from .csv_rules import first_csv_problem, parse_header, resolve_header, suspect_csv
+from .file_bytes import classify_bytes
+from .file_layout import headerless_layout, looks_like_header
 
 UTF8_BOM = b"\xef\xbb\xbf"
 # csv's default field limit is 128 KiB; the contract has no length limit on fields.
@@ -36,11 +40,11 @@ class ParsedFile:
         return self.reason is None
 
 
-def count_data_lines(data: bytes) -> int:
-    """Non-blank lines minus the header, at least 0: the count of a file that cannot be parsed
-    (engine/duckdb/read-files.ts countLines)."""
+def count_data_lines(data: bytes, header: bool = True) -> int:
+    """Non-blank lines minus the header if there is one, at least 0: the count of a file that
+    cannot be parsed (engine/duckdb/read-files.ts countLines)."""
     lines = [line for line in data.split(b"\n") if line.strip()]
-    return max(len(lines) - 1, 0)
+    return max(len(lines) - (1 if header else 0), 0)
 
 
 def _records(text: str, options: Dict[str, str]) -> Iterator[List[str]]:
@@ -57,7 +61,7 @@ def _records(text: str, options: Dict[str, str]) -> Iterator[List[str]]:
 
 @dataclass
 class _Opened:
-    """A file whose header passed the checks, positioned after the header."""
+    """A file that passed the checks, positioned after its header (when it has one)."""
 
     text: str
     #: The first malformed row found before parsing (csv_rules.suspect_csv), if any.
@@ -66,29 +70,53 @@ class _Opened:
     width: int
     picks: List[Optional[int]]
     extra: List[str]
-    missing: List[str]
+    #: A whole-file reason whose rows are still counted by parsing (missing_column, column_count).
+    counted_reason: Optional[str]
     fallback: int
+    header: bool
 
 
-def _open(data: bytes, source: Dict[str, Any]) -> Union[ParsedFile, _Opened]:
-    """Byte and header checks, cheapest first, in the DuckDB executor's order: empty, UTF-8,
-    header (unterminated quote, not_csv, malformed quoting, duplicate column); missing columns
-    are decided after the rows are counted, malformed rows after that."""
-    if len(data) == 0:
-        return ParsedFile(reason="empty_file")
+def _dms_parquet_file() -> ParsedFile:
+    """A Parquet file in a dms dataset (DataFormat=parquet). The Parquet reader is wired in here;
+    until then such a file is quarantined whole (engine/duckdb/read-files.ts dmsParquetFile)."""
+    return ParsedFile(reason="unsupported:parquet")
+
+
+def _open(data: bytes, source: Dict[str, Any], key: str = "") -> Union[ParsedFile, _Opened]:
+    """Byte and header checks, cheapest first, in the DuckDB executor's order: bytes (empty,
+    gzip, Parquet), no record, header or not, UTF-8, header (unterminated quote, not_csv,
+    malformed quoting, duplicate column) or headerless layout; missing columns (and a layout
+    that fits nothing) are decided after the rows are counted, malformed rows after that."""
+    classified = classify_bytes(data)
+    if classified.reason is not None:
+        return ParsedFile(reason=classified.reason)
+    if classified.kind == "parquet":
+        return _dms_parquet_file() if source["format"] == "dms" else ParsedFile(reason="parquet_where_csv_declared")
+    data = classified.data
     body = data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return ParsedFile(reason="not_utf8", rows_read=count_data_lines(data))
-    fallback = count_data_lines(data)
+    if body.strip(b"\r\n") == b"":
+        return ParsedFile(reason="empty_file")  # line ends only: no record
     delimiter, quote = source["csv"]["delimiter"], source["csv"]["quote"]
     columns: Sequence[Dict[str, Any]] = source["columns"]
     op_column: Optional[str] = source.get("opColumn")
     known = [c["name"] for c in columns] + ([op_column] if op_column else [])
+    required = [c["name"] for c in columns if not c["optional"]]
+    try:
+        text: Optional[str] = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    # The first record, read leniently (also from bytes that are not UTF-8, to count their rows).
+    written = parse_header(text if text is not None else body.decode("utf-8", errors="replace"), delimiter, quote)
+    mode = source["csv"].get("header", "present")  # absent in plans compiled before header modes
+    header = mode == "present" or (
+        mode == "auto" and written is not None and looks_like_header(resolve_header(written, known), known, required))
+    if text is None:
+        return ParsedFile(reason="not_utf8", rows_read=count_data_lines(data, header))
+    fallback = count_data_lines(data, header)
+    if not header:
+        return _open_headerless(text, source, key, written, fallback)
     # The header's names first (read leniently, as the DuckDB executor does): a file that is not
     # CSV at all is not_csv before its quoting is judged.
-    written = parse_header(text, delimiter, quote)  # stops at the header's line end
     if written is None:
         return ParsedFile(reason="malformed_csv:header: unterminated quote", rows_read=fallback)
     if not any(name in known for name in resolve_header(written, known)):
@@ -108,6 +136,7 @@ def _open(data: bytes, source: Dict[str, Any]) -> Union[ParsedFile, _Opened]:
     if duplicate is not None:
         return ParsedFile(reason=f"malformed_csv:duplicate column {duplicate}", rows_read=fallback)
     position = {name: index for index, name in enumerate(header)}
+    missing = [name for name in required if name not in position]
     return _Opened(
         text=text,
         problem=problem,
@@ -116,8 +145,47 @@ def _open(data: bytes, source: Dict[str, Any]) -> Union[ParsedFile, _Opened]:
         picks=[position.get(c["name"]) for c in columns]
         + [position.get(op_column) if op_column else None],
         extra=[name for name in header if name not in known],
-        missing=[c["name"] for c in columns if not c["optional"] and c["name"] not in position],
+        counted_reason="missing_column:" + ",".join(missing) if missing else None,
         fallback=fallback,
+        header=True,
+    )
+
+
+def _open_headerless(
+    text: str, source: Dict[str, Any], key: str, first: Optional[List[str]], fallback: int
+) -> Union[ParsedFile, _Opened]:
+    """A headerless file: columns by position, the layout decided once from its name and first
+    record (file_layout.py); every record is a row (engine/duckdb/read-files.ts checkHeaderless)."""
+    delimiter, quote = source["csv"]["delimiter"], source["csv"]["quote"]
+    if first is None:
+        return ParsedFile(reason="malformed_csv:row 1: unterminated quote", rows_read=fallback)
+    dms = source.get("dms") or {}
+    timestamp_column: Optional[str] = dms.get("timestampColumn")
+    op_column: Optional[str] = source.get("opColumn")
+    names = [c["name"] for c in source["columns"]]
+    columns = [name for name in names if name != timestamp_column]
+    layout = headerless_layout(key, first, columns, op_column, timestamp_column)
+    problem = None
+    if isinstance(layout, str):
+        picks: List[Optional[int]] = []
+    else:
+        problem = first_csv_problem(text, delimiter, quote, False) if suspect_csv(text, delimiter, quote) else None
+        if problem is not None:
+            return ParsedFile(reason=f"malformed_csv:{problem}", rows_read=fallback)
+        position = dict(zip(columns, layout.data))
+        if layout.timestamp is not None and timestamp_column is not None:
+            position[timestamp_column] = layout.timestamp
+        picks = [position.get(name) for name in names] + [layout.op]
+    return _Opened(
+        text=text,
+        problem=problem,
+        records=_records(text, source["csv"]),
+        width=len(first),
+        picks=picks,
+        extra=[],
+        counted_reason=layout if isinstance(layout, str) else None,
+        fallback=fallback,
+        header=False,
     )
 
 
@@ -125,23 +193,25 @@ def _pick(record: List[str], picks: List[Optional[int]]) -> List[Optional[str]]:
     return [record[i] if i is not None else None for i in picks]
 
 
-def parse_csv_bytes(data: bytes, source: Dict[str, Any], *, keep_rows: bool = True) -> ParsedFile:
-    """Apply the read_files rules to one object's bytes; `source` is the plan's `source`.
+def parse_csv_bytes(data: bytes, source: Dict[str, Any], *, keep_rows: bool = True, key: str = "") -> ParsedFile:
+    """Apply the read_files rules to one object's bytes; `source` is the plan's `source`, `key`
+    the object key (a headerless file's layout looks at its name: LOAD files).
 
     keep_rows=False only decides the outcome and counts rows (memory stays at the file's size:
     the Spark reader checks every file first, then streams the accepted ones with iter_csv_rows).
     """
-    opened = _open(data, source)
+    opened = _open(data, source, key)
     if isinstance(opened, ParsedFile):
         return opened
     delimiter, quote = source["csv"]["delimiter"], source["csv"]["quote"]
 
     def malformed(fallback_message: str) -> ParsedFile:
         # Named by the rules both engines share (csv_rules.py), not by csv.reader's wording.
-        problem = opened.problem or first_csv_problem(opened.text, delimiter, quote)
+        problem = opened.problem or first_csv_problem(opened.text, delimiter, quote, opened.header)
         return ParsedFile(reason=f"malformed_csv:{problem or fallback_message}", rows_read=opened.fallback)
 
-    if opened.problem is not None and not opened.missing:
+    whole = opened.counted_reason
+    if opened.problem is not None and whole is None:
         return malformed("")
     rows: List[List[Optional[str]]] = []
     count = 0
@@ -149,25 +219,30 @@ def parse_csv_bytes(data: bytes, source: Dict[str, Any], *, keep_rows: bool = Tr
         for record in opened.records:
             count += 1
             if len(record) != opened.width:
-                if opened.missing:
+                if whole is not None:
                     break  # DuckDB counts such a file by lines: the scan fails on the width
-                return malformed(f"row {count} has {len(record)} fields, header has {opened.width}")
-            if keep_rows:
+                against = "header" if opened.header else "row 1"
+                return malformed(f"row {count} has {len(record)} fields, {against} has {opened.width}")
+            if keep_rows and whole is None:
                 rows.append(_pick(record, opened.picks))
         else:
-            if opened.missing:
-                return ParsedFile(reason="missing_column:" + ",".join(opened.missing), rows_read=count)
+            if whole is not None:
+                return ParsedFile(reason=whole, rows_read=count)
     except csv.Error as error:
-        if not opened.missing:
+        if whole is None:
             return malformed(str(error))
-    if opened.missing:
-        return ParsedFile(reason="missing_column:" + ",".join(opened.missing), rows_read=opened.fallback)
+    if whole is not None:
+        return ParsedFile(reason=whole, rows_read=opened.fallback)
+    if count == 0:
+        # A header and no rows: nothing to load, and not the file the producer meant to send
+        # (engine/duckdb/read-files.ts decides it the same way, after counting rows).
+        return ParsedFile(reason="header_only", rows_read=0)
     return ParsedFile(rows_read=count, rows=rows, extra_columns=opened.extra)
 
 
-def iter_csv_rows(data: bytes, source: Dict[str, Any]) -> Iterator[List[Optional[str]]]:
+def iter_csv_rows(data: bytes, source: Dict[str, Any], key: str = "") -> Iterator[List[Optional[str]]]:
     """Rows of a file that parse_csv_bytes accepted, one at a time (spec columns, then _op)."""
-    opened = _open(data, source)
+    opened = _open(data, source, key)
     if isinstance(opened, ParsedFile):
         raise ValueError(f"file was not accepted: {opened.reason}")
     for record in opened.records:

@@ -89,7 +89,7 @@ def fetch_rows(
     """Bronze rows of a file fetch_and_check accepted, streamed (the same pinned version)."""
     client = s3 if s3 is not None else default_s3()
     _require_csv(source)
-    yield from iter_lineage_rows(iter_csv_rows(fetch_bytes(client, file), source), file, run_id)
+    yield from iter_lineage_rows(iter_csv_rows(fetch_bytes(client, file), source, file["key"]), file, run_id)
 
 
 def fetch_and_parse(
@@ -113,7 +113,7 @@ def _fetch_parsed(
             raise
         return ParsedFile(reason=f"unreadable:{_error_message(error)}")
     _require_csv(source)
-    return parse_csv_bytes(data, source, keep_rows=keep_rows)
+    return parse_csv_bytes(data, source, keep_rows=keep_rows, key=file["key"])
 
 
 # Answers that are about this object version, not the environment: it no longer exists

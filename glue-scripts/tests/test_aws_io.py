@@ -88,10 +88,10 @@ def test_fetch_of_unversioned_object_requires_the_same_etag():
     s3 = client("s3")
     file = dict(manifest()["files"][1])
     with Stubber(s3) as stub:
-        stub.add_response("get_object", {"Body": body(b"order_id\n")},
+        stub.add_response("get_object", {"Body": body(b"order_id\n5\n")},
                           {"Bucket": "landing-bucket", "Key": file["key"], "IfMatch": "etag2"})
         outcome, rows = fetch_and_parse(file, SOURCE, "r1", s3)
-    assert outcome["version"] == "etag:etag2" and outcome["reason"] is None and rows == []
+    assert outcome["version"] == "etag:etag2" and outcome["reason"] is None and [r[:2] for r in rows] == [["5", None]]
 
 
 @pytest.mark.parametrize("code,status", [("NoSuchVersion", 404), ("NoSuchKey", 404), ("PreconditionFailed", 412),

@@ -32,9 +32,9 @@ def test_empty_file_is_rejected_whole():
     assert (parsed.reason, parsed.rows_read) == ("empty_file", 0)
 
 
-def test_header_only_is_accepted_with_no_rows():
-    parsed = parse(b"order_id,status\n")
-    assert parsed.accepted and parsed.rows == [] and parsed.rows_read == 0
+def test_header_only_is_quarantined_with_its_own_reason():
+    parsed = parse(b"order_id,status\n\n")
+    assert (parsed.reason, parsed.rows_read, parsed.rows) == ("header_only", 0, [])
 
 
 def test_bom_and_crlf_are_handled():

@@ -1,0 +1,116 @@
+"""DMS CSV as DMS writes it, on the Glue runner's reader (the cases of test/engine/dms-csv.test.ts):
+orders' compiled plan source (format dms, header auto, timestampColumn cdc_ts)."""
+
+import gzip
+import json
+import os
+
+import pytest
+
+from datalake_glue.csv_reader import parse_csv_bytes
+
+PLAN = os.path.join(os.path.dirname(__file__), "fixtures", "plan-orders.spark.json")
+with open(PLAN, encoding="utf-8") as handle:
+    ORDERS = json.load(handle)["source"]
+
+T1 = "2026-11-01 10:00:00.000000"
+T2 = "2026-11-01 11:00:00.000000"
+SHAPE = "Op?,order_id,customer_id,order_ts,status,total_amount,cdc_ts?"
+
+
+def data(order_id, status="paid", amount="10.00", customer="100"):
+    return [str(order_id), customer, "2026-11-01 09:00:00", status, amount]
+
+
+def lines(*records, delimiter=","):
+    return ("\n".join(delimiter.join(r) for r in records) + "\n").encode()
+
+
+def with_csv(**options):
+    return {**ORDERS, "csv": {**ORDERS["csv"], **options}}
+
+
+def row(order_id, op=None, ts=None, status="paid", amount="10.00", customer="100"):
+    """A parsed row: spec columns in spec order (cdc_ts last), then the raw Op."""
+    return [str(order_id), customer, "2026-11-01 09:00:00", status, amount, ts, op]
+
+
+def test_dms_defaults_load_file_without_op_and_cdc_file_with_op_first():
+    load = parse_csv_bytes(lines(data(1), data(2)), ORDERS, key="dbo/orders/LOAD00000001.csv")
+    cdc = parse_csv_bytes(lines(["U", *data(1, "shipped")], ["D", *data(2)]), ORDERS, key="dbo/orders/20261101-110000000.csv")
+    assert (load.reason, load.rows_read, load.rows) == (None, 2, [row(1), row(2)])
+    assert (cdc.reason, cdc.rows_read, cdc.rows) == (None, 2, [row(1, "U", status="shipped"), row(2, "D")])
+
+
+def test_timestamp_column_first_or_last():
+    first = parse_csv_bytes(lines([T1, *data(1)]), ORDERS, key="LOAD00000001.csv")
+    last = parse_csv_bytes(lines(["U", *data(1), T2]), ORDERS, key="20261101-110000000.csv")
+    after_op = parse_csv_bytes(lines(["I", T2, *data(1)]), ORDERS, key="LOAD00000002.csv")
+    assert first.rows == [row(1, ts=T1)]
+    assert last.rows == [row(1, "U", T2)]
+    assert after_op.rows == [row(1, "I", T2)]
+
+
+def test_add_column_name_header_in_another_case_is_not_counted():
+    text = lines(["CDC_TS", "ORDER_ID", "CUSTOMER_ID", "ORDER_TS", "STATUS", "TOTAL_AMOUNT"], [T1, *data(1)])
+    parsed = parse_csv_bytes(text, ORDERS, key="LOAD00000001.csv")
+    assert (parsed.rows_read, parsed.rows) == (1, [row(1, ts=T1)])
+
+
+def test_a_header_with_an_extra_column_is_still_a_header_in_auto_mode():
+    text = lines(["Op", "order_id", "customer_id", "order_ts", "status", "total_amount", "region"], ["I", *data(1), "eu"])
+    parsed = parse_csv_bytes(text, ORDERS, key="20261101-110000000.csv")
+    assert (parsed.reason, parsed.rows, parsed.extra_columns) == (None, [row(1, "I")], ["region"])
+
+
+def test_delimiter_null_value_and_gzip_on_a_headerless_file():
+    source = with_csv(delimiter=";", nullValue="NULL")
+    parsed = parse_csv_bytes(gzip.compress(lines(["U", *data(3, "NULL", "1,5"), T2], delimiter=";")), source,
+                             key="20261101-110000000.csv.gz")
+    # Values stay as written: NULL and the decimal comma are the plan's SQL's business.
+    assert parsed.rows == [row(3, "U", T2, status="NULL", amount="1,5")]
+
+
+def test_a_text_file_named_gz_is_text():
+    assert parse_csv_bytes(lines(data(1)), ORDERS, key="LOAD00000001.csv.gz").rows == [row(1)]
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"Op,order_id,customer_id,order_ts,status,total_amount,cdc_ts\n", "header_only"),
+    (b"", "empty_file"),
+    (b"\r\n\n", "empty_file"),
+    (gzip.compress(b""), "empty_file"),
+    (gzip.compress(lines(data(1)))[:-6], "corrupt_gzip:truncated"),
+    (b"PAR1\x00\x00PAR1", "unsupported:parquet"),
+], ids=["header-only", "empty", "line-ends", "gzip-empty", "gzip-cut", "parquet"])
+def test_whole_file_reasons(content, reason):
+    parsed = parse_csv_bytes(content, ORDERS, key="orders/f.csv")
+    assert (parsed.reason, parsed.rows_read) == (reason, 0)
+
+
+def test_parquet_under_a_csv_dataset():
+    parsed = parse_csv_bytes(b"PAR1\x15\x04\xff\xfePAR1", {**ORDERS, "format": "csv", "dms": None})
+    assert (parsed.reason, parsed.rows_read) == ("parquet_where_csv_declared", 0)
+
+
+@pytest.mark.parametrize("content, reason", [
+    (lines(["X", *data(1)], ["X", *data(2)], ["X", *data(3)]), f"column_count:6 fields fit no layout of {SHAPE}"),
+    (lines(["I", *data(1)], ["I", *data(2)[:4]], ["I", *data(3)]), "malformed_csv:row 2 has 5 fields, row 1 has 6"),
+    (lines(["I", *data(1)]) + b"\xff,\n" + lines(["I", *data(3)]), "not_utf8"),
+], ids=["no-layout", "other-width", "not-utf8"])
+def test_every_row_of_a_rejected_headerless_file_is_counted(content, reason):
+    parsed = parse_csv_bytes(content, ORDERS, key="20261101-110000000.csv")
+    assert (parsed.reason, parsed.rows_read) == (reason, 3)
+
+
+def test_header_present_and_absent():
+    headerless = lines(data(1), data(2))
+    assert parse_csv_bytes(headerless, with_csv(header="present"), key="LOAD00000001.csv").reason == "not_csv"
+    named = lines(["order_id", "customer_id", "order_ts", "status", "total_amount"], data(1))
+    parsed = parse_csv_bytes(named, with_csv(header="absent"), key="LOAD00000001.csv")
+    assert (parsed.rows_read, [r[0] for r in parsed.rows]) == (2, ["order_id", "1"])
+
+
+def test_bom_and_crlf_on_a_headerless_file():
+    parsed = parse_csv_bytes(b"\xef\xbb\xbf" + lines([T1, *data(7)]).replace(b"\n", b"\r\n"), ORDERS, key="LOAD00000001.csv")
+    assert parsed.rows == [row(7, ts=T1)]
