@@ -16,7 +16,7 @@ import { loadIcebergExtension } from "../../engine/spark/iceberg-duckdb";
 import { runLoadSpark, type SparkDatabases } from "../../engine/spark/run-load";
 import type { SparkServer } from "../../engine/spark/server";
 import { duckdbSources, readTables, sparkSources, summaryView, tableDifferences } from "./tables";
-import { referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
+import { dmsScenario, referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
 import { sparkForTests } from "../support/spark";
 
 /** Every type, every rule kind, a composite key, two sequence columns, optional and hashed columns. */
@@ -84,11 +84,12 @@ describe("@spark engine parity: DuckDB and Spark give the same tables and summar
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  async function runBoth(spec: DatasetSpec, runs: ScenarioRun[]): Promise<void> {
+  /** `label`: of the workspaces and Spark databases, when a spec runs more than one scenario. */
+  async function runBoth(spec: DatasetSpec, runs: ScenarioRun[], label = spec.name): Promise<void> {
     const plan = compilePlan(spec, { dialect: "duckdb" });
-    const duckWs = path.join(root, `${spec.name}-duckdb`);
-    const sparkWs = path.join(root, `${spec.name}-spark`);
-    const prefix = `parity_${path.basename(root).replace(/[^a-z0-9]/gi, "").toLowerCase()}_${spec.name}`;
+    const duckWs = path.join(root, `${label}-duckdb`);
+    const sparkWs = path.join(root, `${label}-spark`);
+    const prefix = `parity_${path.basename(root).replace(/[^a-z0-9]/gi, "").toLowerCase()}_${label}`;
     const databases: SparkDatabases = { silver: `${prefix}_silver`, quarantine: `${prefix}_quarantine`, bronze: `${prefix}_bronze` };
     // One stack, one PII hash key: both engines must hash with the same secret to agree.
     for (const ws of [duckWs, sparkWs]) {
@@ -112,6 +113,11 @@ describe("@spark engine parity: DuckDB and Spark give the same tables and summar
       await runBoth(spec, referenceScenario(spec, path.join(root, `${spec.name}-files`), 11));
     });
   }
+
+  it("orders as DMS writes it: headerless, gzip, Op and timestamp layouts, every whole-file reason", async () => {
+    const orders = DATASETS.find((d) => d.name === "orders")!;
+    await runBoth(orders, dmsScenario(orders, path.join(root, "orders-dms-files")), "orders_dms");
+  });
 
   it("a spec with every type and rule kind, a composite key and two sequence columns", async () => {
     await runBoth(kitchen, specScenario(kitchen, path.join(root, "kitchen-files")));

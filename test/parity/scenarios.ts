@@ -7,7 +7,10 @@
 //   batch 2  the remaining change files (one name out of order), a file of batch 1 dropped again
 //            (same version), one listed twice, and a new version of a batch-1 key
 //   refresh  a full refresh from bronze, no new files
+// dmsScenario: a dms dataset's files as DMS writes them (headerless, gzip, Op and timestamp
+// layouts) and every whole-file reason of the byte and layout checks.
 import { createHash } from "crypto";
+import { gzipSync } from "zlib";
 import { mkdirSync, writeFileSync } from "fs";
 import { join } from "path";
 import type { DatasetSpec } from "../../datasets";
@@ -263,5 +266,77 @@ export function specScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
     { label: "batch 1", manifest: manifest(spec, "run-1", batch1) },
     { label: "batch 2", manifest: manifest(spec, "run-2", batch2) },
     { label: "full refresh", manifest: manifest(spec, "run-3", [], true) },
+  ];
+}
+
+/**
+ * A dms dataset's files as an AWS DMS S3 target writes them (issue 12): headerless, LOAD files
+ * without Op and CDC files with Op first, the timestamp column last, first or absent, gzip;
+ * plus each whole-file reason of the byte and layout checks (header only, empty, line ends only,
+ * corrupt gzip, Parquet, a layout that fits nothing, a row of another width, not UTF-8).
+ */
+export function dmsScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
+  const profile = profileFor(spec);
+  const ts = spec.dms?.timestampColumn;
+  if (!ts) throw new Error(`dmsScenario: ${spec.name} has no dms.timestampColumn`);
+  const key = spec.primaryKey[0];
+  const dataColumns = spec.columns.map((c) => c.name).filter((c) => c !== ts);
+  const unquote = (v: string) => (v.startsWith('"') ? v.slice(1, -1).replace(/""/g, '"') : v);
+  const values = (k: number, variant = 0): string[] => {
+    const row = profile.values(new Rng(k * 7 + variant), k).map(unquote);
+    const byName = Object.fromEntries(profile.columns.map((n, i) => [n, row[i]]));
+    return dataColumns.map((c) => (c === key ? String(k) : byName[c] ?? ""));
+  };
+  const stamp = (minute: number) => `2026-11-20 10:${String(minute).padStart(2, "0")}:00.000000`;
+  type Where = "first" | "last" | "none";
+  const record = (fields: string[], op: string | null, at: string, where: Where) =>
+    csvLine(spec, [...(op ? [op] : []), ...(where === "first" ? [at] : []), ...fields, ...(where === "last" ? [at] : [])]);
+  const text = (rows: string[]) => rows.join("\n") + "\n";
+  const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+  const load1 = text(range(1, 30).map((k) => record(values(k), null, stamp(0), "last")));
+  const load2 = gzipSync(text(range(31, 15).map((k) => record(values(k), null, stamp(0), "first"))));
+  const load3 = text(range(46, 5).map((k) => record(values(k), null, "", "none"))); // no TimestampColumnName
+  const cdc1 = text([
+    ...range(1, 8).map((k) => record(values(k, 1), "U", stamp(5), "last")),
+    ...range(9, 4).map((k) => record(values(k), "D", stamp(5), "last")),
+    // One transaction: an update then a delete of one key at the same commit time.
+    record(values(13, 1), "U", stamp(6), "last"),
+    record(values(13, 1), "D", stamp(6), "last"),
+    ...range(60, 4).map((k) => record(values(k), "I", stamp(7), "last")),
+    // An insert with its first non-key column empty (orders: customer_id, a not_null rule).
+    record(values(64).map((v, i) => (i === 1 ? "" : v)), "I", stamp(7), "last"),
+  ]);
+  const cdc2 = gzipSync(text([...range(2, 5).map((k) => record(values(k, 2), "U", stamp(9), "first")), record(values(9), "I", stamp(9), "first")]));
+  const cdc3 = text(range(31, 3).map((k) => record(values(k, 3), "U", "", "none"))); // Op, no timestamp
+  const good = record(values(99), "I", stamp(1), "last");
+  const zipped = gzipSync(text([good]));
+  const header = csvLine(spec, [spec.cdc?.opColumn ?? "Op", ...dataColumns, ts]);
+  const files = new ScenarioFiles(dir, spec);
+  const day1 = "2026-11-21T08:00:00.000Z";
+  const day2 = "2026-11-22T08:00:00.000Z";
+  const batch1 = [
+    files.file("LOAD00000001.csv", load1, day1),
+    files.file("LOAD00000002.csv.gz", load2, day1),
+    files.file("LOAD00000003.csv", load3, day1),
+    files.file("20261120-100500000.csv", cdc1, day1),
+    files.file("20261120-100900000.csv.gz", cdc2, day1),
+    files.file("20261120-101000000.csv", cdc3, day1),
+    files.file("fault-header-only.csv", `${header}\n`, day1),
+    files.file("fault-empty.csv.gz", gzipSync(""), day1),
+    files.file("fault-line-ends.csv", "\r\n\n", day1),
+    files.file("fault-truncated.csv.gz", zipped.subarray(0, zipped.length - 5), day1),
+    files.file("fault-crc.csv.gz", Buffer.concat([zipped.subarray(0, zipped.length - 8), Buffer.alloc(4), zipped.subarray(zipped.length - 4)]), day1),
+    files.file("fault-LOAD00000009.parquet", Buffer.from("PAR1\u0000\u0000PAR1"), day1),
+    files.file("fault-no-layout.csv", text([`X${spec.csv.delimiter}${good}`, `X${spec.csv.delimiter}${good}`]), day1),
+    files.file("fault-other-width.csv", text([good, good.split(spec.csv.delimiter).slice(1).join(spec.csv.delimiter), good]), day1),
+    files.file("fault-not-utf8.csv", Buffer.concat([Buffer.from(text([good])), Buffer.from([0xff, 0x0a]), Buffer.from(text([good]))]), day1),
+  ];
+  const cdc4 = gzipSync(text(range(20, 4).map((k) => record(values(k, 4), "U", stamp(30), "last"))));
+  const batch2 = [files.file("20261120-103000000.csv.gz", cdc4, day2), batch1[1], batch1[6]];
+  return [
+    { label: "dms batch 1", manifest: manifest(spec, "run-1", batch1) },
+    { label: "dms batch 2", manifest: manifest(spec, "run-2", batch2) },
+    { label: "dms full refresh", manifest: manifest(spec, "run-3", [], true) },
   ];
 }
