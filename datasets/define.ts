@@ -24,7 +24,8 @@ export interface CsvOptions {
   nullValue?: string;
   /**
    * Whether files start with a header row. "absent": columns by position in declared order;
-   * "auto": a first record whose every field names a declared column (case-insensitively) is a
+   * "auto": a first record whose every field names a declared column or the Op column
+   * (case-insensitively), or that names every required column (a header with drift), is a
    * header, else the file is headerless. @default "present" for csv, "auto" for dms
    */
   header?: "present" | "absent" | "auto";

@@ -116,26 +116,40 @@ export interface PlanSource {
  * For each manifest file, in manifest order:
  *   - version = versionId ?? "etag:" + etag. If (key, version) is already in the `files` ledger
  *     (or appeared earlier in this manifest): outcome ALREADY_LOADED, nothing read.
+ *   - Bytes are classified by their magic bytes, never by the name (engine/file-bytes.ts): gzip
+ *     (1f 8b) is decompressed and classified again, Parquet (PAR1) is "parquet_where_csv_declared"
+ *     under format csv (format dms: "unsupported:parquet" until its Parquet reader), the rest is text.
  *   - Whole-file rejections (outcome QUARANTINED, rows never reach bronze or state), with reason:
- *     "empty_file" (0 bytes), "unreadable:<message>" (the object version no longer exists, or
+ *     "empty_file" (0 bytes, nothing after gzip, or line ends only), "corrupt_gzip:truncated" /
+ *     "corrupt_gzip:bad data" (0 rows), "header_only" (a header and no row: 0 rows, decided after
+ *     the rows are counted), "unreadable:<message>" (the object version no longer exists, or
  *     access to it is denied; any other fetch error, e.g. throttling or a 5xx, fails the run:
  *     its files end FAILED, as the file is not at fault),
  *     "not_utf8" (bytes are not valid UTF-8), "not_csv" (header shares no column name with the
  *     spec), "missing_column:a,b" (required = non-optional spec columns, comma-separated in spec
- *     order),
+ *     order), "column_count:<W> fields fit no layout of <Op?,columns,timestamp?>" (headerless),
  *     "malformed_csv:<message>" (the CSV parser fails, e.g. unterminated quote or a row with too
- *     many fields). rowsRead/rowsQuarantined of such a file = its data rows when they can be
- *     counted (missing_column), else its non-empty line count minus the header (min 0).
- *   - Otherwise the file is accepted: header (first record; a UTF-8 BOM is stripped) maps columns
+ *     many fields; "row N has F fields, header has W", headerless "..., row 1 has W").
+ *     rowsRead/rowsQuarantined of such a file = its data rows when they can be counted
+ *     (missing_column, column_count), else its non-empty line count minus the header if it has
+ *     one (min 0).
+ *   - Header or not (`source.csv.header`): "present"; "absent"; "auto" = the first record is a
+ *     header when every field names a declared column or the Op column, or it names every
+ *     required column (engine/file-layout.ts looksLikeHeader), else the file is headerless.
+ *   - Otherwise the file is accepted. A header (first record; a UTF-8 BOM is stripped) maps columns
  *     BY NAME (case-insensitively: engine/csv-rules.ts resolveHeader), so column order does not matter; spec columns missing
  *     from an accepted file (optional ones) are null; the Op column, when absent, is null;
  *     extra header columns are dropped and reported as drift ("<key>: extra column(s) a, b").
+ *     A headerless file maps them by position (engine/file-layout.ts headerlessLayout, from the
+ *     object key's name and the first record: Op first when its value is I/U/D, only "I" in a
+ *     LOAD<hex> file; the dms timestamp column after Op, last, or absent = null); every record
+ *     is a row.
  *     CSV per `source.csv`: RFC 4180 quoting (quote doubled inside quotes), quoted fields may
  *     hold delimiters and newlines, LF or CRLF line ends, no length limit on fields. Values stay
  *     exactly as in the file (no trimming); empty handling is done in SQL (see compile.ts).
  * `output` relation: spec columns (all string, spec order) + BRONZE_LINEAGE (raw `_op`).
- * `filesOutput` relation: one FILES_COLUMNS row per accepted file (header-only files included,
- * `_rows_read` = 0), i.e. exactly the rows the `files` ledger gets on publish.
+ * `filesOutput` relation: one FILES_COLUMNS row per accepted file (each has at least one row),
+ * i.e. exactly the rows the `files` ledger gets on publish.
  */
 export interface ReadFilesStep {
   kind: "read_files";

@@ -111,6 +111,7 @@ def test_header_present_and_absent():
     assert (parsed.rows_read, [r[0] for r in parsed.rows]) == (2, ["order_id", "1"])
 
 
-def test_bom_and_crlf_on_a_headerless_file():
-    parsed = parse_csv_bytes(b"\xef\xbb\xbf" + lines([T1, *data(7)]).replace(b"\n", b"\r\n"), ORDERS, key="LOAD00000001.csv")
-    assert parsed.rows == [row(7, ts=T1)]
+def test_bom_crlf_and_blank_lines_on_a_headerless_file():
+    text = b"\xef\xbb\xbf" + lines([T1, *data(7)], [], [T1, *data(8)]).replace(b"\n", b"\r\n")
+    parsed = parse_csv_bytes(text, ORDERS, key="LOAD00000001.csv")
+    assert (parsed.rows_read, parsed.rows) == (2, [row(7, ts=T1), row(8, ts=T1)])

@@ -211,12 +211,13 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
     ]);
   });
 
-  it("reads a headerless file with a UTF-8 BOM and CRLF line ends (the BOM is no part of the first value)", async () => {
-    const file = ws.file("orders", "LOAD00000001.csv", "\uFEFF" + lines([T1, ...data(7)], [T1, ...data(8)]).replace(/\n/g, "\r\n"));
+  it("reads a headerless file with a UTF-8 BOM, CRLF line ends and blank lines (no rows)", async () => {
+    const file = ws.file("orders", "LOAD00000001.csv", "\uFEFF" + lines([T1, ...data(7)], [], [T1, ...data(8)]).replace(/\n/g, "\r\n"));
 
     const summary = await ws.load("orders", [file]);
 
     expectConserved(summary);
+    expect(fileResult(summary, "orders/LOAD00000001.csv")).to.include({ rowsRead: 2 });
     expect(await ws.query("SELECT order_id, cdc_ts FROM fact_orders ORDER BY order_id")).to.deep.equal([
       { order_id: 7, cdc_ts: "2026-11-01 10:00:00" },
       { order_id: 8, cdc_ts: "2026-11-01 10:00:00" },
