@@ -10,7 +10,8 @@ import { gunzipSync } from "node:zlib";
 
 export type Classified =
   | { kind: "text"; text: Buffer; gzip: boolean }
-  | { kind: "parquet"; gzip: boolean }
+  /** `bytes`: the Parquet file's bytes (decompressed when it came gzipped). */
+  | { kind: "parquet"; bytes: Buffer; gzip: boolean }
   | { reason: string };
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -23,11 +24,11 @@ const startsWith = (bytes: Buffer, magic: number[]): boolean => bytes.length >= 
 
 export function classifyBytes(bytes: Buffer): Classified {
   if (bytes.length === 0) return { reason: "empty_file" };
-  if (!startsWith(bytes, GZIP_MAGIC)) return startsWith(bytes, PARQUET_MAGIC) ? { kind: "parquet", gzip: false } : { kind: "text", text: bytes, gzip: false };
+  if (!startsWith(bytes, GZIP_MAGIC)) return startsWith(bytes, PARQUET_MAGIC) ? { kind: "parquet", bytes, gzip: false } : { kind: "text", text: bytes, gzip: false };
   const unzipped = gunzip(bytes);
   if ("reason" in unzipped) return unzipped;
   if (unzipped.text.length === 0) return { reason: "empty_file" };
-  return startsWith(unzipped.text, PARQUET_MAGIC) ? { kind: "parquet", gzip: true } : { kind: "text", text: unzipped.text, gzip: true };
+  return startsWith(unzipped.text, PARQUET_MAGIC) ? { kind: "parquet", bytes: unzipped.text, gzip: true } : { kind: "text", text: unzipped.text, gzip: true };
 }
 
 /**

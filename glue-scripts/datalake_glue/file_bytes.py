@@ -16,7 +16,8 @@ _DEFLATE = 8
 
 @dataclass(frozen=True)
 class Classified:
-    """kind "text" (data = the text's bytes), "parquet", or None with a whole-file reason."""
+    """kind "text" or "parquet" (data = the bytes, decompressed when they came gzipped), or None
+    with a whole-file reason."""
 
     kind: Optional[str]
     data: bytes = b""
@@ -28,7 +29,7 @@ def classify_bytes(data: bytes) -> Classified:
     if len(data) == 0:
         return Classified(kind=None, reason="empty_file")
     if not data.startswith(_GZIP_MAGIC):
-        return Classified(kind="parquet") if data.startswith(_PARQUET_MAGIC) else Classified(kind="text", data=data)
+        return Classified(kind="parquet" if data.startswith(_PARQUET_MAGIC) else "text", data=data)
     reason = None
     text = b""
     if len(data) < _GZIP_HEADER_BYTES:
@@ -47,5 +48,5 @@ def classify_bytes(data: bytes) -> Classified:
     if len(text) == 0:
         return Classified(kind=None, reason="empty_file")
     if text.startswith(_PARQUET_MAGIC):
-        return Classified(kind="parquet", gzip=True)
+        return Classified(kind="parquet", data=text, gzip=True)
     return Classified(kind="text", data=text, gzip=True)
