@@ -154,8 +154,8 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
     ]);
   });
 
-  it("CompressionType=GZIP: classified by its bytes; a text file named .gz is read as text", async () => {
-    const gz = ws.file("orders", "LOAD00000001.csv.gz", gzipSync(lines([T1, ...data(1)], [T1, ...data(2)])));
+  it("CompressionType=GZIP: classified by its bytes, every gzip member read; a text file named .gz is read as text", async () => {
+    const gz = ws.file("orders", "LOAD00000001.csv.gz", Buffer.concat([gzipSync(lines([T1, ...data(1)])), gzipSync(lines([T1, ...data(2)]))]));
     const plain = ws.file("orders", "LOAD00000002.csv.gz", lines([T1, ...data(3)]));
 
     const summary = await ws.load("orders", [gz, plain]);
