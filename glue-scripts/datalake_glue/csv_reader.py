@@ -108,12 +108,12 @@ def _open(data: bytes, source: Dict[str, Any], key: str = "") -> Union[ParsedFil
     # The first record, read leniently (also from bytes that are not UTF-8, to count their rows).
     written = parse_header(text if text is not None else body.decode("utf-8", errors="replace"), delimiter, quote)
     mode = source["csv"].get("header", "present")  # absent in plans compiled before header modes
-    header = mode == "present" or (
+    has_header = mode == "present" or (
         mode == "auto" and written is not None and looks_like_header(resolve_header(written, known), known, required))
     if text is None:
-        return ParsedFile(reason="not_utf8", rows_read=count_data_lines(data, header))
-    fallback = count_data_lines(data, header)
-    if not header:
+        return ParsedFile(reason="not_utf8", rows_read=count_data_lines(data, has_header))
+    fallback = count_data_lines(data, has_header)
+    if not has_header:
         return _open_headerless(text, source, key, written, fallback)
     # The header's names first (read leniently, as the DuckDB executor does): a file that is not
     # CSV at all is not_csv before its quoting is judged.
