@@ -3,10 +3,12 @@
 import { join } from "path";
 import { getDataset } from "../../datasets";
 import { generate, GenerateOptions, GenerateReport } from "./generate";
+import { ParquetSink, type ParquetOptions } from "./parquet-sink";
 import { FileSink, MemoryFile, MemorySink } from "./sink";
 
-export { generate, FULL_LOAD_NAME, DEFAULT_BAD_SHARE, DEFAULT_FILES } from "./generate";
-export type { GenerateOptions, GenerateReport, GeneratedFile } from "./generate";
+export { generate, fullLoadName, FULL_LOAD_NAME, DEFAULT_BAD_SHARE, DEFAULT_FILES, DEFAULT_FORMAT, OUTPUT_FORMATS } from "./generate";
+export type { GenerateOptions, GenerateReport, GeneratedFile, OutputFormat } from "./generate";
+export type { ParquetOptions } from "./parquet-sink";
 export type { MemoryFile } from "./sink";
 export { expectedState, readCsvRows } from "./oracle";
 export type { ExpectedState, SourceFile } from "./oracle";
@@ -24,9 +26,28 @@ export function generateDatasetWithReport(
   name: string,
   options: GenerateOptions & { outDir: string },
 ): { paths: string[]; report: GenerateReport } {
+  if (options.format === "dms-parquet") throw new Error("dms-parquet files are written by writeDataset (async: DuckDB writes them)");
   const sink = new FileSink(options.outDir);
   const report = generate(getDataset(name), options, sink);
   return { paths: report.files.map((f) => join(options.outDir, f.key)), report };
+}
+
+/** Any format, Parquet included: the files of one dataset under `<outDir>/<prefix>`, as generateDataset. */
+export async function writeDataset(
+  name: string,
+  options: GenerateOptions & { outDir: string; parquet?: ParquetOptions },
+): Promise<{ paths: string[]; report: GenerateReport }> {
+  if (options.format !== "dms-parquet") return generateDatasetWithReport(name, options);
+  const spec = getDataset(name);
+  const sink = new ParquetSink(options.outDir);
+  let report: GenerateReport;
+  try {
+    report = generate(spec, options, sink);
+  } catch (e) {
+    sink.discard();
+    throw e;
+  }
+  return { paths: await sink.finish(spec, report, options.parquet), report };
 }
 
 /** The same files as strings (tests, the oracle), in the same order as generateDataset. */
