@@ -5,7 +5,8 @@
 import { expect } from "chai";
 import { mkdirSync, readFileSync, writeFileSync } from "fs";
 import { dirname, join } from "path";
-import { defineDataset, eventPatternFor, matchEventPattern, routeObjectKey } from "../../datasets";
+import { defineDataset, eventPatternFor, getDataset, matchEventPattern, routeObjectKey } from "../../datasets";
+import { expectedState } from "../../local/generator";
 import { cli, queryJson, tempDir } from "../cli/helpers";
 
 const DOC = join(__dirname, "..", "..", "docs", "dms.md");
@@ -103,6 +104,18 @@ describe("docs/dms.md examples", function () {
   it("AddColumnName=true, TimestampColumnName=cdc_ts: loads as the doc states", async () => {
     const lines = expectOf("header");
     expect(stated(await loadExample("header"), lines)).to.deep.equal(lines);
+  });
+
+  it("states what the row-semantics oracle expects of each example's files (no engine involved)", () => {
+    for (const example of ["header", "defaults", "oracle"]) {
+      const files = filesOf(example).map((b) => ({ key: b.file!.toLowerCase(), content: b.body }));
+      const state = expectedState(getDataset("orders"), files);
+      const lines = expectOf(example);
+      const status = (k: string) => state.current.get(k)?.values.status;
+      expect(lines.filter((l) => l.startsWith("silver:")), example).to.deep.equal(state.silverKeys.map((k) => `silver: ${k} ${status(k)}`));
+      expect(lines.filter((l) => l.startsWith("quarantine:")).map((l) => l.split(" ")[1]), example).to.deep.equal(state.quarantineKeys);
+      expect(lines.find((l) => l.startsWith("rows:")), example).to.equal(`rows: read ${state.rowsRead}, rejected ${state.rejectedRows}`);
+    }
   });
 
   // unskip after h12-csv merge (headerless files read by position) and h12-order (file-sequence order)

@@ -5,7 +5,7 @@ import { tmpdir } from "os";
 import { basename, join } from "path";
 import { getDataset } from "../../datasets";
 import { openSession, type Session } from "../../engine/duckdb/session";
-import { generateDataset, generateInMemory, writeDataset, type MemoryFile } from "../../local/generator";
+import { expectedState, generateDataset, generateInMemory, writeDataset, type MemoryFile } from "../../local/generator";
 import { parseCsv } from "../../local/generator/csv-read";
 import { cli } from "../cli/helpers";
 
@@ -80,6 +80,54 @@ describe("generator formats (generate --format)", () => {
       expect(() => generateInMemory("orders", { seed: 1, rows: 10, format: "tsv" as never })).to.throw(
         'unknown output format "tsv" (known: dms-csv, dms-parquet, csv)',
       );
+    });
+  });
+
+  describe("the oracle on DMS files (no header, no timestamp: the DMS file sequence orders)", () => {
+    it("expects of dms-csv files what it expects of the same changes with a header and cdc_ts", () => {
+      // Plain batches: cdc_ts grows with file and row, so both orders agree.
+      const options = { seed: 12, rows: 1500, files: 3, badShare: 0, anomalies: false, loadFileRows: 200 };
+      for (const name of ["orders", "customers"]) {
+        const spec = getDataset(name);
+        const csv = expectedState(spec, generateInMemory(name, { ...options, format: "csv" }).files);
+        const dms = expectedState(spec, generateInMemory(name, { ...options, format: "dms-csv" }).files);
+
+        expect(dms.rowsRead).to.equal(1500);
+        expect(dms.silverKeys.length, name).to.be.greaterThan(100);
+        expect(dms.deletedKeys.length, name).to.be.greaterThan(0);
+        expect([dms.silverKeys, dms.quarantineKeys, dms.deletedKeys, dms.rejectedRows]).to.deep.equal([csv.silverKeys, csv.quarantineKeys, csv.deletedKeys, csv.rejectedRows]);
+        const winners = (s: typeof csv) => [...s.current.values()].map((r) => `${r.key}@${r.sourceKey}:${r.rowNumber}`).sort();
+        expect(winners(dms)).to.deep.equal(winners(csv));
+      }
+    });
+
+    it("orders full-load files by their hex counter before change files, and rows by position", () => {
+      const spec = getDataset("orders");
+      const files = [
+        { key: "orders/20261130-152952123.csv", content: "U,1,7,2026-11-29 09:00:00,shipped,1.00\nD,1,7,2026-11-29 09:00:00,shipped,1.00\nU,2,7,2026-11-29 09:00:00,paid,2.00\n" },
+        { key: "orders/LOAD0000000A.csv", content: "2,7,2026-11-29 09:00:00,pending,2.00\n3,7,2026-11-29 09:00:00,paid,3.00\n" },
+        { key: "orders/LOAD00000009.csv", content: "1,7,2026-11-29 09:00:00,paid,1.00\n3,7,2026-11-29 09:00:00,pending,3.00\n" },
+      ];
+
+      const state = expectedState(spec, files);
+
+      expect(state.rowsRead).to.equal(7);
+      expect(state.deletedKeys).to.deep.equal(["1"]);
+      expect(state.silverKeys).to.deep.equal(["2", "3"]);
+      expect(state.current.get("2")?.values.status).to.equal("paid");
+      expect(state.current.get("3")).to.include({ sourceKey: "orders/LOAD0000000A.csv", rowNumber: 2 });
+    });
+
+    it("reads a DMS header in any case and quarantines a headerless file whose width fits no layout", () => {
+      const spec = getDataset("orders");
+      const state = expectedState(spec, [
+        { key: "orders/LOAD00000001.csv", content: "ORDER_ID,CUSTOMER_ID,ORDER_TS,STATUS,TOTAL_AMOUNT\n1,7,2026-11-29 09:00:00,paid,1.00\n" },
+        { key: "orders/20261130-152952123.csv", content: "U,1,7,2026-11-29 09:00:00,paid\n" },
+      ]);
+
+      expect(state.silverKeys).to.deep.equal(["1"]);
+      expect(state.quarantinedFileRows).to.equal(1);
+      expect(state.rowsRead).to.equal(2);
     });
   });
 
