@@ -16,7 +16,7 @@ const SPEC: ArgSpec = {
     format: {
       type: "string",
       value: "F",
-      help: `${OUTPUT_FORMATS.join(" | ")}: DMS defaults (no header, no timestamp), DMS DataFormat=parquet, or header + cdc_ts (default ${DEFAULT_FORMAT})`,
+      help: `${OUTPUT_FORMATS.join(" | ")}: DMS defaults (no header, no timestamp), DMS DataFormat=parquet, or header + cdc_ts (default ${DEFAULT_FORMAT} for a dms dataset, csv for a csv one)`,
     },
     "bad-share": { type: "string", value: "F", help: "share of bad rows, 0..1 (default 0.05)" },
     out: { type: "string", value: "DIR", help: "output directory, files go to DIR/<prefix> (default <workspace>/landing)" },
@@ -41,8 +41,9 @@ export const generateVerb: Verb = {
     const seed = intFlag("generate", args, "seed", 1);
     const badShare = args.flags["bad-share"] === undefined ? 0.05 : Number(args.flags["bad-share"]);
     if (!(badShare >= 0 && badShare <= 1)) throw new UsageError("generate: --bad-share must be between 0 and 1");
-    const format = (args.flags.format ?? DEFAULT_FORMAT) as OutputFormat;
-    if (!OUTPUT_FORMATS.includes(format)) {
+    // Unset: each dataset's default (DEFAULT_FORMAT for a dms dataset, csv for a csv one).
+    const format = args.flags.format as OutputFormat | undefined;
+    if (format !== undefined && !OUTPUT_FORMATS.includes(format)) {
       throw new UsageError(`generate: --format must be one of ${OUTPUT_FORMATS.join(", ")} (got "${format}")`);
     }
     let names: string[];

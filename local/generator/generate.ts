@@ -18,11 +18,12 @@ import { dmsFileName, formatMicros, MICROS_PER_DAY, microsOf } from "./time-form
 /** What the files look like: see the top of this file and docs/dms.md. */
 export type OutputFormat = "dms-csv" | "dms-parquet" | "csv";
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ["dms-csv", "dms-parquet", "csv"];
+/** The format of a dms dataset's files unless asked otherwise; a csv dataset's are always "csv". */
 export const DEFAULT_FORMAT: OutputFormat = "csv";
 
 export interface GenerateOptions {
   seed: number;
-  /** @default DEFAULT_FORMAT */
+  /** @default DEFAULT_FORMAT for a dms dataset, "csv" for a csv one */
   format?: OutputFormat;
   /**
    * Rows per full-load file: DMS splits a large full load into LOAD00000001, LOAD00000002, ...
@@ -106,9 +107,11 @@ interface Row {
 
 export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink): GenerateReport {
   const profile = profileFor(spec);
-  const format = options.format ?? DEFAULT_FORMAT;
+  const format = options.format ?? (spec.format === "dms" ? DEFAULT_FORMAT : "csv");
   if (!OUTPUT_FORMATS.includes(format)) throw new Error(`unknown output format "${format}" (known: ${OUTPUT_FORMATS.join(", ")})`);
   const dms = isDmsFormat(format);
+  // A csv dataset reads a header: headerless DMS files are for format "dms" (docs/dms.md).
+  if (dms && spec.format !== "dms") throw new Error(`dataset "${spec.name}" has format ${spec.format}: ${format} files need format "dms"`);
   // Parquet columns are typed: a value that does not parse cannot be written (ParquetSink casts).
   const typed = format === "dms-parquet";
   const extension = typed ? "parquet" : "csv";

@@ -3,7 +3,9 @@ import { createHash } from "crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { basename, join } from "path";
-import { getDataset } from "../../datasets";
+import { defineDataset, getDataset } from "../../datasets";
+import { generate } from "../../local/generator/generate";
+import { MemorySink } from "../../local/generator/sink";
 import { openSession, type Session } from "../../engine/duckdb/session";
 import { expectedState, generateDataset, generateInMemory, writeDataset, type MemoryFile } from "../../local/generator";
 import { parseCsv } from "../../local/generator/csv-read";
@@ -74,6 +76,25 @@ describe("generator formats (generate --format)", () => {
 
       expect(b).to.deep.equal(a);
       expect(c.map((f) => f.content)).to.not.deep.equal(a.map((f) => f.content));
+    });
+
+    it("writes a csv dataset's files with a header whatever the default, and refuses DMS formats for it", () => {
+      const things = defineDataset({
+        name: "things",
+        prefix: "things/",
+        format: "csv",
+        columns: { id: "bigint", label: "string", cdc_ts: "timestamp" },
+        primaryKey: ["id"],
+        cdc: { opColumn: "Op", sequenceColumns: ["cdc_ts"] },
+        target: { table: "things" },
+      });
+      const sink = new MemorySink();
+      generate(things, { seed: 1, rows: 20, files: 1 }, sink);
+
+      expect(sink.files[0].content.split("\n")[0]).to.equal("id,label,cdc_ts");
+      expect(() => generate(things, { seed: 1, rows: 20, format: "dms-csv" }, new MemorySink())).to.throw(
+        'dataset "things" has format csv: dms-csv files need format "dms"',
+      );
     });
 
     it("refuses an unknown format with the known ones", () => {
