@@ -18,6 +18,7 @@ const SPEC: ArgSpec = {
       value: "F",
       help: `${OUTPUT_FORMATS.join(" | ")}: DMS defaults (no header, no timestamp), DMS DataFormat=parquet, or header + cdc_ts (default ${DEFAULT_FORMAT} for a dms dataset, csv for a csv one)`,
     },
+    gzip: { type: "boolean", help: "CompressionType=GZIP: gzip CSV files (.csv.gz), GZIP-codec Parquet pages" },
     "bad-share": { type: "string", value: "F", help: "share of bad rows, 0..1 (default 0.05)" },
     out: { type: "string", value: "DIR", help: "output directory, files go to DIR/<prefix> (default <workspace>/landing)" },
     ...WORKSPACE_FLAG,
@@ -56,7 +57,7 @@ export const generateVerb: Verb = {
       }
     }
     for (const name of names) {
-      const { paths: written } = await writeDataset(name, { seed, rows, files, badShare, format, outDir: out });
+      const { paths: written } = await writeDataset(name, { seed, rows, files, badShare, format, gzip: Boolean(args.flags.gzip), outDir: out });
       io.out(`${name}: ${written.length} files, ${rows} rows -> ${written[0] ? dirname(written[0]) : out}`);
     }
     return 0;

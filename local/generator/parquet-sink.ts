@@ -17,6 +17,8 @@ import { FileSink, type Sink } from "./sink";
 export interface ParquetOptions {
   /** ParquetTimestampInMillisecond=true: timestamps as TIMESTAMP(MILLIS). @default false (micros) */
   timestampMillis?: boolean;
+  /** CompressionType=GZIP: pages compressed with the GZIP codec. @default false (snappy) */
+  gzip?: boolean;
 }
 
 export class ParquetSink implements Sink {
@@ -59,7 +61,7 @@ export class ParquetSink implements Sink {
         await session.run(
           `COPY (SELECT ${select.join(", ")} FROM read_csv(${lit(exactPath(join(this.staging, file.key)))}, header = false, ` +
             `auto_detect = false, columns = {${scan}}, delim = ',', quote = '"', escape = '"', nullstr = '')) ` +
-            `TO ${lit(target)} (FORMAT parquet, COMPRESSION snappy)`,
+            `TO ${lit(target)} (FORMAT parquet, COMPRESSION ${options.gzip ? "gzip" : "snappy"})`,
         );
         paths.push(target);
       }

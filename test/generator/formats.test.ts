@@ -3,6 +3,7 @@ import { createHash } from "crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { basename, join } from "path";
+import { gunzipSync } from "zlib";
 import { defineDataset, getDataset } from "../../datasets";
 import { generate } from "../../local/generator/generate";
 import { MemorySink } from "../../local/generator/sink";
@@ -237,8 +238,34 @@ describe("generator formats (generate --format)", () => {
       expect(await hashes(join(dir, "same-a"))).to.deep.equal(await hashes(join(dir, "same-b")));
     });
 
+    it("compresses pages with the GZIP codec under CompressionType=GZIP, names unchanged", async () => {
+      const { paths } = await writeDataset("orders", { seed: 3, rows: 50, files: 1, format: "dms-parquet", gzip: true, outDir: join(dir, "gz") });
+
+      expect(basename(paths[0])).to.equal("LOAD00000001.parquet");
+      const codecs = await session.rows(`SELECT DISTINCT compression FROM parquet_metadata('${paths[0]}')`);
+      expect(codecs.map((r) => String(r.compression).toUpperCase())).to.deep.equal(["GZIP"]);
+    });
+
     it("is written by writeDataset only (generateDataset is synchronous)", () => {
       expect(() => generateDataset("orders", { seed: 1, rows: 10, format: "dms-parquet", outDir: join(dir, "sync") })).to.throw(/writeDataset/);
+    });
+  });
+
+  describe("CompressionType=GZIP (gzip: true)", () => {
+    let dir: string;
+    beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "datalake-gen-gzip-"))));
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("gzips each CSV file whole as <name>.csv.gz, the same bytes inside, the same gzip for the same seed", async () => {
+      const options = { seed: 5, rows: 200, files: 2, format: "dms-csv" as const };
+      const a = await writeDataset("orders", { ...options, gzip: true, outDir: join(dir, "a") });
+      const b = await writeDataset("orders", { ...options, gzip: true, outDir: join(dir, "b") });
+      const plain = generateInMemory("orders", options).files;
+
+      expect(a.report.files.map((f) => f.key)).to.deep.equal(plain.map((f) => `${f.key}.gz`));
+      expect(a.paths.map((p) => gunzipSync(readFileSync(p)).toString("utf8"))).to.deep.equal(plain.map((f) => f.content));
+      expect(readdirSync(join(dir, "a", "orders")).every((n) => n.endsWith(".csv.gz"))).to.equal(true);
+      expect(b.paths.map((p) => readFileSync(p).toString("base64"))).to.deep.equal(a.paths.map((p) => readFileSync(p).toString("base64")));
     });
   });
 
