@@ -147,7 +147,8 @@ const isFullLoad = (key: string): boolean => /^LOAD[0-9A-F]{8}\./.test(key.slice
 
 /**
  * A file's column names: its header's, or (no header) the dataset's columns by position as DMS
- * writes them: Op first in change files only, the declared timestamp column absent. `fits` is
+ * writes them: Op first in change files (and in full-load files with IncludeOpForFullLoad), the
+ * declared timestamp column absent. `fits` is
  * false when a headerless row's width matches no such layout (the file is quarantined whole).
  */
 function headerOf(spec: DatasetSpec, key: string, first: (string | null)[] | undefined): { header: boolean; names: string[]; fits: boolean } {
@@ -162,7 +163,9 @@ function headerOf(spec: DatasetSpec, key: string, first: (string | null)[] | und
     return { header: true, names: (first ?? []).map(name), fits: first !== undefined };
   }
   const columns = spec.columns.map((c) => c.name).filter((n) => n !== spec.dms?.timestampColumn);
-  const names = isFullLoad(key) ? columns : [opColumn, ...columns];
+  // IncludeOpForFullLoad=true puts Op first in full-load files too: told apart by the width.
+  const withOp = !isFullLoad(key) || first?.length === columns.length + 1;
+  const names = withOp ? [opColumn, ...columns] : columns;
   return { header: false, names, fits: first === undefined || first.length === names.length };
 }
 

@@ -5,6 +5,7 @@
 import { expect } from "chai";
 import { mkdirSync, readFileSync, writeFileSync } from "fs";
 import { dirname, join } from "path";
+import { gzipSync } from "zlib";
 import { defineDataset, eventPatternFor, getDataset, matchEventPattern, routeObjectKey } from "../../datasets";
 import { expectedState } from "../../local/generator";
 import { cli, queryJson, tempDir } from "../cli/helpers";
@@ -86,31 +87,36 @@ describe("docs/dms.md examples", function () {
 
   it("has the examples this test runs, each with files and an expect block", () => {
     const names = [...new Set(blocks.map((b) => b.example))].sort();
-    expect(names).to.deep.equal(["defaults", "empty", "header", "layout", "oracle"]);
-    for (const name of ["defaults", "empty", "header", "oracle"]) {
+    expect(names).to.deep.equal(["defaults", "empty", "fullload-op", "header", "layout", "oracle"]);
+    for (const name of ["defaults", "empty", "fullload-op", "header", "oracle"]) {
       expect(filesOf(name), name).to.not.be.empty;
       expect(expectOf(name), name).to.not.be.empty;
     }
   });
 
-  const loadExample = async (example: string): Promise<Outcome> => {
-    const workspace = join(dir, "ws");
+  /** All files in one `datalake load`, or (oneByOne) one load per file in document order. */
+  const loadExample = async (example: string, oneByOne = false): Promise<Outcome> => {
+    const workspace = join(dir, oneByOne ? "ws-one-by-one" : "ws");
     const paths = writeExample(join(dir, "files"), example);
-    const run = await cli("load", "--dataset", "orders", "--workspace", workspace, ...paths);
-    expect(run.code, `${run.stdout}\n${run.stderr}`).to.equal(0);
+    for (const batch of oneByOne ? paths.map((p) => [p]) : [paths]) {
+      const run = await cli("load", "--dataset", "orders", "--workspace", workspace, ...batch);
+      expect(run.code, `${run.stdout}\n${run.stderr}`).to.equal(0);
+    }
     return outcome(workspace);
   };
 
-  it("AddColumnName=true, TimestampColumnName=cdc_ts: loads as the doc states", async () => {
+  it("AddColumnName=true, TimestampColumnName=cdc_ts: loads as the doc states, all at once and file by file", async () => {
     const lines = expectOf("header");
     expect(stated(await loadExample("header"), lines)).to.deep.equal(lines);
+    expect(stated(await loadExample("header", true), lines)).to.deep.equal(lines);
   });
 
   it("states what the row-semantics oracle expects of each example's files (no engine involved)", () => {
-    for (const example of ["header", "defaults", "oracle"]) {
-      const files = filesOf(example).map((b) => ({ key: b.file!.toLowerCase(), content: b.body }));
+    for (const example of ["header", "defaults", "fullload-op", "oracle"]) {
+      const files = filesOf(example).map((b) => ({ key: b.file!, content: b.body }));
       const state = expectedState(getDataset("orders"), files);
       const lines = expectOf(example);
+      expect(state.quarantinedFileRows, `${example}: no file quarantined whole`).to.equal(0);
       const status = (k: string) => state.current.get(k)?.values.status;
       expect(lines.filter((l) => l.startsWith("silver:")), example).to.deep.equal(state.silverKeys.map((k) => `silver: ${k} ${status(k)}`));
       expect(lines.filter((l) => l.startsWith("quarantine:")).map((l) => l.split(" ")[1]), example).to.deep.equal(state.quarantineKeys);
@@ -123,6 +129,27 @@ describe("docs/dms.md examples", function () {
     const lines = expectOf("defaults");
     expect(lines).to.deep.equal(expectOf("header"));
     expect(stated(await loadExample("defaults"), lines)).to.deep.equal(lines);
+    expect(stated(await loadExample("defaults", true), lines)).to.deep.equal(lines);
+  });
+
+  // unskip after h12-csv merge (Op in a headerless full-load file)
+  it.skip("IncludeOpForFullLoad=true: the same silver and quarantine as the header example", async () => {
+    const lines = expectOf("fullload-op");
+    expect(lines).to.deep.equal(expectOf("header"));
+    expect(stated(await loadExample("fullload-op"), lines)).to.deep.equal(lines);
+  });
+
+  // unskip after h12-csv merge (gzip recognised by its bytes)
+  it.skip("CompressionType=GZIP: the header example's files gzipped (.csv.gz) load the same", async () => {
+    const workspace = join(dir, "ws-gzip");
+    const paths = writeExample(join(dir, "files"), "header").map((p) => {
+      writeFileSync(`${p}.gz`, gzipSync(readFileSync(p)));
+      return `${p}.gz`;
+    });
+    const run = await cli("load", "--dataset", "orders", "--workspace", workspace, ...paths);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).to.equal(0);
+    const lines = expectOf("header");
+    expect(stated(await outcome(workspace), lines)).to.deep.equal(lines);
   });
 
   it("an Oracle task's upper-case folder (ORDERS/) in landing loads into orders with `datalake local --once`", async () => {
