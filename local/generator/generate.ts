@@ -19,7 +19,7 @@ import { dmsFileName, formatMicros, MICROS_PER_DAY, microsOf } from "./time-form
 export type OutputFormat = "dms-csv" | "dms-parquet" | "csv";
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ["dms-csv", "dms-parquet", "csv"];
 /** The format of a dms dataset's files unless asked otherwise; a csv dataset's are always "csv". */
-export const DEFAULT_FORMAT: OutputFormat = "csv";
+export const DEFAULT_FORMAT: OutputFormat = "dms-csv";
 
 export interface GenerateOptions {
   seed: number;

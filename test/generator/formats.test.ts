@@ -79,6 +79,12 @@ describe("generator formats (generate --format)", () => {
       expect(c.map((f) => f.content)).to.not.deep.equal(a.map((f) => f.content));
     });
 
+    it("is the default format of a dms dataset (the reference datasets, the demo, `datalake generate`)", () => {
+      const options = { seed: 3, rows: 100, files: 2 };
+      expect(generateInMemory("orders", options).files).to.deep.equal(generateInMemory("orders", { ...options, format: "dms-csv" }).files);
+      expect(generateInMemory("orders", options).report.format).to.equal("dms-csv");
+    });
+
     it("writes a csv dataset's files with a header whatever the default, and refuses DMS formats for it", () => {
       const things = defineDataset({
         name: "things",
