@@ -18,6 +18,7 @@ export async function engineIncremental(tmp: string): Promise<void> {
   const out = join(tmp, "incremental-gen");
   const gen = await measure(async () =>
     generateDataset("orders", {
+      format: "csv",
       seed: 2,
       rows: STATE_KEYS + BATCHES * BATCH_ROWS,
       loadRows: STATE_KEYS,

@@ -18,7 +18,7 @@ const GOAL = 1.5;
 export async function engineOverhead(tmp: string): Promise<void> {
   const spec = getDataset("orders");
   const out = join(tmp, "overhead-gen");
-  const gen = await measure(async () => generateDataset("orders", { seed: 1, rows: OVERHEAD_ROWS, files: 4, badShare: 0.02, outDir: out }));
+  const gen = await measure(async () => generateDataset("orders", { format: "csv", seed: 1, rows: OVERHEAD_ROWS, files: 4, badShare: 0.02, outDir: out }));
   const paths = gen.result;
   console.log(`generated ${OVERHEAD_ROWS.toLocaleString("en-US")} orders rows in ${paths.length} files (${mb(sizeOf(paths))}) in ${sec(gen.ms)}`);
 

@@ -98,7 +98,7 @@ async function incrementalAtScale(tmp: string, server: SparkServer): Promise<voi
   const results: { keys: number; duck: number; mor: number; cow: number }[] = [];
   for (const keys of SIZES) {
     const out = join(tmp, `gen-${keys}`);
-    const [load, b1, b2] = generateDataset("orders", { seed: 5, rows: keys + 2 * BATCH, loadRows: keys, files: 2, badShare: 0.01, anomalies: false, outDir: out });
+    const [load, b1, b2] = generateDataset("orders", { format: "csv", seed: 5, rows: keys + 2 * BATCH, loadRows: keys, files: 2, badShare: 0.01, anomalies: false, outDir: out });
     const dbs = databases(`inc${keys}`);
     const sparkWs = join(tmp, `spark-${keys}`);
     console.log(`state of ${keys.toLocaleString("en-US")} keys:`);
@@ -135,7 +135,7 @@ async function incrementalAtScale(tmp: string, server: SparkServer): Promise<voi
 async function sameRows(tmp: string, server: SparkServer): Promise<void> {
   console.log(`\n-- (b) same plan, same ${ROWS.toLocaleString("en-US")} rows (full load + 4 change files) --`);
   const out = join(tmp, "gen-compare");
-  const paths = generateDataset("orders", { seed: 7, rows: ROWS, files: 4, outDir: out });
+  const paths = generateDataset("orders", { format: "csv", seed: 7, rows: ROWS, files: 4, outDir: out });
   const duck = await onDuckdb(join(tmp, "duck-compare"), paths, out, "compare");
   const spark = await onSpark(server, join(tmp, "spark-compare"), databases("compare"), paths, out, "compare");
   const same = JSON.stringify(duck.summary.counts) === JSON.stringify(spark.summary.counts);

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from "fs";
 import { join } from "path";
 import type { DatasetSpec } from "./define";
 import { DatasetSpecError } from "./errors";
+import { prefixesOverlap } from "./routing";
 import customers from "./customers";
 import order_items from "./order_items";
 import orders from "./orders";
@@ -12,7 +13,7 @@ import products from "./products";
 import shipments from "./shipments";
 
 export * from "./define";
-export { routeObjectKey, eventPatternFor, glueJobStatePattern, matchEventPattern } from "./routing";
+export { routeObjectKey, eventPatternFor, glueJobStatePattern, matchEventPattern, prefixSpellings } from "./routing";
 
 export const DATASETS: readonly DatasetSpec[] = checkRegistry([
   customers,
@@ -42,7 +43,8 @@ export function checkRegistry(specs: DatasetSpec[]): DatasetSpec[] {
       if (a.target.table === b.target.table) {
         throw new DatasetSpecError(b.sourceFile, "target.table", `${b.target.table} is also the target of ${a.name}`);
       }
-      if (a.prefix.startsWith(b.prefix) || b.prefix.startsWith(a.prefix)) {
+      // Any case: routing ignores it, so "orders/" and "ORDERS/" would route the same keys.
+      if (prefixesOverlap(a.prefix, b.prefix)) {
         throw new DatasetSpecError(b.sourceFile, "prefix", `${b.prefix} overlaps ${a.prefix} of ${a.name}`);
       }
     }

@@ -7,7 +7,8 @@ import { checkExpression } from "./expression";
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 const COLUMN = /^[A-Za-z][A-Za-z0-9_]*$/;
-const PREFIX = /^[a-z0-9][a-z0-9_\-/]*\/$/;
+// Any letter case: DMS writes `<schema>/<table>/` as the source names them (routing.ts).
+const PREFIX = /^[A-Za-z0-9][A-Za-z0-9_\-/]*\/$/;
 const SUFFIX = /^[A-Za-z0-9._-]+$/;
 const SCALARS = new Set(["string", "int", "bigint", "double", "boolean", "date", "timestamp"]);
 const WORKER_TYPES = new Set(["G.025X", "G.1X", "G.2X", "G.4X", "G.8X"]);
@@ -39,7 +40,7 @@ export function validateSpec(input: DatasetInput, file: string | (() => string))
     fail("name", `must match ${NAME} (got ${JSON.stringify(input.name)})`);
   }
   if (typeof input.prefix !== "string" || !PREFIX.test(input.prefix)) {
-    fail("prefix", `must be lowercase letters, digits, _ - / and end with "/" (got ${JSON.stringify(input.prefix)})`);
+    fail("prefix", `must be letters, digits, _ - / and end with "/" (got ${JSON.stringify(input.prefix)})`);
   }
   if (input.suffix !== undefined && !SUFFIX.test(input.suffix)) {
     fail("suffix", `must be letters, digits, . _ - (got ${JSON.stringify(input.suffix)})`);

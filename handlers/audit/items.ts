@@ -119,6 +119,8 @@ export interface SweepCursor {
   since: string;
   /** Where the pass under way resumes; absent: the pass is complete. */
   next?: { keyMarker: string; versionIdMarker?: string };
+  /** The spelling of the prefix `next` lists (routing.ts prefixSpellings); absent: the declared one. */
+  spelling?: string;
   updatedAt: string;
 }
 

@@ -1,5 +1,5 @@
-// Landing sweep (run by the reconciler): every object version under a dataset prefix gets a FILE
-// item, including versions whose event was lost or dead-lettered. It lists versions per dataset
+// Landing sweep (run by the reconciler): every object version under a dataset prefix (in its
+// declared, lower- and upper-case spellings) gets a FILE item, including versions whose event was lost or dead-lettered. It lists versions per dataset
 // prefix (ListObjectVersions), looks their fileIds up in batches, and files each missing one
 // through file-arrival's own core (recordObjectVersion), so a version gets the same fileId and
 // outcome whichever path sees it first, and the later one is a DUPLICATE no-op.
@@ -11,7 +11,7 @@
 // prefix (S3 cannot list by time): for very large buckets see docs/deploy.md
 // "Lost and dead-lettered events" (S3 Inventory).
 import type { DatasetSpec } from "../../datasets/define";
-import { routeObjectKey } from "../../datasets/routing";
+import { prefixSpellings, routeObjectKey } from "../../datasets/routing";
 import type { SweepCursor } from "../audit/items";
 import type { HandlerDeps, ObjectVersion, VersionMarker } from "../ports";
 import { recordObjectVersion } from "./file-arrival";
@@ -54,10 +54,15 @@ async function sweepDataset(deps: HandlerDeps, spec: DatasetSpec, deadline: numb
   const pass = cursor?.next ? cursor : newPass(deps, spec.name, cursor);
   const since = Date.parse(pass.since);
   const until = Date.parse(pass.passStartedAt) - limits.sweepMinAgeSeconds * 1000;
-  // An empty key marker is the start of the prefix: a pass under way that has not passed a page yet.
+  // Keys route in any case but S3 lists case-sensitively: a pass lists each spelling of the
+  // prefix in turn (declared, lower, upper: routing.ts prefixSpellings); the cursor names the
+  // one under way. An empty key marker is the start of that spelling.
+  const spellings = prefixSpellings(spec);
+  let at = pass.next ? spellings.indexOf(pass.spelling ?? spellings[0]) : 0;
   let next: VersionMarker | undefined = pass.next ?? { keyMarker: "" };
+  if (at < 0) [at, next] = [0, { keyMarker: "" }]; // the prefix changed since: start over
   for (let page = 0; page < limits.sweepPagesPerDataset && clock.now() < deadline; page++) {
-    const listed = await deps.objects.listVersions!(bucket, spec.prefix, next, limits.sweepPageSize);
+    const listed = await deps.objects.listVersions!(bucket, spellings[at], next, limits.sweepPageSize);
     report.listed += listed.versions.length;
     const due = listed.versions.filter((v) => {
       const t = Date.parse(v.lastModified);
@@ -68,10 +73,11 @@ async function sweepDataset(deps: HandlerDeps, spec: DatasetSpec, deadline: numb
     // Out of time mid-page: the cursor stays at this page's start; its filed versions are found next time.
     if (!(await fileMissing(deps, bucket, due.filter((v) => v.versionId !== null), deadline, report))) break;
     next = listed.next;
+    if (!next && at + 1 < spellings.length) [at, next] = [at + 1, { keyMarker: "" }];
     if (!next) break;
   }
-  const { next: _resumedFrom, ...kept } = pass;
-  await audit.putSweepCursor({ ...kept, ...(next ? { next } : {}), updatedAt: new Date(clock.now()).toISOString() });
+  const { next: _resumedFrom, spelling: _listing, ...kept } = pass;
+  await audit.putSweepCursor({ ...kept, ...(next ? { next, spelling: spellings[at] } : {}), updatedAt: new Date(clock.now()).toISOString() });
   if (next) report.resumes.push(spec.name);
   else deps.log.info("landing sweep pass complete", { dataset: spec.name, since: pass.since });
 }

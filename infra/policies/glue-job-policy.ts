@@ -1,5 +1,6 @@
 // The Glue job role of one dataset: its landing prefix (read), its prefixes in the zone buckets
 // (read/write), its artifacts and run files in the ops bucket, its catalog tables, the keys.
+import { caseSpellings } from "../../datasets/routing";
 import { AccountContext, PolicyDocument, Statement, policy, sorted } from "./document";
 
 export interface GlueJobPolicyInput {
@@ -51,13 +52,15 @@ export function glueJobLogGroupArns(ctx: AccountContext, securityConfigurationNa
 
 export function glueJobPolicyDocument(input: GlueJobPolicyInput): PolicyDocument {
   const { ctx, dataset } = input;
+  // Keys route to the dataset in any case; ARNs and s3:prefix are case-sensitive (routing.ts).
+  const landing = sorted(caseSpellings(input.landingPrefix));
   const glueArn = (kind: string) => `arn:${ctx.partition}:glue:${ctx.region}:${ctx.accountId}:${kind}`;
   const statements: Statement[] = [
     {
       Sid: "ReadLandingFiles",
       Effect: "Allow",
       Action: ["s3:GetObject", "s3:GetObjectVersion"],
-      Resource: `${input.landingBucketArn}/${input.landingPrefix}*`,
+      Resource: landing.map((p) => `${input.landingBucketArn}/${p}*`),
     },
     {
       // Never used to list: without it S3 answers a GetObject of a deleted object or version with
@@ -68,7 +71,7 @@ export function glueJobPolicyDocument(input: GlueJobPolicyInput): PolicyDocument
       Effect: "Allow",
       Action: ["s3:ListBucket"],
       Resource: input.landingBucketArn,
-      Condition: { StringLike: { "s3:prefix": [`${input.landingPrefix}*`] } },
+      Condition: { StringLike: { "s3:prefix": landing.map((p) => `${p}*`) } },
     },
     {
       Sid: "ReadArtifactsAndManifests",

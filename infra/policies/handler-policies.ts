@@ -1,5 +1,6 @@
 // Least-privilege policies of the three Lambdas (handlers/). Shared facts in one input; each
 // function grants only what its handler calls.
+import { caseSpellings } from "../../datasets/routing";
 import { AccountContext, PolicyDocument, Statement, policy, sorted } from "./document";
 
 export interface HandlerPolicyInput {
@@ -62,7 +63,12 @@ function glueJobArns(input: HandlerPolicyInput): string[] {
 function landingObjectArns(input: HandlerPolicyInput): string[] {
   // Beyond the threshold: every key of the landing bucket (it holds nothing but dataset files).
   if (input.landingPrefixes.length > COMPACT_LIST_THRESHOLD) return [`${input.landingBucketArn}/*`];
-  return sorted(input.landingPrefixes).map((p) => `${input.landingBucketArn}/${p}*`);
+  return landingSpellings(input).map((p) => `${input.landingBucketArn}/${p}*`);
+}
+
+/** Keys route in any case; ARNs and s3:prefix are case-sensitive: each prefix's spellings (routing.ts). */
+function landingSpellings(input: HandlerPolicyInput): string[] {
+  return sorted([...new Set(input.landingPrefixes.flatMap(caseSpellings))]);
 }
 
 /** Keys under the ops bucket the job-state handler and the reconciler read (manifests, summaries). */
@@ -84,7 +90,7 @@ function listForMissingKeys(sid: string, bucketArn: string, prefixes: string[] |
 
 /** Landing prefixes for the ListBucket condition; beyond the threshold the whole bucket (as for objects). */
 function landingListPrefixes(input: HandlerPolicyInput): string[] | undefined {
-  return input.landingPrefixes.length > COMPACT_LIST_THRESHOLD ? undefined : input.landingPrefixes;
+  return input.landingPrefixes.length > COMPACT_LIST_THRESHOLD ? undefined : landingSpellings(input);
 }
 
 /** file-arrival: HeadObject on dataset prefixes, FILE items, manifests, StartJobRun. */

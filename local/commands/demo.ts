@@ -1,5 +1,6 @@
 // `datalake demo`: the product in one command. Generates sample CDC files for every reference
-// dataset into landing/, loads them through the same local pipeline `datalake local` runs, then
+// dataset into landing/ (as a DMS task with default settings writes them: no header, no
+// timestamp column; the generator's default format), loads them through the same local pipeline `datalake local` runs, then
 // prints the audit trail per dataset and a sample query over silver.
 import { mkdirSync, writeFileSync } from "fs";
 import { join } from "path";

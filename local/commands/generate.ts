@@ -3,7 +3,7 @@ import { DATASETS } from "../../datasets";
 import { ArgSpec, intFlag, parseArgs, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import type { Verb } from "../cli-verb";
-import { generateDataset } from "../generator";
+import { DEFAULT_FORMAT, OUTPUT_FORMATS, writeDataset, type OutputFormat } from "../generator";
 import { dirname, join, resolve } from "path";
 
 const SPEC: ArgSpec = {
@@ -13,6 +13,12 @@ const SPEC: ArgSpec = {
     rows: { type: "string", value: "N", help: "data rows per dataset, full load + changes (default 1000)" },
     files: { type: "string", value: "N", help: "change files after the full load (default 4)" },
     seed: { type: "string", value: "S", help: "PRNG seed (default 1)" },
+    format: {
+      type: "string",
+      value: "F",
+      help: `${OUTPUT_FORMATS.join(" | ")}: DMS defaults (no header, no timestamp), DMS DataFormat=parquet, or header + cdc_ts (default ${DEFAULT_FORMAT} for a dms dataset, csv for a csv one)`,
+    },
+    gzip: { type: "boolean", help: "CompressionType=GZIP: gzip CSV files (.csv.gz), GZIP-codec Parquet pages" },
     "bad-share": { type: "string", value: "F", help: "share of bad rows, 0..1 (default 0.05)" },
     out: { type: "string", value: "DIR", help: "output directory, files go to DIR/<prefix> (default <workspace>/landing)" },
     ...WORKSPACE_FLAG,
@@ -36,6 +42,11 @@ export const generateVerb: Verb = {
     const seed = intFlag("generate", args, "seed", 1);
     const badShare = args.flags["bad-share"] === undefined ? 0.05 : Number(args.flags["bad-share"]);
     if (!(badShare >= 0 && badShare <= 1)) throw new UsageError("generate: --bad-share must be between 0 and 1");
+    // Unset: each dataset's default (DEFAULT_FORMAT for a dms dataset, csv for a csv one).
+    const format = args.flags.format as OutputFormat | undefined;
+    if (format !== undefined && !OUTPUT_FORMATS.includes(format)) {
+      throw new UsageError(`generate: --format must be one of ${OUTPUT_FORMATS.join(", ")} (got "${format}")`);
+    }
     let names: string[];
     if (args.flags.all) names = DATASETS.map((d) => d.name);
     else if (typeof args.flags.dataset === "string") names = [args.flags.dataset];
@@ -46,7 +57,7 @@ export const generateVerb: Verb = {
       }
     }
     for (const name of names) {
-      const written = generateDataset(name, { seed, rows, files, badShare, outDir: out });
+      const { paths: written } = await writeDataset(name, { seed, rows, files, badShare, format, gzip: Boolean(args.flags.gzip), outDir: out });
       io.out(`${name}: ${written.length} files, ${rows} rows -> ${written[0] ? dirname(written[0]) : out}`);
     }
     return 0;

@@ -1,6 +1,12 @@
 // The generator: a DMS-style full load (LOAD00000001.csv, no Op column) followed by timestamped
 // change files (Op first), with the anomalies a real replication stream shows. Every choice comes
-// from a seeded PRNG, so (dataset, seed, sizes) always produce the same bytes.
+// from a seeded PRNG, so (dataset, seed, sizes, format) always produce the same bytes.
+//
+// Formats (docs/dms.md): "csv" is a header and the cdc_ts column (a DMS endpoint with
+// AddColumnName=true and TimestampColumnName=cdc_ts); "dms-csv" is what DMS writes with its
+// default endpoint settings: no header, no timestamp column, columns in source-table order;
+// "dms-parquet" is DataFormat=parquet (this function writes its rows as "dms-csv" text under
+// .parquet keys, and ParquetSink turns them into typed Parquet files).
 import type { DatasetSpec } from "../../datasets";
 import { PROFILES, type Profile } from "./profiles";
 import { profileFromSpec, unsupportedReason } from "./spec-profile";
@@ -9,8 +15,21 @@ import { KeyPool } from "./key-pool";
 import type { Sink } from "./sink";
 import { dmsFileName, formatMicros, MICROS_PER_DAY, microsOf } from "./time-format";
 
+/** What the files look like: see the top of this file and docs/dms.md. */
+export type OutputFormat = "dms-csv" | "dms-parquet" | "csv";
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ["dms-csv", "dms-parquet", "csv"];
+/** The format of a dms dataset's files unless asked otherwise; a csv dataset's are always "csv". */
+export const DEFAULT_FORMAT: OutputFormat = "dms-csv";
+
 export interface GenerateOptions {
   seed: number;
+  /** @default DEFAULT_FORMAT for a dms dataset, "csv" for a csv one */
+  format?: OutputFormat;
+  /**
+   * Rows per full-load file: DMS splits a large full load into LOAD00000001, LOAD00000002, ...
+   * LOAD0000000A (a hexadecimal counter). @default all full-load rows in one file
+   */
+  loadFileRows?: number;
   /** Data rows over all files (full load + changes). */
   rows: number;
   /** Change files after the full load. @default 4 */
@@ -41,9 +60,22 @@ export interface GenerateReport {
   /** How many rows of each kind were written: insert, update, delete, reinsert, duplicate, tie,
    * cross_file_tie, late, quarantine:<corruption>, reject:<bad_key|bad_cdc_ts|bad_op>. */
   kinds: Record<string, number>;
+  format: OutputFormat;
+  /** The columns of every data row in file order (after Op in change files; "csv" also has a header). */
+  columns: string[];
 }
 
 export const FULL_LOAD_NAME = "LOAD00000001.csv";
+
+/** DMS full-load file n (1-based): "LOAD" and an 8-digit upper-case hexadecimal counter. */
+export function fullLoadName(n: number, extension = "csv"): string {
+  return `LOAD${n.toString(16).toUpperCase().padStart(8, "0")}.${extension}`;
+}
+
+/** The DMS formats write what DMS writes with default settings: no header, no timestamp column. */
+export function isDmsFormat(format: OutputFormat): boolean {
+  return format !== "csv";
+}
 export const DEFAULT_FILES = 4;
 export const DEFAULT_BAD_SHARE = 0.05;
 
@@ -75,6 +107,14 @@ interface Row {
 
 export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink): GenerateReport {
   const profile = profileFor(spec);
+  const format = options.format ?? (spec.format === "dms" ? DEFAULT_FORMAT : "csv");
+  if (!OUTPUT_FORMATS.includes(format)) throw new Error(`unknown output format "${format}" (known: ${OUTPUT_FORMATS.join(", ")})`);
+  const dms = isDmsFormat(format);
+  // A csv dataset reads a header: headerless DMS files are for format "dms" (docs/dms.md).
+  if (dms && spec.format !== "dms") throw new Error(`dataset "${spec.name}" has format ${spec.format}: ${format} files need format "dms"`);
+  // Parquet columns are typed: a value that does not parse cannot be written (ParquetSink casts).
+  const typed = format === "dms-parquet";
+  const extension = typed ? "parquet" : "csv";
   const files = options.files ?? DEFAULT_FILES;
   const rows = options.rows;
   const loadRows = Math.min(rows, files === 0 ? rows : (options.loadRows ?? Math.round(rows * 0.4)));
@@ -86,7 +126,10 @@ export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink
   const seqColumn = spec.cdc?.sequenceColumns[0] ?? "cdc_ts";
   // Each field of a row in the spec's column order: the key, the sequence, or a profile value.
   const valueAt = new Map(profile.columns.map((c, i) => [c, i]));
-  const layout = spec.columns.map((c) => c.name);
+  // DMS writes the source table's columns; TimestampColumnName is unset by default, so the
+  // dataset's declared dms.timestampColumn is not in the file.
+  const layout = spec.columns.map((c) => c.name).filter((name) => !(dms && name === spec.dms?.timestampColumn));
+  const writesTs = layout.includes(seqColumn);
   const stringKey = spec.columns.find((c) => c.name === keyColumn)?.type === "string";
 
   const rng = new Rng((options.seed ^ hashName(spec.name)) >>> 0);
@@ -111,15 +154,22 @@ export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink
     let opText = op ?? "";
     if (rng.chance(badShare)) {
       if (op !== "D" && profile.corruptions.length > 0 && rng.chance(0.7)) {
-        values = values.slice();
-        count(`quarantine:${rng.pick(profile.corruptions)(rng, values)}`);
+        const corrupted = values.slice();
+        const kind = rng.pick(profile.corruptions)(rng, corrupted);
+        // A typed Parquet column holds no unparseable text: that row stays good.
+        if (!(typed && kind.startsWith("bad_type:"))) {
+          values = corrupted;
+          count(`quarantine:${kind}`);
+        }
       } else {
-        const r = rng.int(op === null ? 2 : 3);
-        if (r === 0) {
-          // A string key has no unparseable form but the empty one.
-          keyText = stringKey ? "" : rng.pick(["", `K${key}`]);
+        // The faults this layout can carry: a key, a cdc_ts (only when written), an Op (change files).
+        const faults = ["key", ...(writesTs ? ["ts"] : []), ...(op === null ? [] : ["op"])];
+        const fault = faults[rng.int(faults.length)];
+        if (fault === "key") {
+          // A string key (or a typed Parquet key) has no unparseable form but the empty one.
+          keyText = stringKey || typed ? "" : rng.pick(["", `K${key}`]);
           count("reject:bad_key");
-        } else if (r === 1) {
+        } else if (fault === "ts") {
           ts = rng.pick(["", "not-a-time", "2026-11-31 25:00:00"]);
           count("reject:bad_cdc_ts");
         } else {
@@ -135,35 +185,41 @@ export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink
 
   const header = layout.join(",");
 
-  // Full load: one insert per key, cdc_ts within the day before the first change day.
-  if (loadRows > 0) {
-    const key = `${spec.prefix}${FULL_LOAD_NAME}`;
-    sink.open(key);
-    sink.write(`${header}\n`);
-    const start = firstDay - MICROS_PER_DAY;
-    for (let i = 0; i < loadRows; i++) {
-      const k = ++lastKey;
-      alive.add(k);
-      const t = start + Math.floor(((i + rng.float()) * MICROS_PER_DAY) / loadRows);
-      sink.write(emit(null, k, profile.values(rng, k), tsText(t)).line);
-      count("insert");
+  // Full load: one insert per key, cdc_ts within the day before the first change day, split
+  // into LOAD files of loadFileRows rows as DMS splits by MaxFileSize.
+  const perLoadFile = Math.max(1, options.loadFileRows ?? loadRows);
+  const start = firstDay - MICROS_PER_DAY;
+  for (let i = 0; i < loadRows; i++) {
+    if (i % perLoadFile === 0) {
+      if (i > 0) sink.close();
+      const key = `${spec.prefix}${fullLoadName(written.length + 1, extension)}`;
+      sink.open(key);
+      if (!dms) sink.write(`${header}\n`);
+      written.push({ key, rows: Math.min(perLoadFile, loadRows - i) });
     }
-    sink.close();
-    written.push({ key, rows: loadRows });
+    const k = ++lastKey;
+    alive.add(k);
+    const t = start + Math.floor(((i + rng.float()) * MICROS_PER_DAY) / loadRows);
+    sink.write(emit(null, k, profile.values(rng, k), tsText(t)).line);
+    count("insert");
   }
+  if (loadRows > 0) sink.close();
+  const loadFiles = written.length;
 
   // Change files: batch b holds day b. With anomalies the last two batches swap names, so a
   // later file name holds earlier cdc_ts (files arriving out of order).
   const changeRows = rows - loadRows;
-  const names = Array.from({ length: files }, (_, b) => dmsFileName(firstDay + b * MICROS_PER_DAY + 3_600_000_000));
-  if (anomalies && files >= 2) [names[files - 2], names[files - 1]] = [names[files - 1], names[files - 2]];
-  const weights = anomalies ? ANOMALY_WEIGHTS : PLAIN_WEIGHTS;
+  const names = Array.from({ length: files }, (_, b) => dmsFileName(firstDay + b * MICROS_PER_DAY + 3_600_000_000, extension));
+  // Without a timestamp column the file names are the order (DMS names a file by its commit
+  // time), so a swapped name or a "late" row would be a different history, not an anomaly.
+  if (anomalies && writesTs && files >= 2) [names[files - 2], names[files - 1]] = [names[files - 1], names[files - 2]];
+  const weights = !anomalies ? PLAIN_WEIGHTS : writesTs ? ANOMALY_WEIGHTS : ANOMALY_WEIGHTS.filter(([kind]) => kind !== "late");
   let lastOfPrevious: Row | null = null;
   for (let b = 0; b < files; b++) {
     const n = Math.floor(changeRows / files) + (b < changeRows % files ? 1 : 0);
     const key = `${spec.prefix}${names[b]}`;
     sink.open(key);
-    sink.write(`${opColumn},${header}\n`);
+    if (!dms) sink.write(`${opColumn},${header}\n`);
     const windowStart = firstDay + b * MICROS_PER_DAY;
     let prev: Row | null = null;
     for (let j = 0; j < n; j++) {
@@ -229,9 +285,9 @@ export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink
     }
   }
 
-  const load = loadRows > 0 ? written.slice(0, 1) : [];
-  const changes = written.slice(load.length).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { dataset: spec.name, files: [...load, ...changes], kinds };
+  const load = written.slice(0, loadFiles);
+  const changes = written.slice(loadFiles).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { dataset: spec.name, files: [...load, ...changes], kinds, format, columns: layout };
 }
 
 function pickKind(rng: Rng, weights: [Kind, number][]): Kind {

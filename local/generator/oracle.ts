@@ -3,6 +3,11 @@
 // rejected; per key the latest change wins by (cdc_ts, object key, row number); D removes the key;
 // a current row with any reason label is quarantined, the rest is silver. Tests check the engine
 // against it, so it shares no code with the engine.
+//
+// DMS files as DMS writes them by default (docs/dms.md): no header (csv.header "auto" tells a
+// header by its names), the source table's columns by position with Op first in change files
+// only, and no timestamp column: changes are then ordered by the DMS file sequence (full-load
+// LOAD files by their fixed-width hexadecimal counter, then change files by name) and row position.
 import type { DatasetSpec, Rule } from "../../datasets";
 import { parseCsv } from "./csv-read";
 import { parseValue, Typed } from "./parse-values";
@@ -42,7 +47,8 @@ const EXPRESSIONS: Record<string, (v: Record<string, Typed | null>) => boolean> 
 };
 
 interface Change {
-  seq: bigint;
+  /** undefined: the file has no sequence column (DMS file sequence and row position order). */
+  seq: bigint | undefined;
   objectKey: string;
   rowNumber: number;
   op: "I" | "U" | "D";
@@ -60,10 +66,12 @@ export function expectedState(spec: DatasetSpec, files: SourceFile[]): ExpectedS
   let quarantinedFileRows = 0;
 
   for (const file of files) {
-    const [header, ...rows] = parseCsv(file.content, spec.csv.delimiter);
+    const parsed = parseCsv(file.content, spec.csv.delimiter);
+    const layout = headerOf(spec, file.key, parsed[0]);
+    const rows = layout.header ? parsed.slice(1) : parsed;
+    const names = layout.names;
     rowsRead += rows.length;
-    const names = (header ?? []).map((h) => h ?? "");
-    if (!header || required.some((c) => !names.includes(c))) {
+    if (!layout.fits || required.some((c) => !names.includes(c))) {
       quarantinedFileRows += rows.length; // the file is quarantined whole
       continue;
     }
@@ -75,9 +83,11 @@ export function expectedState(spec: DatasetSpec, files: SourceFile[]): ExpectedS
       const opText = opAt < 0 ? "" : (raw[opColumn] ?? "").trim().toUpperCase();
       const op = opText === "" ? "I" : opText;
       const keyParts = spec.primaryKey.map((k) => keyText(spec, k, raw[k]));
-      const seq = seqColumn === undefined ? 0n : sequenceValue(spec, seqColumn, raw[seqColumn]);
+      // A DMS file without its (optional) timestamp column: no sequence to parse or reject.
+      const noSeq = seqColumn === undefined || (!names.includes(seqColumn) && seqColumn === spec.dms?.timestampColumn);
+      const seq = seqColumn === undefined ? 0n : noSeq ? undefined : sequenceValue(spec, seqColumn, raw[seqColumn]);
       if (op !== "I" && op !== "U" && op !== "D") return void rejectedRows++;
-      if (keyParts.some((p) => p === undefined) || seq === undefined) return void rejectedRows++;
+      if (keyParts.some((p) => p === undefined) || (seq === undefined && !noSeq)) return void rejectedRows++;
       const change: Change = { seq, objectKey: file.key, rowNumber: index + 1, op, raw };
       const key = keyParts.join("|");
       const prev = latest.get(key);
@@ -117,9 +127,46 @@ function sequenceValue(spec: DatasetSpec, column: string, text: string | null): 
 }
 
 function later(a: Change, b: Change): boolean {
+  if (a.seq === undefined || b.seq === undefined) {
+    const [fa, fb] = [fileSequence(a.objectKey), fileSequence(b.objectKey)];
+    if (fa !== fb) return fa > fb;
+    return a.rowNumber > b.rowNumber;
+  }
   if (a.seq !== b.seq) return a.seq > b.seq;
   if (a.objectKey !== b.objectKey) return a.objectKey > b.objectKey;
   return a.rowNumber > b.rowNumber;
+}
+
+/** Sorts in DMS file order: full-load files first (fixed-width hex sorts as text), then changes by name. */
+function fileSequence(key: string): string {
+  const name = key.slice(key.lastIndexOf("/") + 1);
+  return `${isFullLoad(key) ? 0 : 1}${name}`;
+}
+
+const isFullLoad = (key: string): boolean => /^LOAD[0-9A-F]{8}\./.test(key.slice(key.lastIndexOf("/") + 1));
+
+/**
+ * A file's column names: its header's, or (no header) the dataset's columns by position as DMS
+ * writes them: Op first in change files (and in full-load files with IncludeOpForFullLoad), the
+ * declared timestamp column absent. `fits` is
+ * false when a headerless row's width matches no such layout (the file is quarantined whole).
+ */
+function headerOf(spec: DatasetSpec, key: string, first: (string | null)[] | undefined): { header: boolean; names: string[]; fits: boolean } {
+  const opColumn = spec.cdc?.opColumn ?? "Op";
+  const known = new Set([opColumn, ...spec.columns.map((c) => c.name)].map((n) => n.toLowerCase()));
+  const mode = spec.csv.header ?? "present";
+  const looksLikeHeader = first !== undefined && first.length > 0 && first.every((f) => f !== null && known.has(f.trim().toLowerCase()));
+  if (mode === "present" || (mode === "auto" && looksLikeHeader)) {
+    // A DMS header's names match the spec's in any case (AddColumnName writes the source's case).
+    const byLower = new Map([opColumn, ...spec.columns.map((c) => c.name)].map((n) => [n.toLowerCase(), n]));
+    const name = (h: string | null) => (spec.format === "dms" ? (byLower.get((h ?? "").trim().toLowerCase()) ?? h ?? "") : (h ?? ""));
+    return { header: true, names: (first ?? []).map(name), fits: first !== undefined };
+  }
+  const columns = spec.columns.map((c) => c.name).filter((n) => n !== spec.dms?.timestampColumn);
+  // IncludeOpForFullLoad=true puts Op first in full-load files too: told apart by the width.
+  const withOp = !isFullLoad(key) || first?.length === columns.length + 1;
+  const names = withOp ? [opColumn, ...columns] : columns;
+  return { header: false, names, fits: first === undefined || first.length === names.length };
 }
 
 /** Canonical key text (bigint keys as integers, so "007" and "7" are one key), or undefined. */

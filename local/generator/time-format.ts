@@ -47,7 +47,7 @@ export function formatDate(micros: number): string {
 }
 
 /** DMS change-file name: "20261101-083000123.csv" (UTC, milliseconds). */
-export function dmsFileName(micros: number): string {
+export function dmsFileName(micros: number, extension = "csv"): string {
   const iso = new Date(Math.floor(micros / 1000)).toISOString();
-  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}${iso.slice(20, 23)}.csv`;
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}${iso.slice(20, 23)}.${extension}`;
 }

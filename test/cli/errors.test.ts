@@ -70,7 +70,7 @@ describe("datalake CLI errors and help", () => {
 
   it("exits 1 with the parser's first line for bad SQL, naming the tables", async () => {
     const workspace = join(dir, "ws");
-    const paths = generateDataset("products", { seed: 1, rows: 20, files: 0, outDir: join(dir, "gen") });
+    const paths = generateDataset("products", { format: "csv", seed: 1, rows: 20, files: 0, outDir: join(dir, "gen") });
     await cli("load", "--dataset", "products", "--workspace", workspace, ...paths);
 
     const syntax = await cli("query", "--workspace", workspace, "SELEC * FROM dim_product");

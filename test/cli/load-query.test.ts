@@ -19,7 +19,7 @@ describe("datalake load + query (end to end, in-process)", () => {
     it(`loads generated ${spec.name} files and publishes exactly the oracle's silver and quarantine keys`, async () => {
       const out = join(dir, "gen");
       const workspace = join(dir, "ws");
-      const paths = generateDataset(spec.name, { seed: 21, rows: 240, files: 3, badShare: 0.1, outDir: out });
+      const paths = generateDataset(spec.name, { format: "csv", seed: 21, rows: 240, files: 3, badShare: 0.1, outDir: out });
       const expected = expectedState(spec, sourceFiles(out, paths));
       const key = spec.primaryKey[0];
 
@@ -48,7 +48,7 @@ describe("datalake load + query (end to end, in-process)", () => {
   it("gives the same silver when the files arrive one run at a time in reverse order", async () => {
     const spec = getDataset("orders");
     const out = join(dir, "gen");
-    const paths = generateDataset("orders", { seed: 8, rows: 300, files: 4, badShare: 0.05, outDir: out });
+    const paths = generateDataset("orders", { format: "csv", seed: 8, rows: 300, files: 4, badShare: 0.05, outDir: out });
     const expected = expectedState(spec, sourceFiles(out, paths));
     const workspace = join(dir, "ws");
 
@@ -64,7 +64,7 @@ describe("datalake load + query (end to end, in-process)", () => {
   it("reports a reloaded file as ALREADY_LOADED and leaves silver unchanged", async () => {
     const out = join(dir, "gen");
     const workspace = join(dir, "ws");
-    const paths = generateDataset("products", { seed: 4, rows: 120, files: 1, outDir: out });
+    const paths = generateDataset("products", { format: "csv", seed: 4, rows: 120, files: 1, outDir: out });
     await cli("load", "--dataset", "products", "--workspace", workspace, ...paths);
     const before = await queryJson(workspace, "SELECT count(*) AS n, sum(unit_price) AS s FROM dim_product");
 
@@ -79,7 +79,7 @@ describe("datalake load + query (end to end, in-process)", () => {
   it("rebuilds the same silver with --full-refresh", async () => {
     const out = join(dir, "gen");
     const workspace = join(dir, "ws");
-    const paths = generateDataset("customers", { seed: 6, rows: 150, files: 2, outDir: out });
+    const paths = generateDataset("customers", { format: "csv", seed: 6, rows: 150, files: 2, outDir: out });
     await cli("load", "--dataset", "customers", "--workspace", workspace, ...paths);
     const before = await queryJson(workspace, "SELECT customer_id, email, country FROM dim_customer ORDER BY 1");
 
@@ -92,7 +92,7 @@ describe("datalake load + query (end to end, in-process)", () => {
 
   it("prints a readable per-file table and the run counts", async () => {
     const out = join(dir, "gen");
-    const paths = generateDataset("payments", { seed: 2, rows: 60, files: 1, outDir: out });
+    const paths = generateDataset("payments", { format: "csv", seed: 2, rows: 60, files: 1, outDir: out });
 
     const run = await cli("load", "--dataset", "payments", "--workspace", join(dir, "ws"), ...paths);
 
@@ -103,7 +103,7 @@ describe("datalake load + query (end to end, in-process)", () => {
   });
 
   it("reports each engine step on stderr when a person watches a terminal, and stays quiet in scripts", async () => {
-    const paths = generateDataset("payments", { seed: 2, rows: 60, files: 1, outDir: join(dir, "gen") });
+    const paths = generateDataset("payments", { format: "csv", seed: 2, rows: 60, files: 1, outDir: join(dir, "gen") });
 
     const terminal = await cliWith({ interactive: true }, "load", "--dataset", "payments", "--workspace", join(dir, "a"), ...paths);
     const script = await cli("load", "--dataset", "payments", "--workspace", join(dir, "b"), ...paths);
@@ -118,7 +118,7 @@ describe("datalake load + query (end to end, in-process)", () => {
   it("prints query results as a table with a row count", async () => {
     const out = join(dir, "gen");
     const workspace = join(dir, "ws");
-    const paths = generateDataset("shipments", { seed: 2, rows: 40, files: 1, outDir: out });
+    const paths = generateDataset("shipments", { format: "csv", seed: 2, rows: 40, files: 1, outDir: out });
     await cli("load", "--dataset", "shipments", "--workspace", workspace, ...paths);
 
     const run = await cli("query", "--workspace", workspace, "SELECT 'a' AS x, 7 AS n, NULL AS z UNION ALL SELECT 'bb', 12, NULL");

@@ -18,7 +18,7 @@ describe("@spark datalake load --engine spark (real CLI processes)", function ()
   after(() => cleanup());
 
   it("loads like --engine duckdb, query reads the Iceberg tables, and the other engine is refused", async () => {
-    const paths = generateDataset("orders", { seed: 31, rows: 200, files: 2, badShare: 0.1, outDir: join(dir, "gen") });
+    const paths = generateDataset("orders", { format: "csv", seed: 31, rows: 200, files: 2, badShare: 0.1, outDir: join(dir, "gen") });
     const sparkWs = join(dir, "spark");
     const duckWs = join(dir, "duck");
 

@@ -11,7 +11,7 @@ describe("datalake rollback", () => {
 
   it("moves the dataset back (silver, quarantine, state), records it, and the next file builds on the restored version", async () => {
     const workspace = join(dir, "ws");
-    const [load, ...changes] = generateDataset("orders", { seed: 3, rows: 200, files: 2, outDir: join(dir, "gen") });
+    const [load, ...changes] = generateDataset("orders", { format: "csv", seed: 3, rows: 200, files: 2, outDir: join(dir, "gen") });
     await cli("load", "--dataset", "orders", "--workspace", workspace, load);
     const v1 = await queryJson(workspace, "SELECT count(*) AS n, max(cdc_ts)::VARCHAR AS t FROM fact_orders");
     await cli("load", "--dataset", "orders", "--workspace", workspace, changes[0]);
@@ -46,7 +46,7 @@ describe("datalake rollback", () => {
 
   it("exits 1 with one line for an unknown table or version", async () => {
     const workspace = join(dir, "ws");
-    const paths = generateDataset("products", { seed: 1, rows: 20, files: 0, outDir: join(dir, "gen") });
+    const paths = generateDataset("products", { format: "csv", seed: 1, rows: 20, files: 0, outDir: join(dir, "gen") });
     await cli("load", "--dataset", "products", "--workspace", workspace, ...paths);
 
     const table = await cli("rollback", "--table", "fact_nope", "--workspace", workspace);

@@ -96,6 +96,7 @@ describe("dataset specs", () => {
     ["function in expression", (i) => (i.rules = [{ kind: "expression", label: "x", sql: "now() > at" }]), "rules[0].sql", /not portable/],
     ["unknown column in expression", (i) => (i.rules = [{ kind: "expression", label: "x", sql: "at > shipped" }]), "rules[0].sql", /unknown column "shipped"/],
     ["prefix without slash", (i) => (i.prefix = "things"), "prefix", /end with "\/"/],
+    ["prefix with a character S3 events encode", (i) => (i.prefix = "SALES ORDERS/"), "prefix", /letters, digits/],
     ["op column declared twice", (i) => (i.columns.Op = "string"), "cdc.opColumn", /do not also declare/],
     ["partition on a number", (i) => (i.partitionBy = { column: "id" }), "partitionBy.column", /date or timestamp/],
     ["reserved lineage name", (i) => (i.columns._row = "int"), "columns._row", /reserved/],
@@ -121,5 +122,17 @@ describe("dataset specs", () => {
     const a = defineDataset(base());
     const b = defineDataset({ ...base(), name: "sub", prefix: "things/sub/", target: { table: "sub" } });
     expect(() => checkRegistry([a, b])).to.throw(DatasetSpecError, /overlaps things\//);
+  });
+
+  it("accepts an upper-case prefix, as DMS writes an Oracle schema/table (SALES/ORDERS/)", () => {
+    expect(defineDataset({ ...base(), prefix: "SALES/ORDERS/" }).prefix).to.equal("SALES/ORDERS/");
+  });
+
+  it("rejects prefixes that differ only in case: routing ignores case, so both would own one key", () => {
+    const a = defineDataset(base());
+    const b = defineDataset({ ...base(), name: "upper", prefix: "THINGS/", target: { table: "upper" } });
+    const c = defineDataset({ ...base(), name: "sub", prefix: "Things/Sub/", target: { table: "sub" } });
+    expect(() => checkRegistry([a, b])).to.throw(DatasetSpecError, /THINGS\/ overlaps things\//);
+    expect(() => checkRegistry([a, c])).to.throw(DatasetSpecError, /overlaps things\//);
   });
 });

@@ -60,7 +60,7 @@ import { sparkGlueLauncher, type SparkGlueJob } from "../support/spark-glue-laun
 const SETTLE_TIMEOUT_MS = 12 * 60_000;
 const RECONCILE_EVERY_MS = 2_000;
 /** Per dataset: a full load and two change files of DMS output, some rows bad on purpose. */
-const SAMPLE = { seed: 10, rows: 30, files: 2, badShare: 0.15 } as const;
+const SAMPLE = { format: "csv", seed: 10, rows: 30, files: 2, badShare: 0.15 } as const;
 
 /** An object version a producer put, and what its FILE item must end as. */
 interface Dropped {

@@ -23,9 +23,9 @@ describe("sample-data generator", () => {
   it("writes the same bytes for the same seed and different bytes for another seed", () => {
     const options = { rows: 600, files: 3, badShare: 0.1 };
 
-    const a = generateInMemory("orders", { seed: 42, ...options }).files;
-    const b = generateInMemory("orders", { seed: 42, ...options }).files;
-    const c = generateInMemory("orders", { seed: 43, ...options }).files;
+    const a = generateInMemory("orders", { format: "csv", seed: 42, ...options }).files;
+    const b = generateInMemory("orders", { format: "csv", seed: 42, ...options }).files;
+    const c = generateInMemory("orders", { format: "csv", seed: 43, ...options }).files;
 
     expect(b).to.deep.equal(a);
     expect(c.map((f) => f.content)).to.not.deep.equal(a.map((f) => f.content));
@@ -34,8 +34,8 @@ describe("sample-data generator", () => {
   it("streams to disk exactly what it generates in memory, full load first", () => {
     const dir = mkdtempSync(join(tmpdir(), "datalake-gen-"));
     try {
-      const paths = generateDataset("payments", { seed: 5, rows: 500, files: 3, outDir: dir });
-      const memory = generateInMemory("payments", { seed: 5, rows: 500, files: 3 }).files;
+      const paths = generateDataset("payments", { format: "csv", seed: 5, rows: 500, files: 3, outDir: dir });
+      const memory = generateInMemory("payments", { format: "csv", seed: 5, rows: 500, files: 3 }).files;
 
       expect(paths.map((p) => p.slice(dir.length + 1))).to.deep.equal(memory.map((f) => f.key));
       expect(paths.map((p) => readFileSync(p, "utf8"))).to.deep.equal(memory.map((f) => f.content));
@@ -46,7 +46,7 @@ describe("sample-data generator", () => {
   });
 
   it("writes a DMS full load without Op and timestamped change files with Op first", () => {
-    const { files, report } = generateInMemory("customers", { seed: 1, rows: 400, files: 4 });
+    const { files, report } = generateInMemory("customers", { format: "csv", seed: 1, rows: 400, files: 4 });
 
     const [load, ...changes] = files;
     expect(load.key).to.equal("customers/LOAD00000001.csv");
@@ -61,7 +61,7 @@ describe("sample-data generator", () => {
   });
 
   describe("contains every CDC feature (orders, 3000 rows)", () => {
-    const { files, report } = generateInMemory("orders", { seed: 11, rows: 3000, files: 4, badShare: 0.05 });
+    const { files, report } = generateInMemory("orders", { format: "csv", seed: 11, rows: 3000, files: 4, badShare: 0.05 });
     const changes = validChanges(files, "order_id");
     const tsMicros = (ts: string): number => Number(parseTimestampMicros(ts));
 
@@ -144,7 +144,7 @@ describe("sample-data generator", () => {
 
   for (const spec of DATASETS) {
     it(`makes every corruption of ${spec.name} and matches its spec's columns`, () => {
-      const { files, report } = generateInMemory(spec.name, { seed: 3, rows: 3000, files: 2, badShare: 0.3 });
+      const { files, report } = generateInMemory(spec.name, { format: "csv", seed: 3, rows: 3000, files: 2, badShare: 0.3 });
 
       const kinds = Object.keys(report.kinds).filter((k) => k.startsWith("quarantine:"));
       expect(kinds.length).to.be.at.least(profileFor(spec).corruptions.length);
@@ -153,7 +153,7 @@ describe("sample-data generator", () => {
   }
 
   it("writes no bad rows with badShare 0 and plain daily batches without anomalies", () => {
-    const { files, report } = generateInMemory("orders", { seed: 9, rows: 2000, files: 5, badShare: 0, anomalies: false });
+    const { files, report } = generateInMemory("orders", { format: "csv", seed: 9, rows: 2000, files: 5, badShare: 0, anomalies: false });
 
     expect(Object.keys(report.kinds).sort()).to.deep.equal(["delete", "insert", "update"]);
     const maxTs = files.slice(1).map((f) => readCsvRows(f.content).map((r) => r.cdc_ts as string).sort().pop());
@@ -173,11 +173,11 @@ describe("sample-data generator", () => {
   });
 
   it("fails with a clear error for an unknown dataset", () => {
-    expect(() => generateInMemory("nope", { seed: 1, rows: 10 })).to.throw(/unknown dataset "nope"/);
+    expect(() => generateInMemory("nope", { format: "csv", seed: 1, rows: 10 })).to.throw(/unknown dataset "nope"/);
   });
 
   it("reads its output back as the spec's columns", () => {
-    const { files } = generateInMemory("products", { seed: 2, rows: 300 });
+    const { files } = generateInMemory("products", { format: "csv", seed: 2, rows: 300 });
 
     const rows = files.flatMap((f) => readCsvRows(f.content));
 

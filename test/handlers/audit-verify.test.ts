@@ -1,9 +1,13 @@
 // The pure checks of `datalake audit --verify` (handlers/audit/verify.ts) on cases the CLI tests
-// do not build: an unversioned landing bucket.
+// do not build: an unversioned landing bucket, keys under a prefix in another case.
 import { expect } from "chai";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { dirname, join } from "path";
 import type { FileItem } from "../../handlers/audit/items";
 import { verifyAccounted } from "../../handlers/audit/verify";
 import { fileIdOf } from "../../handlers/core/file-id";
+import { workspaceLandedVersions } from "../../local/verify/workspace-source";
 
 const BUCKET = "landing";
 
@@ -43,5 +47,23 @@ describe("audit --verify checks: an unversioned landing bucket", () => {
 
     expect(result.findings).to.deep.equal([{ check: "missing_file", subject: "s3://landing/orders/a.csv#etag e1", detail: "no FILE item" }]);
     expect(result.stats.unlisted).to.equal(2);
+  });
+});
+
+describe("audit --verify: which landed versions are routed", () => {
+  it("counts a key under a dataset prefix in another case as routed (it needs a FILE item), an unknown prefix not", () => {
+    const workspace = mkdtempSync(join(tmpdir(), "datalake-verify-case-"));
+    try {
+      for (const key of ["ORDERS/LOAD00000001.csv", "Orders/20261130-152952123.csv", "unknown/x.csv"]) {
+        mkdirSync(dirname(join(workspace, "landing", key)), { recursive: true });
+        writeFileSync(join(workspace, "landing", key), "1,2\n");
+      }
+
+      const routed = Object.fromEntries(workspaceLandedVersions(workspace).map((v) => [v.key, v.routed]));
+
+      expect(routed).to.deep.equal({ "ORDERS/LOAD00000001.csv": true, "Orders/20261130-152952123.csv": true, "unknown/x.csv": false });
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
   });
 });

@@ -49,6 +49,14 @@ describe("handlers: file-arrival (dynalite)", () => {
     expect((await w.audit.listFiles("orders"))[0]).to.include({ key: o.key, size: o.size });
   });
 
+  it("routes a key under its dataset's prefix in another case (a DMS task writing Oracle's ORDERS/) to that dataset", async () => {
+    const result = await arrive(putAndEvent(w, "ORDERS/LOAD00000001.csv", 100));
+
+    expect(result.outcome).to.equal("PENDING");
+    expect(w.glue.runs.map((r) => r.JobName)).to.deep.equal(["datalake-dev-orders"]);
+    expect((await w.audit.listFiles("orders"))[0]).to.include({ key: "ORDERS/LOAD00000001.csv", dataset: "orders" });
+  });
+
   describe("a new version with the content of the last successfully loaded one", () => {
     const put = (key: string, content: string) => arrive(putAndEvent(w, key, 100, LANDING, content));
     const finish = async (state: "SUCCEEDED" | "FAILED") => {

@@ -184,12 +184,30 @@ describe("handlers: landing sweep and key readings (moto S3, dynalite)", functio
       for (let i = 1; i <= 5; i++) await put(`orders/f${i}.csv`);
 
       const sizes: number[] = [];
-      for (let i = 0; i < 3; i++) sizes.push((await reconcile(deps)).swept.length);
+      for (let i = 0; i < 4; i++) sizes.push((await reconcile(deps)).swept.length);
 
-      expect(sizes).to.deep.equal([2, 2, 1]);
+      // The fourth page lists the prefix's upper-case spelling (ORDERS/, empty here).
+      expect(sizes).to.deep.equal([2, 2, 1, 0]);
       expect((await audit.getSweepCursor("orders"))?.next).to.equal(undefined);
       await drain();
       await assertEveryVersionFiledOnce();
+    });
+
+    it("files versions under the prefix in its lower- and upper-case spellings (Oracle's ORDERS/), across pages and invocations", async () => {
+      await stack({ sweepPagesPerDataset: 2, sweepPageSize: 2 });
+      for (let i = 1; i <= 3; i++) await put(`ORDERS/LOAD0000000${i}.csv`);
+      await put("orders/20261130-152952123.csv");
+      // A mixed spelling is routed (its event files it) but S3 cannot list it case-insensitively.
+      await put("Orders/mixed.csv");
+
+      // Invocation 1: orders/ (one page), then ORDERS/ from its start; invocation 2: the rest of ORDERS/.
+      const swept: string[] = [];
+      for (let i = 0; i < 2; i++) swept.push(...(await reconcile(deps)).swept);
+
+      const keys = (await allFiles(audit)).filter((f) => swept.includes(f.fileId)).map((f) => f.key).sort();
+      expect(keys).to.deep.equal(["ORDERS/LOAD00000001.csv", "ORDERS/LOAD00000002.csv", "ORDERS/LOAD00000003.csv", "orders/20261130-152952123.csv"]);
+      expect((await audit.getSweepCursor("orders"))?.next).to.equal(undefined);
+      expect((await reconcile(deps)).swept).to.deep.equal([]);
     });
 
     it("stops filing when its time budget is spent and resumes the same page next time", async () => {

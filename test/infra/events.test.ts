@@ -33,9 +33,13 @@ describe("infra: events", () => {
     const landing = run.named("storage-landing", T.bucket).state.bucket;
     const patterns = DATASETS.map((s) => ({ name: s.name, pattern: JSON.parse(run.named(`${s.name}-arrival-rule`, T.rule).inputs.eventPattern) }));
     for (const spec of DATASETS) {
-      const event = objectCreated(landing, `${spec.prefix}2026/11/21/LOAD00000001.csv`);
-      const matched = patterns.filter((p) => matchEventPattern(p.pattern, event)).map((p) => p.name);
-      expect(matched, spec.name).to.deep.equal([spec.name]);
+      // In any case: a DMS task writes the folder as the source names it (Oracle: ORDERS/).
+      for (const prefix of [spec.prefix, spec.prefix.toUpperCase()]) {
+        const event = objectCreated(landing, `${prefix}2026/11/21/LOAD00000001.csv`);
+        const matched = patterns.filter((p) => matchEventPattern(p.pattern, event)).map((p) => p.name);
+        expect(matched, prefix).to.deep.equal([spec.name]);
+      }
+      expect(patterns.find((p) => p.name === spec.name)!.pattern.detail.object.key).to.deep.equal([{ prefix: { "equals-ignore-case": spec.prefix } }]);
     }
     const strays = [
       objectCreated(landing, "unknown/file.csv"),

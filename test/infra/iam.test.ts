@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { DATASETS } from "../../datasets";
+import { DATASETS, prefixSpellings } from "../../datasets";
 import { RESOURCE_STAR_ACTIONS } from "../../infra/policies/document";
 import { KEY_USE_ACTIONS } from "../../infra/policies/kms-key-policy";
 import { MOCK_ACCOUNT, MOCK_DEPLOYER_ROLE } from "../mocks";
@@ -36,9 +36,11 @@ describe("infra: IAM", () => {
     for (const spec of DATASETS) {
       const statements = doc(run.named(`${spec.name}-job-policy`, T.rolePolicy)).Statement;
       const sid = (id: string) => statements.find((s) => s.Sid === id);
-      expect(sid("ReadLandingFiles").Resource).to.equal(`${landingArn}/${spec.prefix}*`);
+      // Any case routes to the dataset; ARNs are case-sensitive: each spelling (datasets/routing.ts).
+      expect(prefixSpellings(spec)).to.have.length(2);
+      expect(sid("ReadLandingFiles").Resource).to.deep.equal(prefixSpellings(spec).map((p) => `${landingArn}/${p}*`).sort());
       expect(sid("ListLandingPrefix")).to.deep.include({ Action: ["s3:ListBucket"], Resource: landingArn });
-      expect(sid("ListLandingPrefix").Condition).to.deep.equal({ StringLike: { "s3:prefix": [`${spec.prefix}*`] } });
+      expect(sid("ListLandingPrefix").Condition).to.deep.equal({ StringLike: { "s3:prefix": prefixSpellings(spec).map((p) => `${p}*`).sort() } });
       expect(sid("ReadWriteDatasetTables").Resource).to.deep.equal(zoneArns.map((z) => `${z}/${spec.name}/*`));
       expect(sid("ListDatasetPrefixes").Condition).to.deep.equal({ StringLike: { "s3:prefix": [`${spec.name}/`, `${spec.name}/*`] } });
       // The runner tells a missing publish record (404) from a denied read (403) only with this.
@@ -88,7 +90,7 @@ describe("infra: IAM", () => {
     const landingArn = run.named("storage-landing", T.bucket).state.arn;
     const statements = doc(run.named("file-arrival-policy", T.rolePolicy)).Statement;
     const sid = (id: string) => statements.find((s) => s.Sid === id);
-    expect(sid("HeadLandingObjects").Resource).to.deep.equal(DATASETS.map((s) => `${landingArn}/${s.prefix}*`).sort());
+    expect(sid("HeadLandingObjects").Resource).to.deep.equal(DATASETS.flatMap(prefixSpellings).map((p) => `${landingArn}/${p}*`).sort());
     expect(sid("StartJobRuns").Resource).to.deep.equal(
       DATASETS.map((s) => `arn:aws:glue:eu-west-1:${MOCK_ACCOUNT}:job/datalake-dev-${s.name}`).sort(),
     );
@@ -113,7 +115,7 @@ describe("infra: IAM", () => {
         Effect: "Allow",
         Action: ["s3:ListBucket"],
         Resource: landingArn,
-        Condition: { StringLike: { "s3:prefix": DATASETS.map((s) => `${s.prefix}*`).sort() } },
+        Condition: { StringLike: { "s3:prefix": DATASETS.flatMap(prefixSpellings).map((p) => `${p}*`).sort() } },
       },
     ]);
   });
@@ -150,9 +152,9 @@ describe("infra: IAM", () => {
     const landingArn = run.named("storage-landing", T.bucket).state.arn;
     const statements = doc(run.named("reconciler-policy", T.rolePolicy)).Statement;
     const landing = statements.filter((s) => asList<string>(s.Resource).some((r) => r.startsWith(landingArn)));
-    const prefixes = { StringLike: { "s3:prefix": DATASETS.map((s) => `${s.prefix}*`).sort() } };
+    const prefixes = { StringLike: { "s3:prefix": DATASETS.flatMap(prefixSpellings).map((p) => `${p}*`).sort() } };
     expect(landing).to.deep.equal([
-      { Sid: "HeadLandingObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: DATASETS.map((s) => `${landingArn}/${s.prefix}*`).sort() },
+      { Sid: "HeadLandingObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: DATASETS.flatMap(prefixSpellings).map((p) => `${landingArn}/${p}*`).sort() },
       { Sid: "LandingMissingIs404", Effect: "Allow", Action: ["s3:ListBucket"], Resource: landingArn, Condition: prefixes },
       { Sid: "SweepLandingVersions", Effect: "Allow", Action: ["s3:ListBucketVersions"], Resource: landingArn, Condition: prefixes },
     ]);

@@ -47,7 +47,8 @@ describe("infra: policy sizes at scale", () => {
     const small = fileArrivalPolicyDocument(handlerInput(COMPACT_LIST_THRESHOLD)).Statement;
     const smallList = small.find((s) => s.Sid === "LandingMissingIs404")!;
     expect(smallList.Resource).to.equal("arn:aws:s3:::datalake-prod-landing-1234567");
-    expect(smallList.Condition!.StringLike["s3:prefix"]).to.have.length(COMPACT_LIST_THRESHOLD).and.include("dataset_number_0/*");
+    // Each prefix in its declared, lower- and upper-case spellings (lower case is the declared one here).
+    expect(smallList.Condition!.StringLike["s3:prefix"]).to.have.length(2 * COMPACT_LIST_THRESHOLD).and.include.members(["dataset_number_0/*", "DATASET_NUMBER_0/*"]);
 
     const large = fileArrivalPolicyDocument(handlerInput(COMPACT_LIST_THRESHOLD + 1)).Statement;
     const largeList = large.find((s) => s.Sid === "LandingMissingIs404")!;

@@ -210,7 +210,7 @@ const manifest = (spec: DatasetSpec, runId: string, files: ManifestFile[], fullR
 export function referenceScenario(spec: DatasetSpec, dir: string, seed: number): ScenarioRun[] {
   const profile = profileFor(spec);
   const sink = new MemorySink();
-  generate(spec, { seed, rows: 240, files: 4, badShare: 0.08 }, sink);
+  generate(spec, { format: "csv", seed, rows: 240, files: 4, badShare: 0.08 }, sink);
   const files = new ScenarioFiles(dir, spec);
   const day1 = "2026-11-21T08:00:00.000Z";
   const day2 = "2026-11-22T08:00:00.000Z";
