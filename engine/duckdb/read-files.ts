@@ -14,6 +14,8 @@ import { isUtf8 } from "node:buffer";
 import type { FileResult, Manifest, ManifestFile } from "../contracts";
 import type { LoadPlan, ReadFilesStep } from "../plan";
 import { driftWarnings, firstCsvProblem, parseHeader, resolveHeader, suspectCsv } from "../csv-rules";
+import { checkByFormat, type Scan } from "./read-formats";
+import { isParquetError, MALFORMED_UNREADABLE } from "./read-parquet";
 import { createEmptyTable, exactPath, fileList, ident, lit, PARQUET_OPTIONS, type Session } from "./session";
 
 export interface ReadResult {
@@ -45,6 +47,8 @@ interface Candidate {
   header: string[];
   extra: string[];
   dataDate: string;
+  /** Parquet and JSON lines files (read-formats.ts); CSV files have none. */
+  scan?: Scan;
 }
 
 export async function readFiles(
@@ -55,10 +59,6 @@ export async function readFiles(
   loaded: Set<string>,
   bronze: BronzeTarget,
 ): Promise<ReadResult> {
-  const { source } = plan;
-  if (source.format !== "csv" && source.format !== "dms") {
-    throw new Error(`dataset ${plan.dataset}: format ${source.format} is not supported by the DuckDB executor (csv and dms only)`);
-  }
   // 1. Whole-file checks, in manifest order.
   // By listing position: a manifest may list the same object twice.
   const outcomes: Array<FileResult | Candidate> = [];
@@ -77,7 +77,7 @@ export async function readFiles(
     outcomes.push(
       "reason" in checked
         ? rejectedWhole(file, checked.reason, checked.rows)
-        : { file, version, header: checked.header, extra: checked.extra, dataDate: utcDate(file.receivedAt) },
+        : { file, version, header: checked.header, extra: checked.extra, scan: checked.scan, dataDate: utcDate(file.receivedAt) },
     );
   }
 
@@ -110,6 +110,10 @@ export async function readFiles(
         bronzeFiles.push(own);
       } catch (e) {
         fs.rmSync(own, { force: true });
+        if (c.scan && isParquetError(e)) {
+          outcomes[outcomes.indexOf(c)] = rejectedWhole(c.file, MALFORMED_UNREADABLE, 0);
+          continue;
+        }
         // Only the reader's verdict on the bytes rejects a file: out of memory, a full disk or
         // a stopped run fail the run instead (its files end FAILED, not QUARANTINED).
         if (!isCsvError(e)) throw e;
@@ -170,18 +174,19 @@ async function copyRows(
   const { source } = plan;
   const selects = group.map((c) => {
     const position = new Map(c.header.map((h, i) => [h, i]));
-    const pick = (name: string) => (position.has(name) ? `c${position.get(name)}` : "CAST(NULL AS VARCHAR)");
+    const pick = (name: string) =>
+      c.scan ? (c.scan.pick.get(name) ?? "CAST(NULL AS VARCHAR)") : position.has(name) ? `c${position.get(name)}` : "CAST(NULL AS VARCHAR)";
     const data = source.columns.map((col) => `${pick(col.name)} AS ${ident(col.name)}`);
     const lineage = [
       `${source.opColumn ? pick(source.opColumn) : "CAST(NULL AS VARCHAR)"} AS _op`,
       `${lit(c.file.key)} AS _source_key`,
       `${lit(c.version)} AS _source_version`,
       `${lit(c.file.fileId)} AS _file_id`,
-      "row_number() OVER () AS _row_number",
+      `${c.scan?.rowNumber ?? "row_number() OVER ()"} AS _row_number`,
       `${lit(manifest.runId)} AS _run_id`,
       `${lit(c.dataDate)} AS _data_date`,
     ];
-    return `SELECT ${[...data, ...lineage].join(", ")} FROM ${csvScan(c.file.localPath!, c.header.length, source.csv, lineLimits)}`;
+    return `SELECT ${[...data, ...lineage].join(", ")} FROM ${c.scan?.from ?? csvScan(c.file.localPath!, c.header.length, source.csv, lineLimits)}`;
   });
   await session.run(`COPY (${selects.join(" UNION ALL ")}) TO ${lit(target)} (${PARQUET_OPTIONS})`);
 }
@@ -203,7 +208,7 @@ function rejectedWhole(file: ManifestFile, reason: string, n: number): FileResul
 }
 
 
-type Checked = { header: string[]; extra: string[] } | { reason: string; rows: number };
+type Checked = { header: string[]; extra: string[]; scan?: Scan } | { reason: string; rows: number };
 
 /** Whole-file checks, cheapest first. */
 async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): Promise<Checked> {
@@ -220,6 +225,8 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
     return { reason: `unreadable:${(e as NodeJS.ErrnoException).code === "ENOENT" ? "NoSuchKey" : "AccessDenied"}`, rows: 0 };
   }
   if (bytes.length === 0) return { reason: "empty_file", rows: 0 };
+  const byFormat = await checkByFormat(session, plan, { ...file, localPath: file.localPath }, bytes);
+  if (byFormat) return byFormat;
   if (!isUtf8(bytes)) return { reason: "not_utf8", rows: countLines(bytes) };
   const { delimiter, quote } = source.csv;
   const written = readHeader(bytes, delimiter, quote);
