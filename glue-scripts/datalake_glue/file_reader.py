@@ -154,7 +154,7 @@ def _outcome(file: Dict[str, Any], parsed: ParsedFile) -> Dict[str, Any]:
         "rowsRead": parsed.rows_read,
         "extraColumns": parsed.extra_columns,
         # Read by Spark on the driver (SparkIO.read_files -> parquet_reader.read_parquet).
-        "parquet": isinstance(parsed, ParquetPending),
+        **({"parquet": True} if isinstance(parsed, ParquetPending) else {}),
     }
 
 
