@@ -17,7 +17,8 @@ export async function checkJsonl(session: Session, plan: LoadPlan, bytes: Buffer
   const parsed = parseJsonLines(bytes.toString("utf8"), declared);
   if ("problem" in parsed) return { reason: `malformed_jsonl:${parsed.problem}`, rows: parsed.lines };
   const missing = source.columns.filter((c) => !c.optional && !parsed.present.has(c.name)).map((c) => c.name);
-  if (missing.length > 0) return { reason: `missing_column:${missing.join(",")}`, rows: parsed.rows.length };
+  // A file without data lines lacks nothing (it loads as 0 rows, like a header-only CSV).
+  if (missing.length > 0 && parsed.rows.length > 0) return { reason: `missing_column:${missing.join(",")}`, rows: parsed.rows.length };
 
   const table = `_jsonl_rows_${++tables}`;
   const columns = declared.map((_, i) => `c${i} VARCHAR`);

@@ -135,7 +135,7 @@ def parse_jsonl_bytes(data: bytes, source: Dict[str, Any], *, keep_rows: bool = 
         problem, lines = parsed
         return ParsedFile(reason=f"malformed_jsonl:{problem}", rows_read=lines)
     missing = [c["name"] for c in source["columns"] if not c["optional"] and c["name"] not in parsed.present]
-    if missing:
+    if missing and parsed.rows:  # a file without data lines lacks nothing (0 rows, like a header-only CSV)
         return ParsedFile(reason="missing_column:" + ",".join(missing), rows_read=len(parsed.rows))
     return ParsedFile(
         rows_read=len(parsed.rows), rows=parsed.rows if keep_rows else [], extra_columns=parsed.extra

@@ -114,3 +114,8 @@ def test_nested_types_have_no_rendering_and_unreadable_types_are_named():
     assert unreadable_reason("Illegal Parquet type: INT64 (TIME(MICROS,false)).") == "unreadable_parquet_type:time"
     assert unreadable_reason("Illegal Parquet type: INT64 (TIMESTAMP(NANOS,false)).") == "unreadable_parquet_type:timestamp_nanos"
     assert unreadable_reason("Encountered error while reading file x") == "malformed_parquet:unreadable"
+
+
+def test_a_file_of_blank_lines_loads_as_zero_rows():
+    parsed = parse("\n  \r\n")
+    assert parsed.accepted and (parsed.rows_read, parsed.rows) == (0, [])

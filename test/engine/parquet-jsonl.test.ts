@@ -181,6 +181,7 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
         ws.file(typedJsonl, "missing.jsonl", `${line.replace('"born": "2024-01-02", ', "")}\n${line.replace('"born": "2024-01-02", ', "")}\n`),
         ws.file(typedJsonl, "latin1.jsonl", Buffer.from(`${line.replace("1", "\u00e9")}\n`, "latin1")),
         ws.file(typedJsonl, "parquet.jsonl", await parquet("p.parquet", TYPED_PARQUET_SQL)),
+        ws.file(typedJsonl, "blank.jsonl", "\n  \r\n"),
         ws.file(typedJsonl, "good.jsonl", `${line}\n`),
       ];
 
@@ -198,6 +199,7 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
       expect(outcome("missing.jsonl")).to.deep.equal(["QUARANTINED", "missing_column:born", 2]);
       expect(outcome("latin1.jsonl")).to.deep.equal(["QUARANTINED", "not_utf8", 1]);
       expect(outcome("parquet.jsonl")).to.deep.equal(["QUARANTINED", "not_jsonl:parquet", 0]);
+      expect(outcome("blank.jsonl"), "no data lines: nothing is missing").to.deep.equal(["LOADED", null, 0]);
       expect(outcome("good.jsonl")).to.deep.equal(["LOADED", null, 1]);
     });
   });
