@@ -108,12 +108,15 @@ export const TYPED_JSONL_BRONZE = [
   { id: "3", amount: "1.005", ratio: "12345678901234567890.123", active: null, label: null, born: null, seen: "2024-01-03 00:00:00", _op: "I", _row_number: 3 },
 ];
 
-/** Write the result of a DuckDB SELECT to a Parquet file (UTC session: TIMESTAMPTZ literals are fixed instants). */
-export async function writeParquet(file: string, select: string): Promise<Buffer> {
+/**
+ * Write the result of a DuckDB SELECT to a Parquet file (UTC session: TIMESTAMPTZ literals are
+ * fixed instants); `options` e.g. ", PARQUET_VERSION V2" (DMS ParquetVersion=PARQUET_2_0).
+ */
+export async function writeParquet(file: string, select: string, options = ""): Promise<Buffer> {
   const session = await openSession({ threads: 1, memoryLimit: "256MB" });
   try {
     await session.run("SET TimeZone = 'UTC'");
-    await session.run(`COPY (${select}) TO '${file.replace(/'/g, "''")}' (FORMAT parquet)`);
+    await session.run(`COPY (${select}) TO '${file.replace(/'/g, "''")}' (FORMAT parquet${options})`);
   } finally {
     session.close();
   }

@@ -64,7 +64,7 @@ export async function dmsParquetScenario(dir: string): Promise<ScenarioRun[]> {
   mkdirSync(dir, { recursive: true });
   const orders = getDataset("orders");
   const files = new ScenarioFiles(dir, orders);
-  const write = (name: string, select: string) => writeParquet(join(dir, `src-${name}`), select);
+  const write = (name: string, select: string, options = "") => writeParquet(join(dir, `src-${name}`), select, options);
   const load = await write(
     "load.parquet",
     `SELECT id::BIGINT AS ORDER_ID, 100::BIGINT AS CUSTOMER_ID, '2026-11-01 09:00:00.250'::TIMESTAMP_MS AS ORDER_TS, 'paid' AS STATUS,
@@ -77,6 +77,8 @@ export async function dmsParquetScenario(dir: string): Promise<ScenarioRun[]> {
        12.5::DECIMAL(12,2) AS TOTAL_AMOUNT, ts AS cdc_ts
      FROM (VALUES ('U', 1, 'shipped', '2026-11-01 11:00:00.000001'), ('D', 2, 'paid', '2026-11-01 11:00:00.000001'),
                   ('I', 5, 'nope', '2026-11-01 11:00:00.000002')) AS t(op, id, status, ts)`,
+    // ParquetVersion=PARQUET_2_0 (data pages v2); DMS's default is 1.0, as `load` is written.
+    ", PARQUET_VERSION V2",
   );
   return [
     run(orders, "dms-parquet-1", [files.file("LOAD00000001.parquet", load, AT), files.file("20261101-110000000.parquet", cdc, AT)]),
