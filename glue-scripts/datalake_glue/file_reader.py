@@ -20,7 +20,6 @@ from .csv_reader import (
     parse_csv_bytes,
     source_version,
 )
-
 from .jsonl_reader import iter_jsonl_rows, parse_jsonl_bytes
 from .parquet_reader import ParquetPending, check_parquet_bytes, is_parquet
 

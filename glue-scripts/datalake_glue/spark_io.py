@@ -5,6 +5,7 @@ pyspark is imported inside the methods so the package imports without Spark.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, List, Sequence
 
 from .contracts import ManifestFile
@@ -77,8 +78,6 @@ class SparkIO:
                            source: Dict[str, Any], run_id: str) -> Dict[str, Any]:
         """Read the files fetch_and_check found to be Parquet with Spark's reader, one by one,
         completing their outcomes in place; their bronze rows (RDDs) by fileId."""
-        import os
-
         local = os.environ.get(LOCAL_PATHS_ENV) == "1"
         by_id = {f["fileId"]: f for f in files}
         rows: Dict[str, Any] = {}
