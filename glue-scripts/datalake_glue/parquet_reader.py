@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .csv_reader import ParsedFile, data_date, source_version
 from .csv_rules import resolve_header
@@ -105,12 +105,32 @@ def _glob_escaped(path: str) -> str:
 def parquet_path(file: Dict[str, Any], local: bool) -> str:
     """Where Spark reads the object: the local copy in a local run, else the S3 object.
 
-    On Glue, Spark reads the object's current version (its reader cannot pin a versionId);
-    fetch_and_check read the manifest's version, so a file replaced in between is read as the
-    replacement: see glue-scripts/README.md (Parquet)."""
+    On Glue, Spark reads the object's current version (its reader cannot pin a versionId), so
+    read_parquet checks with version_problem, before and after reading, that the current
+    version is the manifest's."""
     if local and file.get("localPath"):
         return file["localPath"]
     return f"s3://{file['bucket']}/{file['key']}"
+
+
+def version_problem(s3: Any, file: Dict[str, Any]) -> Optional[str]:
+    """None when the object's current version is the manifest's (versionId, else the etag), else
+    the file's reason: Spark would read other bytes than the manifest names, and a value must
+    never change silently. Gone or denied reads as fetch_and_check names it (a HEAD answers
+    with the bare status: 404, 403); anything else (throttling, 5xx) fails the run."""
+    try:
+        head = s3.head_object(Bucket=file["bucket"], Key=file["key"])
+    except Exception as error:  # noqa: BLE001 - classified below
+        code = str(((getattr(error, "response", None) or {}).get("Error") or {}).get("Code") or "")
+        named = {"404": "NoSuchKey", "NoSuchKey": "NoSuchKey", "403": "AccessDenied", "AccessDenied": "AccessDenied"}
+        if code not in named:
+            raise
+        return f"unreadable:{named[code]}"
+    if file.get("versionId") is not None:
+        same = head.get("VersionId") == file["versionId"]
+    else:
+        same = str(head.get("ETag", "")).strip('"') == str(file.get("etag", "")).strip('"')
+    return None if same else "unreadable:NotCurrentVersion"
 
 
 def _quoted(name: str) -> str:
@@ -118,15 +138,20 @@ def _quoted(name: str) -> str:
 
 
 def read_parquet(
-    spark: Any, path: str, file: Dict[str, Any], source: Dict[str, Any], run_id: str
+    spark: Any, path: str, file: Dict[str, Any], source: Dict[str, Any], run_id: str,
+    pinned: Optional[Callable[[], Optional[str]]] = None,
 ) -> Tuple[Dict[str, Any], Any]:
-    """(outcome fields: reason, rowsRead, extraColumns; an RDD of bronze rows or None)."""
+    """(outcome fields: reason, rowsRead, extraColumns; an RDD of bronze rows or None).
+    `pinned` (Glue): a version_problem check, run before the read and after the rows are decoded."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     def rejected(reason: str, rows: int = 0) -> Tuple[Dict[str, Any], Any]:
         return {"reason": reason, "rowsRead": rows, "extraColumns": []}, None
 
+    problem = pinned() if pinned else None
+    if problem is not None:
+        return rejected(problem)
     try:
         frame = spark.read.parquet(_glob_escaped(path))
     except Exception as error:  # noqa: BLE001 - classified by its message
@@ -175,5 +200,9 @@ def read_parquet(
         if not _file_fault(str(error)):
             raise
         return rejected(unreadable_reason(str(error)))
+    problem = pinned() if pinned else None
+    if problem is not None:
+        rows.unpersist()
+        return rejected(problem)
     extra = [h for h in header if h not in known]
     return {"reason": None, "rowsRead": read, "extraColumns": extra}, rows

@@ -9,8 +9,8 @@ import os
 from typing import Any, Dict, List, Sequence
 
 from .contracts import ManifestFile
-from .file_reader import LOCAL_PATHS_ENV, fetch_and_check, fetch_rows
-from .parquet_reader import parquet_path, read_parquet
+from .file_reader import LOCAL_PATHS_ENV, default_s3, fetch_and_check, fetch_rows
+from .parquet_reader import parquet_path, read_parquet, version_problem
 from .plan import BRONZE_LINEAGE, FILES_COLUMNS
 from .wap import quote_identifier
 
@@ -85,7 +85,8 @@ class SparkIO:
             if not outcome.pop("parquet", False):
                 continue
             file = by_id[outcome["fileId"]]
-            found, read = read_parquet(self.spark, parquet_path(file, local), file, source, run_id)
+            pinned = None if local else (lambda f=file: version_problem(default_s3(), f))
+            found, read = read_parquet(self.spark, parquet_path(file, local), file, source, run_id, pinned)
             outcome.update(found)
             if read is not None:
                 rows[outcome["fileId"]] = read

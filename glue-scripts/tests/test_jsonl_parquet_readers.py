@@ -119,3 +119,47 @@ def test_nested_types_have_no_rendering_and_unreadable_types_are_named():
 def test_a_file_of_blank_lines_loads_as_zero_rows():
     parsed = parse("\n  \r\n")
     assert parsed.accepted and (parsed.rows_read, parsed.rows) == (0, [])
+
+
+def _s3():
+    import boto3
+
+    return boto3.client("s3", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="y")
+
+
+@pytest.mark.parametrize(
+    "file, head, reason",
+    [
+        ({"versionId": "v1", "etag": "e1"}, {"VersionId": "v1", "ETag": '"e2"'}, None),
+        ({"versionId": "v1", "etag": "e1"}, {"VersionId": "v2", "ETag": '"e1"'}, "unreadable:NotCurrentVersion"),
+        ({"versionId": None, "etag": "e1"}, {"ETag": '"e1"'}, None),
+        ({"versionId": None, "etag": "e1"}, {"ETag": '"e2"'}, "unreadable:NotCurrentVersion"),
+    ],
+)
+def test_spark_reads_a_parquet_object_only_when_its_current_version_is_the_manifests(file, head, reason):
+    from botocore.stub import Stubber
+
+    from datalake_glue.parquet_reader import version_problem
+
+    s3 = _s3()
+    with Stubber(s3) as stub:
+        stub.add_response("head_object", head, {"Bucket": "landing", "Key": "orders/a.parquet"})
+        assert version_problem(s3, dict(file, bucket="landing", key="orders/a.parquet")) == reason
+
+
+def test_a_gone_parquet_object_is_unreadable_and_a_throttle_fails_the_run():
+    from botocore.exceptions import ClientError
+    from botocore.stub import Stubber
+
+    from datalake_glue.parquet_reader import version_problem
+
+    s3 = _s3()
+    file = {"bucket": "landing", "key": "orders/a.parquet", "versionId": "v1", "etag": "e1"}
+    with Stubber(s3) as stub:
+        stub.add_client_error("head_object", service_error_code="404", http_status_code=404)
+        stub.add_client_error("head_object", service_error_code="403", http_status_code=403)
+        stub.add_client_error("head_object", service_error_code="SlowDown", http_status_code=503)
+        assert version_problem(s3, file) == "unreadable:NoSuchKey"
+        assert version_problem(s3, file) == "unreadable:AccessDenied"
+        with pytest.raises(ClientError):
+            version_problem(s3, file)
