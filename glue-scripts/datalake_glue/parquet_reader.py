@@ -91,13 +91,19 @@ def unreadable_reason(message: str) -> str:
     return MALFORMED_UNREADABLE
 
 
-def _file_fault(message: str) -> bool:
-    """Spark's reader refused the bytes (footer, page, type), as opposed to the machine failing:
-    only the former rejects the file (the others fail the run, its files end FAILED)."""
-    return any(m in message for m in ("Illegal Parquet type", "while reading file", "arquet"))
+#: What Spark says when the bytes are at fault: a type it cannot read, a footer or a page it
+#: cannot decode. Not a path that does not exist, memory, or a stopped context.
+_FILE_FAULTS = ("Illegal Parquet type", "while reading file", "CANNOT_READ_FILE_FOOTER",
+                "read footer", "readFooter", "not a Parquet file", "magic number")
 
 
-def _glob_escaped(path: str) -> str:
+def file_fault(message: str) -> bool:
+    """Spark's reader refused the bytes, as opposed to the machine failing: only the former
+    rejects the file (the others fail the run, its files end FAILED)."""
+    return any(m in message for m in _FILE_FAULTS)
+
+
+def glob_escaped(path: str) -> str:
     """Spark reads a path as a Hadoop glob: `[ ] { } * ?` must name themselves."""
     return "".join("\\" + ch if ch in "[]{}*?" else ch for ch in path)
 
@@ -153,9 +159,9 @@ def read_parquet(
     if problem is not None:
         return rejected(problem)
     try:
-        frame = spark.read.parquet(_glob_escaped(path))
+        frame = spark.read.parquet(glob_escaped(path))
     except Exception as error:  # noqa: BLE001 - classified by its message
-        if not _file_fault(str(error)):
+        if not file_fault(str(error)):
             raise
         return rejected(unreadable_reason(str(error)))
     columns: List[Dict[str, Any]] = source["columns"]
@@ -197,7 +203,7 @@ def read_parquet(
         read = rows.count()
     except Exception as error:  # noqa: BLE001 - classified by its message
         rows.unpersist()
-        if not _file_fault(str(error)):
+        if not file_fault(str(error)):
             raise
         return rejected(unreadable_reason(str(error)))
     problem = pinned() if pinned else None

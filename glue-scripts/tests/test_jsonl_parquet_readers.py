@@ -163,3 +163,20 @@ def test_a_gone_parquet_object_is_unreadable_and_a_throttle_fails_the_run():
         assert version_problem(s3, file) == "unreadable:AccessDenied"
         with pytest.raises(ClientError):
             version_problem(s3, file)
+
+
+def test_only_the_readers_verdict_on_the_bytes_rejects_a_parquet_file():
+    from datalake_glue.parquet_reader import file_fault
+
+    assert file_fault("SparkException: Encountered error while reading file file:///x/a.parquet. Details:")
+    assert file_fault("AnalysisException: Illegal Parquet type: INT64 (TIME(MICROS,false)).")
+    assert file_fault("[CANNOT_READ_FILE_FOOTER] Could not read footer for file: file:/x/a.parquet.")
+    assert not file_fault("[PATH_NOT_FOUND] Path does not exist: file:/x/a.parquet.")
+    assert not file_fault("java.lang.OutOfMemoryError: Java heap space (reading a.parquet)")
+
+
+def test_a_path_is_escaped_for_sparks_glob_reader():
+    # Checked against Spark 3.5: the escaped path reads the file, the raw one is PATH_NOT_FOUND.
+    from datalake_glue.parquet_reader import glob_escaped
+
+    assert glob_escaped("/l/odd[1]/a{b}*?.parquet") == "/l/odd\\[1\\]/a\\{b\\}\\*\\?.parquet"

@@ -9,6 +9,7 @@ import {
   TYPED_PARQUET_BRONZE,
   TYPED_PARQUET_SQL,
   typedJsonl,
+  garbledFooter,
   typedParquet,
   writeParquet,
 } from "./typed-files";
@@ -93,6 +94,7 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
       const files = [
         ws.file(typedParquet, "truncated.parquet", good.subarray(0, good.length - 10)),
         ws.file(typedParquet, "corrupt.parquet", corrupt),
+        ws.file(typedParquet, "footer.parquet", garbledFooter(good)),
         ws.file(typedParquet, "json.parquet", '{"id": 1}\n'),
         ws.file(typedParquet, "time.parquet", await parquet("time.parquet", `SELECT *, TIME '03:04:05' AS at FROM (${TYPED_PARQUET_SQL})`)),
         ws.file(typedParquet, "nested.parquet", await parquet("nested.parquet", `SELECT * REPLACE ({'a': 1} AS label) FROM (${TYPED_PARQUET_SQL})`)),
@@ -108,6 +110,7 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
       };
       expect(outcome("truncated.parquet")).to.deep.equal(["QUARANTINED", "malformed_parquet:no footer", 0]);
       expect(outcome("corrupt.parquet")).to.deep.equal(["QUARANTINED", "malformed_parquet:unreadable", 0]);
+      expect(outcome("footer.parquet")).to.deep.equal(["QUARANTINED", "malformed_parquet:unreadable", 0]);
       expect(outcome("json.parquet")).to.deep.equal(["QUARANTINED", "not_parquet", 0]);
       expect(outcome("time.parquet")).to.deep.equal(["QUARANTINED", "unreadable_parquet_type:time", 0]);
       expect(outcome("nested.parquet")).to.deep.equal(["QUARANTINED", "unsupported_parquet_type:label", 4]);

@@ -108,6 +108,14 @@ export const TYPED_JSONL_BRONZE = [
   { id: "3", amount: "1.005", ratio: "12345678901234567890.123", active: null, label: null, born: null, seen: "2024-01-03 00:00:00", _op: "I", _row_number: 3 },
 ];
 
+/** A copy of a Parquet file whose footer (its metadata) is garbage; both magics intact. */
+export function garbledFooter(good: Buffer): Buffer {
+  const bad = Buffer.from(good);
+  const length = bad.readUInt32LE(bad.length - 8);
+  bad.fill(0x55, bad.length - 8 - length, bad.length - 8);
+  return bad;
+}
+
 /**
  * Write the result of a DuckDB SELECT to a Parquet file (UTC session: TIMESTAMPTZ literals are
  * fixed instants); `options` e.g. ", PARQUET_VERSION V2" (DMS ParquetVersion=PARQUET_2_0).

@@ -5,7 +5,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { getDataset, type DatasetSpec } from "../../datasets";
 import type { ManifestFile } from "../../engine/contracts";
-import { TYPED_JSONL, TYPED_PARQUET_SQL, typedJsonl, typedParquet, writeParquet } from "../engine/typed-files";
+import { TYPED_JSONL, TYPED_PARQUET_SQL, garbledFooter, typedJsonl, typedParquet, writeParquet } from "../engine/typed-files";
 import { ScenarioFiles, type ScenarioRun } from "./scenarios";
 
 const AT = "2026-11-21T08:00:00.000Z";
@@ -29,6 +29,7 @@ export async function parquetScenario(dir: string): Promise<ScenarioRun[]> {
       files.file("extra.parquet", await write("extra.parquet", `SELECT * EXCLUDE (label, raw, blank) REPLACE (ID + 100 AS ID), 'n' AS note FROM (${TYPED_PARQUET_SQL})`), AT),
       files.file("truncated.parquet", good.subarray(0, good.length - 10), AT),
       files.file("corrupt.parquet", corrupt, AT),
+      files.file("footer.parquet", garbledFooter(good), AT),
       files.file("json.parquet", '{"id": 1}\n', AT),
       files.file("time.parquet", await write("time.parquet", `SELECT *, TIME '03:04:05' AS at FROM (${TYPED_PARQUET_SQL})`), AT),
       files.file("nanos.parquet", await write("nanos.parquet", `SELECT *, '2024-01-02 03:04:05.123456789'::TIMESTAMP_NS AS at FROM (${TYPED_PARQUET_SQL})`), AT),
