@@ -15,9 +15,9 @@
 //   timestamp adjusted to UTC            the UTC instant, same text
 //   binary                               upper-case hex             AB00
 // A spec column held in any other type (struct, list, map, ...) quarantines the file:
-// unsupported_parquet_type:<column>. TIME and nanosecond timestamps anywhere in a file make it
-// unreadable to Spark, so both engines quarantine such a file: unreadable_parquet_type:time|
-// timestamp_nanos. A file that is not Parquet under a parquet dataset is not_parquet; bytes that
+// unsupported_parquet_type:<column>. TIME, nanosecond timestamps and UUID anywhere in a file make
+// it unreadable to Spark, so both engines quarantine such a file: unreadable_parquet_type:time|
+// timestamp_nanos|uuid. A file that is not Parquet under a parquet dataset is not_parquet; bytes that
 // start like Parquet but cannot be read are malformed_parquet:<no footer|unreadable|duplicate
 // column x>, counted as 0 rows (the row count of a broken file is not known).
 import type { LoadPlan } from "../plan";
@@ -42,6 +42,8 @@ const INTEGER_TYPES = /^U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)$/;
 export function renderParquet(name: string, type: string): string | null {
   const x = ident(name);
   if (type === "VARCHAR") return x;
+  // A JSON-annotated string column is text to Spark: its text as written.
+  if (type === "JSON") return `CAST(${x} AS VARCHAR)`;
   if (type === "BOOLEAN" || type === "DATE" || INTEGER_TYPES.test(type) || /^DECIMAL\(\d+,\d+\)$/.test(type)) return `CAST(${x} AS VARCHAR)`;
   if (type === "FLOAT" || type === "DOUBLE") return `CAST(CAST(${x} AS DOUBLE) AS VARCHAR)`;
   if (type === "TIMESTAMP" || type === "TIMESTAMP_MS" || type === "TIMESTAMP_S") return `strftime(${x}, ${TIMESTAMP_TEXT})`;
@@ -53,6 +55,7 @@ export function renderParquet(name: string, type: string): string | null {
 /** Types Spark cannot read at all (its reader refuses the whole file), by DuckDB type name. */
 function unreadableType(type: string): string | undefined {
   if (type === "TIMESTAMP_NS") return "timestamp_nanos";
+  if (type === "UUID") return "uuid";
   if (type.startsWith("TIME") && !type.startsWith("TIMESTAMP")) return "time";
   return undefined;
 }

@@ -8,8 +8,8 @@ integers as digits, float/double as Python's repr of the double (the shortest ro
 DuckDB also prints: 0.1, 1e+20, 1.5e-07), decimals plain with their scale (12.50), booleans
 true/false, dates YYYY-MM-DD, timestamps (with or without zone, ms or us) as the UTC wall time
 YYYY-MM-DD HH:MM:SS.ffffff, binary as upper-case hex. Reasons: malformed_parquet:no footer|
-unreadable|duplicate column <name>, unreadable_parquet_type:time|timestamp_nanos (Spark refuses
-the whole file), unsupported_parquet_type:<column> (a spec column held in a nested type),
+unreadable|duplicate column <name>, unreadable_parquet_type:time|timestamp_nanos|uuid (Spark
+refuses the whole file), unsupported_parquet_type:<column> (a spec column held in a nested type),
 missing_column:a,b; a broken file counts 0 rows.
 """
 
@@ -88,6 +88,8 @@ def unreadable_reason(message: str) -> str:
         return "unreadable_parquet_type:time"
     if "Illegal Parquet type" in message and "NANOS" in message:
         return "unreadable_parquet_type:timestamp_nanos"
+    if "Illegal Parquet type" in message and "(UUID)" in message:
+        return "unreadable_parquet_type:uuid"
     return MALFORMED_UNREADABLE
 
 

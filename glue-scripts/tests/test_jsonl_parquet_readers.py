@@ -113,6 +113,7 @@ def test_nested_types_have_no_rendering_and_unreadable_types_are_named():
     assert kind_of("struct") is None and kind_of("array") is None and kind_of("map") is None
     assert unreadable_reason("Illegal Parquet type: INT64 (TIME(MICROS,false)).") == "unreadable_parquet_type:time"
     assert unreadable_reason("Illegal Parquet type: INT64 (TIMESTAMP(NANOS,false)).") == "unreadable_parquet_type:timestamp_nanos"
+    assert unreadable_reason("Illegal Parquet type: FIXED_LEN_BYTE_ARRAY (UUID)") == "unreadable_parquet_type:uuid"
     assert unreadable_reason("Encountered error while reading file x") == "malformed_parquet:unreadable"
 
 

@@ -97,6 +97,8 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
         ws.file(typedParquet, "footer.parquet", garbledFooter(good)),
         ws.file(typedParquet, "json.parquet", '{"id": 1}\n'),
         ws.file(typedParquet, "time.parquet", await parquet("time.parquet", `SELECT *, TIME '03:04:05' AS at FROM (${TYPED_PARQUET_SQL})`)),
+        ws.file(typedParquet, "uuid.parquet", await parquet("uuid.parquet", `SELECT *, gen_random_uuid() AS u FROM (${TYPED_PARQUET_SQL})`)),
+        ws.file(typedParquet, "json.typed.parquet", await parquet("json-typed.parquet", `SELECT * REPLACE (ID + 20 AS ID, '{"a": 1}'::JSON AS label) FROM (${TYPED_PARQUET_SQL})`)),
         ws.file(typedParquet, "nested.parquet", await parquet("nested.parquet", `SELECT * REPLACE ({'a': 1} AS label) FROM (${TYPED_PARQUET_SQL})`)),
         ws.file(typedParquet, "good.parquet", good),
       ];
@@ -113,9 +115,12 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
       expect(outcome("footer.parquet")).to.deep.equal(["QUARANTINED", "malformed_parquet:unreadable", 0]);
       expect(outcome("json.parquet")).to.deep.equal(["QUARANTINED", "not_parquet", 0]);
       expect(outcome("time.parquet")).to.deep.equal(["QUARANTINED", "unreadable_parquet_type:time", 0]);
+      expect(outcome("uuid.parquet")).to.deep.equal(["QUARANTINED", "unreadable_parquet_type:uuid", 0]);
+      expect(outcome("json.typed.parquet"), "a JSON-annotated column is text").to.deep.equal(["LOADED", null, 4]);
       expect(outcome("nested.parquet")).to.deep.equal(["QUARANTINED", "unsupported_parquet_type:label", 4]);
       expect(outcome("good.parquet")).to.deep.equal(["LOADED", null, 4]);
-      expect(summary.counts.silverRows).to.equal(3);
+      expect(summary.counts.silverRows).to.equal(6);
+      expect(await ws.query("SELECT label FROM bronze_typed_parquet WHERE id = '21'")).to.deep.equal([{ label: '{"a": 1}' }]);
     });
 
     it("reads DMS Parquet in a dms dataset: a full load without Op, a CDC file with Op and the string cdc_ts, ms timestamps, next to CSV", async () => {

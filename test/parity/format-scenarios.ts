@@ -33,6 +33,8 @@ export async function parquetScenario(dir: string): Promise<ScenarioRun[]> {
       files.file("json.parquet", '{"id": 1}\n', AT),
       files.file("time.parquet", await write("time.parquet", `SELECT *, TIME '03:04:05' AS at FROM (${TYPED_PARQUET_SQL})`), AT),
       files.file("nanos.parquet", await write("nanos.parquet", `SELECT *, '2024-01-02 03:04:05.123456789'::TIMESTAMP_NS AS at FROM (${TYPED_PARQUET_SQL})`), AT),
+      files.file("uuid.parquet", await write("uuid.parquet", `SELECT *, '550e8400-e29b-41d4-a716-446655440000'::UUID AS u FROM (${TYPED_PARQUET_SQL})`), AT),
+      files.file("json-typed.parquet", await write("json-typed.parquet", `SELECT * REPLACE (ID + 20 AS ID, '{"a": 1}'::JSON AS label) FROM (${TYPED_PARQUET_SQL})`), AT),
       files.file("nested.parquet", await write("nested.parquet", `SELECT * REPLACE ({'a': 1} AS label) FROM (${TYPED_PARQUET_SQL})`), AT),
       files.file("empty.parquet", "", AT),
     ]),
