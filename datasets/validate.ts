@@ -48,12 +48,6 @@ export function validateSpec(input: DatasetInput, file: string | (() => string))
   if (!["csv", "jsonl", "parquet", "dms"].includes(input.format)) {
     fail("format", `must be csv, jsonl, parquet or dms (got ${JSON.stringify(input.format)})`);
   }
-  // Rejected here, not when the first file arrives: a deployed dataset whose loads always fail
-  // loses nothing but strands every file it receives as FAILED. Both engines must first agree on
-  // how a JSON number becomes its raw string (DuckDB prints 12.50 as "12.5" and 1E3 as "1000.0").
-  if (input.format !== "csv" && input.format !== "dms") {
-    fail("format", `${input.format} is not supported yet: both engines (DuckDB and Glue) read csv and dms only`);
-  }
   const isDms = input.format === "dms";
   const csv = { ...DEFAULT_CSV, header: isDms ? ("auto" as const) : ("present" as const), ...(input.csv ?? {}) };
   if (typeof csv.delimiter !== "string" || csv.delimiter.length !== 1) fail("csv.delimiter", "must be one character");

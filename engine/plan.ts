@@ -118,7 +118,7 @@ export interface PlanSource {
  *     (or appeared earlier in this manifest): outcome ALREADY_LOADED, nothing read.
  *   - Bytes are classified by their magic bytes, never by the name (engine/file-bytes.ts): gzip
  *     (1f 8b) is decompressed and classified again, Parquet (PAR1) is "parquet_where_csv_declared"
- *     under format csv (format dms: "unsupported:parquet" until its Parquet reader), the rest is text.
+ *     under format csv (format dms: read as Parquet, below; a gzipped one is "unsupported:gzipped parquet"), the rest is text.
  *   - Whole-file rejections (outcome QUARANTINED, rows never reach bronze or state), with reason:
  *     "empty_file" (0 bytes, nothing after gzip, or line ends only), "corrupt_gzip:truncated" /
  *     "corrupt_gzip:bad data" (0 rows), "header_only" (a header and no row: 0 rows, decided after
@@ -147,6 +147,23 @@ export interface PlanSource {
  *     CSV per `source.csv`: RFC 4180 quoting (quote doubled inside quotes), quoted fields may
  *     hold delimiters and newlines, LF or CRLF line ends, no length limit on fields. Values stay
  *     exactly as in the file (no trimming); empty handling is done in SQL (see compile.ts).
+ *   - Parquet (format "parquet"; in format "dms", a file whose bytes start with the PAR1 magic):
+ *     columns by name, case-insensitively, as above; each value is rendered to its canonical
+ *     bronze string (engine/duckdb/read-parquet.ts; integers as digits, float/double as the
+ *     double's shortest round-trip text, decimals plain with their scale, "true"/"false",
+ *     dates YYYY-MM-DD, timestamps (ms or us, with or without zone) as the UTC wall time
+ *     "YYYY-MM-DD HH:MM:SS.ffffff", binary as upper-case hex); `_row_number` = row position in
+ *     the file. Reasons: "not_parquet" (format parquet, no PAR1 magic), "malformed_parquet:no
+ *     footer" | ":unreadable" | ":duplicate column <name>", "unreadable_parquet_type:time" |
+ *     ":timestamp_nanos" | ":uuid" (Spark cannot read such a file at all), all counted as 0 rows;
+ *     "unsupported_parquet_type:<column>" (a spec column in a nested or other type) and
+ *     "missing_column:a,b", counted as the file's rows.
+ *   - JSON lines (format "jsonl"): one object per line, rules in engine/jsonl-rules.ts (keys by
+ *     name case-insensitively; numbers keep their text as written; true/false; null -> NULL;
+ *     blank lines skipped and not counted; `_row_number` counts data lines). Reasons:
+ *     "not_jsonl:parquet" (0 rows), "not_utf8", "malformed_jsonl:line <n>: <why>" (invalid
+ *     JSON, not a JSON object, duplicate key <k>, <column> holds an object or array) and
+ *     "missing_column:a,b" (a required column no line holds), counted as the non-blank lines.
  * `output` relation: spec columns (all string, spec order) + BRONZE_LINEAGE (raw `_op`).
  * `filesOutput` relation: one FILES_COLUMNS row per accepted file (each has at least one row),
  * i.e. exactly the rows the `files` ledger gets on publish.

@@ -17,6 +17,8 @@ import type { LoadPlan, ReadFilesStep } from "../plan";
 import { driftWarnings, firstCsvProblem, parseHeader, resolveHeader, suspectCsv } from "../csv-rules";
 import { classifyBytes } from "../file-bytes";
 import { headerlessLayout, looksLikeHeader } from "../file-layout";
+import { checkByFormat, type Scan } from "./read-formats";
+import { isParquetError, MALFORMED_UNREADABLE } from "./read-parquet";
 import { createEmptyTable, exactPath, fileList, ident, lit, PARQUET_OPTIONS, type Session } from "./session";
 
 export interface ReadResult {
@@ -45,8 +47,10 @@ export const ledgerKey = (key: string, version: string): string => `${key}\u0000
 interface Candidate {
   file: ManifestFile;
   version: string;
-  /** How its records are read: a spec column or the Op column -> its field. */
-  read: RecordShape;
+  /** How its records are read: a spec column or the Op column -> its field (null: read by `scan`). */
+  read: RecordShape | null;
+  /** Parquet and JSON lines files (read-formats.ts); CSV files have none. */
+  scan?: Scan;
   extra: string[];
   dataDate: string;
 }
@@ -89,7 +93,9 @@ export async function readFiles(
     outcomes.push(
       "reason" in checked
         ? rejectedWhole(file, checked.reason, checked.rows)
-        : { file, version, read: checked.read, extra: checked.extra, dataDate: utcDate(file.receivedAt) },
+        : "scan" in checked
+          ? { file, version, read: null, scan: checked.scan, extra: checked.extra, dataDate: utcDate(file.receivedAt) }
+          : { file, version, read: checked.read, extra: checked.extra, dataDate: utcDate(file.receivedAt) },
     );
   }
 
@@ -124,7 +130,11 @@ export async function readFiles(
         fs.rmSync(own, { force: true });
         // Only the reader's verdict on the bytes rejects a file: out of memory, a full disk or
         // a stopped run fail the run instead (its files end FAILED, not QUARANTINED).
-        if (!isCsvError(e)) throw e;
+        if (c.scan && isParquetError(e)) {
+          outcomes[outcomes.indexOf(c)] = rejectedWhole(c.file, MALFORMED_UNREADABLE, 0);
+          continue;
+        }
+        if (!isCsvError(e) || c.read === null) throw e;
         const bytes = textOf(fs.readFileSync(c.file.localPath!));
         const problem = firstCsvProblem(bytes.toString("utf8"), plan.source.csv.delimiter, plan.source.csv.quote, c.read.header);
         outcomes[outcomes.indexOf(c)] = rejectedWhole(c.file, `malformed_csv:${problem ?? csvError(e)}`, countLines(bytes, c.read.header));
@@ -152,7 +162,9 @@ export async function readFiles(
     const rows = rowsPerFile.get(file.fileId) ?? 0;
     // A header and no rows: nothing to load, and not the file the producer meant to send (the
     // Glue runner decides it the same way, after counting rows).
-    const outcome = "read" in outcomes[i] && rows === 0 ? rejectedWhole(file, "header_only", 0) : outcomes[i];
+    // A CSV file with a header and no rows; a Parquet or JSON lines file without rows loads 0 rows.
+    const accepted = outcomes[i];
+    const outcome = "read" in accepted && accepted.read !== null && rows === 0 ? rejectedWhole(file, "header_only", 0) : accepted;
     if (!("read" in outcome)) {
       result.skipped.push(outcome);
       result.order.push({ fileId: file.fileId, skipped: outcome });
@@ -184,19 +196,21 @@ async function copyRows(
 ): Promise<void> {
   const { source } = plan;
   const selects = group.map((c) => {
-    const position = c.read.picks;
-    const pick = (name: string) => (position.has(name) ? `c${position.get(name)}` : "CAST(NULL AS VARCHAR)");
+    const pick = (name: string): string => {
+      const sql = c.scan ? c.scan.pick.get(name) : c.read!.picks.has(name) ? `c${c.read!.picks.get(name)}` : undefined;
+      return sql ?? "CAST(NULL AS VARCHAR)";
+    };
     const data = source.columns.map((col) => `${pick(col.name)} AS ${ident(col.name)}`);
     const lineage = [
       `${source.opColumn ? pick(source.opColumn) : "CAST(NULL AS VARCHAR)"} AS _op`,
       `${lit(c.file.key)} AS _source_key`,
       `${lit(c.version)} AS _source_version`,
       `${lit(c.file.fileId)} AS _file_id`,
-      "row_number() OVER () AS _row_number",
+      `${c.scan?.rowNumber ?? "row_number() OVER ()"} AS _row_number`,
       `${lit(manifest.runId)} AS _run_id`,
       `${lit(c.dataDate)} AS _data_date`,
     ];
-    return `SELECT ${[...data, ...lineage].join(", ")} FROM ${csvScan(c.file.localPath!, c.read, source.csv, lineLimits)}`;
+    return `SELECT ${[...data, ...lineage].join(", ")} FROM ${c.scan?.from ?? csvScan(c.file.localPath!, c.read!, source.csv, lineLimits)}`;
   });
   await session.run(`COPY (${selects.join(" UNION ALL ")}) TO ${lit(target)} (${PARQUET_OPTIONS})`);
 }
@@ -218,7 +232,7 @@ function rejectedWhole(file: ManifestFile, reason: string, n: number): FileResul
 }
 
 
-type Checked = { read: RecordShape; extra: string[] } | { reason: string; rows: number };
+type Checked = { read: RecordShape; extra: string[] } | { header: string[]; extra: string[]; scan: Scan } | { reason: string; rows: number };
 
 /** Whole-file checks, cheapest first. */
 async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): Promise<Checked> {
@@ -234,10 +248,19 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
     if (!["ENOENT", "EACCES", "EPERM"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
     return { reason: `unreadable:${(e as NodeJS.ErrnoException).code === "ENOENT" ? "NoSuchKey" : "AccessDenied"}`, rows: 0 };
   }
+  // Parquet and JSON lines datasets: their own readers (read-formats.ts), which check the bytes.
+  if (source.format === "parquet" || source.format === "jsonl") {
+    return raw.length === 0 ? { reason: "empty_file", rows: 0 } : (await checkByFormat(session, plan, { ...file, localPath: file.localPath }, raw))!;
+  }
   // By bytes, never by name: empty, gzip (decompressed and classified again), Parquet, text.
   const classified = classifyBytes(raw);
   if ("reason" in classified) return { reason: classified.reason, rows: 0 };
-  if (classified.kind === "parquet") return source.format === "dms" ? dmsParquetFile() : { reason: "parquet_where_csv_declared", rows: 0 };
+  if (classified.kind === "parquet") {
+    if (source.format !== "dms") return { reason: "parquet_where_csv_declared", rows: 0 };
+    // DMS compresses Parquet pages inside the file (CompressionType), never the file itself.
+    if (classified.gzip) return { reason: "unsupported:gzipped parquet", rows: 0 };
+    return (await checkByFormat(session, plan, { ...file, localPath: file.localPath }, raw))!;
+  }
   const bytes = classified.text;
   const gzip = classified.gzip;
   const { delimiter, quote } = source.csv;
@@ -301,14 +324,6 @@ async function checkHeaderless(
   if (layout.op !== null && source.opColumn) picks.set(source.opColumn, layout.op);
   if (layout.timestamp !== null && timestampColumn !== null) picks.set(timestampColumn, layout.timestamp);
   return { read: { width, picks, header: false, gzip }, extra: [] };
-}
-
-/**
- * A Parquet file in a dms dataset (DataFormat=parquet). The Parquet reader is wired in here;
- * until then such a file is quarantined whole.
- */
-function dmsParquetFile(): Checked {
-  return { reason: "unsupported:parquet", rows: 0 };
 }
 
 /** The text of an accepted file (decompressed when it is gzip). */

@@ -76,10 +76,13 @@ class _Opened:
     header: bool
 
 
-def _dms_parquet_file() -> ParsedFile:
-    """A Parquet file in a dms dataset (DataFormat=parquet). The Parquet reader is wired in here;
-    until then such a file is quarantined whole (engine/duckdb/read-files.ts dmsParquetFile)."""
-    return ParsedFile(reason="unsupported:parquet")
+def _dms_parquet_file(gzipped: bool) -> ParsedFile:
+    """A Parquet file in a dms dataset. file_reader._by_format gives plain ones to the Parquet
+    reader before the CSV reader sees them; a gzipped one is refused (DMS compresses Parquet
+    pages inside the file, never the file itself: engine/duckdb/read-files.ts)."""
+    if not gzipped:
+        raise ValueError("a Parquet file reached the CSV reader: file_reader routes it to parquet_reader")
+    return ParsedFile(reason="unsupported:gzipped parquet")
 
 
 def _open(data: bytes, source: Dict[str, Any], key: str = "") -> Union[ParsedFile, _Opened]:
@@ -91,7 +94,7 @@ def _open(data: bytes, source: Dict[str, Any], key: str = "") -> Union[ParsedFil
     if classified.reason is not None:
         return ParsedFile(reason=classified.reason)
     if classified.kind == "parquet":
-        return _dms_parquet_file() if source["format"] == "dms" else ParsedFile(reason="parquet_where_csv_declared")
+        return _dms_parquet_file(classified.gzip) if source["format"] == "dms" else ParsedFile(reason="parquet_where_csv_declared")
     data = classified.data
     body = data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
     if body.strip(b"\r\n") == b"":

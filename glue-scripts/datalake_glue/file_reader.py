@@ -20,6 +20,8 @@ from .csv_reader import (
     parse_csv_bytes,
     source_version,
 )
+from .jsonl_reader import iter_jsonl_rows, parse_jsonl_bytes
+from .parquet_reader import ParquetPending, check_parquet_bytes, is_parquet
 
 _S3_CLIENT: Optional[Any] = None
 
@@ -88,8 +90,12 @@ def fetch_rows(
 ) -> Iterator[List[Any]]:
     """Bronze rows of a file fetch_and_check accepted, streamed (the same pinned version)."""
     client = s3 if s3 is not None else default_s3()
+    data = fetch_bytes(client, file)
+    if source["format"] == "jsonl":
+        yield from iter_lineage_rows(iter_jsonl_rows(data, source), file, run_id)
+        return
     _require_csv(source)
-    yield from iter_lineage_rows(iter_csv_rows(fetch_bytes(client, file), source, file["key"]), file, run_id)
+    yield from iter_lineage_rows(iter_csv_rows(data, source, file["key"]), file, run_id)
 
 
 def fetch_and_parse(
@@ -112,6 +118,9 @@ def _fetch_parsed(
             # the task (Spark retries it), then the run: its files end FAILED, not QUARANTINED.
             raise
         return ParsedFile(reason=f"unreadable:{_error_message(error)}")
+    routed = _by_format(data, source, keep_rows=keep_rows)
+    if routed is not None:
+        return routed
     _require_csv(source)
     return parse_csv_bytes(data, source, keep_rows=keep_rows, key=file["key"])
 
@@ -143,7 +152,25 @@ def _outcome(file: Dict[str, Any], parsed: ParsedFile) -> Dict[str, Any]:
         "reason": parsed.reason,
         "rowsRead": parsed.rows_read,
         "extraColumns": parsed.extra_columns,
+        # Read by Spark on the driver (SparkIO.read_files -> parquet_reader.read_parquet).
+        **({"parquet": True} if isinstance(parsed, ParquetPending) else {}),
     }
+
+
+def _by_format(data: bytes, source: Dict[str, Any], *, keep_rows: bool) -> Optional[ParsedFile]:
+    """Files the CSV reader does not read, by the dataset's format and the bytes (never the
+    name): Parquet (parquet datasets, and Parquet files in dms datasets) and JSON lines. None:
+    the CSV path reads it."""
+    fmt = source["format"]
+    if fmt in ("parquet", "jsonl") and len(data) == 0:
+        return ParsedFile(reason="empty_file")
+    if fmt == "parquet":
+        return check_parquet_bytes(data) if is_parquet(data) else ParsedFile(reason="not_parquet")
+    if fmt == "jsonl":
+        return ParsedFile(reason="not_jsonl:parquet") if is_parquet(data) else parse_jsonl_bytes(data, source, keep_rows=keep_rows)
+    if fmt == "dms" and is_parquet(data):
+        return check_parquet_bytes(data)
+    return None
 
 
 def _require_csv(source: Dict[str, Any]) -> None:

@@ -5,10 +5,12 @@ pyspark is imported inside the methods so the package imports without Spark.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, List, Sequence
 
 from .contracts import ManifestFile
-from .file_reader import fetch_and_check, fetch_rows
+from .file_reader import LOCAL_PATHS_ENV, default_s3, fetch_and_check, fetch_rows
+from .parquet_reader import parquet_path, read_parquet, version_problem
 from .plan import BRONZE_LINEAGE, FILES_COLUMNS
 from .wap import quote_identifier
 
@@ -56,11 +58,14 @@ class SparkIO:
         if files:
             checks = context.parallelize(files, task_count(len(files), cores))
             outcomes = checks.map(lambda f: fetch_and_check(f, source)).collect()
+            parquet_rows = self.read_parquet_files(files, outcomes, source, run_id)
             accepted = {o["fileId"] for o in outcomes if o["reason"] is None}
-            chosen = [f for f in files if f["fileId"] in accepted]
+            chosen = [f for f in files if f["fileId"] in accepted and f["fileId"] not in parquet_rows]
             if chosen:
                 reads = context.parallelize(chosen, task_count(len(chosen), cores))
                 rows = reads.flatMap(lambda f: fetch_rows(f, source, run_id))
+            if parquet_rows:
+                rows = context.union(([rows] if chosen else []) + list(parquet_rows.values()))
         incoming = self.spark.createDataFrame(rows, _schema(bronze_columns))
         # Persisted: the plan reads `incoming` several times (parse, rejects, audits, counts).
         incoming.persist(StorageLevel.MEMORY_AND_DISK).createOrReplaceTempView(output)
@@ -68,6 +73,24 @@ class SparkIO:
             ledger_rows(outcomes, run_id), _schema(FILES_COLUMNS)
         ).createOrReplaceTempView(files_output)
         return outcomes
+
+    def read_parquet_files(self, files: Sequence[Dict[str, Any]], outcomes: List[Dict[str, Any]],
+                           source: Dict[str, Any], run_id: str) -> Dict[str, Any]:
+        """Read the files fetch_and_check found to be Parquet with Spark's reader, one by one,
+        completing their outcomes in place; their bronze rows (RDDs) by fileId."""
+        local = os.environ.get(LOCAL_PATHS_ENV) == "1"
+        by_id = {f["fileId"]: f for f in files}
+        rows: Dict[str, Any] = {}
+        for outcome in outcomes:
+            if not outcome.pop("parquet", False):
+                continue
+            file = by_id[outcome["fileId"]]
+            pinned = None if local else (lambda f=file: version_problem(default_s3(), f))
+            found, read = read_parquet(self.spark, parquet_path(file, local), file, source, run_id, pinned)
+            outcome.update(found)
+            if read is not None:
+                rows[outcome["fileId"]] = read
+        return rows
 
     def register_pii_key(self, output: str, ipad: bytes, opad: bytes) -> None:
         """The plan's pii_key relation: one row of HMAC's padded keys (BINARY), from memory."""

@@ -81,8 +81,8 @@ def test_a_text_file_named_gz_is_text():
     (b"\r\n\n", "empty_file"),
     (gzip.compress(b""), "empty_file"),
     (gzip.compress(lines(data(1)))[:-6], "corrupt_gzip:truncated"),
-    (b"PAR1\x00\x00PAR1", "unsupported:parquet"),
-], ids=["header-only", "empty", "line-ends", "gzip-empty", "gzip-cut", "parquet"])
+    (gzip.compress(b"PAR1\x00\x00PAR1"), "unsupported:gzipped parquet"),
+], ids=["header-only", "empty", "line-ends", "gzip-empty", "gzip-cut", "gzipped-parquet"])
 def test_whole_file_reasons(content, reason):
     parsed = parse_csv_bytes(content, ORDERS, key="orders/f.csv")
     assert (parsed.reason, parsed.rows_read) == (reason, 0)

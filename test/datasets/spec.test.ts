@@ -101,7 +101,7 @@ describe("dataset specs", () => {
     ["partition on a number", (i) => (i.partitionBy = { column: "id" }), "partitionBy.column", /date or timestamp/],
     ["reserved lineage name", (i) => (i.columns._row = "int"), "columns._row", /reserved/],
     ["duplicate labels", (i) => (i.rules = [{ kind: "not_null", column: "id" }, { kind: "not_null", column: "id" }]), "rules[1]", /label/],
-    ["a format the engines cannot read yet", (i) => (i.format = "jsonl"), "format", /jsonl is not supported yet: both engines .* read csv and dms only/],
+    ["a format that does not exist", (i) => (i.format = "xml" as never), "format", /must be csv, jsonl, parquet or dms \(got "xml"\)/],
     ["dms options on a csv dataset", (i) => (i.dms = {}), "dms", /need format "dms"/],
     ["a csv header mode that does not exist", (i) => (i.csv = { header: "maybe" as never }), "csv.header", /present, absent or auto/],
     ["a required DMS timestamp column", (i) => { i.format = "dms"; i.cdc = undefined; i.dms = { timestampColumn: "at" }; }, "dms.timestampColumn", /declare at optional/],

@@ -175,7 +175,8 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
       ws.file("orders", "empty.csv.gz", gzipSync("")),
       ws.file("orders", "cut.csv.gz", zipped.subarray(0, zipped.length - 6)),
       ws.file("orders", "crc.csv.gz", Buffer.concat([zipped.subarray(0, zipped.length - 8), Buffer.alloc(4), zipped.subarray(zipped.length - 4)])),
-      ws.file("orders", "LOAD00000001.parquet", Buffer.from("PAR1\u0000\u0000PAR1")),
+      ws.file("orders", "LOAD00000001.parquet.gz", gzipSync(Buffer.from("PAR1\u0000\u0000PAR1"))),
+      ws.file("orders", "LOAD00000002.parquet", Buffer.from("PAR1\u0000\u0000PAR1")),
       ws.file("orders", "ok.csv", good),
     ];
 
@@ -189,7 +190,8 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
       ["empty.csv.gz", "QUARANTINED", "empty_file", 0],
       ["cut.csv.gz", "QUARANTINED", "corrupt_gzip:truncated", 0],
       ["crc.csv.gz", "QUARANTINED", "corrupt_gzip:bad data", 0],
-      ["LOAD00000001.parquet", "QUARANTINED", "unsupported:parquet", 0],
+      ["LOAD00000001.parquet.gz", "QUARANTINED", "unsupported:gzipped parquet", 0],
+      ["LOAD00000002.parquet", "QUARANTINED", "malformed_parquet:no footer", 0],
       ["ok.csv", "LOADED", null, 1],
     ]);
   });

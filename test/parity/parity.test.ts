@@ -17,6 +17,8 @@ import { runLoadSpark, type SparkDatabases } from "../../engine/spark/run-load";
 import type { SparkServer } from "../../engine/spark/server";
 import { duckdbSources, readTables, sparkSources, summaryView, tableDifferences } from "./tables";
 import { dmsScenario, referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
+import { dmsParquetScenario, jsonlScenario, parquetScenario } from "./format-scenarios";
+import { typedJsonl, typedParquet } from "../engine/typed-files";
 import { sparkForTests } from "../support/spark";
 
 /** Every type, every rule kind, a composite key, two sequence columns, optional and hashed columns. */
@@ -125,5 +127,17 @@ describe("@spark engine parity: DuckDB and Spark give the same tables and summar
 
   it("a spec without CDC, with its own delimiter, quote and null marker", async () => {
     await runBoth(snapshots, specScenario(snapshots, path.join(root, "snapshots-files")));
+  });
+
+  it("Parquet files holding every type (us, ms and UTC timestamps, decimals, floats, binary, nulls) and every Parquet file reason", async () => {
+    await runBoth(typedParquet, await parquetScenario(path.join(root, "typed-parquet-files")));
+  });
+
+  it("JSON lines holding every kind of value (numbers as written) and every JSON lines file reason", async () => {
+    await runBoth(typedJsonl, jsonlScenario(path.join(root, "typed-jsonl-files")));
+  });
+
+  it("DMS Parquet (DataFormat=parquet) in a dms dataset: a full load without Op, then a CDC file with Op", async () => {
+    await runBoth(DATASETS.find((d) => d.name === "orders")!, await dmsParquetScenario(path.join(root, "dms-parquet-files")));
   });
 });

@@ -328,6 +328,7 @@ export function dmsScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
     files.file("fault-truncated.csv.gz", zipped.subarray(0, zipped.length - 5), day1),
     files.file("fault-crc.csv.gz", Buffer.concat([zipped.subarray(0, zipped.length - 8), Buffer.alloc(4), zipped.subarray(zipped.length - 4)]), day1),
     files.file("fault-LOAD00000009.parquet", Buffer.from("PAR1\u0000\u0000PAR1"), day1),
+    files.file("fault-LOAD0000000A.parquet.gz", gzipSync(Buffer.from("PAR1\u0000\u0000PAR1")), day1),
     files.file("fault-no-layout.csv", text([`X${spec.csv.delimiter}${good}`, `X${spec.csv.delimiter}${good}`]), day1),
     files.file("fault-other-width.csv", text([good, good.split(spec.csv.delimiter).slice(1).join(spec.csv.delimiter), good]), day1),
     files.file("fault-not-utf8.csv", Buffer.concat([Buffer.from(text([good])), Buffer.from([0xff, 0x0a]), Buffer.from(text([good]))]), day1),

@@ -1,0 +1,94 @@
+// Parquet files (datasets of format parquet, and Parquet files in dms datasets: DataFormat=parquet)
+// for the read_files step. Columns map BY NAME, case-insensitively (resolveHeader, as CSV headers
+// do); every value becomes ONE canonical bronze string, byte for byte what the Glue runner's
+// parquet_reader.py renders, and what the plan's typed parsing (engine/typing.ts) reads back as
+// the same value:
+//   integers (any width, signed or not)  decimal digits             200, -7, 18446744073709551615
+//   float, double                        shortest round-trip text   0.1, 1e+20, 1.5e-07, -0.0, nan
+//                                        (a float is widened to double first: its exact value)
+//   decimal(p,s)                         plain, with its scale      12.50, -0.50, 0.0000000000
+//   boolean                              true / false
+//   string                               as is ("" stays "", null stays NULL)
+//   date                                 YYYY-MM-DD
+//   timestamp (ms or us, no zone)        YYYY-MM-DD HH:MM:SS.ffffff (six digits, as DMS writes
+//                                        its TimestampColumnName column)
+//   timestamp adjusted to UTC            the UTC instant, same text
+//   binary                               upper-case hex             AB00
+// A spec column held in any other type (struct, list, map, ...) quarantines the file:
+// unsupported_parquet_type:<column>. TIME, nanosecond timestamps and UUID anywhere in a file make
+// it unreadable to Spark, so both engines quarantine such a file: unreadable_parquet_type:time|
+// timestamp_nanos|uuid. A file that is not Parquet under a parquet dataset is not_parquet; bytes that
+// start like Parquet but cannot be read are malformed_parquet:<no footer|unreadable|duplicate
+// column x>, counted as 0 rows (the row count of a broken file is not known).
+import type { LoadPlan } from "../plan";
+import { resolveHeader } from "../csv-rules";
+import type { FormatChecked } from "./read-formats";
+import { exactPath, ident, lit, type Session } from "./session";
+
+const MAGIC = Buffer.from("PAR1");
+
+/** Parquet's magic number opens the file (it also closes it, when the file is whole). */
+export const isParquet = (bytes: Buffer): boolean => bytes.length >= 4 && bytes.subarray(0, 4).equals(MAGIC);
+
+/** DuckDB reports bytes it cannot read as "Invalid Input Error" (or "IO Error"); others fail the run. */
+export const isParquetError = (e: unknown): boolean => /^(Invalid Input|Invalid|IO) Error:/.test(String((e as Error).message ?? e));
+
+export const MALFORMED_UNREADABLE = "malformed_parquet:unreadable";
+
+const TIMESTAMP_TEXT = "'%Y-%m-%d %H:%M:%S.%f'";
+const INTEGER_TYPES = /^U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)$/;
+
+/** The canonical bronze string of column `name` of DuckDB type `type`; null when none exists. */
+export function renderParquet(name: string, type: string): string | null {
+  const x = ident(name);
+  if (type === "VARCHAR") return x;
+  // A JSON-annotated string column is text to Spark: its text as written.
+  if (type === "JSON") return `CAST(${x} AS VARCHAR)`;
+  if (type === "BOOLEAN" || type === "DATE" || INTEGER_TYPES.test(type) || /^DECIMAL\(\d+,\d+\)$/.test(type)) return `CAST(${x} AS VARCHAR)`;
+  if (type === "FLOAT" || type === "DOUBLE") return `CAST(CAST(${x} AS DOUBLE) AS VARCHAR)`;
+  if (type === "TIMESTAMP" || type === "TIMESTAMP_MS" || type === "TIMESTAMP_S") return `strftime(${x}, ${TIMESTAMP_TEXT})`;
+  if (type === "TIMESTAMP WITH TIME ZONE") return `strftime(timezone('UTC', ${x}), ${TIMESTAMP_TEXT})`;
+  if (type === "BLOB") return `hex(${x})`;
+  return null;
+}
+
+/** Types Spark cannot read at all (its reader refuses the whole file), by DuckDB type name. */
+function unreadableType(type: string): string | undefined {
+  if (type === "TIMESTAMP_NS") return "timestamp_nanos";
+  if (type === "UUID") return "uuid";
+  if (type.startsWith("TIME") && !type.startsWith("TIMESTAMP")) return "time";
+  return undefined;
+}
+
+export async function checkParquet(session: Session, plan: LoadPlan, file: string, bytes: Buffer): Promise<FormatChecked> {
+  const { source } = plan;
+  if (bytes.length < 12 || !bytes.subarray(bytes.length - 4).equals(MAGIC)) return { reason: "malformed_parquet:no footer", rows: 0 };
+  const scan = `read_parquet(${lit(exactPath(file))}, file_row_number = true)`;
+  let schema: { name: string; type: string }[];
+  let rows: number;
+  try {
+    const described = await session.rows(`DESCRIBE SELECT * EXCLUDE (file_row_number) FROM ${scan}`);
+    schema = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    const unreadable = schema.map((c) => unreadableType(c.type)).find((t) => t !== undefined);
+    if (unreadable !== undefined) return { reason: `unreadable_parquet_type:${unreadable}`, rows: 0 };
+    const [count] = await session.rows(`SELECT COUNT(*) AS n FROM ${scan}`);
+    rows = Number(count.n);
+  } catch (e) {
+    if (!isParquetError(e)) throw e;
+    return { reason: MALFORMED_UNREADABLE, rows: 0 };
+  }
+  const known = [...source.columns.map((c) => c.name), ...(source.opColumn ? [source.opColumn] : [])];
+  const header = resolveHeader(schema.map((c) => c.name), known);
+  const dup = header.find((h, i) => header.indexOf(h) !== i);
+  if (dup !== undefined) return { reason: `malformed_parquet:duplicate column ${dup}`, rows: 0 };
+  const missing = source.columns.filter((c) => !c.optional && !header.includes(c.name)).map((c) => c.name);
+  if (missing.length > 0) return { reason: `missing_column:${missing.join(",")}`, rows };
+  const pick = new Map<string, string>();
+  for (const [i, name] of header.entries()) {
+    if (!known.includes(name)) continue;
+    const rendered = renderParquet(schema[i].name, schema[i].type);
+    if (rendered === null) return { reason: `unsupported_parquet_type:${name}`, rows };
+    pick.set(name, rendered);
+  }
+  return { header, extra: header.filter((h) => !known.includes(h)), scan: { from: scan, pick, rowNumber: "file_row_number + 1" } };
+}

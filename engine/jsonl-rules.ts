@@ -1,0 +1,148 @@
+// JSON lines as the read_files step reads them, the same on both engines (the Glue runner's
+// glue-scripts/datalake_glue/jsonl_reader.py applies these rules word for word):
+// - one JSON object per line (LF or CRLF); lines holding only blanks are skipped and not counted;
+//   a UTF-8 BOM before the first line is ignored;
+// - keys match spec columns (and the Op column) case-insensitively, like CSV header names; a key
+//   no line maps is missing (NULL in that row); keys matching nothing are drift;
+// - values become bronze strings: a string as is, true/false as "true"/"false", null as NULL, and
+//   a number as the exact text written in the file ("12.50" stays 12.50, "1E3" stays 1E3), so no
+//   value is rounded on its way to the plan's typed parsing (JSON.parse and DuckDB's JSON reader
+//   both turn 12.50 into 12.5 and a long decimal into the nearest double);
+// - a line that is not valid JSON, not an object, holds a key twice (case-insensitively), or holds
+//   an object or array under a spec column quarantines the whole file: malformed_jsonl:line <n>: ...
+//   (physical line number, blank lines included). Nested values have no canonical string both
+//   engines print the same way, so they are refused rather than flattened.
+
+export interface JsonlFile {
+  /** Per data line, its spec-column values (spec order) then the Op value; null when absent. */
+  rows: (string | null)[][];
+  /** Extra keys (no spec column, not the Op column), as first written, in order of appearance. */
+  extra: string[];
+  /** Declared names (spec columns and the Op column) that at least one line holds. */
+  present: Set<string>;
+}
+
+export type JsonlParse = JsonlFile | { problem: string; lines: number };
+
+/** Non-blank lines of a JSON lines text (the row count of a file quarantined whole). */
+export function countJsonLines(text: string): number {
+  return splitLines(text).filter((l) => !isBlank(l)).length;
+}
+
+/** Apply the rules above to a file's text; `declared` = spec columns in order, then the Op column. */
+export function parseJsonLines(text: string, declared: readonly string[]): JsonlParse {
+  const byFolded = new Map(declared.map((name, i) => [foldAscii(name), i]));
+  const rows: (string | null)[][] = [];
+  const extra: string[] = [];
+  const extraFolded = new Set<string>();
+  const present = new Set<string>();
+  const lines = splitLines(text);
+  const fail = (n: number, why: string): JsonlParse => ({ problem: `line ${n}: ${why}`, lines: lines.filter((l) => !isBlank(l)).length });
+  for (const [i, line] of lines.entries()) {
+    if (isBlank(line)) continue;
+    const members = objectMembers(line);
+    if (typeof members === "string") return fail(i + 1, members);
+    const row: (string | null)[] = new Array(declared.length).fill(null);
+    const seen = new Set<string>();
+    for (const [key, value] of members) {
+      const folded = foldAscii(key);
+      if (seen.has(folded)) return fail(i + 1, `duplicate key ${key}`);
+      seen.add(folded);
+      const at = byFolded.get(folded);
+      if (at === undefined) {
+        if (!extraFolded.has(folded)) {
+          extraFolded.add(folded);
+          extra.push(key);
+        }
+        continue;
+      }
+      if (value === NESTED) return fail(i + 1, `${declared[at]} holds an object or array`);
+      present.add(declared[at]);
+      row[at] = value;
+    }
+    rows.push(row);
+  }
+  return { rows, extra, present };
+}
+
+const NESTED = Symbol("nested");
+type Value = string | null | typeof NESTED;
+
+// JSON's grammar (RFC 8259), matched at a position (sticky): whitespace, a string token, a number.
+const WS = /[ \t\r\n]*/y;
+const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+
+/**
+ * The top-level members of one line, values as bronze strings, or why the line is refused. The
+ * line is validated by JSON.parse first (the grammar both engines accept), then scanned once more
+ * to keep each number's text.
+ */
+function objectMembers(line: string): Array<[string, Value]> | string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return "invalid JSON";
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return "not a JSON object";
+  const members: Array<[string, Value]> = [];
+  let at = skip(line, 0, WS) + 1; // past "{"
+  at = skip(line, at, WS);
+  if (line[at] === "}") return members;
+  for (;;) {
+    const keyEnd = skip(line, at, STRING);
+    const key = JSON.parse(line.slice(at, keyEnd)) as string;
+    at = skip(line, skip(line, keyEnd, WS) + 1, WS); // past ":"
+    const [value, end] = scanValue(line, at);
+    members.push([key, value]);
+    at = skip(line, end, WS);
+    if (line[at] === "}") return members;
+    at = skip(line, at + 1, WS); // past ","
+  }
+}
+
+function scanValue(line: string, at: number): [Value, number] {
+  const ch = line[at];
+  if (ch === '"') {
+    const end = skip(line, at, STRING);
+    return [JSON.parse(line.slice(at, end)) as string, end];
+  }
+  if (ch === "{" || ch === "[") return [NESTED, skipNested(line, at)];
+  if (line.startsWith("true", at)) return ["true", at + 4];
+  if (line.startsWith("false", at)) return ["false", at + 5];
+  if (line.startsWith("null", at)) return [null, at + 4];
+  const end = skip(line, at, NUMBER);
+  return [line.slice(at, end), end];
+}
+
+/** End of the (valid) object or array starting at `at`. */
+function skipNested(line: string, at: number): number {
+  let depth = 0;
+  for (let i = at; i < line.length; i++) {
+    const ch = line[i];
+    if (ch === '"') i = skip(line, i, STRING) - 1;
+    else if (ch === "{" || ch === "[") depth++;
+    else if (ch === "}" || ch === "]") {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return line.length;
+}
+
+function skip(line: string, at: number, token: RegExp): number {
+  token.lastIndex = at;
+  token.test(line);
+  return token.lastIndex === 0 && at !== 0 ? at : token.lastIndex;
+}
+
+function splitLines(text: string): string[] {
+  const lines = text.replace(/^\uFEFF/, "").split("\n");
+  return lines.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+}
+
+/** ASCII letters only, as csv-rules.ts resolveHeader folds header names. */
+const foldAscii = (name: string): string => name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+const isBlank = (line: string): boolean => /^[ \t\r]*$/.test(line);

@@ -1,0 +1,150 @@
+"""Parse one landed JSON lines object into string rows, or a whole-file rejection reason (pure).
+
+The rules of engine/jsonl-rules.ts, word for word, so both engines give the same bronze strings
+and reasons: one JSON object per line (blank lines skipped and not counted, a leading BOM
+ignored), keys matched to spec columns case-insensitively (ASCII letters), a number kept as the
+exact text written (12.50 stays "12.50"), true/false as "true"/"false", null as None; a line that
+is not valid JSON, not an object, holds a key twice or holds an object or array under a spec
+column quarantines the file: malformed_jsonl:line <n>: <why>. Runs on Spark executors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Dict, Iterator, List, Optional, Set
+
+from .csv_reader import UTF8_BOM, ParsedFile
+
+
+class _Object(list):
+    """A JSON object as its (key, value) pairs, in order (duplicates kept, to be refused)."""
+
+
+class _Nested:
+    """An object or array value."""
+
+
+_NESTED = _Nested()
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # Python's json accepts NaN and Infinity; JSON does not
+
+
+def _fold_ascii(name: str) -> str:
+    return re.sub(r"[A-Z]", lambda m: m.group(0).lower(), name)
+
+
+def _lines(text: str) -> List[str]:
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+
+
+def _blank(line: str) -> bool:
+    return line.strip(" \t\r") == ""
+
+
+def count_json_lines(text: str) -> int:
+    """Non-blank lines: the row count of a file quarantined whole."""
+    return sum(1 for line in _lines(text) if not _blank(line))
+
+
+def _members(line: str) -> Any:
+    """The line's top-level (key, bronze value) pairs, or why the line is refused (a str)."""
+    try:
+        parsed = json.loads(
+            line,
+            parse_float=str,
+            parse_int=str,
+            parse_constant=_refuse_constant,
+            object_pairs_hook=_Object,
+        )
+    except (ValueError, RecursionError):
+        return "invalid JSON"
+    if not isinstance(parsed, _Object):
+        return "not a JSON object"
+    pairs = []
+    for key, value in parsed:
+        if isinstance(value, (_Object, list)):
+            value = _NESTED
+        elif value is True or value is False:
+            value = "true" if value else "false"
+        pairs.append((key, value))
+    return pairs
+
+
+class _Parsed:
+    def __init__(self) -> None:
+        self.rows: List[List[Optional[str]]] = []
+        self.extra: List[str] = []
+        self.present: Set[str] = set()
+
+
+def _parse(text: str, declared: List[str]) -> Any:
+    """A _Parsed, or (problem, non-blank line count)."""
+    by_folded = {_fold_ascii(name): i for i, name in enumerate(declared)}
+    lines = _lines(text)
+    result = _Parsed()
+    extra_folded: Set[str] = set()
+
+    def fail(number: int, why: str) -> Any:
+        return (f"line {number}: {why}", sum(1 for line in lines if not _blank(line)))
+
+    for number, line in enumerate(lines, start=1):
+        if _blank(line):
+            continue
+        members = _members(line)
+        if isinstance(members, str):
+            return fail(number, members)
+        row: List[Optional[str]] = [None] * len(declared)
+        seen: Set[str] = set()
+        for key, value in members:
+            folded = _fold_ascii(key)
+            if folded in seen:
+                return fail(number, f"duplicate key {key}")
+            seen.add(folded)
+            at = by_folded.get(folded)
+            if at is None:
+                if folded not in extra_folded:
+                    extra_folded.add(folded)
+                    result.extra.append(key)
+                continue
+            if value is _NESTED:
+                return fail(number, f"{declared[at]} holds an object or array")
+            result.present.add(declared[at])
+            row[at] = value
+        result.rows.append(row)
+    return result
+
+
+def _declared(source: Dict[str, Any]) -> List[str]:
+    op_column = source.get("opColumn")
+    return [c["name"] for c in source["columns"]] + ([op_column] if op_column else [])
+
+
+def parse_jsonl_bytes(data: bytes, source: Dict[str, Any], *, keep_rows: bool = True) -> ParsedFile:
+    """Apply the JSON lines rules to one object's bytes; rows hold spec columns then the Op value."""
+    if len(data) == 0:
+        return ParsedFile(reason="empty_file")
+    try:
+        text = (data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data).decode("utf-8")
+    except UnicodeDecodeError:
+        return ParsedFile(reason="not_utf8", rows_read=count_json_lines(data.decode("latin-1")))
+    parsed = _parse(text, _declared(source))
+    if isinstance(parsed, tuple):
+        problem, lines = parsed
+        return ParsedFile(reason=f"malformed_jsonl:{problem}", rows_read=lines)
+    missing = [c["name"] for c in source["columns"] if not c["optional"] and c["name"] not in parsed.present]
+    if missing and parsed.rows:  # a file without data lines lacks nothing (0 rows, like a header-only CSV)
+        return ParsedFile(reason="missing_column:" + ",".join(missing), rows_read=len(parsed.rows))
+    return ParsedFile(
+        rows_read=len(parsed.rows), rows=parsed.rows if keep_rows else [], extra_columns=parsed.extra
+    )
+
+
+def iter_jsonl_rows(data: bytes, source: Dict[str, Any]) -> Iterator[List[Optional[str]]]:
+    """Rows of a file that parse_jsonl_bytes accepted (spec columns, then _op)."""
+    parsed = parse_jsonl_bytes(data, source)
+    if not parsed.accepted:
+        raise ValueError(f"file was not accepted: {parsed.reason}")
+    yield from parsed.rows

@@ -1,0 +1,89 @@
+// Parity scenarios for Parquet and JSON lines files: every type (test/engine/typed-files.ts), every
+// whole-file reason of the two readers, and DMS Parquet (DataFormat=parquet) in a dms dataset. Both
+// engines must give the same bronze strings, silver values, quarantine and file reasons.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { getDataset, type DatasetSpec } from "../../datasets";
+import type { ManifestFile } from "../../engine/contracts";
+import { TYPED_JSONL, TYPED_PARQUET_SQL, garbledFooter, typedJsonl, typedParquet, writeParquet } from "../engine/typed-files";
+import { ScenarioFiles, type ScenarioRun } from "./scenarios";
+
+const AT = "2026-11-21T08:00:00.000Z";
+
+function run(spec: DatasetSpec, label: string, files: ManifestFile[]): ScenarioRun {
+  return { label, manifest: { version: 1, dataset: spec.name, runId: `run-${label}`, createdAt: AT, files } };
+}
+
+export async function parquetScenario(dir: string): Promise<ScenarioRun[]> {
+  mkdirSync(dir, { recursive: true });
+  const files = new ScenarioFiles(dir, typedParquet);
+  const write = (name: string, select: string) => writeParquet(join(dir, `src-${name}`), select);
+  const good = await write("all.parquet", TYPED_PARQUET_SQL);
+  const corrupt = Buffer.from(good);
+  corrupt.fill(0x78, 10, 60);
+  return [
+    run(typedParquet, "parquet-1", [
+      files.file("all.parquet", good, AT),
+      files.file("scale.parquet", await write("scale.parquet", `SELECT * REPLACE (ID + 10 AS ID, amount + 0.005 AS amount) FROM (${TYPED_PARQUET_SQL})`), AT),
+      files.file("missing.parquet", await write("missing.parquet", `SELECT * EXCLUDE (born, amount) FROM (${TYPED_PARQUET_SQL})`), AT),
+      files.file("extra.parquet", await write("extra.parquet", `SELECT * EXCLUDE (label, raw, blank) REPLACE (ID + 100 AS ID), 'n' AS note FROM (${TYPED_PARQUET_SQL})`), AT),
+      files.file("truncated.parquet", good.subarray(0, good.length - 10), AT),
+      files.file("corrupt.parquet", corrupt, AT),
+      files.file("footer.parquet", garbledFooter(good), AT),
+      files.file("json.parquet", '{"id": 1}\n', AT),
+      files.file("time.parquet", await write("time.parquet", `SELECT *, TIME '03:04:05' AS at FROM (${TYPED_PARQUET_SQL})`), AT),
+      files.file("nanos.parquet", await write("nanos.parquet", `SELECT *, '2024-01-02 03:04:05.123456789'::TIMESTAMP_NS AS at FROM (${TYPED_PARQUET_SQL})`), AT),
+      files.file("uuid.parquet", await write("uuid.parquet", `SELECT *, '550e8400-e29b-41d4-a716-446655440000'::UUID AS u FROM (${TYPED_PARQUET_SQL})`), AT),
+      files.file("json-typed.parquet", await write("json-typed.parquet", `SELECT * REPLACE (ID + 20 AS ID, '{"a": 1}'::JSON AS label) FROM (${TYPED_PARQUET_SQL})`), AT),
+      files.file("nested.parquet", await write("nested.parquet", `SELECT * REPLACE ({'a': 1} AS label) FROM (${TYPED_PARQUET_SQL})`), AT),
+      files.file("empty.parquet", "", AT),
+    ]),
+  ];
+}
+
+export function jsonlScenario(dir: string): ScenarioRun[] {
+  const files = new ScenarioFiles(dir, typedJsonl);
+  const line = '{"id": 9, "amount": 1, "ratio": 1, "active": true, "born": "2024-01-02", "seen": "2024-01-02 00:00:00"}';
+  return [
+    run(typedJsonl, "jsonl-1", [
+      files.file("all.jsonl", TYPED_JSONL, AT),
+      files.file("array.jsonl", `${line}\n\n[1, 2]\n${line}\n`, AT),
+      files.file("broken.jsonl", `${line}\n{"id": 2,\n`, AT),
+      files.file("nan.jsonl", `{"id": 1, "amount": NaN}\n`, AT),
+      files.file("nested.jsonl", `${line.replace('"ratio": 1', '"ratio": [1]')}\n`, AT),
+      files.file("dup.jsonl", `${line.replace('"id": 9', '"id": 9, "ID": 2')}\n`, AT),
+      files.file("missing.jsonl", `${line.replace('"born": "2024-01-02", ', "")}\n`, AT),
+      files.file("latin1.jsonl", Buffer.from(`${line.replace("2024", "\u00e9")}\n`, "latin1"), AT),
+      files.file("parquet.jsonl", Buffer.from("PAR1\u0000\u0000\u0000\u0000PAR1"), AT),
+      files.file("empty.jsonl", "", AT),
+      files.file("blank.jsonl", "\n  \n", AT),
+      files.file("good.jsonl", `${line}\n${line.replace('"id": 9', '"id": 10').replace('"amount": 1', '"amount": 7.5E0')}\n`, AT),
+    ]),
+  ];
+}
+
+/** DMS DataFormat=parquet for orders: a full load without Op (ms timestamps), then CDC files with Op and the string cdc_ts. */
+export async function dmsParquetScenario(dir: string): Promise<ScenarioRun[]> {
+  mkdirSync(dir, { recursive: true });
+  const orders = getDataset("orders");
+  const files = new ScenarioFiles(dir, orders);
+  const write = (name: string, select: string, options = "") => writeParquet(join(dir, `src-${name}`), select, options);
+  const load = await write(
+    "load.parquet",
+    `SELECT id::BIGINT AS ORDER_ID, 100::BIGINT AS CUSTOMER_ID, '2026-11-01 09:00:00.250'::TIMESTAMP_MS AS ORDER_TS, 'paid' AS STATUS,
+       amount::DECIMAL(12,2) AS TOTAL_AMOUNT, '2026-11-01 10:00:00.000000' AS cdc_ts
+     FROM (VALUES (1, '10.00'), (2, '20.50'), (3, '30.00'), (4, NULL)) AS t(id, amount)`,
+  );
+  const cdc = await write(
+    "cdc.parquet",
+    `SELECT op AS Op, id::BIGINT AS ORDER_ID, 100::BIGINT AS CUSTOMER_ID, '2026-11-01 09:00:00'::TIMESTAMP AS ORDER_TS, status AS STATUS,
+       12.5::DECIMAL(12,2) AS TOTAL_AMOUNT, ts AS cdc_ts
+     FROM (VALUES ('U', 1, 'shipped', '2026-11-01 11:00:00.000001'), ('D', 2, 'paid', '2026-11-01 11:00:00.000001'),
+                  ('I', 5, 'nope', '2026-11-01 11:00:00.000002')) AS t(op, id, status, ts)`,
+    // ParquetVersion=PARQUET_2_0 (data pages v2); DMS's default is 1.0, as `load` is written.
+    ", PARQUET_VERSION V2",
+  );
+  return [
+    run(orders, "dms-parquet-1", [files.file("LOAD00000001.parquet", load, AT), files.file("20261101-110000000.parquet", cdc, AT)]),
+  ];
+}
