@@ -120,8 +120,9 @@ export function orderingColumns(spec: DatasetSpec): PlanColumn[] {
  * - _dms_gen: the load generation, the `_received_at` of the latest reload file (a LOAD file
  *   received after a CDC file) received at or before the row's file ("" when none).
  * - _dms_phase: 0 for a full-load file (base name LOAD + 8 hex digits), 1 for any other (CDC).
- * - _dms_file: the upper-cased base name: LOAD files by hex counter, CDC files by their
- *   timestamp name (both fixed width, so text order is file order).
+ * - _dms_file: the upper-cased base name of a file DMS named: LOAD files by hex counter, CDC
+ *   files by their timestamp name (fixed width per task, so text order is file order); "" for
+ *   any other name (such files are ordered by timestamp, object key and row as a csv dataset's).
  */
 const DMS_ORDERING: PlanColumn[] = [
   { name: "_dms_gen", type: "string" },
@@ -131,6 +132,8 @@ const DMS_ORDERING: PlanColumn[] = [
 
 /** A DMS full-load file's base name, upper-cased: LOAD + 8 hex digits, then any extensions. */
 const DMS_LOAD_NAME = "^LOAD[0-9A-F]{8}([.][A-Z0-9]+)*$";
+/** A DMS CDC file's base name: its creation time, yyyymmdd-hhmmss + fraction digits. */
+const DMS_CDC_NAME = "^[0-9]{8}-[0-9]{6,}([.][A-Z0-9]+)*$";
 
 export function tableDefs(spec: DatasetSpec): Record<TableRole, TableDef> {
   const raw: PlanColumn[] = spec.columns.map((c) => ({ name: c.name, type: "string" }));
@@ -331,7 +334,12 @@ class Compiler extends SqlContext {
   /** `_dms_gen` (from withGeneration), `_dms_phase` and `_dms_file` of a row, from its object key. */
   private dmsOrdering(): string[] {
     const key = this.id("_source_key");
-    return ["_dms_gen", `CASE WHEN ${this.isLoadFile(key)} THEN 0 ELSE 1 END AS _dms_phase`, `${this.baseName(key)} AS _dms_file`];
+    const named = `${this.isLoadFile(key)} OR ${this.d.regexMatch(this.baseName(key), DMS_CDC_NAME)}`;
+    return [
+      "_dms_gen",
+      `CASE WHEN ${this.isLoadFile(key)} THEN 0 ELSE 1 END AS _dms_phase`,
+      `CASE WHEN ${named} THEN ${this.baseName(key)} ELSE '' END AS _dms_file`,
+    ];
   }
 
   /**
@@ -409,13 +417,14 @@ class Compiler extends SqlContext {
   /**
    * Ordering of one key's changes: sequence, then object key, then row number. Format "dms":
    * load generation, phase (full load before CDC, so a key's changes follow its full-load row
-   * even when the timestamp column holds a later transfer time), timestamp (NULL first: absent
-   * without TimestampColumnName), file sequence (LOAD counter / CDC name), object key, row.
+   * even when the timestamp column holds a later transfer time), DMS file sequence (LOAD counter
+   * / CDC name: DMS writes CDC files in commit order, so this holds whether or not a file carries
+   * the timestamp column), timestamp (NULL first), object key, row, version.
    */
   private orderColumns(): string[] {
     const seq = (this.spec.cdc?.sequenceColumns ?? []).map((_, i) => `_seq_${i + 1}`);
     const tail = ["_source_key", "_row_number", "_source_version"];
-    return this.dms ? ["_dms_gen", "_dms_phase", ...seq, "_dms_file", ...tail] : [...seq, ...tail];
+    return this.dms ? ["_dms_gen", "_dms_phase", "_dms_file", ...seq, ...tail] : [...seq, ...tail];
   }
 
   /** Latest first; dms: NULL (no timestamp) orders first, stated because engines differ by default. */
