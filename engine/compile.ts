@@ -4,8 +4,11 @@
 //
 // Relations the plan defines (besides the IO outputs `incoming`, `incoming_files`,
 // `state_prev`, `bronze_prev` and the `staged_<role>` read-backs):
-//   incoming_parsed    incoming + `_op_norm` + typed `_pk_<i>` / `_seq_<i>` + `_reasons` (reject
-//                      labels: bad_key/null_key, bad_sequence/null_sequence, bad_op)
+//   dms_generations    format dms: load generation `_dms_gen` of every file (ledger `files_prev`
+//                      + batch), then incoming_dms / bronze_dms = rows + `_dms_gen`
+//   incoming_parsed    incoming + `_op_norm` + typed `_pk_<i>` / `_seq_<i>` (+ dms `_dms_*`) +
+//                      `_reasons` (reject labels: bad_key/null_key, bad_sequence/null_sequence
+//                      (not for the dms timestamp column: NULL there is ordered by file), bad_op)
 //   rejects_new        incoming rows with reject labels (bronze columns + _reasons)
 //   fresh_keyed        valid new changes with typed key columns `_pk_<i>` and sequence `_seq_<i>`
 //   prior_keyed        incremental: key + ordering columns of the published state (stored typed);
@@ -13,12 +16,15 @@
 //   fresh_latest       incremental: per key, the ordering columns of its latest new change (narrow)
 //   fresh_winners      incremental: the fresh_keyed row of each fresh_latest (one per key)
 //   state_delta        incremental: the winners that order after their key's state row (or whose
-//                      key is new): merged into state by key
+//                      key is new): merged into state by key. dms keep_previous: computed as
+//                      state_winners, then an update's unlogged columns are filled from
+//                      fill_chain (the key's state row + its new changes after it, in order)
 //   delta_typed        incremental: the current ones among them, typed (+ raw copies `_raw_<col>`)
 //   delta_labeled      delta_typed + `_reasons` (bad_type and rule labels)
 //   silver_changes     per changed key: its silver row, or `_delete` (deleted or now labeled)
 //   quarantine_changes per changed key: its quarantine row, or `_delete` (deleted or now clean)
 //   changes            full refresh: every valid change (all of bronze + new rows), to rank
+//   changes_filled     full refresh, dms keep_previous: updates' unlogged columns filled in order
 //   state_next         full refresh: latest change per key (tombstones kept)
 //   current_typed      full refresh (or a unique rule): non-deleted rows of staged_state, typed
 //   labeled            current_typed + `_reasons`

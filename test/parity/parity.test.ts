@@ -16,7 +16,7 @@ import { loadIcebergExtension } from "../../engine/spark/iceberg-duckdb";
 import { runLoadSpark, type SparkDatabases } from "../../engine/spark/run-load";
 import type { SparkServer } from "../../engine/spark/server";
 import { duckdbSources, readTables, sparkSources, summaryView, tableDifferences } from "./tables";
-import { referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
+import { dmsScenario, referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
 import { sparkForTests } from "../support/spark";
 
 /** Every type, every rule kind, a composite key, two sequence columns, optional and hashed columns. */
@@ -84,11 +84,12 @@ describe("@spark engine parity: DuckDB and Spark give the same tables and summar
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  async function runBoth(spec: DatasetSpec, runs: ScenarioRun[]): Promise<void> {
+  /** `name`: of the workspaces and databases (a second scenario of one spec needs its own). */
+  async function runBoth(spec: DatasetSpec, runs: ScenarioRun[], name = spec.name): Promise<void> {
     const plan = compilePlan(spec, { dialect: "duckdb" });
-    const duckWs = path.join(root, `${spec.name}-duckdb`);
-    const sparkWs = path.join(root, `${spec.name}-spark`);
-    const prefix = `parity_${path.basename(root).replace(/[^a-z0-9]/gi, "").toLowerCase()}_${spec.name}`;
+    const duckWs = path.join(root, `${name}-duckdb`);
+    const sparkWs = path.join(root, `${name}-spark`);
+    const prefix = `parity_${path.basename(root).replace(/[^a-z0-9]/gi, "").toLowerCase()}_${name}`;
     const databases: SparkDatabases = { silver: `${prefix}_silver`, quarantine: `${prefix}_quarantine`, bronze: `${prefix}_bronze` };
     // One stack, one PII hash key: both engines must hash with the same secret to agree.
     for (const ws of [duckWs, sparkWs]) {
@@ -115,6 +116,11 @@ describe("@spark engine parity: DuckDB and Spark give the same tables and summar
 
   it("a spec with every type and rule kind, a composite key and two sequence columns", async () => {
     await runBoth(kitchen, specScenario(kitchen, path.join(root, "kitchen-files")));
+  });
+
+  it("dms change order: full-load race, file sequence without timestamps, partial images, a reload", async () => {
+    const orders = DATASETS.find((s) => s.name === "orders")!;
+    await runBoth(orders, dmsScenario(orders, path.join(root, "dms-order-files")), "dms_order");
   });
 
   it("a spec without CDC, with its own delimiter, quote and null marker", async () => {
