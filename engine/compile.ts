@@ -129,6 +129,8 @@ export function orderingColumns(spec: DatasetSpec): PlanColumn[] {
  * - _dms_file: the upper-cased base name of a file DMS named: LOAD files by hex counter, CDC
  *   files by their timestamp name (fixed width per task, so text order is file order); "" for
  *   any other name (such files are ordered by timestamp, object key and row as a csv dataset's).
+ *   It orders after the timestamp: with TimestampColumnName, commit times decide (a late file
+ *   never wins), without it (NULL) the file sequence does.
  */
 const DMS_ORDERING: PlanColumn[] = [
   { name: "_dms_gen", type: "string" },
@@ -423,14 +425,14 @@ class Compiler extends SqlContext {
   /**
    * Ordering of one key's changes: sequence, then object key, then row number. Format "dms":
    * load generation, phase (full load before CDC, so a key's changes follow its full-load row
-   * even when the timestamp column holds a later transfer time), DMS file sequence (LOAD counter
-   * / CDC name: DMS writes CDC files in commit order, so this holds whether or not a file carries
-   * the timestamp column), timestamp (NULL first), object key, row, version.
+   * even when the timestamp column holds a later transfer time), timestamp (NULL first: files
+   * written without TimestampColumnName), DMS file sequence (LOAD counter / CDC name), object
+   * key, row, version.
    */
   private orderColumns(): string[] {
     const seq = (this.spec.cdc?.sequenceColumns ?? []).map((_, i) => `_seq_${i + 1}`);
     const tail = ["_source_key", "_row_number", "_source_version"];
-    return this.dms ? ["_dms_gen", "_dms_phase", "_dms_file", ...seq, ...tail] : [...seq, ...tail];
+    return this.dms ? ["_dms_gen", "_dms_phase", ...seq, "_dms_file", ...tail] : [...seq, ...tail];
   }
 
   /** Latest first; dms: NULL (no timestamp) orders first, stated because engines differ by default. */

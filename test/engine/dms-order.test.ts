@@ -82,10 +82,11 @@ describe("engine (DuckDB): dms change order", function () {
     expect(silver).to.deep.equal([{ order_id: 1, customer_id: 100, status: "paid", total_amount: "10.00", cdc_ts: "2026-11-30 10:01:00" }]);
   });
 
-  it("orders DMS-named CDC files by name whether or not they carry the timestamp column (setting turned off)", async () => {
+  it("orders changes without a timestamp before stamped ones (TimestampColumnName turned on)", async () => {
+    // The later CDC file's name sorts first here, so only the timestamp (NULL lowest) decides.
     const silver = await silverThreeWays("orders", (ws) => [
-      [ws.file("orders", "c1.csv", lines(`${CDC_HEADER},cdc_ts`, "I,1,100,2026-11-01 09:00:00,paid,10.00,2026-11-30 10:00:00"), { key: "orders/20261130-100000000.csv" })],
-      [ws.file("orders", "c2.csv", lines(CDC_HEADER, "U,1,100,2026-11-01 09:00:00,shipped,10.00"), { key: "orders/20261130-110000000.csv" })],
+      [ws.file("orders", "c1.csv", lines(CDC_HEADER, "I,1,100,2026-11-01 09:00:00,paid,10.00"), { key: "orders/20261130-110000000.csv" })],
+      [ws.file("orders", "c2.csv", lines(`${CDC_HEADER},cdc_ts`, "U,1,100,2026-11-01 09:00:00,shipped,10.00,2026-11-30 10:00:00"), { key: "orders/20261130-100000000.csv" })],
     ]);
     expect(silver.map((r) => r.status)).to.deep.equal(["shipped"]);
   });

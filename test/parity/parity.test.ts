@@ -118,7 +118,8 @@ describe("@spark engine parity: DuckDB and Spark give the same tables and summar
     await runBoth(kitchen, specScenario(kitchen, path.join(root, "kitchen-files")));
   });
 
-  it("dms change order: full-load race, file sequence without timestamps, partial images, a reload", async () => {
+  it("dms change order: full-load race, file sequence without timestamps, partial images, a reload", async function () {
+    this.timeout(40 * 60_000); // four runs, a reload among them
     const orders = DATASETS.find((s) => s.name === "orders")!;
     await runBoth(orders, dmsScenario(orders, path.join(root, "dms-order-files")), "dms_order");
   });

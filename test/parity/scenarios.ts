@@ -271,7 +271,8 @@ export function specScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
  *   run 1  full load (transfer timestamps later than the changes made during it) + CDC with the
  *          timestamp column: the full-load race, an update and a delete at one commit time,
  *          partial images (empty = not logged), an insert taken as written
- *   run 2  CDC without the timestamp column (file sequence only), more partial images
+ *   run 2  CDC without the timestamp column (file sequence only), more partial images, an
+ *          update of a key never inserted (taken as written)
  *   run 3  reload-target: LOAD00000001 again (new version, received later, one key absent) and
  *          a CDC file after it whose partial update keeps the reloaded values
  *   run 4  full refresh
@@ -287,7 +288,7 @@ export function dmsScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
     files.file("SALES/LOAD00000001.csv", text(`${load},cdc_ts`, `1,100,${t},pending,10.00,2026-11-30 10:05:00`, `2,100,${t},pending,20.00,2026-11-30 10:05:00`, `3,100,${t},pending,30.00,2026-11-30 10:05:00`, `4,100,${t},pending,40.00,2026-11-30 10:05:00`), at("10:05")),
     files.file("SALES/2026/11/30/20261130-100600000.csv", text(`${cdc},cdc_ts`, `U,1,100,${t},paid,10.00,2026-11-30 10:01:00`, `U,2,100,${t},shipped,20.00,2026-11-30 10:02:00`, `D,2,100,${t},shipped,20.00,2026-11-30 10:02:00`, `U,3,,,,33.00,2026-11-30 10:03:00`, `I,5,100,${t},,50.00,2026-11-30 10:04:00`), at("10:06")),
   ];
-  const run2 = [files.file("SALES/2026/11/30/20261130-110000000.csv", text(cdc, `U,3,,,delivered,`, `U,4,,,,44.00`, `U,4,101,,,`), at("11:00"))];
+  const run2 = [files.file("SALES/2026/11/30/20261130-110000000.csv", text(cdc, `U,4,,,,44.00`, `U,4,101,,,`, `U,6,101,${t},paid,60.00`), at("11:00"))];
   const run3 = [
     files.file("SALES/LOAD00000001.csv", text(load, `1,100,${t},cancelled,11.00`, `3,100,${t},refunded,31.00`), at("12:00")),
     files.file("SALES/2026/11/30/20261130-121000000.csv", text(cdc, `U,1,,,,12.00`, `U,4,,,shipped,`), at("12:10")),
