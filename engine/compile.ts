@@ -4,8 +4,11 @@
 //
 // Relations the plan defines (besides the IO outputs `incoming`, `incoming_files`,
 // `state_prev`, `bronze_prev` and the `staged_<role>` read-backs):
-//   incoming_parsed    incoming + `_op_norm` + typed `_pk_<i>` / `_seq_<i>` + `_reasons` (reject
-//                      labels: bad_key/null_key, bad_sequence/null_sequence, bad_op)
+//   dms_generations    format dms: load generation `_dms_gen` of every file (ledger `files_prev`
+//                      + batch), then incoming_dms / bronze_dms = rows + `_dms_gen`
+//   incoming_parsed    incoming + `_op_norm` + typed `_pk_<i>` / `_seq_<i>` (+ dms `_dms_*`) +
+//                      `_reasons` (reject labels: bad_key/null_key, bad_sequence/null_sequence
+//                      (not for the dms timestamp column: NULL there is ordered by file), bad_op)
 //   rejects_new        incoming rows with reject labels (bronze columns + _reasons)
 //   fresh_keyed        valid new changes with typed key columns `_pk_<i>` and sequence `_seq_<i>`
 //   prior_keyed        incremental: key + ordering columns of the published state (stored typed);
@@ -13,12 +16,15 @@
 //   fresh_latest       incremental: per key, the ordering columns of its latest new change (narrow)
 //   fresh_winners      incremental: the fresh_keyed row of each fresh_latest (one per key)
 //   state_delta        incremental: the winners that order after their key's state row (or whose
-//                      key is new): merged into state by key
+//                      key is new): merged into state by key. dms keep_previous: computed as
+//                      state_winners, then an update's unlogged columns are filled from
+//                      fill_chain (the key's state row + its new changes after it, in order)
 //   delta_typed        incremental: the current ones among them, typed (+ raw copies `_raw_<col>`)
 //   delta_labeled      delta_typed + `_reasons` (bad_type and rule labels)
 //   silver_changes     per changed key: its silver row, or `_delete` (deleted or now labeled)
 //   quarantine_changes per changed key: its quarantine row, or `_delete` (deleted or now clean)
 //   changes            full refresh: every valid change (all of bronze + new rows), to rank
+//   changes_filled     full refresh, dms keep_previous: updates' unlogged columns filled in order
 //   state_next         full refresh: latest change per key (tombstones kept)
 //   current_typed      full refresh (or a unique rule): non-deleted rows of staged_state, typed
 //   labeled            current_typed + `_reasons`
@@ -101,14 +107,41 @@ export function compilePlan(spec: DatasetSpec, opts: CompileOptions): LoadPlan {
   };
 }
 
-/** The typed key and sequence columns state keeps besides bronze's (`_pk_<i>`, `_seq_<i>`). */
+/**
+ * The ordering columns state keeps besides bronze's: typed key `_pk_<i>` and sequence `_seq_<i>`,
+ * and for format "dms" the DMS file sequence (`_dms_gen`, `_dms_phase`, `_dms_file`: see
+ * Compiler.dmsOrdering).
+ */
 export function orderingColumns(spec: DatasetSpec): PlanColumn[] {
   const typeOf = (name: string) => spec.columns.find((c) => c.name === name)!.type;
   return [
     ...spec.primaryKey.map((k, i) => ({ name: `_pk_${i + 1}`, type: typeOf(k) })),
     ...(spec.cdc?.sequenceColumns ?? []).map((q, i) => ({ name: `_seq_${i + 1}`, type: typeOf(q) })),
+    ...(spec.format === "dms" ? DMS_ORDERING : []),
   ];
 }
+
+/**
+ * DMS file sequence columns of a dms dataset's changes (all derived, stored in state):
+ * - _dms_gen: the load generation, the `_received_at` of the latest reload file (a LOAD file
+ *   received after a CDC file) received at or before the row's file ("" when none).
+ * - _dms_phase: 0 for a full-load file (base name LOAD + 8 hex digits), 1 for any other (CDC).
+ * - _dms_file: the upper-cased base name of a file DMS named: LOAD files by hex counter, CDC
+ *   files by their timestamp name (fixed width per task, so text order is file order); "" for
+ *   any other name (such files are ordered by timestamp, object key and row as a csv dataset's).
+ *   It orders after the timestamp: with TimestampColumnName, commit times decide (a late file
+ *   never wins), without it (NULL) the file sequence does.
+ */
+const DMS_ORDERING: PlanColumn[] = [
+  { name: "_dms_gen", type: "string" },
+  { name: "_dms_phase", type: "int" },
+  { name: "_dms_file", type: "string" },
+];
+
+/** A DMS full-load file's base name, upper-cased: LOAD + 8 hex digits, then any extensions. */
+const DMS_LOAD_NAME = "^LOAD[0-9A-F]{8}([.][A-Z0-9]+)*$";
+/** A DMS CDC file's base name: its creation time, yyyymmdd-hhmmss + fraction digits. */
+const DMS_CDC_NAME = "^[0-9]{8}-[0-9]{6,}([.][A-Z0-9]+)*$";
 
 export function tableDefs(spec: DatasetSpec): Record<TableRole, TableDef> {
   const raw: PlanColumn[] = spec.columns.map((c) => ({ name: c.name, type: "string" }));
@@ -151,9 +184,16 @@ export function tableDefs(spec: DatasetSpec): Record<TableRole, TableDef> {
 
 class Compiler extends SqlContext {
   private readonly bronzeCols: string[];
+  /** Format "dms": changes ordered by load generation and DMS file sequence (orderColumns). */
+  private readonly dms: boolean;
+  /** Columns an update may leave unlogged (dms keep_previous): neither key nor sequence. */
+  private readonly fillColumns: string[];
   constructor(spec: DatasetSpec, d: SqlDialect) {
     super(spec, d);
     this.bronzeCols = [...spec.columns.map((c) => c.name), ...BRONZE_LINEAGE.map((l) => l.name)];
+    this.dms = spec.format === "dms";
+    const fixed = new Set([...spec.primaryKey, ...(spec.cdc?.sequenceColumns ?? [])]);
+    this.fillColumns = spec.dms?.partialImages === "keep_previous" ? spec.columns.map((c) => c.name).filter((c) => !fixed.has(c)) : [];
   }
 
   steps(): PlanStep[] {
@@ -166,6 +206,7 @@ class Compiler extends SqlContext {
     return [
       ...piiKey,
       { kind: "read_files", output: "incoming", filesOutput: "incoming_files", ledger: "files" },
+      ...this.dmsGenerationSteps(),
       this.sql("incoming_parsed", "table", "new rows with normalized Op and reject labels", this.incomingParsed()),
       this.sql("rejects_new", "view", "rows whose key, sequence or Op cannot be parsed", this.rejectsNew()),
       this.sql("fresh_keyed", "view", "valid new changes with typed key/sequence", this.freshKeyed()),
@@ -173,11 +214,17 @@ class Compiler extends SqlContext {
       this.sql("prior_keyed", "view", "key and ordering columns of the published state", this.stateOrdering(), "incremental"),
       this.sql("fresh_latest", "view", "ordering columns of the latest new change per key", this.freshLatest(), "incremental"),
       this.sql("fresh_winners", "view", "the latest new change per key", this.freshWinners(), "incremental"),
-      this.sql("state_delta", "table", "new changes that become their key's state row", this.stateDelta(), "incremental"),
+      ...this.stateDeltaSteps(),
       { kind: "merge", table: "state", from: "state_delta", on: this.onKeys("_pk"), output: "staged_state", when: "incremental" },
       { kind: "read_table", table: "bronze", output: "bronze_prev", when: "full_refresh" },
+      ...(this.dms
+        ? [this.sql("bronze_dms", "view", "bronze rows with their load generation", this.withGeneration("bronze_prev"), "full_refresh")]
+        : []),
       this.sql("prior_keyed", "view", "all valid bronze rows with typed key/sequence", this.bronzeKeyed(), "full_refresh"),
       this.sql("changes", "view", "every valid change: all of bronze + new rows", this.allChanges(), "full_refresh"),
+      ...(this.fillColumns.length > 0
+        ? [this.sql("changes_filled", "view", "updates' unlogged columns from the key's previous change", this.fillAll(), "full_refresh")]
+        : []),
       this.sql("state_next", "view", "latest change per key, tombstones kept", this.rankAll(), "full_refresh"),
       { kind: "stage", table: "state", from: "state_next", output: "staged_state", when: "full_refresh" },
       ...(perKeyLabels ? this.mergeCurrent() : []),
@@ -234,6 +281,12 @@ class Compiler extends SqlContext {
     const labels: string[] = [];
     const check = (col: string, typed: string, kind: string) => {
       const present = nullIfEmpty(d, this.id(col), this.spec.csv.nullValue);
+      // The DMS timestamp column is absent from files written without TimestampColumnName: a
+      // NULL there is ordered by the file sequence, only an unparseable value is a reject.
+      if (this.nullableSequence(col)) {
+        labels.push(`CASE WHEN (${present}) IS NOT NULL AND ${typed} IS NULL THEN ${d.str(`bad_${kind}:${col}`)} ELSE NULL END`);
+        return;
+      }
       labels.push(`CASE WHEN (${present}) IS NULL THEN ${d.str(`null_${kind}:${col}`)} WHEN ${typed} IS NULL THEN ${d.str(`bad_${kind}:${col}`)} ELSE NULL END`);
     };
     this.spec.primaryKey.forEach((k, i) => check(k, `_pk_${i + 1}`, "key"));
@@ -247,7 +300,8 @@ class Compiler extends SqlContext {
    * parsed here once (regex-guarded casts are the costly part); fresh_keyed reuses them.
    */
   private incomingParsed(): string {
-    const parsed = `SELECT ${this.list(this.bronzeCols)}, ${this.opNorm()} AS _op_norm, ${this.ordering().join(", ")} FROM incoming`;
+    const from = this.dms ? "incoming_dms" : "incoming";
+    const parsed = `SELECT ${this.list(this.bronzeCols)}, ${this.opNorm()} AS _op_norm, ${this.ordering().join(", ")} FROM ${from}`;
     return `SELECT *, ${this.rejectLabels()} AS ${REASONS_COLUMN} FROM (${parsed}) p`;
   }
 
@@ -255,16 +309,78 @@ class Compiler extends SqlContext {
     return `SELECT ${this.list(this.bronzeCols)}, ${REASONS_COLUMN} FROM incoming_parsed WHERE ${REASONS_COLUMN} <> ''`;
   }
 
-  /** Typed ordering columns `_pk_<i>` / `_seq_<i>` parsed from the raw strings. */
+  /**
+   * Typed ordering columns `_pk_<i>` / `_seq_<i>` parsed from the raw strings (+ the DMS file
+   * sequence of a dms row, whose relation carries `_dms_gen`: withGeneration).
+   */
   private ordering(): string[] {
     return [
       ...this.spec.primaryKey.map((k, i) => `${this.typed(k)} AS _pk_${i + 1}`),
       ...(this.spec.cdc?.sequenceColumns ?? []).map((s, i) => `${this.typed(s)} AS _seq_${i + 1}`),
+      ...(this.dms ? this.dmsOrdering() : []),
     ];
   }
 
   private orderingNames(): string[] {
-    return [...this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`), ...(this.spec.cdc?.sequenceColumns ?? []).map((_, i) => `_seq_${i + 1}`)];
+    return orderingColumns(this.spec).map((c) => c.name);
+  }
+
+  /** True for the DMS timestamp column: NULL in files written without TimestampColumnName. */
+  private nullableSequence(col: string): boolean {
+    return this.dms && col === this.spec.dms?.timestampColumn;
+  }
+
+  /** Upper-cased base name of an object key (any folder depth). */
+  private baseName(key: string): string {
+    return `upper(${this.d.regexExtract(key, "[^/]*$")})`;
+  }
+
+  private isLoadFile(key: string): string {
+    return this.d.regexMatch(this.baseName(key), DMS_LOAD_NAME);
+  }
+
+  /** `_dms_gen` (from withGeneration), `_dms_phase` and `_dms_file` of a row, from its object key. */
+  private dmsOrdering(): string[] {
+    const key = this.id("_source_key");
+    const named = `${this.isLoadFile(key)} OR ${this.d.regexMatch(this.baseName(key), DMS_CDC_NAME)}`;
+    return [
+      "_dms_gen",
+      `CASE WHEN ${this.isLoadFile(key)} THEN 0 ELSE 1 END AS _dms_phase`,
+      `CASE WHEN ${named} THEN ${this.baseName(key)} ELSE '' END AS _dms_file`,
+    ];
+  }
+
+  /**
+   * Load generations of dms datasets. DMS writes no end-of-load marker, so a generation is
+   * dated by arrival (ledger `_received_at`, the manifest's receivedAt: replays give the same
+   * generations). A full-load file received after the dataset's first CDC file is a reload
+   * (reload-target writes LOAD files again): every file belongs to the generation of the latest
+   * reload file received at or before it ("" before any reload), and a newer generation orders
+   * after all older ones. The first full load starts no generation, so its files and the CDC
+   * files after it are ordered by the file sequence alone, whatever order they are loaded in.
+   */
+  private dmsGenerationSteps(): PlanStep[] {
+    if (!this.dms) return [];
+    const cols = "_source_key, _source_version, _received_at";
+    const files = `SELECT ${cols} FROM files_prev UNION ALL SELECT ${cols} FROM incoming_files`;
+    const load = this.isLoadFile("_source_key");
+    // A reload: a full-load file received after some CDC file (the first full load is not one).
+    const firstCdc = `SELECT MIN(_received_at) AS t FROM files WHERE NOT (${load})`;
+    const loads = `SELECT DISTINCT _received_at FROM files, first_cdc WHERE ${load} AND _received_at > first_cdc.t`;
+    const sql =
+      `WITH files AS (${files}), first_cdc AS (${firstCdc}), loads AS (${loads}) ` +
+      `SELECT f._source_key, f._source_version, COALESCE(MAX(l._received_at), '') AS _dms_gen ` +
+      `FROM files f LEFT JOIN loads l ON l._received_at <= f._received_at GROUP BY f._source_key, f._source_version`;
+    return [
+      { kind: "read_table", table: "files", output: "files_prev" },
+      this.sql("dms_generations", "table", "load generation of every file (published ledger + batch)", sql),
+      this.sql("incoming_dms", "view", "new rows with their load generation", this.withGeneration("incoming")),
+    ];
+  }
+
+  private withGeneration(from: "incoming" | "bronze_prev"): string {
+    const on = ["_source_key", "_source_version"].map((c) => `r.${c} = g.${c}`).join(" AND ");
+    return `SELECT r.*, COALESCE(g._dms_gen, '') AS _dms_gen FROM ${from} r LEFT JOIN dms_generations g ON ${on}`;
   }
 
   private keyedColumns(op: string): string[] {
@@ -288,33 +404,55 @@ class Compiler extends SqlContext {
 
   /** Full refresh: every valid change in bronze, typed (old rejects drop out here again). */
   private bronzeKeyed(): string {
+    const seq = (s: string, i: number) =>
+      this.nullableSequence(s)
+        ? `(_seq_${i + 1} IS NOT NULL OR (${nullIfEmpty(this.d, this.id(s), this.spec.csv.nullValue)}) IS NULL)`
+        : `_seq_${i + 1} IS NOT NULL`;
     const valid = [
       ...this.spec.primaryKey.map((_, i) => `_pk_${i + 1} IS NOT NULL`),
-      ...(this.spec.cdc?.sequenceColumns ?? []).map((_, i) => `_seq_${i + 1} IS NOT NULL`),
+      ...(this.spec.cdc?.sequenceColumns ?? []).map(seq),
       `${this.id("_op")} IS NOT NULL`,
     ].join(" AND ");
-    return `SELECT * FROM (SELECT ${this.keyedColumns(this.opNorm()).join(", ")} FROM bronze_prev) p WHERE ${valid}`;
+    const from = this.dms ? "bronze_dms" : "bronze_prev";
+    // The raw sequence strings stay in scope (p.*), so the NULL-or-parsed test can read them.
+    return `SELECT * FROM (SELECT ${this.keyedColumns(this.opNorm()).join(", ")} FROM ${from}) p WHERE ${valid}`;
   }
 
   private allChanges(): string {
     return "SELECT * FROM prior_keyed UNION ALL SELECT * FROM fresh_keyed";
   }
 
-  /** Ordering of one key's changes: sequence, then object key, then row number (all latest first). */
+  /**
+   * Ordering of one key's changes: sequence, then object key, then row number. Format "dms":
+   * load generation, phase (full load before CDC, so a key's changes follow its full-load row
+   * even when the timestamp column holds a later transfer time), timestamp (NULL first: files
+   * written without TimestampColumnName), DMS file sequence (LOAD counter / CDC name), object
+   * key, row, version.
+   */
   private orderColumns(): string[] {
-    return [...(this.spec.cdc?.sequenceColumns ?? []).map((_, i) => `_seq_${i + 1}`), "_source_key", "_row_number", "_source_version"];
+    const seq = (this.spec.cdc?.sequenceColumns ?? []).map((_, i) => `_seq_${i + 1}`);
+    const tail = ["_source_key", "_row_number", "_source_version"];
+    return this.dms ? ["_dms_gen", "_dms_phase", ...seq, "_dms_file", ...tail] : [...seq, ...tail];
+  }
+
+  /** Latest first; dms: NULL (no timestamp) orders first, stated because engines differ by default. */
+  private descending(): string {
+    return this.orderColumns()
+      .map((c) => (this.dms ? `${c} DESC NULLS LAST` : `${c} DESC`))
+      .join(", ");
   }
 
   private rankedLatest(from: string, cols: string): string {
     const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`).join(", ");
-    const order = this.orderColumns().map((c) => `${c} DESC`).join(", ");
+    const order = this.descending();
     const ranked = `SELECT ${cols}, ROW_NUMBER() OVER (PARTITION BY ${keys} ORDER BY ${order}) AS _rn FROM ${from}`;
     return `SELECT ${cols} FROM (${ranked}) c WHERE _rn = 1`;
   }
 
   /** Full refresh: rank every change of every key (bronze may hold a file twice: ties collapse). */
   private rankAll(): string {
-    return this.rankedLatest("changes", [...this.bronzeCols.map(this.id), ...this.orderingNames()].join(", "));
+    const from = this.fillColumns.length > 0 ? "changes_filled" : "changes";
+    return this.rankedLatest(from, [...this.bronzeCols.map(this.id), ...this.orderingNames()].join(", "));
   }
 
   /**
@@ -342,12 +480,110 @@ class Compiler extends SqlContext {
    */
   private stateDelta(): string {
     const match = this.spec.primaryKey.map((_, i) => `f._pk_${i + 1} = p._pk_${i + 1}`).join(" AND ");
-    const after = (cols: string[]): string => {
-      const [c, ...rest] = cols;
-      return rest.length === 0 ? `f.${c} > p.${c}` : `f.${c} > p.${c} OR (f.${c} = p.${c} AND (${after(rest)}))`;
-    };
     const cols = [...this.bronzeCols.map((c) => `f.${this.id(c)}`), ...this.orderingNames().map((c) => `f.${c}`)];
-    return `SELECT ${cols.join(", ")} FROM fresh_winners f LEFT JOIN prior_keyed p ON ${match} WHERE p._pk_1 IS NULL OR COALESCE(${after(this.orderColumns())}, FALSE)`;
+    return `SELECT ${cols.join(", ")} FROM fresh_winners f LEFT JOIN prior_keyed p ON ${match} WHERE p._pk_1 IS NULL OR COALESCE(${this.after("f", "p")}, FALSE)`;
+  }
+
+  /** Row `f` orders after row `p` (orderColumns, lexicographic; dms: a NULL sequence is lowest). */
+  private after(f: string, p: string): string {
+    const nullable = new Set(
+      (this.spec.cdc?.sequenceColumns ?? []).map((s, i) => (this.nullableSequence(s) ? `_seq_${i + 1}` : "")).filter((c) => c !== ""),
+    );
+    const gt = (c: string) =>
+      nullable.has(c) ? `COALESCE(${f}.${c} > ${p}.${c}, ${f}.${c} IS NOT NULL AND ${p}.${c} IS NULL)` : `${f}.${c} > ${p}.${c}`;
+    const eq = (c: string) =>
+      nullable.has(c) ? `COALESCE(${f}.${c} = ${p}.${c}, ${f}.${c} IS NULL AND ${p}.${c} IS NULL)` : `${f}.${c} = ${p}.${c}`;
+    const chain = (cols: string[]): string => {
+      const [c, ...rest] = cols;
+      return rest.length === 0 ? gt(c) : `${gt(c)} OR (${eq(c)} AND (${chain(rest)}))`;
+    };
+    return chain(this.orderColumns());
+  }
+
+  /**
+   * Incremental state changes. With partial images kept (dms keep_previous), the winners'
+   * unlogged columns are filled first: state_winners -> fill_chain -> state_delta.
+   */
+  private stateDeltaSteps(): PlanStep[] {
+    const description = "new changes that become their key's state row";
+    if (this.fillColumns.length === 0) return [this.sql("state_delta", "table", description, this.stateDelta(), "incremental")];
+    return [
+      this.sql("state_winners", "view", description + " (as written)", this.stateDelta(), "incremental"),
+      this.sql("fill_chain", "view", "the winners' keys: state row, then the new changes after it", this.fillChain(), "incremental"),
+      this.sql("state_delta", "table", description + ", unlogged columns filled", this.fillWinners(), "incremental"),
+    ];
+  }
+
+  /**
+   * A column an update (Op U) did not log: the noSupValue marker when the spec sets one, else
+   * NULL / empty / nullValue (then a real update to NULL cannot be told apart: docs/dms-ordering.md).
+   */
+  private unlogged(col: string): string {
+    const marker = this.spec.dms?.noSupValue;
+    return marker ? `COALESCE(${col} = ${this.d.str(marker)}, FALSE)` : `(${nullIfEmpty(this.d, col, this.spec.csv.nullValue)}) IS NULL`;
+  }
+
+  /**
+   * Fill value of one column over a key's ordered chain (`_pos`): the latest row that is not an
+   * update, or whose value was logged, or the state row (`_chain_src` 0: already filled). Encoded
+   * as position (20 digits) + 'n' (NULL) or 'v' + value, so MAX picks the latest in both engines.
+   */
+  private fillAnchor(col: string): string {
+    const c = this.id(col);
+    const pos = `lpad(${this.d.cast("_pos", "string")}, 20, '0')`;
+    const cond = `_chain_src = 0 OR ${this.id("_op")} <> 'U' OR NOT (${this.unlogged(c)})`;
+    return `MAX(CASE WHEN ${cond} THEN CASE WHEN ${c} IS NULL THEN concat(${pos}, 'n') ELSE concat(${pos}, 'v', ${c}) END ELSE NULL END)`;
+  }
+
+  /** The value of an update's column after filling: the anchor's, or as written when it has none. */
+  private filled(op: string, raw: string, anchor: string): string {
+    return `CASE WHEN ${op} <> 'U' OR ${anchor} IS NULL THEN ${raw} WHEN substr(${anchor}, 21, 1) = 'v' THEN substr(${anchor}, 22) ELSE NULL END`;
+  }
+
+  /** Incremental: per winner key, its state row (position 0) and the new changes ordered after it. */
+  private fillChain(): string {
+    const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
+    const on = (a: string, b: string) => keys.map((k) => `${a}.${k} = ${b}.${k}`).join(" AND ");
+    const cols = (a: string) => [...keys, ...this.orderColumns(), this.id("_op"), ...this.fillColumns.map(this.id)].map((c) => `${a}.${c}`);
+    const fresh =
+      `SELECT ${cols("f").join(", ")}, 1 AS _chain_src FROM fresh_keyed f JOIN state_winners w ON ${on("f", "w")} ` +
+      `LEFT JOIN prior_keyed p ON ${on("f", "p")} WHERE p._pk_1 IS NULL OR COALESCE(${this.after("f", "p")}, FALSE)`;
+    const state = `SELECT ${cols("s").join(", ")}, 0 AS _chain_src FROM state_prev s JOIN state_winners w ON ${on("s", "w")}`;
+    return `${fresh} UNION ALL ${state}`;
+  }
+
+  private chainPositions(from: string): string {
+    const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`).join(", ");
+    const lead = from === "fill_chain" ? "_chain_src, " : "";
+    const order = this.orderColumns().map((c) => (this.dms ? `${c} ASC NULLS FIRST` : c)).join(", ");
+    return `SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keys} ORDER BY ${lead}${order}) AS _pos FROM ${from}`;
+  }
+
+  /** Incremental: the winners with each update's unlogged columns taken from its chain. */
+  private fillWinners(): string {
+    const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
+    const anchors = this.fillColumns.map((c, i) => `${this.fillAnchor(c)} AS _fill_${i + 1}`);
+    const values = `SELECT ${keys.join(", ")}, ${anchors.join(", ")} FROM (${this.chainPositions("fill_chain")}) c GROUP BY ${keys.join(", ")}`;
+    const fill = new Map(this.fillColumns.map((c, i) => [c, `v._fill_${i + 1}`]));
+    const op = `w.${this.id("_op")}`;
+    const cols = this.bronzeCols.map((c) => {
+      const raw = `w.${this.id(c)}`;
+      return fill.has(c) ? `${this.filled(op, raw, fill.get(c)!)} AS ${this.id(c)}` : raw;
+    });
+    const on = keys.map((k) => `w.${k} = v.${k}`).join(" AND ");
+    return `SELECT ${[...cols, ...this.orderingNames().map((c) => `w.${c}`)].join(", ")} FROM state_winners w LEFT JOIN (${values}) v ON ${on}`;
+  }
+
+  /** Full refresh: every update's unlogged columns from the key's earlier changes, in order. */
+  private fillAll(): string {
+    const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`).join(", ");
+    const window = `OVER (PARTITION BY ${keys} ORDER BY _pos ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
+    const anchors = this.fillColumns.map((c, i) => `${this.fillAnchor(c)} ${window} AS _fill_${i + 1}`);
+    const positioned = this.chainPositions(`(SELECT *, 1 AS _chain_src FROM changes) x`);
+    const fill = new Map(this.fillColumns.map((c, i) => [c, `_fill_${i + 1}`]));
+    const op = this.id("_op");
+    const cols = this.bronzeCols.map((c) => (fill.has(c) ? `${this.filled(op, this.id(c), fill.get(c)!)} AS ${this.id(c)}` : this.id(c)));
+    return `SELECT ${[...cols, ...this.orderingNames()].join(", ")} FROM (SELECT *, ${anchors.join(", ")} FROM (${positioned}) p) c`;
   }
 
   /** Merge keys of state: its stored typed key columns. */

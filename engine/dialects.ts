@@ -27,6 +27,8 @@ export interface SqlDialect {
   hmacSha256(expr: string): string;
   /** Labels (each a string expression or NULL) joined with `sep`, NULLs skipped, "" when none. */
   concatLabels(sep: string, labels: string[]): string;
+  /** The first match of `pattern` in a string expression ("" when none). */
+  regexExtract(expr: string, pattern: string): string;
   /** Replace every occurrence of a literal substring. */
   replace(expr: string, from: string, to: string): string;
   /** Integer year / month of a date or timestamp. */
@@ -59,6 +61,7 @@ const duckdb: SqlDialect = {
   regexMatch: (expr, pattern) => `regexp_matches(${expr}, ${duckdb.str(pattern)})`,
   hmacSha256: (expr) => `sha256(${pad("opad")} || unhex(sha256(${pad("ipad")} || encode(${expr}))))`,
   concatLabels: (sep, labels) => (labels.length === 0 ? "''" : `concat_ws(${duckdb.str(sep)}, ${labels.join(", ")})`),
+  regexExtract: (expr, pattern) => `regexp_extract(${expr}, ${duckdb.str(pattern)}, 0)`,
   replace: (expr, from, to) => `replace(${expr}, ${duckdb.str(from)}, ${duckdb.str(to)})`,
   year: (expr) => `CAST(year(${expr}) AS INTEGER)`,
   month: (expr) => `CAST(month(${expr}) AS INTEGER)`,
@@ -75,6 +78,7 @@ const spark: SqlDialect = {
   regexMatch: (expr, pattern) => `(${expr} RLIKE ${spark.str(pattern)})`,
   hmacSha256: (expr) => `sha2(concat(${pad("opad")}, unhex(sha2(concat(${pad("ipad")}, CAST(${expr} AS BINARY)), 256))), 256)`,
   concatLabels: (sep, labels) => (labels.length === 0 ? "''" : `concat_ws(${spark.str(sep)}, ${labels.join(", ")})`),
+  regexExtract: (expr, pattern) => `regexp_extract(${expr}, ${spark.str(pattern)}, 0)`,
   replace: (expr, from, to) => `replace(${expr}, ${spark.str(from)}, ${spark.str(to)})`,
   year: (expr) => `CAST(year(${expr}) AS INT)`,
   month: (expr) => `CAST(month(${expr}) AS INT)`,

@@ -91,6 +91,9 @@ export const FILES_COLUMNS: readonly PlanColumn[] = [
   { name: "_run_id", type: "string" },
   { name: "_data_date", type: "string" },
   { name: "_rows_read", type: "bigint" },
+  // The manifest's receivedAt as ISO-8601 UTC with milliseconds ("2026-11-30T15:29:52.000Z", so
+  // text order is time order): dms datasets date their load generations by it (compile.ts).
+  { name: "_received_at", type: "string" },
 ];
 
 /** Labels column of quarantine and rejects: labels joined by REASON_SEPARATOR, in plan order. */
@@ -179,12 +182,12 @@ export interface ReadFilesStep {
 
 /**
  * IO step: register the PUBLISHED content of a table as `output` (the state's current version,
- * or every committed row of bronze). When the table does not exist yet, `output` is an empty
+ * every committed row of bronze, or every committed row of the files ledger). When the table does not exist yet, `output` is an empty
  * relation with the table's columns.
  */
 export interface ReadTableStep {
   kind: "read_table";
-  table: "state" | "bronze";
+  table: "state" | "bronze" | "files";
   output: string;
   when?: RunMode;
 }

@@ -170,7 +170,7 @@ export async function readFiles(
       result.order.push({ fileId: file.fileId, skipped: outcome });
       continue;
     }
-    const values = [lit(file.fileId), lit(file.key), lit(outcome.version), lit(manifest.runId), lit(outcome.dataDate), String(rows)];
+    const values = [lit(file.fileId), lit(file.key), lit(outcome.version), lit(manifest.runId), lit(outcome.dataDate), String(rows), lit(receivedAtText(file.receivedAt))];
     await session.run(`INSERT INTO ${step.filesOutput} VALUES (${values.join(", ")})`);
     result.driftWarnings.push(...driftWarnings(file.key, outcome.extra, plan.source.opColumn));
     result.accepted.set(file.fileId, { file, version: outcome.version, rowsRead: rows, extraColumns: outcome.extra });
@@ -418,8 +418,13 @@ function csvError(e: unknown): string {
   return what ? `${where}: ${what}` : where;
 }
 
-function utcDate(receivedAt: string): string {
+/** The ledger's `_received_at`: receivedAt as ISO-8601 UTC with milliseconds (text order = time order). */
+export function receivedAtText(receivedAt: string): string {
   const t = Date.parse(receivedAt);
   if (Number.isNaN(t)) throw new Error(`manifest receivedAt is not a timestamp: ${JSON.stringify(receivedAt)}`);
-  return new Date(t).toISOString().slice(0, 10);
+  return new Date(t).toISOString();
+}
+
+function utcDate(receivedAt: string): string {
+  return receivedAtText(receivedAt).slice(0, 10);
 }

@@ -84,7 +84,8 @@ export class TableStore {
   }
 
   async readTable(step: ReadTableStep): Promise<void> {
-    const scan = step.table === "state" ? await this.publishedScan("state") : await this.bronzeScan();
+    const scan =
+      step.table === "state" ? await this.publishedScan("state") : step.table === "files" ? await this.ledgerScan() : await this.bronzeScan();
     if (scan === null) await createEmptyTable(this.session, step.output, this.plan.tables[step.table].columns);
     else await this.session.run(`CREATE OR REPLACE TEMP VIEW ${step.output} AS SELECT * FROM ${scan}`);
   }
@@ -93,6 +94,12 @@ export class TableStore {
   private async bronzeScan(): Promise<string | null> {
     const files = committedBronzeFiles(this.ws, this.plan.dataset);
     return files.length > 0 ? this.projected("bronze", `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)`) : null;
+  }
+
+  /** Every committed files-ledger row as a FROM item (older runs' files read `_received_at` as NULL), or null. */
+  private async ledgerScan(): Promise<string | null> {
+    const files = parquetFiles(bronzeFilesDir(this.ws, this.plan.dataset));
+    return files.length > 0 ? this.projected("files", `read_parquet(${fileList(files)}, union_by_name = true)`) : null;
   }
 
   /** The published version of a merged table as a FROM item, or null when it has none. */

@@ -264,6 +264,15 @@ def data_date(received_at: str) -> str:
     return parse_timestamp(received_at).astimezone(timezone.utc).strftime("%Y-%m-%d")
 
 
+def received_at(value: str) -> str:
+    """The ledger's `_received_at`: the manifest's receivedAt as ISO-8601 UTC with milliseconds
+    ("2026-11-30T15:29:52.000Z", JavaScript's toISOString), so text order is time order."""
+    from .summary import parse_timestamp
+
+    t = parse_timestamp(value).astimezone(timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
 def iter_lineage_rows(
     rows: Iterable[List[Optional[str]]], file: Dict[str, Any], run_id: str
 ) -> Iterator[List[Any]]:

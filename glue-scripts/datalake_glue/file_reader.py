@@ -18,6 +18,7 @@ from .csv_reader import (
     iter_lineage_rows,
     lineage_rows,
     parse_csv_bytes,
+    received_at,
     source_version,
 )
 from .jsonl_reader import iter_jsonl_rows, parse_jsonl_bytes
@@ -149,6 +150,7 @@ def _outcome(file: Dict[str, Any], parsed: ParsedFile) -> Dict[str, Any]:
         "key": file["key"],
         "version": source_version(file),
         "dataDate": data_date(file["receivedAt"]),
+        "receivedAt": received_at(file["receivedAt"]),
         "reason": parsed.reason,
         "rowsRead": parsed.rows_read,
         "extraColumns": parsed.extra_columns,

@@ -33,6 +33,7 @@ FILES_COLUMNS = (
     ("_run_id", "string"),
     ("_data_date", "string"),
     ("_rows_read", "bigint"),
+    ("_received_at", "string"),
 )
 REASONS_COLUMN = "_reasons"
 REASON_SEPARATOR = ";"
@@ -176,7 +177,8 @@ def _validate_step(step: Any, where: str) -> None:
         _require(_is_text(step.get(field)), where, f"{kind} step needs {field}")
     _require(step.get("when") in (None,) + RUN_MODES, where, f"when must be one of {list(RUN_MODES)}")
     if kind == "read_table":
-        _require(step.get("table") in ("state", "bronze"), where, "read_table reads state or bronze")
+        _require(step.get("table") in ("state", "bronze", "files"), where,
+                 "read_table reads state, bronze or files")
     if kind == "stage":
         _require(step.get("table") in ROLES, where, f"stage table must be a role of {list(ROLES)}")
     if kind == "sql":

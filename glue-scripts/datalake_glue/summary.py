@@ -104,7 +104,8 @@ def parse_timestamp(value: str) -> datetime:
     # Python < 3.11 accepts only 0, 3 or 6 fraction digits: pad/truncate to microseconds.
     head, dot, tail = text.partition(".")
     if dot:
-        digits = "".join(c for c in tail if c.isdigit())
+        # Only the fraction's own digits: "52.5+02:00" has the zone's digits after it.
+        digits = tail[:len(tail) - len(tail.lstrip("0123456789"))]
         zone = tail[len(digits):]
         text = f"{head}.{(digits + '000000')[:6]}{zone}"
     parsed = datetime.fromisoformat(text)

@@ -4,15 +4,25 @@ import json
 import logging
 
 from datalake_glue.logs import JsonFormatter
+from datalake_glue.csv_reader import received_at
 from datalake_glue.spark_io import ledger_rows, task_count
 
 
 def test_ledger_rows_cover_accepted_files_only():
     outcomes = [
-        {"fileId": "f1", "key": "k1", "version": "v1", "dataDate": "2026-11-21", "reason": None, "rowsRead": 0},
-        {"fileId": "f2", "key": "k2", "version": "v2", "dataDate": "2026-11-21", "reason": "not_utf8", "rowsRead": 3},
+        {"fileId": "f1", "key": "k1", "version": "v1", "dataDate": "2026-11-21", "reason": None, "rowsRead": 0,
+         "receivedAt": "2026-11-21T09:59:00.000Z"},
+        {"fileId": "f2", "key": "k2", "version": "v2", "dataDate": "2026-11-21", "reason": "not_utf8", "rowsRead": 3,
+         "receivedAt": "2026-11-21T10:00:00.000Z"},
     ]
-    assert ledger_rows(outcomes, "r1") == [["f1", "k1", "v1", "r1", "2026-11-21", 0]]
+    assert ledger_rows(outcomes, "r1") == [["f1", "k1", "v1", "r1", "2026-11-21", 0, "2026-11-21T09:59:00.000Z"]]
+
+
+def test_received_at_is_iso_utc_with_milliseconds_like_javascript():
+    # The ledger's _received_at (engine/duckdb/read-files.ts receivedAtText): text order = time order.
+    assert received_at("2026-11-30T15:29:52Z") == "2026-11-30T15:29:52.000Z"
+    assert received_at("2026-11-30T15:29:52.123456Z") == "2026-11-30T15:29:52.123Z"
+    assert received_at("2026-11-30T17:29:52.5+02:00") == "2026-11-30T15:29:52.500Z"
 
 
 def test_task_count_is_bounded_by_files_and_cores():

@@ -1,8 +1,12 @@
 // The expected current state after loading a set of CDC files, computed in plain TypeScript from
 // the row-semantics contract (ARCHITECTURE.md): rows with an unparseable key, cdc_ts or Op are
 // rejected; per key the latest change wins by (cdc_ts, object key, row number); D removes the key;
-// a current row with any reason label is quarantined, the rest is silver. Tests check the engine
-// against it, so it shares no code with the engine.
+// a current row with any reason label is quarantined, the rest is silver. Format "dms"
+// (docs/dms-ordering.md, one load generation: files carry no arrival time here): a NULL
+// timestamp is no reject, changes order by (phase LOAD before CDC, timestamp with NULL first,
+// DMS file name, object key, row), and with partialImages keep_previous an update's unlogged
+// columns keep the key's previous values. Tests check the engine against it, so it shares no
+// code with the engine.
 //
 // DMS files as DMS writes them by default (docs/dms.md): no header (csv.header "auto" tells a
 // header by its names), the source table's columns by position with Op first in change files
@@ -47,8 +51,11 @@ const EXPRESSIONS: Record<string, (v: Record<string, Typed | null>) => boolean> 
 };
 
 interface Change {
-  /** undefined: the file has no sequence column (DMS file sequence and row position order). */
-  seq: bigint | undefined;
+  /** null: a dms row without the timestamp column (orders first). */
+  seq: bigint | null;
+  /** dms: 0 for a full-load file, 1 otherwise; the DMS file name ("" for other names). */
+  phase: number;
+  dmsFile: string;
   objectKey: string;
   rowNumber: number;
   op: "I" | "U" | "D";
@@ -60,7 +67,8 @@ export function expectedState(spec: DatasetSpec, files: SourceFile[]): ExpectedS
   const seqColumn = spec.cdc?.sequenceColumns[0];
   if (spec.cdc && spec.cdc.sequenceColumns.length !== 1) throw new Error("oracle supports one sequence column");
   const required = spec.columns.filter((c) => !c.optional).map((c) => c.name);
-  const latest = new Map<string, Change>();
+  const dms = spec.format === "dms";
+  const changes = new Map<string, Change[]>();
   let rowsRead = 0;
   let rejectedRows = 0;
   let quarantinedFileRows = 0;
@@ -83,17 +91,22 @@ export function expectedState(spec: DatasetSpec, files: SourceFile[]): ExpectedS
       const opText = opAt < 0 ? "" : (raw[opColumn] ?? "").trim().toUpperCase();
       const op = opText === "" ? "I" : opText;
       const keyParts = spec.primaryKey.map((k) => keyText(spec, k, raw[k]));
-      // A DMS file without its (optional) timestamp column: no sequence to parse or reject.
-      const noSeq = seqColumn === undefined || (!names.includes(seqColumn) && seqColumn === spec.dms?.timestampColumn);
-      const seq = seqColumn === undefined ? 0n : noSeq ? undefined : sequenceValue(spec, seqColumn, raw[seqColumn]);
+      const nullableSeq = dms && seqColumn === spec.dms?.timestampColumn;
+      const seqRaw = seqColumn === undefined ? null : raw[seqColumn];
+      const seq =
+        seqColumn === undefined || (nullableSeq && isEmpty(spec, seqRaw ?? null)) ? (dms ? null : 0n) : sequenceValue(spec, seqColumn, seqRaw ?? null);
       if (op !== "I" && op !== "U" && op !== "D") return void rejectedRows++;
-      if (keyParts.some((p) => p === undefined) || (seq === undefined && !noSeq)) return void rejectedRows++;
-      const change: Change = { seq, objectKey: file.key, rowNumber: index + 1, op, raw };
+      if (keyParts.some((p) => p === undefined) || seq === undefined) return void rejectedRows++;
+      const base = (file.key.split("/").pop() ?? "").toUpperCase();
+      const load = dms && /^LOAD[0-9A-F]{8}([.][A-Z0-9]+)*$/.test(base);
+      const named = load || /^[0-9]{8}-[0-9]{6,}([.][A-Z0-9]+)*$/.test(base);
+      const change: Change = { seq, phase: load ? 0 : 1, dmsFile: dms && named ? base : "", objectKey: file.key, rowNumber: index + 1, op, raw };
       const key = keyParts.join("|");
-      const prev = latest.get(key);
-      if (!prev || later(change, prev)) latest.set(key, change);
+      changes.set(key, [...(changes.get(key) ?? []), change]);
     });
   }
+  const latest = new Map<string, Change>();
+  for (const [key, list] of changes) latest.set(key, resolve(spec, list.sort((a, b) => (later(a, b) ? 1 : later(b, a) ? -1 : 0))));
 
   const current = new Map<string, CurrentRow>();
   const deletedKeys: string[] = [];
@@ -126,21 +139,42 @@ function sequenceValue(spec: DatasetSpec, column: string, text: string | null): 
   throw new Error(`oracle: sequence column ${column} of type ${type} is not supported`);
 }
 
-function later(a: Change, b: Change): boolean {
-  if (a.seq === undefined || b.seq === undefined) {
-    const [fa, fb] = [fileSequence(a.objectKey), fileSequence(b.objectKey)];
-    if (fa !== fb) return fa > fb;
-    return a.rowNumber > b.rowNumber;
-  }
-  if (a.seq !== b.seq) return a.seq > b.seq;
-  if (a.objectKey !== b.objectKey) return a.objectKey > b.objectKey;
-  return a.rowNumber > b.rowNumber;
+/** The empty field and the spec's nullValue mean NULL (engine/typing.ts nullIfEmpty). */
+function isEmpty(spec: DatasetSpec, text: string | null): boolean {
+  return text === null || text === "" || text === spec.csv.nullValue;
 }
 
-/** Sorts in DMS file order: full-load files first (fixed-width hex sorts as text), then changes by name. */
-function fileSequence(key: string): string {
-  const name = key.slice(key.lastIndexOf("/") + 1);
-  return `${isFullLoad(key) ? 0 : 1}${name}`;
+/**
+ * The latest of a key's changes (sorted oldest first). dms keep_previous: each update's unlogged
+ * columns (the noSupValue marker, else NULL/empty) take the previous change's (resolved) values;
+ * key and sequence columns never; inserts and deletes as written.
+ */
+function resolve(spec: DatasetSpec, sorted: Change[]): Change {
+  if (spec.dms?.partialImages !== "keep_previous") return sorted[sorted.length - 1];
+  const fixed = new Set([...spec.primaryKey, ...(spec.cdc?.sequenceColumns ?? [])]);
+  const marker = spec.dms.noSupValue;
+  const unlogged = (v: string | null) => (marker ? v === marker : isEmpty(spec, v));
+  let prev: Change | null = null;
+  for (const change of sorted) {
+    if (prev && change.op === "U") {
+      const raw = { ...change.raw };
+      for (const col of spec.columns) {
+        if (!fixed.has(col.name) && unlogged(raw[col.name] ?? null)) raw[col.name] = prev.raw[col.name] ?? null;
+      }
+      prev = { ...change, raw };
+    } else {
+      prev = change;
+    }
+  }
+  return prev!;
+}
+
+function later(a: Change, b: Change): boolean {
+  if (a.phase !== b.phase) return a.phase > b.phase;
+  if (a.seq !== b.seq) return a.seq === null ? false : b.seq === null ? true : a.seq > b.seq;
+  if (a.dmsFile !== b.dmsFile) return a.dmsFile > b.dmsFile;
+  if (a.objectKey !== b.objectKey) return a.objectKey > b.objectKey;
+  return a.rowNumber > b.rowNumber;
 }
 
 const isFullLoad = (key: string): boolean => /^LOAD[0-9A-F]{8}\./.test(key.slice(key.lastIndexOf("/") + 1));

@@ -16,7 +16,7 @@ import { loadIcebergExtension } from "../../engine/spark/iceberg-duckdb";
 import { runLoadSpark, type SparkDatabases } from "../../engine/spark/run-load";
 import type { SparkServer } from "../../engine/spark/server";
 import { duckdbSources, readTables, sparkSources, summaryView, tableDifferences } from "./tables";
-import { dmsScenario, referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
+import { dmsOrderScenario, dmsScenario, referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
 import { dmsParquetScenario, jsonlScenario, parquetScenario } from "./format-scenarios";
 import { typedJsonl, typedParquet } from "../engine/typed-files";
 import { sparkForTests } from "../support/spark";
@@ -123,6 +123,12 @@ describe("@spark engine parity: DuckDB and Spark give the same tables and summar
 
   it("a spec with every type and rule kind, a composite key and two sequence columns", async () => {
     await runBoth(kitchen, specScenario(kitchen, path.join(root, "kitchen-files")));
+  });
+
+  it("dms change order: full-load race, file sequence without timestamps, partial images, a reload", async function () {
+    this.timeout(40 * 60_000); // four runs, a reload among them
+    const orders = DATASETS.find((s) => s.name === "orders")!;
+    await runBoth(orders, dmsOrderScenario(orders, path.join(root, "dms-order-files")), "dms_order");
   });
 
   it("a spec without CDC, with its own delimiter, quote and null marker", async () => {

@@ -12,7 +12,7 @@
 import { createHash } from "crypto";
 import { gzipSync } from "zlib";
 import { mkdirSync, writeFileSync } from "fs";
-import { join } from "path";
+import { dirname, join } from "path";
 import type { DatasetSpec } from "../../datasets";
 import type { ColumnType } from "../../datasets/define";
 import type { Manifest, ManifestFile } from "../../engine/contracts";
@@ -181,7 +181,7 @@ export class ScenarioFiles {
     const bytes = typeof content === "string" ? Buffer.from(content) : content;
     const md5 = createHash("md5").update(bytes).digest("hex");
     const local = join(this.dir, "landing", `${++this.n}-${name}`);
-    mkdirSync(join(this.dir, "landing"), { recursive: true });
+    mkdirSync(dirname(local), { recursive: true }); // names may hold folders (DMS schema/table/date)
     writeFileSync(local, bytes);
     return {
       fileId: `landing/${key}#${md5.slice(0, 12)}`,
@@ -339,5 +339,40 @@ export function dmsScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
     { label: "dms batch 1", manifest: manifest(spec, "run-1", batch1) },
     { label: "dms batch 2", manifest: manifest(spec, "run-2", batch2) },
     { label: "dms full refresh", manifest: manifest(spec, "run-3", [], true) },
+  ];
+}
+
+/**
+ * DMS change order on the orders dataset (docs/dms-ordering.md), header files (AddColumnName):
+ *   run 1  full load (transfer timestamps later than the changes made during it) + CDC with the
+ *          timestamp column: the full-load race, an update and a delete at one commit time,
+ *          partial images (empty = not logged), an insert taken as written
+ *   run 2  CDC without the timestamp column (file sequence only), more partial images, an
+ *          update of a key never inserted (taken as written)
+ *   run 3  reload-target: LOAD00000001 again (new version, received later, one key absent) and
+ *          a CDC file after it whose partial update keeps the reloaded values
+ *   run 4  full refresh
+ */
+export function dmsOrderScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
+  const files = new ScenarioFiles(dir, spec);
+  const at = (hhmm: string) => `2026-11-30T${hhmm}:00.000Z`;
+  const text = (...rows: string[]) => rows.join("\n") + "\n";
+  const load = "order_id,customer_id,order_ts,status,total_amount";
+  const cdc = `Op,${load}`;
+  const t = "2026-11-01 09:00:00";
+  const run1 = [
+    files.file("SALES/LOAD00000001.csv", text(`${load},cdc_ts`, `1,100,${t},pending,10.00,2026-11-30 10:05:00`, `2,100,${t},pending,20.00,2026-11-30 10:05:00`, `3,100,${t},pending,30.00,2026-11-30 10:05:00`, `4,100,${t},pending,40.00,2026-11-30 10:05:00`), at("10:05")),
+    files.file("SALES/2026/11/30/20261130-100600000.csv", text(`${cdc},cdc_ts`, `U,1,100,${t},paid,10.00,2026-11-30 10:01:00`, `U,2,100,${t},shipped,20.00,2026-11-30 10:02:00`, `D,2,100,${t},shipped,20.00,2026-11-30 10:02:00`, `U,3,,,,33.00,2026-11-30 10:03:00`, `I,5,100,${t},,50.00,2026-11-30 10:04:00`), at("10:06")),
+  ];
+  const run2 = [files.file("SALES/2026/11/30/20261130-110000000.csv", text(cdc, `U,4,,,,44.00`, `U,4,101,,,`, `U,6,101,${t},paid,60.00`), at("11:00"))];
+  const run3 = [
+    files.file("SALES/LOAD00000001.csv", text(load, `1,100,${t},cancelled,11.00`, `3,100,${t},refunded,31.00`), at("12:00")),
+    files.file("SALES/2026/11/30/20261130-121000000.csv", text(cdc, `U,1,,,,12.00`, `U,4,,,shipped,`), at("12:10")),
+  ];
+  return [
+    { label: "run 1 (full load + CDC with timestamps)", manifest: manifest(spec, "run-1", run1) },
+    { label: "run 2 (CDC without timestamps)", manifest: manifest(spec, "run-2", run2) },
+    { label: "run 3 (reload)", manifest: manifest(spec, "run-3", run3) },
+    { label: "full refresh", manifest: manifest(spec, "run-4", [], true) },
   ];
 }
