@@ -71,10 +71,6 @@ export async function readFiles(
   loaded: Set<string>,
   bronze: BronzeTarget,
 ): Promise<ReadResult> {
-  const { source } = plan;
-  if (source.format !== "csv" && source.format !== "dms") {
-    throw new Error(`dataset ${plan.dataset}: format ${source.format} is not supported by the DuckDB executor (csv and dms only)`);
-  }
   // 1. Whole-file checks, in manifest order.
   // By listing position: a manifest may list the same object twice.
   const outcomes: Array<FileResult | Candidate> = [];

@@ -124,23 +124,20 @@ describe("docs/dms.md examples", function () {
     }
   });
 
-  // unskip after h12-csv merge (headerless files read by position) and h12-order (file-sequence order)
-  it.skip("DMS defaults (no header, no timestamp column): the same silver and quarantine as the header example", async () => {
+  it("DMS defaults (no header, no timestamp column): the same silver and quarantine as the header example", async () => {
     const lines = expectOf("defaults");
     expect(lines).to.deep.equal(expectOf("header"));
     expect(stated(await loadExample("defaults"), lines)).to.deep.equal(lines);
     expect(stated(await loadExample("defaults", true), lines)).to.deep.equal(lines);
   });
 
-  // unskip after h12-csv merge (Op in a headerless full-load file)
-  it.skip("IncludeOpForFullLoad=true: the same silver and quarantine as the header example", async () => {
+  it("IncludeOpForFullLoad=true: the same silver and quarantine as the header example", async () => {
     const lines = expectOf("fullload-op");
     expect(lines).to.deep.equal(expectOf("header"));
     expect(stated(await loadExample("fullload-op"), lines)).to.deep.equal(lines);
   });
 
-  // unskip after h12-csv merge (gzip recognised by its bytes)
-  it.skip("CompressionType=GZIP: the header example's files gzipped (.csv.gz) load the same", async () => {
+  it("CompressionType=GZIP: the header example's files gzipped (.csv.gz) load the same", async () => {
     const workspace = join(dir, "ws-gzip");
     const paths = writeExample(join(dir, "files"), "header").map((p) => {
       writeFileSync(`${p}.gz`, gzipSync(readFileSync(p)));
