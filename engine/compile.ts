@@ -516,7 +516,7 @@ class Compiler extends SqlContext {
 
   /**
    * A column an update (Op U) did not log: the noSupValue marker when the spec sets one, else
-   * NULL / empty / nullValue (then a real update to NULL cannot be told apart: docs/dms-ordering.md).
+   * NULL / empty / nullValue (then a real update to NULL cannot be told apart: docs/dms.md "Ordering, full-load race, reload, partial images").
    */
   private unlogged(col: string): string {
     const marker = this.spec.dms?.noSupValue;

@@ -2,7 +2,7 @@
 // the row-semantics contract (ARCHITECTURE.md): rows with an unparseable key, cdc_ts or Op are
 // rejected; per key the latest change wins by (cdc_ts, object key, row number); D removes the key;
 // a current row with any reason label is quarantined, the rest is silver. Format "dms"
-// (docs/dms-ordering.md, one load generation: files carry no arrival time here): a NULL
+// (docs/dms.md "Ordering, full-load race, reload, partial images", one load generation: files carry no arrival time here): a NULL
 // timestamp is no reject, changes order by (phase LOAD before CDC, timestamp with NULL first,
 // DMS file name, object key, row), and with partialImages keep_previous an update's unlogged
 // columns keep the key's previous values. Tests check the engine against it, so it shares no

@@ -1,4 +1,4 @@
-// Change order of a dms dataset (docs/dms-ordering.md): the DMS file sequence without a timestamp
+// Change order of a dms dataset (docs/dms.md "Ordering, full-load race, reload, partial images"): the DMS file sequence without a timestamp
 // column, the full-load race, load generations (reload-target), and partial images
 // (keep_previous). Every case is loaded file by file and all at once, and rebuilt with a full
 // refresh: all three give the same silver.

@@ -343,7 +343,7 @@ export function dmsScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
 }
 
 /**
- * DMS change order on the orders dataset (docs/dms-ordering.md), header files (AddColumnName):
+ * DMS change order on the orders dataset (docs/dms.md "Ordering, full-load race, reload, partial images"), header files (AddColumnName):
  *   run 1  full load (transfer timestamps later than the changes made during it) + CDC with the
  *          timestamp column: the full-load race, an update and a delete at one commit time,
  *          partial images (empty = not logged), an insert taken as written
