@@ -353,22 +353,23 @@ class Compiler extends SqlContext {
   /**
    * Load generations of dms datasets. DMS writes no end-of-load marker, so a generation is
    * dated by arrival (ledger `_received_at`, the manifest's receivedAt: replays give the same
-   * generations). A full-load file received after the dataset's first CDC file is a reload
-   * (reload-target writes LOAD files again): every file belongs to the generation of the latest
-   * reload file received at or before it ("" before any reload), and a newer generation orders
-   * after all older ones. The first full load starts no generation, so its files and the CDC
-   * files after it are ordered by the file sequence alone, whatever order they are loaded in.
+   * generations). A reload is a full-load file VERSION whose object key already had an earlier
+   * one: reload-target writes LOAD00000001... again under the same keys. Every file belongs to
+   * the generation of the latest reload file received at or before it ("" before any reload), and
+   * a newer generation orders after all older ones. Arrival alone does not make a reload: a
+   * folder of DMS output copied in bulk (`aws s3 sync`, `cp -r`) lands its CDC files before its
+   * LOAD files (names sort "2026..." < "LOAD..."), and must still be ordered by the file sequence.
    */
   private dmsGenerationSteps(): PlanStep[] {
     if (!this.dms) return [];
     const cols = "_source_key, _source_version, _received_at";
     const files = `SELECT ${cols} FROM files_prev UNION ALL SELECT ${cols} FROM incoming_files`;
-    const load = this.isLoadFile("_source_key");
-    // A reload: a full-load file received after some CDC file (the first full load is not one).
-    const firstCdc = `SELECT MIN(_received_at) AS t FROM files WHERE NOT (${load})`;
-    const loads = `SELECT DISTINCT _received_at FROM files, first_cdc WHERE ${load} AND _received_at > first_cdc.t`;
+    // A reload: a later version of a full-load file's key (the first full load is not one).
+    const loads =
+      `SELECT DISTINCT a._received_at FROM files a JOIN files b ON a._source_key = b._source_key ` +
+      `AND b._received_at < a._received_at WHERE ${this.isLoadFile("a._source_key")}`;
     const sql =
-      `WITH files AS (${files}), first_cdc AS (${firstCdc}), loads AS (${loads}) ` +
+      `WITH files AS (${files}), loads AS (${loads}) ` +
       `SELECT f._source_key, f._source_version, COALESCE(MAX(l._received_at), '') AS _dms_gen ` +
       `FROM files f LEFT JOIN loads l ON l._received_at <= f._received_at GROUP BY f._source_key, f._source_version`;
     return [

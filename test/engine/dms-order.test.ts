@@ -107,6 +107,21 @@ describe("engine (DuckDB): dms change order", function () {
     ]);
   });
 
+  it("a folder of DMS output copied in bulk (CDC files landing before the LOAD files) is ordered by the file sequence, not taken for a reload", async () => {
+    // `aws s3 sync` / `cp -r` upload in name order: "2026..." sorts before "LOAD...", so the CDC
+    // files arrive first. One version per key: no reload, the full load still comes first.
+    const at = (h: string) => ({ receivedAt: `2026-11-30T${h}:00.000Z` });
+    const silver = await silverThreeWays("orders", (ws) => [
+      [ws.file("orders", "C1", lines(CDC_HEADER, "U,1,100,2026-11-01 09:00:00,paid,10.00", "D,2,100,2026-11-01 09:00:00,pending,20.00"), { key: "orders/20261130-100000000.csv", ...at("12:00") })],
+      [ws.file("orders", "L1", lines(LOAD_HEADER, "1,100,2026-11-01 09:00:00,pending,10.00", "2,100,2026-11-01 09:00:00,pending,20.00"), { key: "orders/LOAD00000001.csv", ...at("12:01") })],
+      [ws.file("orders", "L2", lines(LOAD_HEADER, "3,100,2026-11-01 09:00:00,pending,30.00"), { key: "orders/LOAD00000002.csv", ...at("12:02") })],
+    ]);
+    expect(silver.map((r) => [r.order_id, r.status])).to.deep.equal([
+      [1, "paid"],
+      [3, "pending"],
+    ]);
+  });
+
   describe("partial images", function () {
     const orders = getDataset("orders");
     // The normalized orders spec with other DMS options (as validate.ts would normalize them).
