@@ -123,8 +123,8 @@ export function orderingColumns(spec: DatasetSpec): PlanColumn[] {
 
 /**
  * DMS file sequence columns of a dms dataset's changes (all derived, stored in state):
- * - _dms_gen: the load generation, the `_received_at` of the latest reload file (a LOAD file
- *   received after a CDC file) received at or before the row's file ("" when none).
+ * - _dms_gen: the load generation, the `_received_at` of the latest reload file (a later
+ *   version of a LOAD object key) received at or before the row's file ("" when none).
  * - _dms_phase: 0 for a full-load file (base name LOAD + 8 hex digits), 1 for any other (CDC).
  * - _dms_file: the upper-cased base name of a file DMS named: LOAD files by hex counter, CDC
  *   files by their timestamp name (fixed width per task, so text order is file order); "" for
