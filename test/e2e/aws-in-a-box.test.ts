@@ -57,7 +57,8 @@ import { sparkGlueLauncher, type SparkGlueJob } from "../support/spark-glue-laun
 
 // Generous: a warm Spark server loads a dataset in ~10 s; a cold one (this file alone) or a busy
 // machine takes several times that. The time is printed, never asserted.
-const SETTLE_TIMEOUT_MS = 12 * 60_000;
+// Six datasets of Glue runs on local Spark; dms plans cost ~3.5x a csv plan there (issue 15).
+const SETTLE_TIMEOUT_MS = 30 * 60_000;
 const RECONCILE_EVERY_MS = 2_000;
 /** Per dataset: a full load and two change files of DMS output, some rows bad on purpose. */
 const SAMPLE = { format: "csv", seed: 10, rows: 30, files: 2, badShare: 0.15 } as const;
@@ -81,7 +82,7 @@ interface Replay {
 const sum = (items: FileItem[], field: "rowsRead" | "rowsRejected") => items.reduce((n, f) => n + (f[field] ?? 0), 0);
 
 describe("@spark AWS in a box: moto S3, dynalite, the handlers on SDK v3 clients and the Glue runner on local Spark", function () {
-  this.timeout(20 * 60_000);
+  this.timeout(45 * 60_000);
   const suffix = randomBytes(4).toString("hex");
   const LANDING = `box-landing-${suffix}`;
   const OPS = `box-ops-${suffix}`;
