@@ -8,7 +8,8 @@
 //   1. Execute `steps` in order, skipping steps whose `when` does not match the run's mode
 //      (`plan.modes` tells which modes the plan holds). Steps are either IO steps (engine-implemented, described below) or `sql` steps
 //      (a plain SELECT registered under `name`: DuckDB `CREATE TEMP TABLE|VIEW name AS <sql>`,
-//      Spark `spark.sql(sql).createOrReplaceTempView(name)`, cached when materialize = "table").
+//      Spark `spark.sql(sql).createOrReplaceTempView(name)`, computed once with its lineage cut when
+//      materialize = "table": spark_io.materialize).
 //      Every relation name used in SQL is either an IO step's output or an earlier sql step.
 //   2. Run every `audits` query (each returns exactly one row with one BIGINT column
 //      `violations`; 0 = passed) against the staged relations.

@@ -3,8 +3,9 @@
 Everything here goes through two narrow ports, so the order of operations is tested with a
 fake that records calls (tests/fake_spark.py):
   - `spark.sql(text)` for every SQL statement (DDL, branch commands, plan SQL, procedures);
-  - `io` (spark_io.SparkIO on Glue) for the two DataFrame-level IO operations: reading the
-    manifest's objects into string rows, and reading back the rows an append added to a branch.
+  - `io` (spark_io.SparkIO on Glue) for the DataFrame-level operations: reading the manifest's
+    objects into string rows, reading back the rows an append added to a branch, registering
+    the PII key, and materializing a `table` step (computed once, its plan cut off).
 
 Order (engine/plan.ts "How an executor runs a plan"): session settings -> tables exist and
 have the plan's columns (schema_evolution.py) -> branches opened for every staged table -> steps in order (read_files, read_table, sql, stage on
@@ -73,6 +74,8 @@ class PlanIO(Protocol):
                           end_snapshot: int) -> None: ...
 
     def register_pii_key(self, output: str, ipad: bytes, opad: bytes) -> None: ...
+
+    def materialize(self, name: str) -> None: ...
 
 
 class PublishRecord(Protocol):
@@ -306,7 +309,9 @@ class LoadExecutor:
         elif kind == "sql":
             self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['name']}` AS {step['sql']}")
             if step["materialize"] == "table":
-                self.sql(f"CACHE TABLE `{step['name']}`")
+                started = time.monotonic()
+                self.io.materialize(step["name"])
+                LOG.info("materialize (%d ms): %s", (time.monotonic() - started) * 1000, step["name"])
         elif kind == "stage":
             self.stage(step)
         elif kind == "merge":

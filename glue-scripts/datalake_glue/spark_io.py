@@ -1,4 +1,4 @@
-"""The two DataFrame-level IO operations of the executor, on PySpark (thin; imported on Glue only).
+"""The DataFrame-level IO operations of the executor, on PySpark (thin; imported on Glue only).
 
 pyspark is imported inside the methods so the package imports without Spark.
 """
@@ -91,6 +91,15 @@ class SparkIO:
             if read is not None:
                 rows[outcome["fileId"]] = read
         return rows
+
+    def materialize(self, name: str) -> None:
+        """Compute a `table` step once and re-register it with its lineage cut. CACHE TABLE kept
+        the whole upstream plan: every later view and MERGE re-analyzed the chain of views under
+        it (the dms incremental plan reads state_winners and fresh_keyed several times each), and
+        analysis alone took seconds per statement, 2.7x the run time. A local checkpoint keeps the
+        rows on the executors (memory, spilling to disk); an executor lost with its blocks fails
+        the job, which publishes nothing (write-audit-publish) and is retried from the files."""
+        self.spark.table(name).localCheckpoint(eager=True).createOrReplaceTempView(name)
 
     def register_pii_key(self, output: str, ipad: bytes, opad: bytes) -> None:
         """The plan's pii_key relation: one row of HMAC's padded keys (BINARY), from memory."""

@@ -148,3 +148,6 @@ class FakeIO:
 
     def register_pii_key(self, output, ipad, opad):
         self.log.append(("register_pii_key", output, ipad, opad))
+
+    def materialize(self, name):
+        self.log.append(("materialize", name))

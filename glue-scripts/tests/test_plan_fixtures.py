@@ -60,7 +60,6 @@ def test_current_plan_of_every_dataset_validates(compiled, dataset):
 
 # -- the runner over the current plans --------------------------------------------------------
 _VIEW = re.compile(r"^CREATE OR REPLACE TEMP VIEW `(\w+)` AS (.*)$", re.S)
-_CACHE = re.compile(r"^CACHE TABLE `(\w+)`$")
 _WRITE = re.compile(r"^(?:INSERT (?:INTO|OVERWRITE)|MERGE INTO) (\S+) (?:SELECT|t USING) ")
 
 
@@ -71,17 +70,17 @@ def executed(log, ids):
     for entry in log:
         if entry[0] == "read_files":
             events.append(("read_files", entry[1], entry[2]))
+        elif entry[0] == "materialize":
+            events.append(("materialize", entry[1]))
         elif entry[0] == "register_appended":
             events.append(("read_back", entry[1]))
         elif entry[0] == "sql":
             statement = entry[1]
-            view, cache, write = _VIEW.match(statement), _CACHE.match(statement), _WRITE.match(statement)
+            view, write = _VIEW.match(statement), _WRITE.match(statement)
             if view and view.group(1).startswith("staged_"):
                 events.append(("read_back", view.group(1)))
             elif view:
                 events.append(("relation", view.group(1), view.group(2)))
-            elif cache:
-                events.append(("cache", cache.group(1)))
             elif write:
                 events.append(("write", tables[write.group(1).rsplit(".", 1)[0]]))
     return events
@@ -99,7 +98,7 @@ def expected(plan, mode, ids):
         elif kind == "sql":
             events.append(("relation", step["name"], step["sql"]))
             if step["materialize"] == "table":
-                events.append(("cache", step["name"]))
+                events.append(("materialize", step["name"]))
         else:
             events.extend([("write", step["table"]), ("read_back", step["output"])])
     return events

@@ -1,0 +1,118 @@
+// Runs a ModelPlan (engine/models/plan.ts) on both engines over the same input rows, for the model
+// compilers' tests and their parity: inputs are DuckDB SELECTs written once to Parquet, which
+// DuckDB and the shared local Spark server both read; each engine's output table is written to
+// Parquet and read back by DuckDB as canonical text rows, so the two compare value for value.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { DIALECTS } from "../../engine/dialects";
+import type { ModelPlan } from "../../engine/models/plan";
+import { PREVIOUS_RELATION, STAGED_RELATION } from "../../engine/models/plan";
+import { lit, openSession, type Session } from "../../engine/duckdb/session";
+import type { SparkServer } from "../../engine/spark/server";
+
+/** relation name -> a DuckDB SELECT giving its rows (typed as the executor would store them). */
+export type ModelInputs = Record<string, string>;
+
+export interface ModelRun {
+  /** The output rows as text (NULL as null), ordered by every column. */
+  rows: Record<string, string | null>[];
+  /** Audit name -> violations. */
+  audits: Record<string, number>;
+}
+
+export class ModelHarness {
+  private constructor(
+    readonly session: Session,
+    readonly dir: string,
+  ) {}
+
+  static async open(): Promise<ModelHarness> {
+    return new ModelHarness(await openSession({ threads: 1, memoryLimit: "1GB" }), fs.mkdtempSync(path.join(os.tmpdir(), "models-")));
+  }
+
+  close(): void {
+    this.session.close();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Writes each input to Parquet (once per call) and returns relation -> file. */
+  async writeInputs(plan: ModelPlan, inputs: ModelInputs): Promise<Record<string, string>> {
+    const files: Record<string, string> = {};
+    const all = { ...inputs };
+    if (!(PREVIOUS_RELATION in all) && plan.inputs.some((i) => i.relation === PREVIOUS_RELATION)) {
+      const cols = plan.columns.map((c) => `CAST(NULL AS ${DIALECTS.duckdb.sqlType(c.type)}) AS ${DIALECTS.duckdb.ident(c.name)}`);
+      all[PREVIOUS_RELATION] = `SELECT ${cols.join(", ")} WHERE FALSE`;
+    }
+    for (const input of plan.inputs) {
+      if (!(input.relation in all)) throw new Error(`model ${plan.model}: no rows given for input ${input.relation}`);
+    }
+    const tag = fs.mkdtempSync(path.join(this.dir, "in-"));
+    for (const [relation, select] of Object.entries(all)) {
+      const file = path.join(tag, `${relation}.parquet`);
+      await this.session.run(`COPY (${select}) TO ${lit(file)} (FORMAT parquet)`);
+      files[relation] = file;
+    }
+    return files;
+  }
+
+  async runDuckDB(plan: ModelPlan, inputs: ModelInputs): Promise<ModelRun> {
+    if (plan.dialect !== "duckdb") throw new Error("runDuckDB needs a duckdb plan");
+    const files = await this.writeInputs(plan, inputs);
+    const s = this.session;
+    for (const [relation, file] of Object.entries(files)) {
+      await s.run(`CREATE OR REPLACE TEMP VIEW ${relation} AS SELECT * FROM read_parquet(${lit(file)})`);
+    }
+    for (const step of plan.steps) {
+      const kind = step.materialize === "table" ? "TABLE" : "VIEW";
+      await s.run(`DROP VIEW IF EXISTS ${step.name}`).catch(() => undefined);
+      await s.run(`DROP TABLE IF EXISTS ${step.name}`).catch(() => undefined);
+      await s.run(`CREATE TEMP ${kind} ${step.name} AS ${step.sql}`);
+    }
+    const out = path.join(fs.mkdtempSync(path.join(this.dir, "duckdb-")), "out.parquet");
+    await s.run(`COPY (SELECT ${plan.columns.map((c) => DIALECTS.duckdb.ident(c.name)).join(", ")} FROM ${plan.output}) TO ${lit(out)} (FORMAT parquet)`);
+    await s.run(`CREATE OR REPLACE TEMP VIEW ${STAGED_RELATION} AS SELECT * FROM read_parquet(${lit(out)})`);
+    const audits: Record<string, number> = {};
+    for (const audit of plan.audits) {
+      const [row] = await s.rows(audit.sql);
+      audits[audit.name] = Number(row.violations);
+    }
+    return { rows: await this.textRows(out), audits };
+  }
+
+  async runSpark(server: SparkServer, plan: ModelPlan, inputs: ModelInputs): Promise<ModelRun> {
+    if (plan.dialect !== "spark") throw new Error("runSpark needs a spark plan");
+    const files = await this.writeInputs(plan, inputs);
+    await server.sql("SET spark.sql.session.timeZone = UTC");
+    // DuckDB writes zone-less timestamps; read them as Spark TIMESTAMP (UTC wall time), as the
+    // Iceberg tables of a real run hold them.
+    await server.sql("SET spark.sql.parquet.inferTimestampNTZ.enabled = false");
+    for (const [relation, file] of Object.entries(files)) {
+      await server.sql(`CREATE OR REPLACE TEMP VIEW \`${relation}\` USING parquet OPTIONS (path '${file}')`);
+    }
+    for (const step of plan.steps) {
+      await server.sql(`CREATE OR REPLACE TEMP VIEW \`${step.name}\` AS ${step.sql}`);
+      if (step.materialize === "table") await server.sql(`CACHE TABLE \`${step.name}\``);
+    }
+    const outDir = path.join(fs.mkdtempSync(path.join(this.dir, "spark-")), "out");
+    const cols = plan.columns.map((c) => DIALECTS.spark.ident(c.name)).join(", ");
+    await server.sql(`INSERT OVERWRITE DIRECTORY '${outDir}' USING parquet SELECT ${cols} FROM \`${plan.output}\``);
+    await server.sql(`CREATE OR REPLACE TEMP VIEW \`${STAGED_RELATION}\` USING parquet OPTIONS (path '${outDir}')`);
+    const audits: Record<string, number> = {};
+    for (const audit of plan.audits) {
+      const [row] = await server.sql(audit.sql);
+      audits[audit.name] = Number(row.violations);
+    }
+    for (const step of plan.steps) if (step.materialize === "table") await server.sql(`UNCACHE TABLE IF EXISTS \`${step.name}\``);
+    return { rows: await this.textRows(path.join(outDir, "*.parquet")), audits };
+  }
+
+  /** Every column as text, rows ordered by all columns: the form both engines are compared in. */
+  async textRows(parquet: string): Promise<Record<string, string | null>[]> {
+    const rows = await this.session.rows(`SELECT * FROM read_parquet(${lit(parquet)})`);
+    if (rows.length === 0) return [];
+    const cols = Object.keys(rows[0]);
+    const text = cols.map((c) => `CAST(${DIALECTS.duckdb.ident(c)} AS VARCHAR) AS ${DIALECTS.duckdb.ident(c)}`);
+    return (await this.session.rows(`SELECT ${text.join(", ")} FROM read_parquet(${lit(parquet)}) ORDER BY ALL`)) as Record<string, string | null>[];
+  }
+}
