@@ -1,0 +1,78 @@
+// `npm run bench -- peer` (issue 15): the CLI `datalake load` against the reconcile a data
+// engineer would hand-write in DuckDB instead (bench/peer-reconcile.js: latest per key, drop
+// deletes, TRY_CAST, rule labels, partitioned silver + quarantine Parquet; no bronze, state,
+// lineage, rejects, audits or atomic publish), on the same generated orders files, run
+// alternately (so drift in the machine's load hits both) as separate processes measured exactly
+// (bench/report-usage.js: getrusage of each child). Targets: wall and peak memory <= 1.5x the peer.
+// Sizes: BENCH_PEER_ROWS (default 1,000,000), BENCH_PEER_FILES (10), BENCH_PEER_ROUNDS (3).
+import { execFileSync } from "child_process";
+import { mkdtempSync, readFileSync, rmSync } from "fs";
+import { cpus, tmpdir, totalmem } from "os";
+import { join } from "path";
+import { generateDataset } from "../local/generator";
+import { mb, sec, sizeOf } from "./engine-measure";
+
+const ROWS = Number(process.env.BENCH_PEER_ROWS ?? 1_000_000);
+const FILES = Number(process.env.BENCH_PEER_FILES ?? 10);
+const ROUNDS = Number(process.env.BENCH_PEER_ROUNDS ?? 3);
+const TARGET = 1.5;
+const ROOT = join(__dirname, "..");
+
+interface Usage {
+  ms: number;
+  cpuMs: number;
+  peakRss: number;
+  stdout: string;
+}
+
+function runMeasured(args: string[], usageFile: string): Usage {
+  const started = process.hrtime.bigint();
+  const stdout = execFileSync(process.execPath, ["-r", join(__dirname, "report-usage.js"), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, BENCH_USAGE_FILE: usageFile },
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 64 * 1024 * 1024,
+  }).toString();
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const usage = JSON.parse(readFileSync(usageFile, "utf8")) as { cpuMs: number; peakRss: number };
+  return { ms, ...usage, stdout };
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+export async function run(): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), "datalake-bench-peer-"));
+  try {
+    const paths = generateDataset("orders", { format: "csv", seed: 7, rows: ROWS, files: FILES - 1, outDir: join(tmp, "landing") });
+    console.log(
+      `machine: ${cpus().length} CPU(s), ${(totalmem() / 2 ** 30).toFixed(1)} GB RAM; ` +
+        `${ROWS.toLocaleString("en-US")} orders changes in ${paths.length} header CSV files (${mb(sizeOf(paths))}); ${ROUNDS} rounds, alternating`,
+    );
+    execFileSync(process.execPath, [join(ROOT, "bin", "datalake.js"), "--version"], { cwd: ROOT, stdio: "ignore" }); // builds a stale bundle
+    const peer: Usage[] = [];
+    const cli: Usage[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const out = mkdtempSync(join(tmp, "peer-"));
+      peer.push(runMeasured([join(__dirname, "peer-reconcile.js"), out, ...paths], join(tmp, "usage.json")));
+      const workspace = mkdtempSync(join(tmp, "ws-"));
+      cli.push(runMeasured([join(ROOT, "bin", "datalake.js"), "load", "--dataset", "orders", "--workspace", workspace, "--json", ...paths], join(tmp, "usage.json")));
+      console.log(`  round ${round}: peer ${sec(peer[round - 1].ms)} / ${mb(peer[round - 1].peakRss)}, CLI load ${sec(cli[round - 1].ms)} / ${mb(cli[round - 1].peakRss)}`);
+      rmSync(out, { recursive: true, force: true });
+      rmSync(workspace, { recursive: true, force: true });
+    }
+    const peerCounts = JSON.parse(peer[0].stdout) as { silverRows: number; quarantineRows: number };
+    const loaded = (JSON.parse(cli[0].stdout) as { counts?: Record<string, number> }[])[0]?.counts ?? {};
+    console.log(`  peer: silver ${peerCounts.silverRows}, quarantine ${peerCounts.quarantineRows}; CLI: silver ${loaded.silverRows}, quarantine ${loaded.quarantineRows}, rejected ${loaded.rejectedRows}`);
+    const line = (name: string, runs: Usage[]) =>
+      `${name.padEnd(28)} ${sec(median(runs.map((r) => r.ms))).padStart(9)} wall  ${sec(median(runs.map((r) => r.cpuMs))).padStart(9)} CPU  peak RSS ${mb(median(runs.map((r) => r.peakRss))).padStart(8)}`;
+    console.log("median of the rounds:");
+    console.log(line("hand-written DuckDB reconcile", peer));
+    console.log(line("datalake load (CLI)", cli));
+    const ratio = (pick: (u: Usage) => number) => median(cli.map(pick)) / median(peer.map(pick));
+    const verdict = (r: number) => (r <= TARGET ? "meets" : "MISSES");
+    const [wall, cpu, rss] = [ratio((u) => u.ms), ratio((u) => u.cpuMs), ratio((u) => u.peakRss)];
+    console.log(`ratio CLI / peer: wall ${wall.toFixed(2)} (target <= ${TARGET}: ${verdict(wall)}), CPU ${cpu.toFixed(2)}, peak memory ${rss.toFixed(2)} (target <= ${TARGET}: ${verdict(rss)})`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
