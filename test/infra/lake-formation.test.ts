@@ -41,7 +41,7 @@ describe("infra: Lake Formation", () => {
       expect(grant.inputs.permissions).to.deep.equal(["SELECT"]);
       expect(grant.inputs.tableWithColumns.databaseName).to.equal("datalake_prod_silver");
     }
-    const customers = tableGrants.filter((g) => g.inputs.tableWithColumns.name === "dim_customer");
+    const customers = tableGrants.filter((g) => g.inputs.tableWithColumns.name === "customers");
     const silverColumns = compilePlan(getDataset("customers"), { dialect: "spark" }).tables.silver.columns.map((c) => c.name);
     expect(silverColumns).to.include("email");
     for (const grant of customers) {
@@ -50,7 +50,7 @@ describe("infra: Lake Formation", () => {
       expect(grant.inputs.tableWithColumns.excludedColumnNames).to.deep.equal(["email"]);
       expect(grant.inputs.tableWithColumns.columnNames).to.equal(undefined);
     }
-    const orders = tableGrants.filter((g) => g.inputs.tableWithColumns.name === "fact_orders");
+    const orders = tableGrants.filter((g) => g.inputs.tableWithColumns.name === "orders");
     for (const grant of orders) {
       expect(grant.inputs.tableWithColumns).to.include({ wildcard: true });
       expect(grant.inputs.tableWithColumns).to.not.have.property("excludedColumnNames");

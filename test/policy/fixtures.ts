@@ -477,7 +477,7 @@ export const FIXTURES: Record<string, Fixture> = {
       res(LF_PERMISSIONS, "customers-grants-reader-analyst", {
         principal: `arn:aws:iam::${ACCOUNT}:role/analyst`,
         permissions: ["SELECT"],
-        tableWithColumns: { databaseName: "silver", name: "dim_customer", wildcard: true },
+        tableWithColumns: { databaseName: "silver", name: "customers", wildcard: true },
       }),
     ],
     pass: [
@@ -486,7 +486,7 @@ export const FIXTURES: Record<string, Fixture> = {
         permissions: ["SELECT"],
         tableWithColumns: {
           databaseName: "silver",
-          name: "dim_customer",
+          name: "customers",
           wildcard: true,
           excludedColumnNames: ["email"],
         },
