@@ -495,6 +495,21 @@ export const FIXTURES: Record<string, Fixture> = {
     ],
     expect: /shows PII column\(s\) email/,
   },
+  "lakeformation-database-defaults": {
+    fail: [
+      res("aws:glue/catalogDatabase:CatalogDatabase", "semantic-db", {
+        name: "semantic",
+        createTableDefaultPermissions: [
+          { principal: { dataLakePrincipalIdentifier: "IAM_ALLOWED_PRINCIPALS" }, permissions: ["ALL"] },
+        ],
+      }),
+    ],
+    pass: [
+      res("aws:glue/catalogDatabase:CatalogDatabase", "semantic-db", { name: "semantic", createTableDefaultPermissions: [] }),
+      res(LF_SETTINGS, "lf", { admins: [ROLE] }),
+    ],
+    expect: /createTableDefaultPermissions grants \["ALL"\] to IAM_ALLOWED_PRINCIPALS/,
+  },
   "lakeformation-settings-present": {
     fail: [res("aws:glue/catalogDatabase:CatalogDatabase", "silver-db", { name: "silver" })],
     pass: [
