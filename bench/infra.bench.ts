@@ -36,7 +36,6 @@ export function syntheticDatasets(n: number): DatasetSpec[] {
         { kind: "range", column: "amount", min: 0 },
       ],
       pii: i % 2 === 0 ? [{ column: "customer_email", mode: "exclude" }] : [],
-      target: { table: `fact_ds_${i}` },
     }),
   );
 }

@@ -17,5 +17,4 @@ export default defineDataset({
   primaryKey: ["customer_id"],
   rules: [{ kind: "regex", column: "country", pattern: "^[A-Z]{2}$" }],
   pii: [{ column: "email", mode: "exclude" }],
-  target: { table: "dim_customer" },
 });

@@ -126,7 +126,11 @@ export interface DatasetInput {
   partitionBy?: PartitionOptions;
   rules?: Rule[];
   pii?: PiiColumn[];
-  target: { table: string; glue?: GlueSizing };
+  /**
+   * The silver table: named after the dataset unless `table` says otherwise (`dim_*`/`fact_*`
+   * names are the semantic layer's, models/).
+   */
+  target?: { table?: string; glue?: GlueSizing };
   description?: string;
 }
 

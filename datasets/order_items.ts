@@ -20,5 +20,4 @@ export default defineDataset({
   primaryKey: ["order_item_id"],
   partitionBy: { column: "created_at", prefix: "created" },
   rules: [{ kind: "range", column: "quantity", min: 0, minExclusive: true }],
-  target: { table: "fact_order_items" },
 });

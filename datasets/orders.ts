@@ -27,5 +27,4 @@ export default defineDataset({
     { kind: "accepted_values", column: "status", values: ORDER_STATUSES },
     { kind: "range", column: "total_amount", min: 0 },
   ],
-  target: { table: "fact_orders" },
 });

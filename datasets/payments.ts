@@ -23,5 +23,4 @@ export default defineDataset({
     { kind: "range", column: "amount", min: 0 },
     { kind: "accepted_values", column: "method", values: PAYMENT_METHODS },
   ],
-  target: { table: "fact_payments" },
 });

@@ -16,5 +16,4 @@ export default defineDataset({
   },
   primaryKey: ["product_id"],
   rules: [{ kind: "range", column: "unit_price", min: 0 }],
-  target: { table: "dim_product" },
 });

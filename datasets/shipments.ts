@@ -24,5 +24,4 @@ export default defineDataset({
       sql: "delivered_at IS NULL OR shipped_at IS NULL OR delivered_at >= shipped_at",
     },
   ],
-  target: { table: "fact_shipments" },
 });

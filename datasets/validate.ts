@@ -6,6 +6,9 @@ import { DatasetSpecError } from "./errors";
 import { checkExpression } from "./expression";
 
 const NAME = /^[a-z][a-z0-9_]*$/;
+// Semantic tables (models/) share the query namespace with silver: a silver `fact_orders` would
+// read as a Kimball fact it is not (ARCHITECTURE, Zones and names).
+const SEMANTIC_PREFIX = /^(dim|fact)_/;
 const COLUMN = /^[A-Za-z][A-Za-z0-9_]*$/;
 // Any letter case: DMS writes `<schema>/<table>/` as the source names them (routing.ts).
 const PREFIX = /^[A-Za-z0-9][A-Za-z0-9_\-/]*\/$/;
@@ -133,10 +136,22 @@ export function validateSpec(input: DatasetInput, file: string | (() => string))
     }
   });
 
-  if (!input.target || typeof input.target.table !== "string" || !NAME.test(input.target.table)) {
-    fail("target.table", `must match ${NAME}`);
+  const target = input.target ?? {};
+  if (typeof target !== "object" || target === null) fail("target", "must be an object ({ table?, glue? })");
+  const table = target.table ?? input.name;
+  // A defaulted table is the dataset's name: the error then names the field the user wrote.
+  const tableField = target.table === undefined ? "name" : "target.table";
+  if (typeof table !== "string" || !NAME.test(table)) {
+    fail("target.table", `must match ${NAME} (got ${JSON.stringify(table)})`);
   }
-  const glue = input.target.glue ?? {};
+  if (SEMANTIC_PREFIX.test(table)) {
+    fail(
+      tableField,
+      `silver table ${table}: dim_* and fact_* names belong to the semantic layer (models/); ` +
+        `name the dataset after its entity or set target.table`,
+    );
+  }
+  const glue = target.glue ?? {};
   if (glue.workerType !== undefined && !WORKER_TYPES.has(glue.workerType)) {
     fail("target.glue.workerType", `must be one of ${[...WORKER_TYPES].join(", ")} (got ${glue.workerType})`);
   }
@@ -160,7 +175,7 @@ export function validateSpec(input: DatasetInput, file: string | (() => string))
     partitionBy,
     rules,
     pii,
-    target: { table: input.target.table, glue },
+    target: { table, glue },
     description: input.description,
   };
   // Read on demand (and then kept): a getter, still enumerable so copies and JSON carry it.

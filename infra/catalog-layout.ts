@@ -6,6 +6,14 @@ export type Zone = "bronze" | "silver" | "quarantine";
 export const ZONES: readonly Zone[] = ["bronze", "silver", "quarantine"];
 
 /**
+ * Every zone with a Glue database and a bucket. semantic holds the star schema (models/), written
+ * by the model jobs from silver and bronze: it is not a zone of a dataset's load plan (ZONES), so
+ * the load jobs get no access to it.
+ */
+export type CatalogZone = Zone | "semantic";
+export const CATALOG_ZONES: readonly CatalogZone[] = [...ZONES, "semantic"];
+
+/**
  * bronze: the replayable history and the job's bookkeeping (bronze, files ledger, CDC state);
  * silver: what readers query; quarantine: rows with reasons and rejected rows.
  */
@@ -19,7 +27,7 @@ export const TABLE_ZONE: Record<TableRole, Zone> = {
 };
 
 /** Glue database names allow lowercase letters, digits and underscores. */
-export function databaseName(prefix: string, zone: Zone): string {
+export function databaseName(prefix: string, zone: CatalogZone): string {
   return `${prefix}_${zone}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");
 }
 

@@ -86,7 +86,8 @@ export function createDatasetResources(spec: DatasetSpec, w: DatasetWiring): { j
     logKeyArn: keys.ops.arn,
     securityConfiguration: catalog.securityConfiguration.name,
     securityConfigurationName: catalog.securityConfigurationName,
-    databaseNames: catalog.databaseNames,
+    // The load zones only: the semantic database is the model jobs' (catalog-layout.ts).
+    databaseNames: Object.fromEntries(ZONES.map((z) => [z, catalog.databaseNames[z]])) as Record<Zone, string>,
     tables: Object.values(tableRefs).map((t) => `${t.database}/${t.name}`),
     glueVersion: glue.version,
     workerType: glue.workerType,

@@ -43,7 +43,7 @@ export function createKeyPolicies(w: KeyWiring): KeyPolicies {
           // buckets only, never landing. Readers are not here: Lake Formation reads tables for them
           // with the registration role, and an S3 read right would otherwise decrypt landing,
           // bronze and quarantine (raw PII, no column exclusion).
-          { sid: "Deployer", arns: [w.deployer], viaServices: ["s3"], onlyBuckets: [b.ops.arn, b.bronze.arn, b.silver.arn, b.quarantine.arn] },
+          { sid: "Deployer", arns: [w.deployer], viaServices: ["s3"], onlyBuckets: [b.ops.arn, b.bronze.arn, b.silver.arn, b.quarantine.arn, b.semantic.arn] },
           // The PII hash key secret: `pulumi up` writes its value once, hashing jobs read it.
           ...(w.piiKeySecret
             ? [{ sid: "PiiHashKeySecret", arns: [w.deployer, ...w.jobRoles], viaServices: ["secretsmanager"], actions: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"] }]

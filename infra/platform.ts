@@ -7,7 +7,7 @@ import type { DatasetSpec } from "../datasets/define";
 import { glueJobStatePattern } from "../datasets/routing";
 import { compilePlan } from "../engine/compile";
 import type { LoadPlan } from "../engine/plan";
-import { Zone } from "./catalog-layout";
+import { CatalogZone } from "./catalog-layout";
 import { Athena } from "./components/athena";
 import { AuditTable } from "./components/audit-table";
 import { Catalog } from "./components/catalog";
@@ -54,7 +54,8 @@ export interface PlatformOutputs {
   auditTable: pulumi.Output<string>;
   dashboardUrl: pulumi.Output<string>;
   athenaWorkgroup: pulumi.Output<string>;
-  glueDatabases: Record<Zone, string>;
+  /** `semantic`: the models' (star schema's) database. */
+  glueDatabases: Record<CatalogZone, string>;
   glueJobs: Record<string, string>;
   alertTopicArn: pulumi.Output<string>;
   /** The DLQs `datalake redrive` reads (EventBridge targets; Lambda async failures). */
@@ -108,9 +109,10 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
   const lakeFormation = new LakeFormation("lakeformation", {
     ctx,
     admins: pulumi.all([deployer, cfg.lakeFormationAdmins]).apply(([d, admins]) => [...admins, d]),
-    locations: { bronze: b.bronze.arn, silver: b.silver.arn, quarantine: b.quarantine.arn },
+    locations: { bronze: b.bronze.arn, silver: b.silver.arn, quarantine: b.quarantine.arn, semantic: b.semantic.arn },
     dataKeyArn: keys.data.arn,
     readerDatabase: catalog.databases.silver.name,
+    semanticDatabase: catalog.databases.semantic.name,
     readerPrincipals: cfg.readerPrincipals,
     manageSettings: cfg.manageLakeFormationSettings,
   });

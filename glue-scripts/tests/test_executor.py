@@ -80,7 +80,7 @@ def test_successful_run_publishes_every_table_in_plan_order():
     assert all(a["passed"] for a in result.audits)
     forwards = [s for s in spark.statements if "system.fast_forward" in s]
     order = [s.split("table => '")[1].split("'")[0] for s in forwards]
-    assert order == ["silver_db.fact_orders", "quarantine_db.quarantine_orders", "silver_db.state_orders",
+    assert order == ["silver_db.orders", "quarantine_db.quarantine_orders", "silver_db.state_orders",
                      "quarantine_db.rejects_orders", "silver_db.bronze_orders", "silver_db.files_orders"]
     assert all(f"to => '{BRANCH}'" in s and "branch => 'main'" in s for s in forwards)
     assert result.published == {"silverVersion": str(int(result.published["silverVersion"])),
@@ -163,10 +163,10 @@ def test_failed_audit_publishes_nothing_and_drops_every_branch():
 
 def test_error_mid_run_drops_branches_and_reports_the_error():
     plan = load_plan()
-    spark, io = spark_for(plan, fail_on=r"^MERGE INTO .*`fact_orders`")
+    spark, io = spark_for(plan, fail_on=r"^MERGE INTO .*`orders`")
     result = run(plan, spark, io)
     statements = spark.statements
-    failed_at = index_of(statements, "MERGE INTO `glue_catalog`.`silver_db`.`fact_orders`")
+    failed_at = index_of(statements, "MERGE INTO `glue_catalog`.`silver_db`.`orders`")
     assert len([s for s in statements[failed_at:] if "DROP BRANCH" in s]) == 6
     assert not any("system.fast_forward" in s for s in statements)
     assert result.error.startswith("RuntimeError: boom")
@@ -200,7 +200,7 @@ def test_tables_are_created_idempotently_with_bronze_zone_locations():
     bronze = next(s for s in ddl if "`bronze_orders`" in s)
     assert "LOCATION 's3://bronze-bucket/orders/bronze_orders'" in bronze
     assert "PARTITIONED BY (`_data_date`)" in bronze
-    silver = next(s for s in ddl if "`fact_orders`" in s)
+    silver = next(s for s in ddl if "`orders`" in s)
     assert "LOCATION" not in silver and "`total_amount` DECIMAL(12,2)" in silver
     assert "PARTITIONED BY (`order_year`, `order_month`)" in silver
     assert "UTC" in spark.statements[0]

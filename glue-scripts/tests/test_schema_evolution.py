@@ -18,8 +18,8 @@ from datalake_glue.schema_evolution import (
 from tests.fake_spark import FakeIO, FakeSpark
 from tests.test_executor import BRANCH, PLACEMENT, load_plan, run, spark_for
 
-SILVER = "glue_catalog.silver_db.fact_orders"
-SILVER_Q = "`glue_catalog`.`silver_db`.`fact_orders`"
+SILVER = "glue_catalog.silver_db.orders"
+SILVER_Q = "`glue_catalog`.`silver_db`.`orders`"
 BRONZE_Q = "`glue_catalog`.`silver_db`.`bronze_orders`"
 
 

@@ -9,7 +9,7 @@ from datalake_glue.wap import (
     quote_identifier,
 )
 
-TABLE = "glue_catalog.silver_db.fact_orders"
+TABLE = "glue_catalog.silver_db.orders"
 OK = {"name": "pk", "passed": True, "violations": 0}
 BAD = {"name": "not_null", "passed": False, "violations": 3}
 
@@ -32,25 +32,25 @@ def test_branch_name_is_deterministic_and_safe():
 
 def test_begin_drops_a_stale_branch_then_creates_it():
     assert begin_statements([TABLE], "wap_r1") == [
-        "ALTER TABLE `glue_catalog`.`silver_db`.`fact_orders` DROP BRANCH IF EXISTS `wap_r1`",
-        "ALTER TABLE `glue_catalog`.`silver_db`.`fact_orders` CREATE BRANCH `wap_r1`",
+        "ALTER TABLE `glue_catalog`.`silver_db`.`orders` DROP BRANCH IF EXISTS `wap_r1`",
+        "ALTER TABLE `glue_catalog`.`silver_db`.`orders` CREATE BRANCH `wap_r1`",
     ]
 
 
 def test_publish_fast_forwards_main_then_drops_branches():
     tables = [TABLE, "glue_catalog.q.quarantine_orders"]
     statements = finish_statements(tables, "wap_r1", PublishDecision(True))
-    assert statements[0] == ("CALL glue_catalog.system.fast_forward(table => 'silver_db.fact_orders', "
+    assert statements[0] == ("CALL glue_catalog.system.fast_forward(table => 'silver_db.orders', "
                              "branch => 'main', to => 'wap_r1')")
     assert [s.split()[0] for s in statements] == ["CALL", "CALL", "ALTER", "ALTER"]
 
 
 def test_discard_only_drops_branches():
     statements = finish_statements([TABLE], "wap_r1", PublishDecision(False, "audit failed"))
-    assert statements == ["ALTER TABLE `glue_catalog`.`silver_db`.`fact_orders` DROP BRANCH IF EXISTS `wap_r1`"]
+    assert statements == ["ALTER TABLE `glue_catalog`.`silver_db`.`orders` DROP BRANCH IF EXISTS `wap_r1`"]
 
 
 def test_identifiers_are_quoted_part_by_part():
     assert quote_identifier("glue_catalog.my-db.t") == "`glue_catalog`.`my-db`.`t`"
-    assert branch_identifier(TABLE, "wap_r1") == "`glue_catalog`.`silver_db`.`fact_orders`.`branch_wap_r1`"
+    assert branch_identifier(TABLE, "wap_r1") == "`glue_catalog`.`silver_db`.`orders`.`branch_wap_r1`"
     assert "table => 'db.t'" in fast_forward_sql("glue_catalog.db.t", "b")

@@ -2,7 +2,7 @@
 // configuration every job runs with (S3, CloudWatch logs and bookmarks encrypted with KMS).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ZONES, Zone, databaseName } from "../catalog-layout";
+import { CATALOG_ZONES, CatalogZone, databaseName } from "../catalog-layout";
 
 export interface CatalogArgs {
   /** Physical name prefix, e.g. "datalake-dev". */
@@ -14,8 +14,9 @@ export interface CatalogArgs {
 }
 
 export class Catalog extends pulumi.ComponentResource {
-  public readonly databases: Record<Zone, aws.glue.CatalogDatabase>;
-  public readonly databaseNames: Record<Zone, string>;
+  public readonly databases: Record<CatalogZone, aws.glue.CatalogDatabase>;
+  /** `semantic` is where the model jobs write the star schema (dim_*, fact_*). */
+  public readonly databaseNames: Record<CatalogZone, string>;
   public readonly securityConfiguration: aws.glue.SecurityConfiguration;
   /** Glue names the jobs' encrypted log groups after it (infra/policies/glue-job-policy.ts). */
   public readonly securityConfigurationName: string;
@@ -23,9 +24,9 @@ export class Catalog extends pulumi.ComponentResource {
   constructor(name: string, args: CatalogArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:catalog:Catalog", name, {}, opts);
     const retain = args.retainData ?? true;
-    this.databaseNames = Object.fromEntries(ZONES.map((z) => [z, databaseName(args.namePrefix, z)])) as Record<Zone, string>;
+    this.databaseNames = Object.fromEntries(CATALOG_ZONES.map((z) => [z, databaseName(args.namePrefix, z)])) as Record<CatalogZone, string>;
     this.databases = Object.fromEntries(
-      ZONES.map((zone) => [
+      CATALOG_ZONES.map((zone) => [
         zone,
         new aws.glue.CatalogDatabase(
           `${name}-${zone}`,
@@ -38,7 +39,7 @@ export class Catalog extends pulumi.ComponentResource {
           { parent: this, protect: retain, retainOnDelete: retain },
         ),
       ]),
-    ) as Record<Zone, aws.glue.CatalogDatabase>;
+    ) as Record<CatalogZone, aws.glue.CatalogDatabase>;
     this.securityConfigurationName = `${args.namePrefix}-glue`;
     this.securityConfiguration = new aws.glue.SecurityConfiguration(
       `${name}-security`,

@@ -17,6 +17,8 @@ export interface LakeFormationArgs {
   dataKeyArn: pulumi.Input<string>;
   /** Readers get DESCRIBE on this (silver) database; table grants come per dataset. */
   readerDatabase: pulumi.Input<string>;
+  /** Readers get DESCRIBE on this (semantic) database too; table grants come per model. */
+  semanticDatabase?: pulumi.Input<string>;
   /** @default [] */
   readerPrincipals?: string[];
   /**
@@ -83,6 +85,13 @@ export class LakeFormation extends pulumi.ComponentResource {
         { principal: reader, permissions: ["DESCRIBE"], database: { name: args.readerDatabase } },
         { parent: this, dependsOn: this.ready },
       );
+      if (args.semanticDatabase !== undefined) {
+        new aws.lakeformation.Permissions(
+          `${name}-reader-${principalLabel(reader)}-semantic-db`,
+          { principal: reader, permissions: ["DESCRIBE"], database: { name: args.semanticDatabase } },
+          { parent: this, dependsOn: this.ready },
+        );
+      }
     }
     this.registerOutputs({ registrationRoleArn: this.registrationRole.arn });
   }

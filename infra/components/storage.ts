@@ -1,4 +1,4 @@
-// The buckets of the lake: landing (EventBridge on), bronze / silver / quarantine zones, ops
+// The buckets of the lake: landing (EventBridge on), bronze / silver / quarantine / semantic zones, ops
 // (scripts, plans, manifests, summaries), Athena results, and the access-log bucket they log to.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -20,7 +20,7 @@ export interface StorageArgs {
   retainData?: boolean;
 }
 
-export const DATA_BUCKETS = ["landing", "bronze", "silver", "quarantine", "ops", "athena"] as const;
+export const DATA_BUCKETS = ["landing", "bronze", "silver", "quarantine", "semantic", "ops", "athena"] as const;
 export type DataBucket = (typeof DATA_BUCKETS)[number];
 
 export class Storage extends pulumi.ComponentResource {
@@ -47,6 +47,9 @@ export class Storage extends pulumi.ComponentResource {
       bronze: make("bronze"),
       silver: make("silver"),
       quarantine: make("quarantine"),
+      // Its own bucket, not a prefix of silver: silver's tables live under `<dataset>/`, so a
+      // prefix could collide with a dataset's name, and the silver location's grants would cover it.
+      semantic: make("semantic"),
       ops: make("ops"),
       athena: make("athena", { kmsKeyArn: args.athenaKeyArn, expireAfterDays: ATHENA_RESULTS_RETENTION_DAYS }),
     };

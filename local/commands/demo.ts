@@ -27,7 +27,7 @@ const SPEC: ArgSpec = {
 const SUMMARY = "generate sample files for every dataset, load them locally, show the audit and a query";
 
 export const DEMO_QUERY =
-  "SELECT status, count(*) AS orders, sum(total_amount) AS total_amount FROM fact_orders GROUP BY status ORDER BY orders DESC";
+  "SELECT status, count(*) AS orders, sum(total_amount) AS total_amount FROM orders GROUP BY status ORDER BY orders DESC";
 
 export const demoVerb: Verb = {
   name: "demo",

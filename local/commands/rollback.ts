@@ -11,7 +11,7 @@ import { workspaceEngine } from "../workspace-engine";
 
 const SPEC: ArgSpec = {
   flags: {
-    table: { type: "string", value: "NAME", help: "silver table, e.g. fact_orders" },
+    table: { type: "string", value: "NAME", help: "silver table, e.g. orders" },
     to: { type: "string", value: "VERSION", help: "version to restore (default: the one before the current)" },
     list: { type: "boolean", help: "list the kept versions instead of rolling back" },
     ...WORKSPACE_FLAG,

@@ -115,7 +115,8 @@ export const PREVIEW_DOCUMENTS: Record<string, Render> = {
     serviceTrustPolicy(CTX, "lakeformation.amazonaws.com"),
   ],
   "datalake:lakeformation:LakeFormation$aws:iam/rolePolicy:RolePolicy policy": () => [
-    registrationRolePolicyDocument(CTX, ZONES.map(bucket), KEYS[0]),
+    // Every registered location: the load zones and semantic (infra/catalog-layout.ts).
+    registrationRolePolicyDocument(CTX, [...ZONES, "semantic"].map(bucket), KEYS[0]),
   ],
   "datalake:keys:KeyPolicies$aws:kms/keyPolicy:KeyPolicy policy": () => [
     keyPolicyDocument({

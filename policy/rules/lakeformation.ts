@@ -23,8 +23,9 @@ export const LF_PERMISSIONS = "aws:lakeformation/permissions:Permissions";
 export const LF_RESOURCE = "aws:lakeformation/resource:Resource";
 export const LF_OPT_IN = "aws:lakeformation/optIn:OptIn";
 const CATALOG_TABLE = "aws:glue/catalogTable:CatalogTable";
+export const CATALOG_DATABASE = "aws:glue/catalogDatabase:CatalogDatabase";
 const CATALOG_TYPES = [
-  "aws:glue/catalogDatabase:CatalogDatabase",
+  CATALOG_DATABASE,
   CATALOG_TABLE,
   "aws:lakeformation/resource:Resource",
   "aws:lakeformation/permissions:Permissions",
@@ -36,19 +37,35 @@ export function checkDataLakeSettings(res: PolicyRes): string[] {
   if (!isUnknown(admins) && asArray(admins).length === 0)
     out.push("admins must list the data lake administrators (the deployer included)");
   for (const key of ["createDatabaseDefaultPermissions", "createTableDefaultPermissions"]) {
-    const entries = res.props[key];
-    if (isUnknown(entries)) continue;
-    for (const entry of asArray(entries)) {
-      const principal = get(entry, "principal");
-      const permissions = get(entry, "permissions");
-      if (
-        principal === "IAM_ALLOWED_PRINCIPALS" &&
-        (isUnknown(permissions) || asArray(permissions).length > 0)
-      ) {
-        out.push(
-          `${key} grants ${JSON.stringify(permissions)} to IAM_ALLOWED_PRINCIPALS ("Use only IAM access control")`,
-        );
-      }
+    out.push(...iamAllowedDefaults(res, key));
+  }
+  return out;
+}
+
+/**
+ * A Glue database's own table defaults: a grant to IAM_ALLOWED_PRINCIPALS there hands every new
+ * table of that zone (silver, semantic, ...) to plain IAM, whatever the account settings say.
+ */
+export function checkDatabaseDefaults(res: PolicyRes): string[] {
+  return iamAllowedDefaults(res, "createTableDefaultPermissions");
+}
+
+function iamAllowedDefaults(res: PolicyRes, key: string): string[] {
+  const entries = res.props[key];
+  if (isUnknown(entries)) return [];
+  const out: string[] = [];
+  for (const entry of asArray(entries)) {
+    // Settings name the principal as a string, a database as { dataLakePrincipalIdentifier }.
+    const named = get(entry, "principal");
+    const principal = typeof named === "object" && named !== null ? get(named, "dataLakePrincipalIdentifier") : named;
+    const permissions = get(entry, "permissions");
+    if (
+      principal === "IAM_ALLOWED_PRINCIPALS" &&
+      (isUnknown(permissions) || asArray(permissions).length > 0)
+    ) {
+      out.push(
+        `${key} grants ${JSON.stringify(permissions)} to IAM_ALLOWED_PRINCIPALS ("Use only IAM access control")`,
+      );
     }
   }
   return out;
@@ -228,6 +245,16 @@ export const lakeFormationRules: (ResourceRule | StackRule)[] = [
     remediation:
       "Grant readers tableWithColumns { wildcard: true, excludedColumnNames: <PII columns> } per table; leave hybridAccessEnabled false and create no OptIn.",
     check: (all) => checkGrants(all),
+  },
+  {
+    kind: "resource",
+    name: "lakeformation-database-defaults",
+    description:
+      "Glue databases (every zone's, semantic included) give no default table permissions to IAM_ALLOWED_PRINCIPALS (no FSBP control).",
+    controls: [C.NONE],
+    remediation: "Set createTableDefaultPermissions: [] on the CatalogDatabase.",
+    types: [CATALOG_DATABASE],
+    check: checkDatabaseDefaults,
   },
   {
     kind: "stack",

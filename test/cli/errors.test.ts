@@ -64,7 +64,7 @@ describe("datalake CLI errors and help", () => {
 
     expect(run.code).to.equal(1);
     expect(run.stderr).to.equal(`datalake load: file not found: ${join(dir, "nope.csv")}`);
-    const query = await cli("query", "--workspace", workspace, "SELECT * FROM fact_orders");
+    const query = await cli("query", "--workspace", workspace, "SELECT * FROM orders");
     expect(query.code).to.equal(1);
   });
 
@@ -73,14 +73,14 @@ describe("datalake CLI errors and help", () => {
     const paths = generateDataset("products", { format: "csv", seed: 1, rows: 20, files: 0, outDir: join(dir, "gen") });
     await cli("load", "--dataset", "products", "--workspace", workspace, ...paths);
 
-    const syntax = await cli("query", "--workspace", workspace, "SELEC * FROM dim_product");
-    const missing = await cli("query", "--workspace", workspace, "SELECT * FROM fact_orders");
+    const syntax = await cli("query", "--workspace", workspace, "SELEC * FROM products");
+    const missing = await cli("query", "--workspace", workspace, "SELECT * FROM orders");
 
     expect(syntax.code).to.equal(1);
-    expect(syntax.stderr).to.match(/^datalake query: Parser Error: syntax error at or near "SELEC".*\(tables: bronze_products, dim_product, quarantine_products, rejects_products, state_products\)$/);
+    expect(syntax.stderr).to.match(/^datalake query: Parser Error: syntax error at or near "SELEC".*\(tables: bronze_products, products, quarantine_products, rejects_products, state_products\)$/);
     oneLine(syntax.stderr);
     expect(missing.code).to.equal(1);
-    expect(missing.stderr).to.match(/^datalake query: Catalog Error: Table with name fact_orders does not exist/);
+    expect(missing.stderr).to.match(/^datalake query: Catalog Error: Table with name orders does not exist/);
     oneLine(missing.stderr);
   });
 

@@ -28,6 +28,6 @@ describe("datalake load: file names with glob characters", () => {
     expect(load.code, load.stderr).to.equal(0);
     const [summary] = JSON.parse(load.stdout) as RunSummary[];
     expect(summary.files.map((f) => [f.key, f.rowsRead])).to.deep.equal([["orders/orders[1].csv", 1], ["orders/orders*.csv", 1]]);
-    expect(await queryJson(workspace, "SELECT order_id FROM fact_orders ORDER BY order_id")).to.deep.equal([{ order_id: 1 }, { order_id: 2 }]);
+    expect(await queryJson(workspace, "SELECT order_id FROM orders ORDER BY order_id")).to.deep.equal([{ order_id: 1 }, { order_id: 2 }]);
   });
 });

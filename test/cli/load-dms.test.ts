@@ -21,7 +21,7 @@ describe("datalake load: generated DMS files", function () {
     // Numeric order in JS: quarantine holds the raw strings, so its ORDER BY would sort text.
     const keys = async (sql: string) => (await queryJson<{ k: unknown }>(workspace, sql)).map((r) => String(r.k)).sort((a, b) => Number(a) - Number(b));
     return {
-      silver: await keys("SELECT CAST(order_id AS VARCHAR) AS k FROM fact_orders"),
+      silver: await keys("SELECT CAST(order_id AS VARCHAR) AS k FROM orders"),
       quarantine: await keys("SELECT CAST(order_id AS VARCHAR) AS k FROM quarantine_orders"),
     };
   }

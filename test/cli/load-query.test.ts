@@ -56,7 +56,7 @@ describe("datalake load + query (end to end, in-process)", () => {
       const run = await cli("load", "--dataset", "orders", "--workspace", workspace, path);
       expect(run.code, run.stderr).to.equal(0);
     }
-    const silver = await queryJson(workspace, "SELECT order_id FROM fact_orders ORDER BY 1");
+    const silver = await queryJson(workspace, "SELECT order_id FROM orders ORDER BY 1");
 
     expect(silver.map((r) => String(r.order_id))).to.deep.equal(expected.silverKeys);
   });
@@ -66,10 +66,10 @@ describe("datalake load + query (end to end, in-process)", () => {
     const workspace = join(dir, "ws");
     const paths = generateDataset("products", { format: "csv", seed: 4, rows: 120, files: 1, outDir: out });
     await cli("load", "--dataset", "products", "--workspace", workspace, ...paths);
-    const before = await queryJson(workspace, "SELECT count(*) AS n, sum(unit_price) AS s FROM dim_product");
+    const before = await queryJson(workspace, "SELECT count(*) AS n, sum(unit_price) AS s FROM products");
 
     const again = await cli("load", "--dataset", "products", "--workspace", workspace, ...paths);
-    const after = await queryJson(workspace, "SELECT count(*) AS n, sum(unit_price) AS s FROM dim_product");
+    const after = await queryJson(workspace, "SELECT count(*) AS n, sum(unit_price) AS s FROM products");
 
     expect(again.code, again.stderr).to.equal(0);
     expect(again.stdout).to.match(/SKIPPED\s+products\/LOAD00000001\.csv.*already_loaded/);
@@ -81,10 +81,10 @@ describe("datalake load + query (end to end, in-process)", () => {
     const workspace = join(dir, "ws");
     const paths = generateDataset("customers", { format: "csv", seed: 6, rows: 150, files: 2, outDir: out });
     await cli("load", "--dataset", "customers", "--workspace", workspace, ...paths);
-    const before = await queryJson(workspace, "SELECT customer_id, email, country FROM dim_customer ORDER BY 1");
+    const before = await queryJson(workspace, "SELECT customer_id, email, country FROM customers ORDER BY 1");
 
     const refresh = await cli("load", "--dataset", "customers", "--workspace", workspace, "--full-refresh", paths[0]);
-    const after = await queryJson(workspace, "SELECT customer_id, email, country FROM dim_customer ORDER BY 1");
+    const after = await queryJson(workspace, "SELECT customer_id, email, country FROM customers ORDER BY 1");
 
     expect(refresh.code, refresh.stderr).to.equal(0);
     expect(after).to.deep.equal(before);

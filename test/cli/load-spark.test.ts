@@ -32,7 +32,7 @@ describe("@spark datalake load --engine spark (real CLI processes)", function ()
     expect(summaryView(s)).to.deep.equal(summaryView(d));
     expect(s.counts.silverRows).to.be.greaterThan(0);
 
-    const sql = "SELECT order_id, status, total_amount, order_ts, cdc_ts FROM fact_orders ORDER BY order_id";
+    const sql = "SELECT order_id, status, total_amount, order_ts, cdc_ts FROM orders ORDER BY order_id";
     const qs = await datalake("query", "--workspace", sparkWs, "--json", sql);
     const qd = await datalake("query", "--workspace", duckWs, "--json", sql);
     expect(qs.code, qs.stderr).to.equal(0);

@@ -97,7 +97,7 @@ describe("datalake CLI as a process", function () {
       return (JSON.parse(stdout) as RunSummary[])[0];
     };
     const orders = async (ws: string): Promise<{ order_id: number; status: string }[]> => {
-      const { stdout } = await exec(process.execPath, [BIN, "query", "--workspace", ws, "--json", "SELECT order_id, status FROM fact_orders ORDER BY 1"], { cwd: dir });
+      const { stdout } = await exec(process.execPath, [BIN, "query", "--workspace", ws, "--json", "SELECT order_id, status FROM orders ORDER BY 1"], { cwd: dir });
       return JSON.parse(stdout) as { order_id: number; status: string }[];
     };
     const inserts = () =>
@@ -139,8 +139,8 @@ describe("datalake CLI as a process", function () {
       const out = join(dir, "orders-copy.csv");
 
       const views = await query("--json", "SELECT (SELECT COUNT(*) FROM bronze_orders) AS bronze, (SELECT COUNT(*) FROM state_orders) AS state");
-      const refused = await query(`COPY fact_orders TO '${out}'`);
-      const written = await query("--write", `COPY fact_orders TO '${out}'`);
+      const refused = await query(`COPY orders TO '${out}'`);
+      const written = await query("--write", `COPY orders TO '${out}'`);
 
       expect(JSON.parse(views.stdout)).to.deep.equal([{ bronze: 2, state: 2 }]);
       expect(refused.code).to.equal(1);

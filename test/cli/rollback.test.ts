@@ -13,22 +13,22 @@ describe("datalake rollback", () => {
     const workspace = join(dir, "ws");
     const [load, ...changes] = generateDataset("orders", { format: "csv", seed: 3, rows: 200, files: 2, outDir: join(dir, "gen") });
     await cli("load", "--dataset", "orders", "--workspace", workspace, load);
-    const v1 = await queryJson(workspace, "SELECT count(*) AS n, max(cdc_ts)::VARCHAR AS t FROM fact_orders");
+    const v1 = await queryJson(workspace, "SELECT count(*) AS n, max(cdc_ts)::VARCHAR AS t FROM orders");
     await cli("load", "--dataset", "orders", "--workspace", workspace, changes[0]);
-    const v2 = await queryJson(workspace, "SELECT count(*) AS n, max(cdc_ts)::VARCHAR AS t FROM fact_orders");
+    const v2 = await queryJson(workspace, "SELECT count(*) AS n, max(cdc_ts)::VARCHAR AS t FROM orders");
 
-    const back = await cli("rollback", "--table", "fact_orders", "--workspace", workspace);
-    const afterBack = await queryJson(workspace, "SELECT count(*) AS n, max(cdc_ts)::VARCHAR AS t FROM fact_orders");
-    const list = await cli("rollback", "--table", "fact_orders", "--workspace", workspace, "--list", "--json");
-    const forward = await cli("rollback", "--table", "fact_orders", "--workspace", workspace, "--to", "v000002");
+    const back = await cli("rollback", "--table", "orders", "--workspace", workspace);
+    const afterBack = await queryJson(workspace, "SELECT count(*) AS n, max(cdc_ts)::VARCHAR AS t FROM orders");
+    const list = await cli("rollback", "--table", "orders", "--workspace", workspace, "--list", "--json");
+    const forward = await cli("rollback", "--table", "orders", "--workspace", workspace, "--to", "v000002");
     const runs = await cli("audit", "--dataset", "orders", "--runs", "--json", "--workspace", workspace);
     // The undone file loads again when given again, onto the restored version: the same tables.
     const reload = await cli("load", "--dataset", "orders", "--workspace", workspace, changes[0]);
-    const afterReload = await queryJson(workspace, "SELECT count(*) AS n, max(cdc_ts)::VARCHAR AS t FROM fact_orders");
+    const afterReload = await queryJson(workspace, "SELECT count(*) AS n, max(cdc_ts)::VARCHAR AS t FROM orders");
 
     expect(v2).to.not.deep.equal(v1);
     expect(back.code, back.stderr).to.equal(0);
-    expect(back.stdout).to.match(/^fact_orders: v000002 -> v000001 \(quarantine_orders and state too\); undid 1 run\(s\): cli-\S+\n/);
+    expect(back.stdout).to.match(/^orders: v000002 -> v000001 \(quarantine_orders and state too\); undid 1 run\(s\): cli-\S+\n/);
     expect(afterBack).to.deep.equal(v1);
     const versions = JSON.parse(list.stdout) as { version: string; current: boolean }[];
     expect(versions.map((v) => [v.version, v.current])).to.deep.equal([
@@ -50,11 +50,11 @@ describe("datalake rollback", () => {
     await cli("load", "--dataset", "products", "--workspace", workspace, ...paths);
 
     const table = await cli("rollback", "--table", "fact_nope", "--workspace", workspace);
-    const version = await cli("rollback", "--table", "dim_product", "--to", "v000009", "--workspace", workspace);
+    const version = await cli("rollback", "--table", "products", "--to", "v000009", "--workspace", workspace);
 
     expect(table.code).to.equal(1);
-    expect(table.stderr).to.equal("datalake rollback: unknown table fact_nope (published: dim_product)");
+    expect(table.stderr).to.equal("datalake rollback: unknown table fact_nope (published: products)");
     expect(version.code).to.equal(1);
-    expect(version.stderr).to.match(/^datalake rollback: table dim_product has no version v000009/);
+    expect(version.stderr).to.match(/^datalake rollback: table products has no version v000009/);
   });
 });

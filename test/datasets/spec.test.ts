@@ -31,12 +31,12 @@ describe("dataset specs", () => {
     const targets = Object.fromEntries(DATASETS.map((s) => [s.name, s.target.table]));
     // Assert
     expect(targets).to.deep.include({
-      customers: "dim_customer",
-      products: "dim_product",
-      orders: "fact_orders",
-      order_items: "fact_order_items",
-      payments: "fact_payments",
-      shipments: "fact_shipments",
+      customers: "customers",
+      products: "products",
+      orders: "orders",
+      order_items: "order_items",
+      payments: "payments",
+      shipments: "shipments",
     });
   });
 
@@ -52,11 +52,18 @@ describe("dataset specs", () => {
     });
   });
 
+  it("names the silver table after the dataset unless target.table overrides it", () => {
+    const { target: _, ...noTarget } = base();
+    expect(defineDataset(noTarget).target).to.deep.equal({ table: "things", glue: {} });
+    expect(defineDataset({ ...base(), target: { glue: { workers: 4 } } }).target).to.deep.equal({ table: "things", glue: { workers: 4 } });
+    expect(defineDataset({ ...base(), target: { table: "things_v2" } }).target.table).to.equal("things_v2");
+  });
+
   it("records the declaring file so errors can name it", () => {
     expect(getDataset("orders").sourceFile).to.match(/datasets[\\/]orders\.ts$/);
   });
 
-  it("requires fact_orders' required columns and accepted statuses", () => {
+  it("requires orders' required columns and accepted statuses", () => {
     const labels = getDataset("orders").rules.map((r) => `${r.kind}:${"column" in r ? r.column : ""}`);
     expect(labels).to.include.members([
       "not_null:customer_id",
@@ -107,7 +114,11 @@ describe("dataset specs", () => {
     ["a required DMS timestamp column", (i) => { i.format = "dms"; i.cdc = undefined; i.dms = { timestampColumn: "at" }; }, "dms.timestampColumn", /declare at optional/],
     ["a DMS timestamp column that is not a timestamp", (i) => { i.format = "dms"; i.columns.ts = { type: "string", optional: true }; i.dms = { timestampColumn: "ts" }; }, "dms.timestampColumn", /DMS writes a timestamp/],
     ["an unknown partial-image mode", (i) => { i.format = "dms"; i.dms = { partialImages: "guess" as never }; }, "dms.partialImages", /keep_previous or as_written/],
-    ["bad worker type", (i) => (i.target.glue = { workerType: "G.9X" as never }), "target.glue.workerType", /must be one of/],
+    ["a target table that is not a name", (i) => (i.target = { table: "Things-2" }), "target.table", /must match/],
+    ["a silver table named like a dimension", (i) => (i.target = { table: "dim_thing" }), "target.table", /dim_\* and fact_\* names belong to the semantic layer/],
+    ["a silver table named like a fact", (i) => (i.target = { table: "fact_things" }), "target.table", /dim_\* and fact_\* names belong to the semantic layer/],
+    ["a dataset name that makes a fact-like silver table", (i) => { i.name = "fact_things"; i.target = undefined; }, "name", /silver table fact_things: .*target\.table/],
+    ["bad worker type", (i) => (i.target = { glue: { workerType: "G.9X" as never } }), "target.glue.workerType", /must be one of/],
   ];
   for (const [what, mutate, field, message] of bad) {
     it(`rejects a spec with ${what}, naming the file and ${field}`, () => {
@@ -122,6 +133,13 @@ describe("dataset specs", () => {
     const a = defineDataset(base());
     const b = defineDataset({ ...base(), name: "sub", prefix: "things/sub/", target: { table: "sub" } });
     expect(() => checkRegistry([a, b])).to.throw(DatasetSpecError, /overlaps things\//);
+  });
+
+  it("rejects two datasets whose silver tables collide, the default name included", () => {
+    const { target: _, ...noTarget } = base();
+    const byDefault = defineDataset(noTarget);
+    const explicit = defineDataset({ ...base(), name: "legacy", prefix: "legacy/", target: { table: "things" } });
+    expect(() => checkRegistry([byDefault, explicit])).to.throw(DatasetSpecError, /target\.table: things is also the target of things$/);
   });
 
   it("accepts an upper-case prefix, as DMS writes an Oracle schema/table (SALES/ORDERS/)", () => {

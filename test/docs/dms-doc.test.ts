@@ -57,7 +57,7 @@ function writeExample(dir: string, example: string): string[] {
 }
 
 async function outcome(workspace: string): Promise<Outcome> {
-  const silver = await queryJson<{ order_id: unknown; status: string }>(workspace, "SELECT order_id, status FROM fact_orders ORDER BY order_id");
+  const silver = await queryJson<{ order_id: unknown; status: string }>(workspace, "SELECT order_id, status FROM orders ORDER BY order_id");
   const quarantine = await queryJson<{ order_id: unknown; _reasons: string }>(workspace, "SELECT order_id, _reasons FROM quarantine_orders ORDER BY order_id");
   const audit = await cli("audit", "--workspace", workspace, "--json");
   expect(audit.code, audit.stderr).to.equal(0);

@@ -46,7 +46,7 @@ describe("engine (DuckDB): bad input", function () {
 
     expectConserved(summary);
     expect(fileResult(summary, "orders/bom.csv")).to.include({ outcome: "LOADED", rowsLoaded: 1 });
-    expect(await ws.query("SELECT order_id, status FROM fact_orders")).to.deep.equal([{ order_id: 7, status: "paid" }]);
+    expect(await ws.query("SELECT order_id, status FROM orders")).to.deep.equal([{ order_id: 7, status: "paid" }]);
   });
 
   it("reads CRLF line ends without carrying \\r into values", async () => {
@@ -56,7 +56,7 @@ describe("engine (DuckDB): bad input", function () {
 
     expectConserved(summary);
     expect(summary.counts.quarantineRows, "a trailing \\r would make cdc_ts unparseable").to.equal(0);
-    expect(await ws.query("SELECT cdc_ts FROM fact_orders ORDER BY order_id")).to.deep.equal([
+    expect(await ws.query("SELECT cdc_ts FROM orders ORDER BY order_id")).to.deep.equal([
       { cdc_ts: "2026-11-01 10:00:00" },
       { cdc_ts: "2026-11-01 10:00:01" },
     ]);
@@ -70,7 +70,7 @@ describe("engine (DuckDB): bad input", function () {
 
     expectConserved(summary);
     expect(fileResult(summary, "customers/quoted.csv")).to.include({ rowsRead: 2, rowsLoaded: 2 });
-    expect(await ws.query("SELECT customer_id, email, _row_number FROM dim_customer ORDER BY customer_id")).to.deep.equal([
+    expect(await ws.query("SELECT customer_id, email, _row_number FROM customers ORDER BY customer_id")).to.deep.equal([
       { customer_id: 1, email: "a,b@example.com", _row_number: 1 },
       { customer_id: 2, email: 'line1\nline2 "q"', _row_number: 2 },
     ]);
@@ -122,7 +122,7 @@ describe("engine (DuckDB): bad input", function () {
 
       expectConserved(summary);
       const cols = "order_id, customer_id, order_ts, status, total_amount, cdc_ts, order_year, order_month";
-      expect(await ws.query(`SELECT ${cols} FROM fact_orders`)).to.deep.equal(await a.query(`SELECT ${cols} FROM fact_orders`));
+      expect(await ws.query(`SELECT ${cols} FROM orders`)).to.deep.equal(await a.query(`SELECT ${cols} FROM orders`));
     } finally {
       a.cleanup();
     }
@@ -185,7 +185,7 @@ describe("engine (DuckDB): bad input", function () {
       { _reasons: "bad_type:signup_date" },
     ]);
     expect(fixed.counts).to.include({ silverRows: 1, quarantineRows: 2 });
-    expect(await ws.query("SELECT order_id, total_amount FROM fact_orders")).to.deep.equal([{ order_id: 1, total_amount: "10.00" }]);
+    expect(await ws.query("SELECT order_id, total_amount FROM orders")).to.deep.equal([{ order_id: 1, total_amount: "10.00" }]);
   });
 
   it("never rounds: a decimal with more fraction digits than its scale, or an integer out of range, is bad_type", async () => {
@@ -202,7 +202,7 @@ describe("engine (DuckDB): bad input", function () {
     const summary = await ws.load("orders", [ws.file("orders", "scale.csv", [ORDERS_HEADER, ...rows].join("\n"))]);
 
     expectConserved(summary);
-    expect(await ws.query("SELECT order_id, total_amount FROM fact_orders ORDER BY order_id")).to.deep.equal([
+    expect(await ws.query("SELECT order_id, total_amount FROM orders ORDER BY order_id")).to.deep.equal([
       { order_id: 3, total_amount: "1.99" },
       { order_id: 4, total_amount: "0.50" },
       { order_id: 5, total_amount: "7.00" },
@@ -222,7 +222,7 @@ describe("engine (DuckDB): bad input", function () {
     const summary = await ws.load("customers", [file]);
 
     expectConserved(summary);
-    expect(await ws.query("SELECT length(email) AS n FROM dim_customer")).to.deep.equal([{ n: long.length }]);
+    expect(await ws.query("SELECT length(email) AS n FROM customers")).to.deep.equal([{ n: long.length }]);
   });
 
   // orders is a dms dataset (header "auto"): a file whose first record names no column is read
@@ -271,7 +271,7 @@ describe("engine (DuckDB): bad input", function () {
     expect(fileResult(summary, "orders/ragged.csv").reason).to.match(/^malformed_csv:row 2 has 8 fields, header has 7$/);
     expect(summary.counts.bronzeRows).to.equal(4);
     expect(await ws.countParquet("bronze/orders")).to.equal(4);
-    expect(await ws.query("SELECT order_id, _source_key, _row_number FROM fact_orders ORDER BY order_id")).to.deep.equal([
+    expect(await ws.query("SELECT order_id, _source_key, _row_number FROM orders ORDER BY order_id")).to.deep.equal([
       { order_id: 1, _source_key: "orders/first.csv", _row_number: 1 },
       { order_id: 2, _source_key: "orders/first.csv", _row_number: 2 },
       { order_id: 5, _source_key: "orders/last.csv", _row_number: 1 },
@@ -288,7 +288,7 @@ describe("engine (DuckDB): bad input", function () {
 
     expectConserved(summary);
     expect(summary.files.map((f) => f.outcome)).to.deep.equal(["LOADED", "LOADED"]);
-    expect(await ws.query("SELECT customer_id, length(email) AS n FROM dim_customer ORDER BY customer_id")).to.deep.equal([
+    expect(await ws.query("SELECT customer_id, length(email) AS n FROM customers ORDER BY customer_id")).to.deep.equal([
       { customer_id: 1, n: long.length },
       { customer_id: 2, n: 13 },
     ]);
@@ -336,7 +336,7 @@ describe("engine (DuckDB): bad input", function () {
     const rows = Array.from({ length: 520_000 }, (_, i) => row(i + 1, i));
     const big = ws.file("orders", "big.csv", [ORDERS_HEADER, ...rows].join("\n") + "\n");
     const small = ws.file("orders", "small.csv", [ORDERS_HEADER, ...Array.from({ length: 3 }, (_, i) => row(10_000_001 + i, i))].join("\n") + "\n");
-    const misnumbered = "SELECT COUNT(*) AS n FROM fact_orders WHERE order_id <> _row_number + CASE WHEN _source_key = 'orders/small.csv' THEN 10000000 ELSE 0 END";
+    const misnumbered = "SELECT COUNT(*) AS n FROM orders WHERE order_id <> _row_number + CASE WHEN _source_key = 'orders/small.csv' THEN 10000000 ELSE 0 END";
 
     const other = new TestWorkspace(); // the same files, read by one COPY for both
     try {
@@ -362,7 +362,7 @@ describe("engine (DuckDB): bad input", function () {
     expectConserved(summary);
     expect(await ws.countParquet("bronze/orders/_data_date=2026-11-16")).to.equal(2);
     expect(await ws.countParquet("bronze/orders/_data_date=2026-11-17")).to.equal(1);
-    expect(await ws.query("SELECT order_id, _row_number FROM fact_orders ORDER BY order_id")).to.deep.equal([
+    expect(await ws.query("SELECT order_id, _row_number FROM orders ORDER BY order_id")).to.deep.equal([
       { order_id: 1, _row_number: 1 },
       { order_id: 2, _row_number: 2 },
       { order_id: 3, _row_number: 1 },

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { ORDERS_HEADER, TestWorkspace, expectConserved, fileResult, orderRow } from "./helpers";
 
 const csv = (...rows: string[]) => [ORDERS_HEADER, ...rows].join("\n") + "\n";
-const SILVER = "SELECT order_id, customer_id, order_ts, status, total_amount, cdc_ts, order_year, order_month, _source_key, _row_number FROM fact_orders ORDER BY order_id";
+const SILVER = "SELECT order_id, customer_id, order_ts, status, total_amount, cdc_ts, order_year, order_month, _source_key, _row_number FROM orders ORDER BY order_id";
 
 describe("engine (DuckDB): CDC semantics", function () {
   let ws: TestWorkspace;
@@ -30,7 +30,7 @@ describe("engine (DuckDB): CDC semantics", function () {
 
     expectConserved(summary);
     expect(summary.counts).to.include({ stateKeys: 2, currentRows: 1, silverRows: 1 });
-    expect(await ws.query("SELECT order_id, status FROM fact_orders")).to.deep.equal([{ order_id: 1, status: "paid" }]);
+    expect(await ws.query("SELECT order_id, status FROM orders")).to.deep.equal([{ order_id: 1, status: "paid" }]);
   });
 
   it("never lets a late change older than a delete resurrect the key", async () => {
@@ -64,8 +64,8 @@ describe("engine (DuckDB): CDC semantics", function () {
         { order_id: 1, status: "refunded" },
         { order_id: 2, status: "pending" },
       ];
-      expect(await ws.query("SELECT order_id, status FROM fact_orders ORDER BY order_id")).to.deep.equal(expected);
-      expect(await other.query("SELECT order_id, status FROM fact_orders ORDER BY order_id")).to.deep.equal(expected);
+      expect(await ws.query("SELECT order_id, status FROM orders ORDER BY order_id")).to.deep.equal(expected);
+      expect(await other.query("SELECT order_id, status FROM orders ORDER BY order_id")).to.deep.equal(expected);
     } finally {
       other.cleanup();
     }
@@ -77,7 +77,7 @@ describe("engine (DuckDB): CDC semantics", function () {
 
     await ws.load("orders", [file]);
 
-    expect(await ws.query("SELECT status, _row_number FROM fact_orders")).to.deep.equal([{ status: "shipped", _row_number: 3 }]);
+    expect(await ws.query("SELECT status, _row_number FROM orders")).to.deep.equal([{ status: "shipped", _row_number: 3 }]);
   });
 
   it("is idempotent: reloading the same object version adds no bronze rows and keeps silver", async () => {

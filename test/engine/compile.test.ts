@@ -69,7 +69,7 @@ describe("engine: compilePlan", () => {
     const plan = compilePlan(getDataset("orders"), { dialect: "spark" });
     const names = (role: keyof typeof plan.tables) => plan.tables[role].columns.map((c) => c.name);
 
-    expect(plan.tables.silver).to.include({ name: "fact_orders", writeMode: "replace" });
+    expect(plan.tables.silver).to.include({ name: "orders", writeMode: "replace" });
     expect(plan.tables.silver.partitionBy).to.deep.equal(["order_year", "order_month"]);
     expect(names("silver")).to.include.members(["order_year", "order_month", "_source_key", "_row_number"]);
     expect(names("bronze").slice(-7)).to.deep.equal(["_op", "_source_key", "_source_version", "_file_id", "_row_number", "_run_id", "_data_date"]);

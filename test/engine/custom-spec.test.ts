@@ -24,7 +24,6 @@ const people = defineDataset({
     { kind: "expression", label: "score_in_range", sql: "score BETWEEN 0 AND 100" },
   ],
   pii: [{ column: "email", mode: "hash" }],
-  target: { table: "dim_people" },
 });
 
 
@@ -51,7 +50,7 @@ describe("engine (DuckDB): spec features beyond the reference datasets", functio
     // Keyed with the workspace's secret (engine/pii-key.ts): HMAC-SHA256, not a bare SHA-256.
     const sha = (s: string) => createHmac("sha256", workspacePiiKey(ws.dir)).update(s).digest("hex");
     expect(summary.counts).to.include({ stateKeys: 4, silverRows: 2, quarantineRows: 2 });
-    expect(await ws.query("SELECT person_id, email, score, active, born, nickname FROM dim_people ORDER BY person_id")).to.deep.equal([
+    expect(await ws.query("SELECT person_id, email, score, active, born, nickname FROM people ORDER BY person_id")).to.deep.equal([
       { person_id: 1, email: sha("a2@x.com"), score: 11, active: true, born: "1990-01-02", nickname: null },
       { person_id: 2, email: sha("b@x.com"), score: 100, active: false, born: "1991-02-03", nickname: null },
     ]);
@@ -77,7 +76,6 @@ describe("engine (DuckDB): spec evolution and NULL partitions", function () {
     primaryKey: ["thing_id"],
     cdc: { opColumn: "Op", sequenceColumns: ["cdc_ts"] },
     partitionBy: { column: "made_at" },
-    target: { table: "dim_things" },
   };
   const v1 = defineDataset(things);
   const v2 = defineDataset({ ...things, columns: { ...things.columns, colour: { type: "string", optional: true } } });
@@ -86,7 +84,7 @@ describe("engine (DuckDB): spec evolution and NULL partitions", function () {
     const summary = await ws.load(v1, [ws.file(v1, "t.csv", "Op,thing_id,made_at,cdc_ts\nI,1,,2026-11-01 10:00:00\nI,2,2026-10-05 01:02:03,2026-11-01 10:00:00\n")]);
 
     expectConserved(summary);
-    expect(await ws.query("SELECT thing_id, made_year, made_month FROM dim_things ORDER BY thing_id")).to.deep.equal([
+    expect(await ws.query("SELECT thing_id, made_year, made_month FROM things ORDER BY thing_id")).to.deep.equal([
       { thing_id: 1, made_year: null, made_month: null },
       { thing_id: 2, made_year: 2026, made_month: 10 },
     ]);
@@ -100,7 +98,7 @@ describe("engine (DuckDB): spec evolution and NULL partitions", function () {
 
     expectConserved(next);
     expectConserved(refresh);
-    expect(await ws.query("SELECT thing_id, colour FROM dim_things ORDER BY thing_id")).to.deep.equal([
+    expect(await ws.query("SELECT thing_id, colour FROM things ORDER BY thing_id")).to.deep.equal([
       { thing_id: 1, colour: null },
       { thing_id: 2, colour: "red" },
     ]);

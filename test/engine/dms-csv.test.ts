@@ -16,7 +16,7 @@ const T1 = "2026-11-01 10:00:00.000000";
 const T2 = "2026-11-01 11:00:00.000000";
 
 const BRONZE = "SELECT _source_key, _row_number, _op, order_id, status, cdc_ts FROM bronze_orders ORDER BY _source_key, _row_number";
-const SILVER = "SELECT order_id, customer_id, status, total_amount, cdc_ts FROM fact_orders ORDER BY order_id";
+const SILVER = "SELECT order_id, customer_id, status, total_amount, cdc_ts FROM orders ORDER BY order_id";
 const QUARANTINE = "SELECT order_id, _reasons FROM quarantine_orders ORDER BY order_id";
 
 /** orders with other CSV options (the reference spec's columns and rules). */
@@ -41,7 +41,7 @@ function ordersWith(csv: CsvOptions, name = "orders") {
       { kind: "not_null", column: "status" },
       { kind: "accepted_values", column: "status", values: ORDER_STATUSES },
     ],
-    target: { table: "fact_orders" },
+    target: { table: "orders" },
   });
 }
 
@@ -146,7 +146,7 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
 
     expectConserved(summary);
     expect(summary.files.map((f) => [f.outcome, f.rowsRead])).to.deep.equal([["LOADED", 2], ["LOADED", 1]]);
-    expect(await ws.query("SELECT order_id, customer_id, status FROM fact_orders ORDER BY order_id")).to.deep.equal([]);
+    expect(await ws.query("SELECT order_id, customer_id, status FROM orders ORDER BY order_id")).to.deep.equal([]);
     expect(await ws.query(QUARANTINE)).to.deep.equal([
       { order_id: "1", _reasons: "bad_type:total_amount" },
       { order_id: "2", _reasons: "not_null:customer_id" },
@@ -220,7 +220,7 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
 
     expectConserved(summary);
     expect(fileResult(summary, "orders/LOAD00000001.csv")).to.include({ rowsRead: 2 });
-    expect(await ws.query("SELECT order_id, cdc_ts FROM fact_orders ORDER BY order_id")).to.deep.equal([
+    expect(await ws.query("SELECT order_id, cdc_ts FROM orders ORDER BY order_id")).to.deep.equal([
       { order_id: 7, cdc_ts: "2026-11-01 10:00:00" },
       { order_id: 8, cdc_ts: "2026-11-01 10:00:00" },
     ]);
@@ -258,7 +258,6 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
       format: "csv",
       columns: { id: "int", name: "string" },
       primaryKey: ["id"],
-      target: { table: "dim_plain" },
     });
     const file = ws.file(spec, "part-0.csv", Buffer.concat([Buffer.from("PAR1"), Buffer.from([0x15, 0x04, 0xff, 0xfe]), Buffer.from("PAR1")]));
 

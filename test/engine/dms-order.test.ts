@@ -12,7 +12,7 @@ import { TestWorkspace, expectConserved } from "./helpers";
 const LOAD_HEADER = "order_id,customer_id,order_ts,status,total_amount";
 const CDC_HEADER = "Op,order_id,customer_id,order_ts,status,total_amount";
 const lines = (header: string, ...rows: string[]) => [header, ...rows].join("\n") + "\n";
-const SILVER = "SELECT order_id, customer_id, status, total_amount, cdc_ts FROM fact_orders ORDER BY order_id";
+const SILVER = "SELECT order_id, customer_id, status, total_amount, cdc_ts FROM orders ORDER BY order_id";
 
 type Rows = Record<string, unknown>[];
 

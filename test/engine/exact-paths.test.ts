@@ -24,7 +24,7 @@ describe("engine (DuckDB): file paths are exact, never globs", function () {
 
       expectConserved(summary);
       expect(fileResult(summary, `orders/${name}`)).to.include({ outcome: "LOADED", rowsRead: 1 });
-      expect(await ws.query("SELECT order_id FROM fact_orders")).to.deep.equal([{ order_id: 1 }]);
+      expect(await ws.query("SELECT order_id FROM orders")).to.deep.equal([{ order_id: 1 }]);
     });
   }
 
@@ -40,7 +40,7 @@ describe("engine (DuckDB): file paths are exact, never globs", function () {
       expect((await ws.load("orders", [ws.file("orders", "a.csv", row(1, "2026-11-01 10:00:00"))])).status).to.equal("SUCCEEDED");
       expect((await ws.load("orders", [ws.file("orders", "b.csv", row(1, "2026-11-01 11:00:00", "shipped"))])).status).to.equal("SUCCEEDED");
 
-      expect(await ws.query("SELECT order_id, status FROM fact_orders")).to.deep.equal([{ order_id: 1, status: "shipped" }]);
+      expect(await ws.query("SELECT order_id, status FROM orders")).to.deep.equal([{ order_id: 1, status: "shipped" }]);
       expect(await ws.query("SELECT DISTINCT order_id FROM bronze_orders")).to.deep.equal([{ order_id: "1" }]);
     } finally {
       lookAlike.cleanup();

@@ -150,7 +150,7 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
 
       expectConserved(summary);
       expect(summary.files.map((f) => [f.outcome, f.rowsRead])).to.deep.equal([["LOADED", 3], ["LOADED", 2], ["LOADED", 1]]);
-      expect(await ws.query("SELECT order_id, status, CAST(order_ts AS VARCHAR) AS order_ts, CAST(total_amount AS VARCHAR) AS total_amount FROM fact_orders ORDER BY order_id")).to.deep.equal([
+      expect(await ws.query("SELECT order_id, status, CAST(order_ts AS VARCHAR) AS order_ts, CAST(total_amount AS VARCHAR) AS total_amount FROM orders ORDER BY order_id")).to.deep.equal([
         { order_id: 1, status: "shipped", order_ts: "2026-11-01 09:00:00", total_amount: "12.50" },
         { order_id: 3, status: "paid", order_ts: "2026-11-01 09:00:00.25", total_amount: "30.00" },
         { order_id: 4, status: "paid", order_ts: "2026-11-01 09:00:00", total_amount: "1.00" },

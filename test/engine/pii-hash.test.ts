@@ -19,7 +19,6 @@ const members = defineDataset({
   primaryKey: ["member_id"],
   rules: [{ kind: "range", column: "age", min: 0 }],
   pii: [{ column: "email", mode: "hash" }],
-  target: { table: "dim_members" },
 });
 const hmac = (key: Buffer, value: string) => createHmac("sha256", key).update(value, "utf8").digest("hex");
 
@@ -56,7 +55,7 @@ describe("engine (DuckDB): keyed PII hashing", function () {
     expect(fs.statSync(keyFile).mode & 0o777).to.equal(0o600);
     const key = workspacePiiKey(ws.dir);
     expect(key.toString("utf8")).to.match(/^[0-9a-f]{64}$/);
-    expect(await ws.query("SELECT member_id, email FROM dim_members")).to.deep.equal([{ member_id: 1, email: hmac(key, "a@x.com") }]);
+    expect(await ws.query("SELECT member_id, email FROM members")).to.deep.equal([{ member_id: 1, email: hmac(key, "a@x.com") }]);
     expect(await ws.query("SELECT member_id, email FROM quarantine_members")).to.deep.equal([{ member_id: "2", email: hmac(key, "b@x.com") }]);
     expect(workspacePiiKey(ws.dir).equals(key), "the key is created once").to.equal(true);
   });
@@ -84,7 +83,7 @@ describe("engine (DuckDB): keyed PII hashing", function () {
 
     const key = Buffer.from("another-key");
     expect(events.some((e) => e.startsWith("mode: full refresh"))).to.equal(true);
-    expect(await ws.query("SELECT member_id, email FROM dim_members ORDER BY member_id")).to.deep.equal([
+    expect(await ws.query("SELECT member_id, email FROM members ORDER BY member_id")).to.deep.equal([
       { member_id: 1, email: hmac(key, "a@x.com") },
       { member_id: 2, email: hmac(key, "b@x.com") },
     ]);

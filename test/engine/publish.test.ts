@@ -22,9 +22,9 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
 
     expect(s1.published).to.deep.equal({ silverVersion: "v000001", quarantineVersion: "v000001" });
     expect(s2.published?.silverVersion).to.equal("v000002");
-    const pointer = JSON.parse(fs.readFileSync(path.join(ws.dir, "silver/fact_orders/_current.json"), "utf8"));
+    const pointer = JSON.parse(fs.readFileSync(path.join(ws.dir, "silver/orders/_current.json"), "utf8"));
     expect(pointer).to.include({ version: "v000002", runId: s2.runId });
-    expect(listVersions(ws.dir, "fact_orders").map((v) => [v.version, v.rows, v.current])).to.deep.equal([
+    expect(listVersions(ws.dir, "orders").map((v) => [v.version, v.rows, v.current])).to.deep.equal([
       ["v000001", 1, false],
       ["v000002", 2, true],
     ]);
@@ -41,7 +41,7 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
     await ws.load("orders", [ws.file("orders", "a.csv", csv(orderRow("I", 1, "2026-11-01 10:00:00")))]).catch((e) => (error = e));
 
     expect(error, "the load fails (the local Glue run ends FAILED)").to.be.instanceOf(Error);
-    expect(await ws.query("SELECT order_id FROM fact_orders")).to.have.length(1);
+    expect(await ws.query("SELECT order_id FROM orders")).to.have.length(1);
     // job-state finds the record and records the run SUCCEEDED (test/handlers/job-state.test.ts).
     const record = JSON.parse(fs.readFileSync(path.join(ws.dir, "ops/summaries/orders/run-001.publish.json"), "utf8"));
     expect(record).to.include({ status: "SUCCEEDED", runId: "run-001" });
@@ -60,12 +60,12 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
     expect(failed.error).to.match(/test_always_fails \(3 violation\(s\)\)/);
     expect(failed.audits.find((a) => a.name === "test_always_fails")).to.include({ passed: false, violations: 3 });
     expect(ws.snapshot()).to.deep.equal(before);
-    expect(await ws.query("SELECT status FROM fact_orders")).to.deep.equal([{ status: "paid" }]);
+    expect(await ws.query("SELECT status FROM orders")).to.deep.equal([{ status: "paid" }]);
 
     const retried = await ws.load("orders", [b]);
     expectConserved(retried);
     expect(retried.files[0].outcome, "a failed run does not mark its files loaded").to.equal("LOADED");
-    expect(await ws.query("SELECT status FROM fact_orders")).to.deep.equal([{ status: "shipped" }]);
+    expect(await ws.query("SELECT status FROM orders")).to.deep.equal([{ status: "shipped" }]);
   });
 
   for (const stage of ["read_files", "sql", "stage", "audit"]) {
@@ -123,7 +123,7 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
 
     expect(summary.status).to.equal("FAILED");
     expect(summary.audits.find((a) => a.name === "broken")?.detail).to.match(/^audit error: /);
-    expect(fs.existsSync(path.join(ws.dir, "silver/fact_orders/_current.json"))).to.equal(false);
+    expect(fs.existsSync(path.join(ws.dir, "silver/orders/_current.json"))).to.equal(false);
   });
 
   it("rolls back to the previous version, or to a named one, moving quarantine along", async () => {
@@ -131,18 +131,18 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
     await ws.load("orders", [ws.file("orders", "b.csv", csv(orderRow("I", 2, "2026-11-01 10:00:00", "bogus")))]);
     await ws.load("orders", [ws.file("orders", "c.csv", csv(orderRow("I", 3, "2026-11-01 10:00:00")))]);
 
-    const back = await rollbackTable(ws.dir, "fact_orders");
-    const afterFirst = await ws.query("SELECT order_id FROM fact_orders ORDER BY order_id");
-    const toFirst = await rollbackTable(ws.dir, "fact_orders", "v000001");
+    const back = await rollbackTable(ws.dir, "orders");
+    const afterFirst = await ws.query("SELECT order_id FROM orders ORDER BY order_id");
+    const toFirst = await rollbackTable(ws.dir, "orders", "v000001");
 
-    expect(back).to.deep.include({ table: "fact_orders", dataset: "orders", from: "v000003", to: "v000002" });
+    expect(back).to.deep.include({ table: "orders", dataset: "orders", from: "v000003", to: "v000002" });
     expect(afterFirst).to.deep.equal([{ order_id: 1 }]);
     expect(toFirst.to).to.equal("v000001");
     expect(await ws.query("SELECT COUNT(*) AS n FROM quarantine_orders")).to.deep.equal([{ n: 0 }]);
-    expect(listVersions(ws.dir, "fact_orders").find((v) => v.current)?.version).to.equal("v000001");
-    expect(() => planRollback(ws.dir, "fact_orders", "v000042")).to.throw(/no version v000042/);
-    expect(() => planRollback(ws.dir, "fact_orders")).to.throw(/no version older than v000001/);
-    expect(() => planRollback(ws.dir, "fact_orders", "v000003")).to.throw(/v000003 is not older than the current version v000001: rollback only goes back/);
+    expect(listVersions(ws.dir, "orders").find((v) => v.current)?.version).to.equal("v000001");
+    expect(() => planRollback(ws.dir, "orders", "v000042")).to.throw(/no version v000042/);
+    expect(() => planRollback(ws.dir, "orders")).to.throw(/no version older than v000001/);
+    expect(() => planRollback(ws.dir, "orders", "v000003")).to.throw(/v000003 is not older than the current version v000001: rollback only goes back/);
     expect(() => planRollback(ws.dir, "dim_nothing")).to.throw(/unknown table dim_nothing/);
   });
 
@@ -151,7 +151,7 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
       await ws.load("orders", [ws.file("orders", `f${i}.csv`, csv(orderRow("I", i, "2026-11-01 10:00:00")))]);
     }
 
-    const versions = listVersions(ws.dir, "fact_orders");
+    const versions = listVersions(ws.dir, "orders");
 
     expect(versions).to.have.length(KEEP_VERSIONS + 1);
     expect(versions[versions.length - 1]).to.include({ version: `v${String(KEEP_VERSIONS + 3).padStart(6, "0")}`, current: true });
@@ -168,7 +168,7 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
 
     expectConserved(o);
     expectConserved(c);
-    expect(await ws.query("SELECT (SELECT COUNT(*) FROM fact_orders) AS o, (SELECT COUNT(*) FROM dim_customer) AS c")).to.deep.equal([{ o: 1, c: 1 }]);
+    expect(await ws.query("SELECT (SELECT COUNT(*) FROM orders) AS o, (SELECT COUNT(*) FROM customers) AS c")).to.deep.equal([{ o: 1, c: 1 }]);
     expect(fs.readdirSync(path.join(ws.dir, "_tmp/duckdb")), "spill directories are removed").to.deep.equal([]);
   });
 
@@ -176,10 +176,10 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
     const file = ws.file("orders", "a.csv", csv(orderRow("I", 1, "2026-11-01 10:00:00"), orderRow("I", 2, "2026-11-01 10:00:00", "bogus"), orderRow("?", 3, "2026-11-01 10:00:00")));
     await ws.load("orders", [file]);
 
-    expect(await ws.tables()).to.deep.equal(["bronze_orders", "fact_orders", "quarantine_orders", "rejects_orders", "state_orders"]);
-    expect(await ws.query("SELECT order_year, order_month, total_amount FROM fact_orders")).to.deep.equal([
+    expect(await ws.tables()).to.deep.equal(["bronze_orders", "orders", "quarantine_orders", "rejects_orders", "state_orders"]);
+    expect(await ws.query("SELECT order_year, order_month, total_amount FROM orders")).to.deep.equal([
       { order_year: 2026, order_month: 11, total_amount: "10.00" },
     ]);
-    expect(fs.existsSync(path.join(ws.dir, "silver/fact_orders/v000001/order_year=2026/order_month=11"))).to.equal(true);
+    expect(fs.existsSync(path.join(ws.dir, "silver/orders/v000001/order_year=2026/order_month=11"))).to.equal(true);
   });
 });

@@ -12,12 +12,12 @@ import { ORDERS_HEADER, TestWorkspace, expectConserved, orderRow } from "./helpe
 
 const csv = (...rows: string[]) => [ORDERS_HEADER, ...rows].join("\n") + "\n";
 const at = (minute: number) => `2026-11-01 10:${String(minute).padStart(2, "0")}:00`;
-const SILVER = "SELECT order_id, status, total_amount FROM fact_orders ORDER BY order_id";
+const SILVER = "SELECT order_id, status, total_amount FROM orders ORDER BY order_id";
 const QUARANTINE = "SELECT order_id, status, _reasons FROM quarantine_orders ORDER BY order_id";
 const B2 = csv(orderRow("U", 5, at(2), "paid"), orderRow("U", 6, at(2), "bogus"), orderRow("I", 101, at(2)));
 
 function meta(ws: TestWorkspace, zone: "state" | "silver" | "quarantine") {
-  const dir = zoneDir(ws.dir, zone, zone === "silver" ? "fact_orders" : "orders");
+  const dir = zoneDir(ws.dir, zone, "orders");
   return readVersionMeta(dir, readPointer(dir)!.version)!;
 }
 
@@ -66,19 +66,19 @@ describe("engine (DuckDB): incremental publish as segments", function () {
       expectConserved(await ws.load("orders", [ws.file("orders", `b${b}.csv`, csv(orderRow("U", b, at(b), "shipped")))]));
       expect(meta(ws, "silver").segments, `after batch ${b}`).to.have.length(b === MAX_SEGMENTS ? 1 : b + 1);
     }
-    const rows = await ws.query("SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE status = 'shipped') AS shipped FROM fact_orders");
+    const rows = await ws.query("SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE status = 'shipped') AS shipped FROM orders");
     expect(rows).to.deep.equal([{ n: 400, shipped: MAX_SEGMENTS }]);
   });
 
   it("keeps the folders of older versions that kept versions still read, and rolls back to them", async () => {
     await history();
     for (let b = 3; b <= 8; b++) await ws.load("orders", [ws.file("orders", `b${b}.csv`, csv(orderRow("U", 10, at(b), "shipped")))]);
-    const silverDir = zoneDir(ws.dir, "silver", "fact_orders");
+    const silverDir = zoneDir(ws.dir, "silver", "orders");
     // Compaction happened at most once; every segment the current version reads is on disk.
     for (const s of meta(ws, "silver").segments!) expect(fs.existsSync(path.join(silverDir, s.data)), s.data).to.equal(true);
 
     const before = await ws.query(SILVER);
-    await rollbackTable(ws.dir, "fact_orders", "v000003");
+    await rollbackTable(ws.dir, "orders", "v000003");
     expect((await ws.query(SILVER)).find((r) => r.order_id === 5)).to.deep.include({ status: "paid" });
     expect(await ws.query(SILVER)).to.not.deep.equal(before);
   });
@@ -86,7 +86,7 @@ describe("engine (DuckDB): incremental publish as segments", function () {
   it("a rollback sticks: the next load merges onto the restored state, and the undone file loads again", async () => {
     await history();
     const before = await ws.query(SILVER);
-    const undone = await rollbackTable(ws.dir, "fact_orders", "v000002");
+    const undone = await rollbackTable(ws.dir, "orders", "v000002");
     const restored = await ws.query(SILVER);
 
     const events: string[] = [];

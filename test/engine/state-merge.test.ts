@@ -17,10 +17,9 @@ const lines = defineDataset({
   columns: { doc_id: "int", line_no: "int", qty: "int", epoch: "int", cdc_ts: "timestamp" },
   primaryKey: ["doc_id", "line_no"],
   cdc: { opColumn: "Op", sequenceColumns: ["epoch", "cdc_ts"] },
-  target: { table: "fact_lines" },
 });
 const LINES_HEADER = "Op,doc_id,line_no,qty,epoch,cdc_ts";
-const LINES = "SELECT doc_id, line_no, qty FROM fact_lines ORDER BY doc_id, line_no";
+const LINES = "SELECT doc_id, line_no, qty FROM lines ORDER BY doc_id, line_no";
 
 describe("engine (DuckDB): incremental state merge", function () {
   let ws: TestWorkspace;
@@ -33,7 +32,7 @@ describe("engine (DuckDB): incremental state merge", function () {
     const rows = [orderRow("I", 1, "2026-11-01 10:00:00"), orderRow("U", 2, "2026-11-01 10:00:00")];
     const file = ws.file("orders", "a.csv", csv(ORDERS_HEADER, ...rows));
     await ws.load("orders", [file]);
-    const silver = "SELECT order_id, status, _source_key, _row_number FROM fact_orders ORDER BY order_id";
+    const silver = "SELECT order_id, status, _source_key, _row_number FROM orders ORDER BY order_id";
     const silverBefore = await ws.query(silver);
     // A crash after the state commit and before the ledger commit: the file is read again.
     fs.rmSync(path.join(ws.dir, "bronze", "orders", "_files"), { recursive: true, force: true });

@@ -34,7 +34,6 @@ const BILLS: DatasetInput = {
     { kind: "accepted_values", column: "currency", values: ["EUR", "USD"] },
     { kind: "not_null", column: "due" },
   ],
-  target: { table: "fact_vendor_bills" },
 };
 const bills = defineDataset(BILLS);
 

@@ -99,7 +99,6 @@ describe("infra: Glue", () => {
       columns: { member_id: "bigint", email: "string" },
       primaryKey: ["member_id"],
       pii: [{ column: "email", mode: "hash" }],
-      target: { table: "dim_members" },
     });
     const run = await evaluateProgram({ stack: "prod", datasets: [members, getDataset("orders")] });
 
@@ -159,7 +158,7 @@ describe("infra: Glue", () => {
     const run = await devRun();
     expect(run.ofType(T.glueTable)).to.have.length(DATASETS.length * 6);
     const orders = run.named("orders-tables-silver", T.glueTable).inputs;
-    expect(orders).to.include({ name: "fact_orders", databaseName: "datalake_dev_silver" });
+    expect(orders).to.include({ name: "orders", databaseName: "datalake_dev_silver" });
     const iceberg = orders.openTableFormatInput.icebergInput;
     expect(iceberg.metadataOperation).to.equal("CREATE");
     const fields = iceberg.icebergTableInput.schema.fields as { id: number; name: string; type: string }[];
@@ -168,7 +167,7 @@ describe("infra: Glue", () => {
     const partitionNames = iceberg.icebergTableInput.partitionSpec.fields.map((f: any) => f.name);
     expect(partitionNames).to.deep.equal(["order_year", "order_month"]);
     const silver = run.named("storage-silver", T.bucket).state.bucket;
-    expect(iceberg.icebergTableInput.location).to.equal(`s3://${silver}/orders/fact_orders`);
+    expect(iceberg.icebergTableInput.location).to.equal(`s3://${silver}/orders/orders`);
     expect(run.named("orders-tables-quarantine", T.glueTable).inputs.databaseName).to.equal("datalake_dev_quarantine");
     expect(run.named("orders-tables-bronze", T.glueTable).inputs.databaseName).to.equal("datalake_dev_bronze");
   });

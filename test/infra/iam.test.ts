@@ -172,7 +172,7 @@ describe("infra: IAM", () => {
   it("registers Lake Formation locations with a role limited to the zone buckets and the data key", async () => {
     const run = await devRun();
     const statements = doc(run.named("lakeformation-registration-policy", T.rolePolicy)).Statement;
-    const zones = ["bronze", "quarantine", "silver"].map((z) => run.named(`storage-${z}`, T.bucket).state.arn);
+    const zones = ["bronze", "quarantine", "semantic", "silver"].map((z) => run.named(`storage-${z}`, T.bucket).state.arn).sort();
     expect(statements.find((s) => s.Sid === "ListRegisteredBuckets").Resource).to.deep.equal(zones);
     expect(statements.find((s) => s.Sid === "UseDataKey").Resource).to.equal(run.named("keys-data", T.key).state.arn);
     expect(statements.find((s) => s.Sid === "UseDataKey").Condition).to.deep.equal({ StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } });
@@ -196,7 +196,7 @@ describe("infra: KMS", () => {
     expect(sid(data, "ServiceRolesUseKey").Action).to.deep.equal(KEY_USE_ACTIONS);
     expect(sid(data, "ServiceRolesUseKey").Condition).to.deep.equal(via("s3"));
     // The deployer: only objects of the ops and zone buckets (artifacts, Iceberg metadata), never landing.
-    const deployerBuckets = ["bronze", "ops", "quarantine", "silver"].map((b) => run.named(`storage-${b}`, T.bucket).state.arn);
+    const deployerBuckets = ["bronze", "ops", "quarantine", "semantic", "silver"].map((b) => run.named(`storage-${b}`, T.bucket).state.arn);
     expect(sid(data, "DeployerUseKey")).to.deep.include({
       Principal: { AWS: [MOCK_DEPLOYER_ROLE] },
       Condition: { ...via("s3"), ArnLike: { "kms:EncryptionContext:aws:s3:arn": deployerBuckets.flatMap((b) => [b, `${b}/*`]).sort() } },

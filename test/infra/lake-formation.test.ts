@@ -18,12 +18,12 @@ describe("infra: Lake Formation", () => {
     expect(settings[0].inputs.createTableDefaultPermissions ?? []).to.deep.equal([]);
   });
 
-  it("registers the three zone buckets with the custom registration role, after the settings", async () => {
+  it("registers the four zone buckets (semantic included) with the custom registration role, after the settings", async () => {
     const run = await devRun();
     const roleArn = run.named("lakeformation-registration-role", T.role).state.arn;
     const registrations = run.ofType(T.lfResource);
     expect(registrations.map((r) => r.inputs.arn).sort()).to.deep.equal(
-      ["bronze", "silver", "quarantine"].map((z) => run.named(`storage-${z}`, T.bucket).state.arn).sort(),
+      ["bronze", "silver", "quarantine", "semantic"].map((z) => run.named(`storage-${z}`, T.bucket).state.arn).sort(),
     );
     const settingsUrn = run.ofType(T.lfSettings)[0].urn;
     for (const r of registrations) {
@@ -41,7 +41,7 @@ describe("infra: Lake Formation", () => {
       expect(grant.inputs.permissions).to.deep.equal(["SELECT"]);
       expect(grant.inputs.tableWithColumns.databaseName).to.equal("datalake_prod_silver");
     }
-    const customers = tableGrants.filter((g) => g.inputs.tableWithColumns.name === "dim_customer");
+    const customers = tableGrants.filter((g) => g.inputs.tableWithColumns.name === "customers");
     const silverColumns = compilePlan(getDataset("customers"), { dialect: "spark" }).tables.silver.columns.map((c) => c.name);
     expect(silverColumns).to.include("email");
     for (const grant of customers) {
@@ -50,13 +50,19 @@ describe("infra: Lake Formation", () => {
       expect(grant.inputs.tableWithColumns.excludedColumnNames).to.deep.equal(["email"]);
       expect(grant.inputs.tableWithColumns.columnNames).to.equal(undefined);
     }
-    const orders = tableGrants.filter((g) => g.inputs.tableWithColumns.name === "fact_orders");
+    const orders = tableGrants.filter((g) => g.inputs.tableWithColumns.name === "orders");
     for (const grant of orders) {
       expect(grant.inputs.tableWithColumns).to.include({ wildcard: true });
       expect(grant.inputs.tableWithColumns).to.not.have.property("excludedColumnNames");
     }
+    // DESCRIBE on the two databases readers query: silver and the semantic (star schema) one.
     const dbGrants = readerGrants.filter((g) => g.inputs.database);
-    expect(dbGrants.map((g) => g.inputs.database.name)).to.deep.equal(["datalake_prod_silver", "datalake_prod_silver"]);
+    for (const reader of READERS) {
+      const own = dbGrants.filter((g) => g.inputs.principal === reader);
+      expect(own.map((g) => g.inputs.database.name).sort(), reader).to.deep.equal(["datalake_prod_semantic", "datalake_prod_silver"]);
+      for (const g of own) expect(g.inputs.permissions, reader).to.deep.equal(["DESCRIBE"]);
+    }
+    expect(dbGrants).to.have.length(READERS.length * 2);
   });
 
   it("makes each Glue job wait for its readers' grants, so a failed exclusion never ships a plan adding a PII column", async () => {
@@ -109,12 +115,27 @@ describe("infra: Lake Formation", () => {
     expect(catalogTable.dependencies).to.include(run.named("catalog-silver", T.glueDatabase).urn);
   });
 
-  it("creates one Glue database per zone", async () => {
+  it("creates one Glue database per zone, the semantic one included, none granting IAM defaults", async () => {
     const run = await devRun();
     expect(run.ofType(T.glueDatabase).map((d) => d.inputs.name).sort()).to.deep.equal([
       "datalake_dev_bronze",
       "datalake_dev_quarantine",
+      "datalake_dev_semantic",
       "datalake_dev_silver",
     ]);
+    for (const db of run.ofType(T.glueDatabase)) expect(db.inputs.createTableDefaultPermissions ?? [], db.name).to.deep.equal([]);
+  });
+
+  it("keeps the dataset load jobs out of the semantic zone: no job policy or grant names its database or bucket", async () => {
+    const run = await devRun();
+    const semanticBucket = run.named("storage-semantic", T.bucket).state.arn;
+    for (const spec of DATASETS) {
+      const policy = JSON.stringify(run.named(`${spec.name}-job-policy`, T.rolePolicy).inputs.policy);
+      expect(policy, spec.name).to.not.include("datalake_dev_semantic");
+      expect(policy, spec.name).to.not.include(semanticBucket);
+    }
+    const jobGrants = run.ofType(T.lfPermissions).filter((p) => p.name.includes("-grants-job-"));
+    expect(jobGrants).to.not.be.empty;
+    expect(JSON.stringify(jobGrants.map((g) => g.inputs))).to.not.include("semantic");
   });
 });

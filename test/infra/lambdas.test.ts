@@ -102,6 +102,7 @@ describe("infra: operations", () => {
       bronze: "datalake_prod_bronze",
       silver: "datalake_prod_silver",
       quarantine: "datalake_prod_quarantine",
+      semantic: "datalake_prod_semantic",
     });
   });
 

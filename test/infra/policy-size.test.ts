@@ -74,7 +74,7 @@ describe("infra: policy sizes at scale", () => {
       roleName: "orders-job-role-1234567",
       securityConfigurationName: "datalake-prod-glue",
       databaseNames: ["a_bronze", "a_silver", "a_quarantine"],
-      tables: ["a_silver/fact_orders"],
+      tables: ["a_silver/orders"],
       metricsNamespace: "Datalake/prod",
     });
     expect(iamSize(doc)).to.be.below(10_240);

@@ -2,11 +2,11 @@ import { expect } from "chai";
 import { MOCK_ACCOUNT } from "../mocks";
 import { T, asList, devRun, doc, forBucket, prodRun } from "./program-runs";
 
-const DATA_BUCKETS = ["landing", "bronze", "silver", "quarantine", "ops", "athena"].map((b) => `storage-${b}`);
+const DATA_BUCKETS = ["landing", "bronze", "silver", "quarantine", "semantic", "ops", "athena"].map((b) => `storage-${b}`);
 const ALL_BUCKETS = [...DATA_BUCKETS, "storage-access-logs"];
 
 describe("infra: buckets", () => {
-  it("creates exactly the seven platform buckets", async () => {
+  it("creates exactly the eight platform buckets (semantic: the star schema's zone)", async () => {
     const run = await devRun();
     expect(run.ofType(T.bucket).map((b) => b.name).sort()).to.deep.equal([...ALL_BUCKETS].sort());
   });

@@ -32,7 +32,7 @@ describe("local mode CLI verbs (end to end)", function () {
       expect(run.stdout).to.match(new RegExp(`^${spec.name}\\s+${spec.target.table}\\s+5\\s+5\\s+0\\s+0\\s`, "m"));
     }
     // orders: the five generated files load, the broken export is quarantined whole with its reason.
-    expect(run.stdout).to.match(/^orders\s+fact_orders\s+6\s+5\s+1\s+0\s/m);
+    expect(run.stdout).to.match(/^orders\s+orders\s+6\s+5\s+1\s+0\s/m);
     // Five generated files per dataset, plus the orders export without a status column.
     const files = DATASETS.length * 5 + 1;
     expect(run.stdout).to.include(`${files} file(s) settled: ${files - 1} succeeded, 1 quarantined, 0 failed`);

@@ -44,7 +44,7 @@ describe("local mode crash safety (kill -9 and restart)", function () {
 
       child.kill("SIGKILL");
       await new Promise((resolve) => child!.once("exit", resolve));
-      const publishedBeforeRestart = existsSync(join(ws.dir, "silver", "fact_orders", "_current.json"));
+      const publishedBeforeRestart = existsSync(join(ws.dir, "silver", "orders", "_current.json"));
       t = await startTestRuntime(ws.dir);
       const report = await t.runtime.settle(90_000);
 
@@ -58,7 +58,7 @@ describe("local mode crash safety (kill -9 and restart)", function () {
       await expectOracle(t.runtime, "orders");
       const session = await openQuerySession(ws.dir);
       try {
-        const { rows } = await session.query("SELECT count(*) FROM fact_orders");
+        const { rows } = await session.query("SELECT count(*) FROM orders");
         expect(Number(rows[0][0])).to.equal(30);
       } finally {
         session.close();

@@ -477,7 +477,7 @@ export const FIXTURES: Record<string, Fixture> = {
       res(LF_PERMISSIONS, "customers-grants-reader-analyst", {
         principal: `arn:aws:iam::${ACCOUNT}:role/analyst`,
         permissions: ["SELECT"],
-        tableWithColumns: { databaseName: "silver", name: "dim_customer", wildcard: true },
+        tableWithColumns: { databaseName: "silver", name: "customers", wildcard: true },
       }),
     ],
     pass: [
@@ -486,7 +486,7 @@ export const FIXTURES: Record<string, Fixture> = {
         permissions: ["SELECT"],
         tableWithColumns: {
           databaseName: "silver",
-          name: "dim_customer",
+          name: "customers",
           wildcard: true,
           excludedColumnNames: ["email"],
         },
@@ -494,6 +494,21 @@ export const FIXTURES: Record<string, Fixture> = {
       res(LF_SETTINGS, "lf", { admins: [ROLE] }),
     ],
     expect: /shows PII column\(s\) email/,
+  },
+  "lakeformation-database-defaults": {
+    fail: [
+      res("aws:glue/catalogDatabase:CatalogDatabase", "semantic-db", {
+        name: "semantic",
+        createTableDefaultPermissions: [
+          { principal: { dataLakePrincipalIdentifier: "IAM_ALLOWED_PRINCIPALS" }, permissions: ["ALL"] },
+        ],
+      }),
+    ],
+    pass: [
+      res("aws:glue/catalogDatabase:CatalogDatabase", "semantic-db", { name: "semantic", createTableDefaultPermissions: [] }),
+      res(LF_SETTINGS, "lf", { admins: [ROLE] }),
+    ],
+    expect: /createTableDefaultPermissions grants \["ALL"\] to IAM_ALLOWED_PRINCIPALS/,
   },
   "lakeformation-settings-present": {
     fail: [res("aws:glue/catalogDatabase:CatalogDatabase", "silver-db", { name: "silver" })],

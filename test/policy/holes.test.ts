@@ -372,13 +372,13 @@ describe("policy pack holes (issue #13 item 5)", () => {
     const grant = (name: string, principal: unknown, target: Record<string, unknown>, extra = {}) =>
       res(LF_PERMISSIONS, name, { principal, permissions: ["SELECT"], ...target }, extra);
     const silver = (columns: Record<string, unknown>) => ({
-      tableWithColumns: { databaseName: "datalake_dev_silver", name: "dim_customer", ...columns },
+      tableWithColumns: { databaseName: "datalake_dev_silver", name: "customers", ...columns },
     });
     const found = (...list: PolicyRes[]) => messages("lakeformation-reader-grants", [job, ...list]);
 
     it("rejects a reader's SELECT on every column of a table holding PII", () => {
       const wholeTable = grant("r1", READER, {
-        table: { databaseName: "datalake_dev_silver", name: "dim_customer" },
+        table: { databaseName: "datalake_dev_silver", name: "customers" },
       });
       const allColumns = grant("r2", READER, silver({ wildcard: true }));
       const namedPii = grant("r3", READER, silver({ columnNames: ["customer_id", "email"] }));
@@ -401,10 +401,10 @@ describe("policy pack holes (issue #13 item 5)", () => {
 
       const pii = piiColumnsByTable([hashed]);
 
-      expect(pii.get("dim_customer")).to.equal(undefined);
+      expect(pii.get("customers")).to.equal(undefined);
       expect(pii.get("bronze_customers")).to.deep.equal(["email"]);
       expect(pii.get("quarantine_customers")).to.deep.equal(["email"]);
-      expect(piiColumnsByTable([getDataset("customers")]).get("dim_customer")).to.deep.equal([
+      expect(piiColumnsByTable([getDataset("customers")]).get("customers")).to.deep.equal([
         "email",
       ]);
     });
@@ -420,8 +420,8 @@ describe("policy pack holes (issue #13 item 5)", () => {
       const m = found(
         grant("r1", READER, silver({ wildcard: true, excludedColumnNames: ["email"] })),
         grant("r2", READER, silver({ columnNames: ["customer_id", "country"] })),
-        grant("r3", READER, { table: { databaseName: "datalake_dev_silver", name: "dim_product" } }),
-        grant("j1", JOB_ROLE, { table: { databaseName: "datalake_dev_silver", name: "dim_customer" } }),
+        grant("r3", READER, { table: { databaseName: "datalake_dev_silver", name: "products" } }),
+        grant("j1", JOB_ROLE, { table: { databaseName: "datalake_dev_silver", name: "customers" } }),
         res(LF_PERMISSIONS, "r4", {
           principal: READER,
           permissions: ["DESCRIBE"],
@@ -442,7 +442,7 @@ describe("policy pack holes (issue #13 item 5)", () => {
       const jobGrant = grant(
         "j1",
         UNKNOWN_VALUE,
-        { table: { databaseName: "datalake_dev_silver", name: "dim_customer" } },
+        { table: { databaseName: "datalake_dev_silver", name: "customers" } },
         { propertyDeps: { principal: [role.urn] } },
       );
 
@@ -453,7 +453,7 @@ describe("policy pack holes (issue #13 item 5)", () => {
 
     it("knows the table through property dependencies while its name is unknown (preview)", () => {
       const table = res("aws:glue/catalogTable:CatalogTable", "customers-tables-silver", {
-        name: "dim_customer",
+        name: "customers",
         databaseName: "datalake_dev_silver",
       });
       const previewGrant = grant(

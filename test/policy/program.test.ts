@@ -6,7 +6,7 @@ import { evaluateRules, formatFindings } from "../../policy/evaluate";
 import { RULES } from "../../policy/rules";
 import { get } from "../../policy/lib/model";
 import { GLUE_JOB, GLUE_SECURITY_CONFIGURATION } from "../../policy/rules/glue";
-import { LF_PERMISSIONS } from "../../policy/rules/lakeformation";
+import { CATALOG_DATABASE, LF_PERMISSIONS } from "../../policy/rules/lakeformation";
 import { INVOKE_CONFIG, LAMBDA_FUNCTION, LOG_GROUP } from "../../policy/rules/lambda";
 import { T, logTargets } from "../../policy/rules/s3";
 import { ProgramRun } from "../mocks";
@@ -122,6 +122,34 @@ describe("policy pack over the whole program (mocks)", function () {
 
     expect(readerGrants.length).to.be.greaterThan(0);
     expect(findings.map((f) => f.urn).sort()).to.deep.equal(readerGrants.map((r) => r.urn).sort());
+  });
+
+  it("flags every Glue database, the semantic one included, whose table defaults go to IAM_ALLOWED_PRINCIPALS", async () => {
+    const resources = (await devRun()).resources.map(fromRecorded);
+    const databases = resources.filter((r) => r.type === CATALOG_DATABASE);
+    const iamDefaults = { principal: { dataLakePrincipalIdentifier: "IAM_ALLOWED_PRINCIPALS" }, permissions: ["ALL"] };
+    const opened = resources.map((r) =>
+      databases.includes(r) ? { ...r, props: { ...r.props, createTableDefaultPermissions: [iamDefaults] } } : r,
+    );
+
+    const before = evaluateRules(resources, { environment: "dev" }, RULES.filter((r) => r.name === "lakeformation-database-defaults"));
+    const findings = evaluateRules(opened, { environment: "dev" }, RULES.filter((r) => r.name === "lakeformation-database-defaults"));
+
+    expect(databases.map((d) => d.props.name).sort()).to.deep.equal(["datalake_dev_bronze", "datalake_dev_quarantine", "datalake_dev_semantic", "datalake_dev_silver"]);
+    expect(before).to.deep.equal([]);
+    expect(findings.map((f) => f.urn).sort()).to.deep.equal(databases.map((d) => d.urn).sort());
+  });
+
+  it("checks the semantic bucket like silver: without its encryption it alone is flagged", async () => {
+    const resources = (await devRun()).resources.map(fromRecorded);
+    const semantic = resources.find((r) => r.type === T.bucket && r.urn.endsWith("::storage-semantic"));
+    const withoutSse = resources.filter((r) => !(r.type === T.sse && r.urn.endsWith("::storage-semantic-sse")));
+
+    const findings = evaluateRules(withoutSse, { environment: "dev" }, RULES.filter((r) => r.name === "s3-sse-kms-bucket-key"));
+
+    expect(semantic, "storage-semantic bucket").to.exist;
+    expect(withoutSse).to.have.length(resources.length - 1);
+    expect(findings.map((f) => f.urn)).to.deep.equal([semantic!.urn]);
   });
 
   it("flags every bucket but the access-log bucket when server access logging is removed", async () => {
