@@ -287,6 +287,53 @@ function customerChanges(): OracleChange[] {
   });
 }
 
+// -- case 3: the reference products (decimal attribute, range rule); case 4: a date sequence ----
+
+/** [file, row, op, product_id, brand, category, unit_price, cdc_ts] in DMS file order. */
+const PRODUCT_CHANGES: Array<[string, number, string, string, string, string, string, string]> = [
+  ["prod/LOAD00000001.csv", 1, "", "1", "Acme", "tools", "12.50", "2026-11-30 09:00:00"],
+  ["prod/LOAD00000001.csv", 2, "", "2", "Bolt", "tools", "3.00", "2026-11-30 09:00:00"],
+  // A price written with another scale is the same price: no version.
+  ["prod/20261130-100000000.csv", 1, "U", "1", "Acme", "tools", "12.5", "2026-11-30 10:00:00"],
+  ["prod/20261130-100000000.csv", 2, "U", "2", "Bolt", "tools", "-1.00", "2026-11-30 10:00:00"],
+  ["prod/20261130-110000000.csv", 1, "U", "1", "Acme", "garden", "14.00", "2026-11-30 11:00:00"],
+  ["prod/20261130-110000000.csv", 2, "U", "2", "Bolt", "tools", "4.999", "2026-11-30 11:00:00"],
+];
+
+function productInputs(): ModelInputs {
+  const rows = PRODUCT_CHANGES.map(([file, row, op, product_id, brand, category, unit_price, cdc_ts]) => ({
+    file,
+    row,
+    values: { _op: op, product_id, brand, category, unit_price, cdc_ts },
+  }));
+  return { bronze: bronzeSelect(getDataset("products"), rows), files_ledger: filesSelect([...new Set(PRODUCT_CHANGES.map((c) => c[0]))]) };
+}
+
+/** Prices as DECIMAL(12,2) text; a negative price fails the range rule, 3 decimals fail the type. */
+function productChanges(): OracleChange[] {
+  return PRODUCT_CHANGES.map(([, , op, id, brand, category, price, cdc_ts]) => {
+    const typed = /^-?\d+(\.\d{1,2})?$/.test(price) ? Number(price).toFixed(2) : null;
+    return { key: id, op: (op || "I") as OracleChange["op"], time: cdc_ts, valid: typed !== null && Number(typed) >= 0, values: { brand, category, unit_price: typed } };
+  });
+}
+
+const visits = (sequence: "date" | "int") =>
+  defineDataset({
+    name: "visits",
+    prefix: "visits/",
+    format: "csv",
+    columns: { visit_id: "string", place: "string", day: sequence },
+    primaryKey: ["visit_id"],
+    cdc: { opColumn: "op", sequenceColumns: ["day"] },
+    target: { table: "visits" },
+  });
+const dimVisit = (sequence: "date" | "int") =>
+  defineDimension({ name: "dim_visit", source: "visits", naturalKey: "visit_id", attributes: { place: 2 } }, [visits(sequence)]);
+const VISIT_ROWS: BronzeRow[] = [
+  { file: "v.csv", row: 1, values: { _op: "I", visit_id: "a", place: "Oslo", day: "2026-01-01" } },
+  { file: "v.csv", row: 2, values: { _op: "U", visit_id: "a", place: "Rome", day: "2026-01-03" } },
+];
+
 // -- the tests ---------------------------------------------------------------------------------
 
 describe("models: SCD2 dimension compiler (DuckDB)", function () {
@@ -327,6 +374,25 @@ describe("models: SCD2 dimension compiler (DuckDB)", function () {
     expect(byKey("3")).to.deep.equal([["US", "2026-11-30 09:00:00", "2026-11-30 11:00:00", "c@x"], ["GB", "2026-11-30 11:00:00", "2026-11-30 13:00:00", "c@x"]]);
     expect(byKey("4")).to.deep.equal([["US", "2026-11-30 09:00:00", END, "d@x"]]);
     expectClean(run);
+  });
+
+  it("versions the reference dim_product: decimals compared as values, rules and bad types open no version", async () => {
+    const dim = getModel("dim_product") as DimensionSpec;
+    const run = await h.runDuckDB(compileDimension(dim, getDataset("products"), { dialect: "duckdb" }), productInputs());
+    const expected = oracle(dim, productChanges());
+    expect(sorted(run.rows)).to.deep.equal(expected);
+    expect(byStart(expected.filter((r) => r.product_id === "1")).map((r) => `${r.category} ${r.unit_price}`)).to.deep.equal(["tools 12.50", "garden 14.00"]);
+    expect(expected.filter((r) => r.product_id === "2").map((r) => r.unit_price)).to.deep.equal(["3.00"]);
+    expectClean(run);
+  });
+
+  it("dates versions of a date sequence from midnight; refuses a sequence that is not a time", async () => {
+    const run = await h.runDuckDB(compileDimension(dimVisit("date"), visits("date"), { dialect: "duckdb" }), { bronze: bronzeSelect(visits("date"), VISIT_ROWS) });
+    expect(byStart(run.rows.filter((r) => r.visit_id === "a")).map((r) => [r.visit_key, r.place, r.valid_from, r.valid_to])).to.deep.equal([
+      [surrogate("a", "2026-01-01 00:00:00"), "Oslo", "2026-01-01 00:00:00", "2026-01-03 00:00:00"],
+      [surrogate("a", "2026-01-03 00:00:00"), "Rome", "2026-01-03 00:00:00", END],
+    ]);
+    expect(() => compileDimension(dimVisit("int"), visits("int"), { dialect: "duckdb" })).to.throw(/first sequence column of visits \(day\) is int/);
   });
 
   it("states the csv cases' versions (the oracle itself checked)", () => {
@@ -422,12 +488,14 @@ describe("models: SCD2 dimensions, DuckDB = Spark @spark", function () {
       [dimMember("close"), members, memberInputs()],
       [dimMember("ignore"), members, memberInputs()],
       [getModel("dim_customer") as DimensionSpec, getDataset("customers"), customerInputs()],
+      [getModel("dim_product") as DimensionSpec, getDataset("products"), productInputs()],
+      [dimVisit("date"), visits("date"), { bronze: bronzeSelect(visits("date"), VISIT_ROWS) }],
     ];
     for (const [dim, dataset, inputs] of cases) {
       const duck = await h.runDuckDB(compileDimension(dim, dataset, { dialect: "duckdb" }), inputs);
       const sparkRun = await h.runSpark(spark, compileDimension(dim, dataset, { dialect: "spark" }), inputs);
       expect(sparkRun, dim.name).to.deep.equal(duck);
-      expect(duck.rows.length, dim.name).to.be.greaterThan(3);
+      expect(duck.rows.length, dim.name).to.be.greaterThan(2);
     }
   });
 });
