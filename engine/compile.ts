@@ -52,6 +52,7 @@ import {
   type TableRole,
 } from "./plan";
 import { nullIfEmpty } from "./typing";
+import type { ModelStep } from "./models/plan";
 
 export interface CompileOptions {
   dialect: Dialect;
@@ -72,6 +73,20 @@ export function planFingerprint(spec: DatasetSpec): string {
   const steps = new Compiler(spec, dialectFor("duckdb")).steps();
   const decisive = { tables: [tables.state, tables.silver, tables.quarantine], steps };
   return createHash("sha256").update(JSON.stringify(decisive)).digest("hex").slice(0, 16);
+}
+
+/** Relations historySteps reads (ModelInputs of zone bronze and files) and the one it defines. */
+export const HISTORY_BRONZE_RELATION = "bronze";
+export const HISTORY_FILES_RELATION = "files_ledger";
+export const HISTORY_RELATION = "history";
+
+/**
+ * Steps turning a dataset's bronze table (relation `bronze`; dms datasets also its files ledger,
+ * `files_ledger`) into `history`: every valid change of the load contract, typed as silver types
+ * it, with its reason labels and its position `_pos` in its key's change order.
+ */
+export function historySteps(spec: DatasetSpec, dialect: Dialect): ModelStep[] {
+  return new Compiler(spec, dialectFor(dialect)).historySteps();
 }
 
 /** Lineage kept in silver, so every published row points at the file row it came from. */
@@ -362,8 +377,17 @@ class Compiler extends SqlContext {
    */
   private dmsGenerationSteps(): PlanStep[] {
     if (!this.dms) return [];
+    return [
+      { kind: "read_table", table: "files", output: "files_prev" },
+      this.sql("dms_generations", "table", "load generation of every file (published ledger + batch)", this.dmsGenerations(["files_prev", "incoming_files"])),
+      this.sql("incoming_dms", "view", "new rows with their load generation", this.withGeneration("incoming")),
+    ];
+  }
+
+  /** `_dms_gen` of every file version of the ledgers `sources` (FILES_COLUMNS relations). */
+  private dmsGenerations(sources: string[]): string {
     const cols = "_source_key, _source_version, _received_at";
-    const files = `SELECT ${cols} FROM files_prev UNION ALL SELECT ${cols} FROM incoming_files`;
+    const files = sources.map((r) => `SELECT ${cols} FROM ${r}`).join(" UNION ALL ");
     // A reload: a later version of a full-load file's key (the first full load is not one).
     const loads =
       `SELECT DISTINCT a._received_at FROM files a JOIN files b ON a._source_key = b._source_key ` +
@@ -372,14 +396,10 @@ class Compiler extends SqlContext {
       `WITH files AS (${files}), loads AS (${loads}) ` +
       `SELECT f._source_key, f._source_version, COALESCE(MAX(l._received_at), '') AS _dms_gen ` +
       `FROM files f LEFT JOIN loads l ON l._received_at <= f._received_at GROUP BY f._source_key, f._source_version`;
-    return [
-      { kind: "read_table", table: "files", output: "files_prev" },
-      this.sql("dms_generations", "table", "load generation of every file (published ledger + batch)", sql),
-      this.sql("incoming_dms", "view", "new rows with their load generation", this.withGeneration("incoming")),
-    ];
+    return sql;
   }
 
-  private withGeneration(from: "incoming" | "bronze_prev"): string {
+  private withGeneration(from: string): string {
     const on = ["_source_key", "_source_version"].map((c) => `r.${c} = g.${c}`).join(" AND ");
     return `SELECT r.*, COALESCE(g._dms_gen, '') AS _dms_gen FROM ${from} r LEFT JOIN dms_generations g ON ${on}`;
   }
@@ -404,7 +424,7 @@ class Compiler extends SqlContext {
   }
 
   /** Full refresh: every valid change in bronze, typed (old rejects drop out here again). */
-  private bronzeKeyed(): string {
+  private bronzeKeyed(bronze = "bronze_prev"): string {
     const seq = (s: string, i: number) =>
       this.nullableSequence(s)
         ? `(_seq_${i + 1} IS NOT NULL OR (${nullIfEmpty(this.d, this.id(s), this.spec.csv.nullValue)}) IS NULL)`
@@ -414,9 +434,46 @@ class Compiler extends SqlContext {
       ...(this.spec.cdc?.sequenceColumns ?? []).map(seq),
       `${this.id("_op")} IS NOT NULL`,
     ].join(" AND ");
-    const from = this.dms ? "bronze_dms" : "bronze_prev";
+    const from = this.dms ? "bronze_dms" : bronze;
     // The raw sequence strings stay in scope (p.*), so the NULL-or-parsed test can read them.
     return `SELECT * FROM (SELECT ${this.keyedColumns(this.opNorm()).join(", ")} FROM ${from}) p WHERE ${valid}`;
+  }
+
+  /**
+   * A dataset's change history for the model compilers (historySteps): the full refresh's own
+   * steps from bronze to changes(_filled), then `history`. Same validity, same order, same
+   * partial-image filling as the load, so a dimension's versions follow the load contract.
+   */
+  historySteps(): ModelStep[] {
+    const step = (name: string, materialize: ModelStep["materialize"], description: string, sql: string): ModelStep => ({ name, sql, materialize, description });
+    const dms = this.dms
+      ? [
+          step("dms_generations", "table", "load generation of every file of the ledger", this.dmsGenerations([HISTORY_FILES_RELATION])),
+          step("bronze_dms", "view", "bronze rows with their load generation", this.withGeneration(HISTORY_BRONZE_RELATION)),
+        ]
+      : [];
+    return [
+      ...dms,
+      step("changes", "view", "every valid change in bronze, typed key/sequence", this.bronzeKeyed(HISTORY_BRONZE_RELATION)),
+      ...(this.fillColumns.length > 0 ? [step("changes_filled", "view", "updates' unlogged columns from the key's previous change", this.fillAll())] : []),
+      step(HISTORY_RELATION, "table", "every valid change, typed, labeled, in contract order (_pos)", this.history()),
+    ];
+  }
+
+  /**
+   * Every valid change: typed spec columns (PII not hashed yet), `_op`, ordering columns, lineage,
+   * `_reasons` (bad_type and row-level rule labels; `unique` rules are about the current state,
+   * not about one change) and `_pos`, the change's rank in its key's contract order (1 = first).
+   */
+  private history(): string {
+    const from = this.fillColumns.length > 0 ? "changes_filled" : "changes";
+    const names = this.spec.columns.map((c) => this.id(c.name));
+    const typed = this.spec.columns.map((c) => `${this.typed(c.name)} AS ${this.id(c.name)}`);
+    const raw = this.spec.columns.map((c) => `${this.id(c.name)} AS ${this.id(`_raw_${c.name}`)}`);
+    const keep = [this.id("_op"), ...this.orderingNames(), "_source_key", "_row_number", "_source_version"];
+    const rules = this.spec.rules.filter((r) => r.kind !== "unique");
+    const labeled = `SELECT *, ${this.labels(rules)} AS ${REASONS_COLUMN} FROM (SELECT ${[...typed, ...raw, ...keep].join(", ")} FROM ${from}) t`;
+    return `SELECT ${[...names, ...keep, REASONS_COLUMN, "_pos"].join(", ")} FROM (${this.chainPositions(`(${labeled}) l`)}) h`;
   }
 
   private allChanges(): string {
@@ -635,6 +692,11 @@ class Compiler extends SqlContext {
   }
 
   private labeled(from: "current_typed" | "delta_typed"): string {
+    return `SELECT *, ${this.labels(this.spec.rules)} AS ${REASONS_COLUMN} FROM ${from}`;
+  }
+
+  /** Reason labels of a typed row (raw copies `_raw_<col>` in scope): bad_type, then `rules`. */
+  private labels(rules: DatasetSpec["rules"]): string {
     const d = this.d;
     const badTypes = this.spec.columns
       .filter((c) => c.type !== "string")
@@ -642,8 +704,8 @@ class Compiler extends SqlContext {
         const present = nullIfEmpty(d, this.id(`_raw_${c.name}`), this.spec.csv.nullValue);
         return `CASE WHEN (${present}) IS NOT NULL AND ${this.id(c.name)} IS NULL THEN ${d.str(`bad_type:${c.name}`)} ELSE NULL END`;
       });
-    const rules = this.spec.rules.map((r) => ruleLabelExpr(d, this.spec, r));
-    return `SELECT *, ${d.concatLabels(REASON_SEPARATOR, [...badTypes, ...rules])} AS ${REASONS_COLUMN} FROM ${from}`;
+    const ruleLabels = rules.map((r) => ruleLabelExpr(d, this.spec, r));
+    return d.concatLabels(REASON_SEPARATOR, [...badTypes, ...ruleLabels]);
   }
 
   /** Names of silver's columns, in order. */

@@ -36,6 +36,8 @@ export interface SqlDialect {
   month(expr: string): string;
   /** A timestamp as ISO text "YYYY-MM-DD HH:MM:SS[.ffffff]" (for summaries). */
   timestampText(expr: string): string;
+  /** The first 15 hex digits of md5(string expr) as a positive BIGINT (surrogate keys: same number on both engines). */
+  md5Bigint(expr: string): string;
 }
 
 const TYPE_NAMES: Record<Dialect, Record<string, string>> = {
@@ -66,6 +68,7 @@ const duckdb: SqlDialect = {
   year: (expr) => `CAST(year(${expr}) AS INTEGER)`,
   month: (expr) => `CAST(month(${expr}) AS INTEGER)`,
   timestampText: (expr) => `strftime(${expr}, '%Y-%m-%d %H:%M:%S.%f')`,
+  md5Bigint: (expr) => `CAST('0x' || substr(md5(${expr}), 1, 15) AS BIGINT)`,
 };
 
 const spark: SqlDialect = {
@@ -83,6 +86,7 @@ const spark: SqlDialect = {
   year: (expr) => `CAST(year(${expr}) AS INT)`,
   month: (expr) => `CAST(month(${expr}) AS INT)`,
   timestampText: (expr) => `date_format(${expr}, 'yyyy-MM-dd HH:mm:ss.SSSSSS')`,
+  md5Bigint: (expr) => `CAST(conv(substr(md5(${expr}), 1, 15), 16, 10) AS BIGINT)`,
 };
 
 export const DIALECTS: Record<Dialect, SqlDialect> = { duckdb, spark };

@@ -14,6 +14,10 @@ export type ModelKind = "date" | "dimension" | "fact";
 export type ModelInput =
   /** Every change ever loaded for a dataset: its bronze table (strings + lineage). */
   | { relation: string; zone: "bronze"; dataset: string }
+  /** The files ledger of a dataset (FILES_COLUMNS): dms datasets date their load generations by it. */
+  | { relation: string; zone: "files"; dataset: string }
+  /** The PII hashing key's pads (engine/pii-key.ts: one row, BINARY ipad/opad), for `hash` columns. */
+  | { relation: string; zone: "pii_key" }
   /** The published silver (current state) table of a dataset. */
   | { relation: string; zone: "silver"; dataset: string }
   /** A published semantic table (a dimension a fact reads, or the model's own previous version). */

@@ -1,0 +1,207 @@
+// DimensionSpec -> ModelPlan: an SCD type 2 dimension rebuilt from its dataset's change history
+// (ARCHITECTURE.md "Semantic layer"). Pure: no engine import, both dialects from one description.
+//
+// Relations (after historySteps' `history`: every valid change, typed, labeled, `_pos` in contract order):
+//   dim_changes   the changes that count: valid inserts/updates (no reason label) and, with
+//                 deletes "close", deletes; `_t` = the change's effective time (validFrom below)
+//   dim_points    per key and `_t`, the last change in contract order (same-time changes: the
+//                 later wins, the earlier's empty window never exists)
+//   dim_bounds    the points where the key's state changes: alive/deleted, or a type-2 attribute
+//   dim_versions  every boundary with its window end (the next boundary's `_t`); deleted ones close
+//   dim_latest    type-1 attributes: the key's latest valid non-delete change
+//   <model name>  alive versions with surrogate keys + the unknown member
+// The whole table is recomputed from history on every build (incremental builds come later).
+import type { DatasetSpec } from "../../datasets/define";
+import type { DimensionSpec } from "../../models/define";
+import { HISTORY_BRONZE_RELATION, HISTORY_FILES_RELATION, HISTORY_RELATION, historySteps } from "../compile";
+import { dialectFor, type SqlDialect } from "../dialects";
+import { PII_KEY_RELATION } from "../pii-key";
+import { REASONS_COLUMN, type Dialect, type PlanColumn } from "../plan";
+import { dimensionAudits } from "./dimension-audits";
+import type { ModelInput, ModelPlan, ModelStep } from "./plan";
+
+/** valid_from of a key's changes that carry no time, and of the unknown member. */
+export const BEGINNING_OF_TIME = "1900-01-01 00:00:00";
+/** valid_to of an open version. */
+export const END_OF_TIME = "9999-12-31 00:00:00";
+/** Surrogate key of the unknown member. */
+export const UNKNOWN_MEMBER_KEY = -1;
+
+export function compileDimension(spec: DimensionSpec, dataset: DatasetSpec, opts: { dialect: Dialect }): ModelPlan {
+  if (dataset.name !== spec.source) throw new Error(`model ${spec.name}: compiled with dataset ${dataset.name}, its source is ${spec.source}`);
+  if (spec.inferredMembers) {
+    throw new Error(`model ${spec.name}: inferredMembers is not supported yet (facts resolve unseen keys to -1); remove the flag`);
+  }
+  const d = dialectFor(opts.dialect);
+  const b = new DimensionSql(spec, dataset, d);
+  const inputs: ModelInput[] = [
+    { relation: HISTORY_BRONZE_RELATION, zone: "bronze", dataset: dataset.name },
+    ...(dataset.format === "dms" ? [{ relation: HISTORY_FILES_RELATION, zone: "files" as const, dataset: dataset.name }] : []),
+    ...(b.hashed.size > 0 ? [{ relation: PII_KEY_RELATION, zone: "pii_key" as const }] : []),
+  ];
+  const step = (name: string, materialize: ModelStep["materialize"], description: string, sql: string): ModelStep => ({ name, sql, materialize, description });
+  const type1 = spec.attributes.some((a) => a.scd === 1);
+  return {
+    model: spec.name,
+    kind: "dimension",
+    dialect: opts.dialect,
+    inputs,
+    steps: [
+      ...historySteps(dataset, opts.dialect),
+      step("dim_changes", "view", "changes that count, with their effective time", b.changes()),
+      step("dim_points", "view", "per key and time, the last change", b.points()),
+      step("dim_bounds", "view", "points where the key's state changes", b.bounds()),
+      step("dim_versions", "table", "state changes with their window end", b.versions()),
+      ...(type1 ? [step("dim_latest", "view", "type-1 attributes: the key's latest valid change", b.latest())] : []),
+      step(spec.name, "table", "versions with surrogate keys, and the unknown member", b.output()),
+    ],
+    output: spec.name,
+    columns: dimensionColumns(spec, dataset),
+    audits: dimensionAudits(spec, d),
+    partitionBy: null,
+  };
+}
+
+/** The dimension's columns: surrogate key, natural key, attributes (as silver stores them), window. */
+export function dimensionColumns(spec: DimensionSpec, dataset: DatasetSpec): PlanColumn[] {
+  const hashed = hashedColumns(dataset);
+  const typeOf = (name: string) => dataset.columns.find((c) => c.name === name)!.type;
+  return [
+    { name: spec.surrogateKey, type: "bigint" },
+    { name: spec.naturalKey, type: typeOf(spec.naturalKey) },
+    ...spec.attributes.map((a) => ({ name: a.name, type: hashed.has(a.name) ? ("string" as const) : typeOf(a.name) })),
+    { name: "valid_from", type: "timestamp" },
+    { name: "valid_to", type: "timestamp" },
+    { name: "is_current", type: "boolean" },
+  ];
+}
+
+function hashedColumns(dataset: DatasetSpec): Set<string> {
+  return new Set(dataset.pii.filter((p) => p.mode === "hash").map((p) => p.column));
+}
+
+class DimensionSql {
+  readonly hashed: Set<string>;
+  private readonly type2: string[];
+  private readonly type1: string[];
+  constructor(
+    private readonly spec: DimensionSpec,
+    private readonly dataset: DatasetSpec,
+    private readonly d: SqlDialect,
+  ) {
+    this.hashed = hashedColumns(dataset);
+    this.type2 = spec.attributes.filter((a) => a.scd === 2).map((a) => a.name);
+    this.type1 = spec.attributes.filter((a) => a.scd === 1).map((a) => a.name);
+  }
+
+  private id = (name: string) => this.d.ident(name);
+  private ts = (text: string) => `TIMESTAMP ${this.d.str(text)}`;
+
+  /**
+   * The change's time: the dataset's first sequence column (a date counts from midnight). A
+   * dataset without one (no cdc block) gives every change NULL, as does DMS written without
+   * TimestampColumnName.
+   */
+  private sequenceTime(): string {
+    const seq = this.dataset.cdc?.sequenceColumns?.[0];
+    if (!seq) return this.d.cast("NULL", "timestamp");
+    const type = this.dataset.columns.find((c) => c.name === seq)!.type;
+    if (type === "timestamp") return "_seq_1";
+    if (type === "date") return this.d.cast("_seq_1", "timestamp");
+    throw new Error(
+      `model ${this.spec.name}: the first sequence column of ${this.dataset.name} (${seq}) is ${type}; versions need a timestamp or date to date them`,
+    );
+  }
+
+  /**
+   * Valid changes (a change with any reason label opens no version and sets no type-1 value; a
+   * delete needs no valid values to delete) and their effective time `_t`: the latest sequence
+   * time among the change and the key's earlier changes in contract order, 1900-01-01 when none
+   * has one. Why: the contract's order decides which change follows which, and a window cannot
+   * end before it starts. A change without time (DMS without TimestampColumnName: NULL) thus
+   * takes the time of the change it follows: its window starts where that one's did and the
+   * earlier, now empty, window is dropped (same-time rule, dim_points); a key's first change
+   * without time is valid from 1900-01-01. A DMS full-load row stamped with its transfer time,
+   * later than CDC changes ordered after it, likewise makes those changes take its time.
+   */
+  changes(): string {
+    const deletes = this.spec.deletes === "close" ? `_op = 'D'` : "FALSE";
+    const attrs = this.spec.attributes.map((a) => this.id(a.name));
+    const window = "PARTITION BY _pk_1 ORDER BY _pos ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW";
+    const t = `COALESCE(MAX(${this.sequenceTime()}) OVER (${window}), ${this.ts(BEGINNING_OF_TIME)})`;
+    return (
+      `SELECT _pk_1 AS _nk, _pos, _op <> 'D' AS _alive, ${[...attrs, `${t} AS _t`].join(", ")} ` +
+      `FROM ${HISTORY_RELATION} WHERE ${deletes} OR (_op <> 'D' AND ${REASONS_COLUMN} = '')`
+    );
+  }
+
+  points(): string {
+    const ranked = `SELECT c.*, ROW_NUMBER() OVER (PARTITION BY _nk, _t ORDER BY _pos DESC) AS _last FROM dim_changes c`;
+    return `SELECT * FROM (${ranked}) r WHERE _last = 1`;
+  }
+
+  /**
+   * A point starts a new state when it is the key's first, when it deletes or revives, or when a
+   * living key's type-2 attribute differs from the previous point's (NULL vs value differs, NULL
+   * vs NULL does not). No-op and type-1-only changes are no boundary: they open no version.
+   */
+  bounds(): string {
+    const over = "OVER (PARTITION BY _nk ORDER BY _t)";
+    const prev = this.type2.map((a, i) => `LAG(${this.id(a)}) ${over} AS _prev_${i + 1}`);
+    const lagged = `SELECT p.*, LAG(_alive) ${over} AS _prev_alive${prev.map((x) => `, ${x}`).join("")} FROM dim_points p`;
+    const differs = this.type2.map((a, i) => {
+      const [x, y] = [this.id(a), `_prev_${i + 1}`];
+      return `NOT COALESCE(${x} = ${y}, ${x} IS NULL AND ${y} IS NULL)`;
+    });
+    const changed = differs.length > 0 ? ` OR (_alive AND (${differs.join(" OR ")}))` : "";
+    return `SELECT * FROM (${lagged}) l WHERE _prev_alive IS NULL OR _alive <> _prev_alive${changed}`;
+  }
+
+  /** Every boundary's window ends at the key's next boundary (a delete closes, a revival reopens). */
+  versions(): string {
+    const end = `COALESCE(LEAD(_t) OVER (PARTITION BY _nk ORDER BY _t), ${this.ts(END_OF_TIME)})`;
+    return `SELECT _nk, _alive, ${[...this.type2.map(this.id), `_t AS valid_from`, `${end} AS valid_to`].join(", ")} FROM dim_bounds`;
+  }
+
+  latest(): string {
+    const ranked = `SELECT _nk, ${this.type1.map(this.id).join(", ")}, ROW_NUMBER() OVER (PARTITION BY _nk ORDER BY _pos DESC) AS _rn FROM dim_changes WHERE _alive`;
+    return `SELECT * FROM (${ranked}) r WHERE _rn = 1`;
+  }
+
+  /** An attribute as silver stores it: a `hash` PII column HMAC'd as compile.ts does. */
+  private stored(name: string, expr: string): string {
+    if (!this.hashed.has(name)) return expr;
+    const type = this.dataset.columns.find((c) => c.name === name)!.type;
+    return this.d.hmacSha256(type === "string" ? expr : this.d.cast(expr, "string"));
+  }
+
+  /**
+   * Surrogate key: the first 15 hex digits of md5(natural key text | valid_from text). A hash, not
+   * a counter: stable across runs and engines without a key registry, never renumbered (a full
+   * rebuild gives incremental builds' keys), and a version that disappears (a late change made it
+   * a no-op) cannot hand its key to another. A collision (2^-60 a pair) fails the unique audit.
+   */
+  private surrogateKey(): string {
+    const type = this.dataset.columns.find((c) => c.name === this.spec.naturalKey)!.type;
+    const key = type === "string" ? "v._nk" : type === "timestamp" ? this.d.timestampText("v._nk") : this.d.cast("v._nk", "string");
+    return this.d.md5Bigint(`concat(${key}, '|', ${this.d.timestampText("v.valid_from")})`);
+  }
+
+  output(): string {
+    const typeOf = (name: string) => this.dataset.columns.find((c) => c.name === name)!.type;
+    const attrs = this.spec.attributes.map((a) => {
+      const source = a.scd === 2 ? `v.${this.id(a.name)}` : `l.${this.id(a.name)}`;
+      return `${this.stored(a.name, source)} AS ${this.id(a.name)}`;
+    });
+    const join = this.type1.length > 0 ? " LEFT JOIN dim_latest l ON l._nk = v._nk" : "";
+    const rows =
+      `SELECT ${this.surrogateKey()} AS ${this.id(this.spec.surrogateKey)}, v._nk AS ${this.id(this.spec.naturalKey)}, ` +
+      `${[...attrs, "v.valid_from", "v.valid_to", `v.valid_to = ${this.ts(END_OF_TIME)} AS is_current`].join(", ")} ` +
+      `FROM dim_versions v${join} WHERE v._alive`;
+    const nullOf = (name: string) => this.d.cast("NULL", this.hashed.has(name) ? "string" : typeOf(name));
+    const unknown =
+      `SELECT ${this.d.cast(String(UNKNOWN_MEMBER_KEY), "bigint")}, ${nullOf(this.spec.naturalKey)}, ` +
+      `${[...this.spec.attributes.map((a) => nullOf(a.name)), this.ts(BEGINNING_OF_TIME), this.ts(END_OF_TIME), "TRUE"].join(", ")}`;
+    return `${rows} UNION ALL ${unknown}`;
+  }
+}
