@@ -36,6 +36,10 @@ export interface SqlDialect {
   month(expr: string): string;
   /** A timestamp as ISO text "YYYY-MM-DD HH:MM:SS[.ffffff]" (for summaries). */
   timestampText(expr: string): string;
+  /** A relation (FROM item) of BIGINT column `n` holding 0 .. count-1 (dim_date's days). */
+  integers(count: number): string;
+  /** A DATE `days` (an integer expression) after a DATE expression. */
+  addDays(date: string, days: string): string;
 }
 
 const TYPE_NAMES: Record<Dialect, Record<string, string>> = {
@@ -66,6 +70,8 @@ const duckdb: SqlDialect = {
   year: (expr) => `CAST(year(${expr}) AS INTEGER)`,
   month: (expr) => `CAST(month(${expr}) AS INTEGER)`,
   timestampText: (expr) => `strftime(${expr}, '%Y-%m-%d %H:%M:%S.%f')`,
+  integers: (count) => `(SELECT range AS n FROM range(0, ${Math.trunc(count)}))`,
+  addDays: (date, days) => `CAST(${date} + CAST(${days} AS INTEGER) AS DATE)`,
 };
 
 const spark: SqlDialect = {
@@ -83,6 +89,8 @@ const spark: SqlDialect = {
   year: (expr) => `CAST(year(${expr}) AS INT)`,
   month: (expr) => `CAST(month(${expr}) AS INT)`,
   timestampText: (expr) => `date_format(${expr}, 'yyyy-MM-dd HH:mm:ss.SSSSSS')`,
+  integers: (count) => `(SELECT id AS n FROM range(0, ${Math.trunc(count)}))`,
+  addDays: (date, days) => `date_add(${date}, CAST(${days} AS INT))`,
 };
 
 export const DIALECTS: Record<Dialect, SqlDialect> = { duckdb, spark };
