@@ -24,6 +24,14 @@ export function checkModels(models: ModelSpec[], datasets: readonly DatasetSpec[
         const problem = target ? `${d.dimension} is a ${target.kind} model, not a dimension` : `unknown dimension model ${d.dimension}`;
         throw new ModelSpecError(model.sourceFile, `dimensions[${i}].dimension`, `${problem} (declared: ${declared.join(", ") || "none"})`);
       }
+      // A natural key of another type would never match (or match by an implicit cast).
+      const refDataset = d.naturalKey.lookup === null ? model.source : model.lookups.find((l) => l.name === d.naturalKey.lookup)?.dataset;
+      const refType = columnType(datasets, refDataset, d.naturalKey.column);
+      const keyType = columnType(datasets, target.source, target.naturalKey);
+      if (refType !== keyType) {
+        const ref = d.naturalKey.lookup === null ? d.naturalKey.column : `${d.naturalKey.lookup}.${d.naturalKey.column}`;
+        throw new ModelSpecError(model.sourceFile, `dimensions[${i}].naturalKey`, `${ref} is ${refType} but ${target.name}'s natural key ${target.naturalKey} is ${keyType}`);
+      }
     });
     // Date keys point into THE date dimension: with two, which one a key means would be a guess.
     if (model.dates.length > 0 && dateDimensions.length !== 1) {
@@ -32,6 +40,10 @@ export function checkModels(models: ModelSpec[], datasets: readonly DatasetSpec[
     }
   }
   return models;
+}
+
+function columnType(datasets: readonly DatasetSpec[], dataset: string | undefined, column: string): string | undefined {
+  return datasets.find((d) => d.name === dataset)?.columns.find((c) => c.name === column)?.type;
 }
 
 /**

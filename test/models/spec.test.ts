@@ -208,6 +208,12 @@ describe("model specs", () => {
       expect(crossError([dates, named])).to.equal(`${F}: dimensions[0].dimension: dim_date is a date model, not a dimension (declared: none)`);
     });
 
+    it("refuses a fact natural key whose type differs from the dimension's natural key", () => {
+      const [dates, customer] = star();
+      const wrong = defineFact({ ...factInput(), dimensions: [{ dimension: "dim_customer", naturalKey: "order.status", asOf: "created_at" }] }, DS);
+      expect(crossError([dates, customer, wrong])).to.equal(`${F}: dimensions[0].naturalKey: order.status is string but dim_customer's natural key customer_id is bigint`);
+    });
+
     it("needs exactly one date dimension when a fact has date roles", () => {
       const [dates, customer, items] = star();
       expect(crossError([customer, items])).to.equal(`${F}: dates: date roles need exactly one date dimension model (found none)`);
