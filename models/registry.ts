@@ -1,7 +1,7 @@
 // Checks across the model registry (models/index.ts), the counterpart of datasets' checkRegistry:
 // each model file is valid alone (validate.ts) but the star only holds together when names are
 // unique, facts point at declared dimensions and dates have one dimension to resolve to.
-import { readdirSync, readFileSync } from "fs";
+import { existsSync, readdirSync, readFileSync } from "fs";
 import { join } from "path";
 import type { DatasetSpec } from "../datasets";
 import type { ModelSpec } from "./define";
@@ -52,6 +52,7 @@ function columnType(datasets: readonly DatasetSpec[], dataset: string | undefine
  * Read from the sources (`dir` = the models folder), so it costs one directory listing.
  */
 export function unregisteredModelFiles(dir: string): string[] {
+  if (!existsSync(join(dir, "index.ts"))) return []; // no sources to compare (a packaged CLI)
   const index = readFileSync(join(dir, "index.ts"), "utf8");
   return readdirSync(dir)
     .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && !["index.ts", "define.ts"].includes(f))
