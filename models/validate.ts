@@ -224,10 +224,11 @@ function fact(input: FactInput, sourceFile: string, fail: Fail, dataset: (n: unk
   const measures = input.measures.map((m, i) => {
     const field = `measures[${i}]`;
     if (typeof m === "string" || (typeof m === "object" && m !== null && "column" in m)) {
-      const ref = typeof m === "string" ? m : m.column;
-      const name = typeof m === "string" ? resolve(m, field).ref.column : m.name;
-      const { ref: resolved, column } = resolve(ref, typeof m === "string" ? field : `${field}.column`);
-      if (!isNumericType(column.type)) fail(typeof m === "string" ? field : `${field}.column`, `${ref} is ${column.type}; a measure must be numeric`);
+      const [ref, refField] = typeof m === "string" ? [m, field] : [m.column, `${field}.column`];
+      const { ref: resolved, column } = resolve(ref, refField);
+      if (!isNumericType(column.type)) fail(refField, `${ref} is ${column.type}; a measure must be numeric`);
+      // A bare column keeps its name (a lookup's column too: `order.total_amount` -> total_amount).
+      const name = typeof m === "string" ? resolved.column : m.name;
       output(name, field);
       return { name, column: resolved };
     }
