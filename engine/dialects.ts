@@ -38,6 +38,10 @@ export interface SqlDialect {
   timestampText(expr: string): string;
   /** The first 15 hex digits of md5(string expr) as a positive BIGINT (surrogate keys: same number on both engines). */
   md5Bigint(expr: string): string;
+  /** A relation (FROM item) of BIGINT column `n` holding 0 .. count-1 (dim_date's days). */
+  integers(count: number): string;
+  /** A DATE `days` (an integer expression) after a DATE expression. */
+  addDays(date: string, days: string): string;
 }
 
 const TYPE_NAMES: Record<Dialect, Record<string, string>> = {
@@ -69,6 +73,8 @@ const duckdb: SqlDialect = {
   month: (expr) => `CAST(month(${expr}) AS INTEGER)`,
   timestampText: (expr) => `strftime(${expr}, '%Y-%m-%d %H:%M:%S.%f')`,
   md5Bigint: (expr) => `CAST('0x' || substr(md5(${expr}), 1, 15) AS BIGINT)`,
+  integers: (count) => `(SELECT range AS n FROM range(0, ${Math.trunc(count)}))`,
+  addDays: (date, days) => `CAST(${date} + CAST(${days} AS INTEGER) AS DATE)`,
 };
 
 const spark: SqlDialect = {
@@ -87,6 +93,8 @@ const spark: SqlDialect = {
   month: (expr) => `CAST(month(${expr}) AS INT)`,
   timestampText: (expr) => `date_format(${expr}, 'yyyy-MM-dd HH:mm:ss.SSSSSS')`,
   md5Bigint: (expr) => `CAST(conv(substr(md5(${expr}), 1, 15), 16, 10) AS BIGINT)`,
+  integers: (count) => `(SELECT id AS n FROM range(0, ${Math.trunc(count)}))`,
+  addDays: (date, days) => `date_add(${date}, CAST(${days} AS INT))`,
 };
 
 export const DIALECTS: Record<Dialect, SqlDialect> = { duckdb, spark };

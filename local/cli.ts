@@ -3,6 +3,7 @@
 // Exit codes: 0 ok, 1 the operation failed (bad SQL, failed run, missing file), 2 usage mistake.
 import { join } from "path";
 import { unregisteredDatasetFiles } from "../datasets";
+import { unregisteredModelFiles } from "../models/registry";
 import { REPO_ROOT } from "../engine/repo-root";
 import { version } from "../package.json";
 import { UsageError } from "./cli-args";
@@ -17,15 +18,23 @@ import { localVerb } from "./commands/local";
 import { demoVerb } from "./commands/demo";
 import { auditVerb } from "./commands/audit";
 import { redriveVerb } from "./commands/redrive";
+import { buildVerb } from "./commands/build";
 
 /** Add a verb: a file under local/commands/ exporting a Verb, plus one line here. */
-export const VERBS: readonly Verb[] = [loadVerb, queryVerb, rollbackVerb, generateVerb, localVerb, demoVerb, auditVerb, redriveVerb];
+export const VERBS: readonly Verb[] = [loadVerb, queryVerb, rollbackVerb, generateVerb, localVerb, demoVerb, auditVerb, redriveVerb, buildVerb];
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;
   for (const file of unregisteredDatasetFiles(join(REPO_ROOT, "datasets"))) {
     io.err(`datalake: warning: datasets/${file} declares a dataset but datasets/index.ts does not register it (add it to DATASETS)`);
   }
+  // An error, not a warning: a model without its registry line is never built, and the facts
+  // that name it would be checked against a star that lacks it.
+  const strayModels = unregisteredModelFiles(join(REPO_ROOT, "models"));
+  for (const file of strayModels) {
+    io.err(`datalake: models/${file} declares a model but models/index.ts does not register it (add it to MODELS)`);
+  }
+  if (strayModels.length > 0) return 1;
   if (name === "--version" || name === "-V") {
     io.out(version);
     return 0;

@@ -139,7 +139,8 @@ function siteFile(site: Error): () => string {
 
 function callerFile(site: Error): string {
   for (const frame of site.stack?.split("\n").slice(1) ?? []) {
-    const match = frame.match(/\(?((?:[A-Za-z]:)?[^():]+\.[cm]?[jt]s):\d+:\d+\)?$/);
+    // "at fn (/x/m.ts:1:2)" or, from an anonymous function, "at /x/m.ts:1:2".
+    const match = frame.match(/(?:\(|at )((?:[A-Za-z]:)?[^():]+\.[cm]?[jt]s):\d+:\d+\)?$/);
     if (match && !/[\\/]models[\\/]define\.[jt]s$/.test(match[1])) return match[1];
   }
   return "<unknown model file>";

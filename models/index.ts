@@ -8,11 +8,14 @@ import fact_order_items from "./fact_order_items";
 import fact_orders from "./fact_orders";
 import fact_payments from "./fact_payments";
 import fact_shipments from "./fact_shipments";
+import { DATASETS } from "../datasets";
+import { checkModels } from "./registry";
 
 export * from "./define";
 export { ModelSpecError } from "./errors";
+export { checkModels, unregisteredModelFiles } from "./registry";
 
-export const MODELS: readonly ModelSpec[] = [
+export const MODELS: readonly ModelSpec[] = checkModels([
   dim_date,
   dim_customer,
   dim_product,
@@ -20,7 +23,7 @@ export const MODELS: readonly ModelSpec[] = [
   fact_order_items,
   fact_payments,
   fact_shipments,
-];
+], DATASETS);
 
 export function getModel(name: string, models: readonly ModelSpec[] = MODELS): ModelSpec {
   const model = models.find((m) => m.name === name);

@@ -6,3 +6,4 @@ export { listVersions, listSilverTables, type VersionInfo } from "./versions";
 export { planRollback, applyRollback, rollbackTable, type RollbackPlan, type RollbackResult } from "./rollback";
 export { openSession, defaultMemoryLimit, type SessionOptions } from "./session";
 export { KEEP_VERSIONS, summaryPath } from "./workspace";
+export { runModelPlan, semanticDir, type ModelRunResult } from "./run-model";

@@ -44,6 +44,8 @@ export async function openQuerySession(workspace: string, opts: SessionOptions =
   // View name -> FROM item (null: nothing to read yet).
   const views = new Map<string, string | null>();
   for (const table of listSilverTables(workspace)) views.set(table, currentScan(zoneDir(workspace, "silver", table)));
+  // Semantic tables (dim_date, dim_customer, fact_orders...) by name: engine/duckdb/run-model.ts.
+  for (const model of subdirs(path.join(workspace, "semantic"))) views.set(model, currentScan(zoneDir(workspace, "semantic", model)));
   for (const dataset of subdirs(path.join(workspace, "quarantine"))) views.set(`quarantine_${dataset}`, currentScan(zoneDir(workspace, "quarantine", dataset)));
   // The replayable history and the per-key latest changes, for tracing a row back to its file.
   for (const dataset of subdirs(path.join(workspace, "bronze"))) {

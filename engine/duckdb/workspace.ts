@@ -35,7 +35,7 @@ export function keepVersions(env: NodeJS.ProcessEnv = process.env): number {
 }
 const VERSION_DIR = /^v\d{6}$/;
 
-export type Zone = "bronze" | "state" | "silver" | "quarantine" | "rejects";
+export type Zone = "bronze" | "state" | "silver" | "quarantine" | "rejects" | "semantic";
 
 export interface Pointer {
   version: string;
