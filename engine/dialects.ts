@@ -36,6 +36,8 @@ export interface SqlDialect {
   month(expr: string): string;
   /** A timestamp as ISO text "YYYY-MM-DD HH:MM:SS[.ffffff]" (for summaries). */
   timestampText(expr: string): string;
+  /** Whole calendar days from one DATE expression to another (INT; negative when `to` is earlier). */
+  daysBetween(from: string, to: string): string;
 }
 
 const TYPE_NAMES: Record<Dialect, Record<string, string>> = {
@@ -66,6 +68,7 @@ const duckdb: SqlDialect = {
   year: (expr) => `CAST(year(${expr}) AS INTEGER)`,
   month: (expr) => `CAST(month(${expr}) AS INTEGER)`,
   timestampText: (expr) => `strftime(${expr}, '%Y-%m-%d %H:%M:%S.%f')`,
+  daysBetween: (from, to) => `CAST(date_diff('day', ${from}, ${to}) AS INTEGER)`,
 };
 
 const spark: SqlDialect = {
@@ -83,6 +86,7 @@ const spark: SqlDialect = {
   year: (expr) => `CAST(year(${expr}) AS INT)`,
   month: (expr) => `CAST(month(${expr}) AS INT)`,
   timestampText: (expr) => `date_format(${expr}, 'yyyy-MM-dd HH:mm:ss.SSSSSS')`,
+  daysBetween: (from, to) => `datediff(${to}, ${from})`,
 };
 
 export const DIALECTS: Record<Dialect, SqlDialect> = { duckdb, spark };
