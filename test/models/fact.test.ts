@@ -4,12 +4,12 @@
 // them once more on Spark and compares with DuckDB. Audits: each fails on a crafted bad staged
 // table and passes on the good one.
 import { expect } from "chai";
-import { DATASETS, type DatasetSpec } from "../../datasets";
+import { DATASETS, defineDataset, type DatasetSpec } from "../../datasets";
 import { DIALECTS } from "../../engine/dialects";
 import { compileFact } from "../../engine/models/fact";
 import type { ModelPlan } from "../../engine/models/plan";
 import type { PlanColumnType } from "../../engine/plan";
-import { MODELS, getModel, type DimensionSpec, type FactSpec, type ResolvedRef } from "../../models";
+import { MODELS, getModel, type DimensionSpec, type FactSpec, type ModelSpec, type ResolvedRef } from "../../models";
 import { sparkForTests } from "../support/spark";
 import { ModelHarness, type ModelInputs, type ModelRun } from "./harness";
 
@@ -22,10 +22,14 @@ interface Scenario {
   silver: Record<string, Row[]>;
   /** Dimension model -> versions (surrogate key, natural key, valid_from, valid_to as text). */
   dims: Record<string, Row[]>;
+  /** Registries other than the reference ones (a custom fact). */
+  datasets?: readonly DatasetSpec[];
+  models?: readonly ModelSpec[];
 }
 
-const dataset = (name: string): DatasetSpec => DATASETS.find((d) => d.name === name)!;
-const factSpec = (name: string) => getModel(name) as FactSpec;
+let registry: { datasets: readonly DatasetSpec[]; models: readonly ModelSpec[] } = { datasets: DATASETS, models: MODELS };
+const dataset = (name: string): DatasetSpec => registry.datasets.find((d) => d.name === name)!;
+const factSpec = (name: string) => getModel(name, registry.models) as FactSpec;
 const OPEN = "9999-12-31 00:00:00";
 
 // -- inputs as DuckDB SELECTs ---------------------------------------------------------------------
@@ -67,7 +71,7 @@ const DIM_DATE =
 function inputsOf(s: Scenario): ModelInputs {
   const inputs: ModelInputs = { dim_date: DIM_DATE };
   for (const [name, rows] of Object.entries(s.silver)) inputs[`silver_${name}`] = silverSelect(name, rows);
-  for (const m of MODELS) if (m.kind === "dimension") inputs[m.name] = dimSelect(m, s.dims[m.name] ?? []);
+  for (const m of registry.models) if (m.kind === "dimension") inputs[m.name] = dimSelect(m, s.dims[m.name] ?? []);
   return inputs;
 }
 
@@ -88,9 +92,10 @@ function oracle(spec: FactSpec, s: Scenario): Row[] {
     for (const g of spec.grain) row[g] = src[g] ?? null;
     for (const g of spec.degenerate) row[g.name] = get(g.column);
     for (const k of spec.dimensions) {
-      const dim = getModel(k.dimension) as DimensionSpec;
+      const dim = getModel(k.dimension, registry.models) as DimensionSpec;
       const nk = get(k.naturalKey);
-      const t = get(k.asOf);
+      const at = get(k.asOf);
+      const t = at !== null && at.length === 10 ? `${at} 00:00:00` : at; // a date's midnight
       const version = (s.dims[dim.name] ?? []).find((v) => nk !== null && t !== null && v[dim.naturalKey] === nk && v.valid_from! <= t && t < v.valid_to!);
       row[k.keyColumn] = version ? version[dim.surrogateKey] : "-1";
     }
@@ -211,8 +216,77 @@ const AFTER_SPLIT: Scenario = {
   },
 };
 
-const ALL = [...SCENARIOS, BEFORE_SPLIT, AFTER_SPLIT];
-const plan = (s: Scenario, dialect: "duckdb" | "spark") => compileFact(factSpec(s.fact), { dialect, datasets: DATASETS, models: MODELS });
+
+// A custom fact beyond the reference star: a DATE as-of column (its midnight), a double measure,
+// a PII hash column kept as a degenerate (its HMAC text), no date roles (no dim_date input).
+const members = defineDataset({
+  name: "members",
+  prefix: "members/",
+  format: "csv",
+  columns: { member_id: "int", tier: "string" },
+  primaryKey: ["member_id"],
+  target: { table: "members" },
+});
+const visits = defineDataset({
+  name: "visits",
+  prefix: "visits/",
+  format: "csv",
+  columns: { visit_id: "int", member_id: "int", visit_day: "date", spend: "double", badge: "string" },
+  primaryKey: ["visit_id"],
+  pii: [{ column: "badge", mode: "hash" }],
+  target: { table: "visits" },
+});
+const dimMember: DimensionSpec = {
+  kind: "dimension",
+  name: "dim_member",
+  source: "members",
+  naturalKey: "member_id",
+  surrogateKey: "member_key",
+  attributes: [{ name: "tier", scd: 2 }],
+  deletes: "close",
+  inferredMembers: false,
+  sourceFile: "test/models/fact.test.ts",
+};
+const factVisits: FactSpec = {
+  kind: "fact",
+  name: "fact_visits",
+  source: "visits",
+  grain: ["visit_id"],
+  lookups: [],
+  dimensions: [{ dimension: "dim_member", role: "member", keyColumn: "member_key", naturalKey: { lookup: null, column: "member_id" }, asOf: { lookup: null, column: "visit_day" } }],
+  dates: [],
+  measures: [{ name: "spend", column: { lookup: null, column: "spend" } }],
+  degenerate: [{ name: "badge", column: { lookup: null, column: "badge" } }],
+  partitionBy: null,
+  sourceFile: "test/models/fact.test.ts",
+};
+const VISITS: Scenario = {
+  name: "a custom fact: DATE as-of (midnight edge), double measure, hashed degenerate, no date roles",
+  fact: "fact_visits",
+  datasets: [members, visits],
+  models: [dimMember, factVisits],
+  silver: {
+    members: [{ member_id: "1", tier: "gold" }],
+    visits: [
+      { visit_id: "1", member_id: "1", visit_day: "2024-05-01", spend: "0.1", badge: "ab12" }, // midnight == valid_from of 32
+      { visit_id: "2", member_id: "1", visit_day: "2024-04-30", spend: "0.2", badge: "cd34" }, // version 31
+      { visit_id: "3", member_id: "1", visit_day: "2024-01-01", spend: "0.3", badge: null }, // before any version
+    ],
+  },
+  dims: {
+    dim_member: [
+      { member_key: "31", member_id: "1", valid_from: "2024-04-30 12:00:00", valid_to: "2024-05-01 00:00:00" },
+      { member_key: "32", member_id: "1", valid_from: "2024-05-01 00:00:00", valid_to: OPEN },
+    ],
+  },
+};
+
+const ALL = [...SCENARIOS, BEFORE_SPLIT, AFTER_SPLIT, VISITS];
+/** Compiles a scenario's fact, and makes its registries the ones the helpers above read. */
+function plan(s: Scenario, dialect: "duckdb" | "spark"): ModelPlan {
+  registry = { datasets: s.datasets ?? DATASETS, models: s.models ?? MODELS };
+  return compileFact(factSpec(s.fact), { dialect, ...registry });
+}
 const noViolations = (run: ModelRun) => Object.fromEntries(Object.keys(run.audits).map((a) => [a, 0]));
 
 describe("fact compiler (DuckDB) against a TypeScript oracle", function () {
@@ -239,13 +313,14 @@ describe("fact compiler (DuckDB) against a TypeScript oracle", function () {
 
   it("gives each reference fact its columns, inputs and partitioning on both dialects", () => {
     for (const name of ["fact_orders", "fact_order_items", "fact_payments", "fact_shipments"]) {
-      const [duck, spark] = (["duckdb", "spark"] as const).map((dialect) => compileFact(factSpec(name), { dialect, datasets: DATASETS, models: MODELS }));
+      const spec = getModel(name) as FactSpec;
+      const [duck, spark] = (["duckdb", "spark"] as const).map((dialect) => compileFact(spec, { dialect, datasets: DATASETS, models: MODELS }));
       expect(spark.columns, name).to.deep.equal(duck.columns);
       expect(spark.inputs, name).to.deep.equal(duck.inputs);
       expect(spark.audits.map((a) => a.name), name).to.deep.equal(duck.audits.map((a) => a.name));
-      expect(duck.partitionBy, name).to.deep.equal({ column: factSpec(name).partitionBy!.dateRole });
+      expect(duck.partitionBy, name).to.deep.equal({ column: spec.partitionBy!.dateRole });
     }
-    const items = compileFact(factSpec("fact_order_items"), { dialect: "duckdb", datasets: DATASETS, models: MODELS });
+    const items = compileFact(getModel("fact_order_items") as FactSpec, { dialect: "duckdb", datasets: DATASETS, models: MODELS });
     expect(items.columns.map((c) => `${c.name} ${c.type}`)).to.deep.equal([
       "order_item_id bigint",
       "order_id bigint",
@@ -264,16 +339,34 @@ describe("fact compiler (DuckDB) against a TypeScript oracle", function () {
       { relation: "dim_customer", zone: "semantic", model: "dim_customer" },
       { relation: "dim_date", zone: "semantic", model: "dim_date" },
     ]);
-    const shipments = compileFact(factSpec("fact_shipments"), { dialect: "duckdb", datasets: DATASETS, models: MODELS });
+    const shipments = compileFact(getModel("fact_shipments") as FactSpec, { dialect: "duckdb", datasets: DATASETS, models: MODELS });
     expect(shipments.columns.map((c) => c.name)).to.deep.equal(["shipment_id", "order_id", "carrier", "shipped_date_key", "delivered_date_key", "days_to_deliver", "shipped_date"]);
   });
 
   it("refuses a fact whose dimension or date dimension is not among the models, in one line", () => {
-    const orders = factSpec("fact_orders");
+    const orders = getModel("fact_orders") as FactSpec;
     const noDim = () => compileFact(orders, { dialect: "duckdb", datasets: DATASETS, models: MODELS.filter((m) => m.name !== "dim_customer") });
     expect(noDim).to.throw(/^fact fact_orders \(.*fact_orders\.ts\): dimensions: dim_customer is not a dimension model$/);
     const noDate = () => compileFact(orders, { dialect: "duckdb", datasets: DATASETS, models: MODELS.filter((m) => m.kind !== "date") });
     expect(noDate).to.throw(/: has date roles, so the models need exactly one date dimension \(found 0\)$/);
+  });
+
+  it("refuses columns of the wrong kind, in one line naming the field", () => {
+    const orders = getModel("fact_orders") as FactSpec;
+    const ctx = { dialect: "duckdb" as const, datasets: DATASETS, models: MODELS };
+    const col = (column: string): ResolvedRef => ({ lookup: null, column });
+    const cases: Array<[Partial<FactSpec>, RegExp]> = [
+      [{ measures: [{ name: "status", column: col("status") }] }, /: measure status: status is string, not a number$/],
+      [{ dimensions: [{ ...orders.dimensions[0], asOf: col("status") }] }, /: dimension customer: asOf status is string, not a date or timestamp$/],
+      [{ dimensions: [{ ...orders.dimensions[0], naturalKey: col("status") }] }, /: dimension customer: status is string, dim_customer.customer_id is bigint$/],
+      [{ dates: [{ role: "order_date", keyColumn: "order_date_key", column: col("total_amount") }] }, /: date order_date: total_amount is decimal\(12,2\), not a date or timestamp$/],
+      [{ partitionBy: { dateRole: "ship_date" } }, /: partitionBy.dateRole: ship_date is not a date role \(order_date\)$/],
+      [{ degenerate: [{ name: "order_date", column: col("status") }] }, /: two columns named order_date$/],
+      [{ lookups: [{ name: "o", dataset: "orders", on: col("status") }] }, /: lookup o: status is string, orders.order_id is bigint$/],
+    ];
+    for (const [change, message] of cases) {
+      expect(() => compileFact({ ...orders, ...change }, ctx), message.source).to.throw(message);
+    }
   });
 
   describe("audits fail on a crafted bad staged table", () => {
@@ -315,6 +408,10 @@ describe("fact compiler (DuckDB) against a TypeScript oracle", function () {
     it("a date key not in dim_date (and NULL instead of -1)", async () => {
       const keys = "CASE order_id WHEN 100 THEN 20241399 WHEN 105 THEN NULL ELSE order_date_key END";
       expect(await auditBad(orders, `SELECT * REPLACE (${keys} AS order_date_key) FROM good`)).to.deep.equal({ order_date_key_in_dim_date: 2 });
+    });
+    it("a double measure's sum: within 1e-9 relative passes (order of addition), a real difference fails", async () => {
+      expect(await auditBad(VISITS, "SELECT * REPLACE (CASE WHEN visit_id = 1 THEN spend + 1e-13 ELSE spend END AS spend) FROM good")).to.deep.equal({});
+      expect(await auditBad(VISITS, "SELECT * REPLACE (CASE WHEN visit_id = 1 THEN spend + 1e-6 ELSE spend END AS spend) FROM good")).to.deep.equal({ spend_sum: 1 });
     });
     it("a second dimension role of fact_order_items: product_key", async () => {
       expect(await auditBad(SCENARIOS[1], "SELECT * REPLACE (CASE WHEN order_item_id = 1000 THEN 501 ELSE product_key END AS product_key) FROM good")).to.deep.equal({
