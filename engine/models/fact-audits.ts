@@ -6,7 +6,7 @@
 import type { SqlDialect } from "../dialects";
 import { STAGED_RELATION, type ModelAudit } from "./plan";
 import { silverRelation, type ResolvedFact } from "./fact-context";
-import { asOfCol, asOfJoin, DATE_KEY, factBaseSelect, naturalKeyCol, UNKNOWN_KEY, VALID_FROM, VALID_TO } from "./fact";
+import { asOfCol, asOfJoin, DATE_KEY, factBaseSelect, naturalKeyCol, UNKNOWN_KEY, VALID_FROM, VALID_TO } from "./fact-sql";
 
 export function factAudits(r: ResolvedFact, d: SqlDialect): ModelAudit[] {
   return [grainUnique(r, d), rowCount(r), ...r.spec.dimensions.map((_, i) => keyResolves(r, d, i)), ...measureSums(r, d), ...dateKeys(r, d)];

@@ -7,20 +7,14 @@
 // dimension's history re-keys the facts it affects. Date keys are YYYYMMDD (UTC date), -1 for NULL.
 import { dialectFor, type SqlDialect } from "../dialects";
 import type { PlanColumn } from "../plan";
-import type { FactSpec, ResolvedRef } from "../../models/define";
+import type { FactSpec } from "../../models/define";
 import { factAudits } from "./fact-audits";
-import { resolveFact, silverRelation, tableAlias, type FactContext, type ResolvedFact } from "./fact-context";
+import { resolveFact, silverRelation, type FactContext, type ResolvedFact } from "./fact-context";
+import { asOfJoin, dateCol, dateKey, descriptive, dimAlias, factBaseSelect, UNKNOWN_KEY } from "./fact-sql";
 import type { ModelInput, ModelPlan, ModelStep } from "./plan";
 
 export type { FactContext } from "./fact-context";
-
-/** Column names of the dimension tables a fact reads (the dimension compiler's contract). */
-export const VALID_FROM = "valid_from";
-export const VALID_TO = "valid_to";
-/** The unknown member's key in every dimension, dim_date included. */
-export const UNKNOWN_KEY = -1;
-/** dim_date's key column (INT YYYYMMDD). */
-export const DATE_KEY = "date_key";
+export { DATE_KEY, UNKNOWN_KEY, VALID_FROM, VALID_TO } from "./fact-sql";
 
 export function compileFact(spec: FactSpec, ctx: FactContext): ModelPlan {
   const r = resolveFact(spec, ctx);
@@ -77,62 +71,6 @@ export function factColumns(r: ResolvedFact): PlanColumn[] {
   return columns;
 }
 
-/** The grain columns, then the degenerate columns not already in the grain. */
-function descriptive(spec: FactSpec): Array<{ name: string; ref: ResolvedRef }> {
-  const grain = spec.grain.map((g) => ({ name: g, ref: { lookup: null, column: g } }));
-  const rest = spec.degenerate.filter((g) => !(g.column.lookup === null && spec.grain.includes(g.column.column)));
-  return [...grain, ...rest.map((g) => ({ name: g.name, ref: g.column }))];
-}
-
-/** Hidden columns of the base rows: natural key / as-of time of dimension i, date of date role i. */
-const naturalKeyCol = (i: number) => `_nk_${i}`;
-const asOfCol = (i: number) => `_as_of_${i}`;
-const dateCol = (i: number) => `_date_${i}`;
-
-/**
- * The source's silver rows with their lookups joined: everything a fact row is computed from.
- * The key audits recompute the expected keys from this same select, so it is exported.
- */
-export function factBaseSelect(r: ResolvedFact, d: SqlDialect): string {
-  const { spec } = r;
-  const ref = (x: ResolvedRef) => `${tableAlias(x.lookup)}.${d.ident(x.column)}`;
-  const asDate = (x: ResolvedRef) => (r.typeOf(x) === "date" ? ref(x) : d.cast(ref(x), "date"));
-  const select = [
-    ...descriptive(spec).map((c) => `${ref(c.ref)} AS ${d.ident(c.name)}`),
-    ...spec.dimensions.map((k, i) => `${ref(k.naturalKey)} AS ${naturalKeyCol(i)}`),
-    // A date as-of time is that day's midnight.
-    ...spec.dimensions.map((k, i) => `${r.typeOf(k.asOf) === "timestamp" ? ref(k.asOf) : d.cast(ref(k.asOf), "timestamp")} AS ${asOfCol(i)}`),
-    ...spec.dates.map((k, i) => `${asDate(k.column)} AS ${dateCol(i)}`),
-    ...spec.measures.map((m) =>
-      "column" in m ? `${ref(m.column)} AS ${d.ident(m.name)}` : `${d.daysBetween(asDate(m.daysBetween[0]), asDate(m.daysBetween[1]))} AS ${d.ident(m.name)}`,
-    ),
-  ];
-  const joins = spec.lookups.map((l) => {
-    const target = r.lookups.get(l.name)!;
-    return `LEFT JOIN ${silverRelation(target.name)} AS ${tableAlias(l.name)} ON ${tableAlias(l.name)}.${d.ident(target.primaryKey[0])} = ${ref(l.on)}`;
-  });
-  return [`SELECT ${select.join(", ")}`, `FROM ${silverRelation(r.source.name)} AS ${tableAlias(null)}`, ...joins].join("\n");
-}
-
-/** Alias of dimension role i's join. */
-const dimAlias = (i: number) => `dim_${i}`;
-
-/** The as-of join of dimension role i onto base rows aliased `rows`. */
-export function asOfJoin(r: ResolvedFact, d: SqlDialect, i: number, rows: string, alias = dimAlias(i)): string {
-  const role = r.spec.dimensions[i];
-  const dim = r.dimensions.get(role.dimension)!;
-  const col = (c: string) => `${alias}.${d.ident(c)}`;
-  return (
-    `LEFT JOIN ${dim.name} AS ${alias} ON ${col(dim.naturalKey)} = ${rows}.${naturalKeyCol(i)}` +
-    ` AND ${col(VALID_FROM)} <= ${rows}.${asOfCol(i)} AND ${rows}.${asOfCol(i)} < ${col(VALID_TO)}`
-  );
-}
-
-/** YYYYMMDD of a DATE expression as INT, -1 for NULL. */
-export function dateKey(d: SqlDialect, date: string): string {
-  return `CASE WHEN ${date} IS NULL THEN ${UNKNOWN_KEY} ELSE ${d.cast(`year(${date}) * 10000 + month(${date}) * 100 + dayofmonth(${date})`, "int")} END`;
-}
-
 function keyedSelect(r: ResolvedFact, d: SqlDialect, rowsRelation: string): string {
   const { spec } = r;
   const select = [
@@ -149,4 +87,3 @@ function keyedSelect(r: ResolvedFact, d: SqlDialect, rowsRelation: string): stri
   return [`SELECT ${select.join(", ")}`, `FROM ${rowsRelation} AS b`, ...joins].join("\n");
 }
 
-export { naturalKeyCol, asOfCol, dateCol };
