@@ -422,6 +422,8 @@ describe("fact compiler (DuckDB) against a TypeScript oracle", function () {
 });
 
 describe("@spark fact compiler: Spark gives DuckDB's fact tables and audits", function () {
+  // Nine plans and a crafted audit run on a shared Spark server: minutes on a loaded 2-core machine.
+  this.timeout(20 * 60_000);
   let h: ModelHarness;
   before(async () => (h = await ModelHarness.open()));
   after(() => h.close());
