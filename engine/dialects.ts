@@ -42,6 +42,8 @@ export interface SqlDialect {
   integers(count: number): string;
   /** A DATE `days` (an integer expression) after a DATE expression. */
   addDays(date: string, days: string): string;
+  /** Whole calendar days from one DATE expression to another (INT; negative when `to` is earlier). */
+  daysBetween(from: string, to: string): string;
 }
 
 const TYPE_NAMES: Record<Dialect, Record<string, string>> = {
@@ -75,6 +77,7 @@ const duckdb: SqlDialect = {
   md5Bigint: (expr) => `CAST('0x' || substr(md5(${expr}), 1, 15) AS BIGINT)`,
   integers: (count) => `(SELECT range AS n FROM range(0, ${Math.trunc(count)}))`,
   addDays: (date, days) => `CAST(${date} + CAST(${days} AS INTEGER) AS DATE)`,
+  daysBetween: (from, to) => `CAST(date_diff('day', ${from}, ${to}) AS INTEGER)`,
 };
 
 const spark: SqlDialect = {
@@ -95,6 +98,7 @@ const spark: SqlDialect = {
   md5Bigint: (expr) => `CAST(conv(substr(md5(${expr}), 1, 15), 16, 10) AS BIGINT)`,
   integers: (count) => `(SELECT id AS n FROM range(0, ${Math.trunc(count)}))`,
   addDays: (date, days) => `date_add(${date}, CAST(${days} AS INT))`,
+  daysBetween: (from, to) => `datediff(${to}, ${from})`,
 };
 
 export const DIALECTS: Record<Dialect, SqlDialect> = { duckdb, spark };

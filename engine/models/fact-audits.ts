@@ -1,0 +1,92 @@
+// The audits of a fact's staged table (write-audit-publish): each one row, BIGINT `violations`,
+// reading `staged` and the plan's inputs only (never a step: an executor may audit a table it
+// did not build in this session). A key audit recomputes the fact's natural key and as-of time
+// from silver (the same base select the build uses) and checks the staged key against the
+// published dimension, so a stale key (a version whose window no longer holds the time) fails.
+import type { SqlDialect } from "../dialects";
+import { STAGED_RELATION, type ModelAudit } from "./plan";
+import { silverRelation, type ResolvedFact } from "./fact-context";
+import { asOfCol, asOfJoin, DATE_KEY, factBaseSelect, naturalKeyCol, UNKNOWN_KEY, VALID_FROM, VALID_TO } from "./fact-sql";
+
+export function factAudits(r: ResolvedFact, d: SqlDialect): ModelAudit[] {
+  return [grainUnique(r, d), rowCount(r), ...r.spec.dimensions.map((_, i) => keyResolves(r, d, i)), ...measureSums(r, d), ...dateKeys(r, d)];
+}
+
+const count = (from: string) => `SELECT CAST(COUNT(*) AS BIGINT) AS violations FROM ${from}`;
+
+function grainUnique(r: ResolvedFact, d: SqlDialect): ModelAudit {
+  const grain = r.spec.grain.map((g) => d.ident(g)).join(", ");
+  return {
+    name: "grain_unique",
+    sql: count(`(SELECT ${grain} FROM ${STAGED_RELATION} GROUP BY ${grain} HAVING COUNT(*) > 1) AS dup`),
+    description: `one row per grain (${r.spec.grain.join(", ")}): violations = grain values on more than one row`,
+  };
+}
+
+function rowCount(r: ResolvedFact): ModelAudit {
+  const silver = silverRelation(r.source.name);
+  return {
+    name: "row_count",
+    sql: `SELECT CAST(ABS((SELECT COUNT(*) FROM ${STAGED_RELATION}) - (SELECT COUNT(*) FROM ${silver})) AS BIGINT) AS violations`,
+    description: `one fact row per row of ${silver}: violations = the difference of the row counts`,
+  };
+}
+
+function keyResolves(r: ResolvedFact, d: SqlDialect, i: number): ModelAudit {
+  const role = r.spec.dimensions[i];
+  const dim = r.dimensions.get(role.dimension)!;
+  const key = `f.${d.ident(role.keyColumn)}`;
+  const on = r.spec.grain.map((g) => `b.${d.ident(g)} = f.${d.ident(g)}`).join(" AND ");
+  const named = (c: string) => `named.${d.ident(c)}`;
+  const sql = [
+    `SELECT CAST(COUNT(*) AS BIGINT) AS violations FROM ${STAGED_RELATION} AS f`,
+    `LEFT JOIN (${factBaseSelect(r, d)}) AS b ON ${on}`,
+    // The version the staged key names, when it is of the fact's natural key and holds its time.
+    `LEFT JOIN ${dim.name} AS named ON ${named(dim.surrogateKey)} = ${key} AND ${named(dim.naturalKey)} = b.${naturalKeyCol(i)}` +
+      ` AND ${named(VALID_FROM)} <= b.${asOfCol(i)} AND b.${asOfCol(i)} < ${named(VALID_TO)}`,
+    // Any version that holds the time: then -1 is wrong too.
+    asOfJoin(r, d, i, "b", "covering"),
+    `WHERE ${key} IS NULL OR (${key} <> ${UNKNOWN_KEY} AND named.${d.ident(dim.surrogateKey)} IS NULL)` +
+      ` OR (${key} = ${UNKNOWN_KEY} AND covering.${d.ident(dim.surrogateKey)} IS NOT NULL)`,
+  ].join("\n");
+  return {
+    name: `${role.keyColumn}_resolves`,
+    sql,
+    description: `${role.keyColumn} is the ${dim.name} version of the fact's natural key whose window holds its as-of time, or -1 when there is none: violations = rows where it is not`,
+  };
+}
+
+/** Column measures of the source itself (a lookup's column repeats per fact row: no silver sum to match). */
+function measureSums(r: ResolvedFact, d: SqlDialect): ModelAudit[] {
+  const silver = silverRelation(r.source.name);
+  return r.spec.measures.flatMap((m) => {
+    if (!("column" in m) || m.column.lookup !== null) return [];
+    const staged = `(SELECT SUM(${d.ident(m.name)}) FROM ${STAGED_RELATION})`;
+    const source = `(SELECT SUM(${d.ident(m.column.column)}) FROM ${silver})`;
+    // A double's sum depends on the order of addition: compare it within a relative 1e-9.
+    const differs =
+      r.typeOf(m.column) === "double"
+        ? `(${staged} IS NULL) <> (${source} IS NULL) OR ABS(${staged} - ${source}) > 1e-9 * GREATEST(1.0, ABS(${source}))`
+        : `${staged} IS DISTINCT FROM ${source}`;
+    return [
+      {
+        name: `${m.name}_sum`,
+        sql: `SELECT CAST(CASE WHEN ${differs} THEN 1 ELSE 0 END AS BIGINT) AS violations`,
+        description: `SUM(${m.name}) equals SUM(${m.column.column}) of ${silver}: violations = 1 when it does not`,
+      },
+    ];
+  });
+}
+
+function dateKeys(r: ResolvedFact, d: SqlDialect): ModelAudit[] {
+  if (!r.dateDimension) return [];
+  const dim = r.dateDimension.name;
+  return r.spec.dates.map((k) => {
+    const key = `f.${d.ident(k.keyColumn)}`;
+    return {
+      name: `${k.keyColumn}_in_${dim}`,
+      sql: count(`${STAGED_RELATION} AS f LEFT JOIN ${dim} AS dd ON dd.${d.ident(DATE_KEY)} = ${key} WHERE ${key} IS NULL OR (${key} <> ${UNKNOWN_KEY} AND dd.${d.ident(DATE_KEY)} IS NULL)`),
+      description: `${k.keyColumn} is -1 or a ${DATE_KEY} of ${dim}: violations = rows where it is neither`,
+    };
+  });
+}

@@ -1,0 +1,70 @@
+// The SQL pieces a fact's build and its audits share: the base rows (silver + lookups), the
+// as-of join of a dimension role, the date key. The audits recompute expected keys from these,
+// never from a build step.
+import type { SqlDialect } from "../dialects";
+import type { FactSpec, ResolvedRef } from "../../models/define";
+import { silverRelation, tableAlias, type ResolvedFact } from "./fact-context";
+
+/** Column names of the dimension tables a fact reads (the dimension compiler's contract). */
+export const VALID_FROM = "valid_from";
+export const VALID_TO = "valid_to";
+/** The unknown member's key in every dimension, dim_date included. */
+export const UNKNOWN_KEY = -1;
+/** dim_date's key column (INT YYYYMMDD). */
+export const DATE_KEY = "date_key";
+
+/** The grain columns, then the degenerate columns not already in the grain. */
+export function descriptive(spec: FactSpec): Array<{ name: string; ref: ResolvedRef }> {
+  const grain = spec.grain.map((g) => ({ name: g, ref: { lookup: null, column: g } }));
+  const rest = spec.degenerate.filter((g) => !(g.column.lookup === null && spec.grain.includes(g.column.column)));
+  return [...grain, ...rest.map((g) => ({ name: g.name, ref: g.column }))];
+}
+
+/** Hidden columns of the base rows: natural key / as-of time of dimension i, date of date role i. */
+export const naturalKeyCol = (i: number) => `_nk_${i}`;
+export const asOfCol = (i: number) => `_as_of_${i}`;
+export const dateCol = (i: number) => `_date_${i}`;
+
+/**
+ * The source's silver rows with their lookups joined: everything a fact row is computed from.
+ * The key audits recompute the expected keys from this same select, so it is exported.
+ */
+export function factBaseSelect(r: ResolvedFact, d: SqlDialect): string {
+  const { spec } = r;
+  const ref = (x: ResolvedRef) => `${tableAlias(x.lookup)}.${d.ident(x.column)}`;
+  const asDate = (x: ResolvedRef) => (r.typeOf(x) === "date" ? ref(x) : d.cast(ref(x), "date"));
+  const select = [
+    ...descriptive(spec).map((c) => `${ref(c.ref)} AS ${d.ident(c.name)}`),
+    ...spec.dimensions.map((k, i) => `${ref(k.naturalKey)} AS ${naturalKeyCol(i)}`),
+    // A date as-of time is that day's midnight.
+    ...spec.dimensions.map((k, i) => `${r.typeOf(k.asOf) === "timestamp" ? ref(k.asOf) : d.cast(ref(k.asOf), "timestamp")} AS ${asOfCol(i)}`),
+    ...spec.dates.map((k, i) => `${asDate(k.column)} AS ${dateCol(i)}`),
+    ...spec.measures.map((m) =>
+      "column" in m ? `${ref(m.column)} AS ${d.ident(m.name)}` : `${d.daysBetween(asDate(m.daysBetween[0]), asDate(m.daysBetween[1]))} AS ${d.ident(m.name)}`,
+    ),
+  ];
+  const joins = spec.lookups.map((l) => {
+    const target = r.lookups.get(l.name)!;
+    return `LEFT JOIN ${silverRelation(target.name)} AS ${tableAlias(l.name)} ON ${tableAlias(l.name)}.${d.ident(target.primaryKey[0])} = ${ref(l.on)}`;
+  });
+  return [`SELECT ${select.join(", ")}`, `FROM ${silverRelation(r.source.name)} AS ${tableAlias(null)}`, ...joins].join("\n");
+}
+
+/** Alias of dimension role i's join. */
+export const dimAlias = (i: number) => `dim_${i}`;
+
+/** The as-of join of dimension role i onto base rows aliased `rows`. */
+export function asOfJoin(r: ResolvedFact, d: SqlDialect, i: number, rows: string, alias = dimAlias(i)): string {
+  const role = r.spec.dimensions[i];
+  const dim = r.dimensions.get(role.dimension)!;
+  const col = (c: string) => `${alias}.${d.ident(c)}`;
+  return (
+    `LEFT JOIN ${dim.name} AS ${alias} ON ${col(dim.naturalKey)} = ${rows}.${naturalKeyCol(i)}` +
+    ` AND ${col(VALID_FROM)} <= ${rows}.${asOfCol(i)} AND ${rows}.${asOfCol(i)} < ${col(VALID_TO)}`
+  );
+}
+
+/** YYYYMMDD of a DATE expression as INT, -1 for NULL. */
+export function dateKey(d: SqlDialect, date: string): string {
+  return `CASE WHEN ${date} IS NULL THEN ${UNKNOWN_KEY} ELSE ${d.cast(`year(${date}) * 10000 + month(${date}) * 100 + dayofmonth(${date})`, "int")} END`;
+}

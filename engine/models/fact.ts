@@ -1,0 +1,89 @@
+// The fact compiler: a FactSpec -> a ModelPlan (engine/models/plan.ts) for one dialect.
+// One fact row per silver row of the source (quarantined and deleted keys are not facts);
+// lookups are LEFT joins on the lookup dataset's primary key, so a missing row leaves NULLs and
+// never drops a fact. Each dimension key is the version of the same natural key whose window
+// holds the as-of time (valid_from <= t < valid_to), else -1; the table is recomputed from
+// current silver and the published dimensions on every build, so a late change that split a
+// dimension's history re-keys the facts it affects. Date keys are YYYYMMDD (UTC date), -1 for NULL.
+import { dialectFor, type SqlDialect } from "../dialects";
+import type { PlanColumn } from "../plan";
+import type { FactSpec } from "../../models/define";
+import { factAudits } from "./fact-audits";
+import { resolveFact, silverRelation, type FactContext, type ResolvedFact } from "./fact-context";
+import { asOfJoin, dateCol, dateKey, descriptive, dimAlias, factBaseSelect, UNKNOWN_KEY } from "./fact-sql";
+import type { ModelInput, ModelPlan, ModelStep } from "./plan";
+
+export type { FactContext } from "./fact-context";
+export { DATE_KEY, UNKNOWN_KEY, VALID_FROM, VALID_TO } from "./fact-sql";
+
+export function compileFact(spec: FactSpec, ctx: FactContext): ModelPlan {
+  const r = resolveFact(spec, ctx);
+  const d = dialectFor(ctx.dialect);
+  const rows: ModelStep = {
+    name: `${spec.name}__rows`,
+    sql: factBaseSelect(r, d),
+    materialize: "view",
+    description: "one row per silver row of the source, lookups joined: grain, degenerate columns, natural keys, as-of times, dates, measures",
+  };
+  const build: ModelStep = {
+    name: `${spec.name}__build`,
+    sql: keyedSelect(r, d, rows.name),
+    materialize: "table",
+    description: "dimension keys as of the event time, date keys: the complete new fact table",
+  };
+  return {
+    model: spec.name,
+    kind: "fact",
+    dialect: ctx.dialect,
+    inputs: factInputs(r),
+    steps: [rows, build],
+    output: build.name,
+    columns: factColumns(r),
+    audits: factAudits(r, d),
+    partitionBy: spec.partitionBy ? { column: spec.partitionBy.dateRole } : null,
+  };
+}
+
+/** Silver of the source and of each lookup dataset (once each), the dimensions, dim_date. */
+function factInputs(r: ResolvedFact): ModelInput[] {
+  const datasets = [r.source.name, ...[...r.lookups.values()].map((l) => l.name)];
+  const inputs: ModelInput[] = [...new Set(datasets)].map((dataset) => ({ relation: silverRelation(dataset), zone: "silver", dataset }));
+  for (const dim of r.dimensions.values()) inputs.push({ relation: dim.name, zone: "semantic", model: dim.name });
+  if (r.dateDimension) inputs.push({ relation: r.dateDimension.name, zone: "semantic", model: r.dateDimension.name });
+  return inputs;
+}
+
+/** Grain and degenerate columns, dimension keys, date keys, measures, then the partition date. */
+export function factColumns(r: ResolvedFact): PlanColumn[] {
+  const { spec } = r;
+  const columns: PlanColumn[] = [
+    ...descriptive(spec).map((c) => ({ name: c.name, type: r.typeOf(c.ref) })),
+    ...spec.dimensions.map((k) => ({ name: k.keyColumn, type: "bigint" as const })),
+    ...spec.dates.map((k) => ({ name: k.keyColumn, type: "int" as const })),
+    ...spec.measures.map((m) => ({ name: m.name, type: "column" in m ? r.typeOf(m.column) : ("int" as const) })),
+    ...(spec.partitionBy ? [{ name: spec.partitionBy.dateRole, type: "date" as const }] : []),
+  ];
+  const seen = new Set<string>();
+  for (const c of columns) {
+    if (seen.has(c.name)) throw new Error(`fact ${spec.name} (${spec.sourceFile}): two columns named ${c.name}`);
+    seen.add(c.name);
+  }
+  return columns;
+}
+
+function keyedSelect(r: ResolvedFact, d: SqlDialect, rowsRelation: string): string {
+  const { spec } = r;
+  const select = [
+    ...descriptive(spec).map((c) => `b.${d.ident(c.name)}`),
+    ...spec.dimensions.map((k, i) => {
+      const dim = r.dimensions.get(k.dimension)!;
+      return `COALESCE(${dimAlias(i)}.${d.ident(dim.surrogateKey)}, ${d.cast(String(UNKNOWN_KEY), "bigint")}) AS ${d.ident(k.keyColumn)}`;
+    }),
+    ...spec.dates.map((k, i) => `${dateKey(d, `b.${dateCol(i)}`)} AS ${d.ident(k.keyColumn)}`),
+    ...spec.measures.map((m) => `b.${d.ident(m.name)}`),
+    ...(spec.partitionBy ? [`b.${dateCol(spec.dates.findIndex((k) => k.role === spec.partitionBy!.dateRole))} AS ${d.ident(spec.partitionBy.dateRole)}`] : []),
+  ];
+  const joins = spec.dimensions.map((_, i) => asOfJoin(r, d, i, "b"));
+  return [`SELECT ${select.join(", ")}`, `FROM ${rowsRelation} AS b`, ...joins].join("\n");
+}
+
