@@ -392,7 +392,10 @@ describe("models: SCD2 dimension compiler (DuckDB)", function () {
       [surrogate("a", "2026-01-01 00:00:00"), "Oslo", "2026-01-01 00:00:00", "2026-01-03 00:00:00"],
       [surrogate("a", "2026-01-03 00:00:00"), "Rome", "2026-01-03 00:00:00", END],
     ]);
-    expect(() => compileDimension(dimVisit("int"), visits("int"), { dialect: "duckdb" })).to.throw(/first sequence column of visits \(day\) is int/);
+    // The spec is refused first (models/validate.ts); the compiler refuses a hand-built one too.
+    expect(() => dimVisit("int")).to.throw(/source: visits is sequenced by day \(int\); a dimension's valid_from needs a CDC sequence whose first column is a timestamp or date/);
+    const handBuilt = { ...dimVisit("date"), source: "visits" };
+    expect(() => compileDimension(handBuilt, visits("int"), { dialect: "duckdb" })).to.throw(/first sequence column of visits \(day\) is int/);
   });
 
   it("states the csv cases' versions (the oracle itself checked)", () => {
