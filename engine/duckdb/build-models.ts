@@ -17,6 +17,8 @@ export interface ModelSummary {
   kind: ModelSpec["kind"];
   status: "built" | "failed" | "skipped";
   runId: string;
+  startedAt: string;
+  finishedAt: string;
   rows: number | null;
   audits: AuditResult[];
   durationMs: number;
@@ -64,18 +66,20 @@ async function buildOne(
   fullRefresh: boolean,
 ): Promise<ModelSummary> {
   const runId = newBuildRunId();
-  const base = { model: spec.name, kind: spec.kind, runId, rows: null, audits: [], durationMs: 0, version: publishedModelVersion(workspace, spec.name) };
+  const startedAt = new Date().toISOString();
+  const base = { model: spec.name, kind: spec.kind, runId, startedAt, finishedAt: startedAt, rows: null, audits: [], durationMs: 0, version: publishedModelVersion(workspace, spec.name) };
   const t0 = Date.now();
+  const ended = () => ({ durationMs: Date.now() - t0, finishedAt: new Date().toISOString() });
   let plan: ModelPlan;
   try {
     plan = compile(spec, ctx);
   } catch (e) {
-    return { ...base, status: "failed", error: (e as Error).message.split("\n")[0], durationMs: Date.now() - t0 };
+    return { ...base, status: "failed", error: (e as Error).message.split("\n")[0], ...ended() };
   }
   const unpublished = plan.inputs.filter((i) => i.zone === "semantic" && i.model !== spec.name && publishedModelVersion(workspace, i.model) === null);
   if (unpublished.length > 0) {
     const names = unpublished.map((i) => (i.zone === "semantic" ? i.model : "")).join(", ");
-    return { ...base, status: "skipped", error: `${names} never published`, durationMs: Date.now() - t0 };
+    return { ...base, status: "skipped", error: `${names} never published`, ...ended() };
   }
   const r = await buildModel(workspace, plan, { datasets: ctx.datasets, fullRefresh, runId });
   return {
@@ -83,7 +87,7 @@ async function buildOne(
     status: r.status === "SUCCEEDED" ? "built" : "failed",
     rows: r.rows,
     audits: r.audits,
-    durationMs: Date.now() - t0,
+    ...ended(),
     version: r.currentVersion,
     ...(r.error ? { error: r.error } : {}),
   };
