@@ -14,12 +14,12 @@ import type { ModelSummary } from "../engine/duckdb/build-models";
 import { CliError } from "./cli-verb";
 import { startWorkspaceAudit } from "./runtime/audit-access";
 import { acquireWorkspaceLock, type WorkspaceLock } from "./runtime/workspace-lock";
+import { modelRunItem } from "./runtime/model-builder";
 import { LOCAL_NAMES, workspacePaths } from "./runtime/workspace";
 
 /** Job names of the RUN items these verbs write (the event path's carry the Glue job's). */
 export const CLI_LOAD_JOB = "datalake load";
 export const CLI_ROLLBACK_JOB = "datalake rollback";
-export const CLI_BUILD_JOB = "datalake build";
 
 export function lockWorkspace(workspace: string): WorkspaceLock {
   const paths = workspacePaths(workspace);
@@ -115,26 +115,9 @@ export async function recordRollback(workspace: string, rollbackId: string, resu
   });
 }
 
-/**
- * Each model a build ran as a RUN item (`dataset` is the model's name, `jobName` CLI_BUILD_JOB)
- * with its audit results; a skipped model ran nothing and has none. Call holding the lock.
- */
+/** Each model a build ran as a RUN item (model-builder.ts modelRunItem); a skipped one ran nothing. Call holding the lock. */
 export async function recordModelRuns(workspace: string, summaries: ModelSummary[]): Promise<void> {
   await withAudit(workspace, async (audit) => {
-    for (const s of summaries.filter((m) => m.status !== "skipped")) {
-      await audit.putRun({
-        kind: "RUN",
-        runId: s.runId,
-        dataset: s.model,
-        jobName: CLI_BUILD_JOB,
-        status: s.status === "built" ? "SUCCEEDED" : "FAILED",
-        createdAt: s.startedAt,
-        startedAt: s.startedAt,
-        finishedAt: s.finishedAt,
-        executionSeconds: Math.round(s.durationMs / 100) / 10,
-        audits: s.audits,
-        ...(s.error ? { error: s.error } : {}),
-      });
-    }
+    for (const s of summaries.filter((m) => m.status !== "skipped")) await audit.putRun(modelRunItem(s));
   });
 }
