@@ -27,6 +27,7 @@ import { currentSegments, segmentsScan } from "./segments";
 import { createEmptyTable, fileList, ident, lit, openSession, PARQUET_OPTIONS, type Session } from "./session";
 import { committedBronzeFiles } from "./tables";
 import {
+  bronzeFilesDir,
   duckdbTempDir,
   nextVersion,
   parquetFiles,
@@ -103,7 +104,9 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
   };
   const session = await openSession({ memoryLimit: options.memoryLimit, threads: options.threads, tempDirectory: spill });
   try {
-    fs.rmSync(staging, { recursive: true, force: true });
+    // Builds of a model never overlap (the workspace lock; local mode builds one at a time):
+    // anything under its staging folder is a crashed build's leftover.
+    fs.rmSync(path.dirname(staging), { recursive: true, force: true });
     for (const input of plan.inputs) await registerInput(session, workspace, plan, input, options);
     if (usesPiiKey(plan)) await registerPiiKey(session, workspace);
     for (const step of plan.steps) {
@@ -192,6 +195,16 @@ async function registerInput(session: Session, ws: string, plan: ModelPlan, inpu
       // Strings only, as the contract says: the compiler types the columns itself.
       await view(`read_csv(${fileList([file])}, header = true, all_varchar = true)`);
       return;
+    }
+    default: {
+      // A dataset's files ledger (zone "files": dms load generations), a zone the dimension
+      // compiler adds to ModelInput; read here without naming it so this file needs no edit.
+      const other = input as { relation: string; zone: string; dataset?: string };
+      if (other.zone !== "files" || !other.dataset) throw new Error(`model ${plan.model}: input ${other.relation} has an unknown zone ${other.zone}`);
+      const columns = compilePlan(datasetSpec(plan, other.dataset, options.datasets), { dialect: "duckdb" }).tables.files.columns;
+      const files = parquetFiles(bronzeFilesDir(ws, other.dataset));
+      if (files.length === 0) await createEmptyTable(session, name, columns);
+      else await view(await projected(session, `read_parquet(${fileList(files)}, union_by_name = true)`, columns));
     }
   }
 }

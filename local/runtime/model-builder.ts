@@ -21,6 +21,7 @@ export function modelRunItem(s: ModelSummary): RunItem {
     runId: s.runId,
     dataset: s.model,
     jobName: MODEL_BUILD_JOB,
+    model: true,
     status: s.status === "built" ? "SUCCEEDED" : "FAILED",
     createdAt: s.startedAt,
     startedAt: s.startedAt,

@@ -59,7 +59,7 @@ describe("datalake build", () => {
     try {
       for (const s of summaries.filter((m) => m.status !== "skipped")) {
         const run = await opened.audit.getRun(s.runId);
-        expect(run, s.model).to.include({ dataset: s.model, jobName: "datalake build", status: s.status === "built" ? "SUCCEEDED" : "FAILED" });
+        expect(run, s.model).to.include({ dataset: s.model, jobName: "datalake build", model: true, status: s.status === "built" ? "SUCCEEDED" : "FAILED" });
         expect(run?.audits).to.deep.equal(s.audits);
       }
     } finally {

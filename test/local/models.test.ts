@@ -69,7 +69,7 @@ describe("local mode model builds", function () {
     expect(exitCode(report)).to.equal(0);
     for (const m of models) {
       const run = await t.runtime.audit.getRun(m.runId);
-      expect(run, m.model).to.include({ dataset: m.model, jobName: "datalake build", status: m.status === "built" ? "SUCCEEDED" : "FAILED" });
+      expect(run, m.model).to.include({ dataset: m.model, jobName: "datalake build", model: true, status: m.status === "built" ? "SUCCEEDED" : "FAILED" });
     }
     await t.runtime.stop();
     const session = await openQuerySession(ws.dir, { threads: 1, memoryLimit: "512MB" });

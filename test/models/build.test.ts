@@ -131,6 +131,18 @@ describe("buildModel: write-audit-publish of one semantic table", () => {
     const reader = await buildModel(ws, plan("fact_c", "SELECT id, v FROM d", [{ relation: "d", zone: "semantic", model: "dim_c" }], [passing]), opts);
     expect(reader.status, reader.error).to.equal("SUCCEEDED");
     expect(await rows(ws, "SELECT v FROM fact_c")).to.deep.equal([[text(0)]]);
+    // The files ledger (zone "files", added to ModelInput by the dimension compiler): one row per loaded file.
+    const ledgerInput = { relation: "ledger", zone: "files", dataset: "customers" } as unknown as ModelPlan["inputs"][number];
+    const ledger = await buildModel(ws, plan("dim_l", "SELECT COUNT(DISTINCT _source_key)::BIGINT AS id, 'l' AS v FROM ledger", [ledgerInput]), opts);
+    expect(ledger.status, ledger.error).to.equal("SUCCEEDED");
+    expect(await rows(ws, "SELECT id FROM dim_l")).to.deep.equal([[files.length]]);
+    const oddInput = { relation: "odd", zone: "lake" } as unknown as ModelPlan["inputs"][number];
+    expect((await buildModel(ws, plan("dim_l", "SELECT 1", [oddInput]), opts)).error).to.equal("model dim_l: input odd has an unknown zone lake");
+    // A crashed build's staging leftovers are cleared by the next build of the model.
+    fs.mkdirSync(path.join(ws, "_staging", "semantic", "dim_l", "crashed"), { recursive: true });
+    await buildModel(ws, plan("dim_l", "SELECT 1::BIGINT AS id, 'x' AS v"), opts);
+    expect(fs.existsSync(path.join(ws, "_staging"))).to.equal(false);
+
     const orphan = await buildModel(ws, plan("fact_d", "SELECT id, v FROM d", [{ relation: "d", zone: "semantic", model: "dim_none" }]), opts);
     expect(orphan.error).to.equal("model fact_d: input dim_none has no published version");
   });
