@@ -48,6 +48,13 @@ describe("datalake build", () => {
     expect(modelLines.map((l) => l.split(":")[0])).to.deep.equal(modelsAffectedBy(["customers"], MODELS).map((m) => `model ${m.name}`));
     expect(modelLines.length).to.be.greaterThan(0);
 
+    // Under --json stdout stays the one JSON array; the model lines go to stderr.
+    const products = generateDataset("products", { format: "csv", seed: 3, rows: 20, files: 1, outDir: join(dir, "gen2") });
+    const jsonLoad = await cli("load", "--dataset", "products", "--workspace", ws, "--json", ...products);
+    expect(jsonLoad.code, jsonLoad.stderr).to.equal(0);
+    expect(JSON.parse(jsonLoad.stdout)).to.have.length(1);
+    expect(jsonLoad.stderr.split("\n").map((l) => l.split(":")[0])).to.deep.equal(modelsAffectedBy(["products"], MODELS).map((m) => `model ${m.name}`));
+
     const all = await cli("build", "--workspace", ws, "--json");
     const summaries = JSON.parse(all.stdout) as ModelSummary[];
     expect(summaries.map((s) => s.model)).to.deep.equal(buildOrder(MODELS).map((m) => m.name));
