@@ -10,9 +10,11 @@ import type { AuditStore } from "../handlers/audit/store";
 import { fileFinal } from "../handlers/core/run-finalize";
 import type { Manifest, RunSummary } from "../engine/contracts";
 import type { RollbackResult } from "../engine/duckdb/rollback";
+import type { ModelSummary } from "../engine/duckdb/build-models";
 import { CliError } from "./cli-verb";
 import { startWorkspaceAudit } from "./runtime/audit-access";
 import { acquireWorkspaceLock, type WorkspaceLock } from "./runtime/workspace-lock";
+import { modelRunItem } from "./runtime/model-builder";
 import { LOCAL_NAMES, workspacePaths } from "./runtime/workspace";
 
 /** Job names of the RUN items these verbs write (the event path's carry the Glue job's). */
@@ -110,5 +112,12 @@ export async function recordRollback(workspace: string, rollbackId: string, resu
       finishedAt: new Date().toISOString(),
       rollback: { table: result.table, from: result.from, to: result.to, runs: result.runs },
     });
+  });
+}
+
+/** Each model a build ran as a RUN item (model-builder.ts modelRunItem); a skipped one ran nothing. Call holding the lock. */
+export async function recordModelRuns(workspace: string, summaries: ModelSummary[]): Promise<void> {
+  await withAudit(workspace, async (audit) => {
+    for (const s of summaries.filter((m) => m.status !== "skipped")) await audit.putRun(modelRunItem(s));
   });
 }

@@ -21,7 +21,7 @@ import { redriveVerb } from "./commands/redrive";
 import { buildVerb } from "./commands/build";
 
 /** Add a verb: a file under local/commands/ exporting a Verb, plus one line here. */
-export const VERBS: readonly Verb[] = [loadVerb, queryVerb, rollbackVerb, generateVerb, localVerb, demoVerb, auditVerb, redriveVerb, buildVerb];
+export const VERBS: readonly Verb[] = [loadVerb, queryVerb, buildVerb, rollbackVerb, generateVerb, localVerb, demoVerb, auditVerb, redriveVerb];
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;

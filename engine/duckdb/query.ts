@@ -1,4 +1,5 @@
-// Read-only SQL over a workspace: one view per published silver table (its current pointer),
+// Read-only SQL over a workspace: one view per published silver table (its current pointer) and
+// per published semantic model,
 // plus quarantine_<dataset> and state_<dataset> (current versions), rejects_<dataset> and
 // bronze_<dataset> (all runs). Views are bound
 // to the versions current when the session opens.
@@ -9,6 +10,7 @@ import { icebergScan, icebergTables, loadIcebergExtension } from "../spark/icebe
 import { LOCAL_SPARK } from "../spark/run-load";
 import { fileList, ident, openSession, type Session, type SessionOptions } from "./session";
 import { listSilverTables } from "./versions";
+import { listSemanticTables, semanticScan } from "./build-model";
 import { currentSegments, segmentsScan } from "./segments";
 import { committedBronzeFiles } from "./tables";
 import { parquetFiles, zoneDir } from "./workspace";
@@ -44,8 +46,6 @@ export async function openQuerySession(workspace: string, opts: SessionOptions =
   // View name -> FROM item (null: nothing to read yet).
   const views = new Map<string, string | null>();
   for (const table of listSilverTables(workspace)) views.set(table, currentScan(zoneDir(workspace, "silver", table)));
-  // Semantic tables (dim_date, dim_customer, fact_orders...) by name: engine/duckdb/run-model.ts.
-  for (const model of subdirs(path.join(workspace, "semantic"))) views.set(model, currentScan(zoneDir(workspace, "semantic", model)));
   for (const dataset of subdirs(path.join(workspace, "quarantine"))) views.set(`quarantine_${dataset}`, currentScan(zoneDir(workspace, "quarantine", dataset)));
   // The replayable history and the per-key latest changes, for tracing a row back to its file.
   for (const dataset of subdirs(path.join(workspace, "bronze"))) {
@@ -53,6 +53,9 @@ export async function openQuerySession(workspace: string, opts: SessionOptions =
     views.set(`bronze_${dataset}`, files.length > 0 ? `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)` : null);
   }
   for (const dataset of subdirs(path.join(workspace, "state"))) views.set(`state_${dataset}`, currentScan(zoneDir(workspace, "state", dataset)));
+  // Published semantic tables by model name (dim_customer, fact_orders, dim_date): after silver,
+  // so a model wins over a silver table of the same name (silver tables are named after datasets).
+  for (const model of listSemanticTables(workspace)) views.set(model, semanticScan(workspace, model));
   for (const dataset of subdirs(path.join(workspace, "rejects"))) {
     const files = parquetFiles(zoneDir(workspace, "rejects", dataset));
     views.set(`rejects_${dataset}`, files.length > 0 ? `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)` : null);

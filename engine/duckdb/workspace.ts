@@ -15,6 +15,7 @@
 //   <ws>/_staging/<dataset>/<runId>/...                            a run's unpublished writes
 //   <ws>/_tmp/duckdb/<dataset>-<runId>                             DuckDB spill directory of a run
 //   <ws>/ops/summaries/<dataset>/<runId>.json                      run summaries
+//   <ws>/semantic/<model>/...                                      semantic tables (build-model.ts)
 //
 // Versions are "v000001", "v000002"... shared by silver, quarantine and state of one dataset
 // (one run publishes one version of each). A pointer is replaced by writing a temp file and

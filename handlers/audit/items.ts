@@ -84,6 +84,8 @@ export interface RunItem {
   startAttempts?: number;
   /** Set when the run was recorded by the reconciler or job-state from Glue's own record. */
   adoptedBy?: string;
+  /** A semantic model build, not a load: `dataset` holds the model's name; no files, no counts. */
+  model?: boolean;
   /** A `datalake rollback` (local mode): the versions it moved between and the runs it undid. */
   rollback?: { table: string; from: string; to: string; runs: string[] };
 }

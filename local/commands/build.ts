@@ -1,21 +1,24 @@
-// `datalake build`: (re)build the semantic models (models/) from the workspace's published bronze
-// and silver, each with write-audit-publish (engine/duckdb/run-model.ts), in the order their
-// inputs give (dimensions before the facts that read them), under the workspace lock.
+// `datalake build`: (re)build the semantic models (models/*.ts) of a workspace from its published
+// silver and bronze, each with write-audit-publish (engine/duckdb/build-model.ts), in dependency
+// order. Holds the workspace lock like `load`; every model run is a RUN item in the audit trail.
+// Exit 1 when a model failed (its last published version stays), 2 for usage mistakes.
 import { existsSync } from "fs";
+import type { ModelSummary } from "../../engine/duckdb/build-models";
+import { MODELS } from "../../models";
 import { ArgSpec, JSON_FLAG, parseArgs, usageText, UsageError, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import { CliError, Verb } from "../cli-verb";
-import { firstLine } from "../cli-text";
+import { workspaceEngine } from "../workspace-engine";
 
 const SPEC: ArgSpec = {
   flags: {
-    select: { type: "string", value: "MODEL", help: "build only this model (the models it reads must be published)" },
-    "full-refresh": { type: "boolean", help: "rebuild from bronze and silver, ignoring the models' previous versions" },
     ...WORKSPACE_FLAG,
+    select: { type: "string", value: "MODEL", help: "build this model only (e.g. dim_customer)" },
+    "full-refresh": { type: "boolean", help: "rebuild every table from bronze and silver, ignoring its previous version" },
     ...JSON_FLAG,
   },
 };
-const SUMMARY = "rebuild the semantic models (dim_date, dimensions, facts) from published silver and bronze";
+const SUMMARY = "build the semantic models (dim_date, dimensions, facts) from published silver and bronze";
 
 export const buildVerb: Verb = {
   name: "build",
@@ -26,40 +29,57 @@ export const buildVerb: Verb = {
       io.out(usageText("build", SUMMARY, SPEC));
       return 0;
     }
-    const { MODELS } = await import("../../models");
     const select = typeof args.flags.select === "string" ? args.flags.select : undefined;
     if (select !== undefined && !MODELS.some((m) => m.name === select)) {
       throw new UsageError(`build: unknown model "${select}" (known: ${MODELS.map((m) => m.name).join(", ")})`);
     }
     const workspace = workspaceDir(args.flags.workspace);
     if (!existsSync(workspace)) throw new CliError(`workspace ${workspace} does not exist (load something first)`);
-    const { compileModel, buildOrder } = await import("../../engine/models/compile-model");
-    const { openSession, runModelPlan } = await import("../../engine/duckdb");
+    if (workspaceEngine(workspace) === "spark") {
+      throw new CliError("this workspace holds --engine spark (Iceberg) tables: building models on Spark is not wired into the CLI yet");
+    }
+    const json = args.flags.json === true;
     const { lockWorkspace } = await import("../cli-workspace-audit");
     const lock = lockWorkspace(workspace);
-    const session = await openSession({ threads: 1 });
     try {
-      const runId = `build-${new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
-      const plans = buildOrder(MODELS.filter((m) => select === undefined || m.name === select).map((m) => compileModel(m, "duckdb")));
-      const results = [];
-      for (const plan of plans) {
-        const result = await runModelPlan(session, workspace, plan, runId, { fullRefresh: args.flags["full-refresh"] === true });
-        results.push(result);
-        if (!args.flags.json) {
-          const failed = Object.entries(result.audits).filter(([, v]) => v !== 0);
-          const audits = failed.length === 0 ? `${Object.keys(result.audits).length} audit(s) passed` : `audits failed: ${failed.map(([a, v]) => `${a} (${v})`).join(", ")}`;
-          const where = result.status === "published" ? `published ${result.version}` : `NOT published (still ${result.version ?? "none"})`;
-          io.out(`${result.model}  ${where}  rows ${result.rows}  ${audits}`);
-        }
-      }
-      if (args.flags.json) io.out(JSON.stringify(results));
-      return results.every((r) => r.status === "published") ? 0 : 1;
-    } catch (err) {
-      if (err instanceof CliError || err instanceof UsageError) throw err;
-      throw new CliError(firstLine((err as Error).message));
+      const summaries = await buildAndRecord(workspace, { select, fullRefresh: args.flags["full-refresh"] === true }, json ? undefined : io);
+      if (json) io.out(JSON.stringify(summaries));
+      else io.out(buildTotals(summaries));
+      return summaries.some((s) => s.status === "failed") ? 1 : 0;
     } finally {
-      session.close();
       lock.release();
     }
   },
 };
+
+/**
+ * Builds models (all, `select`, or those a load of `changed` datasets affects), printing a line
+ * per model to `progress`, and records each model run as a RUN item. Call holding the lock.
+ */
+export async function buildAndRecord(
+  workspace: string,
+  options: { select?: string; changed?: readonly string[]; fullRefresh?: boolean },
+  progress?: CliIo,
+): Promise<ModelSummary[]> {
+  const { buildModels } = await import("../../engine/duckdb/build-models");
+  const { recordModelRuns } = await import("../cli-workspace-audit");
+  const summaries = await buildModels(workspace, MODELS, { ...options, onModel: (s) => progress?.out(modelLine(s)) });
+  if (summaries.length > 0) await recordModelRuns(workspace, summaries);
+  return summaries;
+}
+
+/** One progress line per model: `dim_customer: built v000003, 1200 rows, 6 audits passed (850 ms)`. */
+export function modelLine(s: ModelSummary, opts: { timing?: boolean } = {}): string {
+  const ms = opts.timing === false ? "" : ` (${s.durationMs} ms)`;
+  // Compiler and executor errors name the model already.
+  const error = s.error?.replace(new RegExp(`^model ${s.model}: `), "");
+  if (s.status === "skipped") return `${s.model}: skipped: ${error}`;
+  if (s.status === "built") return `${s.model}: built ${s.version}, ${s.rows} rows, ${s.audits.length} audits passed${ms}`;
+  const kept = s.version ? `; ${s.version} stays published` : "; nothing published yet";
+  return `${s.model}: FAILED: ${error}${kept}${ms}`;
+}
+
+export function buildTotals(summaries: ModelSummary[]): string {
+  const n = (status: ModelSummary["status"]) => summaries.filter((s) => s.status === status).length;
+  return `${summaries.length} model(s): ${n("built")} built, ${n("failed")} failed, ${n("skipped")} skipped`;
+}

@@ -2,7 +2,8 @@
 // backfills), run in-process by the DuckDB executor, or with --engine spark by the Glue runner on
 // local Spark + Iceberg at the Glue runtime's versions (a Glue run reproduced on a laptop).
 // No events; like an event-path run it holds the workspace lock and is recorded in the audit
-// store (FILE and RUN items: local/cli-workspace-audit.ts).
+// store (FILE and RUN items: local/cli-workspace-audit.ts). A DuckDB load that publishes then
+// rebuilds the semantic models it affects (local/commands/build.ts).
 import { mkdirSync, writeFileSync } from "fs";
 import { dirname, join } from "path";
 import { DATASETS } from "../../datasets";
@@ -85,7 +86,21 @@ async function loadLocked(
   await recordLoadRun(workspace, manifest, manifestPath, summary, startedAt);
   if (flags.json) io.out(JSON.stringify([summary]));
   else printSummary(io, summary);
-    return summary.status === "SUCCEEDED" ? 0 : 1;
+  if (summary.published && engine === "duckdb") await buildAffectedModels(io, workspace, spec.name, flags.json === true);
+  return summary.status === "SUCCEEDED" ? 0 : 1;
+}
+
+/**
+ * After a load published: rebuild the models whose inputs it changed (dimensions of the dataset,
+ * facts reading it or those dimensions), dimensions first. A model failure is reported, never
+ * the load's: its tables are published and the model keeps its last version. Lines go to stdout,
+ * or to stderr under --json (stdout holds the one JSON array).
+ */
+async function buildAffectedModels(io: CliIo, workspace: string, dataset: string, json: boolean): Promise<void> {
+  const { buildAndRecord, modelLine } = await import("./build");
+  const print = (line: string) => (json ? io.err(line) : io.out(line));
+  const summaries = await buildAndRecord(workspace, { changed: [dataset] });
+  for (const s of summaries) print(`model ${modelLine(s, { timing: false })}`);
 }
 
 async function loadOnDuckdb(workspace: string, spec: DatasetSpec, manifest: Manifest, fullRefresh: boolean, progress?: CliIo): Promise<RunSummary> {

@@ -94,6 +94,8 @@ export function summaryLine(r: SettleReport): string {
     `${r.files} file(s) settled: ${r.succeeded} succeeded, ${r.quarantined} quarantined, ${r.failed} failed, ${r.skipped} skipped`,
     `${r.runs} run(s), ${r.failedRuns.length} failed`,
   ];
+  // Reported, not counted in the exit code: a model failure fails no load (its last version stays).
+  if (r.modelRuns > 0) parts.push(`${r.modelRuns} model build(s), ${r.failedModels.length} failed`);
   if (r.unrouted.length > 0) parts.push(`${r.unrouted.length} file(s) under no dataset prefix ignored`);
   if (r.undelivered.length > 0) parts.push(`${r.undelivered.length} file event(s) undeliverable (see ops/dead-letters.jsonl)`);
   return parts.join("; ");

@@ -1,5 +1,5 @@
 // `datalake query`: one read-only SQL statement over the workspace's published tables (silver
-// tables by name, quarantine_, rejects_, state_ and bronze_<dataset>), printed as a capped table,
+// tables and semantic models by name, quarantine_, rejects_, state_ and bronze_<dataset>), printed as a capped table,
 // or streamed as JSON or CSV (local/cli-output.ts). `--write` lifts the read-only guard.
 import { existsSync } from "fs";
 import { ArgSpec, parseArgs, usageText, UsageError, WORKSPACE_FLAG } from "../cli-args";
@@ -16,7 +16,7 @@ const SPEC: ArgSpec = {
   },
   positionals: { name: '"SQL"', min: 1, max: 1 },
 };
-const SUMMARY = "run SQL over silver tables and quarantine_, rejects_, state_ and bronze_<dataset>";
+const SUMMARY = "run SQL over silver tables, semantic models (dim_, fact_) and quarantine_, rejects_, state_ and bronze_<dataset>";
 
 export const queryVerb: Verb = {
   name: "query",

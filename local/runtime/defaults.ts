@@ -1,7 +1,9 @@
 // The production wiring of local mode: the handlers' own logic (handlers/core) and the DuckDB
-// executor (engine/duckdb), so `datalake local` runs exactly the code the Lambdas and Glue run.
+// executor (engine/duckdb), so `datalake local` runs exactly the code the Lambdas and Glue run;
+// after a load publishes, the models it affects are rebuilt (model-builder.ts).
 import { join } from "path";
-import { runLoad } from "../../engine/duckdb";
+import { buildModels, runLoad } from "../../engine/duckdb";
+import { MODELS } from "../../models";
 import { handleFileArrival } from "../../handlers/core/file-arrival";
 import { handleJobStateChange } from "../../handlers/core/job-state";
 import { reconcile } from "../../handlers/core/reconcile";
@@ -54,9 +56,12 @@ export interface StartOptions extends Partial<Omit<LocalRuntimeOptions, "workspa
 }
 
 export function startLocalRuntime(options: StartOptions): Promise<LocalRuntime> {
+  // Models build on DuckDB from the DuckDB executor's tables; a Spark runtime has none to read.
+  const duckdb = options.executor === undefined || options.executor === duckdbExecutor;
   return LocalRuntime.start({
     handlers: defaultHandlers,
     executor: duckdbExecutor,
+    ...(duckdb ? { buildModels: (changed: string[]) => buildModels(options.workspace, MODELS, { changed }) } : {}),
     reconcileEveryMs: options.once ? 1000 : 2000,
     ...options,
   });

@@ -1,5 +1,5 @@
-// What the runtime reports as it works: one event per file that reaches a terminal status and per
-// run that starts or ends. The CLI prints them as lines; tests and the bench collect them.
+// What the runtime reports as it works: one event per file that reaches a terminal status, per
+// run that starts or ends and per model build. The CLI prints them as lines; tests and the bench collect them.
 import type { FileStatus } from "../../handlers/audit/items";
 
 export interface FileDone {
@@ -49,7 +49,21 @@ export interface Notice {
   message: string;
 }
 
-export type ProgressEvent = FileDone | RunStarted | RunFinished | Notice;
+/** A model build after loads published (local/runtime/model-builder.ts). */
+export interface ModelDone {
+  type: "model";
+  model: string;
+  runId: string;
+  status: "built" | "failed" | "skipped";
+  /** Current version after the build (the last published one when it failed). */
+  version: string | null;
+  rows: number | null;
+  audits: number;
+  error?: string;
+  ms: number;
+}
+
+export type ProgressEvent = FileDone | RunStarted | RunFinished | Notice | ModelDone;
 
 export type ProgressSink = (event: ProgressEvent) => void;
 
@@ -76,6 +90,11 @@ export function formatProgress(e: ProgressEvent): string {
     }
     case "notice":
       return `${e.level === "info" ? "" : `${e.level}: `}${e.message}`;
+    case "model": {
+      const what =
+        e.status === "built" ? `${e.version}  rows ${e.rows ?? 0}, ${e.audits} audits passed` : `${e.version ?? "nothing published"}  ${e.error ?? ""}`;
+      return `model ${e.model.padEnd(16)} ${e.status.toUpperCase().padEnd(11)} ${what}  ${seconds(e.ms)}`;
+    }
   }
 }
 

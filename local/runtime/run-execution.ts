@@ -22,6 +22,8 @@ export interface RunContext {
   emit(e: ProgressEvent): void;
   /** Called once per run end (also when the engine threw). */
   onRunEnd(runId: string, failed: boolean): void;
+  /** Called when a run published its dataset's tables (models reading them rebuild). */
+  onPublished?(dataset: string): void;
 }
 
 export async function executeLocalRun(ctx: RunContext, run: RunRequest): Promise<RunOutcome> {
@@ -68,6 +70,7 @@ export async function executeLocalRun(ctx: RunContext, run: RunRequest): Promise
   }
   await ctx.objects.putJson(LOCAL_NAMES.opsBucket, summaryKey(dataset, runId), summary);
   ctx.onRunEnd(runId, summary.status !== "SUCCEEDED");
+  if (summary.published) ctx.onPublished?.(dataset);
   ctx.emit({
     type: "run-finished",
     dataset,

@@ -23,6 +23,7 @@ import { FileTracker } from "./file-tracker";
 import { fileIdOf } from "../../handlers/core/file-id";
 import { LocalGlue } from "./glue-launcher";
 import { executeLocalRun } from "./run-execution";
+import { ModelBuilder, type ModelBuild } from "./model-builder";
 import type { HandlerFns } from "./handler-fns";
 import { LandingWatcher, StableFile } from "./landing-watcher";
 import { LocalObjectStore } from "./object-store";
@@ -72,6 +73,8 @@ export interface LocalRuntimeOptions {
    * @default DEFAULT_GLUE_TIMEOUT_MINUTES (the deployed jobs' default)
    */
   jobTimeoutMs?: number;
+  /** Rebuilds the models a published load affects (default wiring: engine/duckdb buildModels); none when absent. */
+  buildModels?: ModelBuild;
 }
 
 /**
@@ -110,6 +113,7 @@ export class LocalRuntime {
   private readonly trackerPasses = new Set<Promise<void>>();
   private stopped = false;
   private unadvertise: () => void = () => undefined;
+  private readonly models: ModelBuilder | undefined;
 
   private constructor(
     private readonly options: LocalRuntimeOptions,
@@ -153,6 +157,7 @@ export class LocalRuntime {
               this.runsFinished++;
               if (failed) this.failedRuns.push(runId);
             },
+            onPublished: (dataset) => this.models?.published(dataset),
           },
           run,
         ),
@@ -188,6 +193,7 @@ export class LocalRuntime {
         if (result?.outcome === "FINALIZED" && result.runId) void this.checkRunFiles(result.runId).catch(() => undefined);
       },
     });
+    this.models = options.buildModels && new ModelBuilder(options.buildModels, this.audit, (e) => this.emit(e));
     this.tracker = new FileTracker(this.audit, (e, earlier) => {
       this.versions.markSettled(e.versionId);
       if (!earlier) this.emit(e);
@@ -283,7 +289,8 @@ export class LocalRuntime {
     for (;;) {
       await this.watcher.scanNow();
       await Promise.all(this.announcing.values());
-      const quiet = this.watcher.unsettled === 0 && this.announcing.size === 0 && !this.bus.busy && this.glue.activeCount === 0;
+      const quiet =
+        this.watcher.unsettled === 0 && this.announcing.size === 0 && !this.bus.busy && this.glue.activeCount === 0 && !this.models?.busy;
       const waitingForEvents = this.versions.unannounced().filter((v) => !this.unrouted.has(v.versionId) && !this.undelivered.has(v.versionId));
       if (quiet && this.blockingOpenFiles().length === 0 && waitingForEvents.length === 0) {
         return this.report();
@@ -319,6 +326,8 @@ export class LocalRuntime {
       runs: this.runsFinished,
       failedRuns: [...this.failedRuns],
       unrouted: [...this.unrouted].map((id) => this.versions.get(id)?.key ?? id),
+      modelRuns: this.models?.report().runs ?? 0,
+      failedModels: this.models?.report().failed ?? [],
     };
   }
 
@@ -329,6 +338,7 @@ export class LocalRuntime {
     await this.watcher.stop();
     await Promise.allSettled(this.announcing.values());
     await this.glue.stop();
+    await this.models?.idle();
     await this.bus.idle();
     await this.reconciling;
     await Promise.allSettled(this.trackerPasses);
@@ -428,6 +438,9 @@ export interface SettleReport {
   failedRuns: string[];
   /** Keys under no dataset prefix (ignored, as EventBridge would). */
   unrouted: string[];
+  /** Model builds that ran after loads published (built or failed), and the failed ones as `model:runId`. */
+  modelRuns: number;
+  failedModels: string[];
 }
 
 function errText(err: unknown): string {

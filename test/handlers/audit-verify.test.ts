@@ -50,6 +50,18 @@ describe("audit --verify checks: an unversioned landing bucket", () => {
   });
 });
 
+describe("audit --verify: model builds", () => {
+  it("counts load runs only: a model build's RUN item reads no landing file", () => {
+    const at = "2026-11-21T10:00:00.000Z";
+    const run = (runId: string, model: boolean) => ({ kind: "RUN" as const, runId, dataset: model ? "dim_customer" : "orders", jobName: "j", status: "SUCCEEDED" as const, createdAt: at, ...(model ? { model: true } : {}) });
+
+    const result = verifyAccounted({ landed: [], files: [], runs: [run("load-1", false), run("build-1", true)], slots: [], now: Date.now() });
+
+    expect(result.findings).to.deep.equal([]);
+    expect(result.stats.runs).to.equal(1);
+  });
+});
+
 describe("audit --verify: which landed versions are routed", () => {
   it("counts a key under a dataset prefix in another case as routed (it needs a FILE item), an unknown prefix not", () => {
     const workspace = mkdtempSync(join(tmpdir(), "datalake-verify-case-"));

@@ -1,0 +1,293 @@
+// buildModel: one build of one semantic model (a ModelPlan, engine/models/plan.ts) against a local
+// workspace, with write-audit-publish per table: the new table is written to staging, audited as
+// `staged`, and moved into place only when every audit passed. A failed audit or an error
+// publishes nothing: the previous version stays current and its readers keep reading it.
+//
+//   <ws>/semantic/<model>/<version>/data.parquet      versions (v000001...), one file each: a
+//                                                     build writes the complete table
+//   <ws>/semantic/<model>/<version>/_version.json     meta: run id, rows, audit results
+//   <ws>/semantic/<model>/_current.json                pointer (atomic rename, workspace.ts)
+//   <ws>/_staging/semantic/<model>/<runId>/            a build's unpublished table
+//   <ws>/ops/summaries/semantic/<model>/<runId>.json  build summaries
+//
+// The table is not partitioned locally (plan.partitionBy is the Iceberg layout on AWS): every
+// build rewrites it whole, so partition folders would only add files.
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { DatasetSpec } from "../../datasets/define";
+import { compilePlan } from "../compile";
+import type { AuditResult } from "../contracts";
+import { DIALECTS } from "../dialects";
+import { PREVIOUS_RELATION, STAGED_RELATION, type ModelInput, type ModelPlan } from "../models/plan";
+import { hmacPads, PII_KEY_RELATION, workspacePiiKey } from "../pii-key";
+import type { PlanColumn } from "../plan";
+import { REPO_ROOT } from "../repo-root";
+import { currentSegments, segmentsScan } from "./segments";
+import { createEmptyTable, fileList, ident, lit, openSession, PARQUET_OPTIONS, type Session } from "./session";
+import { committedBronzeFiles } from "./tables";
+import {
+  bronzeFilesDir,
+  duckdbTempDir,
+  nextVersion,
+  parquetFiles,
+  pruneVersions,
+  readPointer,
+  safeName,
+  writeJsonAtomic,
+  writePointer,
+  zoneDir,
+  type VersionMeta,
+} from "./workspace";
+
+export const modelDir = (ws: string, model: string): string => zoneDir(ws, "semantic", model);
+const modelStagingDir = (ws: string, model: string, runId: string): string => path.join(ws, "_staging", "semantic", model, safeName(runId));
+export const modelSummaryPath = (ws: string, model: string, runId: string): string =>
+  path.join(ws, "ops", "summaries", "semantic", model, `${safeName(runId)}.json`);
+
+export interface ModelVersionMeta extends VersionMeta {
+  model: string;
+  audits: AuditResult[];
+}
+
+export interface BuildModelOptions {
+  /** Dataset specs the plan's bronze / silver inputs name (their load plans give the columns). */
+  datasets: readonly DatasetSpec[];
+  /** Build from scratch: the model's previous version is registered empty. @default false */
+  fullRefresh?: boolean;
+  /** @default a new id `build-<time>-<random>` */
+  runId?: string;
+  memoryLimit?: string;
+  threads?: number;
+}
+
+export interface ModelBuildResult {
+  model: string;
+  runId: string;
+  status: "SUCCEEDED" | "FAILED";
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** Rows of the new table (also when an audit refused it). */
+  rows: number | null;
+  audits: AuditResult[];
+  /** The version this build published; null when it published nothing. */
+  version: string | null;
+  /** The version current after the build (the old one when nothing was published). */
+  currentVersion: string | null;
+  error?: string;
+}
+
+export function newBuildRunId(now = new Date()): string {
+  return `build-${now.toISOString().replace(/[-:.]/g, "").replace("T", "-")}-${randomBytes(3).toString("hex")}`;
+}
+
+export async function buildModel(workspace: string, plan: ModelPlan, options: BuildModelOptions): Promise<ModelBuildResult> {
+  if (plan.dialect !== "duckdb") throw new Error(`model ${plan.model}: buildModel runs duckdb plans, got a ${plan.dialect} plan`);
+  const runId = options.runId ?? newBuildRunId();
+  const startedAt = new Date().toISOString();
+  const t0 = Date.now();
+  const dir = modelDir(workspace, plan.model);
+  const staging = modelStagingDir(workspace, plan.model, runId);
+  const spill = path.join(duckdbTempDir(workspace), `${plan.model}-${safeName(runId)}`);
+  const result: ModelBuildResult = {
+    model: plan.model,
+    runId,
+    status: "FAILED",
+    startedAt,
+    finishedAt: startedAt,
+    durationMs: 0,
+    rows: null,
+    audits: [],
+    version: null,
+    currentVersion: readPointer(dir)?.version ?? null,
+  };
+  const session = await openSession({ memoryLimit: options.memoryLimit, threads: options.threads, tempDirectory: spill });
+  try {
+    // Builds of a model never overlap (the workspace lock; local mode builds one at a time):
+    // anything under its staging folder is a crashed build's leftover.
+    fs.rmSync(path.dirname(staging), { recursive: true, force: true });
+    for (const input of plan.inputs) await registerInput(session, workspace, plan, input, options);
+    if (usesPiiKey(plan)) await registerPiiKey(session, workspace);
+    for (const step of plan.steps) {
+      await session.run(`CREATE OR REPLACE TEMP ${step.materialize === "table" ? "TABLE" : "VIEW"} ${ident(step.name)} AS ${step.sql}`);
+    }
+    fs.mkdirSync(staging, { recursive: true });
+    const file = path.join(staging, "data.parquet");
+    const cols = plan.columns.map((c) => ident(c.name)).join(", ");
+    result.rows = await session.run(`COPY (SELECT ${cols} FROM ${ident(plan.output)}) TO ${lit(file)} (${PARQUET_OPTIONS})`);
+    await session.run(`CREATE OR REPLACE TEMP VIEW ${STAGED_RELATION} AS SELECT * FROM read_parquet(${fileList([file])})`);
+    result.audits = await runModelAudits(session, plan);
+    const failed = result.audits.filter((a) => !a.passed);
+    if (failed.length > 0) {
+      result.error = `audit failed, nothing published: ${failed.map((a) => `${a.name} (${a.detail ?? `${a.violations} violation(s)`})`).join("; ")}`;
+    } else {
+      result.version = publish(dir, staging, plan, runId, result.rows, result.audits);
+      result.currentVersion = result.version;
+      result.status = "SUCCEEDED";
+    }
+  } catch (e) {
+    result.error = firstLine((e as Error).message);
+  } finally {
+    session.close();
+    fs.rmSync(staging, { recursive: true, force: true });
+    fs.rmSync(spill, { recursive: true, force: true });
+    removeEmptyParents(staging, path.join(workspace, "_staging"));
+  }
+  result.finishedAt = new Date().toISOString();
+  result.durationMs = Date.now() - t0;
+  writeJsonAtomic(modelSummaryPath(workspace, plan.model, runId), result);
+  return result;
+}
+
+/** Move the staged table into <model>/<version>, write its meta, then flip the pointer. */
+function publish(dir: string, staging: string, plan: ModelPlan, runId: string, rows: number, audits: AuditResult[]): string {
+  const version = nextVersion([dir]);
+  const target = path.join(dir, version);
+  const publishedAt = new Date().toISOString();
+  fs.mkdirSync(dir, { recursive: true });
+  fs.renameSync(staging, target);
+  const meta: ModelVersionMeta = {
+    version,
+    dataset: "",
+    model: plan.model,
+    table: plan.model,
+    runId,
+    rows,
+    createdAt: publishedAt,
+    segments: [{ data: version, rows, keys: false }],
+    audits,
+  };
+  writeJsonAtomic(path.join(target, "_version.json"), meta);
+  writePointer(dir, { version, runId, publishedAt });
+  pruneVersions(dir);
+  return version;
+}
+
+/** Registers one input of the plan under its relation name. */
+async function registerInput(session: Session, ws: string, plan: ModelPlan, input: ModelInput, options: BuildModelOptions): Promise<void> {
+  const name = ident(input.relation);
+  const view = (scan: string) => session.run(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM ${scan}`);
+  switch (input.zone) {
+    case "bronze":
+    case "silver": {
+      const load = compilePlan(datasetSpec(plan, input.dataset, options.datasets), { dialect: "duckdb" });
+      const table = load.tables[input.zone];
+      const scan =
+        input.zone === "bronze" ? bronzeScan(ws, input.dataset) : publishedScan(zoneDir(ws, "silver", table.name));
+      if (scan === null) await createEmptyTable(session, name, table.columns);
+      else await view(await projected(session, scan, table.columns));
+      return;
+    }
+    case "semantic": {
+      const own = input.model === plan.model;
+      // A full refresh rebuilds without the model's own history (its previous version).
+      const scan = own && options.fullRefresh ? null : publishedScan(modelDir(ws, input.model));
+      if (scan !== null) return void (await view(scan));
+      // A model reads only published tables of other models (buildModels skips it before).
+      if (!own) throw new Error(`model ${plan.model}: input ${input.model} has no published version`);
+      await createEmptyTable(session, name, plan.columns);
+      return;
+    }
+    case "file": {
+      const file = path.resolve(REPO_ROOT, input.path);
+      if (!fs.existsSync(file)) throw new Error(`model ${plan.model}: input file ${input.path} does not exist`);
+      // Strings only, as the contract says: the compiler types the columns itself.
+      await view(`read_csv(${fileList([file])}, header = true, all_varchar = true)`);
+      return;
+    }
+    default: {
+      // A dataset's files ledger (zone "files": dms load generations), a zone the dimension
+      // compiler adds to ModelInput; read here without naming it so this file needs no edit.
+      const other = input as { relation: string; zone: string; dataset?: string };
+      if (other.zone !== "files" || !other.dataset) throw new Error(`model ${plan.model}: input ${other.relation} has an unknown zone ${other.zone}`);
+      const columns = compilePlan(datasetSpec(plan, other.dataset, options.datasets), { dialect: "duckdb" }).tables.files.columns;
+      const files = parquetFiles(bronzeFilesDir(ws, other.dataset));
+      if (files.length === 0) await createEmptyTable(session, name, columns);
+      else await view(await projected(session, `read_parquet(${fileList(files)}, union_by_name = true)`, columns));
+    }
+  }
+}
+
+function datasetSpec(plan: ModelPlan, name: string, datasets: readonly DatasetSpec[]): DatasetSpec {
+  const spec = datasets.find((d) => d.name === name);
+  if (!spec) throw new Error(`model ${plan.model}: unknown dataset ${name}`);
+  return spec;
+}
+
+function bronzeScan(ws: string, dataset: string): string | null {
+  const files = committedBronzeFiles(ws, dataset);
+  return files.length > 0 ? `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)` : null;
+}
+
+function publishedScan(dir: string): string | null {
+  const seg = currentSegments(dir);
+  return seg && segmentsScan(seg, (data) => path.join(dir, data));
+}
+
+/** Exactly `columns` (files written before a column was added read it as NULL), as loads read them. */
+async function projected(session: Session, scan: string, columns: readonly PlanColumn[]): Promise<string> {
+  const present = new Set((await session.rows(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${scan})`)).map((r) => String(r.column_name)));
+  const cols = columns.map((c) => (present.has(c.name) ? ident(c.name) : `CAST(NULL AS ${DIALECTS.duckdb.sqlType(c.type)}) AS ${ident(c.name)}`));
+  return `(SELECT ${cols.join(", ")} FROM ${scan})`;
+}
+
+/** A plan hashing PII columns reads the pii_key relation, as load plans do (engine/pii-key.ts). */
+function usesPiiKey(plan: ModelPlan): boolean {
+  const word = new RegExp(`\\b${PII_KEY_RELATION}\\b`);
+  return !plan.inputs.some((i) => i.relation === PII_KEY_RELATION) && plan.steps.some((s) => word.test(s.sql));
+}
+
+async function registerPiiKey(session: Session, ws: string): Promise<void> {
+  const { ipad, opad } = hmacPads(workspacePiiKey(ws));
+  // Bound as parameters: the pads never appear in statement text.
+  await session.conn.run(`CREATE OR REPLACE TEMP TABLE ${PII_KEY_RELATION} AS SELECT unhex($1) AS ipad, unhex($2) AS opad`, [
+    ipad.toString("hex"),
+    opad.toString("hex"),
+  ]);
+}
+
+async function runModelAudits(session: Session, plan: ModelPlan): Promise<AuditResult[]> {
+  const results: AuditResult[] = [];
+  for (const audit of plan.audits) {
+    try {
+      const [row] = await session.rows(audit.sql);
+      const violations = Number(row?.violations ?? NaN);
+      if (!Number.isFinite(violations)) results.push({ name: audit.name, passed: false, violations: 0, detail: "audit returned no violations count" });
+      else results.push({ name: audit.name, passed: violations === 0, violations });
+    } catch (e) {
+      // A broken audit blocks the publish, like a failing one.
+      results.push({ name: audit.name, passed: false, violations: 0, detail: `audit error: ${firstLine((e as Error).message)}` });
+    }
+  }
+  return results;
+}
+
+/** The published version of a model, or null. */
+export function publishedModelVersion(workspace: string, model: string): string | null {
+  return readPointer(modelDir(workspace, model))?.version ?? null;
+}
+
+/** Models with a published version in a workspace, sorted (query views). */
+export function listSemanticTables(workspace: string): string[] {
+  const dir = path.join(workspace, "semantic");
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((m) => readPointer(path.join(dir, m)) !== null && parquetFiles(path.join(dir, m)).length > 0).sort();
+}
+
+/** The published table of a model as a FROM item, or null. */
+export function semanticScan(workspace: string, model: string): string | null {
+  return publishedScan(modelDir(workspace, model));
+}
+
+function removeEmptyParents(dir: string, stop: string): void {
+  for (let d = path.dirname(dir); d.startsWith(stop) && d.length >= stop.length; d = path.dirname(d)) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      return; // not empty, or gone
+    }
+  }
+}
+
+const firstLine = (message: string): string => message.split("\n")[0];

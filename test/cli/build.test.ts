@@ -1,0 +1,101 @@
+// `datalake build`, `query` over semantic tables and the builds a `load` triggers. The verbs run
+// the registry (models/) through compileModel: whatever each kind's compiler does today, these
+// check the contract around it (order, --select, exit codes, RUN items, load not failing).
+import { expect } from "chai";
+import { join } from "path";
+import { DATASETS } from "../../datasets";
+import { buildModels, type ModelSummary } from "../../engine/duckdb";
+import { buildOrder, modelsAffectedBy } from "../../engine/models/order";
+import type { ModelPlan } from "../../engine/models/plan";
+import { generateDataset } from "../../local/generator";
+import { openWorkspaceAudit } from "../../local/runtime/audit-access";
+import { MODELS } from "../../models";
+import { cli, queryJson, tempDir } from "./helpers";
+
+describe("datalake build", () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = tempDir("datalake-build-")));
+  afterEach(() => cleanup());
+
+  const oneLine = (text: string) => expect(text.trim().split("\n")).to.have.length(1);
+
+  it("refuses an unknown model, an unknown flag and a missing workspace with one line", async () => {
+    const unknown = await cli("build", "--select", "dim_nope", "--workspace", dir);
+    const flag = await cli("build", "--selct", "dim_date");
+    const missing = await cli("build", "--workspace", join(dir, "none"));
+
+    expect(unknown.code).to.equal(2);
+    expect(unknown.stderr).to.equal(`datalake build: unknown model "dim_nope" (known: ${MODELS.map((m) => m.name).join(", ")})`);
+    expect(flag.code).to.equal(2);
+    expect(flag.stderr).to.match(/^datalake build: unknown flag --selct \(see datalake build --help\)$/);
+    expect(missing.code).to.equal(1);
+    expect(missing.stderr).to.match(/^datalake build: workspace .* does not exist/);
+    for (const run of [unknown, flag, missing]) oneLine(run.stderr);
+    const help = await cli("build", "--help");
+    expect(help.stdout).to.match(/--select MODEL/);
+    expect(help.stdout).to.match(/--full-refresh/);
+  });
+
+  it("builds every model in dependency order, records each run, exits 1 when one failed; --select builds one; a load builds what it changed", async () => {
+    const ws = join(dir, "ws");
+    const files = generateDataset("customers", { format: "csv", seed: 3, rows: 40, files: 1, outDir: join(dir, "gen") });
+
+    // A load that publishes rebuilds the models of its dataset, and does not fail when they do.
+    const load = await cli("load", "--dataset", "customers", "--workspace", ws, ...files);
+    expect(load.code, load.stderr).to.equal(0);
+    const modelLines = load.stdout.split("\n").filter((l) => l.startsWith("model "));
+    expect(modelLines.map((l) => l.split(":")[0])).to.deep.equal(modelsAffectedBy(["customers"], MODELS).map((m) => `model ${m.name}`));
+    expect(modelLines.length).to.be.greaterThan(0);
+
+    // Under --json stdout stays the one JSON array; the model lines go to stderr.
+    const products = generateDataset("products", { format: "csv", seed: 3, rows: 20, files: 1, outDir: join(dir, "gen2") });
+    const jsonLoad = await cli("load", "--dataset", "products", "--workspace", ws, "--json", ...products);
+    expect(jsonLoad.code, jsonLoad.stderr).to.equal(0);
+    expect(JSON.parse(jsonLoad.stdout)).to.have.length(1);
+    expect(jsonLoad.stderr.split("\n").map((l) => l.split(":")[0])).to.deep.equal(modelsAffectedBy(["products"], MODELS).map((m) => `model ${m.name}`));
+
+    const all = await cli("build", "--workspace", ws, "--json");
+    const summaries = JSON.parse(all.stdout) as ModelSummary[];
+    expect(summaries.map((s) => s.model)).to.deep.equal(buildOrder(MODELS).map((m) => m.name));
+    expect(all.code).to.equal(summaries.some((s) => s.status === "failed") ? 1 : 0);
+    for (const s of summaries.filter((m) => m.status === "failed")) expect(s.error, s.model).to.be.a("string").and.not.match(/\n/);
+
+    // Every model that ran is a RUN item with its status and audits.
+    const opened = await openWorkspaceAudit(ws);
+    try {
+      for (const s of summaries.filter((m) => m.status !== "skipped")) {
+        const run = await opened.audit.getRun(s.runId);
+        expect(run, s.model).to.include({ dataset: s.model, jobName: "datalake build", model: true, status: s.status === "built" ? "SUCCEEDED" : "FAILED" });
+        expect(run?.audits).to.deep.equal(s.audits);
+      }
+    } finally {
+      await opened.close();
+    }
+
+    const one = await cli("build", "--workspace", ws, "--select", "dim_customer");
+    expect(one.stdout.split("\n").filter((l) => /^\S+: /.test(l)).map((l) => l.split(":")[0])).to.deep.equal(["dim_customer"]);
+    expect(one.stdout).to.match(/^1 model\(s\): \d built, \d failed, \d skipped$/m);
+  });
+
+  it("query reads published semantic tables by model name, next to silver tables", async () => {
+    const ws = join(dir, "ws");
+    const files = generateDataset("products", { format: "csv", seed: 4, rows: 30, files: 1, outDir: join(dir, "gen") });
+    expect((await cli("load", "--dataset", "products", "--workspace", ws, ...files)).code).to.equal(0);
+    const silver = DATASETS.find((d) => d.name === "products")!.target.table;
+    const plan = (model: string): ModelPlan => ({
+      model, kind: "dimension", dialect: "duckdb",
+      inputs: [{ relation: "src", zone: "silver", dataset: "products" }],
+      steps: [{ name: "out", sql: "SELECT product_id, brand FROM src", materialize: "view" }],
+      output: "out", columns: [{ name: "product_id", type: "bigint" }, { name: "brand", type: "string" }], audits: [],
+    });
+    const built = await buildModels(ws, [{ kind: "dimension", name: "dim_item", source: "products", naturalKey: "product_id", surrogateKey: "item_key", attributes: [], deletes: "close", inferredMembers: false, sourceFile: "t" }], {
+      compile: (spec) => plan(spec.name),
+    });
+    expect(built[0].status, built[0].error).to.equal("built");
+
+    const [counts] = await queryJson<{ semantic: number; silver: number }>(ws, `SELECT (SELECT COUNT(*) FROM dim_item) AS semantic, (SELECT COUNT(*) FROM ${silver}) AS silver`);
+    expect(counts.semantic).to.equal(counts.silver);
+    expect(counts.silver).to.be.greaterThan(0);
+  });
+});
