@@ -8,7 +8,7 @@ import type { DatasetSpec } from "../../datasets/define";
 import type { ModelSpec } from "../../models/define";
 import type { AuditResult } from "../contracts";
 import { compileModel, type ModelCompileContext } from "../models";
-import { buildOrder, modelsAffectedBy } from "../models/order";
+import { buildOrder, modelDependencies, modelsAffectedBy } from "../models/order";
 import type { ModelPlan } from "../models/plan";
 import { buildModel, newBuildRunId, publishedModelVersion } from "./build-model";
 
@@ -47,7 +47,7 @@ export interface BuildModelsOptions {
 export async function buildModels(workspace: string, models: readonly ModelSpec[], options: BuildModelsOptions = {}): Promise<ModelSummary[]> {
   const datasets = options.datasets ?? DATASETS;
   const compile = options.compile ?? compileModel;
-  const order = options.changed ? modelsAffectedBy(options.changed, models) : buildOrder(models, options.select);
+  const order = options.changed ? withUnpublishedInputs(workspace, modelsAffectedBy(options.changed, models), models) : buildOrder(models, options.select);
   const summaries: ModelSummary[] = [];
   for (const spec of order) {
     options.onStart?.(spec);
@@ -56,6 +56,18 @@ export async function buildModels(workspace: string, models: readonly ModelSpec[
     options.onModel?.(summary);
   }
   return summaries;
+}
+
+/**
+ * A load's models plus the models they read that have never published and read no dataset (the
+ * date dimension): no load ever "changes" dim_date, so without this its facts would wait forever.
+ */
+function withUnpublishedInputs(workspace: string, affected: ModelSpec[], models: readonly ModelSpec[]): ModelSpec[] {
+  const names = new Set(affected.map((m) => m.name));
+  const missing = models.filter(
+    (m) => m.kind === "date" && !names.has(m.name) && publishedModelVersion(workspace, m.name) === null && affected.some((a) => modelDependencies(a, models).includes(m.name)),
+  );
+  return missing.length === 0 ? affected : buildOrder([...missing, ...affected]);
 }
 
 async function buildOne(

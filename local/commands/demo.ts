@@ -29,6 +29,16 @@ const SUMMARY = "generate sample files for every dataset, load them locally, sho
 export const DEMO_QUERY =
   "SELECT status, count(*) AS orders, sum(total_amount) AS total_amount FROM orders GROUP BY status ORDER BY orders DESC";
 
+/**
+ * The star schema's question (docs/models.md): revenue by month by the customer's country AS OF
+ * the order (dim_customer is SCD2, so a customer who moved counts where they lived then).
+ * Unknown customers (key -1) show as "(unknown)".
+ */
+export const STAR_QUERY =
+  "SELECT d.year, d.month_number AS month, coalesce(c.country, '(unknown)') AS country, count(*) AS orders, sum(f.total_amount) AS revenue " +
+  "FROM fact_orders f JOIN dim_customer c ON c.customer_key = f.customer_key JOIN dim_date d ON d.date_key = f.order_date_key " +
+  "GROUP BY ALL ORDER BY year, month, revenue DESC LIMIT 12";
+
 export const demoVerb: Verb = {
   name: "demo",
   summary: SUMMARY,
@@ -71,16 +81,20 @@ export const demoVerb: Verb = {
     io.out(`sample query: ${DEMO_QUERY}`);
     const queryCode = await queryVerb.run(["--workspace", workspace, DEMO_QUERY], io);
     io.out("");
+    io.out(`star schema query: ${STAR_QUERY}`);
+    const starCode = await queryVerb.run(["--workspace", workspace, STAR_QUERY], io);
+    io.out("");
     io.out(`done in ${((Date.now() - started) / 1000).toFixed(1)}s. Next:`);
     const ws = args.flags.workspace ? ` --workspace ${workspace}` : "";
     const next: [string, string][] = [
       [`npm run local${ws ? ` --${ws}` : ""}`, "watch landing/ and load what you drop there"],
       [`npx datalake audit${ws}`, "every file version: status, rows, reason, run"],
       [`npx datalake query${ws} "SELECT * FROM quarantine_orders LIMIT 5"`, "rows held back, with their reasons"],
+      [`npx datalake query${ws} "SELECT * FROM dim_customer WHERE customer_id = 1"`, "one customer's history (SCD2 versions)"],
     ];
     const width = Math.max(...next.map(([cmd]) => cmd.length));
     for (const [cmd, what] of next) io.out(`  ${cmd.padEnd(width)}  # ${what}`);
-    return code !== 0 ? code : queryCode;
+    return code !== 0 ? code : queryCode !== 0 ? queryCode : starCode;
   },
 };
 

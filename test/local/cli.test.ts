@@ -9,6 +9,8 @@ import type { FileItem } from "../../handlers/audit/items";
 import { main } from "../../local/cli";
 import { recordingIo } from "../../local/cli-io";
 import { exitCode } from "../../local/commands/local";
+import { STAR_QUERY } from "../../local/commands/demo";
+import { openQuerySession } from "../../engine/duckdb";
 import { duckdbExecutor } from "../../local/runtime/defaults";
 import { drop, expectAccounted, expectOracle, ordersCsv, startTestRuntime, tempWorkspace } from "./support";
 
@@ -39,6 +41,19 @@ describe("local mode CLI verbs (end to end)", function () {
     expect(run.stdout).to.include("quarantined whole: orders/export-without-status.csv (missing_column:status)");
     expect(run.stdout).to.match(/sample query: SELECT status/);
     expect(run.stdout).to.match(/^\s*status\b.*\borders\b/m);
+    // The star: every model built (none failed), and the star query's revenue is all of silver's.
+    expect(run.stdout).to.match(/\d+ model build\(s\), 0 failed/);
+    expect(run.stdout).to.include(`star schema query: ${STAR_QUERY}`);
+    expect(run.stdout).to.match(/^year\s+month\s+country\s+orders\s+revenue/m);
+    const q = await openQuerySession(ws.dir);
+    try {
+      const [star] = (await q.query(`SELECT sum(revenue) AS revenue, sum(orders) AS orders FROM (${STAR_QUERY.replace(/ LIMIT 12$/, "")})`)).rows;
+      const [silver] = (await q.query("SELECT sum(total_amount) AS revenue, count(*) AS orders FROM orders")).rows;
+      expect(String(star[0])).to.equal(String(silver[0]));
+      expect(Number(star[1])).to.equal(Number(silver[1]));
+    } finally {
+      q.close();
+    }
     // The workspace it left behind satisfies both invariants for every dataset.
     const t = await startTestRuntime(ws.dir);
     try {
