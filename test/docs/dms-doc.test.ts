@@ -9,26 +9,9 @@ import { gzipSync } from "zlib";
 import { defineDataset, eventPatternFor, getDataset, matchEventPattern, routeObjectKey } from "../../datasets";
 import { expectedState } from "../../local/generator";
 import { cli, queryJson, tempDir } from "../cli/helpers";
+import { exampleBlocks } from "./examples";
 
 const DOC = join(__dirname, "..", "..", "docs", "dms.md");
-
-interface Block {
-  example: string;
-  file?: string;
-  role?: string;
-  body: string;
-}
-
-/** Fenced blocks whose info string carries `example=NAME`, with `file=PATH` or a bare role word. */
-export function exampleBlocks(markdown: string): Block[] {
-  const blocks: Block[] = [];
-  for (const m of markdown.matchAll(/^```\w* ([^\n]*example=[^\n]*)\n([\s\S]*?)^```$/gm)) {
-    const attrs = m[1].split(/\s+/);
-    const get = (k: string) => attrs.find((a) => a.startsWith(`${k}=`))?.slice(k.length + 1);
-    blocks.push({ example: get("example")!, file: get("file"), role: attrs.find((a) => !a.includes("=")), body: m[2] });
-  }
-  return blocks;
-}
 
 const doc = readFileSync(DOC, "utf8");
 const blocks = exampleBlocks(doc);
