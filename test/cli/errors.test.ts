@@ -77,7 +77,7 @@ describe("datalake CLI errors and help", () => {
     const missing = await cli("query", "--workspace", workspace, "SELECT * FROM orders");
 
     expect(syntax.code).to.equal(1);
-    expect(syntax.stderr).to.match(/^datalake query: Parser Error: syntax error at or near "SELEC".*\(tables: bronze_products, products, quarantine_products, rejects_products, state_products\)$/);
+    expect(syntax.stderr).to.match(/^datalake query: Parser Error: syntax error at or near "SELEC".*\(tables: bronze_products, dim_date, dim_product, products, quarantine_products, rejects_products, state_products\)$/);
     oneLine(syntax.stderr);
     expect(missing.code).to.equal(1);
     expect(missing.stderr).to.match(/^datalake query: Catalog Error: Table with name orders does not exist/);
