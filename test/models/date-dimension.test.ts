@@ -132,7 +132,8 @@ describe("dim_date compiler", () => {
   });
 });
 
-describe("dim_date compiler on Spark @spark", () => {
+describe("dim_date compiler on Spark @spark", function () {
+  this.timeout(15 * 60_000); // a Spark run of a plan; the suite default of 60 s is for DuckDB tests
   it("gives the same rows and audits as DuckDB (holidays, leap days, ISO weeks, fiscal July)", async () => {
     const harness = await ModelHarness.open();
     const dir = mkdtempSync(join(tmpdir(), "dim-date-"));

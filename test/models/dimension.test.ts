@@ -478,6 +478,7 @@ describe("models: dimension audits (DuckDB)", function () {
 });
 
 describe("models: SCD2 dimensions, DuckDB = Spark @spark", function () {
+  this.timeout(20 * 60_000); // every SCD case on Spark took 72 s unloaded; the suite default is 60 s
   let h: ModelHarness;
   before(async () => {
     h = await ModelHarness.open();
