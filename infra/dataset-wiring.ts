@@ -42,7 +42,13 @@ export interface DatasetWiring {
   piiKeySecretArn?: pulumi.Output<string>;
 }
 
-export function createDatasetResources(spec: DatasetSpec, w: DatasetWiring): { jobRoleArn: pulumi.Output<string> } {
+export interface DatasetResources {
+  jobRoleArn: pulumi.Output<string>;
+  /** The dataset's catalog tables (model jobs' grants on them wait for them). */
+  tables: DatasetTables;
+}
+
+export function createDatasetResources(spec: DatasetSpec, w: DatasetWiring): DatasetResources {
   const { cfg, ctx, catalog, lakeFormation, artifacts, keys, retainData } = w;
   const b = w.buckets;
   const zoneBuckets: Record<Zone, SecureBucket> = { bronze: b.bronze, silver: b.silver, quarantine: b.quarantine };
@@ -65,7 +71,7 @@ export function createDatasetResources(spec: DatasetSpec, w: DatasetWiring): { j
   const readers = new ReaderGrants(
     `${spec.name}-grants-reader`,
     {
-      silver: { database: tables.tables.silver.databaseName, name: tables.tables.silver.name },
+      table: { database: tables.tables.silver.databaseName, name: tables.tables.silver.name },
       readerPrincipals: cfg.readerPrincipals,
       readerColumns: readerColumnGrant(spec),
     },
@@ -118,5 +124,5 @@ export function createDatasetResources(spec: DatasetSpec, w: DatasetWiring): { j
     functionName: w.fileArrival.functionName,
     deadLetterQueueArn: w.deadLetterQueueArn,
   });
-  return { jobRoleArn: job.role.arn };
+  return { jobRoleArn: job.role.arn, tables };
 }

@@ -6,7 +6,10 @@ import { join } from "path";
 import type { DatasetSpec } from "../datasets/define";
 import { glueJobStatePattern } from "../datasets/routing";
 import { compilePlan } from "../engine/compile";
+import { ModelCompileContext, compileModel } from "../engine/models";
 import type { LoadPlan } from "../engine/plan";
+import { MODELS } from "../models";
+import type { ModelSpec } from "../models/define";
 import { CatalogZone } from "./catalog-layout";
 import { Athena } from "./components/athena";
 import { AuditTable } from "./components/audit-table";
@@ -21,7 +24,9 @@ import { LakeFormation } from "./components/lake-formation";
 import { Monitoring } from "./components/monitoring";
 import { Storage } from "./components/storage";
 import { PlatformConfig, datasetGlue } from "./config";
-import { createDatasetResources } from "./dataset-wiring";
+import { DatasetResources, createDatasetResources } from "./dataset-wiring";
+import { ModelPlanArtifact, modelPlanArtifact } from "./model-layout";
+import { createModelResources } from "./model-wiring";
 import { PiiHashKey } from "./components/pii-hash-key";
 import { KMS_DELETION_WINDOW_DAYS_DEV, KMS_DELETION_WINDOW_DAYS_PROD, METRICS_NAMESPACE_PREFIX } from "./defaults";
 import { HandlerName, createHandlers, kebab } from "./handler-wiring";
@@ -39,6 +44,10 @@ export interface ProgramSources {
   handlerCode(entry: string): pulumi.Input<pulumi.asset.Archive>;
   glueEntryScript: string;
   gluePackageDir: string;
+  /** A model's plan artifact for its Glue job. @default compileModel(spec, spark) + its input tables */
+  modelPlan(spec: ModelSpec, ctx: Omit<ModelCompileContext, "dialect">): ModelPlanArtifact;
+  /** The model jobs' entry script (glue-scripts/build_model.py). */
+  modelEntryScript: string;
 }
 
 export const DEFAULT_SOURCES: ProgramSources = {
@@ -46,6 +55,8 @@ export const DEFAULT_SOURCES: ProgramSources = {
   handlerCode: handlerArchive,
   glueEntryScript: join(REPO_ROOT, "glue-scripts", "load_dataset.py"),
   gluePackageDir: join(REPO_ROOT, "glue-scripts", "datalake_glue"),
+  modelPlan: (spec, ctx) => modelPlanArtifact(compileModel(spec, { ...ctx, dialect: "spark" }), ctx.datasets),
+  modelEntryScript: join(REPO_ROOT, "glue-scripts", "build_model.py"),
 };
 
 export interface PlatformOutputs {
@@ -57,6 +68,8 @@ export interface PlatformOutputs {
   /** `semantic`: the models' (star schema's) database. */
   glueDatabases: Record<CatalogZone, string>;
   glueJobs: Record<string, string>;
+  /** Model -> its Glue job (glue-scripts/build_model.py). */
+  modelJobs: Record<string, string>;
   alertTopicArn: pulumi.Output<string>;
   /** The DLQs `datalake redrive` reads (EventBridge targets; Lambda async failures). */
   eventDlqUrl: pulumi.Output<string>;
@@ -67,10 +80,11 @@ export function createPlatform(
   cfg: PlatformConfig,
   datasets: readonly DatasetSpec[],
   sources: ProgramSources = DEFAULT_SOURCES,
+  models: readonly ModelSpec[] = MODELS,
 ): PlatformOutputs {
   const gate = new KeyPolicyGate();
   try {
-    return declarePlatform(cfg, datasets, sources, gate);
+    return declarePlatform(cfg, datasets, models, sources, gate);
   } catch (error) {
     // Resources already declared wait on the gate: settle it so the failed program can exit.
     gate.open([]);
@@ -78,7 +92,13 @@ export function createPlatform(
   }
 }
 
-function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], sources: ProgramSources, gate: KeyPolicyGate): PlatformOutputs {
+function declarePlatform(
+  cfg: PlatformConfig,
+  datasets: readonly DatasetSpec[],
+  models: readonly ModelSpec[],
+  sources: ProgramSources,
+  gate: KeyPolicyGate,
+): PlatformOutputs {
   // Every dataset's Glue override is checked before anything is declared.
   for (const spec of datasets) datasetGlue(cfg.glue, spec, cfg.project);
   const prefix = cfg.namePrefix;
@@ -121,11 +141,14 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
     opsBucket: b.ops.name,
     entryScriptPath: sources.glueEntryScript,
     packageDir: sources.gluePackageDir,
+    modelEntryScriptPath: models.length > 0 ? sources.modelEntryScript : undefined,
   });
 
   // Physical names are fixed strings so every policy can name exact ARNs before resources exist.
   // Each fitted to its AWS limit (infra/names.ts): unchanged when it fits.
   const jobNames = Object.fromEntries(datasets.map((s) => [s.name, fitName(`${prefix}-${s.name}`, NAME_LIMITS.glueJob)]));
+  // Model names never equal dataset names (models/registry.ts): one name space of jobs.
+  const modelJobNames = Object.fromEntries(models.map((m) => [m.name, fitName(`${prefix}-${m.name}`, NAME_LIMITS.glueJob)]));
   const fn = (suffix: string) => fitName(`${prefix}-${suffix}`, NAME_LIMITS.lambdaFunction);
   const functionNames: Record<HandlerName, string> = { fileArrival: fn("file-arrival"), jobState: fn("job-state"), reconciler: fn("reconciler") };
   const rule = (suffix: string) => fitName(`${prefix}-${suffix}`, NAME_LIMITS.eventRule);
@@ -169,9 +192,10 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
     : undefined;
   const warehousePath = pulumi.interpolate`s3://${b.silver.name}/`;
   const sparkConf = warehousePath.apply(glueConfArgument);
+  const datasetResources: Record<string, DatasetResources> = {};
   const jobRoles = datasets.map(
     (spec) =>
-      createDatasetResources(spec, {
+      (datasetResources[spec.name] = createDatasetResources(spec, {
         cfg,
         ctx,
         sources,
@@ -189,8 +213,23 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
         fileArrival: handlers.fileArrival,
         deadLetterQueueArn: queues.eventDlq.arn,
         piiKeySecretArn: piiKey?.secret.arn,
-      }).jobRoleArn,
+      })).jobRoleArn,
   );
+  const modelResources = createModelResources(models, datasets, {
+    cfg,
+    ctx,
+    sources,
+    retainData,
+    keys,
+    buckets: b,
+    catalog,
+    lakeFormation,
+    artifacts,
+    jobNames: modelJobNames,
+    metricsNamespace,
+    datasetTables: Object.fromEntries(Object.entries(datasetResources).map(([name, r]) => [name, r.tables])),
+    piiKeySecretArn: piiKey?.secret.arn,
+  });
   new EventTrigger("glue-job-state", {
     ruleName: ruleNames.jobState,
     description: "State changes of this stack's Glue jobs -> job-state (best effort: see reconciler)",
@@ -217,7 +256,7 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
     keys,
     buckets: b,
     deployer,
-    jobRoles,
+    jobRoles: [...jobRoles, ...modelResources.jobRoleArns],
     handlerRoles: Object.values(handlers).map((h) => h.role.arn),
     registrationRole: lakeFormation.registrationRole.arn,
     functionNames: Object.values(functionNames),
@@ -245,6 +284,7 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
     queueNames: { "event-dlq": queues.eventDlq.name, "lambda-failures": queues.lambdaFailures.name },
     functionNames: Object.fromEntries(Object.entries(handlers).map(([fn, h]) => [kebab(fn), h.functionName])),
     glueJobNames: jobNames,
+    modelJobNames,
   });
 
   return {
@@ -255,6 +295,7 @@ function declarePlatform(cfg: PlatformConfig, datasets: readonly DatasetSpec[], 
     athenaWorkgroup: athena.workgroup.name,
     glueDatabases: catalog.databaseNames,
     glueJobs: jobNames,
+    modelJobs: modelJobNames,
     alertTopicArn: monitoring.topic.arn,
     eventDlqUrl: queues.eventDlq.url,
     lambdaFailuresQueueUrl: queues.lambdaFailures.url,

@@ -9,6 +9,8 @@
 // Sorted: Lake Formation returns column lists in its own order, and an unsorted list would show a
 // diff on every preview.
 import type { DatasetSpec } from "../datasets/define";
+import type { ModelSpec } from "../models/define";
+import { modelPiiColumns } from "./model-layout";
 
 export interface ReaderColumnGrant {
   wildcard: true;
@@ -17,6 +19,15 @@ export interface ReaderColumnGrant {
 }
 
 export function readerColumnGrant(spec: Pick<DatasetSpec, "pii">): ReaderColumnGrant {
-  const excluded = [...new Set(spec.pii.filter((p) => p.mode === "exclude").map((p) => p.column))].sort();
+  return excludingColumns(spec.pii.filter((p) => p.mode === "exclude").map((p) => p.column));
+}
+
+/** A model's semantic table: every column but those carrying an excluded PII column (model-layout.ts). */
+export function modelReaderColumnGrant(spec: ModelSpec, datasets: readonly DatasetSpec[]): ReaderColumnGrant {
+  return excludingColumns(modelPiiColumns(spec, datasets));
+}
+
+function excludingColumns(columns: readonly string[]): ReaderColumnGrant {
+  const excluded = [...new Set(columns)].sort();
   return excluded.length > 0 ? { wildcard: true, excludedColumnNames: excluded } : { wildcard: true };
 }

@@ -54,15 +54,15 @@ export class DatasetGrants extends pulumi.ComponentResource {
 }
 
 export interface ReaderGrantsArgs {
-  /** The silver table (catalog table outputs: the grants wait for it). */
-  silver: { database: pulumi.Input<string>; name: pulumi.Input<string> };
+  /** A silver or semantic table (catalog table outputs: the grants wait for it). */
+  table: { database: pulumi.Input<string>; name: pulumi.Input<string> };
   readerPrincipals: string[];
-  /** Silver columns readers may select: a wildcard without the spec's excluded PII columns. */
+  /** Columns readers may select: a wildcard without the table's PII columns (reader-columns.ts). */
   readerColumns: ReaderColumnGrant;
 }
 
 /**
- * Readers' SELECT on one silver table. The dataset's Glue job waits for these grants (see
+ * Readers' SELECT on one silver table (or one model's semantic table). The dataset's Glue job waits for these grants (see
  * infra/dataset-wiring.ts): a spec that adds a PII column changes the exclusions and the job's
  * plan in one update, and if the grant update fails the job keeps its old plan, so the job never
  * adds a PII column that readers' wildcard would still show.
@@ -77,7 +77,7 @@ export class ReaderGrants extends pulumi.ComponentResource {
         {
           principal: reader,
           permissions: ["SELECT"],
-          tableWithColumns: { databaseName: args.silver.database, name: args.silver.name, ...args.readerColumns },
+          tableWithColumns: { databaseName: args.table.database, name: args.table.name, ...args.readerColumns },
         },
         child,
       );

@@ -12,12 +12,16 @@ export interface GlueArtifactsArgs {
   entryScriptPath: string;
   /** Path of the package directory (glue-scripts/datalake_glue). */
   packageDir: string;
+  /** Path of the model jobs' entry script (glue-scripts/build_model.py); absent: no model jobs. */
+  modelEntryScriptPath?: string;
 }
 
 export class GlueArtifacts extends pulumi.ComponentResource {
   /** Ops-bucket keys, e.g. scripts/load_dataset-<hash>.py and libs/datalake_glue-<hash>.zip. */
   public readonly scriptKey: string;
   public readonly libraryKey: string;
+  /** scripts/build_model-<hash>.py, when the stack has models. */
+  public readonly modelScriptKey?: string;
 
   constructor(name: string, args: GlueArtifactsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:glue:GlueArtifacts", name, {}, opts);
@@ -31,6 +35,16 @@ export class GlueArtifacts extends pulumi.ComponentResource {
       { bucket: args.opsBucket, key: this.scriptKey, content: script.toString("utf8"), contentType: "text/x-python" },
       { parent: this },
     );
+    if (args.modelEntryScriptPath !== undefined) {
+      // Same library zip as the load jobs: one object, one resource (two would delete each other's).
+      const modelScript = readFileSync(args.modelEntryScriptPath);
+      this.modelScriptKey = scriptKey(basename(args.modelEntryScriptPath), modelScript);
+      new aws.s3.BucketObjectv2(
+        `${name}-model-script`,
+        { bucket: args.opsBucket, key: this.modelScriptKey, content: modelScript.toString("utf8"), contentType: "text/x-python" },
+        { parent: this },
+      );
+    }
     new aws.s3.BucketObjectv2(
       `${name}-library`,
       {
@@ -43,6 +57,6 @@ export class GlueArtifacts extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.registerOutputs({ scriptKey: this.scriptKey, libraryKey: this.libraryKey });
+    this.registerOutputs({ scriptKey: this.scriptKey, libraryKey: this.libraryKey, modelScriptKey: this.modelScriptKey });
   }
 }

@@ -1,5 +1,6 @@
 // Alerts and the dashboard: an encrypted SNS topic (email from config), alarms for failed runs,
-// DLQ depth, Lambda errors and stale silver data per dataset, and one dashboard per stack.
+// DLQ depth, Lambda errors and stale silver data per dataset, failed runs per model, and one
+// dashboard per stack.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { FILE_UNIDENTIFIED_REASONS } from "../../handlers/ports";
@@ -22,6 +23,20 @@ export interface MonitoringArgs {
   queueNames: Record<string, pulumi.Input<string>>;
   functionNames: Record<string, pulumi.Input<string>>;
   glueJobNames: Record<string, string>;
+  /** Model -> its Glue job: one failed-run rule and alarm each. @default {} */
+  modelJobNames?: Record<string, string>;
+}
+
+/** Glue states of a run that ended without publishing and that nobody asked for (STOPPED is an operator's). */
+export const MODEL_RUN_FAILED_STATES = ["ERROR", "FAILED", "TIMEOUT"];
+
+/** The Glue state-change events of one job's failed runs. */
+export function failedRunPattern(jobName: string): Record<string, unknown> {
+  return {
+    source: ["aws.glue"],
+    "detail-type": ["Glue Job State Change"],
+    detail: { jobName: [jobName], state: MODEL_RUN_FAILED_STATES },
+  };
 }
 
 export class Monitoring extends pulumi.ComponentResource {
@@ -111,6 +126,30 @@ export class Monitoring extends pulumi.ComponentResource {
         threshold: args.staleAfterHours,
         comparisonOperator: "GreaterThanThreshold",
         treatMissingData: "breaching",
+      });
+    }
+    // Model runs: Glue publishes a state-change event per run and no run-failure metric, and no
+    // handler records model runs yet (no RunFailed for them). A rule per model job matching its
+    // failed runs counts them in AWS/Events TriggeredRules (a rule counts its matches without a
+    // target), and the alarm on that count names the model. The job name is in the event, so
+    // the alarm is per model.
+    for (const [model, jobName] of Object.entries(args.modelJobNames ?? {}).sort()) {
+      const rule = new aws.cloudwatch.EventRule(
+        `${name}-${model}-failed`,
+        {
+          name: fitName(`${args.namePrefix}-${model}-failed`, NAME_LIMITS.eventRule),
+          description: `Failed runs (${MODEL_RUN_FAILED_STATES.join(", ")}) of model ${model}'s Glue job: counted for the ${model}-failed-runs alarm`,
+          eventPattern: JSON.stringify(failedRunPattern(jobName)),
+        },
+        child,
+      );
+      alarm(`${model}-failed-runs`, {
+        alarmDescription: `Failed builds of model ${model} (Glue job ${jobName} ended ${MODEL_RUN_FAILED_STATES.join("/")}: an error or failed audits; nothing published)`,
+        namespace: "AWS/Events",
+        metricName: "TriggeredRules",
+        dimensions: { RuleName: rule.name },
+        statistic: "Sum",
+        ...ANY_IN_FIVE_MINUTES,
       });
     }
     // After every alarm is declared: the policy names each one.

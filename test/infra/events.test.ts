@@ -4,7 +4,7 @@ import { eventPatternFor, matchEventPattern } from "../../datasets/routing";
 import { EVENT_MAX_AGE_SECONDS, EVENT_MAX_RETRY_ATTEMPTS } from "../../infra/defaults";
 import { glueJobStatePattern } from "../../datasets/routing";
 import { MOCK_ACCOUNT } from "../mocks";
-import { T, devRun, doc } from "./program-runs";
+import { T, devRun, doc, targetedRuleArns } from "./program-runs";
 
 function objectCreated(bucket: string, key: string) {
   return {
@@ -79,7 +79,8 @@ describe("infra: events", () => {
     const dlq = run.named("dlq-events", T.queue);
     expect(dlq.inputs.kmsMasterKeyId).to.equal(run.named("keys-ops", T.key).state.arn);
     const allow = doc(run.named("dlq-events-policy", T.queuePolicy)).Statement.find((s) => s.Effect === "Allow");
-    const ruleArns = run.ofType(T.rule).map((r) => r.state.arn).sort();
+    const ruleArns = targetedRuleArns(run);
+    expect(ruleArns).to.have.length(DATASETS.length + 2);
     expect(allow.Condition.ArnEquals["aws:SourceArn"]).to.deep.equal(ruleArns);
   });
 

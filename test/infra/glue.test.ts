@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { DATASETS, defineDataset, getDataset } from "../../datasets";
+import { MODELS } from "../../models";
 import { JOB_ARGS, OPTIONAL_JOB_ARGS } from "../../engine/contracts";
 import { DEFAULT_SOURCES } from "../../infra/platform";
 import { ProgramRun, TEST_SOURCES, evaluateProgram } from "../mocks";
@@ -13,7 +14,8 @@ const jobArgs = (run: ProgramRun, dataset: string) => run.named(`${dataset}-job`
 describe("infra: Glue", () => {
   it("runs one job per dataset with the configured sizing, Glue version and one concurrent run", async () => {
     const [dev, prod] = [await devRun(), await prodRun()];
-    expect(dev.ofType(T.glueJob)).to.have.length(DATASETS.length);
+    // And one per model (models.test.ts).
+    expect(dev.ofType(T.glueJob)).to.have.length(DATASETS.length + MODELS.length);
     const d = jobArgs(dev, "orders");
     expect(d).to.include({ name: "datalake-dev-orders", glueVersion: "5.1", workerType: "G.1X", numberOfWorkers: 2, timeout: 30, executionClass: "FLEX" });
     const p = jobArgs(prod, "orders");
@@ -156,7 +158,7 @@ describe("infra: Glue", () => {
 
   it("declares the plan's six Iceberg tables per dataset, silver partitioned like the spec", async () => {
     const run = await devRun();
-    expect(run.ofType(T.glueTable)).to.have.length(DATASETS.length * 6);
+    expect(run.ofType(T.glueTable).filter((t) => !t.inputs.databaseName.endsWith("_semantic"))).to.have.length(DATASETS.length * 6);
     const orders = run.named("orders-tables-silver", T.glueTable).inputs;
     expect(orders).to.include({ name: "orders", databaseName: "datalake_dev_silver" });
     const iceberg = orders.openTableFormatInput.icebergInput;

@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import { DATASETS, prefixSpellings } from "../../datasets";
+import { MODELS } from "../../models";
 import { RESOURCE_STAR_ACTIONS } from "../../infra/policies/document";
 import { KEY_USE_ACTIONS } from "../../infra/policies/kms-key-policy";
 import { MOCK_ACCOUNT, MOCK_DEPLOYER_ROLE } from "../mocks";
-import { T, asList, devRun, doc, prodRun } from "./program-runs";
+import { T, asList, devRun, doc, prodRun, targetedRuleArns } from "./program-runs";
 
 const isWildcardAction = (a: string) => a === "*" || a.endsWith(":*") || a.includes("*");
 
@@ -11,7 +12,7 @@ describe("infra: IAM", () => {
   it("no Allow statement in any role policy uses a wildcard action, and '*' resources only for actions without resource types", async () => {
     const run = await prodRun();
     const policies = run.ofType(T.rolePolicy);
-    expect(policies).to.have.length(DATASETS.length + 3 + 1); // jobs + handlers + LF registration role
+    expect(policies).to.have.length(DATASETS.length + MODELS.length + 3 + 1); // load and model jobs + handlers + LF registration role
     for (const p of policies) {
       for (const s of doc(p).Statement) {
         expect(s.Effect, p.name).to.equal("Allow");
@@ -184,7 +185,7 @@ describe("infra: KMS", () => {
     const run = await prodRun();
     for (const key of run.ofType(T.key)) expect(key.inputs.enableKeyRotation, key.name).to.equal(true);
     const roleArns = (names: string[]) => names.map((n) => run.named(n, T.role).state.arn);
-    const jobRoles = roleArns(DATASETS.map((s) => `${s.name}-job-role`));
+    const jobRoles = roleArns([...DATASETS, ...MODELS].map((s) => `${s.name}-job-role`));
     const handlerRoles = roleArns(["file-arrival-role", "job-state-role", "reconciler-role"]);
     const via = (...services: string[]) => ({ StringEquals: { "kms:ViaService": services.map((s) => `${s}.eu-west-1.amazonaws.com`).sort() } });
 
@@ -238,7 +239,7 @@ describe("infra: KMS", () => {
     expect(groups.filter((g) => g.includes("/aws/lambda/"))).to.have.length(3);
     expect(groups.every((g) => g.includes("/aws/lambda/datalake-prod-") || g.includes("datalake-prod-glue"))).to.equal(true);
     const events = ops.find((s) => s.Sid === "EventsPublishesToEncryptedQueuesAndTopics");
-    expect(events.Condition.ArnLike["aws:SourceArn"]).to.deep.equal(run.ofType(T.rule).map((r) => r.state.arn).sort());
+    expect(events.Condition.ArnLike["aws:SourceArn"]).to.deep.equal(targetedRuleArns(run));
     const alarms = ops.find((s) => s.Sid === "CloudwatchPublishesToEncryptedQueuesAndTopics");
     expect(alarms.Condition.ArnLike["aws:SourceArn"]).to.deep.equal([`arn:aws:cloudwatch:eu-west-1:${MOCK_ACCOUNT}:alarm:datalake-prod-*`]);
   });

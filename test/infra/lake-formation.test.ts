@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { DATASETS, getDataset } from "../../datasets";
+import { MODELS } from "../../models";
 import { compilePlan } from "../../engine/compile";
 import { JOB_TABLE_PERMISSIONS } from "../../infra/components/dataset-grants";
 import { readerColumnGrant } from "../../infra/reader-columns";
@@ -32,10 +33,12 @@ describe("infra: Lake Formation", () => {
     }
   });
 
-  it("grants readers SELECT on silver tables only, without PII columns excluded by the spec", async () => {
+  it("grants readers SELECT on silver tables (and model tables: models.test.ts) only, without PII columns excluded by the spec", async () => {
     const run = await prodRun();
     const readerGrants = run.ofType(T.lfPermissions).filter((p) => READERS.includes(p.inputs.principal));
-    const tableGrants = readerGrants.filter((g) => g.inputs.tableWithColumns || g.inputs.table);
+    const isSemantic = (g: (typeof readerGrants)[number]) => (g.inputs.tableWithColumns ?? g.inputs.table)?.databaseName === "datalake_prod_semantic";
+    expect(readerGrants.filter(isSemantic)).to.have.length(READERS.length * MODELS.length);
+    const tableGrants = readerGrants.filter((g) => (g.inputs.tableWithColumns || g.inputs.table) && !isSemantic(g));
     expect(tableGrants).to.have.length(READERS.length * DATASETS.length);
     for (const grant of tableGrants) {
       expect(grant.inputs.permissions).to.deep.equal(["SELECT"]);
@@ -134,7 +137,8 @@ describe("infra: Lake Formation", () => {
       expect(policy, spec.name).to.not.include("datalake_dev_semantic");
       expect(policy, spec.name).to.not.include(semanticBucket);
     }
-    const jobGrants = run.ofType(T.lfPermissions).filter((p) => p.name.includes("-grants-job-"));
+    const loadJobRoles = DATASETS.map((s) => run.named(`${s.name}-job-role`, T.role).state.arn);
+    const jobGrants = run.ofType(T.lfPermissions).filter((p) => loadJobRoles.includes(p.inputs.principal));
     expect(jobGrants).to.not.be.empty;
     expect(JSON.stringify(jobGrants.map((g) => g.inputs))).to.not.include("semantic");
   });

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { DATASETS } from "../../datasets";
+import { MODELS } from "../../models";
 import { HANDLER_ENV } from "../../handlers/env-contract";
 import { LAMBDA_ASYNC_MAX_RETRIES } from "../../infra/defaults";
 import { parseConfig } from "../../infra/config";
@@ -55,8 +56,8 @@ describe("infra: operations", () => {
     const topic = run.named("monitoring-alerts", T.topic);
     expect(topic.inputs.kmsMasterKeyId).to.equal(run.named("keys-ops", T.key).state.arn);
     const alarms = run.ofType(T.alarm);
-    // 2 queues, 3 functions, 2 unidentified-file reasons, 2 per dataset.
-    expect(alarms).to.have.length(2 + 3 + 2 + 2 * DATASETS.length);
+    // 2 queues, 3 functions, 2 unidentified-file reasons, 2 per dataset, 1 per model.
+    expect(alarms).to.have.length(2 + 3 + 2 + 2 * DATASETS.length + MODELS.length);
     for (const a of alarms) {
       expect(a.inputs.alarmActions, a.name).to.deep.equal([topic.state.arn]);
       expect(a.inputs.name, a.name).to.match(/^datalake-prod-/);

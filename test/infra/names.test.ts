@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { fitName } from "../../infra/names";
 import { evaluateProgram, stackConfig } from "../mocks";
-import { T, devRun } from "./program-runs";
+import { T, devRun, targetedRuleArns } from "./program-runs";
 
 // AWS limits and character sets of the physical names the program sets.
 const LIMITS: [string, string, number, RegExp][] = [
@@ -31,7 +31,7 @@ describe("infra: physical names", () => {
         }
       }
       // The DLQ policy and the handlers' policies name the rules and functions actually created.
-      const ruleArns = run.ofType(T.rule).map((r) => r.state.arn).sort();
+      const ruleArns = targetedRuleArns(run);
       const dlqAllow = JSON.parse(run.named("dlq-events-policy", T.queuePolicy).inputs.policy).Statement.find((s: any) => s.Effect === "Allow");
       expect(dlqAllow.Condition.ArnEquals["aws:SourceArn"]).to.deep.equal(ruleArns);
     });

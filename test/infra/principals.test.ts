@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { DATASETS } from "../../datasets";
+import { MODELS } from "../../models";
 import { ConfigError, parseConfig } from "../../infra/config";
 import { evaluateProgram } from "../mocks";
 import { T, devRun } from "./program-runs";
@@ -37,7 +38,8 @@ describe("infra: Lake Formation principals", () => {
     expect(urns.filter((u, i) => urns.indexOf(u) !== i)).to.deep.equal([]);
     for (const reader of readers) {
       const grants = run.ofType(T.lfPermissions).filter((p) => p.inputs.principal === reader);
-      expect(grants.filter((g) => g.inputs.tableWithColumns), reader).to.have.length(DATASETS.length);
+      // Every silver table and every model table.
+      expect(grants.filter((g) => g.inputs.tableWithColumns), reader).to.have.length(DATASETS.length + MODELS.length);
       // DESCRIBE on silver and on semantic, each under its own name.
       expect(grants.filter((g) => g.inputs.database), reader).to.have.length(2);
     }
@@ -68,6 +70,6 @@ describe("infra: Lake Formation settings owner", () => {
     const run = await evaluateProgram({ stack: "dev", overrides: { "datalake:manageLakeFormationSettings": "false" } });
     expect(run.ofType(T.lfSettings)).to.deep.equal([]);
     expect(run.ofType(T.lfResource)).to.have.length(4);
-    expect(run.ofType(T.lfPermissions).filter((p) => p.inputs.tableWithColumns)).to.have.length(DATASETS.length);
+    expect(run.ofType(T.lfPermissions).filter((p) => p.inputs.tableWithColumns)).to.have.length(DATASETS.length + MODELS.length);
   });
 });

@@ -48,6 +48,15 @@ export const T = {
   secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
 } as const;
 
+/**
+ * ARNs of the rules that deliver to a target (and so may dead-letter into the DLQ): every rule
+ * but the models' failed-run counters, which only count matches for their alarms.
+ */
+export function targetedRuleArns(run: ProgramRun): string[] {
+  const targeted = new Set(run.ofType(T.target).map((t) => t.inputs.rule));
+  return run.ofType(T.rule).filter((r) => targeted.has(r.state.name)).map((r) => r.state.arn).sort();
+}
+
 /** The JSON document of a policy-bearing resource. */
 export function doc(r: RecordedResource, field = "policy"): { Statement: any[] } {
   const raw = r.inputs[field];

@@ -241,6 +241,8 @@ async function settle(): Promise<void> {
 
 import type { DatasetSpec } from "../../datasets/define";
 import { DATASETS } from "../../datasets";
+import { MODELS } from "../../models";
+import type { ModelSpec } from "../../models/define";
 import { loadConfig } from "../../infra/config";
 import { DEFAULT_SOURCES, ProgramSources, createPlatform } from "../../infra/platform";
 
@@ -251,7 +253,10 @@ export function stubHandlerCode(entry: string): pulumi.asset.Archive {
   });
 }
 
-export const TEST_SOURCES: ProgramSources = { ...DEFAULT_SOURCES, handlerCode: stubHandlerCode };
+/** A placeholder model entry script: the program only uploads it (glue-scripts/tests test the runner). */
+export const TEST_MODEL_SCRIPT = join(__dirname, "..", "fixtures", "glue", "build_model.py");
+
+export const TEST_SOURCES: ProgramSources = { ...DEFAULT_SOURCES, handlerCode: stubHandlerCode, modelEntryScript: TEST_MODEL_SCRIPT };
 
 export interface ProgramOptions {
   stack: "dev" | "prod" | string;
@@ -261,6 +266,8 @@ export interface ProgramOptions {
   config?: Record<string, unknown>;
   /** @default DATASETS */
   datasets?: readonly DatasetSpec[];
+  /** @default MODELS with the default datasets, none with other datasets (the models read DATASETS) */
+  models?: readonly ModelSpec[];
   /** @default TEST_SOURCES (stub handler archives) */
   sources?: ProgramSources;
 }
@@ -275,7 +282,8 @@ export function evaluateProgram(options: ProgramOptions): Promise<ProgramRun> {
     stack: options.stack,
     config,
     program: () => {
-      const outputs = createPlatform(loadConfig(), options.datasets ?? DATASETS, options.sources ?? TEST_SOURCES);
+      const models = options.models ?? (options.datasets === undefined ? MODELS : []);
+      const outputs = createPlatform(loadConfig(), options.datasets ?? DATASETS, options.sources ?? TEST_SOURCES, models);
       return outputs as unknown as Record<string, unknown>;
     },
   });
