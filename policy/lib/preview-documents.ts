@@ -19,6 +19,10 @@ import { tableDefs } from "../../engine/compile";
 import { accessLogBucketPolicy, tlsOnlyBucketPolicy } from "../../infra/policies/bucket-policy";
 import { AccountContext, PolicyDocument } from "../../infra/policies/document";
 import { glueJobPolicyDocument } from "../../infra/policies/glue-job-policy";
+import { modelJobPolicyDocument } from "../../infra/policies/model-job-policy";
+import { compileModel } from "../../engine/models";
+import { modelReads } from "../../infra/model-layout";
+import { MODELS } from "../../models";
 import {
   COMPACT_LIST_THRESHOLD,
   HandlerPolicyInput,
@@ -73,6 +77,30 @@ function glueJobDocuments(): PolicyDocument[] {
   )];
 }
 
+function modelJobDocuments(): PolicyDocument[] {
+  // A dimension over a hashing dataset reads the PII hash key too; then each model's job policy.
+  const piiKey = piiKeyReadPolicyDocument(CTX, at("secretsmanager", "secret:preview-pii-hash-key"), KEYS[0]);
+  return [piiKey, ...MODELS.map((spec) => {
+    const reads = modelReads(compileModel(spec, { dialect: "spark", datasets: DATASETS, models: MODELS }), DATASETS);
+    return modelJobPolicyDocument({
+      ctx: CTX,
+      model: spec.name,
+      reads: reads.tables.map((t) => ({ bucketArn: bucket(t.zone), owner: t.owner })),
+      semanticBucketArn: bucket("semantic"),
+      opsBucketArn: bucket("ops"),
+      artifactKeys: ["glue/model-script.py", "glue/lib.zip", `plans/${spec.name}.json`, ...reads.files.map((f) => `files/${spec.name}/${f}`)],
+      dataKeyArn: KEYS[0],
+      logKeyArn: KEYS[1],
+      roleName: "preview-role",
+      securityConfigurationName: "preview-secconf",
+      databaseNames: ["semantic", ...reads.tables.map((t) => t.zone)].map((z) => `preview_${z}`),
+      readTables: reads.tables.map((t) => `preview_${t.zone}/${t.table}`),
+      ownTable: `preview_semantic/${spec.name}`,
+      metricsNamespace: "Datalake/preview",
+    });
+  })];
+}
+
 function handlerInput(datasets: number): HandlerPolicyInput {
   return {
     ctx: CTX,
@@ -107,6 +135,10 @@ export const PREVIEW_DOCUMENTS: Record<string, Render> = {
     serviceTrustPolicy(CTX, "glue.amazonaws.com"),
   ],
   "datalake:glue:DatasetJob$aws:iam/rolePolicy:RolePolicy policy": glueJobDocuments,
+  "datalake:glue:ModelJob$aws:iam/role:Role assumeRolePolicy": () => [
+    serviceTrustPolicy(CTX, "glue.amazonaws.com"),
+  ],
+  "datalake:glue:ModelJob$aws:iam/rolePolicy:RolePolicy policy": modelJobDocuments,
   "datalake:lambda:HandlerFunction$aws:iam/role:Role assumeRolePolicy": () => [
     serviceTrustPolicy(CTX, "lambda.amazonaws.com"),
   ],

@@ -4,6 +4,9 @@
 import { DATASETS } from "../../datasets";
 import type { DatasetSpec } from "../../datasets/define";
 import { tableDefs } from "../../engine/compile";
+import { modelPiiColumns } from "../../infra/model-layout";
+import { MODELS } from "../../models";
+import type { ModelSpec } from "../../models/define";
 import { C } from "../lib/controls";
 import {
   PolicyRes,
@@ -87,11 +90,14 @@ export function checkSettingsPresent(all: PolicyRes[]): Violation[] {
 }
 
 /**
- * PII columns per catalog table, from the dataset specs (the same specs the program deploys).
- * Silver holds "hash" columns as sha256 values, so only "exclude" columns are PII there; bronze,
- * state, quarantine and rejects hold every source value as read, so every PII column is raw there.
+ * PII columns per catalog table, from the dataset specs and the model specs (the same specs the
+ * program deploys). Silver holds "hash" columns as sha256 values, so only "exclude" columns are
+ * PII there; bronze, state, quarantine and rejects hold every source value as read, so every PII
+ * column is raw there. A model's semantic table (named after the model) carries the "exclude"
+ * columns of the datasets it copies values from (infra/model-layout.ts modelPiiColumns: for
+ * dim_customer, email).
  */
-export function piiColumnsByTable(specs: readonly DatasetSpec[]): Map<string, string[]> {
+export function piiColumnsByTable(specs: readonly DatasetSpec[], models: readonly ModelSpec[] = []): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const spec of specs) {
     if (spec.pii.length === 0) continue;
@@ -103,10 +109,14 @@ export function piiColumnsByTable(specs: readonly DatasetSpec[]): Map<string, st
       if (pii.length > 0) out.set(def.name, [...new Set(pii)].sort());
     }
   }
+  for (const model of models) {
+    const pii = modelPiiColumns(model, specs);
+    if (pii.length > 0) out.set(model.name, pii);
+  }
   return out;
 }
 
-const PII_BY_TABLE = piiColumnsByTable(DATASETS);
+const PII_BY_TABLE = piiColumnsByTable(DATASETS, MODELS);
 // Permissions that include reading rows.
 const READS_ROWS = ["SELECT", "ALL", "SUPER"];
 
@@ -240,7 +250,7 @@ export const lakeFormationRules: (ResourceRule | StackRule)[] = [
     kind: "stack",
     name: "lakeformation-reader-grants",
     description:
-      "Readers (any principal but a Glue job role of the stack) never get SELECT on the PII columns the dataset specs mark, nor on every table of a database; no grant to IAM_ALLOWED_PRINCIPALS; no hybrid access mode (no FSBP control).",
+      "Readers (any principal but a Glue job role of the stack) never get SELECT on the PII columns the dataset specs mark, in silver and the other zones or in the semantic (model) tables that copy them, nor on every table of a database; no grant to IAM_ALLOWED_PRINCIPALS; no hybrid access mode (no FSBP control).",
     controls: [C.NONE],
     remediation:
       "Grant readers tableWithColumns { wildcard: true, excludedColumnNames: <PII columns> } per table; leave hybridAccessEnabled false and create no OptIn.",

@@ -124,6 +124,32 @@ describe("policy pack over the whole program (mocks)", function () {
     expect(findings.map((f) => f.urn).sort()).to.deep.equal(readerGrants.map((r) => r.urn).sort());
   });
 
+  it("flags a reader grant on the semantic dim_customer table that shows email (PII derived from customers' spec)", async () => {
+    const resources = (await devRun()).resources.map(fromRecorded);
+    const rule = RULES.filter((r) => r.name === "lakeformation-reader-grants");
+    const onDimCustomer = resources.filter(
+      (r) => r.type === LF_PERMISSIONS && get(r.props, "tableWithColumns", "name") === "dim_customer" && get(r.props, "tableWithColumns", "databaseName") === "datalake_dev_semantic",
+    );
+    const withEmail = resources.map((r) =>
+      onDimCustomer.includes(r) ? { ...r, props: { ...r.props, tableWithColumns: { ...(r.props.tableWithColumns as object), excludedColumnNames: ["country"] } } } : r,
+    );
+    // The same grant naming columns: email listed is a violation, the others are not.
+    const named = (columns: string[]) =>
+      resources.map((r) =>
+        onDimCustomer.includes(r)
+          ? { ...r, props: { ...r.props, tableWithColumns: { databaseName: "datalake_dev_semantic", name: "dim_customer", columnNames: columns } } }
+          : r,
+      );
+
+    expect(onDimCustomer).to.have.length(1);
+    expect(evaluateRules(resources, { environment: "dev" }, rule)).to.deep.equal([]);
+    const findings = evaluateRules(withEmail, { environment: "dev" }, rule);
+    expect(findings.map((f) => f.urn)).to.deep.equal([onDimCustomer[0].urn]);
+    expect(findings[0].message).to.include("shows PII column(s) email");
+    expect(evaluateRules(named(["customer_key", "email"]), { environment: "dev" }, rule).map((f) => f.urn)).to.deep.equal([onDimCustomer[0].urn]);
+    expect(evaluateRules(named(["customer_key", "country"]), { environment: "dev" }, rule)).to.deep.equal([]);
+  });
+
   it("flags every Glue database, the semantic one included, whose table defaults go to IAM_ALLOWED_PRINCIPALS", async () => {
     const resources = (await devRun()).resources.map(fromRecorded);
     const databases = resources.filter((r) => r.type === CATALOG_DATABASE);
