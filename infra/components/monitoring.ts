@@ -133,11 +133,14 @@ export class Monitoring extends pulumi.ComponentResource {
     // failed runs counts them in AWS/Events TriggeredRules (a rule counts its matches without a
     // target), and the alarm on that count names the model. The job name is in the event, so
     // the alarm is per model.
+    const modelRuleNames = Object.fromEntries(
+      Object.keys(args.modelJobNames ?? {}).sort().map((model) => [model, fitName(`${args.namePrefix}-${model}-failed`, NAME_LIMITS.eventRule)]),
+    );
     for (const [model, jobName] of Object.entries(args.modelJobNames ?? {}).sort()) {
       const rule = new aws.cloudwatch.EventRule(
         `${name}-${model}-failed`,
         {
-          name: fitName(`${args.namePrefix}-${model}-failed`, NAME_LIMITS.eventRule),
+          name: modelRuleNames[model],
           description: `Failed runs (${MODEL_RUN_FAILED_STATES.join(", ")}) of model ${model}'s Glue job: counted for the ${model}-failed-runs alarm`,
           eventPattern: JSON.stringify(failedRunPattern(jobName)),
         },
@@ -171,7 +174,7 @@ export class Monitoring extends pulumi.ComponentResource {
         dashboardName: args.namePrefix,
         dashboardBody: pulumi
           .all([args.ctx, pulumi.all(args.functionNames), pulumi.all(args.queueNames)])
-          .apply(([ctx, fns, queues]) => JSON.stringify(dashboardBody(ctx.region, args, fns, queues))),
+          .apply(([ctx, fns, queues]) => JSON.stringify(dashboardBody(ctx.region, args, fns, queues, modelRuleNames))),
       },
       child,
     );
@@ -194,6 +197,8 @@ export function dashboardBody(
   args: Pick<MonitoringArgs, "datasets" | "metricsNamespace" | "glueJobNames">,
   functionNames: Record<string, string>,
   queueNames: Record<string, string>,
+  /** Model -> the rule counting its failed runs. */
+  modelFailureRules: Record<string, string> = {},
 ): { widgets: Widget[] } {
   const ns = args.metricsNamespace;
   return {
@@ -211,6 +216,17 @@ export function dashboardBody(
       ),
       // The handlers' RunFailed also carries Reason (glue_timeout, start_rejected, ...): one line per dataset and reason.
       metricWidget(region, "Failed runs by reason", [[{ expression: `SEARCH('{${ns},Dataset,Reason} MetricName="${METRIC_RUN_FAILED}"', 'Sum', 300)`, id: "reasons" }]], 12, 12),
+      ...(Object.keys(modelFailureRules).length > 0
+        ? [
+            metricWidget(
+              region,
+              "Failed model builds",
+              Object.entries(modelFailureRules).map(([model, rule]) => ["AWS/Events", "TriggeredRules", "RuleName", rule, { label: model }]),
+              18,
+              0,
+            ),
+          ]
+        : []),
     ],
   };
 }

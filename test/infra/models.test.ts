@@ -240,6 +240,16 @@ describe("infra: semantic models", () => {
     }
   });
 
+  it("charts each model's failed builds on the dashboard, from the rule its alarm counts", async () => {
+    const run = await devRun();
+    const body = JSON.parse(run.ofType(T.dashboard)[0].inputs.dashboardBody);
+    const widget = body.widgets.find((w: any) => w.properties.title === "Failed model builds");
+    const alarms = Object.fromEntries(MODELS.map((m) => [m.name, run.named(`monitoring-${m.name}-failed-runs`, T.alarm).inputs.dimensions.RuleName]));
+    expect(widget.properties.metrics).to.deep.equal(
+      [...MODELS].map((m) => m.name).sort().map((m) => ["AWS/Events", "TriggeredRules", "RuleName", alarms[m], { label: m }]),
+    );
+  });
+
   it("lets the model job roles use the data key through S3 (the key policy's service roles)", async () => {
     const run = await devRun();
     const data = doc(run.named("key-policies-data", T.keyPolicy)).Statement;
