@@ -85,7 +85,8 @@ export class ModelJob extends pulumi.ComponentResource {
   constructor(name: string, args: ModelJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:glue:ModelJob", name, {}, opts);
     const s3 = (bucket: pulumi.Input<string>, key: string) => pulumi.interpolate`s3://${bucket}/${key}`;
-    this.planKey = planKey(args.model, args.planJson);
+    // plans/models/<model>/<hash>.json: apart from the datasets' load plans.
+    this.planKey = planKey(`models/${args.model}`, args.planJson);
     const uploads = [
       new aws.s3.BucketObjectv2(
         `${name}-plan`,

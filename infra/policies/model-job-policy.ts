@@ -5,6 +5,12 @@
 import { glueJobLogGroupArns } from "./glue-job-policy";
 import { AccountContext, PolicyDocument, Statement, policy, sorted } from "./document";
 
+/**
+ * Where a model build writes its run summary: `summaries/semantic/<model>/<runId>.json`
+ * (glue-scripts/datalake_glue/model_runner.py model_summary_key), apart from the loads' summaries.
+ */
+export const modelSummaryPrefix = (model: string): string => `summaries/semantic/${model}/`;
+
 export interface ModelJobPolicyInput {
   ctx: AccountContext;
   model: string;
@@ -45,7 +51,7 @@ export function modelJobPolicyDocument(input: ModelJobPolicyInput): PolicyDocume
       Sid: "WriteSummariesAndTemp",
       Effect: "Allow",
       Action: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
-      Resource: [`${input.opsBucketArn}/summaries/${model}/*`, `${input.opsBucketArn}/tmp/${model}/*`],
+      Resource: [`${input.opsBucketArn}/${modelSummaryPrefix(model)}*`, `${input.opsBucketArn}/tmp/${model}/*`],
     },
     {
       // Without it a missing summary answers 403, not 404 (as for the load jobs).
@@ -53,7 +59,7 @@ export function modelJobPolicyDocument(input: ModelJobPolicyInput): PolicyDocume
       Effect: "Allow",
       Action: ["s3:ListBucket"],
       Resource: input.opsBucketArn,
-      Condition: { StringLike: { "s3:prefix": [`summaries/${model}/*`] } },
+      Condition: { StringLike: { "s3:prefix": [`${modelSummaryPrefix(model)}*`] } },
     },
     ...(readPrefixes.length > 0
       ? [

@@ -153,6 +153,7 @@ describe("infra: semantic models", () => {
       for (const uri of [job.command.scriptLocation, args["--extra-py-files"], args[MODEL_JOB_ARGS.planUri]]) expect(keys).to.include(uri);
       const plan = JSON.parse(objects.find((o) => args[MODEL_JOB_ARGS.planUri] === `s3://${ops}/${o.inputs.key}`)!.inputs.content);
       expect(plan).to.include({ model: model.name, kind: model.kind, dialect: "spark" });
+      expect(args[MODEL_JOB_ARGS.planUri]).to.match(new RegExp(`^s3://${ops}/plans/models/${model.name}/[0-9a-f]{16}\\.json$`));
     }
     // One library object for load and model jobs.
     expect(objects.filter((o) => o.inputs.key.startsWith("libs/"))).to.have.length(1);
@@ -196,7 +197,7 @@ describe("infra: semantic models", () => {
       const writes = doc(run.named(`${model.name}-job-policy`, T.rolePolicy)).Statement.filter((s) => [s.Action].flat().includes("s3:PutObject"));
       const ops = arn("ops");
       expect(writes.flatMap((s) => [s.Resource].flat()).sort()).to.deep.equal(
-        [`${arn("semantic")}/${model.name}/*`, `${ops}/summaries/${model.name}/*`, `${ops}/tmp/${model.name}/*`].sort(),
+        [`${arn("semantic")}/${model.name}/*`, `${ops}/summaries/semantic/${model.name}/*`, `${ops}/tmp/${model.name}/*`].sort(),
       );
     }
   });
