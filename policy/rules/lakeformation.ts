@@ -234,6 +234,54 @@ export function checkGrants(
   return out;
 }
 
+/** Lake Formation permissions that change a table's (or a database's) rows, metadata or tables. */
+const WRITES = ["ALL", "ALTER", "CREATE_TABLE", "DELETE", "DROP", "INSERT", "SUPER"];
+
+/** True when the grant's principal is this job's role (same ARN, or the same role resource at preview). */
+function grantsToJobRole(grant: PolicyRes, job: PolicyRes): boolean {
+  const deps = grant.propertyDeps.principal ?? [];
+  if (deps.length > 0 && (job.propertyDeps.roleArn ?? []).some((d) => deps.includes(d))) return true;
+  const principal = grant.props.principal;
+  return typeof principal === "string" && principal === job.props.roleArn;
+}
+
+/**
+ * A model job (a Glue job with a `--model` argument: infra/components/model-job.ts) writes only its
+ * own table, `<--semantic_database>.<--model>`: it reads bronze, silver and other models' tables,
+ * and a write grant there would let one model's build change another's inputs.
+ */
+export function checkModelJobWrites(all: PolicyRes[]): Violation[] {
+  const tables = ofType(all, CATALOG_TABLE);
+  const jobs = ofType(all, GLUE_JOB).flatMap((job) => {
+    const model = get(job.props, "defaultArguments", "--model");
+    return typeof model === "string" ? [{ job, model, database: get(job.props, "defaultArguments", "--semantic_database") }] : [];
+  });
+  const out: Violation[] = [];
+  for (const grant of ofType(all, LF_PERMISSIONS)) {
+    const owner = jobs.find((j) => grantsToJobRole(grant, j.job));
+    if (!owner) continue;
+    const lists = [grant.props.permissions, grant.props.permissionsWithGrantOption];
+    if (lists.some(isUnknown)) continue;
+    const writes = lists.flatMap(asArray).filter((p): p is string => typeof p === "string" && WRITES.includes(p));
+    if (writes.length === 0) continue;
+    const own = typeof owner.database === "string" ? `${owner.database}.${owner.model}` : owner.model;
+    const database = get(grant.props, "database", "name");
+    if (database !== undefined) {
+      if (!isUnknown(database))
+        out.push({ message: `${label(grant)}: model job ${owner.model} gets ${writes.join(", ")} on database ${String(database)}; it writes only its own table ${own}`, urn: grant.urn });
+      continue;
+    }
+    const field = get(grant.props, "table") !== undefined ? "table" : "tableWithColumns";
+    const name = tableName(grant, field, tables);
+    const db = get(grant.props, field, "databaseName");
+    if (name === undefined || isUnknown(db)) continue;
+    const dbKnown = typeof owner.database === "string" && typeof db === "string";
+    if (name !== owner.model || (dbKnown && db !== owner.database))
+      out.push({ message: `${label(grant)}: model job ${owner.model} gets ${writes.join(", ")} on ${String(db)}.${name}; it writes only its own table ${own}`, urn: grant.urn });
+  }
+  return out;
+}
+
 export const lakeFormationRules: (ResourceRule | StackRule)[] = [
   {
     kind: "resource",
@@ -255,6 +303,16 @@ export const lakeFormationRules: (ResourceRule | StackRule)[] = [
     remediation:
       "Grant readers tableWithColumns { wildcard: true, excludedColumnNames: <PII columns> } per table; leave hybridAccessEnabled false and create no OptIn.",
     check: (all) => checkGrants(all),
+  },
+  {
+    kind: "stack",
+    name: "lakeformation-model-job-writes",
+    description:
+      "A model job (Glue job with --model) gets Lake Formation write permissions (INSERT, DELETE, ALTER, DROP, ALL, ...) only on its own semantic table, never on the bronze, silver or other models' tables it reads, nor on a database (no FSBP control).",
+    controls: [C.NONE],
+    remediation:
+      "Grant a model job DESCRIBE/SELECT on the tables its plan reads and the write permissions on <semantic database>.<model> only (infra/components/model-grants.ts).",
+    check: checkModelJobWrites,
   },
   {
     kind: "resource",

@@ -68,6 +68,17 @@ const job = (props: Record<string, unknown>) =>
     ...props,
   });
 
+const MODEL_ROLE = `arn:aws:iam::${ACCOUNT}:role/fact_orders-job-role`;
+const modelJob = () =>
+  res(GLUE_JOB, "fact_orders-job", {
+    name: "datalake-dev-fact_orders",
+    roleArn: MODEL_ROLE,
+    glueVersion: "5.0",
+    command: { name: "glueetl", scriptLocation: "s3://ops/scripts/build_model-abc.py" },
+    securityConfiguration: "datalake-dev-glue",
+    defaultArguments: { "--model": "fact_orders", "--semantic_database": "semantic" },
+  });
+
 const fnLogs = () =>
   res(LOG_GROUP, "fa-logs", {
     name: "/aws/lambda/datalake-dev-file-arrival",
@@ -494,6 +505,34 @@ export const FIXTURES: Record<string, Fixture> = {
       res(LF_SETTINGS, "lf", { admins: [ROLE] }),
     ],
     expect: /shows PII column\(s\) email/,
+  },
+  "lakeformation-model-job-writes": {
+    fail: [
+      securityConfiguration("SSE-KMS"),
+      modelJob(),
+      res(LF_PERMISSIONS, "fact_orders-grants-job-read-silver-orders", {
+        principal: MODEL_ROLE,
+        permissions: ["DESCRIBE", "INSERT", "SELECT"],
+        table: { databaseName: "silver", name: "orders" },
+      }),
+      res(LF_SETTINGS, "lf", { admins: [ROLE] }),
+    ],
+    pass: [
+      securityConfiguration("SSE-KMS"),
+      modelJob(),
+      res(LF_PERMISSIONS, "fact_orders-grants-job-read-silver-orders", {
+        principal: MODEL_ROLE,
+        permissions: ["DESCRIBE", "SELECT"],
+        table: { databaseName: "silver", name: "orders" },
+      }),
+      res(LF_PERMISSIONS, "fact_orders-grants-job-table", {
+        principal: MODEL_ROLE,
+        permissions: ["ALTER", "DELETE", "DESCRIBE", "INSERT", "SELECT"],
+        table: { databaseName: "semantic", name: "fact_orders" },
+      }),
+      res(LF_SETTINGS, "lf", { admins: [ROLE] }),
+    ],
+    expect: /model job fact_orders gets INSERT on silver\.orders; it writes only its own table semantic\.fact_orders/,
   },
   "lakeformation-database-defaults": {
     fail: [

@@ -150,6 +150,19 @@ describe("policy pack over the whole program (mocks)", function () {
     expect(evaluateRules(named(["customer_key", "country"]), { environment: "dev" }, rule)).to.deep.equal([]);
   });
 
+  it("flags a model job granted a write on a table it only reads (fact_orders inserting into silver orders)", async () => {
+    const resources = (await devRun()).resources.map(fromRecorded);
+    const rule = RULES.filter((r) => r.name === "lakeformation-model-job-writes");
+    const read = resources.find((r) => r.type === LF_PERMISSIONS && r.name === "fact_orders-grants-job-read-silver-orders")!;
+    const widened = resources.map((r) => (r === read ? { ...r, props: { ...r.props, permissions: ["DESCRIBE", "INSERT", "SELECT"] } } : r));
+
+    expect(read, "fact_orders' read grant on silver orders").to.exist;
+    expect(evaluateRules(resources, { environment: "dev" }, rule)).to.deep.equal([]);
+    const findings = evaluateRules(widened, { environment: "dev" }, rule);
+    expect(findings.map((f) => f.urn)).to.deep.equal([read.urn]);
+    expect(findings[0].message).to.include("model job fact_orders gets INSERT on datalake_dev_silver.orders");
+  });
+
   it("flags every Glue database, the semantic one included, whose table defaults go to IAM_ALLOWED_PRINCIPALS", async () => {
     const resources = (await devRun()).resources.map(fromRecorded);
     const databases = resources.filter((r) => r.type === CATALOG_DATABASE);
