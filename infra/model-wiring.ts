@@ -54,7 +54,7 @@ export function createModelResources(
   const scriptKey = w.artifacts.modelScriptKey;
   if (scriptKey === undefined) throw new Error("the stack has models but GlueArtifacts got no model entry script");
   const semanticDb = catalog.databases.semantic.name;
-  // The model jobs' Iceberg catalog writes under the semantic bucket (tables are created here).
+  // The model jobs' Iceberg warehouse: the semantic bucket (Pulumi creates each table at <model>/<model> in it).
   const warehousePath = pulumi.interpolate`s3://${b.semantic.name}/`;
   const sparkConf = warehousePath.apply(glueConfArgument);
   const plans = models.map((spec) => ({ spec, artifact: w.sources.modelPlan(spec, { datasets, models }) }));
