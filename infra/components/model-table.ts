@@ -1,7 +1,8 @@
 // The Iceberg table of one semantic model in the semantic database, from its compiled plan's
 // columns and partitioning. Create-only, for the reasons in dataset-tables.ts (Glue's UpdateTable
 // drops the Iceberg parameters): a column edit reaches the preview through the plan artifact's
-// content-hashed key on the model job; the runner evolves the table.
+// content-hashed key on the model job, and the model runner refuses a table whose columns differ
+// from its plan (docs/deploy.md: replace the table, then a full-refresh build).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelPlan } from "../../engine/models/plan";
