@@ -55,7 +55,7 @@ export async function run(): Promise<void> {
       const out = mkdtempSync(join(tmp, "peer-"));
       peer.push(runMeasured([join(__dirname, "peer-reconcile.js"), out, ...paths], join(tmp, "usage.json")));
       const workspace = mkdtempSync(join(tmp, "ws-"));
-      cli.push(runMeasured([join(ROOT, "bin", "datalake.js"), "load", "--dataset", "orders", "--workspace", workspace, "--json", ...paths], join(tmp, "usage.json")));
+      cli.push(runMeasured([join(ROOT, "bin", "datalake.js"), "load", "--dataset", "orders", "--workspace", workspace, "--json", "--no-build", ...paths], join(tmp, "usage.json")));
       console.log(`  round ${round}: peer ${sec(peer[round - 1].ms)} / ${mb(peer[round - 1].peakRss)}, CLI load ${sec(cli[round - 1].ms)} / ${mb(cli[round - 1].peakRss)}`);
       rmSync(out, { recursive: true, force: true });
       rmSync(workspace, { recursive: true, force: true });

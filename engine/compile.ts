@@ -356,13 +356,13 @@ class Compiler extends SqlContext {
 
   /** `_dms_gen` (from withGeneration), `_dms_phase` and `_dms_file` of a row, from its object key. */
   private dmsOrdering(): string[] {
-    const key = this.id("_source_key");
+    return ["_dms_gen", "_dms_phase", "_dms_file"];
+  }
+
+  /** `_dms_phase` and `_dms_file` of the object key `key` (see orderingColumns). */
+  private dmsFileOrder(key: string): { phase: string; file: string } {
     const named = `${this.isLoadFile(key)} OR ${this.d.regexMatch(this.baseName(key), DMS_CDC_NAME)}`;
-    return [
-      "_dms_gen",
-      `CASE WHEN ${this.isLoadFile(key)} THEN 0 ELSE 1 END AS _dms_phase`,
-      `CASE WHEN ${named} THEN ${this.baseName(key)} ELSE '' END AS _dms_file`,
-    ];
+    return { phase: `CASE WHEN ${this.isLoadFile(key)} THEN 0 ELSE 1 END`, file: `CASE WHEN ${named} THEN ${this.baseName(key)} ELSE '' END` };
   }
 
   /**
@@ -392,16 +392,28 @@ class Compiler extends SqlContext {
     const loads =
       `SELECT DISTINCT a._received_at FROM files a JOIN files b ON a._source_key = b._source_key ` +
       `AND b._received_at < a._received_at WHERE ${this.isLoadFile("a._source_key")}`;
+    const order = this.dmsFileOrder("f._source_key");
     const sql =
       `WITH files AS (${files}), loads AS (${loads}) ` +
-      `SELECT f._source_key, f._source_version, COALESCE(MAX(l._received_at), '') AS _dms_gen ` +
+      `SELECT f._source_key, f._source_version, COALESCE(MAX(l._received_at), '') AS _dms_gen, ` +
+      `${order.phase} AS _dms_phase, ${order.file} AS _dms_file ` +
       `FROM files f LEFT JOIN loads l ON l._received_at <= f._received_at GROUP BY f._source_key, f._source_version`;
     return sql;
   }
 
+  /**
+   * Rows of `from` with their file's DMS ordering (_dms_gen, _dms_phase, _dms_file). The file
+   * sequence is computed once per file in dms_generations, not per row (its regexes cost a
+   * tenth of a load's time when run on every row); a row whose file is not in the ledger (never,
+   * the ledger lists every file) still gets it from its own key.
+   */
   private withGeneration(from: string): string {
     const on = ["_source_key", "_source_version"].map((c) => `r.${c} = g.${c}`).join(" AND ");
-    return `SELECT r.*, COALESCE(g._dms_gen, '') AS _dms_gen FROM ${from} r LEFT JOIN dms_generations g ON ${on}`;
+    const own = this.dmsFileOrder(`r.${this.id("_source_key")}`);
+    return (
+      `SELECT r.*, COALESCE(g._dms_gen, '') AS _dms_gen, COALESCE(g._dms_phase, ${own.phase}) AS _dms_phase, ` +
+      `COALESCE(g._dms_file, ${own.file}) AS _dms_file FROM ${from} r LEFT JOIN dms_generations g ON ${on}`
+    );
   }
 
   private keyedColumns(op: string): string[] {
@@ -598,15 +610,23 @@ class Compiler extends SqlContext {
     return `CASE WHEN ${op} <> 'U' OR ${anchor} IS NULL THEN ${raw} WHEN substr(${anchor}, 21, 1) = 'v' THEN substr(${anchor}, 22) ELSE NULL END`;
   }
 
-  /** Incremental: per winner key, its state row (position 0) and the new changes ordered after it. */
+  /**
+   * Incremental: per key whose winner has a column to fill, its state row (position 0) and the new
+   * changes ordered after it. Only those keys: a winner that is not an update, or logged every
+   * fill column, is its chain's latest anchor for each of them, so it keeps its values as written
+   * (fillWinners' LEFT JOIN finds no chain). Why: the chain is a sort of the new changes per key,
+   * the load's most expensive step when taken for every key, and DMS logs most updates in full.
+   */
   private fillChain(): string {
     const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
     const on = (a: string, b: string) => keys.map((k) => `${a}.${k} = ${b}.${k}`).join(" AND ");
     const cols = (a: string) => [...keys, ...this.orderColumns(), this.id("_op"), ...this.fillColumns.map(this.id)].map((c) => `${a}.${c}`);
+    const unlogged = this.fillColumns.map((c) => this.unlogged(this.id(c))).join(" OR ");
+    const needs = `(SELECT ${keys.join(", ")} FROM state_winners WHERE ${this.id("_op")} = 'U' AND (${unlogged}))`;
     const fresh =
-      `SELECT ${cols("f").join(", ")}, 1 AS _chain_src FROM fresh_keyed f JOIN state_winners w ON ${on("f", "w")} ` +
+      `SELECT ${cols("f").join(", ")}, 1 AS _chain_src FROM fresh_keyed f JOIN ${needs} w ON ${on("f", "w")} ` +
       `LEFT JOIN prior_keyed p ON ${on("f", "p")} WHERE p._pk_1 IS NULL OR COALESCE(${this.after("f", "p")}, FALSE)`;
-    const state = `SELECT ${cols("s").join(", ")}, 0 AS _chain_src FROM state_prev s JOIN state_winners w ON ${on("s", "w")}`;
+    const state = `SELECT ${cols("s").join(", ")}, 0 AS _chain_src FROM state_prev s JOIN ${needs} w ON ${on("s", "w")}`;
     return `${fresh} UNION ALL ${state}`;
   }
 

@@ -165,8 +165,9 @@ export class TableStore {
     const dir = this.tableDir(step.table);
     const prev = currentSegments(dir);
     const upserted = `SELECT ${cols.map((c) => `s.${c}`).join(", ")} FROM ${step.from} s${step.delete ? ` WHERE NOT COALESCE(s.${ident(step.delete)}, FALSE)` : ""}`;
-    const [{ n }] = await this.session.rows(`SELECT COUNT(*) AS n FROM (${upserted})`);
-    const upserts = Number(n);
+    // Counted only when there is a choice to make: the count evaluates `from` (a join of the
+    // run's changes) once more, and a first load writes everything anyway.
+    const upserts = prev ? Number((await this.session.rows(`SELECT COUNT(*) AS n FROM (${upserted})`))[0].n) : 0;
     if (!prev || shouldCompact(prev, upserts)) {
       const published = await this.publishedScan(step.table);
       const matches = step.on.map((o) => `${o.target} = s.${ident(o.source)}`).join(" AND ");

@@ -23,6 +23,7 @@ const SPEC: ArgSpec = {
     ...WORKSPACE_FLAG,
     "full-refresh": { type: "boolean", help: "rebuild state from all of bronze instead of incrementally" },
     engine: { type: "string", value: "duckdb|spark", help: "duckdb (default), or spark: the Glue runner on local Spark + Iceberg" },
+    "no-build": { type: "boolean", help: "publish the load only; build the semantic models later (datalake build)" },
     ...JSON_FLAG,
     verbose: { type: "boolean", help: "print engine progress to stderr (the default on a terminal)" },
   },
@@ -86,7 +87,8 @@ async function loadLocked(
   await recordLoadRun(workspace, manifest, manifestPath, summary, startedAt);
   if (flags.json) io.out(JSON.stringify([summary]));
   else printSummary(io, summary);
-  if (summary.published && engine === "duckdb") await buildAffectedModels(io, workspace, spec.name, flags.json === true);
+  // --no-build: a backfill of many loads builds once at the end, not after each of them.
+  if (summary.published && engine === "duckdb" && flags["no-build"] !== true) await buildAffectedModels(io, workspace, spec.name, flags.json === true);
   return summary.status === "SUCCEEDED" ? 0 : 1;
 }
 

@@ -79,6 +79,18 @@ describe("datalake build", () => {
     expect(one.stdout).to.match(/^1 model\(s\): \d built, \d failed, \d skipped$/m);
   });
 
+  it("load --no-build publishes the load and builds no model", async () => {
+    const ws = join(dir, "ws");
+    const files = generateDataset("products", { format: "csv", seed: 5, rows: 20, files: 1, outDir: join(dir, "gen") });
+    const load = await cli("load", "--dataset", "products", "--workspace", ws, "--no-build", ...files);
+    expect(load.code, load.stderr).to.equal(0);
+    expect(load.stdout + load.stderr).not.to.match(/^model /m);
+    const built = await cli("build", "--workspace", ws, "--select", "dim_product", "--json");
+    const [summary] = JSON.parse(built.stdout) as ModelSummary[];
+    expect(summary, built.stderr).to.include({ model: "dim_product", status: "built" });
+    expect(summary.version).to.equal("v000001"); // the load built no earlier version
+  });
+
   it("query reads published semantic tables by model name, next to silver tables", async () => {
     const ws = join(dir, "ws");
     const files = generateDataset("products", { format: "csv", seed: 4, rows: 30, files: 1, outDir: join(dir, "gen") });
