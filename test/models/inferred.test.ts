@@ -5,6 +5,8 @@
 // customers' changes and applies the inferred-member rule itself; the "@spark" suite runs the
 // last build once more on Spark and compares with DuckDB.
 import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { expect } from "chai";
 import { DATASETS, getDataset, type DatasetSpec } from "../../datasets";
 import { DIALECTS } from "../../engine/dialects";
@@ -12,6 +14,8 @@ import { compileModel } from "../../engine/models";
 import type { ModelPlan } from "../../engine/models/plan";
 import type { PlanColumnType } from "../../engine/plan";
 import { MODELS, getModel, type DimensionSpec, type ModelSpec } from "../../models";
+import { buildModels } from "../../engine/duckdb";
+import { cli, queryJson, tempDir } from "../cli/helpers";
 import { ModelHarness, type ModelInputs, type ModelRun } from "./harness";
 
 type Row = Record<string, string | null>;
@@ -291,6 +295,60 @@ describe("models: inferred members (DuckDB) against a TypeScript oracle", functi
     ]);
     const alone = [getModel("dim_date"), inferredCustomer];
     expect(() => compile("dim_customer", alone)).to.throw(/^model dim_customer: inferredMembers is set but no fact has a role on dim_customer/);
+  });
+});
+
+describe("models: inferred members in a workspace (the DuckDB executor)", function () {
+  this.timeout(120_000);
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = tempDir("inferred-members-")));
+  afterEach(() => cleanup());
+
+  const write = (name: string, lines: string[]) => {
+    const file = join(dir, "files", name);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    return file;
+  };
+  const load = async (ws: string, dataset: string, file: string) => {
+    const run = await cli("load", "--dataset", dataset, "--workspace", ws, file);
+    expect(run.code, run.stderr).to.equal(0);
+  };
+  const dimRows = (ws: string) =>
+    queryJson<Row>(ws, "SELECT customer_key::VARCHAR AS k, customer_id::VARCHAR AS id, country, strftime(valid_from, '%Y-%m-%d %H:%M:%S') AS valid_from, is_inferred::VARCHAR AS inferred FROM dim_customer WHERE customer_id IS NOT NULL ORDER BY id");
+  const orderKeys = async (ws: string) => keysBy(await queryJson<Row>(ws, "SELECT order_id::VARCHAR AS id, customer_key::VARCHAR AS k FROM fact_orders"), "id", "k");
+
+  it("orders loaded before their customers: inferred members published, completed by the customers' load, facts keyed to them throughout", async () => {
+    const ws = join(dir, "ws");
+    await load(ws, "orders", write("orders/LOAD00000001.csv", [
+      "cdc_ts,order_id,customer_id,order_ts,status,total_amount",
+      "2026-03-01 09:00:00.000000,101,9,2026-03-01 09:00:00,paid,10.00",
+      "2026-03-02 00:00:00.000000,103,8,2026-03-02 00:00:00,paid,5.00",
+    ]));
+    // The load rebuilt the reference star; the registry with inferred members builds what orders changed.
+    const first = await buildModels(ws, withInferred, { changed: ["orders"], datasets: DATASETS });
+    expect(first.filter((m) => ["dim_customer", "fact_orders"].includes(m.model)).map((m) => [m.model, m.status, m.error ?? null])).to.deep.equal([
+      ["dim_customer", "built", null],
+      ["fact_orders", "built", null],
+    ]);
+    expect(await dimRows(ws)).to.deep.equal([
+      { k: md5Key("8|"), id: "8", country: null, valid_from: "2026-03-02 00:00:00", inferred: "true" },
+      { k: md5Key("9|"), id: "9", country: null, valid_from: "2026-03-01 09:00:00", inferred: "true" },
+    ]);
+    expect(await orderKeys(ws)).to.deep.equal({ "101": md5Key("9|"), "103": md5Key("8|") });
+
+    await load(ws, "customers", write("customers/20260601-000000000.csv", ["Op,cdc_ts,customer_id,email,country,signup_date", "I,2026-02-10 00:00:00.000000,9,n@x,ES,2026-02-10"]));
+    const second = await buildModels(ws, withInferred, { changed: ["customers"], datasets: DATASETS });
+    expect(second.filter((m) => ["dim_customer", "fact_orders"].includes(m.model)).map((m) => [m.model, m.status, m.error ?? null])).to.deep.equal([
+      ["dim_customer", "built", null],
+      ["fact_orders", "built", null],
+    ]);
+    expect(await dimRows(ws)).to.deep.equal([
+      { k: md5Key("8|"), id: "8", country: null, valid_from: "2026-03-02 00:00:00", inferred: "true" },
+      { k: md5Key("9|"), id: "9", country: "ES", valid_from: "2026-02-10 00:00:00", inferred: "false" },
+    ]);
+    expect(await orderKeys(ws)).to.deep.equal({ "101": md5Key("9|"), "103": md5Key("8|") });
   });
 });
 
