@@ -4,16 +4,17 @@
 // dimension each run produced. Expectations come from a plain TypeScript oracle that replays the
 // customers' changes and applies the inferred-member rule itself; the "@spark" suite runs the
 // last build once more on Spark and compares with DuckDB.
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { expect } from "chai";
-import { DATASETS, getDataset, type DatasetSpec } from "../../datasets";
+import { DATASETS, defineDataset, getDataset, type DatasetSpec } from "../../datasets";
 import { DIALECTS } from "../../engine/dialects";
 import { compileModel } from "../../engine/models";
 import type { ModelPlan } from "../../engine/models/plan";
 import type { PlanColumnType } from "../../engine/plan";
-import { MODELS, getModel, type DimensionSpec, type ModelSpec } from "../../models";
+import { hmacPads } from "../../engine/pii-key";
+import { MODELS, getModel, type DimensionSpec, type FactSpec, type ModelSpec } from "../../models";
 import { buildModels } from "../../engine/duckdb";
 import { cli, queryJson, tempDir } from "../cli/helpers";
 import { ModelHarness, type ModelInputs, type ModelRun } from "./harness";
@@ -88,16 +89,24 @@ function typed(columns: Array<{ name: string; type: PlanColumnType }>, rows: Row
   return rows.map((r) => `SELECT ${columns.map((c) => `${cast(r[c.name] ?? null, c.type)} AS ${d.ident(c.name)}`).join(", ")}`).join("\nUNION ALL ");
 }
 
-/** Bronze of the customers' changes up to `run`: spec columns as strings + lineage, one CDC file per run. */
-function customerBronze(run: number): string {
-  const spec = getDataset("customers");
+/** Bronze rows: spec columns as strings ("" = empty field) + `_op` + lineage, in the given order. */
+function bronze(spec: DatasetSpec, rows: Array<{ file: string; op: string; values: Record<string, string> }>): string {
   const cols = [...spec.columns.map((c) => c.name), "_op", "_source_key", "_source_version", "_file_id", "_row_number", "_run_id", "_data_date"];
-  const tuples = CUSTOMERS.filter((c) => c.run <= run).map((c, i) => {
-    const values: Record<string, string> = { customer_id: c.id, email: `c${c.id}@x`, country: c.country, signup_date: "2025-06-01", cdc_ts: c.at };
-    const data = spec.columns.map((col) => text(values[col.name] ?? ""));
-    return `(${[...data, text(c.op), text(CUSTOMER_FILE(c)), "'v1'", text(`id-${CUSTOMER_FILE(c)}`), `CAST(${i + 1} AS BIGINT)`, `'run-${c.run}'`, "'2026-11-30'"].join(", ")})`;
+  const tuples = rows.map((r, i) => {
+    const data = spec.columns.map((col) => text(r.values[col.name] ?? ""));
+    return `(${[...data, text(r.op), text(r.file), "'v1'", text(`id-${r.file}`), `CAST(${i + 1} AS BIGINT)`, "'run-1'", "'2026-11-30'"].join(", ")})`;
   });
   return `SELECT * FROM (VALUES ${tuples.join(", ")}) t(${cols.map((c) => d.ident(c)).join(", ")})`;
+}
+
+/** Bronze of the customers' changes up to `run`, one CDC file per run. */
+function customerBronze(run: number): string {
+  const rows = CUSTOMERS.filter((c) => c.run <= run).map((c) => ({
+    file: CUSTOMER_FILE(c),
+    op: c.op,
+    values: { customer_id: c.id, email: `c${c.id}@x`, country: c.country, signup_date: "2025-06-01", cdc_ts: c.at },
+  }));
+  return bronze(getDataset("customers"), rows);
 }
 
 function filesLedger(run: number): string {
@@ -106,9 +115,10 @@ function filesLedger(run: number): string {
   return `SELECT * FROM (VALUES ${tuples.join(", ")}) t(_file_id, _source_key, _source_version, _run_id, _data_date, _rows_read, _received_at)`;
 }
 
-function silver(dataset: string, rows: Row[]): string {
+function silver(dataset: string | DatasetSpec, rows: Row[]): string {
+  const spec = typeof dataset === "string" ? getDataset(dataset) : dataset;
   const lineage = ["_source_key", "_source_version", "_file_id", "_run_id"].map((n) => ({ name: n, type: "string" as const }));
-  return typed([...getDataset(dataset).columns, ...lineage], rows.map((r) => ({ _source_key: `${dataset}/x.csv`, _file_id: "f1", _run_id: "r1", ...r })));
+  return typed([...spec.columns, ...lineage], rows.map((r) => ({ _source_key: `${spec.name}/x.csv`, _file_id: "f1", _run_id: "r1", ...r })));
 }
 
 const ordersAt = (run: number): Row[] =>
@@ -209,6 +219,76 @@ function factKeys(dim: Row[], run: number): { orders: Record<string, string>; pa
 const sorted = (rows: Row[]): Row[] => [...rows].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
 const keysBy = (rows: Row[], id: string, key: string) => Object.fromEntries(rows.map((r) => [r[id]!, r[key]!]));
 
+// -- a custom pair: string natural key, type-1 and hashed attributes, a DATE as-of, a delete first --
+
+const members = defineDataset({
+  name: "members",
+  prefix: "members/",
+  format: "csv",
+  columns: { member_id: "string", city: "string", tier: "string", email: "string", updated_at: "timestamp" },
+  primaryKey: ["member_id"],
+  cdc: { opColumn: "op", sequenceColumns: ["updated_at"] },
+  pii: [{ column: "email", mode: "hash" }],
+  target: { table: "members" },
+});
+const visits = defineDataset({
+  name: "visits",
+  prefix: "visits/",
+  format: "csv",
+  columns: { visit_id: "int", member_id: "string", visit_day: "date", spend: "double" },
+  primaryKey: ["visit_id"],
+  target: { table: "visits" },
+});
+const dimMember: DimensionSpec = {
+  kind: "dimension",
+  name: "dim_member",
+  source: "members",
+  naturalKey: "member_id",
+  surrogateKey: "member_key",
+  attributes: [{ name: "city", scd: 2 }, { name: "tier", scd: 1 }, { name: "email", scd: 2 }],
+  deletes: "close",
+  inferredMembers: true,
+  sourceFile: "test/models/inferred.test.ts",
+};
+const factVisits: FactSpec = {
+  kind: "fact",
+  name: "fact_visits",
+  source: "visits",
+  grain: ["visit_id"],
+  lookups: [],
+  dimensions: [{ dimension: "dim_member", role: "member", keyColumn: "member_key", naturalKey: { lookup: null, column: "member_id" }, asOf: { lookup: null, column: "visit_day" } }],
+  dates: [],
+  measures: [{ name: "spend", column: { lookup: null, column: "spend" } }],
+  degenerate: [],
+  partitionBy: null,
+  sourceFile: "test/models/inferred.test.ts",
+};
+const MEMBER_REGISTRY = { datasets: [members, visits], models: [dimMember, factVisits] };
+const MEMBER_BRONZE = [
+  { op: "D", member_id: "a", at: "2026-01-05 00:00:00", city: "", tier: "", email: "" }, // a's history starts with a delete
+  { op: "I", member_id: "a", at: "2026-01-10 00:00:00", city: "Oslo", tier: "gold", email: "a@x" },
+  { op: "U", member_id: "a", at: "2026-01-20 00:00:00", city: "Oslo", tier: "silver", email: "a@x" }, // type 1 only
+  { op: "I", member_id: "b", at: "2026-01-10 00:00:00", city: "Rome", tier: "gold", email: "b@x" },
+].map(({ op, at, ...values }) => ({ file: "members/a.csv", op, values: { ...values, updated_at: at } }));
+const VISITS: Row[] = [
+  { visit_id: "1", member_id: "a", visit_day: "2026-01-03", spend: "1.5" }, // before a's delete: inferred
+  { visit_id: "2", member_id: "a", visit_day: "2026-01-12", spend: "2.5" }, // a's version
+  { visit_id: "3", member_id: "b", visit_day: "2026-01-08", spend: "3.5" }, // before b's insert: stretched
+  { visit_id: "4", member_id: "c", visit_day: "2026-01-15", spend: "4.5" }, // never loaded
+  { visit_id: "5", member_id: "a", visit_day: "2026-01-06", spend: "5.5" }, // a deleted: -1
+  { visit_id: "6", member_id: null, visit_day: "2026-01-06", spend: "6.5" }, // no key: -1
+];
+const PII_KEY = Buffer.from("inferred-test-key");
+function memberInputs(): ModelInputs {
+  const { ipad, opad } = hmacPads(PII_KEY);
+  return {
+    bronze: bronze(members, MEMBER_BRONZE),
+    pii_key: `SELECT unhex('${ipad.toString("hex")}') AS ipad, unhex('${opad.toString("hex")}') AS opad`,
+    silver_visits: silver(visits, VISITS),
+  };
+}
+const compileMember = (name: string, dialect: "duckdb" | "spark" = "duckdb") => compileModel(getModel(name, MEMBER_REGISTRY.models), { dialect, ...MEMBER_REGISTRY });
+
 // -- building ----------------------------------------------------------------------------------
 
 interface Build {
@@ -284,6 +364,37 @@ describe("models: inferred members (DuckDB) against a TypeScript oracle", functi
     // 7's history starts with a delete: an inferred row up to it, closed; after it, -1.
     expect(rowsOf(builds[2], "7")).to.deep.equal([[md5Key("7|"), null, "2026-03-15 00:00:00", "2026-03-20 00:00:00", "true"]]);
     expect(orderKeys(builds[2])["108"]).to.equal(md5Key("7|"));
+  });
+
+  it("a string key, type-1 and hashed attributes, a DATE as-of, a history starting with a delete (hand-computed rows)", async () => {
+    const dimPlan = compileMember("dim_member");
+    const dim = await h.runDuckDB(dimPlan, memberInputs());
+    const hmac = (v: string) => createHmac("sha256", PII_KEY).update(v).digest("hex");
+    const member = (key: string, id: string | null, city: string | null, tier: string | null, email: string | null, from: string, to: string, inferred: boolean): Row => ({
+      member_key: key, member_id: id, city, tier, email, valid_from: from, valid_to: to, is_current: String(to === END), is_inferred: String(inferred),
+    });
+    expect(sorted(dim.rows)).to.deep.equal(
+      sorted([
+        // a: the inferred row ends at the delete and keeps NULLs (tier's latest value is not its);
+        // a's real version is its second row, so it is keyed by its valid_from.
+        member(md5Key("a|"), "a", null, null, null, "2026-01-03 00:00:00", "2026-01-05 00:00:00", true),
+        member(md5Key("a|2026-01-10 00:00:00.000000"), "a", "Oslo", "silver", hmac("a@x"), "2026-01-10 00:00:00", END, false),
+        member(md5Key("b|"), "b", "Rome", "gold", hmac("b@x"), "2026-01-08 00:00:00", END, false),
+        member(md5Key("c|"), "c", null, null, null, "2026-01-15 00:00:00", END, true),
+        member("-1", null, null, null, null, BEGINNING, END, false),
+      ]),
+    );
+    clean(dim);
+    const facts = await h.runDuckDB(compileMember("fact_visits"), { silver_visits: silver(visits, VISITS), dim_member: typed(dimPlan.columns, dim.rows) });
+    expect(keysBy(facts.rows, "visit_id", "member_key")).to.deep.equal({
+      "1": md5Key("a|"),
+      "2": md5Key("a|2026-01-10 00:00:00.000000"),
+      "3": md5Key("b|"),
+      "4": md5Key("c|"),
+      "5": "-1",
+      "6": "-1",
+    });
+    clean(facts);
   });
 
   it("reads the facts' silver (through their lookups) and only with the option", () => {
@@ -409,5 +520,8 @@ describe("models: inferred members, DuckDB = Spark @spark", function () {
     expect(dim.rows.filter((r) => r.is_inferred === "true")).to.have.length(1);
     const facts: ModelInputs = { ...silverInputs(3), dim_customer: typed(compile("dim_customer", withInferred).columns, dim.rows), dim_date: DIM_DATE };
     expect(await h.runSpark(spark, compile("fact_orders", withInferred, "spark"), facts)).to.deep.equal(duck.orders);
+    // The custom pair: string key (its key text), type-1 and hashed attributes of inferred rows.
+    const duckMember = await h.runDuckDB(compileMember("dim_member"), memberInputs());
+    expect(await h.runSpark(spark, compileMember("dim_member", "spark"), memberInputs())).to.deep.equal(duckMember);
   });
 });
