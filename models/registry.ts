@@ -39,6 +39,12 @@ export function checkModels(models: ModelSpec[], datasets: readonly DatasetSpec[
       throw new ModelSpecError(model.sourceFile, "dates", `date roles need exactly one date dimension model (found ${found})`);
     }
   }
+  // Inferred members come from the facts naming the dimension: with none, the flag does nothing.
+  for (const model of models) {
+    if (model.kind !== "dimension" || !model.inferredMembers) continue;
+    const named = models.some((m) => m.kind === "fact" && m.dimensions.some((d) => d.dimension === model.name));
+    if (!named) throw new ModelSpecError(model.sourceFile, "inferredMembers", `no fact has a role on ${model.name}, so there is nothing to infer members from`);
+  }
   return models;
 }
 

@@ -14,6 +14,18 @@ export function dimensionAudits(spec: DimensionSpec, d: SqlDialect): ModelAudit[
   const staged = STAGED_RELATION;
   const end = `TIMESTAMP ${d.str(END_OF_TIME)}`;
   const unknown = `${sk} = ${UNKNOWN_MEMBER_KEY}`;
+  const inferred: ModelAudit[] = !spec.inferredMembers
+    ? []
+    : [
+        {
+          name: "inferred_members",
+          description: `is_inferred is set on every row; an inferred row has a ${spec.naturalKey}, no attribute, and is the earliest row of its key`,
+          sql: count(
+            `(SELECT *, ROW_NUMBER() OVER (PARTITION BY ${nk} ORDER BY valid_from) AS _rn FROM ${staged}) s`,
+            `is_inferred IS NULL OR (is_inferred AND (${[`${nk} IS NULL`, "_rn > 1", ...spec.attributes.map((a) => `${d.ident(a.name)} IS NOT NULL`)].join(" OR ")}))`,
+          ),
+        },
+      ];
   return [
     {
       name: "surrogate_key_unique",
@@ -51,5 +63,6 @@ export function dimensionAudits(spec: DimensionSpec, d: SqlDialect): ModelAudit[
         `SELECT CAST(ABS(COALESCE(SUM(CASE WHEN ${unknown} AND ${nk} IS NULL THEN 1 ELSE 0 END), 0) - 1) + ` +
         `COALESCE(SUM(CASE WHEN (${unknown}) <> (${nk} IS NULL) THEN 1 ELSE 0 END), 0) AS BIGINT) AS violations FROM ${staged}`,
     },
+    ...inferred,
   ];
 }

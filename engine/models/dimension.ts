@@ -9,6 +9,11 @@
 //   dim_bounds    the points where the key's state changes: alive/deleted, or a type-2 attribute
 //   dim_versions  every boundary with its window end (the next boundary's `_t`); deleted ones close
 //   dim_latest    type-1 attributes: the key's latest valid non-delete change
+// With inferred members (inferred-members.ts):
+//   dim_fact_keys natural key and as-of time of every fact row of every fact role on the dimension
+//   dim_inferred  per natural key, the earliest such time
+//   dim_members   dim_versions with each key's first version stretched back to that time, plus
+//                 inferred rows for keys without a first version that covers it
 //   <model name>  alive versions with surrogate keys + the unknown member
 // The whole table is recomputed from history on every build (incremental builds come later).
 import type { DatasetSpec } from "../../datasets/define";
@@ -18,6 +23,7 @@ import { dialectFor, type SqlDialect } from "../dialects";
 import { PII_KEY_RELATION } from "../pii-key";
 import { REASONS_COLUMN, type Dialect, type PlanColumn } from "../plan";
 import { dimensionAudits } from "./dimension-audits";
+import { factKeys, type InferredMembersContext } from "./inferred-members";
 import type { ModelInput, ModelPlan, ModelStep } from "./plan";
 
 /** valid_from of a key's changes that carry no time, and of the unknown member. */
@@ -27,17 +33,23 @@ export const END_OF_TIME = "9999-12-31 00:00:00";
 /** Surrogate key of the unknown member. */
 export const UNKNOWN_MEMBER_KEY = -1;
 
-export function compileDimension(spec: DimensionSpec, dataset: DatasetSpec, opts: { dialect: Dialect }): ModelPlan {
+/** Inferred members need the registries: the facts naming the dimension and their datasets. */
+export type DimensionCompileOptions = { dialect: Dialect } & Partial<InferredMembersContext>;
+
+export function compileDimension(spec: DimensionSpec, dataset: DatasetSpec, opts: DimensionCompileOptions): ModelPlan {
   if (dataset.name !== spec.source) throw new Error(`model ${spec.name}: compiled with dataset ${dataset.name}, its source is ${spec.source}`);
-  if (spec.inferredMembers) {
-    throw new Error(`model ${spec.name}: inferredMembers is not supported yet (facts resolve unseen keys to -1); remove the flag`);
-  }
   const d = dialectFor(opts.dialect);
+  let facts: { inputs: ModelInput[]; sql: string } | null = null;
+  if (spec.inferredMembers) {
+    if (!opts.models || !opts.datasets) throw new Error(`model ${spec.name}: inferredMembers needs the model and dataset registries to find the facts naming it`);
+    facts = factKeys(spec, { models: opts.models, datasets: opts.datasets }, opts.dialect, d);
+  }
   const b = new DimensionSql(spec, dataset, d);
   const inputs: ModelInput[] = [
     { relation: HISTORY_BRONZE_RELATION, zone: "bronze", dataset: dataset.name },
     ...(dataset.format === "dms" ? [{ relation: HISTORY_FILES_RELATION, zone: "files" as const, dataset: dataset.name }] : []),
     ...(b.hashed.size > 0 ? [{ relation: PII_KEY_RELATION, zone: "pii_key" as const }] : []),
+    ...(facts?.inputs ?? []),
   ];
   const step = (name: string, materialize: ModelStep["materialize"], description: string, sql: string): ModelStep => ({ name, sql, materialize, description });
   const type1 = spec.attributes.some((a) => a.scd === 1);
@@ -53,6 +65,13 @@ export function compileDimension(spec: DimensionSpec, dataset: DatasetSpec, opts
       step("dim_bounds", "view", "points where the key's state changes", b.bounds()),
       step("dim_versions", "table", "state changes with their window end", b.versions()),
       ...(type1 ? [step("dim_latest", "view", "type-1 attributes: the key's latest valid change", b.latest())] : []),
+      ...(facts
+        ? [
+            step("dim_fact_keys", "view", "natural key and as-of time of every fact row naming the dimension", facts.sql),
+            step("dim_inferred", "view", "per natural key, the earliest time a fact names it", b.inferredFrom()),
+            step("dim_members", "table", "versions, first ones stretched back to their earliest fact, and inferred rows", b.members()),
+          ]
+        : []),
       step(spec.name, "table", "versions with surrogate keys, and the unknown member", b.output()),
     ],
     output: spec.name,
@@ -73,6 +92,7 @@ export function dimensionColumns(spec: DimensionSpec, dataset: DatasetSpec): Pla
     { name: "valid_from", type: "timestamp" },
     { name: "valid_to", type: "timestamp" },
     { name: "is_current", type: "boolean" },
+    ...(spec.inferredMembers ? [{ name: "is_inferred", type: "boolean" as const }] : []),
   ];
 }
 
@@ -168,6 +188,33 @@ class DimensionSql {
     return `SELECT * FROM (${ranked}) r WHERE _rn = 1`;
   }
 
+  inferredFrom(): string {
+    return `SELECT _nk, MIN(_t) AS _t0 FROM dim_fact_keys WHERE _nk IS NOT NULL AND _t IS NOT NULL GROUP BY _nk`;
+  }
+
+  /**
+   * dim_versions plus `_inferred`: a key's first version (the real row, completing the member) is
+   * stretched back to the earliest time a fact names the key when that is earlier; a key whose
+   * history has no first version that could be stretched (no row at all, or one that starts with
+   * a delete) gets an inferred row from that time to its first change (open when there is none).
+   * A fact in a later gap (after a delete) still resolves to -1: the key was seen, and deleted.
+   */
+  members(): string {
+    const typeOf = (name: string) => this.dataset.columns.find((c) => c.name === name)!.type;
+    const ranked = `(SELECT v.*, ROW_NUMBER() OVER (PARTITION BY _nk ORDER BY valid_from) AS _rn FROM dim_versions v)`;
+    const type2 = this.type2.map((a) => `f.${this.id(a)}`);
+    const stretched = `CASE WHEN f._rn = 1 AND f._alive AND i._t0 < f.valid_from THEN i._t0 ELSE f.valid_from END`;
+    const versions =
+      `SELECT ${["f._nk", "f._alive", ...type2, `${stretched} AS valid_from`, "f.valid_to", "FALSE AS _inferred"].join(", ")} ` +
+      `FROM ${ranked} f LEFT JOIN dim_inferred i ON i._nk = f._nk`;
+    const nulls = this.type2.map((a) => `${this.d.cast("NULL", typeOf(a))} AS ${this.id(a)}`);
+    const inferred =
+      `SELECT ${["i._nk", "TRUE AS _alive", ...nulls, "i._t0 AS valid_from", `COALESCE(f.valid_from, ${this.ts(END_OF_TIME)}) AS valid_to`, "TRUE AS _inferred"].join(", ")} ` +
+      `FROM dim_inferred i LEFT JOIN ${ranked} f ON f._nk = i._nk AND f._rn = 1 ` +
+      `WHERE f._nk IS NULL OR (NOT f._alive AND i._t0 < f.valid_from)`;
+    return `${versions} UNION ALL ${inferred}`;
+  }
+
   /** An attribute as silver stores it: a `hash` PII column HMAC'd as compile.ts does. */
   private stored(name: string, expr: string): string {
     if (!this.hashed.has(name)) return expr;
@@ -184,24 +231,32 @@ class DimensionSql {
   private surrogateKey(): string {
     const type = this.dataset.columns.find((c) => c.name === this.spec.naturalKey)!.type;
     const key = type === "string" ? "v._nk" : type === "timestamp" ? this.d.timestampText("v._nk") : this.d.cast("v._nk", "string");
-    return this.d.md5Bigint(`concat(${key}, '|', ${this.d.timestampText("v.valid_from")})`);
+    const versionKey = this.d.md5Bigint(`concat(${key}, '|', ${this.d.timestampText("v.valid_from")})`);
+    if (!this.spec.inferredMembers) return versionKey;
+    // With inferred members the key's earliest row is keyed by the natural key alone: the
+    // inferred row and the real version completing it (whose valid_from may differ) share it.
+    const first = `ROW_NUMBER() OVER (PARTITION BY v._nk ORDER BY v.valid_from) = 1`;
+    return `CASE WHEN ${first} THEN ${this.d.md5Bigint(`concat(${key}, '|')`)} ELSE ${versionKey} END`;
   }
 
   output(): string {
     const typeOf = (name: string) => this.dataset.columns.find((c) => c.name === name)!.type;
+    const inferred = this.spec.inferredMembers;
     const attrs = this.spec.attributes.map((a) => {
-      const source = a.scd === 2 ? `v.${this.id(a.name)}` : `l.${this.id(a.name)}`;
+      // An inferred row knows no attribute, type 1 included (the key's later changes may set one).
+      const source = a.scd === 2 ? `v.${this.id(a.name)}` : inferred ? `CASE WHEN v._inferred THEN NULL ELSE l.${this.id(a.name)} END` : `l.${this.id(a.name)}`;
       return `${this.stored(a.name, source)} AS ${this.id(a.name)}`;
     });
     const join = this.type1.length > 0 ? " LEFT JOIN dim_latest l ON l._nk = v._nk" : "";
+    const flags = [`v.valid_to = ${this.ts(END_OF_TIME)} AS is_current`, ...(inferred ? ["v._inferred AS is_inferred"] : [])];
     const rows =
       `SELECT ${this.surrogateKey()} AS ${this.id(this.spec.surrogateKey)}, v._nk AS ${this.id(this.spec.naturalKey)}, ` +
-      `${[...attrs, "v.valid_from", "v.valid_to", `v.valid_to = ${this.ts(END_OF_TIME)} AS is_current`].join(", ")} ` +
-      `FROM dim_versions v${join} WHERE v._alive`;
+      `${[...attrs, "v.valid_from", "v.valid_to", ...flags].join(", ")} ` +
+      `FROM ${inferred ? "dim_members" : "dim_versions"} v${join} WHERE v._alive`;
     const nullOf = (name: string) => this.d.cast("NULL", this.hashed.has(name) ? "string" : typeOf(name));
     const unknown =
       `SELECT ${this.d.cast(String(UNKNOWN_MEMBER_KEY), "bigint")}, ${nullOf(this.spec.naturalKey)}, ` +
-      `${[...this.spec.attributes.map((a) => nullOf(a.name)), this.ts(BEGINNING_OF_TIME), this.ts(END_OF_TIME), "TRUE"].join(", ")}`;
+      `${[...this.spec.attributes.map((a) => nullOf(a.name)), this.ts(BEGINNING_OF_TIME), this.ts(END_OF_TIME), "TRUE", ...(inferred ? ["FALSE"] : [])].join(", ")}`;
     return `${rows} UNION ALL ${unknown}`;
   }
 }

@@ -31,23 +31,43 @@ export const dateCol = (i: number) => `_date_${i}`;
  */
 export function factBaseSelect(r: ResolvedFact, d: SqlDialect): string {
   const { spec } = r;
-  const ref = (x: ResolvedRef) => `${tableAlias(x.lookup)}.${d.ident(x.column)}`;
-  const asDate = (x: ResolvedRef) => (r.typeOf(x) === "date" ? ref(x) : d.cast(ref(x), "date"));
+  const asDate = (x: ResolvedRef) => (r.typeOf(x) === "date" ? ref(d, x) : d.cast(ref(d, x), "date"));
   const select = [
-    ...descriptive(spec).map((c) => `${ref(c.ref)} AS ${d.ident(c.name)}`),
-    ...spec.dimensions.map((k, i) => `${ref(k.naturalKey)} AS ${naturalKeyCol(i)}`),
-    // A date as-of time is that day's midnight.
-    ...spec.dimensions.map((k, i) => `${r.typeOf(k.asOf) === "timestamp" ? ref(k.asOf) : d.cast(ref(k.asOf), "timestamp")} AS ${asOfCol(i)}`),
+    ...descriptive(spec).map((c) => `${ref(d, c.ref)} AS ${d.ident(c.name)}`),
+    ...spec.dimensions.map((k, i) => `${ref(d, k.naturalKey)} AS ${naturalKeyCol(i)}`),
+    ...spec.dimensions.map((_, i) => `${asOfTime(r, d, i)} AS ${asOfCol(i)}`),
     ...spec.dates.map((k, i) => `${asDate(k.column)} AS ${dateCol(i)}`),
     ...spec.measures.map((m) =>
-      "column" in m ? `${ref(m.column)} AS ${d.ident(m.name)}` : `${d.daysBetween(asDate(m.daysBetween[0]), asDate(m.daysBetween[1]))} AS ${d.ident(m.name)}`,
+      "column" in m ? `${ref(d, m.column)} AS ${d.ident(m.name)}` : `${d.daysBetween(asDate(m.daysBetween[0]), asDate(m.daysBetween[1]))} AS ${d.ident(m.name)}`,
     ),
   ];
-  const joins = spec.lookups.map((l) => {
+  return [`SELECT ${select.join(", ")}`, ...baseFrom(r, d)].join("\n");
+}
+
+/**
+ * Dimension role i's natural key `_nk` and as-of time `_t` of every fact row, read from the same
+ * silver rows and lookups as the fact's base rows: what a dimension with inferred members
+ * (engine/models/inferred-members.ts) must have a row for before the fact is built.
+ */
+export function roleKeysSelect(r: ResolvedFact, d: SqlDialect, i: number): string {
+  return [`SELECT ${ref(d, r.spec.dimensions[i].naturalKey)} AS _nk, ${asOfTime(r, d, i)} AS _t`, ...baseFrom(r, d)].join("\n");
+}
+
+const ref = (d: SqlDialect, x: ResolvedRef) => `${tableAlias(x.lookup)}.${d.ident(x.column)}`;
+
+/** Dimension role i's as-of time as a TIMESTAMP: a date as-of time is that day's midnight. */
+function asOfTime(r: ResolvedFact, d: SqlDialect, i: number): string {
+  const asOf = r.spec.dimensions[i].asOf;
+  return r.typeOf(asOf) === "timestamp" ? ref(d, asOf) : d.cast(ref(d, asOf), "timestamp");
+}
+
+/** FROM the source's silver, every lookup LEFT joined on its primary key. */
+function baseFrom(r: ResolvedFact, d: SqlDialect): string[] {
+  const joins = r.spec.lookups.map((l) => {
     const target = r.lookups.get(l.name)!;
-    return `LEFT JOIN ${silverRelation(target.name)} AS ${tableAlias(l.name)} ON ${tableAlias(l.name)}.${d.ident(target.primaryKey[0])} = ${ref(l.on)}`;
+    return `LEFT JOIN ${silverRelation(target.name)} AS ${tableAlias(l.name)} ON ${tableAlias(l.name)}.${d.ident(target.primaryKey[0])} = ${ref(d, l.on)}`;
   });
-  return [`SELECT ${select.join(", ")}`, `FROM ${silverRelation(r.source.name)} AS ${tableAlias(null)}`, ...joins].join("\n");
+  return [`FROM ${silverRelation(r.source.name)} AS ${tableAlias(null)}`, ...joins];
 }
 
 /** Alias of dimension role i's join. */

@@ -24,7 +24,7 @@ export function compileModel(spec: ModelSpec, ctx: ModelCompileContext): ModelPl
     case "dimension": {
       const dataset = ctx.datasets.find((d) => d.name === spec.source);
       if (!dataset) throw new Error(`model ${spec.name}: source dataset ${spec.source} is not declared`);
-      return compileDimension(spec, dataset, { dialect: ctx.dialect });
+      return compileDimension(spec, dataset, { dialect: ctx.dialect, datasets: ctx.datasets, models: ctx.models });
     }
     case "fact":
       return compileFact(spec, ctx);

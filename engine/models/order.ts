@@ -1,7 +1,7 @@
 // Which models a build runs, and in what order (ARCHITECTURE "Semantic layer", Orchestration):
 // the date dimension, then dimensions, then facts, a fact after every model it reads; a load
 // rebuilds only the models whose inputs it changed.
-import type { ModelSpec } from "../../models/define";
+import type { DimensionSpec, FactSpec, ModelSpec } from "../../models/define";
 
 const KIND_RANK: Record<ModelSpec["kind"], number> = { date: 0, dimension: 1, fact: 2 };
 
@@ -40,16 +40,18 @@ export function buildOrder(models: readonly ModelSpec[], select?: string): Model
 
 /**
  * The models a load of `datasets` changes the inputs of, in build order: dimensions of those
- * datasets, facts whose source or lookups are among them, and facts reading a dimension that is.
+ * datasets, dimensions with inferred members whose facts read them (a new fact row may name an
+ * unseen key), facts whose source or lookups are among them, and facts reading a dimension that is.
  */
 export function modelsAffectedBy(datasets: readonly string[], models: readonly ModelSpec[]): ModelSpec[] {
   const changed = new Set(datasets);
-  const dims = new Set(models.filter((m) => m.kind === "dimension" && changed.has(m.source)).map((m) => m.name));
+  const readers = models.filter((f): f is FactSpec => f.kind === "fact" && (changed.has(f.source) || f.lookups.some((l) => changed.has(l.dataset))));
+  const infers = (m: DimensionSpec) => m.inferredMembers && readers.some((f) => f.dimensions.some((d) => d.dimension === m.name));
+  const dimensions = models.filter((m): m is DimensionSpec => m.kind === "dimension");
+  const dims = new Set(dimensions.filter((m) => changed.has(m.source) || infers(m)).map((m) => m.name));
   const affected = models.filter((m) => {
     if (m.kind === "dimension") return dims.has(m.name);
-    if (m.kind === "fact") {
-      return changed.has(m.source) || m.lookups.some((l) => changed.has(l.dataset)) || m.dimensions.some((d) => dims.has(d.dimension));
-    }
+    if (m.kind === "fact") return readers.includes(m) || m.dimensions.some((d) => dims.has(d.dimension));
     return false; // the date dimension reads no dataset
   });
   return buildOrder(affected);

@@ -171,6 +171,10 @@ describe("buildModels: order, --select, failed dimensions", () => {
     // orders: fact_b's source and fact_a's lookup; no dimension.
     expect(modelsAffectedBy(["orders"], registry).map((m) => m.name)).to.deep.equal(["fact_b", "fact_a"]);
     expect(modelsAffectedBy(["payments"], registry)).to.deep.equal([]);
+    // A dimension with inferred members reads its facts' datasets: orders (fact_b's source, fact_a's lookup) rebuild dim_y.
+    const inferring = registry.map((m) => (m.name === "dim_y" ? { ...(m as DimensionSpec), inferredMembers: true } : m));
+    expect(modelsAffectedBy(["orders"], inferring).map((m) => m.name)).to.deep.equal(["dim_y", "fact_b", "fact_a"]);
+    expect(modelsAffectedBy(["payments"], inferring)).to.deep.equal([]);
     // Models reading each other in a cycle cannot be ordered: refused, one line.
     const cyclic = [fact("fact_z", "orders", ["fact_y"]), fact("fact_y", "orders", ["fact_z"])];
     expect(() => buildOrder(cyclic)).to.throw("models depend on each other in a cycle: fact_z, fact_y");

@@ -418,7 +418,7 @@ describe("models: SCD2 dimension compiler (DuckDB)", function () {
     expect(byStart(rows.filter((r) => r.member_id === "15")).map((r) => `${r.name}@${r.valid_from!.slice(11, 13)}`)).to.deep.equal(["null@01", "Ola@02", "null@04"]);
   });
 
-  it("compiles the reference dimensions for both dialects, refuses inferred members and a wrong dataset", () => {
+  it("compiles the reference dimensions for both dialects; refuses inferred members without the registries, and a wrong dataset", () => {
     for (const name of ["dim_customer", "dim_product"]) {
       const dim = getModel(name) as DimensionSpec;
       for (const dialect of ["duckdb", "spark"] as const) {
@@ -430,7 +430,7 @@ describe("models: SCD2 dimension compiler (DuckDB)", function () {
       }
     }
     const inferred = defineDimension({ name: "dim_member", source: "members", naturalKey: "member_id", attributes: { city: 2 }, inferredMembers: true }, [members]);
-    expect(() => compileDimension(inferred, members, { dialect: "duckdb" })).to.throw(/inferredMembers is not supported/);
+    expect(() => compileDimension(inferred, members, { dialect: "duckdb" })).to.throw(/^model dim_member: inferredMembers needs the model and dataset registries/);
     expect(() => compileDimension(dimMember("close"), getDataset("customers"), { dialect: "duckdb" })).to.throw(/its source is members/);
   });
 });

@@ -61,6 +61,8 @@ export class ModelHarness {
     const files = await this.writeInputs(plan, inputs);
     const s = this.session;
     for (const [relation, file] of Object.entries(files)) {
+      // A step of an earlier run in this session may have made a table of that name (a dimension's output, now a fact's input).
+      await s.run(`DROP TABLE IF EXISTS ${relation}`).catch(() => undefined);
       await s.run(`CREATE OR REPLACE TEMP VIEW ${relation} AS SELECT * FROM read_parquet(${lit(file)})`);
     }
     for (const step of plan.steps) {

@@ -221,6 +221,13 @@ describe("model specs", () => {
       expect(crossError([dates, second, customer, items])).to.equal(`${F}: dates: date roles need exactly one date dimension model (found dim_date, dim_calendar)`);
       expect(checkModels([customer, defineFact({ ...factInput(), dates: [], partitionBy: undefined }, DS)], DS)).to.have.length(2);
     });
+
+    it("refuses inferred members on a dimension no fact names", () => {
+      const [dates, , items] = star();
+      const inferring = defineDimension({ ...dimInput(), inferredMembers: true }, DS);
+      expect(checkModels([dates, inferring, items], DS)).to.have.length(3);
+      expect(crossError([dates, inferring])).to.equal(`${F}: inferredMembers: no fact has a role on dim_customer, so there is nothing to infer members from`);
+    });
   });
 
   describe("unregistered model files", () => {
