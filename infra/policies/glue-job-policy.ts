@@ -134,20 +134,31 @@ export function glueJobPolicyDocument(input: GlueJobPolicyInput): PolicyDocument
         ...input.tables.map((t) => glueArn(`table/${t}`)),
       ]),
     },
+    ...glueRuntimeStatements(ctx, input),
+  ];
+  return policy(statements);
+}
+
+/** What every Glue job of the platform needs to run (load and model jobs alike): logs, metrics, LF credentials. */
+export function glueRuntimeStatements(
+  ctx: AccountContext,
+  job: { securityConfigurationName: string; roleName: string; metricsNamespace: string },
+): Statement[] {
+  return [
     {
       // Only this job's groups (named after the security configuration and this role), not every
       // /aws-glue/* group of the account.
       Sid: "ContinuousLogs",
       Effect: "Allow",
       Action: ["logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: glueJobLogGroupArns(ctx, input.securityConfigurationName, input.roleName),
+      Resource: glueJobLogGroupArns(ctx, job.securityConfigurationName, job.roleName),
     },
     {
       Sid: "PublishMetrics",
       Effect: "Allow",
       Action: ["cloudwatch:PutMetricData"],
       Resource: "*",
-      Condition: { StringEquals: { "cloudwatch:namespace": ["Glue", input.metricsNamespace] } },
+      Condition: { StringEquals: { "cloudwatch:namespace": ["Glue", job.metricsNamespace] } },
     },
     {
       // Lake Formation vends credentials for registered locations; the action has no resource type.
@@ -157,5 +168,4 @@ export function glueJobPolicyDocument(input: GlueJobPolicyInput): PolicyDocument
       Resource: "*",
     },
   ];
-  return policy(statements);
 }

@@ -2,7 +2,7 @@
 // its datasets, the semantic tables of the models it reads) under their owners' prefixes, read
 // and write its own table under `<model>/` of the semantic bucket, its artifacts and run files in
 // the ops bucket, the keys through S3 and CloudWatch Logs only. Nothing of landing or quarantine.
-import { glueJobLogGroupArns } from "./glue-job-policy";
+import { glueRuntimeStatements } from "./glue-job-policy";
 import { AccountContext, PolicyDocument, Statement, policy, sorted } from "./document";
 
 /**
@@ -117,25 +117,7 @@ export function modelJobPolicyDocument(input: ModelJobPolicyInput): PolicyDocume
       Action: ["glue:GetTable", "glue:UpdateTable"],
       Resource: [glueArn(`table/${input.ownTable}`)],
     },
-    {
-      Sid: "ContinuousLogs",
-      Effect: "Allow",
-      Action: ["logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: glueJobLogGroupArns(ctx, input.securityConfigurationName, input.roleName),
-    },
-    {
-      Sid: "PublishMetrics",
-      Effect: "Allow",
-      Action: ["cloudwatch:PutMetricData"],
-      Resource: "*",
-      Condition: { StringEquals: { "cloudwatch:namespace": ["Glue", input.metricsNamespace] } },
-    },
-    {
-      Sid: "LakeFormationDataAccess",
-      Effect: "Allow",
-      Action: ["lakeformation:GetDataAccess"],
-      Resource: "*",
-    },
+    ...glueRuntimeStatements(ctx, input),
   ];
   return policy(statements);
 }
