@@ -1,5 +1,6 @@
 // Load-plan table definitions -> Iceberg schema and partition spec for the Glue catalog. Pure, so
 // a schema edit in a dataset spec shows as a table diff in `pulumi preview`, and tests assert it.
+import type * as pulumi from "@pulumi/pulumi";
 import type { PlanColumnType, TableDef } from "../engine/plan";
 
 export interface IcebergField {
@@ -39,4 +40,26 @@ export function icebergSchema(table: TableDef): { fields: IcebergField[]; partit
     return { name: column, sourceId: source.id, transform: "identity", fieldId: PARTITION_FIELD_ID_BASE + i };
   });
   return { fields, partitionFields };
+}
+
+/**
+ * The Glue CatalogTable `openTableFormatInput` of every platform table (dataset and model tables
+ * alike): an Iceberg v2 table created once, write-audit-publish enabled (the runners stage on a branch).
+ */
+export function icebergTableInput(
+  location: pulumi.Input<string>,
+  schema: { fields: IcebergField[]; partitionFields: IcebergPartitionField[] },
+) {
+  return {
+    icebergInput: {
+      metadataOperation: "CREATE",
+      version: "2",
+      icebergTableInput: {
+        location,
+        schema: { schemaId: 0, type: "struct", fields: schema.fields },
+        partitionSpec: schema.partitionFields.length > 0 ? { specId: 0, fields: schema.partitionFields } : undefined,
+        properties: { "write.wap.enabled": "true", "format-version": "2" },
+      },
+    },
+  };
 }

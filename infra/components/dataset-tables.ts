@@ -13,7 +13,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { TableDef, TableRole } from "../../engine/plan";
 import { TABLE_ZONE, Zone, tableLocation } from "../catalog-layout";
-import { icebergSchema } from "../iceberg-schema";
+import { icebergSchema, icebergTableInput } from "../iceberg-schema";
 
 /** Table inputs Pulumi must never send in an UpdateTable call (see the header). */
 export const ICEBERG_TABLE_IGNORED_FIELDS = [
@@ -53,18 +53,7 @@ export class DatasetTables extends pulumi.ComponentResource {
           databaseName: args.databaseNames[zone],
           tableType: "EXTERNAL_TABLE",
           description: `${args.dataset} ${role} (${def.writeMode})`,
-          openTableFormatInput: {
-            icebergInput: {
-              metadataOperation: "CREATE",
-              version: "2",
-              icebergTableInput: {
-                location,
-                schema: { schemaId: 0, type: "struct", fields },
-                partitionSpec: partitionFields.length > 0 ? { specId: 0, fields: partitionFields } : undefined,
-                properties: { "write.wap.enabled": "true", "format-version": "2" },
-              },
-            },
-          },
+          openTableFormatInput: icebergTableInput(location, { fields, partitionFields }),
         },
         { parent: this, protect: retain, retainOnDelete: retain, dependsOn: opts?.dependsOn, ignoreChanges: ICEBERG_TABLE_IGNORED_FIELDS },
       );

@@ -7,6 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelPlan } from "../../engine/models/plan";
 import { tableLocation } from "../catalog-layout";
+import { icebergTableInput } from "../iceberg-schema";
 import { modelIcebergSchema } from "../model-layout";
 import { ICEBERG_TABLE_IGNORED_FIELDS } from "./dataset-tables";
 
@@ -36,18 +37,7 @@ export class ModelTable extends pulumi.ComponentResource {
         databaseName: args.databaseName,
         tableType: "EXTERNAL_TABLE",
         description: `${model} (${kind})${args.description ? `: ${args.description}` : ""}`,
-        openTableFormatInput: {
-          icebergInput: {
-            metadataOperation: "CREATE",
-            version: "2",
-            icebergTableInput: {
-              location,
-              schema: { schemaId: 0, type: "struct", fields },
-              partitionSpec: partitionFields.length > 0 ? { specId: 0, fields: partitionFields } : undefined,
-              properties: { "write.wap.enabled": "true", "format-version": "2" },
-            },
-          },
-        },
+        openTableFormatInput: icebergTableInput(location, { fields, partitionFields }),
       },
       { parent: this, protect: retain, retainOnDelete: retain, dependsOn: opts?.dependsOn, ignoreChanges: ICEBERG_TABLE_IGNORED_FIELDS },
     );
