@@ -39,7 +39,7 @@ export const buildVerb: Verb = {
     const workspace = workspaceDir(args.flags.workspace);
     if (!existsSync(workspace)) throw new CliError(`workspace ${workspace} does not exist (load something first)`);
     const engine = workspaceEngine(workspace);
-    if (args.flags.engine !== undefined && parseEngine("build", args.flags.engine) !== engine) {
+    if (args.flags.engine !== undefined && parseEngine(args.flags.engine) !== engine) {
       throw new CliError(`workspace ${workspace} holds ${engine} tables; build --engine ${engine} (or load --engine ${String(args.flags.engine)} into another --workspace)`);
     }
     const json = args.flags.json === true;

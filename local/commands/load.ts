@@ -47,7 +47,7 @@ export const loadVerb: Verb = {
     if (args.positionals.length === 0 && args.flags["full-refresh"] !== true) {
       throw new UsageError("load: missing FILE... (or --full-refresh alone to rebuild from bronze; see datalake load --help)");
     }
-    const engine = parseEngine("load", args.flags.engine);
+    const engine = parseEngine(args.flags.engine);
     const manifest = await manifestForFiles(spec, args.positionals, { workspace, fullRefresh: args.flags["full-refresh"] === true });
     // Loaded here, not at the top: the audit store brings the AWS SDK, which --help does not need.
     const { lockWorkspace } = await import("../cli-workspace-audit");
