@@ -1,7 +1,9 @@
 // @spark `datalake build` on a workspace loaded with `--engine spark`: every model of the
 // reference star built by the Glue model job on local Spark + Iceberg (engine/spark/build-model.ts)
 // holds exactly the rows the DuckDB build gives for the same generated files and the same PII key,
-// read back through `query` (DuckDB over the Iceberg tables); same --json summary shape.
+// read back through `query` (DuckDB over the Iceberg tables); same --json summary shape. The
+// spark workspace is loaded through one Spark server (runLoadSpark, what `load --engine spark`
+// runs), not a JVM per dataset: on two shared cores that alone is minutes.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -9,7 +11,10 @@ import { DATASETS } from "../../datasets";
 import type { ModelSummary } from "../../engine/duckdb/build-models";
 import { compileModel } from "../../engine/models";
 import { PII_KEY_FILE } from "../../engine/pii-key";
+import { icebergWarehouse, runLoadSpark, sharedSparkServer } from "../../engine/spark";
+import { manifestForFiles } from "../../local/cli-manifest";
 import { generateDataset } from "../../local/generator";
+import { claimWorkspaceEngine } from "../../local/workspace-engine";
 import { MODELS } from "../../models";
 import { cli, queryJson, tempDir } from "./helpers";
 
@@ -36,20 +41,30 @@ describe("@spark datalake build --engine spark: the reference star equals the Du
       mkdirSync(join(ws, "secrets"), { recursive: true });
       writeFileSync(join(ws, PII_KEY_FILE), "0f1e2d3c4b5a69788796a5b4c3d2e1f0\n", { mode: 0o600 });
     }
+    const t0 = Date.now();
+    const phase = (what: string) => process.stderr.write(`      [${Math.round((Date.now() - t0) / 1000)} s] ${what}\n`);
+    claimWorkspaceEngine(sparkWs, "spark");
+    const server = await sharedSparkServer({ warehouse: icebergWarehouse(sparkWs), logFile: join(sparkWs, "ops", "spark.log"), shufflePartitions: 2 });
+    phase("Spark ready");
     for (const spec of DATASETS) {
-      const paths = generateDataset(spec.name, { seed: 41, rows: 60, files: 2, outDir: join(dir, "gen") });
+      const paths = generateDataset(spec.name, { seed: 41, rows: 40, files: 1, outDir: join(dir, "gen") });
       const duck = await cli("load", "--dataset", spec.name, "--workspace", duckWs, "--json", ...paths);
-      const spark = await cli("load", "--engine", "spark", "--dataset", spec.name, "--workspace", sparkWs, "--json", ...paths);
       expect(duck.code, duck.stderr).to.equal(0);
-      expect(spark.code, spark.stderr).to.equal(0);
+      const manifest = await manifestForFiles(spec, paths, { workspace: sparkWs, fullRefresh: false });
+      const spark = await runLoadSpark({ workspace: sparkWs, spec, manifest, server });
+      expect(spark.status, spark.error).to.equal("SUCCEEDED");
+      phase(`loaded ${spec.name}`);
     }
+    await server.close(); // `build` starts its own, as a user's run does
 
     const refused = await cli("build", "--engine", "duckdb", "--workspace", sparkWs);
     expect(refused.code).to.equal(1);
     expect(refused.stderr.trim()).to.match(/^datalake build: workspace .* holds spark tables; build --engine spark/);
 
     const duck = await cli("build", "--workspace", duckWs, "--json");
+    phase("DuckDB built");
     const spark = await cli("build", "--workspace", sparkWs, "--json");
+    phase("Spark built");
     expect(duck.code, duck.stderr).to.equal(0);
     expect(spark.code, spark.stderr).to.equal(0);
     const view = (s: ModelSummary) => ({ model: s.model, kind: s.kind, status: s.status, rows: s.rows, audits: s.audits });
