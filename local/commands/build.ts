@@ -58,18 +58,16 @@ export const buildVerb: Verb = {
 };
 
 /**
- * Runs `build` with the workspace's model executor: DuckDB in-process, or the Glue model job on a
- * local Spark server started for the build (one JVM for every model) and closed after it.
+ * Runs `build` with the workspace's model executor: DuckDB in-process, or the Glue model job on
+ * the process's local Spark server for the workspace's warehouse (one JVM for every model; a
+ * process that already runs one, a test, reuses it). An idle server holds no reference on the
+ * event loop and exits when this process does (its stdin closes).
  */
 async function withEngine<T>(workspace: string, engine: EngineName, build: (executor?: ModelExecutor) => Promise<T>): Promise<T> {
   if (engine === "duckdb") return build(undefined);
-  const { SparkServer, icebergWarehouse, sparkModelExecutor } = await import("../../engine/spark");
-  const server = await SparkServer.start({ warehouse: icebergWarehouse(workspace), logFile: join(workspace, "ops", "spark.log") });
-  try {
-    return await build(sparkModelExecutor(workspace, server));
-  } finally {
-    await server.close();
-  }
+  const { sharedSparkServer, icebergWarehouse, sparkModelExecutor } = await import("../../engine/spark");
+  const server = await sharedSparkServer({ warehouse: icebergWarehouse(workspace), logFile: join(workspace, "ops", "spark.log") });
+  return build(sparkModelExecutor(workspace, server));
 }
 
 /**

@@ -3,7 +3,8 @@
 // holds exactly the rows the DuckDB build gives for the same generated files and the same PII key,
 // read back through `query` (DuckDB over the Iceberg tables); same --json summary shape. The
 // spark workspace is loaded through one Spark server (runLoadSpark, what `load --engine spark`
-// runs), not a JVM per dataset: on two shared cores that alone is minutes.
+// runs), not a JVM per dataset, and `build` finds that server: on two shared cores a JVM start
+// and its warm-up are minutes.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -55,7 +56,7 @@ describe("@spark datalake build --engine spark: the reference star equals the Du
       expect(spark.status, spark.error).to.equal("SUCCEEDED");
       phase(`loaded ${spec.name}`);
     }
-    await server.close(); // `build` starts its own, as a user's run does
+    // `build` runs on this same server (one per warehouse in a process), as `local` mode would.
 
     const refused = await cli("build", "--engine", "duckdb", "--workspace", sparkWs);
     expect(refused.code).to.equal(1);
