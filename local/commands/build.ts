@@ -64,10 +64,20 @@ export const buildVerb: Verb = {
  * event loop and exits when this process does (its stdin closes).
  */
 async function withEngine<T>(workspace: string, engine: EngineName, build: (executor?: ModelExecutor) => Promise<T>): Promise<T> {
-  if (engine === "duckdb") return build(undefined);
-  const { sharedSparkServer, icebergWarehouse, sparkModelExecutor } = await import("../../engine/spark");
-  const server = await sharedSparkServer({ warehouse: icebergWarehouse(workspace), logFile: join(workspace, "ops", "spark.log") });
-  return build(sparkModelExecutor(workspace, server));
+  return build(await modelExecutorFor(workspace, engine));
+}
+
+/** The model executor of a workspace's engine (undefined: buildModels' default, DuckDB). */
+export async function modelExecutorFor(workspace: string, engine: EngineName): Promise<ModelExecutor | undefined> {
+  if (engine === "duckdb") return undefined;
+  const { sparkModelExecutor } = await import("../../engine/spark");
+  return sparkModelExecutor(workspace, await workspaceSparkServer(workspace));
+}
+
+/** The process's local Glue for a spark workspace (its Iceberg warehouse), started on first use. */
+export async function workspaceSparkServer(workspace: string): Promise<import("../../engine/spark").SparkServer> {
+  const { sharedSparkServer, icebergWarehouse } = await import("../../engine/spark");
+  return sharedSparkServer({ warehouse: icebergWarehouse(workspace), logFile: join(workspace, "ops", "spark.log") });
 }
 
 /**

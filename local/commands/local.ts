@@ -56,7 +56,7 @@ export const localVerb: Verb = {
       progress,
       once: args.flags.once === true,
       jobTimeoutMs: jobTimeoutMinutes * 60_000,
-      ...(spark ? { executor: spark.executor } : {}),
+      ...(spark ? { executor: spark.executor, buildModels: spark.buildModels } : {}),
     });
     const stop = async () => {
       await runtime.stop();

@@ -17,7 +17,11 @@ import { manifestForFiles } from "../../local/cli-manifest";
 import { generateDataset } from "../../local/generator";
 import { claimWorkspaceEngine } from "../../local/workspace-engine";
 import { MODELS } from "../../models";
+import { drop, ordersCsv } from "../local/support";
 import { cli, queryJson, tempDir } from "./helpers";
+
+/** dim_date's rows: a day per date of the reference range 2020-01-01..2030-12-31, plus the unknown member. */
+const DIM_DATE_ROWS = (Date.UTC(2030, 11, 31) - Date.UTC(2020, 0, 1)) / 86_400_000 + 1 + 1;
 
 /** Every column as text, rows sorted: the form both engines' tables compare in. */
 async function canonicalRows(workspace: string, model: string): Promise<string[]> {
@@ -81,5 +85,20 @@ describe("@spark datalake build --engine spark: the reference star equals the Du
       expect(sparkRows.length, `${model.name} rows`).to.be.greaterThan(0);
       expect(sparkRows, model.name).to.deep.equal(duckRows);
     }
+  });
+
+  it("local --once --engine spark rebuilds the models a load affects, on Spark", async () => {
+    const ws = join(dir, "local");
+    drop(ws, "orders/a.csv", ordersCsv(1, 3));
+
+    const run = await cli("local", "--once", "--engine", "spark", "--workspace", ws);
+
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/^run {2}orders\s+SUCCEEDED/m);
+    // dim_date never published and fact_orders reads it: built first; dim_customer never did.
+    expect(run.stdout).to.match(new RegExp(`^model dim_date\\s+BUILT\\s+\\d+  rows ${DIM_DATE_ROWS}, 3 audits passed`, "m"));
+    expect(run.stdout).to.match(/^model fact_orders\s+SKIPPED\s+nothing published {2}dim_customer never published/m);
+    const [row] = await queryJson<{ n: number }>(ws, "SELECT count(*) AS n FROM dim_date");
+    expect(Number(row.n)).to.equal(DIM_DATE_ROWS);
   });
 });
