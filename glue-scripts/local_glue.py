@@ -11,6 +11,8 @@ A server (what `datalake load --engine spark` and the tests use: the JVM starts 
   requests, one JSON object per line on stdin:
     {"id": "r1", "args": ["--dataset", "orders", ...], "buckets": {"local-ops": "/ws/ops"} | null,
      "metrics": "/ws/ops/metrics.jsonl" | null}          -> {"id": "r1", "summary": {...}}
+    {"id": "m1", "job": "build_model", "args": ["--model", "dim_date", ...], "buckets": {...}}
+                                                         -> {"id": "m1", "summary": {...}} (model_runner.py)
     {"id": "q1", "sql": "SELECT ..."}                    -> {"id": "q1", "rows": [{...}, ...]}
     {"cancel": "r1", "reason": "..."}                    -> the run stops before it publishes
   replies, one JSON object per line on --reply-fd (default stdout); {"ready": true, ...} first.
@@ -92,6 +94,27 @@ class LocalGlue:
         return run_job(args, spark=self.spark, io=SparkIO(self.spark), s3=s3, cloudwatch=cloudwatch, stop=stop,
                        secrets=secrets)
 
+    def build_model(self, argv: List[str], buckets: Optional[Dict[str, str]]) -> Dict[str, Any]:
+        """One run of the model job (build_model.py) on this session."""
+        import boto3
+
+        from datalake_glue.args import simple_resolver
+        from datalake_glue.local_env import LocalObjects, LocalSecrets, ensure_databases
+        from datalake_glue.logs import configure as configure_logs
+        from datalake_glue.model_args import resolve_model_args
+        from datalake_glue.model_runner import run_model_job
+        from datalake_glue.s3_uri import LOCAL_STORAGE_SCHEMES
+        from datalake_glue.spark_io import SparkIO
+
+        args = resolve_model_args(["local_glue.py", *argv], simple_resolver, LOCAL_STORAGE_SCHEMES)
+        if args.warehouse_path.rstrip("/") != self.warehouse_uri:
+            raise ValueError(f"--warehouse_path {args.warehouse_path} is not this server's warehouse {self.warehouse_uri}")
+        configure_logs(args.model, args.run_id, args.job_run_id)
+        ensure_databases(self.spark, [args.semantic_database, args.silver_database, args.bronze_database])
+        s3 = LocalObjects(buckets) if buckets else boto3.client("s3")
+        secrets = LocalSecrets() if buckets else boto3.client("secretsmanager")
+        return run_model_job(args, spark=self.spark, io=SparkIO(self.spark), s3=s3, secrets=secrets)
+
     def sql(self, statement: str) -> List[Dict[str, Any]]:
         return [row.asDict(recursive=True) for row in self.spark.sql(statement).collect()]
 
@@ -117,6 +140,8 @@ def serve(glue: LocalGlue, reply: TextIO) -> None:
             try:
                 if "sql" in request:
                     send({"id": rid, "rows": glue.sql(request["sql"])})
+                elif request.get("job") == "build_model":
+                    send({"id": rid, "summary": glue.build_model(list(request["args"]), request.get("buckets"))})
                 else:
                     stop = stops.setdefault(rid, StopSignal(glue.spark.sparkContext.cancelAllJobs))
                     summary = glue.run(list(request["args"]), request.get("buckets"), request.get("metrics"), stop)

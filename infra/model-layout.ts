@@ -4,7 +4,6 @@
 import type { DatasetSpec } from "../datasets/define";
 import { tableDefs } from "../engine/compile";
 import type { ModelPlan } from "../engine/models/plan";
-import type { PlanColumn } from "../engine/plan";
 import type { FactSpec, ModelSpec, ResolvedRef } from "../models/define";
 import { IcebergField, IcebergPartitionField, icebergType } from "./iceberg-schema";
 
@@ -115,25 +114,4 @@ export function modelReads(plan: Pick<ModelPlan, "model" | "inputs">, datasets: 
   }
   const order = (r: ModelTableRef) => `${r.zone}/${r.table}`;
   return { tables: [...tables.values()].sort((a, b) => (order(a) < order(b) ? -1 : 1)), piiKey, files: [...new Set(files)].sort() };
-}
-
-/**
- * The model job's plan artifact: the spark ModelPlan plus, per bronze / files / silver input, the
- * Iceberg table it reads and that table's columns (an input never loaded reads as empty with
- * them). The Glue runner (glue-scripts/datalake_glue/model_plan.py) checks this shape.
- */
-export interface ModelPlanArtifact extends ModelPlan {
-  tables: Record<string, { name: string; columns: PlanColumn[] }>;
-}
-
-export function modelPlanArtifact(plan: ModelPlan, datasets: readonly DatasetSpec[]): ModelPlanArtifact {
-  const tables: ModelPlanArtifact["tables"] = {};
-  for (const input of plan.inputs) {
-    if (input.zone !== "bronze" && input.zone !== "files" && input.zone !== "silver") continue;
-    const spec = datasets.find((d) => d.name === input.dataset);
-    if (!spec) throw new Error(`model ${plan.model} reads dataset ${input.dataset}, which the stack does not deploy`);
-    const def = tableDefs(spec)[input.zone];
-    tables[input.relation] = { name: def.name, columns: def.columns };
-  }
-  return { ...plan, tables };
 }

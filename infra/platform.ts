@@ -6,7 +6,8 @@ import { join } from "path";
 import type { DatasetSpec } from "../datasets/define";
 import { glueJobStatePattern } from "../datasets/routing";
 import { compilePlan } from "../engine/compile";
-import { ModelCompileContext, compileModel } from "../engine/models";
+import type { ModelCompileContext } from "../engine/models";
+import { SparkModelArtifact, sparkModelArtifact } from "../engine/spark/model-artifact";
 import type { LoadPlan } from "../engine/plan";
 import { MODELS } from "../models";
 import type { ModelSpec } from "../models/define";
@@ -25,7 +26,6 @@ import { Monitoring } from "./components/monitoring";
 import { Storage } from "./components/storage";
 import { PlatformConfig, datasetGlue } from "./config";
 import { DatasetResources, createDatasetResources } from "./dataset-wiring";
-import { ModelPlanArtifact, modelPlanArtifact } from "./model-layout";
 import { createModelResources } from "./model-wiring";
 import { PiiHashKey } from "./components/pii-hash-key";
 import { KMS_DELETION_WINDOW_DAYS_DEV, KMS_DELETION_WINDOW_DAYS_PROD, METRICS_NAMESPACE_PREFIX } from "./defaults";
@@ -44,8 +44,8 @@ export interface ProgramSources {
   handlerCode(entry: string): pulumi.Input<pulumi.asset.Archive>;
   glueEntryScript: string;
   gluePackageDir: string;
-  /** A model's plan artifact for its Glue job. @default compileModel(spec, spark) + its input tables */
-  modelPlan(spec: ModelSpec, ctx: Omit<ModelCompileContext, "dialect">): ModelPlanArtifact;
+  /** A model's plan artifact for its Glue job. @default sparkModelArtifact (engine/spark/model-artifact.ts), what the local spark build runs */
+  modelPlan(spec: ModelSpec, ctx: Omit<ModelCompileContext, "dialect">): SparkModelArtifact;
   /** The model jobs' entry script (glue-scripts/build_model.py). */
   modelEntryScript: string;
 }
@@ -55,7 +55,7 @@ export const DEFAULT_SOURCES: ProgramSources = {
   handlerCode: handlerArchive,
   glueEntryScript: join(REPO_ROOT, "glue-scripts", "load_dataset.py"),
   gluePackageDir: join(REPO_ROOT, "glue-scripts", "datalake_glue"),
-  modelPlan: (spec, ctx) => modelPlanArtifact(compileModel(spec, { ...ctx, dialect: "spark" }), ctx.datasets),
+  modelPlan: (spec, ctx) => sparkModelArtifact(spec, ctx.datasets, ctx.models),
   modelEntryScript: join(REPO_ROOT, "glue-scripts", "build_model.py"),
 };
 

@@ -33,8 +33,9 @@ export function claimWorkspaceEngine(workspace: string, engine: EngineName): voi
   }
 }
 
-export function parseEngine(verb: string, value: string | boolean | undefined): EngineName {
+export function parseEngine(value: string | boolean | undefined): EngineName {
   if (value === undefined) return "duckdb";
   if (typeof value === "string" && (ENGINES as readonly string[]).includes(value)) return value as EngineName;
-  throw new CliError(`${verb}: --engine must be ${ENGINES.join(" or ")}, got ${JSON.stringify(value)}`, 2);
+  // The CLI prints CliErrors as `datalake <verb>: <message>`: the verb is not repeated here.
+  throw new CliError(`--engine must be ${ENGINES.join(" or ")}, got ${JSON.stringify(value)}`, 2);
 }

@@ -7,10 +7,28 @@ import { DATASETS } from "../../datasets";
 import type { DatasetSpec } from "../../datasets/define";
 import type { ModelSpec } from "../../models/define";
 import type { AuditResult } from "../contracts";
+import type { Dialect } from "../plan";
 import { compileModel, type ModelCompileContext } from "../models";
 import { buildOrder, modelDependencies, modelsAffectedBy } from "../models/order";
 import type { ModelPlan } from "../models/plan";
-import { buildModel, newBuildRunId, publishedModelVersion } from "./build-model";
+import { buildModel, newBuildRunId, publishedModelVersion, type ModelBuildResult } from "./build-model";
+
+/**
+ * What runs one model's plan: DuckDB in-process (the default), or the Glue model job on local
+ * Spark (engine/spark/build-models.ts). Either publishes per table and reports a ModelBuildResult.
+ */
+export interface ModelExecutor {
+  dialect: Dialect;
+  /** The model's published version, or null when it never published. */
+  published(model: string): Promise<string | null>;
+  build(plan: ModelPlan, options: { datasets: readonly DatasetSpec[]; fullRefresh: boolean; runId: string }): Promise<ModelBuildResult>;
+}
+
+export const duckdbModelExecutor = (workspace: string): ModelExecutor => ({
+  dialect: "duckdb",
+  published: async (model) => publishedModelVersion(workspace, model),
+  build: (plan, options) => buildModel(workspace, plan, options),
+});
 
 export interface ModelSummary {
   model: string;
@@ -41,17 +59,20 @@ export interface BuildModelsOptions {
   /** Called as each model starts and ends (progress lines). */
   onStart?: (spec: ModelSpec) => void;
   onModel?: (summary: ModelSummary) => void;
+  /** @default duckdbModelExecutor(workspace) */
+  executor?: ModelExecutor;
 }
 
 /** `models`: the registry (MODELS); `options` choose which of them run. */
 export async function buildModels(workspace: string, models: readonly ModelSpec[], options: BuildModelsOptions = {}): Promise<ModelSummary[]> {
   const datasets = options.datasets ?? DATASETS;
   const compile = options.compile ?? compileModel;
-  const order = options.changed ? withUnpublishedInputs(workspace, modelsAffectedBy(options.changed, models), models) : buildOrder(models, options.select);
+  const executor = options.executor ?? duckdbModelExecutor(workspace);
+  const order = options.changed ? await withUnpublishedInputs(executor, modelsAffectedBy(options.changed, models), models) : buildOrder(models, options.select);
   const summaries: ModelSummary[] = [];
   for (const spec of order) {
     options.onStart?.(spec);
-    const summary = await buildOne(workspace, spec, { dialect: "duckdb", datasets, models }, compile, options.fullRefresh === true);
+    const summary = await buildOne(executor, spec, { dialect: executor.dialect, datasets, models }, compile, options.fullRefresh === true);
     summaries.push(summary);
     options.onModel?.(summary);
   }
@@ -62,16 +83,18 @@ export async function buildModels(workspace: string, models: readonly ModelSpec[
  * A load's models plus the models they read that have never published and read no dataset (the
  * date dimension): no load ever "changes" dim_date, so without this its facts would wait forever.
  */
-function withUnpublishedInputs(workspace: string, affected: ModelSpec[], models: readonly ModelSpec[]): ModelSpec[] {
+async function withUnpublishedInputs(executor: ModelExecutor, affected: ModelSpec[], models: readonly ModelSpec[]): Promise<ModelSpec[]> {
   const names = new Set(affected.map((m) => m.name));
-  const missing = models.filter(
-    (m) => m.kind === "date" && !names.has(m.name) && publishedModelVersion(workspace, m.name) === null && affected.some((a) => modelDependencies(a, models).includes(m.name)),
-  );
+  const missing: ModelSpec[] = [];
+  for (const m of models) {
+    if (m.kind !== "date" || names.has(m.name) || !affected.some((a) => modelDependencies(a, models).includes(m.name))) continue;
+    if ((await executor.published(m.name)) === null) missing.push(m);
+  }
   return missing.length === 0 ? affected : buildOrder([...missing, ...affected]);
 }
 
 async function buildOne(
-  workspace: string,
+  executor: ModelExecutor,
   spec: ModelSpec,
   ctx: ModelCompileContext,
   compile: NonNullable<BuildModelsOptions["compile"]>,
@@ -79,7 +102,7 @@ async function buildOne(
 ): Promise<ModelSummary> {
   const runId = newBuildRunId();
   const startedAt = new Date().toISOString();
-  const base = { model: spec.name, kind: spec.kind, runId, startedAt, finishedAt: startedAt, rows: null, audits: [], durationMs: 0, version: publishedModelVersion(workspace, spec.name) };
+  const base = { model: spec.name, kind: spec.kind, runId, startedAt, finishedAt: startedAt, rows: null, audits: [], durationMs: 0, version: await executor.published(spec.name) };
   const t0 = Date.now();
   const ended = () => ({ durationMs: Date.now() - t0, finishedAt: new Date().toISOString() });
   let plan: ModelPlan;
@@ -88,12 +111,13 @@ async function buildOne(
   } catch (e) {
     return { ...base, status: "failed", error: (e as Error).message.split("\n")[0], ...ended() };
   }
-  const unpublished = plan.inputs.filter((i) => i.zone === "semantic" && i.model !== spec.name && publishedModelVersion(workspace, i.model) === null);
+  const unpublished: ModelPlan["inputs"] = [];
+  for (const i of plan.inputs) if (i.zone === "semantic" && i.model !== spec.name && (await executor.published(i.model)) === null) unpublished.push(i);
   if (unpublished.length > 0) {
     const names = unpublished.map((i) => (i.zone === "semantic" ? i.model : "")).join(", ");
     return { ...base, status: "skipped", error: `${names} never published`, ...ended() };
   }
-  const r = await buildModel(workspace, plan, { datasets: ctx.datasets, fullRefresh, runId });
+  const r = await executor.build(plan, { datasets: ctx.datasets, fullRefresh, runId });
   return {
     ...base,
     status: r.status === "SUCCEEDED" ? "built" : "failed",

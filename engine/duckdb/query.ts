@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { DuckDBTypeId, StatementType } from "@duckdb/node-api";
 import { icebergScan, icebergTables, loadIcebergExtension } from "../spark/iceberg-duckdb";
 import { LOCAL_SPARK } from "../spark/run-load";
+import { LOCAL_SEMANTIC_DATABASE } from "../spark/build-model";
 import { fileList, ident, openSession, type Session, type SessionOptions } from "./session";
 import { listSilverTables } from "./versions";
 import { listSemanticTables, semanticScan } from "./build-model";
@@ -107,7 +108,8 @@ export async function openQuerySession(workspace: string, opts: SessionOptions =
 
 /**
  * Views over the Iceberg tables `--engine spark` loads wrote (<ws>/iceberg, the local catalog),
- * under the same names: silver tables, quarantine_<dataset>, rejects_<dataset>. A table with no
+ * under the same names: silver tables, quarantine_<dataset>, rejects_<dataset>, and the semantic
+ * models `build` published (dim_customer, fact_orders: after silver, so a model wins). A table with no
  * published snapshot yet (its first run failed) has no view.
  */
 async function icebergViews(session: Session, workspace: string): Promise<string[]> {
@@ -117,6 +119,7 @@ async function icebergViews(session: Session, workspace: string): Promise<string
   const { silver, quarantine } = LOCAL_SPARK.databases;
   const wanted = [...icebergTables(warehouse, silver)].concat(
     [...icebergTables(warehouse, quarantine)].filter(([name]) => /^(quarantine|rejects)_/.test(name)),
+    [...icebergTables(warehouse, LOCAL_SEMANTIC_DATABASE)],
   );
   const created: string[] = [];
   for (const [name, dir] of wanted) {
@@ -129,7 +132,7 @@ async function icebergViews(session: Session, workspace: string): Promise<string
           ? `timezone('UTC', ${ident(String(c.column_name))}) AS ${ident(String(c.column_name))}`
           : ident(String(c.column_name)),
       );
-      await session.run(`CREATE VIEW ${ident(name)} AS SELECT ${select.join(", ")} FROM ${icebergScan(dir)}`);
+      await session.run(`CREATE OR REPLACE VIEW ${ident(name)} AS SELECT ${select.join(", ")} FROM ${icebergScan(dir)}`);
       created.push(name);
     } catch {
       // no published snapshot yet

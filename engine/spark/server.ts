@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "path";
 import { createInterface } from "readline";
 import type { Readable, Writable } from "stream";
 import type { RunSummary } from "../contracts";
+import type { ModelBuildResult } from "../duckdb/build-model";
 import { GLUE_SCRIPTS, localJars, requireGlueRuntime, venvPython } from "./runtime";
 
 export interface SparkServerOptions {
@@ -135,6 +136,14 @@ export class SparkServer {
     } finally {
       signal?.removeEventListener("abort", cancel);
     }
+  }
+
+  /** One run of the model job (glue-scripts/build_model.py); resolves with its build summary. */
+  async runModel(request: Omit<RunRequest, "metrics">): Promise<ModelBuildResult> {
+    const id = `m${this.nextId++}`;
+    const reply = await this.request(id, { id, job: "build_model", args: request.args, buckets: request.buckets ?? null });
+    if (!reply.summary) throw new Error(`local Glue model build failed: ${reply.error ?? "no summary"}`);
+    return reply.summary as unknown as ModelBuildResult;
   }
 
   /** Spark SQL on the server's session (tests inspect branches, snapshots and metadata tables). */

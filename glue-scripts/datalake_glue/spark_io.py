@@ -101,6 +101,14 @@ class SparkIO:
         the job, which publishes nothing (write-audit-publish) and is retried from the files."""
         self.spark.table(name).localCheckpoint(eager=True).createOrReplaceTempView(name)
 
+    def register_csv(self, output: str, location: str) -> None:
+        """A model's `file` input (engine/models/plan.ts): a CSV with a header row, every column
+        a string (the compiler types them), registered as `output`."""
+        (
+            self.spark.read.option("header", "true").option("inferSchema", "false")
+            .csv(location).createOrReplaceTempView(output)
+        )
+
     def register_pii_key(self, output: str, ipad: bytes, opad: bytes) -> None:
         """The plan's pii_key relation: one row of HMAC's padded keys (BINARY), from memory."""
         frame = self.spark.createDataFrame([(bytearray(ipad), bytearray(opad))], "ipad BINARY, opad BINARY")

@@ -24,23 +24,24 @@ def test_every_script_compiles():
 
 def test_package_and_entry_import_without_spark():
     code = (
-        "import sys, pkgutil, importlib, datalake_glue, load_dataset\n"
+        "import sys, pkgutil, importlib, datalake_glue, load_dataset, build_model\n"
         "for m in pkgutil.iter_modules(datalake_glue.__path__): importlib.import_module('datalake_glue.' + m.name)\n"
         "assert 'pyspark' not in sys.modules and 'awsglue' not in sys.modules\n"
-        "assert callable(load_dataset.main)\n"
+        "assert callable(load_dataset.main) and callable(build_model.main)\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=GLUE_SCRIPTS, check=True)
 
 
-def test_main_fails_clearly_without_awsglue(monkeypatch):
+@pytest.mark.parametrize("script", ["load_dataset", "build_model"])
+def test_main_fails_clearly_without_awsglue(script):
     pytest.importorskip("boto3")
     if importlib.util.find_spec("awsglue") is not None:
         pytest.skip("awsglue is installed")
     sys.path.insert(0, GLUE_SCRIPTS)
-    import load_dataset
+    entry = importlib.import_module(script)
 
     with pytest.raises(ImportError):
-        load_dataset.main(["load_dataset.py"])
+        entry.main([f"{script}.py"])
 
 
 def test_glue_version_is_defined_once():

@@ -41,7 +41,7 @@ export interface ModelJobArgs {
   model: string;
   kind: string;
   jobName: string;
-  /** The plan artifact (infra/model-layout.ts modelPlanArtifact) as JSON. */
+  /** The plan artifact (engine/spark/model-artifact.ts sparkModelArtifact) as JSON. */
   planJson: string;
   ops: BucketRef;
   semantic: BucketRef;

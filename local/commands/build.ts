@@ -1,20 +1,23 @@
 // `datalake build`: (re)build the semantic models (models/*.ts) of a workspace from its published
 // silver and bronze, each with write-audit-publish (engine/duckdb/build-model.ts), in dependency
-// order. Holds the workspace lock like `load`; every model run is a RUN item in the audit trail.
+// order. A workspace loaded with `--engine spark` builds on Spark: each model's spark plan run by
+// the Glue model job on local Spark + Iceberg (engine/spark/build-model.ts), like its loads. Holds the workspace lock like `load`; every model run is a RUN item in the audit trail.
 // Exit 1 when a model failed (its last published version stays), 2 for usage mistakes.
 import { existsSync } from "fs";
-import type { ModelSummary } from "../../engine/duckdb/build-models";
+import { join } from "path";
+import type { ModelExecutor, ModelSummary } from "../../engine/duckdb/build-models";
 import { MODELS } from "../../models";
 import { ArgSpec, JSON_FLAG, parseArgs, usageText, UsageError, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import { CliError, Verb } from "../cli-verb";
-import { workspaceEngine } from "../workspace-engine";
+import { parseEngine, workspaceEngine, type EngineName } from "../workspace-engine";
 
 const SPEC: ArgSpec = {
   flags: {
     ...WORKSPACE_FLAG,
     select: { type: "string", value: "MODEL", help: "build this model only (e.g. dim_customer)" },
     "full-refresh": { type: "boolean", help: "rebuild every table from bronze and silver, ignoring its previous version" },
+    engine: { type: "string", value: "duckdb|spark", help: "the workspace's engine (the one it was loaded with; the default)" },
     ...JSON_FLAG,
   },
 };
@@ -35,14 +38,16 @@ export const buildVerb: Verb = {
     }
     const workspace = workspaceDir(args.flags.workspace);
     if (!existsSync(workspace)) throw new CliError(`workspace ${workspace} does not exist (load something first)`);
-    if (workspaceEngine(workspace) === "spark") {
-      throw new CliError("this workspace holds --engine spark (Iceberg) tables: building models on Spark is not wired into the CLI yet");
+    const engine = workspaceEngine(workspace);
+    if (args.flags.engine !== undefined && parseEngine(args.flags.engine) !== engine) {
+      throw new CliError(`workspace ${workspace} holds ${engine} tables; build --engine ${engine} (or load --engine ${String(args.flags.engine)} into another --workspace)`);
     }
     const json = args.flags.json === true;
     const { lockWorkspace } = await import("../cli-workspace-audit");
     const lock = lockWorkspace(workspace);
     try {
-      const summaries = await buildAndRecord(workspace, { select, fullRefresh: args.flags["full-refresh"] === true }, json ? undefined : io);
+      const options = { select, fullRefresh: args.flags["full-refresh"] === true };
+      const summaries = await withEngine(workspace, engine, (executor) => buildAndRecord(workspace, { ...options, executor }, json ? undefined : io));
       if (json) io.out(JSON.stringify(summaries));
       else io.out(buildTotals(summaries));
       return summaries.some((s) => s.status === "failed") ? 1 : 0;
@@ -53,12 +58,35 @@ export const buildVerb: Verb = {
 };
 
 /**
+ * Runs `build` with the workspace's model executor: DuckDB in-process, or the Glue model job on
+ * the process's local Spark server for the workspace's warehouse (one JVM for every model; a
+ * process that already runs one, a test, reuses it). An idle server holds no reference on the
+ * event loop and exits when this process does (its stdin closes).
+ */
+async function withEngine<T>(workspace: string, engine: EngineName, build: (executor?: ModelExecutor) => Promise<T>): Promise<T> {
+  return build(await modelExecutorFor(workspace, engine));
+}
+
+/** The model executor of a workspace's engine (undefined: buildModels' default, DuckDB). */
+export async function modelExecutorFor(workspace: string, engine: EngineName): Promise<ModelExecutor | undefined> {
+  if (engine === "duckdb") return undefined;
+  const { sparkModelExecutor } = await import("../../engine/spark");
+  return sparkModelExecutor(workspace, await workspaceSparkServer(workspace));
+}
+
+/** The process's local Glue for a spark workspace (its Iceberg warehouse), started on first use. */
+export async function workspaceSparkServer(workspace: string): Promise<import("../../engine/spark").SparkServer> {
+  const { sharedSparkServer, icebergWarehouse } = await import("../../engine/spark");
+  return sharedSparkServer({ warehouse: icebergWarehouse(workspace), logFile: join(workspace, "ops", "spark.log") });
+}
+
+/**
  * Builds models (all, `select`, or those a load of `changed` datasets affects), printing a line
  * per model to `progress`, and records each model run as a RUN item. Call holding the lock.
  */
 export async function buildAndRecord(
   workspace: string,
-  options: { select?: string; changed?: readonly string[]; fullRefresh?: boolean },
+  options: { select?: string; changed?: readonly string[]; fullRefresh?: boolean; executor?: ModelExecutor },
   progress?: CliIo,
 ): Promise<ModelSummary[]> {
   const { buildModels } = await import("../../engine/duckdb/build-models");

@@ -2,8 +2,8 @@
 // backfills), run in-process by the DuckDB executor, or with --engine spark by the Glue runner on
 // local Spark + Iceberg at the Glue runtime's versions (a Glue run reproduced on a laptop).
 // No events; like an event-path run it holds the workspace lock and is recorded in the audit
-// store (FILE and RUN items: local/cli-workspace-audit.ts). A DuckDB load that publishes then
-// rebuilds the semantic models it affects (local/commands/build.ts).
+// store (FILE and RUN items: local/cli-workspace-audit.ts). A load that publishes then rebuilds
+// the semantic models it affects (local/commands/build.ts), on the load's engine.
 import { mkdirSync, writeFileSync } from "fs";
 import { dirname, join } from "path";
 import { DATASETS } from "../../datasets";
@@ -48,7 +48,7 @@ export const loadVerb: Verb = {
     if (args.positionals.length === 0 && args.flags["full-refresh"] !== true) {
       throw new UsageError("load: missing FILE... (or --full-refresh alone to rebuild from bronze; see datalake load --help)");
     }
-    const engine = parseEngine("load", args.flags.engine);
+    const engine = parseEngine(args.flags.engine);
     const manifest = await manifestForFiles(spec, args.positionals, { workspace, fullRefresh: args.flags["full-refresh"] === true });
     // Loaded here, not at the top: the audit store brings the AWS SDK, which --help does not need.
     const { lockWorkspace } = await import("../cli-workspace-audit");
@@ -88,7 +88,7 @@ async function loadLocked(
   if (flags.json) io.out(JSON.stringify([summary]));
   else printSummary(io, summary);
   // --no-build: a backfill of many loads builds once at the end, not after each of them.
-  if (summary.published && engine === "duckdb" && flags["no-build"] !== true) await buildAffectedModels(io, workspace, spec.name, flags.json === true);
+  if (summary.published && flags["no-build"] !== true) await buildAffectedModels(io, workspace, spec.name, engine, flags.json === true);
   return summary.status === "SUCCEEDED" ? 0 : 1;
 }
 
@@ -98,10 +98,10 @@ async function loadLocked(
  * the load's: its tables are published and the model keeps its last version. Lines go to stdout,
  * or to stderr under --json (stdout holds the one JSON array).
  */
-async function buildAffectedModels(io: CliIo, workspace: string, dataset: string, json: boolean): Promise<void> {
-  const { buildAndRecord, modelLine } = await import("./build");
+async function buildAffectedModels(io: CliIo, workspace: string, dataset: string, engine: "duckdb" | "spark", json: boolean): Promise<void> {
+  const { buildAndRecord, modelExecutorFor, modelLine } = await import("./build");
   const print = (line: string) => (json ? io.err(line) : io.out(line));
-  const summaries = await buildAndRecord(workspace, { changed: [dataset] });
+  const summaries = await buildAndRecord(workspace, { changed: [dataset], executor: await modelExecutorFor(workspace, engine) });
   for (const s of summaries) print(`model ${modelLine(s, { timing: false })}`);
 }
 
@@ -118,19 +118,17 @@ async function loadOnDuckdb(workspace: string, spec: DatasetSpec, manifest: Mani
 }
 
 async function loadOnSpark(workspace: string, spec: DatasetSpec, manifest: Manifest, fullRefresh: boolean, progress?: CliIo): Promise<RunSummary> {
-  const { SparkServer, icebergWarehouse, runLoadSpark, GLUE_RUNTIME } = await import("../../engine/spark");
+  const { runLoadSpark, GLUE_RUNTIME } = await import("../../engine/spark");
+  const { workspaceSparkServer } = await import("./build");
   const started = Date.now();
-  const logFile = join(workspace, "ops", "spark.log");
-  progress?.err(`starting local Glue ${GLUE_RUNTIME.glueVersion} (Spark ${GLUE_RUNTIME.sparkVersion}, Iceberg ${GLUE_RUNTIME.icebergVersion}); log: ${logFile}`);
-  const server = await SparkServer.start({ warehouse: icebergWarehouse(workspace), logFile });
-  try {
-    progress?.err(`[${Date.now() - started} ms] Spark ready; running the Glue job`);
-    const summary = await runLoadSpark({ workspace, spec, manifest, fullRefresh, server });
-    progress?.err(`[${Date.now() - started} ms] done: ${summary.status}`);
-    return summary;
-  } finally {
-    await server.close();
-  }
+  progress?.err(`starting local Glue ${GLUE_RUNTIME.glueVersion} (Spark ${GLUE_RUNTIME.sparkVersion}, Iceberg ${GLUE_RUNTIME.icebergVersion}); log: ${join(workspace, "ops", "spark.log")}`);
+  // The process's server for the workspace: the model builds after the load reuse its JVM. It
+  // holds nothing on the event loop when idle and exits with this process (its stdin closes).
+  const server = await workspaceSparkServer(workspace);
+  progress?.err(`[${Date.now() - started} ms] Spark ready; running the Glue job`);
+  const summary = await runLoadSpark({ workspace, spec, manifest, fullRefresh, server });
+  progress?.err(`[${Date.now() - started} ms] done: ${summary.status}`);
+  return summary;
 }
 
 function printSummary(io: CliIo, s: RunSummary): void {

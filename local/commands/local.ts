@@ -46,7 +46,7 @@ export const localVerb: Verb = {
       if (!json) io.out(formatProgress(e));
       else if (e.type === "notice" && e.level !== "info") io.err(formatProgress(e));
     };
-    const engine = parseEngine("local", args.flags.engine);
+    const engine = parseEngine(args.flags.engine);
     claimWorkspaceEngine(workspace, engine);
     // Loaded here, not at the top: DuckDB and the AWS SDK would slow every other verb and --help.
     const { startLocalRuntime, sparkExecutor } = await import("../runtime/defaults");
@@ -56,7 +56,7 @@ export const localVerb: Verb = {
       progress,
       once: args.flags.once === true,
       jobTimeoutMs: jobTimeoutMinutes * 60_000,
-      ...(spark ? { executor: spark.executor } : {}),
+      ...(spark ? { executor: spark.executor, buildModels: spark.buildModels } : {}),
     });
     const stop = async () => {
       await runtime.stop();

@@ -8,6 +8,7 @@ import { handleFileArrival } from "../../handlers/core/file-arrival";
 import { handleJobStateChange } from "../../handlers/core/job-state";
 import { reconcile } from "../../handlers/core/reconcile";
 import type { HandlerFns } from "./handler-fns";
+import type { ModelBuild } from "./model-builder";
 import type { ProgressSink } from "./progress";
 import { LoadExecutor, LocalRuntime, LocalRuntimeOptions } from "./runtime";
 
@@ -30,7 +31,7 @@ export const duckdbExecutor: LoadExecutor = ({ workspace, spec, manifest, fullRe
  * (started at the first run; `close` ends it). The runner writes the summary where job-state
  * reads it, as on Glue.
  */
-export function sparkExecutor(workspace: string): { executor: LoadExecutor; close(): Promise<void> } {
+export function sparkExecutor(workspace: string): { executor: LoadExecutor; buildModels: ModelBuild; close(): Promise<void> } {
   let server: Promise<import("../../engine/spark").SparkServer> | undefined;
   const start = async () => {
     const spark = await import("../../engine/spark");
@@ -41,6 +42,13 @@ export function sparkExecutor(workspace: string): { executor: LoadExecutor; clos
       server ??= start();
       const { runLoadSpark } = await import("../../engine/spark");
       return runLoadSpark({ workspace, spec, manifest, fullRefresh, server: await server, signal });
+    },
+    // The models a load affects, by the Glue model job on the same JVM (model-builder.ts runs one
+    // build at a time; the server queues it behind a load that is running).
+    buildModels: async (changed) => {
+      server ??= start();
+      const { sparkModelExecutor } = await import("../../engine/spark");
+      return buildModels(workspace, MODELS, { changed, executor: sparkModelExecutor(workspace, await server) });
     },
     close: async () => {
       if (server) await (await server.catch(() => undefined))?.close();
@@ -56,7 +64,8 @@ export interface StartOptions extends Partial<Omit<LocalRuntimeOptions, "workspa
 }
 
 export function startLocalRuntime(options: StartOptions): Promise<LocalRuntime> {
-  // Models build on DuckDB from the DuckDB executor's tables; a Spark runtime has none to read.
+  // Models build on DuckDB from the DuckDB executor's tables; a Spark runtime passes its own
+  // buildModels (sparkExecutor), or builds none.
   const duckdb = options.executor === undefined || options.executor === duckdbExecutor;
   return LocalRuntime.start({
     handlers: defaultHandlers,

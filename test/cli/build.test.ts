@@ -9,6 +9,7 @@ import { buildOrder, modelsAffectedBy } from "../../engine/models/order";
 import type { ModelPlan } from "../../engine/models/plan";
 import { generateDataset } from "../../local/generator";
 import { openWorkspaceAudit } from "../../local/runtime/audit-access";
+import { claimWorkspaceEngine } from "../../local/workspace-engine";
 import { MODELS } from "../../models";
 import { cli, queryJson, tempDir } from "./helpers";
 
@@ -35,6 +36,23 @@ describe("datalake build", () => {
     const help = await cli("build", "--help");
     expect(help.stdout).to.match(/--select MODEL/);
     expect(help.stdout).to.match(/--full-refresh/);
+    expect(help.stdout).to.match(/--engine duckdb\|spark/);
+  });
+
+  it("builds with the workspace's engine: the other engine, or a bad one, is refused in one line", async () => {
+    const spark = join(dir, "spark-ws");
+    claimWorkspaceEngine(spark, "spark");
+    const duck = join(dir, "duck-ws");
+    claimWorkspaceEngine(duck, "duckdb");
+    const onSpark = await cli("build", "--engine", "duckdb", "--workspace", spark);
+    const onDuck = await cli("build", "--engine", "spark", "--workspace", duck);
+    const bad = await cli("build", "--engine", "flink", "--workspace", duck);
+    expect(onSpark.code).to.equal(1);
+    expect(onSpark.stderr).to.equal(`datalake build: workspace ${spark} holds spark tables; build --engine spark (or load --engine duckdb into another --workspace)`);
+    expect(onDuck.code).to.equal(1);
+    expect(onDuck.stderr).to.equal(`datalake build: workspace ${duck} holds duckdb tables; build --engine duckdb (or load --engine spark into another --workspace)`);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.equal('datalake build: --engine must be duckdb or spark, got "flink"');
   });
 
   it("builds every model in dependency order, records each run, exits 1 when one failed; --select builds one; a load builds what it changed", async () => {

@@ -1,6 +1,7 @@
 // @spark `datalake load --engine spark` through the real CLI process (its own JVM, as a user runs
 // it): the same summary and the same silver and quarantine as `--engine duckdb`, read back with
-// `query --json` through a pipe; a workspace of one engine refuses the other.
+// `query --json` through a pipe; the models the load affects are rebuilt on its engine; a
+// workspace of one engine refuses the other.
 import { join } from "node:path";
 import { expect } from "chai";
 import type { RunSummary } from "../../engine/contracts";
@@ -31,6 +32,21 @@ describe("@spark datalake load --engine spark (real CLI processes)", function ()
     const [d] = JSON.parse(duck.stdout) as RunSummary[];
     expect(summaryView(s)).to.deep.equal(summaryView(d));
     expect(s.counts.silverRows).to.be.greaterThan(0);
+    // The models orders feeds, on each load's own engine: dim_date (never published, facts read
+    // it) built, the facts skipped (their dimensions never published); versions differ by engine.
+    const modelLines = (stderr: string) =>
+      stderr.split("\n").filter((l) => l.startsWith("model ")).map((l) => l.replace(/built \S+,/, "built <version>,"));
+    expect(modelLines(spark.stderr)).to.deep.equal(modelLines(duck.stderr));
+    expect(modelLines(spark.stderr)).to.deep.equal([
+      "model dim_date: built <version>, 4019 rows, 3 audits passed",
+      "model fact_orders: skipped: dim_customer never published",
+      "model fact_order_items: skipped: dim_product, dim_customer never published",
+      "model fact_payments: skipped: dim_customer never published",
+    ]);
+    const dates = "SELECT date_key, full_date, fiscal_year FROM dim_date ORDER BY date_key";
+    const ds = await datalake("query", "--workspace", sparkWs, "--json", dates);
+    expect(ds.code, ds.stderr).to.equal(0);
+    expect(JSON.parse(ds.stdout)).to.deep.equal(JSON.parse((await datalake("query", "--workspace", duckWs, "--json", dates)).stdout));
 
     const sql = "SELECT order_id, status, total_amount, order_ts, cdc_ts FROM orders ORDER BY order_id";
     const qs = await datalake("query", "--workspace", sparkWs, "--json", sql);

@@ -1,0 +1,283 @@
+"""Build one semantic model (a ModelPlan, engine/models/plan.ts) on Spark + Iceberg with
+write-audit-publish on its own table; the twin of engine/duckdb/build-model.ts.
+
+  1. the model's table `<semantic db>.<model>` exists with the plan's columns (created here the
+     first time: Iceberg v2, partitioned by months(<partitionBy column>) for facts);
+  2. inputs are registered under their relation names: bronze / files / silver tables of the
+     load runner (the artifact's `tables`; a table not created yet reads as empty), published
+     models, `previous` = the model's own published table (empty on the first build and on a
+     full refresh), `file` inputs (CSV, every column a string), the PII key pads when a step
+     reads `pii_key`;
+  3. steps in order: temp views, a `table` step materialized once (SparkIO.materialize: a local
+     checkpoint, as the load executor does);
+  4. the output is written whole to a WAP branch of the table (INSERT OVERWRITE), registered as
+     `staged`, and every audit runs on it;
+  5. all audits passed: fast-forward main to the branch; otherwise (or on any error) the branch
+     is dropped and main, what readers see, is untouched.
+
+Like the load executor it talks to Spark through `spark.sql` and the `io` port only (tests use
+tests/fake_spark.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from .constants import CATALOG_NAME, WAP_BRANCH_PREFIX
+from .contracts import AuditResult
+from .errors import error_text
+from .executor import SESSION_SETTINGS, collect
+from .pii_key import hmac_pads
+from .s3_uri import join_storage
+from .tables import spark_type
+from .wap import (
+    begin_statements,
+    branch_identifier,
+    branch_name,
+    decide_publish,
+    drop_branch_sql,
+    fast_forward_sql,
+    quote_identifier,
+)
+
+LOG = logging.getLogger("datalake_glue")
+
+PREVIOUS_RELATION = "previous"
+STAGED_RELATION = "staged"
+PII_KEY_RELATION = "pii_key"
+
+
+class ModelSchemaError(RuntimeError):
+    """The model's published table has other columns than the plan (the spec changed)."""
+
+
+@dataclass(frozen=True)
+class ModelPlacement:
+    semantic_database: str
+    silver_database: str
+    bronze_database: str
+    #: Where `file` inputs are found (a storage URI); None: the plan's paths as they are.
+    files_path: Optional[str] = None
+
+    def dataset_table(self, zone: str, name: str) -> str:
+        database = self.silver_database if zone == "silver" else self.bronze_database
+        return f"{CATALOG_NAME}.{database}.{name}"
+
+    def model_table(self, model: str) -> str:
+        return f"{CATALOG_NAME}.{self.semantic_database}.{model}"
+
+
+@dataclass
+class ModelResult:
+    audits: List[AuditResult] = field(default_factory=list)
+    rows: Optional[int] = None
+    #: The snapshot id main was fast-forwarded to (None: nothing published).
+    version: Optional[str] = None
+    #: main's snapshot id after the build (the old one when nothing was published).
+    current_version: Optional[str] = None
+    error: Optional[str] = None
+
+
+def empty_select(columns: List[Dict[str, str]]) -> str:
+    cols = ", ".join(f"CAST(NULL AS {spark_type(c['type'])}) AS `{c['name']}`" for c in columns)
+    return f"SELECT {cols} WHERE 1 = 0"
+
+
+def column_select(columns: List[Dict[str, str]]) -> str:
+    return ", ".join(f"`{c['name']}`" for c in columns)
+
+
+def create_model_table_sql(identifier: str, plan: Dict[str, Any]) -> str:
+    """Idempotent DDL; facts are partitioned by month of their partition date (hidden
+    partitioning: readers filter on the date column itself)."""
+    columns = ", ".join(f"`{c['name']}` {spark_type(c['type'])}" for c in plan["columns"])
+    statement = f"CREATE TABLE IF NOT EXISTS {quote_identifier(identifier)} ({columns}) USING iceberg"
+    partition = plan.get("partitionBy")
+    if partition:
+        statement += f" PARTITIONED BY (months(`{partition['column']}`))"
+    return statement + " TBLPROPERTIES ('format-version'='2')"
+
+
+def uses_pii_key(plan: Dict[str, Any]) -> bool:
+    """A step reads the PII key pads (hashed columns), as engine/duckdb/build-model.ts decides."""
+    word = re.compile(rf"\b{PII_KEY_RELATION}\b")
+    return any(word.search(step["sql"]) for step in plan["steps"])
+
+
+class ModelExecutor:
+    def __init__(self, spark: Any, io: Any, plan: Dict[str, Any], placement: ModelPlacement, *,
+                 run_id: str, full_refresh: bool = False, pii_key: Optional[bytes] = None) -> None:
+        self.spark = spark
+        self.io = io
+        self.plan = plan
+        self.placement = placement
+        self.run_id = run_id
+        self.full_refresh = full_refresh
+        self.pii_key = pii_key
+        self.table = placement.model_table(plan["model"])
+        self.branch = branch_name(run_id)
+        self.opened = False
+        self._tables_in: Dict[str, List[str]] = {}
+
+    # -- ports ---------------------------------------------------------------------------
+    def sql(self, statement: str) -> Any:
+        started = time.monotonic()
+        result = self.spark.sql(statement)
+        LOG.info("sql (%d ms): %s", (time.monotonic() - started) * 1000, statement[:400])
+        return result
+
+    def rows(self, statement: str) -> List[Dict[str, Any]]:
+        return collect(self.spark, statement)
+
+    # -- catalog -------------------------------------------------------------------------
+    def exists(self, identifier: str) -> bool:
+        _, database, name = identifier.split(".", 2)
+        if database not in self._tables_in:
+            found = self.rows(f"SHOW TABLES IN {quote_identifier(f'{CATALOG_NAME}.{database}')}")
+            self._tables_in[database] = [str(r.get("tableName")) for r in found]
+        return name in self._tables_in[database]
+
+    def main_snapshot(self, identifier: str) -> Optional[str]:
+        found = self.rows(f"SELECT snapshot_id FROM {quote_identifier(identifier + '.refs')} WHERE name = 'main'")
+        return str(found[0]["snapshot_id"]) if found and found[0]["snapshot_id"] is not None else None
+
+    def prepare_table(self) -> None:
+        self.sql(create_model_table_sql(self.table, self.plan))
+        described = self.rows(f"DESCRIBE TABLE {quote_identifier(self.table)}")
+        have = []
+        for row in described:
+            name = str(row.get("col_name") or "")
+            if not name or name.startswith("#"):
+                break  # the partitioning section follows the columns
+            have.append((name.lower(), str(row.get("data_type")).lower()))
+        want = [(c["name"].lower(), spark_type(c["type"]).lower()) for c in self.plan["columns"]]
+        if have != want:
+            raise ModelSchemaError(
+                f"table {self.table} has columns ({', '.join(f'{n} {t}' for n, t in have)}), the model has "
+                f"({', '.join(f'{n} {t}' for n, t in want)}): drop the table, then build the model again")
+
+    # -- inputs --------------------------------------------------------------------------
+    def view(self, relation: str, select: str) -> None:
+        self.sql(f"CREATE OR REPLACE TEMP VIEW `{relation}` AS {select}")
+
+    def register_input(self, item: Dict[str, Any]) -> None:
+        relation, zone = item["relation"], item["zone"]
+        if zone in ("bronze", "files", "silver"):
+            table = self.plan["tables"][relation]
+            identifier = self.placement.dataset_table(zone, table["name"])
+            if self.exists(identifier):
+                self.view(relation, f"SELECT {column_select(table['columns'])} FROM {quote_identifier(identifier)}")
+            else:  # the dataset was never loaded: no rows, as on DuckDB
+                self.view(relation, empty_select(table["columns"]))
+        elif zone == "semantic":
+            own = item["model"] == self.plan["model"]
+            identifier = self.placement.model_table(item["model"])
+            if own:
+                # The model's own history; a full refresh rebuilds without it.
+                published = not self.full_refresh and self.main_snapshot(identifier) is not None
+                self.view(relation, f"SELECT {column_select(self.plan['columns'])} FROM {quote_identifier(identifier)}"
+                          if published else empty_select(self.plan["columns"]))
+            elif self.exists(identifier) and self.main_snapshot(identifier) is not None:
+                self.view(relation, f"SELECT * FROM {quote_identifier(identifier)}")
+            else:
+                raise RuntimeError(f"model {self.plan['model']}: input {item['model']} has no published version")
+        elif zone == "pii_key":
+            self.register_pii_key(relation)
+        elif zone == "file":
+            path = item["path"]
+            location = join_storage(self.placement.files_path, path) if self.placement.files_path else path
+            self.io.register_csv(relation, location)
+
+    def register_pii_key(self, relation: str) -> None:
+        if self.pii_key is None:
+            raise ValueError(f"model {self.plan['model']} hashes PII columns but the job has no --pii_key_secret")
+        ipad, opad = hmac_pads(self.pii_key)
+        self.io.register_pii_key(relation, ipad, opad)
+
+    # -- WAP -----------------------------------------------------------------------------
+    def open_branch(self) -> None:
+        # One build of a model at a time: any other WAP branch is a dead build's leftover.
+        found = self.rows(f"SELECT name FROM {quote_identifier(self.table + '.refs')} "
+                          f"WHERE type = 'BRANCH' AND startswith(name, '{WAP_BRANCH_PREFIX}')")
+        for stale in sorted(r["name"] for r in found if r["name"] != self.branch):
+            self.sql(drop_branch_sql(self.table, stale))
+        for statement in begin_statements([self.table], self.branch):
+            self.sql(statement)
+        self.opened = True
+
+    def run_audits(self) -> List[AuditResult]:
+        results: List[AuditResult] = []
+        for audit in self.plan["audits"]:
+            try:
+                found = self.rows(audit["sql"])
+                value = found[0].get("violations") if found else None
+            except Exception as error:  # noqa: BLE001 - a broken audit blocks the publish
+                results.append({"name": audit["name"], "passed": False, "violations": 0,
+                                "detail": f"audit error: {str(error).strip().splitlines()[0]}"})
+                continue
+            if value is None:
+                results.append({"name": audit["name"], "passed": False, "violations": 0,
+                                "detail": "audit returned no violations count"})
+                continue
+            violations = int(value)
+            result: AuditResult = {"name": audit["name"], "passed": violations == 0, "violations": violations}
+            if violations:
+                result["detail"] = audit.get("description") or audit["name"]
+            results.append(result)
+        return results
+
+    def drop_branch_quietly(self) -> None:
+        if not self.opened:
+            return
+        try:
+            self.sql(drop_branch_sql(self.table, self.branch))
+            self.opened = False
+        except Exception:  # noqa: BLE001 - the original outcome matters more; the branch is named
+            LOG.exception("could not drop WAP branch %s of %s", self.branch, self.table)
+
+    # -- whole build ---------------------------------------------------------------------
+    def execute(self) -> ModelResult:
+        result = ModelResult()
+        try:
+            for statement in SESSION_SETTINGS:
+                self.sql(statement)
+            self.prepare_table()
+            result.current_version = self.main_snapshot(self.table)
+            for item in self.plan["inputs"]:
+                self.register_input(item)
+            declared = {i["relation"] for i in self.plan["inputs"]}
+            if PII_KEY_RELATION not in declared and uses_pii_key(self.plan):
+                self.register_pii_key(PII_KEY_RELATION)
+            for step in self.plan["steps"]:
+                self.view(step["name"], step["sql"])
+                if step["materialize"] == "table":
+                    self.io.materialize(step["name"])
+            self.open_branch()
+            target = branch_identifier(self.table, self.branch)
+            self.sql(f"INSERT OVERWRITE {target} SELECT {column_select(self.plan['columns'])} FROM `{self.plan['output']}`")
+            self.view(STAGED_RELATION, f"SELECT * FROM {target}")
+            result.rows = int(self.rows(f"SELECT COUNT(*) AS n FROM `{STAGED_RELATION}`")[0]["n"])
+            result.audits = self.run_audits()
+            decision = decide_publish(result.audits)
+            if decision.publish:
+                found = self.rows(fast_forward_sql(self.table, self.branch))
+                result.version = str(found[0]["updated_ref"]) if found else self.main_snapshot(self.table)
+                result.current_version = result.version
+            else:
+                result.error = f"{decision.reason}; nothing published"
+        except Exception as error:  # noqa: BLE001 - reported in the summary, raised by the entry script
+            LOG.exception("model %s failed", self.plan["model"])
+            result.error = error_text(error)
+        finally:
+            self.drop_branch_quietly()
+        return result
+
+
+def execute_model(spark: Any, io: Any, plan: Dict[str, Any], placement: ModelPlacement, *,
+                  run_id: str, full_refresh: bool = False, pii_key: Optional[bytes] = None) -> ModelResult:
+    return ModelExecutor(spark, io, plan, placement, run_id=run_id, full_refresh=full_refresh,
+                         pii_key=pii_key).execute()

@@ -1,0 +1,207 @@
+"""The model job on a fake Spark: what is registered, built and published in which order, and
+that a failed audit, a bad artifact or a changed table publishes nothing."""
+
+import copy
+import io
+import json
+
+import pytest
+
+from datalake_glue.args import ArgumentError, simple_resolver
+from datalake_glue.model_args import resolve_model_args
+from datalake_glue.model_executor import ModelPlacement, ModelSchemaError, execute_model
+from datalake_glue.model_plan import ModelPlanError, parse_model_plan
+from datalake_glue.model_runner import run_model_job
+from datalake_glue.pii_key import hmac_pads
+from tests.fake_spark import FakeIO, FakeSpark
+
+PLACEMENT = ModelPlacement(semantic_database="sem", silver_database="silver_db", bronze_database="bronze_db")
+TABLE = "`glue_catalog`.`sem`.`dim_thing`"
+BRANCH = "wap_build_1"
+AUDIT = "SELECT COUNT(*) AS violations FROM staged WHERE thing_key IS NULL"
+
+PLAN = {
+    "model": "dim_thing", "kind": "dimension", "dialect": "spark",
+    "inputs": [
+        {"relation": "bronze", "zone": "bronze", "dataset": "things"},
+        {"relation": "silver_things", "zone": "silver", "dataset": "things"},
+        {"relation": "previous", "zone": "semantic", "model": "dim_thing"},
+    ],
+    "steps": [
+        {"name": "hashed", "sql": "SELECT id, sha2(concat(name, hex(pii_key.ipad)), 256) AS h FROM bronze, pii_key",
+         "materialize": "view"},
+        {"name": "dim_thing", "sql": "SELECT id AS thing_key, h AS name_hash FROM hashed", "materialize": "table"},
+    ],
+    "output": "dim_thing",
+    "columns": [{"name": "thing_key", "type": "bigint"}, {"name": "name_hash", "type": "string"}],
+    "audits": [{"name": "no_null_keys", "sql": AUDIT, "description": "every row has a key"}],
+    "partitionBy": None,
+    "tables": {
+        "bronze": {"name": "bronze_things", "columns": [{"name": "id", "type": "string"}, {"name": "name", "type": "string"}]},
+        "silver_things": {"name": "things_current", "columns": [{"name": "id", "type": "bigint"}]},
+    },
+}
+
+
+def fake(violations=0, tables=("bronze_things",), main=False, seeded=None):
+    log = []
+    spark = FakeSpark([
+        (r"^SHOW TABLES IN `glue_catalog`\.`bronze_db`$", [{"tableName": t} for t in tables]),
+        (r"^SHOW TABLES IN ", []),
+        ("^" + AUDIT.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*") + "$", [{"violations": violations}]),
+        (r"^SELECT COUNT\(\*\) AS n FROM `staged`$", [{"n": 3}]),
+    ], log=log, tables=seeded)
+    if main:
+        spark.main.add(TABLE)
+    return spark, FakeIO(log)
+
+
+def run(spark, fio, plan=PLAN, **kwargs):
+    kwargs.setdefault("pii_key", b"k3y")
+    return execute_model(spark, fio, parse_model_plan(copy.deepcopy(plan), source="s3://ops/p.json", model="dim_thing"),
+                         PLACEMENT, run_id="build-1", **kwargs)
+
+
+def test_builds_on_a_branch_audits_it_then_fast_forwards_main():
+    spark, fio = fake()
+    result = run(spark, fio)
+    assert result.error is None and result.rows == 3
+    assert result.audits == [{"name": "no_null_keys", "passed": True, "violations": 0}]
+    assert result.version is not None and result.current_version == result.version
+    log = [e for e in spark.log]
+    text = [e[1] if e[0] == "sql" else e[0] + ":" + str(e[1]) for e in log]
+
+    def at(prefix):
+        return next(i for i, t in enumerate(text) if t.startswith(prefix))
+
+    assert at("CREATE TABLE IF NOT EXISTS " + TABLE + " (`thing_key` BIGINT, `name_hash` STRING) USING iceberg") \
+        < at("CREATE OR REPLACE TEMP VIEW `bronze` AS SELECT `id`, `name` FROM `glue_catalog`.`bronze_db`.`bronze_things`") \
+        < at("register_pii_key:pii_key") < at("CREATE OR REPLACE TEMP VIEW `hashed`") \
+        < at("CREATE OR REPLACE TEMP VIEW `dim_thing`") < at("materialize:dim_thing") \
+        < at(f"ALTER TABLE {TABLE} CREATE BRANCH `{BRANCH}`") \
+        < at(f"INSERT OVERWRITE `glue_catalog`.`sem`.`dim_thing`.`branch_{BRANCH}` SELECT `thing_key`, `name_hash` FROM `dim_thing`") \
+        < at("CREATE OR REPLACE TEMP VIEW `staged`") < at(AUDIT) < at("CALL glue_catalog.system.fast_forward") \
+        < max(i for i, t in enumerate(text) if t == f"ALTER TABLE {TABLE} DROP BRANCH IF EXISTS `{BRANCH}`")
+    # the pads of this key, never the key itself
+    assert ("register_pii_key", "pii_key", *hmac_pads(b"k3y")) in log
+    # only `table` steps are materialized
+    assert [e for e in log if e[0] == "materialize"] == [("materialize", "dim_thing")]
+
+
+def test_inputs_not_loaded_yet_and_a_first_build_read_as_empty_tables():
+    spark, fio = fake(tables=())
+    run(spark, fio)
+    views = [s for s in spark.statements if s.startswith("CREATE OR REPLACE TEMP VIEW")]
+    assert "CREATE OR REPLACE TEMP VIEW `bronze` AS SELECT CAST(NULL AS STRING) AS `id`, CAST(NULL AS STRING) AS `name` WHERE 1 = 0" in views
+    assert "CREATE OR REPLACE TEMP VIEW `silver_things` AS SELECT CAST(NULL AS BIGINT) AS `id` WHERE 1 = 0" in views
+    assert "CREATE OR REPLACE TEMP VIEW `previous` AS SELECT CAST(NULL AS BIGINT) AS `thing_key`, CAST(NULL AS STRING) AS `name_hash` WHERE 1 = 0" in views
+
+
+def test_previous_is_the_published_table_unless_full_refresh():
+    spark, fio = fake(main=True)
+    run(spark, fio)
+    assert f"CREATE OR REPLACE TEMP VIEW `previous` AS SELECT `thing_key`, `name_hash` FROM {TABLE}" in spark.statements
+    spark, fio = fake(main=True)
+    run(spark, fio, full_refresh=True)
+    assert f"CREATE OR REPLACE TEMP VIEW `previous` AS SELECT `thing_key`, `name_hash` FROM {TABLE}" not in spark.statements
+
+
+def test_a_failed_audit_publishes_nothing_and_drops_the_branch():
+    spark, fio = fake(violations=2, main=True)
+    result = run(spark, fio)
+    assert not any("fast_forward" in s for s in spark.statements)
+    assert spark.statements[-1] == f"ALTER TABLE {TABLE} DROP BRANCH IF EXISTS `{BRANCH}`"
+    assert result.version is None and result.current_version == "1"
+    assert result.audits == [{"name": "no_null_keys", "passed": False, "violations": 2, "detail": "every row has a key"}]
+    assert result.error == "audit failed: no_null_keys (2); nothing published"
+
+
+def test_a_table_with_other_columns_is_refused_before_anything_is_written():
+    seeded = {TABLE: [("thing_key", "bigint"), ("old_name", "string")]}
+    spark, fio = fake(seeded=seeded)
+    result = run(spark, fio)
+    assert result.error.startswith("ModelSchemaError: table glue_catalog.sem.dim_thing has columns (thing_key bigint, old_name string), the model has (thing_key bigint, name_hash string)")
+    assert not any("BRANCH" in s or "INSERT" in s for s in spark.statements)
+
+
+def test_a_plan_hashing_pii_without_a_key_fails():
+    spark, fio = fake()
+    result = run(spark, fio, pii_key=None)
+    assert "hashes PII columns but the job has no --pii_key_secret" in result.error
+    assert not any("INSERT" in s for s in spark.statements)
+
+
+def test_a_fact_table_is_partitioned_by_month_of_its_date():
+    plan = dict(copy.deepcopy(PLAN), partitionBy={"column": "thing_key"})
+    spark, fio = fake()
+    run(spark, fio, plan=plan)
+    assert any(s.startswith(f"CREATE TABLE IF NOT EXISTS {TABLE}") and "PARTITIONED BY (months(`thing_key`))" in s
+               for s in spark.statements)
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"dialect": "duckdb"}, "is compiled for duckdb, the Glue job runs spark plans"),
+    ({"model": "dim_other"}, "is for model dim_other, the job builds dim_thing"),
+    ({"tables": {}}, "input bronze (bronze of things) has no entry in tables"),
+    ({"output": "nope"}, "output nope is neither a step nor an input"),
+])
+def test_a_bad_artifact_is_refused_in_one_line(change, message):
+    with pytest.raises(ModelPlanError) as caught:
+        parse_model_plan(dict(copy.deepcopy(PLAN), **change), source="s3://ops/p.json", model="dim_thing")
+    assert str(caught.value) == f"model plan s3://ops/p.json: {message}"
+
+
+class Objects:
+    def __init__(self, docs):
+        self.docs = dict(docs)
+
+    def get_object(self, Bucket, Key):  # noqa: N803
+        return {"Body": io.BytesIO(json.dumps(self.docs[f"{Bucket}/{Key}"]).encode())}
+
+    def put_object(self, Bucket, Key, Body, **_):  # noqa: N803
+        self.docs[f"{Bucket}/{Key}"] = json.loads(Body)
+
+
+class Secrets:
+    def get_secret_value(self, SecretId):  # noqa: N803
+        return {"SecretString": " k3y\n"}
+
+
+ARGV = ["build_model.py", "--model", "dim_thing", "--run_id", "build-1", "--plan_uri", "s3://ops-bucket/plans/m.json",
+        "--ops_bucket", "ops-bucket", "--warehouse_path", "s3://lake/warehouse", "--semantic_database", "sem",
+        "--silver_database", "silver_db", "--bronze_database", "bronze_db", "--pii_key_secret", "arn:key"]
+
+
+def test_the_job_writes_its_summary_and_reports_failed_audits():
+    s3 = Objects({"ops-bucket/plans/m.json": PLAN})
+    spark, fio = fake(violations=1)
+    args = resolve_model_args(ARGV, simple_resolver)
+    summary = run_model_job(args, spark=spark, io=fio, s3=s3, secrets=Secrets())
+    assert s3.docs["ops-bucket/summaries/semantic/dim_thing/build-1.json"] == summary
+    assert summary["status"] == "FAILED" and summary["version"] is None and summary["rows"] == 3
+    assert summary["error"] == "audit failed: no_null_keys (1); nothing published"
+    spark, fio = fake()
+    summary = run_model_job(args, spark=spark, io=fio, s3=s3, secrets=Secrets())
+    assert summary["status"] == "SUCCEEDED" and "error" not in summary and summary["version"]
+    assert ("register_pii_key", "pii_key", *hmac_pads(b"k3y")) in spark.log  # key trimmed, from the secret
+
+
+def test_a_missing_plan_still_writes_a_failed_summary():
+    s3 = Objects({})
+    spark, fio = fake()
+    summary = run_model_job(resolve_model_args(ARGV, simple_resolver), spark=spark, io=fio, s3=s3, secrets=Secrets())
+    assert summary["status"] == "FAILED" and summary["error"].startswith("KeyError")
+    assert s3.docs["ops-bucket/summaries/semantic/dim_thing/build-1.json"] == summary
+
+
+def test_model_job_arguments():
+    with pytest.raises(ArgumentError) as caught:
+        resolve_model_args(ARGV[:3], simple_resolver)
+    assert str(caught.value) == ("missing required job argument(s): --run_id, --plan_uri, --ops_bucket, --warehouse_path, "
+                                 "--semantic_database, --silver_database, --bronze_database")
+    with pytest.raises(ArgumentError) as caught:
+        resolve_model_args(ARGV + ["--full_refresh", "maybe", "--warehouse_path", "/tmp/x"], simple_resolver)
+    assert "--full_refresh must be true or false, got 'maybe'" in str(caught.value)
+    assert "--warehouse_path" in str(caught.value)
+    args = resolve_model_args(ARGV + ["--full_refresh", "true", "--files_path", "s3://lake/model-files"], simple_resolver)
+    assert (args.model, args.full_refresh, args.files_path, args.pii_key_secret) == ("dim_thing", True, "s3://lake/model-files", "arn:key")
