@@ -111,6 +111,29 @@ export const summaryKey = (dataset: string, runId: string): string => `summaries
  */
 export const publishRecordKey = (dataset: string, runId: string): string => `summaries/${dataset}/${runId}.publish.json`;
 
+/**
+ * A semantic model build's summary, written by the model job (glue-scripts model_runner.py) and by
+ * the DuckDB build (engine/duckdb/build-model.ts ModelBuildResult has these fields): SUCCEEDED
+ * only when the build published a version.
+ */
+export interface ModelRunSummary {
+  model: string;
+  runId: string;
+  status: "SUCCEEDED" | "FAILED";
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  rows: number | null;
+  audits: AuditResult[];
+  /** The version (Iceberg snapshot id) this build published; null when it published nothing. */
+  version: string | null;
+  currentVersion: string | null;
+  error?: string;
+}
+
+export const modelSummaryPrefix = (model: string): string => `summaries/semantic/${model}/`;
+export const modelSummaryKey = (model: string, runId: string): string => `${modelSummaryPrefix(model)}${runId}.json`;
+
 /** Glue job arguments: set per run by the handlers (and by local mode's in-process launcher). */
 export const RUN_ARGS = {
   dataset: "--dataset",

@@ -6,7 +6,7 @@ import type { DatasetSpec } from "../datasets/define";
 import { AuditStore } from "./audit/store";
 import { silentLogger } from "./log";
 import { noRunMetrics } from "./metrics";
-import { Clock, DEFAULT_LIMITS, GlueLauncher, HandlerDeps, HandlerLimits, Logger, ObjectStore, RunMetrics, systemClock } from "./ports";
+import { Clock, DEFAULT_LIMITS, GlueLauncher, HandlerDeps, HandlerLimits, Logger, ModelGraph, ObjectStore, RunMetrics, systemClock } from "./ports";
 
 export interface HandlerDepsInput {
   /** A DynamoDB client (AWS, or dynalite via `endpoint`) ... */
@@ -18,6 +18,8 @@ export interface HandlerDepsInput {
   glue: GlueLauncher;
   specs: readonly DatasetSpec[];
   jobNames: Record<string, string>;
+  /** The models built after loads. @default {} (none) */
+  modelGraph?: ModelGraph;
   opsBucket: string;
   landingBucket?: string;
   limits?: Partial<HandlerLimits>;
@@ -42,6 +44,7 @@ export function createHandlerDeps(input: HandlerDepsInput): HandlerDeps {
     glue: input.glue,
     specs: input.specs,
     jobNames: input.jobNames,
+    modelGraph: input.modelGraph ?? {},
     opsBucket: input.opsBucket,
     landingBucket: input.landingBucket,
     limits,

@@ -6,6 +6,11 @@ export const HANDLER_ENV = {
   landingBucket: "LANDING_BUCKET",
   /** JSON object: dataset name -> Glue job name. */
   glueJobs: "GLUE_JOBS",
+  /**
+   * JSON object: model name -> { job, on: datasets, after: models, plan: hash } (handlers/ports.ts ModelNode,
+   * built by infra/model-graph.ts). Absent or {}: no model builds.
+   */
+  modelGraph: "MODEL_GRAPH",
   /** Max files per run manifest. @default 500 */
   maxFilesPerRun: "MAX_FILES_PER_RUN",
   /** Run-slot lease in seconds (should exceed the Glue job timeout). */

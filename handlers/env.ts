@@ -1,7 +1,7 @@
 // Reads the Lambda environment once at init. A missing variable fails the cold start with a
 // message naming it, instead of a confusing error on the first event.
 import { HANDLER_ENV } from "./env-contract";
-import { DEFAULT_LIMITS, HandlerLimits } from "./ports";
+import { DEFAULT_LIMITS, HandlerLimits, ModelGraph } from "./ports";
 
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[name];
@@ -14,6 +14,7 @@ export interface HandlerEnv {
   opsBucket: string;
   landingBucket: string;
   jobNames: Record<string, string>;
+  modelGraph: ModelGraph;
   limits: HandlerLimits;
   logLevel: string | undefined;
   metricsNamespace: string;
@@ -35,6 +36,7 @@ export function readHandlerEnv(env: NodeJS.ProcessEnv = process.env): HandlerEnv
     opsBucket: requireEnv(HANDLER_ENV.opsBucket, env),
     landingBucket: requireEnv(HANDLER_ENV.landingBucket, env),
     jobNames,
+    modelGraph: parseModelGraph(env[HANDLER_ENV.modelGraph]),
     limits: {
       ...DEFAULT_LIMITS,
       maxFilesPerRun: optionalInt(env, HANDLER_ENV.maxFilesPerRun, DEFAULT_LIMITS.maxFilesPerRun),
@@ -43,6 +45,28 @@ export function readHandlerEnv(env: NodeJS.ProcessEnv = process.env): HandlerEnv
     logLevel: env[HANDLER_ENV.logLevel],
     metricsNamespace: requireEnv(HANDLER_ENV.metricsNamespace, env),
   };
+}
+
+/** MODEL_GRAPH, checked whole at cold start: a bad graph fails there, not on the first build. */
+export function parseModelGraph(raw: string | undefined): ModelGraph {
+  if (raw === undefined || raw.trim() === "") return {};
+  const name = HANDLER_ENV.modelGraph;
+  let graph: unknown;
+  try {
+    graph = JSON.parse(raw);
+  } catch {
+    throw new Error(`environment variable ${name} is not JSON (model -> { job, on, after, plan }): ${raw}`);
+  }
+  if (typeof graph !== "object" || graph === null || Array.isArray(graph)) throw new Error(`environment variable ${name} must be a JSON object of model -> { job, on, after, plan }`);
+  const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string");
+  for (const [model, node] of Object.entries(graph as Record<string, any>)) {
+    if (typeof node?.job !== "string" || node.job === "" || !strings(node.on) || !strings(node.after) || typeof node.plan !== "string") {
+      throw new Error(`environment variable ${name}: model ${model} needs job (a name), on (datasets), after (models) and plan (a hash)`);
+    }
+    const unknown = (node.after as string[]).filter((m) => !(m in (graph as object)));
+    if (unknown.length > 0) throw new Error(`environment variable ${name}: model ${model} reads unknown model(s) ${unknown.join(", ")}`);
+  }
+  return graph as ModelGraph;
 }
 
 function optionalInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -200,6 +200,7 @@ export const DEFAULT_LIMITS: HandlerLimits = {
  */
 export type RunFailureReason =
   | "load_failed" // the runner's summary reports FAILED (audit failure or load error)
+  | "build_failed" // a model job's summary reports FAILED (an audit refused the table, or the build failed)
   | "summary_missing" // Glue ended the run and neither a summary nor a publish record exists
   | `glue_${Lowercase<GlueJobRunState>}` // Glue ended the run (TIMEOUT, OOM, driver crash, ...) before any summary
   | "start_rejected" // StartJobRun refused for good (EntityNotFound, InvalidInput, no job)
@@ -224,6 +225,27 @@ export interface RunMetrics {
 export const FILE_UNIDENTIFIED_REASONS = ["undecodable_key", "key_ambiguous"] as const;
 export type FileUnidentifiedReason = (typeof FILE_UNIDENTIFIED_REASONS)[number];
 
+/**
+ * A semantic model as the handlers orchestrate it, computed by the Pulumi program from the model
+ * specs (infra/model-graph.ts) so the Lambdas need no model compiler.
+ */
+export interface ModelNode {
+  /** Its Glue job. */
+  job: string;
+  /** Datasets whose published load makes a build due (engine/models/order.ts modelsAffectedBy). */
+  on: string[];
+  /** Models it reads (a fact's dimensions): it never starts while one of them is due or building. */
+  after: string[];
+  /**
+   * Content hash of its deployed plan artifact. A model whose plan the reconciler has not seen
+   * (first deploy, or an edit such as dim_date's range) is due once: deploys rebuild what changed.
+   */
+  plan: string;
+}
+
+/** model name -> ModelNode. */
+export type ModelGraph = Record<string, ModelNode>;
+
 /** Everything the handler logic needs. Build with `createHandlerDeps` (handlers/deps.ts). */
 export interface HandlerDeps {
   audit: AuditStore;
@@ -232,6 +254,8 @@ export interface HandlerDeps {
   specs: readonly DatasetSpec[];
   /** dataset name -> Glue job name. */
   jobNames: Record<string, string>;
+  /** The semantic models the handlers build after loads (core/model-runs.ts); empty: none. */
+  modelGraph: ModelGraph;
   opsBucket: string;
   /** When set, events for other buckets are ignored. */
   landingBucket?: string;

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DatasetSpec } from "../datasets/define";
 import { HANDLER_ENTRIES, HANDLER_ENV } from "../handlers/env-contract";
+import type { ModelGraph } from "../handlers/ports";
 import { AuditTable } from "./components/audit-table";
 import { HandlerFunction, logGroupArn } from "./components/handler-function";
 import { SecureBucket } from "./components/secure-bucket";
@@ -24,6 +25,8 @@ export interface HandlerWiring {
   sources: ProgramSources;
   functionNames: Record<HandlerName, string>;
   jobNames: Record<string, string>;
+  /** The semantic models job-state and the reconciler build after loads (infra/model-graph.ts). */
+  modelGraph: ModelGraph;
   jobNamePrefix: string;
   auditTable: AuditTable;
   ops: SecureBucket;
@@ -41,7 +44,7 @@ const POLICIES = { fileArrival: fileArrivalPolicyDocument, jobState: jobStatePol
 
 const DESCRIPTIONS: Record<HandlerName, string> = {
   fileArrival: "Records each landed file (FILE item) and starts its dataset's load run",
-  jobState: "Finalizes runs from Glue job state changes and starts the next run",
+  jobState: "Finalizes load and model runs from Glue job state changes; starts the next load and the model builds it made due",
   reconciler: "Repairs lost events: stale runs, released slots, pending files without a run, landing versions without a FILE item",
 };
 
@@ -56,6 +59,7 @@ export function createHandlers(w: HandlerWiring): Record<HandlerName, HandlerFun
     [HANDLER_ENV.opsBucket]: w.ops.name,
     [HANDLER_ENV.landingBucket]: w.landing.name,
     [HANDLER_ENV.glueJobs]: JSON.stringify(jobNames),
+    [HANDLER_ENV.modelGraph]: JSON.stringify(w.modelGraph),
     [HANDLER_ENV.maxFilesPerRun]: String(cfg.maxFilesPerRun),
     // The slot lease outlives the longest job run, so a slot is never released under a live run.
     [HANDLER_ENV.slotLeaseSeconds]: String(maxTimeoutMinutes * 60 + 15 * 60),
@@ -72,7 +76,8 @@ export function createHandlers(w: HandlerWiring): Record<HandlerName, HandlerFun
         opsBucketArn: opsArn,
         landingBucketArn: landingArn,
         landingPrefixes: datasets.map((s) => s.prefix),
-        glueJobNames: Object.values(jobNames),
+        // file-arrival starts loads only; job-state and the reconciler also start and finalize model builds.
+        glueJobNames: [...Object.values(jobNames), ...(fn === "fileArrival" ? [] : Object.values(w.modelGraph).map((m) => m.job))],
         glueJobNamePrefix: w.jobNamePrefix,
         keyArns,
         logGroupArn: logGroupArn(c, functionNames[fn]),

@@ -26,6 +26,7 @@ import { Monitoring } from "./components/monitoring";
 import { Storage } from "./components/storage";
 import { PlatformConfig, datasetGlue } from "./config";
 import { DatasetResources, createDatasetResources } from "./dataset-wiring";
+import { modelGraph } from "./model-graph";
 import { createModelResources } from "./model-wiring";
 import { PiiHashKey } from "./components/pii-hash-key";
 import { KMS_DELETION_WINDOW_DAYS_DEV, KMS_DELETION_WINDOW_DAYS_PROD, METRICS_NAMESPACE_PREFIX } from "./defaults";
@@ -175,6 +176,7 @@ function declarePlatform(
     sources,
     functionNames,
     jobNames,
+    modelGraph: modelGraph(models, datasets, modelJobNames, (spec) => sources.modelPlan(spec, { datasets, models })),
     jobNamePrefix: `${prefix}-`,
     auditTable: audit,
     ops: b.ops,
@@ -233,7 +235,8 @@ function declarePlatform(
   new EventTrigger("glue-job-state", {
     ruleName: ruleNames.jobState,
     description: "State changes of this stack's Glue jobs -> job-state (best effort: see reconciler)",
-    eventPattern: JSON.stringify(glueJobStatePattern(Object.values(jobNames), `${prefix}-`)),
+    // Load jobs and model jobs: job-state finalizes both, and starts the builds a load made due.
+    eventPattern: JSON.stringify(glueJobStatePattern([...Object.values(jobNames), ...Object.values(modelJobNames)], `${prefix}-`)),
     functionArn: handlers.jobState.arn,
     functionName: handlers.jobState.functionName,
     deadLetterQueueArn: queues.eventDlq.arn,

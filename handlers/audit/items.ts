@@ -86,6 +86,11 @@ export interface RunItem {
   adoptedBy?: string;
   /** A semantic model build, not a load: `dataset` holds the model's name; no files, no counts. */
   model?: boolean;
+  /** A model run on AWS: the model's request count when it started (ModelState.requested). */
+  covers?: number;
+  /** A model run: rows of the table it built, and the version (Iceberg snapshot) it published. */
+  rows?: number | null;
+  version?: string | null;
   /** A `datalake rollback` (local mode): the versions it moved between and the runs it undid. */
   rollback?: { table: string; from: string; to: string; runs: string[] };
 }
@@ -93,6 +98,28 @@ export interface RunItem {
 export interface SlotItem {
   kind: "DATASET";
   dataset: string;
+  activeRunId?: string;
+  /** Epoch ms. */
+  leaseExpiresAt?: number;
+  takenAt?: string;
+}
+
+/**
+ * A semantic model on AWS (handlers/core/model-runs.ts): how often a load asked for it to be
+ * rebuilt (`requested`, only ever incremented), the request count the last finished run answered
+ * (`handled`), and its run slot. requested > handled: a build is due. Every load that publishes
+ * while a build runs is covered by one more build after it (coalesced).
+ */
+export interface ModelState {
+  kind: "MODEL";
+  model: string;
+  requested: number;
+  handled?: number;
+  /** The last request: when, and by which load run (or "deploy"). */
+  requestedAt?: string;
+  requestedBy?: string;
+  /** The plan hash (ModelNode.plan) the reconciler last requested a build for. */
+  plan?: string;
   activeRunId?: string;
   /** Epoch ms. */
   leaseExpiresAt?: number;

@@ -12,7 +12,11 @@ import {
   QueryCommandInput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { ModelStates } from "./model-states";
 import { AUDIT_INDEX } from "./schema";
+import { type AuditDb, isConditionFailed, strip } from "./store-helpers";
+
+export { type AuditDb, isConditionFailed, strip } from "./store-helpers";
 import {
   FILE_OPEN_STATUSES,
   FileFinal,
@@ -24,11 +28,6 @@ import {
   SlotItem,
   SweepCursor,
 } from "./items";
-
-/** What the store needs of a DynamoDB document client (tests wrap it to inject throttling). */
-export interface AuditDb {
-  send(command: any): Promise<any>;
-}
 
 export interface AuditStoreOptions {
   /** TTL of finished FILE/RUN items in days. @default 400 */
@@ -54,24 +53,22 @@ const sweepKey = (dataset: string) => ({ pk: `SWEEP#${dataset}`, sk: "SWEEP" });
 const loadedKey = (bucket: string, key: string) => ({ pk: `LOADED#${bucket}/${key}`, sk: "LOADED" });
 const pendingPk = (dataset: string) => `PENDING#${dataset}`;
 const ACTIVE_RUNS = "ACTIVE_RUNS";
-const KEY_ATTRS = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "expiresAt", "sequencerOrder"];
 
 /** S3 sequencers compare as hex strings padded on the right (s3-event.ts compareSequencers). */
 function sequencerOrder(sequencer: string): string {
   return sequencer.toUpperCase().padEnd(48, "0");
 }
 
-export function isConditionFailed(err: unknown): boolean {
-  return (err as Error)?.name === "ConditionalCheckFailedException";
-}
-
 export class AuditStore {
   readonly db: AuditDb;
+  /** MODEL items: semantic models' build requests and run slots (AWS orchestration). */
+  readonly models: ModelStates;
   private readonly ttlSeconds: number;
   private readonly now: () => number;
 
   constructor(db: AuditDb, readonly tableName: string, options: AuditStoreOptions = {}) {
     this.db = db;
+    this.models = new ModelStates(db, tableName);
     this.ttlSeconds = (options.finishedTtlDays ?? 400) * 86_400;
     this.now = options.now ?? Date.now;
   }
@@ -435,11 +432,4 @@ export class AuditStore {
     } while (startKey && out.length < limit);
     return out;
   }
-}
-
-/** An item as the store returns it: without its key, index and TTL attributes. */
-export function strip<T>(item: Record<string, unknown>): T {
-  const copy = { ...item };
-  for (const attr of KEY_ATTRS) delete copy[attr];
-  return copy as T;
 }

@@ -21,6 +21,7 @@ export function createAwsDeps(handlerName: string): HandlerDeps {
     glue: new AwsGlueLauncher(new GlueClient({})),
     specs: DATASETS,
     jobNames: env.jobNames,
+    modelGraph: env.modelGraph,
     opsBucket: env.opsBucket,
     landingBucket: env.landingBucket,
     limits: env.limits,

@@ -1,12 +1,14 @@
 // job-state: "Glue Job State Change" -> finalize the RUN and its files -> release the slot ->
-// start the next run if files are pending. Glue sends these events best effort, so everything
-// here is also done by the reconciler; a duplicate or late event is a no-op.
+// start the next run if files are pending -> start the model builds that became due or ready
+// (model-runs.ts; a model job's event finalizes its build the same way). Glue sends these events
+// best effort, so everything here is also done by the reconciler; a duplicate or late event is a no-op.
 // https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html
 import { RUN_ARGS } from "../../engine/contracts";
 import type { RunItem } from "../audit/items";
 import { GlueJobRun, HandlerDeps, isTerminalGlueState } from "../ports";
 import { describeError } from "./glue-errors";
-import { FinalizeOutcome, finalizeRun } from "./run-finalize";
+import { ModelStart, finalizeModelRun, startReadyModels } from "./model-runs";
+import { FinalizeOutcome, GlueFinal, finalizeRun } from "./run-finalize";
 import { StartOutcome, recordStarted, startRunIfIdle } from "./run-start";
 import type { Manifest } from "../../engine/contracts";
 import { manifestKey } from "../../engine/contracts";
@@ -21,7 +23,7 @@ export interface JobStateChange {
 export type JobStateResult =
   | { outcome: "REJECTED" | "IGNORED"; reason: string }
   | { outcome: "UNKNOWN_RUN"; jobRunId: string }
-  | { outcome: "FINALIZED"; runId: string; finalize: FinalizeOutcome; next: StartOutcome };
+  | { outcome: "FINALIZED"; runId: string; finalize: Pick<FinalizeOutcome, "finalized" | "status">; next?: StartOutcome; models: ModelStart[] };
 
 export function parseJobStateChange(event: unknown): { ok: true; value: JobStateChange } | { ok: false; reason: string } {
   const e = event as Record<string, any> | null;
@@ -44,8 +46,9 @@ export async function handleJobStateChange(deps: HandlerDeps, event: unknown): P
   }
   const ev = parsed.value;
   const dataset = Object.keys(deps.jobNames).find((d) => deps.jobNames[d] === ev.jobName);
-  if (!dataset) return { outcome: "IGNORED", reason: `job ${ev.jobName} is not a dataset job` };
-  const log = deps.log.child({ dataset, jobRunId: ev.jobRunId });
+  const model = Object.keys(deps.modelGraph).find((m) => deps.modelGraph[m].job === ev.jobName);
+  if (!dataset && !model) return { outcome: "IGNORED", reason: `job ${ev.jobName} is neither a dataset's nor a model's job` };
+  const log = deps.log.child({ ...(dataset ? { dataset } : { model }), jobRunId: ev.jobRunId });
   if (!isTerminalGlueState(ev.state)) {
     log.debug("non-final state ignored", { state: ev.state });
     return { outcome: "IGNORED", reason: `state ${ev.state} is not final` };
@@ -60,13 +63,24 @@ export async function handleJobStateChange(deps: HandlerDeps, event: unknown): P
     log.warn("state change for a run with no RUN item; left to the reconciler", { state: ev.state });
     return { outcome: "UNKNOWN_RUN", jobRunId: ev.jobRunId };
   }
-  const finalize = await finalizeRun(deps, run, {
+  const finalize = await finalizeAnyRun(deps, run, {
     state: ev.state,
     errorMessage: ev.message && ev.state !== "SUCCEEDED" ? ev.message : glueRun?.ErrorMessage,
     ...glueTimings(glueRun),
   });
-  const next = await startRunIfIdle(deps, dataset);
-  return { outcome: "FINALIZED", runId: run.runId, finalize, next };
+  const next = dataset ? await startRunIfIdle(deps, dataset) : undefined;
+  const models = await startReadyModels(deps);
+  return { outcome: "FINALIZED", runId: run.runId, finalize, next, models };
+}
+
+/** Finalizes a load run (run-finalize.ts) or a model build (model-runs.ts). */
+export async function finalizeAnyRun(deps: HandlerDeps, run: RunItem, glue: GlueFinal): Promise<Pick<FinalizeOutcome, "finalized" | "status">> {
+  return run.model ? finalizeModelRun(deps, run, glue) : finalizeRun(deps, run, glue);
+}
+
+/** Frees the slot a run holds: its dataset's, or its model's. */
+export async function releaseRunSlot(deps: HandlerDeps, run: RunItem): Promise<boolean> {
+  return run.model ? deps.audit.models.releaseSlot(run.dataset, run.runId) : deps.audit.releaseSlot(run.dataset, run.runId);
 }
 
 /**
@@ -86,7 +100,8 @@ export async function findRun(deps: HandlerDeps, jobRunId: string, glueRun: Glue
 
 /** Records a started run that the starter never recorded (crash or throttle after StartJobRun). */
 export async function adoptRun(deps: HandlerDeps, run: RunItem, jobRunId: string, glueRun: GlueJobRun | undefined, by: string): Promise<void> {
-  const manifest = await deps.objects.getJson<Manifest>(deps.opsBucket, manifestKey(run.dataset, run.runId));
+  // A model build has no manifest (it reads published tables, not files).
+  const manifest = run.model ? undefined : await deps.objects.getJson<Manifest>(deps.opsBucket, manifestKey(run.dataset, run.runId));
   await recordStarted(deps, run.runId, jobRunId, manifest?.files ?? [], {
     adoptedBy: by,
     startedAt: glueRun?.StartedOn ? new Date(glueRun.StartedOn).toISOString() : undefined,

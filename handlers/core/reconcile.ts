@@ -7,14 +7,19 @@
 //  4. Landing sweep (landing-sweep.ts): object versions whose event was lost or dead-lettered
 //     get their FILE item (PENDING), so step 5 starts their run.
 //  5. Datasets with PENDING files and a free slot get a run (retries failed starts too).
+//  6. Models whose deployed plan was never requested get a build request; model slots held by a
+//     finished (or never recorded) run are released; due models whose upstream models are settled
+//     get a build (model-runs.ts), which retries failed starts too.
 // Every step is a conditional write, so overlapping reconciler invocations are safe.
 import { RUN_ARGS } from "../../engine/contracts";
 import type { RunItem } from "../audit/items";
 import { GLUE_ERRORS, HandlerDeps, isTerminalGlueState } from "../ports";
+import { ageSeconds } from "./age";
 import { describeError } from "./glue-errors";
+import { finalizeAnyRun, releaseRunSlot } from "./job-state";
+import { reconcileModelSlot, requestDeployedPlans, startReadyModels } from "./model-runs";
 import { sweepLanding } from "./landing-sweep";
 import { adoptRun, glueTimings } from "./job-state";
-import { finalizeRun } from "./run-finalize";
 import { startRunIfIdle } from "./run-start";
 
 export interface ReconcileReport {
@@ -23,13 +28,17 @@ export interface ReconcileReport {
   abandoned: string[];
   slotsReleased: string[];
   started: string[];
+  /** Models requested because their deployed plan was new. */
+  modelsRequested: string[];
+  /** runIds of model builds started. */
+  modelsStarted: string[];
   /** fileIds the landing sweep filed (object versions no event had filed). */
   swept: string[];
   errors: string[];
 }
 
 export async function reconcile(deps: HandlerDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { finalized: [], adopted: [], abandoned: [], slotsReleased: [], started: [], swept: [], errors: [] };
+  const report: ReconcileReport = { finalized: [], adopted: [], abandoned: [], slotsReleased: [], started: [], modelsRequested: [], modelsStarted: [], swept: [], errors: [] };
   for (const run of await deps.audit.listActiveRuns()) {
     try {
       await reconcileRun(deps, run, report);
@@ -49,6 +58,7 @@ export async function reconcile(deps: HandlerDeps): Promise<ReconcileReport> {
       deps.log.error("reconcile dataset failed", { dataset: spec.name, error: describeError(err) });
     }
   }
+  await reconcileModels(deps, report);
   deps.log.info("reconcile done", { ...counts(report), errors: report.errors });
   return report;
 }
@@ -62,13 +72,13 @@ async function reconcileRun(deps: HandlerDeps, run: RunItem, report: ReconcileRe
     } catch (err) {
       if ((err as Error).name !== GLUE_ERRORS.entityNotFound) throw err;
       // Glue keeps run history for 90 days; an unknown id means the run is gone for good.
-      await finalizeRun(deps, run, { state: "ERROR", errorMessage: "job run not found in Glue" });
+      await finalizeAnyRun(deps, run, { state: "ERROR", errorMessage: "job run not found in Glue" });
       report.finalized.push(run.runId);
       return;
     }
     if (!isTerminalGlueState(glueRun.JobRunState)) return;
     log.warn("final state event missing; finalizing from GetJobRun", { state: glueRun.JobRunState });
-    await finalizeRun(deps, run, { state: glueRun.JobRunState, errorMessage: glueRun.ErrorMessage, ...glueTimings(glueRun) });
+    await finalizeAnyRun(deps, run, { state: glueRun.JobRunState, errorMessage: glueRun.ErrorMessage, ...glueTimings(glueRun) });
     report.finalized.push(run.runId);
     return;
   }
@@ -79,7 +89,7 @@ async function reconcileRun(deps: HandlerDeps, run: RunItem, report: ReconcileRe
     report.adopted.push(run.runId);
     if (isTerminalGlueState(started.JobRunState)) {
       const adopted = await deps.audit.getRun(run.runId);
-      if (adopted) await finalizeRun(deps, adopted, { state: started.JobRunState, errorMessage: started.ErrorMessage, ...glueTimings(started) });
+      if (adopted) await finalizeAnyRun(deps, adopted, { state: started.JobRunState, errorMessage: started.ErrorMessage, ...glueTimings(started) });
       report.finalized.push(run.runId);
     }
     return;
@@ -91,7 +101,7 @@ async function reconcileRun(deps: HandlerDeps, run: RunItem, report: ReconcileRe
     finishedAt: new Date(deps.clock.now()).toISOString(),
   });
   if (moved) deps.metrics.runFailed(run.dataset, "start_not_confirmed", { runId: run.runId });
-  await deps.audit.releaseSlot(run.dataset, run.runId);
+  await releaseRunSlot(deps, run);
   if (moved) {
     log.warn("unconfirmed start abandoned; its files stay PENDING");
     report.abandoned.push(run.runId);
@@ -114,9 +124,28 @@ async function reconcileDataset(deps: HandlerDeps, dataset: string, report: Reco
   if (outcome.started) report.started.push(outcome.runId);
 }
 
-function ageSeconds(deps: HandlerDeps, iso: string | undefined): number {
-  const t = iso ? Date.parse(iso) : NaN;
-  return Number.isNaN(t) ? Number.POSITIVE_INFINITY : (deps.clock.now() - t) / 1000;
+/** Step 6: model slots of finished runs, then the builds that are due. */
+async function reconcileModels(deps: HandlerDeps, report: ReconcileReport): Promise<void> {
+  try {
+    report.modelsRequested.push(...(await requestDeployedPlans(deps)));
+  } catch (err) {
+    report.errors.push(`models: ${describeError(err)}`);
+    deps.log.error("requesting deployed model plans failed", { error: describeError(err) });
+  }
+  for (const model of Object.keys(deps.modelGraph)) {
+    try {
+      if (await reconcileModelSlot(deps, model)) report.slotsReleased.push(model);
+    } catch (err) {
+      report.errors.push(`${model}: ${describeError(err)}`);
+      deps.log.error("reconcile model failed", { model, error: describeError(err) });
+    }
+  }
+  try {
+    for (const start of await startReadyModels(deps)) if (start.started) report.modelsStarted.push(start.runId);
+  } catch (err) {
+    report.errors.push(`models: ${describeError(err)}`);
+    deps.log.error("starting model builds failed", { error: describeError(err) });
+  }
 }
 
 function counts(r: ReconcileReport): Record<string, number> {
@@ -126,6 +155,8 @@ function counts(r: ReconcileReport): Record<string, number> {
     abandoned: r.abandoned.length,
     slotsReleased: r.slotsReleased.length,
     started: r.started.length,
+    modelsRequested: r.modelsRequested.length,
+    modelsStarted: r.modelsStarted.length,
     swept: r.swept.length,
   };
 }

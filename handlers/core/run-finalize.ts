@@ -7,6 +7,7 @@ import { FileResult, Manifest, RunSummary, manifestKey, publishRecordKey, summar
 import type { FileFinal, RunItem } from "../audit/items";
 import type { GlueJobRunState, HandlerDeps, RunFailureReason } from "../ports";
 import { WRITE_PARALLELISM, mapLimit } from "./concurrency";
+import { requestModels } from "./model-runs";
 
 export interface GlueFinal {
   /** Glue JobRunState: SUCCEEDED, FAILED, TIMEOUT, STOPPED, ERROR, EXPIRED. */
@@ -50,6 +51,9 @@ export async function finalizeRun(deps: HandlerDeps, run: RunItem, glue: GlueFin
     });
   });
   await recordLoadedContent(deps, files.filter((f) => finals.get(f.fileId)!.status === "SUCCEEDED"));
+  // The models reading this dataset are due, before the RUN write so a crash cannot lose the
+  // request (finalizing again requests once more: at worst one extra, coalesced build).
+  if (status === "SUCCEEDED") await requestModels(deps, run.dataset, run.runId);
   const finishedAt = glue.completedOn ?? new Date(deps.clock.now()).toISOString();
   const moved = await deps.audit.updateRun(run.runId, ["QUEUED", "RUNNING"], {
     status,

@@ -36,7 +36,7 @@ export async function startRunIfIdle(deps: HandlerDeps, dataset: string, known: 
     }
     const createdAt = new Date(clock.now()).toISOString();
     await audit.putRun({ kind: "RUN", runId, dataset, jobName: jobName ?? "", status: "QUEUED", manifestUri, fileCount: files.length, createdAt });
-    if (!jobName) return reject(deps, log, dataset, runId, files, `no Glue job configured for dataset ${dataset}`);
+    if (!jobName) return reject(deps, log, { dataset, runId, files }, `no Glue job configured for dataset ${dataset}`);
     const manifest: Manifest = { version: CONTRACT_VERSION, dataset, runId, createdAt, files: files.map(toManifestFile) };
     await deps.objects.putJson(deps.opsBucket, manifestKey(dataset, runId), manifest);
   } catch (err) {
@@ -45,7 +45,8 @@ export async function startRunIfIdle(deps: HandlerDeps, dataset: string, known: 
     await abandonBeforeStart(deps, dataset, runId, describeError(err)).catch(() => undefined);
     throw err;
   }
-  return launch(deps, log, { dataset, runId, jobName, manifestUri, files });
+  const args = { [RUN_ARGS.dataset]: dataset, [RUN_ARGS.runId]: runId, [RUN_ARGS.manifestUri]: manifestUri };
+  return launch(deps, log, { dataset, runId, jobName, args, files });
 }
 
 /** Fails a run that never reached StartJobRun and frees its slot; its files stay PENDING. */
@@ -59,22 +60,29 @@ export async function abandonBeforeStart(deps: HandlerDeps, dataset: string, run
   await deps.audit.releaseSlot(dataset, runId);
 }
 
-interface Launch {
+export interface Launch {
+  /** The dataset (or, for a model build, the model) the run is for: RunFailed's dimension. */
   dataset: string;
   runId: string;
   jobName: string;
-  manifestUri: string;
+  /** The per-run job arguments. */
+  args: Record<string, string>;
   files: readonly { fileId: string }[];
+  /** Frees the run's slot. @default the dataset's run slot */
+  release?: () => Promise<unknown>;
+  /** Before a refused start fails the RUN (a model build marks its requests answered: no retry loop). */
+  beforeReject?: () => Promise<unknown>;
 }
+
+const releaseOf = (deps: HandlerDeps, l: Pick<Launch, "dataset" | "runId" | "release">) => l.release ?? (() => deps.audit.releaseSlot(l.dataset, l.runId));
 
 /** StartJobRun with backoff (retryable errors only), then RUN and files -> RUNNING. */
 export async function launch(deps: HandlerDeps, log: Logger, l: Launch): Promise<StartOutcome> {
   const { limits, clock } = deps;
-  const args = { [RUN_ARGS.dataset]: l.dataset, [RUN_ARGS.runId]: l.runId, [RUN_ARGS.manifestUri]: l.manifestUri };
   for (let attempt = 1; ; attempt++) {
     let jobRunId: string;
     try {
-      jobRunId = (await deps.glue.startJobRun(l.jobName, args)).JobRunId;
+      jobRunId = (await deps.glue.startJobRun(l.jobName, l.args)).JobRunId;
     } catch (err) {
       const kind = classifyStartError(err);
       if (kind === "retryable" && attempt < limits.startAttempts) {
@@ -92,11 +100,11 @@ export async function launch(deps: HandlerDeps, log: Logger, l: Launch): Promise
           startAttempts: attempt,
         });
         if (moved) deps.metrics.runFailed(l.dataset, "start_failed", { runId: l.runId });
-        await deps.audit.releaseSlot(l.dataset, l.runId);
+        await releaseOf(deps, l)();
         log.warn("StartJobRun still failing; files stay PENDING", { error: describeError(err), attempts: attempt });
         return { started: false, reason: "start_retryable", runId: l.runId };
       }
-      if (kind === "permanent") return reject(deps, log, l.dataset, l.runId, l.files, `start_rejected: ${describeError(err)}`);
+      if (kind === "permanent") return reject(deps, log, l, `start_rejected: ${describeError(err)}`);
       // Ambiguous (timeout, network): Glue may have started the run. Keep RUN QUEUED and the slot
       // held; the reconciler adopts the run by --run_id or abandons it after staleStartSeconds.
       log.error("StartJobRun outcome unknown; left for the reconciler", { error: describeError(err) });
@@ -133,15 +141,15 @@ export async function recordStarted(
 async function reject(
   deps: HandlerDeps,
   log: Logger,
-  dataset: string,
-  runId: string,
-  files: readonly { fileId: string }[],
+  l: Pick<Launch, "dataset" | "runId" | "files" | "release" | "beforeReject">,
   reason: string,
 ): Promise<StartOutcome> {
+  const { dataset, runId, files } = l;
   await mapLimit(files, WRITE_PARALLELISM, (f) => deps.audit.finalizeFile(f.fileId, { status: "FAILED", reason }, runId));
+  await l.beforeReject?.();
   const moved = await deps.audit.updateRun(runId, ["QUEUED"], { status: "FAILED", error: reason, finishedAt: new Date(deps.clock.now()).toISOString() });
   if (moved) deps.metrics.runFailed(dataset, "start_rejected", { runId });
-  await deps.audit.releaseSlot(dataset, runId);
+  await releaseOf(deps, l)();
   log.error("run rejected; its files FAILED", { reason, files: files.length });
   return { started: false, reason: "start_rejected", runId };
 }

@@ -2,14 +2,10 @@
 // its datasets, the semantic tables of the models it reads) under their owners' prefixes, read
 // and write its own table under `<model>/` of the semantic bucket, its artifacts and run files in
 // the ops bucket, the keys through S3 and CloudWatch Logs only. Nothing of landing or quarantine.
+// Its run summaries go to engine/contracts.ts modelSummaryKey, where the job-state handler reads them.
+import { modelSummaryPrefix } from "../../engine/contracts";
 import { glueRuntimeStatements } from "./glue-job-policy";
 import { AccountContext, PolicyDocument, Statement, policy, sorted } from "./document";
-
-/**
- * Where a model build writes its run summary: `summaries/semantic/<model>/<runId>.json`
- * (glue-scripts/datalake_glue/model_runner.py model_summary_key), apart from the loads' summaries.
- */
-export const modelSummaryPrefix = (model: string): string => `summaries/semantic/${model}/`;
 
 export interface ModelJobPolicyInput {
   ctx: AccountContext;

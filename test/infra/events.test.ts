@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { MODELS } from "../../models";
 import { DATASETS } from "../../datasets";
 import { eventPatternFor, matchEventPattern } from "../../datasets/routing";
 import { EVENT_MAX_AGE_SECONDS, EVENT_MAX_RETRY_ATTEMPTS } from "../../infra/defaults";
@@ -90,7 +91,8 @@ describe("infra: events", () => {
     expect(pattern).to.deep.equal({
       source: ["aws.glue"],
       "detail-type": ["Glue Job State Change"],
-      detail: { jobName: DATASETS.map((s) => `datalake-dev-${s.name}`).sort() },
+      // Load jobs and model jobs: job-state finalizes both.
+      detail: { jobName: [...DATASETS, ...MODELS].map((s) => `datalake-dev-${s.name}`).sort() },
     });
     expect(matchEventPattern(pattern, { source: "aws.glue", "detail-type": "Glue Job State Change", detail: { jobName: "datalake-prod-orders" } })).to.equal(false);
     expect(run.named("reconcile-rule", T.rule).inputs.scheduleExpression).to.equal("rate(5 minutes)");

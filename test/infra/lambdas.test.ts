@@ -21,11 +21,30 @@ describe("infra: Lambdas", () => {
       const env = fn.environment.variables;
       for (const variable of Object.values(HANDLER_ENV)) expect(env, `${name} ${variable}`).to.have.property(variable);
       expect(JSON.parse(env[HANDLER_ENV.glueJobs])).to.deep.equal(Object.fromEntries(DATASETS.map((s) => [s.name, `datalake-dev-${s.name}`])));
+      // The model graph (infra/model-graph.ts) names every model's job, in build order.
+      const graph = JSON.parse(env[HANDLER_ENV.modelGraph]);
+      expect(Object.keys(graph).sort()).to.deep.equal(MODELS.map((m) => m.name).sort());
+      expect(graph.fact_orders).to.include({ job: "datalake-dev-fact_orders" });
+      expect(graph.fact_orders.after.sort()).to.deep.equal(["dim_customer", "dim_date"]);
+      expect(graph.fact_orders.plan).to.match(/^[0-9a-f]{16}$/);
       expect(env[HANDLER_ENV.auditTable]).to.equal("datalake-dev-audit");
       expect(Number(env[HANDLER_ENV.slotLeaseSeconds])).to.be.greaterThan(30 * 60);
       expect(fn.loggingConfig).to.include({ logFormat: "JSON", logGroup: `/aws/lambda/datalake-dev-${name}` });
     }
     expect(roles.size).to.equal(3);
+  });
+
+  it("lets job-state and the reconciler start and watch model jobs, and file-arrival only load jobs", async () => {
+    const run = await devRun();
+    const jobArns = (fn: string) =>
+      doc(run.named(`${fn}-policy`, T.rolePolicy))
+        .Statement.filter((s: any) => [s.Action].flat().includes("glue:StartJobRun"))
+        .flatMap((s: any) => [s.Resource].flat() as string[]);
+    const models = (arns: string[]) => arns.filter((a) => MODELS.some((m) => a.endsWith(`:job/datalake-dev-${m.name}`))).length;
+    expect(models(jobArns("job-state"))).to.equal(MODELS.length);
+    expect(models(jobArns("reconciler"))).to.equal(MODELS.length);
+    expect(models(jobArns("file-arrival"))).to.equal(0);
+    expect(jobArns("file-arrival")).to.have.length(DATASETS.length);
   });
 
   it("gives each function a KMS-encrypted log group with the stack's retention", async () => {

@@ -1,7 +1,7 @@
 // An in-process Glue stand-in implementing the GlueLauncher port: records starts, fails on
 // demand with Glue-shaped errors, and completes runs by writing the run summary the real job
 // would write (every manifest file LOADED unless told otherwise).
-import { CONTRACT_VERSION, FileResult, Manifest, RUN_ARGS, RunSummary, manifestKey, publishRecordKey, summaryKey } from "../../../engine/contracts";
+import { CONTRACT_VERSION, FileResult, Manifest, ModelRunSummary, RUN_ARGS, RunSummary, manifestKey, modelSummaryKey, publishRecordKey, summaryKey } from "../../../engine/contracts";
 import { GlueJobRun, GlueJobRunState, GlueLauncher, ObjectStore, glueError } from "../../../handlers/ports";
 
 export class FakeGlue implements GlueLauncher {
@@ -11,6 +11,8 @@ export class FakeGlue implements GlueLauncher {
   startCalls = 0;
   /** Hook run after a successful start, before returning (crash injection). */
   afterStart?: () => void;
+  /** Model name of a model job (complete() of a model run needs it). */
+  modelOfJob?: (jobName: string) => string;
   private counter = 0;
 
   constructor(private readonly objects: ObjectStore, private readonly opsBucket: string) {}
@@ -39,6 +41,48 @@ export class FakeGlue implements GlueLauncher {
     return this.runs.filter((r) => r.JobRunState === "RUNNING");
   }
 
+  /** A model build's run: started with --run_id only (no --dataset, no manifest). */
+  isModelRun(jobRunId: string): boolean {
+    const run = this.runs.find((r) => r.Id === jobRunId);
+    return run !== undefined && run.Arguments?.[RUN_ARGS.dataset] === undefined;
+  }
+
+  /**
+   * Ends a model build: writes the summary the model job writes (SUCCEEDED with a version unless
+   * told otherwise, none when `writeSummary` is false) and returns Glue's state change event.
+   */
+  async completeModel(
+    jobRunId: string,
+    model: string,
+    state: GlueJobRunState = "SUCCEEDED",
+    opts: { summaryStatus?: "SUCCEEDED" | "FAILED"; writeSummary?: boolean } = {},
+  ): Promise<Record<string, unknown>> {
+    const run = this.runs.find((r) => r.Id === jobRunId)!;
+    const runId = run.Arguments![RUN_ARGS.runId];
+    run.JobRunState = state;
+    run.CompletedOn = new Date(1000);
+    run.ExecutionTime = 30;
+    if (state !== "SUCCEEDED") run.ErrorMessage = `fake ${state}`;
+    if (opts.writeSummary ?? state === "SUCCEEDED") {
+      const failed = opts.summaryStatus === "FAILED";
+      const summary: ModelRunSummary = {
+        model,
+        runId,
+        status: failed ? "FAILED" : "SUCCEEDED",
+        startedAt: new Date(0).toISOString(),
+        finishedAt: new Date(1000).toISOString(),
+        durationMs: 1000,
+        rows: 42,
+        audits: [{ name: "surrogate_key_unique", passed: !failed, violations: failed ? 3 : 0 }],
+        version: failed ? null : `snap-${jobRunId}`,
+        currentVersion: "snap-previous",
+        ...(failed ? { error: "audit failed: surrogate_key_unique" } : {}),
+      };
+      await this.objects.putJson(this.opsBucket, modelSummaryKey(model, runId), summary);
+    }
+    return stateChangeEvent(run.JobName, jobRunId, state);
+  }
+
   async manifestOf(jobRunId: string): Promise<Manifest> {
     const run = this.runs.find((r) => r.Id === jobRunId)!;
     const dataset = run.Arguments![RUN_ARGS.dataset];
@@ -60,6 +104,10 @@ export class FakeGlue implements GlueLauncher {
     opts: { outcome?: (f: Manifest["files"][number]) => Partial<FileResult>; writeSummary?: boolean; summaryStatus?: "SUCCEEDED" | "FAILED"; publishRecord?: boolean } = {},
   ): Promise<Record<string, unknown>> {
     const run = this.runs.find((r) => r.Id === jobRunId)!;
+    if (this.isModelRun(jobRunId)) {
+      if (!this.modelOfJob) throw new Error(`fake glue: ${run.JobName} is a model job and no modelOfJob was given`);
+      return this.completeModel(jobRunId, this.modelOfJob(run.JobName), state, { summaryStatus: opts.summaryStatus, writeSummary: opts.writeSummary });
+    }
     const manifest = await this.manifestOf(jobRunId);
     run.JobRunState = state;
     run.CompletedOn = new Date(1000);

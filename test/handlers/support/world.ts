@@ -10,7 +10,7 @@ import { AuditStore } from "../../../handlers/audit/store";
 import type { FileItem } from "../../../handlers/audit/items";
 import { createHandlerDeps } from "../../../handlers/deps";
 import { RecordingRunMetrics } from "../../../handlers/metrics";
-import type { Clock, HandlerDeps, HandlerLimits } from "../../../handlers/ports";
+import type { Clock, HandlerDeps, HandlerLimits, ModelGraph } from "../../../handlers/ports";
 import type { Manifest } from "../../../engine/contracts";
 import { DynaliteServer, startDynalite } from "./dynalite";
 import { FakeGlue } from "./fake-glue";
@@ -102,6 +102,8 @@ export interface World {
 export interface WorldOptions {
   limits?: Partial<HandlerLimits>;
   versioned?: boolean;
+  /** Semantic models the handlers build after loads. @default none */
+  modelGraph?: ModelGraph;
 }
 
 /**
@@ -129,6 +131,8 @@ export async function newWorld(server: DynaliteServer, opts: WorldOptions = {}):
   const clock = new ManualClock();
   const objects = new MemoryObjectStore(opts.versioned ?? true);
   const glue = new FakeGlue(objects, OPS);
+  const graph = opts.modelGraph ?? {};
+  glue.modelOfJob = (job) => Object.keys(graph).find((m) => graph[m].job === job) ?? job;
   const metrics = new RecordingRunMetrics();
   const limits = { startBackoffMs: 10, staleStartSeconds: 900, ...opts.limits };
   const build = (db: { send: Send }) =>
@@ -138,6 +142,7 @@ export async function newWorld(server: DynaliteServer, opts: WorldOptions = {}):
       glue,
       specs: DATASETS,
       jobNames: JOB_NAMES,
+      modelGraph: graph,
       opsBucket: OPS,
       landingBucket: LANDING,
       limits,
@@ -202,7 +207,7 @@ export async function assertAccounted(w: World, opts: { terminal?: boolean } = {
     expect(open.map((f) => `${f.key}:${f.status}`), "FILE items not terminal").to.deep.equal([]);
   }
   const seen = new Map<string, string>();
-  for (const run of w.glue.runs) {
+  for (const run of w.glue.runs.filter((r) => !w.glue.isModelRun(r.Id))) {
     const manifest: Manifest = await w.glue.manifestOf(run.Id);
     for (const f of manifest.files) {
       expect(seen.get(f.fileId), `${f.fileId} loaded by two job runs`).to.equal(undefined);

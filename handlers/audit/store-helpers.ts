@@ -1,0 +1,20 @@
+// What the audit store's item classes share: the client they need, and how they read items and
+// conditional-write failures.
+
+/** What the store needs of a DynamoDB document client (tests wrap it to inject throttling). */
+export interface AuditDb {
+  send(command: any): Promise<any>;
+}
+
+const KEY_ATTRS = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "expiresAt", "sequencerOrder"];
+
+export function isConditionFailed(err: unknown): boolean {
+  return (err as Error)?.name === "ConditionalCheckFailedException";
+}
+
+/** An item as the store returns it: without its key, index and TTL attributes. */
+export function strip<T>(item: Record<string, unknown>): T {
+  const copy = { ...item };
+  for (const attr of KEY_ATTRS) delete copy[attr];
+  return copy as T;
+}
