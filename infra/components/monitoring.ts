@@ -23,20 +23,8 @@ export interface MonitoringArgs {
   queueNames: Record<string, pulumi.Input<string>>;
   functionNames: Record<string, pulumi.Input<string>>;
   glueJobNames: Record<string, string>;
-  /** Model -> its Glue job: one failed-run rule and alarm each. @default {} */
+  /** Model -> its Glue job: one failed-build alarm each. @default {} */
   modelJobNames?: Record<string, string>;
-}
-
-/** Glue states of a run that ended without publishing and that nobody asked for (STOPPED is an operator's). */
-export const MODEL_RUN_FAILED_STATES = ["ERROR", "FAILED", "TIMEOUT"];
-
-/** The Glue state-change events of one job's failed runs. */
-export function failedRunPattern(jobName: string): Record<string, unknown> {
-  return {
-    source: ["aws.glue"],
-    "detail-type": ["Glue Job State Change"],
-    detail: { jobName: [jobName], state: MODEL_RUN_FAILED_STATES },
-  };
 }
 
 export class Monitoring extends pulumi.ComponentResource {
@@ -128,29 +116,16 @@ export class Monitoring extends pulumi.ComponentResource {
         treatMissingData: "breaching",
       });
     }
-    // Model runs: Glue publishes a state-change event per run and no run-failure metric, and no
-    // handler records model runs yet (no RunFailed for them). A rule per model job matching its
-    // failed runs counts them in AWS/Events TriggeredRules (a rule counts its matches without a
-    // target), and the alarm on that count names the model. The job name is in the event, so
-    // the alarm is per model.
-    const modelRuleNames = Object.fromEntries(
-      Object.keys(args.modelJobNames ?? {}).sort().map((model) => [model, fitName(`${args.namePrefix}-${model}-failed`, NAME_LIMITS.eventRule)]),
-    );
-    for (const [model, jobName] of Object.entries(args.modelJobNames ?? {}).sort()) {
-      const rule = new aws.cloudwatch.EventRule(
-        `${name}-${model}-failed`,
-        {
-          name: modelRuleNames[model],
-          description: `Failed runs (${MODEL_RUN_FAILED_STATES.join(", ")}) of model ${model}'s Glue job: counted for the ${model}-failed-runs alarm`,
-          eventPattern: JSON.stringify(failedRunPattern(jobName)),
-        },
-        child,
-      );
+    // Model builds: the handlers record them as RUN items (handlers/core/model-runs.ts) and emit
+    // RunFailed with the model as the Dataset dimension, whatever failed: a refused audit (the
+    // job itself may end SUCCEEDED), Glue, or a start that never happened.
+    const models = Object.keys(args.modelJobNames ?? {}).sort();
+    for (const model of models) {
       alarm(`${model}-failed-runs`, {
-        alarmDescription: `Failed builds of model ${model} (Glue job ${jobName} ended ${MODEL_RUN_FAILED_STATES.join("/")}: an error or failed audits; nothing published)`,
-        namespace: "AWS/Events",
-        metricName: "TriggeredRules",
-        dimensions: { RuleName: rule.name },
+        alarmDescription: `Failed builds of model ${model} (any model RUN recorded FAILED: failed audits, an error, or a refused start; nothing was published and the last version stays)`,
+        namespace: args.metricsNamespace,
+        metricName: METRIC_RUN_FAILED,
+        dimensions: { Dataset: model },
         statistic: "Sum",
         ...ANY_IN_FIVE_MINUTES,
       });
@@ -174,7 +149,7 @@ export class Monitoring extends pulumi.ComponentResource {
         dashboardName: args.namePrefix,
         dashboardBody: pulumi
           .all([args.ctx, pulumi.all(args.functionNames), pulumi.all(args.queueNames)])
-          .apply(([ctx, fns, queues]) => JSON.stringify(dashboardBody(ctx.region, args, fns, queues, modelRuleNames))),
+          .apply(([ctx, fns, queues]) => JSON.stringify(dashboardBody(ctx.region, args, fns, queues, models))),
       },
       child,
     );
@@ -197,8 +172,8 @@ export function dashboardBody(
   args: Pick<MonitoringArgs, "datasets" | "metricsNamespace" | "glueJobNames">,
   functionNames: Record<string, string>,
   queueNames: Record<string, string>,
-  /** Model -> the rule counting its failed runs. */
-  modelFailureRules: Record<string, string> = {},
+  /** The models: their failed builds are RunFailed with Dataset = the model. */
+  models: readonly string[] = [],
 ): { widgets: Widget[] } {
   const ns = args.metricsNamespace;
   return {
@@ -216,17 +191,7 @@ export function dashboardBody(
       ),
       // The handlers' RunFailed also carries Reason (glue_timeout, start_rejected, ...): one line per dataset and reason.
       metricWidget(region, "Failed runs by reason", [[{ expression: `SEARCH('{${ns},Dataset,Reason} MetricName="${METRIC_RUN_FAILED}"', 'Sum', 300)`, id: "reasons" }]], 12, 12),
-      ...(Object.keys(modelFailureRules).length > 0
-        ? [
-            metricWidget(
-              region,
-              "Failed model builds",
-              Object.entries(modelFailureRules).map(([model, rule]) => ["AWS/Events", "TriggeredRules", "RuleName", rule, { label: model }]),
-              18,
-              0,
-            ),
-          ]
-        : []),
+      ...(models.length > 0 ? [metricWidget(region, "Failed model builds", models.map((m) => [ns, METRIC_RUN_FAILED, "Dataset", m]), 18, 0)] : []),
     ],
   };
 }

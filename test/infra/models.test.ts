@@ -5,7 +5,6 @@ import { expect } from "chai";
 import { join } from "path";
 import { DATASETS } from "../../datasets";
 import type { DatasetSpec } from "../../datasets/define";
-import { matchEventPattern } from "../../datasets/routing";
 import { MODEL_JOB_ARGS } from "../../infra/components/model-job";
 import { REPO_ROOT } from "../../infra/lambda-code";
 import { modelIcebergSchema, modelPiiColumns } from "../../infra/model-layout";
@@ -221,34 +220,29 @@ describe("infra: semantic models", () => {
     expect(customer.map((g) => g.inputs.table.name).sort()).to.deep.equal(["bronze_customers", "files_customers"]);
   });
 
-  it("alarms on the alert topic per model when its job's run fails, times out or errors (not when it succeeds)", async () => {
+  it("alarms on the alert topic per model on any failed build the handlers record (RunFailed, Dataset = the model)", async () => {
     const run = await devRun();
     const topic = run.named("monitoring-alerts", T.topic).state.arn;
     const topicPolicy = run.named("monitoring-alerts-policy", T.topicPolicy).inputs.policy as string;
     for (const model of MODELS) {
-      const jobName = `datalake-dev-${model.name}`;
-      const rule = run.named(`monitoring-${model.name}-failed`, T.rule);
-      const pattern = JSON.parse(rule.inputs.eventPattern);
-      const event = (state: string, job = jobName) => ({ source: "aws.glue", "detail-type": "Glue Job State Change", detail: { jobName: job, state } });
-      for (const state of ["FAILED", "TIMEOUT", "ERROR"]) expect(matchEventPattern(pattern, event(state)), state).to.equal(true);
-      for (const state of ["SUCCEEDED", "STOPPED", "RUNNING"]) expect(matchEventPattern(pattern, event(state)), state).to.equal(false);
-      expect(matchEventPattern(pattern, event("FAILED", "datalake-dev-orders"))).to.equal(false);
+      // The handlers record every model build and emit RunFailed with Dataset = the model
+      // (handlers/core/model-runs.ts): a refused audit alarms even when the Glue run SUCCEEDED.
       const alarm = run.named(`monitoring-${model.name}-failed-runs`, T.alarm).inputs;
-      expect(alarm).to.include({ namespace: "AWS/Events", metricName: "TriggeredRules", statistic: "Sum", threshold: 0, comparisonOperator: "GreaterThanThreshold" });
-      expect(alarm.dimensions).to.deep.equal({ RuleName: rule.state.name });
+      expect(alarm).to.include({ metricName: "RunFailed", statistic: "Sum", threshold: 0, comparisonOperator: "GreaterThanThreshold" });
+      expect(alarm.namespace).to.equal(run.named("monitoring-orders-failed-runs", T.alarm).inputs.namespace);
+      expect(alarm.dimensions).to.deep.equal({ Dataset: model.name });
       expect(alarm.alarmActions).to.deep.equal([topic]);
       expect(topicPolicy).to.include(`alarm:${alarm.name}`);
     }
+    expect(run.ofType(T.rule).filter((r) => r.name.endsWith("-failed")), "no Glue-event rules: the handlers see every build").to.deep.equal([]);
   });
 
-  it("charts each model's failed builds on the dashboard, from the rule its alarm counts", async () => {
+  it("charts each model's failed builds on the dashboard, from the handlers' RunFailed", async () => {
     const run = await devRun();
     const body = JSON.parse(run.ofType(T.dashboard)[0].inputs.dashboardBody);
     const widget = body.widgets.find((w: any) => w.properties.title === "Failed model builds");
-    const alarms = Object.fromEntries(MODELS.map((m) => [m.name, run.named(`monitoring-${m.name}-failed-runs`, T.alarm).inputs.dimensions.RuleName]));
-    expect(widget.properties.metrics).to.deep.equal(
-      [...MODELS].map((m) => m.name).sort().map((m) => ["AWS/Events", "TriggeredRules", "RuleName", alarms[m], { label: m }]),
-    );
+    const namespace = run.named("monitoring-orders-failed-runs", T.alarm).inputs.namespace;
+    expect(widget.properties.metrics).to.deep.equal([...MODELS].map((m) => m.name).sort().map((m) => [namespace, "RunFailed", "Dataset", m]));
   });
 
   it("lets the model job roles use the data key through S3 (the key policy's service roles)", async () => {
@@ -258,7 +252,7 @@ describe("infra: semantic models", () => {
     for (const model of MODELS) expect(roles, model.name).to.include(run.named(`${model.name}-job-role`, T.role).state.arn);
   });
 
-  it("adding a model adds only its own table, reader grants, job, grants and failed-run rule and alarm", async () => {
+  it("adding a model adds only its own table, reader grants, job, grants and failed-build alarm", async () => {
     const all = await devRun();
     const without = await evaluateProgram({ stack: "dev", datasets: DATASETS, models: MODELS.filter((m) => m.name !== "fact_shipments") });
     const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
@@ -271,7 +265,6 @@ describe("infra: semantic models", () => {
       "fact_shipments-job",
       "fact_shipments-grants-job-table",
       "fact_shipments-grants-reader-DataAnalyst",
-      "monitoring-fact_shipments-failed",
       "monitoring-fact_shipments-failed-runs",
     ]);
   });
