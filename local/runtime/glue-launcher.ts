@@ -38,6 +38,8 @@ export interface LocalGlueOptions {
   dir: string;
   /** Job name -> dataset name: the jobs that exist. */
   jobs: Record<string, string>;
+  /** Those of `jobs` that build a semantic model (name -> model): started with --run_id only, no manifest. */
+  modelJobs?: ReadonlySet<string>;
   execute(run: RunRequest): Promise<RunOutcome>;
   emit(event: EventBridgeEvent): void;
   /** Runs executing at once across jobs (Glue's account-wide capacity). @default 2 */
@@ -71,7 +73,8 @@ export class LocalGlue implements GlueLauncher {
   async startJobRun(jobName: string, args: Record<string, string>): Promise<{ JobRunId: string }> {
     const dataset = this.options.jobs[jobName];
     if (dataset === undefined) throw glueError(GLUE_ERRORS.entityNotFound, `Job ${jobName} not found`);
-    for (const required of [RUN_ARGS.runId, RUN_ARGS.manifestUri]) {
+    const requiredArgs = this.options.modelJobs?.has(jobName) ? [RUN_ARGS.runId] : [RUN_ARGS.runId, RUN_ARGS.manifestUri];
+    for (const required of requiredArgs) {
       if (!args[required]) throw glueError(GLUE_ERRORS.invalidInput, `Argument ${required} is required`);
     }
     if (this.stopped) throw glueError(GLUE_ERRORS.internalService, "local Glue is shutting down");

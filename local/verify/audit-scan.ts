@@ -1,14 +1,18 @@
-// Every FILE, RUN and DATASET item of an audit table, by a consistent Scan: the proof must see
+// Every FILE, RUN, DATASET and MODEL item of an audit table, by a consistent Scan: the proof must see
 // items whatever their dataset says (the byDataset index only answers for names it is asked),
 // and a verify is a rare, deliberate read of the whole table.
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import type { FileItem, RunItem, SlotItem } from "../../handlers/audit/items";
+import type { FileItem, ModelState, RunItem, SlotItem } from "../../handlers/audit/items";
 import { type AuditDb, strip } from "../../handlers/audit/store";
 
 export interface AuditItems {
   files: FileItem[];
   runs: RunItem[];
   slots: SlotItem[];
+}
+
+function modelSlot(state: ModelState): SlotItem {
+  return { kind: "DATASET", dataset: state.model, activeRunId: state.activeRunId, leaseExpiresAt: state.leaseExpiresAt, takenAt: state.takenAt };
 }
 
 export async function scanAuditItems(db: AuditDb, table: string, progress?: (scanned: number) => void): Promise<AuditItems> {
@@ -23,6 +27,9 @@ export async function scanAuditItems(db: AuditDb, table: string, progress?: (sca
       if (String(raw.pk).startsWith("FILE#")) out.files.push(item as unknown as FileItem);
       else if (String(raw.pk).startsWith("RUN#")) out.runs.push(item as unknown as RunItem);
       else if (String(raw.pk).startsWith("DATASET#")) out.slots.push({ ...item, dataset: String(raw.pk).slice("DATASET#".length) } as SlotItem);
+      // A model's slot is on its MODEL item (model names never equal dataset names): a build in
+      // flight holds it, so its open RUN is live, not stuck.
+      else if (String(raw.pk).startsWith("MODEL#")) out.slots.push(modelSlot(item as unknown as ModelState));
     }
     scanned += page.Items?.length ?? 0;
     progress?.(scanned);

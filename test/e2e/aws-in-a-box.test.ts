@@ -12,7 +12,9 @@
 //               event is lost, so the reconciler has to finalize that run from GetJobRun.
 // Sample DMS files of all six reference datasets are dropped; once everything has settled, the
 // audit trail, the summaries and the Iceberg tables must be what the DuckDB executor gives for
-// the same files and manifests.
+// the same files and manifests. The handlers also build the reference star after the loads
+// (handlers/core/model-runs.ts: the model jobs on the same Spark), and every semantic table must
+// equal the DuckDB build over the same loads.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -28,6 +30,14 @@ import {
 } from "@aws-sdk/client-s3";
 import { CloudWatchClient, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
 import { DATASETS, type DatasetSpec } from "../../datasets";
+import { MODELS } from "../../models";
+import { buildModels } from "../../engine/duckdb/build-models";
+import { compileModel } from "../../engine/models";
+import { sparkModelArtifact } from "../../engine/spark/model-artifact";
+import { MODEL_JOB_ARGS } from "../../engine/spark/build-model";
+import { icebergScan } from "../../engine/spark/iceberg-duckdb";
+import { REPO_ROOT } from "../../engine/repo-root";
+import { modelGraph } from "../../infra/model-graph";
 import { eventPatternFor, glueJobStatePattern } from "../../datasets/routing";
 import { compilePlan } from "../../engine/compile";
 import { JOB_ARGS, OPTIONAL_JOB_ARGS, manifestKey, publishRecordKey, summaryKey, type Manifest, type RunSummary } from "../../engine/contracts";
@@ -90,6 +100,10 @@ describe("@spark AWS in a box: moto S3, dynalite, the handlers on SDK v3 clients
   const databases: SparkDatabases = { silver: `box_${suffix}_silver`, quarantine: `box_${suffix}_quarantine`, bronze: `box_${suffix}_bronze` };
   const jobPrefix = `box-${suffix}-`;
   const jobNames = Object.fromEntries(DATASETS.map((s) => [s.name, `${jobPrefix}${s.name}`]));
+  const modelJobNames = Object.fromEntries(MODELS.map((m) => [m.name, `${jobPrefix}${m.name}`]));
+  const semanticDatabase = `box_${suffix}_semantic`;
+  /** The DuckDB executor's workspace: every replayed load, then the star built from them. */
+  const duckWorkspace = () => path.join(root, "duckdb");
   const metricsNamespace = `datalake-box-${suffix}`;
 
   let root: string;
@@ -111,6 +125,7 @@ describe("@spark AWS in a box: moto S3, dynalite, the handlers on SDK v3 clients
   let lostEvent: string | undefined;
   let files: FileItem[];
   let runs: RunItem[];
+  let modelRuns: RunItem[];
   const replays = new Map<string, Replay[]>();
 
   before(async () => {
@@ -133,7 +148,10 @@ describe("@spark AWS in a box: moto S3, dynalite, the handlers on SDK v3 clients
 
     files = (await Promise.all(DATASETS.map((s) => deps.audit.listFiles(s.name)))).flat();
     runs = (await Promise.all(DATASETS.map((s) => deps.audit.listRuns(s.name)))).flat();
+    modelRuns = (await Promise.all(MODELS.map((m) => deps.audit.listRuns(m.name)))).flat();
     for (const spec of DATASETS) replays.set(spec.name, await replayOnDuckDb(spec));
+    const built = await buildModels(duckWorkspace(), MODELS);
+    expect(built.map((b) => `${b.model} ${b.status}`)).to.deep.equal(MODELS.map((m) => `${m.name} built`));
   });
 
   after(async () => {
@@ -159,6 +177,11 @@ describe("@spark AWS in a box: moto S3, dynalite, the handlers on SDK v3 clients
     await s3.send(new CreateBucketCommand({ Bucket: OPS }));
     const jobs: Record<string, SparkGlueJob> = {};
     for (const spec of DATASETS) jobs[jobNames[spec.name]] = { dataset: spec.name, defaultArguments: await deployJob(spec) };
+    const plans: Record<string, string> = {};
+    for (const model of MODELS) {
+      plans[model.name] = JSON.stringify(sparkModelArtifact(model, DATASETS, MODELS));
+      jobs[modelJobNames[model.name]] = { dataset: model.name, model: true, defaultArguments: await deployModelJob(model.name, plans[model.name]) };
+    }
     bus = new EventBus({
       concurrency: 16, // Lambda concurrency: a burst of arrivals is handled side by side
       deadLetterPath: path.join(root, "dead-letters.jsonl"),
@@ -177,6 +200,7 @@ describe("@spark AWS in a box: moto S3, dynalite, the handlers on SDK v3 clients
       glue,
       specs: DATASETS,
       jobNames,
+      modelGraph: modelGraph(MODELS, DATASETS, modelJobNames, (model) => plans[model.name]),
       opsBucket: OPS,
       landingBucket: LANDING,
       limits: { startBackoffMs: 50 },
@@ -191,7 +215,7 @@ describe("@spark AWS in a box: moto S3, dynalite, the handlers on SDK v3 clients
     }
     bus.addRule({
       name: "job-state",
-      pattern: glueJobStatePattern(Object.values(jobNames), jobPrefix),
+      pattern: glueJobStatePattern([...Object.values(jobNames), ...Object.values(modelJobNames)], jobPrefix),
       target: async (event) => {
         const result = await handleJobStateChange(deps, event);
         jobStates.push({ jobRunId: String((event.detail as { jobRunId: string }).jobRunId), result });
@@ -215,6 +239,24 @@ describe("@spark AWS in a box: moto S3, dynalite, the handlers on SDK v3 clients
       [JOB_ARGS.quarantineDatabase]: databases.quarantine,
       [OPTIONAL_JOB_ARGS.bronzeDatabase]: databases.bronze,
       [JOB_ARGS.metricsNamespace]: metricsNamespace,
+    };
+  }
+
+  /** The plan upload and DefaultArguments of one model's job (infra/components/model-job.ts). */
+  async function deployModelJob(model: string, artifact: string): Promise<Record<string, string>> {
+    const planKey = `plans/models/${model}/${createHash("sha256").update(artifact).digest("hex").slice(0, 16)}.json`;
+    await s3.send(new PutObjectCommand({ Bucket: OPS, Key: planKey, Body: artifact, ContentType: "application/json" }));
+    const a = MODEL_JOB_ARGS;
+    return {
+      [a.model]: model,
+      [a.planUri]: `s3://${OPS}/${planKey}`,
+      [a.opsBucket]: OPS,
+      [a.warehousePath]: `file:${server.warehouse}`,
+      [a.semanticDatabase]: semanticDatabase,
+      [a.silverDatabase]: databases.silver,
+      [a.bronzeDatabase]: databases.bronze,
+      // dim_date's holidays file by its repository path (on AWS: the prefix it is uploaded to).
+      [a.filesPath]: `file:${REPO_ROOT}`,
     };
   }
 
@@ -276,6 +318,11 @@ describe("@spark AWS in a box: moto S3, dynalite, the handlers on SDK v3 clients
   async function isSettled(): Promise<boolean> {
     if (bus.busy || glue.activeCount > 0) return false;
     if ((await deps.audit.listActiveRuns()).length > 0) return false;
+    for (const model of MODELS) {
+      const state = await deps.audit.models.get(model.name);
+      // Not yet requested (the reconciler requests each deployed plan), due, or building.
+      if (!state || state.requested > (state.handled ?? 0) || state.activeRunId) return false;
+    }
     for (const spec of DATASETS) {
       if ((await deps.audit.getSlot(spec.name))?.activeRunId) return false;
       const items = await deps.audit.listFiles(spec.name);
@@ -286,7 +333,7 @@ describe("@spark AWS in a box: moto S3, dynalite, the handlers on SDK v3 clients
 
   /** The dataset's runs in the order they ran, each replayed on the DuckDB executor from the same bytes. */
   async function replayOnDuckDb(spec: DatasetSpec): Promise<Replay[]> {
-    const workspace = path.join(root, `duckdb-${spec.name}`);
+    const workspace = duckWorkspace();
     const ordered = runs
       .filter((r) => r.dataset === spec.name)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.runId.localeCompare(b.runId));
@@ -340,7 +387,7 @@ describe("@spark AWS in a box: moto S3, dynalite, the handlers on SDK v3 clients
     let token: string | undefined;
     do {
       const page = await s3.send(new ListObjectsV2Command({ Bucket: OPS, Prefix: "summaries/", ContinuationToken: token }));
-      summaries.push(...(page.Contents ?? []).map((c) => c.Key!));
+      summaries.push(...(page.Contents ?? []).map((c) => c.Key!).filter((k) => !k.startsWith("summaries/semantic/")));
       token = page.NextContinuationToken;
     } while (token);
     // Every run published: each left its publish record (written before the publish) and its summary.
@@ -381,7 +428,7 @@ describe("@spark AWS in a box: moto S3, dynalite, the handlers on SDK v3 clients
     const silverCounts: Record<string, number> = {};
     for (const spec of DATASETS) {
       const plan = compilePlan(spec, { dialect: "duckdb" });
-      const duck: Tables = await readTables(session, plan, duckdbSources(path.join(root, `duckdb-${spec.name}`), plan));
+      const duck: Tables = await readTables(session, plan, duckdbSources(duckWorkspace(), plan));
       const iceberg: Tables = await readTables(session, plan, sparkSources(server.warehouse, databases, plan));
       expect(tableDifferences(duck, iceberg), `${spec.name}: Iceberg tables = DuckDB tables`).to.deep.equal([]);
       const last = replays.get(spec.name)!.at(-1)!.duck;
@@ -409,6 +456,37 @@ describe("@spark AWS in a box: moto S3, dynalite, the handlers on SDK v3 clients
     const counted = Object.fromEntries((await server.sql(union)).map((r) => [String(r.dataset), Number(r.n)]));
     expect(counted, "silver row counts through the Spark catalog").to.deep.equal(silverCounts);
   });
+
+  it("the handlers built the star after the loads: each model SUCCEEDED, dimensions before facts, tables equal to the DuckDB build", async () => {
+    expect(modelRuns.map((r) => `${r.dataset} ${r.status} ${r.error ?? ""}`.trim()).sort()).to.deep.equal(
+      modelRuns.map((r) => `${r.dataset} SUCCEEDED`).sort(),
+    );
+    expect([...new Set(modelRuns.map((r) => r.dataset))].sort(), "every model built").to.deep.equal(MODELS.map((m) => m.name).sort());
+    // A fact's last build started after its dimensions' last builds finished: it read them published.
+    const last = (model: string) => modelRuns.filter((r) => r.dataset === model).sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1)!;
+    for (const fact of MODELS.filter((m) => m.kind === "fact")) {
+      for (const dim of deps.modelGraph[fact.name].after) {
+        expect(last(fact.name).startedAt! >= last(dim).finishedAt!, `${fact.name} after ${dim}`).to.equal(true);
+      }
+    }
+    for (const model of MODELS) {
+      const plan = compileModel(model, { dialect: "duckdb", datasets: DATASETS, models: MODELS });
+      const cols = plan.columns.map((c) => `CAST("${c.name}" AS VARCHAR) AS "${c.name}"`).join(", ");
+      const canonical = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(plan.columns.map((c) => r[c.name] ?? null))).sort();
+      const iceberg = canonical(await session.rows(`SELECT ${cols} FROM ${icebergScan(path.join(server.warehouse, semanticDatabase, model.name))}`));
+      const duck = canonical(await queryRows(model.name, cols));
+      expect(iceberg.length, `${model.name} rows`).to.be.greaterThan(0);
+      expect(iceberg, `${model.name}: Iceberg table = DuckDB build`).to.deep.equal(duck);
+      expect(last(model.name).rows, `${model.name}: RUN rows`).to.equal(iceberg.length);
+    }
+  });
+
+  /** A model's rows in the DuckDB workspace, through `datalake query` (its published version). */
+  async function queryRows(model: string, cols: string): Promise<Record<string, unknown>[]> {
+    const run = await cli("query", "--workspace", duckWorkspace(), "--json", `SELECT ${cols} FROM ${model}`);
+    if (run.code !== 0) throw new Error(`query ${model}: ${run.stderr}`);
+    return JSON.parse(run.stdout) as Record<string, unknown>[];
+  }
 
   it("the runner's metrics reached CloudWatch through boto3", async () => {
     const cloudwatch = new CloudWatchClient({ endpoint: moto.endpoint, region: MOTO_REGION, credentials: { ...MOTO_CREDENTIALS } });

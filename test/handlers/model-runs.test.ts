@@ -13,6 +13,7 @@ import { reconcile } from "../../handlers/core/reconcile";
 import type { ModelGraph } from "../../handlers/ports";
 import { modelGraph } from "../../infra/model-graph";
 import { MODELS } from "../../models";
+import { expectVerified } from "./support/verify";
 import { World, failedMetrics, putAndEvent, useWorlds } from "./support/world";
 
 const GRAPH: ModelGraph = modelGraph(
@@ -72,6 +73,8 @@ describe("handlers: model builds after loads (dynalite)", () => {
     expect(run).to.include({ model: true, status: "RUNNING", covers: 1, jobName: "datalake-dev-dim_customer" });
     expect(w.glue.runs.at(-1)!.Arguments).to.deep.equal({ "--run_id": run.runId });
 
+    // A build in flight holds its model's slot: `audit --verify` sees its open RUN as live, not stuck.
+    await expectVerified(w);
     const result = await finishBuild("dim_customer");
 
     expect(result.outcome).to.equal("FINALIZED");

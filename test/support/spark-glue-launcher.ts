@@ -10,8 +10,10 @@ import { LocalGlue, type RunOutcome, type RunRequest } from "../../local/runtime
 import type { EventBridgeEvent } from "../../local/runtime/events";
 
 export interface SparkGlueJob {
-  /** The dataset the job loads (Glue itself does not know; LocalGlue reports it per run). */
+  /** The dataset the job loads, or the model it builds (Glue itself does not know; LocalGlue reports it per run). */
   dataset: string;
+  /** A semantic model's job (glue-scripts/build_model.py) instead of a dataset's load job. */
+  model?: boolean;
   /** The job's DefaultArguments, as the Pulumi program sets them (engine/contracts.ts JOB_ARGS). */
   defaultArguments: Record<string, string>;
 }
@@ -46,10 +48,16 @@ export function sparkGlueLauncher(options: SparkGlueOptions): LocalGlue {
   return new LocalGlue({
     dir: options.dir,
     jobs: Object.fromEntries(Object.entries(jobs).map(([name, job]) => [name, job.dataset])),
+    modelJobs: new Set(Object.keys(jobs).filter((name) => jobs[name].model)),
     maxParallel: options.maxParallel ?? 6,
     emit: options.emit,
     onError: (err, run) => options.onError?.(err, run.Id),
     async execute(run: RunRequest): Promise<RunOutcome> {
+      if (jobs[run.jobName].model) {
+        const built = await options.server.runModel({ args: glueRunArgv(jobs[run.jobName], run) });
+        if (built.status === "SUCCEEDED") return { state: "SUCCEEDED" };
+        return { state: "FAILED", errorMessage: `build of ${built.model} (${built.runId}) failed: ${built.error ?? "unknown"}` };
+      }
       const summary = await options.server.run({ args: glueRunArgv(jobs[run.jobName], run), metrics: options.metricsFile });
       if (summary.status === "SUCCEEDED") return { state: "SUCCEEDED" };
       // load_dataset.py raises RunFailed on a FAILED summary, so the Glue run ends FAILED with it.
