@@ -462,6 +462,7 @@ describe("@spark AWS in a box: moto S3, dynalite, the handlers on SDK v3 clients
       modelRuns.map((r) => `${r.dataset} SUCCEEDED`).sort(),
     );
     expect([...new Set(modelRuns.map((r) => r.dataset))].sort(), "every model built").to.deep.equal(MODELS.map((m) => m.name).sort());
+    process.stderr.write(`      aws-in-a-box: ${modelRuns.length} model builds for ${MODELS.length} models (coalesced across ${runs.length} load runs)\n`);
     // A fact's last build started after its dimensions' last builds finished: it read them published.
     const last = (model: string) => modelRuns.filter((r) => r.dataset === model).sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1)!;
     for (const fact of MODELS.filter((m) => m.kind === "fact")) {
@@ -471,7 +472,9 @@ describe("@spark AWS in a box: moto S3, dynalite, the handlers on SDK v3 clients
     }
     for (const model of MODELS) {
       const plan = compileModel(model, { dialect: "duckdb", datasets: DATASETS, models: MODELS });
-      const cols = plan.columns.map((c) => `CAST("${c.name}" AS VARCHAR) AS "${c.name}"`).join(", ");
+      // Spark writes timestamps as Iceberg timestamptz: compared as the plan's (UTC) TIMESTAMP.
+      const text = (c: (typeof plan.columns)[number]) => (c.type === "timestamp" ? `CAST(CAST("${c.name}" AS TIMESTAMP) AS VARCHAR)` : `CAST("${c.name}" AS VARCHAR)`);
+      const cols = plan.columns.map((c) => `${text(c)} AS "${c.name}"`).join(", ");
       const canonical = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(plan.columns.map((c) => r[c.name] ?? null))).sort();
       const iceberg = canonical(await session.rows(`SELECT ${cols} FROM ${icebergScan(path.join(server.warehouse, semanticDatabase, model.name))}`));
       const duck = canonical(await queryRows(model.name, cols));
