@@ -3,7 +3,7 @@
 // handlers (job-state, reconciler) can neither lose a request nor start two builds of one model.
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { ModelState } from "./items";
-import { type AuditDb, isConditionFailed, strip } from "./store-helpers";
+import { type AuditDb, isConditionFailed, sendConditional, strip } from "./store-helpers";
 
 const modelKey = (model: string) => ({ pk: `MODEL#${model}`, sk: "MODEL" });
 
@@ -95,13 +95,7 @@ export class ModelStates {
     );
   }
 
-  private async conditional(command: unknown): Promise<boolean> {
-    try {
-      await this.db.send(command);
-      return true;
-    } catch (err) {
-      if (isConditionFailed(err)) return false;
-      throw err;
-    }
+  private conditional(command: unknown): Promise<boolean> {
+    return sendConditional(this.db, command);
   }
 }

@@ -18,3 +18,14 @@ export function strip<T>(item: Record<string, unknown>): T {
   for (const attr of KEY_ATTRS) delete copy[attr];
   return copy as T;
 }
+
+/** Sends a conditional write: false when its condition failed (a duplicate, late or lost race). */
+export async function sendConditional(db: AuditDb, command: unknown): Promise<boolean> {
+  try {
+    await db.send(command);
+    return true;
+  } catch (err) {
+    if (isConditionFailed(err)) return false;
+    throw err;
+  }
+}

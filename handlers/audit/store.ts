@@ -14,7 +14,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { ModelStates } from "./model-states";
 import { AUDIT_INDEX } from "./schema";
-import { type AuditDb, isConditionFailed, strip } from "./store-helpers";
+import { type AuditDb, isConditionFailed, sendConditional, strip } from "./store-helpers";
 
 export { type AuditDb, isConditionFailed, strip } from "./store-helpers";
 import {
@@ -380,14 +380,8 @@ export class AuditStore {
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  private async conditional(command: unknown): Promise<boolean> {
-    try {
-      await this.db.send(command);
-      return true;
-    } catch (err) {
-      if (isConditionFailed(err)) return false;
-      throw err;
-    }
+  private conditional(command: unknown): Promise<boolean> {
+    return sendConditional(this.db, command);
   }
 
   private async get<T>(key: Record<string, string>): Promise<T | undefined> {
