@@ -20,6 +20,7 @@ import { SecureBucket } from "./components/secure-bucket";
 import { DataBucket } from "./components/storage";
 import { PlatformConfig } from "./config";
 import { REPO_ROOT } from "./lambda-code";
+import type { SparkModelArtifact } from "../engine/spark/model-artifact";
 import { modelReads } from "./model-layout";
 import { AccountContext } from "./policies/document";
 import type { ProgramSources } from "./platform";
@@ -135,10 +136,20 @@ export function createModelResources(
 }
 
 /**
+ * What a deploy gives a model's job: its plan artifact and the content of the files shipped next
+ * to it (dim_date's holidays). The handlers' plan hash (infra/model-graph.ts) covers both, so a
+ * holidays edit rebuilds dim_date like a range edit does.
+ */
+export function deployedModel(spec: ModelSpec, artifact: SparkModelArtifact, datasets: readonly DatasetSpec[]): unknown {
+  const files = modelReads(artifact, datasets).files.map((path) => ({ path, content: readModelFile(spec.name, path).toString("base64") }));
+  return { artifact, files };
+}
+
+/**
  * A file a model's plan reads (dim_date's holidays), shipped next to the plan: the Glue job finds
  * it under its --files_path by the path the plan names, which must be relative to the repository.
  */
-function readModelFile(model: string, path: string): Buffer {
+export function readModelFile(model: string, path: string): Buffer {
   if (isAbsolute(path)) throw new Error(`model ${model}: file ${path} is absolute; a deployed model job reads files by their path relative to the repository root`);
   return readFileSync(join(REPO_ROOT, path));
 }

@@ -27,7 +27,7 @@ import { Storage } from "./components/storage";
 import { PlatformConfig, datasetGlue } from "./config";
 import { DatasetResources, createDatasetResources } from "./dataset-wiring";
 import { modelGraph } from "./model-graph";
-import { createModelResources } from "./model-wiring";
+import { createModelResources, deployedModel } from "./model-wiring";
 import { PiiHashKey } from "./components/pii-hash-key";
 import { KMS_DELETION_WINDOW_DAYS_DEV, KMS_DELETION_WINDOW_DAYS_PROD, METRICS_NAMESPACE_PREFIX } from "./defaults";
 import { HandlerName, createHandlers, kebab } from "./handler-wiring";
@@ -176,7 +176,7 @@ function declarePlatform(
     sources,
     functionNames,
     jobNames,
-    modelGraph: modelGraph(models, datasets, modelJobNames, (spec) => sources.modelPlan(spec, { datasets, models })),
+    modelGraph: modelGraph(models, datasets, modelJobNames, (spec) => deployedModel(spec, sources.modelPlan(spec, { datasets, models }), datasets)),
     jobNamePrefix: `${prefix}-`,
     auditTable: audit,
     ops: b.ops,

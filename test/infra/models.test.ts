@@ -8,6 +8,9 @@ import type { DatasetSpec } from "../../datasets/define";
 import { MODEL_JOB_ARGS } from "../../infra/components/model-job";
 import { REPO_ROOT } from "../../infra/lambda-code";
 import { modelIcebergSchema, modelPiiColumns } from "../../infra/model-layout";
+import { sparkModelArtifact } from "../../engine/spark/model-artifact";
+import { modelGraph } from "../../infra/model-graph";
+import { deployedModel } from "../../infra/model-wiring";
 import { MODELS } from "../../models";
 import type { DateDimensionSpec, DimensionSpec, FactSpec } from "../../models/define";
 import { ProgramRun, evaluateProgram } from "../mocks";
@@ -267,6 +270,18 @@ describe("infra: semantic models", () => {
       "fact_shipments-grants-reader-DataAnalyst",
       "monitoring-fact_shipments-failed-runs",
     ]);
+  });
+
+  it("gives the handlers a plan hash that changes with the holidays file shipped next to dim_date's plan", () => {
+    const path = "test/fixtures/glue/holidays.csv";
+    const dimDate: DateDimensionSpec = { kind: "date", name: "dim_date", range: { from: "2024-01-01", to: "2024-12-31" }, fiscalYearStartMonth: 1, holidaysFile: path, sourceFile: "t" };
+    const artifact = sparkModelArtifact(dimDate, DATASETS, [dimDate]);
+    const deployed = deployedModel(dimDate, artifact, DATASETS) as { files: { path: string; content: string }[] };
+    expect(deployed.files.map((f) => [f.path, Buffer.from(f.content, "base64").toString("utf8")])).to.deep.equal([[path, "date,name\n2024-12-25,Christmas Day\n"]]);
+    const hash = (planOf: () => unknown) => modelGraph([dimDate], DATASETS, { dim_date: "job" }, planOf).dim_date.plan;
+    const edited = { ...deployed, files: [{ path, content: Buffer.from("date,name\n2024-12-26,Boxing Day\n").toString("base64") }] };
+    expect(hash(() => deployed), "same deploy, same hash").to.equal(hash(() => deployedModel(dimDate, artifact, DATASETS)));
+    expect(hash(() => edited), "a holidays edit is a new plan").to.not.equal(hash(() => deployed));
   });
 
   it("ships a date dimension's holidays file next to its plan and points the job at it", async () => {
