@@ -133,11 +133,6 @@ export interface ModelRunSummary {
 
 export const modelSummaryPrefix = (model: string): string => `summaries/semantic/${model}/`;
 export const modelSummaryKey = (model: string, runId: string): string => `${modelSummaryPrefix(model)}${runId}.json`;
-/**
- * What an incremental model build needs of the previous one (glue-scripts/datalake_glue/
- * model_state.py): `state/semantic/<model>/<snapshot id>.json` in the ops bucket.
- */
-export const modelStatePrefix = (model: string): string => `state/semantic/${model}/`;
 
 /** Glue job arguments: set per run by the handlers (and by local mode's in-process launcher). */
 export const RUN_ARGS = {

@@ -199,7 +199,7 @@ describe("infra: semantic models", () => {
       const writes = doc(run.named(`${model.name}-job-policy`, T.rolePolicy)).Statement.filter((s) => [s.Action].flat().includes("s3:PutObject"));
       const ops = arn("ops");
       expect(writes.flatMap((s) => [s.Resource].flat()).sort()).to.deep.equal(
-        [`${arn("semantic")}/${model.name}/*`, `${ops}/summaries/semantic/${model.name}/*`, `${ops}/state/semantic/${model.name}/*`, `${ops}/tmp/${model.name}/*`].sort(),
+        [`${arn("semantic")}/${model.name}/*`, `${ops}/summaries/semantic/${model.name}/*`, `${ops}/tmp/${model.name}/*`].sort(),
       );
     }
   });
