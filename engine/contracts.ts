@@ -123,16 +123,37 @@ export interface ModelRunSummary {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
+  /** Rows of the new table (also when an audit refused it). */
   rows: number | null;
   audits: AuditResult[];
   /** The version (Iceberg snapshot id) this build published; null when it published nothing. */
   version: string | null;
+  /** The version current after the build (the old one when nothing was published). */
   currentVersion: string | null;
   error?: string;
 }
 
 export const modelSummaryPrefix = (model: string): string => `summaries/semantic/${model}/`;
 export const modelSummaryKey = (model: string, runId: string): string => `${modelSummaryPrefix(model)}${runId}.json`;
+
+/**
+ * The model job's arguments (glue-scripts/datalake_glue/model_args.py). The Pulumi program sets
+ * all but --run_id and --full_refresh as the job's DefaultArguments; whoever starts a run (the
+ * handlers, a local build) sets those two.
+ */
+export const MODEL_JOB_ARGS = {
+  model: "--model",
+  runId: "--run_id",
+  fullRefresh: "--full_refresh",
+  planUri: "--plan_uri",
+  opsBucket: "--ops_bucket",
+  warehousePath: "--warehouse_path",
+  semanticDatabase: "--semantic_database",
+  silverDatabase: "--silver_database",
+  bronzeDatabase: "--bronze_database",
+  piiKeySecret: "--pii_key_secret",
+  filesPath: "--files_path",
+} as const;
 
 /** Glue job arguments: set per run by the handlers (and by local mode's in-process launcher). */
 export const RUN_ARGS = {

@@ -17,7 +17,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DatasetSpec } from "../../datasets/define";
 import { compilePlan } from "../compile";
-import type { AuditResult } from "../contracts";
+import type { AuditResult, ModelRunSummary } from "../contracts";
 import { DIALECTS } from "../dialects";
 import { PREVIOUS_RELATION, STAGED_RELATION, type ModelInput, type ModelPlan } from "../models/plan";
 import { hmacPads, PII_KEY_RELATION, workspacePiiKey } from "../pii-key";
@@ -61,22 +61,8 @@ export interface BuildModelOptions {
   threads?: number;
 }
 
-export interface ModelBuildResult {
-  model: string;
-  runId: string;
-  status: "SUCCEEDED" | "FAILED";
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  /** Rows of the new table (also when an audit refused it). */
-  rows: number | null;
-  audits: AuditResult[];
-  /** The version this build published; null when it published nothing. */
-  version: string | null;
-  /** The version current after the build (the old one when nothing was published). */
-  currentVersion: string | null;
-  error?: string;
-}
+/** A build's summary: the contract both engines' builds report (engine/contracts.ts). */
+export type ModelBuildResult = ModelRunSummary;
 
 export function newBuildRunId(now = new Date()): string {
   return `build-${now.toISOString().replace(/[-:.]/g, "").replace("T", "-")}-${randomBytes(3).toString("hex")}`;
