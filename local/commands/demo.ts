@@ -9,7 +9,7 @@ import type { FileItem } from "../../handlers/audit/items";
 import { ArgSpec, intFlag, parseArgs, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import type { Verb } from "../cli-verb";
-import { generateDataset } from "../generator";
+import { generateDataset, sameShapeReferences } from "../generator";
 import { formatProgress } from "../runtime/progress";
 import { textTable } from "../runtime/text-table";
 import { workspacePaths } from "../runtime/workspace";
@@ -55,8 +55,12 @@ export const demoVerb: Verb = {
 
     io.out(`demo: sample files for ${DATASETS.length} datasets -> ${workspace}/landing (seed ${seed}, ${rows} rows each)`);
     // Files first, then the runtime: it finds them all at once, as after a producer's batch.
+    // The datasets reference each other's keys as generated here, so orders name loaded
+    // customers and the star query below shows their countries (not mostly the unknown member).
+    const shape = { rows, files: 4 };
+    const references = sameShapeReferences(shape);
     for (const spec of DATASETS) {
-      generateDataset(spec.name, { seed, rows, files: 4, badShare: 0.05, outDir: workspacePaths(workspace).landing });
+      generateDataset(spec.name, { seed, ...shape, badShare: 0.05, references, outDir: workspacePaths(workspace).landing });
     }
     dropBrokenExport(workspacePaths(workspace).landing);
     // Loaded here, not at the top: DuckDB and the AWS SDK would slow every other verb and --help.

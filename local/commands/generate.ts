@@ -3,14 +3,14 @@ import { DATASETS } from "../../datasets";
 import { ArgSpec, intFlag, parseArgs, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import type { Verb } from "../cli-verb";
-import { DEFAULT_FORMAT, OUTPUT_FORMATS, writeDataset, type OutputFormat } from "../generator";
+import { DEFAULT_FORMAT, OUTPUT_FORMATS, sameShapeReferences, writeDataset, type OutputFormat } from "../generator";
 import { dirname, join, resolve } from "path";
 
 const SPEC: ArgSpec = {
   flags: {
     dataset: { type: "string", value: "NAME", help: "dataset to generate" },
     all: { type: "boolean", help: "generate every reference dataset" },
-    rows: { type: "string", value: "N", help: "data rows per dataset, full load + changes (default 1000)" },
+    rows: { type: "string", value: "N", help: "data rows per dataset, full load + changes (default 1000); datasets generated with the same rows and files reference each other's keys" },
     files: { type: "string", value: "N", help: "change files after the full load (default 4)" },
     seed: { type: "string", value: "S", help: "PRNG seed (default 1)" },
     format: {
@@ -56,8 +56,11 @@ export const generateVerb: Verb = {
         throw new UsageError(`generate: unknown dataset "${name}" (known: ${DATASETS.map((d) => d.name).join(", ")})`);
       }
     }
+    // Datasets generated with the same --rows and --files reference each other's keys (an order's
+    // customer_id names a generated customer), whether generated together or one at a time.
+    const references = sameShapeReferences({ rows, files });
     for (const name of names) {
-      const { paths: written } = await writeDataset(name, { seed, rows, files, badShare, format, gzip: Boolean(args.flags.gzip), outDir: out });
+      const { paths: written } = await writeDataset(name, { seed, rows, files, badShare, format, references, gzip: Boolean(args.flags.gzip), outDir: out });
       io.out(`${name}: ${written.length} files, ${rows} rows -> ${written[0] ? dirname(written[0]) : out}`);
     }
     return 0;

@@ -8,7 +8,7 @@
 // "dms-parquet" is DataFormat=parquet (this function writes its rows as "dms-csv" text under
 // .parquet keys, and ParquetSink turns them into typed Parquet files).
 import type { DatasetSpec } from "../../datasets";
-import { PROFILES, type Profile } from "./profiles";
+import { DEFAULT_REFERENCES, PROFILES, type Profile, type References } from "./profiles";
 import { profileFromSpec, unsupportedReason } from "./spec-profile";
 import { Rng } from "./prng";
 import { KeyPool } from "./key-pool";
@@ -45,6 +45,12 @@ export interface GenerateOptions {
   anomalies?: boolean;
   /** Day of the first change file (UTC); the full load is the day before. @default "2026-11-01" */
   firstChangeDay?: string;
+  /**
+   * Key counts of the datasets this one references (an order's customer_id is drawn from
+   * 1..customers): fullLoadKeys of those datasets when they are generated together.
+   * @default DEFAULT_REFERENCES (sized for datasets generated on their own)
+   */
+  references?: Partial<References>;
 }
 
 export interface GeneratedFile {
@@ -105,6 +111,24 @@ interface Row {
   line: string;
 }
 
+/**
+ * Rows of the full load, one per key: keys 1..n exist after it (until a change deletes one). A
+ * dataset generated with these options can be referenced with that range (options.references).
+ */
+export function fullLoadKeys(options: Pick<GenerateOptions, "rows" | "files" | "loadRows">): number {
+  const files = options.files ?? DEFAULT_FILES;
+  return Math.min(options.rows, files === 0 ? options.rows : (options.loadRows ?? Math.round(options.rows * 0.4)));
+}
+
+/**
+ * References between datasets generated with the same rows and files (`datalake generate --all`,
+ * the demo): each foreign key names a key of the other dataset's full load.
+ */
+export function sameShapeReferences(options: Pick<GenerateOptions, "rows" | "files" | "loadRows">): References {
+  const keys = fullLoadKeys(options);
+  return { customers: keys, orders: keys, products: keys };
+}
+
 export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink): GenerateReport {
   const profile = profileFor(spec);
   const format = options.format ?? (spec.format === "dms" ? DEFAULT_FORMAT : "csv");
@@ -117,7 +141,8 @@ export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink
   const extension = typed ? "parquet" : "csv";
   const files = options.files ?? DEFAULT_FILES;
   const rows = options.rows;
-  const loadRows = Math.min(rows, files === 0 ? rows : (options.loadRows ?? Math.round(rows * 0.4)));
+  const loadRows = fullLoadKeys(options);
+  const refs: References = { ...DEFAULT_REFERENCES, ...options.references };
   const badShare = options.badShare ?? DEFAULT_BAD_SHARE;
   const anomalies = options.anomalies ?? true;
   const firstDay = microsOf(`${options.firstChangeDay ?? "2026-11-01"}T00:00:00Z`);
@@ -200,7 +225,7 @@ export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink
     const k = ++lastKey;
     alive.add(k);
     const t = start + Math.floor(((i + rng.float()) * MICROS_PER_DAY) / loadRows);
-    sink.write(emit(null, k, profile.values(rng, k), tsText(t)).line);
+    sink.write(emit(null, k, profile.values(rng, k, refs), tsText(t)).line);
     count("insert");
   }
   if (loadRows > 0) sink.close();
@@ -227,7 +252,7 @@ export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink
       let row: Row;
       if (anomalies && j === 0 && lastOfPrevious && lastOfPrevious.op !== "D") {
         // Same key and cdc_ts as the previous file's last row: the object key breaks the tie.
-        row = emit("U", lastOfPrevious.key, profile.values(rng, lastOfPrevious.key), lastOfPrevious.ts);
+        row = emit("U", lastOfPrevious.key, profile.values(rng, lastOfPrevious.key, refs), lastOfPrevious.ts);
         count("cross_file_tie");
       } else {
         row = changeRow(pickKind(rng, weights), t, prev);
@@ -251,35 +276,35 @@ export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink
       case "insert": {
         const k = ++lastKey;
         alive.add(k);
-        return emit("I", k, profile.values(rng, k), tsText(t));
+        return emit("I", k, profile.values(rng, k, refs), tsText(t));
       }
       case "reinsert": {
         const k = deleted.pick(rng);
         deleted.remove(k);
         alive.add(k);
-        return emit("I", k, profile.values(rng, k), tsText(t));
+        return emit("I", k, profile.values(rng, k, refs), tsText(t));
       }
       case "update": {
         const k = alive.pick(rng);
-        return emit("U", k, profile.values(rng, k), tsText(t));
+        return emit("U", k, profile.values(rng, k, refs), tsText(t));
       }
       case "delete": {
         const k = alive.pick(rng);
         alive.remove(k);
         deleted.add(k);
-        return emit("D", k, profile.values(rng, k), tsText(t));
+        return emit("D", k, profile.values(rng, k, refs), tsText(t));
       }
       case "duplicate":
         return { ...(prev as Row) };
       case "tie": {
         const p = prev as Row;
-        return emit("U", p.key, profile.values(rng, p.key), p.ts);
+        return emit("U", p.key, profile.values(rng, p.key, refs), p.ts);
       }
       case "late": {
         // Older than anything written (before the full load): it must never win, even over a delete.
         const k = deleted.size > 0 && (alive.size === 0 || rng.chance(0.5)) ? deleted.pick(rng) : alive.pick(rng);
         const old = firstDay - 2 * MICROS_PER_DAY - rng.int(MICROS_PER_DAY);
-        const row = emit(rng.chance(0.5) ? "U" : "D", k, profile.values(rng, k), tsText(old));
+        const row = emit(rng.chance(0.5) ? "U" : "D", k, profile.values(rng, k, refs), tsText(old));
         return { ...row, op: "late" };
       }
     }

@@ -8,9 +8,10 @@ import { generate, GenerateOptions, GenerateReport } from "./generate";
 import { ParquetSink, type ParquetOptions } from "./parquet-sink";
 import { FileSink, MemoryFile, MemorySink } from "./sink";
 
-export { generate, fullLoadName, FULL_LOAD_NAME, DEFAULT_BAD_SHARE, DEFAULT_FILES, DEFAULT_FORMAT, OUTPUT_FORMATS } from "./generate";
+export { generate, fullLoadKeys, fullLoadName, sameShapeReferences, FULL_LOAD_NAME, DEFAULT_BAD_SHARE, DEFAULT_FILES, DEFAULT_FORMAT, OUTPUT_FORMATS } from "./generate";
 export type { GenerateOptions, GenerateReport, GeneratedFile, OutputFormat } from "./generate";
 export type { ParquetOptions } from "./parquet-sink";
+export { DEFAULT_REFERENCES, type References } from "./profiles";
 export type { MemoryFile } from "./sink";
 export { expectedState, readCsvRows } from "./oracle";
 export type { ExpectedState, SourceFile } from "./oracle";

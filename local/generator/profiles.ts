@@ -12,10 +12,27 @@ export type Corruption = (rng: Rng, values: string[]) => string;
 export interface Profile {
   /** Spec columns between the key (first) and cdc_ts (last), in spec order. */
   columns: string[];
-  values(rng: Rng, key: number): string[];
+  values(rng: Rng, key: number, refs: References): string[];
   /** Corruptions that leave key, cdc_ts and Op parseable: the row lands in quarantine. */
   corruptions: Corruption[];
 }
+
+/**
+ * How many keys each referenced dataset has (1..n): a foreign-key column (an order's customer_id,
+ * an item's order_id and product_id, ...) is drawn from that range.
+ */
+export interface References {
+  customers: number;
+  orders: number;
+  products: number;
+}
+
+/**
+ * Ranges for a dataset generated on its own, sized for the million-row benchmarks. With small
+ * datasets most references then name keys that were never loaded: pass the real key counts
+ * (GenerateOptions.references) when the datasets are generated together, as the demo does.
+ */
+export const DEFAULT_REFERENCES: References = { customers: 50_000, orders: 200_000, products: 5_000 };
 
 const BUSINESS_START = microsOf("2024-01-01T00:00:00Z");
 const BUSINESS_DAYS = 1034; // through 2026-10-30: before the first change day
@@ -69,8 +86,8 @@ const products: Profile = {
 
 const orders: Profile = {
   columns: ["customer_id", "order_ts", "status", "total_amount"],
-  values: (rng) => [
-    String(rng.between(1, 50_000)),
+  values: (rng, _key, refs) => [
+    String(rng.between(1, refs.customers)),
     formatSeconds(businessTime(rng)),
     rng.pick(ORDER_STATUSES),
     money(rng.between(100, 200_000)),
@@ -90,12 +107,12 @@ const orders: Profile = {
 
 const orderItems: Profile = {
   columns: ["order_id", "product_id", "quantity", "unit_price", "line_total", "created_at"],
-  values: (rng) => {
+  values: (rng, _key, refs) => {
     const quantity = rng.between(1, 9);
     const cents = rng.between(50, 20_000);
     return [
-      String(rng.between(1, 200_000)),
-      String(rng.between(1, 5_000)),
+      String(rng.between(1, refs.orders)),
+      String(rng.between(1, refs.products)),
       String(quantity),
       money(cents),
       money(cents * quantity),
@@ -111,8 +128,8 @@ const orderItems: Profile = {
 
 const payments: Profile = {
   columns: ["order_id", "amount", "method", "paid_at"],
-  values: (rng) => [
-    String(rng.between(1, 200_000)),
+  values: (rng, _key, refs) => [
+    String(rng.between(1, refs.orders)),
     money(rng.between(100, 200_000)),
     rng.pick(PAYMENT_METHODS),
     formatSeconds(businessTime(rng)),
@@ -126,11 +143,11 @@ const payments: Profile = {
 
 const shipments: Profile = {
   columns: ["order_id", "carrier", "shipped_at", "delivered_at"],
-  values: (rng) => {
+  values: (rng, _key, refs) => {
     const shipped = businessTime(rng);
     // About a third are still in transit: delivered_at is legitimately null.
     const delivered = rng.chance(0.33) ? "" : formatSeconds(shipped + rng.between(1, 10) * MICROS_PER_DAY);
-    return [String(rng.between(1, 200_000)), rng.pick(CARRIERS), formatSeconds(shipped), delivered];
+    return [String(rng.between(1, refs.orders)), rng.pick(CARRIERS), formatSeconds(shipped), delivered];
   },
   corruptions: [
     (rng, v) => {

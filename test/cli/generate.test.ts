@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { readdirSync, readFileSync } from "fs";
 import { join } from "path";
 import { DATASETS } from "../../datasets";
-import { generateInMemory } from "../../local/generator";
+import { generateInMemory, sameShapeReferences } from "../../local/generator";
 import { cli, tempDir } from "./helpers";
 
 describe("datalake generate", () => {
@@ -18,7 +18,9 @@ describe("datalake generate", () => {
 
     expect(run.code, run.stderr).to.equal(0);
     expect(readdirSync(out).sort()).to.deep.equal(DATASETS.map((d) => d.prefix.replace("/", "")).sort());
-    const expected = generateInMemory("orders", { seed: 9, rows: 50, files: 2, badShare: 0.2 }).files;
+    // Datasets of one shape reference each other's keys (sameShapeReferences).
+    const shape = { rows: 50, files: 2 };
+    const expected = generateInMemory("orders", { seed: 9, ...shape, badShare: 0.2, references: sameShapeReferences(shape) }).files;
     expect(expected.map((f) => readFileSync(join(out, f.key), "utf8"))).to.deep.equal(expected.map((f) => f.content));
     expect(run.stdout.split("\n")).to.have.length(DATASETS.length);
   });

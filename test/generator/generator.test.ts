@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { basename, join } from "path";
 import { DATASETS, getDataset } from "../../datasets";
-import { generateDataset, generateInMemory, MemoryFile, readCsvRows } from "../../local/generator";
+import { generateDataset, generateInMemory, MemoryFile, readCsvRows, sameShapeReferences } from "../../local/generator";
 import { parseTimestampMicros } from "../../local/generator/parse-values";
 import { profileFor } from "../../local/generator/generate";
 import { Rng } from "../../local/generator/prng";
@@ -151,6 +151,30 @@ describe("sample-data generator", () => {
       expect(files[0].content.split("\n")[0]).to.equal(spec.columns.map((c) => c.name).join(","));
     });
   }
+
+  it("references the keys of datasets generated with the same shape (orders name generated customers, items name orders and products)", () => {
+    const shape = { rows: 400, files: 3, badShare: 0 };
+    const references = sameShapeReferences(shape);
+    const keysOf = (name: string, column: string): Set<string> => {
+      const load = generateInMemory(name, { format: "csv", seed: 3, ...shape }).files.filter((f) => basename(f.key).startsWith("LOAD"));
+      return new Set(load.flatMap((f) => readCsvRows(f.content).map((r) => r[column] as string)));
+    };
+    const refsOf = (name: string, column: string, options: object = { references }): string[] =>
+      generateInMemory(name, { format: "csv", seed: 9, ...shape, ...options }).files.flatMap((f) => readCsvRows(f.content).map((r) => r[column] as string));
+    const customers = keysOf("customers", "customer_id");
+    const orders = keysOf("orders", "order_id");
+    const products = keysOf("products", "product_id");
+    expect(customers.size).to.equal(references.customers);
+
+    for (const [name, column, keys] of [["orders", "customer_id", customers], ["order_items", "order_id", orders], ["order_items", "product_id", products], ["payments", "order_id", orders], ["shipments", "order_id", orders]] as const) {
+      const named = refsOf(name, column);
+      expect(named.length, `${name}.${column}`).to.be.greaterThan(100);
+      expect(named.filter((k) => !keys.has(k)), `${name}.${column} naming no generated key`).to.deep.equal([]);
+    }
+    // Without references (a dataset generated on its own) the ranges are the large defaults.
+    const alone = refsOf("orders", "customer_id", {});
+    expect(alone.filter((k) => !customers.has(k)).length).to.be.greaterThan(alone.length / 2);
+  });
 
   it("writes no bad rows with badShare 0 and plain daily batches without anomalies", () => {
     const { files, report } = generateInMemory("orders", { format: "csv", seed: 9, rows: 2000, files: 5, badShare: 0, anomalies: false });

@@ -51,6 +51,9 @@ describe("local mode CLI verbs (end to end)", function () {
       const [silver] = (await q.query("SELECT sum(total_amount) AS revenue, count(*) AS orders FROM orders")).rows;
       expect(String(star[0])).to.equal(String(silver[0]));
       expect(Number(star[1])).to.equal(Number(silver[1]));
+      // Orders name generated customers: most resolve to a customer version, not the unknown member.
+      const [resolved] = (await q.query("SELECT count(*) FILTER (WHERE customer_key <> -1), count(*) FROM fact_orders")).rows;
+      expect(Number(resolved[0]), "orders with a customer").to.be.greaterThan(Number(resolved[1]) * 0.75);
     } finally {
       q.close();
     }

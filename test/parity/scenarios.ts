@@ -18,6 +18,7 @@ import type { ColumnType } from "../../datasets/define";
 import type { Manifest, ManifestFile } from "../../engine/contracts";
 import { generate } from "../../local/generator/generate";
 import { profileFor } from "../../local/generator/generate";
+import { DEFAULT_REFERENCES } from "../../local/generator/profiles";
 import { Rng } from "../../local/generator/prng";
 import { MemorySink } from "../../local/generator/sink";
 
@@ -220,7 +221,7 @@ export function referenceScenario(spec: DatasetSpec, dir: string, seed: number):
   const unquote = (v: string) => (v.startsWith('"') ? v.slice(1, -1).replace(/""/g, '"') : v);
   const base = (key: number): Record<string, string> => {
     const names = profile.columns;
-    const values = profile.values(new Rng(key), key);
+    const values = profile.values(new Rng(key), key, DEFAULT_REFERENCES);
     return Object.fromEntries(names.map((n, i) => [n, unquote(values[i])]));
   };
   const header = load.content.split("\n")[0].split(spec.csv.delimiter);
@@ -283,7 +284,7 @@ export function dmsScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
   const dataColumns = spec.columns.map((c) => c.name).filter((c) => c !== ts);
   const unquote = (v: string) => (v.startsWith('"') ? v.slice(1, -1).replace(/""/g, '"') : v);
   const values = (k: number, variant = 0): string[] => {
-    const row = profile.values(new Rng(k * 7 + variant), k).map(unquote);
+    const row = profile.values(new Rng(k * 7 + variant), k, DEFAULT_REFERENCES).map(unquote);
     const byName = Object.fromEntries(profile.columns.map((n, i) => [n, row[i]]));
     return dataColumns.map((c) => (c === key ? String(k) : byName[c] ?? ""));
   };
