@@ -8,12 +8,8 @@ import { MODEL_JOB_ARGS } from "../../engine/contracts";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { planKey, sha256, HASH_LENGTH } from "../content-hash";
-import { GLUE_MAX_CONCURRENT_RUNS } from "../defaults";
-import { AccountContext } from "../policies/document";
 import { modelJobPolicyDocument } from "../policies/model-job-policy";
-import { piiKeyReadPolicyDocument } from "../policies/pii-key-policy";
-import { serviceTrustPolicy } from "../policies/trust-policy";
-import type { BucketRef } from "./dataset-job";
+import { type BucketRef, type GlueJobBaseArgs, glueJob, glueServiceRole, piiKeyPolicies, s3Uri } from "./glue-job-base";
 
 /** The model job's arguments, one list for every caller (engine/contracts.ts). */
 export { MODEL_JOB_ARGS } from "../../engine/contracts";
@@ -24,39 +20,19 @@ export interface ModelFile {
   content: Buffer;
 }
 
-export interface ModelJobArgs {
-  ctx: pulumi.Input<AccountContext>;
+export interface ModelJobArgs extends GlueJobBaseArgs {
   model: string;
   kind: string;
-  jobName: string;
   /** The plan artifact (engine/spark/model-artifact.ts sparkModelArtifact) as JSON. */
   planJson: string;
-  ops: BucketRef;
   semantic: BucketRef;
   /** Every prefix the job reads: the bucket (zone) and the dataset or model owning it. */
   reads: Array<{ bucketArn: pulumi.Input<string>; owner: string }>;
-  scriptKey: string;
-  libraryKey: string;
   /** Repository files the plan reads (uploaded next to the plan). */
   files: ModelFile[];
-  dataKeyArn: pulumi.Input<string>;
-  logKeyArn: pulumi.Input<string>;
-  securityConfiguration: pulumi.Input<string>;
-  securityConfigurationName: string;
   databaseNames: { bronze: string; silver: string; semantic: string };
   /** "<database>/<table>" of every table the job reads. */
   readTables: string[];
-  glueVersion: string;
-  workerType: string;
-  workers: number;
-  timeoutMinutes: number;
-  flex: boolean;
-  metricsNamespace: string;
-  sparkConf: pulumi.Input<string>;
-  warehousePath: pulumi.Input<string>;
-  piiKeySecretArn?: pulumi.Input<string>;
-  /** What the job must wait for: its table, the readers' grants. */
-  after?: pulumi.Resource[];
 }
 
 /** `files/<model>/<hash of every file>/`: a changed holidays file is a new prefix (a preview diff). */
@@ -72,7 +48,6 @@ export class ModelJob extends pulumi.ComponentResource {
 
   constructor(name: string, args: ModelJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:glue:ModelJob", name, {}, opts);
-    const s3 = (bucket: pulumi.Input<string>, key: string) => pulumi.interpolate`s3://${bucket}/${key}`;
     // plans/models/<model>/<hash>.json: apart from the datasets' load plans.
     this.planKey = planKey(`models/${args.model}`, args.planJson);
     const uploads = [
@@ -93,11 +68,7 @@ export class ModelJob extends pulumi.ComponentResource {
         ),
       ),
     );
-    this.role = new aws.iam.Role(
-      `${name}-role`,
-      { assumeRolePolicy: pulumi.output(args.ctx).apply((ctx) => JSON.stringify(serviceTrustPolicy(ctx, "glue.amazonaws.com"))) },
-      { parent: this },
-    );
+    this.role = glueServiceRole(name, args.ctx, this);
     const db = args.databaseNames;
     const readArns = pulumi.all(args.reads.map((r) => r.bucketArn));
     const rolePolicy = new aws.iam.RolePolicy(
@@ -129,58 +100,28 @@ export class ModelJob extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const piiKey = args.piiKeySecretArn
-      ? [
-          new aws.iam.RolePolicy(
-            `${name}-pii-key`,
-            {
-              role: this.role.id,
-              policy: pulumi
-                .all([args.ctx, args.piiKeySecretArn, args.dataKeyArn])
-                .apply(([ctx, arn, key]) => JSON.stringify(piiKeyReadPolicyDocument(ctx, arn, key))),
-            },
-            { parent: this },
-          ),
-        ]
-      : [];
-    this.job = new aws.glue.Job(
+    const piiKey = piiKeyPolicies(name, this.role, args, this);
+    this.job = glueJob(
       name,
+      args,
       {
-        name: args.jobName,
         description: `Build model ${args.model} (${args.kind}): inputs -> staged -> audits -> publish`,
-        roleArn: this.role.arn,
-        glueVersion: args.glueVersion,
-        command: { name: "glueetl", pythonVersion: "3", scriptLocation: s3(args.ops.name, args.scriptKey) },
-        workerType: args.workerType,
-        numberOfWorkers: args.workers,
-        timeout: args.timeoutMinutes,
-        executionClass: args.flex ? "FLEX" : "STANDARD",
-        executionProperty: { maxConcurrentRuns: GLUE_MAX_CONCURRENT_RUNS },
-        maxRetries: 0,
-        securityConfiguration: args.securityConfiguration,
-        defaultArguments: {
+        role: this.role,
+        arguments: {
           [MODEL_JOB_ARGS.model]: args.model,
-          [MODEL_JOB_ARGS.planUri]: s3(args.ops.name, this.planKey),
+          [MODEL_JOB_ARGS.planUri]: s3Uri(args.ops.name, this.planKey),
           [MODEL_JOB_ARGS.opsBucket]: args.ops.name,
           [MODEL_JOB_ARGS.warehousePath]: args.warehousePath,
           [MODEL_JOB_ARGS.semanticDatabase]: db.semantic,
           [MODEL_JOB_ARGS.silverDatabase]: db.silver,
           [MODEL_JOB_ARGS.bronzeDatabase]: db.bronze,
           ...(args.piiKeySecretArn ? { [MODEL_JOB_ARGS.piiKeySecret]: args.piiKeySecretArn } : {}),
-          ...(filesPrefix ? { [MODEL_JOB_ARGS.filesPath]: s3(args.ops.name, filesPrefix) } : {}),
-          "--extra-py-files": s3(args.ops.name, args.libraryKey),
-          "--datalake-formats": "iceberg",
-          "--conf": args.sparkConf,
-          "--enable-glue-datacatalog": "true",
-          "--enable-metrics": "true",
-          "--enable-observability-metrics": "true",
-          "--enable-continuous-cloudwatch-log": "true",
-          "--enable-job-insights": "true",
-          "--job-language": "python",
-          "--TempDir": s3(args.ops.name, `tmp/${args.model}/`),
+          ...(filesPrefix ? { [MODEL_JOB_ARGS.filesPath]: s3Uri(args.ops.name, filesPrefix) } : {}),
         },
+        tempOwner: args.model,
+        dependsOn: [...uploads, rolePolicy, ...piiKey],
       },
-      { parent: this, dependsOn: [...uploads, rolePolicy, ...piiKey, ...(args.after ?? [])] },
+      this,
     );
     this.registerOutputs({ jobName: this.job.name, roleArn: this.role.arn });
   }
