@@ -91,59 +91,81 @@ def resolve_args(argv: Sequence[str], resolver: Resolver,
     return validate_args(raw, storage_schemes)
 
 
-def validate_args(raw: Dict[str, str],
-                  storage_schemes: Sequence[str] = GLUE_STORAGE_SCHEMES) -> JobArgs:
-    problems: List[str] = []
+class ArgChecks:
+    """Reads raw job arguments and collects every problem, so one error names them all.
 
-    def name_arg(key: str) -> str:
-        value = raw.get(key, "")
+    Shared by the load job (validate_args) and the model job (model_args.py).
+    """
+
+    def __init__(self, raw: Dict[str, str], storage_schemes: Sequence[str]):
+        self.raw = raw
+        self.storage_schemes = tuple(storage_schemes)
+        self.problems: List[str] = []
+
+    def name(self, key: str) -> str:
+        value = self.raw.get(key, "")
         if not _NAME.match(value):
-            problems.append(f"--{key} must be 1-128 chars of letters, digits, _ . - (got {value!r})")
+            self.problems.append(f"--{key} must be 1-128 chars of letters, digits, _ . - (got {value!r})")
         return value
 
-    def s3_arg(key: str, require_key: bool) -> str:
-        value = raw.get(key, "")
+    def s3(self, key: str, require_key: bool) -> str:
+        value = self.raw.get(key, "")
         try:
             parse_s3_uri(value, require_key=require_key)
         except ValueError as error:
-            problems.append(f"--{key}: {error}")
+            self.problems.append(f"--{key}: {error}")
         return value
 
-    def storage_arg(key: str) -> str:
-        value = raw.get(key, "")
+    def storage(self, key: str) -> str:
+        value = self.raw.get(key, "")
         try:
-            parse_storage_uri(value, tuple(storage_schemes))
+            parse_storage_uri(value, self.storage_schemes)
         except ValueError as error:
-            problems.append(f"--{key}: {error}")
+            self.problems.append(f"--{key}: {error}")
         return value
 
-    def text_arg(key: str) -> str:
-        value = raw.get(key, "")
+    def text(self, key: str) -> str:
+        value = self.raw.get(key, "")
         if not value.strip():
-            problems.append(f"--{key} must not be empty")
+            self.problems.append(f"--{key} must not be empty")
         return value
 
-    dataset = name_arg("dataset")
-    run_id = name_arg("run_id")
-    manifest_uri = s3_arg("manifest_uri", True)
-    plan_uri = s3_arg("plan_uri", True)
-    bronze_path = storage_arg("bronze_path")
-    warehouse_path = storage_arg("warehouse_path")
-    ops_bucket = text_arg("ops_bucket")
-    if ops_bucket.startswith("s3://"):
-        problems.append(f"--ops_bucket must be a bucket name, not a URI (got {ops_bucket!r})")
-    catalog_database = name_arg("catalog_database")
-    quarantine_database = name_arg("quarantine_database")
-    metrics_namespace = text_arg("metrics_namespace")
-    bronze_database = name_arg("bronze_database") if raw.get("bronze_database") else None
-    full_refresh = False
-    if "full_refresh" in raw:
+    def bucket(self, key: str) -> str:
+        value = self.text(key)
+        if value.startswith("s3://"):
+            self.problems.append(f"--{key} must be a bucket name, not a URI (got {value!r})")
+        return value
+
+    def flag(self, key: str) -> bool:
+        if key not in self.raw:
+            return False
         try:
-            full_refresh = parse_bool("full_refresh", raw["full_refresh"])
+            return parse_bool(key, self.raw[key])
         except ArgumentError as error:
-            problems.append(str(error))
-    if problems:
-        raise ArgumentError("invalid job arguments:\n  " + "\n  ".join(problems))
+            self.problems.append(str(error))
+            return False
+
+    def check(self) -> None:
+        if self.problems:
+            raise ArgumentError("invalid job arguments:\n  " + "\n  ".join(self.problems))
+
+
+def validate_args(raw: Dict[str, str],
+                  storage_schemes: Sequence[str] = GLUE_STORAGE_SCHEMES) -> JobArgs:
+    arg = ArgChecks(raw, storage_schemes)
+    dataset = arg.name("dataset")
+    run_id = arg.name("run_id")
+    manifest_uri = arg.s3("manifest_uri", True)
+    plan_uri = arg.s3("plan_uri", True)
+    bronze_path = arg.storage("bronze_path")
+    warehouse_path = arg.storage("warehouse_path")
+    ops_bucket = arg.bucket("ops_bucket")
+    catalog_database = arg.name("catalog_database")
+    quarantine_database = arg.name("quarantine_database")
+    metrics_namespace = arg.text("metrics_namespace")
+    bronze_database = arg.name("bronze_database") if raw.get("bronze_database") else None
+    full_refresh = arg.flag("full_refresh")
+    arg.check()
     return JobArgs(
         dataset=dataset,
         run_id=run_id,

@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
-from .args import _NAME, ArgumentError, Resolver, parse_bool, present_flags
-from .s3_uri import GLUE_STORAGE_SCHEMES, parse_s3_uri, parse_storage_uri
+from .args import ArgChecks, ArgumentError, Resolver, present_flags
+from .s3_uri import GLUE_STORAGE_SCHEMES
 
 MODEL_REQUIRED_ARGS: List[str] = [
     "model", "run_id", "plan_uri", "ops_bucket", "warehouse_path",
@@ -54,43 +54,16 @@ def resolve_model_args(argv: Sequence[str], resolver: Resolver,
 
 def validate_model_args(raw: Dict[str, str],
                         storage_schemes: Sequence[str] = GLUE_STORAGE_SCHEMES) -> ModelJobArgs:
-    problems: List[str] = []
-
-    def name_arg(key: str) -> str:
-        value = raw.get(key, "")
-        if not _NAME.match(value):
-            problems.append(f"--{key} must be 1-128 chars of letters, digits, _ . - (got {value!r})")
-        return value
-
-    def storage_arg(key: str) -> str:
-        value = raw.get(key, "")
-        try:
-            parse_storage_uri(value, tuple(storage_schemes))
-        except ValueError as error:
-            problems.append(f"--{key}: {error}")
-        return value
-
-    model = name_arg("model")
-    run_id = name_arg("run_id")
-    plan_uri = raw.get("plan_uri", "")
-    try:
-        parse_s3_uri(plan_uri, require_key=True)
-    except ValueError as error:
-        problems.append(f"--plan_uri: {error}")
-    ops_bucket = raw.get("ops_bucket", "")
-    if not ops_bucket.strip() or ops_bucket.startswith("s3://"):
-        problems.append(f"--ops_bucket must be a bucket name (got {ops_bucket!r})")
-    warehouse_path = storage_arg("warehouse_path")
-    files_path = storage_arg("files_path") if raw.get("files_path") else None
-    databases = {key: name_arg(key) for key in ("semantic_database", "silver_database", "bronze_database")}
-    full_refresh = False
-    if "full_refresh" in raw:
-        try:
-            full_refresh = parse_bool("full_refresh", raw["full_refresh"])
-        except ArgumentError as error:
-            problems.append(str(error))
-    if problems:
-        raise ArgumentError("invalid job arguments:\n  " + "\n  ".join(problems))
+    arg = ArgChecks(raw, storage_schemes)
+    model = arg.name("model")
+    run_id = arg.name("run_id")
+    plan_uri = arg.s3("plan_uri", True)
+    ops_bucket = arg.bucket("ops_bucket")
+    warehouse_path = arg.storage("warehouse_path")
+    files_path = arg.storage("files_path") if raw.get("files_path") else None
+    databases = {key: arg.name(key) for key in ("semantic_database", "silver_database", "bronze_database")}
+    full_refresh = arg.flag("full_refresh")
+    arg.check()
     return ModelJobArgs(
         model=model, run_id=run_id, plan_uri=plan_uri, ops_bucket=ops_bucket,
         warehouse_path=warehouse_path, full_refresh=full_refresh,
