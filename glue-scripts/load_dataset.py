@@ -14,26 +14,18 @@ def main(argv=None):
     argv = list(sys.argv if argv is None else argv)
     # Imported here, not at module level: the script must compile and import without Glue.
     import boto3
-    from awsglue.context import GlueContext
     from awsglue.utils import getResolvedOptions
-    from pyspark import SparkConf
-    from pyspark.context import SparkContext
 
     from datalake_glue.args import resolve_args
     from datalake_glue.logs import configure as configure_logs
-    from datalake_glue.iceberg_conf import iceberg_spark_conf
+    from datalake_glue.glue_session import glue_spark_session
     from datalake_glue.runner import RunFailed, run_job
     from datalake_glue.spark_io import SparkIO
 
     args = resolve_args(argv, getResolvedOptions)
     configure_logs(args.dataset, args.run_id, args.job_run_id)
 
-    conf = SparkConf()
-    # Static catalog settings must be in place before the SparkContext starts.
-    for key, value in iceberg_spark_conf(args.warehouse_path):
-        conf.set(key, value)
-    context = SparkContext.getOrCreate(conf=conf)
-    spark = GlueContext(context).spark_session
+    spark = glue_spark_session(args.warehouse_path)
 
     summary = run_job(
         args,
