@@ -136,10 +136,10 @@ describe("models: incremental builds equal full refreshes (DuckDB)", function ()
     { dim_customer: 9, dim_product: 1, fact_orders: 5, fact_order_items: 3, fact_payments: 3, fact_shipments: 1 },
     // Customer 5 (3 versions) + unknown; its order 105 re-keyed.
     { dim_customer: 4, dim_product: 1, fact_orders: 1, fact_order_items: 0, fact_payments: 0, fact_shipments: 0 },
-    // The reload: customers 1-4 (new rows) and 5 (regenerated) + unknown; every order but the
-    // deleted one is on a touched customer whose rows changed (1: no, 2: email, 3: no, 4: DE,
-    // 5: reordered), and so on.
-    {},
+    // The reload: customers 1-4 (new rows) and 5 (regenerated): all but 9, + unknown. Rows changed
+    // for 1 (BR again from 04-04), 2 (email), 4 (DE) and 5 (reordered), not 3 (FR again: a no-op):
+    // orders 100 (customer 2), 104 (1), 105 (5); item 1000 (order 100); payments 500, 502.
+    { dim_customer: 13, dim_product: 1, fact_orders: 3, fact_order_items: 1, fact_payments: 2, fact_shipments: 0 },
   ];
 
   BATCHES.forEach((batch, i) => {
