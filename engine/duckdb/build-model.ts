@@ -254,8 +254,10 @@ async function registerInput(
     }
     case "semantic": {
       const own = input.model === plan.model;
-      // A full rebuild (refresh, first build, changed plan) goes without the model's own previous version.
-      const scan = own && !base ? null : publishedScan(modelDir(ws, input.model));
+      // A full rebuild goes without the model's own previous version: a full refresh, and for an
+      // incremental plan also a first build, a changed plan or a lost input version (incrementalBase).
+      const hidden = own && (isIncremental(plan) ? !base : options.fullRefresh === true);
+      const scan = hidden ? null : publishedScan(modelDir(ws, input.model));
       if (!own && scan !== null) read[input.model] = readPointer(modelDir(ws, input.model))!.version;
       if (scan !== null) return void (await view(scan));
       // A model reads only published tables of other models (buildModels skips it before).

@@ -15,7 +15,7 @@
 //   <fact>__touched      the touched rows' base rows (silver + lookups)
 //   <fact>__recomputed   them, keyed: what the build recomputed
 //   <fact>__build        previous rows not touched + <fact>__recomputed
-// With `previous` and `consumed` empty every source key is new: the full rebuild.
+// With `consumed` empty (and `previous` empty) every row is touched: the full rebuild.
 import { bronzeKeyExprs } from "../compile";
 import type { SqlDialect } from "../dialects";
 import type { Dialect } from "../plan";
@@ -29,6 +29,8 @@ export const beforeRelation = (dimension: string): string => `before_${dimension
 const newKeys = (dataset: string): string => `fact_new_${dataset}`;
 const changedKeys = (dimension: string): string => `fact_changed_${dimension}`;
 const keyCol = (i: number): string => `_k_${i + 1}`;
+/** Nothing consumed: a full rebuild recomputes every row (also when bronze is not given: tests). */
+const FULL_REBUILD = `(SELECT COUNT(*) FROM ${CONSUMED_RELATION}) = 0`;
 
 /**
  * A `unique` rule moves rows of other keys in or out of silver without a change of their own
@@ -85,7 +87,7 @@ export function incrementalFactSteps(
     `${spec.name}__touched`,
     "view",
     "base rows of the touched grain rows: new source or lookup changes, changed dimension rows",
-    factBaseSelect(r, d, { joins: hits.map((h) => h.join), where: hits.map((h) => `${h.hit} IS NOT NULL`).join(" OR ") }),
+    factBaseSelect(r, d, { joins: hits.map((h) => h.join), where: [FULL_REBUILD, ...hits.map((h) => `${h.hit} IS NOT NULL`)].join(" OR ") }),
   );
   const recomputed = step(`${spec.name}__recomputed`, "table", "the touched grain rows, keyed", keyed(touched.name));
 
