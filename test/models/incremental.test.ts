@@ -160,3 +160,48 @@ describe("models: incremental builds equal full refreshes (DuckDB)", function ()
     });
   });
 });
+
+describe("models: when an incremental model is rebuilt in full (DuckDB)", function () {
+  this.timeout(5 * 60_000);
+  let ws: TestWorkspace;
+  before(() => (ws = new TestWorkspace("incremental-fallback-")));
+  after(() => ws.cleanup());
+
+  it("rebuilds in full, saying why, after a plan change and when the dimension version a fact read is gone", async () => {
+    await loadBatch(ws, BATCHES[0]);
+    const star = MODELS.filter((m) => ["dim_date", "dim_customer", "fact_orders"].includes(m.name));
+    await buildModels(ws.dir, star, { datasets: DATASETS });
+    await loadBatch(ws, BATCHES[1]);
+
+    // Another plan for dim_customer (a step's SQL differs): its fingerprint differs.
+    const edited = byModel(
+      await buildModels(ws.dir, star, {
+        datasets: DATASETS,
+        select: "dim_customer",
+        compile: (spec, ctx) => {
+          const plan = compileModel(spec, ctx);
+          return { ...plan, steps: plan.steps.map((s) => (s.name === "dim_versions" ? { ...s, sql: `${s.sql} ` } : s)) };
+        },
+      }),
+    );
+    expect(edited.dim_customer).to.include({ status: "built", mode: "full" });
+    expect(edited.dim_customer.modeReason).to.match(/^the plan changed since v000001 \(fingerprint [0-9a-f]{16} -> [0-9a-f]{16}\)$/);
+
+    // dim_customer built again keeping no old version: v000001, which fact_orders read, is gone.
+    const keep = process.env.DATALAKE_KEEP_VERSIONS;
+    process.env.DATALAKE_KEEP_VERSIONS = "0";
+    try {
+      await buildModels(ws.dir, star, { datasets: DATASETS, select: "dim_customer" });
+    } finally {
+      if (keep === undefined) delete process.env.DATALAKE_KEEP_VERSIONS;
+      else process.env.DATALAKE_KEEP_VERSIONS = keep;
+    }
+    const facts = byModel(await buildModels(ws.dir, star, { datasets: DATASETS, select: "fact_orders" }));
+    expect(facts.fact_orders).to.include({ status: "built", mode: "full", modeReason: "dim_customer v000001, which v000001 was built against, is no longer kept" });
+    expect(facts.fact_orders.recomputed).to.equal(facts.fact_orders.rows);
+    // And the next build is incremental again, with nothing new: nothing recomputed.
+    const again = byModel(await buildModels(ws.dir, star, { datasets: DATASETS }));
+    expect(again.dim_customer).to.include({ mode: "incremental", recomputed: 1 });
+    expect(again.fact_orders).to.include({ mode: "incremental", recomputed: 0 });
+  });
+});
