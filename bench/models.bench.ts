@@ -11,7 +11,9 @@ import { mkdtempSync, rmSync } from "fs";
 import { cpus, tmpdir, totalmem } from "os";
 import { join } from "path";
 import { DATASETS, getDataset } from "../datasets";
-import { buildModels, defaultMemoryLimit, runLoad, type ModelSummary } from "../engine/duckdb";
+import { buildModel, buildModels, defaultMemoryLimit, runLoad, type ModelSummary } from "../engine/duckdb";
+import { duckdbModelExecutor, type ModelExecutor } from "../engine/duckdb/build-models";
+import type { ModelBuildResult } from "../engine/duckdb/build-model";
 import { generateDataset } from "../local/generator";
 import { MODELS } from "../models";
 import { benchManifest, mb, measure, sec } from "./engine-measure";
@@ -57,19 +59,37 @@ async function modelsBench(tmp: string): Promise<void> {
     console.log(`${dataset}: ${keys.toLocaleString("en-US")} rows generated in ${sec(gen.ms)}, loaded in ${sec(loaded.ms)} (${loaded.result.status})`);
   }
   const star = MODELS.filter((m) => STAR.includes(m.name));
-  const build = (fullRefresh: boolean) => measure(() => buildModels(workspace, star, { datasets: DATASETS, fullRefresh }));
+  const phases = new Map<string, ModelBuildResult["phasesMs"]>();
+  const executor: ModelExecutor = {
+    ...duckdbModelExecutor(workspace),
+    build: async (plan, options) => {
+      const r = await buildModel(workspace, plan, options);
+      phases.set(plan.model, r.phasesMs);
+      return r;
+    },
+  };
+  const build = (fullRefresh: boolean) => measure(() => buildModels(workspace, star, { datasets: DATASETS, fullRefresh, executor }));
+  const report = (what: string, m: Awaited<ReturnType<typeof build>>) => {
+    console.log(`${what}: ${sec(m.ms)}, peak RSS ${mb(m.peakRss)}`);
+    for (const s of m.result) {
+      const work = s.mode ? `, ${s.mode}${s.modeReason ? ` (${s.modeReason})` : ""}, recomputed ${s.recomputed?.toLocaleString("en-US")}` : "";
+      const p = phases.get(s.model);
+      const split = p ? `  [inputs ${sec(p.inputs)}, steps+write ${sec(p.build)}, audits ${sec(p.audits)}]` : "";
+      console.log(`  ${s.model.padEnd(14)} ${s.status.padEnd(7)} ${sec(s.durationMs).padStart(8)}  ${String(s.rows?.toLocaleString("en-US")).padStart(11)} rows${work}${split}${s.error ? `  ${s.error}` : ""}`);
+    }
+  };
 
   const first = await build(false);
-  report("first build", first.result, first.ms, first.peakRss);
+  report("first build", first);
   for (const { dataset, path } of batch) {
     const spec = getDataset(dataset);
     const loaded = await measure(() => runLoad({ workspace, spec, manifest: benchManifest(spec, out, [path], `bench-models-${dataset}-2`), writeSummary: false }));
     console.log(`batch: ${dataset} changes loaded in ${sec(loaded.ms)} (${loaded.result.status})`);
   }
   const incremental = await build(false);
-  report("incremental build", incremental.result, incremental.ms, incremental.peakRss);
+  report("incremental build", incremental);
   const full = await build(true);
-  report("full rebuild", full.result, full.ms, full.peakRss);
+  report("full rebuild", full);
 
   const modelMs = (s: ModelSummary[]) => s.filter((m) => m.kind !== "date").reduce((n, m) => n + m.durationMs, 0);
   const ratio = modelMs(incremental.result) / modelMs(full.result);
@@ -77,12 +97,4 @@ async function modelsBench(tmp: string): Promise<void> {
     `dim_customer + fact_orders after a ${CHANGES.toLocaleString("en-US")}-change batch: incremental ${sec(modelMs(incremental.result))}, ` +
       `full rebuild ${sec(modelMs(full.result))} -> ${(ratio * 100).toFixed(1)}% (target <= ${TARGET * 100}%) -> ${ratio <= TARGET ? "meets target" : "MISSES target"}`,
   );
-}
-
-function report(what: string, summaries: ModelSummary[], ms: number, peakRss: number): void {
-  console.log(`${what}: ${sec(ms)}, peak RSS ${mb(peakRss)}`);
-  for (const s of summaries) {
-    const work = s.mode ? `, ${s.mode}${s.modeReason ? ` (${s.modeReason})` : ""}, recomputed ${s.recomputed?.toLocaleString("en-US")}` : "";
-    console.log(`  ${s.model.padEnd(14)} ${s.status.padEnd(7)} ${sec(s.durationMs).padStart(8)}  ${String(s.rows?.toLocaleString("en-US")).padStart(11)} rows${work}${s.error ? `  ${s.error}` : ""}`);
-  }
 }

@@ -89,6 +89,8 @@ export interface ModelBuildResult {
   modeReason?: string;
   /** Rows of the plan's `recomputed` relation (an incremental build recomputes only those). */
   recomputedRows?: number | null;
+  /** Where the time went, ms: inputs registered (and consumed runs), steps + write, audits. */
+  phasesMs?: { inputs: number; build: number; audits: number };
   error?: string;
 }
 
@@ -125,9 +127,12 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
     // Builds of a model never overlap (the workspace lock; local mode builds one at a time):
     // anything under its staging folder is a crashed build's leftover.
     fs.rmSync(path.dirname(staging), { recursive: true, force: true });
+    let mark = Date.now();
+    const lap = () => -mark + (mark = Date.now());
     for (const input of plan.inputs) await registerInput(session, workspace, plan, input, options, base.meta, read);
     const consumed = isIncremental(plan) ? await consumedRuns(session, plan) : undefined;
     if (usesPiiKey(plan)) await registerPiiKey(session, workspace);
+    const inputsMs = lap();
     for (const step of plan.steps) {
       await session.run(`CREATE OR REPLACE TEMP ${step.materialize === "table" ? "TABLE" : "VIEW"} ${ident(step.name)} AS ${step.sql}`);
     }
@@ -137,7 +142,9 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
     result.rows = await session.run(`COPY (SELECT ${cols} FROM ${ident(plan.output)}) TO ${lit(file)} (${PARQUET_OPTIONS})`);
     await session.run(`CREATE OR REPLACE TEMP VIEW ${STAGED_RELATION} AS SELECT * FROM read_parquet(${fileList([file])})`);
     if (plan.recomputed) result.recomputedRows = Number((await session.rows(`SELECT COUNT(*) AS n FROM ${ident(plan.recomputed)}`))[0].n);
+    const buildMs = lap();
     result.audits = await runModelAudits(session, plan);
+    result.phasesMs = { inputs: inputsMs, build: buildMs, audits: lap() };
     const failed = result.audits.filter((a) => !a.passed);
     if (failed.length > 0) {
       result.error = `audit failed, nothing published: ${failed.map((a) => `${a.name} (${a.detail ?? `${a.violations} violation(s)`})`).join("; ")}`;

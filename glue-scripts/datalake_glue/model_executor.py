@@ -258,7 +258,11 @@ class ModelExecutor:
             return "no previous version"
         if self.state is None:
             return "the job has no state store"
-        state = self.state.load(self.plan["model"], current)
+        try:
+            state = self.state.load(self.plan["model"], current)
+        except Exception as error:  # noqa: BLE001 - unreadable state costs a full rebuild, not the build
+            LOG.warning("incremental state of %s snapshot %s unreadable: %s", self.plan["model"], current, error)
+            return f"incremental state for snapshot {current} unreadable ({error_text(error)})"
         if state is None:
             return f"no incremental state for snapshot {current}"
         if state.get("fingerprint") != self.plan.get("fingerprint"):
@@ -362,8 +366,11 @@ class ModelExecutor:
                 staged = self.branch_snapshot()
                 if staged is None:
                     raise RuntimeError(f"WAP branch {self.branch} of {self.table} has no snapshot")
-                self.state.save(self.plan["model"], staged, {
-                    "fingerprint": self.plan.get("fingerprint"), "consumed": consumed, "read": self.read})
+                try:
+                    self.state.save(self.plan["model"], staged, {
+                        "fingerprint": self.plan.get("fingerprint"), "consumed": consumed, "read": self.read})
+                except Exception:  # noqa: BLE001 - the table is right; the next build is a full one
+                    LOG.exception("could not save the incremental state of %s snapshot %s", self.plan["model"], staged)
             if decision.publish:
                 found = self.rows(fast_forward_sql(self.table, self.branch))
                 result.version = str(found[0]["updated_ref"]) if found else self.main_snapshot(self.table)

@@ -267,3 +267,19 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     spark.main.add("`glue_catalog`.`sem`.`dim_other`")
     gone = run(spark, fio, INCREMENTAL, state=state)
     assert (gone.mode, gone.mode_reason) == ("full", "dim_other snapshot 7, which 1 was built against, is gone")
+
+
+class BrokenState:
+    def load(self, model, snapshot):
+        raise PermissionError("AccessDenied")
+
+    def save(self, model, snapshot, state):
+        raise PermissionError("AccessDenied")
+
+
+def test_a_state_store_that_fails_costs_a_full_rebuild_not_the_build():
+    spark, fio = fake(main=True)
+    spark.main.add("`glue_catalog`.`sem`.`dim_other`")
+    result = run(spark, fio, INCREMENTAL, state=BrokenState())
+    assert result.error is None and result.version is not None
+    assert (result.mode, result.mode_reason) == ("full", "incremental state for snapshot 1 unreadable (PermissionError: AccessDenied)")
