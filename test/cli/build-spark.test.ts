@@ -51,7 +51,8 @@ describe("@spark datalake build --engine spark: the reference star equals the Du
     claimWorkspaceEngine(sparkWs, "spark");
     const server = await sharedSparkServer({ warehouse: icebergWarehouse(sparkWs), logFile: join(sparkWs, "ops", "spark.log"), shufflePartitions: 2 });
     phase("Spark ready");
-    // The last change file of each dataset is held back: the second build is incremental.
+    // The last change file of customers and orders is held back (a Spark load is a minute): the
+    // second build is incremental, for the dimension and for the facts reading orders.
     const later: Array<{ spec: (typeof DATASETS)[number]; paths: string[] }> = [];
     const load = async (spec: (typeof DATASETS)[number], paths: string[]) => {
       const duck = await cli("load", "--dataset", spec.name, "--workspace", duckWs, "--json", "--no-build", ...paths);
@@ -62,8 +63,9 @@ describe("@spark datalake build --engine spark: the reference star equals the Du
     };
     for (const spec of DATASETS) {
       const paths = generateDataset(spec.name, { seed: 41, rows: 40, files: 2, outDir: join(dir, "gen") });
-      await load(spec, paths.slice(0, -1));
-      later.push({ spec, paths: paths.slice(-1) });
+      const held = ["customers", "orders"].includes(spec.name) ? 1 : 0;
+      await load(spec, paths.slice(0, paths.length - held));
+      if (held > 0) later.push({ spec, paths: paths.slice(-held) });
       phase(`loaded ${spec.name}`);
     }
     // `build` runs on this same server (one per warehouse in a process), as `local` mode would.
