@@ -205,3 +205,18 @@ describe("models: when an incremental model is rebuilt in full (DuckDB)", functi
     expect(again.fact_orders).to.include({ mode: "incremental", recomputed: 0 });
   });
 });
+
+describe("models: which plans are incremental", () => {
+  const plan = (model: string, datasets = DATASETS) => compileModel(MODELS.find((m) => m.name === model)!, { dialect: "duckdb", datasets, models: MODELS });
+  const incremental = (p: ReturnType<typeof plan>) => p.inputs.some((i) => i.zone === "consumed");
+
+  it("dimensions and facts are, dim_date is not, nor a fact whose source or lookup has a unique rule", () => {
+    expect(MODELS.filter((m) => incremental(plan(m.name))).map((m) => m.name)).to.deep.equal(MODELS.filter((m) => m.kind !== "date").map((m) => m.name));
+    // A unique rule on orders moves other keys' rows in or out of silver without a change of theirs.
+    const unique = DATASETS.map((d) => (d.name === "orders" ? { ...d, rules: [...d.rules, { kind: "unique" as const, columns: ["customer_id"] }] } : d));
+    expect(incremental(plan("fact_orders", unique))).to.equal(false);
+    expect(incremental(plan("fact_payments", unique))).to.equal(false); // orders is its lookup
+    expect(incremental(plan("fact_shipments", unique))).to.equal(true);
+    expect(plan("fact_orders", unique).recomputed).to.equal(undefined);
+  });
+});
