@@ -7,6 +7,7 @@ import { DATASETS } from "../../datasets";
 import { buildModels, type ModelSummary } from "../../engine/duckdb";
 import { compileModel } from "../../engine/models";
 import { MODELS } from "../../models";
+import { modelLine } from "../../local/commands/build";
 import { TestWorkspace } from "../engine/helpers";
 
 type Files = Record<string, Array<{ name: string; lines: string[]; receivedAt: string }>>;
@@ -218,5 +219,16 @@ describe("models: which plans are incremental", () => {
     expect(incremental(plan("fact_payments", unique))).to.equal(false); // orders is its lookup
     expect(incremental(plan("fact_shipments", unique))).to.equal(true);
     expect(plan("fact_orders", unique).recomputed).to.equal(undefined);
+  });
+});
+
+describe("datalake build: an incremental model's line says what it recomputed", () => {
+  it("prints the recomputed rows, or why the model was rebuilt whole", () => {
+    const base: ModelSummary = { model: "dim_customer", kind: "dimension", status: "built", runId: "b", startedAt: "", finishedAt: "", rows: 507, audits: [], durationMs: 5, version: "v000002" };
+    expect(modelLine({ ...base, mode: "incremental", recomputed: 14 }, { timing: false })).to.equal("dim_customer: built v000002, 507 rows (incremental: 14 recomputed), 0 audits passed");
+    expect(modelLine({ ...base, mode: "full", modeReason: "full refresh requested", recomputed: 507 }, { timing: false })).to.equal(
+      "dim_customer: built v000002, 507 rows (full: full refresh requested), 0 audits passed",
+    );
+    expect(modelLine({ ...base, model: "dim_date", kind: "date" }, { timing: false })).to.equal("dim_date: built v000002, 507 rows, 0 audits passed");
   });
 });
