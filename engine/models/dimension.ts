@@ -22,7 +22,7 @@
 // bronze_log semi-joined to them, so every window above runs over the touched keys' whole
 // history only. Surrogate keys hash (natural key, valid_from): recomputed rows equal a full
 // rebuild's. With `previous` and `consumed` empty (first build, full refresh, changed plan)
-// every key is touched: the full rebuild. A dimension with inferred members is rebuilt whole
+// dim_touched is not computed and `bronze` is all of bronze_log: the full rebuild. A dimension with inferred members is rebuilt whole
 // on every build: its members depend on every fact row, not only on its own new changes.
 import type { DatasetSpec } from "../../datasets/define";
 import type { DimensionSpec } from "../../models/define";
@@ -32,7 +32,7 @@ import { PII_KEY_RELATION } from "../pii-key";
 import { REASONS_COLUMN, type Dialect, type PlanColumn } from "../plan";
 import { dimensionAudits } from "./dimension-audits";
 import { factKeys, type InferredMembersContext } from "./inferred-members";
-import { newRunsOf } from "./incremental";
+import { newRunsOf, NOTHING_CONSUMED } from "./incremental";
 import { CONSUMED_RELATION, PREVIOUS_RELATION, type ModelInput, type ModelPlan, type ModelStep } from "./plan";
 
 /** The bronze input's relation in an incremental dimension plan (`bronze` is its touched part). */
@@ -116,7 +116,7 @@ function touchedHistorySteps(b: DimensionSql, dataset: DatasetSpec, dialect: Dia
       name: HISTORY_BRONZE_RELATION,
       materialize: "view",
       description: "bronze rows of the touched keys",
-      sql: `SELECT * FROM ${BRONZE_LOG_RELATION} WHERE ${key} IN (SELECT _nk FROM dim_touched)`,
+      sql: `SELECT * FROM ${BRONZE_LOG_RELATION} WHERE ${NOTHING_CONSUMED} OR ${key} IN (SELECT _nk FROM dim_touched)`,
     },
   ];
   return [...history.slice(0, at), ...touched, ...history.slice(at)];
@@ -236,11 +236,11 @@ class DimensionSql {
    * changes although none of their rows is new: docs/dms.md "Full reload").
    */
   touched(key: string): string {
-    const fresh = `SELECT ${key} AS _nk FROM ${BRONZE_LOG_RELATION} WHERE ${newRunsOf(BRONZE_LOG_RELATION, this.d)}`;
+    const fresh = `SELECT ${key} AS _nk FROM ${BRONZE_LOG_RELATION} WHERE NOT ${NOTHING_CONSUMED} AND ${newRunsOf(BRONZE_LOG_RELATION, this.d)}`;
     const regenerated =
       `SELECT ${key} AS _nk FROM ${BRONZE_LOG_RELATION} r JOIN dms_generations g ` +
       `ON r._source_key = g._source_key AND r._source_version = g._source_version ` +
-      `WHERE g._dms_gen IN (SELECT f._received_at FROM ${HISTORY_FILES_RELATION} f WHERE ${newRunsOf(BRONZE_LOG_RELATION, this.d, "f")})`;
+      `WHERE NOT ${NOTHING_CONSUMED} AND g._dms_gen IN (SELECT f._received_at FROM ${HISTORY_FILES_RELATION} f WHERE ${newRunsOf(BRONZE_LOG_RELATION, this.d, "f")})`;
     const all = this.dataset.format === "dms" ? `${fresh} UNION ALL ${regenerated}` : fresh;
     return `SELECT DISTINCT _nk FROM (${all}) t WHERE _nk IS NOT NULL`;
   }
@@ -251,7 +251,7 @@ class DimensionSql {
     const nk = this.id(this.spec.naturalKey);
     const kept =
       `SELECT ${cols.map((c) => `p.${c}`).join(", ")} FROM ${PREVIOUS_RELATION} p ` +
-      `WHERE p.${this.id(this.spec.surrogateKey)} <> ${UNKNOWN_MEMBER_KEY} AND NOT EXISTS (SELECT 1 FROM dim_touched t WHERE t._nk = p.${nk})`;
+      `WHERE NOT ${NOTHING_CONSUMED} AND p.${this.id(this.spec.surrogateKey)} <> ${UNKNOWN_MEMBER_KEY} AND NOT EXISTS (SELECT 1 FROM dim_touched t WHERE t._nk = p.${nk})`;
     return `${kept} UNION ALL SELECT ${cols.join(", ")} FROM dim_recomputed`;
   }
 

@@ -15,13 +15,14 @@
 //   <fact>__touched      the touched rows' base rows (silver + lookups)
 //   <fact>__recomputed   them, keyed: what the build recomputed
 //   <fact>__build        previous rows not touched + <fact>__recomputed
-// With `consumed` empty (and `previous` empty) every row is touched: the full rebuild.
+// With `consumed` empty (a full rebuild: `previous` is empty too) every row is recomputed, no key
+// set is computed and nothing is kept (NOTHING_CONSUMED), so it costs what a plain build does.
 import { bronzeKeyExprs } from "../compile";
 import type { SqlDialect } from "../dialects";
 import type { Dialect } from "../plan";
 import { tableAlias, type ResolvedFact } from "./fact-context";
 import { factBaseSelect, ref } from "./fact-sql";
-import { newRunsOf } from "./incremental";
+import { newRunsOf, NOTHING_CONSUMED } from "./incremental";
 import { CONSUMED_RELATION, PREVIOUS_RELATION, type ModelInput, type ModelStep } from "./plan";
 
 export const bronzeRelation = (dataset: string): string => `bronze_${dataset}`;
@@ -29,8 +30,6 @@ export const beforeRelation = (dimension: string): string => `before_${dimension
 const newKeys = (dataset: string): string => `fact_new_${dataset}`;
 const changedKeys = (dimension: string): string => `fact_changed_${dimension}`;
 const keyCol = (i: number): string => `_k_${i + 1}`;
-/** Nothing consumed: a full rebuild recomputes every row (also when bronze is not given: tests). */
-const FULL_REBUILD = `(SELECT COUNT(*) FROM ${CONSUMED_RELATION}) = 0`;
 
 /**
  * A `unique` rule moves rows of other keys in or out of silver without a change of their own
@@ -64,7 +63,7 @@ export function incrementalFactSteps(
   const datasets = [...new Map([r.source, ...r.lookups.values()].map((ds) => [ds.name, ds])).values()];
   const newSteps = datasets.map((ds) => {
     const keys = bronzeKeyExprs(ds, dialect).map((k, i) => `${k} AS ${keyCol(i)}`);
-    const sql = `SELECT DISTINCT ${keys.join(", ")} FROM ${bronzeRelation(ds.name)} WHERE ${newRunsOf(bronzeRelation(ds.name), d)}`;
+    const sql = `SELECT DISTINCT ${keys.join(", ")} FROM ${bronzeRelation(ds.name)} WHERE NOT ${NOTHING_CONSUMED} AND ${newRunsOf(bronzeRelation(ds.name), d)}`;
     return step(newKeys(ds.name), "table", `keys of ${ds.name} rows from runs the previous version had not consumed`, sql);
   });
   const changedSteps = [...r.dimensions.values()].map((dim) => {
@@ -87,7 +86,7 @@ export function incrementalFactSteps(
     `${spec.name}__touched`,
     "view",
     "base rows of the touched grain rows: new source or lookup changes, changed dimension rows",
-    factBaseSelect(r, d, { joins: hits.map((h) => h.join), where: [FULL_REBUILD, ...hits.map((h) => `${h.hit} IS NOT NULL`)].join(" OR ") }),
+    factBaseSelect(r, d, { joins: hits.map((h) => h.join), where: [NOTHING_CONSUMED, ...hits.map((h) => `${h.hit} IS NOT NULL`)].join(" OR ") }),
   );
   const recomputed = step(`${spec.name}__recomputed`, "table", "the touched grain rows, keyed", keyed(touched.name));
 
@@ -97,7 +96,7 @@ export function incrementalFactSteps(
     `SELECT ${cols.map((c) => `p.${c}`).join(", ")} FROM ${PREVIOUS_RELATION} p ` +
     `${same(`${newKeys(r.source.name)} t`, (k, i) => `t.${keyCol(i)} = p.${d.ident(k)}`)} ` +
     `${same(`${recomputed.name} n`, (k) => `n.${d.ident(k)} = p.${d.ident(k)}`)} ` +
-    `WHERE t.${keyCol(0)} IS NULL AND n.${d.ident(pk[0])} IS NULL`;
+    `WHERE NOT ${NOTHING_CONSUMED} AND t.${keyCol(0)} IS NULL AND n.${d.ident(pk[0])} IS NULL`;
   const build = step(`${spec.name}__build`, "view", "the previous version's untouched rows and the recomputed ones", `${kept} UNION ALL SELECT ${cols.join(", ")} FROM ${recomputed.name}`);
   return { steps: [...newSteps, ...changedSteps, touched, recomputed, build], output: build.name, recomputed: recomputed.name };
 }
