@@ -5,7 +5,8 @@
 //
 //   <ws>/semantic/<model>/<version>/data.parquet      versions (v000001...), one file each: a
 //                                                     build writes the complete table
-//   <ws>/semantic/<model>/<version>/_version.json     meta: run id, rows, audit results
+//   <ws>/semantic/<model>/<version>/_version.json     meta: run id, rows, audit results, plan
+//                                                     fingerprint, consumed runs per input
 //   <ws>/semantic/<model>/_current.json                pointer (atomic rename, workspace.ts)
 //   <ws>/_staging/semantic/<model>/<runId>/            a build's unpublished table
 //   <ws>/ops/summaries/semantic/<model>/<runId>.json  build summaries
@@ -19,11 +20,12 @@ import type { DatasetSpec } from "../../datasets/define";
 import { compilePlan } from "../compile";
 import type { AuditResult } from "../contracts";
 import { DIALECTS } from "../dialects";
-import { PREVIOUS_RELATION, STAGED_RELATION, type ModelInput, type ModelPlan } from "../models/plan";
+import { modelPlanFingerprint } from "../models/fingerprint";
+import { CONSUMED_RELATION, PREVIOUS_RELATION, STAGED_RELATION, type ModelInput, type ModelPlan } from "../models/plan";
 import { hmacPads, PII_KEY_RELATION, workspacePiiKey } from "../pii-key";
 import type { PlanColumn } from "../plan";
 import { REPO_ROOT } from "../repo-root";
-import { currentSegments, segmentsScan } from "./segments";
+import { currentSegments, segmentsScan, versionSegments } from "./segments";
 import { createEmptyTable, fileList, ident, lit, openSession, PARQUET_OPTIONS, type Session } from "./session";
 import { committedBronzeFiles } from "./tables";
 import {
@@ -33,6 +35,7 @@ import {
   parquetFiles,
   pruneVersions,
   readPointer,
+  readVersionMeta,
   safeName,
   writeJsonAtomic,
   writePointer,
@@ -48,6 +51,12 @@ export const modelSummaryPath = (ws: string, model: string, runId: string): stri
 export interface ModelVersionMeta extends VersionMeta {
   model: string;
   audits: AuditResult[];
+  /** modelPlanFingerprint of the plan that built it. */
+  fingerprint?: string;
+  /** Per bronze input relation, the `_run_id`s it held at the build (plan.ts header). */
+  consumed?: Record<string, string[]>;
+  /** Per semantic input of another model, the version it read (plan.ts header, step d). */
+  read?: Record<string, string>;
 }
 
 export interface BuildModelOptions {
@@ -75,6 +84,13 @@ export interface ModelBuildResult {
   version: string | null;
   /** The version current after the build (the old one when nothing was published). */
   currentVersion: string | null;
+  /** Incremental plans: built on the previous version, or from scratch (and why). */
+  mode?: "incremental" | "full";
+  modeReason?: string;
+  /** Rows of the plan's `recomputed` relation (an incremental build recomputes only those). */
+  recomputedRows?: number | null;
+  /** Where the time went, ms: inputs registered (and consumed runs), steps + write, audits. */
+  phasesMs?: { inputs: number; build: number; audits: number };
   error?: string;
 }
 
@@ -102,13 +118,21 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
     version: null,
     currentVersion: readPointer(dir)?.version ?? null,
   };
+  const fingerprint = modelPlanFingerprint(plan);
+  const base = incrementalBase(workspace, plan, fingerprint, options.fullRefresh ?? false);
+  if (isIncremental(plan)) Object.assign(result, { mode: base.meta ? "incremental" : "full", ...(base.reason ? { modeReason: base.reason } : {}) });
+  const read: Record<string, string> = {};
   const session = await openSession({ memoryLimit: options.memoryLimit, threads: options.threads, tempDirectory: spill });
   try {
     // Builds of a model never overlap (the workspace lock; local mode builds one at a time):
     // anything under its staging folder is a crashed build's leftover.
     fs.rmSync(path.dirname(staging), { recursive: true, force: true });
-    for (const input of plan.inputs) await registerInput(session, workspace, plan, input, options);
+    let mark = Date.now();
+    const lap = () => -mark + (mark = Date.now());
+    for (const input of plan.inputs) await registerInput(session, workspace, plan, input, options, base.meta, read);
+    const consumed = isIncremental(plan) ? await consumedRuns(session, plan) : undefined;
     if (usesPiiKey(plan)) await registerPiiKey(session, workspace);
+    const inputsMs = lap();
     for (const step of plan.steps) {
       await session.run(`CREATE OR REPLACE TEMP ${step.materialize === "table" ? "TABLE" : "VIEW"} ${ident(step.name)} AS ${step.sql}`);
     }
@@ -117,12 +141,15 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
     const cols = plan.columns.map((c) => ident(c.name)).join(", ");
     result.rows = await session.run(`COPY (SELECT ${cols} FROM ${ident(plan.output)}) TO ${lit(file)} (${PARQUET_OPTIONS})`);
     await session.run(`CREATE OR REPLACE TEMP VIEW ${STAGED_RELATION} AS SELECT * FROM read_parquet(${fileList([file])})`);
+    if (plan.recomputed) result.recomputedRows = Number((await session.rows(`SELECT COUNT(*) AS n FROM ${ident(plan.recomputed)}`))[0].n);
+    const buildMs = lap();
     result.audits = await runModelAudits(session, plan);
+    result.phasesMs = { inputs: inputsMs, build: buildMs, audits: lap() };
     const failed = result.audits.filter((a) => !a.passed);
     if (failed.length > 0) {
       result.error = `audit failed, nothing published: ${failed.map((a) => `${a.name} (${a.detail ?? `${a.violations} violation(s)`})`).join("; ")}`;
     } else {
-      result.version = publish(dir, staging, plan, runId, result.rows, result.audits);
+      result.version = publish(dir, staging, plan, runId, result.rows, result.audits, { fingerprint, ...(consumed ? { consumed, read } : {}) });
       result.currentVersion = result.version;
       result.status = "SUCCEEDED";
     }
@@ -141,7 +168,15 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
 }
 
 /** Move the staged table into <model>/<version>, write its meta, then flip the pointer. */
-function publish(dir: string, staging: string, plan: ModelPlan, runId: string, rows: number, audits: AuditResult[]): string {
+function publish(
+  dir: string,
+  staging: string,
+  plan: ModelPlan,
+  runId: string,
+  rows: number,
+  audits: AuditResult[],
+  extra: Pick<ModelVersionMeta, "fingerprint" | "consumed" | "read">,
+): string {
   const version = nextVersion([dir]);
   const target = path.join(dir, version);
   const publishedAt = new Date().toISOString();
@@ -157,6 +192,7 @@ function publish(dir: string, staging: string, plan: ModelPlan, runId: string, r
     createdAt: publishedAt,
     segments: [{ data: version, rows, keys: false }],
     audits,
+    ...extra,
   };
   writeJsonAtomic(path.join(target, "_version.json"), meta);
   writePointer(dir, { version, runId, publishedAt });
@@ -164,8 +200,52 @@ function publish(dir: string, staging: string, plan: ModelPlan, runId: string, r
   return version;
 }
 
+/**
+ * The previous version an incremental build starts from (plan.ts header, step b): none on a full
+ * refresh, on the first build, or when a different plan built it (the reason says which).
+ */
+function incrementalBase(ws: string, plan: ModelPlan, fingerprint: string, fullRefresh: boolean): { meta: ModelVersionMeta | null; reason?: string } {
+  if (!isIncremental(plan)) return { meta: null };
+  if (fullRefresh) return { meta: null, reason: "full refresh requested" };
+  const dir = modelDir(ws, plan.model);
+  const current = readPointer(dir)?.version;
+  const meta = current ? (readVersionMeta(dir, current) as ModelVersionMeta | null) : null;
+  if (!meta) return { meta: null, reason: "no previous version" };
+  if (meta.fingerprint !== fingerprint) return { meta: null, reason: `the plan changed since ${current} (fingerprint ${meta.fingerprint ?? "none"} -> ${fingerprint})` };
+  for (const input of plan.inputs) {
+    if (input.zone !== "semantic_before") continue;
+    const version = meta.read?.[input.model];
+    if (!version || !readVersionMeta(modelDir(ws, input.model), version)) {
+      return { meta: null, reason: `${input.model} ${version ?? "(not recorded)"}, which ${current} was built against, is no longer kept` };
+    }
+  }
+  return { meta };
+}
+
+/** A plan that builds on its previous version (plan.ts header): it reads `consumed`. */
+const isIncremental = (plan: ModelPlan): boolean => plan.inputs.some((i) => i.zone === "consumed");
+
+/** Per bronze input relation, the distinct `_run_id`s this build reads (plan.ts header, step d). */
+async function consumedRuns(session: Session, plan: ModelPlan): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const input of plan.inputs) {
+    if (input.zone !== "bronze") continue;
+    const rows = await session.rows(`SELECT DISTINCT _run_id AS r FROM ${ident(input.relation)} WHERE _run_id IS NOT NULL ORDER BY 1`);
+    out[input.relation] = rows.map((r) => String(r.r));
+  }
+  return out;
+}
+
 /** Registers one input of the plan under its relation name. */
-async function registerInput(session: Session, ws: string, plan: ModelPlan, input: ModelInput, options: BuildModelOptions): Promise<void> {
+async function registerInput(
+  session: Session,
+  ws: string,
+  plan: ModelPlan,
+  input: ModelInput,
+  options: BuildModelOptions,
+  base: ModelVersionMeta | null,
+  read: Record<string, string>,
+): Promise<void> {
   const name = ident(input.relation);
   const view = (scan: string) => session.run(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM ${scan}`);
   switch (input.zone) {
@@ -181,12 +261,30 @@ async function registerInput(session: Session, ws: string, plan: ModelPlan, inpu
     }
     case "semantic": {
       const own = input.model === plan.model;
-      // A full refresh rebuilds without the model's own history (its previous version).
-      const scan = own && options.fullRefresh ? null : publishedScan(modelDir(ws, input.model));
+      // A full rebuild goes without the model's own previous version: a full refresh, and for an
+      // incremental plan also a first build, a changed plan or a lost input version (incrementalBase).
+      const hidden = own && (isIncremental(plan) ? !base : options.fullRefresh === true);
+      const scan = hidden ? null : publishedScan(modelDir(ws, input.model));
+      if (!own && scan !== null) read[input.model] = readPointer(modelDir(ws, input.model))!.version;
       if (scan !== null) return void (await view(scan));
       // A model reads only published tables of other models (buildModels skips it before).
       if (!own) throw new Error(`model ${plan.model}: input ${input.model} has no published version`);
       await createEmptyTable(session, name, plan.columns);
+      return;
+    }
+    case "consumed": {
+      await session.run(`CREATE OR REPLACE TEMP TABLE ${name} (relation VARCHAR, run_id VARCHAR)`);
+      const pairs = Object.entries(base?.consumed ?? {}).flatMap(([relation, runs]) => runs.map((r) => `(${lit(relation)}, ${lit(r)})`));
+      for (let i = 0; i < pairs.length; i += 1000) await session.run(`INSERT INTO ${name} VALUES ${pairs.slice(i, i + 1000).join(", ")}`);
+      return;
+    }
+    case "semantic_before": {
+      // The version the previous build read, or (a full rebuild) the current one: no difference.
+      const mdir = modelDir(ws, input.model);
+      const version = base?.read?.[input.model] ?? readPointer(mdir)?.version;
+      const scan = version ? segmentsScan(versionSegments(mdir, version), (data) => path.join(mdir, data)) : null;
+      if (scan === null) throw new Error(`model ${plan.model}: input ${input.model} has no published version`);
+      await view(scan);
       return;
     }
     case "file": {

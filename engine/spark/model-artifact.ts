@@ -7,6 +7,7 @@ import { tableDefs } from "../compile";
 import type { DatasetSpec } from "../../datasets/define";
 import type { ModelSpec } from "../../models/define";
 import { compileModel } from "../models";
+import { modelPlanFingerprint } from "../models/fingerprint";
 import type { ModelPlan } from "../models/plan";
 import type { PlanColumn } from "../plan";
 
@@ -18,6 +19,8 @@ export interface ModelArtifactTable {
 export interface SparkModelArtifact extends ModelPlan {
   /** relation -> table, for every input of zone bronze, files or silver. */
   tables: Record<string, ModelArtifactTable>;
+  /** modelPlanFingerprint of the plan: the job keeps it with each published snapshot's state. */
+  fingerprint: string;
 }
 
 /** The artifact of an already compiled spark plan. */
@@ -31,7 +34,7 @@ export function modelArtifact(plan: ModelPlan, datasets: readonly DatasetSpec[])
     const table = tableDefs(spec)[input.zone];
     tables[input.relation] = { name: table.name, columns: table.columns.map((c) => ({ name: c.name, type: c.type })) };
   }
-  return { ...plan, tables };
+  return { ...plan, tables, fingerprint: modelPlanFingerprint(plan) };
 }
 
 /** Compiles `spec` for Spark and wraps it as the job's artifact. */

@@ -3,7 +3,7 @@ tables its dataset inputs read (engine/spark/model-artifact.ts writes it). Check
 wrong artifact fails in one line before Spark does anything (pure).
 
   { "model", "kind", "dialect": "spark", "inputs", "steps", "output", "columns", "audits",
-    "partitionBy": {"column"} | null,
+    "partitionBy": {"column"} | null, "recomputed"?, "fingerprint"?,
     "tables": { "<relation>": {"name": "bronze_customers", "columns": [{"name", "type"}]} } }
 
 `tables` names the Iceberg table of every bronze / files / silver input (a dataset's silver table
@@ -18,7 +18,7 @@ from typing import Any, Dict, List
 from .tables import spark_type
 
 DATASET_ZONES = ("bronze", "files", "silver")
-ZONES = DATASET_ZONES + ("pii_key", "semantic", "file")
+ZONES = DATASET_ZONES + ("pii_key", "semantic", "file", "consumed", "semantic_before")
 KINDS = ("date", "dimension", "fact")
 
 
@@ -56,7 +56,7 @@ def parse_model_plan(doc: Any, *, source: str, model: str) -> Dict[str, Any]:
             fail(f"input {item!r} has no relation or an unknown zone")
         if zone in DATASET_ZONES and not (isinstance(tables.get(relation), dict) and tables[relation].get("name")):
             fail(f"input {relation} ({zone} of {item.get('dataset')}) has no entry in tables")
-        if zone == "semantic" and not item.get("model"):
+        if zone in ("semantic", "semantic_before") and not item.get("model"):
             fail(f"input {relation} names no model")
         if zone == "file" and not item.get("path"):
             fail(f"input {relation} names no path")

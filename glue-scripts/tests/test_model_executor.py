@@ -49,7 +49,7 @@ def fake(violations=0, tables=("bronze_things",), main=False, seeded=None):
         (r"^SHOW TABLES IN `glue_catalog`\.`bronze_db`$", [{"tableName": t} for t in tables]),
         (r"^SHOW TABLES IN ", []),
         ("^" + AUDIT.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*") + "$", [{"violations": violations}]),
-        (r"^SELECT COUNT\(\*\) AS n FROM `staged`$", [{"n": 3}]),
+        (r"^SELECT COUNT\(\*\) AS n FROM `(staged|dim_thing)`$", [{"n": 3}]),
     ], log=log, tables=seeded)
     if main:
         spark.main.add(TABLE)
@@ -205,3 +205,81 @@ def test_model_job_arguments():
     assert "--warehouse_path" in str(caught.value)
     args = resolve_model_args(ARGV + ["--full_refresh", "true", "--files_path", "s3://lake/model-files"], simple_resolver)
     assert (args.model, args.full_refresh, args.files_path, args.pii_key_secret) == ("dim_thing", True, "s3://lake/model-files", "arn:key")
+
+
+class MemoryState:
+    def __init__(self):
+        self.saved = {}
+
+    def load(self, model, snapshot):
+        return self.saved.get((model, snapshot))
+
+    def save(self, model, snapshot, state):
+        self.saved[(model, snapshot)] = state
+
+
+INCREMENTAL = dict(copy.deepcopy(PLAN), fingerprint="fp1", recomputed="dim_thing", inputs=PLAN["inputs"] + [
+    {"relation": "consumed", "zone": "consumed"},
+    {"relation": "before_dim_other", "zone": "semantic_before", "model": "dim_other"},
+])
+
+
+def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its_own_before_publishing():
+    state = MemoryState()
+    spark, fio = fake()
+    spark.responses[:0] = [(r"^SELECT DISTINCT `_run_id` AS r FROM `bronze`", [{"r": "run-2"}, {"r": "run-1"}]),
+                           (r"`dim_other`\.`snapshots`", [{"n": 1}])]
+    spark.main.add("`glue_catalog`.`sem`.`dim_other`")
+    first = run(spark, fio, INCREMENTAL, state=state)
+    assert first.error is None and (first.mode, first.mode_reason) == ("full", "no previous version")
+    assert first.recomputed_rows == 3
+    # Saved under the branch's snapshot, before the fast-forward; previous and consumed empty.
+    [(key, saved)] = state.saved.items()
+    assert saved == {"fingerprint": "fp1", "consumed": {"bronze": ["run-1", "run-2"]}, "read": {}}
+    text = spark.statements
+    assert any(t.startswith("CREATE OR REPLACE TEMP VIEW `consumed` AS SELECT CAST(NULL AS STRING)") for t in text)
+    assert "CREATE OR REPLACE TEMP VIEW `before_dim_other` AS SELECT * FROM `glue_catalog`.`sem`.`dim_other` VERSION AS OF 1" in text
+
+    # main now at the saved snapshot: incremental, consumed from the state.
+    state.saved[("dim_thing", "1")] = dict(saved, read={"dim_other": "7"})
+    spark, fio = fake(main=True)
+    spark.responses[:0] = [(r"`dim_other`\.`snapshots`", [{"n": 1}])]
+    spark.main.add("`glue_catalog`.`sem`.`dim_other`")
+    again = run(spark, fio, INCREMENTAL, state=state)
+    assert again.error is None and (again.mode, again.mode_reason) == ("incremental", None)
+    text = spark.statements
+    assert "CREATE OR REPLACE TEMP VIEW `consumed` AS SELECT * FROM VALUES ('bronze', 'run-1'), ('bronze', 'run-2') AS t(`relation`, `run_id`)" in text
+    assert "CREATE OR REPLACE TEMP VIEW `before_dim_other` AS SELECT * FROM `glue_catalog`.`sem`.`dim_other` VERSION AS OF 7" in text
+    assert "CREATE OR REPLACE TEMP VIEW `previous` AS SELECT `thing_key`, `name_hash` FROM `glue_catalog`.`sem`.`dim_thing`" in text
+
+    # Another plan (fingerprint), a read snapshot gone, a full refresh: full rebuilds, saying why.
+    for change, kwargs, reason in [
+        ({"fingerprint": "fp2"}, {}, "the plan changed since snapshot 1 (fingerprint fp1 -> fp2)"),
+        ({}, {"full_refresh": True}, "full refresh requested"),
+    ]:
+        spark, fio = fake(main=True)
+        spark.main.add("`glue_catalog`.`sem`.`dim_other`")
+        spark.responses[:0] = [(r"`dim_other`\.`snapshots`", [{"n": 1}])]
+        result = run(spark, fio, dict(INCREMENTAL, **change), state=state, **kwargs)
+        assert (result.mode, result.mode_reason) == ("full", reason)
+        assert any(t.startswith("CREATE OR REPLACE TEMP VIEW `previous` AS SELECT CAST(NULL") for t in spark.statements)
+    spark, fio = fake(main=True)
+    spark.main.add("`glue_catalog`.`sem`.`dim_other`")
+    gone = run(spark, fio, INCREMENTAL, state=state)
+    assert (gone.mode, gone.mode_reason) == ("full", "dim_other snapshot 7, which 1 was built against, is gone")
+
+
+class BrokenState:
+    def load(self, model, snapshot):
+        raise PermissionError("AccessDenied")
+
+    def save(self, model, snapshot, state):
+        raise PermissionError("AccessDenied")
+
+
+def test_a_state_store_that_fails_costs_a_full_rebuild_not_the_build():
+    spark, fio = fake(main=True)
+    spark.main.add("`glue_catalog`.`sem`.`dim_other`")
+    result = run(spark, fio, INCREMENTAL, state=BrokenState())
+    assert result.error is None and result.version is not None
+    assert (result.mode, result.mode_reason) == ("full", "incremental state for snapshot 1 unreadable (PermissionError: AccessDenied)")

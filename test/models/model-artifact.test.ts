@@ -33,6 +33,6 @@ describe("model job artifact", () => {
     const duck = compileModel(dim, { dialect: "duckdb", datasets: DATASETS, models: MODELS });
     expect(() => modelArtifact(duck, DATASETS)).to.throw("model dim_customer: the Glue job runs spark plans, got a duckdb plan");
     const spark = compileModel(dim, { dialect: "spark", datasets: DATASETS, models: MODELS });
-    expect(() => modelArtifact(spark, [])).to.throw("model dim_customer: input bronze reads unknown dataset customers");
+    expect(() => modelArtifact(spark, [])).to.throw("model dim_customer: input bronze_log reads unknown dataset customers");
   });
 });
