@@ -123,11 +123,18 @@ export interface ModelRunSummary {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
+  /** Rows of the new table (also when an audit refused it). */
   rows: number | null;
   audits: AuditResult[];
   /** The version (Iceberg snapshot id) this build published; null when it published nothing. */
   version: string | null;
+  /** The version current after the build (the old one when nothing was published). */
   currentVersion: string | null;
+  /** Incremental plans: built on the previous version, or from scratch (and why). */
+  mode?: "incremental" | "full";
+  modeReason?: string;
+  /** Rows of the plan's `recomputed` relation (an incremental build recomputes only those). */
+  recomputedRows?: number | null;
   error?: string;
 }
 

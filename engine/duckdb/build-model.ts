@@ -18,7 +18,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DatasetSpec } from "../../datasets/define";
 import { compilePlan } from "../compile";
-import type { AuditResult } from "../contracts";
+import type { AuditResult, ModelRunSummary } from "../contracts";
 import { DIALECTS } from "../dialects";
 import { modelPlanFingerprint } from "../models/fingerprint";
 import { CONSUMED_RELATION, PREVIOUS_RELATION, STAGED_RELATION, type ModelInput, type ModelPlan } from "../models/plan";
@@ -70,28 +70,10 @@ export interface BuildModelOptions {
   threads?: number;
 }
 
-export interface ModelBuildResult {
-  model: string;
-  runId: string;
-  status: "SUCCEEDED" | "FAILED";
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  /** Rows of the new table (also when an audit refused it). */
-  rows: number | null;
-  audits: AuditResult[];
-  /** The version this build published; null when it published nothing. */
-  version: string | null;
-  /** The version current after the build (the old one when nothing was published). */
-  currentVersion: string | null;
-  /** Incremental plans: built on the previous version, or from scratch (and why). */
-  mode?: "incremental" | "full";
-  modeReason?: string;
-  /** Rows of the plan's `recomputed` relation (an incremental build recomputes only those). */
-  recomputedRows?: number | null;
+/** A build's summary (engine/contracts.ts ModelRunSummary, the model job writes the same) and where its time went. */
+export interface ModelBuildResult extends ModelRunSummary {
   /** Where the time went, ms: inputs registered (and consumed runs), steps + write, audits. */
   phasesMs?: { inputs: number; build: number; audits: number };
-  error?: string;
 }
 
 export function newBuildRunId(now = new Date()): string {
