@@ -101,8 +101,7 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
     currentVersion: readPointer(dir)?.version ?? null,
   };
   const fingerprint = modelPlanFingerprint(plan);
-  const base = incrementalBase(workspace, plan, fingerprint, options.fullRefresh ?? false);
-  if (isIncremental(plan)) Object.assign(result, { mode: base.meta ? "incremental" : "full", ...(base.reason ? { modeReason: base.reason } : {}) });
+  let base = incrementalBase(workspace, plan, fingerprint, options.fullRefresh ?? false);
   const read: Record<string, string> = {};
   const session = await openSession({ memoryLimit: options.memoryLimit, threads: options.threads, tempDirectory: spill });
   try {
@@ -113,6 +112,18 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
     const lap = () => -mark + (mark = Date.now());
     for (const input of plan.inputs) await registerInput(session, workspace, plan, input, options, base.meta, read);
     const consumed = isIncremental(plan) ? await consumedRuns(session, plan) : undefined;
+    const gone = base.meta && consumed ? goneRuns(base.meta.consumed ?? {}, consumed) : undefined;
+    if (gone) {
+      // Runs the previous version read left bronze (`datalake rollback` set them aside): their
+      // changes are in kept rows that no new run touches, so only a full rebuild drops them.
+      base = { meta: null, reason: gone };
+      for (const input of plan.inputs) {
+        // A relation may change kind (the previous version's view becomes an empty table).
+        for (const kind of ["VIEW", "TABLE"]) await session.run(`DROP ${kind} IF EXISTS ${ident(input.relation)}`).catch(() => undefined);
+        await registerInput(session, workspace, plan, input, options, null, read);
+      }
+    }
+    if (isIncremental(plan)) Object.assign(result, { mode: base.meta ? "incremental" : "full", ...(base.reason ? { modeReason: base.reason } : {}) });
     if (usesPiiKey(plan)) await registerPiiKey(session, workspace);
     const inputsMs = lap();
     for (const step of plan.steps) {
@@ -206,6 +217,16 @@ function incrementalBase(ws: string, plan: ModelPlan, fingerprint: string, fullR
 
 /** A plan that builds on its previous version (plan.ts header): it reads `consumed`. */
 const isIncremental = (plan: ModelPlan): boolean => plan.inputs.some((i) => i.zone === "consumed");
+
+/** Why the previous version's consumed runs are not all still in bronze, or undefined when they are. */
+export function goneRuns(previous: Record<string, string[]>, current: Record<string, string[]>): string | undefined {
+  for (const [relation, runs] of Object.entries(previous)) {
+    const now = new Set(current[relation] ?? []);
+    const gone = runs.filter((r) => !now.has(r));
+    if (gone.length > 0) return `${gone.length} load run(s) it had read are gone from ${relation} (${gone.slice(0, 3).join(", ")}${gone.length > 3 ? ", ..." : ""}: a rollback)`;
+  }
+  return undefined;
+}
 
 /** Per bronze input relation, the distinct `_run_id`s this build reads (plan.ts header, step d). */
 async function consumedRuns(session: Session, plan: ModelPlan): Promise<Record<string, string[]>> {

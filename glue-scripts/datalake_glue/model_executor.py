@@ -127,6 +127,18 @@ def consumed_select(consumed: Dict[str, List[str]]) -> str:
     return f"SELECT * FROM VALUES {', '.join(pairs)} AS t(`relation`, `run_id`)"
 
 
+def gone_runs(previous: Dict[str, List[str]], current: Dict[str, List[str]]) -> Optional[str]:
+    """Why the previous build's consumed runs are not all still in bronze (None when they are);
+    engine/duckdb/build-model.ts goneRuns says it the same way."""
+    for relation, runs in previous.items():
+        now = set(current.get(relation, []))
+        gone = [r for r in runs if r not in now]
+        if gone:
+            shown = ", ".join(gone[:3]) + (", ..." if len(gone) > 3 else "")
+            return f"{len(gone)} load run(s) it had read are gone from {relation} ({shown}: a rollback)"
+    return None
+
+
 def is_incremental(plan: Dict[str, Any]) -> bool:
     return any(i["zone"] == "consumed" for i in plan["inputs"])
 
@@ -345,6 +357,14 @@ class ModelExecutor:
             for item in self.plan["inputs"]:
                 self.register_input(item)
             consumed = self.consumed_runs() if incremental else {}
+            gone = gone_runs(self.base.get("consumed", {}), consumed) if self.base is not None else None
+            if gone:
+                # Runs the previous build read left bronze (a rollback): their changes are in
+                # kept rows that no new run touches, so only a full rebuild drops them.
+                self.base = None
+                result.mode, result.mode_reason = "full", gone
+                for item in self.plan["inputs"]:
+                    self.register_input(item)
             declared = {i["relation"] for i in self.plan["inputs"]}
             if PII_KEY_RELATION not in declared and uses_pii_key(self.plan):
                 self.register_pii_key(PII_KEY_RELATION)

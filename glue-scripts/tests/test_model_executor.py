@@ -243,7 +243,8 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     # main now at the saved snapshot: incremental, consumed from the state.
     state.saved[("dim_thing", "1")] = dict(saved, read={"dim_other": "7"})
     spark, fio = fake(main=True)
-    spark.responses[:0] = [(r"`dim_other`\.`snapshots`", [{"n": 1}])]
+    spark.responses[:0] = [(r"^SELECT DISTINCT `_run_id` AS r FROM `bronze`", [{"r": "run-1"}, {"r": "run-2"}]),
+                           (r"`dim_other`\.`snapshots`", [{"n": 1}])]
     spark.main.add("`glue_catalog`.`sem`.`dim_other`")
     again = run(spark, fio, INCREMENTAL, state=state)
     assert again.error is None and (again.mode, again.mode_reason) == ("incremental", None)
@@ -267,6 +268,25 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     spark.main.add("`glue_catalog`.`sem`.`dim_other`")
     gone = run(spark, fio, INCREMENTAL, state=state)
     assert (gone.mode, gone.mode_reason) == ("full", "dim_other snapshot 7, which 1 was built against, is gone")
+
+
+def test_runs_gone_from_bronze_since_the_previous_build_mean_a_full_rebuild():
+    state = MemoryState()
+    state.saved[("dim_thing", "1")] = {"fingerprint": "fp1", "consumed": {"bronze": ["run-1", "run-2"]}, "read": {"dim_other": "7"}}
+    spark, fio = fake(main=True)
+    # run-2 was rolled back: bronze holds run-1 and a new run-3 only.
+    spark.responses[:0] = [(r"^SELECT DISTINCT `_run_id` AS r FROM `bronze`", [{"r": "run-1"}, {"r": "run-3"}]),
+                           (r"`dim_other`\.`snapshots`", [{"n": 1}])]
+    spark.main.add("`glue_catalog`.`sem`.`dim_other`")
+    result = run(spark, fio, INCREMENTAL, state=state)
+    assert result.error is None
+    assert (result.mode, result.mode_reason) == ("full", "1 load run(s) it had read are gone from bronze (run-2: a rollback)")
+    # Registered again as a full rebuild: no previous rows, nothing consumed.
+    text = spark.statements
+    assert any(t.startswith("CREATE OR REPLACE TEMP VIEW `previous` AS SELECT CAST(NULL") for t in text)
+    assert text.index("CREATE OR REPLACE TEMP VIEW `previous` AS SELECT `thing_key`, `name_hash` FROM `glue_catalog`.`sem`.`dim_thing`") < max(
+        i for i, t in enumerate(text) if t.startswith("CREATE OR REPLACE TEMP VIEW `previous` AS SELECT CAST(NULL"))
+    assert [s for s in state.saved.values() if s["consumed"] == {"bronze": ["run-1", "run-3"]}], "the new state records what is in bronze now"
 
 
 class BrokenState:

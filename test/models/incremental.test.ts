@@ -4,7 +4,7 @@
 // must have recomputed only the rows the batch touched (counts worked out by hand below).
 import { expect } from "chai";
 import { DATASETS } from "../../datasets";
-import { buildModels, type ModelSummary } from "../../engine/duckdb";
+import { buildModels, rollbackTable, type ModelSummary } from "../../engine/duckdb";
 import { compileModel } from "../../engine/models";
 import { MODELS } from "../../models";
 import { modelLine } from "../../local/commands/build";
@@ -204,6 +204,36 @@ describe("models: when an incremental model is rebuilt in full (DuckDB)", functi
     const again = byModel(await buildModels(ws.dir, star, { datasets: DATASETS }));
     expect(again.dim_customer).to.include({ mode: "incremental", recomputed: 1 });
     expect(again.fact_orders).to.include({ mode: "incremental", recomputed: 0 });
+  });
+});
+
+describe("models: a dataset rollback rebuilds its models in full (DuckDB)", function () {
+  this.timeout(5 * 60_000);
+  let ws: TestWorkspace;
+  let fresh: TestWorkspace;
+  before(() => {
+    ws = new TestWorkspace("incremental-rollback-");
+    fresh = new TestWorkspace("incremental-rollback-fresh-");
+  });
+  after(() => {
+    ws.cleanup();
+    fresh.cleanup();
+  });
+
+  it("drops the rolled-back runs' changes: the next build is full and equals a build that never saw them", async () => {
+    const star = MODELS.filter((m) => ["dim_date", "dim_customer", "fact_orders"].includes(m.name));
+    await loadBatch(ws, BATCHES[0]);
+    await loadBatch(fresh, BATCHES[0]);
+    await loadBatch(ws, { customers: BATCHES[1].customers });
+    await buildModels(ws.dir, star, { datasets: DATASETS });
+
+    await rollbackTable(ws.dir, "customers");
+    const after = byModel(await buildModels(ws.dir, star, { datasets: DATASETS }));
+    await buildModels(fresh.dir, star, { datasets: DATASETS });
+
+    expect(after.dim_customer, after.dim_customer.error).to.include({ status: "built", mode: "full" });
+    expect(after.dim_customer.modeReason).to.match(/^1 load run\(s\) it had read are gone from bronze_log \(.*: a rollback\)$/);
+    for (const model of star) expect(await canonical(ws, model.name), model.name).to.deep.equal(await canonical(fresh, model.name));
   });
 });
 
