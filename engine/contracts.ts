@@ -146,6 +146,25 @@ export const modelSummaryKey = (model: string, runId: string): string => `${mode
  */
 export const modelStatePrefix = (model: string): string => `state/semantic/${model}/`;
 
+/**
+ * The model job's arguments (glue-scripts/datalake_glue/model_args.py). The Pulumi program sets
+ * all but --run_id and --full_refresh as the job's DefaultArguments; whoever starts a run (the
+ * handlers, a local build) sets those two.
+ */
+export const MODEL_JOB_ARGS = {
+  model: "--model",
+  runId: "--run_id",
+  fullRefresh: "--full_refresh",
+  planUri: "--plan_uri",
+  opsBucket: "--ops_bucket",
+  warehousePath: "--warehouse_path",
+  semanticDatabase: "--semantic_database",
+  silverDatabase: "--silver_database",
+  bronzeDatabase: "--bronze_database",
+  piiKeySecret: "--pii_key_secret",
+  filesPath: "--files_path",
+} as const;
+
 /** Glue job arguments: set per run by the handlers (and by local mode's in-process launcher). */
 export const RUN_ARGS = {
   dataset: "--dataset",

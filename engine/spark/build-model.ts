@@ -4,6 +4,7 @@
 // twin), the job arguments are the deployed job's, and the runner writes the build summary where
 // the DuckDB build writes its own (<ws>/ops/summaries/semantic/<model>/<runId>.json). The table
 // is the Iceberg table <ws>/iceberg/semantic/<model>, write-audit-published on a branch.
+import { MODEL_JOB_ARGS } from "../contracts";
 import { createHash } from "crypto";
 import { join, resolve } from "path";
 import type { DatasetSpec } from "../../datasets/define";
@@ -16,20 +17,8 @@ import { modelArtifact } from "./model-artifact";
 import { LOCAL_SPARK } from "./run-load";
 import type { SparkServer } from "./server";
 
-/** The model job's arguments (glue-scripts/datalake_glue/model_args.py): the names h11-infra's job uses. */
-export const MODEL_JOB_ARGS = {
-  model: "--model",
-  runId: "--run_id",
-  fullRefresh: "--full_refresh",
-  planUri: "--plan_uri",
-  opsBucket: "--ops_bucket",
-  warehousePath: "--warehouse_path",
-  semanticDatabase: "--semantic_database",
-  silverDatabase: "--silver_database",
-  bronzeDatabase: "--bronze_database",
-  piiKeySecret: "--pii_key_secret",
-  filesPath: "--files_path",
-} as const;
+/** The model job's arguments (engine/contracts.ts). */
+export { MODEL_JOB_ARGS } from "../contracts";
 
 /** The local catalog's database of semantic tables. */
 export const LOCAL_SEMANTIC_DATABASE = "semantic";

@@ -4,6 +4,7 @@
 // of that model's job in `pulumi preview`; Glue's one-run-at-a-time applies per model (the
 // per-table write-audit-publish); and the job name in Glue's state-change events names the model,
 // so failures alarm per model (components/monitoring.ts).
+import { MODEL_JOB_ARGS } from "../../engine/contracts";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { planKey, sha256, HASH_LENGTH } from "../content-hash";
@@ -14,21 +15,8 @@ import { piiKeyReadPolicyDocument } from "../policies/pii-key-policy";
 import { serviceTrustPolicy } from "../policies/trust-policy";
 import type { BucketRef } from "./dataset-job";
 
-/**
- * The model job's default arguments (read by glue-scripts/datalake_glue/model_args.py; the run
- * arguments --run_id and --full_refresh are set per run by whoever starts it).
- */
-export const MODEL_JOB_ARGS = {
-  model: "--model",
-  planUri: "--plan_uri",
-  opsBucket: "--ops_bucket",
-  warehousePath: "--warehouse_path",
-  semanticDatabase: "--semantic_database",
-  silverDatabase: "--silver_database",
-  bronzeDatabase: "--bronze_database",
-  piiKeySecret: "--pii_key_secret",
-  filesPath: "--files_path",
-} as const;
+/** The model job's arguments (engine/contracts.ts; the DefaultArguments are all but --run_id and --full_refresh). */
+export { MODEL_JOB_ARGS } from "../../engine/contracts";
 
 export interface ModelFile {
   /** Path relative to the repository root, as the plan's `file` input names it. */
