@@ -23,14 +23,12 @@ import { REPO_ROOT } from "./lambda-code";
 import type { SparkModelArtifact } from "../engine/spark/model-artifact";
 import { modelReads } from "./model-layout";
 import { AccountContext } from "./policies/document";
-import type { ProgramSources } from "./platform";
 import { modelReaderColumnGrant } from "./reader-columns";
 import { glueConfArgument } from "./spark-conf";
 
 export interface ModelWiring {
   cfg: PlatformConfig;
   ctx: pulumi.Output<AccountContext>;
-  sources: ProgramSources;
   retainData: boolean;
   keys: PlatformKeys;
   buckets: Record<DataBucket, SecureBucket>;
@@ -48,6 +46,8 @@ export interface ModelWiring {
 export function createModelResources(
   models: readonly ModelSpec[],
   datasets: readonly DatasetSpec[],
+  /** Each model's plan artifact (ProgramSources.modelPlan), compiled once by the caller. */
+  artifacts: Record<string, SparkModelArtifact>,
   w: ModelWiring,
 ): { jobRoleArns: pulumi.Output<string>[] } {
   if (models.length === 0) return { jobRoleArns: [] };
@@ -58,7 +58,7 @@ export function createModelResources(
   // The model jobs' Iceberg warehouse: the semantic bucket (Pulumi creates each table at <model>/<model> in it).
   const warehousePath = pulumi.interpolate`s3://${b.semantic.name}/`;
   const sparkConf = warehousePath.apply(glueConfArgument);
-  const plans = models.map((spec) => ({ spec, artifact: w.sources.modelPlan(spec, { datasets, models }) }));
+  const plans = models.map((spec) => ({ spec, artifact: artifacts[spec.name] }));
   // Every table first: a fact's grants on the dimensions it reads wait for their tables.
   const tables = Object.fromEntries(
     plans.map(({ spec, artifact }) => [

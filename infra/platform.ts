@@ -169,6 +169,8 @@ function declarePlatform(
     ),
   });
 
+  // Each model's plan artifact, compiled once: its job uploads it, the handlers' graph hashes it.
+  const modelPlans = Object.fromEntries(models.map((spec) => [spec.name, sources.modelPlan(spec, { datasets, models })]));
   const handlers = createHandlers({
     cfg,
     ctx,
@@ -176,7 +178,7 @@ function declarePlatform(
     sources,
     functionNames,
     jobNames,
-    modelGraph: modelGraph(models, datasets, modelJobNames, (spec) => deployedModel(spec, sources.modelPlan(spec, { datasets, models }), datasets)),
+    modelGraph: modelGraph(models, datasets, modelJobNames, (spec) => deployedModel(spec, modelPlans[spec.name], datasets)),
     jobNamePrefix: `${prefix}-`,
     auditTable: audit,
     ops: b.ops,
@@ -217,10 +219,9 @@ function declarePlatform(
         piiKeySecretArn: piiKey?.secret.arn,
       })).jobRoleArn,
   );
-  const modelResources = createModelResources(models, datasets, {
+  const modelResources = createModelResources(models, datasets, modelPlans, {
     cfg,
     ctx,
-    sources,
     retainData,
     keys,
     buckets: b,

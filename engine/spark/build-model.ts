@@ -17,7 +17,7 @@ import { modelArtifact } from "./model-artifact";
 import { LOCAL_SPARK } from "./run-load";
 import type { SparkServer } from "./server";
 
-/** The model job's arguments (engine/contracts.ts). */
+/** The model job's arguments, one list for every caller (engine/contracts.ts). */
 export { MODEL_JOB_ARGS } from "../contracts";
 
 /** The local catalog's database of semantic tables. */

@@ -23,7 +23,7 @@
 import { ModelRunSummary, RUN_ARGS, modelSummaryKey } from "../../engine/contracts";
 import type { ModelState, RunItem } from "../audit/items";
 import { GlueJobRunState, HandlerDeps, RunFailureReason } from "../ports";
-import { ageSeconds } from "./age";
+import { staleSlotReason } from "./staleness";
 import { describeError } from "./glue-errors";
 import type { GlueFinal } from "./run-finalize";
 import { StartOutcome, launch } from "./run-start";
@@ -165,12 +165,10 @@ export function modelVerdict(summary: ModelRunSummary | undefined, glue: GlueFin
 export async function reconcileModelSlot(deps: HandlerDeps, model: string): Promise<boolean> {
   const state = await deps.audit.models.get(model);
   if (!state?.activeRunId) return false;
-  const run = await deps.audit.getRun(state.activeRunId);
-  const finished = run && (run.status === "SUCCEEDED" || run.status === "FAILED");
-  const orphan = !run && ageSeconds(deps, state.takenAt) >= deps.limits.staleStartSeconds;
-  if (!(finished || orphan)) return false;
+  const why = await staleSlotReason(deps, { activeRunId: state.activeRunId, takenAt: state.takenAt });
+  if (!why) return false;
   const released = await deps.audit.models.releaseSlot(model, state.activeRunId);
-  if (released) deps.log.warn("model slot released", { model, runId: state.activeRunId, why: finished ? "run finished" : "no RUN item" });
+  if (released) deps.log.warn("model slot released", { model, runId: state.activeRunId, why });
   return released;
 }
 

@@ -14,7 +14,7 @@
 import { RUN_ARGS } from "../../engine/contracts";
 import type { RunItem } from "../audit/items";
 import { GLUE_ERRORS, HandlerDeps, isTerminalGlueState } from "../ports";
-import { ageSeconds } from "./age";
+import { ageSeconds, staleSlotReason } from "./staleness";
 import { describeError } from "./glue-errors";
 import { finalizeAnyRun, releaseRunSlot } from "./job-state";
 import { reconcileModelSlot, requestDeployedPlans, startReadyModels } from "./model-runs";
@@ -111,11 +111,9 @@ async function reconcileRun(deps: HandlerDeps, run: RunItem, report: ReconcileRe
 async function reconcileDataset(deps: HandlerDeps, dataset: string, report: ReconcileReport): Promise<void> {
   const slot = await deps.audit.getSlot(dataset);
   if (slot?.activeRunId) {
-    const run = await deps.audit.getRun(slot.activeRunId);
-    const finished = run && (run.status === "SUCCEEDED" || run.status === "FAILED");
-    const orphan = !run && ageSeconds(deps, slot.takenAt) >= deps.limits.staleStartSeconds;
-    if ((finished || orphan) && (await deps.audit.releaseSlot(dataset, slot.activeRunId))) {
-      deps.log.warn("run slot released", { dataset, runId: slot.activeRunId, why: finished ? "run finished" : "no RUN item" });
+    const why = await staleSlotReason(deps, { activeRunId: slot.activeRunId, takenAt: slot.takenAt });
+    if (why && (await deps.audit.releaseSlot(dataset, slot.activeRunId))) {
+      deps.log.warn("run slot released", { dataset, runId: slot.activeRunId, why });
       report.slotsReleased.push(dataset);
     }
   }

@@ -15,7 +15,7 @@ import { piiKeyReadPolicyDocument } from "../policies/pii-key-policy";
 import { serviceTrustPolicy } from "../policies/trust-policy";
 import type { BucketRef } from "./dataset-job";
 
-/** The model job's arguments (engine/contracts.ts; the DefaultArguments are all but --run_id and --full_refresh). */
+/** The model job's arguments, one list for every caller (engine/contracts.ts). */
 export { MODEL_JOB_ARGS } from "../../engine/contracts";
 
 export interface ModelFile {

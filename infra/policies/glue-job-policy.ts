@@ -110,20 +110,7 @@ export function glueJobPolicyDocument(input: GlueJobPolicyInput): PolicyDocument
       Resource: sorted(input.zoneBucketArns),
       Condition: { StringLike: { "s3:prefix": [`${dataset}/`, `${dataset}/*`] } },
     },
-    {
-      Sid: "UseDataKeyThroughS3",
-      Effect: "Allow",
-      Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-      Resource: input.dataKeyArn,
-      Condition: { StringEquals: { "kms:ViaService": `s3.${ctx.region}.amazonaws.com` } },
-    },
-    {
-      Sid: "UseLogKeyThroughLogs",
-      Effect: "Allow",
-      Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-      Resource: input.logKeyArn,
-      Condition: { StringEquals: { "kms:ViaService": `logs.${ctx.region}.amazonaws.com` } },
-    },
+    ...glueKeyStatements(ctx, input),
     {
       Sid: "DatasetCatalogTables",
       Effect: "Allow",
@@ -137,6 +124,26 @@ export function glueJobPolicyDocument(input: GlueJobPolicyInput): PolicyDocument
     ...glueRuntimeStatements(ctx, input),
   ];
   return policy(statements);
+}
+
+/** A Glue job's keys: the data key only through S3, the log key only through CloudWatch Logs. */
+export function glueKeyStatements(ctx: AccountContext, keys: { dataKeyArn: string; logKeyArn: string }): Statement[] {
+  return [
+    {
+      Sid: "UseDataKeyThroughS3",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+      Resource: keys.dataKeyArn,
+      Condition: { StringEquals: { "kms:ViaService": `s3.${ctx.region}.amazonaws.com` } },
+    },
+    {
+      Sid: "UseLogKeyThroughLogs",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+      Resource: keys.logKeyArn,
+      Condition: { StringEquals: { "kms:ViaService": `logs.${ctx.region}.amazonaws.com` } },
+    },
+  ];
 }
 
 /** What every Glue job of the platform needs to run (load and model jobs alike): logs, metrics, LF credentials. */

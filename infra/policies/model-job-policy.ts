@@ -5,7 +5,7 @@
 // Its run summaries go to engine/contracts.ts modelSummaryKey, where the job-state handler reads them,
 // and the state of each published version to modelStatePrefix (incremental builds).
 import { modelStatePrefix, modelSummaryPrefix } from "../../engine/contracts";
-import { glueRuntimeStatements } from "./glue-job-policy";
+import { glueKeyStatements, glueRuntimeStatements } from "./glue-job-policy";
 import { AccountContext, PolicyDocument, Statement, policy, sorted } from "./document";
 
 export interface ModelJobPolicyInput {
@@ -84,20 +84,7 @@ export function modelJobPolicyDocument(input: ModelJobPolicyInput): PolicyDocume
       Resource: input.semanticBucketArn,
       Condition: { StringLike: { "s3:prefix": [`${model}/`, `${model}/*`] } },
     },
-    {
-      Sid: "UseDataKeyThroughS3",
-      Effect: "Allow",
-      Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-      Resource: input.dataKeyArn,
-      Condition: { StringEquals: { "kms:ViaService": `s3.${ctx.region}.amazonaws.com` } },
-    },
-    {
-      Sid: "UseLogKeyThroughLogs",
-      Effect: "Allow",
-      Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-      Resource: input.logKeyArn,
-      Condition: { StringEquals: { "kms:ViaService": `logs.${ctx.region}.amazonaws.com` } },
-    },
+    ...glueKeyStatements(ctx, input),
     {
       Sid: "ReadInputCatalog",
       Effect: "Allow",

@@ -235,14 +235,15 @@ describe("handlers: landing sweep and key readings (moto S3, dynalite)", functio
 
     it("a new pass checks only versions modified since the previous pass began (minus the lookback)", async () => {
       await stack({ sweepMinAgeSeconds: 0, sweepLookbackSeconds: 0 });
-      clock.t = Date.now();
-      await put("orders/old.csv");
-      clock.t = Date.now() + 1500; // S3 keeps whole seconds: the next object is after this pass began
+      // Every time here comes from S3's own LastModified (whole seconds), not this process's
+      // clock: the emulator's clock need not agree with ours to the second (it did not in CI).
+      const old = await put("orders/old.csv");
+      const oldAt = await modifiedAt(old);
+      clock.t = oldAt + 1000; // the first pass begins in the next whole second
       const first = await reconcile(deps);
       expect(first.swept, `reconciler errors: ${first.errors.join("; ")}`).to.have.length(1);
-      await new Promise((r) => setTimeout(r, 2100));
-      const fresh = await put("orders/new.csv");
-      clock.t = Date.now() + 1500;
+      const fresh = await putModifiedAfter("orders/new.csv", clock.t);
+      clock.t = (await modifiedAt(fresh)) + 1000;
       const looked: string[] = [];
       const lookup = audit.getFilesConsistent.bind(audit);
       audit.getFilesConsistent = async (ids) => (looked.push(...ids), lookup(ids));
@@ -252,5 +253,22 @@ describe("handlers: landing sweep and key readings (moto S3, dynalite)", functio
       expect(report.swept, `reconciler errors: ${report.errors.join("; ")}`).to.have.length(1);
       expect(looked).to.deep.equal([`s3://${landing}/${fresh.key}#${fresh.versionId}`]);
     });
+
+    /** The version's LastModified as S3 lists it (epoch ms). */
+    async function modifiedAt(put: { key: string; versionId: string | null }): Promise<number> {
+      const v = (await everyVersion()).find((x) => x.key === put.key && x.versionId === put.versionId);
+      if (!v) throw new Error(`${put.key}#${put.versionId} is not listed`);
+      return Date.parse(v.lastModified);
+    }
+
+    /** Puts the key again until S3 stamps it at or after `t` (S3's clock, not ours). */
+    async function putModifiedAfter(key: string, t: number) {
+      for (let i = 0; i < 20; i++) {
+        const v = await put(key);
+        if ((await modifiedAt(v)) >= t) return v;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      throw new Error(`S3 never stamped ${key} at or after ${new Date(t).toISOString()}`);
+    }
   });
 });

@@ -1,0 +1,23 @@
+// Ages and stale slots: what the reconciler decides from the handlers' clock.
+import type { HandlerDeps } from "../ports";
+
+/** Seconds since `iso` by the handlers' clock; infinite when unknown (treated as stale). */
+export function ageSeconds(deps: Pick<HandlerDeps, "clock">, iso: string | undefined): number {
+  const t = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(t) ? Number.POSITIVE_INFINITY : (deps.clock.now() - t) / 1000;
+}
+
+/**
+ * Why a slot's holder no longer holds it for real, or undefined: its run finished (a crash
+ * between the RUN write and the release), or no RUN item exists past staleStartSeconds (a crash
+ * after the take). Dataset slots and model slots alike.
+ */
+export async function staleSlotReason(
+  deps: Pick<HandlerDeps, "audit" | "clock" | "limits">,
+  holder: { activeRunId: string; takenAt?: string },
+): Promise<"run finished" | "no RUN item" | undefined> {
+  const run = await deps.audit.getRun(holder.activeRunId);
+  if (run && (run.status === "SUCCEEDED" || run.status === "FAILED")) return "run finished";
+  if (!run && ageSeconds(deps, holder.takenAt) >= deps.limits.staleStartSeconds) return "no RUN item";
+  return undefined;
+}
