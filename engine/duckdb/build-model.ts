@@ -27,9 +27,8 @@ import type { PlanColumn } from "../plan";
 import { REPO_ROOT } from "../repo-root";
 import { currentSegments, segmentsScan, versionSegments } from "./segments";
 import { createEmptyTable, fileList, ident, lit, openSession, PARQUET_OPTIONS, type Session } from "./session";
-import { committedBronzeFiles } from "./tables";
+import { pinDataset, type DatasetPin } from "./dataset-pin";
 import {
-  bronzeFilesDir,
   duckdbTempDir,
   nextVersion,
   parquetFiles,
@@ -68,6 +67,10 @@ export interface BuildModelOptions {
   runId?: string;
   memoryLimit?: string;
   threads?: number;
+  /** How long to wait for a load that is publishing an input dataset. @default PUBLISH_WAIT_MS (dataset-pin.ts) */
+  publishWaitMs?: number;
+  /** A test seam: awaited before each input is registered (the race tests load a dataset there). */
+  beforeInput?: (input: ModelInput) => Promise<void>;
 }
 
 /** A build's summary (engine/contracts.ts ModelRunSummary, the model job writes the same) and where its time went. */
@@ -110,7 +113,11 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
     fs.rmSync(path.dirname(staging), { recursive: true, force: true });
     let mark = Date.now();
     const lap = () => -mark + (mark = Date.now());
-    for (const input of plan.inputs) await registerInput(session, workspace, plan, input, options, base.meta, read);
+    const pins = await pinDatasets(workspace, plan, options);
+    for (const input of plan.inputs) {
+      await options.beforeInput?.(input);
+      await registerInput(session, workspace, plan, input, options, base.meta, read, pins);
+    }
     const consumed = isIncremental(plan) ? await consumedRuns(session, plan) : undefined;
     const gone = base.meta && consumed ? goneRuns(base.meta.consumed ?? {}, consumed) : undefined;
     if (gone) {
@@ -120,7 +127,7 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
       for (const input of plan.inputs) {
         // A relation may change kind (the previous version's view becomes an empty table).
         for (const kind of ["VIEW", "TABLE"]) await session.run(`DROP ${kind} IF EXISTS ${ident(input.relation)}`).catch(() => undefined);
-        await registerInput(session, workspace, plan, input, options, null, read);
+        await registerInput(session, workspace, plan, input, options, null, read, pins);
       }
     }
     if (isIncremental(plan)) Object.assign(result, { mode: base.meta ? "incremental" : "full", ...(base.reason ? { modeReason: base.reason } : {}) });
@@ -248,6 +255,7 @@ async function registerInput(
   options: BuildModelOptions,
   base: ModelVersionMeta | null,
   read: Record<string, string>,
+  pins: Map<string, DatasetPin>,
 ): Promise<void> {
   const name = ident(input.relation);
   const view = (scan: string) => session.run(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM ${scan}`);
@@ -256,8 +264,8 @@ async function registerInput(
     case "silver": {
       const load = compilePlan(datasetSpec(plan, input.dataset, options.datasets), { dialect: "duckdb" });
       const table = load.tables[input.zone];
-      const scan =
-        input.zone === "bronze" ? bronzeScan(ws, input.dataset) : publishedScan(zoneDir(ws, "silver", table.name));
+      const pin = pins.get(input.dataset)!;
+      const scan = input.zone === "bronze" ? bronzeScan(pin.bronzeFiles) : versionScan(zoneDir(ws, "silver", table.name), pin.silver?.version);
       if (scan === null) await createEmptyTable(session, name, table.columns);
       else await view(await projected(session, scan, table.columns));
       return;
@@ -303,7 +311,7 @@ async function registerInput(
       const other = input as { relation: string; zone: string; dataset?: string };
       if (other.zone !== "files" || !other.dataset) throw new Error(`model ${plan.model}: input ${other.relation} has an unknown zone ${other.zone}`);
       const columns = compilePlan(datasetSpec(plan, other.dataset, options.datasets), { dialect: "duckdb" }).tables.files.columns;
-      const files = parquetFiles(bronzeFilesDir(ws, other.dataset));
+      const files = pins.get(other.dataset)!.ledgerFiles;
       if (files.length === 0) await createEmptyTable(session, name, columns);
       else await view(await projected(session, `read_parquet(${fileList(files)}, union_by_name = true)`, columns));
     }
@@ -316,9 +324,27 @@ function datasetSpec(plan: ModelPlan, name: string, datasets: readonly DatasetSp
   return spec;
 }
 
-function bronzeScan(ws: string, dataset: string): string | null {
-  const files = committedBronzeFiles(ws, dataset);
+/**
+ * Pins every dataset the plan reads (bronze, files ledger, silver) before any is read: each at one
+ * silver version, with the bronze and ledger files of exactly the runs up to it (dataset-pin.ts).
+ */
+async function pinDatasets(ws: string, plan: ModelPlan, options: BuildModelOptions): Promise<Map<string, DatasetPin>> {
+  const pins = new Map<string, DatasetPin>();
+  for (const input of plan.inputs as Array<{ zone: string; dataset?: string }>) {
+    if (!["bronze", "silver", "files"].includes(input.zone) || !input.dataset || pins.has(input.dataset)) continue;
+    const silver = compilePlan(datasetSpec(plan, input.dataset, options.datasets), { dialect: "duckdb" }).tables.silver.name;
+    pins.set(input.dataset, await pinDataset(ws, input.dataset, silver, options.publishWaitMs));
+  }
+  return pins;
+}
+
+function bronzeScan(files: string[]): string | null {
   return files.length > 0 ? `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)` : null;
+}
+
+/** A version of a table as a FROM item (null: none, or no data files). */
+function versionScan(dir: string, version: string | undefined): string | null {
+  return version ? segmentsScan(versionSegments(dir, version), (data) => path.join(dir, data)) : null;
 }
 
 function publishedScan(dir: string): string | null {

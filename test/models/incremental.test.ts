@@ -2,9 +2,14 @@
 // batches through runLoad; one builds the reference star incrementally after each batch, the other
 // with --full-refresh; every table must be identical after every batch, and the incremental build
 // must have recomputed only the rows the batch touched (counts worked out by hand below).
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { expect } from "chai";
 import { DATASETS } from "../../datasets";
 import { buildModels, rollbackTable, type ModelSummary } from "../../engine/duckdb";
+import { buildModel, modelDir, type ModelVersionMeta } from "../../engine/duckdb/build-model";
+import { committedBronzeFiles } from "../../engine/duckdb/tables";
+import { bronzeFilesDir, parquetFiles, readPointer, readVersionMeta, safeName, stagingDir, zoneDir } from "../../engine/duckdb/workspace";
 import { compileModel } from "../../engine/models";
 import { MODELS } from "../../models";
 import { modelLine } from "../../local/commands/build";
@@ -234,6 +239,90 @@ describe("models: a dataset rollback rebuilds its models in full (DuckDB)", func
     expect(after.dim_customer, after.dim_customer.error).to.include({ status: "built", mode: "full" });
     expect(after.dim_customer.modeReason).to.match(/^1 load run\(s\) it had read are gone from bronze_log \(.*: a rollback\)$/);
     for (const model of star) expect(await canonical(ws, model.name), model.name).to.deep.equal(await canonical(fresh, model.name));
+  });
+});
+
+describe("models: a build racing a load reads each dataset at one point (DuckDB)", function () {
+  this.timeout(5 * 60_000);
+  const star = MODELS.filter((m) => ["dim_date", "dim_customer", "fact_orders"].includes(m.name));
+  const factOrders = () => compileModel(MODELS.find((m) => m.name === "fact_orders")!, { dialect: "duckdb", datasets: DATASETS, models: MODELS });
+  const consumedBy = (ws: TestWorkspace, version: string) => (readVersionMeta(modelDir(ws.dir, "fact_orders"), version) as ModelVersionMeta).consumed ?? {};
+  let ws: TestWorkspace;
+  beforeEach(async () => {
+    ws = new TestWorkspace("incremental-race-");
+    await loadBatch(ws, BATCHES[0]);
+    await buildModels(ws.dir, star, { datasets: DATASETS });
+  });
+  afterEach(() => ws.cleanup());
+
+  /** The next incremental build of the star, then a full refresh: fact_orders must not change. */
+  async function expectNextBuildEqualsFullRefresh(): Promise<void> {
+    const next = byModel(await buildModels(ws.dir, star, { datasets: DATASETS }));
+    expect(next.fact_orders, next.fact_orders.error).to.include({ status: "built", mode: "incremental" });
+    const incremental = await canonical(ws, "fact_orders");
+    await buildModels(ws.dir, star, { datasets: DATASETS, fullRefresh: true });
+    expect(incremental).to.deep.equal(await canonical(ws, "fact_orders"));
+  }
+
+  it("a load published while the build registers its inputs is neither read nor recorded, and the next build picks it up", async () => {
+    // The load runs after the build read silver orders and before it reads bronze orders.
+    let raced: string | undefined;
+    const result = await buildModel(ws.dir, factOrders(), {
+      datasets: DATASETS,
+      beforeInput: async (input) => {
+        if (input.relation !== "bronze_orders" || raced) return;
+        const manifest = BATCHES[1].orders.map((f) => ws.file("orders", f.name, `${f.lines.join("\n")}\n`, { receivedAt: f.receivedAt }));
+        raced = (await ws.load("orders", manifest)).runId;
+      },
+    });
+    expect(result.status, result.error).to.equal("SUCCEEDED");
+    expect(raced).to.be.a("string");
+    expect(consumedBy(ws, result.version!).bronze_orders).to.not.include(raced);
+    await expectNextBuildEqualsFullRefresh();
+  });
+
+  it("a build during a load's publish (silver moved, bronze not yet appended) waits for it and reads the run whole", async () => {
+    await loadBatch(ws, { orders: BATCHES[1].orders });
+    // Put the workspace back between that run's silver pointer and its bronze append: its bronze
+    // and files-ledger files back under its staging folder.
+    const run = readPointer(zoneDir(ws.dir, "silver", "orders"))!.runId;
+    const staging = stagingDir(ws.dir, "orders", run);
+    const appended = [...committedBronzeFiles(ws.dir, "orders"), ...parquetFiles(bronzeFilesDir(ws.dir, "orders"))].filter((f) => path.basename(f).startsWith(safeName(run)));
+    expect(appended.map((f) => path.basename(path.dirname(f)))).to.include("_files");
+    const staged = (f: string) => path.join(staging, path.relative(ws.dir, f));
+    const move = (from: string, to: string) => {
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      fs.renameSync(from, to);
+    };
+    for (const f of appended) move(f, staged(f));
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      for (const f of appended) move(staged(f), f);
+      fs.rmSync(staging, { recursive: true, force: true });
+    };
+    // The publish finishes 2 s later, or as soon as the build has read bronze orders (so a build
+    // that does not wait reads silver with the run and bronze without it).
+    const timer = setTimeout(finish, 2000);
+    try {
+      const result = await buildModel(ws.dir, factOrders(), { datasets: DATASETS, beforeInput: async (input) => void (input.relation === "before_dim_customer" && finish()) });
+      expect(result.status, result.error).to.equal("SUCCEEDED");
+      expect(consumedBy(ws, result.version!).bronze_orders).to.include(run);
+    } finally {
+      clearTimeout(timer);
+      finish();
+    }
+    await expectNextBuildEqualsFullRefresh();
+  });
+
+  it("a load stopped mid-publish fails the build in one line, naming the run", async () => {
+    await loadBatch(ws, { orders: BATCHES[1].orders });
+    const run = readPointer(zoneDir(ws.dir, "silver", "orders"))!.runId;
+    fs.mkdirSync(stagingDir(ws.dir, "orders", run), { recursive: true });
+    const result = await buildModel(ws.dir, factOrders(), { datasets: DATASETS, publishWaitMs: 200 });
+    expect(result.status).to.equal("FAILED");
+    expect(result.error).to.match(new RegExp(`^dataset orders: load run ${run} published silver v000002 but has not finished publishing bronze after 0 s \\(its staging folder .* is still there: a load stopped mid-publish\\? load orders again\\)$`));
   });
 });
 
