@@ -4,7 +4,9 @@ write-audit-publish on its own table; the twin of engine/duckdb/build-model.ts.
   1. the model's table `<semantic db>.<model>` exists with the plan's columns (created here the
      first time: Iceberg v2, partitioned by months(<partitionBy column>) for facts);
   2. inputs are registered under their relation names: bronze / files / silver tables of the
-     load runner (the artifact's `tables`; a table not created yet reads as empty), published
+     load runner (the artifact's `tables`; a table not created yet reads as empty), each dataset's
+     tables pinned first to one consistent snapshot each (model_pin.py: never half a load's
+     publish, and never two snapshots of one table within a build), published
      models, `previous` = the model's own published table (empty on the first build and on a
      full refresh), `file` inputs (CSV, every column a string), the PII key pads when a step
      reads `pii_key`;
@@ -32,12 +34,13 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from .constants import CATALOG_NAME, WAP_BRANCH_PREFIX
 from .contracts import AuditResult
 from .errors import error_text
 from .executor import SESSION_SETTINGS, collect
+from .model_pin import DatasetTables, datasets_read, pin_dataset, publishing_run
 from .pii_key import hmac_pads
 from .s3_uri import join_storage
 from .tables import spark_type
@@ -152,7 +155,7 @@ def uses_pii_key(plan: Dict[str, Any]) -> bool:
 class ModelExecutor:
     def __init__(self, spark: Any, io: Any, plan: Dict[str, Any], placement: ModelPlacement, *,
                  run_id: str, full_refresh: bool = False, pii_key: Optional[bytes] = None,
-                 state: Any = None) -> None:
+                 state: Any = None, sleep: Callable[[float], None] = time.sleep) -> None:
         self.spark = spark
         self.io = io
         self.plan = plan
@@ -168,6 +171,9 @@ class ModelExecutor:
         self.state = state
         self.base: Optional[Dict[str, Any]] = None
         self.read: Dict[str, str] = {}
+        #: relation -> the snapshot a bronze / files / silver input reads (None: empty), pin_inputs().
+        self.pins: Dict[str, Optional[str]] = {}
+        self.sleep = sleep
 
     # -- ports ---------------------------------------------------------------------------
     def sql(self, statement: str) -> Any:
@@ -215,9 +221,11 @@ class ModelExecutor:
         if zone in ("bronze", "files", "silver"):
             table = self.plan["tables"][relation]
             identifier = self.placement.dataset_table(zone, table["name"])
-            if self.exists(identifier):
-                self.view(relation, f"SELECT {column_select(table['columns'])} FROM {quote_identifier(identifier)}")
-            else:  # the dataset was never loaded: no rows, as on DuckDB
+            snapshot = self.pins.get(relation)
+            if snapshot is not None:
+                self.view(relation, f"SELECT {column_select(table['columns'])} FROM {quote_identifier(identifier)} "
+                                    f"VERSION AS OF {int(snapshot)}")
+            else:  # the dataset was never loaded (no table, or no snapshot yet): no rows, as on DuckDB
                 self.view(relation, empty_select(table["columns"]))
         elif zone == "semantic":
             own = item["model"] == self.plan["model"]
@@ -249,6 +257,29 @@ class ModelExecutor:
             path = item["path"]
             location = join_storage(self.placement.files_path, path) if self.placement.files_path else path
             self.io.register_csv(relation, location)
+
+    def pin_inputs(self) -> None:
+        """Pins every bronze / files / silver input, one point per dataset (model_pin.py)."""
+        ledgers = self.plan.get("ledgers") or {}
+        for dataset in datasets_read(self.plan["inputs"]):
+            tables: Dict[str, Optional[str]] = {}
+            for item in self.plan["inputs"]:
+                if item["zone"] in ("bronze", "files", "silver") and item["dataset"] == dataset:
+                    identifier = self.placement.dataset_table(item["zone"], self.plan["tables"][item["relation"]]["name"])
+                    tables[item["relation"]] = identifier if self.exists(identifier) else None
+            ledger = self.placement.dataset_table("files", ledgers[dataset])
+            self.pins.update(pin_dataset(
+                DatasetTables(dataset, ledger if self.exists(ledger) else None, tables),
+                marker=self.publishing_marker, snapshot=self.fresh_main_snapshot, sleep=self.sleep))
+
+    def publishing_marker(self, ledger: str) -> Optional[str]:
+        self.sql(f"REFRESH TABLE {quote_identifier(ledger)}")
+        found = self.rows(f"SHOW TBLPROPERTIES {quote_identifier(ledger)}")
+        return publishing_run({str(r["key"]): str(r["value"]) for r in found})
+
+    def fresh_main_snapshot(self, identifier: str) -> Optional[str]:
+        self.sql(f"REFRESH TABLE {quote_identifier(identifier)}")
+        return self.main_snapshot(identifier)
 
     def register_pii_key(self, relation: str) -> None:
         if self.pii_key is None:
@@ -354,6 +385,7 @@ class ModelExecutor:
             if incremental:
                 result.mode_reason = self.incremental_base(result.current_version)
                 result.mode = "full" if self.base is None else "incremental"
+            self.pin_inputs()
             for item in self.plan["inputs"]:
                 self.register_input(item)
             consumed = self.consumed_runs() if incremental else {}
@@ -407,6 +439,6 @@ class ModelExecutor:
 
 def execute_model(spark: Any, io: Any, plan: Dict[str, Any], placement: ModelPlacement, *,
                   run_id: str, full_refresh: bool = False, pii_key: Optional[bytes] = None,
-                  state: Any = None) -> ModelResult:
+                  state: Any = None, sleep: Callable[[float], None] = time.sleep) -> ModelResult:
     return ModelExecutor(spark, io, plan, placement, run_id=run_id, full_refresh=full_refresh,
-                         pii_key=pii_key, state=state).execute()
+                         pii_key=pii_key, state=state, sleep=sleep).execute()
