@@ -89,6 +89,20 @@ export function historySteps(spec: DatasetSpec, dialect: Dialect): ModelStep[] {
   return new Compiler(spec, dialectFor(dialect)).historySteps();
 }
 
+/**
+ * The typed primary-key columns of a dataset's raw bronze row (as the load types `_pk_<i>`):
+ * incremental models find the keys of new bronze rows with them, before any window work.
+ */
+export function bronzeKeyExprs(spec: DatasetSpec, dialect: Dialect): string[] {
+  const c = new Compiler(spec, dialectFor(dialect));
+  return spec.primaryKey.map((k) => c.bronzeKey(k));
+}
+
+/** The first of bronzeKeyExprs (a dimension's natural key is its dataset's single key column). */
+export function bronzeKeyExpr(spec: DatasetSpec, dialect: Dialect): string {
+  return bronzeKeyExprs(spec, dialect)[0];
+}
+
 /** Lineage kept in silver, so every published row points at the file row it came from. */
 export const SILVER_LINEAGE = ["_source_key", "_source_version", "_file_id", "_row_number", "_run_id"];
 
@@ -334,6 +348,10 @@ class Compiler extends SqlContext {
       ...(this.spec.cdc?.sequenceColumns ?? []).map((s, i) => `${this.typed(s)} AS _seq_${i + 1}`),
       ...(this.dms ? this.dmsOrdering() : []),
     ];
+  }
+
+  bronzeKey(column: string): string {
+    return this.typed(column);
   }
 
   private orderingNames(): string[] {

@@ -130,11 +130,21 @@ export interface ModelRunSummary {
   version: string | null;
   /** The version current after the build (the old one when nothing was published). */
   currentVersion: string | null;
+  /** Incremental plans: built on the previous version, or from scratch (and why). */
+  mode?: "incremental" | "full";
+  modeReason?: string;
+  /** Rows of the plan's `recomputed` relation (an incremental build recomputes only those). */
+  recomputedRows?: number | null;
   error?: string;
 }
 
 export const modelSummaryPrefix = (model: string): string => `summaries/semantic/${model}/`;
 export const modelSummaryKey = (model: string, runId: string): string => `${modelSummaryPrefix(model)}${runId}.json`;
+/**
+ * What an incremental model build needs of the previous one (glue-scripts/datalake_glue/
+ * model_state.py): `state/semantic/<model>/<snapshot id>.json` in the ops bucket.
+ */
+export const modelStatePrefix = (model: string): string => `state/semantic/${model}/`;
 
 /**
  * The model job's arguments (glue-scripts/datalake_glue/model_args.py). The Pulumi program sets

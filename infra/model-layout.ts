@@ -92,14 +92,19 @@ export function modelReads(plan: Pick<ModelPlan, "model" | "inputs">, datasets: 
     return tableDefs(spec);
   };
   const add = (ref: ModelTableRef) => tables.set(`${ref.zone}/${ref.table}`, ref);
+  // A dataset's files ledger carries the marker of a load that is publishing: the job reads its
+  // properties so that it never reads the dataset mid-publish (glue-scripts/datalake_glue/model_pin.py).
+  const ledgerOf = (dataset: string): ModelTableRef => ({ zone: "bronze", role: "files", owner: dataset, table: defsOf(dataset).files.name });
   for (const input of plan.inputs) {
     switch (input.zone) {
       case "bronze":
       case "files":
         add({ zone: "bronze", role: input.zone, owner: input.dataset, table: defsOf(input.dataset)[input.zone].name });
+        add(ledgerOf(input.dataset));
         break;
       case "silver":
         add({ zone: "silver", role: "silver", owner: input.dataset, table: defsOf(input.dataset).silver.name });
+        add(ledgerOf(input.dataset));
         break;
       case "semantic":
         if (input.model !== plan.model) add({ zone: "semantic", role: "model", owner: input.model, table: input.model });

@@ -5,7 +5,8 @@
 //
 //   <ws>/semantic/<model>/<version>/data.parquet      versions (v000001...), one file each: a
 //                                                     build writes the complete table
-//   <ws>/semantic/<model>/<version>/_version.json     meta: run id, rows, audit results
+//   <ws>/semantic/<model>/<version>/_version.json     meta: run id, rows, audit results, plan
+//                                                     fingerprint, consumed runs per input
 //   <ws>/semantic/<model>/_current.json                pointer (atomic rename, workspace.ts)
 //   <ws>/_staging/semantic/<model>/<runId>/            a build's unpublished table
 //   <ws>/ops/summaries/semantic/<model>/<runId>.json  build summaries
@@ -19,20 +20,21 @@ import type { DatasetSpec } from "../../datasets/define";
 import { compilePlan } from "../compile";
 import type { AuditResult, ModelRunSummary } from "../contracts";
 import { DIALECTS } from "../dialects";
-import { PREVIOUS_RELATION, STAGED_RELATION, type ModelInput, type ModelPlan } from "../models/plan";
+import { modelPlanFingerprint } from "../models/fingerprint";
+import { CONSUMED_RELATION, PREVIOUS_RELATION, STAGED_RELATION, type ModelInput, type ModelPlan } from "../models/plan";
 import { hmacPads, PII_KEY_RELATION, workspacePiiKey } from "../pii-key";
 import type { PlanColumn } from "../plan";
 import { REPO_ROOT } from "../repo-root";
-import { currentSegments, segmentsScan } from "./segments";
+import { currentSegments, segmentsScan, versionSegments } from "./segments";
 import { createEmptyTable, fileList, ident, lit, openSession, PARQUET_OPTIONS, type Session } from "./session";
-import { committedBronzeFiles } from "./tables";
+import { pinDataset, type DatasetPin } from "./dataset-pin";
 import {
-  bronzeFilesDir,
   duckdbTempDir,
   nextVersion,
   parquetFiles,
   pruneVersions,
   readPointer,
+  readVersionMeta,
   safeName,
   writeJsonAtomic,
   writePointer,
@@ -48,6 +50,12 @@ export const modelSummaryPath = (ws: string, model: string, runId: string): stri
 export interface ModelVersionMeta extends VersionMeta {
   model: string;
   audits: AuditResult[];
+  /** modelPlanFingerprint of the plan that built it. */
+  fingerprint?: string;
+  /** Per bronze input relation, the `_run_id`s it held at the build (plan.ts header). */
+  consumed?: Record<string, string[]>;
+  /** Per semantic input of another model, the version it read (plan.ts header, step d). */
+  read?: Record<string, string>;
 }
 
 export interface BuildModelOptions {
@@ -59,10 +67,17 @@ export interface BuildModelOptions {
   runId?: string;
   memoryLimit?: string;
   threads?: number;
+  /** How long to wait for a load that is publishing an input dataset. @default PUBLISH_WAIT_MS (dataset-pin.ts) */
+  publishWaitMs?: number;
+  /** A test seam: awaited before each input is registered (the race tests load a dataset there). */
+  beforeInput?: (input: ModelInput) => Promise<void>;
 }
 
-/** A build's summary: the contract both engines' builds report (engine/contracts.ts). */
-export type ModelBuildResult = ModelRunSummary;
+/** A build's summary (engine/contracts.ts ModelRunSummary, the model job writes the same) and where its time went. */
+export interface ModelBuildResult extends ModelRunSummary {
+  /** Where the time went, ms: inputs registered (and consumed runs), steps + write, audits. */
+  phasesMs?: { inputs: number; build: number; audits: number };
+}
 
 export function newBuildRunId(now = new Date()): string {
   return `build-${now.toISOString().replace(/[-:.]/g, "").replace("T", "-")}-${randomBytes(3).toString("hex")}`;
@@ -88,13 +103,36 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
     version: null,
     currentVersion: readPointer(dir)?.version ?? null,
   };
+  const fingerprint = modelPlanFingerprint(plan);
+  let base = incrementalBase(workspace, plan, fingerprint, options.fullRefresh ?? false);
+  const read: Record<string, string> = {};
   const session = await openSession({ memoryLimit: options.memoryLimit, threads: options.threads, tempDirectory: spill });
   try {
     // Builds of a model never overlap (the workspace lock; local mode builds one at a time):
     // anything under its staging folder is a crashed build's leftover.
     fs.rmSync(path.dirname(staging), { recursive: true, force: true });
-    for (const input of plan.inputs) await registerInput(session, workspace, plan, input, options);
+    let mark = Date.now();
+    const lap = () => -mark + (mark = Date.now());
+    const pins = await pinDatasets(workspace, plan, options);
+    for (const input of plan.inputs) {
+      await options.beforeInput?.(input);
+      await registerInput(session, workspace, plan, input, options, base.meta, read, pins);
+    }
+    const consumed = isIncremental(plan) ? await consumedRuns(session, plan) : undefined;
+    const gone = base.meta && consumed ? goneRuns(base.meta.consumed ?? {}, consumed) : undefined;
+    if (gone) {
+      // Runs the previous version read left bronze (`datalake rollback` set them aside): their
+      // changes are in kept rows that no new run touches, so only a full rebuild drops them.
+      base = { meta: null, reason: gone };
+      for (const input of plan.inputs) {
+        // A relation may change kind (the previous version's view becomes an empty table).
+        for (const kind of ["VIEW", "TABLE"]) await session.run(`DROP ${kind} IF EXISTS ${ident(input.relation)}`).catch(() => undefined);
+        await registerInput(session, workspace, plan, input, options, null, read, pins);
+      }
+    }
+    if (isIncremental(plan)) Object.assign(result, { mode: base.meta ? "incremental" : "full", ...(base.reason ? { modeReason: base.reason } : {}) });
     if (usesPiiKey(plan)) await registerPiiKey(session, workspace);
+    const inputsMs = lap();
     for (const step of plan.steps) {
       await session.run(`CREATE OR REPLACE TEMP ${step.materialize === "table" ? "TABLE" : "VIEW"} ${ident(step.name)} AS ${step.sql}`);
     }
@@ -103,12 +141,15 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
     const cols = plan.columns.map((c) => ident(c.name)).join(", ");
     result.rows = await session.run(`COPY (SELECT ${cols} FROM ${ident(plan.output)}) TO ${lit(file)} (${PARQUET_OPTIONS})`);
     await session.run(`CREATE OR REPLACE TEMP VIEW ${STAGED_RELATION} AS SELECT * FROM read_parquet(${fileList([file])})`);
+    if (plan.recomputed) result.recomputedRows = Number((await session.rows(`SELECT COUNT(*) AS n FROM ${ident(plan.recomputed)}`))[0].n);
+    const buildMs = lap();
     result.audits = await runModelAudits(session, plan);
+    result.phasesMs = { inputs: inputsMs, build: buildMs, audits: lap() };
     const failed = result.audits.filter((a) => !a.passed);
     if (failed.length > 0) {
       result.error = `audit failed, nothing published: ${failed.map((a) => `${a.name} (${a.detail ?? `${a.violations} violation(s)`})`).join("; ")}`;
     } else {
-      result.version = publish(dir, staging, plan, runId, result.rows, result.audits);
+      result.version = publish(dir, staging, plan, runId, result.rows, result.audits, { fingerprint, ...(consumed ? { consumed, read } : {}) });
       result.currentVersion = result.version;
       result.status = "SUCCEEDED";
     }
@@ -127,7 +168,15 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
 }
 
 /** Move the staged table into <model>/<version>, write its meta, then flip the pointer. */
-function publish(dir: string, staging: string, plan: ModelPlan, runId: string, rows: number, audits: AuditResult[]): string {
+function publish(
+  dir: string,
+  staging: string,
+  plan: ModelPlan,
+  runId: string,
+  rows: number,
+  audits: AuditResult[],
+  extra: Pick<ModelVersionMeta, "fingerprint" | "consumed" | "read">,
+): string {
   const version = nextVersion([dir]);
   const target = path.join(dir, version);
   const publishedAt = new Date().toISOString();
@@ -143,6 +192,7 @@ function publish(dir: string, staging: string, plan: ModelPlan, runId: string, r
     createdAt: publishedAt,
     segments: [{ data: version, rows, keys: false }],
     audits,
+    ...extra,
   };
   writeJsonAtomic(path.join(target, "_version.json"), meta);
   writePointer(dir, { version, runId, publishedAt });
@@ -150,8 +200,63 @@ function publish(dir: string, staging: string, plan: ModelPlan, runId: string, r
   return version;
 }
 
+/**
+ * The previous version an incremental build starts from (plan.ts header, step b): none on a full
+ * refresh, on the first build, or when a different plan built it (the reason says which).
+ */
+function incrementalBase(ws: string, plan: ModelPlan, fingerprint: string, fullRefresh: boolean): { meta: ModelVersionMeta | null; reason?: string } {
+  if (!isIncremental(plan)) return { meta: null };
+  if (fullRefresh) return { meta: null, reason: "full refresh requested" };
+  const dir = modelDir(ws, plan.model);
+  const current = readPointer(dir)?.version;
+  const meta = current ? (readVersionMeta(dir, current) as ModelVersionMeta | null) : null;
+  if (!meta) return { meta: null, reason: "no previous version" };
+  if (meta.fingerprint !== fingerprint) return { meta: null, reason: `the plan changed since ${current} (fingerprint ${meta.fingerprint ?? "none"} -> ${fingerprint})` };
+  for (const input of plan.inputs) {
+    if (input.zone !== "semantic_before") continue;
+    const version = meta.read?.[input.model];
+    if (!version || !readVersionMeta(modelDir(ws, input.model), version)) {
+      return { meta: null, reason: `${input.model} ${version ?? "(not recorded)"}, which ${current} was built against, is no longer kept` };
+    }
+  }
+  return { meta };
+}
+
+/** A plan that builds on its previous version (plan.ts header): it reads `consumed`. */
+const isIncremental = (plan: ModelPlan): boolean => plan.inputs.some((i) => i.zone === "consumed");
+
+/** Why the previous version's consumed runs are not all still in bronze, or undefined when they are. */
+export function goneRuns(previous: Record<string, string[]>, current: Record<string, string[]>): string | undefined {
+  for (const [relation, runs] of Object.entries(previous)) {
+    const now = new Set(current[relation] ?? []);
+    const gone = runs.filter((r) => !now.has(r));
+    if (gone.length > 0) return `${gone.length} load run(s) it had read are gone from ${relation} (${gone.slice(0, 3).join(", ")}${gone.length > 3 ? ", ..." : ""}: a rollback)`;
+  }
+  return undefined;
+}
+
+/** Per bronze input relation, the distinct `_run_id`s this build reads (plan.ts header, step d). */
+async function consumedRuns(session: Session, plan: ModelPlan): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const input of plan.inputs) {
+    if (input.zone !== "bronze") continue;
+    const rows = await session.rows(`SELECT DISTINCT _run_id AS r FROM ${ident(input.relation)} WHERE _run_id IS NOT NULL ORDER BY 1`);
+    out[input.relation] = rows.map((r) => String(r.r));
+  }
+  return out;
+}
+
 /** Registers one input of the plan under its relation name. */
-async function registerInput(session: Session, ws: string, plan: ModelPlan, input: ModelInput, options: BuildModelOptions): Promise<void> {
+async function registerInput(
+  session: Session,
+  ws: string,
+  plan: ModelPlan,
+  input: ModelInput,
+  options: BuildModelOptions,
+  base: ModelVersionMeta | null,
+  read: Record<string, string>,
+  pins: Map<string, DatasetPin>,
+): Promise<void> {
   const name = ident(input.relation);
   const view = (scan: string) => session.run(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM ${scan}`);
   switch (input.zone) {
@@ -159,20 +264,38 @@ async function registerInput(session: Session, ws: string, plan: ModelPlan, inpu
     case "silver": {
       const load = compilePlan(datasetSpec(plan, input.dataset, options.datasets), { dialect: "duckdb" });
       const table = load.tables[input.zone];
-      const scan =
-        input.zone === "bronze" ? bronzeScan(ws, input.dataset) : publishedScan(zoneDir(ws, "silver", table.name));
+      const pin = pins.get(input.dataset)!;
+      const scan = input.zone === "bronze" ? bronzeScan(pin.bronzeFiles) : versionScan(zoneDir(ws, "silver", table.name), pin.silver?.version);
       if (scan === null) await createEmptyTable(session, name, table.columns);
       else await view(await projected(session, scan, table.columns));
       return;
     }
     case "semantic": {
       const own = input.model === plan.model;
-      // A full refresh rebuilds without the model's own history (its previous version).
-      const scan = own && options.fullRefresh ? null : publishedScan(modelDir(ws, input.model));
+      // A full rebuild goes without the model's own previous version: a full refresh, and for an
+      // incremental plan also a first build, a changed plan or a lost input version (incrementalBase).
+      const hidden = own && (isIncremental(plan) ? !base : options.fullRefresh === true);
+      const scan = hidden ? null : publishedScan(modelDir(ws, input.model));
+      if (!own && scan !== null) read[input.model] = readPointer(modelDir(ws, input.model))!.version;
       if (scan !== null) return void (await view(scan));
       // A model reads only published tables of other models (buildModels skips it before).
       if (!own) throw new Error(`model ${plan.model}: input ${input.model} has no published version`);
       await createEmptyTable(session, name, plan.columns);
+      return;
+    }
+    case "consumed": {
+      await session.run(`CREATE OR REPLACE TEMP TABLE ${name} (relation VARCHAR, run_id VARCHAR)`);
+      const pairs = Object.entries(base?.consumed ?? {}).flatMap(([relation, runs]) => runs.map((r) => `(${lit(relation)}, ${lit(r)})`));
+      for (let i = 0; i < pairs.length; i += 1000) await session.run(`INSERT INTO ${name} VALUES ${pairs.slice(i, i + 1000).join(", ")}`);
+      return;
+    }
+    case "semantic_before": {
+      // The version the previous build read, or (a full rebuild) the current one: no difference.
+      const mdir = modelDir(ws, input.model);
+      const version = base?.read?.[input.model] ?? readPointer(mdir)?.version;
+      const scan = version ? segmentsScan(versionSegments(mdir, version), (data) => path.join(mdir, data)) : null;
+      if (scan === null) throw new Error(`model ${plan.model}: input ${input.model} has no published version`);
+      await view(scan);
       return;
     }
     case "file": {
@@ -188,7 +311,7 @@ async function registerInput(session: Session, ws: string, plan: ModelPlan, inpu
       const other = input as { relation: string; zone: string; dataset?: string };
       if (other.zone !== "files" || !other.dataset) throw new Error(`model ${plan.model}: input ${other.relation} has an unknown zone ${other.zone}`);
       const columns = compilePlan(datasetSpec(plan, other.dataset, options.datasets), { dialect: "duckdb" }).tables.files.columns;
-      const files = parquetFiles(bronzeFilesDir(ws, other.dataset));
+      const files = pins.get(other.dataset)!.ledgerFiles;
       if (files.length === 0) await createEmptyTable(session, name, columns);
       else await view(await projected(session, `read_parquet(${fileList(files)}, union_by_name = true)`, columns));
     }
@@ -201,9 +324,27 @@ function datasetSpec(plan: ModelPlan, name: string, datasets: readonly DatasetSp
   return spec;
 }
 
-function bronzeScan(ws: string, dataset: string): string | null {
-  const files = committedBronzeFiles(ws, dataset);
+/**
+ * Pins every dataset the plan reads (bronze, files ledger, silver) before any is read: each at one
+ * silver version, with the bronze and ledger files of exactly the runs up to it (dataset-pin.ts).
+ */
+async function pinDatasets(ws: string, plan: ModelPlan, options: BuildModelOptions): Promise<Map<string, DatasetPin>> {
+  const pins = new Map<string, DatasetPin>();
+  for (const input of plan.inputs as Array<{ zone: string; dataset?: string }>) {
+    if (!["bronze", "silver", "files"].includes(input.zone) || !input.dataset || pins.has(input.dataset)) continue;
+    const silver = compilePlan(datasetSpec(plan, input.dataset, options.datasets), { dialect: "duckdb" }).tables.silver.name;
+    pins.set(input.dataset, await pinDataset(ws, input.dataset, silver, options.publishWaitMs));
+  }
+  return pins;
+}
+
+function bronzeScan(files: string[]): string | null {
   return files.length > 0 ? `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)` : null;
+}
+
+/** A version of a table as a FROM item (null: none, or no data files). */
+function versionScan(dir: string, version: string | undefined): string | null {
+  return version ? segmentsScan(versionSegments(dir, version), (data) => path.join(dir, data)) : null;
 }
 
 function publishedScan(dir: string): string | null {

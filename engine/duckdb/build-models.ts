@@ -44,6 +44,11 @@ export interface ModelSummary {
   version: string | null;
   /** Why it failed or was skipped (one line). */
   error?: string;
+  /** Incremental models (docs/models.md "Incremental builds"): on the previous version, or whole, and why. */
+  mode?: "incremental" | "full";
+  modeReason?: string;
+  /** Rows the build recomputed (an incremental build: the touched keys' rows; whole: every row). */
+  recomputed?: number | null;
 }
 
 export interface BuildModelsOptions {
@@ -126,5 +131,6 @@ async function buildOne(
     ...ended(),
     version: r.currentVersion,
     ...(r.error ? { error: r.error } : {}),
+    ...(r.mode ? { mode: r.mode, ...(r.modeReason ? { modeReason: r.modeReason } : {}), recomputed: r.recomputedRows ?? null } : {}),
   };
 }

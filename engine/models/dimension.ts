@@ -14,17 +14,29 @@
 //   dim_inferred  per natural key, the earliest such time
 //   dim_members   dim_versions with each key's first version stretched back to that time, plus
 //                 inferred rows for keys without a first version that covers it
-//   <model name>  alive versions with surrogate keys + the unknown member
-// The whole table is recomputed from history on every build (incremental builds come later).
+//   dim_recomputed alive versions of the touched keys with surrogate keys + the unknown member
+//   <model name>  the previous version's rows of untouched keys + dim_recomputed
+// Incremental (plan.ts header, docs/models.md "Incremental builds"): the bronze input is
+// registered as `bronze_log`; dim_touched holds the typed natural keys of its rows whose
+// `_run_id` the previous version had not consumed, and `bronze` (what historySteps read) is
+// bronze_log semi-joined to them, so every window above runs over the touched keys' whole
+// history only. Surrogate keys hash (natural key, valid_from): recomputed rows equal a full
+// rebuild's. With `previous` and `consumed` empty (first build, full refresh, changed plan)
+// dim_touched is not computed and `bronze` is all of bronze_log: the full rebuild. A dimension with inferred members is rebuilt whole
+// on every build: its members depend on every fact row, not only on its own new changes.
 import type { DatasetSpec } from "../../datasets/define";
 import type { DimensionSpec } from "../../models/define";
-import { HISTORY_BRONZE_RELATION, HISTORY_FILES_RELATION, HISTORY_RELATION, historySteps } from "../compile";
+import { bronzeKeyExpr, HISTORY_BRONZE_RELATION, HISTORY_FILES_RELATION, HISTORY_RELATION, historySteps } from "../compile";
 import { dialectFor, type SqlDialect } from "../dialects";
 import { PII_KEY_RELATION } from "../pii-key";
 import { REASONS_COLUMN, type Dialect, type PlanColumn } from "../plan";
 import { dimensionAudits } from "./dimension-audits";
 import { factKeys, type InferredMembersContext } from "./inferred-members";
-import type { ModelInput, ModelPlan, ModelStep } from "./plan";
+import { newRunsOf, NOTHING_CONSUMED } from "./incremental";
+import { CONSUMED_RELATION, PREVIOUS_RELATION, type ModelInput, type ModelPlan, type ModelStep } from "./plan";
+
+/** The bronze input's relation in an incremental dimension plan (`bronze` is its touched part). */
+export const BRONZE_LOG_RELATION = "bronze_log";
 
 /** valid_from of a key's changes that carry no time, and of the unknown member. */
 export const BEGINNING_OF_TIME = "1900-01-01 00:00:00";
@@ -45,11 +57,13 @@ export function compileDimension(spec: DimensionSpec, dataset: DatasetSpec, opts
     facts = factKeys(spec, { models: opts.models, datasets: opts.datasets }, opts.dialect, d);
   }
   const b = new DimensionSql(spec, dataset, d);
+  const incremental = !spec.inferredMembers;
   const inputs: ModelInput[] = [
-    { relation: HISTORY_BRONZE_RELATION, zone: "bronze", dataset: dataset.name },
+    { relation: incremental ? BRONZE_LOG_RELATION : HISTORY_BRONZE_RELATION, zone: "bronze", dataset: dataset.name },
     ...(dataset.format === "dms" ? [{ relation: HISTORY_FILES_RELATION, zone: "files" as const, dataset: dataset.name }] : []),
     ...(b.hashed.size > 0 ? [{ relation: PII_KEY_RELATION, zone: "pii_key" as const }] : []),
     ...(facts?.inputs ?? []),
+    ...(incremental ? [{ relation: PREVIOUS_RELATION, zone: "semantic" as const, model: spec.name }, { relation: CONSUMED_RELATION, zone: "consumed" as const }] : []),
   ];
   const step = (name: string, materialize: ModelStep["materialize"], description: string, sql: string): ModelStep => ({ name, sql, materialize, description });
   const type1 = spec.attributes.some((a) => a.scd === 1);
@@ -59,7 +73,7 @@ export function compileDimension(spec: DimensionSpec, dataset: DatasetSpec, opts
     dialect: opts.dialect,
     inputs,
     steps: [
-      ...historySteps(dataset, opts.dialect),
+      ...(incremental ? touchedHistorySteps(b, dataset, opts.dialect) : historySteps(dataset, opts.dialect)),
       step("dim_changes", "view", "changes that count, with their effective time", b.changes()),
       step("dim_points", "view", "per key and time, the last change", b.points()),
       step("dim_bounds", "view", "points where the key's state changes", b.bounds()),
@@ -72,13 +86,40 @@ export function compileDimension(spec: DimensionSpec, dataset: DatasetSpec, opts
             step("dim_members", "table", "versions, first ones stretched back to their earliest fact, and inferred rows", b.members()),
           ]
         : []),
-      step(spec.name, "table", "versions with surrogate keys, and the unknown member", b.output()),
+      ...(incremental
+        ? [
+            step("dim_recomputed", "table", "versions of the touched keys with surrogate keys, and the unknown member", b.output()),
+            step(spec.name, "view", "the previous version's rows of untouched keys, and the recomputed ones", b.merged()),
+          ]
+        : [step(spec.name, "table", "versions with surrogate keys, and the unknown member", b.output())]),
     ],
     output: spec.name,
+    ...(incremental ? { recomputed: "dim_recomputed" } : {}),
     columns: dimensionColumns(spec, dataset),
     audits: dimensionAudits(spec, d),
     partitionBy: null,
   };
+}
+
+/**
+ * historySteps over the touched keys only: dim_touched, then `bronze` = bronze_log of those keys
+ * (before every window). A dms dataset's generations come from the whole ledger, so dim_touched
+ * follows dms_generations (it needs them: see DimensionSql.touched).
+ */
+function touchedHistorySteps(b: DimensionSql, dataset: DatasetSpec, dialect: Dialect): ModelStep[] {
+  const key = bronzeKeyExpr(dataset, dialect);
+  const history = historySteps(dataset, dialect);
+  const at = history.findIndex((s) => s.name === "dms_generations") + 1;
+  const touched: ModelStep[] = [
+    { name: "dim_touched", materialize: "table", description: "natural keys whose history changed since the previous version", sql: b.touched(key) },
+    {
+      name: HISTORY_BRONZE_RELATION,
+      materialize: "view",
+      description: "bronze rows of the touched keys",
+      sql: `SELECT * FROM ${BRONZE_LOG_RELATION} WHERE ${NOTHING_CONSUMED} OR ${key} IN (SELECT _nk FROM dim_touched)`,
+    },
+  ];
+  return [...history.slice(0, at), ...touched, ...history.slice(at)];
 }
 
 /** The dimension's columns: surrogate key, natural key, attributes (as silver stores them), window. */
@@ -186,6 +227,32 @@ class DimensionSql {
   latest(): string {
     const ranked = `SELECT _nk, ${this.type1.map(this.id).join(", ")}, ROW_NUMBER() OVER (PARTITION BY _nk ORDER BY _pos DESC) AS _rn FROM dim_changes WHERE _alive`;
     return `SELECT * FROM (${ranked}) r WHERE _rn = 1`;
+  }
+
+  /**
+   * Keys of bronze rows from runs the previous version had not consumed. dms: also the keys of
+   * every row whose file belongs to a load generation that a new file started (a reload file
+   * received before files loaded earlier moves them into its generation, reordering their keys'
+   * changes although none of their rows is new: docs/dms.md "Full reload").
+   */
+  touched(key: string): string {
+    const fresh = `SELECT ${key} AS _nk FROM ${BRONZE_LOG_RELATION} WHERE NOT ${NOTHING_CONSUMED} AND ${newRunsOf(BRONZE_LOG_RELATION, this.d)}`;
+    const regenerated =
+      `SELECT ${key} AS _nk FROM ${BRONZE_LOG_RELATION} r JOIN dms_generations g ` +
+      `ON r._source_key = g._source_key AND r._source_version = g._source_version ` +
+      `WHERE NOT ${NOTHING_CONSUMED} AND g._dms_gen IN (SELECT f._received_at FROM ${HISTORY_FILES_RELATION} f WHERE ${newRunsOf(BRONZE_LOG_RELATION, this.d, "f")})`;
+    const all = this.dataset.format === "dms" ? `${fresh} UNION ALL ${regenerated}` : fresh;
+    return `SELECT DISTINCT _nk FROM (${all}) t WHERE _nk IS NOT NULL`;
+  }
+
+  /** Untouched keys keep their previous rows (the unknown member comes from dim_recomputed). */
+  merged(): string {
+    const cols = dimensionColumns(this.spec, this.dataset).map((c) => this.id(c.name));
+    const nk = this.id(this.spec.naturalKey);
+    const kept =
+      `SELECT ${cols.map((c) => `p.${c}`).join(", ")} FROM ${PREVIOUS_RELATION} p ` +
+      `WHERE NOT ${NOTHING_CONSUMED} AND p.${this.id(this.spec.surrogateKey)} <> ${UNKNOWN_MEMBER_KEY} AND NOT EXISTS (SELECT 1 FROM dim_touched t WHERE t._nk = p.${nk})`;
+    return `${kept} UNION ALL SELECT ${cols.join(", ")} FROM dim_recomputed`;
   }
 
   inferredFrom(): string {

@@ -29,7 +29,7 @@ export const dateCol = (i: number) => `_date_${i}`;
  * The source's silver rows with their lookups joined: everything a fact row is computed from.
  * The key audits recompute the expected keys from this same select, so it is exported.
  */
-export function factBaseSelect(r: ResolvedFact, d: SqlDialect): string {
+export function factBaseSelect(r: ResolvedFact, d: SqlDialect, only?: { joins: string[]; where: string }): string {
   const { spec } = r;
   const asDate = (x: ResolvedRef) => (r.typeOf(x) === "date" ? ref(d, x) : d.cast(ref(d, x), "date"));
   const select = [
@@ -41,7 +41,7 @@ export function factBaseSelect(r: ResolvedFact, d: SqlDialect): string {
       "column" in m ? `${ref(d, m.column)} AS ${d.ident(m.name)}` : `${d.daysBetween(asDate(m.daysBetween[0]), asDate(m.daysBetween[1]))} AS ${d.ident(m.name)}`,
     ),
   ];
-  return [`SELECT ${select.join(", ")}`, ...baseFrom(r, d)].join("\n");
+  return [`SELECT ${select.join(", ")}`, ...baseFrom(r, d), ...(only ? [...only.joins, `WHERE ${only.where}`] : [])].join("\n");
 }
 
 /**
@@ -53,7 +53,7 @@ export function roleKeysSelect(r: ResolvedFact, d: SqlDialect, i: number): strin
   return [`SELECT ${ref(d, r.spec.dimensions[i].naturalKey)} AS _nk, ${asOfTime(r, d, i)} AS _t`, ...baseFrom(r, d)].join("\n");
 }
 
-const ref = (d: SqlDialect, x: ResolvedRef) => `${tableAlias(x.lookup)}.${d.ident(x.column)}`;
+export const ref = (d: SqlDialect, x: ResolvedRef) => `${tableAlias(x.lookup)}.${d.ident(x.column)}`;
 
 /** Dimension role i's as-of time as a TIMESTAMP: a date as-of time is that day's midnight. */
 function asOfTime(r: ResolvedFact, d: SqlDialect, i: number): string {

@@ -2,13 +2,15 @@
 // One fact row per silver row of the source (quarantined and deleted keys are not facts);
 // lookups are LEFT joins on the lookup dataset's primary key, so a missing row leaves NULLs and
 // never drops a fact. Each dimension key is the version of the same natural key whose window
-// holds the as-of time (valid_from <= t < valid_to), else -1; the table is recomputed from
-// current silver and the published dimensions on every build, so a late change that split a
-// dimension's history re-keys the facts it affects. Date keys are YYYYMMDD (UTC date), -1 for NULL.
+// holds the as-of time (valid_from <= t < valid_to), else -1; a build recomputes from current
+// silver and the published dimensions the rows a batch touched (fact-incremental.ts), so a late
+// change that split a dimension's history re-keys the facts it affects. Date keys are YYYYMMDD
+// (UTC date), -1 for NULL.
 import { dialectFor, type SqlDialect } from "../dialects";
 import type { PlanColumn } from "../plan";
 import type { FactSpec } from "../../models/define";
 import { factAudits } from "./fact-audits";
+import { incrementalFactInputs, incrementalFactSteps, isIncrementalFact } from "./fact-incremental";
 import { resolveFact, silverRelation, type FactContext, type ResolvedFact } from "./fact-context";
 import { asOfJoin, dateCol, dateKey, descriptive, dimAlias, factBaseSelect, UNKNOWN_KEY } from "./fact-sql";
 import type { ModelInput, ModelPlan, ModelStep } from "./plan";
@@ -25,6 +27,8 @@ export function compileFact(spec: FactSpec, ctx: FactContext): ModelPlan {
     materialize: "view",
     description: "one row per silver row of the source, lookups joined: grain, degenerate columns, natural keys, as-of times, dates, measures",
   };
+  const columns = factColumns(r);
+  const incremental = isIncrementalFact(r) ? incrementalFactSteps(r, d, ctx.dialect, columns.map((c) => c.name), (from) => keyedSelect(r, d, from)) : null;
   const build: ModelStep = {
     name: `${spec.name}__build`,
     sql: keyedSelect(r, d, rows.name),
@@ -35,10 +39,11 @@ export function compileFact(spec: FactSpec, ctx: FactContext): ModelPlan {
     model: spec.name,
     kind: "fact",
     dialect: ctx.dialect,
-    inputs: factInputs(r),
-    steps: [rows, build],
-    output: build.name,
-    columns: factColumns(r),
+    inputs: [...factInputs(r), ...(incremental ? incrementalFactInputs(r) : [])],
+    steps: incremental ? incremental.steps : [rows, build],
+    output: incremental ? incremental.output : build.name,
+    ...(incremental ? { recomputed: incremental.recomputed } : {}),
+    columns,
     audits: factAudits(r, d),
     partitionBy: spec.partitionBy ? { column: spec.partitionBy.dateRole } : null,
   };

@@ -7,6 +7,29 @@
 //   3. The relation `output` is the complete new table, with exactly `columns` in that order.
 //   4. Run every audit (one row, one BIGINT column `violations`; 0 = passed) with the new table
 //      registered as `staged`; publish only when all pass (write-audit-publish, per table).
+// Incremental plans (docs/models.md "Incremental builds") also name the model's own previous
+// version (zone "semantic", model = the plan's model, relation `previous`), an input of zone
+// "consumed" (relation `consumed`) and, facts, inputs of zone "semantic_before" (the version of a
+// dimension that the previous version was built against). The executor:
+//   a. fingerprints the plan (modelPlanFingerprint, engine/models/fingerprint.ts: sha256 of the
+//      JSON of inputs, steps, output and columns) and stores it with each published version
+//      (DuckDB: _version.json; Spark: the incremental state file, glue-scripts README);
+//   b. builds in full when there is no previous version, on a full refresh, when the previous
+//      version's fingerprint differs, or when a version its semantic_before inputs name is gone
+//      (the summary's modeReason says which): `previous` and `consumed` EMPTY, every
+//      semantic_before input = the model's current published table;
+//   c. otherwise registers `previous` (the published table), `consumed`: two STRING columns
+//      `relation`, `run_id`: for every bronze input of the plan, by its relation name,
+//      the distinct `_run_id`s that input held when the previous version was built, and every
+//      semantic_before input as the version of its model the previous version read;
+//   d. on publish, records per bronze input relation the distinct `_run_id`s it read in
+//      this build (the new version's consumed set) and, per semantic input of another model, the
+//      version it read (DuckDB: v000003; Spark: the snapshot id);
+//   e. reports mode ("incremental" | "full"), modeReason and the row count of `recomputed`
+//      (when set) in the build summary.
+// The SQL then treats rows whose `_run_id` is not in `consumed` for their relation as new, and
+// dimension rows that differ between a semantic_before input and its model's current table as
+// changed. With `previous` and `consumed` empty the same SQL computes the full rebuild.
 import type { Dialect, PlanColumn } from "../plan";
 
 export type ModelKind = "date" | "dimension" | "fact";
@@ -23,7 +46,11 @@ export type ModelInput =
   /** A published semantic table (a dimension a fact reads, or the model's own previous version). */
   | { relation: string; zone: "semantic"; model: string }
   /** A CSV file of the repository (dim_date holidays): header row, all columns strings. */
-  | { relation: string; zone: "file"; path: string };
+  | { relation: string; zone: "file"; path: string }
+  /** (relation, run_id) pairs the previous version consumed (header above, step c). */
+  | { relation: string; zone: "consumed" }
+  /** The version of `model` the previous version read (header above, steps b and c). */
+  | { relation: string; zone: "semantic_before"; model: string };
 
 export interface ModelStep {
   name: string;
@@ -50,9 +77,13 @@ export interface ModelPlan {
   audits: ModelAudit[];
   /** Hidden partitioning of the published table (facts: year and month of a date column). */
   partitionBy?: { column: string } | null;
+  /** Incremental plans: the relation of the rows this build recomputed (its count is reported). */
+  recomputed?: string;
 }
 
 /** The relation name under which a model's own previous published version is registered. */
 export const PREVIOUS_RELATION = "previous";
 /** The relation name under which the new table is registered for the audits. */
 export const STAGED_RELATION = "staged";
+/** The relation name of the consumed (relation, run_id) pairs of the previous version. */
+export const CONSUMED_RELATION = "consumed";

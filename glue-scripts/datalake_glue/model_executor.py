@@ -4,7 +4,9 @@ write-audit-publish on its own table; the twin of engine/duckdb/build-model.ts.
   1. the model's table `<semantic db>.<model>` exists with the plan's columns (created here the
      first time: Iceberg v2, partitioned by months(<partitionBy column>) for facts);
   2. inputs are registered under their relation names: bronze / files / silver tables of the
-     load runner (the artifact's `tables`; a table not created yet reads as empty), published
+     load runner (the artifact's `tables`; a table not created yet reads as empty), each dataset's
+     tables pinned first to one consistent snapshot each (model_pin.py: never half a load's
+     publish, and never two snapshots of one table within a build), published
      models, `previous` = the model's own published table (empty on the first build and on a
      full refresh), `file` inputs (CSV, every column a string), the PII key pads when a step
      reads `pii_key`;
@@ -14,6 +16,13 @@ write-audit-publish on its own table; the twin of engine/duckdb/build-model.ts.
      `staged`, and every audit runs on it;
   5. all audits passed: fast-forward main to the branch; otherwise (or on any error) the branch
      is dropped and main, what readers see, is untouched.
+
+Incremental plans (an input of zone `consumed`; engine/models/plan.ts header) build on main's
+snapshot when its state (model_state.py: fingerprint, consumed bronze runs, model snapshots read)
+exists, matches the plan's fingerprint and names snapshots still there; otherwise in full, saying
+why. `consumed` is then registered from that state, `semantic_before` inputs as the snapshot of
+their model read then (`VERSION AS OF`), `previous` as main; the new state is saved under the
+branch's snapshot id before main is fast-forwarded to it.
 
 Like the load executor it talks to Spark through `spark.sql` and the `io` port only (tests use
 tests/fake_spark.py).
@@ -25,12 +34,13 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from .constants import CATALOG_NAME, WAP_BRANCH_PREFIX
 from .contracts import AuditResult
 from .errors import error_text
 from .executor import SESSION_SETTINGS, collect
+from .model_pin import DatasetTables, datasets_read, pin_dataset, publishing_run
 from .pii_key import hmac_pads
 from .s3_uri import join_storage
 from .tables import spark_type
@@ -49,6 +59,7 @@ LOG = logging.getLogger("datalake_glue")
 PREVIOUS_RELATION = "previous"
 STAGED_RELATION = "staged"
 PII_KEY_RELATION = "pii_key"
+CONSUMED_COLUMNS = [{"name": "relation", "type": "string"}, {"name": "run_id", "type": "string"}]
 
 
 class ModelSchemaError(RuntimeError):
@@ -80,6 +91,11 @@ class ModelResult:
     #: main's snapshot id after the build (the old one when nothing was published).
     current_version: Optional[str] = None
     error: Optional[str] = None
+    #: Incremental plans: "incremental" (on main's snapshot) or "full", and why full.
+    mode: Optional[str] = None
+    mode_reason: Optional[str] = None
+    #: Rows of the plan's `recomputed` relation.
+    recomputed_rows: Optional[int] = None
 
 
 def empty_select(columns: List[Dict[str, str]]) -> str:
@@ -102,6 +118,34 @@ def create_model_table_sql(identifier: str, plan: Dict[str, Any]) -> str:
     return statement + " TBLPROPERTIES ('format-version'='2')"
 
 
+def sql_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def consumed_select(consumed: Dict[str, List[str]]) -> str:
+    """The `consumed` relation: (relation, run_id) pairs, or no rows."""
+    pairs = [f"({sql_string(relation)}, {sql_string(run)})" for relation, runs in sorted(consumed.items()) for run in runs]
+    if not pairs:
+        return empty_select(CONSUMED_COLUMNS)
+    return f"SELECT * FROM VALUES {', '.join(pairs)} AS t(`relation`, `run_id`)"
+
+
+def gone_runs(previous: Dict[str, List[str]], current: Dict[str, List[str]]) -> Optional[str]:
+    """Why the previous build's consumed runs are not all still in bronze (None when they are);
+    engine/duckdb/build-model.ts goneRuns says it the same way."""
+    for relation, runs in previous.items():
+        now = set(current.get(relation, []))
+        gone = [r for r in runs if r not in now]
+        if gone:
+            shown = ", ".join(gone[:3]) + (", ..." if len(gone) > 3 else "")
+            return f"{len(gone)} load run(s) it had read are gone from {relation} ({shown}: a rollback)"
+    return None
+
+
+def is_incremental(plan: Dict[str, Any]) -> bool:
+    return any(i["zone"] == "consumed" for i in plan["inputs"])
+
+
 def uses_pii_key(plan: Dict[str, Any]) -> bool:
     """A step reads the PII key pads (hashed columns), as engine/duckdb/build-model.ts decides."""
     word = re.compile(rf"\b{PII_KEY_RELATION}\b")
@@ -110,7 +154,8 @@ def uses_pii_key(plan: Dict[str, Any]) -> bool:
 
 class ModelExecutor:
     def __init__(self, spark: Any, io: Any, plan: Dict[str, Any], placement: ModelPlacement, *,
-                 run_id: str, full_refresh: bool = False, pii_key: Optional[bytes] = None) -> None:
+                 run_id: str, full_refresh: bool = False, pii_key: Optional[bytes] = None,
+                 state: Any = None, sleep: Callable[[float], None] = time.sleep) -> None:
         self.spark = spark
         self.io = io
         self.plan = plan
@@ -122,6 +167,13 @@ class ModelExecutor:
         self.branch = branch_name(run_id)
         self.opened = False
         self._tables_in: Dict[str, List[str]] = {}
+        #: model_state.S3ModelState (incremental plans need it); the base state, snapshots read.
+        self.state = state
+        self.base: Optional[Dict[str, Any]] = None
+        self.read: Dict[str, str] = {}
+        #: relation -> the snapshot a bronze / files / silver input reads (None: empty), pin_inputs().
+        self.pins: Dict[str, Optional[str]] = {}
+        self.sleep = sleep
 
     # -- ports ---------------------------------------------------------------------------
     def sql(self, statement: str) -> Any:
@@ -169,22 +221,36 @@ class ModelExecutor:
         if zone in ("bronze", "files", "silver"):
             table = self.plan["tables"][relation]
             identifier = self.placement.dataset_table(zone, table["name"])
-            if self.exists(identifier):
-                self.view(relation, f"SELECT {column_select(table['columns'])} FROM {quote_identifier(identifier)}")
-            else:  # the dataset was never loaded: no rows, as on DuckDB
+            snapshot = self.pins.get(relation)
+            if snapshot is not None:
+                self.view(relation, f"SELECT {column_select(table['columns'])} FROM {quote_identifier(identifier)} "
+                                    f"VERSION AS OF {int(snapshot)}")
+            else:  # the dataset was never loaded (no table, or no snapshot yet): no rows, as on DuckDB
                 self.view(relation, empty_select(table["columns"]))
         elif zone == "semantic":
             own = item["model"] == self.plan["model"]
             identifier = self.placement.model_table(item["model"])
             if own:
-                # The model's own history; a full refresh rebuilds without it.
-                published = not self.full_refresh and self.main_snapshot(identifier) is not None
+                # The model's own history; a full rebuild goes without it (incremental_base).
+                hidden = self.base is None if is_incremental(self.plan) else self.full_refresh
+                published = not hidden and self.main_snapshot(identifier) is not None
                 self.view(relation, f"SELECT {column_select(self.plan['columns'])} FROM {quote_identifier(identifier)}"
                           if published else empty_select(self.plan["columns"]))
             elif self.exists(identifier) and self.main_snapshot(identifier) is not None:
-                self.view(relation, f"SELECT * FROM {quote_identifier(identifier)}")
+                # Pinned to the snapshot recorded as read (the state), not whatever main is later.
+                self.read[item["model"]] = self.main_snapshot(identifier)
+                self.view(relation, f"SELECT * FROM {quote_identifier(identifier)} VERSION AS OF {self.read[item['model']]}")
             else:
                 raise RuntimeError(f"model {self.plan['model']}: input {item['model']} has no published version")
+        elif zone == "semantic_before":
+            identifier = self.placement.model_table(item["model"])
+            # The snapshot the previous build read, or (a full rebuild) the current one: no difference.
+            snapshot = (self.base or {}).get("read", {}).get(item["model"]) or self.main_snapshot(identifier)
+            if snapshot is None:
+                raise RuntimeError(f"model {self.plan['model']}: input {item['model']} has no published version")
+            self.view(relation, f"SELECT * FROM {quote_identifier(identifier)} VERSION AS OF {snapshot}")
+        elif zone == "consumed":
+            self.view(relation, consumed_select((self.base or {}).get("consumed", {})))
         elif zone == "pii_key":
             self.register_pii_key(relation)
         elif zone == "file":
@@ -192,11 +258,79 @@ class ModelExecutor:
             location = join_storage(self.placement.files_path, path) if self.placement.files_path else path
             self.io.register_csv(relation, location)
 
+    def pin_inputs(self) -> None:
+        """Pins every bronze / files / silver input, one point per dataset (model_pin.py)."""
+        ledgers = self.plan.get("ledgers") or {}
+        for dataset in datasets_read(self.plan["inputs"]):
+            tables: Dict[str, Optional[str]] = {}
+            for item in self.plan["inputs"]:
+                if item["zone"] in ("bronze", "files", "silver") and item["dataset"] == dataset:
+                    identifier = self.placement.dataset_table(item["zone"], self.plan["tables"][item["relation"]]["name"])
+                    tables[item["relation"]] = identifier if self.exists(identifier) else None
+            ledger = self.placement.dataset_table("files", ledgers[dataset])
+            self.pins.update(pin_dataset(
+                DatasetTables(dataset, ledger if self.exists(ledger) else None, tables),
+                marker=self.publishing_marker, snapshot=self.fresh_main_snapshot, sleep=self.sleep))
+
+    def publishing_marker(self, ledger: str) -> Optional[str]:
+        self.sql(f"REFRESH TABLE {quote_identifier(ledger)}")
+        found = self.rows(f"SHOW TBLPROPERTIES {quote_identifier(ledger)}")
+        return publishing_run({str(r["key"]): str(r["value"]) for r in found})
+
+    def fresh_main_snapshot(self, identifier: str) -> Optional[str]:
+        self.sql(f"REFRESH TABLE {quote_identifier(identifier)}")
+        return self.main_snapshot(identifier)
+
     def register_pii_key(self, relation: str) -> None:
         if self.pii_key is None:
             raise ValueError(f"model {self.plan['model']} hashes PII columns but the job has no --pii_key_secret")
         ipad, opad = hmac_pads(self.pii_key)
         self.io.register_pii_key(relation, ipad, opad)
+
+    # -- incremental ---------------------------------------------------------------------
+    def snapshot_exists(self, identifier: str, snapshot: str) -> bool:
+        found = self.rows(f"SELECT COUNT(*) AS n FROM {quote_identifier(identifier + '.snapshots')} "
+                          f"WHERE snapshot_id = {int(snapshot)}")
+        return bool(found) and int(found[0]["n"]) > 0
+
+    def incremental_base(self, current: Optional[str]) -> Optional[str]:
+        """Loads the state of main's snapshot into self.base; returns why not (a full rebuild)."""
+        if self.full_refresh:
+            return "full refresh requested"
+        if current is None:
+            return "no previous version"
+        if self.state is None:
+            return "the job has no state store"
+        try:
+            state = self.state.load(self.plan["model"], current)
+        except Exception as error:  # noqa: BLE001 - unreadable state costs a full rebuild, not the build
+            LOG.warning("incremental state of %s snapshot %s unreadable: %s", self.plan["model"], current, error)
+            return f"incremental state for snapshot {current} unreadable ({error_text(error)})"
+        if state is None:
+            return f"no incremental state for snapshot {current}"
+        if state.get("fingerprint") != self.plan.get("fingerprint"):
+            return (f"the plan changed since snapshot {current} (fingerprint {state.get('fingerprint') or 'none'} "
+                    f"-> {self.plan.get('fingerprint')})")
+        for item in self.plan["inputs"]:
+            if item["zone"] != "semantic_before":
+                continue
+            snapshot = state.get("read", {}).get(item["model"])
+            if not snapshot or not self.snapshot_exists(self.placement.model_table(item["model"]), snapshot):
+                return f"{item['model']} snapshot {snapshot or '(not recorded)'}, which {current} was built against, is gone"
+        self.base = state
+        return None
+
+    def consumed_runs(self) -> Dict[str, List[str]]:
+        out: Dict[str, List[str]] = {}
+        for item in self.plan["inputs"]:
+            if item["zone"] == "bronze":
+                found = self.rows(f"SELECT DISTINCT `_run_id` AS r FROM `{item['relation']}` WHERE `_run_id` IS NOT NULL")
+                out[item["relation"]] = sorted(str(r["r"]) for r in found)
+        return out
+
+    def branch_snapshot(self) -> Optional[str]:
+        found = self.rows(f"SELECT snapshot_id FROM {quote_identifier(self.table + '.refs')} WHERE name = '{self.branch}'")
+        return str(found[0]["snapshot_id"]) if found and found[0]["snapshot_id"] is not None else None
 
     # -- WAP -----------------------------------------------------------------------------
     def open_branch(self) -> None:
@@ -247,8 +381,22 @@ class ModelExecutor:
                 self.sql(statement)
             self.prepare_table()
             result.current_version = self.main_snapshot(self.table)
+            incremental = is_incremental(self.plan)
+            if incremental:
+                result.mode_reason = self.incremental_base(result.current_version)
+                result.mode = "full" if self.base is None else "incremental"
+            self.pin_inputs()
             for item in self.plan["inputs"]:
                 self.register_input(item)
+            consumed = self.consumed_runs() if incremental else {}
+            gone = gone_runs(self.base.get("consumed", {}), consumed) if self.base is not None else None
+            if gone:
+                # Runs the previous build read left bronze (a rollback): their changes are in
+                # kept rows that no new run touches, so only a full rebuild drops them.
+                self.base = None
+                result.mode, result.mode_reason = "full", gone
+                for item in self.plan["inputs"]:
+                    self.register_input(item)
             declared = {i["relation"] for i in self.plan["inputs"]}
             if PII_KEY_RELATION not in declared and uses_pii_key(self.plan):
                 self.register_pii_key(PII_KEY_RELATION)
@@ -261,8 +409,20 @@ class ModelExecutor:
             self.sql(f"INSERT OVERWRITE {target} SELECT {column_select(self.plan['columns'])} FROM `{self.plan['output']}`")
             self.view(STAGED_RELATION, f"SELECT * FROM {target}")
             result.rows = int(self.rows(f"SELECT COUNT(*) AS n FROM `{STAGED_RELATION}`")[0]["n"])
+            if self.plan.get("recomputed"):
+                result.recomputed_rows = int(self.rows(f"SELECT COUNT(*) AS n FROM `{self.plan['recomputed']}`")[0]["n"])
             result.audits = self.run_audits()
             decision = decide_publish(result.audits)
+            if decision.publish and incremental and self.state is not None:
+                # Saved under the branch's snapshot before main moves to it (model_state.py).
+                staged = self.branch_snapshot()
+                if staged is None:
+                    raise RuntimeError(f"WAP branch {self.branch} of {self.table} has no snapshot")
+                try:
+                    self.state.save(self.plan["model"], staged, {
+                        "fingerprint": self.plan.get("fingerprint"), "consumed": consumed, "read": self.read})
+                except Exception:  # noqa: BLE001 - the table is right; the next build is a full one
+                    LOG.exception("could not save the incremental state of %s snapshot %s", self.plan["model"], staged)
             if decision.publish:
                 found = self.rows(fast_forward_sql(self.table, self.branch))
                 result.version = str(found[0]["updated_ref"]) if found else self.main_snapshot(self.table)
@@ -278,6 +438,7 @@ class ModelExecutor:
 
 
 def execute_model(spark: Any, io: Any, plan: Dict[str, Any], placement: ModelPlacement, *,
-                  run_id: str, full_refresh: bool = False, pii_key: Optional[bytes] = None) -> ModelResult:
+                  run_id: str, full_refresh: bool = False, pii_key: Optional[bytes] = None,
+                  state: Any = None, sleep: Callable[[float], None] = time.sleep) -> ModelResult:
     return ModelExecutor(spark, io, plan, placement, run_id=run_id, full_refresh=full_refresh,
-                         pii_key=pii_key).execute()
+                         pii_key=pii_key, state=state, sleep=sleep).execute()

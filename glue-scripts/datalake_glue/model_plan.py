@@ -3,12 +3,15 @@ tables its dataset inputs read (engine/spark/model-artifact.ts writes it). Check
 wrong artifact fails in one line before Spark does anything (pure).
 
   { "model", "kind", "dialect": "spark", "inputs", "steps", "output", "columns", "audits",
-    "partitionBy": {"column"} | null,
-    "tables": { "<relation>": {"name": "bronze_customers", "columns": [{"name", "type"}]} } }
+    "partitionBy": {"column"} | null, "recomputed"?, "fingerprint"?,
+    "tables": { "<relation>": {"name": "bronze_customers", "columns": [{"name", "type"}]} },
+    "ledgers": { "<dataset>": "files_customers" } }
 
 `tables` names the Iceberg table of every bronze / files / silver input (a dataset's silver table
 is named by its spec, not after the dataset) and its columns (an input whose table does not
-exist yet, a dataset never loaded, reads as empty with them, as on DuckDB).
+exist yet, a dataset never loaded, reads as empty with them, as on DuckDB). `ledgers` names the
+files ledger of every dataset those inputs read: its publishing marker tells the build that a load
+is mid-publish (model_pin.py).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any, Dict, List
 from .tables import spark_type
 
 DATASET_ZONES = ("bronze", "files", "silver")
-ZONES = DATASET_ZONES + ("pii_key", "semantic", "file")
+ZONES = DATASET_ZONES + ("pii_key", "semantic", "file", "consumed", "semantic_before")
 KINDS = ("date", "dimension", "fact")
 
 
@@ -50,13 +53,16 @@ def parse_model_plan(doc: Any, *, source: str, model: str) -> Dict[str, Any]:
         except (KeyError, TypeError, ValueError) as error:
             fail(f"column {column!r}: {error}")
     tables = doc.get("tables") or {}
+    ledgers = doc.get("ledgers") or {}
     for item in doc["inputs"]:
         zone, relation = item.get("zone"), item.get("relation")
         if zone not in ZONES or not relation:
             fail(f"input {item!r} has no relation or an unknown zone")
         if zone in DATASET_ZONES and not (isinstance(tables.get(relation), dict) and tables[relation].get("name")):
             fail(f"input {relation} ({zone} of {item.get('dataset')}) has no entry in tables")
-        if zone == "semantic" and not item.get("model"):
+        if zone in DATASET_ZONES and not isinstance(ledgers.get(item.get("dataset")), str):
+            fail(f"input {relation} ({zone} of {item.get('dataset')}) has no entry in ledgers")
+        if zone in ("semantic", "semantic_before") and not item.get("model"):
             fail(f"input {relation} names no model")
         if zone == "file" and not item.get("path"):
             fail(f"input {relation} names no path")
@@ -72,4 +78,4 @@ def parse_model_plan(doc: Any, *, source: str, model: str) -> Dict[str, Any]:
     partition = doc.get("partitionBy")
     if partition and partition.get("column") not in [c["name"] for c in doc["columns"]]:
         fail(f"partitionBy column {partition.get('column')!r} is not one of the columns")
-    return dict(doc, tables=tables)
+    return dict(doc, tables=tables, ledgers=ledgers)

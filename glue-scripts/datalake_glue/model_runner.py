@@ -6,7 +6,8 @@ The summary (`summaries/semantic/<model>/<runId>.json`, where the DuckDB build w
 under the workspace's ops folder) has the fields of engine/duckdb/build-model.ts
 ModelBuildResult, so both engines report a build alike:
   {model, runId, status SUCCEEDED|FAILED, startedAt, finishedAt, durationMs, rows, audits,
-   version (published snapshot id, null when nothing was published), currentVersion, error?}
+   version (published snapshot id, null when nothing was published), currentVersion, error?,
+   and for incremental plans mode, modeReason?, recomputedRows}
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .manifest_io import read_s3_json
 from .model_args import ModelJobArgs
 from .model_executor import ModelPlacement, ModelResult, execute_model, uses_pii_key
 from .model_plan import parse_model_plan
+from .model_state import S3ModelState
 from .pii_key import read_pii_key
 from .runner import utc_now
 from .summary import iso
@@ -48,6 +50,11 @@ def build_model_summary(model: str, run_id: str, started: datetime, finished: da
         "version": result.version if succeeded else None,
         "currentVersion": result.current_version,
     }
+    if result.mode is not None:
+        summary["mode"] = result.mode
+        if result.mode_reason:
+            summary["modeReason"] = result.mode_reason
+        summary["recomputedRows"] = result.recomputed_rows
     if not succeeded:
         summary["error"] = result.error or "nothing was published"
     return summary
@@ -67,7 +74,8 @@ def run_model_job(args: ModelJobArgs, *, spark: Any, io: Any, s3: Any, secrets: 
         placement = ModelPlacement(semantic_database=args.semantic_database, silver_database=args.silver_database,
                                    bronze_database=args.bronze_database, files_path=args.files_path)
         result = execute_model(spark, io, plan, placement, run_id=args.run_id,
-                               full_refresh=args.full_refresh, pii_key=pii_key)
+                               full_refresh=args.full_refresh, pii_key=pii_key,
+                               state=S3ModelState(s3, args.ops_bucket))
     except Exception as error:  # noqa: BLE001 - every failure ends in the summary
         LOG.exception("build %s of %s failed before or outside the plan", args.run_id, args.model)
         result.error = error_text(error)

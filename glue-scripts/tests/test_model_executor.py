@@ -5,11 +5,14 @@ import copy
 import io
 import json
 
+import re
+
 import pytest
 
 from datalake_glue.args import ArgumentError, simple_resolver
 from datalake_glue.model_args import resolve_model_args
 from datalake_glue.model_executor import ModelPlacement, ModelSchemaError, execute_model
+from datalake_glue.model_pin import PUBLISH_POLL_SECONDS, PUBLISH_WAIT_SECONDS, DatasetTables, pin_dataset
 from datalake_glue.model_plan import ModelPlanError, parse_model_plan
 from datalake_glue.model_runner import run_model_job
 from datalake_glue.pii_key import hmac_pads
@@ -18,6 +21,9 @@ from tests.fake_spark import FakeIO, FakeSpark
 PLACEMENT = ModelPlacement(semantic_database="sem", silver_database="silver_db", bronze_database="bronze_db")
 TABLE = "`glue_catalog`.`sem`.`dim_thing`"
 BRANCH = "wap_build_1"
+BRONZE = "`glue_catalog`.`bronze_db`.`bronze_things`"
+SILVER = "`glue_catalog`.`silver_db`.`things_current`"
+LEDGER = "`glue_catalog`.`bronze_db`.`files_things`"
 AUDIT = "SELECT COUNT(*) AS violations FROM staged WHERE thing_key IS NULL"
 
 PLAN = {
@@ -40,6 +46,7 @@ PLAN = {
         "bronze": {"name": "bronze_things", "columns": [{"name": "id", "type": "string"}, {"name": "name", "type": "string"}]},
         "silver_things": {"name": "things_current", "columns": [{"name": "id", "type": "bigint"}]},
     },
+    "ledgers": {"things": "files_things"},
 }
 
 
@@ -49,7 +56,7 @@ def fake(violations=0, tables=("bronze_things",), main=False, seeded=None):
         (r"^SHOW TABLES IN `glue_catalog`\.`bronze_db`$", [{"tableName": t} for t in tables]),
         (r"^SHOW TABLES IN ", []),
         ("^" + AUDIT.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*") + "$", [{"violations": violations}]),
-        (r"^SELECT COUNT\(\*\) AS n FROM `staged`$", [{"n": 3}]),
+        (r"^SELECT COUNT\(\*\) AS n FROM `(staged|dim_thing)`$", [{"n": 3}]),
     ], log=log, tables=seeded)
     if main:
         spark.main.add(TABLE)
@@ -64,6 +71,7 @@ def run(spark, fio, plan=PLAN, **kwargs):
 
 def test_builds_on_a_branch_audits_it_then_fast_forwards_main():
     spark, fio = fake()
+    spark.main.add(BRONZE)
     result = run(spark, fio)
     assert result.error is None and result.rows == 3
     assert result.audits == [{"name": "no_null_keys", "passed": True, "violations": 0}]
@@ -75,7 +83,7 @@ def test_builds_on_a_branch_audits_it_then_fast_forwards_main():
         return next(i for i, t in enumerate(text) if t.startswith(prefix))
 
     assert at("CREATE TABLE IF NOT EXISTS " + TABLE + " (`thing_key` BIGINT, `name_hash` STRING) USING iceberg") \
-        < at("CREATE OR REPLACE TEMP VIEW `bronze` AS SELECT `id`, `name` FROM `glue_catalog`.`bronze_db`.`bronze_things`") \
+        < at(f"CREATE OR REPLACE TEMP VIEW `bronze` AS SELECT `id`, `name` FROM {BRONZE} VERSION AS OF 1") \
         < at("register_pii_key:pii_key") < at("CREATE OR REPLACE TEMP VIEW `hashed`") \
         < at("CREATE OR REPLACE TEMP VIEW `dim_thing`") < at("materialize:dim_thing") \
         < at(f"ALTER TABLE {TABLE} CREATE BRANCH `{BRANCH}`") \
@@ -205,3 +213,209 @@ def test_model_job_arguments():
     assert "--warehouse_path" in str(caught.value)
     args = resolve_model_args(ARGV + ["--full_refresh", "true", "--files_path", "s3://lake/model-files"], simple_resolver)
     assert (args.model, args.full_refresh, args.files_path, args.pii_key_secret) == ("dim_thing", True, "s3://lake/model-files", "arn:key")
+
+
+class MemoryState:
+    def __init__(self):
+        self.saved = {}
+
+    def load(self, model, snapshot):
+        return self.saved.get((model, snapshot))
+
+    def save(self, model, snapshot, state):
+        self.saved[(model, snapshot)] = state
+
+
+INCREMENTAL = dict(copy.deepcopy(PLAN), fingerprint="fp1", recomputed="dim_thing", inputs=PLAN["inputs"] + [
+    {"relation": "consumed", "zone": "consumed"},
+    {"relation": "before_dim_other", "zone": "semantic_before", "model": "dim_other"},
+])
+
+
+def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its_own_before_publishing():
+    state = MemoryState()
+    spark, fio = fake()
+    spark.responses[:0] = [(r"^SELECT DISTINCT `_run_id` AS r FROM `bronze`", [{"r": "run-2"}, {"r": "run-1"}]),
+                           (r"`dim_other`\.`snapshots`", [{"n": 1}])]
+    spark.main.add("`glue_catalog`.`sem`.`dim_other`")
+    first = run(spark, fio, INCREMENTAL, state=state)
+    assert first.error is None and (first.mode, first.mode_reason) == ("full", "no previous version")
+    assert first.recomputed_rows == 3
+    # Saved under the branch's snapshot, before the fast-forward; previous and consumed empty.
+    [(key, saved)] = state.saved.items()
+    assert saved == {"fingerprint": "fp1", "consumed": {"bronze": ["run-1", "run-2"]}, "read": {}}
+    text = spark.statements
+    assert any(t.startswith("CREATE OR REPLACE TEMP VIEW `consumed` AS SELECT CAST(NULL AS STRING)") for t in text)
+    assert "CREATE OR REPLACE TEMP VIEW `before_dim_other` AS SELECT * FROM `glue_catalog`.`sem`.`dim_other` VERSION AS OF 1" in text
+
+    # main now at the saved snapshot: incremental, consumed from the state.
+    state.saved[("dim_thing", "1")] = dict(saved, read={"dim_other": "7"})
+    spark, fio = fake(main=True)
+    spark.responses[:0] = [(r"^SELECT DISTINCT `_run_id` AS r FROM `bronze`", [{"r": "run-1"}, {"r": "run-2"}]),
+                           (r"`dim_other`\.`snapshots`", [{"n": 1}])]
+    spark.main.add("`glue_catalog`.`sem`.`dim_other`")
+    again = run(spark, fio, INCREMENTAL, state=state)
+    assert again.error is None and (again.mode, again.mode_reason) == ("incremental", None)
+    text = spark.statements
+    assert "CREATE OR REPLACE TEMP VIEW `consumed` AS SELECT * FROM VALUES ('bronze', 'run-1'), ('bronze', 'run-2') AS t(`relation`, `run_id`)" in text
+    assert "CREATE OR REPLACE TEMP VIEW `before_dim_other` AS SELECT * FROM `glue_catalog`.`sem`.`dim_other` VERSION AS OF 7" in text
+    assert "CREATE OR REPLACE TEMP VIEW `previous` AS SELECT `thing_key`, `name_hash` FROM `glue_catalog`.`sem`.`dim_thing`" in text
+
+    # Another plan (fingerprint), a read snapshot gone, a full refresh: full rebuilds, saying why.
+    for change, kwargs, reason in [
+        ({"fingerprint": "fp2"}, {}, "the plan changed since snapshot 1 (fingerprint fp1 -> fp2)"),
+        ({}, {"full_refresh": True}, "full refresh requested"),
+    ]:
+        spark, fio = fake(main=True)
+        spark.main.add("`glue_catalog`.`sem`.`dim_other`")
+        spark.responses[:0] = [(r"`dim_other`\.`snapshots`", [{"n": 1}])]
+        result = run(spark, fio, dict(INCREMENTAL, **change), state=state, **kwargs)
+        assert (result.mode, result.mode_reason) == ("full", reason)
+        assert any(t.startswith("CREATE OR REPLACE TEMP VIEW `previous` AS SELECT CAST(NULL") for t in spark.statements)
+    spark, fio = fake(main=True)
+    spark.main.add("`glue_catalog`.`sem`.`dim_other`")
+    gone = run(spark, fio, INCREMENTAL, state=state)
+    assert (gone.mode, gone.mode_reason) == ("full", "dim_other snapshot 7, which 1 was built against, is gone")
+
+
+def test_runs_gone_from_bronze_since_the_previous_build_mean_a_full_rebuild():
+    state = MemoryState()
+    state.saved[("dim_thing", "1")] = {"fingerprint": "fp1", "consumed": {"bronze": ["run-1", "run-2"]}, "read": {"dim_other": "7"}}
+    spark, fio = fake(main=True)
+    # run-2 was rolled back: bronze holds run-1 and a new run-3 only.
+    spark.responses[:0] = [(r"^SELECT DISTINCT `_run_id` AS r FROM `bronze`", [{"r": "run-1"}, {"r": "run-3"}]),
+                           (r"`dim_other`\.`snapshots`", [{"n": 1}])]
+    spark.main.add("`glue_catalog`.`sem`.`dim_other`")
+    result = run(spark, fio, INCREMENTAL, state=state)
+    assert result.error is None
+    assert (result.mode, result.mode_reason) == ("full", "1 load run(s) it had read are gone from bronze (run-2: a rollback)")
+    # Registered again as a full rebuild: no previous rows, nothing consumed.
+    text = spark.statements
+    assert any(t.startswith("CREATE OR REPLACE TEMP VIEW `previous` AS SELECT CAST(NULL") for t in text)
+    assert text.index("CREATE OR REPLACE TEMP VIEW `previous` AS SELECT `thing_key`, `name_hash` FROM `glue_catalog`.`sem`.`dim_thing`") < max(
+        i for i, t in enumerate(text) if t.startswith("CREATE OR REPLACE TEMP VIEW `previous` AS SELECT CAST(NULL"))
+    assert [s for s in state.saved.values() if s["consumed"] == {"bronze": ["run-1", "run-3"]}], "the new state records what is in bronze now"
+
+
+class BrokenState:
+    def load(self, model, snapshot):
+        raise PermissionError("AccessDenied")
+
+    def save(self, model, snapshot, state):
+        raise PermissionError("AccessDenied")
+
+
+def test_a_state_store_that_fails_costs_a_full_rebuild_not_the_build():
+    spark, fio = fake(main=True)
+    spark.main.add("`glue_catalog`.`sem`.`dim_other`")
+    result = run(spark, fio, INCREMENTAL, state=BrokenState())
+    assert result.error is None and result.version is not None
+    assert (result.mode, result.mode_reason) == ("full", "incremental state for snapshot 1 unreadable (PermissionError: AccessDenied)")
+
+
+class MovingSpark(FakeSpark):
+    """A FakeSpark whose tables' main snapshots are `snapshots` (identifier -> id), which a test
+    moves, as a load publishing meanwhile would."""
+
+    def __init__(self, snapshots, **kwargs):
+        super().__init__(**kwargs)
+        self.snapshots = snapshots
+
+    def _catalog(self, statement):
+        found = re.match(r"^SELECT snapshot_id FROM (\S+)\.`refs` WHERE name = 'main'$", statement)
+        if found and found.group(1) in self.snapshots:
+            return [{"snapshot_id": self.snapshots[found.group(1)]}]
+        return super()._catalog(statement)
+
+
+def moving(snapshots, marker_run=None):
+    log = []
+    spark = MovingSpark(dict(snapshots), responses=[
+        (r"^SHOW TABLES IN `glue_catalog`\.`bronze_db`$", [{"tableName": "bronze_things"}, {"tableName": "files_things"}]),
+        (r"^SHOW TABLES IN `glue_catalog`\.`silver_db`$", [{"tableName": "things_current"}]),
+        (r"^SHOW TABLES IN ", []),
+        (r"^SELECT COUNT\(\*\) AS n FROM `(staged|dim_thing)`$", [{"n": 3}]),
+        ("^" + re.escape(AUDIT) + "$", [{"violations": 0}]),
+    ], log=log)
+    if marker_run:
+        spark.properties[LEDGER] = {"datalake.publishing": f"wap_{marker_run}", "datalake.publishing-run": marker_run}
+    return spark, FakeIO(log)
+
+
+def test_a_build_waits_out_a_load_publishing_an_input_and_reads_each_table_at_the_snapshot_it_left():
+    # run-3 is mid-publish: silver already fast-forwarded (6), bronze not yet (8).
+    spark, fio = moving({SILVER: 6, BRONZE: 8}, marker_run="run-3")
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        if len(sleeps) == 2:  # the publish ends: bronze fast-forwarded, the marker removed
+            spark.snapshots[BRONZE] = 9
+            spark.properties[LEDGER] = {}
+
+    result = run(spark, fio, sleep=sleep)
+    assert result.error is None
+    assert sleeps == [PUBLISH_POLL_SECONDS, PUBLISH_POLL_SECONDS]
+    text = spark.statements
+    assert f"CREATE OR REPLACE TEMP VIEW `bronze` AS SELECT `id`, `name` FROM {BRONZE} VERSION AS OF 9" in text
+    assert f"CREATE OR REPLACE TEMP VIEW `silver_things` AS SELECT `id` FROM {SILVER} VERSION AS OF 6" in text
+    # Each look at a table refreshes it first (the catalog caches tables for 30 s).
+    assert text.index(f"REFRESH TABLE {LEDGER}") < text.index(f"SHOW TBLPROPERTIES {LEDGER}")
+    assert text.index(f"REFRESH TABLE {BRONZE}") < text.index(f"SELECT snapshot_id FROM {BRONZE}.`refs` WHERE name = 'main'")
+
+
+def test_a_publish_that_lands_between_two_looks_is_read_whole_or_not_at_all():
+    # No marker either time, but run-4 published whole between the two looks: bronze moved.
+    spark, fio = moving({SILVER: 6, BRONZE: 9})
+    looks = []
+    original = spark._catalog
+
+    def catalog(statement):
+        if statement == f"SELECT snapshot_id FROM {BRONZE}.`refs` WHERE name = 'main'":
+            looks.append(statement)
+            if len(looks) == 1:  # first look: before run-4; then run-4 publishes silver 7, bronze 10
+                found = [{"snapshot_id": 9}]
+                spark.snapshots.update({SILVER: 7, BRONZE: 10})
+                return found
+        return original(statement)
+
+    spark._catalog = catalog
+    result = run(spark, fio, sleep=lambda s: pytest.fail("nothing was publishing: no wait"))
+    assert result.error is None
+    text = spark.statements
+    assert f"CREATE OR REPLACE TEMP VIEW `bronze` AS SELECT `id`, `name` FROM {BRONZE} VERSION AS OF 10" in text
+    assert f"CREATE OR REPLACE TEMP VIEW `silver_things` AS SELECT `id` FROM {SILVER} VERSION AS OF 7" in text
+
+
+def test_a_load_stopped_mid_publish_fails_the_build_in_one_line_and_writes_nothing():
+    spark, fio = moving({SILVER: 6, BRONZE: 8}, marker_run="run-3")
+    sleeps = []
+    result = run(spark, fio, sleep=sleeps.append)
+    assert len(sleeps) == int(PUBLISH_WAIT_SECONDS / PUBLISH_POLL_SECONDS)
+    assert result.error == ("PublishInProgressError: dataset things: load run run-3 has been publishing for over 300 s "
+                            "(datalake.publishing on glue_catalog.bronze_db.files_things): a load stopped mid-publish? "
+                            "the next load of things finishes it")
+    assert not any("INSERT" in s or "fast_forward" in s for s in spark.statements)
+
+
+@pytest.mark.parametrize("marks,rounds,expected", [
+    # marker reads, snapshot rounds (silver, bronze) in call order -> the point chosen
+    ([None, None], [(5, 8), (5, 8)], (5, 8)),
+    # silver of run-2 moved before the first round, its bronze after: run-2 was still publishing
+    # at the second look, so wait; then both rounds agree.
+    ([None, "run-2", None, None], [(6, 8), (6, 9), (6, 9)], (6, 9)),
+])
+def test_pin_dataset_returns_only_a_point_no_publish_straddles(marks, rounds, expected):
+    marks, rounds = list(marks), [dict(zip(("silver", "bronze"), r)) for r in rounds]
+    current = {}
+
+    def snapshot(identifier):
+        if identifier == "s":
+            current.update(rounds.pop(0))
+            return current["silver"]
+        return current["bronze"]
+
+    item = DatasetTables("things", "ledger", {"silver": "s", "bronze": "b"})
+    pinned = pin_dataset(item, marker=lambda ledger: marks.pop(0), snapshot=snapshot, sleep=lambda s: None)
+    assert (pinned["silver"], pinned["bronze"]) == expected
+    assert marks == [] and rounds == []

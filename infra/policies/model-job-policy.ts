@@ -2,8 +2,9 @@
 // its datasets, the semantic tables of the models it reads) under their owners' prefixes, read
 // and write its own table under `<model>/` of the semantic bucket, its artifacts and run files in
 // the ops bucket, the keys through S3 and CloudWatch Logs only. Nothing of landing or quarantine.
-// Its run summaries go to engine/contracts.ts modelSummaryKey, where the job-state handler reads them.
-import { modelSummaryPrefix } from "../../engine/contracts";
+// Its run summaries go to engine/contracts.ts modelSummaryKey, where the job-state handler reads them,
+// and the state of each published version to modelStatePrefix (incremental builds).
+import { modelStatePrefix, modelSummaryPrefix } from "../../engine/contracts";
 import { glueKeyStatements, glueRuntimeStatements } from "./glue-job-policy";
 import { AccountContext, PolicyDocument, Statement, policy, sorted } from "./document";
 
@@ -44,18 +45,19 @@ export function modelJobPolicyDocument(input: ModelJobPolicyInput): PolicyDocume
       Resource: sorted(input.artifactKeys.map((k) => `${input.opsBucketArn}/${k}`)),
     },
     {
-      Sid: "WriteSummariesAndTemp",
+      // Its summaries, the state its next incremental build starts from, and temp files.
+      Sid: "WriteSummariesStateAndTemp",
       Effect: "Allow",
       Action: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
-      Resource: [`${input.opsBucketArn}/${modelSummaryPrefix(model)}*`, `${input.opsBucketArn}/tmp/${model}/*`],
+      Resource: sorted([`${input.opsBucketArn}/${modelSummaryPrefix(model)}*`, `${input.opsBucketArn}/${modelStatePrefix(model)}*`, `${input.opsBucketArn}/tmp/${model}/*`]),
     },
     {
-      // Without it a missing summary answers 403, not 404 (as for the load jobs).
-      Sid: "ListOwnSummaries",
+      // Without it a missing summary or state answers 403, not 404 (as for the load jobs).
+      Sid: "ListOwnSummariesAndState",
       Effect: "Allow",
       Action: ["s3:ListBucket"],
       Resource: input.opsBucketArn,
-      Condition: { StringLike: { "s3:prefix": [`${modelSummaryPrefix(model)}*`] } },
+      Condition: { StringLike: { "s3:prefix": sorted([`${modelSummaryPrefix(model)}*`, `${modelStatePrefix(model)}*`]) } },
     },
     ...(readPrefixes.length > 0
       ? [

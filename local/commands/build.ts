@@ -96,13 +96,18 @@ export async function buildAndRecord(
   return summaries;
 }
 
-/** One progress line per model: `dim_customer: built v000003, 1200 rows, 6 audits passed (850 ms)`. */
+/**
+ * One progress line per model: `dim_customer: built v000003, 1200 rows, 6 audits passed (850 ms)`,
+ * an incremental model's rows followed by what was recomputed: `1200 rows (incremental: 14
+ * recomputed)` or `1200 rows (full: no previous version)`.
+ */
 export function modelLine(s: ModelSummary, opts: { timing?: boolean } = {}): string {
   const ms = opts.timing === false ? "" : ` (${s.durationMs} ms)`;
   // Compiler and executor errors name the model already.
   const error = s.error?.replace(new RegExp(`^model ${s.model}: `), "");
   if (s.status === "skipped") return `${s.model}: skipped: ${error}`;
-  if (s.status === "built") return `${s.model}: built ${s.version}, ${s.rows} rows, ${s.audits.length} audits passed${ms}`;
+  const work = s.mode === "incremental" ? ` (incremental: ${s.recomputed} recomputed)` : s.mode === "full" ? ` (full: ${s.modeReason ?? "whole"})` : "";
+  if (s.status === "built") return `${s.model}: built ${s.version}, ${s.rows} rows${work}, ${s.audits.length} audits passed${ms}`;
   const kept = s.version ? `; ${s.version} stays published` : "; nothing published yet";
   return `${s.model}: FAILED: ${error}${kept}${ms}`;
 }

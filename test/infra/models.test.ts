@@ -168,12 +168,14 @@ describe("infra: semantic models", () => {
       return JSON.parse(run.ofType(T.object).find((o) => uri.endsWith(`/${o.inputs.key}`))!.inputs.content);
     };
     const customer = planOf("dim_customer");
-    expect(Object.keys(customer.tables).sort()).to.deep.equal(["bronze", "files_ledger"]);
-    expect(customer.tables.bronze.name).to.equal("bronze_customers");
-    expect(customer.tables.bronze.columns.map((c: any) => c.name)).to.include.members(["customer_id", "email", "_op"]);
+    expect(Object.keys(customer.tables).sort()).to.deep.equal(["bronze_log", "files_ledger"]);
+    expect(customer.tables.bronze_log.name).to.equal("bronze_customers");
+    expect(customer.tables.bronze_log.columns.map((c: any) => c.name)).to.include.members(["customer_id", "email", "_op", "_run_id"]);
     expect(customer.tables.files_ledger.name).to.equal("files_customers");
     const items = planOf("fact_order_items");
     expect(Object.fromEntries(Object.entries(items.tables).map(([k, v]: [string, any]) => [k, v.name]))).to.deep.equal({
+      bronze_order_items: "bronze_order_items",
+      bronze_orders: "bronze_orders",
       silver_order_items: "order_items",
       silver_orders: "orders",
     });
@@ -183,7 +185,8 @@ describe("infra: semantic models", () => {
     const run = await devRun();
     const arn = (bucket: string) => run.named(`storage-${bucket}`, T.bucket).state.arn;
     const facts = statement(run, "fact_orders", "ReadInputTables");
-    expect(facts.Resource).to.deep.equal([`${arn("semantic")}/dim_customer/*`, `${arn("semantic")}/dim_date/*`, `${arn("silver")}/orders/*`].sort());
+    // Incremental: a fact also reads its datasets' bronze (the load runs it has not built from yet).
+    expect(facts.Resource).to.deep.equal([`${arn("bronze")}/orders/*`, `${arn("semantic")}/dim_customer/*`, `${arn("semantic")}/dim_date/*`, `${arn("silver")}/orders/*`].sort());
     expect(statement(run, "fact_orders", "ReadWriteModelTable").Resource).to.equal(`${arn("semantic")}/fact_orders/*`);
     expect(statement(run, "dim_customer", "ReadInputTables").Resource).to.deep.equal([`${arn("bronze")}/customers/*`]);
     expect(statement(run, "dim_date", "ReadInputTables")).to.equal(undefined);
@@ -199,7 +202,7 @@ describe("infra: semantic models", () => {
       const writes = doc(run.named(`${model.name}-job-policy`, T.rolePolicy)).Statement.filter((s) => [s.Action].flat().includes("s3:PutObject"));
       const ops = arn("ops");
       expect(writes.flatMap((s) => [s.Resource].flat()).sort()).to.deep.equal(
-        [`${arn("semantic")}/${model.name}/*`, `${ops}/summaries/semantic/${model.name}/*`, `${ops}/tmp/${model.name}/*`].sort(),
+        [`${arn("semantic")}/${model.name}/*`, `${ops}/summaries/semantic/${model.name}/*`, `${ops}/state/semantic/${model.name}/*`, `${ops}/tmp/${model.name}/*`].sort(),
       );
     }
   });
@@ -209,7 +212,10 @@ describe("infra: semantic models", () => {
     const semanticArn = run.named("storage-semantic", T.bucket).state.arn;
     const orders = jobGrants(run, "fact_orders");
     const reads = orders.filter((g) => g.inputs.table && g.inputs.table.name !== "fact_orders");
+    // files_orders: the job reads the ledger's publishing marker, never a dataset mid-publish.
     expect(reads.map((g) => `${g.inputs.table.databaseName}/${g.inputs.table.name}`).sort()).to.deep.equal([
+      "datalake_dev_bronze/bronze_orders",
+      "datalake_dev_bronze/files_orders",
       "datalake_dev_semantic/dim_customer",
       "datalake_dev_semantic/dim_date",
       "datalake_dev_silver/orders",
@@ -218,7 +224,7 @@ describe("infra: semantic models", () => {
     const own = orders.find((g) => g.inputs.table?.name === "fact_orders")!;
     expect(own.inputs.permissions).to.deep.equal(["ALTER", "DELETE", "DESCRIBE", "INSERT", "SELECT"]);
     expect(orders.filter((g) => g.inputs.dataLocation).map((g) => g.inputs.dataLocation.arn)).to.deep.equal([`${semanticArn}/fact_orders`]);
-    expect(orders.filter((g) => g.inputs.database).map((g) => g.inputs.database.name).sort()).to.deep.equal(["datalake_dev_semantic", "datalake_dev_silver"]);
+    expect(orders.filter((g) => g.inputs.database).map((g) => g.inputs.database.name).sort()).to.deep.equal(["datalake_dev_bronze", "datalake_dev_semantic", "datalake_dev_silver"]);
     const customer = jobGrants(run, "dim_customer").filter((g) => g.inputs.table && g.inputs.table.name !== "dim_customer");
     expect(customer.map((g) => g.inputs.table.name).sort()).to.deep.equal(["bronze_customers", "files_customers"]);
   });

@@ -338,6 +338,13 @@ describe("fact compiler (DuckDB) against a TypeScript oracle", function () {
       { relation: "dim_product", zone: "semantic", model: "dim_product" },
       { relation: "dim_customer", zone: "semantic", model: "dim_customer" },
       { relation: "dim_date", zone: "semantic", model: "dim_date" },
+      // Incremental builds (fact-incremental.ts): new bronze runs, the dimensions as last read, its own previous version.
+      { relation: "bronze_order_items", zone: "bronze", dataset: "order_items" },
+      { relation: "bronze_orders", zone: "bronze", dataset: "orders" },
+      { relation: "before_dim_product", zone: "semantic_before", model: "dim_product" },
+      { relation: "before_dim_customer", zone: "semantic_before", model: "dim_customer" },
+      { relation: "previous", zone: "semantic", model: "fact_order_items" },
+      { relation: "consumed", zone: "consumed" },
     ]);
     const shipments = compileFact(getModel("fact_shipments") as FactSpec, { dialect: "duckdb", datasets: DATASETS, models: MODELS });
     expect(shipments.columns.map((c) => c.name)).to.deep.equal(["shipment_id", "order_id", "carrier", "shipped_date_key", "delivered_date_key", "days_to_deliver", "shipped_date"]);

@@ -8,6 +8,9 @@ import * as path from "node:path";
 import { DIALECTS } from "../../engine/dialects";
 import type { ModelPlan } from "../../engine/models/plan";
 import { PREVIOUS_RELATION, STAGED_RELATION } from "../../engine/models/plan";
+import { HISTORY_BRONZE_RELATION } from "../../engine/compile";
+import { BRONZE_LOG_RELATION } from "../../engine/models/dimension";
+import { silverRelation } from "../../engine/models/fact-context";
 import { lit, openSession, type Session } from "../../engine/duckdb/session";
 import type { SparkServer } from "../../engine/spark/server";
 
@@ -44,6 +47,14 @@ export class ModelHarness {
       const cols = plan.columns.map((c) => `CAST(NULL AS ${DIALECTS.duckdb.sqlType(c.type)}) AS ${DIALECTS.duckdb.ident(c.name)}`);
       all[PREVIOUS_RELATION] = `SELECT ${cols.join(", ")} WHERE FALSE`;
     }
+    // Incremental plans' own inputs default to a first build's (plan.ts header: a full rebuild).
+    for (const input of plan.inputs) {
+      if (input.relation in all) continue;
+      if (input.zone === "consumed") all[input.relation] = "SELECT CAST(NULL AS VARCHAR) AS relation, CAST(NULL AS VARCHAR) AS run_id WHERE FALSE";
+      else if (input.zone === "semantic_before" && input.model in all) all[input.relation] = all[input.model];
+      else if (input.relation === BRONZE_LOG_RELATION && HISTORY_BRONZE_RELATION in all) all[input.relation] = all[HISTORY_BRONZE_RELATION];
+      else if (input.zone === "bronze" && silverRelation(input.dataset) in all) all[input.relation] = await this.noRowsLike(all[silverRelation(input.dataset)]);
+    }
     for (const input of plan.inputs) {
       if (!(input.relation in all)) throw new Error(`model ${plan.model}: no rows given for input ${input.relation}`);
     }
@@ -54,6 +65,12 @@ export class ModelHarness {
       files[relation] = file;
     }
     return files;
+  }
+
+  /** No rows, with the columns of `select` as strings (a fact's bronze input when only silver is given). */
+  private async noRowsLike(select: string): Promise<string> {
+    const cols = await this.session.rows(`SELECT column_name FROM (DESCRIBE ${select})`);
+    return `SELECT ${cols.map((c) => `CAST(NULL AS VARCHAR) AS ${DIALECTS.duckdb.ident(String(c.column_name))}`).join(", ")} WHERE FALSE`;
   }
 
   async runDuckDB(plan: ModelPlan, inputs: ModelInputs): Promise<ModelRun> {

@@ -28,11 +28,18 @@ describe("model job artifact", () => {
     expect(Object.values(customers.tables).map((t) => t.name).sort()).to.deep.equal(["bronze_customers", "files_customers"]);
   });
 
+  it("names the files ledger of every dataset the plan reads (a load marks it while it publishes)", () => {
+    const items = sparkModelArtifact(MODELS.find((m) => m.name === "fact_order_items")!, DATASETS, MODELS);
+    expect(items.ledgers).to.deep.equal({ order_items: "files_order_items", orders: "files_orders" });
+    const date = sparkModelArtifact(MODELS.find((m) => m.name === "dim_date")!, DATASETS, MODELS);
+    expect(date.ledgers).to.deep.equal({});
+  });
+
   it("refuses a plan compiled for DuckDB and a dataset it does not know, in one line", () => {
     const dim = MODELS.find((m) => m.name === "dim_customer")!;
     const duck = compileModel(dim, { dialect: "duckdb", datasets: DATASETS, models: MODELS });
     expect(() => modelArtifact(duck, DATASETS)).to.throw("model dim_customer: the Glue job runs spark plans, got a duckdb plan");
     const spark = compileModel(dim, { dialect: "spark", datasets: DATASETS, models: MODELS });
-    expect(() => modelArtifact(spark, [])).to.throw("model dim_customer: input bronze reads unknown dataset customers");
+    expect(() => modelArtifact(spark, [])).to.throw("model dim_customer: input bronze_log reads unknown dataset customers");
   });
 });

@@ -1,0 +1,102 @@
+// Incremental facts (plan.ts header, docs/models.md "Incremental builds"): a build recomputes only
+// the grain rows a batch can have changed and keeps the previous version's other rows. A fact row
+// is a function of its source's silver row, the lookup rows it joins and the dimension versions
+// its keys resolve to, so the touched rows are those
+//   - whose source key has a bronze row from a run the previous version had not consumed (an
+//     insert, update or delete of the row itself: a deleted or quarantined row is dropped and,
+//     absent from silver, not recomputed),
+//   - whose lookup key has such a bronze row in the lookup's dataset (re-keyed through the lookup),
+//   - whose dimension natural key has rows that differ between the dimension version the previous
+//     build read (`before_<dim>`, zone semantic_before) and the current one: a late change that
+//     split a window, a delete, a new version, an inferred member completed (re-keyed).
+// Relations:
+//   fact_new_<dataset>   typed keys of new bronze rows of the source and of each lookup dataset
+//   fact_changed_<dim>   natural keys whose rows differ between before_<dim> and <dim>
+//   <fact>__touched      the touched rows' base rows (silver + lookups)
+//   <fact>__recomputed   them, keyed: what the build recomputed
+//   <fact>__build        previous rows not touched + <fact>__recomputed
+// With `consumed` empty (a full rebuild: `previous` is empty too) every row is recomputed, no key
+// set is computed and nothing is kept (NOTHING_CONSUMED), so it costs what a plain build does.
+import { bronzeKeyExprs } from "../compile";
+import type { SqlDialect } from "../dialects";
+import type { Dialect } from "../plan";
+import { tableAlias, type ResolvedFact } from "./fact-context";
+import { factBaseSelect, ref } from "./fact-sql";
+import { newRunsOf, NOTHING_CONSUMED } from "./incremental";
+import { CONSUMED_RELATION, PREVIOUS_RELATION, type ModelInput, type ModelStep } from "./plan";
+
+export const bronzeRelation = (dataset: string): string => `bronze_${dataset}`;
+export const beforeRelation = (dimension: string): string => `before_${dimension}`;
+const newKeys = (dataset: string): string => `fact_new_${dataset}`;
+const changedKeys = (dimension: string): string => `fact_changed_${dimension}`;
+const keyCol = (i: number): string => `_k_${i + 1}`;
+
+/**
+ * A `unique` rule moves rows of other keys in or out of silver without a change of their own
+ * (the conflict is about the current state), so no new bronze row points at them: such facts are
+ * rebuilt whole.
+ */
+export function isIncrementalFact(r: ResolvedFact): boolean {
+  return ![r.source, ...r.lookups.values()].some((ds) => ds.rules.some((rule) => rule.kind === "unique"));
+}
+
+export function incrementalFactInputs(r: ResolvedFact): ModelInput[] {
+  const datasets = [...new Set([r.source.name, ...[...r.lookups.values()].map((l) => l.name)])];
+  return [
+    ...datasets.map((dataset): ModelInput => ({ relation: bronzeRelation(dataset), zone: "bronze", dataset })),
+    ...[...r.dimensions.keys()].map((model): ModelInput => ({ relation: beforeRelation(model), zone: "semantic_before", model })),
+    { relation: PREVIOUS_RELATION, zone: "semantic", model: r.spec.name },
+    { relation: CONSUMED_RELATION, zone: "consumed" },
+  ];
+}
+
+/** The steps after `<fact>__rows`; `keyed(rows)` is the fact's keyed select over base rows `rows`. */
+export function incrementalFactSteps(
+  r: ResolvedFact,
+  d: SqlDialect,
+  dialect: Dialect,
+  columns: readonly string[],
+  keyed: (rows: string) => string,
+): { steps: ModelStep[]; output: string; recomputed: string } {
+  const { spec } = r;
+  const step = (name: string, materialize: ModelStep["materialize"], description: string, sql: string): ModelStep => ({ name, sql, materialize, description });
+  const datasets = [...new Map([r.source, ...r.lookups.values()].map((ds) => [ds.name, ds])).values()];
+  const newSteps = datasets.map((ds) => {
+    const keys = bronzeKeyExprs(ds, dialect).map((k, i) => `${k} AS ${keyCol(i)}`);
+    const sql = `SELECT DISTINCT ${keys.join(", ")} FROM ${bronzeRelation(ds.name)} WHERE NOT ${NOTHING_CONSUMED} AND ${newRunsOf(bronzeRelation(ds.name), d)}`;
+    return step(newKeys(ds.name), "table", `keys of ${ds.name} rows from runs the previous version had not consumed`, sql);
+  });
+  const changedSteps = [...r.dimensions.values()].map((dim) => {
+    const nk = d.ident(dim.naturalKey);
+    const diff = (a: string, b: string) => `SELECT ${nk} FROM (SELECT * FROM ${a} EXCEPT SELECT * FROM ${b}) x`;
+    const sql = `SELECT DISTINCT ${nk} AS _nk FROM (${diff(dim.name, beforeRelation(dim.name))} UNION ALL ${diff(beforeRelation(dim.name), dim.name)}) c WHERE ${nk} IS NOT NULL`;
+    return step(changedKeys(dim.name), "table", `natural keys whose ${dim.name} rows changed since the previous version's build`, sql);
+  });
+
+  const pk = r.source.primaryKey;
+  const hits: Array<{ join: string; hit: string }> = [
+    { join: `LEFT JOIN ${newKeys(r.source.name)} AS t_src ON ${pk.map((k, i) => `t_src.${keyCol(i)} = ${tableAlias(null)}.${d.ident(k)}`).join(" AND ")}`, hit: `t_src.${keyCol(0)}` },
+    ...spec.lookups.map((l, j) => ({
+      join: `LEFT JOIN ${newKeys(l.dataset)} AS t_lk_${j} ON t_lk_${j}.${keyCol(0)} = ${ref(d, l.on)}`,
+      hit: `t_lk_${j}.${keyCol(0)}`,
+    })),
+    ...spec.dimensions.map((role, i) => ({ join: `LEFT JOIN ${changedKeys(role.dimension)} AS t_dim_${i} ON t_dim_${i}._nk = ${ref(d, role.naturalKey)}`, hit: `t_dim_${i}._nk` })),
+  ];
+  const touched = step(
+    `${spec.name}__touched`,
+    "view",
+    "base rows of the touched grain rows: new source or lookup changes, changed dimension rows",
+    factBaseSelect(r, d, { joins: hits.map((h) => h.join), where: [NOTHING_CONSUMED, ...hits.map((h) => `${h.hit} IS NOT NULL`)].join(" OR ") }),
+  );
+  const recomputed = step(`${spec.name}__recomputed`, "table", "the touched grain rows, keyed", keyed(touched.name));
+
+  const cols = columns.map((c) => d.ident(c));
+  const same = (alias: string, on: (k: string, i: number) => string) => `LEFT JOIN ${alias} ON ${pk.map(on).join(" AND ")}`;
+  const kept =
+    `SELECT ${cols.map((c) => `p.${c}`).join(", ")} FROM ${PREVIOUS_RELATION} p ` +
+    `${same(`${newKeys(r.source.name)} t`, (k, i) => `t.${keyCol(i)} = p.${d.ident(k)}`)} ` +
+    `${same(`${recomputed.name} n`, (k) => `n.${d.ident(k)} = p.${d.ident(k)}`)} ` +
+    `WHERE NOT ${NOTHING_CONSUMED} AND t.${keyCol(0)} IS NULL AND n.${d.ident(pk[0])} IS NULL`;
+  const build = step(`${spec.name}__build`, "view", "the previous version's untouched rows and the recomputed ones", `${kept} UNION ALL SELECT ${cols.join(", ")} FROM ${recomputed.name}`);
+  return { steps: [...newSteps, ...changedSteps, touched, recomputed, build], output: build.name, recomputed: recomputed.name };
+}

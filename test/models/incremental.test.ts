@@ -1,0 +1,353 @@
+// Incremental model builds (docs/models.md "Incremental builds"): two workspaces get the same
+// batches through runLoad; one builds the reference star incrementally after each batch, the other
+// with --full-refresh; every table must be identical after every batch, and the incremental build
+// must have recomputed only the rows the batch touched (counts worked out by hand below).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { expect } from "chai";
+import { DATASETS } from "../../datasets";
+import { buildModels, rollbackTable, type ModelSummary } from "../../engine/duckdb";
+import { buildModel, modelDir, type ModelVersionMeta } from "../../engine/duckdb/build-model";
+import { committedBronzeFiles } from "../../engine/duckdb/tables";
+import { bronzeFilesDir, parquetFiles, readPointer, readVersionMeta, safeName, stagingDir, zoneDir } from "../../engine/duckdb/workspace";
+import { compileModel } from "../../engine/models";
+import { MODELS } from "../../models";
+import { modelLine } from "../../local/commands/build";
+import { TestWorkspace } from "../engine/helpers";
+
+type Files = Record<string, Array<{ name: string; lines: string[]; receivedAt: string }>>;
+
+const CUSTOMERS = "cdc_ts,customer_id,email,country,signup_date";
+const PRODUCTS = "cdc_ts,product_id,brand,category,unit_price";
+const ORDERS = "cdc_ts,order_id,customer_id,order_ts,status,total_amount";
+const ITEMS = "cdc_ts,order_item_id,order_id,product_id,quantity,unit_price,line_total,created_at";
+const PAYMENTS = "cdc_ts,payment_id,order_id,amount,method,paid_at";
+const SHIPMENTS = "cdc_ts,shipment_id,order_id,carrier,shipped_at,delivered_at";
+const cdc = (header: string) => `Op,${header}`;
+const at = (day: string) => `${day}T00:00:00.000Z`;
+
+/** The batches, in load order. Comments say what each change exercises. */
+const BATCHES: Files[] = [
+  {
+    customers: [
+      { name: "LOAD00000001.csv", receivedAt: at("2026-04-01"), lines: [CUSTOMERS, "2026-01-01 00:00:00,1,a@x,PT,2026-01-01", "2026-01-01 00:00:00,2,b@x,PT,2026-01-01", "2026-01-01 00:00:00,3,c@x,PT,2026-01-01", "2026-01-01 00:00:00,4,d@x,PT,2026-01-01"] },
+      // A second full-load file: a partial reload of LOAD00000001 later leaves customer 5 out.
+      { name: "LOAD00000002.csv", receivedAt: at("2026-04-01"), lines: [CUSTOMERS, "2026-01-01 00:00:00,5,e@x,PT,2026-01-01"] },
+    ],
+    products: [{ name: "LOAD00000001.csv", receivedAt: at("2026-04-01"), lines: [PRODUCTS, "2026-01-01 00:00:00,10,acme,tools,5.00", "2026-01-01 00:00:00,11,acme,toys,7.00"] }],
+    orders: [
+      {
+        name: "LOAD00000001.csv",
+        receivedAt: at("2026-04-01"),
+        lines: [ORDERS, "2026-02-10 00:00:00,100,1,2026-02-10 00:00:00,paid,10.00", "2026-03-05 00:00:00,101,2,2026-03-05 00:00:00,paid,20.00", "2026-03-20 00:00:00,102,3,2026-03-20 00:00:00,paid,30.00", "2026-03-01 00:00:00,103,9,2026-03-01 00:00:00,paid,40.00", "2026-03-06 00:00:00,105,5,2026-03-29 00:00:00,paid,50.00"],
+      },
+    ],
+    order_items: [
+      { name: "LOAD00000001.csv", receivedAt: at("2026-04-01"), lines: [ITEMS, "2026-02-10 00:00:00,1000,100,10,1,5.00,5.00,2026-02-10 00:00:00", "2026-03-05 00:00:00,1001,101,11,2,7.00,14.00,2026-03-05 00:00:00", "2026-03-20 00:00:00,1002,102,10,1,5.00,5.00,2026-03-20 00:00:00"] },
+    ],
+    payments: [{ name: "LOAD00000001.csv", receivedAt: at("2026-04-01"), lines: [PAYMENTS, "2026-02-11 00:00:00,500,100,10.00,card,2026-02-11 00:00:00", "2026-03-06 00:00:00,501,101,20.00,card,2026-03-06 00:00:00"] }],
+    shipments: [{ name: "LOAD00000001.csv", receivedAt: at("2026-04-01"), lines: [SHIPMENTS, "2026-02-12 00:00:00,700,100,ups,2026-02-12 00:00:00,2026-02-15 00:00:00"] }],
+  },
+  {
+    customers: [
+      {
+        name: "20260402-000000000.csv",
+        receivedAt: at("2026-04-02"),
+        // 1 moves to ES (after order 100: no re-key); 2 a no-op update; 3 deleted before order 102.
+        lines: [cdc(CUSTOMERS), "U,2026-03-01 00:00:00,1,a@x,ES,2026-01-01", "U,2026-03-02 00:00:00,2,b@x,PT,2026-01-01", "D,2026-03-10 00:00:00,3,c@x,PT,2026-01-01"],
+      },
+    ],
+    // Product 10 changes category before order 102: item 1002 is re-keyed.
+    products: [{ name: "20260402-000000000.csv", receivedAt: at("2026-04-02"), lines: [cdc(PRODUCTS), "U,2026-03-15 00:00:00,10,acme,garden,5.00"] }],
+    orders: [{ name: "20260402-000000000.csv", receivedAt: at("2026-04-02"), lines: [cdc(ORDERS), "U,2026-03-06 00:00:00,101,2,2026-03-05 00:00:00,shipped,20.00", "I,2026-03-15 00:00:00,104,1,2026-03-15 00:00:00,paid,60.00"] }],
+  },
+  {
+    customers: [
+      {
+        name: "20260403-000000000.csv",
+        receivedAt: at("2026-04-03"),
+        // A late change splitting 1's first window before order 100; 3 re-inserted; 9 arrives
+        // (order 103 leaves -1); 5 moves to IT.
+        lines: [cdc(CUSTOMERS), "U,2026-02-01 00:00:00,1,a@x,BR,2026-01-01", "I,2026-03-25 00:00:00,3,c@x,FR,2026-01-01", "I,2026-01-01 00:00:00,9,z@x,PT,2026-01-01", "U,2026-03-30 00:00:00,5,e@x,IT,2026-01-01"],
+      },
+    ],
+    // Order 101 deleted (its fact row goes, payment 501 loses its customer through the lookup);
+    // order 100 moves to customer 2 (a lookup change re-keys payment 500 and item 1000).
+    orders: [{ name: "20260403-000000000.csv", receivedAt: at("2026-04-03"), lines: [cdc(ORDERS), "D,2026-03-07 00:00:00,101,2,2026-03-05 00:00:00,shipped,20.00", "U,2026-03-08 00:00:00,100,2,2026-02-10 00:00:00,paid,10.00"] }],
+    // A re-insert of a deleted item? No: a new payment and a shipment update.
+    payments: [{ name: "20260403-000000000.csv", receivedAt: at("2026-04-03"), lines: [cdc(PAYMENTS), "I,2026-03-16 00:00:00,502,104,60.00,paypal,2026-03-16 00:00:00"] }],
+    shipments: [{ name: "20260403-000000000.csv", receivedAt: at("2026-04-03"), lines: [cdc(SHIPMENTS), "U,2026-02-16 00:00:00,700,100,ups,2026-02-12 00:00:00,2026-02-16 00:00:00"] }],
+  },
+  {
+    // A late CDC file received after the reload below was (04-05 > 04-04) but loaded before it.
+    customers: [{ name: "20260405-000000000.csv", receivedAt: at("2026-04-05"), lines: [cdc(CUSTOMERS), "U,2026-03-28 00:00:00,5,e@x,NL,2026-01-01"] }],
+  },
+  {
+    // A DMS reload (a new version of LOAD00000001, a new generation) of customers 1-4, received
+    // 04-04: the 04-05 file joins its generation, which reorders customer 5's changes although
+    // customer 5 has no new row.
+    customers: [
+      {
+        name: "LOAD00000001.csv",
+        receivedAt: at("2026-04-04"),
+        lines: [CUSTOMERS, "2026-04-04 00:00:00,1,a@x,BR,2026-01-01", "2026-04-04 00:00:00,2,b2@x,PT,2026-01-01", "2026-04-04 00:00:00,3,c@x,FR,2026-01-01", "2026-04-04 00:00:00,4,d@x,DE,2026-01-01"],
+      },
+    ],
+  },
+];
+
+async function canonical(ws: TestWorkspace, model: string): Promise<string[]> {
+  const plan = compileModel(MODELS.find((m) => m.name === model)!, { dialect: "duckdb", datasets: DATASETS, models: MODELS });
+  const cols = plan.columns.map((c) => `CAST("${c.name}" AS VARCHAR) AS "${c.name}"`).join(", ");
+  const rows = await ws.query(`SELECT ${cols} FROM ${model}`);
+  return rows.map((r) => JSON.stringify(plan.columns.map((c) => r[c.name] ?? null))).sort();
+}
+
+async function loadBatch(ws: TestWorkspace, batch: Files): Promise<void> {
+  for (const [dataset, files] of Object.entries(batch)) {
+    const manifest = files.map((f) => ws.file(dataset, f.name, `${f.lines.join("\n")}\n`, { receivedAt: f.receivedAt }));
+    const summary = await ws.load(dataset, manifest);
+    expect(summary.status, `${dataset}: ${JSON.stringify(summary.error ?? "")}`).to.equal("SUCCEEDED");
+  }
+}
+
+const byModel = (summaries: ModelSummary[]) => Object.fromEntries(summaries.map((s) => [s.model, s]));
+
+describe("models: incremental builds equal full refreshes (DuckDB)", function () {
+  this.timeout(10 * 60_000);
+  let inc: TestWorkspace;
+  let full: TestWorkspace;
+  before(() => {
+    inc = new TestWorkspace("incremental-inc-");
+    full = new TestWorkspace("incremental-full-");
+  });
+  after(() => {
+    inc.cleanup();
+    full.cleanup();
+  });
+
+  /** What each batch's incremental build recomputed, per model (worked out from BATCHES). */
+  const RECOMPUTED: Array<Record<string, number>> = [
+    // First build: everything. dim_customer: 5 keys x 1 version + the unknown member.
+    { dim_customer: 6, dim_product: 3, fact_orders: 5, fact_order_items: 3, fact_payments: 2, fact_shipments: 1 },
+    // Touched customers 1 (2 versions), 2 (no-op: 1), 3 (deleted: 1) + unknown; product 10 (2) +
+    // unknown. Orders: 101 and 104 new; 100 (customer 1), 102 (customer 3) re-keyed. Items: 1002
+    // and 1000 (product 10 changed); 1001's order 101 changed (lookup). Payments: 501 (order 101),
+    // 500 (customer 1's rows changed). Shipments: nothing new.
+    { dim_customer: 5, dim_product: 3, fact_orders: 4, fact_order_items: 3, fact_payments: 2, fact_shipments: 0 },
+    // Customers 1 (3 versions), 3 (2), 9 (1), 5 (2) + unknown. Orders: 100, 101 (deleted: not
+    // recomputed) new; 104 (customer 1), 102 (customer 3), 103 (customer 9), 105 (customer 5)
+    // re-keyed. Items: 1000 (order 100), 1001 (order 101, gone: still a row, its order now NULL),
+    // 1002 (customer 3). Payments: 502 new, 500 and 501 (orders changed). Shipments: 700.
+    { dim_customer: 9, dim_product: 1, fact_orders: 5, fact_order_items: 3, fact_payments: 3, fact_shipments: 1 },
+    // Customer 5 (3 versions) + unknown; its order 105 re-keyed.
+    { dim_customer: 4, dim_product: 1, fact_orders: 1, fact_order_items: 0, fact_payments: 0, fact_shipments: 0 },
+    // The reload: customers 1-4 (new rows) and 5 (regenerated): all but 9, + unknown. Rows changed
+    // for 1 (BR again from 04-04), 2 (email), 4 (DE) and 5 (reordered), not 3 (FR again: a no-op):
+    // orders 100 (customer 2), 104 (1), 105 (5); item 1000 (order 100); payments 500, 502.
+    { dim_customer: 13, dim_product: 1, fact_orders: 3, fact_order_items: 1, fact_payments: 2, fact_shipments: 0 },
+  ];
+
+  BATCHES.forEach((batch, i) => {
+    it(`batch ${i + 1}: every table equals the full refresh, and only the touched rows were recomputed`, async () => {
+      await loadBatch(inc, batch);
+      await loadBatch(full, batch);
+      const incremental = byModel(await buildModels(inc.dir, MODELS, { datasets: DATASETS }));
+      const refreshed = byModel(await buildModels(full.dir, MODELS, { datasets: DATASETS, fullRefresh: true }));
+      for (const model of MODELS) {
+        expect(incremental[model.name].status, `${model.name}: ${incremental[model.name].error}`).to.equal("built");
+        expect(refreshed[model.name].status, `${model.name}: ${refreshed[model.name].error}`).to.equal("built");
+        expect(await canonical(inc, model.name), model.name).to.deep.equal(await canonical(full, model.name));
+      }
+      for (const [model, n] of Object.entries(RECOMPUTED[i])) {
+        expect(incremental[model], model).to.include({ mode: i === 0 ? "full" : "incremental", recomputed: n });
+        expect(refreshed[model], model).to.include({ mode: "full", modeReason: "full refresh requested" });
+      }
+    });
+  });
+});
+
+describe("models: when an incremental model is rebuilt in full (DuckDB)", function () {
+  this.timeout(5 * 60_000);
+  let ws: TestWorkspace;
+  before(() => (ws = new TestWorkspace("incremental-fallback-")));
+  after(() => ws.cleanup());
+
+  it("rebuilds in full, saying why, after a plan change and when the dimension version a fact read is gone", async () => {
+    await loadBatch(ws, BATCHES[0]);
+    const star = MODELS.filter((m) => ["dim_date", "dim_customer", "fact_orders"].includes(m.name));
+    await buildModels(ws.dir, star, { datasets: DATASETS });
+    await loadBatch(ws, BATCHES[1]);
+
+    // Another plan for dim_customer (a step's SQL differs): its fingerprint differs.
+    const edited = byModel(
+      await buildModels(ws.dir, star, {
+        datasets: DATASETS,
+        select: "dim_customer",
+        compile: (spec, ctx) => {
+          const plan = compileModel(spec, ctx);
+          return { ...plan, steps: plan.steps.map((s) => (s.name === "dim_versions" ? { ...s, sql: `${s.sql} ` } : s)) };
+        },
+      }),
+    );
+    expect(edited.dim_customer).to.include({ status: "built", mode: "full" });
+    expect(edited.dim_customer.modeReason).to.match(/^the plan changed since v000001 \(fingerprint [0-9a-f]{16} -> [0-9a-f]{16}\)$/);
+
+    // dim_customer built again keeping no old version: v000001, which fact_orders read, is gone.
+    const keep = process.env.DATALAKE_KEEP_VERSIONS;
+    process.env.DATALAKE_KEEP_VERSIONS = "0";
+    try {
+      await buildModels(ws.dir, star, { datasets: DATASETS, select: "dim_customer" });
+    } finally {
+      if (keep === undefined) delete process.env.DATALAKE_KEEP_VERSIONS;
+      else process.env.DATALAKE_KEEP_VERSIONS = keep;
+    }
+    const facts = byModel(await buildModels(ws.dir, star, { datasets: DATASETS, select: "fact_orders" }));
+    expect(facts.fact_orders).to.include({ status: "built", mode: "full", modeReason: "dim_customer v000001, which v000001 was built against, is no longer kept" });
+    expect(facts.fact_orders.recomputed).to.equal(facts.fact_orders.rows);
+    // And the next build is incremental again, with nothing new: nothing recomputed.
+    const again = byModel(await buildModels(ws.dir, star, { datasets: DATASETS }));
+    expect(again.dim_customer).to.include({ mode: "incremental", recomputed: 1 });
+    expect(again.fact_orders).to.include({ mode: "incremental", recomputed: 0 });
+  });
+});
+
+describe("models: a dataset rollback rebuilds its models in full (DuckDB)", function () {
+  this.timeout(5 * 60_000);
+  let ws: TestWorkspace;
+  let fresh: TestWorkspace;
+  before(() => {
+    ws = new TestWorkspace("incremental-rollback-");
+    fresh = new TestWorkspace("incremental-rollback-fresh-");
+  });
+  after(() => {
+    ws.cleanup();
+    fresh.cleanup();
+  });
+
+  it("drops the rolled-back runs' changes: the next build is full and equals a build that never saw them", async () => {
+    const star = MODELS.filter((m) => ["dim_date", "dim_customer", "fact_orders"].includes(m.name));
+    await loadBatch(ws, BATCHES[0]);
+    await loadBatch(fresh, BATCHES[0]);
+    await loadBatch(ws, { customers: BATCHES[1].customers });
+    await buildModels(ws.dir, star, { datasets: DATASETS });
+
+    await rollbackTable(ws.dir, "customers");
+    const after = byModel(await buildModels(ws.dir, star, { datasets: DATASETS }));
+    await buildModels(fresh.dir, star, { datasets: DATASETS });
+
+    expect(after.dim_customer, after.dim_customer.error).to.include({ status: "built", mode: "full" });
+    expect(after.dim_customer.modeReason).to.match(/^1 load run\(s\) it had read are gone from bronze_log \(.*: a rollback\)$/);
+    for (const model of star) expect(await canonical(ws, model.name), model.name).to.deep.equal(await canonical(fresh, model.name));
+  });
+});
+
+describe("models: a build racing a load reads each dataset at one point (DuckDB)", function () {
+  this.timeout(5 * 60_000);
+  const star = MODELS.filter((m) => ["dim_date", "dim_customer", "fact_orders"].includes(m.name));
+  const factOrders = () => compileModel(MODELS.find((m) => m.name === "fact_orders")!, { dialect: "duckdb", datasets: DATASETS, models: MODELS });
+  const consumedBy = (ws: TestWorkspace, version: string) => (readVersionMeta(modelDir(ws.dir, "fact_orders"), version) as ModelVersionMeta).consumed ?? {};
+  let ws: TestWorkspace;
+  beforeEach(async () => {
+    ws = new TestWorkspace("incremental-race-");
+    await loadBatch(ws, BATCHES[0]);
+    await buildModels(ws.dir, star, { datasets: DATASETS });
+  });
+  afterEach(() => ws.cleanup());
+
+  /** The next incremental build of the star, then a full refresh: fact_orders must not change. */
+  async function expectNextBuildEqualsFullRefresh(): Promise<void> {
+    const next = byModel(await buildModels(ws.dir, star, { datasets: DATASETS }));
+    expect(next.fact_orders, next.fact_orders.error).to.include({ status: "built", mode: "incremental" });
+    const incremental = await canonical(ws, "fact_orders");
+    await buildModels(ws.dir, star, { datasets: DATASETS, fullRefresh: true });
+    expect(incremental).to.deep.equal(await canonical(ws, "fact_orders"));
+  }
+
+  it("a load published while the build registers its inputs is neither read nor recorded, and the next build picks it up", async () => {
+    // The load runs after the build read silver orders and before it reads bronze orders.
+    let raced: string | undefined;
+    const result = await buildModel(ws.dir, factOrders(), {
+      datasets: DATASETS,
+      beforeInput: async (input) => {
+        if (input.relation !== "bronze_orders" || raced) return;
+        const manifest = BATCHES[1].orders.map((f) => ws.file("orders", f.name, `${f.lines.join("\n")}\n`, { receivedAt: f.receivedAt }));
+        raced = (await ws.load("orders", manifest)).runId;
+      },
+    });
+    expect(result.status, result.error).to.equal("SUCCEEDED");
+    expect(raced).to.be.a("string");
+    expect(consumedBy(ws, result.version!).bronze_orders).to.not.include(raced);
+    await expectNextBuildEqualsFullRefresh();
+  });
+
+  it("a build during a load's publish (silver moved, bronze not yet appended) waits for it and reads the run whole", async () => {
+    await loadBatch(ws, { orders: BATCHES[1].orders });
+    // Put the workspace back between that run's silver pointer and its bronze append: its bronze
+    // and files-ledger files back under its staging folder.
+    const run = readPointer(zoneDir(ws.dir, "silver", "orders"))!.runId;
+    const staging = stagingDir(ws.dir, "orders", run);
+    const appended = [...committedBronzeFiles(ws.dir, "orders"), ...parquetFiles(bronzeFilesDir(ws.dir, "orders"))].filter((f) => path.basename(f).startsWith(safeName(run)));
+    expect(appended.map((f) => path.basename(path.dirname(f)))).to.include("_files");
+    const staged = (f: string) => path.join(staging, path.relative(ws.dir, f));
+    const move = (from: string, to: string) => {
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      fs.renameSync(from, to);
+    };
+    for (const f of appended) move(f, staged(f));
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      for (const f of appended) move(staged(f), f);
+      fs.rmSync(staging, { recursive: true, force: true });
+    };
+    // The publish finishes 2 s later, or as soon as the build has read bronze orders (so a build
+    // that does not wait reads silver with the run and bronze without it).
+    const timer = setTimeout(finish, 2000);
+    try {
+      const result = await buildModel(ws.dir, factOrders(), { datasets: DATASETS, beforeInput: async (input) => void (input.relation === "before_dim_customer" && finish()) });
+      expect(result.status, result.error).to.equal("SUCCEEDED");
+      expect(consumedBy(ws, result.version!).bronze_orders).to.include(run);
+    } finally {
+      clearTimeout(timer);
+      finish();
+    }
+    await expectNextBuildEqualsFullRefresh();
+  });
+
+  it("a load stopped mid-publish fails the build in one line, naming the run", async () => {
+    await loadBatch(ws, { orders: BATCHES[1].orders });
+    const run = readPointer(zoneDir(ws.dir, "silver", "orders"))!.runId;
+    fs.mkdirSync(stagingDir(ws.dir, "orders", run), { recursive: true });
+    const result = await buildModel(ws.dir, factOrders(), { datasets: DATASETS, publishWaitMs: 200 });
+    expect(result.status).to.equal("FAILED");
+    expect(result.error).to.match(new RegExp(`^dataset orders: load run ${run} published silver v000002 but has not finished publishing bronze after 0 s \\(its staging folder .* is still there: a load stopped mid-publish\\? load orders again\\)$`));
+  });
+});
+
+describe("models: which plans are incremental", () => {
+  const plan = (model: string, datasets = DATASETS) => compileModel(MODELS.find((m) => m.name === model)!, { dialect: "duckdb", datasets, models: MODELS });
+  const incremental = (p: ReturnType<typeof plan>) => p.inputs.some((i) => i.zone === "consumed");
+
+  it("dimensions and facts are, dim_date is not, nor a fact whose source or lookup has a unique rule", () => {
+    expect(MODELS.filter((m) => incremental(plan(m.name))).map((m) => m.name)).to.deep.equal(MODELS.filter((m) => m.kind !== "date").map((m) => m.name));
+    // A unique rule on orders moves other keys' rows in or out of silver without a change of theirs.
+    const unique = DATASETS.map((d) => (d.name === "orders" ? { ...d, rules: [...d.rules, { kind: "unique" as const, columns: ["customer_id"] }] } : d));
+    expect(incremental(plan("fact_orders", unique))).to.equal(false);
+    expect(incremental(plan("fact_payments", unique))).to.equal(false); // orders is its lookup
+    expect(incremental(plan("fact_shipments", unique))).to.equal(true);
+    expect(plan("fact_orders", unique).recomputed).to.equal(undefined);
+  });
+});
+
+describe("datalake build: an incremental model's line says what it recomputed", () => {
+  it("prints the recomputed rows, or why the model was rebuilt whole", () => {
+    const base: ModelSummary = { model: "dim_customer", kind: "dimension", status: "built", runId: "b", startedAt: "", finishedAt: "", rows: 507, audits: [], durationMs: 5, version: "v000002" };
+    expect(modelLine({ ...base, mode: "incremental", recomputed: 14 }, { timing: false })).to.equal("dim_customer: built v000002, 507 rows (incremental: 14 recomputed), 0 audits passed");
+    expect(modelLine({ ...base, mode: "full", modeReason: "full refresh requested", recomputed: 507 }, { timing: false })).to.equal(
+      "dim_customer: built v000002, 507 rows (full: full refresh requested), 0 audits passed",
+    );
+    expect(modelLine({ ...base, model: "dim_date", kind: "date" }, { timing: false })).to.equal("dim_date: built v000002, 507 rows, 0 audits passed");
+  });
+});
