@@ -184,12 +184,22 @@ class DimensionSql {
    * earlier, now empty, window is dropped (same-time rule, dim_points); a key's first change
    * without time is valid from 1900-01-01. A DMS full-load row stamped with its transfer time,
    * later than CDC changes ordered after it, likewise makes those changes take its time.
+   *
+   * Initial load (format "dms"): a key whose first valid change is a full-load row is valid from
+   * 1900-01-01. A full load says the row existed when DMS copied it, not since when: dating its
+   * first version at the copy time would send every older fact (historic orders of a customer
+   * loaded today) to the unknown member. Kimball's initial-load convention; the copy time still
+   * bounds the changes after it (the running maximum above), and a key first seen in a CDC
+   * insert keeps its insert time (older facts naming it are unknown or inferred members).
    */
   changes(): string {
     const deletes = this.spec.deletes === "close" ? `_op = 'D'` : "FALSE";
     const attrs = this.spec.attributes.map((a) => this.id(a.name));
     const window = "PARTITION BY _pk_1 ORDER BY _pos ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW";
-    const t = `COALESCE(MAX(${this.sequenceTime()}) OVER (${window}), ${this.ts(BEGINNING_OF_TIME)})`;
+    const beginning = this.ts(BEGINNING_OF_TIME);
+    const running = `COALESCE(MAX(${this.sequenceTime()}) OVER (${window}), ${beginning})`;
+    const initialLoad = `_dms_phase = 0 AND ROW_NUMBER() OVER (PARTITION BY _pk_1 ORDER BY _pos) = 1`;
+    const t = this.dataset.format === "dms" ? `CASE WHEN ${initialLoad} THEN ${beginning} ELSE ${running} END` : running;
     return (
       `SELECT _pk_1 AS _nk, _pos, _op <> 'D' AS _alive, ${[...attrs, `${t} AS _t`].join(", ")} ` +
       `FROM ${HISTORY_RELATION} WHERE ${deletes} OR (_op <> 'D' AND ${REASONS_COLUMN} = '')`

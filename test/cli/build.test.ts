@@ -2,7 +2,8 @@
 // the registry (models/) through compileModel: whatever each kind's compiler does today, these
 // check the contract around it (order, --select, exit codes, RUN items, load not failing).
 import { expect } from "chai";
-import { join } from "path";
+import { mkdirSync, writeFileSync } from "fs";
+import { dirname, join } from "path";
 import { DATASETS } from "../../datasets";
 import { buildModels, type ModelSummary } from "../../engine/duckdb";
 import { buildOrder, modelsAffectedBy } from "../../engine/models/order";
@@ -95,6 +96,43 @@ describe("datalake build", () => {
     const one = await cli("build", "--workspace", ws, "--select", "dim_customer");
     expect(one.stdout.split("\n").filter((l) => /^\S+: /.test(l)).map((l) => l.split(":")[0])).to.deep.equal(["dim_customer"]);
     expect(one.stdout).to.match(/^1 model\(s\): \d built, \d failed, \d skipped$/m);
+  });
+
+  it("initial load: orders older than the DMS full load that copied their customer find its first version; a customer first inserted by CDC does not reach back", async () => {
+    const ws = join(dir, "ws");
+    const put = (key: string, text: string) => {
+      mkdirSync(dirname(join(dir, key)), { recursive: true });
+      writeFileSync(join(dir, key), text);
+      return join(dir, key);
+    };
+    // AddColumnName=true, TimestampColumnName=cdc_ts: the full load copied customer 1 on 11-01.
+    const customers = [
+      put("customers/LOAD00000001.csv", "cdc_ts,customer_id,email,country,signup_date\n2026-11-01 00:00:00.000000,1,a@example.com,PT,2020-01-01\n"),
+      put("customers/20261103-000000000.csv", "Op,cdc_ts,customer_id,email,country,signup_date\nI,2026-11-02 00:00:00.000000,2,b@example.com,DE,2026-11-02\nU,2026-11-03 00:00:00.000000,1,a@example.com,ES,2020-01-01\n"),
+    ];
+    const orders = put(
+      "orders/LOAD00000001.csv",
+      "cdc_ts,order_id,customer_id,order_ts,status,total_amount\n" +
+        ["100,1,2025-06-01 10:00:00", "101,2,2025-06-01 10:00:00", "102,1,2026-11-04 10:00:00", "103,2,2026-11-05 10:00:00"].map((r) => `2026-11-01 00:00:00.000000,${r},paid,10.00`).join("\n") +
+        "\n",
+    );
+    for (const [dataset, files] of [["customers", customers], ["orders", [orders]]] as const) {
+      const load = await cli("load", "--dataset", dataset, "--workspace", ws, "--no-build", ...files);
+      expect(load.code, load.stderr).to.equal(0);
+    }
+    const built = await cli("build", "--workspace", ws);
+    expect(built.code, built.stdout + built.stderr).to.equal(0);
+
+    const rows = await queryJson<{ order_id: number; customer_id: number | null; country: string | null; valid_from: string }>(
+      ws,
+      "SELECT f.order_id, c.customer_id, c.country, CAST(c.valid_from AS VARCHAR) AS valid_from FROM fact_orders f JOIN dim_customer c USING (customer_key) ORDER BY 1",
+    );
+    expect(rows.map((r) => [Number(r.order_id), r.customer_id === null ? null : Number(r.customer_id), r.country, r.valid_from])).to.deep.equal([
+      [100, 1, "PT", "1900-01-01 00:00:00"], // placed a year before the copy: the full-load version
+      [101, null, null, "1900-01-01 00:00:00"], // customer 2 was inserted on 11-02: the unknown member
+      [102, 1, "ES", "2026-11-03 00:00:00"],
+      [103, 2, "DE", "2026-11-02 00:00:00"],
+    ]);
   });
 
   it("load --no-build publishes the load and builds no model", async () => {

@@ -24,6 +24,8 @@ interface OracleChange {
   valid: boolean;
   /** Typed values as text (null = NULL). */
   values: Record<string, string | null>;
+  /** A DMS full-load row: a key's first version from one is valid from 1900 (initial load). */
+  fullLoad?: boolean;
 }
 
 type Row = Record<string, string | null>;
@@ -32,7 +34,8 @@ const END = "9999-12-31 00:00:00";
 
 /**
  * The dimension rows of `changes` (contract order). Per key: the valid changes (deletes only
- * when they close) replayed in order, each at the latest time seen so far (1900 when none); the
+ * when they close) replayed in order, each at the latest time seen so far (1900 when none; 1900
+ * for the first when it is a full-load row); the
  * state at the end of each distinct time; a new version wherever that state differs from the
  * previous one (alive or not, or a type-2 value); windows end at the next state change.
  */
@@ -45,9 +48,11 @@ function oracle(dim: DimensionSpec, changes: OracleChange[], stored: (col: strin
     const atTime = new Map<string, { alive: boolean; values: Record<string, string | null> }>();
     let latest: string | null = null;
     let type1: Record<string, string | null> = {};
-    for (const c of mine) {
+    for (const [i, c] of mine.entries()) {
       if (c.time !== null && (latest === null || c.time > latest)) latest = c.time;
-      atTime.set(latest ?? BEGINNING, { alive: c.op !== "D", values: c.values });
+      // Initial load: the key's first version, from a full-load row, is valid from the beginning.
+      const at = i === 0 && c.fullLoad ? BEGINNING : (latest ?? BEGINNING);
+      atTime.set(at, { alive: c.op !== "D", values: c.values });
       if (c.op !== "D") type1 = c.values;
     }
     const times = [...atTime.keys()].sort();
@@ -239,7 +244,8 @@ function memberInputs(): ModelInputs {
 /** [file, row, op, customer_id, email, country, signup_date, cdc_ts] in DMS file order. */
 type CustomerChange = [string, number, string, string, string, string, string, string];
 const CUSTOMER_CHANGES: CustomerChange[] = [
-  // The full load: no timestamp (1900-01-01), except key 2's transfer time (full-load race).
+  // The full load: no timestamp, except key 2's transfer time (full-load race); each key's first
+  // version is valid from 1900-01-01 either way (initial load).
   ["cust/LOAD00000001.csv", 1, "", "1", "a@x", "US", "2020-01-01", ""],
   ["cust/LOAD00000001.csv", 2, "", "2", "b@x", "US", "2020-01-01", "2026-11-30 10:05:00"],
   ["cust/LOAD00000001.csv", 3, "", "3", "c@x", "US", "2020-01-01", "2026-11-30 09:00:00"],
@@ -272,7 +278,7 @@ function customerInputs(): ModelInputs {
 /** The oracle's view: CUSTOMER_CHANGES are listed in the DMS order; partial images filled here. */
 function customerChanges(): OracleChange[] {
   const last = new Map<string, Record<string, string>>();
-  return CUSTOMER_CHANGES.map(([, , op, id, email, country, signup_date, cdc_ts]) => {
+  return CUSTOMER_CHANGES.map(([file, , op, id, email, country, signup_date, cdc_ts]) => {
     let values: Record<string, string> = { email, country, signup_date };
     const prev = last.get(id);
     if (op === "U" && prev) values = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === "" ? prev[k] : v]));
@@ -283,6 +289,7 @@ function customerChanges(): OracleChange[] {
       time: cdc_ts || null,
       valid: /^[A-Z]{2}$/.test(values.country),
       values,
+      fullLoad: file.includes("/LOAD"),
     };
   });
 }
@@ -311,9 +318,10 @@ function productInputs(): ModelInputs {
 
 /** Prices as DECIMAL(12,2) text; a negative price fails the range rule, 3 decimals fail the type. */
 function productChanges(): OracleChange[] {
-  return PRODUCT_CHANGES.map(([, , op, id, brand, category, price, cdc_ts]) => {
+  return PRODUCT_CHANGES.map(([file, , op, id, brand, category, price, cdc_ts]) => {
     const typed = /^-?\d+(\.\d{1,2})?$/.test(price) ? Number(price).toFixed(2) : null;
-    return { key: id, op: (op || "I") as OracleChange["op"], time: cdc_ts, valid: typed !== null && Number(typed) >= 0, values: { brand, category, unit_price: typed } };
+    const fullLoad = file.includes("/LOAD");
+    return { key: id, op: (op || "I") as OracleChange["op"], time: cdc_ts, valid: typed !== null && Number(typed) >= 0, values: { brand, category, unit_price: typed }, fullLoad };
   });
 }
 
@@ -370,9 +378,11 @@ describe("models: SCD2 dimension compiler (DuckDB)", function () {
     // The cases as stated, so a wrong oracle cannot hide them.
     const byKey = (k: string) => byStart(expected.filter((r) => r.customer_id === k)).map((r) => [r.country, r.valid_from, r.valid_to, r.email]);
     expect(byKey("1")).to.deep.equal([["FR", BEGINNING, "2026-11-30 12:00:00", "a@x"], ["DE", "2026-11-30 12:00:00", END, "a@x"]]);
-    expect(byKey("2")).to.deep.equal([["DE", "2026-11-30 10:05:00", END, "b@x"]]);
-    expect(byKey("3")).to.deep.equal([["US", "2026-11-30 09:00:00", "2026-11-30 11:00:00", "c@x"], ["GB", "2026-11-30 11:00:00", "2026-11-30 13:00:00", "c@x"]]);
-    expect(byKey("4")).to.deep.equal([["US", "2026-11-30 09:00:00", END, "d@x"]]);
+    // Full-load rows open their key's first version at the beginning (initial load); the copy
+    // time still bounds the change after it (key 2: committed at 10:01, ordered after the 10:05 copy).
+    expect(byKey("2")).to.deep.equal([["US", BEGINNING, "2026-11-30 10:05:00", "b@x"], ["DE", "2026-11-30 10:05:00", END, "b@x"]]);
+    expect(byKey("3")).to.deep.equal([["US", BEGINNING, "2026-11-30 11:00:00", "c@x"], ["GB", "2026-11-30 11:00:00", "2026-11-30 13:00:00", "c@x"]]);
+    expect(byKey("4")).to.deep.equal([["US", BEGINNING, END, "d@x"]]);
     expectClean(run);
   });
 
