@@ -577,11 +577,54 @@ class Compiler extends SqlContext {
   private stateDeltaSteps(): PlanStep[] {
     const description = "new changes that become their key's state row";
     if (this.fillColumns.length === 0) return [this.sql("state_delta", "table", description, this.stateDelta(), "incremental")];
+    const when = "incremental";
     return [
-      this.sql("state_winners", "view", description + " (as written)", this.stateDelta(), "incremental"),
-      this.sql("fill_chain", "view", "the winners' keys: state row, then the new changes after it", this.fillChain(), "incremental"),
-      this.sql("state_delta", "table", description + ", unlogged columns filled", this.fillWinners(), "incremental"),
+      this.sql("state_winners", "view", description + " (as written)", this.stateDelta(), when),
+      this.sql("fill_chain", "view", "the winners' keys: state row, then the new changes after it", this.fillChain(), when),
+      this.sql("refill_keys", "table", "keys whose state row is an update and a new change orders before it", this.refillKeys(), when),
+      { kind: "read_table", table: "bronze", output: "bronze_prev", when },
+      ...(this.dms ? [this.sql("bronze_dms", "view", "bronze rows with their load generation", this.withGeneration("bronze_prev"), when)] : []),
+      this.sql("refill_changes", "view", "every valid change of the refill keys: bronze + new rows", this.refillChanges(), when),
+      this.sql("refill_filled", "view", "the refill keys' changes, unlogged columns filled in order", this.fillAll("refill_changes"), when),
+      this.sql("state_delta", "table", description + ", unlogged columns filled", this.filledDelta(), when),
     ];
+  }
+
+  /**
+   * Incremental, keep_previous: keys with a new change that orders BEFORE their state row (a late
+   * CDC file, a full load landing after CDC files) while that row is an update. The update may
+   * have left columns unlogged, filled from the changes before it, and the late change may now be
+   * the one to fill them from: such a key's state is recomputed from its whole history
+   * (refill_changes), so the tables do not depend on how files were split into runs. The state
+   * keeps filled values only, so whether the update really left a column unlogged is known from
+   * bronze alone: any update counts. A state row that is an insert or a delete is taken as written,
+   * so a late change before it changes nothing.
+   */
+  private refillKeys(): string {
+    const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
+    const on = keys.map((k) => `f.${k} = s.${k}`).join(" AND ");
+    return `SELECT DISTINCT ${keys.map((k) => `f.${k}`).join(", ")} FROM fresh_keyed f JOIN state_prev s ON ${on} WHERE s.${this.id("_op")} = 'U' AND COALESCE(${this.after("s", "f")}, FALSE)`;
+  }
+
+  /**
+   * Every valid change of the refill keys, from bronze and the batch (the full refresh's
+   * `changes`, for those keys only). Bronze is joined with refill_keys, a materialized and
+   * usually empty table: with no such key, neither engine reads bronze's rows (DuckDB ends the
+   * probe at an empty build side; Spark's adaptive execution drops a join whose broadcast side
+   * is empty), so the common incremental run does not grow with history.
+   */
+  private refillChanges(): string {
+    const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
+    const on = (a: string) => keys.map((k) => `${a}.${k} = r.${k}`).join(" AND ");
+    return `SELECT b.* FROM (${this.bronzeKeyed()}) b JOIN refill_keys r ON ${on("b")} UNION ALL SELECT f.* FROM fresh_keyed f JOIN refill_keys r ON ${on("f")}`;
+  }
+
+  /** Incremental, keep_previous: the filled winners of the other keys, and each refill key's latest change. */
+  private filledDelta(): string {
+    const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
+    const on = keys.map((k) => `w.${k} = r.${k}`).join(" AND ");
+    const refilled = this.rankedLatest("refill_filled", [...this.bronzeCols.map(this.id), ...this.orderingNames()].join(", "));
+    return `SELECT w.* FROM (${this.fillWinners()}) w LEFT JOIN refill_keys r ON ${on} WHERE r._pk_1 IS NULL UNION ALL ${refilled}`;
   }
 
   /**
@@ -652,12 +695,12 @@ class Compiler extends SqlContext {
     return `SELECT ${[...cols, ...this.orderingNames().map((c) => `w.${c}`)].join(", ")} FROM state_winners w LEFT JOIN (${values}) v ON ${on}`;
   }
 
-  /** Full refresh: every update's unlogged columns from the key's earlier changes, in order. */
-  private fillAll(): string {
+  /** Full refresh (and refill_keys): every update's unlogged columns from the key's earlier changes, in order. */
+  private fillAll(from = "changes"): string {
     const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`).join(", ");
     const window = `OVER (PARTITION BY ${keys} ORDER BY _pos ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
     const anchors = this.fillColumns.map((c, i) => `${this.fillAnchor(c)} ${window} AS _fill_${i + 1}`);
-    const positioned = this.chainPositions(`(SELECT *, 1 AS _chain_src FROM changes) x`);
+    const positioned = this.chainPositions(`(SELECT *, 1 AS _chain_src FROM ${from}) x`);
     const fill = new Map(this.fillColumns.map((c, i) => [c, `_fill_${i + 1}`]));
     const op = this.id("_op");
     const cols = this.bronzeCols.map((c) => (fill.has(c) ? `${this.filled(op, this.id(c), fill.get(c)!)} AS ${this.id(c)}` : this.id(c)));
