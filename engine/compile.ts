@@ -225,17 +225,18 @@ class Compiler extends SqlContext {
       this.sql("incoming_parsed", "table", "new rows with normalized Op and reject labels", this.incomingParsed()),
       this.sql("rejects_new", "view", "rows whose key, sequence or Op cannot be parsed", this.rejectsNew()),
       this.sql("fresh_keyed", "view", "valid new changes with typed key/sequence", this.freshKeyed()),
+      // keep_previous: both modes read bronze (incremental runs re-fill the refill_keys from it).
+      ...(this.fillColumns.length > 0
+        ? [...this.bronzeSteps(), this.sql("bronze_keyed", "view", "all valid bronze rows with typed key/sequence", this.bronzeKeyed())]
+        : []),
       { kind: "read_table", table: "state", output: "state_prev", when: "incremental" },
       this.sql("prior_keyed", "view", "key and ordering columns of the published state", this.stateOrdering(), "incremental"),
       this.sql("fresh_latest", "view", "ordering columns of the latest new change per key", this.freshLatest(), "incremental"),
       this.sql("fresh_winners", "view", "the latest new change per key", this.freshWinners(), "incremental"),
       ...this.stateDeltaSteps(),
       { kind: "merge", table: "state", from: "state_delta", on: this.onKeys("_pk"), output: "staged_state", when: "incremental" },
-      { kind: "read_table", table: "bronze", output: "bronze_prev", when: "full_refresh" },
-      ...(this.dms
-        ? [this.sql("bronze_dms", "view", "bronze rows with their load generation", this.withGeneration("bronze_prev"), "full_refresh")]
-        : []),
-      this.sql("prior_keyed", "view", "all valid bronze rows with typed key/sequence", this.bronzeKeyed(), "full_refresh"),
+      ...(this.fillColumns.length > 0 ? [] : this.bronzeSteps("full_refresh")),
+      this.sql("prior_keyed", "view", "all valid bronze rows with typed key/sequence", this.fillColumns.length > 0 ? "SELECT * FROM bronze_keyed" : this.bronzeKeyed(), "full_refresh"),
       this.sql("changes", "view", "every valid change: all of bronze + new rows", this.allChanges(), "full_refresh"),
       ...(this.fillColumns.length > 0
         ? [this.sql("changes_filled", "view", "updates' unlogged columns from the key's previous change", this.fillAll(), "full_refresh")]
@@ -248,6 +249,12 @@ class Compiler extends SqlContext {
       { kind: "stage", table: "rejects", from: "rejects_new", output: "staged_rejects" },
       { kind: "stage", table: "files", from: "incoming_files", output: "staged_files" },
     ];
+  }
+
+  /** Bronze as published (`bronze_prev`), with each row's load generation for a dms dataset (`bronze_dms`). */
+  private bronzeSteps(when?: RunMode): PlanStep[] {
+    const read: PlanStep = { kind: "read_table", table: "bronze", output: "bronze_prev", ...(when ? { when } : {}) };
+    return [read, ...(this.dms ? [this.sql("bronze_dms", "view", "bronze rows with their load generation", this.withGeneration("bronze_prev"), when)] : [])];
   }
 
   /** Incremental silver and quarantine: type and label the changed keys, merge them per key. */
@@ -582,8 +589,6 @@ class Compiler extends SqlContext {
       this.sql("state_winners", "view", description + " (as written)", this.stateDelta(), when),
       this.sql("fill_chain", "view", "the winners' keys: state row, then the new changes after it", this.fillChain(), when),
       this.sql("refill_keys", "table", "keys whose state row is an update and a new change orders before it", this.refillKeys(), when),
-      { kind: "read_table", table: "bronze", output: "bronze_prev", when },
-      ...(this.dms ? [this.sql("bronze_dms", "view", "bronze rows with their load generation", this.withGeneration("bronze_prev"), when)] : []),
       this.sql("refill_changes", "view", "every valid change of the refill keys: bronze + new rows", this.refillChanges(), when),
       this.sql("refill_filled", "view", "the refill keys' changes, unlogged columns filled in order", this.fillAll("refill_changes"), when),
       this.sql("state_delta", "table", description + ", unlogged columns filled", this.filledDelta(), when),
@@ -616,7 +621,7 @@ class Compiler extends SqlContext {
   private refillChanges(): string {
     const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
     const on = (a: string) => keys.map((k) => `${a}.${k} = r.${k}`).join(" AND ");
-    return `SELECT b.* FROM (${this.bronzeKeyed()}) b JOIN refill_keys r ON ${on("b")} UNION ALL SELECT f.* FROM fresh_keyed f JOIN refill_keys r ON ${on("f")}`;
+    return `SELECT b.* FROM bronze_keyed b JOIN refill_keys r ON ${on("b")} UNION ALL SELECT f.* FROM fresh_keyed f JOIN refill_keys r ON ${on("f")}`;
   }
 
   /** Incremental, keep_previous: the filled winners of the other keys, and each refill key's latest change. */
