@@ -18,7 +18,10 @@
 //   state_delta        incremental: the winners that order after their key's state row (or whose
 //                      key is new): merged into state by key. dms keep_previous: computed as
 //                      state_winners, then an update's unlogged columns are filled from
-//                      fill_chain (the key's state row + its new changes after it, in order)
+//                      fill_chain (the key's state row + its new changes after it, in order);
+//                      the keys of refill_keys (a new change orders before their state row, an
+//                      update) are recomputed instead from refill_changes (their bronze rows, read
+//                      through bronze_keyed, + new rows), filled in order as a full refresh fills
 //   delta_typed        incremental: the current ones among them, typed (+ raw copies `_raw_<col>`)
 //   delta_labeled      delta_typed + `_reasons` (bad_type and rule labels)
 //   silver_changes     per changed key: its silver row, or `_delete` (deleted or now labeled)
