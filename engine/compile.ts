@@ -618,13 +618,14 @@ class Compiler extends SqlContext {
    * Every valid change of the refill keys, from bronze and the batch (the full refresh's
    * `changes`, for those keys only). Bronze is joined with refill_keys, a materialized and
    * usually empty table: with no such key, neither engine reads bronze's rows (DuckDB ends the
-   * probe at an empty build side; Spark's adaptive execution drops a join whose broadcast side
-   * is empty), so the common incremental run does not grow with history.
+   * probe at an empty build side; Spark's adaptive execution broadcasts refill_keys first, then
+   * drops a join whose broadcast side is empty), so the common incremental run does not grow
+   * with history.
    */
   private refillChanges(): string {
     const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
     const on = (a: string) => keys.map((k) => `${a}.${k} = r.${k}`).join(" AND ");
-    return `SELECT b.* FROM bronze_keyed b JOIN refill_keys r ON ${on("b")} UNION ALL SELECT f.* FROM fresh_keyed f JOIN refill_keys r ON ${on("f")}`;
+    return `SELECT ${this.d.broadcast("r")}b.* FROM bronze_keyed b JOIN refill_keys r ON ${on("b")} UNION ALL SELECT f.* FROM fresh_keyed f JOIN refill_keys r ON ${on("f")}`;
   }
 
   /** Incremental, keep_previous: the filled winners of the other keys, and each refill key's latest change. */
