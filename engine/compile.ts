@@ -18,7 +18,10 @@
 //   state_delta        incremental: the winners that order after their key's state row (or whose
 //                      key is new): merged into state by key. dms keep_previous: computed as
 //                      state_winners, then an update's unlogged columns are filled from
-//                      fill_chain (the key's state row + its new changes after it, in order)
+//                      fill_chain (the key's state row + its new changes after it, in order);
+//                      the keys of refill_keys (a new change orders before their state row, an
+//                      update) are recomputed instead from refill_changes (their bronze rows, read
+//                      through bronze_keyed, + new rows), filled in order as a full refresh fills
 //   delta_typed        incremental: the current ones among them, typed (+ raw copies `_raw_<col>`)
 //   delta_labeled      delta_typed + `_reasons` (bad_type and rule labels)
 //   silver_changes     per changed key: its silver row, or `_delete` (deleted or now labeled)
@@ -239,17 +242,18 @@ class Compiler extends SqlContext {
       this.sql("incoming_parsed", "table", "new rows with normalized Op and reject labels", this.incomingParsed()),
       this.sql("rejects_new", "view", "rows whose key, sequence or Op cannot be parsed", this.rejectsNew()),
       this.sql("fresh_keyed", "view", "valid new changes with typed key/sequence", this.freshKeyed()),
+      // keep_previous: both modes read bronze (incremental runs re-fill the refill_keys from it).
+      ...(this.fillColumns.length > 0
+        ? [...this.bronzeSteps(), this.sql("bronze_keyed", "view", "all valid bronze rows with typed key/sequence", this.bronzeKeyed())]
+        : []),
       { kind: "read_table", table: "state", output: "state_prev", when: "incremental" },
       this.sql("prior_keyed", "view", "key and ordering columns of the published state", this.stateOrdering(), "incremental"),
       this.sql("fresh_latest", "view", "ordering columns of the latest new change per key", this.freshLatest(), "incremental"),
       this.sql("fresh_winners", "view", "the latest new change per key", this.freshWinners(), "incremental"),
       ...this.stateDeltaSteps(),
       { kind: "merge", table: "state", from: "state_delta", on: this.onKeys("_pk"), output: "staged_state", when: "incremental" },
-      { kind: "read_table", table: "bronze", output: "bronze_prev", when: "full_refresh" },
-      ...(this.dms
-        ? [this.sql("bronze_dms", "view", "bronze rows with their load generation", this.withGeneration("bronze_prev"), "full_refresh")]
-        : []),
-      this.sql("prior_keyed", "view", "all valid bronze rows with typed key/sequence", this.bronzeKeyed(), "full_refresh"),
+      ...(this.fillColumns.length > 0 ? [] : this.bronzeSteps("full_refresh")),
+      this.sql("prior_keyed", "view", "all valid bronze rows with typed key/sequence", this.fillColumns.length > 0 ? "SELECT * FROM bronze_keyed" : this.bronzeKeyed(), "full_refresh"),
       this.sql("changes", "view", "every valid change: all of bronze + new rows", this.allChanges(), "full_refresh"),
       ...(this.fillColumns.length > 0
         ? [this.sql("changes_filled", "view", "updates' unlogged columns from the key's previous change", this.fillAll(), "full_refresh")]
@@ -262,6 +266,12 @@ class Compiler extends SqlContext {
       { kind: "stage", table: "rejects", from: "rejects_new", output: "staged_rejects" },
       { kind: "stage", table: "files", from: "incoming_files", output: "staged_files" },
     ];
+  }
+
+  /** Bronze as published (`bronze_prev`), with each row's load generation for a dms dataset (`bronze_dms`). */
+  private bronzeSteps(when?: RunMode): PlanStep[] {
+    const read: PlanStep = { kind: "read_table", table: "bronze", output: "bronze_prev", ...(when ? { when } : {}) };
+    return [read, ...(this.dms ? [this.sql("bronze_dms", "view", "bronze rows with their load generation", this.withGeneration("bronze_prev"), when)] : [])];
   }
 
   /** Incremental silver and quarantine: type and label the changed keys, merge them per key. */
@@ -595,11 +605,53 @@ class Compiler extends SqlContext {
   private stateDeltaSteps(): PlanStep[] {
     const description = "new changes that become their key's state row";
     if (this.fillColumns.length === 0) return [this.sql("state_delta", "table", description, this.stateDelta(), "incremental")];
+    const when = "incremental";
     return [
-      this.sql("state_winners", "view", description + " (as written)", this.stateDelta(), "incremental"),
-      this.sql("fill_chain", "view", "the winners' keys: state row, then the new changes after it", this.fillChain(), "incremental"),
-      this.sql("state_delta", "table", description + ", unlogged columns filled", this.fillWinners(), "incremental"),
+      this.sql("state_winners", "view", description + " (as written)", this.stateDelta(), when),
+      this.sql("fill_chain", "view", "the winners' keys: state row, then the new changes after it", this.fillChain(), when),
+      this.sql("refill_keys", "table", "keys whose state row is an update and a new change orders before it", this.refillKeys(), when),
+      this.sql("refill_changes", "view", "every valid change of the refill keys: bronze + new rows", this.refillChanges(), when),
+      this.sql("refill_filled", "view", "the refill keys' changes, unlogged columns filled in order", this.fillAll("refill_changes"), when),
+      this.sql("state_delta", "table", description + ", unlogged columns filled", this.filledDelta(), when),
     ];
+  }
+
+  /**
+   * Incremental, keep_previous: keys with a new change that orders BEFORE their state row (a late
+   * CDC file, a full load landing after CDC files) while that row is an update. The update may
+   * have left columns unlogged, filled from the changes before it, and the late change may now be
+   * the one to fill them from: such a key's state is recomputed from its whole history
+   * (refill_changes), so the tables do not depend on how files were split into runs. The state
+   * keeps filled values only, so whether the update really left a column unlogged is known from
+   * bronze alone: any update counts. A state row that is an insert or a delete is taken as written,
+   * so a late change before it changes nothing.
+   */
+  private refillKeys(): string {
+    const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
+    const on = keys.map((k) => `f.${k} = s.${k}`).join(" AND ");
+    return `SELECT DISTINCT ${keys.map((k) => `f.${k}`).join(", ")} FROM fresh_keyed f JOIN state_prev s ON ${on} WHERE s.${this.id("_op")} = 'U' AND COALESCE(${this.after("s", "f")}, FALSE)`;
+  }
+
+  /**
+   * Every valid change of the refill keys, from bronze and the batch (the full refresh's
+   * `changes`, for those keys only). Bronze is joined with refill_keys, a materialized and
+   * usually empty table: with no such key, neither engine reads bronze's rows (DuckDB ends the
+   * probe at an empty build side; Spark's adaptive execution broadcasts refill_keys first, then
+   * drops a join whose broadcast side is empty), so the common incremental run does not grow
+   * with history.
+   */
+  private refillChanges(): string {
+    const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
+    const on = (a: string) => keys.map((k) => `${a}.${k} = r.${k}`).join(" AND ");
+    return `SELECT ${this.d.broadcast("r")}b.* FROM bronze_keyed b JOIN refill_keys r ON ${on("b")} UNION ALL SELECT f.* FROM fresh_keyed f JOIN refill_keys r ON ${on("f")}`;
+  }
+
+  /** Incremental, keep_previous: the filled winners of the other keys, and each refill key's latest change. */
+  private filledDelta(): string {
+    const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
+    const on = keys.map((k) => `w.${k} = r.${k}`).join(" AND ");
+    const refilled = this.rankedLatest("refill_filled", [...this.bronzeCols.map(this.id), ...this.orderingNames()].join(", "));
+    return `SELECT w.* FROM (${this.fillWinners()}) w LEFT JOIN refill_keys r ON ${on} WHERE r._pk_1 IS NULL UNION ALL ${refilled}`;
   }
 
   /**
@@ -670,12 +722,12 @@ class Compiler extends SqlContext {
     return `SELECT ${[...cols, ...this.orderingNames().map((c) => `w.${c}`)].join(", ")} FROM state_winners w LEFT JOIN (${values}) v ON ${on}`;
   }
 
-  /** Full refresh: every update's unlogged columns from the key's earlier changes, in order. */
-  private fillAll(): string {
+  /** Full refresh (and refill_keys): every update's unlogged columns from the key's earlier changes, in order. */
+  private fillAll(from = "changes"): string {
     const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`).join(", ");
     const window = `OVER (PARTITION BY ${keys} ORDER BY _pos ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
     const anchors = this.fillColumns.map((c, i) => `${this.fillAnchor(c)} ${window} AS _fill_${i + 1}`);
-    const positioned = this.chainPositions(`(SELECT *, 1 AS _chain_src FROM changes) x`);
+    const positioned = this.chainPositions(`(SELECT *, 1 AS _chain_src FROM ${from}) x`);
     const fill = new Map(this.fillColumns.map((c, i) => [c, `_fill_${i + 1}`]));
     const op = this.id("_op");
     const cols = this.bronzeCols.map((c) => (fill.has(c) ? `${this.filled(op, this.id(c), fill.get(c)!)} AS ${this.id(c)}` : this.id(c)));

@@ -44,6 +44,11 @@ export interface SqlDialect {
   addDays(date: string, days: string): string;
   /** Whole calendar days from one DATE expression to another (INT; negative when `to` is earlier). */
   daysBetween(from: string, to: string): string;
+  /**
+   * Hint after SELECT: broadcast the small relation aliased `alias` in a join (Spark: so an empty
+   * one drops the join, and the other side's scan, before that side is read). "" for DuckDB.
+   */
+  broadcast(alias: string): string;
 }
 
 const TYPE_NAMES: Record<Dialect, Record<string, string>> = {
@@ -78,6 +83,7 @@ const duckdb: SqlDialect = {
   integers: (count) => `(SELECT range AS n FROM range(0, ${Math.trunc(count)}))`,
   addDays: (date, days) => `CAST(${date} + CAST(${days} AS INTEGER) AS DATE)`,
   daysBetween: (from, to) => `CAST(date_diff('day', ${from}, ${to}) AS INTEGER)`,
+  broadcast: () => "",
 };
 
 const spark: SqlDialect = {
@@ -99,6 +105,7 @@ const spark: SqlDialect = {
   integers: (count) => `(SELECT id AS n FROM range(0, ${Math.trunc(count)}))`,
   addDays: (date, days) => `date_add(${date}, CAST(${days} AS INT))`,
   daysBetween: (from, to) => `datediff(${to}, ${from})`,
+  broadcast: (alias) => `/*+ BROADCAST(${alias}) */ `,
 };
 
 export const DIALECTS: Record<Dialect, SqlDialect> = { duckdb, spark };

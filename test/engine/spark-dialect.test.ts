@@ -18,7 +18,8 @@ const NOT_FUNCTIONS = new Set(["in", "as", "from", "join", "over", "and", "or", 
 
 /** Function names called in a Spark SQL statement (string literals and quoted identifiers ignored). */
 export function functionNames(sql: string): string[] {
-  const bare = sql.replace(/'(?:[^'\\]|\\.)*'/g, "''").replace(/`(?:[^`]|``)*`/g, "x");
+  // Join hints (/*+ BROADCAST(r) */) name aliases, not functions.
+  const bare = sql.replace(/\/\*\+[^*]*\*\//g, "").replace(/'(?:[^'\\]|\\.)*'/g, "''").replace(/`(?:[^`]|``)*`/g, "x");
   const names = [...bare.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)].map((m) => m[1].toLowerCase());
   return [...new Set(names.filter((n) => !NOT_FUNCTIONS.has(n)))];
 }

@@ -349,7 +349,9 @@ export function dmsScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
  *          timestamp column: the full-load race, an update and a delete at one commit time,
  *          partial images (empty = not logged), an insert taken as written
  *   run 2  CDC without the timestamp column (file sequence only), more partial images, an
- *          update of a key never inserted (taken as written)
+ *          update of a key never inserted (taken as written); a late CDC file ordered between
+ *          key 3's full-load row and its partial update, and a full-load file whose key 7 had a
+ *          partial update in run 1: both re-fill the update (refill_keys) as one run would
  *   run 3  reload-target: LOAD00000001 again (new version, received later, one key absent) and
  *          a CDC file after it whose partial update keeps the reloaded values
  *   run 4  full refresh
@@ -363,9 +365,13 @@ export function dmsOrderScenario(spec: DatasetSpec, dir: string): ScenarioRun[] 
   const t = "2026-11-01 09:00:00";
   const run1 = [
     files.file("SALES/LOAD00000001.csv", text(`${load},cdc_ts`, `1,100,${t},pending,10.00,2026-11-30 10:05:00`, `2,100,${t},pending,20.00,2026-11-30 10:05:00`, `3,100,${t},pending,30.00,2026-11-30 10:05:00`, `4,100,${t},pending,40.00,2026-11-30 10:05:00`), at("10:05")),
-    files.file("SALES/2026/11/30/20261130-100600000.csv", text(`${cdc},cdc_ts`, `U,1,100,${t},paid,10.00,2026-11-30 10:01:00`, `U,2,100,${t},shipped,20.00,2026-11-30 10:02:00`, `D,2,100,${t},shipped,20.00,2026-11-30 10:02:00`, `U,3,,,,33.00,2026-11-30 10:03:00`, `I,5,100,${t},,50.00,2026-11-30 10:04:00`), at("10:06")),
+    files.file("SALES/2026/11/30/20261130-100600000.csv", text(`${cdc},cdc_ts`, `U,1,100,${t},paid,10.00,2026-11-30 10:01:00`, `U,2,100,${t},shipped,20.00,2026-11-30 10:02:00`, `D,2,100,${t},shipped,20.00,2026-11-30 10:02:00`, `U,3,,,,33.00,2026-11-30 10:03:00`, `I,5,100,${t},,50.00,2026-11-30 10:04:00`, `U,7,,,paid,,2026-11-30 10:04:30`), at("10:06")),
   ];
-  const run2 = [files.file("SALES/2026/11/30/20261130-110000000.csv", text(cdc, `U,4,,,,44.00`, `U,4,101,,,`, `U,6,101,${t},paid,60.00`), at("11:00"))];
+  const run2 = [
+    files.file("SALES/2026/11/30/20261130-110000000.csv", text(cdc, `U,4,,,,44.00`, `U,4,101,,,`, `U,6,101,${t},paid,60.00`), at("11:00")),
+    files.file("SALES/2026/11/30/20261130-100230000.csv", text(`${cdc},cdc_ts`, `U,3,102,${t},paid,32.00,2026-11-30 10:02:30`), at("11:00")),
+    files.file("SALES/LOAD00000002.csv", text(`${load},cdc_ts`, `7,107,${t},pending,70.00,2026-11-30 10:05:00`), at("11:00")),
+  ];
   const run3 = [
     files.file("SALES/LOAD00000001.csv", text(load, `1,100,${t},cancelled,11.00`, `3,100,${t},refunded,31.00`), at("12:00")),
     files.file("SALES/2026/11/30/20261130-121000000.csv", text(cdc, `U,1,,,,12.00`, `U,4,,,shipped,`), at("12:10")),
