@@ -58,18 +58,21 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
 }
 
 /**
- * DATALAKE_TRACE_SQL=1: every statement's duration on stderr (profiling a run, as the Glue
- * runner's log does for Spark); otherwise the statement runs untouched.
+ * DATALAKE_TRACE_SQL=1: every statement's duration and the process's RSS after it on stderr
+ * (profiling a run, as the Glue runner's log does for Spark), each statement cut to
+ * DATALAKE_TRACE_SQL_CHARS characters (default 140); otherwise the statement runs untouched.
  */
 function traced(): <T>(sql: string, run: () => Promise<T>) => Promise<T> {
   if (!process.env.DATALAKE_TRACE_SQL) return (_sql, run) => run();
+  const chars = Number(process.env.DATALAKE_TRACE_SQL_CHARS ?? 140);
   return async (sql, run) => {
     const started = process.hrtime.bigint();
     try {
       return await run();
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      process.stderr.write(`sql ${ms.toFixed(0).padStart(7)} ms  ${sql.replace(/\s+/g, " ").slice(0, 140)}\n`);
+      const rss = (process.memoryUsage().rss / 1e6).toFixed(0).padStart(5);
+      process.stderr.write(`sql ${ms.toFixed(0).padStart(7)} ms ${rss} MB  ${sql.replace(/\s+/g, " ").slice(0, chars)}\n`);
     }
   };
 }
