@@ -3,16 +3,19 @@
 // `staged`, and moved into place only when every audit passed. A failed audit or an error
 // publishes nothing: the previous version stays current and its readers keep reading it.
 //
-//   <ws>/semantic/<model>/<version>/data.parquet      versions (v000001...), one file each: a
-//                                                     build writes the complete table
+//   <ws>/semantic/<model>/<version>/data.parquet      versions (v000001...): a full build writes
+//                                                     the complete table; an incremental one, as
+//                                                     loads do for silver, only the rows it
+//                                                     recomputed + _keys.parquet, a segment on
+//                                                     top of the previous version (segments.ts)
 //   <ws>/semantic/<model>/<version>/_version.json     meta: run id, rows, audit results, plan
 //                                                     fingerprint, consumed runs per input
 //   <ws>/semantic/<model>/_current.json                pointer (atomic rename, workspace.ts)
 //   <ws>/_staging/semantic/<model>/<runId>/            a build's unpublished table
 //   <ws>/ops/summaries/semantic/<model>/<runId>.json  build summaries
 //
-// The table is not partitioned locally (plan.partitionBy is the Iceberg layout on AWS): every
-// build rewrites it whole, so partition folders would only add files.
+// The table is not partitioned locally (plan.partitionBy is the Iceberg layout on AWS): a
+// segment holds the rows of any date a batch touched, so partition folders would only add files.
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -21,11 +24,11 @@ import { compilePlan } from "../compile";
 import type { AuditResult, ModelRunSummary } from "../contracts";
 import { DIALECTS } from "../dialects";
 import { modelPlanFingerprint } from "../models/fingerprint";
-import { CONSUMED_RELATION, PREVIOUS_RELATION, STAGED_RELATION, type ModelInput, type ModelPlan } from "../models/plan";
+import { AUDITED_RELATION, CONSUMED_RELATION, PREVIOUS_RELATION, STAGED_RELATION, type ModelInput, type ModelPlan } from "../models/plan";
 import { hmacPads, PII_KEY_RELATION, workspacePiiKey } from "../pii-key";
 import type { PlanColumn } from "../plan";
 import { REPO_ROOT } from "../repo-root";
-import { currentSegments, segmentsScan, versionSegments } from "./segments";
+import { currentSegments, KEYS_FILE, segmentsScan, shouldCompact, versionSegments, type Segmented } from "./segments";
 import { createEmptyTable, fileList, ident, lit, openSession, PARQUET_OPTIONS, type Session } from "./session";
 import { pinDataset, type DatasetPin } from "./dataset-pin";
 import {
@@ -137,10 +140,11 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
       await session.run(`CREATE OR REPLACE TEMP ${step.materialize === "table" ? "TABLE" : "VIEW"} ${ident(step.name)} AS ${step.sql}`);
     }
     fs.mkdirSync(staging, { recursive: true });
-    const file = path.join(staging, "data.parquet");
-    const cols = plan.columns.map((c) => ident(c.name)).join(", ");
-    result.rows = await session.run(`COPY (SELECT ${cols} FROM ${ident(plan.output)}) TO ${lit(file)} (${PARQUET_OPTIONS})`);
-    await session.run(`CREATE OR REPLACE TEMP VIEW ${STAGED_RELATION} AS SELECT * FROM read_parquet(${fileList([file])})`);
+    // Builds of a model never overlap (above): the next version number is this build's.
+    const version = nextVersion([dir]);
+    const prev = base.meta ? versionSegments(dir, base.meta.version) : null;
+    const written = await writeTable(session, plan, { dir, staging, version, prev });
+    result.rows = written.rows;
     if (plan.recomputed) result.recomputedRows = Number((await session.rows(`SELECT COUNT(*) AS n FROM ${ident(plan.recomputed)}`))[0].n);
     const buildMs = lap();
     result.audits = await runModelAudits(session, plan);
@@ -149,7 +153,10 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
     if (failed.length > 0) {
       result.error = `audit failed, nothing published: ${failed.map((a) => `${a.name} (${a.detail ?? `${a.violations} violation(s)`})`).join("; ")}`;
     } else {
-      result.version = publish(dir, staging, plan, runId, result.rows, result.audits, { fingerprint, ...(consumed ? { consumed, read } : {}) });
+      result.version = publish(dir, staging, plan, { version, runId, rows: result.rows, segmented: written.segmented }, result.audits, {
+        fingerprint,
+        ...(consumed ? { consumed, read } : {}),
+      });
       result.currentVersion = result.version;
       result.status = "SUCCEEDED";
     }
@@ -167,17 +174,61 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
   return result;
 }
 
+interface Written {
+  rows: number;
+  segmented: Segmented;
+}
+
+/**
+ * Writes the new table to `staging` and registers it as `staged`, and the rows written as
+ * `audited` (plan.ts, step 4). An incremental build of a plan with a `delta` adds a segment on top
+ * of the previous version (segments.ts: the recomputed rows and the keys they replace), so a batch
+ * writes what it changed; a version due for compaction (too many segments or replaced rows), and
+ * any other build, is written whole and audited whole.
+ */
+async function writeTable(
+  session: Session,
+  plan: ModelPlan,
+  at: { dir: string; staging: string; version: string; prev: Segmented | null },
+): Promise<Written> {
+  const cols = plan.columns.map((c) => ident(c.name)).join(", ");
+  const file = path.join(at.staging, "data.parquet");
+  const register = (relation: string, sql: string) => session.run(`CREATE OR REPLACE TEMP VIEW ${relation} AS ${sql}`);
+  if (plan.delta && at.prev) {
+    const rows = `SELECT ${cols} FROM (${plan.delta.rows}) d`;
+    const upserts = Number((await session.rows(`SELECT COUNT(*) AS n FROM (${rows}) r`))[0].n);
+    if (!shouldCompact(at.prev, upserts)) {
+      await session.run(`COPY (${rows}) TO ${lit(file)} (${PARQUET_OPTIONS})`);
+      const replaced = await session.run(`COPY (${plan.delta.keys}) TO ${lit(path.join(at.staging, KEYS_FILE))} (${PARQUET_OPTIONS})`);
+      // A build that changed nothing adds no segment (else idle builds would force compactions).
+      const own = upserts > 0 || replaced > 0 ? [{ data: at.version, rows: upserts, keys: true }] : [];
+      const segmented: Segmented = {
+        segments: [...at.prev.segments, ...own],
+        keyMatch: plan.delta.keyColumns.map((c) => ({ target: `t.${ident(c)}`, source: c })),
+      };
+      const scan = segmentsScan(segmented, (data) => (data === at.version ? at.staging : path.join(at.dir, data)))!;
+      await register(STAGED_RELATION, `SELECT * FROM ${scan}`);
+      await register(AUDITED_RELATION, `SELECT * FROM read_parquet(${fileList([file])})`);
+      const [{ n }] = await session.rows(`SELECT COUNT(*) AS n FROM ${STAGED_RELATION}`);
+      return { rows: Number(n), segmented };
+    }
+  }
+  const rows = await session.run(`COPY (SELECT ${cols} FROM ${ident(plan.output)}) TO ${lit(file)} (${PARQUET_OPTIONS})`);
+  await register(STAGED_RELATION, `SELECT * FROM read_parquet(${fileList([file])})`);
+  await register(AUDITED_RELATION, `SELECT * FROM ${STAGED_RELATION}`);
+  return { rows, segmented: { segments: [{ data: at.version, rows, keys: false }] } };
+}
+
 /** Move the staged table into <model>/<version>, write its meta, then flip the pointer. */
 function publish(
   dir: string,
   staging: string,
   plan: ModelPlan,
-  runId: string,
-  rows: number,
+  built: Written & { version: string; runId: string },
   audits: AuditResult[],
   extra: Pick<ModelVersionMeta, "fingerprint" | "consumed" | "read">,
 ): string {
-  const version = nextVersion([dir]);
+  const { version, runId, rows } = built;
   const target = path.join(dir, version);
   const publishedAt = new Date().toISOString();
   fs.mkdirSync(dir, { recursive: true });
@@ -190,7 +241,8 @@ function publish(
     runId,
     rows,
     createdAt: publishedAt,
-    segments: [{ data: version, rows, keys: false }],
+    segments: built.segmented.segments,
+    ...(built.segmented.keyMatch ? { keyMatch: built.segmented.keyMatch } : {}),
     audits,
     ...extra,
   };

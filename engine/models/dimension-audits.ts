@@ -1,17 +1,20 @@
-// Audits of an SCD2 dimension (ARCHITECTURE.md "Per-table write-audit-publish"), each over the
-// new table `staged`: one row, BIGINT `violations` (rows at fault), 0 = passed. A failure
-// publishes nothing for the table. Windows of a key may leave gaps (a delete closes a version,
-// a revival opens a later one), so only overlaps are audited, not gaps.
+// Audits of an SCD2 dimension (ARCHITECTURE.md "Per-table write-audit-publish"): one row, BIGINT
+// `violations` (rows at fault), 0 = passed. A failure publishes nothing for the table. Windows of
+// a key may leave gaps (a delete closes a version, a revival opens a later one), so only overlaps
+// are audited, not gaps. Audits of one key's rows read `audited` (plan.ts, step 4): a build
+// writes every row of each key it touches, so a key's rows are all written or all kept; audits
+// across keys (surrogate keys, the unknown member) read the whole new table `staged`.
 import type { DimensionSpec } from "../../models/define";
 import type { SqlDialect } from "../dialects";
 import { END_OF_TIME, UNKNOWN_MEMBER_KEY } from "./dimension";
-import { STAGED_RELATION, type ModelAudit } from "./plan";
+import { AUDITED_RELATION, STAGED_RELATION, type ModelAudit } from "./plan";
 
 export function dimensionAudits(spec: DimensionSpec, d: SqlDialect): ModelAudit[] {
   const sk = d.ident(spec.surrogateKey);
   const nk = d.ident(spec.naturalKey);
   const count = (from: string, where: string) => `SELECT CAST(COUNT(*) AS BIGINT) AS violations FROM ${from} WHERE ${where}`;
   const staged = STAGED_RELATION;
+  const audited = AUDITED_RELATION;
   const end = `TIMESTAMP ${d.str(END_OF_TIME)}`;
   const unknown = `${sk} = ${UNKNOWN_MEMBER_KEY}`;
   const inferred: ModelAudit[] = !spec.inferredMembers
@@ -35,25 +38,25 @@ export function dimensionAudits(spec: DimensionSpec, d: SqlDialect): ModelAudit[
     {
       name: "one_current_row",
       description: `at most one current row per ${spec.naturalKey}`,
-      sql: count(`(SELECT ${nk}, is_current, COUNT(*) OVER (PARTITION BY ${nk}, is_current) AS _n FROM ${staged}) s`, `${nk} IS NOT NULL AND is_current AND _n > 1`),
+      sql: count(`(SELECT ${nk}, is_current, COUNT(*) OVER (PARTITION BY ${nk}, is_current) AS _n FROM ${audited}) s`, `${nk} IS NOT NULL AND is_current AND _n > 1`),
     },
     {
       name: "windows_do_not_overlap",
       description: `the windows of one ${spec.naturalKey} do not overlap`,
       sql: count(
-        `(SELECT ${nk}, valid_to, LEAD(valid_from) OVER (PARTITION BY ${nk} ORDER BY valid_from, valid_to) AS _next FROM ${staged}) s`,
+        `(SELECT ${nk}, valid_to, LEAD(valid_from) OVER (PARTITION BY ${nk} ORDER BY valid_from, valid_to) AS _next FROM ${audited}) s`,
         `${nk} IS NOT NULL AND _next < valid_to`,
       ),
     },
     {
       name: "valid_from_before_valid_to",
       description: "every window is non-empty: valid_from < valid_to",
-      sql: count(staged, "NOT COALESCE(valid_from < valid_to, FALSE)"),
+      sql: count(audited, "NOT COALESCE(valid_from < valid_to, FALSE)"),
     },
     {
       name: "is_current_when_open",
       description: `is_current exactly when valid_to is ${END_OF_TIME}`,
-      sql: count(staged, `NOT COALESCE(is_current = (valid_to = ${end}), FALSE)`),
+      sql: count(audited, `NOT COALESCE(is_current = (valid_to = ${end}), FALSE)`),
     },
     {
       name: "unknown_member",

@@ -33,7 +33,7 @@ import { REASONS_COLUMN, type Dialect, type PlanColumn } from "../plan";
 import { dimensionAudits } from "./dimension-audits";
 import { factKeys, type InferredMembersContext } from "./inferred-members";
 import { newRunsOf, NOTHING_CONSUMED } from "./incremental";
-import { CONSUMED_RELATION, PREVIOUS_RELATION, type ModelInput, type ModelPlan, type ModelStep } from "./plan";
+import { CONSUMED_RELATION, PREVIOUS_RELATION, type ModelDelta, type ModelInput, type ModelPlan, type ModelStep } from "./plan";
 
 /** The bronze input's relation in an incremental dimension plan (`bronze` is its touched part). */
 export const BRONZE_LOG_RELATION = "bronze_log";
@@ -94,7 +94,7 @@ export function compileDimension(spec: DimensionSpec, dataset: DatasetSpec, opts
         : [step(spec.name, "table", "versions with surrogate keys, and the unknown member", b.output())]),
     ],
     output: spec.name,
-    ...(incremental ? { recomputed: "dim_recomputed" } : {}),
+    ...(incremental ? { recomputed: "dim_recomputed", delta: b.delta() } : {}),
     columns: dimensionColumns(spec, dataset),
     audits: dimensionAudits(spec, d),
     partitionBy: null,
@@ -263,6 +263,21 @@ class DimensionSql {
       `SELECT ${cols.map((c) => `p.${c}`).join(", ")} FROM ${PREVIOUS_RELATION} p ` +
       `WHERE NOT ${NOTHING_CONSUMED} AND p.${this.id(this.spec.surrogateKey)} <> ${UNKNOWN_MEMBER_KEY} AND NOT EXISTS (SELECT 1 FROM dim_touched t WHERE t._nk = p.${nk})`;
     return `${kept} UNION ALL SELECT ${cols.join(", ")} FROM dim_recomputed`;
+  }
+
+  /**
+   * merged() as a change of `previous`: the touched keys' rows are replaced. The unknown member
+   * (no natural key, so never replaced) is the same constant row in every version: the
+   * previous one stays and the delta leaves it out.
+   */
+  delta(): ModelDelta {
+    const cols = dimensionColumns(this.spec, this.dataset).map((c) => this.id(c.name));
+    const nk = this.id(this.spec.naturalKey);
+    return {
+      rows: `SELECT ${cols.join(", ")} FROM dim_recomputed WHERE ${this.id(this.spec.surrogateKey)} <> ${UNKNOWN_MEMBER_KEY}`,
+      keys: `SELECT _nk AS ${nk} FROM dim_touched`,
+      keyColumns: [this.spec.naturalKey],
+    };
   }
 
   inferredFrom(): string {

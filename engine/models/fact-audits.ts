@@ -1,10 +1,12 @@
 // The audits of a fact's staged table (write-audit-publish): each one row, BIGINT `violations`,
-// reading `staged` and the plan's inputs only (never a step: an executor may audit a table it
-// did not build in this session). A key audit recomputes the fact's natural key and as-of time
-// from silver (the same base select the build uses) and checks the staged key against the
-// published dimension, so a stale key (a version whose window no longer holds the time) fails.
+// reading `staged` or `audited` and the plan's inputs only (never a step: an executor may audit a
+// table it did not build in this session). A key audit recomputes the fact's natural key and
+// as-of time from silver (the same base select the build uses) and checks the written key against
+// the published dimension, so a stale key (a version whose window no longer holds the time)
+// fails. Key audits are row-level: they read `audited`, the rows this build wrote (plan.ts, step
+// 4); grain, counts and sums are table-level and read `staged`.
 import type { SqlDialect } from "../dialects";
-import { STAGED_RELATION, type ModelAudit } from "./plan";
+import { AUDITED_RELATION, STAGED_RELATION, type ModelAudit } from "./plan";
 import { silverRelation, type ResolvedFact } from "./fact-context";
 import { asOfCol, asOfJoin, DATE_KEY, factBaseSelect, naturalKeyCol, UNKNOWN_KEY, VALID_FROM, VALID_TO } from "./fact-sql";
 
@@ -14,11 +16,18 @@ export function factAudits(r: ResolvedFact, d: SqlDialect): ModelAudit[] {
 
 const count = (from: string) => `SELECT CAST(COUNT(*) AS BIGINT) AS violations FROM ${from}`;
 
+/**
+ * A grain that holds the source's primary key is audited over the written rows: an incremental
+ * build keeps only previous rows whose key it did not write (fact-incremental.ts `kept`, the
+ * DuckDB segment read), and the previous version was unique, so the table is unique when the
+ * written rows are. Any other grain can collide with a kept row: the whole table is audited.
+ */
 function grainUnique(r: ResolvedFact, d: SqlDialect): ModelAudit {
   const grain = r.spec.grain.map((g) => d.ident(g)).join(", ");
+  const holdsKey = r.source.primaryKey.every((k) => r.spec.grain.includes(k));
   return {
     name: "grain_unique",
-    sql: count(`(SELECT ${grain} FROM ${STAGED_RELATION} GROUP BY ${grain} HAVING COUNT(*) > 1) AS dup`),
+    sql: count(`(SELECT ${grain} FROM ${holdsKey ? AUDITED_RELATION : STAGED_RELATION} GROUP BY ${grain} HAVING COUNT(*) > 1) AS dup`),
     description: `one row per grain (${r.spec.grain.join(", ")}): violations = grain values on more than one row`,
   };
 }
@@ -39,7 +48,7 @@ function keyResolves(r: ResolvedFact, d: SqlDialect, i: number): ModelAudit {
   const on = r.spec.grain.map((g) => `b.${d.ident(g)} = f.${d.ident(g)}`).join(" AND ");
   const named = (c: string) => `named.${d.ident(c)}`;
   const sql = [
-    `SELECT CAST(COUNT(*) AS BIGINT) AS violations FROM ${STAGED_RELATION} AS f`,
+    `SELECT CAST(COUNT(*) AS BIGINT) AS violations FROM ${AUDITED_RELATION} AS f`,
     `LEFT JOIN (${factBaseSelect(r, d)}) AS b ON ${on}`,
     // The version the staged key names, when it is of the fact's natural key and holds its time.
     `LEFT JOIN ${dim.name} AS named ON ${named(dim.surrogateKey)} = ${key} AND ${named(dim.naturalKey)} = b.${naturalKeyCol(i)}` +
@@ -85,7 +94,7 @@ function dateKeys(r: ResolvedFact, d: SqlDialect): ModelAudit[] {
     const key = `f.${d.ident(k.keyColumn)}`;
     return {
       name: `${k.keyColumn}_in_${dim}`,
-      sql: count(`${STAGED_RELATION} AS f LEFT JOIN ${dim} AS dd ON dd.${d.ident(DATE_KEY)} = ${key} WHERE ${key} IS NULL OR (${key} <> ${UNKNOWN_KEY} AND dd.${d.ident(DATE_KEY)} IS NULL)`),
+      sql: count(`${AUDITED_RELATION} AS f LEFT JOIN ${dim} AS dd ON dd.${d.ident(DATE_KEY)} = ${key} WHERE ${key} IS NULL OR (${key} <> ${UNKNOWN_KEY} AND dd.${d.ident(DATE_KEY)} IS NULL)`),
       description: `${k.keyColumn} is -1 or a ${DATE_KEY} of ${dim}: violations = rows where it is neither`,
     };
   });

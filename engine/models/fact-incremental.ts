@@ -21,9 +21,9 @@ import { bronzeKeyExprs } from "../compile";
 import type { SqlDialect } from "../dialects";
 import type { Dialect } from "../plan";
 import { tableAlias, type ResolvedFact } from "./fact-context";
-import { factBaseSelect, ref } from "./fact-sql";
+import { factBaseSelect, ref, VALID_FROM, VALID_TO } from "./fact-sql";
 import { newRunsOf, NOTHING_CONSUMED } from "./incremental";
-import { CONSUMED_RELATION, PREVIOUS_RELATION, type ModelInput, type ModelStep } from "./plan";
+import { CONSUMED_RELATION, PREVIOUS_RELATION, type ModelDelta, type ModelInput, type ModelStep } from "./plan";
 
 export const bronzeRelation = (dataset: string): string => `bronze_${dataset}`;
 export const beforeRelation = (dimension: string): string => `before_${dimension}`;
@@ -57,7 +57,7 @@ export function incrementalFactSteps(
   dialect: Dialect,
   columns: readonly string[],
   keyed: (rows: string) => string,
-): { steps: ModelStep[]; output: string; recomputed: string } {
+): { steps: ModelStep[]; output: string; recomputed: string; delta: ModelDelta } {
   const { spec } = r;
   const step = (name: string, materialize: ModelStep["materialize"], description: string, sql: string): ModelStep => ({ name, sql, materialize, description });
   const datasets = [...new Map([r.source, ...r.lookups.values()].map((ds) => [ds.name, ds])).values()];
@@ -68,7 +68,10 @@ export function incrementalFactSteps(
   });
   const changedSteps = [...r.dimensions.values()].map((dim) => {
     const nk = d.ident(dim.naturalKey);
-    const diff = (a: string, b: string) => `SELECT ${nk} FROM (SELECT * FROM ${a} EXCEPT SELECT * FROM ${b}) x`;
+    // A fact row holds only the surrogate key of the version whose window holds its time, so
+    // only windows count: a type-1 attribute overwritten in place re-keys nothing.
+    const windows = [dim.surrogateKey, dim.naturalKey, VALID_FROM, VALID_TO].map((c) => d.ident(c)).join(", ");
+    const diff = (a: string, b: string) => `SELECT ${nk} FROM (SELECT ${windows} FROM ${a} EXCEPT SELECT ${windows} FROM ${b}) x`;
     const sql = `SELECT DISTINCT ${nk} AS _nk FROM (${diff(dim.name, beforeRelation(dim.name))} UNION ALL ${diff(beforeRelation(dim.name), dim.name)}) c WHERE ${nk} IS NOT NULL`;
     return step(changedKeys(dim.name), "table", `natural keys whose ${dim.name} rows changed since the previous version's build`, sql);
   });
@@ -98,5 +101,16 @@ export function incrementalFactSteps(
     `${same(`${recomputed.name} n`, (k) => `n.${d.ident(k)} = p.${d.ident(k)}`)} ` +
     `WHERE NOT ${NOTHING_CONSUMED} AND t.${keyCol(0)} IS NULL AND n.${d.ident(pk[0])} IS NULL`;
   const build = step(`${spec.name}__build`, "view", "the previous version's untouched rows and the recomputed ones", `${kept} UNION ALL SELECT ${cols.join(", ")} FROM ${recomputed.name}`);
-  return { steps: [...newSteps, ...changedSteps, touched, recomputed, build], output: build.name, recomputed: recomputed.name };
+  // What `kept` leaves out: the source keys with a new row (a deleted or quarantined row is in no
+  // recomputed row) and the recomputed ones.
+  const pkCols = pk.map((k) => d.ident(k));
+  const replaced =
+    `SELECT ${pk.map((k, i) => `${keyCol(i)} AS ${d.ident(k)}`).join(", ")} FROM ${newKeys(r.source.name)} ` +
+    `UNION SELECT ${pkCols.join(", ")} FROM ${recomputed.name}`;
+  return {
+    steps: [...newSteps, ...changedSteps, touched, recomputed, build],
+    output: build.name,
+    recomputed: recomputed.name,
+    delta: { rows: `SELECT ${cols.join(", ")} FROM ${recomputed.name}`, keys: replaced, keyColumns: [...pk] },
+  };
 }

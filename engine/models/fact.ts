@@ -42,7 +42,7 @@ export function compileFact(spec: FactSpec, ctx: FactContext): ModelPlan {
     inputs: [...factInputs(r), ...(incremental ? incrementalFactInputs(r) : [])],
     steps: incremental ? incremental.steps : [rows, build],
     output: incremental ? incremental.output : build.name,
-    ...(incremental ? { recomputed: incremental.recomputed } : {}),
+    ...(incremental ? { recomputed: incremental.recomputed, delta: incremental.delta } : {}),
     columns,
     audits: factAudits(r, d),
     partitionBy: spec.partitionBy ? { column: spec.partitionBy.dateRole } : null,

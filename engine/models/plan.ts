@@ -6,7 +6,13 @@
 //   2. Run `steps` in order: plain SELECTs registered under `name` (materialize "table": computed once).
 //   3. The relation `output` is the complete new table, with exactly `columns` in that order.
 //   4. Run every audit (one row, one BIGINT column `violations`; 0 = passed) with the new table
-//      registered as `staged`; publish only when all pass (write-audit-publish, per table).
+//      registered as `staged` and the rows this build wrote as `audited`; publish only when all
+//      pass (write-audit-publish, per table). `audited` is `staged` on a full build; on an
+//      incremental build it may be just the recomputed rows (plan `recomputed`): a row-level
+//      audit (does this row's key resolve?) reads `audited`, so an incremental build checks what
+//      it changed, not the whole table again, while table-level audits (uniqueness, counts and
+//      sums against silver) read `staged`. Kept rows passed these audits when they were written,
+//      and nothing they depend on changed (else they would have been recomputed).
 // Incremental plans (docs/models.md "Incremental builds") also name the model's own previous
 // version (zone "semantic", model = the plan's model, relation `previous`), an input of zone
 // "consumed" (relation `consumed`) and, facts, inputs of zone "semantic_before" (the version of a
@@ -30,6 +36,10 @@
 // The SQL then treats rows whose `_run_id` is not in `consumed` for their relation as new, and
 // dimension rows that differ between a semantic_before input and its model's current table as
 // changed. With `previous` and `consumed` empty the same SQL computes the full rebuild.
+// An executor that stores versions as segments (DuckDB, engine/duckdb/segments.ts) may publish an
+// incremental build as `delta`: the previous version's segments with the `delta.keys` rows
+// removed, plus the `delta.rows` rows, which the compilers guarantee equals `output`. Spark
+// writes `output` whole (an Iceberg overwrite).
 import type { Dialect, PlanColumn } from "../plan";
 
 export type ModelKind = "date" | "dimension" | "fact";
@@ -79,11 +89,28 @@ export interface ModelPlan {
   partitionBy?: { column: string } | null;
   /** Incremental plans: the relation of the rows this build recomputed (its count is reported). */
   recomputed?: string;
+  /** Incremental plans: the new table as a change of `previous` (header above). */
+  delta?: ModelDelta;
+}
+
+/**
+ * `output` = the rows of `previous` whose `keyColumns` are not in `keys`, plus `rows`: every
+ * replaced row's key is in `keys` and every row of `rows` has its key there too.
+ */
+export interface ModelDelta {
+  /** SELECT of the rows to add, with the plan's `columns`. */
+  rows: string;
+  /** SELECT of the replaced keys, columns named as `keyColumns`. */
+  keys: string;
+  /** Columns of the table that identify what a key replaces (a fact's grain, a dimension's natural key). */
+  keyColumns: string[];
 }
 
 /** The relation name under which a model's own previous published version is registered. */
 export const PREVIOUS_RELATION = "previous";
 /** The relation name under which the new table is registered for the audits. */
 export const STAGED_RELATION = "staged";
+/** The relation name of the rows the build wrote, for row-level audits (header above, step 4). */
+export const AUDITED_RELATION = "audited";
 /** The relation name of the consumed (relation, run_id) pairs of the previous version. */
 export const CONSUMED_RELATION = "consumed";

@@ -13,7 +13,8 @@ write-audit-publish on its own table; the twin of engine/duckdb/build-model.ts.
   3. steps in order: temp views, a `table` step materialized once (SparkIO.materialize: a local
      checkpoint, as the load executor does);
   4. the output is written whole to a WAP branch of the table (INSERT OVERWRITE), registered as
-     `staged`, and every audit runs on it;
+     `staged`, the rows recomputed by an incremental build (else `staged`) as `audited`, and
+     every audit runs on them;
   5. all audits passed: fast-forward main to the branch; otherwise (or on any error) the branch
      is dropped and main, what readers see, is untouched.
 
@@ -58,6 +59,7 @@ LOG = logging.getLogger("datalake_glue")
 
 PREVIOUS_RELATION = "previous"
 STAGED_RELATION = "staged"
+AUDITED_RELATION = "audited"
 PII_KEY_RELATION = "pii_key"
 CONSUMED_COLUMNS = [{"name": "relation", "type": "string"}, {"name": "run_id", "type": "string"}]
 
@@ -408,6 +410,10 @@ class ModelExecutor:
             target = branch_identifier(self.table, self.branch)
             self.sql(f"INSERT OVERWRITE {target} SELECT {column_select(self.plan['columns'])} FROM `{self.plan['output']}`")
             self.view(STAGED_RELATION, f"SELECT * FROM {target}")
+            # Row-level audits read the rows this build wrote (engine/models/plan.ts, step 4):
+            # on an incremental build the recomputed ones, otherwise the whole table.
+            written = self.plan.get("recomputed") if self.base is not None else None
+            self.view(AUDITED_RELATION, f"SELECT * FROM `{written or STAGED_RELATION}`")
             result.rows = int(self.rows(f"SELECT COUNT(*) AS n FROM `{STAGED_RELATION}`")[0]["n"])
             if self.plan.get("recomputed"):
                 result.recomputed_rows = int(self.rows(f"SELECT COUNT(*) AS n FROM `{self.plan['recomputed']}`")[0]["n"])

@@ -247,6 +247,8 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     text = spark.statements
     assert any(t.startswith("CREATE OR REPLACE TEMP VIEW `consumed` AS SELECT CAST(NULL AS STRING)") for t in text)
     assert "CREATE OR REPLACE TEMP VIEW `before_dim_other` AS SELECT * FROM `glue_catalog`.`sem`.`dim_other` VERSION AS OF 1" in text
+    # A full build audits every row it wrote: the whole staged table.
+    assert "CREATE OR REPLACE TEMP VIEW `audited` AS SELECT * FROM `staged`" in text
 
     # main now at the saved snapshot: incremental, consumed from the state.
     state.saved[("dim_thing", "1")] = dict(saved, read={"dim_other": "7"})
@@ -260,6 +262,9 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     assert "CREATE OR REPLACE TEMP VIEW `consumed` AS SELECT * FROM VALUES ('bronze', 'run-1'), ('bronze', 'run-2') AS t(`relation`, `run_id`)" in text
     assert "CREATE OR REPLACE TEMP VIEW `before_dim_other` AS SELECT * FROM `glue_catalog`.`sem`.`dim_other` VERSION AS OF 7" in text
     assert "CREATE OR REPLACE TEMP VIEW `previous` AS SELECT `thing_key`, `name_hash` FROM `glue_catalog`.`sem`.`dim_thing`" in text
+    # Row-level audits read only the recomputed rows, registered after the table is staged.
+    assert text.index("CREATE OR REPLACE TEMP VIEW `audited` AS SELECT * FROM `dim_thing`") > text.index(
+        next(t for t in text if t.startswith("CREATE OR REPLACE TEMP VIEW `staged`")))
 
     # Another plan (fingerprint), a read snapshot gone, a full refresh: full rebuilds, saying why.
     for change, kwargs, reason in [

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DIALECTS } from "../../engine/dialects";
 import type { ModelPlan } from "../../engine/models/plan";
-import { PREVIOUS_RELATION, STAGED_RELATION } from "../../engine/models/plan";
+import { AUDITED_RELATION, PREVIOUS_RELATION, STAGED_RELATION } from "../../engine/models/plan";
 import { HISTORY_BRONZE_RELATION } from "../../engine/compile";
 import { BRONZE_LOG_RELATION } from "../../engine/models/dimension";
 import { silverRelation } from "../../engine/models/fact-context";
@@ -91,6 +91,9 @@ export class ModelHarness {
     const out = path.join(fs.mkdtempSync(path.join(this.dir, "duckdb-")), "out.parquet");
     await s.run(`COPY (SELECT ${plan.columns.map((c) => DIALECTS.duckdb.ident(c.name)).join(", ")} FROM ${plan.output}) TO ${lit(out)} (FORMAT parquet)`);
     await s.run(`CREATE OR REPLACE TEMP VIEW ${STAGED_RELATION} AS SELECT * FROM read_parquet(${lit(out)})`);
+    // A whole build: every row was written, so row-level audits read all of it (a view of
+    // `staged`, so a test that swaps `staged` for a crafted table audits that one).
+    await s.run(`CREATE OR REPLACE TEMP VIEW ${AUDITED_RELATION} AS SELECT * FROM ${STAGED_RELATION}`);
     const audits: Record<string, number> = {};
     for (const audit of plan.audits) {
       const [row] = await s.rows(audit.sql);
@@ -117,6 +120,7 @@ export class ModelHarness {
     const cols = plan.columns.map((c) => DIALECTS.spark.ident(c.name)).join(", ");
     await server.sql(`INSERT OVERWRITE DIRECTORY '${outDir}' USING parquet SELECT ${cols} FROM \`${plan.output}\``);
     await server.sql(`CREATE OR REPLACE TEMP VIEW \`${STAGED_RELATION}\` USING parquet OPTIONS (path '${outDir}')`);
+    await server.sql(`CREATE OR REPLACE TEMP VIEW \`${AUDITED_RELATION}\` AS SELECT * FROM \`${STAGED_RELATION}\``);
     const audits: Record<string, number> = {};
     for (const audit of plan.audits) {
       const [row] = await server.sql(audit.sql);
