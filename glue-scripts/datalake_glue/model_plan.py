@@ -3,7 +3,8 @@ tables its dataset inputs read (engine/spark/model-artifact.ts writes it). Check
 wrong artifact fails in one line before Spark does anything (pure).
 
   { "model", "kind", "dialect": "spark", "inputs", "steps", "output", "columns", "audits",
-    "partitionBy": {"column"} | null, "recomputed"?, "fingerprint"?,
+    "partitionBy": {"column"} | null, "recomputed"?, "fingerprint"?, "delta"? (unused: Spark
+    writes every build whole; DuckDB stores it as a segment),
     "tables": { "<relation>": {"name": "bronze_customers", "columns": [{"name", "type"}]} },
     "ledgers": { "<dataset>": "files_customers" } }
 
