@@ -12,6 +12,7 @@ import type { PlanColumnType } from "../../engine/plan";
 import { MODELS, getModel, type DimensionSpec, type FactSpec, type ModelSpec, type ResolvedRef } from "../../models";
 import { sparkForTests } from "../support/spark";
 import { ModelHarness, type ModelInputs, type ModelRun } from "./harness";
+import { factVisits as visitsFact } from "./visits";
 
 type Row = Record<string, string | null>;
 
@@ -247,19 +248,7 @@ const dimMember: DimensionSpec = {
   inferredMembers: false,
   sourceFile: "test/models/fact.test.ts",
 };
-const factVisits: FactSpec = {
-  kind: "fact",
-  name: "fact_visits",
-  source: "visits",
-  grain: ["visit_id"],
-  lookups: [],
-  dimensions: [{ dimension: "dim_member", role: "member", keyColumn: "member_key", naturalKey: { lookup: null, column: "member_id" }, asOf: { lookup: null, column: "visit_day" } }],
-  dates: [],
-  measures: [{ name: "spend", column: { lookup: null, column: "spend" } }],
-  degenerate: [{ name: "badge", column: { lookup: null, column: "badge" } }],
-  partitionBy: null,
-  sourceFile: "test/models/fact.test.ts",
-};
+const factVisits: FactSpec = { ...visitsFact("test/models/fact.test.ts"), degenerate: [{ name: "badge", column: { lookup: null, column: "badge" } }] };
 const VISITS: Scenario = {
   name: "a custom fact: DATE as-of (midnight edge), double measure, hashed degenerate, no date roles",
   fact: "fact_visits",

@@ -14,10 +14,11 @@ import { compileModel } from "../../engine/models";
 import type { ModelPlan } from "../../engine/models/plan";
 import type { PlanColumnType } from "../../engine/plan";
 import { hmacPads } from "../../engine/pii-key";
-import { MODELS, getModel, type DimensionSpec, type FactSpec, type ModelSpec } from "../../models";
+import { MODELS, getModel, type DimensionSpec, type ModelSpec } from "../../models";
 import { buildModels } from "../../engine/duckdb";
 import { cli, queryJson, tempDir } from "../cli/helpers";
 import { ModelHarness, type ModelInputs, type ModelRun } from "./harness";
+import { factVisits as visitsFact, visits } from "./visits";
 
 type Row = Record<string, string | null>;
 const END = "9999-12-31 00:00:00";
@@ -231,14 +232,6 @@ const members = defineDataset({
   pii: [{ column: "email", mode: "hash" }],
   target: { table: "members" },
 });
-const visits = defineDataset({
-  name: "visits",
-  prefix: "visits/",
-  format: "csv",
-  columns: { visit_id: "int", member_id: "string", visit_day: "date", spend: "double" },
-  primaryKey: ["visit_id"],
-  target: { table: "visits" },
-});
 const dimMember: DimensionSpec = {
   kind: "dimension",
   name: "dim_member",
@@ -250,19 +243,7 @@ const dimMember: DimensionSpec = {
   inferredMembers: true,
   sourceFile: "test/models/inferred.test.ts",
 };
-const factVisits: FactSpec = {
-  kind: "fact",
-  name: "fact_visits",
-  source: "visits",
-  grain: ["visit_id"],
-  lookups: [],
-  dimensions: [{ dimension: "dim_member", role: "member", keyColumn: "member_key", naturalKey: { lookup: null, column: "member_id" }, asOf: { lookup: null, column: "visit_day" } }],
-  dates: [],
-  measures: [{ name: "spend", column: { lookup: null, column: "spend" } }],
-  degenerate: [],
-  partitionBy: null,
-  sourceFile: "test/models/inferred.test.ts",
-};
+const factVisits = visitsFact("test/models/inferred.test.ts");
 const MEMBER_REGISTRY = { datasets: [members, visits], models: [dimMember, factVisits] };
 const MEMBER_BRONZE = [
   { op: "D", member_id: "a", at: "2026-01-05 00:00:00", city: "", tier: "", email: "" }, // a's history starts with a delete

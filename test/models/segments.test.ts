@@ -9,8 +9,9 @@ import { buildModels, type ModelSummary } from "../../engine/duckdb";
 import { modelDir, type ModelVersionMeta } from "../../engine/duckdb/build-model";
 import { readPointer, readVersionMeta } from "../../engine/duckdb/workspace";
 import { compileModel } from "../../engine/models";
-import type { DimensionSpec, FactSpec } from "../../models";
+import type { DimensionSpec } from "../../models";
 import { TestWorkspace } from "../engine/helpers";
+import { factVisits as visitsFact, visits } from "./visits";
 
 const members = defineDataset({
   name: "members",
@@ -20,14 +21,6 @@ const members = defineDataset({
   primaryKey: ["member_id"],
   cdc: { opColumn: "op", sequenceColumns: ["updated_at"] },
   target: { table: "members" },
-});
-const visits = defineDataset({
-  name: "visits",
-  prefix: "visits/",
-  format: "csv",
-  columns: { visit_id: "int", member_id: "string", visit_day: "date", spend: "double" },
-  primaryKey: ["visit_id"],
-  target: { table: "visits" },
 });
 const dimMember: DimensionSpec = {
   kind: "dimension",
@@ -40,19 +33,7 @@ const dimMember: DimensionSpec = {
   inferredMembers: false,
   sourceFile: "test/models/segments.test.ts",
 };
-const factVisits: FactSpec = {
-  kind: "fact",
-  name: "fact_visits",
-  source: "visits",
-  grain: ["visit_id"],
-  lookups: [],
-  dimensions: [{ dimension: "dim_member", role: "member", keyColumn: "member_key", naturalKey: { lookup: null, column: "member_id" }, asOf: { lookup: null, column: "visit_day" } }],
-  dates: [],
-  measures: [{ name: "spend", column: { lookup: null, column: "spend" } }],
-  degenerate: [],
-  partitionBy: null,
-  sourceFile: "test/models/segments.test.ts",
-};
+const factVisits = visitsFact("test/models/segments.test.ts");
 const DATASETS = [members, visits];
 const MODELS = [dimMember, factVisits];
 
