@@ -36,10 +36,10 @@
 // The SQL then treats rows whose `_run_id` is not in `consumed` for their relation as new, and
 // dimension rows that differ between a semantic_before input and its model's current table as
 // changed. With `previous` and `consumed` empty the same SQL computes the full rebuild.
-// An executor that stores versions as segments (DuckDB, engine/duckdb/segments.ts) may publish an
-// incremental build as `delta`: the previous version's segments with the `delta.keys` rows
-// removed, plus the `delta.rows` rows, which the compilers guarantee equals `output`. Spark
-// writes `output` whole (an Iceberg overwrite).
+// An executor may write an incremental build as its `delta`: the previous version without the
+// rows whose key is in `delta.keys`, plus the `delta.rows` rows, which the compilers guarantee
+// equals `output`. DuckDB stores it as a segment (engine/duckdb/segments.ts), Spark as a MERGE
+// delete of those keys and an INSERT on the WAP branch of a merge-on-read table.
 import type { Dialect, PlanColumn } from "../plan";
 
 export type ModelKind = "date" | "dimension" | "fact";

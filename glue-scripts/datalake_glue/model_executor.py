@@ -12,9 +12,10 @@ write-audit-publish on its own table; the twin of engine/duckdb/build-model.ts.
      reads `pii_key`;
   3. steps in order: temp views, a `table` step materialized once (SparkIO.materialize: a local
      checkpoint, as the load executor does);
-  4. the output is written whole to a WAP branch of the table (INSERT OVERWRITE), registered as
-     `staged`, the rows recomputed by an incremental build (else `staged`) as `audited`, and
-     every audit runs on them;
+  4. the output is written to a WAP branch of the table: whole (INSERT OVERWRITE), or on an
+     incremental build the plan's `delta` (its keys' rows deleted, the recomputed rows
+     appended; the table is merge-on-read); the branch is registered as `staged`, the rows
+     recomputed by an incremental build (else `staged`) as `audited`, and every audit runs on them;
   5. all audits passed: fast-forward main to the branch; otherwise (or on any error) the branch
      is dropped and main, what readers see, is untouched.
 
@@ -44,7 +45,7 @@ from .executor import SESSION_SETTINGS, collect
 from .model_pin import DatasetTables, datasets_read, pin_dataset, publishing_run
 from .pii_key import hmac_pads
 from .s3_uri import join_storage
-from .tables import spark_type
+from .tables import ROW_LEVEL_PROPERTIES, set_properties_sql, spark_type
 from .wap import (
     begin_statements,
     branch_identifier,
@@ -117,7 +118,10 @@ def create_model_table_sql(identifier: str, plan: Dict[str, Any]) -> str:
     partition = plan.get("partitionBy")
     if partition:
         statement += f" PARTITIONED BY (months(`{partition['column']}`))"
-    return statement + " TBLPROPERTIES ('format-version'='2')"
+    # Merge-on-read: an incremental build's delete of its keys' rows writes delete files instead
+    # of rewriting every data file they sit in (tables.py ROW_LEVEL_WRITE_MODE).
+    properties = ", ".join(f"'{k}'='{v}'" for k, v in sorted({"format-version": "2", **ROW_LEVEL_PROPERTIES}.items()))
+    return statement + f" TBLPROPERTIES ({properties})"
 
 
 def sql_string(value: str) -> str:
@@ -201,6 +205,12 @@ class ModelExecutor:
 
     def prepare_table(self) -> None:
         self.sql(create_model_table_sql(self.table, self.plan))
+        # A table created before models wrote deltas lacks the row-level write mode (a value set
+        # on purpose is kept).
+        current = {r["key"]: r["value"] for r in self.rows(f"SHOW TBLPROPERTIES {quote_identifier(self.table)}")}
+        missing = {k: v for k, v in ROW_LEVEL_PROPERTIES.items() if k not in current}
+        if missing:
+            self.sql(set_properties_sql(self.table, missing))
         described = self.rows(f"DESCRIBE TABLE {quote_identifier(self.table)}")
         have = []
         for row in described:
@@ -345,6 +355,23 @@ class ModelExecutor:
             self.sql(statement)
         self.opened = True
 
+    def write(self, target: str) -> None:
+        """The new table on the WAP branch, which starts at main. An incremental build of a plan
+        with a `delta` (engine/models/plan.ts) changes only the rows of its keys: the replaced
+        keys' rows deleted (merge-on-read: delete files), the recomputed rows appended, so a batch
+        writes what it changed, as the load runner's merges do. Any other build overwrites the
+        branch whole."""
+        delta = self.plan.get("delta")
+        if self.base is None or not delta:
+            self.sql(f"INSERT OVERWRITE {target} SELECT {column_select(self.plan['columns'])} FROM `{self.plan['output']}`")
+            return
+        keys = ", ".join(f"`{k}`" for k in delta["keyColumns"])
+        on = " AND ".join(f"t.`{k}` = d.`{k}`" for k in delta["keyColumns"])
+        # DISTINCT: MERGE refuses two source rows matching one target row.
+        self.sql(f"MERGE INTO {target} t USING (SELECT DISTINCT {keys} FROM ({delta['keys']}) k) d ON {on} "
+                 "WHEN MATCHED THEN DELETE")
+        self.sql(f"INSERT INTO {target} SELECT {column_select(self.plan['columns'])} FROM ({delta['rows']}) r")
+
     def run_audits(self) -> List[AuditResult]:
         results: List[AuditResult] = []
         for audit in self.plan["audits"]:
@@ -408,7 +435,7 @@ class ModelExecutor:
                     self.io.materialize(step["name"])
             self.open_branch()
             target = branch_identifier(self.table, self.branch)
-            self.sql(f"INSERT OVERWRITE {target} SELECT {column_select(self.plan['columns'])} FROM `{self.plan['output']}`")
+            self.write(target)
             self.view(STAGED_RELATION, f"SELECT * FROM {target}")
             # Row-level audits read the rows this build wrote (engine/models/plan.ts, step 4):
             # on an incremental build the recomputed ones, otherwise the whole table.

@@ -3,8 +3,8 @@ tables its dataset inputs read (engine/spark/model-artifact.ts writes it). Check
 wrong artifact fails in one line before Spark does anything (pure).
 
   { "model", "kind", "dialect": "spark", "inputs", "steps", "output", "columns", "audits",
-    "partitionBy": {"column"} | null, "recomputed"?, "fingerprint"?, "delta"? (unused: Spark
-    writes every build whole; DuckDB stores it as a segment),
+    "partitionBy": {"column"} | null, "recomputed"?, "fingerprint"?,
+    "delta"?: {"rows", "keys", "keyColumns"} (an incremental build's change of the table),
     "tables": { "<relation>": {"name": "bronze_customers", "columns": [{"name", "type"}]} },
     "ledgers": { "<dataset>": "files_customers" } }
 
@@ -76,7 +76,14 @@ def parse_model_plan(doc: Any, *, source: str, model: str) -> Dict[str, Any]:
     for audit in doc["audits"]:
         if not audit.get("name") or not audit.get("sql"):
             fail(f"audit {audit!r} needs name and sql")
+    columns = [c["name"] for c in doc["columns"]]
     partition = doc.get("partitionBy")
-    if partition and partition.get("column") not in [c["name"] for c in doc["columns"]]:
+    if partition and partition.get("column") not in columns:
         fail(f"partitionBy column {partition.get('column')!r} is not one of the columns")
+    delta = doc.get("delta")
+    if delta is not None:
+        keys = delta.get("keyColumns") if isinstance(delta, dict) else None
+        if not (isinstance(delta, dict) and isinstance(delta.get("rows"), str) and isinstance(delta.get("keys"), str)
+                and isinstance(keys, list) and keys and all(k in columns for k in keys)):
+            fail("delta needs rows and keys (SQL) and keyColumns (columns of the table)")
     return dict(doc, tables=tables, ledgers=ledgers)

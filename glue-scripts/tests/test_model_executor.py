@@ -152,6 +152,8 @@ def test_a_fact_table_is_partitioned_by_month_of_its_date():
     ({"model": "dim_other"}, "is for model dim_other, the job builds dim_thing"),
     ({"tables": {}}, "input bronze (bronze of things) has no entry in tables"),
     ({"output": "nope"}, "output nope is neither a step nor an input"),
+    ({"delta": {"rows": "SELECT 1", "keys": "SELECT 1", "keyColumns": ["nope"]}},
+     "delta needs rows and keys (SQL) and keyColumns (columns of the table)"),
 ])
 def test_a_bad_artifact_is_refused_in_one_line(change, message):
     with pytest.raises(ModelPlanError) as caught:
@@ -229,7 +231,10 @@ class MemoryState:
 INCREMENTAL = dict(copy.deepcopy(PLAN), fingerprint="fp1", recomputed="dim_thing", inputs=PLAN["inputs"] + [
     {"relation": "consumed", "zone": "consumed"},
     {"relation": "before_dim_other", "zone": "semantic_before", "model": "dim_other"},
-])
+], delta={"rows": "SELECT * FROM `dim_thing`", "keys": "SELECT `thing_key` FROM `touched`", "keyColumns": ["thing_key"]})
+DELETE_DELTA_KEYS = (f"MERGE INTO {TABLE[:-1]}`.`branch_{BRANCH}` t USING (SELECT DISTINCT `thing_key` FROM (SELECT `thing_key` FROM `touched`) k) d "
+                     "ON t.`thing_key` = d.`thing_key` WHEN MATCHED THEN DELETE")
+APPEND_DELTA_ROWS = f"INSERT INTO {TABLE[:-1]}`.`branch_{BRANCH}` SELECT `thing_key`, `name_hash` FROM (SELECT * FROM `dim_thing`) r"
 
 
 def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its_own_before_publishing():
@@ -247,8 +252,11 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     text = spark.statements
     assert any(t.startswith("CREATE OR REPLACE TEMP VIEW `consumed` AS SELECT CAST(NULL AS STRING)") for t in text)
     assert "CREATE OR REPLACE TEMP VIEW `before_dim_other` AS SELECT * FROM `glue_catalog`.`sem`.`dim_other` VERSION AS OF 1" in text
-    # A full build audits every row it wrote: the whole staged table.
+    # A full build writes and audits the whole table, created merge-on-read.
     assert "CREATE OR REPLACE TEMP VIEW `audited` AS SELECT * FROM `staged`" in text
+    assert any(t.startswith(f"INSERT OVERWRITE {TABLE[:-1]}`.`branch_{BRANCH}`") for t in text)
+    assert DELETE_DELTA_KEYS not in text and APPEND_DELTA_ROWS not in text
+    assert any(t.startswith(f"CREATE TABLE IF NOT EXISTS {TABLE}") and "'write.delete.mode'='merge-on-read'" in t for t in text)
 
     # main now at the saved snapshot: incremental, consumed from the state.
     state.saved[("dim_thing", "1")] = dict(saved, read={"dim_other": "7"})
@@ -262,6 +270,10 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     assert "CREATE OR REPLACE TEMP VIEW `consumed` AS SELECT * FROM VALUES ('bronze', 'run-1'), ('bronze', 'run-2') AS t(`relation`, `run_id`)" in text
     assert "CREATE OR REPLACE TEMP VIEW `before_dim_other` AS SELECT * FROM `glue_catalog`.`sem`.`dim_other` VERSION AS OF 7" in text
     assert "CREATE OR REPLACE TEMP VIEW `previous` AS SELECT `thing_key`, `name_hash` FROM `glue_catalog`.`sem`.`dim_thing`" in text
+    # Only the delta is written: its keys' rows deleted, then the recomputed rows appended.
+    assert not any(t.startswith("INSERT OVERWRITE") for t in text)
+    assert text.index(DELETE_DELTA_KEYS) < text.index(APPEND_DELTA_ROWS) < text.index(
+        next(t for t in text if t.startswith("CREATE OR REPLACE TEMP VIEW `staged`")))
     # Row-level audits read only the recomputed rows, registered after the table is staged.
     assert text.index("CREATE OR REPLACE TEMP VIEW `audited` AS SELECT * FROM `dim_thing`") > text.index(
         next(t for t in text if t.startswith("CREATE OR REPLACE TEMP VIEW `staged`")))
@@ -424,3 +436,17 @@ def test_pin_dataset_returns_only_a_point_no_publish_straddles(marks, rounds, ex
     pinned = pin_dataset(item, marker=lambda ledger: marks.pop(0), snapshot=snapshot, sleep=lambda s: None)
     assert (pinned["silver"], pinned["bronze"]) == expected
     assert marks == [] and rounds == []
+
+
+def test_a_model_table_without_the_row_level_write_mode_gets_it_and_a_mode_set_on_purpose_stays():
+    spark, fio = fake()
+    spark.main.add(BRONZE)
+    spark.properties[TABLE] = {"format-version": "2", "write.delete.mode": "copy-on-write"}
+    assert run(spark, fio).error is None
+    assert (f"ALTER TABLE {TABLE} SET TBLPROPERTIES ('write.merge.mode'='merge-on-read', 'write.update.mode'='merge-on-read')"
+            in spark.statements)
+    spark, fio = fake()
+    spark.main.add(BRONZE)
+    spark.properties[TABLE] = {f"write.{op}.mode": "merge-on-read" for op in ("delete", "update", "merge")}
+    assert run(spark, fio).error is None
+    assert not any(t.startswith(f"ALTER TABLE {TABLE} SET TBLPROPERTIES") for t in spark.statements)
