@@ -206,8 +206,8 @@ async function writeTable(
         segments: [...at.prev.segments, ...own],
         keyMatch: plan.delta.keyColumns.map((c) => ({ target: `t.${ident(c)}`, source: c })),
       };
-      const scan = segmentsScan(segmented, (data) => (data === at.version ? at.staging : path.join(at.dir, data)))!;
-      await register(STAGED_RELATION, `SELECT * FROM ${scan}`);
+      const scan = segmentsScan(segmented, (data) => (data === at.version ? at.staging : path.join(at.dir, data)));
+      await register(STAGED_RELATION, scan ? `SELECT * FROM ${scan}` : `${rows} LIMIT 0`);
       await register(AUDITED_RELATION, `SELECT * FROM read_parquet(${fileList([file])})`);
       const [{ n }] = await session.rows(`SELECT COUNT(*) AS n FROM ${STAGED_RELATION}`);
       return { rows: Number(n), segmented };
