@@ -10,6 +10,7 @@ import { conservationAudit } from "../conservation";
 import { CONTRACT_VERSION, type AuditResult, type FileResult, type Manifest, type RunSummary } from "../contracts";
 import { hmacPads, keyedFingerprint, workspacePiiKey } from "../pii-key";
 import { stepsFor, type AuditQuery, type LoadPlan, type RunMode } from "../plan";
+import { dropsAfterLastRead } from "./last-reads";
 import { readFiles, type ReadResult } from "./read-files";
 import { openSession, type Session } from "./session";
 import { TableStore } from "./tables";
@@ -98,7 +99,10 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     }
 
     let read: ReadResult | undefined;
-    for (const step of stepsFor(plan, mode)) {
+    const steps = stepsFor(plan, mode);
+    const audited = [...plan.audits, ...(opts.extraAudits ?? [])];
+    const drops = dropsAfterLastRead(steps, [...audited.map((a) => a.sql), plan.summary.counts, plan.summary.files]);
+    for (const [i, step] of steps.entries()) {
       checkAborted();
       switch (step.kind) {
         case "read_files":
@@ -133,10 +137,11 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
           break;
         }
       }
+      for (const table of drops.get(i) ?? []) await session.run(`DROP TABLE ${table}`);
     }
     if (!read) throw new Error("plan has no read_files step");
 
-    const audits = await runAudits(session, [...plan.audits, ...(opts.extraAudits ?? [])]);
+    const audits = await runAudits(session, audited);
     progress("audit", audits.map((a) => `${a.name}=${a.passed ? "ok" : a.violations}`).join(" "));
     const summary = await summarize(session, plan, manifest, read, audits, startedAt);
     // The file-level conservation rule is checked on the summary itself, as the Glue runner does.
