@@ -16,6 +16,9 @@ import { openSession, type Session } from "./session";
 import { TableStore } from "./tables";
 import { duckdbTempDir, nextVersion, publishRecordPath, safeName, summaryPath, writeJsonAtomic } from "./workspace";
 
+/** Rows a thread buffers for a partitioned write before flushing (DuckDB default: 524288). */
+const PARTITION_FLUSH_ROWS = 50_000;
+
 export interface ProgressEvent {
   dataset: string;
   runId: string;
@@ -104,6 +107,10 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     // (PhysicalStreamingWindow is not a parallel operator) whatever this setting; Parquet and
     // JSON lines number rows explicitly (read-parquet.ts, read-jsonl.ts).
     await session.run("SET preserve_insertion_order = false");
+    // A partitioned write (silver) buffers rows per thread and partition until this many, then
+    // hands them to the partitions' writers; at DuckDB's default (524288) a 1M-row load buffers
+    // all of silver a second time. Same files, ~100 MB less at the run's peak (issue 15).
+    await session.run(`SET partitioned_write_flush_threshold = ${PARTITION_FLUSH_ROWS}`);
     let read: ReadResult | undefined;
     const steps = stepsFor(plan, mode);
     const audited = [...plan.audits, ...(opts.extraAudits ?? [])];
