@@ -1,6 +1,6 @@
 // Write-audit-publish checks and run-summary queries of a plan. Audits read the staged_*
 // relations (what would be published); each returns one row with a BIGINT `violations`.
-import { REASONS_COLUMN, type AuditQuery, type SummaryQueries } from "./plan";
+import type { AuditQuery, SummaryQueries } from "./plan";
 import type { SqlContext } from "./sql-context";
 
 export function compileAudits(ctx: SqlContext): AuditQuery[] {
@@ -37,7 +37,7 @@ export function compileAudits(ctx: SqlContext): AuditQuery[] {
     {
       name: "new_rows_accounted",
       description: "every new row is either a change or a reject",
-      sql: `SELECT abs((SELECT COUNT(*) FROM incoming) - (SELECT COUNT(*) FROM incoming_parsed WHERE ${REASONS_COLUMN} = '') - (SELECT COUNT(*) FROM staged_rejects)) AS violations`,
+      sql: `SELECT abs((SELECT COUNT(*) FROM incoming) - (SELECT fresh_rows FROM incoming_counts) - (SELECT COUNT(*) FROM staged_rejects)) AS violations`,
     },
   ];
   const p = spec.partitionBy;
@@ -66,7 +66,7 @@ export function compileSummary(ctx: SqlContext): SummaryQueries {
     `${count("incoming")} AS rows_read`,
     `${count("staged_bronze")} AS bronze_rows`,
     `${count("staged_rejects")} AS rejected_rows`,
-    `${count("incoming_parsed", `${REASONS_COLUMN} = ''`)} AS changes_applied`,
+    `(SELECT fresh_rows FROM incoming_counts) AS changes_applied`,
     `${count("staged_state")} AS state_keys`,
     `${count("staged_state", `${ctx.id("_op")} <> 'D'`)} AS current_rows`,
     `${count("staged_silver")} AS silver_rows`,

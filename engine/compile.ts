@@ -11,6 +11,8 @@
 //                      (not for the dms timestamp column: NULL there is ordered by file), bad_op)
 //   rejects_new        incoming rows with reject labels (bronze columns + _reasons)
 //   fresh_keyed        valid new changes with typed key columns `_pk_<i>` and sequence `_seq_<i>`
+//   incoming_counts    one row: `fresh_rows`, the count of fresh_keyed (audits and the summary read
+//                      it, not incoming_parsed)
 //   prior_keyed        incremental: key + ordering columns of the published state (stored typed);
 //                      full refresh: every valid bronze row, typed
 //   fresh_latest       incremental: per key, the ordering columns of its latest new change (narrow)
@@ -242,6 +244,10 @@ class Compiler extends SqlContext {
       this.sql("incoming_parsed", "table", "new rows with normalized Op and reject labels", this.incomingParsed()),
       this.sql("rejects_new", "view", "rows whose key, sequence or Op cannot be parsed", this.rejectsNew()),
       this.sql("fresh_keyed", "view", "valid new changes with typed key/sequence", this.freshKeyed()),
+      // Rejects and the count of new changes are taken now, so the state steps are incoming_parsed's
+      // last readers: an executor can free the run's widest relation before silver is written.
+      { kind: "stage", table: "rejects", from: "rejects_new", output: "staged_rejects" },
+      this.sql("incoming_counts", "table", "count of valid new changes (for audits and the summary)", this.incomingCounts()),
       // keep_previous: both modes read bronze (incremental runs re-fill the refill_keys from it).
       ...(this.fillColumns.length > 0
         ? [...this.bronzeSteps(), this.sql("bronze_keyed", "view", "all valid bronze rows with typed key/sequence", this.bronzeKeyed())]
@@ -263,7 +269,6 @@ class Compiler extends SqlContext {
       ...(perKeyLabels ? this.mergeCurrent() : []),
       ...this.replaceCurrent(perKeyLabels ? "full_refresh" : undefined),
       { kind: "stage", table: "bronze", from: "incoming", output: "staged_bronze" },
-      { kind: "stage", table: "rejects", from: "rejects_new", output: "staged_rejects" },
       { kind: "stage", table: "files", from: "incoming_files", output: "staged_files" },
     ];
   }
@@ -448,6 +453,11 @@ class Compiler extends SqlContext {
     const data = this.spec.columns.map((c) => this.id(c.name));
     const lineage = BRONZE_LINEAGE.filter((l) => l.name !== "_op").map((l) => this.id(l.name));
     return [...data, `${op} AS ${this.id("_op")}`, ...lineage, ...this.ordering()];
+  }
+
+  /** One row: `fresh_rows`, the number of new rows that passed the reject checks. */
+  private incomingCounts(): string {
+    return `SELECT COUNT(*) AS fresh_rows FROM incoming_parsed WHERE ${REASONS_COLUMN} = ''`;
   }
 
   /** New rows that passed the reject checks, with normalized Op and the typed key/sequence. */

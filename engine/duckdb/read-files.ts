@@ -179,8 +179,8 @@ export async function readFiles(
 /**
  * One COPY of the data rows of `group` (files of one data date) to a Parquet file, in bronze
  * column order. Each file maps its fields by header name, or headerless by its layout
- * (RecordShape.picks); `_row_number` counts data rows per file
- * (row_number() over an ordered scan: insertion order is preserved while reading).
+ * (RecordShape.picks); `_row_number` counts data rows per file (row_number() OVER (): a
+ * streaming window, so DuckDB scans each file in order even without preserve_insertion_order).
  */
 async function copyRows(
   session: Session,

@@ -191,7 +191,7 @@ export class TableStore {
     await this.session.run(
       whole
         ? `CREATE OR REPLACE TEMP VIEW ${step.output} AS SELECT * FROM ${whole}`
-        : `CREATE OR REPLACE TEMP VIEW ${step.output} AS ${upserted} LIMIT 0`,
+        : `CREATE OR REPLACE TEMP TABLE ${step.output} AS ${upserted} LIMIT 0`,
     );
     const [{ total }] = await this.session.rows(`SELECT COUNT(*) AS total FROM ${step.output}`);
     staged.rows = Number(total);
@@ -219,10 +219,14 @@ export class TableStore {
     return { dir, files, rows };
   }
 
-  /** `output` reads back exactly the staged files (an empty relation of `select`'s shape when none). */
+  /**
+   * `output` reads back exactly the staged files (an empty table of `select`'s shape when none).
+   * Never a view over `select`: run-load.ts drops a plan relation after its last plan reader, and
+   * audits read `output` later.
+   */
   private async registerStaged(output: string, files: string[], select: string): Promise<void> {
     if (files.length === 0) {
-      await this.session.run(`CREATE OR REPLACE TEMP VIEW ${output} AS ${select} WHERE 1 = 0`);
+      await this.session.run(`CREATE OR REPLACE TEMP TABLE ${output} AS ${select} WHERE 1 = 0`);
     } else {
       await this.session.run(
         `CREATE OR REPLACE TEMP VIEW ${output} AS SELECT * FROM read_parquet(${fileList(files)}, hive_partitioning = false)`,

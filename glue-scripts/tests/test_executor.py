@@ -141,9 +141,9 @@ def test_appends_are_read_back_as_the_snapshots_they_added():
     spark, io = spark_for(plan)
     run(plan, spark, io)
     appended = [e for e in spark.log if e[0] == "register_appended"]
-    assert [e[1] for e in appended] == ["staged_bronze", "staged_rejects", "staged_files"]
+    assert [e[1] for e in appended] == ["staged_rejects", "staged_bronze", "staged_files"]
     assert all(e[3] < e[4] for e in appended)
-    assert appended[0][2] == "glue_catalog.silver_db.bronze_orders"
+    assert appended[1][2] == "glue_catalog.silver_db.bronze_orders"
 
 
 def test_failed_audit_publishes_nothing_and_drops_every_branch():
