@@ -474,7 +474,8 @@ class Compiler extends SqlContext {
   }
 
   /** Full refresh: every valid change in bronze, typed (old rejects drop out here again). */
-  private bronzeKeyed(bronze = "bronze_prev"): string {
+  /** `generated`: `bronze` already has the dms ordering columns (refill_bronze over bronze_dms). */
+  private bronzeKeyed(bronze = "bronze_prev", generated = false): string {
     const seq = (s: string, i: number) =>
       this.nullableSequence(s)
         ? `(_seq_${i + 1} IS NOT NULL OR (${nullIfEmpty(this.d, this.id(s), this.spec.csv.nullValue)}) IS NULL)`
@@ -484,7 +485,7 @@ class Compiler extends SqlContext {
       ...(this.spec.cdc?.sequenceColumns ?? []).map(seq),
       `${this.id("_op")} IS NOT NULL`,
     ].join(" AND ");
-    const from = this.dms ? "bronze_dms" : bronze;
+    const from = this.dms && !generated ? "bronze_dms" : bronze;
     // The raw sequence strings stay in scope (p.*), so the NULL-or-parsed test can read them.
     return `SELECT * FROM (SELECT ${this.keyedColumns(this.opNorm()).join(", ")} FROM ${from}) p WHERE ${valid}`;
   }
@@ -620,6 +621,7 @@ class Compiler extends SqlContext {
       this.sql("state_winners", "view", description + " (as written)", this.stateDelta(), when),
       this.sql("fill_chain", "view", "the winners' keys: state row, then the new changes after it", this.fillChain(), when),
       this.sql("refill_keys", "table", "keys whose state row is an update and a new change orders before it", this.refillKeys(), when),
+      this.sql("refill_bronze", "view", "bronze rows of the refill keys, as stored", this.refillBronze(), when),
       this.sql("refill_changes", "view", "every valid change of the refill keys: bronze + new rows", this.refillChanges(), when),
       this.sql("refill_filled", "view", "the refill keys' changes, unlogged columns filled in order", this.fillAll("refill_changes"), when),
       this.sql("state_delta", "table", description + ", unlogged columns filled", this.filledDelta(), when),
@@ -643,17 +645,27 @@ class Compiler extends SqlContext {
   }
 
   /**
+   * The bronze rows of the refill keys, filtered on the key alone before any other column is
+   * typed: a batch with a late change (generated DMS data has some in most batches) otherwise
+   * typed and ordered every bronze row to keep a handful, so a run's cost grew with history
+   * (batch 30 of `npm run bench -- engine` cost 2.8x batch 1). What is left per bronze row is
+   * one key parse.
+   */
+  private refillBronze(): string {
+    const from = this.dms ? "bronze_dms" : "bronze_prev";
+    const typed = this.spec.primaryKey.map((k) => this.typed(k));
+    if (typed.length === 1) return `SELECT * FROM ${from} WHERE ${typed[0]} IN (SELECT _pk_1 FROM refill_keys)`;
+    return `SELECT * FROM ${from} WHERE EXISTS (SELECT 1 FROM refill_keys r WHERE ${typed.map((t, i) => `r._pk_${i + 1} = ${t}`).join(" AND ")})`;
+  }
+
+  /**
    * Every valid change of the refill keys, from bronze and the batch (the full refresh's
-   * `changes`, for those keys only). Bronze is joined with refill_keys, a materialized and
-   * usually empty table: with no such key, neither engine reads bronze's rows (DuckDB ends the
-   * probe at an empty build side; Spark's adaptive execution broadcasts refill_keys first, then
-   * drops a join whose broadcast side is empty), so the common incremental run does not grow
-   * with history.
+   * `changes`, for those keys only).
    */
   private refillChanges(): string {
     const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
     const on = (a: string) => keys.map((k) => `${a}.${k} = r.${k}`).join(" AND ");
-    return `SELECT ${this.d.broadcast("r")}b.* FROM bronze_keyed b JOIN refill_keys r ON ${on("b")} UNION ALL SELECT f.* FROM fresh_keyed f JOIN refill_keys r ON ${on("f")}`;
+    return `SELECT b.* FROM (${this.bronzeKeyed("refill_bronze", true)}) b UNION ALL SELECT ${this.d.broadcast("r")}f.* FROM fresh_keyed f JOIN refill_keys r ON ${on("f")}`;
   }
 
   /** Incremental, keep_previous: the filled winners of the other keys, and each refill key's latest change. */
