@@ -49,7 +49,11 @@ interface Engine {
 
 export async function run(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), "datalake-bench-models-"));
+  let server: SparkServer | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
+    // The server would finish its current statement (minutes into a 5 M-row load) before seeing
+    // its input close; its JVM exits with it.
+    server?.kill();
     rmSync(tmp, { recursive: true, force: true });
     process.kill(process.pid, signal);
   };
@@ -61,11 +65,12 @@ export async function run(): Promise<void> {
     if (ENGINES.includes("duckdb")) await starBench(files, duckdbEngine(join(tmp, "duckdb")));
     if (ENGINES.includes("spark")) {
       const workspace = join(tmp, "spark");
-      const server = await SparkServer.start({ warehouse: icebergWarehouse(workspace), logFile: join(tmp, "spark.log"), shufflePartitions: 4 });
+      server = await SparkServer.start({ warehouse: icebergWarehouse(workspace), logFile: join(tmp, "spark.log"), shufflePartitions: 4 });
       try {
         await starBench(files, sparkEngine(workspace, server));
       } finally {
         await server.close();
+        server = undefined;
       }
     }
   } finally {
