@@ -473,9 +473,16 @@ class Compiler extends SqlContext {
     return `SELECT ${this.orderingNames().join(", ")}, _source_key, _row_number, _source_version FROM state_prev`;
   }
 
-  /** Full refresh: every valid change in bronze, typed (old rejects drop out here again). */
-  /** `generated`: `bronze` already has the dms ordering columns (refill_bronze over bronze_dms). */
-  private bronzeKeyed(bronze = "bronze_prev", generated = false): string {
+  /** The bronze relation `bronze` with its rows' dms ordering columns (bronze_dms) when the dataset has them. */
+  private keyedSource(bronze = "bronze_prev"): string {
+    return this.dms ? "bronze_dms" : bronze;
+  }
+
+  /**
+   * Full refresh: every valid change in bronze, typed (old rejects drop out here again). `from`
+   * has bronze's columns and, for a dms dataset, its ordering columns (keyedSource).
+   */
+  private bronzeKeyed(from = this.keyedSource()): string {
     const seq = (s: string, i: number) =>
       this.nullableSequence(s)
         ? `(_seq_${i + 1} IS NOT NULL OR (${nullIfEmpty(this.d, this.id(s), this.spec.csv.nullValue)}) IS NULL)`
@@ -485,7 +492,6 @@ class Compiler extends SqlContext {
       ...(this.spec.cdc?.sequenceColumns ?? []).map(seq),
       `${this.id("_op")} IS NOT NULL`,
     ].join(" AND ");
-    const from = this.dms && !generated ? "bronze_dms" : bronze;
     // The raw sequence strings stay in scope (p.*), so the NULL-or-parsed test can read them.
     return `SELECT * FROM (SELECT ${this.keyedColumns(this.opNorm()).join(", ")} FROM ${from}) p WHERE ${valid}`;
   }
@@ -505,7 +511,7 @@ class Compiler extends SqlContext {
       : [];
     return [
       ...dms,
-      step("changes", "view", "every valid change in bronze, typed key/sequence", this.bronzeKeyed(HISTORY_BRONZE_RELATION)),
+      step("changes", "view", "every valid change in bronze, typed key/sequence", this.bronzeKeyed(this.keyedSource(HISTORY_BRONZE_RELATION))),
       ...(this.fillColumns.length > 0 ? [step("changes_filled", "view", "updates' unlogged columns from the key's previous change", this.fillAll())] : []),
       step(HISTORY_RELATION, "table", "every valid change, typed, labeled, in contract order (_pos)", this.history()),
     ];
@@ -652,7 +658,7 @@ class Compiler extends SqlContext {
    * one key parse.
    */
   private refillBronze(): string {
-    const from = this.dms ? "bronze_dms" : "bronze_prev";
+    const from = this.keyedSource();
     const typed = this.spec.primaryKey.map((k) => this.typed(k));
     if (typed.length === 1) return `SELECT * FROM ${from} WHERE ${typed[0]} IN (SELECT _pk_1 FROM refill_keys)`;
     return `SELECT * FROM ${from} WHERE EXISTS (SELECT 1 FROM refill_keys r WHERE ${typed.map((t, i) => `r._pk_${i + 1} = ${t}`).join(" AND ")})`;
@@ -665,7 +671,7 @@ class Compiler extends SqlContext {
   private refillChanges(): string {
     const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
     const on = (a: string) => keys.map((k) => `${a}.${k} = r.${k}`).join(" AND ");
-    return `SELECT b.* FROM (${this.bronzeKeyed("refill_bronze", true)}) b UNION ALL SELECT ${this.d.broadcast("r")}f.* FROM fresh_keyed f JOIN refill_keys r ON ${on("f")}`;
+    return `SELECT b.* FROM (${this.bronzeKeyed("refill_bronze")}) b UNION ALL SELECT ${this.d.broadcast("r")}f.* FROM fresh_keyed f JOIN refill_keys r ON ${on("f")}`;
   }
 
   /** Incremental, keep_previous: the filled winners of the other keys, and each refill key's latest change. */

@@ -45,7 +45,7 @@ from .executor import SESSION_SETTINGS, collect
 from .model_pin import DatasetTables, datasets_read, pin_dataset, publishing_run
 from .pii_key import hmac_pads
 from .s3_uri import join_storage
-from .tables import ROW_LEVEL_PROPERTIES, set_properties_sql, spark_type
+from .tables import MODEL_ROLE, missing_properties, properties_clause, set_properties_sql, spark_type, table_properties
 from .wap import (
     begin_statements,
     branch_identifier,
@@ -120,8 +120,7 @@ def create_model_table_sql(identifier: str, plan: Dict[str, Any]) -> str:
         statement += f" PARTITIONED BY (months(`{partition['column']}`))"
     # Merge-on-read: an incremental build's delete of its keys' rows writes delete files instead
     # of rewriting every data file they sit in (tables.py ROW_LEVEL_WRITE_MODE).
-    properties = ", ".join(f"'{k}'='{v}'" for k, v in sorted({"format-version": "2", **ROW_LEVEL_PROPERTIES}.items()))
-    return statement + f" TBLPROPERTIES ({properties})"
+    return f"{statement} {properties_clause(table_properties(MODEL_ROLE))}"
 
 
 def sql_string(value: str) -> str:
@@ -208,7 +207,7 @@ class ModelExecutor:
         # A table created before models wrote deltas lacks the row-level write mode (a value set
         # on purpose is kept).
         current = {r["key"]: r["value"] for r in self.rows(f"SHOW TBLPROPERTIES {quote_identifier(self.table)}")}
-        missing = {k: v for k, v in ROW_LEVEL_PROPERTIES.items() if k not in current}
+        missing = missing_properties(MODEL_ROLE, current)
         if missing:
             self.sql(set_properties_sql(self.table, missing))
         described = self.rows(f"DESCRIBE TABLE {quote_identifier(self.table)}")

@@ -71,13 +71,21 @@ ROW_LEVEL_WRITE_MODE = "merge-on-read"
 ROW_LEVEL_PROPERTIES = {f"write.{op}.mode": ROW_LEVEL_WRITE_MODE for op in ("delete", "update", "merge")}
 
 
+#: A semantic model's table (model_executor.py): an incremental build deletes its keys' rows too.
+MODEL_ROLE = "model"
+
+
 def table_properties(role: str) -> Dict[str, str]:
     """Properties a table gets when the runner creates it (infra-created tables get them from the
     runner's first run, see missing_properties)."""
     properties = {"format-version": "2"}
-    if role in MERGED_ROLES:
+    if role in MERGED_ROLES or role == MODEL_ROLE:
         properties.update(ROW_LEVEL_PROPERTIES)
     return properties
+
+
+def properties_clause(properties: Dict[str, str]) -> str:
+    return "TBLPROPERTIES (" + ", ".join(f"'{k}'='{v}'" for k, v in properties.items()) + ")"
 
 
 def missing_properties(role: str, current: Dict[str, str]) -> Dict[str, str]:
@@ -98,8 +106,7 @@ def create_table_sql(identifier: str, table: Dict[str, Any], location: Optional[
         statement += " PARTITIONED BY (" + ", ".join(f"`{p}`" for p in table["partitionBy"]) + ")"
     if location:
         statement += f" LOCATION '{location}'"
-    properties = table_properties(table["role"])
-    return statement + " TBLPROPERTIES (" + ", ".join(f"'{k}'='{v}'" for k, v in properties.items()) + ")"
+    return f"{statement} {properties_clause(table_properties(table['role']))}"
 
 
 def column_list(table: Dict[str, Any]) -> str:
