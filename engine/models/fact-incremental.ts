@@ -94,23 +94,21 @@ export function incrementalFactSteps(
   const recomputed = step(`${spec.name}__recomputed`, "table", "the touched grain rows, keyed", keyed(touched.name));
 
   const cols = columns.map((c) => d.ident(c));
-  const same = (alias: string, on: (k: string, i: number) => string) => `LEFT JOIN ${alias} ON ${pk.map(on).join(" AND ")}`;
-  const kept =
-    `SELECT ${cols.map((c) => `p.${c}`).join(", ")} FROM ${PREVIOUS_RELATION} p ` +
-    `${same(`${newKeys(r.source.name)} t`, (k, i) => `t.${keyCol(i)} = p.${d.ident(k)}`)} ` +
-    `${same(`${recomputed.name} n`, (k) => `n.${d.ident(k)} = p.${d.ident(k)}`)} ` +
-    `WHERE NOT ${NOTHING_CONSUMED} AND t.${keyCol(0)} IS NULL AND n.${d.ident(pk[0])} IS NULL`;
-  const build = step(`${spec.name}__build`, "view", "the previous version's untouched rows and the recomputed ones", `${kept} UNION ALL SELECT ${cols.join(", ")} FROM ${recomputed.name}`);
-  // What `kept` leaves out: the source keys with a new row (a deleted or quarantined row is in no
-  // recomputed row) and the recomputed ones.
-  const pkCols = pk.map((k) => d.ident(k));
+  // The keys whose previous rows go: the source keys with a new row (a deleted or quarantined row
+  // is in no recomputed row) and the recomputed ones. `kept` and the plan's delta both read it.
   const replaced =
     `SELECT ${pk.map((k, i) => `${keyCol(i)} AS ${d.ident(k)}`).join(", ")} FROM ${newKeys(r.source.name)} ` +
-    `UNION SELECT ${pkCols.join(", ")} FROM ${recomputed.name}`;
+    `UNION SELECT ${pk.map((k) => d.ident(k)).join(", ")} FROM ${recomputed.name}`;
+  const kept =
+    `SELECT ${cols.map((c) => `p.${c}`).join(", ")} FROM ${PREVIOUS_RELATION} p ` +
+    `LEFT JOIN (${replaced}) x ON ${pk.map((k) => `x.${d.ident(k)} = p.${d.ident(k)}`).join(" AND ")} ` +
+    `WHERE NOT ${NOTHING_CONSUMED} AND x.${d.ident(pk[0])} IS NULL`;
+  const written = `SELECT ${cols.join(", ")} FROM ${recomputed.name}`;
+  const build = step(`${spec.name}__build`, "view", "the previous version's untouched rows and the recomputed ones", `${kept} UNION ALL ${written}`);
   return {
     steps: [...newSteps, ...changedSteps, touched, recomputed, build],
     output: build.name,
     recomputed: recomputed.name,
-    delta: { rows: `SELECT ${cols.join(", ")} FROM ${recomputed.name}`, keys: replaced, keyColumns: [...pk] },
+    delta: { rows: written, keys: replaced, keyColumns: [...pk] },
   };
 }
