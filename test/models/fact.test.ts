@@ -12,7 +12,7 @@ import type { PlanColumnType } from "../../engine/plan";
 import { MODELS, getModel, type DimensionSpec, type FactSpec, type ModelSpec, type ResolvedRef } from "../../models";
 import { sparkForTests } from "../support/spark";
 import { ModelHarness, type ModelInputs, type ModelRun } from "./harness";
-import { factVisits as visitsFact } from "./visits";
+import { factVisits as visitsFact, memberDimension } from "./visits";
 
 type Row = Record<string, string | null>;
 
@@ -237,17 +237,7 @@ const visits = defineDataset({
   pii: [{ column: "badge", mode: "hash" }],
   target: { table: "visits" },
 });
-const dimMember: DimensionSpec = {
-  kind: "dimension",
-  name: "dim_member",
-  source: "members",
-  naturalKey: "member_id",
-  surrogateKey: "member_key",
-  attributes: [{ name: "tier", scd: 2 }],
-  deletes: "close",
-  inferredMembers: false,
-  sourceFile: "test/models/fact.test.ts",
-};
+const dimMember = memberDimension([{ name: "tier", scd: 2 }], false, "test/models/fact.test.ts");
 const factVisits: FactSpec = { ...visitsFact("test/models/fact.test.ts"), degenerate: [{ name: "badge", column: { lookup: null, column: "badge" } }] };
 const VISITS: Scenario = {
   name: "a custom fact: DATE as-of (midnight edge), double measure, hashed degenerate, no date roles",

@@ -18,7 +18,7 @@ import { MODELS, getModel, type DimensionSpec, type ModelSpec } from "../../mode
 import { buildModels } from "../../engine/duckdb";
 import { cli, queryJson, tempDir } from "../cli/helpers";
 import { ModelHarness, type ModelInputs, type ModelRun } from "./harness";
-import { factVisits as visitsFact, visits } from "./visits";
+import { factVisits as visitsFact, memberDimension, visits } from "./visits";
 
 type Row = Record<string, string | null>;
 const END = "9999-12-31 00:00:00";
@@ -232,17 +232,7 @@ const members = defineDataset({
   pii: [{ column: "email", mode: "hash" }],
   target: { table: "members" },
 });
-const dimMember: DimensionSpec = {
-  kind: "dimension",
-  name: "dim_member",
-  source: "members",
-  naturalKey: "member_id",
-  surrogateKey: "member_key",
-  attributes: [{ name: "city", scd: 2 }, { name: "tier", scd: 1 }, { name: "email", scd: 2 }],
-  deletes: "close",
-  inferredMembers: true,
-  sourceFile: "test/models/inferred.test.ts",
-};
+const dimMember = memberDimension([{ name: "city", scd: 2 }, { name: "tier", scd: 1 }, { name: "email", scd: 2 }], true, "test/models/inferred.test.ts");
 const factVisits = visitsFact("test/models/inferred.test.ts");
 const MEMBER_REGISTRY = { datasets: [members, visits], models: [dimMember, factVisits] };
 const MEMBER_BRONZE = [

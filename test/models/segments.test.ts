@@ -9,9 +9,8 @@ import { buildModels, type ModelSummary } from "../../engine/duckdb";
 import { modelDir, type ModelVersionMeta } from "../../engine/duckdb/build-model";
 import { readPointer, readVersionMeta } from "../../engine/duckdb/workspace";
 import { compileModel } from "../../engine/models";
-import type { DimensionSpec } from "../../models";
 import { TestWorkspace } from "../engine/helpers";
-import { factVisits as visitsFact, visits } from "./visits";
+import { factVisits as visitsFact, memberDimension, visits } from "./visits";
 
 const members = defineDataset({
   name: "members",
@@ -22,17 +21,7 @@ const members = defineDataset({
   cdc: { opColumn: "op", sequenceColumns: ["updated_at"] },
   target: { table: "members" },
 });
-const dimMember: DimensionSpec = {
-  kind: "dimension",
-  name: "dim_member",
-  source: "members",
-  naturalKey: "member_id",
-  surrogateKey: "member_key",
-  attributes: [{ name: "city", scd: 2 }, { name: "tier", scd: 1 }],
-  deletes: "close",
-  inferredMembers: false,
-  sourceFile: "test/models/segments.test.ts",
-};
+const dimMember = memberDimension([{ name: "city", scd: 2 }, { name: "tier", scd: 1 }], false, "test/models/segments.test.ts");
 const factVisits = visitsFact("test/models/segments.test.ts");
 const DATASETS = [members, visits];
 const MODELS = [dimMember, factVisits];

@@ -1,7 +1,8 @@
 // A fact over a string natural key with a DATE as-of, shared by the tests of custom models
-// (inferred members, segments): the `visits` dataset and fact_visits keyed by dim_member.
+// (facts, inferred members, segments): the `visits` dataset, dim_member over a `members`
+// dataset each test defines, and fact_visits keyed by it.
 import { defineDataset } from "../../datasets";
-import type { FactSpec } from "../../models";
+import type { DimensionSpec, FactSpec } from "../../models";
 
 export const visits = defineDataset({
   name: "visits",
@@ -24,6 +25,20 @@ export function factVisits(sourceFile: string): FactSpec {
     measures: [{ name: "spend", column: { lookup: null, column: "spend" } }],
     degenerate: [],
     partitionBy: null,
+    sourceFile,
+  };
+}
+
+export function memberDimension(attributes: DimensionSpec["attributes"], inferredMembers: boolean, sourceFile: string): DimensionSpec {
+  return {
+    kind: "dimension",
+    name: "dim_member",
+    source: "members",
+    naturalKey: "member_id",
+    surrogateKey: "member_key",
+    attributes,
+    deletes: "close",
+    inferredMembers,
     sourceFile,
   };
 }
