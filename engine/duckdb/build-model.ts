@@ -24,7 +24,7 @@ import { compilePlan } from "../compile";
 import type { AuditResult, ModelRunSummary } from "../contracts";
 import { DIALECTS } from "../dialects";
 import { modelPlanFingerprint } from "../models/fingerprint";
-import { AUDITED_RELATION, CONSUMED_RELATION, PREVIOUS_RELATION, STAGED_RELATION, type ModelInput, type ModelPlan } from "../models/plan";
+import { AUDIT_TOTALS_RELATION, AUDITED_RELATION, CONSUMED_RELATION, PREVIOUS_RELATION, STAGED_RELATION, type ModelInput, type ModelPlan } from "../models/plan";
 import { hmacPads, PII_KEY_RELATION, workspacePiiKey } from "../pii-key";
 import type { PlanColumn } from "../plan";
 import { REPO_ROOT } from "../repo-root";
@@ -144,9 +144,9 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
     const version = nextVersion([dir]);
     const prev = base.meta ? versionSegments(dir, base.meta.version) : null;
     const written = await writeTable(session, plan, { dir, staging, version, prev });
-    result.rows = written.rows;
     if (plan.recomputed) result.recomputedRows = Number((await session.rows(`SELECT COUNT(*) AS n FROM ${ident(plan.recomputed)}`))[0].n);
     const buildMs = lap();
+    result.rows = await stagedRows(session, plan, written.rows);
     result.audits = await runModelAudits(session, plan);
     result.phasesMs = { inputs: inputsMs, build: buildMs, audits: lap() };
     const failed = result.audits.filter((a) => !a.passed);
@@ -175,8 +175,22 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
 }
 
 interface Written {
-  rows: number;
+  /** Rows of the new table, when the write counted them (a whole table's COPY does). */
+  rows: number | null;
   segmented: Segmented;
+}
+
+/**
+ * Materializes the plan's `totals` as `audit_totals` (plan.ts) and returns the new table's row
+ * count: the write's, else `totals.staged_rows`, else a count of `staged` (a segment on top of the
+ * previous version is counted through it, a pass over the whole table: done once).
+ */
+async function stagedRows(session: Session, plan: ModelPlan, written: number | null): Promise<number> {
+  if (plan.totals) {
+    await session.run(`CREATE OR REPLACE TEMP TABLE ${AUDIT_TOTALS_RELATION} AS ${plan.totals}`);
+    if (written === null) return Number((await session.rows(`SELECT staged_rows AS n FROM ${AUDIT_TOTALS_RELATION}`))[0].n);
+  }
+  return written ?? Number((await session.rows(`SELECT COUNT(*) AS n FROM ${STAGED_RELATION}`))[0].n);
 }
 
 /**
@@ -209,8 +223,7 @@ async function writeTable(
       const scan = segmentsScan(segmented, (data) => (data === at.version ? at.staging : path.join(at.dir, data)));
       await register(STAGED_RELATION, scan ? `SELECT * FROM ${scan}` : `${rows} LIMIT 0`);
       await register(AUDITED_RELATION, `SELECT * FROM read_parquet(${fileList([file])})`);
-      const [{ n }] = await session.rows(`SELECT COUNT(*) AS n FROM ${STAGED_RELATION}`);
-      return { rows: Number(n), segmented };
+      return { rows: null, segmented };
     }
   }
   const rows = await session.run(`COPY (SELECT ${cols} FROM ${ident(plan.output)}) TO ${lit(file)} (${PARQUET_OPTIONS})`);
@@ -224,7 +237,7 @@ function publish(
   dir: string,
   staging: string,
   plan: ModelPlan,
-  built: Written & { version: string; runId: string },
+  built: Pick<Written, "segmented"> & { rows: number; version: string; runId: string },
   audits: AuditResult[],
   extra: Pick<ModelVersionMeta, "fingerprint" | "consumed" | "read">,
 ): string {

@@ -32,7 +32,7 @@ import { PII_KEY_RELATION } from "../pii-key";
 import { REASONS_COLUMN, type Dialect, type PlanColumn } from "../plan";
 import { dimensionAudits } from "./dimension-audits";
 import { factKeys, type InferredMembersContext } from "./inferred-members";
-import { newRunsOf, NOTHING_CONSUMED } from "./incremental";
+import { newRunsOf, newRunsStep, NOTHING_CONSUMED } from "./incremental";
 import { CONSUMED_RELATION, PREVIOUS_RELATION, type ModelDelta, type ModelInput, type ModelPlan, type ModelStep } from "./plan";
 
 /** The bronze input's relation in an incremental dimension plan (`bronze` is its touched part). */
@@ -73,7 +73,7 @@ export function compileDimension(spec: DimensionSpec, dataset: DatasetSpec, opts
     dialect: opts.dialect,
     inputs,
     steps: [
-      ...(incremental ? touchedHistorySteps(b, dataset, opts.dialect) : historySteps(dataset, opts.dialect)),
+      ...(incremental ? touchedHistorySteps(b, dataset, opts.dialect, d) : historySteps(dataset, opts.dialect)),
       step("dim_changes", "view", "changes that count, with their effective time", b.changes()),
       step("dim_points", "view", "per key and time, the last change", b.points()),
       step("dim_bounds", "view", "points where the key's state changes", b.bounds()),
@@ -106,11 +106,12 @@ export function compileDimension(spec: DimensionSpec, dataset: DatasetSpec, opts
  * (before every window). A dms dataset's generations come from the whole ledger, so dim_touched
  * follows dms_generations (it needs them: see DimensionSql.touched).
  */
-function touchedHistorySteps(b: DimensionSql, dataset: DatasetSpec, dialect: Dialect): ModelStep[] {
+function touchedHistorySteps(b: DimensionSql, dataset: DatasetSpec, dialect: Dialect, d: SqlDialect): ModelStep[] {
   const key = bronzeKeyExpr(dataset, dialect);
   const history = historySteps(dataset, dialect);
   const at = history.findIndex((s) => s.name === "dms_generations") + 1;
   const touched: ModelStep[] = [
+    newRunsStep(BRONZE_LOG_RELATION, d, dataset.format === "dms" ? [HISTORY_FILES_RELATION] : []),
     { name: "dim_touched", materialize: "table", description: "natural keys whose history changed since the previous version", sql: b.touched(key) },
     {
       name: HISTORY_BRONZE_RELATION,
@@ -246,11 +247,11 @@ class DimensionSql {
    * changes although none of their rows is new: docs/dms.md "Full reload").
    */
   touched(key: string): string {
-    const fresh = `SELECT ${key} AS _nk FROM ${BRONZE_LOG_RELATION} WHERE NOT ${NOTHING_CONSUMED} AND ${newRunsOf(BRONZE_LOG_RELATION, this.d)}`;
+    const fresh = `SELECT ${key} AS _nk FROM ${BRONZE_LOG_RELATION} WHERE NOT ${NOTHING_CONSUMED} AND ${newRunsOf(BRONZE_LOG_RELATION)}`;
     const regenerated =
       `SELECT ${key} AS _nk FROM ${BRONZE_LOG_RELATION} r JOIN dms_generations g ` +
       `ON r._source_key = g._source_key AND r._source_version = g._source_version ` +
-      `WHERE NOT ${NOTHING_CONSUMED} AND g._dms_gen IN (SELECT f._received_at FROM ${HISTORY_FILES_RELATION} f WHERE ${newRunsOf(BRONZE_LOG_RELATION, this.d, "f")})`;
+      `WHERE NOT ${NOTHING_CONSUMED} AND g._dms_gen IN (SELECT f._received_at FROM ${HISTORY_FILES_RELATION} f WHERE ${newRunsOf(BRONZE_LOG_RELATION, "f")})`;
     const all = this.dataset.format === "dms" ? `${fresh} UNION ALL ${regenerated}` : fresh;
     return `SELECT DISTINCT _nk FROM (${all}) t WHERE _nk IS NOT NULL`;
   }

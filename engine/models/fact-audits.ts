@@ -4,14 +4,15 @@
 // as-of time from silver (the same base select the build uses) and checks the written key against
 // the published dimension, so a stale key (a version whose window no longer holds the time)
 // fails. Key audits are row-level: they read `audited`, the rows this build wrote (plan.ts, step
-// 4); grain, counts and sums are table-level and read `staged`.
+// 4); grain is table-level and reads `staged`; counts and sums compare `audit_totals` (factTotals:
+// the plan's `totals`, one pass over `staged` and one over silver for all of them).
 import type { SqlDialect } from "../dialects";
-import { AUDITED_RELATION, STAGED_RELATION, type ModelAudit } from "./plan";
+import { AUDIT_TOTALS_RELATION, AUDITED_RELATION, STAGED_RELATION, type ModelAudit } from "./plan";
 import { silverRelation, type ResolvedFact } from "./fact-context";
 import { asOfCol, asOfJoin, DATE_KEY, factBaseSelect, naturalKeyCol, UNKNOWN_KEY, VALID_FROM, VALID_TO } from "./fact-sql";
 
 export function factAudits(r: ResolvedFact, d: SqlDialect): ModelAudit[] {
-  return [grainUnique(r, d), rowCount(r), ...r.spec.dimensions.map((_, i) => keyResolves(r, d, i)), ...measureSums(r, d), ...dateKeys(r, d)];
+  return [grainUnique(r, d), rowCount(r), ...r.spec.dimensions.map((_, i) => keyResolves(r, d, i)), ...measureSums(r), ...dateKeys(r, d)];
 }
 
 const count = (from: string) => `SELECT CAST(COUNT(*) AS BIGINT) AS violations FROM ${from}`;
@@ -36,7 +37,7 @@ function rowCount(r: ResolvedFact): ModelAudit {
   const silver = silverRelation(r.source.name);
   return {
     name: "row_count",
-    sql: `SELECT CAST(ABS((SELECT COUNT(*) FROM ${STAGED_RELATION}) - (SELECT COUNT(*) FROM ${silver})) AS BIGINT) AS violations`,
+    sql: `SELECT CAST(ABS(staged_rows - silver_rows) AS BIGINT) AS violations FROM ${AUDIT_TOTALS_RELATION}`,
     description: `one fact row per row of ${silver}: violations = the difference of the row counts`,
   };
 }
@@ -66,24 +67,33 @@ function keyResolves(r: ResolvedFact, d: SqlDialect, i: number): ModelAudit {
 }
 
 /** Column measures of the source itself (a lookup's column repeats per fact row: no silver sum to match). */
-function measureSums(r: ResolvedFact, d: SqlDialect): ModelAudit[] {
+function summedMeasures(r: ResolvedFact): Array<{ name: string; column: string; double: boolean }> {
+  return r.spec.measures.flatMap((m) =>
+    "column" in m && m.column.lookup === null ? [{ name: m.name, column: m.column.column, double: r.typeOf(m.column) === "double" }] : [],
+  );
+}
+
+/** The plan's `totals` (plan.ts): the row count and measure sums of `staged` and of silver. */
+export function factTotals(r: ResolvedFact, d: SqlDialect): string {
+  const sums = summedMeasures(r);
+  const staged = ["COUNT(*) AS staged_rows", ...sums.map((m, i) => `SUM(${d.ident(m.name)}) AS staged_sum_${i}`)];
+  const silver = ["COUNT(*) AS silver_rows", ...sums.map((m, i) => `SUM(${d.ident(m.column)}) AS silver_sum_${i}`)];
+  return `SELECT s.*, x.* FROM (SELECT ${staged.join(", ")} FROM ${STAGED_RELATION}) s CROSS JOIN (SELECT ${silver.join(", ")} FROM ${silverRelation(r.source.name)}) x`;
+}
+
+function measureSums(r: ResolvedFact): ModelAudit[] {
   const silver = silverRelation(r.source.name);
-  return r.spec.measures.flatMap((m) => {
-    if (!("column" in m) || m.column.lookup !== null) return [];
-    const staged = `(SELECT SUM(${d.ident(m.name)}) FROM ${STAGED_RELATION})`;
-    const source = `(SELECT SUM(${d.ident(m.column.column)}) FROM ${silver})`;
+  return summedMeasures(r).map((m, i) => {
+    const [staged, source] = [`staged_sum_${i}`, `silver_sum_${i}`];
     // A double's sum depends on the order of addition: compare it within a relative 1e-9.
-    const differs =
-      r.typeOf(m.column) === "double"
-        ? `(${staged} IS NULL) <> (${source} IS NULL) OR ABS(${staged} - ${source}) > 1e-9 * GREATEST(1.0, ABS(${source}))`
-        : `${staged} IS DISTINCT FROM ${source}`;
-    return [
-      {
-        name: `${m.name}_sum`,
-        sql: `SELECT CAST(CASE WHEN ${differs} THEN 1 ELSE 0 END AS BIGINT) AS violations`,
-        description: `SUM(${m.name}) equals SUM(${m.column.column}) of ${silver}: violations = 1 when it does not`,
-      },
-    ];
+    const differs = m.double
+      ? `(${staged} IS NULL) <> (${source} IS NULL) OR ABS(${staged} - ${source}) > 1e-9 * GREATEST(1.0, ABS(${source}))`
+      : `${staged} IS DISTINCT FROM ${source}`;
+    return {
+      name: `${m.name}_sum`,
+      sql: `SELECT CAST(CASE WHEN ${differs} THEN 1 ELSE 0 END AS BIGINT) AS violations FROM ${AUDIT_TOTALS_RELATION}`,
+      description: `SUM(${m.name}) equals SUM(${m.column}) of ${silver}: violations = 1 when it does not`,
+    };
   });
 }
 

@@ -22,7 +22,7 @@ import type { SqlDialect } from "../dialects";
 import type { Dialect } from "../plan";
 import { tableAlias, type ResolvedFact } from "./fact-context";
 import { factBaseSelect, ref, VALID_FROM, VALID_TO } from "./fact-sql";
-import { newRunsOf, NOTHING_CONSUMED } from "./incremental";
+import { newRunsOf, newRunsStep, NOTHING_CONSUMED } from "./incremental";
 import { CONSUMED_RELATION, PREVIOUS_RELATION, type ModelDelta, type ModelInput, type ModelStep } from "./plan";
 
 export const bronzeRelation = (dataset: string): string => `bronze_${dataset}`;
@@ -63,16 +63,21 @@ export function incrementalFactSteps(
   const datasets = [...new Map([r.source, ...r.lookups.values()].map((ds) => [ds.name, ds])).values()];
   const newSteps = datasets.map((ds) => {
     const keys = bronzeKeyExprs(ds, dialect).map((k, i) => `${k} AS ${keyCol(i)}`);
-    const sql = `SELECT DISTINCT ${keys.join(", ")} FROM ${bronzeRelation(ds.name)} WHERE NOT ${NOTHING_CONSUMED} AND ${newRunsOf(bronzeRelation(ds.name), d)}`;
-    return step(newKeys(ds.name), "table", `keys of ${ds.name} rows from runs the previous version had not consumed`, sql);
+    const sql = `SELECT DISTINCT ${keys.join(", ")} FROM ${bronzeRelation(ds.name)} WHERE NOT ${NOTHING_CONSUMED} AND ${newRunsOf(bronzeRelation(ds.name))}`;
+    return [newRunsStep(bronzeRelation(ds.name), d), step(newKeys(ds.name), "table", `keys of ${ds.name} rows from runs the previous version had not consumed`, sql)];
   });
   const changedSteps = [...r.dimensions.values()].map((dim) => {
     const nk = d.ident(dim.naturalKey);
     // A fact row holds only the surrogate key of the version whose window holds its time, so
     // only windows count: a type-1 attribute overwritten in place re-keys nothing.
-    const windows = [dim.surrogateKey, dim.naturalKey, VALID_FROM, VALID_TO].map((c) => d.ident(c)).join(", ");
-    const diff = (a: string, b: string) => `SELECT ${nk} FROM (SELECT ${windows} FROM ${a} EXCEPT SELECT ${windows} FROM ${b}) x`;
-    const sql = `SELECT DISTINCT ${nk} AS _nk FROM (${diff(dim.name, beforeRelation(dim.name))} UNION ALL ${diff(beforeRelation(dim.name), dim.name)}) c WHERE ${nk} IS NOT NULL`;
+    // A row of either version without its twin in the other is a changed window: one full outer
+    // join reads each version once (two EXCEPTs read each twice).
+    const windows = [dim.surrogateKey, dim.naturalKey, VALID_FROM, VALID_TO].map((c) => d.ident(c));
+    const side = (relation: string) => `(SELECT ${windows.join(", ")} FROM ${relation})`;
+    const sql =
+      `SELECT DISTINCT COALESCE(a.${nk}, b.${nk}) AS _nk FROM ${side(dim.name)} a FULL OUTER JOIN ${side(beforeRelation(dim.name))} b ` +
+      `ON ${windows.map((c) => `a.${c} IS NOT DISTINCT FROM b.${c}`).join(" AND ")} ` +
+      `WHERE (a.${windows[0]} IS NULL OR b.${windows[0]} IS NULL) AND COALESCE(a.${nk}, b.${nk}) IS NOT NULL`;
     return step(changedKeys(dim.name), "table", `natural keys whose ${dim.name} rows changed since the previous version's build`, sql);
   });
 
@@ -106,7 +111,7 @@ export function incrementalFactSteps(
   const written = `SELECT ${cols.join(", ")} FROM ${recomputed.name}`;
   const build = step(`${spec.name}__build`, "view", "the previous version's untouched rows and the recomputed ones", `${kept} UNION ALL ${written}`);
   return {
-    steps: [...newSteps, ...changedSteps, touched, recomputed, build],
+    steps: [...newSteps.flat(), ...changedSteps, touched, recomputed, build],
     output: build.name,
     recomputed: recomputed.name,
     delta: { rows: written, keys: replaced, keyColumns: [...pk] },

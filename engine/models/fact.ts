@@ -9,7 +9,7 @@
 import { dialectFor, type SqlDialect } from "../dialects";
 import type { PlanColumn } from "../plan";
 import type { FactSpec } from "../../models/define";
-import { factAudits } from "./fact-audits";
+import { factAudits, factTotals } from "./fact-audits";
 import { incrementalFactInputs, incrementalFactSteps, isIncrementalFact } from "./fact-incremental";
 import { resolveFact, silverRelation, type FactContext, type ResolvedFact } from "./fact-context";
 import { asOfJoin, dateCol, dateKey, descriptive, dimAlias, factBaseSelect, UNKNOWN_KEY } from "./fact-sql";
@@ -45,6 +45,7 @@ export function compileFact(spec: FactSpec, ctx: FactContext): ModelPlan {
     ...(incremental ? { recomputed: incremental.recomputed, delta: incremental.delta } : {}),
     columns,
     audits: factAudits(r, d),
+    totals: factTotals(r, d),
     partitionBy: spec.partitionBy ? { column: spec.partitionBy.dateRole } : null,
   };
 }

@@ -13,6 +13,7 @@
 //      it changed, not the whole table again, while table-level audits (uniqueness, counts and
 //      sums against silver) read `staged`. Kept rows passed these audits when they were written,
 //      and nothing they depend on changed (else they would have been recomputed).
+// With `totals`, the executor first materializes it as `audit_totals` (see the field).
 // Incremental plans (docs/models.md "Incremental builds") also name the model's own previous
 // version (zone "semantic", model = the plan's model, relation `previous`), an input of zone
 // "consumed" (relation `consumed`) and, facts, inputs of zone "semantic_before" (the version of a
@@ -91,6 +92,14 @@ export interface ModelPlan {
   recomputed?: string;
   /** Incremental plans: the new table as a change of `previous` (header above). */
   delta?: ModelDelta;
+  /**
+   * A SELECT of one row over `staged` and the inputs (never a step): the table-level aggregates
+   * several audits compare, computed once after the write and registered as `audit_totals`
+   * before the audits run. Its column `staged_rows` is COUNT(*) of `staged`, which the executor
+   * reports as the version's rows. A fact's row count and measure sums against silver each read
+   * the whole table and silver: one pass over each instead of one per audit (and per count).
+   */
+  totals?: string;
 }
 
 /**
@@ -112,5 +121,7 @@ export const PREVIOUS_RELATION = "previous";
 export const STAGED_RELATION = "staged";
 /** The relation name of the rows the build wrote, for row-level audits (header above, step 4). */
 export const AUDITED_RELATION = "audited";
+/** The relation name of the plan's `totals` row, for the audits. */
+export const AUDIT_TOTALS_RELATION = "audit_totals";
 /** The relation name of the consumed (relation, run_id) pairs of the previous version. */
 export const CONSUMED_RELATION = "consumed";

@@ -15,7 +15,8 @@ write-audit-publish on its own table; the twin of engine/duckdb/build-model.ts.
   4. the output is written to a WAP branch of the table: whole (INSERT OVERWRITE), or on an
      incremental build the plan's `delta` (its keys' rows deleted, the recomputed rows
      appended; the table is merge-on-read); the branch is registered as `staged`, the rows
-     recomputed by an incremental build (else `staged`) as `audited`, and every audit runs on them;
+     recomputed by an incremental build (else `staged`) as `audited`, the plan's `totals` (if
+     any) materialized as `audit_totals`, and every audit runs on them;
   5. all audits passed: fast-forward main to the branch; otherwise (or on any error) the branch
      is dropped and main, what readers see, is untouched.
 
@@ -61,6 +62,7 @@ LOG = logging.getLogger("datalake_glue")
 PREVIOUS_RELATION = "previous"
 STAGED_RELATION = "staged"
 AUDITED_RELATION = "audited"
+AUDIT_TOTALS_RELATION = "audit_totals"
 PII_KEY_RELATION = "pii_key"
 CONSUMED_COLUMNS = [{"name": "relation", "type": "string"}, {"name": "run_id", "type": "string"}]
 
@@ -401,6 +403,16 @@ class ModelExecutor:
         except Exception:  # noqa: BLE001 - the original outcome matters more; the branch is named
             LOG.exception("could not drop WAP branch %s of %s", self.branch, self.table)
 
+    def staged_rows(self) -> int:
+        """Registers the plan's `totals` as audit_totals (computed once: the table-level aggregates
+        several audits compare) and returns the staged table's row count, from it when there."""
+        totals = self.plan.get("totals")
+        if not totals:
+            return int(self.rows(f"SELECT COUNT(*) AS n FROM `{STAGED_RELATION}`")[0]["n"])
+        self.view(AUDIT_TOTALS_RELATION, totals)
+        self.io.materialize(AUDIT_TOTALS_RELATION)
+        return int(self.rows(f"SELECT staged_rows AS n FROM `{AUDIT_TOTALS_RELATION}`")[0]["n"])
+
     # -- whole build ---------------------------------------------------------------------
     def execute(self) -> ModelResult:
         result = ModelResult()
@@ -440,7 +452,7 @@ class ModelExecutor:
             # on an incremental build the recomputed ones, otherwise the whole table.
             written = self.plan.get("recomputed") if self.base is not None else None
             self.view(AUDITED_RELATION, f"SELECT * FROM `{written or STAGED_RELATION}`")
-            result.rows = int(self.rows(f"SELECT COUNT(*) AS n FROM `{STAGED_RELATION}`")[0]["n"])
+            result.rows = self.staged_rows()
             if self.plan.get("recomputed"):
                 result.recomputed_rows = int(self.rows(f"SELECT COUNT(*) AS n FROM `{self.plan['recomputed']}`")[0]["n"])
             result.audits = self.run_audits()

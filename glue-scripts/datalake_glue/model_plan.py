@@ -5,6 +5,7 @@ wrong artifact fails in one line before Spark does anything (pure).
   { "model", "kind", "dialect": "spark", "inputs", "steps", "output", "columns", "audits",
     "partitionBy": {"column"} | null, "recomputed"?, "fingerprint"?,
     "delta"?: {"rows", "keys", "keyColumns"} (an incremental build's change of the table),
+    "totals"?: SQL of one row the audits compare, with `staged_rows` (registered as audit_totals),
     "tables": { "<relation>": {"name": "bronze_customers", "columns": [{"name", "type"}]} },
     "ledgers": { "<dataset>": "files_customers" } }
 
@@ -86,4 +87,6 @@ def parse_model_plan(doc: Any, *, source: str, model: str) -> Dict[str, Any]:
         if not (isinstance(delta, dict) and isinstance(delta.get("rows"), str) and isinstance(delta.get("keys"), str)
                 and isinstance(keys, list) and keys and all(k in columns for k in keys)):
             fail("delta needs rows and keys (SQL) and keyColumns (columns of the table)")
+    if "totals" in doc and not (isinstance(doc["totals"], str) and doc["totals"].strip()):
+        fail("totals must be a SELECT (SQL text)")
     return dict(doc, tables=tables, ledgers=ledgers)

@@ -96,6 +96,22 @@ def test_builds_on_a_branch_audits_it_then_fast_forwards_main():
     assert [e for e in log if e[0] == "materialize"] == [("materialize", "dim_thing")]
 
 
+def test_a_plans_totals_are_computed_once_after_the_write_and_give_the_row_count():
+    totals = "SELECT COUNT(*) AS staged_rows, SUM(x) AS staged_sum_0 FROM staged"
+    spark, fio = fake()
+    spark.responses[:0] = [(r"^SELECT staged_rows AS n FROM `audit_totals`$", [{"n": 7}])]
+    result = run(spark, fio, dict(PLAN, totals=totals))
+    assert result.error is None and result.rows == 7
+    text = spark.statements
+    view = f"CREATE OR REPLACE TEMP VIEW `audit_totals` AS {totals}"
+    staged = next(i for i, t in enumerate(text) if t.startswith("CREATE OR REPLACE TEMP VIEW `staged`"))
+    assert staged < text.index(view) < text.index(AUDIT)
+    assert ("materialize", "audit_totals") in spark.log
+    assert not any(t.startswith("SELECT COUNT(*) AS n FROM `staged`") for t in text)
+    with pytest.raises(ModelPlanError, match="totals must be a SELECT"):
+        parse_model_plan(dict(copy.deepcopy(PLAN), totals=""), source="p.json", model="dim_thing")
+
+
 def test_inputs_not_loaded_yet_and_a_first_build_read_as_empty_tables():
     spark, fio = fake(tables=())
     run(spark, fio)

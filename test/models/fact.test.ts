@@ -11,7 +11,7 @@ import type { ModelPlan } from "../../engine/models/plan";
 import type { PlanColumnType } from "../../engine/plan";
 import { MODELS, getModel, type DimensionSpec, type FactSpec, type ModelSpec, type ResolvedRef } from "../../models";
 import { sparkForTests } from "../support/spark";
-import { ModelHarness, type ModelInputs, type ModelRun } from "./harness";
+import { duckdbAudits, ModelHarness, sparkAudits, type ModelInputs, type ModelRun } from "./harness";
 import { factVisits as visitsFact, memberDimension } from "./visits";
 
 type Row = Record<string, string | null>;
@@ -369,8 +369,7 @@ describe("fact compiler (DuckDB) against a TypeScript oracle", function () {
         for (const [relation, file] of Object.entries(files)) await h.session.run(`CREATE OR REPLACE TEMP VIEW ${relation} AS SELECT * FROM read_parquet('${file}')`);
       }
       await h.session.run(`CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM bad`);
-      const audits: Record<string, number> = {};
-      for (const a of p.audits) audits[a.name] = Number((await h.session.rows(a.sql))[0].violations);
+      const audits = await duckdbAudits(h.session, p);
       return Object.fromEntries(Object.entries(audits).filter(([, v]) => v !== 0));
     }
     const orders = SCENARIOS[0];
@@ -440,15 +439,13 @@ describe("@spark fact compiler: Spark gives DuckDB's fact tables and audits", fu
     await h.runDuckDB(duckPlan, inputsOf(s));
     await h.session.run(`CREATE OR REPLACE TEMP TABLE crafted AS ${crafted(duckPlan.output)}`);
     await h.session.run("CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM crafted");
-    const duck: Record<string, number> = {};
-    for (const a of duckPlan.audits) duck[a.name] = Number((await h.session.rows(a.sql))[0].violations);
+    const duck = await duckdbAudits(h.session, duckPlan);
 
     const sparkPlan = plan(s, "spark");
     await h.runSpark(server, sparkPlan, inputsOf(s));
     await server.sql(`CREATE OR REPLACE TEMP VIEW staged AS ${crafted(`\`${sparkPlan.output}\``)}`);
     await server.sql("CREATE OR REPLACE TEMP VIEW audited AS SELECT * FROM staged"); // Spark binds a view when it is created
-    const spark: Record<string, number> = {};
-    for (const a of sparkPlan.audits) spark[a.name] = Number((await server.sql(a.sql))[0].violations);
+    const spark = await sparkAudits(server, sparkPlan);
 
     expect(duck).to.deep.equal(expected);
     expect(spark).to.deep.equal(expected);

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DIALECTS } from "../../engine/dialects";
 import type { ModelPlan } from "../../engine/models/plan";
-import { AUDITED_RELATION, PREVIOUS_RELATION, STAGED_RELATION } from "../../engine/models/plan";
+import { AUDIT_TOTALS_RELATION, AUDITED_RELATION, PREVIOUS_RELATION, STAGED_RELATION } from "../../engine/models/plan";
 import { HISTORY_BRONZE_RELATION } from "../../engine/compile";
 import { BRONZE_LOG_RELATION } from "../../engine/models/dimension";
 import { silverRelation } from "../../engine/models/fact-context";
@@ -22,6 +22,26 @@ export interface ModelRun {
   rows: Record<string, string | null>[];
   /** Audit name -> violations. */
   audits: Record<string, number>;
+}
+
+/**
+ * A plan's audits over the registered `staged` and `audited`, as an executor runs them:
+ * `audit_totals` first (plan.ts `totals`), a view here, so a test that swaps `staged` for a
+ * crafted table audits that one. Audit name -> violations.
+ */
+export async function duckdbAudits(s: Session, plan: ModelPlan): Promise<Record<string, number>> {
+  if (plan.totals) await s.run(`CREATE OR REPLACE TEMP VIEW ${AUDIT_TOTALS_RELATION} AS ${plan.totals}`);
+  const audits: Record<string, number> = {};
+  for (const audit of plan.audits) audits[audit.name] = Number((await s.rows(audit.sql))[0].violations);
+  return audits;
+}
+
+/** duckdbAudits on the Spark server. */
+export async function sparkAudits(server: SparkServer, plan: ModelPlan): Promise<Record<string, number>> {
+  if (plan.totals) await server.sql(`CREATE OR REPLACE TEMP VIEW \`${AUDIT_TOTALS_RELATION}\` AS ${plan.totals}`);
+  const audits: Record<string, number> = {};
+  for (const audit of plan.audits) audits[audit.name] = Number((await server.sql(audit.sql))[0].violations);
+  return audits;
 }
 
 export class ModelHarness {
@@ -94,12 +114,7 @@ export class ModelHarness {
     // A whole build: every row was written, so row-level audits read all of it (a view of
     // `staged`, so a test that swaps `staged` for a crafted table audits that one).
     await s.run(`CREATE OR REPLACE TEMP VIEW ${AUDITED_RELATION} AS SELECT * FROM ${STAGED_RELATION}`);
-    const audits: Record<string, number> = {};
-    for (const audit of plan.audits) {
-      const [row] = await s.rows(audit.sql);
-      audits[audit.name] = Number(row.violations);
-    }
-    return { rows: await this.textRows(out), audits };
+    return { rows: await this.textRows(out), audits: await duckdbAudits(s, plan) };
   }
 
   async runSpark(server: SparkServer, plan: ModelPlan, inputs: ModelInputs): Promise<ModelRun> {
@@ -121,11 +136,7 @@ export class ModelHarness {
     await server.sql(`INSERT OVERWRITE DIRECTORY '${outDir}' USING parquet SELECT ${cols} FROM \`${plan.output}\``);
     await server.sql(`CREATE OR REPLACE TEMP VIEW \`${STAGED_RELATION}\` USING parquet OPTIONS (path '${outDir}')`);
     await server.sql(`CREATE OR REPLACE TEMP VIEW \`${AUDITED_RELATION}\` AS SELECT * FROM \`${STAGED_RELATION}\``);
-    const audits: Record<string, number> = {};
-    for (const audit of plan.audits) {
-      const [row] = await server.sql(audit.sql);
-      audits[audit.name] = Number(row.violations);
-    }
+    const audits = await sparkAudits(server, plan);
     for (const step of plan.steps) if (step.materialize === "table") await server.sql(`UNCACHE TABLE IF EXISTS \`${step.name}\``);
     return { rows: await this.textRows(path.join(outDir, "*.parquet")), audits };
   }
