@@ -33,7 +33,8 @@ export function dimensionAudits(spec: DimensionSpec, d: SqlDialect): ModelAudit[
     {
       name: "surrogate_key_unique",
       description: `every ${spec.surrogateKey} is set and names one row`,
-      sql: count(`(SELECT ${sk}, COUNT(*) OVER (PARTITION BY ${sk}) AS _n FROM ${staged}) s`, `${sk} IS NULL OR _n > 1`),
+      // Rows at fault, by a hash aggregate (a window over the whole table sorted it).
+      sql: `SELECT CAST(COALESCE(SUM(_n), 0) AS BIGINT) AS violations FROM (SELECT ${sk}, COUNT(*) AS _n FROM ${staged} GROUP BY ${sk}) s WHERE ${sk} IS NULL OR _n > 1`,
     },
     {
       name: "one_current_row",
