@@ -190,7 +190,16 @@ class ModelExecutor:
         return result
 
     def rows(self, statement: str) -> List[Dict[str, Any]]:
-        return collect(self.spark, statement)
+        started = time.monotonic()
+        found = collect(self.spark, statement)
+        LOG.info("rows (%d ms): %s", (time.monotonic() - started) * 1000, statement[:400])
+        return found
+
+    def materialize(self, relation: str) -> None:
+        """A `table` step (or audit_totals) computed once; the log says what each one cost."""
+        started = time.monotonic()
+        self.io.materialize(relation)
+        LOG.info("materialized %s (%d ms)", relation, (time.monotonic() - started) * 1000)
 
     # -- catalog -------------------------------------------------------------------------
     def exists(self, identifier: str) -> bool:
@@ -410,7 +419,7 @@ class ModelExecutor:
         if not totals:
             return int(self.rows(f"SELECT COUNT(*) AS n FROM `{STAGED_RELATION}`")[0]["n"])
         self.view(AUDIT_TOTALS_RELATION, totals)
-        self.io.materialize(AUDIT_TOTALS_RELATION)
+        self.materialize(AUDIT_TOTALS_RELATION)
         return int(self.rows(f"SELECT staged_rows AS n FROM `{AUDIT_TOTALS_RELATION}`")[0]["n"])
 
     # -- whole build ---------------------------------------------------------------------
@@ -443,7 +452,7 @@ class ModelExecutor:
             for step in self.plan["steps"]:
                 self.view(step["name"], step["sql"])
                 if step["materialize"] == "table":
-                    self.io.materialize(step["name"])
+                    self.materialize(step["name"])
             self.open_branch()
             target = branch_identifier(self.table, self.branch)
             self.write(target)
