@@ -48,9 +48,18 @@ function keyResolves(r: ResolvedFact, d: SqlDialect, i: number): ModelAudit {
   const key = `f.${d.ident(role.keyColumn)}`;
   const on = r.spec.grain.map((g) => `b.${d.ident(g)} = f.${d.ident(g)}`).join(" AND ");
   const named = (c: string) => `named.${d.ident(c)}`;
+  // Only the base rows of the audited grain: a semi-join on the written rows first (Spark
+  // broadcasts them; it cannot broadcast the side an outer join keeps, so joining silver whole
+  // shuffled all of it to check an incremental build's few rows). IN for one grain column:
+  // DuckDB runs a correlated EXISTS four times slower.
+  const grain = r.spec.grain.map((g) => d.ident(g));
+  const written =
+    grain.length === 1
+      ? `base.${grain[0]} IN (SELECT ${grain[0]} FROM ${AUDITED_RELATION})`
+      : `EXISTS (SELECT 1 FROM ${AUDITED_RELATION} a WHERE ${grain.map((g) => `a.${g} = base.${g}`).join(" AND ")})`;
   const sql = [
     `SELECT CAST(COUNT(*) AS BIGINT) AS violations FROM ${AUDITED_RELATION} AS f`,
-    `LEFT JOIN (${factBaseSelect(r, d)}) AS b ON ${on}`,
+    `LEFT JOIN (SELECT * FROM (${factBaseSelect(r, d)}) AS base WHERE ${written}) AS b ON ${on}`,
     // The version the staged key names, when it is of the fact's natural key and holds its time.
     `LEFT JOIN ${dim.name} AS named ON ${named(dim.surrogateKey)} = ${key} AND ${named(dim.naturalKey)} = b.${naturalKeyCol(i)}` +
       ` AND ${named(VALID_FROM)} <= b.${asOfCol(i)} AND b.${asOfCol(i)} < ${named(VALID_TO)}`,

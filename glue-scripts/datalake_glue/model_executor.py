@@ -63,6 +63,7 @@ PREVIOUS_RELATION = "previous"
 STAGED_RELATION = "staged"
 AUDITED_RELATION = "audited"
 AUDIT_TOTALS_RELATION = "audit_totals"
+DELTA_KEYS_RELATION = "delta_keys"
 PII_KEY_RELATION = "pii_key"
 CONSUMED_COLUMNS = [{"name": "relation", "type": "string"}, {"name": "run_id", "type": "string"}]
 
@@ -377,9 +378,11 @@ class ModelExecutor:
             return
         keys = ", ".join(f"`{k}`" for k in delta["keyColumns"])
         on = " AND ".join(f"t.`{k}` = d.`{k}`" for k in delta["keyColumns"])
-        # DISTINCT: MERGE refuses two source rows matching one target row.
-        self.sql(f"MERGE INTO {target} t USING (SELECT DISTINCT {keys} FROM ({delta['keys']}) k) d ON {on} "
-                 "WHEN MATCHED THEN DELETE")
+        # DISTINCT: MERGE refuses two source rows matching one target row. Materialized first, so
+        # a batch's few keys are broadcast (SparkIO.materialize) instead of the table shuffled.
+        self.view(DELTA_KEYS_RELATION, f"SELECT DISTINCT {keys} FROM ({delta['keys']}) k")
+        self.materialize(DELTA_KEYS_RELATION)
+        self.sql(f"MERGE INTO {target} t USING `{DELTA_KEYS_RELATION}` d ON {on} WHEN MATCHED THEN DELETE")
         self.sql(f"INSERT INTO {target} SELECT {column_select(self.plan['columns'])} FROM ({delta['rows']}) r")
 
     def run_audits(self) -> List[AuditResult]:

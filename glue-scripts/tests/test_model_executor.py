@@ -248,7 +248,8 @@ INCREMENTAL = dict(copy.deepcopy(PLAN), fingerprint="fp1", recomputed="dim_thing
     {"relation": "consumed", "zone": "consumed"},
     {"relation": "before_dim_other", "zone": "semantic_before", "model": "dim_other"},
 ], delta={"rows": "SELECT * FROM `dim_thing`", "keys": "SELECT `thing_key` FROM `touched`", "keyColumns": ["thing_key"]})
-DELETE_DELTA_KEYS = (f"MERGE INTO {TABLE[:-1]}`.`branch_{BRANCH}` t USING (SELECT DISTINCT `thing_key` FROM (SELECT `thing_key` FROM `touched`) k) d "
+DELTA_KEYS = "CREATE OR REPLACE TEMP VIEW `delta_keys` AS SELECT DISTINCT `thing_key` FROM (SELECT `thing_key` FROM `touched`) k"
+DELETE_DELTA_KEYS = (f"MERGE INTO {TABLE[:-1]}`.`branch_{BRANCH}` t USING `delta_keys` d "
                      "ON t.`thing_key` = d.`thing_key` WHEN MATCHED THEN DELETE")
 APPEND_DELTA_ROWS = f"INSERT INTO {TABLE[:-1]}`.`branch_{BRANCH}` SELECT `thing_key`, `name_hash` FROM (SELECT * FROM `dim_thing`) r"
 
@@ -288,7 +289,8 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     assert "CREATE OR REPLACE TEMP VIEW `previous` AS SELECT `thing_key`, `name_hash` FROM `glue_catalog`.`sem`.`dim_thing`" in text
     # Only the delta is written: its keys' rows deleted, then the recomputed rows appended.
     assert not any(t.startswith("INSERT OVERWRITE") for t in text)
-    assert text.index(DELETE_DELTA_KEYS) < text.index(APPEND_DELTA_ROWS) < text.index(
+    assert ("materialize", "delta_keys") in spark.log
+    assert text.index(DELTA_KEYS) < text.index(DELETE_DELTA_KEYS) < text.index(APPEND_DELTA_ROWS) < text.index(
         next(t for t in text if t.startswith("CREATE OR REPLACE TEMP VIEW `staged`")))
     # Row-level audits read only the recomputed rows, registered after the table is staged.
     assert text.index("CREATE OR REPLACE TEMP VIEW `audited` AS SELECT * FROM `dim_thing`") > text.index(

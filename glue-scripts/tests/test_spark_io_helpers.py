@@ -5,7 +5,7 @@ import logging
 
 from datalake_glue.logs import JsonFormatter
 from datalake_glue.csv_reader import received_at
-from datalake_glue.spark_io import ledger_rows, task_count
+from datalake_glue.spark_io import byte_size, fits_broadcast, ledger_rows, task_count
 
 
 def test_ledger_rows_cover_accepted_files_only():
@@ -36,3 +36,11 @@ def test_json_log_lines_carry_dataset_and_run():
     line = json.loads(JsonFormatter("orders", "r1", "jr_1").format(record))
     assert line == {"level": "INFO", "logger": "datalake_glue", "message": "step sql",
                     "dataset": "orders", "runId": "r1", "jobRunId": "jr_1"}
+
+
+def test_a_checkpoint_is_broadcast_when_its_real_size_fits_the_sessions_threshold():
+    # 25,000 keys of 8 bytes fit 10 MB; a million 300-byte rows do not; -1 turns broadcasting off.
+    assert fits_broadcast(25_000, 8, byte_size("10485760b"))
+    assert not fits_broadcast(1_000_000, 300, byte_size("10m"))
+    assert not fits_broadcast(10, 8, byte_size("-1"))
+    assert [byte_size(v) for v in ("64k", "1g", "2MB", "nonsense")] == [65536, 1024 ** 3, 2 * 1024 ** 2, -1]
