@@ -15,6 +15,7 @@
 //                      it, not incoming_parsed)
 //   prior_keyed        incremental: key + ordering columns of the published state (stored typed);
 //                      full refresh: every valid bronze row, typed
+//   fresh_files        incremental: the batch's files with dense ranks of their ordering columns
 //   fresh_latest       incremental: per key, the ordering columns of its latest new change (narrow)
 //   fresh_winners      incremental: the fresh_keyed row of each fresh_latest (one per key)
 //   state_delta        incremental: the winners that order after their key's state row (or whose
@@ -254,6 +255,7 @@ class Compiler extends SqlContext {
         : []),
       { kind: "read_table", table: "state", output: "state_prev", when: "incremental" },
       this.sql("prior_keyed", "view", "key and ordering columns of the published state", this.stateOrdering(), "incremental"),
+      this.sql("fresh_files", "table", "the batch's files, ranked by their ordering columns", this.freshFiles(), "incremental"),
       this.sql("fresh_latest", "view", "ordering columns of the latest new change per key", this.freshLatest(), "incremental"),
       this.sql("fresh_winners", "view", "the latest new change per key", this.freshWinners(), "incremental"),
       ...this.stateDeltaSteps(),
@@ -576,8 +578,34 @@ class Compiler extends SqlContext {
    * row: read_files reads an object version at most once per run.
    */
   private freshLatest(): string {
-    const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
-    return this.rankedLatest("fresh_keyed", [...keys, ...this.orderColumns()].join(", "));
+    const keys = this.spec.primaryKey.map((_, i) => `f._pk_${i + 1}`);
+    const seq = (this.spec.cdc?.sequenceColumns ?? []).map((_, i) => `f._seq_${i + 1} DESC${this.dms ? " NULLS LAST" : ""}`);
+    const row = `f._row_number DESC${this.dms ? " NULLS LAST" : ""}`;
+    // The order of descending(), with each run of per-file columns replaced by its rank.
+    const order = [...(this.dms ? ["r._r_gen"] : []), ...seq, "r._r_file", row, "r._r_version"];
+    const cols = [...keys, ...this.orderColumns().map((c) => `f.${c}`)];
+    const ranked =
+      `SELECT ${cols.join(", ")}, ROW_NUMBER() OVER (PARTITION BY ${keys.join(", ")} ORDER BY ${order.join(", ")}) AS _rn ` +
+      `FROM fresh_keyed f JOIN fresh_files r ON f._source_key = r._source_key AND f._source_version = r._source_version`;
+    return `SELECT ${cols.map((c) => c.slice(2)).join(", ")} FROM (${ranked}) c WHERE _rn = 1`;
+  }
+
+  /**
+   * Incremental: one row per file of the batch (object key + version; the dms generation, phase
+   * and file sequence are the file's too) with dense ranks of its ordering columns, latest first,
+   * so freshLatest sorts a key's changes by integers where descending() has long strings (dms
+   * generation and file names, object keys, versions): that sort was most of a load's state step
+   * (1,000,000 changes in 10 files: 440 -> 130 ms).
+   */
+  private freshFiles(): string {
+    const desc = (cols: string[]) => cols.map((c) => `${c} DESC${this.dms ? " NULLS LAST" : ""}`).join(", ");
+    const fileCols = this.orderColumns().filter((c) => !c.startsWith("_seq_") && c !== "_row_number");
+    const ranks = [
+      ...(this.dms ? [`DENSE_RANK() OVER (ORDER BY ${desc(["_dms_gen", "_dms_phase"])}) AS _r_gen`] : []),
+      `DENSE_RANK() OVER (ORDER BY ${desc([...(this.dms ? ["_dms_file"] : []), "_source_key"])}) AS _r_file`,
+      `DENSE_RANK() OVER (ORDER BY ${desc(["_source_version"])}) AS _r_version`,
+    ];
+    return `SELECT _source_key, _source_version, ${ranks.join(", ")} FROM (SELECT DISTINCT ${fileCols.join(", ")} FROM fresh_keyed) f`;
   }
 
   private freshWinners(): string {
