@@ -384,9 +384,9 @@ class LoadExecutor:
         self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['output']}` AS SELECT * FROM {target}")
         # The rows the MERGE inserted or updated with, as it wrote them (plan.ts MergeStep
         # `written`): reading them back from the branch would scan the whole table per audit.
-        kept = f" WHERE NOT COALESCE(s.`{delete}`, FALSE)" if delete else ""
+        upserts = f" WHERE NOT COALESCE(s.`{delete}`, FALSE)" if delete else ""
         written = ", ".join(f"{v} AS {n}" for n, v in zip(names, values))
-        self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['written']}` AS SELECT {written} FROM {source} s{kept}")
+        self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['written']}` AS SELECT {written} FROM {source} s{upserts}")
         self.merge_checks.append(written_keys_check(step))
 
     def run_audits(self) -> List[AuditResult]:
