@@ -36,10 +36,13 @@
 //   labeled            current_typed + `_reasons`
 //   silver             rows without labels: typed columns (PII hashed) + partitions + lineage
 //   quarantine         rows with labels: raw columns (PII hashed) + lineage + _reasons
+//   table_totals       one row: the staged tables' totals, counted once (audits.ts compileTotals)
+// Stage and merge steps of state, silver and quarantine also register `written_<role>`, the rows
+// the run wrote to the table, which row-level audits read (audits.ts, plan.ts MergeStep).
 import { createHash } from "crypto";
 import type { DatasetSpec } from "../datasets/define";
 import { dialectFor, type SqlDialect } from "./dialects";
-import { compileAudits, compileSummary } from "./audits";
+import { compileAudits, compileSummary, compileTotals, TOTALS_RELATION, writtenRelation } from "./audits";
 import { ruleLabelExpr } from "./labels";
 import { PII_KEY_RELATION } from "./pii-key";
 import { SqlContext } from "./sql-context";
@@ -72,7 +75,7 @@ export const PUBLISH_ORDER: TableRole[] = ["silver", "quarantine", "state", "rej
 /**
  * LoadPlan.fingerprint: the state, silver and quarantine columns and every step (rendered for
  * DuckDB, so both dialects share it). A change to a rule, a type, the key or the compiler's SQL
- * changes it; audits and summaries do not.
+ * changes it; audits, summaries and the totals step they read do not.
  */
 export function planFingerprint(spec: DatasetSpec): string {
   const tables = tableDefs(spec);
@@ -118,7 +121,7 @@ export function compilePlan(spec: DatasetSpec, opts: CompileOptions): LoadPlan {
     opts.fullRefresh === undefined ? ["incremental", "full_refresh"] : [opts.fullRefresh ? "full_refresh" : "incremental"];
   const tables = tableDefs(spec);
   const c = new Compiler(spec, d);
-  const steps = c.steps().filter((s) => s.when === undefined || modes.includes(s.when));
+  const steps = [...c.steps(), c.totalsStep()].filter((s) => s.when === undefined || modes.includes(s.when));
   return {
     planVersion: PLAN_VERSION,
     dataset: spec.name,
@@ -259,7 +262,7 @@ class Compiler extends SqlContext {
       this.sql("fresh_latest", "view", "ordering columns of the latest new change per key", this.freshLatest(), "incremental"),
       this.sql("fresh_winners", "view", "the latest new change per key", this.freshWinners(), "incremental"),
       ...this.stateDeltaSteps(),
-      { kind: "merge", table: "state", from: "state_delta", on: this.onKeys("_pk"), output: "staged_state", when: "incremental" },
+      { kind: "merge", table: "state", from: "state_delta", on: this.onKeys("_pk"), output: "staged_state", written: writtenRelation("state"), when: "incremental" },
       ...(this.fillColumns.length > 0 ? [] : this.bronzeSteps("full_refresh")),
       this.sql("prior_keyed", "view", "all valid bronze rows with typed key/sequence", this.fillColumns.length > 0 ? "SELECT * FROM bronze_keyed" : this.bronzeKeyed(), "full_refresh"),
       this.sql("changes", "view", "every valid change: all of bronze + new rows", this.allChanges(), "full_refresh"),
@@ -267,7 +270,7 @@ class Compiler extends SqlContext {
         ? [this.sql("changes_filled", "view", "updates' unlogged columns from the key's previous change", this.fillAll(), "full_refresh")]
         : []),
       this.sql("state_next", "view", "latest change per key, tombstones kept", this.rankAll(), "full_refresh"),
-      { kind: "stage", table: "state", from: "state_next", output: "staged_state", when: "full_refresh" },
+      { kind: "stage", table: "state", from: "state_next", output: "staged_state", written: writtenRelation("state"), when: "full_refresh" },
       ...(perKeyLabels ? this.mergeCurrent() : []),
       ...this.replaceCurrent(perKeyLabels ? "full_refresh" : undefined),
       { kind: "stage", table: "bronze", from: "incoming", output: "staged_bronze" },
@@ -289,8 +292,8 @@ class Compiler extends SqlContext {
       this.sql("delta_labeled", "table", "changed current rows with reason labels", this.labeled("delta_typed"), when),
       this.sql("silver_changes", "view", "silver row, or its removal, per changed key", this.silverChanges(), when),
       this.sql("quarantine_changes", "view", "quarantine row, or its removal, per changed key", this.quarantineChanges(), when),
-      { kind: "merge", table: "silver", from: "silver_changes", on: this.onSilverKeys(), delete: "_delete", output: "staged_silver", when },
-      { kind: "merge", table: "quarantine", from: "quarantine_changes", on: this.onRawKeys(), delete: "_delete", output: "staged_quarantine", when },
+      { kind: "merge", table: "silver", from: "silver_changes", on: this.onSilverKeys(), delete: "_delete", output: "staged_silver", written: writtenRelation("silver"), when },
+      { kind: "merge", table: "quarantine", from: "quarantine_changes", on: this.onRawKeys(), delete: "_delete", output: "staged_quarantine", written: writtenRelation("quarantine"), when },
     ];
   }
 
@@ -302,9 +305,14 @@ class Compiler extends SqlContext {
       step(this.sql("labeled", "table", "current rows with reason labels", this.labeled("current_typed"))),
       step(this.sql("silver", "view", "current rows without labels", this.silver())),
       step(this.sql("quarantine", "view", "current rows with labels", this.quarantine())),
-      step({ kind: "stage", table: "silver", from: "silver", output: "staged_silver" }),
-      step({ kind: "stage", table: "quarantine", from: "quarantine", output: "staged_quarantine" }),
+      step({ kind: "stage", table: "silver", from: "silver", output: "staged_silver", written: writtenRelation("silver") }),
+      step({ kind: "stage", table: "quarantine", from: "quarantine", output: "staged_quarantine", written: writtenRelation("quarantine") }),
     ];
+  }
+
+  /** After every table is staged: their totals, for the conservation audit and the summary. */
+  totalsStep(): PlanStep {
+    return this.sql(TOTALS_RELATION, "table", "totals of the staged tables, counted once per run", compileTotals(this));
   }
 
   private sql(name: string, materialize: "table" | "view", description: string, sql: string, when?: RunMode): PlanStep {

@@ -12,7 +12,11 @@
 //      materialize = "table": spark_io.materialize).
 //      Every relation name used in SQL is either an IO step's output or an earlier sql step.
 //   2. Run every `audits` query (each returns exactly one row with one BIGINT column
-//      `violations`; 0 = passed) against the staged relations.
+//      `violations`; 0 = passed) against the staged relations (`staged_*`: the tables as they
+//      will be published; `written_*`: the rows this run wrote to state, silver and quarantine,
+//      see StageStep / MergeStep `written`), then, for every merge step, the executor's check that
+//      the rows it layered on the previous version carry keys it replaced (engine/audits.ts
+//      writtenKeysCheck: audit `<table>_written_keys_replaced`, in step order).
 //   3. Run every `summary` query (needed for the run summary even when an audit fails).
 //   4. Only when all audits passed: execute `publish` (commit staged tables in `publish.order`).
 //      A failed audit publishes nothing: every published table stays exactly as it was.
@@ -216,6 +220,11 @@ export interface StageStep {
   table: TableRole;
   from: string;
   output: string;
+  /**
+   * State, silver and quarantine: also register this name (`written_<role>`) for the rows the
+   * run wrote to the table, here all of them (row-level audits read it; see MergeStep).
+   */
+  written?: string;
   when?: RunMode;
 }
 
@@ -236,6 +245,18 @@ export interface MergeStep {
   /** Boolean column of `from`: TRUE removes the key's row. Absent: rows are only upserted. */
   delete?: string;
   output: string;
+  /**
+   * Also registered: the rows this step wrote, with the table's columns (row-level audits read
+   * it instead of `output`). Those are the `from` rows that are not removals, as the table holds
+   * them (DuckDB: the new segment's files; Glue: the MERGE's source rows it inserts or updates
+   * with), or the whole new version when the executor wrote the table whole (DuckDB: the first
+   * version, or a compaction). Every other row of `output` is a row of the previous version,
+   * audited when it was published, whose key no `from` row names. For rows layered on the
+   * previous version (a segment, a MERGE) the executor also checks that each one's key matches
+   * a `from` key by `on` (engine/audits.ts writtenKeysCheck), else an older row of that key
+   * would stay visible beside it.
+   */
+  written: string;
   when?: RunMode;
 }
 
@@ -263,7 +284,8 @@ export interface AuditQuery {
 }
 
 /**
- * Queries for the run summary, run after the audits (also when one fails).
+ * Queries for the run summary, run after the audits (also when one fails). Table totals come
+ * from the `table_totals` step (engine/audits.ts compileTotals), counted once per run.
  * - counts: one row with BIGINT columns rows_read (rows of accepted files), bronze_rows,
  *   rejected_rows (row-level rejects; rows of files quarantined whole are the executor's
  *   quarantinedFileRows),

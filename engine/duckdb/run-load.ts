@@ -37,6 +37,8 @@ export interface RunLoadOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Extra write-audit-publish checks (tests use a failing one to prove nothing is published). */
   extraAudits?: AuditQuery[];
+  /** Changes the compiled plan (tests craft a bad write with it, to prove an audit catches it). */
+  editPlan?: (plan: LoadPlan) => LoadPlan;
   /** DuckDB memory_limit. @default defaultMemoryLimit() */
   memoryLimit?: string;
   threads?: number;
@@ -57,7 +59,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
   }
   const startedAt = new Date().toISOString();
   const t0 = Date.now();
-  const compiled = compilePlan(spec, { dialect: "duckdb" });
+  const compiled = (opts.editPlan ?? ((p) => p))(compilePlan(spec, { dialect: "duckdb" }));
   // Read before the run: a plan that hashes PII needs the workspace's key (created once).
   const piiKey = compiled.steps.some((s) => s.kind === "pii_key") ? workspacePiiKey(workspace) : null;
   const plan = piiKey ? { ...compiled, fingerprint: keyedFingerprint(compiled.fingerprint, piiKey) } : compiled;
@@ -151,7 +153,8 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     }
     if (!read) throw new Error("plan has no read_files step");
 
-    const audits = await runAudits(session, audited);
+    // The plan's audits, then each merge step's check of the rows it layered (plan.ts, step 2).
+    const audits = [...(await runAudits(session, audited)), ...(await runAudits(session, store.mergeChecks))];
     progress("audit", audits.map((a) => `${a.name}=${a.passed ? "ok" : a.violations}`).join(" "));
     const summary = await summarize(session, plan, manifest, read, audits, startedAt);
     // The file-level conservation rule is checked on the summary itself, as the Glue runner does.
@@ -164,7 +167,8 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
       const record = publishRecordPath(workspace, spec.name, manifest.runId);
       if (opts.writeSummary ?? true) writeJsonAtomic(record, { ...summary, published: { silverVersion: "", quarantineVersion: "" } });
       try {
-        summary.published = store.publish(new Date().toISOString());
+        const { stateKeys: state, silverRows: silver, quarantineRows: quarantine } = summary.counts;
+        summary.published = store.publish(new Date().toISOString(), { state, silver, quarantine });
       } catch (e) {
         fs.rmSync(record, { force: true }); // not committed: the run is FAILED, as before
         throw e;

@@ -3,7 +3,8 @@
 // flip pointers, in the plan's publish order) and discard. Layout: workspace.ts.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { LoadPlan, MergeStep, ReadTableStep, StageStep, TableRole } from "../plan";
+import type { AuditQuery, LoadPlan, MergeStep, ReadTableStep, StageStep, TableRole } from "../plan";
+import { writtenKeysCheck } from "../audits";
 import { DIALECTS } from "../dialects";
 import { createEmptyTable, fileList, ident, lit, PARQUET_OPTIONS, type Session } from "./session";
 import {
@@ -24,6 +25,9 @@ import { currentSegments, KEYS_FILE, segmentsScan, shouldCompact, type Segmented
 
 type MergedRole = "state" | "silver" | "quarantine";
 
+/** Rows of each merged table's staged version (the run's audited totals: summary counts). */
+export type StagedRows = Record<MergedRole, number>;
+
 interface Staged {
   role: TableRole;
   /** Directory (replace tables) or files (append tables) written under staging. */
@@ -38,6 +42,8 @@ interface Staged {
 
 export class TableStore {
   private readonly staged = new Map<TableRole, Staged>();
+  /** One per merge step, in step order: its writtenKeysCheck (plan.ts MergeStep `written`). */
+  readonly mergeChecks: AuditQuery[] = [];
   readonly staging: string;
 
   constructor(
@@ -149,15 +155,23 @@ export class TableStore {
     if (step.table === "bronze") throw new Error("bronze must be staged by read_files (TableStore.adopt) before its stage step");
     const written = await this.write(step.table, step.from, select);
     await this.registerStaged(step.output, written.files, select);
+    if (step.written) await this.registerWhole(step.written, step.output);
     return written.rows;
+  }
+
+  /** `written` of a table written whole: every row of the new version is the run's. */
+  private async registerWhole(written: string, output: string): Promise<void> {
+    await this.session.run(`CREATE OR REPLACE TEMP VIEW ${written} AS SELECT * FROM ${output}`);
   }
 
   /**
    * A merge step (plan.ts MergeStep). Usually a new segment (engine/duckdb/segments.ts): the
    * upserted rows and the keys the step touches, on top of the published version's segments, so
-   * the batch writes what it changed. When the version has too many segments (or changed rows),
-   * or there is none yet, the table is written whole: the published rows no change names, then
-   * the changes that are not removals.
+   * the batch writes what it changed; `written` reads the segment's rows back. When the version
+   * has too many segments (or changed rows), or there is none yet, the table is written whole:
+   * the published rows no change names, then the changes that are not removals; `written` is
+   * then the whole table. The new version's rows are not counted here: the plan's totals step
+   * counts them once (run-load.ts passes them to publish).
    */
   async merge(step: MergeStep): Promise<number> {
     const table = this.plan.tables[step.table];
@@ -175,11 +189,17 @@ export class TableStore {
       const select = kept ? `${kept} UNION ALL ${upserted}` : upserted;
       const written = await this.write(step.table, step.from, select);
       await this.registerStaged(step.output, written.files, `SELECT * FROM (${select}) q`);
+      await this.registerWhole(step.written, step.output);
+      this.mergeChecks.push(writtenKeysCheck(step, null, ident));
       return written.rows;
     }
     const written = await this.write(step.table, step.from, upserted);
     const keys = step.on.map((o) => `s.${ident(o.source)}`).join(", ");
-    await this.session.run(`COPY (SELECT ${keys} FROM ${step.from} s) TO ${lit(path.join(written.dir, KEYS_FILE))} (${PARQUET_OPTIONS})`);
+    const keysFile = path.join(written.dir, KEYS_FILE);
+    await this.session.run(`COPY (SELECT ${keys} FROM ${step.from} s) TO ${lit(keysFile)} (${PARQUET_OPTIONS})`);
+    await this.registerStaged(step.written, written.files, `SELECT * FROM (${upserted}) q`);
+    // The segment's rows and keys files, matched as every later read of the table matches them.
+    this.mergeChecks.push(writtenKeysCheck(step, { rows: step.written, keys: `read_parquet(${fileList([keysFile])})` }, ident));
     const segmented: Segmented = {
       segments: [...prev.segments, { data: this.version, rows: upserts, keys: true }],
       keyMatch: step.on,
@@ -193,8 +213,6 @@ export class TableStore {
         ? `CREATE OR REPLACE TEMP VIEW ${step.output} AS SELECT * FROM ${whole}`
         : `CREATE OR REPLACE TEMP TABLE ${step.output} AS ${upserted} LIMIT 0`,
     );
-    const [{ total }] = await this.session.rows(`SELECT COUNT(*) AS total FROM ${step.output}`);
-    staged.rows = Number(total);
     return upserts;
   }
 
@@ -234,18 +252,18 @@ export class TableStore {
     }
   }
 
-  /** Commit staged tables in the plan's publish order. */
-  publish(publishedAt: string): { silverVersion: string; quarantineVersion: string } {
+  /** Commit staged tables in the plan's publish order; `rows`: the merged tables' totals. */
+  publish(publishedAt: string, rows: StagedRows): { silverVersion: string; quarantineVersion: string } {
     for (const role of this.plan.publish.order) {
       const staged = this.staged.get(role);
       if (!staged) continue;
-      if (role === "state" || role === "silver" || role === "quarantine") this.commitVersion(role, staged, publishedAt);
+      if (role === "state" || role === "silver" || role === "quarantine") this.commitVersion(role, staged, rows[role], publishedAt);
       else this.commitAppend(role, staged);
     }
     return { silverVersion: this.version, quarantineVersion: this.version };
   }
 
-  private commitVersion(role: "state" | "silver" | "quarantine", staged: Staged, publishedAt: string): void {
+  private commitVersion(role: MergedRole, staged: Staged, rows: number, publishedAt: string): void {
     const dir = this.tableDir(role);
     const target = path.join(dir, this.version);
     fs.mkdirSync(dir, { recursive: true });
@@ -255,7 +273,7 @@ export class TableStore {
       dataset: this.plan.dataset,
       table: this.plan.tables[role].name,
       runId: this.runId,
-      rows: staged.rows,
+      rows,
       createdAt: publishedAt,
       fingerprint: this.plan.fingerprint,
       // A version written whole is its own single segment.

@@ -9,7 +9,8 @@ fake that records calls (tests/fake_spark.py):
 
 Order (engine/plan.ts "How an executor runs a plan"): session settings -> tables exist and
 have the plan's columns (schema_evolution.py) -> branches opened for every staged table -> steps in order (read_files, read_table, sql, stage on
-the branch) -> audits on the staged relations -> summary queries -> publish in publish.order
+the branch) -> audits on the staged and written relations, then each merge's written-keys check ->
+summary queries -> publish in publish.order
 (fast-forward main, then drop branches) only if every audit passed; otherwise, and on any
 error, drop the branches: main is untouched.
 
@@ -123,6 +124,20 @@ def collect(spark: Any, statement: str) -> List[Dict[str, Any]]:
     return [row.asDict() if hasattr(row, "asDict") else dict(row) for row in rows]
 
 
+def written_keys_check(step: Dict[str, Any]) -> Dict[str, str]:
+    """The audit of one merge step's written rows (`t`): those whose key matches no key of the
+    MERGE source (`s`) by the step's `on` would stay beside the older row of their key, which
+    the row-level audits (reading written rows only) cannot see. Twin of engine/audits.ts
+    writtenKeysCheck."""
+    match = " AND ".join(f"{o['target']} = s.`{o['source']}`" for o in step["on"])
+    return {
+        "name": f"{step['table']}_written_keys_replaced",
+        "description": f"every row written to {step['table']} has its key among the keys the merge replaced",
+        "sql": (f"SELECT COUNT(*) AS violations FROM `{step['written']}` t "
+                f"WHERE NOT EXISTS (SELECT 1 FROM `{step['from']}` s WHERE {match})"),
+    }
+
+
 class LoadExecutor:
     def __init__(self, spark: Any, io: PlanIO, plan: Dict[str, Any], placement: Placement,
                  *, run_id: str, full_refresh: bool, stop: Optional[StopSignal] = None,
@@ -150,6 +165,8 @@ class LoadExecutor:
         self.schemas: Dict[str, SchemaEvolution] = {}
         self.publish_started = False
         self.incomplete: Optional[str] = None
+        #: One written_keys_check per merge step run, in step order (run after the plan's audits).
+        self.merge_checks: List[Dict[str, str]] = []
         #: Table properties read in prepare() (row-level write mode, plan fingerprint).
         self.properties: Dict[str, Dict[str, str]] = {}
 
@@ -340,6 +357,8 @@ class LoadExecutor:
         else:
             self.sql(f"INSERT OVERWRITE {target} {select}")
             self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['output']}` AS SELECT * FROM {target}")
+            if step.get("written"):  # the whole table is this run's
+                self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['written']}` AS SELECT * FROM `{step['output']}`")
 
     def merge(self, step: Dict[str, Any]) -> None:
         """Row-level changes on the branch (plan.ts MergeStep): only the data files holding the
@@ -363,10 +382,17 @@ class LoadExecutor:
         statement += f"THEN INSERT ({', '.join(names)}) VALUES ({', '.join(values)})"
         self.sql(statement)
         self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['output']}` AS SELECT * FROM {target}")
+        # The rows the MERGE inserted or updated with, as it wrote them (plan.ts MergeStep
+        # `written`): reading them back from the branch would scan the whole table per audit.
+        upserts = f" WHERE NOT COALESCE(s.`{delete}`, FALSE)" if delete else ""
+        written = ", ".join(f"{v} AS {n}" for n, v in zip(names, values))
+        self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['written']}` AS SELECT {written} FROM {source} s{upserts}")
+        self.merge_checks.append(written_keys_check(step))
 
     def run_audits(self) -> List[AuditResult]:
+        """The plan's audits, then each merge step's written-keys check (plan.ts, step 2)."""
         results: List[AuditResult] = []
-        for audit in self.plan["audits"]:
+        for audit in self.plan["audits"] + self.merge_checks:
             result: AuditResult
             try:
                 found = self.rows(audit["sql"])

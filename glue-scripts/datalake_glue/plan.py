@@ -164,7 +164,7 @@ _STEP_FIELDS = {
     "read_table": ("output",),
     "sql": ("name", "sql"),
     "stage": ("from", "output"),
-    "merge": ("from", "output"),
+    "merge": ("from", "output", "written"),
     "pii_key": ("output",),
 }
 
@@ -181,6 +181,8 @@ def _validate_step(step: Any, where: str) -> None:
                  "read_table reads state, bronze or files")
     if kind == "stage":
         _require(step.get("table") in ROLES, where, f"stage table must be a role of {list(ROLES)}")
+        _require(step.get("written") is None or (_is_text(step["written"]) and step["table"] in MERGE_ROLES),
+                 where, f"stage `written` must name a relation, for a table of {list(MERGE_ROLES)}")
     if kind == "sql":
         _require(step.get("materialize") in ("table", "view"), where, "materialize must be table or view")
     if kind == "merge":
@@ -199,7 +201,7 @@ def relation_names(step: Dict[str, Any]) -> List[str]:
         return [step["output"], step["filesOutput"]]
     if step["kind"] == "sql":
         return [step["name"]]
-    return [step["output"]]
+    return [step["output"]] + ([step["written"]] if step.get("written") else [])
 
 
 def _validate_flow(plan: Dict[str, Any], mode: str, source: str) -> None:

@@ -49,6 +49,8 @@ def spark_for(plan, failing_audit=None, counts=None, fail_on=None):
     for audit in plan["audits"]:
         violations = 2 if audit["name"] == failing_audit else 0
         responses.append((re_exact(audit["sql"]), [{"violations": violations}]))
+    # Each merge step's written-keys check (executor.written_keys_check).
+    responses.append((r"^SELECT COUNT\(\*\) AS violations FROM `written_\w+` t WHERE NOT EXISTS", [{"violations": 0}]))
     responses.append((re_exact(plan["summary"]["counts"]), counts or counts_row()))
     responses.append((re_exact(plan["summary"]["files"]), files_rows()))
     responses.append((r"SELECT DISTINCT _source_key, _source_version", []))
@@ -161,6 +163,50 @@ def test_failed_audit_publishes_nothing_and_drops_every_branch():
     assert [(a["name"], a["violations"]) for a in failed] == [("silver_primary_key_unique", 2)]
 
 
+def test_row_level_audits_read_the_rows_each_merge_wrote_and_each_merge_is_checked():
+    plan = load_plan()
+    spark, io = spark_for(plan)
+    result = run(plan, spark, io)
+    statements = spark.statements
+    written = {s.split("`")[1]: s for s in statements if s.startswith("CREATE OR REPLACE TEMP VIEW `written_")}
+    # The rows each MERGE inserted or updated with (its source's non-removals), not a branch scan.
+    assert set(written) == {"written_state", "written_silver", "written_quarantine"}
+    assert written["written_silver"].endswith("FROM `silver_changes` s WHERE NOT COALESCE(s.`_delete`, FALSE)")
+    assert written["written_state"].endswith("FROM `state_delta` s")
+    assert not any("branch_" in s for s in written.values())
+    # After the plan's audits, one check per merge step, in step order, before any fast-forward.
+    checks = [s for s in statements if " AS violations FROM `written_" in s and "WHERE NOT EXISTS" in s]
+    assert [c.split("`")[1] for c in checks] == ["written_state", "written_silver", "written_quarantine"]
+    assert "FROM `quarantine_changes` s WHERE" in checks[2] and "= s.`_pk_1`" in checks[2]
+    last_audit = max(statements.index(s) for s in statements if s in {a["sql"] for a in plan["audits"]})
+    assert last_audit < statements.index(checks[0]) < index_of(statements, "system.fast_forward")
+    assert [a["name"] for a in result.audits[len(plan["audits"]):]] == [
+        "state_written_keys_replaced", "silver_written_keys_replaced", "quarantine_written_keys_replaced",
+        "summary_conservation"]
+
+
+def test_a_full_refresh_audits_every_row_of_the_tables_it_wrote():
+    plan = load_plan()
+    spark, io = spark_for(plan)
+    result = run(plan, spark, io, full_refresh=True)
+    written = [s for s in spark.statements if s.startswith("CREATE OR REPLACE TEMP VIEW `written_")]
+    assert written == [f"CREATE OR REPLACE TEMP VIEW `written_{r}` AS SELECT * FROM `staged_{r}`"
+                       for r in ("state", "silver", "quarantine")]
+    # No merge: no row sits on an older one, so there is nothing to check.
+    assert not any(a["name"].endswith("_written_keys_replaced") for a in result.audits)
+
+
+def test_a_written_row_whose_key_the_merge_did_not_replace_blocks_publishing():
+    plan = load_plan()
+    spark, io = spark_for(plan)
+    spark.responses.insert(0, (r"AS violations FROM `written_quarantine` t WHERE NOT EXISTS", [{"violations": 1}]))
+    result = run(plan, spark, io)
+    assert not any("system.fast_forward" in s for s in spark.statements)
+    assert result.published is None and "quarantine_written_keys_replaced (1)" in result.error
+    failed = [(a["name"], a["violations"]) for a in result.audits if not a["passed"]]
+    assert failed == [("quarantine_written_keys_replaced", 1)]
+
+
 def test_error_mid_run_drops_branches_and_reports_the_error():
     plan = load_plan()
     spark, io = spark_for(plan, fail_on=r"^MERGE INTO .*`orders`")
@@ -261,7 +307,8 @@ def test_broken_audit_query_blocks_publish_and_is_reported():
     assert not any("system.fast_forward" in s for s in spark.statements)
     audit = next(a for a in result.audits if a["name"] == broken["name"])
     assert audit["passed"] is False and audit["detail"].startswith("audit error: boom")
-    assert len(result.audits) == len(plan["audits"]) + 1
+    # + each merge's written-keys check (state, silver, quarantine) + summary_conservation
+    assert len(result.audits) == len(plan["audits"]) + 3 + 1
 
 
 def test_branches_of_dead_runs_are_dropped_before_opening_this_runs_branch():

@@ -79,6 +79,8 @@ def executed(log, ids):
             view, write = _VIEW.match(statement), _WRITE.match(statement)
             if view and view.group(1).startswith("staged_"):
                 events.append(("read_back", view.group(1)))
+            elif view and view.group(1).startswith("written_"):
+                events.append(("written", view.group(1)))
             elif view:
                 events.append(("relation", view.group(1), view.group(2)))
             elif write:
@@ -101,6 +103,8 @@ def expected(plan, mode, ids):
                 events.append(("materialize", step["name"]))
         else:
             events.extend([("write", step["table"]), ("read_back", step["output"])])
+            if step.get("written"):
+                events.append(("written", step["written"]))
     return events
 
 

@@ -9,7 +9,8 @@ pytestmark = pytest.mark.spark
 
 AUDITS = ["silver_primary_key_unique", "state_primary_key_unique", "silver_not_null",
           "current_rows_conserved", "rows_read_equal_bronze_rows", "new_rows_accounted",
-          "partition_values_valid", "summary_conservation"]
+          "partition_values_valid", "state_written_keys_replaced", "silver_written_keys_replaced",
+          "quarantine_written_keys_replaced", "summary_conservation"]
 
 
 def test_a_clean_run_publishes_every_table_and_reports_it(baseline):

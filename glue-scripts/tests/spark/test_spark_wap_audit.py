@@ -3,7 +3,9 @@ the WAP branches are dropped, the summary is FAILED and names the failed audits.
 
 import pytest
 
-from spark_lake import ORDERS_CDC_2, ROLES, with_audit
+import copy
+
+from spark_lake import ORDERS_CDC_2, ORDERS_HEADER, ROLES, with_audit
 
 pytestmark = pytest.mark.spark
 
@@ -44,3 +46,44 @@ def test_a_failed_audit_leaves_main_of_every_table_unchanged(baseline):
     # RunFailed comes from the handler that records the RUN FAILED
     assert [(m["MetricName"], m["Value"]) for m in lake.metrics()[metrics_before:]] == [
         ("RowsRead", 2.0), ("RowsRejected", 0.0)]
+
+
+def with_step_sql(plan, name, edit):
+    """The plan with sql step `name`'s SELECT changed by `edit` (a crafted bad write)."""
+    crafted = copy.deepcopy(plan)
+    steps = [s for s in crafted["steps"] if s["kind"] == "sql" and s["name"] == name]
+    assert steps, name
+    for step in steps:
+        step["sql"] = edit(step["sql"])
+    return crafted
+
+
+def unchanged(lake, plan, before):
+    return all((lake.refs(plan, r), lake.history(plan, r), lake.content(plan, r)) == before[r] for r in ROLES)
+
+
+@pytest.mark.parametrize("audit, step, edit, violations", [
+    # Order 3, the one silver row the MERGE writes, lands under a wrong month.
+    ("partition_values_valid", "silver_changes",
+     lambda sql: sql.replace("AS `order_month`", "+ 1 AS `order_month`"), 1),
+    # Order 6 (quarantined) is written under key 6 but its replaced key says 1006.
+    ("quarantine_written_keys_replaced", "quarantine_changes",
+     lambda sql: sql.replace("d._pk_1 AS _pk_1", "d._pk_1 + 1000 AS _pk_1"), 1),
+])
+def test_a_bad_write_fails_its_audit_and_publishes_nothing(baseline, audit, step, edit, violations):
+    lake, plan = baseline["lake"], baseline["plan"]
+    batch = lake.landed("orders/20260312-100000000.csv", "\n".join([
+        "Op," + ORDERS_HEADER,
+        "U,3,12,2026-03-07 12:00:00,delivered,30.00,2026-03-12 10:00:00",
+        "I,6,15,2026-03-12 09:00:00,bogus,99.99,2026-03-12 10:05:00",
+    ]) + "\n", received_at="2026-03-12T10:30:00.000Z")
+    crafted = with_step_sql(plan, step, edit)
+    assert crafted != plan
+    before = {role: (lake.refs(plan, role), lake.history(plan, role), lake.content(plan, role)) for role in ROLES}
+
+    summary = lake.run("orders", f"run-bad-{audit}", crafted, [batch])
+
+    assert summary["status"] == "FAILED" and summary["published"] is None
+    failed = [(a["name"], a["violations"]) for a in summary["audits"] if not a["passed"]]
+    assert (audit, violations) in failed
+    assert unchanged(lake, plan, before)
