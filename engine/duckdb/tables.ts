@@ -185,7 +185,14 @@ export class TableStore {
     if (!prev || shouldCompact(prev, upserts)) {
       const published = await this.publishedScan(step.table);
       const matches = step.on.map((o) => `${o.target} = s.${ident(o.source)}`).join(" AND ");
-      const kept = published && `SELECT ${cols.map((c) => `t.${c}`).join(", ")} FROM ${published} t WHERE NOT EXISTS (SELECT 1 FROM ${step.from} s WHERE ${matches})`;
+      // The changed keys as a table first: correlated with a key expression (quarantine's
+      // parsed raw key), NOT EXISTS over the view of the changes was evaluated row by row,
+      // 16 s for 20,000 quarantine rows; over a plain table it is one hash anti-join.
+      const changedKeys = `${step.output}_changed_keys`;
+      if (published) {
+        await this.session.run(`CREATE OR REPLACE TEMP TABLE ${changedKeys} AS SELECT DISTINCT ${step.on.map((o) => ident(o.source)).join(", ")} FROM ${step.from}`);
+      }
+      const kept = published && `SELECT ${cols.map((c) => `t.${c}`).join(", ")} FROM ${published} t WHERE NOT EXISTS (SELECT 1 FROM ${changedKeys} s WHERE ${matches})`;
       const select = kept ? `${kept} UNION ALL ${upserted}` : upserted;
       const written = await this.write(step.table, step.from, select);
       await this.registerStaged(step.output, written.files, `SELECT * FROM (${select}) q`);
