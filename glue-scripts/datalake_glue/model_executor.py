@@ -185,22 +185,22 @@ class ModelExecutor:
 
     # -- ports ---------------------------------------------------------------------------
     def sql(self, statement: str) -> Any:
-        started = time.monotonic()
-        result = self.spark.sql(statement)
-        LOG.info("sql (%d ms): %s", (time.monotonic() - started) * 1000, statement[:400])
-        return result
+        return self._timed("sql", statement[:400], lambda: self.spark.sql(statement))
 
     def rows(self, statement: str) -> List[Dict[str, Any]]:
-        started = time.monotonic()
-        found = collect(self.spark, statement)
-        LOG.info("rows (%d ms): %s", (time.monotonic() - started) * 1000, statement[:400])
-        return found
+        return self._timed("rows", statement[:400], lambda: collect(self.spark, statement))
 
     def materialize(self, relation: str) -> None:
         """A `table` step (or audit_totals) computed once; the log says what each one cost."""
+        self._timed("materialized", relation, lambda: self.io.materialize(relation))
+
+    @staticmethod
+    def _timed(kind: str, what: str, work: Callable[[], Any]) -> Any:
+        """Runs `work`, logging its duration: the job log is where a slow build is profiled."""
         started = time.monotonic()
-        self.io.materialize(relation)
-        LOG.info("materialized %s (%d ms)", relation, (time.monotonic() - started) * 1000)
+        result = work()
+        LOG.info("%s (%d ms): %s", kind, (time.monotonic() - started) * 1000, what)
+        return result
 
     # -- catalog -------------------------------------------------------------------------
     def exists(self, identifier: str) -> bool:
