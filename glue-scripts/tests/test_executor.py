@@ -196,6 +196,27 @@ def test_a_full_refresh_audits_every_row_of_the_tables_it_wrote():
     assert not any(a["name"].endswith("_written_keys_replaced") for a in result.audits)
 
 
+@pytest.mark.parametrize("empty", ["state", "silver"])
+def test_a_merge_into_a_table_without_rows_inserts_and_audits_the_table_whole(empty):
+    plan = load_plan()
+    spark, io = spark_for(plan)
+    # The table's branch opened on a snapshot that counts no record (a first load); the others
+    # find nothing in `.snapshots` (the fake's default): they hold rows, and are merged.
+    table = {"state": "state_orders", "silver": "orders"}[empty]
+    spark.responses.insert(0, (rf"`{table}`\.`snapshots` WHERE snapshot_id = \d+$", [{"records": "0"}]))
+    result = run(plan, spark, io)
+    statements = spark.statements
+    target = f"`{table}`.`branch_{BRANCH}`"
+    inserts = [s for s in statements if s.startswith("INSERT INTO") and target in s]
+    assert len(inserts) == 1 and not any(s.startswith("MERGE INTO") and target in s for s in statements)
+    if empty == "silver":  # the MERGE's upserts only: a delete of a key never loaded inserts nothing
+        assert inserts[0].endswith("FROM `silver_changes` s WHERE NOT COALESCE(s.`_delete`, FALSE)")
+    assert f"CREATE OR REPLACE TEMP VIEW `written_{empty}` AS SELECT * FROM `staged_{empty}`" in statements
+    checks = [a["name"] for a in result.audits if a["name"].endswith("_written_keys_replaced")]
+    assert checks == [f"{r}_written_keys_replaced" for r in ("state", "silver", "quarantine") if r != empty]
+    assert result.error is None
+
+
 def test_a_written_row_whose_key_the_merge_did_not_replace_blocks_publishing():
     plan = load_plan()
     spark, io = spark_for(plan)
