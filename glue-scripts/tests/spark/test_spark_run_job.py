@@ -35,6 +35,12 @@ def test_a_clean_run_publishes_every_table_and_reports_it(baseline):
     assert summary["published"] == {"silverVersion": str(refs["silver"]["main"]),
                                     "quarantineVersion": str(refs["quarantine"]["main"])}
 
+    # The first load merged into tables without rows: Iceberg committed appends (an INSERT), not
+    # a MERGE's overwrite (executor.merge, started_empty).
+    for role in ("state", "silver", "quarantine"):
+        operations = {r["operation"] for r in lake.rows(f"SELECT operation FROM {lake.table(plan, role)}.snapshots")}
+        assert "overwrite" not in operations and "append" in operations, (role, operations)
+
     silver = lake.rows(f"SELECT order_id, status, order_year, order_month, _run_id FROM {lake.table(plan, 'silver')} ORDER BY order_id")
     assert [(r["order_id"], r["status"]) for r in silver] == sorted(EXPECTED_SILVER_ORDERS.items())
     assert [(r["order_year"], r["order_month"]) for r in silver] == [(2026, 1), (2026, 3), (2026, 3)]
