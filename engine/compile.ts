@@ -25,7 +25,9 @@
 //                      the keys of refill_keys (a new change orders before their state row, an
 //                      update) are recomputed instead from refill_changes (their bronze rows, read
 //                      through bronze_keyed, + new rows), filled in order as a full refresh fills
-//   delta_typed        incremental: the current ones among them, typed (+ raw copies `_raw_<col>`)
+//   delta_typed        incremental: state_delta typed (+ raw copies `_raw_<col>`, typed keys
+//                      `_pk_<i>`, `_removed` for a deleted key), so silver_changes and
+//                      quarantine_changes read it alone and state_delta is freed before they run
 //   delta_labeled      delta_typed + `_reasons` (bad_type and rule labels)
 //   silver_changes     per changed key: its silver row, or `_delete` (deleted or now labeled)
 //   quarantine_changes per changed key: its quarantine row, or `_delete` (deleted or now clean)
@@ -288,8 +290,8 @@ class Compiler extends SqlContext {
   private mergeCurrent(): PlanStep[] {
     const when = "incremental";
     return [
-      this.sql("delta_typed", "view", "changed keys that are current, typed", this.currentTyped("state_delta"), when),
-      this.sql("delta_labeled", "table", "changed current rows with reason labels", this.labeled("delta_typed"), when),
+      this.sql("delta_typed", "view", "changed keys, typed, deleted ones flagged", this.deltaTyped(), when),
+      this.sql("delta_labeled", "table", "changed keys' rows with reason labels", this.labeled("delta_typed"), when),
       this.sql("silver_changes", "view", "silver row, or its removal, per changed key", this.silverChanges(), when),
       this.sql("quarantine_changes", "view", "quarantine row, or its removal, per changed key", this.quarantineChanges(), when),
       { kind: "merge", table: "silver", from: "silver_changes", on: this.onSilverKeys(), delete: "_delete", output: "staged_silver", written: writtenRelation("silver"), when },
@@ -301,7 +303,7 @@ class Compiler extends SqlContext {
   private replaceCurrent(when?: RunMode): PlanStep[] {
     const step = <T extends PlanStep>(x: T): T => (when ? { ...x, when } : x);
     return [
-      step(this.sql("current_typed", "view", "non-deleted keys, typed", this.currentTyped("staged_state"))),
+      step(this.sql("current_typed", "view", "non-deleted keys, typed", this.currentTyped())),
       step(this.sql("labeled", "table", "current rows with reason labels", this.labeled("current_typed"))),
       step(this.sql("silver", "view", "current rows without labels", this.silver())),
       step(this.sql("quarantine", "view", "current rows with labels", this.quarantine())),
@@ -522,7 +524,7 @@ class Compiler extends SqlContext {
     return [
       ...dms,
       step("changes", "view", "every valid change in bronze, typed key/sequence", this.bronzeKeyed(this.keyedSource(HISTORY_BRONZE_RELATION))),
-      ...(this.fillColumns.length > 0 ? [step("changes_filled", "view", "updates' unlogged columns from the key's previous change", this.fillAll())] : []),
+      ...(this.fillColumns.length > 0 ? [step("changes_filled", "view", "updates' unlogged columns from the key's previous change", this.fillAll("changes", true))] : []),
       step(HISTORY_RELATION, "table", "every valid change, typed, labeled, in contract order (_pos)", this.history()),
     ];
   }
@@ -533,14 +535,17 @@ class Compiler extends SqlContext {
    * not about one change) and `_pos`, the change's rank in its key's contract order (1 = first).
    */
   private history(): string {
-    const from = this.fillColumns.length > 0 ? "changes_filled" : "changes";
+    // changes_filled ranked the chain already (fillAll `withPos`): the same order, one sort.
+    const filled = this.fillColumns.length > 0;
     const names = this.spec.columns.map((c) => this.id(c.name));
     const typed = this.spec.columns.map((c) => `${this.typed(c.name)} AS ${this.id(c.name)}`);
     const raw = this.spec.columns.map((c) => `${this.id(c.name)} AS ${this.id(`_raw_${c.name}`)}`);
     const keep = [this.id("_op"), ...this.orderingNames(), "_source_key", "_row_number", "_source_version"];
     const rules = this.spec.rules.filter((r) => r.kind !== "unique");
-    const labeled = `SELECT *, ${this.labels(rules)} AS ${REASONS_COLUMN} FROM (SELECT ${[...typed, ...raw, ...keep].join(", ")} FROM ${from}) t`;
-    return `SELECT ${[...names, ...keep, REASONS_COLUMN, "_pos"].join(", ")} FROM (${this.chainPositions(`(${labeled}) l`)}) h`;
+    const from = filled ? "changes_filled" : "changes";
+    const labeled = `SELECT *, ${this.labels(rules)} AS ${REASONS_COLUMN} FROM (SELECT ${[...typed, ...raw, ...keep, ...(filled ? ["_pos"] : [])].join(", ")} FROM ${from}) t`;
+    const positioned = filled ? labeled : this.chainPositions(`(${labeled}) l`);
+    return `SELECT ${[...names, ...keep, REASONS_COLUMN, "_pos"].join(", ")} FROM (${positioned}) h`;
   }
 
   private allChanges(): string {
@@ -786,8 +791,11 @@ class Compiler extends SqlContext {
     return `SELECT ${[...cols, ...this.orderingNames().map((c) => `w.${c}`)].join(", ")} FROM state_winners w LEFT JOIN (${values}) v ON ${on}`;
   }
 
-  /** Full refresh (and refill_keys): every update's unlogged columns from the key's earlier changes, in order. */
-  private fillAll(from = "changes"): string {
+  /**
+   * Full refresh (and refill_keys): every update's unlogged columns from the key's earlier changes,
+   * in order. `withPos` keeps each change's chain position `_pos` (the model history's order).
+   */
+  private fillAll(from = "changes", withPos = false): string {
     const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`).join(", ");
     const window = `OVER (PARTITION BY ${keys} ORDER BY _pos ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
     const anchors = this.fillColumns.map((c, i) => `${this.fillAnchor(c)} ${window} AS _fill_${i + 1}`);
@@ -795,7 +803,7 @@ class Compiler extends SqlContext {
     const fill = new Map(this.fillColumns.map((c, i) => [c, `_fill_${i + 1}`]));
     const op = this.id("_op");
     const cols = this.bronzeCols.map((c) => (fill.has(c) ? `${this.filled(op, this.id(c), fill.get(c)!)} AS ${this.id(c)}` : this.id(c)));
-    return `SELECT ${[...cols, ...this.orderingNames()].join(", ")} FROM (SELECT *, ${anchors.join(", ")} FROM (${positioned}) p) c`;
+    return `SELECT ${[...cols, ...this.orderingNames(), ...(withPos ? ["_pos"] : [])].join(", ")} FROM (SELECT *, ${anchors.join(", ")} FROM (${positioned}) p) c`;
   }
 
   /** Merge keys of state: its stored typed key columns. */
@@ -822,27 +830,39 @@ class Compiler extends SqlContext {
     const keys = new Set(this.spec.primaryKey);
     const cols = this.silverColumns("l").map((expr, i) => {
       const name = this.silverNames()[i];
-      return keys.has(name) ? `d._pk_${this.spec.primaryKey.indexOf(name) + 1} AS ${this.id(name)}` : expr;
+      return keys.has(name) ? `l._pk_${this.spec.primaryKey.indexOf(name) + 1} AS ${this.id(name)}` : expr;
     });
-    return `SELECT ${cols.join(", ")}, (l.${REASONS_COLUMN} IS NULL OR l.${REASONS_COLUMN} <> '') AS _delete FROM state_delta d LEFT JOIN delta_labeled l ON ${this.deltaJoin()}`;
+    return `SELECT ${cols.join(", ")}, (l._removed OR l.${REASONS_COLUMN} IS NULL OR l.${REASONS_COLUMN} <> '') AS _delete FROM delta_labeled l`;
   }
 
   /** One quarantine row per changed key: the labeled row when it carries labels, else a removal. */
   private quarantineChanges(): string {
-    const pk = this.spec.primaryKey.map((_, i) => `d._pk_${i + 1} AS _pk_${i + 1}`);
-    return `SELECT ${[...this.quarantineColumns("l"), ...pk].join(", ")}, COALESCE(l.${REASONS_COLUMN} = '', TRUE) AS _delete FROM state_delta d LEFT JOIN delta_labeled l ON ${this.deltaJoin()}`;
+    const pk = this.spec.primaryKey.map((_, i) => `l._pk_${i + 1} AS _pk_${i + 1}`);
+    return `SELECT ${[...this.quarantineColumns("l"), ...pk].join(", ")}, (l._removed OR COALESCE(l.${REASONS_COLUMN} = '', TRUE)) AS _delete FROM delta_labeled l`;
   }
 
-  private deltaJoin(): string {
-    return this.spec.primaryKey.map((k, i) => `l.${this.id(k)} = d._pk_${i + 1}`).join(" AND ");
-  }
-
-  /** Non-deleted rows of `from` (state rows): typed spec columns + raw copies `_raw_<col>` + lineage. */
-  private currentTyped(from: "staged_state" | "state_delta"): string {
+  /** Typed spec columns + raw copies `_raw_<col>` + lineage of a state row. */
+  private typedColumns(): string[] {
     const typed = this.spec.columns.map((c) => `${this.typed(c.name)} AS ${this.id(c.name)}`);
     const raw = this.spec.columns.map((c) => `${this.id(c.name)} AS ${this.id(`_raw_${c.name}`)}`);
-    const lineage = BRONZE_LINEAGE.map((l) => this.id(l.name));
-    return `SELECT ${[...typed, ...raw, ...lineage].join(", ")} FROM ${from} WHERE ${this.id("_op")} <> 'D'`;
+    return [...typed, ...raw, ...BRONZE_LINEAGE.map((l) => this.id(l.name))];
+  }
+
+  /** Non-deleted rows of staged_state, typed (a full refresh, or a spec with a unique rule). */
+  private currentTyped(): string {
+    return `SELECT ${this.typedColumns().join(", ")} FROM staged_state WHERE ${this.id("_op")} <> 'D'`;
+  }
+
+  /**
+   * Every row of state_delta, typed, with its state key `_pk_<i>` and `_removed` (a deleted key:
+   * its silver and quarantine rows go). One row per changed key, so silver_changes and
+   * quarantine_changes project it instead of joining state_delta again: the run frees
+   * state_delta once this is materialized (delta_labeled), and a 1,000,000-change first load
+   * no longer holds both while silver is written.
+   */
+  private deltaTyped(): string {
+    const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
+    return `SELECT ${[...this.typedColumns(), ...keys, `${this.id("_op")} = 'D' AS _removed`].join(", ")} FROM state_delta`;
   }
 
   private labeled(from: "current_typed" | "delta_typed"): string {
