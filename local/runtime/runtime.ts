@@ -289,8 +289,15 @@ export class LocalRuntime {
     for (;;) {
       await this.watcher.scanNow();
       await Promise.all(this.announcing.values());
+      // A reconciler pass in flight (the timer's) may have finalized a run's FILE items and not
+      // yet its RUN (run-finalize.ts writes them in that order): not settled until it ends.
       const quiet =
-        this.watcher.unsettled === 0 && this.announcing.size === 0 && !this.bus.busy && this.glue.activeCount === 0 && !this.models?.busy;
+        this.watcher.unsettled === 0 &&
+        this.announcing.size === 0 &&
+        !this.bus.busy &&
+        this.glue.activeCount === 0 &&
+        !this.models?.busy &&
+        this.reconciling === undefined;
       const waitingForEvents = this.versions.unannounced().filter((v) => !this.unrouted.has(v.versionId) && !this.undelivered.has(v.versionId));
       if (quiet && this.blockingOpenFiles().length === 0 && waitingForEvents.length === 0) {
         return this.report();

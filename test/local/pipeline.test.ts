@@ -99,6 +99,35 @@ describe("local mode pipeline (end to end)", function () {
     await expectOracle(t.runtime, "customers");
   });
 
+  it("does not settle while a scheduled reconciler pass has finalized a run's files but not yet its RUN", async () => {
+    drop(ws.dir, "customers/c1.csv", "customer_id,email,country,signup_date,Op,cdc_ts\n1,a@x.io,DE,2026-01-02,I,2026-11-01 10:00:00\n");
+    let slowed = 0;
+    t = await startTestRuntime(ws.dir, {
+      reconcileEveryMs: 50, // the timer's pass, not settle's own, finalizes the run
+      faults: { dropEvent: (e) => e["detail-type"] === "Glue Job State Change" },
+      handlers: {
+        ...defaultHandlers,
+        // The RUN write lands 1.5 s after the FILE items (run-finalize.ts writes them first).
+        reconcile: (deps) => {
+          const audit = Object.create(deps.audit) as typeof deps.audit;
+          audit.updateRun = async (...args: Parameters<typeof deps.audit.updateRun>) => {
+            slowed++;
+            await new Promise((resolve) => setTimeout(resolve, 1500));
+            return deps.audit.updateRun(...args);
+          };
+          return defaultHandlers.reconcile({ ...deps, audit });
+        },
+      },
+    });
+
+    await t.runtime.settle(60_000);
+
+    expect(slowed).to.be.greaterThan(0);
+    const items = await expectAccounted(t.runtime, "customers");
+    expect(items.map((i) => i.status)).to.deep.equal(["SUCCEEDED"]);
+    expect((await t.runtime.audit.listRuns("customers")).map((r) => r.status)).to.deep.equal(["SUCCEEDED"]);
+  });
+
   it("dead-letters an event whose handler keeps failing, reports it, and does not hang --once", async () => {
     drop(ws.dir, "orders/x.csv", ordersCsv(1, 2));
     t = await startTestRuntime(ws.dir, {
