@@ -68,7 +68,7 @@ def unchanged(lake, plan, before):
      lambda sql: sql.replace("AS `order_month`", "+ 1 AS `order_month`"), 1),
     # Order 6 (quarantined) is written under key 6 but its replaced key says 1006.
     ("quarantine_written_keys_replaced", "quarantine_changes",
-     lambda sql: sql.replace("d._pk_1 AS _pk_1", "d._pk_1 + 1000 AS _pk_1"), 1),
+     lambda sql: sql.replace("l._pk_1 AS _pk_1", "l._pk_1 + 1000 AS _pk_1"), 1),
 ])
 def test_a_bad_write_fails_its_audit_and_publishes_nothing(baseline, audit, step, edit, violations):
     lake, plan = baseline["lake"], baseline["plan"]
