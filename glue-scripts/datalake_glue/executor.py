@@ -396,7 +396,7 @@ class LoadExecutor:
             # joining the table, and the table is then this run's alone, audited whole like a
             # replace's (no older row to hide: the written-keys check holds by construction).
             # Auditing the MERGE's source rows instead re-ran the view chain under them per
-            # audit: a 5,000,000-row first load spent 35 s there and ran out of aggregation
+            # audit: a 5,000,000-row first load spent 41 s there and ran out of aggregation
             # memory (local, 2 GB driver).
             self.sql(f"INSERT INTO {target} SELECT {written} FROM {source} s{upserts}")
             self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['output']}` AS SELECT * FROM {target}")
