@@ -290,14 +290,11 @@ export class LocalRuntime {
       await this.watcher.scanNow();
       await Promise.all(this.announcing.values());
       // A reconciler pass in flight (the timer's) may have finalized a run's FILE items and not
-      // yet its RUN (run-finalize.ts writes them in that order): not settled until it ends.
+      // yet its RUN (run-finalize.ts writes them in that order): wait for it, then look. Waiting
+      // (rather than counting a pass as activity) cannot starve: the next pass starts on a timer.
+      await this.reconciling;
       const quiet =
-        this.watcher.unsettled === 0 &&
-        this.announcing.size === 0 &&
-        !this.bus.busy &&
-        this.glue.activeCount === 0 &&
-        !this.models?.busy &&
-        this.reconciling === undefined;
+        this.watcher.unsettled === 0 && this.announcing.size === 0 && !this.bus.busy && this.glue.activeCount === 0 && !this.models?.busy;
       const waitingForEvents = this.versions.unannounced().filter((v) => !this.unrouted.has(v.versionId) && !this.undelivered.has(v.versionId));
       if (quiet && this.blockingOpenFiles().length === 0 && waitingForEvents.length === 0) {
         return this.report();
