@@ -832,13 +832,13 @@ class Compiler extends SqlContext {
       const name = this.silverNames()[i];
       return keys.has(name) ? `l._pk_${this.spec.primaryKey.indexOf(name) + 1} AS ${this.id(name)}` : expr;
     });
-    return `SELECT ${cols.join(", ")}, (l._removed OR l.${REASONS_COLUMN} IS NULL OR l.${REASONS_COLUMN} <> '') AS _delete FROM delta_labeled l`;
+    return `SELECT ${cols.join(", ")}, (l._removed OR l.${REASONS_COLUMN} <> '') AS _delete FROM delta_labeled l`;
   }
 
   /** One quarantine row per changed key: the labeled row when it carries labels, else a removal. */
   private quarantineChanges(): string {
     const pk = this.spec.primaryKey.map((_, i) => `l._pk_${i + 1} AS _pk_${i + 1}`);
-    return `SELECT ${[...this.quarantineColumns("l"), ...pk].join(", ")}, (l._removed OR COALESCE(l.${REASONS_COLUMN} = '', TRUE)) AS _delete FROM delta_labeled l`;
+    return `SELECT ${[...this.quarantineColumns("l"), ...pk].join(", ")}, (l._removed OR l.${REASONS_COLUMN} = '') AS _delete FROM delta_labeled l`;
   }
 
   /** Typed spec columns + raw copies `_raw_<col>` + lineage of a state row. */

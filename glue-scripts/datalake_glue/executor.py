@@ -372,8 +372,13 @@ class LoadExecutor:
         else:
             self.sql(f"INSERT OVERWRITE {target} {select}")
             self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['output']}` AS SELECT * FROM {target}")
-            if step.get("written"):  # the whole table is this run's
-                self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['written']}` AS SELECT * FROM `{step['output']}`")
+            if step.get("written"):
+                self.register_whole(step)
+
+    def register_whole(self, step: Dict[str, Any]) -> None:
+        """`written` of a table written whole: every row of the branch is this run's (tables.ts
+        registerWhole is the DuckDB twin)."""
+        self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['written']}` AS SELECT * FROM `{step['output']}`")
 
     def merge(self, step: Dict[str, Any]) -> None:
         """Row-level changes on the branch (plan.ts MergeStep): only the data files holding the
@@ -391,7 +396,8 @@ class LoadExecutor:
         delete = step.get("delete")
         upserts = f" WHERE NOT COALESCE(s.`{delete}`, FALSE)" if delete else ""
         written = ", ".join(f"{v} AS {n}" for n, v in zip(names, values))
-        if self.started_empty(role):
+        whole = self.started_empty(role)
+        if whole:
             # A MERGE into no rows (a first load) inserts its upserts: INSERT writes them without
             # joining the table, and the table is then this run's alone, audited whole like a
             # replace's (no older row to hide: the written-keys check holds by construction).
@@ -399,22 +405,22 @@ class LoadExecutor:
             # audit: a 5,000,000-row first load spent 41 s there and ran out of aggregation
             # memory (local, 2 GB driver).
             self.sql(f"INSERT INTO {target} SELECT {written} FROM {source} s{upserts}")
-            self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['output']}` AS SELECT * FROM {target}")
-            self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['written']}` AS SELECT * FROM `{step['output']}`")
-            self.merge_checks.append(written_keys_check(step, layered=False))
-            return
-        statement = f"MERGE INTO {target} t USING {source} s ON {on} "
-        if delete:
-            statement += f"WHEN MATCHED AND s.`{delete}` THEN DELETE "
-        statement += f"WHEN MATCHED THEN UPDATE SET {updates} "
-        statement += f"WHEN NOT MATCHED{f' AND NOT s.`{delete}`' if delete else ''} "
-        statement += f"THEN INSERT ({', '.join(names)}) VALUES ({', '.join(values)})"
-        self.sql(statement)
+        else:
+            statement = f"MERGE INTO {target} t USING {source} s ON {on} "
+            if delete:
+                statement += f"WHEN MATCHED AND s.`{delete}` THEN DELETE "
+            statement += f"WHEN MATCHED THEN UPDATE SET {updates} "
+            statement += f"WHEN NOT MATCHED{f' AND NOT s.`{delete}`' if delete else ''} "
+            statement += f"THEN INSERT ({', '.join(names)}) VALUES ({', '.join(values)})"
+            self.sql(statement)
         self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['output']}` AS SELECT * FROM {target}")
-        # The rows the MERGE inserted or updated with, as it wrote them (plan.ts MergeStep
-        # `written`): reading them back from the branch would scan the whole table per audit.
-        self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['written']}` AS SELECT {written} FROM {source} s{upserts}")
-        self.merge_checks.append(written_keys_check(step))
+        if whole:
+            self.register_whole(step)
+        else:
+            # The rows the MERGE inserted or updated with, as it wrote them (plan.ts MergeStep
+            # `written`): reading them back from the branch would scan the whole table per audit.
+            self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['written']}` AS SELECT {written} FROM {source} s{upserts}")
+        self.merge_checks.append(written_keys_check(step, layered=not whole))
 
     def run_audits(self) -> List[AuditResult]:
         """The plan's audits, then each merge step's written-keys check (plan.ts, step 2)."""
