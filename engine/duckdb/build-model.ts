@@ -133,6 +133,7 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
         await registerInput(session, workspace, plan, input, options, null, read, pins);
       }
     }
+    for (const input of plan.inputs) if (input.zone === "runs") await registerRunPairs(session, ident(input.relation), consumed ?? {});
     if (isIncremental(plan)) Object.assign(result, { mode: base.meta ? "incremental" : "full", ...(base.reason ? { modeReason: base.reason } : {}) });
     if (usesPiiKey(plan)) await registerPiiKey(session, workspace);
     const inputsMs = lap();
@@ -311,6 +312,13 @@ async function consumedRuns(session: Session, plan: ModelPlan): Promise<Record<s
   return out;
 }
 
+/** A (relation, run_id) table of `runs` per bronze relation: the `consumed` and `runs` inputs. */
+async function registerRunPairs(session: Session, name: string, runs: Record<string, string[]>): Promise<void> {
+  await session.run(`CREATE OR REPLACE TEMP TABLE ${name} (relation VARCHAR, run_id VARCHAR)`);
+  const pairs = Object.entries(runs).flatMap(([relation, ids]) => ids.map((r) => `(${lit(relation)}, ${lit(r)})`));
+  for (let i = 0; i < pairs.length; i += 1000) await session.run(`INSERT INTO ${name} VALUES ${pairs.slice(i, i + 1000).join(", ")}`);
+}
+
 /** Registers one input of the plan under its relation name. */
 async function registerInput(
   session: Session,
@@ -348,12 +356,11 @@ async function registerInput(
       await createEmptyTable(session, name, plan.columns);
       return;
     }
-    case "consumed": {
-      await session.run(`CREATE OR REPLACE TEMP TABLE ${name} (relation VARCHAR, run_id VARCHAR)`);
-      const pairs = Object.entries(base?.consumed ?? {}).flatMap(([relation, runs]) => runs.map((r) => `(${lit(relation)}, ${lit(r)})`));
-      for (let i = 0; i < pairs.length; i += 1000) await session.run(`INSERT INTO ${name} VALUES ${pairs.slice(i, i + 1000).join(", ")}`);
+    case "consumed":
+      return registerRunPairs(session, name, base?.consumed ?? {});
+    case "runs":
+      // Registered once the bronze inputs are and their runs read (plan.ts header, step d).
       return;
-    }
     case "semantic_before": {
       // The version the previous build read, or (a full rebuild) the current one: no difference.
       const mdir = modelDir(ws, input.model);

@@ -32,8 +32,8 @@ import { PII_KEY_RELATION } from "../pii-key";
 import { REASONS_COLUMN, type Dialect, type PlanColumn } from "../plan";
 import { dimensionAudits } from "./dimension-audits";
 import { factKeys, type InferredMembersContext } from "./inferred-members";
-import { newRunsOf, newRunsStep, NOTHING_CONSUMED } from "./incremental";
-import { CONSUMED_RELATION, PREVIOUS_RELATION, type ModelDelta, type ModelInput, type ModelPlan, type ModelStep } from "./plan";
+import { newRunsOf, newRunsStep, NOTHING_CONSUMED, RUN_INPUTS } from "./incremental";
+import { PREVIOUS_RELATION, type ModelDelta, type ModelInput, type ModelPlan, type ModelStep } from "./plan";
 
 /** The bronze input's relation in an incremental dimension plan (`bronze` is its touched part). */
 export const BRONZE_LOG_RELATION = "bronze_log";
@@ -63,7 +63,7 @@ export function compileDimension(spec: DimensionSpec, dataset: DatasetSpec, opts
     ...(dataset.format === "dms" ? [{ relation: HISTORY_FILES_RELATION, zone: "files" as const, dataset: dataset.name }] : []),
     ...(b.hashed.size > 0 ? [{ relation: PII_KEY_RELATION, zone: "pii_key" as const }] : []),
     ...(facts?.inputs ?? []),
-    ...(incremental ? [{ relation: PREVIOUS_RELATION, zone: "semantic" as const, model: spec.name }, { relation: CONSUMED_RELATION, zone: "consumed" as const }] : []),
+    ...(incremental ? [{ relation: PREVIOUS_RELATION, zone: "semantic" as const, model: spec.name }, ...RUN_INPUTS] : []),
   ];
   const step = (name: string, materialize: ModelStep["materialize"], description: string, sql: string): ModelStep => ({ name, sql, materialize, description });
   const type1 = spec.attributes.some((a) => a.scd === 1);

@@ -22,8 +22,8 @@ import type { SqlDialect } from "../dialects";
 import type { Dialect } from "../plan";
 import { tableAlias, type ResolvedFact } from "./fact-context";
 import { factBaseSelect, ref, VALID_FROM, VALID_TO } from "./fact-sql";
-import { newRunsOf, newRunsStep, NOTHING_CONSUMED } from "./incremental";
-import { CONSUMED_RELATION, PREVIOUS_RELATION, type ModelDelta, type ModelInput, type ModelStep } from "./plan";
+import { newRunsOf, newRunsStep, NOTHING_CONSUMED, RUN_INPUTS } from "./incremental";
+import { PREVIOUS_RELATION, type ModelDelta, type ModelInput, type ModelStep } from "./plan";
 
 export const bronzeRelation = (dataset: string): string => `bronze_${dataset}`;
 export const beforeRelation = (dimension: string): string => `before_${dimension}`;
@@ -46,7 +46,7 @@ export function incrementalFactInputs(r: ResolvedFact): ModelInput[] {
     ...datasets.map((dataset): ModelInput => ({ relation: bronzeRelation(dataset), zone: "bronze", dataset })),
     ...[...r.dimensions.keys()].map((model): ModelInput => ({ relation: beforeRelation(model), zone: "semantic_before", model })),
     { relation: PREVIOUS_RELATION, zone: "semantic", model: r.spec.name },
-    { relation: CONSUMED_RELATION, zone: "consumed" },
+    ...RUN_INPUTS,
   ];
 }
 

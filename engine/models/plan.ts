@@ -15,9 +15,10 @@
 //      and nothing they depend on changed (else they would have been recomputed).
 // With `totals`, the executor first materializes it as `audit_totals` (see the field).
 // Incremental plans (docs/models.md "Incremental builds") also name the model's own previous
-// version (zone "semantic", model = the plan's model, relation `previous`), an input of zone
-// "consumed" (relation `consumed`) and, facts, inputs of zone "semantic_before" (the version of a
-// dimension that the previous version was built against). The executor:
+// version (zone "semantic", model = the plan's model, relation `previous`), inputs of zones
+// "consumed" (relation `consumed`) and "runs" (relation `runs`) and, facts, inputs of zone
+// "semantic_before" (the version of a dimension that the previous version was built against).
+// The executor:
 //   a. fingerprints the plan (modelPlanFingerprint, engine/models/fingerprint.ts: sha256 of the
 //      JSON of inputs, steps, output and columns) and stores it with each published version
 //      (DuckDB: _version.json; Spark: the incremental state file, glue-scripts README);
@@ -29,8 +30,10 @@
 //      `relation`, `run_id`: for every bronze input of the plan, by its relation name,
 //      the distinct `_run_id`s that input held when the previous version was built, and every
 //      semantic_before input as the version of its model the previous version read;
-//   d. on publish, records per bronze input relation the distinct `_run_id`s it read in
-//      this build (the new version's consumed set) and, per semantic input of another model, the
+//   d. reads, per bronze input relation, the distinct `_run_id`s it holds now and registers them
+//      as `runs` (the same two columns; read after the bronze inputs are registered, before any
+//      step: the SQL takes new runs from it instead of scanning bronze again); on publish, records
+//      them (the new version's consumed set) and, per semantic input of another model, the
 //      version it read (DuckDB: v000003; Spark: the snapshot id);
 //   e. reports mode ("incremental" | "full"), modeReason and the row count of `recomputed`
 //      (when set) in the build summary.
@@ -60,6 +63,8 @@ export type ModelInput =
   | { relation: string; zone: "file"; path: string }
   /** (relation, run_id) pairs the previous version consumed (header above, step c). */
   | { relation: string; zone: "consumed" }
+  /** (relation, run_id) pairs the bronze inputs hold now (header above, step d). */
+  | { relation: string; zone: "runs" }
   /** The version of `model` the previous version read (header above, steps b and c). */
   | { relation: string; zone: "semantic_before"; model: string };
 
@@ -125,3 +130,5 @@ export const AUDITED_RELATION = "audited";
 export const AUDIT_TOTALS_RELATION = "audit_totals";
 /** The relation name of the consumed (relation, run_id) pairs of the previous version. */
 export const CONSUMED_RELATION = "consumed";
+/** The relation name of the (relation, run_id) pairs the bronze inputs hold now (header, step d). */
+export const RUNS_RELATION = "runs";

@@ -131,7 +131,7 @@ def sql_string(value: str) -> str:
 
 
 def consumed_select(consumed: Dict[str, List[str]]) -> str:
-    """The `consumed` relation: (relation, run_id) pairs, or no rows."""
+    """The `consumed` and `runs` relations: (relation, run_id) pairs, or no rows."""
     pairs = [f"({sql_string(relation)}, {sql_string(run)})" for relation, runs in sorted(consumed.items()) for run in runs]
     if not pairs:
         return empty_select(CONSUMED_COLUMNS)
@@ -274,6 +274,8 @@ class ModelExecutor:
             self.view(relation, f"SELECT * FROM {quote_identifier(identifier)} VERSION AS OF {snapshot}")
         elif zone == "consumed":
             self.view(relation, consumed_select((self.base or {}).get("consumed", {})))
+        elif zone == "runs":
+            pass  # registered once the bronze inputs are and their runs read (register_runs)
         elif zone == "pii_key":
             self.register_pii_key(relation)
         elif zone == "file":
@@ -350,6 +352,13 @@ class ModelExecutor:
                 found = self.rows(f"SELECT DISTINCT `_run_id` AS r FROM `{item['relation']}` WHERE `_run_id` IS NOT NULL")
                 out[item["relation"]] = sorted(str(r["r"]) for r in found)
         return out
+
+    def register_runs(self, held: Dict[str, List[str]]) -> None:
+        """The `runs` input (engine/models/plan.ts header, step d): the runs each bronze input
+        holds, read once by consumed_runs, so the plan's new-runs steps need not scan bronze."""
+        for item in self.plan["inputs"]:
+            if item["zone"] == "runs":
+                self.view(item["relation"], consumed_select(held))
 
     def branch_snapshot(self) -> Optional[str]:
         found = self.rows(f"SELECT snapshot_id FROM {quote_identifier(self.table + '.refs')} WHERE name = '{self.branch}'")
@@ -449,6 +458,7 @@ class ModelExecutor:
                 result.mode, result.mode_reason = "full", gone
                 for item in self.plan["inputs"]:
                     self.register_input(item)
+            self.register_runs(consumed)
             declared = {i["relation"] for i in self.plan["inputs"]}
             if PII_KEY_RELATION not in declared and uses_pii_key(self.plan):
                 self.register_pii_key(PII_KEY_RELATION)

@@ -23,7 +23,7 @@ from typing import Any, Dict, List
 from .tables import spark_type
 
 DATASET_ZONES = ("bronze", "files", "silver")
-ZONES = DATASET_ZONES + ("pii_key", "semantic", "file", "consumed", "semantic_before")
+ZONES = DATASET_ZONES + ("pii_key", "semantic", "file", "consumed", "runs", "semantic_before")
 KINDS = ("date", "dimension", "fact")
 
 

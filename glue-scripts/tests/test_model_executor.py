@@ -246,6 +246,7 @@ class MemoryState:
 
 INCREMENTAL = dict(copy.deepcopy(PLAN), fingerprint="fp1", recomputed="dim_thing", inputs=PLAN["inputs"] + [
     {"relation": "consumed", "zone": "consumed"},
+    {"relation": "runs", "zone": "runs"},
     {"relation": "before_dim_other", "zone": "semantic_before", "model": "dim_other"},
 ], delta={"rows": "SELECT * FROM `dim_thing`", "keys": "SELECT `thing_key` FROM `touched`", "keyColumns": ["thing_key"]})
 DELTA_KEYS = "CREATE OR REPLACE TEMP VIEW `delta_keys` AS SELECT DISTINCT `thing_key` FROM (SELECT `thing_key` FROM `touched`) k"
@@ -285,6 +286,11 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     assert again.error is None and (again.mode, again.mode_reason) == ("incremental", None)
     text = spark.statements
     assert "CREATE OR REPLACE TEMP VIEW `consumed` AS SELECT * FROM VALUES ('bronze', 'run-1'), ('bronze', 'run-2') AS t(`relation`, `run_id`)" in text
+    # `runs`: what bronze holds now, from the one DISTINCT scan, registered before the steps run.
+    runs_view = "CREATE OR REPLACE TEMP VIEW `runs` AS SELECT * FROM VALUES ('bronze', 'run-1'), ('bronze', 'run-2') AS t(`relation`, `run_id`)"
+    assert runs_view in text and len([t for t in text if "DISTINCT `_run_id`" in t]) == 1
+    assert text.index(next(t for t in text if "DISTINCT `_run_id`" in t)) < text.index(runs_view) < text.index(
+        next(t for t in text if t.startswith("CREATE OR REPLACE TEMP VIEW `hashed`")))
     assert "CREATE OR REPLACE TEMP VIEW `before_dim_other` AS SELECT * FROM `glue_catalog`.`sem`.`dim_other` VERSION AS OF 7" in text
     assert "CREATE OR REPLACE TEMP VIEW `previous` AS SELECT `thing_key`, `name_hash` FROM `glue_catalog`.`sem`.`dim_thing`" in text
     # Only the delta is written: its keys' rows deleted, then the recomputed rows appended.

@@ -435,7 +435,7 @@ describe("models: SCD2 dimension compiler (DuckDB)", function () {
         const plan = compileDimension(dim, getDataset(dim.source), { dialect });
         expect(plan.output).to.equal(name);
         expect(plan.columns.map((c) => c.name)).to.deep.equal([dim.surrogateKey, dim.naturalKey, ...dim.attributes.map((a) => a.name), "valid_from", "valid_to", "is_current"]);
-        expect(plan.inputs.map((i) => i.zone)).to.deep.equal(["bronze", "files", "semantic", "consumed"]);
+        expect(plan.inputs.map((i) => i.zone)).to.deep.equal(["bronze", "files", "semantic", "consumed", "runs"]);
         expect(JSON.parse(JSON.stringify(plan))).to.deep.equal(plan);
       }
     }

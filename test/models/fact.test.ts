@@ -324,6 +324,7 @@ describe("fact compiler (DuckDB) against a TypeScript oracle", function () {
       { relation: "before_dim_customer", zone: "semantic_before", model: "dim_customer" },
       { relation: "previous", zone: "semantic", model: "fact_order_items" },
       { relation: "consumed", zone: "consumed" },
+      { relation: "runs", zone: "runs" },
     ]);
     const shipments = compileFact(getModel("fact_shipments") as FactSpec, { dialect: "duckdb", datasets: DATASETS, models: MODELS });
     expect(shipments.columns.map((c) => c.name)).to.deep.equal(["shipment_id", "order_id", "carrier", "shipped_date_key", "delivered_date_key", "days_to_deliver", "shipped_date"]);

@@ -17,6 +17,9 @@ import type { SparkServer } from "../../engine/spark/server";
 /** relation name -> a DuckDB SELECT giving its rows (typed as the executor would store them). */
 export type ModelInputs = Record<string, string>;
 
+/** No (relation, run_id) pairs: `consumed` of a first build. */
+const NO_RUN_PAIRS = "SELECT CAST(NULL AS VARCHAR) AS relation, CAST(NULL AS VARCHAR) AS run_id WHERE FALSE";
+
 export interface ModelRun {
   /** The output rows as text (NULL as null), ordered by every column. */
   rows: Record<string, string | null>[];
@@ -70,10 +73,18 @@ export class ModelHarness {
     // Incremental plans' own inputs default to a first build's (plan.ts header: a full rebuild).
     for (const input of plan.inputs) {
       if (input.relation in all) continue;
-      if (input.zone === "consumed") all[input.relation] = "SELECT CAST(NULL AS VARCHAR) AS relation, CAST(NULL AS VARCHAR) AS run_id WHERE FALSE";
+      if (input.zone === "consumed") all[input.relation] = NO_RUN_PAIRS;
       else if (input.zone === "semantic_before" && input.model in all) all[input.relation] = all[input.model];
       else if (input.relation === BRONZE_LOG_RELATION && HISTORY_BRONZE_RELATION in all) all[input.relation] = all[HISTORY_BRONZE_RELATION];
       else if (input.zone === "bronze" && silverRelation(input.dataset) in all) all[input.relation] = await this.noRowsLike(all[silverRelation(input.dataset)]);
+    }
+    // `runs`: what the bronze inputs hold, as an executor reads it (plan.ts header, step d).
+    for (const input of plan.inputs) {
+      if (input.zone !== "runs" || input.relation in all) continue;
+      const held = plan.inputs
+        .filter((i) => i.zone === "bronze" && i.relation in all)
+        .map((i) => `SELECT DISTINCT ${lit(i.relation)} AS relation, CAST(_run_id AS VARCHAR) AS run_id FROM (${all[i.relation]}) b WHERE _run_id IS NOT NULL`);
+      all[input.relation] = held.length > 0 ? held.join(" UNION ALL ") : NO_RUN_PAIRS;
     }
     for (const input of plan.inputs) {
       if (!(input.relation in all)) throw new Error(`model ${plan.model}: no rows given for input ${input.relation}`);

@@ -370,7 +370,7 @@ describe("models: inferred members (DuckDB) against a TypeScript oracle", functi
 
   it("reads the facts' silver (through their lookups) and only with the option", () => {
     const zones = (models: readonly ModelSpec[]) => compile("dim_customer", models).inputs.map((i) => i.relation);
-    expect(zones(MODELS)).to.deep.equal(["bronze_log", "files_ledger", "previous", "consumed"]);
+    expect(zones(MODELS)).to.deep.equal(["bronze_log", "files_ledger", "previous", "consumed", "runs"]);
     expect(zones(withInferred)).to.deep.equal(["bronze", "files_ledger", "silver_orders", "silver_order_items", "silver_payments"]);
     expect(compile("dim_customer", withInferred).columns.map((c) => c.name)).to.deep.equal([
       "customer_key", "customer_id", "email", "country", "signup_date", "valid_from", "valid_to", "is_current", "is_inferred",
