@@ -9,7 +9,7 @@
 import type { SqlDialect } from "../dialects";
 import { AUDIT_TOTALS_RELATION, AUDITED_RELATION, STAGED_RELATION, type ModelAudit } from "./plan";
 import { silverRelation, type ResolvedFact } from "./fact-context";
-import { asOfCol, asOfJoin, DATE_KEY, factBaseSelect, naturalKeyCol, UNKNOWN_KEY, VALID_FROM, VALID_TO } from "./fact-sql";
+import { asOfJoin, DATE_KEY, factBaseSelect, UNKNOWN_KEY } from "./fact-sql";
 
 export function factAudits(r: ResolvedFact, d: SqlDialect): ModelAudit[] {
   return [grainUnique(r, d), rowCount(r), ...r.spec.dimensions.map((_, i) => keyResolves(r, d, i)), ...measureSums(r), ...dateKeys(r, d)];
@@ -47,7 +47,6 @@ function keyResolves(r: ResolvedFact, d: SqlDialect, i: number): ModelAudit {
   const dim = r.dimensions.get(role.dimension)!;
   const key = `f.${d.ident(role.keyColumn)}`;
   const on = r.spec.grain.map((g) => `b.${d.ident(g)} = f.${d.ident(g)}`).join(" AND ");
-  const named = (c: string) => `named.${d.ident(c)}`;
   // Only the base rows of the audited grain: a semi-join on the written rows first (Spark
   // broadcasts them; it cannot broadcast the side an outer join keeps, so joining silver whole
   // shuffled all of it to check an incremental build's few rows). IN for one grain column:
@@ -57,16 +56,18 @@ function keyResolves(r: ResolvedFact, d: SqlDialect, i: number): ModelAudit {
     grain.length === 1
       ? `base.${grain[0]} IN (SELECT ${grain[0]} FROM ${AUDITED_RELATION})`
       : `EXISTS (SELECT 1 FROM ${AUDITED_RELATION} a WHERE ${grain.map((g) => `a.${g} = base.${g}`).join(" AND ")})`;
+  // The version of the fact's natural key whose window holds its time: the key must name it, or
+  // be -1 when there is none. One join: a published dimension's windows of a natural key do not
+  // overlap (its windows audit), so at most one version covers the time. Were there two, each
+  // joined row must name its own version and one cannot: the audit fails closed. (Two joins, the
+  // named version and any covering one, read the dimension twice: Spark shuffled it twice.)
+  const covering = `covering.${d.ident(dim.surrogateKey)}`;
   const sql = [
     `SELECT CAST(COUNT(*) AS BIGINT) AS violations FROM ${AUDITED_RELATION} AS f`,
     `LEFT JOIN (SELECT * FROM (${factBaseSelect(r, d)}) AS base WHERE ${written}) AS b ON ${on}`,
-    // The version the staged key names, when it is of the fact's natural key and holds its time.
-    `LEFT JOIN ${dim.name} AS named ON ${named(dim.surrogateKey)} = ${key} AND ${named(dim.naturalKey)} = b.${naturalKeyCol(i)}` +
-      ` AND ${named(VALID_FROM)} <= b.${asOfCol(i)} AND b.${asOfCol(i)} < ${named(VALID_TO)}`,
-    // Any version that holds the time: then -1 is wrong too.
     asOfJoin(r, d, i, "b", "covering"),
-    `WHERE ${key} IS NULL OR (${key} <> ${UNKNOWN_KEY} AND named.${d.ident(dim.surrogateKey)} IS NULL)` +
-      ` OR (${key} = ${UNKNOWN_KEY} AND covering.${d.ident(dim.surrogateKey)} IS NOT NULL)`,
+    `WHERE ${key} IS NULL OR (${key} <> ${UNKNOWN_KEY} AND (${covering} IS NULL OR ${covering} <> ${key}))` +
+      ` OR (${key} = ${UNKNOWN_KEY} AND ${covering} IS NOT NULL)`,
   ].join("\n");
   return {
     name: `${role.keyColumn}_resolves`,

@@ -391,6 +391,14 @@ describe("fact compiler (DuckDB) against a TypeScript oracle", function () {
     it("a stale key: the version it names no longer holds the fact's time after a late change", async () => {
       expect(await auditBad(BEFORE_SPLIT, "SELECT * FROM good", AFTER_SPLIT)).to.deep.equal({ customer_key_resolves: 1 });
     });
+    it("a dimension whose windows overlap at the fact's time: the key audit fails closed", async () => {
+      // Not a publishable dimension (its windows audit fails), but a fact must not pass against it.
+      const overlapping: Scenario = {
+        ...BEFORE_SPLIT,
+        dims: { dim_customer: [...BEFORE_SPLIT.dims.dim_customer, { customer_key: "13", customer_id: "1", valid_from: "2024-01-15 00:00:00", valid_to: OPEN }] },
+      };
+      expect(await auditBad(BEFORE_SPLIT, "SELECT * FROM good", overlapping)).to.deep.equal({ customer_key_resolves: 1 });
+    });
     it("a date key not in dim_date (and NULL instead of -1)", async () => {
       const keys = "CASE order_id WHEN 100 THEN 20241399 WHEN 105 THEN NULL ELSE order_date_key END";
       expect(await auditBad(orders, `SELECT * REPLACE (${keys} AS order_date_key) FROM good`)).to.deep.equal({ order_date_key_in_dim_date: 2 });
