@@ -253,6 +253,9 @@ DELTA_KEYS = "CREATE OR REPLACE TEMP VIEW `delta_keys` AS SELECT DISTINCT `thing
 DELETE_DELTA_KEYS = (f"MERGE INTO {TABLE[:-1]}`.`branch_{BRANCH}` t USING `delta_keys` d "
                      "ON t.`thing_key` = d.`thing_key` WHEN MATCHED THEN DELETE")
 APPEND_DELTA_ROWS = f"INSERT INTO {TABLE[:-1]}`.`branch_{BRANCH}` SELECT `thing_key`, `name_hash` FROM (SELECT * FROM `dim_thing`) r"
+#: The delta's 2 rows, and the 2 keys they replace.
+DELTA_COUNTS = [(r"^SELECT COUNT\(\*\) AS n FROM \(SELECT \* FROM `dim_thing`\) r$", [{"n": 2}]),
+                (r"^SELECT COUNT\(\*\) AS n FROM `delta_keys`$", [{"n": 2}])]
 
 
 def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its_own_before_publishing():
@@ -266,7 +269,8 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     assert first.recomputed_rows == 3
     # Saved under the branch's snapshot, before the fast-forward; previous and consumed empty.
     [(key, saved)] = state.saved.items()
-    assert saved == {"fingerprint": "fp1", "consumed": {"bronze": ["run-1", "run-2"]}, "read": {}}
+    assert saved == {"fingerprint": "fp1", "consumed": {"bronze": ["run-1", "run-2"]}, "read": {},
+                     "segments": {"baseRows": 3, "deltas": 0, "upserted": 0}}
     text = spark.statements
     assert any(t.startswith("CREATE OR REPLACE TEMP VIEW `consumed` AS SELECT CAST(NULL AS STRING)") for t in text)
     assert "CREATE OR REPLACE TEMP VIEW `before_dim_other` AS SELECT * FROM `glue_catalog`.`sem`.`dim_other` VERSION AS OF 1" in text
@@ -277,10 +281,11 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     assert any(t.startswith(f"CREATE TABLE IF NOT EXISTS {TABLE}") and "'write.delete.mode'='merge-on-read'" in t for t in text)
 
     # main now at the saved snapshot: incremental, consumed from the state.
-    state.saved[("dim_thing", "1")] = dict(saved, read={"dim_other": "7"})
+    # (A 100-row table: 2 upserted rows are no reason to compact; see the test below.)
+    state.saved[("dim_thing", "1")] = dict(saved, read={"dim_other": "7"}, segments={"baseRows": 100, "deltas": 0, "upserted": 0})
     spark, fio = fake(main=True)
     spark.responses[:0] = [(r"^SELECT DISTINCT `_run_id` AS r FROM `bronze`", [{"r": "run-1"}, {"r": "run-2"}]),
-                           (r"`dim_other`\.`snapshots`", [{"n": 1}])]
+                           (r"`dim_other`\.`snapshots`", [{"n": 1}]), *DELTA_COUNTS]
     spark.main.add("`glue_catalog`.`sem`.`dim_other`")
     again = run(spark, fio, INCREMENTAL, state=state)
     assert again.error is None and (again.mode, again.mode_reason) == ("incremental", None)
@@ -301,6 +306,8 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     # Row-level audits read only the recomputed rows, registered after the table is staged.
     assert text.index("CREATE OR REPLACE TEMP VIEW `audited` AS SELECT * FROM `dim_thing`") > text.index(
         next(t for t in text if t.startswith("CREATE OR REPLACE TEMP VIEW `staged`")))
+    # The state counts the delta on top of the whole write.
+    assert [s["segments"] for k, s in state.saved.items() if k != ("dim_thing", "1")] == [{"baseRows": 100, "deltas": 1, "upserted": 2}]
 
     # Another plan (fingerprint), a read snapshot gone, a full refresh: full rebuilds, saying why.
     for change, kwargs, reason in [
@@ -317,6 +324,53 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     spark.main.add("`glue_catalog`.`sem`.`dim_other`")
     gone = run(spark, fio, INCREMENTAL, state=state)
     assert (gone.mode, gone.mode_reason) == ("full", "dim_other snapshot 7, which 1 was built against, is gone")
+
+
+def test_deltas_due_for_compaction_are_written_whole_audited_whole_and_counted_again_from_zero():
+    for segments, compacts in [
+        ({"baseRows": 100, "deltas": 7, "upserted": 10}, True),   # a 9th segment: the whole write + 8 deltas
+        ({"baseRows": 100, "deltas": 6, "upserted": 10}, False),
+        ({"baseRows": 40, "deltas": 1, "upserted": 9}, True),     # 9 + 2 upserted rows > 25% of 40
+        ({"baseRows": 44, "deltas": 1, "upserted": 9}, False),    # 11 = 25% of 44
+        (None, False),                                           # a state saved before the record
+    ]:
+        state = MemoryState()
+        state.saved[("dim_thing", "1")] = {"fingerprint": "fp1", "consumed": {"bronze": ["run-1"]}, "read": {"dim_other": "7"},
+                                           **({"segments": segments} if segments else {})}
+        spark, fio = fake(main=True)
+        spark.responses[:0] = [(r"^SELECT DISTINCT `_run_id` AS r FROM `bronze`", [{"r": "run-1"}, {"r": "run-2"}]),
+                               (r"`dim_other`\.`snapshots`", [{"n": 1}]), *DELTA_COUNTS]
+        spark.main.add("`glue_catalog`.`sem`.`dim_other`")
+        result = run(spark, fio, INCREMENTAL, state=state)
+        assert result.error is None and result.mode == "incremental", segments
+        text = spark.statements
+        overwrote = any(t.startswith(f"INSERT OVERWRITE {TABLE[:-1]}`.`branch_{BRANCH}`") for t in text)
+        assert overwrote == compacts and (APPEND_DELTA_ROWS in text) == (not compacts), segments
+        audited = "CREATE OR REPLACE TEMP VIEW `audited` AS SELECT * FROM `staged`" if compacts else \
+            "CREATE OR REPLACE TEMP VIEW `audited` AS SELECT * FROM `dim_thing`"
+        assert audited in text, segments
+        [saved] = [s for k, s in state.saved.items() if k != ("dim_thing", "1")]
+        before = segments or {"baseRows": None, "deltas": 0, "upserted": 0}
+        assert saved["segments"] == ({"baseRows": 3, "deltas": 0, "upserted": 0} if compacts else
+                                     {"baseRows": before["baseRows"], "deltas": before["deltas"] + 1, "upserted": before["upserted"] + 2}), segments
+
+
+def test_a_build_that_changed_nothing_is_no_delta():
+    state = MemoryState()
+    state.saved[("dim_thing", "1")] = {"fingerprint": "fp1", "consumed": {"bronze": ["run-1"]}, "read": {"dim_other": "7"},
+                                       "segments": {"baseRows": 100, "deltas": 3, "upserted": 10}}
+    spark, fio = fake(main=True)
+    spark.responses[:0] = [(r"^SELECT DISTINCT `_run_id` AS r FROM `bronze`", [{"r": "run-1"}, {"r": "run-2"}]),
+                           (r"`dim_other`\.`snapshots`", [{"n": 1}]),
+                           (r"^SELECT COUNT\(\*\) AS n FROM \(SELECT \* FROM `dim_thing`\) r$", [{"n": 0}]),
+                           (r"^SELECT COUNT\(\*\) AS n FROM `delta_keys`$", [{"n": 0}])]
+    spark.main.add("`glue_catalog`.`sem`.`dim_other`")
+    result = run(spark, fio, INCREMENTAL, state=state)
+    # No commit at all: the branch stays at main (the keys are still listed, to count them).
+    assert result.error is None and not any(t.startswith(("INSERT", "MERGE")) for t in spark.statements)
+    assert DELTA_KEYS in spark.statements
+    [saved] = [s for k, s in state.saved.items() if k != ("dim_thing", "1")]
+    assert saved["segments"] == {"baseRows": 100, "deltas": 3, "upserted": 10}
 
 
 def test_runs_gone_from_bronze_since_the_previous_build_mean_a_full_rebuild():

@@ -5,11 +5,13 @@
 // spark workspace is loaded through one Spark server (runLoadSpark, what `load --engine spark`
 // runs), not a JVM per dataset, and `build` finds that server: on two shared cores a JVM start
 // and its warm-up are minutes.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { DATASETS } from "../../datasets";
 import type { ModelSummary } from "../../engine/duckdb/build-models";
+import { modelDir } from "../../engine/duckdb/build-model";
+import { currentSegments } from "../../engine/duckdb/segments";
 import { compileModel } from "../../engine/models";
 import { PII_KEY_FILE } from "../../engine/pii-key";
 import { icebergWarehouse, runLoadSpark, sharedSparkServer } from "../../engine/spark";
@@ -29,6 +31,25 @@ async function canonicalRows(workspace: string, model: string): Promise<string[]
   const cols = plan.columns.map((c) => `CAST("${c.name}" AS VARCHAR) AS "${c.name}"`).join(", ");
   const rows = await queryJson(workspace, `SELECT ${cols} FROM ${model}`);
   return rows.map((r) => JSON.stringify(plan.columns.map((c) => r[c.name] ?? null))).sort();
+}
+
+/** How the current version was written: a delta on the previous one (a DuckDB segment), or whole. */
+function duckdbWrite(workspace: string, model: string): "delta" | "whole" {
+  const segments = currentSegments(modelDir(workspace, model))!.segments;
+  return segments.length > 1 && segments[segments.length - 1].keys ? "delta" : "whole";
+}
+
+/**
+ * The same on Spark, from the table's newest Iceberg metadata (the local warehouse's files): a
+ * delta ends in the INSERT of the recomputed rows (`append`), a whole write is an INSERT OVERWRITE.
+ */
+function sparkWrite(workspace: string, model: string): "delta" | "whole" {
+  const dir = join(icebergWarehouse(workspace), "semantic", model, "metadata");
+  const version = (f: string) => Number(/^v(\d+)\.metadata\.json$/.exec(f)?.[1] ?? -1);
+  const newest = readdirSync(dir).sort((a, b) => version(a) - version(b)).pop()!;
+  const meta = JSON.parse(readFileSync(join(dir, newest), "utf8")) as { refs: { main: { "snapshot-id": number } }; snapshots: Array<{ "snapshot-id": number; summary: { operation: string } }> };
+  const main = meta.snapshots.find((s) => s["snapshot-id"] === meta.refs.main["snapshot-id"])!;
+  return main.summary.operation === "append" ? "delta" : "whole";
 }
 
 describe("@spark datalake build --engine spark: the reference star equals the DuckDB build", function () {
@@ -114,6 +135,20 @@ describe("@spark datalake build --engine spark: the reference star equals the Du
     expect(incModels.map((s) => [s.model, s.mode])).to.deep.equal(incModels.map((s) => [s.model, "incremental"]));
     expect(incModels.some((s) => s.recomputed! < s.rows!), "some model recomputed only part of its rows").to.equal(true);
     await sameTables("incremental build");
+    // Both engines decide alike whether a batch is a delta or compacts the table (rewritten whole).
+    const writes = (ws: string, how: (ws: string, model: string) => string) => incModels.filter((s) => s.recomputed! > 0).map((s) => [s.model, how(ws, s.model)]);
+    expect(writes(sparkWs, sparkWrite)).to.deep.equal(writes(duckWs, duckdbWrite));
+
+    // A one-row batch (customer 15 moves to Spain): a delta on both engines, the same tables.
+    const moved = join(dir, "moved", "customers", "20261103-010000000.csv");
+    mkdirSync(join(dir, "moved", "customers"), { recursive: true });
+    writeFileSync(moved, "U,15,user15.866@example.com,ES,2026-06-01\n");
+    await load(DATASETS.find((d) => d.name === "customers")!, [moved]);
+    const duckSmall = await incremental(duckWs);
+    const sparkSmall = await incremental(sparkWs);
+    expect(sparkSmall.map(work)).to.deep.equal(duckSmall.map(work));
+    expect([duckdbWrite(duckWs, "dim_customer"), sparkWrite(sparkWs, "dim_customer")]).to.deep.equal(["delta", "delta"]);
+    await sameTables("one-row batch");
     const sparkFull = await incremental(sparkWs, "--full-refresh");
     phase("Spark full refresh");
     expect(sparkFull.filter((s) => s.kind !== "date").map((s) => s.mode)).to.deep.equal(incModels.map(() => "full"));
