@@ -20,7 +20,7 @@ export const RUN_INPUTS: ModelInput[] = [
  * probed every bronze row (a 50,000-change batch over 5,000,000 orders: 57 ms -> 6 ms).
  * The runs bronze holds come from `runs`, which the executor reads once anyway (it records them
  * as the version's consumed runs): scanning bronze's `_run_id` again cost every build a pass over
- * all of bronze (Spark, 5,000,000 orders: 0.5 s per build).
+ * all of bronze (Spark, 5,000,000 orders: this step 0.51 -> 0.22 s).
  * `alsoIn`: relations whose rows name runs of `relation` too (a dms dimension's files ledger: a
  * run of files without rows is in no bronze row, and stays new, as it was under `NOT IN`).
  */
