@@ -159,16 +159,21 @@ def gone_runs(previous: Dict[str, List[str]], current: Dict[str, List[str]]) -> 
     return None
 
 
-def should_compact(segments: Optional[Dict[str, Any]], upserts: int) -> bool:
-    """True when a delta of `upserts` rows on top of `segments` (the state's record of the writes
-    since the last whole one: baseRows, deltas, upserted) should be a whole write instead. A state
-    without the record (saved before it existed) counts from there, by deltas only."""
-    deltas = int((segments or {}).get("deltas") or 0)
-    if deltas + 2 > MAX_SEGMENTS:
+def segments_of(state: Dict[str, Any]) -> Dict[str, Any]:
+    """The state's record of the writes since the last whole one (baseRows, deltas, upserted). A
+    state saved before the record existed counts from there: no base, so by deltas only."""
+    record = state.get("segments") or {}
+    return {"baseRows": record.get("baseRows"), "deltas": int(record.get("deltas") or 0),
+            "upserted": int(record.get("upserted") or 0)}
+
+
+def should_compact(segments: Dict[str, Any], upserts: int) -> bool:
+    """True when a delta of `upserts` rows on top of `segments` (segments_of) should be a whole
+    write instead."""
+    if segments["deltas"] + 2 > MAX_SEGMENTS:
         return True
-    base = (segments or {}).get("baseRows")
-    upserted = int((segments or {}).get("upserted") or 0) + upserts
-    return base is not None and upserted > max(int(base), 1) * MAX_DELTA_SHARE
+    base = segments["baseRows"]
+    return base is not None and segments["upserted"] + upserts > max(int(base), 1) * MAX_DELTA_SHARE
 
 
 def is_incremental(plan: Dict[str, Any]) -> bool:
@@ -408,16 +413,14 @@ class ModelExecutor:
         self.segments = None
         if self.base is not None and delta:
             upserts = int(self.rows(f"SELECT COUNT(*) AS n FROM ({delta['rows']}) r")[0]["n"])
-            before = self.base.get("segments") or {}
+            before = segments_of(self.base)
             if not should_compact(before, upserts):
                 replaced = self.write_delta(target, delta, upserts)
                 # A build that changed nothing is no delta (DuckDB adds no segment for it).
                 changed = upserts > 0 or replaced > 0
-                self.segments = {"baseRows": before.get("baseRows"), "deltas": int(before.get("deltas") or 0) + int(changed),
-                                 "upserted": int(before.get("upserted") or 0) + upserts}
+                self.segments = dict(before, deltas=before["deltas"] + int(changed), upserted=before["upserted"] + upserts)
                 return
-            LOG.info("compacting %s: a whole write instead of delta %d since the last one",
-                     self.table, int(before.get("deltas") or 0) + 1)
+            LOG.info("compacting %s: a whole write instead of delta %d since the last one", self.table, before["deltas"] + 1)
         self.sql(f"INSERT OVERWRITE {target} SELECT {column_select(self.plan['columns'])} FROM `{self.plan['output']}`")
 
     def write_delta(self, target: str, delta: Dict[str, Any], upserts: int) -> int:
