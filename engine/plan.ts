@@ -250,7 +250,8 @@ export interface MergeStep {
    * it instead of `output`). Those are the `from` rows that are not removals, as the table holds
    * them (DuckDB: the new segment's files; Glue: the MERGE's source rows it inserts or updates
    * with), or the whole new version when the executor wrote the table whole (DuckDB: the first
-   * version, or a compaction; Glue: a merge into a table without rows, run as an INSERT). Every
+   * version, or a compaction; Glue: a merge into a table without rows, run as an INSERT, or a
+   * compaction, run as an INSERT OVERWRITE). Every
    * other row of `output` is a row of the previous version, audited when it was published,
    * whose key no `from` row names. For rows layered on the previous version (a segment, a
    * MERGE) the executor also checks that each one's key matches a `from` key by `on`

@@ -27,12 +27,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
+from .compaction import segments_since_whole, should_compact
 from .constants import FINGERPRINT_PROPERTY, PUBLISHING_PROPERTY, PUBLISHING_RUN_PROPERTY, WAP_BRANCH_PREFIX
 from .contracts import AuditResult, FileResult, ManifestFile, Published
 from .errors import error_text
 from .outcomes import build_file_results, conservation_audit, split_already_loaded
 from .pii_key import hmac_pads, keyed_fingerprint, plan_hashes_pii
 from .plan import SUMMARY_COUNT_COLUMNS, relation_names, run_mode, staged_roles, steps_for
+from .retention import expire_old_snapshots, log_expired
 from .schema_evolution import SchemaChangeError, SchemaEvolution, evolve_schema, parse_describe, parse_partitioning
 from .stop import StopSignal
 from .tables import (
@@ -304,6 +306,22 @@ class LoadExecutor:
         )
         return int(found[0]["snapshot_id"]) if found and found[0]["snapshot_id"] is not None else None
 
+    def due_for_compaction(self, role: str, count_upserts: str) -> bool:
+        """Whether this merge should write the table whole (compaction.should_compact): the deltas
+        since the last whole write are read from the table's snapshots on the branch's ancestry
+        (a history cut short by expiry: whole); the batch's upserts are counted only when the
+        deltas alone do not decide."""
+        history = self.rows(f"SELECT snapshot_id, parent_id, summary FROM {quote_identifier(self.ids[role] + '.snapshots')}")
+        segments = segments_since_whole(history, self.branch_start.get(role))
+        if segments is None:
+            LOG.info("compacting %s: a whole write, its history since the last one expired", self.ids[role])
+            return True
+        due = should_compact(segments, 0) or should_compact(segments, int(self.rows(count_upserts)[0]["n"]))
+        if due:
+            LOG.info("compacting %s: a whole write instead of delta %d since the last one",
+                     self.ids[role], segments["deltas"] + 1)
+        return due
+
     def started_empty(self, role: str) -> bool:
         """True when the table held no row on the branch when the run began: no snapshot, or
         one whose summary counts no record (Iceberg may open a branch on a new table with an
@@ -382,7 +400,8 @@ class LoadExecutor:
 
     def merge(self, step: Dict[str, Any]) -> None:
         """Row-level changes on the branch (plan.ts MergeStep): only the data files holding the
-        batch's keys are rewritten (or get delete files, per the table's write mode)."""
+        batch's keys are rewritten (or get delete files, per the table's write mode), unless the
+        deltas since the last whole write are due for compaction: then the table is written whole."""
         role = step["table"]
         target = branch_identifier(self.ids[role], self.branch)
         source = f"`{step['from']}`"
@@ -397,7 +416,16 @@ class LoadExecutor:
         upserts = f" WHERE NOT COALESCE(s.`{delete}`, FALSE)" if delete else ""
         written = ", ".join(f"{v} AS {n}" for n, v in zip(names, values))
         whole = self.started_empty(role)
-        if whole:
+        compact = not whole and self.due_for_compaction(role, f"SELECT COUNT(*) AS n FROM {source} s{upserts}")
+        if compact:
+            # The table whole on the branch: its rows of keys the batch did not touch, then the
+            # upserts (DuckDB's compaction, tables.ts merge). Reads the branch's own start
+            # snapshot, which Iceberg pins for the scan while the overwrite commits.
+            kept = (f"SELECT {', '.join(f't.{n}' for n in names)} FROM {target} t "
+                    f"WHERE NOT EXISTS (SELECT 1 FROM {source} s WHERE {on})")
+            self.sql(f"INSERT OVERWRITE {target} {kept} UNION ALL SELECT {written} FROM {source} s{upserts}")
+            whole = True
+        elif whole:
             # A MERGE into no rows (a first load) inserts its upserts: INSERT writes them without
             # joining the table, and the table is then this run's alone, audited whole like a
             # replace's (no older row to hide: the written-keys check holds by construction).
@@ -507,6 +535,13 @@ class LoadExecutor:
         except Exception:  # noqa: BLE001 - after the commit, housekeeping never fails the run
             LOG.exception("could not %s (the next run does it)", what)
 
+    def expire_snapshots(self) -> None:
+        """After a whole publish: each published table's old snapshots expire when due
+        (retention.py). Housekeeping: a failure is logged, and the next run tries again."""
+        for role in self.plan["publish"]["order"]:
+            self.quietly(f"expire old snapshots of {self.ids[role]}",
+                         lambda role=role: log_expired(self.ids[role], expire_old_snapshots(self.rows, self.ids[role])))
+
     def drop_branches(self) -> None:
         while self.opened:
             role = self.opened.pop(0)
@@ -552,6 +587,8 @@ class LoadExecutor:
                     result.published = self.publish(result)
                     result.publish_incomplete = self.incomplete
                     published = True
+                if not self.incomplete:
+                    self.expire_snapshots()
             else:
                 result.error = decision.reason
         except Exception as error:  # noqa: BLE001 - reported in the summary, re-raised by main

@@ -41,11 +41,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
 from .constants import CATALOG_NAME, WAP_BRANCH_PREFIX
+from .compaction import should_compact
 from .contracts import AuditResult
 from .errors import error_text
 from .executor import SESSION_SETTINGS, collect
 from .model_pin import DatasetTables, datasets_read, pin_dataset, publishing_run
 from .pii_key import hmac_pads
+from .retention import expire_old_snapshots, log_expired
 from .s3_uri import join_storage
 from .tables import MODEL_ROLE, missing_properties, properties_clause, set_properties_sql, spark_type, table_properties
 from .wap import (
@@ -67,14 +69,6 @@ AUDIT_TOTALS_RELATION = "audit_totals"
 DELTA_KEYS_RELATION = "delta_keys"
 PII_KEY_RELATION = "pii_key"
 CONSUMED_COLUMNS = [{"name": "relation", "type": "string"}, {"name": "run_id", "type": "string"}]
-#: An incremental build writes the table whole instead of a delta when the table would then hold
-#: more than MAX_SEGMENTS writes since the last whole one (that one counted), or when the rows the
-#: deltas upserted would pass MAX_DELTA_SHARE of its rows: each delta leaves delete files and a
-#: small append that every read applies, so reads slow down batch by batch (fact_orders' audit
-#: totals: 1.1 s after one 25,000-change batch, 1.7 s after three). The twin of DuckDB's segment
-#: compaction (engine/duckdb/segments.ts shouldCompact).
-MAX_SEGMENTS = 8
-MAX_DELTA_SHARE = 0.25
 
 
 class ModelSchemaError(RuntimeError):
@@ -165,15 +159,6 @@ def segments_of(state: Dict[str, Any]) -> Dict[str, Any]:
     record = state.get("segments") or {}
     return {"baseRows": record.get("baseRows"), "deltas": int(record.get("deltas") or 0),
             "upserted": int(record.get("upserted") or 0)}
-
-
-def should_compact(segments: Dict[str, Any], upserts: int) -> bool:
-    """True when a delta of `upserts` rows on top of `segments` (segments_of) should be a whole
-    write instead."""
-    if segments["deltas"] + 2 > MAX_SEGMENTS:
-        return True
-    base = segments["baseRows"]
-    return base is not None and segments["upserted"] + upserts > max(int(base), 1) * MAX_DELTA_SHARE
 
 
 def is_incremental(plan: Dict[str, Any]) -> bool:
@@ -541,6 +526,10 @@ class ModelExecutor:
                 found = self.rows(fast_forward_sql(self.table, self.branch))
                 result.version = str(found[0]["updated_ref"]) if found else self.main_snapshot(self.table)
                 result.current_version = result.version
+                try:
+                    log_expired(self.table, expire_old_snapshots(self.rows, self.table))
+                except Exception:  # noqa: BLE001 - published; the next build tries again
+                    LOG.exception("could not expire old snapshots of %s (the next build does it)", self.table)
             else:
                 result.error = f"{decision.reason}; nothing published"
         except Exception as error:  # noqa: BLE001 - reported in the summary, raised by the entry script

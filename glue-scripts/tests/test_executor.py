@@ -3,6 +3,8 @@ published, audits on the branch before fast-forward, branches dropped on failure
 
 import json
 import os
+import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -219,6 +221,105 @@ def test_a_merge_into_a_table_without_rows_inserts_and_audits_the_table_whole(em
     assert "SELECT 0 AS violations" in statements
     assert not any(s.startswith(f"SELECT COUNT(*) AS violations FROM `written_{empty}` t WHERE NOT EXISTS") for s in statements)
     assert result.error is None
+
+
+SILVER = "`glue_catalog`.`silver_db`.`orders`"
+
+
+def silver_history(*added, base=1000, expired=False):
+    """Silver's snapshots on the branch's ancestry: a first load of `base` rows (`expired`: gone),
+    then one merge-on-read delta per `added` count; the branch opens on the newest."""
+    history = [{"snapshot_id": 1, "parent_id": None, "summary": {"total-records": str(base)}}]
+    for i, rows in enumerate(added, start=2):
+        history.append({"snapshot_id": i, "parent_id": i - 1,
+                        "summary": {"added-records": str(rows), "total-delete-files": str(i - 1)}})
+    return [(rf"^SELECT snapshot_id FROM {re.escape(SILVER)}\.`refs` WHERE name = 'wap_", [{"snapshot_id": len(history)}]),
+            (rf"^SELECT snapshot_id, parent_id, summary FROM {re.escape(SILVER)}\.`snapshots`$", history[int(expired):])]
+
+
+COUNT_SILVER_UPSERTS = "SELECT COUNT(*) AS n FROM `silver_changes` s WHERE NOT COALESCE(s.`_delete`, FALSE)"
+
+
+@pytest.mark.parametrize("added, expired, upserts, compacts", [
+    ([1] * 7, False, None, True),       # an 8th delta: the table would hold 9 writes since the whole one
+    ([1] * 6, False, 1, False),
+    ([200], False, 51, True),           # 251 upserted rows > a quarter of 1,000
+    ([200], False, 50, False),
+    ([1], True, None, True),            # the whole write expired: the deltas since are unknown
+])
+def test_a_merge_due_for_compaction_writes_the_table_whole_and_audits_it_whole(added, expired, upserts, compacts):
+    plan = load_plan()
+    spark, io = spark_for(plan)
+    spark.responses[:0] = silver_history(*added, expired=expired) + [(f"^{re.escape(COUNT_SILVER_UPSERTS)}$", [{"n": upserts}])]
+    spark.responses.insert(0, (r"^SELECT 0 AS violations$", [{"violations": 0}]))
+    result = run(plan, spark, io)
+    assert result.error is None
+    statements = spark.statements
+    target = f"{SILVER}.`branch_{BRANCH}`"
+    # The batch is counted only when the deltas alone do not decide.
+    assert (COUNT_SILVER_UPSERTS in statements) == (upserts is not None)
+    merged = [s for s in statements if s.startswith(f"MERGE INTO {target}")]
+    overwrites = [s for s in statements if s.startswith(f"INSERT OVERWRITE {target}")]
+    assert (len(overwrites), len(merged)) == ((1, 0) if compacts else (0, 1))
+    # The other merged tables keep their MERGE.
+    assert len([s for s in statements if s.startswith("MERGE INTO")]) == (2 if compacts else 3)
+    written = next(s for s in statements if s.startswith("CREATE OR REPLACE TEMP VIEW `written_silver`"))
+    check = next(a for a in result.audits if a["name"] == "silver_written_keys_replaced")
+    assert check["passed"]
+    if compacts:
+        # Rows of keys the batch did not touch, then its upserts: the table whole on the branch.
+        kept = ", ".join(f"t.`{c['name']}`" for c in plan["tables"]["silver"]["columns"])
+        assert overwrites[0].startswith(
+            f"INSERT OVERWRITE {target} SELECT {kept} FROM {target} t "
+            f"WHERE NOT EXISTS (SELECT 1 FROM `silver_changes` s WHERE t.`order_id` = s.`order_id`) UNION ALL SELECT ")
+        assert overwrites[0].endswith("FROM `silver_changes` s WHERE NOT COALESCE(s.`_delete`, FALSE)")
+        # Audited whole, as DuckDB audits a compaction; no row sits on an older one.
+        assert written == "CREATE OR REPLACE TEMP VIEW `written_silver` AS SELECT * FROM `staged_silver`"
+        assert not any(s.startswith("SELECT COUNT(*) AS violations FROM `written_silver` t WHERE NOT EXISTS") for s in statements)
+    else:
+        assert written.endswith("FROM `silver_changes` s WHERE NOT COALESCE(s.`_delete`, FALSE)")
+
+
+AGED_SILVER = rf"^SELECT COUNT\(\*\) AS n FROM {re.escape(SILVER)}\.`snapshots` WHERE committed_at < TIMESTAMP '"
+
+
+@pytest.mark.parametrize("aged, expires", [(19, False), (20, True)])
+def test_aged_snapshots_of_the_published_tables_expire_after_the_publish(aged, expires):
+    plan = load_plan()
+    spark, io = spark_for(plan)
+    spark.responses.insert(0, (AGED_SILVER, [{"n": aged}]))
+    result = run(plan, spark, io)
+    assert result.error is None and result.published is not None
+    statements = spark.statements
+    # One check per published table, after the last fast-forward; others have none aged (fake).
+    checks = [i for i, s in enumerate(statements) if "`snapshots` WHERE committed_at < TIMESTAMP" in s]
+    last_publish = max(i for i, s in enumerate(statements) if "system.fast_forward" in s)
+    assert len(checks) == len(plan["publish"]["order"]) and min(checks) > last_publish
+    calls = [s for s in statements if "system.expire_snapshots" in s]
+    cutoff = re.search(r"TIMESTAMP '([^']+)'", next(s for s in statements if re.search(AGED_SILVER, s))).group(1)
+    assert calls == ([f"CALL glue_catalog.system.expire_snapshots(table => 'silver_db.orders', "
+                      f"older_than => TIMESTAMP '{cutoff}', retain_last => 11)"] if expires else [])
+    age = datetime.now(timezone.utc).replace(tzinfo=None) - datetime.strptime(cutoff, "%Y-%m-%d %H:%M:%S.%f")
+    assert timedelta(days=5) <= age < timedelta(days=5, minutes=1)
+
+
+def test_a_failed_expiry_is_logged_and_the_run_stays_published(caplog):
+    plan = load_plan()
+    spark, io = spark_for(plan, fail_on=r"system\.expire_snapshots")
+    spark.responses.insert(0, (AGED_SILVER, [{"n": 50}]))
+    result = run(plan, spark, io)
+    assert result.error is None and result.published is not None
+    assert any("system.expire_snapshots" in s for s in spark.statements)
+    assert "could not expire old snapshots of glue_catalog.silver_db.orders" in caplog.text
+
+
+def test_a_run_that_publishes_nothing_expires_nothing():
+    plan = load_plan()
+    spark, io = spark_for(plan, failing_audit=plan["audits"][0]["name"])
+    spark.responses.insert(0, (AGED_SILVER, [{"n": 50}]))
+    result = run(plan, spark, io)
+    assert result.published is None
+    assert not any("`snapshots` WHERE committed_at" in s or "expire_snapshots" in s for s in spark.statements)
 
 
 def test_a_written_row_whose_key_the_merge_did_not_replace_blocks_publishing():

@@ -140,6 +140,29 @@ def test_a_failed_audit_publishes_nothing_and_drops_the_branch():
     assert result.error == "audit failed: no_null_keys (2); nothing published"
 
 
+AGED = r"^SELECT COUNT\(\*\) AS n FROM `glue_catalog`\.`sem`\.`dim_thing`\.`snapshots` WHERE committed_at < TIMESTAMP '"
+
+
+@pytest.mark.parametrize("violations, aged, fails, expired", [
+    (0, 20, False, True), (0, 19, False, False), (0, 50, True, False), (2, 50, False, False)])
+def test_a_published_model_expires_its_aged_snapshots(violations, aged, fails, expired):
+    spark, fio = fake(violations=violations, main=True)
+    spark.fail_on = r"system\.expire_snapshots" if fails else None
+    spark.responses.insert(0, (AGED, [{"n": aged}]))
+    result = run(spark, fio)
+    # A failed expiry leaves the build published; a build that publishes nothing expires nothing.
+    assert (result.error is None) == (violations == 0)
+    calls = [s for s in spark.statements if "system.expire_snapshots" in s]
+    assert len(calls) == (int(expired or fails))
+    assert all(c.startswith("CALL glue_catalog.system.expire_snapshots(table => 'sem.dim_thing', older_than => TIMESTAMP '")
+               and c.endswith("', retain_last => 11)") for c in calls)
+    if calls:
+        publish = next(i for i, s in enumerate(spark.statements) if "system.fast_forward" in s)
+        assert spark.statements.index(calls[0]) > publish
+    if violations:
+        assert not any("committed_at" in s for s in spark.statements)
+
+
 def test_a_table_with_other_columns_is_refused_before_anything_is_written():
     seeded = {TABLE: [("thing_key", "bigint"), ("old_name", "string")]}
     spark, fio = fake(seeded=seeded)
