@@ -117,7 +117,10 @@ export function compileSummary(ctx: SqlContext): SummaryQueries {
  * DuckDB segment, an Iceberg MERGE): those whose key matches none of the replaced keys, by the
  * step's `on` (`t` = a written row, `s` = a replaced key). Such a row would stay beside the older
  * row of its key, and the row-level audits, which read only written rows, would not see the
- * pair. `layered` null: the executor wrote the table whole, so no row sits on an older one.
+ * pair. On a compaction (the table written whole: the kept rows of keys the merge did not name,
+ * plus its rows) `layered` names its rows and the keys it named: a row whose key is not among
+ * them sits beside the kept row of its key. `layered` null: the table had no row before, so no
+ * row sits on an older one.
  * glue-scripts/datalake_glue/executor.py written_keys_check is its twin.
  */
 export function writtenKeysCheck(

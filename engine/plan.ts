@@ -253,10 +253,10 @@ export interface MergeStep {
    * version, or a compaction; Glue: a merge into a table without rows, run as an INSERT, or a
    * compaction, run as an INSERT OVERWRITE). Every
    * other row of `output` is a row of the previous version, audited when it was published,
-   * whose key no `from` row names. For rows layered on the previous version (a segment, a
-   * MERGE) the executor also checks that each one's key matches a `from` key by `on`
-   * (engine/audits.ts writtenKeysCheck), else an older row of that key would stay visible
-   * beside it.
+   * whose key no `from` row names. For rows written over the previous version (a segment, a
+   * MERGE, a compaction's upserts) the executor also checks that each one's key matches a
+   * `from` key by `on` (engine/audits.ts writtenKeysCheck), else an older row of that key would
+   * stay visible beside it.
    */
   written: string;
   when?: RunMode;

@@ -198,7 +198,15 @@ export class TableStore {
       const written = await this.write(step.table, step.from, select);
       await this.registerStaged(step.output, written.files, `SELECT * FROM (${select}) q`);
       await this.registerWhole(step.written, step.output);
-      this.mergeChecks.push(writtenKeysCheck(step, null, ident));
+      // Kept rows are those of keys the batch did not name, so an upserted row whose key is not
+      // among the named ones would sit beside its older row: checked as on a segment. Counted
+      // now: `from` reads tables of the run dropped after their last step (last-reads.ts).
+      const check = writtenKeysCheck(step, published ? { rows: `(${upserted})`, keys: changedKeys } : null, ident);
+      if (published) {
+        await this.session.run(`CREATE OR REPLACE TEMP TABLE ${step.output}_written_keys AS ${check.sql}`);
+        check.sql = `SELECT violations FROM ${step.output}_written_keys`;
+      }
+      this.mergeChecks.push(check);
       return written.rows;
     }
     const written = await this.write(step.table, step.from, upserted);

@@ -34,7 +34,7 @@ from .errors import error_text
 from .outcomes import build_file_results, conservation_audit, split_already_loaded
 from .pii_key import hmac_pads, keyed_fingerprint, plan_hashes_pii
 from .plan import SUMMARY_COUNT_COLUMNS, relation_names, run_mode, staged_roles, steps_for
-from .retention import expire_old_snapshots, log_expired
+from .retention import expire_old_snapshots
 from .schema_evolution import SchemaChangeError, SchemaEvolution, evolve_schema, parse_describe, parse_partitioning
 from .stop import StopSignal
 from .tables import (
@@ -126,17 +126,19 @@ def collect(spark: Any, statement: str) -> List[Dict[str, Any]]:
     return [row.asDict() if hasattr(row, "asDict") else dict(row) for row in rows]
 
 
-def written_keys_check(step: Dict[str, Any], layered: bool = True) -> Dict[str, str]:
+def written_keys_check(step: Dict[str, Any], layered: bool = True, rows: Optional[str] = None) -> Dict[str, str]:
     """The audit of one merge step's written rows (`t`): those whose key matches no key of the
     MERGE source (`s`) by the step's `on` would stay beside the older row of their key, which
-    the row-level audits (reading written rows only) cannot see. `layered` False: the table was
-    written whole (no row sits on an older one), so it passes by construction, and is still
-    listed, as DuckDB lists it. Twin of engine/audits.ts writtenKeysCheck."""
+    the row-level audits (reading written rows only) cannot see. `rows`: the relation of the rows
+    it wrote when `written` is not (a compaction registers the whole table there; its kept rows
+    are those of the keys the source did not name). `layered` False: the table had no row
+    before, so the check passes by construction, and is still listed, as DuckDB lists it. Twin
+    of engine/audits.ts writtenKeysCheck."""
     match = " AND ".join(f"{o['target']} = s.`{o['source']}`" for o in step["on"])
     return {
         "name": f"{step['table']}_written_keys_replaced",
         "description": f"every row written to {step['table']} has its key among the keys the merge replaced",
-        "sql": (f"SELECT COUNT(*) AS violations FROM `{step['written']}` t "
+        "sql": (f"SELECT COUNT(*) AS violations FROM `{rows or step['written']}` t "
                 f"WHERE NOT EXISTS (SELECT 1 FROM `{step['from']}` s WHERE {match})") if layered
         else "SELECT 0 AS violations",
     }
@@ -171,6 +173,8 @@ class LoadExecutor:
         self.incomplete: Optional[str] = None
         #: One written_keys_check per merge step run, in step order (run after the plan's audits).
         self.merge_checks: List[Dict[str, str]] = []
+        #: Rows the run's files held (read_files; None: unknown), a bound on any merge's upserts.
+        self.rows_read: Optional[int] = None
         #: Table properties read in prepare() (row-level write mode, plan fingerprint).
         self.properties: Dict[str, Dict[str, str]] = {}
 
@@ -306,34 +310,54 @@ class LoadExecutor:
         )
         return int(found[0]["snapshot_id"]) if found and found[0]["snapshot_id"] is not None else None
 
-    def due_for_compaction(self, role: str, count_upserts: str) -> bool:
-        """Whether this merge should write the table whole (compaction.should_compact): the deltas
-        since the last whole write are read from the table's snapshots on the branch's ancestry
-        (a history cut short by expiry: whole); the batch's upserts are counted only when the
-        deltas alone do not decide."""
-        history = self.rows(f"SELECT snapshot_id, parent_id, summary FROM {quote_identifier(self.ids[role] + '.snapshots')}")
-        segments = segments_since_whole(history, self.branch_start.get(role))
-        if segments is None:
-            LOG.info("compacting %s: a whole write, its history since the last one expired", self.ids[role])
-            return True
-        due = should_compact(segments, 0) or should_compact(segments, int(self.rows(count_upserts)[0]["n"]))
-        if due:
-            LOG.info("compacting %s: a whole write instead of delta %d since the last one",
-                     self.ids[role], segments["deltas"] + 1)
-        return due
+    def history(self, role: str) -> List[Dict[str, Any]]:
+        """The table's `.snapshots` rows (snapshot_id, parent_id, summary), read once per merge:
+        what the branch started on, and the deltas since the last whole write."""
+        if self.branch_start.get(role) is None:
+            return []
+        return self.rows(f"SELECT snapshot_id, parent_id, summary FROM {quote_identifier(self.ids[role] + '.snapshots')}")
 
-    def started_empty(self, role: str) -> bool:
+    def started_empty(self, role: str, history: List[Dict[str, Any]]) -> bool:
         """True when the table held no row on the branch when the run began: no snapshot, or
         one whose summary counts no record (Iceberg may open a branch on a new table with an
         empty snapshot). Rows deleted by delete files still count: such a table is merged."""
         start = self.branch_start.get(role)
         if start is None:
             return True
-        found = self.rows(
-            f"SELECT summary['total-records'] AS records FROM {quote_identifier(self.ids[role] + '.snapshots')} "
-            f"WHERE snapshot_id = {int(start)}"
-        )
-        return bool(found) and found[0]["records"] is not None and int(found[0]["records"]) == 0
+        found = [r for r in history if int(r["snapshot_id"]) == int(start)]
+        return bool(found) and str(dict(found[0].get("summary") or {}).get("total-records")) == "0"
+
+    def compact(self, step: Dict[str, Any], target: str, names: List[str], upserted: str) -> None:
+        """The merge as a whole write of the branch (DuckDB's compaction, tables.ts merge): the
+        rows of keys the batch did not name, then its upserts. The scan of the branch reads its
+        start snapshot, which Iceberg pins while the overwrite commits. Audited whole; the
+        upserted rows are still checked against the keys they replace (written_keys_check)."""
+        on = " AND ".join(f"{o['target']} = s.`{o['source']}`" for o in step["on"])
+        kept = (f"SELECT {', '.join(f't.{n}' for n in names)} FROM {target} t "
+                f"WHERE NOT EXISTS (SELECT 1 FROM `{step['from']}` s WHERE {on})")
+        self.sql(f"INSERT OVERWRITE {target} {kept} UNION ALL {upserted}")
+        rows = f"{step['output']}_upserted"
+        self.sql(f"CREATE OR REPLACE TEMP VIEW `{rows}` AS {upserted}")
+        self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['output']}` AS SELECT * FROM {target}")
+        self.register_whole(step)
+        self.merge_checks.append(written_keys_check(step, rows=rows))
+
+    def due_for_compaction(self, role: str, history: List[Dict[str, Any]], count_upserts: str) -> bool:
+        """Whether this merge should write the table whole (compaction.should_compact): the deltas
+        since the last whole write are read from the table's snapshots on the branch's ancestry
+        (a history cut short by expiry: whole). The batch's upserts are counted only when they
+        could decide: never more than the rows the run read (each is a key one of them changed)."""
+        segments = segments_since_whole(history, self.branch_start.get(role))
+        if segments is None:
+            LOG.info("compacting %s: a whole write, its history since the last one expired", self.ids[role])
+            return True
+        due = should_compact(segments, 0)
+        if not due and (self.rows_read is None or should_compact(segments, self.rows_read)):
+            due = should_compact(segments, int(self.rows(count_upserts)[0]["n"]))
+        if due:
+            LOG.info("compacting %s: a whole write instead of delta %d since the last one",
+                     self.ids[role], segments["deltas"] + 1)
+        return due
 
     def ledger(self) -> Set[Tuple[str, str]]:
         found = self.rows(
@@ -350,6 +374,8 @@ class LoadExecutor:
             state["outcomes"] = self.io.read_files(
                 fresh, self.plan["source"], self.run_id, step["output"], step["filesOutput"]
             )
+            read = [o.get("rowsRead") for o in state["outcomes"]]
+            self.rows_read = None if any(n is None for n in read) else sum(int(n) for n in read)
         elif kind == "pii_key":
             ipad, opad = hmac_pads(self.pii_key or b"")  # present: checked before the first step
             self.io.register_pii_key(step["output"], ipad, opad)
@@ -415,17 +441,12 @@ class LoadExecutor:
         delete = step.get("delete")
         upserts = f" WHERE NOT COALESCE(s.`{delete}`, FALSE)" if delete else ""
         written = ", ".join(f"{v} AS {n}" for n, v in zip(names, values))
-        whole = self.started_empty(role)
-        compact = not whole and self.due_for_compaction(role, f"SELECT COUNT(*) AS n FROM {source} s{upserts}")
-        if compact:
-            # The table whole on the branch: its rows of keys the batch did not touch, then the
-            # upserts (DuckDB's compaction, tables.ts merge). Reads the branch's own start
-            # snapshot, which Iceberg pins for the scan while the overwrite commits.
-            kept = (f"SELECT {', '.join(f't.{n}' for n in names)} FROM {target} t "
-                    f"WHERE NOT EXISTS (SELECT 1 FROM {source} s WHERE {on})")
-            self.sql(f"INSERT OVERWRITE {target} {kept} UNION ALL SELECT {written} FROM {source} s{upserts}")
-            whole = True
-        elif whole:
+        history = self.history(role)
+        whole = self.started_empty(role, history)
+        if not whole and self.due_for_compaction(role, history, f"SELECT COUNT(*) AS n FROM {source} s{upserts}"):
+            self.compact(step, target, names, f"SELECT {written} FROM {source} s{upserts}")
+            return
+        if whole:
             # A MERGE into no rows (a first load) inserts its upserts: INSERT writes them without
             # joining the table, and the table is then this run's alone, audited whole like a
             # replace's (no older row to hide: the written-keys check holds by construction).
@@ -536,11 +557,9 @@ class LoadExecutor:
             LOG.exception("could not %s (the next run does it)", what)
 
     def expire_snapshots(self) -> None:
-        """After a whole publish: each published table's old snapshots expire when due
-        (retention.py). Housekeeping: a failure is logged, and the next run tries again."""
-        for role in self.plan["publish"]["order"]:
-            self.quietly(f"expire old snapshots of {self.ids[role]}",
-                         lambda role=role: log_expired(self.ids[role], expire_old_snapshots(self.rows, self.ids[role])))
+        """After a whole publish: the published tables' old snapshots expire when due
+        (retention.py; failures are logged, and the next run tries again)."""
+        expire_old_snapshots(self.rows, [self.ids[role] for role in self.plan["publish"]["order"]])
 
     def drop_branches(self) -> None:
         while self.opened:

@@ -47,7 +47,7 @@ from .errors import error_text
 from .executor import SESSION_SETTINGS, collect
 from .model_pin import DatasetTables, datasets_read, pin_dataset, publishing_run
 from .pii_key import hmac_pads
-from .retention import expire_old_snapshots, log_expired
+from .retention import expire_old_snapshots
 from .s3_uri import join_storage
 from .tables import MODEL_ROLE, missing_properties, properties_clause, set_properties_sql, spark_type, table_properties
 from .wap import (
@@ -526,10 +526,7 @@ class ModelExecutor:
                 found = self.rows(fast_forward_sql(self.table, self.branch))
                 result.version = str(found[0]["updated_ref"]) if found else self.main_snapshot(self.table)
                 result.current_version = result.version
-                try:
-                    log_expired(self.table, expire_old_snapshots(self.rows, self.table))
-                except Exception:  # noqa: BLE001 - published; the next build tries again
-                    LOG.exception("could not expire old snapshots of %s (the next build does it)", self.table)
+                expire_old_snapshots(self.rows, [self.table])
             else:
                 result.error = f"{decision.reason}; nothing published"
         except Exception as error:  # noqa: BLE001 - reported in the summary, raised by the entry script

@@ -37,9 +37,12 @@ def cutoff_text(now: datetime) -> str:
     return (now.astimezone(timezone.utc) - MAX_SNAPSHOT_AGE).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def aged_snapshots_sql(identifier: str, cutoff: str) -> str:
-    return (f"SELECT COUNT(*) AS n FROM {quote_identifier(identifier + '.snapshots')} "
-            f"WHERE committed_at < TIMESTAMP '{cutoff}'")
+def aged_snapshots_sql(identifiers: List[str], cutoff: str) -> str:
+    """One query for all the tables (one Spark job, not one per table): `n` aged snapshots per
+    table, by its position `t` in `identifiers`."""
+    return " UNION ALL ".join(
+        f"SELECT {i} AS t, COUNT(*) AS n FROM {quote_identifier(identifier + '.snapshots')} "
+        f"WHERE committed_at < TIMESTAMP '{cutoff}'" for i, identifier in enumerate(identifiers))
 
 
 def expire_snapshots_sql(identifier: str, cutoff: str, catalog: str = CATALOG_NAME) -> str:
@@ -48,20 +51,24 @@ def expire_snapshots_sql(identifier: str, cutoff: str, catalog: str = CATALOG_NA
             f"older_than => TIMESTAMP '{cutoff}', retain_last => {RETAIN_LAST})")
 
 
-def expire_old_snapshots(rows: Callable[[str], List[Dict[str, Any]]], identifier: str,
-                         now: Optional[datetime] = None) -> Optional[Dict[str, Any]]:
-    """Expire the table's aged snapshots when EXPIRE_AT of them have piled up; returns the
-    procedure's counts of deleted files (None when it was not due)."""
+def expire_old_snapshots(rows: Callable[[str], List[Dict[str, Any]]], identifiers: List[str],
+                         now: Optional[datetime] = None) -> None:
+    """Expire the aged snapshots of each table where EXPIRE_AT of them have piled up. Housekeeping
+    after a publish: a failure is logged (the next run tries again), never raised."""
     cutoff = cutoff_text(now or datetime.now(timezone.utc))
-    found = rows(aged_snapshots_sql(identifier, cutoff))
-    if not found or int(found[0]["n"] or 0) < EXPIRE_AT:
-        return None
-    done = rows(expire_snapshots_sql(identifier, cutoff))
-    return dict(done[0]) if done else {}
-
-
-def log_expired(identifier: str, done: Optional[Dict[str, Any]]) -> None:
-    if done is not None:
-        deleted = ", ".join(f"{k} {v}" for k, v in done.items() if v) or "no file"
+    try:
+        aged = {int(r["t"]): int(r["n"] or 0) for r in rows(aged_snapshots_sql(identifiers, cutoff))}
+    except Exception:  # noqa: BLE001 - published already; the next run checks again
+        LOG.exception("could not count the aged snapshots of %s (the next run does it)", ", ".join(identifiers))
+        return
+    for i, identifier in enumerate(identifiers):
+        if aged.get(i, 0) < EXPIRE_AT:
+            continue
+        try:
+            done = rows(expire_snapshots_sql(identifier, cutoff))
+        except Exception:  # noqa: BLE001 - as above
+            LOG.exception("could not expire old snapshots of %s (the next run does it)", identifier)
+            continue
+        deleted = ", ".join(f"{k} {v}" for k, v in (dict(done[0]) if done else {}).items() if v) or "no file"
         LOG.info("expired the snapshots of %s older than %s (beyond the newest %d): deleted %s",
                  identifier, MAX_SNAPSHOT_AGE, RETAIN_LAST, deleted)

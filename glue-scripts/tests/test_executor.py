@@ -52,7 +52,7 @@ def spark_for(plan, failing_audit=None, counts=None, fail_on=None):
         violations = 2 if audit["name"] == failing_audit else 0
         responses.append((re_exact(audit["sql"]), [{"violations": violations}]))
     # Each merge step's written-keys check (executor.written_keys_check).
-    responses.append((r"^SELECT COUNT\(\*\) AS violations FROM `written_\w+` t WHERE NOT EXISTS", [{"violations": 0}]))
+    responses.append((r"^SELECT COUNT\(\*\) AS violations FROM `\w+` t WHERE NOT EXISTS", [{"violations": 0}]))
     responses.append((re_exact(plan["summary"]["counts"]), counts or counts_row()))
     responses.append((re_exact(plan["summary"]["files"]), files_rows()))
     responses.append((r"SELECT DISTINCT _source_key, _source_version", []))
@@ -205,7 +205,11 @@ def test_a_merge_into_a_table_without_rows_inserts_and_audits_the_table_whole(em
     # The table's branch opened on a snapshot that counts no record (a first load); the others
     # find nothing in `.snapshots` (the fake's default): they hold rows, and are merged.
     table = {"state": "state_orders", "silver": "orders"}[empty]
-    spark.responses.insert(0, (rf"`{table}`\.`snapshots` WHERE snapshot_id = \d+$", [{"records": "0"}]))
+    identifier = re.escape(f"`glue_catalog`.`silver_db`.`{table}`")
+    spark.responses[:0] = [
+        (rf"^SELECT snapshot_id FROM {identifier}\.`refs` WHERE name = 'wap_", [{"snapshot_id": 77}]),
+        (rf"^SELECT snapshot_id, parent_id, summary FROM {identifier}\.`snapshots`$",
+         [{"snapshot_id": 77, "parent_id": None, "summary": {"total-records": "0"}}])]
     spark.responses.insert(0, (r"^SELECT 0 AS violations$", [{"violations": 0}]))
     result = run(plan, spark, io)
     statements = spark.statements
@@ -240,16 +244,19 @@ def silver_history(*added, base=1000, expired=False):
 COUNT_SILVER_UPSERTS = "SELECT COUNT(*) AS n FROM `silver_changes` s WHERE NOT COALESCE(s.`_delete`, FALSE)"
 
 
-@pytest.mark.parametrize("added, expired, upserts, compacts", [
-    ([1] * 7, False, None, True),       # an 8th delta: the table would hold 9 writes since the whole one
-    ([1] * 6, False, 1, False),
-    ([200], False, 51, True),           # 251 upserted rows > a quarter of 1,000
-    ([200], False, 50, False),
-    ([1], True, None, True),            # the whole write expired: the deltas since are unknown
+@pytest.mark.parametrize("added, expired, file_rows, upserts, compacts", [
+    ([1] * 7, False, 3, None, True),       # an 8th delta: the table would hold 9 writes since the whole one
+    ([1] * 6, False, 3, None, False),      # the run read 6 rows: not enough to pass the share, not counted
+    ([200], False, 100, 51, True),         # 251 upserted rows > a quarter of 1,000
+    ([200], False, 100, 50, False),
+    ([200], False, 3, None, False),
+    ([1], True, 3, None, True),            # the whole write expired: the deltas since are unknown
 ])
-def test_a_merge_due_for_compaction_writes_the_table_whole_and_audits_it_whole(added, expired, upserts, compacts):
+def test_a_merge_due_for_compaction_writes_the_table_whole_and_audits_it_whole(added, expired, file_rows, upserts, compacts):
     plan = load_plan()
     spark, io = spark_for(plan)
+    read_files = io.read_files
+    io.read_files = lambda *a, **k: [dict(o, rowsRead=file_rows) for o in read_files(*a, **k)]
     spark.responses[:0] = silver_history(*added, expired=expired) + [(f"^{re.escape(COUNT_SILVER_UPSERTS)}$", [{"n": upserts}])]
     spark.responses.insert(0, (r"^SELECT 0 AS violations$", [{"violations": 0}]))
     result = run(plan, spark, io)
@@ -273,50 +280,62 @@ def test_a_merge_due_for_compaction_writes_the_table_whole_and_audits_it_whole(a
             f"INSERT OVERWRITE {target} SELECT {kept} FROM {target} t "
             f"WHERE NOT EXISTS (SELECT 1 FROM `silver_changes` s WHERE t.`order_id` = s.`order_id`) UNION ALL SELECT ")
         assert overwrites[0].endswith("FROM `silver_changes` s WHERE NOT COALESCE(s.`_delete`, FALSE)")
-        # Audited whole, as DuckDB audits a compaction; no row sits on an older one.
+        # Audited whole, as DuckDB audits a compaction; the upserted rows are checked against the
+        # keys they replace (a row of another key would sit beside its kept row).
         assert written == "CREATE OR REPLACE TEMP VIEW `written_silver` AS SELECT * FROM `staged_silver`"
-        assert not any(s.startswith("SELECT COUNT(*) AS violations FROM `written_silver` t WHERE NOT EXISTS") for s in statements)
+        upserted = "CREATE OR REPLACE TEMP VIEW `staged_silver_upserted` AS SELECT " + overwrites[0].split(" UNION ALL SELECT ", 1)[1]
+        assert upserted in statements
+        assert ("SELECT COUNT(*) AS violations FROM `staged_silver_upserted` t WHERE NOT EXISTS "
+                "(SELECT 1 FROM `silver_changes` s WHERE t.`order_id` = s.`order_id`)") in statements
     else:
         assert written.endswith("FROM `silver_changes` s WHERE NOT COALESCE(s.`_delete`, FALSE)")
 
 
-AGED_SILVER = rf"^SELECT COUNT\(\*\) AS n FROM {re.escape(SILVER)}\.`snapshots` WHERE committed_at < TIMESTAMP '"
+AGED = r"^SELECT 0 AS t, COUNT\(\*\) AS n FROM .* WHERE committed_at < TIMESTAMP '"
 
 
-@pytest.mark.parametrize("aged, expires", [(19, False), (20, True)])
-def test_aged_snapshots_of_the_published_tables_expire_after_the_publish(aged, expires):
+def aged(count, table=SILVER):
+    """The aged-snapshots query's answer: `count` for `table`, none for the others."""
+    return (AGED, lambda statement: [{"t": i, "n": count if f"{table}.`snapshots`" in part else 0}
+                                     for i, part in enumerate(statement.split(" UNION ALL "))])
+
+
+@pytest.mark.parametrize("count, expires", [(19, False), (20, True)])
+def test_aged_snapshots_of_the_published_tables_expire_after_the_publish(count, expires):
     plan = load_plan()
     spark, io = spark_for(plan)
-    spark.responses.insert(0, (AGED_SILVER, [{"n": aged}]))
+    spark.responses.insert(0, aged(count))
     result = run(plan, spark, io)
     assert result.error is None and result.published is not None
     statements = spark.statements
-    # One check per published table, after the last fast-forward; others have none aged (fake).
-    checks = [i for i, s in enumerate(statements) if "`snapshots` WHERE committed_at < TIMESTAMP" in s]
-    last_publish = max(i for i, s in enumerate(statements) if "system.fast_forward" in s)
-    assert len(checks) == len(plan["publish"]["order"]) and min(checks) > last_publish
+    # One query for every published table, after the last fast-forward.
+    [check] = [i for i, s in enumerate(statements) if "committed_at < TIMESTAMP" in s]
+    assert statements[check].count(" UNION ALL ") == len(plan["publish"]["order"]) - 1
+    assert check > max(i for i, s in enumerate(statements) if "system.fast_forward" in s)
     calls = [s for s in statements if "system.expire_snapshots" in s]
-    cutoff = re.search(r"TIMESTAMP '([^']+)'", next(s for s in statements if re.search(AGED_SILVER, s))).group(1)
+    cutoff = re.search(r"TIMESTAMP '([^']+)'", statements[check]).group(1)
     assert calls == ([f"CALL glue_catalog.system.expire_snapshots(table => 'silver_db.orders', "
                       f"older_than => TIMESTAMP '{cutoff}', retain_last => 11)"] if expires else [])
     age = datetime.now(timezone.utc).replace(tzinfo=None) - datetime.strptime(cutoff, "%Y-%m-%d %H:%M:%S.%f")
     assert timedelta(days=5) <= age < timedelta(days=5, minutes=1)
 
 
-def test_a_failed_expiry_is_logged_and_the_run_stays_published(caplog):
+@pytest.mark.parametrize("fail_on", [r"system\.expire_snapshots", r"committed_at < TIMESTAMP"])
+def test_a_failed_expiry_is_logged_and_the_run_stays_published(fail_on, caplog):
     plan = load_plan()
-    spark, io = spark_for(plan, fail_on=r"system\.expire_snapshots")
-    spark.responses.insert(0, (AGED_SILVER, [{"n": 50}]))
+    spark, io = spark_for(plan, fail_on=fail_on)
+    spark.responses.insert(0, aged(50, "`glue_catalog`.`quarantine_db`.`quarantine_orders`"))
     result = run(plan, spark, io)
     assert result.error is None and result.published is not None
-    assert any("system.expire_snapshots" in s for s in spark.statements)
-    assert "could not expire old snapshots of glue_catalog.silver_db.orders" in caplog.text
+    assert any(re.search(fail_on, s) for s in spark.statements)
+    assert ("could not expire old snapshots of glue_catalog.quarantine_db.quarantine_orders" in caplog.text
+            if "expire" in fail_on else "could not count the aged snapshots of glue_catalog.silver_db.orders" in caplog.text)
 
 
 def test_a_run_that_publishes_nothing_expires_nothing():
     plan = load_plan()
     spark, io = spark_for(plan, failing_audit=plan["audits"][0]["name"])
-    spark.responses.insert(0, (AGED_SILVER, [{"n": 50}]))
+    spark.responses.insert(0, aged(50))
     result = run(plan, spark, io)
     assert result.published is None
     assert not any("`snapshots` WHERE committed_at" in s or "expire_snapshots" in s for s in spark.statements)

@@ -140,7 +140,7 @@ def test_a_failed_audit_publishes_nothing_and_drops_the_branch():
     assert result.error == "audit failed: no_null_keys (2); nothing published"
 
 
-AGED = r"^SELECT COUNT\(\*\) AS n FROM `glue_catalog`\.`sem`\.`dim_thing`\.`snapshots` WHERE committed_at < TIMESTAMP '"
+AGED = r"^SELECT 0 AS t, COUNT\(\*\) AS n FROM `glue_catalog`\.`sem`\.`dim_thing`\.`snapshots` WHERE committed_at < TIMESTAMP '[^']+'$"
 
 
 @pytest.mark.parametrize("violations, aged, fails, expired", [
@@ -148,7 +148,7 @@ AGED = r"^SELECT COUNT\(\*\) AS n FROM `glue_catalog`\.`sem`\.`dim_thing`\.`snap
 def test_a_published_model_expires_its_aged_snapshots(violations, aged, fails, expired):
     spark, fio = fake(violations=violations, main=True)
     spark.fail_on = r"system\.expire_snapshots" if fails else None
-    spark.responses.insert(0, (AGED, [{"n": aged}]))
+    spark.responses.insert(0, (AGED, [{"t": 0, "n": aged}]))
     result = run(spark, fio)
     # A failed expiry leaves the build published; a build that publishes nothing expires nothing.
     assert (result.error is None) == (violations == 0)

@@ -3,6 +3,8 @@
 // by editing a step of the compiled plan, then expects a FAILED run that published nothing.
 import { expect } from "chai";
 import type { LoadPlan } from "../../engine/plan";
+import { versionSegments } from "../../engine/duckdb/segments";
+import { readPointer, zoneDir } from "../../engine/duckdb/workspace";
 import { ORDERS_HEADER, TestWorkspace, expectConserved, orderRow } from "./helpers";
 
 const csv = (...rows: string[]) => [ORDERS_HEADER, ...rows].join("\n") + "\n";
@@ -82,6 +84,25 @@ describe("engine (DuckDB): audits of the rows a run wrote", function () {
       { batch },
     );
     expect(summary.audits.find((a) => a.name === "quarantine_written_keys_replaced")!.violations).to.equal(1);
+  });
+
+  it("checks the keys of a merge written whole (a compaction) as it checks a segment's", async () => {
+    await base();
+    // Six of the 20 quarantined orders change: past a quarter of quarantine's rows, so the merge
+    // writes it whole (segments.ts shouldCompact), keeping the rows of keys it does not name. Each
+    // written row names key + 1000, so the kept row of its own key would stay beside it.
+    const batch = csv(...[90, 91, 92, 93, 94, 95].map((id) => orderRow("U", id, at(1), "lost")));
+    const summary = await expectCaught(
+      "quarantine_written_keys_replaced",
+      editStep("quarantine_changes", (sql) => `SELECT * REPLACE (_pk_1 + 1000 AS _pk_1) FROM (${sql}) q`),
+      { batch },
+    );
+    expect(summary.audits.find((a) => a.name === "quarantine_written_keys_replaced"), JSON.stringify(summary.audits)).to.include({ violations: 6 });
+    // The same batch unedited: a whole write (no segment added) that passes.
+    const clean = await ws.load("orders", [ws.file("orders", "clean.csv", batch)]);
+    expect(clean.status).to.equal("SUCCEEDED");
+    const dir = zoneDir(ws.dir, "quarantine", "orders");
+    expect(versionSegments(dir, readPointer(dir)!.version).segments).to.have.length(1);
   });
 
   it("fails a written row with a wrong partition value (partition_values_valid)", async () => {
