@@ -11,7 +11,8 @@ A snapshot expires once it is older than MAX_SNAPSHOT_AGE (Iceberg's own default
 `history.expire.max-snapshot-age-ms`) and is not among the table's newest RETAIN_LAST; the
 snapshots of a branch or tag are never expired, nor main's (Iceberg's rules). The procedure runs a
 Spark job over the table's manifests, so a run calls it only once EXPIRE_AT snapshots have aged:
-one check per table per run is a query of its snapshots metadata table. The manual rollback of
+the check is one query of the published tables' snapshots metadata tables per run. A table whose
+aged snapshots a branch or tag holds stays due, and pays the procedure each run. The manual rollback of
 docs/deploy.md reaches back as far as the snapshots kept.
 """
 
