@@ -10,17 +10,19 @@ pruneVersions).
 A snapshot expires once it is older than MAX_SNAPSHOT_AGE (Iceberg's own default,
 `history.expire.max-snapshot-age-ms`) and is not among the table's newest RETAIN_LAST; the
 snapshots of a branch or tag are never expired, nor main's (Iceberg's rules). The procedure runs a
-Spark job over the table's manifests, so a run calls it only once EXPIRE_AT snapshots have aged:
-the check is one query of the published tables' snapshots metadata tables per run. A table whose
-aged snapshots a branch or tag holds stays due, and pays the procedure each run. The manual rollback of
-docs/deploy.md reaches back as far as the snapshots kept.
+Spark job over the table's manifests, so a run calls it only once EXPIRE_AT snapshots have aged.
+A load looks (one query over its published tables' snapshots metadata tables) only when a merged
+table's snapshots, read anyway for its merge, count that many; a model build looks at its own
+table's after each publish. A table whose aged snapshots a branch or tag holds stays due, and
+pays the procedure each run. The manual rollback of docs/deploy.md reaches back as far as the
+snapshots kept.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from .constants import CATALOG_NAME
 from .wap import procedure_table_arg, quote_identifier, table_in_catalog
@@ -31,6 +33,11 @@ MAX_SNAPSHOT_AGE = timedelta(days=5)
 #: DuckDB keeps 10 versions besides the current one (KEEP_VERSIONS).
 RETAIN_LAST = 11
 EXPIRE_AT = 20
+
+
+def due(aged_counts: Iterable[int]) -> bool:
+    """Whether some table's aged snapshots (counted by the caller) make a run look for expiry."""
+    return max(aged_counts, default=0) >= EXPIRE_AT
 
 
 def cutoff_text(now: datetime) -> str:

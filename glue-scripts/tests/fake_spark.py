@@ -27,7 +27,7 @@ _UNSET_PROPERTIES = re.compile(r"^ALTER TABLE (\S+) UNSET TBLPROPERTIES IF EXIST
 _SHOW_PROPERTIES = re.compile(r"^SHOW TBLPROPERTIES (\S+)$")
 _MAIN_REF = re.compile(r"^SELECT snapshot_id FROM (\S+)\.`refs` WHERE name = 'main'$")
 _FAST_FORWARD = re.compile(r"table => '([^']+)'")
-_HISTORY = re.compile(r"^SELECT snapshot_id, parent_id, summary FROM \S+\.`snapshots`$")
+_HISTORY = re.compile(r"^SELECT snapshot_id, parent_id, summary, committed_at < TIMESTAMP '[^']+' AS aged FROM \S+\.`snapshots`$")
 _UPSERTS = re.compile(r"^SELECT COUNT\(\*\) AS n FROM `\w+` s\b")
 
 
@@ -119,7 +119,7 @@ class FakeSpark:
         if _HISTORY.match(statement):
             # Every snapshot a table's first write, of more rows than any batch: no merge is due
             # for compaction (executor.due_for_compaction) unless a test says otherwise.
-            return FakeFrame([{"snapshot_id": i, "parent_id": None, "summary": {"total-records": "1000000"}}
+            return FakeFrame([{"snapshot_id": i, "parent_id": None, "summary": {"total-records": "1000000"}, "aged": False}
                               for i in range(1, self.snapshot + 1)])
         if _UPSERTS.match(statement):
             return FakeFrame([{"n": 0}])
