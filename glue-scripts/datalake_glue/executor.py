@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
 from .compaction import segments_since_whole, should_compact
