@@ -335,12 +335,11 @@ class LoadExecutor:
         found = [r for r in history if int(r["snapshot_id"]) == int(start)]
         return bool(found) and str(dict(found[0].get("summary") or {}).get("total-records")) == "0"
 
-    def compact(self, step: Dict[str, Any], target: str, names: List[str], upserted: str) -> None:
+    def compact(self, step: Dict[str, Any], target: str, on: str, names: List[str], upserted: str) -> None:
         """The merge as a whole write of the branch (DuckDB's compaction, tables.ts merge): the
         rows of keys the batch did not name, then its upserts. The scan of the branch reads its
         start snapshot, which Iceberg pins while the overwrite commits. Audited whole; the
         upserted rows are still checked against the keys they replace (written_keys_check)."""
-        on = " AND ".join(f"{o['target']} = s.`{o['source']}`" for o in step["on"])
         kept = (f"SELECT {', '.join(f't.{n}' for n in names)} FROM {target} t "
                 f"WHERE NOT EXISTS (SELECT 1 FROM `{step['from']}` s WHERE {on})")
         self.sql(f"INSERT OVERWRITE {target} {kept} UNION ALL {upserted}")
@@ -449,10 +448,11 @@ class LoadExecutor:
         delete = step.get("delete")
         upserts = f" WHERE NOT COALESCE(s.`{delete}`, FALSE)" if delete else ""
         written = ", ".join(f"{v} AS {n}" for n, v in zip(names, values))
+        upserted = f"SELECT {written} FROM {source} s{upserts}"
         history = self.history(role)
         whole = self.started_empty(role, history)
         if not whole and self.due_for_compaction(role, history, f"SELECT COUNT(*) AS n FROM {source} s{upserts}"):
-            self.compact(step, target, names, f"SELECT {written} FROM {source} s{upserts}")
+            self.compact(step, target, on, names, upserted)
             return
         if whole:
             # A MERGE into no rows (a first load) inserts its upserts: INSERT writes them without
@@ -461,7 +461,7 @@ class LoadExecutor:
             # Auditing the MERGE's source rows instead re-ran the view chain under them per
             # audit: a 5,000,000-row first load spent 41 s there and ran out of aggregation
             # memory (local, 2 GB driver).
-            self.sql(f"INSERT INTO {target} SELECT {written} FROM {source} s{upserts}")
+            self.sql(f"INSERT INTO {target} {upserted}")
         else:
             statement = f"MERGE INTO {target} t USING {source} s ON {on} "
             if delete:
@@ -476,7 +476,7 @@ class LoadExecutor:
         else:
             # The rows the MERGE inserted or updated with, as it wrote them (plan.ts MergeStep
             # `written`): reading them back from the branch would scan the whole table per audit.
-            self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['written']}` AS SELECT {written} FROM {source} s{upserts}")
+            self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['written']}` AS {upserted}")
         self.merge_checks.append(written_keys_check(step, layered=not whole))
 
     def run_audits(self) -> List[AuditResult]:

@@ -70,7 +70,7 @@ def expire_old_snapshots(rows: Callable[[str], List[Dict[str, Any]]], identifier
         LOG.exception("could not count the aged snapshots of %s (the next run does it)", ", ".join(identifiers))
         return
     for i, identifier in enumerate(identifiers):
-        if aged.get(i, 0) < EXPIRE_AT:
+        if not due([aged.get(i, 0)]):
             continue
         try:
             done = rows(expire_snapshots_sql(identifier, cutoff))
