@@ -272,12 +272,13 @@ class ModelExecutor:
                 published = not hidden and self.main_snapshot(identifier) is not None
                 self.view(relation, f"SELECT {column_select(self.plan['columns'])} FROM {quote_identifier(identifier)}"
                           if published else empty_select(self.plan["columns"]))
-            elif self.exists(identifier) and self.main_snapshot(identifier) is not None:
-                # Pinned to the snapshot recorded as read (the state), not whatever main is later.
-                self.read[item["model"]] = self.main_snapshot(identifier)
-                self.view(relation, f"SELECT * FROM {quote_identifier(identifier)} VERSION AS OF {self.read[item['model']]}")
             else:
-                raise RuntimeError(f"model {self.plan['model']}: input {item['model']} has no published version")
+                # Pinned to the snapshot recorded as read (the state), not whatever main is later.
+                snapshot = self.main_snapshot(identifier) if self.exists(identifier) else None
+                if snapshot is None:
+                    raise RuntimeError(f"model {self.plan['model']}: input {item['model']} has no published version")
+                self.read[item["model"]] = snapshot
+                self.view(relation, f"SELECT * FROM {quote_identifier(identifier)} VERSION AS OF {snapshot}")
         elif zone == "semantic_before":
             identifier = self.placement.model_table(item["model"])
             # The snapshot the previous build read, or (a full rebuild) the current one: no difference.

@@ -130,6 +130,20 @@ def test_previous_is_the_published_table_unless_full_refresh():
     assert f"CREATE OR REPLACE TEMP VIEW `previous` AS SELECT `thing_key`, `name_hash` FROM {TABLE}" not in spark.statements
 
 
+def test_another_models_table_is_read_at_the_main_snapshot_looked_up_once_and_recorded_as_read():
+    other = "`glue_catalog`.`sem`.`dim_other`"
+    plan = dict(copy.deepcopy(PLAN), inputs=PLAN["inputs"] + [{"relation": "dim_other", "zone": "semantic", "model": "dim_other"}])
+    spark, fio = fake()
+    spark.responses[:0] = [(r"^SHOW TABLES IN `glue_catalog`\.`sem`$", [{"tableName": "dim_other"}])]
+    spark.main.add(other)
+    assert run(spark, fio, plan).error is None
+    assert f"CREATE OR REPLACE TEMP VIEW `dim_other` AS SELECT * FROM {other} VERSION AS OF 1" in spark.statements
+    assert [s for s in spark.statements if s.startswith(f"SELECT snapshot_id FROM {other[:-1]}`.`refs`")] == [
+        f"SELECT snapshot_id FROM {other[:-1]}`.`refs` WHERE name = 'main'"]
+    spark, fio = fake()
+    assert "model dim_thing: input dim_other has no published version" in run(spark, fio, plan).error
+
+
 def test_a_failed_audit_publishes_nothing_and_drops_the_branch():
     spark, fio = fake(violations=2, main=True)
     result = run(spark, fio)
