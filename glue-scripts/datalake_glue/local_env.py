@@ -76,7 +76,8 @@ def ensure_databases(spark: Any, names: Iterable[Optional[str]]) -> None:
 
 
 class LocalObjects:
-    """The S3 calls the runner makes (get_object / put_object), on folders: bucket -> folder.
+    """The S3 calls the runner makes (get_object / put_object; list_objects_v2 / delete_objects to
+    prune model states), on folders: bucket -> folder.
     Errors carry S3's codes (NoSuchBucket, NoSuchKey) like botocore's ClientError."""
 
     def __init__(self, buckets: Dict[str, str]) -> None:
@@ -107,6 +108,30 @@ class LocalObjects:
             handle.write(Body)
         os.replace(temporary, path)  # readers see the old or the new summary, never half of one
         return {}
+
+
+    def list_objects_v2(self, Bucket: str, Prefix: str = "", **_: Any) -> Dict[str, Any]:  # noqa: N803
+        """Every key starting with Prefix, in key order, in one page (a local bucket is small)."""
+        root = self.buckets.get(Bucket)
+        if root is None:
+            raise LocalObjectError("NoSuchBucket", f"NoSuchBucket: {Bucket}")
+        start = os.path.dirname(self._path(Bucket, Prefix + "x"))
+        keys = []
+        for folder, _dirs, files in os.walk(start):
+            for name in files:
+                key = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+                if key.startswith(Prefix):
+                    keys.append(key)
+        return {"Contents": [{"Key": k} for k in sorted(keys)], "IsTruncated": False, "KeyCount": len(keys)}
+
+    def delete_objects(self, Bucket: str, Delete: Dict[str, Any], **_: Any) -> Dict[str, Any]:  # noqa: N803
+        """As S3: a key that is not there counts as deleted."""
+        for item in Delete.get("Objects", []):
+            try:
+                os.remove(self._path(Bucket, item["Key"]))
+            except FileNotFoundError:
+                pass
+        return {} if Delete.get("Quiet") else {"Deleted": [{"Key": i["Key"]} for i in Delete.get("Objects", [])]}
 
 
 class LocalSecrets:

@@ -447,6 +447,18 @@ class ModelExecutor:
             results.append(result)
         return results
 
+    def prune_states(self) -> None:
+        """Deletes the saved states of the snapshots the expiry just removed (model_state.py).
+        Housekeeping after the publish: a failure is logged (the next expiry retries), never
+        raised. The table is refreshed first, so the list is never older than the expiry."""
+        try:
+            self.sql(f"REFRESH TABLE {quote_identifier(self.table)}")
+            snapshots = [str(r["snapshot_id"]) for r in self.rows(f"SELECT snapshot_id FROM {quote_identifier(self.table + '.snapshots')}")]
+            pruned = self.state.prune(self.plan["model"], snapshots)
+            LOG.info("deleted the states of %d expired snapshot(s) of %s", pruned, self.table)
+        except Exception:  # noqa: BLE001 - published already; a stale state is never read
+            LOG.exception("could not delete the states of the expired snapshots of %s", self.table)
+
     def drop_branch_quietly(self) -> None:
         if not self.opened:
             return
@@ -527,7 +539,8 @@ class ModelExecutor:
                 found = self.rows(fast_forward_sql(self.table, self.branch))
                 result.version = str(found[0]["updated_ref"]) if found else self.main_snapshot(self.table)
                 result.current_version = result.version
-                expire_old_snapshots(self.rows, [self.table])
+                if self.table in expire_old_snapshots(self.rows, [self.table]) and incremental and self.state is not None:
+                    self.prune_states()
             else:
                 result.error = f"{decision.reason}; nothing published"
         except Exception as error:  # noqa: BLE001 - reported in the summary, raised by the entry script

@@ -60,15 +60,17 @@ def expire_snapshots_sql(identifier: str, cutoff: str, catalog: str = CATALOG_NA
 
 
 def expire_old_snapshots(rows: Callable[[str], List[Dict[str, Any]]], identifiers: List[str],
-                         now: Optional[datetime] = None) -> None:
-    """Expire the aged snapshots of each table where EXPIRE_AT of them have piled up. Housekeeping
-    after a publish: a failure is logged (the next run tries again), never raised."""
+                         now: Optional[datetime] = None) -> List[str]:
+    """Expire the aged snapshots of each table where EXPIRE_AT of them have piled up; returns the
+    tables it expired. Housekeeping after a publish: a failure is logged (the next run tries
+    again), never raised."""
     cutoff = cutoff_text(now or datetime.now(timezone.utc))
     try:
         aged = {int(r["t"]): int(r["n"] or 0) for r in rows(aged_snapshots_sql(identifiers, cutoff))}
     except Exception:  # noqa: BLE001 - published already; the next run checks again
         LOG.exception("could not count the aged snapshots of %s (the next run does it)", ", ".join(identifiers))
-        return
+        return []
+    expired: List[str] = []
     for i, identifier in enumerate(identifiers):
         if not due([aged.get(i, 0)]):
             continue
@@ -80,3 +82,5 @@ def expire_old_snapshots(rows: Callable[[str], List[Dict[str, Any]]], identifier
         deleted = ", ".join(f"{k} {v}" for k, v in (dict(done[0]) if done else {}).items() if v) or "no file"
         LOG.info("expired the snapshots of %s older than %s (beyond the newest %d): deleted %s",
                  identifier, MAX_SNAPSHOT_AGE, RETAIN_LAST, deleted)
+        expired.append(identifier)
+    return expired

@@ -271,8 +271,19 @@ def test_model_job_arguments():
 
 
 class MemoryState:
-    def __init__(self):
+    def __init__(self, prune_fails=False):
         self.saved = {}
+        self.pruned = []
+        self.prune_fails = prune_fails
+
+    def prune(self, model, snapshots):
+        if self.prune_fails:
+            raise RuntimeError("AccessDenied")
+        self.pruned.append((model, sorted(snapshots)))
+        gone = [k for k in self.saved if k[0] == model and k[1] not in snapshots]
+        for k in gone:
+            del self.saved[k]
+        return len(gone)
 
     def load(self, model, snapshot):
         return self.saved.get((model, snapshot))
@@ -565,3 +576,34 @@ def test_a_model_table_without_the_row_level_write_mode_gets_it_and_a_mode_set_o
     spark.properties[TABLE] = {f"write.{op}.mode": "merge-on-read" for op in ("delete", "update", "merge")}
     assert run(spark, fio).error is None
     assert not any(t.startswith(f"ALTER TABLE {TABLE} SET TBLPROPERTIES") for t in spark.statements)
+
+
+SNAPSHOT_IDS = r"^SELECT snapshot_id FROM `glue_catalog`\.`sem`\.`dim_thing`\.`snapshots`$"
+
+
+@pytest.mark.parametrize("aged, prune_fails, pruned", [(20, False, True), (19, False, False), (20, True, False)])
+def test_an_expiry_of_an_incremental_models_snapshots_deletes_their_states(aged, prune_fails, pruned):
+    state = MemoryState(prune_fails=prune_fails)
+    state.saved[("dim_thing", "3")] = {"old": True}
+    spark, fio = fake()
+    spark.responses[:0] = [(r"^SELECT DISTINCT `_run_id` AS r FROM `bronze`", [{"r": "run-1"}]),
+                           (r"`dim_other`\.`snapshots`", [{"n": 1}]), (AGED, [{"t": 0, "n": aged}]),
+                           (SNAPSHOT_IDS, [{"snapshot_id": 7}, {"snapshot_id": 8}])]
+    spark.main.add("`glue_catalog`.`sem`.`dim_other`")
+
+    result = run(spark, fio, INCREMENTAL, state=state)
+
+    # Published whatever the housekeeping does; the states of the snapshots left are kept.
+    assert result.error is None and result.version is not None
+    assert state.pruned == ([("dim_thing", ["7", "8"])] if pruned else [])
+    assert (("dim_thing", "3") in state.saved) == (not pruned)
+    refresh = [s for s in spark.statements if s == f"REFRESH TABLE {TABLE}"]
+    assert len(refresh) == int(aged >= 20)
+
+
+def test_a_model_that_is_not_incremental_has_no_states_to_prune():
+    state = MemoryState()
+    spark, fio = fake(main=True)
+    spark.responses.insert(0, (AGED, [{"t": 0, "n": 20}]))
+    assert run(spark, fio, state=state).error is None
+    assert state.pruned == [] and not any(s.startswith(f"REFRESH TABLE {TABLE}") for s in spark.statements)
