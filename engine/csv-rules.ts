@@ -120,6 +120,52 @@ export function firstCsvProblem(text: string, delimiter: string, quote: string, 
 }
 
 /**
+ * The first record of a headerless file under the rules above: its fields (a quote inside an
+ * unquoted field kept as written, as every later row reads it), or null when that record is
+ * malformed (firstCsvProblem(text, ..., false) names why). `whole` false: `text` is a prefix of
+ * the file, and undefined means the record did not end within it.
+ */
+export function firstRecord(text: string, delimiter: string, quote: string, whole = true): string[] | null | undefined {
+  const body = text.replace(/^\uFEFF/, "");
+  const n = body.length;
+  let i = 0;
+  while (body[i] === "\n" || (body[i] === "\r" && body[i + 1] === "\n")) i += body[i] === "\n" ? 1 : 2;
+  const ended = () => (whole ? fields : undefined);
+  const fields: string[] = [];
+  for (;;) {
+    let field = "";
+    if (body[i] === quote) {
+      i++;
+      for (;;) {
+        if (i >= n || (!whole && i + 1 >= n)) return whole ? null : undefined;
+        if (body[i] === quote && body[i + 1] === quote) {
+          field += quote;
+          i += 2;
+        } else if (body[i] === quote) break;
+        else field += body[i++];
+      }
+      i++;
+      if (i < n && body[i] !== delimiter && body[i] !== "\n" && body[i] !== "\r") return null;
+    } else {
+      const start = i;
+      while (i < n && body[i] !== delimiter && body[i] !== "\n" && body[i] !== "\r") {
+        if (body[i] === quote && /^[ \t]+$/.test(body.slice(start, i))) return null;
+        i++;
+      }
+      field = body.slice(start, i);
+    }
+    fields.push(field);
+    if (i >= n) return ended();
+    if (body[i] === delimiter) {
+      i++;
+      continue;
+    }
+    if (body[i] === "\r" && body[i + 1] !== "\n") return i + 1 >= n && !whole ? undefined : null;
+    return fields;
+  }
+}
+
+/**
  * The header: the first record, read leniently (a quote toggles quoting wherever it stands) so a
  * file that is not CSV at all is told apart by its names (not_csv) before its quoting is judged.
  * Null when a quote never closes.

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { isUtf8 } from "node:buffer";
 import type { FileResult, Manifest, ManifestFile } from "../contracts";
 import type { LoadPlan, ReadFilesStep } from "../plan";
-import { driftWarnings, firstCsvProblem, parseHeader, resolveHeader, suspectCsv } from "../csv-rules";
+import { driftWarnings, firstCsvProblem, firstRecord, parseHeader, resolveHeader, suspectCsv } from "../csv-rules";
 import { classifyBytes } from "../file-bytes";
 import { headerlessLayout, looksLikeHeader } from "../file-layout";
 import { checkByFormat, type Scan } from "./read-formats";
@@ -269,7 +269,9 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
     source.csv.header === "present" ||
     (source.csv.header === "auto" && written !== null && looksLikeHeader(resolveHeader(written, known), known, required));
   if (!isUtf8(bytes)) return { reason: "not_utf8", rows: countLines(bytes, header) };
-  if (!header) return checkHeaderless(session, plan, file, bytes, gzip, written);
+  // A data record is read by the rules every row is (a stray quote is a character), not as the
+  // header is: a quote in the first change of a DMS file must not cost the whole file.
+  if (!header) return checkHeaderless(session, plan, file, bytes, gzip, readFirstRecord(bytes, delimiter, quote));
   if (written === null) return { reason: "malformed_csv:header: unterminated quote", rows: countLines(bytes, true) };
   const names = resolveHeader(written, known);
   if (!names.some((h) => known.includes(h))) return { reason: "not_csv", rows: countLines(bytes, true) };
@@ -305,7 +307,10 @@ async function checkHeaderless(
 ): Promise<Checked> {
   const { source } = plan;
   const { delimiter, quote } = source.csv;
-  if (first === null) return { reason: "malformed_csv:row 1: unterminated quote", rows: countLines(bytes, false) };
+  if (first === null) {
+    const problem = firstCsvProblem(bytes.toString("utf8"), delimiter, quote, false) ?? "row 1: unterminated quote";
+    return { reason: `malformed_csv:${problem}`, rows: countLines(bytes, false) };
+  }
   const timestampColumn = source.dms?.timestampColumn ?? null;
   const columns = source.columns.map((c) => c.name).filter((name) => name !== timestampColumn);
   const layout = headerlessLayout({ fileName: file.key, first, columns, opColumn: source.opColumn, timestampColumn });
@@ -394,6 +399,16 @@ function readHeader(bytes: Buffer, delimiter: string, quote: string): string[] |
     if (header !== null && endsHeaderWithin(prefix.toString("utf8"), quote)) return header;
   }
   return parse(bytes);
+}
+
+/** The first record of a headerless file (csv-rules.ts firstRecord), from a prefix when it ends there. */
+function readFirstRecord(bytes: Buffer, delimiter: string, quote: string): string[] | null {
+  const PREFIX = 64 * 1024;
+  if (bytes.length > PREFIX) {
+    const fields = firstRecord(bytes.subarray(0, PREFIX).toString("utf8"), delimiter, quote, false);
+    if (fields !== undefined) return fields;
+  }
+  return firstRecord(bytes.toString("utf8"), delimiter, quote) ?? null;
 }
 
 /** True when the text holds a line end outside quotes (the header record ends inside it). */

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timezone
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
-from .csv_rules import first_csv_problem, parse_header, resolve_header, suspect_csv
+from .csv_rules import first_csv_problem, first_record, parse_header, resolve_header, suspect_csv
 from .file_bytes import classify_bytes
 from .file_layout import headerless_layout, looks_like_header
 
@@ -117,7 +117,9 @@ def _open(data: bytes, source: Dict[str, Any], key: str = "") -> Union[ParsedFil
         return ParsedFile(reason="not_utf8", rows_read=count_data_lines(data, has_header))
     fallback = count_data_lines(data, has_header)
     if not has_header:
-        return _open_headerless(text, source, key, written, fallback)
+        # A data record is read by the rules every row is (a stray quote is a character), not as
+        # the header is (engine/duckdb/read-files.ts checkFile).
+        return _open_headerless(text, source, key, first_record(text, delimiter, quote), fallback)
     # The header's names first (read leniently, as the DuckDB executor does): a file that is not
     # CSV at all is not_csv before its quoting is judged.
     if written is None:
@@ -161,7 +163,8 @@ def _open_headerless(
     record (file_layout.py); every record is a row (engine/duckdb/read-files.ts checkHeaderless)."""
     delimiter, quote = source["csv"]["delimiter"], source["csv"]["quote"]
     if first is None:
-        return ParsedFile(reason="malformed_csv:row 1: unterminated quote", rows_read=fallback)
+        problem = first_csv_problem(text, delimiter, quote, False) or "row 1: unterminated quote"
+        return ParsedFile(reason=f"malformed_csv:{problem}", rows_read=fallback)
     dms = source.get("dms") or {}
     timestamp_column: Optional[str] = dms.get("timestampColumn")
     op_column: Optional[str] = source.get("opColumn")

@@ -79,6 +79,52 @@ def first_csv_problem(text: str, delimiter: str, quote: str, header: bool = True
     return None
 
 
+def first_record(text: str, delimiter: str, quote: str) -> Optional[List[str]]:
+    """The first record of a headerless file under the rules: its fields (a quote inside an
+    unquoted field kept as written, as every later row reads it), or None when that record is
+    malformed (first_csv_problem(text, ..., False) names why). (engine/csv-rules.ts firstRecord)"""
+    body = text[1:] if text.startswith("\ufeff") else text
+    n = len(body)
+    i = 0
+    while body[i:i + 1] == "\n" or body[i:i + 2] == "\r\n":
+        i += 1 if body[i] == "\n" else 2
+    fields: List[str] = []
+    while True:
+        if body[i:i + 1] == quote:
+            i += 1
+            field: List[str] = []
+            while True:
+                if i >= n:
+                    return None
+                if body[i] == quote and body[i + 1:i + 2] == quote:
+                    field.append(quote)
+                    i += 2
+                elif body[i] == quote:
+                    break
+                else:
+                    field.append(body[i])
+                    i += 1
+            i += 1
+            if i < n and body[i] not in (delimiter, "\n", "\r"):
+                return None
+            fields.append("".join(field))
+        else:
+            start = i
+            while i < n and body[i] not in (delimiter, "\n", "\r"):
+                if body[i] == quote and i > start and body[start:i].strip(_BLANK) == "":
+                    return None
+                i += 1
+            fields.append(body[start:i])
+        if i >= n:
+            return fields
+        if body[i] == delimiter:
+            i += 1
+            continue
+        if body[i] == "\r" and body[i + 1:i + 2] != "\n":
+            return None
+        return fields
+
+
 def parse_header(text: str, delimiter: str, quote: str) -> Optional[List[str]]:
     """The header: the first record, read leniently (a quote toggles quoting wherever it stands),
     so a file that is not CSV at all is told apart by its names (not_csv) before its quoting is

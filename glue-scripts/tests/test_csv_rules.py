@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from datalake_glue.csv_rules import first_csv_problem, suspect_csv
+from datalake_glue.csv_rules import first_csv_problem, first_record, suspect_csv
 
 VECTORS_FILE = os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures", "csv-vectors.json")
 with open(VECTORS_FILE, encoding="utf-8") as handle:
@@ -24,3 +24,11 @@ def test_suspect_flags_what_csv_reader_would_accept(vector):
     problem = vector["problem"] or ""
     if "space before opening quote" in problem or "bare carriage return" in problem:
         assert suspect_csv(vector["text"].lstrip("\ufeff"), vector["delimiter"], vector["quote"])
+
+
+FIRST_RECORDS = [v for v in VECTORS if "firstRecord" in v]
+
+
+@pytest.mark.parametrize("vector", FIRST_RECORDS, ids=[v["name"] for v in FIRST_RECORDS])
+def test_a_headerless_files_first_record_is_read_as_on_duckdb(vector):
+    assert first_record(vector["text"], vector["delimiter"], vector["quote"]) == vector["firstRecord"]

@@ -103,6 +103,15 @@ def test_every_row_of_a_rejected_headerless_file_is_counted(content, reason):
     assert (parsed.reason, parsed.rows_read) == (reason, 3)
 
 
+def test_a_stray_quote_in_the_first_record_of_a_headerless_file_is_a_character():
+    first = ["I", "1", "100", "2026-11-01 09:00:00", 'pa"id', "10.00"]
+    parsed = parse_csv_bytes(lines(first, ["I", *data(2)]), ORDERS, key="20261101-110000000.csv")
+    assert (parsed.reason, parsed.rows_read, [r[3] for r in parsed.rows]) == (None, 2, ['pa"id', "paid"])
+    bare_cr = parse_csv_bytes(b"I,3,100,2026-11-01 09:00:00,paid,10.00\rI,4,100,2026-11-01 09:00:00,paid,10.00\r",
+                              ORDERS, key="20261101-120000000.csv")
+    assert (bare_cr.reason, bare_cr.rows_read) == ("malformed_csv:row 1: bare carriage return", 1)
+
+
 def test_header_present_and_absent():
     headerless = lines(data(1), data(2))
     assert parse_csv_bytes(headerless, with_csv(header="present"), key="LOAD00000001.csv").reason == "not_csv"

@@ -226,18 +226,25 @@ describe("engine (DuckDB): bad input", function () {
   });
 
   // orders is a dms dataset (header "auto"): a file whose first record names no column is read
-  // headerless, so a file that is not CSV at all fits no layout. not_csv is the reason of a
-  // header that names no column (header "present": test/engine/dms-csv.test.ts).
-  it("quarantines a file that is not CSV at all (column_count), and binary junk (not_utf8)", async () => {
+  // headerless, its first record by the rules of every row, so a file that is not CSV at all is
+  // malformed or fits no layout. not_csv is the reason of a header that names no column (header
+  // "present": test/engine/dms-csv.test.ts).
+  it("quarantines a file that is not CSV at all (malformed_csv, column_count), and binary junk (not_utf8)", async () => {
     const json = ws.file("orders", "data.json", '{"order_id": 1, "status": "paid"}\n{"order_id": 2}\n');
+    const text = ws.file("orders", "notes.txt", "Orders for November\nsee the attached report\n");
     const binary = ws.file("orders", "image.csv", Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xfe, 0x00]));
 
-    const summary = await ws.load("orders", [json, binary]);
+    const summary = await ws.load("orders", [json, text, binary]);
 
     expectConserved(summary);
     expect(fileResult(summary, "orders/data.json")).to.include({
       outcome: "QUARANTINED",
-      reason: "column_count:2 fields fit no layout of Op?,order_id,customer_id,order_ts,status,total_amount,cdc_ts?",
+      reason: "malformed_csv:row 1: space before opening quote",
+      rowsRead: 2,
+    });
+    expect(fileResult(summary, "orders/notes.txt")).to.include({
+      outcome: "QUARANTINED",
+      reason: "column_count:1 fields fit no layout of Op?,order_id,customer_id,order_ts,status,total_amount,cdc_ts?",
       rowsRead: 2,
     });
     expect(fileResult(summary, "orders/image.csv")).to.include({ outcome: "QUARANTINED", reason: "not_utf8" });

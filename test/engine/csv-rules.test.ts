@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
-import { firstCsvProblem, suspectCsv } from "../../engine/csv-rules";
+import { firstCsvProblem, firstRecord, suspectCsv } from "../../engine/csv-rules";
 
 interface Vector {
   name: string;
@@ -13,6 +13,8 @@ interface Vector {
   problem: string | null;
   /** false: a headerless file (default true). */
   header?: boolean;
+  /** Headerless: the fields of the first record, or null when it is malformed. */
+  firstRecord?: string[] | null;
 }
 
 const VECTORS = JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "csv-vectors.json"), "utf8")) as Vector[];
@@ -26,6 +28,14 @@ describe("engine: CSV rules shared by both engines", () => {
       const suspect = suspectCsv(Buffer.from(v.text), v.delimiter, v.quote);
       if (v.problem === null) expect(suspect).to.equal(false);
       else if (!/fields, (header|row 1) has/.test(v.problem)) expect(suspect).to.equal(true);
+      if (v.firstRecord !== undefined) {
+        expect(firstRecord(v.text, v.delimiter, v.quote)).to.deep.equal(v.firstRecord);
+        // Read from a prefix, the record is known only once a line end shows it ended.
+        for (let cut = 0; cut <= v.text.length; cut++) {
+          const fields = firstRecord(v.text.slice(0, cut), v.delimiter, v.quote, false);
+          if (fields !== undefined) expect(fields, `prefix of ${cut}`).to.deep.equal(v.firstRecord);
+        }
+      }
     });
   }
 });

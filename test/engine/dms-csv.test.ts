@@ -213,6 +213,29 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
     ]);
   });
 
+  it("keeps a stray quote in the first record of a headerless file as a character, as in any later row", async () => {
+    // An inch mark in a DMS file's first change: read as the header is (a quote toggles quoting)
+    // it never closed, and the whole file was quarantined.
+    const status = (s: string) => ["I", "1", "100", "2026-11-01 09:00:00", s, "10.00"];
+    const files = [
+      ws.file("orders", "20261101-110000000.csv", lines(status('pa"id'), ["I", ...data(2)], status('12" x'))),
+      ws.file("orders", "20261101-120000000.csv", "I,3,100,2026-11-01 09:00:00,paid,10.00\rI,4,100,2026-11-01 09:00:00,paid,10.00\r"),
+    ];
+
+    const summary = await ws.load("orders", files);
+
+    expectConserved(summary);
+    expect(summary.files.map((f) => [f.outcome, f.reason ?? null, f.rowsRead])).to.deep.equal([
+      ["LOADED", null, 3],
+      ["QUARANTINED", "malformed_csv:row 1: bare carriage return", 1],
+    ]);
+    expect(await ws.query(QUARANTINE)).to.deep.equal([{ order_id: "1", _reasons: "accepted_values:status" }]);
+    expect(await ws.query("SELECT _row_number, status FROM bronze_orders WHERE order_id = '1' ORDER BY _row_number")).to.deep.equal([
+      { _row_number: 1, status: 'pa"id' },
+      { _row_number: 3, status: '12" x' },
+    ]);
+  });
+
   it("reads a headerless file with a UTF-8 BOM, CRLF line ends and blank lines (no rows)", async () => {
     const file = ws.file("orders", "LOAD00000001.csv", "\uFEFF" + lines([T1, ...data(7)], [], [T1, ...data(8)]).replace(/\n/g, "\r\n"));
 
