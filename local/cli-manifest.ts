@@ -33,8 +33,12 @@ export async function manifestForFiles(spec: DatasetSpec, files: string[], optio
     if (!stat.isFile()) throw new CliError(`not a file: ${file}`);
     const contentHash = await sha256File(path);
     const key = objectKeyFor(spec, path, options.workspace);
+    const fileId = `${LOCAL_BUCKET}/${key}#${contentHash.slice(0, 16)}`;
+    // A file named twice (overlapping globs, a path and its symlink) is one file version: listed
+    // once, else its second listing (ALREADY_LOADED) would stand for it in the audit trail.
+    if (entries.some((e) => e.fileId === fileId)) continue;
     entries.push({
-      fileId: `${LOCAL_BUCKET}/${key}#${contentHash.slice(0, 16)}`,
+      fileId,
       bucket: LOCAL_BUCKET,
       key,
       versionId: contentHash.slice(0, 32),

@@ -7,6 +7,7 @@ import { createHash } from "crypto";
 import { chmodSync, mkdirSync, statSync, writeFileSync } from "fs";
 import { join } from "path";
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import type { RunSummary } from "../../engine/contracts";
 import type { FileItem, RunItem } from "../../handlers/audit/items";
 import type { AuditStore } from "../../handlers/audit/store";
 import { fileIdOf } from "../../handlers/core/file-id";
@@ -103,6 +104,19 @@ describe("datalake audit --verify (workspace)", function () {
     expect(run.code, run.stdout).to.equal(0);
     expect(run.stdout).to.match(/^verified workspace .*0 object version\(s\), 2 FILE item\(s\), 1 run\(s\); 2 FILE item\(s\) for no listed version/);
     expect(JSON.parse((await verify("--json")).stdout)).to.deep.equal([]);
+  });
+
+  it("verifies a workspace after `datalake load` named one file twice: one FILE item, LOADED", async () => {
+    const file = join(dir, "one.csv");
+    writeFileSync(file, ordersCsv(1, 5));
+    const load = await cli("load", "--dataset", "orders", "--workspace", dir, "--json", "--no-build", file, join(dir, ".", "one.csv"));
+    expect(load.code, load.stderr).to.equal(0);
+    expect((JSON.parse(load.stdout) as RunSummary[])[0].files.map((f) => f.outcome)).to.deep.equal(["LOADED"]);
+
+    const run = await verify();
+
+    expect(run.code, run.stdout).to.equal(0);
+    expect(run.stdout).to.match(/1 FILE item\(s\), 1 run\(s\)/);
   });
 
   it("verifies a workspace after `datalake local --once`; an unrouted file needs no FILE item", async () => {
