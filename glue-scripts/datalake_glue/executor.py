@@ -376,8 +376,9 @@ class LoadExecutor:
                  state: Dict[str, Any]) -> None:
         kind = step["kind"]
         if kind == "read_files":
-            fresh, already = split_already_loaded(manifest_files, self.ledger())
-            state["already"] = already
+            ledger = self.ledger()
+            fresh, already = split_already_loaded(manifest_files, ledger)
+            state["already"], state["keys_loaded"] = already, sorted({key for key, _ in ledger})
             state["outcomes"] = self.io.read_files(
                 fresh, self.plan["source"], self.run_id, step["output"], step["filesOutput"]
             )
@@ -604,7 +605,8 @@ class LoadExecutor:
             audits = self.run_audits()
             counts, latest, file_rows = self.run_summary()
             files, whole_file_rows, drift = build_file_results(
-                manifest_files, state["already"], state["outcomes"], file_rows, self.plan["source"].get("opColumn"))
+                manifest_files, state["already"], state["outcomes"], file_rows, self.plan["source"].get("opColumn"),
+                state.get("keys_loaded", ()))
             # Files quarantined whole never reach the plan's relations: their rows are read and
             # counted once, under the file's reason, like the DuckDB executor counts them.
             counts["rowsRead"] += whole_file_rows

@@ -1,6 +1,7 @@
 // Issue 2 "Bad input": each case gets a clear reason, loses nothing, and keeps conservation.
 import * as path from "node:path";
 import { expect } from "chai";
+import { newVersionWarning } from "../../engine/csv-rules";
 import { ORDERS_HEADER, TestWorkspace, expectConserved, fileResult, orderRow } from "./helpers";
 
 const CUSTOMERS_HEADER = "Op,customer_id,email,country,signup_date,cdc_ts";
@@ -111,6 +112,22 @@ describe("engine (DuckDB): bad input", function () {
     expect(fileResult(summary, "orders/extra.csv")).to.include({ outcome: "LOADED", rowsLoaded: 1 });
     expect(fileResult(summary, "orders/extra.csv").extraColumns).to.deep.equal(["note"]);
     expect(summary.driftWarnings).to.deep.equal(["orders/extra.csv: extra column(s) note"]);
+  });
+
+  it("warns of a new version of a loaded object, whose ties with the earlier version its version id decides", async () => {
+    // The corrected file uploaded again under its key: same cdc_ts, same row. Which version wins
+    // is the version ids' order, not arrival (engine/plan.ts), and the run says so.
+    const first = ws.file("orders", "fix.csv", `${ORDERS_HEADER}\n${good[0]}\n`, { versionId: "v2" });
+    const second = ws.file("orders", "fix.csv", `${ORDERS_HEADER}\n${good[0].replace("paid", "shipped")}\n`, { versionId: "v1" });
+    const other = ws.file("orders", "other.csv", `${ORDERS_HEADER}\n${good[1]}\n`);
+    expect((await ws.load("orders", [first, other])).driftWarnings).to.deep.equal([]);
+
+    const summary = await ws.load("orders", [second, ws.file("orders", "fix.csv", `${ORDERS_HEADER}\n${good[0]}\n`, { versionId: "v3" })]);
+
+    expectConserved(summary);
+    const warning = newVersionWarning("orders/fix.csv");
+    expect(summary.driftWarnings).to.deep.equal([warning, warning]);
+    expect(warning).to.match(/^orders\/fix\.csv: a new version of an object already loaded: .*version id order them, not arrival/);
   });
 
   it("maps columns by name, so a different column order gives the same silver", async () => {
