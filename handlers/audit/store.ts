@@ -1,6 +1,7 @@
 // The audit store: every read and conditional write of FILE / RUN / DATASET items. Used by the
 // three handlers and by the CLI `audit` verb. Every status change is a conditional write, so a
 // duplicate, late or concurrent caller is a no-op instead of a regression.
+import { createHash } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
@@ -54,6 +55,18 @@ const loadedKey = (bucket: string, key: string) => ({ pk: `LOADED#${bucket}/${ke
 const pendingPk = (dataset: string) => `PENDING#${dataset}`;
 const ACTIVE_RUNS = "ACTIVE_RUNS";
 
+/**
+ * An index sort key `<ISO time>#<id>`. DynamoDB refuses a key attribute over 1024 bytes (GSI keys
+ * too; dynalite does not check), and an S3 key alone may be 1024 bytes: a longer one keeps its
+ * time prefix, which is all the index is read by (time ranges, newest first), and names the id by
+ * its SHA-256. The item's own key (pk, up to 2048 bytes) keeps the whole id.
+ */
+export function indexSortKey(time: string, id: string): string {
+  const plain = `${time}#${id}`;
+  return Buffer.byteLength(plain, "utf8") <= MAX_INDEX_KEY_BYTES ? plain : `${time}#sha256:${createHash("sha256").update(id).digest("hex")}`;
+}
+const MAX_INDEX_KEY_BYTES = 1024;
+
 /** S3 sequencers compare as hex strings padded on the right (s3-event.ts compareSequencers). */
 function sequencerOrder(sequencer: string): string {
   return sequencer.toUpperCase().padEnd(48, "0");
@@ -92,8 +105,8 @@ export class AuditStore {
       ...fileKey(file.fileId),
       ...file,
       gsi1pk: `FILES#${file.dataset}`,
-      gsi1sk: `${file.receivedAt}#${file.fileId}`,
-      ...(file.status === "PENDING" ? { gsi2pk: pendingPk(file.dataset), gsi2sk: `${file.receivedAt}#${file.fileId}` } : {}),
+      gsi1sk: indexSortKey(file.receivedAt, file.fileId),
+      ...(file.status === "PENDING" ? { gsi2pk: pendingPk(file.dataset), gsi2sk: indexSortKey(file.receivedAt, file.fileId) } : {}),
       ...(open ? {} : { expiresAt: this.expiresAt() }),
     };
     try {
@@ -118,7 +131,7 @@ export class AuditStore {
     return this.conditional(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...fileKey(file.fileId), ...file, gsi1pk: `FILES#${file.dataset}`, gsi1sk: `${file.receivedAt}#${file.fileId}`, expiresAt: this.expiresAt() },
+        Item: { ...fileKey(file.fileId), ...file, gsi1pk: `FILES#${file.dataset}`, gsi1sk: indexSortKey(file.receivedAt, file.fileId), expiresAt: this.expiresAt() },
         ConditionExpression: "#s = :failed",
         ExpressionAttributeNames: { "#s": "status" },
         ExpressionAttributeValues: { ":failed": "FAILED" },
@@ -261,8 +274,8 @@ export class AuditStore {
       ...runKey(run.runId),
       ...run,
       gsi1pk: `RUNS#${run.dataset}`,
-      gsi1sk: `${run.createdAt}#${run.runId}`,
-      ...(RUN_OPEN_STATUSES.includes(run.status) ? { gsi2pk: ACTIVE_RUNS, gsi2sk: `${run.createdAt}#${run.runId}` } : {}),
+      gsi1sk: indexSortKey(run.createdAt, run.runId),
+      ...(RUN_OPEN_STATUSES.includes(run.status) ? { gsi2pk: ACTIVE_RUNS, gsi2sk: indexSortKey(run.createdAt, run.runId) } : {}),
     };
     return this.conditional(
       new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),

@@ -101,7 +101,16 @@ async function fileMissing(deps: HandlerDeps, bucket: string, versions: ObjectVe
   for (const v of versions) {
     if (known.has(fileIdOf(bucket, v.key, v.versionId, v.etag, ""))) continue;
     if (deps.clock.now() >= deadline) return false;
-    const result = await recordObjectVersion(deps, asEvent(bucket, v), { startRun: false });
+    let result;
+    try {
+      result = await recordObjectVersion(deps, asEvent(bucket, v), { startRun: false });
+    } catch (err) {
+      // One version the store refuses must not hold back the rest of the prefix, pass after
+      // pass: it is reported (and listed again by the next pass), the others are filed.
+      report.errors.push(`sweep ${v.key} ${v.versionId}: ${describeError(err)}`);
+      deps.log.error("landing sweep could not file a version", { key: v.key, versionId: v.versionId, error: describeError(err) });
+      continue;
+    }
     if (result.outcome === "REJECTED" || result.outcome === "IGNORED") continue;
     deps.log.warn("landing sweep filed a version no event had filed", { key: v.key, versionId: v.versionId, fileId: result.fileId, outcome: result.outcome });
     report.filed.push(result.fileId);

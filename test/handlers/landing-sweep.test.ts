@@ -7,7 +7,7 @@ import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, type
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DATASETS } from "../../datasets";
 import { routeObjectKey } from "../../datasets/routing";
-import { AuditStore } from "../../handlers/audit/store";
+import { AuditStore, type AuditDb } from "../../handlers/audit/store";
 import type { FileItem } from "../../handlers/audit/items";
 import { S3ObjectStore } from "../../handlers/aws/s3-object-store";
 import { handleFileArrival } from "../../handlers/core/file-arrival";
@@ -42,7 +42,7 @@ describe("handlers: landing sweep and key readings (moto S3, dynalite)", functio
   });
 
   /** A fresh versioned landing bucket, ops bucket and audit table; the clock an hour ahead of S3's. */
-  async function stack(limits: Partial<HandlerLimits> = {}, versioned = true): Promise<void> {
+  async function stack(limits: Partial<HandlerLimits> = {}, versioned = true, wrap: (db: AuditDb) => AuditDb = (db) => db): Promise<void> {
     const suffix = randomBytes(4).toString("hex");
     landing = `sweep-landing-${suffix}`;
     ops = `sweep-ops-${suffix}`;
@@ -52,7 +52,7 @@ describe("handlers: landing sweep and key readings (moto S3, dynalite)", functio
     const table = await dynalite.newTable();
     const doc = DynamoDBDocumentClient.from(dynalite.client, { marshallOptions: { removeUndefinedValues: true } });
     clock = new ManualClock(Date.now() + 3_600_000);
-    audit = new AuditStore(doc, table, { now: () => clock.now() });
+    audit = new AuditStore(wrap(doc), table, { now: () => clock.now() });
     objects = new S3ObjectStore(s3);
     glue = new FakeGlue(objects, ops);
     deps = createHandlerDeps({ audit, objects, glue, specs: DATASETS, jobNames: JOB_NAMES, opsBucket: ops, landingBucket: landing, limits: { startBackoffMs: 1, ...limits }, clock });
@@ -168,6 +168,37 @@ describe("handlers: landing sweep and key readings (moto S3, dynalite)", functio
       await assertEveryVersionFiledOnce();
     });
 
+    it("files a version whose key is as long as S3 allows, by its event and by the sweep (index keys stay within DynamoDB's 1024 bytes)", async () => {
+      await stack({}, true, (db) => new IndexKeyLimit(db));
+      const key = `orders/${"k".repeat(1024 - "orders/".length - ".csv".length)}.csv`;
+      const delivered = await put(key);
+      const lost = await put(key);
+      expect((await handleFileArrival(deps, event(delivered))).outcome).to.equal("PENDING");
+      await drain();
+
+      const report = await reconcile(deps);
+
+      expect(report.errors).to.deep.equal([]);
+      expect(report.swept).to.have.length(1);
+      await drain();
+      const files = await assertEveryVersionFiledOnce();
+      expect(files.map((f) => [f.versionId, f.status]).sort()).to.deep.equal([[delivered.versionId, "SUCCEEDED"], [lost.versionId, "SUCCEEDED"]].sort());
+    });
+
+    it("a version the audit table refuses is reported and does not hold back the versions after it", async () => {
+      await stack({ sweepMinAgeSeconds: 0 }, true, (db) => new RefuseKey(db, "orders/a-refused.csv"));
+      await put("orders/a-refused.csv");
+      const later = [await put("orders/b.csv"), await put("orders/c.csv")];
+
+      const report = await reconcile(deps);
+
+      expect(report.errors).to.have.length(1);
+      expect(report.errors[0]).to.match(/^sweep orders\/a-refused\.csv \S+: ValidationException/);
+      expect(report.swept).to.have.length(2);
+      const files = await allFiles(audit);
+      expect(files.map((f) => f.key).sort()).to.deep.equal(later.map((v) => v.key));
+    });
+
     it("leaves versions younger than sweepMinAgeSeconds to their events", async () => {
       await stack();
       clock.t = Date.now(); // S3's and the handler's clocks agree: the objects are brand new
@@ -272,3 +303,33 @@ describe("handlers: landing sweep and key readings (moto S3, dynalite)", functio
     }
   });
 });
+
+/** DynamoDB's limit that dynalite does not apply: a key attribute, GSI keys too, of at most 1024 bytes. */
+class IndexKeyLimit implements AuditDb {
+  constructor(private readonly inner: AuditDb) {}
+  send(command: any): Promise<any> {
+    const item = command?.input?.Item as Record<string, unknown> | undefined;
+    for (const attr of ["gsi1sk", "gsi2sk"]) {
+      const value = item?.[attr];
+      if (typeof value === "string" && Buffer.byteLength(value) > 1024) {
+        return Promise.reject(validation(`Size limit exceeded for Index Key ${attr} Actual Size: ${Buffer.byteLength(value)} bytes Max Size: 1024 bytes`));
+      }
+    }
+    return this.inner.send(command);
+  }
+}
+
+/** Refuses every write of one object key's FILE item, as DynamoDB refuses an item it cannot take. */
+class RefuseKey implements AuditDb {
+  constructor(private readonly inner: AuditDb, private readonly key: string) {}
+  send(command: any): Promise<any> {
+    if (command?.input?.Item?.kind === "FILE" && command.input.Item.key === this.key) return Promise.reject(validation("Item size has exceeded the maximum allowed size"));
+    return this.inner.send(command);
+  }
+}
+
+function validation(message: string): Error {
+  const err = new Error(`One or more parameter values were invalid: ${message}`);
+  err.name = "ValidationException";
+  return err;
+}
