@@ -57,6 +57,11 @@ export interface LoadedContentItem {
   /** S3 sequencer of that version: only a later version replaces the record. */
   sequencer: string;
   loadedAt: string;
+  /**
+   * Set while a version of the key filed to load has not loaded yet (AuditStore.markContentPending):
+   * the key's newest content is unknown, so no version is a duplicate of the one loaded before.
+   */
+  pending?: true;
 }
 
 export interface RunItem {

@@ -250,6 +250,28 @@ export class AuditStore {
     );
   }
 
+  /**
+   * A version of the key was filed to load (PENDING): until a load records its content, the
+   * key's newest content is unknown, and a later version with the bytes of the one loaded before
+   * is no duplicate (it may be the producer going back to them while this one is in flight).
+   * Replaces the record unless a later version (by sequencer) is recorded; a version the landing
+   * sweep filed has no sequencer (ListObjectVersions gives none) and always replaces it: loading
+   * identical bytes again costs little, skipping the newest content would lose it.
+   */
+  async markContentPending(file: Pick<LoadedContentItem, "bucket" | "key" | "fileId" | "versionId" | "sequencer">): Promise<boolean> {
+    const order = sequencerOrder(file.sequencer);
+    const item: LoadedContentItem = { kind: "LOADED", ...file, etag: "", loadedAt: "", pending: true };
+    return this.conditional(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...loadedKey(file.bucket, file.key), ...item, sequencerOrder: order },
+        ...(file.sequencer === ""
+          ? {}
+          : { ConditionExpression: "attribute_not_exists(pk) OR sequencerOrder <= :order", ExpressionAttributeValues: { ":order": order } }),
+      }),
+    );
+  }
+
   /** Forgets a key's loaded content if `fileId` loaded it (its run was rolled back). */
   async deleteLoadedContent(bucket: string, key: string, fileId: string): Promise<boolean> {
     return this.conditional(

@@ -83,6 +83,7 @@ export async function recordObjectVersion(deps: HandlerDeps, ev: ObjectCreated, 
     log.info("duplicate event for a recorded object version", { status: stored.status });
     // A crash after the FILE write leaves it PENDING: the redelivered event carries on.
     if (stored.status !== "PENDING" || !spec || !startRun) return { outcome: "DUPLICATE", fileId, status: stored.status };
+    await deps.audit.markContentPending({ bucket: ev.bucket, key, fileId, versionId, sequencer: ev.sequencer });
     const run = await startRunIfIdle({ ...deps, log }, spec.name, [stored]);
     return { outcome: "DUPLICATE", fileId, status: stored.status, run };
   }
@@ -94,6 +95,7 @@ export async function recordObjectVersion(deps: HandlerDeps, ev: ObjectCreated, 
     return { outcome: "SKIPPED", fileId, reason: skip ?? "unknown_prefix" };
   }
   log.info("object version recorded PENDING", { size: item.size });
+  await deps.audit.markContentPending({ bucket: ev.bucket, key, fileId, versionId, sequencer: ev.sequencer });
   if (!startRun) return { outcome: "PENDING", fileId };
   // The run-start lines then carry this file's key and version besides the run id.
   const run = await startRunIfIdle({ ...deps, log }, spec.name, [item]);
@@ -115,7 +117,7 @@ async function loadedWithSameContent(
   checksums: Record<string, string> | undefined,
 ): Promise<string | undefined> {
   const loaded = await deps.audit.getLoadedContent(bucket, key);
-  if (!loaded || loaded.fileId === fileId) return undefined;
+  if (!loaded || loaded.pending || loaded.fileId === fileId) return undefined;
   const sameEtag = etag !== "" && loaded.etag === etag;
   const sameChecksum = Object.entries(checksums ?? {}).some(([algorithm, value]) => loaded.checksums?.[algorithm] === value);
   return sameEtag || sameChecksum ? loaded.fileId : undefined;
