@@ -46,6 +46,7 @@ export async function recordLoadRun(workspace: string, manifest: Manifest, manif
   await withAudit(workspace, async (audit) => {
     const finishedAt = new Date().toISOString();
     const results = new Map(summary.files.map((f) => [f.fileId, f]));
+    const undone = await undoneRuns(audit, manifest.dataset);
     for (const file of manifest.files) {
       const final = fileFinal(summary.status, results.get(file.fileId), summary.error);
       const item: FileItem = {
@@ -69,9 +70,12 @@ export async function recordLoadRun(workspace: string, manifest: Manifest, manif
       };
       // A file loaded by an earlier `load` keeps its first item (the engine reported it
       // ALREADY_LOADED this time, and the RUN below says so); one whose earlier load FAILED
-      // takes this retry's outcome.
+      // takes this retry's outcome, and so does one whose loading run a rollback undid (the
+      // engine loaded it again: its rows are this run's).
       const { created, item: earlier } = await audit.createFile(item);
-      if (!created && earlier.status === "FAILED" && item.status !== "FAILED") await audit.replaceFailedFile(item);
+      if (created || item.status === "FAILED") continue;
+      if (earlier.status === "FAILED") await audit.replaceFailedFile(item);
+      else if (earlier.runId && undone.has(earlier.runId) && item.status !== "SKIPPED") await audit.replaceUndoneFile(item, earlier.runId);
     }
     const run: RunItem = {
       kind: "RUN",
@@ -91,6 +95,12 @@ export async function recordLoadRun(workspace: string, manifest: Manifest, manif
     };
     await audit.putRun(run);
   });
+}
+
+/** Runs of a dataset that a `datalake rollback` undid (its RUN items name them). */
+async function undoneRuns(audit: AuditStore, dataset: string): Promise<Set<string>> {
+  const runs = await audit.listRuns(dataset);
+  return new Set(runs.flatMap((r) => r.rollback?.runs ?? []));
 }
 
 /**

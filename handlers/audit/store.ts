@@ -131,12 +131,32 @@ export class AuditStore {
     return this.conditional(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...fileKey(file.fileId), ...file, gsi1pk: `FILES#${file.dataset}`, gsi1sk: indexSortKey(file.receivedAt, file.fileId), expiresAt: this.expiresAt() },
+        Item: this.finalFileItem(file),
         ConditionExpression: "#s = :failed",
         ExpressionAttributeNames: { "#s": "status" },
         ExpressionAttributeValues: { ":failed": "FAILED" },
       }),
     );
+  }
+
+  /**
+   * Replaces the FILE item of a version that a run loaded and a rollback then undid with the
+   * outcome of the `datalake load` that loads it again (the same content-hash version), while the
+   * item still names the undone run.
+   */
+  async replaceUndoneFile(file: FileItem, undoneRunId: string): Promise<boolean> {
+    return this.conditional(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: this.finalFileItem(file),
+        ConditionExpression: "runId = :undone",
+        ExpressionAttributeValues: { ":undone": undoneRunId },
+      }),
+    );
+  }
+
+  private finalFileItem(file: FileItem): Record<string, unknown> {
+    return { ...fileKey(file.fileId), ...file, gsi1pk: `FILES#${file.dataset}`, gsi1sk: indexSortKey(file.receivedAt, file.fileId), expiresAt: this.expiresAt() };
   }
 
   async getFile(fileId: string): Promise<FileItem | undefined> {

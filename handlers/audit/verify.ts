@@ -170,9 +170,12 @@ function openRuns(runs: RunItem[], live: Set<string>, slots: SlotItem[]): Findin
 /**
  * A SUCCEEDED load's counts are the sums over its FILE items, as the engine audits its summary
  * before publishing (engine/conservation.ts): rows read, rows rejected, rows of files quarantined
- * whole. Files a run found already loaded keep the FILE item of the run that loaded them.
+ * whole. Files a run found already loaded keep the FILE item of the run that loaded them. A run a
+ * rollback undid is not checked: what it published is gone, and `datalake load` of its files
+ * again moves their FILE items to the run that loads them (local/cli-workspace-audit.ts).
  */
 function runCounts(runs: RunItem[], files: FileItem[]): Finding[] {
+  const undone = new Set(runs.flatMap((r) => r.rollback?.runs ?? []));
   const byRun = new Map<string, FileItem[]>();
   for (const f of files) {
     if (!f.runId) continue;
@@ -182,7 +185,7 @@ function runCounts(runs: RunItem[], files: FileItem[]): Finding[] {
   }
   const out: Finding[] = [];
   for (const r of runs) {
-    if (r.status !== "SUCCEEDED" || !r.counts) continue;
+    if (r.status !== "SUCCEEDED" || !r.counts || undone.has(r.runId)) continue;
     const own = (byRun.get(r.runId) ?? []).filter((f) => FILE_TERMINAL_STATUSES.includes(f.status) && f.reason !== "already_loaded");
     const sum = (pick: (f: FileItem) => number | undefined) => own.reduce((n, f) => n + (pick(f) ?? 0), 0);
     const expected = {

@@ -42,6 +42,13 @@ describe("datalake rollback", () => {
     expect(reload.code, reload.stderr).to.equal(0);
     expect(reload.stdout).to.match(/^SUCCEEDED\s/m);
     expect(afterReload).to.deep.equal(v2);
+    // The audit trail still adds up: the file's item moved to the run that loaded it again.
+    const verify = await cli("audit", "--verify", "--workspace", workspace);
+    expect(verify.code, verify.stdout).to.equal(0);
+    const files = JSON.parse((await cli("audit", "--dataset", "orders", "--json", "--workspace", workspace)).stdout) as { key: string; runId: string }[];
+    const reloadRun = /run (\S+):/.exec(reload.stdout)?.[1];
+    expect(reloadRun).to.match(/^cli-/);
+    expect(files.find((f) => f.key.endsWith(changes[0].split("/").pop()!))?.runId).to.equal(reloadRun);
   });
 
   it("exits 1 with one line for an unknown table or version", async () => {
