@@ -31,9 +31,27 @@ export function lockWorkspace(workspace: string): WorkspaceLock {
   }
 }
 
+type OpeningAudit = ReturnType<typeof startWorkspaceAudit>;
+
+/**
+ * The audit store opened ahead of the work that records into it: its dynalite child process takes
+ * a few hundred ms to start, which a load spends running the engine instead of waiting after it.
+ * Give the result to recordLoadRun, or to closeAudit when the work fails first. Call holding the lock.
+ */
+export function openAudit(workspace: string): OpeningAudit {
+  const opening = startWorkspaceAudit(workspace);
+  opening.catch(() => undefined); // awaited (and its error reported) by whoever uses it
+  return opening;
+}
+
+/** Closes an audit store openAudit started, once it has opened (nothing to do if it failed). */
+export async function closeAudit(opening: OpeningAudit): Promise<void> {
+  await opening.then((a) => a.close(), () => undefined);
+}
+
 /** The workspace's audit store for one piece of work. Call holding the lock. */
-async function withAudit(workspace: string, work: (audit: AuditStore) => Promise<void>): Promise<void> {
-  const { audit, close } = await startWorkspaceAudit(workspace);
+async function withAudit(workspace: string, work: (audit: AuditStore) => Promise<void>, opening = openAudit(workspace)): Promise<void> {
+  const { audit, close } = await opening;
   try {
     await work(audit);
   } finally {
@@ -41,8 +59,18 @@ async function withAudit(workspace: string, work: (audit: AuditStore) => Promise
   }
 }
 
-/** Writes the run's FILE items (final, from the summary) and its RUN item. Call holding the lock. */
-export async function recordLoadRun(workspace: string, manifest: Manifest, manifestPath: string, summary: RunSummary, startedAt: Date): Promise<void> {
+/**
+ * Writes the run's FILE items (final, from the summary) and its RUN item, in the store `opening`
+ * (openAudit), by default opened now. Call holding the lock.
+ */
+export async function recordLoadRun(
+  workspace: string,
+  manifest: Manifest,
+  manifestPath: string,
+  summary: RunSummary,
+  startedAt: Date,
+  opening?: OpeningAudit,
+): Promise<void> {
   await withAudit(workspace, async (audit) => {
     const finishedAt = new Date().toISOString();
     const results = new Map(summary.files.map((f) => [f.fileId, f]));
@@ -94,7 +122,7 @@ export async function recordLoadRun(workspace: string, manifest: Manifest, manif
       error: summary.error,
     };
     await audit.putRun(run);
-  });
+  }, opening);
 }
 
 /** Runs of a dataset that a `datalake rollback` undid (its RUN items name them). */

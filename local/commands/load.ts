@@ -79,12 +79,20 @@ async function loadLocked(
 
   // A load of millions of rows takes a while: a person at a terminal sees each step go by.
   const verbose = flags.verbose === true || io.interactive === true;
-  const summary =
-    engine === "spark"
-      ? await loadOnSpark(workspace, spec, manifest, fullRefresh, verbose ? io : undefined)
-      : await loadOnDuckdb(workspace, spec, manifest, fullRefresh, verbose ? io : undefined);
-  const { recordLoadRun } = await import("../cli-workspace-audit");
-  await recordLoadRun(workspace, manifest, manifestPath, summary, startedAt);
+  const { closeAudit, openAudit, recordLoadRun } = await import("../cli-workspace-audit");
+  // Opened while the engine works, recorded into after it (openAudit).
+  const opening = openAudit(workspace);
+  let summary: RunSummary;
+  try {
+    summary =
+      engine === "spark"
+        ? await loadOnSpark(workspace, spec, manifest, fullRefresh, verbose ? io : undefined)
+        : await loadOnDuckdb(workspace, spec, manifest, fullRefresh, verbose ? io : undefined);
+  } catch (err) {
+    await closeAudit(opening);
+    throw err;
+  }
+  await recordLoadRun(workspace, manifest, manifestPath, summary, startedAt, opening);
   if (flags.json) io.out(JSON.stringify([summary]));
   else printSummary(io, summary);
   // --no-build: a backfill of many loads builds once at the end, not after each of them.
