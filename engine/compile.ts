@@ -109,6 +109,16 @@ export function bronzeKeyExprs(spec: DatasetSpec, dialect: Dialect): string[] {
   return spec.primaryKey.map((k) => c.bronzeKey(k));
 }
 
+/**
+ * dms: the load generations (reload files' `_received_at`, as dmsGenerations dates them) that the
+ * files ledger `files` holds only because of its files where `isNew(alias)` holds: a new reload
+ * file, or an earlier version of a full-load key received late, which makes the version already
+ * loaded a reload. Rows of those generations changed order although none of them is new.
+ */
+export function newDmsGenerations(spec: DatasetSpec, dialect: Dialect, files: string, isNew: (alias: string) => string): string {
+  return new Compiler(spec, dialectFor(dialect)).newGenerations(files, isNew);
+}
+
 /** The first of bronzeKeyExprs (a dimension's natural key is its dataset's single key column). */
 export function bronzeKeyExpr(spec: DatasetSpec, dialect: Dialect): string {
   return bronzeKeyExprs(spec, dialect)[0];
@@ -427,6 +437,14 @@ class Compiler extends SqlContext {
       this.sql("dms_generations", "table", "load generation of every file (published ledger + batch)", this.dmsGenerations(["files_prev", "incoming_files"])),
       this.sql("incoming_dms", "view", "new rows with their load generation", this.withGeneration("incoming")),
     ];
+  }
+
+  /** newDmsGenerations: reloads of all of `files`, less those its old files alone make. */
+  newGenerations(files: string, isNew: (alias: string) => string): string {
+    const reloads = (where: string) =>
+      `SELECT a._received_at FROM ${files} a JOIN ${files} b ON a._source_key = b._source_key ` +
+      `AND b._received_at < a._received_at WHERE ${this.isLoadFile("a._source_key")}${where}`;
+    return `${reloads("")} EXCEPT ${reloads(` AND NOT (${isNew("a")}) AND NOT (${isNew("b")})`)}`;
   }
 
   /** `_dms_gen` of every file version of the ledgers `sources` (FILES_COLUMNS relations). */

@@ -26,7 +26,7 @@
 // on every build: its members depend on every fact row, not only on its own new changes.
 import type { DatasetSpec } from "../../datasets/define";
 import type { DimensionSpec } from "../../models/define";
-import { bronzeKeyExpr, HISTORY_BRONZE_RELATION, HISTORY_FILES_RELATION, HISTORY_RELATION, historySteps } from "../compile";
+import { bronzeKeyExpr, HISTORY_BRONZE_RELATION, HISTORY_FILES_RELATION, HISTORY_RELATION, historySteps, newDmsGenerations } from "../compile";
 import { dialectFor, type SqlDialect } from "../dialects";
 import { PII_KEY_RELATION } from "../pii-key";
 import { REASONS_COLUMN, type Dialect, type PlanColumn } from "../plan";
@@ -242,16 +242,19 @@ class DimensionSql {
 
   /**
    * Keys of bronze rows from runs the previous version had not consumed. dms: also the keys of
-   * every row whose file belongs to a load generation that a new file started (a reload file
+   * every row whose file belongs to a load generation that new files started (a reload file
    * received before files loaded earlier moves them into its generation, reordering their keys'
-   * changes although none of their rows is new: docs/dms.md "Full reload").
+   * changes although none of their rows is new: docs/dms.md "Full reload"). New files start one
+   * by being a reload, or by being an earlier version of a full-load key that arrived late: the
+   * version loaded before then becomes a reload, dated by its own arrival.
    */
   touched(key: string): string {
     const fresh = `SELECT ${key} AS _nk FROM ${BRONZE_LOG_RELATION} WHERE NOT ${NOTHING_CONSUMED} AND ${newRunsOf(BRONZE_LOG_RELATION)}`;
+    const started = newDmsGenerations(this.dataset, this.d.name, HISTORY_FILES_RELATION, (alias) => newRunsOf(BRONZE_LOG_RELATION, alias));
     const regenerated =
       `SELECT ${key} AS _nk FROM ${BRONZE_LOG_RELATION} r JOIN dms_generations g ` +
       `ON r._source_key = g._source_key AND r._source_version = g._source_version ` +
-      `WHERE NOT ${NOTHING_CONSUMED} AND g._dms_gen IN (SELECT f._received_at FROM ${HISTORY_FILES_RELATION} f WHERE ${newRunsOf(BRONZE_LOG_RELATION, "f")})`;
+      `WHERE NOT ${NOTHING_CONSUMED} AND g._dms_gen IN (${started})`;
     const all = this.dataset.format === "dms" ? `${fresh} UNION ALL ${regenerated}` : fresh;
     return `SELECT DISTINCT _nk FROM (${all}) t WHERE _nk IS NOT NULL`;
   }

@@ -167,6 +167,52 @@ describe("models: incremental builds equal full refreshes (DuckDB)", function ()
   });
 });
 
+describe("models: a full-load file's earlier version arriving late regenerates the loaded one (DuckDB)", function () {
+  this.timeout(5 * 60_000);
+  let inc: TestWorkspace;
+  let full: TestWorkspace;
+  beforeEach(() => {
+    inc = new TestWorkspace("regenerated-inc-");
+    full = new TestWorkspace("regenerated-full-");
+  });
+  afterEach(() => {
+    inc.cleanup();
+    full.cleanup();
+  });
+
+  it("recomputes the keys of the generation the loaded version now starts, and re-keys their facts", async () => {
+    // LOAD00000001 (07-05) and a CDC file (07-02) load; then an earlier version of LOAD00000001
+    // (07-01) arrives. The 07-05 version becomes a reload (docs/dms.md "Full reload"): customer
+    // 3's full-load row now starts a generation and follows the 05-01 change, although no new
+    // row is customer 3's. Its dimension rows and order 100's key change.
+    const batches: Files[] = [
+      {
+        orders: [{ name: "20260601-000000000.csv", receivedAt: at("2026-06-01"), lines: [cdc(ORDERS), "I,2026-06-01 00:00:00,100,3,2026-06-01 00:00:00,paid,10.00"] }],
+        customers: [
+          { name: "LOAD00000001.csv", receivedAt: at("2026-07-05"), lines: [CUSTOMERS, "2026-07-05 00:00:00,3,c@x,PT,2026-01-01"] },
+          { name: "20260702-000000000.csv", receivedAt: at("2026-07-02"), lines: [cdc(CUSTOMERS), "U,2026-05-01 00:00:00,3,c@x,BR,2026-01-01"] },
+        ],
+      },
+      { customers: [{ name: "LOAD00000001.csv", receivedAt: at("2026-07-01"), lines: [CUSTOMERS, "2026-07-01 00:00:00,9,z@x,PT,2026-01-01"] }] },
+    ];
+    const star = MODELS.filter((m) => ["dim_date", "dim_customer", "fact_orders"].includes(m.name));
+    let last: Record<string, ModelSummary> = {};
+    for (const batch of batches) {
+      await loadBatch(inc, batch);
+      await loadBatch(full, batch);
+      last = byModel(await buildModels(inc.dir, star, { datasets: DATASETS }));
+      await buildModels(full.dir, star, { datasets: DATASETS, fullRefresh: true });
+      for (const model of ["dim_customer", "fact_orders"]) {
+        expect(last[model].status, `${model}: ${last[model].error}`).to.equal("built");
+        expect(await canonical(inc, model), model).to.deep.equal(await canonical(full, model));
+      }
+    }
+    // Customers 3 (two versions, reordered) and 9 (new) + the unknown member; order 100 re-keyed.
+    expect(last.dim_customer).to.include({ mode: "incremental", recomputed: 4 });
+    expect(last.fact_orders).to.include({ mode: "incremental", recomputed: 1 });
+  });
+});
+
 describe("models: when an incremental model is rebuilt in full (DuckDB)", function () {
   this.timeout(5 * 60_000);
   let ws: TestWorkspace;
