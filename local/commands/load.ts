@@ -96,7 +96,7 @@ async function loadLocked(
   if (flags.json) io.out(JSON.stringify([summary]));
   else printSummary(io, summary);
   // --no-build: a backfill of many loads builds once at the end, not after each of them.
-  if (summary.published && flags["no-build"] !== true) await buildAffectedModels(io, workspace, spec.name, engine, flags.json === true);
+  if (summary.published && flags["no-build"] !== true) await buildAffectedModels(io, workspace, spec.name, engine, flags.json === true, fullRefresh);
   return summary.status === "SUCCEEDED" ? 0 : 1;
 }
 
@@ -104,12 +104,14 @@ async function loadLocked(
  * After a load published: rebuild the models whose inputs it changed (dimensions of the dataset,
  * facts reading it or those dimensions), dimensions first. A model failure is reported, never
  * the load's: its tables are published and the model keeps its last version. Lines go to stdout,
- * or to stderr under --json (stdout holds the one JSON array).
+ * or to stderr under --json (stdout holds the one JSON array). After a --full-refresh load they
+ * are rebuilt in full too: it can change silver rows (relabelled by a spec edit, reordered by a
+ * regenerated DMS reload) without a new bronze row, which an incremental build would not see.
  */
-async function buildAffectedModels(io: CliIo, workspace: string, dataset: string, engine: "duckdb" | "spark", json: boolean): Promise<void> {
+async function buildAffectedModels(io: CliIo, workspace: string, dataset: string, engine: "duckdb" | "spark", json: boolean, fullRefresh: boolean): Promise<void> {
   const { buildAndRecord, modelExecutorFor, modelLine } = await import("./build");
   const print = (line: string) => (json ? io.err(line) : io.out(line));
-  const summaries = await buildAndRecord(workspace, { changed: [dataset], executor: await modelExecutorFor(workspace, engine) });
+  const summaries = await buildAndRecord(workspace, { changed: [dataset], fullRefresh, executor: await modelExecutorFor(workspace, engine) });
   for (const s of summaries) print(`model ${modelLine(s, { timing: false })}`);
 }
 

@@ -96,6 +96,13 @@ describe("datalake build", () => {
     const one = await cli("build", "--workspace", ws, "--select", "dim_customer");
     expect(one.stdout.split("\n").filter((l) => /^\S+: /.test(l)).map((l) => l.split(":")[0])).to.deep.equal(["dim_customer"]);
     expect(one.stdout).to.match(/^1 model\(s\): \d built, \d failed, \d skipped$/m);
+
+    // A --full-refresh load may change silver rows without a new bronze row (a spec edit, a
+    // regenerated DMS reload): the models it affects are rebuilt in full too.
+    const refreshed = await cli("load", "--dataset", "customers", "--workspace", ws, "--full-refresh");
+    expect(refreshed.code, refreshed.stderr).to.equal(0);
+    expect(refreshed.stdout).to.match(/^model dim_customer: .*full refresh requested/m);
+    expect(refreshed.stdout).to.not.match(/^model .*\bincremental\b/m);
   });
 
   it("initial load: orders older than the DMS full load that copied their customer find its first version; a customer first inserted by CDC does not reach back", async () => {
