@@ -1,6 +1,7 @@
 // The landing sweep and file-arrival's key handling against the S3 API (moto server) and a real
 // dynalite: every object version under a dataset prefix ends with exactly one FILE item, whether
-// its event came, came late, came twice, or never came.
+// its event came, came late, came twice, or never came; and duplicate_content skips only what
+// the key's newest loaded content already holds.
 import { randomBytes } from "crypto";
 import { expect } from "chai";
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
@@ -301,6 +302,55 @@ describe("handlers: landing sweep and key readings (moto S3, dynalite)", functio
       }
       throw new Error(`S3 never stamped ${key} at or after ${new Date(t).toISOString()}`);
     }
+  });
+
+  // duplicate_content: file-arrival skips a version with the bytes of its key's last load, only
+  // when that load is the key's newest content: never while another version is in flight, nor
+  // after a version the sweep filed (no sequencer) loaded.
+  describe("duplicate_content", () => {
+    beforeEach(() => stack());
+    let sequence = 0;
+
+    /** A new version of `key` with the event S3 would send for it (sequencers grow per key). */
+    async function version(key: string, body: string) {
+      const v = await put(key, body);
+      return { ...v, sequencer: (++sequence).toString(16).toUpperCase().padStart(18, "0") };
+    }
+    const arrive = (v: Awaited<ReturnType<typeof version>>) => handleFileArrival(deps, event(v));
+
+    it("skips a version with the bytes of the last load, and loads one going back to earlier bytes", async () => {
+      const key = "orders/2026/LOAD00000001.csv";
+      await arrive(await version(key, "id,v\n1,A\n"));
+      await drain();
+      expect((await arrive(await version(key, "id,v\n1,A\n"))).outcome).to.equal("SKIPPED");
+      await arrive(await version(key, "id,v\n1,B\n"));
+      await drain();
+
+      expect((await arrive(await version(key, "id,v\n1,A\n"))).outcome).to.equal("PENDING");
+    });
+
+    it("loads a version with the bytes of the last load while another version is still in flight", async () => {
+      const key = "orders/2026/LOAD00000002.csv";
+      await arrive(await version(key, "id,v\n1,A\n"));
+      await drain();
+      await arrive(await version(key, "id,v\n1,B\n")); // its run starts and holds the slot
+
+      const back = await arrive(await version(key, "id,v\n1,A\n"));
+
+      expect(back.outcome, "the producer went back to A while B was in flight").to.equal("PENDING");
+      await drain();
+    });
+
+    it("loads a version with the bytes loaded before a version the landing sweep filed (its event lost) and loaded", async () => {
+      const key = "orders/2026/LOAD00000003.csv";
+      await arrive(await version(key, "id,v\n1,A\n"));
+      await drain();
+      await put(key, "id,v\n1,B\n"); // no event: the sweep files it, without a sequencer
+      expect((await reconcile(deps)).swept).to.have.length(1);
+      await drain();
+
+      expect((await arrive(await version(key, "id,v\n1,A\n"))).outcome).to.equal("PENDING");
+    });
   });
 });
 
