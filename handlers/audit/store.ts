@@ -274,20 +274,27 @@ export class AuditStore {
    * A version of the key was filed to load (PENDING): until a load records its content, the
    * key's newest content is unknown, and a later version with the bytes of the one loaded before
    * is no duplicate (it may be the producer going back to them while this one is in flight).
-   * Replaces the record unless a later version (by sequencer) is recorded; a version the landing
-   * sweep filed has no sequencer (ListObjectVersions gives none) and always replaces it: loading
-   * identical bytes again costs little, skipping the newest content would lose it.
+   * Replaces the record unless a later version (by sequencer) is recorded. A version the landing
+   * sweep filed has no sequencer (ListObjectVersions gives none), so it cannot be ordered: it
+   * marks the record pending whatever it holds, and keeps the record's sequencer, so its own load
+   * (sequencer "") cannot record its content over a later version's. Loading identical bytes
+   * again costs little; skipping the newest content would lose it.
    */
   async markContentPending(file: Pick<LoadedContentItem, "bucket" | "key" | "fileId" | "versionId" | "sequencer">): Promise<boolean> {
-    const order = sequencerOrder(file.sequencer);
-    const item: LoadedContentItem = { kind: "LOADED", ...file, etag: "", loadedAt: "", pending: true };
+    const swept = file.sequencer === "";
+    const set: Record<string, unknown> = { kind: "LOADED", bucket: file.bucket, key: file.key, fileId: file.fileId, versionId: file.versionId, etag: "", loadedAt: "", pending: true };
+    const ordered: Record<string, unknown> = { sequencer: file.sequencer, sequencerOrder: sequencerOrder(file.sequencer) };
+    // Every name through a placeholder: several (key, bucket) are DynamoDB reserved words.
+    const assign = (name: string, keep: boolean) => (keep ? `#${name} = if_not_exists(#${name}, :${name})` : `#${name} = :${name}`);
+    const all = { ...set, ...ordered };
     return this.conditional(
-      new PutCommand({
+      new UpdateCommand({
         TableName: this.tableName,
-        Item: { ...loadedKey(file.bucket, file.key), ...item, sequencerOrder: order },
-        ...(file.sequencer === ""
-          ? {}
-          : { ConditionExpression: "attribute_not_exists(pk) OR sequencerOrder <= :order", ExpressionAttributeValues: { ":order": order } }),
+        Key: loadedKey(file.bucket, file.key),
+        UpdateExpression: `SET ${[...Object.keys(set).map((n) => assign(n, false)), ...Object.keys(ordered).map((n) => assign(n, swept))].join(", ")} REMOVE #checksums`,
+        ExpressionAttributeNames: Object.fromEntries([...Object.keys(all), "checksums"].map((n) => [`#${n}`, n])),
+        ExpressionAttributeValues: Object.fromEntries(Object.entries(all).map(([n, v]) => [`:${n}`, v])),
+        ...(swept ? {} : { ConditionExpression: "attribute_not_exists(pk) OR #sequencerOrder <= :sequencerOrder" }),
       }),
     );
   }

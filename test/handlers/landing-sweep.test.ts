@@ -351,6 +351,20 @@ describe("handlers: landing sweep and key readings (moto S3, dynalite)", functio
 
       expect((await arrive(await version(key, "id,v\n1,A\n"))).outcome).to.equal("PENDING");
     });
+
+    it("an older version the sweep files late does not become the key's content over a later version's", async () => {
+      const key = "orders/2026/LOAD00000004.csv";
+      await arrive(await version(key, "id,v\n1,A\n"));
+      await drain();
+      await put(key, "id,v\n1,B\n"); // its event lost
+      await arrive(await version(key, "id,v\n1,C\n"));
+      await drain();
+      expect((await reconcile(deps)).swept).to.have.length(1); // B, filed and loaded after C
+      await drain();
+
+      // B's load (no sequencer) did not record B as the key's content: B's bytes again load.
+      expect((await arrive(await version(key, "id,v\n1,B\n"))).outcome).to.equal("PENDING");
+    });
   });
 });
 
