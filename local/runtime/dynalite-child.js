@@ -3,6 +3,8 @@
 // Plain JavaScript: started with `node`, no ts-node, in ~100 ms. Exits when its parent goes away
 // (IPC disconnect), so a killed `datalake local` never leaves it behind holding the LevelDB lock.
 "use strict";
+// The abstract-level dynalite's LevelDB is built on (one deduplicated copy in the lockfile).
+require("./level-reads").endReadsAfterClose(require(require.resolve("abstract-level", { paths: [require.resolve("dynalite")] })));
 const dynalite = require("dynalite");
 
 const dir = process.argv[2] || undefined;

@@ -201,4 +201,25 @@ describe("local runtime parts", () => {
     writeFileSync(path, String(process.pid));
     lock.release();
   });
+
+  it("the audit store's LevelDB ends a read made after its iterator closed instead of throwing (dynalite would die mid-request)", async () => {
+    const { endReadsAfterClose } = require("../../local/runtime/level-reads");
+    const dynaliteDir = require.resolve("dynalite");
+    const abstractLevel = require(require.resolve("abstract-level", { paths: [dynaliteDir] }));
+    const { MemoryLevel } = require(require.resolve("memory-level", { paths: [dynaliteDir] }));
+    const db = new MemoryLevel();
+    await db.put("a", "1");
+    const closedBefore = db.values();
+    await closedBefore.close();
+    const err = await closedBefore.next().then(() => null, (e: { code?: string }) => e);
+    expect(err?.code, "abstract-level throws unpatched").to.equal("LEVEL_ITERATOR_NOT_OPEN");
+
+    endReadsAfterClose(abstractLevel);
+    const closed = db.values();
+    await closed.close();
+    expect(await closed.next()).to.equal(undefined);
+    expect(await db.values().next()).to.equal("1");
+    await db.close();
+  });
 });
+
