@@ -1,4 +1,4 @@
-// RunFailed and FileUnidentified from the handlers, as CloudWatch embedded metric format (EMF) log lines: CloudWatch
+// RunFailed, FileUnidentified and ReconcileErrors from the handlers, as CloudWatch embedded metric format (EMF) log lines: CloudWatch
 // Logs extracts the metric from the Lambda's stdout, so no PutMetricData call, no IAM right and
 // no latency on the event path. Written with process.stdout.write, not console.log: with the
 // Lambda JSON log format console lines are wrapped and EMF extraction would miss them.
@@ -18,6 +18,10 @@ export const RUN_FAILED_DIMENSIONS = [["Dataset"], ["Dataset", "Reason"]];
 export const FILE_UNIDENTIFIED_METRIC = "FileUnidentified";
 export const FILE_UNIDENTIFIED_DIMENSIONS = [["Reason"], ["Dataset", "Reason"]];
 
+/** Same name and dimension as the reconciler-errors alarm (infra/defaults.ts METRIC_RECONCILE_ERRORS). */
+export const RECONCILE_ERRORS_METRIC = "ReconcileErrors";
+export const RECONCILE_ERRORS_DIMENSIONS = [["Handler"]];
+
 export function emfRunMetrics(
   namespace: string,
   now: () => number = Date.now,
@@ -36,11 +40,20 @@ export function emfRunMetrics(
   return {
     runFailed: (dataset, reason, fields = {}) => count(RUN_FAILED_METRIC, RUN_FAILED_DIMENSIONS, dataset, reason, fields),
     fileUnidentified: (dataset, reason, fields = {}) => count(FILE_UNIDENTIFIED_METRIC, FILE_UNIDENTIFIED_DIMENSIONS, dataset, reason, fields),
+    reconcileErrors: (n, fields = {}) =>
+      write(
+        JSON.stringify({
+          ...fields,
+          _aws: { Timestamp: now(), CloudWatchMetrics: [{ Namespace: namespace, Dimensions: RECONCILE_ERRORS_DIMENSIONS, Metrics: [{ Name: RECONCILE_ERRORS_METRIC, Unit: "Count" }] }] },
+          Handler: "reconciler",
+          [RECONCILE_ERRORS_METRIC]: n,
+        }),
+      ),
   };
 }
 
 /** Local mode and tests that do not look at metrics. */
-export const noRunMetrics: RunMetrics = { runFailed: () => undefined, fileUnidentified: () => undefined };
+export const noRunMetrics: RunMetrics = { runFailed: () => undefined, fileUnidentified: () => undefined, reconcileErrors: () => undefined };
 
 /** Records every RunFailed (tests and local runs that assert on them). */
 export class RecordingRunMetrics implements RunMetrics {
@@ -51,5 +64,9 @@ export class RecordingRunMetrics implements RunMetrics {
   }
   fileUnidentified(dataset: string, reason: FileUnidentifiedReason, fields: LogFields = {}): void {
     this.unidentified.push({ dataset, reason, fields });
+  }
+  readonly reconcileFailures: number[] = [];
+  reconcileErrors(count: number): void {
+    this.reconcileFailures.push(count);
   }
 }

@@ -219,6 +219,12 @@ export interface RunMetrics {
    * SKIPPED with this reason, and someone must look (rename or re-upload the object).
    */
   fileUnidentified(dataset: string, reason: FileUnidentifiedReason, fields?: LogFields): void;
+  /**
+   * A reconciler pass that could not do part of its work (a run it could not repair, a version
+   * the landing sweep could not file, ...): `count` errors, each also in its log line. The pass
+   * still did the rest; the next one retries.
+   */
+  reconcileErrors(count: number, fields?: LogFields): void;
 }
 
 /** SKIPPED reasons that mean "no key reading names this object version" (core/key-readings.ts). */

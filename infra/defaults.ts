@@ -65,4 +65,6 @@ export const METRIC_DATA_AGE_HOURS = "DataAgeHours";
 export const METRIC_RUN_FAILED = "RunFailed";
 /** Object versions file-arrival could not identify (handlers/metrics.ts FILE_UNIDENTIFIED_METRIC). */
 export const METRIC_FILE_UNIDENTIFIED = "FileUnidentified";
+/** Reconciler passes that could not do part of their work (handlers/metrics.ts RECONCILE_ERRORS_METRIC). */
+export const METRIC_RECONCILE_ERRORS = "ReconcileErrors";
 export const METRIC_ROW_COUNT = "RowCount";

@@ -60,6 +60,8 @@ export async function reconcile(deps: HandlerDeps): Promise<ReconcileReport> {
   }
   await reconcileModels(deps, report);
   deps.log.info("reconcile done", { ...counts(report), errors: report.errors });
+  // Each error is in its own log line too; the metric is what an alarm can watch.
+  if (report.errors.length > 0) deps.metrics.reconcileErrors(report.errors.length, { errors: report.errors.slice(0, 10) });
   return report;
 }
 

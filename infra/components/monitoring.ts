@@ -4,7 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { FILE_UNIDENTIFIED_REASONS } from "../../handlers/ports";
-import { METRIC_DATA_AGE_HOURS, METRIC_FILE_UNIDENTIFIED, METRIC_RUN_FAILED } from "../defaults";
+import { METRIC_DATA_AGE_HOURS, METRIC_FILE_UNIDENTIFIED, METRIC_RECONCILE_ERRORS, METRIC_RUN_FAILED } from "../defaults";
 import { NAME_LIMITS, fitName } from "../names";
 import { AccountContext } from "../policies/document";
 import { alertTopicPolicyDocument } from "../policies/queue-topic-policies";
@@ -90,6 +90,17 @@ export class Monitoring extends pulumi.ComponentResource {
         ...ANY_IN_FIVE_MINUTES,
       });
     }
+    // The reconciler repairs what events missed (lost events, stuck runs); a pass that could not
+    // do part of it still returns normally (the next pass retries), so its Lambda errors alarm
+    // stays quiet: this one does not.
+    alarm("reconciler-pass-errors", {
+      alarmDescription: "Reconciler passes that could not do part of their work (its log's \"reconcile done\" line lists the errors)",
+      namespace: args.metricsNamespace,
+      metricName: METRIC_RECONCILE_ERRORS,
+      dimensions: { Handler: "reconciler" },
+      statistic: "Sum",
+      ...ANY_IN_FIVE_MINUTES,
+    });
     for (const dataset of args.datasets) {
       alarm(`${dataset}-failed-runs`, {
         // RunFailed comes from the handler that records the RUN FAILED, whatever the cause (Glue

@@ -15,6 +15,7 @@ import { handleFileArrival } from "../../handlers/core/file-arrival";
 import { handleJobStateChange } from "../../handlers/core/job-state";
 import { reconcile } from "../../handlers/core/reconcile";
 import { createHandlerDeps } from "../../handlers/deps";
+import { RecordingRunMetrics } from "../../handlers/metrics";
 import type { HandlerDeps, HandlerLimits, ObjectVersion } from "../../handlers/ports";
 import { motoForTests, motoS3Client } from "../support/moto";
 import { startDynalite, type DynaliteServer } from "./support/dynalite";
@@ -32,6 +33,7 @@ describe("handlers: landing sweep and key readings (moto S3, dynalite)", functio
   let audit: AuditStore;
   let clock: ManualClock;
   let deps: HandlerDeps;
+  let metrics: RecordingRunMetrics;
 
   before(async () => {
     s3 = motoS3Client((await motoForTests()).endpoint);
@@ -56,7 +58,8 @@ describe("handlers: landing sweep and key readings (moto S3, dynalite)", functio
     audit = new AuditStore(wrap(doc), table, { now: () => clock.now() });
     objects = new S3ObjectStore(s3);
     glue = new FakeGlue(objects, ops);
-    deps = createHandlerDeps({ audit, objects, glue, specs: DATASETS, jobNames: JOB_NAMES, opsBucket: ops, landingBucket: landing, limits: { startBackoffMs: 1, ...limits }, clock });
+    metrics = new RecordingRunMetrics();
+    deps = createHandlerDeps({ audit, objects, glue, specs: DATASETS, jobNames: JOB_NAMES, opsBucket: ops, landingBucket: landing, limits: { startBackoffMs: 1, ...limits }, clock, metrics });
   }
 
   async function put(key: string, body = `bytes of ${key} ${randomBytes(4).toString("hex")}`) {
@@ -195,6 +198,7 @@ describe("handlers: landing sweep and key readings (moto S3, dynalite)", functio
 
       expect(report.errors).to.have.length(1);
       expect(report.errors[0]).to.match(/^sweep orders\/a-refused\.csv \S+: ValidationException/);
+      expect(metrics.reconcileFailures, "the reconciler-errors alarm's metric").to.deep.equal([1]);
       expect(report.swept).to.have.length(2);
       const files = await allFiles(audit);
       expect(files.map((f) => f.key).sort()).to.deep.equal(later.map((v) => v.key));

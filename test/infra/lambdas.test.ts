@@ -70,13 +70,13 @@ describe("infra: Lambdas", () => {
 });
 
 describe("infra: operations", () => {
-  it("alarms on DLQ depth, Lambda errors, unidentified files, failed runs and stale data, all to the encrypted alert topic", async () => {
+  it("alarms on DLQ depth, Lambda errors, unidentified files, reconciler errors, failed runs and stale data, all to the encrypted alert topic", async () => {
     const run = await prodRun();
     const topic = run.named("monitoring-alerts", T.topic);
     expect(topic.inputs.kmsMasterKeyId).to.equal(run.named("keys-ops", T.key).state.arn);
     const alarms = run.ofType(T.alarm);
-    // 2 queues, 3 functions, 2 unidentified-file reasons, 2 per dataset, 1 per model.
-    expect(alarms).to.have.length(2 + 3 + 2 + 2 * DATASETS.length + MODELS.length);
+    // 2 queues, 3 functions, 2 unidentified-file reasons, the reconciler's errors, 2 per dataset, 1 per model.
+    expect(alarms).to.have.length(2 + 3 + 2 + 1 + 2 * DATASETS.length + MODELS.length);
     for (const a of alarms) {
       expect(a.inputs.alarmActions, a.name).to.deep.equal([topic.state.arn]);
       expect(a.inputs.name, a.name).to.match(/^datalake-prod-/);
