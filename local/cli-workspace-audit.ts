@@ -74,7 +74,8 @@ export async function recordLoadRun(
   await withAudit(workspace, async (audit) => {
     const finishedAt = new Date().toISOString();
     const results = new Map(summary.files.map((f) => [f.fileId, f]));
-    const undone = await undoneRuns(audit, manifest.dataset);
+    // Listed once, and only when a file already has an item (a reload): a plain load skips it.
+    let undone: Promise<Set<string>> | undefined;
     for (const file of manifest.files) {
       const final = fileFinal(summary.status, results.get(file.fileId), summary.error);
       const item: FileItem = {
@@ -103,7 +104,9 @@ export async function recordLoadRun(
       const { created, item: earlier } = await audit.createFile(item);
       if (created || item.status === "FAILED") continue;
       if (earlier.status === "FAILED") await audit.replaceFailedFile(item);
-      else if (earlier.runId && undone.has(earlier.runId) && item.status !== "SKIPPED") await audit.replaceUndoneFile(item, earlier.runId);
+      else if (earlier.runId && item.status !== "SKIPPED" && (await (undone ??= undoneRuns(audit, manifest.dataset))).has(earlier.runId)) {
+        await audit.replaceUndoneFile(item, earlier.runId);
+      }
     }
     const run: RunItem = {
       kind: "RUN",
