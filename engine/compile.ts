@@ -4,9 +4,10 @@
 //
 // Relations the plan defines (besides the IO outputs `incoming`, `incoming_files`,
 // `state_prev`, `bronze_prev` and the `staged_<role>` read-backs):
-//   dms_generations    format dms: load generation `_dms_gen` of every file (ledger `files_prev`
-//                      + batch), then incoming_dms / bronze_dms = rows + `_dms_gen`
-//   incoming_parsed    incoming + `_op_norm` + typed `_pk_<i>` / `_seq_<i>` (+ dms `_dms_*`) +
+//   file_order         per file version: `_version_at` (arrival) and for format dms the load
+//                      generation `_dms_gen` and file sequence (ledger `files_prev` + batch),
+//                      then incoming_ordered / bronze_ordered = rows + those columns
+//   incoming_parsed    incoming + `_op_norm` + typed `_pk_<i>` / `_seq_<i>` + file ordering +
 //                      `_reasons` (reject labels: bad_key/null_key, bad_sequence/null_sequence
 //                      (not for the dms timestamp column: NULL there is ordered by file), bad_op)
 //   rejects_new        incoming rows with reject labels (bronze columns + _reasons)
@@ -110,7 +111,7 @@ export function bronzeKeyExprs(spec: DatasetSpec, dialect: Dialect): string[] {
 }
 
 /**
- * dms: the load generations (reload files' `_received_at`, as dmsGenerations dates them) that the
+ * dms: the load generations (reload files' `_received_at`, as fileOrder dates them) that the
  * files ledger `files` holds only because of its files where `isNew(alias)` holds: a new reload
  * file, or an earlier version of a full-load key received late, which makes the version already
  * loaded a reload. Rows of those generations changed order although none of them is new.
@@ -168,8 +169,18 @@ export function orderingColumns(spec: DatasetSpec): PlanColumn[] {
     ...spec.primaryKey.map((k, i) => ({ name: `_pk_${i + 1}`, type: typeOf(k) })),
     ...(spec.cdc?.sequenceColumns ?? []).map((q, i) => ({ name: `_seq_${i + 1}`, type: typeOf(q) })),
     ...(spec.format === "dms" ? DMS_ORDERING : []),
+    VERSION_AT,
   ];
 }
+
+/**
+ * When the row's object version arrived: the files ledger's `_received_at` of (object key,
+ * version), "" for a version recorded before the ledger had it. It orders the versions of one
+ * object key by arrival: a corrected file uploaded again under its key must win over the version
+ * it corrects, and version ids (opaque in S3, content hashes for `datalake load`, a counter whose
+ * text order breaks at 10 in local mode) say nothing about which came later.
+ */
+const VERSION_AT: PlanColumn = { name: "_version_at", type: "string" };
 
 /**
  * DMS file sequence columns of a dms dataset's changes (all derived, stored in state):
@@ -256,7 +267,7 @@ class Compiler extends SqlContext {
     return [
       ...piiKey,
       { kind: "read_files", output: "incoming", filesOutput: "incoming_files", ledger: "files" },
-      ...this.dmsGenerationSteps(),
+      ...this.fileOrderSteps(),
       this.sql("incoming_parsed", "table", "new rows with normalized Op and reject labels", this.incomingParsed()),
       this.sql("rejects_new", "view", "rows whose key, sequence or Op cannot be parsed", this.rejectsNew()),
       this.sql("fresh_keyed", "view", "valid new changes with typed key/sequence", this.freshKeyed()),
@@ -290,10 +301,10 @@ class Compiler extends SqlContext {
     ];
   }
 
-  /** Bronze as published (`bronze_prev`), with each row's load generation for a dms dataset (`bronze_dms`). */
+  /** Bronze as published (`bronze_prev`), and its rows with their files' ordering columns (`bronze_ordered`). */
   private bronzeSteps(when?: RunMode): PlanStep[] {
     const read: PlanStep = { kind: "read_table", table: "bronze", output: "bronze_prev", ...(when ? { when } : {}) };
-    return [read, ...(this.dms ? [this.sql("bronze_dms", "view", "bronze rows with their load generation", this.withGeneration("bronze_prev"), when)] : [])];
+    return [read, this.sql("bronze_ordered", "view", "bronze rows with their files' ordering columns", this.withFileOrder("bronze_prev"), when)];
   }
 
   /** Incremental silver and quarantine: type and label the changed keys, merge them per key. */
@@ -366,8 +377,7 @@ class Compiler extends SqlContext {
    * parsed here once (regex-guarded casts are the costly part); fresh_keyed reuses them.
    */
   private incomingParsed(): string {
-    const from = this.dms ? "incoming_dms" : "incoming";
-    const parsed = `SELECT ${this.list(this.bronzeCols)}, ${this.opNorm()} AS _op_norm, ${this.ordering().join(", ")} FROM ${from}`;
+    const parsed = `SELECT ${this.list(this.bronzeCols)}, ${this.opNorm()} AS _op_norm, ${this.ordering().join(", ")} FROM incoming_ordered`;
     return `SELECT *, ${this.rejectLabels()} AS ${REASONS_COLUMN} FROM (${parsed}) p`;
   }
 
@@ -376,14 +386,16 @@ class Compiler extends SqlContext {
   }
 
   /**
-   * Typed ordering columns `_pk_<i>` / `_seq_<i>` parsed from the raw strings (+ the DMS file
-   * sequence of a dms row, whose relation carries `_dms_gen`: withGeneration).
+   * Typed ordering columns `_pk_<i>` / `_seq_<i>` parsed from the raw strings, and the ordering
+   * columns of the row's file version (the DMS file sequence, `_version_at`), which its relation
+   * carries (withFileOrder).
    */
   private ordering(): string[] {
     return [
       ...this.spec.primaryKey.map((k, i) => `${this.typed(k)} AS _pk_${i + 1}`),
       ...(this.spec.cdc?.sequenceColumns ?? []).map((s, i) => `${this.typed(s)} AS _seq_${i + 1}`),
       ...(this.dms ? this.dmsOrdering() : []),
+      VERSION_AT.name,
     ];
   }
 
@@ -409,7 +421,7 @@ class Compiler extends SqlContext {
     return this.d.regexMatch(this.baseName(key), DMS_LOAD_NAME);
   }
 
-  /** `_dms_gen` (from withGeneration), `_dms_phase` and `_dms_file` of a row, from its object key. */
+  /** `_dms_gen` (from withFileOrder), `_dms_phase` and `_dms_file` of a row, from its object key. */
   private dmsOrdering(): string[] {
     return ["_dms_gen", "_dms_phase", "_dms_file"];
   }
@@ -421,7 +433,15 @@ class Compiler extends SqlContext {
   }
 
   /**
-   * Load generations of dms datasets. DMS writes no end-of-load marker, so a generation is
+   * The ordering columns of every file version a run orders (`file_order`, one row per object key
+   * and version), joined to the batch's rows (`incoming_ordered`): `_version_at` for every
+   * dataset, and for a dms dataset its load generation and file sequence. A full refresh orders
+   * bronze too, so it reads the whole ledger; an incremental run of another format orders only
+   * the batch (the state stores its rows' columns), so the batch's ledger rows suffice. A dms
+   * dataset reads the whole ledger in both: a new reload file dates the generation of files
+   * already loaded.
+   *
+   * Load generations of dms datasets: DMS writes no end-of-load marker, so a generation is
    * dated by arrival (ledger `_received_at`, the manifest's receivedAt: replays give the same
    * generations). A reload is a full-load file VERSION whose object key already had an earlier
    * one: reload-target writes LOAD00000001... again under the same keys. Every file belongs to
@@ -430,12 +450,19 @@ class Compiler extends SqlContext {
    * folder of DMS output copied in bulk (`aws s3 sync`, `cp -r`) lands its CDC files before its
    * LOAD files (names sort "2026..." < "LOAD..."), and must still be ordered by the file sequence.
    */
-  private dmsGenerationSteps(): PlanStep[] {
-    if (!this.dms) return [];
-    return [
+  private fileOrderSteps(): PlanStep[] {
+    const description = "ordering columns of every file version (ledger + batch)";
+    const ordered = this.sql("incoming_ordered", "view", "new rows with their files' ordering columns", this.withFileOrder("incoming"));
+    const whole: PlanStep[] = [
       { kind: "read_table", table: "files", output: "files_prev" },
-      this.sql("dms_generations", "table", "load generation of every file (published ledger + batch)", this.dmsGenerations(["files_prev", "incoming_files"])),
-      this.sql("incoming_dms", "view", "new rows with their load generation", this.withGeneration("incoming")),
+      this.sql("file_order", "table", description, this.fileOrder(["files_prev", "incoming_files"])),
+    ];
+    if (this.dms) return [...whole, ordered];
+    const full: RunMode = "full_refresh";
+    return [
+      ...whole.map((s): PlanStep => ({ ...s, when: full })),
+      this.sql("file_order", "table", "ordering columns of the batch's file versions", this.fileOrder(["incoming_files"]), "incremental"),
+      ordered,
     ];
   }
 
@@ -447,35 +474,44 @@ class Compiler extends SqlContext {
     return `${reloads("")} EXCEPT ${reloads(` AND NOT (${isNew("a")}) AND NOT (${isNew("b")})`)}`;
   }
 
-  /** `_dms_gen` of every file version of the ledgers `sources` (FILES_COLUMNS relations). */
-  private dmsGenerations(sources: string[]): string {
+  /**
+   * The ordering columns of every file version of the ledgers `sources` (FILES_COLUMNS
+   * relations): `_version_at` (the version's first arrival: a ledger may list a version twice
+   * only if it was read twice), and for a dms dataset `_dms_gen`, `_dms_phase`, `_dms_file`.
+   */
+  private fileOrder(sources: string[]): string {
     const cols = "_source_key, _source_version, _received_at";
     const files = sources.map((r) => `SELECT ${cols} FROM ${r}`).join(" UNION ALL ");
+    const versionAt = `COALESCE(MIN(f._received_at), '') AS ${VERSION_AT.name}`;
+    const group = "GROUP BY f._source_key, f._source_version";
+    if (!this.dms) return `WITH files AS (${files}) SELECT f._source_key, f._source_version, ${versionAt} FROM files f ${group}`;
     // A reload: a later version of a full-load file's key (the first full load is not one).
     const loads =
       `SELECT DISTINCT a._received_at FROM files a JOIN files b ON a._source_key = b._source_key ` +
       `AND b._received_at < a._received_at WHERE ${this.isLoadFile("a._source_key")}`;
     const order = this.dmsFileOrder("f._source_key");
-    const sql =
+    return (
       `WITH files AS (${files}), loads AS (${loads}) ` +
       `SELECT f._source_key, f._source_version, COALESCE(MAX(l._received_at), '') AS _dms_gen, ` +
-      `${order.phase} AS _dms_phase, ${order.file} AS _dms_file ` +
-      `FROM files f LEFT JOIN loads l ON l._received_at <= f._received_at GROUP BY f._source_key, f._source_version`;
-    return sql;
+      `${order.phase} AS _dms_phase, ${order.file} AS _dms_file, ${versionAt} ` +
+      `FROM files f LEFT JOIN loads l ON l._received_at <= f._received_at ${group}`
+    );
   }
 
   /**
-   * Rows of `from` with their file's DMS ordering (_dms_gen, _dms_phase, _dms_file). The file
-   * sequence is computed once per file in dms_generations, not per row (its regexes cost a
-   * tenth of a load's time when run on every row); a row whose file is not in the ledger (never,
-   * the ledger lists every file) still gets it from its own key.
+   * Rows of `from` with their file version's ordering columns (fileOrder). They are computed
+   * once per file in file_order, not per row (the dms file sequence's regexes cost a tenth of a
+   * load's time when run on every row); a row whose file is not in the ledger (never, the ledger
+   * lists every file) still gets its dms file sequence from its own key, and "" as `_version_at`.
    */
-  private withGeneration(from: string): string {
+  private withFileOrder(from: string): string {
     const on = ["_source_key", "_source_version"].map((c) => `r.${c} = g.${c}`).join(" AND ");
+    const versionAt = `COALESCE(g.${VERSION_AT.name}, '') AS ${VERSION_AT.name}`;
+    if (!this.dms) return `SELECT r.*, ${versionAt} FROM ${from} r LEFT JOIN file_order g ON ${on}`;
     const own = this.dmsFileOrder(`r.${this.id("_source_key")}`);
     return (
       `SELECT r.*, COALESCE(g._dms_gen, '') AS _dms_gen, COALESCE(g._dms_phase, ${own.phase}) AS _dms_phase, ` +
-      `COALESCE(g._dms_file, ${own.file}) AS _dms_file FROM ${from} r LEFT JOIN dms_generations g ON ${on}`
+      `COALESCE(g._dms_file, ${own.file}) AS _dms_file, ${versionAt} FROM ${from} r LEFT JOIN file_order g ON ${on}`
     );
   }
 
@@ -503,16 +539,11 @@ class Compiler extends SqlContext {
     return `SELECT ${this.orderingNames().join(", ")}, _source_key, _row_number, _source_version FROM state_prev`;
   }
 
-  /** The bronze relation `bronze` with its rows' dms ordering columns (bronze_dms) when the dataset has them. */
-  private keyedSource(bronze = "bronze_prev"): string {
-    return this.dms ? "bronze_dms" : bronze;
-  }
-
   /**
    * Full refresh: every valid change in bronze, typed (old rejects drop out here again). `from`
-   * has bronze's columns and, for a dms dataset, its ordering columns (keyedSource).
+   * has bronze's columns and its files' ordering columns (withFileOrder).
    */
-  private bronzeKeyed(from = this.keyedSource()): string {
+  private bronzeKeyed(from = "bronze_ordered"): string {
     const seq = (s: string, i: number) =>
       this.nullableSequence(s)
         ? `(_seq_${i + 1} IS NOT NULL OR (${nullIfEmpty(this.d, this.id(s), this.spec.csv.nullValue)}) IS NULL)`
@@ -533,15 +564,10 @@ class Compiler extends SqlContext {
    */
   historySteps(): ModelStep[] {
     const step = (name: string, materialize: ModelStep["materialize"], description: string, sql: string): ModelStep => ({ name, sql, materialize, description });
-    const dms = this.dms
-      ? [
-          step("dms_generations", "table", "load generation of every file of the ledger", this.dmsGenerations([HISTORY_FILES_RELATION])),
-          step("bronze_dms", "view", "bronze rows with their load generation", this.withGeneration(HISTORY_BRONZE_RELATION)),
-        ]
-      : [];
     return [
-      ...dms,
-      step("changes", "view", "every valid change in bronze, typed key/sequence", this.bronzeKeyed(this.keyedSource(HISTORY_BRONZE_RELATION))),
+      step("file_order", "table", "ordering columns of every file version of the ledger", this.fileOrder([HISTORY_FILES_RELATION])),
+      step("bronze_ordered", "view", "bronze rows with their files' ordering columns", this.withFileOrder(HISTORY_BRONZE_RELATION)),
+      step("changes", "view", "every valid change in bronze, typed key/sequence", this.bronzeKeyed()),
       ...(this.fillColumns.length > 0 ? [step("changes_filled", "view", "updates' unlogged columns from the key's previous change", this.fillAll("changes", true))] : []),
       step(HISTORY_RELATION, "table", "every valid change, typed, labeled, in contract order (_pos)", this.history()),
     ];
@@ -571,15 +597,16 @@ class Compiler extends SqlContext {
   }
 
   /**
-   * Ordering of one key's changes: sequence, then object key, then row number. Format "dms":
-   * load generation, phase (full load before CDC, so a key's changes follow its full-load row
-   * even when the timestamp column holds a later transfer time), timestamp (NULL first: files
-   * written without TimestampColumnName), DMS file sequence (LOAD counter / CDC name), object
-   * key, row, version.
+   * Ordering of one key's changes: sequence, then object key, then the object version's arrival
+   * (`_version_at`: a version uploaded later orders after the one it replaces), then row number,
+   * then version id (two versions that arrived in the same millisecond). Format "dms": load
+   * generation, phase (full load before CDC, so a key's changes follow its full-load row even
+   * when the timestamp column holds a later transfer time), timestamp (NULL first: files written
+   * without TimestampColumnName), DMS file sequence (LOAD counter / CDC name), then as above.
    */
   private orderColumns(): string[] {
     const seq = (this.spec.cdc?.sequenceColumns ?? []).map((_, i) => `_seq_${i + 1}`);
-    const tail = ["_source_key", "_row_number", "_source_version"];
+    const tail = ["_source_key", VERSION_AT.name, "_row_number", "_source_version"];
     return this.dms ? ["_dms_gen", "_dms_phase", ...seq, "_dms_file", ...tail] : [...seq, ...tail];
   }
 
@@ -633,7 +660,7 @@ class Compiler extends SqlContext {
     const fileCols = this.orderColumns().filter((c) => !c.startsWith("_seq_") && c !== "_row_number");
     const ranks = [
       ...(this.dms ? [`DENSE_RANK() OVER (ORDER BY ${desc(["_dms_gen", "_dms_phase"])}) AS _r_gen`] : []),
-      `DENSE_RANK() OVER (ORDER BY ${desc([...(this.dms ? ["_dms_file"] : []), "_source_key"])}) AS _r_file`,
+      `DENSE_RANK() OVER (ORDER BY ${desc([...(this.dms ? ["_dms_file"] : []), "_source_key", VERSION_AT.name])}) AS _r_file`,
       `DENSE_RANK() OVER (ORDER BY ${desc(["_source_version"])}) AS _r_version`,
     ];
     return `SELECT _source_key, _source_version, ${ranks.join(", ")} FROM (SELECT DISTINCT ${fileCols.join(", ")} FROM fresh_keyed) f`;
@@ -717,7 +744,7 @@ class Compiler extends SqlContext {
    * one key parse.
    */
   private refillBronze(): string {
-    const from = this.keyedSource();
+    const from = "bronze_ordered";
     const typed = this.spec.primaryKey.map((k) => this.typed(k));
     if (typed.length === 1) return `SELECT * FROM ${from} WHERE ${typed[0]} IN (SELECT _pk_1 FROM refill_keys)`;
     return `SELECT * FROM ${from} WHERE EXISTS (SELECT 1 FROM refill_keys r WHERE ${typed.map((t, i) => `r._pk_${i + 1} = ${t}`).join(" AND ")})`;

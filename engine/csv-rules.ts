@@ -220,17 +220,6 @@ export function driftWarnings(key: string, extra: readonly string[], opColumn: s
   return warnings;
 }
 
-/**
- * A new version of an object key whose earlier version loaded: rows are ordered by sequence,
- * object key, row position, then version id (plan.ts), so where a row of this version ties with
- * one of the earlier version on sequence and key, its position and the version ids decide, not
- * which arrived later. Said, because a corrected file uploaded again under its key is the way to
- * hit it; the Glue runner words it the same (csv_rules.py new_version_warning).
- */
-export function newVersionWarning(key: string): string {
-  return `${key}: a new version of an object already loaded: where its rows and the earlier version's have the same sequence value, row position and version id order them, not arrival; send a correction with a later sequence value`;
-}
-
 function foldAscii(name: string): string {
   return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }

@@ -97,7 +97,8 @@ export const FILES_COLUMNS: readonly PlanColumn[] = [
   { name: "_data_date", type: "string" },
   { name: "_rows_read", type: "bigint" },
   // The manifest's receivedAt as ISO-8601 UTC with milliseconds ("2026-11-30T15:29:52.000Z", so
-  // text order is time order): dms datasets date their load generations by it (compile.ts).
+  // text order is time order): it orders the versions of one object key (state `_version_at`),
+  // and dms datasets date their load generations by it (compile.ts).
   { name: "_received_at", type: "string" },
 ];
 

@@ -378,7 +378,7 @@ async function registerInput(
       return;
     }
     default: {
-      // A dataset's files ledger (zone "files": dms load generations), a zone the dimension
+      // A dataset's files ledger (zone "files": object versions' arrival, dms load generations), a zone the dimension
       // compiler adds to ModelInput; read here without naming it so this file needs no edit.
       const other = input as { relation: string; zone: string; dataset?: string };
       if (other.zone !== "files" || !other.dataset) throw new Error(`model ${plan.model}: input ${other.relation} has an unknown zone ${other.zone}`);

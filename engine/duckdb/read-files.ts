@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { isUtf8 } from "node:buffer";
 import type { FileResult, Manifest, ManifestFile } from "../contracts";
 import type { LoadPlan, ReadFilesStep } from "../plan";
-import { driftWarnings, firstCsvProblem, firstRecord, newVersionWarning, parseHeader, resolveHeader, suspectCsv } from "../csv-rules";
+import { driftWarnings, firstCsvProblem, firstRecord, parseHeader, resolveHeader, suspectCsv } from "../csv-rules";
 import { classifyBytes } from "../file-bytes";
 import { headerlessLayout, looksLikeHeader } from "../file-layout";
 import { checkByFormat, type Scan } from "./read-formats";
@@ -154,8 +154,6 @@ export async function readFiles(
   await createEmptyTable(session, step.filesOutput, plan.tables.files.columns);
 
   const result: ReadResult = { skipped: [], accepted: new Map(), driftWarnings: [], order: [], bronzeFiles, bronzeRows: 0 };
-  // Object keys with a version in bronze: the ledger's, then this run's accepted files'.
-  const keysLoaded = new Set([...loaded].map((k) => k.slice(0, k.indexOf("\u0000"))));
   for (const [i, file] of manifest.files.entries()) {
     const rows = rowsPerFile.get(file.fileId) ?? 0;
     // A header and no rows: nothing to load, and not the file the producer meant to send (the
@@ -171,8 +169,6 @@ export async function readFiles(
     const values = [lit(file.fileId), lit(file.key), lit(outcome.version), lit(manifest.runId), lit(outcome.dataDate), String(rows), lit(receivedAtText(file.receivedAt))];
     await session.run(`INSERT INTO ${step.filesOutput} VALUES (${values.join(", ")})`);
     result.driftWarnings.push(...driftWarnings(file.key, outcome.extra, plan.source.opColumn));
-    if (keysLoaded.has(file.key)) result.driftWarnings.push(newVersionWarning(file.key));
-    keysLoaded.add(file.key);
     result.accepted.set(file.fileId, { file, version: outcome.version, rowsRead: rows, extraColumns: outcome.extra });
     result.order.push({ fileId: file.fileId });
     result.bronzeRows += rows;

@@ -60,7 +60,8 @@ export function compileDimension(spec: DimensionSpec, dataset: DatasetSpec, opts
   const incremental = !spec.inferredMembers;
   const inputs: ModelInput[] = [
     { relation: incremental ? BRONZE_LOG_RELATION : HISTORY_BRONZE_RELATION, zone: "bronze", dataset: dataset.name },
-    ...(dataset.format === "dms" ? [{ relation: HISTORY_FILES_RELATION, zone: "files" as const, dataset: dataset.name }] : []),
+    // The files ledger: when each object version arrived (its versions' order) and dms load generations.
+    { relation: HISTORY_FILES_RELATION, zone: "files" as const, dataset: dataset.name },
     ...(b.hashed.size > 0 ? [{ relation: PII_KEY_RELATION, zone: "pii_key" as const }] : []),
     ...(facts?.inputs ?? []),
     ...(incremental ? [{ relation: PREVIOUS_RELATION, zone: "semantic" as const, model: spec.name }, ...RUN_INPUTS] : []),
@@ -104,12 +105,12 @@ export function compileDimension(spec: DimensionSpec, dataset: DatasetSpec, opts
 /**
  * historySteps over the touched keys only: dim_touched, then `bronze` = bronze_log of those keys
  * (before every window). A dms dataset's generations come from the whole ledger, so dim_touched
- * follows dms_generations (it needs them: see DimensionSql.touched).
+ * follows file_order (it needs them: see DimensionSql.touched).
  */
 function touchedHistorySteps(b: DimensionSql, dataset: DatasetSpec, dialect: Dialect, d: SqlDialect): ModelStep[] {
   const key = bronzeKeyExpr(dataset, dialect);
   const history = historySteps(dataset, dialect);
-  const at = history.findIndex((s) => s.name === "dms_generations") + 1;
+  const at = history.findIndex((s) => s.name === "file_order") + 1;
   const touched: ModelStep[] = [
     newRunsStep(BRONZE_LOG_RELATION, d, dataset.format === "dms" ? [HISTORY_FILES_RELATION] : []),
     { name: "dim_touched", materialize: "table", description: "natural keys whose history changed since the previous version", sql: b.touched(key) },
@@ -252,7 +253,7 @@ class DimensionSql {
     const fresh = `SELECT ${key} AS _nk FROM ${BRONZE_LOG_RELATION} WHERE NOT ${NOTHING_CONSUMED} AND ${newRunsOf(BRONZE_LOG_RELATION)}`;
     const started = newDmsGenerations(this.dataset, this.d.name, HISTORY_FILES_RELATION, (alias) => newRunsOf(BRONZE_LOG_RELATION, alias));
     const regenerated =
-      `SELECT ${key} AS _nk FROM ${BRONZE_LOG_RELATION} r JOIN dms_generations g ` +
+      `SELECT ${key} AS _nk FROM ${BRONZE_LOG_RELATION} r JOIN file_order g ` +
       `ON r._source_key = g._source_key AND r._source_version = g._source_version ` +
       `WHERE NOT ${NOTHING_CONSUMED} AND g._dms_gen IN (${started})`;
     const all = this.dataset.format === "dms" ? `${fresh} UNION ALL ${regenerated}` : fresh;

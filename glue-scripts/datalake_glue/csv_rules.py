@@ -175,14 +175,6 @@ def resolve_header(header: List[str], declared: List[str]) -> List[str]:
     return [by_folded.get(_fold_ascii(name), name) for name in header]
 
 
-def new_version_warning(key: str) -> str:
-    """A new version of an object key whose earlier version loaded (engine/csv-rules.ts
-    newVersionWarning: rows tie-break on row position and version id, not arrival)."""
-    return (f"{key}: a new version of an object already loaded: where its rows and the earlier version's have "
-            "the same sequence value, row position and version id order them, not arrival; send a correction "
-            "with a later sequence value")
-
-
 def drift_warnings(key: str, extra: List[str], op_column: Optional[str]) -> List[str]:
     """An accepted file's drift warnings, worded as engine/csv-rules.ts driftWarnings words them."""
     if not extra:

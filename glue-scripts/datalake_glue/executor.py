@@ -378,7 +378,7 @@ class LoadExecutor:
         if kind == "read_files":
             ledger = self.ledger()
             fresh, already = split_already_loaded(manifest_files, ledger)
-            state["already"], state["keys_loaded"] = already, sorted({key for key, _ in ledger})
+            state["already"] = already
             state["outcomes"] = self.io.read_files(
                 fresh, self.plan["source"], self.run_id, step["output"], step["filesOutput"]
             )
@@ -605,8 +605,7 @@ class LoadExecutor:
             audits = self.run_audits()
             counts, latest, file_rows = self.run_summary()
             files, whole_file_rows, drift = build_file_results(
-                manifest_files, state["already"], state["outcomes"], file_rows, self.plan["source"].get("opColumn"),
-                state.get("keys_loaded", ()))
+                manifest_files, state["already"], state["outcomes"], file_rows, self.plan["source"].get("opColumn"))
             # Files quarantined whole never reach the plan's relations: their rows are read and
             # counted once, under the file's reason, like the DuckDB executor counts them.
             counts["rowsRead"] += whole_file_rows

@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from .contracts import AuditResult, FileResult, ManifestFile
 from .csv_reader import source_version
-from .csv_rules import drift_warnings, new_version_warning
+from .csv_rules import drift_warnings
 from .summary import conservation_violations, file_result
 
 
@@ -31,10 +31,8 @@ def build_file_results(
     outcomes: Sequence[Dict[str, Any]],
     file_rows: Sequence[Dict[str, Any]],
     op_column: Optional[str] = None,
-    keys_loaded: Sequence[str] = (),
 ) -> Tuple[List[FileResult], int, List[str]]:
-    """FileResults in manifest order, rows of files quarantined whole, and drift warnings.
-    `keys_loaded`: object keys with a version in the ledger (a new version of one is warned of)."""
+    """FileResults in manifest order, rows of files quarantined whole, and drift warnings."""
     by_id = {o["fileId"]: o for o in outcomes}
     counted = {r["_file_id"]: r for r in file_rows}
     # By listing (object identity), not fileId: a manifest may list one object twice, and only
@@ -43,7 +41,6 @@ def build_file_results(
     results: List[FileResult] = []
     whole_file_rows = 0
     drift: List[str] = []
-    loaded = set(keys_loaded)
     for file in files:
         if id(file) in already_listings or file["fileId"] not in by_id:
             results.append(file_result(file, rows_read=0, already_loaded=True))
@@ -55,9 +52,6 @@ def build_file_results(
             continue
         row = counted.get(file["fileId"], {})
         drift.extend(drift_warnings(file["key"], outcome["extraColumns"], op_column))
-        if file["key"] in loaded:
-            drift.append(new_version_warning(file["key"]))
-        loaded.add(file["key"])
         results.append(file_result(
             file,
             rows_read=int(row.get("rows_read", outcome["rowsRead"])),

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from datalake_glue.csv_rules import new_version_warning
 from datalake_glue.executor import (
     Placement,
     build_file_results,
@@ -449,26 +448,6 @@ def test_file_results_keep_manifest_order_and_mark_already_loaded():
     results, rejected, drift = build_file_results(files, [files[0]], [], [])
     assert [r["outcome"] for r in results] == ["ALREADY_LOADED", "ALREADY_LOADED"]
     assert rejected == 0 and drift == []
-
-
-def test_a_new_version_of_a_loaded_object_is_warned_of_once_per_version_as_on_duckdb():
-    files = manifest()["files"]
-    second = dict(files[0], fileId="f1-v2", versionId="v2")
-    outcomes = [{"fileId": f["fileId"], "reason": None, "rowsRead": 1, "extraColumns": []} for f in files + [second]]
-    _, _, drift = build_file_results(files + [second], [], outcomes, [], keys_loaded=[files[1]["key"]])
-    # files[1]'s key has a version in the ledger; files[0]'s second version comes in the same run.
-    assert drift == [new_version_warning(files[1]["key"]), new_version_warning(files[0]["key"])]
-    assert new_version_warning("orders/fix.csv").startswith("orders/fix.csv: a new version of an object already loaded: ")
-
-
-def test_a_run_warns_of_new_versions_of_the_object_keys_its_ledger_holds():
-    plan = load_plan()
-    spark, io = spark_for(plan)
-    files = manifest()["files"]
-    spark.responses.insert(0, (r"SELECT DISTINCT _source_key, _source_version", [
-        {"_source_key": files[1]["key"], "_source_version": "an-earlier-version"}]))
-    result = run(plan, spark, io)
-    assert result.error is None and result.drift_warnings == [new_version_warning(files[1]["key"])]
 
 
 def test_unknown_mode_is_refused():

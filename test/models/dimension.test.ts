@@ -111,6 +111,11 @@ function bronzeSelect(spec: DatasetSpec, rows: BronzeRow[]): string {
   return `SELECT * FROM (VALUES ${tuples.join(", ")}) t(${cols.map((c) => `"${c}"`).join(", ")})`;
 }
 
+/** Bronze of `rows` and the files ledger of their files. */
+function bronzeInputs(spec: DatasetSpec, rows: Parameters<typeof bronzeSelect>[1]): ModelInputs {
+  return { bronze: bronzeSelect(spec, rows), files_ledger: filesSelect([...new Set(rows.map((r) => r.file))]) };
+}
+
 /** A DuckDB SELECT of the files ledger: one row per file, received in list order. */
 function filesSelect(files: string[]): string {
   const tuples = files.map(
@@ -236,7 +241,7 @@ const hmac = (v: string | null) => (v === null ? null : createHmac("sha256", PII
 const memberStored = (col: string, v: string | null) => (col === "email" ? hmac(v) : v);
 
 function memberInputs(): ModelInputs {
-  return { bronze: bronzeSelect(members, memberBronze()), pii_key: piiKeySelect() };
+  return { ...bronzeInputs(members, memberBronze()), pii_key: piiKeySelect() };
 }
 
 // -- case 2: the reference customers (DMS, nullable timestamp, partial images) -------------------
@@ -397,7 +402,7 @@ describe("models: SCD2 dimension compiler (DuckDB)", function () {
   });
 
   it("dates versions of a date sequence from midnight; refuses a sequence that is not a time", async () => {
-    const run = await h.runDuckDB(compileDimension(dimVisit("date"), visits("date"), { dialect: "duckdb" }), { bronze: bronzeSelect(visits("date"), VISIT_ROWS) });
+    const run = await h.runDuckDB(compileDimension(dimVisit("date"), visits("date"), { dialect: "duckdb" }), bronzeInputs(visits("date"), VISIT_ROWS));
     expect(byStart(run.rows.filter((r) => r.visit_id === "a")).map((r) => [r.visit_key, r.place, r.valid_from, r.valid_to])).to.deep.equal([
       [surrogate("a", "2026-01-01 00:00:00"), "Oslo", "2026-01-01 00:00:00", "2026-01-03 00:00:00"],
       [surrogate("a", "2026-01-03 00:00:00"), "Rome", "2026-01-03 00:00:00", END],
@@ -504,7 +509,7 @@ describe("models: SCD2 dimensions, DuckDB = Spark @spark", function () {
       [dimMember("ignore"), members, memberInputs()],
       [getModel("dim_customer") as DimensionSpec, getDataset("customers"), customerInputs()],
       [getModel("dim_product") as DimensionSpec, getDataset("products"), productInputs()],
-      [dimVisit("date"), visits("date"), { bronze: bronzeSelect(visits("date"), VISIT_ROWS) }],
+      [dimVisit("date"), visits("date"), bronzeInputs(visits("date"), VISIT_ROWS)],
     ];
     for (const [dim, dataset, inputs] of cases) {
       const duck = await h.runDuckDB(compileDimension(dim, dataset, { dialect: "duckdb" }), inputs);

@@ -111,7 +111,11 @@ function customerBronze(run: number): string {
 }
 
 function filesLedger(run: number): string {
-  const files = [...new Set(CUSTOMERS.filter((c) => c.run <= run).map(CUSTOMER_FILE))];
+  return ledgerOf([...new Set(CUSTOMERS.filter((c) => c.run <= run).map(CUSTOMER_FILE))]);
+}
+
+/** The files ledger of `files` (version v1, received in list order). */
+function ledgerOf(files: string[]): string {
   const tuples = files.map((f, i) => `(${[text(`id-${f}`), text(f), "'v1'", "'run'", "'2026-11-30'", "CAST(1 AS BIGINT)", text(`2026-11-30T10:00:0${i}.000Z`)].join(", ")})`);
   return `SELECT * FROM (VALUES ${tuples.join(", ")}) t(_file_id, _source_key, _source_version, _run_id, _data_date, _rows_read, _received_at)`;
 }
@@ -254,6 +258,7 @@ function memberInputs(): ModelInputs {
   const { ipad, opad } = hmacPads(PII_KEY);
   return {
     bronze: bronze(members, MEMBER_BRONZE),
+    files_ledger: ledgerOf([...new Set(MEMBER_BRONZE.map((r) => r.file))]),
     pii_key: `SELECT unhex('${ipad.toString("hex")}') AS ipad, unhex('${opad.toString("hex")}') AS opad`,
     silver_visits: silver(visits, VISITS),
   };

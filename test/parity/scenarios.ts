@@ -176,8 +176,11 @@ export class ScenarioFiles {
     private readonly spec: DatasetSpec,
   ) {}
 
-  /** A manifest entry for `content` under object key `<prefix><name>`, kept at a unique local path. */
-  file(name: string, content: string | Buffer, receivedAt: string): ManifestFile {
+  /**
+   * A manifest entry for `content` under object key `<prefix><name>`, kept at a unique local path.
+   * `versionId`: instead of one from the content's hash.
+   */
+  file(name: string, content: string | Buffer, receivedAt: string, versionId?: string): ManifestFile {
     const key = `${this.spec.prefix}${name}`;
     const bytes = typeof content === "string" ? Buffer.from(content) : content;
     const md5 = createHash("md5").update(bytes).digest("hex");
@@ -188,7 +191,7 @@ export class ScenarioFiles {
       fileId: `landing/${key}#${md5.slice(0, 12)}`,
       bucket: "landing",
       key,
-      versionId: `ver-${md5.slice(0, 12)}`,
+      versionId: versionId ?? `ver-${md5.slice(0, 12)}`,
       etag: md5,
       sequencer: String(this.n).padStart(16, "0"),
       size: bytes.length,
@@ -236,7 +239,10 @@ export function referenceScenario(spec: DatasetSpec, dir: string, seed: number):
   ];
   const edited = `${changes[0].content}${changes[0].content.split("\n")[1]}\n`; // a row appended
   const again = files.file(changes[2].name, changes[2].content, day2);
-  const batch2 = [again, files.file(changes[3].name, changes[3].content, day2), batch1[0], again, files.file(changes[0].name, edited, day2)];
+  // The edited file is a new version of changes[0]'s key whose id sorts before the first one's:
+  // its rows tie with the first version's on sequence, key and row, and arrival decides.
+  const reupload = files.file(changes[0].name, edited, day2, "ver-000000000000");
+  const batch2 = [again, files.file(changes[3].name, changes[3].content, day2), batch1[0], again, reupload];
   return [
     { label: "batch 1", manifest: manifest(spec, "run-1", batch1) },
     { label: "batch 2", manifest: manifest(spec, "run-2", batch2) },
