@@ -128,6 +128,22 @@ export async function recordLoadRun(
   }, opening);
 }
 
+/**
+ * Of a manifest's files, those an earlier run quarantined whole (fileId -> that run), unless a
+ * rollback undid the run. The engines' own gate, the files ledger, lists only versions that reached
+ * bronze, so such a file was read again by every `load` naming it, and that run counted rows its
+ * FILE item (still the first run's) did not: `audit --verify` failed run_counts. On AWS the FILE
+ * item is the gate (file-arrival's conditional put); this is the same gate for `load`.
+ */
+export async function quarantinedBefore(opening: OpeningAudit, manifest: Manifest): Promise<Map<string, string>> {
+  const { audit } = await opening;
+  const items = await audit.getFilesConsistent([...new Set(manifest.files.map((f) => f.fileId))]);
+  const quarantined = items.filter((i): i is FileItem & { runId: string } => i.status === "QUARANTINED" && i.runId !== undefined);
+  if (quarantined.length === 0) return new Map();
+  const undone = await undoneRuns(audit, manifest.dataset);
+  return new Map(quarantined.filter((i) => !undone.has(i.runId)).map((i) => [i.fileId, i.runId]));
+}
+
 /** Runs of a dataset that a `datalake rollback` undid (its RUN items name them). */
 async function undoneRuns(audit: AuditStore, dataset: string): Promise<Set<string>> {
   const runs = await audit.listRuns(dataset);

@@ -11,7 +11,7 @@ import { CONTRACT_VERSION, type AuditResult, type FileResult, type Manifest, typ
 import { hmacPads, keyedFingerprint, workspacePiiKey } from "../pii-key";
 import { stepsFor, type AuditQuery, type LoadPlan, type RunMode } from "../plan";
 import { dropsAfterLastRead } from "./last-reads";
-import { readFiles, type ReadResult } from "./read-files";
+import { ledgerKey, objectVersion, readFiles, type ReadResult } from "./read-files";
 import { openSession, type Session } from "./session";
 import { TableStore } from "./tables";
 import { duckdbTempDir, nextVersion, publishRecordPath, safeName, summaryPath, writeJsonAtomic } from "./workspace";
@@ -50,6 +50,13 @@ export interface RunLoadOptions {
    * nothing, a load that started publishing finishes.
    */
   signal?: AbortSignal;
+  /**
+   * fileIds of versions an earlier run settled without appending them to bronze (quarantined
+   * whole), which the files ledger therefore does not list: reported ALREADY_LOADED, not read
+   * again. `datalake load` looks them up in its audit store while the engine opens; on AWS the
+   * FILE item's conditional put keeps such a version out of every later manifest.
+   */
+  settled?: Promise<ReadonlySet<string>>;
 }
 
 export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
@@ -121,7 +128,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
       checkAborted();
       switch (step.kind) {
         case "read_files":
-          read = await readFiles(session, plan, step, manifest, await store.loadLedger(), store.bronzeTarget());
+          read = await readFiles(session, plan, step, manifest, await loadedOrSettled(store, manifest, opts.settled), store.bronzeTarget());
           store.adopt("bronze", step.output, read.bronzeFiles, read.bronzeRows);
           progress("read_files", `${read.accepted.size} file(s) accepted, ${read.skipped.length} skipped`);
           break;
@@ -287,4 +294,12 @@ function dataAge(latest: string | null, now: string): number | null {
 /** Remove a workspace's DuckDB spill files (they are only useful during a run). */
 export function cleanTemp(workspace: string): void {
   fs.rmSync(duckdbTempDir(workspace), { recursive: true, force: true });
+}
+
+/** The files ledger's versions, and those of the manifest's files another run settled (RunLoadOptions.settled). */
+async function loadedOrSettled(store: TableStore, manifest: Manifest, settled?: Promise<ReadonlySet<string>>): Promise<Set<string>> {
+  const loaded = await store.loadLedger();
+  const others = settled ? await settled : new Set<string>();
+  for (const file of manifest.files) if (others.has(file.fileId)) loaded.add(ledgerKey(file.key, objectVersion(file)));
+  return loaded;
 }

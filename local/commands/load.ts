@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "fs";
 import { dirname, join } from "path";
 import { DATASETS } from "../../datasets";
 import type { DatasetSpec } from "../../datasets";
-import { Manifest, manifestKey, RunSummary } from "../../engine/contracts";
+import { FileResult, Manifest, ManifestFile, manifestKey, RunSummary } from "../../engine/contracts";
 import { ArgSpec, JSON_FLAG, parseArgs, requireFlag, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import { manifestForFiles } from "../cli-manifest";
@@ -79,22 +79,27 @@ async function loadLocked(
 
   // A load of millions of rows takes a while: a person at a terminal sees each step go by.
   const verbose = flags.verbose === true || io.interactive === true;
-  const { closeAudit, openAudit, recordLoadRun } = await import("../cli-workspace-audit");
-  // Opened while the engine works, recorded into after it (openAudit).
+  const { closeAudit, openAudit, quarantinedBefore, recordLoadRun } = await import("../cli-workspace-audit");
+  // Opened while the engine works, recorded into after it (openAudit). The files an earlier run
+  // quarantined whole are looked up meanwhile too: the engine skips them (quarantinedBefore).
   const opening = openAudit(workspace);
+  const quarantined = quarantinedBefore(opening, manifest);
+  quarantined.catch(() => undefined); // awaited by the engine, or its error is the audit's
+  const settled = quarantined.then((m) => new Set(m.keys()));
+  settled.catch(() => undefined);
   let summary: RunSummary;
   try {
     summary =
       engine === "spark"
-        ? await loadOnSpark(workspace, spec, manifest, fullRefresh, verbose ? io : undefined)
-        : await loadOnDuckdb(workspace, spec, manifest, fullRefresh, verbose ? io : undefined);
+        ? await loadOnSpark(workspace, spec, manifest, fullRefresh, settled, verbose ? io : undefined)
+        : await loadOnDuckdb(workspace, spec, manifest, fullRefresh, settled, verbose ? io : undefined);
   } catch (err) {
     await closeAudit(opening);
     throw err;
   }
   await recordLoadRun(workspace, manifest, manifestPath, summary, startedAt, opening);
   if (flags.json) io.out(JSON.stringify([summary]));
-  else printSummary(io, summary);
+  else printSummary(io, summary, await quarantined.catch(() => new Map<string, string>()));
   // --no-build: a backfill of many loads builds once at the end, not after each of them.
   if (summary.published && flags["no-build"] !== true) await buildAffectedModels(io, workspace, spec.name, engine, flags.json === true, fullRefresh);
   return summary.status === "SUCCEEDED" ? 0 : 1;
@@ -115,7 +120,14 @@ async function buildAffectedModels(io: CliIo, workspace: string, dataset: string
   for (const s of summaries) print(`model ${modelLine(s, { timing: false })}`);
 }
 
-async function loadOnDuckdb(workspace: string, spec: DatasetSpec, manifest: Manifest, fullRefresh: boolean, progress?: CliIo): Promise<RunSummary> {
+async function loadOnDuckdb(
+  workspace: string,
+  spec: DatasetSpec,
+  manifest: Manifest,
+  fullRefresh: boolean,
+  settled: Promise<ReadonlySet<string>>,
+  progress?: CliIo,
+): Promise<RunSummary> {
   // Loaded on use: the DuckDB native module is not needed for --help or usage errors.
   const { runLoad } = await import("../../engine/duckdb");
   return runLoad({
@@ -123,11 +135,19 @@ async function loadOnDuckdb(workspace: string, spec: DatasetSpec, manifest: Mani
     spec,
     manifest,
     fullRefresh,
+    settled,
     onProgress: progress ? (e) => progress.err(`[${e.elapsedMs} ms] ${e.stage}: ${e.message}`) : undefined,
   });
 }
 
-async function loadOnSpark(workspace: string, spec: DatasetSpec, manifest: Manifest, fullRefresh: boolean, progress?: CliIo): Promise<RunSummary> {
+async function loadOnSpark(
+  workspace: string,
+  spec: DatasetSpec,
+  manifest: Manifest,
+  fullRefresh: boolean,
+  settled: Promise<ReadonlySet<string>>,
+  progress?: CliIo,
+): Promise<RunSummary> {
   const { runLoadSpark, GLUE_RUNTIME } = await import("../../engine/spark");
   const { workspaceSparkServer } = await import("./build");
   const started = Date.now();
@@ -136,19 +156,31 @@ async function loadOnSpark(workspace: string, spec: DatasetSpec, manifest: Manif
   // holds nothing on the event loop when idle and exits with this process (its stdin closes).
   const server = await workspaceSparkServer(workspace);
   progress?.err(`[${Date.now() - started} ms] Spark ready; running the Glue job`);
-  const summary = await runLoadSpark({ workspace, spec, manifest, fullRefresh, server });
+  // The Glue job has no such option (its manifests never list a settled file): they are left out
+  // of its manifest and listed ALREADY_LOADED again, as the DuckDB engine lists them.
+  const skip = await settled;
+  const run = { ...manifest, files: manifest.files.filter((f) => !skip.has(f.fileId)) };
+  const summary = await runLoadSpark({ workspace, spec, manifest: run, fullRefresh, server });
   progress?.err(`[${Date.now() - started} ms] done: ${summary.status}`);
-  return summary;
+  const results = new Map(summary.files.map((f) => [f.fileId, f]));
+  const listed = (f: ManifestFile): FileResult | undefined =>
+    skip.has(f.fileId)
+      ? { fileId: f.fileId, key: f.key, versionId: f.versionId, outcome: "ALREADY_LOADED", rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: 0 }
+      : results.get(f.fileId);
+  return { ...summary, files: manifest.files.map(listed).filter((r): r is FileResult => r !== undefined) };
 }
 
-function printSummary(io: CliIo, s: RunSummary): void {
+/** `quarantined`: files skipped because an earlier run quarantined them whole (fileId -> that run). */
+function printSummary(io: CliIo, s: RunSummary, quarantined: ReadonlyMap<string, string>): void {
   io.out(
     formatTable(
       // Each file's status as the audit trail and the watcher name it (SUCCEEDED, QUARANTINED...).
       ["status", "file", "read", "loaded", "quarantined", "rejected", "reason"],
       s.files.map((f) => {
         const final = fileFinal(s.status, f, s.error);
-        return [final.status, f.key, f.rowsRead, f.rowsLoaded, f.rowsQuarantined, f.rowsRejected, final.reason ?? ""];
+        const earlier = f.outcome === "ALREADY_LOADED" ? quarantined.get(f.fileId) : undefined;
+        const reason = earlier ? `already_quarantined (run ${earlier})` : (final.reason ?? "");
+        return [final.status, f.key, f.rowsRead, f.rowsLoaded, f.rowsQuarantined, f.rowsRejected, reason];
       }),
     ),
   );

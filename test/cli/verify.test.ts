@@ -119,6 +119,27 @@ describe("datalake audit --verify (workspace)", function () {
     expect(run.stdout).to.match(/1 FILE item\(s\), 1 run\(s\)/);
   });
 
+  it("skips a file an earlier `datalake load` quarantined whole, as file-arrival would: its item stays that run's, and verify passes", async () => {
+    const file = join(dir, "bad.csv");
+    writeFileSync(file, "order_id,customer_id\n1,2\n");
+    writeFileSync(join(dir, "good.csv"), ordersCsv(1, 5));
+    const first = await cli("load", "--dataset", "orders", "--workspace", dir, "--no-build", file);
+    expect(first.code, first.stderr).to.equal(0);
+    expect(first.stdout).to.match(/QUARANTINED\s+orders\/bad\.csv\s+1\s+0\s+1\s+0\s+missing_column:/);
+
+    const again = await cli("load", "--dataset", "orders", "--workspace", dir, "--no-build", "--json", file, join(dir, "good.csv"));
+    const shown = await cli("load", "--dataset", "orders", "--workspace", dir, "--no-build", file);
+
+    expect(again.code, again.stderr).to.equal(0);
+    const [summary] = JSON.parse(again.stdout) as RunSummary[];
+    expect(summary.files.map((f) => [f.key, f.outcome, f.rowsRead])).to.deep.equal([["orders/bad.csv", "ALREADY_LOADED", 0], ["orders/good.csv", "LOADED", 5]]);
+    expect(summary.counts.quarantinedFileRows).to.equal(0);
+    expect(shown.stdout).to.match(/SKIPPED\s+orders\/bad\.csv\s+0\s+0\s+0\s+0\s+already_quarantined \(run cli-/);
+    const run = await verify();
+    expect(run.code, run.stdout).to.equal(0);
+    expect(run.stdout).to.match(/2 FILE item\(s\), 3 run\(s\)/);
+  });
+
   it("verifies a workspace after `datalake local --once`; an unrouted file needs no FILE item", async () => {
     drop(dir, "orders/a.csv", ordersCsv(1, 5));
     drop(dir, "nobody/x.csv", "x\n");

@@ -93,6 +93,7 @@ const sorted = (rows: Row[]): Row[] => [...rows].sort((a, b) => (JSON.stringify(
 // -- bronze rows --------------------------------------------------------------------------------
 
 interface BronzeRow {
+  /** Object key, or `<key>@<version>` for one of several versions of a key (default version v1). */
   file: string;
   row: number;
   values: Record<string, string>; // raw strings, "" = empty field; `_op` among them
@@ -106,7 +107,8 @@ function bronzeSelect(spec: DatasetSpec, rows: BronzeRow[]): string {
   const tuples = rows.map((r) => {
     const data = spec.columns.map((c) => sqlText(r.values[c.name] ?? ""));
     const op = sqlText(r.values._op ?? null);
-    return `(${[...data, op, sqlText(r.file), "'v1'", sqlText(`id-${r.file}`), `CAST(${r.row} AS BIGINT)`, "'run-1'", "'2026-11-30'"].join(", ")})`;
+    const [key, version] = keyAndVersion(r.file);
+    return `(${[...data, op, sqlText(key), sqlText(version), sqlText(`id-${r.file}`), `CAST(${r.row} AS BIGINT)`, "'run-1'", "'2026-11-30'"].join(", ")})`;
   });
   return `SELECT * FROM (VALUES ${tuples.join(", ")}) t(${cols.map((c) => `"${c}"`).join(", ")})`;
 }
@@ -116,10 +118,15 @@ function bronzeInputs(spec: DatasetSpec, rows: Parameters<typeof bronzeSelect>[1
   return { bronze: bronzeSelect(spec, rows), files_ledger: filesSelect([...new Set(rows.map((r) => r.file))]) };
 }
 
-/** A DuckDB SELECT of the files ledger: one row per file, received in list order. */
+const keyAndVersion = (file: string): [string, string] => {
+  const at = file.indexOf("@");
+  return at < 0 ? [file, "v1"] : [file.slice(0, at), file.slice(at + 1)];
+};
+
+/** A DuckDB SELECT of the files ledger: one row per file (BronzeRow.file), received in list order. */
 function filesSelect(files: string[]): string {
   const tuples = files.map(
-    (f, i) => `(${[sqlText(`id-${f}`), sqlText(f), "'v1'", "'run-1'", "'2026-11-30'", "CAST(1 AS BIGINT)", sqlText(`2026-11-30T10:00:${String(i).padStart(2, "0")}.000Z`)].join(", ")})`,
+    (f, i) => `(${[sqlText(`id-${f}`), ...keyAndVersion(f).map(sqlText), "'run-1'", "'2026-11-30'", "CAST(1 AS BIGINT)", sqlText(`2026-11-30T10:00:${String(i).padStart(2, "0")}.000Z`)].join(", ")})`,
   );
   return `SELECT * FROM (VALUES ${tuples.join(", ")}) t(_file_id, _source_key, _source_version, _run_id, _data_date, _rows_read, _received_at)`;
 }
@@ -213,6 +220,10 @@ const MEMBER_CHANGES: MemberChange[] = [
   // 16, 17: one email (unique fails in silver): both keep their versions
   ["a.csv", 17, "I", "16", T(1), "Pat", "Oslo", "gold", "pat@x", "1"],
   ["a.csv", 18, "I", "17", T(1), "Pat", "Oslo", "gold", "pat@x", "1"],
+  // 18: a file uploaded again under its key (a correction): same time, key and row; the version
+  // that arrived later wins although its id sorts first as text ("v10" < "v9")
+  ["e.csv@v9", 1, "I", "18", T(1), "Quinn", "Oslo", "gold", "quinn@x", "1"],
+  ["e.csv@v10", 1, "I", "18", T(1), "Quinn", "Rome", "gold", "quinn@x", "1"],
 ];
 
 function memberBronze(): BronzeRow[] {
@@ -223,11 +234,21 @@ function memberBronze(): BronzeRow[] {
   }));
 }
 
-/** The oracle's view of MEMBER_CHANGES: judged in TypeScript, ordered by (time, file, row). */
+/**
+ * The oracle's view of MEMBER_CHANGES: judged in TypeScript, ordered by (time, object key, the
+ * version's arrival: its file's first appearance, as memberInputs' ledger receives them, row).
+ */
 function memberChanges(): OracleChange[] {
   const isTime = (v: string) => /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(v);
+  const arrival = [...new Set(MEMBER_CHANGES.map((c) => c[0]))];
+  const order = (c: MemberChange): Array<string | number> => [c[4], keyAndVersion(c[0])[0], arrival.indexOf(c[0]), c[1]];
+  const compare = (a: MemberChange, b: MemberChange): number => {
+    const [x, y] = [order(a), order(b)];
+    const i = x.findIndex((v, j) => v !== y[j]);
+    return i < 0 ? 0 : x[i] < y[i] ? -1 : 1;
+  };
   return MEMBER_CHANGES.filter(([, , , id, at]) => /^[0-9]+$/.test(id) && isTime(at))
-    .sort((a, b) => (a[4] !== b[4] ? (a[4] < b[4] ? -1 : 1) : a[0] !== b[0] ? (a[0] < b[0] ? -1 : 1) : a[1] - b[1]))
+    .sort(compare)
     .map(([, , op, id, at, name, city, tier, email, visits]) => ({
       key: id,
       op: op as OracleChange["op"],
