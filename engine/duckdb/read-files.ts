@@ -431,7 +431,10 @@ function csvError(e: unknown): string {
 
 /** The ledger's `_received_at`: receivedAt as ISO-8601 UTC with milliseconds (text order = time order). */
 export function receivedAtText(receivedAt: string): string {
-  const t = Date.parse(receivedAt);
+  // A time without a zone is UTC, as the Glue runner reads it (summary.py parse_timestamp), not
+  // this machine's zone (Date.parse): it orders the versions of an object key.
+  const text = receivedAt.trim().replace(" ", "T");
+  const t = Date.parse(/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text) ? `${text}Z` : text);
   if (Number.isNaN(t)) throw new Error(`manifest receivedAt is not a timestamp: ${JSON.stringify(receivedAt)}`);
   return new Date(t).toISOString();
 }

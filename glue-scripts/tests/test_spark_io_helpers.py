@@ -23,6 +23,8 @@ def test_received_at_is_iso_utc_with_milliseconds_like_javascript():
     assert received_at("2026-11-30T15:29:52Z") == "2026-11-30T15:29:52.000Z"
     assert received_at("2026-11-30T15:29:52.123456Z") == "2026-11-30T15:29:52.123Z"
     assert received_at("2026-11-30T17:29:52.5+02:00") == "2026-11-30T15:29:52.500Z"
+    assert received_at("2026-11-30T15:29:52") == "2026-11-30T15:29:52.000Z"
+    assert received_at("2026-11-30 15:29:52.25") == "2026-11-30T15:29:52.250Z"
 
 
 def test_task_count_is_bounded_by_files_and_cores():

@@ -41,6 +41,16 @@ describe("engine (DuckDB): dms change order", function () {
     expect(receivedAtText("2026-11-30T15:29:52Z")).to.equal("2026-11-30T15:29:52.000Z");
     expect(receivedAtText("2026-11-30T15:29:52.123456Z")).to.equal("2026-11-30T15:29:52.123Z");
     expect(receivedAtText("2026-11-30T17:29:52.5+02:00")).to.equal("2026-11-30T15:29:52.500Z");
+    // Without a zone: UTC, whatever the machine's zone is.
+    const zone = process.env.TZ;
+    process.env.TZ = "America/New_York";
+    try {
+      expect(receivedAtText("2026-11-30T15:29:52")).to.equal("2026-11-30T15:29:52.000Z");
+      expect(receivedAtText("2026-11-30 15:29:52.25")).to.equal("2026-11-30T15:29:52.250Z");
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 
   it("orders changes without a timestamp column by the DMS file sequence and row position", async () => {
