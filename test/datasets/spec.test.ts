@@ -119,6 +119,15 @@ describe("dataset specs", () => {
     ["a silver table named like a fact", (i) => (i.target = { table: "fact_things" }), "target.table", /dim_\* and fact_\* names belong to the semantic layer/],
     ["a dataset name that makes a fact-like silver table", (i) => { i.name = "fact_things"; i.target = undefined; }, "name", /silver table fact_things: .*target\.table/],
     ["bad worker type", (i) => (i.target = { glue: { workerType: "G.9X" as never } }), "target.glue.workerType", /must be one of/],
+    // Misspelt fields, at every depth: ignored, `pi` would leave a column in clear text.
+    ["a misspelt pii field", (i) => Object.assign(i, { pi: [{ column: "price", mode: "hash" }] }), "pi", /unknown field \(known: name, prefix, .*pii/],
+    ["a misspelt pii mode field", (i) => (i.pii = [{ column: "price", mod: "hash" } as never]), "pii[0].mod", /unknown field \(known: column, mode\)/],
+    ["a misspelt column option", (i) => (i.columns.at = { type: "timestamp", optinal: true } as never), "columns.at.optinal", /unknown field \(known: type, optional, description\)/],
+    ["a misspelt rule field", (i) => (i.rules = [{ kind: "range", column: "price", minimum: 0 } as never]), "rules[0].minimum", /unknown field \(known: kind, column, min, max/],
+    ["a misspelt csv option", (i) => (i.csv = { delimeter: ";" } as never), "csv.delimeter", /unknown field \(known: delimiter, quote, nullValue, header\)/],
+    ["a misspelt partition option", (i) => (i.partitionBy = { column: "at", granularity: "day" } as never), "partitionBy.granularity", /unknown field \(known: column, prefix\)/],
+    ["a misspelt glue option", (i) => (i.target = { glue: { worker: 2 } } as never), "target.glue.worker", /unknown field/],
+    ["a misspelt cdc option", (i) => (i.cdc = { opColumn: "Op", sequenceColumns: ["cdc_ts"], sequence: ["at"] } as never), "cdc.sequence", /unknown field/],
   ];
   for (const [what, mutate, field, message] of bad) {
     it(`rejects a spec with ${what}, naming the file and ${field}`, () => {
