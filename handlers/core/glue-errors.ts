@@ -3,22 +3,24 @@
 // misconfigured job cannot cause a retry loop. Anything else is ambiguous: the run may have
 // started, so the RUN stays QUEUED for the reconciler to adopt (by --run_id) or abandon.
 // https://docs.aws.amazon.com/glue/latest/webapi/API_StartJobRun.html#API_StartJobRun_Errors
+//
+// Retryable means refused before Glue created a run. InternalService and OperationTimeout are
+// not: Glue may have created the run and lost the answer, and a retry is then refused with
+// ConcurrentRunsExceeded (one run at a time per job) while that run loads and publishes; the
+// RUN recorded FAILED start_failed and its files loaded by the next run, against the contract
+// that a run which published is never FAILED. The SDK retries a 5xx or a timeout by itself, so a
+// refusal after more than one SDK attempt is ambiguous the same way.
 import { GLUE_ERRORS } from "../ports";
 
-const RETRYABLE = new Set<string>([
-  GLUE_ERRORS.concurrentRunsExceeded,
-  GLUE_ERRORS.throttling,
-  GLUE_ERRORS.internalService,
-  GLUE_ERRORS.operationTimeout,
-  GLUE_ERRORS.resourceNumberLimitExceeded,
-]);
+const RETRYABLE = new Set<string>([GLUE_ERRORS.concurrentRunsExceeded, GLUE_ERRORS.throttling, GLUE_ERRORS.resourceNumberLimitExceeded]);
 const PERMANENT = new Set<string>([GLUE_ERRORS.entityNotFound, GLUE_ERRORS.invalidInput, "AccessDeniedException", "ValidationException"]);
 
 export type StartErrorKind = "retryable" | "permanent" | "ambiguous";
 
 export function classifyStartError(err: unknown): StartErrorKind {
   const name = (err as Error)?.name ?? "";
-  if (RETRYABLE.has(name)) return "retryable";
+  const sdkAttempts = (err as { $metadata?: { attempts?: number } })?.$metadata?.attempts ?? 1;
+  if (RETRYABLE.has(name)) return sdkAttempts > 1 ? "ambiguous" : "retryable";
   if (PERMANENT.has(name)) return "permanent";
   return "ambiguous";
 }

@@ -137,7 +137,12 @@ describe("handlers: env, events and pure helpers", () => {
   it("classifies StartJobRun errors", () => {
     expect(classifyStartError(glueError("ConcurrentRunsExceededException"))).to.equal("retryable");
     expect(classifyStartError(glueError("ThrottlingException"))).to.equal("retryable");
-    expect(classifyStartError(glueError("InternalServiceException"))).to.equal("retryable");
+    // Glue may have created the run and lost the answer: not a refusal.
+    expect(classifyStartError(glueError("InternalServiceException"))).to.equal("ambiguous");
+    expect(classifyStartError(glueError("OperationTimeoutException"))).to.equal("ambiguous");
+    // A refusal after the SDK retried a lost answer may be refusing the run that answer created.
+    expect(classifyStartError(Object.assign(glueError("ConcurrentRunsExceededException"), { $metadata: { attempts: 2 } }))).to.equal("ambiguous");
+    expect(classifyStartError(Object.assign(glueError("ThrottlingException"), { $metadata: { attempts: 1 } }))).to.equal("retryable");
     expect(classifyStartError(glueError("EntityNotFoundException"))).to.equal("permanent");
     expect(classifyStartError(glueError("InvalidInputException"))).to.equal("permanent");
     expect(classifyStartError(new Error("socket hang up"))).to.equal("ambiguous");

@@ -27,7 +27,7 @@ describe("handlers: StartJobRun faults (dynalite)", () => {
     await assertAccounted(w);
   });
 
-  for (const name of ["ConcurrentRunsExceededException", "ThrottlingException", "InternalServiceException"]) {
+  for (const name of ["ConcurrentRunsExceededException", "ThrottlingException", "ResourceNumberLimitExceededException"]) {
     it(`${name} on every attempt: file stays PENDING, slot free, the reconciler starts it later`, async () => {
       w.glue.startFailures.push(name, name, name);
 
@@ -127,4 +127,33 @@ describe("handlers: StartJobRun faults (dynalite)", () => {
     const files = await assertAccounted(w);
     expect(files[0].status).to.equal("SUCCEEDED");
   });
+
+  // Glue created the run, then answered with an error: its own (InternalService), or a refusal of
+  // the SDK's automatic retry of the lost answer (ConcurrentRunsExceeded after 2 SDK attempts).
+  const lostAnswers: Array<[string, () => Error]> = [
+    ["InternalServiceException", () => Object.assign(new Error("internal"), { name: "InternalServiceException" })],
+    ["ConcurrentRunsExceeded on the SDK's retry", () => Object.assign(new Error("busy"), { name: "ConcurrentRunsExceededException", $metadata: { attempts: 2 } })],
+  ];
+  for (const [what, error] of lostAnswers) {
+    it(`${what} after Glue created the run: the RUN waits QUEUED and is adopted, never FAILED while its run publishes`, async () => {
+      w.glue.afterStart = () => {
+        w.glue.afterStart = undefined;
+        throw error();
+      };
+
+      const result = await arrive(putAndEvent(w, "orders/a.csv"));
+
+      expect((result as any).run.reason).to.equal("start_unconfirmed");
+      expect(w.glue.startCalls, "no second StartJobRun").to.equal(1);
+      expect((await w.audit.getRun((result as any).run.runId))?.status).to.equal("QUEUED");
+      expect(failedMetrics(w)).to.deep.equal([]);
+      const report = await reconcile(w.deps);
+      expect(report.adopted).to.deep.equal([(result as any).run.runId]);
+      await drainRuns(w, stateChange);
+      const files = await assertAccounted(w);
+      expect(files.map((f) => [f.status, f.runId])).to.deep.equal([["SUCCEEDED", (result as any).run.runId]]);
+      expect(w.glue.runs).to.have.length(1);
+      expect(failedMetrics(w)).to.deep.equal([]);
+    });
+  }
 });
