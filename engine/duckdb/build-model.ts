@@ -37,6 +37,7 @@ import {
   parquetFiles,
   pruneVersions,
   readPointer,
+  keepVersions,
   readVersionMeta,
   safeName,
   writeJsonAtomic,
@@ -88,6 +89,7 @@ export function newBuildRunId(now = new Date()): string {
 
 export async function buildModel(workspace: string, plan: ModelPlan, options: BuildModelOptions): Promise<ModelBuildResult> {
   if (plan.dialect !== "duckdb") throw new Error(`model ${plan.model}: buildModel runs duckdb plans, got a ${plan.dialect} plan`);
+  keepVersions(); // checked before the publish that prunes by it (run-load.ts)
   const runId = options.runId ?? newBuildRunId();
   const startedAt = new Date().toISOString();
   const t0 = Date.now();

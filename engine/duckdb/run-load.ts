@@ -14,7 +14,7 @@ import { dropsAfterLastRead } from "./last-reads";
 import { ledgerKey, objectVersion, readFiles, type ReadResult } from "./read-files";
 import { openSession, type Session } from "./session";
 import { TableStore } from "./tables";
-import { duckdbTempDir, nextVersion, publishRecordPath, safeName, summaryPath, writeJsonAtomic } from "./workspace";
+import { duckdbTempDir, keepVersions, nextVersion, publishRecordPath, safeName, summaryPath, writeJsonAtomic } from "./workspace";
 
 /** Rows a thread buffers for a partitioned write before flushing (DuckDB default: 524288). */
 const PARTITION_FLUSH_ROWS = 50_000;
@@ -64,6 +64,9 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
   if (manifest.dataset !== spec.name) {
     throw new Error(`manifest is for dataset ${manifest.dataset}, spec is ${spec.name}`);
   }
+  // Checked now, not when the publish prunes old versions: a bad value then failed a run whose
+  // silver was already published, with state, bronze and its audit record missing.
+  keepVersions();
   const startedAt = new Date().toISOString();
   const t0 = Date.now();
   const compiled = (opts.editPlan ?? ((p) => p))(compilePlan(spec, { dialect: "duckdb" }));

@@ -146,6 +146,22 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
     expect(() => planRollback(ws.dir, "dim_nothing")).to.throw(/unknown table dim_nothing/);
   });
 
+  it("refuses a bad DATALAKE_KEEP_VERSIONS before the run, not after its publish", async () => {
+    const saved = process.env.DATALAKE_KEEP_VERSIONS;
+    process.env.DATALAKE_KEEP_VERSIONS = "abc";
+    try {
+      const load = ws.load("orders", [ws.file("orders", "a.csv", csv(orderRow("I", 1, "2026-11-01 10:00:00")))]);
+      await load.then(
+        () => expect.fail("the load ran"),
+        (err: Error) => expect(err.message).to.equal('DATALAKE_KEEP_VERSIONS must be a whole number of versions, got "abc"'),
+      );
+    } finally {
+      if (saved === undefined) delete process.env.DATALAKE_KEEP_VERSIONS;
+      else process.env.DATALAKE_KEEP_VERSIONS = saved;
+    }
+    expect(fs.existsSync(path.join(ws.dir, "silver")), "nothing published").to.equal(false);
+  });
+
   it(`keeps the current version plus the previous ${KEEP_VERSIONS}`, async () => {
     for (let i = 1; i <= KEEP_VERSIONS + 3; i++) {
       await ws.load("orders", [ws.file("orders", `f${i}.csv`, csv(orderRow("I", i, "2026-11-01 10:00:00")))]);
