@@ -19,6 +19,22 @@ import { parquetFiles, zoneDir } from "./workspace";
 const READ_ONLY = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN]);
 const WIDE_INTEGERS = new Set<number>([DuckDBTypeId.BIGINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT]);
 
+/** SQL comments and blanks before a statement's first keyword. */
+const LEADING = /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
+/** EXPLAIN ANALYZE (or ANALYSE, or an options list naming it), which runs the statement it explains. */
+const EXPLAIN_ANALYZE = /^EXPLAIN\s+(?:ANALY[SZ]E\b|\([^)]*\bANALY[SZ]E\b[^)]*\))/i;
+
+/**
+ * The statement an EXPLAIN ANALYZE runs (it executes what it explains: `EXPLAIN ANALYZE COPY ...
+ * TO` wrote over a published Parquet file with the read-only guard on), or null for a plain
+ * EXPLAIN, which runs nothing.
+ */
+function analyzedStatement(sql: string): string | null {
+  const text = sql.replace(LEADING, "");
+  const analyzed = text.match(EXPLAIN_ANALYZE);
+  return analyzed ? text.slice(analyzed[0].length) : null;
+}
+
 export interface QueryResult {
   columns: string[];
   rows: unknown[][];
@@ -82,6 +98,13 @@ export async function openQuerySession(workspace: string, opts: SessionOptions =
     const prepared = await extracted.prepare(0);
     if (!options.write && !READ_ONLY.has(prepared.statementType)) {
       throw new Error(`query only reads (SELECT, DESCRIBE, SUMMARIZE, EXPLAIN); this is a ${StatementType[prepared.statementType]} statement: add --write to run it`);
+    }
+    const analyzed = !options.write && prepared.statementType === StatementType.EXPLAIN ? analyzedStatement(sql) : null;
+    if (analyzed !== null) {
+      // Prepared, not run: its type is what EXPLAIN ANALYZE would execute.
+      const inner = await session.conn.extractStatements(analyzed).catch(() => null);
+      const type = inner && inner.count === 1 ? (await inner.prepare(0).catch(() => null))?.statementType : undefined;
+      if (type !== StatementType.SELECT) throw new Error("query only reads: EXPLAIN ANALYZE runs the statement it explains, and only a SELECT may run without --write");
     }
     const result = await prepared.stream();
     // JSON-safe values: wide integers come back as strings; make them numbers when exact.

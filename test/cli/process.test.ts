@@ -141,8 +141,19 @@ describe("datalake CLI as a process", function () {
       const views = await query("--json", "SELECT (SELECT COUNT(*) FROM bronze_orders) AS bronze, (SELECT COUNT(*) FROM state_orders) AS state");
       const refused = await query(`COPY orders TO '${out}'`);
       const written = await query("--write", `COPY orders TO '${out}'`);
+      // EXPLAIN ANALYZE runs what it explains: a COPY under it writes.
+      const sneaked = join(dir, "sneaked.csv");
+      const analyzedCopy = await query(`/* note */ EXPLAIN ANALYZE COPY orders TO '${sneaked}'`);
+      const optionsCopy = await query(`EXPLAIN (ANALYSE, FORMAT json) COPY orders TO '${sneaked}'`);
+      const analyzedSelect = await query("EXPLAIN ANALYZE SELECT COUNT(*) FROM orders");
 
       expect(JSON.parse(views.stdout)).to.deep.equal([{ bronze: 2, state: 2 }]);
+      for (const r of [analyzedCopy, optionsCopy]) {
+        expect(r.code).to.equal(1);
+        expect(r.stderr).to.match(/^datalake query: query only reads: EXPLAIN ANALYZE runs the statement it explains, and only a SELECT may run without --write/);
+      }
+      expect(existsSync(sneaked)).to.equal(false);
+      expect(analyzedSelect.code, analyzedSelect.stderr).to.equal(0);
       expect(refused.code).to.equal(1);
       expect(refused.stderr).to.match(/^datalake query: query only reads \(SELECT, DESCRIBE, SUMMARIZE, EXPLAIN\); this is a COPY statement: add --write to run it/);
       expect(written.code, written.stderr).to.equal(0);
