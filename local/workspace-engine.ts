@@ -22,12 +22,15 @@ export function workspaceEngine(workspace: string): EngineName {
 /** Records `engine` for a workspace, or throws one line when it already holds the other's tables. */
 export function claimWorkspaceEngine(workspace: string, engine: EngineName): void {
   const file = markerFile(workspace);
-  const hasDuckdbTables = ["bronze", "silver", "state"].some((zone) => existsSync(join(workspace, zone)));
-  const current = existsSync(file) ? workspaceEngine(workspace) : hasDuckdbTables ? "duckdb" : undefined;
+  const tables = { duckdb: ["bronze", "silver", "state"].some((zone) => existsSync(join(workspace, zone))), spark: existsSync(join(workspace, "iceberg")) };
+  // A marker without its engine's tables is a first load that never wrote any (Spark not
+  // installed, say): it does not bind the workspace.
+  const marked = existsSync(file) ? workspaceEngine(workspace) : undefined;
+  const current = marked !== undefined && tables[marked] ? marked : tables.duckdb ? "duckdb" : undefined;
   if (current !== undefined && current !== engine) {
     throw new CliError(`workspace ${workspace} holds ${current} tables; load --engine ${engine} into another --workspace`);
   }
-  if (!existsSync(file)) {
+  if (marked !== engine) {
     mkdirSync(workspace, { recursive: true });
     writeFileSync(file, `${JSON.stringify({ engine }, null, 2)}\n`);
   }

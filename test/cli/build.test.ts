@@ -10,7 +10,7 @@ import { buildOrder, modelsAffectedBy } from "../../engine/models/order";
 import type { ModelPlan } from "../../engine/models/plan";
 import { generateDataset } from "../../local/generator";
 import { openWorkspaceAudit } from "../../local/runtime/audit-access";
-import { claimWorkspaceEngine } from "../../local/workspace-engine";
+import { claimWorkspaceEngine, workspaceEngine } from "../../local/workspace-engine";
 import { MODELS } from "../../models";
 import { cli, queryJson, tempDir } from "./helpers";
 
@@ -54,6 +54,17 @@ describe("datalake build", () => {
     expect(onDuck.stderr).to.equal(`datalake build: workspace ${duck} holds duckdb tables; build --engine duckdb (or load --engine spark into another --workspace)`);
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.equal('datalake build: --engine must be duckdb or spark, got "flink"');
+  });
+
+  it("a first load on one engine that wrote no tables (Spark not installed) does not bind the workspace to it", () => {
+    const ws = join(dir, "failed-spark-ws");
+    claimWorkspaceEngine(ws, "spark"); // then the Spark run failed before writing a table
+
+    claimWorkspaceEngine(ws, "duckdb");
+
+    expect(workspaceEngine(ws)).to.equal("duckdb");
+    mkdirSync(join(ws, "silver"));
+    expect(() => claimWorkspaceEngine(ws, "spark")).to.throw(`workspace ${ws} holds duckdb tables; load --engine spark into another --workspace`);
   });
 
   it("builds every model in dependency order, records each run, exits 1 when one failed; --select builds one; a load builds what it changed", async () => {
