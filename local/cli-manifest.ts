@@ -4,7 +4,7 @@
 import { createHash } from "crypto";
 import { createReadStream, statSync } from "fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "path";
-import type { DatasetSpec } from "../datasets";
+import { DATASETS, routeObjectKey, type DatasetSpec } from "../datasets";
 import { CONTRACT_VERSION, Manifest, ManifestFile } from "../engine/contracts";
 import { CliError } from "./cli-verb";
 
@@ -17,6 +17,8 @@ export interface ManifestOptions {
   /** Run id; @default derived from the time and the files' content hashes. */
   runId?: string;
   now?: Date;
+  /** The registry a file under landing is routed by. @default DATASETS */
+  datasets?: readonly DatasetSpec[];
 }
 
 export async function manifestForFiles(spec: DatasetSpec, files: string[], options: ManifestOptions): Promise<Manifest> {
@@ -33,6 +35,12 @@ export async function manifestForFiles(spec: DatasetSpec, files: string[], optio
     if (!stat.isFile()) throw new CliError(`not a file: ${file}`);
     const contentHash = await sha256File(path);
     const key = objectKeyFor(spec, path, options.workspace);
+    // A file in another dataset's landing folder is that dataset's (`local` would route it
+    // there): loaded as this one it is quarantined whole, and its version is then taken.
+    const owner = underLanding(path, options.workspace) ? routeObjectKey(options.datasets ?? DATASETS, key) : undefined;
+    if (owner && owner.name !== spec.name) {
+      throw new CliError(`${file} is in dataset ${owner.name}'s landing folder (${owner.prefix}): load it with --dataset ${owner.name}`, 2);
+    }
     const fileId = `${LOCAL_BUCKET}/${key}#${contentHash.slice(0, 16)}`;
     // A file named twice (overlapping globs, a path and its symlink) is one file version: listed
     // once, else its second listing (ALREADY_LOADED) would stand for it in the audit trail.
@@ -67,9 +75,14 @@ export async function manifestForFiles(spec: DatasetSpec, files: string[], optio
  * The key breaks cdc_ts ties, so it must not depend on where the command runs from.
  */
 export function objectKeyFor(spec: DatasetSpec, absolutePath: string, workspace: string): string {
+  const rel = underLanding(absolutePath, workspace);
+  return rel ?? `${spec.prefix}${basename(absolutePath)}`;
+}
+
+/** A file's key under <workspace>/landing, or undefined when it lives elsewhere. */
+function underLanding(absolutePath: string, workspace: string): string | undefined {
   const rel = relative(join(resolve(workspace), "landing"), absolutePath);
-  if (rel && !rel.startsWith("..") && !isAbsolute(rel)) return rel.split(sep).join("/");
-  return `${spec.prefix}${basename(absolutePath)}`;
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel.split(sep).join("/") : undefined;
 }
 
 function sha256File(path: string): Promise<string> {

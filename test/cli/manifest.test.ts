@@ -48,6 +48,22 @@ describe("manifest for files named on the command line", () => {
     expect(outside).to.equal("orders/a.csv");
   });
 
+  it("refuses a file in another dataset's landing folder in one line, and writes nothing", async () => {
+    const workspace = join(dir, "ws");
+    mkdirSync(join(workspace, "landing", "orders"), { recursive: true });
+    const file = join(workspace, "landing", "orders", "a.csv");
+    writeFileSync(file, "Op,order_id\n");
+    const unrouted = join(workspace, "landing", "misc.csv");
+    writeFileSync(unrouted, "Op,customer_id\n");
+
+    const refused = await cli("load", "--dataset", "customers", "--workspace", workspace, file);
+
+    expect(refused.code).to.equal(2);
+    expect(refused.stderr).to.equal(`datalake load: ${file} is in dataset orders's landing folder (orders/): load it with --dataset orders`);
+    const manifest = await manifestForFiles(getDataset("customers"), [unrouted], { workspace });
+    expect(manifest.files.map((f) => f.key), "a file under no dataset's folder is the named dataset's").to.deep.equal(["misc.csv"]);
+  });
+
   it("marks --full-refresh in the manifest and keeps the manifest in <workspace>/ops", async () => {
     const file = join(dir, "LOAD00000001.csv");
     writeFileSync(file, "order_id,customer_id,order_ts,status,total_amount,cdc_ts\n1,2,2026-01-01 00:00:00,paid,1.00,2026-10-31 00:00:00\n");
