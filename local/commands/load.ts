@@ -12,7 +12,7 @@ import { FileResult, Manifest, ManifestFile, manifestKey, RunSummary } from "../
 import { ArgSpec, JSON_FLAG, parseArgs, requireFlag, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import { manifestForFiles } from "../cli-manifest";
-import type { Verb } from "../cli-verb";
+import { CliError, type Verb } from "../cli-verb";
 import { formatTable } from "../cli-table";
 import { fileFinal } from "../../handlers/core/run-finalize";
 import { claimWorkspaceEngine, parseEngine } from "../workspace-engine";
@@ -87,22 +87,58 @@ async function loadLocked(
   quarantined.catch(() => undefined); // awaited by the engine, or its error is the audit's
   const settled = quarantined.then((m) => new Set(m.keys()));
   settled.catch(() => undefined);
+  // Ctrl-C or SIGTERM stops the engine before its publish; a publish under way finishes, and
+  // either way the run is recorded before the process exits. Killed by the default handler,
+  // a load that had published left its tables with no FILE or RUN item saying so.
+  const stop = interruption(io);
   let summary: RunSummary;
   try {
-    summary =
-      engine === "spark"
-        ? await loadOnSpark(workspace, spec, manifest, fullRefresh, settled, verbose ? io : undefined)
-        : await loadOnDuckdb(workspace, spec, manifest, fullRefresh, settled, verbose ? io : undefined);
+    const run = { fullRefresh, settled, signal: stop.signal, progress: verbose ? io : undefined };
+    summary = engine === "spark" ? await loadOnSpark(workspace, spec, manifest, run) : await loadOnDuckdb(workspace, spec, manifest, run);
   } catch (err) {
+    stop.release();
     await closeAudit(opening);
+    if (stop.signal.aborted) throw new CliError("interrupted before the publish: nothing was loaded", 130);
     throw err;
   }
-  await recordLoadRun(workspace, manifest, manifestPath, summary, startedAt, opening);
+  try {
+    await recordLoadRun(workspace, manifest, manifestPath, summary, startedAt, opening);
+  } finally {
+    stop.release();
+  }
   if (flags.json) io.out(JSON.stringify([summary]));
   else printSummary(io, summary, await quarantined.catch(() => new Map<string, string>()));
+  if (stop.signal.aborted) return 130; // published and recorded; the models are left to `build`
   // --no-build: a backfill of many loads builds once at the end, not after each of them.
   if (summary.published && flags["no-build"] !== true) await buildAffectedModels(io, workspace, spec.name, engine, flags.json === true, fullRefresh);
   return summary.status === "SUCCEEDED" ? 0 : 1;
+}
+
+/** SIGINT / SIGTERM abort `signal` (once, said on stderr) until release(); the process is not killed. */
+function interruption(io: CliIo): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) return;
+    io.err(`datalake load: ${name}: stopping; a publish under way finishes and is recorded first`);
+    controller.abort(new Error(`interrupted (${name})`));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+interface EngineRun {
+  fullRefresh: boolean;
+  /** fileIds an earlier run quarantined whole (RunLoadOptions.settled). */
+  settled: Promise<ReadonlySet<string>>;
+  signal: AbortSignal;
+  progress?: CliIo;
 }
 
 /**
@@ -120,14 +156,7 @@ async function buildAffectedModels(io: CliIo, workspace: string, dataset: string
   for (const s of summaries) print(`model ${modelLine(s, { timing: false })}`);
 }
 
-async function loadOnDuckdb(
-  workspace: string,
-  spec: DatasetSpec,
-  manifest: Manifest,
-  fullRefresh: boolean,
-  settled: Promise<ReadonlySet<string>>,
-  progress?: CliIo,
-): Promise<RunSummary> {
+async function loadOnDuckdb(workspace: string, spec: DatasetSpec, manifest: Manifest, { fullRefresh, settled, signal, progress }: EngineRun): Promise<RunSummary> {
   // Loaded on use: the DuckDB native module is not needed for --help or usage errors.
   const { runLoad } = await import("../../engine/duckdb");
   return runLoad({
@@ -136,18 +165,12 @@ async function loadOnDuckdb(
     manifest,
     fullRefresh,
     settled,
+    signal,
     onProgress: progress ? (e) => progress.err(`[${e.elapsedMs} ms] ${e.stage}: ${e.message}`) : undefined,
   });
 }
 
-async function loadOnSpark(
-  workspace: string,
-  spec: DatasetSpec,
-  manifest: Manifest,
-  fullRefresh: boolean,
-  settled: Promise<ReadonlySet<string>>,
-  progress?: CliIo,
-): Promise<RunSummary> {
+async function loadOnSpark(workspace: string, spec: DatasetSpec, manifest: Manifest, { fullRefresh, settled, signal, progress }: EngineRun): Promise<RunSummary> {
   const { runLoadSpark, GLUE_RUNTIME } = await import("../../engine/spark");
   const { workspaceSparkServer } = await import("./build");
   const started = Date.now();
@@ -160,7 +183,7 @@ async function loadOnSpark(
   // of its manifest and listed ALREADY_LOADED again, as the DuckDB engine lists them.
   const skip = await settled;
   const run = { ...manifest, files: manifest.files.filter((f) => !skip.has(f.fileId)) };
-  const summary = await runLoadSpark({ workspace, spec, manifest: run, fullRefresh, server });
+  const summary = await runLoadSpark({ workspace, spec, manifest: run, fullRefresh, server, signal });
   progress?.err(`[${Date.now() - started} ms] done: ${summary.status}`);
   const results = new Map(summary.files.map((f) => [f.fileId, f]));
   const listed = (f: ManifestFile): FileResult | undefined =>

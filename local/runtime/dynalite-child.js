@@ -9,6 +9,11 @@ const dynalite = require("dynalite");
 
 const dir = process.argv[2] || undefined;
 
+// Ctrl-C reaches every process of the terminal's foreground group, this one too: its parent
+// decides when to stop (a load records its run first) and closes it; it also exits when the
+// parent goes away. Killed here, the parent's last audit writes failed ("socket hang up").
+process.on("SIGINT", () => undefined);
+
 async function waitForLock(path) {
   if (!path) return;
   const { Level } = require("level");

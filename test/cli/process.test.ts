@@ -196,6 +196,62 @@ describe("datalake CLI as a process", function () {
       expect(run).to.include({ runId: item.runId, jobName: "datalake load", status: "SUCCEEDED", fileCount: 1 });
     });
 
+    /** `load --verbose` in its own process group, Ctrl-C'd (SIGINT to the group) when a stderr line matches `at`. */
+    async function interruptedLoad(ws: string, file: string, at: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
+      const child = spawn(process.execPath, [BIN, "load", "--verbose", "--no-build", "--workspace", ws, "--dataset", "orders", file], { cwd: dir, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      let [stdout, stderr, sent] = ["", "", false];
+      child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on("data", (c: Buffer) => {
+        stderr += c.toString();
+        if (!sent && at.test(stderr)) {
+          sent = true;
+          process.kill(-child.pid!, "SIGINT"); // the terminal's Ctrl-C: the audit store's child gets it too
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+      return { code, stdout, stderr };
+    }
+
+    const manyOrders = (name: string, rows: number): string => {
+      const lines = Array.from({ length: rows }, (_, i) => `I,${i + 1},10,2026-11-01 09:00:00,paid,5.00,2026-11-01 09:00:00`);
+      const file = join(dir, name);
+      writeFileSync(file, ["Op,order_id,customer_id,order_ts,status,total_amount,cdc_ts", ...lines].join("\n") + "\n");
+      return file;
+    };
+    const auditJson = async (ws: string, ...args: string[]) =>
+      JSON.parse((await exec(process.execPath, [BIN, "audit", "--workspace", ws, "--dataset", "orders", "--json", ...args], { cwd: dir })).stdout) as Record<string, unknown>[];
+
+    it("Ctrl-C before the publish stops the load: nothing published or recorded (exit 130), and the next load loads it", async () => {
+      const ws = join(dir, "ws-ctrl-c-early");
+      const file = manyOrders("early.csv", 50_000);
+
+      const stopped = await interruptedLoad(ws, file, /read_files: /);
+
+      expect(stopped.code).to.equal(130);
+      expect(stopped.stderr).to.match(/datalake load: SIGINT: stopping; a publish under way finishes and is recorded first\n/);
+      expect(stopped.stderr).to.match(/datalake load: interrupted before the publish: nothing was loaded\n$/);
+      expect(existsSync(join(ws, "silver"))).to.equal(false);
+      const again = await exec(process.execPath, [BIN, "load", "--no-build", "--workspace", ws, "--dataset", "orders", file], { cwd: dir });
+      expect(again.stdout).to.match(/SUCCEEDED\s+orders\/early\.csv\s+50000\s+50000/);
+      expect((await auditJson(ws)).map((f) => f.status)).to.deep.equal(["SUCCEEDED"]);
+    });
+
+    it("Ctrl-C once the publish began: the run finishes and is recorded (FILE and RUN items) before the process exits", async () => {
+      const ws = join(dir, "ws-ctrl-c-late");
+      const file = manyOrders("late.csv", 20_000);
+
+      const stopped = await interruptedLoad(ws, file, /publish: version v000001/);
+
+      // 130 when the signal came before the process ended; 0 when it came too late to matter.
+      expect([0, 130], stopped.stderr).to.include(stopped.code);
+      expect(stopped.stdout).to.match(/orders run cli-\S+: SUCCEEDED; read 20000,/);
+      const [item] = await auditJson(ws);
+      expect(item).to.include({ key: "orders/late.csv", status: "SUCCEEDED", rowsRead: 20_000 });
+      expect(await auditJson(ws, "--runs")).to.have.length(1);
+      const verify = await runProcess(["audit", "--verify", "--workspace", ws], { cwd: dir });
+      expect(verify.code, verify.stdout).to.equal(0);
+    });
+
     it("filters the trail by --status, --since and --limit, and cuts long reasons unless --wide", async () => {
       const ws = join(dir, "ws-filter");
       const good = ordersFile("good.csv");
