@@ -113,17 +113,39 @@ interface Verdict {
  */
 async function runVerdict(deps: HandlerDeps, run: RunItem, glue: GlueFinal): Promise<Verdict> {
   const ended = `glue_${glue.state.toLowerCase()}${glue.errorMessage ? ` (${glue.errorMessage})` : ""}`;
-  const summary = await deps.objects.getJson<RunSummary>(deps.opsBucket, summaryKey(run.dataset, run.runId));
+  const { record: summary, unreadable } = await readRunRecord(deps, summaryKey(run.dataset, run.runId));
   if (summary?.status === "SUCCEEDED") {
     return { summary, status: "SUCCEEDED", note: glue.state === "SUCCEEDED" ? undefined : `${ended} after the summary was written` };
   }
   if (summary) return { summary, status: "FAILED", failure: runFailure(glue, summary) };
-  const record = await deps.objects.getJson<RunSummary>(deps.opsBucket, publishRecordKey(run.dataset, run.runId));
+  const { record } = await readRunRecord(deps, publishRecordKey(run.dataset, run.runId));
+  const lost = unreadable ? `summary_unreadable (${unreadable})` : "summary_missing";
   if (record?.status === "SUCCEEDED") {
-    const then = glue.state === "SUCCEEDED" ? "wrote no summary" : `ended ${ended}`;
-    return { summary: record, status: "SUCCEEDED", note: `summary_missing: counts from the publish record (the run published, then ${then})` };
+    const then = glue.state === "SUCCEEDED" ? (unreadable ? "wrote a summary that cannot be read" : "wrote no summary") : `ended ${ended}`;
+    return { summary: record, status: "SUCCEEDED", note: `${lost}: counts from the publish record (the run published, then ${then})` };
   }
-  return { status: "FAILED", failure: runFailure(glue, undefined) };
+  const failure = runFailure(glue, undefined);
+  return { status: "FAILED", failure: unreadable && glue.state === "SUCCEEDED" ? { ...failure, error: `${lost}: the job succeeded but its run summary cannot be read` } : failure };
+}
+
+/**
+ * A run summary or publish record, or nothing: one that is not JSON, or not shaped as a summary,
+ * counts as missing (`unreadable` says why), so the publish record or Glue's state decides.
+ * Thrown, it failed the finalize on every retry: the RUN, its files and the dataset's slot stayed
+ * RUNNING until the lease ran out, and the reconciler hit the same error on every pass.
+ */
+async function readRunRecord(deps: HandlerDeps, key: string): Promise<{ record?: RunSummary; unreadable?: string }> {
+  let value: unknown;
+  try {
+    value = await deps.objects.getJson<unknown>(deps.opsBucket, key);
+  } catch (err) {
+    if (err instanceof SyntaxError) return { unreadable: `not JSON: ${err.message}` };
+    throw err; // S3 itself failed: the event is retried
+  }
+  if (value === undefined) return {};
+  const r = value as Partial<RunSummary> | null;
+  const shaped = typeof r === "object" && r !== null && (r.status === "SUCCEEDED" || r.status === "FAILED") && Array.isArray(r.files) && typeof r.counts === "object" && r.counts !== null;
+  return shaped ? { record: value as RunSummary } : { unreadable: "not a run summary (status, files, counts)" };
 }
 
 /** The RUN's error and the RunFailed reason: the runner's verdict first, then Glue's. */

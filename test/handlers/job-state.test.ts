@@ -106,6 +106,46 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
     expect(failedMetrics(w)).to.deep.equal(["orders:summary_missing"]);
   });
 
+  // A summary that cannot be read counts as missing: the publish record, else Glue's state, decides.
+  const unreadable: Array<[string, (key: string) => void]> = [
+    ["not JSON", (key) => {
+      const get = w.objects.getJson.bind(w.objects);
+      w.objects.getJson = async (bucket: string, k: string) => (k === key ? Promise.reject(new SyntaxError("Unexpected token } in JSON")) : get(bucket, k)) as never;
+    }],
+    ["not shaped as a summary", (key) => void w.objects.putJson(OPS, key, { status: "SUCCEEDED", files: "all of them", counts: {} })],
+  ];
+  for (const [what, spoil] of unreadable) {
+    it(`a run summary that is ${what}: finalized from the publish record, or FAILED summary_unreadable, never stuck RUNNING`, async () => {
+      const published = await runWith(["orders/a.csv"]);
+      const completed = await w.glue.complete(published, "SUCCEEDED", { writeSummary: true, publishRecord: true });
+      const [run] = await w.audit.listRuns("orders");
+      spoil(summaryKey("orders", run.runId));
+
+      await stateChange(completed);
+
+      const [file] = await assertAccounted(w);
+      expect(file).to.include({ status: "SUCCEEDED", rowsRead: 10 });
+      const [done] = await w.audit.listRuns("orders");
+      expect(done.status).to.equal("SUCCEEDED");
+      expect(done.note).to.match(/^summary_unreadable \(not (JSON|a run summary).*\): counts from the publish record \(the run published, then wrote a summary that cannot be read\)$/);
+      expect((await w.audit.getSlot("orders"))?.activeRunId).to.equal(undefined);
+    });
+  }
+
+  it("a run summary that cannot be read and no publish record: the run FAILED summary_unreadable, the slot freed", async () => {
+    const jobRunId = await runWith(["orders/a.csv"]);
+    const completed = await w.glue.complete(jobRunId, "SUCCEEDED", { writeSummary: true });
+    const [run] = await w.audit.listRuns("orders");
+    await w.objects.putJson(OPS, summaryKey("orders", run.runId), ["not", "a", "summary"]);
+
+    await stateChange(completed);
+
+    const [file] = await assertAccounted(w);
+    expect(file.reason).to.match(/^run_failed: summary_unreadable \(not a run summary/);
+    expect((await w.audit.getSlot("orders"))?.activeRunId).to.equal(undefined);
+    expect(failedMetrics(w)).to.deep.equal(["orders:summary_missing"]);
+  });
+
   for (const state of ["FAILED", "TIMEOUT", "SUCCEEDED"] as const) {
     it(`published, then the summary was lost (Glue ${state}): RUN and files SUCCEEDED from the publish record, no RunFailed`, async () => {
       const jobRunId = await runWith(["orders/a.csv"]);
