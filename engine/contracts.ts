@@ -94,7 +94,7 @@ export interface RunSummary {
   files: FileResult[];
   audits: AuditResult[];
   driftWarnings: string[];
-  /** Version ids of what this run published; null when nothing was published (audit failure). */
+  /** Version ids of what this run published; null when nothing was published (audit failure; on DuckDB also a run that read no file). */
   published: { silverVersion: string; quarantineVersion: string } | null;
   freshness: { rowCount: number; latestSequence: string | null; dataAgeHours: number | null };
 }

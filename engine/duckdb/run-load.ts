@@ -171,7 +171,13 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     audits.push(conservationAudit(summary.files, summary.counts));
 
     checkAborted(); // an interrupted audit query counts as failed: report the stop instead
-    if (audits.every((a) => a.passed)) {
+    // An incremental run that read no file (each one loaded before, or quarantined whole) changes
+    // no table: publishing it made a version identical to the last, which pushed real versions
+    // out of the rollback window and rebuilt the models for nothing.
+    const unchanged = mode === "incremental" && read.accepted.size === 0;
+    if (unchanged && audits.every((a) => a.passed)) {
+      progress("publish", "nothing to publish: no file was read");
+    } else if (audits.every((a) => a.passed)) {
       // The publish record (engine/contracts.ts publishRecordKey), as the Glue runner writes it:
       // if the summary is lost after the publish, job-state records the run SUCCEEDED from it.
       const record = publishRecordPath(workspace, spec.name, manifest.runId);

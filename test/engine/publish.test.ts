@@ -146,6 +146,21 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
     expect(() => planRollback(ws.dir, "dim_nothing")).to.throw(/unknown table dim_nothing/);
   });
 
+  it("publishes no version for a run that read no file (each one loaded before, or quarantined whole)", async () => {
+    const file = ws.file("orders", "a.csv", csv(orderRow("I", 1, "2026-11-01 10:00:00")));
+    await ws.load("orders", [file]);
+
+    const again = await ws.load("orders", [file, ws.file("orders", "empty.csv", "")]);
+
+    expectConserved(again);
+    expect(again).to.include({ status: "SUCCEEDED", published: null });
+    expect(again.files.map((f) => f.outcome)).to.deep.equal(["ALREADY_LOADED", "QUARANTINED"]);
+    expect(again.counts).to.include({ silverRows: 1, currentRows: 1 });
+    expect(listVersions(ws.dir, "orders").map((v) => v.version)).to.deep.equal(["v000001"]);
+    const refreshed = await ws.load("orders", [], { fullRefresh: true });
+    expect(refreshed.published?.silverVersion, "a full refresh publishes").to.equal("v000002");
+  });
+
   it("refuses a bad DATALAKE_KEEP_VERSIONS before the run, not after its publish", async () => {
     const saved = process.env.DATALAKE_KEEP_VERSIONS;
     process.env.DATALAKE_KEEP_VERSIONS = "abc";
