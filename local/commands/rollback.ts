@@ -46,6 +46,11 @@ export const rollbackVerb: Verb = {
         throw new CliError("this workspace holds --engine spark (Iceberg) tables: roll them back with Iceberg's rollback_to_snapshot procedure");
       }
       const lock = lockWorkspace(workspace);
+      // Ctrl-C during a rollback waits for it: stopped after its pointers moved and before its
+      // RUN item, it could not be finished (the same --to is then not older than the current).
+      const hold = () => io.err("datalake rollback: finishing the rollback and its audit record first");
+      process.on("SIGINT", hold);
+      process.on("SIGTERM", hold);
       try {
         const startedAt = new Date();
         const plan = planRollback(workspace, table, to);
@@ -58,6 +63,8 @@ export const rollbackVerb: Verb = {
           io.out(`their bronze and ledger files are set aside in ${result.setAside}; the same files dropped again load again`);
         }
       } finally {
+        process.off("SIGINT", hold);
+        process.off("SIGTERM", hold);
         lock.release();
       }
       return 0;
