@@ -172,9 +172,10 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
 
     checkAborted(); // an interrupted audit query counts as failed: report the stop instead
     // An incremental run that read no file (each one loaded before, or quarantined whole) changes
-    // no table: publishing it made a version identical to the last, which pushed real versions
-    // out of the rollback window and rebuilt the models for nothing.
-    const unchanged = mode === "incremental" && read.accepted.size === 0;
+    // no published table: publishing it made a version identical to the last, which pushed real
+    // versions out of the rollback window and rebuilt the models for nothing. (The first run
+    // publishes even so: its empty tables are what queries then read.)
+    const unchanged = mode === "incremental" && read.accepted.size === 0 && store.hasPublished();
     if (unchanged && audits.every((a) => a.passed)) {
       progress("publish", "nothing to publish: no file was read");
     } else if (audits.every((a) => a.passed)) {

@@ -74,6 +74,11 @@ export class TableStore {
     return moved.length > 0 ? `${moved.join(" and ")} not at the state's version ${pointer.version} (rolled back)` : null;
   }
 
+  /** True once a run published the dataset's tables (its state has a version). */
+  hasPublished(): boolean {
+    return readPointer(this.tableDir("state")) !== null;
+  }
+
   /** Published directory of a replace table (versions + pointer inside). */
   tableDir(role: MergedRole): string {
     const zone = role;
