@@ -130,7 +130,9 @@ export class SparkServer {
     signal?.addEventListener("abort", cancel, { once: true });
     try {
       const reply = await this.request(id, { id, args: request.args, buckets: request.buckets ?? null, metrics: request.metrics ?? null });
-      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error(`load stopped: ${String(signal.reason)}`);
+      // A stop that came while the run published does not stop it (stop.py): its summary says
+      // what it published, and the caller must record that, not "stopped".
+      if (signal?.aborted && !reply.summary?.published) throw signal.reason instanceof Error ? signal.reason : new Error(`load stopped: ${String(signal.reason)}`);
       if (!reply.summary) throw new Error(`local Glue run failed: ${reply.error ?? "no summary"}`);
       return reply.summary;
     } finally {
