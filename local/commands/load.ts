@@ -4,7 +4,7 @@
 // No events; like an event-path run it holds the workspace lock and is recorded in the audit
 // store (FILE and RUN items: local/cli-workspace-audit.ts). A load that publishes then rebuilds
 // the semantic models it affects (local/commands/build.ts), on the load's engine.
-import { mkdirSync, writeFileSync } from "fs";
+import { existsSync, mkdirSync, writeFileSync } from "fs";
 import { dirname, join } from "path";
 import { DATASETS } from "../../datasets";
 import type { DatasetSpec } from "../../datasets";
@@ -67,9 +67,10 @@ async function loadLocked(
   flags: Record<string, string | boolean | undefined>,
   workspace: string,
   spec: DatasetSpec,
-  manifest: Manifest,
+  named: Manifest,
   engine: "duckdb" | "spark",
 ): Promise<number> {
+  const manifest = unusedRunId(workspace, named);
   const fullRefresh = manifest.fullRefresh === true;
   const startedAt = new Date();
   // Kept like the AWS flow keeps it: a replay of this exact run is `runLoad` on this file.
@@ -112,6 +113,19 @@ async function loadLocked(
   // --no-build: a backfill of many loads builds once at the end, not after each of them.
   if (summary.published && flags["no-build"] !== true) await buildAffectedModels(io, workspace, spec.name, engine, flags.json === true, fullRefresh);
   return summary.status === "SUCCEEDED" ? 0 : 1;
+}
+
+/**
+ * The manifest under a run id no earlier load of the workspace used. Ids are stamped to the
+ * second with a digest of the files: the same files loaded twice within one second shared one,
+ * and the second run's RUN item, manifest and summary replaced the first's. Called holding the
+ * workspace lock, so no other load takes the id meanwhile.
+ */
+export function unusedRunId(workspace: string, manifest: Manifest): Manifest {
+  const used = (runId: string) => existsSync(join(workspace, "ops", manifestKey(manifest.dataset, runId)));
+  let runId = manifest.runId;
+  for (let n = 2; used(runId); n++) runId = `${manifest.runId}-${n}`;
+  return runId === manifest.runId ? manifest : { ...manifest, runId };
 }
 
 /** SIGINT / SIGTERM abort `signal` (once, said on stderr) until release(); the process is not killed. */

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, utimesSync, writeFileSync } from "fs";
 import { join } from "path";
 import { getDataset } from "../../datasets";
 import { manifestForFiles, objectKeyFor } from "../../local/cli-manifest";
+import { unusedRunId } from "../../local/commands/load";
 import { cli, tempDir } from "./helpers";
 
 describe("manifest for files named on the command line", () => {
@@ -46,6 +47,26 @@ describe("manifest for files named on the command line", () => {
 
     expect(inside).to.equal("orders/2026/a.csv");
     expect(outside).to.equal("orders/a.csv");
+  });
+
+  it("gives a run the same files made within the same second an unused run id, so it replaces no earlier run's records", async () => {
+    const workspace = join(dir, "ws");
+    const file = join(dir, "a.csv");
+    writeFileSync(file, "Op,order_id\n");
+    const manifest = await manifestForFiles(orders, [file], { workspace, now: new Date("2026-11-21T10:00:00Z") });
+    const used = (runId: string) => {
+      mkdirSync(join(workspace, "ops", "manifests", "orders"), { recursive: true });
+      writeFileSync(join(workspace, "ops", "manifests", "orders", `${runId}.json`), "{}");
+    };
+
+    expect(unusedRunId(workspace, manifest)).to.equal(manifest);
+    used(manifest.runId);
+    const second = unusedRunId(workspace, manifest);
+    used(second.runId);
+    const third = unusedRunId(workspace, manifest);
+
+    expect([second.runId, third.runId]).to.deep.equal([`${manifest.runId}-2`, `${manifest.runId}-3`]);
+    expect(third.files).to.deep.equal(manifest.files);
   });
 
   it("refuses a file in another dataset's landing folder in one line, and writes nothing", async () => {
