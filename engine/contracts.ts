@@ -34,6 +34,18 @@ export interface Manifest {
 
 export type FileOutcome = "LOADED" | "QUARANTINED" | "ALREADY_LOADED";
 
+/** The result of a listed file whose version an earlier run settled: not read, no rows. */
+export const alreadyLoaded = (f: Pick<ManifestFile, "fileId" | "key" | "versionId">): FileResult => ({
+  fileId: f.fileId,
+  key: f.key,
+  versionId: f.versionId,
+  outcome: "ALREADY_LOADED",
+  rowsRead: 0,
+  rowsLoaded: 0,
+  rowsQuarantined: 0,
+  rowsRejected: 0,
+});
+
 /**
  * Per file. Conservation: rowsRead = rowsLoaded + rowsQuarantined + rowsRejected, where
  * rowsRejected = rows whose key, sequence or Op could not be parsed (the rows the rejects table

@@ -12,7 +12,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { isUtf8 } from "node:buffer";
-import type { FileResult, Manifest, ManifestFile } from "../contracts";
+import { alreadyLoaded, type FileResult, type Manifest, type ManifestFile } from "../contracts";
 import type { LoadPlan, ReadFilesStep } from "../plan";
 import { driftWarnings, firstCsvProblem, firstRecord, parseHeader, resolveHeader, suspectCsv } from "../csv-rules";
 import { classifyBytes } from "../file-bytes";
@@ -78,9 +78,8 @@ export async function readFiles(
   const fileIds = new Set<string>();
   for (const file of manifest.files) {
     const version = objectVersion(file);
-    const base = { fileId: file.fileId, key: file.key, versionId: file.versionId };
     if (seen.has(ledgerKey(file.key, version)) || fileIds.has(file.fileId)) {
-      outcomes.push({ ...base, outcome: "ALREADY_LOADED", rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: 0 });
+      outcomes.push(alreadyLoaded(file));
       continue;
     }
     seen.add(ledgerKey(file.key, version));

@@ -8,10 +8,11 @@ import { existsSync, mkdirSync, writeFileSync } from "fs";
 import { dirname, join } from "path";
 import { DATASETS } from "../../datasets";
 import type { DatasetSpec } from "../../datasets";
-import { FileResult, Manifest, ManifestFile, manifestKey, RunSummary } from "../../engine/contracts";
+import { alreadyLoaded, FileResult, Manifest, ManifestFile, manifestKey, RunSummary } from "../../engine/contracts";
 import { ArgSpec, JSON_FLAG, parseArgs, requireFlag, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import { manifestForFiles } from "../cli-manifest";
+import { onInterrupt } from "../cli-signals";
 import { CliError, type Verb } from "../cli-verb";
 import { formatTable } from "../cli-table";
 import { fileFinal } from "../../handlers/core/run-finalize";
@@ -131,20 +132,12 @@ export function unusedRunId(workspace: string, manifest: Manifest): Manifest {
 /** SIGINT / SIGTERM abort `signal` (once, said on stderr) until release(); the process is not killed. */
 function interruption(io: CliIo): { signal: AbortSignal; release: () => void } {
   const controller = new AbortController();
-  const onSignal = (name: NodeJS.Signals) => {
+  const release = onInterrupt((name) => {
     if (controller.signal.aborted) return;
     io.err(`datalake load: ${name}: stopping; a publish under way finishes and is recorded first`);
     controller.abort(new Error(`interrupted (${name})`));
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  return {
-    signal: controller.signal,
-    release: () => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    },
-  };
+  });
+  return { signal: controller.signal, release };
 }
 
 interface EngineRun {
@@ -201,9 +194,7 @@ async function loadOnSpark(workspace: string, spec: DatasetSpec, manifest: Manif
   progress?.err(`[${Date.now() - started} ms] done: ${summary.status}`);
   const results = new Map(summary.files.map((f) => [f.fileId, f]));
   const listed = (f: ManifestFile): FileResult | undefined =>
-    skip.has(f.fileId)
-      ? { fileId: f.fileId, key: f.key, versionId: f.versionId, outcome: "ALREADY_LOADED", rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, rowsRejected: 0 }
-      : results.get(f.fileId);
+skip.has(f.fileId) ? alreadyLoaded(f) : results.get(f.fileId);
   return { ...summary, files: manifest.files.map(listed).filter((r): r is FileResult => r !== undefined) };
 }
 

@@ -4,6 +4,7 @@
 import { DEFAULT_GLUE_TIMEOUT_MINUTES } from "../../infra/defaults";
 import { ArgSpec, intFlag, parseArgs, usageText, UsageError, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
+import { onInterrupt } from "../cli-signals";
 import type { Verb } from "../cli-verb";
 import { claimWorkspaceEngine, parseEngine } from "../workspace-engine";
 import { FileDone, formatProgress, ProgressEvent } from "../runtime/progress";
@@ -76,7 +77,7 @@ export const localVerb: Verb = {
     if (!json) io.out(watchBanner(runtime));
     await untilSignal();
     if (!json) io.out("stopping: waiting for running loads to finish (Ctrl-C again to force)...");
-    const forced = onSecondSignal(() => process.exit(130));
+    const forced = onInterrupt(() => process.exit(130)); // a second signal
     await stop();
     forced();
     if (json) io.out(JSON.stringify(files, null, 2));
@@ -112,21 +113,9 @@ function watchBanner(runtime: LocalRuntime): string {
 
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
-    const done = () => {
-      process.off("SIGINT", done);
-      process.off("SIGTERM", done);
+    const release = onInterrupt(() => {
+      release();
       resolve();
-    };
-    process.on("SIGINT", done);
-    process.on("SIGTERM", done);
+    });
   });
-}
-
-function onSecondSignal(action: () => void): () => void {
-  process.on("SIGINT", action);
-  process.on("SIGTERM", action);
-  return () => {
-    process.off("SIGINT", action);
-    process.off("SIGTERM", action);
-  };
 }

@@ -4,6 +4,7 @@
 import { existsSync } from "fs";
 import { ArgSpec, JSON_FLAG, parseArgs, requireFlag, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
+import { onInterrupt } from "../cli-signals";
 import { CliError, Verb } from "../cli-verb";
 import { formatTable } from "../cli-table";
 import { firstLine } from "../cli-text";
@@ -48,9 +49,7 @@ export const rollbackVerb: Verb = {
       const lock = lockWorkspace(workspace);
       // Ctrl-C during a rollback waits for it: stopped after its pointers moved and before its
       // RUN item, it could not be finished (the same --to is then not older than the current).
-      const hold = () => io.err("datalake rollback: finishing the rollback and its audit record first");
-      process.on("SIGINT", hold);
-      process.on("SIGTERM", hold);
+      const release = onInterrupt(() => io.err("datalake rollback: finishing the rollback and its audit record first"));
       try {
         const startedAt = new Date();
         const plan = planRollback(workspace, table, to);
@@ -63,8 +62,7 @@ export const rollbackVerb: Verb = {
           io.out(`their bronze and ledger files are set aside in ${result.setAside}; the same files dropped again load again`);
         }
       } finally {
-        process.off("SIGINT", hold);
-        process.off("SIGTERM", hold);
+        release();
         lock.release();
       }
       return 0;
