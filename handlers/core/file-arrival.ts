@@ -7,6 +7,7 @@ import { FILE_UNIDENTIFIED_REASONS, type HandlerDeps, type ObjectHead } from "..
 import { fileIdOf } from "./file-id";
 import { ResolvedKey, resolveKey } from "./key-readings";
 import { StartOutcome, startRunIfIdle } from "./run-start";
+import { otherContentBetween } from "./versions-between";
 import { ObjectCreated, parseObjectCreated } from "./s3-event";
 
 export type ArrivalResult =
@@ -54,7 +55,7 @@ export async function recordObjectVersion(deps: HandlerDeps, ev: ObjectCreated, 
   const etag = ev.etag || (head?.exists ? head.etag : "");
   const checksums = head?.exists ? head.checksums : undefined;
   const unusable = resolved.reason ?? skipReason(ev, key, head, spec === undefined);
-  const sameAs = unusable ? undefined : await loadedWithSameContent(deps, ev.bucket, key, fileId, etag, checksums);
+  const sameAs = unusable ? undefined : await loadedWithSameContent(deps, ev.bucket, key, fileId, versionId, etag, checksums);
   const skip = unusable ?? (sameAs ? "duplicate_content" : undefined);
   const note = sameAs ? `same content as ${sameAs}, loaded successfully` : resolved.note;
   const now = new Date(deps.clock.now()).toISOString();
@@ -104,7 +105,8 @@ export async function recordObjectVersion(deps: HandlerDeps, ev: ObjectCreated, 
 
 /**
  * The fileId of the key's last successfully loaded version when this version holds the same
- * bytes: equal ETags, or an equal S3 checksum of one algorithm. A version of a key whose last
+ * bytes: equal ETags, or an equal S3 checksum of one algorithm, and no other content was put in
+ * between whose event has not come yet (versions-between.ts). A version of a key whose last
  * load FAILED is not compared with it (only successful loads are recorded), so a re-upload after
  * a failure loads.
  */
@@ -113,6 +115,7 @@ async function loadedWithSameContent(
   bucket: string,
   key: string,
   fileId: string,
+  versionId: string | null,
   etag: string,
   checksums: Record<string, string> | undefined,
 ): Promise<string | undefined> {
@@ -120,7 +123,10 @@ async function loadedWithSameContent(
   if (!loaded || loaded.pending || loaded.fileId === fileId) return undefined;
   const sameEtag = etag !== "" && loaded.etag === etag;
   const sameChecksum = Object.entries(checksums ?? {}).some(([algorithm, value]) => loaded.checksums?.[algorithm] === value);
-  return sameEtag || sameChecksum ? loaded.fileId : undefined;
+  if (!sameEtag && !sameChecksum) return undefined;
+  // Unknown (unversioned bucket, no listing): the load is the newest content we know of.
+  const between = await otherContentBetween(deps, bucket, key, loaded.versionId, versionId, etag);
+  return between === "yes" ? undefined : loaded.fileId;
 }
 
 function skipReason(ev: ObjectCreated, key: string, head: ObjectHead | undefined, unrouted: boolean): string | undefined {

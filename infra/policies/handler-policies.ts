@@ -93,7 +93,15 @@ function landingListPrefixes(input: HandlerPolicyInput): string[] | undefined {
   return input.landingPrefixes.length > COMPACT_LIST_THRESHOLD ? undefined : landingSpellings(input);
 }
 
-/** file-arrival: HeadObject on dataset prefixes, FILE items, manifests, StartJobRun. */
+/** ListObjectVersions under dataset prefixes (S3 names its right s3:ListBucketVersions). */
+function listLandingVersions(sid: string, input: HandlerPolicyInput): Statement {
+  return { ...listForMissingKeys(sid, input.landingBucketArn, landingListPrefixes(input)), Action: ["s3:ListBucketVersions"] };
+}
+
+/**
+ * file-arrival: HeadObject on dataset prefixes, FILE items, manifests, StartJobRun, and the list
+ * of a key's versions that tells a re-copy from content put in between (versions-between.ts).
+ */
 export function fileArrivalPolicyDocument(input: HandlerPolicyInput): PolicyDocument {
   return policy([
     {
@@ -103,6 +111,7 @@ export function fileArrivalPolicyDocument(input: HandlerPolicyInput): PolicyDocu
       Resource: landingObjectArns(input),
     },
     listForMissingKeys("LandingMissingIs404", input.landingBucketArn, landingListPrefixes(input)),
+    listLandingVersions("CompareKeyVersions", input),
     { Sid: "WriteManifests", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${input.opsBucketArn}/manifests/*` },
     { Sid: "StartJobRuns", Effect: "Allow", Action: ["glue:GetJobRun", "glue:StartJobRun"], Resource: glueJobArns(input) },
     ...common(input),
@@ -136,8 +145,7 @@ export function jobStatePolicyDocument(input: HandlerPolicyInput): PolicyDocumen
  * file-arrival does to file a version (HeadObject, with the list right that makes a missing key a 404).
  */
 export function reconcilerPolicyDocument(input: HandlerPolicyInput): PolicyDocument {
-  const sweep = listForMissingKeys("SweepLandingVersions", input.landingBucketArn, landingListPrefixes(input));
-  sweep.Action = ["s3:ListBucketVersions"];
+  const sweep = listLandingVersions("SweepLandingVersions", input);
   return policy([
     ...jobStatePolicyDocument(input).Statement,
     { Sid: "HeadLandingObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: landingObjectArns(input) },

@@ -345,6 +345,32 @@ describe("handlers: landing sweep and key readings (moto S3, dynalite)", functio
       await drain();
     });
 
+    it("loads a version with the bytes of the last load when other content was put in between and its event comes later", async () => {
+      const key = "orders/2026/LOAD00000005.csv";
+      await arrive(await version(key, "id,v\n1,A\n"));
+      await drain();
+      const b = await version(key, "id,v\n1,B\n");
+      const backToA = await version(key, "id,v\n1,A\n");
+
+      // Events out of order: A's comes first. Skipping it would leave B current once B loads.
+      expect((await arrive(backToA)).outcome, "A after B is the key's newest content").to.equal("PENDING");
+      expect((await arrive(b)).outcome).to.equal("PENDING");
+      await drain();
+      const items = await allFiles(audit);
+      expect(items.filter((f) => f.key === key).map((f) => f.status)).to.deep.equal(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
+    });
+
+    it("still skips re-copies when the versions in between are re-copies too", async () => {
+      const key = "orders/2026/LOAD00000006.csv";
+      await arrive(await version(key, "id,v\n1,A\n"));
+      await drain();
+      const touch = await version(key, "id,v\n1,A\n");
+      const again = await version(key, "id,v\n1,A\n");
+
+      expect((await arrive(again)).outcome, "the version in between holds the same bytes").to.equal("SKIPPED");
+      expect((await arrive(touch)).outcome).to.equal("SKIPPED");
+    });
+
     it("loads a version with the bytes loaded before a version the landing sweep filed (its event lost) and loaded", async () => {
       const key = "orders/2026/LOAD00000003.csv";
       await arrive(await version(key, "id,v\n1,A\n"));

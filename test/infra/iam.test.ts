@@ -161,6 +161,21 @@ describe("infra: IAM", () => {
     ]);
   });
 
+  it("lets file-arrival list a key's versions only under dataset prefixes (a re-copy told from content put in between)", async () => {
+    const run = await devRun();
+    const landingArn = run.named("storage-landing", T.bucket).state.arn;
+    const statements = doc(run.named("file-arrival-policy", T.rolePolicy)).Statement;
+    expect(statements.filter((s) => asList<string>(s.Action).includes("s3:ListBucketVersions"))).to.deep.equal([
+      {
+        Sid: "CompareKeyVersions",
+        Effect: "Allow",
+        Action: ["s3:ListBucketVersions"],
+        Resource: landingArn,
+        Condition: { StringLike: { "s3:prefix": DATASETS.flatMap(prefixSpellings).map((p) => `${p}*`).sort() } },
+      },
+    ]);
+  });
+
   it("lets services assume roles only for this account", async () => {
     const run = await devRun();
     for (const role of run.ofType(T.role)) {
