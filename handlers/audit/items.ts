@@ -107,6 +107,13 @@ export interface SlotItem {
   /** Epoch ms. */
   leaseExpiresAt?: number;
   takenAt?: string;
+  /**
+   * A run that published past its commit point, then ended without going live everywhere (Glue
+   * FAILED after a SUCCEEDED summary): every run finishes such a publish before it reads, and
+   * while this is set one starts even with no file pending (run-start.ts), so the tables do not
+   * wait for the next file. Cleared by a run that ends cleanly, or by a failed run without files.
+   */
+  finishPublishOf?: string;
 }
 
 /**

@@ -416,15 +416,19 @@ export class AuditStore {
     );
   }
 
-  /** Frees the slot only if `runId` still holds it. */
-  async releaseSlot(dataset: string, runId: string): Promise<boolean> {
+  /**
+   * Frees the slot only if `runId` still holds it. `finishPublishOf`, in the same write: a run id
+   * sets SlotItem.finishPublishOf, null clears it, undefined leaves it.
+   */
+  async releaseSlot(dataset: string, runId: string, finishPublishOf?: string | null): Promise<boolean> {
+    const finish = finishPublishOf === undefined ? "" : finishPublishOf === null ? ", finishPublishOf" : "";
     return this.conditional(
       new UpdateCommand({
         TableName: this.tableName,
         Key: slotKey(dataset),
-        UpdateExpression: "REMOVE activeRunId, leaseExpiresAt, takenAt",
+        UpdateExpression: `${typeof finishPublishOf === "string" ? "SET finishPublishOf = :finish " : ""}REMOVE activeRunId, leaseExpiresAt, takenAt${finish}`,
         ConditionExpression: "activeRunId = :run",
-        ExpressionAttributeValues: { ":run": runId },
+        ExpressionAttributeValues: { ":run": runId, ...(typeof finishPublishOf === "string" ? { ":finish": finishPublishOf } : {}) },
       }),
     );
   }

@@ -119,7 +119,7 @@ async function reconcileDataset(deps: HandlerDeps, dataset: string, report: Reco
       report.slotsReleased.push(dataset);
     }
   }
-  if ((await deps.audit.listPendingFiles(dataset, 1)).length === 0) return;
+  if ((await deps.audit.listPendingFiles(dataset, 1)).length === 0 && !slot?.finishPublishOf) return;
   const outcome = await startRunIfIdle(deps, dataset);
   if (outcome.started) report.started.push(outcome.runId);
 }

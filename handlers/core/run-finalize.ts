@@ -29,8 +29,8 @@ export async function finalizeRun(deps: HandlerDeps, run: RunItem, glue: GlueFin
   const log = deps.log.child({ dataset: run.dataset, runId: run.runId, jobRunId: run.jobRunId });
   if (run.status === "SUCCEEDED" || run.status === "FAILED") {
     // Duplicate or late event: nothing to change, but make sure a crash after the RUN write did
-    // not leave the slot held.
-    await deps.audit.releaseSlot(run.dataset, run.runId);
+    // not leave the slot held (nor lose the request to finish its publish).
+    await deps.audit.releaseSlot(run.dataset, run.runId, publishFollowUp(run, run.status, run.glueState ?? glue.state));
     log.info("run already final; event ignored", { status: run.status, glueState: glue.state });
     return { finalized: false, status: run.status, files: 0 };
   }
@@ -68,9 +68,25 @@ export async function finalizeRun(deps: HandlerDeps, run: RunItem, glue: GlueFin
     driftWarnings: summary?.driftWarnings?.length ? summary.driftWarnings : undefined,
   });
   if (moved && failure) deps.metrics.runFailed(run.dataset, failure.reason, { runId: run.runId, jobRunId: run.jobRunId });
-  await deps.audit.releaseSlot(run.dataset, run.runId);
+  const followUp = publishFollowUp(run, status, glue.state);
+  await deps.audit.releaseSlot(run.dataset, run.runId, followUp);
+  if (followUp) log.warn("the run committed its publish but did not end cleanly; a run finishes the publish next, with or without files", { glueState: glue.state });
   log[status === "SUCCEEDED" ? "info" : "error"]("run finalized", { status, glueState: glue.state, error, note, files: files.length });
   return { finalized: moved, status, files: files.length };
+}
+
+/**
+ * What the dataset's slot records about finishing publishes once this run is final (releaseSlot):
+ * - SUCCEEDED but Glue did not end SUCCEEDED: it committed, then a fast-forward failed or it was
+ *   killed (or it timed out after publishing, when the next run finds nothing left to do): finish it;
+ * - SUCCEEDED cleanly: every run finishes an earlier interrupted publish before it reads, so done;
+ * - FAILED without files: the run that was to finish a publish failed; no retry loop (its
+ *   RunFailed alarm calls a person, docs/deploy.md runbook); files of a later run retry it;
+ * - FAILED with files: unchanged.
+ */
+export function publishFollowUp(run: Pick<RunItem, "runId" | "fileCount">, status: RunItem["status"], glueState: string): string | null | undefined {
+  if (status === "SUCCEEDED") return glueState === "SUCCEEDED" ? null : run.runId;
+  return run.fileCount === 0 ? null : undefined;
 }
 
 /**

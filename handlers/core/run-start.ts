@@ -25,18 +25,29 @@ export async function startRunIfIdle(deps: HandlerDeps, dataset: string, known: 
     return { started: false, reason: "slot_held" };
   }
   let files: FileItem[];
+  let finishing: string | undefined;
+  let beforeReject: (() => Promise<unknown>) | undefined;
   const jobName = deps.jobNames[dataset];
   const manifestUri = `s3://${deps.opsBucket}/${manifestKey(dataset, runId)}`;
   try {
     files = await collectPending(deps, dataset, known);
-    if (files.length === 0) {
+    // No file, but an earlier run's publish is committed and unfinished: a run without files
+    // finishes it (the runner does so before reading anything).
+    finishing = files.length === 0 ? (await audit.getSlot(dataset))?.finishPublishOf : undefined;
+    if (files.length === 0 && !finishing) {
       await audit.releaseSlot(dataset, runId);
       log.debug("no pending files; slot released");
       return { started: false, reason: "no_pending" };
     }
     const createdAt = new Date(clock.now()).toISOString();
-    await audit.putRun({ kind: "RUN", runId, dataset, jobName: jobName ?? "", status: "QUEUED", manifestUri, fileCount: files.length, createdAt });
-    if (!jobName) return reject(deps, log, { dataset, runId, files }, `no Glue job configured for dataset ${dataset}`);
+    const note = finishing ? { note: `finishes the publish of run ${finishing}` } : {};
+    await audit.putRun({ kind: "RUN", runId, dataset, jobName: jobName ?? "", status: "QUEUED", manifestUri, fileCount: files.length, createdAt, ...note });
+    if (finishing) {
+      log.warn("starting a run without files to finish an interrupted publish", { of: finishing });
+      // A refused start of that run clears the request: no refusal loop (the refusal alarms).
+      beforeReject = () => audit.releaseSlot(dataset, runId, null);
+    }
+    if (!jobName) return reject(deps, log, { dataset, runId, files, beforeReject }, `no Glue job configured for dataset ${dataset}`);
     const manifest: Manifest = { version: CONTRACT_VERSION, dataset, runId, createdAt, files: files.map(toManifestFile) };
     await deps.objects.putJson(deps.opsBucket, manifestKey(dataset, runId), manifest);
   } catch (err) {
@@ -46,7 +57,7 @@ export async function startRunIfIdle(deps: HandlerDeps, dataset: string, known: 
     throw err;
   }
   const args = { [RUN_ARGS.dataset]: dataset, [RUN_ARGS.runId]: runId, [RUN_ARGS.manifestUri]: manifestUri };
-  return launch(deps, log, { dataset, runId, jobName, args, files });
+  return launch(deps, log, { dataset, runId, jobName, args, files, beforeReject });
 }
 
 /** Fails a run that never reached StartJobRun and frees its slot; its files stay PENDING. */

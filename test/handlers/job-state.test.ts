@@ -154,7 +154,7 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
 
       const [file] = await assertAccounted(w);
       expect(file).to.include({ status: "SUCCEEDED", rowsRead: 10, rowsLoaded: 9, rowsQuarantined: 1 });
-      const [run] = await w.audit.listRuns("orders");
+      const run = (await w.audit.listRuns("orders")).find((r) => r.jobRunId === jobRunId)!;
       expect(run).to.include({ status: "SUCCEEDED", glueState: state });
       expect(run.error).to.equal(undefined);
       expect(run.note).to.match(/^summary_missing: counts from the publish record/);
@@ -170,10 +170,75 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
 
     const [file] = await assertAccounted(w);
     expect(file.status).to.equal("SUCCEEDED");
-    const [run] = await w.audit.listRuns("orders");
+    const run = (await w.audit.listRuns("orders")).find((r) => r.jobRunId === jobRunId)!;
     expect(run).to.include({ status: "SUCCEEDED", glueState: "TIMEOUT" });
     expect(run.note).to.equal("glue_timeout (Job run timeout) after the summary was written");
     expect(failedMetrics(w)).to.deep.equal([]);
+  });
+
+  // A publish cut short: the run committed (SUCCEEDED summary or publish record), then a
+  // fast-forward failed or Glue killed it. The runner of the next run finishes it before reading;
+  // that run must not wait for the next file.
+  describe("a publish cut short", () => {
+    const runOf = async (jobRunId: string) => (await w.audit.listRuns("orders")).find((r) => r.jobRunId === jobRunId)!;
+
+    it("starts a run without files that finishes it; its clean end clears the request", async () => {
+      const first = await runWith(["orders/a.csv"]);
+
+      await stateChange(await w.glue.complete(first, "FAILED", { writeSummary: true }));
+
+      expect(w.glue.runs, "a run starts with no file pending").to.have.length(2);
+      const finisher = w.glue.runs[1];
+      expect((await w.glue.manifestOf(finisher.Id)).files).to.deep.equal([]);
+      const cutShort = await runOf(first);
+      const finishing = await runOf(finisher.Id);
+      expect(cutShort).to.include({ status: "SUCCEEDED", glueState: "FAILED" });
+      expect(finishing).to.include({ status: "RUNNING", fileCount: 0, note: `finishes the publish of run ${cutShort.runId}` });
+      expect((await w.audit.getSlot("orders"))?.finishPublishOf).to.equal(cutShort.runId);
+
+      await stateChange(await w.glue.complete(finisher.Id));
+
+      expect(await runOf(finisher.Id)).to.include({ status: "SUCCEEDED", fileCount: 0 });
+      expect((await w.audit.getSlot("orders"))?.finishPublishOf).to.equal(undefined);
+      expect((await reconcile(w.deps)).started, "nothing left to finish").to.deep.equal([]);
+      await assertAccounted(w);
+    });
+
+    it("a pending file's run finishes it instead (no run without files)", async () => {
+      const first = await runWith(["orders/a.csv", "orders/b.csv"]);
+
+      await stateChange(await w.glue.complete(first, "TIMEOUT", { publishRecord: true }));
+
+      expect(w.glue.runs).to.have.length(2);
+      expect((await w.glue.manifestOf(w.glue.runs[1].Id)).files.map((f) => f.key)).to.deep.equal(["orders/b.csv"]);
+      await stateChange(await w.glue.complete(w.glue.runs[1].Id));
+      expect((await w.audit.getSlot("orders"))?.finishPublishOf).to.equal(undefined);
+      expect(w.glue.runs).to.have.length(2);
+    });
+
+    it("a run without files that fails clears the request: it alarms once instead of looping", async () => {
+      const first = await runWith(["orders/a.csv"]);
+      await stateChange(await w.glue.complete(first, "FAILED", { writeSummary: true }));
+
+      await stateChange(await w.glue.complete(w.glue.runs[1].Id, "FAILED", { writeSummary: false }));
+
+      expect(w.glue.runs).to.have.length(2);
+      expect(await runOf(w.glue.runs[1].Id)).to.include({ status: "FAILED", fileCount: 0 });
+      expect((await w.audit.getSlot("orders"))?.finishPublishOf).to.equal(undefined);
+      expect((await reconcile(w.deps)).started).to.deep.equal([]);
+      expect(failedMetrics(w)).to.deep.equal(["orders:glue_failed"]);
+    });
+
+    it("with the state event lost, the reconciler finalizes the run and starts the one that finishes it", async () => {
+      const first = await runWith(["orders/a.csv"]);
+      await w.glue.complete(first, "TIMEOUT", { publishRecord: true }); // event lost
+
+      const report = await reconcile(w.deps);
+
+      expect(report.finalized).to.have.length(1);
+      expect(report.started).to.have.length(1);
+      expect((await w.glue.manifestOf(w.glue.runs[1].Id)).files).to.deep.equal([]);
+    });
   });
 
   it("lost state event of a run that published and lost its summary: the reconciler records it SUCCEEDED", async () => {

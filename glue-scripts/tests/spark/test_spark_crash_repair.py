@@ -96,3 +96,24 @@ def test_a_killed_run_is_repaired_by_the_next_run(point, make_lake, baseline):
         by_run = lake.rows(f"SELECT _run_id, COUNT(*) AS n FROM {lake.table(plan, role)} GROUP BY _run_id ORDER BY _run_id")
         expected = sorted([(loader, cdc_rows)] + ([(SEED, seed_rows)] if seed_rows else []))
         assert sorted((r["_run_id"], r["n"]) for r in by_run) == expected, role
+
+
+def test_a_run_without_files_finishes_a_killed_publish(make_lake, baseline):
+    # What job-state starts when a run committed its publish and then died with no file pending
+    # (handlers/core/run-start.ts, SlotItem.finishPublishOf): an empty manifest.
+    plan = baseline["plan"]
+    lake = make_lake("killed_then_finished_without_files")
+    full_load, cdc = orders_files(lake)
+    assert lake.run("orders", SEED, plan, [full_load])["status"] == "SUCCEEDED"
+    with pytest.raises(DriverKilled):
+        lake.run("orders", DEAD, plan, [cdc], spark=KillSwitch(lake.spark, after=fast_forward_of("bronze_orders")))
+
+    summary = lake.run("orders", REPAIR, plan, [])
+
+    assert summary["status"] == "SUCCEEDED", summary.get("error")
+    assert summary["files"] == []
+    assert summary["counts"]["rowsRead"] == 0 and summary["counts"]["silverRows"] == 3
+    for role in ROLES:
+        assert list(lake.refs(plan, role)) == ["main"], role
+    for role in ("silver", "quarantine", "state", "files", "bronze", "rejects"):
+        assert lake.content(plan, role, without=("_run_id",)) == baseline["content"][role], role
