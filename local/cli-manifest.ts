@@ -33,6 +33,7 @@ export async function manifestForFiles(spec: DatasetSpec, files: string[], optio
       throw new CliError(`file not found: ${file}`);
     }
     if (!stat.isFile()) throw new CliError(`not a file: ${file}`);
+    // Stat first, hash second: a write during the hash moves the mtime past what is recorded.
     const contentHash = await sha256File(path);
     const key = objectKeyFor(spec, path, options.workspace);
     // A file in another dataset's landing folder is that dataset's (`local` would route it
@@ -51,7 +52,7 @@ export async function manifestForFiles(spec: DatasetSpec, files: string[], optio
       key,
       versionId: contentHash.slice(0, 32),
       etag: contentHash.slice(0, 32),
-      sequencer: stat.mtimeMs.toFixed(0).padStart(16, "0"),
+      sequencer: mtimeSequencer(stat.mtimeMs),
       size: stat.size,
       receivedAt: stat.mtime.toISOString(),
       localPath: path,
@@ -67,6 +68,31 @@ export async function manifestForFiles(spec: DatasetSpec, files: string[], optio
     ...(options.fullRefresh ? { fullRefresh: true } : {}),
     files: entries,
   };
+}
+
+/**
+ * The first file of a `datalake load` manifest whose size or modification time is no longer what
+ * it was when its bytes were hashed into its version id (`sequencer` holds that mtime), as
+ * "<path> (<what changed>)"; undefined when none changed.
+ */
+export function changedSinceHashed(manifest: Manifest): string | undefined {
+  for (const f of manifest.files) {
+    if (!f.localPath) continue;
+    let stat;
+    try {
+      stat = statSync(f.localPath);
+    } catch {
+      return `${f.localPath} (gone)`;
+    }
+    if (stat.size !== f.size) return `${f.localPath} (size ${f.size} -> ${stat.size} bytes)`;
+    if (mtimeSequencer(stat.mtimeMs) !== f.sequencer) return `${f.localPath} (modified at ${stat.mtime.toISOString()})`;
+  }
+  return undefined;
+}
+
+/** A file's mtime as a `datalake load` sequencer: milliseconds, zero-padded, so text order is time order. */
+function mtimeSequencer(mtimeMs: number): string {
+  return mtimeMs.toFixed(0).padStart(16, "0");
 }
 
 /**

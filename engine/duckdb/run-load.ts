@@ -57,6 +57,12 @@ export interface RunLoadOptions {
    * FILE item's conditional put keeps such a version out of every later manifest.
    */
   settled?: Promise<ReadonlySet<string>>;
+  /**
+   * The last word before the publish, once the audits passed: throwing stops the run and nothing
+   * is published (`datalake load`: a named file changed after its bytes were hashed into its
+   * version id, so what was read is not the version it would be recorded as).
+   */
+  beforePublish?: () => void;
 }
 
 export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
@@ -171,6 +177,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     audits.push(conservationAudit(summary.files, summary.counts));
 
     checkAborted(); // an interrupted audit query counts as failed: report the stop instead
+    if (audits.every((a) => a.passed)) opts.beforePublish?.();
     // An incremental run that read no file (each one loaded before, or quarantined whole) changes
     // no published table: publishing it made a version identical to the last, which pushed real
     // versions out of the rollback window and rebuilt the models for nothing. (The first run

@@ -11,7 +11,7 @@ import type { DatasetSpec } from "../../datasets";
 import { alreadyLoaded, FileResult, Manifest, ManifestFile, manifestKey, RunSummary } from "../../engine/contracts";
 import { ArgSpec, JSON_FLAG, parseArgs, requireFlag, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
-import { manifestForFiles } from "../cli-manifest";
+import { changedSinceHashed, manifestForFiles } from "../cli-manifest";
 import { onInterrupt } from "../cli-signals";
 import { CliError, type Verb } from "../cli-verb";
 import { formatTable } from "../cli-table";
@@ -100,6 +100,7 @@ async function loadLocked(
   } catch (err) {
     stop.release();
     await closeAudit(opening);
+    if (err instanceof FileChanged) throw err;
     if (stop.signal.aborted) throw new CliError("interrupted before the publish: nothing was loaded", 130);
     throw err;
   }
@@ -140,6 +141,22 @@ function interruption(io: CliIo): { signal: AbortSignal; release: () => void } {
   return { signal: controller.signal, release };
 }
 
+/**
+ * A named file was written to while the load read it: its version id is the hash of the bytes
+ * before, so what was read would be recorded under another version. Nothing is published.
+ */
+class FileChanged extends CliError {
+  constructor(what: string) {
+    super(`${what} changed while it was loaded: nothing was published; load it again once it is complete`);
+  }
+}
+
+/** Throws FileChanged when a file of the manifest is no longer the bytes it was hashed from. */
+function checkUnchanged(manifest: Manifest): void {
+  const changed = changedSinceHashed(manifest);
+  if (changed) throw new FileChanged(changed);
+}
+
 interface EngineRun {
   fullRefresh: boolean;
   /** fileIds an earlier run quarantined whole (RunLoadOptions.settled). */
@@ -173,6 +190,7 @@ async function loadOnDuckdb(workspace: string, spec: DatasetSpec, manifest: Mani
     fullRefresh,
     settled,
     signal,
+    beforePublish: () => checkUnchanged(manifest),
     onProgress: progress ? (e) => progress.err(`[${e.elapsedMs} ms] ${e.stage}: ${e.message}`) : undefined,
   });
 }
@@ -190,7 +208,25 @@ async function loadOnSpark(workspace: string, spec: DatasetSpec, manifest: Manif
   // of its manifest and listed ALREADY_LOADED again, as the DuckDB engine lists them.
   const skip = await settled;
   const run = { ...manifest, files: manifest.files.filter((f) => !skip.has(f.fileId)) };
-  const summary = await runLoadSpark({ workspace, spec, manifest: run, fullRefresh, server, signal });
+  // The Glue job takes no callback before its publish: a file written to while the job runs
+  // stops it, checked every second (a write in the job's last second is not caught).
+  const changed = new AbortController();
+  const watch = setInterval(() => {
+    try {
+      checkUnchanged(manifest);
+    } catch (e) {
+      changed.abort(e);
+    }
+  }, 1000);
+  let summary: RunSummary;
+  try {
+    summary = await runLoadSpark({ workspace, spec, manifest: run, fullRefresh, server, signal: AbortSignal.any([signal, changed.signal]) });
+  } catch (e) {
+    if (changed.signal.aborted && !signal.aborted) throw changed.signal.reason;
+    throw e;
+  } finally {
+    clearInterval(watch);
+  }
   progress?.err(`[${Date.now() - started} ms] done: ${summary.status}`);
   const results = new Map(summary.files.map((f) => [f.fileId, f]));
   const listed = (f: ManifestFile): FileResult | undefined =>

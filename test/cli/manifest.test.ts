@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { mkdirSync, readFileSync, utimesSync, writeFileSync } from "fs";
+import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "fs";
 import { join } from "path";
 import { getDataset } from "../../datasets";
-import { manifestForFiles, objectKeyFor } from "../../local/cli-manifest";
+import { changedSinceHashed, manifestForFiles, objectKeyFor } from "../../local/cli-manifest";
 import { unusedRunId } from "../../local/commands/load";
 import { cli, tempDir } from "./helpers";
 
@@ -12,6 +12,21 @@ describe("manifest for files named on the command line", () => {
   beforeEach(() => ({ dir, cleanup } = tempDir("datalake-cli-mf-")));
   afterEach(() => cleanup());
   const orders = getDataset("orders");
+
+  it("tells a file written to after it was hashed: same-size edit, other size, gone", async () => {
+    const files = ["a.csv", "b.csv", "c.csv"].map((n) => join(dir, n));
+    for (const f of files) writeFileSync(f, "Op,order_id,status\nI,1,Paid\n");
+    const manifest = await manifestForFiles(orders, files, { workspace: join(dir, "ws") });
+    expect(changedSinceHashed(manifest)).to.equal(undefined);
+
+    writeFileSync(files[1], "Op,order_id,status\nI,1,Void\n"); // the same size: a value fixed in place
+    utimesSync(files[1], new Date("2030-01-01T00:00:00Z"), new Date("2030-01-01T00:00:00Z"));
+    expect(changedSinceHashed(manifest)).to.equal(`${files[1]} (modified at 2030-01-01T00:00:00.000Z)`);
+    writeFileSync(files[0], "Op,order_id,status\nI,1,Paid\nI,2,Paid\n");
+    expect(changedSinceHashed(manifest)).to.match(/a\.csv \(size 28 -> 37 bytes\)$/);
+    rmSync(files[0]);
+    expect(changedSinceHashed(manifest)).to.equal(`${files[0]} (gone)`);
+  });
 
   it("derives ids from the bytes, receivedAt from the mtime, and the key from the prefix", async () => {
     const file = join(dir, "20261101-000000000.csv");

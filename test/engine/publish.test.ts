@@ -116,6 +116,21 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
     expect(ws.snapshot()).to.deep.equal(before);
   }).timeout(60_000);
 
+  it("publishes nothing when the last check before the publish throws (datalake load: a file changed while read)", async () => {
+    await ws.load("orders", [ws.file("orders", "a.csv", csv(orderRow("I", 1, "2026-11-01 10:00:00")))]);
+    const before = ws.snapshot();
+    const b = ws.file("orders", "b.csv", csv(orderRow("U", 1, "2026-11-02 10:00:00", "shipped")));
+
+    const load = ws.load("orders", [b], { beforePublish: () => { throw new Error("b.csv changed (test)"); } });
+
+    await load.then(
+      () => expect.fail("the stopped load resolved"),
+      (e: Error) => expect(e.message).to.equal("b.csv changed (test)"),
+    );
+    expect(ws.snapshot()).to.deep.equal(before);
+    expect((await ws.load("orders", [b])).files[0].outcome).to.equal("LOADED");
+  });
+
   it("reports an audit whose SQL errors as failed instead of publishing", async () => {
     const broken = { name: "broken", description: "bad SQL", sql: "SELECT violations FROM no_such_relation" };
 
