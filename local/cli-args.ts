@@ -51,7 +51,9 @@ export function parseArgs(verb: string, argv: string[], spec: ArgSpec): ParsedAr
       help = true;
       continue;
     }
-    if (arg.startsWith("--")) {
+    // A flag is --name or --name=value; anything else starting with "--" is an argument (a SQL
+    // query opening with a "-- comment" line).
+    if (/^--[A-Za-z0-9][\w-]*(=|$)/.test(arg)) {
       const eq = arg.indexOf("=");
       const name = arg.slice(2, eq < 0 ? undefined : eq);
       const def = spec.flags[name];
@@ -67,6 +69,9 @@ export function parseArgs(verb: string, argv: string[], spec: ArgSpec): ParsedAr
       if (value === undefined || value === "") {
         throw new UsageError(`${verb}: --${name} needs a value${def.value ? ` (${def.value})` : ""}`);
       }
+      // Two values for one flag: which one was meant is a guess (the last, silently, before).
+      const earlier = flags[name];
+      if (typeof earlier === "string" && earlier !== value) throw new UsageError(`${verb}: --${name} given twice ("${earlier}" and "${value}")`);
       flags[name] = value;
       continue;
     }
@@ -89,14 +94,24 @@ export function requireFlag(verb: string, args: ParsedArgs, name: string): strin
   return value;
 }
 
-/** A string flag that must be a non-negative integer. */
-export function intFlag(verb: string, args: ParsedArgs, name: string, fallback?: number): number {
+/** A string flag that must be a non-negative integer, within `range` when given. */
+export function intFlag(verb: string, args: ParsedArgs, name: string, fallback?: number, range?: { min: number; max: number }): number {
   const raw = args.flags[name];
   if (raw === undefined && fallback !== undefined) return fallback;
   if (typeof raw !== "string") throw new UsageError(`${verb}: --${name} is required`);
   if (!/^\d+$/.test(raw)) throw new UsageError(`${verb}: --${name} must be a non-negative integer, got "${raw}"`);
-  return Number(raw);
+  const value = Number(raw);
+  if (range && (value < range.min || value > range.max)) {
+    throw new UsageError(`${verb}: --${name} must be ${range.min.toLocaleString("en-US")} to ${range.max.toLocaleString("en-US")}, got ${raw}`);
+  }
+  return value;
 }
+
+/**
+ * Rows one generator run can hold: it keeps a typed array per column of every row, and past
+ * this a run fails deep inside with "Invalid typed array length" (about 5 GB of CSV per dataset).
+ */
+export const MAX_GENERATED_ROWS = 100_000_000;
 
 /** `--help` text built from the same spec the parser uses, so the two never drift. */
 export function usageText(verb: string, summary: string, spec: ArgSpec): string {

@@ -1,6 +1,8 @@
 // Where verbs write. main() passes process streams; tests pass a recorder, so the CLI runs
 // in-process with no child process and no global stdout patching.
+import { existsSync, statSync } from "fs";
 import { resolve } from "path";
+import { CliError } from "./cli-verb";
 
 export interface CliIo {
   /** One line (or block) of normal output, newline added. */
@@ -29,6 +31,9 @@ export function recordingIo(opts: { interactive?: boolean } = {}): CliIo & { std
 
 export const DEFAULT_WORKSPACE = ".datalake";
 
+/** The workspace directory; one that exists as something else (a file) is a usage error. */
 export function workspaceDir(flag: string | boolean | undefined): string {
-  return resolve(typeof flag === "string" ? flag : DEFAULT_WORKSPACE);
+  const dir = resolve(typeof flag === "string" ? flag : DEFAULT_WORKSPACE);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new CliError(`--workspace ${dir} is a file, not a directory`, 2);
+  return dir;
 }

@@ -42,6 +42,9 @@ export const buildVerb: Verb = {
     if (args.flags.engine !== undefined && parseEngine(args.flags.engine) !== engine) {
       throw new CliError(`workspace ${workspace} holds ${engine} tables; build --engine ${engine} (or load --engine ${String(args.flags.engine)} into another --workspace)`);
     }
+    // Every load leaves its manifest there (`load`, `local`, `demo`): without one this is not a
+    // workspace (a mistyped --workspace), and a build would fill it with empty tables.
+    if (!existsSync(join(workspace, "ops", "manifests"))) throw new CliError(`workspace ${workspace} has no load yet: nothing to build from (load something first)`);
     const json = args.flags.json === true;
     const { lockWorkspace } = await import("../cli-workspace-audit");
     const lock = lockWorkspace(workspace);

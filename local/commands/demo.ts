@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "fs";
 import { join } from "path";
 import { DATASETS } from "../../datasets";
 import type { FileItem } from "../../handlers/audit/items";
-import { ArgSpec, intFlag, parseArgs, usageText, WORKSPACE_FLAG } from "../cli-args";
+import { ArgSpec, intFlag, MAX_GENERATED_ROWS, parseArgs, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import type { Verb } from "../cli-verb";
 import { generateDataset, sameShapeReferences } from "../generator";
@@ -49,7 +49,8 @@ export const demoVerb: Verb = {
       return 0;
     }
     const workspace = workspaceDir(args.flags.workspace);
-    const rows = intFlag("demo", args, "rows", 1000);
+    // At least one row: with none, no table but dim_date exists for the closing star query.
+    const rows = intFlag("demo", args, "rows", 1000, { min: 1, max: MAX_GENERATED_ROWS });
     const seed = intFlag("demo", args, "seed", 1);
     const started = Date.now();
 

@@ -1,6 +1,6 @@
 // `datalake generate`: sample CDC files for the reference datasets (see local/generator/).
 import { DATASETS } from "../../datasets";
-import { ArgSpec, intFlag, parseArgs, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
+import { ArgSpec, intFlag, MAX_GENERATED_ROWS, parseArgs, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import type { Verb } from "../cli-verb";
 import { DEFAULT_FORMAT, OUTPUT_FORMATS, sameShapeReferences, writeDataset, type OutputFormat } from "../generator";
@@ -37,7 +37,7 @@ export const generateVerb: Verb = {
     }
     // Without --out the files land where `datalake local` picks them up.
     const out = typeof args.flags.out === "string" ? resolve(args.flags.out) : join(workspaceDir(args.flags.workspace), "landing");
-    const rows = intFlag("generate", args, "rows", 1000);
+    const rows = intFlag("generate", args, "rows", 1000, { min: 0, max: MAX_GENERATED_ROWS });
     const files = intFlag("generate", args, "files", 4);
     const seed = intFlag("generate", args, "seed", 1);
     const badShare = args.flags["bad-share"] === undefined ? 0.05 : Number(args.flags["bad-share"]);

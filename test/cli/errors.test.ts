@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { writeFileSync } from "fs";
+import { mkdirSync, readdirSync, writeFileSync } from "fs";
 import { join } from "path";
 import { generateDataset } from "../../local/generator";
 import { cli, tempDir } from "./helpers";
@@ -45,6 +45,9 @@ describe("datalake CLI errors and help", () => {
     ["generate without a dataset", ["generate", "--out", "x"], 2, /^datalake generate: --dataset NAME or --all is required/],
     ["a non-numeric --rows", ["generate", "--all", "--rows", "many"], 2, /^datalake generate: --rows must be a non-negative integer/],
     ["a --job-timeout beyond Glue's 2880 minutes", ["local", "--once", "--job-timeout", "3000"], 2, /^datalake local: --job-timeout must be 1 to 2880 \(minutes\)/],
+    ["a --rows past what one generator run holds", ["generate", "--all", "--rows", "99999999999"], 2, /^datalake generate: --rows must be 0 to 100,000,000, got 99999999999$/],
+    ["a demo of no rows", ["demo", "--rows", "0"], 2, /^datalake demo: --rows must be 1 to 100,000,000, got 0$/],
+    ["a flag given twice with two values", ["load", "--dataset", "orders", "--dataset=customers", "x.csv"], 2, /^datalake load: --dataset given twice \("orders" and "customers"\)$/],
   ];
   for (const [what, argv, code, message] of cases) {
     it(`exits ${code} with one line for ${what}`, async () => {
@@ -56,6 +59,38 @@ describe("datalake CLI errors and help", () => {
       expect(run.stdout).to.equal("");
     });
   }
+
+  it("exits 2 naming a --workspace that is a file, for every verb that takes one", async () => {
+    const file = join(dir, "not-a-dir");
+    writeFileSync(file, "");
+    for (const argv of [["load", "--dataset", "orders", file], ["query", "SELECT 1"], ["audit"], ["build"]]) {
+      const run = await cli(argv[0], "--workspace", file, ...argv.slice(1));
+
+      expect(run.code, argv[0]).to.equal(2);
+      expect(run.stderr).to.equal(`datalake ${argv[0]}: --workspace ${file} is a file, not a directory`);
+    }
+  });
+
+  it("refuses to build in a directory no load ever used (a mistyped --workspace), leaving it untouched", async () => {
+    const notes = join(dir, "notes");
+    mkdirSync(notes);
+    writeFileSync(join(notes, "todo.txt"), "x");
+
+    const run = await cli("build", "--workspace", notes);
+
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.equal(`datalake build: workspace ${notes} has no load yet: nothing to build from (load something first)`);
+    expect(readdirSync(notes)).to.deep.equal(["todo.txt"]);
+  });
+
+  it("takes a query opening with a -- comment line as the query, not as a flag", async () => {
+    mkdirSync(join(dir, "ws"));
+    const run = await cli("query", "--workspace", join(dir, "ws"), "-- how many\nSELECT 42 AS answer");
+
+    expect(run.stderr).to.not.match(/unknown flag/);
+    expect(run.stdout).to.match(/\b42\b/);
+    expect(run.code).to.equal(0);
+  });
 
   it("exits 1 naming a missing file, and loads nothing", async () => {
     const workspace = join(dir, "ws");

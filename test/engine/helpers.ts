@@ -26,7 +26,7 @@ export interface FileOptions {
   localName?: string;
 }
 
-export type LoadOptions = Pick<RunLoadOptions, "fullRefresh" | "extraAudits" | "editPlan" | "signal" | "onProgress" | "memoryLimit" | "threads">;
+export type LoadOptions = Pick<RunLoadOptions, "fullRefresh" | "extraAudits" | "editPlan" | "signal" | "beforePublish" | "onProgress" | "memoryLimit" | "threads">;
 
 export class TestWorkspace {
   readonly dir: string;
