@@ -6,6 +6,13 @@ import type { PlanColumnType } from "./plan";
 import type { SqlDialect } from "./dialects";
 
 const INTEGER = "^[+-]?[0-9]+$";
+/**
+ * An integer written with a zero fraction: Oracle NUMBER without precision, as DMS writes it to
+ * Parquet (DECIMAL(38,10): "1.0000000000") and to CSV. Only zeros after the point, so no value
+ * changes; "1.5" stays bad_type.
+ */
+const INTEGER_ZERO_FRACTION = "^[+-]?[0-9]+[.]0*$";
+const INTEGER_PART = "^[+-]?[0-9]+";
 const DOUBLE = "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$";
 // Field ranges in the guard, not only the shape: DuckDB casts hour 24 to the next day's 00:00 and
 // Spark refuses it, so only values both engines read the same way pass.
@@ -42,8 +49,12 @@ export function parseTyped(d: SqlDialect, v: string, type: PlanColumnType): stri
     case "string":
       return v;
     case "int":
-    case "bigint":
-      return guarded(INTEGER, `trim(${v})`, d.tryCast(`trim(${v})`, type));
+    case "bigint": {
+      const t = `trim(${v})`;
+      // The plain form first: a second regex only for values that fail it.
+      return `CASE WHEN ${d.regexMatch(t, INTEGER)} THEN ${d.tryCast(t, type)} ` +
+        `WHEN ${d.regexMatch(t, INTEGER_ZERO_FRACTION)} THEN ${d.tryCast(d.regexExtract(t, INTEGER_PART), type)} ELSE NULL END`;
+    }
     case "double":
       return guarded(DOUBLE, `trim(${v})`, d.tryCast(`trim(${v})`, type));
     case "boolean": {

@@ -238,6 +238,27 @@ describe("engine (DuckDB): bad input", function () {
     ]);
   });
 
+  it("reads an integer written with a zero fraction (Oracle NUMBER through DMS: 12.0000000000) as that integer; any other fraction is bad", async () => {
+    const rows = [
+      `I,12.0000000000,100.00,2026-11-01 09:00:00,paid,1.00,2026-11-01 10:00:00`,
+      `I,13,7.,2026-11-01 09:00:00,paid,1.00,2026-11-01 10:00:00`,
+      `I,14,100.5,2026-11-01 09:00:00,paid,1.00,2026-11-01 10:00:00`,
+      `I,15.01,100,2026-11-01 09:00:00,paid,1.00,2026-11-01 10:00:00`,
+      `U,12,101,2026-11-01 09:00:00,paid,1.00,2026-11-02 10:00:00`,
+    ];
+
+    const summary = await ws.load("orders", [ws.file("orders", "numbers.csv", [ORDERS_HEADER, ...rows].join("\n"))]);
+
+    expectConserved(summary);
+    // 12.0000000000 and 12 are one key: the update replaced the insert.
+    expect(await ws.query("SELECT order_id, customer_id FROM orders ORDER BY order_id")).to.deep.equal([
+      { order_id: 12, customer_id: 101 },
+      { order_id: 13, customer_id: 7 },
+    ]);
+    expect(await ws.query("SELECT order_id, _reasons FROM quarantine_orders")).to.deep.equal([{ order_id: "14", _reasons: "bad_type:customer_id;not_null:customer_id" }]);
+    expect(await ws.query("SELECT order_id, _reasons FROM rejects_orders")).to.deep.equal([{ order_id: "15.01", _reasons: "bad_key:order_id" }]);
+  });
+
   it("loads a very long field (3 MB) intact", async () => {
     const long = "x".repeat(3 * 1024 * 1024);
     const file = ws.file("customers", "long.csv", `${CUSTOMERS_HEADER}\nI,1,"${long}",DE,2024-01-02,2026-11-01 10:00:00\n`);
