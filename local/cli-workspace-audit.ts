@@ -8,6 +8,7 @@ import { join } from "path";
 import type { FileItem, RunItem } from "../handlers/audit/items";
 import type { AuditStore } from "../handlers/audit/store";
 import { fileFinal } from "../handlers/core/run-finalize";
+import { boundedAudits, boundedWarnings, clipText } from "../handlers/core/run-fields";
 import type { Manifest, RunSummary } from "../engine/contracts";
 import type { RollbackResult } from "../engine/duckdb/rollback";
 import type { ModelSummary } from "../engine/duckdb/build-models";
@@ -120,9 +121,9 @@ export async function recordLoadRun(
       startedAt: startedAt.toISOString(),
       finishedAt,
       counts: summary.counts,
-      audits: summary.audits,
-      driftWarnings: summary.driftWarnings.length > 0 ? summary.driftWarnings : undefined,
-      error: summary.error,
+      audits: boundedAudits(summary.audits),
+      ...boundedWarnings(summary.driftWarnings),
+      error: clipText(summary.error),
     };
     await audit.putRun(run);
   }, opening);

@@ -82,7 +82,10 @@ export interface RunItem {
   dpuSeconds?: number;
   counts?: RunSummary["counts"];
   audits?: AuditResult[];
+  /** The first drift warnings of the run (run-fields.ts); the run summary holds them all. */
   driftWarnings?: string[];
+  /** How many drift warnings the run had, when driftWarnings does not hold them all. */
+  driftWarningCount?: number;
   error?: string;
   /** Informational, on a SUCCEEDED run: e.g. its summary was lost and counts come from its publish record. */
   note?: string;
@@ -111,7 +114,7 @@ export interface SlotItem {
    * A run that published past its commit point, then ended without going live everywhere (Glue
    * FAILED after a SUCCEEDED summary): every run finishes such a publish before it reads, and
    * while this is set one starts even with no file pending (run-start.ts), so the tables do not
-   * wait for the next file. Cleared by a run that ends cleanly, or by a failed run without files.
+   * wait for the next file. Cleared by a run that ends cleanly, and by any run without files.
    */
   finishPublishOf?: string;
 }

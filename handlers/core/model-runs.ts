@@ -26,6 +26,7 @@ import { GlueJobRunState, HandlerDeps, RunFailureReason } from "../ports";
 import { staleSlotReason } from "./staleness";
 import { describeError } from "./glue-errors";
 import type { GlueFinal } from "./run-finalize";
+import { boundedAudits, clipText } from "./run-fields";
 import { StartOutcome, launch } from "./run-start";
 
 /** The models a published load of `dataset` makes due. */
@@ -128,11 +129,11 @@ export async function finalizeModelRun(deps: HandlerDeps, run: RunItem, glue: Gl
     status: verdict.status,
     finishedAt: glue.completedOn ?? new Date(deps.clock.now()).toISOString(),
     glueState: glue.state,
-    error: verdict.failure?.error,
-    note: verdict.note,
+    error: clipText(verdict.failure?.error),
+    note: clipText(verdict.note),
     executionSeconds: glue.executionSeconds,
     dpuSeconds: glue.dpuSeconds,
-    audits: summary?.audits,
+    audits: boundedAudits(summary?.audits),
     rows: summary?.rows,
     version: summary?.version,
   });

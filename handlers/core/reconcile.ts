@@ -21,6 +21,7 @@ import { reconcileModelSlot, requestDeployedPlans, startReadyModels } from "./mo
 import { sweepLanding } from "./landing-sweep";
 import { adoptRun, glueTimings } from "./job-state";
 import { startRunIfIdle } from "./run-start";
+import { publishFollowUp } from "./run-finalize";
 
 export interface ReconcileReport {
   finalized: string[];
@@ -114,12 +115,17 @@ async function reconcileDataset(deps: HandlerDeps, dataset: string, report: Reco
   const slot = await deps.audit.getSlot(dataset);
   if (slot?.activeRunId) {
     const why = await staleSlotReason(deps, { activeRunId: slot.activeRunId, takenAt: slot.takenAt });
-    if (why && (await deps.audit.releaseSlot(dataset, slot.activeRunId))) {
+    // A finished run's release carries what finalize would have recorded: the crash came between
+    // its RUN write and its release, and a publish it cut short must still be finished.
+    const run = why === "run finished" ? await deps.audit.getRun(slot.activeRunId) : undefined;
+    const followUp = run ? publishFollowUp(run, run.status, run.glueState ?? "") : undefined;
+    if (why && (await deps.audit.releaseSlot(dataset, slot.activeRunId, followUp))) {
       deps.log.warn("run slot released", { dataset, runId: slot.activeRunId, why });
       report.slotsReleased.push(dataset);
     }
   }
-  if ((await deps.audit.listPendingFiles(dataset, 1)).length === 0 && !slot?.finishPublishOf) return;
+  const finishing = (await deps.audit.getSlot(dataset))?.finishPublishOf;
+  if ((await deps.audit.listPendingFiles(dataset, 1)).length === 0 && !finishing) return;
   const outcome = await startRunIfIdle(deps, dataset);
   if (outcome.started) report.started.push(outcome.runId);
 }

@@ -8,6 +8,7 @@ import type { FileFinal, RunItem } from "../audit/items";
 import type { GlueJobRunState, HandlerDeps, RunFailureReason } from "../ports";
 import { WRITE_PARALLELISM, mapLimit } from "./concurrency";
 import { requestModels } from "./model-runs";
+import { boundedAudits, boundedWarnings, clipText } from "./run-fields";
 
 export interface GlueFinal {
   /** Glue JobRunState: SUCCEEDED, FAILED, TIMEOUT, STOPPED, ERROR, EXPIRED. */
@@ -59,13 +60,13 @@ export async function finalizeRun(deps: HandlerDeps, run: RunItem, glue: GlueFin
     status,
     finishedAt,
     glueState: glue.state,
-    error,
-    note,
+    error: clipText(error),
+    note: clipText(note),
     executionSeconds: glue.executionSeconds,
     dpuSeconds: glue.dpuSeconds,
     counts: summary?.counts,
-    audits: summary?.audits,
-    driftWarnings: summary?.driftWarnings?.length ? summary.driftWarnings : undefined,
+    audits: boundedAudits(summary?.audits),
+    ...boundedWarnings(summary?.driftWarnings),
   });
   if (moved && failure) deps.metrics.runFailed(run.dataset, failure.reason, { runId: run.runId, jobRunId: run.jobRunId });
   const followUp = publishFollowUp(run, status, glue.state);
@@ -77,16 +78,18 @@ export async function finalizeRun(deps: HandlerDeps, run: RunItem, glue: GlueFin
 
 /**
  * What the dataset's slot records about finishing publishes once this run is final (releaseSlot):
+ * - a run without files (one that was to finish a publish) clears it, however it ended: no run
+ *   without files follows another, so they cannot loop (one that failed alarms; a publish it
+ *   cut short in turn is finished by the next file's run);
  * - SUCCEEDED but Glue did not end SUCCEEDED: it committed, then a fast-forward failed or it was
  *   killed (or it timed out after publishing, when the next run finds nothing left to do): finish it;
  * - SUCCEEDED cleanly: every run finishes an earlier interrupted publish before it reads, so done;
- * - FAILED without files: the run that was to finish a publish failed; no retry loop (its
- *   RunFailed alarm calls a person, docs/deploy.md runbook); files of a later run retry it;
  * - FAILED with files: unchanged.
  */
 export function publishFollowUp(run: Pick<RunItem, "runId" | "fileCount">, status: RunItem["status"], glueState: string): string | null | undefined {
+  if (run.fileCount === 0) return null;
   if (status === "SUCCEEDED") return glueState === "SUCCEEDED" ? null : run.runId;
-  return run.fileCount === 0 ? null : undefined;
+  return undefined;
 }
 
 /**

@@ -13,7 +13,7 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
   const arrive = (event: unknown) => handleFileArrival(w.deps, event);
   const stateChange = (event: unknown) => handleJobStateChange(w.deps, event);
 
-  useWorlds((world) => (w = world));
+  const worldWith = useWorlds((world) => (w = world));
 
   /** One run holding `keys` (the first arrival starts a run; the rest ride the second run). */
   async function runWith(keys: string[]): Promise<string> {
@@ -229,6 +229,33 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
       expect(failedMetrics(w)).to.deep.equal(["orders:glue_failed"]);
     });
 
+    it("a crash between its RUN write and its slot release: the reconciler frees the slot and still starts the run that finishes it", async () => {
+      const first = await runWith(["orders/a.csv"]);
+      await w.glue.complete(first, "FAILED", { writeSummary: true });
+      w.db.crashAfter = (c: any) => c.constructor?.name === "UpdateCommand" && String(c.input?.Key?.pk).startsWith("RUN#");
+      await stateChange(stateChangeEvent("datalake-dev-orders", first, "FAILED")).catch(() => undefined);
+      expect(await runOf(first)).to.include({ status: "SUCCEEDED", glueState: "FAILED" });
+
+      // The scheduled reconciler comes before Lambda's retry of the event, which then finds the slot free.
+      const report = await reconcile(w.fresh());
+      await handleJobStateChange(w.fresh(), stateChangeEvent("datalake-dev-orders", first, "FAILED"));
+
+      expect(report.slotsReleased).to.deep.equal(["orders"]);
+      expect(report.started, "a run without files finishes the committed publish").to.have.length(1);
+      expect((await w.glue.manifestOf(w.glue.runs[1].Id)).files).to.deep.equal([]);
+    });
+
+    it("a run without files never asks for another, however it ends (a SUCCEEDED summary, then TIMEOUT): no loop", async () => {
+      const first = await runWith(["orders/a.csv"]);
+      await stateChange(await w.glue.complete(first, "TIMEOUT", { writeSummary: true }));
+      for (let i = 0; i < 5 && w.glue.running().length > 0; i++) {
+        await stateChange(await w.glue.complete(w.glue.running()[0].Id, "TIMEOUT", { writeSummary: true }));
+      }
+
+      expect(w.glue.runs, "the run, and one run without files").to.have.length(2);
+      expect((await w.audit.getSlot("orders"))?.finishPublishOf).to.equal(undefined);
+    });
+
     it("with the state event lost, the reconciler finalizes the run and starts the one that finishes it", async () => {
       const first = await runWith(["orders/a.csv"]);
       await w.glue.complete(first, "TIMEOUT", { publishRecord: true }); // event lost
@@ -238,6 +265,52 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
       expect(report.finalized).to.have.length(1);
       expect(report.started).to.have.length(1);
       expect((await w.glue.manifestOf(w.glue.runs[1].Id)).files).to.deep.equal([]);
+    });
+  });
+
+  // DynamoDB refuses an item over 400 KB: a RUN whose final write is refused stayed RUNNING for
+  // ever (slot held, every reconciler pass failing and re-requesting its models).
+  describe("a RUN item of a run with huge drift warnings", () => {
+    const columns = Array.from({ length: 150 }, (_, i) => `source_added_column_${String(i).padStart(3, "0")}`);
+
+    /** 120 backlog files in one run, each with 150 new columns: ~450 KB of drift warnings. Returns the run's id and its job run. */
+    async function driftedBacklog(): Promise<{ runId: string; jobRunId: string }> {
+      await arrive(putAndEvent(w, "orders/0000.csv"));
+      for (let i = 1; i <= 120; i++) await arrive(putAndEvent(w, `orders/batch/file-${String(i).padStart(4, "0")}.csv`));
+      await stateChange(await w.glue.complete(w.glue.runs[0].Id));
+      const big = w.glue.runs.find((r) => r.JobRunState === "RUNNING" && !w.glue.isModelRun(r.Id))!;
+      await w.glue.complete(big.Id, "SUCCEEDED", { outcome: () => ({ extraColumns: columns }) });
+      const runId = big.Arguments!["--run_id"];
+      const summary: any = await w.objects.getJson(OPS, summaryKey("orders", runId));
+      summary.driftWarnings = summary.files.map((f: any) => `${f.key}: extra column(s) ${columns.join(", ")}`);
+      await w.objects.putJson(OPS, summaryKey("orders", runId), summary);
+      return { runId, jobRunId: big.Id };
+    }
+
+    it("is finalized with the first 20 warnings and their count; the slot is freed", async () => {
+      const { runId, jobRunId } = await driftedBacklog();
+
+      await stateChange(stateChangeEvent("datalake-dev-orders", jobRunId, "SUCCEEDED"));
+
+      const run = await w.audit.getRun(runId);
+      expect(run).to.include({ status: "SUCCEEDED", driftWarningCount: 120 });
+      expect(run?.driftWarnings).to.have.length(20);
+      expect(run?.driftWarnings?.[0]).to.match(/^orders\/batch\/file-0001\.csv: extra column\(s\) source_added_column_000, .*\.\.\. \(\d+ more characters in the run summary\)$/);
+      expect((await w.audit.getSlot("orders"))?.activeRunId).to.equal(undefined);
+      expect((await reconcile(w.deps)).errors).to.deep.equal([]);
+    });
+
+    it("with its state event lost, reconciler passes request its models once, not once per pass", async () => {
+      w = await worldWith({ modelGraph: { fct_orders: { job: "datalake-dev-model-fct_orders", on: ["orders"], after: [], plan: "p1" } } });
+      await driftedBacklog(); // state event lost
+      const before = (await w.audit.models.get("fct_orders"))?.requested ?? 0;
+
+      for (let pass = 0; pass < 4; pass++) {
+        for (const m of w.glue.running().filter((r) => w.glue.isModelRun(r.Id))) await stateChange(await w.glue.complete(m.Id));
+        expect((await reconcile(w.deps)).errors, `pass ${pass}`).to.deep.equal([]);
+      }
+
+      expect(((await w.audit.models.get("fct_orders"))?.requested ?? 0) - before).to.be.at.most(2);
     });
   });
 
