@@ -65,6 +65,11 @@ SESSION_SETTINGS = (
     "SET spark.sql.session.timeZone = UTC",
     # INSERT OVERWRITE without PARTITION must replace the whole (branch of the) table.
     "SET spark.sql.sources.partitionOverwriteMode = static",
+    # Dates before 1582-10-15 and timestamps before 1900 in Parquet of other writers (DMS,
+    # pyarrow, DuckDB: a 0001-01-01 sentinel) are proleptic Gregorian as written: read them as
+    # such, as DuckDB does. Spark's default refuses the file (READ_ANCIENT_DATETIME).
+    "SET spark.sql.parquet.datetimeRebaseModeInRead = CORRECTED",
+    "SET spark.sql.parquet.int96RebaseModeInRead = CORRECTED",
 )
 
 
