@@ -6,10 +6,31 @@ import { DatasetSpecError } from "./errors";
 import { checkExpression } from "./expression";
 
 const NAME = /^[a-z][a-z0-9_]*$/;
+/**
+ * Longest dataset or model name: it names AWS resources that Pulumi names `<logical name>-<7
+ * hex>` within 64 characters (the Glue job role `<name>-role`, the EventBridge target
+ * `<name>-arrival-target`, whose 64-character limit only AWS checks, at deploy).
+ */
+export const MAX_NAME_LENGTH = 40;
+
+/** Why a dataset or model name is not one, or undefined. */
+export function nameProblem(name: unknown): string | undefined {
+  if (typeof name !== "string" || !NAME.test(name)) return `must match ${NAME} (got ${JSON.stringify(name)})`;
+  if (name.length > MAX_NAME_LENGTH) {
+    return `is ${name.length} characters, at most ${MAX_NAME_LENGTH}: it names AWS resources of at most 64 (got ${JSON.stringify(name)})`;
+  }
+  return undefined;
+}
 // Semantic tables (models/) share the query namespace with silver: a silver `fact_orders` would
 // read as a Kimball fact it is not (ARCHITECTURE, Zones and names).
 const SEMANTIC_PREFIX = /^(dim|fact)_/;
 const COLUMN = /^[A-Za-z][A-Za-z0-9_]*$/;
+/**
+ * A table column: lower case, because Glue, Athena and Lake Formation match columns by their
+ * lower-case name (a PII exclusion of "EMAIL" would not name the column readers see). A file's
+ * header and Parquet columns are matched to it whatever their case (Oracle through DMS: EMAIL).
+ */
+const TABLE_COLUMN = /^[a-z][a-z0-9_]*$/;
 // Any letter case: DMS writes `<schema>/<table>/` as the source names them (routing.ts).
 const PREFIX = /^[A-Za-z0-9][A-Za-z0-9_\-/]*\/$/;
 const SUFFIX = /^[A-Za-z0-9._-]+$/;
@@ -101,9 +122,8 @@ export function validateSpec(input: DatasetInput, file: string | (() => string))
   };
   if (typeof input !== "object" || input === null) fail("(spec)", "defineDataset needs an object");
   knownFieldsOnly(input, fail);
-  if (typeof input.name !== "string" || !NAME.test(input.name)) {
-    fail("name", `must match ${NAME} (got ${JSON.stringify(input.name)})`);
-  }
+  const badName = nameProblem(input.name);
+  if (badName) fail("name", badName);
   if (typeof input.prefix !== "string" || !PREFIX.test(input.prefix)) {
     fail("prefix", `must be letters, digits, _ - / and end with "/" (got ${JSON.stringify(input.prefix)})`);
   }
@@ -173,7 +193,7 @@ export function validateSpec(input: DatasetInput, file: string | (() => string))
       fail("partitionBy.column", `${col.name} is ${col.type}; partitions need a date or timestamp column`);
     }
     const prefix = input.partitionBy.prefix ?? col.name.replace(/_(at|ts|date)$/, "");
-    if (!COLUMN.test(prefix)) fail("partitionBy.prefix", `must be a column-name prefix (got ${JSON.stringify(prefix)})`);
+    if (!TABLE_COLUMN.test(prefix)) fail("partitionBy.prefix", `must be a lower-case column-name prefix (got ${JSON.stringify(prefix)})`);
     partitionBy = { column: col.name, yearColumn: `${prefix}_year`, monthColumn: `${prefix}_month` };
     for (const derived of [partitionBy.yearColumn, partitionBy.monthColumn]) {
       if (byName.has(derived)) fail("partitionBy.prefix", `derived column ${derived} clashes with a declared column`);
@@ -276,7 +296,10 @@ function normalizeColumns(
   }
   const seen = new Set<string>();
   return Object.entries(columns).map(([name, def]) => {
-    if (!COLUMN.test(name)) fail(`columns.${name}`, `column names must match ${COLUMN} (leading _ is reserved for lineage)`);
+    if (!COLUMN.test(name)) fail(`columns.${name}`, `column names must match ${TABLE_COLUMN} (leading _ is reserved for lineage)`);
+    if (!TABLE_COLUMN.test(name)) {
+      fail(`columns.${name}`, `must be lower case (${name.toLowerCase()}): Glue, Athena and Lake Formation name columns in lower case; files' headers match it in any case`);
+    }
     const lower = name.toLowerCase();
     if (seen.has(lower)) fail(`columns.${name}`, "differs from another column only by case");
     seen.add(lower);

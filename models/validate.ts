@@ -3,7 +3,7 @@
 // References resolve against the dataset registry (or the one a test passes). Checks across
 // models (unique names, declared dimensions, one date dimension) are checkModels' (registry.ts).
 import { DATASETS, type DatasetSpec, type NormalizedColumn } from "../datasets";
-import { isNumericType } from "../datasets/validate";
+import { isNumericType, nameProblem } from "../datasets/validate";
 import type {
   DateDimensionInput,
   DateDimensionSpec,
@@ -45,7 +45,8 @@ export function validateModel(
   for (const key of Object.keys(input)) {
     if (!FIELDS[kind].includes(key)) fail(key, `unknown field (known: ${FIELDS[kind].join(", ")})`);
   }
-  if (typeof input.name !== "string" || !NAME.test(input.name)) fail("name", `must match ${NAME} (got ${JSON.stringify(input.name)})`);
+  const badName = nameProblem(input.name);
+  if (badName) fail("name", badName);
   if (kind === "dimension" && !input.name.startsWith("dim_")) fail("name", `a dimension's name starts with dim_ (got ${input.name})`);
   if (kind === "fact" && !input.name.startsWith("fact_")) fail("name", `a fact's name starts with fact_ (got ${input.name})`);
   if (input.description !== undefined && typeof input.description !== "string") fail("description", "must be a string");

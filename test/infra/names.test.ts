@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { defineDataset, getDataset } from "../../datasets";
+import { MAX_NAME_LENGTH } from "../../datasets/validate";
 import { fitName } from "../../infra/names";
 import { evaluateProgram, stackConfig } from "../mocks";
 import { T, devRun, targetedRuleArns } from "./program-runs";
@@ -36,6 +38,23 @@ describe("infra: physical names", () => {
       expect(dlqAllow.Condition.ArnEquals["aws:SourceArn"]).to.deep.equal(ruleArns);
     });
   }
+
+  // Pulumi names these itself, `<logical name>-<7 hex>` (the pulumi-aws provider's AutoName): an
+  // IAM role within 64, a Lambda permission within 100, a role policy within 128, and an
+  // EventBridge target id within 255, although AWS takes only 64 and refuses it at deploy.
+  it("fits the names Pulumi derives from the longest dataset name a spec may have", async () => {
+    const name = "d".repeat(MAX_NAME_LENGTH);
+    const spec = defineDataset({ name, prefix: "sfdc/splits/", format: "csv", columns: { split_id: "bigint", amount: "double" }, primaryKey: ["split_id"] });
+    const run = await evaluateProgram({ stack: "feature-add-customer-subscriptions-pipeline", config: stackConfig("dev"), datasets: [spec, getDataset("orders")] });
+    const autonamed = (logical: string) => `${logical}-abcdef0`;
+    const tooLong: string[] = [];
+    for (const [type, limit] of [[T.role, 64], [T.target, 64], [T.permission, 100], [T.rolePolicy, 128]] as const) {
+      const resources = run.ofType(type);
+      expect(resources, type).to.not.be.empty;
+      for (const r of resources) if (autonamed(r.name).length > limit) tooLong.push(`${type} ${r.name}`);
+    }
+    expect(tooLong).to.deep.equal([]);
+  });
 
   it("keeps names that fit unchanged (existing stacks replace nothing)", async () => {
     const run = await devRun();

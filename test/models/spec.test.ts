@@ -101,6 +101,7 @@ describe("model specs", () => {
       ["dimension name prefix", () => dim((i) => (i.name = "customer")), "name: a dimension's name starts with dim_ (got customer)"],
       ["fact name prefix", () => fact((i) => (i.name = "orders_fact")), "name: a fact's name starts with fact_ (got orders_fact)"],
       ["bad name", () => date((i) => (i.name = "Dim-Date")), 'name: must match /^[a-z][a-z0-9_]*$/ (got "Dim-Date")'],
+      ["name too long", () => date((i) => (i.name = "dim_date_of_the_fiscal_calendar_of_emea_ops")), 'name: is 43 characters, at most 40: it names AWS resources of at most 64 (got "dim_date_of_the_fiscal_calendar_of_emea_ops")'],
       ["misspelt field", () => fact((i) => ((i as Loose).partitonBy = { dateRole: "order_date" })), "partitonBy: unknown field (known: name, description, source, grain, lookups, dimensions, dates, measures, degenerate, partitionBy)"],
       // date dimension
       ["date not a calendar day", () => date((i) => (i.range.from = "2021-02-29")), 'range.from: must be a date YYYY-MM-DD (got "2021-02-29")'],
