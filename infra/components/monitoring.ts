@@ -148,7 +148,7 @@ export class Monitoring extends pulumi.ComponentResource {
         arn: this.topic.arn,
         policy: pulumi.all([args.ctx, this.topic.arn]).apply(([ctx, arn]) =>
           JSON.stringify(
-            alertTopicPolicyDocument(ctx, arn, alarmNames.map((a) => `arn:${ctx.partition}:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:${a}`)),
+            alertTopicPolicyDocument(ctx, arn, alarmNames.map((a) => `arn:${ctx.partition}:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:${a}`), args.namePrefix),
           ),
         ),
       },

@@ -33,10 +33,22 @@ export function tlsOnlyQueuePolicyDocument(queueArn: string): PolicyDocument {
 }
 
 /**
- * TLS only, and exactly these alarms (ARNs) may publish to the alert topic: a name pattern like
- * `datalake-prod*` would also match the alarms of a `prod-eu` stack.
+ * Past this many alarms the topic policy names them by the stack's prefix: SNS takes at most
+ * 30 KB of policy, and 150 datasets' alarm ARNs on a region-named stack were 35 KB.
  */
-export function alertTopicPolicyDocument(ctx: AccountContext, topicArn: string, alarmArns: string[]): PolicyDocument {
+export const ALARM_LIST_THRESHOLD = 100;
+
+/**
+ * TLS only, and exactly these alarms (ARNs) may publish to the alert topic: a name pattern like
+ * `datalake-prod-*` would also match the alarms of a `prod-eu` stack in the same account, so it
+ * stands in for the list only past ALARM_LIST_THRESHOLD (as the DLQ's rules and the ops key's
+ * alarms do past theirs), with this account's alarms only.
+ */
+export function alertTopicPolicyDocument(ctx: AccountContext, topicArn: string, alarmArns: string[], alarmNamePrefix: string): PolicyDocument {
+  const source: Record<string, Record<string, string[]>> =
+    alarmArns.length > ALARM_LIST_THRESHOLD
+      ? { ArnLike: { "aws:SourceArn": [`arn:${ctx.partition}:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:${alarmNamePrefix}-*`] } }
+      : { ArnEquals: { "aws:SourceArn": sorted(alarmArns) } };
   return policy([
     {
       Sid: "DenyInsecureTransport",
@@ -53,7 +65,7 @@ export function alertTopicPolicyDocument(ctx: AccountContext, topicArn: string, 
       Action: "sns:Publish",
       Resource: topicArn,
       Condition: {
-        ArnEquals: { "aws:SourceArn": sorted(alarmArns) },
+        ...source,
         StringEquals: { "aws:SourceAccount": ctx.accountId },
       },
     },

@@ -33,6 +33,7 @@ import {
 import { keyPolicyDocument } from "../../infra/policies/kms-key-policy";
 import { registrationRolePolicyDocument } from "../../infra/policies/lake-formation-policy";
 import {
+  ALARM_LIST_THRESHOLD,
   alertTopicPolicyDocument,
   deadLetterQueuePolicyDocument,
   tlsOnlyQueuePolicyDocument,
@@ -177,7 +178,9 @@ export const PREVIEW_DOCUMENTS: Record<string, Render> = {
     tlsOnlyQueuePolicyDocument(at("sqs", "preview-failures")),
   ],
   "datalake:monitoring:Monitoring$aws:sns/topicPolicy:TopicPolicy policy": () => [
-    alertTopicPolicyDocument(CTX, at("sns", "preview-alerts"), [at("cloudwatch", "alarm:preview-alarm")]),
+    alertTopicPolicyDocument(CTX, at("sns", "preview-alerts"), [at("cloudwatch", "alarm:preview-alarm")], "preview"),
+    // Past the threshold: the stack's alarm name prefix instead of the list.
+    alertTopicPolicyDocument(CTX, at("sns", "preview-alerts"), Array.from({ length: ALARM_LIST_THRESHOLD + 1 }, (_, i) => at("cloudwatch", `alarm:preview-${i}`)), "preview"),
   ],
 };
 
