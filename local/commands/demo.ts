@@ -66,7 +66,8 @@ export const demoVerb: Verb = {
     dropBrokenExport(workspacePaths(workspace).landing);
     // Loaded here, not at the top: DuckDB and the AWS SDK would slow every other verb and --help.
     const { startLocalRuntime } = await import("../runtime/defaults");
-    const runtime = await startLocalRuntime({ workspace, once: true, progress: (e) => io.out(formatProgress(e)) });
+    // Every file is complete before the watcher starts: no need to wait the default settle time.
+    const runtime = await startLocalRuntime({ workspace, once: true, settleMs: 250, progress: (e) => io.out(formatProgress(e)) });
     let code: number;
     try {
       const report = await runtime.settle(10 * 60_000);

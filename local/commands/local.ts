@@ -20,6 +20,11 @@ const SPEC: ArgSpec = {
       value: "MINUTES",
       help: `stop a load running longer than this: it ends TIMEOUT, its files FAILED (default ${DEFAULT_GLUE_TIMEOUT_MINUTES}, as deployed)`,
     },
+    settle: {
+      type: "string",
+      value: "SECONDS",
+      help: "read a landed file once it has not changed for this long (default 2; a producer pausing longer mid-file should write under a .tmp name and rename)",
+    },
     json: { type: "boolean", help: "no progress lines; print the settled files as one JSON array at the end" },
     engine: { type: "string", value: "duckdb|spark", help: "duckdb (default), or spark: the Glue runner on local Spark + Iceberg" },
   },
@@ -39,6 +44,7 @@ export const localVerb: Verb = {
     const json = args.flags.json === true;
     const timeoutMs = intFlag("local", args, "timeout", 1800) * 1000;
     const jobTimeoutMinutes = intFlag("local", args, "job-timeout", DEFAULT_GLUE_TIMEOUT_MINUTES);
+    const settleSeconds = args.flags.settle === undefined ? undefined : intFlag("local", args, "settle", undefined, { min: 1, max: 3600 });
     // Glue's own bounds (and setTimeout's: beyond ~24.8 days it fires at once).
     if (jobTimeoutMinutes < 1 || jobTimeoutMinutes > 2880) throw new UsageError("local: --job-timeout must be 1 to 2880 (minutes)");
     const files: FileDone[] = [];
@@ -57,6 +63,7 @@ export const localVerb: Verb = {
       progress,
       once: args.flags.once === true,
       jobTimeoutMs: jobTimeoutMinutes * 60_000,
+      ...(settleSeconds !== undefined ? { settleMs: settleSeconds * 1000 } : {}),
       ...(spark ? { executor: spark.executor, buildModels: spark.buildModels } : {}),
     });
     const stop = async () => {

@@ -1,8 +1,10 @@
 // Notices new and replaced files under landing/. fs.watch is only a hint that something changed
 // (it misses events on some file systems and under load), so every hint and a polling timer lead
 // to the same full scan. A file counts as complete only once its size, mtime and inode have been
-// unchanged for `settleMs`: a producer still writing it is not read half-way.
-import { FSWatcher, mkdirSync, readdirSync, statSync, watch } from "fs";
+// unchanged for `settleMs` (2 s by default): a copy in progress is not read half-way. A producer
+// that pauses longer than that mid-file cannot be told from a finished one by polling: it writes
+// under a temporary name and renames (isIgnoredName), as on S3 a PUT is whole or absent.
+import { FSWatcher, mkdirSync, readdirSync, realpathSync, statSync, watch } from "fs";
 import { join, relative, sep } from "path";
 import { FileSignature, sameSignature, signatureOf } from "./version-store";
 
@@ -14,7 +16,7 @@ export interface StableFile {
 
 export interface LandingWatcherOptions {
   root: string;
-  /** How long a file must stay unchanged before it is read. @default 250 */
+  /** How long a file must stay unchanged before it is read. @default DEFAULT_SETTLE_MS */
   settleMs?: number;
   /** Polling interval. @default 5000 while fs.watch works (a safety net), 1000 without it */
   pollMs?: number;
@@ -27,9 +29,20 @@ export interface LandingWatcherOptions {
   now?: () => number;
 }
 
-/** Editors' swap files and producers' in-progress names are not objects. */
+/**
+ * How long a file must stay unchanged before it is read. 250 ms loaded a copy that paused for a
+ * moment (dd in chunks, a program flushing now and then): its first part was published as a
+ * version, with the row cut at the end, and stayed.
+ */
+export const DEFAULT_SETTLE_MS = 2000;
+
+/** In-progress suffixes of transfer tools and browsers (WinSCP, Chrome, Firefox, Safari, rsync's are dot-files). */
+const IN_PROGRESS = [".part", ".tmp", ".filepart", ".crdownload", ".partial", ".download", ".swp"];
+
+/** Editors' swap and backup files and producers' in-progress names are not objects. */
 export function isIgnoredName(name: string): boolean {
-  return name.startsWith(".") || name.endsWith("~") || name.endsWith(".part") || name.endsWith(".tmp");
+  const lower = name.toLowerCase();
+  return name.startsWith(".") || name.endsWith("~") || (name.startsWith("#") && name.endsWith("#")) || IN_PROGRESS.some((s) => lower.endsWith(s));
 }
 
 export class LandingWatcher {
@@ -44,7 +57,7 @@ export class LandingWatcher {
   private stopped = false;
 
   constructor(private readonly options: LandingWatcherOptions) {
-    this.settleMs = options.settleMs ?? 250;
+    this.settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
     this.pollMs = options.pollMs;
   }
 
@@ -97,8 +110,7 @@ export class LandingWatcher {
   private async scan(): Promise<void> {
     const now = (this.options.now ?? Date.now)();
     const present = new Set<string>();
-    for (const path of listFiles(this.options.root)) {
-      const key = relative(this.options.root, path).split(sep).join("/");
+    for (const { key, path } of landingFiles(this.options.root)) {
       const st = statSync(path, { throwIfNoEntry: false });
       if (!st || !st.isFile()) continue;
       const sig = signatureOf(st);
@@ -137,10 +149,23 @@ export class LandingWatcher {
   }
 }
 
-function listFiles(dir: string): string[] {
+/**
+ * Every file under landing that names an object, as (key, path), sorted by path: the watcher
+ * and `audit --verify` list the same ones. A symbolic link counts as what it points to (a link
+ * dropped into landing was silently never loaded); a folder reached twice through links, or a
+ * link to a folder it is in, is listed once.
+ */
+export function landingFiles(root: string): { key: string; path: string }[] {
+  return listFiles(root, new Set()).map((path) => ({ key: relative(root, path).split(sep).join("/"), path }));
+}
+
+function listFiles(dir: string, visited: Set<string>): string[] {
   const out: string[] = [];
   let entries;
   try {
+    const real = realpathSync(dir);
+    if (visited.has(real)) return out;
+    visited.add(real);
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return out; // removed while scanning
@@ -148,8 +173,9 @@ function listFiles(dir: string): string[] {
   for (const entry of entries) {
     if (isIgnoredName(entry.name)) continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(path));
-    else if (entry.isFile()) out.push(path);
+    const kind = entry.isSymbolicLink() ? statSync(path, { throwIfNoEntry: false }) : entry;
+    if (kind?.isDirectory()) out.push(...listFiles(path, visited));
+    else if (kind?.isFile()) out.push(path);
   }
   return out.sort();
 }

@@ -54,7 +54,7 @@ export interface LocalRuntimeOptions {
   handlers: HandlerFns;
   executor: LoadExecutor;
   specs?: readonly DatasetSpec[];
-  /** @default 250 */
+  /** How long a landed file must stay unchanged before it is read. @default DEFAULT_SETTLE_MS (2 s) */
   settleMs?: number;
   /** @default 1000 */
   pollMs?: number;

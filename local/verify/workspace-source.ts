@@ -2,12 +2,12 @@
 // recorded in its version log (read-only: a running runtime owns the log), and every file now in
 // landing/ it has not seen yet. A file `datalake load` loaded straight from landing is recorded
 // under the bucket "local" and its content hash (local/cli-manifest.ts): that names it too.
-import { existsSync, readdirSync, statSync } from "fs";
+import { existsSync, statSync } from "fs";
 import { join } from "path";
 import { DATASETS, routeObjectKey } from "../../datasets";
 import type { LandedVersion, VersionIdentity } from "../../handlers/audit/verify";
 import { LOCAL_BUCKET } from "../cli-manifest";
-import { isIgnoredName } from "../runtime/landing-watcher";
+import { landingFiles } from "../runtime/landing-watcher";
 import { hashFile, readVersionLog, type VersionRecord } from "../runtime/version-store";
 import { LOCAL_NAMES, workspacePaths } from "../runtime/workspace";
 
@@ -44,14 +44,4 @@ function keptVersions(logPath: string, bytesDir: string): VersionRecord[] {
     .map(({ t: _t, ...record }) => record as VersionRecord);
 }
 
-function landingFiles(root: string, dir = root): { key: string; path: string }[] {
-  if (!existsSync(dir)) return [];
-  const out: { key: string; path: string }[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (isIgnoredName(entry.name)) continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...landingFiles(root, path));
-    else if (entry.isFile()) out.push({ key: path.slice(root.length + 1).split(/[\\/]/).join("/"), path });
-  }
-  return out;
-}
+

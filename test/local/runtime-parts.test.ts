@@ -1,7 +1,7 @@
 // The runtime's parts in isolation: S3-style event keys, the in-process Glue's Glue behaviour,
 // the landing watcher's "complete files only" rule and the one-runtime-per-workspace lock.
 import { expect } from "chai";
-import { appendFileSync, mkdirSync, writeFileSync } from "fs";
+import { appendFileSync, mkdirSync, symlinkSync, writeFileSync } from "fs";
 import { join } from "path";
 import { getDataset } from "../../datasets";
 import { eventPatternFor, matchEventPattern } from "../../datasets/routing";
@@ -9,7 +9,7 @@ import { parseObjectCreated } from "../../handlers/core/s3-event";
 import { GLUE_ERRORS } from "../../handlers/ports";
 import { encodeS3EventKey, objectCreatedEvent } from "../../local/runtime/events";
 import { LocalGlue, RunOutcome } from "../../local/runtime/glue-launcher";
-import { LandingWatcher, StableFile } from "../../local/runtime/landing-watcher";
+import { DEFAULT_SETTLE_MS, LandingWatcher, StableFile, isIgnoredName, landingFiles } from "../../local/runtime/landing-watcher";
 import { acquireWorkspaceLock } from "../../local/runtime/workspace-lock";
 import { tempWorkspace } from "./support";
 import { ensureAuditTable } from "../../handlers/audit/ensure-table";
@@ -143,6 +143,46 @@ describe("local runtime parts", () => {
       } finally {
         await watcher.stop();
       }
+    });
+  });
+
+  describe("landing files", () => {
+    it("by default waits 2 s of no change: a copy pausing 1 s between chunks is not read half-way", async () => {
+      const root = join(ws.dir, "landing");
+      mkdirSync(join(root, "orders"), { recursive: true });
+      const seen: StableFile[] = [];
+      let now = 0;
+      const watcher = new LandingWatcher({ root, now: () => now, isKnown: () => false, onStable: async (f) => void seen.push(f) });
+      try {
+        writeFileSync(join(root, "orders", "copy.csv"), "order_id\n1\n");
+        await watcher.scanNow();
+        now += 1000; // the copy pauses a second, then goes on
+        await watcher.scanNow();
+        expect(seen, "read during a 1 s pause").to.deep.equal([]);
+        expect(DEFAULT_SETTLE_MS).to.equal(2000);
+      } finally {
+        await watcher.stop();
+      }
+    });
+
+    it("leaves out transfer tools' and editors' in-progress names, follows symbolic links once, and keys names with a backslash as written", () => {
+      const root = join(ws.dir, "landing");
+      const outside = join(ws.dir, "outside");
+      mkdirSync(join(root, "orders"), { recursive: true });
+      mkdirSync(join(outside, "more"), { recursive: true });
+      writeFileSync(join(outside, "linked.csv"), "x");
+      writeFileSync(join(outside, "more", "deep.csv"), "x");
+      for (const name of ["a.csv", "back\\slash.csv", "w.csv.filepart", "c.csv.crdownload", "d.csv.partial", "#e.csv#", "f.csv.swp", "g.csv.PART", ".hidden.csv", "h.csv~"]) {
+        writeFileSync(join(root, "orders", name), "x");
+      }
+      symlinkSync(join(outside, "linked.csv"), join(root, "orders", "link.csv"));
+      symlinkSync(outside, join(root, "orders", "dir"));
+      symlinkSync(root, join(root, "orders", "loop")); // a link to a folder it is in
+
+      const keys = landingFiles(root).map((f) => f.key);
+
+      expect(keys).to.deep.equal(["orders/a.csv", "orders/back\\slash.csv", "orders/dir/linked.csv", "orders/dir/more/deep.csv", "orders/link.csv"]);
+      expect(isIgnoredName("report.csv")).to.equal(false);
     });
   });
 
