@@ -3,7 +3,7 @@
 // engine, writes the run summary where job-state reads it, and reports the run as it goes.
 import { readFileSync } from "fs";
 import type { DatasetSpec } from "../../datasets/define";
-import { Manifest, RUN_ARGS, RunSummary, summaryKey } from "../../engine/contracts";
+import { Manifest, RUN_ARGS, RunSummary, publishRecordKey, summaryKey } from "../../engine/contracts";
 import type { RunOutcome, RunRequest } from "./glue-launcher";
 import type { LocalObjectStore } from "./object-store";
 import type { ProgressEvent } from "./progress";
@@ -57,6 +57,7 @@ export async function executeLocalRun(ctx: RunContext, run: RunRequest): Promise
         fullRefresh: args[RUN_ARGS.fullRefresh] === "true" || manifest.fullRefresh === true,
         signal: timeout.signal,
       }));
+    if (attempt > 1 && !finished) summary = (await publishedBeforeTheStop(ctx, dataset, runId, summary)) ?? summary;
   } catch (err) {
     ctx.onRunEnd(runId, true);
     const error = err instanceof Error ? err.message : String(err);
@@ -86,6 +87,18 @@ export async function executeLocalRun(ctx: RunContext, run: RunRequest): Promise
     error: summary.error,
   });
   return { state: summary.status, errorMessage: summary.error };
+}
+
+/**
+ * A resumed run killed after its publish but before its summary: run again, it found every file
+ * in the engine's ledger (ALREADY_LOADED, 0 rows), and its FILE items would have said so, while
+ * its first attempt loaded their rows. Its publish record (written before the publish, and only
+ * kept once it was committed) holds what that attempt loaded, as job-state reads it on AWS.
+ */
+async function publishedBeforeTheStop(ctx: RunContext, dataset: string, runId: string, again: RunSummary): Promise<RunSummary | undefined> {
+  if (again.files.length === 0 || again.files.some((f) => f.outcome !== "ALREADY_LOADED")) return undefined;
+  const record = await ctx.objects.getJson<RunSummary>(LOCAL_NAMES.opsBucket, publishRecordKey(dataset, runId));
+  return record?.status === "SUCCEEDED" ? record : undefined;
 }
 
 /** The reason a run is stopped at the job timeout (told apart from engine errors). */

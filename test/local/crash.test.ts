@@ -27,6 +27,8 @@ describe("local mode crash safety (kill -9 and restart)", function () {
 
   const cases = [
     { stage: "audit", when: "between staging and publishing", publishedBeforeKill: false },
+    // Its summary is not written yet: run again, the run finds its files in the ledger.
+    { stage: "publish", when: "after publishing, before writing its summary", publishedBeforeKill: true },
     { stage: "done", when: "after publishing, before Glue recorded the end", publishedBeforeKill: true },
   ];
   for (const c of cases) {
