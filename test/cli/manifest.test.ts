@@ -115,7 +115,7 @@ describe("manifest for files named on the command line", () => {
     expect(kept.files[0].key).to.equal("orders/LOAD00000001.csv");
   });
 
-  it("exits 1 with one line when the run cannot start (workspace is a file)", async () => {
+  it("exits 2 with one line when the run cannot start (workspace is a file)", async () => {
     const file = join(dir, "LOAD00000001.csv");
     writeFileSync(file, "order_id,customer_id,order_ts,status,total_amount,cdc_ts\n");
     const notADir = join(dir, "plain-file");
@@ -123,8 +123,8 @@ describe("manifest for files named on the command line", () => {
 
     const run = await cli("load", "--dataset", "orders", "--workspace", notADir, file);
 
-    expect(run.code).to.equal(1);
-    expect(run.stderr).to.match(/^datalake load: /);
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.equal(`datalake load: --workspace ${notADir} is a file, not a directory`);
     expect(run.stderr.split("\n")).to.have.length(1);
   });
 });
