@@ -80,14 +80,15 @@ export async function finalizeRun(deps: HandlerDeps, run: RunItem, glue: GlueFin
  * What the dataset's slot records about finishing publishes once this run is final (releaseSlot):
  * - a run without files (one that was to finish a publish) clears it, however it ended: no run
  *   without files follows another, so they cannot loop (one that failed alarms; a publish it
- *   cut short in turn is finished by the next file's run);
+ *   cut short in turn is finished by the next file's run). One that never reached Glue (no job
+ *   run id: start_failed, start_not_attempted) keeps it, as its own release does;
  * - SUCCEEDED but Glue did not end SUCCEEDED: it committed, then a fast-forward failed or it was
  *   killed (or it timed out after publishing, when the next run finds nothing left to do): finish it;
  * - SUCCEEDED cleanly: every run finishes an earlier interrupted publish before it reads, so done;
  * - FAILED with files: unchanged.
  */
-export function publishFollowUp(run: Pick<RunItem, "runId" | "fileCount">, status: RunItem["status"], glueState: string): string | null | undefined {
-  if (run.fileCount === 0) return null;
+export function publishFollowUp(run: Pick<RunItem, "runId" | "fileCount" | "jobRunId">, status: RunItem["status"], glueState: string): string | null | undefined {
+  if (run.fileCount === 0) return run.jobRunId === undefined ? undefined : null;
   if (status === "SUCCEEDED") return glueState === "SUCCEEDED" ? null : run.runId;
   return undefined;
 }

@@ -4,7 +4,7 @@
 // unchanged for `settleMs` (2 s by default): a copy in progress is not read half-way. A producer
 // that pauses longer than that mid-file cannot be told from a finished one by polling: it writes
 // under a temporary name and renames (isIgnoredName), as on S3 a PUT is whole or absent.
-import { FSWatcher, mkdirSync, readdirSync, realpathSync, statSync, watch } from "fs";
+import { FSWatcher, mkdirSync, readdirSync, statSync, watch } from "fs";
 import { join, relative, sep } from "path";
 import { FileSignature, sameSignature, signatureOf } from "./version-store";
 
@@ -151,21 +151,18 @@ export class LandingWatcher {
 
 /**
  * Every file under landing that names an object, as (key, path), sorted by path: the watcher
- * and `audit --verify` list the same ones. A symbolic link counts as what it points to (a link
- * dropped into landing was silently never loaded); a folder reached twice through links, or a
- * link to a folder it is in, is listed once.
+ * and `audit --verify` list the same ones. A symbolic link to a file counts as that file (a link
+ * dropped into landing was silently never loaded). Links to folders are not followed: the same
+ * files would get a second key (or another dataset's prefix), and a link can loop.
  */
 export function landingFiles(root: string): { key: string; path: string }[] {
-  return listFiles(root, new Set()).map((path) => ({ key: relative(root, path).split(sep).join("/"), path }));
+  return listFiles(root).map((path) => ({ key: relative(root, path).split(sep).join("/"), path }));
 }
 
-function listFiles(dir: string, visited: Set<string>): string[] {
+function listFiles(dir: string): string[] {
   const out: string[] = [];
   let entries;
   try {
-    const real = realpathSync(dir);
-    if (visited.has(real)) return out;
-    visited.add(real);
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return out; // removed while scanning
@@ -173,9 +170,17 @@ function listFiles(dir: string, visited: Set<string>): string[] {
   for (const entry of entries) {
     if (isIgnoredName(entry.name)) continue;
     const path = join(dir, entry.name);
-    const kind = entry.isSymbolicLink() ? statSync(path, { throwIfNoEntry: false }) : entry;
-    if (kind?.isDirectory()) out.push(...listFiles(path, visited));
-    else if (kind?.isFile()) out.push(path);
+    if (entry.isDirectory()) out.push(...listFiles(path));
+    else if (entry.isFile() || (entry.isSymbolicLink() && linksToFile(path))) out.push(path);
   }
   return out.sort();
+}
+
+/** A link whose target is a file; a dangling, looping or unreadable link is none. */
+function linksToFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }

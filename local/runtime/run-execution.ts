@@ -96,9 +96,14 @@ export async function executeLocalRun(ctx: RunContext, run: RunRequest): Promise
  * kept once it was committed) holds what that attempt loaded, as job-state reads it on AWS.
  */
 async function publishedBeforeTheStop(ctx: RunContext, dataset: string, runId: string, again: RunSummary): Promise<RunSummary | undefined> {
-  if (again.files.length === 0 || again.files.some((f) => f.outcome !== "ALREADY_LOADED")) return undefined;
+  if (!again.files.some((f) => f.outcome === "ALREADY_LOADED")) return undefined;
   const record = await ctx.objects.getJson<RunSummary>(LOCAL_NAMES.opsBucket, publishRecordKey(dataset, runId));
-  return record?.status === "SUCCEEDED" ? record : undefined;
+  if (record?.status !== "SUCCEEDED") return undefined;
+  // Read again, each file is in the ledger, or quarantined whole as the record says (such a
+  // file never enters the ledger): anything else means the first publish did not happen.
+  const recorded = new Map(record.files.map((f) => [f.fileId, f]));
+  const same = again.files.every((f) => f.outcome === "ALREADY_LOADED" || (f.outcome === "QUARANTINED" && recorded.get(f.fileId)?.outcome === "QUARANTINED"));
+  return same ? record : undefined;
 }
 
 /** The reason a run is stopped at the job timeout (told apart from engine errors). */

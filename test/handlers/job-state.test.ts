@@ -5,6 +5,7 @@ import { summaryKey } from "../../engine/contracts";
 import { handleFileArrival } from "../../handlers/core/file-arrival";
 import { handleJobStateChange } from "../../handlers/core/job-state";
 import { reconcile } from "../../handlers/core/reconcile";
+import { publishFollowUp } from "../../handlers/core/run-finalize";
 import { stateChangeEvent } from "./support/fake-glue";
 import { OPS, World, assertAccounted, drainRuns, failedMetrics, fixture, putAndEvent, useWorlds } from "./support/world";
 
@@ -254,6 +255,14 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
 
       expect(w.glue.runs, "the run, and one run without files").to.have.length(2);
       expect((await w.audit.getSlot("orders"))?.finishPublishOf).to.equal(undefined);
+    });
+
+    it("keeps the request when the run without files never reached Glue (start_failed, then a crash before its release)", () => {
+      const run = { runId: "r", fileCount: 0 };
+      expect(publishFollowUp(run, "FAILED", "")).to.equal(undefined);
+      expect(publishFollowUp({ ...run, jobRunId: "jr" }, "FAILED", "FAILED")).to.equal(null);
+      expect(publishFollowUp({ ...run, jobRunId: "jr" }, "SUCCEEDED", "TIMEOUT")).to.equal(null);
+      expect(publishFollowUp({ runId: "r", fileCount: 2, jobRunId: "jr" }, "SUCCEEDED", "FAILED")).to.equal("r");
     });
 
     it("with the state event lost, the reconciler finalizes the run and starts the one that finishes it", async () => {

@@ -70,6 +70,24 @@ describe("local mode crash safety (kill -9 and restart)", function () {
       expect(verified.code, verified.stdout).to.equal(0);
     });
   }
+
+  it("records a run killed after publishing and before its summary from its publish record, with a file it quarantined whole", async () => {
+    drop(ws.dir, "orders/one.csv", ordersCsv(1, 10));
+    drop(ws.dir, "orders/bad.csv", "no,such,header\n1,2,3\n");
+    child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "crash-child.ts"), ws.dir, "publish"], { cwd: ROOT, stdio: "ignore" });
+    await waitFor(() => existsSync(join(ws.dir, "ops", "frozen")), 90_000, "the child never reached the freeze point");
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child!.once("exit", resolve));
+    t = await startTestRuntime(ws.dir);
+    await t.runtime.settle(90_000);
+
+    const items = Object.fromEntries((await expectAccounted(t.runtime, "orders")).map((i) => [i.key, i]));
+    expect(items["orders/one.csv"]).to.include({ status: "SUCCEEDED", rowsLoaded: 10 });
+    expect(items["orders/bad.csv"]).to.include({ status: "QUARANTINED" });
+    await t.runtime.stop();
+    const verified = await cli("audit", "--verify", "--workspace", ws.dir);
+    expect(verified.code, verified.stdout).to.equal(0);
+  });
 });
 
 async function waitFor(check: () => boolean, timeoutMs: number, message: string): Promise<void> {

@@ -165,7 +165,7 @@ describe("local runtime parts", () => {
       }
     });
 
-    it("leaves out transfer tools' and editors' in-progress names, follows symbolic links once, and keys names with a backslash as written", () => {
+    it("leaves out transfer tools' and editors' in-progress names, counts a link to a file as that file (not links to folders, loops or dangling ones), and keys names with a backslash as written", () => {
       const root = join(ws.dir, "landing");
       const outside = join(ws.dir, "outside");
       mkdirSync(join(root, "orders"), { recursive: true });
@@ -177,11 +177,13 @@ describe("local runtime parts", () => {
       }
       symlinkSync(join(outside, "linked.csv"), join(root, "orders", "link.csv"));
       symlinkSync(outside, join(root, "orders", "dir"));
-      symlinkSync(root, join(root, "orders", "loop")); // a link to a folder it is in
+      symlinkSync(root, join(root, "orders", "up")); // a link to a folder it is in
+      symlinkSync(join(root, "orders", "self.csv"), join(root, "orders", "self.csv")); // a loop
+      symlinkSync(join(outside, "gone.csv"), join(root, "orders", "dangling.csv"));
 
       const keys = landingFiles(root).map((f) => f.key);
 
-      expect(keys).to.deep.equal(["orders/a.csv", "orders/back\\slash.csv", "orders/dir/linked.csv", "orders/dir/more/deep.csv", "orders/link.csv"]);
+      expect(keys).to.deep.equal(["orders/a.csv", "orders/back\\slash.csv", "orders/link.csv"]);
       expect(isIgnoredName("report.csv")).to.equal(false);
     });
   });
