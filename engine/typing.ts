@@ -5,21 +5,27 @@
 import type { PlanColumnType } from "./plan";
 import type { SqlDialect } from "./dialects";
 
-const INTEGER = "^[+-]?[0-9]+$";
+/**
+ * End of text in the guards. Java's `$` (Spark's RLIKE) also matches before a final line
+ * terminator, RE2's (DuckDB) does not, and Spark's cast then trims it: "5\n" was 5 on Spark and
+ * bad_type on DuckDB. `\z` is the very end on both.
+ */
+const END = "\\z";
+const INTEGER = `^[+-]?[0-9]+${END}`;
 /**
  * An integer written with a zero fraction: Oracle NUMBER without precision, as DMS writes it to
  * Parquet (DECIMAL(38,10): "1.0000000000") and to CSV. Only zeros after the point, so no value
  * changes; "1.5" stays bad_type.
  */
-const INTEGER_ZERO_FRACTION = "^[+-]?[0-9]+[.]0*$";
+const INTEGER_ZERO_FRACTION = `^[+-]?[0-9]+[.]0*${END}`;
 const INTEGER_PART = "^[+-]?[0-9]+";
-const DOUBLE = "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$";
+const DOUBLE = `^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?${END}`;
 // Field ranges in the guard, not only the shape: DuckDB casts hour 24 to the next day's 00:00 and
 // Spark refuses it, so only values both engines read the same way pass.
 const YMD = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])";
-const DATE = `^${YMD}$`;
+const DATE = `^${YMD}${END}`;
 /** ISO date-time, space or T separator, up to microseconds, no zone (DMS writes UTC). */
-const TIMESTAMP = `^${YMD}[ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?$`;
+const TIMESTAMP = `^${YMD}[ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?${END}`;
 const TRUE_WORDS = ["true", "t", "1", "yes", "y"];
 const FALSE_WORDS = ["false", "f", "0", "no", "n"];
 
@@ -32,7 +38,7 @@ function decimalPattern(type: string): string {
   const scale = Number(/,(\d+)\)$/.exec(type)![1]);
   const fraction = scale === 0 ? "[.]0*" : `[.][0-9]{0,${scale}}0*`;
   const fractionOnly = scale === 0 ? "[.]0+" : `[.][0-9]{1,${scale}}0*`;
-  return `^[+-]?([0-9]+(${fraction})?|${fractionOnly})$`;
+  return `^[+-]?([0-9]+(${fraction})?|${fractionOnly})${END}`;
 }
 
 /** The empty field and the spec's nullValue both mean NULL. */
