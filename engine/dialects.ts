@@ -86,6 +86,41 @@ const duckdb: SqlDialect = {
   broadcast: () => "",
 };
 
+/**
+ * A pattern that means in Java what it means in RE2. Without MULTILINE, Java's `$` also matches
+ * before a final line terminator (Spark passed "de\n" for `^[a-z]+$`, DuckDB did not): each
+ * `$` that is not escaped, quoted (\Q...\E) or in a character class becomes `\z`, the end of
+ * the text on both. (`^` already means the start of the text on both.)
+ */
+export function javaStrictEnd(pattern: string): string {
+  let out = "";
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === "\\" && pattern[i + 1] === "Q") {
+      const end = pattern.indexOf("\\E", i + 2);
+      const stop = end < 0 ? pattern.length : end + 2;
+      out += pattern.slice(i, stop);
+      i = stop - 1;
+    } else if (c === "\\") {
+      out += c + (pattern[i + 1] ?? "");
+      i++;
+    } else if (inClass) {
+      if (c === "]") inClass = false;
+      out += c;
+    } else if (c === "[") {
+      inClass = true;
+      // A "]" first in a class (after an optional "^") is a literal.
+      const lead = pattern[i + 1] === "^" ? (pattern[i + 2] === "]" ? "^]" : "^") : pattern[i + 1] === "]" ? "]" : "";
+      out += c + lead;
+      i += lead.length;
+    } else {
+      out += c === "$" ? "\\z" : c;
+    }
+  }
+  return out;
+}
+
 const spark: SqlDialect = {
   name: "spark",
   ident: (name) => `\`${name.replace(/`/g, "``")}\``,
@@ -93,10 +128,10 @@ const spark: SqlDialect = {
   sqlType: (type) => typeName("spark", type),
   tryCast: (expr, type) => `TRY_CAST(${expr} AS ${typeName("spark", type)})`,
   cast: (expr, type) => `CAST(${expr} AS ${typeName("spark", type)})`,
-  regexMatch: (expr, pattern) => `(${expr} RLIKE ${spark.str(pattern)})`,
+  regexMatch: (expr, pattern) => `(${expr} RLIKE ${spark.str(javaStrictEnd(pattern))})`,
   hmacSha256: (expr) => `sha2(concat(${pad("opad")}, unhex(sha2(concat(${pad("ipad")}, CAST(${expr} AS BINARY)), 256))), 256)`,
   concatLabels: (sep, labels) => (labels.length === 0 ? "''" : `concat_ws(${spark.str(sep)}, ${labels.join(", ")})`),
-  regexExtract: (expr, pattern) => `regexp_extract(${expr}, ${spark.str(pattern)}, 0)`,
+  regexExtract: (expr, pattern) => `regexp_extract(${expr}, ${spark.str(javaStrictEnd(pattern))}, 0)`,
   replace: (expr, from, to) => `replace(${expr}, ${spark.str(from)}, ${spark.str(to)})`,
   year: (expr) => `CAST(year(${expr}) AS INT)`,
   month: (expr) => `CAST(month(${expr}) AS INT)`,

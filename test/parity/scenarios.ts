@@ -40,7 +40,7 @@ export const TRICKY: Record<string, string[]> = {
     "2026-02-30 00:00:00", "2026-11-20 24:00:00", "2026-11-20", "2026-11-20 09:00", "2026-11-20 09:00:00Z",
     "2026-11-20 09:00:00+02:00", " 2026-11-20 09:00:00", "0001-01-01 00:00:00", "9999-12-31 23:59:59.999999",
   ],
-  string: ["", "  padded  ", "back\\slash", 'say "hi"', "multi\nline", "ünïcödé", "emoji 🎉", "NULL", "null", "tab\there", "it's", "comma, inside"],
+  string: ["", "tail\n", "  padded  ", "back\\slash", 'say "hi"', "multi\nline", "ünïcödé", "emoji 🎉", "NULL", "null", "tab\there", "it's", "comma, inside"],
 };
 export const TRICKY_OPS = ["i", " U ", "d", "X", "", "UPDATE"];
 
