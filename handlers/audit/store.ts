@@ -421,14 +421,15 @@ export class AuditStore {
    * sets SlotItem.finishPublishOf, null clears it, undefined leaves it.
    */
   async releaseSlot(dataset: string, runId: string, finishPublishOf?: string | null): Promise<boolean> {
-    const finish = finishPublishOf === undefined ? "" : finishPublishOf === null ? ", finishPublishOf" : "";
+    const set = typeof finishPublishOf === "string";
+    const removed = ["activeRunId", "leaseExpiresAt", "takenAt", ...(finishPublishOf === null ? ["finishPublishOf"] : [])];
     return this.conditional(
       new UpdateCommand({
         TableName: this.tableName,
         Key: slotKey(dataset),
-        UpdateExpression: `${typeof finishPublishOf === "string" ? "SET finishPublishOf = :finish " : ""}REMOVE activeRunId, leaseExpiresAt, takenAt${finish}`,
+        UpdateExpression: `${set ? "SET finishPublishOf = :finish " : ""}REMOVE ${removed.join(", ")}`,
         ConditionExpression: "activeRunId = :run",
-        ExpressionAttributeValues: { ":run": runId, ...(typeof finishPublishOf === "string" ? { ":finish": finishPublishOf } : {}) },
+        ExpressionAttributeValues: { ":run": runId, ...(set ? { ":finish": finishPublishOf } : {}) },
       }),
     );
   }

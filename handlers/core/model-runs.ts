@@ -166,10 +166,10 @@ export function modelVerdict(summary: ModelRunSummary | undefined, glue: GlueFin
 export async function reconcileModelSlot(deps: HandlerDeps, model: string): Promise<boolean> {
   const state = await deps.audit.models.get(model);
   if (!state?.activeRunId) return false;
-  const why = await staleSlotReason(deps, { activeRunId: state.activeRunId, takenAt: state.takenAt });
-  if (!why) return false;
+  const stale = await staleSlotReason(deps, { activeRunId: state.activeRunId, takenAt: state.takenAt });
+  if (!stale) return false;
   const released = await deps.audit.models.releaseSlot(model, state.activeRunId);
-  if (released) deps.log.warn("model slot released", { model, runId: state.activeRunId, why });
+  if (released) deps.log.warn("model slot released", { model, runId: state.activeRunId, why: stale.why });
   return released;
 }
 

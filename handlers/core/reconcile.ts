@@ -113,18 +113,19 @@ async function reconcileRun(deps: HandlerDeps, run: RunItem, report: ReconcileRe
 
 async function reconcileDataset(deps: HandlerDeps, dataset: string, report: ReconcileReport): Promise<void> {
   const slot = await deps.audit.getSlot(dataset);
+  let finishing = slot?.finishPublishOf;
   if (slot?.activeRunId) {
-    const why = await staleSlotReason(deps, { activeRunId: slot.activeRunId, takenAt: slot.takenAt });
+    const stale = await staleSlotReason(deps, { activeRunId: slot.activeRunId, takenAt: slot.takenAt });
     // A finished run's release carries what finalize would have recorded: the crash came between
     // its RUN write and its release, and a publish it cut short must still be finished.
-    const run = why === "run finished" ? await deps.audit.getRun(slot.activeRunId) : undefined;
-    const followUp = run ? publishFollowUp(run, run.status, run.glueState ?? "") : undefined;
-    if (why && (await deps.audit.releaseSlot(dataset, slot.activeRunId, followUp))) {
-      deps.log.warn("run slot released", { dataset, runId: slot.activeRunId, why });
+    const followUp = stale?.run ? publishFollowUp(stale.run, stale.run.status, stale.run.glueState ?? "") : undefined;
+    if (stale && (await deps.audit.releaseSlot(dataset, slot.activeRunId, followUp))) {
+      deps.log.warn("run slot released", { dataset, runId: slot.activeRunId, why: stale.why });
       report.slotsReleased.push(dataset);
+      if (followUp !== undefined) finishing = followUp ?? undefined;
     }
   }
-  const finishing = (await deps.audit.getSlot(dataset))?.finishPublishOf;
+  // startRunIfIdle reads the slot again before it starts a run without files.
   if ((await deps.audit.listPendingFiles(dataset, 1)).length === 0 && !finishing) return;
   const outcome = await startRunIfIdle(deps, dataset);
   if (outcome.started) report.started.push(outcome.runId);

@@ -212,11 +212,8 @@ async function loadOnSpark(workspace: string, spec: DatasetSpec, manifest: Manif
   // stops it, checked every second (a write in the job's last second is not caught).
   const changed = new AbortController();
   const watch = setInterval(() => {
-    try {
-      checkUnchanged(manifest);
-    } catch (e) {
-      changed.abort(e);
-    }
+    const what = changedSinceHashed(manifest);
+    if (what) changed.abort(new FileChanged(what));
   }, 1000);
   let summary: RunSummary;
   try {
