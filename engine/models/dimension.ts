@@ -285,8 +285,13 @@ class DimensionSql {
     };
   }
 
+  /**
+   * Per key, the earliest fact time t0. Times at or after the end of time are left out: windows
+   * end there (exclusive), so no row can hold such a fact (it is -1, as without the option), and
+   * a member from it would be an empty window that fails valid_from < valid_to on every build.
+   */
   inferredFrom(): string {
-    return `SELECT _nk, MIN(_t) AS _t0 FROM dim_fact_keys WHERE _nk IS NOT NULL AND _t IS NOT NULL GROUP BY _nk`;
+    return `SELECT _nk, MIN(_t) AS _t0 FROM dim_fact_keys WHERE _nk IS NOT NULL AND _t < ${this.ts(END_OF_TIME)} GROUP BY _nk`;
   }
 
   /**

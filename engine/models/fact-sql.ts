@@ -84,7 +84,12 @@ export function asOfJoin(r: ResolvedFact, d: SqlDialect, i: number, rows: string
   );
 }
 
-/** YYYYMMDD of a DATE expression as INT, -1 for NULL. */
-export function dateKey(d: SqlDialect, date: string): string {
-  return `CASE WHEN ${date} IS NULL THEN ${UNKNOWN_KEY} ELSE ${d.cast(`year(${date}) * 10000 + month(${date}) * 100 + dayofmonth(${date})`, "int")} END`;
+/**
+ * YYYYMMDD of a DATE expression as INT, -1 for NULL or outside the date dimension's `range`.
+ * Why the range: dim_date holds only the range's days, so a key of a day outside it would name
+ * no row (and fail the fact's date-key audit on every build, publishing nothing).
+ */
+export function dateKey(d: SqlDialect, date: string, range: { from: string; to: string }): string {
+  const outside = `${date} < DATE ${d.str(range.from)} OR ${date} > DATE ${d.str(range.to)}`;
+  return `CASE WHEN ${date} IS NULL OR ${outside} THEN ${UNKNOWN_KEY} ELSE ${d.cast(`year(${date}) * 10000 + month(${date}) * 100 + dayofmonth(${date})`, "int")} END`;
 }

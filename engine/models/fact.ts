@@ -5,7 +5,7 @@
 // holds the as-of time (valid_from <= t < valid_to), else -1; a build recomputes from current
 // silver and the published dimensions the rows a batch touched (fact-incremental.ts), so a late
 // change that split a dimension's history re-keys the facts it affects. Date keys are YYYYMMDD
-// (UTC date), -1 for NULL.
+// (UTC date), -1 for NULL or outside the date dimension's range.
 import { dialectFor, type SqlDialect } from "../dialects";
 import type { PlanColumn } from "../plan";
 import type { FactSpec } from "../../models/define";
@@ -85,7 +85,7 @@ function keyedSelect(r: ResolvedFact, d: SqlDialect, rowsRelation: string): stri
       const dim = r.dimensions.get(k.dimension)!;
       return `COALESCE(${dimAlias(i)}.${d.ident(dim.surrogateKey)}, ${d.cast(String(UNKNOWN_KEY), "bigint")}) AS ${d.ident(k.keyColumn)}`;
     }),
-    ...spec.dates.map((k, i) => `${dateKey(d, `b.${dateCol(i)}`)} AS ${d.ident(k.keyColumn)}`),
+    ...spec.dates.map((k, i) => `${dateKey(d, `b.${dateCol(i)}`, r.dateDimension!.range)} AS ${d.ident(k.keyColumn)}`),
     ...spec.measures.map((m) => `b.${d.ident(m.name)}`),
     ...(spec.partitionBy ? [`b.${dateCol(spec.dates.findIndex((k) => k.role === spec.partitionBy!.dateRole))} AS ${d.ident(spec.partitionBy.dateRole)}`] : []),
   ];

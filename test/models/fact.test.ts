@@ -9,7 +9,7 @@ import { DIALECTS } from "../../engine/dialects";
 import { compileFact } from "../../engine/models/fact";
 import type { ModelPlan } from "../../engine/models/plan";
 import type { PlanColumnType } from "../../engine/plan";
-import { MODELS, getModel, type DimensionSpec, type FactSpec, type ModelSpec, type ResolvedRef } from "../../models";
+import { MODELS, getModel, type DateDimensionSpec, type DimensionSpec, type FactSpec, type ModelSpec, type ResolvedRef } from "../../models";
 import { sparkForTests } from "../support/spark";
 import { duckdbAudits, ModelHarness, sparkAudits, type ModelInputs, type ModelRun } from "./harness";
 import { factVisits as visitsFact, memberDimension } from "./visits";
@@ -64,9 +64,9 @@ function dimSelect(dim: DimensionSpec, versions: Row[]): string {
   return select(columns, [unknown, ...versions.map((v) => ({ ...v, is_current: String(v.valid_to === OPEN) }))]);
 }
 
-/** dim_date over 2024 (date_key, full_date) and its unknown member. */
+/** dim_date over the reference range, 2020..2030 (date_key, full_date), and its unknown member. */
 const DIM_DATE =
-  "SELECT CAST(strftime(d, '%Y%m%d') AS INTEGER) AS date_key, CAST(d AS DATE) AS full_date FROM range(TIMESTAMP '2024-01-01', TIMESTAMP '2025-01-01', INTERVAL 1 DAY) AS t(d)" +
+  "SELECT CAST(strftime(d, '%Y%m%d') AS INTEGER) AS date_key, CAST(d AS DATE) AS full_date FROM range(TIMESTAMP '2020-01-01', TIMESTAMP '2031-01-01', INTERVAL 1 DAY) AS t(d)" +
   " UNION ALL SELECT -1, CAST(NULL AS DATE)";
 
 function inputsOf(s: Scenario): ModelInputs {
@@ -100,9 +100,11 @@ function oracle(spec: FactSpec, s: Scenario): Row[] {
       const version = (s.dims[dim.name] ?? []).find((v) => nk !== null && t !== null && v[dim.naturalKey] === nk && v.valid_from! <= t && t < v.valid_to!);
       row[k.keyColumn] = version ? version[dim.surrogateKey] : "-1";
     }
+    const range = (registry.models.find((m) => m.kind === "date") as DateDimensionSpec | undefined)?.range;
     for (const k of spec.dates) {
-      const v = get(k.column);
-      row[k.keyColumn] = v === null ? "-1" : v.slice(0, 10).replace(/-/g, "");
+      const day = get(k.column)?.slice(0, 10) ?? null;
+      const outside = day !== null && range !== undefined && (day < range.from || day > range.to);
+      row[k.keyColumn] = day === null || outside ? "-1" : day.replace(/-/g, "");
     }
     for (const m of spec.measures) {
       if ("column" in m) row[m.name] = get(m.column);
@@ -194,6 +196,20 @@ const SCENARIOS: Scenario[] = [
       ],
     },
     dims: {},
+  },
+  {
+    // dim_date holds 2020-01-01..2030-12-31 only: a day outside it has no row to key to.
+    name: "fact_orders: dates just outside dim_date's range key to -1, its first and last day to themselves",
+    fact: "fact_orders",
+    silver: {
+      orders: [
+        { order_id: "300", customer_id: "1", order_ts: "2019-12-31 23:59:59", status: "paid", total_amount: "1.00" },
+        { order_id: "301", customer_id: "1", order_ts: "2020-01-01 00:00:00", status: "paid", total_amount: "2.00" },
+        { order_id: "302", customer_id: "1", order_ts: "2030-12-31 23:59:59", status: "paid", total_amount: "3.00" },
+        { order_id: "303", customer_id: "1", order_ts: "2031-01-01 00:00:00", status: "paid", total_amount: "4.00" },
+      ],
+    },
+    dims: { dim_customer: customers },
   },
 ];
 

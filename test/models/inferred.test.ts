@@ -373,6 +373,18 @@ describe("models: inferred members (DuckDB) against a TypeScript oracle", functi
     clean(facts);
   });
 
+  it("infers no member for a fact at or after 9999-12-31 (a sentinel date): no window can hold it, so it stays -1", async () => {
+    // Windows end at 9999-12-31 00:00:00, exclusive: a member from such a time would be an
+    // empty window, failing valid_from_before_valid_to on every build (nothing published again).
+    const late = [...VISITS, { visit_id: "7", member_id: "d", visit_day: "9999-12-31", spend: "7.5" }];
+    const dim = await h.runDuckDB(compileMember("dim_member"), { ...memberInputs(), silver_visits: silver(visits, late) });
+    clean(dim);
+    expect(dim.rows.filter((r) => r.member_id === "d")).to.deep.equal([]);
+    const facts = await h.runDuckDB(compileMember("fact_visits"), { silver_visits: silver(visits, late), dim_member: typed(compileMember("dim_member").columns, dim.rows) });
+    expect(keysBy(facts.rows, "visit_id", "member_key")).to.include({ "4": md5Key("c|"), "7": "-1" });
+    clean(facts);
+  });
+
   it("reads the facts' silver (through their lookups) and only with the option", () => {
     const zones = (models: readonly ModelSpec[]) => compile("dim_customer", models).inputs.map((i) => i.relation);
     expect(zones(MODELS)).to.deep.equal(["bronze_log", "files_ledger", "previous", "consumed", "runs"]);
