@@ -44,7 +44,7 @@ type Kind = "number" | "string" | "boolean" | "date" | "null";
 /**
  * Functions that mean the same in DuckDB and Spark SQL, with their argument and result kinds.
  * Not lower/upper: their Unicode case mappings differ (DuckDB upper('ß') is 'ẞ', Spark's 'SS').
- * trim removes spaces only and length counts code points on both.
+ * trim removes ASCII spaces (U+0020) only (SqlDialect.trim) and length counts code points on both.
  */
 const FUNCTIONS = {
   coalesce: { args: "same", result: "same" },

@@ -344,8 +344,8 @@ class Compiler extends SqlContext {
 
   /** Op: absent/empty -> I; I/U/D in any case, spaces ignored; anything else -> NULL (bad_op). */
   private opNorm(): string {
-    const op = `upper(trim(${this.id("_op")}))`;
-    return `CASE WHEN ${this.id("_op")} IS NULL OR trim(${this.id("_op")}) = '' THEN 'I' WHEN ${op} IN ('I', 'U', 'D') THEN ${op} ELSE NULL END`;
+    const op = `upper(${this.d.trim(this.id("_op"))})`;
+    return `CASE WHEN ${this.id("_op")} IS NULL OR ${this.d.trim(this.id("_op"))} = '' THEN 'I' WHEN ${op} IN ('I', 'U', 'D') THEN ${op} ELSE NULL END`;
   }
 
   /**

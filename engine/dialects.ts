@@ -31,6 +31,13 @@ export interface SqlDialect {
   regexExtract(expr: string, pattern: string): string;
   /** Replace every occurrence of a literal substring. */
   replace(expr: string, from: string, to: string): string;
+  /**
+   * A string expression without its leading and trailing ASCII spaces (U+0020) only. DuckDB's
+   * one-argument trim also strips Unicode spaces (no-break U+00A0, ideographic U+3000, ...),
+   * Spark's only U+0020: "\u00a07" was 7 on DuckDB and bad_type on Spark, an Op "D\u00a0" a
+   * delete on DuckDB and bad_op on Spark.
+   */
+  trim(expr: string): string;
   /** Integer year / month of a date or timestamp. */
   year(expr: string): string;
   month(expr: string): string;
@@ -76,6 +83,7 @@ const duckdb: SqlDialect = {
   concatLabels: (sep, labels) => (labels.length === 0 ? "''" : `concat_ws(${duckdb.str(sep)}, ${labels.join(", ")})`),
   regexExtract: (expr, pattern) => `regexp_extract(${expr}, ${duckdb.str(pattern)}, 0)`,
   replace: (expr, from, to) => `replace(${expr}, ${duckdb.str(from)}, ${duckdb.str(to)})`,
+  trim: (expr) => `trim(${expr}, ' ')`,
   year: (expr) => `CAST(year(${expr}) AS INTEGER)`,
   month: (expr) => `CAST(month(${expr}) AS INTEGER)`,
   timestampText: (expr) => `strftime(${expr}, '%Y-%m-%d %H:%M:%S.%f')`,
@@ -133,6 +141,7 @@ const spark: SqlDialect = {
   concatLabels: (sep, labels) => (labels.length === 0 ? "''" : `concat_ws(${spark.str(sep)}, ${labels.join(", ")})`),
   regexExtract: (expr, pattern) => `regexp_extract(${expr}, ${spark.str(javaStrictEnd(pattern))}, 0)`,
   replace: (expr, from, to) => `replace(${expr}, ${spark.str(from)}, ${spark.str(to)})`,
+  trim: (expr) => `trim(${expr})`,
   year: (expr) => `CAST(year(${expr}) AS INT)`,
   month: (expr) => `CAST(month(${expr}) AS INT)`,
   timestampText: (expr) => `date_format(${expr}, 'yyyy-MM-dd HH:mm:ss.SSSSSS')`,

@@ -49,6 +49,7 @@ export function renderExpression(d: SqlDialect, expr: Expr, columns: readonly No
     case "negate":
       return `(- ${operand(expr.arg)})`;
     case "call":
+      if (expr.fn === "trim") return d.trim(r(expr.args[0]));
       // abs of the smallest integer overflows like arithmetic does: exact operands here too.
       return `${expr.fn}(${expr.args.map(expr.fn === "abs" ? operand : r).join(", ")})`;
   }

@@ -56,15 +56,15 @@ export function parseTyped(d: SqlDialect, v: string, type: PlanColumnType): stri
       return v;
     case "int":
     case "bigint": {
-      const t = `trim(${v})`;
+      const t = d.trim(v);
       // The plain form first: a second regex only for values that fail it.
       return `CASE WHEN ${d.regexMatch(t, INTEGER)} THEN ${d.tryCast(t, type)} ` +
         `WHEN ${d.regexMatch(t, INTEGER_ZERO_FRACTION)} THEN ${d.tryCast(d.regexExtract(t, INTEGER_PART), type)} ELSE NULL END`;
     }
     case "double":
-      return guarded(DOUBLE, `trim(${v})`, d.tryCast(`trim(${v})`, type));
+      return guarded(DOUBLE, d.trim(v), d.tryCast(d.trim(v), type));
     case "boolean": {
-      const word = `lower(trim(${v}))`;
+      const word = `lower(${d.trim(v)})`;
       const list = (words: string[]) => words.map((w) => d.str(w)).join(", ");
       return `CASE WHEN ${word} IN (${list(TRUE_WORDS)}) THEN TRUE WHEN ${word} IN (${list(FALSE_WORDS)}) THEN FALSE ELSE NULL END`;
     }
@@ -73,7 +73,7 @@ export function parseTyped(d: SqlDialect, v: string, type: PlanColumnType): stri
     case "timestamp":
       return guarded(TIMESTAMP, v, d.tryCast(d.replace(v, "T", " "), "timestamp"));
     default:
-      if (/^decimal\(\d+,\d+\)$/.test(type)) return guarded(decimalPattern(type), `trim(${v})`, d.tryCast(`trim(${v})`, type));
+      if (/^decimal\(\d+,\d+\)$/.test(type)) return guarded(decimalPattern(type), d.trim(v), d.tryCast(d.trim(v), type));
       throw new Error(`no parser for column type ${type}`);
   }
 }

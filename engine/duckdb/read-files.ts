@@ -61,6 +61,8 @@ interface RecordShape {
   picks: Map<string, number>;
   header: boolean;
   gzip: boolean;
+  /** False for a file of mixed line ends, read leniently once the shared rules passed it whole. */
+  strict: boolean;
 }
 
 export async function readFiles(
@@ -278,11 +280,12 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
   // both engines share (engine/csv-rules.ts): a bad header now, a bad row after the header
   // checks (a missing column is the file's first fault). Whatever else is malformed fails
   // DuckDB's scan and is named by the same rules.
-  const problem = suspectCsv(bytes, delimiter, quote) ? firstCsvProblem(bytes.toString("utf8"), delimiter, quote) : null;
+  const strict = !mixedLineEnds(bytes);
+  const problem = !strict || suspectCsv(bytes, delimiter, quote) ? firstCsvProblem(bytes.toString("utf8"), delimiter, quote) : null;
   if (problem?.startsWith("header")) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes, true) };
   const dup = names.find((h, i) => names.indexOf(h) !== i);
   if (dup !== undefined) return { reason: `malformed_csv:duplicate column ${dup}`, rows: countLines(bytes, true) };
-  const read: RecordShape = { width: names.length, picks: new Map(names.map((h, i) => [h, i])), header: true, gzip };
+  const read: RecordShape = { width: names.length, picks: new Map(names.map((h, i) => [h, i])), header: true, gzip, strict };
   const missing = required.filter((c) => !names.includes(c));
   if (missing.length > 0) {
     return { reason: `missing_column:${missing.join(",")}`, rows: await countRows(session, file.localPath, read, source.csv, bytes) };
@@ -315,15 +318,16 @@ async function checkHeaderless(
   const layout = headerlessLayout({ fileName: file.key, first, columns, opColumn: source.opColumn, timestampColumn });
   const width = first.length;
   if ("reason" in layout) {
-    const shape: RecordShape = { width, picks: new Map(), header: false, gzip };
+    const shape: RecordShape = { width, picks: new Map(), header: false, gzip, strict: true };
     return { reason: layout.reason, rows: await countRows(session, file.localPath!, shape, source.csv, bytes) };
   }
-  const problem = suspectCsv(bytes, delimiter, quote) ? firstCsvProblem(bytes.toString("utf8"), delimiter, quote, false) : null;
+  const strict = !mixedLineEnds(bytes);
+  const problem = !strict || suspectCsv(bytes, delimiter, quote) ? firstCsvProblem(bytes.toString("utf8"), delimiter, quote, false) : null;
   if (problem !== null) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes, false) };
   const picks = new Map<string, number>(columns.map((name, i) => [name, layout.data[i]]));
   if (layout.op !== null && source.opColumn) picks.set(source.opColumn, layout.op);
   if (layout.timestamp !== null && timestampColumn !== null) picks.set(timestampColumn, layout.timestamp);
-  return { read: { width, picks, header: false, gzip }, extra: [] };
+  return { read: { width, picks, header: false, gzip, strict }, extra: [] };
 }
 
 /** The text of an accepted file (decompressed when it is gzip). */
@@ -331,6 +335,22 @@ function textOf(raw: Buffer): Buffer {
   const classified = classifyBytes(raw);
   if (!("kind" in classified) || classified.kind !== "text") throw new Error("read_files: an accepted file is no longer text");
   return classified.text;
+}
+
+/**
+ * Line ends of more than one kind anywhere in the file, quoted or not: a CRLF and a bare LF, or
+ * a CR before no LF. The shared rules read such a file like any other (the Glue runner does),
+ * but DuckDB's strict reader refuses many of them (an LF file whose value holds a CRLF, a CRLF
+ * file with a quoted LF, a quoted CR), so such a file is checked whole by the rules
+ * (firstCsvProblem: every record's quoting and width) and then read with strict_mode off, which
+ * for a file the rules pass gives the same records.
+ */
+function mixedLineEnds(bytes: Buffer): boolean {
+  let cr = bytes.indexOf(0x0d);
+  if (cr === -1) return false;
+  for (; cr !== -1; cr = bytes.indexOf(0x0d, cr + 1)) if (bytes[cr + 1] !== 0x0a) return true;
+  for (let lf = bytes.indexOf(0x0a); lf !== -1; lf = bytes.indexOf(0x0a, lf + 1)) if (bytes[lf - 1] !== 0x0d) return true;
+  return false;
 }
 
 /** Line ends only (after a UTF-8 BOM): no record at all, as empty as a 0-byte file. */
@@ -362,7 +382,7 @@ function csvScan(file: string, shape: RecordShape, csv: LoadPlan["source"]["csv"
     `read_csv(${lit(exactPath(file))}, header = ${shape.header}, auto_detect = false, columns = {${columns}}, ` +
     `delim = ${lit(csv.delimiter)}, quote = ${lit(csv.quote)}, escape = ${lit(csv.quote)}, ` +
     `compression = ${lit(shape.gzip ? "gzip" : "none")}, ` +
-    `skip = 0, strict_mode = true, force_not_null = [${forceNotNull}]${lineLimits})`
+    `skip = 0, strict_mode = ${shape.strict}, force_not_null = [${forceNotNull}]${lineLimits})`
   );
 }
 

@@ -62,7 +62,10 @@ def render(value: Any, kind: str) -> Optional[str]:
     if value is None:
         return None
     if kind == "string":
-        return value
+        # Read as binary and decoded strictly (read_parquet): Spark's own string conversion puts
+        # U+FFFD for bytes that are not UTF-8, a silent change; DuckDB refuses such a file, and
+        # this raises, so the file is malformed_parquet:unreadable on both (_FILE_FAULTS).
+        return bytes(value).decode("utf-8")
     if kind == "integer":
         return str(value)
     if kind == "decimal":
@@ -94,9 +97,11 @@ def unreadable_reason(message: str) -> str:
 
 
 #: What Spark says when the bytes are at fault: a type it cannot read, a footer or a page it
-#: cannot decode. Not a path that does not exist, memory, or a stopped context.
+#: cannot decode, a string that is not UTF-8 (render). Not a path that does not exist, memory,
+#: or a stopped context.
 _FILE_FAULTS = ("Illegal Parquet type", "while reading file", "CANNOT_READ_FILE_FOOTER",
-                "read footer", "readFooter", "not a Parquet file", "magic number")
+                "read footer", "readFooter", "not a Parquet file", "magic number",
+                "UnicodeDecodeError")
 
 
 def file_fault(message: str) -> bool:
@@ -189,7 +194,7 @@ def read_parquet(
         if kind is None:
             return rejected(f"unsupported_parquet_type:{name}", count)
         column = F.col(_quoted(field.name))
-        selects.append(F.unix_micros(column) if kind == "instant" else column)
+        selects.append(F.unix_micros(column) if kind == "instant" else column.cast("binary") if kind == "string" else column)
         kinds.append(kind)
     tail = (file["key"], source_version(file), file["fileId"])
     day = data_date(file["receivedAt"])

@@ -96,7 +96,8 @@ def test_dispatch_by_format_and_bytes():
         (float("nan"), "double", "nan"),
         (True, "boolean", "true"),
         (False, "boolean", "false"),
-        ("", "string", ""),
+        (bytearray(b""), "string", ""),
+        (bytearray("h\u00e9".encode()), "string", "h\u00e9"),
         (None, "string", None),
         (dt.date(999, 1, 2), "date", "0999-01-02"),
         (dt.datetime(2024, 1, 2, 3, 4, 5, 123000), "timestamp_ntz", "2024-01-02 03:04:05.123000"),
@@ -107,6 +108,16 @@ def test_dispatch_by_format_and_bytes():
 )
 def test_parquet_values_render_to_the_duckdb_executors_strings(value, type_name, text):
     assert render(value, kind_of(type_name)) == text
+
+
+def test_a_string_that_is_not_utf8_is_a_fault_of_the_file_never_a_replaced_value():
+    # Strings arrive as their bytes: Spark's own conversion would give "\ufffdt\ufffd".
+    with pytest.raises(UnicodeDecodeError) as raised:
+        render(bytearray(b"\xe9t\xe9"), kind_of("string"))
+    from datalake_glue.parquet_reader import file_fault
+
+    assert file_fault(f"PythonException: Traceback (most recent call last): ... {type(raised.value).__name__}: {raised.value}")
+    assert unreadable_reason(f"UnicodeDecodeError: {raised.value}") == "malformed_parquet:unreadable"
 
 
 def test_nested_types_have_no_rendering_and_unreadable_types_are_named():

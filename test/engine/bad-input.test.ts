@@ -259,6 +259,27 @@ describe("engine (DuckDB): bad input", function () {
     expect(await ws.query("SELECT order_id, _reasons FROM rejects_orders")).to.deep.equal([{ order_id: "15.01", _reasons: "bad_key:order_id" }]);
   });
 
+  // As Spark's trim does: DuckDB's one-argument trim also dropped Unicode spaces, so these were
+  // 7, 1.00 and a delete here, and bad_type / bad_op on Spark.
+  it("trims ASCII spaces only: a no-break or ideographic space around a number or an Op is bad_type / bad_op", async () => {
+    const rows = [
+      good[0],
+      orderRow("I", 2, "2026-11-01 10:00:00"),
+      `U,1,\u00a07,2026-11-01 09:00:00,paid,1.00\u3000,2026-11-01 11:00:00`,
+      orderRow("D\u00a0", 2, "2026-11-01 11:00:00"),
+      orderRow(" D ", 3, "2026-11-01 11:00:00"),
+    ];
+
+    const summary = await ws.load("orders", [ws.file("orders", "spaces.csv", [ORDERS_HEADER, ...rows].join("\n"))]);
+
+    expectConserved(summary);
+    expect(await ws.query("SELECT order_id FROM orders ORDER BY order_id")).to.deep.equal([{ order_id: 2 }]);
+    expect(await ws.query("SELECT order_id, _reasons FROM quarantine_orders")).to.deep.equal([
+      { order_id: "1", _reasons: "bad_type:customer_id;bad_type:total_amount;not_null:customer_id;not_null:total_amount" },
+    ]);
+    expect(await ws.query("SELECT order_id, _op, _reasons FROM rejects_orders")).to.deep.equal([{ order_id: "2", _op: "D\u00a0", _reasons: "bad_op" }]);
+  });
+
   it("loads a very long field (3 MB) intact", async () => {
     const long = "x".repeat(3 * 1024 * 1024);
     const file = ws.file("customers", "long.csv", `${CUSTOMERS_HEADER}\nI,1,"${long}",DE,2024-01-02,2026-11-01 10:00:00\n`);

@@ -249,6 +249,29 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
     ]);
   });
 
+  // DuckDB's strict reader refused these well-formed files (the Glue runner loads them): an LF
+  // file whose values hold a CRLF or a bare CR (a Windows text column), a CRLF file with a quoted
+  // LF (a spreadsheet export), a file whose records change line end midway.
+  it("reads files whose line ends are of two kinds, quoted or not, value for value; a wrong width is still named", async () => {
+    const lf = ws.file("orders", "LOAD00000001.csv", lines(data(1, '"paid\r\nlate"'), data(2, '"paid\rlate"'), data(3)));
+    const crlf = ws.file("orders", "LOAD00000002.csv", lines(data(4, '"paid\nlate"'), data(5)).replace(/\n(?=\d|$)/g, "\r\n"));
+    const midway = ws.file("orders", "LOAD00000003.csv", `${data(6).join(",")}\n${data(7).join(",")}\r\n${data(8).join(",")}\r\n`);
+    const wide = ws.file("orders", "LOAD00000004.csv", lines(data(9, '"a\r\nb"'), [...data(10), "x"]));
+
+    const summary = await ws.load("orders", [lf, crlf, midway, wide]);
+
+    expectConserved(summary);
+    for (const [key, rows] of [["LOAD00000001.csv", 3], ["LOAD00000002.csv", 2], ["LOAD00000003.csv", 3]] as const) {
+      expect(fileResult(summary, `orders/${key}`), key).to.include({ outcome: "LOADED", rowsRead: rows });
+    }
+    expect(fileResult(summary, "orders/LOAD00000004.csv")).to.include({ outcome: "QUARANTINED", reason: "malformed_csv:row 2 has 6 fields, row 1 has 5" });
+    expect(await ws.query("SELECT order_id, status FROM bronze_orders ORDER BY order_id")).to.deep.equal(
+      [["1", "paid\r\nlate"], ["2", "paid\rlate"], ["3", "paid"], ["4", "paid\nlate"], ["5", "paid"], ["6", "paid"], ["7", "paid"], ["8", "paid"]].map(
+        ([order_id, status]) => ({ order_id, status }),
+      ),
+    );
+  });
+
   it("header present: not_csv for a header that names no column, a headerless file is then no file of this dataset", async () => {
     const spec = ordersWith({ header: "present" }, "orders_with_header");
     const notCsv = ws.file(spec, "names.csv", "alpha,beta\n1,2\n");

@@ -37,11 +37,22 @@ export async function parquetScenario(dir: string): Promise<ScenarioRun[]> {
       files.file("json-typed.parquet", await write("json-typed.parquet", `SELECT * REPLACE (ID + 20 AS ID, '{"a": 1}'::JSON AS label) FROM (${TYPED_PARQUET_SQL})`), AT),
       files.file("nested.parquet", await write("nested.parquet", `SELECT * REPLACE ({'a': 1} AS label) FROM (${TYPED_PARQUET_SQL})`), AT),
       files.file("empty.parquet", "", AT),
+      // A string column holding Latin-1 bytes (a source character set DMS did not convert):
+      // DuckDB refuses the file; Spark loaded it with U+FFFD in their place.
+      files.file("latin1.parquet", await notUtf8Strings(join(dir, "src-latin1.parquet")), AT),
       // Dates before the Gregorian switch and timestamps before 1900 (DMS's 0001-01-01 sentinel,
       // written by a non-Spark writer): Spark refused such a file unless told they are proleptic.
       files.file("ancient.parquet", await write("ancient.parquet", `SELECT * REPLACE (ID + 30 AS ID, CAST(DATE '0001-01-01' + INTERVAL (ID) DAY AS DATE) AS born, TIMESTAMP '1000-03-01 12:00:00' AS seen_ms, TIMESTAMP '1582-10-10 01:02:03.5' AS seen_tz) FROM (${TYPED_PARQUET_SQL})`), AT),
     ]),
   ];
+}
+
+/** The every-type file with `label` holding "\xe9t\xe9!" (not UTF-8): written as 'QQQQ', uncompressed, then patched. */
+async function notUtf8Strings(file: string): Promise<Buffer> {
+  const good = await writeParquet(file, `SELECT * REPLACE (ID + 40 AS ID, 'QQQQ' AS label) FROM (${TYPED_PARQUET_SQL})`, ", COMPRESSION 'uncompressed'");
+  const bad = Buffer.from(good);
+  for (let i = bad.indexOf("QQQQ"); i !== -1; i = bad.indexOf("QQQQ", i + 4)) Buffer.from([0xe9, 0x74, 0xe9, 0x21]).copy(bad, i);
+  return bad;
 }
 
 export function jsonlScenario(dir: string): ScenarioRun[] {

@@ -50,6 +50,8 @@ const kitchen = defineDataset({
     { kind: "range", column: "ratio", min: 0, max: 1, maxExclusive: true },
     { kind: "regex", column: "region", pattern: "^[a-z]+[0-9]*$" },
     { kind: "expression", label: "amount_or_active", sql: "amount >= 0 OR active = FALSE" },
+    // Spaces in the sense of Spark's trim (U+0020 only): a no-break space is not blank.
+    { kind: "expression", label: "tag_not_blank", sql: "tag IS NULL OR trim(tag) <> ''" },
   ],
   pii: [{ column: "note", mode: "hash" }],
   target: { table: "kitchen_items" },

@@ -29,20 +29,20 @@ export interface ScenarioRun {
 
 /** Raw values that parse on one engine and not the other unless the typing rules hold exactly. */
 export const TRICKY: Record<string, string[]> = {
-  int: ["", " 42 ", "+7", "-0", "007", "1e3", "1.0", "-3.", "12.0000000000", "1.50", "5\n", "6.0\n", "2147483647", "2147483648", "2147483647.00", "-2147483649", "0x1F", "４２", "4 2"],
+  int: ["", " 42 ", "+7", "-0", "007", "1e3", "1.0", "-3.", "12.0000000000", "1.50", "5\n", "6.0\n", "2147483647", "2147483648", "2147483647.00", "-2147483649", "0x1F", "４２", "4 2", "\u00a042", "42\u3000"],
   bigint: ["", " 42 ", "+7", "-0", "007", "1e3", "1.0", "1.0000000000", ".0", "1.01", "9223372036854775807", "9223372036854775808", "0x1F", "４２"],
-  decimal: ["", "1.25\n", "1.999", "1.005", "1.990", "-.50", "0.5", ".5", "5.", "-0.00", "+3.10", " 7.25 ", "1e2", "99999999999.99", "NaN", "1,5"],
+  decimal: ["", "1.25\n", "1.999", "1.005", "1.990", "-.50", "0.5", ".5", "5.", "-0.00", "+3.10", " 7.25 ", "7.25\u00a0", "1e2", "99999999999.99", "NaN", "1,5"],
   double: ["", "2.5\r\n", "1e308", "1e309", "-1e-320", "NaN", "inf", "-0.0", "1.5E-3", " 2.5 ", "0x10", "1_000"],
-  boolean: ["", "true", "T", "yes", "Y", "1", "FALSE", "n", "0", "maybe", " true "],
+  boolean: ["", "true", "T", "yes", "Y", "1", "FALSE", "n", "0", "maybe", " true ", "\u00a0true"],
   date: ["", "2026-11-20\n", "2026-11-20", "2024-02-29", "2026-02-29", "2026-11-20 00:00:00", "20261120", "0001-01-01", "9999-12-31", "2026-1-2"],
   timestamp: [
     "", "2026-11-20 09:00:00", "2026-11-20 09:00:00\n", "2026-11-20T09:00:00", "2026-11-20 09:00:00.123", "2026-11-20 09:00:00.1234567",
     "2026-02-30 00:00:00", "2026-11-20 24:00:00", "2026-11-20", "2026-11-20 09:00", "2026-11-20 09:00:00Z",
     "2026-11-20 09:00:00+02:00", " 2026-11-20 09:00:00", "0001-01-01 00:00:00", "9999-12-31 23:59:59.999999",
   ],
-  string: ["", "tail\n", "  padded  ", "back\\slash", 'say "hi"', "multi\nline", "ünïcödé", "emoji 🎉", "NULL", "null", "tab\there", "it's", "comma, inside"],
+  string: ["", "tail\n", "  padded  ", "back\\slash", 'say "hi"', "multi\nline", "ünïcödé", "emoji 🎉", "NULL", "null", "tab\there", "it's", "comma, inside", "\u00a0", "\u3000x\u00a0"],
 };
-export const TRICKY_OPS = ["i", " U ", "d", "X", "", "UPDATE"];
+export const TRICKY_OPS = ["i", " U ", "d", "X", "", "UPDATE", "D\u00a0"];
 
 const typeKey = (type: ColumnType): string => (type.startsWith("decimal") ? "decimal" : type);
 
@@ -316,6 +316,12 @@ export function dmsScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
   ]);
   const cdc2 = gzipSync(text([...range(2, 5).map((k) => record(values(k, 2), "U", stamp(9), "first")), record(values(9), "I", stamp(9), "first")]));
   const cdc3 = text(range(31, 3).map((k) => record(values(k, 3), "U", "", "none"))); // Op, no timestamp
+  // Line ends of two kinds (DuckDB's strict reader refused these well-formed files): LF records
+  // whose value holds a CRLF or a bare CR (a Windows text column), CRLF records with a quoted LF
+  // (a spreadsheet export). Column 3 is orders' status.
+  const note = (k: number, value: string) => values(k).map((v, i) => (i === 3 ? value : v));
+  const lfWithCrlf = text([record(note(70, "paid\r\nlate"), "I", stamp(8), "last"), record(note(71, "paid\rlate"), "I", stamp(8), "last"), record(values(72), "I", stamp(8), "last")]);
+  const crlfWithLf = [record(note(73, "paid\nlate"), "I", stamp(8), "last"), record(values(74), "I", stamp(8), "last")].join("\r\n") + "\r\n";
   const good = record(values(99), "I", stamp(1), "last");
   const zipped = gzipSync(text([good]));
   const header = csvLine(spec, [spec.cdc?.opColumn ?? "Op", ...dataColumns, ts]);
@@ -329,6 +335,8 @@ export function dmsScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
     files.file("20261120-100500000.csv", cdc1, day1),
     files.file("20261120-100900000.csv.gz", cdc2, day1),
     files.file("20261120-101000000.csv", cdc3, day1),
+    files.file("20261120-100800000.csv", lfWithCrlf, day1),
+    files.file("20261120-100801000.csv.gz", gzipSync(crlfWithLf), day1),
     files.file("fault-header-only.csv", `${header}\n`, day1),
     files.file("fault-empty.csv.gz", gzipSync(""), day1),
     files.file("fault-line-ends.csv", "\r\n\n", day1),
