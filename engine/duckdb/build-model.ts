@@ -60,6 +60,8 @@ export interface ModelVersionMeta extends VersionMeta {
   consumed?: Record<string, string[]>;
   /** Per semantic input of another model, the version it read (plan.ts header, step d). */
   read?: Record<string, string>;
+  /** Per silver input dataset, the load-plan fingerprint of the silver version it read. */
+  silverPlans?: Record<string, string>;
 }
 
 export interface BuildModelOptions {
@@ -119,6 +121,9 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
     let mark = Date.now();
     const lap = () => -mark + (mark = Date.now());
     const pins = await pinDatasets(workspace, plan, options);
+    const silverPlans = silverFingerprints(workspace, plan, pins, options.datasets);
+    const relabelled = base.meta ? changedSilverPlan(base.meta, silverPlans) : undefined;
+    if (relabelled) base = { meta: null, reason: relabelled };
     for (const input of plan.inputs) {
       await options.beforeInput?.(input);
       await registerInput(session, workspace, plan, input, options, base.meta, read, pins);
@@ -158,7 +163,7 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
     } else {
       result.version = publish(dir, staging, plan, { version, runId, rows: result.rows, segmented: written.segmented }, result.audits, {
         fingerprint,
-        ...(consumed ? { consumed, read } : {}),
+        ...(consumed ? { consumed, read, silverPlans } : {}),
       });
       result.currentVersion = result.version;
       result.status = "SUCCEEDED";
@@ -242,7 +247,7 @@ function publish(
   plan: ModelPlan,
   built: Pick<Written, "segmented"> & { rows: number; version: string; runId: string },
   audits: AuditResult[],
-  extra: Pick<ModelVersionMeta, "fingerprint" | "consumed" | "read">,
+  extra: Pick<ModelVersionMeta, "fingerprint" | "consumed" | "read" | "silverPlans">,
 ): string {
   const { version, runId, rows } = built;
   const target = path.join(dir, version);
@@ -288,6 +293,36 @@ function incrementalBase(ws: string, plan: ModelPlan, fingerprint: string, fullR
     }
   }
   return { meta };
+}
+
+/** Per silver input dataset, the load-plan fingerprint recorded with the silver version pinned. */
+function silverFingerprints(ws: string, plan: ModelPlan, pins: Map<string, DatasetPin>, datasets: readonly DatasetSpec[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const input of plan.inputs) {
+    if (input.zone !== "silver") continue;
+    const pin = pins.get(input.dataset);
+    if (!pin?.silver) continue;
+    const table = datasetSpec(plan, input.dataset, datasets).target.table;
+    const fingerprint = readVersionMeta(zoneDir(ws, "silver", table), pin.silver.version)?.fingerprint;
+    if (fingerprint) out[input.dataset] = fingerprint;
+  }
+  return out;
+}
+
+/**
+ * Why the previous version must not be built on: a silver it read has since been rebuilt by
+ * another load plan. A dataset spec edit (a rule, a type) makes the next load a full refresh that
+ * relabels old rows in silver (quarantine <-> silver) without a new bronze row, so an incremental
+ * build would keep fact rows for keys now quarantined and miss the ones healed (a rollback across
+ * the edit does the same). A version recorded without the fingerprints decides nothing here.
+ */
+export function changedSilverPlan(previous: ModelVersionMeta, now: Record<string, string>): string | undefined {
+  for (const [dataset, fingerprint] of Object.entries(previous.silverPlans ?? {})) {
+    if (now[dataset] !== undefined && now[dataset] !== fingerprint) {
+      return `silver ${dataset} was rebuilt by another load plan since ${previous.version} (fingerprint ${fingerprint} -> ${now[dataset]}: a dataset spec edit)`;
+    }
+  }
+  return undefined;
 }
 
 /** A plan that builds on its previous version (plan.ts header): it reads `consumed`. */

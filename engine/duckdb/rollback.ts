@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileList, openSession, type Session } from "./session";
 import { committedBronzeFiles } from "./tables";
+import { undoneVersions, writeRollbackRecord } from "./undone-versions";
 import { silverDir } from "./versions";
 import {
   bronzeFilesDir,
@@ -52,11 +53,14 @@ export function planRollback(workspace: string, table: string, toVersion?: strin
   const pointer = readPointer(dir);
   if (!pointer) throw new Error(`table ${table} has no published version in ${workspace}`);
   const versions = listVersionDirs(dir);
-  const to = toVersion ?? [...versions].reverse().find((v) => v < pointer.version);
+  const dataset = readVersionMeta(dir, pointer.version)?.dataset ?? (toVersion && readVersionMeta(dir, toVersion)?.dataset);
+  // A version an earlier rollback undid is not behind the current one: it is a branch cut off.
+  const undone = dataset ? undoneVersions(workspace, dataset) : new Map<string, string>();
+  const to = toVersion ?? [...versions].reverse().find((v) => v < pointer.version && !undone.has(v));
   if (!to) throw new Error(`table ${table} has no version older than ${pointer.version} (kept: ${versions.join(", ")})`);
   if (!versions.includes(to)) throw new Error(`table ${table} has no version ${to} (kept: ${versions.join(", ")})`);
   if (to >= pointer.version) throw new Error(`${to} is not older than the current version ${pointer.version}: rollback only goes back (load the files again to go forward)`);
-  const dataset = readVersionMeta(dir, to)?.dataset;
+  if (undone.has(to)) throw new Error(`${to} was undone by ${undone.get(to)}: rollback only goes back (load the files again to go forward)`);
   if (!dataset) throw new Error(`version ${to} of ${table} has no metadata`);
   // The three tables move together, so each must still hold the target version.
   for (const zone of ["state", "quarantine"] as const) {
@@ -66,7 +70,7 @@ export function planRollback(workspace: string, table: string, toVersion?: strin
   }
   const stateDir = zoneDir(workspace, "state", dataset);
   const runs = listVersionDirs(stateDir)
-    .filter((v) => v > to && v <= pointer.version)
+    .filter((v) => v > to && v <= pointer.version && !undone.has(v))
     .map((version) => ({ version, runId: readVersionMeta(stateDir, version)?.runId ?? "" }));
   const unknown = runs.find((r) => r.runId === "");
   if (unknown) throw new Error(`state version ${unknown.version} of ${dataset} names no run: cannot tell what to undo`);
@@ -101,6 +105,7 @@ export async function applyRollback(workspace: string, plan: RollbackPlan, rollb
     const moved: Pointer = { version: plan.to, runId: meta?.runId ?? "", publishedAt, rolledBackFrom: plan.from };
     writePointer(dir, moved);
   }
+  writeRollbackRecord(aside, { from: plan.from, to: plan.to, undone: plan.runs.map((r) => r.version) });
   return { table: plan.table, dataset: plan.dataset, from: plan.from, to: plan.to, runs: plan.runs.map((r) => r.runId), files, setAside: aside };
 }
 

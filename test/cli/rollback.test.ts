@@ -51,6 +51,27 @@ describe("datalake rollback", () => {
     expect(files.find((f) => f.key.endsWith(changes[0].split("/").pop()!))?.runId).to.equal(reloadRun);
   });
 
+  it("a second rollback after a load never restores the version the first one undid", async () => {
+    const workspace = join(dir, "ws");
+    const [load, ...changes] = generateDataset("orders", { format: "csv", seed: 5, rows: 200, files: 2, outDir: join(dir, "gen") });
+    const state = "SELECT count(*) AS n, max(cdc_ts)::VARCHAR AS t, (SELECT count(*) FROM bronze_orders) AS bronze FROM orders";
+    await cli("load", "--no-build", "--dataset", "orders", "--workspace", workspace, load);
+    const v1 = await queryJson(workspace, state);
+    await cli("load", "--no-build", "--dataset", "orders", "--workspace", workspace, changes[0]);
+    await cli("rollback", "--table", "orders", "--workspace", workspace);
+    await cli("load", "--no-build", "--dataset", "orders", "--workspace", workspace, changes[1]);
+
+    // v000002 was undone (its bronze and ledger set aside): v000003's predecessor is v000001.
+    const named = await cli("rollback", "--table", "orders", "--to", "v000002", "--workspace", workspace);
+    const back = await cli("rollback", "--table", "orders", "--workspace", workspace);
+
+    expect(named.code).to.equal(1);
+    expect(named.stderr).to.match(/^datalake rollback: v000002 was undone by rollback-\S+-orders: rollback only goes back/);
+    expect(back.code, back.stderr).to.equal(0);
+    expect(back.stdout).to.match(/^orders: v000003 -> v000001 \(quarantine_orders and state too\); undid 1 run\(s\): cli-\S+\n/);
+    expect(await queryJson(workspace, state)).to.deep.equal(v1);
+  });
+
   it("exits 1 with one line for an unknown table or version", async () => {
     const workspace = join(dir, "ws");
     const paths = generateDataset("products", { format: "csv", seed: 1, rows: 20, files: 0, outDir: join(dir, "gen") });

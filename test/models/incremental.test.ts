@@ -288,6 +288,44 @@ describe("models: a dataset rollback rebuilds its models in full (DuckDB)", func
   });
 });
 
+describe("models: a dataset spec edit rebuilds the models reading its silver in full (DuckDB)", function () {
+  this.timeout(5 * 60_000);
+  let ws: TestWorkspace;
+  let fresh: TestWorkspace;
+  before(() => {
+    ws = new TestWorkspace("incremental-spec-edit-");
+    fresh = new TestWorkspace("incremental-spec-edit-fresh-");
+  });
+  after(() => {
+    ws.cleanup();
+    fresh.cleanup();
+  });
+
+  it("the next load relabels old rows without a new bronze row: the build after it is full and equals one under the edited spec alone", async () => {
+    const star = MODELS.filter((m) => ["dim_date", "dim_customer", "fact_orders"].includes(m.name));
+    const orders = DATASETS.find((d) => d.name === "orders")!;
+    // The edit: a new accepted status heals order 106, quarantined until then.
+    const edited = { ...orders, rules: orders.rules.map((r) => (r.kind === "accepted_values" ? { ...r, values: [...r.values, "on_hold"] } : r)) };
+    const datasets = DATASETS.map((d) => (d.name === "orders" ? edited : d));
+    const onHold = { name: "20260410-000000000.csv", receivedAt: at("2026-04-10"), lines: [cdc(ORDERS), "I,2026-03-21 00:00:00,106,1,2026-03-21 00:00:00,on_hold,70.00"] };
+    const later = { name: "20260411-000000000.csv", receivedAt: at("2026-04-11"), lines: [cdc(ORDERS), "I,2026-03-22 00:00:00,107,2,2026-03-22 00:00:00,paid,80.00"] };
+    for (const w of [ws, fresh]) await loadBatch(w, BATCHES[0]);
+    await loadBatch(ws, { orders: [onHold] });
+    await buildModels(ws.dir, star, { datasets: DATASETS });
+
+    // A load under the edited spec is a full refresh (another load plan): 106 moves to silver.
+    const file = (w: TestWorkspace, f: typeof later) => w.file("orders", f.name, `${f.lines.join("\n")}\n`, { receivedAt: f.receivedAt });
+    expect((await ws.load(edited, [file(ws, later)])).status).to.equal("SUCCEEDED");
+    const after = byModel(await buildModels(ws.dir, star, { datasets }));
+    expect((await fresh.load(edited, [file(fresh, onHold), file(fresh, later)])).status).to.equal("SUCCEEDED");
+    await buildModels(fresh.dir, star, { datasets });
+
+    expect(after.fact_orders, after.fact_orders.error).to.include({ status: "built", mode: "full" });
+    expect(after.fact_orders.modeReason).to.match(/^silver orders was rebuilt by another load plan since v000001 \(fingerprint \w+ -> \w+: a dataset spec edit\)$/);
+    for (const model of star) expect(await canonical(ws, model.name), model.name).to.deep.equal(await canonical(fresh, model.name));
+  });
+});
+
 describe("models: a build racing a load reads each dataset at one point (DuckDB)", function () {
   this.timeout(5 * 60_000);
   const star = MODELS.filter((m) => ["dim_date", "dim_customer", "fact_orders"].includes(m.name));
