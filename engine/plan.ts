@@ -164,7 +164,8 @@ export interface PlanSource {
  *     "YYYY-MM-DD HH:MM:SS.ffffff", binary as upper-case hex); `_row_number` = row position in
  *     the file. Reasons: "not_parquet" (format parquet, no PAR1 magic), "malformed_parquet:no
  *     footer" | ":unreadable" | ":duplicate column <name>", "unreadable_parquet_type:time" |
- *     ":timestamp_nanos" | ":uuid" (Spark cannot read such a file at all), all counted as 0 rows;
+ *     ":timestamp_nanos" | ":uuid", "unreadable_parquet_codec:brotli" | ":lzo" (Spark cannot read
+ *     such a file at all), all counted as 0 rows;
  *     "unsupported_parquet_type:<column>" (a spec column in a nested or other type) and
  *     "missing_column:a,b", counted as the file's rows.
  *   - JSON lines (format "jsonl"): one object per line, rules in engine/jsonl-rules.ts (keys by

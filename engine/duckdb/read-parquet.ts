@@ -17,7 +17,7 @@
 // A spec column held in any other type (struct, list, map, ...) quarantines the file:
 // unsupported_parquet_type:<column>. TIME, nanosecond timestamps and UUID anywhere in a file make
 // it unreadable to Spark, so both engines quarantine such a file: unreadable_parquet_type:time|
-// timestamp_nanos|uuid. A file that is not Parquet under a parquet dataset is not_parquet; bytes that
+// timestamp_nanos|uuid; so does a page codec Spark has no class for: unreadable_parquet_codec:brotli|lzo. A file that is not Parquet under a parquet dataset is not_parquet; bytes that
 // start like Parquet but cannot be read are malformed_parquet:<no footer|unreadable|duplicate
 // column x>, counted as 0 rows (the row count of a broken file is not known).
 import type { LoadPlan } from "../plan";
@@ -52,6 +52,13 @@ export function renderParquet(name: string, type: string): string | null {
   return null;
 }
 
+/**
+ * Page codecs Spark's Parquet reader has classes for (parquet-mr, Hadoop): a file compressed with
+ * another (Brotli, LZO: pyarrow and DuckDB can write them, DMS does not) is refused whole by
+ * Spark, so DuckDB, which reads Brotli, refuses it too: unreadable_parquet_codec:<codec>.
+ */
+const SPARK_CODECS = new Set(["UNCOMPRESSED", "SNAPPY", "GZIP", "ZSTD", "LZ4", "LZ4_RAW"]);
+
 /** Types Spark cannot read at all (its reader refuses the whole file), by DuckDB type name. */
 function unreadableType(type: string): string | undefined {
   if (type === "TIMESTAMP_NS") return "timestamp_nanos";
@@ -71,6 +78,9 @@ export async function checkParquet(session: Session, plan: LoadPlan, file: strin
     schema = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
     const unreadable = schema.map((c) => unreadableType(c.type)).find((t) => t !== undefined);
     if (unreadable !== undefined) return { reason: `unreadable_parquet_type:${unreadable}`, rows: 0 };
+    const codecs = await session.rows(`SELECT DISTINCT compression AS c FROM parquet_metadata(${lit(exactPath(file))})`);
+    const foreign = codecs.map((r) => String(r.c)).find((c) => !SPARK_CODECS.has(c));
+    if (foreign !== undefined) return { reason: `unreadable_parquet_codec:${foreign.toLowerCase()}`, rows: 0 };
     const [count] = await session.rows(`SELECT COUNT(*) AS n FROM ${scan}`);
     rows = Number(count.n);
   } catch (e) {

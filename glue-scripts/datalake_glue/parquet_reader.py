@@ -8,14 +8,15 @@ integers as digits, float/double as Python's repr of the double (the shortest ro
 DuckDB also prints: 0.1, 1e+20, 1.5e-07), decimals plain with their scale (12.50), booleans
 true/false, dates YYYY-MM-DD, timestamps (with or without zone, ms or us) as the UTC wall time
 YYYY-MM-DD HH:MM:SS.ffffff, binary as upper-case hex. Reasons: malformed_parquet:no footer|
-unreadable|duplicate column <name>, unreadable_parquet_type:time|timestamp_nanos|uuid (Spark
-refuses the whole file), unsupported_parquet_type:<column> (a spec column held in a nested type),
-missing_column:a,b; a broken file counts 0 rows.
+unreadable|duplicate column <name>, unreadable_parquet_type:time|timestamp_nanos|uuid and
+unreadable_parquet_codec:brotli|lzo (Spark refuses the whole file), unsupported_parquet_type:
+<column> (a spec column held in a nested type), missing_column:a,b; a broken file counts 0 rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -93,6 +94,10 @@ def unreadable_reason(message: str) -> str:
         return "unreadable_parquet_type:timestamp_nanos"
     if "Illegal Parquet type" in message and "(UUID)" in message:
         return "unreadable_parquet_type:uuid"
+    # A page codec without a class here (Brotli, LZO): "Class ...BrotliCodec was not found".
+    codec = re.search(r"Class [\w.$]*?\.(\w+)Codec was not found", message)
+    if codec:
+        return f"unreadable_parquet_codec:{codec.group(1).lower()}"
     return MALFORMED_UNREADABLE
 
 

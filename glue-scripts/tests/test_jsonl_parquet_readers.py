@@ -125,6 +125,9 @@ def test_nested_types_have_no_rendering_and_unreadable_types_are_named():
     assert unreadable_reason("Illegal Parquet type: INT64 (TIME(MICROS,false)).") == "unreadable_parquet_type:time"
     assert unreadable_reason("Illegal Parquet type: INT64 (TIMESTAMP(NANOS,false)).") == "unreadable_parquet_type:timestamp_nanos"
     assert unreadable_reason("Illegal Parquet type: FIXED_LEN_BYTE_ARRAY (UUID)") == "unreadable_parquet_type:uuid"
+    assert unreadable_reason("Caused by: org.apache.parquet.hadoop.BadConfigurationException: Class "
+                             "org.apache.hadoop.io.compress.BrotliCodec was not found") == "unreadable_parquet_codec:brotli"
+    assert unreadable_reason("Class com.hadoop.compression.lzo.LzoCodec was not found") == "unreadable_parquet_codec:lzo"
     assert unreadable_reason("Encountered error while reading file x") == "malformed_parquet:unreadable"
 
 

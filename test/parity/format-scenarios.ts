@@ -43,6 +43,9 @@ export async function parquetScenario(dir: string): Promise<ScenarioRun[]> {
       // Dates before the Gregorian switch and timestamps before 1900 (DMS's 0001-01-01 sentinel,
       // written by a non-Spark writer): Spark refused such a file unless told they are proleptic.
       files.file("ancient.parquet", await write("ancient.parquet", `SELECT * REPLACE (ID + 30 AS ID, CAST(DATE '0001-01-01' + INTERVAL (ID) DAY AS DATE) AS born, TIMESTAMP '1000-03-01 12:00:00' AS seen_ms, TIMESTAMP '1582-10-10 01:02:03.5' AS seen_tz) FROM (${TYPED_PARQUET_SQL})`), AT),
+      // A codec DuckDB reads and Spark has no class for (pyarrow and DuckDB can write Brotli):
+      // DuckDB loaded the file, Spark quarantined it.
+      files.file("brotli.parquet", await writeParquet(join(dir, "src-brotli.parquet"), `SELECT * REPLACE (ID + 50 AS ID) FROM (${TYPED_PARQUET_SQL})`, ", COMPRESSION 'brotli'"), AT),
     ]),
   ];
 }
