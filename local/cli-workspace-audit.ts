@@ -12,6 +12,7 @@ import { boundedAudits, boundedWarnings, clipText } from "../handlers/core/run-f
 import type { Manifest, RunSummary } from "../engine/contracts";
 import type { RollbackResult } from "../engine/duckdb/rollback";
 import type { ModelSummary } from "../engine/duckdb/build-models";
+import { openLoads } from "./cli-open-loads";
 import { CliError } from "./cli-verb";
 import { startWorkspaceAudit } from "./runtime/audit-access";
 import { acquireWorkspaceLock, type WorkspaceLock } from "./runtime/workspace-lock";
@@ -62,7 +63,8 @@ async function withAudit(workspace: string, work: (audit: AuditStore) => Promise
 
 /**
  * Writes the run's FILE items (final, from the summary) and its RUN item, in the store `opening`
- * (openAudit), by default opened now. Call holding the lock.
+ * (openAudit), by default opened now; first those of earlier loads killed before they were
+ * recorded (cli-open-loads.ts), which it returns. Call holding the lock.
  */
 export async function recordLoadRun(
   workspace: string,
@@ -71,62 +73,77 @@ export async function recordLoadRun(
   summary: RunSummary,
   startedAt: Date,
   opening?: OpeningAudit,
-): Promise<void> {
+): Promise<RunSummary[]> {
+  const recovered: RunSummary[] = [];
   await withAudit(workspace, async (audit) => {
-    const finishedAt = new Date().toISOString();
-    const results = new Map(summary.files.map((f) => [f.fileId, f]));
-    // Listed once, and only when a file already has an item (a reload): a plain load skips it.
-    let undone: Promise<Set<string>> | undefined;
-    for (const file of manifest.files) {
-      const final = fileFinal(summary.status, results.get(file.fileId), summary.error);
-      const item: FileItem = {
-        kind: "FILE",
-        fileId: file.fileId,
-        dataset: manifest.dataset,
-        bucket: file.bucket,
-        key: file.key,
-        versionId: file.versionId,
-        etag: file.etag,
-        sequencer: file.sequencer,
-        size: file.size,
-        status: final.status,
-        reason: final.reason,
-        note: final.note,
-        runId: manifest.runId,
-        receivedAt: file.receivedAt,
-        recordedAt: startedAt.toISOString(),
-        finishedAt,
-        ...final.counts,
-      };
-      // A file loaded by an earlier `load` keeps its first item (the engine reported it
-      // ALREADY_LOADED this time, and the RUN below says so); one whose earlier load FAILED
-      // takes this retry's outcome, and so does one whose loading run a rollback undid (the
-      // engine loaded it again: its rows are this run's).
-      const { created, item: earlier } = await audit.createFile(item);
-      if (created || item.status === "FAILED") continue;
-      if (earlier.status === "FAILED") await audit.replaceFailedFile(item);
-      else if (earlier.runId && item.status !== "SKIPPED" && (await (undone ??= undoneRuns(audit, manifest.dataset))).has(earlier.runId)) {
-        await audit.replaceUndoneFile(item, earlier.runId);
+    // Before this run's items: a file of such a run that this run found ALREADY_LOADED keeps
+    // the item of the run that loaded it.
+    for (const open of openLoads(workspace, manifest.runId)) {
+      if (open.summary) {
+        await writeLoadRun(audit, open.manifest, open.manifestPath, open.summary, open.startedAt);
+        recovered.push(open.summary);
       }
+      open.close();
     }
-    const run: RunItem = {
-      kind: "RUN",
-      runId: manifest.runId,
-      dataset: manifest.dataset,
-      jobName: CLI_LOAD_JOB,
-      status: summary.status === "SUCCEEDED" ? "SUCCEEDED" : "FAILED",
-      manifestUri: manifestPath,
-      fileCount: manifest.files.length,
-      createdAt: startedAt.toISOString(),
-      startedAt: startedAt.toISOString(),
-      finishedAt,
-      counts: summary.counts,
-      audits: boundedAudits(summary.audits),
-      ...boundedWarnings(summary.driftWarnings),
-      error: clipText(summary.error),
-    };
-    await audit.putRun(run);
+    await writeLoadRun(audit, manifest, manifestPath, summary, startedAt);
   }, opening);
+  return recovered;
+}
+
+async function writeLoadRun(audit: AuditStore, manifest: Manifest, manifestPath: string, summary: RunSummary, startedAt: Date): Promise<void> {
+  const finishedAt = new Date().toISOString();
+  const results = new Map(summary.files.map((f) => [f.fileId, f]));
+  // Listed once, and only when a file already has an item (a reload): a plain load skips it.
+  let undone: Promise<Set<string>> | undefined;
+  for (const file of manifest.files) {
+    const final = fileFinal(summary.status, results.get(file.fileId), summary.error);
+    const item: FileItem = {
+      kind: "FILE",
+      fileId: file.fileId,
+      dataset: manifest.dataset,
+      bucket: file.bucket,
+      key: file.key,
+      versionId: file.versionId,
+      etag: file.etag,
+      sequencer: file.sequencer,
+      size: file.size,
+      status: final.status,
+      reason: final.reason,
+      note: final.note,
+      runId: manifest.runId,
+      receivedAt: file.receivedAt,
+      recordedAt: startedAt.toISOString(),
+      finishedAt,
+      ...final.counts,
+    };
+    // A file loaded by an earlier `load` keeps its first item (the engine reported it
+    // ALREADY_LOADED this time, and the RUN below says so); one whose earlier load FAILED
+    // takes this retry's outcome, and so does one whose loading run a rollback undid (the
+    // engine loaded it again: its rows are this run's).
+    const { created, item: earlier } = await audit.createFile(item);
+    if (created || item.status === "FAILED") continue;
+    if (earlier.status === "FAILED") await audit.replaceFailedFile(item);
+    else if (earlier.runId && item.status !== "SKIPPED" && (await (undone ??= undoneRuns(audit, manifest.dataset))).has(earlier.runId)) {
+      await audit.replaceUndoneFile(item, earlier.runId);
+    }
+  }
+  const run: RunItem = {
+    kind: "RUN",
+    runId: manifest.runId,
+    dataset: manifest.dataset,
+    jobName: CLI_LOAD_JOB,
+    status: summary.status === "SUCCEEDED" ? "SUCCEEDED" : "FAILED",
+    manifestUri: manifestPath,
+    fileCount: manifest.files.length,
+    createdAt: startedAt.toISOString(),
+    startedAt: startedAt.toISOString(),
+    finishedAt,
+    counts: summary.counts,
+    audits: boundedAudits(summary.audits),
+    ...boundedWarnings(summary.driftWarnings),
+    error: clipText(summary.error),
+  };
+  await audit.putRun(run);
 }
 
 /**

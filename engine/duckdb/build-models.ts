@@ -12,6 +12,7 @@ import { compileModel, type ModelCompileContext } from "../models";
 import { buildOrder, modelDependencies, modelsAffectedBy } from "../models/order";
 import type { ModelPlan } from "../models/plan";
 import { buildModel, newBuildRunId, publishedModelVersion, type ModelBuildResult } from "./build-model";
+import { owedModels, settleModels } from "./models-owed";
 
 /**
  * What runs one model's plan: DuckDB in-process (the default), or the Glue model job on local
@@ -74,6 +75,9 @@ export async function buildModels(workspace: string, models: readonly ModelSpec[
   const compile = options.compile ?? compileModel;
   const executor = options.executor ?? duckdbModelExecutor(workspace);
   const order = options.changed ? await withUnpublishedInputs(executor, modelsAffectedBy(options.changed, models), models) : buildOrder(models, options.select);
+  // The debts this build covers (models-owed.ts): the changed datasets', or every one when it
+  // builds every model. Read now: a load publishing while it runs owes another build.
+  const owed = [...owedModels(workspace)].filter(([dataset]) => (options.changed ? options.changed.includes(dataset) : options.select === undefined));
   const summaries: ModelSummary[] = [];
   for (const spec of order) {
     options.onStart?.(spec);
@@ -81,6 +85,7 @@ export async function buildModels(workspace: string, models: readonly ModelSpec[
     summaries.push(summary);
     options.onModel?.(summary);
   }
+  settleModels(workspace, new Map(owed));
   return summaries;
 }
 

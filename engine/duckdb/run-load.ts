@@ -11,6 +11,7 @@ import { CONTRACT_VERSION, type AuditResult, type FileResult, type Manifest, typ
 import { hmacPads, keyedFingerprint, workspacePiiKey } from "../pii-key";
 import { stepsFor, type AuditQuery, type LoadPlan, type RunMode } from "../plan";
 import { dropsAfterLastRead } from "./last-reads";
+import { oweModels } from "./models-owed";
 import { ledgerKey, objectVersion, readFiles, type ReadResult } from "./read-files";
 import { openSession, type Session } from "./session";
 import { TableStore } from "./tables";
@@ -190,6 +191,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
       // if the summary is lost after the publish, job-state records the run SUCCEEDED from it.
       const record = publishRecordPath(workspace, spec.name, manifest.runId);
       if (opts.writeSummary ?? true) writeJsonAtomic(record, { ...summary, published: { silverVersion: "", quarantineVersion: "" } });
+      oweModels(workspace, spec.name, manifest.runId);
       try {
         const { stateKeys: state, silverRows: silver, quarantineRows: quarantine } = summary.counts;
         summary.published = store.publish(new Date().toISOString(), { state, silver, quarantine });

@@ -12,6 +12,7 @@ import { alreadyLoaded, FileResult, Manifest, ManifestFile, manifestKey, RunSumm
 import { ArgSpec, JSON_FLAG, parseArgs, requireFlag, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import { changedSinceHashed, manifestForFiles } from "../cli-manifest";
+import { markOpenLoad } from "../cli-open-loads";
 import { onInterrupt } from "../cli-signals";
 import { CliError, type Verb } from "../cli-verb";
 import { formatTable } from "../cli-table";
@@ -78,6 +79,7 @@ async function loadLocked(
   const manifestPath = join(workspace, "ops", manifestKey(spec.name, manifest.runId));
   mkdirSync(dirname(manifestPath), { recursive: true });
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  const recorded = markOpenLoad(workspace, manifest, manifestPath, startedAt);
 
   // A load of millions of rows takes a while: a person at a terminal sees each step go by.
   const verbose = flags.verbose === true || io.interactive === true;
@@ -99,21 +101,29 @@ async function loadLocked(
     summary = engine === "spark" ? await loadOnSpark(workspace, spec, manifest, run) : await loadOnDuckdb(workspace, spec, manifest, run);
   } catch (err) {
     stop.release();
+    recorded(); // nothing published: nothing to record
     await closeAudit(opening);
     if (err instanceof FileChanged) throw err;
     if (stop.signal.aborted) throw new CliError("interrupted before the publish: nothing was loaded", 130);
     throw err;
   }
+  let recovered: RunSummary[];
   try {
-    await recordLoadRun(workspace, manifest, manifestPath, summary, startedAt, opening);
+    recovered = await recordLoadRun(workspace, manifest, manifestPath, summary, startedAt, opening);
+    recorded();
   } finally {
     stop.release();
   }
+  for (const r of recovered) io.err(`datalake load: recorded run ${r.runId} (${r.dataset}, ${r.files.length} file(s), ${r.status}), which a stopped load left out of the audit trail`);
   if (flags.json) io.out(JSON.stringify([summary]));
   else printSummary(io, summary, await quarantined.catch(() => new Map<string, string>()));
   if (stop.signal.aborted) return 130; // published and recorded; the models are left to `build`
-  // --no-build: a backfill of many loads builds once at the end, not after each of them.
-  if (summary.published && flags["no-build"] !== true) await buildAffectedModels(io, workspace, spec.name, engine, flags.json === true, fullRefresh);
+  // --no-build: a backfill of many loads builds once at the end, not after each of them. The
+  // models an earlier load published for and never built (killed first: models-owed.ts) are
+  // built too, even when this load had nothing new to publish.
+  const { owedModels } = await import("../../engine/duckdb/models-owed");
+  const changed = [...new Set([...(summary.published ? [spec.name] : []), ...owedModels(workspace).keys()])];
+  if (changed.length > 0 && flags["no-build"] !== true) await buildAffectedModels(io, workspace, changed, engine, flags.json === true, fullRefresh);
   return summary.status === "SUCCEEDED" ? 0 : 1;
 }
 
@@ -173,10 +183,10 @@ interface EngineRun {
  * are rebuilt in full too: it can change silver rows (relabelled by a spec edit, reordered by a
  * regenerated DMS reload) without a new bronze row, which an incremental build would not see.
  */
-async function buildAffectedModels(io: CliIo, workspace: string, dataset: string, engine: "duckdb" | "spark", json: boolean, fullRefresh: boolean): Promise<void> {
+async function buildAffectedModels(io: CliIo, workspace: string, changed: string[], engine: "duckdb" | "spark", json: boolean, fullRefresh: boolean): Promise<void> {
   const { buildAndRecord, modelExecutorFor, modelLine } = await import("./build");
   const print = (line: string) => (json ? io.err(line) : io.out(line));
-  const summaries = await buildAndRecord(workspace, { changed: [dataset], fullRefresh, executor: await modelExecutorFor(workspace, engine) });
+  const summaries = await buildAndRecord(workspace, { changed, fullRefresh, executor: await modelExecutorFor(workspace, engine) });
   for (const s of summaries) print(`model ${modelLine(s, { timing: false })}`);
 }
 

@@ -24,6 +24,7 @@ import { fileIdOf } from "../../handlers/core/file-id";
 import { LocalGlue } from "./glue-launcher";
 import { executeLocalRun } from "./run-execution";
 import { ModelBuilder, type ModelBuild } from "./model-builder";
+import { owedModels } from "../../engine/duckdb/models-owed";
 import type { HandlerFns } from "./handler-fns";
 import { LandingWatcher, StableFile } from "./landing-watcher";
 import { LocalObjectStore } from "./object-store";
@@ -246,6 +247,8 @@ export class LocalRuntime {
     await this.tracker.check(undefined, true);
     const resumed = this.glue.resumeInterrupted();
     if (resumed > 0) this.emit({ type: "notice", level: "info", message: `resuming ${resumed} run(s) interrupted by a stop` });
+    // Builds a stopped process owed after its loads published (engine/duckdb/models-owed.ts).
+    for (const dataset of owedModels(this.paths.root).keys()) this.models?.published(dataset);
     for (const v of this.versions.unannounced()) this.announce(v);
     await this.reconcileNow();
     this.watcher.start();

@@ -252,6 +252,31 @@ describe("datalake CLI as a process", function () {
       expect(verify.code, verify.stdout).to.equal(0);
     });
 
+    it("kill -9 after the publish, before the audit record: the next load records the killed run, so its files keep their rows", async () => {
+      const ws = join(dir, "ws-kill-after-publish");
+      const file = ordersFile("killed.csv");
+      const marker = join(dir, "frozen-load");
+      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "frozen-load-child.ts"), marker, "load", "--verbose", "--no-build", "--workspace", ws, "--dataset", "orders", file], { cwd: ROOT, stdio: "ignore" });
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      for (const t0 = Date.now(); !existsSync(marker); ) {
+        if (Date.now() - t0 > 60_000 || child.exitCode !== null) throw new Error("the load never reached the freeze point");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      child.kill("SIGKILL");
+      await exited;
+
+      const again = await runProcess(["load", "--no-build", "--workspace", ws, "--dataset", "orders", file], { cwd: dir });
+
+      expect(again.code, again.stderr).to.equal(0);
+      const [item] = await auditJson(ws);
+      expect(item).to.include({ key: "orders/killed.csv", status: "SUCCEEDED", rowsRead: 2, rowsLoaded: 1, rowsQuarantined: 1 });
+      expect(again.stderr).to.match(/^datalake load: recorded run cli-\S+ \(orders, 1 file\(s\), SUCCEEDED\), which a stopped load left out of the audit trail$/m);
+      expect((await auditJson(ws, "--runs")).map((r) => r.status)).to.deep.equal(["SUCCEEDED", "SUCCEEDED"]);
+      expect(existsSync(join(ws, "_staging")), "the killed run's staging").to.equal(false);
+      const verify = await runProcess(["audit", "--verify", "--workspace", ws], { cwd: dir });
+      expect(verify.code, verify.stdout).to.equal(0);
+    });
+
     it("filters the trail by --status, --since and --limit, and cuts long reasons unless --wide", async () => {
       const ws = join(dir, "ws-filter");
       const good = ordersFile("good.csv");

@@ -1,7 +1,7 @@
 // A `datalake local` process for the kill-and-restart test: the real runtime, whose engine
 // freezes once a run has reached a given stage, after writing a marker file. The test then kills
 // it with SIGKILL: a crash in the middle of a run.
-import { writeFileSync } from "fs";
+import { readdirSync, readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import { runLoad } from "../../engine/duckdb";
 import { startLocalRuntime } from "../../local/runtime/defaults";
@@ -18,6 +18,18 @@ if (require.main === module) {
 }
 
 async function startFreezingRuntime(workspace: string, freezeAtStage: string): Promise<void> {
+  if (freezeAtStage === "model") {
+    // The real engine; the process blocks in the model build a published load started, once the
+    // load's Glue run has ended (a restart does not resume it: nothing is left to load).
+    const jobRuns = join(workspace, "ops", "job-runs");
+    const ended = () => readdirSync(jobRuns).every((f) => JSON.parse(readFileSync(join(jobRuns, f), "utf8")).JobRunState !== "RUNNING");
+    const buildModels = async () => {
+      while (!ended()) await new Promise((resolve) => setTimeout(resolve, 20));
+      return freeze(workspace, "model build");
+    };
+    await startLocalRuntime({ workspace, ...FAST_RUNTIME, buildModels });
+    return;
+  }
   await startLocalRuntime({
     workspace,
     ...FAST_RUNTIME,
@@ -29,11 +41,15 @@ async function startFreezingRuntime(workspace: string, freezeAtStage: string): P
         fullRefresh,
         writeSummary: true, // as duckdbExecutor
         onProgress: (e) => {
-          if (e.stage !== freezeAtStage) return;
-          writeFileSync(join(ws, "ops", "frozen"), manifest.runId);
-          // Block the whole process (nothing can finish the run) until the test kills it.
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120_000);
+          if (e.stage === freezeAtStage) freeze(ws, manifest.runId);
         },
       }),
   });
+}
+
+/** Writes the marker, then blocks the whole process (nothing can finish its work) until the test kills it. */
+function freeze(workspace: string, what: string): never {
+  writeFileSync(join(workspace, "ops", "frozen"), what);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120_000);
+  throw new Error("not killed");
 }

@@ -88,6 +88,24 @@ describe("local mode crash safety (kill -9 and restart)", function () {
     const verified = await cli("audit", "--verify", "--workspace", ws.dir);
     expect(verified.code, verified.stdout).to.equal(0);
   });
+
+  it("builds the models a load published for when the process was killed before their build", async () => {
+    drop(ws.dir, "customers/c1.csv", "customer_id,email,country,signup_date,Op,cdc_ts\n1,a@x.io,DE,2026-01-02,I,2026-11-01 10:00:00\n2,b@x.io,FR,2026-01-03,I,2026-11-01 10:00:01\n");
+    child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "crash-child.ts"), ws.dir, "model"], { cwd: ROOT, stdio: "ignore" });
+    await waitFor(() => existsSync(join(ws.dir, "ops", "frozen")), 90_000, "the child never started a model build");
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child!.once("exit", resolve));
+
+    t = await startTestRuntime(ws.dir);
+    await t.runtime.settle(90_000);
+    await t.runtime.stop();
+
+    // Nothing was left to load: only the debt written before the publish rebuilds the dimension.
+    expect(t.events.filter((e) => e.type === "run-started")).to.deep.equal([]);
+    const dims = await cli("query", "--workspace", ws.dir, "--json", "SELECT customer_id FROM dim_customer WHERE customer_id IS NOT NULL ORDER BY 1");
+    expect(dims.code, dims.stderr).to.equal(0);
+    expect(JSON.parse(dims.stdout)).to.deep.equal([{ customer_id: 1 }, { customer_id: 2 }]);
+  });
 });
 
 async function waitFor(check: () => boolean, timeoutMs: number, message: string): Promise<void> {
