@@ -1,7 +1,8 @@
 // The runtime's parts in isolation: S3-style event keys, the in-process Glue's Glue behaviour,
 // the landing watcher's "complete files only" rule and the one-runtime-per-workspace lock.
 import { expect } from "chai";
-import { appendFileSync, mkdirSync, symlinkSync, writeFileSync } from "fs";
+import { execFile } from "child_process";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "fs";
 import { join } from "path";
 import { getDataset } from "../../datasets";
 import { eventPatternFor, matchEventPattern } from "../../datasets/routing";
@@ -242,6 +243,39 @@ describe("local runtime parts", () => {
     expect(() => acquireWorkspaceLock(path)).to.throw(/in use by another datalake process/);
     writeFileSync(path, String(process.pid));
     lock.release();
+  });
+
+  it("a lock with no pid yet is being created, not stale: refused while young, taken over once old", () => {
+    const path = join(ws.dir, "empty.lock");
+    writeFileSync(path, "");
+    // Created, not yet written (an O_EXCL create then a write): taking it over let two in.
+    expect(() => acquireWorkspaceLock(path)).to.throw(/in use by another datalake process; stop it first/);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(path, old, old);
+    const lock = acquireWorkspaceLock(path);
+    expect(readFileSync(path, "utf8")).to.equal(String(process.pid));
+    lock.release();
+    expect(existsSync(path)).to.equal(false);
+  });
+
+  it("processes racing for one workspace: exactly one holds the lock, over a stale one too", async () => {
+    const path = join(ws.dir, "race.lock");
+    const child = `const { acquireWorkspaceLock } = require(${JSON.stringify(require.resolve("../../local/runtime/workspace-lock"))});
+      setTimeout(() => { try { acquireWorkspaceLock(process.argv[1]); console.log("won"); setTimeout(() => {}, 1500); } catch (e) { console.log("lost"); } }, Number(process.argv[2]) - Date.now());`;
+    for (const stale of [false, true]) {
+      if (stale) writeFileSync(path, "999999"); // no such process
+      else rmSync(path, { force: true });
+      const start = Date.now() + 1500; // every child tries at the same moment
+      const outcomes = await Promise.all(
+        [0, 1, 2, 3].map(
+          () =>
+            new Promise<string>((resolve, reject) => {
+              execFile(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", child, path, String(start)], (err, out) => (err ? reject(err) : resolve(out.trim())));
+            }),
+        ),
+      );
+      expect(outcomes.filter((o) => o === "won"), `stale lock first: ${stale}`).to.have.length(1);
+    }
   });
 
   it("the audit store's LevelDB ends a read made after its iterator closed instead of throwing (dynalite would die mid-request)", async () => {
