@@ -11,8 +11,9 @@
 //            an edited model (dim_date reads no dataset) is rebuilt after `pulumi up`.
 //  start     a model with requested > handled, a free slot, and no model it reads (ModelNode.after)
 //            due or building: take its slot, record the RUN (QUEUED, model: true, covers = the
-//            request count at the take), StartJobRun(--run_id), RUN -> RUNNING. Dimensions thus
-//            build before the facts that read them, and a fact reads only published dimensions.
+//            request count its upstream models were checked against), StartJobRun(--run_id),
+//            RUN -> RUNNING. Dimensions thus build before the facts that read them, and a fact
+//            reads only published dimensions.
 //  finalize  the job's summary (summaries/semantic/<model>/<runId>.json) decides SUCCEEDED or FAILED;
 //            handled := covers (a failed build is not retried in a loop: it alarms through
 //            RunFailed, and the next load of its inputs requests it again); slot released; then
@@ -31,7 +32,8 @@ import { StartOutcome, launch } from "./run-start";
 
 /** The models a published load of `dataset` makes due. */
 export function modelsOn(deps: HandlerDeps, dataset: string): string[] {
-  return Object.keys(deps.modelGraph).filter((m) => deps.modelGraph[m].on.includes(dataset));
+  // In build order: a dimension's request is written before its facts' (startReadyModels relies on it).
+  return buildOrder(deps).filter((m) => deps.modelGraph[m].on.includes(dataset));
 }
 
 /** One more build of every model a published load of `dataset` affects. Returns their names. */
@@ -50,8 +52,9 @@ export async function requestModels(deps: HandlerDeps, dataset: string, byRunId:
 export async function requestDeployedPlans(deps: HandlerDeps): Promise<string[]> {
   const at = new Date(deps.clock.now()).toISOString();
   const requested: string[] = [];
-  for (const [model, node] of Object.entries(deps.modelGraph)) {
-    if (await deps.audit.models.requestForPlan(model, node.plan, at)) requested.push(model);
+  // In build order, as modelsOn: dimensions are requested before their facts.
+  for (const model of buildOrder(deps)) {
+    if (await deps.audit.models.requestForPlan(model, deps.modelGraph[model].plan, at)) requested.push(model);
   }
   if (requested.length > 0) deps.log.info("model builds requested for deployed plans", { models: requested });
   return requested;
@@ -64,7 +67,11 @@ export async function startReadyModels(deps: HandlerDeps): Promise<ModelStart[]>
   const names = buildOrder(deps);
   if (names.length === 0) return [];
   const states = new Map<string, ModelState | undefined>();
-  for (const name of names) states.set(name, await deps.audit.models.get(name));
+  // Facts before the dimensions they read: requests are written dimensions first (modelsOn), so a
+  // request a fact is seen with is seen on its dimensions too, and the fact waits for them. Read
+  // the other way, a load finalized between the two reads made the fact due while its dimension
+  // looked settled: the fact built on the old dimension, and its requests were answered.
+  for (const name of [...names].reverse()) states.set(name, await deps.audit.models.get(name));
   const due = (s: ModelState | undefined) => s !== undefined && s.requested > (s.handled ?? 0);
   const busy = (name: string) => due(states.get(name)) || states.get(name)?.activeRunId !== undefined;
   const out: ModelStart[] = [];
@@ -76,19 +83,24 @@ export async function startReadyModels(deps: HandlerDeps): Promise<ModelStart[]>
       deps.log.debug("model waits for the models it reads", { model: name, waitingFor });
       continue;
     }
-    const outcome = await startModelRun(deps, name);
+    const outcome = await startModelRun(deps, name, state!.requested);
     out.push({ model: name, ...outcome });
   }
   return out;
 }
 
-/** Takes the model's slot (only if a build is due) and starts its job. */
-export async function startModelRun(deps: HandlerDeps, model: string): Promise<StartOutcome> {
+/**
+ * Takes the model's slot (only if a build is due) and starts its job. `seen` is the request count
+ * its upstream models were checked against: the run answers no later request (one made after the
+ * check may come with a dimension build this run does not wait for), so those build again.
+ */
+export async function startModelRun(deps: HandlerDeps, model: string, seen?: number): Promise<StartOutcome> {
   const node = deps.modelGraph[model];
   const runId = deps.newRunId();
   const log = deps.log.child({ model, runId });
-  const covers = await deps.audit.models.takeSlot(model, runId, deps.clock.now(), deps.limits.slotLeaseSeconds * 1000);
-  if (covers === undefined) return { started: false, reason: "slot_held" };
+  const taken = await deps.audit.models.takeSlot(model, runId, deps.clock.now(), deps.limits.slotLeaseSeconds * 1000);
+  if (taken === undefined) return { started: false, reason: "slot_held" };
+  const covers = seen === undefined ? taken : Math.min(taken, seen);
   const release = () => deps.audit.models.releaseSlot(model, runId);
   try {
     const createdAt = new Date(deps.clock.now()).toISOString();

@@ -8,7 +8,7 @@ import type { RunItem } from "../../handlers/audit/items";
 import { parseModelGraph } from "../../handlers/env";
 import { handleFileArrival } from "../../handlers/core/file-arrival";
 import { handleJobStateChange } from "../../handlers/core/job-state";
-import { startReadyModels } from "../../handlers/core/model-runs";
+import { requestModels, startReadyModels } from "../../handlers/core/model-runs";
 import { reconcile } from "../../handlers/core/reconcile";
 import type { ModelGraph } from "../../handlers/ports";
 import { modelGraph } from "../../infra/model-graph";
@@ -214,6 +214,58 @@ describe("handlers: model builds after loads (dynalite)", () => {
 
     expect(second.modelsRequested).to.deep.equal(["dim_date"]);
     expect(building()).to.deep.equal(["dim_date"]);
+  });
+
+  /**
+   * Runs one start pass (job-state of another run, or the reconciler) during which the customers
+   * load is finalized (dim_customer and its facts requested), just after the pass read dim_customer.
+   */
+  async function startPassRacingCustomersLoad(): Promise<void> {
+    const states = w.deps.audit.models;
+    const get = states.get.bind(states);
+    let published = false;
+    states.get = async (model: string) => {
+      const state = await get(model);
+      if (model === "dim_customer" && !published) {
+        published = true;
+        await requestModels(w.fresh(), "customers", "load-customers");
+      }
+      return state;
+    };
+    try {
+      await startReadyModels(w.deps);
+    } finally {
+      states.get = get;
+    }
+  }
+
+  /** Finishes builds (and reconciles) until none runs; the job-run index of each model's last build. */
+  async function settle(): Promise<(model: string) => number> {
+    await reconcile(w.fresh());
+    for (let round = 0; round < 10 && building().length > 0; round++) for (const model of building()) await finishBuild(model);
+    expect(building()).to.deep.equal([]);
+    return (model) => w.glue.runs.map((r) => r.JobName).lastIndexOf(`datalake-dev-${model}`);
+  }
+
+  it("a load publishing during a start pass does not start a fact before its new dimension", async () => {
+    await deployed();
+
+    await startPassRacingCustomersLoad();
+
+    expect(building(), "no fact reading dim_customer starts before it builds").to.not.include("fact_orders");
+    const last = await settle();
+    expect(last("fact_orders"), "fact_orders built after dim_customer").to.be.greaterThan(last("dim_customer"));
+  });
+
+  it("a fact already due when a load publishes during a start pass is built again after its new dimension", async () => {
+    await deployed();
+    // An orders load made fact_orders due (its start was throttled: the reconciler retries it).
+    await w.audit.models.request("fact_orders", "load-orders", new Date(w.clock.now()).toISOString());
+
+    await startPassRacingCustomersLoad();
+
+    const last = await settle();
+    expect(last("fact_orders"), "fact_orders rebuilt after dim_customer").to.be.greaterThan(last("dim_customer"));
   });
 
   /** The same world's stores and Glue, with the handlers of a new deploy (another graph). */
