@@ -46,6 +46,12 @@ def _rewrote_whole(summary: Dict[str, Any]) -> bool:
     return _number(summary, "deleted-data-files") > 0 and _number(summary, "total-delete-files") == 0
 
 
+def _changed_no_file(summary: Dict[str, Any]) -> bool:
+    """A commit that changed no partition (an empty append: a load's plan tag on silver,
+    silver_plan.py): it leaves nothing for reads to apply, so it is no delta."""
+    return str(summary.get("changed-partition-count")) == "0"
+
+
 def _held_no_rows(snapshot: Dict[str, Any]) -> bool:
     """A snapshot that counts no record (Iceberg may open a branch of a new table on one)."""
     return str(dict(snapshot.get("summary") or {}).get("total-records")) == "0"
@@ -68,7 +74,8 @@ def segments_since_whole(snapshots: Iterable[Dict[str, Any]], start: Optional[in
         parent = by_id.get(int(parent_id)) if parent_id is not None else None
         if parent_id is None or _rewrote_whole(summary) or (parent is not None and _held_no_rows(parent)):
             return {"baseRows": _number(summary, "total-records"), "deltas": deltas, "upserted": upserted}
-        deltas += 1
-        upserted += _number(summary, "added-records")
+        if not _changed_no_file(summary):
+            deltas += 1
+            upserted += _number(summary, "added-records")
         current = parent
     return None

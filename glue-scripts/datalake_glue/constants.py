@@ -29,7 +29,8 @@ WAP_BRANCH_PREFIX = "wap_"
 
 
 #: State table property holding the plan fingerprint its rows were built with (plan.ts
-#: LoadPlan.fingerprint): another plan's run is a full refresh.
+#: LoadPlan.fingerprint): another plan's run is a full refresh. The same key in a silver
+#: snapshot's summary names the plan that built it (silver_plan.py).
 FINGERPRINT_PROPERTY = "datalake.plan-fingerprint"
 
 #: Files-ledger table property naming the WAP branch whose publish is under way (set before the

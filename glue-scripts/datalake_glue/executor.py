@@ -37,6 +37,7 @@ from .pii_key import hmac_pads, keyed_fingerprint, plan_hashes_pii
 from .plan import SUMMARY_COUNT_COLUMNS, relation_names, run_mode, staged_roles, steps_for
 from .retention import cutoff_text, due, expire_old_snapshots
 from .schema_evolution import SchemaChangeError, SchemaEvolution, evolve_schema, parse_describe, parse_partitioning
+from .silver_plan import plan_at, snapshots_sql
 from .stop import StopSignal
 from .tables import (
     MERGED_ROLES,
@@ -85,6 +86,8 @@ class PlanIO(Protocol):
     def register_pii_key(self, output: str, ipad: bytes, opad: bytes) -> None: ...
 
     def materialize(self, name: str) -> None: ...
+
+    def tag_branch(self, identifier: str, branch: str, summary: Dict[str, str]) -> None: ...
 
 
 class PublishRecord(Protocol):
@@ -292,6 +295,16 @@ class LoadExecutor:
                      f"('{FINGERPRINT_PROPERTY}' = '{self.plan['fingerprint']}')")
         except Exception:  # noqa: BLE001 - the data is published; the next run rebuilds instead
             LOG.exception("could not record the plan fingerprint on %s", self.ids["state"])
+
+    def tag_silver_plan(self) -> None:
+        """Before the publish: the silver branch's snapshot names this run's plan in its summary
+        (silver_plan.py), so a model build can tell a silver relabelled by another plan. A failure
+        fails the run before anything is published: an untagged relabel would go unseen."""
+        if "silver" not in self.staged:
+            return
+        head = self.branch_snapshot("silver")
+        if plan_at(self.rows(snapshots_sql(quote_identifier(self.ids["silver"]))), head) != self.plan["fingerprint"]:
+            self.io.tag_branch(self.ids["silver"], self.branch, {FINGERPRINT_PROPERTY: self.plan["fingerprint"]})
 
     def open_branches(self) -> None:
         for role in self.staged:
@@ -522,6 +535,7 @@ class LoadExecutor:
         # fast-forwards leaves the marker and the audited branches, and the next run finishes
         # this publish before it reads anything, so no row is appended twice; killed before the
         # record, the next run abandons it. Nothing after the record can make the run FAILED.
+        self.tag_silver_plan()
         files = quote_identifier(self.ids["files"])
         self.sql(f"ALTER TABLE {files} SET TBLPROPERTIES ('{PUBLISHING_RUN_PROPERTY}' = '{self.run_id}')")
         self.sql(f"ALTER TABLE {files} SET TBLPROPERTIES ('{PUBLISHING_PROPERTY}' = '{self.branch}')")

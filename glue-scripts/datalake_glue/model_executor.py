@@ -22,9 +22,10 @@ write-audit-publish on its own table; the twin of engine/duckdb/build-model.ts.
      is dropped and main, what readers see, is untouched.
 
 Incremental plans (an input of zone `consumed`; engine/models/plan.ts header) build on main's
-snapshot when its state (model_state.py: fingerprint, consumed bronze runs, model snapshots read)
-exists, matches the plan's fingerprint and names snapshots still there; otherwise in full, saying
-why. `consumed` is then registered from that state, `semantic_before` inputs as the snapshot of
+snapshot when its state (model_state.py: fingerprint, consumed bronze runs, model snapshots read,
+silver load plans) exists, matches the plan's fingerprint, names snapshots still there and the
+load plans of the silver snapshots pinned now (silver_plan.py); otherwise in full, saying why.
+`consumed` is then registered from that state, `semantic_before` inputs as the snapshot of
 their model read then (`VERSION AS OF`), `previous` as main; the new state is saved under the
 branch's snapshot id before main is fast-forwarded to it.
 
@@ -49,6 +50,7 @@ from .model_pin import DatasetTables, datasets_read, pin_dataset, publishing_run
 from .pii_key import hmac_pads
 from .retention import expire_old_snapshots
 from .s3_uri import join_storage
+from .silver_plan import changed_silver_plan, plan_at, snapshots_sql
 from .tables import MODEL_ROLE, missing_properties, properties_clause, set_properties_sql, spark_type, table_properties
 from .wap import (
     begin_statements,
@@ -311,6 +313,20 @@ class ModelExecutor:
                 DatasetTables(dataset, ledger if self.exists(ledger) else None, tables),
                 marker=self.publishing_marker, snapshot=self.fresh_main_snapshot, sleep=self.sleep))
 
+    def silver_plans(self) -> Dict[str, str]:
+        """Per silver input dataset, the load-plan fingerprint of the snapshot pinned (silver_plan.py;
+        unknown ones left out)."""
+        out: Dict[str, str] = {}
+        for item in self.plan["inputs"]:
+            snapshot = self.pins.get(item["relation"])
+            if item["zone"] != "silver" or snapshot is None:
+                continue
+            identifier = self.placement.dataset_table("silver", self.plan["tables"][item["relation"]]["name"])
+            fingerprint = plan_at(self.rows(snapshots_sql(quote_identifier(identifier))), snapshot)
+            if fingerprint:
+                out[item["dataset"]] = fingerprint
+        return out
+
     def publishing_marker(self, ledger: str) -> Optional[str]:
         self.sql(f"REFRESH TABLE {quote_identifier(ledger)}")
         found = self.rows(f"SHOW TBLPROPERTIES {quote_identifier(ledger)}")
@@ -491,6 +507,13 @@ class ModelExecutor:
                 result.mode_reason = self.incremental_base(result.current_version)
                 result.mode = "full" if self.base is None else "incremental"
             self.pin_inputs()
+            silver_plans = self.silver_plans() if incremental else {}
+            relabelled = changed_silver_plan(self.base, silver_plans, result.current_version) if self.base is not None else None
+            if relabelled:
+                # A load under another plan relabelled old silver rows without a new bronze row
+                # (silver_plan.py): no run is new to find them by.
+                self.base = None
+                result.mode, result.mode_reason = "full", relabelled
             for item in self.plan["inputs"]:
                 self.register_input(item)
             consumed = self.consumed_runs() if incremental else {}
@@ -532,7 +555,7 @@ class ModelExecutor:
                     segments = self.segments or {"baseRows": result.rows, "deltas": 0, "upserted": 0}
                     self.state.save(self.plan["model"], staged, {
                         "fingerprint": self.plan.get("fingerprint"), "consumed": consumed, "read": self.read,
-                        "segments": segments})
+                        "segments": segments, "silverPlans": silver_plans})
                 except Exception:  # noqa: BLE001 - the table is right; the next build is a full one
                     LOG.exception("could not save the incremental state of %s snapshot %s", self.plan["model"], staged)
             if decision.publish:

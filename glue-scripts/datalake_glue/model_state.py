@@ -1,7 +1,8 @@
 """What an incremental model build leaves for the next one (engine/models/plan.ts header, README
 "The model job"): the plan fingerprint, the bronze `_run_id`s its inputs held (`consumed`), the
-snapshot of every other model it read (`read`) and the writes since the table was last written
-whole (`segments`: baseRows, deltas, upserted; compaction.py should_compact).
+snapshot of every other model it read (`read`), the writes since the table was last written
+whole (`segments`: baseRows, deltas, upserted; compaction.py should_compact) and, per silver
+input dataset, the load-plan fingerprint of the snapshot it read (`silverPlans`; silver_plan.py).
 
 One JSON object per published snapshot, in the ops bucket under
 `state/semantic/<model>/<snapshot id>.json`, written BEFORE main is fast-forwarded to that snapshot

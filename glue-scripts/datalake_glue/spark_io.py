@@ -13,7 +13,7 @@ from .contracts import ManifestFile
 from .file_reader import LOCAL_PATHS_ENV, default_s3, fetch_and_check, fetch_rows
 from .parquet_reader import parquet_path, read_parquet, version_problem
 from .plan import BRONZE_LINEAGE, FILES_COLUMNS
-from .wap import quote_identifier
+from .wap import branch_identifier, quote_identifier
 
 
 def _schema(columns: Sequence[tuple]) -> Any:
@@ -142,6 +142,16 @@ class SparkIO:
         """The plan's pii_key relation: one row of HMAC's padded keys (BINARY), from memory."""
         frame = self.spark.createDataFrame([(bytearray(ipad), bytearray(opad))], "ipad BINARY, opad BINARY")
         frame.createOrReplaceTempView(output)
+
+    def tag_branch(self, identifier: str, branch: str, summary: Dict[str, str]) -> None:
+        """Commit an empty append to the branch whose snapshot summary holds `summary`
+        (silver_plan.py): Iceberg takes `snapshot-property.*` from DataFrame write options only,
+        never from an SQL INSERT or MERGE."""
+        target = branch_identifier(identifier, branch)
+        writer = self.spark.sql(f"SELECT * FROM {target} WHERE FALSE").writeTo(target)
+        for key, value in summary.items():
+            writer = writer.option(f"snapshot-property.{key}", value)
+        writer.append()
 
     def register_appended(self, output: str, identifier: str, start_snapshot: int,
                           end_snapshot: int) -> None:

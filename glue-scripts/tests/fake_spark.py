@@ -160,3 +160,6 @@ class FakeIO:
 
     def materialize(self, name):
         self.log.append(("materialize", name))
+
+    def tag_branch(self, identifier, branch, summary):
+        self.log.append(("tag_branch", identifier, branch, dict(summary)))

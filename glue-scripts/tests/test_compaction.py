@@ -34,6 +34,12 @@ def test_deltas_are_counted_back_to_the_last_whole_write():
     assert segments_since_whole(HISTORY, 3) == {"baseRows": 100, "deltas": 2, "upserted": 12}
 
 
+def test_a_commit_that_changed_no_partition_is_no_delta():
+    # A load's plan tag (silver_plan.py): an empty append on top of the delta 6.
+    tagged = HISTORY + [snapshot(8, 6, changed_partition_count=0, total_records=116, total_delete_files=1)]
+    assert segments_since_whole(tagged, 8) == segments_since_whole(HISTORY, 6)
+
+
 def test_the_first_write_into_a_table_without_rows_is_the_base():
     # Iceberg may open a branch of a new table on an empty snapshot: the insert after it is whole.
     history = [snapshot(10, None, total_records=0), snapshot(11, 10, added_records=50, total_records=50),

@@ -660,3 +660,29 @@ def test_a_first_run_is_incremental_and_the_publish_marks_then_clears_its_intent
     clear = index_of(statements, f"ALTER TABLE {FILES_Q} UNSET TBLPROPERTIES IF EXISTS ('datalake.publishing', 'datalake.publishing-run')", mark)
     forwards = [i for i, s in enumerate(statements) if "system.fast_forward" in s]
     assert mark < min(forwards) and max(forwards) < clear
+
+
+SILVER_Q = "`glue_catalog`.`silver_db`.`orders`"
+SILVER_SNAPSHOTS = r"^SELECT snapshot_id, parent_id, summary FROM `glue_catalog`\.`silver_db`\.`orders`\.`snapshots`$"
+
+
+@pytest.mark.parametrize("tagged, tags", [("same", False), ("an-older-plan", True), (None, True)])
+def test_silvers_branch_names_the_runs_load_plan_before_the_publish_unless_its_nearest_tag_does(tagged, tags):
+    plan = load_plan()
+    spark, io = spark_for(plan)
+
+    def history(statement):
+        # The branch's head (any refs lookup answers spark.snapshot) is a merge on a tagged snapshot.
+        fingerprint = plan["fingerprint"] if tagged == "same" else tagged
+        return [{"snapshot_id": spark.snapshot, "parent_id": 1, "summary": {}},
+                {"snapshot_id": 1, "parent_id": None, "summary": {"datalake.plan-fingerprint": fingerprint} if tagged else {}}]
+    spark.responses.insert(0, (SILVER_SNAPSHOTS, history))
+
+    result = run(plan, spark, io)
+
+    assert result.error is None, result.error
+    tag = ("tag_branch", "glue_catalog.silver_db.orders", BRANCH, {"datalake.plan-fingerprint": plan["fingerprint"]})
+    assert (tag in spark.log) == tags
+    if tags:  # on the branch before the publish marker (the commit point follows it)
+        mark = next(i for i, e in enumerate(spark.log) if e[0] == "sql" and "'datalake.publishing' =" in e[1])
+        assert spark.log.index(tag) < mark

@@ -318,7 +318,7 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     # Saved under the branch's snapshot, before the fast-forward; previous and consumed empty.
     [(key, saved)] = state.saved.items()
     assert saved == {"fingerprint": "fp1", "consumed": {"bronze": ["run-1", "run-2"]}, "read": {},
-                     "segments": {"baseRows": 3, "deltas": 0, "upserted": 0}}
+                     "segments": {"baseRows": 3, "deltas": 0, "upserted": 0}, "silverPlans": {}}
     text = spark.statements
     assert any(t.startswith("CREATE OR REPLACE TEMP VIEW `consumed` AS SELECT CAST(NULL AS STRING)") for t in text)
     assert "CREATE OR REPLACE TEMP VIEW `before_dim_other` AS SELECT * FROM `glue_catalog`.`sem`.`dim_other` VERSION AS OF 1" in text
@@ -438,6 +438,38 @@ def test_runs_gone_from_bronze_since_the_previous_build_mean_a_full_rebuild():
     assert text.index("CREATE OR REPLACE TEMP VIEW `previous` AS SELECT `thing_key`, `name_hash` FROM `glue_catalog`.`sem`.`dim_thing`") < max(
         i for i, t in enumerate(text) if t.startswith("CREATE OR REPLACE TEMP VIEW `previous` AS SELECT CAST(NULL"))
     assert [s for s in state.saved.values() if s["consumed"] == {"bronze": ["run-1", "run-3"]}], "the new state records what is in bronze now"
+
+
+SILVER_SNAPSHOTS = r"^SELECT snapshot_id, parent_id, summary FROM `glue_catalog`\.`silver_db`\.`things_current`\.`snapshots`$"
+
+
+@pytest.mark.parametrize("recorded, now, reason", [
+    ({"things": "load-a"}, "load-b", "silver things was rebuilt by another load plan since snapshot 1 "
+                                     "(fingerprint load-a -> load-b: a dataset spec edit)"),
+    ({"things": "load-a"}, "load-a", None),
+    (None, "load-b", None),               # a state saved before silverPlans were recorded
+    ({"things": "load-a"}, None, None),   # a silver snapshot without a tag in reach
+])
+def test_a_silver_rebuilt_by_another_load_plan_since_the_previous_build_means_a_full_rebuild(recorded, now, reason):
+    state = MemoryState()
+    state.saved[("dim_thing", "1")] = {"fingerprint": "fp1", "consumed": {"bronze": ["run-1"]}, "read": {"dim_other": "7"},
+                                       **({"silverPlans": recorded} if recorded is not None else {})}
+    spark, fio = fake(main=True)
+    # Silver's main (1, the snapshot pinned) is an untagged merge on the one its load plan tagged (0).
+    spark.responses[:0] = [(r"^SELECT DISTINCT `_run_id` AS r FROM `bronze`", [{"r": "run-1"}]),
+                           (r"`dim_other`\.`snapshots`", [{"n": 1}]), *DELTA_COUNTS,
+                           (r"^SHOW TABLES IN `glue_catalog`\.`silver_db`$", [{"tableName": "things_current"}]),
+                           (SILVER_SNAPSHOTS, [{"snapshot_id": 1, "parent_id": 0, "summary": {}},
+                                               {"snapshot_id": 0, "parent_id": None,
+                                                "summary": {"datalake.plan-fingerprint": now} if now else {}}])]
+    spark.main.update({"`glue_catalog`.`sem`.`dim_other`", SILVER})
+    result = run(spark, fio, INCREMENTAL, state=state)
+    assert result.error is None
+    assert (result.mode, result.mode_reason) == (("full", reason) if reason else ("incremental", None))
+    # Decided before any input is registered: a full rebuild reads no previous rows.
+    assert any(t.startswith("CREATE OR REPLACE TEMP VIEW `previous` AS SELECT CAST(NULL") for t in spark.statements) == bool(reason)
+    [saved] = [s for k, s in state.saved.items() if k != ("dim_thing", "1")]
+    assert saved["silverPlans"] == ({"things": now} if now else {})
 
 
 class BrokenState:

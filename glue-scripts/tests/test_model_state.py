@@ -70,3 +70,15 @@ def test_stale_keys_are_only_json_states_directly_under_the_models_prefix():
     listed = ["state/semantic/m/7.json", "state/semantic/m/8.json", "state/semantic/m/a/9.json",
               "state/semantic/m/x.txt", "state/semantic/mm/1.json", "state/semantic/m/7.json.tmp-1-2"]
     assert stale_state_keys("m", listed, [8]) == ["state/semantic/m/7.json"]
+
+
+def test_a_silver_snapshots_load_plan_is_the_one_its_nearest_tagged_ancestor_names():
+    from datalake_glue.silver_plan import plan_at
+
+    tagged = {"datalake.plan-fingerprint": "p2"}
+    snapshots = [{"snapshot_id": 1, "parent_id": None, "summary": {"datalake.plan-fingerprint": "p1"}},
+                 {"snapshot_id": 2, "parent_id": 1, "summary": {}},
+                 {"snapshot_id": 3, "parent_id": 2, "summary": tagged},
+                 {"snapshot_id": 4, "parent_id": 3, "summary": {}},
+                 {"snapshot_id": 9, "parent_id": 8, "summary": {}}]  # its parent expired
+    assert [plan_at(snapshots, s) for s in (4, "3", 2, 1, 9, 7, None)] == ["p2", "p2", "p1", "p1", None, None, None]

@@ -1,6 +1,7 @@
 // Spark plans of OLDER versions of two dataset specs, for the schema and partition evolution
 // tests: what engine/compile.ts would have uploaded before a spec change. Each variant is the
-// current spec (datasets/*.ts) with one change undone, so it follows the current compiler.
+// current spec (datasets/*.ts) with one change undone, so it follows the current compiler (one,
+// marked, is a later spec instead: a rule edit, for the model tests).
 //   node glue-scripts/tests/spark/plan_variants.js   (from the repository root; prints JSON)
 require("ts-node").register({ transpileOnly: true });
 const { compilePlan } = require("../../../engine/compile");
@@ -20,6 +21,11 @@ const variants = {
   },
   // orders partitioned by the change time instead of the order time
   orders_by_cdc_month: { ...orders, partitionBy: { column: "cdc_ts", yearColumn: "cdc_year", monthColumn: "cdc_month" } },
+  // a LATER spec: a rule edit (status 'bogus' accepted), which relabels quarantined orders
+  orders_accepting_bogus: {
+    ...orders,
+    rules: orders.rules.map((r) => (r.kind === "accepted_values" ? { ...r, values: [...r.values, "bogus"] } : r)),
+  },
 };
 
 const plans = Object.fromEntries(

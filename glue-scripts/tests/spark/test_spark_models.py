@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -14,7 +15,7 @@ from typing import Any, Dict
 
 import pytest
 
-from spark_lake import OPS_BUCKET, Lake, fresh_driver, load_plan
+from spark_lake import ORDERS_CDC_2, OPS_BUCKET, Lake, fresh_driver, load_plan, orders_files
 
 pytestmark = pytest.mark.spark
 
@@ -108,3 +109,36 @@ def test_dim_date_and_dim_customer_build_and_publish_on_iceberg(make_lake, artif
     assert [r["name"] for r in lake.rows(f"SELECT name FROM {table}.dim_customer.refs")] == ["main"]
     assert str(lake.rows(f"SELECT snapshot_id FROM {table}.dim_customer.refs WHERE name = 'main'")[0]["snapshot_id"]) \
         == customers["version"]
+
+
+def test_a_load_under_an_edited_orders_spec_rebuilds_fact_orders_in_full(make_lake, artifacts):
+    """The first load after a rule edit is a full refresh that moves order 4 (status 'bogus', now
+    accepted) from quarantine to silver without a new bronze row of it: an incremental build
+    would miss it (no new run touches it) and fail its row_count audit or keep a stale fact."""
+    node = shutil.which("node")
+    done = subprocess.run([node, os.path.join(HERE, "plan_variants.js")], cwd=REPO, capture_output=True,
+                          text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    edited = json.loads(done.stdout)["orders_accepting_bogus"]
+    orders = load_plan("orders")
+    assert edited["fingerprint"] != orders["fingerprint"]
+    lake = make_lake("models_spec_edit")
+    customers = lake.landed("customers/LOAD00000001.csv", CUSTOMERS_LOAD, received_at="2026-03-10T09:20:00.000Z")
+    assert lake.run("customers", "run-cust-1", load_plan("customers"), [customers])["status"] == "SUCCEEDED"
+    assert lake.run("orders", "run-orders-1", orders, orders_files(lake))["status"] == "SUCCEEDED"
+    for model in ("dim_date", "dim_customer", "fact_orders"):
+        built = build(lake, artifacts[model], f"build-{model}-1")
+        assert built["status"] == "SUCCEEDED", built.get("error")
+    facts = f"glue_catalog.{lake.name}_semantic.fact_orders"
+    assert [r["order_id"] for r in lake.rows(f"SELECT order_id FROM {facts} ORDER BY order_id")] == [1, 3, 5]
+
+    later = lake.landed("orders/20260311-100000000.csv", ORDERS_CDC_2)
+    assert lake.run("orders", "run-orders-2", edited, [later])["status"] == "SUCCEEDED"
+    assert lake.count(edited, "quarantine") == 0
+    again = build(lake, artifacts["fact_orders"], "build-fact_orders-2")
+
+    assert again["status"] == "SUCCEEDED", again.get("error")
+    assert again["mode"] == "full"
+    assert re.fullmatch(r"silver orders was rebuilt by another load plan since snapshot \d+ "
+                        r"\(fingerprint \w+ -> \w+: a dataset spec edit\)", again["modeReason"]), again["modeReason"]
+    assert [r["order_id"] for r in lake.rows(f"SELECT order_id FROM {facts} ORDER BY order_id")] == [1, 3, 4, 5, 6]

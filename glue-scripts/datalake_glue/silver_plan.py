@@ -1,0 +1,63 @@
+"""Which load plan built a silver snapshot, so a model build can tell that a silver it reads was
+rebuilt by another plan since its previous version (the twin of engine/duckdb/build-model.ts
+changedSilverPlan; docs/models.md "Incremental builds").
+
+Why: a dataset spec edit (a rule, a type) changes the load plan's fingerprint, so the next load
+is a full refresh (executor.py choose_mode) that relabels old rows silver <-> quarantine without
+a new bronze row. An incremental model build finds its touched rows by new bronze runs, so it
+would keep fact rows of keys now quarantined and miss the healed ones (stale facts, or a failed
+row_count audit). Only a full build sees them.
+
+Where the fingerprint lives: in the summary of the silver snapshot itself (FINGERPRINT_PROPERTY),
+committed by the load on its WAP branch before the publish. A build pins silver snapshots
+(model_pin.py) and reads the fingerprint of exactly the snapshot it pinned, so a build can never
+pair the relabelled rows with the old fingerprint, whatever the timing. Not a table property:
+properties are not versioned with snapshots, and the state table's one is set after the publish
+(a build between the silver fast-forward and that update would pin the relabelled silver and read
+the old fingerprint), and a rollback of silver would keep the newer one.
+
+Spark SQL cannot put a property in the summary of an INSERT or MERGE commit (write options only
+come with DataFrame writes), so the load adds an empty commit carrying it (SparkIO.tag_branch)
+only when the nearest tagged ancestor of its silver branch names another plan: a run under the
+same plan as the last tag adds nothing. A snapshot's fingerprint is its nearest tagged
+ancestor's: the writes between are runs of that same plan (another plan's run tags). A silver
+with no tag in reach (written before tags, or its tag expired: retention.py) has no known
+fingerprint, which decides nothing: the load tags it again, and a model build neither rebuilds
+for it nor records one.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, Optional
+
+from .constants import FINGERPRINT_PROPERTY
+
+
+def snapshots_sql(quoted_identifier: str) -> str:
+    """The metadata rows plan_at walks (every snapshot of the table, branches included)."""
+    return f"SELECT snapshot_id, parent_id, summary FROM {quoted_identifier}.`snapshots`"
+
+
+def plan_at(snapshots: Iterable[Dict[str, Any]], start: Optional[Any]) -> Optional[str]:
+    """The load-plan fingerprint of snapshot `start`: the one in its summary or in the summary of
+    its nearest ancestor that has one; None when the walk finds none."""
+    by_id = {int(row["snapshot_id"]): row for row in snapshots}
+    current = by_id.get(int(start)) if start is not None else None
+    while current is not None:
+        recorded = dict(current.get("summary") or {}).get(FINGERPRINT_PROPERTY)
+        if recorded:
+            return str(recorded)
+        parent = current.get("parent_id")
+        current = by_id.get(int(parent)) if parent is not None else None
+    return None
+
+
+def changed_silver_plan(previous: Dict[str, Any], now: Dict[str, str], snapshot: str) -> Optional[str]:
+    """Why the state of model snapshot `snapshot` (`previous`) must not be built on: a silver it
+    read (`silverPlans`: dataset -> fingerprint) has another fingerprint `now`. A state saved
+    without them, or a silver whose fingerprint is unknown now, decides nothing."""
+    for dataset, fingerprint in sorted((previous.get("silverPlans") or {}).items()):
+        if now.get(dataset) is not None and now[dataset] != fingerprint:
+            return (f"silver {dataset} was rebuilt by another load plan since snapshot {snapshot} "
+                    f"(fingerprint {fingerprint} -> {now[dataset]}: a dataset spec edit)")
+    return None
