@@ -5,10 +5,10 @@
 // load therefore leaves a marker until it is recorded; the next load records a marked run from
 // the summary its engine wrote (only once it published or failed its audits), as job-state
 // records an event-path run from its summary, and removes what the killed run left in staging.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "fs";
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from "fs";
 import { dirname, join } from "path";
-import { summaryKey, type Manifest, type RunSummary } from "../engine/contracts";
-import { duckdbTempDir, safeName, stagingDir } from "../engine/duckdb/workspace";
+import { manifestKey, summaryKey, type Manifest, type RunSummary } from "../engine/contracts";
+import { duckdbTempDir, safeName, stagingDir, writeJsonAtomic } from "../engine/duckdb/workspace";
 
 export interface OpenLoad {
   manifest: Manifest;
@@ -21,38 +21,52 @@ export interface OpenLoad {
 const openDir = (workspace: string): string => join(workspace, "ops", "loads-open");
 
 /** Marks a load unrecorded; the returned function removes the mark once it is recorded (or published nothing). */
-export function markOpenLoad(workspace: string, manifest: Manifest, manifestPath: string, startedAt: Date): () => void {
-  mkdirSync(openDir(workspace), { recursive: true });
-  const file = join(openDir(workspace), `${manifest.runId}.json`);
-  writeFileSync(file, `${JSON.stringify({ manifestPath, startedAt: startedAt.toISOString() })}\n`);
+export function markOpenLoad(workspace: string, manifest: Manifest, startedAt: Date): () => void {
+  const file = join(openDir(workspace), `${safeName(manifest.runId)}.json`);
+  // Names, not paths: a workspace moved to another folder still finds its files.
+  writeJsonAtomic(file, { dataset: manifest.dataset, runId: manifest.runId, startedAt: startedAt.toISOString() });
   return () => rmSync(file, { force: true });
 }
 
-/** Loads marked unrecorded by processes that did not finish them (call holding the workspace lock). */
-export function openLoads(workspace: string, exceptRunId: string): (OpenLoad & { close: () => void })[] {
+/**
+ * Loads marked unrecorded by processes that did not finish them (call holding the workspace
+ * lock). A mark that cannot be read (its manifest gone, a file cut short) is reported through
+ * `warn` and left for a person to look at: it must not stop this load's own record.
+ */
+export function openLoads(workspace: string, exceptRunId: string, warn: (message: string) => void): (OpenLoad & { close: () => void })[] {
   const dir = openDir(workspace);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((name) => name.endsWith(".json") && name !== `${exceptRunId}.json`)
+    .filter((name) => name.endsWith(".json") && name !== `${safeName(exceptRunId)}.json`)
     .sort()
-    .map((name) => {
+    .flatMap((name) => {
       const file = join(dir, name);
-      const mark = JSON.parse(readFileSync(file, "utf8")) as { manifestPath: string; startedAt: string };
-      const manifest = JSON.parse(readFileSync(mark.manifestPath, "utf8")) as Manifest;
-      const summaryFile = join(workspace, "ops", summaryKey(manifest.dataset, manifest.runId));
-      const summary = existsSync(summaryFile) ? (JSON.parse(readFileSync(summaryFile, "utf8")) as RunSummary) : undefined;
-      // Its unpublished writes go too: the next load of its files runs under another run id, so
-      // nothing else would ever remove them.
-      const close = () => {
-        const staging = stagingDir(workspace, manifest.dataset, manifest.runId);
-        for (const left of [staging, join(duckdbTempDir(workspace), `${manifest.dataset}-${safeName(manifest.runId)}`)]) {
-          rmSync(left, { recursive: true, force: true });
-        }
-        removeEmptyDirs([dirname(staging), dirname(dirname(staging))]);
-        rmSync(file, { force: true });
-      };
-      return { manifest, manifestPath: mark.manifestPath, startedAt: new Date(mark.startedAt), summary, close };
+      try {
+        return [openLoad(workspace, file)];
+      } catch (e) {
+        warn(`cannot read the unrecorded load ${file} (${(e as Error).message.split("\n")[0]}): left as it is`);
+        return [];
+      }
     });
+}
+
+function openLoad(workspace: string, file: string): OpenLoad & { close: () => void } {
+  const mark = JSON.parse(readFileSync(file, "utf8")) as { dataset: string; runId: string; startedAt: string };
+  const manifestPath = join(workspace, "ops", manifestKey(mark.dataset, mark.runId));
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
+  const summaryFile = join(workspace, "ops", summaryKey(manifest.dataset, manifest.runId));
+  const summary = existsSync(summaryFile) ? (JSON.parse(readFileSync(summaryFile, "utf8")) as RunSummary) : undefined;
+  // Its unpublished writes go too: the next load of its files runs under another run id, so
+  // nothing else would ever remove them.
+  const close = () => {
+    const staging = stagingDir(workspace, manifest.dataset, manifest.runId);
+    for (const left of [staging, join(duckdbTempDir(workspace), `${manifest.dataset}-${safeName(manifest.runId)}`)]) {
+      rmSync(left, { recursive: true, force: true });
+    }
+    removeEmptyDirs([dirname(staging), dirname(dirname(staging))]);
+    rmSync(file, { force: true });
+  };
+  return { manifest, manifestPath, startedAt: new Date(mark.startedAt), summary, close };
 }
 
 /** Removes each directory in turn while it is empty (as TableStore.discard leaves a settled workspace). */

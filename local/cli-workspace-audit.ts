@@ -64,7 +64,7 @@ async function withAudit(workspace: string, work: (audit: AuditStore) => Promise
 /**
  * Writes the run's FILE items (final, from the summary) and its RUN item, in the store `opening`
  * (openAudit), by default opened now; first those of earlier loads killed before they were
- * recorded (cli-open-loads.ts), which it returns. Call holding the lock.
+ * recorded (cli-open-loads.ts), which it returns with what it could not read. Call holding the lock.
  */
 export async function recordLoadRun(
   workspace: string,
@@ -73,12 +73,13 @@ export async function recordLoadRun(
   summary: RunSummary,
   startedAt: Date,
   opening?: OpeningAudit,
-): Promise<RunSummary[]> {
+): Promise<{ recovered: RunSummary[]; warnings: string[] }> {
   const recovered: RunSummary[] = [];
+  const warnings: string[] = [];
   await withAudit(workspace, async (audit) => {
     // Before this run's items: a file of such a run that this run found ALREADY_LOADED keeps
     // the item of the run that loaded it.
-    for (const open of openLoads(workspace, manifest.runId)) {
+    for (const open of openLoads(workspace, manifest.runId, (w) => warnings.push(w))) {
       if (open.summary) {
         await writeLoadRun(audit, open.manifest, open.manifestPath, open.summary, open.startedAt);
         recovered.push(open.summary);
@@ -87,7 +88,7 @@ export async function recordLoadRun(
     }
     await writeLoadRun(audit, manifest, manifestPath, summary, startedAt);
   }, opening);
-  return recovered;
+  return { recovered, warnings };
 }
 
 async function writeLoadRun(audit: AuditStore, manifest: Manifest, manifestPath: string, summary: RunSummary, startedAt: Date): Promise<void> {

@@ -85,7 +85,9 @@ export async function buildModels(workspace: string, models: readonly ModelSpec[
     summaries.push(summary);
     options.onModel?.(summary);
   }
-  settleModels(workspace, new Map(owed));
+  // A failed build leaves the debt: the next load builds those models again even when it
+  // publishes nothing (a model never built is no better than one never requested).
+  if (summaries.every((s) => s.status !== "failed")) settleModels(workspace, new Map(owed));
   return summaries;
 }
 

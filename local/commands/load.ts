@@ -79,7 +79,7 @@ async function loadLocked(
   const manifestPath = join(workspace, "ops", manifestKey(spec.name, manifest.runId));
   mkdirSync(dirname(manifestPath), { recursive: true });
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  const recorded = markOpenLoad(workspace, manifest, manifestPath, startedAt);
+  const unmark = markOpenLoad(workspace, manifest, startedAt);
 
   // A load of millions of rows takes a while: a person at a terminal sees each step go by.
   const verbose = flags.verbose === true || io.interactive === true;
@@ -101,19 +101,21 @@ async function loadLocked(
     summary = engine === "spark" ? await loadOnSpark(workspace, spec, manifest, run) : await loadOnDuckdb(workspace, spec, manifest, run);
   } catch (err) {
     stop.release();
-    recorded(); // nothing published: nothing to record
+    unmark(); // nothing published: nothing to record
     await closeAudit(opening);
     if (err instanceof FileChanged) throw err;
     if (stop.signal.aborted) throw new CliError("interrupted before the publish: nothing was loaded", 130);
     throw err;
   }
-  let recovered: RunSummary[];
+  let recorded: Awaited<ReturnType<typeof recordLoadRun>>;
   try {
-    recovered = await recordLoadRun(workspace, manifest, manifestPath, summary, startedAt, opening);
-    recorded();
+    recorded = await recordLoadRun(workspace, manifest, manifestPath, summary, startedAt, opening);
+    unmark();
   } finally {
     stop.release();
   }
+  const { recovered, warnings } = recorded;
+  for (const w of warnings) io.err(`datalake load: ${w}`);
   for (const r of recovered) io.err(`datalake load: recorded run ${r.runId} (${r.dataset}, ${r.files.length} file(s), ${r.status}), which a stopped load left out of the audit trail`);
   if (flags.json) io.out(JSON.stringify([summary]));
   else printSummary(io, summary, await quarantined.catch(() => new Map<string, string>()));
@@ -214,6 +216,10 @@ async function loadOnSpark(workspace: string, spec: DatasetSpec, manifest: Manif
   // holds nothing on the event loop when idle and exits with this process (its stdin closes).
   const server = await workspaceSparkServer(workspace);
   progress?.err(`[${Date.now() - started} ms] Spark ready; running the Glue job`);
+  // The Glue job publishes out of this process's sight: owe the models a build first (a load
+  // that publishes nothing owes one build too many, never one too few; models-owed.ts).
+  const { oweModels } = await import("../../engine/duckdb/models-owed");
+  oweModels(workspace, spec.name, manifest.runId);
   // The Glue job has no such option (its manifests never list a settled file): they are left out
   // of its manifest and listed ALREADY_LOADED again, as the DuckDB engine lists them.
   const skip = await settled;

@@ -29,6 +29,9 @@ export function acquireWorkspaceLock(path: string): WorkspaceLock {
   throw new Error(`could not lock the workspace (${path})`);
 }
 
+/** Error codes of a file system without hard links (exFAT, vfat, some SMB and FUSE mounts). */
+const NO_HARD_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]);
+
 function tryCreate(path: string): boolean {
   const own = `${path}.${process.pid}`;
   writeFileSync(own, String(process.pid));
@@ -36,10 +39,23 @@ function tryCreate(path: string): boolean {
     linkSync(own, path);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? "";
+    if (NO_HARD_LINKS.has(code)) return tryCreateExclusive(path);
+    if (code !== "EEXIST") throw err;
     return false;
   } finally {
     unlinkSync(own);
+  }
+}
+
+/** Without hard links: created exclusively, then written (the empty moment is the grace above). */
+function tryCreateExclusive(path: string): boolean {
+  try {
+    writeFileSync(path, String(process.pid), { flag: "wx" });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    return false;
   }
 }
 
@@ -65,9 +81,18 @@ function takeOverStale(path: string, stale: number): void {
   }
   const moved = Number(readFileSync(aside, "utf8").trim()) || 0;
   if (moved === stale || moved === process.pid || !isAlive(moved)) return unlinkSync(aside);
-  // A live process's lock, created after we read the stale one: give it back.
+  // A live process's lock, created after we read the stale one: give it back (unless a third
+  // process has locked meanwhile: either way the workspace is in use).
   try {
     linkSync(aside, path);
+  } catch (err) {
+    if (NO_HARD_LINKS.has((err as NodeJS.ErrnoException).code ?? "")) {
+      try {
+        writeFileSync(path, String(moved), { flag: "wx" });
+      } catch {
+        // a third process holds it now
+      }
+    }
   } finally {
     unlinkSync(aside);
   }

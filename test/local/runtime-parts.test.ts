@@ -258,6 +258,26 @@ describe("local runtime parts", () => {
     expect(existsSync(path)).to.equal(false);
   });
 
+  it("locks a workspace on a file system without hard links (exFAT, SMB): created exclusively instead", () => {
+    const path = join(ws.dir, "nolinks.lock");
+    const fs = require("fs") as typeof import("fs");
+    const link = fs.linkSync;
+    fs.linkSync = () => {
+      throw Object.assign(new Error("EPERM: operation not permitted, link"), { code: "EPERM" });
+    };
+    try {
+      const lock = acquireWorkspaceLock(path);
+      expect(readFileSync(path, "utf8")).to.equal(String(process.pid));
+      writeFileSync(path, String(process.ppid)); // a live process (our parent) holds it
+      expect(() => acquireWorkspaceLock(path)).to.throw(/in use by another datalake process \(pid \d+\)/);
+      writeFileSync(path, String(process.pid));
+      lock.release();
+      expect(existsSync(path)).to.equal(false);
+    } finally {
+      fs.linkSync = link;
+    }
+  });
+
   it("processes racing for one workspace: exactly one holds the lock, over a stale one too", async () => {
     const path = join(ws.dir, "race.lock");
     const child = `const { acquireWorkspaceLock } = require(${JSON.stringify(require.resolve("../../local/runtime/workspace-lock"))});
