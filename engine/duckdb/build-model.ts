@@ -317,9 +317,12 @@ function silverFingerprints(ws: string, plan: ModelPlan, pins: Map<string, Datas
  * the edit does the same). A version recorded without the fingerprints decides nothing here.
  */
 export function changedSilverPlan(previous: ModelVersionMeta, now: Record<string, string>): string | undefined {
-  for (const [dataset, fingerprint] of Object.entries(previous.silverPlans ?? {})) {
-    if (now[dataset] !== undefined && now[dataset] !== fingerprint) {
-      return `silver ${dataset} was rebuilt by another load plan since ${previous.version} (fingerprint ${fingerprint} -> ${now[dataset]}: a dataset spec edit)`;
+  if (!previous.silverPlans) return undefined;
+  // A silver known now and not then (first loaded since) counts too, as on Spark (silver_plan.py).
+  for (const [dataset, fingerprint] of Object.entries(now).sort()) {
+    const then = previous.silverPlans[dataset];
+    if (then !== fingerprint) {
+      return `silver ${dataset} was rebuilt by another load plan since ${previous.version} (fingerprint ${then ?? "unknown"} -> ${fingerprint}: a dataset spec edit)`;
     }
   }
   return undefined;

@@ -54,10 +54,14 @@ def plan_at(snapshots: Iterable[Dict[str, Any]], start: Optional[Any]) -> Option
 
 def changed_silver_plan(previous: Dict[str, Any], now: Dict[str, str], snapshot: str) -> Optional[str]:
     """Why the state of model snapshot `snapshot` (`previous`) must not be built on: a silver it
-    read (`silverPlans`: dataset -> fingerprint) has another fingerprint `now`. A state saved
-    without them, or a silver whose fingerprint is unknown now, decides nothing."""
-    for dataset, fingerprint in sorted((previous.get("silverPlans") or {}).items()):
-        if now.get(dataset) is not None and now[dataset] != fingerprint:
+    read (`silverPlans`: dataset -> fingerprint) has another fingerprint `now`, or one known now
+    that was unknown then (its tag had expired: the load that tags again may be a spec edit). A
+    state saved without them, or a silver whose fingerprint is unknown now, decides nothing."""
+    if "silverPlans" not in previous:
+        return None
+    recorded = previous.get("silverPlans") or {}
+    for dataset, fingerprint in sorted(now.items()):
+        if recorded.get(dataset) != fingerprint:
             return (f"silver {dataset} was rebuilt by another load plan since snapshot {snapshot} "
-                    f"(fingerprint {fingerprint} -> {now[dataset]}: a dataset spec edit)")
+                    f"(fingerprint {recorded.get(dataset) or 'unknown'} -> {fingerprint}: a dataset spec edit)")
     return None
