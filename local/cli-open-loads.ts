@@ -5,10 +5,10 @@
 // load therefore leaves a marker until it is recorded; the next load records a marked run from
 // the summary its engine wrote (only once it published or failed its audits), as job-state
 // records an event-path run from its summary, and removes what the killed run left in staging.
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from "fs";
-import { dirname, join } from "path";
+import { existsSync, readdirSync, readFileSync, rmSync } from "fs";
+import { join } from "path";
 import { manifestKey, summaryKey, type Manifest, type RunSummary } from "../engine/contracts";
-import { duckdbTempDir, safeName, stagingDir, writeJsonAtomic } from "../engine/duckdb/workspace";
+import { loadSpillDir, removeEmptyParents, safeName, stagingDir, writeJsonAtomic } from "../engine/duckdb/workspace";
 
 export interface OpenLoad {
   manifest: Manifest;
@@ -60,22 +60,9 @@ function openLoad(workspace: string, file: string): OpenLoad & { close: () => vo
   // nothing else would ever remove them.
   const close = () => {
     const staging = stagingDir(workspace, manifest.dataset, manifest.runId);
-    for (const left of [staging, join(duckdbTempDir(workspace), `${manifest.dataset}-${safeName(manifest.runId)}`)]) {
-      rmSync(left, { recursive: true, force: true });
-    }
-    removeEmptyDirs([dirname(staging), dirname(dirname(staging))]);
+    for (const left of [staging, loadSpillDir(workspace, manifest.dataset, manifest.runId)]) rmSync(left, { recursive: true, force: true });
+    removeEmptyParents(staging, join(workspace, "_staging"));
     rmSync(file, { force: true });
   };
   return { manifest, manifestPath, startedAt: new Date(mark.startedAt), summary, close };
-}
-
-/** Removes each directory in turn while it is empty (as TableStore.discard leaves a settled workspace). */
-function removeEmptyDirs(dirs: string[]): void {
-  for (const dir of dirs) {
-    try {
-      rmdirSync(dir);
-    } catch {
-      return; // not empty (another dataset's run) or already gone
-    }
-  }
 }

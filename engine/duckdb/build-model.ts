@@ -39,6 +39,7 @@ import {
   readPointer,
   keepVersions,
   readVersionMeta,
+  removeEmptyParents,
   safeName,
   writeJsonAtomic,
   writePointer,
@@ -517,16 +518,6 @@ export function listSemanticTables(workspace: string): string[] {
 /** The published table of a model as a FROM item, or null. */
 export function semanticScan(workspace: string, model: string): string | null {
   return publishedScan(modelDir(workspace, model));
-}
-
-function removeEmptyParents(dir: string, stop: string): void {
-  for (let d = path.dirname(dir); d.startsWith(stop) && d.length >= stop.length; d = path.dirname(d)) {
-    try {
-      fs.rmdirSync(d);
-    } catch {
-      return; // not empty, or gone
-    }
-  }
 }
 
 const firstLine = (message: string): string => message.split("\n")[0];

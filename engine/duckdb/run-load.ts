@@ -15,7 +15,7 @@ import { oweModels } from "./models-owed";
 import { ledgerKey, objectVersion, readFiles, type ReadResult } from "./read-files";
 import { openSession, type Session } from "./session";
 import { TableStore } from "./tables";
-import { duckdbTempDir, keepVersions, nextVersion, publishRecordPath, safeName, summaryPath, writeJsonAtomic } from "./workspace";
+import { duckdbTempDir, keepVersions, loadSpillDir, nextVersion, publishRecordPath, summaryPath, writeJsonAtomic } from "./workspace";
 
 /** Rows a thread buffers for a partitioned write before flushing (DuckDB default: 524288). */
 const PARTITION_FLUSH_ROWS = 50_000;
@@ -85,7 +85,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     opts.onProgress?.({ dataset: spec.name, runId: manifest.runId, stage, message, elapsedMs: Date.now() - t0 });
 
   // One spill directory per run: loads of different datasets may run side by side.
-  const spill = path.join(duckdbTempDir(workspace), `${spec.name}-${safeName(manifest.runId)}`);
+  const spill = loadSpillDir(workspace, spec.name, manifest.runId);
   const engine = await openSession({ memoryLimit: opts.memoryLimit, threads: opts.threads, tempDirectory: spill });
   const { signal } = opts;
   // DuckDB clears a pending interrupt when a query starts, and queries start on a worker thread:

@@ -148,3 +148,19 @@ export function parquetFiles(dir: string): string[] {
   }
   return out.sort();
 }
+
+/** DuckDB's spill folder of one load run (run-load.ts; removed after the run, or by the next load after a kill). */
+export function loadSpillDir(ws: string, dataset: string, runId: string): string {
+  return path.join(duckdbTempDir(ws), `${dataset}-${safeName(runId)}`);
+}
+
+/** Removes the parents of `dir` while they are empty, up to and including `stop`. */
+export function removeEmptyParents(dir: string, stop: string): void {
+  for (let d = path.dirname(dir); d.startsWith(stop) && d.length >= stop.length; d = path.dirname(d)) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      return; // not empty, or gone
+    }
+  }
+}
