@@ -13,6 +13,7 @@ import { ArgSpec, JSON_FLAG, parseArgs, requireFlag, UsageError, usageText, WORK
 import { CliIo, workspaceDir } from "../cli-io";
 import { changedSinceHashed, manifestForFiles } from "../cli-manifest";
 import { markOpenLoad } from "../cli-open-loads";
+import { oweModels, owedModels } from "../../engine/duckdb/models-owed";
 import { onInterrupt } from "../cli-signals";
 import { CliError, type Verb } from "../cli-verb";
 import { formatTable } from "../cli-table";
@@ -123,7 +124,6 @@ async function loadLocked(
   // --no-build: a backfill of many loads builds once at the end, not after each of them. The
   // models an earlier load published for and never built (killed first: models-owed.ts) are
   // built too, even when this load had nothing new to publish.
-  const { owedModels } = await import("../../engine/duckdb/models-owed");
   const changed = [...new Set([...(summary.published ? [spec.name] : []), ...owedModels(workspace).keys()])];
   if (changed.length > 0 && flags["no-build"] !== true) await buildAffectedModels(io, workspace, changed, engine, flags.json === true, fullRefresh);
   return summary.status === "SUCCEEDED" ? 0 : 1;
@@ -218,7 +218,6 @@ async function loadOnSpark(workspace: string, spec: DatasetSpec, manifest: Manif
   progress?.err(`[${Date.now() - started} ms] Spark ready; running the Glue job`);
   // The Glue job publishes out of this process's sight: owe the models a build first (a load
   // that publishes nothing owes one build too many, never one too few; models-owed.ts).
-  const { oweModels } = await import("../../engine/duckdb/models-owed");
   oweModels(workspace, spec.name, manifest.runId);
   // The Glue job has no such option (its manifests never list a settled file): they are left out
   // of its manifest and listed ALREADY_LOADED again, as the DuckDB engine lists them.
