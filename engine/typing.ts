@@ -47,8 +47,42 @@ export function nullIfEmpty(d: SqlDialect, raw: string, nullValue: string): stri
   return `CASE WHEN ${raw} IN (${empties.map((v) => d.str(v)).join(", ")}) THEN NULL ELSE ${raw} END`;
 }
 
-/** Typed value of a (null-normalized) string expression `v`; NULL when it does not parse. */
+/**
+ * Typed value of a (null-normalized) string expression `v`; NULL when it does not parse. Types
+ * with a canonical text (canonicalFastPath) take a cheaper path for values already written that
+ * way, the common case: the guarded parse below runs only for the others.
+ */
 export function parseTyped(d: SqlDialect, v: string, type: PlanColumnType): string {
+  const exact = guardedParse(d, v, type);
+  const canonical = canonicalText(d, v, type);
+  return canonical === null ? exact : `CASE WHEN ${canonical} THEN ${d.tryCast(v, type)} ELSE ${exact} END`;
+}
+
+/**
+ * A condition true only when `v` is exactly the engine's own text of the value TRY_CAST reads
+ * from it (null for types without one). Such a text always passes the guard below and needs no
+ * trim, so the cast alone gives what the guarded parse gives: the guards' regexes cost ~3x a cast
+ * and a compare (2 M integer keys: 530 -> 180 ms on DuckDB). The length checks keep out the
+ * texts an engine writes that the guards refuse: five-digit years ("10000-01-01", "+10000-01-01"
+ * on Spark) and DuckDB's " (BC)" suffix. Doubles have none: "inf" and "nan" are their own text.
+ */
+function canonicalText(d: SqlDialect, v: string, type: PlanColumnType): string | null {
+  const roundTrip = `${d.cast(d.tryCast(v, type), "string")} = ${v}`;
+  switch (type) {
+    case "int":
+    case "bigint":
+      return roundTrip;
+    case "date":
+      return `(length(${v}) = 10 AND ${roundTrip})`;
+    case "timestamp":
+      return `((length(${v}) = 19 OR (length(${v}) BETWEEN 21 AND 26 AND substr(${v}, 20, 1) = '.')) AND ${roundTrip})`;
+    default:
+      return /^decimal\(\d+,\d+\)$/.test(type) ? roundTrip : null;
+  }
+}
+
+/** The guarded parse alone: parseTyped without its fast path (a test compares the two). */
+export function guardedParse(d: SqlDialect, v: string, type: PlanColumnType): string {
   const guarded = (pattern: string, subject: string, cast: string): string =>
     `CASE WHEN ${d.regexMatch(subject, pattern)} THEN ${cast} ELSE NULL END`;
   switch (type) {
