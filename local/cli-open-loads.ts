@@ -3,19 +3,27 @@
 // trail, and the same files loaded again were in the engine's ledger: recorded SKIPPED
 // already_loaded with 0 rows, so the audit never counted the rows the killed run loaded. Each
 // load therefore leaves a marker until it is recorded; the next load records a marked run from
-// the summary its engine wrote (only once it published or failed its audits), as job-state
-// records an event-path run from its summary, and removes what the killed run left in staging.
+// the summary its engine wrote (only once it published or failed its audits), or, killed between
+// its publish and that summary, from its publish record, as job-state records an event-path run;
+// and it removes what the killed run left in staging.
 import { existsSync, readdirSync, readFileSync, rmSync } from "fs";
 import { join } from "path";
-import { manifestKey, summaryKey, type Manifest, type RunSummary } from "../engine/contracts";
-import { loadSpillDir, removeEmptyParents, safeName, stagingDir, writeJsonAtomic } from "../engine/duckdb/workspace";
+import { manifestKey, publishRecordKey, summaryKey, type Manifest, type RunSummary } from "../engine/contracts";
+import { bronzeFilesDir, loadSpillDir, removeEmptyParents, safeName, stagingDir, writeJsonAtomic } from "../engine/duckdb/workspace";
+import { workspaceEngine } from "./workspace-engine";
 
 export interface OpenLoad {
   manifest: Manifest;
   manifestPath: string;
   startedAt: Date;
-  /** What its engine reported; undefined when it was stopped before its publish (nothing to record). */
-  summary?: RunSummary;
+  /** What its engine reported; undefined when it was stopped before its publish committed (nothing to record). */
+  report?: EngineReport;
+}
+
+/** A run's summary, or its publish record when it was killed between its publish and its summary. */
+export interface EngineReport {
+  summary: RunSummary;
+  source: "summary" | "publish record";
 }
 
 const openDir = (workspace: string): string => join(workspace, "ops", "loads-open");
@@ -54,8 +62,6 @@ function openLoad(workspace: string, file: string): OpenLoad & { close: () => vo
   const mark = JSON.parse(readFileSync(file, "utf8")) as { dataset: string; runId: string; startedAt: string };
   const manifestPath = join(workspace, "ops", manifestKey(mark.dataset, mark.runId));
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
-  const summaryFile = join(workspace, "ops", summaryKey(manifest.dataset, manifest.runId));
-  const summary = existsSync(summaryFile) ? (JSON.parse(readFileSync(summaryFile, "utf8")) as RunSummary) : undefined;
   // Its unpublished writes go too: the next load of its files runs under another run id, so
   // nothing else would ever remove them.
   const close = () => {
@@ -64,5 +70,28 @@ function openLoad(workspace: string, file: string): OpenLoad & { close: () => vo
     removeEmptyParents(staging, join(workspace, "_staging"));
     rmSync(file, { force: true });
   };
-  return { manifest, manifestPath, startedAt: new Date(mark.startedAt), summary, close };
+  return { manifest, manifestPath, startedAt: new Date(mark.startedAt), report: engineReport(workspace, manifest), close };
+}
+
+function engineReport(workspace: string, manifest: Manifest): EngineReport | undefined {
+  const summary = readSummary(join(workspace, "ops", summaryKey(manifest.dataset, manifest.runId)));
+  if (summary) return { summary, source: "summary" };
+  if (!publishCommitted(workspace, manifest)) return undefined;
+  const record = readSummary(join(workspace, "ops", publishRecordKey(manifest.dataset, manifest.runId)));
+  return record && { summary: record, source: "publish record" };
+}
+
+const readSummary = (file: string): RunSummary | undefined => (existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as RunSummary) : undefined);
+
+/**
+ * Whether the publish of a run killed before its summary committed, so that the next load finds
+ * its files loaded (ALREADY_LOADED, 0 rows) and their rows are the killed run's to record. On
+ * Spark its publish record is the commit point: the next run finishes a publish cut short before
+ * it reads anything. DuckDB writes the record before its publish and nothing finishes one cut
+ * short: its files ledger, moved into place last, decides. Without it the files load again and
+ * their rows are the next run's (recording the record too would count them twice).
+ */
+function publishCommitted(workspace: string, manifest: Manifest): boolean {
+  if (workspaceEngine(workspace) === "spark") return true;
+  return existsSync(join(bronzeFilesDir(workspace, manifest.dataset), `${safeName(manifest.runId)}.parquet`));
 }

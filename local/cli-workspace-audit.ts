@@ -12,7 +12,7 @@ import { boundedAudits, boundedWarnings, clipText } from "../handlers/core/run-f
 import type { Manifest, RunSummary } from "../engine/contracts";
 import type { RollbackResult } from "../engine/duckdb/rollback";
 import type { ModelSummary } from "../engine/duckdb/build-models";
-import { openLoads } from "./cli-open-loads";
+import { openLoads, type EngineReport } from "./cli-open-loads";
 import { CliError } from "./cli-verb";
 import { startWorkspaceAudit } from "./runtime/audit-access";
 import { acquireWorkspaceLock, type WorkspaceLock } from "./runtime/workspace-lock";
@@ -73,16 +73,16 @@ export async function recordLoadRun(
   summary: RunSummary,
   startedAt: Date,
   opening?: OpeningAudit,
-): Promise<{ recovered: RunSummary[]; warnings: string[] }> {
-  const recovered: RunSummary[] = [];
+): Promise<{ recovered: EngineReport[]; warnings: string[] }> {
+  const recovered: EngineReport[] = [];
   const warnings: string[] = [];
   await withAudit(workspace, async (audit) => {
     // Before this run's items: a file of such a run that this run found ALREADY_LOADED keeps
     // the item of the run that loaded it.
     for (const open of openLoads(workspace, manifest.runId, (w) => warnings.push(w))) {
-      if (open.summary) {
-        await writeLoadRun(audit, open.manifest, open.manifestPath, open.summary, open.startedAt);
-        recovered.push(open.summary);
+      if (open.report) {
+        await writeLoadRun(audit, open.manifest, open.manifestPath, open.report.summary, open.startedAt);
+        recovered.push(open.report);
       }
       open.close();
     }

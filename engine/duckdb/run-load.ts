@@ -188,7 +188,8 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
       progress("publish", "nothing to publish: no file was read");
     } else if (audits.every((a) => a.passed)) {
       // The publish record (engine/contracts.ts publishRecordKey), as the Glue runner writes it:
-      // if the summary is lost after the publish, job-state records the run SUCCEEDED from it.
+      // if the summary is lost after the publish, job-state records the run SUCCEEDED from it,
+      // and so does the next `datalake load` once the files ledger (published last) is in place.
       const record = publishRecordPath(workspace, spec.name, manifest.runId);
       if (opts.writeSummary ?? true) writeJsonAtomic(record, { ...summary, published: { silverVersion: "", quarantineVersion: "" } });
       oweModels(workspace, spec.name, manifest.runId);

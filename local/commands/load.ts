@@ -117,7 +117,10 @@ async function loadLocked(
   }
   const { recovered, warnings } = recorded;
   for (const w of warnings) io.err(`datalake load: ${w}`);
-  for (const r of recovered) io.err(`datalake load: recorded run ${r.runId} (${r.dataset}, ${r.files.length} file(s), ${r.status}), which a stopped load left out of the audit trail`);
+  for (const { summary: r, source } of recovered) {
+    const from = source === "publish record" ? " from its publish record (killed before its summary)" : "";
+    io.err(`datalake load: recorded run ${r.runId} (${r.dataset}, ${r.files.length} file(s), ${r.status})${from}, which a stopped load left out of the audit trail`);
+  }
   if (flags.json) io.out(JSON.stringify([summary]));
   else printSummary(io, summary, await quarantined.catch(() => new Map<string, string>()));
   if (stop.signal.aborted) return 130; // published and recorded; the models are left to `build`

@@ -1,16 +1,17 @@
-// A `datalake load` process for the kill test in process.test.ts: the real verb, run with
-// --verbose, whose stderr blocks the whole process once the engine reported the run done (its
-// tables published, its summary written, its audit record not yet), after writing a marker
-// file. The test then kills it with SIGKILL.
+// A `datalake load` process for the kill tests in process.test.ts: the real verb, run with
+// --verbose, whose stderr blocks the whole process once the engine reported the stage named by
+// the second argument, after writing a marker file: "done" (its tables published, its summary
+// written, its audit record not yet) or "publish" (its tables published, its summary not yet).
+// The test then kills it with SIGKILL.
 import { writeFileSync } from "fs";
 import { main } from "../../local/cli";
 
 // Only when spawned by the test: mocha given the whole test/cli folder loads this file too.
 if (require.main === module) {
-  const [marker, ...argv] = process.argv.slice(2);
+  const [marker, stage, ...argv] = process.argv.slice(2);
   const err = (text: string) => {
     process.stderr.write(`${text}\n`);
-    if (!/\] done: /.test(text)) return;
+    if (!text.includes(`] ${stage}: `)) return;
     writeFileSync(marker, "frozen");
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120_000);
   };

@@ -21,11 +21,41 @@ describe("datalake load: marks of unrecorded loads", () => {
     const warnings: string[] = [];
     const [open] = openLoads(ws, "cli-b", (w) => warnings.push(w));
     expect(open.manifest.runId).to.equal("cli-a");
-    expect(open.summary).to.equal(undefined);
+    expect(open.report).to.equal(undefined);
     expect(warnings).to.deep.equal([]);
     expect(openLoads(ws, "cli-a", () => undefined)).to.deep.equal([]); // the load's own mark
     unmark();
     expect(openLoads(ws, "cli-b", () => undefined)).to.deep.equal([]);
+  });
+
+  describe("a run killed between its publish and its summary", () => {
+    const record = { runId: "cli-a", dataset: "orders", status: "SUCCEEDED", files: [] };
+    const put = (path: string, text: string) => {
+      mkdirSync(join(ws, path, ".."), { recursive: true });
+      writeFileSync(join(ws, path), text);
+    };
+    beforeEach(() => {
+      markOpenLoad(ws, manifest("cli-a"), new Date("2026-12-02T00:00:00Z"));
+      put("ops/manifests/orders/cli-a.json", JSON.stringify(manifest("cli-a")));
+      put("ops/summaries/orders/cli-a.publish.json", JSON.stringify(record));
+    });
+    const report = () => openLoads(ws, "cli-b", () => undefined)[0].report;
+
+    it("DuckDB: is read from its publish record once its files ledger is in place, not before (its files load again)", () => {
+      const killedInPublish = report();
+      put("bronze/orders/_files/cli-a.parquet", "");
+
+      expect(killedInPublish).to.equal(undefined);
+      expect(report()).to.deep.equal({ summary: record, source: "publish record" });
+      put("ops/summaries/orders/cli-a.json", JSON.stringify({ ...record, finishedAt: "later" }));
+      expect(report()).to.deep.equal({ summary: { ...record, finishedAt: "later" }, source: "summary" });
+    });
+
+    it("Spark: is read from its publish record, the commit point (the next run finishes its publish first)", () => {
+      put("engine.json", JSON.stringify({ engine: "spark" }));
+
+      expect(report()).to.deep.equal({ summary: record, source: "publish record" });
+    });
   });
 
   it("warns about a mark cut short or naming a manifest that is gone, and leaves it", () => {

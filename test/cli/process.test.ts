@@ -1,7 +1,7 @@
 // The CLI as users run it: a real `node bin/datalake.js` process, its output through a real pipe
 // to a slow reader, and a checkout whose dataset spec is broken.
 import { execFile, execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
@@ -252,11 +252,10 @@ describe("datalake CLI as a process", function () {
       expect(verify.code, verify.stdout).to.equal(0);
     });
 
-    it("kill -9 after the publish, before the audit record: the next load records the killed run, so its files keep their rows", async () => {
-      const ws = join(dir, "ws-kill-after-publish");
-      const file = ordersFile("killed.csv");
-      const marker = join(dir, "frozen-load");
-      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "frozen-load-child.ts"), marker, "load", "--verbose", "--no-build", "--workspace", ws, "--dataset", "orders", file], { cwd: ROOT, stdio: "ignore" });
+    /** `load --verbose` of `file`, frozen once it reported `stage` (frozen-load-child.ts), then killed with SIGKILL. */
+    async function killedLoad(ws: string, file: string, stage: "publish" | "done"): Promise<void> {
+      const marker = join(dir, `frozen-load-${stage}`);
+      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "frozen-load-child.ts"), marker, stage, "load", "--verbose", "--no-build", "--workspace", ws, "--dataset", "orders", file], { cwd: ROOT, stdio: "ignore" });
       const exited = new Promise((resolve) => child.once("exit", resolve));
       for (const t0 = Date.now(); !existsSync(marker); ) {
         if (Date.now() - t0 > 60_000 || child.exitCode !== null) throw new Error("the load never reached the freeze point");
@@ -264,6 +263,12 @@ describe("datalake CLI as a process", function () {
       }
       child.kill("SIGKILL");
       await exited;
+    }
+
+    it("kill -9 after the publish, before the audit record: the next load records the killed run, so its files keep their rows", async () => {
+      const ws = join(dir, "ws-kill-after-publish");
+      const file = ordersFile("killed.csv");
+      await killedLoad(ws, file, "done");
 
       const again = await runProcess(["load", "--no-build", "--workspace", ws, "--dataset", "orders", file], { cwd: dir });
 
@@ -273,6 +278,26 @@ describe("datalake CLI as a process", function () {
       expect(again.stderr).to.match(/^datalake load: recorded run cli-\S+ \(orders, 1 file\(s\), SUCCEEDED\), which a stopped load left out of the audit trail$/m);
       expect((await auditJson(ws, "--runs")).map((r) => r.status)).to.deep.equal(["SUCCEEDED", "SUCCEEDED"]);
       expect(existsSync(join(ws, "_staging")), "the killed run's staging").to.equal(false);
+      const verify = await runProcess(["audit", "--verify", "--workspace", ws], { cwd: dir });
+      expect(verify.code, verify.stdout).to.equal(0);
+    });
+
+    it("kill -9 after the publish, before the engine summary: the next load records the killed run from its publish record", async () => {
+      const ws = join(dir, "ws-kill-before-summary");
+      const file = ordersFile("unsummarized.csv");
+      await killedLoad(ws, file, "publish");
+      const left = readdirSync(join(ws, "ops", "summaries", "orders"));
+      expect(left, "killed with its publish record, before its summary").to.have.length(1);
+      expect(left[0]).to.match(/^cli-\S+\.publish\.json$/);
+
+      const again = await runProcess(["load", "--no-build", "--workspace", ws, "--dataset", "orders", file], { cwd: dir });
+
+      expect(again.code, again.stderr).to.equal(0);
+      expect(again.stdout).to.match(/^SKIPPED\s+orders\/unsummarized\.csv\s+0\s+0/m); // the killed run's publish stands
+      const [item] = await auditJson(ws);
+      expect(item).to.include({ key: "orders/unsummarized.csv", status: "SUCCEEDED", rowsRead: 2, rowsLoaded: 1, rowsQuarantined: 1 });
+      expect(again.stderr).to.match(/^datalake load: recorded run cli-\S+ \(orders, 1 file\(s\), SUCCEEDED\) from its publish record \(killed before its summary\), which a stopped load left out of the audit trail$/m);
+      expect((await auditJson(ws, "--runs")).map((r) => r.status)).to.deep.equal(["SUCCEEDED", "SUCCEEDED"]);
       const verify = await runProcess(["audit", "--verify", "--workspace", ws], { cwd: dir });
       expect(verify.code, verify.stdout).to.equal(0);
     });
