@@ -11,6 +11,7 @@ import { fileFinal } from "../handlers/core/run-finalize";
 import { boundedAudits, boundedWarnings, clipText } from "../handlers/core/run-fields";
 import type { Manifest, RunSummary } from "../engine/contracts";
 import type { RollbackResult } from "../engine/duckdb/rollback";
+import { closeRollback, finishRollbacks, type UnrecordedRollback } from "../engine/duckdb/stopped-rollbacks";
 import type { ModelSummary } from "../engine/duckdb/build-models";
 import { openLoads, type EngineReport } from "./cli-open-loads";
 import { CliError } from "./cli-verb";
@@ -77,6 +78,9 @@ export async function recordLoadRun(
   const recovered: EngineReport[] = [];
   const warnings: string[] = [];
   await withAudit(workspace, async (audit) => {
+    // First the rollbacks a stopped `datalake rollback` left unrecorded: this run's FILE items
+    // look up the runs they undid.
+    for (const stopped of await recordStoppedRollbacks(workspace, audit)) warnings.push(stoppedRollbackLine(stopped));
     // Before this run's items: a file of such a run that this run found ALREADY_LOADED keeps
     // the item of the run that loaded it.
     for (const open of openLoads(workspace, manifest.runId, (w) => warnings.push(w))) {
@@ -171,24 +175,50 @@ async function undoneRuns(audit: AuditStore, dataset: string): Promise<Set<strin
 
 /**
  * A rollback as a RUN item, and the undone runs' files forgotten as loaded content, so the same
- * bytes dropped again load again instead of being skipped as duplicate_content.
+ * bytes dropped again load again instead of being skipped as duplicate_content; then its record
+ * is closed (engine/duckdb/rollback.ts). Call holding the lock.
  */
 export async function recordRollback(workspace: string, rollbackId: string, result: RollbackResult, startedAt: Date): Promise<void> {
-  await withAudit(workspace, async (audit) => {
-    for (const file of result.files) await audit.deleteLoadedContent(LOCAL_NAMES.landingBucket, file.key, file.fileId);
-    await audit.putRun({
-      kind: "RUN",
-      runId: rollbackId,
-      dataset: result.dataset,
-      jobName: CLI_ROLLBACK_JOB,
-      status: "SUCCEEDED",
-      fileCount: result.files.length,
-      createdAt: startedAt.toISOString(),
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      rollback: { table: result.table, from: result.from, to: result.to, runs: result.runs },
-    });
+  await withAudit(workspace, (audit) => writeRollbackRun(audit, workspace, { rollbackId, result, startedAt }));
+}
+
+/**
+ * Rollbacks a stopped `datalake rollback` left: finished in the tables (finishRollbacks) and
+ * recorded, oldest first. Returns them; opens the audit store only when there is one. Call
+ * holding the lock, before planning a rollback or recording a load (whose FILE items look up
+ * the runs a rollback undid).
+ */
+export async function recordStoppedRollbacks(workspace: string, audit?: AuditStore): Promise<UnrecordedRollback[]> {
+  const stopped = finishRollbacks(workspace);
+  if (stopped.length === 0) return [];
+  const record = async (store: AuditStore) => {
+    for (const s of stopped) await writeRollbackRun(store, workspace, s);
+  };
+  if (audit) await record(audit);
+  else await withAudit(workspace, record);
+  return stopped;
+}
+
+async function writeRollbackRun(audit: AuditStore, workspace: string, { rollbackId, result, startedAt }: UnrecordedRollback): Promise<void> {
+  for (const file of result.files) await audit.deleteLoadedContent(LOCAL_NAMES.landingBucket, file.key, file.fileId);
+  await audit.putRun({
+    kind: "RUN",
+    runId: rollbackId,
+    dataset: result.dataset,
+    jobName: CLI_ROLLBACK_JOB,
+    status: "SUCCEEDED",
+    fileCount: result.files.length,
+    createdAt: startedAt.toISOString(),
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    rollback: { table: result.table, from: result.from, to: result.to, runs: result.runs },
   });
+  closeRollback(workspace, result);
+}
+
+/** One line for a rollback a stopped process left and a later command finished. */
+export function stoppedRollbackLine({ rollbackId, result }: UnrecordedRollback): string {
+  return `finished and recorded rollback ${rollbackId} (${result.table}: ${result.from} -> ${result.to}, undid ${result.runs.length} run(s)), which a stopped \`datalake rollback\` left`;
 }
 
 /** Each model a build ran as a RUN item (model-builder.ts modelRunItem); a skipped one ran nothing. Call holding the lock. */

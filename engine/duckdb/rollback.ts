@@ -4,11 +4,20 @@
 // The workspace is then as if those runs never happened: the next load merges onto the restored
 // state, a full refresh cannot bring the rolled-back rows back, and their files load again when
 // dropped again. Rolling forward again is not offered: load the files again instead.
+//
+// Crash safety: the rollback first writes its record (undone-versions.ts) naming the versions it
+// undoes, the files it sets aside and the pointers it moves, then moves them, then marks the record
+// applied; the CLI marks it done once its audit RUN item is written. Killed at any step (some
+// files set aside, some pointers moved), it is finished from the record by the next load of the
+// dataset or the next rollback (finishRollbacks), and its versions count as undone from the record
+// on. Before, a rollback killed after its pointers moved and before its record left the undone
+// versions unrecorded: a load, then a rollback, restored one whose bronze was set aside.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileList, openSession, type Session } from "./session";
 import { committedBronzeFiles } from "./tables";
-import { undoneVersions, writeRollbackRecord } from "./undone-versions";
+import { closeRollback, finishRollback, finishRollbacks } from "./stopped-rollbacks";
+import { rollbackRecords, undoneVersions, writeRollbackRecord, type RollbackRecord } from "./undone-versions";
 import { silverDir } from "./versions";
 import {
   bronzeFilesDir,
@@ -17,9 +26,7 @@ import {
   readPointer,
   readVersionMeta,
   safeName,
-  writePointer,
   zoneDir,
-  type Pointer,
 } from "./workspace";
 
 export interface RollbackPlan {
@@ -56,6 +63,8 @@ export function planRollback(workspace: string, table: string, toVersion?: strin
   const dataset = readVersionMeta(dir, pointer.version)?.dataset ?? (toVersion && readVersionMeta(dir, toVersion)?.dataset);
   // A version an earlier rollback undid is not behind the current one: it is a branch cut off.
   const undone = dataset ? undoneVersions(workspace, dataset) : new Map<string, string>();
+  const stopped = dataset ? rollbackRecords(workspace, dataset).find((r) => r.record.status === "started") : undefined;
+  if (stopped) throw new Error(`rollback ${stopped.id} of ${dataset} was stopped before it finished: finish it first (finishRollbacks)`);
   const to = toVersion ?? [...versions].reverse().find((v) => v < pointer.version && !undone.has(v));
   if (!to) throw new Error(`table ${table} has no version older than ${pointer.version} (kept: ${versions.join(", ")})`);
   if (!versions.includes(to)) throw new Error(`table ${table} has no version ${to} (kept: ${versions.join(", ")})`);
@@ -77,36 +86,41 @@ export function planRollback(workspace: string, table: string, toVersion?: strin
   return { table, dataset, from: pointer.version, to, runs };
 }
 
-/** Applies a planned rollback. `rollbackId` names the set-aside folder (and the audit RUN). */
+/**
+ * Applies a planned rollback. `rollbackId` names the set-aside folder (and the audit RUN). Its
+ * record is left "applied": give the result to closeRollback once the rollback is recorded.
+ */
 export async function applyRollback(workspace: string, plan: RollbackPlan, rollbackId: string, publishedAt = new Date().toISOString()): Promise<RollbackResult> {
   const aside = path.join(workspace, "_rolled_back", plan.dataset, safeName(rollbackId));
   const session = await openSession({ threads: 1 });
   let files: RollbackResult["files"] = [];
+  let appended: string[];
   try {
     const runIds = new Set(plan.runs.map((r) => r.runId));
     const ledger = await filesOfRuns(session, parquetFiles(bronzeFilesDir(workspace, plan.dataset)), runIds);
     files = ledger.length === 0 ? [] : await loadedFiles(session, ledger);
-    const appended = [
+    appended = [
       ...ledger,
       ...(await filesOfRuns(session, committedBronzeFiles(workspace, plan.dataset), runIds)),
       ...(await filesOfRuns(session, parquetFiles(zoneDir(workspace, "rejects", plan.dataset)), runIds)),
     ];
-    for (const file of appended) {
-      const target = path.join(aside, path.relative(workspace, file));
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.renameSync(file, target);
-    }
   } finally {
     session.close();
   }
-  // State first, silver last: a reader of silver never sees it ahead of the state it came from.
-  for (const dir of [zoneDir(workspace, "state", plan.dataset), zoneDir(workspace, "quarantine", plan.dataset), silverDir(workspace, plan.table)]) {
-    const meta = readVersionMeta(dir, plan.to);
-    const moved: Pointer = { version: plan.to, runId: meta?.runId ?? "", publishedAt, rolledBackFrom: plan.from };
-    writePointer(dir, moved);
-  }
-  writeRollbackRecord(aside, { from: plan.from, to: plan.to, undone: plan.runs.map((r) => r.version) });
-  return { table: plan.table, dataset: plan.dataset, from: plan.from, to: plan.to, runs: plan.runs.map((r) => r.runId), files, setAside: aside };
+  // Everything it will do, written (atomically) before it does any of it.
+  const record: RollbackRecord = {
+    from: plan.from,
+    to: plan.to,
+    undone: plan.runs.map((r) => r.version),
+    status: "started",
+    table: plan.table,
+    runs: plan.runs,
+    files,
+    setAside: appended.map((file) => path.relative(workspace, file)),
+    publishedAt,
+  };
+  writeRollbackRecord(aside, record);
+  return finishRollback(workspace, { dataset: plan.dataset, id: safeName(rollbackId), aside, record });
 }
 
 /**
@@ -131,7 +145,13 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** planRollback + applyRollback in one call. */
+/**
+ * planRollback + applyRollback in one call, without an audit trail: stopped rollbacks are finished
+ * first, and this one is closed at once.
+ */
 export async function rollbackTable(workspace: string, table: string, toVersion?: string, rollbackId = `rollback-${Date.now()}`): Promise<RollbackResult> {
-  return applyRollback(workspace, planRollback(workspace, table, toVersion), rollbackId);
+  for (const stopped of finishRollbacks(workspace)) closeRollback(workspace, stopped.result);
+  const result = await applyRollback(workspace, planRollback(workspace, table, toVersion), rollbackId);
+  closeRollback(workspace, result);
+  return result;
 }

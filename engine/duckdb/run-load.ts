@@ -13,6 +13,7 @@ import { stepsFor, type AuditQuery, type LoadPlan, type RunMode } from "../plan"
 import { dropsAfterLastRead } from "./last-reads";
 import { oweModels } from "./models-owed";
 import { ledgerKey, objectVersion, readFiles, type ReadResult } from "./read-files";
+import { finishRollbacks } from "./stopped-rollbacks";
 import { openSession, type Session } from "./session";
 import { TableStore } from "./tables";
 import { duckdbTempDir, keepVersions, loadSpillDir, nextVersion, publishRecordPath, summaryPath, writeJsonAtomic } from "./workspace";
@@ -74,6 +75,9 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
   // Checked now, not when the publish prunes old versions: a bad value then failed a run whose
   // silver was already published, with state, bronze and its audit record missing.
   keepVersions();
+  // A rollback of the dataset stopped part way (some bronze set aside, some pointers moved) is
+  // finished first: this run reads the state, the ledger and bronze it leaves (rollback.ts).
+  finishRollbacks(workspace, spec.name);
   const startedAt = new Date().toISOString();
   const t0 = Date.now();
   const compiled = (opts.editPlan ?? ((p) => p))(compilePlan(spec, { dialect: "duckdb" }));

@@ -9,6 +9,9 @@ import { CliError, Verb } from "../cli-verb";
 import { formatTable } from "../cli-table";
 import { firstLine } from "../cli-text";
 import { workspaceEngine } from "../workspace-engine";
+import type { RollbackResult } from "../../engine/duckdb/rollback";
+import { silverDir } from "../../engine/duckdb/versions";
+import { readPointer } from "../../engine/duckdb/workspace";
 
 const SPEC: ArgSpec = {
   flags: {
@@ -34,7 +37,7 @@ export const rollbackVerb: Verb = {
     const workspace = workspaceDir(args.flags.workspace);
     if (!existsSync(workspace)) throw new CliError(`workspace ${workspace} does not exist`);
     const { listVersions, planRollback, applyRollback } = await import("../../engine/duckdb");
-    const { lockWorkspace, recordRollback } = await import("../cli-workspace-audit");
+    const { lockWorkspace, recordRollback, recordStoppedRollbacks, stoppedRollbackLine } = await import("../cli-workspace-audit");
     try {
       if (args.flags.list) {
         const versions = listVersions(workspace, table);
@@ -47,15 +50,26 @@ export const rollbackVerb: Verb = {
         throw new CliError("this workspace holds --engine spark (Iceberg) tables: roll them back with Iceberg's rollback_to_snapshot procedure");
       }
       const lock = lockWorkspace(workspace);
-      // Ctrl-C during a rollback waits for it: stopped after its pointers moved and before its
-      // RUN item, it could not be finished (the same --to is then not older than the current).
+      // Ctrl-C during a rollback waits for it and its RUN item. A kill (kill -9) cannot: the
+      // rollback's record says what it does before it does it, and the next rollback or load
+      // finishes and records it (engine/duckdb/stopped-rollbacks.ts).
       const release = onInterrupt(() => io.err("datalake rollback: finishing the rollback and its audit record first"));
       try {
+        const stopped = await recordStoppedRollbacks(workspace);
+        for (const s of stopped) io.err(`datalake rollback: ${stoppedRollbackLine(s)}`);
+        // This command run again after its rollback was killed: that one is its result. Another
+        // step back is another `rollback` (once nothing was published since, silver says so).
+        const again = stopped.find((s) => isLatestRollback(workspace, table, s.result) && (to === undefined || to === s.result.to));
         const startedAt = new Date();
-        const plan = planRollback(workspace, table, to);
-        const rollbackId = `rollback-${startedAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${plan.dataset}`;
-        const result = await applyRollback(workspace, plan, rollbackId);
-        await recordRollback(workspace, rollbackId, result, startedAt);
+        let rollbackId: string;
+        let result: RollbackResult;
+        if (again) ({ rollbackId, result } = again);
+        else {
+          const plan = planRollback(workspace, table, to);
+          rollbackId = `rollback-${startedAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${plan.dataset}`;
+          result = await applyRollback(workspace, plan, rollbackId);
+          await recordRollback(workspace, rollbackId, result, startedAt);
+        }
         if (args.flags.json) io.out(JSON.stringify([{ ...result, runId: rollbackId }]));
         else {
           io.out(`${result.table}: ${result.from} -> ${result.to} (quarantine_${result.dataset} and state too); undid ${result.runs.length} run(s): ${result.runs.join(", ")}`);
@@ -72,3 +86,10 @@ export const rollbackVerb: Verb = {
     }
   },
 };
+
+/** True when `result` rolled back `table` and nothing was published on it since. */
+function isLatestRollback(workspace: string, table: string, result: RollbackResult): boolean {
+  if (result.table !== table) return false;
+  const pointer = readPointer(silverDir(workspace, table));
+  return pointer?.version === result.to && pointer.rolledBackFrom === result.from;
+}

@@ -1,7 +1,40 @@
 import { expect } from "chai";
+import { spawn } from "child_process";
+import { existsSync } from "fs";
 import { join } from "path";
 import { generateDataset } from "../../local/generator";
 import { cli, queryJson, tempDir } from "./helpers";
+
+const ROOT = join(__dirname, "..", "..");
+
+/** Where frozen-rollback-child.ts stops the rollback: after the rename onto `target` (whose content matches `content`). */
+interface KillPoint {
+  after: string;
+  target: string;
+  content?: string;
+}
+
+const KILL_POINTS: KillPoint[] = [
+  { after: "its record, before anything moved", target: "rollback\\.json$", content: '"status": "started"' },
+  { after: "the first bronze file set aside", target: "/_rolled_back/orders/[^/]+/bronze/" },
+  { after: "the state pointer moved", target: "/state/orders/_current\\.json$" },
+  { after: "the quarantine pointer moved", target: "/quarantine/orders/_current\\.json$" },
+  { after: "every pointer moved, before its record said so", target: "/silver/orders/_current\\.json$" },
+  { after: "it was applied, before its audit RUN item", target: "rollback\\.json$", content: '"status": "applied"' },
+];
+
+/** `datalake rollback ...args` in a child process killed with SIGKILL at `kill`. */
+async function killedRollback(dir: string, kill: KillPoint, ...args: string[]): Promise<void> {
+  const marker = join(dir, "frozen-rollback");
+  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "frozen-rollback-child.ts"), marker, kill.target, kill.content ?? "", "rollback", ...args], { cwd: ROOT, stdio: "ignore" });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  for (const t0 = Date.now(); !existsSync(marker); ) {
+    if (Date.now() - t0 > 120_000 || child.exitCode !== null) throw new Error(`the rollback never reached the kill point (${kill.after})`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill("SIGKILL");
+  await exited;
+}
 
 describe("datalake rollback", () => {
   let dir: string;
@@ -70,6 +103,66 @@ describe("datalake rollback", () => {
     expect(back.code, back.stderr).to.equal(0);
     expect(back.stdout).to.match(/^orders: v000003 -> v000001 \(quarantine_orders and state too\); undid 1 run\(s\): cli-\S+\n/);
     expect(await queryJson(workspace, state)).to.deep.equal(v1);
+  });
+
+  describe("killed (kill -9) part way", () => {
+    const state = "SELECT count(*) AS n, max(cdc_ts)::VARCHAR AS t, (SELECT count(*) FROM bronze_orders) AS bronze FROM orders";
+
+    for (const kill of KILL_POINTS) {
+      it(`after ${kill.after}: the next load finishes and records it, and a later rollback never restores what it undid`, async () => {
+        const workspace = join(dir, "ws");
+        const [load, ...changes] = generateDataset("orders", { format: "csv", seed: 5, rows: 200, files: 2, outDir: join(dir, "gen") });
+        await cli("load", "--no-build", "--dataset", "orders", "--workspace", workspace, load);
+        const v1 = await queryJson(workspace, state);
+        await cli("load", "--no-build", "--dataset", "orders", "--workspace", workspace, changes[0]);
+        await killedRollback(dir, kill, "--table", "orders", "--workspace", workspace);
+
+        const next = await cli("load", "--no-build", "--dataset", "orders", "--workspace", workspace, changes[1]);
+        const named = await cli("rollback", "--table", "orders", "--to", "v000002", "--workspace", workspace);
+        const back = await cli("rollback", "--table", "orders", "--workspace", workspace);
+
+        expect(next.code, next.stderr).to.equal(0);
+        expect(named.code).to.equal(1);
+        expect(named.stderr).to.match(/^datalake rollback: v000002 was undone by rollback-\S+-orders: rollback only goes back/);
+        expect(back.code, back.stderr).to.equal(0);
+        expect(back.stdout).to.match(/^orders: v000003 -> v000001 \(quarantine_orders and state too\); undid 1 run\(s\): cli-\S+\n/);
+        expect(await queryJson(workspace, state)).to.deep.equal(v1);
+        expect(next.stderr).to.match(/^datalake load: finished and recorded rollback rollback-\S+-orders \(orders: v000002 -> v000001, undid 1 run\(s\)\)/m);
+        const runs = JSON.parse((await cli("audit", "--dataset", "orders", "--runs", "--json", "--workspace", workspace)).stdout) as { jobName: string; rollback?: { from: string; to: string } }[];
+        expect(runs.filter((r) => r.jobName === "datalake rollback").map((r) => [r.rollback?.from, r.rollback?.to])).to.have.deep.members([
+          ["v000002", "v000001"],
+          ["v000003", "v000001"],
+        ]);
+        const verify = await cli("audit", "--verify", "--workspace", workspace);
+        expect(verify.code, verify.stdout).to.equal(0);
+      });
+    }
+
+    it("after the state pointer moved: the same rollback run again finishes it, once", async () => {
+      const workspace = join(dir, "ws");
+      const [load, ...changes] = generateDataset("orders", { format: "csv", seed: 5, rows: 200, files: 1, outDir: join(dir, "gen") });
+      await cli("load", "--no-build", "--dataset", "orders", "--workspace", workspace, load);
+      const v1 = await queryJson(workspace, state);
+      await cli("load", "--no-build", "--dataset", "orders", "--workspace", workspace, changes[0]);
+      await killedRollback(dir, KILL_POINTS[2], "--table", "orders", "--workspace", workspace);
+
+      const again = await cli("rollback", "--table", "orders", "--workspace", workspace, "--json");
+      const further = await cli("rollback", "--table", "orders", "--workspace", workspace);
+
+      expect(again.code, again.stderr).to.equal(0);
+      const [result] = JSON.parse(again.stdout) as { from: string; to: string; runs: string[]; files: { key: string }[] }[];
+      expect(result).to.include({ from: "v000002", to: "v000001" });
+      expect(result.runs).to.have.length(1);
+      // The files the undone run loaded, though the killed rollback had set its ledger aside:
+      // forgotten as loaded content, they load again when dropped again.
+      expect(result.files.map((f) => f.key.split("/").pop())).to.deep.equal([changes[0].split("/").pop()]);
+      expect(further.code).to.equal(1);
+      expect(further.stderr).to.match(/^datalake rollback: table orders has no version older than v000001/);
+      expect(await queryJson(workspace, state)).to.deep.equal(v1);
+      expect(again.stderr).to.match(/^datalake rollback: finished and recorded rollback rollback-\S+-orders \(orders: v000002 -> v000001/);
+      const runs = JSON.parse((await cli("audit", "--dataset", "orders", "--runs", "--json", "--workspace", workspace)).stdout) as { jobName: string }[];
+      expect(runs.filter((r) => r.jobName === "datalake rollback")).to.have.length(1);
+    });
   });
 
   it("exits 1 with one line for an unknown table or version", async () => {
