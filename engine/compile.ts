@@ -779,19 +779,39 @@ class Compiler extends SqlContext {
 
   /**
    * Fill value of one column over a key's ordered chain (`_pos`): the latest row that is not an
-   * update, or whose value was logged, or the state row (`_chain_src` 0: already filled). Encoded
-   * as position (20 digits) + 'n' (NULL) or 'v' + value, so MAX picks the latest in both engines.
+   * update, or whose value was logged, or the state row (`_chain_src` 0: already filled). As an
+   * aggregate per key (fillWinners), encoded as position (20 digits) + 'n' (NULL) or 'v' + value,
+   * so MAX picks the latest in both engines.
    */
   private fillAnchor(col: string): string {
     const c = this.id(col);
     const pos = `lpad(${this.d.cast("_pos", "string")}, 20, '0')`;
-    const cond = `_chain_src = 0 OR ${this.id("_op")} <> 'U' OR NOT (${this.unlogged(c)})`;
-    return `MAX(CASE WHEN ${cond} THEN CASE WHEN ${c} IS NULL THEN concat(${pos}, 'n') ELSE concat(${pos}, 'v', ${c}) END ELSE NULL END)`;
+    return `MAX(CASE WHEN ${this.anchors(col)} THEN CASE WHEN ${c} IS NULL THEN concat(${pos}, 'n') ELSE concat(${pos}, 'v', ${c}) END ELSE NULL END)`;
+  }
+
+  /**
+   * fillAnchor as a running window (fillAll: every change of a key filled in order): the last
+   * anchor row's value, boxed so that a logged NULL is still an anchor. Half the time of the MAX
+   * over position-prefixed strings, which builds a 20-digit string per row and column and compares
+   * them (1 M changes, 3 fill columns: 720 -> 340 ms on DuckDB).
+   */
+  private fillAnchorWindow(col: string): string {
+    return this.d.lastNonNull(`CASE WHEN ${this.anchors(col)} THEN ${this.d.box(this.id(col))} ELSE NULL END`);
+  }
+
+  /** Whether a chain row anchors a column's fill value (fillAnchor). */
+  private anchors(col: string): string {
+    return `_chain_src = 0 OR ${this.id("_op")} <> 'U' OR NOT (${this.unlogged(this.id(col))})`;
   }
 
   /** The value of an update's column after filling: the anchor's, or as written when it has none. */
   private filled(op: string, raw: string, anchor: string): string {
     return `CASE WHEN ${op} <> 'U' OR ${anchor} IS NULL THEN ${raw} WHEN substr(${anchor}, 21, 1) = 'v' THEN substr(${anchor}, 22) ELSE NULL END`;
+  }
+
+  /** filled() for a boxed window anchor (fillAnchorWindow). */
+  private filledBoxed(op: string, raw: string, anchor: string): string {
+    return `CASE WHEN ${op} <> 'U' OR ${anchor} IS NULL THEN ${raw} ELSE ${anchor}.v END`;
   }
 
   /**
@@ -843,11 +863,11 @@ class Compiler extends SqlContext {
   private fillAll(from = "changes", withPos = false): string {
     const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`).join(", ");
     const window = `OVER (PARTITION BY ${keys} ORDER BY _pos ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
-    const anchors = this.fillColumns.map((c, i) => `${this.fillAnchor(c)} ${window} AS _fill_${i + 1}`);
+    const anchors = this.fillColumns.map((c, i) => `${this.fillAnchorWindow(c)} ${window} AS _fill_${i + 1}`);
     const positioned = this.chainPositions(`(SELECT *, 1 AS _chain_src FROM ${from}) x`);
     const fill = new Map(this.fillColumns.map((c, i) => [c, `_fill_${i + 1}`]));
     const op = this.id("_op");
-    const cols = this.bronzeCols.map((c) => (fill.has(c) ? `${this.filled(op, this.id(c), fill.get(c)!)} AS ${this.id(c)}` : this.id(c)));
+    const cols = this.bronzeCols.map((c) => (fill.has(c) ? `${this.filledBoxed(op, this.id(c), fill.get(c)!)} AS ${this.id(c)}` : this.id(c)));
     return `SELECT ${[...cols, ...this.orderingNames(), ...(withPos ? ["_pos"] : [])].join(", ")} FROM (SELECT *, ${anchors.join(", ")} FROM (${positioned}) p) c`;
   }
 

@@ -56,6 +56,10 @@ export interface SqlDialect {
    * one drops the join, and the other side's scan, before that side is read). "" for DuckDB.
    */
   broadcast(alias: string): string;
+  /** Window aggregate: the last non-NULL value of `expr` in the frame (the window follows it). */
+  lastNonNull(expr: string): string;
+  /** A one-field struct holding `expr` as field `v` (non-NULL even when `expr` is NULL). */
+  box(expr: string): string;
 }
 
 const TYPE_NAMES: Record<Dialect, Record<string, string>> = {
@@ -92,6 +96,8 @@ const duckdb: SqlDialect = {
   addDays: (date, days) => `CAST(${date} + CAST(${days} AS INTEGER) AS DATE)`,
   daysBetween: (from, to) => `CAST(date_diff('day', ${from}, ${to}) AS INTEGER)`,
   broadcast: () => "",
+  lastNonNull: (expr) => `last_value(${expr} IGNORE NULLS)`,
+  box: (expr) => `struct_pack(v := ${expr})`,
 };
 
 /**
@@ -150,6 +156,8 @@ const spark: SqlDialect = {
   addDays: (date, days) => `date_add(${date}, CAST(${days} AS INT))`,
   daysBetween: (from, to) => `datediff(${to}, ${from})`,
   broadcast: (alias) => `/*+ BROADCAST(${alias}) */ `,
+  lastNonNull: (expr) => `last_value(${expr}, true)`,
+  box: (expr) => `named_struct('v', ${expr})`,
 };
 
 export const DIALECTS: Record<Dialect, SqlDialect> = { duckdb, spark };
