@@ -4,8 +4,9 @@
 // already_loaded with 0 rows, so the audit never counted the rows the killed run loaded. Each
 // load therefore leaves a marker until it is recorded; the next load records a marked run from
 // the summary its engine wrote (only once it published or failed its audits), or, killed between
-// its publish and that summary, from its publish record, as job-state records an event-path run;
-// and it removes what the killed run left in staging.
+// its publish and that summary, from its publish record, as job-state records an event-path run
+// (a publish it cut short is finished first, when the next load takes the workspace lock); and it
+// removes what the killed run left in staging.
 import { existsSync, readdirSync, readFileSync, rmSync } from "fs";
 import { join } from "path";
 import { manifestKey, publishRecordKey, summaryKey, type Manifest, type RunSummary } from "../engine/contracts";
@@ -85,11 +86,12 @@ const readSummary = (file: string): RunSummary | undefined => (existsSync(file) 
 
 /**
  * Whether the publish of a run killed before its summary committed, so that the next load finds
- * its files loaded (ALREADY_LOADED, 0 rows) and their rows are the killed run's to record. On
- * Spark its publish record is the commit point: the next run finishes a publish cut short before
- * it reads anything. DuckDB writes the record before its publish and nothing finishes one cut
- * short: its files ledger, moved into place last, decides. Without it the files load again and
- * their rows are the next run's (recording the record too would count them twice).
+ * its files loaded (ALREADY_LOADED, 0 rows) and their rows are the killed run's to record. The
+ * publish record is the commit point on both engines, and the next run finishes a publish cut
+ * short before it reads anything (DuckDB: lockWorkspace, engine/duckdb/publish-journal.ts), so
+ * a committed DuckDB run has its files ledger in place by now. The ledger still decides: a record
+ * an older version wrote before a publish it never finished stands beside files that loaded
+ * again, whose rows are the next run's (recording the record too would count them twice).
  */
 function publishCommitted(workspace: string, manifest: Manifest): boolean {
   if (workspaceEngine(workspace) === "spark") return true;

@@ -13,6 +13,8 @@ import type { Manifest, RunSummary } from "../engine/contracts";
 import type { RollbackResult } from "../engine/duckdb/rollback";
 import { closeRollback, finishRollbacks, type UnrecordedRollback } from "../engine/duckdb/stopped-rollbacks";
 import type { ModelSummary } from "../engine/duckdb/build-models";
+import { DATASETS } from "../datasets";
+import { finishPublishes } from "../engine/duckdb/publish-journal";
 import { openLoads, type EngineReport } from "./cli-open-loads";
 import { CliError } from "./cli-verb";
 import { startWorkspaceAudit } from "./runtime/audit-access";
@@ -24,14 +26,29 @@ import { LOCAL_NAMES, workspacePaths } from "./runtime/workspace";
 export const CLI_LOAD_JOB = "datalake load";
 export const CLI_ROLLBACK_JOB = "datalake rollback";
 
-export function lockWorkspace(workspace: string): WorkspaceLock {
+/**
+ * Takes the workspace lock, then finishes the DuckDB publishes a killed process committed and did
+ * not finish, and removes the staging of those it never committed (engine/duckdb/publish-journal.ts),
+ * before the verb reads or changes a table. `say` hears one line per run settled so.
+ */
+export function lockWorkspace(workspace: string, say: (line: string) => void = () => undefined): WorkspaceLock {
   const paths = workspacePaths(workspace);
   mkdirSync(paths.ops, { recursive: true });
+  let lock: WorkspaceLock;
   try {
-    return acquireWorkspaceLock(join(paths.ops, "local.lock"));
+    lock = acquireWorkspaceLock(join(paths.ops, "local.lock"));
   } catch (err) {
     throw new CliError(`${(err as Error).message} (while \`datalake local\` runs, drop files into landing/ instead)`);
   }
+  try {
+    for (const s of finishPublishes(workspace, DATASETS.map((d) => d.name))) {
+      if (s.outcome === "finished") say(`finished the publish of run ${s.runId} (${s.dataset}), which a stopped load had cut short`);
+    }
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  return lock;
 }
 
 type OpeningAudit = ReturnType<typeof startWorkspaceAudit>;

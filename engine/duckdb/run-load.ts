@@ -13,6 +13,7 @@ import { stepsFor, type AuditQuery, type LoadPlan, type RunMode } from "../plan"
 import { dropsAfterLastRead } from "./last-reads";
 import { oweModels } from "./models-owed";
 import { ledgerKey, objectVersion, readFiles, type ReadResult } from "./read-files";
+import { applyJournal, finishPublishes, PublishCutShort, writeJournal } from "./publish-journal";
 import { finishRollbacks } from "./stopped-rollbacks";
 import { openSession, type Session } from "./session";
 import { TableStore } from "./tables";
@@ -24,7 +25,11 @@ const PARTITION_FLUSH_ROWS = 50_000;
 export interface ProgressEvent {
   dataset: string;
   runId: string;
-  /** Step kind or phase: read_files, sql, stage, audit, publish, done. */
+  /**
+   * Step kind or phase: read_files, sql, stage, audit, journal, commit (the publish record is
+   * written), moved (one per table moved into place), publish (all moved), done; recover (a
+   * killed run's publish finished, or its staging removed, before this run read anything).
+   */
   stage: string;
   message: string;
   elapsedMs: number;
@@ -44,7 +49,10 @@ export interface RunLoadOptions {
   /** DuckDB memory_limit. @default defaultMemoryLimit() */
   memoryLimit?: string;
   threads?: number;
-  /** Write the summary to <ws>/ops/summaries/<dataset>/<runId>.json. @default true */
+  /**
+   * Write the summary to <ws>/ops/summaries/<dataset>/<runId>.json. @default true (the publish
+   * record beside it is written either way: it is the publish's commit point)
+   */
   writeSummary?: boolean;
   /**
    * Stops the load (a job timeout): the running query is interrupted and runLoad rejects with
@@ -75,9 +83,6 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
   // Checked now, not when the publish prunes old versions: a bad value then failed a run whose
   // silver was already published, with state, bronze and its audit record missing.
   keepVersions();
-  // A rollback of the dataset stopped part way (some bronze set aside, some pointers moved) is
-  // finished first: this run reads the state, the ledger and bronze it leaves (rollback.ts).
-  finishRollbacks(workspace, spec.name);
   const startedAt = new Date().toISOString();
   const t0 = Date.now();
   const compiled = (opts.editPlan ?? ((p) => p))(compilePlan(spec, { dialect: "duckdb" }));
@@ -112,8 +117,20 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     rows: (sql) => (checkAborted(), engine.rows(sql)),
   };
   let store: TableStore | undefined;
+  // From the publish record until every move is made: meanwhile the staging holds the rest of a
+  // committed publish, which the next load finishes (publish-journal.ts), so it is kept.
+  let publishing = false;
   try {
     checkAborted();
+    // Before anything is read or versioned: a publish a killed run of this dataset committed and
+    // did not finish is finished (its files are then in the ledger), one it never committed goes.
+    for (const s of finishPublishes(workspace, [spec.name], (runId, role) => progress("moved", `${role} (run ${runId})`))) {
+      progress("recover", s.outcome === "finished" ? `finished the publish of run ${s.runId}, cut short` : `removed the staging of run ${s.runId}, which never committed`);
+    }
+    // Then a rollback of the dataset stopped part way (some bronze set aside, some pointers
+    // moved): this run reads the state, the ledger and bronze it leaves (rollback.ts). After the
+    // publishes, as they happened: a rollback takes the workspace lock, which finishes them first.
+    finishRollbacks(workspace, spec.name);
     store = new TableStore(session, workspace, plan, manifest.runId, "");
     const version = nextVersion([store.tableDir("silver"), store.tableDir("quarantine"), store.tableDir("state")]);
     store = new TableStore(session, workspace, plan, manifest.runId, version);
@@ -191,19 +208,26 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     if (unchanged && audits.every((a) => a.passed)) {
       progress("publish", "nothing to publish: no file was read");
     } else if (audits.every((a) => a.passed)) {
-      // The publish record (engine/contracts.ts publishRecordKey), as the Glue runner writes it:
-      // if the summary is lost after the publish, job-state records the run SUCCEEDED from it,
-      // and so does the next `datalake load` once the files ledger (published last) is in place.
-      const record = publishRecordPath(workspace, spec.name, manifest.runId);
-      if (opts.writeSummary ?? true) writeJsonAtomic(record, { ...summary, published: { silverVersion: "", quarantineVersion: "" } });
+      // The models are owed a build first: one too many if the run never commits, never one too few.
       oweModels(workspace, spec.name, manifest.runId);
+      const { stateKeys: state, silverRows: silver, quarantineRows: quarantine } = summary.counts;
+      const journal = store.journal(new Date().toISOString(), { state, silver, quarantine });
+      writeJournal(store.staging, journal);
+      progress("journal", `${journal.moves.length} table(s) to move`);
+      // The publish record (engine/contracts.ts publishRecordKey) is the commit point, as the Glue
+      // runner writes it (publish-journal.ts): once it exists the publish is finished, by this
+      // run or by whoever next takes the workspace. It is also what records the run SUCCEEDED if
+      // the summary is lost (job-state; `datalake load` once the files ledger is in place).
+      writeJsonAtomic(publishRecordPath(workspace, spec.name, manifest.runId), { ...summary, published: { silverVersion: "", quarantineVersion: "" } });
+      publishing = true;
       try {
-        const { stateKeys: state, silverRows: silver, quarantineRows: quarantine } = summary.counts;
-        summary.published = store.publish(new Date().toISOString(), { state, silver, quarantine });
+        progress("commit", `publish record written: version ${version}`);
+        applyJournal(workspace, journal, (role) => progress("moved", role));
       } catch (e) {
-        fs.rmSync(record, { force: true }); // not committed: the run is FAILED, as before
-        throw e;
+        throw new PublishCutShort(manifest.runId, e as Error);
       }
+      publishing = false;
+      summary.published = { silverVersion: version, quarantineVersion: version };
       progress("publish", `version ${version}`);
     } else {
       summary.status = "FAILED";
@@ -218,12 +242,13 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     progress("done", summary.status);
     return summary;
   } catch (e) {
-    checkAborted(); // "INTERRUPT Error" from DuckDB: the caller wants the reason it gave
+    // "INTERRUPT Error" from DuckDB: the caller wants the reason it gave (a publish is never interrupted).
+    if (!(e instanceof PublishCutShort)) checkAborted();
     throw e;
   } finally {
     signal?.removeEventListener("abort", interrupt);
     clearInterval(interrupting);
-    store?.discard();
+    if (!publishing) store?.discard();
     session.close();
     fs.rmSync(spill, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 // The table IO of a DuckDB run: read_table (published state / committed bronze), stage (write
-// to the run's staging directory, or adopt what read_files wrote there, and read it back), publish (move staged files into place and
-// flip pointers, in the plan's publish order) and discard. Layout: workspace.ts.
+// to the run's staging directory, or adopt what read_files wrote there, and read it back), the
+// publish's journal (the staged files' moves and pointers, in the plan's publish order: made by
+// publish-journal.ts) and discard. Layout: workspace.ts.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AuditQuery, LoadPlan, MergeStep, ReadTableStep, StageStep, TableRole } from "../plan";
@@ -10,16 +11,14 @@ import { createEmptyTable, fileList, ident, lit, PARQUET_OPTIONS, type Session }
 import {
   bronzeFilesDir,
   parquetFiles,
-  pruneVersions,
   readPointer,
   readVersionMeta,
   safeName,
   stagingDir,
-  writeJsonAtomic,
-  writePointer,
   zoneDir,
   type VersionMeta,
 } from "./workspace";
+import type { PublishJournal, TableMove } from "./publish-journal";
 import { ledgerKey, type BronzeTarget } from "./read-files";
 import { currentSegments, KEYS_FILE, segmentsScan, shouldCompact, type Segmented } from "./segments";
 
@@ -273,23 +272,37 @@ export class TableStore {
     }
   }
 
-  /** Commit staged tables in the plan's publish order; `rows`: the merged tables' totals. */
-  publish(publishedAt: string, rows: StagedRows): { silverVersion: string; quarantineVersion: string } {
+  /**
+   * The publish of the staged tables as a journal (engine/duckdb/publish-journal.ts): every move,
+   * in the plan's publish order, decided now; `rows`: the merged tables' totals.
+   */
+  journal(publishedAt: string, rows: StagedRows): PublishJournal {
+    const rel = (p: string) => path.relative(this.ws, p);
+    const moves: TableMove[] = [];
     for (const role of this.plan.publish.order) {
       const staged = this.staged.get(role);
       if (!staged) continue;
-      if (role === "state" || role === "silver" || role === "quarantine") this.commitVersion(role, staged, rows[role], publishedAt);
-      else this.commitAppend(role, staged);
+      if (role === "state" || role === "silver" || role === "quarantine") {
+        moves.push({ role, version: { from: rel(staged.dir!), dir: rel(this.tableDir(role)), meta: this.versionMeta(role, staged, rows[role], publishedAt) } });
+        continue;
+      }
+      const dest =
+        role === "bronze"
+          ? zoneDir(this.ws, "bronze", this.plan.dataset)
+          : role === "files"
+            ? bronzeFilesDir(this.ws, this.plan.dataset)
+            : zoneDir(this.ws, "rejects", this.plan.dataset);
+      // An empty append adds nothing, except the first rejects file: it gives the
+      // rejects_<dataset> query view its columns before any row was rejected.
+      const keepEmpty = role === "rejects" && parquetFiles(dest).length === 0;
+      const files = staged.rows === 0 && !keepEmpty ? [] : staged.files;
+      moves.push({ role, files: files.map((file) => ({ from: rel(file), to: rel(path.join(dest, path.relative(staged.dir!, file))) })) });
     }
-    return { silverVersion: this.version, quarantineVersion: this.version };
+    return { dataset: this.plan.dataset, runId: this.runId, publishedAt, moves };
   }
 
-  private commitVersion(role: MergedRole, staged: Staged, rows: number, publishedAt: string): void {
-    const dir = this.tableDir(role);
-    const target = path.join(dir, this.version);
-    fs.mkdirSync(dir, { recursive: true });
-    fs.renameSync(staged.dir!, target);
-    const meta: VersionMeta = {
+  private versionMeta(role: MergedRole, staged: Staged, rows: number, publishedAt: string): VersionMeta {
+    return {
       version: this.version,
       dataset: this.plan.dataset,
       table: this.plan.tables[role].name,
@@ -301,27 +314,6 @@ export class TableStore {
       segments: staged.segments?.segments ?? [{ data: this.version, rows: staged.rows, keys: false }],
       ...(staged.segments?.keyMatch ? { keyMatch: staged.segments.keyMatch } : {}),
     };
-    writeJsonAtomic(path.join(target, "_version.json"), meta);
-    writePointer(dir, { version: this.version, runId: this.runId, publishedAt });
-    pruneVersions(dir);
-  }
-
-  private commitAppend(role: TableRole, staged: Staged): void {
-    const dest =
-      role === "bronze"
-        ? zoneDir(this.ws, "bronze", this.plan.dataset)
-        : role === "files"
-          ? bronzeFilesDir(this.ws, this.plan.dataset)
-          : zoneDir(this.ws, "rejects", this.plan.dataset);
-    // An empty append adds nothing, except the first rejects file: it gives the
-    // rejects_<dataset> query view its columns before any row was rejected.
-    const keepEmpty = role === "rejects" && parquetFiles(dest).length === 0;
-    if (staged.rows === 0 && !keepEmpty) return;
-    for (const file of staged.files) {
-      const target = path.join(dest, path.relative(staged.dir!, file));
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.renameSync(file, target);
-    }
   }
 
   discard(): void {

@@ -13,6 +13,7 @@
 //   <ws>/<zone>/<name>/_current.json                               pointer: the published version
 //   <ws>/<zone>/<name>/<version>/_version.json                     version metadata
 //   <ws>/_staging/<dataset>/<runId>/...                            a run's unpublished writes
+//   <ws>/_staging/<dataset>/<runId>/_publish.json                  its publish under way (publish-journal.ts)
 //   <ws>/_tmp/duckdb/<dataset>-<runId>                             DuckDB spill directory of a run
 //   <ws>/ops/summaries/<dataset>/<runId>.json                      run summaries
 //   <ws>/semantic/<model>/...                                      semantic tables (build-model.ts)

@@ -47,7 +47,7 @@ export const buildVerb: Verb = {
     if (!existsSync(join(workspace, "ops", "manifests"))) throw new CliError(`workspace ${workspace} has no load yet: nothing to build from (load something first)`);
     const json = args.flags.json === true;
     const { lockWorkspace } = await import("../cli-workspace-audit");
-    const lock = lockWorkspace(workspace);
+    const lock = lockWorkspace(workspace, (line) => io.err(`datalake build: ${line}`));
     try {
       const options = { select, fullRefresh: args.flags["full-refresh"] === true };
       const summaries = await withEngine(workspace, engine, (executor) => buildAndRecord(workspace, { ...options, executor }, json ? undefined : io));

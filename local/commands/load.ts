@@ -14,6 +14,7 @@ import { CliIo, workspaceDir } from "../cli-io";
 import { changedSinceHashed, manifestForFiles } from "../cli-manifest";
 import { markOpenLoad } from "../cli-open-loads";
 import { oweModels, owedModels } from "../../engine/duckdb/models-owed";
+import { PublishCutShort } from "../../engine/duckdb/publish-journal";
 import { onInterrupt } from "../cli-signals";
 import { CliError, type Verb } from "../cli-verb";
 import { formatTable } from "../cli-table";
@@ -55,7 +56,7 @@ export const loadVerb: Verb = {
     const manifest = await manifestForFiles(spec, args.positionals, { workspace, fullRefresh: args.flags["full-refresh"] === true });
     // Loaded here, not at the top: the audit store brings the AWS SDK, which --help does not need.
     const { lockWorkspace } = await import("../cli-workspace-audit");
-    const lock = lockWorkspace(workspace);
+    const lock = lockWorkspace(workspace, (line) => io.err(`datalake load: ${line}`));
     try {
       claimWorkspaceEngine(workspace, engine);
       return await loadLocked(io, args.flags, workspace, spec, manifest, engine);
@@ -102,9 +103,12 @@ async function loadLocked(
     summary = engine === "spark" ? await loadOnSpark(workspace, spec, manifest, run) : await loadOnDuckdb(workspace, spec, manifest, run);
   } catch (err) {
     stop.release();
-    unmark(); // nothing published: nothing to record
+    // Nothing published: nothing to record. A publish cut short after its commit point stays
+    // marked: the next load finishes it, then records it from its publish record.
+    if (!(err instanceof PublishCutShort)) unmark();
     await closeAudit(opening);
     if (err instanceof FileChanged) throw err;
+    if (err instanceof PublishCutShort) throw new CliError(err.message);
     if (stop.signal.aborted) throw new CliError("interrupted before the publish: nothing was loaded", 130);
     throw err;
   }

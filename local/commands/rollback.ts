@@ -49,7 +49,7 @@ export const rollbackVerb: Verb = {
       if (workspaceEngine(workspace) === "spark") {
         throw new CliError("this workspace holds --engine spark (Iceberg) tables: roll them back with Iceberg's rollback_to_snapshot procedure");
       }
-      const lock = lockWorkspace(workspace);
+      const lock = lockWorkspace(workspace, (line) => io.err(`datalake rollback: ${line}`));
       // Ctrl-C during a rollback waits for it and its RUN item. A kill (kill -9) cannot: the
       // rollback's record says what it does before it does it, and the next rollback or load
       // finishes and records it (engine/duckdb/stopped-rollbacks.ts).

@@ -25,6 +25,7 @@ import { LocalGlue } from "./glue-launcher";
 import { executeLocalRun } from "./run-execution";
 import { ModelBuilder, type ModelBuild } from "./model-builder";
 import { owedModels } from "../../engine/duckdb/models-owed";
+import { finishPublishes } from "../../engine/duckdb/publish-journal";
 import type { HandlerFns } from "./handler-fns";
 import { LandingWatcher, StableFile } from "./landing-watcher";
 import { LocalObjectStore } from "./object-store";
@@ -243,6 +244,11 @@ export class LocalRuntime {
 
   /** Picks up where a previous process stopped, then starts watching and the schedules. */
   private async recover(): Promise<void> {
+    // First, before a load or build reads a table: the DuckDB publishes a killed process committed
+    // are finished, the staging of those it never committed removed (engine/duckdb/publish-journal.ts).
+    for (const s of finishPublishes(this.paths.root, this.specs.map((spec) => spec.name))) {
+      if (s.outcome === "finished") this.emit({ type: "notice", level: "info", message: `finished the publish of run ${s.runId} (${s.dataset}), which a stop had cut short` });
+    }
     for (const v of this.versions.all()) if (!this.versions.isSettled(v.versionId)) this.follow(v);
     await this.tracker.check(undefined, true);
     const resumed = this.glue.resumeInterrupted();

@@ -253,8 +253,8 @@ describe("datalake CLI as a process", function () {
     });
 
     /** `load --verbose` of `file`, frozen once it reported `stage` (frozen-load-child.ts), then killed with SIGKILL. */
-    async function killedLoad(ws: string, file: string, stage: "publish" | "done"): Promise<void> {
-      const marker = join(dir, `frozen-load-${stage}`);
+    async function killedLoad(ws: string, file: string, stage: "publish" | "done" | `moved: ${string}`): Promise<void> {
+      const marker = join(dir, `frozen-load-${stage.replace(/\W+/g, "-")}`);
       const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "frozen-load-child.ts"), marker, stage, "load", "--verbose", "--no-build", "--workspace", ws, "--dataset", "orders", file], { cwd: ROOT, stdio: "ignore" });
       const exited = new Promise((resolve) => child.once("exit", resolve));
       for (const t0 = Date.now(); !existsSync(marker); ) {
@@ -298,6 +298,49 @@ describe("datalake CLI as a process", function () {
       expect(item).to.include({ key: "orders/unsummarized.csv", status: "SUCCEEDED", rowsRead: 2, rowsLoaded: 1, rowsQuarantined: 1 });
       expect(again.stderr).to.match(/^datalake load: recorded run cli-\S+ \(orders, 1 file\(s\), SUCCEEDED\) from its publish record \(killed before its summary\), which a stopped load left out of the audit trail$/m);
       expect((await auditJson(ws, "--runs")).map((r) => r.status)).to.deep.equal(["SUCCEEDED", "SUCCEEDED"]);
+      const verify = await runProcess(["audit", "--verify", "--workspace", ws], { cwd: dir });
+      expect(verify.code, verify.stdout).to.equal(0);
+    });
+
+    const bronzeRows = async (ws: string): Promise<number> =>
+      (JSON.parse((await exec(process.execPath, [BIN, "query", "--workspace", ws, "--json", "SELECT COUNT(*) AS n FROM bronze_orders"], { cwd: dir })).stdout) as { n: number }[])[0].n;
+
+    it("kill -9 in the middle of the publish (bronze moved, not the files ledger): the next load finishes it first, and each row is loaded and recorded once", async () => {
+      const ws = join(dir, "ws-kill-mid-publish");
+      const file = ordersFile("midway.csv");
+      await killedLoad(ws, file, "moved: bronze");
+
+      const again = await runProcess(["load", "--no-build", "--workspace", ws, "--dataset", "orders", file], { cwd: dir });
+
+      expect(again.code, again.stderr).to.equal(0);
+      expect(again.stderr).to.match(/^datalake load: finished the publish of run cli-\S+ \(orders\), which a stopped load had cut short$/m);
+      expect(again.stdout).to.match(/^SKIPPED\s+orders\/midway\.csv\s+0\s+0/m);
+      expect(await bronzeRows(ws), "bronze rows").to.equal(2);
+      const items = await auditJson(ws);
+      expect(items).to.have.length(1);
+      expect(items[0]).to.include({ key: "orders/midway.csv", status: "SUCCEEDED", rowsRead: 2, rowsLoaded: 1, rowsQuarantined: 1 });
+      expect(again.stderr).to.match(/^datalake load: recorded run cli-\S+ \(orders, 1 file\(s\), SUCCEEDED\) from its publish record/m);
+      expect(existsSync(join(ws, "_staging")), "the killed run's staging").to.equal(false);
+      const verify = await runProcess(["audit", "--verify", "--workspace", ws], { cwd: dir });
+      expect(verify.code, verify.stdout).to.equal(0);
+    });
+
+    it("kill -9 in the middle of the publish (state moved): a load of another dataset finishes it and records the killed run; its file is not loaded again", async () => {
+      const ws = join(dir, "ws-kill-mid-publish-other");
+      const file = ordersFile("other.csv");
+      await killedLoad(ws, file, "moved: state");
+      const customers = join(dir, "customers.csv");
+      writeFileSync(customers, "Op,customer_id,email,country,signup_date,cdc_ts\nI,1,a@x.com,DE,2024-01-02,2026-11-01 10:00:00\n");
+
+      const other = await runProcess(["load", "--no-build", "--workspace", ws, "--dataset", "customers", customers], { cwd: dir });
+      const again = await runProcess(["load", "--no-build", "--workspace", ws, "--dataset", "orders", file], { cwd: dir });
+
+      expect(other.code, other.stderr).to.equal(0);
+      expect(other.stderr).to.match(/^datalake load: finished the publish of run cli-\S+ \(orders\), which a stopped load had cut short$/m);
+      expect(other.stderr).to.match(/^datalake load: recorded run cli-\S+ \(orders, 1 file\(s\), SUCCEEDED\) from its publish record/m);
+      expect(again.stdout).to.match(/^SKIPPED\s+orders\/other\.csv\s+0\s+0/m);
+      expect(await bronzeRows(ws)).to.equal(2);
+      expect((await auditJson(ws)).map((f) => [f.key, f.status, f.rowsRead])).to.deep.equal([["orders/other.csv", "SUCCEEDED", 2]]);
       const verify = await runProcess(["audit", "--verify", "--workspace", ws], { cwd: dir });
       expect(verify.code, verify.stdout).to.equal(0);
     });

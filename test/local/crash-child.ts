@@ -41,7 +41,7 @@ async function startFreezingRuntime(workspace: string, freezeAtStage: string): P
         fullRefresh,
         writeSummary: true, // as duckdbExecutor
         onProgress: (e) => {
-          if (e.stage === freezeAtStage) freeze(ws, manifest.runId);
+          if (e.stage === freezeAtStage || `${e.stage}: ${e.message}` === freezeAtStage) freeze(ws, manifest.runId);
         },
       }),
   });

@@ -28,6 +28,9 @@ describe("local mode crash safety (kill -9 and restart)", function () {
   const cases = [
     { stage: "audit", when: "between staging and publishing", publishedBeforeKill: false },
     // Its summary is not written yet: run again, the run finds its files in the ledger.
+    // Committed (its publish record), its tables moved up to bronze, not the files ledger: the
+    // restart finishes the publish first, so the resumed run finds its files loaded.
+    { stage: "moved: bronze", when: "in the middle of its publish", publishedBeforeKill: true },
     { stage: "publish", when: "after publishing, before writing its summary", publishedBeforeKill: true },
     { stage: "done", when: "after publishing, before Glue recorded the end", publishedBeforeKill: true },
   ];
