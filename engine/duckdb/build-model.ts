@@ -322,8 +322,9 @@ export function changedSilverPlan(previous: ModelVersionMeta, now: Record<string
   // A silver known now and not then (first loaded since) counts too, as on Spark (silver_plan.py).
   for (const [dataset, fingerprint] of Object.entries(now).sort()) {
     const then = previous.silverPlans[dataset];
+    if (then === undefined) return `silver ${dataset} has a load plan ${previous.version} did not record (${fingerprint}: first loaded since, or read then without a recorded plan)`;
     if (then !== fingerprint) {
-      return `silver ${dataset} was rebuilt by another load plan since ${previous.version} (fingerprint ${then ?? "unknown"} -> ${fingerprint}: a dataset spec edit)`;
+      return `silver ${dataset} was rebuilt by another load plan since ${previous.version} (fingerprint ${then} -> ${fingerprint}: a dataset spec edit)`;
     }
   }
   return undefined;

@@ -3,7 +3,7 @@
 export { runLoad, cleanTemp, type RunLoadOptions, type ProgressEvent } from "./run-load";
 export { openQuerySession, type QuerySession, type QueryResult } from "./query";
 export { listVersions, listSilverTables, type VersionInfo } from "./versions";
-export { planRollback, applyRollback, rollbackTable, type RollbackPlan, type RollbackResult } from "./rollback";
+export { planRollback, applyRollback, newRollbackId, rollbackTable, type RollbackPlan, type RollbackResult } from "./rollback";
 export { finishRollbacks, closeRollback, type UnrecordedRollback } from "./stopped-rollbacks";
 export { openSession, defaultMemoryLimit, type SessionOptions } from "./session";
 export { KEEP_VERSIONS, summaryPath } from "./workspace";

@@ -87,11 +87,28 @@ export function planRollback(workspace: string, table: string, toVersion?: strin
 }
 
 /**
- * Applies a planned rollback. `rollbackId` names the set-aside folder (and the audit RUN). Its
- * record is left "applied": give the result to closeRollback once the rollback is recorded.
+ * A rollback id no earlier rollback of the dataset used: `rollback-<UTC second>-<dataset>`, with
+ * `-2`, `-3`... after the second when taken. Stamped to the second alone, a rollback run within
+ * the second of a killed one (finished by the load between them) shared its set-aside folder:
+ * its record replaced the other's, whose undone versions were then forgotten, and its RUN item too.
+ */
+export function newRollbackId(workspace: string, dataset: string, at: Date): string {
+  const stamp = at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  let id = `rollback-${stamp}-${dataset}`;
+  for (let n = 2; fs.existsSync(setAsideDir(workspace, dataset, id)); n++) id = `rollback-${stamp}-${n}-${dataset}`;
+  return id;
+}
+
+const setAsideDir = (workspace: string, dataset: string, rollbackId: string): string => path.join(workspace, "_rolled_back", dataset, safeName(rollbackId));
+
+/**
+ * Applies a planned rollback. `rollbackId` names the set-aside folder (and the audit RUN): one no
+ * earlier rollback used (newRollbackId). Its record is left "applied": give the result to
+ * closeRollback once the rollback is recorded.
  */
 export async function applyRollback(workspace: string, plan: RollbackPlan, rollbackId: string, publishedAt = new Date().toISOString()): Promise<RollbackResult> {
-  const aside = path.join(workspace, "_rolled_back", plan.dataset, safeName(rollbackId));
+  const aside = setAsideDir(workspace, plan.dataset, rollbackId);
+  if (fs.existsSync(aside)) throw new Error(`rollback id ${rollbackId} is taken (${aside} exists): each rollback needs its own`);
   const session = await openSession({ threads: 1 });
   let files: RollbackResult["files"] = [];
   let appended: string[];

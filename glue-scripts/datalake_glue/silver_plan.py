@@ -62,6 +62,9 @@ def changed_silver_plan(previous: Dict[str, Any], now: Dict[str, str], snapshot:
     recorded = previous.get("silverPlans") or {}
     for dataset, fingerprint in sorted(now.items()):
         if recorded.get(dataset) != fingerprint:
+            if not recorded.get(dataset):
+                return (f"silver {dataset} has a load plan snapshot {snapshot} did not record "
+                        f"({fingerprint}: first loaded since, or its tag expired)")
             return (f"silver {dataset} was rebuilt by another load plan since snapshot {snapshot} "
-                    f"(fingerprint {recorded.get(dataset) or 'unknown'} -> {fingerprint}: a dataset spec edit)")
+                    f"(fingerprint {recorded[dataset]} -> {fingerprint}: a dataset spec edit)")
     return None

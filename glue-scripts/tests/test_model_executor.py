@@ -449,8 +449,8 @@ SILVER_SNAPSHOTS = r"^SELECT snapshot_id, parent_id, summary FROM `glue_catalog`
     ({"things": "load-a"}, "load-a", None),
     (None, "load-b", None),               # a state saved before silverPlans were recorded
     ({"things": "load-a"}, None, None),   # a silver snapshot without a tag in reach
-    ({}, "load-b", "silver things was rebuilt by another load plan since snapshot 1 "  # its tag had expired
-                   "(fingerprint unknown -> load-b: a dataset spec edit)"),
+    ({}, "load-b", "silver things has a load plan snapshot 1 did not record "  # its tag had expired
+                   "(load-b: first loaded since, or its tag expired)"),
 ])
 def test_a_silver_rebuilt_by_another_load_plan_since_the_previous_build_means_a_full_rebuild(recorded, now, reason):
     state = MemoryState()

@@ -84,6 +84,26 @@ export async function workspaceSparkServer(workspace: string): Promise<import(".
 }
 
 /**
+ * After a load published (or a rollback moved a dataset back): rebuild the models whose inputs
+ * it changed (dimensions of the dataset, facts reading it or those dimensions), dimensions first.
+ * A model failure is reported, never the load's: its tables are published and the model keeps
+ * its last version. Lines go to stdout, or to stderr under --json (stdout holds the one JSON
+ * array). After a --full-refresh load they are rebuilt in full too: it can change silver rows
+ * (relabelled by a spec edit, reordered by a regenerated DMS reload) without a new bronze row,
+ * which an incremental build would not see. Call holding the lock.
+ */
+export async function buildAffectedModels(
+  io: CliIo,
+  workspace: string,
+  changed: string[],
+  opts: { engine: "duckdb" | "spark"; json: boolean; fullRefresh: boolean },
+): Promise<void> {
+  const print = (line: string) => (opts.json ? io.err(line) : io.out(line));
+  const summaries = await buildAndRecord(workspace, { changed, fullRefresh: opts.fullRefresh, executor: await modelExecutorFor(workspace, opts.engine) });
+  for (const s of summaries) print(`model ${modelLine(s, { timing: false })}`);
+}
+
+/**
  * Builds models (all, `select`, or those a load of `changed` datasets affects), printing a line
  * per model to `progress`, and records each model run as a RUN item. Call holding the lock.
  */

@@ -132,7 +132,10 @@ async function loadLocked(
   // models an earlier load published for and never built (killed first: models-owed.ts) are
   // built too, even when this load had nothing new to publish.
   const changed = [...new Set([...(summary.published ? [spec.name] : []), ...owedModels(workspace).keys()])];
-  if (changed.length > 0 && flags["no-build"] !== true) await buildAffectedModels(io, workspace, changed, engine, flags.json === true, fullRefresh);
+  if (changed.length > 0 && flags["no-build"] !== true) {
+    const { buildAffectedModels } = await import("./build");
+    await buildAffectedModels(io, workspace, changed, { engine, json: flags.json === true, fullRefresh });
+  }
   return summary.status === "SUCCEEDED" ? 0 : 1;
 }
 
@@ -182,21 +185,6 @@ interface EngineRun {
   settled: Promise<ReadonlySet<string>>;
   signal: AbortSignal;
   progress?: CliIo;
-}
-
-/**
- * After a load published: rebuild the models whose inputs it changed (dimensions of the dataset,
- * facts reading it or those dimensions), dimensions first. A model failure is reported, never
- * the load's: its tables are published and the model keeps its last version. Lines go to stdout,
- * or to stderr under --json (stdout holds the one JSON array). After a --full-refresh load they
- * are rebuilt in full too: it can change silver rows (relabelled by a spec edit, reordered by a
- * regenerated DMS reload) without a new bronze row, which an incremental build would not see.
- */
-async function buildAffectedModels(io: CliIo, workspace: string, changed: string[], engine: "duckdb" | "spark", json: boolean, fullRefresh: boolean): Promise<void> {
-  const { buildAndRecord, modelExecutorFor, modelLine } = await import("./build");
-  const print = (line: string) => (json ? io.err(line) : io.out(line));
-  const summaries = await buildAndRecord(workspace, { changed, fullRefresh, executor: await modelExecutorFor(workspace, engine) });
-  for (const s of summaries) print(`model ${modelLine(s, { timing: false })}`);
 }
 
 async function loadOnDuckdb(workspace: string, spec: DatasetSpec, manifest: Manifest, { fullRefresh, settled, signal, progress }: EngineRun): Promise<RunSummary> {

@@ -10,7 +10,9 @@ import { formatTable } from "../cli-table";
 import { firstLine } from "../cli-text";
 import { workspaceEngine } from "../workspace-engine";
 import type { RollbackResult } from "../../engine/duckdb/rollback";
+import { oweModels, owedModels } from "../../engine/duckdb/models-owed";
 import { silverDir } from "../../engine/duckdb/versions";
+import { buildAffectedModels } from "./build";
 import { readPointer } from "../../engine/duckdb/workspace";
 
 const SPEC: ArgSpec = {
@@ -18,6 +20,7 @@ const SPEC: ArgSpec = {
     table: { type: "string", value: "NAME", help: "silver table, e.g. orders" },
     to: { type: "string", value: "VERSION", help: "version to restore (default: the one before the current)" },
     list: { type: "boolean", help: "list the kept versions instead of rolling back" },
+    "no-build": { type: "boolean", help: "leave the models reading the dataset to the next load or build" },
     ...WORKSPACE_FLAG,
     ...JSON_FLAG,
   },
@@ -36,7 +39,7 @@ export const rollbackVerb: Verb = {
     const table = requireFlag("rollback", args, "table");
     const workspace = workspaceDir(args.flags.workspace);
     if (!existsSync(workspace)) throw new CliError(`workspace ${workspace} does not exist`);
-    const { listVersions, planRollback, applyRollback } = await import("../../engine/duckdb");
+    const { listVersions, planRollback, applyRollback, newRollbackId } = await import("../../engine/duckdb");
     const { lockWorkspace, recordRollback, recordStoppedRollbacks, stoppedRollbackLine } = await import("../cli-workspace-audit");
     try {
       if (args.flags.list) {
@@ -66,7 +69,10 @@ export const rollbackVerb: Verb = {
         if (again) ({ rollbackId, result } = again);
         else {
           const plan = planRollback(workspace, table, to);
-          rollbackId = `rollback-${startedAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${plan.dataset}`;
+          rollbackId = newRollbackId(workspace, plan.dataset, startedAt);
+          // The star read the undone runs: its models owe a build from the restored version,
+          // written before anything moves so a killed rollback's debt survives it (models-owed.ts).
+          oweModels(workspace, plan.dataset, rollbackId);
           result = await applyRollback(workspace, plan, rollbackId);
           await recordRollback(workspace, rollbackId, result, startedAt);
         }
@@ -75,6 +81,10 @@ export const rollbackVerb: Verb = {
           io.out(`${result.table}: ${result.from} -> ${result.to} (quarantine_${result.dataset} and state too); undid ${result.runs.length} run(s): ${result.runs.join(", ")}`);
           io.out(`their bronze and ledger files are set aside in ${result.setAside}; the same files dropped again load again`);
         }
+        // Dimensions and facts still show the undone runs until rebuilt: a build after a
+        // rollback is full (their consumed runs left bronze: build-model.ts goneRuns).
+        const changed = [...new Set([result.dataset, ...owedModels(workspace).keys()])];
+        if (args.flags["no-build"] !== true) await buildAffectedModels(io, workspace, changed, { engine: "duckdb", json: args.flags.json === true, fullRefresh: false });
       } finally {
         release();
         lock.release();

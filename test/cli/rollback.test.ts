@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { spawn } from "child_process";
-import { existsSync } from "fs";
+import { existsSync, readFileSync } from "fs";
 import { join } from "path";
+import { applyRollback, closeRollback, newRollbackId, planRollback } from "../../engine/duckdb";
 import { generateDataset } from "../../local/generator";
 import { cli, queryJson, tempDir } from "./helpers";
 
@@ -103,6 +104,73 @@ describe("datalake rollback", () => {
     expect(back.code, back.stderr).to.equal(0);
     expect(back.stdout).to.match(/^orders: v000003 -> v000001 \(quarantine_orders and state too\); undid 1 run\(s\): cli-\S+\n/);
     expect(await queryJson(workspace, state)).to.deep.equal(v1);
+  });
+
+  it("takes the star back too: the models reading the dataset are rebuilt from the restored version", async () => {
+    const workspace = join(dir, "ws");
+    const [customers] = generateDataset("customers", { format: "csv", seed: 6, rows: 60, files: 1, outDir: join(dir, "gen") });
+    const [load, ...changes] = generateDataset("orders", { format: "csv", seed: 6, rows: 200, files: 2, outDir: join(dir, "gen") });
+    // fact_orders against silver: the same rows and amounts exactly when it was built from it.
+    const star =
+      "SELECT (SELECT count(*) FROM fact_orders) AS facts, (SELECT sum(total_amount)::VARCHAR FROM fact_orders) AS amount, " +
+      "(SELECT count(*) FROM orders) AS silver, (SELECT sum(total_amount)::VARCHAR FROM orders) AS silver_amount";
+    await cli("load", "--dataset", "customers", "--workspace", workspace, customers);
+    await cli("load", "--dataset", "orders", "--workspace", workspace, load);
+    const v1 = await queryJson(workspace, star);
+    await cli("load", "--dataset", "orders", "--workspace", workspace, changes[0]);
+    const v2 = await queryJson(workspace, star);
+
+    const back = await cli("rollback", "--table", "orders", "--workspace", workspace);
+
+    expect(v2, "the batch changed the fact").to.not.deep.equal(v1);
+    expect(back.code, back.stderr).to.equal(0);
+    expect(back.stdout).to.match(/\nmodel fact_orders: built v\d+, \d+ rows \(full: \d+ load run\(s\) it had read are gone from bronze_orders/);
+    expect(await queryJson(workspace, star)).to.deep.equal(v1);
+  });
+
+  it("--no-build leaves the star's build owed to the next build", async () => {
+    const workspace = join(dir, "ws");
+    const [customers] = generateDataset("customers", { format: "csv", seed: 7, rows: 60, files: 1, outDir: join(dir, "gen") });
+    const [load, ...changes] = generateDataset("orders", { format: "csv", seed: 7, rows: 200, files: 2, outDir: join(dir, "gen") });
+    const facts = "SELECT (SELECT count(*) FROM fact_orders) AS facts, (SELECT sum(total_amount)::VARCHAR FROM fact_orders) AS amount";
+    await cli("load", "--dataset", "customers", "--workspace", workspace, customers);
+    await cli("load", "--dataset", "orders", "--workspace", workspace, load);
+    const v1 = await queryJson(workspace, facts);
+    await cli("load", "--dataset", "orders", "--workspace", workspace, changes[0]);
+
+    const back = await cli("rollback", "--table", "orders", "--no-build", "--workspace", workspace);
+    const stale = await queryJson(workspace, facts);
+    const build = await cli("build", "--workspace", workspace);
+
+    expect(back.code, back.stderr).to.equal(0);
+    expect(back.stdout).to.not.match(/model /);
+    expect(stale).to.not.deep.equal(v1);
+    expect(build.code, build.stderr).to.equal(0);
+    expect(await queryJson(workspace, facts)).to.deep.equal(v1);
+  });
+
+  it("two rollbacks of a dataset within one second get their own ids (set-aside folder, record, RUN item)", async () => {
+    const workspace = join(dir, "ws");
+    const [load, ...changes] = generateDataset("orders", { format: "csv", seed: 8, rows: 200, files: 2, outDir: join(dir, "gen") });
+    for (const file of [load, changes[0], changes[1]]) await cli("load", "--no-build", "--dataset", "orders", "--workspace", workspace, file);
+    const at = new Date("2026-12-01T10:00:00.250Z");
+    const first = newRollbackId(workspace, "orders", at);
+    closeRollback(workspace, await applyRollback(workspace, planRollback(workspace, "orders"), first));
+    const second = newRollbackId(workspace, "orders", new Date("2026-12-01T10:00:00.900Z"));
+    const plan = planRollback(workspace, "orders");
+    // A taken id is refused before anything moves.
+    await applyRollback(workspace, plan, first).then(
+      () => expect.fail("a taken id was reused"),
+      (e: Error) => expect(e.message).to.match(/^rollback id rollback-20261201T100000Z-orders is taken/),
+    );
+    closeRollback(workspace, await applyRollback(workspace, plan, second));
+
+    expect(first).to.equal("rollback-20261201T100000Z-orders");
+    expect(second).to.equal("rollback-20261201T100000Z-2-orders");
+    // Both records kept: neither undone version can come back.
+    const undone = (id: string) => (JSON.parse(readFileSync(join(workspace, "_rolled_back", "orders", id, "rollback.json"), "utf8")) as { undone: string[] }).undone;
+    expect(undone(first)).to.deep.equal(["v000003"]);
+    expect(undone(second)).to.deep.equal(["v000002"]);
   });
 
   describe("killed (kill -9) part way", () => {
