@@ -116,6 +116,17 @@ export function finishPublishes(ws: string, datasets: string[], onMoved?: (runId
   return settled;
 }
 
+/** Runs of `dataset` that committed a publish whose moves are not all made yet (finishPublishes finishes them). */
+export function unfinishedPublishes(ws: string, dataset: string): string[] {
+  const dir = path.join(ws, "_staging", dataset);
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .map((name) => readJournal(path.join(dir, name)))
+    .filter((j): j is PublishJournal => j !== null && fs.existsSync(publishRecordPath(ws, dataset, j.runId)))
+    .map((j) => j.runId);
+}
+
 function readJournal(staging: string): PublishJournal | null {
   const file = path.join(staging, JOURNAL);
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as PublishJournal) : null;

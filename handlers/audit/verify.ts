@@ -1,7 +1,8 @@
 // The accounted-for proof (`datalake audit --verify`) as pure checks over what a source listed:
 // the landing object versions, and the FILE, RUN and DATASET items of the audit table. The CLI
 // feeds them from a workspace (version log + landing folder + dynalite) or from a deployed stack
-// (S3 ListObjectVersions + a DynamoDB scan); the checks are the same for both.
+// (S3 ListObjectVersions + a DynamoDB scan); the checks are the same for both. A workspace's
+// DuckDB tables are then checked against the trail too (verify-tables.ts).
 import { FILE_OPEN_STATUSES, FILE_TERMINAL_STATUSES, RUN_OPEN_STATUSES, type FileItem, type RunItem, type SlotItem } from "./items";
 
 /** One identity under which an object version may have been recorded. */
@@ -23,7 +24,17 @@ export interface LandedVersion {
   hint?: string;
 }
 
-export type FindingCheck = "missing_file" | "duplicate_file" | "open_file" | "row_counts" | "open_run" | "run_counts";
+export type FindingCheck =
+  | "missing_file"
+  | "duplicate_file"
+  | "open_file"
+  | "row_counts"
+  | "open_run"
+  | "run_counts"
+  // The tables against the trail (verify-tables.ts): a workspace's DuckDB tables only.
+  | "table_rows"
+  | "ledger_files"
+  | "current_rows";
 
 export interface Finding {
   check: FindingCheck;
@@ -46,7 +57,8 @@ export interface VerifyInput {
 
 export interface VerifyResult {
   findings: Finding[];
-  stats: { versions: number; unrouted: number; files: number; unlisted: number; runs: number };
+  /** tables: how many datasets' tables were compared with the trail (undefined: no tables were read). */
+  stats: { versions: number; unrouted: number; files: number; unlisted: number; runs: number; tables?: number };
 }
 
 /** The reconciler starts runs for PENDING files on a schedule of minutes: past this, one is stuck. */

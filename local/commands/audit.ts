@@ -17,7 +17,7 @@ const SPEC: ArgSpec = {
     since: { type: "string", value: "WHEN", help: "only since this time: an ISO date/time, or an age like 90m, 24h, 7d" },
     limit: { type: "string", value: "N", help: "only the newest N" },
     wide: { type: "boolean", help: "show long reasons and errors whole (the table cuts them at 48 characters)" },
-    verify: { type: "boolean", help: "prove every landing object version, row and run is accounted for; exit 1 listing what is not" },
+    verify: { type: "boolean", help: "prove every landing object version, row and run is accounted for (and, in a DuckDB workspace, held by its tables); exit 1 listing what is not" },
     stack: { type: "string", value: "NAME", help: "with --verify: a deployed Pulumi stack (its landingBucket/auditTable outputs) instead of the workspace" },
     bucket: { type: "string", value: "NAME", help: "with --verify: a deployed landing bucket (with --table and --region)" },
     table: { type: "string", value: "NAME", help: "with --verify: the deployed audit table" },

@@ -1,11 +1,14 @@
 // `datalake audit --verify`: gathers what the proof checks from a workspace or a deployed stack,
-// runs the pure checks (handlers/audit/verify.ts) and words the verdict.
+// runs the pure checks (handlers/audit/verify.ts; for a DuckDB workspace also its tables against
+// the trail, handlers/audit/verify-tables.ts) and words the verdict.
 import { DATASETS, routeObjectKey } from "../../datasets";
 import type { AuditDb } from "../../handlers/audit/store";
+import { verifyTables } from "../../handlers/audit/verify-tables";
 import { verifyAccounted, type Finding, type LandedVersion, type VerifyInput, type VerifyResult } from "../../handlers/audit/verify";
 import { scanAuditItems } from "./audit-scan";
 import { listLandedVersions, stackClients, type StackTarget } from "./stack-source";
 import { workspaceLandedVersions } from "./workspace-source";
+import { workspaceTables } from "./workspace-tables";
 import { LOCAL_NAMES } from "../runtime/workspace";
 
 export interface VerifyOptions {
@@ -18,10 +21,18 @@ export interface VerifyOptions {
 
 const PROGRESS_EVERY = 10_000;
 
+/**
+ * The trail checks, then (a DuckDB workspace) its tables against the trail: a trail that adds up
+ * does not prove the tables hold its rows once (handlers/audit/verify-tables.ts).
+ */
 export async function verifyWorkspace(workspace: string, db: AuditDb, options: VerifyOptions = {}): Promise<VerifyResult> {
   const landed = workspaceLandedVersions(workspace);
   const items = await scanAuditItems(db, LOCAL_NAMES.auditTable, counter("audit items scanned", options.progress));
-  return verifyAccounted(narrow({ landed, ...items, now: options.now ?? Date.now() }, options.dataset));
+  const input = narrow({ landed, ...items, now: options.now ?? Date.now() }, options.dataset);
+  const result = verifyAccounted(input);
+  const tables = await workspaceTables(workspace, options.dataset === undefined ? DATASETS.map((d) => d.name) : [options.dataset]);
+  if (!tables) return result;
+  return { findings: [...result.findings, ...verifyTables(tables, input.files, input.runs)], stats: { ...result.stats, tables: tables.length } };
 }
 
 export async function verifyStack(target: StackTarget, options: VerifyOptions = {}): Promise<VerifyResult> {
@@ -66,7 +77,8 @@ export function verifyReport(result: VerifyResult, where: string): string[] {
   ].filter(Boolean);
   const counts = `${s.versions} object version(s), ${s.files} FILE item(s), ${s.runs} run(s)${notes.length ? `; ${notes.join("; ")}` : ""}`;
   if (result.findings.length === 0) {
-    return [`verified ${where}: every object version has one FILE item, every file's and run's rows add up, no run left open (${counts})`];
+    const held = s.tables === undefined ? "" : ", the tables hold each loaded file's rows once";
+    return [`verified ${where}: every object version has one FILE item, every file's and run's rows add up, no run left open${held} (${counts})`];
   }
   const by = new Map<string, number>();
   for (const f of result.findings) by.set(f.check, (by.get(f.check) ?? 0) + 1);

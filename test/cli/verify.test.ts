@@ -4,7 +4,7 @@
 // S3 and dynalite (tagged @spark: moto runs from the Glue runtime's venv).
 import { expect } from "chai";
 import { createHash } from "crypto";
-import { chmodSync, mkdirSync, statSync, writeFileSync } from "fs";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { join } from "path";
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { RunSummary } from "../../engine/contracts";
@@ -16,7 +16,8 @@ import { startWorkspaceAudit } from "../../local/runtime/audit-access";
 import { VersionStore, signatureOf } from "../../local/runtime/version-store";
 import { LOCAL_NAMES, workspacePaths } from "../../local/runtime/workspace";
 import { startDynalite, type DynaliteServer } from "../handlers/support/dynalite";
-import { drop, ordersCsv } from "../local/support";
+import { openSession } from "../../engine/duckdb/session";
+import { csv, drop, ordersCsv } from "../local/support";
 import { MOTO_CREDENTIALS, MOTO_REGION, motoForTests, motoS3Client } from "../support/moto";
 import { cli, tempDir } from "./helpers";
 
@@ -277,6 +278,135 @@ describe("datalake audit --verify (workspace)", function () {
     expect({ code: stray.code, stderr: stray.stderr }).to.deep.equal({ code: 2, stderr: "datalake audit: --stack goes with --verify" });
   });
 });
+
+describe("datalake audit --verify: the tables against the trail (DuckDB workspace)", function () {
+  this.timeout(180_000);
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = tempDir("datalake-verify-tables-")));
+  afterEach(() => cleanup());
+
+  const verify = () => cli("audit", "--verify", "--workspace", dir);
+  /** Five orders and one row whose key does not parse (rejected). */
+  const withReject = ordersCsv(1, 5) + "x,7,2026-10-31 09:00:00,paid,1.00,I,2026-11-01 10:00:00\n";
+
+  /** `datalake load` of one file from outside landing; returns its run id and FILE item's id. */
+  async function load(name: string, content: string, ...flags: string[]): Promise<{ runId: string; fileId: string }> {
+    writeFileSync(join(dir, name), content);
+    const run = await cli("load", "--dataset", "orders", "--workspace", dir, "--no-build", "--json", ...flags, join(dir, name));
+    expect(run.code, run.stderr).to.equal(0);
+    const [summary] = JSON.parse(run.stdout) as RunSummary[];
+    return { runId: summary.runId, fileId: summary.files[0].fileId };
+  }
+
+  /** Copies a table file with every row's `_run_id` set to `runId`, to `to`. */
+  async function copyAsRun(from: string, to: string, runId: string): Promise<void> {
+    const session = await openSession({ threads: 1 });
+    try {
+      await session.run(`COPY (SELECT * REPLACE ('${runId}' AS _run_id) FROM read_parquet('${from}')) TO '${to}' (FORMAT parquet)`);
+    } finally {
+      session.close();
+    }
+  }
+
+  const bronzeFile = (runId: string) => join(dir, "bronze", "orders", `_data_date=${new Date().toISOString().slice(0, 10)}`, `${runId}-1.parquet`);
+
+  it("a file's rows in bronze and rejects again under a second run id (a load killed mid-publish, loaded again) are table_rows", async () => {
+    const { runId } = await load("a.csv", withReject);
+    await copyAsRun(bronzeFile(runId), bronzeFile("cli-killed"), "cli-killed");
+    await copyAsRun(join(dir, "rejects", "orders", `${runId}.parquet`), join(dir, "rejects", "orders", "cli-killed.parquet"), "cli-killed");
+
+    const run = await verify();
+
+    expect(run.code).to.equal(1);
+    expect(run.stdout.split("\n")).to.deep.equal([
+      `NOT verified workspace ${dir}: 1 finding(s): 1 table_rows (0 object version(s), 1 FILE item(s), 1 run(s); 1 FILE item(s) for no listed version (loaded from outside landing, or expired from it))`,
+      "table_rows\torders\tcli-killed\tbronze holds 6 and rejects 1 row(s) of a run with no RUN item",
+    ]);
+  });
+
+  it("a file's rows twice under its own run id are table_rows", async () => {
+    const { runId } = await load("a.csv", withReject);
+    copyFileSync(bronzeFile(runId), bronzeFile(runId).replace(/-1\.parquet$/, "-2.parquet"));
+
+    const run = await verify();
+
+    expect(run.code).to.equal(1);
+    expect(run.stdout.split("\n").slice(1)).to.deep.equal([`table_rows\torders\t${runId}\tbronze rows 12 != 6 read over its 1 loaded file(s)`]);
+  });
+
+  it("a run's files-ledger file gone (its files would load again) is ledger_files; the trail alone still adds up", async () => {
+    const { runId, fileId } = await load("a.csv", ordersCsv(1, 5));
+    rmSync(join(dir, "bronze", "orders", "_files", `${runId}.parquet`));
+
+    const run = await verify();
+
+    expect(run.code).to.equal(1);
+    expect(run.stdout.split("\n").slice(1)).to.deep.equal([
+      `ledger_files\torders\t${fileId}\tloaded by run ${runId} (5 rows) per the trail, not in the files ledger: dropped again, it loads again`,
+    ]);
+  });
+
+  it("a ledger row of a run the trail records as FAILED is ledger_files and table_rows", async () => {
+    const { runId, fileId } = await load("a.csv", ordersCsv(1, 5));
+    await withStoreAt(dir, (audit) => audit.updateRun(runId, ["SUCCEEDED"], { status: "FAILED" }));
+
+    const run = await verify();
+
+    expect(run.code).to.equal(1);
+    expect(run.stdout.split("\n").slice(1)).to.deep.equal([
+      `table_rows\torders\t${runId}\tbronze holds 5 and rejects 0 row(s) of a run the trail records as FAILED`,
+      `ledger_files\torders\t${fileId}\tin the files ledger under run(s) ${runId} (a run the trail records as FAILED), but its FILE item is SUCCEEDED in run ${runId}`,
+    ]);
+  });
+
+  it("current rows of state that are in neither silver nor quarantine are current_rows", async () => {
+    await load("a.csv", ordersCsv(1, 5));
+    const silver = join(dir, "silver", "orders");
+    const version = (JSON.parse(readFileSync(join(silver, "_current.json"), "utf8")) as { version: string }).version;
+    rmSync(join(silver, version, "order_year=2026"), { recursive: true });
+
+    const run = await verify();
+
+    expect(run.code).to.equal(1);
+    expect(run.stdout.split("\n").slice(1)).to.deep.equal([`current_rows\torders\t${version}\tstate holds 5 current key(s) != silver 0 + quarantine 0`]);
+  });
+
+  it("verifies loads with rejects and deletes, a rollback, the file loaded again, a re-dropped file and a --full-refresh", async () => {
+    const verified = async (step: string) => {
+      const run = await verify();
+      expect(run.code, `${step}: ${run.stdout}`).to.equal(0);
+      expect(run.stdout, step).to.match(/no run left open, the tables hold each loaded file's rows once \(/);
+    };
+    const deletes = csv(["order_id", "customer_id", "order_ts", "status", "total_amount", "Op", "cdc_ts"], [[2, 7, "2026-10-31 09:00:00", "paid", "12.50", "D", "2026-11-02 10:00:00"]]);
+    await load("a.csv", withReject);
+    await load("b.csv", deletes);
+    await verified("two loads");
+    const back = await cli("rollback", "--table", "orders", "--workspace", dir);
+    expect(back.code, back.stderr).to.equal(0);
+    await verified("rollback");
+    await load("b.csv", deletes);
+    await verified("the undone file loaded again");
+
+    drop(dir, "orders/c.csv", ordersCsv(20, 3));
+    expect((await cli("local", "--once", "--workspace", dir)).code).to.equal(0);
+    drop(dir, "orders/c.csv", ordersCsv(20, 3)); // the same bytes again: a new version, SKIPPED
+    expect((await cli("local", "--once", "--workspace", dir)).code).to.equal(0);
+    await verified("a re-dropped file");
+    const refresh = await cli("load", "--dataset", "orders", "--workspace", dir, "--no-build", "--full-refresh");
+    expect(refresh.code, refresh.stderr).to.equal(0);
+    await verified("--full-refresh");
+  });
+});
+
+async function withStoreAt(dir: string, work: (audit: AuditStore) => Promise<unknown>): Promise<void> {
+  const { audit, close } = await startWorkspaceAudit(dir);
+  try {
+    await work(audit);
+  } finally {
+    await close();
+  }
+}
 
 describe("@spark datalake audit --verify (deployed stack: moto S3 + dynalite)", function () {
   this.timeout(120_000);
