@@ -37,6 +37,20 @@ export function markOpenLoad(workspace: string, manifest: Manifest, startedAt: D
   return () => rmSync(file, { force: true });
 }
 
+/** Run ids of `dataset` marked unrecorded (marks that cannot be read left out): `audit --verify` names them. */
+export function openLoadRuns(workspace: string, dataset: string): string[] {
+  const dir = openDir(workspace);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    try {
+      const mark = JSON.parse(readFileSync(join(dir, name), "utf8")) as { dataset: string; runId: string };
+      return mark.dataset === dataset ? [mark.runId] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /**
  * Loads marked unrecorded by processes that did not finish them (call holding the workspace
  * lock). A mark that cannot be read (its manifest gone, a file cut short) is reported through

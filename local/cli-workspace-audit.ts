@@ -44,6 +44,10 @@ export function lockWorkspace(workspace: string, say: (line: string) => void = (
     for (const s of finishPublishes(workspace, DATASETS.map((d) => d.name))) {
       if (s.outcome === "finished") say(`finished the publish of run ${s.runId} (${s.dataset}), which a stopped load had cut short`);
     }
+    // Then the tables of a rollback a killed `datalake rollback` left part way, so that a build
+    // (which settles the models the rollback owed) never reads them half moved. Its RUN item is
+    // written by the next load or rollback (recordStoppedRollbacks), which needs the audit store.
+    finishRollbacks(workspace);
   } catch (err) {
     lock.release();
     throw err;

@@ -87,15 +87,16 @@ export function planRollback(workspace: string, table: string, toVersion?: strin
 }
 
 /**
- * A rollback id no earlier rollback of the dataset used: `rollback-<UTC second>-<dataset>`, with
- * `-2`, `-3`... after the second when taken. Stamped to the second alone, a rollback run within
- * the second of a killed one (finished by the load between them) shared its set-aside folder:
- * its record replaced the other's, whose undone versions were then forgotten, and its RUN item too.
+ * A rollback id no earlier rollback of the dataset used: `rollback-<UTC time to the ms>-<dataset>`,
+ * `-2`, `-3`... after it when taken, so ids sort in the order the rollbacks ran (their records are
+ * read in that order). Stamped to the second, a rollback run within the second of a killed one
+ * (finished by the load between them) shared its set-aside folder: its record replaced the
+ * other's, whose undone versions were then forgotten, and its RUN item too.
  */
 export function newRollbackId(workspace: string, dataset: string, at: Date): string {
-  const stamp = at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  let id = `rollback-${stamp}-${dataset}`;
-  for (let n = 2; fs.existsSync(setAsideDir(workspace, dataset, id)); n++) id = `rollback-${stamp}-${n}-${dataset}`;
+  const base = `rollback-${at.toISOString().replace(/[-:]/g, "")}-${dataset}`;
+  let id = base;
+  for (let n = 2; fs.existsSync(setAsideDir(workspace, dataset, id)); n++) id = `${base}-${n}`;
   return id;
 }
 

@@ -20,6 +20,8 @@ export interface DatasetTables {
   undone: Set<string>;
   /** Runs whose publish journal is still in staging: committed, moves left for the next command that takes the workspace. */
   unfinished: Set<string>;
+  /** Runs a `datalake load` marked unrecorded and was stopped before recording (the next load records them). */
+  unrecorded?: Set<string>;
 }
 
 export function verifyTables(tables: DatasetTables[], files: FileItem[], runs: RunItem[]): Finding[] {
@@ -45,6 +47,7 @@ function standings(t: DatasetTables, runs: RunItem[]): (runId: string) => Standi
     if (undoneBy.has(runId)) return { counted: false, skipped: false, why: `a run rollback ${undoneBy.get(runId)} undid` };
     if (t.undone.has(runId) || (run && RUN_OPEN_STATUSES.includes(run.status))) return { counted: false, skipped: true };
     if (run?.status === "SUCCEEDED" && !run.rollback) return { counted: true };
+    if (!run && t.unrecorded?.has(runId)) return { counted: false, skipped: false, why: "a load stopped before it was recorded (the next `datalake load` records it)" };
     return { counted: false, skipped: false, why: run ? `a run the trail records as ${run.status}` : "a run with no RUN item" };
   };
 }
@@ -60,7 +63,7 @@ function loadedBy(files: FileItem[]): Map<string, FileItem[]> {
 }
 
 const unfinishedNote = (t: DatasetTables, runId: string) =>
-  t.unfinished.has(runId) ? " (its publish is unfinished: the next `datalake load` or `datalake local` finishes it)" : "";
+  t.unfinished.has(runId) ? " (its publish is unfinished: the next `datalake load`, `build`, `rollback` or `local` finishes it)" : "";
 
 /** Per run: bronze rows = rows its loaded files read, rejects rows = rows rejected from them; no rows of any other run. */
 function runRows(t: DatasetTables, files: FileItem[], runs: RunItem[]): Finding[] {

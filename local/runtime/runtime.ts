@@ -25,6 +25,7 @@ import { LocalGlue } from "./glue-launcher";
 import { executeLocalRun } from "./run-execution";
 import { ModelBuilder, type ModelBuild } from "./model-builder";
 import { owedModels } from "../../engine/duckdb/models-owed";
+import { finishRollbacks } from "../../engine/duckdb/stopped-rollbacks";
 import { finishPublishes } from "../../engine/duckdb/publish-journal";
 import type { HandlerFns } from "./handler-fns";
 import { LandingWatcher, StableFile } from "./landing-watcher";
@@ -249,6 +250,9 @@ export class LocalRuntime {
     for (const s of finishPublishes(this.paths.root, this.specs.map((spec) => spec.name))) {
       if (s.outcome === "finished") this.emit({ type: "notice", level: "info", message: `finished the publish of run ${s.runId} (${s.dataset}), which a stop had cut short` });
     }
+    // And a rollback a killed `datalake rollback` left part way (its tables; the next CLI load or
+    // rollback records it): the owed builds below must not read them half moved.
+    finishRollbacks(this.paths.root);
     for (const v of this.versions.all()) if (!this.versions.isSettled(v.versionId)) this.follow(v);
     await this.tracker.check(undefined, true);
     const resumed = this.glue.resumeInterrupted();

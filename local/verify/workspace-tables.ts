@@ -7,6 +7,7 @@ import { join } from "path";
 import { DATASETS } from "../../datasets";
 import { fileList, openSession, type Session } from "../../engine/duckdb/session";
 import { unfinishedPublishes } from "../../engine/duckdb/publish-journal";
+import { openLoadRuns } from "../cli-open-loads";
 import { currentSegments, segmentsScan } from "../../engine/duckdb/segments";
 import { committedBronzeFiles } from "../../engine/duckdb/tables";
 import { rollbackRecords } from "../../engine/duckdb/undone-versions";
@@ -56,6 +57,7 @@ async function datasetTables(session: Session, ws: string, dataset: string): Pro
     current: await currentCounts(session, ws, dataset),
     undone: new Set(rollbackRecords(ws, dataset).flatMap((r) => (r.record.runs ?? []).map((u) => u.runId))),
     unfinished: new Set(unfinishedPublishes(ws, dataset)),
+    unrecorded: new Set(openLoadRuns(ws, dataset)),
   };
 }
 

@@ -149,24 +149,24 @@ describe("datalake rollback", () => {
     expect(await queryJson(workspace, facts)).to.deep.equal(v1);
   });
 
-  it("two rollbacks of a dataset within one second get their own ids (set-aside folder, record, RUN item)", async () => {
+  it("two rollbacks of a dataset at the same moment get their own ids (set-aside folder, record, RUN item)", async () => {
     const workspace = join(dir, "ws");
     const [load, ...changes] = generateDataset("orders", { format: "csv", seed: 8, rows: 200, files: 2, outDir: join(dir, "gen") });
     for (const file of [load, changes[0], changes[1]]) await cli("load", "--no-build", "--dataset", "orders", "--workspace", workspace, file);
     const at = new Date("2026-12-01T10:00:00.250Z");
     const first = newRollbackId(workspace, "orders", at);
     closeRollback(workspace, await applyRollback(workspace, planRollback(workspace, "orders"), first));
-    const second = newRollbackId(workspace, "orders", new Date("2026-12-01T10:00:00.900Z"));
+    const second = newRollbackId(workspace, "orders", at);
     const plan = planRollback(workspace, "orders");
     // A taken id is refused before anything moves.
     await applyRollback(workspace, plan, first).then(
       () => expect.fail("a taken id was reused"),
-      (e: Error) => expect(e.message).to.match(/^rollback id rollback-20261201T100000Z-orders is taken/),
+      (e: Error) => expect(e.message).to.match(/^rollback id rollback-20261201T100000\.250Z-orders is taken/),
     );
     closeRollback(workspace, await applyRollback(workspace, plan, second));
 
-    expect(first).to.equal("rollback-20261201T100000Z-orders");
-    expect(second).to.equal("rollback-20261201T100000Z-2-orders");
+    expect(first).to.equal("rollback-20261201T100000.250Z-orders");
+    expect(second).to.equal("rollback-20261201T100000.250Z-orders-2");
     // Both records kept: neither undone version can come back.
     const undone = (id: string) => (JSON.parse(readFileSync(join(workspace, "_rolled_back", "orders", id, "rollback.json"), "utf8")) as { undone: string[] }).undone;
     expect(undone(first)).to.deep.equal(["v000003"]);

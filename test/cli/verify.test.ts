@@ -325,6 +325,20 @@ describe("datalake audit --verify: the tables against the trail (DuckDB workspac
     ]);
   });
 
+  it("rows of a load stopped before it was recorded say the next load records it", async () => {
+    const { runId } = await load("a.csv", withReject);
+    await copyAsRun(bronzeFile(runId), bronzeFile("cli-stopped"), "cli-stopped");
+    mkdirSync(join(dir, "ops", "loads-open"), { recursive: true });
+    writeFileSync(join(dir, "ops", "loads-open", "cli-stopped.json"), JSON.stringify({ dataset: "orders", runId: "cli-stopped", startedAt: "2026-12-01T00:00:00.000Z" }));
+
+    const run = await verify();
+
+    expect(run.code).to.equal(1);
+    expect(run.stdout.split("\n").slice(1)).to.deep.equal([
+      "table_rows\torders\tcli-stopped\tbronze holds 6 and rejects 0 row(s) of a load stopped before it was recorded (the next `datalake load` records it)",
+    ]);
+  });
+
   it("a file's rows twice under its own run id are table_rows", async () => {
     const { runId } = await load("a.csv", withReject);
     copyFileSync(bronzeFile(runId), bronzeFile(runId).replace(/-1\.parquet$/, "-2.parquet"));

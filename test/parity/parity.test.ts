@@ -31,6 +31,8 @@ const kitchen = defineDataset({
     item_id: "bigint",
     code: "int",
     amount: "decimal(10,3)",
+    // Scale 7 and more: Spark writes such a decimal as "0E-10" (the typing fast path's E check).
+    fine: { type: "decimal(18,10)", optional: true },
     ratio: "double",
     active: "boolean",
     born: "date",
