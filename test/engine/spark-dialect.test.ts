@@ -10,7 +10,7 @@ import { venvPython } from "../../engine/spark/runtime";
 
 /** Spark SQL built-ins (https://spark.apache.org/docs/latest/api/sql/) the plans may use. */
 const SPARK_FUNCTIONS = new Set([
-  "abs", "cast", "coalesce", "concat", "concat_ws", "count", "date_format", "dense_rank", "length", "lower", "lpad", "max", "min", "month", "nullif",
+  "abs", "cast", "coalesce", "concat", "concat_ws", "count", "date_format", "dense_rank", "instr", "last_value", "length", "lower", "lpad", "max", "min", "month", "named_struct", "nullif",
   "regexp_extract", "replace", "round", "row_number", "sha2", "substr", "sum", "trim", "try_cast", "unhex", "upper", "year",
 ]);
 /** Words that precede "(" without being a function call. */
