@@ -49,7 +49,7 @@ export function nullIfEmpty(d: SqlDialect, raw: string, nullValue: string): stri
 
 /**
  * Typed value of a (null-normalized) string expression `v`; NULL when it does not parse. Types
- * with a canonical text (canonicalFastPath) take a cheaper path for values already written that
+ * with a canonical text (canonicalText) take a cheaper path for values already written that
  * way, the common case: the guarded parse below runs only for the others.
  */
 export function parseTyped(d: SqlDialect, v: string, type: PlanColumnType): string {
