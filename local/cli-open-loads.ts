@@ -37,13 +37,18 @@ export function markOpenLoad(workspace: string, manifest: Manifest, startedAt: D
   return () => rmSync(file, { force: true });
 }
 
+/** A mark as markOpenLoad writes it. */
+function readMark(file: string): { dataset: string; runId: string; startedAt: string } {
+  return JSON.parse(readFileSync(file, "utf8")) as { dataset: string; runId: string; startedAt: string };
+}
+
 /** Run ids of `dataset` marked unrecorded (marks that cannot be read left out): `audit --verify` names them. */
 export function openLoadRuns(workspace: string, dataset: string): string[] {
   const dir = openDir(workspace);
   if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((name) => {
     try {
-      const mark = JSON.parse(readFileSync(join(dir, name), "utf8")) as { dataset: string; runId: string };
+      const mark = readMark(join(dir, name));
       return mark.dataset === dataset ? [mark.runId] : [];
     } catch {
       return [];
@@ -74,7 +79,7 @@ export function openLoads(workspace: string, exceptRunId: string, warn: (message
 }
 
 function openLoad(workspace: string, file: string): OpenLoad & { close: () => void } {
-  const mark = JSON.parse(readFileSync(file, "utf8")) as { dataset: string; runId: string; startedAt: string };
+  const mark = readMark(file);
   const manifestPath = join(workspace, "ops", manifestKey(mark.dataset, mark.runId));
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
   // Its unpublished writes go too: the next load of its files runs under another run id, so
