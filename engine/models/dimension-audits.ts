@@ -33,8 +33,13 @@ export function dimensionAudits(spec: DimensionSpec, d: SqlDialect): ModelAudit[
     {
       name: "surrogate_key_unique",
       description: `every ${spec.surrogateKey} is set and names one row`,
-      // Rows at fault, by a hash aggregate (a window over the whole table sorted it).
-      sql: `SELECT CAST(COALESCE(SUM(_n), 0) AS BIGINT) AS violations FROM (SELECT ${sk}, COUNT(*) AS _n FROM ${staged} GROUP BY ${sk}) s WHERE ${sk} IS NULL OR _n > 1`,
+      // Rows at fault, by a hash aggregate (a window over the whole table sorted it), over the
+      // keys of the written rows only: the kept rows are rows of the previous version, which
+      // passed this audit, so a duplicate or NULL key involves a written row (as the facts'
+      // grain audit). An incremental build groups its few written keys, not the whole table.
+      sql:
+        `SELECT CAST(COALESCE(SUM(_n), 0) AS BIGINT) AS violations FROM (SELECT ${sk}, COUNT(*) AS _n FROM ${staged} ` +
+        `WHERE ${sk} IS NULL OR ${sk} IN (SELECT ${sk} FROM ${audited}) GROUP BY ${sk}) s WHERE ${sk} IS NULL OR _n > 1`,
     },
     {
       name: "one_current_row",

@@ -490,10 +490,11 @@ describe("models: dimension audits (DuckDB)", function () {
     [14, 2, "Pisa", T(5), END, true],
   ];
 
-  async function audit(rows: Staged): Promise<Record<string, number>> {
+  /** `written`: the natural keys an incremental build wrote (`audited`); absent, a whole build. */
+  async function audit(rows: Staged, written?: number[]): Promise<Record<string, number>> {
     const tuples = rows.map(([k, id, city, from, to, cur]) => `(${k}::BIGINT, ${id === null ? "NULL" : id}::BIGINT, ${sqlText(city)}, TIMESTAMP '${from}', TIMESTAMP '${to}', ${cur})`);
     await h.session.run(`CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM (VALUES ${tuples.join(", ")}) t(member_key, member_id, city, valid_from, valid_to, is_current)`);
-    await h.session.run("CREATE OR REPLACE TEMP VIEW audited AS SELECT * FROM staged"); // a whole build: every row written
+    await h.session.run(`CREATE OR REPLACE TEMP VIEW audited AS SELECT * FROM staged${written ? ` WHERE member_id IN (${written.join(", ")})` : ""}`);
     const out: Record<string, number> = {};
     for (const a of plan.audits) out[a.name] = Number((await h.session.rows(a.sql))[0].violations);
     return out;
@@ -511,6 +512,16 @@ describe("models: dimension audits (DuckDB)", function () {
     expect(await failing(edit(3, [13, 2, "Oslo", T(1), T(3), true])), "closed but current").to.deep.equal(["one_current_row", "is_current_when_open"]);
     expect(await failing(good.slice(1)), "no unknown member").to.deep.equal(["unknown_member"]);
     expect(await failing([...good, [-2, null, null, BEGINNING, END, true]]), "a second row without natural key").to.include.members(["unknown_member"]);
+  });
+
+  it("fails a written row whose surrogate key a kept row holds, and counts both rows", async () => {
+    // Member 2 written, member 1 kept: member 2's first version took member 1's key 11.
+    const clash: Staged = good.map((r) => (r[0] === 13 ? [11, 2, "Oslo", T(1), T(3), false] : r));
+    expect(await audit(good, [2])).to.include({ surrogate_key_unique: 0 });
+    expect(await audit(clash, [2])).to.include({ surrogate_key_unique: 2 });
+    expect(await audit(clash, [1])).to.include({ surrogate_key_unique: 2 });
+    const unkeyed: Staged = good.map((r) => (r[0] === 14 ? [null as unknown as number, 2, "Pisa", T(5), END, true] : r));
+    expect(await audit(unkeyed, [2])).to.include({ surrogate_key_unique: 1 });
   });
 });
 
