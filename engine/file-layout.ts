@@ -74,11 +74,14 @@ export function headerlessLayout(input: LayoutInput): FileLayout | { reason: str
 /**
  * Header mode "auto": the first record is a header when every field names a declared column or
  * the Op column, or when it names every required column (a header with drift: an extra column,
- * e.g. one the source table gained). A data record does neither: its values are not the
- * column names. `resolved` is the first record after resolveHeader (names matched
- * case-insensitively).
+ * e.g. one the source table gained), or when most of its fields name declared columns (drift
+ * both ways: a column renamed, or one dropped and another added; read by position, such a header
+ * was a rejected row and every value after the change landed in the wrong column, where by name
+ * the file is missing_column). A data record does none of these: its values are not the column
+ * names. `resolved` is the first record after resolveHeader (names matched case-insensitively).
  */
 export function looksLikeHeader(resolved: readonly string[], known: readonly string[], required: readonly string[]): boolean {
   const names = new Set(resolved);
-  return resolved.every((f) => known.includes(f)) || (required.length > 0 && required.every((r) => names.has(r)));
+  const named = resolved.filter((f) => known.includes(f)).length;
+  return named === resolved.length || (required.length > 0 && required.every((r) => names.has(r))) || named * 2 > resolved.length;
 }

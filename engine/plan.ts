@@ -144,7 +144,8 @@ export interface PlanSource {
  *     one (min 0).
  *   - Header or not (`source.csv.header`): "present"; "absent"; "auto" = the first record is a
  *     header when every field names a declared column or the Op column, or it names every
- *     required column (engine/file-layout.ts looksLikeHeader), else the file is headerless.
+ *     required column, or most of its fields name declared columns (engine/file-layout.ts
+ *     looksLikeHeader), else the file is headerless.
  *   - Otherwise the file is accepted. A header (first record; a UTF-8 BOM is stripped) maps columns
  *     BY NAME (case-insensitively: engine/csv-rules.ts resolveHeader), so column order does not matter; spec columns missing
  *     from an accepted file (optional ones) are null; the Op column, when absent, is null;

@@ -75,4 +75,8 @@ def headerless_layout(
 def looks_like_header(resolved: Sequence[str], known: Sequence[str], required: Sequence[str]) -> bool:
     """Header mode "auto" (engine/file-layout.ts looksLikeHeader)."""
     names = set(resolved)
-    return all(f in known for f in resolved) or (len(required) > 0 and all(r in names for r in required))
+    named = sum(1 for f in resolved if f in known)
+    # Most fields naming columns: a header with drift both ways (a column renamed, or dropped and
+    # another added), which read by position put every value in the wrong column.
+    return named == len(resolved) or (len(required) > 0 and all(r in names for r in required)) \
+        or named * 2 > len(resolved)

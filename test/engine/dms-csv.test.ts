@@ -124,6 +124,20 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
     await expectTimestampedResult(ws);
   });
 
+  // Read by position, the header row was a rejected row (bad_key:order_id) and each value landed
+  // one column to the left (order_ts in customer_id, ...), the keys' good state replaced by it.
+  it("AddColumnName=true after the source dropped a column and added one: missing_column, not read by position", async () => {
+    const first = ws.file("orders", "LOAD00000001.csv", lines(["order_id", "customer_id", "order_ts", "status", "total_amount"], data(1)));
+    const drifted = ws.file("orders", "LOAD00000002.csv", lines(["order_id", "order_ts", "status", "total_amount", "region"], ["2", "2026-11-01 09:00:00", "paid", "10.00", "EU"]));
+
+    const summary = await ws.load("orders", [first, drifted]);
+
+    expectConserved(summary);
+    expect(fileResult(summary, "orders/LOAD00000001.csv")).to.include({ outcome: "LOADED", rowsRead: 1 });
+    expect(fileResult(summary, "orders/LOAD00000002.csv")).to.include({ outcome: "QUARANTINED", reason: "missing_column:customer_id", rowsRead: 1 });
+    expect(summary.counts.rejectedRows).to.equal(0);
+  });
+
   it("IncludeOpForFullLoad: I first in the LOAD file; Op present, timestamp absent at the bronze level", async () => {
     const load = ws.file("orders", "LOAD00000001.csv", lines(["I", ...data(1)], ["I", ...data(2)]));
 
