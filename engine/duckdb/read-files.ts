@@ -10,6 +10,7 @@
 // (TableStore.adopt). Reading into a temp table first and writing bronze from it cost two passes
 // over the widest relation of the run.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { isUtf8 } from "node:buffer";
 import { alreadyLoaded, type FileResult, type Manifest, type ManifestFile } from "../contracts";
@@ -117,10 +118,10 @@ export async function readFiles(
     for (const [i, c] of group.entries()) {
       const own = path.join(dir, `${bronze.stem}-${i + 1}.parquet`);
       try {
-        await copyRows(session, plan, manifest, [c], own).catch(async (e) => {
-          if (!isLineTooLong(e)) throw e;
+        await copyOne(session, plan, manifest, c, own).catch(async (e) => {
+          if (!isGzipRefused(e) || !c.read?.gzip) throw e;
           fs.rmSync(own, { force: true });
-          await copyRows(session, plan, manifest, [c], own, LONG_LINES);
+          await copyDecompressed(session, plan, manifest, c, own);
         });
         bronzeFiles.push(own);
       } catch (e) {
@@ -210,6 +211,35 @@ async function copyRows(
     return `SELECT ${[...data, ...lineage].join(", ")} FROM ${c.scan?.from ?? csvScan(c.file.localPath!, c.read!, source.csv, lineLimits)}`;
   });
   await session.run(`COPY (${selects.join(" UNION ALL ")}) TO ${lit(target)} (${PARQUET_OPTIONS})`);
+}
+
+/** One file's rows to `target`, again with the long-line limits when a record is too long for the defaults. */
+async function copyOne(session: Session, plan: LoadPlan, manifest: Manifest, c: Candidate, target: string): Promise<void> {
+  await copyRows(session, plan, manifest, [c], target).catch(async (e) => {
+    if (!isLineTooLong(e)) throw e;
+    fs.rmSync(target, { force: true });
+    await copyRows(session, plan, manifest, [c], target, LONG_LINES);
+  });
+}
+
+/**
+ * A gzip file with bytes after its last member (zero padding from a block-based writer or
+ * copier), or with a header comment or header CRC (optional gzip header fields), is whole to
+ * gzip(1), Node's gunzip (file-bytes.ts passed it) and Python's (the Glue runner loads its rows),
+ * but DuckDB's gzip reader fails on it with an IO Error, which failed the whole run, every other
+ * file with it. Such a file is read from its decompressed text,
+ * written once to a temporary file: only on this retry, so other gzip files stay streamed.
+ */
+async function copyDecompressed(session: Session, plan: LoadPlan, manifest: Manifest, c: Candidate, target: string): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "datalake-gunzip-"));
+  try {
+    const text = path.join(dir, "text.csv");
+    fs.writeFileSync(text, textOf(fs.readFileSync(c.file.localPath!)));
+    const plain: Candidate = { ...c, file: { ...c.file, localPath: text }, read: { ...c.read!, gzip: false } };
+    await copyOne(session, plan, manifest, plain, target);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function rejectedWhole(file: ManifestFile, reason: string, n: number): FileResult {
@@ -367,6 +397,11 @@ function isRecordless(bytes: Buffer): boolean {
  */
 const LONG_LINES = ", max_line_size = 67108864, buffer_size = 134217728";
 const isLineTooLong = (e: unknown): boolean => /maximum line size/i.test(String((e as Error).message ?? e));
+/**
+ * DuckDB's gzip reader refusing bytes Node's gunzip read: after the last member ("Input is not a
+ * GZIP stream"), or a header with a comment or a header CRC ("Unsupported GZIP archive").
+ */
+const isGzipRefused = (e: unknown): boolean => /^IO Error:.*(not a GZIP stream|Unsupported GZIP)/i.test(String((e as Error).message ?? e));
 /** DuckDB's CSV reader rejects bytes with "Invalid Input Error: CSV Error ..." (also for long lines). */
 const isCsvError = (e: unknown): boolean => /^Invalid Input Error:/.test(String((e as Error).message ?? e));
 

@@ -179,6 +179,29 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
     expect((await ws.query(SILVER)).map((r) => r.order_id)).to.deep.equal([1, 2, 3]);
   });
 
+  // gzip(1) and Python's gzip (the Glue runner) skip zero padding after the last member and read
+  // a header comment; DuckDB's reader failed on them with an IO Error ("Input is not a GZIP
+  // stream", "Unsupported GZIP archive"), failing the run and the other files with it.
+  it("reads a gzip file zero-padded after its last member, or with a header comment, beside other files", async () => {
+    const padded = ws.file("orders", "LOAD00000001.csv.gz", Buffer.concat([gzipSync(lines(data(1), data(2))), Buffer.alloc(512)]));
+    const plain = ws.file("orders", "LOAD00000002.csv", lines(data(3)));
+    const zipped = gzipSync(lines(data(4)));
+    // FCOMMENT (flag 0x10): a zero-terminated comment after the fixed 10-byte header.
+    const commented = Buffer.concat([zipped.subarray(0, 3), Buffer.from([0x10]), zipped.subarray(4, 10), Buffer.from("dms\0"), zipped.subarray(10)]);
+    const comment = ws.file("orders", "LOAD00000003.csv.gz", commented);
+
+    const summary = await ws.load("orders", [padded, plain, comment]);
+
+    expectConserved(summary);
+    expect(summary.files.map((f) => [f.outcome, f.rowsRead])).to.deep.equal([["LOADED", 2], ["LOADED", 1], ["LOADED", 1]]);
+    expect(await ws.query("SELECT order_id, _row_number FROM bronze_orders ORDER BY order_id")).to.deep.equal([
+      { order_id: "1", _row_number: 1 },
+      { order_id: "2", _row_number: 2 },
+      { order_id: "3", _row_number: 1 },
+      { order_id: "4", _row_number: 1 },
+    ]);
+  });
+
   it("gives a header-only, an empty, a gzip-corrupt and a Parquet file each its own reason, rows counted once", async () => {
     const good = lines([T1, ...data(1)]);
     const zipped = gzipSync(good);
