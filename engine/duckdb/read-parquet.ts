@@ -17,7 +17,7 @@
 // A spec column held in any other type (struct, list, map, ...) quarantines the file:
 // unsupported_parquet_type:<column>. TIME, nanosecond timestamps and UUID anywhere in a file make
 // it unreadable to Spark, so both engines quarantine such a file: unreadable_parquet_type:time|
-// timestamp_nanos|uuid; so does a page codec Spark has no class for: unreadable_parquet_codec:brotli|lzo. A file that is not Parquet under a parquet dataset is not_parquet; bytes that
+// timestamp_nanos|uuid (and a decimal wider than 38 digits: decimal_precision); so does a page codec Spark has no class for: unreadable_parquet_codec:brotli|lzo. A file that is not Parquet under a parquet dataset is not_parquet; bytes that
 // start like Parquet but cannot be read are malformed_parquet:<no footer|unreadable|duplicate
 // column x>, counted as 0 rows (the row count of a broken file is not known).
 import type { LoadPlan } from "../plan";
@@ -67,6 +67,23 @@ function unreadableType(type: string): string | undefined {
   return undefined;
 }
 
+/** Spark's widest decimal (DecimalType.MAX_PRECISION), and DuckDB's. */
+const MAX_DECIMAL_PRECISION = 38;
+
+/**
+ * "decimal_precision" when a column of the file is a decimal wider than 38 digits (pyarrow's
+ * decimal256). DuckDB reads such a column as DOUBLE and, unless it is 32 bytes wide, decodes it
+ * wrong (42.50 in a DECIMAL(50,2) read as 713031680.0: a value that then loaded silently); Spark
+ * has no decimal type that wide. Like a TIME column anywhere in a file, it makes the file
+ * unreadable, so it is found in the Parquet schema, which DESCRIBE (DOUBLE) does not show.
+ */
+async function wideDecimal(session: Session, file: string): Promise<string | undefined> {
+  const [wide] = await session.rows(
+    `SELECT COUNT(*) AS n FROM parquet_schema(${lit(exactPath(file))}) WHERE (converted_type = 'DECIMAL' OR logical_type LIKE 'DecimalType%') AND precision > ${MAX_DECIMAL_PRECISION}`,
+  );
+  return Number(wide.n) > 0 ? "decimal_precision" : undefined;
+}
+
 export async function checkParquet(session: Session, plan: LoadPlan, file: string, bytes: Buffer): Promise<FormatChecked> {
   const { source } = plan;
   if (bytes.length < 12 || !bytes.subarray(bytes.length - 4).equals(MAGIC)) return { reason: "malformed_parquet:no footer", rows: 0 };
@@ -76,7 +93,7 @@ export async function checkParquet(session: Session, plan: LoadPlan, file: strin
   try {
     const described = await session.rows(`DESCRIBE SELECT * EXCLUDE (file_row_number) FROM ${scan}`);
     schema = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-    const unreadable = schema.map((c) => unreadableType(c.type)).find((t) => t !== undefined);
+    const unreadable = schema.map((c) => unreadableType(c.type)).find((t) => t !== undefined) ?? (await wideDecimal(session, file));
     if (unreadable !== undefined) return { reason: `unreadable_parquet_type:${unreadable}`, rows: 0 };
     const codecs = await session.rows(`SELECT DISTINCT compression AS c FROM parquet_metadata(${lit(exactPath(file))})`);
     const foreign = codecs.map((r) => String(r.c)).find((c) => !SPARK_CODECS.has(c));

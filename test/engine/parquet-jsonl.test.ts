@@ -123,6 +123,35 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
       expect(await ws.query("SELECT label FROM bronze_typed_parquet WHERE id = '21'")).to.deep.equal([{ label: '{"a": 1}' }]);
     });
 
+    // DuckDB reads a decimal over 38 digits as DOUBLE and decodes most widths wrong: this file's
+    // 42.50 came out as 713031680.0, which fits decimal(12,2) and loaded silently into silver.
+    it("quarantines a file with a decimal wider than 38 digits (pyarrow decimal256) instead of reading it as a wrong DOUBLE", async () => {
+      // pyarrow: one orders row (1, 7, "2026-11-01 09:00:00", "paid"), total_amount DECIMAL(50,2) 42.50.
+      const wide = Buffer.from(
+        [
+          "UEFSMRUAFRwVHCwVAhUAFQYVBhwAAAACAAAAAgEBAAAAAAAAABUAFRwVHCwVAhUAFQYVBhwAAAACAAAAAgEHAAAAAAAAABUAFToVOiwVAhUAFQYVBhwAAAAC",
+          "AAAAAgETAAAAMjAyNi0xMS0wMSAwOTowMDowMBUAFRwVHCwVAhUAFQYVBhwAAAACAAAAAgEEAAAAcGFpZBUAFTYVNiwVAhUAFQYVBhwAAAACAAAAAgEAAAAA",
+          "AAAAAAAAAAAAAAAAAAAAEJoVBBlsNQAYBnNjaGVtYRUKABUEJQIYCG9yZGVyX2lkABUEJQIYC2N1c3RvbWVyX2lkABUMJQIYCG9yZGVyX3RzJQBMHAAAABUM",
+          "JQIYBnN0YXR1cyUATBwAAAAVDhUqFQIYDHRvdGFsX2Ftb3VudCUKFQQVZCxcFQQVZAAAABYCGRwZXCYAHBUEGSUGABkYCG9yZGVyX2lkFQAWAhZCFkImCEkc",
+          "FQAVABUCADwpBhkmAAIAAAAmABwVBBklBgAZGAtjdXN0b21lcl9pZBUAFgIWQhZCJkpJHBUAFQAVAgA8KQYZJgACAAAAJgAcFQwZJQYAGRgIb3JkZXJfdHMV",
+          "ABYCFmAWYCaMAUkcFQAVABUCADwWJhkGGSYAAgAAACYAHBUMGSUGABkYBnN0YXR1cxUAFgIWQhZCJuwBSRwVABUAFQIAPBYIGQYZJgACAAAAJgAcFQ4ZJQYA",
+          "GRgMdG90YWxfYW1vdW50FQAWAhZcFlwmrgJJHBUAFQAVAgA8KQYZJgACAAAAFoIDFgImCBaCAwAoIHBhcnF1ZXQtY3BwLWFycm93IHZlcnNpb24gMjYuMC4x",
+          "GVwcAAAcAAAcAAAcAAAcAAAAwwEAAFBBUjE=",
+        ].join(""),
+        "base64",
+      );
+      const files = [ws.file("orders", "LOAD00000001.parquet", wide), ws.file("orders", "LOAD00000002.csv", "2,7,2026-11-01 09:00:00,paid,1.00\n")];
+
+      const summary = await ws.load("orders", files);
+
+      expectConserved(summary);
+      expect(summary.files.map((f) => [f.outcome, f.reason ?? null, f.rowsRead])).to.deep.equal([
+        ["QUARANTINED", "unreadable_parquet_type:decimal_precision", 0],
+        ["LOADED", null, 1],
+      ]);
+      expect(await ws.query("SELECT order_id, total_amount FROM orders")).to.deep.equal([{ order_id: 2, total_amount: "1.00" }]);
+    });
+
     it("reads DMS Parquet in a dms dataset: a full load without Op, a CDC file with Op and the string cdc_ts, ms timestamps, next to CSV", async () => {
       const load = ws.file(
         "orders",
