@@ -227,8 +227,8 @@ async function copyOne(session: Session, plan: LoadPlan, manifest: Manifest, c: 
  * copier), or with a header comment or header CRC (optional gzip header fields), is whole to
  * gzip(1), Node's gunzip (file-bytes.ts passed it) and Python's (the Glue runner loads its rows),
  * but DuckDB's gzip reader fails on it with an IO Error, which failed the whole run, every other
- * file with it. Such a file is read from its decompressed text,
- * written once to a temporary file: only on this retry, so other gzip files stay streamed.
+ * file with it. Such a file is read from its decompressed text, written once to a temporary
+ * file: only on this retry, so other gzip files stay streamed.
  */
 async function copyDecompressed(session: Session, plan: LoadPlan, manifest: Manifest, c: Candidate, target: string): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "datalake-gunzip-"));

@@ -17,7 +17,9 @@
 // A spec column held in any other type (struct, list, map, ...) quarantines the file:
 // unsupported_parquet_type:<column>. TIME, nanosecond timestamps and UUID anywhere in a file make
 // it unreadable to Spark, so both engines quarantine such a file: unreadable_parquet_type:time|
-// timestamp_nanos|uuid (and a decimal wider than 38 digits: decimal_precision); so does a page codec Spark has no class for: unreadable_parquet_codec:brotli|lzo. A file that is not Parquet under a parquet dataset is not_parquet; bytes that
+// timestamp_nanos|uuid (and a decimal wider than 38 digits: decimal_precision); so does a page
+// codec Spark has no class for: unreadable_parquet_codec:brotli|lzo. A file that is not Parquet
+// under a parquet dataset is not_parquet; bytes that
 // start like Parquet but cannot be read are malformed_parquet:<no footer|unreadable|duplicate
 // column x>, counted as 0 rows (the row count of a broken file is not known).
 import type { LoadPlan } from "../plan";
