@@ -14,6 +14,7 @@ import { compileModel } from "../../engine/models";
 import { defineDimension, type ModelSpec } from "../../models/define";
 import { MODELS } from "../../models";
 import { TestWorkspace } from "../engine/helpers";
+import { Rng } from "../../local/generator/prng";
 
 const HEADERS: Record<string, string> = {
   customers: "cdc_ts,customer_id,email,country,signup_date",
@@ -29,18 +30,6 @@ const KEYS: Record<string, number[]> = {
   order_items: [1000, 1001, 1002, 1003, 1004, 1005],
   payments: [500, 501, 502, 503],
 };
-
-/** mulberry32: small, seeded, reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface File {
   dataset: string;
@@ -60,7 +49,8 @@ class Generator {
   private readonly alive = new Set<string>();
   private file = 0;
   constructor(seed: number) {
-    this.r = rng(seed);
+    const rng = new Rng(seed);
+    this.r = () => rng.float();
   }
   pick<T>(xs: readonly T[]): T {
     return xs[Math.floor(this.r() * xs.length)];
