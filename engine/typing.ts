@@ -23,9 +23,20 @@ const DOUBLE = `^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?${END}`;
 // Field ranges in the guard, not only the shape: DuckDB casts hour 24 to the next day's 00:00 and
 // Spark refuses it, so only values both engines read the same way pass.
 const YMD = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])";
-const DATE = `^${YMD}${END}`;
-/** ISO date-time, space or T separator, up to microseconds, no zone (DMS writes UTC). */
-const TIMESTAMP = `^${YMD}[ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?${END}`;
+/**
+ * A date, or a date at exactly midnight: DMS writes an Oracle DATE (a date-time type) as
+ * "2024-01-15 00:00:00" even when the table only ever holds days. Any other time of day would be
+ * dropped by reading the value as a date, so it stays bad_type.
+ */
+const DATE = `^${YMD}([ T]00:00:00([.]0*)?)?${END}`;
+/**
+ * ISO date-time, space or T separator, no zone (DMS writes UTC), to the microsecond both engines
+ * store. More fraction digits (SQL Server datetime2(7), nanosecond sources) are read only when
+ * they are zeros: a non-zero digit below the microsecond would be cut off, so it is bad_type.
+ */
+const TIMESTAMP = `^${YMD}[ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6}0*)?${END}`;
+/** "YYYY-MM-DD HH:MM:SS.ffffff": the longest text the timestamp cast is given. */
+const TIMESTAMP_MICROS_LENGTH = 26;
 const TRUE_WORDS = ["true", "t", "1", "yes", "y"];
 const FALSE_WORDS = ["false", "f", "0", "no", "n"];
 
@@ -106,9 +117,10 @@ export function guardedParse(d: SqlDialect, v: string, type: PlanColumnType): st
       return `CASE WHEN ${word} IN (${list(TRUE_WORDS)}) THEN TRUE WHEN ${word} IN (${list(FALSE_WORDS)}) THEN FALSE ELSE NULL END`;
     }
     case "date":
-      return guarded(DATE, v, d.tryCast(v, "date"));
+      return guarded(DATE, v, d.tryCast(`substr(${v}, 1, 10)`, "date"));
     case "timestamp":
-      return guarded(TIMESTAMP, v, d.tryCast(d.replace(v, "T", " "), "timestamp"));
+      // The guard has checked that whatever lies past the microsecond is zeros.
+      return guarded(TIMESTAMP, v, d.tryCast(`substr(${d.replace(v, "T", " ")}, 1, ${TIMESTAMP_MICROS_LENGTH})`, "timestamp"));
     default:
       if (/^decimal\(\d+,\d+\)$/.test(type)) return guarded(decimalPattern(type), d.trim(v), d.tryCast(d.trim(v), type));
       throw new Error(`no parser for column type ${type}`);

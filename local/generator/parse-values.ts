@@ -7,10 +7,11 @@ export type Typed = bigint | number | string | boolean;
 const INT = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(?:(\d+)(?:\.\d*)?|\.\d+)$/;
 const DOUBLE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-// Full date-time with seconds, space or T, up to microseconds, no zone: what the engine's guard
-// regex (engine/typing.ts) accepts.
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
+// A date, or a date at exactly midnight; a full date-time with seconds, space or T, up to
+// microseconds (zeros below them allowed), no zone: what the engine's guards (engine/typing.ts)
+// accept.
+const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00:00(?:\.0*)?)?$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6})0*)?$/;
 
 /** Microseconds since the epoch as a bigint (exact ordering, ties included), or undefined. */
 export function parseTimestampMicros(text: string): bigint | undefined {
@@ -50,7 +51,7 @@ export function parseValue(type: ColumnType, text: string | null): Typed | null 
   }
   if (type === "date") {
     const m = DATE.exec(text);
-    return m && validDate(+m[1], +m[2], +m[3]) ? text : undefined;
+    return m && validDate(+m[1], +m[2], +m[3]) ? text.slice(0, 10) : undefined;
   }
   if (type === "timestamp") return parseTimestampMicros(text);
   const dec = /^decimal\((\d+),(\d+)\)$/.exec(type);

@@ -238,6 +238,30 @@ describe("engine (DuckDB): bad input", function () {
     ]);
   });
 
+  it("reads a date written at midnight as that date and a timestamp's zeros past the microsecond; any other time or lower digit is bad_type", async () => {
+    const customers = [
+      CUSTOMERS_HEADER,
+      "I,1,a@x.com,DE,2024-01-02 00:00:00,2026-11-01 10:00:00.1234560",
+      "I,2,b@x.com,DE,2024-01-03T00:00:00.000,2026-11-01 10:00:00.000000000",
+      "I,3,c@x.com,DE,2024-01-04 00:00:01,2026-11-01 10:00:00",
+      "I,4,d@x.com,DE,2024-01-05 12:00:00,2026-11-01 10:00:00",
+      "I,5,e@x.com,DE,2024-01-06,2026-11-01 10:00:00.123456789",
+    ].join("\n");
+
+    const summary = await ws.load("customers", [ws.file("customers", "midnight.csv", customers)]);
+
+    expectConserved(summary);
+    expect(await ws.query("SELECT customer_id, CAST(signup_date AS VARCHAR) AS d FROM customers ORDER BY customer_id")).to.deep.equal([
+      { customer_id: 1, d: "2024-01-02" },
+      { customer_id: 2, d: "2024-01-03" },
+    ]);
+    expect(await ws.query("SELECT customer_id, _reasons FROM quarantine_customers ORDER BY customer_id")).to.deep.equal([
+      { customer_id: "3", _reasons: "bad_type:signup_date" },
+      { customer_id: "4", _reasons: "bad_type:signup_date" },
+    ]);
+    expect(await ws.query("SELECT _reasons FROM rejects_customers")).to.deep.equal([{ _reasons: "bad_sequence:cdc_ts" }]);
+  });
+
   it("reads an integer written with a zero fraction (Oracle NUMBER through DMS: 12.0000000000) as that integer; any other fraction is bad", async () => {
     const rows = [
       `I,12.0000000000,100.00,2026-11-01 09:00:00,paid,1.00,2026-11-01 10:00:00`,
