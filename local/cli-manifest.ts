@@ -1,12 +1,19 @@
-// A manifest for files named on the command line (`datalake load`): no events, no audit store,
-// so identities come from the bytes. The same file loaded twice has the same key and versionId
-// and the engine reports it ALREADY_LOADED; an edited file is a new version of the same key.
+// A manifest for files named on the command line (`datalake load`). A file elsewhere has no
+// events and no version store, so its identity comes from its bytes: loaded twice, it has the
+// same key and versionId and the engine reports it ALREADY_LOADED; an edited file is a new
+// version of the same key. A file under <workspace>/landing is an object version of the local
+// landing bucket, named as `datalake local` names it (the version store), so whichever command
+// sees it first loads it and the other finds it loaded: named by its bytes, it was loaded again
+// by `local` under the version `local` gave it.
 import { createHash } from "crypto";
-import { createReadStream, statSync } from "fs";
+import { createReadStream, statSync, type Stats } from "fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "path";
 import { DATASETS, routeObjectKey, type DatasetSpec } from "../datasets";
 import { CONTRACT_VERSION, Manifest, ManifestFile } from "../engine/contracts";
+import { fileIdOf } from "../handlers/core/file-id";
 import { CliError } from "./cli-verb";
+import { signatureOf, VersionStore } from "./runtime/version-store";
+import { LOCAL_NAMES, workspacePaths } from "./runtime/workspace";
 
 /** Bucket name recorded for files loaded from the local disk. */
 export const LOCAL_BUCKET = "local";
@@ -21,9 +28,15 @@ export interface ManifestOptions {
   datasets?: readonly DatasetSpec[];
 }
 
+/**
+ * Call holding the workspace lock when a file may be under <workspace>/landing: such a file
+ * becomes (or is found as) a version in the workspace's version store, which `datalake local`
+ * owns while it runs.
+ */
 export async function manifestForFiles(spec: DatasetSpec, files: string[], options: ManifestOptions): Promise<Manifest> {
   const now = options.now ?? new Date();
   const entries: ManifestFile[] = [];
+  let versions: VersionStore | undefined;
   for (const file of files) {
     const path = resolve(file);
     let stat;
@@ -33,30 +46,24 @@ export async function manifestForFiles(spec: DatasetSpec, files: string[], optio
       throw new CliError(`file not found: ${file}`);
     }
     if (!stat.isFile()) throw new CliError(`not a file: ${file}`);
-    // Stat first, hash second: a write during the hash moves the mtime past what is recorded.
-    const contentHash = await sha256File(path);
-    const key = objectKeyFor(spec, path, options.workspace);
+    const landingKey = underLanding(path, options.workspace);
     // A file in another dataset's landing folder is that dataset's (`local` would route it
     // there): loaded as this one it is quarantined whole, and its version is then taken.
-    const owner = underLanding(path, options.workspace) ? routeObjectKey(options.datasets ?? DATASETS, key) : undefined;
+    const owner = landingKey !== undefined ? routeObjectKey(options.datasets ?? DATASETS, landingKey) : undefined;
     if (owner && owner.name !== spec.name) {
       throw new CliError(`${file} is in dataset ${owner.name}'s landing folder (${owner.prefix}): load it with --dataset ${owner.name}`, 2);
     }
-    const fileId = `${LOCAL_BUCKET}/${key}#${contentHash.slice(0, 16)}`;
+    let entry: ManifestFile;
+    if (landingKey !== undefined) {
+      versions ??= openVersionStore(options.workspace);
+      entry = landingVersion(versions, landingKey, file, path, stat, now);
+    } else {
+      entry = await bytesVersion(objectKeyFor(spec, path, options.workspace), path, stat);
+    }
     // A file named twice (overlapping globs, a path and its symlink) is one file version: listed
     // once, else its second listing (ALREADY_LOADED) would stand for it in the audit trail.
-    if (entries.some((e) => e.fileId === fileId)) continue;
-    entries.push({
-      fileId,
-      bucket: LOCAL_BUCKET,
-      key,
-      versionId: contentHash.slice(0, 32),
-      etag: contentHash.slice(0, 32),
-      sequencer: mtimeSequencer(stat.mtimeMs),
-      size: stat.size,
-      receivedAt: stat.mtime.toISOString(),
-      localPath: path,
-    });
+    if (entries.some((e) => e.fileId === entry.fileId)) continue;
+    entries.push(entry);
   }
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   const digest = createHash("sha256").update(entries.map((e) => e.fileId).join("\n")).digest("hex").slice(0, 8);
@@ -70,6 +77,50 @@ export async function manifestForFiles(spec: DatasetSpec, files: string[], optio
   };
 }
 
+/** A file outside landing, named by its bytes' hash and dated by its mtime. */
+async function bytesVersion(key: string, path: string, stat: Stats): Promise<ManifestFile> {
+  // Stat first, hash second: a write during the hash moves the mtime past what is recorded.
+  const contentHash = await sha256File(path);
+  return {
+    fileId: `${LOCAL_BUCKET}/${key}#${contentHash.slice(0, 16)}`,
+    bucket: LOCAL_BUCKET,
+    key,
+    versionId: contentHash.slice(0, 32),
+    etag: contentHash.slice(0, 32),
+    sequencer: mtimeSequencer(stat.mtimeMs),
+    size: stat.size,
+    receivedAt: stat.mtime.toISOString(),
+    localPath: path,
+  };
+}
+
+function openVersionStore(workspace: string): VersionStore {
+  const paths = workspacePaths(workspace);
+  return new VersionStore(paths.versionLog, paths.versions);
+}
+
+/**
+ * A file under landing as the landing bucket's object version: the latest version of its key
+ * when the file is still the one that version was copied from, else a new version, exactly as
+ * `datalake local`'s watcher records it (fileId, event time). The engine reads the version's kept
+ * copy, so the file may change once this returns.
+ */
+function landingVersion(versions: VersionStore, key: string, file: string, path: string, stat: Stats, now: Date): ManifestFile {
+  const v = versions.ingest(key, path, signatureOf(stat), now);
+  if (!v) throw new CliError(`${file} changed while it was read: load it again once it is complete`);
+  return {
+    fileId: fileIdOf(LOCAL_NAMES.landingBucket, v.key, v.versionId, v.etag, v.sequencer),
+    bucket: LOCAL_NAMES.landingBucket,
+    key: v.key,
+    versionId: v.versionId,
+    etag: v.etag,
+    sequencer: v.sequencer,
+    size: v.size,
+    receivedAt: v.createdAt,
+    localPath: versions.bytesPath(v.versionId),
+  };
+}
+
 /**
  * The first file of a `datalake load` manifest whose size or modification time is no longer what
  * it was when its bytes were hashed into its version id (`sequencer` holds that mtime), as
@@ -77,7 +128,8 @@ export async function manifestForFiles(spec: DatasetSpec, files: string[], optio
  */
 export function changedSinceHashed(manifest: Manifest): string | undefined {
   for (const f of manifest.files) {
-    if (!f.localPath) continue;
+    // A landing version is read from its kept copy, which never changes.
+    if (!f.localPath || f.bucket !== LOCAL_BUCKET) continue;
     let stat;
     try {
       stat = statSync(f.localPath);

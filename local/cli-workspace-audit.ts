@@ -7,7 +7,8 @@ import { mkdirSync } from "fs";
 import { join } from "path";
 import type { FileItem, RunItem } from "../handlers/audit/items";
 import type { AuditStore } from "../handlers/audit/store";
-import { fileFinal } from "../handlers/core/run-finalize";
+import { systemClock } from "../handlers/ports";
+import { fileFinal, recordLoadedContent } from "../handlers/core/run-finalize";
 import { boundedAudits, boundedWarnings, clipText } from "../handlers/core/run-fields";
 import type { Manifest, RunSummary } from "../engine/contracts";
 import type { RollbackResult } from "../engine/duckdb/rollback";
@@ -121,6 +122,7 @@ async function writeLoadRun(audit: AuditStore, manifest: Manifest, manifestPath:
   const results = new Map(summary.files.map((f) => [f.fileId, f]));
   // Listed once, and only when a file already has an item (a reload): a plain load skips it.
   let undone: Promise<Set<string>> | undefined;
+  const succeeded: Manifest["files"] = [];
   for (const file of manifest.files) {
     const final = fileFinal(summary.status, results.get(file.fileId), summary.error);
     const item: FileItem = {
@@ -147,12 +149,17 @@ async function writeLoadRun(audit: AuditStore, manifest: Manifest, manifestPath:
     // takes this retry's outcome, and so does one whose loading run a rollback undid (the
     // engine loaded it again: its rows are this run's).
     const { created, item: earlier } = await audit.createFile(item);
+    if (item.status === "SUCCEEDED" && file.bucket === LOCAL_NAMES.landingBucket) succeeded.push(file);
     if (created || item.status === "FAILED") continue;
     if (earlier.status === "FAILED") await audit.replaceFailedFile(item);
     else if (earlier.runId && item.status !== "SKIPPED" && (await (undone ??= undoneRuns(audit, manifest.dataset))).has(earlier.runId)) {
       await audit.replaceUndoneFile(item, earlier.runId);
     }
   }
+  // As the event path records them: `datalake local` then skips a landing file written again
+  // with the bytes a load read (duplicate_content) instead of loading its rows a second time.
+  // Files from outside landing are no object versions: nothing compares them.
+  await recordLoadedContent({ audit, clock: systemClock }, succeeded);
   const run: RunItem = {
     kind: "RUN",
     runId: manifest.runId,

@@ -98,7 +98,7 @@ export function publishFollowUp(run: Pick<RunItem, "runId" | "fileCount" | "jobR
  * skips a later version with the same bytes). Before the RUN write, so a crash here is repaired
  * by finalizing again; the checksums come from the FILE items file-arrival recorded.
  */
-async function recordLoadedContent(deps: HandlerDeps, succeeded: Manifest["files"]): Promise<void> {
+export async function recordLoadedContent(deps: Pick<HandlerDeps, "audit" | "clock">, succeeded: Manifest["files"]): Promise<void> {
   if (succeeded.length === 0) return;
   const items = new Map((await deps.audit.getFilesConsistent(succeeded.map((f) => f.fileId))).map((i) => [i.fileId, i]));
   const loadedAt = new Date(deps.clock.now()).toISOString();

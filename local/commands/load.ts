@@ -53,11 +53,12 @@ export const loadVerb: Verb = {
       throw new UsageError("load: missing FILE... (or --full-refresh alone to rebuild from bronze; see datalake load --help)");
     }
     const engine = parseEngine(args.flags.engine);
-    const manifest = await manifestForFiles(spec, args.positionals, { workspace, fullRefresh: args.flags["full-refresh"] === true });
     // Loaded here, not at the top: the audit store brings the AWS SDK, which --help does not need.
     const { lockWorkspace } = await import("../cli-workspace-audit");
     const lock = lockWorkspace(workspace, (line) => io.err(`datalake load: ${line}`));
     try {
+      // Under the lock: a file in landing becomes a version in the store `local` owns.
+      const manifest = await manifestForFiles(spec, args.positionals, { workspace, fullRefresh: args.flags["full-refresh"] === true });
       claimWorkspaceEngine(workspace, engine);
       return await loadLocked(io, args.flags, workspace, spec, manifest, engine);
     } finally {

@@ -1,7 +1,8 @@
 // A workspace's landing object versions, as the proof needs them: every version `datalake local`
 // recorded in its version log (read-only: a running runtime owns the log), and every file now in
-// landing/ it has not seen yet. A file `datalake load` loaded straight from landing is recorded
-// under the bucket "local" and its content hash (local/cli-manifest.ts): that names it too.
+// landing/ it has not seen yet. `datalake load` records a landing file as its landing version
+// (local/cli-manifest.ts); earlier releases named it under the bucket "local" by its content
+// hash, as files from outside landing still are: that names a version too.
 import { existsSync, statSync } from "fs";
 import { join } from "path";
 import { DATASETS, routeObjectKey } from "../../datasets";

@@ -185,11 +185,36 @@ describe("datalake audit --verify (workspace)", function () {
     ]);
   });
 
-  it("a version recorded twice (by `datalake local` and by `datalake load`) is a duplicate", async () => {
-    const v = landVersion("orders/a.csv", ordersCsv(1, 10));
-    const load = await cli("load", "--dataset", "orders", "--workspace", dir, join(workspacePaths(dir).landing, "orders/a.csv"));
+  it("a file `datalake load` loaded from landing is that landing version: `datalake local` loads it no more, nor a touched copy", async () => {
+    drop(dir, "orders/a.csv", ordersCsv(1, 5));
+    const load = await cli("load", "--dataset", "orders", "--workspace", dir, "--no-build", join(workspacePaths(dir).landing, "orders/a.csv"));
     expect(load.code, load.stderr).to.equal(0);
-    await withStore((audit) => audit.createFile(fileItem("orders/a.csv", v)));
+    const local = await cli("local", "--once", "--workspace", dir);
+    expect(local.code, local.stderr).to.equal(0);
+    drop(dir, "orders/a.csv", ordersCsv(1, 5)); // the same bytes written again: a new version
+    const touched = await cli("local", "--once", "--workspace", dir);
+    expect(touched.code, touched.stderr).to.equal(0);
+
+    const bronze = await cli("query", "--workspace", dir, "--json", "SELECT count(*) AS n FROM bronze_orders");
+    expect(JSON.parse(bronze.stdout)).to.deep.equal([{ n: 5 }]);
+    const run = await verify();
+    expect(run.code, run.stdout).to.equal(0);
+    expect(run.stdout).to.include("(2 object version(s), 2 FILE item(s), 1 run(s))");
+    const files = await cli("audit", "--workspace", dir, "--json", "--dataset", "orders");
+    const items = JSON.parse(files.stdout) as { status: string; reason?: string }[];
+    expect(items.map((i) => [i.status, i.reason ?? null]).sort()).to.deep.equal([["SKIPPED", "duplicate_content"], ["SUCCEEDED", null]]);
+  });
+
+  it("a version recorded twice (by `datalake local`, and by a `datalake load` that named landing files by their bytes) is a duplicate", async () => {
+    const v = landVersion("orders/a.csv", ordersCsv(1, 10));
+    const sha = sha32(ordersCsv(1, 10));
+    await withStore(async (audit) => {
+      await audit.createFile(fileItem("orders/a.csv", v));
+      await audit.putRun(runItem("run-1"));
+      const older = fileItem("orders/a.csv", sha, { bucket: LOCAL_BUCKET, etag: sha, runId: "cli-1" });
+      await audit.createFile({ ...older, fileId: `${LOCAL_BUCKET}/orders/a.csv#${sha.slice(0, 16)}` });
+      await audit.putRun(runItem("cli-1", { jobName: "datalake load" }));
+    });
 
     const run = await verify();
 
