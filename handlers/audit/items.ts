@@ -37,7 +37,10 @@ export interface FileItem {
   rowsLoaded?: number;
   rowsQuarantined?: number;
   rowsRejected?: number;
+  /** The first extra columns (run-fields.ts boundedExtraColumns); the run summary lists them all. */
   extraColumns?: string[];
+  /** How many extra columns the file had, when extraColumns lists only the first. */
+  extraColumnCount?: number;
   /** S3's checksums of the object ("CRC64NVME" -> base64 value), when HeadObject gave any. */
   checksums?: Record<string, string>;
 }
@@ -146,7 +149,7 @@ export interface FileFinal {
   status: "SUCCEEDED" | "FAILED" | "QUARANTINED" | "SKIPPED";
   reason?: string;
   note?: string;
-  counts?: Pick<FileResult, "rowsRead" | "rowsLoaded" | "rowsQuarantined" | "rowsRejected" | "extraColumns">;
+  counts?: Pick<FileResult, "rowsRead" | "rowsLoaded" | "rowsQuarantined" | "rowsRejected" | "extraColumns"> & { extraColumnCount?: number };
 }
 
 /**

@@ -235,6 +235,7 @@ export class AuditStore {
     add("rowsQuarantined", final.counts?.rowsQuarantined);
     add("rowsRejected", final.counts?.rowsRejected);
     add("extraColumns", final.counts?.extraColumns);
+    add("extraColumnCount", final.counts?.extraColumnCount);
     let condition = "#s IN (:pending, :queued, :running)";
     if (runId !== undefined) condition += " AND (attribute_not_exists(#runId) OR #runId = :runId)";
     return this.conditional(

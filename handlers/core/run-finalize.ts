@@ -8,7 +8,7 @@ import type { FileFinal, RunItem } from "../audit/items";
 import type { GlueJobRunState, HandlerDeps, RunFailureReason } from "../ports";
 import { WRITE_PARALLELISM, mapLimit } from "./concurrency";
 import { requestModels } from "./model-runs";
-import { boundedAudits, boundedWarnings, clipText } from "./run-fields";
+import { boundedAudits, boundedExtraColumns, boundedWarnings, clipText } from "./run-fields";
 
 export interface GlueFinal {
   /** Glue JobRunState: SUCCEEDED, FAILED, TIMEOUT, STOPPED, ERROR, EXPIRED. */
@@ -185,7 +185,7 @@ export function fileFinal(runStatus: RunItem["status"], result: FileResult | und
     rowsLoaded: result.rowsLoaded,
     rowsQuarantined: result.rowsQuarantined,
     rowsRejected: result.rowsRejected,
-    extraColumns: result.extraColumns?.length ? result.extraColumns : undefined,
+    ...boundedExtraColumns(result.extraColumns),
   };
   if (runStatus !== "SUCCEEDED") return { status: "FAILED", reason: `run_failed: ${runError ?? "unknown"}`, counts };
   if (!result) return { status: "FAILED", reason: "missing_from_summary" };

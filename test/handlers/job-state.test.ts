@@ -6,6 +6,7 @@ import { handleFileArrival } from "../../handlers/core/file-arrival";
 import { handleJobStateChange } from "../../handlers/core/job-state";
 import { reconcile } from "../../handlers/core/reconcile";
 import { publishFollowUp } from "../../handlers/core/run-finalize";
+import { FILE_EXTRA_COLUMNS_KEPT } from "../../handlers/core/run-fields";
 import { stateChangeEvent } from "./support/fake-glue";
 import { OPS, World, assertAccounted, drainRuns, failedMetrics, fixture, putAndEvent, useWorlds } from "./support/world";
 
@@ -320,6 +321,36 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
       }
 
       expect(((await w.audit.models.get("fct_orders"))?.requested ?? 0) - before).to.be.at.most(2);
+    });
+  });
+
+  // The same 400 KB limit on a FILE item: a JSON-lines file whose rows carry keys of their own (a
+  // producer writing a map as top-level keys, `{"order_id": 1, "sku_8271635": 2}`) has the union
+  // of those keys as its extra columns, all of them in the run summary.
+  describe("a FILE item of a file with a huge number of extra columns", () => {
+    const columns = Array.from({ length: 20_000 }, (_, i) => `attributes_sku_${String(i).padStart(6, "0")}_quantity`);
+
+    it("is finalized with the first extra columns and their count; the RUN, the slot and the reconciler are clean", async () => {
+      const jobRunId = await runWith(["orders/skus.jsonl"]);
+
+      await stateChange(await w.glue.complete(jobRunId, "SUCCEEDED", { outcome: () => ({ extraColumns: columns }) }));
+
+      const [file] = await assertAccounted(w);
+      expect(file).to.include({ status: "SUCCEEDED", extraColumnCount: 20_000 });
+      expect(file.extraColumns).to.deep.equal(columns.slice(0, FILE_EXTRA_COLUMNS_KEPT));
+      expect((await w.audit.listRuns("orders"))[0].status).to.equal("SUCCEEDED");
+      expect((await w.audit.getSlot("orders"))?.activeRunId).to.equal(undefined);
+      expect((await reconcile(w.deps)).errors).to.deep.equal([]);
+    });
+
+    it("keeps a short list whole, without a count", async () => {
+      const jobRunId = await runWith(["orders/note.jsonl"]);
+
+      await stateChange(await w.glue.complete(jobRunId, "SUCCEEDED", { outcome: () => ({ extraColumns: ["note"] }) }));
+
+      const [file] = await assertAccounted(w);
+      expect(file.extraColumns).to.deep.equal(["note"]);
+      expect(file.extraColumnCount).to.equal(undefined);
     });
   });
 
