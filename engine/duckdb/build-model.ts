@@ -403,6 +403,10 @@ async function registerInput(
     case "runs":
       // Registered once the bronze inputs are and their runs read (plan.ts header, step d).
       return;
+    case "pii_key":
+      // A dimension over a dataset that hashes an attribute names the key as an input, as the
+      // Glue model job reads it (model_executor.py): its attribute is the HMAC silver holds.
+      return registerPiiKey(session, ws);
     case "semantic_before": {
       // The version the previous build read, or (a full rebuild) the current one: no difference.
       const mdir = modelDir(ws, input.model);

@@ -4,16 +4,17 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DATASETS, getDataset } from "../../datasets";
+import { DATASETS, defineDataset, getDataset } from "../../datasets";
 import { buildModel, buildModels, modelDir, openQuerySession, type ModelSummary } from "../../engine/duckdb";
 import { compileModel } from "../../engine/models";
 import { buildOrder, modelsAffectedBy } from "../../engine/models/order";
 import type { ModelPlan } from "../../engine/models/plan";
 import { readPointer } from "../../engine/duckdb/workspace";
 import type { DateDimensionSpec, DimensionSpec, FactSpec, ModelSpec } from "../../models/define";
-import { MODELS } from "../../models";
+import { defineDimension, MODELS } from "../../models";
 import { expectedState, generateDataset } from "../../local/generator";
 import { cli, tempDir } from "../cli/helpers";
+import { TestWorkspace, expectConserved } from "../engine/helpers";
 
 const ref = (column: string, lookup: string | null = null) => ({ lookup, column });
 const dateDim = (name: string): DateDimensionSpec => ({ kind: "date", name, range: { from: "2024-01-01", to: "2024-01-31" }, fiscalYearStartMonth: 1, holidaysFile: null, sourceFile: "t" });
@@ -243,5 +244,38 @@ describe("buildModels: order, --select, failed dimensions", () => {
         expect([compiled.model, compiled.kind, compiled.dialect]).to.deep.equal([spec.name, spec.kind, dialect]);
       }
     }
+  });
+});
+
+// A data team's own dimension whose source hashes a PII attribute (the reference dim_customer's
+// email is `exclude`, not `hash`): its plan names a `pii_key` input, which the executor must key.
+describe("buildModel: a dimension over a dataset with a hashed PII attribute", () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = tempDir("build-pii-")));
+  afterEach(() => cleanup());
+
+  const members = defineDataset({
+    name: "members",
+    prefix: "members/",
+    format: "csv",
+    columns: { member_id: "string", email: "string", tier: "string", cdc_ts: "timestamp" },
+    primaryKey: ["member_id"],
+    cdc: { opColumn: "Op", sequenceColumns: ["cdc_ts"] },
+    pii: [{ column: "email", mode: "hash" }],
+  });
+  const datasets = [...DATASETS, members];
+  const dimMember = defineDimension({ name: "dim_member", source: "members", naturalKey: "member_id", attributes: { email: 1, tier: 2 } }, datasets);
+
+  it("builds it, holding the same HMAC of the value as silver", async () => {
+    const ws = new TestWorkspace("build-pii-ws-", path.join(dir, "ws"));
+    const csv = "Op,member_id,email,tier,cdc_ts\nI,007,ana@example.com,gold,2026-01-01 00:00:00\n";
+    expectConserved(await ws.load(members, [ws.file(members, "m.csv", csv)]));
+
+    const plan = compileModel(dimMember, { dialect: "duckdb", datasets, models: [dimMember] });
+    const built = await buildModel(ws.dir, plan, { datasets, threads: 1, memoryLimit: "512MB" });
+
+    expect(built.status, built.error).to.equal("SUCCEEDED");
+    expect(await rows(ws.dir, "SELECT d.member_id, d.email = s.email, d.tier FROM dim_member d JOIN members s USING (member_id)")).to.deep.equal([["007", true, "gold"]]);
   });
 });
