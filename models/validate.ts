@@ -252,6 +252,9 @@ function fact(input: FactInput, sourceFile: string, fail: Fail, dataset: (n: unk
   if (input.partitionBy !== undefined) {
     const role = input.partitionBy?.dateRole;
     if (!dateRoles.has(role)) fail("partitionBy.dateRole", `must name a date role (declared: ${[...dateRoles].join(", ") || "none"}; got ${JSON.stringify(role)})`);
+    // The table holds the partition date as a column named after the role (engine/models/fact.ts):
+    // a measure or degenerate of that name would only fail in the build, as two columns named so.
+    output(role, "partitionBy.dateRole");
     partitionBy = { dateRole: role };
   }
 

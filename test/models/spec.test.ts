@@ -156,6 +156,8 @@ describe("model specs", () => {
       ["date role and dimension role clash", () => fact((i) => (i.dates = [{ role: "customer", column: "created_at" }])), "dates[0].role: output column customer_key is also dimensions[0].role"],
       // partitioning
       ["partition role", () => fact((i) => (i.partitionBy = { dateRole: "created_date" })), 'partitionBy.dateRole: must name a date role (declared: order_date; got "created_date")'],
+      // The table holds the partition date as a column named after the role (engine/models/fact.ts).
+      ["partition column named like another output", () => fact((i) => (i.measures = [{ name: "order_date", column: "quantity" }])), "partitionBy.dateRole: output column order_date is also measures[0]"],
     ];
     for (const [title, run, expected] of cases) {
       it(title, () => expect(run()).to.equal(`${F}: ${expected}`));
