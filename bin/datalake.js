@@ -12,9 +12,9 @@ let cli;
 try {
   cli = require("../scripts/build-cli").loadCli();
 } catch (err) {
-  // Loading the CLI evaluates every dataset spec: a wrong one is the user's to fix, so it is one
-  // line naming the file and field (exit 2, a usage mistake), whatever verb was asked for.
-  const spec = err && (err.name === "DatasetSpecError" || (err.name === "CliBuildError" && /^datasets\//.test(err.file || "")));
+  // Loading the CLI evaluates every dataset and model spec: a wrong one is the user's to fix, so it
+  // is one line naming the file and field (exit 2, a usage mistake), whatever verb was asked for.
+  const spec = err && (["DatasetSpecError", "ModelSpecError"].includes(err.name) || (err.name === "CliBuildError" && /^(datasets|models)\//.test(err.file || "")));
   const message = String(err && err.message ? err.message : err).split("\n")[0];
   process.stderr.write(`datalake: ${spec ? "" : "cannot start: "}${message.replace(`${process.cwd()}/`, "")}\n`);
   if (process.env.DATALAKE_DEBUG && err && err.stack) process.stderr.write(`${err.stack}\n`);

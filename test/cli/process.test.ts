@@ -422,6 +422,23 @@ describe("datalake CLI as a process", function () {
       });
     }
 
+    it("prints a model spec's one-line error like a dataset spec's (exit 2)", async () => {
+      breakSpec('description: "Orders replicated by DMS"', 'description: "Orders replicated by DMS"'); // the dataset spec intact
+      const file = join(checkout, "models", "fact_orders.ts");
+      const original = readFileSync(join(ROOT, "models", "fact_orders.ts"), "utf8");
+      expect(original).to.include("measures:");
+      writeFileSync(file, original.replace("measures:", "measure:"));
+      try {
+        const run = await datalake("query", "SELECT 1");
+
+        expect(run.code).to.equal(2);
+        expect(run.stderr).to.match(/^datalake: models\/fact_orders\.ts: measure: unknown field \(known: [^)]+\)\n$/);
+        expect(run.stdout).to.equal("");
+      } finally {
+        writeFileSync(file, original);
+      }
+    });
+
     it("names the file, line and column of a spec that does not compile (exit 2)", async () => {
       breakSpec('order_id: "bigint",', 'order_id: "bigint" +,');
       const run = await datalake("--help");
