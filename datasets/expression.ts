@@ -288,7 +288,12 @@ class Parser {
     const lower = t.text.toLowerCase();
     if (lower === "true" || lower === "false") return this.at(t.pos, { kind: "boolean", value: lower === "true" });
     if (lower === "null") return this.at(t.pos, { kind: "null" });
-    if (lower === "date" || lower === "timestamp") return this.typedLiteral(lower, t.pos);
+    if (lower === "date" || lower === "timestamp") {
+      // A source column may be named so (SQL Server's `date`): the word is the typed literal's
+      // keyword when a string follows it, as no column reference is ever followed by one.
+      if (this.peek().t === "string" || !this.columns.some((c) => c.name === t.text)) return this.typedLiteral(lower, t.pos);
+      return this.at(t.pos, { kind: "column", name: t.text });
+    }
     if (this.isOp("(")) return this.call(t.text, t.pos);
     if (KEYWORDS.has(lower)) throw new ExpressionError(t.pos, `unexpected ${describe(t)}`);
     if (!this.columns.some((c) => c.name === t.text)) {

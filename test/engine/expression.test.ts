@@ -151,6 +151,18 @@ describe("engine: expression rules are parsed and rendered per dialect", () => {
     }
   });
 
+  it("reads a column named date or timestamp (SQL Server's `date`) as that column, and DATE '...' still as a literal", async () => {
+    const columns = { id: "bigint", date: "date", timestamp: "timestamp" } as const;
+    const events = defineDataset({ ...input("x"), name: "ev", prefix: "ev/", columns, rules: [], target: { table: "ev" } });
+    const sql = "date >= DATE '2024-01-01' AND timestamp IS NOT NULL";
+
+    const expr = parseExpression(sql, events.columns);
+
+    expect(renderExpression(DIALECTS.duckdb, expr, events.columns)).to.equal(`(("date" >= DATE '2024-01-01') AND ("timestamp" IS NOT NULL))`);
+    expect(renderExpression(DIALECTS.spark, expr, events.columns)).to.equal("((`date` >= DATE '2024-01-01') AND (`timestamp` IS NOT NULL))");
+    expect(refusal("born >= DATE").message).to.match(/DATE needs a literal/);
+  });
+
   it("puts the rendered rule, not the text, into the plan", async () => {
     const { compilePlan } = await import("../../engine/compile");
     const shipments = defineDataset({ ...input("carrier = 'it''s' AND qty > 0"), name: "s2", prefix: "s2/", target: { table: "s2" } });
