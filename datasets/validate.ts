@@ -327,10 +327,18 @@ function validateRule(
       if (!Array.isArray(rule.columns) || rule.columns.length === 0) fail(`${field}.columns`, "needs at least one column");
       rule.columns.forEach((c, i) => requireColumn(`${field}.columns[${i}]`, c));
       return rule.label ?? `unique:${rule.columns.join("+")}`;
-    case "accepted_values":
-      requireColumn(`${field}.column`, rule.column);
+    case "accepted_values": {
+      const col = requireColumn(`${field}.column`, rule.column);
       if (!Array.isArray(rule.values) || rule.values.length === 0) fail(`${field}.values`, "needs at least one value");
+      // A numeric column's values are compared as numbers (engine/labels.ts), so each must be one
+      // the column holds: "x" or a fraction finer than the scale would never match.
+      if (isNumericType(col.type)) {
+        rule.values.forEach((v, i) => {
+          if (!holdsNumber(col.type, v)) fail(`${field}.values[${i}]`, `${JSON.stringify(v)} is not a ${col.type} value`);
+        });
+      }
       return rule.label ?? `accepted_values:${rule.column}`;
+    }
     case "range": {
       const col = requireColumn(`${field}.column`, rule.column);
       if (!isNumericType(col.type)) fail(`${field}.column`, `${col.name} is ${col.type}; range rules need a numeric column`);
@@ -358,6 +366,24 @@ function validateRule(
     default:
       return fail(`${field}.kind`, `unknown rule kind ${JSON.stringify((rule as { kind?: unknown })?.kind)}`);
   }
+}
+
+const INTEGER_RANGE: Record<string, [bigint, bigint]> = {
+  int: [-(2n ** 31n), 2n ** 31n - 1n],
+  bigint: [-(2n ** 63n), 2n ** 63n - 1n],
+};
+
+/** Whether `text` is a number a column of numeric `type` holds exactly (plain notation; double: any finite number). */
+function holdsNumber(type: ColumnType, text: unknown): boolean {
+  if (typeof text !== "string") return false;
+  if (type === "double") return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) && Number.isFinite(Number(text));
+  const m = text.match(/^([-+]?)(\d+)(?:\.(\d+))?$/);
+  if (!m) return false;
+  const range = INTEGER_RANGE[type];
+  if (range) return m[3] === undefined && BigInt(text) >= range[0] && BigInt(text) <= range[1];
+  const [p, s] = type.match(/\d+/g)!.map(Number);
+  const fraction = (m[3] ?? "").replace(/0+$/, "");
+  return fraction.length <= s && m[2].replace(/^0+/, "").length <= p - s;
 }
 
 // DuckDB uses RE2 and Spark uses Java regexes: keep to the common subset (no lookaround, no

@@ -3,6 +3,7 @@
 // is NULL when the row passes, so concat_ws() joins only the failures.
 import type { DatasetSpec, Rule } from "../datasets/define";
 import { parseExpression } from "../datasets/expression";
+import { isNumericType } from "../datasets/validate";
 import type { SqlDialect } from "./dialects";
 import { renderExpression } from "./expression-sql";
 
@@ -40,6 +41,12 @@ export function ruleLabelExpr(d: SqlDialect, spec: DatasetSpec, rule: Rule): str
       return when(d, `${col(rule.column)} IS NULL`, label);
     case "accepted_values": {
       const type = spec.columns.find((c) => c.name === rule.column)?.type ?? "string";
+      if (isNumericType(type)) {
+        // As numbers: compared as text, a decimal(5,2) 0.00 missed the accepted "0" (and a
+        // double's text differs between the engines). Validation made every value fit the type.
+        const numbers = rule.values.map((v) => d.cast(d.str(v), type)).join(", ");
+        return when(d, `${col(rule.column)} IS NOT NULL AND ${col(rule.column)} NOT IN (${numbers})`, label);
+      }
       const asText = type === "string" ? col(rule.column) : d.cast(col(rule.column), "string");
       const values = rule.values.map((v) => d.str(v)).join(", ");
       return when(d, `${asText} IS NOT NULL AND ${asText} NOT IN (${values})`, label);

@@ -13,6 +13,7 @@
 // only, and no timestamp column: changes are then ordered by the DMS file sequence (full-load
 // LOAD files by their fixed-width hexadecimal counter, then change files by name) and row position.
 import type { DatasetSpec, Rule } from "../../datasets";
+import { isNumericType } from "../../datasets/validate";
 import { parseCsv } from "./csv-read";
 import { parseValue, Typed } from "./parse-values";
 
@@ -219,12 +220,12 @@ function typedRow(spec: DatasetSpec, key: string, raw: Record<string, string | n
     values[col.name] = v ?? null;
   }
   for (const rule of spec.rules) {
-    if (rule.kind !== "unique" && failsRule(rule, values)) labels.push(ruleLabel(rule));
+    if (rule.kind !== "unique" && failsRule(spec, rule, values)) labels.push(ruleLabel(rule));
   }
   return { key, values, labels };
 }
 
-function failsRule(rule: Exclude<Rule, { kind: "unique" }>, values: Record<string, Typed | null>): boolean {
+function failsRule(spec: DatasetSpec, rule: Exclude<Rule, { kind: "unique" }>, values: Record<string, Typed | null>): boolean {
   if (rule.kind === "expression") {
     const check = EXPRESSIONS[rule.label];
     if (!check) throw new Error(`oracle: no evaluator for expression rule ${rule.label}`);
@@ -233,7 +234,11 @@ function failsRule(rule: Exclude<Rule, { kind: "unique" }>, values: Record<strin
   const v = values[rule.column];
   if (rule.kind === "not_null") return v === null;
   if (v === null) return false;
-  if (rule.kind === "accepted_values") return !rule.values.includes(String(v));
+  if (rule.kind === "accepted_values") {
+    // A numeric column's accepted values are numbers, as the engine compares them (engine/labels.ts).
+    const type = spec.columns.find((c) => c.name === rule.column)?.type ?? "string";
+    return isNumericType(type) ? !rule.values.some((a) => parseValue(type, a) === v) : !rule.values.includes(String(v));
+  }
   if (rule.kind === "regex") return !new RegExp(rule.pattern).test(String(v));
   const n = Number(v);
   if (rule.min !== undefined && (rule.minExclusive ? n <= rule.min : n < rule.min)) return true;

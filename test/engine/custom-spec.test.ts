@@ -104,3 +104,42 @@ describe("engine (DuckDB): spec evolution and NULL partitions", function () {
     ]);
   });
 });
+
+describe("engine (DuckDB): accepted values of a numeric column", function () {
+  let ws: TestWorkspace;
+  beforeEach(() => {
+    ws = new TestWorkspace();
+  });
+  afterEach(() => ws.cleanup());
+
+  // A tax rate as SQL Server's decimal(5,2): the spec lists the rates as a person writes them.
+  const taxesInput: DatasetInput = {
+    name: "taxes",
+    prefix: "taxes/",
+    format: "csv",
+    columns: { tax_id: "int", rate: "decimal(5,2)", band: "int" },
+    primaryKey: ["tax_id"],
+    rules: [
+      { kind: "accepted_values", column: "rate", values: ["0", "0.07", "0.2"] },
+      { kind: "accepted_values", column: "band", values: ["1", "2"] },
+    ],
+  };
+  const taxes = defineDataset(taxesInput);
+
+  it("compares them as numbers: 0.00 is the accepted 0, and 0.20 the accepted 0.2", async () => {
+    const csv = "tax_id,rate,band\n1,0.00,1\n2,0.07,2\n3,0.20,1\n4,0.10,3\n";
+
+    const summary = await ws.load(taxes, [ws.file(taxes, "t.csv", csv)]);
+
+    expectConserved(summary);
+    expect(await ws.query("SELECT tax_id FROM taxes ORDER BY tax_id")).to.deep.equal([{ tax_id: 1 }, { tax_id: 2 }, { tax_id: 3 }]);
+    expect(await ws.query("SELECT tax_id, _reasons FROM quarantine_taxes")).to.deep.equal([{ tax_id: "4", _reasons: "accepted_values:rate;accepted_values:band" }]);
+  });
+
+  it("refuses a value the column cannot hold, naming it", () => {
+    const spec = (values: string[]): DatasetInput => ({ ...taxesInput, rules: [{ kind: "accepted_values", column: "rate", values }] });
+
+    expect(() => defineDataset(spec(["0.07", "x"]))).to.throw(/rules\[0\]\.values\[1\]: "x" is not a decimal\(5,2\) value/);
+    expect(() => defineDataset(spec(["0.075"]))).to.throw(/rules\[0\]\.values\[0\]: "0.075" is not a decimal\(5,2\) value/);
+  });
+});

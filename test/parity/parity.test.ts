@@ -49,6 +49,8 @@ const kitchen = defineDataset({
     { kind: "not_null", column: "code" },
     { kind: "unique", columns: ["code"] },
     { kind: "accepted_values", column: "tag", values: ["a", "b"] },
+    // Numbers, compared as numbers: the edge values' zeros in any rendering are the accepted "0".
+    { kind: "accepted_values", column: "fine", values: ["0", "5.25", "2000.25"] },
     { kind: "range", column: "ratio", min: 0, max: 1, maxExclusive: true },
     { kind: "regex", column: "region", pattern: "^[a-z]+[0-9]*$" },
     { kind: "expression", label: "amount_or_active", sql: "amount >= 0 OR active = FALSE" },
