@@ -312,6 +312,9 @@ function normalizeColumns(
   });
 }
 
+/** A reason label: `_reasons` joins a row's labels with ";", so no label may hold one (or a space). */
+const LABEL = /^[a-z][a-z0-9_:+-]*$/;
+
 function validateRule(
   rule: Rule,
   field: string,
@@ -319,6 +322,10 @@ function validateRule(
   requireColumn: (field: string, name: unknown) => NormalizedColumn,
   fail: (field: string, problem: string) => never,
 ): string {
+  const label = (rule as { label?: unknown } | null)?.label;
+  if (rule?.kind !== "expression" && label !== undefined && (typeof label !== "string" || !LABEL.test(label))) {
+    fail(`${field}.label`, `must be a label like missing_customer (${LABEL}; got ${JSON.stringify(label)})`);
+  }
   switch (rule?.kind) {
     case "not_null":
       requireColumn(`${field}.column`, rule.column);
@@ -356,7 +363,7 @@ function validateRule(
       return rule.label ?? `regex:${rule.column}`;
     }
     case "expression":
-      if (typeof rule.label !== "string" || !/^[a-z][a-z0-9_:+-]*$/.test(rule.label)) {
+      if (typeof rule.label !== "string" || !LABEL.test(rule.label)) {
         fail(`${field}.label`, "an expression rule needs a label like delivered_after_shipped");
       }
       // Parsed now, so a bad rule fails at `pulumi preview` / `datalake load` with its position;

@@ -108,6 +108,8 @@ describe("dataset specs", () => {
     ["partition on a number", (i) => (i.partitionBy = { column: "id" }), "partitionBy.column", /date or timestamp/],
     ["reserved lineage name", (i) => (i.columns._row = "int"), "columns._row", /reserved/],
     ["duplicate labels", (i) => (i.rules = [{ kind: "not_null", column: "id" }, { kind: "not_null", column: "id" }]), "rules[1]", /label/],
+    // `_reasons` joins labels with ";": a label holding one would read as two reasons.
+    ["a rule label with the reasons separator", (i) => (i.rules = [{ kind: "not_null", column: "id", label: "id missing;urgent" }]), "rules[0].label", /like/],
     ["a format that does not exist", (i) => (i.format = "xml" as never), "format", /must be csv, jsonl, parquet or dms \(got "xml"\)/],
     ["dms options on a csv dataset", (i) => (i.dms = {}), "dms", /need format "dms"/],
     ["a csv header mode that does not exist", (i) => (i.csv = { header: "maybe" as never }), "csv.header", /present, absent or auto/],
