@@ -9,7 +9,7 @@ import type { FileItem } from "../../handlers/audit/items";
 import { ArgSpec, intFlag, MAX_GENERATED_ROWS, parseArgs, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import type { Verb } from "../cli-verb";
-import { generateDataset, sameShapeReferences } from "../generator";
+import { generateDataset, generationProblem, sameShapeReferences } from "../generator";
 import { formatProgress } from "../runtime/progress";
 import { textTable } from "../runtime/text-table";
 import { workspacePaths } from "../runtime/workspace";
@@ -61,7 +61,11 @@ export const demoVerb: Verb = {
     const shape = { rows, files: 4 };
     const references = sameShapeReferences(shape);
     for (const spec of DATASETS) {
-      generateDataset(spec.name, { seed, ...shape, badShare: 0.05, references, outDir: workspacePaths(workspace).landing });
+      // A team's own dataset the generator does not cover (a composite key) gets no sample files;
+      // the others' demo still runs.
+      const problem = generationProblem(spec);
+      if (problem) io.out(`demo: no sample files for ${spec.name}: ${problem}`);
+      else generateDataset(spec.name, { seed, ...shape, badShare: 0.05, references, outDir: workspacePaths(workspace).landing });
     }
     dropBrokenExport(workspacePaths(workspace).landing);
     // Loaded here, not at the top: DuckDB and the AWS SDK would slow every other verb and --help.

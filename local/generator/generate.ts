@@ -324,6 +324,14 @@ function pickKind(rng: Rng, weights: [Kind, number][]): Kind {
   return "update";
 }
 
+/**
+ * Why no sample files can be generated for the dataset (a spec the derived profile does not
+ * cover, such as a composite key), or undefined: a hand-written profile always can.
+ */
+export function generationProblem(spec: DatasetSpec): string | undefined {
+  return PROFILES[spec.name] ? undefined : unsupportedReason(spec);
+}
+
 /** The dataset's hand-written profile, else one derived from its spec (spec-profile.ts). */
 export function profileFor(spec: DatasetSpec): Profile {
   const written = PROFILES[spec.name];

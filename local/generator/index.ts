@@ -8,7 +8,7 @@ import { generate, GenerateOptions, GenerateReport } from "./generate";
 import { ParquetSink, type ParquetOptions } from "./parquet-sink";
 import { FileSink, MemoryFile, MemorySink } from "./sink";
 
-export { generate, fullLoadKeys, fullLoadName, sameShapeReferences, FULL_LOAD_NAME, DEFAULT_BAD_SHARE, DEFAULT_FILES, DEFAULT_FORMAT, OUTPUT_FORMATS } from "./generate";
+export { generate, generationProblem, fullLoadKeys, fullLoadName, sameShapeReferences, FULL_LOAD_NAME, DEFAULT_BAD_SHARE, DEFAULT_FILES, DEFAULT_FORMAT, OUTPUT_FORMATS } from "./generate";
 export type { GenerateOptions, GenerateReport, GeneratedFile, OutputFormat } from "./generate";
 export type { ParquetOptions } from "./parquet-sink";
 export { DEFAULT_REFERENCES, type References } from "./profiles";

@@ -439,6 +439,28 @@ describe("datalake CLI as a process", function () {
       }
     });
 
+    it("generates every dataset it can with --all, naming one it cannot (a composite key) instead of stopping there", async () => {
+      breakSpec('description: "Orders replicated by DMS"', 'description: "Orders replicated by DMS"'); // the dataset spec intact
+      const index = join(checkout, "datasets", "index.ts");
+      const registry = readFileSync(join(ROOT, "datasets", "index.ts"), "utf8");
+      writeFileSync(
+        join(checkout, "datasets", "lines.ts"),
+        'import { defineDataset } from "./define";\nexport default defineDataset({ name: "lines", prefix: "lines/", format: "dms", ' +
+          'columns: { store: "string", line_no: "int", qty: "int" }, primaryKey: ["store", "line_no"] });\n',
+      );
+      writeFileSync(index, registry.replace('import shipments from "./shipments";', 'import shipments from "./shipments";\nimport lines from "./lines";').replace("  shipments,\n]", "  shipments,\n  lines,\n]"));
+      try {
+        const run = await datalake("generate", "--all", "--rows", "5", "--files", "1", "--out", join(dir, "generated-all"));
+
+        expect(run.code, run.stderr).to.equal(0);
+        expect(run.stderr).to.equal("generate: skipped lines: the generator writes one key column; this spec's primary key has several\n");
+        expect(run.stdout.split("\n").filter((l) => / files, 5 rows -> /.test(l))).to.have.length(6);
+      } finally {
+        writeFileSync(index, registry);
+        rmSync(join(checkout, "datasets", "lines.ts"));
+      }
+    });
+
     it("names the file, line and column of a spec that does not compile (exit 2)", async () => {
       breakSpec('order_id: "bigint",', 'order_id: "bigint" +,');
       const run = await datalake("--help");
