@@ -98,8 +98,10 @@ function corruptionsFor(columns: NormalizedColumn[], rules: readonly Rule[]): Co
         return `bad_type:${column.name}`;
       });
     }
+    // Text outside the list breaks the rule of a string column only: in another it is a bad_type
+    // (the bad_type corruption above), and a typed Parquet column cannot hold it at all.
     const accepted = rules.find((r) => r.kind === "accepted_values" && r.column === column.name);
-    if (accepted) {
+    if (accepted && column.type === "string") {
       out.push((_rng, values) => {
         values[index] = "zz-not-accepted";
         return `accepted_values:${column.name}`;

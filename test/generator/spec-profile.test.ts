@@ -10,6 +10,7 @@ import { runLoad } from "../../engine/duckdb";
 import { expectedState, generate } from "../../local/generator";
 import { profileFor } from "../../local/generator/generate";
 import { FileSink } from "../../local/generator/sink";
+import { ParquetSink } from "../../local/generator/parquet-sink";
 
 // Unlike the reference datasets: a string key, the sequence column first, other types and rules.
 const BILLS: DatasetInput = {
@@ -84,5 +85,31 @@ describe("sample-data generator: a profile derived from any spec", () => {
     expect(() => generate(composite, { seed: 1, rows: 10 }, new FileSink(join(dir, "x")))).to.throw(
       'cannot generate sample data for dataset "vendor_bills": the generator writes one key column; this spec\'s primary key has several',
     );
+  });
+});
+
+describe("sample-data generator: accepted values of a numeric column", () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "datalake-spec-profile-"))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const tiers = defineDataset({
+    name: "tiers",
+    prefix: "tiers/",
+    format: "dms",
+    dms: { timestampColumn: "cdc_ts" },
+    columns: { tier_id: "bigint", band: "int", cdc_ts: { type: "timestamp", optional: true } },
+    primaryKey: ["tier_id"],
+    rules: [{ kind: "accepted_values", column: "band", values: ["1", "2", "3"] }],
+  });
+
+  it("writes DMS Parquet for it: a typed column holds no text, so no corruption writes text into it", async () => {
+    const sink = new ParquetSink(join(dir, "files"));
+    const report = generate(tiers, { seed: 2, rows: 200, files: 2, badShare: 0.5, format: "dms-parquet" }, sink);
+
+    const paths = await sink.finish(tiers, report);
+
+    expect(paths.length).to.be.greaterThan(1);
+    expect(Object.keys(report.kinds).filter((k) => k.startsWith("quarantine:"))).to.deep.equal([]);
   });
 });
