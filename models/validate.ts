@@ -29,7 +29,38 @@ const FIELDS: Record<ModelSpec["kind"], readonly string[]> = {
   fact: ["name", "description", "source", "grain", "lookups", "dimensions", "dates", "measures", "degenerate", "partitionBy"],
 };
 
+/** Fields of the objects inside a fact (define.ts FactInput), for factFieldsOnly. */
+const FACT_PART_FIELDS = {
+  lookup: ["dataset", "on"],
+  dimension: ["dimension", "role", "naturalKey", "asOf"],
+  date: ["role", "column"],
+  measure: ["name", "column", "daysBetween"],
+  partitionBy: ["dateRole"],
+} as const;
+
 type Fail = (field: string, problem: string) => never;
+
+/**
+ * Fails on a field a fact's inner objects do not have, as the top level does: a misspelt
+ * optional one (`rol:` for `role:`) would otherwise be ignored, and the role's key column named
+ * after the dimension instead.
+ */
+function factFieldsOnly(input: FactInput, fail: Fail): void {
+  const check = (value: unknown, field: string, known: readonly string[]) => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return;
+    for (const key of Object.keys(value)) if (!known.includes(key)) fail(`${field}.${key}`, `unknown field (known: ${known.join(", ")})`);
+  };
+  const each = (list: unknown, field: string, known: readonly string[]) => {
+    if (Array.isArray(list)) list.forEach((item, i) => check(item, `${field}[${i}]`, known));
+  };
+  if (typeof input.lookups === "object" && input.lookups !== null) {
+    for (const [name, lookup] of Object.entries(input.lookups)) check(lookup, `lookups.${name}`, FACT_PART_FIELDS.lookup);
+  }
+  each(input.dimensions, "dimensions", FACT_PART_FIELDS.dimension);
+  each(input.dates, "dates", FACT_PART_FIELDS.date);
+  each(input.measures, "measures", FACT_PART_FIELDS.measure);
+  check(input.partitionBy, "partitionBy", FACT_PART_FIELDS.partitionBy);
+}
 
 export function validateModel(
   kind: ModelSpec["kind"],
@@ -45,6 +76,7 @@ export function validateModel(
   for (const key of Object.keys(input)) {
     if (!FIELDS[kind].includes(key)) fail(key, `unknown field (known: ${FIELDS[kind].join(", ")})`);
   }
+  if (kind === "fact") factFieldsOnly(input as FactInput, fail);
   const badName = nameProblem(input.name);
   if (badName) fail("name", badName);
   if (kind === "dimension" && !input.name.startsWith("dim_")) fail("name", `a dimension's name starts with dim_ (got ${input.name})`);

@@ -154,6 +154,12 @@ describe("model specs", () => {
       ["measure named like a key", () => fact((i) => (i.measures = [{ name: "customer_key", column: "line_total" }])), "measures[0]: output column customer_key is also dimensions[0].role"],
       ["degenerate twice", () => fact((i) => (i.degenerate = ["order_id", "order.order_id"])), "degenerate[1]: output column order_id is also degenerate[0]"],
       ["date role and dimension role clash", () => fact((i) => (i.dates = [{ role: "customer", column: "created_at" }])), "dates[0].role: output column customer_key is also dimensions[0].role"],
+      // misspelt fields inside a fact's lists and objects (an optional one would be ignored: the role's key column named customer_key)
+      ["a misspelt role", () => fact((i) => (i.dimensions = [{ dimension: "dim_customer", rol: "buyer", naturalKey: "order.customer_id", asOf: "order.order_ts" } as Loose])), "dimensions[0].rol: unknown field (known: dimension, role, naturalKey, asOf)"],
+      ["a misspelt lookup field", () => fact((i) => (i.lookups = { order: { dataset: "orders", on: "order_id", onn: "x" } as Loose })), "lookups.order.onn: unknown field (known: dataset, on)"],
+      ["a misspelt date role field", () => fact((i) => (i.dates = [{ role: "order_date", column: "order.order_ts", colum: "x" } as Loose])), "dates[0].colum: unknown field (known: role, column)"],
+      ["a misspelt measure field", () => fact((i) => (i.measures = [{ name: "days", column: "quantity", daysBetwen: ["created_at", "created_at"] } as Loose])), "measures[0].daysBetwen: unknown field (known: name, column, daysBetween)"],
+      ["a misspelt partitionBy field", () => fact((i) => (i.partitionBy = { dateRole: "order_date", dateRol: "x" } as Loose)), "partitionBy.dateRol: unknown field (known: dateRole)"],
       // partitioning
       ["partition role", () => fact((i) => (i.partitionBy = { dateRole: "created_date" })), 'partitionBy.dateRole: must name a date role (declared: order_date; got "created_date")'],
       // The table holds the partition date as a column named after the role (engine/models/fact.ts).
