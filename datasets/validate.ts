@@ -314,6 +314,8 @@ function normalizeColumns(
 
 /** A reason label: `_reasons` joins a row's labels with ";", so no label may hold one (or a space). */
 const LABEL = /^[a-z][a-z0-9_:+-]*$/;
+/** A rule's own label: as LABEL, upper case allowed too (it never was refused, and is harmless). */
+const OWN_LABEL = /^[A-Za-z][A-Za-z0-9_:+-]*$/;
 
 function validateRule(
   rule: Rule,
@@ -323,8 +325,8 @@ function validateRule(
   fail: (field: string, problem: string) => never,
 ): string {
   const label = (rule as { label?: unknown } | null)?.label;
-  if (rule?.kind !== "expression" && label !== undefined && (typeof label !== "string" || !LABEL.test(label))) {
-    fail(`${field}.label`, `must be a label like missing_customer (${LABEL}; got ${JSON.stringify(label)})`);
+  if (rule?.kind !== "expression" && label !== undefined && (typeof label !== "string" || !OWN_LABEL.test(label))) {
+    fail(`${field}.label`, `must be a label like missing_customer (${OWN_LABEL}; got ${JSON.stringify(label)})`);
   }
   switch (rule?.kind) {
     case "not_null":
