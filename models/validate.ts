@@ -129,6 +129,11 @@ function dimension(input: DimensionInput, sourceFile: string, fail: Fail, datase
   if (source.primaryKey.length !== 1 || source.primaryKey[0] !== input.naturalKey) {
     fail("naturalKey", `must be the single-column primary key of ${source.name} (${source.primaryKey.join(", ")}; got ${JSON.stringify(input.naturalKey)})`);
   }
+  // Surrogate keys hash the natural key's text, and a double's text differs between the engines
+  // (DuckDB 1e+20, Spark 1.0E20): the same version would get two keys.
+  if (source.columns.find((c) => c.name === input.naturalKey)?.type === "double") {
+    fail("naturalKey", `${input.naturalKey} is a double, which cannot key versions the same way on both engines: declare it decimal(p,s), bigint or string in ${source.name}`);
+  }
   const entity = input.name.replace(/^dim_/, "");
   const surrogateKey = input.surrogateKey ?? `${entity}_key`;
   if (typeof surrogateKey !== "string" || !NAME.test(surrogateKey)) fail("surrogateKey", `must match ${NAME} (got ${JSON.stringify(surrogateKey)})`);

@@ -41,7 +41,16 @@ const lines = defineDataset({
   cdc: { opColumn: "Op", sequenceColumns: ["at"] },
   target: { table: "lines" },
 });
-const DS: readonly DatasetSpec[] = [...DATASETS, ledger, lines];
+const gauges = defineDataset({
+  name: "gauges",
+  prefix: "gauges/",
+  format: "csv",
+  columns: { reading: "double", label: "string", at: "timestamp" },
+  primaryKey: ["reading"],
+  cdc: { opColumn: "Op", sequenceColumns: ["at"] },
+  target: { table: "gauges" },
+});
+const DS: readonly DatasetSpec[] = [...DATASETS, ledger, lines, gauges];
 
 const dateInput = (): DateDimensionInput => ({ name: "dim_date", range: { from: "2020-01-01", to: "2030-12-31" }, fiscalYearStartMonth: 7 });
 const dimInput = (): DimensionInput => ({ name: "dim_customer", source: "customers", naturalKey: "customer_id", attributes: { email: 2, country: 1 } });
@@ -112,9 +121,14 @@ describe("model specs", () => {
       ["fiscal month fraction", () => date((i) => (i.fiscalYearStartMonth = 6.5)), "fiscalYearStartMonth: must be a month 1-12 (got 6.5)"],
       ["holidays file missing", () => date((i) => (i.holidaysFile = "models/no-such-holidays.csv")), "holidaysFile: models/no-such-holidays.csv does not exist (paths are relative to the repository root)"],
       // dimensions
-      ["unknown dataset", () => dim((i) => (i.source = "clients")), 'source: unknown dataset "clients" (known: customers, products, orders, order_items, payments, shipments, ledger, lines)'],
+      ["unknown dataset", () => dim((i) => (i.source = "clients")), 'source: unknown dataset "clients" (known: customers, products, orders, order_items, payments, shipments, ledger, lines, gauges)'],
       ["sequence not a time", () => dim((i) => Object.assign(i, { name: "dim_ledger", source: "ledger", naturalKey: "entry_id", attributes: { account: 2 } })), "source: ledger is sequenced by seq (bigint); a dimension's valid_from needs a CDC sequence whose first column is a timestamp or date"],
       ["natural key not the key", () => dim((i) => (i.naturalKey = "email")), 'naturalKey: must be the single-column primary key of customers (customer_id; got "email")'],
+      [
+        "natural key a double",
+        () => dim((i) => Object.assign(i, { name: "dim_gauge", source: "gauges", naturalKey: "reading", attributes: { label: 2 } })),
+        "naturalKey: reading is a double, which cannot key versions the same way on both engines: declare it decimal(p,s), bigint or string in gauges",
+      ],
       ["composite key", () => dim((i) => Object.assign(i, { name: "dim_line", source: "lines", naturalKey: "doc_id", attributes: { qty: 2 } })), 'naturalKey: must be the single-column primary key of lines (doc_id, line_no; got "doc_id")'],
       ["attribute not a column", () => dim((i) => (i.attributes = { phone: 2 })), "attributes.phone: not a column of customers"],
       ["attribute is the key", () => dim((i) => (i.attributes = { customer_id: 2 })), "attributes.customer_id: is the natural key"],
@@ -129,7 +143,7 @@ describe("model specs", () => {
       ["grain without the key", () => fact((i) => (i.grain = ["order_id"])), "grain: must include the primary key of order_items (missing order_item_id): one fact row per silver row"],
       ["grain through a lookup", () => fact((i) => (i.grain = ["order.order_id"])), "grain[0]: the grain is columns of the source, not of a lookup"],
       // lookups
-      ["lookup dataset", () => fact((i) => (i.lookups = { order: { dataset: "purchases", on: "order_id" } })), 'lookups.order.dataset: unknown dataset "purchases" (known: customers, products, orders, order_items, payments, shipments, ledger, lines)'],
+      ["lookup dataset", () => fact((i) => (i.lookups = { order: { dataset: "purchases", on: "order_id" } })), 'lookups.order.dataset: unknown dataset "purchases" (known: customers, products, orders, order_items, payments, shipments, ledger, lines, gauges)'],
       ["lookup on missing", () => fact((i) => (i.lookups = { order: { dataset: "orders", on: "purchase_id" } })), "lookups.order.on: purchase_id is not a column of order_items"],
       ["lookup name clash", () => fact((i) => (i.lookups = { order_id: { dataset: "orders", on: "order_id" } })), "lookups.order_id: order_id is also a column of order_items; name the lookup differently"],
       ["lookup of a lookup", () => fact((i) => (i.lookups = { order: { dataset: "orders", on: "order_id" }, customer: { dataset: "customers", on: "order.customer_id" } })), "lookups.customer.on: a lookup joins from a column of order_items; a lookup of a lookup (order.customer_id) is not supported"],
