@@ -173,8 +173,14 @@ export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink
     return formatMicros(t, 6);
   };
 
+  // A headerless file's layout is read off its first record (engine/file-layout.ts): a bad Op
+  // there quarantines the whole file (column_count), not one row, so that row gets another fault.
+  let headerlessFirst = false;
+
   /** Builds a row's line, corrupting it with probability badShare. */
   const emit = (op: string | null, key: number, values: string[], ts: string): Row => {
+    const opFaultable = op !== null && !headerlessFirst;
+    headerlessFirst = false;
     let keyText = String(key);
     let opText = op ?? "";
     if (rng.chance(badShare)) {
@@ -188,7 +194,7 @@ export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink
         }
       } else {
         // The faults this layout can carry: a key, a cdc_ts (only when written), an Op (change files).
-        const faults = ["key", ...(writesTs ? ["ts"] : []), ...(op === null ? [] : ["op"])];
+        const faults = ["key", ...(writesTs ? ["ts"] : []), ...(opFaultable ? ["op"] : [])];
         const fault = faults[rng.int(faults.length)];
         if (fault === "key") {
           // A string key (or a typed Parquet key) has no unparseable form but the empty one.
@@ -245,6 +251,7 @@ export function generate(spec: DatasetSpec, options: GenerateOptions, sink: Sink
     const key = `${spec.prefix}${names[b]}`;
     sink.open(key);
     if (!dms) sink.write(`${opColumn},${header}\n`);
+    headerlessFirst = dms && !typed;
     const windowStart = firstDay + b * MICROS_PER_DAY;
     let prev: Row | null = null;
     for (let j = 0; j < n; j++) {

@@ -7,6 +7,7 @@ import { generateDataset, generateInMemory, MemoryFile, readCsvRows, sameShapeRe
 import { parseTimestampMicros } from "../../local/generator/parse-values";
 import { profileFor } from "../../local/generator/generate";
 import { Rng } from "../../local/generator/prng";
+import { headerlessLayout } from "../../engine/file-layout";
 
 type Raw = Record<string, string | null>;
 const TS6 = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/;
@@ -151,6 +152,23 @@ describe("sample-data generator", () => {
       expect(files[0].content.split("\n")[0]).to.equal(spec.columns.map((c) => c.name).join(","));
     });
   }
+
+  it("never puts a bad Op in a headerless DMS file's first record, whose layout decides the file (a bad row, not a file quarantined whole)", () => {
+    const spec = getDataset("shipments");
+    const misfits: string[] = [];
+
+    for (let seed = 1; seed <= 20; seed++) {
+      const { files, report } = generateInMemory(spec.name, { format: "dms-csv", seed, rows: 400, files: 4, badShare: 0.5 });
+      for (const f of files.filter((file) => !basename(file.key).startsWith("LOAD"))) {
+        const first = f.content.split("\n")[0].split(",");
+        const layout = headerlessLayout({ fileName: f.key, first, columns: report.columns, opColumn: "Op", timestampColumn: "cdc_ts" });
+        if ("reason" in layout) misfits.push(`seed ${seed} ${f.key}: ${layout.reason}`);
+      }
+      expect(report.kinds["reject:bad_op"] ?? 0, `seed ${seed}: bad Ops elsewhere`).to.be.greaterThan(0);
+    }
+
+    expect(misfits).to.deep.equal([]);
+  });
 
   it("references the keys of datasets generated with the same shape (orders name generated customers, items name orders and products)", () => {
     const shape = { rows: 400, files: 3, badShare: 0 };
