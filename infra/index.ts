@@ -13,6 +13,7 @@ export const dashboardUrl = platform.dashboardUrl;
 export const athenaWorkgroup = platform.athenaWorkgroup;
 export const glueDatabases = platform.glueDatabases;
 export const glueJobs = platform.glueJobs;
+export const modelJobs = platform.modelJobs;
 export const alertTopicArn = platform.alertTopicArn;
 export const eventDlqUrl = platform.eventDlqUrl;
 export const lambdaFailuresQueueUrl = platform.lambdaFailuresQueueUrl;
