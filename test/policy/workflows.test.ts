@@ -119,6 +119,18 @@ describe("GitHub workflows", () => {
       expect(all).to.match(/^npm test$/m);
     });
 
+    it("gives npm test the Glue runtime's Python and Java, which its pretest (setup-glue-runtime.js) requires", () => {
+      const runtime = JSON.parse(readFileSync(join(__dirname, "..", "..", "glue-scripts", "datalake_glue", "runtime.json"), "utf8"));
+      const steps = wf.jobs.test.steps;
+      const setup = (action: string) => steps.find((s) => s.uses?.startsWith(`${action}@`));
+      const testStep = steps.findIndex((s) => s.run === "npm test");
+
+      expect(setup("actions/setup-python")?.with?.["python-version"]).to.equal(runtime.pythonVersion);
+      expect(setup("actions/setup-java")?.with?.["java-version"]).to.equal(runtime.javaVersion);
+      expect(steps.indexOf(setup("actions/setup-python")!)).to.be.below(testStep);
+      expect(steps.indexOf(setup("actions/setup-java")!)).to.be.below(testStep);
+    });
+
     it("previews dev and prod with --diff and the policy pack after the tests", () => {
       const preview = wf.jobs.preview;
 
