@@ -20,7 +20,7 @@ import { queryVerb } from "./query";
 const SPEC: ArgSpec = {
   flags: {
     ...WORKSPACE_FLAG,
-    rows: { type: "string", value: "N", help: "change rows per dataset (default 1000)" },
+    rows: { type: "string", value: "N", help: "data rows per dataset, full load + changes (default 1000), as generate --rows" },
     seed: { type: "string", value: "S", help: "PRNG seed of the sample data (default 1)" },
   },
 };

@@ -31,8 +31,12 @@ describe("local mode CLI verbs (end to end)", function () {
 
     expect(run.code, run.stderr).to.equal(0);
     for (const spec of DATASETS.filter((s) => s.name !== "orders")) {
-      expect(run.stdout).to.match(new RegExp(`^${spec.name}\\s+${spec.target.table}\\s+5\\s+5\\s+0\\s+0\\s`, "m"));
+      const line = new RegExp(`^${spec.name}\\s+${spec.target.table}\\s+5\\s+5\\s+0\\s+0\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)$`, "m").exec(run.stdout);
+      expect(line, `${spec.name}'s audit line`).to.not.equal(null);
+      // --rows counts every data row of a dataset, full load and changes, as its help says.
+      expect(line!.slice(1).reduce((n, c) => n + Number(c), 0), `${spec.name}: rows loaded + quarantined + rejected`).to.equal(150);
     }
+    expect((await cli("demo", "--help")).stdout).to.match(/--rows N\s+data rows per dataset, full load \+ changes/);
     // orders: the five generated files load, the broken export is quarantined whole with its reason.
     expect(run.stdout).to.match(/^orders\s+orders\s+6\s+5\s+1\s+0\s/m);
     // Five generated files per dataset, plus the orders export without a status column.
