@@ -3,8 +3,8 @@
 // same key and versionId and the engine reports it ALREADY_LOADED; an edited file is a new
 // version of the same key. A file under <workspace>/landing is an object version of the local
 // landing bucket, named as `datalake local` names it (the version store), so whichever command
-// sees it first loads it and the other finds it loaded: named by its bytes, it was loaded again
-// by `local` under the version `local` gave it.
+// sees it first loads it and the other finds it loaded. (Named by its bytes, such a file was
+// loaded a second time by `local`, under the version id `local` gave it.)
 import { createHash } from "crypto";
 import { createReadStream, statSync, type Stats } from "fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "path";
