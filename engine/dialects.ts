@@ -100,15 +100,37 @@ const duckdb: SqlDialect = {
   box: (expr) => `struct_pack(v := ${expr})`,
 };
 
+/** RE2's POSIX bracket classes ([:digit:] inside [...]) as Java's: Java reads `[[:digit:]]` as the characters ":digt". */
+const POSIX_CLASSES: Record<string, string> = {
+  alnum: "\\p{Alnum}", alpha: "\\p{Alpha}", ascii: "\\p{ASCII}", blank: "\\p{Blank}", cntrl: "\\p{Cntrl}",
+  digit: "\\p{Digit}", graph: "\\p{Graph}", lower: "\\p{Lower}", print: "\\p{Print}", punct: "\\p{Punct}",
+  space: "\\p{Space}", upper: "\\p{Upper}", word: "\\w", xdigit: "\\p{XDigit}",
+};
+
+/** The Java form of the POSIX class `[:name:]` / `[:^name:]` at `pattern[i]`, and its length; null if none is there. */
+function posixClassAt(pattern: string, i: number): { java: string; length: number } | null {
+  const m = /^\[:(\^?)([a-z]+):\]/.exec(pattern.slice(i));
+  const java = m ? POSIX_CLASSES[m[2]] : undefined;
+  if (!m || !java) return null;
+  // Negated: \p{X} -> \P{X}, \w -> \W.
+  return { java: m[1] ? java.replace(/^\\p/, "\\P").replace(/^\\w$/, "\\W") : java, length: m[0].length };
+}
+
 /**
- * A pattern that means in Java what it means in RE2. Without MULTILINE, Java's `$` also matches
- * before a final line terminator (Spark passed "de\n" for `^[a-z]+$`, DuckDB did not): each
- * `$` that is not escaped, quoted (\Q...\E) or in a character class becomes `\z`, the end of
- * the text on both. (`^` already means the start of the text on both.)
+ * A pattern that means in Java what it means in RE2 (the dataset validation keeps patterns to
+ * constructs both have; these are the ones they read differently):
+ * - `$`: without MULTILINE, Java's also matches before a final line terminator (Spark passed
+ *   "de\n" for `^[a-z]+$`, DuckDB did not): each `$` that is not escaped, quoted (\Q...\E) or in
+ *   a character class becomes `\z`, the end of the text on both. (`^` means the start on both.)
+ * - POSIX classes in brackets (`[[:digit:]]`): Java has no such syntax and reads the characters
+ *   ":digt" (Spark quarantined "123" and passed "dig"); they become `\p{Digit}` and the like.
+ * - `.`: RE2's matches every character but \n; Java's also stops at \r, \u0085, \u2028 and
+ *   \u2029 unless UNIX_LINES (`(?d)`) is on, so a pattern using `.` gets that flag.
  */
-export function javaStrictEnd(pattern: string): string {
+export function javaRegex(pattern: string): string {
   let out = "";
   let inClass = false;
+  let dot = false;
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
     if (c === "\\" && pattern[i + 1] === "Q") {
@@ -120,6 +142,12 @@ export function javaStrictEnd(pattern: string): string {
       out += c + (pattern[i + 1] ?? "");
       i++;
     } else if (inClass) {
+      const posix = c === "[" ? posixClassAt(pattern, i) : null;
+      if (posix) {
+        out += posix.java;
+        i += posix.length - 1;
+        continue;
+      }
       if (c === "]") inClass = false;
       out += c;
     } else if (c === "[") {
@@ -129,10 +157,11 @@ export function javaStrictEnd(pattern: string): string {
       out += c + lead;
       i += lead.length;
     } else {
+      dot ||= c === ".";
       out += c === "$" ? "\\z" : c;
     }
   }
-  return out;
+  return dot ? `(?d)${out}` : out;
 }
 
 const spark: SqlDialect = {
@@ -142,10 +171,10 @@ const spark: SqlDialect = {
   sqlType: (type) => typeName("spark", type),
   tryCast: (expr, type) => `TRY_CAST(${expr} AS ${typeName("spark", type)})`,
   cast: (expr, type) => `CAST(${expr} AS ${typeName("spark", type)})`,
-  regexMatch: (expr, pattern) => `(${expr} RLIKE ${spark.str(javaStrictEnd(pattern))})`,
+  regexMatch: (expr, pattern) => `(${expr} RLIKE ${spark.str(javaRegex(pattern))})`,
   hmacSha256: (expr) => `sha2(concat(${pad("opad")}, unhex(sha2(concat(${pad("ipad")}, CAST(${expr} AS BINARY)), 256))), 256)`,
   concatLabels: (sep, labels) => (labels.length === 0 ? "''" : `concat_ws(${spark.str(sep)}, ${labels.join(", ")})`),
-  regexExtract: (expr, pattern) => `regexp_extract(${expr}, ${spark.str(javaStrictEnd(pattern))}, 0)`,
+  regexExtract: (expr, pattern) => `regexp_extract(${expr}, ${spark.str(javaRegex(pattern))}, 0)`,
   replace: (expr, from, to) => `replace(${expr}, ${spark.str(from)}, ${spark.str(to)})`,
   trim: (expr) => `trim(${expr})`,
   year: (expr) => `CAST(year(${expr}) AS INT)`,

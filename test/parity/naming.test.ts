@@ -132,6 +132,39 @@ function decimalKeys(spec: DatasetSpec, dir: string): ScenarioRun[] {
   ];
 }
 
+/**
+ * Regex rules as a team coming from Postgres or DuckDB writes them: POSIX bracket classes, and
+ * `.` over text holding a carriage return or a Unicode line separator (RE2's `.` stops at \n only).
+ */
+const patterns = defineDataset({
+  name: "patterns",
+  prefix: "patterns/",
+  format: "csv",
+  columns: { id: "int", code: "string", text: "string" },
+  primaryKey: ["id"],
+  rules: [
+    { kind: "regex", column: "code", pattern: "^[[:upper:]][[:digit:]]+$", label: "code_shape" },
+    { kind: "regex", column: "code", pattern: "^[^[:space:][:punct:]]+$", label: "code_plain" },
+    { kind: "regex", column: "text", pattern: "^.+$", label: "text_one_line" },
+  ],
+});
+
+function patternRows(spec: DatasetSpec, dir: string): ScenarioRun[] {
+  const files = new ScenarioFiles(dir, spec);
+  const rows = [
+    ["id", "code", "text"],
+    ["1", "A12", "plain"],
+    ["2", "a12", "cr\rinside"],
+    ["3", "dig", "line\u2028separator"],
+    ["4", "U", "next\u0085line"],
+    ["5", "B7 ", "multi\nline"],
+    ["6", "C-9", "tab\there"],
+    ["7", ":", "x"],
+  ];
+  const content = rows.map((r) => csvLine(spec, r)).join("\n") + "\n";
+  return [{ label: "patterns", manifest: manifestOf(spec, "run-1", [files.file("patterns.csv", content, "2026-11-21T08:00:00.000Z")]) }];
+}
+
 function manifestOf(spec: DatasetSpec, runId: string, files: ScenarioRun["manifest"]["files"], fullRefresh = false): ScenarioRun["manifest"] {
   return { version: 1, dataset: spec.name, runId, createdAt: "2026-11-21T00:00:00.000Z", ...(fullRefresh ? { fullRefresh: true } : {}), files };
 }
@@ -267,6 +300,10 @@ describe("@spark engine parity on keyword names, odd keys and a star over them",
 
   it("a decimal primary key written as 1.5, 1.50, 01.5, 1.500, -0.00, 2. in files with upper-case headers", async () => {
     await runBoth(decimalKey, decimalKeys(decimalKey, path.join(root, "amount-files")), "group_keys");
+  });
+
+  it("regex rules with POSIX classes and `.` over carriage returns and Unicode line separators", async () => {
+    await runBoth(patterns, patternRows(patterns, path.join(root, "pattern-files")), "patterns");
   });
 
   it("a dimension with a string natural key and a fact with a date as-of over keyword-named datasets", async () => {
