@@ -408,4 +408,31 @@ function checkPortableRegex(pattern: unknown, field: string, fail: (f: string, p
   if (/\(\?[=!<]/.test(p)) fail(field, "lookaround is not portable between DuckDB (RE2) and Spark (Java)");
   if (/\\[1-9]/.test(p)) fail(field, "backreferences are not portable between DuckDB (RE2) and Spark (Java)");
   if (/[*+?}]\+/.test(p)) fail(field, "possessive quantifiers are not portable between DuckDB (RE2) and Spark (Java)");
+  const escape = unportableEscape(p);
+  if (escape) fail(field, `${escape} is not portable between DuckDB (RE2) and Spark (Java); write what it stands for (a class, \\z, \\x{..})`);
+}
+
+/**
+ * Letter escapes RE2 and Java both have, with one meaning. JavaScript (the parse above) takes any
+ * other letter as itself, but RE2 refuses `\Z`, `\h`, `\e`, `\G`, `\R`, `\u0041` (the DuckDB
+ * load fails on `\Z`, which Java reads as "the end but for a final line break"), and `\v` is a
+ * vertical tab in RE2 but any vertical whitespace in Java.
+ */
+const PORTABLE_ESCAPES = new Set("afntrxdDsSwWbBAzQEpP");
+
+/** The first escape of a letter or digit outside PORTABLE_ESCAPES (quoted \Q...\E text skipped), or undefined. */
+function unportableEscape(pattern: string): string | undefined {
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i] !== "\\") continue;
+    const next = pattern[i + 1] ?? "";
+    if (next === "Q") {
+      const end = pattern.indexOf("\\E", i + 2);
+      i = end < 0 ? pattern.length : end + 1;
+    } else if (/[A-Za-z0-9]/.test(next) && !PORTABLE_ESCAPES.has(next)) {
+      return `\\${next}`;
+    } else {
+      i++;
+    }
+  }
+  return undefined;
 }

@@ -100,6 +100,9 @@ describe("dataset specs", () => {
     ["unknown column in a rule", (i) => (i.rules = [{ kind: "not_null", column: "colour" }]), "rules[0].column", /unknown column "colour"/],
     ["range on a string", (i) => { i.columns.s = "string"; i.rules = [{ kind: "range", column: "s", min: 0 }]; }, "rules[0].column", /numeric/],
     ["lookaround regex", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^(?=a)" }]), "rules[0].pattern", /lookaround/],
+    // RE2 (DuckDB) refuses these escapes, JavaScript and Java (Spark) accept them: one engine's load failed.
+    ["an escape RE2 lacks", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^[0-9]+\\Z" }]), "rules[0].pattern", /\\Z is not portable/],
+    ["an escape RE2 reads otherwise", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^\\v?[0-9]+$" }]), "rules[0].pattern", /\\v is not portable/],
     ["function in expression", (i) => (i.rules = [{ kind: "expression", label: "x", sql: "now() > at" }]), "rules[0].sql", /not portable/],
     ["unknown column in expression", (i) => (i.rules = [{ kind: "expression", label: "x", sql: "at > shipped" }]), "rules[0].sql", /unknown column "shipped"/],
     ["prefix without slash", (i) => (i.prefix = "things"), "prefix", /end with "\/"/],
