@@ -116,6 +116,23 @@ function posixClassAt(pattern: string, i: number): { java: string; length: numbe
   return { java: m[1] ? java.replace(/^\\p/, "\\P").replace(/^\\w$/, "\\W") : java, length: m[0].length };
 }
 
+// RE2's \s is [\t\n\f\r ]; Java's also holds the vertical tab (U+000B).
+const RE2_SPACE = "\\t\\n\\f\\r ";
+// RE2's \b and \B are ASCII (\w on either side or not); Java's count any letter or digit as a
+// word character (Spark failed `\bx` on "éx"), so they are spelled out with Java's ASCII \w.
+const RE2_ESCAPES: Record<string, string> = {
+  s: `[${RE2_SPACE}]`,
+  S: `[^${RE2_SPACE}]`,
+  b: "(?:(?<=\\w)(?!\\w)|(?<!\\w)(?=\\w))",
+  B: "(?:(?<=\\w)(?=\\w)|(?<!\\w)(?!\\w))",
+};
+
+/** The Java form of RE2's escape `\<letter>` (in a character class or not). */
+function asciiEscape(letter: string, inClass: boolean): string {
+  if (inClass) return letter === "s" ? RE2_SPACE : `\\${letter}`; // \S in a class: only U+000B differs
+  return RE2_ESCAPES[letter] ?? `\\${letter}`;
+}
+
 /**
  * A pattern that means in Java what it means in RE2 (the dataset validation keeps patterns to
  * constructs both have; these are the ones they read differently):
@@ -126,6 +143,7 @@ function posixClassAt(pattern: string, i: number): { java: string; length: numbe
  *   ":digt" (Spark quarantined "123" and passed "dig"); they become `\p{Digit}` and the like.
  * - `.`: RE2's matches every character but \n; Java's also stops at \r, \u0085, \u2028 and
  *   \u2029 unless UNIX_LINES (`(?d)`) is on, so a pattern using `.` gets that flag.
+ * - `\s`, `\S`, `\b`, `\B` are ASCII in RE2, not in Java (RE2_ESCAPES).
  */
 export function javaRegex(pattern: string): string {
   let out = "";
@@ -139,7 +157,7 @@ export function javaRegex(pattern: string): string {
       out += pattern.slice(i, stop);
       i = stop - 1;
     } else if (c === "\\") {
-      out += c + (pattern[i + 1] ?? "");
+      out += asciiEscape(pattern[i + 1] ?? "", inClass);
       i++;
     } else if (inClass) {
       const posix = c === "[" ? posixClassAt(pattern, i) : null;

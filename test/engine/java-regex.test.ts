@@ -23,6 +23,10 @@ describe("engine: Java regexes with RE2's meaning", () => {
     // `.` stops at \n only, as RE2's (UNIX_LINES); an escaped dot or one in a class is a dot.
     ["^.+$", "(?d)^.+\\z"],
     ["a\\.b[.]", "a\\.b[.]"],
+    // ASCII \s and \b, as RE2's (Java's hold the vertical tab and non-ASCII letters).
+    ["^\\s\\S[\\s,]$", "^[\\t\\n\\f\\r ][^\\t\\n\\f\\r ][\\t\\n\\f\\r ,]\\z"],
+    ["\\bx\\B", "(?:(?<=\\w)(?!\\w)|(?<!\\w)(?=\\w))x(?:(?<=\\w)(?=\\w)|(?<!\\w)(?!\\w))"],
+    ["\\\\s", "\\\\s"], // an escaped backslash, then the letter s
   ];
   for (const [pattern, java] of cases) {
     it(`${pattern} -> ${java}`, () => expect(javaRegex(pattern)).to.equal(java));

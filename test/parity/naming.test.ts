@@ -146,6 +146,9 @@ const patterns = defineDataset({
     { kind: "regex", column: "code", pattern: "^[[:upper:]][[:digit:]]+$", label: "code_shape" },
     { kind: "regex", column: "code", pattern: "^[^[:space:][:punct:]]+$", label: "code_plain" },
     { kind: "regex", column: "text", pattern: "^.+$", label: "text_one_line" },
+    // RE2's \b and \s are ASCII: "é" is no word character, a vertical tab no space.
+    { kind: "regex", column: "text", pattern: "\\b(x|here)", label: "text_word_end" },
+    { kind: "regex", column: "text", pattern: "^[^\\s,]*\\S$", label: "text_no_space" },
   ],
 });
 
@@ -160,6 +163,8 @@ function patternRows(spec: DatasetSpec, dir: string): ScenarioRun[] {
     ["5", "B7 ", "multi\nline"],
     ["6", "C-9", "tab\there"],
     ["7", ":", "x"],
+    ["8", "A1", "\u00e9x"],
+    ["9", "A2", "vertical\u000btab"],
   ];
   const content = rows.map((r) => csvLine(spec, r)).join("\n") + "\n";
   return [{ label: "patterns", manifest: manifestOf(spec, "run-1", [files.file("patterns.csv", content, "2026-11-21T08:00:00.000Z")]) }];
@@ -302,7 +307,7 @@ describe("@spark engine parity on keyword names, odd keys and a star over them",
     await runBoth(decimalKey, decimalKeys(decimalKey, path.join(root, "amount-files")), "group_keys");
   });
 
-  it("regex rules with POSIX classes and `.` over carriage returns and Unicode line separators", async () => {
+  it("regex rules with POSIX classes, `.` over carriage returns and Unicode line separators, \\b after a non-ASCII letter, \\s and a vertical tab", async () => {
     await runBoth(patterns, patternRows(patterns, path.join(root, "pattern-files")), "patterns");
   });
 
