@@ -410,6 +410,36 @@ function checkPortableRegex(pattern: unknown, field: string, fail: (f: string, p
   if (/[*+?}]\+/.test(p)) fail(field, "possessive quantifiers are not portable between DuckDB (RE2) and Spark (Java)");
   const escape = unportableEscape(p);
   if (escape) fail(field, `${escape} is not portable between DuckDB (RE2) and Spark (Java); write what it stands for (a class, \\z, \\x{..})`);
+  const brace = literalBrace(p);
+  if (brace !== undefined) fail(field, `the { at ${brace} starts no {n}, {n,} or {n,m} repetition: escape it (\\{); {,m} is {0,m}`);
+}
+
+/**
+ * Where a `{` outside a character class starts no repetition, or undefined. RE2 and JavaScript
+ * take such a brace as itself, Java refuses the pattern ("Illegal repetition"): a spec with
+ * `^[a-z]{,8}$` loaded on DuckDB and failed on Spark.
+ */
+function literalBrace(pattern: string): number | undefined {
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === "\\" && pattern[i + 1] === "Q") {
+      const end = pattern.indexOf("\\E", i + 2);
+      i = end < 0 ? pattern.length : end + 1;
+    } else if (c === "\\") {
+      i++;
+    } else if (inClass) {
+      inClass = c !== "]";
+    } else if (c === "[") {
+      inClass = true;
+      // A "]" first in a class (after an optional "^") is a literal.
+      if (pattern[i + 1] === "^") i++;
+      if (pattern[i + 1] === "]") i++;
+    } else if (c === "{" && !/^\{\d+(,\d*)?\}/.test(pattern.slice(i))) {
+      return i;
+    }
+  }
+  return undefined;
 }
 
 /**

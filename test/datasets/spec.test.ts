@@ -102,6 +102,9 @@ describe("dataset specs", () => {
     ["lookaround regex", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^(?=a)" }]), "rules[0].pattern", /lookaround/],
     // RE2 (DuckDB) refuses these escapes, JavaScript and Java (Spark) accept them: one engine's load failed.
     ["an escape RE2 lacks", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^[0-9]+\\Z" }]), "rules[0].pattern", /\\Z is not portable/],
+    // Java (Spark) refuses a brace that starts no repetition; RE2 (DuckDB) and JavaScript take it as itself.
+    ["a {,m} repetition", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^[a-z]{,8}$" }]), "rules[0].pattern", /the \{ at 6 starts no/],
+    ["a literal brace", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^{[a-z]+}$" }]), "rules[0].pattern", /the \{ at 1 starts no/],
     ["an escape RE2 reads otherwise", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^\\v?[0-9]+$" }]), "rules[0].pattern", /\\v is not portable/],
     ["function in expression", (i) => (i.rules = [{ kind: "expression", label: "x", sql: "now() > at" }]), "rules[0].sql", /not portable/],
     ["unknown column in expression", (i) => (i.rules = [{ kind: "expression", label: "x", sql: "at > shipped" }]), "rules[0].sql", /unknown column "shipped"/],
