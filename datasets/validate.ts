@@ -360,7 +360,11 @@ function validateRule(
       return rule.label ?? `range:${rule.column}`;
     }
     case "regex": {
-      requireColumn(`${field}.column`, rule.column);
+      // A regex matches the value's text, and a double's differs between the engines: DuckDB
+      // writes 12345678.5 and 0.0001, Spark 1.23456785E7 and 1.0E-4 (one engine quarantined them).
+      if (requireColumn(`${field}.column`, rule.column).type === "double") {
+        fail(`${field}.column`, `${rule.column} is a double, whose text differs between DuckDB and Spark (1.0E-4 / 0.0001): use a range rule, or declare it decimal(p,s)`);
+      }
       checkPortableRegex(rule.pattern, `${field}.pattern`, fail);
       return rule.label ?? `regex:${rule.column}`;
     }

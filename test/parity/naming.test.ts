@@ -170,6 +170,38 @@ function patternRows(spec: DatasetSpec, dir: string): ScenarioRun[] {
   return [{ label: "patterns", manifest: manifestOf(spec, "run-1", [files.file("patterns.csv", content, "2026-11-21T08:00:00.000Z")]) }];
 }
 
+/**
+ * Regex rules on columns that are not strings: each engine's text of the typed value is matched
+ * (not on a double: the spec refuses it, its text differs between the engines).
+ */
+const typedText = defineDataset({
+  name: "typed_text",
+  prefix: "typed_text/",
+  format: "csv",
+  columns: { id: "int", price: "double", at: "timestamp", day: "date", ok: "boolean", amount: "decimal(12,4)" },
+  primaryKey: ["id"],
+  rules: [
+    { kind: "regex", column: "at", pattern: "^2026-[0-9-]+ [0-9:]+$", label: "at_text" },
+    { kind: "regex", column: "day", pattern: "^2026-", label: "day_text" },
+    { kind: "regex", column: "ok", pattern: "^(true|false)$", label: "ok_text" },
+    { kind: "regex", column: "amount", pattern: "^-?[0-9]+[.][0-9]{4}$", label: "amount_text" },
+  ],
+});
+
+function typedTextRows(spec: DatasetSpec, dir: string): ScenarioRun[] {
+  const files = new ScenarioFiles(dir, spec);
+  const rows = [
+    "id,price,at,day,ok,amount",
+    "1,1.5,2026-11-20 09:00:00,2026-11-20,true,1.5",
+    "2,12345678.5,2026-11-20 09:00:00.5,2026-01-01,false,-0.0001",
+    "3,0.0001,2026-11-20 09:00:00.123456,2026-11-20,TRUE,12345678.1234",
+    "4,100,2026-11-20 00:00:00,2026-11-20,1,0",
+    "5,1e20,2026-11-20 23:59:59.999999,2026-11-20,no,100",
+    "6,-0.0,2026-11-20 09:00:00.100,2026-11-20,yes,7",
+  ];
+  return [{ label: "typed text", manifest: manifestOf(spec, "run-1", [files.file("typed.csv", rows.join("\n") + "\n", "2026-11-21T08:00:00.000Z")]) }];
+}
+
 function manifestOf(spec: DatasetSpec, runId: string, files: ScenarioRun["manifest"]["files"], fullRefresh = false): ScenarioRun["manifest"] {
   return { version: 1, dataset: spec.name, runId, createdAt: "2026-11-21T00:00:00.000Z", ...(fullRefresh ? { fullRefresh: true } : {}), files };
 }
@@ -309,6 +341,10 @@ describe("@spark engine parity on keyword names, odd keys and a star over them",
 
   it("regex rules with POSIX classes, `.` over carriage returns and Unicode line separators, \\b after a non-ASCII letter, \\s and a vertical tab", async () => {
     await runBoth(patterns, patternRows(patterns, path.join(root, "pattern-files")), "patterns");
+  });
+
+  it("regex rules over timestamp, date, boolean and decimal columns", async () => {
+    await runBoth(typedText, typedTextRows(typedText, path.join(root, "typed-text-files")), "typed_text");
   });
 
   it("a dimension with a string natural key and a fact with a date as-of over keyword-named datasets", async () => {
