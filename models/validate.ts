@@ -235,6 +235,9 @@ function fact(input: FactInput, sourceFile: string, fail: Fail, dataset: (n: unk
     if (first !== undefined) fail(field, `output column ${name} is also ${first}`);
     outputs.set(name, field);
   };
+  // The grain columns are the fact's first columns (engine/models/fact.ts): a partition role
+  // or a measure named like one failed every build ("two columns named order"), on both engines.
+  input.grain.forEach((g, i) => output(g, `grain[${i}]`));
 
   const roles = new Set<string>();
   const dimensions = list(input.dimensions, "dimensions").map((d, i) => {
@@ -281,7 +284,8 @@ function fact(input: FactInput, sourceFile: string, fail: Fail, dataset: (n: unk
 
   const degenerate = list(input.degenerate, "degenerate").map((d, i) => {
     const { ref } = resolve(d, `degenerate[${i}]`);
-    output(ref.column, `degenerate[${i}]`);
+    // A grain column named again as degenerate is that column once (fact-sql.ts descriptive).
+    if (!(ref.lookup === null && input.grain.includes(ref.column))) output(ref.column, `degenerate[${i}]`);
     return { name: ref.column, column: ref };
   });
 

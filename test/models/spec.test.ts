@@ -177,6 +177,8 @@ describe("model specs", () => {
       // partitioning
       ["partition role", () => fact((i) => (i.partitionBy = { dateRole: "created_date" })), 'partitionBy.dateRole: must name a date role (declared: order_date; got "created_date")'],
       // The table holds the partition date as a column named after the role (engine/models/fact.ts).
+      ["partition column named like a grain column", () => fact((i) => ((i.dates = [{ role: "order_item_id", column: "created_at" }]), (i.partitionBy = { dateRole: "order_item_id" }))), "partitionBy.dateRole: output column order_item_id is also grain[0]"],
+      ["measure named like a grain column", () => fact((i) => (i.measures = [{ name: "order_item_id", column: "quantity" }])), "measures[0]: output column order_item_id is also grain[0]"],
       ["partition column named like another output", () => fact((i) => (i.measures = [{ name: "order_date", column: "quantity" }])), "partitionBy.dateRole: output column order_date is also measures[0]"],
     ];
     for (const [title, run, expected] of cases) {
