@@ -211,8 +211,13 @@ export function validateSpec(input: DatasetInput, file: string | (() => string))
 
   const pii = input.pii ?? [];
   pii.forEach((p, i) => {
-    requireColumn(`pii[${i}].column`, p.column);
+    const column = requireColumn(`pii[${i}].column`, p.column);
     if (p.mode !== "exclude" && p.mode !== "hash") fail(`pii[${i}].mode`, "must be exclude or hash");
+    // The hash is the HMAC of the value's text (engine/compile.ts), and a double's text differs
+    // between the engines: silver held other hashes on Spark for 0.0001 (1.0E-4) and 12345678.5.
+    if (p.mode === "hash" && column.type === "double") {
+      fail(`pii[${i}].mode`, `${p.column} is a double, whose text differs between DuckDB and Spark (1.0E-4 / 0.0001): declare it decimal(p,s) to hash it, or exclude it`);
+    }
     if (p.mode === "hash" && input.primaryKey.includes(p.column)) {
       fail(`pii[${i}].mode`, "a primary key column cannot be hashed (keys must stay joinable)");
     }
