@@ -419,8 +419,37 @@ function checkPortableRegex(pattern: unknown, field: string, fail: (f: string, p
   if (/[*+?}]\+/.test(p)) fail(field, "possessive quantifiers are not portable between DuckDB (RE2) and Spark (Java)");
   const escape = unportableEscape(p);
   if (escape) fail(field, `${escape} is not portable between DuckDB (RE2) and Spark (Java); write what it stands for (a class, \\z, \\x{..})`);
+  const property = unportableProperty(p);
+  if (property) fail(field, `${property} is not portable between DuckDB (RE2) and Spark (Java): use a Unicode general category (\\p{L}, \\p{Lu}, \\p{Nd}, ...) or a bracket class ([[:alpha:]])`);
   const brace = literalBrace(p);
   if (brace !== undefined) fail(field, `the { at ${brace} starts no {n}, {n,} or {n,m} repetition: escape it (\\{); {,m} is {0,m}`);
+}
+
+/**
+ * Unicode general categories: the only \p{..} names RE2 and Java share. RE2 refuses Java's
+ * \p{Alpha} and \p{IsGreek} (invalid character class range: the DuckDB load failed) and Java
+ * refuses RE2's script names such as \p{Greek} (Unknown character property name: Spark's failed).
+ */
+const GENERAL_CATEGORY = /^(?:[LMNPSZC]|L[ultmo]|M[nce]|N[dlo]|P[cdseifo]|S[mcko]|Z[slp]|C[cfos])$/;
+
+/** The first \p{..} or \P{..} (or \pX) whose name is no general category (quoted text skipped), or undefined. */
+function unportableProperty(pattern: string): string | undefined {
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i] !== "\\") continue;
+    const next = pattern[i + 1] ?? "";
+    if (next === "Q") {
+      const end = pattern.indexOf("\\E", i + 2);
+      i = end < 0 ? pattern.length : end + 1;
+    } else if (next === "p" || next === "P") {
+      const m = /^\{([^}]*)\}|^(.?)/.exec(pattern.slice(i + 2))!;
+      const name = m[1] ?? m[2];
+      if (!GENERAL_CATEGORY.test(name)) return `\\${next}${m[0]}`;
+      i += 1 + m[0].length;
+    } else {
+      i++;
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -103,6 +103,9 @@ describe("dataset specs", () => {
     // RE2 (DuckDB) refuses these escapes, JavaScript and Java (Spark) accept them: one engine's load failed.
     ["regex on a double", (i) => { i.columns.d = "double"; i.rules = [{ kind: "regex", column: "d", pattern: "^[0-9.]+$" }]; }, "rules[0].column", /d is a double, whose text differs/],
     ["hashed double", (i) => { i.columns.d = "double"; i.pii = [{ column: "d", mode: "hash" }]; }, "pii[0].mode", /d is a double, whose text differs/],
+    // \p{..} names other than general categories: RE2 refuses Java's, Java refuses RE2's scripts.
+    ["a Java-only property", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^[\\p{Alpha}_]+$" }]), "rules[0].pattern", /\\p\{Alpha\} is not portable/],
+    ["an RE2-only property", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^[\\P{Greek}]+$" }]), "rules[0].pattern", /\\P\{Greek\} is not portable/],
     ["an escape RE2 lacks", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^[0-9]+\\Z" }]), "rules[0].pattern", /\\Z is not portable/],
     // Java (Spark) refuses a brace that starts no repetition; RE2 (DuckDB) and JavaScript take it as itself.
     ["a {,m} repetition", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^[a-z]{,8}$" }]), "rules[0].pattern", /the \{ at 6 starts no/],
