@@ -434,22 +434,27 @@ const GENERAL_CATEGORY = /^(?:[LMNPSZC]|L[ultmo]|M[nce]|N[dlo]|P[cdseifo]|S[mcko
 
 /** The first \p{..} or \P{..} (or \pX) whose name is no general category (quoted text skipped), or undefined. */
 function unportableProperty(pattern: string): string | undefined {
+  for (const { at, letter } of escapesOf(pattern)) {
+    if (letter !== "p" && letter !== "P") continue;
+    const m = /^\{([^}]*)\}|^(.?)/.exec(pattern.slice(at + 2))!;
+    if (!GENERAL_CATEGORY.test(m[1] ?? m[2])) return `\\${letter}${m[0]}`;
+  }
+  return undefined;
+}
+
+/** Each backslash escape of a pattern (position and escaped character), quoted \Q...\E text skipped. */
+function* escapesOf(pattern: string): Generator<{ at: number; letter: string }> {
   for (let i = 0; i < pattern.length; i++) {
     if (pattern[i] !== "\\") continue;
-    const next = pattern[i + 1] ?? "";
-    if (next === "Q") {
+    const letter = pattern[i + 1] ?? "";
+    if (letter === "Q") {
       const end = pattern.indexOf("\\E", i + 2);
       i = end < 0 ? pattern.length : end + 1;
-    } else if (next === "p" || next === "P") {
-      const m = /^\{([^}]*)\}|^(.?)/.exec(pattern.slice(i + 2))!;
-      const name = m[1] ?? m[2];
-      if (!GENERAL_CATEGORY.test(name)) return `\\${next}${m[0]}`;
-      i += 1 + m[0].length;
     } else {
+      yield { at: i, letter };
       i++;
     }
   }
-  return undefined;
 }
 
 /**
@@ -490,17 +495,6 @@ const PORTABLE_ESCAPES = new Set("afntrxdDsSwWbBAzQEpP");
 
 /** The first escape of a letter or digit outside PORTABLE_ESCAPES (quoted \Q...\E text skipped), or undefined. */
 function unportableEscape(pattern: string): string | undefined {
-  for (let i = 0; i < pattern.length; i++) {
-    if (pattern[i] !== "\\") continue;
-    const next = pattern[i + 1] ?? "";
-    if (next === "Q") {
-      const end = pattern.indexOf("\\E", i + 2);
-      i = end < 0 ? pattern.length : end + 1;
-    } else if (/[A-Za-z0-9]/.test(next) && !PORTABLE_ESCAPES.has(next)) {
-      return `\\${next}`;
-    } else {
-      i++;
-    }
-  }
+  for (const { letter } of escapesOf(pattern)) if (/[A-Za-z0-9]/.test(letter) && !PORTABLE_ESCAPES.has(letter)) return `\\${letter}`;
   return undefined;
 }
