@@ -4,6 +4,7 @@ import type { ColumnDef, ColumnType, DatasetInput, DatasetSpec, DmsOptions, Norm
 import { DEFAULT_CSV } from "./define";
 import { DatasetSpecError } from "./errors";
 import { checkExpression } from "./expression";
+import { regexPortabilityProblem } from "./regex-portability";
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 /**
@@ -370,7 +371,8 @@ function validateRule(
       if (requireColumn(`${field}.column`, rule.column).type === "double") {
         fail(`${field}.column`, `${rule.column} is a double, whose text differs between DuckDB and Spark (1.0E-4 / 0.0001): use a range rule, or declare it decimal(p,s)`);
       }
-      checkPortableRegex(rule.pattern, `${field}.pattern`, fail);
+      const problem = regexPortabilityProblem(rule.pattern);
+      if (problem) fail(`${field}.pattern`, problem);
       return rule.label ?? `regex:${rule.column}`;
     }
     case "expression":
@@ -402,99 +404,4 @@ function holdsNumber(type: ColumnType, text: unknown): boolean {
   const [p, s] = type.match(/\d+/g)!.map(Number);
   const fraction = (m[3] ?? "").replace(/0+$/, "");
   return fraction.length <= s && m[2].replace(/^0+/, "").length <= p - s;
-}
-
-// DuckDB uses RE2 and Spark uses Java regexes: keep to the common subset (no lookaround, no
-// backreferences, no possessive quantifiers) so one pattern means the same on both engines.
-function checkPortableRegex(pattern: unknown, field: string, fail: (f: string, p: string) => never): void {
-  if (typeof pattern !== "string" || pattern.length === 0) fail(field, "must be a non-empty string");
-  const p = pattern as string;
-  try {
-    new RegExp(p);
-  } catch (e) {
-    fail(field, `is not a valid regex: ${(e as Error).message}`);
-  }
-  if (/\(\?[=!<]/.test(p)) fail(field, "lookaround is not portable between DuckDB (RE2) and Spark (Java)");
-  if (/\\[1-9]/.test(p)) fail(field, "backreferences are not portable between DuckDB (RE2) and Spark (Java)");
-  if (/[*+?}]\+/.test(p)) fail(field, "possessive quantifiers are not portable between DuckDB (RE2) and Spark (Java)");
-  const escape = unportableEscape(p);
-  if (escape) fail(field, `${escape} is not portable between DuckDB (RE2) and Spark (Java); write what it stands for (a class, \\z, \\x{..})`);
-  const property = unportableProperty(p);
-  if (property) fail(field, `${property} is not portable between DuckDB (RE2) and Spark (Java): use a Unicode general category (\\p{L}, \\p{Lu}, \\p{Nd}, ...) or a bracket class ([[:alpha:]])`);
-  const brace = literalBrace(p);
-  if (brace !== undefined) fail(field, `the { at ${brace} starts no {n}, {n,} or {n,m} repetition: escape it (\\{); {,m} is {0,m}`);
-}
-
-/**
- * Unicode general categories: the only \p{..} names RE2 and Java share. RE2 refuses Java's
- * \p{Alpha} and \p{IsGreek} (invalid character class range: the DuckDB load failed) and Java
- * refuses RE2's script names such as \p{Greek} (Unknown character property name: Spark's failed).
- */
-const GENERAL_CATEGORY = /^(?:[LMNPSZC]|L[ultmo]|M[nce]|N[dlo]|P[cdseifo]|S[mcko]|Z[slp]|C[cfos])$/;
-
-/** The first \p{..} or \P{..} (or \pX) whose name is no general category (quoted text skipped), or undefined. */
-function unportableProperty(pattern: string): string | undefined {
-  for (const { at, letter } of escapesOf(pattern)) {
-    if (letter !== "p" && letter !== "P") continue;
-    const m = /^\{([^}]*)\}|^(.?)/.exec(pattern.slice(at + 2))!;
-    if (!GENERAL_CATEGORY.test(m[1] ?? m[2])) return `\\${letter}${m[0]}`;
-  }
-  return undefined;
-}
-
-/** Each backslash escape of a pattern (position and escaped character), quoted \Q...\E text skipped. */
-function* escapesOf(pattern: string): Generator<{ at: number; letter: string }> {
-  for (let i = 0; i < pattern.length; i++) {
-    if (pattern[i] !== "\\") continue;
-    const letter = pattern[i + 1] ?? "";
-    if (letter === "Q") {
-      const end = pattern.indexOf("\\E", i + 2);
-      i = end < 0 ? pattern.length : end + 1;
-    } else {
-      yield { at: i, letter };
-      i++;
-    }
-  }
-}
-
-/**
- * Where a `{` outside a character class starts no repetition, or undefined. RE2 and JavaScript
- * take such a brace as itself, Java refuses the pattern ("Illegal repetition"): a spec with
- * `^[a-z]{,8}$` loaded on DuckDB and failed on Spark.
- */
-function literalBrace(pattern: string): number | undefined {
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === "\\" && pattern[i + 1] === "Q") {
-      const end = pattern.indexOf("\\E", i + 2);
-      i = end < 0 ? pattern.length : end + 1;
-    } else if (c === "\\") {
-      i++;
-    } else if (inClass) {
-      inClass = c !== "]";
-    } else if (c === "[") {
-      inClass = true;
-      // A "]" first in a class (after an optional "^") is a literal.
-      if (pattern[i + 1] === "^") i++;
-      if (pattern[i + 1] === "]") i++;
-    } else if (c === "{" && !/^\{\d+(,\d*)?\}/.test(pattern.slice(i))) {
-      return i;
-    }
-  }
-  return undefined;
-}
-
-/**
- * Letter escapes RE2 and Java both have, with one meaning. JavaScript (the parse above) takes any
- * other letter as itself, but RE2 refuses `\Z`, `\h`, `\e`, `\G`, `\R`, `\u0041` (the DuckDB
- * load fails on `\Z`, which Java reads as "the end but for a final line break"), and `\v` is a
- * vertical tab in RE2 but any vertical whitespace in Java.
- */
-const PORTABLE_ESCAPES = new Set("afntrxdDsSwWbBAzQEpP");
-
-/** The first escape of a letter or digit outside PORTABLE_ESCAPES (quoted \Q...\E text skipped), or undefined. */
-function unportableEscape(pattern: string): string | undefined {
-  for (const { letter } of escapesOf(pattern)) if (/[A-Za-z0-9]/.test(letter) && !PORTABLE_ESCAPES.has(letter)) return `\\${letter}`;
-  return undefined;
 }

@@ -110,6 +110,10 @@ describe("dataset specs", () => {
     // Java (Spark) refuses a brace that starts no repetition; RE2 (DuckDB) and JavaScript take it as itself.
     ["a {,m} repetition", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^[a-z]{,8}$" }]), "rules[0].pattern", /the \{ at 6 starts no/],
     ["a literal brace", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^{[a-z]+}$" }]), "rules[0].pattern", /the \{ at 1 starts no/],
+    ["a possessive quantifier", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^[0-9]++$" }]), "rules[0].pattern", /possessive/],
+    ["a possessive repetition", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^[0-9]{2}+$" }]), "rules[0].pattern", /possessive/],
+    ["a backreference", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^([0-9])\\1$" }]), "rules[0].pattern", /backreferences/],
+    ["an unclosed group", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^([0-9]+$" }]), "rules[0].pattern", /is not a valid regex: Unterminated group/],
     ["an escape RE2 reads otherwise", (i) => (i.rules = [{ kind: "regex", column: "id", pattern: "^\\v?[0-9]+$" }]), "rules[0].pattern", /\\v is not portable/],
     ["function in expression", (i) => (i.rules = [{ kind: "expression", label: "x", sql: "now() > at" }]), "rules[0].sql", /not portable/],
     ["unknown column in expression", (i) => (i.rules = [{ kind: "expression", label: "x", sql: "at > shipped" }]), "rules[0].sql", /unknown column "shipped"/],
@@ -150,6 +154,15 @@ describe("dataset specs", () => {
       expect(err.field).to.equal(field);
       expect(err.message).to.match(message);
       expect(err.file).to.match(/spec\.test\.ts$/);
+    });
+  }
+
+  // The braces of \p{..} and \x{..} are no repetition and the `+` of \+ no possessive
+  // quantifier: the checks above once refused \p{L}, the very class their message recommends.
+  for (const pattern of ["^\\p{L}+$", "^\\p{Lu}\\p{Ll}*$", "^[\\p{L}_]+$", "^\\x{41}+$", "^\\++$", "^\\}+[a-z]{2,}$", "^\\Q(a+{\\E$"]) {
+    it(`accepts the portable pattern ${pattern}`, () => {
+      const spec = defineDataset({ ...base(), rules: [{ kind: "regex", column: "id", pattern }] });
+      expect(spec.rules).to.have.length(1);
     });
   }
 

@@ -149,6 +149,9 @@ const patterns = defineDataset({
     // RE2's \b and \s are ASCII: "é" is no word character, a vertical tab no space.
     { kind: "regex", column: "text", pattern: "\\b(x|here)", label: "text_word_end" },
     { kind: "regex", column: "text", pattern: "^[^\\s,]*\\S$", label: "text_no_space" },
+    // Braces and a `+` that belong to escapes: no repetition, no possessive quantifier.
+    { kind: "regex", column: "code", pattern: "^\\p{L}+[0-9]*\\++$", label: "code_letters_plus" },
+    { kind: "regex", column: "code", pattern: "^\\x{41}", label: "code_starts_a" },
   ],
 });
 
@@ -165,6 +168,8 @@ function patternRows(spec: DatasetSpec, dir: string): ScenarioRun[] {
     ["7", ":", "x"],
     ["8", "A1", "\u00e9x"],
     ["9", "A2", "vertical\u000btab"],
+    ["10", "\u00e97+", "plus"],
+    ["11", "A++", "plus"],
   ];
   const content = rows.map((r) => csvLine(spec, r)).join("\n") + "\n";
   return [{ label: "patterns", manifest: manifestOf(spec, "run-1", [files.file("patterns.csv", content, "2026-11-21T08:00:00.000Z")]) }];
@@ -344,7 +349,7 @@ describe("@spark engine parity on keyword names, odd keys and a star over them",
     await runBoth(decimalKey, decimalKeys(decimalKey, path.join(root, "amount-files")), "group_keys");
   });
 
-  it("regex rules with POSIX classes, `.` over carriage returns and Unicode line separators, \\b after a non-ASCII letter, \\s and a vertical tab", async () => {
+  it("regex rules with POSIX classes, `.` over carriage returns and Unicode line separators, \\b after a non-ASCII letter, \\s and a vertical tab, \\p{L}+, \\x{41} and \\+", async () => {
     await runBoth(patterns, patternRows(patterns, path.join(root, "pattern-files")), "patterns");
   });
 
