@@ -295,7 +295,8 @@ export interface AuditQuery {
  *   rejected_rows (row-level rejects; rows of files quarantined whole are the executor's
  *   quarantinedFileRows),
  *   changes_applied, state_keys, current_rows, silver_rows, quarantine_rows, and the STRING
- *   column latest_sequence (max of the first sequence column over current rows, ISO text).
+ *   column latest_sequence (max of the first sequence column over current rows, ISO text; a
+ *   double's is the shortest round-trip text, 1e+20, which the Spark runner re-renders from Java's).
  * - files: one row per accepted file: _file_id, rows_read, rows_rejected, rows_quarantined
  *   (BIGINT). The executor derives rowsLoaded = rows_read - rows_rejected - rows_quarantined.
  */

@@ -34,7 +34,7 @@ from .contracts import AuditResult, FileResult, ManifestFile, Published
 from .errors import error_text
 from .outcomes import build_file_results, conservation_audit, split_already_loaded
 from .pii_key import hmac_pads, keyed_fingerprint, plan_hashes_pii
-from .plan import SUMMARY_COUNT_COLUMNS, relation_names, run_mode, staged_roles, steps_for
+from .plan import SUMMARY_COUNT_COLUMNS, latest_sequence_text, relation_names, run_mode, staged_roles, steps_for
 from .retention import cutoff_text, due, expire_old_snapshots
 from .schema_evolution import SchemaChangeError, SchemaEvolution, evolve_schema, parse_describe, parse_partitioning
 from .silver_plan import plan_at, snapshots_sql
@@ -526,8 +526,8 @@ class LoadExecutor:
         found = self.rows(self.plan["summary"]["counts"])
         row = found[0] if found else {}
         counts = {camel: int(row.get(snake) or 0) for snake, camel in SUMMARY_COUNT_COLUMNS.items()}
-        latest = row.get("latest_sequence")
-        return counts, (str(latest) if latest is not None else None), self.rows(self.plan["summary"]["files"])
+        latest = latest_sequence_text(self.plan, row.get("latest_sequence"))
+        return counts, latest, self.rows(self.plan["summary"]["files"])
 
     def publish(self, result: ExecutionResult) -> Published:
         # Iceberg has no multi-table commit. The ledger (published last) is marked with the run,

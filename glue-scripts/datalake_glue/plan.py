@@ -235,3 +235,18 @@ def run_mode(full_refresh: bool) -> str:
 
 def staged_roles(steps: Sequence[Dict[str, Any]]) -> List[str]:
     return [s["table"] for s in steps if s["kind"] in ("stage", "merge")]
+
+
+def latest_sequence_text(plan: Dict[str, Any], value: Any) -> str | None:
+    """The summary's latest sequence as the DuckDB executor writes it. A double's text in the
+    plan SQL is Java's (1.0E-4, 1.23456785E7, 1.0E20) where DuckDB prints the shortest
+    round-trip text (0.0001, 12345678.5, 1e+20), which Python's repr also prints; Java's text
+    always reads back as the same double, so re-rendering it loses nothing."""
+    if value is None:
+        return None
+    source = plan["source"]
+    sequence = source["sequenceColumns"][:1]
+    types = {column["name"]: column["type"] for column in source["columns"]}
+    if sequence and types.get(sequence[0]) == "double":
+        return repr(float(value))
+    return str(value)

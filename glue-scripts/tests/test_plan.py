@@ -94,3 +94,19 @@ def test_steps_for_filters_by_mode():
     # A dms dataset also reads the files ledger in both modes (its load generations); keep_previous
     # also bronze, for the keys a late change re-fills (refill_keys).
     assert incremental == ["files_prev", "bronze_prev", "state_prev"] and full == ["files_prev", "bronze_prev"]
+
+
+def _plan_with_sequence(sequence_type):
+    return {"source": {"sequenceColumns": ["seq"], "columns": [{"name": "id", "type": "int"}, {"name": "seq", "type": sequence_type}]}}
+
+
+@pytest.mark.parametrize("java_text, text", [("1.0E-4", "0.0001"), ("1.23456785E7", "12345678.5"), ("1.0E20", "1e+20"), ("2.5", "2.5")])
+def test_a_double_latest_sequence_reads_as_duckdb_prints_it(java_text, text):
+    assert plan_module.latest_sequence_text(_plan_with_sequence("double"), java_text) == text
+
+
+def test_other_latest_sequences_stay_as_the_plan_sql_wrote_them():
+    assert plan_module.latest_sequence_text(_plan_with_sequence("timestamp"), "2026-11-21 08:01:30.000000") == "2026-11-21 08:01:30.000000"
+    assert plan_module.latest_sequence_text(_plan_with_sequence("bigint"), 12) == "12"
+    assert plan_module.latest_sequence_text(_plan_with_sequence("double"), None) is None
+    assert plan_module.latest_sequence_text({"source": {"sequenceColumns": [], "columns": []}}, None) is None

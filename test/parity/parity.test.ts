@@ -16,7 +16,7 @@ import { loadIcebergExtension } from "../../engine/spark/iceberg-duckdb";
 import { runLoadSpark, type SparkDatabases } from "../../engine/spark/run-load";
 import type { SparkServer } from "../../engine/spark/server";
 import { duckdbSources, readTables, sparkSources, summaryView, tableDifferences } from "./tables";
-import { dmsOrderScenario, dmsScenario, referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
+import { dmsOrderScenario, dmsScenario, doubleSequenceScenario, referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
 import { dmsParquetScenario, jsonlScenario, parquetScenario } from "./format-scenarios";
 import { typedJsonl, typedParquet } from "../engine/typed-files";
 import { sparkForTests } from "../support/spark";
@@ -72,6 +72,16 @@ const snapshots = defineDataset({
   rules: [{ kind: "not_null", column: "label" }],
   pii: [{ column: "label", mode: "exclude" }],
   target: { table: "snapshot_items" },
+});
+
+/** A double sequence column: the run summary's latest sequence is the double's canonical text. */
+const gauges = defineDataset({
+  name: "gauges",
+  prefix: "gauges/",
+  format: "csv",
+  columns: { id: "int", reading: "string", seq: "double" },
+  primaryKey: ["id"],
+  cdc: { opColumn: "Op", sequenceColumns: ["seq"] },
 });
 
 describe("@spark engine parity: DuckDB and Spark give the same tables and summaries", function () {
@@ -135,6 +145,10 @@ describe("@spark engine parity: DuckDB and Spark give the same tables and summar
     this.timeout(40 * 60_000); // four runs, a reload among them
     const orders = DATASETS.find((s) => s.name === "orders")!;
     await runBoth(orders, dmsOrderScenario(orders, path.join(root, "dms-order-files")), "dms_order");
+  });
+
+  it("a double sequence column: the same latest sequence text on both engines", async () => {
+    await runBoth(gauges, doubleSequenceScenario(gauges, path.join(root, "gauges-files")));
   });
 
   it("a spec without CDC, with its own delimiter, quote and null marker", async () => {

@@ -401,3 +401,18 @@ export function dmsOrderScenario(spec: DatasetSpec, dir: string): ScenarioRun[] 
     { label: "full refresh", manifest: manifest(spec, "run-4", [], true) },
   ];
 }
+
+/**
+ * A dataset whose sequence column is a double: each run's latest sequence is a value whose text
+ * differs between DuckDB and Java (0.0001 / 1.0E-4, 12345678.5 / 1.23456785E7, 1e+20 / 1.0E20).
+ */
+export function doubleSequenceScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
+  const files = new ScenarioFiles(dir, spec);
+  const text = (...rows: string[]) => `id,reading,Op,seq\n${rows.join("\n")}\n`;
+  const day = (d: number) => `2026-11-2${d}T08:00:00.000Z`;
+  return [
+    { label: "small latest", manifest: manifest(spec, "run-1", [files.file("a.csv", text("1,a,I,0.00005", "2,b,I,0.0001"), day(1))]) },
+    { label: "seven-digit latest", manifest: manifest(spec, "run-2", [files.file("b.csv", text("1,c,U,12345678.5"), day(2))]) },
+    { label: "huge latest", manifest: manifest(spec, "run-3", [files.file("c.csv", text("2,d,U,1e20", "3,e,I,2.5"), day(3))]) },
+  ];
+}
