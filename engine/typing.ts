@@ -110,7 +110,7 @@ export function guardedParse(d: SqlDialect, v: string, type: PlanColumnType): st
         `WHEN ${d.regexMatch(t, INTEGER_ZERO_FRACTION)} THEN ${d.tryCast(d.regexExtract(t, INTEGER_PART), type)} ELSE NULL END`;
     }
     case "double":
-      return guarded(DOUBLE, d.trim(v), d.tryCast(d.trim(v), type));
+      return guarded(DOUBLE, d.trim(v), positiveZero(d, d.tryCast(d.trim(v), type)));
     case "boolean": {
       const word = `lower(${d.trim(v)})`;
       const list = (words: string[]) => words.map((w) => d.str(w)).join(", ");
@@ -125,4 +125,15 @@ export function guardedParse(d: SqlDialect, v: string, type: PlanColumnType): st
       if (/^decimal\(\d+,\d+\)$/.test(type)) return guarded(decimalPattern(type), d.trim(v), d.tryCast(d.trim(v), type));
       throw new Error(`no parser for column type ${type}`);
   }
+}
+
+/**
+ * A double with -0.0 read as 0.0. The engines hold the two zeros equal but do not keep them
+ * apart: on DuckDB, once a batch held a -0.0, values written "0" and "0.0" of other rows came
+ * out of silver and state as -0.0 (its hashing and sorting operators hand back either zero for
+ * equal values), while Spark kept them 0.0. One canonical zero is the only way both engines
+ * store the same value; no number changes (-0.0 = 0.0 on both). Bronze keeps the text as written.
+ */
+function positiveZero(d: SqlDialect, x: string): string {
+  return `CASE WHEN ${x} = 0 THEN ${d.cast("0", "double")} ELSE ${x} END`;
 }

@@ -1,6 +1,7 @@
 // Row semantics of ARCHITECTURE.md: order of changes, tombstones, idempotent reloads, and the
 // same silver whatever the file order or load mode.
 import { expect } from "chai";
+import { defineDataset } from "../../datasets";
 import { ORDERS_HEADER, TestWorkspace, expectConserved, fileResult, orderRow } from "./helpers";
 
 const csv = (...rows: string[]) => [ORDERS_HEADER, ...rows].join("\n") + "\n";
@@ -141,5 +142,29 @@ describe("engine (DuckDB): CDC semantics", function () {
     expect(await ws.query(SILVER)).to.deep.equal(incremental);
     expect(await ws.query("SELECT order_id, _reasons, _source_key FROM quarantine_orders ORDER BY order_id")).to.deep.equal(quarantine);
     expect(await ws.query("SELECT COUNT(*) AS n FROM rejects_orders"), "a refresh does not re-reject old rows").to.deep.equal([{ n: 1 }]);
+  });
+
+  it("reads a double zero as 0.0 whether written -0.0, 0 or 0.0, so no row takes another row's zero", async () => {
+    const gauges = defineDataset({
+      name: "gauges",
+      prefix: "gauges/",
+      format: "csv",
+      columns: { id: "int", level: "double", seq: "double" },
+      primaryKey: ["id"],
+      cdc: { opColumn: "Op", sequenceColumns: ["seq"] },
+    });
+    const rows = ["1,-0.0,I,0.0", "1,-0.0,U,-0.0", "2,0,I,-0.0", "2,0,U,0", "3,-0.0,I,-0.0", "4,0.0,I,1"];
+    const file = ws.file(gauges, "zeros.csv", ["id,level,Op,seq", ...rows].join("\n") + "\n");
+
+    await ws.load(gauges, [file]);
+
+    // Keys 2 and 4 were written "0" and "0.0": they came out as -0.0, the zero of keys 1 and 3.
+    const q = "SELECT id, CAST(g.level AS VARCHAR) AS level, CAST(g.seq AS VARCHAR) AS seq, CAST(s._seq_1 AS VARCHAR) AS state_seq FROM gauges g JOIN state_gauges s USING (id) ORDER BY id";
+    expect(await ws.query(q)).to.deep.equal([
+      { id: 1, level: "0.0", seq: "0.0", state_seq: "0.0" },
+      { id: 2, level: "0.0", seq: "0.0", state_seq: "0.0" },
+      { id: 3, level: "0.0", seq: "0.0", state_seq: "0.0" },
+      { id: 4, level: "0.0", seq: "1.0", state_seq: "1.0" },
+    ]);
   });
 });

@@ -404,7 +404,8 @@ export function dmsOrderScenario(spec: DatasetSpec, dir: string): ScenarioRun[] 
 
 /**
  * A dataset whose sequence column is a double: each run's latest sequence is a value whose text
- * differs between DuckDB and Java (0.0001 / 1.0E-4, 12345678.5 / 1.23456785E7, 1e+20 / 1.0E20).
+ * differs between DuckDB and Java (0.0001 / 1.0E-4, 12345678.5 / 1.23456785E7, 1e+20 / 1.0E20),
+ * and tied zeros written three ways.
  */
 export function doubleSequenceScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
   const files = new ScenarioFiles(dir, spec);
@@ -414,5 +415,7 @@ export function doubleSequenceScenario(spec: DatasetSpec, dir: string): Scenario
     { label: "small latest", manifest: manifest(spec, "run-1", [files.file("a.csv", text("1,a,I,0.00005", "2,b,I,0.0001"), day(1))]) },
     { label: "seven-digit latest", manifest: manifest(spec, "run-2", [files.file("b.csv", text("1,c,U,12345678.5"), day(2))]) },
     { label: "huge latest", manifest: manifest(spec, "run-3", [files.file("c.csv", text("2,d,U,1e20", "3,e,I,2.5"), day(3))]) },
+    // Zeros written -0.0, 0 and 0.0 tie on the sequence; DuckDB stored some as the other zero.
+    { label: "zeros", manifest: manifest(spec, "run-4", [files.file("d.csv", text("4,f,I,0.0", "4,g,U,-0.0", "5,h,I,-0.0", "5,i,U,0", "6,j,I,-0.0"), day(4))]) },
   ];
 }
