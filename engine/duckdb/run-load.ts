@@ -237,7 +237,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
         .join("; ")}`;
     }
     summary.finishedAt = new Date().toISOString();
-    summary.freshness.dataAgeHours = dataAge(summary.freshness.latestSequence, summary.finishedAt);
+    summary.freshness.dataAgeHours = sequenceIsTime(plan) ? dataAge(summary.freshness.latestSequence, summary.finishedAt) : null;
     if (opts.writeSummary ?? true) writeJsonAtomic(summaryPath(workspace, spec.name, manifest.runId), summary);
     progress("done", summary.status);
     return summary;
@@ -331,6 +331,17 @@ async function summarize(
     published: null,
     freshness: { rowCount: n("silver_rows"), latestSequence: latest, dataAgeHours: null },
   };
+}
+
+/**
+ * Whether the latest sequence is a point in time, so the data has an age. Only a date or a
+ * timestamp is: Date.parse read an int or double sequence's text as a year or a day (42 as 2042,
+ * 2.5 as 2001-02-05), and the Glue runner's parser reads other texts (20240102 as a date).
+ */
+function sequenceIsTime(plan: LoadPlan): boolean {
+  const first = plan.source.sequenceColumns[0];
+  const type = plan.source.columns.find((c) => c.name === first)?.type;
+  return type === "timestamp" || type === "date";
 }
 
 function dataAge(latest: string | null, now: string): number | null {

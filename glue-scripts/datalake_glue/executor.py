@@ -34,7 +34,7 @@ from .contracts import AuditResult, FileResult, ManifestFile, Published
 from .errors import error_text
 from .outcomes import build_file_results, conservation_audit, split_already_loaded
 from .pii_key import hmac_pads, keyed_fingerprint, plan_hashes_pii
-from .plan import SUMMARY_COUNT_COLUMNS, latest_sequence_text, relation_names, run_mode, staged_roles, steps_for
+from .plan import SUMMARY_COUNT_COLUMNS, latest_sequence_text, relation_names, sequence_is_time, run_mode, staged_roles, steps_for
 from .retention import cutoff_text, due, expire_old_snapshots
 from .schema_evolution import SchemaChangeError, SchemaEvolution, evolve_schema, parse_describe, parse_partitioning
 from .silver_plan import plan_at, snapshots_sql
@@ -119,6 +119,8 @@ class ExecutionResult:
     audits: List[AuditResult] = field(default_factory=list)
     counts: Dict[str, int] = field(default_factory=dict)
     latest_sequence: Optional[str] = None
+    #: Whether latest_sequence is a date or timestamp, so the data has an age (plan.sequence_is_time).
+    latest_sequence_is_time: bool = False
     drift_warnings: List[str] = field(default_factory=list)
     published: Optional[Published] = None
     error: Optional[str] = None
@@ -632,6 +634,7 @@ class LoadExecutor:
             audits.append(conservation_audit(files, counts))
             result.files, result.audits, result.counts = files, audits, counts
             result.latest_sequence, result.drift_warnings = latest, drift
+            result.latest_sequence_is_time = sequence_is_time(self.plan)
             decision: PublishDecision = decide_publish(audits)
             if decision.publish:
                 with self.stop.publishing():

@@ -237,6 +237,20 @@ def staged_roles(steps: Sequence[Dict[str, Any]]) -> List[str]:
     return [s["table"] for s in steps if s["kind"] in ("stage", "merge")]
 
 
+def _sequence_type(plan: Dict[str, Any]) -> str | None:
+    source = plan["source"]
+    sequence = source["sequenceColumns"][:1]
+    types = {column["name"]: column["type"] for column in source["columns"]}
+    return types.get(sequence[0]) if sequence else None
+
+
+def sequence_is_time(plan: Dict[str, Any]) -> bool:
+    """Whether the latest sequence is a point in time, so the data has an age (the summary's
+    dataAgeHours): only a date or a timestamp. An int sequence 20240102 read as a date here, and
+    the DuckDB executor read 42 as the year 2042."""
+    return _sequence_type(plan) in ("timestamp", "date")
+
+
 def latest_sequence_text(plan: Dict[str, Any], value: Any) -> str | None:
     """The summary's latest sequence as the DuckDB executor writes it. A double's text in the
     plan SQL is Java's (1.0E-4, 1.23456785E7, 1.0E20) where DuckDB prints the shortest
@@ -244,9 +258,6 @@ def latest_sequence_text(plan: Dict[str, Any], value: Any) -> str | None:
     always reads back as the same double, so re-rendering it loses nothing."""
     if value is None:
         return None
-    source = plan["source"]
-    sequence = source["sequenceColumns"][:1]
-    types = {column["name"]: column["type"] for column in source["columns"]}
-    if sequence and types.get(sequence[0]) == "double":
+    if _sequence_type(plan) == "double":
         return repr(float(value))
     return str(value)

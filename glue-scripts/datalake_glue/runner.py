@@ -64,6 +64,7 @@ def run_job(
             drift_warnings=outcome.drift_warnings,
             published=published if published is not None else outcome.published,
             latest_sequence=outcome.latest_sequence,
+            latest_is_time=outcome.latest_sequence_is_time,
             error=outcome.error,
         )
 

@@ -143,6 +143,7 @@ def build_summary(
     drift_warnings: Sequence[str] = (),
     published: Optional[Published] = None,
     latest_sequence: Optional[str] = None,
+    latest_is_time: bool = True,
     error: Optional[str] = None,
 ) -> RunSummary:
     """The run summary. SUCCEEDED only with no error, every audit passed, and a publish."""
@@ -163,7 +164,8 @@ def build_summary(
     freshness: Freshness = {
         "rowCount": full_counts["silverRows"],
         "latestSequence": latest_sequence,
-        "dataAgeHours": data_age_hours(latest_sequence, finished_at),
+        # Only a date or timestamp sequence gives the data an age (plan.sequence_is_time).
+        "dataAgeHours": data_age_hours(latest_sequence, finished_at) if latest_is_time else None,
     }
     summary: RunSummary = {
         "version": CONTRACT_VERSION,

@@ -15,7 +15,7 @@ from datalake_glue.args import resolve_args, simple_resolver
 from datalake_glue.runner import PublishIncomplete, run_job
 from tests.fake_spark import FakeIO, FakeSpark
 from tests.helpers import JOB_ARGV, manifest
-from tests.test_executor import spark_for
+from tests.test_executor import counts_row, spark_for
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
 MANIFEST_KEY = "manifests/orders/run-20261121-0001.json"
@@ -91,6 +91,28 @@ def test_successful_run_writes_a_succeeded_summary_and_metrics():
     assert written["counts"]["silverRows"] == 3
     assert [f["rowsLoaded"] for f in written["files"]] == [1, 3]
     assert written["startedAt"] == "2026-11-21T10:00:30.000Z"
+
+
+@pytest.mark.parametrize("sequence_type, latest, aged", [
+    ("timestamp", "2026-11-21 09:00:00.000000", True),
+    ("date", "2026-11-21", True),
+    ("bigint", "20261121", False),  # a counter, not a day: it read as 2026-11-21 and aged 10 h
+    ("double", "2.5", False),
+])
+def test_only_a_date_or_timestamp_sequence_gives_the_data_an_age(sequence_type, latest, aged):
+    args = resolve_args(JOB_ARGV, simple_resolver)
+    plan = plan_json()
+    for column in plan["source"]["columns"]:
+        if column["name"] == plan["source"]["sequenceColumns"][0]:
+            column["type"] = sequence_type
+    spark, plan_io = spark_for(plan, counts=counts_row(latest_sequence=latest))
+    s3, cloudwatch, captured = client("s3"), client("cloudwatch"), Capture()
+    with Stubber(s3) as s3_stub, Stubber(cloudwatch) as cw_stub:
+        stub_run(s3_stub, cw_stub, manifest(), plan, captured, record=Capture())
+        summary = run_job(args, spark=spark, io=plan_io, s3=s3, cloudwatch=cloudwatch, now=Clock())
+    assert summary["status"] == "SUCCEEDED", summary.get("error")
+    assert summary["freshness"]["latestSequence"] == latest
+    assert (summary["freshness"]["dataAgeHours"] is not None) == aged
 
 
 def test_bad_plan_still_writes_a_failed_summary():

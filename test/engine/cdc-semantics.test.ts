@@ -167,4 +167,23 @@ describe("engine (DuckDB): CDC semantics", function () {
       { id: 4, level: "0.0", seq: "1.0", state_seq: "1.0" },
     ]);
   });
+
+  it("gives the data an age only when its sequence is a point in time, not a counter", async () => {
+    const spec = (type: "int" | "double" | "timestamp") =>
+      defineDataset({
+        name: `counted_${type}`,
+        prefix: `counted_${type}/`,
+        format: "csv",
+        columns: { id: "int", seq: type },
+        primaryKey: ["id"],
+        cdc: { opColumn: "Op", sequenceColumns: ["seq"] },
+      });
+    const age = async (type: "int" | "double" | "timestamp", seq: string) =>
+      (await ws.load(spec(type), [ws.file(spec(type), `${type}.csv`, `id,Op,seq\n1,I,${seq}\n`)])).freshness;
+
+    // Date.parse read the counter 42 as the year 2042 and 2.5 as 2001-02-05.
+    expect(await age("int", "42")).to.include({ latestSequence: "42", dataAgeHours: null });
+    expect(await age("double", "2.5")).to.include({ latestSequence: "2.5", dataAgeHours: null });
+    expect((await age("timestamp", "2026-11-20 09:00:00")).dataAgeHours).to.be.a("number");
+  });
 });
