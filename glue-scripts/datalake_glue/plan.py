@@ -6,6 +6,7 @@ the Pulumi program to --plan_uri; the runner never re-derives anything from the 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Dict, List, Sequence
 
 PLAN_VERSION = 1
@@ -255,9 +256,14 @@ def latest_sequence_text(plan: Dict[str, Any], value: Any) -> str | None:
     """The summary's latest sequence as the DuckDB executor writes it. A double's text in the
     plan SQL is Java's (1.0E-4, 1.23456785E7, 1.0E20) where DuckDB prints the shortest
     round-trip text (0.0001, 12345678.5, 1e+20), which Python's repr also prints; Java's text
-    always reads back as the same double, so re-rendering it loses nothing."""
+    always reads back as the same double, so re-rendering it loses nothing. A decimal's is
+    Java's BigDecimal text, scientific below 1E-6 (0E-10, 1.000E-7), where DuckDB prints it
+    plain with its scale (0.0000000000, 0.0000001000)."""
     if value is None:
         return None
-    if _sequence_type(plan) == "double":
+    kind = _sequence_type(plan) or ""
+    if kind == "double":
         return repr(float(value))
+    if kind.startswith("decimal"):
+        return format(Decimal(str(value)), "f")
     return str(value)

@@ -105,6 +105,11 @@ def test_a_double_latest_sequence_reads_as_duckdb_prints_it(java_text, text):
     assert plan_module.latest_sequence_text(_plan_with_sequence("double"), java_text) == text
 
 
+@pytest.mark.parametrize("java_text, text", [("0E-10", "0.0000000000"), ("1.000E-7", "0.0000001000"), ("12.5000000000", "12.5000000000")])
+def test_a_decimal_latest_sequence_reads_plain_as_duckdb_prints_it(java_text, text):
+    assert plan_module.latest_sequence_text(_plan_with_sequence("decimal(20,10)"), java_text) == text
+
+
 def test_other_latest_sequences_stay_as_the_plan_sql_wrote_them():
     assert plan_module.latest_sequence_text(_plan_with_sequence("timestamp"), "2026-11-21 08:01:30.000000") == "2026-11-21 08:01:30.000000"
     assert plan_module.latest_sequence_text(_plan_with_sequence("bigint"), 12) == "12"
