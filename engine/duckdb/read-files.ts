@@ -411,14 +411,20 @@ function csvScan(file: string, shape: RecordShape, csv: LoadPlan["source"]["csv"
   // Values stay exactly as in the file: an empty field is "", as the Glue runner reads it (NULL
   // handling is the plan's SQL, the same on both engines); only columns a file lacks are NULL.
   const forceNotNull = Array.from({ length: width }, (_, i) => `'c${i}'`).join(", ");
+  // An empty line is no record (engine/csv-rules.ts), and DuckDB skips it, except in a file of
+  // one field per record, where it read one as a record holding "" (the Glue runner skips it):
+  // there an unquoted empty field, which only an empty line can hold, is read as NULL (a quoted
+  // "" stays "") and dropped.
+  const oneField = width === 1;
+  const nulls = oneField ? "allow_quoted_nulls = false" : `force_not_null = [${forceNotNull}]`;
   // Compression as the bytes say (file-bytes.ts), never guessed from the name: a text file
   // named .gz is read as text.
-  return (
+  const scan =
     `read_csv(${lit(exactPath(file))}, header = ${shape.header}, auto_detect = false, columns = {${columns}}, ` +
     `delim = ${lit(csv.delimiter)}, quote = ${lit(csv.quote)}, escape = ${lit(csv.quote)}, ` +
     `compression = ${lit(shape.gzip ? "gzip" : "none")}, ` +
-    `skip = 0, strict_mode = ${shape.strict}, force_not_null = [${forceNotNull}]${lineLimits})`
-  );
+    `skip = 0, strict_mode = ${shape.strict}, ${nulls}${lineLimits})`;
+  return oneField ? `(SELECT * FROM ${scan} WHERE c0 IS NOT NULL)` : scan;
 }
 
 async function countRows(session: Session, file: string, shape: RecordShape, csv: LoadPlan["source"]["csv"], bytes: Buffer): Promise<number> {

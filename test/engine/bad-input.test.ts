@@ -1,6 +1,7 @@
 // Issue 2 "Bad input": each case gets a clear reason, loses nothing, and keeps conservation.
 import * as path from "node:path";
 import { expect } from "chai";
+import { defineDataset } from "../../datasets";
 import { ORDERS_HEADER, TestWorkspace, expectConserved, fileResult, orderRow } from "./helpers";
 
 const CUSTOMERS_HEADER = "Op,customer_id,email,country,signup_date,cdc_ts";
@@ -462,6 +463,22 @@ describe("engine (DuckDB): bad input", function () {
       { order_id: 1, _row_number: 1 },
       { order_id: 2, _row_number: 2 },
       { order_id: 3, _row_number: 1 },
+    ]);
+  });
+
+  it("skips empty lines in a file of one field per record, as in any other, and keeps a quoted empty field", async () => {
+    const tags = defineDataset({ name: "tags", prefix: "tags/", format: "csv", columns: { tag: "string" }, primaryKey: ["tag"] });
+    const file = ws.file(tags, "tags.csv", 'tag\nred\n\n""\nblue\n\n\n');
+
+    const summary = await ws.load(tags, [file]);
+
+    expectConserved(summary);
+    // Each empty line was a row holding "", rejected null_key:tag (rows read 6, rejected 3).
+    expect(fileResult(summary, "tags/tags.csv")).to.include({ outcome: "LOADED", rowsRead: 3, rowsLoaded: 2, rowsRejected: 1 });
+    expect(await ws.query("SELECT tag, _row_number FROM bronze_tags ORDER BY _row_number")).to.deep.equal([
+      { tag: "red", _row_number: 1 },
+      { tag: "", _row_number: 2 },
+      { tag: "blue", _row_number: 3 },
     ]);
   });
 });

@@ -16,7 +16,7 @@ import { loadIcebergExtension } from "../../engine/spark/iceberg-duckdb";
 import { runLoadSpark, type SparkDatabases } from "../../engine/spark/run-load";
 import type { SparkServer } from "../../engine/spark/server";
 import { duckdbSources, readTables, sparkSources, summaryView, tableDifferences } from "./tables";
-import { dmsOrderScenario, dmsScenario, doubleSequenceScenario, referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
+import { dmsOrderScenario, dmsScenario, doubleSequenceScenario, oneFieldScenario, referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
 import { dmsParquetScenario, jsonlScenario, parquetScenario } from "./format-scenarios";
 import { typedJsonl, typedParquet } from "../engine/typed-files";
 import { sparkForTests } from "../support/spark";
@@ -84,6 +84,9 @@ const gauges = defineDataset({
   cdc: { opColumn: "Op", sequenceColumns: ["seq"] },
 });
 
+/** One field per record: a CSV reader can take an empty line for a record holding "". */
+const tags = defineDataset({ name: "tags", prefix: "tags/", format: "csv", columns: { tag: "string" }, primaryKey: ["tag"] });
+
 describe("@spark engine parity: DuckDB and Spark give the same tables and summaries", function () {
   this.timeout(15 * 60_000);
   let server: SparkServer;
@@ -149,6 +152,10 @@ describe("@spark engine parity: DuckDB and Spark give the same tables and summar
 
   it("a double sequence column: the same latest sequence text on both engines", async () => {
     await runBoth(gauges, doubleSequenceScenario(gauges, path.join(root, "gauges-files")));
+  });
+
+  it("one field per record: empty lines are no rows, a quoted empty field is one", async () => {
+    await runBoth(tags, oneFieldScenario(tags, path.join(root, "tags-files")));
   });
 
   it("a spec without CDC, with its own delimiter, quote and null marker", async () => {

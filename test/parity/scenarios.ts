@@ -419,3 +419,18 @@ export function doubleSequenceScenario(spec: DatasetSpec, dir: string): Scenario
     { label: "zeros", manifest: manifest(spec, "run-4", [files.file("d.csv", text("4,f,I,0.0", "4,g,U,-0.0", "5,h,I,-0.0", "5,i,U,0", "6,j,I,-0.0"), day(4))]) },
   ];
 }
+
+/** A dataset of one field per record: empty lines (no record on either engine) and a quoted "". */
+export function oneFieldScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
+  const files = new ScenarioFiles(dir, spec);
+  const at = "2026-11-21T08:00:00.000Z";
+  return [
+    {
+      label: "empty lines",
+      manifest: manifest(spec, "run-1", [
+        files.file("a.csv", 'tag\nred\n\n""\r\nblue\n\n\n', at),
+        files.file("b.csv.gz", gzipSync("tag\r\n\r\ngreen\r\n\r\n"), at),
+      ]),
+    },
+  ];
+}
