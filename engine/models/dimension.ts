@@ -202,10 +202,15 @@ class DimensionSql {
     const running = `COALESCE(MAX(${this.sequenceTime()}) OVER (${window}), ${beginning})`;
     const initialLoad = `_dms_phase = 0 AND ROW_NUMBER() OVER (PARTITION BY _pk_1 ORDER BY _pos) = 1`;
     const t = this.dataset.format === "dms" ? `CASE WHEN ${initialLoad} THEN ${beginning} ELSE ${running} END` : running;
-    return (
+    const timed =
       `SELECT _pk_1 AS _nk, _pos, _op <> 'D' AS _alive, ${[...attrs, `${t} AS _t`].join(", ")} ` +
-      `FROM ${HISTORY_RELATION} WHERE ${deletes} OR (_op <> 'D' AND ${REASONS_COLUMN} = '')`
-    );
+      `FROM ${HISTORY_RELATION} WHERE ${deletes} OR (_op <> 'D' AND ${REASONS_COLUMN} = '')`;
+    // A change at or after the end of time opens, closes and sets nothing: every window ends
+    // there, so its version would be empty and its predecessor would stay current beside it, which
+    // fails the audits on every later build (the change stays in bronze) and freezes the whole
+    // dimension. Filtered after the running time above, so a change without time that follows it
+    // is dropped too.
+    return `SELECT * FROM (${timed}) c WHERE _t < ${this.ts(END_OF_TIME)}`;
   }
 
   points(): string {

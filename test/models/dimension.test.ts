@@ -52,6 +52,8 @@ function oracle(dim: DimensionSpec, changes: OracleChange[], stored: (col: strin
       if (c.time !== null && (latest === null || c.time > latest)) latest = c.time;
       // Initial load: the key's first version, from a full-load row, is valid from the beginning.
       const at = i === 0 && c.fullLoad ? BEGINNING : (latest ?? BEGINNING);
+      // Every window ends at the end of time: a change from then on has no window to open or close.
+      if (at >= END) continue;
       atTime.set(at, { alive: c.op !== "D", values: c.values });
       if (c.op !== "D") type1 = c.values;
     }
@@ -224,6 +226,12 @@ const MEMBER_CHANGES: MemberChange[] = [
   // that arrived later wins although its id sorts first as text ("v10" < "v9")
   ["e.csv@v9", 1, "I", "18", T(1), "Quinn", "Oslo", "gold", "quinn@x", "1"],
   ["e.csv@v10", 1, "I", "18", T(1), "Quinn", "Rome", "gold", "quinn@x", "1"],
+  // 19: a change stamped at the end of time (a source's sentinel) opens no version and sets no
+  // type-1 value; 20: a delete after it closes nothing. Each stays open, as before them.
+  ["a.csv", 19, "I", "19", T(1), "Rae", "Oslo", "gold", "rae@x", "1"],
+  ["f.csv", 1, "U", "19", END, "Rae", "Rome", "vip", "rae@x", "1"],
+  ["a.csv", 20, "I", "20", T(1), "Sol", "Oslo", "gold", "sol@x", "1"],
+  ["f.csv", 2, "D", "20", "9999-12-31 23:00:00", "Sol", "Oslo", "gold", "sol@x", "1"],
 ];
 
 function memberBronze(): BronzeRow[] {
@@ -452,6 +460,8 @@ describe("models: SCD2 dimension compiler (DuckDB)", function () {
     expect(windows("13")).to.deep.equal(["Oslo@02-00"]);
     expect(windows("14")).to.deep.equal([]);
     expect(byStart(rows.filter((r) => r.member_id === "15")).map((r) => `${r.name}@${r.valid_from!.slice(11, 13)}`)).to.deep.equal(["null@01", "Ola@02", "null@04"]);
+    expect(rows.filter((r) => r.member_id === "19").map((r) => `${r.city}/${r.tier}@${r.valid_from}-${r.valid_to}`)).to.deep.equal([`Oslo/gold@${T(1)}-${END}`]);
+    expect(rows.filter((r) => r.member_id === "20").map((r) => `${r.valid_from}-${r.valid_to}`)).to.deep.equal([`${T(1)}-${END}`]);
   });
 
   it("compiles the reference dimensions for both dialects; refuses inferred members without the registries, and a wrong dataset", () => {
