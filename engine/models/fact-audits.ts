@@ -46,16 +46,19 @@ function keyResolves(r: ResolvedFact, d: SqlDialect, i: number): ModelAudit {
   const role = r.spec.dimensions[i];
   const dim = r.dimensions.get(role.dimension)!;
   const key = `f.${d.ident(role.keyColumn)}`;
-  const on = r.spec.grain.map((g) => `b.${d.ident(g)} = f.${d.ident(g)}`).join(" AND ");
-  // Only the base rows of the audited grain: a semi-join on the written rows first (Spark
+  // A fact row finds its base row by the source's primary key, which the grain holds: never
+  // NULL in silver. The grain's other columns may be NULL, and `=` never matches NULL, so joining
+  // on them found no base row for such a fact row and failed its resolved key as stale.
+  const pk = r.source.primaryKey.map((k) => d.ident(k));
+  const on = pk.map((k) => `b.${k} = f.${k}`).join(" AND ");
+  // Only the base rows of the audited rows: a semi-join on the written rows first (Spark
   // broadcasts them; it cannot broadcast the side an outer join keeps, so joining silver whole
-  // shuffled all of it to check an incremental build's few rows). IN for one grain column:
+  // shuffled all of it to check an incremental build's few rows). IN for one key column:
   // DuckDB runs a correlated EXISTS four times slower.
-  const grain = r.spec.grain.map((g) => d.ident(g));
   const written =
-    grain.length === 1
-      ? `base.${grain[0]} IN (SELECT ${grain[0]} FROM ${AUDITED_RELATION})`
-      : `EXISTS (SELECT 1 FROM ${AUDITED_RELATION} a WHERE ${grain.map((g) => `a.${g} = base.${g}`).join(" AND ")})`;
+    pk.length === 1
+      ? `base.${pk[0]} IN (SELECT ${pk[0]} FROM ${AUDITED_RELATION})`
+      : `EXISTS (SELECT 1 FROM ${AUDITED_RELATION} a WHERE ${pk.map((k) => `a.${k} = base.${k}`).join(" AND ")})`;
   // The version of the fact's natural key whose window holds its time: the key must name it, or
   // be -1 when there is none. One join: a published dimension's windows of a natural key do not
   // overlap (its windows audit), so at most one version covers the time. Were there two, each

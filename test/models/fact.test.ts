@@ -276,7 +276,23 @@ const VISITS: Scenario = {
   },
 };
 
-const ALL = [...SCENARIOS, BEFORE_SPLIT, AFTER_SPLIT, VISITS];
+// A grain may hold columns beyond the source's primary key, and those may be NULL: the key audits
+// must still find such a row's base row (by the primary key), or they call its resolved keys stale.
+const WIDE_GRAIN: Scenario = {
+  name: "a grain beyond the primary key with a NULL in it: keys resolve and audit clean",
+  fact: "fact_order_items",
+  models: MODELS.map((m) => (m.name === "fact_order_items" ? { ...(m as FactSpec), grain: ["order_item_id", "product_id"] } : m)),
+  silver: {
+    orders,
+    order_items: [
+      { order_item_id: "1000", order_id: "101", product_id: null, quantity: "2", unit_price: "3.50", line_total: "7.00", created_at: "2024-03-05 00:00:00" }, // customer resolves
+      { order_item_id: "1001", order_id: "100", product_id: "50", quantity: "1", unit_price: "9.99", line_total: "9.99", created_at: "2024-01-01 00:00:00" },
+    ],
+  },
+  dims: { dim_customer: customers, dim_product: products },
+};
+
+const ALL = [...SCENARIOS, BEFORE_SPLIT, AFTER_SPLIT, VISITS, WIDE_GRAIN];
 /** Compiles a scenario's fact, and makes its registries the ones the helpers above read. */
 function plan(s: Scenario, dialect: "duckdb" | "spark"): ModelPlan {
   registry = { datasets: s.datasets ?? DATASETS, models: s.models ?? MODELS };
