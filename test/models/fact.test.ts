@@ -292,7 +292,21 @@ const WIDE_GRAIN: Scenario = {
   dims: { dim_customer: customers, dim_product: products },
 };
 
-const ALL = [...SCENARIOS, BEFORE_SPLIT, AFTER_SPLIT, VISITS, WIDE_GRAIN];
+// A double column holds what its text parses to, so silver can hold an infinity ("1e309"): the
+// fact's sum equals silver's (both infinite), which the sum audit must pass, not read as NaN apart.
+const INFINITE_SPEND: Scenario = {
+  ...VISITS,
+  name: "a double measure with an infinite value: its sum equals silver's",
+  silver: {
+    ...VISITS.silver,
+    visits: [
+      { visit_id: "1", member_id: "1", visit_day: "2024-05-01", spend: "inf", badge: "ab12" },
+      { visit_id: "2", member_id: "1", visit_day: "2024-04-30", spend: "0.2", badge: "cd34" },
+    ],
+  },
+};
+
+const ALL = [...SCENARIOS, BEFORE_SPLIT, AFTER_SPLIT, VISITS, WIDE_GRAIN, INFINITE_SPEND];
 /** Compiles a scenario's fact, and makes its registries the ones the helpers above read. */
 function plan(s: Scenario, dialect: "duckdb" | "spark"): ModelPlan {
   registry = { datasets: s.datasets ?? DATASETS, models: s.models ?? MODELS };
