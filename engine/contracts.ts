@@ -108,6 +108,7 @@ export interface RunSummary {
   driftWarnings: string[];
   /** Version ids of what this run published; null when nothing was published (audit failure; on DuckDB also a run that read no file). */
   published: { silverVersion: string; quarantineVersion: string } | null;
+  /** dataAgeHours: finish - newest sequence (a date/timestamp sequence), else finish - arrival of the newest file this run LOADED. */
   freshness: { rowCount: number; latestSequence: string | null; dataAgeHours: number | null };
 }
 

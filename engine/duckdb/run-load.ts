@@ -237,7 +237,9 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
         .join("; ")}`;
     }
     summary.finishedAt = new Date().toISOString();
-    summary.freshness.dataAgeHours = sequenceIsTime(plan) ? dataAge(summary.freshness.latestSequence, summary.finishedAt) : null;
+    summary.freshness.dataAgeHours = sequenceIsTime(plan)
+      ? dataAge(summary.freshness.latestSequence, summary.finishedAt)
+      : arrivalAge(manifest, summary.files, summary.finishedAt);
     if (opts.writeSummary ?? true) writeJsonAtomic(summaryPath(workspace, spec.name, manifest.runId), summary);
     progress("done", summary.status);
     return summary;
@@ -346,9 +348,23 @@ function sequenceIsTime(plan: LoadPlan): boolean {
 
 function dataAge(latest: string | null, now: string): number | null {
   if (!latest) return null;
-  const t = Date.parse(`${latest.replace(" ", "T")}Z`);
-  if (Number.isNaN(t)) return null;
-  return Math.round(((Date.parse(now) - t) / 3_600_000) * 100) / 100;
+  return hoursBetween(Date.parse(`${latest.replace(" ", "T")}Z`), now);
+}
+
+/**
+ * Without a time sequence the data's age is that of the newest file this run LOADED (its arrival):
+ * a dataset keyed by a counter (DMS without a timestamp column) still tells the stale-data alarm
+ * that it is fed. Files quarantined whole or settled earlier do not make silver fresher.
+ */
+function arrivalAge(manifest: Manifest, files: FileResult[], now: string): number | null {
+  const loaded = new Set(files.filter((f) => f.outcome === "LOADED").map((f) => f.fileId));
+  const arrivals = manifest.files.filter((f) => loaded.has(f.fileId)).map((f) => Date.parse(f.receivedAt));
+  return arrivals.length === 0 ? null : hoursBetween(Math.max(...arrivals), now);
+}
+
+function hoursBetween(then: number, now: string): number | null {
+  if (Number.isNaN(then)) return null;
+  return Math.round(((Date.parse(now) - then) / 3_600_000) * 100) / 100;
 }
 
 /** Remove a workspace's DuckDB spill files (they are only useful during a run). */

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from typing import Any, Callable, Optional
+from typing import Any, Callable, List, Optional
 
 from .args import JobArgs
-from .contracts import RunSummary
+from .contracts import ManifestFile, RunSummary
 from .errors import error_text
 from .executor import ExecutionResult, Placement, PlanIO, execute_plan
 from .manifest_io import read_manifest, read_s3_json
@@ -51,6 +51,7 @@ def run_job(
     """Execute the run and always write its summary (also when the manifest or plan is bad)."""
     started = now()
     result = ExecutionResult()
+    manifest_files: List[ManifestFile] = []
 
     def summary_of(outcome: ExecutionResult, published: Any = None) -> RunSummary:
         return build_summary(
@@ -65,6 +66,7 @@ def run_job(
             published=published if published is not None else outcome.published,
             latest_sequence=outcome.latest_sequence,
             latest_is_time=outcome.latest_sequence_is_time,
+            manifest_files=manifest_files,
             error=outcome.error,
         )
 
@@ -73,6 +75,7 @@ def run_job(
         outcome, {"silverVersion": "", "quarantineVersion": ""}))
     try:
         manifest = read_manifest(s3, args.manifest_uri, dataset=args.dataset, run_id=args.run_id)
+        manifest_files.extend(manifest["files"])
         plan = parse_plan(read_s3_json(s3, args.plan_uri), source=args.plan_uri, dataset=args.dataset)
         placement = Placement(
             catalog_database=args.catalog_database,

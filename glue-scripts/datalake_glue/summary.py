@@ -123,6 +123,17 @@ def data_age_hours(latest_sequence: Optional[str], now: datetime) -> Optional[fl
     return round((now - latest).total_seconds() / 3600.0, 2)
 
 
+def newest_loaded_arrival(manifest_files: Sequence[ManifestFile], files: Sequence[FileResult]) -> Optional[str]:
+    """receivedAt of the newest file this run LOADED: the data's age without a time sequence.
+
+    A dataset keyed by a counter (DMS without a timestamp column) still tells the stale-data alarm
+    it is fed; files quarantined whole or settled by an earlier run do not make silver fresher.
+    """
+    loaded = {f["fileId"] for f in files if f["outcome"] == "LOADED"}
+    arrivals = [parse_timestamp(f["receivedAt"]) for f in manifest_files if f["fileId"] in loaded]
+    return max(arrivals).isoformat() if arrivals else None
+
+
 def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -144,6 +155,7 @@ def build_summary(
     published: Optional[Published] = None,
     latest_sequence: Optional[str] = None,
     latest_is_time: bool = True,
+    manifest_files: Sequence[ManifestFile] = (),
     error: Optional[str] = None,
 ) -> RunSummary:
     """The run summary. SUCCEEDED only with no error, every audit passed, and a publish."""
@@ -164,8 +176,10 @@ def build_summary(
     freshness: Freshness = {
         "rowCount": full_counts["silverRows"],
         "latestSequence": latest_sequence,
-        # Only a date or timestamp sequence gives the data an age (plan.sequence_is_time).
-        "dataAgeHours": data_age_hours(latest_sequence, finished_at) if latest_is_time else None,
+        # Only a date or timestamp sequence dates the data (plan.sequence_is_time); otherwise the
+        # newest loaded file's arrival does.
+        "dataAgeHours": data_age_hours(
+            latest_sequence if latest_is_time else newest_loaded_arrival(manifest_files, files), finished_at),
     }
     summary: RunSummary = {
         "version": CONTRACT_VERSION,

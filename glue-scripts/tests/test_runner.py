@@ -13,6 +13,7 @@ from botocore.stub import ANY, Stubber
 
 from datalake_glue.args import resolve_args, simple_resolver
 from datalake_glue.runner import PublishIncomplete, run_job
+from datalake_glue.summary import parse_timestamp
 from tests.fake_spark import FakeIO, FakeSpark
 from tests.helpers import JOB_ARGV, manifest
 from tests.test_executor import counts_row, spark_for
@@ -93,13 +94,13 @@ def test_successful_run_writes_a_succeeded_summary_and_metrics():
     assert written["startedAt"] == "2026-11-21T10:00:30.000Z"
 
 
-@pytest.mark.parametrize("sequence_type, latest, aged", [
-    ("timestamp", "2026-11-21 09:00:00.000000", True),
-    ("date", "2026-11-21", True),
-    ("bigint", "20261121", False),  # a counter, not a day: it read as 2026-11-21 and aged 10 h
-    ("double", "2.5", False),
+@pytest.mark.parametrize("sequence_type, latest, dated_by", [
+    ("timestamp", "2026-11-21 09:00:00.000000", "sequence"),
+    ("date", "2026-11-21", "sequence"),
+    ("bigint", "20261121", "arrival"),  # a counter, not a day: it read as 2026-11-21 and aged 10 h
+    ("double", "2.5", "arrival"),
 ])
-def test_only_a_date_or_timestamp_sequence_gives_the_data_an_age(sequence_type, latest, aged):
+def test_a_time_sequence_dates_the_data_and_otherwise_the_newest_loaded_file_does(sequence_type, latest, dated_by):
     args = resolve_args(JOB_ARGV, simple_resolver)
     plan = plan_json()
     for column in plan["source"]["columns"]:
@@ -112,7 +113,12 @@ def test_only_a_date_or_timestamp_sequence_gives_the_data_an_age(sequence_type, 
         summary = run_job(args, spark=spark, io=plan_io, s3=s3, cloudwatch=cloudwatch, now=Clock())
     assert summary["status"] == "SUCCEEDED", summary.get("error")
     assert summary["freshness"]["latestSequence"] == latest
-    assert (summary["freshness"]["dataAgeHours"] is not None) == aged
+    loaded = {f["fileId"] for f in summary["files"] if f["outcome"] == "LOADED"}
+    newest_arrival = max(f["receivedAt"] for f in manifest()["files"] if f["fileId"] in loaded)
+    dated = latest if dated_by == "sequence" else newest_arrival
+    finished = parse_timestamp(summary["finishedAt"])
+    expected = round((finished - parse_timestamp(dated)).total_seconds() / 3600.0, 2)
+    assert summary["freshness"]["dataAgeHours"] == expected
 
 
 def test_bad_plan_still_writes_a_failed_summary():

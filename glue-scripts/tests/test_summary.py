@@ -88,3 +88,13 @@ def test_parse_timestamp_accepts_spark_and_iso_text(text):
 def test_data_age_is_none_when_unknown():
     assert data_age_hours(None, T1) is None
     assert data_age_hours("not a time", T1) is None
+
+
+def test_without_a_time_sequence_the_newest_loaded_file_dates_the_data():
+    first, second = manifest()["files"]  # arrived 09:59:00 and 09:59:30
+    files = [file_result(first, rows_read=2), file_result(second, rows_read=1, reason="not_utf8")]
+    summary = build(files=files, manifest_files=[first, second], latest_sequence="42", latest_is_time=False)
+    # The file quarantined whole does not make silver younger: 10:01:30 - 09:59:00.
+    assert summary["freshness"]["dataAgeHours"] == round(2.5 / 60, 2)
+    settled = [file_result(first, rows_read=0, already_loaded=True)]
+    assert build(files=settled, manifest_files=[first], latest_is_time=False)["freshness"]["dataAgeHours"] is None

@@ -168,7 +168,7 @@ describe("engine (DuckDB): CDC semantics", function () {
     ]);
   });
 
-  it("gives the data an age only when its sequence is a point in time, not a counter", async () => {
+  it("dates the data by its sequence only when that is a point in time, otherwise by the newest loaded file's arrival", async () => {
     const spec = (type: "int" | "double" | "timestamp") =>
       defineDataset({
         name: `counted_${type}`,
@@ -178,12 +178,26 @@ describe("engine (DuckDB): CDC semantics", function () {
         primaryKey: ["id"],
         cdc: { opColumn: "Op", sequenceColumns: ["seq"] },
       });
-    const age = async (type: "int" | "double" | "timestamp", seq: string) =>
-      (await ws.load(spec(type), [ws.file(spec(type), `${type}.csv`, `id,Op,seq\n1,I,${seq}\n`)])).freshness;
+    const arrived = "2026-11-21T08:00:00.000Z";
+    const load = async (type: "int" | "double" | "timestamp", ...contents: string[]) => {
+      const files = contents.map((text, i) => ws.file(spec(type), `${type}-${i}.csv`, text, { receivedAt: i === 0 ? arrived : "2026-11-21T09:00:00.000Z" }));
+      return ws.load(spec(type), files);
+    };
+    const hoursSince = (iso: string, summary: { finishedAt: string }) =>
+      Math.round(((Date.parse(summary.finishedAt) - Date.parse(iso)) / 3_600_000) * 100) / 100;
 
-    // Date.parse read the counter 42 as the year 2042 and 2.5 as 2001-02-05.
-    expect(await age("int", "42")).to.include({ latestSequence: "42", dataAgeHours: null });
-    expect(await age("double", "2.5")).to.include({ latestSequence: "2.5", dataAgeHours: null });
-    expect((await age("timestamp", "2026-11-20 09:00:00")).dataAgeHours).to.be.a("number");
+    // Date.parse read the counter 42 as the year 2042 and 2.5 as 2001-02-05; with no age at all,
+    // a DMS table without a timestamp column kept its stale-data alarm in ALARM on AWS.
+    const counted = await load("int", "id,Op,seq\n1,I,42\n");
+    expect(counted.freshness).to.deep.equal({ rowCount: 1, latestSequence: "42", dataAgeHours: hoursSince(arrived, counted) });
+    const doubled = await load("double", "id,Op,seq\n1,I,2.5\n");
+    expect(doubled.freshness.dataAgeHours).to.equal(hoursSince(arrived, doubled));
+    // A later file quarantined whole (no key column) does not make the data younger.
+    const second = await load("int", "id,Op,seq\n2,I,43\n", "Op,seq\nI,44\n");
+    expect(second.files.map((f) => f.outcome)).to.deep.equal(["LOADED", "QUARANTINED"]);
+    expect(second.freshness.dataAgeHours).to.equal(hoursSince(arrived, second));
+
+    const timed = await load("timestamp", "id,Op,seq\n1,I,2026-11-20 09:00:00\n");
+    expect(timed.freshness.dataAgeHours).to.equal(hoursSince("2026-11-20T09:00:00Z", timed));
   });
 });
