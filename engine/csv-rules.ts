@@ -197,17 +197,19 @@ export function parseHeader(text: string, delimiter: string, quote: string): str
 /**
  * Header names as the spec declares them: a name matches a declared column (or the Op column)
  * case-insensitively, because databases and DMS upper-case them (`ORDER_ID`, `op`). A name that
- * matches none is kept as written (an extra column: drift). ASCII letters only are folded, so
- * the Glue runner (csv_rules.py resolve_header) folds exactly the same names.
+ * matches none is kept as written (an extra column: drift). Spaces and tabs around a name are
+ * not part of it (`id, name, amount` as hand-written or exported files have it). ASCII letters
+ * only are folded and only spaces and tabs trimmed, so the Glue runner (csv_rules.py
+ * resolve_header) matches exactly the same names.
  */
 export function resolveHeader(header: string[], declared: readonly string[]): string[] {
   const byFolded = new Map(declared.map((name) => [foldAscii(name), name]));
-  return header.map((name) => byFolded.get(foldAscii(name)) ?? name);
+  return header.map((name) => byFolded.get(foldAscii(name.replace(/^[ \t]+|[ \t]+$/g, ""))) ?? name);
 }
 
 /**
  * Drift warnings for one accepted file: its extra columns, and an extra column that looks like
- * the Op column (`"Op "`, `op_`) but is not it, since such a file loads as a full load (every row
+ * the Op column (`op_`, `O.P`) but is not it, since such a file loads as a full load (every row
  * an upsert, deletes included) and that must not pass unnoticed.
  */
 export function driftWarnings(key: string, extra: readonly string[], opColumn: string | null | undefined): string[] {

@@ -116,11 +116,17 @@ export function guardedParse(d: SqlDialect, v: string, type: PlanColumnType): st
       const list = (words: string[]) => words.map((w) => d.str(w)).join(", ");
       return `CASE WHEN ${word} IN (${list(TRUE_WORDS)}) THEN TRUE WHEN ${word} IN (${list(FALSE_WORDS)}) THEN FALSE ELSE NULL END`;
     }
-    case "date":
-      return guarded(DATE, v, d.tryCast(`substr(${v}, 1, 10)`, "date"));
-    case "timestamp":
+    // Spaces around a date or timestamp are ignored as around a number (`1, 2026-11-21` from a
+    // file written with ", " between fields): they are not part of the value.
+    case "date": {
+      const t = d.trim(v);
+      return guarded(DATE, t, d.tryCast(`substr(${t}, 1, 10)`, "date"));
+    }
+    case "timestamp": {
+      const t = d.trim(v);
       // The guard has checked that whatever lies past the microsecond is zeros.
-      return guarded(TIMESTAMP, v, d.tryCast(`substr(${d.replace(v, "T", " ")}, 1, ${TIMESTAMP_MICROS_LENGTH})`, "timestamp"));
+      return guarded(TIMESTAMP, t, d.tryCast(`substr(${d.replace(t, "T", " ")}, 1, ${TIMESTAMP_MICROS_LENGTH})`, "timestamp"));
+    }
     default:
       if (/^decimal\(\d+,\d+\)$/.test(type)) return guarded(decimalPattern(type), d.trim(v), d.tryCast(d.trim(v), type));
       throw new Error(`no parser for column type ${type}`);

@@ -169,10 +169,11 @@ def _alnum_folded(name: str) -> str:
 
 
 def resolve_header(header: List[str], declared: List[str]) -> List[str]:
-    """Header names as the spec declares them, matched case-insensitively (ASCII letters only,
-    exactly like engine/csv-rules.ts resolveHeader); an unmatched name is kept as written."""
+    """Header names as the spec declares them, matched case-insensitively and without the spaces
+    or tabs around them (ASCII letters only folded, exactly like engine/csv-rules.ts
+    resolveHeader); an unmatched name is kept as written."""
     by_folded = {_fold_ascii(name): name for name in declared}
-    return [by_folded.get(_fold_ascii(name), name) for name in header]
+    return [by_folded.get(_fold_ascii(name.strip(" \t")), name) for name in header]
 
 
 def drift_warnings(key: str, extra: List[str], op_column: Optional[str]) -> List[str]:

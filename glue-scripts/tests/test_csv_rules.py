@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from datalake_glue.csv_rules import first_csv_problem, first_record, suspect_csv
+from datalake_glue.csv_rules import first_csv_problem, first_record, resolve_header, suspect_csv
 
 VECTORS_FILE = os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures", "csv-vectors.json")
 with open(VECTORS_FILE, encoding="utf-8") as handle:
@@ -32,3 +32,10 @@ FIRST_RECORDS = [v for v in VECTORS if "firstRecord" in v]
 @pytest.mark.parametrize("vector", FIRST_RECORDS, ids=[v["name"] for v in FIRST_RECORDS])
 def test_a_headerless_files_first_record_is_read_as_on_duckdb(vector):
     assert first_record(vector["text"], vector["delimiter"], vector["quote"]) == vector["firstRecord"]
+
+
+def test_resolve_header_matches_any_case_without_spaces_or_tabs_around_a_name():
+    # The same vector as test/engine/csv-rules.test.ts: a no-break space is part of a name.
+    known = ["order_id", "Op", "total"]
+    assert resolve_header(["ORDER_ID", " op", "Total\t", "extra ", "to tal", "\u00a0total"], known) == [
+        "order_id", "Op", "total", "extra ", "to tal", "\u00a0total"]

@@ -163,13 +163,13 @@ describe("datalake CLI as a process", function () {
     it("warns when a column looks like the Op column but is not it (the file loaded as a full load)", async () => {
       const ws = join(dir, "ws-oplike");
       await load(ws, inserts());
-      const changes = write("op-space.csv", ['"Op ",order_id,customer_id,order_ts,status,total_amount,cdc_ts', "D,1,10,2026-11-01 09:00:00,pending,5.00,2026-11-02 09:00:00"]);
+      const changes = write("op-underscore.csv", ['Op_,order_id,customer_id,order_ts,status,total_amount,cdc_ts', "D,1,10,2026-11-01 09:00:00,pending,5.00,2026-11-02 09:00:00"]);
 
       const summary = await load(ws, changes);
 
       expect(summary.driftWarnings).to.deep.equal([
-        `${summary.files[0].key}: extra column(s) Op `,
-        `${summary.files[0].key}: column "Op " is not the Op column Op: the file loaded as a full load (no deletes); rename it to Op`,
+        `${summary.files[0].key}: extra column(s) Op_`,
+        `${summary.files[0].key}: column "Op_" is not the Op column Op: the file loaded as a full load (no deletes); rename it to Op`,
       ]);
       expect((await orders(ws)).map((r) => r.order_id)).to.deep.equal([1, 2]);
     });

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
-import { firstCsvProblem, firstRecord, suspectCsv } from "../../engine/csv-rules";
+import { firstCsvProblem, firstRecord, resolveHeader, suspectCsv } from "../../engine/csv-rules";
 
 interface Vector {
   name: string;
@@ -38,4 +38,12 @@ describe("engine: CSV rules shared by both engines", () => {
       }
     });
   }
+});
+
+describe("resolveHeader: header names as the spec declares them", () => {
+  it("matches in any case and without spaces or tabs around a name; keeps an unmatched name as written", () => {
+    const known = ["order_id", "Op", "total"];
+    expect(resolveHeader(["ORDER_ID", " op", "Total\t", "extra ", "to tal", "\u00a0total"], known)).to.deep.equal(
+      ["order_id", "Op", "total", "extra ", "to tal", "\u00a0total"]);
+  });
 });

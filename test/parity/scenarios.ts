@@ -35,14 +35,15 @@ export const TRICKY: Record<string, string[]> = {
   double: ["", "2.5\r\n", "1e308", "1e309", "-1e-320", "NaN", "inf", "-0.0", "1.5E-3", " 2.5 ", "0x10", "1_000"],
   boolean: ["", "true", "T", "yes", "Y", "1", "FALSE", "n", "0", "maybe", " true ", "\u00a0true"],
   date: ["", "2026-11-20\n", "2026-11-20", "2024-02-29", "2026-02-29", "2026-11-20 00:00:00", "20261120", "0001-01-01", "9999-12-31", "2026-1-2", "10000-01-01", "+10000-01-01", "0000-01-01", "0001-01-01 (BC)",
-    "2026-11-20T00:00:00", "2026-11-20 00:00:00.000", "2026-11-20 00:00:01", "2026-11-20 12:00:00", "2026-11-20 00:00:00.0000001", "2026-11-20 00:00"],
+    "2026-11-20T00:00:00", "2026-11-20 00:00:00.000", "2026-11-20 00:00:01", "2026-11-20 12:00:00", "2026-11-20 00:00:00.0000001", "2026-11-20 00:00",
+    " 2026-11-20 ", "\u00a02026-11-20", "\t2026-11-20"],
   timestamp: [
     "", "2026-11-20 09:00:00", "2026-11-20 09:00:00\n", "2026-11-20T09:00:00", "2026-11-20 09:00:00.123", "2026-11-20 09:00:00.1234567",
     "2026-02-30 00:00:00", "2026-11-20 24:00:00", "2026-11-20", "2026-11-20 09:00", "2026-11-20 09:00:00Z",
     "2026-11-20 09:00:00+02:00", " 2026-11-20 09:00:00", "0001-01-01 00:00:00", "9999-12-31 23:59:59.999999",
     "2026-11-20 09:00:00.5", "2026-11-20 09:00:00.500000", "10000-01-01 00:00:00", "+10000-01-01 00:00:00", "0001-01-01 00:00:00 (BC)",
     "2026-11-20 09:00:00.1234560", "2026-11-20 09:00:00.123456789", "2026-11-20 09:00:00.000000000", "2026-11-20T09:00:00.5000000",
-    "2026-11-20 09:00:00.", "9999-12-31 23:59:59.9999990",
+    "2026-11-20 09:00:00.", "9999-12-31 23:59:59.9999990", "2026-11-20T09:00:00 ", "2026-11-20 09:00:00\u00a0",
   ],
   string: ["", "tail\n", "  padded  ", "back\\slash", 'say "hi"', "multi\nline", "ünïcödé", "emoji 🎉", "NULL", "null", "tab\there", "it's", "comma, inside", "\u00a0", "\u3000x\u00a0"],
 };
@@ -156,12 +157,13 @@ export function faultFiles(spec: DatasetSpec, header: string[], good: string[]):
     { name: "bare-cr.csv", content: `${line(header)}\n${line(good)}\r${line(good)}\n` },
     { name: "json-lines.csv", content: `{${q}${header[0]}${q}: 1, ${q}x${q}: 2}\n{${q}${header[0]}${q}: 2}\n` },
     { name: "quoted-header.csv", content: `${line(header.map((h) => `${q}${h}${q}`))}\n${line(good)}\n` },
-    // Header names match the spec case-insensitively (a lowercase `op` is still the Op column);
-    // two names equal but for case are one column twice; an Op column with a stray space is not
-    // the Op column (an extra column, and a warning that the file loaded as a full load).
+    // Header names match the spec case-insensitively (a lowercase `op` is still the Op column)
+    // and without spaces around them (`Op ` is the Op column; `id, Op, seq` a header); two names
+    // equal but for case are one column twice.
     { name: "header-other-case.csv", content: `${line(header.map(swapCase))}\n${line(good)}\n` },
     { name: "duplicate-by-case.csv", content: `${line([...header, header[header.length - 1].toUpperCase()])}\n${line([...good, good[good.length - 1]])}\n` },
     ...(spec.cdc ? [{ name: "op-with-space.csv", content: `${line(header.map((h) => (h === spec.cdc!.opColumn ? `${h} ` : h)))}\n${line(good)}\n` }] : []),
+    { name: "header-spaced.csv", content: `${header.join(`${sep} `)}\n${line(good)}\n` },
     {
       name: "bom-crlf-reordered-extra.csv",
       content: `\uFEFF${line([...reverse(header), "extra_col"])}\r\n${line([...reverse(good), "x"])}\r\n\r\n${line([...reverse(good), "y\r\nz"])}\r\n`,
