@@ -9,7 +9,7 @@ import { DuckDBTypeId, StatementType } from "@duckdb/node-api";
 import { icebergScan, icebergTables, loadIcebergExtension } from "../spark/iceberg-duckdb";
 import { LOCAL_SPARK } from "../spark/run-load";
 import { LOCAL_SEMANTIC_DATABASE } from "../spark/build-model";
-import { fileList, ident, openSession, type Session, type SessionOptions } from "./session";
+import { fileList, ident, lit, openSession, type Session, type SessionOptions } from "./session";
 import { listSilverTables } from "./versions";
 import { listSemanticTables, semanticScan } from "./build-model";
 import { currentSegments, segmentsScan } from "./segments";
@@ -33,6 +33,16 @@ function analyzedStatement(sql: string): string | null {
   const text = sql.replace(LEADING, "");
   const analyzed = text.match(EXPLAIN_ANALYZE);
   return analyzed ? text.slice(analyzed[0].length) : null;
+}
+
+/**
+ * Whether `sql` parses as a query (a SELECT, or EXPLAIN of anything: its plain form runs nothing),
+ * by the parser alone: json_serialize_sql serializes only SELECT statements and does not bind.
+ */
+async function parsesAsQuery(session: Session, sql: string): Promise<boolean> {
+  if (/^EXPLAIN\b/i.test(sql.replace(LEADING, ""))) return true;
+  const [row] = await session.rows(`SELECT json_serialize_sql(${lit(sql)}) ->> 'error_type' AS error`);
+  return row?.error !== "not implemented";
 }
 
 export interface QueryResult {
@@ -95,9 +105,15 @@ export async function openQuerySession(workspace: string, opts: SessionOptions =
       .catch((err: Error) => Promise.reject(new Error(err.message.replace(/^Failed to extract statements: /, ""))));
     // Several statements would print only the last one's rows: refuse rather than hide the others.
     if (extracted.count !== 1) throw new Error(`one SQL statement at a time (got ${extracted.count})`);
-    const prepared = await extracted.prepare(0);
+    const refuse = (what: string) => new Error(`query only reads (SELECT, DESCRIBE, SUMMARIZE, EXPLAIN); this is ${what}: add --write to run it`);
+    const prepared = await extracted.prepare(0).catch(async (err: Error) => {
+      // Preparing binds, and a write to a view fails there ("Binder Error: Can only delete from
+      // base table"): the parser alone tells that it is no query, so the refusal names the cause.
+      if (!options.write && !(await parsesAsQuery(session, sql))) throw refuse("a statement that writes");
+      throw err;
+    });
     if (!options.write && !READ_ONLY.has(prepared.statementType)) {
-      throw new Error(`query only reads (SELECT, DESCRIBE, SUMMARIZE, EXPLAIN); this is a ${StatementType[prepared.statementType]} statement: add --write to run it`);
+      throw refuse(`a ${StatementType[prepared.statementType]} statement`);
     }
     const analyzed = !options.write && prepared.statementType === StatementType.EXPLAIN ? analyzedStatement(sql) : null;
     if (analyzed !== null) {

@@ -146,6 +146,9 @@ describe("datalake CLI as a process", function () {
       const analyzedCopy = await query(`/* note */ EXPLAIN ANALYZE COPY orders TO '${sneaked}'`);
       const optionsCopy = await query(`EXPLAIN (ANALYSE, FORMAT json) COPY orders TO '${sneaked}'`);
       const analyzedSelect = await query("EXPLAIN ANALYZE SELECT COUNT(*) FROM orders");
+      // A write to a view fails while DuckDB binds it, before its type is known: still refused as a write.
+      const deleted = await query("WITH gone AS (SELECT 1) DELETE FROM orders");
+      const missing = await query("SELECT * FROM no_such_table");
 
       expect(JSON.parse(views.stdout)).to.deep.equal([{ bronze: 2, state: 2 }]);
       for (const r of [analyzedCopy, optionsCopy]) {
@@ -158,6 +161,8 @@ describe("datalake CLI as a process", function () {
       expect(refused.stderr).to.match(/^datalake query: query only reads \(SELECT, DESCRIBE, SUMMARIZE, EXPLAIN\); this is a COPY statement: add --write to run it/);
       expect(written.code, written.stderr).to.equal(0);
       expect(readFileSync(out, "utf8").split("\n")[0]).to.match(/^order_id,customer_id,/);
+      expect(deleted.stderr).to.match(/^datalake query: query only reads \(SELECT, DESCRIBE, SUMMARIZE, EXPLAIN\); this is a statement that writes: add --write to run it/);
+      expect(missing.stderr).to.match(/^datalake query: Catalog Error: Table with name no_such_table does not exist/);
     });
 
     it("warns when a column looks like the Op column but is not it (the file loaded as a full load)", async () => {
