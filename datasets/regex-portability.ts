@@ -5,7 +5,7 @@
 // \p{Lu} and \x{41} and the `+` of \++ are not taken for repetitions or quantifiers.
 
 /** One token of a pattern: a whole escape (\d, \p{Lu}, \x{41}, \Q...\E), a whole {n,m} repetition, a class opener ([, [^, []), a POSIX [:name:] in a class, else one character. */
-interface RegexToken {
+export interface RegexToken {
   at: number;
   text: string;
   inClass: boolean;
@@ -31,7 +31,7 @@ function tokenAt(p: string, i: number, inClass: boolean): string {
   return p[i];
 }
 
-function* regexTokens(pattern: string): Generator<RegexToken> {
+export function* regexTokens(pattern: string): Generator<RegexToken> {
   let inClass = false;
   for (let i = 0; i < pattern.length; ) {
     const text = tokenAt(pattern, i, inClass);

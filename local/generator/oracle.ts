@@ -15,6 +15,7 @@
 import type { DatasetSpec, Rule } from "../../datasets";
 import { isNumericType } from "../../datasets/validate";
 import { parseCsv } from "./csv-read";
+import { jsRegex } from "./js-regex";
 import { parseValue, Typed } from "./parse-values";
 
 export interface SourceFile {
@@ -225,6 +226,14 @@ function typedRow(spec: DatasetSpec, key: string, raw: Record<string, string | n
   return { key, values, labels };
 }
 
+/** A rule's pattern as RE2 (DuckDB) and Java (Spark) read it, compiled once per pattern. */
+const RULE_REGEXES = new Map<string, RegExp>();
+function ruleRegex(pattern: string): RegExp {
+  let re = RULE_REGEXES.get(pattern);
+  if (re === undefined) RULE_REGEXES.set(pattern, (re = jsRegex(pattern)));
+  return re;
+}
+
 function failsRule(spec: DatasetSpec, rule: Exclude<Rule, { kind: "unique" }>, values: Record<string, Typed | null>): boolean {
   if (rule.kind === "expression") {
     const check = EXPRESSIONS[rule.label];
@@ -239,7 +248,7 @@ function failsRule(spec: DatasetSpec, rule: Exclude<Rule, { kind: "unique" }>, v
     const type = spec.columns.find((c) => c.name === rule.column)?.type ?? "string";
     return isNumericType(type) ? !rule.values.some((a) => parseValue(type, a) === v) : !rule.values.includes(String(v));
   }
-  if (rule.kind === "regex") return !new RegExp(rule.pattern).test(String(v));
+  if (rule.kind === "regex") return !ruleRegex(rule.pattern).test(String(v));
   const n = Number(v);
   if (rule.min !== undefined && (rule.minExclusive ? n <= rule.min : n < rule.min)) return true;
   if (rule.max !== undefined && (rule.maxExclusive ? n >= rule.max : n > rule.max)) return true;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { getDataset } from "../../datasets";
+import { defineDataset, getDataset } from "../../datasets";
 import { expectedState, SourceFile } from "../../local/generator";
 
 const orders = getDataset("orders");
@@ -131,5 +131,23 @@ describe("expected-state oracle", () => {
     expect(state.current.get("1")?.labels).to.deep.equal(["delivered_before_shipped"]);
     expect(state.silverKeys).to.deep.equal(["2", "3"]);
     expect(state.current.get("3")?.values.carrier).to.equal("DHL, Express");
+  });
+
+  it("evaluates a regex rule as RE2 and Java do (\\p{L}, \\x{..}, ASCII \\s), not as JavaScript reads the raw pattern", () => {
+    const named = defineDataset({
+      name: "named",
+      prefix: "named/",
+      format: "csv",
+      columns: { id: "int", name: "string" },
+      primaryKey: ["id"],
+      rules: [{ kind: "regex", column: "name", pattern: "^\\p{L}+(\\s\\p{L}+)?\\x{21}?$" }],
+    });
+    const files = [file("named/a.csv", "id,name", "1,José", "2,Zoë Ann!", "3,p{L}", "4,Zoë\u00a0Ann")];
+
+    const state = expectedState(named, files);
+
+    // Raw `new RegExp` read \\p{L} as "p{L}" (passing row 3, quarantining 1 and 2) and \\s as any space (passing 4).
+    expect(state.silverKeys).to.deep.equal(["1", "2"]);
+    expect(state.quarantineKeys).to.deep.equal(["3", "4"]);
   });
 });
