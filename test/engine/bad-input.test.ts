@@ -152,6 +152,28 @@ describe("engine (DuckDB): bad input", function () {
     }
   });
 
+  it("reads a header and values written with a space after each comma as the same rows", async () => {
+    const spaced = [
+      "Op, order_id, customer_id, order_ts, status, total_amount, cdc_ts",
+      "I, 1, 100, 2026-11-01 09:00:00,paid, 10.00, 2026-11-01 10:00:00",
+      "I, 2, 100, 2026-11-01 09:00:00, paid, 10.00, 2026-11-01 10:00:00",
+    ].join("\n");
+    const a = new TestWorkspace();
+    try {
+      await a.load("orders", [a.file("orders", "canonical.csv", [ORDERS_HEADER, "I,1,100,2026-11-01 09:00:00,paid,10.00,2026-11-01 10:00:00"].join("\n"))]);
+      const summary = await ws.load("orders", [ws.file("orders", "spaced.csv", spaced)]);
+
+      // Before: the header named no column, so the file was read as headerless: column_count.
+      expect(fileResult(summary, "orders/spaced.csv")).to.include({ outcome: "LOADED", rowsRead: 2, rowsLoaded: 1, rowsQuarantined: 1 });
+      const cols = "order_id, customer_id, order_ts, status, total_amount, cdc_ts, order_year, order_month";
+      expect(await ws.query(`SELECT ${cols} FROM orders`)).to.deep.equal(await a.query(`SELECT ${cols} FROM orders`));
+      // A string keeps its space: " paid" is no accepted status.
+      expect(await ws.query("SELECT order_id, status, _reasons FROM quarantine_orders")).to.deep.equal([{ order_id: " 2", status: " paid", _reasons: "accepted_values:status" }]);
+    } finally {
+      a.cleanup();
+    }
+  });
+
   it("rejects a row with a bad Op value (bad_op) and loads the rest", async () => {
     const file = ws.file("orders", "badop.csv", [ORDERS_HEADER, good[0], orderRow("X", 3, "2026-11-01 10:00:00")].join("\n"));
 
