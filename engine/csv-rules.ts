@@ -166,15 +166,31 @@ export function firstRecord(text: string, delimiter: string, quote: string, whol
 }
 
 /**
+ * The empty lines (LF or CRLF) a text starts with, BOM excluded: no records, so a file's header
+ * is the first line after them (an export that writes a blank line first). `lines` is the number
+ * DuckDB's reader must skip to find that header; `chars` where the header starts.
+ */
+export function emptyLinesBefore(text: string): { lines: number; chars: number } {
+  let lines = 0;
+  let i = 0;
+  for (;;) {
+    if (text[i] === "\n") i += 1;
+    else if (text[i] === "\r" && text[i + 1] === "\n") i += 2;
+    else return { lines, chars: i };
+    lines++;
+  }
+}
+
+/**
  * The header: the first record, read leniently (a quote toggles quoting wherever it stands) so a
  * file that is not CSV at all is told apart by its names (not_csv) before its quoting is judged.
- * Null when a quote never closes.
+ * Null when a quote never closes. Empty lines before it are no records (emptyLinesBefore).
  */
 export function parseHeader(text: string, delimiter: string, quote: string): string[] | null {
   const fields: string[] = [];
   let field = "";
   let inQuotes = false;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = emptyLinesBefore(text).chars; i < text.length; i++) {
     const ch = text[i];
     if (inQuotes) {
       if (ch === quote && text[i + 1] === quote) {

@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { isUtf8 } from "node:buffer";
 import { alreadyLoaded, type FileResult, type Manifest, type ManifestFile } from "../contracts";
 import type { LoadPlan, ReadFilesStep } from "../plan";
-import { driftWarnings, firstCsvProblem, firstRecord, parseHeader, resolveHeader, suspectCsv } from "../csv-rules";
+import { driftWarnings, emptyLinesBefore, firstCsvProblem, firstRecord, parseHeader, resolveHeader, suspectCsv } from "../csv-rules";
 import { classifyBytes } from "../file-bytes";
 import { headerlessLayout, looksLikeHeader } from "../file-layout";
 import { checkByFormat, type Scan } from "./read-formats";
@@ -64,6 +64,8 @@ interface RecordShape {
   gzip: boolean;
   /** False for a file of mixed line ends, read leniently once the shared rules passed it whole. */
   strict: boolean;
+  /** Empty lines before the header (csv-rules.ts emptyLinesBefore): DuckDB would take the first for the header. */
+  skip: number;
 }
 
 export async function readFiles(
@@ -315,7 +317,8 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
   if (problem?.startsWith("header")) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes, true) };
   const dup = names.find((h, i) => names.indexOf(h) !== i);
   if (dup !== undefined) return { reason: `malformed_csv:duplicate column ${dup}`, rows: countLines(bytes, true) };
-  const read: RecordShape = { width: names.length, picks: new Map(names.map((h, i) => [h, i])), header: true, gzip, strict };
+  const skip = emptyLinesBefore(bytes.subarray(0, 64 * 1024).toString("utf8").replace(/^\uFEFF/, "")).lines;
+  const read: RecordShape = { width: names.length, picks: new Map(names.map((h, i) => [h, i])), header: true, gzip, strict, skip };
   const missing = required.filter((c) => !names.includes(c));
   if (missing.length > 0) {
     return { reason: `missing_column:${missing.join(",")}`, rows: await countRows(session, file.localPath, read, source.csv, bytes) };
@@ -348,7 +351,7 @@ async function checkHeaderless(
   const layout = headerlessLayout({ fileName: file.key, first, columns, opColumn: source.opColumn, timestampColumn });
   const width = first.length;
   if ("reason" in layout) {
-    const shape: RecordShape = { width, picks: new Map(), header: false, gzip, strict: true };
+    const shape: RecordShape = { width, picks: new Map(), header: false, gzip, strict: true, skip: 0 };
     return { reason: layout.reason, rows: await countRows(session, file.localPath!, shape, source.csv, bytes) };
   }
   const strict = !mixedLineEnds(bytes);
@@ -357,7 +360,7 @@ async function checkHeaderless(
   const picks = new Map<string, number>(columns.map((name, i) => [name, layout.data[i]]));
   if (layout.op !== null && source.opColumn) picks.set(source.opColumn, layout.op);
   if (layout.timestamp !== null && timestampColumn !== null) picks.set(timestampColumn, layout.timestamp);
-  return { read: { width, picks, header: false, gzip, strict }, extra: [] };
+  return { read: { width, picks, header: false, gzip, strict, skip: 0 }, extra: [] };
 }
 
 /** The text of an accepted file (decompressed when it is gzip). */
@@ -423,7 +426,7 @@ function csvScan(file: string, shape: RecordShape, csv: LoadPlan["source"]["csv"
     `read_csv(${lit(exactPath(file))}, header = ${shape.header}, auto_detect = false, columns = {${columns}}, ` +
     `delim = ${lit(csv.delimiter)}, quote = ${lit(csv.quote)}, escape = ${lit(csv.quote)}, ` +
     `compression = ${lit(shape.gzip ? "gzip" : "none")}, ` +
-    `skip = 0, strict_mode = ${shape.strict}, ${nulls}${lineLimits})`;
+    `skip = ${shape.skip}, strict_mode = ${shape.strict}, ${nulls}${lineLimits})`;
   return oneField ? `(SELECT * FROM ${scan} WHERE c0 IS NOT NULL)` : scan;
 }
 
@@ -473,9 +476,10 @@ function readFirstRecord(bytes: Buffer, delimiter: string, quote: string): strin
 
 /** True when the text holds a line end outside quotes (the header record ends inside it). */
 function endsHeaderWithin(text: string, quote: string): boolean {
+  const body = text.replace(/^\uFEFF/, "");
   let inQuotes = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
+  for (let i = emptyLinesBefore(body).chars; i < body.length; i++) {
+    const ch = body[i];
     if (ch === quote) inQuotes = !inQuotes;
     else if (ch === "\n" && !inQuotes) return true;
   }

@@ -128,12 +128,15 @@ def first_record(text: str, delimiter: str, quote: str) -> Optional[List[str]]:
 def parse_header(text: str, delimiter: str, quote: str) -> Optional[List[str]]:
     """The header: the first record, read leniently (a quote toggles quoting wherever it stands),
     so a file that is not CSV at all is told apart by its names (not_csv) before its quoting is
-    judged. None when a quote never closes. (engine/csv-rules.ts parseHeader)"""
+    judged. None when a quote never closes. Empty lines before it are no records: an export
+    that writes a blank line first still has its header. (engine/csv-rules.ts parseHeader)"""
     fields: List[str] = []
     field: List[str] = []
     in_quotes = False
     i = 0
     n = len(text)
+    while text[i:i + 1] == "\n" or text[i:i + 2] == "\r\n":
+        i += 1 if text[i] == "\n" else 2
     while i < n:
         ch = text[i]
         if in_quotes:

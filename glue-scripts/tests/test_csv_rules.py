@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from datalake_glue.csv_rules import first_csv_problem, first_record, resolve_header, suspect_csv
+from datalake_glue.csv_rules import first_csv_problem, first_record, parse_header, resolve_header, suspect_csv
 
 VECTORS_FILE = os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures", "csv-vectors.json")
 with open(VECTORS_FILE, encoding="utf-8") as handle:
@@ -39,3 +39,9 @@ def test_resolve_header_matches_any_case_without_spaces_or_tabs_around_a_name():
     known = ["order_id", "Op", "total"]
     assert resolve_header(["ORDER_ID", " op", "Total\t", "extra ", "to tal", "\u00a0total"], known) == [
         "order_id", "Op", "total", "extra ", "to tal", "\u00a0total"]
+
+
+def test_parse_header_skips_empty_lines_before_the_header():
+    # The same rule as engine/csv-rules.ts parseHeader: empty lines are no records.
+    assert parse_header("\n\r\nid,name\n1,a\n", ",", '"') == ["id", "name"]
+    assert parse_header("id,name\n", ",", '"') == ["id", "name"]

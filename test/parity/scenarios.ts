@@ -164,6 +164,8 @@ export function faultFiles(spec: DatasetSpec, header: string[], good: string[]):
     { name: "duplicate-by-case.csv", content: `${line([...header, header[header.length - 1].toUpperCase()])}\n${line([...good, good[good.length - 1]])}\n` },
     ...(spec.cdc ? [{ name: "op-with-space.csv", content: `${line(header.map((h) => (h === spec.cdc!.opColumn ? `${h} ` : h)))}\n${line(good)}\n` }] : []),
     { name: "header-spaced.csv", content: `${header.join(`${sep} `)}\n${line(good)}\n` },
+    // Empty lines before the header are no records: the header is the first line after them.
+    { name: "blank-lines-first.csv", content: `\uFEFF\n\r\n${line(header)}\n${line(good)}\n\n${line(good)}\n` },
     {
       name: "bom-crlf-reordered-extra.csv",
       content: `\uFEFF${line([...reverse(header), "extra_col"])}\r\n${line([...reverse(good), "x"])}\r\n\r\n${line([...reverse(good), "y\r\nz"])}\r\n`,
