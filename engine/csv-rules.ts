@@ -230,7 +230,8 @@ export function resolveHeader(header: string[], declared: readonly string[]): st
  */
 export function driftWarnings(key: string, extra: readonly string[], opColumn: string | null | undefined): string[] {
   if (extra.length === 0) return [];
-  const warnings = [`${key}: extra column(s) ${extra.join(", ")}`];
+  // An empty name (a trailing delimiter) is named, not printed as nothing.
+  const warnings = [`${key}: extra column(s) ${extra.map((name) => name || "(unnamed)").join(", ")}`];
   const opLike = opColumn ? extra.find((name) => alnumFolded(name) === alnumFolded(opColumn)) : undefined;
   if (opLike !== undefined) {
     warnings.push(`${key}: column "${opLike}" is not the Op column ${opColumn}: the file loaded as a full load (no deletes); rename it to ${opColumn}`);

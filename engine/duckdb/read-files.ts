@@ -315,7 +315,8 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
   const strict = !mixedLineEnds(bytes);
   const problem = !strict || suspectCsv(bytes, delimiter, quote) ? firstCsvProblem(bytes.toString("utf8"), delimiter, quote) : null;
   if (problem?.startsWith("header")) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes, true) };
-  const dup = names.find((h, i) => names.indexOf(h) !== i);
+  // Only a declared column twice is ambiguous; an extra name twice (",," of trailing delimiters) is never read.
+  const dup = names.find((h, i) => known.includes(h) && names.indexOf(h) !== i);
   if (dup !== undefined) return { reason: `malformed_csv:duplicate column ${dup}`, rows: countLines(bytes, true) };
   const skip = emptyLinesBefore(bytes.subarray(0, 64 * 1024).toString("utf8").replace(/^\uFEFF/, "")).lines;
   const read: RecordShape = { width: names.length, picks: new Map(names.map((h, i) => [h, i])), header: true, gzip, strict, skip };

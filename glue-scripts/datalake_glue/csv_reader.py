@@ -137,7 +137,9 @@ def _open(data: bytes, source: Dict[str, Any], key: str = "") -> Union[ParsedFil
     except csv.Error:
         problem = first_csv_problem(text, delimiter, quote)
         return ParsedFile(reason=f"malformed_csv:{problem or 'header: unterminated quote'}", rows_read=fallback)
-    duplicate = next((h for i, h in enumerate(header) if header.index(h) != i), None)
+    # Only a declared column twice is ambiguous; an extra name twice (",," of trailing delimiters)
+    # is never read (engine/duckdb/read-files.ts checkFile).
+    duplicate = next((h for i, h in enumerate(header) if h in known and header.index(h) != i), None)
     if duplicate is not None:
         return ParsedFile(reason=f"malformed_csv:duplicate column {duplicate}", rows_read=fallback)
     position = {name: index for index, name in enumerate(header)}

@@ -183,7 +183,8 @@ def drift_warnings(key: str, extra: List[str], op_column: Optional[str]) -> List
     """An accepted file's drift warnings, worded as engine/csv-rules.ts driftWarnings words them."""
     if not extra:
         return []
-    warnings = [f"{key}: extra column(s) {', '.join(extra)}"]
+    # An empty name (a trailing delimiter) is named, not printed as nothing.
+    warnings = [f"{key}: extra column(s) {', '.join(name or '(unnamed)' for name in extra)}"]
     op_like = next((n for n in extra if _alnum_folded(n) == _alnum_folded(op_column)), None) if op_column else None
     if op_like is not None:
         warnings.append(

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from datalake_glue.csv_rules import first_csv_problem, first_record, parse_header, resolve_header, suspect_csv
+from datalake_glue.csv_rules import drift_warnings, first_csv_problem, first_record, parse_header, resolve_header, suspect_csv
 
 VECTORS_FILE = os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures", "csv-vectors.json")
 with open(VECTORS_FILE, encoding="utf-8") as handle:
@@ -45,3 +45,8 @@ def test_parse_header_skips_empty_lines_before_the_header():
     # The same rule as engine/csv-rules.ts parseHeader: empty lines are no records.
     assert parse_header("\n\r\nid,name\n1,a\n", ",", '"') == ["id", "name"]
     assert parse_header("id,name\n", ",", '"') == ["id", "name"]
+
+
+def test_drift_warnings_name_an_unnamed_column():
+    # Worded as engine/csv-rules.ts driftWarnings (bad-input.test.ts checks the DuckDB side).
+    assert drift_warnings("k.csv", ["note", "", ""], "Op") == ["k.csv: extra column(s) note, (unnamed), (unnamed)"]

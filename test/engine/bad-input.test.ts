@@ -130,6 +130,19 @@ describe("engine (DuckDB): bad input", function () {
     expect(summary.driftWarnings).to.deep.equal(["orders/extra.csv: extra column(s) note"]);
   });
 
+  it("loads a file with trailing delimiters (unnamed extra columns, never read) and names them in the drift warning", async () => {
+    const file = ws.file("orders", "trailing.csv", `${ORDERS_HEADER},,\n${good[0]},,\n`);
+
+    const summary = await ws.load("orders", [file]);
+
+    // Before: the two empty names were one column twice (malformed_csv:duplicate column).
+    expectConserved(summary);
+    expect(fileResult(summary, "orders/trailing.csv")).to.include({ outcome: "LOADED", rowsLoaded: 1 });
+    expect(summary.driftWarnings).to.deep.equal(["orders/trailing.csv: extra column(s) (unnamed), (unnamed)"]);
+    const declaredTwice = await ws.load("orders", [ws.file("orders", "twice.csv", `${ORDERS_HEADER},STATUS\n${good[1]},paid\n`)]);
+    expect(fileResult(declaredTwice, "orders/twice.csv")).to.include({ outcome: "QUARANTINED", reason: "malformed_csv:duplicate column status" });
+  });
+
   it("orders the versions of one object key by arrival: a correction uploaded again under its key wins, whatever its version id", async () => {
     // Same cdc_ts, same row: only the version tells the rows apart. Version ids are opaque (S3),
     // content hashes (`datalake load`) or counters whose text order breaks at 10 (local mode).

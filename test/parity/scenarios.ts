@@ -164,6 +164,9 @@ export function faultFiles(spec: DatasetSpec, header: string[], good: string[]):
     { name: "duplicate-by-case.csv", content: `${line([...header, header[header.length - 1].toUpperCase()])}\n${line([...good, good[good.length - 1]])}\n` },
     ...(spec.cdc ? [{ name: "op-with-space.csv", content: `${line(header.map((h) => (h === spec.cdc!.opColumn ? `${h} ` : h)))}\n${line(good)}\n` }] : []),
     { name: "header-spaced.csv", content: `${header.join(`${sep} `)}\n${line(good)}\n` },
+    // A delimiter after every header name and value (an export's trailing delimiters): two
+    // unnamed extra columns, which are never read, so no duplicate column.
+    { name: "trailing-delimiters.csv", content: `${line(header)}${sep}${sep}\n${line(good)}${sep}${sep}\n` },
     // Empty lines before the header are no records: the header is the first line after them.
     { name: "blank-lines-first.csv", content: `\uFEFF\n\r\n${line(header)}\n${line(good)}\n\n${line(good)}\n` },
     {
