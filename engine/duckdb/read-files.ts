@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { isUtf8 } from "node:buffer";
 import { alreadyLoaded, type FileResult, type Manifest, type ManifestFile } from "../contracts";
 import type { LoadPlan, ReadFilesStep } from "../plan";
-import { driftWarnings, emptyLinesBefore, firstCsvProblem, firstRecord, parseHeader, resolveHeader, suspectCsv } from "../csv-rules";
+import { driftWarnings, EMPTY_LINES_MIXED, emptyLinesBefore, firstCsvProblem, firstRecord, parseHeader, resolveHeader, suspectCsv } from "../csv-rules";
 import { classifyBytes } from "../file-bytes";
 import { headerlessLayout, looksLikeHeader } from "../file-layout";
 import { checkByFormat, type Scan } from "./read-formats";
@@ -315,10 +315,13 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
   const strict = !mixedLineEnds(bytes);
   const problem = !strict || suspectCsv(bytes, delimiter, quote) ? firstCsvProblem(bytes.toString("utf8"), delimiter, quote) : null;
   if (problem?.startsWith("header")) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes, true) };
+  const skip = emptyLinesBefore(bytes.subarray(0, 64 * 1024).toString("utf8").replace(/^\uFEFF/, "")).lines;
+  // DuckDB's reader counts the lines it skips by its own reading of mixed line ends (LF then CRLF
+  // is three), so the header it would find is not certain: such a file is refused, on both engines.
+  if (skip > 0 && !strict) return { reason: `malformed_csv:${EMPTY_LINES_MIXED}`, rows: countLines(bytes, true) };
   // Only a declared column twice is ambiguous; an extra name twice (",," of trailing delimiters) is never read.
   const dup = names.find((h, i) => known.includes(h) && names.indexOf(h) !== i);
   if (dup !== undefined) return { reason: `malformed_csv:duplicate column ${dup}`, rows: countLines(bytes, true) };
-  const skip = emptyLinesBefore(bytes.subarray(0, 64 * 1024).toString("utf8").replace(/^\uFEFF/, "")).lines;
   const read: RecordShape = { width: names.length, picks: new Map(names.map((h, i) => [h, i])), header: true, gzip, strict, skip };
   const missing = required.filter((c) => !names.includes(c));
   if (missing.length > 0) {

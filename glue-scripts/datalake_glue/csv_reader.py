@@ -17,7 +17,16 @@ from dataclasses import dataclass, field
 from datetime import timezone
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
-from .csv_rules import first_csv_problem, first_record, parse_header, resolve_header, suspect_csv
+from .csv_rules import (
+    EMPTY_LINES_MIXED,
+    first_csv_problem,
+    first_record,
+    mixed_line_ends,
+    parse_header,
+    resolve_header,
+    starts_with_empty_line,
+    suspect_csv,
+)
 from .file_bytes import classify_bytes
 from .file_layout import headerless_layout, looks_like_header
 
@@ -131,6 +140,10 @@ def _open(data: bytes, source: Dict[str, Any], key: str = "") -> Union[ParsedFil
     problem = first_csv_problem(text, delimiter, quote) if suspect_csv(text, delimiter, quote) else None
     if problem is not None and problem.startswith("header"):
         return ParsedFile(reason=f"malformed_csv:{problem}", rows_read=fallback)
+    # DuckDB's reader counts the empty lines it skips before the header by its own reading of
+    # mixed line ends, so such a file is refused on both engines (engine/duckdb/read-files.ts).
+    if starts_with_empty_line(text) and mixed_line_ends(data):
+        return ParsedFile(reason=f"malformed_csv:{EMPTY_LINES_MIXED}", rows_read=fallback)
     records = _records(text, source["csv"])
     try:
         header = resolve_header(next(records, None) or [], known)

@@ -125,6 +125,25 @@ def first_record(text: str, delimiter: str, quote: str) -> Optional[List[str]]:
         return fields
 
 
+#: The malformed_csv reason of a file with empty lines before its header and mixed line ends.
+EMPTY_LINES_MIXED = "empty lines before the header, and mixed line ends"
+
+
+def starts_with_empty_line(text: str) -> bool:
+    """Whether the (BOM-less) text starts with an empty line: LF or CRLF."""
+    return text.startswith("\n") or text.startswith("\r\n")
+
+
+def mixed_line_ends(data: bytes) -> bool:
+    """A CR that is not before an LF, or an LF that is not after a CR, where a CR exists
+    (engine/duckdb/read-files.ts mixedLineEnds)."""
+    crs = data.count(b"\r")
+    if crs == 0:
+        return False
+    crlfs = data.count(b"\r\n")
+    return crs != crlfs or data.count(b"\n") != crlfs
+
+
 def parse_header(text: str, delimiter: str, quote: str) -> Optional[List[str]]:
     """The header: the first record, read leniently (a quote toggles quoting wherever it stands),
     so a file that is not CSV at all is told apart by its names (not_csv) before its quoting is

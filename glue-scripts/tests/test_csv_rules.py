@@ -5,7 +5,16 @@ import os
 
 import pytest
 
-from datalake_glue.csv_rules import drift_warnings, first_csv_problem, first_record, parse_header, resolve_header, suspect_csv
+from datalake_glue.csv_rules import (
+    drift_warnings,
+    first_csv_problem,
+    first_record,
+    mixed_line_ends,
+    parse_header,
+    resolve_header,
+    starts_with_empty_line,
+    suspect_csv,
+)
 
 VECTORS_FILE = os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures", "csv-vectors.json")
 with open(VECTORS_FILE, encoding="utf-8") as handle:
@@ -50,3 +59,10 @@ def test_parse_header_skips_empty_lines_before_the_header():
 def test_drift_warnings_name_an_unnamed_column():
     # Worded as engine/csv-rules.ts driftWarnings (bad-input.test.ts checks the DuckDB side).
     assert drift_warnings("k.csv", ["note", "", ""], "Op") == ["k.csv: extra column(s) note, (unnamed), (unnamed)"]
+
+
+def test_mixed_line_ends_and_a_leading_empty_line():
+    # As engine/duckdb/read-files.ts mixedLineEnds: only files holding a CR can be mixed.
+    assert not mixed_line_ends(b"a\nb\n") and not mixed_line_ends(b"a\r\nb\r\n")
+    assert mixed_line_ends(b"\n\r\na\n") and mixed_line_ends(b"a\rb\r\n") and mixed_line_ends(b"a\r\nb\n")
+    assert starts_with_empty_line("\r\nid") and starts_with_empty_line("\nid") and not starts_with_empty_line("id\n")

@@ -168,7 +168,10 @@ export function faultFiles(spec: DatasetSpec, header: string[], good: string[]):
     // unnamed extra columns, which are never read, so no duplicate column.
     { name: "trailing-delimiters.csv", content: `${line(header)}${sep}${sep}\n${line(good)}${sep}${sep}\n` },
     // Empty lines before the header are no records: the header is the first line after them.
-    { name: "blank-lines-first.csv", content: `\uFEFF\n\r\n${line(header)}\n${line(good)}\n\n${line(good)}\n` },
+    // With mixed line ends such a file is refused (DuckDB's reader counts those lines its own way).
+    { name: "blank-lines-first.csv", content: `\uFEFF\n\n${line(header)}\n${line(good)}\n\n${line(good)}\n` },
+    { name: "blank-lines-first-crlf.csv", content: `\r\n${line(header)}\r\n${line(good)}\r\n` },
+    { name: "blank-lines-mixed.csv", content: `\n\r\n${line(header)}\n${line(good)}\n` },
     {
       name: "bom-crlf-reordered-extra.csv",
       content: `\uFEFF${line([...reverse(header), "extra_col"])}\r\n${line([...reverse(good), "x"])}\r\n\r\n${line([...reverse(good), "y\r\nz"])}\r\n`,
