@@ -165,14 +165,14 @@ export function firstRecord(text: string, delimiter: string, quote: string, whol
   }
 }
 
+/** The malformed_csv reason of a file with empty lines before its header and mixed line ends. */
+export const EMPTY_LINES_MIXED = "empty lines before the header, and mixed line ends";
+
 /**
  * The empty lines (LF or CRLF) a text starts with, BOM excluded: no records, so a file's header
  * is the first line after them (an export that writes a blank line first). `lines` is the number
  * DuckDB's reader must skip to find that header; `chars` where the header starts.
  */
-/** The malformed_csv reason of a file with empty lines before its header and mixed line ends. */
-export const EMPTY_LINES_MIXED = "empty lines before the header, and mixed line ends";
-
 export function emptyLinesBefore(text: string): { lines: number; chars: number } {
   let lines = 0;
   let i = 0;
