@@ -128,8 +128,7 @@ export function firstCsvProblem(text: string, delimiter: string, quote: string, 
 export function firstRecord(text: string, delimiter: string, quote: string, whole = true): string[] | null | undefined {
   const body = text.replace(/^\uFEFF/, "");
   const n = body.length;
-  let i = 0;
-  while (body[i] === "\n" || (body[i] === "\r" && body[i + 1] === "\n")) i += body[i] === "\n" ? 1 : 2;
+  let i = emptyLinesBefore(body).chars;
   const ended = () => (whole ? fields : undefined);
   const fields: string[] = [];
   for (;;) {

@@ -116,8 +116,8 @@ function posixClassAt(pattern: string, i: number): { java: string; length: numbe
   return { java: m[1] ? java.replace(/^\\p/, "\\P").replace(/^\\w$/, "\\W") : java, length: m[0].length };
 }
 
-// RE2's \s is [\t\n\f\r ]; Java's also holds the vertical tab (U+000B).
-const RE2_SPACE = "\\t\\n\\f\\r ";
+// RE2's \s is [\t\n\f\r ]; Java's (and JavaScript's) also holds the vertical tab (U+000B).
+export const RE2_SPACE = "\\t\\n\\f\\r ";
 // RE2's \b and \B are ASCII (\w on either side or not); Java's count any letter or digit as a
 // word character (Spark failed `\bx` on "éx"), so they are spelled out with Java's ASCII \w.
 const RE2_ESCAPES: Record<string, string> = {

@@ -85,9 +85,7 @@ def first_record(text: str, delimiter: str, quote: str) -> Optional[List[str]]:
     malformed (first_csv_problem(text, ..., False) names why). (engine/csv-rules.ts firstRecord)"""
     body = text[1:] if text.startswith("\ufeff") else text
     n = len(body)
-    i = 0
-    while body[i:i + 1] == "\n" or body[i:i + 2] == "\r\n":
-        i += 1 if body[i] == "\n" else 2
+    i = empty_lines_end(body)
     fields: List[str] = []
     while True:
         if body[i:i + 1] == quote:
@@ -129,9 +127,18 @@ def first_record(text: str, delimiter: str, quote: str) -> Optional[List[str]]:
 EMPTY_LINES_MIXED = "empty lines before the header, and mixed line ends"
 
 
+def empty_lines_end(text: str) -> int:
+    """Where the empty lines (LF or CRLF) a BOM-less text starts with end: no records, so a
+    header or first record begins there (engine/csv-rules.ts emptyLinesBefore().chars)."""
+    i = 0
+    while text[i:i + 1] == "\n" or text[i:i + 2] == "\r\n":
+        i += 1 if text[i] == "\n" else 2
+    return i
+
+
 def starts_with_empty_line(text: str) -> bool:
     """Whether the (BOM-less) text starts with an empty line: LF or CRLF."""
-    return text.startswith("\n") or text.startswith("\r\n")
+    return empty_lines_end(text) > 0
 
 
 def mixed_line_ends(data: bytes) -> bool:
@@ -152,10 +159,8 @@ def parse_header(text: str, delimiter: str, quote: str) -> Optional[List[str]]:
     fields: List[str] = []
     field: List[str] = []
     in_quotes = False
-    i = 0
+    i = empty_lines_end(text)
     n = len(text)
-    while text[i:i + 1] == "\n" or text[i:i + 2] == "\r\n":
-        i += 1 if text[i] == "\n" else 2
     while i < n:
         ch = text[i]
         if in_quotes:

@@ -4,6 +4,7 @@
 // as the text "p{L}" and \x{41} as "x" 41 times, its `.` stopped at \r and its \s held Unicode
 // spaces: the expected quarantine of a generated scenario was wrong for such a rule.
 import { regexTokens, type RegexToken } from "../../datasets/regex-portability";
+import { RE2_SPACE } from "../../engine/dialects";
 
 // RE2's POSIX classes are ASCII: their members, for use inside a JavaScript character class.
 const POSIX_MEMBERS: Record<string, string> = {
@@ -11,8 +12,6 @@ const POSIX_MEMBERS: Record<string, string> = {
   digit: "0-9", graph: "!-~", lower: "a-z", print: " -~", punct: "!-\\/:-@\\[-`{-~",
   space: "\\t\\n\\v\\f\\r ", upper: "A-Z", word: "0-9A-Za-z_", xdigit: "0-9A-Fa-f",
 };
-/** RE2's \s: [\t\n\f\r ] (JavaScript's also holds \v and the Unicode spaces). */
-const RE2_SPACE = "\\t\\n\\f\\r ";
 
 const literal = (c: string): string => `\\u{${c.codePointAt(0)!.toString(16)}}`;
 
