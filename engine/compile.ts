@@ -4,9 +4,10 @@
 //
 // Relations the plan defines (besides the IO outputs `incoming`, `incoming_files`,
 // `state_prev`, `bronze_prev` and the `staged_<role>` read-backs):
-//   file_order         per file version: `_version_at` (arrival) and for format dms the load
-//                      generation `_dms_gen` and file sequence (ledger `files_prev` + batch),
-//                      then incoming_ordered / bronze_ordered = rows + those columns
+//   file_order         per file version: `_version_at` (arrival, then S3 sequencer) and for
+//                      format dms the load generation `_dms_gen` and file sequence (ledger
+//                      `files_prev` + batch), then incoming_ordered / bronze_ordered = rows +
+//                      those columns
 //   incoming_parsed    incoming + `_op_norm` + typed `_pk_<i>` / `_seq_<i>` + file ordering +
 //                      `_reasons` (reject labels: bad_key/null_key, bad_sequence/null_sequence
 //                      (not for the dms timestamp column: NULL there is ordered by file), bad_op)
@@ -181,6 +182,8 @@ export function orderingColumns(spec: DatasetSpec): PlanColumn[] {
  * text order breaks at 10 in local mode) say nothing about which came later.
  */
 const VERSION_AT: PlanColumn = { name: "_version_at", type: "string" };
+/** Width S3 sequencers are padded to in `_version_at` (they are 16-18 hex digits; local ones 16-18). */
+const SEQUENCER_WIDTH = 32;
 
 /**
  * DMS file sequence columns of a dms dataset's changes (all derived, stored in state):
@@ -480,9 +483,9 @@ class Compiler extends SqlContext {
    * only if it was read twice), and for a dms dataset `_dms_gen`, `_dms_phase`, `_dms_file`.
    */
   private fileOrder(sources: string[]): string {
-    const cols = "_source_key, _source_version, _received_at";
+    const cols = "_source_key, _source_version, _received_at, _sequencer";
     const files = sources.map((r) => `SELECT ${cols} FROM ${r}`).join(" UNION ALL ");
-    const versionAt = `COALESCE(MIN(f._received_at), '') AS ${VERSION_AT.name}`;
+    const versionAt = `COALESCE(MIN(f._received_at || ${this.sequencerOrder("f._sequencer")}), '') AS ${VERSION_AT.name}`;
     const group = "GROUP BY f._source_key, f._source_version";
     if (!this.dms) return `WITH files AS (${files}) SELECT f._source_key, f._source_version, ${versionAt} FROM files f ${group}`;
     // A reload: a later version of a full-load file's key (the first full load is not one).
@@ -496,6 +499,20 @@ class Compiler extends SqlContext {
       `${order.phase} AS _dms_phase, ${order.file} AS _dms_file, ${versionAt} ` +
       `FROM files f LEFT JOIN loads l ON l._received_at <= f._received_at ${group}`
     );
+  }
+
+  /**
+   * An S3 sequencer as text whose order is the order of the PUTs of one key: S3 documents that
+   * sequencers of different lengths compare after the shorter is padded with zeros on the right
+   * (handlers/core/s3-event.ts compareSequencers does the same), so every one is padded to one
+   * width (longer ones kept whole). Appended to `_received_at`, it orders two versions of a key
+   * that arrived within the same second (EventBridge times are whole seconds), which otherwise
+   * fell to row number and version id, interleaving the rows of both versions. Ledger rows
+   * written before the column existed read NULL: "" (the bare time orders before any sequencer).
+   */
+  private sequencerOrder(sequencer: string): string {
+    const s = `upper(COALESCE(${sequencer}, ''))`;
+    return `rpad(${s}, ${this.d.cast(`greatest(length(${s}), ${SEQUENCER_WIDTH})`, "int")}, '0')`;
   }
 
   /**
@@ -598,7 +615,8 @@ class Compiler extends SqlContext {
 
   /**
    * Ordering of one key's changes: sequence, then object key, then the object version's arrival
-   * (`_version_at`: a version uploaded later orders after the one it replaces), then row number,
+   * (`_version_at`: a version uploaded later orders after the one it replaces; within one second,
+   * by S3 sequencer), then row number,
    * then version id (two versions that arrived in the same millisecond). Format "dms": load
    * generation, phase (full load before CDC, so a key's changes follow its full-load row even
    * when the timestamp column holds a later transfer time), timestamp (NULL first: files written

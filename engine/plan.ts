@@ -100,6 +100,10 @@ export const FILES_COLUMNS: readonly PlanColumn[] = [
   // text order is time order): it orders the versions of one object key (state `_version_at`),
   // and dms datasets date their load generations by it (compile.ts).
   { name: "_received_at", type: "string" },
+  // The S3 event's sequencer as the manifest gives it (hex; "" when none is known, e.g. a version
+  // found by the landing sweep): two PUTs of one key within the same second of `_received_at`
+  // (EventBridge times are whole seconds) are ordered by it (compile.ts fileOrder).
+  { name: "_sequencer", type: "string" },
 ];
 
 /** Labels column of quarantine and rejects: labels joined by REASON_SEPARATOR, in plan order. */

@@ -170,7 +170,7 @@ export async function readFiles(
       result.order.push({ fileId: file.fileId, skipped: outcome });
       continue;
     }
-    const values = [lit(file.fileId), lit(file.key), lit(outcome.version), lit(manifest.runId), lit(outcome.dataDate), String(rows), lit(receivedAtText(file.receivedAt))];
+    const values = [lit(file.fileId), lit(file.key), lit(outcome.version), lit(manifest.runId), lit(outcome.dataDate), String(rows), lit(receivedAtText(file.receivedAt)), lit(file.sequencer)];
     await session.run(`INSERT INTO ${step.filesOutput} VALUES (${values.join(", ")})`);
     result.driftWarnings.push(...driftWarnings(file.key, outcome.extra, plan.source.opColumn));
     result.accepted.set(file.fileId, { file, version: outcome.version, rowsRead: rows, extraColumns: outcome.extra });

@@ -151,6 +151,7 @@ def _outcome(file: Dict[str, Any], parsed: ParsedFile) -> Dict[str, Any]:
         "version": source_version(file),
         "dataDate": data_date(file["receivedAt"]),
         "receivedAt": received_at(file["receivedAt"]),
+        "sequencer": file["sequencer"],
         "reason": parsed.reason,
         "rowsRead": parsed.rows_read,
         "extraColumns": parsed.extra_columns,

@@ -39,7 +39,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Collection, Dict, List, Optional
 
 from .constants import CATALOG_NAME, WAP_BRANCH_PREFIX
 from .compaction import should_compact
@@ -114,8 +114,11 @@ def empty_select(columns: List[Dict[str, str]]) -> str:
     return f"SELECT {cols} WHERE 1 = 0"
 
 
-def column_select(columns: List[Dict[str, str]]) -> str:
-    return ", ".join(f"`{c['name']}`" for c in columns)
+def column_select(columns: List[Dict[str, str]], present: Optional[Collection[str]] = None) -> str:
+    """The plan's `columns`; those not in `present` (a snapshot written before the column was
+    added) as typed NULLs, as DuckDB reads such files (build-model.ts projected)."""
+    return ", ".join(f"`{c['name']}`" if present is None or c["name"] in present
+                     else f"CAST(NULL AS {spark_type(c['type'])}) AS `{c['name']}`" for c in columns)
 
 
 def create_model_table_sql(identifier: str, plan: Dict[str, Any]) -> str:
@@ -261,8 +264,11 @@ class ModelExecutor:
             identifier = self.placement.dataset_table(zone, table["name"])
             snapshot = self.pins.get(relation)
             if snapshot is not None:
-                self.view(relation, f"SELECT {column_select(table['columns'])} FROM {quote_identifier(identifier)} "
-                                    f"VERSION AS OF {int(snapshot)}")
+                # Iceberg reads a snapshot with the schema it was committed under: one older than a
+                # column the plan reads (a ledger's `_sequencer`, a column added to the spec) lacks it.
+                source = f"{quote_identifier(identifier)} VERSION AS OF {int(snapshot)}"
+                present = self.sql(f"SELECT * FROM {source}").columns
+                self.view(relation, f"SELECT {column_select(table['columns'], present)} FROM {source}")
             else:  # the dataset was never loaded (no table, or no snapshot yet): no rows, as on DuckDB
                 self.view(relation, empty_select(table["columns"]))
         elif zone == "semantic":

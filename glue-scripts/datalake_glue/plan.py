@@ -35,6 +35,7 @@ FILES_COLUMNS = (
     ("_data_date", "string"),
     ("_rows_read", "bigint"),
     ("_received_at", "string"),
+    ("_sequencer", "string"),
 )
 REASONS_COLUMN = "_reasons"
 REASON_SEPARATOR = ";"

@@ -48,7 +48,8 @@ def task_count(files: int, parallelism: int) -> int:
 def ledger_rows(outcomes: Sequence[Dict[str, Any]], run_id: str) -> List[List[Any]]:
     """FILES_COLUMNS rows for the accepted files (a header-only file is quarantined, not accepted)."""
     return [
-        [o["fileId"], o["key"], o["version"], run_id, o["dataDate"], int(o["rowsRead"]), o["receivedAt"]]
+        [o["fileId"], o["key"], o["version"], run_id, o["dataDate"], int(o["rowsRead"]), o["receivedAt"],
+         o["sequencer"]]
         for o in outcomes if o["reason"] is None
     ]
 

@@ -9,9 +9,17 @@ class FakeRow(dict):
         return dict(self)
 
 
+class EveryColumn:
+    """The columns of a table a test did not seed: it has every column asked for."""
+
+    def __contains__(self, name):
+        return True
+
+
 class FakeFrame:
-    def __init__(self, rows):
+    def __init__(self, rows, columns=None):
         self._rows = [FakeRow(r) for r in rows]
+        self.columns = columns if columns is not None else (list(self._rows[0]) if self._rows else [])
 
     def collect(self):
         return list(self._rows)
@@ -29,6 +37,7 @@ _MAIN_REF = re.compile(r"^SELECT snapshot_id FROM (\S+)\.`refs` WHERE name = 'ma
 _FAST_FORWARD = re.compile(r"table => '([^']+)'")
 _HISTORY = re.compile(r"^SELECT snapshot_id, parent_id, summary, committed_at < TIMESTAMP '[^']+' AS aged FROM \S+\.`snapshots`$")
 _UPSERTS = re.compile(r"^SELECT COUNT\(\*\) AS n FROM `\w+` s\b")
+_SNAPSHOT = re.compile(r"^SELECT \* FROM (\S+) VERSION AS OF \d+$")
 
 
 class FakeSpark:
@@ -123,6 +132,11 @@ class FakeSpark:
                               for i in range(1, self.snapshot + 1)])
         if _UPSERTS.match(statement):
             return FakeFrame([{"n": 0}])
+        snapshot = _SNAPSHOT.match(statement)
+        if snapshot:
+            # A seeded table (an older one) has its columns in every snapshot.
+            seeded = self.tables.get(snapshot.group(1))
+            return FakeFrame([], [n for n, _ in seeded] if seeded is not None else EveryColumn())
         if ".`refs`" in statement and "type = 'BRANCH'" in statement:
             return FakeFrame([])
         if ".`refs`" in statement:

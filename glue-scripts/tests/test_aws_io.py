@@ -80,7 +80,8 @@ def test_fetch_pins_the_object_version():
         outcome, rows = fetch_and_parse(file, SOURCE, "r1", s3)
         stub.assert_no_pending_responses()
     assert outcome == {"fileId": file["fileId"], "key": file["key"], "version": "v1", "dataDate": "2026-11-21",
-                       "receivedAt": "2026-11-21T09:59:00.000Z", "reason": None, "rowsRead": 1, "extraColumns": []}
+                       "receivedAt": "2026-11-21T09:59:00.000Z", "sequencer": "0001", "reason": None, "rowsRead": 1,
+                       "extraColumns": []}
     assert rows == [["1", "I", file["key"], "v1", file["fileId"], 1, "r1", "2026-11-21"]]
 
 

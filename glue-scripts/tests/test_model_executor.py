@@ -96,6 +96,17 @@ def test_builds_on_a_branch_audits_it_then_fast_forwards_main():
     assert [e for e in log if e[0] == "materialize"] == [("materialize", "dim_thing")]
 
 
+def test_a_snapshot_older_than_a_plan_column_reads_it_as_null():
+    # bronze_things written before `name` existed: Iceberg reads that snapshot without the column
+    # (a files ledger before `_sequencer`, likewise), so the view fills it with NULL, as DuckDB does.
+    spark, fio = fake(seeded={BRONZE: [("id", "string")]})
+    spark.main.add(BRONZE)
+    result = run(spark, fio)
+    assert result.error is None
+    assert (f"CREATE OR REPLACE TEMP VIEW `bronze` AS SELECT `id`, CAST(NULL AS STRING) AS `name` "
+            f"FROM {BRONZE} VERSION AS OF 1") in spark.statements
+
+
 def test_a_plans_totals_are_computed_once_after_the_write_and_give_the_row_count():
     totals = "SELECT COUNT(*) AS staged_rows, SUM(x) AS staged_sum_0 FROM staged"
     spark, fio = fake()

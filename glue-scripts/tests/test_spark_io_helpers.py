@@ -11,11 +11,11 @@ from datalake_glue.spark_io import byte_size, fits_broadcast, ledger_rows, task_
 def test_ledger_rows_cover_accepted_files_only():
     outcomes = [
         {"fileId": "f1", "key": "k1", "version": "v1", "dataDate": "2026-11-21", "reason": None, "rowsRead": 0,
-         "receivedAt": "2026-11-21T09:59:00.000Z"},
+         "receivedAt": "2026-11-21T09:59:00.000Z", "sequencer": "00AB"},
         {"fileId": "f2", "key": "k2", "version": "v2", "dataDate": "2026-11-21", "reason": "not_utf8", "rowsRead": 3,
-         "receivedAt": "2026-11-21T10:00:00.000Z"},
+         "receivedAt": "2026-11-21T10:00:00.000Z", "sequencer": "00AC"},
     ]
-    assert ledger_rows(outcomes, "r1") == [["f1", "k1", "v1", "r1", "2026-11-21", 0, "2026-11-21T09:59:00.000Z"]]
+    assert ledger_rows(outcomes, "r1") == [["f1", "k1", "v1", "r1", "2026-11-21", 0, "2026-11-21T09:59:00.000Z", "00AB"]]
 
 
 def test_received_at_is_iso_utc_with_milliseconds_like_javascript():

@@ -24,6 +24,8 @@ export interface FileOptions {
   key?: string;
   /** File name under landing/, exactly; default `<n>-<name>` (unique per workspace). */
   localName?: string;
+  /** The S3 event's sequencer; default the file's number in this workspace, zero-padded. */
+  sequencer?: string;
 }
 
 export type LoadOptions = Pick<RunLoadOptions, "fullRefresh" | "extraAudits" | "editPlan" | "signal" | "beforePublish" | "onProgress" | "memoryLimit" | "threads">;
@@ -55,7 +57,7 @@ export class TestWorkspace {
       key,
       versionId,
       etag: crypto.createHash("md5").update(bytes).digest("hex"),
-      sequencer: String(this.files).padStart(16, "0"),
+      sequencer: opts.sequencer ?? String(this.files).padStart(16, "0"),
       size: bytes.length,
       receivedAt: opts.receivedAt ?? "2026-11-21T08:00:00.000Z",
       localPath: local,

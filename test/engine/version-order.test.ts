@@ -1,6 +1,6 @@
 // Randomized differential test of the order of one key's changes (compile.ts orderColumns): the
-// sequence, the object key, the object version's arrival (_version_at = ledger _received_at),
-// row number, version id; dms: load generation, phase, timestamp, DMS file first. Seeded and
+// sequence, the object key, the object version's arrival (_version_at = ledger _received_at,
+// then the S3 sequencer compared as S3 documents: right-padded with zeros), row number, version id; dms: load generation, phase, timestamp, DMS file first. Seeded and
 // deterministic: random object keys / versions / receivedAt / version ids / rows, loaded in random
 // runs in random order (arrival is the manifest receivedAt, independent of loading order),
 // compared with a TypeScript oracle of the documented order and with a full refresh.
@@ -65,6 +65,8 @@ interface Version {
   key: string;
   versionId: string;
   receivedAt: string; // as written in the manifest
+  /** S3 event sequencer: orders versions of one key within one arrival time */
+  sequencer: string;
   rows: Row[];
 }
 interface Scenario {
@@ -95,6 +97,12 @@ const TIMES = [
   "2026-11-21T11:30:00.000Z",
 ];
 const VERSION_IDS = ["v1", "v2", "v9", "v10", "v11", "Z", "a", "null"];
+// Sequencers: of different lengths (equal once right-padded: the first two), lower-case hex, and
+// none ("": a version the landing sweep found).
+const SEQUENCERS = ["0055AED6DCD90281E5", "0055AED6DCD90281E500", "0055AED6DCD90281E6", "0055aed6dcd90281e7", "0055AED6DCD9029", "0055AED6DCD90281", "00617F08299329D189", ""];
+
+/** compareSequencers' rule, written again: pad the shorter on the right with zeros, compare upper-cased. */
+const seqKey = (s: string, width: number) => s.toUpperCase().padEnd(width, "0");
 
 function genVersions(rng: Rng, keys: string[], maxVersions: number, makeRows: (key: string, vi: number) => Row[]): Version[] {
   const versions: Version[] = [];
@@ -104,7 +112,7 @@ function genVersions(rng: Rng, keys: string[], maxVersions: number, makeRows: (k
     const ids = rng.shuffle(VERSION_IDS).slice(0, n);
     for (let v = 0; v < n; v++) {
       const rows = makeRows(key, v).map((r) => ({ ...r, tag: `t${++tag}` }));
-      versions.push({ key, versionId: ids[v], receivedAt: rng.pick(TIMES), rows });
+      versions.push({ key, versionId: ids[v], receivedAt: rng.pick(TIMES), sequencer: rng.pick(SEQUENCERS), rows });
     }
   }
   return versions;
@@ -139,12 +147,13 @@ const csvOf = (header: string, lines: string[]) => [header, ...lines].join("\n")
 /** The expected state: per key the latest change in the documented order, as [id, op, tag, note, key, version]. */
 function oracle(spec: "vt" | "orders", versions: Version[]): string[][] {
   // ledger: first listing of each (key, version) wins; _version_at = MIN(received) per (key, version)
-  const ledger = new Map<string, { key: string; version: string; at: string }>();
+  const ledger = new Map<string, { key: string; version: string; at: string; seq: string }>();
+  const width = Math.max(...versions.map((v) => v.sequencer.length));
   for (const v of versions) {
     const id = `${v.key}\u0000${v.versionId}`;
     const at = receivedAtText(v.receivedAt);
     const prev = ledger.get(id);
-    if (!prev || at < prev.at) ledger.set(id, { key: v.key, version: v.versionId, at });
+    if (!prev || at < prev.at) ledger.set(id, { key: v.key, version: v.versionId, at, seq: seqKey(v.sequencer, width) });
   }
   const files = [...ledger.values()];
   const base = (k: string) => k.slice(k.lastIndexOf("/") + 1).toUpperCase();
@@ -158,9 +167,9 @@ function oracle(spec: "vt" | "orders", versions: Version[]): string[][] {
     const id = `${v.key}\u0000${v.versionId}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    const at = ledger.get(id)!.at;
+    const { at, seq } = ledger.get(id)!;
     v.rows.forEach((row, i) => {
-      const tail = [v.key, at, i, v.versionId];
+      const tail = [v.key, at, seq, i, v.versionId];
       const order =
         spec === "vt"
           ? [Number(row.seq), ...tail]
@@ -190,7 +199,7 @@ async function run(spec: DatasetSpec, scenario: Scenario, line: (r: Row) => stri
   const ws = new TestWorkspace();
   try {
     const entries = scenario.versions.map((v) =>
-      ws.file(spec, v.key.slice(spec.prefix.length), csvOf(header, v.rows.map(line)), { key: v.key, versionId: v.versionId, receivedAt: v.receivedAt }),
+      ws.file(spec, v.key.slice(spec.prefix.length), csvOf(header, v.rows.map(line)), { key: v.key, versionId: v.versionId, receivedAt: v.receivedAt, sequencer: v.sequencer }),
     );
     const loaded = new Set<string>();
     const outcomes: string[] = [];
@@ -218,7 +227,7 @@ async function run(spec: DatasetSpec, scenario: Scenario, line: (r: Row) => stri
 
 const describeScenario = (s: Scenario) =>
   JSON.stringify({
-    versions: s.versions.map((v, i) => `${i}: ${v.key}#${v.versionId} @${v.receivedAt} [${v.rows.map((r) => `${r.op}${r.id}/${r.seq ?? "-"}/${r.tag}/${r.note}`).join(" ")}]`),
+    versions: s.versions.map((v, i) => `${i}: ${v.key}#${v.versionId} @${v.receivedAt}/${v.sequencer} [${v.rows.map((r) => `${r.op}${r.id}/${r.seq ?? "-"}/${r.tag}/${r.note}`).join(" ")}]`),
     runs: s.runs,
   }, null, 1);
 

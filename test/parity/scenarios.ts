@@ -192,9 +192,9 @@ export class ScenarioFiles {
 
   /**
    * A manifest entry for `content` under object key `<prefix><name>`, kept at a unique local path.
-   * `versionId`: instead of one from the content's hash.
+   * `versionId`: instead of one from the content's hash; `sequencer`: instead of the file's number.
    */
-  file(name: string, content: string | Buffer, receivedAt: string, versionId?: string): ManifestFile {
+  file(name: string, content: string | Buffer, receivedAt: string, versionId?: string, sequencer?: string): ManifestFile {
     const key = `${this.spec.prefix}${name}`;
     const bytes = typeof content === "string" ? Buffer.from(content) : content;
     const md5 = createHash("md5").update(bytes).digest("hex");
@@ -207,7 +207,7 @@ export class ScenarioFiles {
       key,
       versionId: versionId ?? `ver-${md5.slice(0, 12)}`,
       etag: md5,
-      sequencer: String(this.n).padStart(16, "0"),
+      sequencer: sequencer ?? String(this.n).padStart(16, "0"),
       size: bytes.length,
       receivedAt,
       localPath: local,
@@ -256,7 +256,12 @@ export function referenceScenario(spec: DatasetSpec, dir: string, seed: number):
   // The edited file is a new version of changes[0]'s key whose id sorts before the first one's:
   // its rows tie with the first version's on sequence, key and row, and arrival decides.
   const reupload = files.file(changes[0].name, edited, day2, "ver-000000000000");
-  const batch2 = [again, files.file(changes[3].name, changes[3].content, day2), batch1[0], again, reupload];
+  // A new version of changes[1]'s key PUT within the same second as the first (same arrival,
+  // an id that sorts before): the S3 sequencer decides, compared right-padded (this one is
+  // shorter than the first's and orders after it; left-padded it would order before).
+  const sameSecond = `${changes[1].content}${changes[1].content.split("\n")[1]}\n`;
+  const resent = files.file(changes[1].name, sameSecond, day1, "ver-000000000001", "000000000000001");
+  const batch2 = [again, files.file(changes[3].name, changes[3].content, day2), batch1[0], again, reupload, resent];
   return [
     { label: "batch 1", manifest: manifest(spec, "run-1", batch1) },
     { label: "batch 2", manifest: manifest(spec, "run-2", batch2) },

@@ -31,4 +31,18 @@ const variants = {
 const plans = Object.fromEntries(
   Object.entries(variants).map(([name, spec]) => [name, compilePlan(spec, { dialect: "spark" })]),
 );
+
+/**
+ * The customers plan before the files ledger had `_sequencer`: its ledger columns and file_order's
+ * SQL without it (versions of a key ordered by arrival alone). Fails loudly once the compiler
+ * writes the sequencer another way, rather than leave a plan that still reads the column.
+ */
+function withoutSequencer(plan) {
+  const files = { ...plan.tables.files, columns: plan.tables.files.columns.filter((c) => c.name !== "_sequencer") };
+  const sql = (text) => text.replace(/ \|\| rpad\(upper\(COALESCE\(f\._sequencer, ''\)\), CAST\(.*?\) AS INT\), '0'\)/g, "").replace(/, _sequencer FROM/g, " FROM");
+  const older = { ...plan, tables: { ...plan.tables, files }, steps: plan.steps.map((s) => (s.sql ? { ...s, sql: sql(s.sql) } : s)) };
+  if (JSON.stringify(older).includes("_sequencer")) throw new Error("plan_variants.js: the plan still names _sequencer; update withoutSequencer");
+  return older;
+}
+plans.customers_ledger_without_sequencer = withoutSequencer(compilePlan(customers, { dialect: "spark" }));
 process.stdout.write(JSON.stringify(plans));

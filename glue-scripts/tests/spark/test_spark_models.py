@@ -142,3 +142,27 @@ def test_a_load_under_an_edited_orders_spec_rebuilds_fact_orders_in_full(make_la
     assert re.fullmatch(r"silver orders was rebuilt by another load plan since snapshot \d+ "
                         r"\(fingerprint \w+ -> \w+: a dataset spec edit\)", again["modeReason"]), again["modeReason"]
     assert [r["order_id"] for r in lake.rows(f"SELECT order_id FROM {facts} ORDER BY order_id")] == [1, 3, 4, 5, 6]
+
+
+def test_a_dimension_builds_over_a_files_ledger_older_than_its_sequencer_column(make_lake, artifacts):
+    """Customers loaded by the plan before the files ledger had `_sequencer` (the platform then
+    upgraded, no load since): Iceberg reads the ledger's pinned snapshot with the schema it was
+    committed under, which lacks the column the dimension's ordering reads; it reads as NULL."""
+    node = shutil.which("node")
+    done = subprocess.run([node, os.path.join(HERE, "plan_variants.js")], cwd=REPO, capture_output=True,
+                          text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    older = json.loads(done.stdout)["customers_ledger_without_sequencer"]
+    lake = make_lake("models_old_ledger")
+    files = [lake.landed("customers/LOAD00000001.csv", CUSTOMERS_LOAD, received_at="2026-03-10T09:20:00.000Z"),
+             lake.landed("customers/20260310-090000000.csv", CUSTOMERS_CDC)]
+    assert lake.run("customers", "run-cust-1", older, files)["status"] == "SUCCEEDED"
+    ledger = f"glue_catalog.{lake.bronze_db}.files_customers"
+    assert "_sequencer" not in [r["col_name"] for r in lake.rows(f"DESCRIBE TABLE {ledger}")]
+
+    built = build(lake, artifacts["dim_customer"], "build-cust-1")
+    assert built["status"] == "SUCCEEDED", built.get("error")
+    rows = lake.rows(f"SELECT customer_id, country, is_current FROM glue_catalog.{lake.name}_semantic.dim_customer "
+                     "WHERE customer_key <> -1")
+    assert sorted((r["customer_id"], r["country"], r["is_current"]) for r in rows) \
+        == [(1, "ES", True), (1, "FR", False), (2, "DE", False), (3, "IT", True)]
