@@ -215,13 +215,29 @@ async function copyRows(
   await session.run(`COPY (${selects.join(" UNION ALL ")}) TO ${lit(target)} (${PARQUET_OPTIONS})`);
 }
 
-/** One file's rows to `target`, again with the long-line limits when a record is too long for the defaults. */
+/**
+ * One file's rows to `target`, again with the long-line limits when a record may be too long for
+ * the defaults, then with limits the size of the file when one is longer still (the contract has
+ * no length limit on fields, and the Glue runner reads such a file): a record can be no longer
+ * than its file, and the buffer is reserved for this one retry only. DuckDB reports a quoted field
+ * longer than its read buffer as an unterminated quote, so that error is retried too; a file that
+ * is malformed indeed fails each time and is quarantined with the last error.
+ */
 async function copyOne(session: Session, plan: LoadPlan, manifest: Manifest, c: Candidate, target: string): Promise<void> {
-  await copyRows(session, plan, manifest, [c], target).catch(async (e) => {
-    if (!isLineTooLong(e)) throw e;
+  const size = () => fs.statSync(c.file.localPath!).size;
+  const again = (next: () => Promise<void>) => async (e: unknown) => {
+    if (!isLineTooLong(e) && !isUnterminatedQuote(e)) throw e;
     fs.rmSync(target, { force: true });
-    await copyRows(session, plan, manifest, [c], target, LONG_LINES);
-  });
+    await next();
+  };
+  await copyRows(session, plan, manifest, [c], target)
+    .catch(again(() => copyRows(session, plan, manifest, [c], target, LONG_LINES)))
+    .catch(async (e) => {
+      // A gzip file's record can be far longer than the file: read it from its text instead.
+      if (c.read?.gzip) return again(() => copyDecompressed(session, plan, manifest, c, target))(e);
+      if (size() < LONG_LINE_BYTES) throw e;
+      return again(() => copyRows(session, plan, manifest, [c], target, fileSizedLines(size())))(e);
+    });
 }
 
 /**
@@ -402,8 +418,12 @@ function isRecordless(bytes: Buffer): boolean {
  * limit on fields" up to 64 MB. Only used on retry: a buffer this size makes the reader read a
  * file on one thread (and reserves the memory).
  */
-const LONG_LINES = ", max_line_size = 67108864, buffer_size = 134217728";
+const LONG_LINE_BYTES = 67108864;
+const LONG_LINES = `, max_line_size = ${LONG_LINE_BYTES}, buffer_size = ${2 * LONG_LINE_BYTES}`;
+/** Reader limits for a record as long as the whole (uncompressed) file of `size` bytes. */
+const fileSizedLines = (size: number): string => `, max_line_size = ${size + 1}, buffer_size = ${size + 1}`;
 const isLineTooLong = (e: unknown): boolean => /maximum line size/i.test(String((e as Error).message ?? e));
+const isUnterminatedQuote = (e: unknown): boolean => /^Invalid Input Error:[^]*unterminated quote/i.test(String((e as Error).message ?? e));
 /**
  * DuckDB's gzip reader refusing bytes Node's gunzip read: after the last member ("Input is not a
  * GZIP stream"), or a header with a comment or a header CRC ("Unsupported GZIP archive").
