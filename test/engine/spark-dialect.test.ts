@@ -10,8 +10,8 @@ import { venvPython } from "../../engine/spark/runtime";
 
 /** Spark SQL built-ins (https://spark.apache.org/docs/latest/api/sql/) the plans may use. */
 const SPARK_FUNCTIONS = new Set([
-  "abs", "cast", "coalesce", "concat", "concat_ws", "count", "date_format", "dense_rank", "instr", "last_value", "length", "lower", "lpad", "max", "min", "month", "named_struct", "nullif",
-  "regexp_extract", "replace", "round", "row_number", "sha2", "substr", "sum", "trim", "try_cast", "unhex", "upper", "year",
+  "abs", "cast", "coalesce", "concat", "concat_ws", "count", "date_format", "dense_rank", "greatest", "instr", "last_value", "length", "lower", "lpad", "max", "min", "month", "named_struct", "nullif",
+  "regexp_extract", "replace", "round", "row_number", "rpad", "sha2", "substr", "sum", "trim", "try_cast", "unhex", "upper", "year",
 ]);
 /** Words that precede "(" without being a function call. */
 const NOT_FUNCTIONS = new Set(["in", "as", "from", "join", "over", "and", "or", "not", "where", "on", "select", "by", "then", "else", "when", "decimal", "all", "exists", "between"]);
