@@ -128,9 +128,9 @@ const keyAndVersion = (file: string): [string, string] => {
 /** A DuckDB SELECT of the files ledger: one row per file (BronzeRow.file), received in list order. */
 function filesSelect(files: string[]): string {
   const tuples = files.map(
-    (f, i) => `(${[sqlText(`id-${f}`), ...keyAndVersion(f).map(sqlText), "'run-1'", "'2026-11-30'", "CAST(1 AS BIGINT)", sqlText(`2026-11-30T10:00:${String(i).padStart(2, "0")}.000Z`)].join(", ")})`,
+    (f, i) => `(${[sqlText(`id-${f}`), ...keyAndVersion(f).map(sqlText), "'run-1'", "'2026-11-30'", "CAST(1 AS BIGINT)", sqlText(`2026-11-30T10:00:${String(i).padStart(2, "0")}.000Z`), "''"].join(", ")})`,
   );
-  return `SELECT * FROM (VALUES ${tuples.join(", ")}) t(_file_id, _source_key, _source_version, _run_id, _data_date, _rows_read, _received_at)`;
+  return `SELECT * FROM (VALUES ${tuples.join(", ")}) t(_file_id, _source_key, _source_version, _run_id, _data_date, _rows_read, _received_at, _sequencer)`;
 }
 
 const PII_KEY = Buffer.from("dimension-test-key");

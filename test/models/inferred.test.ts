@@ -116,8 +116,8 @@ function filesLedger(run: number): string {
 
 /** The files ledger of `files` (version v1, received in list order). */
 function ledgerOf(files: string[]): string {
-  const tuples = files.map((f, i) => `(${[text(`id-${f}`), text(f), "'v1'", "'run'", "'2026-11-30'", "CAST(1 AS BIGINT)", text(`2026-11-30T10:00:0${i}.000Z`)].join(", ")})`);
-  return `SELECT * FROM (VALUES ${tuples.join(", ")}) t(_file_id, _source_key, _source_version, _run_id, _data_date, _rows_read, _received_at)`;
+  const tuples = files.map((f, i) => `(${[text(`id-${f}`), text(f), "'v1'", "'run'", "'2026-11-30'", "CAST(1 AS BIGINT)", text(`2026-11-30T10:00:0${i}.000Z`), "''"].join(", ")})`);
+  return `SELECT * FROM (VALUES ${tuples.join(", ")}) t(_file_id, _source_key, _source_version, _run_id, _data_date, _rows_read, _received_at, _sequencer)`;
 }
 
 function silver(dataset: string | DatasetSpec, rows: Row[]): string {
