@@ -183,7 +183,7 @@ export function orderingColumns(spec: DatasetSpec): PlanColumn[] {
  */
 const VERSION_AT: PlanColumn = { name: "_version_at", type: "string" };
 /** Width S3 sequencers are padded to in `_version_at` (they are 16-18 hex digits; local ones 16-18). */
-const SEQUENCER_WIDTH = 32;
+export const SEQUENCER_WIDTH = 32;
 
 /**
  * DMS file sequence columns of a dms dataset's changes (all derived, stored in state):

@@ -1,9 +1,11 @@
 // A manifest for files named on the command line (`datalake load`). A file elsewhere has no
 // events and no version store, so its identity comes from its bytes: loaded twice, it has the
 // same key and versionId and the engine reports it ALREADY_LOADED; an edited file is a new
-// version of the same key. A file under <workspace>/landing is an object version of the local
-// landing bucket, named as `datalake local` names it (the version store), so whichever command
-// sees it first loads it and the other finds it loaded. (Named by its bytes, such a file was
+// version of the same key, and so are bytes loaded before once other bytes of the key were
+// loaded after them (redropped: an undo is a new object version on S3 too). A file under
+// <workspace>/landing is an object version of the local landing bucket, named as `datalake
+// local` names it (the version store), so whichever command sees it first loads it and the other
+// finds it loaded. (Named by its bytes, such a file was
 // loaded a second time by `local`, under the version id `local` gave it.)
 import { createHash } from "crypto";
 import { createReadStream, statSync, type Stats } from "fs";
@@ -11,6 +13,7 @@ import { basename, isAbsolute, join, relative, resolve, sep } from "path";
 import { DATASETS, routeObjectKey, type DatasetSpec } from "../datasets";
 import { CONTRACT_VERSION, Manifest, ManifestFile } from "../engine/contracts";
 import { fileIdOf } from "../handlers/core/file-id";
+import type { LoadedVersion } from "./cli-loaded-versions";
 import { CliError } from "./cli-verb";
 import { signatureOf, VersionStore } from "./runtime/version-store";
 import { LOCAL_NAMES, workspacePaths } from "./runtime/workspace";
@@ -65,15 +68,16 @@ export async function manifestForFiles(spec: DatasetSpec, files: string[], optio
     if (entries.some((e) => e.fileId === entry.fileId)) continue;
     entries.push(entry);
   }
+  const listed = await withRedrops(spec, entries, options.workspace);
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  const digest = createHash("sha256").update(entries.map((e) => e.fileId).join("\n")).digest("hex").slice(0, 8);
+  const digest = createHash("sha256").update(listed.map((e) => e.fileId).join("\n")).digest("hex").slice(0, 8);
   return {
     version: CONTRACT_VERSION,
     dataset: spec.name,
     runId: options.runId ?? `cli-${stamp}-${digest}`,
     createdAt: now.toISOString(),
     ...(options.fullRefresh ? { fullRefresh: true } : {}),
-    files: entries,
+    files: listed,
   };
 }
 
@@ -82,7 +86,7 @@ async function bytesVersion(key: string, path: string, stat: Stats): Promise<Man
   // Stat first, hash second: a write during the hash moves the mtime past what is recorded.
   const contentHash = await sha256File(path);
   return {
-    fileId: `${LOCAL_BUCKET}/${key}#${contentHash.slice(0, 16)}`,
+    fileId: bytesFileId(key, contentHash.slice(0, 32), 1),
     bucket: LOCAL_BUCKET,
     key,
     versionId: contentHash.slice(0, 32),
@@ -92,6 +96,70 @@ async function bytesVersion(key: string, path: string, stat: Stats): Promise<Man
     receivedAt: stat.mtime.toISOString(),
     localPath: path,
   };
+}
+
+/**
+ * The files from outside landing as the versions they are given the key's loaded versions
+ * (cli-loaded-versions.ts): redropped. The ledger is read only when there are such files.
+ */
+async function withRedrops(spec: DatasetSpec, entries: ManifestFile[], workspace: string): Promise<ManifestFile[]> {
+  const keys = entries.filter((e) => e.bucket === LOCAL_BUCKET).map((e) => e.key);
+  if (keys.length === 0) return entries;
+  const { loadedVersions } = await import("./cli-loaded-versions");
+  const loaded = await loadedVersions(workspace, spec, keys);
+  return entries.map((e) => (e.bucket === LOCAL_BUCKET ? redropped(e, loaded.get(e.key)) : e));
+}
+
+/**
+ * A file's bytes, loaded before under its key, dropped again after other bytes of the key were
+ * loaded (an undo: `git checkout`, an old copy put back). On S3 that PUT is a new object version,
+ * loaded and ordered after the version it replaces. Named by its hash alone it would be the old
+ * version (ALREADY_LOADED), and even read again it would order at that version's first arrival,
+ * so the bytes in between would stay current. So it is a new version: the hash and the drop
+ * number of those bytes under the key (`<hash>-2`, `-3`...). Numbered, not named by the mtime or
+ * the time of the load: a touched file, or a load run again after a crash, would then be a version
+ * it is not, and its rows would be read twice. The number comes from the files ledger, which only
+ * the publish of a load changes: a load killed before its publish leaves the next one the same
+ * name, and one killed after it (lockWorkspace finishes its publish) leaves the drop the key's
+ * latest version. Bytes that are the key's latest version are that version (loaded twice in a
+ * row: ALREADY_LOADED). Exported for tests.
+ */
+export function redropped(file: ManifestFile, versions: ReadonlyMap<string, LoadedVersion> | undefined): ManifestFile {
+  const latest = versions && latestVersion(versions);
+  if (!versions || !latest) return file;
+  const latestDrop = bytesDrop(latest.versionId);
+  if (latestDrop?.hash === file.etag) return asDrop(file, latestDrop.n);
+  const drops = [...versions.keys()].map(bytesDrop).filter((d) => d?.hash === file.etag).map((d) => d!.n);
+  if (drops.length === 0) return file;
+  // After the latest version even when the copy kept the old mtime (cp -p, mv of a backup).
+  const arrived = latest.receivedAt === "" || file.receivedAt > latest.receivedAt;
+  const receivedAt = arrived ? file.receivedAt : new Date(Date.parse(latest.receivedAt) + 1).toISOString();
+  return { ...asDrop(file, Math.max(...drops) + 1), receivedAt };
+}
+
+/** The key's latest version as the engines order them (`_version_at`, then the highest version id). */
+function latestVersion(versions: ReadonlyMap<string, LoadedVersion>): (LoadedVersion & { versionId: string }) | undefined {
+  let latest: (LoadedVersion & { versionId: string }) | undefined;
+  for (const [versionId, v] of versions) {
+    if (!latest || v.order > latest.order || (v.order === latest.order && versionId > latest.versionId)) latest = { versionId, ...v };
+  }
+  return latest;
+}
+
+/** The n-th drop of a file's bytes under its key (bytesVersion names the first). */
+function asDrop(file: ManifestFile, n: number): ManifestFile {
+  return n === 1 ? file : { ...file, fileId: bytesFileId(file.key, file.etag, n), versionId: `${file.etag}-${n}` };
+}
+
+/** The hash and drop number of a version id bytesVersion or redropped gave, else undefined. */
+function bytesDrop(versionId: string): { hash: string; n: number } | undefined {
+  const m = /^([0-9a-f]{32})(?:-([1-9][0-9]*))?$/.exec(versionId);
+  return m ? { hash: m[1], n: m[2] === undefined ? 1 : Number(m[2]) } : undefined;
+}
+
+/** The fileId of the n-th drop of bytes (hash: 32 hex digits) under a key; the first is unnumbered. */
+function bytesFileId(key: string, hash: string, n: number): string {
+  return `${LOCAL_BUCKET}/${key}#${hash.slice(0, 16)}${n > 1 ? `-${n}` : ""}`;
 }
 
 function openVersionStore(workspace: string): VersionStore {

@@ -33,7 +33,11 @@ export function workspaceLandedVersions(workspace: string): LandedVersion[] {
   return out;
 }
 
-/** How `datalake load` names a file's bytes (local/cli-manifest.ts manifestForFiles). */
+/**
+ * How `datalake load` names a file's bytes (local/cli-manifest.ts manifestForFiles): their first
+ * drop under the key. A later drop of the same bytes (`<hash>-2`: redropped) comes after that one
+ * was loaded, whose FILE item stands for the bytes; naming the drops too would make one file two.
+ */
 function loadIdentity(sha256: string): VersionIdentity {
   return { bucket: LOCAL_BUCKET, versionId: sha256.slice(0, 32), etag: sha256.slice(0, 32) };
 }

@@ -1,9 +1,10 @@
 import { expect } from "chai";
-import { readFileSync } from "fs";
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from "fs";
 import { join } from "path";
 import { DATASETS, getDataset } from "../../datasets";
 import type { RunSummary } from "../../engine/contracts";
 import { expectedState, generateDataset } from "../../local/generator";
+import { csv } from "../local/support";
 import { cli, cliWith, queryJson, tempDir } from "./helpers";
 
 const sourceFiles = (root: string, paths: string[]) =>
@@ -74,6 +75,58 @@ describe("datalake load + query (end to end, in-process)", () => {
     expect(again.code, again.stderr).to.equal(0);
     expect(again.stdout).to.match(/SKIPPED\s+products\/LOAD00000001\.csv.*already_loaded/);
     expect(after).to.deep.equal(before);
+  });
+
+  describe("bytes changed back to a version loaded before (an undo)", () => {
+    /** One order whose status is `status`, at the same cdc_ts in every version: only arrival orders them. */
+    const order = (status: string) =>
+      csv(["Op", "order_id", "customer_id", "order_ts", "status", "total_amount", "cdc_ts"], [["I", 1, 7, "2026-10-31 09:00:00", status, "12.50", "2026-11-01 10:00:00"]]);
+
+    /** `load` of `file` with `content` (and, when given, that mtime): its one file's outcome and silver's status. */
+    async function loadAs(workspace: string, file: string, content: string, mtime?: Date): Promise<[string, unknown]> {
+      writeFileSync(file, content);
+      if (mtime) utimesSync(file, mtime, mtime);
+      const run = await cli("load", "--dataset", "orders", "--workspace", workspace, "--no-build", "--json", file);
+      expect(run.code, run.stderr).to.equal(0);
+      const [summary] = JSON.parse(run.stdout) as RunSummary[];
+      const [silver] = await queryJson(workspace, "SELECT status FROM orders WHERE order_id = 1");
+      return [summary.files[0].outcome, silver.status];
+    }
+
+    it("loads them as a new version that wins over the bytes in between, as a PUT on S3; loaded again in a row, ALREADY_LOADED", async () => {
+      const workspace = join(dir, "ws");
+      const file = join(dir, "exports", "orders.csv");
+      mkdirSync(join(dir, "exports"));
+
+      const runs = [];
+      for (const status of ["pending", "paid", "pending", "pending", "paid"]) runs.push(await loadAs(workspace, file, order(status)));
+
+      expect(runs).to.deep.equal([
+        ["LOADED", "pending"],
+        ["LOADED", "paid"],
+        ["LOADED", "pending"],
+        ["ALREADY_LOADED", "pending"],
+        ["LOADED", "paid"],
+      ]);
+    });
+
+    it("orders the copy after the bytes in between when it kept its old modification time (cp -p, mv of a backup)", async () => {
+      const workspace = join(dir, "ws");
+      const file = join(dir, "orders.csv");
+      const v1At = new Date("2026-11-02T00:00:00Z");
+
+      const runs = [
+        await loadAs(workspace, file, order("pending"), v1At),
+        await loadAs(workspace, file, order("paid"), new Date("2026-11-03T00:00:00Z")),
+        await loadAs(workspace, file, order("pending"), v1At),
+      ];
+
+      expect(runs).to.deep.equal([
+        ["LOADED", "pending"],
+        ["LOADED", "paid"],
+        ["LOADED", "pending"],
+      ]);
+    });
   });
 
   it("rebuilds the same silver with --full-refresh", async () => {

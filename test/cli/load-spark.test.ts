@@ -2,6 +2,7 @@
 // it): the same summary and the same silver and quarantine as `--engine duckdb`, read back with
 // `query --json` through a pipe; the models the load affects are rebuilt on its engine; a
 // workspace of one engine refuses the other.
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { RunSummary } from "../../engine/contracts";
@@ -61,5 +62,23 @@ describe("@spark datalake load --engine spark (real CLI processes)", function ()
     const mixed = await datalake("load", "--dataset", "orders", "--workspace", sparkWs, paths[0]);
     expect(mixed.code).to.equal(1);
     expect(mixed.stderr.trim()).to.match(/^datalake load: workspace .* holds spark tables; load --engine duckdb into another --workspace$/);
+  });
+
+  it("loads bytes changed back to a version loaded before as a new version, as --engine duckdb does (the Iceberg files ledger names it)", async () => {
+    const ws = join(dir, "spark-undo");
+    const file = join(dir, "undo.csv");
+    const order = (status: string) => `Op,order_id,customer_id,order_ts,status,total_amount,cdc_ts\nI,1,10,2026-11-01 09:00:00,${status},5.00,2026-11-01 09:00:00\n`;
+    const outcomes: string[] = [];
+    for (const status of ["pending", "paid", "pending", "pending"]) {
+      writeFileSync(file, order(status));
+      const load = await datalake("load", "--engine", "spark", "--no-build", "--dataset", "orders", "--workspace", ws, "--json", file);
+      expect(load.code, load.stderr).to.equal(0);
+      outcomes.push((JSON.parse(load.stdout) as RunSummary[])[0].files[0].outcome);
+    }
+
+    const silver = await datalake("query", "--workspace", ws, "--json", "SELECT status FROM orders");
+
+    expect(outcomes).to.deep.equal(["LOADED", "LOADED", "LOADED", "ALREADY_LOADED"]);
+    expect(JSON.parse(silver.stdout)).to.deep.equal([{ status: "pending" }]);
   });
 });

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "fs";
 import { join } from "path";
 import { getDataset } from "../../datasets";
-import { changedSinceHashed, manifestForFiles, objectKeyFor } from "../../local/cli-manifest";
+import type { ManifestFile } from "../../engine/contracts";
+import { changedSinceHashed, manifestForFiles, objectKeyFor, redropped } from "../../local/cli-manifest";
 import { unusedRunId } from "../../local/commands/load";
 import { cli, tempDir } from "./helpers";
 
@@ -51,6 +52,41 @@ describe("manifest for files named on the command line", () => {
     expect(edited.files[0].key).to.equal(f.key);
     expect(edited.files[0].versionId).to.not.equal(f.versionId);
     expect(edited.files[0].fileId).to.not.equal(f.fileId);
+  });
+
+  it("names bytes dropped again after other bytes of the key by their next drop, arriving after the latest version", () => {
+    const [p, q] = ["a", "b"].map((c) => c.repeat(32));
+    const file = (hash: string, receivedAt = "2026-11-05T00:00:00.000Z"): ManifestFile => ({
+      fileId: `local/orders/x.csv#${hash.slice(0, 16)}`,
+      bucket: "local",
+      key: "orders/x.csv",
+      versionId: hash,
+      etag: hash,
+      sequencer: "0",
+      size: 1,
+      receivedAt,
+    });
+    // Version id -> its first arrival, which is also its order here (no sequencers to compare).
+    const ledger = (...versions: [string, string][]) => new Map(versions.map(([v, at]) => [v, { order: at, receivedAt: at }]));
+
+    const first = redropped(file(p), undefined);
+    const inARow = redropped(file(p), ledger([p, "2026-11-01T00:00:00.000Z"]));
+    const undo = redropped(file(p), ledger([p, "2026-11-01T00:00:00.000Z"], [q, "2026-11-02T00:00:00.000Z"]));
+    const keptOldMtime = redropped(file(p, "2026-11-01T00:00:00.000Z"), ledger([p, "2026-11-01T00:00:00.000Z"], [q, "2026-11-02T00:00:00.000Z"]));
+    const third = redropped(file(p), ledger([p, "2026-11-01T00:00:00.000Z"], [q, "2026-11-02T00:00:00.000Z"], [`${p}-2`, "2026-11-03T00:00:00.000Z"], [`${q}-2`, "2026-11-04T00:00:00.000Z"]));
+    const latestDrop = redropped(file(p), ledger([p, "2026-11-01T00:00:00.000Z"], [q, "2026-11-02T00:00:00.000Z"], [`${p}-2`, "2026-11-03T00:00:00.000Z"]));
+    const afterLanding = redropped(file(p), ledger(["7.aaaaaaaa", "2026-11-02T00:00:00.000Z"]));
+    const sameMillisecond = (order: string) => ({ order: `2026-11-02T00:00:00.000Z${order}`, receivedAt: "2026-11-02T00:00:00.000Z" });
+    const laterSequencer = redropped(file(p), new Map([[p, sameMillisecond("0002")], [q, sameMillisecond("0001")]]));
+
+    expect(first).to.deep.equal(file(p));
+    expect(inARow).to.deep.equal(file(p));
+    expect(undo).to.deep.equal({ ...file(p), fileId: `local/orders/x.csv#${p.slice(0, 16)}-2`, versionId: `${p}-2` });
+    expect(keptOldMtime.receivedAt).to.equal("2026-11-02T00:00:00.001Z");
+    expect([third.versionId, third.fileId]).to.deep.equal([`${p}-3`, `local/orders/x.csv#${p.slice(0, 16)}-3`]);
+    expect(latestDrop).to.deep.equal({ ...file(p), fileId: `local/orders/x.csv#${p.slice(0, 16)}-2`, versionId: `${p}-2` });
+    expect(afterLanding, "bytes never loaded under the key (a landing version is named otherwise)").to.deep.equal(file(p));
+    expect(laterSequencer, "the latest by sequencer, though its version id sorts first").to.deep.equal(file(p));
   });
 
   it("keys a file under <workspace>/landing by its path there", () => {

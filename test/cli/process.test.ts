@@ -2,7 +2,7 @@
 // to a slow reader, and a checkout whose dataset spec is broken.
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import type { RunSummary } from "../../engine/contracts";
@@ -259,7 +259,8 @@ describe("datalake CLI as a process", function () {
 
     /** `load --verbose` of `file`, frozen once it reported `stage` (frozen-load-child.ts), then killed with SIGKILL. */
     async function killedLoad(ws: string, file: string, stage: "publish" | "done" | `moved: ${string}`): Promise<void> {
-      const marker = join(dir, `frozen-load-${stage.replace(/\W+/g, "-")}`);
+      // One marker per workspace: two tests may freeze at the same stage.
+      const marker = join(dir, `frozen-load-${basename(ws)}-${stage.replace(/\W+/g, "-")}`);
       const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "frozen-load-child.ts"), marker, stage, "load", "--verbose", "--no-build", "--workspace", ws, "--dataset", "orders", file], { cwd: ROOT, stdio: "ignore" });
       const exited = new Promise((resolve) => child.once("exit", resolve));
       for (const t0 = Date.now(); !existsSync(marker); ) {
@@ -326,6 +327,31 @@ describe("datalake CLI as a process", function () {
       expect(items[0]).to.include({ key: "orders/midway.csv", status: "SUCCEEDED", rowsRead: 2, rowsLoaded: 1, rowsQuarantined: 1 });
       expect(again.stderr).to.match(/^datalake load: recorded run cli-\S+ \(orders, 1 file\(s\), SUCCEEDED\) from its publish record/m);
       expect(existsSync(join(ws, "_staging")), "the killed run's staging").to.equal(false);
+      const verify = await runProcess(["audit", "--verify", "--workspace", ws], { cwd: dir });
+      expect(verify.code, verify.stdout).to.equal(0);
+    });
+
+    it("kill -9 in the middle of the publish of bytes changed back (an undo): the next load of them finishes it and finds them loaded, current", async () => {
+      const ws = join(dir, "ws-kill-mid-undo");
+      const file = join(dir, "undo.csv");
+      const order = (status: string) => `Op,order_id,customer_id,order_ts,status,total_amount,cdc_ts\nI,1,10,2026-11-01 09:00:00,${status},5.00,2026-11-01 09:00:00\n`;
+      for (const status of ["pending", "paid"]) {
+        writeFileSync(file, order(status));
+        const load = await runProcess(["load", "--no-build", "--workspace", ws, "--dataset", "orders", file], { cwd: dir });
+        expect(load.code, load.stderr).to.equal(0);
+      }
+      writeFileSync(file, order("pending"));
+      await killedLoad(ws, file, "moved: bronze");
+
+      const again = await runProcess(["load", "--no-build", "--workspace", ws, "--dataset", "orders", file], { cwd: dir });
+
+      expect(again.code, again.stderr).to.equal(0);
+      expect(again.stderr).to.match(/^datalake load: finished the publish of run cli-\S+ \(orders\), which a stopped load had cut short$/m);
+      expect(again.stdout).to.match(/^SKIPPED\s+orders\/undo\.csv\s+0\s+0/m);
+      expect(await bronzeRows(ws), "bronze rows").to.equal(3);
+      const silver = JSON.parse((await exec(process.execPath, [BIN, "query", "--workspace", ws, "--json", "SELECT status FROM orders"], { cwd: dir })).stdout);
+      expect(silver).to.deep.equal([{ status: "pending" }]);
+      expect((await auditJson(ws)).map((f) => f.status)).to.deep.equal(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
       const verify = await runProcess(["audit", "--verify", "--workspace", ws], { cwd: dir });
       expect(verify.code, verify.stdout).to.equal(0);
     });

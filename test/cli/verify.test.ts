@@ -120,6 +120,27 @@ describe("datalake audit --verify (workspace)", function () {
     expect(run.stdout).to.match(/1 FILE item\(s\), 1 run\(s\)/);
   });
 
+  it("verifies a workspace after `datalake load` of a file, its edit, then the first bytes again: one FILE item each, the last a new version", async () => {
+    const file = join(dir, "one.csv");
+    const loads: string[] = [];
+    for (const content of [ordersCsv(1, 5), ordersCsv(1, 5, "2026-11-01 10:00:01"), ordersCsv(1, 5)]) {
+      writeFileSync(file, content);
+      const load = await cli("load", "--dataset", "orders", "--workspace", dir, "--json", "--no-build", file);
+      expect(load.code, load.stderr).to.equal(0);
+      loads.push((JSON.parse(load.stdout) as RunSummary[])[0].files[0].outcome);
+    }
+
+    const run = await verify();
+
+    expect(loads).to.deep.equal(["LOADED", "LOADED", "LOADED"]);
+    expect(run.code, run.stdout).to.equal(0);
+    expect(run.stdout).to.match(/0 object version\(s\), 3 FILE item\(s\), 3 run\(s\); 3 FILE item\(s\) for no listed version/);
+    let items: FileItem[] = [];
+    await withStore(async (audit) => (items = await audit.listFiles("orders")));
+    const v1 = sha32(ordersCsv(1, 5));
+    expect(items.map((i) => i.versionId).sort()).to.deep.equal([sha32(ordersCsv(1, 5, "2026-11-01 10:00:01")), v1, `${v1}-2`].sort());
+  });
+
   it("skips a file an earlier `datalake load` quarantined whole, as file-arrival would: its item stays that run's, and verify passes", async () => {
     const file = join(dir, "bad.csv");
     writeFileSync(file, "order_id,customer_id\n1,2\n");
