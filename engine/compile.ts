@@ -182,7 +182,10 @@ export function orderingColumns(spec: DatasetSpec): PlanColumn[] {
  * text order breaks at 10 in local mode) say nothing about which came later.
  */
 const VERSION_AT: PlanColumn = { name: "_version_at", type: "string" };
-/** Width S3 sequencers are padded to in `_version_at` (they are 16-18 hex digits; local ones 16-18). */
+/**
+ * Width sequencers are padded to in `_version_at`: S3's are 16 to 18 hex digits, `datalake
+ * local`'s 18, `datalake load`'s (the file's mtime) 16 decimal digits.
+ */
 export const SEQUENCER_WIDTH = 32;
 
 /**

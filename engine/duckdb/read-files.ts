@@ -414,9 +414,9 @@ function isRecordless(bytes: Buffer): boolean {
 }
 
 /**
- * Reader limits for files with lines (records) over DuckDB's default maximum of 2 MB: "no length
- * limit on fields" up to 64 MB. Only used on retry: a buffer this size makes the reader read a
- * file on one thread (and reserves the memory).
+ * Reader limits for files with lines (records) over DuckDB's default maximum of 2 MB, up to 64 MB
+ * (longer ones: fileSizedLines). Only used on retry (copyOne): a buffer this size makes the
+ * reader read a file on one thread (and reserves the memory).
  */
 const LONG_LINE_BYTES = 67108864;
 const LONG_LINES = `, max_line_size = ${LONG_LINE_BYTES}, buffer_size = ${2 * LONG_LINE_BYTES}`;
