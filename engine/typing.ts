@@ -34,7 +34,16 @@ const DATE = `^${YMD}([ T]00:00:00([.]0*)?)?${END}`;
  * store. More fraction digits (SQL Server datetime2(7), nanosecond sources) are read only when
  * they are zeros: a non-zero digit below the microsecond would be cut off, so it is bad_type.
  */
-const TIMESTAMP = `^${YMD}[ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6}0*)?${END}`;
+const WALL_TIME = `${YMD}[ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6}0*)?`;
+const TIMESTAMP = `^${WALL_TIME}${END}`;
+/**
+ * The same with a UTC designator (`Z`, `+00:00`, `+0000`, `+00`, or `-00...`), as JSON and APIs
+ * write UTC (JavaScript's toISOString): the value is that wall time, the one every timestamp is
+ * stored in. Another offset stays bad_type: shifting it would store a time no file holds.
+ */
+const TIMESTAMP_UTC = `^${WALL_TIME}([Zz]|[+-]00(:?00)?)${END}`;
+/** The date and time of day of a TIMESTAMP_UTC text, before its designator. */
+const TIMESTAMP_WALL = `^${YMD}[ T][0-9:]{8}([.][0-9]*)?`;
 /** "YYYY-MM-DD HH:MM:SS.ffffff": the longest text the timestamp cast is given. */
 const TIMESTAMP_MICROS_LENGTH = 26;
 const TRUE_WORDS = ["true", "t", "1", "yes", "y"];
@@ -125,7 +134,10 @@ export function guardedParse(d: SqlDialect, v: string, type: PlanColumnType): st
     case "timestamp": {
       const t = d.trim(v);
       // The guard has checked that whatever lies past the microsecond is zeros.
-      return guarded(TIMESTAMP, t, d.tryCast(`substr(${d.replace(t, "T", " ")}, 1, ${TIMESTAMP_MICROS_LENGTH})`, "timestamp"));
+      const wall = (text: string) => d.tryCast(`substr(${d.replace(text, "T", " ")}, 1, ${TIMESTAMP_MICROS_LENGTH})`, "timestamp");
+      // The form without a designator first: a second regex only for values that fail it.
+      return `CASE WHEN ${d.regexMatch(t, TIMESTAMP)} THEN ${wall(t)} ` +
+        `WHEN ${d.regexMatch(t, TIMESTAMP_UTC)} THEN ${wall(d.regexExtract(t, TIMESTAMP_WALL))} ELSE NULL END`;
     }
     default:
       if (/^decimal\(\d+,\d+\)$/.test(type)) return guarded(decimalPattern(type), d.trim(v), d.tryCast(d.trim(v), type));

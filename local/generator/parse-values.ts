@@ -8,10 +8,10 @@ const INT = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(?:(\d+)(?:\.\d*)?|\.\d+)$/;
 const DOUBLE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 // A date, or a date at exactly midnight; a full date-time with seconds, space or T, up to
-// microseconds (zeros below them allowed), no zone: what the engine's guards (engine/typing.ts)
-// accept.
+// microseconds (zeros below them allowed), no zone or a UTC designator: what the engine's guards
+// (engine/typing.ts) accept.
 const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00:00(?:\.0*)?)?$/;
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6})0*)?$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6})0*)?(?:[Zz]|[+-]00(?::?00)?)?$/;
 
 /** Microseconds since the epoch as a bigint (exact ordering, ties included), or undefined. */
 export function parseTimestampMicros(text: string): bigint | undefined {

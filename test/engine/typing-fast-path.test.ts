@@ -41,6 +41,28 @@ describe("engine: typing's canonical fast path", () => {
     });
   }
 
+  it("timestamp: a UTC designator (Z, +00:00, +0000, +00) reads as the wall time it follows; another offset is bad_type", async () => {
+    const cases: Array<[string, string | null]> = [
+      ["2026-11-20T09:00:00Z", "2026-11-20 09:00:00"],
+      ["2026-11-20T09:00:00.123Z", "2026-11-20 09:00:00.123"],
+      ["2026-11-20 09:00:00.1234560z", "2026-11-20 09:00:00.123456"],
+      ["2026-11-20 09:00:00+00:00", "2026-11-20 09:00:00"],
+      ["2026-11-20 09:00:00.5-0000", "2026-11-20 09:00:00.5"],
+      ["2026-11-20T09:00:00+00", "2026-11-20 09:00:00"],
+      [" 2026-11-20T09:00:00Z ", "2026-11-20 09:00:00"],
+      ["2026-11-20 09:00:00.1234567Z", null], // below the microsecond: would be cut off
+      ["2026-11-20 09:00:00+01:00", null],
+      ["2026-11-20 09:00:00+0030", null],
+      ["2026-11-20 09:00:00 Z", null],
+      ["2026-11-20 09:00:00ZZ", null],
+      ["2026-11-20 09:00Z", null],
+      ["2026-11-20 24:00:00Z", null],
+    ];
+    const rows = cases.map(([v]) => `(${d.str(v)})`).join(", ");
+    const found = await session.rows(`SELECT v, CAST(${parseTyped(d, "v", "timestamp")} AS VARCHAR) AS t FROM (VALUES ${rows}) t(v)`);
+    expect(found.map((r) => [r.v, r.t])).to.deep.equal(cases);
+  });
+
   it("the fast path does not let the texts DuckDB writes for five-digit and BC years through", async () => {
     const [r] = await session.rows(
       `SELECT ${parseTyped(d, "'10000-01-01'", "date")} AS d5, ${parseTyped(d, "'0001-01-01 00:00:00 (BC)'", "timestamp")} AS bc, ` +
