@@ -12,7 +12,10 @@ Marked `spark` (registered here): `pytest -m "not spark"` skips them all and nev
 from __future__ import annotations
 
 import glob
+import json
 import os
+import shutil
+import subprocess
 from typing import Any, Callable, Dict
 
 import pytest
@@ -83,3 +86,14 @@ def baseline(make_lake: Callable[[str], Lake], orders_plan: Dict[str, Any]) -> D
             "metrics": lake.metrics()}
 
 
+@pytest.fixture(scope="session")
+def plan_variants() -> Dict[str, Any]:
+    """Spark load plans of other versions of the reference specs (plan_variants.js): the schema
+    evolution and model tests load with them."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the plan variants cannot be compiled")
+    done = subprocess.run([node, os.path.join(HERE, "plan_variants.js")], cwd=REPO, capture_output=True,
+                          text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)

@@ -2,11 +2,7 @@
 same dataset (tests/spark/plan_variants.js compiles it from the current spec with one change undone)
 are brought up to the current plan by the next run, or the run fails before altering anything."""
 
-import json
-import os
 import re
-import shutil
-import subprocess
 
 import pytest
 
@@ -16,24 +12,11 @@ from spark_lake import ORDERS_CDC_2, ROLES, load_plan, orders_files
 
 pytestmark = pytest.mark.spark
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 
 CUSTOMERS_LOAD = "customer_id,email,country,cdc_ts\n1,a@example.com,DE,2026-01-01 00:00:00\n2,b@example.com,FR,2026-01-02 00:00:00\n"
 CUSTOMERS_CDC = ("Op,customer_id,email,country,signup_date,cdc_ts\n"
                  "U,2,b2@example.com,FR,2025-12-31,2026-03-10 09:00:00\n"
                  "I,3,c@example.com,US,2026-03-01,2026-03-10 09:01:00\n")
-
-
-@pytest.fixture(scope="module")
-def older_plans():
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed: the older plans cannot be compiled")
-    done = subprocess.run([node, os.path.join(HERE, "plan_variants.js")], cwd=REPO, capture_output=True,
-                          text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout)
 
 
 def columns_of(lake, identifier):
@@ -51,8 +34,8 @@ TYPE_ERROR = re.compile(
 
 
 def test_a_type_change_fails_before_any_table_is_altered_then_new_columns_land_at_their_plan_position(
-        make_lake, older_plans):
-    older, current = older_plans["customers_int_id_without_signup_date"], load_plan("customers")
+        make_lake, plan_variants):
+    older, current = plan_variants["customers_int_id_without_signup_date"], load_plan("customers")
     lake = make_lake("customers_evolve")
     ids = {role: lake.table(current, role) for role in ROLES}
     first = lake.run("customers", "run-c1", older, [lake.landed("customers/LOAD00000001.csv", CUSTOMERS_LOAD)])
@@ -93,8 +76,8 @@ def test_a_type_change_fails_before_any_table_is_altered_then_new_columns_land_a
         (1, "a@example.com", None), (2, "b2@example.com", "2025-12-31"), (3, "c@example.com", "2026-03-01")]
 
 
-def test_a_changed_partition_by_drops_and_adds_partition_fields(make_lake, older_plans):
-    older, current = older_plans["orders_by_cdc_month"], load_plan("orders")
+def test_a_changed_partition_by_drops_and_adds_partition_fields(make_lake, plan_variants):
+    older, current = plan_variants["orders_by_cdc_month"], load_plan("orders")
     lake = make_lake("orders_repartition")
     silver = lake.table(current, "silver")
     first = lake.run("orders", "run-p1", older, orders_files(lake))

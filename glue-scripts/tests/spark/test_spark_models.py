@@ -111,18 +111,6 @@ def test_dim_date_and_dim_customer_build_and_publish_on_iceberg(make_lake, artif
         == customers["version"]
 
 
-@pytest.fixture(scope="module")
-def plan_variants() -> Dict[str, Any]:
-    """Load plans of other versions of the specs (plan_variants.js)."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed: the plan variants cannot be compiled")
-    done = subprocess.run([node, os.path.join(HERE, "plan_variants.js")], cwd=REPO, capture_output=True,
-                          text=True, timeout=180, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout)
-
-
 def test_a_load_under_an_edited_orders_spec_rebuilds_fact_orders_in_full(make_lake, artifacts, plan_variants):
     """The first load after a rule edit is a full refresh that moves order 4 (status 'bogus', now
     accepted) from quarantine to silver without a new bronze row of it: an incremental build
