@@ -25,10 +25,11 @@ const DOUBLE = `^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?${END}`;
 const YMD = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])";
 /**
  * A date, or a date at exactly midnight: DMS writes an Oracle DATE (a date-time type) as
- * "2024-01-15 00:00:00" even when the table only ever holds days. Any other time of day would be
- * dropped by reading the value as a date, so it stays bad_type.
+ * "2024-01-15 00:00:00" even when the table only ever holds days, and JavaScript writes a day as
+ * "2024-01-15T00:00:00.000Z" (a UTC designator, as timestamps below take). Any other time of day
+ * would be dropped by reading the value as a date, so it stays bad_type.
  */
-const DATE = `^${YMD}([ T]00:00:00([.]0*)?)?${END}`;
+const DATE = `^${YMD}([ T]00:00:00([.]0*)?([Zz]|[+-]00(:?00)?)?)?${END}`;
 /**
  * ISO date-time, space or T separator, no zone (DMS writes UTC), to the microsecond both engines
  * store. More fraction digits (SQL Server datetime2(7), nanosecond sources) are read only when

@@ -7,10 +7,10 @@ export type Typed = bigint | number | string | boolean;
 const INT = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(?:(\d+)(?:\.\d*)?|\.\d+)$/;
 const DOUBLE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-// A date, or a date at exactly midnight; a full date-time with seconds, space or T, up to
+// A date, or a date at exactly midnight (a UTC designator allowed after it); a full date-time with seconds, space or T, up to
 // microseconds (zeros below them allowed), no zone or a UTC designator: what the engine's guards
 // (engine/typing.ts) accept.
-const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00:00(?:\.0*)?)?$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00:00(?:\.0*)?(?:[Zz]|[+-]00(?::?00)?)?)?$/;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6})0*)?(?:[Zz]|[+-]00(?::?00)?)?$/;
 
 /** Microseconds since the epoch as a bigint (exact ordering, ties included), or undefined. */

@@ -63,6 +63,22 @@ describe("engine: typing's canonical fast path", () => {
     expect(found.map((r) => [r.v, r.t])).to.deep.equal(cases);
   });
 
+  it("date: midnight with a UTC designator (JavaScript's toISOString of a day) reads as that day; another time or offset is bad_type", async () => {
+    const cases: Array<[string, string | null]> = [
+      ["2026-11-20T00:00:00.000Z", "2026-11-20"],
+      ["2026-11-20 00:00:00+00:00", "2026-11-20"],
+      ["2026-11-20T00:00:00-0000", "2026-11-20"],
+      [" 2026-11-20T00:00:00z ", "2026-11-20"],
+      ["2026-11-20Z", null], // a designator belongs to a time
+      ["2026-11-20T01:00:00.000Z", null],
+      ["2026-11-20T00:00:00+01:00", null], // another day in UTC
+      ["2026-11-20T00:00:00.0000001Z", null],
+    ];
+    const rows = cases.map(([v]) => `(${d.str(v)})`).join(", ");
+    const found = await session.rows(`SELECT v, CAST(${parseTyped(d, "v", "date")} AS VARCHAR) AS t FROM (VALUES ${rows}) t(v)`);
+    expect(found.map((r) => [r.v, r.t])).to.deep.equal(cases);
+  });
+
   it("the fast path does not let the texts DuckDB writes for five-digit and BC years through", async () => {
     const [r] = await session.rows(
       `SELECT ${parseTyped(d, "'10000-01-01'", "date")} AS d5, ${parseTyped(d, "'0001-01-01 00:00:00 (BC)'", "timestamp")} AS bc, ` +
