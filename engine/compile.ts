@@ -8,6 +8,8 @@
 //                      format dms the load generation `_dms_gen` and file sequence (ledger
 //                      `files_prev` + batch), then incoming_ordered / bronze_ordered = rows +
 //                      those columns
+//   (dms, incremental) a refresh_check: a full refresh instead when the batch changes the load
+//                      generation of a file version already loaded (regenerationCheck)
 //   incoming_parsed    incoming + `_op_norm` + typed `_pk_<i>` / `_seq_<i>` + file ordering +
 //                      `_reasons` (reject labels: bad_key/null_key, bad_sequence/null_sequence
 //                      (not for the dms timestamp column: NULL there is ordered by file), bad_op)
@@ -60,7 +62,9 @@ import {
   type LoadPlan,
   type PlanColumn,
   type PlanStep,
+  type ReadTableStep,
   type RunMode,
+  type SqlStep,
   type TableDef,
   type TableRole,
 } from "./plan";
@@ -344,7 +348,7 @@ class Compiler extends SqlContext {
     return this.sql(TOTALS_RELATION, "table", "totals of the staged tables, counted once per run", compileTotals(this));
   }
 
-  private sql(name: string, materialize: "table" | "view", description: string, sql: string, when?: RunMode): PlanStep {
+  private sql(name: string, materialize: "table" | "view", description: string, sql: string, when?: RunMode): SqlStep {
     return when ? { kind: "sql", name, sql, materialize, description, when } : { kind: "sql", name, sql, materialize, description };
   }
 
@@ -459,17 +463,35 @@ class Compiler extends SqlContext {
   private fileOrderSteps(): PlanStep[] {
     const description = "ordering columns of every file version (ledger + batch)";
     const ordered = this.sql("incoming_ordered", "view", "new rows with their files' ordering columns", this.withFileOrder("incoming"));
-    const whole: PlanStep[] = [
+    const whole: Array<ReadTableStep | SqlStep> = [
       { kind: "read_table", table: "files", output: "files_prev" },
       this.sql("file_order", "table", description, this.fileOrder(["files_prev", "incoming_files"])),
     ];
-    if (this.dms) return [...whole, ordered];
+    if (this.dms) return [...whole, ordered, this.regenerationCheck()];
     const full: RunMode = "full_refresh";
     return [
       ...whole.map((s): PlanStep => ({ ...s, when: full })),
       this.sql("file_order", "table", "ordering columns of the batch's file versions", this.fileOrder(["incoming_files"]), "incremental"),
       ordered,
     ];
+  }
+
+  /**
+   * dms, incremental: switch to a full refresh when the batch moves a file version already loaded
+   * into another load generation than the one its rows were ordered with. That happens when files
+   * are loaded out of arrival order: a reload loaded after a CDC file received later than it (its
+   * event lost and re-driven, or `datalake load` of a folder in another order), or an earlier
+   * version of a LOAD key loaded after the later one (which that makes a reload). The state's
+   * rows keep the generation of their load, and the rows that lost to them in that order may win
+   * now, so no per-key shortcut is right: every key is reordered from bronze. Files loaded in
+   * arrival order never trigger it (a reload dates only files received at or after it), so a
+   * normal reload stays incremental.
+   */
+  private regenerationCheck(): PlanStep {
+    const on = ["_source_key", "_source_version"].map((c) => `o.${c} = n.${c}`).join(" AND ");
+    const sql = `SELECT 1 AS regenerated FROM (${this.fileOrder(["files_prev"])}) o JOIN file_order n ON ${on} WHERE o._dms_gen <> n._dms_gen LIMIT 1`;
+    const reason = "this batch moves files loaded before it into another reload generation (docs/dms.md, Full reload)";
+    return { kind: "refresh_check", sql, reason, when: "incremental" };
   }
 
   /** newDmsGenerations: reloads of all of `files`, less those its old files alone make. */

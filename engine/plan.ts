@@ -4,7 +4,8 @@
 //
 // How an executor runs a plan (both engines do exactly this):
 //   0. Choose the mode: "full_refresh" when asked, or when the published state was built under
-//      another `fingerprint` (see LoadPlan.fingerprint); else "incremental".
+//      another `fingerprint` (see LoadPlan.fingerprint); else "incremental". An incremental run
+//      becomes a full refresh at a `refresh_check` step that returns a row (RefreshCheckStep).
 //   1. Execute `steps` in order, skipping steps whose `when` does not match the run's mode
 //      (`plan.modes` tells which modes the plan holds). Steps are either IO steps (engine-implemented, described below) or `sql` steps
 //      (a plain SELECT registered under `name`: DuckDB `CREATE TEMP TABLE|VIEW name AS <sql>`,
@@ -283,7 +284,22 @@ export interface PiiKeyStep {
   when?: RunMode;
 }
 
-export type PlanStep = ReadFilesStep | ReadTableStep | SqlStep | StageStep | MergeStep | PiiKeyStep;
+/**
+ * Incremental runs only: `sql` is a SELECT over the relations defined so far; when it returns a
+ * row, the incremental shortcut would be wrong for this batch, and the run goes on as a full
+ * refresh: the executor runs the plan's steps after this one for "full_refresh" (stepsAfterSwitch)
+ * and reports `reason` in its progress and log. Every step before it runs in both modes
+ * (no `when`), so the run so far is what a full refresh would have done. Used by dms datasets: a
+ * reload that reorders files already loaded (compile.ts regenerationCheck).
+ */
+export interface RefreshCheckStep {
+  kind: "refresh_check";
+  sql: string;
+  reason: string;
+  when: "incremental";
+}
+
+export type PlanStep = ReadFilesStep | ReadTableStep | SqlStep | StageStep | MergeStep | PiiKeyStep | RefreshCheckStep;
 
 /** One write-audit-publish check: `sql` returns one row with one BIGINT column `violations`. */
 export interface AuditQuery {
@@ -348,4 +364,15 @@ export function stepsFor(plan: LoadPlan, mode: RunMode): PlanStep[] {
     throw new Error(`plan for ${plan.dataset} was compiled for ${plan.modes.join("+")}, not ${mode}`);
   }
   return plan.steps.filter((s) => s.when === undefined || s.when === mode);
+}
+
+/**
+ * The steps of a run that a refresh_check switched to a full refresh: those it ran, up to and
+ * including `check`, then the plan's full-refresh steps after it.
+ */
+export function stepsAfterSwitch(plan: LoadPlan, ran: readonly PlanStep[], check: RefreshCheckStep): PlanStep[] {
+  const at = plan.steps.indexOf(check);
+  if (at < 0 || !ran.includes(check)) throw new Error(`refresh_check of ${plan.dataset} is not a step of its plan`);
+  const rest = plan.steps.slice(at + 1).filter((s) => s.when === undefined || s.when === "full_refresh");
+  return [...ran.slice(0, ran.indexOf(check) + 1), ...rest];
 }

@@ -44,6 +44,7 @@ export function dropsAfterLastRead(steps: readonly PlanStep[], finalReads: reado
 function stepReads(step: PlanStep): string {
   switch (step.kind) {
     case "sql":
+    case "refresh_check":
       return step.sql;
     case "stage":
     case "merge":

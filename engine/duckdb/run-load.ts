@@ -9,7 +9,7 @@ import { compilePlan } from "../compile";
 import { conservationAudit } from "../conservation";
 import { CONTRACT_VERSION, type AuditResult, type FileResult, type Manifest, type RunSummary } from "../contracts";
 import { hmacPads, keyedFingerprint, workspacePiiKey } from "../pii-key";
-import { stepsFor, type AuditQuery, type LoadPlan, type RunMode } from "../plan";
+import { stepsAfterSwitch, stepsFor, type AuditQuery, type LoadPlan, type RunMode } from "../plan";
 import { dropsAfterLastRead } from "./last-reads";
 import { oweModels } from "./models-owed";
 import { ledgerKey, objectVersion, readFiles, type ReadResult } from "./read-files";
@@ -152,12 +152,26 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     // all of silver a second time. Same files, ~100 MB less at the run's peak (issue 15).
     await session.run(`SET partitioned_write_flush_threshold = ${PARTITION_FLUSH_ROWS}`);
     let read: ReadResult | undefined;
-    const steps = stepsFor(plan, mode);
+    let steps = stepsFor(plan, mode);
     const audited = [...plan.audits, ...(opts.extraAudits ?? [])];
-    const drops = dropsAfterLastRead(steps, [...audited.map((a) => a.sql), plan.summary.counts, plan.summary.files]);
-    for (const [i, step] of steps.entries()) {
+    const finalReads = [...audited.map((a) => a.sql), plan.summary.counts, plan.summary.files];
+    // A refresh_check may switch the run to the full refresh's steps: nothing it ran before may
+    // have been dropped, for those may read it (dropsFrom keeps only later drops).
+    const check = steps.findIndex((s) => s.kind === "refresh_check");
+    const dropsFrom = (after: number) => new Map([...dropsAfterLastRead(steps, finalReads)].filter(([at]) => at > after));
+    let drops = dropsFrom(check);
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i];
       checkAborted();
       switch (step.kind) {
+        case "refresh_check":
+          if ((await session.rows(step.sql)).length > 0) {
+            mode = "full_refresh";
+            steps = stepsAfterSwitch(plan, steps, step);
+            drops = dropsFrom(i);
+            progress("mode", `full refresh: ${step.reason}`);
+          }
+          break;
         case "read_files":
           read = await readFiles(session, plan, step, manifest, await loadedOrSettled(store, manifest, opts.settled), store.bronzeTarget());
           store.adopt("bronze", step.output, read.bronzeFiles, read.bronzeRows);

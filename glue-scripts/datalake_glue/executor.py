@@ -34,7 +34,8 @@ from .contracts import AuditResult, FileResult, ManifestFile, Published
 from .errors import error_text
 from .outcomes import build_file_results, conservation_audit, split_already_loaded
 from .pii_key import hmac_pads, keyed_fingerprint, plan_hashes_pii
-from .plan import SUMMARY_COUNT_COLUMNS, latest_sequence_text, relation_names, sequence_is_time, run_mode, staged_roles, steps_for
+from .plan import (SUMMARY_COUNT_COLUMNS, latest_sequence_text, relation_names, sequence_is_time, run_mode, staged_roles,
+                   steps_after_switch, steps_for)
 from .retention import cutoff_text, due, expire_old_snapshots
 from .schema_evolution import SchemaChangeError, SchemaEvolution, evolve_schema, parse_describe, parse_partitioning
 from .silver_plan import plan_at, snapshots_sql
@@ -289,6 +290,14 @@ class LoadExecutor:
             self.mode = "full_refresh"
             self.steps = steps_for(self.plan, self.mode)
 
+    def refresh_check(self, step: Dict[str, Any]) -> None:
+        """plan.ts RefreshCheckStep: a row found means this batch cannot be applied per key (a dms
+        reload that reorders files already loaded), so the rest of the run is a full refresh."""
+        if self.rows(step["sql"]):
+            LOG.info("full refresh: %s", step["reason"])
+            self.mode = "full_refresh"
+            self.steps = steps_after_switch(self.plan, self.steps, step)
+
     def record_fingerprint(self) -> None:
         """After the publish: the state now published was built by this plan. A failure here only
         makes the next run a full refresh."""
@@ -416,6 +425,8 @@ class LoadExecutor:
                 started = time.monotonic()
                 self.io.materialize(step["name"])
                 LOG.info("materialize (%d ms): %s", (time.monotonic() - started) * 1000, step["name"])
+        elif kind == "refresh_check":
+            self.refresh_check(step)
         elif kind == "stage":
             self.stage(step)
         elif kind == "merge":
@@ -618,10 +629,13 @@ class LoadExecutor:
             self.finish_interrupted_publish()
             self.choose_mode()
             self.open_branches()
-            for step in self.steps:
+            index = 0
+            while index < len(self.steps):  # a refresh_check may replace the steps after it
+                step = self.steps[index]
                 self.stop.check()
                 LOG.info("step %s %s", step["kind"], ",".join(relation_names(step)))
                 self.run_step(step, manifest_files, state)
+                index += 1
             self.stop.check()
             audits = self.run_audits()
             counts, latest, file_rows = self.run_summary()

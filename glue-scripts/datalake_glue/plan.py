@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Sequence
 PLAN_VERSION = 1
 ROLES = ("bronze", "files", "state", "silver", "quarantine", "rejects")
 RUN_MODES = ("incremental", "full_refresh")
-STEP_KINDS = ("read_files", "read_table", "sql", "stage", "merge", "pii_key")
+STEP_KINDS = ("read_files", "read_table", "sql", "stage", "merge", "pii_key", "refresh_check")
 #: Tables a merge step may change per key (plan.ts MergeStep).
 MERGE_ROLES = ("state", "silver", "quarantine")
 
@@ -87,6 +87,10 @@ def parse_plan(data: Any, source: str = "<plan>", *, dataset: str | None = None)
     _require(isinstance(steps, list) and bool(steps), source, "steps must be a non-empty array")
     for index, step in enumerate(steps):
         _validate_step(step, f"{source}: steps[{index}]")
+        if step["kind"] == "refresh_check":
+            # The run so far must be what a full refresh runs (plan.ts RefreshCheckStep).
+            _require(all(s.get("when") is None for s in steps[:index]), f"{source}: steps[{index}]",
+                     "a refresh_check may follow only steps of both modes (no `when`)")
     audits = data.get("audits")
     _require(isinstance(audits, list) and bool(audits), source,
              "audits must be a non-empty array (nothing is published unaudited)")
@@ -168,6 +172,7 @@ _STEP_FIELDS = {
     "stage": ("from", "output"),
     "merge": ("from", "output", "written"),
     "pii_key": ("output",),
+    "refresh_check": ("sql", "reason"),
 }
 
 
@@ -187,6 +192,8 @@ def _validate_step(step: Any, where: str) -> None:
                  where, f"stage `written` must name a relation, for a table of {list(MERGE_ROLES)}")
     if kind == "sql":
         _require(step.get("materialize") in ("table", "view"), where, "materialize must be table or view")
+    if kind == "refresh_check":
+        _require(step.get("when") == "incremental", where, "a refresh_check runs only when incremental")
     if kind == "merge":
         _require(step.get("table") in MERGE_ROLES, where, f"merge table must be one of {list(MERGE_ROLES)}")
         on = step.get("on")
@@ -203,6 +210,8 @@ def relation_names(step: Dict[str, Any]) -> List[str]:
         return [step["output"], step["filesOutput"]]
     if step["kind"] == "sql":
         return [step["name"]]
+    if step["kind"] == "refresh_check":
+        return []
     return [step["output"]] + ([step["written"]] if step.get("written") else [])
 
 
@@ -229,6 +238,18 @@ def steps_for(plan: Dict[str, Any], mode: str) -> List[Dict[str, Any]]:
     if mode not in plan["modes"]:
         raise PlanError(f"plan for {plan['dataset']} was compiled for {'+'.join(plan['modes'])}, not {mode}")
     return [s for s in plan["steps"] if s.get("when") in (None, mode)]
+
+
+def steps_after_switch(plan: Dict[str, Any], ran: Sequence[Dict[str, Any]],
+                       check: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The steps of a run a refresh_check switched to a full refresh: those it ran, up to and
+    including `check`, then the plan's full-refresh steps after it (plan.ts stepsAfterSwitch)."""
+    at = next((i for i, s in enumerate(plan["steps"]) if s is check), -1)
+    done = next((i for i, s in enumerate(ran) if s is check), -1)
+    if at < 0 or done < 0:
+        raise PlanError(f"refresh_check of {plan['dataset']} is not a step of its plan")
+    rest = [s for s in plan["steps"][at + 1:] if s.get("when") in (None, "full_refresh")]
+    return list(ran[:done + 1]) + rest
 
 
 def run_mode(full_refresh: bool) -> str:

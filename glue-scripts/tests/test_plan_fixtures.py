@@ -5,6 +5,7 @@ The compiler's output comes from `node tests/fixtures/regenerate.js --print` (ru
 session); a stale fixture fails here with the command that refreshes it.
 """
 
+import copy
 import json
 import os
 import re
@@ -14,9 +15,9 @@ import subprocess
 import pytest
 
 from datalake_glue.executor import Placement, execute_plan
-from datalake_glue.plan import parse_plan, relation_names, steps_for
+from datalake_glue.plan import PlanError, parse_plan, relation_names, steps_for
 from tests.helpers import manifest
-from tests.test_executor import spark_for
+from tests.test_executor import re_exact, spark_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "fixtures")
@@ -88,9 +89,9 @@ def executed(log, ids):
     return events
 
 
-def expected(plan, mode, ids):
+def expected(plan, mode, ids, steps=None):
     events = []
-    for step in steps_for(plan, mode):
+    for step in steps if steps is not None else steps_for(plan, mode):
         kind = step["kind"]
         if kind == "read_files":
             events.append(("read_files", step["output"], step["filesOutput"]))
@@ -101,6 +102,8 @@ def expected(plan, mode, ids):
             events.append(("relation", step["name"], step["sql"]))
             if step["materialize"] == "table":
                 events.append(("materialize", step["name"]))
+        elif kind == "refresh_check":
+            continue  # a query, no relation: the fake finds no row, so the run stays incremental
         else:
             events.extend([("write", step["table"]), ("read_back", step["output"])])
             if step.get("written"):
@@ -122,6 +125,37 @@ def test_runner_executes_exactly_the_steps_of_the_mode_in_plan_order(compiled, d
     ids = {role: "`" + "`.`".join(PLACEMENT.identifier(role, t).split(".")) + "`"
            for role, t in plan["tables"].items()}
     assert executed(spark.log, ids) == expected(plan, mode, ids)
+
+
+def test_a_refresh_check_that_finds_a_row_runs_the_rest_as_a_full_refresh(compiled):
+    """A dms batch that moves loaded files into another reload generation (compile.ts
+    regenerationCheck): the steps so far, then the full refresh's, never the incremental ones."""
+    plan = parse_plan(compiled["plans"]["orders"], dataset="orders")
+    at = next(i for i, s in enumerate(plan["steps"]) if s["kind"] == "refresh_check")
+    check = plan["steps"][at]
+    spark, plan_io = spark_for(plan)
+    spark.responses.insert(0, (re_exact(check["sql"]), [{"regenerated": 1}]))
+
+    result = execute_plan(spark, plan_io, plan, PLACEMENT, manifest(dataset="orders")["files"],
+                          run_id="run-20261121-0001", full_refresh=False)
+
+    assert result.error is None, result.error
+    ids = {role: "`" + "`.`".join(PLACEMENT.identifier(role, t).split(".")) + "`"
+           for role, t in plan["tables"].items()}
+    before = plan["steps"][:at]
+    after = [s for s in plan["steps"][at + 1:] if s.get("when") in (None, "full_refresh")]
+    assert all(s.get("when") is None for s in before)
+    assert any(s.get("when") == "full_refresh" for s in after)
+    assert executed(spark.log, ids) == expected(plan, "full_refresh", ids, before + after)
+    assert executed(spark.log, ids) != expected(plan, "incremental", ids)
+
+
+def test_a_refresh_check_after_a_step_of_one_mode_is_refused(compiled):
+    plan = copy.deepcopy(compiled["plans"]["orders"])
+    at = next(i for i, s in enumerate(plan["steps"]) if s["kind"] == "refresh_check")
+    plan["steps"][at - 1]["when"] = "incremental"
+    with pytest.raises(PlanError, match="refresh_check may follow only steps of both modes"):
+        parse_plan(plan, dataset="orders")
 
 
 @pytest.mark.parametrize("mode", MODES)

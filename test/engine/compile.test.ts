@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { DATASETS, getDataset } from "../../datasets";
 import { compilePlan, ruleLabel, stepsFor } from "../../engine";
+import { stepsAfterSwitch } from "../../engine/plan";
 
 describe("engine: compilePlan", () => {
   it("produces plain JSON: a plan survives a JSON round trip unchanged", () => {
@@ -39,6 +40,23 @@ describe("engine: compilePlan", () => {
     expect(reads("full_refresh")).to.deep.equal(["files", "bronze"]);
     expect(refreshOnly.modes).to.deep.equal(["full_refresh"]);
     expect(() => stepsFor(refreshOnly, "incremental")).to.throw(/compiled for full_refresh/);
+  });
+
+  it("a dms plan checks for a full refresh after the steps both modes run, and a switch continues with the full refresh's steps", () => {
+    for (const spec of DATASETS) {
+      const plan = compilePlan(spec, { dialect: "duckdb" });
+      const at = plan.steps.findIndex((s) => s.kind === "refresh_check");
+      expect(at >= 0, spec.name).to.equal(spec.format === "dms");
+      if (at < 0) continue;
+      expect(plan.steps.slice(0, at).every((s) => s.when === undefined), `${spec.name}: steps before the check`).to.equal(true);
+      const ran = stepsFor(plan, "incremental");
+      const check = ran.find((s) => s.kind === "refresh_check")!;
+      const switched = stepsAfterSwitch(plan, ran, check);
+      const full = stepsFor(plan, "full_refresh");
+      // The switched run is the full refresh's, with the check where the incremental run had it.
+      expect(switched.filter((s) => s !== check)).to.deep.equal(full);
+      expect(switched.indexOf(check)).to.equal(ran.indexOf(check));
+    }
   });
 
   it("renders dialect differences through the function table only", () => {

@@ -36,6 +36,23 @@ async function silverThreeWays(spec: DatasetSpec | string, make: (ws: TestWorksp
   return results[0];
 }
 
+/** Which batches, loaded one by one, a refresh_check turned into a full refresh (compile.ts regenerationCheck). */
+async function switchedBatches(make: (ws: TestWorkspace) => ManifestFile[][]): Promise<number[]> {
+  const ws = new TestWorkspace();
+  try {
+    const switched: number[] = [];
+    for (const [i, files] of make(ws).entries()) {
+      const onProgress = (p: { stage: string; message: string }) => {
+        if (p.stage === "mode" && p.message.includes("reload generation")) switched.push(i);
+      };
+      expectConserved(await ws.load("orders", files, { onProgress }));
+    }
+    return switched;
+  } finally {
+    ws.cleanup();
+  }
+}
+
 describe("engine (DuckDB): dms change order", function () {
   it("records receivedAt in the files ledger as ISO UTC with milliseconds (twin: csv_reader.received_at)", () => {
     expect(receivedAtText("2026-11-30T15:29:52Z")).to.equal("2026-11-30T15:29:52.000Z");
@@ -101,20 +118,52 @@ describe("engine (DuckDB): dms change order", function () {
     expect(silver.map((r) => r.status)).to.deep.equal(["shipped"]);
   });
 
+  const at = (h: string) => ({ receivedAt: `2026-11-30T${h}:00.000Z` });
+  const reloadInOrder = (ws: TestWorkspace): ManifestFile[][] => [
+    [ws.file("orders", "L1", lines(LOAD_HEADER, "1,100,2026-11-01 09:00:00,pending,10.00", "2,100,2026-11-01 09:00:00,pending,20.00", "3,100,2026-11-01 09:00:00,pending,30.00"), { key: "orders/LOAD00000001.csv", ...at("09:00") })],
+    [ws.file("orders", "C1", lines(CDC_HEADER, "U,1,100,2026-11-01 09:00:00,paid,10.00", "U,2,100,2026-11-01 09:00:00,paid,20.00", "U,3,100,2026-11-01 09:00:00,paid,30.00"), { key: "orders/20261130-100000000.csv", ...at("10:00") })],
+    // reload-target: the same object key again (a new version); key 3 is absent from it.
+    [ws.file("orders", "L1b", lines(LOAD_HEADER, "1,100,2026-11-01 09:00:00,cancelled,11.00", "2,100,2026-11-01 09:00:00,refunded,21.00"), { key: "orders/LOAD00000001.csv", ...at("12:00") })],
+    [ws.file("orders", "C2", lines(CDC_HEADER, "U,2,100,2026-11-01 09:00:00,delivered,21.00"), { key: "orders/20261130-121000000.csv", ...at("12:10") })],
+  ];
+
   it("a reload (new LOAD versions received later) wins over every change of the earlier generation", async () => {
-    const at = (h: string) => ({ receivedAt: `2026-11-30T${h}:00.000Z` });
-    const silver = await silverThreeWays("orders", (ws) => [
-      [ws.file("orders", "L1", lines(LOAD_HEADER, "1,100,2026-11-01 09:00:00,pending,10.00", "2,100,2026-11-01 09:00:00,pending,20.00", "3,100,2026-11-01 09:00:00,pending,30.00"), { key: "orders/LOAD00000001.csv", ...at("09:00") })],
-      [ws.file("orders", "C1", lines(CDC_HEADER, "U,1,100,2026-11-01 09:00:00,paid,10.00", "U,2,100,2026-11-01 09:00:00,paid,20.00", "U,3,100,2026-11-01 09:00:00,paid,30.00"), { key: "orders/20261130-100000000.csv", ...at("10:00") })],
-      // reload-target: the same object key again (a new version); key 3 is absent from it.
-      [ws.file("orders", "L1b", lines(LOAD_HEADER, "1,100,2026-11-01 09:00:00,cancelled,11.00", "2,100,2026-11-01 09:00:00,refunded,21.00"), { key: "orders/LOAD00000001.csv", ...at("12:00") })],
-      [ws.file("orders", "C2", lines(CDC_HEADER, "U,2,100,2026-11-01 09:00:00,delivered,21.00"), { key: "orders/20261130-121000000.csv", ...at("12:10") })],
-    ]);
+    const silver = await silverThreeWays("orders", reloadInOrder);
     expect(silver.map((r) => [r.order_id, r.status])).to.deep.equal([
       [1, "cancelled"],
       [2, "delivered"],
       [3, "paid"],
     ]);
+    // Loaded in arrival order, the reload dates no file loaded before it: every run incremental.
+    expect(await switchedBatches(reloadInOrder)).to.deep.equal([]);
+  });
+
+  it("a reload loaded after a CDC file received later than it (a re-driven event) still orders that file after the reload", async () => {
+    // C2 was received after the reload but is loaded before it (the reload's event was lost and
+    // re-driven by the reconciler): the reload's run is a full refresh, the others incremental.
+    const [l1, c1, l1b, c2] = [0, 1, 2, 3];
+    const late = (ws: TestWorkspace) => { const b = reloadInOrder(ws); return [b[l1], b[c1], b[c2], b[l1b]]; };
+    const silver = await silverThreeWays("orders", late);
+    expect(silver.map((r) => [r.order_id, r.status])).to.deep.equal([
+      [1, "cancelled"],
+      [2, "delivered"],
+      [3, "paid"],
+    ]);
+    expect(await switchedBatches(late)).to.deep.equal([3]);
+  });
+
+  it("the first version of a LOAD key loaded after its reload makes that reload's generation, whatever the load order", async () => {
+    // L1 (09:00) is loaded last: until then L1b was the key's only version (no reload), and C1's
+    // paid beat it; with L1 in the ledger L1b is a reload and its rows beat C1's.
+    const [l1, c1, l1b, c2] = [0, 1, 2, 3];
+    const late = (ws: TestWorkspace) => { const b = reloadInOrder(ws); return [b[c1], b[l1b], b[c2], b[l1]]; };
+    const silver = await silverThreeWays("orders", late);
+    expect(silver.map((r) => [r.order_id, r.status])).to.deep.equal([
+      [1, "cancelled"],
+      [2, "delivered"],
+      [3, "paid"],
+    ]);
+    expect(await switchedBatches(late)).to.deep.equal([3]);
   });
 
   it("a folder of DMS output copied in bulk (CDC files landing before the LOAD files) is ordered by the file sequence, not taken for a reload", async () => {

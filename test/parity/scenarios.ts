@@ -392,7 +392,10 @@ export function dmsScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
  *          partial update in run 1: both re-fill the update (refill_keys) as one run would
  *   run 3  reload-target: LOAD00000001 again (new version, received later, one key absent) and
  *          a CDC file after it whose partial update keeps the reloaded values
- *   run 4  full refresh
+ *   run 4  a CDC file received at 13:10, then run 5 a second reload received at 13:00 (its event
+ *          re-driven late): run 5 moves run 4's file into its generation, so it switches to a
+ *          full refresh (compile.ts regenerationCheck) and run 4's update still wins
+ *   run 6  full refresh
  */
 export function dmsOrderScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
   const files = new ScenarioFiles(dir, spec);
@@ -414,11 +417,15 @@ export function dmsOrderScenario(spec: DatasetSpec, dir: string): ScenarioRun[] 
     files.file("SALES/LOAD00000001.csv", text(load, `1,100,${t},cancelled,11.00`, `3,100,${t},refunded,31.00`), at("12:00")),
     files.file("SALES/2026/11/30/20261130-121000000.csv", text(cdc, `U,1,,,,12.00`, `U,4,,,shipped,`), at("12:10")),
   ];
+  const cdcAfterReload = files.file("SALES/2026/11/30/20261130-131000000.csv", text(cdc, `U,3,100,${t},delivered,31.00`), at("13:10"));
+  const lateReload = files.file("SALES/LOAD00000001.csv", text(load, `1,100,${t},closed,13.00`, `3,100,${t},reopened,31.00`), at("13:00"));
   return [
     { label: "run 1 (full load + CDC with timestamps)", manifest: manifest(spec, "run-1", run1) },
     { label: "run 2 (CDC without timestamps)", manifest: manifest(spec, "run-2", run2) },
     { label: "run 3 (reload)", manifest: manifest(spec, "run-3", run3) },
-    { label: "full refresh", manifest: manifest(spec, "run-4", [], true) },
+    { label: "run 4 (CDC received after a reload not loaded yet)", manifest: manifest(spec, "run-4", [cdcAfterReload]) },
+    { label: "run 5 (the reload, loaded late: a full refresh)", manifest: manifest(spec, "run-5", [lateReload]) },
+    { label: "full refresh", manifest: manifest(spec, "run-6", [], true) },
   ];
 }
 
