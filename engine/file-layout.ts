@@ -29,6 +29,13 @@ export interface LayoutInput {
   columns: readonly string[];
   opColumn: string | null;
   timestampColumn: string | null;
+  /**
+   * The spec types of `columns` (same order), when known: two layouts that fit the record's shape
+   * are told apart by which one gives every data column a value of its type (fitsTypes).
+   */
+  types?: readonly string[];
+  /** Values that fit any type, as "" does: the dataset's null marker and DMS's unlogged-column marker. */
+  markers?: readonly string[];
 }
 
 /** DMS full-load file names: LOAD + a hex counter (LOAD00000001.csv, LOAD0000000A.csv.gz). */
@@ -44,11 +51,14 @@ const isTimestamp = (v: string | undefined): boolean => v !== undefined && TIMES
 
 /**
  * The layout of a headerless file, or the one-line reason no layout DMS can write fits its first
- * record. Candidates are tried in a fixed order, so a first record that two of them fit (a data
- * column holding "I", a last data column holding a timestamp) always gets the same one:
+ * record. Candidates are tried in a fixed order:
  *   - Op first before no Op: a first field I, U or D is an Op (DMS writes it first in every CDC
  *     file); in a LOAD file only "I" is (IncludeOpForFullLoad writes I for every row);
  *   - no timestamp column, then the timestamp right after Op, then last.
+ * A first record that two of them fit (a first data column holding "I", a last one holding a
+ * timestamp: Op + no timestamp, or no Op + timestamp last) gets the first candidate whose data
+ * fields all read as their columns' types, so the columns are not shifted by one (an amount
+ * column given the timestamp text); when none or several do, the first that fits, always the same.
  */
 export function headerlessLayout(input: LayoutInput): FileLayout | { reason: string } {
   const { first, columns, opColumn, timestampColumn } = input;
@@ -56,6 +66,7 @@ export function headerlessLayout(input: LayoutInput): FileLayout | { reason: str
   const width = first.length;
   const opChoices = opColumn === null ? [false] : [true, false];
   const tsChoices: Array<"none" | "first" | "last"> = timestampColumn === null ? ["none"] : ["none", "first", "last"];
+  const fitting: FileLayout[] = [];
   for (const withOp of opChoices) {
     for (const ts of tsChoices) {
       if (width !== columns.length + (withOp ? 1 : 0) + (ts === "none" ? 0 : 1)) continue;
@@ -64,11 +75,41 @@ export function headerlessLayout(input: LayoutInput): FileLayout | { reason: str
       const timestamp = ts === "none" ? null : ts === "first" ? start : width - 1;
       if (timestamp !== null && !isTimestamp(first[timestamp])) continue;
       const dataStart = ts === "first" ? start + 1 : start;
-      return { op: withOp ? 0 : null, timestamp, data: columns.map((_, i) => dataStart + i) };
+      fitting.push({ op: withOp ? 0 : null, timestamp, data: columns.map((_, i) => dataStart + i) });
     }
   }
+  if (fitting.length > 0) return fitting.find((l) => fitsTypes(l, input)) ?? fitting[0];
   const shape = [...(opColumn === null ? [] : [`${opColumn}?`]), ...columns, ...(timestampColumn === null ? [] : [`${timestampColumn}?`])];
   return { reason: `column_count:${width} fields fit no layout of ${shape.join(",")}` };
+}
+
+/**
+ * Whether every data field of the first record could be a value of its column's type: a loose
+ * shape (what the typed parse could accept), not the parse itself, so that a value the parse
+ * refuses (a row-level bad_type) never decides the layout of the file. Without types, true.
+ */
+function fitsTypes(layout: FileLayout, input: LayoutInput): boolean {
+  const { types, first, markers = [] } = input;
+  if (!types) return true;
+  return layout.data.every((field, i) => {
+    const value = first[field].replace(/^[ \t]+|[ \t]+$/g, "");
+    return value === "" || markers.includes(value) || looksLikeType(types[i], value);
+  });
+}
+
+const TYPE_SHAPES: Record<string, RegExp> = {
+  int: /^[+-]?[0-9]+([.]0*)?$/,
+  bigint: /^[+-]?[0-9]+([.]0*)?$/,
+  decimal: /^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$/,
+  double: /^[+-]?(([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?|nan|inf|infinity)$/i,
+  boolean: /^(true|t|1|yes|y|false|f|0|no|n)$/i,
+  date: /^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][^\n\r\u2028\u2029]*)?$/,
+  timestamp: /^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]/,
+};
+
+function looksLikeType(type: string, value: string): boolean {
+  const shape = TYPE_SHAPES[type.startsWith("decimal") ? "decimal" : type];
+  return shape === undefined || shape.test(value);
 }
 
 /**

@@ -367,8 +367,10 @@ async function checkHeaderless(
     return { reason: `malformed_csv:${problem}`, rows: countLines(bytes, false) };
   }
   const timestampColumn = source.dms?.timestampColumn ?? null;
-  const columns = source.columns.map((c) => c.name).filter((name) => name !== timestampColumn);
-  const layout = headerlessLayout({ fileName: file.key, first, columns, opColumn: source.opColumn, timestampColumn });
+  const data = source.columns.filter((c) => c.name !== timestampColumn);
+  const columns = data.map((c) => c.name);
+  const markers = [source.csv.nullValue, source.dms?.noSupValue ?? ""].filter((m) => m !== "");
+  const layout = headerlessLayout({ fileName: file.key, first, columns, opColumn: source.opColumn, timestampColumn, types: data.map((c) => c.type), markers });
   const width = first.length;
   if ("reason" in layout) {
     const shape: RecordShape = { width, picks: new Map(), header: false, gzip, strict: true, skip: 0 };

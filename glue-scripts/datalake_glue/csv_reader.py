@@ -184,8 +184,11 @@ def _open_headerless(
     timestamp_column: Optional[str] = dms.get("timestampColumn")
     op_column: Optional[str] = source.get("opColumn")
     names = [c["name"] for c in source["columns"]]
-    columns = [name for name in names if name != timestamp_column]
-    layout = headerless_layout(key, first, columns, op_column, timestamp_column)
+    data = [c for c in source["columns"] if c["name"] != timestamp_column]
+    columns = [c["name"] for c in data]
+    markers = [m for m in (source["csv"].get("nullValue"), dms.get("noSupValue")) if m]
+    layout = headerless_layout(key, first, columns, op_column, timestamp_column,
+                               [c["type"] for c in data], markers)
     problem = None
     if isinstance(layout, str):
         picks: List[Optional[int]] = []

@@ -41,15 +41,50 @@ def _is_timestamp(value: Optional[str]) -> bool:
     return value is not None and _TIMESTAMP_SHAPE.fullmatch(value) is not None
 
 
+# Loose shapes (engine/file-layout.ts TYPE_SHAPES, same matches: ASCII case folding, no line end
+# in a date's tail; a timestamp's tail is anything, as the TypeScript twin tests it as a prefix).
+_TYPE_SHAPES = {
+    "int": re.compile(r"[+-]?[0-9]+(\.0*)?"),
+    "bigint": re.compile(r"[+-]?[0-9]+(\.0*)?"),
+    "decimal": re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"),
+    "double": re.compile(r"[+-]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|nan|inf|infinity)", re.IGNORECASE | re.ASCII),
+    "boolean": re.compile(r"true|t|1|yes|y|false|f|0|no|n", re.IGNORECASE | re.ASCII),
+    "date": re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][^\n\r\u2028\u2029]*)?"),
+    "timestamp": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T].*", re.S),
+}
+
+
+def _looks_like_type(column_type: str, value: str) -> bool:
+    shape = _TYPE_SHAPES.get("decimal" if column_type.startswith("decimal") else column_type)
+    return shape is None or shape.fullmatch(value) is not None
+
+
+def _fits_types(layout: FileLayout, first: Sequence[str], types: Optional[Sequence[str]],
+                markers: Sequence[str]) -> bool:
+    """engine/file-layout.ts fitsTypes: every data field could be a value of its column's type."""
+    if types is None:
+        return True
+    for i, field in enumerate(layout.data):
+        value = first[field].strip(" \t")
+        if value != "" and value not in markers and not _looks_like_type(types[i], value):
+            return False
+    return True
+
+
 def headerless_layout(
     file_name: str,
     first: Sequence[str],
     columns: Sequence[str],
     op_column: Optional[str],
     timestamp_column: Optional[str],
+    types: Optional[Sequence[str]] = None,
+    markers: Sequence[str] = (),
 ) -> Union[FileLayout, str]:
-    """The layout of a headerless file, or the one-line reason (a str) no layout fits."""
+    """The layout of a headerless file, or the one-line reason (a str) no layout fits. Of the
+    layouts the first record's shape fits, the first whose data fields read as their `types`
+    (engine/file-layout.ts headerlessLayout), else the first."""
     load = is_load_file(file_name)
+    fitting: List[FileLayout] = []
     width = len(first)
     op_choices = [False] if op_column is None else [True, False]
     ts_choices = ["none"] if timestamp_column is None else ["none", "first", "last"]
@@ -65,8 +100,10 @@ def headerless_layout(
             if timestamp is not None and not _is_timestamp(first[timestamp]):
                 continue
             data_start = start + 1 if ts == "first" else start
-            return FileLayout(op=0 if with_op else None, timestamp=timestamp,
-                              data=[data_start + i for i in range(len(columns))])
+            fitting.append(FileLayout(op=0 if with_op else None, timestamp=timestamp,
+                                      data=[data_start + i for i in range(len(columns))]))
+    if fitting:
+        return next((f for f in fitting if _fits_types(f, first, types, markers)), fitting[0])
     shape = ([f"{op_column}?"] if op_column is not None else []) + list(columns) \
         + ([f"{timestamp_column}?"] if timestamp_column is not None else [])
     return f"column_count:{width} fields fit no layout of {','.join(shape)}"

@@ -15,7 +15,8 @@ with open(VECTORS_FILE, encoding="utf-8") as handle:
 @pytest.mark.parametrize("vector", VECTORS["layout"], ids=[v["name"] for v in VECTORS["layout"]])
 def test_layout_matches_the_shared_vectors(vector):
     got = headerless_layout(vector["fileName"], vector["first"], vector["columns"],
-                            vector["opColumn"], vector["timestampColumn"])
+                            vector["opColumn"], vector["timestampColumn"],
+                            vector.get("types"), vector.get("markers", []))
     expected = vector["expect"]
     if "reason" in expected:
         assert got == expected["reason"]

@@ -106,6 +106,30 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
     }
   });
 
+  it("a headerless LOAD file whose first (string) column holds I and whose last field is the timestamp: the columns are not shifted to fit an Op", async () => {
+    // Op + no timestamp and no Op + timestamp last both fit the first record's shape; only the
+    // second gives balance a number (file-layout.ts fitsTypes), as DMS wrote it by default.
+    const accounts = defineDataset({
+      name: "accounts",
+      prefix: "accounts/",
+      format: "dms",
+      dms: { timestampColumn: "cdc_ts" },
+      columns: { kind: "string", account_id: "bigint", balance: "decimal(12,2)", cdc_ts: { type: "timestamp", optional: true } },
+      primaryKey: ["account_id"],
+      target: { table: "accounts" },
+    });
+    const load = ws.file(accounts, "LOAD00000001.csv", lines(["I", "1", "10.00", T1], ["B", "2", "20.00", T1]));
+    const cdc = ws.file(accounts, "20261101-110000000.csv", lines(["U", "I", "1", "11.00", T2]));
+    const summary = await ws.load(accounts, [load, cdc]);
+    expectConserved(summary);
+    expect(summary.counts.rejectedRows).to.equal(0);
+    expect(summary.counts.quarantineRows).to.equal(0);
+    expect(await ws.query("SELECT kind, account_id, balance, cdc_ts FROM accounts ORDER BY account_id")).to.deep.equal([
+      { kind: "I", account_id: 1, balance: "11.00", cdc_ts: "2026-11-01 11:00:00" },
+      { kind: "B", account_id: 2, balance: "20.00", cdc_ts: "2026-11-01 10:00:00" },
+    ]);
+  });
+
   it("AddColumnName=true: header names in another case, Op only in the CDC file, timestamp column named", async () => {
     const load = ws.file("orders", "LOAD00000001.csv", lines(["CDC_TS", "ORDER_ID", "CUSTOMER_ID", "ORDER_TS", "STATUS", "TOTAL_AMOUNT"], [T1, ...data(1)], [T1, ...data(2)], [T1, ...data(3)]));
     const cdc = ws.file(

@@ -12,6 +12,8 @@ interface LayoutVector {
   columns: string[];
   opColumn: string | null;
   timestampColumn: string | null;
+  types?: string[];
+  markers?: string[];
   expect: FileLayout | { reason: string };
 }
 interface HeaderVector {

@@ -430,6 +430,32 @@ export function dmsOrderScenario(spec: DatasetSpec, dir: string): ScenarioRun[] 
 }
 
 /**
+ * Headerless DMS files of a table whose first column is a string holding "I", "U" or "D": Op +
+ * no timestamp and no Op + timestamp last both fit a first record's shape, the column types
+ * decide (engine/file-layout.ts fitsTypes). A LOAD file read without Op and timestamp last, a
+ * CDC file with both, one with Op and no timestamp (written before TimestampColumnName was set),
+ * and one whose first record fits no reading's types (the shape's first candidate, Op: its bad
+ * values are row-level).
+ */
+export function layoutByTypeScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
+  const files = new ScenarioFiles(dir, spec);
+  const at = (hhmm: string) => `2026-11-30T${hhmm}:00.000Z`;
+  const text = (...rows: string[]) => rows.join("\n") + "\n";
+  const t = "2026-11-30 10:00:00";
+  return [
+    {
+      label: "layouts decided by the column types",
+      manifest: manifest(spec, "run-1", [
+        files.file("dbo/accounts/LOAD00000001.csv", text(`I,1,10.00,${t}`, `B,2,20.00,${t}`, `D,3,30.00,${t}`), at("10:00")),
+        files.file("dbo/accounts/20261130-110000000.csv", text(`U,I,1,11.00,2026-11-30 11:00:00`, `D,D,3,30.00,2026-11-30 11:00:00`), at("11:00")),
+        files.file("dbo/accounts/20261130-120000000.csv", text(`U,B,2,21.00`), at("12:00")),
+        files.file("dbo/accounts/20261130-130000000.csv", text(`I,x,10.00,2026-11-30 13:00:00`, `I,4,40.00,2026-11-30 13:00:00`), at("13:00")),
+      ]),
+    },
+  ];
+}
+
+/**
  * A dataset whose sequence column is a double: each run's latest sequence is a value whose text
  * differs between DuckDB and Java (0.0001 / 1.0E-4, 12345678.5 / 1.23456785E7, 1e+20 / 1.0E20),
  * and tied zeros written three ways.
