@@ -7,6 +7,7 @@ import { gzipSync } from "node:zlib";
 import { expect } from "chai";
 import { defineDataset, type CsvOptions } from "../../datasets";
 import { ORDER_STATUSES } from "../../datasets/orders";
+import { ACCOUNTS } from "../parity/scenarios";
 import { TestWorkspace, expectConserved, fileResult } from "./helpers";
 
 /** One orders record's data fields, in the source table's column order. */
@@ -109,18 +110,9 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
   it("a headerless LOAD file whose first (string) column holds I and whose last field is the timestamp: the columns are not shifted to fit an Op", async () => {
     // Op + no timestamp and no Op + timestamp last both fit the first record's shape; only the
     // second gives balance a number (file-layout.ts fitsTypes), as DMS wrote it by default.
-    const accounts = defineDataset({
-      name: "accounts",
-      prefix: "accounts/",
-      format: "dms",
-      dms: { timestampColumn: "cdc_ts" },
-      columns: { kind: "string", account_id: "bigint", balance: "decimal(12,2)", cdc_ts: { type: "timestamp", optional: true } },
-      primaryKey: ["account_id"],
-      target: { table: "accounts" },
-    });
-    const load = ws.file(accounts, "LOAD00000001.csv", lines(["I", "1", "10.00", T1], ["B", "2", "20.00", T1]));
-    const cdc = ws.file(accounts, "20261101-110000000.csv", lines(["U", "I", "1", "11.00", T2]));
-    const summary = await ws.load(accounts, [load, cdc]);
+    const load = ws.file(ACCOUNTS, "LOAD00000001.csv", lines(["I", "1", "10.00", T1], ["B", "2", "20.00", T1]));
+    const cdc = ws.file(ACCOUNTS, "20261101-110000000.csv", lines(["U", "I", "1", "11.00", T2]));
+    const summary = await ws.load(ACCOUNTS, [load, cdc]);
     expectConserved(summary);
     expect(summary.counts.rejectedRows).to.equal(0);
     expect(summary.counts.quarantineRows).to.equal(0);

@@ -138,33 +138,32 @@ describe("engine (DuckDB): dms change order", function () {
     expect(await switchedBatches(reloadInOrder)).to.deep.equal([]);
   });
 
-  it("a reload loaded after a CDC file received later than it (a re-driven event) still orders that file after the reload", async () => {
+  // Files loaded out of arrival order (compile.ts regenerationCheck): the run that moves files
+  // already loaded into another generation is a full refresh, the runs before it incremental.
+  const [l1, c1, l1b, c2] = [0, 1, 2, 3];
+  const outOfOrder: Array<[string, number[]]> = [
     // C2 was received after the reload but is loaded before it (the reload's event was lost and
-    // re-driven by the reconciler): the reload's run is a full refresh, the others incremental.
-    const [l1, c1, l1b, c2] = [0, 1, 2, 3];
-    const late = (ws: TestWorkspace) => { const b = reloadInOrder(ws); return [b[l1], b[c1], b[c2], b[l1b]]; };
-    const silver = await silverThreeWays("orders", late);
-    expect(silver.map((r) => [r.order_id, r.status])).to.deep.equal([
-      [1, "cancelled"],
-      [2, "delivered"],
-      [3, "paid"],
-    ]);
-    expect(await switchedBatches(late)).to.deep.equal([3]);
-  });
-
-  it("the first version of a LOAD key loaded after its reload makes that reload's generation, whatever the load order", async () => {
+    // re-driven by the reconciler).
+    ["a reload loaded after a CDC file received later than it (a re-driven event) still orders that file after the reload", [l1, c1, c2, l1b]],
     // L1 (09:00) is loaded last: until then L1b was the key's only version (no reload), and C1's
     // paid beat it; with L1 in the ledger L1b is a reload and its rows beat C1's.
-    const [l1, c1, l1b, c2] = [0, 1, 2, 3];
-    const late = (ws: TestWorkspace) => { const b = reloadInOrder(ws); return [b[c1], b[l1b], b[c2], b[l1]]; };
-    const silver = await silverThreeWays("orders", late);
-    expect(silver.map((r) => [r.order_id, r.status])).to.deep.equal([
-      [1, "cancelled"],
-      [2, "delivered"],
-      [3, "paid"],
-    ]);
-    expect(await switchedBatches(late)).to.deep.equal([3]);
-  });
+    ["the first version of a LOAD key loaded after its reload makes that reload's generation, whatever the load order", [c1, l1b, c2, l1]],
+  ];
+  for (const [name, order] of outOfOrder) {
+    it(name, async () => {
+      const late = (ws: TestWorkspace) => {
+        const batches = reloadInOrder(ws);
+        return order.map((i) => batches[i]);
+      };
+      const silver = await silverThreeWays("orders", late);
+      expect(silver.map((r) => [r.order_id, r.status])).to.deep.equal([
+        [1, "cancelled"],
+        [2, "delivered"],
+        [3, "paid"],
+      ]);
+      expect(await switchedBatches(late)).to.deep.equal([3]);
+    });
+  }
 
   it("a folder of DMS output copied in bulk (CDC files landing before the LOAD files) is ordered by the file sequence, not taken for a reload", async () => {
     // `aws s3 sync` / `cp -r` upload in name order: "2026..." sorts before "LOAD...", so the CDC

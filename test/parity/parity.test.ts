@@ -16,7 +16,7 @@ import { loadIcebergExtension } from "../../engine/spark/iceberg-duckdb";
 import { runLoadSpark, type SparkDatabases } from "../../engine/spark/run-load";
 import type { SparkServer } from "../../engine/spark/server";
 import { duckdbSources, readTables, sparkSources, summaryView, tableDifferences } from "./tables";
-import { dmsOrderScenario, dmsScenario, doubleSequenceScenario, layoutByTypeScenario, oneFieldScenario, referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
+import { ACCOUNTS, dmsOrderScenario, dmsScenario, doubleSequenceScenario, layoutByTypeScenario, oneFieldScenario, referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
 import { dmsParquetScenario, jsonlScenario, parquetScenario } from "./format-scenarios";
 import { typedJsonl, typedParquet } from "../engine/typed-files";
 import { sparkForTests } from "../support/spark";
@@ -82,16 +82,6 @@ const gauges = defineDataset({
   columns: { id: "int", reading: "string", seq: "double" },
   primaryKey: ["id"],
   cdc: { opColumn: "Op", sequenceColumns: ["seq"] },
-});
-
-/** DMS output of a table whose first column is a string that can hold I, U or D. */
-const accounts = defineDataset({
-  name: "accounts",
-  prefix: "dbo/accounts/",
-  format: "dms",
-  dms: { timestampColumn: "cdc_ts" },
-  columns: { kind: "string", account_id: "bigint", balance: "decimal(12,2)", cdc_ts: { type: "timestamp", optional: true } },
-  primaryKey: ["account_id"],
 });
 
 /** One field per record: a CSV reader can take an empty line for a record holding "". */
@@ -169,7 +159,7 @@ describe("@spark engine parity: DuckDB and Spark give the same tables and summar
   });
 
   it("headerless DMS files whose first column may hold I, U or D: the column types pick the layout", async () => {
-    await runBoth(accounts, layoutByTypeScenario(accounts, path.join(root, "accounts-files")));
+    await runBoth(ACCOUNTS, layoutByTypeScenario(ACCOUNTS, path.join(root, "accounts-files")));
   });
 
   it("a spec without CDC, with its own delimiter, quote and null marker", async () => {

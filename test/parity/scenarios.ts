@@ -13,7 +13,7 @@ import { createHash } from "crypto";
 import { gzipSync } from "zlib";
 import { mkdirSync, writeFileSync } from "fs";
 import { dirname, join } from "path";
-import type { DatasetSpec } from "../../datasets";
+import { defineDataset, type DatasetSpec } from "../../datasets";
 import type { ColumnType } from "../../datasets/define";
 import type { Manifest, ManifestFile } from "../../engine/contracts";
 import { generate } from "../../local/generator/generate";
@@ -428,6 +428,17 @@ export function dmsOrderScenario(spec: DatasetSpec, dir: string): ScenarioRun[] 
     { label: "full refresh", manifest: manifest(spec, "run-6", [], true) },
   ];
 }
+
+/** DMS output of a table whose first column is a string that can hold I, U or D (layoutByTypeScenario). */
+export const ACCOUNTS = defineDataset({
+  name: "accounts",
+  prefix: "dbo/accounts/",
+  format: "dms",
+  dms: { timestampColumn: "cdc_ts" },
+  columns: { kind: "string", account_id: "bigint", balance: "decimal(12,2)", cdc_ts: { type: "timestamp", optional: true } },
+  primaryKey: ["account_id"],
+  target: { table: "accounts" },
+});
 
 /**
  * Headerless DMS files of a table whose first column is a string holding "I", "U" or "D": Op +
