@@ -63,6 +63,7 @@ import {
   type PlanColumn,
   type PlanStep,
   type ReadTableStep,
+  type RefreshCheckStep,
   type RunMode,
   type SqlStep,
   type TableDef,
@@ -487,7 +488,7 @@ class Compiler extends SqlContext {
    * arrival order never trigger it (a reload dates only files received at or after it), so a
    * normal reload stays incremental.
    */
-  private regenerationCheck(): PlanStep {
+  private regenerationCheck(): RefreshCheckStep {
     const on = ["_source_key", "_source_version"].map((c) => `o.${c} = n.${c}`).join(" AND ");
     const sql = `SELECT 1 AS regenerated FROM (${this.fileOrder(["files_prev"])}) o JOIN file_order n ON ${on} WHERE o._dms_gen <> n._dms_gen LIMIT 1`;
     const reason = "this batch moves files loaded before it into another reload generation (docs/dms.md, Full reload)";

@@ -47,7 +47,7 @@ _TYPE_SHAPES = {
     "int": re.compile(r"[+-]?[0-9]+(\.0*)?"),
     "bigint": re.compile(r"[+-]?[0-9]+(\.0*)?"),
     "decimal": re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"),
-    "double": re.compile(r"[+-]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|nan|inf|infinity)", re.IGNORECASE | re.ASCII),
+    "double": re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"),
     "boolean": re.compile(r"true|t|1|yes|y|false|f|0|no|n", re.IGNORECASE | re.ASCII),
     "date": re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][^\n\r\u2028\u2029]*)?"),
     "timestamp": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T].*", re.S),
