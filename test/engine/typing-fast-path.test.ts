@@ -26,6 +26,13 @@ describe("engine: typing's canonical fast path", () => {
   });
   after(() => session.close());
 
+  /** Each raw value with the text of what the fast path parses it to (null: bad_type). */
+  const parsedTexts = async (type: PlanColumnType, cases: Array<[string, string | null]>): Promise<unknown[][]> => {
+    const rows = cases.map(([v]) => `(${d.str(v)})`).join(", ");
+    const found = await session.rows(`SELECT v, CAST(${parseTyped(d, "v", type)} AS VARCHAR) AS t FROM (VALUES ${rows}) t(v)`);
+    return found.map((r) => [r.v, r.t]);
+  };
+
   for (const [type, values] of TYPES) {
     it(`${type}: the fast path parses every value as the guarded parse does`, async () => {
       const rows = values.map((v) => `(${d.str(v)})`).join(", ");
@@ -58,9 +65,7 @@ describe("engine: typing's canonical fast path", () => {
       ["2026-11-20 09:00Z", null],
       ["2026-11-20 24:00:00Z", null],
     ];
-    const rows = cases.map(([v]) => `(${d.str(v)})`).join(", ");
-    const found = await session.rows(`SELECT v, CAST(${parseTyped(d, "v", "timestamp")} AS VARCHAR) AS t FROM (VALUES ${rows}) t(v)`);
-    expect(found.map((r) => [r.v, r.t])).to.deep.equal(cases);
+    expect(await parsedTexts("timestamp", cases)).to.deep.equal(cases);
   });
 
   it("date: midnight with a UTC designator (JavaScript's toISOString of a day) reads as that day; another time or offset is bad_type", async () => {
@@ -74,9 +79,7 @@ describe("engine: typing's canonical fast path", () => {
       ["2026-11-20T00:00:00+01:00", null], // another day in UTC
       ["2026-11-20T00:00:00.0000001Z", null],
     ];
-    const rows = cases.map(([v]) => `(${d.str(v)})`).join(", ");
-    const found = await session.rows(`SELECT v, CAST(${parseTyped(d, "v", "date")} AS VARCHAR) AS t FROM (VALUES ${rows}) t(v)`);
-    expect(found.map((r) => [r.v, r.t])).to.deep.equal(cases);
+    expect(await parsedTexts("date", cases)).to.deep.equal(cases);
   });
 
   it("the fast path does not let the texts DuckDB writes for five-digit and BC years through", async () => {
