@@ -6,12 +6,15 @@
 //     insert, update or delete of the row itself: a deleted or quarantined row is dropped and,
 //     absent from silver, not recomputed),
 //   - whose lookup key has such a bronze row in the lookup's dataset (re-keyed through the lookup),
-//   - whose dimension natural key has rows that differ between the dimension version the previous
-//     build read (`before_<dim>`, zone semantic_before) and the current one: a late change that
-//     split a window, a delete, a new version, an inferred member completed (re-keyed).
+//   - whose dimension version at the row's as-of time differs between the dimension version the
+//     previous build read (`before_<dim>`, zone semantic_before) and the current one: a late
+//     change that split a window, a delete, a new version, an inferred member completed
+//     (re-keyed). Only the times whose covering version changed: a new version closes the old
+//     window at its time, so only the rows at or after it are re-keyed, not the key's whole past.
 // Relations:
 //   fact_new_<dataset>   typed keys of new bronze rows of the source and of each lookup dataset
-//   fact_changed_<dim>   natural keys whose rows differ between before_<dim> and <dim>
+//   fact_diff_<dim>      windows (row of one side only) that differ between before_<dim> and <dim>
+//   fact_changed_<dim>   (natural key, from, to): the time spans whose covering version differs
 //   <fact>__touched      the touched rows' base rows (silver + lookups)
 //   <fact>__recomputed   them, keyed: what the build recomputed
 //   <fact>__build        previous rows not touched + <fact>__recomputed
@@ -21,13 +24,14 @@ import { bronzeKeyExprs } from "../compile";
 import type { SqlDialect } from "../dialects";
 import type { Dialect } from "../plan";
 import { tableAlias, type ResolvedFact } from "./fact-context";
-import { factBaseSelect, ref, VALID_FROM, VALID_TO } from "./fact-sql";
+import { asOfTime, factBaseSelect, ref, VALID_FROM, VALID_TO } from "./fact-sql";
 import { newRunsOf, newRunsStep, NOTHING_CONSUMED, RUN_INPUTS } from "./incremental";
 import { PREVIOUS_RELATION, type ModelDelta, type ModelInput, type ModelStep } from "./plan";
 
 export const bronzeRelation = (dataset: string): string => `bronze_${dataset}`;
 export const beforeRelation = (dimension: string): string => `before_${dimension}`;
 const newKeys = (dataset: string): string => `fact_new_${dataset}`;
+const diffKeys = (dimension: string): string => `fact_diff_${dimension}`;
 const changedKeys = (dimension: string): string => `fact_changed_${dimension}`;
 const keyCol = (i: number): string => `_k_${i + 1}`;
 
@@ -66,7 +70,7 @@ export function incrementalFactSteps(
     const sql = `SELECT DISTINCT ${keys.join(", ")} FROM ${bronzeRelation(ds.name)} WHERE NOT ${NOTHING_CONSUMED} AND ${newRunsOf(bronzeRelation(ds.name))}`;
     return [newRunsStep(bronzeRelation(ds.name), d), step(newKeys(ds.name), "table", `keys of ${ds.name} rows from runs the previous version had not consumed`, sql)];
   });
-  const changedSteps = [...r.dimensions.values()].map((dim) => {
+  const changedSteps = [...r.dimensions.values()].flatMap((dim) => {
     const nk = d.ident(dim.naturalKey);
     // A fact row holds only the surrogate key of the version whose window holds its time, so
     // only windows count: a type-1 attribute overwritten in place re-keys nothing.
@@ -74,11 +78,29 @@ export function incrementalFactSteps(
     // join reads each version once (two EXCEPTs read each twice).
     const windows = [dim.surrogateKey, dim.naturalKey, VALID_FROM, VALID_TO].map((c) => d.ident(c));
     const side = (relation: string) => `(SELECT ${windows.join(", ")} FROM ${relation})`;
-    const sql =
-      `SELECT DISTINCT COALESCE(a.${nk}, b.${nk}) AS _nk FROM ${side(dim.name)} a FULL OUTER JOIN ${side(beforeRelation(dim.name))} b ` +
+    const either = (c: string) => `COALESCE(a.${c}, b.${c})`;
+    const diffSql =
+      `SELECT ${either(nk)} AS _nk, CASE WHEN a.${windows[0]} IS NULL THEN 'b' ELSE 'a' END AS _side, ${either(windows[0])} AS _sk, ` +
+      `${either(windows[2])} AS _from, ${either(windows[3])} AS _to FROM ${side(dim.name)} a FULL OUTER JOIN ${side(beforeRelation(dim.name))} b ` +
       `ON ${windows.map((c) => `a.${c} IS NOT DISTINCT FROM b.${c}`).join(" AND ")} ` +
-      `WHERE (a.${windows[0]} IS NULL OR b.${windows[0]} IS NULL) AND COALESCE(a.${nk}, b.${nk}) IS NOT NULL`;
-    return step(changedKeys(dim.name), "table", `natural keys whose ${dim.name} rows changed since the previous version's build`, sql);
+      `WHERE (a.${windows[0]} IS NULL OR b.${windows[0]} IS NULL) AND ${either(nk)} IS NOT NULL`;
+    // Where the covering version differs: windows of one side never overlap (the windows audit)
+    // and a window both sides hold covers its times alike on both, so only the differing windows
+    // matter. Their bounds cut each key's time line into spans, each inside or outside every
+    // window; a span is changed when its covering row (or none) differs by surrogate key between
+    // the sides. A new version V2 at T closes V1 at T: V1 [a, inf) and V1 [a, T) cover [a, T) with
+    // the same key, so only [T, inf) is changed. The spans of a key are disjoint: a fact row
+    // matches at most one.
+    const covering = (alias: string, which: string) =>
+      `LEFT JOIN ${diffKeys(dim.name)} ${alias} ON ${alias}._side = '${which}' AND ${alias}._nk = s._nk AND ${alias}._from <= s._from AND s._from < ${alias}._to`;
+    const changedSql =
+      `SELECT DISTINCT s._nk, s._from, s._to FROM (SELECT _nk, _p AS _from, LEAD(_p) OVER (PARTITION BY _nk ORDER BY _p) AS _to ` +
+      `FROM (SELECT DISTINCT _nk, _p FROM (SELECT _nk, _from AS _p FROM ${diffKeys(dim.name)} UNION ALL SELECT _nk, _to FROM ${diffKeys(dim.name)}) p) q) s ` +
+      `${covering("ca", "a")} ${covering("cb", "b")} WHERE s._to IS NOT NULL AND ca._sk IS DISTINCT FROM cb._sk`;
+    return [
+      step(diffKeys(dim.name), "table", `windows of ${dim.name} that differ from those the previous version's build read`, diffSql),
+      step(changedKeys(dim.name), "table", `time spans of natural keys whose ${dim.name} version changed since the previous version's build`, changedSql),
+    ];
   });
 
   const pk = r.source.primaryKey;
@@ -88,7 +110,13 @@ export function incrementalFactSteps(
       join: `LEFT JOIN ${newKeys(l.dataset)} AS t_lk_${j} ON t_lk_${j}.${keyCol(0)} = ${ref(d, l.on)}`,
       hit: `t_lk_${j}.${keyCol(0)}`,
     })),
-    ...spec.dimensions.map((role, i) => ({ join: `LEFT JOIN ${changedKeys(role.dimension)} AS t_dim_${i} ON t_dim_${i}._nk = ${ref(d, role.naturalKey)}`, hit: `t_dim_${i}._nk` })),
+    ...spec.dimensions.map((role, i) => {
+      const t = asOfTime(r, d, i);
+      return {
+        join: `LEFT JOIN ${changedKeys(role.dimension)} AS t_dim_${i} ON t_dim_${i}._nk = ${ref(d, role.naturalKey)} AND t_dim_${i}._from <= ${t} AND ${t} < t_dim_${i}._to`,
+        hit: `t_dim_${i}._nk`,
+      };
+    }),
   ];
   const touched = step(
     `${spec.name}__touched`,

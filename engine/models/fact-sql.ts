@@ -56,7 +56,7 @@ export function roleKeysSelect(r: ResolvedFact, d: SqlDialect, i: number): strin
 export const ref = (d: SqlDialect, x: ResolvedRef) => `${tableAlias(x.lookup)}.${d.ident(x.column)}`;
 
 /** Dimension role i's as-of time as a TIMESTAMP: a date as-of time is that day's midnight. */
-function asOfTime(r: ResolvedFact, d: SqlDialect, i: number): string {
+export function asOfTime(r: ResolvedFact, d: SqlDialect, i: number): string {
   const asOf = r.spec.dimensions[i].asOf;
   return r.typeOf(asOf) === "timestamp" ? ref(d, asOf) : d.cast(ref(d, asOf), "timestamp");
 }

@@ -131,21 +131,25 @@ describe("models: incremental builds equal full refreshes (DuckDB)", function ()
     // First build: everything. dim_customer: 5 keys x 1 version + the unknown member.
     { dim_customer: 6, dim_product: 3, fact_orders: 5, fact_order_items: 3, fact_payments: 2, fact_shipments: 1 },
     // Touched customers 1 (2 versions), 2 (no-op: 1), 3 (deleted: 1) + unknown; product 10 (2) +
-    // unknown. Orders: 101 and 104 new; 100 (customer 1), 102 (customer 3) re-keyed. Items: 1002
-    // and 1000 (product 10 changed); 1001's order 101 changed (lookup). Payments: 501 (order 101),
-    // 500 (customer 1's rows changed). Shipments: nothing new.
-    { dim_customer: 5, dim_product: 3, fact_orders: 4, fact_order_items: 3, fact_payments: 2, fact_shipments: 0 },
+    // unknown. A fact row is re-keyed only when its as-of time lies where the covering version
+    // changed. Orders: 101 and 104 new; 102 (customer 3 deleted before it) re-keyed, not 100
+    // (customer 1 moved after it). Items: 1002 (product 10 changed before it, not 1000: after);
+    // 1001's order 101 changed (lookup). Payments: 501 (order 101); 500 is before customer 1's
+    // move. Shipments: nothing new.
+    { dim_customer: 5, dim_product: 3, fact_orders: 3, fact_order_items: 2, fact_payments: 1, fact_shipments: 0 },
     // Customers 1 (3 versions), 3 (2), 9 (1), 5 (2) + unknown. Orders: 100, 101 (deleted: not
-    // recomputed) new; 104 (customer 1), 102 (customer 3), 103 (customer 9), 105 (customer 5)
-    // re-keyed. Items: 1000 (order 100), 1001 (order 101, gone: still a row, its order now NULL),
-    // 1002 (customer 3). Payments: 502 new, 500 and 501 (orders changed). Shipments: 700.
-    { dim_customer: 9, dim_product: 1, fact_orders: 5, fact_order_items: 3, fact_payments: 3, fact_shipments: 1 },
-    // Customer 5 (3 versions) + unknown; its order 105 re-keyed.
+    // recomputed) new; 103 (customer 9 arrived: no longer -1) re-keyed; not 104 (customer 1's
+    // late change splits a window before it), 102 (customer 3 re-inserted after it), 105
+    // (customer 5 moved after it). Items: 1000 (order 100), 1001 (order 101, gone: still a row,
+    // its order now NULL). Payments: 502 new, 500 and 501 (orders changed). Shipments: 700.
+    { dim_customer: 9, dim_product: 1, fact_orders: 2, fact_order_items: 2, fact_payments: 3, fact_shipments: 1 },
+    // Customer 5 (3 versions) + unknown; its order 105 (03-29, in the new NL window) re-keyed.
     { dim_customer: 4, dim_product: 1, fact_orders: 1, fact_order_items: 0, fact_payments: 0, fact_shipments: 0 },
-    // The reload: customers 1-4 (new rows) and 5 (regenerated): all but 9, + unknown. Rows changed
-    // for 1 (BR again from 04-04), 2 (email), 4 (DE) and 5 (reordered), not 3 (FR again: a no-op):
-    // orders 100 (customer 2), 104 (1), 105 (5); item 1000 (order 100); payments 500, 502.
-    { dim_customer: 13, dim_product: 1, fact_orders: 3, fact_order_items: 1, fact_payments: 2, fact_shipments: 0 },
+    // The reload: customers 1-4 (new rows) and 5 (regenerated): all but 9, + unknown. Versions
+    // changed for 1 (BR again from 04-04), 2 (email), 4 (DE) and 5 (reordered), not 3 (FR again: a
+    // no-op); only order 105 (customer 5 at 03-29) has its time in a changed span: the others'
+    // times are before 04-04, where 1's and 2's versions are unchanged.
+    { dim_customer: 13, dim_product: 1, fact_orders: 1, fact_order_items: 0, fact_payments: 0, fact_shipments: 0 },
   ];
 
   BATCHES.forEach((batch, i) => {
