@@ -31,8 +31,8 @@ import { PREVIOUS_RELATION, type ModelDelta, type ModelInput, type ModelStep } f
 export const bronzeRelation = (dataset: string): string => `bronze_${dataset}`;
 export const beforeRelation = (dimension: string): string => `before_${dimension}`;
 const newKeys = (dataset: string): string => `fact_new_${dataset}`;
-const diffKeys = (dimension: string): string => `fact_diff_${dimension}`;
-const changedKeys = (dimension: string): string => `fact_changed_${dimension}`;
+const differingWindows = (dimension: string): string => `fact_diff_${dimension}`;
+const changedSpans = (dimension: string): string => `fact_changed_${dimension}`;
 const keyCol = (i: number): string => `_k_${i + 1}`;
 
 /**
@@ -92,14 +92,14 @@ export function incrementalFactSteps(
     // the same key, so only [T, inf) is changed. The spans of a key are disjoint: a fact row
     // matches at most one.
     const covering = (alias: string, which: string) =>
-      `LEFT JOIN ${diffKeys(dim.name)} ${alias} ON ${alias}._side = '${which}' AND ${alias}._nk = s._nk AND ${alias}._from <= s._from AND s._from < ${alias}._to`;
+      `LEFT JOIN ${differingWindows(dim.name)} ${alias} ON ${alias}._side = '${which}' AND ${alias}._nk = s._nk AND ${alias}._from <= s._from AND s._from < ${alias}._to`;
     const changedSql =
       `SELECT DISTINCT s._nk, s._from, s._to FROM (SELECT _nk, _p AS _from, LEAD(_p) OVER (PARTITION BY _nk ORDER BY _p) AS _to ` +
-      `FROM (SELECT DISTINCT _nk, _p FROM (SELECT _nk, _from AS _p FROM ${diffKeys(dim.name)} UNION ALL SELECT _nk, _to FROM ${diffKeys(dim.name)}) p) q) s ` +
+      `FROM (SELECT DISTINCT _nk, _p FROM (SELECT _nk, _from AS _p FROM ${differingWindows(dim.name)} UNION ALL SELECT _nk, _to FROM ${differingWindows(dim.name)}) p) q) s ` +
       `${covering("ca", "a")} ${covering("cb", "b")} WHERE s._to IS NOT NULL AND ca._sk IS DISTINCT FROM cb._sk`;
     return [
-      step(diffKeys(dim.name), "table", `windows of ${dim.name} that differ from those the previous version's build read`, diffSql),
-      step(changedKeys(dim.name), "table", `time spans of natural keys whose ${dim.name} version changed since the previous version's build`, changedSql),
+      step(differingWindows(dim.name), "table", `windows of ${dim.name} that differ from those the previous version's build read`, diffSql),
+      step(changedSpans(dim.name), "table", `time spans of natural keys whose ${dim.name} version changed since the previous version's build`, changedSql),
     ];
   });
 
@@ -113,7 +113,7 @@ export function incrementalFactSteps(
     ...spec.dimensions.map((role, i) => {
       const t = asOfTime(r, d, i);
       return {
-        join: `LEFT JOIN ${changedKeys(role.dimension)} AS t_dim_${i} ON t_dim_${i}._nk = ${ref(d, role.naturalKey)} AND t_dim_${i}._from <= ${t} AND ${t} < t_dim_${i}._to`,
+        join: `LEFT JOIN ${changedSpans(role.dimension)} AS t_dim_${i} ON t_dim_${i}._nk = ${ref(d, role.naturalKey)} AND t_dim_${i}._from <= ${t} AND ${t} < t_dim_${i}._to`,
         hit: `t_dim_${i}._nk`,
       };
     }),
