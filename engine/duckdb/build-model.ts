@@ -156,7 +156,8 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
     if (plan.recomputed) result.recomputedRows = Number((await session.rows(`SELECT COUNT(*) AS n FROM ${ident(plan.recomputed)}`))[0].n);
     const buildMs = lap();
     result.rows = await stagedRows(session, plan, written.rows);
-    result.audits = await runModelAudits(session, plan);
+    // Only a table written whole has its rows counted by the write: then `audited` is `staged`.
+    result.audits = await runModelAudits(session, plan, written.rows !== null);
     result.phasesMs = { inputs: inputsMs, build: buildMs, audits: lap() };
     const failed = result.audits.filter((a) => !a.passed);
     if (failed.length > 0) {
@@ -492,11 +493,12 @@ async function registerPiiKey(session: Session, ws: string): Promise<void> {
   ]);
 }
 
-async function runModelAudits(session: Session, plan: ModelPlan): Promise<AuditResult[]> {
+/** `whole`: the table was written whole, so `audited` is all of `staged` (plan.ts, step 4). */
+async function runModelAudits(session: Session, plan: ModelPlan, whole: boolean): Promise<AuditResult[]> {
   const results: AuditResult[] = [];
   for (const audit of plan.audits) {
     try {
-      const [row] = await session.rows(audit.sql);
+      const [row] = await session.rows((whole && audit.sqlWhole) || audit.sql);
       const violations = Number(row?.violations ?? NaN);
       if (!Number.isFinite(violations)) results.push({ name: audit.name, passed: false, violations: 0, detail: "audit returned no violations count" });
       else results.push({ name: audit.name, passed: violations === 0, violations });

@@ -54,7 +54,8 @@ function keyResolves(r: ResolvedFact, d: SqlDialect, i: number): ModelAudit {
   // Only the base rows of the audited rows: a semi-join on the written rows first (Spark
   // broadcasts them; it cannot broadcast the side an outer join keeps, so joining silver whole
   // shuffled all of it to check an incremental build's few rows). IN for one key column:
-  // DuckDB runs a correlated EXISTS four times slower.
+  // DuckDB runs a correlated EXISTS four times slower. A table written whole is audited whole
+  // (`sqlWhole`): the semi-join would keep every base row, after joining silver with all of it.
   const written =
     pk.length === 1
       ? `base.${pk[0]} IN (SELECT ${pk[0]} FROM ${AUDITED_RELATION})`
@@ -65,16 +66,18 @@ function keyResolves(r: ResolvedFact, d: SqlDialect, i: number): ModelAudit {
   // joined row must name its own version and one cannot: the audit fails closed. (Two joins, the
   // named version and any covering one, read the dimension twice: Spark shuffled it twice.)
   const covering = `covering.${d.ident(dim.surrogateKey)}`;
-  const sql = [
-    `SELECT CAST(COUNT(*) AS BIGINT) AS violations FROM ${AUDITED_RELATION} AS f`,
-    `LEFT JOIN (SELECT * FROM (${factBaseSelect(r, d)}) AS base WHERE ${written}) AS b ON ${on}`,
-    asOfJoin(r, d, i, "b", "covering"),
-    `WHERE ${key} IS NULL OR (${key} <> ${UNKNOWN_KEY} AND (${covering} IS NULL OR ${covering} <> ${key}))` +
-      ` OR (${key} = ${UNKNOWN_KEY} AND ${covering} IS NOT NULL)`,
-  ].join("\n");
+  const sql = (base: string) =>
+    [
+      `SELECT CAST(COUNT(*) AS BIGINT) AS violations FROM ${AUDITED_RELATION} AS f`,
+      `LEFT JOIN (${base}) AS b ON ${on}`,
+      asOfJoin(r, d, i, "b", "covering"),
+      `WHERE ${key} IS NULL OR (${key} <> ${UNKNOWN_KEY} AND (${covering} IS NULL OR ${covering} <> ${key}))` +
+        ` OR (${key} = ${UNKNOWN_KEY} AND ${covering} IS NOT NULL)`,
+    ].join("\n");
   return {
     name: `${role.keyColumn}_resolves`,
-    sql,
+    sql: sql(`SELECT * FROM (${factBaseSelect(r, d)}) AS base WHERE ${written}`),
+    sqlWhole: sql(factBaseSelect(r, d)),
     description: `${role.keyColumn} is the ${dim.name} version of the fact's natural key whose window holds its as-of time, or -1 when there is none: violations = rows where it is not`,
   };
 }

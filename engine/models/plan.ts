@@ -7,12 +7,14 @@
 //   3. The relation `output` is the complete new table, with exactly `columns` in that order.
 //   4. Run every audit (one row, one BIGINT column `violations`; 0 = passed) with the new table
 //      registered as `staged` and the rows this build wrote as `audited`; publish only when all
-//      pass (write-audit-publish, per table). `audited` is `staged` on a full build; on an
-//      incremental build it may be just the recomputed rows (plan `recomputed`): a row-level
-//      audit (does this row's key resolve?) reads `audited`, so an incremental build checks what
-//      it changed, not the whole table again, while table-level audits (uniqueness, counts and
-//      sums against silver) read `staged`. Kept rows passed these audits when they were written,
-//      and nothing they depend on changed (else they would have been recomputed).
+//      pass (write-audit-publish, per table). `audited` is `staged` on a build written whole
+//      (a full build, a compacting one), where an audit's `sqlWhole`, when it has one, runs
+//      instead of its `sql`; on an incremental build it may be just the recomputed rows (plan
+//      `recomputed`): a row-level audit (does this row's key resolve?) reads `audited`, so an
+//      incremental build checks what it changed, not the whole table again, while table-level
+//      audits (uniqueness, counts and sums against silver) read `staged`. Kept rows passed these
+//      audits when they were written, and nothing they depend on changed (else they would have
+//      been recomputed).
 // With `totals`, the executor first materializes it as `audit_totals` (see the field).
 // Incremental plans (docs/models.md "Incremental builds") also name the model's own previous
 // version (zone "semantic", model = the plan's model, relation `previous`), inputs of zones
@@ -79,6 +81,11 @@ export interface ModelAudit {
   name: string;
   /** Reads `staged` (the new table) and any input; returns one row with BIGINT `violations`. */
   sql: string;
+  /**
+   * The same check for a build written whole, where `audited` is all of `staged` (step 4): the
+   * executor runs it instead of `sql` then. Absent: `sql` serves both.
+   */
+  sqlWhole?: string;
   description: string;
 }
 

@@ -448,11 +448,13 @@ class ModelExecutor:
             self.sql(f"INSERT INTO {target} SELECT {column_select(self.plan['columns'])} FROM ({delta['rows']}) r")
         return replaced
 
-    def run_audits(self) -> List[AuditResult]:
+    def run_audits(self, whole: bool) -> List[AuditResult]:
+        """`whole`: the table was written whole, so `audited` is all of `staged` and an audit's
+        `sqlWhole` runs instead of its `sql` (engine/models/plan.ts, step 4)."""
         results: List[AuditResult] = []
         for audit in self.plan["audits"]:
             try:
-                found = self.rows(audit["sql"])
+                found = self.rows((whole and audit.get("sqlWhole")) or audit["sql"])
                 value = found[0].get("violations") if found else None
             except Exception as error:  # noqa: BLE001 - a broken audit blocks the publish
                 results.append({"name": audit["name"], "passed": False, "violations": 0,
@@ -550,7 +552,7 @@ class ModelExecutor:
             result.rows = self.staged_rows()
             if self.plan.get("recomputed"):
                 result.recomputed_rows = int(self.rows(f"SELECT COUNT(*) AS n FROM `{self.plan['recomputed']}`")[0]["n"])
-            result.audits = self.run_audits()
+            result.audits = self.run_audits(whole=written is None)
             decision = decide_publish(result.audits)
             if decision.publish and incremental and self.state is not None:
                 # Saved under the branch's snapshot before main moves to it (model_state.py).

@@ -2,7 +2,8 @@
 tables its dataset inputs read (engine/spark/model-artifact.ts writes it). Checked here, so a
 wrong artifact fails in one line before Spark does anything (pure).
 
-  { "model", "kind", "dialect": "spark", "inputs", "steps", "output", "columns", "audits",
+  { "model", "kind", "dialect": "spark", "inputs", "steps", "output", "columns",
+    "audits": [{"name", "sql", "sqlWhole"?, "description"}] (sqlWhole: for a table written whole),
     "partitionBy": {"column"} | null, "recomputed"?, "fingerprint"?,
     "delta"?: {"rows", "keys", "keyColumns"} (an incremental build's change of the table),
     "totals"?: SQL of one row the audits compare, with `staged_rows` (registered as audit_totals),
@@ -77,6 +78,8 @@ def parse_model_plan(doc: Any, *, source: str, model: str) -> Dict[str, Any]:
     for audit in doc["audits"]:
         if not audit.get("name") or not audit.get("sql"):
             fail(f"audit {audit!r} needs name and sql")
+        if "sqlWhole" in audit and not (isinstance(audit["sqlWhole"], str) and audit["sqlWhole"].strip()):
+            fail(f"audit {audit['name']}: sqlWhole must be a SELECT (SQL text)")
     columns = [c["name"] for c in doc["columns"]]
     partition = doc.get("partitionBy")
     if partition and partition.get("column") not in columns:

@@ -218,6 +218,7 @@ def test_a_fact_table_is_partitioned_by_month_of_its_date():
     ({"output": "nope"}, "output nope is neither a step nor an input"),
     ({"delta": {"rows": "SELECT 1", "keys": "SELECT 1", "keyColumns": ["nope"]}},
      "delta needs rows and keys (SQL) and keyColumns (columns of the table)"),
+    ({"audits": [dict(PLAN["audits"][0], sqlWhole=" ")]}, "audit no_null_keys: sqlWhole must be a SELECT (SQL text)"),
 ])
 def test_a_bad_artifact_is_refused_in_one_line(change, message):
     with pytest.raises(ModelPlanError) as caught:
@@ -385,7 +386,12 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     assert (gone.mode, gone.mode_reason) == ("full", "dim_other snapshot 7, which 1 was built against, is gone")
 
 
+#: The audit's variant for a table written whole (engine/models/plan.ts ModelAudit.sqlWhole).
+WHOLE_AUDIT = "SELECT COUNT(*) AS violations FROM staged WHERE thing_key IS NULL OR thing_key < 0"
+
+
 def test_deltas_due_for_compaction_are_written_whole_audited_whole_and_counted_again_from_zero():
+    plan = dict(INCREMENTAL, audits=[dict(INCREMENTAL["audits"][0], sqlWhole=WHOLE_AUDIT)])
     for segments, compacts in [
         ({"baseRows": 100, "deltas": 7, "upserted": 10}, True),   # a 9th segment: the whole write + 8 deltas
         ({"baseRows": 100, "deltas": 6, "upserted": 10}, False),
@@ -398,11 +404,14 @@ def test_deltas_due_for_compaction_are_written_whole_audited_whole_and_counted_a
                                            **({"segments": segments} if segments else {})}
         spark, fio = fake(main=True)
         spark.responses[:0] = [(r"^SELECT DISTINCT `_run_id` AS r FROM `bronze`", [{"r": "run-1"}, {"r": "run-2"}]),
-                               (r"`dim_other`\.`snapshots`", [{"n": 1}]), *DELTA_COUNTS]
+                               (r"`dim_other`\.`snapshots`", [{"n": 1}]), *DELTA_COUNTS,
+                               ("^" + re.escape(WHOLE_AUDIT) + "$", [{"violations": 0}])]
         spark.main.add("`glue_catalog`.`sem`.`dim_other`")
-        result = run(spark, fio, INCREMENTAL, state=state)
+        result = run(spark, fio, plan, state=state)
         assert result.error is None and result.mode == "incremental", segments
         text = spark.statements
+        # The whole table's variant of the audit when written whole, else the rows' own.
+        assert (WHOLE_AUDIT in text, AUDIT in text) == (compacts, not compacts), segments
         overwrote = any(t.startswith(f"INSERT OVERWRITE {TABLE[:-1]}`.`branch_{BRANCH}`") for t in text)
         assert overwrote == compacts and (APPEND_DELTA_ROWS in text) == (not compacts), segments
         audited = "CREATE OR REPLACE TEMP VIEW `audited` AS SELECT * FROM `staged`" if compacts else \

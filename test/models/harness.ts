@@ -34,16 +34,27 @@ export interface ModelRun {
  */
 export async function duckdbAudits(s: Session, plan: ModelPlan): Promise<Record<string, number>> {
   if (plan.totals) await s.run(`CREATE OR REPLACE TEMP VIEW ${AUDIT_TOTALS_RELATION} AS ${plan.totals}`);
-  const audits: Record<string, number> = {};
-  for (const audit of plan.audits) audits[audit.name] = Number((await s.rows(audit.sql))[0].violations);
-  return audits;
+  return runAudits(plan, async (sql) => Number((await s.rows(sql))[0].violations));
 }
 
 /** duckdbAudits on the Spark server. */
 export async function sparkAudits(server: SparkServer, plan: ModelPlan): Promise<Record<string, number>> {
   if (plan.totals) await server.sql(`CREATE OR REPLACE TEMP VIEW \`${AUDIT_TOTALS_RELATION}\` AS ${plan.totals}`);
+  return runAudits(plan, async (sql) => Number((await server.sql(sql))[0].violations));
+}
+
+/**
+ * `audited` is `staged` here, a table written whole: an audit with a `sqlWhole` runs both ways,
+ * and the two must count the same violations (so every crafted bad table tests both).
+ */
+async function runAudits(plan: ModelPlan, violations: (sql: string) => Promise<number>): Promise<Record<string, number>> {
   const audits: Record<string, number> = {};
-  for (const audit of plan.audits) audits[audit.name] = Number((await server.sql(audit.sql))[0].violations);
+  for (const audit of plan.audits) {
+    audits[audit.name] = await violations(audit.sql);
+    if (audit.sqlWhole === undefined) continue;
+    const whole = await violations(audit.sqlWhole);
+    if (whole !== audits[audit.name]) throw new Error(`audit ${audit.name}: ${audits[audit.name]} violation(s), ${whole} by its sqlWhole`);
+  }
   return audits;
 }
 

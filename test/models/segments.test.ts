@@ -5,7 +5,7 @@
 // build wrote. Also: a type-1 change (same windows, same surrogate keys) re-keys no fact row.
 import { expect } from "chai";
 import { defineDataset } from "../../datasets";
-import { buildModels, type ModelSummary } from "../../engine/duckdb";
+import { buildModels, type BuildModelsOptions, type ModelSummary } from "../../engine/duckdb";
 import { modelDir, type ModelVersionMeta } from "../../engine/duckdb/build-model";
 import { readPointer, readVersionMeta } from "../../engine/duckdb/workspace";
 import { compileModel } from "../../engine/models";
@@ -130,5 +130,18 @@ describe("models: incremental builds write segments (DuckDB)", function () {
     expect(readPointer(modelDir(inc.dir, "fact_visits"))!.version).to.equal(before);
     // Built as compiled, the same batch publishes.
     expect(byModel(await buildModels(inc.dir, MODELS, { datasets: DATASETS, select: "fact_visits" })).fact_visits).to.include({ status: "built", recomputed: 1 });
+  });
+
+  it("a table written whole runs an audit's sqlWhole, a segment its sql", async () => {
+    // Each variant of the key audit replaced by a constant count: the failure names which ran.
+    const compile: NonNullable<BuildModelsOptions["compile"]> = (spec, ctx) => {
+      const plan = compileModel(spec, ctx);
+      const audits = plan.audits.map((a) => (a.sqlWhole === undefined ? a : { ...a, sql: "SELECT CAST(2 AS BIGINT) AS violations", sqlWhole: "SELECT CAST(3 AS BIGINT) AS violations" }));
+      return { ...plan, audits };
+    };
+    const build = async (fullRefresh: boolean) => byModel(await buildModels(inc.dir, MODELS, { datasets: DATASETS, select: "fact_visits", fullRefresh, compile })).fact_visits;
+    expect((await build(true)).error).to.equal("audit failed, nothing published: member_key_resolves (3 violation(s))");
+    await loadBatch(inc, { visits: ["43,m05,2026-02-04,4.5"] }, "batch-variants");
+    expect((await build(false)).error).to.equal("audit failed, nothing published: member_key_resolves (2 violation(s))");
   });
 });
