@@ -50,6 +50,7 @@ from .model_pin import DatasetTables, datasets_read, pin_dataset, publishing_run
 from .pii_key import hmac_pads
 from .retention import expire_old_snapshots
 from .s3_uri import join_storage
+from .spark_io import byte_size
 from .silver_plan import changed_silver_plan, plan_at, snapshots_sql
 from .tables import MODEL_ROLE, missing_properties, properties_clause, set_properties_sql, spark_type, table_properties
 from .wap import (
@@ -67,6 +68,15 @@ LOG = logging.getLogger("datalake_glue")
 PREVIOUS_RELATION = "previous"
 STAGED_RELATION = "staged"
 AUDITED_RELATION = "audited"
+
+BROADCAST_THRESHOLD_KEY = "spark.sql.autoBroadcastJoinThreshold"
+#: The broadcast threshold of a model build (bytes; a job set higher, or off, keeps its own). A
+#: fact's as-of join reads a dimension's surrogate key, natural key and window, ~40 bytes a row:
+#: at Spark's 10 MB default a 500,000-row dimension was joined by shuffling and sorting every fact
+#: row of a full build (sort-merge join); broadcast, fact rows are joined where they are read.
+#: Full fact_orders rebuild at 500,000 customers / 5,000,000 orders, local Spark: 24.3-25.3 s ->
+#: 19.6 s (its rows 5.8 -> 3.4 s, its key audit 7.3 -> 4.2 s).
+MODEL_BROADCAST_THRESHOLD = 64 * 1024 * 1024
 AUDIT_TOTALS_RELATION = "audit_totals"
 DELTA_KEYS_RELATION = "delta_keys"
 PII_KEY_RELATION = "pii_key"
@@ -502,12 +512,25 @@ class ModelExecutor:
         self.materialize(AUDIT_TOTALS_RELATION)
         return int(self.rows(f"SELECT staged_rows AS n FROM `{AUDIT_TOTALS_RELATION}`")[0]["n"])
 
+    def raise_broadcast_threshold(self) -> Optional[str]:
+        """Sets the session's broadcast threshold to MODEL_BROADCAST_THRESHOLD for the build and
+        returns the value to restore, or None when the job's own is off (-1) or higher."""
+        found = self.rows(f"SET {BROADCAST_THRESHOLD_KEY}")
+        current = str(found[0].get("value")) if found else ""
+        size = byte_size(current)
+        if size < 0 or size >= MODEL_BROADCAST_THRESHOLD:
+            return None
+        self.sql(f"SET {BROADCAST_THRESHOLD_KEY} = {MODEL_BROADCAST_THRESHOLD}")
+        return current
+
     # -- whole build ---------------------------------------------------------------------
     def execute(self) -> ModelResult:
         result = ModelResult()
+        restore_threshold: Optional[str] = None
         try:
             for statement in SESSION_SETTINGS:
                 self.sql(statement)
+            restore_threshold = self.raise_broadcast_threshold()
             self.prepare_table()
             result.current_version = self.main_snapshot(self.table)
             incremental = is_incremental(self.plan)
@@ -579,6 +602,9 @@ class ModelExecutor:
             result.error = error_text(error)
         finally:
             self.drop_branch_quietly()
+            if restore_threshold is not None:
+                # A shared session (local mode) goes on to loads with its own setting.
+                self.sql(f"SET {BROADCAST_THRESHOLD_KEY} = {restore_threshold}")
         return result
 
 

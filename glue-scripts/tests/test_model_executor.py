@@ -661,3 +661,20 @@ def test_a_model_that_is_not_incremental_has_no_states_to_prune():
     spark.responses.insert(0, (AGED, [{"t": 0, "n": 20}]))
     assert run(spark, fio, state=state).error is None
     assert state.pruned == [] and not any(s.startswith(f"REFRESH TABLE {TABLE}") for s in spark.statements)
+
+
+@pytest.mark.parametrize("current, raised", [("10485760b", True), ("-1", False), ("128m", False), (None, False)])
+def test_a_build_broadcasts_up_to_64_mb_then_restores_the_sessions_threshold(current, raised):
+    spark, fio = fake()
+    if current is not None:
+        spark.responses[:0] = [(r"^SET spark\.sql\.autoBroadcastJoinThreshold$",
+                                [{"key": "spark.sql.autoBroadcastJoinThreshold", "value": current}])]
+    assert run(spark, fio).error is None
+    sets = [t for t in spark.statements if t.startswith("SET spark.sql.autoBroadcastJoinThreshold =")]
+    # Raised before the first step, restored after the publish; a job's own higher value or -1 stays.
+    assert sets == (["SET spark.sql.autoBroadcastJoinThreshold = 67108864",
+                     f"SET spark.sql.autoBroadcastJoinThreshold = {current}"] if raised else [])
+    if raised:
+        text = spark.statements
+        assert text.index(sets[0]) < text.index(next(t for t in text if "`hashed`" in t))
+        assert text.index(sets[1]) > text.index(next(t for t in text if "fast_forward" in t))
