@@ -50,8 +50,8 @@ from .model_pin import DatasetTables, datasets_read, pin_dataset, publishing_run
 from .pii_key import hmac_pads
 from .retention import expire_old_snapshots
 from .s3_uri import join_storage
-from .spark_io import byte_size
 from .silver_plan import changed_silver_plan, plan_at, snapshots_sql
+from .spark_io import byte_size
 from .tables import MODEL_ROLE, missing_properties, properties_clause, set_properties_sql, spark_type, table_properties
 from .wap import (
     begin_statements,
@@ -68,6 +68,9 @@ LOG = logging.getLogger("datalake_glue")
 PREVIOUS_RELATION = "previous"
 STAGED_RELATION = "staged"
 AUDITED_RELATION = "audited"
+AUDIT_TOTALS_RELATION = "audit_totals"
+DELTA_KEYS_RELATION = "delta_keys"
+PII_KEY_RELATION = "pii_key"
 
 BROADCAST_THRESHOLD_KEY = "spark.sql.autoBroadcastJoinThreshold"
 #: The broadcast threshold of a model build (bytes; a job set higher, or off, keeps its own). A
@@ -77,9 +80,7 @@ BROADCAST_THRESHOLD_KEY = "spark.sql.autoBroadcastJoinThreshold"
 #: Full fact_orders rebuild at 500,000 customers / 5,000,000 orders, local Spark: 24.3-25.3 s ->
 #: 19.6 s (its rows 5.8 -> 3.4 s, its key audit 7.3 -> 4.2 s).
 MODEL_BROADCAST_THRESHOLD = 64 * 1024 * 1024
-AUDIT_TOTALS_RELATION = "audit_totals"
-DELTA_KEYS_RELATION = "delta_keys"
-PII_KEY_RELATION = "pii_key"
+
 CONSUMED_COLUMNS = [{"name": "relation", "type": "string"}, {"name": "run_id", "type": "string"}]
 
 
@@ -603,8 +604,12 @@ class ModelExecutor:
         finally:
             self.drop_branch_quietly()
             if restore_threshold is not None:
-                # A shared session (local mode) goes on to loads with its own setting.
-                self.sql(f"SET {BROADCAST_THRESHOLD_KEY} = {restore_threshold}")
+                # A shared session (local mode) goes on to loads with its own setting. Quietly: a
+                # session too broken to take a SET has already failed the build.
+                try:
+                    self.sql(f"SET {BROADCAST_THRESHOLD_KEY} = {restore_threshold}")
+                except Exception as error:  # noqa: BLE001
+                    LOG.warning("could not set %s back to %s: %s", BROADCAST_THRESHOLD_KEY, restore_threshold, error)
         return result
 
 

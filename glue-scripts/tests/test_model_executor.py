@@ -678,3 +678,11 @@ def test_a_build_broadcasts_up_to_64_mb_then_restores_the_sessions_threshold(cur
         text = spark.statements
         assert text.index(sets[0]) < text.index(next(t for t in text if "`hashed`" in t))
         assert text.index(sets[1]) > text.index(next(t for t in text if "fast_forward" in t))
+
+
+def test_a_threshold_that_cannot_be_set_back_leaves_the_builds_result_alone():
+    spark, fio = fake()
+    spark.responses[:0] = [(r"^SET spark\.sql\.autoBroadcastJoinThreshold$", [{"value": "10485760b"}])]
+    spark.fail_on = r"^SET spark\.sql\.autoBroadcastJoinThreshold = 10485760b$"
+    result = run(spark, fio)
+    assert result.error is None and result.version is not None
