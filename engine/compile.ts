@@ -6,13 +6,14 @@
 // `state_prev`, `bronze_prev` and the `staged_<role>` read-backs):
 //   file_order         per file version: `_version_at` (arrival, then S3 sequencer) and for
 //                      format dms the load generation `_dms_gen` and file sequence (ledger
-//                      `files_prev` + batch), then incoming_ordered / bronze_ordered = rows +
-//                      those columns
+//                      `files_prev` + batch), then incoming_file_columns (per file of the batch:
+//                      lineage + those columns) / bronze_ordered = rows + those columns
 //   (dms, incremental) a refresh_check: a full refresh instead when the batch changes the load
 //                      generation of a file version already loaded (regenerationCheck)
-//   incoming_parsed    incoming + `_op_norm` + typed `_pk_<i>` / `_seq_<i>` + file ordering +
-//                      `_reasons` (reject labels: bad_key/null_key, bad_sequence/null_sequence
-//                      (not for the dms timestamp column: NULL there is ordered by file), bad_op)
+//   incoming_parsed    incoming + `_op_norm` + typed `_pk_<i>` / `_seq_<i>` + `_reasons` (reject
+//                      labels: bad_key/null_key, bad_sequence/null_sequence (not for the dms
+//                      timestamp column: NULL there is ordered by file), bad_op), without the
+//                      per-file columns; incoming_rows = it + incoming_file_columns by `_file_id`
 //   rejects_new        incoming rows with reject labels (bronze columns + _reasons)
 //   fresh_keyed        valid new changes with typed key columns `_pk_<i>` and sequence `_seq_<i>`
 //   incoming_counts    one row: `fresh_rows`, the count of fresh_keyed (audits and the summary read
@@ -279,7 +280,8 @@ class Compiler extends SqlContext {
       ...piiKey,
       { kind: "read_files", output: "incoming", filesOutput: "incoming_files", ledger: "files" },
       ...this.fileOrderSteps(),
-      this.sql("incoming_parsed", "table", "new rows with normalized Op and reject labels", this.incomingParsed()),
+      this.sql("incoming_parsed", "table", "new rows with normalized Op and reject labels, per-file columns left out", this.incomingParsed()),
+      this.sql("incoming_rows", "view", "incoming_parsed with its per-file columns", this.incomingRows()),
       this.sql("rejects_new", "view", "rows whose key, sequence or Op cannot be parsed", this.rejectsNew()),
       this.sql("fresh_keyed", "view", "valid new changes with typed key/sequence", this.freshKeyed()),
       // Rejects and the count of new changes are taken now, so the state steps are incoming_parsed's
@@ -388,12 +390,39 @@ class Compiler extends SqlContext {
    * parsed here once (regex-guarded casts are the costly part); fresh_keyed reuses them.
    */
   private incomingParsed(): string {
-    const parsed = `SELECT ${this.list(this.bronzeCols)}, ${this.opNorm()} AS _op_norm, ${this.ordering().join(", ")} FROM incoming_ordered`;
+    const perFile = new Set(this.perFileColumns());
+    const rowCols = this.bronzeCols.filter((c) => !perFile.has(c));
+    const typed = this.ordering().filter((o) => !perFile.has(o));
+    const parsed = `SELECT ${this.list(rowCols)}, ${this.opNorm()} AS _op_norm, ${typed.join(", ")} FROM incoming`;
     return `SELECT *, ${this.rejectLabels()} AS ${REASONS_COLUMN} FROM (${parsed}) p`;
   }
 
+  /**
+   * Lineage and file ordering columns hold one value per file (read_files writes the object key,
+   * version, run and data date of each file as constants; file_order has one row per file
+   * version). Materialized per row, ten of them were most of incoming_parsed's cost and memory
+   * (1,000,000 rows in 10 files: a CREATE TABLE of 560 ms, 370 without them): they are kept
+   * once per file here, keyed by `_file_id`, and joined back where whole rows are read
+   * (incoming_rows). Taken from the rows themselves (DISTINCT), not the files ledger, so every
+   * row finds its file by construction.
+   */
+  private incomingFileColumns(): string {
+    const files = `(SELECT DISTINCT _file_id, _source_key, _source_version, _run_id, _data_date FROM incoming)`;
+    return `SELECT _file_id, ${this.perFileColumns().join(", ")} FROM (${this.withFileOrder(files)}) o`;
+  }
+
+  /** Columns of a batch row that are its file's (incomingFileColumns), besides `_file_id`. */
+  private perFileColumns(): string[] {
+    return ["_source_key", "_source_version", "_run_id", "_data_date", ...(this.dms ? this.dmsOrdering() : []), VERSION_AT.name];
+  }
+
+  private incomingRows(): string {
+    const perFile = this.perFileColumns().map((c) => `f.${c}`);
+    return `SELECT ${this.d.broadcast("f")}p.*, ${perFile.join(", ")} FROM incoming_parsed p JOIN incoming_file_columns f ON p._file_id = f._file_id`;
+  }
+
   private rejectsNew(): string {
-    return `SELECT ${this.list(this.bronzeCols)}, ${REASONS_COLUMN} FROM incoming_parsed WHERE ${REASONS_COLUMN} <> ''`;
+    return `SELECT ${this.list(this.bronzeCols)}, ${REASONS_COLUMN} FROM incoming_rows WHERE ${REASONS_COLUMN} <> ''`;
   }
 
   /**
@@ -445,7 +474,7 @@ class Compiler extends SqlContext {
 
   /**
    * The ordering columns of every file version a run orders (`file_order`, one row per object key
-   * and version), joined to the batch's rows (`incoming_ordered`): `_version_at` for every
+   * and version), joined to the batch's files (`incoming_file_columns`): `_version_at` for every
    * dataset, and for a dms dataset its load generation and file sequence. A full refresh orders
    * bronze too, so it reads the whole ledger; an incremental run of another format orders only
    * the batch (the state stores its rows' columns), so the batch's ledger rows suffice. A dms
@@ -463,7 +492,7 @@ class Compiler extends SqlContext {
    */
   private fileOrderSteps(): PlanStep[] {
     const description = "ordering columns of every file version (ledger + batch)";
-    const ordered = this.sql("incoming_ordered", "view", "new rows with their files' ordering columns", this.withFileOrder("incoming"));
+    const ordered = this.sql("incoming_file_columns", "table", "per file of the batch: its lineage and ordering columns", this.incomingFileColumns());
     const whole: Array<ReadTableStep | SqlStep> = [
       { kind: "read_table", table: "files", output: "files_prev" },
       this.sql("file_order", "table", description, this.fileOrder(["files_prev", "incoming_files"])),
@@ -574,7 +603,7 @@ class Compiler extends SqlContext {
     const data = this.spec.columns.map((c) => this.id(c.name));
     const lineage = BRONZE_LINEAGE.filter((l) => l.name !== "_op").map((l) => this.id(l.name));
     const cols = [...data, `_op_norm AS ${this.id("_op")}`, ...lineage, ...this.orderingNames()];
-    return `SELECT ${cols.join(", ")} FROM incoming_parsed WHERE ${REASONS_COLUMN} = ''`;
+    return `SELECT ${cols.join(", ")} FROM incoming_rows WHERE ${REASONS_COLUMN} = ''`;
   }
 
   /** Incremental: the published state's key and ordering columns (stored typed: no parsing). */
@@ -707,7 +736,9 @@ class Compiler extends SqlContext {
       `DENSE_RANK() OVER (ORDER BY ${desc([...(this.dms ? ["_dms_file"] : []), "_source_key", VERSION_AT.name])}) AS _r_file`,
       `DENSE_RANK() OVER (ORDER BY ${desc(["_source_version"])}) AS _r_version`,
     ];
-    return `SELECT _source_key, _source_version, ${ranks.join(", ")} FROM (SELECT DISTINCT ${fileCols.join(", ")} FROM fresh_keyed) f`;
+    // Every file of the batch (incoming_file_columns), also one whose rows were all rejected:
+    // ranks only order the files that have rows, and a rank more changes no order among them.
+    return `SELECT _source_key, _source_version, ${ranks.join(", ")} FROM (SELECT DISTINCT ${fileCols.join(", ")} FROM incoming_file_columns) f`;
   }
 
   private freshWinners(): string {
