@@ -705,44 +705,45 @@ class Compiler extends SqlContext {
   }
 
   /**
-   * Incremental, step 1: rank only the new changes, and only their narrow key + ordering columns
-   * (ranking full rows cost twice as much). Object key, version and row number identify one new
-   * row: read_files reads an object version at most once per run.
+   * Incremental, step 1: rank only the new changes, and only their key, sequence, file and row
+   * number (ranking full rows cost twice as much; the file's own ordering columns, strings held
+   * once per file, are its ranks in fresh_files). `_file_id` and row number identify one new row:
+   * read_files reads an object version at most once per run.
    */
   private freshLatest(): string {
     const keys = this.spec.primaryKey.map((_, i) => `f._pk_${i + 1}`);
     const seq = (this.spec.cdc?.sequenceColumns ?? []).map((_, i) => this.latestFirst(`f._seq_${i + 1}`));
     // The order of descending(), with each run of per-file columns replaced by its rank.
     const order = [...(this.dms ? ["r._r_gen"] : []), ...seq, "r._r_file", this.latestFirst("f._row_number"), "r._r_version"];
-    const cols = [...keys, ...this.orderColumns().map((c) => `f.${c}`)];
+    const cols = [...keys, "f._file_id", "f._row_number"];
     const ranked =
       `SELECT ${cols.join(", ")}, ROW_NUMBER() OVER (PARTITION BY ${keys.join(", ")} ORDER BY ${order.join(", ")}) AS _rn ` +
-      `FROM fresh_keyed f JOIN fresh_files r ON f._source_key = r._source_key AND f._source_version = r._source_version`;
+      `FROM fresh_keyed f JOIN fresh_files r ON f._file_id = r._file_id`;
     return `SELECT ${cols.map((c) => c.slice(2)).join(", ")} FROM (${ranked}) c WHERE _rn = 1`;
   }
 
   /**
-   * Incremental: one row per file of the batch (object key + version; the dms generation, phase
-   * and file sequence are the file's too) with dense ranks of its ordering columns, latest first,
-   * so freshLatest sorts a key's changes by integers where descending() has long strings (dms
-   * generation and file names, object keys, versions): that sort was most of a load's state step
-   * (1,000,000 changes in 10 files: 440 -> 130 ms).
+   * Incremental: one row per file of the batch (`_file_id`: object key + version; the dms
+   * generation, phase and file sequence are the file's too) with dense ranks of its ordering
+   * columns, latest first, so freshLatest sorts a key's changes by integers where descending()
+   * has long strings (dms generation and file names, object keys, versions): that sort was most
+   * of a load's state step (1,000,000 changes in 10 files: 440 -> 130 ms).
    */
   private freshFiles(): string {
     const desc = (cols: string[]) => cols.map(this.latestFirst).join(", ");
-    const fileCols = this.orderColumns().filter((c) => !c.startsWith("_seq_") && c !== "_row_number");
     const ranks = [
       ...(this.dms ? [`DENSE_RANK() OVER (ORDER BY ${desc(["_dms_gen", "_dms_phase"])}) AS _r_gen`] : []),
       `DENSE_RANK() OVER (ORDER BY ${desc([...(this.dms ? ["_dms_file"] : []), "_source_key", VERSION_AT.name])}) AS _r_file`,
       `DENSE_RANK() OVER (ORDER BY ${desc(["_source_version"])}) AS _r_version`,
     ];
-    // Every file of the batch (incoming_file_columns), also one whose rows were all rejected:
-    // ranks only order the files that have rows, and a rank more changes no order among them.
-    return `SELECT _source_key, _source_version, ${ranks.join(", ")} FROM (SELECT DISTINCT ${fileCols.join(", ")} FROM incoming_file_columns) f`;
+    // Every file of the batch (incoming_file_columns: one row per `_file_id`), also one whose
+    // rows were all rejected: ranks only order the files that have rows, and a rank more changes
+    // no order among them.
+    return `SELECT _file_id, ${ranks.join(", ")} FROM incoming_file_columns`;
   }
 
   private freshWinners(): string {
-    const on = [...this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`), "_source_key", "_row_number", "_source_version"]
+    const on = [...this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`), "_file_id", "_row_number"]
       .map((c) => `f.${c} = w.${c}`)
       .join(" AND ");
     return `SELECT f.* FROM fresh_keyed f JOIN fresh_latest w ON ${on}`;
