@@ -132,6 +132,9 @@ export function bronzeKeyExpr(spec: DatasetSpec, dialect: Dialect): string {
   return bronzeKeyExprs(spec, dialect)[0];
 }
 
+/** The lineage columns read_files writes once per file (all of BRONZE_LINEAGE but `_op`, `_file_id` and `_row_number`). */
+const FILE_LINEAGE = BRONZE_LINEAGE.map((l) => l.name).filter((n) => !["_op", "_file_id", "_row_number"].includes(n));
+
 /** Lineage kept in silver, so every published row points at the file row it came from. */
 export const SILVER_LINEAGE = ["_source_key", "_source_version", "_file_id", "_row_number", "_run_id"];
 
@@ -409,13 +412,13 @@ class Compiler extends SqlContext {
    * files ledger, so every row finds its file by construction.
    */
   private incomingFileColumns(): string {
-    const files = `(SELECT DISTINCT _file_id, _source_key, _source_version, _run_id, _data_date FROM incoming)`;
+    const files = `(SELECT DISTINCT _file_id, ${FILE_LINEAGE.join(", ")} FROM incoming)`;
     return `SELECT _file_id, ${this.perFileColumns().join(", ")} FROM (${this.withFileOrder(files)}) o`;
   }
 
   /** Columns of a batch row that are its file's (incomingFileColumns), besides `_file_id`. */
   private perFileColumns(): string[] {
-    return ["_source_key", "_source_version", "_run_id", "_data_date", ...(this.dms ? this.dmsOrdering() : []), VERSION_AT.name];
+    return [...FILE_LINEAGE, ...(this.dms ? this.dmsOrdering() : []), VERSION_AT.name];
   }
 
   private incomingRows(): string {
