@@ -1,7 +1,7 @@
 // A `datalake local` process for the kill-and-restart test: the real runtime, whose engine
 // freezes once a run has reached a given stage, after writing a marker file. The test then kills
 // it with SIGKILL: a crash in the middle of a run.
-import { readdirSync, readFileSync, writeFileSync } from "fs";
+import { readdirSync, readFileSync, renameSync, writeFileSync } from "fs";
 import { join } from "path";
 import { runLoad } from "../../engine/duckdb";
 import { startLocalRuntime } from "../../local/runtime/defaults";
@@ -47,9 +47,15 @@ async function startFreezingRuntime(workspace: string, freezeAtStage: string): P
   });
 }
 
-/** Writes the marker, then blocks the whole process (nothing can finish its work) until the test kills it. */
+/**
+ * Writes the marker, then blocks the whole process (nothing can finish its work) until the test
+ * kills it. Written aside and renamed into place: the test reads the run id in it as soon as the
+ * marker exists, and a marker created but not yet written read as "" (a run that never existed).
+ */
 function freeze(workspace: string, what: string): never {
-  writeFileSync(join(workspace, "ops", "frozen"), what);
+  const marker = join(workspace, "ops", "frozen");
+  writeFileSync(`${marker}.tmp`, what);
+  renameSync(`${marker}.tmp`, marker);
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120_000);
   throw new Error("not killed");
 }
