@@ -240,6 +240,14 @@ export function sharedSparkServer(options: SparkServerOptions): Promise<SparkSer
   return server;
 }
 
+/** Closes the process's server for one warehouse, if it started one (others keep running). */
+export async function closeSharedSparkServer(warehouse: string): Promise<void> {
+  const key = resolve(warehouse);
+  const server = shared.get(key);
+  shared.delete(key);
+  await server?.then((s) => s.close(), () => undefined);
+}
+
 export async function closeSharedSparkServers(): Promise<void> {
   const servers = [...shared.values()];
   shared.clear();

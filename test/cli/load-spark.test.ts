@@ -1,14 +1,15 @@
 // @spark `datalake load --engine spark` through the real CLI process (its own JVM, as a user runs
 // it): the same summary and the same silver and quarantine as `--engine duckdb`, read back with
 // `query --json` through a pipe; the models the load affects are rebuilt on its engine; a
-// workspace of one engine refuses the other.
+// workspace of one engine refuses the other. A test of several loads runs the verb in-process.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { RunSummary } from "../../engine/contracts";
+import { closeSharedSparkServer, icebergWarehouse } from "../../engine/spark";
 import { generateDataset } from "../../local/generator";
 import { summaryView } from "../parity/tables";
-import { runProcess, tempDir } from "./helpers";
+import { cli, runProcess, tempDir } from "./helpers";
 
 const datalake = (...args: string[]) => runProcess(args);
 
@@ -63,6 +64,20 @@ describe("@spark datalake load --engine spark (real CLI processes)", function ()
     expect(mixed.code).to.equal(1);
     expect(mixed.stderr.trim()).to.match(/^datalake load: workspace .* holds spark tables; load --engine duckdb into another --workspace$/);
   });
+});
+
+// The same verb in-process (main(argv), as `datalake` runs it): every load of one workspace then
+// runs on the one local Glue the process starts for it, where four CLI processes started four
+// JVMs: 114 s of a full mocha run, 61 s in-process (2 cores).
+describe("@spark datalake load --engine spark (in-process, one local Glue for the workspace)", function () {
+  this.timeout(10 * 60_000);
+  let dir: string;
+  let cleanup: () => void;
+  before(() => ({ dir, cleanup } = tempDir("datalake-cli-spark-")));
+  after(async () => {
+    await closeSharedSparkServer(icebergWarehouse(join(dir, "spark-undo")));
+    cleanup();
+  });
 
   it("loads bytes changed back to a version loaded before as a new version, as --engine duckdb does (the Iceberg files ledger names it)", async () => {
     const ws = join(dir, "spark-undo");
@@ -71,12 +86,12 @@ describe("@spark datalake load --engine spark (real CLI processes)", function ()
     const outcomes: string[] = [];
     for (const status of ["pending", "paid", "pending", "pending"]) {
       writeFileSync(file, order(status));
-      const load = await datalake("load", "--engine", "spark", "--no-build", "--dataset", "orders", "--workspace", ws, "--json", file);
+      const load = await cli("load", "--engine", "spark", "--no-build", "--dataset", "orders", "--workspace", ws, "--json", file);
       expect(load.code, load.stderr).to.equal(0);
       outcomes.push((JSON.parse(load.stdout) as RunSummary[])[0].files[0].outcome);
     }
 
-    const silver = await datalake("query", "--workspace", ws, "--json", "SELECT status FROM orders");
+    const silver = await cli("query", "--workspace", ws, "--json", "SELECT status FROM orders");
 
     expect(outcomes).to.deep.equal(["LOADED", "LOADED", "LOADED", "ALREADY_LOADED"]);
     expect(JSON.parse(silver.stdout)).to.deep.equal([{ status: "pending" }]);
