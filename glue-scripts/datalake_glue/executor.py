@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
+from .audit_queries import run_audits
 from .compaction import segments_since_whole, should_compact
 from .constants import FINGERPRINT_PROPERTY, PUBLISHING_PROPERTY, PUBLISHING_RUN_PROPERTY, WAP_BRANCH_PREFIX
 from .contracts import AuditResult, FileResult, ManifestFile, Published
@@ -513,27 +514,7 @@ class LoadExecutor:
 
     def run_audits(self) -> List[AuditResult]:
         """The plan's audits, then each merge step's written-keys check (plan.ts, step 2)."""
-        results: List[AuditResult] = []
-        for audit in self.plan["audits"] + self.merge_checks:
-            result: AuditResult
-            try:
-                found = self.rows(audit["sql"])
-                value = found[0].get("violations") if found else None
-            except Exception as error:  # noqa: BLE001 - a broken audit blocks the publish
-                message = str(error).strip().split("\n")[0]
-                result = {"name": audit["name"], "passed": False, "violations": 0,
-                          "detail": f"audit error: {message}"}
-            else:
-                if value is None:
-                    result = {"name": audit["name"], "passed": False, "violations": 0,
-                              "detail": "audit returned no violations count"}
-                else:
-                    violations = int(value)
-                    result = {"name": audit["name"], "passed": violations == 0, "violations": violations}
-                    if violations:
-                        result["detail"] = audit.get("description") or audit["name"]
-            results.append(result)
-        return results
+        return run_audits(self.rows, self.plan["audits"] + self.merge_checks, lambda audit: audit["sql"])
 
     def run_summary(self) -> Tuple[Dict[str, int], Optional[str], List[Dict[str, Any]]]:
         found = self.rows(self.plan["summary"]["counts"])

@@ -41,6 +41,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Dict, List, Optional
 
+from .audit_queries import run_audits
 from .constants import CATALOG_NAME, WAP_BRANCH_PREFIX
 from .compaction import should_compact
 from .contracts import AuditResult
@@ -462,25 +463,7 @@ class ModelExecutor:
     def run_audits(self, whole: bool) -> List[AuditResult]:
         """`whole`: the table was written whole, so `audited` is all of `staged` and an audit's
         `sqlWhole` runs instead of its `sql` (engine/models/plan.ts, step 4)."""
-        results: List[AuditResult] = []
-        for audit in self.plan["audits"]:
-            try:
-                found = self.rows((whole and audit.get("sqlWhole")) or audit["sql"])
-                value = found[0].get("violations") if found else None
-            except Exception as error:  # noqa: BLE001 - a broken audit blocks the publish
-                results.append({"name": audit["name"], "passed": False, "violations": 0,
-                                "detail": f"audit error: {str(error).strip().splitlines()[0]}"})
-                continue
-            if value is None:
-                results.append({"name": audit["name"], "passed": False, "violations": 0,
-                                "detail": "audit returned no violations count"})
-                continue
-            violations = int(value)
-            result: AuditResult = {"name": audit["name"], "passed": violations == 0, "violations": violations}
-            if violations:
-                result["detail"] = audit.get("description") or audit["name"]
-            results.append(result)
-        return results
+        return run_audits(self.rows, self.plan["audits"], lambda audit: (whole and audit.get("sqlWhole")) or audit["sql"])
 
     def prune_states(self) -> None:
         """Deletes the saved states of the snapshots the expiry just removed (model_state.py).

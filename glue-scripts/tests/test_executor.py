@@ -177,7 +177,7 @@ def test_row_level_audits_read_the_rows_each_merge_wrote_and_each_merge_is_check
     assert written["written_state"].endswith("FROM `state_delta` s")
     assert not any("branch_" in s for s in written.values())
     # After the plan's audits, one check per merge step, in step order, before any fast-forward.
-    checks = [s for s in statements if " AS violations FROM `written_" in s and "WHERE NOT EXISTS" in s]
+    checks = [s for s in statements if s.startswith("SELECT COUNT(*) AS violations FROM `written_") and "WHERE NOT EXISTS" in s]
     assert [c.split("`")[1] for c in checks] == ["written_state", "written_silver", "written_quarantine"]
     assert "FROM `quarantine_changes` s WHERE" in checks[2] and "= s.`_pk_1`" in checks[2]
     last_audit = max(statements.index(s) for s in statements if s in {a["sql"] for a in plan["audits"]})
