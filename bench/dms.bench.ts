@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, statSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { writeDataset, type OutputFormat } from "../local/generator";
-import { peakTreeRss } from "./process-tree";
+import { peakTreeMemory } from "./process-tree";
 
 const BIN = join(__dirname, "..", "bin", "datalake.js");
 const ROWS = Number(process.env.DMS_BENCH_ROWS ?? 1_000_000);
@@ -50,7 +50,7 @@ async function measure(dir: string, format: OutputFormat, label: string): Promis
   const bytes = paths.reduce((n, p) => n + statSync(p).size, 0);
   const started = process.hrtime.bigint();
   const load = runCli(["load", "--dataset", "orders", "--workspace", workspace, ...paths]);
-  const { result, peak } = await peakTreeRss(load.pid, () => load.done, 100);
+  const { result, peak } = await peakTreeMemory(load.pid, () => load.done, 100);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const audit = await runCli(["audit", "--workspace", workspace, "--json"]).done;
   const files = audit.code === 0 ? (JSON.parse(audit.stdout) as Record<string, number | undefined>[]) : [];

@@ -6,7 +6,7 @@
 // changes), builds incrementally, then rebuilds with --full-refresh. Figures are printed, never
 // asserted. Sizes: BENCH_MODELS_CUSTOMERS, BENCH_MODELS_ORDERS, BENCH_MODELS_CHANGES, all
 // multiplied by BENCH_MODELS_SCALE (e.g. 0.01 for a quick look); BENCH_MODELS_ENGINES=duckdb
-// (or spark) runs one engine. Spark's peak memory is its JVM's (process tree RSS).
+// (or spark) runs one engine. Spark's peak memory is its server's process tree (PSS: bench/process-tree.ts).
 import { mkdtempSync, rmSync } from "fs";
 import { cpus, tmpdir, totalmem } from "os";
 import { join } from "path";
@@ -19,7 +19,7 @@ import { GLUE_RUNTIME, icebergWarehouse, runLoadSpark, SparkServer, sparkModelEx
 import { generateDataset } from "../local/generator";
 import { MODELS } from "../models";
 import { benchManifest, mb, measure, sec } from "./engine-measure";
-import { peakTreeRss } from "./process-tree";
+import { peakTreeMemory } from "./process-tree";
 
 const SCALE = Number(process.env.BENCH_MODELS_SCALE ?? 1);
 const size = (name: string, fallback: number) => Math.max(1, Math.round(Number(process.env[name] ?? fallback) * SCALE));
@@ -120,7 +120,7 @@ function sparkEngine(workspace: string, server: SparkServer): Engine {
     executor: sparkModelExecutor(workspace, server),
     peak: async (work) => {
       const started = Date.now();
-      const { result, peak } = await peakTreeRss(server.pid!, work);
+      const { result, peak } = await peakTreeMemory(server.pid!, work);
       return { result, ms: Date.now() - started, peak };
     },
     phases: new Map(),

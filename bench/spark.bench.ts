@@ -17,7 +17,7 @@ import { runLoad } from "../engine/duckdb";
 import { runLoadSpark, SparkServer, GLUE_RUNTIME, type SparkDatabases } from "../engine/spark";
 import { generateDataset } from "../local/generator";
 import { benchManifest, mb, measure, sec } from "./engine-measure";
-import { peakTreeRss } from "./process-tree";
+import { peakTreeMemory } from "./process-tree";
 
 const SIZES = (process.env.BENCH_SPARK_SIZES ?? "500000,5000000").split(",").map(Number);
 const BATCH = Number(process.env.BENCH_SPARK_BATCH ?? 50_000);
@@ -57,7 +57,7 @@ const databases = (tag: string): SparkDatabases => ({ silver: `${tag}_silver`, q
 async function onSpark(server: SparkServer, ws: string, dbs: SparkDatabases, paths: string[], root: string, runId: string): Promise<Timed> {
   const manifest = benchManifest(spec, root, paths, runId);
   const started = Date.now();
-  const { result, peak } = await peakTreeRss(server.pid!, () => runLoadSpark({ workspace: ws, spec, manifest, server, databases: dbs }));
+  const { result, peak } = await peakTreeMemory(server.pid!, () => runLoadSpark({ workspace: ws, spec, manifest, server, databases: dbs }));
   if (result.status !== "SUCCEEDED") console.log(`  spark ${runId} ${result.status}: ${result.error}`);
   return { ms: Date.now() - started, peak, summary: result };
 }
