@@ -1,9 +1,9 @@
 // Resident memory of a process and all its descendants (Linux /proc): the Spark server is a
 // Python driver, its JVM and the JVM's Python workers. Each process counts its proportional set
 // size (PSS: a page shared by n processes counts 1/n in each), not its RSS: a process the JVM
-// forks shows the JVM's whole RSS until it execs (Hadoop's shell calls, the Python worker
-// daemon's launch), and pyspark's workers are forks of its daemon, so summing RSS counted those
-// pages twice. A 1,000,000-order Spark load "peaked" at 5.3 GB that way, its JVM at 2.7 GB.
+// forks (seen from its task threads during loads) shows the JVM's whole RSS until it execs, and
+// pyspark's workers are forks of its daemon, so summing RSS counted those pages twice. A
+// 1,000,000-order Spark load "peaked" at 5.3 GB that way, its JVM at 2.7 GB.
 // VmRSS stands in where smaps_rollup is unreadable (kernels before 4.14).
 import { readdirSync, readFileSync } from "fs";
 
