@@ -6,7 +6,8 @@
 // changes), builds incrementally, then rebuilds with --full-refresh. Figures are printed, never
 // asserted. Sizes: BENCH_MODELS_CUSTOMERS, BENCH_MODELS_ORDERS, BENCH_MODELS_CHANGES, all
 // multiplied by BENCH_MODELS_SCALE (e.g. 0.01 for a quick look); BENCH_MODELS_ENGINES=duckdb
-// (or spark) runs one engine. Spark's peak memory is its server's process tree (PSS: bench/process-tree.ts).
+// (or spark) runs one engine. Peak memory: DuckDB's is this process's RSS, Spark's
+// its server's process tree (PSS: bench/process-tree.ts).
 import { mkdtempSync, rmSync } from "fs";
 import { cpus, tmpdir, totalmem } from "os";
 import { join } from "path";
@@ -140,7 +141,7 @@ async function starBench(files: Files, engine: Engine): Promise<void> {
   const star = MODELS.filter((m) => STAR.includes(m.name));
   const build = (fullRefresh: boolean) => engine.peak(() => buildModels(engine.workspace, star, { datasets: DATASETS, fullRefresh, executor: engine.executor }));
   const report = (what: string, m: Awaited<ReturnType<typeof build>>) => {
-    console.log(`${what}: ${sec(m.ms)}, peak RSS ${mb(m.peak)}`);
+    console.log(`${what}: ${sec(m.ms)}, peak memory ${mb(m.peak)}`);
     for (const s of m.result) {
       const work = s.mode ? `, ${s.mode}${s.modeReason ? ` (${s.modeReason})` : ""}, recomputed ${s.recomputed?.toLocaleString("en-US")}` : "";
       const p = engine.phases.get(s.model);

@@ -140,7 +140,7 @@ async function sameRows(tmp: string, server: SparkServer): Promise<void> {
   const spark = await onSpark(server, join(tmp, "spark-compare"), databases("compare"), paths, out, "compare");
   const same = JSON.stringify(duck.summary.counts) === JSON.stringify(spark.summary.counts);
   console.log(`  duckdb: ${sec(duck.ms)}, peak ${mb(duck.peak)} (this process)`);
-  console.log(`  spark:  ${sec(spark.ms)}, peak ${mb(spark.peak)} (driver + JVM + workers)`);
+  console.log(`  spark:  ${sec(spark.ms)}, peak ${mb(spark.peak)} (driver + JVM + workers, PSS)`);
   console.log(`  spark / duckdb: time ${(spark.ms / duck.ms).toFixed(1)}x, memory ${(spark.peak / duck.peak).toFixed(1)}x; counts ${same ? "equal" : "DIFFER"}`);
   rmSync(out, { recursive: true, force: true });
 }
