@@ -249,7 +249,5 @@ export async function closeSharedSparkServer(warehouse: string): Promise<void> {
 }
 
 export async function closeSharedSparkServers(): Promise<void> {
-  const servers = [...shared.values()];
-  shared.clear();
-  await Promise.allSettled(servers.map(async (s) => (await s).close()));
+  await Promise.allSettled([...shared.keys()].map(closeSharedSparkServer));
 }

@@ -39,7 +39,7 @@ _HISTORY = re.compile(r"^SELECT snapshot_id, parent_id, summary, committed_at < 
 _UPSERTS = re.compile(r"^SELECT COUNT\(\*\) AS n FROM `\w+` s\b")
 _SNAPSHOT = re.compile(r"^SELECT \* FROM (\S+) VERSION AS OF \d+$")
 # audit_queries.fused_sql: every audit a scalar subquery of one SELECT.
-_FUSED_AUDIT = re.compile(r"\(SELECT violations FROM \((.*?)\) AS a(\d+) LIMIT 1\) AS v\2(?:, |$)", re.S)
+FUSED_AUDIT = re.compile(r"\(SELECT violations FROM \((.*?)\) AS a(\d+) LIMIT 1\) AS v\2(?:, |$)", re.S)
 
 
 class FakeSpark:
@@ -125,7 +125,7 @@ class FakeSpark:
             # Each audit answered as if it ran alone (and logged after the fused query), so a
             # test's responses and fail_on hold for both ways the executors run audits.
             row = {}
-            for sql, i in _FUSED_AUDIT.findall(statement):
+            for sql, i in FUSED_AUDIT.findall(statement):
                 found = self.sql(sql).collect()
                 row[f"v{i}"] = found[0].get("violations") if found else None
             return FakeFrame([row])

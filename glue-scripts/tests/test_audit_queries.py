@@ -1,8 +1,7 @@
 """Audits run fused into one query, and alone when that query fails (audit_queries.py)."""
 
-import re
-
 from datalake_glue.audit_queries import MAX_FUSED, fused_sql, run_audits
+from tests.fake_spark import FUSED_AUDIT
 
 
 def audit(name, sql, description=None):
@@ -24,7 +23,7 @@ class Answers:
 
     def __call__(self, sql):
         self.queries.append(sql)
-        inner = re.findall(r"\(SELECT violations FROM \((.*?)\) AS a(\d+) LIMIT 1\) AS v\2", sql)
+        inner = FUSED_AUDIT.findall(sql)
         if not inner:
             return self.one(sql)
         if self.fused_fails or any(q in self.broken for q, _ in inner):
