@@ -102,7 +102,7 @@ export async function recordLoadRun(
   await withAudit(workspace, async (audit) => {
     // First the rollbacks a stopped `datalake rollback` left unrecorded: this run's FILE items
     // look up the runs they undid.
-    for (const stopped of await recordStoppedRollbacks(workspace, audit)) warnings.push(stoppedRollbackLine(stopped));
+    for (const stopped of await recordStoppedRollbacks(workspace, "datalake load", audit)) warnings.push(stoppedRollbackLine(stopped));
     // Before this run's items: a file of such a run that this run found ALREADY_LOADED keeps
     // the item of the run that loaded it.
     for (const open of openLoads(workspace, manifest.runId, (w) => warnings.push(w))) {
@@ -212,22 +212,23 @@ export async function recordRollback(workspace: string, rollbackId: string, resu
 
 /**
  * Rollbacks a stopped `datalake rollback` left: finished in the tables (finishRollbacks) and
- * recorded, oldest first. Returns them; opens the audit store only when there is one. Call
- * holding the lock, before planning a rollback or recording a load (whose FILE items look up
- * the runs a rollback undid).
+ * recorded, oldest first, as finished by `command` (owed to the stopped rollback's rerun until
+ * it claims them: RollbackRecord.finishedBy). Returns them; opens the audit store only when
+ * there is one. Call holding the lock, before planning a rollback or recording a load (whose
+ * FILE items look up the runs a rollback undid).
  */
-export async function recordStoppedRollbacks(workspace: string, audit?: AuditStore): Promise<UnrecordedRollback[]> {
+export async function recordStoppedRollbacks(workspace: string, command: string, audit?: AuditStore): Promise<UnrecordedRollback[]> {
   const stopped = finishRollbacks(workspace);
   if (stopped.length === 0) return [];
   const record = async (store: AuditStore) => {
-    for (const s of stopped) await writeRollbackRun(store, workspace, s);
+    for (const s of stopped) await writeRollbackRun(store, workspace, s, command);
   };
   if (audit) await record(audit);
   else await withAudit(workspace, record);
   return stopped;
 }
 
-async function writeRollbackRun(audit: AuditStore, workspace: string, { rollbackId, result, startedAt }: UnrecordedRollback): Promise<void> {
+async function writeRollbackRun(audit: AuditStore, workspace: string, { rollbackId, result, startedAt }: UnrecordedRollback, finishedBy?: string): Promise<void> {
   for (const file of result.files) await audit.deleteLoadedContent(LOCAL_NAMES.landingBucket, file.key, file.fileId);
   await audit.putRun({
     kind: "RUN",
@@ -241,7 +242,7 @@ async function writeRollbackRun(audit: AuditStore, workspace: string, { rollback
     finishedAt: new Date().toISOString(),
     rollback: { table: result.table, from: result.from, to: result.to, runs: result.runs },
   });
-  closeRollback(workspace, result);
+  closeRollback(workspace, result, finishedBy);
 }
 
 /** One line for a rollback a stopped process left and a later command finished. */

@@ -4,7 +4,7 @@ export { runLoad, cleanTemp, type RunLoadOptions, type ProgressEvent } from "./r
 export { openQuerySession, type QuerySession, type QueryResult } from "./query";
 export { listVersions, listSilverTables, type VersionInfo } from "./versions";
 export { planRollback, applyRollback, newRollbackId, rollbackTable, type RollbackPlan, type RollbackResult } from "./rollback";
-export { finishRollbacks, closeRollback, type UnrecordedRollback } from "./stopped-rollbacks";
+export { finishRollbacks, closeRollback, owedRollbacks, claimRollback, type UnrecordedRollback } from "./stopped-rollbacks";
 export { openSession, defaultMemoryLimit, type SessionOptions } from "./session";
 export { KEEP_VERSIONS, summaryPath } from "./workspace";
 export { buildModel, listSemanticTables, modelDir, type BuildModelOptions, type ModelBuildResult } from "./build-model";

@@ -26,11 +26,33 @@ export function finishRollbacks(workspace: string, dataset?: string): Unrecorded
     .map((stored) => ({ rollbackId: stored.id, startedAt: new Date(stored.record.publishedAt ?? 0), result: finishRollback(workspace, stored) }));
 }
 
-/** Marks a rollback done once its audit RUN item is written (or when nothing records it). */
-export function closeRollback(workspace: string, result: RollbackResult): void {
+/**
+ * Marks a rollback done once its audit RUN item is written (or when nothing records it);
+ * `finishedBy` names the command that did when it was not the rollback's own rerun (RollbackRecord).
+ */
+export function closeRollback(workspace: string, result: RollbackResult, finishedBy?: string): void {
   const stored = rollbackRecords(workspace, result.dataset).find((r) => r.aside === result.setAside);
   if (!stored?.record.status) return;
   const { status: _done, ...record } = stored.record;
+  writeRollbackRecord(stored.aside, finishedBy ? { ...record, finishedBy } : record);
+}
+
+/**
+ * The stopped rollbacks of `table` another command finished and recorded, newest first, each
+ * with that command: still owed to the `datalake rollback` that was stopped (RollbackRecord).
+ */
+export function owedRollbacks(workspace: string, table: string): Array<UnrecordedRollback & { finishedBy: string }> {
+  return rollbackRecords(workspace)
+    .filter((stored) => stored.record.table === table && stored.record.status === undefined && stored.record.finishedBy)
+    .map((stored) => ({ rollbackId: stored.id, startedAt: new Date(stored.record.publishedAt ?? 0), result: finishRollback(workspace, stored), finishedBy: stored.record.finishedBy! }))
+    .reverse();
+}
+
+/** The rerun of a stopped rollback took its result: the rollback is owed to no one any more. */
+export function claimRollback(workspace: string, result: RollbackResult): void {
+  const stored = rollbackRecords(workspace, result.dataset).find((r) => r.aside === result.setAside);
+  if (!stored?.record.finishedBy) return;
+  const { finishedBy: _claimed, ...record } = stored.record;
   writeRollbackRecord(stored.aside, record);
 }
 

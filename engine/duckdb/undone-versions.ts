@@ -36,6 +36,13 @@ export interface RollbackRecord {
   setAside?: string[];
   /** The publishedAt of the moved pointers. */
   publishedAt?: string;
+  /**
+   * The command that finished and recorded this rollback after a stop, when it was not the same
+   * `datalake rollback` run again (the next load, or a rollback of another table): the rollback
+   * is still owed to that rerun, which reports it instead of going back one more version and
+   * clears this (claimRollback in stopped-rollbacks.ts).
+   */
+  finishedBy?: string;
 }
 
 /** A record with where it lies: <ws>/_rolled_back/<dataset>/<id>/rollback.json. */

@@ -39,7 +39,7 @@ export const rollbackVerb: Verb = {
     const table = requireFlag("rollback", args, "table");
     const workspace = workspaceDir(args.flags.workspace);
     if (!existsSync(workspace)) throw new CliError(`workspace ${workspace} does not exist`);
-    const { listVersions, planRollback, applyRollback, newRollbackId } = await import("../../engine/duckdb");
+    const { listVersions, planRollback, applyRollback, newRollbackId, owedRollbacks, claimRollback } = await import("../../engine/duckdb");
     const { lockWorkspace, recordRollback, recordStoppedRollbacks, stoppedRollbackLine } = await import("../cli-workspace-audit");
     try {
       if (args.flags.list) {
@@ -58,11 +58,17 @@ export const rollbackVerb: Verb = {
       // finishes and records it (engine/duckdb/stopped-rollbacks.ts).
       const release = onInterrupt(() => io.err("datalake rollback: finishing the rollback and its audit record first"));
       try {
-        const stopped = await recordStoppedRollbacks(workspace);
+        const stopped = await recordStoppedRollbacks(workspace, "datalake rollback");
         for (const s of stopped) io.err(`datalake rollback: ${stoppedRollbackLine(s)}`);
-        // This command run again after its rollback was killed: that one is its result. Another
-        // step back is another `rollback` (once nothing was published since, silver says so).
-        const again = stopped.find((s) => isLatestRollback(workspace, table, s.result) && (to === undefined || to === s.result.to));
+        // This command run again after its rollback was killed: that one is its result, whether
+        // this run finished it or another command did first (a load, a rollback of another
+        // table: owedRollbacks). Another step back is another `rollback` (once nothing was
+        // published since, silver says so).
+        const mine = (r: RollbackResult) => isLatestRollback(workspace, table, r) && (to === undefined || to === r.to);
+        const owed = owedRollbacks(workspace, table).find((s) => mine(s.result));
+        const again = stopped.find((s) => mine(s.result)) ?? owed;
+        if (again) claimRollback(workspace, again.result);
+        if (again && again === owed) io.err(`datalake rollback: rollback ${owed.rollbackId} (${owed.result.table}: ${owed.result.from} -> ${owed.result.to}) was stopped and then finished by \`${owed.finishedBy}\`: it is this command's result; run it again to go back further`);
         const startedAt = new Date();
         let rollbackId: string;
         let result: RollbackResult;

@@ -231,6 +231,40 @@ describe("datalake rollback", () => {
       const runs = JSON.parse((await cli("audit", "--dataset", "orders", "--runs", "--json", "--workspace", workspace)).stdout) as { jobName: string }[];
       expect(runs.filter((r) => r.jobName === "datalake rollback")).to.have.length(1);
     });
+
+    it("after the state pointer moved, finished first by a load of another dataset: the same rollback run again reports it instead of going back one more version", async () => {
+      const workspace = join(dir, "ws");
+      const [load, ...changes] = generateDataset("orders", { format: "csv", seed: 5, rows: 200, files: 2, outDir: join(dir, "gen") });
+      await cli("load", "--no-build", "--dataset", "orders", "--workspace", workspace, load);
+      const v1 = await queryJson(workspace, state);
+      await cli("load", "--no-build", "--dataset", "orders", "--workspace", workspace, changes[0]);
+      const v2 = await queryJson(workspace, state);
+      await cli("load", "--no-build", "--dataset", "orders", "--workspace", workspace, changes[1]);
+      await killedRollback(dir, KILL_POINTS[2], "--table", "orders", "--workspace", workspace);
+
+      const products = generateDataset("products", { format: "csv", seed: 1, rows: 20, files: 0, outDir: join(dir, "gen") });
+      const other = await cli("load", "--no-build", "--dataset", "products", "--workspace", workspace, ...products);
+      const again = await cli("rollback", "--no-build", "--table", "orders", "--workspace", workspace);
+      const afterAgain = await queryJson(workspace, state);
+      const further = await cli("rollback", "--no-build", "--table", "orders", "--workspace", workspace);
+
+      expect(other.code, other.stderr).to.equal(0);
+      expect(other.stderr).to.match(/^datalake load: finished and recorded rollback rollback-\S+-orders \(orders: v000003 -> v000002/m);
+      expect(again.code, again.stderr).to.equal(0);
+      expect(again.stdout).to.match(/^orders: v000003 -> v000002 \(quarantine_orders and state too\); undid 1 run\(s\)/);
+      expect(again.stderr).to.match(/^datalake rollback: rollback rollback-\S+-orders \(orders: v000003 -> v000002\) was stopped and then finished by `datalake load`: it is this command's result; run it again to go back further$/m);
+      expect(afterAgain).to.deep.equal(v2);
+      // Claimed: the next one is a rollback of its own.
+      expect(further.code, further.stderr).to.equal(0);
+      expect(further.stdout).to.match(/^orders: v000002 -> v000001 /);
+      expect(further.stderr).to.equal("");
+      expect(await queryJson(workspace, state)).to.deep.equal(v1);
+      const runs = JSON.parse((await cli("audit", "--dataset", "orders", "--runs", "--json", "--workspace", workspace)).stdout) as { jobName: string; rollback?: { from: string; to: string } }[];
+      expect(runs.filter((r) => r.jobName === "datalake rollback").map((r) => [r.rollback?.from, r.rollback?.to])).to.have.deep.members([
+        ["v000003", "v000002"],
+        ["v000002", "v000001"],
+      ]);
+    });
   });
 
   it("exits 1 with one line for an unknown table or version", async () => {
