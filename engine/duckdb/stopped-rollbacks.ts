@@ -44,7 +44,7 @@ export function closeRollback(workspace: string, result: RollbackResult, finishe
 export function owedRollbacks(workspace: string, table: string): Array<UnrecordedRollback & { finishedBy: string }> {
   return rollbackRecords(workspace)
     .filter((stored) => stored.record.table === table && stored.record.status === undefined && stored.record.finishedBy)
-    .map((stored) => ({ rollbackId: stored.id, startedAt: new Date(stored.record.publishedAt ?? 0), result: finishRollback(workspace, stored), finishedBy: stored.record.finishedBy! }))
+    .map((stored) => ({ rollbackId: stored.id, startedAt: new Date(stored.record.publishedAt ?? 0), result: rollbackResult(stored), finishedBy: stored.record.finishedBy! }))
     .reverse();
 }
 
@@ -56,12 +56,20 @@ export function claimRollback(workspace: string, result: RollbackResult): void {
   writeRollbackRecord(stored.aside, record);
 }
 
-/** Sets aside what is not yet, moves the pointers still to move: each step is safe to repeat. */
-export function finishRollback(workspace: string, { dataset, id, aside, record }: StoredRollback): RollbackResult {
+/** What a rollback did, from its record (one written since records name their table). */
+function rollbackResult({ dataset, id, aside, record }: StoredRollback): RollbackResult {
   const { table, runs, files, setAside, publishedAt } = record;
-  if (!table || !runs || !files || !setAside || !publishedAt) throw new Error(`rollback ${id} of ${dataset} is ${record.status} and its record (${path.join(aside, "rollback.json")}) does not say how to finish it`);
-  const result: RollbackResult = { table, dataset, from: record.from, to: record.to, runs: runs.map((r) => r.runId), files, setAside: aside };
+  if (!table || !runs || !files || !setAside || !publishedAt) throw new Error(`rollback ${id} of ${dataset} is ${record.status ?? "done"} and its record (${path.join(aside, "rollback.json")}) does not say how to finish it`);
+  return { table, dataset, from: record.from, to: record.to, runs: runs.map((r) => r.runId), files, setAside: aside };
+}
+
+/** Sets aside what is not yet, moves the pointers still to move: each step is safe to repeat. */
+export function finishRollback(workspace: string, stored: StoredRollback): RollbackResult {
+  const result = rollbackResult(stored);
+  const { dataset, id, aside, record } = stored;
   if (record.status !== "started") return result;
+  const { table } = result;
+  const [setAside, publishedAt] = [record.setAside!, record.publishedAt!]; // rollbackResult checked them
   // State first, silver last: a reader of silver never sees it ahead of the state it came from.
   const dirs = [zoneDir(workspace, "state", dataset), zoneDir(workspace, "quarantine", dataset), silverDir(workspace, table)];
   for (const dir of dirs) {
