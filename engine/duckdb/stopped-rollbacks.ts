@@ -31,7 +31,7 @@ export function finishRollbacks(workspace: string, dataset?: string): Unrecorded
  * `finishedBy` names the command that did when it was not the rollback's own rerun (RollbackRecord).
  */
 export function closeRollback(workspace: string, result: RollbackResult, finishedBy?: string): void {
-  const stored = rollbackRecords(workspace, result.dataset).find((r) => r.aside === result.setAside);
+  const stored = storedRollback(workspace, result);
   if (!stored?.record.status) return;
   const { status: _done, ...record } = stored.record;
   writeRollbackRecord(stored.aside, finishedBy ? { ...record, finishedBy } : record);
@@ -50,10 +50,15 @@ export function owedRollbacks(workspace: string, table: string): Array<Unrecorde
 
 /** The rerun of a stopped rollback took its result: the rollback is owed to no one any more. */
 export function claimRollback(workspace: string, result: RollbackResult): void {
-  const stored = rollbackRecords(workspace, result.dataset).find((r) => r.aside === result.setAside);
+  const stored = storedRollback(workspace, result);
   if (!stored?.record.finishedBy) return;
   const { finishedBy: _claimed, ...record } = stored.record;
   writeRollbackRecord(stored.aside, record);
+}
+
+/** The record of the rollback that gave `result` (its set-aside folder names it). */
+function storedRollback(workspace: string, result: RollbackResult): StoredRollback | undefined {
+  return rollbackRecords(workspace, result.dataset).find((r) => r.aside === result.setAside);
 }
 
 /** What a rollback did, from its record (one written since records name their table). */
