@@ -87,7 +87,7 @@ class PlanIO(Protocol):
 
     def register_pii_key(self, output: str, ipad: bytes, opad: bytes) -> None: ...
 
-    def materialize(self, name: str) -> None: ...
+    def materialize(self, name: str, select: str) -> None: ...
 
     def tag_branch(self, identifier: str, branch: str, summary: Dict[str, str]) -> None: ...
 
@@ -421,11 +421,12 @@ class LoadExecutor:
             self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['output']}` AS "
                      f"SELECT * FROM {quote_identifier(self.ids[step['table']])}")
         elif kind == "sql":
-            self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['name']}` AS {step['sql']}")
             if step["materialize"] == "table":
                 started = time.monotonic()
-                self.io.materialize(step["name"])
-                LOG.info("materialize (%d ms): %s", (time.monotonic() - started) * 1000, step["name"])
+                self.io.materialize(step["name"], step["sql"])
+                LOG.info("materialize (%d ms): %s AS %s", (time.monotonic() - started) * 1000, step["name"], _clip(step["sql"]))
+            else:
+                self.sql(f"CREATE OR REPLACE TEMP VIEW `{step['name']}` AS {step['sql']}")
         elif kind == "refresh_check":
             self.refresh_check(step)
         elif kind == "stage":

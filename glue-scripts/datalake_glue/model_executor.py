@@ -220,9 +220,10 @@ class ModelExecutor:
     def rows(self, statement: str) -> List[Dict[str, Any]]:
         return self._timed("rows", statement[:400], lambda: collect(self.spark, statement))
 
-    def materialize(self, relation: str) -> None:
-        """A `table` step (or audit_totals) computed once; the log says what each one cost."""
-        self._timed("materialized", relation, lambda: self.io.materialize(relation))
+    def materialize(self, relation: str, select: str) -> None:
+        """A `table` step (or audit_totals) computed once from its SELECT and registered as
+        `relation` (SparkIO.materialize); the log says what each one cost."""
+        self._timed("materialized", relation, lambda: self.io.materialize(relation, select))
 
     @staticmethod
     def _timed(kind: str, what: str, work: Callable[[], Any]) -> Any:
@@ -451,8 +452,7 @@ class ModelExecutor:
         on = " AND ".join(f"t.`{k}` = d.`{k}`" for k in delta["keyColumns"])
         # DISTINCT: MERGE refuses two source rows matching one target row. Materialized first, so
         # a batch's few keys are broadcast (SparkIO.materialize) instead of the table shuffled.
-        self.view(DELTA_KEYS_RELATION, f"SELECT DISTINCT {keys} FROM ({delta['keys']}) k")
-        self.materialize(DELTA_KEYS_RELATION)
+        self.materialize(DELTA_KEYS_RELATION, f"SELECT DISTINCT {keys} FROM ({delta['keys']}) k")
         replaced = int(self.rows(f"SELECT COUNT(*) AS n FROM `{DELTA_KEYS_RELATION}`")[0]["n"])
         if replaced > 0:
             self.sql(f"MERGE INTO {target} t USING `{DELTA_KEYS_RELATION}` d ON {on} WHEN MATCHED THEN DELETE")
@@ -492,8 +492,7 @@ class ModelExecutor:
         totals = self.plan.get("totals")
         if not totals:
             return int(self.rows(f"SELECT COUNT(*) AS n FROM `{STAGED_RELATION}`")[0]["n"])
-        self.view(AUDIT_TOTALS_RELATION, totals)
-        self.materialize(AUDIT_TOTALS_RELATION)
+        self.materialize(AUDIT_TOTALS_RELATION, totals)
         return int(self.rows(f"SELECT staged_rows AS n FROM `{AUDIT_TOTALS_RELATION}`")[0]["n"])
 
     def raise_broadcast_threshold(self) -> Optional[str]:
@@ -545,9 +544,10 @@ class ModelExecutor:
             if PII_KEY_RELATION not in declared and uses_pii_key(self.plan):
                 self.register_pii_key(PII_KEY_RELATION)
             for step in self.plan["steps"]:
-                self.view(step["name"], step["sql"])
                 if step["materialize"] == "table":
-                    self.materialize(step["name"])
+                    self.materialize(step["name"], step["sql"])
+                else:
+                    self.view(step["name"], step["sql"])
             self.open_branch()
             target = branch_identifier(self.table, self.branch)
             self.write(target)

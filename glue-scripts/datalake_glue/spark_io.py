@@ -108,7 +108,7 @@ class SparkIO:
                 rows[outcome["fileId"]] = read
         return rows
 
-    def materialize(self, name: str) -> None:
+    def materialize(self, name: str, select: str) -> None:
         """Compute a `table` step once and re-register it with its lineage cut. CACHE TABLE kept
         the whole upstream plan: every later view and MERGE re-analyzed the chain of views under
         it (the dms incremental plan reads state_winners and fresh_keyed several times each), and
@@ -120,8 +120,13 @@ class SparkIO:
         25,000 new keys of a batch over 5,000,000 bronze rows were estimated at tens of MB, so
         every join with them (the touched fact rows, a MERGE of a batch into its table) shuffled
         the big side. A result that fits the session's broadcast threshold by its real row count
-        is marked for broadcast (fits_broadcast), as its true size would have made it."""
-        checkpointed = self.spark.table(name).localCheckpoint(eager=True)
+        is marked for broadcast (fits_broadcast), as its true size would have made it.
+
+        Computed from `select` itself, not from a temp view of it created first: Spark analyzes a
+        view's query when it creates the view and again when it reads it (a view keeps its text),
+        and the analysis of a load's table steps (the state delta's chain of windows and joins)
+        cost ~0.5 s of a 10 s local load, once more for nothing."""
+        checkpointed = self.spark.sql(select).localCheckpoint(eager=True)
         if fits_broadcast(checkpointed.count(), checkpointed._jdf.schema().defaultSize(), self.broadcast_threshold()):
             from pyspark.sql.functions import broadcast
 

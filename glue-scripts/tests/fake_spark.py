@@ -182,8 +182,8 @@ class FakeIO:
     def register_pii_key(self, output, ipad, opad):
         self.log.append(("register_pii_key", output, ipad, opad))
 
-    def materialize(self, name):
-        self.log.append(("materialize", name))
+    def materialize(self, name, select):
+        self.log.append(("materialize", name, select))
 
     def tag_branch(self, identifier, branch, summary):
         self.log.append(("tag_branch", identifier, branch, dict(summary)))

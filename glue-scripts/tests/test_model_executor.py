@@ -85,15 +85,16 @@ def test_builds_on_a_branch_audits_it_then_fast_forwards_main():
     assert at("CREATE TABLE IF NOT EXISTS " + TABLE + " (`thing_key` BIGINT, `name_hash` STRING) USING iceberg") \
         < at(f"CREATE OR REPLACE TEMP VIEW `bronze` AS SELECT `id`, `name` FROM {BRONZE} VERSION AS OF 1") \
         < at("register_pii_key:pii_key") < at("CREATE OR REPLACE TEMP VIEW `hashed`") \
-        < at("CREATE OR REPLACE TEMP VIEW `dim_thing`") < at("materialize:dim_thing") \
+        < at("materialize:dim_thing") \
         < at(f"ALTER TABLE {TABLE} CREATE BRANCH `{BRANCH}`") \
         < at(f"INSERT OVERWRITE `glue_catalog`.`sem`.`dim_thing`.`branch_{BRANCH}` SELECT `thing_key`, `name_hash` FROM `dim_thing`") \
         < at("CREATE OR REPLACE TEMP VIEW `staged`") < at(AUDIT) < at("CALL glue_catalog.system.fast_forward") \
         < max(i for i, t in enumerate(text) if t == f"ALTER TABLE {TABLE} DROP BRANCH IF EXISTS `{BRANCH}`")
     # the pads of this key, never the key itself
     assert ("register_pii_key", "pii_key", *hmac_pads(b"k3y")) in log
-    # only `table` steps are materialized
-    assert [e for e in log if e[0] == "materialize"] == [("materialize", "dim_thing")]
+    # only `table` steps are materialized, from their SELECT: no temp view is made of them first
+    assert [e for e in log if e[0] == "materialize"] == [("materialize", "dim_thing", PLAN["steps"][-1]["sql"])]
+    assert not any(t.startswith("CREATE OR REPLACE TEMP VIEW `dim_thing`") for t in text)
 
 
 def test_a_snapshot_older_than_a_plan_column_reads_it_as_null():
@@ -114,10 +115,10 @@ def test_a_plans_totals_are_computed_once_after_the_write_and_give_the_row_count
     result = run(spark, fio, dict(PLAN, totals=totals))
     assert result.error is None and result.rows == 7
     text = spark.statements
-    view = f"CREATE OR REPLACE TEMP VIEW `audit_totals` AS {totals}"
-    staged = next(i for i, t in enumerate(text) if t.startswith("CREATE OR REPLACE TEMP VIEW `staged`"))
-    assert staged < text.index(view) < text.index(AUDIT)
-    assert ("materialize", "audit_totals") in spark.log
+    log = [e[1] if e[0] == "sql" else e[:2] for e in spark.log]
+    staged = next(i for i, t in enumerate(log) if str(t).startswith("CREATE OR REPLACE TEMP VIEW `staged`"))
+    assert staged < log.index(("materialize", "audit_totals")) < log.index(AUDIT)
+    assert ("materialize", "audit_totals", totals) in spark.log
     assert not any(t.startswith("SELECT COUNT(*) AS n FROM `staged`") for t in text)
     with pytest.raises(ModelPlanError, match="totals must be a SELECT"):
         parse_model_plan(dict(copy.deepcopy(PLAN), totals=""), source="p.json", model="dim_thing")
@@ -309,7 +310,7 @@ INCREMENTAL = dict(copy.deepcopy(PLAN), fingerprint="fp1", recomputed="dim_thing
     {"relation": "runs", "zone": "runs"},
     {"relation": "before_dim_other", "zone": "semantic_before", "model": "dim_other"},
 ], delta={"rows": "SELECT * FROM `dim_thing`", "keys": "SELECT `thing_key` FROM `touched`", "keyColumns": ["thing_key"]})
-DELTA_KEYS = "CREATE OR REPLACE TEMP VIEW `delta_keys` AS SELECT DISTINCT `thing_key` FROM (SELECT `thing_key` FROM `touched`) k"
+DELTA_KEYS = ("materialize", "delta_keys", "SELECT DISTINCT `thing_key` FROM (SELECT `thing_key` FROM `touched`) k")
 DELETE_DELTA_KEYS = (f"MERGE INTO {TABLE[:-1]}`.`branch_{BRANCH}` t USING `delta_keys` d "
                      "ON t.`thing_key` = d.`thing_key` WHEN MATCHED THEN DELETE")
 APPEND_DELTA_ROWS = f"INSERT INTO {TABLE[:-1]}`.`branch_{BRANCH}` SELECT `thing_key`, `name_hash` FROM (SELECT * FROM `dim_thing`) r"
@@ -360,8 +361,8 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     assert "CREATE OR REPLACE TEMP VIEW `previous` AS SELECT `thing_key`, `name_hash` FROM `glue_catalog`.`sem`.`dim_thing`" in text
     # Only the delta is written: its keys' rows deleted, then the recomputed rows appended.
     assert not any(t.startswith("INSERT OVERWRITE") for t in text)
-    assert ("materialize", "delta_keys") in spark.log
-    assert text.index(DELTA_KEYS) < text.index(DELETE_DELTA_KEYS) < text.index(APPEND_DELTA_ROWS) < text.index(
+    log = [e[1] if e[0] == "sql" else e for e in spark.log]
+    assert log.index(DELTA_KEYS) < log.index(DELETE_DELTA_KEYS) < log.index(APPEND_DELTA_ROWS) < log.index(
         next(t for t in text if t.startswith("CREATE OR REPLACE TEMP VIEW `staged`")))
     # Row-level audits read only the recomputed rows, registered after the table is staged.
     assert text.index("CREATE OR REPLACE TEMP VIEW `audited` AS SELECT * FROM `dim_thing`") > text.index(
@@ -436,7 +437,7 @@ def test_a_build_that_changed_nothing_is_no_delta():
     result = run(spark, fio, INCREMENTAL, state=state)
     # No commit at all: the branch stays at main (the keys are still listed, to count them).
     assert result.error is None and not any(t.startswith(("INSERT", "MERGE")) for t in spark.statements)
-    assert DELTA_KEYS in spark.statements
+    assert DELTA_KEYS in spark.log
     [saved] = [s for k, s in state.saved.items() if k != ("dim_thing", "1")]
     assert saved["segments"] == {"baseRows": 100, "deltas": 3, "upserted": 10}
 

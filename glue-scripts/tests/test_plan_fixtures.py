@@ -72,7 +72,7 @@ def executed(log, ids):
         if entry[0] == "read_files":
             events.append(("read_files", entry[1], entry[2]))
         elif entry[0] == "materialize":
-            events.append(("materialize", entry[1]))
+            events.append(("materialize", entry[1], entry[2]))
         elif entry[0] == "register_appended":
             events.append(("read_back", entry[1]))
         elif entry[0] == "sql":
@@ -99,9 +99,8 @@ def expected(plan, mode, ids, steps=None):
             # The PUBLISHED table (main), never the run's branch.
             events.append(("relation", step["output"], f"SELECT * FROM {ids[step['table']]}"))
         elif kind == "sql":
-            events.append(("relation", step["name"], step["sql"]))
-            if step["materialize"] == "table":
-                events.append(("materialize", step["name"]))
+            # A table step is computed from its SELECT, with no temp view of it first.
+            events.append(("materialize" if step["materialize"] == "table" else "relation", step["name"], step["sql"]))
         elif kind == "refresh_check":
             continue  # a query, no relation: the fake finds no row, so the run stays incremental
         else:
