@@ -124,8 +124,8 @@ class SparkIO:
 
         Computed from `select` itself, not from a temp view of it created first: Spark analyzes a
         view's query when it creates the view and again when it reads it (a view keeps its text),
-        and the analysis of a load's table steps (the state delta's chain of windows and joins)
-        cost ~0.5 s of a 10 s local load, once more for nothing."""
+        and that second analysis of a load's table steps (the state delta's chain of windows and
+        joins) cost ~1 s of an 11 s local load (glue-scripts/README.md, "Running it locally")."""
         checkpointed = self.spark.sql(select).localCheckpoint(eager=True)
         if fits_broadcast(checkpointed.count(), checkpointed._jdf.schema().defaultSize(), self.broadcast_threshold()):
             from pyspark.sql.functions import broadcast
