@@ -114,7 +114,7 @@ export function firstCsvProblem(text: string, delimiter: string, quote: string, 
       break;
     }
     if (row === (header ? 0 : 1)) width = fields;
-    else if (fields !== width) return `row ${row} has ${fields} fields, ${header ? "header" : "row 1"} has ${width}`;
+    else if (fields !== width) return `row ${row} has ${fields} field${fields === 1 ? "" : "s"}, ${header ? "header" : "row 1"} has ${width}`;
   }
   return null;
 }

@@ -80,7 +80,7 @@ export function headerlessLayout(input: LayoutInput): FileLayout | { reason: str
   }
   if (fitting.length > 0) return fitting.find((l) => fitsTypes(l, input)) ?? fitting[0];
   const shape = [...(opColumn === null ? [] : [`${opColumn}?`]), ...columns, ...(timestampColumn === null ? [] : [`${timestampColumn}?`])];
-  return { reason: `column_count:${width} fields fit no layout of ${shape.join(",")}` };
+  return { reason: `column_count:${width} ${width === 1 ? "field fits" : "fields fit"} no layout of ${shape.join(",")}` };
 }
 
 /**

@@ -246,7 +246,8 @@ def parse_csv_bytes(data: bytes, source: Dict[str, Any], *, keep_rows: bool = Tr
                 if whole is not None:
                     break  # DuckDB counts such a file by lines: the scan fails on the width
                 against = "header" if opened.header else "row 1"
-                return malformed(f"row {count} has {len(record)} fields, {against} has {opened.width}")
+                noun = "field" if len(record) == 1 else "fields"
+                return malformed(f"row {count} has {len(record)} {noun}, {against} has {opened.width}")
             if keep_rows and whole is None:
                 rows.append(_pick(record, opened.picks))
         else:

@@ -75,7 +75,7 @@ def first_csv_problem(text: str, delimiter: str, quote: str, header: bool = True
         if row == (0 if header else 1):
             width = fields
         elif fields != width:
-            return f"row {row} has {fields} fields, {'header' if header else 'row 1'} has {width}"
+            return f"row {row} has {fields} field{'' if fields == 1 else 's'}, {'header' if header else 'row 1'} has {width}"
     return None
 
 

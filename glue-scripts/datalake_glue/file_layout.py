@@ -106,7 +106,8 @@ def headerless_layout(
         return next((f for f in fitting if _fits_types(f, first, types, markers)), fitting[0])
     shape = ([f"{op_column}?"] if op_column is not None else []) + list(columns) \
         + ([f"{timestamp_column}?"] if timestamp_column is not None else [])
-    return f"column_count:{width} fields fit no layout of {','.join(shape)}"
+    fit = "field fits" if width == 1 else "fields fit"
+    return f"column_count:{width} {fit} no layout of {','.join(shape)}"
 
 
 def looks_like_header(resolved: Sequence[str], known: Sequence[str], required: Sequence[str]) -> bool:

@@ -390,7 +390,7 @@ describe("engine (DuckDB): bad input", function () {
     });
     expect(fileResult(summary, "orders/notes.txt")).to.include({
       outcome: "QUARANTINED",
-      reason: "column_count:1 fields fit no layout of Op?,order_id,customer_id,order_ts,status,total_amount,cdc_ts?",
+      reason: "column_count:1 field fits no layout of Op?,order_id,customer_id,order_ts,status,total_amount,cdc_ts?",
       rowsRead: 2,
     });
     expect(fileResult(summary, "orders/image.csv")).to.include({ outcome: "QUARANTINED", reason: "not_utf8" });

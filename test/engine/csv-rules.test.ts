@@ -27,7 +27,7 @@ describe("engine: CSV rules shared by both engines", () => {
       // refuses wrong widths), and pass every well-formed file without the slow parse.
       const suspect = suspectCsv(Buffer.from(v.text), v.delimiter, v.quote);
       if (v.problem === null) expect(suspect).to.equal(false);
-      else if (!/fields, (header|row 1) has/.test(v.problem)) expect(suspect).to.equal(true);
+      else if (!/fields?, (header|row 1) has/.test(v.problem)) expect(suspect).to.equal(true);
       if (v.firstRecord !== undefined) {
         expect(firstRecord(v.text, v.delimiter, v.quote)).to.deep.equal(v.firstRecord);
         // Read from a prefix, the record is known only once a line end shows it ended.
