@@ -117,6 +117,11 @@ class FakeSpark:
     def statements(self):
         return [entry[1] for entry in self.log if entry[0] == "sql"]
 
+    @property
+    def events(self):
+        """The log in order: a statement as its text, any other call as its tuple (materialize, ...)."""
+        return [entry[1] if entry[0] == "sql" else entry for entry in self.log]
+
     def sql(self, statement):
         self.log.append(("sql", statement))
         if self.fail_on and re.search(self.fail_on, statement):

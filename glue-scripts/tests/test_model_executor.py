@@ -115,10 +115,9 @@ def test_a_plans_totals_are_computed_once_after_the_write_and_give_the_row_count
     result = run(spark, fio, dict(PLAN, totals=totals))
     assert result.error is None and result.rows == 7
     text = spark.statements
-    log = [e[1] if e[0] == "sql" else e[:2] for e in spark.log]
-    staged = next(i for i, t in enumerate(log) if str(t).startswith("CREATE OR REPLACE TEMP VIEW `staged`"))
-    assert staged < log.index(("materialize", "audit_totals")) < log.index(AUDIT)
-    assert ("materialize", "audit_totals", totals) in spark.log
+    events = spark.events
+    staged = next(i for i, e in enumerate(events) if str(e).startswith("CREATE OR REPLACE TEMP VIEW `staged`"))
+    assert staged < events.index(("materialize", "audit_totals", totals)) < events.index(AUDIT)
     assert not any(t.startswith("SELECT COUNT(*) AS n FROM `staged`") for t in text)
     with pytest.raises(ModelPlanError, match="totals must be a SELECT"):
         parse_model_plan(dict(copy.deepcopy(PLAN), totals=""), source="p.json", model="dim_thing")
@@ -361,8 +360,8 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     assert "CREATE OR REPLACE TEMP VIEW `previous` AS SELECT `thing_key`, `name_hash` FROM `glue_catalog`.`sem`.`dim_thing`" in text
     # Only the delta is written: its keys' rows deleted, then the recomputed rows appended.
     assert not any(t.startswith("INSERT OVERWRITE") for t in text)
-    log = [e[1] if e[0] == "sql" else e for e in spark.log]
-    assert log.index(DELTA_KEYS) < log.index(DELETE_DELTA_KEYS) < log.index(APPEND_DELTA_ROWS) < log.index(
+    events = spark.events
+    assert events.index(DELTA_KEYS) < events.index(DELETE_DELTA_KEYS) < events.index(APPEND_DELTA_ROWS) < events.index(
         next(t for t in text if t.startswith("CREATE OR REPLACE TEMP VIEW `staged`")))
     # Row-level audits read only the recomputed rows, registered after the table is staged.
     assert text.index("CREATE OR REPLACE TEMP VIEW `audited` AS SELECT * FROM `dim_thing`") > text.index(
