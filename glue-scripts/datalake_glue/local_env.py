@@ -64,6 +64,7 @@ def local_spark_session(warehouse_uri: str, jars: Sequence[str], *, master: str 
     builder = SparkSession.builder.master(master).appName(app_name)
     settings: List[tuple] = list(local_iceberg_spark_conf(warehouse_uri)) + list(LOCAL_SPARK_SETTINGS)
     settings += [
+        ("spark.sql.warehouse.dir", session_catalog_folder(warehouse_uri)),
         ("spark.jars", ",".join(jars)),
         ("spark.driver.memory", driver_memory),
         ("spark.sql.shuffle.partitions", str(shuffle_partitions)),
@@ -73,6 +74,14 @@ def local_spark_session(warehouse_uri: str, jars: Sequence[str], *, master: str 
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def session_catalog_folder(warehouse_uri: str) -> str:
+    """Where Spark's own session catalog (`spark_catalog`, unused by the runner) keeps its
+    folder: beside the Iceberg warehouse, not in it (the Hadoop catalog would list it as a
+    namespace). Spark's default is `spark-warehouse` in the working directory, which a run
+    created in whatever folder the user started it from."""
+    return warehouse_uri.rstrip("/") + "-spark-session"
 
 
 def ensure_databases(spark: Any, names: Iterable[Optional[str]]) -> None:
