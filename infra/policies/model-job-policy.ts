@@ -96,11 +96,14 @@ export function modelJobPolicyDocument(input: ModelJobPolicyInput): PolicyDocume
       ]),
     },
     {
-      // Only its own table takes Iceberg commits.
+      // Only its own table takes Iceberg commits. Glue authorizes a table action on the table and
+      // on each of its ancestors (the catalog and the table's database): without those two ARNs
+      // every UpdateTable, so every commit of the model's table, is denied.
+      // https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html
       Sid: "CommitModelTable",
       Effect: "Allow",
       Action: ["glue:GetTable", "glue:UpdateTable"],
-      Resource: [glueArn(`table/${input.ownTable}`)],
+      Resource: sorted([glueArn("catalog"), glueArn(`database/${input.ownTable.split("/")[0]}`), glueArn(`table/${input.ownTable}`)]),
     },
     ...glueRuntimeStatements(ctx, input),
   ];

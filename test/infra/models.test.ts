@@ -191,12 +191,23 @@ describe("infra: semantic models", () => {
     expect(statement(run, "dim_customer", "ReadInputTables").Resource).to.deep.equal([`${arn("bronze")}/customers/*`]);
     expect(statement(run, "dim_date", "ReadInputTables")).to.equal(undefined);
     const glue = "arn:aws:glue:eu-west-1:123456789012";
-    expect(statement(run, "fact_orders", "CommitModelTable").Resource).to.deep.equal([`${glue}:table/datalake_dev_semantic/fact_orders`]);
+    // Glue authorizes UpdateTable on the table and its ancestors: the catalog and its database.
+    expect(statement(run, "fact_orders", "CommitModelTable").Resource).to.deep.equal(
+      [`${glue}:catalog`, `${glue}:database/datalake_dev_semantic`, `${glue}:table/datalake_dev_semantic/fact_orders`].sort(),
+    );
     expect(statement(run, "fact_orders", "ReadInputCatalog").Resource).to.include.members([
       `${glue}:table/datalake_dev_semantic/dim_customer`,
       `${glue}:table/datalake_dev_silver/orders`,
     ]);
     for (const model of MODELS) {
+      // Every catalog action on a table is allowed on the catalog and the table's database too.
+      for (const s of doc(run.named(`${model.name}-job-policy`, T.rolePolicy)).Statement.filter((s) => [s.Action].flat().includes("glue:UpdateTable"))) {
+        const resources = [s.Resource].flat() as string[];
+        for (const table of resources.filter((r) => r.includes(":table/"))) {
+          const database = table.split(":table/")[1].split("/")[0];
+          expect(resources, `${model.name} ${s.Sid}`).to.include.members([`${glue}:catalog`, `${glue}:database/${database}`]);
+        }
+      }
       const text = run.named(`${model.name}-job-policy`, T.rolePolicy).inputs.policy as string;
       for (const bucket of ["landing", "quarantine"]) expect(text, `${model.name} ${bucket}`).to.not.include(arn(bucket));
       const writes = doc(run.named(`${model.name}-job-policy`, T.rolePolicy)).Statement.filter((s) => [s.Action].flat().includes("s3:PutObject"));
