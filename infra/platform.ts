@@ -126,17 +126,28 @@ function declarePlatform(
     retainData,
   });
   const b = storage.buckets;
-  const catalog = new Catalog("catalog", { namePrefix: prefix, dataKeyArn: keys.data.arn, opsKeyArn: keys.ops.arn, retainData });
-  const lakeFormation = new LakeFormation("lakeformation", {
-    ctx,
-    admins: pulumi.all([deployer, cfg.lakeFormationAdmins]).apply(([d, admins]) => [...admins, d]),
-    locations: { bronze: b.bronze.arn, silver: b.silver.arn, quarantine: b.quarantine.arn, semantic: b.semantic.arn },
-    dataKeyArn: keys.data.arn,
-    readerDatabase: catalog.databases.silver.name,
-    semanticDatabase: catalog.databases.semantic.name,
-    readerPrincipals: cfg.readerPrincipals,
-    manageSettings: cfg.manageLakeFormationSettings,
-  });
+  // The databases wait for the Lake Formation settings (they copy the account's default
+  // permissions when created), and the settings component names the databases: a promise of the
+  // settings, settled once they are declared (as gate.ready is for the key policies).
+  let settingsDeclared: (settings: pulumi.Resource[]) => void = () => undefined;
+  const lakeFormationSettings = new Promise<pulumi.Resource[]>((resolve) => (settingsDeclared = resolve));
+  const catalog = new Catalog("catalog", { namePrefix: prefix, dataKeyArn: keys.data.arn, opsKeyArn: keys.ops.arn, retainData, lakeFormationSettings });
+  let lakeFormation: LakeFormation | undefined;
+  try {
+    lakeFormation = new LakeFormation("lakeformation", {
+      ctx,
+      admins: pulumi.all([deployer, cfg.lakeFormationAdmins]).apply(([d, admins]) => [...admins, d]),
+      locations: { bronze: b.bronze.arn, silver: b.silver.arn, quarantine: b.quarantine.arn, semantic: b.semantic.arn },
+      dataKeyArn: keys.data.arn,
+      readerDatabase: catalog.databases.silver.name,
+      semanticDatabase: catalog.databases.semantic.name,
+      readerPrincipals: cfg.readerPrincipals,
+      manageSettings: cfg.manageLakeFormationSettings,
+    });
+  } finally {
+    // Settled on failure too, so the databases do not keep a failed program from exiting.
+    settingsDeclared(lakeFormation?.ready ?? []);
+  }
   const audit = new AuditTable("audit", { tableName: fitName(`${prefix}-audit`, NAME_LIMITS.dynamoTable), kmsKeyArn: keys.ops.arn, keyPolicy: gate.ready, retainData });
   const artifacts = new GlueArtifacts("glue-artifacts", {
     opsBucket: b.ops.name,

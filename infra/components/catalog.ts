@@ -11,6 +11,14 @@ export interface CatalogArgs {
   opsKeyArn: pulumi.Input<string>;
   /** @default true */
   retainData?: boolean;
+  /**
+   * The account's Lake Formation settings (LakeFormation.ready): the databases are created after
+   * them. A database created without CreateTableDefaultPermissions (the provider sends none for
+   * `[]`) copies the account's defaults at creation, which on a fresh account still grant
+   * IAMAllowedPrincipals ALL, and every table Pulumi then creates in it would carry that grant.
+   * @default none
+   */
+  lakeFormationSettings?: pulumi.Input<pulumi.Resource[]>;
 }
 
 export class Catalog extends pulumi.ComponentResource {
@@ -36,7 +44,7 @@ export class Catalog extends pulumi.ComponentResource {
             // No IAMAllowedPrincipals default on new tables: Lake Formation grants decide.
             createTableDefaultPermissions: [],
           },
-          { parent: this, protect: retain, retainOnDelete: retain },
+          { parent: this, protect: retain, retainOnDelete: retain, dependsOn: args.lakeFormationSettings },
         ),
       ]),
     ) as Record<CatalogZone, aws.glue.CatalogDatabase>;

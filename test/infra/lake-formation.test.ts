@@ -19,6 +19,15 @@ describe("infra: Lake Formation", () => {
     expect(settings[0].inputs.createTableDefaultPermissions ?? []).to.deep.equal([]);
   });
 
+  it("creates every Glue database after the settings: a database copies the account's default permissions when created", async () => {
+    for (const run of [await devRun(), await prodRun()]) {
+      const settingsUrn = run.ofType(T.lfSettings)[0].urn;
+      const databases = run.ofType(T.glueDatabase);
+      expect(databases).to.have.length(4);
+      for (const db of databases) expect(db.dependencies, db.name).to.include(settingsUrn);
+    }
+  });
+
   it("registers the four zone buckets (semantic included) with the custom registration role, after the settings", async () => {
     const run = await devRun();
     const roleArn = run.named("lakeformation-registration-role", T.role).state.arn;
