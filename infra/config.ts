@@ -23,8 +23,10 @@ export interface LambdaSettings {
   /** X-Ray active tracing. @default true */
   tracing: boolean;
   /**
-   * Reserved concurrency per function; unset: none. A new account's concurrency quota is 10 and
-   * Lambda keeps 10 unreserved, so any reservation fails there until the quota is raised.
+   * Reserved concurrency per function; unset: none. Lambda keeps at least 100 of the account's
+   * concurrency unreserved, so the reservations need a quota of 100 + their sum; a new account's
+   * quota of 10 admits none until it is raised.
+   * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
    */
   reservedConcurrency: Partial<Record<LambdaName, number>>;
 }
