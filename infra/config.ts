@@ -186,7 +186,7 @@ export function parseConfig(raw: RawConfig, stack: string, project = "datalake")
     staleAfterHours,
     athenaBytesScannedLimit: int(raw.athenaBytesScannedLimit, key("athenaBytesScannedLimit"), d.DEFAULT_ATHENA_BYTES_SCANNED_LIMIT, 10 * 1024 ** 2),
     maxFilesPerRun: int(raw.maxFilesPerRun, key("maxFilesPerRun"), d.DEFAULT_MAX_FILES_PER_RUN, 1),
-    logLevel: String(raw.logLevel ?? d.DEFAULT_LOG_LEVEL),
+    logLevel: logLevel(raw.logLevel, key("logLevel")),
   };
 }
 
@@ -282,6 +282,18 @@ function readers(value: unknown, key: string): string[] {
     byLabel.set(principalLabel(arn), arn);
   }
   return list;
+}
+
+/**
+ * The handlers' log level (handlers/log.ts), upper case: also the functions' Lambda
+ * applicationLogLevel, which drops every line below it before CloudWatch Logs sees it.
+ */
+function logLevel(value: unknown, key: string): string {
+  const level = String(value ?? d.DEFAULT_LOG_LEVEL).toUpperCase();
+  if (!(d.LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError(key, `must be one of ${d.LOG_LEVELS.join(", ")}, got ${JSON.stringify(value)}`);
+  }
+  return level;
 }
 
 function int(value: unknown, key: string, fallback: number, min: number): number {

@@ -37,6 +37,8 @@ export const DEFAULT_STALE_AFTER_HOURS = 26;
 export const DEFAULT_ATHENA_BYTES_SCANNED_LIMIT = 10 * 1024 ** 3;
 export const DEFAULT_MAX_FILES_PER_RUN = 500;
 export const DEFAULT_LOG_LEVEL = "INFO";
+/** Levels the handlers log at (handlers/log.ts) that Lambda's applicationLogLevel also accepts. */
+export const LOG_LEVELS = ["DEBUG", "INFO", "WARN", "ERROR"] as const;
 
 /** EventBridge delivery to the file-arrival Lambda: S3 events are redelivered for up to 24 h. */
 export const EVENT_MAX_RETRY_ATTEMPTS = 185;

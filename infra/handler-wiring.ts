@@ -101,6 +101,8 @@ export function createHandlers(w: HandlerWiring): Record<HandlerName, HandlerFun
         timeoutSeconds: fn === "reconciler" ? RECONCILER_TIMEOUT_SECONDS : undefined,
         tracing: cfg.lambda.tracing,
         reservedConcurrency: cfg.lambda.reservedConcurrency[fn],
+        // The level the handler logs at is the level Lambda keeps: a DEBUG stack sees its debug lines.
+        logLevel: cfg.logLevel,
       }),
     ]),
   ) as Record<HandlerName, HandlerFunction>;

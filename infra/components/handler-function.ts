@@ -4,6 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  DEFAULT_LOG_LEVEL,
   LAMBDA_ARCHITECTURE,
   LAMBDA_ASYNC_MAX_EVENT_AGE_SECONDS,
   LAMBDA_ASYNC_MAX_RETRIES,
@@ -36,6 +37,11 @@ export interface HandlerFunctionArgs {
   tracing?: boolean;
   /** Reserved concurrent executions. @default none (the account's unreserved pool) */
   reservedConcurrency?: number;
+  /**
+   * Lambda's applicationLogLevel: JSON lines below it never reach CloudWatch Logs, so it must not
+   * be above the level the handler logs at (LOG_LEVEL). @default DEFAULT_LOG_LEVEL
+   */
+  logLevel?: string;
 }
 
 export class HandlerFunction extends pulumi.ComponentResource {
@@ -76,7 +82,7 @@ export class HandlerFunction extends pulumi.ComponentResource {
         environment: { variables: args.environment },
         tracingConfig: { mode: args.tracing ? "Active" : "PassThrough" },
         reservedConcurrentExecutions: args.reservedConcurrency,
-        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
+        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name, applicationLogLevel: args.logLevel ?? DEFAULT_LOG_LEVEL, systemLogLevel: "WARN" },
       },
       { parent: this, dependsOn: [rolePolicy, logGroup] },
     );

@@ -34,6 +34,7 @@ describe("infra: stack config", () => {
     ["a bad settings-owner flag", { manageLakeFormationSettings: "maybe" }, /manageLakeFormationSettings.*true or false/],
     ["an operator that is a group", { operatorPrincipals: ["arn:aws:iam::123456789012:group/Ops"] }, /operatorPrincipals\[0\].*not an IAM role\/user ARN/],
     ["an unknown lambda field", { lambda: { memory: 512 } }, /lambda.*unknown field\(s\) memory/],
+    ["a log level the handlers and Lambda do not share", { logLevel: "verbose" }, /logLevel.*one of DEBUG, INFO, WARN, ERROR/],
   ];
   for (const [what, raw, message] of bad) {
     it(`rejects ${what} with a message naming the key`, () => {

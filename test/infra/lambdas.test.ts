@@ -152,6 +152,21 @@ describe("infra: Lambda tracing and concurrency", () => {
     expect(FUNCTIONS.map((f) => prod.named(f, T.fn).inputs.reservedConcurrentExecutions)).to.deep.equal([20, 5, 1]);
   });
 
+  it("keeps in CloudWatch the lines the handlers log: Lambda's application log level is the stack's logLevel", async () => {
+    for (const name of FUNCTIONS) {
+      const fn = (await devRun()).named(name, T.fn).inputs;
+      expect(fn.environment.variables[HANDLER_ENV.logLevel]).to.equal("INFO");
+      expect(fn.loggingConfig.applicationLogLevel).to.equal("INFO");
+    }
+    // A stack that logs at debug keeps its debug lines: Lambda drops JSON lines below applicationLogLevel.
+    const run = await evaluateProgram({ stack: "dev", overrides: { "datalake:logLevel": "debug" } });
+    for (const name of FUNCTIONS) {
+      const fn = run.named(name, T.fn).inputs;
+      expect(fn.environment.variables[HANDLER_ENV.logLevel]).to.equal("DEBUG");
+      expect(fn.loggingConfig.applicationLogLevel, name).to.equal("DEBUG");
+    }
+  });
+
   it("turns tracing off when the stack says so", async () => {
     const run = await evaluateProgram({ stack: "dev", overrides: { "datalake:lambda": { tracing: false } } });
     expect(run.named("file-arrival", T.fn).inputs.tracingConfig).to.deep.equal({ mode: "PassThrough" });
