@@ -38,8 +38,14 @@ export interface PlatformConfig {
   /** `<project>-<stack>` made safe for every physical name (infra/names.ts). */
   namePrefix: string;
   environment: "dev" | "prod";
-  /** IAM principal ARNs administering Lake Formation; the deploying principal is added at runtime. */
+  /** IAM principal ARNs administering Lake Formation; the deployer is added to them. */
   lakeFormationAdmins: string[];
+  /**
+   * The role (or user) that runs `pulumi up`: a Lake Formation admin and named in the data key's
+   * policy. Unset: whoever runs the program. The pull-request workflow sets it to the deploy
+   * role, so a preview run by its read-only role shows no change to either.
+   */
+  deployerArn?: string;
   /**
    * true (default): this stack owns the account's one DataLakeSettings (admins, default
    * permissions). Stacks sharing an account and region set false on all stacks but one.
@@ -80,6 +86,7 @@ export type RawConfig = Record<string, unknown>;
 const KEYS = [
   "environment",
   "lakeFormationAdmins",
+  "deployerArn",
   "readerPrincipals",
   "manageLakeFormationSettings",
   "operatorPrincipals",
@@ -147,6 +154,7 @@ export function parseConfig(raw: RawConfig, stack: string, project = "datalake")
         `\`pulumi config set --path '${key("lakeFormationAdmins")}[0]' arn:aws:iam::123456789012:role/DataPlatformAdmin\``,
     );
   }
+  const deployerArn = raw.deployerArn === undefined ? undefined : principalArn(raw.deployerArn, key("deployerArn"));
   const glueRaw = raw.glue ?? {};
   if (typeof glueRaw !== "object" || glueRaw === null || Array.isArray(glueRaw)) {
     throw new ConfigError(key("glue"), "must be an object {version, workerType, workers, timeoutMinutes, flex}");
@@ -172,6 +180,7 @@ export function parseConfig(raw: RawConfig, stack: string, project = "datalake")
     namePrefix: prefix,
     environment,
     lakeFormationAdmins,
+    ...(deployerArn ? { deployerArn } : {}),
     operatorPrincipals: raw.operatorPrincipals === undefined ? lakeFormationAdmins : arnList(raw.operatorPrincipals, key("operatorPrincipals")),
     manageLakeFormationSettings: bool(raw.manageLakeFormationSettings, key("manageLakeFormationSettings"), true),
     readerPrincipals: readers(raw.readerPrincipals, key("readerPrincipals")),
@@ -259,15 +268,18 @@ function arnList(value: unknown, key: string): string[] {
   if (value === undefined) return [];
   const list = typeof value === "string" ? value.split(",").map((s) => s.trim()).filter(Boolean) : value;
   if (!Array.isArray(list)) throw new ConfigError(key, "must be a list of IAM ARNs");
-  for (const [i, item] of list.entries()) {
-    // Lake Formation grants to roles and users; a group, a policy, an account root or an STS
-    // session ARN is either rejected by the API or granted to something other than intended.
-    if (typeof item !== "string" || !IAM_ROLE_OR_USER.test(item)) {
-      throw new ConfigError(`${key}[${i}]`, `${JSON.stringify(item)} is not an IAM role/user ARN (arn:aws:iam::<account>:role/<path/>Name or user/...; no groups, policies, root or sessions)`);
-    }
-  }
+  for (const [i, item] of list.entries()) principalArn(item, `${key}[${i}]`);
   // Sorted and unique: Lake Formation returns lists in its own order (ordering drift otherwise).
   return [...new Set(list as string[])].sort();
+}
+
+function principalArn(value: unknown, key: string): string {
+  // Lake Formation grants to roles and users; a group, a policy, an account root or an STS
+  // session ARN is either rejected by the API or granted to something other than intended.
+  if (typeof value !== "string" || !IAM_ROLE_OR_USER.test(value)) {
+    throw new ConfigError(key, `${JSON.stringify(value)} is not an IAM role/user ARN (arn:aws:iam::<account>:role/<path/>Name or user/...; no groups, policies, root or sessions)`);
+  }
+  return value;
 }
 
 /** Readers, whose grants are named after them (infra/principal-label.ts): names must be unique. */

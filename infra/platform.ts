@@ -110,7 +110,9 @@ function declarePlatform(
     .all([identity.accountId, aws.getRegionOutput().region, aws.getPartitionOutput().partition])
     .apply(([accountId, region, partition]) => ({ accountId, region, partition }));
   // The principal running `pulumi up` administers Lake Formation too (settings replace the list).
-  const deployer = aws.iam.getSessionContextOutput({ arn: identity.arn }).issuerArn;
+  // Named in the config when a preview runs as another role (the PR workflow's read-only one),
+  // which would otherwise show the admin list and the data key policy changing on every preview.
+  const deployer = cfg.deployerArn !== undefined ? pulumi.output(cfg.deployerArn) : aws.iam.getSessionContextOutput({ arn: identity.arn }).issuerArn;
 
   const keys = new PlatformKeys("keys", {
     aliasPrefix: prefix,

@@ -32,6 +32,7 @@ describe("infra: stack config", () => {
     ["a bad environment", { environment: "qa" }, /environment.*"dev" or "prod"/],
     ["a bad schedule", { reconcileSchedule: "every 5 minutes" }, /reconcileSchedule/],
     ["a bad settings-owner flag", { manageLakeFormationSettings: "maybe" }, /manageLakeFormationSettings.*true or false/],
+    ["a deployer that is an STS session", { deployerArn: "arn:aws:sts::123456789012:assumed-role/Deploy/ci" }, /deployerArn.*not an IAM role\/user ARN/],
     ["an operator that is a group", { operatorPrincipals: ["arn:aws:iam::123456789012:group/Ops"] }, /operatorPrincipals\[0\].*not an IAM role\/user ARN/],
     ["an unknown lambda field", { lambda: { memory: 512 } }, /lambda.*unknown field\(s\) memory/],
     ["a log level the handlers and Lambda do not share", { logLevel: "verbose" }, /logLevel.*one of DEBUG, INFO, WARN, ERROR/],

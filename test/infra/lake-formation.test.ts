@@ -4,8 +4,8 @@ import { MODELS } from "../../models";
 import { compilePlan } from "../../engine/compile";
 import { JOB_TABLE_PERMISSIONS } from "../../infra/components/dataset-grants";
 import { readerColumnGrant } from "../../infra/reader-columns";
-import { MOCK_DEPLOYER_ROLE } from "../mocks";
-import { T, devRun, prodRun } from "./program-runs";
+import { MOCK_DEPLOYER_ROLE, evaluateProgram } from "../mocks";
+import { T, devRun, doc, prodRun } from "./program-runs";
 
 const READERS = ["arn:aws:iam::123456789012:role/BiService", "arn:aws:iam::123456789012:role/DataAnalyst"];
 
@@ -17,6 +17,17 @@ describe("infra: Lake Formation", () => {
     expect(settings[0].inputs.admins).to.deep.equal(["arn:aws:iam::123456789012:role/DataPlatformAdmin", MOCK_DEPLOYER_ROLE].sort());
     expect(settings[0].inputs.createDatabaseDefaultPermissions ?? []).to.deep.equal([]);
     expect(settings[0].inputs.createTableDefaultPermissions ?? []).to.deep.equal([]);
+  });
+
+  it("takes the deployer from datalake:deployerArn when set: a preview run by another role (the PR workflow's) changes neither the admins nor the data key policy", async () => {
+    const deployRole = "arn:aws:iam::123456789012:role/ci/DatalakeDeploy";
+    // The mocked caller is MOCK_DEPLOYER_ROLE: here it stands for the read-only preview role.
+    const run = await evaluateProgram({ stack: "dev", overrides: { "datalake:deployerArn": deployRole } });
+    expect(run.ofType(T.lfSettings)[0].inputs.admins).to.deep.equal(["arn:aws:iam::123456789012:role/DataPlatformAdmin", deployRole].sort());
+    const dataKey = doc(run.named("key-policies-data", T.keyPolicy)).Statement.find((s: { Sid: string }) => s.Sid === "DeployerUseKey");
+    expect(dataKey.Principal).to.deep.equal({ AWS: [deployRole] });
+    const mentions = (r: { inputs: unknown }) => JSON.stringify(r.inputs).includes(MOCK_DEPLOYER_ROLE);
+    expect([...run.ofType(T.lfSettings), ...run.ofType(T.keyPolicy)].filter(mentions).map((r) => r.name)).to.deep.equal([]);
   });
 
   it("creates every Glue database after the settings: a database copies the account's default permissions when created", async () => {
