@@ -21,6 +21,7 @@ import { CliError } from "./cli-verb";
 import { startWorkspaceAudit } from "./runtime/audit-access";
 import { acquireWorkspaceLock, type WorkspaceLock } from "./runtime/workspace-lock";
 import { modelRunItem } from "./runtime/model-builder";
+import { VersionStore } from "./runtime/version-store";
 import { LOCAL_NAMES, workspacePaths } from "./runtime/workspace";
 
 /** Job names of the RUN items these verbs write (the event path's carry the Glue job's). */
@@ -96,6 +97,7 @@ export async function recordLoadRun(
   summary: RunSummary,
   startedAt: Date,
   opening?: OpeningAudit,
+  settled: ReadonlyMap<string, SettledFile> = new Map(),
 ): Promise<{ recovered: EngineReport[]; warnings: string[] }> {
   const recovered: EngineReport[] = [];
   const warnings: string[] = [];
@@ -112,19 +114,27 @@ export async function recordLoadRun(
       }
       open.close();
     }
-    await writeLoadRun(audit, manifest, manifestPath, summary, startedAt);
+    await writeLoadRun(audit, manifest, manifestPath, summary, startedAt, settled);
   }, opening);
   return { recovered, warnings };
 }
 
-async function writeLoadRun(audit: AuditStore, manifest: Manifest, manifestPath: string, summary: RunSummary, startedAt: Date): Promise<void> {
+async function writeLoadRun(
+  audit: AuditStore,
+  manifest: Manifest,
+  manifestPath: string,
+  summary: RunSummary,
+  startedAt: Date,
+  settled: ReadonlyMap<string, SettledFile> = new Map(),
+): Promise<void> {
   const finishedAt = new Date().toISOString();
   const results = new Map(summary.files.map((f) => [f.fileId, f]));
   // Listed once, and only when a file already has an item (a reload): a plain load skips it.
   let undone: Promise<Set<string>> | undefined;
   const succeeded: Manifest["files"] = [];
   for (const file of manifest.files) {
-    const final = fileFinal(summary.status, results.get(file.fileId), summary.error);
+    const fresh = summary.status === "SUCCEEDED" ? settled.get(file.fileId)?.fresh : undefined;
+    const final = fresh ? { status: "SKIPPED" as const, reason: fresh.reason, note: fresh.note, counts: undefined } : fileFinal(summary.status, results.get(file.fileId), summary.error);
     const item: FileItem = {
       kind: "FILE",
       fileId: file.fileId,
@@ -179,20 +189,61 @@ async function writeLoadRun(audit: AuditStore, manifest: Manifest, manifestPath:
   await audit.putRun(run);
 }
 
+/** A file of a `load` the engine is to skip, as file-arrival would have gated it on AWS. */
+export interface SettledFile {
+  /** QUARANTINED: an earlier run quarantined it whole; SKIPPED: it was, or is now, skipped. */
+  status: "QUARANTINED" | "SKIPPED";
+  /** The run that quarantined it, for QUARANTINED. */
+  runId?: string;
+  /** Why it was skipped (duplicate_content, empty_object...), for SKIPPED. */
+  reason?: string;
+  /** This load decides it (no FILE item yet): it writes the SKIPPED item. */
+  fresh?: { reason: "duplicate_content"; note: string };
+}
+
 /**
- * Of a manifest's files, those an earlier run quarantined whole (fileId -> that run), unless a
- * rollback undid the run. The engines' own gate, the files ledger, lists only versions that reached
- * bronze, so such a file was read again by every `load` naming it, and that run counted rows its
- * FILE item (still the first run's) did not: `audit --verify` failed run_counts. On AWS the FILE
- * item is the gate (file-arrival's conditional put); this is the same gate for `load`.
+ * Of a manifest's files, those the engine must skip (fileId -> why), the gate file-arrival is on
+ * AWS (its conditional put): the engines' own gate, the files ledger, lists only versions that
+ * reached bronze.
+ *  - A version an earlier run quarantined whole, unless a rollback undid the run: such a file was
+ *    read again by every `load` naming it, and that run counted rows its FILE item (still the
+ *    first run's) did not: `audit --verify` failed run_counts.
+ *  - A version recorded SKIPPED (`datalake local` skipped it: duplicate_content, empty_object...).
+ *  - A new landing version holding the bytes of its key's last successfully loaded version, with
+ *    no other content put in between: SKIPPED duplicate_content, as file-arrival records it. A
+ *    `load` read it as new, and a re-copied DMS full-load file (LOAD*.csv) then counted as a
+ *    reload, which outranks every later change: silver went back to the full load's values.
  */
-export async function quarantinedBefore(opening: OpeningAudit, manifest: Manifest): Promise<Map<string, string>> {
+export async function settledBefore(opening: OpeningAudit, manifest: Manifest, workspace: string): Promise<Map<string, SettledFile>> {
   const { audit } = await opening;
-  const items = await audit.getFilesConsistent([...new Set(manifest.files.map((f) => f.fileId))]);
-  const quarantined = items.filter((i): i is FileItem & { runId: string } => i.status === "QUARANTINED" && i.runId !== undefined);
-  if (quarantined.length === 0) return new Map();
-  const undone = await undoneRuns(audit, manifest.dataset);
-  return new Map(quarantined.filter((i) => !undone.has(i.runId)).map((i) => [i.fileId, i.runId]));
+  const items = new Map((await audit.getFilesConsistent([...new Set(manifest.files.map((f) => f.fileId))])).map((i) => [i.fileId, i]));
+  const settled = new Map<string, SettledFile>();
+  const quarantined = [...items.values()].filter((i) => i.status === "QUARANTINED" && i.runId !== undefined);
+  const undone = quarantined.length > 0 ? await undoneRuns(audit, manifest.dataset) : new Set<string>();
+  for (const i of quarantined) if (!undone.has(i.runId!)) settled.set(i.fileId, { status: "QUARANTINED", runId: i.runId });
+  for (const i of items.values()) if (i.status === "SKIPPED") settled.set(i.fileId, { status: "SKIPPED", reason: i.reason ?? "skipped" });
+  let versions: VersionStore | undefined;
+  for (const file of manifest.files) {
+    if (items.has(file.fileId) || file.bucket !== LOCAL_NAMES.landingBucket) continue;
+    const loaded = await audit.getLoadedContent(file.bucket, file.key);
+    if (!loaded || loaded.pending || loaded.fileId === file.fileId || file.etag === "" || loaded.etag !== file.etag) continue;
+    versions ??= new VersionStore(workspacePaths(workspace).versionLog, workspacePaths(workspace).versions);
+    if (otherContentBetween(versions, file.key, loaded.versionId, file.versionId, file.etag)) continue;
+    settled.set(file.fileId, { status: "SKIPPED", reason: "duplicate_content", fresh: { reason: "duplicate_content", note: `same content as ${loaded.fileId}, loaded successfully` } });
+  }
+  return settled;
+}
+
+/**
+ * Whether the version store holds a version of `key` between the loaded one and `versionId`
+ * whose bytes differ (handlers/core/versions-between.ts on S3): then the bytes loaded again
+ * undo that one, a change to load. Unknown versions (the loaded one came from elsewhere): no.
+ */
+function otherContentBetween(versions: VersionStore, key: string, loadedVersionId: string | null, versionId: string | null, etag: string): boolean {
+  const from = loadedVersionId ? versions.get(loadedVersionId)?.seq : undefined;
+  const to = versionId ? versions.get(versionId)?.seq : undefined;
+  if (from === undefined || to === undefined) return false;
+  return versions.all().some((v) => v.key === key && v.seq > from && v.seq < to && v.etag !== etag);
 }
 
 /** Runs of a dataset that a `datalake rollback` undid (its RUN items name them). */

@@ -20,6 +20,7 @@ import { CliError, type Verb } from "../cli-verb";
 import { formatTable } from "../cli-table";
 import { fileFinal } from "../../handlers/core/run-finalize";
 import { claimWorkspaceEngine, parseEngine } from "../workspace-engine";
+import type { SettledFile } from "../cli-workspace-audit";
 
 const SPEC: ArgSpec = {
   flags: {
@@ -86,13 +87,14 @@ async function loadLocked(
 
   // A load of millions of rows takes a while: a person at a terminal sees each step go by.
   const verbose = flags.verbose === true || io.interactive === true;
-  const { closeAudit, openAudit, quarantinedBefore, recordLoadRun } = await import("../cli-workspace-audit");
-  // Opened while the engine works, recorded into after it (openAudit). The files an earlier run
-  // quarantined whole are looked up meanwhile too: the engine skips them (quarantinedBefore).
+  const { closeAudit, openAudit, settledBefore, recordLoadRun } = await import("../cli-workspace-audit");
+  // Opened while the engine works, recorded into after it (openAudit). The files file-arrival
+  // would not have loaded (quarantined whole before, skipped, a re-copy of loaded bytes) are
+  // looked up meanwhile too: the engine skips them (settledBefore).
   const opening = openAudit(workspace);
-  const quarantined = quarantinedBefore(opening, manifest);
-  quarantined.catch(() => undefined); // awaited by the engine, or its error is the audit's
-  const settled = quarantined.then((m) => new Set(m.keys()));
+  const gated = settledBefore(opening, manifest, workspace);
+  gated.catch(() => undefined); // awaited by the engine, or its error is the audit's
+  const settled = gated.then((m) => new Set(m.keys()));
   settled.catch(() => undefined);
   // Ctrl-C or SIGTERM stops the engine before its publish; a publish under way finishes, and
   // either way the run is recorded before the process exits. Killed by the default handler,
@@ -115,7 +117,7 @@ async function loadLocked(
   }
   let recorded: Awaited<ReturnType<typeof recordLoadRun>>;
   try {
-    recorded = await recordLoadRun(workspace, manifest, manifestPath, summary, startedAt, opening);
+    recorded = await recordLoadRun(workspace, manifest, manifestPath, summary, startedAt, opening, await gated);
     unmark();
   } finally {
     stop.release();
@@ -127,7 +129,7 @@ async function loadLocked(
     io.err(`datalake load: recorded run ${r.runId} (${r.dataset}, ${r.files.length} file(s), ${r.status})${from}, which a stopped load left out of the audit trail`);
   }
   if (flags.json) io.out(JSON.stringify([summary]));
-  else printSummary(io, summary, await quarantined.catch(() => new Map<string, string>()));
+  else printSummary(io, summary, await gated.catch(() => new Map<string, SettledFile>()));
   if (stop.signal.aborted) return 130; // published and recorded; the models are left to `build`
   // --no-build: a backfill of many loads builds once at the end, not after each of them. The
   // models an earlier load published for and never built (killed first: models-owed.ts) are
@@ -242,16 +244,22 @@ skip.has(f.fileId) ? alreadyLoaded(f) : results.get(f.fileId);
   return { ...summary, files: manifest.files.map(listed).filter((r): r is FileResult => r !== undefined) };
 }
 
-/** `quarantined`: files skipped because an earlier run quarantined them whole (fileId -> that run). */
-function printSummary(io: CliIo, s: RunSummary, quarantined: ReadonlyMap<string, string>): void {
+/** `settled`: files the engine skipped as file-arrival would have (settledBefore), and why. */
+function printSummary(io: CliIo, s: RunSummary, settled: ReadonlyMap<string, SettledFile>): void {
   io.out(
     formatTable(
       // Each file's status as the audit trail and the watcher name it (SUCCEEDED, QUARANTINED...).
       ["status", "file", "read", "loaded", "quarantined", "rejected", "reason"],
       s.files.map((f) => {
         const final = fileFinal(s.status, f, s.error);
-        const earlier = f.outcome === "ALREADY_LOADED" ? quarantined.get(f.fileId) : undefined;
-        const reason = earlier ? `already_quarantined (run ${earlier})` : (final.reason ?? "");
+        const gate = f.outcome === "ALREADY_LOADED" ? settled.get(f.fileId) : undefined;
+        const reason = !gate
+          ? (final.reason ?? "")
+          : gate.status === "QUARANTINED"
+            ? `already_quarantined (run ${gate.runId})`
+            : gate.fresh
+              ? `${gate.fresh.reason} (${gate.fresh.note})`
+              : `already_skipped (${gate.reason})`;
         return [final.status, f.key, f.rowsRead, f.rowsLoaded, f.rowsQuarantined, f.rowsRejected, reason];
       }),
     ),

@@ -226,6 +226,47 @@ describe("datalake audit --verify (workspace)", function () {
     expect(items.map((i) => [i.status, i.reason ?? null]).sort()).to.deep.equal([["SKIPPED", "duplicate_content"], ["SUCCEEDED", null]]);
   });
 
+  it("`datalake load` of a landing file re-copied with loaded bytes skips it as file-arrival does: a DMS full-load file is no reload, silver keeps the later change", async () => {
+    // The full load, then a change: order 1 is shipped.
+    drop(dir, "orders/LOAD00000001.csv", "1,7,2026-10-31 09:00:00,pending,12.50\n");
+    drop(dir, "orders/20261101-100000000.csv", "U,1,7,2026-10-31 09:00:00,shipped,12.50\n");
+    expect((await cli("local", "--once", "--workspace", dir)).code).to.equal(0);
+    const status = async () => JSON.parse((await cli("query", "--workspace", dir, "--json", "SELECT status FROM orders")).stdout);
+    const landed = join(workspacePaths(dir).landing, "orders/LOAD00000001.csv");
+    // The full-load file copied again with the same bytes: `local` skips that version, and a
+    // `load` naming it later finds it skipped; a copy `local` never saw is skipped by `load`.
+    drop(dir, "orders/LOAD00000001.csv", "1,7,2026-10-31 09:00:00,pending,12.50\n");
+    expect((await cli("local", "--once", "--workspace", dir)).code).to.equal(0);
+    const afterLocal = await cli("load", "--dataset", "orders", "--workspace", dir, "--no-build", landed);
+    expect(afterLocal.code, afterLocal.stderr).to.equal(0);
+    expect(afterLocal.stdout).to.match(/SKIPPED\s+orders\/LOAD00000001\.csv\s+0\s+0\s+0\s+0\s+already_skipped \(duplicate_content\)/);
+    writeFileSync(landed, "1,7,2026-10-31 09:00:00,pending,12.50\n");
+    const fresh = await cli("load", "--dataset", "orders", "--workspace", dir, "--no-build", landed);
+    expect(fresh.code, fresh.stderr).to.equal(0);
+    expect(fresh.stdout).to.match(/SKIPPED\s+orders\/LOAD00000001\.csv\s+0\s+0\s+0\s+0\s+duplicate_content \(same content as s3:\/\/\S+#\d+\.\w+, loaded successfully\)/);
+
+    expect(await status()).to.deep.equal([{ status: "shipped" }]);
+    const bronze = await cli("query", "--workspace", dir, "--json", "SELECT count(*) AS n FROM bronze_orders");
+    expect(JSON.parse(bronze.stdout)).to.deep.equal([{ n: 2 }]);
+    const items = JSON.parse((await cli("audit", "--workspace", dir, "--json", "--dataset", "orders")).stdout) as { key: string; status: string; reason?: string }[];
+    expect(items.filter((i) => i.key.endsWith("LOAD00000001.csv")).map((i) => [i.status, i.reason ?? null])).to.deep.equal([
+      ["SUCCEEDED", null],
+      ["SKIPPED", "duplicate_content"],
+      ["SKIPPED", "duplicate_content"],
+    ]);
+    const run = await verify();
+    expect(run.code, run.stdout).to.equal(0);
+
+    // Other bytes, then the first ones again: both load (an undo is a new version, as on S3).
+    writeFileSync(landed, "1,7,2026-10-31 09:00:00,paid,12.50\n");
+    expect((await cli("load", "--dataset", "orders", "--workspace", dir, "--no-build", landed)).code).to.equal(0);
+    expect(await status()).to.deep.equal([{ status: "paid" }]);
+    writeFileSync(landed, "1,7,2026-10-31 09:00:00,pending,12.50\n");
+    expect((await cli("load", "--dataset", "orders", "--workspace", dir, "--no-build", landed)).code).to.equal(0);
+    expect(await status()).to.deep.equal([{ status: "pending" }]);
+    expect((await verify()).code).to.equal(0);
+  });
+
   it("a version recorded twice (by `datalake local`, and by a `datalake load` that named landing files by their bytes) is a duplicate", async () => {
     const v = landVersion("orders/a.csv", ordersCsv(1, 10));
     const sha = sha32(ordersCsv(1, 10));
