@@ -20,6 +20,10 @@ const INTEGER = `^[+-]?[0-9]+${END}`;
 const INTEGER_ZERO_FRACTION = `^[+-]?[0-9]+[.]0*${END}`;
 const INTEGER_PART = "^[+-]?[0-9]+";
 const DOUBLE = `^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?${END}`;
+/** A digit other than 0 before the exponent: the text's value is not zero. */
+const NONZERO_MANTISSA = "^[^eE]*[1-9]";
+/** The largest finite double, as a literal both engines read as a DOUBLE. */
+const MAX_DOUBLE = "1.7976931348623157e308";
 // Field ranges in the guard, not only the shape: DuckDB casts hour 24 to the next day's 00:00 and
 // Spark refuses it, so only values both engines read the same way pass.
 const YMD = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])";
@@ -119,8 +123,14 @@ export function guardedParse(d: SqlDialect, v: string, type: PlanColumnType): st
       return `CASE WHEN ${d.regexMatch(t, INTEGER)} THEN ${d.tryCast(t, type)} ` +
         `WHEN ${d.regexMatch(t, INTEGER_ZERO_FRACTION)} THEN ${d.tryCast(d.regexExtract(t, INTEGER_PART), type)} ELSE NULL END`;
     }
-    case "double":
-      return guarded(DOUBLE, d.trim(v), positiveZero(d, d.tryCast(d.trim(v), type)));
+    case "double": {
+      // A text whose value a double cannot hold is refused, not rounded to a different value:
+      // both engines read "1e309" as Infinity and "1e-400" as 0 (docs/datasets.md).
+      const t = d.trim(v);
+      const x = d.tryCast(t, type);
+      const fits = `abs(${x}) <= ${MAX_DOUBLE} AND NOT (${x} = 0 AND ${d.regexMatch(t, NONZERO_MANTISSA)})`;
+      return `CASE WHEN ${d.regexMatch(t, DOUBLE)} AND ${fits} THEN ${positiveZero(d, x)} ELSE NULL END`;
+    }
     case "boolean": {
       const word = `lower(${d.trim(v)})`;
       const list = (words: string[]) => words.map((w) => d.str(w)).join(", ");

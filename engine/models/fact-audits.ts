@@ -102,8 +102,9 @@ function measureSums(r: ResolvedFact): ModelAudit[] {
   return summedMeasures(r).map((m, i) => {
     const [staged, source] = [`staged_sum_${i}`, `silver_sum_${i}`];
     // A double's sum depends on the order of addition: compare it within a relative 1e-9. Equal
-    // sums pass first: silver can hold an infinity (a double's text "1e309"), and inf - inf is
-    // NaN, which both engines order above every number, so equal infinite sums failed.
+    // sums pass first: a sum can be infinite (finite values near the double range overflow when
+    // added), and inf - inf is NaN, which both engines order above every number, so equal
+    // infinite sums failed.
     const differs = m.double
       ? `${staged} IS DISTINCT FROM ${source} AND ((${staged} IS NULL) <> (${source} IS NULL) OR ABS(${staged} - ${source}) > 1e-9 * GREATEST(1.0, ABS(${source})))`
       : `${staged} IS DISTINCT FROM ${source}`;

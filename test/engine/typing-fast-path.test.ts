@@ -91,4 +91,19 @@ describe("engine: typing's canonical fast path", () => {
     expect(r.d5).to.equal(null);
     expect(r.bc).to.equal(null);
   });
+  it("double: a value beyond the double range or too small for it is bad_type, not infinity or 0", async () => {
+    const cases: Array<[string, string | null]> = [
+      ["1e308", "1e+308"],
+      ["1.7976931348623157e308", "1.7976931348623157e+308"],
+      ["1e309", null], // would read as infinity
+      ["-1e309", null],
+      ["1.7976931348623159e308", null], // rounds past the largest double
+      ["-1e-320", "-1e-320"], // subnormal: held
+      ["1e-400", null], // would read as 0
+      ["-0.0000e-400", "0.0"], // a zero written small is still zero
+      ["0e999", "0.0"],
+      [" 2.5 ", "2.5"],
+    ];
+    expect(await parsedTexts("double", cases)).to.deep.equal(cases);
+  });
 });

@@ -292,8 +292,9 @@ const WIDE_GRAIN: Scenario = {
   dims: { dim_customer: customers, dim_product: products },
 };
 
-// A double column holds what its text parses to, so silver can hold an infinity ("1e309"): the
-// fact's sum equals silver's (both infinite), which the sum audit must pass, not read as NaN apart.
+// A silver double that is infinite (a load refuses "1e309" as bad_type, but the audit must not
+// rely on it): the fact's sum equals silver's (both infinite), which the sum audit must pass, not
+// read as NaN apart.
 const INFINITE_SPEND: Scenario = {
   ...VISITS,
   name: "a double measure with an infinite value: its sum equals silver's",
