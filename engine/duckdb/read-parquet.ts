@@ -86,14 +86,43 @@ async function wideDecimal(session: Session, file: string): Promise<string | und
   return Number(wide.n) > 0 ? "decimal_precision" : undefined;
 }
 
+/**
+ * The file's top-level column names as written. DuckDB binds a repeated name (`status` and
+ * `STATUS`, or `status` twice) as `status_1`: read from DESCRIBE, such a file passed the
+ * duplicate check, the first column silently won and the other was reported as an extra column
+ * under a name the file does not hold. The schema is flattened depth first: a nested column's
+ * children follow it.
+ */
+async function writtenNames(session: Session, file: string): Promise<string[]> {
+  const elements = await session.rows(`SELECT name, num_children FROM parquet_schema(${lit(exactPath(file))})`);
+  const names: string[] = [];
+  const skip = (i: number): number => {
+    let next = i + 1;
+    for (let k = 0; k < Number(elements[i].num_children ?? 0); k++) next = skip(next);
+    return next;
+  };
+  for (let i = 1, k = 0; k < Number(elements[0]?.num_children ?? 0) && i < elements.length; k++) {
+    names.push(String(elements[i].name));
+    i = skip(i);
+  }
+  return names;
+}
+
 export async function checkParquet(session: Session, plan: LoadPlan, file: string, bytes: Buffer): Promise<FormatChecked> {
   const { source } = plan;
   if (bytes.length < 12 || !bytes.subarray(bytes.length - 4).equals(MAGIC)) return { reason: "malformed_parquet:no footer", rows: 0 };
-  const scan = `read_parquet(${lit(exactPath(file))}, file_row_number = true)`;
+  let written: string[];
+  let scan: string;
+  let ownRowNumber: boolean;
   let schema: { name: string; type: string }[];
   let rows: number;
   try {
-    const described = await session.rows(`DESCRIBE SELECT * EXCLUDE (file_row_number) FROM ${scan}`);
+    written = await writtenNames(session, file);
+    // A column of the file named file_row_number hides DuckDB's own (binding the option then
+    // fails the whole run): such a file is numbered as a CSV is, by a streaming window.
+    ownRowNumber = written.some((n) => n.toLowerCase() === "file_row_number");
+    scan = ownRowNumber ? `read_parquet(${lit(exactPath(file))})` : `read_parquet(${lit(exactPath(file))}, file_row_number = true)`;
+    const described = await session.rows(`DESCRIBE SELECT * ${ownRowNumber ? "" : "EXCLUDE (file_row_number) "}FROM ${scan}`);
     schema = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
     const unreadable = schema.map((c) => unreadableType(c.type)).find((t) => t !== undefined) ?? (await wideDecimal(session, file));
     if (unreadable !== undefined) return { reason: `unreadable_parquet_type:${unreadable}`, rows: 0 };
@@ -107,7 +136,7 @@ export async function checkParquet(session: Session, plan: LoadPlan, file: strin
     return { reason: MALFORMED_UNREADABLE, rows: 0 };
   }
   const known = [...source.columns.map((c) => c.name), ...(source.opColumn ? [source.opColumn] : [])];
-  const header = resolveHeader(schema.map((c) => c.name), known);
+  const header = resolveHeader(written.length === schema.length ? written : schema.map((c) => c.name), known);
   const dup = header.find((h, i) => header.indexOf(h) !== i);
   if (dup !== undefined) return { reason: `malformed_parquet:duplicate column ${dup}`, rows: 0 };
   const missing = source.columns.filter((c) => !c.optional && !header.includes(c.name)).map((c) => c.name);
@@ -119,5 +148,5 @@ export async function checkParquet(session: Session, plan: LoadPlan, file: strin
     if (rendered === null) return { reason: `unsupported_parquet_type:${name}`, rows };
     pick.set(name, rendered);
   }
-  return { header, extra: header.filter((h) => !known.includes(h)), scan: { from: scan, pick, rowNumber: "file_row_number + 1" } };
+  return { header, extra: header.filter((h) => !known.includes(h)), scan: { from: scan, pick, rowNumber: ownRowNumber ? "row_number() OVER ()" : "file_row_number + 1" } };
 }

@@ -123,6 +123,34 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
       expect(await ws.query("SELECT label FROM bronze_typed_parquet WHERE id = '21'")).to.deep.equal([{ label: '{"a": 1}' }]);
     });
 
+    it("quarantines a file whose columns repeat a name (in any case) as the Glue runner does, and numbers the rows of one with its own file_row_number column", async () => {
+      // DuckDB writes no repeated name: a column written as `xabel` is renamed in the file's bytes
+      // (same length, so the footer stays valid). DuckDB reads the copy back as label and label_1.
+      const renamed = (bytes: Buffer, to: string) => Buffer.from(bytes.toString("latin1").split("xabel").join(to), "latin1");
+      const withTwin = await parquet("twin.parquet", `SELECT *, 'other' AS xabel FROM (${TYPED_PARQUET_SQL})`);
+      const files = [
+        ws.file(typedParquet, "twice.parquet", renamed(withTwin, "label")),
+        ws.file(typedParquet, "cased.parquet", renamed(withTwin, "LABEL")),
+        ws.file(typedParquet, "numbered.parquet", await parquet("numbered.parquet", `SELECT *, 100 - ID AS file_row_number FROM (${TYPED_PARQUET_SQL})`)),
+      ];
+
+      const summary = await ws.load(typedParquet, files);
+
+      expectConserved(summary);
+      const outcome = (name: string) => {
+        const f = fileResult(summary, `typed-parquet/${name}`);
+        return [f.outcome, f.reason ?? null, f.rowsRead];
+      };
+      expect(outcome("twice.parquet")).to.deep.equal(["QUARANTINED", "malformed_parquet:duplicate column label", 0]);
+      expect(outcome("cased.parquet")).to.deep.equal(["QUARANTINED", "malformed_parquet:duplicate column label", 0]);
+      // Before: DuckDB's file_row_number option failed the whole run (a Binder Error).
+      expect(outcome("numbered.parquet")).to.deep.equal(["LOADED", null, 4]);
+      expect(summary.driftWarnings).to.deep.equal(["typed-parquet/numbered.parquet: extra column(s) file_row_number"]);
+      expect(await ws.query("SELECT ID AS id, _row_number FROM bronze_typed_parquet ORDER BY _row_number")).to.deep.equal(
+        [1, 2, 3, 4].map((n) => ({ id: String(n), _row_number: n })),
+      );
+    });
+
     // DuckDB reads a decimal over 38 digits as DOUBLE and decodes most widths wrong: this file's
     // 42.50 came out as 713031680.0, which fits decimal(12,2) and loaded silently into silver.
     it("quarantines a file with a decimal wider than 38 digits (pyarrow decimal256) instead of reading it as a wrong DOUBLE", async () => {
