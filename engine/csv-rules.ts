@@ -63,6 +63,30 @@ export function suspectCsv(bytes: Buffer, delimiter: string, quote: string): boo
 }
 
 /**
+ * Whether a record of a file suspectCsv passed holds more than `width` fields, the extra ones
+ * empty ("1,2,3," under a 3-column header): DuckDB's strict reader drops empty trailing fields,
+ * so such a file loaded locally and was malformed_csv on the Glue runner (and by
+ * firstCsvProblem). Only a line that ends with the delimiter can be one; those are found by
+ * native search and only their delimiters counted. Without quotes (suspectCsv found none open),
+ * every delimiter separates fields.
+ */
+export function trailingExtraFields(bytes: Buffer, delimiter: string, width: number): boolean {
+  if (Buffer.byteLength(delimiter) !== 1) return true;
+  const d = delimiter.charCodeAt(0);
+  const fieldsOfLineEndingAt = (end: number): number => {
+    let fields = 1;
+    for (let i = bytes.indexOf(d, bytes.lastIndexOf(LF, end) + 1); i !== -1 && i <= end; i = bytes.indexOf(d, i + 1)) fields++;
+    return fields;
+  };
+  // One line end per file (a file with both takes the slow path before this).
+  const ending = Buffer.from(bytes.indexOf(CR) === -1 ? [d, LF] : [d, CR, LF]);
+  for (let at = bytes.indexOf(ending); at !== -1; at = bytes.indexOf(ending, at + 1)) {
+    if (fieldsOfLineEndingAt(at) > width) return true;
+  }
+  return bytes.length > 0 && bytes[bytes.length - 1] === d && fieldsOfLineEndingAt(bytes.length - 1) > width;
+}
+
+/**
  * The first problem of a CSV text under the rules above, as its malformed_csv message, or null
  * when every record is well formed and as wide as the header (or, headerless, the first row).
  * Reads the text character by character: only called for a file already suspected to be bad.

@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { isUtf8 } from "node:buffer";
 import { alreadyLoaded, type FileResult, type Manifest, type ManifestFile } from "../contracts";
 import type { LoadPlan, ReadFilesStep } from "../plan";
-import { driftWarnings, EMPTY_LINES_MIXED, emptyLinesBefore, firstCsvProblem, firstRecord, parseHeader, resolveHeader, suspectCsv } from "../csv-rules";
+import { driftWarnings, EMPTY_LINES_MIXED, emptyLinesBefore, firstCsvProblem, firstRecord, parseHeader, resolveHeader, suspectCsv, trailingExtraFields } from "../csv-rules";
 import { classifyBytes } from "../file-bytes";
 import { headerlessLayout, looksLikeHeader } from "../file-layout";
 import { checkByFormat, type Scan } from "./read-formats";
@@ -329,7 +329,8 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
   // checks (a missing column is the file's first fault). Whatever else is malformed fails
   // DuckDB's scan and is named by the same rules.
   const strict = !mixedLineEnds(bytes);
-  const problem = !strict || suspectCsv(bytes, delimiter, quote) ? firstCsvProblem(bytes.toString("utf8"), delimiter, quote) : null;
+  const suspect = !strict || suspectCsv(bytes, delimiter, quote) || trailingExtraFields(bytes, delimiter, written.length);
+  const problem = suspect ? firstCsvProblem(bytes.toString("utf8"), delimiter, quote) : null;
   if (problem?.startsWith("header")) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes, true) };
   const skip = emptyLinesBefore(bytes.subarray(0, 64 * 1024).toString("utf8").replace(/^\uFEFF/, "")).lines;
   // DuckDB's reader counts the lines it skips by its own reading of mixed line ends (LF then CRLF
@@ -377,7 +378,8 @@ async function checkHeaderless(
     return { reason: layout.reason, rows: await countRows(session, file.localPath!, shape, source.csv, bytes) };
   }
   const strict = !mixedLineEnds(bytes);
-  const problem = !strict || suspectCsv(bytes, delimiter, quote) ? firstCsvProblem(bytes.toString("utf8"), delimiter, quote, false) : null;
+  const suspect = !strict || suspectCsv(bytes, delimiter, quote) || trailingExtraFields(bytes, delimiter, width);
+  const problem = suspect ? firstCsvProblem(bytes.toString("utf8"), delimiter, quote, false) : null;
   if (problem !== null) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes, false) };
   const picks = new Map<string, number>(columns.map((name, i) => [name, layout.data[i]]));
   if (layout.op !== null && source.opColumn) picks.set(source.opColumn, layout.op);
