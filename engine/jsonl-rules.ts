@@ -8,8 +8,10 @@
 //   a number as the exact text written in the file ("12.50" stays 12.50, "1E3" stays 1E3), so no
 //   value is rounded on its way to the plan's typed parsing (JSON.parse and DuckDB's JSON reader
 //   both turn 12.50 into 12.5 and a long decimal into the nearest double);
-// - a line that is not valid JSON, not an object, holds a key twice (case-insensitively), or holds
-//   an object or array under a spec column quarantines the whole file: malformed_jsonl:line <n>: ...
+// - a line that is not valid JSON, not an object, holds a key or string value with an unpaired
+//   surrogate escape ("\ud83d" alone: no character), holds a key twice (case-insensitively), or
+//   holds an object or array under a spec column quarantines the whole file:
+//   malformed_jsonl:line <n>: ...
 //   (physical line number, blank lines included). Nested values have no canonical string both
 //   engines print the same way, so they are refused rather than flattened.
 
@@ -72,6 +74,8 @@ type Value = string | null | typeof NESTED;
 const WS = /[ \t\r\n]*/y;
 const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+/** A UTF-16 surrogate code unit without its pair (JSON's \uD800-\uDFFF escapes written alone). */
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
  * The top-level members of one line, values as bronze strings, or why the line is refused. The
@@ -95,6 +99,9 @@ function objectMembers(line: string): Array<[string, Value]> | string {
     const key = JSON.parse(line.slice(at, keyEnd)) as string;
     at = skip(line, skip(line, keyEnd, WS) + 1, WS); // past ":"
     const [value, end] = scanValue(line, at);
+    // "\ud83d" alone is JSON but no character: written as UTF-8 it became U+FFFD on DuckDB
+    // while the Glue runner kept it, a value changed silently on one engine.
+    if (UNPAIRED_SURROGATE.test(key) || (typeof value === "string" && UNPAIRED_SURROGATE.test(value))) return "unpaired surrogate";
     members.push([key, value]);
     at = skip(line, end, WS);
     if (line[at] === "}") return members;

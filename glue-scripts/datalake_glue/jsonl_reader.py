@@ -27,6 +27,8 @@ class _Nested:
 
 _NESTED = _Nested()
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")  # Python's json accepts NaN and Infinity; JSON does not
@@ -65,6 +67,10 @@ def _members(line: str) -> Any:
         return "not a JSON object"
     pairs = []
     for key, value in parsed:
+        # json.loads joins an escaped surrogate pair into one character: any surrogate left is
+        # unpaired ("\ud83d" alone), no character (engine/jsonl-rules.ts refuses it the same way).
+        if _SURROGATE.search(key) or (isinstance(value, str) and _SURROGATE.search(value)):
+            return "unpaired surrogate"
         if isinstance(value, (_Object, list)):
             value = _NESTED
         elif value is True or value is False:

@@ -50,6 +50,8 @@ def test_strings_are_unescaped_and_extra_keys_are_drift_even_nested():
         ('{} {}\n', "malformed_jsonl:line 1: invalid JSON", 1),
         ('{"id": 1, "ID": 2, "amount": 1}\n', "malformed_jsonl:line 1: duplicate key ID", 1),
         ('{"id": 1, "amount": [1]}\n', "malformed_jsonl:line 1: amount holds an object or array", 1),
+        ('{"id": 1, "amount": 1}\n{"id": 2, "amount": 1, "note": "lone \\ud83d"}\n', "malformed_jsonl:line 2: unpaired surrogate", 2),
+        ('{"id": 1, "amount": 1, "\\udc00": 1}\n', "malformed_jsonl:line 1: unpaired surrogate", 1),
         ('{"id": 1}\n{"id": 2}\n', "missing_column:amount", 2),
         ("", "empty_file", 0),
     ],

@@ -244,6 +244,9 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
         ws.file(typedJsonl, "broken.jsonl", `${line}\n{"id": 2,\n`),
         ws.file(typedJsonl, "nested.jsonl", `${line.replace('"ratio": 1', '"ratio": [1]')}\n`),
         ws.file(typedJsonl, "dup.jsonl", `${line.replace('"id": 1', '"id": 1, "ID": 2')}\n`),
+        // A surrogate escape without its pair is no character (it became U+FFFD in silver).
+        ws.file(typedJsonl, "surrogate.jsonl", `${line}\n${line.replace('"seen"', '"note": "lone \\ud83d", "seen"')}\n`),
+        ws.file(typedJsonl, "paired.jsonl", `${line.replace('"seen"', '"note": "pair \\ud83d\\ude00", "seen"')}\n`),
         ws.file(typedJsonl, "missing.jsonl", `${line.replace('"born": "2024-01-02", ', "")}\n${line.replace('"born": "2024-01-02", ', "")}\n`),
         ws.file(typedJsonl, "latin1.jsonl", Buffer.from(`${line.replace("1", "\u00e9")}\n`, "latin1")),
         ws.file(typedJsonl, "parquet.jsonl", await parquet("p.parquet", TYPED_PARQUET_SQL)),
@@ -262,6 +265,8 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
       expect(outcome("broken.jsonl")).to.deep.equal(["QUARANTINED", "malformed_jsonl:line 2: invalid JSON", 2]);
       expect(outcome("nested.jsonl")).to.deep.equal(["QUARANTINED", "malformed_jsonl:line 1: ratio holds an object or array", 1]);
       expect(outcome("dup.jsonl")).to.deep.equal(["QUARANTINED", "malformed_jsonl:line 1: duplicate key ID", 1]);
+      expect(outcome("surrogate.jsonl")).to.deep.equal(["QUARANTINED", "malformed_jsonl:line 2: unpaired surrogate", 2]);
+      expect(outcome("paired.jsonl")).to.deep.equal(["LOADED", null, 1]);
       expect(outcome("missing.jsonl")).to.deep.equal(["QUARANTINED", "missing_column:born", 2]);
       expect(outcome("latin1.jsonl")).to.deep.equal(["QUARANTINED", "not_utf8", 1]);
       expect(outcome("parquet.jsonl")).to.deep.equal(["QUARANTINED", "not_jsonl:parquet", 0]);
