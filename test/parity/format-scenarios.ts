@@ -69,6 +69,8 @@ export function jsonlScenario(dir: string): ScenarioRun[] {
       files.file("nan.jsonl", `{"id": 1, "amount": NaN}\n`, AT),
       files.file("nested.jsonl", `${line.replace('"ratio": 1', '"ratio": [1]')}\n`, AT),
       files.file("dup.jsonl", `${line.replace('"id": 9', '"id": 9, "ID": 2')}\n`, AT),
+      files.file("surrogate.jsonl", `${line.replace('"seen"', '"label": "lone \\ud83d", "seen"')}\n`, AT),
+      files.file("paired.jsonl", `${line.replace('"id": 9', '"id": 11').replace('"seen"', '"label": "pair \\ud83d\\ude00 \\u00e9", "seen"')}\n`, AT),
       files.file("missing.jsonl", `${line.replace('"born": "2024-01-02", ', "")}\n`, AT),
       files.file("latin1.jsonl", Buffer.from(`${line.replace("2024", "\u00e9")}\n`, "latin1"), AT),
       files.file("parquet.jsonl", Buffer.from("PAR1\u0000\u0000\u0000\u0000PAR1"), AT),
