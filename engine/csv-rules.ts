@@ -63,16 +63,18 @@ export function suspectCsv(bytes: Buffer, delimiter: string, quote: string): boo
 }
 
 /**
- * Whether a record of a file suspectCsv passed holds more than `width` fields, the extra ones
+ * Whether a record of a file suspectCsv passed may hold more than `width` fields, the extra ones
  * empty ("1,2,3," under a 3-column header): DuckDB's strict reader drops empty trailing fields,
  * so such a file loaded locally and was malformed_csv on the Glue runner (and by
- * firstCsvProblem). Only a line that ends with the delimiter can be one; those are found by
- * native search and only their delimiters counted. Without quotes (suspectCsv found none open),
- * every delimiter separates fields.
+ * firstCsvProblem, which gives the verdict when this says true). Only a line that ends with the
+ * delimiter can be one; those are found by native search and only their delimiters counted. In a
+ * file with quotes a line is not a record (a quoted field may hold the delimiter or a line end),
+ * so there any such line sends the file to firstCsvProblem.
  */
-export function trailingExtraFields(bytes: Buffer, delimiter: string, width: number): boolean {
-  if (Buffer.byteLength(delimiter) !== 1) return true;
+export function trailingExtraFields(bytes: Buffer, delimiter: string, quote: string, width: number): boolean {
+  if (Buffer.byteLength(delimiter) !== 1 || Buffer.byteLength(quote) !== 1) return true;
   const d = delimiter.charCodeAt(0);
+  const quoted = bytes.indexOf(quote.charCodeAt(0)) !== -1;
   const fieldsOfLineEndingAt = (end: number): number => {
     let fields = 1;
     for (let i = bytes.indexOf(d, bytes.lastIndexOf(LF, end) + 1); i !== -1 && i <= end; i = bytes.indexOf(d, i + 1)) fields++;
@@ -81,9 +83,9 @@ export function trailingExtraFields(bytes: Buffer, delimiter: string, width: num
   // One line end per file (a file with both takes the slow path before this).
   const ending = Buffer.from(bytes.indexOf(CR) === -1 ? [d, LF] : [d, CR, LF]);
   for (let at = bytes.indexOf(ending); at !== -1; at = bytes.indexOf(ending, at + 1)) {
-    if (fieldsOfLineEndingAt(at) > width) return true;
+    if (quoted || fieldsOfLineEndingAt(at) > width) return true;
   }
-  return bytes.length > 0 && bytes[bytes.length - 1] === d && fieldsOfLineEndingAt(bytes.length - 1) > width;
+  return bytes.length > 0 && bytes[bytes.length - 1] === d && (quoted || fieldsOfLineEndingAt(bytes.length - 1) > width);
 }
 
 /**

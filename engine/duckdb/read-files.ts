@@ -329,7 +329,7 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
   // checks (a missing column is the file's first fault). Whatever else is malformed fails
   // DuckDB's scan and is named by the same rules.
   const strict = !mixedLineEnds(bytes);
-  const suspect = !strict || suspectCsv(bytes, delimiter, quote) || trailingExtraFields(bytes, delimiter, written.length);
+  const suspect = !strict || suspectCsv(bytes, delimiter, quote) || trailingExtraFields(bytes, delimiter, quote, written.length);
   const problem = suspect ? firstCsvProblem(bytes.toString("utf8"), delimiter, quote) : null;
   if (problem?.startsWith("header")) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes, true) };
   const skip = emptyLinesBefore(bytes.subarray(0, 64 * 1024).toString("utf8").replace(/^\uFEFF/, "")).lines;
@@ -378,7 +378,7 @@ async function checkHeaderless(
     return { reason: layout.reason, rows: await countRows(session, file.localPath!, shape, source.csv, bytes) };
   }
   const strict = !mixedLineEnds(bytes);
-  const suspect = !strict || suspectCsv(bytes, delimiter, quote) || trailingExtraFields(bytes, delimiter, width);
+  const suspect = !strict || suspectCsv(bytes, delimiter, quote) || trailingExtraFields(bytes, delimiter, quote, width);
   const problem = suspect ? firstCsvProblem(bytes.toString("utf8"), delimiter, quote, false) : null;
   if (problem !== null) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes, false) };
   const picks = new Map<string, number>(columns.map((name, i) => [name, layout.data[i]]));

@@ -34,14 +34,17 @@ describe("engine (DuckDB): bad input", function () {
     const many = ws.file("orders", "many.csv", [ORDERS_HEADER, good[0], `${good[1]},,,`].join("\r\n"));
     const headerless = ws.file("orders", "20261101-100000000.csv", ["I,3,7,2026-11-01 09:00:00,paid,1.00,2026-11-01 10:00:00", "I,4,7,2026-11-01 09:00:00,paid,1.00,2026-11-01 10:00:00,"].join("\n"));
     const lastEmpty = ws.file("orders", "last-empty.csv", ["Op,order_id,customer_id,order_ts,status,cdc_ts,total_amount", "I,5,7,2026-11-01 09:00:00,paid,2026-11-01 10:00:00,"].join("\n"));
+    // A record over two lines (a quoted line end): its last line alone looks narrow enough.
+    const quoted = ws.file("orders", "quoted.csv", [ORDERS_HEADER, 'I,6,7,2026-11-01 09:00:00,"multi\nline",1.00,2026-11-01 10:00:00,'].join("\n"));
 
-    const summary = await ws.load("orders", [extra, many, headerless, lastEmpty]);
+    const summary = await ws.load("orders", [extra, many, headerless, lastEmpty, quoted]);
 
     expectConserved(summary);
     expect(fileResult(summary, "orders/extra.csv")).to.include({ outcome: "QUARANTINED", reason: "malformed_csv:row 1 has 8 fields, header has 7", rowsRead: 2 });
     expect(fileResult(summary, "orders/many.csv")).to.include({ outcome: "QUARANTINED", reason: "malformed_csv:row 2 has 10 fields, header has 7", rowsRead: 2 });
     expect(fileResult(summary, "orders/20261101-100000000.csv")).to.include({ outcome: "QUARANTINED", reason: "malformed_csv:row 2 has 8 fields, row 1 has 7" });
     expect(fileResult(summary, "orders/last-empty.csv")).to.include({ outcome: "LOADED", rowsRead: 1 });
+    expect(fileResult(summary, "orders/quoted.csv")).to.include({ outcome: "QUARANTINED", reason: "malformed_csv:row 1 has 8 fields, header has 7" });
   });
 
   it("quarantines a header-only file with its own reason (header_only), 0 rows, every time it comes", async () => {
