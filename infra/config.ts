@@ -42,8 +42,8 @@ export interface PlatformConfig {
   lakeFormationAdmins: string[];
   /**
    * The role (or user) that runs `pulumi up`: a Lake Formation admin and named in the data key's
-   * policy. Unset: whoever runs the program. The pull-request workflow sets it to the deploy
-   * role, so a preview run by its read-only role shows no change to either.
+   * policy. Unset: whoever runs the program. Set to the CI deploy role (docs/policy-and-ci.md), a
+   * pull request's preview, run by the read-only role, shows no change to either.
    */
   deployerArn?: string;
   /**
