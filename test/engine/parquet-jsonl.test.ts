@@ -2,6 +2,7 @@
 // string parsed back to the same typed value, and every bad file with its own reason (counted).
 import * as path from "node:path";
 import { expect } from "chai";
+import type { RunSummary } from "../../engine/contracts";
 import { TestWorkspace, expectConserved, fileResult } from "./helpers";
 import {
   TYPED_JSONL,
@@ -15,6 +16,12 @@ import {
 } from "./typed-files";
 
 const PARQUET_COLUMNS = Object.keys(TYPED_PARQUET_BRONZE[0]);
+
+/** A file's outcome, reason and rows read, as the quarantine tests compare them. */
+function outcomeOf(summary: RunSummary, key: string): [string, string | null, number] {
+  const f = fileResult(summary, key);
+  return [f.outcome, f.reason ?? null, f.rowsRead];
+}
 const JSONL_COLUMNS = Object.keys(TYPED_JSONL_BRONZE[0]);
 
 describe("engine (DuckDB): Parquet and JSON lines", function () {
@@ -106,10 +113,7 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
       const summary = await ws.load(typedParquet, files);
 
       expectConserved(summary);
-      const outcome = (name: string) => {
-        const f = fileResult(summary, `typed-parquet/${name}`);
-        return [f.outcome, f.reason ?? null, f.rowsRead];
-      };
+      const outcome = (name: string) => outcomeOf(summary, `typed-parquet/${name}`);
       expect(outcome("truncated.parquet")).to.deep.equal(["QUARANTINED", "malformed_parquet:no footer", 0]);
       expect(outcome("corrupt.parquet")).to.deep.equal(["QUARANTINED", "malformed_parquet:unreadable", 0]);
       expect(outcome("footer.parquet")).to.deep.equal(["QUARANTINED", "malformed_parquet:unreadable", 0]);
@@ -137,10 +141,7 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
       const summary = await ws.load(typedParquet, files);
 
       expectConserved(summary);
-      const outcome = (name: string) => {
-        const f = fileResult(summary, `typed-parquet/${name}`);
-        return [f.outcome, f.reason ?? null, f.rowsRead];
-      };
+      const outcome = (name: string) => outcomeOf(summary, `typed-parquet/${name}`);
       expect(outcome("twice.parquet")).to.deep.equal(["QUARANTINED", "malformed_parquet:duplicate column label", 0]);
       expect(outcome("cased.parquet")).to.deep.equal(["QUARANTINED", "malformed_parquet:duplicate column label", 0]);
       // Before: DuckDB's file_row_number option failed the whole run (a Binder Error).
@@ -257,10 +258,7 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
       const summary = await ws.load(typedJsonl, files);
 
       expectConserved(summary);
-      const outcome = (name: string) => {
-        const f = fileResult(summary, `typed-jsonl/${name}`);
-        return [f.outcome, f.reason ?? null, f.rowsRead];
-      };
+      const outcome = (name: string) => outcomeOf(summary, `typed-jsonl/${name}`);
       expect(outcome("array.jsonl")).to.deep.equal(["QUARANTINED", "malformed_jsonl:line 3: not a JSON object", 3]);
       expect(outcome("broken.jsonl")).to.deep.equal(["QUARANTINED", "malformed_jsonl:line 2: invalid JSON", 2]);
       expect(outcome("nested.jsonl")).to.deep.equal(["QUARANTINED", "malformed_jsonl:line 1: ratio holds an object or array", 1]);
