@@ -72,6 +72,13 @@ function unreadableType(type: string): string | undefined {
 /** Spark's widest decimal (DecimalType.MAX_PRECISION), and DuckDB's. */
 const MAX_DECIMAL_PRECISION = 38;
 
+/** One row of the file's flattened Parquet schema (DuckDB's parquet_schema), in file order. */
+type SchemaElement = Record<string, unknown>;
+
+async function parquetSchema(session: Session, file: string): Promise<SchemaElement[]> {
+  return session.rows(`SELECT name, num_children, converted_type, logical_type, precision FROM parquet_schema(${lit(exactPath(file))})`);
+}
+
 /**
  * "decimal_precision" when a column of the file is a decimal wider than 38 digits (pyarrow's
  * decimal256). DuckDB reads such a column as DOUBLE and, unless it is 32 bytes wide, decodes it
@@ -79,11 +86,9 @@ const MAX_DECIMAL_PRECISION = 38;
  * has no decimal type that wide. Like a TIME column anywhere in a file, it makes the file
  * unreadable, so it is found in the Parquet schema, which DESCRIBE (DOUBLE) does not show.
  */
-async function wideDecimal(session: Session, file: string): Promise<string | undefined> {
-  const [wide] = await session.rows(
-    `SELECT COUNT(*) AS n FROM parquet_schema(${lit(exactPath(file))}) WHERE (converted_type = 'DECIMAL' OR logical_type LIKE 'DecimalType%') AND precision > ${MAX_DECIMAL_PRECISION}`,
-  );
-  return Number(wide.n) > 0 ? "decimal_precision" : undefined;
+function wideDecimal(elements: SchemaElement[]): string | undefined {
+  const decimal = (e: SchemaElement) => e.converted_type === "DECIMAL" || String(e.logical_type ?? "").startsWith("DecimalType");
+  return elements.some((e) => decimal(e) && Number(e.precision ?? 0) > MAX_DECIMAL_PRECISION) ? "decimal_precision" : undefined;
 }
 
 /**
@@ -93,8 +98,7 @@ async function wideDecimal(session: Session, file: string): Promise<string | und
  * under a name the file does not hold. The schema is flattened depth first: a nested column's
  * children follow it.
  */
-async function writtenNames(session: Session, file: string): Promise<string[]> {
-  const elements = await session.rows(`SELECT name, num_children FROM parquet_schema(${lit(exactPath(file))})`);
+function writtenNames(elements: SchemaElement[]): string[] {
   const names: string[] = [];
   const skip = (i: number): number => {
     let next = i + 1;
@@ -117,14 +121,15 @@ export async function checkParquet(session: Session, plan: LoadPlan, file: strin
   let schema: { name: string; type: string }[];
   let rows: number;
   try {
-    written = await writtenNames(session, file);
+    const elements = await parquetSchema(session, file);
+    written = writtenNames(elements);
     // A column of the file named file_row_number hides DuckDB's own (binding the option then
     // fails the whole run): such a file is numbered as a CSV is, by a streaming window.
     ownRowNumber = written.some((n) => n.toLowerCase() === "file_row_number");
     scan = ownRowNumber ? `read_parquet(${lit(exactPath(file))})` : `read_parquet(${lit(exactPath(file))}, file_row_number = true)`;
     const described = await session.rows(`DESCRIBE SELECT * ${ownRowNumber ? "" : "EXCLUDE (file_row_number) "}FROM ${scan}`);
     schema = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-    const unreadable = schema.map((c) => unreadableType(c.type)).find((t) => t !== undefined) ?? (await wideDecimal(session, file));
+    const unreadable = schema.map((c) => unreadableType(c.type)).find((t) => t !== undefined) ?? wideDecimal(elements);
     if (unreadable !== undefined) return { reason: `unreadable_parquet_type:${unreadable}`, rows: 0 };
     const codecs = await session.rows(`SELECT DISTINCT compression AS c FROM parquet_metadata(${lit(exactPath(file))})`);
     const foreign = codecs.map((r) => String(r.c)).find((c) => !SPARK_CODECS.has(c));
