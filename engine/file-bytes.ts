@@ -5,6 +5,10 @@
 //   - gzip (1f 8b) -> decompressed, then classified again (once); a gzip that cannot be
 //     decompressed -> "corrupt_gzip:truncated" (it ends early) or "corrupt_gzip:bad data";
 //   - Parquet (PAR1) -> its own kind: read_files decides per dataset format;
+//   - another compression or archive (xz, bzip2, zstd, zip) -> "unsupported:<what>", and text
+//     starting with a UTF-16 or UTF-32 byte order mark -> "not_utf8:<encoding> text": named for
+//     what they are, where the CSV reader would call a compressed file "not_utf8" and count its
+//     "rows" by the newline bytes in it;
 //   - anything else is text for the CSV reader (UTF-8 is checked there).
 import { gunzipSync } from "node:zlib";
 
@@ -22,13 +26,41 @@ const DEFLATE = 8;
 
 const startsWith = (bytes: Buffer, magic: number[]): boolean => bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
 
+const ascii = (text: string): number[] => [...text].map((c) => c.charCodeAt(0));
+/**
+ * Formats recognised and refused, by their magic numbers. bzip2 is "BZh", a block size digit and
+ * a block (or, empty, end-of-stream) magic: "BZh" alone can begin a CSV value. Longer byte order
+ * marks first: UTF-32 LE starts with UTF-16 LE's.
+ */
+const REFUSED: Array<{ magics: number[][]; reason: string }> = [
+  { magics: [[0xfd, ...ascii("7zXZ"), 0x00]], reason: "unsupported:xz compressed" },
+  {
+    magics: ascii("123456789").flatMap((size) => [
+      [...ascii("BZh"), size, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59],
+      [...ascii("BZh"), size, 0x17, 0x72, 0x45, 0x38, 0x50, 0x90],
+    ]),
+    reason: "unsupported:bzip2 compressed",
+  },
+  { magics: [[0x28, 0xb5, 0x2f, 0xfd]], reason: "unsupported:zstd compressed" },
+  { magics: [[...ascii("PK"), 3, 4], [...ascii("PK"), 5, 6], [...ascii("PK"), 7, 8]], reason: "unsupported:zip archive" },
+  { magics: [[0xff, 0xfe, 0, 0], [0, 0, 0xfe, 0xff]], reason: "not_utf8:UTF-32 text" },
+  { magics: [[0xff, 0xfe], [0xfe, 0xff]], reason: "not_utf8:UTF-16 text" },
+];
+
+/** The bytes once any gzip is undone: Parquet, a refused format, or text. */
+function classifyPlain(bytes: Buffer, gzip: boolean): Classified {
+  if (startsWith(bytes, PARQUET_MAGIC)) return { kind: "parquet", bytes, gzip };
+  const refused = REFUSED.find((f) => f.magics.some((m) => startsWith(bytes, m)));
+  return refused ? { reason: refused.reason } : { kind: "text", text: bytes, gzip };
+}
+
 export function classifyBytes(bytes: Buffer): Classified {
   if (bytes.length === 0) return { reason: "empty_file" };
-  if (!startsWith(bytes, GZIP_MAGIC)) return startsWith(bytes, PARQUET_MAGIC) ? { kind: "parquet", bytes, gzip: false } : { kind: "text", text: bytes, gzip: false };
+  if (!startsWith(bytes, GZIP_MAGIC)) return classifyPlain(bytes, false);
   const unzipped = gunzip(bytes);
   if ("reason" in unzipped) return unzipped;
   if (unzipped.text.length === 0) return { reason: "empty_file" };
-  return startsWith(unzipped.text, PARQUET_MAGIC) ? { kind: "parquet", bytes: unzipped.text, gzip: true } : { kind: "text", text: unzipped.text, gzip: true };
+  return classifyPlain(unzipped.text, true);
 }
 
 /**

@@ -132,7 +132,10 @@ export interface PlanSource {
  *     (or appeared earlier in this manifest): outcome ALREADY_LOADED, nothing read.
  *   - Bytes are classified by their magic bytes, never by the name (engine/file-bytes.ts): gzip
  *     (1f 8b) is decompressed and classified again, Parquet (PAR1) is "parquet_where_csv_declared"
- *     under format csv (format dms: read as Parquet, below; a gzipped one is "unsupported:gzipped parquet"), the rest is text.
+ *     under format csv (format dms: read as Parquet, below; a gzipped one is "unsupported:gzipped parquet"),
+ *     another compression or archive is "unsupported:xz compressed" | ":bzip2 compressed" |
+ *     ":zstd compressed" | ":zip archive", a UTF-16/32 byte order mark "not_utf8:UTF-16 text" |
+ *     "not_utf8:UTF-32 text" (all 0 rows), the rest is text.
  *   - Whole-file rejections (outcome QUARANTINED, rows never reach bronze or state), with reason:
  *     "empty_file" (0 bytes, nothing after gzip, or line ends only), "corrupt_gzip:truncated" /
  *     "corrupt_gzip:bad data" (0 rows), "header_only" (a header and no row: 0 rows, decided after

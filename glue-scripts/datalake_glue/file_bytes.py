@@ -12,6 +12,17 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _PARQUET_MAGIC = b"PAR1"
 _GZIP_HEADER_BYTES = 10
 _DEFLATE = 8
+# Formats recognised and refused (file-bytes.ts REFUSED says why these magics).
+_BZIP2 = tuple(b"BZh" + bytes([size]) + block for size in b"123456789"
+               for block in (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90"))
+_REFUSED = (
+    ((b"\xfd7zXZ\x00",), "unsupported:xz compressed"),
+    (_BZIP2, "unsupported:bzip2 compressed"),
+    ((b"\x28\xb5\x2f\xfd",), "unsupported:zstd compressed"),
+    ((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"), "unsupported:zip archive"),
+    ((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"), "not_utf8:UTF-32 text"),
+    ((b"\xff\xfe", b"\xfe\xff"), "not_utf8:UTF-16 text"),
+)
 
 
 @dataclass(frozen=True)
@@ -29,7 +40,7 @@ def classify_bytes(data: bytes) -> Classified:
     if len(data) == 0:
         return Classified(kind=None, reason="empty_file")
     if not data.startswith(_GZIP_MAGIC):
-        return Classified(kind="parquet" if data.startswith(_PARQUET_MAGIC) else "text", data=data)
+        return _classify_plain(data, False)
     reason = None
     text = b""
     if len(data) < _GZIP_HEADER_BYTES:
@@ -47,6 +58,14 @@ def classify_bytes(data: bytes) -> Classified:
         return Classified(kind=None, reason=reason)
     if len(text) == 0:
         return Classified(kind=None, reason="empty_file")
-    if text.startswith(_PARQUET_MAGIC):
-        return Classified(kind="parquet", data=text, gzip=True)
-    return Classified(kind="text", data=text, gzip=True)
+    return _classify_plain(text, True)
+
+
+def _classify_plain(data: bytes, gzipped: bool) -> Classified:
+    """The bytes once any gzip is undone: Parquet, a refused format, or text."""
+    if data.startswith(_PARQUET_MAGIC):
+        return Classified(kind="parquet", data=data, gzip=gzipped)
+    for magics, reason in _REFUSED:
+        if data.startswith(magics):
+            return Classified(kind=None, reason=reason)
+    return Classified(kind="text", data=data, gzip=gzipped)

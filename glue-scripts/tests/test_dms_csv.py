@@ -3,6 +3,7 @@ orders' compiled plan source (format dms, header auto, timestampColumn cdc_ts)."
 
 import gzip
 import json
+import lzma
 import os
 
 import pytest
@@ -82,7 +83,9 @@ def test_a_text_file_named_gz_is_text():
     (gzip.compress(b""), "empty_file"),
     (gzip.compress(lines(data(1)))[:-6], "corrupt_gzip:truncated"),
     (gzip.compress(b"PAR1\x00\x00PAR1"), "unsupported:gzipped parquet"),
-], ids=["header-only", "empty", "line-ends", "gzip-empty", "gzip-cut", "gzipped-parquet"])
+    (lzma.compress(lines(data(1))), "unsupported:xz compressed"),
+    (("\ufeff" + lines(data(1)).decode()).encode("utf-16-le"), "not_utf8:UTF-16 text"),
+], ids=["header-only", "empty", "line-ends", "gzip-empty", "gzip-cut", "gzipped-parquet", "xz", "utf-16"])
 def test_whole_file_reasons(content, reason):
     parsed = parse_csv_bytes(content, ORDERS, key="orders/f.csv")
     assert (parsed.reason, parsed.rows_read) == (reason, 0)

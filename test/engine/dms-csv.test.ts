@@ -15,6 +15,8 @@ const data = (id: number, status = "paid", amount = "10.00", customer = "100") =
 const lines = (...records: string[][]) => records.map((r) => r.join(",")).join("\n") + "\n";
 const T1 = "2026-11-01 10:00:00.000000";
 const T2 = "2026-11-01 11:00:00.000000";
+/** `xz -c` of "a,b\n1,2\n" (Node has no xz). */
+const XZ_TEXT = Buffer.from("/Td6WFoAAATm1rRGAgAhARYAAAB0L+WjAQAHYSxiCjEsMgoAvpy9SbUSKv4AASAIuxnZux+2830BAAAAAARZWg==", "base64");
 
 const BRONZE = "SELECT _source_key, _row_number, _op, order_id, status, cdc_ts FROM bronze_orders ORDER BY _source_key, _row_number";
 const SILVER = "SELECT order_id, customer_id, status, total_amount, cdc_ts FROM orders ORDER BY order_id";
@@ -218,7 +220,7 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
     ]);
   });
 
-  it("gives a header-only, an empty, a gzip-corrupt and a Parquet file each its own reason, rows counted once", async () => {
+  it("gives a header-only, an empty, a gzip-corrupt, a Parquet, an xz and a UTF-16 file each its own reason, rows counted once", async () => {
     const good = lines([T1, ...data(1)]);
     const zipped = gzipSync(good);
     const files = [
@@ -230,6 +232,8 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
       ws.file("orders", "crc.csv.gz", Buffer.concat([zipped.subarray(0, zipped.length - 8), Buffer.alloc(4), zipped.subarray(zipped.length - 4)])),
       ws.file("orders", "LOAD00000001.parquet.gz", gzipSync(Buffer.from("PAR1\u0000\u0000PAR1"))),
       ws.file("orders", "LOAD00000002.parquet", Buffer.from("PAR1\u0000\u0000PAR1")),
+      ws.file("orders", "xz.csv.gz", XZ_TEXT),
+      ws.file("orders", "excel.csv", Buffer.from(`\uFEFF${good}`, "utf16le")),
       ws.file("orders", "ok.csv", good),
     ];
 
@@ -245,6 +249,8 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
       ["crc.csv.gz", "QUARANTINED", "corrupt_gzip:bad data", 0],
       ["LOAD00000001.parquet.gz", "QUARANTINED", "unsupported:gzipped parquet", 0],
       ["LOAD00000002.parquet", "QUARANTINED", "malformed_parquet:no footer", 0],
+      ["xz.csv.gz", "QUARANTINED", "unsupported:xz compressed", 0],
+      ["excel.csv", "QUARANTINED", "not_utf8:UTF-16 text", 0],
       ["ok.csv", "LOADED", null, 1],
     ]);
   });
