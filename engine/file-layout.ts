@@ -126,3 +126,33 @@ export function looksLikeHeader(resolved: readonly string[], known: readonly str
   const named = resolved.filter((f) => known.includes(f)).length;
   return named === resolved.length || (required.length > 0 && required.every((r) => names.has(r))) || named * 2 > resolved.length;
 }
+
+/** Delimiters producers commonly write: a spreadsheet export in many locales writes ';'. */
+const COMMON_DELIMITERS = [",", ";", "\t", "|"];
+
+/**
+ * For a first record that names no column (a header) or fits no layout (headerless) under the
+ * dataset's delimiter: the other common delimiter under which it does, or null. A spec whose
+ * delimiter is not the producer's is the usual cause, and the reason alone counts fields
+ * ("column_count:1 field fits no layout ...") without saying why. `recordWith(d)` is the first
+ * record split by `d` (null when it cannot be read), `fits` whether such fields would do.
+ */
+export function fittingDelimiter(
+  declared: string,
+  recordWith: (delimiter: string) => readonly string[] | null,
+  fits: (fields: readonly string[]) => boolean,
+): string | null {
+  return (
+    COMMON_DELIMITERS.find((d) => {
+      if (d === declared) return false;
+      const fields = recordWith(d);
+      return fields !== null && fields.length > 1 && fits(fields);
+    }) ?? null
+  );
+}
+
+/** The note a reason carries for fittingDelimiter's find (a tab shown as \t). */
+export function delimiterNote(found: string, declared: string): string {
+  const shown = (d: string) => (d === "\t" ? "'\\t'" : `'${d}'`);
+  return `read with delimiter ${shown(found)} it fits (csv.delimiter is ${shown(declared)})`;
+}

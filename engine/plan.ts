@@ -143,8 +143,10 @@ export interface PlanSource {
  *     access to it is denied; any other fetch error, e.g. throttling or a 5xx, fails the run:
  *     its files end FAILED, as the file is not at fault),
  *     "not_utf8" (bytes are not valid UTF-8), "not_csv" (header shares no column name with the
- *     spec), "missing_column:a,b" (required = non-optional spec columns, comma-separated in spec
- *     order), "column_count:<W> fields fit no layout of <Op?,columns,timestamp?>" (headerless),
+ *     spec; "not_csv:read with delimiter ';' it fits (csv.delimiter is ',')" when another common
+ *     delimiter would make it name columns), "missing_column:a,b" (required = non-optional spec
+ *     columns, comma-separated in spec order), "column_count:<W> fields fit no layout of
+ *     <Op?,columns,timestamp?>" (headerless; the same note appended when another delimiter fits),
  *     "malformed_csv:<message>" (the CSV parser fails, e.g. unterminated quote or a row with too
  *     many fields; "row N has F fields, header has W", headerless "..., row 1 has W").
  *     rowsRead/rowsQuarantined of such a file = its data rows when they can be counted

@@ -17,7 +17,7 @@ import { alreadyLoaded, type FileResult, type Manifest, type ManifestFile } from
 import type { LoadPlan, ReadFilesStep } from "../plan";
 import { driftWarnings, EMPTY_LINES_MIXED, emptyLinesBefore, firstCsvProblem, firstRecord, parseHeader, resolveHeader, suspectCsv, trailingExtraFields } from "../csv-rules";
 import { classifyBytes } from "../file-bytes";
-import { headerlessLayout, looksLikeHeader } from "../file-layout";
+import { delimiterNote, fittingDelimiter, headerlessLayout, looksLikeHeader } from "../file-layout";
 import { checkByFormat, type Scan } from "./read-formats";
 import { isParquetError, MALFORMED_UNREADABLE } from "./read-parquet";
 import { createEmptyTable, exactPath, fileList, ident, lit, PARQUET_OPTIONS, type Session } from "./session";
@@ -323,7 +323,10 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
   if (!header) return checkHeaderless(session, plan, file, bytes, gzip, readFirstRecord(bytes, delimiter, quote));
   if (written === null) return { reason: "malformed_csv:header: unterminated quote", rows: countLines(bytes, true) };
   const names = resolveHeader(written, known);
-  if (!names.some((h) => known.includes(h))) return { reason: "not_csv", rows: countLines(bytes, true) };
+  if (!names.some((h) => known.includes(h))) {
+    const found = fittingDelimiter(delimiter, (d) => readHeader(bytes, d, quote), (f) => resolveHeader([...f], known).some((h) => known.includes(h)));
+    return { reason: found === null ? "not_csv" : `not_csv:${delimiterNote(found, delimiter)}`, rows: countLines(bytes, true) };
+  }
   // What DuckDB would read differently from the Glue runner's reader is named here, by the rules
   // both engines share (engine/csv-rules.ts): a bad header now, a bad row after the header
   // checks (a missing column is the file's first fault). Whatever else is malformed fails
@@ -371,11 +374,21 @@ async function checkHeaderless(
   const data = source.columns.filter((c) => c.name !== timestampColumn);
   const columns = data.map((c) => c.name);
   const markers = [source.csv.nullValue, source.dms?.noSupValue ?? ""].filter((m) => m !== "");
-  const layout = headerlessLayout({ fileName: file.key, first, columns, opColumn: source.opColumn, timestampColumn, types: data.map((c) => c.type), markers });
+  const input = { fileName: file.key, first, columns, opColumn: source.opColumn, timestampColumn, types: data.map((c) => c.type), markers };
+  const layout = headerlessLayout(input);
   const width = first.length;
   if ("reason" in layout) {
     const shape: RecordShape = { width, picks: new Map(), header: false, gzip, strict: true, skip: 0 };
-    return { reason: layout.reason, rows: await countRows(session, file.localPath!, shape, source.csv, bytes) };
+    // A header or a record of another delimiter: the reason says which (a header is then counted as a row).
+    const known = [...source.columns.map((c) => c.name), ...(source.opColumn ? [source.opColumn] : [])];
+    const required = source.columns.filter((c) => !c.optional).map((c) => c.name);
+    const found = fittingDelimiter(
+      delimiter,
+      (d) => readFirstRecord(bytes, d, quote),
+      (f) => looksLikeHeader(resolveHeader([...f], known), known, required) || !("reason" in headerlessLayout({ ...input, first: f })),
+    );
+    const reason = found === null ? layout.reason : `${layout.reason}; ${delimiterNote(found, delimiter)}`;
+    return { reason, rows: await countRows(session, file.localPath!, shape, source.csv, bytes) };
   }
   const strict = !mixedLineEnds(bytes);
   const suspect = !strict || suspectCsv(bytes, delimiter, quote) || trailingExtraFields(bytes, delimiter, quote, width);

@@ -28,7 +28,7 @@ from .csv_rules import (
     suspect_csv,
 )
 from .file_bytes import classify_bytes
-from .file_layout import headerless_layout, looks_like_header
+from .file_layout import FileLayout, delimiter_note, fitting_delimiter, headerless_layout, looks_like_header
 
 UTF8_BOM = b"\xef\xbb\xbf"
 # csv's default field limit is 128 KiB; the contract has no length limit on fields.
@@ -134,7 +134,10 @@ def _open(data: bytes, source: Dict[str, Any], key: str = "") -> Union[ParsedFil
     if written is None:
         return ParsedFile(reason="malformed_csv:header: unterminated quote", rows_read=fallback)
     if not any(name in known for name in resolve_header(written, known)):
-        return ParsedFile(reason="not_csv", rows_read=fallback)
+        found = fitting_delimiter(delimiter, lambda d: parse_header(text, d, quote),
+                                  lambda f: any(name in known for name in resolve_header(list(f), known)))
+        return ParsedFile(reason="not_csv" if found is None else f"not_csv:{delimiter_note(found, delimiter)}",
+                          rows_read=fallback)
     # What csv.reader would read differently from DuckDB is named by the rules both engines
     # share (csv_rules.py): a bad header now, a bad row after the header checks.
     problem = first_csv_problem(text, delimiter, quote) if suspect_csv(text, delimiter, quote) else None
@@ -192,6 +195,17 @@ def _open_headerless(
     problem = None
     if isinstance(layout, str):
         picks: List[Optional[int]] = []
+        # A header or a record of another delimiter: the reason says which (read-files.ts checkHeaderless).
+        known = names + ([op_column] if op_column else [])
+        required = [c["name"] for c in source["columns"] if not c["optional"]]
+        def fits(fields: Sequence[str]) -> bool:
+            return looks_like_header(resolve_header(list(fields), known), known, required) or isinstance(
+                headerless_layout(key, fields, columns, op_column, timestamp_column, [c["type"] for c in data], markers),
+                FileLayout)
+
+        found = fitting_delimiter(delimiter, lambda d: first_record(text, d, quote), fits)
+        if found is not None:
+            layout = f"{layout}; {delimiter_note(found, delimiter)}"
     else:
         problem = first_csv_problem(text, delimiter, quote, False) if suspect_csv(text, delimiter, quote) else None
         if problem is not None:

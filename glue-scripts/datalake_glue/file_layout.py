@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Union
+from typing import Callable, List, Optional, Sequence, Union
 
 _LOAD_FILE = re.compile(r"LOAD[0-9A-F]+\.(csv|parquet)(\.gz)?", re.IGNORECASE)
 _TIMESTAMP_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?")
@@ -118,3 +118,27 @@ def looks_like_header(resolved: Sequence[str], known: Sequence[str], required: S
     # another added), which read by position put every value in the wrong column.
     return named == len(resolved) or (len(required) > 0 and all(r in names for r in required)) \
         or named * 2 > len(resolved)
+
+
+# Delimiters producers commonly write: a spreadsheet export in many locales writes ';'.
+_COMMON_DELIMITERS = (",", ";", "\t", "|")
+
+
+def fitting_delimiter(declared: str, record_with: Callable[[str], Optional[Sequence[str]]],
+                      fits: Callable[[Sequence[str]], bool]) -> Optional[str]:
+    """The other common delimiter under which a first record that names no column or fits no
+    layout does (engine/file-layout.ts fittingDelimiter), or None."""
+    for delimiter in _COMMON_DELIMITERS:
+        if delimiter == declared:
+            continue
+        fields = record_with(delimiter)
+        if fields is not None and len(fields) > 1 and fits(fields):
+            return delimiter
+    return None
+
+
+def delimiter_note(found: str, declared: str) -> str:
+    """The note a reason carries for fitting_delimiter's find (a tab shown as \\t)."""
+    def shown(d: str) -> str:
+        return "'\\t'" if d == "\t" else f"'{d}'"
+    return f"read with delimiter {shown(found)} it fits (csv.delimiter is {shown(declared)})"

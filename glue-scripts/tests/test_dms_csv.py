@@ -115,6 +115,23 @@ def test_a_stray_quote_in_the_first_record_of_a_headerless_file_is_a_character()
     assert (bare_cr.reason, bare_cr.rows_read) == ("malformed_csv:row 1: bare carriage return", 1)
 
 
+SHAPE_1 = "column_count:1 field fits no layout of Op?,order_id,customer_id,order_ts,status,total_amount,cdc_ts?"
+
+
+@pytest.mark.parametrize("content, spec, reason, rows", [
+    (lines(["Op", "order_id", "customer_id", "order_ts", "status", "total_amount", "cdc_ts"], ["I", *data(1), T1],
+           delimiter=";"), ORDERS, f"{SHAPE_1}; read with delimiter ';' it fits (csv.delimiter is ',')", 2),
+    (lines(["I", *data(2)], ["U", *data(2)], delimiter="\t"), ORDERS,
+     f"{SHAPE_1}; read with delimiter '\\t' it fits (csv.delimiter is ',')", 2),
+    (b"a;b\n1;2\n", ORDERS, SHAPE_1, 2),
+    (b"order_id;status\n1;paid\n", with_csv(header="present"), "not_csv:read with delimiter ';' it fits (csv.delimiter is ',')", 1),
+], ids=["semicolon-header", "tab-headerless", "fits-no-delimiter", "semicolon-named-header"])
+def test_a_file_of_another_common_delimiter_names_it(content, spec, reason, rows):
+    """The cases of dms-csv.test.ts "a file written with another common delimiter"."""
+    parsed = parse_csv_bytes(content, spec, key="20261101-100000000.csv")
+    assert (parsed.reason, parsed.rows_read) == (reason, rows)
+
+
 def test_header_present_and_absent():
     headerless = lines(data(1), data(2))
     assert parse_csv_bytes(headerless, with_csv(header="present"), key="LOAD00000001.csv").reason == "not_csv"

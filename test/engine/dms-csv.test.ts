@@ -7,7 +7,7 @@ import { gzipSync } from "node:zlib";
 import { expect } from "chai";
 import { defineDataset, type CsvOptions } from "../../datasets";
 import { ORDER_STATUSES } from "../../datasets/orders";
-import { ACCOUNTS } from "../parity/scenarios";
+import { ACCOUNTS, XZ_TEXT } from "../parity/scenarios";
 import { TestWorkspace, expectConserved, fileResult } from "./helpers";
 
 /** One orders record's data fields, in the source table's column order. */
@@ -15,8 +15,6 @@ const data = (id: number, status = "paid", amount = "10.00", customer = "100") =
 const lines = (...records: string[][]) => records.map((r) => r.join(",")).join("\n") + "\n";
 const T1 = "2026-11-01 10:00:00.000000";
 const T2 = "2026-11-01 11:00:00.000000";
-/** `xz -c` of "a,b\n1,2\n" (Node has no xz). */
-const XZ_TEXT = Buffer.from("/Td6WFoAAATm1rRGAgAhARYAAAB0L+WjAQAHYSxiCjEsMgoAvpy9SbUSKv4AASAIuxnZux+2830BAAAAAARZWg==", "base64");
 
 const BRONZE = "SELECT _source_key, _row_number, _op, order_id, status, cdc_ts FROM bronze_orders ORDER BY _source_key, _row_number";
 const SILVER = "SELECT order_id, customer_id, status, total_amount, cdc_ts FROM orders ORDER BY order_id";
@@ -342,6 +340,27 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
     expect(summary.files.map((f) => [f.reason, f.rowsRead])).to.deep.equal([
       ["not_csv", 1],
       ["not_csv", 1],
+    ]);
+  });
+
+  it("a file written with another common delimiter: the reason names the delimiter it fits", async () => {
+    const header = ["Op", "order_id", "customer_id", "order_ts", "status", "total_amount", "cdc_ts"];
+    const semicolons = ws.file("orders", "20261101-100000000.csv", [header, ["I", ...data(1), T1]].map((r) => r.join(";")).join("\n") + "\n");
+    const tabs = ws.file("orders", "20261101-110000000.csv", [["I", ...data(2)], ["U", ...data(2, "shipped")]].map((r) => r.join("\t")).join("\n") + "\n");
+    const neither = ws.file("orders", "20261101-120000000.csv", "a;b\n1;2\n");
+    const named = ordersWith({ header: "present" }, "orders_named");
+    const namedSemicolons = ws.file(named, "names.csv", ["order_id;status", "1;paid"].join("\n") + "\n");
+
+    const summary = await ws.load("orders", [semicolons, tabs, neither]);
+    const namedSummary = await ws.load(named, [namedSemicolons]);
+
+    expectConserved(summary);
+    const shape = "column_count:1 field fits no layout of Op?,order_id,customer_id,order_ts,status,total_amount,cdc_ts?";
+    expect([...summary.files, ...namedSummary.files].map((f) => [f.reason, f.rowsRead])).to.deep.equal([
+      [`${shape}; read with delimiter ';' it fits (csv.delimiter is ',')`, 2],
+      [`${shape}; read with delimiter '\\t' it fits (csv.delimiter is ',')`, 2],
+      [shape, 2],
+      ["not_csv:read with delimiter ';' it fits (csv.delimiter is ',')", 1],
     ]);
   });
 

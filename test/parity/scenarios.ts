@@ -300,11 +300,15 @@ export function specScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
   ];
 }
 
+/** `xz -c` of "a,b\n1,2\n" (Node has no xz): bytes of a compression the platform refuses by name. */
+export const XZ_TEXT = Buffer.from("/Td6WFoAAATm1rRGAgAhARYAAAB0L+WjAQAHYSxiCjEsMgoAvpy9SbUSKv4AASAIuxnZux+2830BAAAAAARZWg==", "base64");
+
 /**
  * A dms dataset's files as an AWS DMS S3 target writes them (issue 12): headerless, LOAD files
  * without Op and CDC files with Op first, the timestamp column last, first or absent, gzip;
  * plus each whole-file reason of the byte and layout checks (header only, empty, line ends only,
- * corrupt gzip, Parquet, a layout that fits nothing, a row of another width, not UTF-8).
+ * corrupt gzip, Parquet, a layout that fits nothing, a row of another width, not UTF-8, xz,
+ * UTF-16, another delimiter).
  */
 export function dmsScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
   const profile = profileFor(spec);
@@ -371,6 +375,11 @@ export function dmsScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
     files.file("fault-no-layout.csv", text([`X${spec.csv.delimiter}${good}`, `X${spec.csv.delimiter}${good}`]), day1),
     files.file("fault-other-width.csv", text([good, good.split(spec.csv.delimiter).slice(1).join(spec.csv.delimiter), good]), day1),
     files.file("fault-not-utf8.csv", Buffer.concat([Buffer.from(text([good])), Buffer.from([0xff, 0x0a]), Buffer.from(text([good]))]), day1),
+    files.file("fault-xz.csv.gz", XZ_TEXT, day1),
+    files.file("fault-utf16.csv", Buffer.from(`\uFEFF${text([good])}`, "utf16le"), day1),
+    // Another producer's delimiter: a header, then a headerless CDC record (the reason names it).
+    files.file("fault-semicolons.csv", text([header, good].map((line) => line.split(spec.csv.delimiter).join(";"))), day1),
+    files.file("fault-tabs.csv", text([good.split(spec.csv.delimiter).join("\t")]), day1),
   ];
   const cdc4 = gzipSync(text(range(20, 4).map((k) => record(values(k, 4), "U", stamp(30), "last"))));
   const batch2 = [files.file("20261120-103000000.csv.gz", cdc4, day2), batch1[1], batch1[6]];
