@@ -182,7 +182,8 @@ export interface PlanSource {
  *   - JSON lines (format "jsonl"): one object per line, rules in engine/jsonl-rules.ts (keys by
  *     name case-insensitively; numbers keep their text as written; true/false; null -> NULL;
  *     blank lines skipped and not counted; `_row_number` counts data lines). Reasons:
- *     "not_jsonl:parquet" (0 rows), "not_utf8", "malformed_jsonl:line <n>: <why>" (invalid
+ *     gzip read as a CSV file's is, "not_jsonl:parquet" and the byte classification's
+ *     reasons (0 rows), "not_utf8", "malformed_jsonl:line <n>: <why>" (invalid
  *     JSON, not a JSON object, duplicate key <k>, <column> holds an object or array) and
  *     "missing_column:a,b" (a required column no line holds), counted as the non-blank lines.
  * `output` relation: spec columns (all string, spec order) + BRONZE_LINEAGE (raw `_op`).

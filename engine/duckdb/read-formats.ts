@@ -28,7 +28,7 @@ export async function checkByFormat(
 ): Promise<FormatChecked | undefined> {
   const { format } = plan.source;
   if (format === "parquet") return isParquet(bytes) ? checkParquet(session, plan, file.localPath, bytes) : { reason: "not_parquet", rows: 0 };
-  if (format === "jsonl") return isParquet(bytes) ? { reason: "not_jsonl:parquet", rows: 0 } : checkJsonl(session, plan, bytes);
+  if (format === "jsonl") return checkJsonl(session, plan, bytes);
   if (format === "dms" && isParquet(bytes)) return checkParquet(session, plan, file.localPath, bytes);
   return undefined;
 }

@@ -3,6 +3,7 @@
 // reader would print the number 12.50 as "12.5"), then the rows go to a temp table through
 // DuckDB's appender, where copyRows reads them like any other file's rows.
 import { isUtf8 } from "node:buffer";
+import { classifyBytes } from "../file-bytes";
 import type { LoadPlan } from "../plan";
 import { countJsonLines, parseJsonLines } from "../jsonl-rules";
 import type { FormatChecked } from "./read-formats";
@@ -10,8 +11,14 @@ import { ident, type Session } from "./session";
 
 let tables = 0;
 
-export async function checkJsonl(session: Session, plan: LoadPlan, bytes: Buffer): Promise<FormatChecked> {
+export async function checkJsonl(session: Session, plan: LoadPlan, raw: Buffer): Promise<FormatChecked> {
   const { source } = plan;
+  // By bytes, as a CSV file is (file-bytes.ts): gzip is read (Kinesis Data Firehose and most
+  // exporters gzip JSON lines), Parquet and other compressions are named.
+  const classified = classifyBytes(raw);
+  if ("reason" in classified) return { reason: classified.reason, rows: 0 };
+  if (classified.kind === "parquet") return { reason: "not_jsonl:parquet", rows: 0 };
+  const bytes = classified.text;
   if (!isUtf8(bytes)) return { reason: "not_utf8", rows: countJsonLines(bytes.toString("latin1")) };
   const declared = [...source.columns.map((c) => c.name), ...(source.opColumn ? [source.opColumn] : [])];
   const parsed = parseJsonLines(bytes.toString("utf8"), declared);

@@ -170,7 +170,7 @@ def _by_format(data: bytes, source: Dict[str, Any], *, keep_rows: bool) -> Optio
     if fmt == "parquet":
         return check_parquet_bytes(data) if is_parquet(data) else ParsedFile(reason="not_parquet")
     if fmt == "jsonl":
-        return ParsedFile(reason="not_jsonl:parquet") if is_parquet(data) else parse_jsonl_bytes(data, source, keep_rows=keep_rows)
+        return parse_jsonl_bytes(data, source, keep_rows=keep_rows)
     if fmt == "dms" and is_parquet(data):
         return check_parquet_bytes(data)
     return None

@@ -15,6 +15,7 @@ import re
 from typing import Any, Dict, Iterator, List, Optional, Set
 
 from .csv_reader import UTF8_BOM, ParsedFile
+from .file_bytes import classify_bytes
 
 
 class _Object(list):
@@ -130,8 +131,13 @@ def _declared(source: Dict[str, Any]) -> List[str]:
 
 def parse_jsonl_bytes(data: bytes, source: Dict[str, Any], *, keep_rows: bool = True) -> ParsedFile:
     """Apply the JSON lines rules to one object's bytes; rows hold spec columns then the Op value."""
-    if len(data) == 0:
-        return ParsedFile(reason="empty_file")
+    # By bytes, as a CSV file is (file_bytes.py): gzip is read, Parquet and other compressions named.
+    classified = classify_bytes(data)
+    if classified.reason is not None:
+        return ParsedFile(reason=classified.reason)
+    if classified.kind == "parquet":
+        return ParsedFile(reason="not_jsonl:parquet")
+    data = classified.data
     try:
         text = (data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data).decode("utf-8")
     except UnicodeDecodeError:

@@ -2,6 +2,8 @@
 (engine/duckdb/read-parquet.ts) and the format dispatch of file_reader, without Spark."""
 
 import datetime as dt
+import gzip
+import lzma
 from decimal import Decimal
 
 import pytest
@@ -65,6 +67,16 @@ def test_not_utf8_counts_non_blank_lines():
     parsed = parse('{"id": 1, "amount": "\xe9"}\n\n{"id": 2}\n'.encode("latin-1"))
     assert (parsed.reason, parsed.rows_read) == ("not_utf8", 2)
     assert count_json_lines("a\n \t\nb\r\n") == 2
+
+
+def test_gzip_is_read_and_other_compressions_are_named():
+    """The cases of parquet-jsonl.test.ts "reads gzipped JSON lines"."""
+    text = b'{"id": 1, "amount": "1.50"}\n{"id": 2, "amount": "2.00"}\n'
+    zipped = parse(gzip.compress(text))
+    assert (zipped.reason, zipped.rows) == (None, parse(text).rows)
+    assert (parse(gzip.compress(text)[:-5]).reason, parse(lzma.compress(text)).reason) == (
+        "corrupt_gzip:truncated", "unsupported:xz compressed")
+    assert (parse(gzip.compress(b"")).reason, parse(gzip.compress(PARQUET)).reason) == ("empty_file", "not_jsonl:parquet")
 
 
 def test_dispatch_by_format_and_bytes():

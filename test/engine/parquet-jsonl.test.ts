@@ -1,8 +1,10 @@
 // Parquet and JSON lines on the DuckDB executor: every type to one canonical bronze string, that
 // string parsed back to the same typed value, and every bad file with its own reason (counted).
 import * as path from "node:path";
+import { gzipSync } from "node:zlib";
 import { expect } from "chai";
 import type { RunSummary } from "../../engine/contracts";
+import { XZ_TEXT } from "../parity/scenarios";
 import { TestWorkspace, expectConserved, fileResult } from "./helpers";
 import {
   TYPED_JSONL,
@@ -236,6 +238,28 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
         { id: 2, amount: "-0.50", ratio: 0, active: false },
       ]);
       expect(await ws.query("SELECT id, _reasons FROM quarantine_typed_jsonl")).to.deep.equal([{ id: "3", _reasons: "bad_type:amount" }]);
+    });
+
+    it("reads gzipped JSON lines as written, and names a cut gzip and another compression", async () => {
+      const line = (id: number) => `{"id": ${id}, "amount": 1, "ratio": 1, "active": true, "born": "2024-01-02", "seen": "2024-01-02 00:00:00"}`;
+      const text = `${line(1)}\n${line(2)}\n`;
+      const zipped = gzipSync(text);
+      const files = [
+        ws.file(typedJsonl, "firehose-1.gz", zipped),
+        ws.file(typedJsonl, "cut.jsonl.gz", zipped.subarray(0, zipped.length - 5)),
+        ws.file(typedJsonl, "xz.jsonl", XZ_TEXT),
+        ws.file(typedJsonl, "parquet.gz", gzipSync(await parquet("pz.parquet", TYPED_PARQUET_SQL))),
+      ];
+
+      const summary = await ws.load(typedJsonl, files);
+
+      expectConserved(summary);
+      const outcome = (name: string) => outcomeOf(summary, `typed-jsonl/${name}`);
+      expect(outcome("firehose-1.gz")).to.deep.equal(["LOADED", null, 2]);
+      expect(outcome("cut.jsonl.gz")).to.deep.equal(["QUARANTINED", "corrupt_gzip:truncated", 0]);
+      expect(outcome("xz.jsonl")).to.deep.equal(["QUARANTINED", "unsupported:xz compressed", 0]);
+      expect(outcome("parquet.gz")).to.deep.equal(["QUARANTINED", "not_jsonl:parquet", 0]);
+      expect(await ws.query("SELECT id FROM bronze_typed_jsonl ORDER BY _row_number")).to.deep.equal([{ id: "1" }, { id: "2" }]);
     });
 
     it("quarantines a file with a line that is not an object, invalid JSON, a nested spec value, a missing column, or Parquet bytes", async () => {

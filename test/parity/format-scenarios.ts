@@ -3,10 +3,11 @@
 // engines must give the same bronze strings, silver values, quarantine and file reasons.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { getDataset, type DatasetSpec } from "../../datasets";
 import type { ManifestFile } from "../../engine/contracts";
 import { TYPED_JSONL, TYPED_PARQUET_SQL, garbledFooter, typedJsonl, typedParquet, writeParquet } from "../engine/typed-files";
-import { ScenarioFiles, type ScenarioRun } from "./scenarios";
+import { ScenarioFiles, XZ_TEXT, type ScenarioRun } from "./scenarios";
 
 const AT = "2026-11-21T08:00:00.000Z";
 
@@ -77,6 +78,10 @@ export function jsonlScenario(dir: string): ScenarioRun[] {
       files.file("empty.jsonl", "", AT),
       files.file("blank.jsonl", "\n  \n", AT),
       files.file("good.jsonl", `${line}\n${line.replace('"id": 9', '"id": 10').replace('"amount": 1', '"amount": 7.5E0')}\n`, AT),
+      // Compressed: gzip is read (Firehose's GZIP), a cut one and xz are named.
+      files.file("firehose.gz", gzipSync(`${line.replace('"id": 9', '"id": 12')}\n`), AT),
+      files.file("cut.jsonl.gz", gzipSync(`${line}\n`).subarray(0, 20), AT),
+      files.file("xz.jsonl", XZ_TEXT, AT),
     ]),
   ];
 }
