@@ -201,7 +201,7 @@ export const SEQUENCER_WIDTH = 32;
  * DMS file sequence columns of a dms dataset's changes (all derived, stored in state):
  * - _dms_gen: the load generation, the `_received_at` of the latest reload file (a later
  *   version of a LOAD object key) received at or before the row's file ("" when none).
- * - _dms_phase: 0 for a full-load file (base name LOAD + 8 hex digits), 1 for any other (CDC).
+ * - _dms_phase: 0 for a full-load file (base name LOAD + hex digits), 1 for any other (CDC).
  * - _dms_file: the upper-cased base name of a file DMS named: LOAD files by hex counter, CDC
  *   files by their timestamp name (fixed width per task, so text order is file order); "" for
  *   any other name (such files are ordered by timestamp, object key and row as a csv dataset's).
@@ -214,8 +214,12 @@ const DMS_ORDERING: PlanColumn[] = [
   { name: "_dms_file", type: "string" },
 ];
 
-/** A DMS full-load file's base name, upper-cased: LOAD + 8 hex digits, then any extensions. */
-const DMS_LOAD_NAME = "^LOAD[0-9A-F]{8}([.][A-Z0-9]+)*$";
+/**
+ * A DMS full-load file's base name, upper-cased: LOAD + a hex counter, then any extensions. DMS
+ * writes 8 digits, its guide's prose spells LOAD00001.csv: 5 or more, as file-layout.ts reads a
+ * full-load file (LOADED.csv is none). One task writes one width: text order is counter order.
+ */
+const DMS_LOAD_NAME = "^LOAD[0-9A-F]{5,}([.][A-Z0-9]+)*$";
 /** A DMS CDC file's base name: its creation time, yyyymmdd-hhmmss + fraction digits. */
 const DMS_CDC_NAME = "^[0-9]{8}-[0-9]{6,}([.][A-Z0-9]+)*$";
 

@@ -38,11 +38,18 @@ export interface LayoutInput {
   markers?: readonly string[];
 }
 
-/** DMS full-load file names: LOAD + a hex counter (LOAD00000001.csv, LOAD0000000A.csv.gz). */
-const LOAD_FILE = /^LOAD[0-9A-F]+\.(csv|parquet)(\.gz)?$/i;
+/** DMS full-load file names: LOAD + a hex counter of 5 or more digits (LOAD00000001.csv, LOAD0000000A.csv.gz; LOADED.csv is none). */
+const LOAD_FILE = /^LOAD[0-9A-F]{5,}\.(csv|parquet)(\.gz)?$/i;
 /** DMS writes the timestamp column as yyyy-MM-dd HH:mm:ss.SSSSSS (fraction optional here). */
 const TIMESTAMP_SHAPE = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,9})?$/;
 const OP_VALUES = new Set(["I", "U", "D"]);
+/**
+ * The timestamp column last in a record must be exactly as DMS writes it, yyyy-MM-dd
+ * HH:mm:ss.SSSSSS (S3Settings TimestampColumnName): a column the source table gains is added
+ * last too, and a source timestamp taken there for the change time reorders the changes
+ * silently. Right after Op no source column can appear, so the looser shape holds there.
+ */
+const DMS_TIMESTAMP = /^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{6}$/;
 
 export const isLoadFile = (fileName: string): boolean => LOAD_FILE.test(fileName.slice(fileName.lastIndexOf("/") + 1));
 /** An Op value as the plan's SQL reads it: I, U or D in any case, ASCII spaces ignored (as the twin strips them). */
@@ -54,7 +61,8 @@ const isTimestamp = (v: string | undefined): boolean => v !== undefined && TIMES
  * record. Candidates are tried in a fixed order:
  *   - Op first before no Op: a first field I, U or D is an Op (DMS writes it first in every CDC
  *     file); in a LOAD file only "I" is (IncludeOpForFullLoad writes I for every row);
- *   - no timestamp column, then the timestamp right after Op, then last.
+ *   - no timestamp column, then the timestamp right after Op, then last (last only in DMS's own
+ *     format, DMS_TIMESTAMP).
  * A first record that two of them fit (a first data column holding "I", a last one holding a
  * timestamp: Op + no timestamp, or no Op + timestamp last) gets the first candidate whose data
  * fields all read as their columns' types, so the columns are not shifted by one (an amount
@@ -73,7 +81,7 @@ export function headerlessLayout(input: LayoutInput): FileLayout | { reason: str
       if (withOp && !(load ? opValue(first[0]) === "I" : OP_VALUES.has(opValue(first[0]) ?? ""))) continue;
       const start = withOp ? 1 : 0;
       const timestamp = ts === "none" ? null : ts === "first" ? start : width - 1;
-      if (timestamp !== null && !isTimestamp(first[timestamp])) continue;
+      if (timestamp !== null && !(ts === "last" ? DMS_TIMESTAMP.test(first[timestamp]) : isTimestamp(first[timestamp]))) continue;
       const dataStart = ts === "first" ? start + 1 : start;
       fitting.push({ op: withOp ? 0 : null, timestamp, data: columns.map((_, i) => dataStart + i) });
     }

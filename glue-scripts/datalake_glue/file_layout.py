@@ -14,9 +14,11 @@ import re
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Union
 
-_LOAD_FILE = re.compile(r"LOAD[0-9A-F]+\.(csv|parquet)(\.gz)?", re.IGNORECASE)
+_LOAD_FILE = re.compile(r"LOAD[0-9A-F]{5,}\.(csv|parquet)(\.gz)?", re.IGNORECASE)
 _TIMESTAMP_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?")
 _OP_VALUES = ("I", "U", "D")
+# The timestamp column last in a record: exactly as DMS writes it (engine/file-layout.ts DMS_TIMESTAMP).
+_DMS_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}")
 # str.strip() would also strip what JavaScript's trim() keeps or drops differently; the plan's
 # SQL trims spaces, and Op values are ASCII letters.
 _SPACES = " \t\n\r\x0b\x0c"
@@ -97,7 +99,8 @@ def headerless_layout(
                 continue
             start = 1 if with_op else 0
             timestamp = None if ts == "none" else start if ts == "first" else width - 1
-            if timestamp is not None and not _is_timestamp(first[timestamp]):
+            if timestamp is not None and not (_DMS_TIMESTAMP.fullmatch(first[timestamp]) is not None if ts == "last"
+                                              else _is_timestamp(first[timestamp])):
                 continue
             data_start = start + 1 if ts == "first" else start
             fitting.append(FileLayout(op=0 if with_op else None, timestamp=timestamp,

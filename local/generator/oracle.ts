@@ -100,7 +100,7 @@ export function expectedState(spec: DatasetSpec, files: SourceFile[]): ExpectedS
       if (op !== "I" && op !== "U" && op !== "D") return void rejectedRows++;
       if (keyParts.some((p) => p === undefined) || seq === undefined) return void rejectedRows++;
       const base = (file.key.split("/").pop() ?? "").toUpperCase();
-      const load = dms && /^LOAD[0-9A-F]{8}([.][A-Z0-9]+)*$/.test(base);
+      const load = dms && /^LOAD[0-9A-F]{5,}([.][A-Z0-9]+)*$/.test(base);
       const named = load || /^[0-9]{8}-[0-9]{6,}([.][A-Z0-9]+)*$/.test(base);
       const change: Change = { seq, phase: load ? 0 : 1, dmsFile: dms && named ? base : "", objectKey: file.key, rowNumber: index + 1, op, raw };
       const key = keyParts.join("|");
@@ -179,7 +179,7 @@ function later(a: Change, b: Change): boolean {
   return a.rowNumber > b.rowNumber;
 }
 
-const isFullLoad = (key: string): boolean => /^LOAD[0-9A-F]{8}\./.test(key.slice(key.lastIndexOf("/") + 1));
+const isFullLoad = (key: string): boolean => /^LOAD[0-9A-F]{5,}\./.test(key.slice(key.lastIndexOf("/") + 1));
 
 /**
  * A file's column names: its header's, or (no header) the dataset's columns by position as DMS

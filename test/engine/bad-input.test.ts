@@ -32,7 +32,7 @@ describe("engine (DuckDB): bad input", function () {
   it("quarantines a row with extra empty trailing fields (a trailing delimiter) as malformed_csv, header or not; an empty last column still loads", async () => {
     const extra = ws.file("orders", "extra.csv", [ORDERS_HEADER, `${good[0]},`, good[1]].join("\n"));
     const many = ws.file("orders", "many.csv", [ORDERS_HEADER, good[0], `${good[1]},,,`].join("\r\n"));
-    const headerless = ws.file("orders", "20261101-100000000.csv", ["I,3,7,2026-11-01 09:00:00,paid,1.00,2026-11-01 10:00:00", "I,4,7,2026-11-01 09:00:00,paid,1.00,2026-11-01 10:00:00,"].join("\n"));
+    const headerless = ws.file("orders", "20261101-100000000.csv", ["I,3,7,2026-11-01 09:00:00,paid,1.00,2026-11-01 10:00:00.000000", "I,4,7,2026-11-01 09:00:00,paid,1.00,2026-11-01 10:00:00.000000,"].join("\n"));
     const lastEmpty = ws.file("orders", "last-empty.csv", ["Op,order_id,customer_id,order_ts,status,cdc_ts,total_amount", "I,5,7,2026-11-01 09:00:00,paid,2026-11-01 10:00:00,"].join("\n"));
     // A record over two lines (a quoted line end): its last line alone looks narrow enough.
     const quoted = ws.file("orders", "quoted.csv", [ORDERS_HEADER, 'I,6,7,2026-11-01 09:00:00,"multi\nline",1.00,2026-11-01 10:00:00,'].join("\n"));

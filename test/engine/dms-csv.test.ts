@@ -72,6 +72,37 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
     ]);
   });
 
+  it("a LOAD file of five counter digits (as the DMS guide spells them) is a full load, ordered before the changes", async () => {
+    // Without TimestampColumnName the file sequence orders: full load first, then CDC files.
+    const load = ws.file("orders", "LOAD00001.csv", lines(data(1), data(2)));
+    const cdc = ws.file("orders", "20261101-110000000.csv", lines(["U", ...data(1, "shipped")]));
+    const loaded = ws.file("orders", "LOADED.csv", lines(["U", ...data(3)]));
+
+    const summary = await ws.load("orders", [cdc, load, loaded]);
+
+    expectConserved(summary);
+    expect(await ws.query("SELECT order_id, status FROM orders ORDER BY order_id")).to.deep.equal([
+      { order_id: 1, status: "shipped" },
+      { order_id: 2, status: "paid" },
+      { order_id: 3, status: "paid" },
+    ]);
+  });
+
+  it("a source column added last that holds a timestamp not in DMS's own format is no change timestamp: the file fits no layout", async () => {
+    // AddColumnName=false, no TimestampColumnName: the table gained last_login, written last.
+    const load = ws.file("orders", "LOAD00000001.csv", lines(data(1)));
+    const cdc = ws.file("orders", "20261101-110000000.csv", lines(["U", ...data(1, "shipped"), "2026-11-01 12:00:00"], ["U", ...data(1, "delivered"), "2026-11-01 09:00:00"]));
+
+    const summary = await ws.load("orders", [load, cdc]);
+
+    expectConserved(summary);
+    expect(fileResult(summary, "orders/20261101-110000000.csv")).to.include({
+      outcome: "QUARANTINED",
+      reason: "column_count:7 fields fit no layout of Op?,order_id,customer_id,order_ts,status,total_amount,cdc_ts?",
+    });
+    expect(await ws.query("SELECT order_id, status FROM orders")).to.deep.equal([{ order_id: 1, status: "paid" }]);
+  });
+
   // The DMS guide does not say where TimestampColumnName's column goes: first (after Op) and last both load.
   const timestamped = (w: TestWorkspace) => [
     w.file("orders", "LOAD00000001.csv", lines([T1, ...data(1)], [T1, ...data(2)], [T1, ...data(3)])),
