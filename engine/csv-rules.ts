@@ -89,21 +89,32 @@ export function trailingExtraFields(bytes: Buffer, delimiter: string, quote: str
 }
 
 /**
- * The first problem of a CSV text under the rules above, as its malformed_csv message, or null
+ * The first problem of a CSV file under the rules above, as its malformed_csv message, or null
  * when every record is well formed and as wide as the header (or, headerless, the first row).
- * Reads the text character by character: only called for a file already suspected to be bad.
+ * Reads the UTF-8 bytes one by one: only called for a file already suspected to be bad. Bytes,
+ * not a string: V8 strings stop at 2^29 characters, so a 600 MB DMS file (MaxFileSize is 1 GB)
+ * failed its whole run with "Cannot create a string longer than ...". In UTF-8 no character's
+ * bytes begin inside another's, so matching the delimiter's and the quote's bytes (one or more)
+ * at each position finds exactly the characters a string scan finds.
  */
-export function firstCsvProblem(text: string, delimiter: string, quote: string, header = true): string | null {
-  const body = text.replace(/^\uFEFF/, "");
+export function firstCsvProblem(input: Buffer | string, delimiter: string, quote: string, header = true): string | null {
+  const bytes = typeof input === "string" ? Buffer.from(input, "utf8") : input;
+  const n = bytes.length;
+  const [d, q] = [Buffer.from(delimiter, "utf8"), Buffer.from(quote, "utf8")];
+  const is = (at: number, token: Buffer): boolean => {
+    if (at + token.length > n) return false;
+    for (let k = 0; k < token.length; k++) if (bytes[at + k] !== token[k]) return false;
+    return true;
+  };
   let row = header ? -1 : 0; // the header is record 0
   let width = 0;
-  let i = 0;
-  while (i < body.length) {
-    if (body[i] === "\n") {
+  let i = UTF8_BOM.every((b, k) => bytes[k] === b) ? UTF8_BOM.length : 0;
+  while (i < n) {
+    if (bytes[i] === LF) {
       i++; // an empty line: no record
       continue;
     }
-    if (body[i] === "\r" && body[i + 1] === "\n") {
+    if (bytes[i] === CR && bytes[i + 1] === LF) {
       i += 2;
       continue;
     }
@@ -113,30 +124,31 @@ export function firstCsvProblem(text: string, delimiter: string, quote: string, 
     // One record: fields until a line end outside quotes.
     for (;;) {
       fields++;
-      if (body[i] === quote) {
-        i++;
+      if (is(i, q)) {
+        i += q.length;
         for (;;) {
-          if (i >= body.length) return `${where}: unterminated quote`;
-          if (body[i] === quote && body[i + 1] === quote) i += 2;
-          else if (body[i] === quote) break;
+          if (i >= n) return `${where}: unterminated quote`;
+          if (is(i, q) && is(i + q.length, q)) i += 2 * q.length;
+          else if (is(i, q)) break;
           else i++;
         }
-        i++;
-        const after = body[i];
-        if (after !== undefined && after !== delimiter && after !== "\n" && after !== "\r") return `${where}: text after closing quote`;
+        i += q.length;
+        if (i < n && !is(i, d) && bytes[i] !== LF && bytes[i] !== CR) return `${where}: text after closing quote`;
       } else {
+        let blank = true; // the field so far is spaces or tabs only
         const start = i;
-        while (i < body.length && body[i] !== delimiter && body[i] !== "\n" && body[i] !== "\r") {
-          if (body[i] === quote && /^[ \t]+$/.test(body.slice(start, i))) return `${where}: space before opening quote`;
+        while (i < n && !is(i, d) && bytes[i] !== LF && bytes[i] !== CR) {
+          if (i > start && blank && is(i, q)) return `${where}: space before opening quote`;
+          blank &&= isBlank(bytes[i]);
           i++;
         }
       }
-      if (body[i] === delimiter) {
-        i++;
+      if (is(i, d)) {
+        i += d.length;
         continue;
       }
-      if (body[i] === "\r" && body[i + 1] !== "\n") return `${where}: bare carriage return`;
-      i += body[i] === "\r" ? 2 : body[i] === "\n" ? 1 : 0;
+      if (bytes[i] === CR && bytes[i + 1] !== LF) return `${where}: bare carriage return`;
+      i += bytes[i] === CR ? 2 : bytes[i] === LF ? 1 : 0;
       break;
     }
     if (row === (header ? 0 : 1)) width = fields;
@@ -160,14 +172,16 @@ export function firstRecord(text: string, delimiter: string, quote: string, whol
   for (;;) {
     let field = "";
     if (body[i] === quote) {
-      i++;
+      let from = ++i; // slices, not a string per character (parseHeader)
       for (;;) {
         if (i >= n || (!whole && i + 1 >= n)) return whole ? null : undefined;
         if (body[i] === quote && body[i + 1] === quote) {
-          field += quote;
-          i += 2;
-        } else if (body[i] === quote) break;
-        else field += body[i++];
+          field += body.slice(from, i) + quote;
+          from = i += 2;
+        } else if (body[i] === quote) {
+          field += body.slice(from, i);
+          break;
+        } else i++;
       }
       i++;
       if (i < n && body[i] !== delimiter && body[i] !== "\n" && body[i] !== "\r") return null;
@@ -215,26 +229,40 @@ export function emptyLinesBefore(text: string): { lines: number; chars: number }
  * Null when a quote never closes. Empty lines before it are no records (emptyLinesBefore).
  */
 export function parseHeader(text: string, delimiter: string, quote: string): string[] | null {
+  // A field is built from slices between the characters that change it, never a character at a
+  // time: a first line of hundreds of MB (a file of one line) made one string per character.
   const fields: string[] = [];
   let field = "";
   let inQuotes = false;
-  for (let i = emptyLinesBefore(text).chars; i < text.length; i++) {
+  let i = emptyLinesBefore(text).chars;
+  let from = i; // the start of the run of characters not yet added to `field`
+  for (; i < text.length; i++) {
     const ch = text[i];
     if (inQuotes) {
       if (ch === quote && text[i + 1] === quote) {
-        field += quote;
-        i++;
-      } else if (ch === quote) inQuotes = false;
-      else field += ch;
-    } else if (ch === quote) inQuotes = true;
-    else if (ch === delimiter) {
-      fields.push(field);
+        field += text.slice(from, i) + quote;
+        from = ++i + 1;
+      } else if (ch === quote) {
+        field += text.slice(from, i);
+        inQuotes = false;
+        from = i + 1;
+      }
+    } else if (ch === quote) {
+      field += text.slice(from, i);
+      inQuotes = true;
+      from = i + 1;
+    } else if (ch === delimiter) {
+      fields.push(field + text.slice(from, i));
       field = "";
+      from = i + 1;
     } else if (ch === "\n") break;
-    else if (ch !== "\r") field += ch;
+    else if (ch === "\r") {
+      field += text.slice(from, i);
+      from = i + 1;
+    }
   }
   if (inQuotes) return null;
-  fields.push(field);
+  fields.push(field + text.slice(from, i));
   return fields;
 }
 

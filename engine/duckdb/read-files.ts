@@ -12,7 +12,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { isUtf8 } from "node:buffer";
+import { constants as bufferConstants, isUtf8 } from "node:buffer";
 import { alreadyLoaded, type FileResult, type Manifest, type ManifestFile } from "../contracts";
 import type { LoadPlan, ReadFilesStep } from "../plan";
 import { driftWarnings, EMPTY_LINES_MIXED, emptyLinesBefore, firstCsvProblem, firstRecord, parseHeader, resolveHeader, suspectCsv, trailingExtraFields } from "../csv-rules";
@@ -136,7 +136,7 @@ export async function readFiles(
         }
         if (!isCsvError(e) || c.read === null) throw e;
         const bytes = textOf(fs.readFileSync(c.file.localPath!));
-        const problem = firstCsvProblem(bytes.toString("utf8"), plan.source.csv.delimiter, plan.source.csv.quote, c.read.header);
+        const problem = firstCsvProblem(bytes, plan.source.csv.delimiter, plan.source.csv.quote, c.read.header);
         outcomes[outcomes.indexOf(c)] = rejectedWhole(c.file, `malformed_csv:${problem ?? csvError(e)}`, countLines(bytes, c.read.header));
       }
     }
@@ -333,7 +333,7 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
   // DuckDB's scan and is named by the same rules.
   const strict = !mixedLineEnds(bytes);
   const suspect = !strict || suspectCsv(bytes, delimiter, quote) || trailingExtraFields(bytes, delimiter, quote, written.length);
-  const problem = suspect ? firstCsvProblem(bytes.toString("utf8"), delimiter, quote) : null;
+  const problem = suspect ? firstCsvProblem(bytes, delimiter, quote) : null;
   if (problem?.startsWith("header")) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes, true) };
   const skip = emptyLinesBefore(bytes.subarray(0, 64 * 1024).toString("utf8").replace(/^\uFEFF/, "")).lines;
   // DuckDB's reader counts the lines it skips by its own reading of mixed line ends (LF then CRLF
@@ -367,7 +367,7 @@ async function checkHeaderless(
   const { source } = plan;
   const { delimiter, quote } = source.csv;
   if (first === null) {
-    const problem = firstCsvProblem(bytes.toString("utf8"), delimiter, quote, false) ?? "row 1: unterminated quote";
+    const problem = firstCsvProblem(bytes, delimiter, quote, false) ?? "row 1: unterminated quote";
     return { reason: `malformed_csv:${problem}`, rows: countLines(bytes, false) };
   }
   const timestampColumn = source.dms?.timestampColumn ?? null;
@@ -392,7 +392,7 @@ async function checkHeaderless(
   }
   const strict = !mixedLineEnds(bytes);
   const suspect = !strict || suspectCsv(bytes, delimiter, quote) || trailingExtraFields(bytes, delimiter, quote, width);
-  const problem = suspect ? firstCsvProblem(bytes.toString("utf8"), delimiter, quote, false) : null;
+  const problem = suspect ? firstCsvProblem(bytes, delimiter, quote, false) : null;
   if (problem !== null) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes, false) };
   const picks = new Map<string, number>(columns.map((name, i) => [name, layout.data[i]]));
   if (layout.op !== null && source.opColumn) picks.set(source.opColumn, layout.op);
@@ -480,17 +480,34 @@ async function countRows(session: Session, file: string, shape: RecordShape, csv
   }
 }
 
-/** Fallback row count when the CSV cannot be parsed: non-empty lines, minus the header if there is one. */
+/**
+ * Fallback row count when the CSV cannot be parsed: lines holding a byte other than ASCII
+ * whitespace (as Python's bytes.strip reads them: the twin's count_data_lines), minus the header
+ * if there is one. Byte by byte, never a string: a file over V8's string limit (2^29) is counted.
+ */
 export function countLines(bytes: Buffer, header: boolean): number {
-  const lines = bytes.toString("latin1").split(/\r?\n/).filter((l) => l.trim() !== "");
-  return Math.max(0, lines.length - (header ? 1 : 0));
+  let lines = 0;
+  let filled = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b === LF_BYTE) {
+      if (filled) lines++;
+      filled = false;
+    } else if (!filled && !ASCII_SPACE.has(b)) filled = true;
+  }
+  if (filled) lines++;
+  return Math.max(0, lines - (header ? 1 : 0));
 }
+
+const LF_BYTE = 0x0a;
+/** Python's bytes.strip() whitespace: space, \t, \n, \r, \v, \f. */
+const ASCII_SPACE = new Set([0x20, 0x09, 0x0a, 0x0d, 0x0b, 0x0c]);
 
 /**
  * Header of a file's bytes (BOM stripped). Decodes a prefix first: turning a whole 30 MB file
  * into a JS string just to read its first line costs more than DuckDB's parse of a file's rows.
  * A prefix that does not hold the header's line end (a very long header) is retried with the
- * whole file.
+ * whole file, up to V8's longest string (utf8Head).
  */
 function readHeader(bytes: Buffer, delimiter: string, quote: string): string[] | null {
   const parse = (b: Buffer) => parseHeader(b.toString("utf8").replace(/^\uFEFF/, ""), delimiter, quote);
@@ -502,8 +519,16 @@ function readHeader(bytes: Buffer, delimiter: string, quote: string): string[] |
     const header = parse(prefix);
     if (header !== null && endsHeaderWithin(prefix.toString("utf8"), quote)) return header;
   }
-  return parse(bytes);
+  return parse(utf8Head(bytes));
 }
+
+/**
+ * At most as many bytes as V8's longest string holds characters (2^29 - 24): a first record
+ * that has not ended by then (a file of one huge line) is read from them, where decoding the
+ * whole file threw and failed the run.
+ */
+const { MAX_STRING_LENGTH } = bufferConstants;
+const utf8Head = (bytes: Buffer): Buffer => bytes.subarray(0, Math.min(bytes.length, MAX_STRING_LENGTH));
 
 /** The first record of a headerless file (csv-rules.ts firstRecord), from a prefix when it ends there. */
 function readFirstRecord(bytes: Buffer, delimiter: string, quote: string): string[] | null {
@@ -512,7 +537,7 @@ function readFirstRecord(bytes: Buffer, delimiter: string, quote: string): strin
     const fields = firstRecord(bytes.subarray(0, PREFIX).toString("utf8"), delimiter, quote, false);
     if (fields !== undefined) return fields;
   }
-  return firstRecord(bytes.toString("utf8"), delimiter, quote) ?? null;
+  return firstRecord(utf8Head(bytes).toString("utf8"), delimiter, quote) ?? null;
 }
 
 /** True when the text holds a line end outside quotes (the header record ends inside it). */
