@@ -131,6 +131,16 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     // moved): this run reads the state, the ledger and bronze it leaves (rollback.ts). After the
     // publishes, as they happened: a rollback takes the workspace lock, which finishes them first.
     finishRollbacks(workspace, spec.name);
+    // A run publishes once. Resumed after a stop past its commit point (`local` restarted), it is
+    // done: its publish record is what it did. Running it again found its files in the ledger,
+    // and when the plan had changed in between (a spec edited, an upgrade) that re-run was a full
+    // refresh that published again and overwrote the record with 0 rows read: the audit trail
+    // then showed the run's files SKIPPED already_loaded, and `audit --verify` failed for good.
+    const committed = readCommittedRecord(workspace, spec.name, manifest.runId);
+    if (committed) {
+      progress("recover", `run ${manifest.runId} published before it was stopped: its publish record stands`);
+      return committed;
+    }
     store = new TableStore(session, workspace, plan, manifest.runId, "");
     const version = nextVersion([store.tableDir("silver"), store.tableDir("quarantine"), store.tableDir("state")]);
     store = new TableStore(session, workspace, plan, manifest.runId, version);
@@ -392,4 +402,10 @@ async function loadedOrSettled(store: TableStore, manifest: Manifest, settled?: 
   const others = settled ? await settled : new Set<string>();
   for (const file of manifest.files) if (others.has(file.fileId)) loaded.add(ledgerKey(file.key, objectVersion(file)));
   return loaded;
+}
+
+/** The publish record of a run that committed (engine/contracts.ts publishRecordKey), if any. */
+function readCommittedRecord(workspace: string, dataset: string, runId: string): RunSummary | undefined {
+  const file = publishRecordPath(workspace, dataset, runId);
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as RunSummary) : undefined;
 }

@@ -120,6 +120,21 @@ describe("engine (DuckDB): a load killed during its publish", function () {
     });
   }
 
+  it("the same run resumed after its commit point under a changed plan (local restarted after a spec edit): it finishes its publish and its record stands", async () => {
+    const killed = await killedAt(ws, "run-002", ["moved", "silver"]);
+    const recordFile = path.join(killed.dir, "ops/summaries/orders/run-002.publish.json");
+    const record = fs.readFileSync(recordFile, "utf8");
+    // Another rule: another plan fingerprint, so a run executed again would rebuild in full.
+    const edited = { ...ORDERS, rules: [...ORDERS.rules, { kind: "not_null" as const, column: "status" }] };
+
+    const resumed = await runLoad({ workspace: killed.dir, spec: edited, manifest: { version: 1, dataset: "orders", runId: "run-002", createdAt: "2026-11-21T08:00:00.000Z", files: [second] }, threads: 1, memoryLimit: "512MB" });
+
+    expect(resumed.files.map((f) => [f.outcome, f.rowsRead])).to.deep.equal([["LOADED", 4]]);
+    expect(fs.readFileSync(recordFile, "utf8"), "the publish record").to.equal(record);
+    expect(await contents(killed)).to.deep.equal(expected);
+    expect(fs.existsSync(path.join(killed.dir, "_staging")), "staging left").to.equal(false);
+  });
+
   it("a publish whose move fails after the record is left committed: the run rejects, the next load finishes it", async () => {
     const failing = load(ws, "run-002", [second], (e) => {
       if (e.stage === "moved" && e.message === "state") throw new Error("disk full (test)");
