@@ -34,7 +34,8 @@ export type FindingCheck =
   // The tables against the trail (verify-tables.ts): a workspace's DuckDB tables only.
   | "table_rows"
   | "ledger_files"
-  | "current_rows";
+  | "current_rows"
+  | "unfinished_publish";
 
 export interface Finding {
   check: FindingCheck;

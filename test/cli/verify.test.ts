@@ -16,6 +16,8 @@ import { startWorkspaceAudit } from "../../local/runtime/audit-access";
 import { VersionStore, signatureOf } from "../../local/runtime/version-store";
 import { LOCAL_NAMES, workspacePaths } from "../../local/runtime/workspace";
 import { startDynalite, type DynaliteServer } from "../handlers/support/dynalite";
+import { getDataset } from "../../datasets";
+import { runLoad } from "../../engine/duckdb";
 import { openSession } from "../../engine/duckdb/session";
 import { csv, drop, ordersCsv } from "../local/support";
 import { MOTO_CREDENTIALS, MOTO_REGION, motoForTests, motoS3Client } from "../support/moto";
@@ -471,6 +473,25 @@ describe("datalake audit --verify: the tables against the trail (DuckDB workspac
 
     expect(run.code).to.equal(1);
     expect(run.stdout.split("\n").slice(1)).to.deep.equal([`current_rows\torders\t${version}\tstate holds 5 current key(s) != silver 0 + quarantine 0`]);
+  });
+
+  it("a publish committed and cut short (silver moved, state not) is unfinished_publish until the next load finishes it", async () => {
+    await load("a.csv", ordersCsv(1, 5));
+    const content = ordersCsv(6, 3);
+    writeFileSync(join(dir, "b.csv"), content);
+    const file = { fileId: "local/orders/b.csv#b", bucket: LOCAL_BUCKET, key: "orders/b.csv", versionId: "b", etag: sha32(content), sequencer: "0000000000000002", size: content.length, receivedAt: iso(0), localPath: join(dir, "b.csv") };
+    const manifest = { version: 1 as const, dataset: "orders", runId: "cli-cut-short", createdAt: iso(0), files: [file] };
+    const cut = runLoad({ workspace: dir, spec: getDataset("orders"), manifest, onProgress: (e) => {
+      if (e.stage === "moved" && e.message === "silver") throw new Error("killed (test)");
+    } });
+    await cut.then(() => expect.fail("the load resolved"), (e: Error) => expect(e.message).to.match(/cut short after its publish record/));
+
+    const run = await verify();
+
+    expect(run.code).to.equal(1);
+    expect(run.stdout.split("\n").slice(1)).to.deep.equal([
+      "unfinished_publish\torders\tcli-cut-short\trun cli-cut-short committed its publish and was stopped before every table moved: the tables are of two versions until the next `datalake load`, `build`, `rollback` or `local` finishes it",
+    ]);
   });
 
   it("verifies loads with rejects and deletes, a rollback, the file loaded again, a re-dropped file and a --full-refresh", async () => {
