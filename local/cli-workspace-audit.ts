@@ -301,9 +301,30 @@ export function stoppedRollbackLine({ rollbackId, result }: UnrecordedRollback):
   return `finished and recorded rollback ${rollbackId} (${result.table}: ${result.from} -> ${result.to}, undid ${result.runs.length} run(s)), which a stopped \`datalake rollback\` left`;
 }
 
-/** Each model a build ran as a RUN item (model-builder.ts modelRunItem); a skipped one ran nothing. Call holding the lock. */
-export async function recordModelRuns(workspace: string, summaries: ModelSummary[]): Promise<void> {
+/**
+ * Runs `build` (a build of models, calling its `record` with each model's summary as it ends) with
+ * the audit store open, and records each model run as a RUN item (model-builder.ts modelRunItem)
+ * when the model ends, not after the last: a build stopped part way had published models whose
+ * runs no item recorded. A skipped model ran nothing. Call holding the lock.
+ */
+export async function recordingModelRuns<T>(workspace: string, build: (record: (s: ModelSummary) => void) => Promise<T>): Promise<T> {
+  let result: T | undefined;
   await withAudit(workspace, async (audit) => {
-    for (const s of summaries.filter((m) => m.status !== "skipped")) await audit.putRun(modelRunItem(s));
+    // Items are put one after another, while the build goes on; a failed put is kept (and
+    // thrown once the build ends) rather than left an unhandled rejection meanwhile.
+    let recorded = Promise.resolve();
+    let failed: { error: unknown } | undefined;
+    try {
+      result = await build((s) => {
+        if (s.status === "skipped") return;
+        recorded = recorded.then(async () => {
+          if (!failed) await audit.putRun(modelRunItem(s)).catch((error: unknown) => void (failed = { error }));
+        });
+      });
+    } finally {
+      await recorded;
+    }
+    if (failed) throw failed.error;
   });
+  return result as T;
 }

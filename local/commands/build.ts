@@ -113,10 +113,16 @@ export async function buildAndRecord(
   progress?: CliIo,
 ): Promise<ModelSummary[]> {
   const { buildModels } = await import("../../engine/duckdb/build-models");
-  const { recordModelRuns } = await import("../cli-workspace-audit");
-  const summaries = await buildModels(workspace, MODELS, { ...options, onModel: (s) => progress?.out(modelLine(s)) });
-  if (summaries.length > 0) await recordModelRuns(workspace, summaries);
-  return summaries;
+  const { recordingModelRuns } = await import("../cli-workspace-audit");
+  return recordingModelRuns(workspace, (record) =>
+    buildModels(workspace, MODELS, {
+      ...options,
+      onModel: (s) => {
+        progress?.out(modelLine(s));
+        record(s);
+      },
+    }),
+  );
 }
 
 /**

@@ -9,6 +9,7 @@ import { buildModels, type ModelSummary } from "../../engine/duckdb";
 import { buildOrder, modelsAffectedBy } from "../../engine/models/order";
 import type { ModelPlan } from "../../engine/models/plan";
 import { generateDataset } from "../../local/generator";
+import { recordingModelRuns } from "../../local/cli-workspace-audit";
 import { openWorkspaceAudit } from "../../local/runtime/audit-access";
 import { claimWorkspaceEngine, workspaceEngine } from "../../local/workspace-engine";
 import { MODELS } from "../../models";
@@ -114,6 +115,28 @@ describe("datalake build", () => {
     expect(refreshed.code, refreshed.stderr).to.equal(0);
     expect(refreshed.stdout).to.match(/^model dim_customer: .*full refresh requested/m);
     expect(refreshed.stdout).to.not.match(/^model .*\bincremental\b/m);
+  });
+
+  it("records each model run as it ends: a build stopped after its first model has that model's RUN item", async () => {
+    const ws = join(dir, "ws");
+    mkdirSync(join(ws, "ops"), { recursive: true });
+    const at = "2026-12-01T00:00:00.000Z";
+    const built: ModelSummary = { model: "dim_date", kind: "date", status: "built", runId: "build-test-1", startedAt: at, finishedAt: at, rows: 1, audits: [], durationMs: 5, version: "v000001" };
+
+    const stopped = recordingModelRuns(ws, async (record) => {
+      record(built);
+      record({ ...built, model: "dim_customer", status: "skipped", runId: "build-test-2" });
+      throw new Error("stopped (test)");
+    });
+
+    await stopped.then(() => expect.fail("the build resolved"), (e: Error) => expect(e.message).to.equal("stopped (test)"));
+    const opened = await openWorkspaceAudit(ws);
+    try {
+      expect(await opened.audit.getRun("build-test-1")).to.include({ dataset: "dim_date", model: true, status: "SUCCEEDED" });
+      expect(await opened.audit.getRun("build-test-2"), "a skipped model ran nothing").to.equal(undefined);
+    } finally {
+      await opened.close();
+    }
   });
 
   it("initial load: orders older than the DMS full load that copied their customer find its first version; a customer first inserted by CDC does not reach back", async () => {
