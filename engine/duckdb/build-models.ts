@@ -65,6 +65,8 @@ export interface BuildModelsOptions {
   /** Called as each model starts and ends (progress lines). */
   onStart?: (spec: ModelSpec) => void;
   onModel?: (summary: ModelSummary) => void;
+  /** Aborted (Ctrl-C): no model starts after it; the one building finishes (write-audit-publish). */
+  stop?: AbortSignal;
   /** @default duckdbModelExecutor(workspace) */
   executor?: ModelExecutor;
 }
@@ -80,6 +82,7 @@ export async function buildModels(workspace: string, models: readonly ModelSpec[
   const owed = [...owedModels(workspace)].filter(([dataset]) => (options.changed ? options.changed.includes(dataset) : options.select === undefined));
   const summaries: ModelSummary[] = [];
   for (const spec of order) {
+    if (options.stop?.aborted) break;
     options.onStart?.(spec);
     const summary = await buildOne(executor, spec, { dialect: executor.dialect, datasets, models }, compile, options.fullRefresh === true);
     summaries.push(summary);
@@ -87,7 +90,8 @@ export async function buildModels(workspace: string, models: readonly ModelSpec[
   }
   // A failed build leaves the debt: the next load builds those models again even when it
   // publishes nothing (a model never built is no better than one never requested).
-  if (summaries.every((s) => s.status !== "failed")) settleModels(workspace, new Map(owed));
+  // A stopped build leaves it too: the models after the stop were not built.
+  if (!options.stop?.aborted && summaries.every((s) => s.status !== "failed")) settleModels(workspace, new Map(owed));
   return summaries;
 }
 

@@ -48,13 +48,24 @@ export const buildVerb: Verb = {
     const json = args.flags.json === true;
     const { lockWorkspace } = await import("../cli-workspace-audit");
     const lock = lockWorkspace(workspace, (line) => io.err(`datalake build: ${line}`));
+    // Ctrl-C / SIGTERM: the model building finishes (its publish is one step) and is recorded,
+    // no other starts; the process is not killed mid-model, with its run unrecorded.
+    const stop = new AbortController();
+    const { onInterrupt } = await import("../cli-signals");
+    const release = onInterrupt((name) => {
+      if (stop.signal.aborted) return;
+      io.err(`datalake build: ${name}: stopping after the model building now; it is recorded, the rest build next time`);
+      stop.abort();
+    });
     try {
-      const options = { select, fullRefresh: args.flags["full-refresh"] === true };
+      const options = { select, fullRefresh: args.flags["full-refresh"] === true, stop: stop.signal };
       const summaries = await withEngine(workspace, engine, (executor) => buildAndRecord(workspace, { ...options, executor }, json ? undefined : io));
       if (json) io.out(JSON.stringify(summaries));
       else io.out(buildTotals(summaries));
+      if (stop.signal.aborted) return 130;
       return summaries.some((s) => s.status === "failed") ? 1 : 0;
     } finally {
+      release();
       lock.release();
     }
   },
@@ -109,7 +120,7 @@ export async function buildAffectedModels(
  */
 export async function buildAndRecord(
   workspace: string,
-  options: { select?: string; changed?: readonly string[]; fullRefresh?: boolean; executor?: ModelExecutor },
+  options: { select?: string; changed?: readonly string[]; fullRefresh?: boolean; executor?: ModelExecutor; stop?: AbortSignal },
   progress?: CliIo,
 ): Promise<ModelSummary[]> {
   const { buildModels } = await import("../../engine/duckdb/build-models");

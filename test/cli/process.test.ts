@@ -6,6 +6,7 @@ import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import type { RunSummary } from "../../engine/contracts";
+import { openWorkspaceAudit } from "../../local/runtime/audit-access";
 import { BIN, runProcess, tempDir } from "./helpers";
 
 const ROOT = join(__dirname, "..", "..");
@@ -255,6 +256,36 @@ describe("datalake CLI as a process", function () {
       expect(await auditJson(ws, "--runs")).to.have.length(1);
       const verify = await runProcess(["audit", "--verify", "--workspace", ws], { cwd: dir });
       expect(verify.code, verify.stdout).to.equal(0);
+    });
+
+    it("Ctrl-C during `build`: the model building finishes and is recorded, no other starts (exit 130); the next build builds the rest", async () => {
+      const ws = join(dir, "ws-ctrl-c-build");
+      const load = await exec(process.execPath, [BIN, "load", "--no-build", "--workspace", ws, "--dataset", "orders", manyOrders("build.csv", 2_000)], { cwd: dir });
+      expect(load.stdout).to.match(/SUCCEEDED/);
+      const child = spawn(process.execPath, [BIN, "build", "--workspace", ws], { cwd: dir, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      let [stdout, stderr, sent] = ["", "", false];
+      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+      child.stdout.on("data", (c: Buffer) => {
+        stdout += c.toString();
+        if (!sent && /^dim_date: /m.test(stdout)) {
+          sent = true;
+          process.kill(-child.pid!, "SIGINT");
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+
+      expect(code, stderr).to.equal(130);
+      expect(stderr).to.match(/datalake build: SIGINT: stopping after the model building now; it is recorded, the rest build next time\n/);
+      const ran = stdout.split("\n").filter((l) => /^\w+: (built|FAILED)/.test(l)).map((l) => l.split(":")[0]);
+      expect(ran.length, stdout).to.be.greaterThan(0).and.lessThan(7);
+      const opened = await openWorkspaceAudit(ws);
+      try {
+        for (const model of ran) expect((await opened.audit.listRuns(model)).map((r) => r.model), `${model}'s RUN item`).to.deep.equal([true]);
+      } finally {
+        await opened.close();
+      }
+      const again = await exec(process.execPath, [BIN, "build", "--workspace", ws], { cwd: dir }).catch((e: { stdout: string }) => e);
+      expect(again.stdout).to.match(/^\d+ model\(s\): /m);
     });
 
     /** `load --verbose` of `file`, frozen once it reported `stage` (frozen-load-child.ts), then killed with SIGKILL. */
