@@ -1,6 +1,7 @@
 // `datalake audit`: the audit trail of a workspace, one row per object version: which run loaded
 // it, how many rows were loaded, quarantined or rejected, and why anything failed.
 import { DATASETS } from "../../datasets";
+import { MODELS } from "../../models";
 import { FILE_OPEN_STATUSES, FILE_TERMINAL_STATUSES, RUN_OPEN_STATUSES, type FileItem, type RunItem } from "../../handlers/audit/items";
 import type { AuditStore } from "../../handlers/audit/store";
 import { ArgSpec, intFlag, JSON_FLAG, ParsedArgs, parseArgs, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
@@ -11,8 +12,8 @@ import { textTable } from "../runtime/text-table";
 const SPEC: ArgSpec = {
   flags: {
     ...WORKSPACE_FLAG,
-    dataset: { type: "string", value: "NAME", help: "only this dataset" },
-    runs: { type: "boolean", help: "list runs instead of files" },
+    dataset: { type: "string", value: "NAME", help: "only this dataset (with --runs, or model: its builds)" },
+    runs: { type: "boolean", help: "list runs instead of files (loads, rollbacks and model builds)" },
     status: { type: "string", value: "S[,S]", help: "only these statuses (e.g. FAILED,QUARANTINED)" },
     since: { type: "string", value: "WHEN", help: "only since this time: an ISO date/time, or an age like 90m, 24h, 7d" },
     limit: { type: "string", value: "N", help: "only the newest N" },
@@ -36,7 +37,7 @@ export const auditVerb: Verb = {
       io.out(usageText("audit", SUMMARY, SPEC));
       return 0;
     }
-    const names = datasetNames(args.flags.dataset);
+    const names = datasetNames(args.flags.dataset, args.flags.runs === true);
     // Loaded on use: the verify sources bring the S3 client.
     if (args.flags.verify) return (await import("../verify/verify-flag")).runVerify(args, io);
     const stackFlag = ["stack", "bucket", "table", "region"].find((f) => args.flags[f] !== undefined);
@@ -62,11 +63,17 @@ export const auditVerb: Verb = {
   },
 };
 
-function datasetNames(flag: string | boolean | undefined): string[] {
-  if (typeof flag !== "string") return DATASETS.map((d) => d.name);
-  if (!DATASETS.some((d) => d.name === flag)) {
-    throw new UsageError(`audit: unknown dataset "${flag}" (known: ${DATASETS.map((d) => d.name).join(", ")})`);
-  }
+/**
+ * The datasets listed (`--dataset`, or all); with --runs the models too: a model build is a RUN
+ * item named by its model (model-builder.ts modelRunItem), and has no files.
+ */
+function datasetNames(flag: string | boolean | undefined, runs: boolean): string[] {
+  const datasets = DATASETS.map((d) => d.name);
+  const models = MODELS.map((m) => m.name);
+  const known = runs ? [...datasets, ...models] : datasets;
+  if (typeof flag !== "string") return known;
+  if (!runs && models.includes(flag)) throw new UsageError(`audit: ${flag} is a model: its builds are runs (audit --runs --dataset ${flag}); files belong to datasets`);
+  if (!known.includes(flag)) throw new UsageError(`audit: unknown ${runs ? "dataset or model" : "dataset"} "${flag}" (known: ${known.join(", ")})`);
   return [flag];
 }
 

@@ -105,6 +105,14 @@ describe("datalake build", () => {
       await opened.close();
     }
 
+    // The CLI lists them: `audit --runs` names a model like a dataset; a model has no files.
+    const listed = await cli("audit", "--workspace", ws, "--runs", "--dataset", "dim_customer", "--json");
+    const modelRuns = JSON.parse(listed.stdout) as Array<{ dataset: string; model?: boolean }>;
+    expect(modelRuns.length, listed.stderr).to.be.greaterThan(0);
+    expect(modelRuns.every((r) => r.dataset === "dim_customer" && r.model === true)).to.equal(true);
+    const noFiles = await cli("audit", "--workspace", ws, "--dataset", "dim_customer");
+    expect([noFiles.code, noFiles.stderr.trim()]).to.deep.equal([2, "datalake audit: dim_customer is a model: its builds are runs (audit --runs --dataset dim_customer); files belong to datasets"]);
+
     const one = await cli("build", "--workspace", ws, "--select", "dim_customer");
     expect(one.stdout.split("\n").filter((l) => /^\S+: /.test(l)).map((l) => l.split(":")[0])).to.deep.equal(["dim_customer"]);
     expect(one.stdout).to.match(/^1 model\(s\): \d built, \d failed, \d skipped$/m);
