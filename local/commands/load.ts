@@ -119,6 +119,13 @@ async function loadLocked(
   try {
     recorded = await recordLoadRun(workspace, manifest, manifestPath, summary, startedAt, opening, await gated);
     unmark();
+  } catch (err) {
+    // The audit store failed (its process killed, a full disk): the load's own outcome is on
+    // disk and the run stays marked, so the next load records it. Said so, not as a bare
+    // "connect ECONNREFUSED".
+    const why = (err as Error).message.split("\n")[0];
+    if (!summary.published) throw new CliError(`run ${manifest.runId} ended ${summary.status}, nothing published, and was not recorded in the audit trail (${why})`);
+    throw new CliError(`run ${manifest.runId} published but was not recorded in the audit trail (${why}): the next \`datalake load\` records it`);
   } finally {
     stop.release();
   }

@@ -258,6 +258,27 @@ describe("datalake CLI as a process", function () {
       expect(verify.code, verify.stdout).to.equal(0);
     });
 
+    it("the audit store's process killed during a load: one line says the run published and was not recorded; the next load records it", async () => {
+      const ws = join(dir, "ws-audit-killed");
+      const file = manyOrders("audit-killed.csv", 50_000);
+      const child = spawn(process.execPath, [BIN, "load", "--verbose", "--no-build", "--workspace", ws, "--dataset", "orders", file], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+      let [stderr, killed] = ["", false];
+      child.stderr.on("data", (c: Buffer) => {
+        stderr += c.toString();
+        if (!killed && /read_files: /.test(stderr)) {
+          killed = true;
+          execFileSync("pkill", ["-9", "-f", `dynalite-child.js ${ws}`]);
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+
+      expect(code, stderr).to.equal(1);
+      expect(stderr).to.match(/\ndatalake load: run cli-\S+ published but was not recorded in the audit trail \(.+\): the next `datalake load` records it\n$/);
+      const next = await exec(process.execPath, [BIN, "load", "--no-build", "--workspace", ws, "--dataset", "orders", file], { cwd: dir });
+      expect(next.stderr).to.match(/datalake load: recorded run cli-\S+ \(orders, 1 file\(s\), SUCCEEDED\)/);
+      expect((await auditJson(ws)).map((f) => [f.status, f.rowsRead])).to.deep.equal([["SUCCEEDED", 50_000]]);
+    });
+
     it("Ctrl-C during `build`: the model building finishes and is recorded, no other starts (exit 130); the next build builds the rest", async () => {
       const ws = join(dir, "ws-ctrl-c-build");
       const load = await exec(process.execPath, [BIN, "load", "--no-build", "--workspace", ws, "--dataset", "orders", manyOrders("build.csv", 2_000)], { cwd: dir });
