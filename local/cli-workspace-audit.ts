@@ -108,7 +108,10 @@ export async function recordLoadRun(
     // Before this run's items: a file of such a run that this run found ALREADY_LOADED keeps
     // the item of the run that loaded it.
     for (const open of openLoads(workspace, manifest.runId, (w) => warnings.push(w))) {
-      if (open.report) {
+      // A load killed after it recorded its run and before it removed its mark was recorded
+      // already: its mark goes, and nothing claims it had been left out.
+      const recorded = open.report ? await audit.getRun(open.report.summary.runId) : undefined;
+      if (open.report && !recorded) {
         await writeLoadRun(audit, open.manifest, open.manifestPath, open.report.summary, open.startedAt);
         recovered.push(open.report);
       }

@@ -4,14 +4,15 @@
 // S3 and dynalite (tagged @spark: moto runs from the Glue runtime's venv).
 import { expect } from "chai";
 import { createHash } from "crypto";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { join } from "path";
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import type { RunSummary } from "../../engine/contracts";
+import type { Manifest, RunSummary } from "../../engine/contracts";
 import type { FileItem, RunItem } from "../../handlers/audit/items";
 import type { AuditStore } from "../../handlers/audit/store";
 import { fileIdOf } from "../../handlers/core/file-id";
 import { LOCAL_BUCKET } from "../../local/cli-manifest";
+import { markOpenLoad } from "../../local/cli-open-loads";
 import { startWorkspaceAudit } from "../../local/runtime/audit-access";
 import { VersionStore, signatureOf } from "../../local/runtime/version-store";
 import { LOCAL_NAMES, workspacePaths } from "../../local/runtime/workspace";
@@ -426,6 +427,20 @@ describe("datalake audit --verify: the tables against the trail (DuckDB workspac
     expect(run.stdout.split("\n").slice(1)).to.deep.equal([
       "table_rows\torders\tcli-stopped\tbronze holds 6 and rejects 0 row(s) of a load stopped before it was recorded (the next `datalake load` records it)",
     ]);
+  });
+
+  it("a load killed after it recorded its run and before it removed its mark: the next load removes the mark and claims nothing", async () => {
+    const { runId } = await load("a.csv", ordersCsv(1, 5));
+    const manifest = JSON.parse(readFileSync(join(dir, "ops", "manifests", "orders", `${runId}.json`), "utf8")) as Manifest;
+    markOpenLoad(dir, manifest, new Date());
+    writeFileSync(join(dir, "b.csv"), ordersCsv(6, 2));
+
+    const next = await cli("load", "--dataset", "orders", "--workspace", dir, "--no-build", join(dir, "b.csv"));
+
+    expect(next.code, next.stderr).to.equal(0);
+    expect(next.stderr).to.not.match(/left out of the audit trail/);
+    expect(existsSync(join(dir, "ops", "loads-open", `${runId}.json`)), "the mark").to.equal(false);
+    expect((await verify()).code).to.equal(0);
   });
 
   it("a file's rows twice under its own run id are table_rows", async () => {
