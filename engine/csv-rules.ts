@@ -18,6 +18,8 @@ const CR = 0x0d;
 const LF = 0x0a;
 const isBlank = (c: number | undefined) => c === 0x20 || c === 0x09;
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
+/** Bytes of a UTF-8 byte order mark the bytes start with (no record begins in it). */
+const bomLength = (bytes: Buffer): number => (UTF8_BOM.every((b, i) => bytes[i] === b) ? UTF8_BOM.length : 0);
 
 /**
  * Fast check of a file's bytes for what the two parsers disagree on, visiting only quotes and CRs
@@ -29,7 +31,7 @@ export function suspectCsv(bytes: Buffer, delimiter: string, quote: string): boo
   if (Buffer.byteLength(delimiter) !== 1 || Buffer.byteLength(quote) !== 1) return true;
   const d = delimiter.charCodeAt(0);
   const qc = quote.charCodeAt(0);
-  const start = UTF8_BOM.every((b, i) => bytes[i] === b) ? 3 : 0;
+  const start = bomLength(bytes);
   let inQuotes = false;
   let q = bytes.indexOf(qc, start);
   let r = bytes.indexOf(CR, start);
@@ -108,7 +110,7 @@ export function firstCsvProblem(input: Buffer | string, delimiter: string, quote
   };
   let row = header ? -1 : 0; // the header is record 0
   let width = 0;
-  let i = UTF8_BOM.every((b, k) => bytes[k] === b) ? UTF8_BOM.length : 0;
+  let i = bomLength(bytes);
   while (i < n) {
     if (bytes[i] === LF) {
       i++; // an empty line: no record

@@ -279,6 +279,14 @@ function rejectedWhole(file: ManifestFile, reason: string, n: number): FileResul
 
 type Checked = { read: RecordShape; extra: string[] } | { header: string[]; extra: string[]; scan: Scan } | { reason: string; rows: number };
 
+/** The names a header may hold (spec columns, then the Op column) and those it must. */
+function declaredNames(source: LoadPlan["source"]): { known: string[]; required: string[] } {
+  return {
+    known: [...source.columns.map((c) => c.name), ...(source.opColumn ? [source.opColumn] : [])],
+    required: source.columns.filter((c) => !c.optional).map((c) => c.name),
+  };
+}
+
 /** Whole-file checks, cheapest first. */
 async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): Promise<Checked> {
   const { source } = plan;
@@ -310,8 +318,7 @@ async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): 
   const gzip = classified.gzip;
   const { delimiter, quote } = source.csv;
   if (isRecordless(bytes)) return { reason: "empty_file", rows: 0 };
-  const known = [...source.columns.map((c) => c.name), ...(source.opColumn ? [source.opColumn] : [])];
-  const required = source.columns.filter((c) => !c.optional).map((c) => c.name);
+  const { known, required } = declaredNames(source);
   // The first record, read leniently (also from bytes that are not UTF-8, to count their rows).
   const written = readHeader(bytes, delimiter, quote);
   const header =
@@ -380,8 +387,7 @@ async function checkHeaderless(
   if ("reason" in layout) {
     const shape: RecordShape = { width, picks: new Map(), header: false, gzip, strict: true, skip: 0 };
     // A header or a record of another delimiter: the reason says which (a header is then counted as a row).
-    const known = [...source.columns.map((c) => c.name), ...(source.opColumn ? [source.opColumn] : [])];
-    const required = source.columns.filter((c) => !c.optional).map((c) => c.name);
+    const { known, required } = declaredNames(source);
     const found = fittingDelimiter(
       delimiter,
       (d) => readFirstRecord(bytes, d, quote),

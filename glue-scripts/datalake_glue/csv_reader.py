@@ -15,7 +15,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import timezone
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from .csv_rules import (
     EMPTY_LINES_MIXED,
@@ -111,8 +111,7 @@ def _open(data: bytes, source: Dict[str, Any], key: str = "") -> Union[ParsedFil
     delimiter, quote = source["csv"]["delimiter"], source["csv"]["quote"]
     columns: Sequence[Dict[str, Any]] = source["columns"]
     op_column: Optional[str] = source.get("opColumn")
-    known = [c["name"] for c in columns] + ([op_column] if op_column else [])
-    required = [c["name"] for c in columns if not c["optional"]]
+    known, required = _declared_names(source)
     try:
         text: Optional[str] = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -174,6 +173,14 @@ def _open(data: bytes, source: Dict[str, Any], key: str = "") -> Union[ParsedFil
     )
 
 
+def _declared_names(source: Dict[str, Any]) -> Tuple[List[str], List[str]]:
+    """The names a header may hold (spec columns, then the Op column) and those it must
+    (read-files.ts declaredNames)."""
+    op_column: Optional[str] = source.get("opColumn")
+    known = [c["name"] for c in source["columns"]] + ([op_column] if op_column else [])
+    return known, [c["name"] for c in source["columns"] if not c["optional"]]
+
+
 def _open_headerless(
     text: str, source: Dict[str, Any], key: str, first: Optional[List[str]], fallback: int
 ) -> Union[ParsedFile, _Opened]:
@@ -196,8 +203,7 @@ def _open_headerless(
     if isinstance(layout, str):
         picks: List[Optional[int]] = []
         # A header or a record of another delimiter: the reason says which (read-files.ts checkHeaderless).
-        known = names + ([op_column] if op_column else [])
-        required = [c["name"] for c in source["columns"] if not c["optional"]]
+        known, required = _declared_names(source)
         def fits(fields: Sequence[str]) -> bool:
             return looks_like_header(resolve_header(list(fields), known), known, required) or isinstance(
                 headerless_layout(key, fields, columns, op_column, timestamp_column, [c["type"] for c in data], markers),
