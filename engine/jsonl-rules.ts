@@ -1,7 +1,9 @@
 // JSON lines as the read_files step reads them, the same on both engines (the Glue runner's
 // glue-scripts/datalake_glue/jsonl_reader.py applies these rules word for word):
 // - one JSON object per line (LF or CRLF); lines holding only blanks are skipped and not counted;
-//   a UTF-8 BOM before the first line is ignored;
+//   a UTF-8 BOM before the first line is ignored; a line may also hold several objects written back
+//   to back (`{...}{...}`, blanks between them allowed), each a row: Kinesis Data Firehose writes
+//   records that way unless its stream adds a newline delimiter, often a whole file on one line;
 // - keys match spec columns (and the Op column) case-insensitively, like CSV header names; a key
 //   no line maps is missing (NULL in that row); keys matching nothing are drift;
 // - values become bronze strings: a string as is, true/false as "true"/"false", null as NULL, and
@@ -42,27 +44,31 @@ export function parseJsonLines(text: string, declared: readonly string[]): Jsonl
   const fail = (n: number, why: string): JsonlParse => ({ problem: `line ${n}: ${why}`, lines: lines.filter((l) => !isBlank(l)).length });
   for (const [i, line] of lines.entries()) {
     if (isBlank(line)) continue;
-    const members = objectMembers(line);
-    if (typeof members === "string") return fail(i + 1, members);
-    const row: (string | null)[] = new Array(declared.length).fill(null);
-    const seen = new Set<string>();
-    for (const [key, value] of members) {
-      const folded = foldAscii(key);
-      if (seen.has(folded)) return fail(i + 1, `duplicate key ${key}`);
-      seen.add(folded);
-      const at = byFolded.get(folded);
-      if (at === undefined) {
-        if (!extraFolded.has(folded)) {
-          extraFolded.add(folded);
-          extra.push(key);
+    const values = lineValues(line);
+    if (typeof values === "string") return fail(i + 1, values);
+    for (const value of values) {
+      const members = objectMembers(value);
+      if (typeof members === "string") return fail(i + 1, members);
+      const row: (string | null)[] = new Array(declared.length).fill(null);
+      const seen = new Set<string>();
+      for (const [key, value] of members) {
+        const folded = foldAscii(key);
+        if (seen.has(folded)) return fail(i + 1, `duplicate key ${key}`);
+        seen.add(folded);
+        const at = byFolded.get(folded);
+        if (at === undefined) {
+          if (!extraFolded.has(folded)) {
+            extraFolded.add(folded);
+            extra.push(key);
+          }
+          continue;
         }
-        continue;
+        if (value === NESTED) return fail(i + 1, `${declared[at]} holds an object or array`);
+        present.add(declared[at]);
+        row[at] = value;
       }
-      if (value === NESTED) return fail(i + 1, `${declared[at]} holds an object or array`);
-      present.add(declared[at]);
-      row[at] = value;
+      rows.push(row);
     }
-    rows.push(row);
   }
   return { rows, extra, present };
 }
@@ -78,7 +84,47 @@ const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
- * The top-level members of one line, values as bronze strings, or why the line is refused. The
+ * The JSON texts one line holds, in order, or "invalid JSON" when the line is not one or more JSON
+ * values separated by blanks (what Python's raw_decode reads, value after value, on the Glue runner).
+ */
+function lineValues(line: string): string[] | string {
+  try {
+    JSON.parse(line);
+    return [line];
+  } catch {
+    // several values written back to back, or invalid: split at each value's end and parse each
+  }
+  const values: string[] = [];
+  for (let at = skip(line, 0, WS); at < line.length; at = skip(line, at, WS)) {
+    const end = valueEnd(line, at);
+    const text = line.slice(at, end);
+    if (end <= at || !parses(text)) return "invalid JSON";
+    values.push(text);
+    at = end;
+  }
+  return values.length > 1 ? values : "invalid JSON";
+}
+
+/** Where the value starting at `at` ends, if it is valid (JSON.parse checks it after). */
+function valueEnd(line: string, at: number): number {
+  const ch = line[at];
+  if (ch === "{" || ch === "[") return skipNested(line, at);
+  if (ch === '"') return skip(line, at, STRING);
+  for (const literal of ["true", "false", "null"]) if (line.startsWith(literal, at)) return at + literal.length;
+  return skip(line, at, NUMBER);
+}
+
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The top-level members of one JSON value (a line or one of its objects), values as bronze strings, or why the line is refused. The
  * line is validated by JSON.parse first (the grammar both engines accept), then scanned once more
  * to keep each number's text.
  */
@@ -123,13 +169,16 @@ function scanValue(line: string, at: number): [Value, number] {
   return [line.slice(at, end), end];
 }
 
-/** End of the (valid) object or array starting at `at`. */
+/** End of the object or array starting at `at` (the line's end when it is not closed). */
 function skipNested(line: string, at: number): number {
   let depth = 0;
   for (let i = at; i < line.length; i++) {
     const ch = line[i];
-    if (ch === '"') i = skip(line, i, STRING) - 1;
-    else if (ch === "{" || ch === "[") depth++;
+    if (ch === '"') {
+      const end = skip(line, i, STRING);
+      if (end === i) return line.length; // not a valid string: the caller's JSON.parse refuses the text
+      i = end - 1;
+    } else if (ch === "{" || ch === "[") depth++;
     else if (ch === "}" || ch === "]") {
       depth--;
       if (depth === 0) return i + 1;

@@ -2,7 +2,8 @@
 
 The rules of engine/jsonl-rules.ts, word for word, so both engines give the same bronze strings
 and reasons: one JSON object per line (blank lines skipped and not counted, a leading BOM
-ignored), keys matched to spec columns case-insensitively (ASCII letters), a number kept as the
+ignored; objects written back to back on one line, as Kinesis Data Firehose writes them without a
+newline delimiter, are a row each), keys matched to spec columns case-insensitively (ASCII letters), a number kept as the
 exact text written (12.50 stays "12.50"), true/false as "true"/"false", null as None; a line that
 is not valid JSON, not an object, holds a key twice or holds an object or array under a spec
 column quarantines the file: malformed_jsonl:line <n>: <why>. Runs on Spark executors.
@@ -52,18 +53,29 @@ def count_json_lines(text: str) -> int:
     return sum(1 for line in _lines(text) if not _blank(line))
 
 
-def _members(line: str) -> Any:
-    """The line's top-level (key, bronze value) pairs, or why the line is refused (a str)."""
+# One decoder for every value on a line: numbers keep their text, NaN and Infinity are refused.
+_DECODER = json.JSONDecoder(
+    parse_float=str, parse_int=str, parse_constant=_refuse_constant, object_pairs_hook=_Object
+)
+_BLANKS = re.compile(r"[ \t\n\r]*")  # JSON's whitespace, between values as around them
+
+
+def _values(line: str) -> Any:
+    """The JSON values one line holds, in order (several when written back to back), or "invalid JSON"."""
+    values = []
+    at = _BLANKS.match(line).end()
     try:
-        parsed = json.loads(
-            line,
-            parse_float=str,
-            parse_int=str,
-            parse_constant=_refuse_constant,
-            object_pairs_hook=_Object,
-        )
+        while at < len(line):
+            value, at = _DECODER.raw_decode(line, at)
+            values.append(value)
+            at = _BLANKS.match(line, at).end()
     except (ValueError, RecursionError):
         return "invalid JSON"
+    return values
+
+
+def _members(parsed: Any) -> Any:
+    """One value's top-level (key, bronze value) pairs, or why it is refused (a str)."""
     if not isinstance(parsed, _Object):
         return "not a JSON object"
     pairs = []
@@ -100,27 +112,31 @@ def _parse(text: str, declared: List[str]) -> Any:
     for number, line in enumerate(lines, start=1):
         if _blank(line):
             continue
-        members = _members(line)
-        if isinstance(members, str):
-            return fail(number, members)
-        row: List[Optional[str]] = [None] * len(declared)
-        seen: Set[str] = set()
-        for key, value in members:
-            folded = _fold_ascii(key)
-            if folded in seen:
-                return fail(number, f"duplicate key {key}")
-            seen.add(folded)
-            at = by_folded.get(folded)
-            if at is None:
-                if folded not in extra_folded:
-                    extra_folded.add(folded)
-                    result.extra.append(key)
-                continue
-            if value is _NESTED:
-                return fail(number, f"{declared[at]} holds an object or array")
-            result.present.add(declared[at])
-            row[at] = value
-        result.rows.append(row)
+        values = _values(line)
+        if isinstance(values, str):
+            return fail(number, values)
+        for value in values:
+            members = _members(value)
+            if isinstance(members, str):
+                return fail(number, members)
+            row: List[Optional[str]] = [None] * len(declared)
+            seen: Set[str] = set()
+            for key, value in members:
+                folded = _fold_ascii(key)
+                if folded in seen:
+                    return fail(number, f"duplicate key {key}")
+                seen.add(folded)
+                at = by_folded.get(folded)
+                if at is None:
+                    if folded not in extra_folded:
+                        extra_folded.add(folded)
+                        result.extra.append(key)
+                    continue
+                if value is _NESTED:
+                    return fail(number, f"{declared[at]} holds an object or array")
+                result.present.add(declared[at])
+                row[at] = value
+            result.rows.append(row)
     return result
 
 

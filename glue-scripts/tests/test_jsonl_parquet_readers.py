@@ -36,6 +36,13 @@ def test_numbers_keep_their_text_literals_and_null_and_keys_fold():
     assert parsed.rows == [["1", "12.50", "true", "U"], ["-0", "1E3", None, None]]
 
 
+def test_objects_written_back_to_back_on_a_line_are_a_row_each():
+    """Kinesis Data Firehose writes records without a delimiter unless told to add a newline."""
+    parsed = parse('{"id": 1, "amount": 1}{"id": 2, "amount": "2.50"}\t {"id": 3, "amount": 3}\n{"id": 4, "amount": 4}')
+    assert parsed.accepted and parsed.rows_read == 4
+    assert [row[:2] for row in parsed.rows] == [["1", "1"], ["2", "2.50"], ["3", "3"], ["4", "4"]]
+
+
 def test_strings_are_unescaped_and_extra_keys_are_drift_even_nested():
     parsed = parse('{"id": "7", "amount": "x\\u00e9 \\"q\\"", "meta": {"a": [1, "}"]}, "Meta2": [1]}\n')
     assert parsed.rows == [["7", 'xé "q"', None, None]]
@@ -49,7 +56,9 @@ def test_strings_are_unescaped_and_extra_keys_are_drift_even_nested():
         ('{"id": 1, "amount": 1}\n{"id": 2,\n', "malformed_jsonl:line 2: invalid JSON", 2),
         ('{"id": 1, "amount": NaN}\n', "malformed_jsonl:line 1: invalid JSON", 1),
         ('5\n', "malformed_jsonl:line 1: not a JSON object", 1),
-        ('{} {}\n', "malformed_jsonl:line 1: invalid JSON", 1),
+        ('{"id": 1, "amount": 1}{"id": 2,\n', "malformed_jsonl:line 1: invalid JSON", 1),
+        ('{"id": 1, "amount": 1} 5\n', "malformed_jsonl:line 1: not a JSON object", 1),
+        ('{"id": 1, "amount": 1}{"id": 2, "amount": 2, "ID": 3}\n', "malformed_jsonl:line 1: duplicate key ID", 1),
         ('{"id": 1, "ID": 2, "amount": 1}\n', "malformed_jsonl:line 1: duplicate key ID", 1),
         ('{"id": 1, "amount": [1]}\n', "malformed_jsonl:line 1: amount holds an object or array", 1),
         ('{"id": 1, "amount": 1}\n{"id": 2, "amount": 1, "note": "lone \\ud83d"}\n', "malformed_jsonl:line 2: unpaired surrogate", 2),

@@ -262,6 +262,24 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
       expect(await ws.query("SELECT id FROM bronze_typed_jsonl ORDER BY _row_number")).to.deep.equal([{ id: "1" }, { id: "2" }]);
     });
 
+    it("reads objects written back to back on one line (Firehose without a newline delimiter) as a row each", async () => {
+      const line = (id: number) => `{"id": ${id}, "amount": 1, "ratio": 1, "active": true, "born": "2024-01-02", "seen": "2024-01-02 00:00:00"}`;
+      const files = [
+        ws.file(typedJsonl, "firehose-2.gz", gzipSync(`${line(1)}${line(2)} ${line(3)}\n${line(4)}`)),
+        ws.file(typedJsonl, "tail.jsonl", `${line(5)}\n${line(6)}${line(7).slice(0, -1)}\n`),
+        ws.file(typedJsonl, "number.jsonl", `${line(8)} 9\n`),
+      ];
+
+      const summary = await ws.load(typedJsonl, files);
+
+      expectConserved(summary);
+      const outcome = (name: string) => outcomeOf(summary, `typed-jsonl/${name}`);
+      expect(outcome("firehose-2.gz")).to.deep.equal(["LOADED", null, 4]);
+      expect(outcome("tail.jsonl"), "an object cut short").to.deep.equal(["QUARANTINED", "malformed_jsonl:line 2: invalid JSON", 2]);
+      expect(outcome("number.jsonl")).to.deep.equal(["QUARANTINED", "malformed_jsonl:line 1: not a JSON object", 1]);
+      expect(await ws.query("SELECT id, _row_number FROM bronze_typed_jsonl ORDER BY _row_number")).to.deep.equal([1, 2, 3, 4].map((id) => ({ id: String(id), _row_number: id })));
+    });
+
     it("quarantines a file with a line that is not an object, invalid JSON, a nested spec value, a missing column, or Parquet bytes", async () => {
       const line = '{"id": 1, "amount": 1, "ratio": 1, "active": true, "born": "2024-01-02", "seen": "2024-01-02 00:00:00"}';
       const files = [

@@ -82,6 +82,10 @@ export function jsonlScenario(dir: string): ScenarioRun[] {
       files.file("firehose.gz", gzipSync(`${line.replace('"id": 9', '"id": 12')}\n`), AT),
       files.file("cut.jsonl.gz", gzipSync(`${line}\n`).subarray(0, 20), AT),
       files.file("xz.jsonl", XZ_TEXT, AT),
+      // Objects back to back on a line (Firehose without a newline delimiter): a row each.
+      files.file("firehose-concat.gz", gzipSync(`${line.replace('"id": 9', '"id": 13')}${line.replace('"id": 9', '"id": 14')} ${line.replace('"id": 9', '"id": 15')}`), AT),
+      files.file("concat-cut.jsonl", `${line}${line.slice(0, -1)}\n`, AT),
+      files.file("concat-number.jsonl", `${line} 9\n`, AT),
     ]),
   ];
 }
