@@ -128,6 +128,8 @@ class ExecutionResult:
     error: Optional[str] = None
     #: Set when the publish was committed but a fast-forward failed (the next run finishes it).
     publish_incomplete: Optional[str] = None
+    #: Set when this run id had already committed (its publish record exists): nothing was run.
+    committed_before: bool = False
 
 
 def _clip(statement: str) -> str:
@@ -609,6 +611,14 @@ class LoadExecutor:
                 raise ValueError("the plan hashes PII columns but the job has no --pii_key_secret")
             self.prepare()
             self.finish_interrupted_publish()
+            # A run publishes once (engine/duckdb/run-load.ts does the same). The same run id
+            # executed again after its commit point (a local run resumed after a stop, a job run
+            # started twice) would find its files in the ledger, and under a changed plan publish
+            # a full refresh again and overwrite its record with 0 rows read.
+            if self.record is not None and self.record.exists(self.run_id):
+                LOG.info("run %s published before: its publish record stands", self.run_id)
+                result.committed_before = True
+                return result
             self.choose_mode()
             self.open_branches()
             index = 0

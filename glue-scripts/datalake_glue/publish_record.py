@@ -9,9 +9,10 @@ SUCCEEDED; the next run finishes a marked publish only when this record exists.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import json
+from typing import Any, Callable, Optional, Tuple
 
-from .contracts import RunSummary, publish_record_key
+from .contracts import RunSummary, publish_record_key, summary_key
 from .summary import summary_bytes
 
 NOT_FOUND_CODES = ("NoSuchKey", "404", "NotFound")
@@ -36,11 +37,31 @@ class S3PublishRecord:
     def exists(self, run_id: str) -> bool:
         """True when the record exists; any error other than not-found is raised (the job role
         lists `summaries/<dataset>/`, so a missing key is a 404, not a 403)."""
-        try:
-            self.s3.get_object(Bucket=self.bucket, Key=publish_record_key(self.dataset, run_id))
-        except Exception as error:  # noqa: BLE001 - botocore ClientError or LocalObjectError
-            code = getattr(error, "response", {}).get("Error", {}).get("Code")
-            if code in NOT_FOUND_CODES:
-                return False
-            raise
-        return True
+        return self.read(run_id) is not None
+
+    def read(self, run_id: str) -> Optional[RunSummary]:
+        """The record, or None when it does not exist."""
+        return read_json_if_any(self.s3, self.bucket, publish_record_key(self.dataset, run_id))
+
+    def committed_summary(self, run_id: str) -> Tuple[RunSummary, bool]:
+        """For a run that had committed before this execution: its summary when it was written,
+        else its record (then True: the caller writes it as the summary). Raises when neither exists."""
+        summary = read_json_if_any(self.s3, self.bucket, summary_key(self.dataset, run_id))
+        if summary is not None:
+            return summary, False
+        recorded = self.read(run_id)
+        if recorded is None:
+            raise RuntimeError(f"run {run_id} has neither its summary nor its publish record")
+        return recorded, True
+
+
+def read_json_if_any(s3: Any, bucket: str, key: str) -> Optional[Any]:
+    """The JSON object at the key, or None when there is none (any other error is raised)."""
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except Exception as error:  # noqa: BLE001 - botocore ClientError or LocalObjectError
+        code = getattr(error, "response", {}).get("Error", {}).get("Code")
+        if code in NOT_FOUND_CODES:
+            return None
+        raise
+    return json.loads(body.decode("utf-8"))

@@ -91,16 +91,28 @@ def run_job(
         result = execute_plan(spark, io, plan, placement, manifest["files"],
                               run_id=args.run_id, full_refresh=full_refresh, stop=stop,
                               pii_key=pii_key, record=record)
+        if result.committed_before:
+            # Published by an earlier execution of this run id: what it did stands, summary and
+            # metrics included (written now only when that execution stopped before them).
+            committed, unwritten = record.committed_summary(args.run_id)
+            if unwritten:
+                report(s3, cloudwatch, args, committed)
+            return committed
     except Exception as error:  # noqa: BLE001 - every failure ends in the summary
         LOG.exception("run %s of %s failed before or outside the plan", args.run_id, args.dataset)
         result.error = error_text(error)
     summary = summary_of(result)
+    report(s3, cloudwatch, args, summary)
+    if result.publish_incomplete:
+        raise PublishIncomplete(result.publish_incomplete)
+    return summary
+
+
+def report(s3: Any, cloudwatch: Any, args: JobArgs, summary: RunSummary) -> None:
+    """Write the run's summary, then its metrics (best effort: the summary is the record)."""
     key = write_summary(s3, args.ops_bucket, summary)
     LOG.info("summary s3://%s/%s status %s", args.ops_bucket, key, summary["status"])
     try:
         put_metrics(cloudwatch, args.metrics_namespace, summary)
     except Exception:  # noqa: BLE001 - metrics are best effort; the summary is the record
         LOG.exception("PutMetricData failed for %s", args.dataset)
-    if result.publish_incomplete:
-        raise PublishIncomplete(result.publish_incomplete)
-    return summary

@@ -56,14 +56,19 @@ class Capture:
 
 
 def stub_run(s3_stub, cw_stub, manifest_data, plan_data, captured, with_metrics=True, record=None,
-             summary_error=None):
+             summary_error=None, executes=True):
     """`record`: a Capture for the publish record the run writes before publishing (None: the
-    run must not publish). `summary_error`: the summary PutObject fails with this code."""
+    run must not publish). `summary_error`: the summary PutObject fails with this code.
+    `executes`: the plan reaches the executor (False: it is refused before)."""
     s3_stub.add_response("get_object", {"Body": body(json.dumps(manifest_data).encode())},
                          {"Bucket": "ops-bucket", "Key": MANIFEST_KEY})
     if plan_data is not None:
         s3_stub.add_response("get_object", {"Body": body(json.dumps(plan_data).encode())},
                              {"Bucket": "ops-bucket", "Key": "plans/orders/abc123.json"})
+    if plan_data is not None and executes:
+        # The executor asks whether this run id published before (it has not).
+        s3_stub.add_client_error("get_object", service_error_code="NoSuchKey", http_status_code=404,
+                                 expected_params={"Bucket": "ops-bucket", "Key": RECORD_KEY})
     if record is not None:
         s3_stub.add_response("put_object", {}, {"Bucket": "ops-bucket", "Key": RECORD_KEY,
                                                 "Body": record, "ContentType": "application/json"})
@@ -128,7 +133,7 @@ def test_bad_plan_still_writes_a_failed_summary():
     s3, cloudwatch, captured = client("s3"), client("cloudwatch"), Capture()
     spark = FakeSpark()
     with Stubber(s3) as s3_stub, Stubber(cloudwatch) as cw_stub:
-        stub_run(s3_stub, cw_stub, manifest(), plan, captured)
+        stub_run(s3_stub, cw_stub, manifest(), plan, captured, executes=False)
         summary = run_job(args, spark=spark, io=FakeIO([]), s3=s3, cloudwatch=cloudwatch, now=Clock())
         s3_stub.assert_no_pending_responses()
     assert summary["status"] == "FAILED" and "dialect must be 'spark'" in summary["error"]
@@ -203,3 +208,64 @@ def test_a_publish_cut_short_after_the_record_is_a_succeeded_summary_then_an_err
             run_job(args, spark=spark, io=plan_io, s3=s3, cloudwatch=cloudwatch, now=Clock())
         s3_stub.assert_no_pending_responses()
     assert json.loads(captured.body)["status"] == "SUCCEEDED"
+
+
+def stub_committed_run(s3_stub, plan, recorded, summary=None):
+    """A run id whose publish record exists: manifest, plan, the record (the executor's check),
+    then the summary (missing unless given) and, without it, the record again."""
+    s3_stub.add_response("get_object", {"Body": body(json.dumps(manifest()).encode())}, {"Bucket": "ops-bucket", "Key": MANIFEST_KEY})
+    s3_stub.add_response("get_object", {"Body": body(json.dumps(plan).encode())},
+                         {"Bucket": "ops-bucket", "Key": "plans/orders/abc123.json"})
+    s3_stub.add_response("get_object", {"Body": body(json.dumps(recorded).encode())}, {"Bucket": "ops-bucket", "Key": RECORD_KEY})
+    if summary is not None:
+        s3_stub.add_response("get_object", {"Body": body(json.dumps(summary).encode())}, {"Bucket": "ops-bucket", "Key": SUMMARY_KEY})
+        return
+    s3_stub.add_client_error("get_object", service_error_code="NoSuchKey", http_status_code=404,
+                             expected_params={"Bucket": "ops-bucket", "Key": SUMMARY_KEY})
+    s3_stub.add_response("get_object", {"Body": body(json.dumps(recorded).encode())}, {"Bucket": "ops-bucket", "Key": RECORD_KEY})
+
+
+def recorded_summary():
+    """The publish record a published run of this plan writes."""
+    args, plan = resolve_args(JOB_ARGV, simple_resolver), plan_json()
+    spark, plan_io = spark_for(plan)
+    s3, cloudwatch, record = client("s3"), client("cloudwatch"), Capture()
+    with Stubber(s3) as s3_stub, Stubber(cloudwatch) as cw_stub:
+        stub_run(s3_stub, cw_stub, manifest(), plan, Capture(), record=record)
+        run_job(args, spark=spark, io=plan_io, s3=s3, cloudwatch=cloudwatch, now=Clock())
+    return json.loads(record.body)
+
+
+def test_a_run_id_executed_again_after_it_published_runs_nothing_and_keeps_its_summary():
+    # A job run started twice, or a local run resumed after its commit point: running it again
+    # found its files loaded and, under a changed plan, published a full refresh with 0 rows read.
+    args = resolve_args(JOB_ARGV, simple_resolver)
+    plan = plan_json()
+    spark, plan_io = spark_for(plan)
+    s3, cloudwatch = client("s3"), client("cloudwatch")
+    recorded = recorded_summary()
+    written = dict(recorded, published={"silverVersion": "7", "quarantineVersion": "7"})
+    with Stubber(s3) as s3_stub, Stubber(cloudwatch):
+        stub_committed_run(s3_stub, plan, recorded, summary=written)
+        summary = run_job(args, spark=spark, io=plan_io, s3=s3, cloudwatch=cloudwatch, now=Clock())
+        s3_stub.assert_no_pending_responses()  # and nothing written: no put_object was stubbed
+    assert summary == written
+    assert not any("CREATE BRANCH" in s or "fast_forward" in s or "INSERT" in s or "MERGE" in s for s in spark.statements)
+
+
+def test_a_run_id_that_published_and_stopped_before_its_summary_writes_its_record_as_the_summary():
+    args = resolve_args(JOB_ARGV, simple_resolver)
+    plan = plan_json()
+    spark, plan_io = spark_for(plan)
+    s3, cloudwatch, captured = client("s3"), client("cloudwatch"), Capture()
+    recorded = recorded_summary()
+    with Stubber(s3) as s3_stub, Stubber(cloudwatch) as cw_stub:
+        stub_committed_run(s3_stub, plan, recorded)
+        s3_stub.add_response("put_object", {}, {"Bucket": "ops-bucket", "Key": SUMMARY_KEY, "Body": captured, "ContentType": "application/json"})
+        cw_stub.add_response("put_metric_data", {}, {"Namespace": "Datalake/dev", "MetricData": ANY})
+        summary = run_job(args, spark=spark, io=plan_io, s3=s3, cloudwatch=cloudwatch, now=Clock())
+        s3_stub.assert_no_pending_responses()
+        cw_stub.assert_no_pending_responses()
+    assert summary == recorded and json.loads(captured.body) == recorded
+    assert recorded["status"] == "SUCCEEDED" and recorded["counts"]["silverRows"] == 3
+    assert not any("CREATE BRANCH" in s for s in spark.statements)
