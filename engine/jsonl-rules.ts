@@ -17,60 +17,83 @@
 //   (physical line number, blank lines included). Nested values have no canonical string both
 //   engines print the same way, so they are refused rather than flattened.
 
-export interface JsonlFile {
-  /** Per data line, its spec-column values (spec order) then the Op value; null when absent. */
-  rows: (string | null)[][];
-  /** Extra keys (no spec column, not the Op column), as first written, in order of appearance. */
-  extra: string[];
-  /** Declared names (spec columns and the Op column) that at least one line holds. */
-  present: Set<string>;
-}
-
-export type JsonlParse = JsonlFile | { problem: string; lines: number };
-
-/** Non-blank lines of a JSON lines text (the row count of a file quarantined whole). */
-export function countJsonLines(text: string): number {
-  return splitLines(text).filter((l) => !isBlank(l)).length;
-}
-
-/** Apply the rules above to a file's text; `declared` = spec columns in order, then the Op column. */
-export function parseJsonLines(text: string, declared: readonly string[]): JsonlParse {
-  const byFolded = new Map(declared.map((name, i) => [foldAscii(name), i]));
-  const rows: (string | null)[][] = [];
-  const extra: string[] = [];
-  const extraFolded = new Set<string>();
-  const present = new Set<string>();
-  const lines = splitLines(text);
-  const fail = (n: number, why: string): JsonlParse => ({ problem: `line ${n}: ${why}`, lines: lines.filter((l) => !isBlank(l)).length });
-  for (const [i, line] of lines.entries()) {
-    if (isBlank(line)) continue;
-    const values = lineValues(line);
-    if (typeof values === "string") return fail(i + 1, values);
-    for (const value of values) {
-      const members = objectMembers(value);
-      if (typeof members === "string") return fail(i + 1, members);
-      const row: (string | null)[] = new Array(declared.length).fill(null);
-      const seen = new Set<string>();
-      for (const [key, value] of members) {
-        const folded = foldAscii(key);
-        if (seen.has(folded)) return fail(i + 1, `duplicate key ${key}`);
-        seen.add(folded);
-        const at = byFolded.get(folded);
-        if (at === undefined) {
-          if (!extraFolded.has(folded)) {
-            extraFolded.add(folded);
-            extra.push(key);
-          }
-          continue;
-        }
-        if (value === NESTED) return fail(i + 1, `${declared[at]} holds an object or array`);
-        present.add(declared[at]);
-        row[at] = value;
-      }
-      rows.push(row);
-    }
+/**
+ * Non-blank lines of a JSON lines file's bytes from `from` on (past a BOM): the row count of a
+ * file quarantined whole. Counted in bytes (a file may be longer than a JS string); blank is
+ * ASCII space, tab and CR, as isBlank, so this counts the lines the text holds.
+ */
+export function countJsonLineBytes(bytes: Uint8Array, from = 0): number {
+  let lines = 0;
+  let filled = false;
+  for (let i = from; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b === 0x0a) {
+      if (filled) lines++;
+      filled = false;
+    } else if (!filled && b !== 0x20 && b !== 0x09 && b !== 0x0d) filled = true;
   }
-  return { rows, extra, present };
+  return filled ? lines + 1 : lines;
+}
+
+/**
+ * The rules above, row by row, over a file's text given in pieces cut after a line end (a file
+ * may be longer than one JS string): each row goes to `onRow` as it is read.
+ */
+export class JsonlReader {
+  readonly extra: string[] = [];
+  readonly present = new Set<string>();
+  private readonly byFolded: Map<string, number>;
+  private readonly extraFolded = new Set<string>();
+  private line = 0;
+
+  constructor(
+    private readonly declared: readonly string[],
+    private readonly onRow: (row: (string | null)[]) => void,
+  ) {
+    this.byFolded = new Map(declared.map((name, i) => [foldAscii(name), i]));
+  }
+
+  /** Read the next whole lines (BOM removed from the first piece); the file's problem, if any. */
+  read(piece: string): string | undefined {
+    const lines = splitLines(piece);
+    if (piece.endsWith("\n")) lines.pop(); // the next piece starts the next line
+    for (const line of lines) {
+      this.line++;
+      if (isBlank(line)) continue;
+      const values = lineValues(line);
+      if (typeof values === "string") return `line ${this.line}: ${values}`;
+      for (const value of values) {
+        const problem = this.readObject(value);
+        if (problem !== undefined) return `line ${this.line}: ${problem}`;
+      }
+    }
+    return undefined;
+  }
+
+  private readObject(text: string): string | undefined {
+    const members = objectMembers(text);
+    if (typeof members === "string") return members;
+    const row: (string | null)[] = new Array(this.declared.length).fill(null);
+    const seen = new Set<string>();
+    for (const [key, value] of members) {
+      const folded = foldAscii(key);
+      if (seen.has(folded)) return `duplicate key ${key}`;
+      seen.add(folded);
+      const at = this.byFolded.get(folded);
+      if (at === undefined) {
+        if (!this.extraFolded.has(folded)) {
+          this.extraFolded.add(folded);
+          this.extra.push(key);
+        }
+        continue;
+      }
+      if (value === NESTED) return `${this.declared[at]} holds an object or array`;
+      this.present.add(this.declared[at]);
+      row[at] = value;
+    }
+    this.onRow(row);
+    return undefined;
+  }
 }
 
 const NESTED = Symbol("nested");
@@ -194,8 +217,7 @@ function skip(line: string, at: number, token: RegExp): number {
 }
 
 function splitLines(text: string): string[] {
-  const lines = text.replace(/^\uFEFF/, "").split("\n");
-  return lines.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+  return text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
 }
 
 /** ASCII letters only, as csv-rules.ts resolveHeader folds header names. */
