@@ -1,16 +1,31 @@
 // GlueLauncher over the Glue API (SDK v3). SDK errors already carry Glue exception names
 // (ConcurrentRunsExceededException, ...), which is the port's error contract.
-import { GetJobRunCommand, GetJobRunsCommand, GlueClient, JobRun, StartJobRunCommand } from "@aws-sdk/client-glue";
+import { GetJobRunCommand, GetJobRunsCommand, GlueClient, type GlueClientConfig, JobRun, StartJobRunCommand } from "@aws-sdk/client-glue";
 import type { GlueJobRun, GlueJobRunState, GlueLauncher } from "../ports";
 
 /** Pages of GetJobRuns read when adopting a run by its --run_id (newest first, 200 per page). */
 const ADOPT_PAGES = 2;
 
+/**
+ * The launcher the handlers use. StartJobRun goes through its own client that sends each request
+ * once: the SDK's retries turned a throttled start into an error after several attempts, which
+ * run-start must read as "maybe started" (an earlier attempt may have been a timeout after Glue
+ * created the run), so a throttle held the dataset's slot until the reconciler gave up 15 minutes
+ * later. Sent once, a throttle is a clean refusal run-start backs off from itself
+ * (limits.startAttempts), and a timeout or 5xx stays ambiguous. Reads keep the SDK's retries.
+ */
+export function awsGlueLauncher(config: GlueClientConfig = {}): AwsGlueLauncher {
+  return new AwsGlueLauncher(new GlueClient(config), new GlueClient({ ...config, maxAttempts: 1 }));
+}
+
 export class AwsGlueLauncher implements GlueLauncher {
-  constructor(private readonly glue: GlueClient) {}
+  constructor(
+    private readonly glue: GlueClient,
+    private readonly starts: GlueClient = glue,
+  ) {}
 
   async startJobRun(jobName: string, args: Record<string, string>): Promise<{ JobRunId: string }> {
-    const out = await this.glue.send(new StartJobRunCommand({ JobName: jobName, Arguments: args }));
+    const out = await this.starts.send(new StartJobRunCommand({ JobName: jobName, Arguments: args }));
     if (!out.JobRunId) throw new Error(`StartJobRun for ${jobName} returned no JobRunId`);
     return { JobRunId: out.JobRunId };
   }

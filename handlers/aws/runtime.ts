@@ -1,7 +1,6 @@
 // The Lambda runtime wiring: SDK clients at module scope (reused across invocations), env read
 // once, HandlerDeps over the AWS adapters. Only the entry files import this.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { GlueClient } from "@aws-sdk/client-glue";
 import { S3Client } from "@aws-sdk/client-s3";
 import { DATASETS } from "../../datasets";
 import { createHandlerDeps } from "../deps";
@@ -9,7 +8,7 @@ import { readHandlerEnv } from "../env";
 import { jsonLogger, parseLogLevel } from "../log";
 import { emfRunMetrics } from "../metrics";
 import type { HandlerDeps } from "../ports";
-import { AwsGlueLauncher } from "./glue-launcher";
+import { awsGlueLauncher } from "./glue-launcher";
 import { S3ObjectStore } from "./s3-object-store";
 
 export function createAwsDeps(handlerName: string): HandlerDeps {
@@ -18,7 +17,7 @@ export function createAwsDeps(handlerName: string): HandlerDeps {
     dynamo: new DynamoDBClient({}),
     auditTable: env.auditTable,
     objects: new S3ObjectStore(new S3Client({})),
-    glue: new AwsGlueLauncher(new GlueClient({})),
+    glue: awsGlueLauncher(),
     specs: DATASETS,
     jobNames: env.jobNames,
     modelGraph: env.modelGraph,

@@ -8,8 +8,9 @@
 // not: Glue may have created the run and lost the answer, and a retry is then refused with
 // ConcurrentRunsExceeded (one run at a time per job) while that run loads and publishes; the
 // RUN recorded FAILED start_failed and its files loaded by the next run, against the contract
-// that a run which published is never FAILED. The SDK retries a 5xx or a timeout by itself, so a
-// refusal after more than one SDK attempt is ambiguous the same way.
+// that a run which published is never FAILED. An SDK that retries a 5xx or a timeout by itself
+// makes a refusal after more than one attempt ambiguous the same way: the handlers' launcher
+// sends StartJobRun once (aws/glue-launcher.ts awsGlueLauncher), so a throttle stays retryable.
 import { GLUE_ERRORS } from "../ports";
 
 const RETRYABLE = new Set<string>([GLUE_ERRORS.concurrentRunsExceeded, GLUE_ERRORS.throttling, GLUE_ERRORS.resourceNumberLimitExceeded]);

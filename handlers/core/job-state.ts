@@ -85,7 +85,7 @@ export async function releaseRunSlot(deps: HandlerDeps, run: RunItem): Promise<b
 
 /**
  * The RUN of a job run: by jobRunId, else by the run's --run_id argument (StartJobRun succeeded
- * but the RUN update never happened: adopt it here).
+ * but the RUN update never happened: adopt it here), unless the RUN records another job run.
  */
 export async function findRun(deps: HandlerDeps, jobRunId: string, glueRun: GlueJobRun | undefined): Promise<RunItem | undefined> {
   const byJobRun = await deps.audit.getRunByJobRunId(jobRunId);
@@ -93,6 +93,13 @@ export async function findRun(deps: HandlerDeps, jobRunId: string, glueRun: Glue
   const runId = glueRun?.Arguments?.[RUN_ARGS.runId];
   if (!runId) return undefined;
   const run = await deps.audit.getRun(runId);
+  // Another Glue run of the same run id (StartJobRun sent twice, the first answer lost) is not
+  // this RUN's: its FAILED event would have failed the RUN and its files while the recorded job
+  // run went on to publish (a run that published is never FAILED).
+  if (run?.jobRunId !== undefined && run.jobRunId !== jobRunId) {
+    deps.log.warn("state change of another job run of this run id; the recorded job run decides", { runId, recorded: run.jobRunId });
+    return undefined;
+  }
   if (!run || run.status !== "QUEUED") return run;
   await adoptRun(deps, run, jobRunId, glueRun, "job-state");
   return deps.audit.getRun(runId);

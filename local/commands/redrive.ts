@@ -113,10 +113,9 @@ async function stackDeps(outputs: StackOutputs, startRuns: boolean) {
   for (const field of ["landingBucket", "opsBucket", "auditTable"] as const) {
     if (typeof outputs[field] !== "string") throw new CliError(`the stack outputs have no ${field}`);
   }
-  const [{ DynamoDBClient }, { S3Client }, { GlueClient }, { DATASETS }, { createHandlerDeps }, { S3ObjectStore }, { AwsGlueLauncher }, { silentLogger }] = await Promise.all([
+  const [{ DynamoDBClient }, { S3Client }, { DATASETS }, { createHandlerDeps }, { S3ObjectStore }, { awsGlueLauncher }, { silentLogger }] = await Promise.all([
     import("@aws-sdk/client-dynamodb"),
     import("@aws-sdk/client-s3"),
-    import("@aws-sdk/client-glue"),
     import("../../datasets"),
     import("../../handlers/deps"),
     import("../../handlers/aws/s3-object-store"),
@@ -128,7 +127,7 @@ async function stackDeps(outputs: StackOutputs, startRuns: boolean) {
     dynamo: new DynamoDBClient({}),
     auditTable: outputs.auditTable!,
     objects: new S3ObjectStore(new S3Client({})),
-    glue: new AwsGlueLauncher(new GlueClient({})),
+    glue: awsGlueLauncher(),
     specs: DATASETS,
     jobNames: outputs.glueJobs ?? {},
     opsBucket: outputs.opsBucket!,

@@ -1,11 +1,14 @@
 // The AWS adapters behind the ports, with SDK v3 clients stubbed (aws-sdk-client-mock): S3
 // answers mapped to ObjectHead / undefined, Glue errors passed through by name, paging bounded.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { mockClient } from "aws-sdk-client-mock";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetJobRunCommand, GetJobRunsCommand, GlueClient, StartJobRunCommand } from "@aws-sdk/client-glue";
 import { S3ObjectStore } from "../../handlers/aws/s3-object-store";
-import { AwsGlueLauncher } from "../../handlers/aws/glue-launcher";
+import { AwsGlueLauncher, awsGlueLauncher } from "../../handlers/aws/glue-launcher";
+import { classifyStartError } from "../../handlers/core/glue-errors";
 
 function s3Error(name: string, status: number): Error {
   return Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
@@ -99,5 +102,44 @@ describe("handlers: AWS adapters (SDK stubbed)", () => {
     expect(run.Arguments).to.deep.equal({ "--run_id": "r1" });
     expect(runs).to.have.length(2);
     expect(glueMock.commandCalls(GetJobRunsCommand)).to.have.length(2);
+  });
+});
+
+describe("handlers: the Glue launcher against a Glue endpoint that throttles (real SDK client, local HTTP)", () => {
+  let server: Server;
+  const calls: string[] = [];
+  before(async () => {
+    server = createServer((req, res) => {
+      calls.push(String(req.headers["x-amz-target"]));
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(400, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": "ThrottlingException" });
+        res.end(JSON.stringify({ __type: "ThrottlingException", message: "Rate exceeded" }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => (calls.length = 0));
+
+  const launcher = () =>
+    awsGlueLauncher({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: "eu-west-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+
+  it("sends StartJobRun once, so a throttle is a clean refusal run-start retries (the SDK's own retries made it ambiguous)", async () => {
+    let error: unknown;
+    await launcher().startJobRun("job", { "--run_id": "r1" }).catch((e) => (error = e));
+
+    expect(calls).to.deep.equal(["AWSGlue.StartJobRun"]);
+    expect((error as Error).name).to.equal("ThrottlingException");
+    expect(classifyStartError(error)).to.equal("retryable");
+  });
+
+  it("keeps the SDK's retries for reads", async () => {
+    await launcher()
+      .getJobRuns("job")
+      .catch(() => undefined);
+
+    expect(calls.length).to.be.greaterThan(1);
+    expect(new Set(calls)).to.deep.equal(new Set(["AWSGlue.GetJobRuns"]));
   });
 });

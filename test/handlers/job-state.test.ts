@@ -8,7 +8,7 @@ import { reconcile } from "../../handlers/core/reconcile";
 import { publishFollowUp } from "../../handlers/core/run-finalize";
 import { FILE_EXTRA_COLUMNS_KEPT } from "../../handlers/core/run-fields";
 import { stateChangeEvent } from "./support/fake-glue";
-import { OPS, World, assertAccounted, drainRuns, failedMetrics, fixture, putAndEvent, useWorlds } from "./support/world";
+import { OPS, World, allFiles, assertAccounted, drainRuns, failedMetrics, fixture, putAndEvent, useWorlds } from "./support/world";
 
 describe("handlers: job-state and reconciler finalization (dynalite)", () => {
   let w: World;
@@ -398,6 +398,31 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
     expect(after[0].status).to.equal("SUCCEEDED");
     expect((await w.audit.listRuns("orders"))[0].status).to.equal("SUCCEEDED");
     expect(w.glue.runs).to.have.length(1);
+  });
+
+  it("a state event of another Glue run of the same run id (StartJobRun sent twice) leaves the RUN to its recorded job run", async () => {
+    // The first StartJobRun created a run and its answer was lost; the second created the run
+    // the RUN records. The first fails at once while the recorded one goes on to publish.
+    const start = w.glue.startJobRun.bind(w.glue);
+    let stray: string | undefined;
+    w.glue.startJobRun = async (job, args) => {
+      if (stray === undefined) stray = (await start(job, args)).JobRunId;
+      return start(job, args);
+    };
+    await arrive(putAndEvent(w, "orders/a.csv"));
+    const [first, recorded] = w.glue.runs;
+    expect(first.Id).to.equal(stray);
+    first.JobRunState = "FAILED";
+
+    const early = await stateChange(stateChangeEvent(first.JobName!, first.Id, "FAILED", "failed at startup"));
+
+    expect(early).to.include({ outcome: "UNKNOWN_RUN" });
+    expect((await w.audit.listRuns("orders"))[0]).to.include({ status: "RUNNING", jobRunId: recorded.Id });
+    await stateChange(await w.glue.complete(recorded.Id));
+    expect((await w.audit.listRuns("orders"))[0].status).to.equal("SUCCEEDED");
+    // (assertAccounted would refuse the stray run's manifest naming the file too.)
+    expect((await allFiles(w.audit)).map((f) => [f.key, f.status])).to.deep.equal([["orders/a.csv", "SUCCEEDED"]]);
+    expect(failedMetrics(w)).to.deep.equal([]);
   });
 
   it("a finishing run starts the next run for files that arrived meanwhile", async () => {
