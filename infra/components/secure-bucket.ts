@@ -44,10 +44,17 @@ export class SecureBucket extends pulumi.ComponentResource {
       `${name}-sse`,
       {
         bucket,
+        // SSE-C uploads refused (S3 blocks them by default only on buckets created since March
+        // 2026): an object encrypted with a key the uploader keeps answers HeadObject and
+        // GetObject with 400 to the handlers and the jobs, so it could never be read or loaded.
         rules: [
           args.kmsKeyArn === undefined
-            ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }
-            : { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true },
+            ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, blockedEncryptionTypes: ["SSE-C"] }
+            : {
+                applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+                bucketKeyEnabled: true,
+                blockedEncryptionTypes: ["SSE-C"],
+              },
         ],
       },
       parent,

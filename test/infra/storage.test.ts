@@ -27,6 +27,14 @@ describe("infra: buckets", () => {
     });
   }
 
+  it("refuses SSE-C uploads on every bucket: handlers and jobs could never read such an object", async () => {
+    const run = await prodRun();
+    for (const name of ALL_BUCKETS) {
+      const [sse] = forBucket(run, T.sse, name);
+      expect(sse.inputs.rules[0].blockedEncryptionTypes, name).to.deep.equal(["SSE-C"]);
+    }
+  });
+
   it("encrypts the access-log bucket with SSE-S3, the only encryption S3 log delivery supports", async () => {
     const run = await devRun();
     const [sse] = forBucket(run, T.sse, "storage-access-logs");
