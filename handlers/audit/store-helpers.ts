@@ -19,13 +19,20 @@ export function strip<T>(item: Record<string, unknown>): T {
   return copy as T;
 }
 
-/** Sends a conditional write: false when its condition failed (a duplicate, late or lost race). */
-export async function sendConditional(db: AuditDb, command: unknown): Promise<boolean> {
+/**
+ * Sends a conditional write: false when its condition failed (a duplicate, late or lost race).
+ * `landed`: whether the item holds what the write set. The SDK retries a write whose answer was
+ * lost (a 5xx, a dropped connection); when the first attempt had applied, the retry fails the
+ * condition, and the write must still count as done when the item holds its values, or a move
+ * it made (RUN -> FAILED) would never send its alarm.
+ */
+export async function sendConditional(db: AuditDb, command: unknown, landed?: () => Promise<boolean>): Promise<boolean> {
   try {
     await db.send(command);
     return true;
   } catch (err) {
-    if (isConditionFailed(err)) return false;
-    throw err;
+    if (!isConditionFailed(err)) throw err;
+    const attempts = (err as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+    return attempts > 1 && landed !== undefined ? landed() : false;
   }
 }

@@ -2,6 +2,7 @@
 // three handlers and by the CLI `audit` verb. Every status change is a conditional write, so a
 // duplicate, late or concurrent caller is a no-op instead of a regression.
 import { createHash } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
@@ -378,7 +379,14 @@ export class AuditStore {
       removes.push("gsi2pk", "gsi2sk");
     }
     from.forEach((s, i) => (values[`:from${i}`] = s));
-    return this.conditional(
+    // Retried after a lost answer: the RUN holding every value this update set (a finishedAt to
+    // the millisecond among them) is this update's move.
+    const landed = async () => {
+      const run = (await this.getRun(runId)) as Record<string, unknown> | undefined;
+      return run !== undefined && Object.entries(patch).every(([attr, value]) => value === undefined || isDeepStrictEqual(run[attr], value));
+    };
+    return sendConditional(
+      this.db,
       new UpdateCommand({
         TableName: this.tableName,
         Key: runKey(runId),
@@ -387,6 +395,7 @@ export class AuditStore {
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
+      landed,
     );
   }
 

@@ -79,6 +79,19 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
     expect(failedMetrics(w)).to.deep.equal(["orders:glue_timeout"]);
   });
 
+  it("a RUN -> FAILED whose answer was lost and whose SDK retry failed its condition still emits RunFailed", async () => {
+    const jobRunId = await runWith(["orders/a.csv"]);
+    const event = await w.glue.complete(jobRunId, "FAILED");
+    w.db.lostAnswer = (c) => c.constructor.name === "UpdateCommand" && String(c.input.Key.pk).startsWith("RUN#") && c.input.ExpressionAttributeValues[":status"] === "FAILED";
+
+    await stateChange(event);
+    w.db.lostAnswer = undefined;
+    await stateChange(event);
+
+    expect((await w.audit.listRuns("orders"))[0].status).to.equal("FAILED");
+    expect(failedMetrics(w)).to.deep.equal(["orders:glue_failed"]);
+  });
+
   it("a successful run emits no RunFailed", async () => {
     await runWith(["orders/a.csv"]);
 

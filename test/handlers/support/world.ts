@@ -50,6 +50,8 @@ type Send = (command: any) => Promise<any>;
 export class FaultyDb {
   fault?: (command: any) => Error | undefined;
   crashAfter?: (command: any) => boolean;
+  /** The command applies, its answer is lost, and the SDK's retry answers instead (attempts: 2). */
+  lostAnswer?: (command: any) => boolean;
   crashed = false;
   calls = 0;
   constructor(private readonly inner: { send: Send }) {}
@@ -58,6 +60,13 @@ export class FaultyDb {
     if (this.crashed) throw crashError();
     const err = this.fault?.(command);
     if (err) throw err;
+    if (this.lostAnswer?.(command)) {
+      await this.inner.send(command);
+      return this.inner.send(command).catch((retryErr: { $metadata?: object }) => {
+        retryErr.$metadata = { ...retryErr.$metadata, attempts: 2 };
+        throw retryErr;
+      });
+    }
     const out = await this.inner.send(command);
     if (this.crashAfter?.(command)) this.crashed = true;
     return out;
