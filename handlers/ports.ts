@@ -206,7 +206,8 @@ export type RunFailureReason =
   | "start_rejected" // StartJobRun refused for good (EntityNotFound, InvalidInput, no job)
   | "start_failed" // StartJobRun kept failing with retryable errors (files stay PENDING)
   | "start_not_attempted" // the run failed before StartJobRun (manifest write, audit table)
-  | "start_not_confirmed"; // the reconciler found no Glue run for a stale QUEUED run
+  | "start_not_confirmed" // the reconciler found no Glue run for a stale QUEUED run
+  | "files_unaccounted"; // the run published, but its summary did not account for some of its files (they are FAILED)
 
 /**
  * Run outcome metrics. Emitted by whichever handler moves a RUN to FAILED, right after its

@@ -69,6 +69,13 @@ export async function finalizeRun(deps: HandlerDeps, run: RunItem, glue: GlueFin
     ...boundedWarnings(summary?.driftWarnings),
   });
   if (moved && failure) deps.metrics.runFailed(run.dataset, failure.reason, { runId: run.runId, jobRunId: run.jobRunId });
+  // A published run that did not account for a file (missing from its summary, an outcome this
+  // handler does not know) fails that file: someone must look, so it alarms as a failed run does.
+  const unaccounted = status === "SUCCEEDED" ? files.filter((f) => finals.get(f.fileId)!.status === "FAILED") : [];
+  if (moved && unaccounted.length > 0) {
+    deps.metrics.runFailed(run.dataset, "files_unaccounted", { runId: run.runId, jobRunId: run.jobRunId, files: unaccounted.length });
+    log.error("the run published without accounting for some files: they are FAILED", { files: unaccounted.map((f) => f.key) });
+  }
   const followUp = publishFollowUp(run, status, glue.state);
   await deps.audit.releaseSlot(run.dataset, run.runId, followUp);
   if (followUp) log.warn("the run committed its publish but did not end cleanly; a run finishes the publish next, with or without files", { glueState: glue.state });

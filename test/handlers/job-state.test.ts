@@ -379,7 +379,7 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
     expect(failedMetrics(w)).to.deep.equal([]);
   });
 
-  it("a file missing from the summary fails alone with missing_from_summary", async () => {
+  it("a file missing from the summary fails alone with missing_from_summary, and alarms once", async () => {
     await runWith(["orders/0.csv", "orders/a.csv", "orders/b.csv"]);
     await stateChange(await w.glue.complete(w.glue.runs[0].Id));
     const jobRunId = w.glue.runs[1].Id;
@@ -389,10 +389,12 @@ describe("handlers: job-state and reconciler finalization (dynalite)", () => {
     await w.objects.putJson(OPS, summaryKey("orders", summary.runId), summary);
 
     await stateChange(event);
+    await stateChange(event);
 
     const files = Object.fromEntries((await assertAccounted(w)).map((f) => [f.key, f]));
     expect(files["orders/a.csv"].status).to.equal("SUCCEEDED");
     expect(files["orders/b.csv"]).to.include({ status: "FAILED", reason: "missing_from_summary" });
+    expect(failedMetrics(w)).to.deep.equal(["orders:files_unaccounted"]);
   });
 
   it("duplicate and late state events are no-ops; FAILED never overwrites SUCCEEDED", async () => {
