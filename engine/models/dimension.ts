@@ -200,8 +200,14 @@ class DimensionSql {
     const window = "PARTITION BY _pk_1 ORDER BY _pos ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW";
     const beginning = this.ts(BEGINNING_OF_TIME);
     const running = `COALESCE(MAX(${this.sequenceTime()}) OVER (${window}), ${beginning})`;
+    const first = (value: string) => `FIRST_VALUE(${value}) OVER (${window})`;
     const initialLoad = `_dms_phase = 0 AND ROW_NUMBER() OVER (PARTITION BY _pk_1 ORDER BY _pos) = 1`;
-    const t = this.dataset.format === "dms" ? `CASE WHEN ${initialLoad} THEN ${beginning} ELSE ${running} END` : running;
+    // A key whose first change was dated 1900-01-01 (no time, or a full-load row) bounds the
+    // changes after it there too: one timed earlier (a source's placeholder such as 0001-01-01)
+    // would otherwise sort before that version and leave it current over a later change.
+    const fromBeginning = [`${first(this.sequenceTime())} IS NULL`, ...(this.dataset.format === "dms" ? [`${first("_dms_phase")} = 0`] : [])].join(" OR ");
+    const bounded = `CASE WHEN ${fromBeginning} THEN GREATEST(${running}, ${beginning}) ELSE ${running} END`;
+    const t = this.dataset.format === "dms" ? `CASE WHEN ${initialLoad} THEN ${beginning} ELSE ${bounded} END` : bounded;
     const timed =
       `SELECT _pk_1 AS _nk, _pos, _op <> 'D' AS _alive, ${[...attrs, `${t} AS _t`].join(", ")} ` +
       `FROM ${HISTORY_RELATION} WHERE ${deletes} OR (_op <> 'D' AND ${REASONS_COLUMN} = '')`;

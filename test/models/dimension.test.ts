@@ -34,8 +34,9 @@ const END = "9999-12-31 00:00:00";
 
 /**
  * The dimension rows of `changes` (contract order). Per key: the valid changes (deletes only
- * when they close) replayed in order, each at the latest time seen so far (1900 when none; 1900
- * for the first when it is a full-load row); the
+ * when they close) replayed in order, each at the latest time seen so far (1900 when none, and
+ * at least 1900 after a first change without time or from a full load; 1900 for the first when
+ * it is a full-load row); the
  * state at the end of each distinct time; a new version wherever that state differs from the
  * previous one (alive or not, or a type-2 value); windows end at the next state change.
  */
@@ -46,7 +47,9 @@ function oracle(dim: DimensionSpec, changes: OracleChange[], stored: (col: strin
   for (const key of keys) {
     const mine = changes.filter((c) => c.key === key && (c.op === "D" ? dim.deletes === "close" : c.valid));
     const atTime = new Map<string, { alive: boolean; values: Record<string, string | null> }>();
-    let latest: string | null = null;
+    // A key whose first change is dated the beginning (no time, or a full-load row) bounds the
+    // changes after it there too.
+    let latest: string | null = mine.length > 0 && (mine[0].time === null || mine[0].fullLoad) ? BEGINNING : null;
     let type1: Record<string, string | null> = {};
     for (const [i, c] of mine.entries()) {
       if (c.time !== null && (latest === null || c.time > latest)) latest = c.time;
@@ -284,9 +287,15 @@ const CUSTOMER_CHANGES: CustomerChange[] = [
   ["cust/LOAD00000001.csv", 2, "", "2", "b@x", "US", "2020-01-01", "2026-11-30 10:05:00"],
   ["cust/LOAD00000001.csv", 3, "", "3", "c@x", "US", "2020-01-01", "2026-11-30 09:00:00"],
   ["cust/LOAD00000001.csv", 4, "", "4", "d@x", "US", "2020-01-01", "2026-11-30 09:00:00"],
+  // Key 5: a source's placeholder time before 1900, on its load row and on the change after it.
+  ["cust/LOAD00000001.csv", 5, "", "5", "e@x", "US", "2020-01-01", "1800-01-01 00:00:00"],
   // A CDC file written without TimestampColumnName: key 1's change takes the time before it
   // (1900: the load's window is dropped).
   ["cust/20261130-100000000.csv", 1, "U", "1", "a@x", "FR", "2020-01-01", ""],
+  // Key 6: first seen without a time (1900), then a change timed before 1900.
+  ["cust/20261130-100000000.csv", 2, "I", "6", "f@x", "US", "2020-01-01", ""],
+  ["cust/20261130-110000000.csv", 5, "U", "6", "f@x", "ES", "2020-01-01", "1800-06-01 00:00:00"],
+  ["cust/20261130-110000000.csv", 6, "U", "5", "e@x", "PT", "2020-01-01", "1850-01-01 00:00:00"],
   // Key 2: committed during the load (10:01), ordered after its load row (10:05): same time.
   ["cust/20261130-110000000.csv", 1, "U", "2", "b@x", "DE", "2020-01-01", "2026-11-30 10:01:00"],
   // Key 3: a partial image (email and signup_date not logged): keep_previous fills them.
@@ -417,6 +426,10 @@ describe("models: SCD2 dimension compiler (DuckDB)", function () {
     expect(byKey("2")).to.deep.equal([["US", BEGINNING, "2026-11-30 10:05:00", "b@x"], ["DE", "2026-11-30 10:05:00", END, "b@x"]]);
     expect(byKey("3")).to.deep.equal([["US", BEGINNING, "2026-11-30 11:00:00", "c@x"], ["GB", "2026-11-30 11:00:00", "2026-11-30 13:00:00", "c@x"]]);
     expect(byKey("4")).to.deep.equal([["US", BEGINNING, END, "d@x"]]);
+    // A change ordered after a key's 1900 version but timed before it is bounded there too: it
+    // replaces that version instead of sorting before it and leaving it current.
+    expect(byKey("5")).to.deep.equal([["PT", BEGINNING, END, "e@x"]]);
+    expect(byKey("6")).to.deep.equal([["ES", BEGINNING, END, "f@x"]]);
     expectClean(run);
   });
 
