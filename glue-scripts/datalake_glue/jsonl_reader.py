@@ -2,11 +2,12 @@
 
 The rules of engine/jsonl-rules.ts, word for word, so both engines give the same bronze strings
 and reasons: one JSON object per line (blank lines skipped and not counted, a leading BOM
-ignored; objects written back to back on one line, as Kinesis Data Firehose writes them without a
-newline delimiter, are a row each), keys matched to spec columns case-insensitively (ASCII letters), a number kept as the
-exact text written (12.50 stays "12.50"), true/false as "true"/"false", null as None; a line that
-is not valid JSON, not an object, holds a key twice or holds an object or array under a spec
-column quarantines the file: malformed_jsonl:line <n>: <why>. Runs on Spark executors.
+ignored; objects written back to back on one line, as Kinesis Data Firehose writes them without
+a newline delimiter, are a row each), keys matched to spec columns case-insensitively (ASCII
+letters), a number kept as the exact text written (12.50 stays "12.50"), true/false as
+"true"/"false", null as None; a line that is not valid JSON, not an object, holds a key twice
+or holds an object or array under a spec column quarantines the file:
+malformed_jsonl:line <n>: <why>. Runs on Spark executors.
 """
 
 from __future__ import annotations

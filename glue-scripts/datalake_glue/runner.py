@@ -91,16 +91,17 @@ def run_job(
         result = execute_plan(spark, io, plan, placement, manifest["files"],
                               run_id=args.run_id, full_refresh=full_refresh, stop=stop,
                               pii_key=pii_key, record=record)
-        if result.committed_before:
-            # Published by an earlier execution of this run id: what it did stands, summary and
-            # metrics included (written now only when that execution stopped before them).
-            committed, unwritten = record.committed_summary(args.run_id)
-            if unwritten:
-                report(s3, cloudwatch, args, committed)
-            return committed
     except Exception as error:  # noqa: BLE001 - every failure ends in the summary
         LOG.exception("run %s of %s failed before or outside the plan", args.run_id, args.dataset)
         result.error = error_text(error)
+    if result.committed_before:
+        # Published by an earlier execution of this run id: what it did stands, summary and
+        # metrics included (written now only when that execution stopped before them). Outside
+        # the try: a failure here must not write a FAILED summary over a committed run.
+        committed, unwritten = record.committed_summary(args.run_id)
+        if unwritten:
+            report(s3, cloudwatch, args, committed)
+        return committed
     summary = summary_of(result)
     report(s3, cloudwatch, args, summary)
     if result.publish_incomplete:

@@ -269,3 +269,19 @@ def test_a_run_id_that_published_and_stopped_before_its_summary_writes_its_recor
     assert summary == recorded and json.loads(captured.body) == recorded
     assert recorded["status"] == "SUCCEEDED" and recorded["counts"]["silverRows"] == 3
     assert not any("CREATE BRANCH" in s for s in spark.statements)
+
+
+def test_a_committed_run_whose_summary_write_fails_writes_no_failed_summary_over_it():
+    # The summary PutObject fails: the error is raised (Glue ends the job FAILED) and job-state
+    # finds the publish record; a FAILED summary written instead would have failed the run.
+    args = resolve_args(JOB_ARGV, simple_resolver)
+    plan = plan_json()
+    spark, plan_io = spark_for(plan)
+    s3, cloudwatch = client("s3"), client("cloudwatch")
+    recorded = recorded_summary()
+    with Stubber(s3) as s3_stub, Stubber(cloudwatch):
+        stub_committed_run(s3_stub, plan, recorded)
+        s3_stub.add_client_error("put_object", service_error_code="SlowDown", http_status_code=503)
+        with pytest.raises(ClientError):
+            run_job(args, spark=spark, io=plan_io, s3=s3, cloudwatch=cloudwatch, now=Clock())
+        s3_stub.assert_no_pending_responses()
