@@ -8,7 +8,7 @@
 // finds it loaded. (Named by its bytes, such a file was
 // loaded a second time by `local`, under the version id `local` gave it.)
 import { createHash } from "crypto";
-import { createReadStream, statSync, type Stats } from "fs";
+import { createReadStream, readdirSync, statSync, type Stats } from "fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "path";
 import { DATASETS, routeObjectKey, type DatasetSpec } from "../datasets";
 import { CONTRACT_VERSION, Manifest, ManifestFile } from "../engine/contracts";
@@ -40,15 +40,9 @@ export async function manifestForFiles(spec: DatasetSpec, files: string[], optio
   const now = options.now ?? new Date();
   const entries: ManifestFile[] = [];
   let versions: VersionStore | undefined;
-  for (const file of files) {
+  for (const file of files.flatMap(filesNamed)) {
     const path = resolve(file);
-    let stat;
-    try {
-      stat = statSync(path);
-    } catch {
-      throw new CliError(`file not found: ${file}`);
-    }
-    if (!stat.isFile()) throw new CliError(`not a file: ${file}`);
+    const stat = statSync(path);
     const landingKey = underLanding(path, options.workspace);
     // A file in another dataset's landing folder is that dataset's (`local` would route it
     // there): loaded as this one it is quarantined whole, and its version is then taken.
@@ -220,6 +214,37 @@ function mtimeSequencer(mtimeMs: number): string {
  * `datalake local` sees it), else the dataset prefix + file name (a DMS export copied anywhere).
  * The key breaks cdc_ts ties, so it must not depend on where the command runs from.
  */
+/**
+ * The files a FILE argument names: itself, or a folder's files, recursively, in path order (a
+ * producer's output folder: DMS writes date folders). In a folder, names starting with "." or
+ * "_" are skipped as Spark and Hive skip them (`.DS_Store`, `_SUCCESS` markers); named one by
+ * one, such a file loads like any other.
+ */
+export function filesNamed(arg: string): string[] {
+  let stat: Stats;
+  try {
+    stat = statSync(resolve(arg));
+  } catch {
+    throw new CliError(`file not found: ${arg}`);
+  }
+  if (stat.isFile()) return [arg];
+  if (!stat.isDirectory()) throw new CliError(`not a file: ${arg}`);
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith(".") || entry.name.startsWith("_")) continue;
+      const path = join(dir, entry.name);
+      // Folders are walked, not followed through links: a link back up would loop.
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile() || (entry.isSymbolicLink() && statSync(path, { throwIfNoEntry: false })?.isFile())) found.push(path);
+    }
+  };
+  walk(arg);
+  if (found.length === 0) throw new CliError(`no files in ${arg}`);
+  return found;
+}
+
 export function objectKeyFor(spec: DatasetSpec, absolutePath: string, workspace: string): string {
   const rel = underLanding(absolutePath, workspace);
   return rel ?? `${spec.prefix}${basename(absolutePath)}`;

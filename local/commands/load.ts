@@ -35,7 +35,8 @@ const SPEC: ArgSpec = {
   // None with --full-refresh: rebuild state, silver and quarantine from bronze alone.
   positionals: { name: "FILE...", min: 0, max: Infinity },
 };
-const SUMMARY = "load files into a dataset (bronze, state, silver, quarantine) in one run";
+const SUMMARY =
+  "load files into a dataset (bronze, state, silver, quarantine) in one run; a FILE that is a folder loads its files, recursively (names starting with . or _ skipped)";
 
 export const loadVerb: Verb = {
   name: "load",

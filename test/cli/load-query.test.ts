@@ -46,6 +46,34 @@ describe("datalake load + query (end to end, in-process)", () => {
     });
   }
 
+  it("loads a folder's files, recursively in path order, skipping names starting with . or _ (as Spark does)", async () => {
+    const folder = join(dir, "dms out");
+    mkdirSync(join(folder, "2026", "11", "30"), { recursive: true });
+    mkdirSync(join(folder, "_temporary"), { recursive: true });
+    const header = "order_id,customer_id,order_ts,status,total_amount";
+    writeFileSync(join(folder, "a.csv"), `${header}\n1,10,2026-11-01 10:00:00,paid,10.50\n`);
+    writeFileSync(join(folder, "2026", "11", "30", "b.csv"), `${header}\n2,10,2026-11-01 10:00:00,paid,1.00\n`);
+    writeFileSync(join(folder, "_SUCCESS"), "");
+    writeFileSync(join(folder, ".DS_Store"), "\u0000\u0001");
+    writeFileSync(join(folder, "_temporary", "c.csv"), `${header}\n3,10,2026-11-01 10:00:00,paid,1.00\n`);
+    const workspace = join(dir, "ws");
+
+    const run = await cli("load", "--dataset", "orders", "--workspace", workspace, "--json", "--no-build", folder);
+
+    expect(run.code, run.stderr).to.equal(0);
+    const [summary] = JSON.parse(run.stdout) as RunSummary[];
+    // In path order: "2026/11/30/b.csv" before "a.csv".
+    expect(summary.files.map((f) => [f.key, f.outcome])).to.deep.equal([
+      ["orders/b.csv", "LOADED"],
+      ["orders/a.csv", "LOADED"],
+    ]);
+    expect((await queryJson(workspace, "SELECT order_id FROM orders ORDER BY 1")).map((r) => Number(r.order_id))).to.deep.equal([1, 2]);
+    const empty = join(dir, "empty");
+    mkdirSync(join(empty, "sub"), { recursive: true });
+    const none = await cli("load", "--dataset", "orders", "--workspace", workspace, empty);
+    expect([none.code, none.stderr.trim()]).to.deep.equal([1, `datalake load: no files in ${empty}`]);
+  });
+
   it("gives the same silver when the files arrive one run at a time in reverse order", async () => {
     const spec = getDataset("orders");
     const out = join(dir, "gen");
