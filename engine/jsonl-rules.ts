@@ -61,7 +61,7 @@ export class JsonlReader {
       this.line++;
       if (isBlank(line)) continue;
       const values = lineValues(line);
-      if (typeof values === "string") return `line ${this.line}: ${values}`;
+      if (typeof values === "string") return `line ${this.line}: ${values}${OPENS_SPREAD.test(line) ? SPREAD_HINT : ""}`;
       for (const value of values) {
         const problem = this.readObject(value);
         if (problem !== undefined) return `line ${this.line}: ${problem}`;
@@ -95,6 +95,13 @@ export class JsonlReader {
     return undefined;
   }
 }
+
+/**
+ * A line holding only "{" or "[": a pretty-printed object or a JSON array file, which JSON lines
+ * cannot hold; said in the reason, where "invalid JSON" alone sends people looking for a typo.
+ */
+const OPENS_SPREAD = /^[ \t\r]*[[{][ \t\r]*$/;
+const SPREAD_HINT = " (an object or array spread over lines: JSON lines holds one object per line)";
 
 const NESTED = Symbol("nested");
 type Value = string | null | typeof NESTED;

@@ -59,6 +59,8 @@ _DECODER = json.JSONDecoder(
     parse_float=str, parse_int=str, parse_constant=_refuse_constant, object_pairs_hook=_Object
 )
 _BLANKS = re.compile(r"[ \t\n\r]*")  # JSON's whitespace, between values as around them
+#: After "invalid JSON" for a line holding only "{" or "[" (engine/jsonl-rules.ts SPREAD_HINT).
+_SPREAD_HINT = " (an object or array spread over lines: JSON lines holds one object per line)"
 
 
 def _values(line: str) -> Any:
@@ -115,7 +117,7 @@ def _parse(text: str, declared: List[str]) -> Any:
             continue
         values = _values(line)
         if isinstance(values, str):
-            return fail(number, values)
+            return fail(number, values + (_SPREAD_HINT if line.strip(" \t\r") in ("{", "[") else ""))
         for value in values:
             members = _members(value)
             if isinstance(members, str):

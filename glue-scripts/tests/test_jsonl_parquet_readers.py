@@ -58,6 +58,10 @@ def test_strings_are_unescaped_and_extra_keys_are_drift_even_nested():
         ('5\n', "malformed_jsonl:line 1: not a JSON object", 1),
         ('{"id": 1, "amount": 1}{"id": 2,\n', "malformed_jsonl:line 1: invalid JSON", 1),
         ('{"id": 1, "amount": 1} 5\n', "malformed_jsonl:line 1: not a JSON object", 1),
+        ('[\n  {"id": 1, "amount": 1}\n]\n', "malformed_jsonl:line 1: invalid JSON (an object or array spread over lines: "
+         "JSON lines holds one object per line)", 3),
+        ('\n {\r\n  "id": 1\n}\n', "malformed_jsonl:line 2: invalid JSON (an object or array spread over lines: "
+         "JSON lines holds one object per line)", 3),
         ('{"id": 1, "amount": 1}{"id": 2, "amount": 2, "ID": 3}\n', "malformed_jsonl:line 1: duplicate key ID", 1),
         ('{"id": 1, "ID": 2, "amount": 1}\n', "malformed_jsonl:line 1: duplicate key ID", 1),
         ('{"id": 1, "amount": [1]}\n', "malformed_jsonl:line 1: amount holds an object or array", 1),

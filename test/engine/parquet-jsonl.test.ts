@@ -268,6 +268,7 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
         ws.file(typedJsonl, "firehose-2.gz", gzipSync(`${line(1)}${line(2)} ${line(3)}\n${line(4)}`)),
         ws.file(typedJsonl, "tail.jsonl", `${line(5)}\n${line(6)}${line(7).slice(0, -1)}\n`),
         ws.file(typedJsonl, "number.jsonl", `${line(8)} 9\n`),
+        ws.file(typedJsonl, "pretty.json", `[\n  ${line(9)},\n  ${line(10)}\n]\n`),
       ];
 
       const summary = await ws.load(typedJsonl, files);
@@ -277,6 +278,11 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
       expect(outcome("firehose-2.gz")).to.deep.equal(["LOADED", null, 4]);
       expect(outcome("tail.jsonl"), "an object cut short").to.deep.equal(["QUARANTINED", "malformed_jsonl:line 2: invalid JSON", 2]);
       expect(outcome("number.jsonl")).to.deep.equal(["QUARANTINED", "malformed_jsonl:line 1: not a JSON object", 1]);
+      expect(outcome("pretty.json"), "an array file").to.deep.equal([
+        "QUARANTINED",
+        "malformed_jsonl:line 1: invalid JSON (an object or array spread over lines: JSON lines holds one object per line)",
+        4,
+      ]);
       expect(await ws.query("SELECT id, _row_number FROM bronze_typed_jsonl ORDER BY _row_number")).to.deep.equal([1, 2, 3, 4].map((id) => ({ id: String(id), _row_number: id })));
     });
 

@@ -86,6 +86,9 @@ export function jsonlScenario(dir: string): ScenarioRun[] {
       files.file("firehose-concat.gz", gzipSync(`${line.replace('"id": 9', '"id": 13')}${line.replace('"id": 9', '"id": 14')} ${line.replace('"id": 9', '"id": 15')}`), AT),
       files.file("concat-cut.jsonl", `${line}${line.slice(0, -1)}\n`, AT),
       files.file("concat-number.jsonl", `${line} 9\n`, AT),
+      // Pretty-printed: an array file and an object spread over lines (named in the reason).
+      files.file("pretty-array.jsonl", `[\n  ${line}\n]\n`, AT),
+      files.file("pretty-object.jsonl", `{\n  "id": 1\n}\n`, AT),
     ]),
   ];
 }
