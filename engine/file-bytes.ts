@@ -54,6 +54,15 @@ function classifyPlain(bytes: Buffer, gzip: boolean): Classified {
   return refused ? { reason: refused.reason } : { kind: "text", text: bytes, gzip };
 }
 
+/**
+ * The largest file either engine reads: each holds a file whole in memory, and Node reads no file
+ * over 2 GiB (ERR_FS_FILE_TOO_LARGE), which failed every run holding one. Larger files are
+ * quarantined before they are read, on both engines (file_bytes.py MAX_FILE_BYTES), with a reason
+ * that says what to do: DMS writes at most MaxFileSize (1 GB by default and at most).
+ */
+export const MAX_FILE_BYTES = 2 ** 31 - 1;
+export const TOO_LARGE_REASON = "unsupported:larger than 2 GiB (split it into smaller files)";
+
 export function classifyBytes(bytes: Buffer): Classified {
   if (bytes.length === 0) return { reason: "empty_file" };
   if (!startsWith(bytes, GZIP_MAGIC)) return classifyPlain(bytes, false);

@@ -16,7 +16,7 @@ import { constants as bufferConstants, isUtf8 } from "node:buffer";
 import { alreadyLoaded, type FileResult, type Manifest, type ManifestFile } from "../contracts";
 import type { LoadPlan, ReadFilesStep } from "../plan";
 import { driftWarnings, EMPTY_LINES_MIXED, emptyLinesBefore, firstCsvProblem, firstRecord, parseHeader, resolveHeader, suspectCsv, trailingExtraFields } from "../csv-rules";
-import { classifyBytes } from "../file-bytes";
+import { classifyBytes, MAX_FILE_BYTES, TOO_LARGE_REASON } from "../file-bytes";
 import { delimiterNote, fittingDelimiter, headerlessLayout, looksLikeHeader } from "../file-layout";
 import { checkByFormat, type Scan } from "./read-formats";
 import { isParquetError, MALFORMED_UNREADABLE } from "./read-parquet";
@@ -291,6 +291,7 @@ function declaredNames(source: LoadPlan["source"]): { known: string[]; required:
 async function checkFile(session: Session, plan: LoadPlan, file: ManifestFile): Promise<Checked> {
   const { source } = plan;
   if (!file.localPath) return { reason: "unreadable:manifest file has no localPath", rows: 0 };
+  if (file.size > MAX_FILE_BYTES) return { reason: TOO_LARGE_REASON, rows: 0 };
   let raw: Buffer;
   try {
     raw = fs.readFileSync(file.localPath);

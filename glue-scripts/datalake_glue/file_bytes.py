@@ -8,6 +8,11 @@ import zlib
 from dataclasses import dataclass
 from typing import Optional
 
+#: The largest file either engine reads (engine/file-bytes.ts MAX_FILE_BYTES): larger files are
+#: quarantined before they are read, as the DuckDB engine must (Node reads no file over 2 GiB).
+MAX_FILE_BYTES = 2**31 - 1
+TOO_LARGE_REASON = "unsupported:larger than 2 GiB (split it into smaller files)"
+
 _GZIP_MAGIC = b"\x1f\x8b"
 _PARQUET_MAGIC = b"PAR1"
 _GZIP_HEADER_BYTES = 10

@@ -21,6 +21,7 @@ from .csv_reader import (
     received_at,
     source_version,
 )
+from .file_bytes import MAX_FILE_BYTES, TOO_LARGE_REASON
 from .jsonl_reader import iter_jsonl_rows, parse_jsonl_bytes
 from .parquet_reader import ParquetPending, check_parquet_bytes, is_parquet
 
@@ -110,6 +111,8 @@ def fetch_and_parse(
 def _fetch_parsed(
     file: Dict[str, Any], source: Dict[str, Any], s3: Optional[Any], *, keep_rows: bool
 ) -> ParsedFile:
+    if file["size"] > MAX_FILE_BYTES:  # never fetched: it could not load on the DuckDB engine
+        return ParsedFile(reason=TOO_LARGE_REASON)
     client = s3 if s3 is not None else default_s3()
     try:
         data = fetch_bytes(client, file)

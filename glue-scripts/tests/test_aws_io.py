@@ -179,6 +179,20 @@ def test_check_then_stream_fetch_the_same_pinned_version_twice():
     assert [r[0:2] + r[5:6] for r in rows] == [["1", "I", 1], ["2", "D", 2]]
 
 
+def test_a_file_over_2_gib_is_quarantined_without_being_fetched():
+    # engine/file-bytes.ts MAX_FILE_BYTES: the DuckDB engine cannot read it; Glue would hold it
+    # whole in an executor. Its manifest size decides, before any GetObject (none is stubbed).
+    from datalake_glue.file_bytes import MAX_FILE_BYTES
+    from datalake_glue.file_reader import fetch_and_check
+
+    s3 = client("s3")
+    file = dict(manifest()["files"][0], size=MAX_FILE_BYTES + 1)
+    with Stubber(s3) as stub:
+        outcome = fetch_and_check(file, SOURCE, s3)
+        stub.assert_no_pending_responses()
+    assert (outcome["reason"], outcome["rowsRead"]) == ("unsupported:larger than 2 GiB (split it into smaller files)", 0)
+
+
 def test_publish_record_exists_is_a_404_check_and_other_errors_are_raised():
     from datalake_glue.publish_record import S3PublishRecord
 

@@ -7,7 +7,7 @@ import { gzipSync } from "node:zlib";
 import { expect } from "chai";
 import { defineDataset, type CsvOptions } from "../../datasets";
 import { ORDER_STATUSES } from "../../datasets/orders";
-import { ACCOUNTS, XZ_TEXT } from "../parity/scenarios";
+import { ACCOUNTS, overTwoGiB, XZ_TEXT } from "../parity/scenarios";
 import { TestWorkspace, expectConserved, fileResult } from "./helpers";
 
 /** One orders record's data fields, in the source table's column order. */
@@ -249,7 +249,7 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
     ]);
   });
 
-  it("gives a header-only, an empty, a gzip-corrupt, a Parquet, an xz and a UTF-16 file each its own reason, rows counted once", async () => {
+  it("gives a header-only, an empty, a gzip-corrupt, a Parquet, an xz, a UTF-16 and a 2 GiB file each its own reason, rows counted once", async () => {
     const good = lines([T1, ...data(1)]);
     const zipped = gzipSync(good);
     const files = [
@@ -263,6 +263,9 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
       ws.file("orders", "LOAD00000002.parquet", Buffer.from("PAR1\u0000\u0000PAR1")),
       ws.file("orders", "xz.csv.gz", XZ_TEXT),
       ws.file("orders", "excel.csv", Buffer.from(`\uFEFF${good}`, "utf16le")),
+      // Sparse, just over the largest file read: Node refuses to read it (ERR_FS_FILE_TOO_LARGE),
+      // which failed the whole run.
+      overTwoGiB(ws.file("orders", "huge.csv", good)),
       ws.file("orders", "ok.csv", good),
     ];
 
@@ -280,6 +283,7 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
       ["LOAD00000002.parquet", "QUARANTINED", "malformed_parquet:no footer", 0],
       ["xz.csv.gz", "QUARANTINED", "unsupported:xz compressed", 0],
       ["excel.csv", "QUARANTINED", "not_utf8:UTF-16 text", 0],
+      ["huge.csv", "QUARANTINED", "unsupported:larger than 2 GiB (split it into smaller files)", 0],
       ["ok.csv", "LOADED", null, 1],
     ]);
   });

@@ -11,11 +11,12 @@
 // layouts) and every whole-file reason of the byte and layout checks.
 import { createHash } from "crypto";
 import { gzipSync } from "zlib";
-import { mkdirSync, writeFileSync } from "fs";
+import { mkdirSync, truncateSync, writeFileSync } from "fs";
 import { dirname, join } from "path";
 import { defineDataset, type DatasetSpec } from "../../datasets";
 import type { ColumnType } from "../../datasets/define";
 import type { Manifest, ManifestFile } from "../../engine/contracts";
+import { MAX_FILE_BYTES } from "../../engine/file-bytes";
 import { generate } from "../../local/generator/generate";
 import { profileFor } from "../../local/generator/generate";
 import { DEFAULT_REFERENCES } from "../../local/generator/profiles";
@@ -186,6 +187,15 @@ export function faultFiles(spec: DatasetSpec, header: string[], good: string[]):
 
 function swapCase(name: string): string {
   return [...name].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join("");
+}
+
+/**
+ * The entry made a sparse file just over the largest file the engines read (engine/file-bytes.ts
+ * MAX_FILE_BYTES): quarantined before it is read, so its 2 GiB take no disk and no time.
+ */
+export function overTwoGiB(entry: ManifestFile): ManifestFile {
+  truncateSync(entry.localPath!, MAX_FILE_BYTES + 1);
+  return { ...entry, size: MAX_FILE_BYTES + 1 };
 }
 
 export class ScenarioFiles {
@@ -377,6 +387,7 @@ export function dmsScenario(spec: DatasetSpec, dir: string): ScenarioRun[] {
     files.file("fault-not-utf8.csv", Buffer.concat([Buffer.from(text([good])), Buffer.from([0xff, 0x0a]), Buffer.from(text([good]))]), day1),
     files.file("fault-xz.csv.gz", XZ_TEXT, day1),
     files.file("fault-utf16.csv", Buffer.from(`\uFEFF${text([good])}`, "utf16le"), day1),
+    overTwoGiB(files.file("fault-3gb.csv", text([good]), day1)),
     // Another producer's delimiter: a header, then a headerless CDC record (the reason names it).
     files.file("fault-semicolons.csv", text([header, good].map((line) => line.split(spec.csv.delimiter).join(";"))), day1),
     files.file("fault-tabs.csv", text([good.split(spec.csv.delimiter).join("\t")]), day1),
