@@ -210,17 +210,12 @@ function mtimeSequencer(mtimeMs: number): string {
 }
 
 /**
- * The object key a file stands for: its path under <workspace>/landing when it lives there (as
- * `datalake local` sees it), else the dataset prefix + file name (a DMS export copied anywhere).
- * The key breaks cdc_ts ties, so it must not depend on where the command runs from.
- */
-/**
  * The files a FILE argument names: itself, or a folder's files, recursively, in path order (a
  * producer's output folder: DMS writes date folders). In a folder, names starting with "." or
  * "_" are skipped as Spark and Hive skip them (`.DS_Store`, `_SUCCESS` markers); named one by
  * one, such a file loads like any other.
  */
-export function filesNamed(arg: string): string[] {
+function filesNamed(arg: string): string[] {
   let stat: Stats;
   try {
     stat = statSync(resolve(arg));
@@ -245,6 +240,11 @@ export function filesNamed(arg: string): string[] {
   return found;
 }
 
+/**
+ * The object key a file stands for: its path under <workspace>/landing when it lives there (as
+ * `datalake local` sees it), else the dataset prefix + file name (a DMS export copied anywhere).
+ * The key breaks cdc_ts ties, so it must not depend on where the command runs from.
+ */
 export function objectKeyFor(spec: DatasetSpec, absolutePath: string, workspace: string): string {
   const rel = underLanding(absolutePath, workspace);
   return rel ?? `${spec.prefix}${basename(absolutePath)}`;
