@@ -168,9 +168,10 @@ def parse_jsonl_bytes(data: bytes, source: Dict[str, Any], *, keep_rows: bool = 
     missing = [c["name"] for c in source["columns"] if not c["optional"] and c["name"] not in parsed.present]
     if missing and parsed.rows:  # a file without data lines lacks nothing (0 rows, like a header-only CSV)
         return ParsedFile(reason="missing_column:" + ",".join(missing), rows_read=len(parsed.rows))
-    return ParsedFile(
-        rows_read=len(parsed.rows), rows=parsed.rows if keep_rows else [], extra_columns=parsed.extra
-    )
+    # Rows always end with their Op slot (NULL without a cdc Op column), as csv_reader fills it:
+    # one value short, every load of a JSON lines dataset without one failed on Spark.
+    rows = parsed.rows if source.get("opColumn") else [row + [None] for row in parsed.rows]
+    return ParsedFile(rows_read=len(parsed.rows), rows=rows if keep_rows else [], extra_columns=parsed.extra)
 
 
 def iter_jsonl_rows(data: bytes, source: Dict[str, Any]) -> Iterator[List[Optional[str]]]:

@@ -201,6 +201,11 @@ def read_parquet(
         column = F.col(_quoted(field.name))
         selects.append(F.unix_micros(column) if kind == "instant" else column.cast("binary") if kind == "string" else column)
         kinds.append(kind)
+    if not op_column:
+        # Bronze always has its Op slot (NULL without a cdc Op column), as csv_reader fills it:
+        # one value short, every load of a Parquet dataset without one failed on Spark.
+        selects.append(F.lit(None).cast("string"))
+        kinds.append("string")
     tail = (file["key"], source_version(file), file["fileId"])
     day = data_date(file["receivedAt"])
 

@@ -4,7 +4,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { getDataset, type DatasetSpec } from "../../datasets";
+import { defineDataset, getDataset, type DatasetSpec } from "../../datasets";
 import type { ManifestFile } from "../../engine/contracts";
 import { TYPED_JSONL, TYPED_PARQUET_SQL, garbledFooter, typedJsonl, typedParquet, writeParquet } from "../engine/typed-files";
 import { ScenarioFiles, XZ_TEXT, type ScenarioRun } from "./scenarios";
@@ -90,6 +90,26 @@ export function jsonlScenario(dir: string): ScenarioRun[] {
       files.file("pretty-array.jsonl", `[\n  ${line}\n]\n`, AT),
       files.file("pretty-object.jsonl", `{\n  "id": 1\n}\n`, AT),
     ]),
+  ];
+}
+
+/** A JSON lines and a Parquet dataset without a cdc block: every row an upsert by key. */
+const plainColumns = { id: "bigint", label: { type: "string", optional: true }, amount: { type: "decimal(10,2)", optional: true } } as const;
+export const plainJsonl = defineDataset({ name: "plain_jsonl", prefix: "plain-jsonl/", format: "jsonl", columns: plainColumns, primaryKey: ["id"] });
+export const plainParquet = defineDataset({ name: "plain_parquet", prefix: "plain-parquet/", format: "parquet", columns: plainColumns, primaryKey: ["id"] });
+
+/**
+ * Files of the datasets without CDC: bronze rows still end with their Op slot (NULL). The Glue
+ * runner left it out for JSON lines and Parquet, and every such load failed on Spark.
+ */
+export async function noCdcScenarios(dir: string): Promise<Array<[DatasetSpec, ScenarioRun[]]>> {
+  mkdirSync(dir, { recursive: true });
+  const jsonl = new ScenarioFiles(join(dir, "jsonl"), plainJsonl);
+  const parquet = new ScenarioFiles(join(dir, "parquet"), plainParquet);
+  const rows = `SELECT * FROM (VALUES (1, 'a', 1.50), (2, NULL, NULL), (1, 'a2', 100.00)) t(id, label, amount)`;
+  return [
+    [plainJsonl, [run(plainJsonl, "plain-jsonl-1", [jsonl.file("a.jsonl", '{"id": 1, "label": "a", "amount": 1.5}\n{"id": 2}\n{"id": 1, "label": "a2", "amount": 1e2}\n', AT)])]],
+    [plainParquet, [run(plainParquet, "plain-parquet-1", [parquet.file("a.parquet", await writeParquet(join(dir, "src-a.parquet"), rows), AT)])]],
   ];
 }
 

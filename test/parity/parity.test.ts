@@ -17,7 +17,7 @@ import { runLoadSpark, type SparkDatabases } from "../../engine/spark/run-load";
 import type { SparkServer } from "../../engine/spark/server";
 import { duckdbSources, readTables, sparkSources, summaryView, tableDifferences } from "./tables";
 import { ACCOUNTS, dmsOrderScenario, dmsScenario, doubleSequenceScenario, layoutByTypeScenario, oneFieldScenario, referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
-import { dmsParquetScenario, jsonlScenario, parquetScenario } from "./format-scenarios";
+import { dmsParquetScenario, jsonlScenario, noCdcScenarios, parquetScenario } from "./format-scenarios";
 import { typedJsonl, typedParquet } from "../engine/typed-files";
 import { sparkForTests } from "../support/spark";
 
@@ -172,6 +172,10 @@ describe("@spark engine parity: DuckDB and Spark give the same tables and summar
 
   it("JSON lines holding every kind of value (numbers as written) and every JSON lines file reason", async () => {
     await runBoth(typedJsonl, jsonlScenario(path.join(root, "typed-jsonl-files")));
+  });
+
+  it("JSON lines and Parquet datasets without CDC (bronze keeps its empty Op slot)", async () => {
+    for (const [spec, runs] of await noCdcScenarios(path.join(root, "no-cdc-files"))) await runBoth(spec, runs);
   });
 
   it("DMS Parquet (DataFormat=parquet) in a dms dataset: a full load without Op, then a CDC file with Op", async () => {
