@@ -92,6 +92,16 @@ function wideDecimal(elements: SchemaElement[]): string | undefined {
 }
 
 /**
+ * "timestamp_nanos" when a column is a nanosecond timestamp adjusted to UTC (what pandas writes for
+ * a tz-aware datetime): DuckDB reads it as TIMESTAMP WITH TIME ZONE, cutting the nanoseconds
+ * silently (...59.123456789 as .123456), where Spark refuses the file. One without a zone is
+ * TIMESTAMP_NS in DESCRIBE (unreadableType); this one only the Parquet schema shows.
+ */
+function nanosInstant(elements: SchemaElement[]): string | undefined {
+  return elements.some((e) => /^TimestampType\(.*NANOS=NanoSeconds\(\)/.test(String(e.logical_type ?? ""))) ? "timestamp_nanos" : undefined;
+}
+
+/**
  * The file's top-level column names as written. DuckDB binds a repeated name (`status` and
  * `STATUS`, or `status` twice) as `status_1`: read from DESCRIBE, such a file passed the
  * duplicate check, the first column silently won and the other was reported as an extra column
@@ -129,7 +139,7 @@ export async function checkParquet(session: Session, plan: LoadPlan, file: strin
     scan = ownRowNumber ? `read_parquet(${lit(exactPath(file))})` : `read_parquet(${lit(exactPath(file))}, file_row_number = true)`;
     const described = await session.rows(`DESCRIBE SELECT * ${ownRowNumber ? "" : "EXCLUDE (file_row_number) "}FROM ${scan}`);
     schema = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-    const unreadable = schema.map((c) => unreadableType(c.type)).find((t) => t !== undefined) ?? wideDecimal(elements);
+    const unreadable = schema.map((c) => unreadableType(c.type)).find((t) => t !== undefined) ?? wideDecimal(elements) ?? nanosInstant(elements);
     if (unreadable !== undefined) return { reason: `unreadable_parquet_type:${unreadable}`, rows: 0 };
     const codecs = await session.rows(`SELECT DISTINCT compression AS c FROM parquet_metadata(${lit(exactPath(file))})`);
     const foreign = codecs.map((r) => String(r.c)).find((c) => !SPARK_CODECS.has(c));

@@ -1,7 +1,7 @@
 // Parity scenarios for Parquet and JSON lines files: every type (test/engine/typed-files.ts), every
 // whole-file reason of the two readers, and DMS Parquet (DataFormat=parquet) in a dms dataset. Both
 // engines must give the same bronze strings, silver values, quarantine and file reasons.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { defineDataset, getDataset, type DatasetSpec } from "../../datasets";
@@ -10,6 +10,13 @@ import { TYPED_JSONL, TYPED_PARQUET_SQL, garbledFooter, typedJsonl, typedParquet
 import { ScenarioFiles, XZ_TEXT, type ScenarioRun } from "./scenarios";
 
 const AT = "2026-11-21T08:00:00.000Z";
+
+/**
+ * id 60 and `at` TIMESTAMP(NANOS, isAdjustedToUTC=true), written by pyarrow 26 (what pandas writes
+ * for a tz-aware datetime; DuckDB writes no such column): pq.write_table(pa.table({"id":
+ * pa.array([60], pa.int64()), "at": pa.array([1764579600123456789], pa.timestamp("ns", tz="UTC"))}))
+ */
+export const NANOS_UTC_PARQUET = readFileSync(join(__dirname, "..", "fixtures", "parquet", "nanos-utc.parquet"));
 
 function run(spec: DatasetSpec, label: string, files: ManifestFile[]): ScenarioRun {
   return { label, manifest: { version: 1, dataset: spec.name, runId: `run-${label}`, createdAt: AT, files } };
@@ -34,6 +41,8 @@ export async function parquetScenario(dir: string): Promise<ScenarioRun[]> {
       files.file("json.parquet", '{"id": 1}\n', AT),
       files.file("time.parquet", await write("time.parquet", `SELECT *, TIME '03:04:05' AS at FROM (${TYPED_PARQUET_SQL})`), AT),
       files.file("nanos.parquet", await write("nanos.parquet", `SELECT *, '2024-01-02 03:04:05.123456789'::TIMESTAMP_NS AS at FROM (${TYPED_PARQUET_SQL})`), AT),
+      // Nanoseconds adjusted to UTC (pandas' tz-aware datetimes): DuckDB cut them silently.
+      files.file("nanos-utc.parquet", NANOS_UTC_PARQUET, AT),
       files.file("uuid.parquet", await write("uuid.parquet", `SELECT *, '550e8400-e29b-41d4-a716-446655440000'::UUID AS u FROM (${TYPED_PARQUET_SQL})`), AT),
       files.file("json-typed.parquet", await write("json-typed.parquet", `SELECT * REPLACE (ID + 20 AS ID, '{"a": 1}'::JSON AS label) FROM (${TYPED_PARQUET_SQL})`), AT),
       files.file("nested.parquet", await write("nested.parquet", `SELECT * REPLACE ({'a': 1} AS label) FROM (${TYPED_PARQUET_SQL})`), AT),
