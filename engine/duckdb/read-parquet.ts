@@ -141,6 +141,10 @@ export async function checkParquet(session: Session, plan: LoadPlan, file: strin
     schema = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
     const unreadable = schema.map((c) => unreadableType(c.type)).find((t) => t !== undefined) ?? wideDecimal(elements) ?? nanosInstant(elements);
     if (unreadable !== undefined) return { reason: `unreadable_parquet_type:${unreadable}`, rows: 0 };
+    // A half-precision float column (pyarrow's float16), anywhere in the file: Spark's Parquet
+    // reader cannot read the footer of such a file, so it is malformed there; DuckDB read it (0.1
+    // as 0.0999755859375) and loaded the file, so it refuses it the same way.
+    if (elements.some((e) => String(e.logical_type ?? "").startsWith("Float16Type"))) return { reason: MALFORMED_UNREADABLE, rows: 0 };
     const codecs = await session.rows(`SELECT DISTINCT compression AS c FROM parquet_metadata(${lit(exactPath(file))})`);
     const foreign = codecs.map((r) => String(r.c)).find((c) => !SPARK_CODECS.has(c));
     if (foreign !== undefined) return { reason: `unreadable_parquet_codec:${foreign.toLowerCase()}`, rows: 0 };

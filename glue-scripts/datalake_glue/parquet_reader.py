@@ -94,6 +94,8 @@ def unreadable_reason(message: str) -> str:
         return "unreadable_parquet_type:timestamp_nanos"
     if "Illegal Parquet type" in message and "(UUID)" in message:
         return "unreadable_parquet_type:uuid"
+    if "DECIMAL_PRECISION_EXCEEDS_MAX_PRECISION" in message:  # pyarrow's decimal256, p > 38
+        return "unreadable_parquet_type:decimal_precision"
     # A page codec without a class here (Brotli, LZO): "Class ...BrotliCodec was not found".
     codec = re.search(r"Class [\w.$]*?\.(\w+)Codec was not found", message)
     if codec:
@@ -106,7 +108,10 @@ def unreadable_reason(message: str) -> str:
 #: or a stopped context.
 _FILE_FAULTS = ("Illegal Parquet type", "while reading file", "CANNOT_READ_FILE_FOOTER",
                 "read footer", "readFooter", "not a Parquet file", "magic number",
-                "UnicodeDecodeError")
+                "UnicodeDecodeError",
+                # A decimal wider than Spark's 38 digits, found when its rows are decoded: it
+                # failed the whole run, where DuckDB quarantines the file (read-parquet.ts).
+                "DECIMAL_PRECISION_EXCEEDS_MAX_PRECISION")
 
 
 def file_fault(message: str) -> bool:

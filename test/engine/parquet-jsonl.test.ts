@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { expect } from "chai";
 import type { RunSummary } from "../../engine/contracts";
-import { NANOS_UTC_PARQUET } from "../parity/format-scenarios";
+import { FLOAT16_PARQUET, NANOS_UTC_PARQUET } from "../parity/format-scenarios";
 import { XZ_TEXT } from "../parity/scenarios";
 import { TestWorkspace, expectConserved, fileResult } from "./helpers";
 import {
@@ -110,6 +110,8 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
         ws.file(typedParquet, "uuid.parquet", await parquet("uuid.parquet", `SELECT *, gen_random_uuid() AS u FROM (${TYPED_PARQUET_SQL})`)),
         // pandas' tz-aware datetime: nanoseconds adjusted to UTC, which DuckDB cut to microseconds.
         ws.file(typedParquet, "nanos-utc.parquet", NANOS_UTC_PARQUET),
+        // A float16 column: Spark cannot read the footer; DuckDB loaded 0.1 as 0.0999755859375.
+        ws.file(typedParquet, "float16.parquet", FLOAT16_PARQUET),
         ws.file(typedParquet, "json.typed.parquet", await parquet("json-typed.parquet", `SELECT * REPLACE (ID + 20 AS ID, '{"a": 1}'::JSON AS label) FROM (${TYPED_PARQUET_SQL})`)),
         ws.file(typedParquet, "nested.parquet", await parquet("nested.parquet", `SELECT * REPLACE ({'a': 1} AS label) FROM (${TYPED_PARQUET_SQL})`)),
         ws.file(typedParquet, "good.parquet", good),
@@ -126,6 +128,7 @@ describe("engine (DuckDB): Parquet and JSON lines", function () {
       expect(outcome("time.parquet")).to.deep.equal(["QUARANTINED", "unreadable_parquet_type:time", 0]);
       expect(outcome("uuid.parquet")).to.deep.equal(["QUARANTINED", "unreadable_parquet_type:uuid", 0]);
       expect(outcome("nanos-utc.parquet")).to.deep.equal(["QUARANTINED", "unreadable_parquet_type:timestamp_nanos", 0]);
+      expect(outcome("float16.parquet")).to.deep.equal(["QUARANTINED", "malformed_parquet:unreadable", 0]);
       expect(outcome("json.typed.parquet"), "a JSON-annotated column is text").to.deep.equal(["LOADED", null, 4]);
       expect(outcome("nested.parquet")).to.deep.equal(["QUARANTINED", "unsupported_parquet_type:label", 4]);
       expect(outcome("good.parquet")).to.deep.equal(["LOADED", null, 4]);

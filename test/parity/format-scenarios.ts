@@ -16,7 +16,15 @@ const AT = "2026-11-21T08:00:00.000Z";
  * for a tz-aware datetime; DuckDB writes no such column): pq.write_table(pa.table({"id":
  * pa.array([60], pa.int64()), "at": pa.array([1764579600123456789], pa.timestamp("ns", tz="UTC"))}))
  */
-export const NANOS_UTC_PARQUET = readFileSync(join(__dirname, "..", "fixtures", "parquet", "nanos-utc.parquet"));
+export const NANOS_UTC_PARQUET = parquetFixture("nanos-utc.parquet");
+/** id 61 and a float16 column `half` (pa.float16()), pyarrow 26: Spark cannot read its footer. */
+export const FLOAT16_PARQUET = parquetFixture("float16.parquet");
+/** id 62 and `wide` decimal256(50, 2) holding 42.50, pyarrow 26: wider than Spark's decimals. */
+export const DECIMAL256_PARQUET = parquetFixture("decimal256.parquet");
+
+function parquetFixture(name: string): Buffer {
+  return readFileSync(join(__dirname, "..", "fixtures", "parquet", name));
+}
 
 function run(spec: DatasetSpec, label: string, files: ManifestFile[]): ScenarioRun {
   return { label, manifest: { version: 1, dataset: spec.name, runId: `run-${label}`, createdAt: AT, files } };
@@ -43,6 +51,9 @@ export async function parquetScenario(dir: string): Promise<ScenarioRun[]> {
       files.file("nanos.parquet", await write("nanos.parquet", `SELECT *, '2024-01-02 03:04:05.123456789'::TIMESTAMP_NS AS at FROM (${TYPED_PARQUET_SQL})`), AT),
       // Nanoseconds adjusted to UTC (pandas' tz-aware datetimes): DuckDB cut them silently.
       files.file("nanos-utc.parquet", NANOS_UTC_PARQUET, AT),
+      // DuckDB loaded a float16 file Spark cannot read; Spark failed the run on a decimal256.
+      files.file("float16.parquet", FLOAT16_PARQUET, AT),
+      files.file("decimal256.parquet", DECIMAL256_PARQUET, AT),
       files.file("uuid.parquet", await write("uuid.parquet", `SELECT *, '550e8400-e29b-41d4-a716-446655440000'::UUID AS u FROM (${TYPED_PARQUET_SQL})`), AT),
       files.file("json-typed.parquet", await write("json-typed.parquet", `SELECT * REPLACE (ID + 20 AS ID, '{"a": 1}'::JSON AS label) FROM (${TYPED_PARQUET_SQL})`), AT),
       files.file("nested.parquet", await write("nested.parquet", `SELECT * REPLACE ({'a': 1} AS label) FROM (${TYPED_PARQUET_SQL})`), AT),
