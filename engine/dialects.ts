@@ -19,6 +19,8 @@ export interface SqlDialect {
   sqlType(type: PlanColumnType): string;
   /** NULL when the cast fails (never an error, whatever the ANSI settings). */
   tryCast(expr: string, type: PlanColumnType): string;
+  /** The expression, NULL where evaluating it fails (an arithmetic overflow) instead of an error. */
+  nullOnError(expr: string): string;
   /** Plain CAST for values known to fit (e.g. typed value to string). */
   cast(expr: string, type: PlanColumnType): string;
   /** True when `expr` (a string) contains a match of `pattern` (find semantics, not full match). */
@@ -81,6 +83,7 @@ const duckdb: SqlDialect = {
   str: (value) => `'${value.replace(/'/g, "''")}'`,
   sqlType: (type) => typeName("duckdb", type),
   tryCast: (expr, type) => `TRY_CAST(${expr} AS ${typeName("duckdb", type)})`,
+  nullOnError: (expr) => `TRY(${expr})`,
   cast: (expr, type) => `CAST(${expr} AS ${typeName("duckdb", type)})`,
   regexMatch: (expr, pattern) => `regexp_matches(${expr}, ${duckdb.str(pattern)})`,
   hmacSha256: (expr) => `sha256(${pad("opad")} || unhex(sha256(${pad("ipad")} || encode(${expr}))))`,
@@ -188,6 +191,8 @@ const spark: SqlDialect = {
   str: (value) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`,
   sqlType: (type) => typeName("spark", type),
   tryCast: (expr, type) => `TRY_CAST(${expr} AS ${typeName("spark", type)})`,
+  // Without ANSI mode (Spark 3.5's default, which Glue keeps) a decimal overflow is NULL already.
+  nullOnError: (expr) => expr,
   cast: (expr, type) => `CAST(${expr} AS ${typeName("spark", type)})`,
   regexMatch: (expr, pattern) => `(${expr} RLIKE ${spark.str(javaRegex(pattern))})`,
   hmacSha256: (expr) => `sha2(concat(${pad("opad")}, unhex(sha2(concat(${pad("ipad")}, CAST(${expr} AS BINARY)), 256))), 256)`,

@@ -6,6 +6,7 @@ import { parseExpression } from "../datasets/expression";
 import { isNumericType } from "../datasets/validate";
 import type { SqlDialect } from "./dialects";
 import { renderExpression } from "./expression-sql";
+import { decimalBound, type Comparison } from "./range-bounds";
 
 /** Label a rule produces (same naming as datasets/validate.ts). */
 export function ruleLabel(rule: Rule): string {
@@ -53,9 +54,12 @@ export function ruleLabelExpr(d: SqlDialect, spec: DatasetSpec, rule: Rule): str
     }
     case "range": {
       const c = col(rule.column);
+      const decimal = /^decimal\((\d+),(\d+)\)$/.exec(spec.columns.find((x) => x.name === rule.column)?.type ?? "");
+      const compare = (op: Comparison, bound: number) =>
+        decimal ? decimalBound(c, op, bound, Number(decimal[1]), Number(decimal[2])) : `${c} ${op} ${numberLiteral(bound)}`;
       const bounds: string[] = [];
-      if (rule.min !== undefined) bounds.push(`${c} ${rule.minExclusive ? "<=" : "<"} ${numberLiteral(rule.min)}`);
-      if (rule.max !== undefined) bounds.push(`${c} ${rule.maxExclusive ? ">=" : ">"} ${numberLiteral(rule.max)}`);
+      if (rule.min !== undefined) bounds.push(compare(rule.minExclusive ? "<=" : "<", rule.min));
+      if (rule.max !== undefined) bounds.push(compare(rule.maxExclusive ? ">=" : ">", rule.max));
       return when(d, `${c} IS NOT NULL AND (${bounds.join(" OR ")})`, label);
     }
     case "regex": {
@@ -71,7 +75,9 @@ export function ruleLabelExpr(d: SqlDialect, spec: DatasetSpec, rule: Rule): str
     case "expression": {
       // Parsed again from the spec (validation parsed it once already), never pasted.
       const expr = parseExpression(rule.sql, spec.columns);
-      return when(d, `NOT COALESCE(${renderExpression(d, expr, spec.columns)}, FALSE)`, label);
+      // An overflow (a product past decimal(38)) is NULL, so the rule fails for that row on both
+      // engines; it failed the whole DuckDB load where Spark (no ANSI mode) gives NULL.
+      return when(d, `NOT COALESCE(${d.nullOnError(renderExpression(d, expr, spec.columns))}, FALSE)`, label);
     }
   }
 }

@@ -130,3 +130,25 @@ export async function writeParquet(file: string, select: string, options = ""): 
   }
   return fs.readFileSync(file);
 }
+
+/** A decimal(38,10) column at the edge of its range, a range rule finer than its scale, and a rule whose product overflows. */
+export const edgeRates = defineDataset({
+  name: "edge_rates",
+  prefix: "edge-rates/",
+  format: "csv",
+  columns: { id: "bigint", fx: "decimal(38,10)", units: "bigint" },
+  primaryKey: ["id"],
+  rules: [
+    { kind: "range", column: "fx", min: 0.00000000001, label: "fx_positive" },
+    { kind: "expression", label: "units_cubed", sql: "units * units * units > 0" },
+  ],
+});
+
+export const EDGE_RATES_CSV = [
+  "id,fx,units",
+  "1,-9999999999999999999999999999,2",
+  "2,0.0000000001,2",
+  "3,0,2",
+  "4,1.5,9223372036854775807",
+  "5,1.5,3",
+].join("\n");

@@ -16,8 +16,9 @@ import { loadIcebergExtension } from "../../engine/spark/iceberg-duckdb";
 import { runLoadSpark, type SparkDatabases } from "../../engine/spark/run-load";
 import type { SparkServer } from "../../engine/spark/server";
 import { duckdbSources, readTables, sparkSources, summaryView, tableDifferences } from "./tables";
-import { ACCOUNTS, dmsOrderScenario, dmsScenario, doubleSequenceScenario, layoutByTypeScenario, oneFieldScenario, referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
+import { ACCOUNTS, ScenarioFiles, dmsOrderScenario, dmsScenario, doubleSequenceScenario, layoutByTypeScenario, oneFieldScenario, referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
 import { dmsParquetScenario, jsonlScenario, noCdcScenarios, parquetScenario } from "./format-scenarios";
+import { EDGE_RATES_CSV, edgeRates } from "../engine/typed-files";
 import { typedJsonl, typedParquet } from "../engine/typed-files";
 import { sparkForTests } from "../support/spark";
 
@@ -172,6 +173,13 @@ describe("@spark engine parity: DuckDB and Spark give the same tables and summar
 
   it("JSON lines holding every kind of value (numbers as written) and every JSON lines file reason", async () => {
     await runBoth(typedJsonl, jsonlScenario(path.join(root, "typed-jsonl-files")));
+  });
+
+  it("rules at the edge of decimal(38): a range finer than the column's scale, a product that overflows", async () => {
+    const files = new ScenarioFiles(path.join(root, "edge-rates-files"), edgeRates);
+    const at = "2026-11-21T08:00:00.000Z";
+    const manifest = { version: 1 as const, dataset: edgeRates.name, runId: "run-edge-1", createdAt: at, files: [files.file("a.csv", EDGE_RATES_CSV, at)] };
+    await runBoth(edgeRates, [{ label: "edge-1", manifest }]);
   });
 
   it("JSON lines and Parquet datasets without CDC (bronze keeps its empty Op slot)", async () => {
