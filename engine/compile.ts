@@ -1044,8 +1044,7 @@ class Compiler extends SqlContext {
     const col = (name: string) => `${a}.${this.id(name)}`;
     const cols = this.spec.columns.map((c) => {
       if (!hashed.has(c.name)) return `${col(c.name)} AS ${this.id(c.name)}`;
-      const text = c.type === "string" ? col(c.name) : this.d.cast(col(c.name), "string");
-      return `${this.d.hmacSha256(text)} AS ${this.id(c.name)}`;
+      return `${this.d.hmacSha256(this.d.textOf(col(c.name), c.type))} AS ${this.id(c.name)}`;
     });
     const p = this.spec.partitionBy;
     if (p) {

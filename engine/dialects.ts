@@ -23,6 +23,8 @@ export interface SqlDialect {
   nullOnError(expr: string): string;
   /** Plain CAST for values known to fit (e.g. typed value to string). */
   cast(expr: string, type: PlanColumnType): string;
+  /** A typed value of `type` as the same text on both engines (what rules match and PII hashes). */
+  textOf(expr: string, type: PlanColumnType): string;
   /** True when `expr` (a string) contains a match of `pattern` (find semantics, not full match). */
   regexMatch(expr: string, pattern: string): string;
   /** Lowercase hex HMAC-SHA256 of a string expression's UTF-8 bytes, keyed by the pii_key relation. */
@@ -84,6 +86,7 @@ const duckdb: SqlDialect = {
   sqlType: (type) => typeName("duckdb", type),
   tryCast: (expr, type) => `TRY_CAST(${expr} AS ${typeName("duckdb", type)})`,
   nullOnError: (expr) => `TRY(${expr})`,
+  textOf: (expr, type) => (type === "string" ? expr : `CAST(${expr} AS VARCHAR)`),
   cast: (expr, type) => `CAST(${expr} AS ${typeName("duckdb", type)})`,
   regexMatch: (expr, pattern) => `regexp_matches(${expr}, ${duckdb.str(pattern)})`,
   hmacSha256: (expr) => `sha256(${pad("opad")} || unhex(sha256(${pad("ipad")} || encode(${expr}))))`,
@@ -193,6 +196,15 @@ const spark: SqlDialect = {
   tryCast: (expr, type) => `TRY_CAST(${expr} AS ${typeName("spark", type)})`,
   // Without ANSI mode (Spark 3.5's default, which Glue keeps) a decimal overflow is NULL already.
   nullOnError: (expr) => expr,
+  // A decimal as plain text with its scale, as DuckDB prints it: Spark's CAST prints Java's
+  // BigDecimal.toString, scientific below 1e-6 (0E-10, 1.000E-7), so a regex rule or a PII hash
+  // of such a value differed between the engines. format_number is exact at the type's scale;
+  // its grouping commas go.
+  textOf: (expr, type) => {
+    const decimal = /^decimal\(\d+,(\d+)\)$/.exec(type);
+    if (decimal) return `replace(format_number(${expr}, ${decimal[1]}), ',', '')`;
+    return type === "string" ? expr : `CAST(${expr} AS STRING)`;
+  },
   cast: (expr, type) => `CAST(${expr} AS ${typeName("spark", type)})`,
   regexMatch: (expr, pattern) => `(${expr} RLIKE ${spark.str(javaRegex(pattern))})`,
   hmacSha256: (expr) => `sha2(concat(${pad("opad")}, unhex(sha2(concat(${pad("ipad")}, CAST(${expr} AS BINARY)), 256))), 256)`,

@@ -64,7 +64,7 @@ export function ruleLabelExpr(d: SqlDialect, spec: DatasetSpec, rule: Rule): str
     }
     case "regex": {
       const type = spec.columns.find((c) => c.name === rule.column)?.type ?? "string";
-      const asText = type === "string" ? col(rule.column) : d.cast(col(rule.column), "string");
+      const asText = d.textOf(col(rule.column), type);
       return when(d, `${asText} IS NOT NULL AND NOT ${d.regexMatch(asText, rule.pattern)}`, label);
     }
     case "unique": {

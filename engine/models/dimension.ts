@@ -332,7 +332,7 @@ class DimensionSql {
   private stored(name: string, expr: string): string {
     if (!this.hashed.has(name)) return expr;
     const type = this.dataset.columns.find((c) => c.name === name)!.type;
-    return this.d.hmacSha256(type === "string" ? expr : this.d.cast(expr, "string"));
+    return this.d.hmacSha256(this.d.textOf(expr, type));
   }
 
   /**
@@ -343,7 +343,7 @@ class DimensionSql {
    */
   private surrogateKey(): string {
     const type = this.dataset.columns.find((c) => c.name === this.spec.naturalKey)!.type;
-    const key = type === "string" ? "v._nk" : type === "timestamp" ? this.d.timestampText("v._nk") : this.d.cast("v._nk", "string");
+    const key = type === "timestamp" ? this.d.timestampText("v._nk") : this.d.textOf("v._nk", type);
     const versionKey = this.d.md5Bigint(`concat(${key}, '|', ${this.d.timestampText("v.valid_from")})`);
     if (!this.spec.inferredMembers) return versionKey;
     // With inferred members the key's earliest row is keyed by the natural key alone: the

@@ -131,24 +131,31 @@ export async function writeParquet(file: string, select: string, options = ""): 
   return fs.readFileSync(file);
 }
 
-/** A decimal(38,10) column at the edge of its range, a range rule finer than its scale, and a rule whose product overflows. */
+/**
+ * Decimals at the edges: a decimal(38,10) column near its range with a range rule finer than its
+ * scale, a rule whose product overflows, a regex rule on a decimal(18,10) (its text) and a PII hash
+ * of a decimal(38,10), both over values below 1e-6 (Spark printed them 0E-10, 1.000E-7).
+ */
 export const edgeRates = defineDataset({
   name: "edge_rates",
   prefix: "edge-rates/",
   format: "csv",
-  columns: { id: "bigint", fx: "decimal(38,10)", units: "bigint" },
+  columns: { id: "bigint", fx: "decimal(38,10)", units: "bigint", fx_plain: "decimal(18,10)", secret: "decimal(38,10)" },
   primaryKey: ["id"],
   rules: [
     { kind: "range", column: "fx", min: 0.00000000001, label: "fx_positive" },
     { kind: "expression", label: "units_cubed", sql: "units * units * units > 0" },
+    { kind: "regex", column: "fx_plain", pattern: "^-?[0-9]+\\.[0-9]{10}$", label: "fx_plain_text" },
   ],
+  pii: [{ column: "secret", mode: "hash" }],
 });
 
 export const EDGE_RATES_CSV = [
-  "id,fx,units",
-  "1,-9999999999999999999999999999,2",
-  "2,0.0000000001,2",
-  "3,0,2",
-  "4,1.5,9223372036854775807",
-  "5,1.5,3",
+  "id,fx,units,fx_plain,secret",
+  "1,-9999999999999999999999999999,2,0,0",
+  "2,0.0000000001,2,0.0000001,0.0000000001",
+  "3,0,2,-0.00000012,0.00000015",
+  "4,1.5,9223372036854775807,1,1",
+  "5,1.5,3,12.5,0.0000012",
+  "6,2,3,0,0",
 ].join("\n");
