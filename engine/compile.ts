@@ -362,10 +362,14 @@ class Compiler extends SqlContext {
     return when ? { kind: "sql", name, sql, materialize, description, when } : { kind: "sql", name, sql, materialize, description };
   }
 
-  /** Op: absent/empty -> I; I/U/D in any case, spaces ignored; anything else -> NULL (bad_op). */
+  /**
+   * Op: absent/empty -> I; I/U/D in either ASCII case, spaces ignored; anything else -> NULL
+   * (bad_op). Matched before upper-casing: upper('ı'), the dotless i, is 'I' on both engines, so
+   * that letter loaded as an insert.
+   */
   private opNorm(): string {
-    const op = `upper(${this.d.trim(this.id("_op"))})`;
-    return `CASE WHEN ${this.id("_op")} IS NULL OR ${this.d.trim(this.id("_op"))} = '' THEN 'I' WHEN ${op} IN ('I', 'U', 'D') THEN ${op} ELSE NULL END`;
+    const trimmed = this.d.trim(this.id("_op"));
+    return `CASE WHEN ${this.id("_op")} IS NULL OR ${trimmed} = '' THEN 'I' WHEN ${trimmed} IN ('I', 'U', 'D', 'i', 'u', 'd') THEN upper(${trimmed}) ELSE NULL END`;
   }
 
   /**

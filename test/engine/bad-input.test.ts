@@ -228,15 +228,18 @@ describe("engine (DuckDB): bad input", function () {
     }
   });
 
-  it("rejects a row with a bad Op value (bad_op) and loads the rest", async () => {
-    const file = ws.file("orders", "badop.csv", [ORDERS_HEADER, good[0], orderRow("X", 3, "2026-11-01 10:00:00")].join("\n"));
+  it("rejects a row with a bad Op value (bad_op) and loads the rest; i, u and d count, a letter upper-casing to I does not", async () => {
+    const rows = [good[0], orderRow("X", 3, "2026-11-01 10:00:00"), orderRow("\u0131", 4, "2026-11-01 10:00:00"), orderRow("u", 5, "2026-11-01 10:00:00")];
+    const file = ws.file("orders", "badop.csv", [ORDERS_HEADER, ...rows].join("\n"));
 
     const summary = await ws.load("orders", [file]);
 
     expectConserved(summary);
-    expect(fileResult(summary, "orders/badop.csv")).to.include({ rowsRead: 2, rowsLoaded: 1, rowsRejected: 1 });
-    expect(await ws.query("SELECT order_id, _op, _reasons, _row_number FROM rejects_orders")).to.deep.equal([
+    expect(fileResult(summary, "orders/badop.csv")).to.include({ rowsRead: 4, rowsLoaded: 2, rowsRejected: 2 });
+    // The dotless i (U+0131) upper-cases to I on both engines: it loaded as an insert.
+    expect(await ws.query("SELECT order_id, _op, _reasons, _row_number FROM rejects_orders ORDER BY _row_number")).to.deep.equal([
       { order_id: "3", _op: "X", _reasons: "bad_op", _row_number: 2 },
+      { order_id: "4", _op: "\u0131", _reasons: "bad_op", _row_number: 3 },
     ]);
   });
 
