@@ -236,34 +236,41 @@ def recorded_summary():
     return json.loads(record.body)
 
 
+class CommittedRun:
+    """A run id whose first execution published: its job arguments, plan, clients and record."""
+
+    def __init__(self):
+        self.args, self.plan = resolve_args(JOB_ARGV, simple_resolver), plan_json()
+        self.spark, self.plan_io = spark_for(self.plan)
+        self.s3, self.cloudwatch = client("s3"), client("cloudwatch")
+        self.recorded = recorded_summary()
+
+    def run(self):
+        return run_job(self.args, spark=self.spark, io=self.plan_io, s3=self.s3, cloudwatch=self.cloudwatch, now=Clock())
+
+
 def test_a_run_id_executed_again_after_it_published_runs_nothing_and_keeps_its_summary():
     # A job run started twice, or a local run resumed after its commit point: running it again
     # found its files loaded and, under a changed plan, published a full refresh with 0 rows read.
-    args = resolve_args(JOB_ARGV, simple_resolver)
-    plan = plan_json()
-    spark, plan_io = spark_for(plan)
-    s3, cloudwatch = client("s3"), client("cloudwatch")
-    recorded = recorded_summary()
+    again = CommittedRun()
+    spark, s3, recorded = again.spark, again.s3, again.recorded
     written = dict(recorded, published={"silverVersion": "7", "quarantineVersion": "7"})
-    with Stubber(s3) as s3_stub, Stubber(cloudwatch):
-        stub_committed_run(s3_stub, plan, recorded, summary=written)
-        summary = run_job(args, spark=spark, io=plan_io, s3=s3, cloudwatch=cloudwatch, now=Clock())
+    with Stubber(s3) as s3_stub, Stubber(again.cloudwatch):
+        stub_committed_run(s3_stub, again.plan, recorded, summary=written)
+        summary = again.run()
         s3_stub.assert_no_pending_responses()  # and nothing written: no put_object was stubbed
     assert summary == written
     assert not any("CREATE BRANCH" in s or "fast_forward" in s or "INSERT" in s or "MERGE" in s for s in spark.statements)
 
 
 def test_a_run_id_that_published_and_stopped_before_its_summary_writes_its_record_as_the_summary():
-    args = resolve_args(JOB_ARGV, simple_resolver)
-    plan = plan_json()
-    spark, plan_io = spark_for(plan)
-    s3, cloudwatch, captured = client("s3"), client("cloudwatch"), Capture()
-    recorded = recorded_summary()
-    with Stubber(s3) as s3_stub, Stubber(cloudwatch) as cw_stub:
-        stub_committed_run(s3_stub, plan, recorded)
+    again, captured = CommittedRun(), Capture()
+    spark, recorded = again.spark, again.recorded
+    with Stubber(again.s3) as s3_stub, Stubber(again.cloudwatch) as cw_stub:
+        stub_committed_run(s3_stub, again.plan, recorded)
         s3_stub.add_response("put_object", {}, {"Bucket": "ops-bucket", "Key": SUMMARY_KEY, "Body": captured, "ContentType": "application/json"})
         cw_stub.add_response("put_metric_data", {}, {"Namespace": "Datalake/dev", "MetricData": ANY})
-        summary = run_job(args, spark=spark, io=plan_io, s3=s3, cloudwatch=cloudwatch, now=Clock())
+        summary = again.run()
         s3_stub.assert_no_pending_responses()
         cw_stub.assert_no_pending_responses()
     assert summary == recorded and json.loads(captured.body) == recorded
@@ -274,14 +281,10 @@ def test_a_run_id_that_published_and_stopped_before_its_summary_writes_its_recor
 def test_a_committed_run_whose_summary_write_fails_writes_no_failed_summary_over_it():
     # The summary PutObject fails: the error is raised (Glue ends the job FAILED) and job-state
     # finds the publish record; a FAILED summary written instead would have failed the run.
-    args = resolve_args(JOB_ARGV, simple_resolver)
-    plan = plan_json()
-    spark, plan_io = spark_for(plan)
-    s3, cloudwatch = client("s3"), client("cloudwatch")
-    recorded = recorded_summary()
-    with Stubber(s3) as s3_stub, Stubber(cloudwatch):
-        stub_committed_run(s3_stub, plan, recorded)
+    again = CommittedRun()
+    with Stubber(again.s3) as s3_stub, Stubber(again.cloudwatch):
+        stub_committed_run(s3_stub, again.plan, again.recorded)
         s3_stub.add_client_error("put_object", service_error_code="SlowDown", http_status_code=503)
         with pytest.raises(ClientError):
-            run_job(args, spark=spark, io=plan_io, s3=s3, cloudwatch=cloudwatch, now=Clock())
+            again.run()
         s3_stub.assert_no_pending_responses()
