@@ -42,12 +42,15 @@ const NUMERIC = /^(int|bigint|double|decimal\(\d+,\d+\))$/;
 export function parseColumnType(type: unknown): ColumnType | undefined {
   if (typeof type !== "string") return undefined;
   if (SCALARS.has(type)) return type as ColumnType;
-  const m = type.match(/^decimal\((\d+),(\d+)\)$/);
-  if (m) {
-    const [p, s] = [Number(m[1]), Number(m[2])];
-    if (p >= 1 && p <= 38 && s >= 0 && s <= p) return type as ColumnType;
-  }
+  const decimal = decimalOf(type);
+  if (decimal && decimal.precision >= 1 && decimal.precision <= 38 && decimal.scale >= 0 && decimal.scale <= decimal.precision) return type as ColumnType;
   return undefined;
+}
+
+/** Precision and scale of a `decimal(p,s)` type name; undefined for any other type. */
+export function decimalOf(type: string): { precision: number; scale: number } | undefined {
+  const m = /^decimal\((\d+),(\d+)\)$/.exec(type);
+  return m ? { precision: Number(m[1]), scale: Number(m[2]) } : undefined;
 }
 
 export function isNumericType(type: ColumnType): boolean {

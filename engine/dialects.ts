@@ -2,6 +2,7 @@
 // these functions, so a new dialect (or a fix) is an edit here, not a hunt through strings.
 // Spark notes: session time zone must be UTC (timestamps are zone-less in files); Spark string
 // literals process backslash escapes (spark.sql.parser.escapedStringLiterals=false, the default).
+import { decimalOf } from "../datasets/validate";
 import type { Dialect, PlanColumnType } from "./plan";
 import { PII_KEY_RELATION } from "./pii-key";
 
@@ -72,8 +73,8 @@ const TYPE_NAMES: Record<Dialect, Record<string, string>> = {
 };
 
 function typeName(dialect: Dialect, type: PlanColumnType): string {
-  const m = type.match(/^decimal\((\d+),(\d+)\)$/);
-  if (m) return `DECIMAL(${m[1]},${m[2]})`;
+  const decimal = decimalOf(type);
+  if (decimal) return `DECIMAL(${decimal.precision},${decimal.scale})`;
   const name = TYPE_NAMES[dialect][type];
   if (!name) throw new Error(`no ${dialect} type for ${type}`);
   return name;
@@ -201,8 +202,8 @@ const spark: SqlDialect = {
   // of such a value differed between the engines. format_number is exact at the type's scale;
   // its grouping commas go.
   textOf: (expr, type) => {
-    const decimal = /^decimal\(\d+,(\d+)\)$/.exec(type);
-    if (decimal) return `replace(format_number(${expr}, ${decimal[1]}), ',', '')`;
+    const decimal = decimalOf(type);
+    if (decimal) return `replace(format_number(${expr}, ${decimal.scale}), ',', '')`;
     return type === "string" ? expr : `CAST(${expr} AS STRING)`;
   },
   cast: (expr, type) => `CAST(${expr} AS ${typeName("spark", type)})`,

@@ -3,7 +3,7 @@
 // is NULL when the row passes, so concat_ws() joins only the failures.
 import type { DatasetSpec, Rule } from "../datasets/define";
 import { parseExpression } from "../datasets/expression";
-import { isNumericType } from "../datasets/validate";
+import { decimalOf, isNumericType } from "../datasets/validate";
 import type { SqlDialect } from "./dialects";
 import { renderExpression } from "./expression-sql";
 import { decimalBound, type Comparison } from "./range-bounds";
@@ -54,9 +54,9 @@ export function ruleLabelExpr(d: SqlDialect, spec: DatasetSpec, rule: Rule): str
     }
     case "range": {
       const c = col(rule.column);
-      const decimal = /^decimal\((\d+),(\d+)\)$/.exec(spec.columns.find((x) => x.name === rule.column)?.type ?? "");
+      const decimal = decimalOf(spec.columns.find((x) => x.name === rule.column)?.type ?? "");
       const compare = (op: Comparison, bound: number) =>
-        decimal ? decimalBound(c, op, bound, Number(decimal[1]), Number(decimal[2])) : `${c} ${op} ${numberLiteral(bound)}`;
+        decimal ? decimalBound(c, op, bound, decimal.precision, decimal.scale) : `${c} ${op} ${numberLiteral(bound)}`;
       const bounds: string[] = [];
       if (rule.min !== undefined) bounds.push(compare(rule.minExclusive ? "<=" : "<", rule.min));
       if (rule.max !== undefined) bounds.push(compare(rule.maxExclusive ? ">=" : ">", rule.max));
