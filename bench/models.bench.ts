@@ -153,12 +153,16 @@ async function starBench(files: Files, engine: Engine): Promise<void> {
     }
   };
   const star = MODELS.filter((m) => STAR.includes(m.name));
-  const build = (fullRefresh: boolean) => engine.peak(() => buildModels(engine.workspace, star, { datasets: DATASETS, fullRefresh, executor: engine.executor }));
+  // Each build's own phases: the report of the incremental build comes after the full rebuild ran.
+  const build = async (fullRefresh: boolean) => {
+    const m = await engine.peak(() => buildModels(engine.workspace, star, { datasets: DATASETS, fullRefresh, executor: engine.executor }));
+    return { ...m, phases: new Map(engine.phases) };
+  };
   const report = (what: string, m: Awaited<ReturnType<typeof build>>) => {
     console.log(`${what}: ${sec(m.ms)}, peak memory ${mb(m.peak)}`);
     for (const s of m.result) {
       const work = s.mode ? `, ${s.mode}${s.modeReason ? ` (${s.modeReason})` : ""}, recomputed ${s.recomputed?.toLocaleString("en-US")}` : "";
-      const p = engine.phases.get(s.model);
+      const p = m.phases.get(s.model);
       const split = p ? `  [inputs ${sec(p.inputs)}, steps+write ${sec(p.build)}, audits ${sec(p.audits)}]` : "";
       console.log(`  ${s.model.padEnd(14)} ${s.status.padEnd(7)} ${sec(s.durationMs).padStart(8)}  ${String(s.rows?.toLocaleString("en-US")).padStart(11)} rows${work}${split}${s.error ? `  ${s.error}` : ""}`);
     }
