@@ -14,6 +14,7 @@
 //              | TIMESTAMP 'yyyy-mm-dd hh:mm:ss[.ffffff]' | function(expr, ...) | column | (expr)
 // Columns are the dataset's own, named as the spec names them; operands are type-checked so an
 // accepted rule cannot fail at run time on one engine and pass on the other.
+import { decimalOf, MAX_DECIMAL_DIGITS } from "./decimal-type";
 import type { ColumnType, NormalizedColumn } from "./define";
 
 export type CompareOp = "=" | "<>" | "<" | "<=" | ">" | ">=";
@@ -144,6 +145,7 @@ export function parseExpression(text: string, columns: readonly NormalizedColumn
   const kind = parser.kindOf(expr);
   if (kind !== "boolean" && kind !== "null") throw new ExpressionError(0, `must be a condition (true or false), not a ${kind}`);
   if (!mentionsColumn(expr)) throw new ExpressionError(0, "does not reference any column");
+  parser.scaleOf(expr);
   return expr;
 }
 
@@ -385,7 +387,53 @@ class Parser {
       }
     }
   }
+
+  /**
+   * Decimal places of a number expression, as both engines type it (null: not an exact number, a
+   * double). Arithmetic is exact (engine/expression-sql.ts): a product has the places of both
+   * operands, and more than 38 fits no decimal. DuckDB then fails the statement, so every load of
+   * the dataset, and Spark makes every product NULL: refused here, with the reason.
+   */
+  scaleOf(e: Expr): number | null {
+    const each = (args: Expr[]) => args.map((a) => this.scaleOf(a));
+    const widest = (scales: Array<number | null>) => (scales.some((x) => x === null) ? null : Math.max(0, ...(scales as number[])));
+    switch (e.kind) {
+      case "column": {
+        const type = this.columns.find((c) => c.name === e.name)!.type;
+        if (type === "int" || type === "bigint") return 0;
+        return decimalOf(type)?.scale ?? null;
+      }
+      case "number":
+        return e.text.split(".")[1]?.length ?? 0;
+      case "arith": {
+        const [left, right] = each([e.left, e.right]);
+        if (e.op === "/" || left === null || right === null) return null;
+        if (e.op !== "*") return Math.max(left, right);
+        if (left + right > MAX_DECIMAL_DIGITS) {
+          throw new ExpressionError(
+            this.positions.get(e) ?? 0,
+            `"*" of numbers with ${left} and ${right} decimal places needs ${left + right}: more than a decimal holds (${MAX_DECIMAL_DIGITS}) on either engine`,
+          );
+        }
+        return left + right;
+      }
+      case "negate":
+        return this.scaleOf(e.arg);
+      case "call":
+        if (e.fn === "length") return 0;
+        return e.fn === "trim" ? null : widest(each(e.args));
+      default:
+        // Conditions: their operands are checked, their own value is no number.
+        for (const v of Object.values(e)) {
+          if (Array.isArray(v)) each(v.filter(isExpr));
+          else if (isExpr(v)) this.scaleOf(v);
+        }
+        return null;
+    }
+  }
 }
+
+const isExpr = (v: unknown): v is Expr => typeof v === "object" && v !== null && "kind" in v;
 
 function columnKind(type: ColumnType): Kind {
   if (type === "string") return "string";

@@ -3,6 +3,7 @@
 import type { ColumnDef, ColumnType, DatasetInput, DatasetSpec, DmsOptions, NormalizedColumn, Rule } from "./define";
 import { DEFAULT_CSV } from "./define";
 import { DatasetSpecError } from "./errors";
+import { decimalOf, MAX_DECIMAL_DIGITS } from "./decimal-type";
 import { checkExpression } from "./expression";
 import { regexPortabilityProblem } from "./regex-portability";
 
@@ -43,14 +44,8 @@ export function parseColumnType(type: unknown): ColumnType | undefined {
   if (typeof type !== "string") return undefined;
   if (SCALARS.has(type)) return type as ColumnType;
   const decimal = decimalOf(type);
-  if (decimal && decimal.precision >= 1 && decimal.precision <= 38 && decimal.scale >= 0 && decimal.scale <= decimal.precision) return type as ColumnType;
+  if (decimal && decimal.precision >= 1 && decimal.precision <= MAX_DECIMAL_DIGITS && decimal.scale >= 0 && decimal.scale <= decimal.precision) return type as ColumnType;
   return undefined;
-}
-
-/** Precision and scale of a `decimal(p,s)` type name; undefined for any other type. */
-export function decimalOf(type: string): { precision: number; scale: number } | undefined {
-  const m = /^decimal\((\d+),(\d+)\)$/.exec(type);
-  return m ? { precision: Number(m[1]), scale: Number(m[2]) } : undefined;
 }
 
 export function isNumericType(type: ColumnType): boolean {

@@ -2,7 +2,7 @@
 // these functions, so a new dialect (or a fix) is an edit here, not a hunt through strings.
 // Spark notes: session time zone must be UTC (timestamps are zone-less in files); Spark string
 // literals process backslash escapes (spark.sql.parser.escapedStringLiterals=false, the default).
-import { decimalOf } from "../datasets/validate";
+import { decimalOf } from "../datasets/decimal-type";
 import type { Dialect, PlanColumnType } from "./plan";
 import { PII_KEY_RELATION } from "./pii-key";
 

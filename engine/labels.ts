@@ -3,7 +3,8 @@
 // is NULL when the row passes, so concat_ws() joins only the failures.
 import type { DatasetSpec, Rule } from "../datasets/define";
 import { parseExpression } from "../datasets/expression";
-import { decimalOf, isNumericType } from "../datasets/validate";
+import { decimalOf } from "../datasets/decimal-type";
+import { isNumericType } from "../datasets/validate";
 import type { SqlDialect } from "./dialects";
 import { renderExpression } from "./expression-sql";
 import { decimalBound, type Comparison } from "./range-bounds";

@@ -73,6 +73,14 @@ SESSION_SETTINGS = (
     # such, as DuckDB does. Spark's default refuses the file (READ_ANCIENT_DATETIME).
     "SET spark.sql.parquet.datetimeRebaseModeInRead = CORRECTED",
     "SET spark.sql.parquet.int96RebaseModeInRead = CORRECTED",
+    # Decimal arithmetic whose exact result needs more than 38 digits keeps its scale and is NULL
+    # when it overflows, as on DuckDB (a TRY around the rule, engine/dialects.ts). Spark's default
+    # rounds such a result to 6 decimals: `1 - discount > 0` was false for a discount of
+    # 0.99999999 (integer operands are DECIMAL(38,0): engine/expression-sql.ts).
+    "SET spark.sql.decimalOperations.allowPrecisionLoss = false",
+    # Overflow and bad casts give NULL, not an error, as the plans' TRY_CAST-style SQL assumes
+    # (Spark 3.5's default, stated here so a runtime that changes it cannot change the tables).
+    "SET spark.sql.ansi.enabled = false",
 )
 
 

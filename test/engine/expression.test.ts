@@ -57,6 +57,9 @@ describe("engine: expression rules are parsed and rendered per dialect", () => {
     ["upper() (DuckDB: ß -> ẞ, Spark: ß -> SS)", "upper(carrier) = 'X'", /function upper\(\) is not portable \(allowed: coalesce, abs, trim, length\)/],
     ["lower() (DuckDB: İ -> i, Spark: İ -> i̇)", "lower(carrier) = 'x'", /function lower\(\) is not portable/],
     ["a number with more digits than both engines keep exactly", "price > 1234567890123456789012345678901234567890", /more than 38 digits/],
+    // DuckDB fails the statement (every load), Spark gives NULL: no exact product has 39 places.
+    ["a product with more than 38 decimal places", `qty > 0 AND price * 0.${"0".repeat(36)}1 > 0`, /"\*" of numbers with 2 and 37 decimal places needs 39: more than a decimal holds \(38\) on either engine at position 18/],
+    ["such a product inside a call", `abs(-(price * 0.${"0".repeat(36)}1)) > 0`, /needs 39/],
   ];
   for (const [what, sql, message] of refused) {
     it(`refuses ${what}, naming the field and the position`, () => {
@@ -83,6 +86,7 @@ describe("engine: expression rules are parsed and rendered per dialect", () => {
     "born >= DATE '2024-01-31' AND at < TIMESTAMP '2030-01-01 00:00:00.5'",
     "NOT (qty > 1 OR qty < -1) = TRUE",
     "carrier != 'x\ty'",
+    `price * 0.${"0".repeat(35)}1 >= 0 AND ratio * 0.${"0".repeat(36)}1 >= 0 AND price / 0.${"0".repeat(36)}1 >= 0`,
   ];
 
   it("renders every accepted rule to the same tree in both dialects (sqlglot reads each in its own)", () => {
