@@ -55,9 +55,11 @@ export function ruleLabelExpr(d: SqlDialect, spec: DatasetSpec, rule: Rule): str
     }
     case "range": {
       const c = col(rule.column);
-      const decimal = decimalOf(spec.columns.find((x) => x.name === rule.column)?.type ?? "");
+      const type = spec.columns.find((x) => x.name === rule.column)?.type ?? "";
+      // Integers are decimals of scale 0 here: a bound is rounded to a whole number exactly.
+      const decimal = decimalOf(type) ?? INTEGER_DIGITS[type];
       const compare = (op: Comparison, bound: number) =>
-        decimal ? decimalBound(c, op, bound, decimal.precision, decimal.scale) : `${c} ${op} ${numberLiteral(bound)}`;
+        decimal ? decimalBound(c, op, bound, decimal.precision, decimal.scale) : `${c} ${op} ${doubleLiteral(bound)}`;
       const bounds: string[] = [];
       if (rule.min !== undefined) bounds.push(compare(rule.minExclusive ? "<=" : "<", rule.min));
       if (rule.max !== undefined) bounds.push(compare(rule.maxExclusive ? ">=" : ">", rule.max));
@@ -83,8 +85,13 @@ export function ruleLabelExpr(d: SqlDialect, spec: DatasetSpec, rule: Rule): str
   }
 }
 
-function numberLiteral(n: number): string {
-  // Plain decimal notation: both engines read it as an exact numeric literal.
-  const text = String(n);
-  return /e/i.test(text) ? n.toFixed(20).replace(/\.?0+$/, "") : text;
+/** Digits of the integer types, as the decimal(p,0) whose range holds them. */
+const INTEGER_DIGITS: Record<string, { precision: number; scale: number }> = { int: { precision: 10, scale: 0 }, bigint: { precision: 19, scale: 0 } };
+
+/**
+ * A bound compared with a double column. Written with an exponent when JavaScript writes it so,
+ * which both engines read as a double: a plain decimal text cut at 20 places made 1e-25 a 0.
+ */
+function doubleLiteral(n: number): string {
+  return String(n).replace("e+", "e");
 }

@@ -36,16 +36,17 @@ describe("engine (DuckDB): rules at the edge of decimal(38)", function () {
   beforeEach(() => (ws = new TestWorkspace()));
   afterEach(() => ws.cleanup());
 
-  it("checks a range finer than the column's scale and quarantines a product that overflows, instead of failing the load; a decimal's text is plain; sums wider than 38 digits keep their scale (2: 1 - 0.99999999 > 0)", async () => {
+  it("checks a range finer than the column's scale and quarantines a product that overflows, instead of failing the load; a decimal's text is plain; sums wider than 38 digits keep their scale (2: 1 - 0.99999999 > 0); a bound finer than 20 places on a double or an integer is no 0 (6, 3)", async () => {
     const summary = await ws.load(edgeRates, [ws.file(edgeRates, "a.csv", EDGE_RATES_CSV)]);
 
     expect(summary.status, summary.error).to.equal("SUCCEEDED");
     expectConserved(summary);
-    expect(await ws.query("SELECT id FROM edge_rates ORDER BY id")).to.deep.equal([{ id: 2 }, { id: 5 }, { id: 6 }]);
+    expect(await ws.query("SELECT id FROM edge_rates ORDER BY id")).to.deep.equal([{ id: 2 }, { id: 5 }]);
     expect(await ws.query("SELECT id, _reasons FROM quarantine_edge_rates ORDER BY id")).to.deep.equal([
       { id: "1", _reasons: "fx_positive;pays_something;fx_adds" },
-      { id: "3", _reasons: "fx_positive;fx_adds" },
+      { id: "3", _reasons: "fx_positive;units_cubed;fx_adds;units_positive" },
       { id: "4", _reasons: "units_cubed" },
+      { id: "6", _reasons: "ratio_positive" },
     ]);
   });
 });

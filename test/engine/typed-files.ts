@@ -140,7 +140,7 @@ export const edgeRates = defineDataset({
   name: "edge_rates",
   prefix: "edge-rates/",
   format: "csv",
-  columns: { id: "bigint", fx: "decimal(38,10)", units: "bigint", fx_plain: "decimal(18,10)", secret: "decimal(38,10)", discount: "decimal(9,8)" },
+  columns: { id: "bigint", fx: "decimal(38,10)", units: "bigint", fx_plain: "decimal(18,10)", secret: "decimal(38,10)", discount: "decimal(9,8)", ratio: "double" },
   primaryKey: ["id"],
   rules: [
     { kind: "range", column: "fx", min: 0.00000000001, label: "fx_positive" },
@@ -149,16 +149,19 @@ export const edgeRates = defineDataset({
     // Results wider than 38 digits: exact on both engines (Spark would round to 6 decimals).
     { kind: "expression", label: "pays_something", sql: "1 - discount > 0" },
     { kind: "expression", label: "fx_adds", sql: "fx + units > units" },
+    // Bounds finer than 20 places on numbers that are no decimals: 0 is below both.
+    { kind: "range", column: "ratio", min: 1e-25, label: "ratio_positive" },
+    { kind: "range", column: "units", min: 1e-30, label: "units_positive" },
   ],
   pii: [{ column: "secret", mode: "hash" }],
 });
 
 export const EDGE_RATES_CSV = [
-  "id,fx,units,fx_plain,secret,discount",
-  "1,-9999999999999999999999999999,2,0,0,1",
-  "2,0.0000000001,2,0.0000001,0.0000000001,0.99999999",
-  "3,0,2,-0.00000012,0.00000015,0",
-  "4,1.5,9223372036854775807,1,1,0.5",
-  "5,1.5,3,12.5,0.0000012,0.00000001",
-  "6,2,3,0,0,0",
+  "id,fx,units,fx_plain,secret,discount,ratio",
+  "1,-9999999999999999999999999999,2,0,0,1,1",
+  "2,0.0000000001,2,0.0000001,0.0000000001,0.99999999,1e-24",
+  "3,0,0,-0.00000012,0.00000015,0,1",
+  "4,1.5,9223372036854775807,1,1,0.5,1",
+  "5,1.5,3,12.5,0.0000012,0.00000001,2",
+  "6,2,3,0,0,0,0",
 ].join("\n");
