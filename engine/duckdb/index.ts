@@ -1,6 +1,6 @@
 // The DuckDB executor: runs load plans against a local workspace (see workspace.ts for the
 // layout), builds semantic models, answers SQL over it and rolls silver tables back.
-export { runLoad, cleanTemp, type RunLoadOptions, type ProgressEvent } from "./run-load";
+export { runLoad, cleanTemp, workspaceLoadPlan, type RunLoadOptions, type ProgressEvent } from "./run-load";
 export { openQuerySession, type QuerySession, type QueryResult } from "./query";
 export { listVersions, listSilverTables, type VersionInfo } from "./versions";
 export { planRollback, applyRollback, newRollbackId, rollbackTable, type RollbackPlan, type RollbackResult } from "./rollback";

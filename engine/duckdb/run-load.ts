@@ -75,6 +75,17 @@ export interface RunLoadOptions {
   beforePublish?: () => void;
 }
 
+/**
+ * The load plan a run of `spec` executes in `workspace`: its fingerprint names the workspace's PII
+ * key too, when the plan hashes (the published tables record it: a rollback compares it).
+ */
+export function workspaceLoadPlan(workspace: string, spec: DatasetSpec, edit: (plan: LoadPlan) => LoadPlan = (p) => p): LoadPlan {
+  const compiled = edit(compilePlan(spec, { dialect: "duckdb" }));
+  // Read before the run: a plan that hashes PII needs the workspace's key (created once).
+  const piiKey = compiled.steps.some((s) => s.kind === "pii_key") ? workspacePiiKey(workspace) : null;
+  return piiKey ? { ...compiled, fingerprint: keyedFingerprint(compiled.fingerprint, piiKey) } : compiled;
+}
+
 export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
   const { workspace, spec, manifest } = opts;
   if (manifest.dataset !== spec.name) {
@@ -85,10 +96,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
   keepVersions();
   const startedAt = new Date().toISOString();
   const t0 = Date.now();
-  const compiled = (opts.editPlan ?? ((p) => p))(compilePlan(spec, { dialect: "duckdb" }));
-  // Read before the run: a plan that hashes PII needs the workspace's key (created once).
-  const piiKey = compiled.steps.some((s) => s.kind === "pii_key") ? workspacePiiKey(workspace) : null;
-  const plan = piiKey ? { ...compiled, fingerprint: keyedFingerprint(compiled.fingerprint, piiKey) } : compiled;
+  const plan = workspaceLoadPlan(workspace, spec, opts.editPlan);
   let mode: RunMode = (opts.fullRefresh ?? manifest.fullRefresh ?? false) ? "full_refresh" : "incremental";
   const progress = (stage: string, message: string) =>
     opts.onProgress?.({ dataset: spec.name, runId: manifest.runId, stage, message, elapsedMs: Date.now() - t0 });
@@ -192,7 +200,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
           break;
         case "pii_key": {
           // Bound as parameters on the raw connection: the pads never appear in a traced statement.
-          const { ipad, opad } = hmacPads(piiKey!);
+          const { ipad, opad } = hmacPads(workspacePiiKey(workspace));
           await engine.conn.run(`CREATE OR REPLACE TEMP TABLE ${step.output} AS SELECT unhex($1) AS ipad, unhex($2) AS opad`, [ipad.toString("hex"), opad.toString("hex")]);
           break;
         }

@@ -69,7 +69,7 @@ export const loadVerb: Verb = {
   },
 };
 
-async function loadLocked(
+export async function loadLocked(
   io: CliIo,
   flags: Record<string, string | boolean | undefined>,
   workspace: string,

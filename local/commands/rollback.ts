@@ -13,7 +13,10 @@ import type { RollbackResult } from "../../engine/duckdb/rollback";
 import { oweModels, owedModels } from "../../engine/duckdb/models-owed";
 import { silverDir } from "../../engine/duckdb/versions";
 import { buildAffectedModels } from "./build";
-import { readPointer } from "../../engine/duckdb/workspace";
+import { readPointer, readVersionMeta, zoneDir } from "../../engine/duckdb/workspace";
+import { DATASETS } from "../../datasets";
+import { manifestForFiles } from "../cli-manifest";
+import { loadLocked } from "./load";
 
 const SPEC: ArgSpec = {
   flags: {
@@ -87,6 +90,7 @@ export const rollbackVerb: Verb = {
           io.out(`${result.table}: ${result.from} -> ${result.to} (quarantine_${result.dataset} and state too); undid ${result.runs.length} run(s): ${result.runs.join(", ")}`);
           io.out(`their bronze and ledger files are set aside in ${result.setAside}; the same files dropped again load again`);
         }
+        if ((await relabelled(io, workspace, result, args.flags.json === true)) !== 0) return 1;
         // Dimensions and facts still show the undone runs until rebuilt: a build after a
         // rollback is full (their consumed runs left bronze: build-model.ts goneRuns).
         const changed = [...new Set([result.dataset, ...owedModels(workspace).keys()])];
@@ -102,6 +106,27 @@ export const rollbackVerb: Verb = {
     }
   },
 };
+
+/**
+ * A version restored from before a spec edit holds what the old load plan made of the rows: rules
+ * and types labelled them, and a column since hashed is plain text again (on AWS, granted to
+ * readers). A full-refresh load of no file (what `load --full-refresh` runs) relabels it from the
+ * restored bronze under the spec as it is now, recorded as a run of its own. Returns its exit code.
+ */
+async function relabelled(io: CliIo, workspace: string, result: RollbackResult, json: boolean): Promise<number> {
+  const spec = DATASETS.find((d) => d.name === result.dataset);
+  if (!spec) return 0;
+  const written = readVersionMeta(zoneDir(workspace, "state", result.dataset), result.to)?.fingerprint;
+  const { workspaceLoadPlan } = await import("../../engine/duckdb");
+  const now = workspaceLoadPlan(workspace, spec).fingerprint;
+  if (written === now) return 0;
+  io.err(
+    `datalake rollback: ${result.table} ${result.to} was written by another load plan (${written ?? "unrecorded"} -> ${now}: a spec edit since); ` +
+      "relabelling it from the restored bronze with the spec as it is now (a full refresh)",
+  );
+  const manifest = await manifestForFiles(spec, [], { workspace, fullRefresh: true });
+  return loadLocked(io, { json, "no-build": true }, workspace, spec, manifest, "duckdb");
+}
 
 /** True when `result` rolled back `table` and nothing was published on it since. */
 function isLatestRollback(workspace: string, table: string, result: RollbackResult): boolean {

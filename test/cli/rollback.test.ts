@@ -3,6 +3,7 @@ import { spawn } from "child_process";
 import { existsSync, readFileSync } from "fs";
 import { join } from "path";
 import { applyRollback, closeRollback, newRollbackId, planRollback } from "../../engine/duckdb";
+import { DATASETS, type DatasetSpec } from "../../datasets";
 import { generateDataset } from "../../local/generator";
 import { cli, queryJson, tempDir } from "./helpers";
 
@@ -279,5 +280,36 @@ describe("datalake rollback", () => {
     expect(table.stderr).to.equal("datalake rollback: unknown table fact_nope (published: products)");
     expect(version.code).to.equal(1);
     expect(version.stderr).to.match(/^datalake rollback: table products has no version v000009/);
+  });
+
+  it("relabels a version restored from before a spec edit: an email hashed since is not plain text again", async () => {
+    const workspace = join(dir, "ws");
+    const [load, ...changes] = generateDataset("customers", { seed: 5, rows: 30, files: 1, outDir: join(dir, "gen") });
+    const at = DATASETS.findIndex((d) => d.name === "customers");
+    const original = DATASETS[at];
+    const registry = DATASETS as DatasetSpec[];
+    expect((await cli("load", "--dataset", "customers", "--workspace", workspace, "--no-build", load)).code).to.equal(0);
+    const plain = async () => (await queryJson<{ n: number }>(workspace, "SELECT count(*) AS n FROM customers WHERE email LIKE '%@%'"))[0].n;
+    expect(Number(await plain())).to.be.greaterThan(0);
+    try {
+      // The spec edit: email hashed from now on (the load after it rebuilds silver hashed).
+      registry[at] = { ...original, pii: [{ column: "email", mode: "hash" }] };
+      expect((await cli("load", "--dataset", "customers", "--workspace", workspace, "--no-build", changes[0])).code).to.equal(0);
+      expect(Number(await plain())).to.equal(0);
+
+      const back = await cli("rollback", "--table", "customers", "--workspace", workspace, "--no-build");
+
+      expect(back.code, back.stderr).to.equal(0);
+      expect(back.stderr).to.match(/customers v000001 was written by another load plan .*relabelling it from the restored bronze/);
+      expect(back.stdout).to.match(/^customers: v000002 -> v000001/m);
+      // Rolled back (the second file's rows are gone), then relabelled: v000003, hashed.
+      expect(Number(await plain())).to.equal(0);
+      const versions = JSON.parse((await cli("rollback", "--table", "customers", "--workspace", workspace, "--list", "--json")).stdout) as Array<{ version: string; current: boolean }>;
+      expect(versions.find((v) => v.current)?.version).to.equal("v000003");
+      const undone = await queryJson<{ n: number }>(workspace, `SELECT count(*) AS n FROM bronze_customers WHERE _source_key LIKE '%${changes[0].split("/").pop()}'`);
+      expect(Number(undone[0].n)).to.equal(0);
+    } finally {
+      registry[at] = original;
+    }
   });
 });

@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
+import { getDataset } from "../../datasets";
 import { KEEP_VERSIONS, listVersions, planRollback, rollbackTable } from "../../engine/duckdb";
 import { ORDERS_HEADER, TestWorkspace, expectConserved, orderRow } from "./helpers";
 
@@ -159,6 +160,18 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
     expect(() => planRollback(ws.dir, "orders")).to.throw(/no version older than v000001/);
     expect(() => planRollback(ws.dir, "orders", "v000003")).to.throw(/v000003 is not older than the current version v000001: rollback only goes back/);
     expect(() => planRollback(ws.dir, "dim_nothing")).to.throw(/unknown table dim_nothing/);
+  });
+
+  it("refuses to roll back a table its dataset no longer loads into (target renamed), before moving anything", async () => {
+    await ws.load("orders", [ws.file("orders", "a.csv", csv(orderRow("I", 1, "2026-11-01 10:00:00")))]);
+    await ws.load("orders", [ws.file("orders", "b.csv", csv(orderRow("I", 2, "2026-11-01 10:00:00")))]);
+    const renamed = { ...getDataset("orders"), target: { ...getDataset("orders").target, table: "orders_v2" } };
+    await ws.load(renamed, [ws.file(renamed, "c.csv", csv(orderRow("I", 3, "2026-11-01 10:00:00")))]);
+
+    // It used to start, stop half way (state at v000003, not v000002) and block every later command.
+    expect(() => planRollback(ws.dir, "orders")).to.throw(/^silver orders is at v000002 but state of orders is at v000003: orders no longer loads into orders/);
+    expect(listVersions(ws.dir, "orders_v2").find((v) => v.current)?.version).to.equal("v000003");
+    expect(await ws.load(renamed, [ws.file(renamed, "d.csv", csv(orderRow("I", 4, "2026-11-01 10:00:00")))])).to.deep.include({ status: "SUCCEEDED" });
   });
 
   it("publishes no version for a run that read no file (each one loaded before, or quarantined whole)", async () => {
