@@ -149,10 +149,12 @@ export function parseExpression(text: string, columns: readonly NormalizedColumn
   return expr;
 }
 
+const isExpr = (v: unknown): v is Expr => typeof v === "object" && v !== null && "kind" in v;
+
 function mentionsColumn(e: Expr): boolean {
   return e.kind === "column" || Object.values(e).some((v) => (Array.isArray(v) ? v.some(isExprWithColumn) : isExprWithColumn(v)));
 }
-const isExprWithColumn = (v: unknown): boolean => typeof v === "object" && v !== null && "kind" in v && mentionsColumn(v as Expr);
+const isExprWithColumn = (v: unknown): boolean => isExpr(v) && mentionsColumn(v);
 
 class Parser {
   private i = 0;
@@ -432,8 +434,6 @@ class Parser {
     }
   }
 }
-
-const isExpr = (v: unknown): v is Expr => typeof v === "object" && v !== null && "kind" in v;
 
 function columnKind(type: ColumnType): Kind {
   if (type === "string") return "string";

@@ -71,10 +71,11 @@ export function planRollback(workspace: string, table: string, toVersion?: strin
   if (to >= pointer.version) throw new Error(`${to} is not older than the current version ${pointer.version}: rollback only goes back (load the files again to go forward)`);
   if (undone.has(to)) throw new Error(`${to} was undone by ${undone.get(to)}: rollback only goes back (load the files again to go forward)`);
   if (!dataset) throw new Error(`version ${to} of ${table} has no metadata`);
-  // Loads move silver, quarantine and state to one version. A silver behind the other two is a
-  // table its dataset no longer loads into (renamed by a spec edit): rolling it back would move
-  // state and quarantine from a version it never had, which stopped half way and blocked every
-  // later command of the workspace.
+  // The three tables move together, so each must stand at silver's version and still hold the
+  // target version. Loads move them to one version: a silver behind the other two is a table its
+  // dataset no longer loads into (renamed by a spec edit), and rolling it back would move state
+  // and quarantine from a version it never had, which stopped half way and blocked every later
+  // command of the workspace.
   for (const zone of ["state", "quarantine"] as const) {
     const at = readPointer(zoneDir(workspace, zone, dataset))?.version;
     if (at !== pointer.version) {
@@ -82,9 +83,6 @@ export function planRollback(workspace: string, table: string, toVersion?: strin
         `silver ${table} is at ${pointer.version} but ${zone} of ${dataset} is at ${at ?? "no version"}: ${dataset} no longer loads into ${table} (its target table was renamed?); roll back the table it loads into now`,
       );
     }
-  }
-  // The three tables move together, so each must still hold the target version.
-  for (const zone of ["state", "quarantine"] as const) {
     if (!listVersionDirs(zoneDir(workspace, zone, dataset)).includes(to)) {
       throw new Error(`${zone} of ${dataset} no longer keeps ${to} (pruned): cannot roll back silver, quarantine and state together`);
     }
