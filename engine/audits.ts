@@ -19,6 +19,9 @@ import type { SqlContext } from "./sql-context";
 /** The plan relation holding the staged tables' totals (compileTotals). */
 export const TOTALS_RELATION = "table_totals";
 
+/** The plan relation counting bronze rows a full refresh no longer parses (compile.ts unparsedSteps). */
+export const UNPARSED_RELATION = "bronze_unparsed";
+
 /** Relation of the rows a run wrote to a table (StageStep / MergeStep `written`). */
 export const writtenRelation = (role: "state" | "silver" | "quarantine"): string => `written_${role}`;
 
@@ -58,6 +61,14 @@ export function compileAudits(ctx: SqlContext): AuditQuery[] {
       name: "new_rows_accounted",
       description: "every new row is either a change or a reject",
       sql: `SELECT abs((SELECT COUNT(*) FROM incoming) - (SELECT fresh_rows FROM incoming_counts) - (SELECT COUNT(*) FROM staged_rejects)) AS violations`,
+    },
+    {
+      name: "bronze_rows_accounted",
+      description:
+        "every bronze row still parses (key, sequence, Op) under the spec or was rejected when read; " +
+        "a spec edit of a key or sequence column that old rows do not meet would drop them uncounted: " +
+        "revert or widen it (bronze keeps the rows)",
+      sql: `SELECT unparsed_rows AS violations FROM ${UNPARSED_RELATION}`,
     },
   ];
   const p = spec.partitionBy;

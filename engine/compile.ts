@@ -36,6 +36,9 @@
 //   delta_labeled      delta_typed + `_reasons` (bad_type and rule labels)
 //   silver_changes     per changed key: its silver row, or `_delete` (deleted or now labeled)
 //   quarantine_changes per changed key: its quarantine row, or `_delete` (deleted or now clean)
+//   bronze_unparsed    one row: `unparsed_rows`, full refresh: bronze rows that no longer parse
+//                      (a spec edit of a key or sequence column) and were not rejected when read
+//                      (rejects_prev); the bronze_rows_accounted audit reads it (0 incrementally)
 //   changes            full refresh: every valid change (all of bronze + new rows), to rank
 //   changes_filled     full refresh, dms keep_previous: updates' unlogged columns filled in order
 //   state_next         full refresh: latest change per key (tombstones kept)
@@ -49,7 +52,7 @@
 import { createHash } from "crypto";
 import type { DatasetSpec } from "../datasets/define";
 import { dialectFor, type SqlDialect } from "./dialects";
-import { compileAudits, compileSummary, compileTotals, TOTALS_RELATION, writtenRelation } from "./audits";
+import { compileAudits, compileSummary, compileTotals, TOTALS_RELATION, UNPARSED_RELATION, writtenRelation } from "./audits";
 import { ruleLabelExpr } from "./labels";
 import { PII_KEY_RELATION } from "./pii-key";
 import { SqlContext } from "./sql-context";
@@ -308,6 +311,7 @@ class Compiler extends SqlContext {
       { kind: "merge", table: "state", from: "state_delta", on: this.onKeys("_pk"), output: "staged_state", written: writtenRelation("state"), when: "incremental" },
       ...(this.fillColumns.length > 0 ? [] : this.bronzeSteps("full_refresh")),
       this.sql("prior_keyed", "view", "all valid bronze rows with typed key/sequence", this.fillColumns.length > 0 ? "SELECT * FROM bronze_keyed" : this.bronzeKeyed(), "full_refresh"),
+      ...this.unparsedSteps(),
       this.sql("changes", "view", "every valid change: all of bronze + new rows", this.allChanges(), "full_refresh"),
       ...(this.fillColumns.length > 0
         ? [this.sql("changes_filled", "view", "updates' unlogged columns from the key's previous change", this.fillAll(), "full_refresh")]
@@ -444,11 +448,14 @@ class Compiler extends SqlContext {
    * carries (withFileOrder).
    */
   private ordering(): string[] {
+    return [...this.typedKeyAndSequence(), ...(this.dms ? this.dmsOrdering() : []), VERSION_AT.name];
+  }
+
+  /** `_pk_<i>` / `_seq_<i>` parsed from the row's raw key and sequence strings. */
+  private typedKeyAndSequence(): string[] {
     return [
       ...this.spec.primaryKey.map((k, i) => `${this.typed(k)} AS _pk_${i + 1}`),
       ...(this.spec.cdc?.sequenceColumns ?? []).map((s, i) => `${this.typed(s)} AS _seq_${i + 1}`),
-      ...(this.dms ? this.dmsOrdering() : []),
-      VERSION_AT.name,
     ];
   }
 
@@ -629,17 +636,51 @@ class Compiler extends SqlContext {
    * has bronze's columns and its files' ordering columns (withFileOrder).
    */
   private bronzeKeyed(from = "bronze_ordered"): string {
+    // The raw sequence strings stay in scope (p.*), so the NULL-or-parsed test can read them.
+    return `SELECT * FROM (SELECT ${this.keyedColumns(this.opNorm()).join(", ")} FROM ${from}) p WHERE ${this.parses()}`;
+  }
+
+  /**
+   * Whether a row with typed `_pk_<i>` / `_seq_<i>`, normalized `_op` and its raw sequence strings
+   * is a change: the complement of rejectLabels. Never NULL (only IS [NOT] NULL tests).
+   */
+  private parses(): string {
     const seq = (s: string, i: number) =>
       this.nullableSequence(s)
         ? `(_seq_${i + 1} IS NOT NULL OR (${nullIfEmpty(this.d, this.id(s), this.spec.csv.nullValue)}) IS NULL)`
         : `_seq_${i + 1} IS NOT NULL`;
-    const valid = [
+    return [
       ...this.spec.primaryKey.map((_, i) => `_pk_${i + 1} IS NOT NULL`),
       ...(this.spec.cdc?.sequenceColumns ?? []).map(seq),
       `${this.id("_op")} IS NOT NULL`,
     ].join(" AND ");
-    // The raw sequence strings stay in scope (p.*), so the NULL-or-parsed test can read them.
-    return `SELECT * FROM (SELECT ${this.keyedColumns(this.opNorm()).join(", ")} FROM ${from}) p WHERE ${valid}`;
+  }
+
+  /**
+   * `bronze_unparsed`, one row: `unparsed_rows`, for the bronze_rows_accounted audit. A full
+   * refresh keeps the bronze rows that parse under today's spec (bronzeKeyed), so a spec edit of
+   * a key or sequence column (a type narrowed, the key moved to a column older rows leave empty)
+   * would drop rows that loaded as changes from state and silver, counted nowhere: each run's
+   * files said those rows loaded. Such rows are counted here: bronze rows that do not parse and
+   * are not rows the rejects table already holds (rejected when they were read, by
+   * `_file_id` + `_row_number`), and the audit refuses the publish: the spec edit is undone,
+   * nothing is lost. An incremental run types new rows only, under the plan the tables were
+   * published with (another plan is a full refresh): nothing to count.
+   */
+  private unparsedSteps(): PlanStep[] {
+    const description = "bronze rows that loaded as changes and no longer parse under the spec";
+    return [
+      { kind: "read_table", table: "rejects", output: "rejects_prev", when: "full_refresh" },
+      this.sql(UNPARSED_RELATION, "table", description, this.bronzeUnparsed(), "full_refresh"),
+      this.sql(UNPARSED_RELATION, "table", description + " (none: an incremental run reads no old row)", "SELECT CAST(0 AS BIGINT) AS unparsed_rows", "incremental"),
+    ];
+  }
+
+  private bronzeUnparsed(): string {
+    const rawSequences = [...new Set(this.spec.cdc?.sequenceColumns ?? [])].map((s) => this.id(s));
+    const parsed = ["_file_id", "_row_number", ...this.typedKeyAndSequence(), ...rawSequences, `${this.opNorm()} AS ${this.id("_op")}`];
+    const rejected = "SELECT 1 FROM rejects_prev r WHERE r._file_id = p._file_id AND r._row_number = p._row_number";
+    return `SELECT COUNT(*) AS unparsed_rows FROM (SELECT ${parsed.join(", ")} FROM bronze_prev) p WHERE NOT (${this.parses()}) AND NOT EXISTS (${rejected})`;
   }
 
   /**

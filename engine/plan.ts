@@ -201,12 +201,12 @@ export interface ReadFilesStep {
 
 /**
  * IO step: register the PUBLISHED content of a table as `output` (the state's current version,
- * every committed row of bronze, or every committed row of the files ledger). When the table does not exist yet, `output` is an empty
+ * every committed row of bronze, of the files ledger or of rejects). When the table does not exist yet, `output` is an empty
  * relation with the table's columns.
  */
 export interface ReadTableStep {
   kind: "read_table";
-  table: "state" | "bronze" | "files";
+  table: "state" | "bronze" | "files" | "rejects";
   output: string;
   when?: RunMode;
 }

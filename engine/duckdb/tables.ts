@@ -94,8 +94,8 @@ export class TableStore {
   }
 
   async readTable(step: ReadTableStep): Promise<void> {
-    const scan =
-      step.table === "state" ? await this.publishedScan("state") : step.table === "files" ? await this.ledgerScan() : await this.bronzeScan();
+    const scans = { state: () => this.publishedScan("state"), files: () => this.ledgerScan(), bronze: () => this.bronzeScan(), rejects: () => this.rejectsScan() };
+    const scan = await scans[step.table]();
     if (scan === null) await createEmptyTable(this.session, step.output, this.plan.tables[step.table].columns);
     else await this.session.run(`CREATE OR REPLACE TEMP VIEW ${step.output} AS SELECT * FROM ${scan}`);
   }
@@ -104,6 +104,12 @@ export class TableStore {
   private async bronzeScan(): Promise<string | null> {
     const files = committedBronzeFiles(this.ws, this.plan.dataset);
     return files.length > 0 ? this.projected("bronze", `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)`) : null;
+  }
+
+  /** Every committed rejects row (its files move into the zone at publish), or null. */
+  private async rejectsScan(): Promise<string | null> {
+    const files = parquetFiles(zoneDir(this.ws, "rejects", this.plan.dataset));
+    return files.length > 0 ? this.projected("rejects", `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)`) : null;
   }
 
   /** Every committed files-ledger row as a FROM item (older runs' files read `_received_at` as NULL), or null. */

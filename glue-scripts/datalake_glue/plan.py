@@ -184,8 +184,8 @@ def _validate_step(step: Any, where: str) -> None:
         _require(_is_text(step.get(field)), where, f"{kind} step needs {field}")
     _require(step.get("when") in (None,) + RUN_MODES, where, f"when must be one of {list(RUN_MODES)}")
     if kind == "read_table":
-        _require(step.get("table") in ("state", "bronze", "files"), where,
-                 "read_table reads state, bronze or files")
+        _require(step.get("table") in ("state", "bronze", "files", "rejects"), where,
+                 "read_table reads state, bronze, files or rejects")
     if kind == "stage":
         _require(step.get("table") in ROLES, where, f"stage table must be a role of {list(ROLES)}")
         _require(step.get("written") is None or (_is_text(step["written"]) and step["table"] in MERGE_ROLES),

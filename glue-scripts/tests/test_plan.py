@@ -92,8 +92,10 @@ def test_steps_for_filters_by_mode():
     incremental = [s.get("output") for s in steps_for(plan, run_mode(False)) if s["kind"] == "read_table"]
     full = [s.get("output") for s in steps_for(plan, run_mode(True)) if s["kind"] == "read_table"]
     # A dms dataset also reads the files ledger in both modes (its load generations); keep_previous
-    # also bronze, for the keys a late change re-fills (refill_keys).
-    assert incremental == ["files_prev", "bronze_prev", "state_prev"] and full == ["files_prev", "bronze_prev"]
+    # also bronze, for the keys a late change re-fills (refill_keys). A full refresh reads rejects
+    # for the bronze_rows_accounted audit (rows rejected when read are accounted for).
+    assert incremental == ["files_prev", "bronze_prev", "state_prev"]
+    assert full == ["files_prev", "bronze_prev", "rejects_prev"]
 
 
 def _plan_with_sequence(sequence_type):

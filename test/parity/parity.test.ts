@@ -6,9 +6,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
-import { DATASETS, defineDataset, type DatasetSpec } from "../../datasets";
+import { DATASETS, defineDataset, type DatasetInput, type DatasetSpec } from "../../datasets";
 import { compilePlan } from "../../engine/compile";
-import type { RunSummary } from "../../engine/contracts";
+import type { ManifestFile, RunSummary } from "../../engine/contracts";
 import { runLoad } from "../../engine/duckdb";
 import { openSession, type Session } from "../../engine/duckdb/session";
 import { PII_KEY_FILE } from "../../engine/pii-key";
@@ -85,6 +85,21 @@ const gauges = defineDataset({
   cdc: { opColumn: "Op", sequenceColumns: ["seq"] },
 });
 
+/**
+ * A key the spec edit moves to alt_id, which one old row leaves empty, and a row rejected when read
+ * (key x). A narrowed key type would be refused on Spark before the run, by the Iceberg schema check.
+ */
+const EDITED_KEYS: DatasetInput = {
+  name: "edited",
+  prefix: "edited/",
+  format: "csv",
+  columns: { item_id: "bigint", alt_id: "bigint", seq: "bigint", name: "string" },
+  primaryKey: ["item_id"],
+  cdc: { opColumn: "Op", sequenceColumns: ["seq"] },
+};
+const editedKeys = defineDataset(EDITED_KEYS);
+const EDITED_KEYS_CSV = "Op,item_id,alt_id,seq,name\nI,1,11,1,one\nI,2,,2,no alt\nI,x,13,3,bad key\n";
+
 /** One field per record: a CSV reader can take an empty line for a record holding "". */
 const tags = defineDataset({ name: "tags", prefix: "tags/", format: "csv", columns: { tag: "string" }, primaryKey: ["tag"] });
 
@@ -119,10 +134,19 @@ describe("@spark engine parity: DuckDB and Spark give the same tables and summar
       fs.writeFileSync(path.join(ws, PII_KEY_FILE), "parity-pii-key\n", { mode: 0o600 });
     }
     for (const run of runs) {
-      const duck = await runLoad({ workspace: duckWs, spec, manifest: run.manifest });
-      const spark = await runLoadSpark({ workspace: sparkWs, spec, manifest: run.manifest, server, databases });
-      expect(summaryView(spark), `${spec.name} ${run.label}: run summaries`).to.deep.equal(summaryView(duck));
-      expect(duck.status, `${spec.name} ${run.label}: ${duck.error}`).to.equal("SUCCEEDED");
+      const runSpec = run.spec ?? spec;
+      const duck = await runLoad({ workspace: duckWs, spec: runSpec, manifest: run.manifest });
+      const spark = await runLoadSpark({ workspace: sparkWs, spec: runSpec, manifest: run.manifest, server, databases });
+      if (run.refusedBy) {
+        // The engines word a failed run's error each their own way; the audits say the same.
+        const view = (s: RunSummary) => ({ ...(summaryView(s) as object), error: null });
+        expect(view(spark), `${spec.name} ${run.label}: run summaries (Spark: ${spark.error})`).to.deep.equal(view(duck));
+        expect(duck.status, `${spec.name} ${run.label}`).to.equal("FAILED");
+        expect(duck.audits.filter((a) => !a.passed).map((a) => a.name), `${spec.name} ${run.label}`).to.deep.equal([run.refusedBy]);
+      } else {
+        expect(summaryView(spark), `${spec.name} ${run.label}: run summaries`).to.deep.equal(summaryView(duck));
+        expect(duck.status, `${spec.name} ${run.label}: ${duck.error}`).to.equal("SUCCEEDED");
+      }
       const d = await readTables(session, plan, duckdbSources(duckWs, plan));
       const s = await readTables(session, plan, sparkSources(server.warehouse, databases, plan));
       expect(tableDifferences(d, s), `${spec.name} ${run.label}: tables`).to.deep.equal([]);
@@ -184,6 +208,19 @@ describe("@spark engine parity: DuckDB and Spark give the same tables and summar
 
   it("JSON lines and Parquet datasets without CDC (bronze keeps its empty Op slot)", async () => {
     for (const [spec, runs] of await noCdcScenarios(path.join(root, "no-cdc-files"))) await runBoth(spec, runs);
+  });
+
+  it("a spec edit old rows no longer meet (the key moved to a column one leaves empty) is refused on both engines, then reverted", async () => {
+    const files = new ScenarioFiles(path.join(root, "spec-edit-files"), editedKeys);
+    const manifest = (runId: string, file: ManifestFile) => ({ version: 1 as const, dataset: editedKeys.name, runId, createdAt: file.receivedAt, files: [file] });
+    const first = files.file("a.csv", EDITED_KEYS_CSV, "2026-11-21T08:00:00.000Z");
+    const second = files.file("b.csv", "Op,item_id,alt_id,seq,name\nI,4,14,4,four\n", "2026-11-21T09:00:00.000Z");
+    const rekeyed = defineDataset({ ...EDITED_KEYS, primaryKey: ["alt_id"] });
+    await runBoth(editedKeys, [
+      { label: "edit-1", manifest: manifest("run-edit-1", first) },
+      { label: "edit-2", manifest: manifest("run-edit-2", second), spec: rekeyed, refusedBy: "bronze_rows_accounted" },
+      { label: "edit-3", manifest: manifest("run-edit-3", second) },
+    ]);
   });
 
   it("DMS Parquet (DataFormat=parquet) in a dms dataset: a full load without Op, then a CDC file with Op", async () => {

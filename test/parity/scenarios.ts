@@ -26,6 +26,10 @@ import { MemorySink } from "../../local/generator/sink";
 export interface ScenarioRun {
   label: string;
   manifest: Manifest;
+  /** The spec this run loads with, when not the scenario's (a spec edit between runs). */
+  spec?: DatasetSpec;
+  /** The audit that must refuse this run's publish on both engines (tables then stay as they were). */
+  refusedBy?: string;
 }
 
 /** Raw values that parse on one engine and not the other unless the typing rules hold exactly. */
