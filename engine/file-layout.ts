@@ -16,8 +16,11 @@ export interface FileLayout {
   op: number | null;
   /** The timestamp column's field, or null when the file has none. */
   timestamp: number | null;
-  /** One field per source column, in the order of LayoutInput.columns. */
-  data: number[];
+  /**
+   * One field per source column, in the order of LayoutInput.columns; null for a trailing
+   * optional column the file does not carry (read as NULL).
+   */
+  data: (number | null)[];
 }
 
 export interface LayoutInput {
@@ -36,6 +39,12 @@ export interface LayoutInput {
   types?: readonly string[];
   /** Values that fit any type, as "" does: the dataset's null marker and DMS's unlogged-column marker. */
   markers?: readonly string[];
+  /**
+   * Which of `columns` are optional (same order), when known. The optional columns that end the
+   * list may be absent: DMS adds a column the source table gains at the end of its records, so
+   * files written before it lack it.
+   */
+  optional?: readonly boolean[];
 }
 
 /** DMS full-load file names: LOAD + a hex counter of 5 or more digits (LOAD00000001.csv, LOAD0000000A.csv.gz; LOADED.csv is none). */
@@ -67,6 +76,13 @@ const isTimestamp = (v: string | undefined): boolean => v !== undefined && TIMES
  * timestamp: Op + no timestamp, or no Op + timestamp last) gets the first candidate whose data
  * fields all read as their columns' types, so the columns are not shifted by one (an amount
  * column given the timestamp text); when none or several do, the first that fits, always the same.
+ *
+ * Trailing optional columns (LayoutInput.optional) may be absent, the latest added first: each
+ * candidate above is tried with all columns, then with one fewer, and so on. A file written
+ * before the source table gained a column, with the timestamp last, has as many fields as a
+ * newer file without the timestamp: a last field in DMS's own timestamp format (DMS_TIMESTAMP) is
+ * then the timestamp column the dataset declares, never the added column's value (which would
+ * leave the change without its time and the column with a value it never held).
  */
 export function headerlessLayout(input: LayoutInput): FileLayout | { reason: string } {
   const { first, columns, opColumn, timestampColumn } = input;
@@ -74,16 +90,23 @@ export function headerlessLayout(input: LayoutInput): FileLayout | { reason: str
   const width = first.length;
   const opChoices = opColumn === null ? [false] : [true, false];
   const tsChoices: Array<"none" | "first" | "last"> = timestampColumn === null ? ["none"] : ["none", "first", "last"];
+  const optional = input.optional ?? [];
+  let fewest = columns.length;
+  while (fewest > 0 && optional[fewest - 1] === true) fewest--;
+  const lastIsDmsTimestamp = timestampColumn !== null && width > 0 && DMS_TIMESTAMP.test(first[width - 1]);
   const fitting: FileLayout[] = [];
   for (const withOp of opChoices) {
     for (const ts of tsChoices) {
-      if (width !== columns.length + (withOp ? 1 : 0) + (ts === "none" ? 0 : 1)) continue;
+      const carried = width - (withOp ? 1 : 0) - (ts === "none" ? 0 : 1);
+      if (carried < fewest || carried > columns.length) continue;
       if (withOp && !(load ? opValue(first[0]) === "I" : OP_VALUES.has(opValue(first[0]) ?? ""))) continue;
       const start = withOp ? 1 : 0;
       const timestamp = ts === "none" ? null : ts === "first" ? start : width - 1;
       if (timestamp !== null && !(ts === "last" ? DMS_TIMESTAMP.test(first[timestamp]) : isTimestamp(first[timestamp]))) continue;
+      // The last field in DMS's timestamp format given to a column files may lack: the timestamp.
+      if (ts === "none" && carried > fewest && lastIsDmsTimestamp) continue;
       const dataStart = ts === "first" ? start + 1 : start;
-      fitting.push({ op: withOp ? 0 : null, timestamp, data: columns.map((_, i) => dataStart + i) });
+      fitting.push({ op: withOp ? 0 : null, timestamp, data: columns.map((_, i) => (i < carried ? dataStart + i : null)) });
     }
   }
   if (fitting.length > 0) return fitting.find((l) => fitsTypes(l, input)) ?? fitting[0];
@@ -100,6 +123,7 @@ function fitsTypes(layout: FileLayout, input: LayoutInput): boolean {
   const { types, first, markers = [] } = input;
   if (!types) return true;
   return layout.data.every((field, i) => {
+    if (field === null) return true;
     const value = first[field].replace(/^[ \t]+|[ \t]+$/g, "");
     return value === "" || markers.includes(value) || looksLikeType(types[i], value);
   });

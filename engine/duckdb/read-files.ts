@@ -382,7 +382,7 @@ async function checkHeaderless(
   const data = source.columns.filter((c) => c.name !== timestampColumn);
   const columns = data.map((c) => c.name);
   const markers = [source.csv.nullValue, source.dms?.noSupValue ?? ""].filter((m) => m !== "");
-  const input = { fileName: file.key, first, columns, opColumn: source.opColumn, timestampColumn, types: data.map((c) => c.type), markers };
+  const input = { fileName: file.key, first, columns, opColumn: source.opColumn, timestampColumn, types: data.map((c) => c.type), markers, optional: data.map((c) => c.optional) };
   const layout = headerlessLayout(input);
   const width = first.length;
   if ("reason" in layout) {
@@ -401,7 +401,8 @@ async function checkHeaderless(
   const suspect = !strict || suspectCsv(bytes, delimiter, quote) || trailingExtraFields(bytes, delimiter, quote, width);
   const problem = suspect ? firstCsvProblem(bytes, delimiter, quote, false) : null;
   if (problem !== null) return { reason: `malformed_csv:${problem}`, rows: countLines(bytes, false) };
-  const picks = new Map<string, number>(columns.map((name, i) => [name, layout.data[i]]));
+  // A trailing optional column the file does not carry has no pick: it reads as NULL.
+  const picks = new Map<string, number>(columns.flatMap((name, i) => (layout.data[i] === null ? [] : [[name, layout.data[i]!] as const])));
   if (layout.op !== null && source.opColumn) picks.set(source.opColumn, layout.op);
   if (layout.timestamp !== null && timestampColumn !== null) picks.set(timestampColumn, layout.timestamp);
   return { read: { width, picks, header: false, gzip, strict, skip: 0 }, extra: [] };

@@ -197,8 +197,9 @@ def _open_headerless(
     data = [c for c in source["columns"] if c["name"] != timestamp_column]
     columns = [c["name"] for c in data]
     markers = [m for m in (source["csv"].get("nullValue"), dms.get("noSupValue")) if m]
+    optional = [bool(c.get("optional")) for c in data]
     layout = headerless_layout(key, first, columns, op_column, timestamp_column,
-                               [c["type"] for c in data], markers)
+                               [c["type"] for c in data], markers, optional)
     problem = None
     if isinstance(layout, str):
         picks: List[Optional[int]] = []
@@ -206,7 +207,8 @@ def _open_headerless(
         known, required = _declared_names(source)
         def fits(fields: Sequence[str]) -> bool:
             return looks_like_header(resolve_header(list(fields), known), known, required) or isinstance(
-                headerless_layout(key, fields, columns, op_column, timestamp_column, [c["type"] for c in data], markers),
+                headerless_layout(key, fields, columns, op_column, timestamp_column, [c["type"] for c in data], markers,
+                                  optional),
                 FileLayout)
 
         found = fitting_delimiter(delimiter, lambda d: first_record(text, d, quote), fits)
@@ -216,7 +218,8 @@ def _open_headerless(
         problem = first_csv_problem(text, delimiter, quote, False) if suspect_csv(text, delimiter, quote) else None
         if problem is not None:
             return ParsedFile(reason=f"malformed_csv:{problem}", rows_read=fallback)
-        position = dict(zip(columns, layout.data))
+        # A trailing optional column the file does not carry has no position: it reads as NULL.
+        position = {name: at for name, at in zip(columns, layout.data) if at is not None}
         if layout.timestamp is not None and timestamp_column is not None:
             position[timestamp_column] = layout.timestamp
         picks = [position.get(name) for name in names] + [layout.op]

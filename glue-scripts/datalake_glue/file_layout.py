@@ -28,7 +28,8 @@ _SPACES = " \t\n\r\x0b\x0c"
 class FileLayout:
     op: Optional[int]
     timestamp: Optional[int]
-    data: List[int]
+    #: None for a trailing optional column the file does not carry (read as NULL).
+    data: List[Optional[int]]
 
 
 def is_load_file(file_name: str) -> bool:
@@ -67,6 +68,8 @@ def _fits_types(layout: FileLayout, first: Sequence[str], types: Optional[Sequen
     if types is None:
         return True
     for i, field in enumerate(layout.data):
+        if field is None:
+            continue
         value = first[field].strip(" \t")
         if value != "" and value not in markers and not _looks_like_type(types[i], value):
             return False
@@ -81,19 +84,28 @@ def headerless_layout(
     timestamp_column: Optional[str],
     types: Optional[Sequence[str]] = None,
     markers: Sequence[str] = (),
+    optional: Sequence[bool] = (),
 ) -> Union[FileLayout, str]:
     """The layout of a headerless file, or the one-line reason (a str) no layout fits. Of the
     layouts the first record's shape fits, the first whose data fields read as their `types`
-    (engine/file-layout.ts headerlessLayout), else the first."""
+    (engine/file-layout.ts headerlessLayout), else the first. The `optional` columns that end
+    `columns` may be absent (a column the source table gained after the file was written); a
+    last field in DMS's timestamp format is then the timestamp column, not such a column."""
     load = is_load_file(file_name)
     fitting: List[FileLayout] = []
     width = len(first)
     op_choices = [False] if op_column is None else [True, False]
     ts_choices = ["none"] if timestamp_column is None else ["none", "first", "last"]
     head = first[0] if first else None
+    fewest = len(columns)
+    while fewest > 0 and fewest <= len(optional) and optional[fewest - 1]:
+        fewest -= 1
+    last_is_dms_timestamp = timestamp_column is not None and width > 0 \
+        and _DMS_TIMESTAMP.fullmatch(first[width - 1]) is not None
     for with_op in op_choices:
         for ts in ts_choices:
-            if width != len(columns) + (1 if with_op else 0) + (0 if ts == "none" else 1):
+            carried = width - (1 if with_op else 0) - (0 if ts == "none" else 1)
+            if carried < fewest or carried > len(columns):
                 continue
             if with_op and not (_op_value(head) == "I" if load else _op_value(head) in _OP_VALUES):
                 continue
@@ -102,9 +114,11 @@ def headerless_layout(
             if timestamp is not None and not (_DMS_TIMESTAMP.fullmatch(first[timestamp]) is not None if ts == "last"
                                               else _is_timestamp(first[timestamp])):
                 continue
+            if ts == "none" and carried > fewest and last_is_dms_timestamp:
+                continue
             data_start = start + 1 if ts == "first" else start
             fitting.append(FileLayout(op=0 if with_op else None, timestamp=timestamp,
-                                      data=[data_start + i for i in range(len(columns))]))
+                                      data=[data_start + i if i < carried else None for i in range(len(columns))]))
     if fitting:
         return next((f for f in fitting if _fits_types(f, first, types, markers)), fitting[0])
     shape = ([f"{op_column}?"] if op_column is not None else []) + list(columns) \

@@ -16,7 +16,7 @@ with open(VECTORS_FILE, encoding="utf-8") as handle:
 def test_layout_matches_the_shared_vectors(vector):
     got = headerless_layout(vector["fileName"], vector["first"], vector["columns"],
                             vector["opColumn"], vector["timestampColumn"],
-                            vector.get("types"), vector.get("markers", []))
+                            vector.get("types"), vector.get("markers", []), vector.get("optional", []))
     expected = vector["expect"]
     if "reason" in expected:
         assert got == expected["reason"]

@@ -100,6 +100,25 @@ const EDITED_KEYS: DatasetInput = {
 const editedKeys = defineDataset(EDITED_KEYS);
 const EDITED_KEYS_CSV = "Op,item_id,alt_id,seq,name\nI,1,11,1,one\nI,2,,2,no alt\nI,x,13,3,bad key\n";
 
+/** A DMS source table that gained `coupon` (written last, before the timestamp column). */
+const gainedColumn = defineDataset({
+  name: "gained",
+  prefix: "dbo/orders/",
+  format: "dms",
+  dms: { timestampColumn: "cdc_ts" },
+  columns: {
+    order_id: "bigint",
+    customer_id: "bigint",
+    order_ts: "timestamp",
+    status: "string",
+    total_amount: "decimal(12,2)",
+    cdc_ts: { type: "timestamp", optional: true },
+    coupon: { type: "string", optional: true },
+  },
+  primaryKey: ["order_id"],
+  rules: [{ kind: "accepted_values", column: "status", values: ["paid", "shipped", "delivered"] }],
+});
+
 /** One field per record: a CSV reader can take an empty line for a record holding "". */
 const tags = defineDataset({ name: "tags", prefix: "tags/", format: "csv", columns: { tag: "string" }, primaryKey: ["tag"] });
 
@@ -221,6 +240,19 @@ describe("@spark engine parity: DuckDB and Spark give the same tables and summar
       { label: "edit-2", manifest: manifest("run-edit-2", second), spec: rekeyed, refusedBy: "bronze_rows_accounted" },
       { label: "edit-3", manifest: manifest("run-edit-3", second) },
     ]);
+  });
+
+  it("a DMS table that gained a column: older headerless files without it, with and without the timestamp", async () => {
+    const files = new ScenarioFiles(path.join(root, "gained-files"), gainedColumn);
+    const at = (h: number) => `2026-11-21T0${h}:00:00.000Z`;
+    const row = (id: number, status: string) => `${id},100,2026-11-01 09:00:00,${status},10.00`;
+    const sent = [
+      files.file("LOAD00000001.csv", `${row(1, "paid")}\n${row(2, "paid")}\n`, at(1)),
+      files.file("20261101-100000000.csv", `U,${row(1, "shipped")},2026-11-01 10:00:00.000000\nU,${row(3, "shipped")},2026-11-01 10:00:00.000000\n`, at(2)),
+      files.file("20261101-110000000.csv", `U,${row(1, "delivered")},SAVE10,2026-11-01 11:00:00.000000\nU,${row(2, "lost")},,2026-11-01 11:00:00.000000\n`, at(3)),
+    ];
+    const manifest = { version: 1 as const, dataset: gainedColumn.name, runId: "run-gained-1", createdAt: at(3), files: sent };
+    await runBoth(gainedColumn, [{ label: "gained-1", manifest }]);
   });
 
   it("DMS Parquet (DataFormat=parquet) in a dms dataset: a full load without Op, then a CDC file with Op", async () => {
