@@ -53,8 +53,10 @@ export const auditVerb: Verb = {
         else io.out(args.flags.json ? JSON.stringify(runs, null, 2) : runsTable(runs, filter.wide));
       } else {
         const files = filter.apply(await listFiles(opened.audit, names, filter.since), (f) => f.status);
+        const undoneBy = await rollbacksOf(opened.audit, names);
         if (!args.flags.json && files.length === 0 && filter.narrowed) io.out("no file matches --status/--since/--limit");
-        else io.out(args.flags.json ? JSON.stringify(files, null, 2) : filesTable(files, filter.wide));
+        else if (args.flags.json) io.out(JSON.stringify(files.map((f) => (undone(f, undoneBy) ? { ...f, undoneBy: undoneBy.get(f.runId!) } : f)), null, 2));
+        else io.out(filesTable(files, filter.wide, undoneBy));
       }
       return 0;
     } finally {
@@ -125,12 +127,24 @@ export async function listRuns(audit: AuditStore, datasets: string[], since?: st
   return all.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
+/**
+ * The runs a `datalake rollback` undid, each with the rollback's run id (its RUN item names
+ * them). A file such a run loaded stays SUCCEEDED in the trail (its item says what happened
+ * then), but its rows are no longer in the tables: the listing says so and does not count them.
+ */
+async function rollbacksOf(audit: AuditStore, datasets: string[]): Promise<Map<string, string>> {
+  const runs = await listRuns(audit, datasets);
+  return new Map(runs.flatMap((r) => (r.rollback?.runs ?? []).map((undoneRun) => [undoneRun, r.runId] as const)));
+}
+
+const undone = (f: FileItem, undoneBy: Map<string, string>): boolean => f.status === "SUCCEEDED" && f.runId !== undefined && undoneBy.has(f.runId);
+
 /** Long reasons and errors are cut for the table (--wide or --json show them whole). */
 const CUT = 48;
 const cut = (text: string | undefined, wide: boolean): string | undefined =>
   wide || text === undefined || text.length <= CUT ? text : `${text.slice(0, CUT - 1)}…`;
 
-export function filesTable(files: FileItem[], wide = false): string {
+export function filesTable(files: FileItem[], wide = false, undoneBy = new Map<string, string>()): string {
   if (files.length === 0) return "no files yet: drop one into <workspace>/landing/<dataset>/";
   const rows = files.map((f) => [
     f.dataset,
@@ -140,19 +154,25 @@ export function filesTable(files: FileItem[], wide = false): string {
     f.rowsLoaded,
     f.rowsQuarantined,
     f.rowsRejected,
-    cut(f.reason ?? f.note, wide),
+    cut(undone(f, undoneBy) ? `undone by ${undoneBy.get(f.runId!)}` : (f.reason ?? f.note), wide),
     f.runId,
   ]);
   const table = textTable(["dataset", "file", "version", "status", "loaded", "quarantined", "rejected", "reason", "run"], rows);
-  return `${table}\n\n${totals(files)}`;
+  return `${table}\n\n${totals(files, undoneBy)}`;
 }
 
-export function totals(files: FileItem[]): string {
+/** The listing's last line: files per status, and the rows of those whose run still stands. */
+export function totals(files: FileItem[], undoneBy = new Map<string, string>()): string {
   const by = new Map<string, number>();
-  for (const f of files) by.set(f.status, (by.get(f.status) ?? 0) + 1);
-  const sum = (k: "rowsLoaded" | "rowsQuarantined" | "rowsRejected") => files.reduce((n, f) => n + (f[k] ?? 0), 0);
-  const statuses = [...by.entries()].map(([s, n]) => `${n} ${s.toLowerCase()}`).join(", ");
-  return `${files.length} file(s): ${statuses}; rows loaded ${sum("rowsLoaded")}, quarantined ${sum("rowsQuarantined")}, rejected ${sum("rowsRejected")}`;
+  for (const f of files) {
+    const label = undone(f, undoneBy) ? "undone by a rollback" : f.status.toLowerCase();
+    by.set(label, (by.get(label) ?? 0) + 1);
+  }
+  const standing = files.filter((f) => !undone(f, undoneBy));
+  const sum = (k: "rowsLoaded" | "rowsQuarantined" | "rowsRejected") => standing.reduce((n, f) => n + (f[k] ?? 0), 0);
+  const statuses = [...by.entries()].map(([s, n]) => `${n} ${s}`).join(", ");
+  const note = standing.length < files.length ? " (not counting files undone by a rollback)" : "";
+  return `${files.length} file(s): ${statuses}; rows loaded ${sum("rowsLoaded")}, quarantined ${sum("rowsQuarantined")}, rejected ${sum("rowsRejected")}${note}`;
 }
 
 export function runsTable(runs: RunItem[], wide = false): string {

@@ -57,6 +57,8 @@ describe("datalake rollback", () => {
     const list = await cli("rollback", "--table", "orders", "--workspace", workspace, "--list", "--json");
     const forward = await cli("rollback", "--table", "orders", "--workspace", workspace, "--to", "v000002");
     const runs = await cli("audit", "--dataset", "orders", "--runs", "--json", "--workspace", workspace);
+    const listedJson = JSON.parse((await cli("audit", "--dataset", "orders", "--json", "--workspace", workspace)).stdout) as { key: string; rowsLoaded: number; undoneBy?: string }[];
+    const listed = (await cli("audit", "--dataset", "orders", "--workspace", workspace)).stdout;
     // The undone file loads again when given again, onto the restored version: the same tables.
     const reload = await cli("load", "--dataset", "orders", "--workspace", workspace, changes[0]);
     const afterReload = await queryJson(workspace, "SELECT count(*) AS n, max(cdc_ts)::VARCHAR AS t FROM orders");
@@ -74,6 +76,12 @@ describe("datalake rollback", () => {
     expect(forward.stderr).to.match(/^datalake rollback: v000002 is not older than the current version v000001: rollback only goes back/);
     const rollbackRun = (JSON.parse(runs.stdout) as { jobName: string; rollback?: { from: string; to: string } }[]).find((r) => r.jobName === "datalake rollback");
     expect(rollbackRun?.rollback).to.include({ from: "v000002", to: "v000001" });
+    // The file listing names the rollback that undid the second file's run, and counts the first file's rows only.
+    const [first, second] = [load, changes[0]].map((p) => listedJson.find((f) => f.key.endsWith(p.split("/").pop()!))!);
+    expect(first.undoneBy).to.equal(undefined);
+    expect(second.undoneBy).to.match(/^rollback-/);
+    expect(listed).to.contain(`undone by ${second.undoneBy}`);
+    expect(listed).to.match(new RegExp(`2 file\\(s\\): 1 succeeded, 1 undone by a rollback; rows loaded ${first.rowsLoaded}, .* \\(not counting files undone by a rollback\\)`));
     expect(reload.code, reload.stderr).to.equal(0);
     expect(reload.stdout).to.match(/^SUCCEEDED\s/m);
     expect(afterReload).to.deep.equal(v2);
