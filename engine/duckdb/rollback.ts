@@ -26,8 +26,10 @@ import {
   readPointer,
   readVersionMeta,
   safeName,
+  summaryPath,
   zoneDir,
 } from "./workspace";
+import type { RunSummary } from "../contracts";
 
 export interface RollbackPlan {
   table: string;
@@ -65,7 +67,14 @@ export function planRollback(workspace: string, table: string, toVersion?: strin
   const undone = dataset ? undoneVersions(workspace, dataset) : new Map<string, string>();
   const stopped = dataset ? rollbackRecords(workspace, dataset).find((r) => r.record.status === "started") : undefined;
   if (stopped) throw new Error(`rollback ${stopped.id} of ${dataset} was stopped before it finished: finish it first (finishRollbacks)`);
-  const to = toVersion ?? [...versions].reverse().find((v) => v < pointer.version && !undone.has(v));
+  // Back from the version whose rows the current one holds: a relabelling run's version holds
+  // its predecessor's rows, so going back to that one undid nothing but the labels, which the
+  // rollback's own relabel then put back (and `rollback` again returned to it, each time).
+  const standing = [...versions].reverse().filter((v) => v <= pointer.version && !undone.has(v));
+  let base = 0;
+  while (dataset && base + 1 < standing.length && relabelled(workspace, dataset, standing[base])) base++;
+  const to = toVersion ?? standing[base + 1];
+  if (!to && base > 0) throw new Error(`table ${table} has no version older than ${standing[base]}, whose rows ${pointer.version} holds relabelled (kept: ${versions.join(", ")})`);
   if (!to) throw new Error(`table ${table} has no version older than ${pointer.version} (kept: ${versions.join(", ")})`);
   if (!versions.includes(to)) throw new Error(`table ${table} has no version ${to} (kept: ${versions.join(", ")})`);
   if (to >= pointer.version) throw new Error(`${to} is not older than the current version ${pointer.version}: rollback only goes back (load the files again to go forward)`);
@@ -94,6 +103,20 @@ export function planRollback(workspace: string, table: string, toVersion?: strin
   const unknown = runs.find((r) => r.runId === "");
   if (unknown) throw new Error(`state version ${unknown.version} of ${dataset} names no run: cannot tell what to undo`);
   return { table, dataset, from: pointer.version, to, runs };
+}
+
+/**
+ * Whether `version` of the dataset was published by a run that added no row to bronze: a full
+ * refresh of no new file (`load --full-refresh`, the relabel after a rollback across a spec edit),
+ * which holds the rows of the version before it labelled anew. A run without its summary (killed
+ * after its publish): no, so the rollback goes no further back than it used to.
+ */
+function relabelled(workspace: string, dataset: string, version: string): boolean {
+  const runId = readVersionMeta(zoneDir(workspace, "state", dataset), version)?.runId;
+  const file = runId ? summaryPath(workspace, dataset, runId) : "";
+  if (!file || !fs.existsSync(file)) return false;
+  const summary = JSON.parse(fs.readFileSync(file, "utf8")) as RunSummary;
+  return summary.status === "SUCCEEDED" && summary.counts.bronzeRows === 0;
 }
 
 /**

@@ -290,32 +290,49 @@ describe("datalake rollback", () => {
     expect(version.stderr).to.match(/^datalake rollback: table products has no version v000009/);
   });
 
-  it("relabels a version restored from before a spec edit: an email hashed since is not plain text again", async () => {
+  it("relabels a version restored from before a spec edit (an email hashed since is not plain text again), and a rollback after it goes further back", async () => {
     const workspace = join(dir, "ws");
-    const [load, ...changes] = generateDataset("customers", { seed: 5, rows: 30, files: 1, outDir: join(dir, "gen") });
+    const [load, ...changes] = generateDataset("customers", { seed: 5, rows: 30, files: 2, outDir: join(dir, "gen") });
     const at = DATASETS.findIndex((d) => d.name === "customers");
     const original = DATASETS[at];
     const registry = DATASETS as DatasetSpec[];
+    const keys = async () => Number((await queryJson<{ n: number }>(workspace, "SELECT count(*) AS n FROM bronze_customers"))[0].n);
     expect((await cli("load", "--dataset", "customers", "--workspace", workspace, "--no-build", load)).code).to.equal(0);
+    const v1Rows = await keys();
+    expect((await cli("load", "--dataset", "customers", "--workspace", workspace, "--no-build", changes[0])).code).to.equal(0);
     const plain = async () => (await queryJson<{ n: number }>(workspace, "SELECT count(*) AS n FROM customers WHERE email LIKE '%@%'"))[0].n;
     expect(Number(await plain())).to.be.greaterThan(0);
+    const current = async () =>
+      (JSON.parse((await cli("rollback", "--table", "customers", "--workspace", workspace, "--list", "--json")).stdout) as Array<{ version: string; current: boolean }>).find((v) => v.current)?.version;
     try {
       // The spec edit: email hashed from now on (the load after it rebuilds silver hashed).
       registry[at] = { ...original, pii: [{ column: "email", mode: "hash" }] };
-      expect((await cli("load", "--dataset", "customers", "--workspace", workspace, "--no-build", changes[0])).code).to.equal(0);
+      expect((await cli("load", "--dataset", "customers", "--workspace", workspace, "--no-build", changes[1])).code).to.equal(0);
       expect(Number(await plain())).to.equal(0);
 
       const back = await cli("rollback", "--table", "customers", "--workspace", workspace, "--no-build");
 
       expect(back.code, back.stderr).to.equal(0);
-      expect(back.stderr).to.match(/customers v000001 was written by another load plan .*relabelling it from the restored bronze/);
-      expect(back.stdout).to.match(/^customers: v000002 -> v000001/m);
-      // Rolled back (the second file's rows are gone), then relabelled: v000003, hashed.
+      expect(back.stderr).to.match(/customers v000002 was written by another load plan .*relabelling it from the restored bronze/);
+      expect(back.stdout).to.match(/^customers: v000003 -> v000002/m);
+      // Rolled back (the third file's rows are gone), then relabelled: v000004, hashed.
       expect(Number(await plain())).to.equal(0);
-      const versions = JSON.parse((await cli("rollback", "--table", "customers", "--workspace", workspace, "--list", "--json")).stdout) as Array<{ version: string; current: boolean }>;
-      expect(versions.find((v) => v.current)?.version).to.equal("v000003");
-      const undone = await queryJson<{ n: number }>(workspace, `SELECT count(*) AS n FROM bronze_customers WHERE _source_key LIKE '%${changes[0].split("/").pop()}'`);
+      expect(await current()).to.equal("v000004");
+      const undone = await queryJson<{ n: number }>(workspace, `SELECT count(*) AS n FROM bronze_customers WHERE _source_key LIKE '%${changes[1].split("/").pop()}'`);
       expect(Number(undone[0].n)).to.equal(0);
+
+      // v000004 holds v000002's rows relabelled: one more step back undoes the second file's run,
+      // not the relabel (which restored v000002 again, and relabelled it again).
+      const further = await cli("rollback", "--table", "customers", "--workspace", workspace, "--no-build");
+
+      expect(further.code, further.stderr).to.equal(0);
+      expect(further.stdout).to.match(/^customers: v000004 -> v000001 \(quarantine_customers and state too\); undid 2 run\(s\)/m);
+      expect(await keys()).to.equal(v1Rows);
+      expect(Number(await plain())).to.equal(0);
+      expect(await current()).to.equal("v000005");
+      const none = await cli("rollback", "--table", "customers", "--workspace", workspace, "--no-build");
+      expect(none.code).to.equal(1);
+      expect(none.stderr).to.match(/^datalake rollback: table customers has no version older than v000001, whose rows v000005 holds relabelled/);
     } finally {
       registry[at] = original;
     }
