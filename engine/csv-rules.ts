@@ -283,8 +283,9 @@ export function resolveHeader(header: string[], declared: readonly string[]): st
 
 /**
  * Drift warnings for one accepted file: its extra columns, and an extra column that looks like
- * the Op column (`op_`, `O.P`) but is not it, since such a file loads as a full load (every row
- * an upsert, deletes included) and that must not pass unnoticed.
+ * the Op column (`op_`, `O.P`) but is not it, since its values are then not read (a file without
+ * the Op column loads as a full load: every row an upsert, deletes included) and that must not
+ * pass unnoticed.
  */
 export function driftWarnings(key: string, extra: readonly string[], opColumn: string | null | undefined): string[] {
   if (extra.length === 0) return [];
@@ -292,7 +293,10 @@ export function driftWarnings(key: string, extra: readonly string[], opColumn: s
   const warnings = [`${key}: extra column(s) ${extra.map((name) => name || "(unnamed)").join(", ")}`];
   const opLike = opColumn ? extra.find((name) => alnumFolded(name) === alnumFolded(opColumn)) : undefined;
   if (opLike !== undefined) {
-    warnings.push(`${key}: column "${opLike}" is not the Op column ${opColumn}: the file loaded as a full load (no deletes); rename it to ${opColumn}`);
+    // True whether or not the file also has the Op column (read-files does not say here).
+    warnings.push(
+      `${key}: column "${opLike}" is not the Op column ${opColumn}: its values are not read as operations (a file without ${opColumn} loads as a full load: no deletes); if it holds them, rename it to ${opColumn}`,
+    );
   }
   return warnings;
 }

@@ -212,6 +212,6 @@ def drift_warnings(key: str, extra: List[str], op_column: Optional[str]) -> List
     op_like = next((n for n in extra if _alnum_folded(n) == _alnum_folded(op_column)), None) if op_column else None
     if op_like is not None:
         warnings.append(
-            f'{key}: column "{op_like}" is not the Op column {op_column}: the file loaded as a full load '
-            f"(no deletes); rename it to {op_column}")
+            f'{key}: column "{op_like}" is not the Op column {op_column}: its values are not read as operations '
+            f"(a file without {op_column} loads as a full load: no deletes); if it holds them, rename it to {op_column}")
     return warnings

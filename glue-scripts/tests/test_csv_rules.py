@@ -66,3 +66,12 @@ def test_mixed_line_ends_and_a_leading_empty_line():
     assert not mixed_line_ends(b"a\nb\n") and not mixed_line_ends(b"a\r\nb\r\n")
     assert mixed_line_ends(b"\n\r\na\n") and mixed_line_ends(b"a\rb\r\n") and mixed_line_ends(b"a\r\nb\n")
     assert starts_with_empty_line("\r\nid") and starts_with_empty_line("\nid") and not starts_with_empty_line("id\n")
+
+
+def test_drift_warnings_name_a_column_that_looks_like_op():
+    # Worded as engine/csv-rules.ts driftWarnings (test/cli/process.test.ts checks the DuckDB side).
+    assert drift_warnings("k.csv", ["Op_"], "Op") == [
+        "k.csv: extra column(s) Op_",
+        'k.csv: column "Op_" is not the Op column Op: its values are not read as operations '
+        "(a file without Op loads as a full load: no deletes); if it holds them, rename it to Op",
+    ]

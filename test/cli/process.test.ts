@@ -175,7 +175,7 @@ describe("datalake CLI as a process", function () {
 
       expect(summary.driftWarnings).to.deep.equal([
         `${summary.files[0].key}: extra column(s) Op_`,
-        `${summary.files[0].key}: column "Op_" is not the Op column Op: the file loaded as a full load (no deletes); rename it to Op`,
+        `${summary.files[0].key}: column "Op_" is not the Op column Op: its values are not read as operations (a file without Op loads as a full load: no deletes); if it holds them, rename it to Op`,
       ]);
       expect((await orders(ws)).map((r) => r.order_id)).to.deep.equal([1, 2]);
     });
