@@ -7,7 +7,7 @@ import { gzipSync } from "node:zlib";
 import { expect } from "chai";
 import { defineDataset, type CsvOptions } from "../../datasets";
 import { ORDER_STATUSES } from "../../datasets/orders";
-import { ACCOUNTS, overTwoGiB, XZ_TEXT } from "../parity/scenarios";
+import { ACCOUNTS, gainedColumn, overTwoGiB, XZ_TEXT } from "../parity/scenarios";
 import { TestWorkspace, expectConserved, fileResult } from "./helpers";
 
 /** One orders record's data fields, in the source table's column order. */
@@ -429,37 +429,20 @@ describe("engine (DuckDB): DMS CSV as DMS writes it", function () {
   it("a column the source gained, declared optional at the end: older headerless files load without it, their timestamp kept", async () => {
     // DMS writes a column the table gains at the end of its records, before TimestampColumnName's
     // column when that is last: an older file has as many fields as a newer one without the timestamp.
-    const gained = defineDataset({
-      name: "orders",
-      prefix: "orders/",
-      format: "dms",
-      dms: { timestampColumn: "cdc_ts" },
-      columns: {
-        order_id: "bigint",
-        customer_id: "bigint",
-        order_ts: "timestamp",
-        status: "string",
-        total_amount: "decimal(12,2)",
-        cdc_ts: { type: "timestamp", optional: true },
-        coupon: { type: "string", optional: true },
-      },
-      primaryKey: ["order_id"],
-      target: { table: "orders" },
-    });
-    const load = ws.file(gained, "LOAD00000001.csv", lines(data(1), data(2)));
-    const before = ws.file(gained, "20261101-100000000.csv", lines(["U", ...data(1, "shipped"), T1], ["U", ...data(3, "shipped"), T1]));
-    const after = ws.file(gained, "20261101-110000000.csv", lines(["U", ...data(1, "delivered"), "SAVE10", T2]));
+    const load = ws.file(gainedColumn, "LOAD00000001.csv", lines(data(1), data(2)));
+    const before = ws.file(gainedColumn, "20261101-100000000.csv", lines(["U", ...data(1, "shipped"), T1], ["U", ...data(3, "shipped"), T1]));
+    const after = ws.file(gainedColumn, "20261101-110000000.csv", lines(["U", ...data(1, "delivered"), "SAVE10", T2]));
 
-    const summary = await ws.load(gained, [load, before, after]);
+    const summary = await ws.load(gainedColumn, [load, before, after]);
 
     expectConserved(summary);
     expect(summary.files.map((f) => f.outcome)).to.deep.equal(["LOADED", "LOADED", "LOADED"]);
-    expect(await ws.query("SELECT _source_key, order_id, coupon, cdc_ts FROM bronze_orders WHERE _op = 'U' ORDER BY _source_key, _row_number")).to.deep.equal([
-      { _source_key: "orders/20261101-100000000.csv", order_id: "1", coupon: null, cdc_ts: T1 },
-      { _source_key: "orders/20261101-100000000.csv", order_id: "3", coupon: null, cdc_ts: T1 },
-      { _source_key: "orders/20261101-110000000.csv", order_id: "1", coupon: "SAVE10", cdc_ts: T2 },
+    expect(await ws.query("SELECT _source_key, order_id, coupon, cdc_ts FROM bronze_gained WHERE _op = 'U' ORDER BY _source_key, _row_number")).to.deep.equal([
+      { _source_key: "dbo/orders/20261101-100000000.csv", order_id: "1", coupon: null, cdc_ts: T1 },
+      { _source_key: "dbo/orders/20261101-100000000.csv", order_id: "3", coupon: null, cdc_ts: T1 },
+      { _source_key: "dbo/orders/20261101-110000000.csv", order_id: "1", coupon: "SAVE10", cdc_ts: T2 },
     ]);
-    expect(await ws.query("SELECT order_id, status, coupon FROM orders ORDER BY order_id")).to.deep.equal([
+    expect(await ws.query("SELECT order_id, status, coupon FROM gained ORDER BY order_id")).to.deep.equal([
       { order_id: 1, status: "delivered", coupon: "SAVE10" },
       { order_id: 2, status: "paid", coupon: null },
       { order_id: 3, status: "shipped", coupon: null },

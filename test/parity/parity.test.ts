@@ -16,7 +16,7 @@ import { loadIcebergExtension } from "../../engine/spark/iceberg-duckdb";
 import { runLoadSpark, type SparkDatabases } from "../../engine/spark/run-load";
 import type { SparkServer } from "../../engine/spark/server";
 import { duckdbSources, readTables, sparkSources, summaryView, tableDifferences } from "./tables";
-import { ACCOUNTS, ScenarioFiles, dmsOrderScenario, dmsScenario, doubleSequenceScenario, layoutByTypeScenario, oneFieldScenario, referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
+import { ACCOUNTS, ScenarioFiles, dmsOrderScenario, gainedColumn, dmsScenario, doubleSequenceScenario, layoutByTypeScenario, oneFieldScenario, referenceScenario, specScenario, type ScenarioRun } from "./scenarios";
 import { dmsParquetScenario, jsonlScenario, noCdcScenarios, parquetScenario } from "./format-scenarios";
 import { EDGE_RATES_CSV, edgeRates } from "../engine/typed-files";
 import { typedJsonl, typedParquet } from "../engine/typed-files";
@@ -99,25 +99,6 @@ const EDITED_KEYS: DatasetInput = {
 };
 const editedKeys = defineDataset(EDITED_KEYS);
 const EDITED_KEYS_CSV = "Op,item_id,alt_id,seq,name\nI,1,11,1,one\nI,2,,2,no alt\nI,x,13,3,bad key\n";
-
-/** A DMS source table that gained `coupon` (written last, before the timestamp column). */
-const gainedColumn = defineDataset({
-  name: "gained",
-  prefix: "dbo/orders/",
-  format: "dms",
-  dms: { timestampColumn: "cdc_ts" },
-  columns: {
-    order_id: "bigint",
-    customer_id: "bigint",
-    order_ts: "timestamp",
-    status: "string",
-    total_amount: "decimal(12,2)",
-    cdc_ts: { type: "timestamp", optional: true },
-    coupon: { type: "string", optional: true },
-  },
-  primaryKey: ["order_id"],
-  rules: [{ kind: "accepted_values", column: "status", values: ["paid", "shipped", "delivered"] }],
-});
 
 /** One field per record: a CSV reader can take an empty line for a record holding "". */
 const tags = defineDataset({ name: "tags", prefix: "tags/", format: "csv", columns: { tag: "string" }, primaryKey: ["tag"] });

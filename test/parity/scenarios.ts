@@ -522,3 +522,25 @@ export function oneFieldScenario(spec: DatasetSpec, dir: string): ScenarioRun[] 
     },
   ];
 }
+
+/**
+ * A DMS source table that gained `coupon` (written last, before the timestamp column): older
+ * headerless files lack it (test/engine/dms-csv.test.ts, the parity suite).
+ */
+export const gainedColumn = defineDataset({
+  name: "gained",
+  prefix: "dbo/orders/",
+  format: "dms",
+  dms: { timestampColumn: "cdc_ts" },
+  columns: {
+    order_id: "bigint",
+    customer_id: "bigint",
+    order_ts: "timestamp",
+    status: "string",
+    total_amount: "decimal(12,2)",
+    cdc_ts: { type: "timestamp", optional: true },
+    coupon: { type: "string", optional: true },
+  },
+  primaryKey: ["order_id"],
+  rules: [{ kind: "accepted_values", column: "status", values: ["paid", "shipped", "delivered"] }],
+});
