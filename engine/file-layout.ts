@@ -79,10 +79,13 @@ const isTimestamp = (v: string | undefined): boolean => v !== undefined && TIMES
  *
  * Trailing optional columns (LayoutInput.optional) may be absent, the latest added first: each
  * candidate above is tried with all columns, then with one fewer, and so on. A file written
- * before the source table gained a column, with the timestamp last, has as many fields as a
- * newer file without the timestamp: a last field in DMS's own timestamp format (DMS_TIMESTAMP) is
- * then the timestamp column the dataset declares, never the added column's value (which would
- * leave the change without its time and the column with a value it never held).
+ * before the source table gained a column, with the timestamp, has as many fields as a newer
+ * file without it: a field in DMS's own timestamp format (DMS_TIMESTAMP) where the timestamp
+ * column goes (last, or right after Op) is then that column, never a data column while a gained
+ * one is absent (which would shift the values and leave the change without its time). In a LOAD
+ * file, whose Op is optional too, a reading that carries more columns comes first: `I,paid,X`
+ * is a row whose first column holds I, as before columns could be absent, not Op I and a row
+ * lacking its last column.
  */
 export function headerlessLayout(input: LayoutInput): FileLayout | { reason: string } {
   const { first, columns, opColumn, timestampColumn } = input;
@@ -93,7 +96,7 @@ export function headerlessLayout(input: LayoutInput): FileLayout | { reason: str
   const optional = input.optional ?? [];
   let fewest = columns.length;
   while (fewest > 0 && optional[fewest - 1] === true) fewest--;
-  const lastIsDmsTimestamp = timestampColumn !== null && width > 0 && DMS_TIMESTAMP.test(first[width - 1]);
+  const dmsTimestampAt = (field: number) => timestampColumn !== null && field < width && DMS_TIMESTAMP.test(first[field]);
   const fitting: FileLayout[] = [];
   for (const withOp of opChoices) {
     for (const ts of tsChoices) {
@@ -103,13 +106,15 @@ export function headerlessLayout(input: LayoutInput): FileLayout | { reason: str
       const start = withOp ? 1 : 0;
       const timestamp = ts === "none" ? null : ts === "first" ? start : width - 1;
       if (timestamp !== null && !(ts === "last" ? DMS_TIMESTAMP.test(first[timestamp]) : isTimestamp(first[timestamp]))) continue;
-      // The last field in DMS's timestamp format given to a column files may lack: the timestamp.
-      if (ts === "none" && carried > fewest && lastIsDmsTimestamp) continue;
+      // DMS's timestamp where the timestamp column goes, while a column files may lack is read: the timestamp.
+      if (ts === "none" && carried > fewest && (dmsTimestampAt(width - 1) || dmsTimestampAt(start))) continue;
       const dataStart = ts === "first" ? start + 1 : start;
       fitting.push({ op: withOp ? 0 : null, timestamp, data: columns.map((_, i) => (i < carried ? dataStart + i : null)) });
     }
   }
-  if (fitting.length > 0) return fitting.find((l) => fitsTypes(l, input)) ?? fitting[0];
+  const carried = (l: FileLayout) => l.data.filter((f) => f !== null).length;
+  const ordered = load ? [...fitting].sort((a, b) => carried(b) - carried(a)) : fitting; // stable: ties keep the order above
+  if (ordered.length > 0) return ordered.find((l) => fitsTypes(l, input)) ?? ordered[0];
   const shape = [...(opColumn === null ? [] : [`${opColumn}?`]), ...columns, ...(timestampColumn === null ? [] : [`${timestampColumn}?`])];
   return { reason: `column_count:${width} ${width === 1 ? "field fits" : "fields fit"} no layout of ${shape.join(",")}` };
 }

@@ -90,7 +90,9 @@ def headerless_layout(
     layouts the first record's shape fits, the first whose data fields read as their `types`
     (engine/file-layout.ts headerlessLayout), else the first. The `optional` columns that end
     `columns` may be absent (a column the source table gained after the file was written); a
-    last field in DMS's timestamp format is then the timestamp column, not such a column."""
+    field in DMS's timestamp format where the timestamp column goes (last, or right after Op) is
+    then the timestamp column, not a data column; a LOAD file's readings carrying more columns
+    come first."""
     load = is_load_file(file_name)
     fitting: List[FileLayout] = []
     width = len(first)
@@ -100,8 +102,10 @@ def headerless_layout(
     fewest = len(columns)
     while fewest > 0 and fewest <= len(optional) and optional[fewest - 1]:
         fewest -= 1
-    last_is_dms_timestamp = timestamp_column is not None and width > 0 \
-        and _DMS_TIMESTAMP.fullmatch(first[width - 1]) is not None
+
+    def dms_timestamp_at(field: int) -> bool:
+        return timestamp_column is not None and field < width and _DMS_TIMESTAMP.fullmatch(first[field]) is not None
+
     for with_op in op_choices:
         for ts in ts_choices:
             carried = width - (1 if with_op else 0) - (0 if ts == "none" else 1)
@@ -114,11 +118,13 @@ def headerless_layout(
             if timestamp is not None and not (_DMS_TIMESTAMP.fullmatch(first[timestamp]) is not None if ts == "last"
                                               else _is_timestamp(first[timestamp])):
                 continue
-            if ts == "none" and carried > fewest and last_is_dms_timestamp:
+            if ts == "none" and carried > fewest and (dms_timestamp_at(width - 1) or dms_timestamp_at(start)):
                 continue
             data_start = start + 1 if ts == "first" else start
             fitting.append(FileLayout(op=0 if with_op else None, timestamp=timestamp,
                                       data=[data_start + i if i < carried else None for i in range(len(columns))]))
+    if load:  # a LOAD file's reading that carries more columns first (stable: ties keep the order)
+        fitting.sort(key=lambda f: -sum(1 for field in f.data if field is not None))
     if fitting:
         return next((f for f in fitting if _fits_types(f, first, types, markers)), fitting[0])
     shape = ([f"{op_column}?"] if op_column is not None else []) + list(columns) \
