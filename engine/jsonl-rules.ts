@@ -18,6 +18,14 @@
 //   engines print the same way, so they are refused rather than flattened.
 
 /**
+ * The longest line either engine reads, in bytes without its line end: V8's longest string
+ * (buffer.constants.MAX_STRING_LENGTH, 2^29 - 24), which the DuckDB executor's reader makes each
+ * line into. A longer line failed every run holding the file; it quarantines the file instead, on
+ * both engines (jsonl_reader.py MAX_LINE_BYTES).
+ */
+export const MAX_JSON_LINE_BYTES = 536_870_888;
+
+/**
  * Non-blank lines of a JSON lines file's bytes from `from` on (past a BOM): the row count of a
  * file quarantined whole. Counted in bytes (a file may be longer than a JS string); blank is
  * ASCII space, tab and CR, as isBlank, so this counts the lines the text holds.
@@ -51,6 +59,12 @@ export class JsonlReader {
     private readonly onRow: (row: (string | null)[]) => void,
   ) {
     this.byFolded = new Map(declared.map((name, i) => [foldAscii(name), i]));
+  }
+
+  /** The problem of the next line, longer than `maxBytes` (MAX_JSON_LINE_BYTES): never made a string. */
+  longLine(maxBytes: number): string {
+    this.line++;
+    return `line ${this.line}: longer than ${maxBytes} bytes, the longest line read (one record per line)`;
   }
 
   /** Read the next whole lines (BOM removed from the first piece); the file's problem, if any. */

@@ -5,7 +5,7 @@
 import { isUtf8 } from "node:buffer";
 import { classifyBytes } from "../file-bytes";
 import type { LoadPlan } from "../plan";
-import { countJsonLineBytes, JsonlReader } from "../jsonl-rules";
+import { countJsonLineBytes, JsonlReader, MAX_JSON_LINE_BYTES } from "../jsonl-rules";
 import type { FormatChecked } from "./read-formats";
 import { ident, type Session } from "./session";
 
@@ -19,7 +19,15 @@ export const JSONL_PIECE_BYTES = 64 * 2 ** 20;
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
-export async function checkJsonl(session: Session, plan: LoadPlan, raw: Buffer, pieceBytes = JSONL_PIECE_BYTES): Promise<FormatChecked> {
+export async function checkJsonl(
+  session: Session,
+  plan: LoadPlan,
+  raw: Buffer,
+  pieceBytes = JSONL_PIECE_BYTES,
+  maxLineBytes = MAX_JSON_LINE_BYTES,
+): Promise<FormatChecked> {
+  // A piece longer than the longest line is then one line: pieceEnd cuts after a line end when it can.
+  if (pieceBytes > maxLineBytes) throw new Error(`JSON lines pieces of ${pieceBytes} bytes can hold lines longer than ${maxLineBytes}`);
   const { source } = plan;
   // By bytes, as a CSV file is (file-bytes.ts): gzip is read (Kinesis Data Firehose and most
   // exporters gzip JSON lines), Parquet and other compressions are named.
@@ -48,7 +56,7 @@ export async function checkJsonl(session: Session, plan: LoadPlan, raw: Buffer, 
   let problem: string | undefined;
   for (let at = bom; at < bytes.length && problem === undefined; ) {
     const end = pieceEnd(bytes, at, pieceBytes);
-    problem = reader.read(bytes.toString("utf8", at, end));
+    problem = lineBytes(bytes, at, end) > maxLineBytes ? reader.longLine(maxLineBytes) : reader.read(bytes.toString("utf8", at, end));
     at = end;
   }
   appender.closeSync();
@@ -62,6 +70,14 @@ export async function checkJsonl(session: Session, plan: LoadPlan, raw: Buffer, 
   const pick = new Map(declared.filter((name) => reader.present.has(name)).map((name) => [name, ident(`c${declared.indexOf(name)}`)]));
   const header = [...reader.present, ...reader.extra];
   return { header, extra: reader.extra, scan: { from: table, pick, rowNumber: "n" } };
+}
+
+/** Bytes of the piece [at, end) without its line end (LF or CRLF): its line's length when it is one line. */
+function lineBytes(bytes: Buffer, at: number, end: number): number {
+  let last = end;
+  if (last > at && bytes[last - 1] === 0x0a) last--;
+  if (last > at && bytes[last - 1] === 0x0d) last--;
+  return last - at;
 }
 
 /** The end of the piece starting at `at`: just after the last line end within `size` bytes (or the whole line when longer). */

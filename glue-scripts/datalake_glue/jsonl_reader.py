@@ -102,7 +102,17 @@ class _Parsed:
         self.present: Set[str] = set()
 
 
-def _parse(text: str, declared: List[str]) -> Any:
+#: engine/jsonl-rules.ts MAX_JSON_LINE_BYTES: the longest line the DuckDB executor reads (V8's
+#: longest string), in UTF-8 bytes without the line end; a longer line quarantines the file.
+MAX_LINE_BYTES = 536_870_888
+
+
+def _too_long(line: str, limit: int) -> bool:
+    # A character is 1 to 4 UTF-8 bytes: encoded only when its length allows either answer.
+    return len(line) > limit or (len(line) * 4 > limit and len(line.encode("utf-8", "surrogatepass")) > limit)
+
+
+def _parse(text: str, declared: List[str], max_line_bytes: int = MAX_LINE_BYTES) -> Any:
     """A _Parsed, or (problem, non-blank line count)."""
     by_folded = {_fold_ascii(name): i for i, name in enumerate(declared)}
     lines = _lines(text)
@@ -113,6 +123,8 @@ def _parse(text: str, declared: List[str]) -> Any:
         return (f"line {number}: {why}", sum(1 for line in lines if not _blank(line)))
 
     for number, line in enumerate(lines, start=1):
+        if _too_long(line, max_line_bytes):
+            return fail(number, f"longer than {max_line_bytes} bytes, the longest line read (one record per line)")
         if _blank(line):
             continue
         values = _values(line)
@@ -148,7 +160,8 @@ def _declared(source: Dict[str, Any]) -> List[str]:
     return [c["name"] for c in source["columns"]] + ([op_column] if op_column else [])
 
 
-def parse_jsonl_bytes(data: bytes, source: Dict[str, Any], *, keep_rows: bool = True) -> ParsedFile:
+def parse_jsonl_bytes(data: bytes, source: Dict[str, Any], *, keep_rows: bool = True,
+                      max_line_bytes: int = MAX_LINE_BYTES) -> ParsedFile:
     """Apply the JSON lines rules to one object's bytes; rows hold spec columns then the Op value."""
     # By bytes, as a CSV file is (file_bytes.py): gzip is read, Parquet and other compressions named.
     classified = classify_bytes(data)
@@ -161,7 +174,7 @@ def parse_jsonl_bytes(data: bytes, source: Dict[str, Any], *, keep_rows: bool = 
         text = (data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data).decode("utf-8")
     except UnicodeDecodeError:
         return ParsedFile(reason="not_utf8", rows_read=count_json_lines(data.decode("latin-1")))
-    parsed = _parse(text, _declared(source))
+    parsed = _parse(text, _declared(source), max_line_bytes)
     if isinstance(parsed, tuple):
         problem, lines = parsed
         return ParsedFile(reason=f"malformed_jsonl:{problem}", rows_read=lines)

@@ -76,6 +76,18 @@ def test_a_bad_file_is_quarantined_whole_with_its_line_and_counted(text, reason,
     assert (parsed.reason, parsed.rows_read) == (reason, rows)
 
 
+def test_a_line_longer_than_the_longest_line_read_quarantines_the_file():
+    # engine/jsonl-rules.ts MAX_JSON_LINE_BYTES scaled down to 40 bytes (test/engine/jsonl-pieces.test.ts).
+    line = '{"id": 1, "amount": 2, "label": "%s"}'
+    exact = line % ("x" * (40 - len(line % "")))
+    assert len(exact.encode()) == 40
+    assert parse_jsonl_bytes(f"{exact}\r\n".encode(), SOURCE, max_line_bytes=40).accepted
+    longer = line % ("\u00e9" + "x" * (40 - len(line % "") - 1))  # 40 characters, 41 bytes
+    parsed = parse_jsonl_bytes(f'{{"id": 2, "amount": 1}}\n\n{longer}\n{{"id": 4,\n'.encode(), SOURCE, max_line_bytes=40)
+    assert (parsed.reason, parsed.rows_read) == (
+        "malformed_jsonl:line 3: longer than 40 bytes, the longest line read (one record per line)", 3)
+
+
 def test_not_utf8_counts_non_blank_lines():
     parsed = parse('{"id": 1, "amount": "\xe9"}\n\n{"id": 2}\n'.encode("latin-1"))
     assert (parsed.reason, parsed.rows_read) == ("not_utf8", 2)

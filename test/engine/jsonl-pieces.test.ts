@@ -29,8 +29,8 @@ describe("engine (DuckDB): JSON lines read in pieces", function () {
   });
   after(() => session.close());
 
-  async function read(content: string | Buffer, pieceBytes?: number): Promise<unknown> {
-    const checked = await checkJsonl(session, plan, Buffer.from(content), pieceBytes);
+  async function read(content: string | Buffer, pieceBytes?: number, maxLineBytes?: number): Promise<unknown> {
+    const checked = await checkJsonl(session, plan, Buffer.from(content), pieceBytes, maxLineBytes);
     if (!("scan" in checked) || !checked.scan) return checked;
     const rows = await session.rows(`SELECT * FROM ${checked.scan.from} ORDER BY n`);
     return { header: checked.header, extra: checked.extra, rows: rows.map((r) => ({ ...r, n: String(r.n) })) };
@@ -48,5 +48,19 @@ describe("engine (DuckDB): JSON lines read in pieces", function () {
     expect(await read(FILES["bad late"], 7)).to.deep.equal({ reason: "malformed_jsonl:line 4: invalid JSON", rows: 4 });
     expect(await read(FILES["bad first"], 1)).to.deep.equal({ reason: "malformed_jsonl:line 2: not a JSON object", rows: 2 });
     expect(await read(FILES.latin1, 7)).to.deep.equal({ reason: "not_utf8", rows: 2 });
+  });
+
+  it("quarantines a file with a line longer than the longest line read (V8's longest string), naming the line, instead of failing the run", async () => {
+    // The limit scaled down: 120 bytes, a line of line(2) padded past it (the CRLF not counted).
+    const long = `${line(2).slice(0, -1)}, "pad": "${"x".repeat(120 - line(2).length - 11)}"}`;
+    expect(Buffer.byteLength(long)).to.equal(120);
+    expect(await read(`${line(1)}\r\n${long}\r\n`, 7, 120)).to.have.nested.property("rows.length", 2);
+    const longer = long.replace('"pad": "', '"pad": "é');
+    expect(await read(`${line(1)}\n\n${longer}\r\n${line(3)} {"id": 4,\n`, 7, 120)).to.deep.equal({
+      reason: "malformed_jsonl:line 3: longer than 120 bytes, the longest line read (one record per line)",
+      rows: 3,
+    });
+    // Lines are read in order: a problem before the long line is the file's reason.
+    expect(await read(`${line(1)} {\n${longer}\n`, 7, 120)).to.deep.equal({ reason: "malformed_jsonl:line 1: invalid JSON", rows: 2 });
   });
 });
