@@ -40,15 +40,20 @@ export async function manifestForFiles(spec: DatasetSpec, files: string[], optio
   const now = options.now ?? new Date();
   const entries: ManifestFile[] = [];
   let versions: VersionStore | undefined;
-  for (const file of files.flatMap(filesNamed)) {
+  const datasets = options.datasets ?? DATASETS;
+  for (const { file, inFolder } of files.flatMap(filesNamed)) {
     const path = resolve(file);
     const stat = statSync(path);
     const landingKey = underLanding(path, options.workspace);
     // A file in another dataset's landing folder is that dataset's (`local` would route it
     // there): loaded as this one it is quarantined whole, and its version is then taken.
-    const owner = landingKey !== undefined ? routeObjectKey(options.datasets ?? DATASETS, landingKey) : undefined;
+    const owner = landingKey !== undefined ? routeObjectKey(datasets, landingKey) : undefined;
     if (owner && owner.name !== spec.name) {
       throw new CliError(`${file} is in dataset ${owner.name}'s landing folder (${owner.prefix}): load it with --dataset ${owner.name}`, 2);
+    }
+    const folderOwner = landingKey === undefined && inFolder !== undefined ? otherDatasetsFolder(datasets, spec, inFolder) : undefined;
+    if (folderOwner) {
+      throw new CliError(`${file} is under ${folderOwner.prefix} (dataset ${folderOwner.name}) in the folder named: load it with --dataset ${folderOwner.name}, or name only ${spec.prefix} folders`, 2);
     }
     let entry: ManifestFile;
     if (landingKey !== undefined) {
@@ -215,14 +220,32 @@ function mtimeSequencer(mtimeMs: number): string {
  * "_" are skipped as Spark and Hive skip them (`.DS_Store`, `_SUCCESS` markers); named one by
  * one, such a file loads like any other.
  */
-function filesNamed(arg: string): string[] {
+/**
+ * The dataset other than `spec` whose prefix a file's path inside a named folder holds (any tail
+ * of it: `export/dbo/customers/LOAD1.csv` is under `dbo/customers/`), unless a tail is under
+ * `spec`'s own. A folder of several datasets (`generate --all` writes one) loaded as one dataset
+ * put every file into it, SUCCEEDED, under keys that lost their folders.
+ */
+function otherDatasetsFolder(datasets: readonly DatasetSpec[], spec: DatasetSpec, inFolder: string): DatasetSpec | undefined {
+  const parts = inFolder.split("/");
+  const tails = parts.slice(0, -1).map((_, i) => parts.slice(i).join("/"));
+  if (tails.some((t) => routeObjectKey([spec], t))) return undefined;
+  for (const tail of tails) {
+    const owner = routeObjectKey(datasets, tail);
+    if (owner && owner.name !== spec.name) return owner;
+  }
+  return undefined;
+}
+
+/** The files an argument names: itself, or every file under a folder (with its path inside it). */
+function filesNamed(arg: string): { file: string; inFolder?: string }[] {
   let stat: Stats;
   try {
     stat = statSync(resolve(arg));
   } catch {
     throw new CliError(`file not found: ${arg}`);
   }
-  if (stat.isFile()) return [arg];
+  if (stat.isFile()) return [{ file: arg }];
   if (!stat.isDirectory()) throw new CliError(`not a file: ${arg}`);
   const found: string[] = [];
   const walk = (dir: string) => {
@@ -237,7 +260,7 @@ function filesNamed(arg: string): string[] {
   };
   walk(arg);
   if (found.length === 0) throw new CliError(`no files in ${arg}`);
-  return found;
+  return found.map((file) => ({ file, inFolder: relative(arg, file).split(sep).join("/") }));
 }
 
 /**

@@ -136,6 +136,28 @@ describe("manifest for files named on the command line", () => {
     expect(manifest.files.map((f) => f.key), "a file under no dataset's folder is the named dataset's").to.deep.equal(["misc.csv"]);
   });
 
+  it("refuses a folder holding another dataset's folder (generate --all writes one per dataset) in one line, and loads nothing", async () => {
+    const out = join(dir, "all");
+    for (const [folder, name] of [["orders", "o.csv"], ["customers", "c.csv"], ["export/dbo/payments", "p.csv"]]) {
+      mkdirSync(join(out, folder), { recursive: true });
+      writeFileSync(join(out, folder, name), "Op,x\nI,1\n");
+    }
+    const workspace = join(dir, "ws");
+
+    const refused = await cli("load", "--dataset", "orders", "--workspace", workspace, out);
+    const own = await manifestForFiles(orders, [join(out, "orders")], { workspace });
+    const nested = await manifestForFiles(orders, [join(out, "export")], { workspace }).catch((e: Error) => e.message);
+
+    expect(refused.code).to.equal(2);
+    expect(refused.stderr).to.equal(
+      `datalake load: ${join(out, "customers", "c.csv")} is under customers/ (dataset customers) in the folder named: load it with --dataset customers, or name only orders/ folders`,
+    );
+    expect(own.files.map((f) => f.key)).to.deep.equal(["orders/o.csv"]);
+    // Any tail of the path inside the folder counts: export/dbo/payments/p.csv is under payments' prefix.
+    expect(nested).to.match(/p\.csv is under .*\(dataset payments\)/);
+    expect(await manifestForFiles(getDataset("payments"), [join(out, "export")], { workspace }).then((m) => m.files.length)).to.equal(1);
+  });
+
   it("marks --full-refresh in the manifest and keeps the manifest in <workspace>/ops", async () => {
     const file = join(dir, "LOAD00000001.csv");
     writeFileSync(file, "order_id,customer_id,order_ts,status,total_amount,cdc_ts\n1,2,2026-01-01 00:00:00,paid,1.00,2026-10-31 00:00:00\n");
