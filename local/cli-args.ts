@@ -75,6 +75,13 @@ export function parseArgs(verb: string, argv: string[], spec: ArgSpec): ParsedAr
       flags[name] = value;
       continue;
     }
+    // A short flag (-x, -d orders): none exists. Taken as an argument, it was a file not found or
+    // pushed the real argument out ("unexpected argument" naming the SQL). "-" alone (stdin), a
+    // negative number and a "-- comment" query stay arguments; `--` ends the flags for a file named -x.
+    if (/^-[A-Za-z]/.test(arg)) {
+      const long = Object.keys(spec.flags).find((name) => name.startsWith(arg.slice(1, 2).toLowerCase()));
+      throw new UsageError(`${verb}: unknown flag ${arg}: flags are long${long ? ` (--${long}?)` : ""} (see datalake ${verb} --help)`);
+    }
     positionals.push(arg);
   }
   if (!help) {

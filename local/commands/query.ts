@@ -38,8 +38,13 @@ export const queryVerb: Verb = {
       try {
         result = await session.stream(args.positionals[0], { write: args.flags.write === true });
       } catch (err) {
+        // The table list helps when the SQL or a name in it is wrong (DuckDB's parser, catalog or
+        // binder); after a refusal of the statement (one that writes, two statements) it was 37
+        // names of noise.
+        const message = firstLine((err as Error).message);
+        if (!/^(Catalog|Parser|Binder) Error/.test(message)) throw new CliError(message);
         const tables = session.tables.length > 0 ? session.tables.join(", ") : "none yet";
-        throw new CliError(`${firstLine((err as Error).message)} (tables: ${tables})`);
+        throw new CliError(`${message} (tables: ${tables})`);
       }
       await writeRows(io, output, result.columns, result.batches);
       return 0;

@@ -47,6 +47,8 @@ describe("datalake CLI errors and help", () => {
     ["a --job-timeout beyond Glue's 2880 minutes", ["local", "--once", "--job-timeout", "3000"], 2, /^datalake local: --job-timeout must be 1 to 2880 \(minutes\)/],
     ["a --rows past what one generator run holds", ["generate", "--all", "--rows", "99999999999"], 2, /^datalake generate: --rows must be 0 to 100,000,000, got 99999999999$/],
     ["a demo of no rows", ["demo", "--rows", "0"], 2, /^datalake demo: --rows must be 1 to 100,000,000, got 0$/],
+    ["a short flag (none exists), naming the long one it may stand for", ["load", "-d", "orders", "x.csv"], 2, /^datalake load: unknown flag -d: flags are long \(--dataset\?\) \(see datalake load --help\)$/],
+    ["a short flag before the SQL of a query", ["query", "-j", "SELECT 1"], 2, /^datalake query: unknown flag -j: flags are long \(--json\?\)/],
     ["a flag given twice with two values", ["load", "--dataset", "orders", "--dataset=customers", "x.csv"], 2, /^datalake load: --dataset given twice \("orders" and "customers"\)$/],
   ];
   for (const [what, argv, code, message] of cases) {
@@ -103,13 +105,14 @@ describe("datalake CLI errors and help", () => {
     expect(query.code).to.equal(1);
   });
 
-  it("exits 1 with the parser's first line for bad SQL, naming the tables", async () => {
+  it("exits 1 with the parser's first line for bad SQL, naming the tables (not after a refusal of the statement)", async () => {
     const workspace = join(dir, "ws");
     const paths = generateDataset("products", { format: "csv", seed: 1, rows: 20, files: 0, outDir: join(dir, "gen") });
     await cli("load", "--dataset", "products", "--workspace", workspace, ...paths);
 
     const syntax = await cli("query", "--workspace", workspace, "SELEC * FROM products");
     const missing = await cli("query", "--workspace", workspace, "SELECT * FROM orders");
+    const writes = await cli("query", "--workspace", workspace, "DELETE FROM products");
 
     expect(syntax.code).to.equal(1);
     expect(syntax.stderr).to.match(/^datalake query: Parser Error: syntax error at or near "SELEC".*\(tables: bronze_products, dim_date, dim_product, products, quarantine_products, rejects_products, state_products\)$/);
@@ -117,6 +120,8 @@ describe("datalake CLI errors and help", () => {
     expect(missing.code).to.equal(1);
     expect(missing.stderr).to.match(/^datalake query: Catalog Error: Table with name orders does not exist/);
     oneLine(missing.stderr);
+    // A refusal of the statement itself names no tables.
+    expect(writes.stderr).to.equal("datalake query: query only reads (SELECT, DESCRIBE, SUMMARIZE, EXPLAIN); this is a statement that writes: add --write to run it");
   });
 
   it("exits 1 when the workspace does not exist", async () => {
