@@ -40,7 +40,7 @@ export function lockWorkspace(workspace: string, say: (line: string) => void = (
   try {
     lock = acquireWorkspaceLock(join(paths.ops, "local.lock"));
   } catch (err) {
-    throw new CliError(`${(err as Error).message} (while \`datalake local\` runs, drop files into landing/ instead)`);
+    throw new CliError(`${(err as Error).message} (while \`datalake local\` runs, it loads what lands in landing/ and builds the models itself)`);
   }
   try {
     for (const s of finishPublishes(workspace, DATASETS.map((d) => d.name))) {

@@ -38,6 +38,6 @@ export function listVersions(workspace: string, table: string): VersionInfo[] {
 export function silverDir(workspace: string, table: string): string {
   if (!/^[a-z][a-z0-9_]*$/.test(table)) throw new Error(`not a table name: ${JSON.stringify(table)}`);
   const dir = zoneDir(workspace, "silver", table);
-  if (!fs.existsSync(dir)) throw new Error(`unknown table ${table} (published: ${listSilverTables(workspace).join(", ") || "none"})`);
+  if (!fs.existsSync(dir)) throw new Error(`no published table ${table} (published: ${listSilverTables(workspace).join(", ") || "none"})`);
   return dir;
 }

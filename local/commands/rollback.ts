@@ -41,7 +41,7 @@ export const rollbackVerb: Verb = {
     }
     const table = requireFlag("rollback", args, "table");
     const workspace = workspaceDir(args.flags.workspace);
-    if (!existsSync(workspace)) throw new CliError(`workspace ${workspace} does not exist`);
+    if (!existsSync(workspace)) throw new CliError(`workspace ${workspace} does not exist (load something first)`);
     const { listVersions, planRollback, applyRollback, newRollbackId, owedRollbacks, claimRollback } = await import("../../engine/duckdb");
     const { lockWorkspace, recordRollback, recordStoppedRollbacks, stoppedRollbackLine } = await import("../cli-workspace-audit");
     try {

@@ -37,7 +37,7 @@ export async function openWorkspaceAudit(workspace: string): Promise<OpenAudit> 
     const client = localDynamoClient(advert.endpoint);
     return { audit: AuditStore.fromClient(client, LOCAL_NAMES.auditTable), shared: true, close: async () => client.destroy() };
   }
-  if (!existsSync(paths.auditDb)) throw new Error(`no audit store in ${paths.root} yet (run \`datalake local\` or \`datalake demo\` first)`);
+  if (!existsSync(paths.auditDb)) throw new Error(`no audit store in ${paths.root} yet (run \`datalake load\`, \`datalake local\` or \`datalake demo\` first)`);
   const lock = acquireWorkspaceLock(join(paths.ops, "local.lock"));
   try {
     const own = await startWorkspaceAudit(workspace);

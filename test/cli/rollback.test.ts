@@ -285,7 +285,7 @@ describe("datalake rollback", () => {
     const version = await cli("rollback", "--table", "products", "--to", "v000009", "--workspace", workspace);
 
     expect(table.code).to.equal(1);
-    expect(table.stderr).to.equal("datalake rollback: unknown table fact_nope (published: products)");
+    expect(table.stderr).to.equal("datalake rollback: no published table fact_nope (published: products)");
     expect(version.code).to.equal(1);
     expect(version.stderr).to.match(/^datalake rollback: table products has no version v000009/);
   });

@@ -159,7 +159,7 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
     expect(() => planRollback(ws.dir, "orders", "v000042")).to.throw(/no version v000042/);
     expect(() => planRollback(ws.dir, "orders")).to.throw(/no version older than v000001/);
     expect(() => planRollback(ws.dir, "orders", "v000003")).to.throw(/v000003 is not older than the current version v000001: rollback only goes back/);
-    expect(() => planRollback(ws.dir, "dim_nothing")).to.throw(/unknown table dim_nothing/);
+    expect(() => planRollback(ws.dir, "dim_nothing")).to.throw(/no published table dim_nothing/);
   });
 
   it("refuses to roll back a table its dataset no longer loads into (target renamed), before moving anything", async () => {
