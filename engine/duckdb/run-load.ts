@@ -297,7 +297,9 @@ async function runAudits(session: Session, audits: AuditQuery[]): Promise<AuditR
       if (!Number.isFinite(violations)) {
         results.push({ name: audit.name, passed: false, violations: 0, detail: "audit returned no violations count" });
       } else {
-        results.push({ name: audit.name, passed: violations === 0, violations });
+        // A failed audit says what it checks (as the Glue runner's do): its name alone left the
+        // person reading the run's error to find the audit in the code.
+        results.push({ name: audit.name, passed: violations === 0, violations, ...(violations > 0 ? { detail: `${violations} violation(s): ${audit.description}` } : {}) });
       }
     } catch (e) {
       // A broken audit must block the publish, not crash it silently.

@@ -254,25 +254,16 @@ skip.has(f.fileId) ? alreadyLoaded(f) : results.get(f.fileId);
 
 /** `settled`: files the engine skipped as file-arrival would have (settledBefore), and why. */
 function printSummary(io: CliIo, s: RunSummary, settled: ReadonlyMap<string, SettledFile>): void {
-  io.out(
-    formatTable(
-      // Each file's status as the audit trail and the watcher name it (SUCCEEDED, QUARANTINED...).
-      ["status", "file", "read", "loaded", "quarantined", "rejected", "reason"],
-      s.files.map((f) => {
-        const final = fileFinal(s.status, f, s.error);
-        const gate = f.outcome === "ALREADY_LOADED" ? settled.get(f.fileId) : undefined;
-        const reason = !gate
-          ? (final.reason ?? "")
-          : gate.status === "QUARANTINED"
-            ? `already_quarantined (run ${gate.runId})`
-            : gate.fresh
-              ? `${gate.fresh.reason} (${gate.fresh.note})`
-              : `already_skipped (${gate.reason})`;
-        return [final.status, f.key, f.rowsRead, f.rowsLoaded, f.rowsQuarantined, f.rowsRejected, reason];
-      }),
-    ),
-  );
+  // A full refresh of no new file lists none (an empty table was only its header).
+  if (s.files.length > 0) io.out(filesTable(s, settled));
   for (const warning of s.driftWarnings) io.out(`drift: ${warning}`);
+  // No row of a file had a key, sequence and Op that parse: most often another dataset's file, or
+  // a headerless file whose columns are in another order. Its rows are in rejects, but say so.
+  for (const f of s.files) {
+    if (f.outcome === "LOADED" && f.rowsRead > 0 && f.rowsRejected === f.rowsRead) {
+      io.out(`warning: every row of ${f.key} was rejected (rejects_${s.dataset} says why): is it a file of dataset ${s.dataset}, its columns in the spec's order?`);
+    }
+  }
   const c = s.counts;
   io.out(
     `${s.dataset} run ${s.runId}: ${s.status}; read ${c.rowsRead}, rejected ${c.rejectedRows}, ` +
@@ -284,4 +275,23 @@ function printSummary(io: CliIo, s: RunSummary, settled: ReadonlyMap<string, Set
   }
   if (s.published) io.out(`published ${s.published.silverVersion}`);
   if (s.error) io.err(`datalake load: ${s.error.split("\n")[0]}`);
+}
+
+/** One line per file: its status as the audit trail and the watcher name it (SUCCEEDED, QUARANTINED...), its rows and reason. */
+function filesTable(s: RunSummary, settled: ReadonlyMap<string, SettledFile>): string {
+  return formatTable(
+    ["status", "file", "read", "loaded", "quarantined", "rejected", "reason"],
+    s.files.map((f) => {
+      const final = fileFinal(s.status, f, s.error);
+      const gate = f.outcome === "ALREADY_LOADED" ? settled.get(f.fileId) : undefined;
+      const reason = !gate
+        ? (final.reason ?? "")
+        : gate.status === "QUARANTINED"
+          ? `already_quarantined (run ${gate.runId})`
+          : gate.fresh
+            ? `${gate.fresh.reason} (${gate.fresh.note})`
+            : `already_skipped (${gate.reason})`;
+      return [final.status, f.key, f.rowsRead, f.rowsLoaded, f.rowsQuarantined, f.rowsRejected, reason];
+    }),
+  );
 }

@@ -183,6 +183,21 @@ describe("datalake load + query (end to end, in-process)", () => {
     expect(run.stdout).to.match(/payments run cli-\S+: SUCCEEDED; read 60, rejected \d+, current \d+ = silver \d+ \+ quarantine \d+/);
   });
 
+  it("warns when every row of a file is rejected (another dataset's file), and a full refresh of no file lists no files", async () => {
+    const ws = join(dir, "ws");
+    const file = join(dir, "cust-change.csv");
+    // A headerless customers change file given to orders: I/U is read as order_id.
+    writeFileSync(file, "I,1,Ann,ann@x.com,2026-11-01 09:00:00\nU,2,Bob,bob@x.com,2026-11-01 09:00:00\n");
+
+    const run = await cli("load", "--dataset", "orders", "--no-build", "--workspace", ws, file);
+    const refresh = await cli("load", "--dataset", "orders", "--no-build", "--full-refresh", "--workspace", ws);
+
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout).to.contain("warning: every row of orders/cust-change.csv was rejected (rejects_orders says why): is it a file of dataset orders, its columns in the spec's order?");
+    expect(refresh.code, refresh.stderr).to.equal(0);
+    expect(refresh.stdout).to.match(/^orders run cli-\S+: SUCCEEDED; read 0/);
+  });
+
   it("reports each engine step on stderr when a person watches a terminal, and stays quiet in scripts", async () => {
     const paths = generateDataset("payments", { format: "csv", seed: 2, rows: 60, files: 1, outDir: join(dir, "gen") });
 

@@ -58,7 +58,7 @@ describe("engine (DuckDB): publish, audits and rollback", function () {
 
     expect(failed.status).to.equal("FAILED");
     expect(failed.published).to.equal(null);
-    expect(failed.error).to.match(/test_always_fails \(3 violation\(s\)\)/);
+    expect(failed.error).to.match(/test_always_fails \(3 violation\(s\): injected by the test\)/);
     expect(failed.audits.find((a) => a.name === "test_always_fails")).to.include({ passed: false, violations: 3 });
     expect(ws.snapshot()).to.deep.equal(before);
     expect(await ws.query("SELECT status FROM orders")).to.deep.equal([{ status: "paid" }]);
