@@ -2,7 +2,7 @@
 // state together; the later runs' bronze, ledger and rejects set aside: engine/duckdb/rollback.ts),
 // under the workspace lock, recorded as a RUN in the audit trail. `--list` shows the versions kept.
 import { existsSync } from "fs";
-import { ArgSpec, JSON_FLAG, parseArgs, requireFlag, usageText, WORKSPACE_FLAG } from "../cli-args";
+import { ArgSpec, JSON_FLAG, parseArgs, requireFlag, UsageError, usageText, WORKSPACE_FLAG } from "../cli-args";
 import { CliIo, workspaceDir } from "../cli-io";
 import { onInterrupt } from "../cli-signals";
 import { CliError, Verb } from "../cli-verb";
@@ -40,6 +40,9 @@ export const rollbackVerb: Verb = {
       return 0;
     }
     const table = requireFlag("rollback", args, "table");
+    // --list only lists: with --to (or --no-build) it looked like a rollback and did none.
+    const withList = ["to", "no-build"].find((f) => args.flags[f] !== undefined);
+    if (args.flags.list && withList) throw new UsageError(`rollback: --list only lists the versions; --${withList} goes with a rollback (drop --list)`);
     const workspace = workspaceDir(args.flags.workspace);
     if (!existsSync(workspace)) throw new CliError(`workspace ${workspace} does not exist (load something first)`);
     const { listVersions, planRollback, applyRollback, newRollbackId, owedRollbacks, claimRollback } = await import("../../engine/duckdb");

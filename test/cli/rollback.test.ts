@@ -283,11 +283,14 @@ describe("datalake rollback", () => {
 
     const table = await cli("rollback", "--table", "fact_nope", "--workspace", workspace);
     const version = await cli("rollback", "--table", "products", "--to", "v000009", "--workspace", workspace);
+    const listTo = await cli("rollback", "--table", "products", "--to", "v000001", "--list", "--workspace", workspace);
 
     expect(table.code).to.equal(1);
     expect(table.stderr).to.equal("datalake rollback: no published table fact_nope (published: products)");
     expect(version.code).to.equal(1);
     expect(version.stderr).to.match(/^datalake rollback: table products has no version v000009/);
+    expect(listTo.code).to.equal(2);
+    expect(listTo.stderr).to.equal("datalake rollback: --list only lists the versions; --to goes with a rollback (drop --list)");
   });
 
   it("relabels a version restored from before a spec edit (an email hashed since is not plain text again), and a rollback after it goes further back", async () => {
