@@ -2,7 +2,7 @@
 // dataset into landing/ (as a DMS task with default settings writes them: no header, no
 // timestamp column; the generator's default format), loads them through the same local pipeline `datalake local` runs, then
 // prints the audit trail per dataset and a sample query over silver.
-import { mkdirSync, writeFileSync } from "fs";
+import { existsSync, mkdirSync, writeFileSync } from "fs";
 import { join } from "path";
 import { DATASETS } from "../../datasets";
 import type { FileItem } from "../../handlers/audit/items";
@@ -55,6 +55,11 @@ export const demoVerb: Verb = {
     const started = Date.now();
 
     io.out(`demo: sample files for ${DATASETS.length} datasets -> ${workspace}/landing (seed ${seed}, ${rows} rows each)`);
+    // Run again in the same workspace, the same files load nothing new: said up front, or the
+    // skipped files below read as a fault.
+    if (existsSync(workspacePaths(workspace).auditDb)) {
+      io.out(`demo: ${workspace} was used before: files whose bytes loaded then are skipped (duplicate_content); --workspace DIR starts afresh`);
+    }
     // Files first, then the runtime: it finds them all at once, as after a producer's batch.
     // The datasets reference each other's keys as generated here, so orders name loaded
     // customers and the star query below shows their countries (not mostly the unknown member).
@@ -127,7 +132,8 @@ function datasetTable(files: FileItem[]): string {
     const mine = files.filter((f) => f.dataset === spec.name);
     const count = (s: string) => mine.filter((f) => f.status === s).length;
     const sum = (k: "rowsLoaded" | "rowsQuarantined" | "rowsRejected") => mine.reduce((n, f) => n + (f[k] ?? 0), 0);
-    return [spec.name, spec.target.table, mine.length, count("SUCCEEDED"), count("QUARANTINED"), count("FAILED"), sum("rowsLoaded"), sum("rowsQuarantined"), sum("rowsRejected")];
+    const counts = [count("SUCCEEDED"), count("QUARANTINED"), count("FAILED"), count("SKIPPED")];
+    return [spec.name, spec.target.table, mine.length, ...counts, sum("rowsLoaded"), sum("rowsQuarantined"), sum("rowsRejected")];
   });
-  return textTable(["dataset", "silver table", "files", "succeeded", "quarantined", "failed", "rows loaded", "rows quarantined", "rows rejected"], rows);
+  return textTable(["dataset", "silver table", "files", "succeeded", "quarantined", "failed", "skipped", "rows loaded", "rows quarantined", "rows rejected"], rows);
 }

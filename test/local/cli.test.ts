@@ -31,14 +31,15 @@ describe("local mode CLI verbs (end to end)", function () {
 
     expect(run.code, run.stderr).to.equal(0);
     for (const spec of DATASETS.filter((s) => s.name !== "orders")) {
-      const line = new RegExp(`^${spec.name}\\s+${spec.target.table}\\s+5\\s+5\\s+0\\s+0\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)$`, "m").exec(run.stdout);
+      const line = new RegExp(`^${spec.name}\\s+${spec.target.table}\\s+5\\s+5\\s+0\\s+0\\s+0\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)$`, "m").exec(run.stdout);
       expect(line, `${spec.name}'s audit line`).to.not.equal(null);
       // --rows counts every data row of a dataset, full load and changes, as its help says.
       expect(line!.slice(1).reduce((n, c) => n + Number(c), 0), `${spec.name}: rows loaded + quarantined + rejected`).to.equal(150);
     }
     expect((await cli("demo", "--help")).stdout).to.match(/--rows N\s+data rows per dataset, full load \+ changes/);
     // orders: the five generated files load, the broken export is quarantined whole with its reason.
-    expect(run.stdout).to.match(/^orders\s+orders\s+6\s+5\s+1\s+0\s/m);
+    expect(run.stdout).to.match(/^orders\s+orders\s+6\s+5\s+1\s+0\s+0\s/m);
+    expect(run.stdout).to.not.include("was used before");
     // Five generated files per dataset, plus the orders export without a status column.
     const files = DATASETS.length * 5 + 1;
     expect(run.stdout).to.include(`${files} file(s) settled: ${files - 1} succeeded, 1 quarantined, 0 failed`);
@@ -71,6 +72,11 @@ describe("local mode CLI verbs (end to end)", function () {
     } finally {
       await t.runtime.stop();
     }
+    // Again in the same workspace: said up front, and the same files count as skipped.
+    const again = await cli("demo", "--workspace", ws.dir, "--rows", "150");
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stdout).to.include(`demo: ${ws.dir} was used before: files whose bytes loaded then are skipped (duplicate_content)`);
+    expect(again.stdout).to.match(/^customers\s+customers\s+10\s+5\s+0\s+0\s+5\s/m);
   });
 
   it("local --once exits 0 when everything loaded and prints one line per file and run", async () => {
