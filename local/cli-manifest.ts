@@ -215,12 +215,6 @@ function mtimeSequencer(mtimeMs: number): string {
 }
 
 /**
- * The files a FILE argument names: itself, or a folder's files, recursively, in path order (a
- * producer's output folder: DMS writes date folders). In a folder, names starting with "." or
- * "_" are skipped as Spark and Hive skip them (`.DS_Store`, `_SUCCESS` markers); named one by
- * one, such a file loads like any other.
- */
-/**
  * The dataset other than `spec` whose prefix a file's path inside a named folder holds (any tail
  * of it: `export/dbo/customers/LOAD1.csv` is under `dbo/customers/`), unless a tail is under
  * `spec`'s own. A folder of several datasets (`generate --all` writes one) loaded as one dataset
@@ -237,7 +231,12 @@ function otherDatasetsFolder(datasets: readonly DatasetSpec[], spec: DatasetSpec
   return undefined;
 }
 
-/** The files an argument names: itself, or every file under a folder (with its path inside it). */
+/**
+ * The files a FILE argument names: itself, or a folder's files, recursively, in path order (a
+ * producer's output folder: DMS writes date folders). In a folder, names starting with "." or
+ * "_" are skipped as Spark and Hive skip them (`.DS_Store`, `_SUCCESS` markers); named one by
+ * one, such a file loads like any other. A folder's files come with their path inside it.
+ */
 function filesNamed(arg: string): { file: string; inFolder?: string }[] {
   let stat: Stats;
   try {
