@@ -461,7 +461,7 @@ describe("datalake CLI as a process", function () {
         const refused = await runProcess(["load", "--workspace", ws, "--dataset", "orders", file], { cwd: dir });
 
         expect(refused.code).to.equal(1);
-        expect(refused.stderr).to.match(/^datalake load: workspace is in use by another datalake process \(pid \d+\); stop it first \(while `datalake local` runs, drop files into landing\/ instead\)\n$/);
+        expect(refused.stderr).to.match(/^datalake load: workspace is in use by another datalake process \(pid \d+\); stop it first \(while `datalake local` runs, it loads what lands in landing\/ and builds the models itself\)\n$/);
       } finally {
         local.kill("SIGTERM");
         await new Promise((resolve) => local.once("exit", resolve));

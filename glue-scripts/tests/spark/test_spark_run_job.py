@@ -9,7 +9,7 @@ pytestmark = pytest.mark.spark
 
 AUDITS = ["silver_primary_key_unique", "state_primary_key_unique", "silver_not_null",
           "current_rows_conserved", "rows_read_equal_bronze_rows", "new_rows_accounted",
-          "partition_values_valid", "state_written_keys_replaced", "silver_written_keys_replaced",
+          "bronze_rows_accounted", "partition_values_valid", "state_written_keys_replaced", "silver_written_keys_replaced",
           "quarantine_written_keys_replaced", "summary_conservation"]
 
 
