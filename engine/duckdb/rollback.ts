@@ -72,7 +72,7 @@ export function planRollback(workspace: string, table: string, toVersion?: strin
   // rollback's own relabel then put back (and `rollback` again returned to it, each time).
   const standing = [...versions].reverse().filter((v) => v <= pointer.version && !undone.has(v));
   let base = 0;
-  while (dataset && base + 1 < standing.length && relabelled(workspace, dataset, standing[base])) base++;
+  while (dataset && base + 1 < standing.length && addedNoRows(workspace, dataset, standing[base])) base++;
   const to = toVersion ?? standing[base + 1];
   if (!to && base > 0) throw new Error(`table ${table} has no version older than ${standing[base]}, whose rows ${pointer.version} holds relabelled (kept: ${versions.join(", ")})`);
   if (!to) throw new Error(`table ${table} has no version older than ${pointer.version} (kept: ${versions.join(", ")})`);
@@ -111,7 +111,7 @@ export function planRollback(workspace: string, table: string, toVersion?: strin
  * which holds the rows of the version before it labelled anew. A run without its summary (killed
  * after its publish): no, so the rollback goes no further back than it used to.
  */
-function relabelled(workspace: string, dataset: string, version: string): boolean {
+function addedNoRows(workspace: string, dataset: string, version: string): boolean {
   const runId = readVersionMeta(zoneDir(workspace, "state", dataset), version)?.runId;
   const file = runId ? summaryPath(workspace, dataset, runId) : "";
   if (!file || !fs.existsSync(file)) return false;
