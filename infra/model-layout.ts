@@ -82,7 +82,7 @@ export interface ModelReads {
   files: string[];
 }
 
-export function modelReads(plan: Pick<ModelPlan, "model" | "inputs">, datasets: readonly DatasetSpec[]): ModelReads {
+export function modelReads(plan: Pick<ModelPlan, "model" | "inputs" | "sources">, datasets: readonly DatasetSpec[]): ModelReads {
   const tables = new Map<string, ModelTableRef>();
   const files: string[] = [];
   let piiKey = false;
@@ -116,6 +116,11 @@ export function modelReads(plan: Pick<ModelPlan, "model" | "inputs">, datasets: 
         files.push(input.path);
         break;
     }
+  }
+  // The silver of every dataset the plan reads, a dimension's source too: the job reads its
+  // snapshot log for the load plan that built it (engine/models/source-specs.ts).
+  for (const source of plan.sources ?? []) {
+    add({ zone: "silver", role: "silver", owner: source.dataset, table: defsOf(source.dataset).silver.name });
   }
   const order = (r: ModelTableRef) => `${r.zone}/${r.table}`;
   return { tables: [...tables.values()].sort((a, b) => (order(a) < order(b) ? -1 : 1)), piiKey, files: [...new Set(files)].sort() };

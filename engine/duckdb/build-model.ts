@@ -24,6 +24,7 @@ import { compilePlan } from "../compile";
 import type { AuditResult, ModelRunSummary } from "../contracts";
 import { DIALECTS } from "../dialects";
 import { modelPlanFingerprint } from "../models/fingerprint";
+import { sourceSpecEdit } from "../models/source-specs";
 import { AUDIT_TOTALS_RELATION, AUDITED_RELATION, CONSUMED_RELATION, PREVIOUS_RELATION, STAGED_RELATION, type ModelInput, type ModelPlan } from "../models/plan";
 import { hmacPads, PII_KEY_RELATION, workspacePiiKey } from "../pii-key";
 import type { PlanColumn } from "../plan";
@@ -122,6 +123,8 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
     let mark = Date.now();
     const lap = () => -mark + (mark = Date.now());
     const pins = await pinDatasets(workspace, plan, options);
+    const edited = editedSource(workspace, plan, pins);
+    if (edited) throw new Error(edited);
     const silverPlans = silverFingerprints(workspace, plan, pins, options.datasets);
     const relabelled = base.meta ? changedSilverPlan(base.meta, silverPlans) : undefined;
     if (relabelled) base = { meta: null, reason: relabelled };
@@ -295,6 +298,17 @@ function incrementalBase(ws: string, plan: ModelPlan, fingerprint: string, fullR
     }
   }
   return { meta };
+}
+
+/** Why the build must not run: a dataset it reads has a spec its pinned silver was not built by (source-specs.ts). */
+function editedSource(ws: string, plan: ModelPlan, pins: Map<string, DatasetPin>): string | undefined {
+  for (const source of plan.sources ?? []) {
+    const version = pins.get(source.dataset)?.silver?.version;
+    if (!version) continue;
+    const edit = sourceSpecEdit(source, readVersionMeta(zoneDir(ws, "silver", source.silverTable), version)?.fingerprint);
+    if (edit) return edit;
+  }
+  return undefined;
 }
 
 /** Per silver input dataset, the load-plan fingerprint recorded with the silver version pinned. */

@@ -8,6 +8,7 @@ import { compileDateDimension } from "./date-dimension";
 import { compileDimension } from "./dimension";
 import { compileFact } from "./fact";
 import type { ModelPlan } from "./plan";
+import { withSources } from "./source-specs";
 
 export interface ModelCompileContext {
   dialect: Dialect;
@@ -18,6 +19,10 @@ export interface ModelCompileContext {
 }
 
 export function compileModel(spec: ModelSpec, ctx: ModelCompileContext): ModelPlan {
+  return withSources(compileKind(spec, ctx), ctx.datasets);
+}
+
+function compileKind(spec: ModelSpec, ctx: ModelCompileContext): ModelPlan {
   switch (spec.kind) {
     case "date":
       return compileDateDimension(spec, { dialect: ctx.dialect });
@@ -32,4 +37,5 @@ export function compileModel(spec: ModelSpec, ctx: ModelCompileContext): ModelPl
 }
 
 export * from "./plan";
+export { sourceSpecEdit } from "./source-specs";
 export { buildOrder, modelDependencies, modelsAffectedBy } from "./order";

@@ -112,6 +112,22 @@ export interface ModelPlan {
    * the whole table and silver: one pass over each instead of one per audit (and per count).
    */
   totals?: string;
+  /**
+   * Every dataset the plan reads (bronze, files ledger or silver), with the load plan its spec
+   * compiles to now (compile.ts planFingerprint). The plan types and labels those rows as that
+   * spec says, so a build refuses while a dataset's published silver was built by another load
+   * plan (source-specs.ts): its spec was edited and no load has applied (and audited) the edit.
+   */
+  sources?: ModelSource[];
+}
+
+/** A dataset a model reads: ModelPlan.sources. */
+export interface ModelSource {
+  dataset: string;
+  /** Its silver table (the spec's target.table), where the load records its plan. */
+  silverTable: string;
+  /** planFingerprint of its spec now. */
+  loadPlan: string;
 }
 
 /**

@@ -52,6 +52,7 @@ from .pii_key import hmac_pads
 from .retention import expire_old_snapshots
 from .s3_uri import join_storage
 from .silver_plan import changed_silver_plan, plan_at, snapshots_sql
+from .source_specs import source_spec_edit
 from .spark_io import byte_size
 from .tables import MODEL_ROLE, missing_properties, properties_clause, set_properties_sql, spark_type, table_properties
 from .wap import (
@@ -332,6 +333,25 @@ class ModelExecutor:
                 DatasetTables(dataset, ledger if self.exists(ledger) else None, tables),
                 marker=self.publishing_marker, snapshot=self.fresh_main_snapshot, sleep=self.sleep))
 
+    def edited_source(self) -> Optional[str]:
+        """Why the build must not run: a dataset it reads has a spec the silver snapshot it reads
+        was not built by (source_specs.py). A silver input is checked at its pinned snapshot;
+        a dataset read through bronze only (a dimension's source) at main's."""
+        for source in self.plan.get("sources") or []:
+            identifier = self.placement.dataset_table("silver", source["silverTable"])
+            pinned = [self.pins.get(i["relation"]) for i in self.plan["inputs"]
+                      if i["zone"] == "silver" and i.get("dataset") == source["dataset"]]
+            if pinned:
+                snapshot = pinned[0]
+            else:
+                snapshot = self.fresh_main_snapshot(identifier) if self.exists(identifier) else None
+            if snapshot is None:
+                continue
+            edit = source_spec_edit(source, plan_at(self.rows(snapshots_sql(quote_identifier(identifier))), snapshot))
+            if edit:
+                return edit
+        return None
+
     def silver_plans(self) -> Dict[str, str]:
         """Per silver input dataset, the load-plan fingerprint of the snapshot pinned (silver_plan.py;
         unknown ones left out)."""
@@ -521,6 +541,10 @@ class ModelExecutor:
                 result.mode_reason = self.incremental_base(result.current_version)
                 result.mode = "full" if self.base is None else "incremental"
             self.pin_inputs()
+            edited = self.edited_source()
+            if edited:
+                result.error = edited
+                return result
             silver_plans = self.silver_plans() if incremental else {}
             relabelled = changed_silver_plan(self.base, silver_plans, result.current_version) if self.base is not None else None
             if relabelled:

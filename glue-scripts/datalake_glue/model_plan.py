@@ -8,7 +8,8 @@ wrong artifact fails in one line before Spark does anything (pure).
     "delta"?: {"rows", "keys", "keyColumns"} (an incremental build's change of the table),
     "totals"?: SQL of one row the audits compare, with `staged_rows` (registered as audit_totals),
     "tables": { "<relation>": {"name": "bronze_customers", "columns": [{"name", "type"}]} },
-    "ledgers": { "<dataset>": "files_customers" } }
+    "ledgers": { "<dataset>": "files_customers" },
+    "sources"?: [{"dataset", "silverTable", "loadPlan"}] (every dataset read: source_specs.py) }
 
 `tables` names the Iceberg table of every bronze / files / silver input (a dataset's silver table
 is named by its spec, not after the dataset) and its columns (an input whose table does not
@@ -90,6 +91,9 @@ def parse_model_plan(doc: Any, *, source: str, model: str) -> Dict[str, Any]:
         if not (isinstance(delta, dict) and isinstance(delta.get("rows"), str) and isinstance(delta.get("keys"), str)
                 and isinstance(keys, list) and keys and all(k in columns for k in keys)):
             fail("delta needs rows and keys (SQL) and keyColumns (columns of the table)")
+    for read in doc.get("sources") or []:
+        if not (isinstance(read, dict) and all(isinstance(read.get(k), str) and read[k] for k in ("dataset", "silverTable", "loadPlan"))):
+            fail(f"source {read!r} needs dataset, silverTable and loadPlan")
     if "totals" in doc and not (isinstance(doc["totals"], str) and doc["totals"].strip()):
         fail("totals must be a SELECT (SQL text)")
     return dict(doc, tables=tables, ledgers=ledgers)

@@ -686,3 +686,39 @@ def test_a_threshold_that_cannot_be_set_back_leaves_the_builds_result_alone():
     spark.fail_on = r"^SET spark\.sql\.autoBroadcastJoinThreshold = 10485760b$"
     result = run(spark, fio)
     assert result.error is None and result.version is not None
+
+
+@pytest.mark.parametrize("recorded, refused", [
+    ("load-a", True),              # the spec was edited and no load has applied the edit
+    ("load-b", False),
+    ("load-b.3f2a", False),        # a fingerprint keyed with the PII key's id (pii_key.py)
+    (None, False),                 # a silver snapshot without a tag in reach decides nothing
+])
+@pytest.mark.parametrize("reads_silver", [True, False])
+def test_a_build_refuses_while_a_dataset_it_reads_has_a_spec_no_load_has_applied(recorded, refused, reads_silver):
+    plan = copy.deepcopy(PLAN)
+    plan["sources"] = [{"dataset": "things", "silverTable": "things_current", "loadPlan": "load-b"}]
+    if not reads_silver:
+        # A dimension reads its source's bronze only: its silver is read at main's snapshot.
+        plan["inputs"] = [i for i in plan["inputs"] if i["zone"] != "silver"]
+        del plan["tables"]["silver_things"]
+    spark, fio = fake()
+    spark.main.update({BRONZE, SILVER})
+    spark.responses[:0] = [(r"^SHOW TABLES IN `glue_catalog`\.`silver_db`$", [{"tableName": "things_current"}]),
+                           (SILVER_SNAPSHOTS, [{"snapshot_id": 1, "parent_id": None,
+                                                "summary": {"datalake.plan-fingerprint": recorded} if recorded else {}}])]
+    result = run(spark, fio, plan)
+    if refused:
+        assert result.error == ("dataset things: its spec is not the one its silver was published with "
+                                "(load plan load-a -> load-b); load things to apply the edit "
+                                "(locally: datalake load --dataset things --full-refresh) or revert it; nothing built")
+        assert result.version is None
+        assert not [s for s in spark.statements if "CREATE BRANCH" in s or "fast_forward" in s]
+    else:
+        assert result.error is None and result.version is not None
+
+
+def test_a_plan_source_without_its_fields_is_refused_in_one_line():
+    plan = dict(copy.deepcopy(PLAN), sources=[{"dataset": "things", "silverTable": "things_current"}])
+    with pytest.raises(ModelPlanError, match=r"^model plan s3://ops/p\.json: source .* needs dataset, silverTable and loadPlan$"):
+        parse_model_plan(plan, source="s3://ops/p.json", model="dim_thing")

@@ -188,7 +188,9 @@ describe("infra: semantic models", () => {
     // Incremental: a fact also reads its datasets' bronze (the load runs it has not built from yet).
     expect(facts.Resource).to.deep.equal([`${arn("bronze")}/orders/*`, `${arn("semantic")}/dim_customer/*`, `${arn("semantic")}/dim_date/*`, `${arn("silver")}/orders/*`].sort());
     expect(statement(run, "fact_orders", "ReadWriteModelTable").Resource).to.equal(`${arn("semantic")}/fact_orders/*`);
-    expect(statement(run, "dim_customer", "ReadInputTables").Resource).to.deep.equal([`${arn("bronze")}/customers/*`]);
+    // A dimension reads its source's bronze, and its silver's snapshot log for the load plan that
+    // built it (engine/models/source-specs.ts).
+    expect(statement(run, "dim_customer", "ReadInputTables").Resource).to.deep.equal([`${arn("bronze")}/customers/*`, `${arn("silver")}/customers/*`]);
     expect(statement(run, "dim_date", "ReadInputTables")).to.equal(undefined);
     const glue = "arn:aws:glue:eu-west-1:123456789012";
     // Glue authorizes UpdateTable on the table and its ancestors: the catalog and its database.
@@ -237,7 +239,7 @@ describe("infra: semantic models", () => {
     expect(orders.filter((g) => g.inputs.dataLocation).map((g) => g.inputs.dataLocation.arn)).to.deep.equal([`${semanticArn}/fact_orders`]);
     expect(orders.filter((g) => g.inputs.database).map((g) => g.inputs.database.name).sort()).to.deep.equal(["datalake_dev_bronze", "datalake_dev_semantic", "datalake_dev_silver"]);
     const customer = jobGrants(run, "dim_customer").filter((g) => g.inputs.table && g.inputs.table.name !== "dim_customer");
-    expect(customer.map((g) => g.inputs.table.name).sort()).to.deep.equal(["bronze_customers", "files_customers"]);
+    expect(customer.map((g) => g.inputs.table.name).sort()).to.deep.equal(["bronze_customers", "customers", "files_customers"]);
   });
 
   it("alarms on the alert topic per model on any failed build the handlers record (RunFailed, Dataset = the model)", async () => {

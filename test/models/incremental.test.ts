@@ -330,6 +330,62 @@ describe("models: a dataset spec edit rebuilds the models reading its silver in 
   });
 });
 
+describe("models: a build refuses while a dataset it reads has a spec no load has applied (DuckDB)", function () {
+  this.timeout(5 * 60_000);
+  const star = MODELS.filter((m) => ["dim_date", "dim_customer", "fact_orders"].includes(m.name));
+  const customers = DATASETS.find((d) => d.name === "customers")!;
+  const withCustomers = (spec: typeof customers) => DATASETS.map((d) => (d.name === "customers" ? spec : d));
+  let ws: TestWorkspace;
+  beforeEach(async () => {
+    ws = new TestWorkspace("source-spec-edit-");
+    await loadBatch(ws, BATCHES[0]);
+    // A key an int cannot hold.
+    await loadBatch(ws, { customers: [{ name: "20260401-120000000.csv", receivedAt: "2026-04-01T12:00:00.000Z", lines: [cdc(CUSTOMERS), "I,2026-01-02 00:00:00,3000000000,z@x,PT,2026-01-02"] }] });
+    const first = await buildModels(ws.dir, star, { datasets: DATASETS });
+    expect(first.map((s) => [s.model, s.status, s.error ?? ""])).to.deep.equal(star.map((m) => [m.name, "built", ""]));
+  });
+  afterEach(() => ws.cleanup());
+
+  it("an edit old rows no longer meet: its load is refused, so is the build (the dimension kept whole); reverted, the build runs", async () => {
+    const narrowed = { ...customers, columns: customers.columns.map((c) => (c.name === "customer_id" ? { ...c, type: "int" as const } : c)) };
+    const dimBefore = await canonical(ws, "dim_customer");
+    expect(dimBefore.filter((r) => r.includes('"3000000000"'))).to.have.length(1);
+    const versionBefore = readPointer(modelDir(ws.dir, "dim_customer"))!.version;
+    expect((await ws.load(narrowed, [])).status).to.equal("FAILED");
+
+    // Before the check, this build applied the narrowed key to bronze: customer 3000000000 left
+    // dim_customer and every audit passed.
+    const refused = byModel(await buildModels(ws.dir, star, { datasets: withCustomers(narrowed) }));
+    expect(refused.dim_customer.status).to.equal("failed");
+    expect(refused.dim_customer.error).to.match(
+      /^dataset customers: its spec is not the one its silver was published with \(load plan [0-9a-f]{16} -> [0-9a-f]{16}\); load customers to apply the edit \(locally: datalake load --dataset customers --full-refresh\) or revert it; nothing built$/,
+    );
+    // The fact's compile refuses the narrowed natural key of the dimension on its own.
+    expect(refused.fact_orders.status, refused.fact_orders.error).to.equal("failed");
+    expect(readPointer(modelDir(ws.dir, "dim_customer"))!.version).to.equal(versionBefore);
+    expect(await canonical(ws, "dim_customer")).to.deep.equal(dimBefore);
+
+    const reverted = byModel(await buildModels(ws.dir, star, { datasets: DATASETS }));
+    expect(reverted.dim_customer.status, reverted.dim_customer.error).to.equal("built");
+    expect(await canonical(ws, "dim_customer")).to.deep.equal(dimBefore);
+  });
+
+  it("an edit is built once a load has applied it", async () => {
+    // Lower-case countries allowed: a rule edit every row meets.
+    const relaxed = { ...customers, rules: customers.rules.map((r) => (r.kind === "regex" ? { ...r, pattern: "^[A-Za-z]{2}$" } : r)) };
+    const early = byModel(await buildModels(ws.dir, star, { datasets: withCustomers(relaxed) }));
+    expect(early.dim_customer.status).to.equal("failed");
+    expect(early.dim_customer.error).to.match(/^dataset customers: its spec is not the one its silver was published with/);
+
+    expect((await ws.load(relaxed, [])).status).to.equal("SUCCEEDED");
+    const after = byModel(await buildModels(ws.dir, star, { datasets: withCustomers(relaxed) }));
+    expect(after.dim_customer.status, after.dim_customer.error).to.equal("built");
+    // The orders spec is unchanged: a build under it and the old customers spec is refused now.
+    const old = byModel(await buildModels(ws.dir, star, { datasets: DATASETS }));
+    expect(old.dim_customer.status).to.equal("failed");
+  });
+});
+
 describe("models: a build racing a load reads each dataset at one point (DuckDB)", function () {
   this.timeout(5 * 60_000);
   const star = MODELS.filter((m) => ["dim_date", "dim_customer", "fact_orders"].includes(m.name));

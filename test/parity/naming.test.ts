@@ -383,5 +383,16 @@ describe("@spark engine parity on keyword names, odd keys and a star over them",
       expect(s, model.name).to.deep.equal(d);
       expect(d.length, model.name).to.be.greaterThan(0);
     }
+
+    // A spec edit no load has applied (engine/models/source-specs.ts): both engines refuse the
+    // dimension over it with one message (its silver's load plan is keyed with the PII key).
+    const edited = { ...users, rules: users.rules.map((r) => (r.kind === "accepted_values" ? { ...r, values: [...r.values, "bronze"] } : r)) };
+    const editedDatasets = [edited, orders];
+    const duckEdit = await buildModels(duckWs, STAR, { datasets: editedDatasets, executor: duckdbModelExecutor(duckWs) });
+    const sparkEdit = await buildModels(sparkWs, STAR, { datasets: editedDatasets, executor: sparkModelExecutor(sparkWs, server) });
+    expect(sparkEdit.map(view), "build summaries after a spec edit").to.deep.equal(duckEdit.map(view));
+    const refused = duckEdit.find((s) => s.model === "dim_user")!;
+    expect(refused.status).to.equal("failed");
+    expect(refused.error).to.match(/^dataset user: its spec is not the one its silver was published with \(load plan [0-9a-f]{16} -> [0-9a-f]{16}\);/);
   });
 });
