@@ -184,12 +184,19 @@ async function writeLoadRun(
     createdAt: startedAt.toISOString(),
     startedAt: startedAt.toISOString(),
     finishedAt,
+    executionSeconds: engineSeconds(summary),
     counts: summary.counts,
     audits: boundedAudits(summary.audits),
     ...boundedWarnings(summary.driftWarnings),
     error: clipText(summary.error),
   };
   await audit.putRun(run);
+}
+
+/** The engine run's own time, what Glue reports as ExecutionTime on AWS (0.1 s steps), when its summary has it. */
+function engineSeconds(summary: RunSummary): number | undefined {
+  const ms = Date.parse(summary.finishedAt) - Date.parse(summary.startedAt);
+  return Number.isFinite(ms) && ms >= 0 ? Math.round(ms / 100) / 10 : undefined;
 }
 
 /** A file of a `load` the engine is to skip, as file-arrival would have gated it on AWS. */

@@ -200,6 +200,10 @@ describe("datalake CLI as a process", function () {
       expect(item).to.include({ key: "orders/audited.csv", status: "SUCCEEDED", rowsRead: 2, rowsLoaded: 1, rowsQuarantined: 1, rowsRejected: 0 });
       const [run] = JSON.parse(runs.stdout) as Record<string, unknown>[];
       expect(run).to.include({ runId: item.runId, jobName: "datalake load", status: "SUCCEEDED", fileCount: 1 });
+      // The engine run's own time, as Glue's ExecutionTime is on AWS: the `secs` column.
+      expect(run.executionSeconds).to.be.a("number").within(0, 600);
+      const table = await exec(process.execPath, [BIN, "audit", "--workspace", ws, "--dataset", "orders", "--runs"], { cwd: dir });
+      expect(table.stdout).to.match(new RegExp(`^orders\\s+${String(item.runId)}\\s+SUCCEEDED\\s+1\\s+2\\s+1\\s+1\\s+0\\s+\\d+(\\.\\d)?\\s*$`, "m"));
     });
 
     /** `load --verbose` in its own process group, Ctrl-C'd (SIGINT to the group) when a stderr line matches `at`. */
