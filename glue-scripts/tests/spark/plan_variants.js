@@ -45,4 +45,14 @@ function withoutSequencer(plan) {
   return older;
 }
 plans.customers_ledger_without_sequencer = withoutSequencer(compilePlan(customers, { dialect: "spark" }));
+// Not a load plan: the fact_orders model artifact compiled with the later orders spec above (a
+// build reads a dataset only under the spec its silver was published with: source-specs.ts).
+const { DATASETS } = require("../../../datasets");
+const { MODELS } = require("../../../models");
+const { sparkModelArtifact } = require("../../../engine/spark/model-artifact");
+plans.fact_orders_accepting_bogus = sparkModelArtifact(
+  MODELS.find((m) => m.name === "fact_orders"),
+  DATASETS.map((d) => (d.name === "orders" ? variants.orders_accepting_bogus : d)),
+  MODELS,
+);
 process.stdout.write(JSON.stringify(plans));

@@ -131,7 +131,13 @@ def test_a_load_under_an_edited_orders_spec_rebuilds_fact_orders_in_full(make_la
     later = lake.landed("orders/20260311-100000000.csv", ORDERS_CDC_2)
     assert lake.run("orders", "run-orders-2", edited, [later])["status"] == "SUCCEEDED"
     assert lake.count(edited, "quarantine") == 0
-    again = build(lake, artifacts["fact_orders"], "build-fact_orders-2")
+    # The artifact of the spec before the edit reads silver no more (source_specs.py).
+    stale = build(lake, artifacts["fact_orders"], "build-fact_orders-stale")
+    assert stale["status"] == "FAILED"
+    assert re.fullmatch(r"dataset orders: its spec is not the one its silver was published with \(load plan (\w+) -> (\w+)\); "
+                        r"load orders to apply the edit \(locally: datalake load --dataset orders --full-refresh\) "
+                        r"or revert it; nothing built", stale["error"]), stale["error"]
+    again = build(lake, plan_variants["fact_orders_accepting_bogus"], "build-fact_orders-2")
 
     assert again["status"] == "SUCCEEDED", again.get("error")
     assert again["mode"] == "full"
