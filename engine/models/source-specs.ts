@@ -35,7 +35,7 @@ export function sourceSpecEdit(source: ModelSource, recorded: string | null | un
   const published = recorded.split(".")[0];
   if (published === source.loadPlan) return undefined;
   return (
-    `dataset ${source.dataset}: its spec is not the one its silver was published with (load plan ${published} -> ${source.loadPlan}); ` +
-    `load ${source.dataset} to apply the edit (locally: datalake load --dataset ${source.dataset} --full-refresh) or revert it; nothing built`
+    `dataset ${source.dataset}: its silver was published under load plan ${published}, its spec compiles to ${source.loadPlan} now (a spec edit or another compiler); ` +
+    `load ${source.dataset} first to apply it (locally: datalake load --dataset ${source.dataset} --full-refresh) or revert the edit; nothing built`
   );
 }

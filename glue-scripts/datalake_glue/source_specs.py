@@ -22,6 +22,6 @@ def source_spec_edit(source: Dict[str, Any], recorded: Optional[str]) -> Optiona
     if published == expected:
         return None
     dataset = source["dataset"]
-    return (f"dataset {dataset}: its spec is not the one its silver was published with "
-            f"(load plan {published} -> {expected}); load {dataset} to apply the edit "
-            f"(locally: datalake load --dataset {dataset} --full-refresh) or revert it; nothing built")
+    return (f"dataset {dataset}: its silver was published under load plan {published}, its spec compiles to "
+            f"{expected} now (a spec edit or another compiler); load {dataset} first to apply it "
+            f"(locally: datalake load --dataset {dataset} --full-refresh) or revert the edit; nothing built")

@@ -709,9 +709,9 @@ def test_a_build_refuses_while_a_dataset_it_reads_has_a_spec_no_load_has_applied
                                                 "summary": {"datalake.plan-fingerprint": recorded} if recorded else {}}])]
     result = run(spark, fio, plan)
     if refused:
-        assert result.error == ("dataset things: its spec is not the one its silver was published with "
-                                "(load plan load-a -> load-b); load things to apply the edit "
-                                "(locally: datalake load --dataset things --full-refresh) or revert it; nothing built")
+        assert result.error == ("dataset things: its silver was published under load plan load-a, its spec compiles to "
+                                "load-b now (a spec edit or another compiler); load things first to apply it "
+                                "(locally: datalake load --dataset things --full-refresh) or revert the edit; nothing built")
         assert result.version is None
         assert not [s for s in spark.statements if "CREATE BRANCH" in s or "fast_forward" in s]
     else:

@@ -358,7 +358,7 @@ describe("models: a build refuses while a dataset it reads has a spec no load ha
     const refused = byModel(await buildModels(ws.dir, star, { datasets: withCustomers(narrowed) }));
     expect(refused.dim_customer.status).to.equal("failed");
     expect(refused.dim_customer.error).to.match(
-      /^dataset customers: its spec is not the one its silver was published with \(load plan [0-9a-f]{16} -> [0-9a-f]{16}\); load customers to apply the edit \(locally: datalake load --dataset customers --full-refresh\) or revert it; nothing built$/,
+      /^dataset customers: its silver was published under load plan [0-9a-f]{16}, its spec compiles to [0-9a-f]{16} now \(a spec edit or another compiler\); load customers first to apply it \(locally: datalake load --dataset customers --full-refresh\) or revert the edit; nothing built$/,
     );
     // The fact's compile refuses the narrowed natural key of the dimension on its own.
     expect(refused.fact_orders.status, refused.fact_orders.error).to.equal("failed");
@@ -375,7 +375,7 @@ describe("models: a build refuses while a dataset it reads has a spec no load ha
     const relaxed = { ...customers, rules: customers.rules.map((r) => (r.kind === "regex" ? { ...r, pattern: "^[A-Za-z]{2}$" } : r)) };
     const early = byModel(await buildModels(ws.dir, star, { datasets: withCustomers(relaxed) }));
     expect(early.dim_customer.status).to.equal("failed");
-    expect(early.dim_customer.error).to.match(/^dataset customers: its spec is not the one its silver was published with/);
+    expect(early.dim_customer.error).to.match(/^dataset customers: its silver was published under load plan /);
 
     expect((await ws.load(relaxed, [])).status).to.equal("SUCCEEDED");
     const after = byModel(await buildModels(ws.dir, star, { datasets: withCustomers(relaxed) }));
