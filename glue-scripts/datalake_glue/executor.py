@@ -39,7 +39,7 @@ from .plan import (SUMMARY_COUNT_COLUMNS, latest_sequence_text, relation_names, 
                    steps_after_switch, steps_for)
 from .retention import cutoff_text, due, expire_old_snapshots
 from .schema_evolution import SchemaChangeError, SchemaEvolution, evolve_schema, parse_describe, parse_partitioning
-from .silver_plan import plan_at, snapshots_sql
+from .silver_plan import needs_tag, snapshots_sql
 from .stop import StopSignal
 from .tables import (
     MERGED_ROLES,
@@ -325,7 +325,7 @@ class LoadExecutor:
         if "silver" not in self.staged:
             return
         head = self.branch_snapshot("silver")
-        if plan_at(self.rows(snapshots_sql(quote_identifier(self.ids["silver"]))), head) != self.plan["fingerprint"]:
+        if needs_tag(self.rows(snapshots_sql(quote_identifier(self.ids["silver"]))), head, self.plan["fingerprint"]):
             self.io.tag_branch(self.ids["silver"], self.branch, {FINGERPRINT_PROPERTY: self.plan["fingerprint"]})
 
     def open_branches(self) -> None:

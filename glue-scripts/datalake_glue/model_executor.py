@@ -543,7 +543,8 @@ class ModelExecutor:
             self.pin_inputs()
             edited = self.edited_source()
             if edited:
-                result.error = edited
+                # Nothing built: neither incremental nor full (as the DuckDB build reports it).
+                result.error, result.mode, result.mode_reason = edited, None, None
                 return result
             silver_plans = self.silver_plans() if incremental else {}
             relabelled = changed_silver_plan(self.base, silver_plans, result.current_version) if self.base is not None else None

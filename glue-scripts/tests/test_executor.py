@@ -15,6 +15,7 @@ from datalake_glue.executor import (
     split_already_loaded,
 )
 from datalake_glue.plan import parse_plan
+from datalake_glue.silver_plan import RETAG_AFTER
 from tests.fake_spark import FakeIO, FakeSpark
 from tests.helpers import manifest
 
@@ -666,15 +667,24 @@ SILVER_Q = "`glue_catalog`.`silver_db`.`orders`"
 SILVER_SNAPSHOTS = r"^SELECT snapshot_id, parent_id, summary FROM `glue_catalog`\.`silver_db`\.`orders`\.`snapshots`$"
 
 
-@pytest.mark.parametrize("tagged, tags", [("same", False), ("an-older-plan", True), (None, True)])
-def test_silvers_branch_names_the_runs_load_plan_before_the_publish_unless_its_nearest_tag_does(tagged, tags):
+@pytest.mark.parametrize("tagged, between, tags", [
+    ("same", 0, False),
+    ("same", RETAG_AFTER - 2, False),
+    # Tagged again before expiry (the RETAIN_LAST newest kept) can drop the plan's only tag.
+    ("same", RETAG_AFTER - 1, True),
+    ("an-older-plan", 0, True),
+    (None, 0, True),
+])
+def test_silvers_branch_names_the_runs_load_plan_before_the_publish_unless_its_nearest_tag_does(tagged, between, tags):
     plan = load_plan()
     spark, io = spark_for(plan)
 
     def history(statement):
-        # The branch's head (any refs lookup answers spark.snapshot) is a merge on a tagged snapshot.
+        # The branch's head (any refs lookup answers spark.snapshot) is a merge on `between`
+        # untagged merges on a tagged snapshot (1).
         fingerprint = plan["fingerprint"] if tagged == "same" else tagged
-        return [{"snapshot_id": spark.snapshot, "parent_id": 1, "summary": {}},
+        merges = [{"snapshot_id": 100 + i, "parent_id": 100 + i - 1 if i > 0 else 1, "summary": {}} for i in range(between)]
+        return [{"snapshot_id": spark.snapshot, "parent_id": 100 + between - 1 if between else 1, "summary": {}}, *merges,
                 {"snapshot_id": 1, "parent_id": None, "summary": {"datalake.plan-fingerprint": fingerprint} if tagged else {}}]
     spark.responses.insert(0, (SILVER_SNAPSHOTS, history))
 

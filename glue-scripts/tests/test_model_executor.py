@@ -712,7 +712,7 @@ def test_a_build_refuses_while_a_dataset_it_reads_has_a_spec_no_load_has_applied
         assert result.error == ("dataset things: its silver was published under load plan load-a, its spec compiles to "
                                 "load-b now (a spec edit or another compiler); load things first to apply it "
                                 "(locally: datalake load --dataset things --full-refresh) or revert the edit; nothing built")
-        assert result.version is None
+        assert result.version is None and result.mode is None and result.mode_reason is None
         assert not [s for s in spark.statements if "CREATE BRANCH" in s or "fast_forward" in s]
     else:
         assert result.error is None and result.version is not None
