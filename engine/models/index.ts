@@ -37,5 +37,4 @@ function compileKind(spec: ModelSpec, ctx: ModelCompileContext): ModelPlan {
 }
 
 export * from "./plan";
-export { sourceSpecEdit } from "./source-specs";
 export { buildOrder, modelDependencies, modelsAffectedBy } from "./order";
