@@ -380,7 +380,7 @@ describe("models: a build refuses while a dataset it reads has a spec no load ha
     expect((await ws.load(relaxed, [])).status).to.equal("SUCCEEDED");
     const after = byModel(await buildModels(ws.dir, star, { datasets: withCustomers(relaxed) }));
     expect(after.dim_customer.status, after.dim_customer.error).to.equal("built");
-    // The orders spec is unchanged: a build under it and the old customers spec is refused now.
+    // Now the spec before the edit is the one no load has applied: a build under it is refused.
     const old = byModel(await buildModels(ws.dir, star, { datasets: DATASETS }));
     expect(old.dim_customer.status).to.equal("failed");
   });
