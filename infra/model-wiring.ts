@@ -136,13 +136,17 @@ export function createModelResources(
 }
 
 /**
- * What a deploy gives a model's job: its plan artifact and the content of the files shipped next
- * to it (dim_date's holidays). The handlers' plan hash (infra/model-graph.ts) covers both, so a
- * holidays edit rebuilds dim_date like a range edit does.
+ * What a deploy gives a model's job that decides its rows: its plan artifact and the content of
+ * the files shipped next to it (dim_date's holidays). The handlers' plan hash (infra/model-graph.ts)
+ * covers both, so a holidays edit rebuilds dim_date like a range edit does. Not the artifact's
+ * `sources` (the load plans the build checks first, engine/models/source-specs.ts): any edit of a
+ * dataset changes them, and a build before the dataset's next load would only be refused (that
+ * load requests the build); an edit that changes the model's SQL still changes the hash.
  */
 export function deployedModel(spec: ModelSpec, artifact: SparkModelArtifact, datasets: readonly DatasetSpec[]): unknown {
   const files = modelReads(artifact, datasets).files.map((path) => ({ path, content: readModelFile(spec.name, path).toString("base64") }));
-  return { artifact, files };
+  const { sources: _checked, ...computed } = artifact;
+  return { artifact: computed, files };
 }
 
 /**

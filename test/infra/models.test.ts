@@ -303,6 +303,26 @@ describe("infra: semantic models", () => {
     expect(hash(() => edited), "a holidays edit is a new plan").to.not.equal(hash(() => deployed));
   });
 
+  it("gives the handlers a plan hash that a dataset edit leaving the model's SQL alone does not change", () => {
+    const orders = DATASETS.find((d) => d.name === "orders")!;
+    const accepting = { ...orders, rules: orders.rules.map((r) => (r.kind === "accepted_values" ? { ...r, values: [...r.values, "on_hold"] } : r)) };
+    const edited = DATASETS.map((d) => (d.name === "orders" ? accepting : d));
+    const fact = MODELS.find((m) => m.name === "fact_orders")!;
+    const before = sparkModelArtifact(fact, DATASETS, MODELS);
+    const after = sparkModelArtifact(fact, edited, MODELS);
+    // The edit changes the load plan the build checks, not the fact's SQL: a build before the
+    // next load of orders would only be refused (engine/models/source-specs.ts).
+    expect(after.sources).to.not.deep.equal(before.sources);
+    const hash = (datasets: typeof DATASETS, artifact: typeof before) => modelGraph([fact], datasets, { fact_orders: "job" }, () => deployedModel(fact, artifact, datasets)).fact_orders.plan;
+    expect(hash(edited, after)).to.equal(hash(DATASETS, before));
+    // A customers rule edit changes dim_customer's SQL (its history labels rows by the rules): a new plan.
+    const customers = DATASETS.find((d) => d.name === "customers")!;
+    const widened = DATASETS.map((d) => (d.name === "customers" ? { ...customers, rules: customers.rules.map((r) => (r.kind === "regex" ? { ...r, pattern: "^[A-Za-z]{2}$" } : r)) } : d));
+    const dim = MODELS.find((m) => m.name === "dim_customer")!;
+    const dimHash = (datasets: typeof DATASETS) => modelGraph([dim], datasets, { dim_customer: "job" }, () => deployedModel(dim, sparkModelArtifact(dim, datasets, MODELS), datasets)).dim_customer.plan;
+    expect(dimHash(widened)).to.not.equal(dimHash(DATASETS));
+  });
+
   it("ships a date dimension's holidays file next to its plan and points the job at it", async () => {
     const path = "test/fixtures/glue/holidays.csv";
     const dimDate: DateDimensionSpec = { kind: "date", name: "dim_date", range: { from: "2024-01-01", to: "2024-12-31" }, fiscalYearStartMonth: 1, holidaysFile: path, sourceFile: "t" };
