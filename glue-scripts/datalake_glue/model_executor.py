@@ -210,6 +210,9 @@ class ModelExecutor:
         self.read: Dict[str, str] = {}
         #: relation -> the snapshot a bronze / files / silver input reads (None: empty), pin_inputs().
         self.pins: Dict[str, Optional[str]] = {}
+        #: (silver table, snapshot) -> its load plan, plan_of(): edited_source and silver_plans
+        #: both ask for a pinned silver's, and each answer is a query of its snapshot log.
+        self._plans: Dict[tuple, Optional[str]] = {}
         #: What write() did: the writes since the last whole one (None: this build wrote it whole).
         self.segments: Optional[Dict[str, Any]] = None
         self.sleep = sleep
@@ -347,7 +350,7 @@ class ModelExecutor:
                 snapshot = self.fresh_main_snapshot(identifier) if self.exists(identifier) else None
             if snapshot is None:
                 continue
-            edit = source_spec_edit(source, plan_at(self.rows(snapshots_sql(quote_identifier(identifier))), snapshot))
+            edit = source_spec_edit(source, self.plan_of(identifier, snapshot))
             if edit:
                 return edit
         return None
@@ -361,10 +364,17 @@ class ModelExecutor:
             if item["zone"] != "silver" or snapshot is None:
                 continue
             identifier = self.placement.dataset_table("silver", self.plan["tables"][item["relation"]]["name"])
-            fingerprint = plan_at(self.rows(snapshots_sql(quote_identifier(identifier))), snapshot)
+            fingerprint = self.plan_of(identifier, snapshot)
             if fingerprint:
                 out[item["dataset"]] = fingerprint
         return out
+
+    def plan_of(self, identifier: str, snapshot: str) -> Optional[str]:
+        """The load plan of silver `identifier` at `snapshot` (silver_plan.plan_at), read once."""
+        key = (identifier, str(snapshot))
+        if key not in self._plans:
+            self._plans[key] = plan_at(self.rows(snapshots_sql(quote_identifier(identifier))), snapshot)
+        return self._plans[key]
 
     def publishing_marker(self, ledger: str) -> Optional[str]:
         self.sql(f"REFRESH TABLE {quote_identifier(ledger)}")

@@ -485,8 +485,11 @@ def test_a_silver_rebuilt_by_another_load_plan_since_the_previous_build_means_a_
                                                {"snapshot_id": 0, "parent_id": None,
                                                 "summary": {"datalake.plan-fingerprint": now} if now else {}}])]
     spark.main.update({"`glue_catalog`.`sem`.`dim_other`", SILVER})
-    result = run(spark, fio, INCREMENTAL, state=state)
+    # With the plan's sources the spec check reads the same pinned snapshot's plan first.
+    plan = dict(INCREMENTAL, sources=[{"dataset": "things", "silverTable": "things_current", "loadPlan": now or "load-b"}])
+    result = run(spark, fio, plan, state=state)
     assert result.error is None
+    assert len([s for s in spark.statements if re.match(SILVER_SNAPSHOTS, s)]) == 1, "one query of the snapshot log"
     assert (result.mode, result.mode_reason) == (("full", reason) if reason else ("incremental", None))
     # Decided before any input is registered: a full rebuild reads no previous rows.
     assert any(t.startswith("CREATE OR REPLACE TEMP VIEW `previous` AS SELECT CAST(NULL") for t in spark.statements) == bool(reason)
