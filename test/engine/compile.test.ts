@@ -70,6 +70,20 @@ describe("engine: compilePlan", () => {
     expect(spark).to.include("`customer_id`");
   });
 
+  it("computes state_winners once on Spark (the state delta reads it three times), and keeps it a view on DuckDB", () => {
+    const spec = getDataset("orders"); // dms keep_previous: winners, then fill chain
+    const step = (dialect: "duckdb" | "spark", name: string) => {
+      const found = compilePlan(spec, { dialect }).steps.find((s) => s.kind === "sql" && s.name === name);
+      return found?.kind === "sql" ? found : undefined;
+    };
+    const reads = (sql: string) => sql.match(/\bstate_winners\b/g)?.length ?? 0;
+    const readers = ["fill_chain", "state_delta"].map((name) => reads(step("spark", name)!.sql));
+
+    expect(readers.reduce((a, b) => a + b, 0), "reads of state_winners (fill_chain, state_delta)").to.be.greaterThan(1);
+    expect(step("spark", "state_winners")?.materialize).to.equal("table");
+    expect(step("duckdb", "state_winners")?.materialize).to.equal("view");
+  });
+
   it("labels rules with the names datasets/validate.ts gives them", () => {
     const labels = (name: string) => getDataset(name).rules.map(ruleLabel);
 
