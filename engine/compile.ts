@@ -845,7 +845,8 @@ class Compiler extends SqlContext {
     // planning alone per load, whatever its size (a 2-row load: state_delta took 2.0 s; now 0.7 s,
     // after 0.7 s for state_winners).
     // DuckDB keeps the view: it plans the three reads as one shared subplan, and a table held the
-    // winners in memory (`npm run bench -- peer`'s load: peak RSS 820-910 MB -> 940-980 MB).
+    // winners in memory (`npm run bench -- peer`'s load, 7 runs each: peak RSS 820-950 MB as a
+    // view, 920-1,030 MB as a table, and no faster).
     const winners = this.d.name === "spark" ? "table" : "view";
     return [
       this.sql("state_winners", winners, description + " (as written)", this.stateDelta(), when),
