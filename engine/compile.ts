@@ -839,17 +839,14 @@ class Compiler extends SqlContext {
     const description = "new changes that become their key's state row";
     if (this.fillColumns.length === 0) return [this.sql("state_delta", "table", description, this.stateDelta(), "incremental")];
     const when = "incremental";
-    // Spark computes state_winners once (a checkpoint): state_delta reads it three times (itself
-    // and twice in fill_chain's keys), and a view is a plan inlined at each read, so Spark ran its
-    // window three times and analyzed and optimized the chain under it three times: ~1.2 s of
-    // planning alone per load, whatever its size (a 2-row load: state_delta took 2.0 s; now 0.7 s,
-    // after 0.7 s for state_winners).
-    // DuckDB keeps the view: it plans the three reads as one shared subplan, and a table held the
-    // winners in memory (`npm run bench -- peer`'s load, 7 runs each: peak RSS 820-950 MB as a
-    // view, 920-1,030 MB as a table, and no faster).
-    const winners = this.d.name === "spark" ? "table" : "view";
+    // state_delta reads state_winners three times (itself and twice in fill_chain's keys): a step
+    // read again (dialects.ts rereadStep). As a view, Spark ran its window and planned the chain
+    // under it three times: a 2-row load's state_delta took 2.0 s; now 0.7 s, after 0.7 s for
+    // state_winners. On DuckDB a table was not consistently faster and held the winners in memory
+    // (`npm run bench -- peer`'s load, 7 runs each: peak RSS 820-950 MB as a view, 920-1,030 MB
+    // as a table).
     return [
-      this.sql("state_winners", winners, description + " (as written)", this.stateDelta(), when),
+      this.sql("state_winners", this.d.rereadStep, description + " (as written)", this.stateDelta(), when),
       this.sql("fill_chain", "view", "the winners' keys: state row, then the new changes after it", this.fillChain(), when),
       this.sql("refill_keys", "table", "keys whose state row is an update and a new change orders before it", this.refillKeys(), when),
       this.sql("refill_bronze", "view", "bronze rows of the refill keys, as stored", this.refillBronze(), when),

@@ -61,6 +61,13 @@ export interface SqlDialect {
    * one drops the join, and the other side's scan, before that side is read). "" for DuckDB.
    */
   broadcast(alias: string): string;
+  /**
+   * How to keep a step that one later statement reads several times. Spark inlines a view at each
+   * read, running and planning it again each time, so it computes such a step once ("table": a
+   * checkpoint); DuckDB plans the reads as one shared subplan, and a table would only hold the rows
+   * in memory ("view").
+   */
+  rereadStep: "view" | "table";
   /** Window aggregate: the last non-NULL value of `expr` in the frame (the window follows it). */
   lastNonNull(expr: string): string;
   /** A one-field struct holding `expr` as field `v` (non-NULL even when `expr` is NULL). */
@@ -103,6 +110,7 @@ const duckdb: SqlDialect = {
   addDays: (date, days) => `CAST(${date} + CAST(${days} AS INTEGER) AS DATE)`,
   daysBetween: (from, to) => `CAST(date_diff('day', ${from}, ${to}) AS INTEGER)`,
   broadcast: () => "",
+  rereadStep: "view",
   lastNonNull: (expr) => `last_value(${expr} IGNORE NULLS)`,
   box: (expr) => `struct_pack(v := ${expr})`,
 };
@@ -221,6 +229,7 @@ const spark: SqlDialect = {
   addDays: (date, days) => `date_add(${date}, CAST(${days} AS INT))`,
   daysBetween: (from, to) => `datediff(${to}, ${from})`,
   broadcast: (alias) => `/*+ BROADCAST(${alias}) */ `,
+  rereadStep: "table",
   lastNonNull: (expr) => `last_value(${expr}, true)`,
   box: (expr) => `named_struct('v', ${expr})`,
 };
