@@ -1,17 +1,22 @@
 // Benchmark (b), incremental cost: a 500,000-key orders state, then 30 daily batches of 50,000
 // changes, one run each. An incremental merge costs state + new data, so batch 30 should cost
-// about what batch 1 costs (target batch30/batch1 <= 1.5); a full refresh (rebuild from all of
-// bronze, 2,000,000 rows by the end) is timed beside it.
+// about what batch 1 costs (issue 15's target: batch30/batch1 <= 1.1); a full refresh (rebuild
+// from all of bronze, 2,000,000 rows by the end) is timed beside it. A batch whose merge rewrote
+// state whole (segments.ts shouldCompact) is marked: it pays for the batches before it too, so
+// the batches that only appended a segment are compared on their own beside the headline.
 import { join } from "path";
 import { getDataset } from "../datasets";
 import { runLoad, type ProgressEvent } from "../engine/duckdb";
+import { currentSegments } from "../engine/duckdb/segments";
+import { zoneDir } from "../engine/duckdb/workspace";
 import { generateDataset } from "../local/generator";
 import { benchManifest, mb, measure, perSec, sec } from "./engine-measure";
 
 const STATE_KEYS = Number(process.env.BENCH_ENGINE_STATE ?? 500_000);
 const BATCHES = Number(process.env.BENCH_ENGINE_BATCHES ?? 30);
 const BATCH_ROWS = Number(process.env.BENCH_ENGINE_BATCH_ROWS ?? 50_000);
-const TARGET = 1.5;
+/** Issue 15 keeps this figure at <= 1.1 (the first engine issue asked for 1.5). */
+const TARGET = 1.1;
 
 export async function engineIncremental(tmp: string): Promise<void> {
   const spec = getDataset("orders");
@@ -36,6 +41,8 @@ export async function engineIncremental(tmp: string): Promise<void> {
   console.log(`initial full load: ${sec(initial.ms)} (${initial.result.counts.stateKeys} keys), peak RSS ${mb(initial.peakRss)}`);
 
   const times: number[] = [];
+  /** Per batch: whether its merge compacted state (the version is one segment again). */
+  const compacted: boolean[] = [];
   const steps: Map<string, number>[] = [];
   let peak = 0;
   for (const [i, batch] of batches.entries()) {
@@ -52,8 +59,10 @@ export async function engineIncremental(tmp: string): Promise<void> {
     steps.push(perStep);
     if (run.result.status !== "SUCCEEDED") console.log(`  batch ${i + 1} ${run.result.status}: ${run.result.error}`);
     times.push(run.ms);
+    compacted.push(currentSegments(zoneDir(workspace, "state", spec.name))?.segments.length === 1);
     peak = Math.max(peak, run.peakRss);
-    console.log(`  batch ${String(i + 1).padStart(2)}: ${sec(run.ms).padStart(8)}  ${perSec(BATCH_ROWS, run.ms)}, state ${run.result.counts.stateKeys} keys`);
+    const mark = compacted[i] ? ", state compacted" : "";
+    console.log(`  batch ${String(i + 1).padStart(2)}: ${sec(run.ms).padStart(8)}  ${perSec(BATCH_ROWS, run.ms)}, state ${run.result.counts.stateKeys} keys${mark}`);
   }
 
   // Where a run's time goes, first batch beside last: the fixed part (state/silver rewrites)
@@ -80,6 +89,13 @@ export async function engineIncremental(tmp: string): Promise<void> {
     `batch${times.length}/batch1 = ${ratio.toFixed(2)} (target <= ${TARGET}) -> ${ratio <= TARGET ? "meets target" : "MISSES target"}; ` +
       `median/batch1 = ${(median / first).toFixed(2)}, mean(last 3)/mean(first 3) = ${(tail / head).toFixed(2)}`,
   );
+  const appended = times.filter((_, i) => !compacted[i]);
+  if (appended.length >= 2) {
+    console.log(
+      `${times.length - appended.length} of ${times.length} batches compacted state; the others: first ${sec(appended[0])}, ` +
+        `last ${sec(appended[appended.length - 1])} -> last/first = ${(appended[appended.length - 1] / appended[0]).toFixed(2)}`,
+    );
+  }
   console.log(
     `full refresh from bronze (${(STATE_KEYS + BATCHES * BATCH_ROWS).toLocaleString("en-US")} rows -> ${refresh.result.counts.stateKeys} keys, ${refresh.result.status}): ` +
       `${sec(refresh.ms)} = ${(refresh.ms / median).toFixed(1)}x a median incremental batch, peak RSS ${mb(refresh.peakRss)}`,
