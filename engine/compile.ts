@@ -194,6 +194,23 @@ export function orderingColumns(spec: DatasetSpec): PlanColumn[] {
  * text order breaks at 10 in local mode) say nothing about which came later.
  */
 const VERSION_AT: PlanColumn = { name: "_version_at", type: "string" };
+
+/**
+ * State of a dms keep_previous dataset: whether the row, as written, is an update that left a
+ * fill column unlogged (its stored values were filled from the key's earlier changes). Only such
+ * a row can change when a late change orders before it, so refillKeys reads bronze for those keys
+ * alone: DMS logs most updates in full, and refilling any key whose state row was an update read
+ * every bronze row in most batches (batch 30 of `npm run bench -- engine`: 95 rows of 1,950,000
+ * kept, at 1.0-1.5 s). NULL (a state row written before the column) counts as partial.
+ */
+const PARTIAL_IMAGE: PlanColumn = { name: "_partial_image", type: "boolean" };
+
+/** Columns an update may leave unlogged (dms keep_previous): neither key nor sequence. */
+function fillColumnsOf(spec: DatasetSpec): string[] {
+  if (spec.dms?.partialImages !== "keep_previous") return [];
+  const fixed = new Set([...spec.primaryKey, ...(spec.cdc?.sequenceColumns ?? [])]);
+  return spec.columns.map((c) => c.name).filter((c) => !fixed.has(c));
+}
 /**
  * Width sequencers are padded to in `_version_at`: S3's are 16 to 18 hex digits, `datalake
  * local`'s 18, `datalake load`'s (the file's mtime) 16 decimal digits.
@@ -252,7 +269,7 @@ export function tableDefs(spec: DatasetSpec): Record<TableRole, TableDef> {
   return {
     bronze: def("bronze", `bronze_${spec.name}`, bronzeCols, ["_data_date"], "append"),
     files: def("files", `files_${spec.name}`, [...FILES_COLUMNS], [], "append"),
-    state: def("state", `state_${spec.name}`, [...bronzeCols, ...orderingColumns(spec)], [], "replace"),
+    state: def("state", `state_${spec.name}`, [...bronzeCols, ...orderingColumns(spec), ...(fillColumnsOf(spec).length > 0 ? [PARTIAL_IMAGE] : [])], [], "replace"),
     silver: def(
       "silver",
       spec.target.table,
@@ -275,8 +292,7 @@ class Compiler extends SqlContext {
     super(spec, d);
     this.bronzeCols = [...spec.columns.map((c) => c.name), ...BRONZE_LINEAGE.map((l) => l.name)];
     this.dms = spec.format === "dms";
-    const fixed = new Set([...spec.primaryKey, ...(spec.cdc?.sequenceColumns ?? [])]);
-    this.fillColumns = spec.dms?.partialImages === "keep_previous" ? spec.columns.map((c) => c.name).filter((c) => !fixed.has(c)) : [];
+    this.fillColumns = fillColumnsOf(spec);
   }
 
   steps(): PlanStep[] {
@@ -755,7 +771,7 @@ class Compiler extends SqlContext {
   /** Full refresh: rank every change of every key (bronze may hold a file twice: ties collapse). */
   private rankAll(): string {
     const from = this.fillColumns.length > 0 ? "changes_filled" : "changes";
-    return this.rankedLatest(from, [...this.bronzeCols.map(this.id), ...this.orderingNames()].join(", "));
+    return this.rankedLatest(from, this.stateNames().join(", "));
   }
 
   /**
@@ -861,15 +877,16 @@ class Compiler extends SqlContext {
    * CDC file, a full load landing after CDC files) while that row is an update. The update may
    * have left columns unlogged, filled from the changes before it, and the late change may now be
    * the one to fill them from: such a key's state is recomputed from its whole history
-   * (refill_changes), so the tables do not depend on how files were split into runs. The state
-   * keeps filled values only, so whether the update really left a column unlogged is known from
-   * bronze alone: any update counts. A state row that is an insert or a delete is taken as written,
-   * so a late change before it changes nothing.
+   * (refill_changes), so the tables do not depend on how files were split into runs. Only an
+   * update that left a fill column unlogged (`_partial_image`, recorded when the row was written)
+   * can change: one that logged every column, an insert or a delete is its own values whatever
+   * came before it, so a late change before it changes nothing.
    */
   private refillKeys(): string {
     const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
     const on = keys.map((k) => `f.${k} = s.${k}`).join(" AND ");
-    return `SELECT DISTINCT ${keys.map((k) => `f.${k}`).join(", ")} FROM fresh_keyed f JOIN state_prev s ON ${on} WHERE s.${this.id("_op")} = 'U' AND COALESCE(${this.after("s", "f")}, FALSE)`;
+    const partial = `COALESCE(s.${PARTIAL_IMAGE.name}, TRUE)`;
+    return `SELECT DISTINCT ${keys.map((k) => `f.${k}`).join(", ")} FROM fresh_keyed f JOIN state_prev s ON ${on} WHERE s.${this.id("_op")} = 'U' AND ${partial} AND COALESCE(${this.after("s", "f")}, FALSE)`;
   }
 
   /**
@@ -900,7 +917,7 @@ class Compiler extends SqlContext {
   private filledDelta(): string {
     const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
     const on = keys.map((k) => `w.${k} = r.${k}`).join(" AND ");
-    const refilled = this.rankedLatest("refill_filled", [...this.bronzeCols.map(this.id), ...this.orderingNames()].join(", "));
+    const refilled = this.rankedLatest("refill_filled", this.stateNames().join(", "));
     return `SELECT w.* FROM (${this.fillWinners()}) w LEFT JOIN refill_keys r ON ${on} WHERE r._pk_1 IS NULL UNION ALL ${refilled}`;
   }
 
@@ -989,12 +1006,14 @@ class Compiler extends SqlContext {
       return fill.has(c) ? `${this.filled(op, raw, fill.get(c)!)} AS ${this.id(c)}` : raw;
     });
     const on = keys.map((k) => `w.${k} = v.${k}`).join(" AND ");
-    return `SELECT ${[...cols, ...this.orderingNames().map((c) => `w.${c}`)].join(", ")} FROM state_winners w LEFT JOIN (${values}) v ON ${on}`;
+    const partial = `${this.partialImage("w.")} AS ${PARTIAL_IMAGE.name}`;
+    return `SELECT ${[...cols, ...this.orderingNames().map((c) => `w.${c}`), partial].join(", ")} FROM state_winners w LEFT JOIN (${values}) v ON ${on}`;
   }
 
   /**
    * Full refresh (and refill_keys): every update's unlogged columns from the key's earlier changes,
-   * in order. `withPos` keeps each change's chain position `_pos` (the model history's order).
+   * in order. `withPos` keeps each change's chain position `_pos` (the model history's order);
+   * without it the rows are state candidates and keep `_partial_image`, taken before filling.
    */
   private fillAll(from = "changes", withPos = false): string {
     const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`).join(", ");
@@ -1004,7 +1023,22 @@ class Compiler extends SqlContext {
     const fill = new Map(this.fillColumns.map((c, i) => [c, `_fill_${i + 1}`]));
     const op = this.id("_op");
     const cols = this.bronzeCols.map((c) => (fill.has(c) ? `${this.filledBoxed(op, this.id(c), fill.get(c)!)} AS ${this.id(c)}` : this.id(c)));
-    return `SELECT ${[...cols, ...this.orderingNames(), ...(withPos ? ["_pos"] : [])].join(", ")} FROM (SELECT *, ${anchors.join(", ")} FROM (${positioned}) p) c`;
+    const kept = withPos ? ["_pos"] : [`${this.partialImage("")} AS ${PARTIAL_IMAGE.name}`];
+    return `SELECT ${[...cols, ...this.orderingNames(), ...kept].join(", ")} FROM (SELECT *, ${anchors.join(", ")} FROM (${positioned}) p) c`;
+  }
+
+  /** State's columns, in its table's order (tableDefs). */
+  private stateNames(): string[] {
+    return [...this.bronzeCols.map(this.id), ...this.orderingNames(), ...(this.fillColumns.length > 0 ? [PARTIAL_IMAGE.name] : [])];
+  }
+
+  /**
+   * Whether a change as written (columns of `alias`, before filling) left a fill column unlogged
+   * (PARTIAL_IMAGE). Unknown counts as partial: that only costs a refill.
+   */
+  private partialImage(alias: string): string {
+    const unlogged = this.fillColumns.map((c) => this.unlogged(`${alias}${this.id(c)}`)).join(" OR ");
+    return `COALESCE(${alias}${this.id("_op")} = 'U' AND (${unlogged}), TRUE)`;
   }
 
   /** Merge keys of state: its stored typed key columns. */
