@@ -196,14 +196,23 @@ export function orderingColumns(spec: DatasetSpec): PlanColumn[] {
 const VERSION_AT: PlanColumn = { name: "_version_at", type: "string" };
 
 /**
+ * Width sequencers are padded to in `_version_at`: S3's are 16 to 18 hex digits, `datalake
+ * local`'s 18, `datalake load`'s (the file's mtime) 16 decimal digits.
+ */
+export const SEQUENCER_WIDTH = 32;
+
+/**
  * State of a dms keep_previous dataset: whether the row, as written, is an update that left a
  * fill column unlogged (its stored values were filled from the key's earlier changes). Only such
  * a row can change when a late change orders before it, so refillKeys reads bronze for those keys
  * alone: DMS logs most updates in full, and refilling any key whose state row was an update read
- * every bronze row in most batches (batch 30 of `npm run bench -- engine`: 95 rows of 1,950,000
- * kept, at 1.0-1.5 s). NULL (a state row written before the column) counts as partial.
+ * all of bronze in most batches, so a batch's cost grew with history (`npm run bench -- engine`,
+ * batches that do not compact state: last/first 1.61, 1.06 with it). NULL counts as partial.
  */
 const PARTIAL_IMAGE: PlanColumn = { name: "_partial_image", type: "boolean" };
+
+/** State's PARTIAL_IMAGE column: only a dataset with columns to fill has it. */
+const partialImageColumn = (spec: DatasetSpec): PlanColumn[] => (fillColumnsOf(spec).length > 0 ? [PARTIAL_IMAGE] : []);
 
 /** Columns an update may leave unlogged (dms keep_previous): neither key nor sequence. */
 function fillColumnsOf(spec: DatasetSpec): string[] {
@@ -211,11 +220,6 @@ function fillColumnsOf(spec: DatasetSpec): string[] {
   const fixed = new Set([...spec.primaryKey, ...(spec.cdc?.sequenceColumns ?? [])]);
   return spec.columns.map((c) => c.name).filter((c) => !fixed.has(c));
 }
-/**
- * Width sequencers are padded to in `_version_at`: S3's are 16 to 18 hex digits, `datalake
- * local`'s 18, `datalake load`'s (the file's mtime) 16 decimal digits.
- */
-export const SEQUENCER_WIDTH = 32;
 
 /**
  * DMS file sequence columns of a dms dataset's changes (all derived, stored in state):
@@ -269,7 +273,7 @@ export function tableDefs(spec: DatasetSpec): Record<TableRole, TableDef> {
   return {
     bronze: def("bronze", `bronze_${spec.name}`, bronzeCols, ["_data_date"], "append"),
     files: def("files", `files_${spec.name}`, [...FILES_COLUMNS], [], "append"),
-    state: def("state", `state_${spec.name}`, [...bronzeCols, ...orderingColumns(spec), ...(fillColumnsOf(spec).length > 0 ? [PARTIAL_IMAGE] : [])], [], "replace"),
+    state: def("state", `state_${spec.name}`, [...bronzeCols, ...orderingColumns(spec), ...partialImageColumn(spec)], [], "replace"),
     silver: def(
       "silver",
       spec.target.table,
@@ -1029,7 +1033,7 @@ class Compiler extends SqlContext {
 
   /** State's columns, in its table's order (tableDefs). */
   private stateNames(): string[] {
-    return [...this.bronzeCols.map(this.id), ...this.orderingNames(), ...(this.fillColumns.length > 0 ? [PARTIAL_IMAGE.name] : [])];
+    return [...this.bronzeCols.map(this.id), ...this.orderingNames(), ...partialImageColumn(this.spec).map((c) => c.name)];
   }
 
   /**

@@ -104,9 +104,11 @@ describe("engine (DuckDB): dms partial images, whatever the arrival split", func
     await expectSplitsAgree(files, splits);
   });
 
-  it("records in state which rows left a column unlogged, so a late change re-fills those keys only", async () => {
-    // 17: updated in full (a late change before it changes nothing); 18: delivered_at unlogged
-    // (filled, and re-filled by the late file); 19: inserted; 20: deleted.
+  it("records in state which rows left a column unlogged (_partial_image), alike after an incremental run, a refill and a full refresh", async () => {
+    // Only a partial row is re-filled when a late change orders before it (compile.ts
+    // refillKeys). 17: updated in full, so the late file changes nothing; 18: delivered_at
+    // unlogged (filled from the full load, then re-filled from the late file); 19: inserted;
+    // 20: deleted.
     const load = { name: "LOAD00000001.csv", content: ["17,5,DHL,2026-04-01 10:00:00,2026-04-03 10:00:00", "18,6,DHL,2026-04-01 10:00:00,2026-04-03 10:00:00", "20,8,DHL,,"].join("\n") + "\n" };
     const late = { name: "20261102-010000000.csv", content: ["U,17,5,DPD,2026-04-01 10:00:00,2026-04-04 10:00:00", "U,18,6,DPD,2026-04-01 10:00:00,2026-04-05 10:00:00"].join("\n") + "\n" };
     const cdc = { name: "20261102-020000000.csv", content: ["U,17,5,UPS,2026-04-02 10:00:00,2026-04-06 10:00:00", "U,18,6,UPS,2026-04-02 10:00:00,", "I,19,7,UPS,,", "D,20,8,DHL,,"].join("\n") + "\n" };
