@@ -32,6 +32,7 @@ import { REPO_ROOT } from "../repo-root";
 import { currentSegments, KEYS_FILE, segmentsScan, shouldCompact, versionSegments, type Segmented } from "./segments";
 import { createEmptyTable, fileList, ident, lit, openSession, PARQUET_OPTIONS, type Session } from "./session";
 import { pinDataset, type DatasetPin } from "./dataset-pin";
+import { fsyncTree } from "./durable";
 import {
   duckdbTempDir,
   nextVersion,
@@ -258,6 +259,8 @@ function publish(
   const target = path.join(dir, version);
   const publishedAt = new Date().toISOString();
   fs.mkdirSync(dir, { recursive: true });
+  // The files on disk before the pointer that publishes them (durable.ts).
+  fsyncTree(staging);
   fs.renameSync(staging, target);
   const meta: ModelVersionMeta = {
     version,

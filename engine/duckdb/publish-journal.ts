@@ -20,6 +20,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { TableRole } from "../plan";
+import { fsyncDir } from "./durable";
 import { publishRecordPath, pruneVersions, removeEmptyParents, writeJsonAtomic, writePointer, type VersionMeta } from "./workspace";
 
 /** One table's part of a publish; paths relative to the workspace (a moved workspace still finishes it). */
@@ -47,6 +48,10 @@ export function writeJournal(staging: string, journal: PublishJournal): void {
 
 /** Step 3: makes the journal's moves in order, skipping those already made; `onMoved` after each table. */
 export function applyJournal(ws: string, journal: PublishJournal, onMoved: (role: TableRole) => void = () => undefined): void {
+  // Folders files were moved into: flushed before the caller removes the staging they came from,
+  // so a power loss cannot keep the removal and lose the move (durable.ts). A version's folder
+  // and its table's are flushed by the meta and pointer writes.
+  const movedInto = new Set<string>();
   for (const move of journal.moves) {
     if (move.version) {
       const { from, dir, meta } = move.version;
@@ -66,9 +71,11 @@ export function applyJournal(ws: string, journal: PublishJournal, onMoved: (role
       if (!fs.existsSync(path.join(ws, file.from))) continue; // moved before the kill
       fs.mkdirSync(path.dirname(path.join(ws, file.to)), { recursive: true });
       fs.renameSync(path.join(ws, file.from), path.join(ws, file.to));
+      movedInto.add(path.dirname(path.join(ws, file.to)));
     }
     onMoved(move.role);
   }
+  for (const dir of movedInto) fsyncDir(dir);
 }
 
 /**

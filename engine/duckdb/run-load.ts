@@ -13,6 +13,7 @@ import { stepsAfterSwitch, stepsFor, type AuditQuery, type LoadPlan, type RunMod
 import { dropsAfterLastRead } from "./last-reads";
 import { oweModels } from "./models-owed";
 import { ledgerKey, objectVersion, readFiles, type ReadResult } from "./read-files";
+import { fsyncTree } from "./durable";
 import { applyJournal, finishPublishes, PublishCutShort, writeJournal } from "./publish-journal";
 import { finishRollbacks } from "./stopped-rollbacks";
 import { openSession, type Session } from "./session";
@@ -244,6 +245,8 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
       oweModels(workspace, spec.name, manifest.runId);
       const { stateKeys: state, silverRows: silver, quarantineRows: quarantine } = summary.counts;
       const journal = store.journal(new Date().toISOString(), { state, silver, quarantine });
+      // On disk before the journal and the record that commit them (durable.ts).
+      fsyncTree(store.staging);
       writeJournal(store.staging, journal);
       progress("journal", `${journal.moves.length} table(s) to move`);
       // The publish record (engine/contracts.ts publishRecordKey) is the commit point, as the Glue

@@ -25,6 +25,7 @@
 // (DATALAKE_KEEP_VERSIONS, default KEEP_VERSIONS).
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { fsyncDir, fsyncFile } from "./durable";
 
 export const KEEP_VERSIONS = 10;
 
@@ -91,11 +92,18 @@ export function writePointer(dir: string, pointer: Pointer): void {
   writeJsonAtomic(path.join(dir, "_current.json"), pointer);
 }
 
+/**
+ * Replaces `file` with `value` as JSON: readers see the old or the new file, never a part, and
+ * once this returns the new one is on disk (durable.ts): its bytes are flushed before the rename,
+ * the rename after it.
+ */
 export function writeJsonAtomic(file: string, value: unknown): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
   fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
+  fsyncFile(tmp);
   fs.renameSync(tmp, file);
+  fsyncDir(path.dirname(file));
 }
 
 /** Version directories of a table, oldest first. */
