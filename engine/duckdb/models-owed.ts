@@ -8,13 +8,16 @@
 //   <ws>/ops/models-owed/<dataset>     the run id of the last publish that owes a build
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { fsyncDir, fsyncFile } from "./durable";
 
 const owedDir = (ws: string): string => path.join(ws, "ops", "models-owed");
 
-/** Called before a run publishes `dataset`. */
+/** Called before a run publishes `dataset`; on disk before the publish record (durable.ts). */
 export function oweModels(ws: string, dataset: string, runId: string): void {
   fs.mkdirSync(owedDir(ws), { recursive: true });
   fs.writeFileSync(path.join(owedDir(ws), dataset), runId);
+  fsyncFile(path.join(owedDir(ws), dataset));
+  fsyncDir(owedDir(ws));
 }
 
 /** Datasets whose models a build owes (dataset -> run id), read before that build starts. */

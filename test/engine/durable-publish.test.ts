@@ -3,7 +3,8 @@
 // loads (publish-crash.test.ts) cannot see this. Every fsync, rename and removal the load and the
 // build make through node:fs is recorded, and each rename is checked when it happens:
 //   - what it renames (a file, or every file of a folder) was flushed before;
-//   - the publish record comes after the journal, whose folder was flushed after it arrived;
+//   - the publish record comes after the journal, whose folder was flushed after it arrived, and
+//     after the models' debt (models-owed.ts);
 //   - before a staging folder is removed, every folder that files were moved into from it was
 //     flushed after the move.
 import * as fs from "node:fs";
@@ -47,6 +48,9 @@ async function orderingViolations(run: () => Promise<void>): Promise<{ violation
     const unflushed = (fs.statSync(a).isDirectory() ? filesUnder(a) : [a]).filter((f) => !flushed.has(f));
     if (unflushed.length > 0) violations.push(`renamed ${a} with ${unflushed.length} file(s) not flushed: ${unflushed[0]}`);
     if (b.endsWith(".publish.json")) {
+      const owed = path.join(path.dirname(b), "..", "..", "models-owed");
+      const unowed = fs.existsSync(owed) ? filesUnder(owed).filter((f) => !flushed.has(f)) : [owed];
+      if (unowed.length > 0) violations.push(`publish record ${b} written before the models' debt was flushed: ${unowed[0]}`);
       const journal = [...movedInto.keys()].find((d) => fs.existsSync(path.join(d, "_publish.json")));
       if (!journal) violations.push(`publish record ${b} written before any journal`);
       else if ((flushed.get(journal) ?? 0) < movedInto.get(journal)!) violations.push(`publish record ${b} written before the journal's folder was flushed`);
