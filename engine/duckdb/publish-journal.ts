@@ -68,14 +68,15 @@ export function applyJournal(ws: string, journal: PublishJournal, onMoved: (role
       pruneVersions(path.join(ws, dir));
     }
     for (const file of move.files ?? []) {
+      // A file moved before a kill may still be in the page cache only: its folder is flushed too.
+      movedInto.add(path.dirname(path.join(ws, file.to)));
       if (!fs.existsSync(path.join(ws, file.from))) continue; // moved before the kill
       fs.mkdirSync(path.dirname(path.join(ws, file.to)), { recursive: true });
       fs.renameSync(path.join(ws, file.from), path.join(ws, file.to));
-      movedInto.add(path.dirname(path.join(ws, file.to)));
     }
     onMoved(move.role);
   }
-  for (const dir of movedInto) fsyncDir(dir);
+  for (const dir of movedInto) if (fs.existsSync(dir)) fsyncDir(dir);
 }
 
 /**
