@@ -31,7 +31,6 @@ async function orderingViolations(run: () => Promise<void>): Promise<{ violation
     fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
   // The module object itself (this file's `import * as fs` is a read-only view of it): the
   // engine's modules read their fs functions from it at each call.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mutable = require("node:fs") as { -readonly [K in keyof Fs]: Fs[K] };
   mutable.openSync = ((p: fs.PathLike, ...rest: unknown[]) => {
     const fd = (real.openSync as (...a: unknown[]) => number)(p, ...rest);
