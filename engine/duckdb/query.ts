@@ -2,7 +2,8 @@
 // per published semantic model,
 // plus quarantine_<dataset> and state_<dataset> (current versions), rejects_<dataset> and
 // bronze_<dataset> (all runs). Views are bound
-// to the versions current when the session opens.
+// to the versions current when the session opens, taken at one moment when no publish is half
+// done (query-snapshot.ts).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DuckDBTypeId, StatementType } from "@duckdb/node-api";
@@ -10,6 +11,7 @@ import { icebergScan, icebergTables, loadIcebergExtension } from "../spark/icebe
 import { LOCAL_SPARK } from "../spark/run-load";
 import { LOCAL_SEMANTIC_DATABASE } from "../spark/build-model";
 import { fileList, ident, lit, openSession, type Session, type SessionOptions } from "./session";
+import { consistentViews } from "./query-snapshot";
 import { listSilverTables } from "./versions";
 import { listSemanticTables, semanticScan } from "./build-model";
 import { currentSegments, segmentsScan } from "./segments";
@@ -59,6 +61,11 @@ export interface QueryStream {
 export interface QuerySession {
   /** Names of the views the session offers, sorted. */
   tables: string[];
+  /**
+   * Publishes a killed load left unfinished (`<dataset> run <runId>`; query-snapshot.ts): until
+   * the next load finishes them, their tables may mix versions.
+   */
+  unfinished: string[];
   query(sql: string): Promise<QueryResult>;
   /**
    * The same rows as query(), without holding them all: for output of any size. Read-only unless
@@ -68,9 +75,8 @@ export interface QuerySession {
   close(): void;
 }
 
-export async function openQuerySession(workspace: string, opts: SessionOptions = {}): Promise<QuerySession> {
-  const session = await openSession(opts);
-  // View name -> FROM item (null: nothing to read yet).
+/** View name -> FROM item (null: nothing to read yet) of every published DuckDB table. */
+function publishedViews(workspace: string): Map<string, string | null> {
   const views = new Map<string, string | null>();
   for (const table of listSilverTables(workspace)) views.set(table, currentScan(zoneDir(workspace, "silver", table)));
   for (const dataset of subdirs(path.join(workspace, "quarantine"))) views.set(`quarantine_${dataset}`, currentScan(zoneDir(workspace, "quarantine", dataset)));
@@ -87,6 +93,12 @@ export async function openQuerySession(workspace: string, opts: SessionOptions =
     const files = parquetFiles(zoneDir(workspace, "rejects", dataset));
     views.set(`rejects_${dataset}`, files.length > 0 ? `read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true)` : null);
   }
+  return views;
+}
+
+export async function openQuerySession(workspace: string, opts: SessionOptions & { publishWaitMs?: number } = {}): Promise<QuerySession> {
+  const { views, unfinished } = await consistentViews(workspace, () => publishedViews(workspace), opts.publishWaitMs);
+  const session = await openSession(opts);
   const tables: string[] = [];
   try {
     for (const [name, scan] of views) {
@@ -134,6 +146,7 @@ export async function openQuerySession(workspace: string, opts: SessionOptions =
   };
   return {
     tables: tables.sort(),
+    unfinished,
     stream,
     async query(sql) {
       const { columns, batches } = await stream(sql);

@@ -33,6 +33,9 @@ export const queryVerb: Verb = {
     if (!existsSync(workspace)) throw new CliError(`workspace ${workspace} does not exist (load something first)`);
     const { openQuerySession } = await import("../../engine/duckdb");
     const session = await openQuerySession(workspace);
+    for (const run of session.unfinished) {
+      io.err(`datalake query: the publish of ${run} is unfinished (a load stopped mid-publish; the next load of the dataset finishes it): its tables may mix versions until then`);
+    }
     try {
       let result;
       try {
