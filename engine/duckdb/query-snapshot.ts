@@ -12,6 +12,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { unfinishedPublishes } from "./publish-journal";
+import { readPointer } from "./workspace";
 
 /** How long a query waits for a publish under way. @default QUERY_PUBLISH_WAIT_MS */
 export const QUERY_PUBLISH_WAIT_MS = 5_000;
@@ -52,8 +53,8 @@ function pointers(ws: string): string {
     const dir = path.join(ws, zone);
     if (!fs.existsSync(dir)) continue;
     for (const name of fs.readdirSync(dir).sort()) {
-      const file = path.join(dir, name, "_current.json");
-      if (fs.existsSync(file)) out.push(`${zone}/${name} ${fs.readFileSync(file, "utf8")}`);
+      const pointer = readPointer(path.join(dir, name));
+      if (pointer) out.push(`${zone}/${name} ${JSON.stringify(pointer)}`);
     }
   }
   return out.join("\n");
