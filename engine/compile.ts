@@ -982,8 +982,8 @@ class Compiler extends SqlContext {
     const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`);
     const on = (a: string, b: string) => keys.map((k) => `${a}.${k} = ${b}.${k}`).join(" AND ");
     const cols = (a: string) => [...keys, ...this.orderColumns(), this.id("_op"), ...this.fillColumns.map(this.id)].map((c) => `${a}.${c}`);
-    const unlogged = this.fillColumns.map((c) => this.unlogged(this.id(c))).join(" OR ");
-    const needs = `(SELECT ${keys.join(", ")} FROM state_winners WHERE ${this.id("_op")} = 'U' AND (${unlogged}))`;
+    // The winners that are partial images (the flag state keeps, on the row as written).
+    const needs = `(SELECT ${keys.join(", ")} FROM state_winners WHERE ${this.partialImage("")})`;
     const fresh =
       `SELECT ${cols("f").join(", ")}, 1 AS _chain_src FROM fresh_keyed f JOIN ${needs} w ON ${on("f", "w")} ` +
       `LEFT JOIN prior_keyed p ON ${on("f", "p")} WHERE p._pk_1 IS NULL OR COALESCE(${this.after("f", "p")}, FALSE)`;
