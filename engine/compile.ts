@@ -992,10 +992,14 @@ class Compiler extends SqlContext {
   }
 
   private chainPositions(from: string): string {
+    return `SELECT *, ROW_NUMBER() OVER (${this.chainWindow(from === "fill_chain")}) AS _pos FROM ${from}`;
+  }
+
+  /** A key's chain in contract order, oldest first (the state row first: `stateFirst`). */
+  private chainWindow(stateFirst = false): string {
     const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`).join(", ");
-    const lead = from === "fill_chain" ? "_chain_src, " : "";
     const order = this.orderColumns().map((c) => (this.dms ? `${c} ASC NULLS FIRST` : c)).join(", ");
-    return `SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keys} ORDER BY ${lead}${order}) AS _pos FROM ${from}`;
+    return `PARTITION BY ${keys} ORDER BY ${stateFirst ? "_chain_src, " : ""}${order}`;
   }
 
   /** Incremental: the winners with each update's unlogged columns taken from its chain. */
@@ -1020,15 +1024,18 @@ class Compiler extends SqlContext {
    * without it the rows are state candidates and keep `_partial_image`, taken before filling.
    */
   private fillAll(from = "changes", withPos = false): string {
-    const keys = this.spec.primaryKey.map((_, i) => `_pk_${i + 1}`).join(", ");
-    const window = `OVER (PARTITION BY ${keys} ORDER BY _pos ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
-    const anchors = this.fillColumns.map((c, i) => `${this.fillAnchorWindow(c)} ${window} AS _fill_${i + 1}`);
-    const positioned = this.chainPositions(`(SELECT *, 1 AS _chain_src FROM ${from}) x`);
+    // The running fills and `_pos` share one window, so both engines sort each key's chain once
+    // (ordering the fills by a `_pos` ranked in a subquery sorted it twice: the model history of
+    // 48,755 changes, 167 -> 145 ms on DuckDB). The order is total up to identical rows (bronze
+    // may hold a file twice), whose fills are the same in either order.
+    const chain = this.chainWindow();
+    const anchors = this.fillColumns.map((c, i) => `${this.fillAnchorWindow(c)} OVER (${chain} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS _fill_${i + 1}`);
+    const pos = withPos ? [`ROW_NUMBER() OVER (${chain}) AS _pos`] : [];
     const fill = new Map(this.fillColumns.map((c, i) => [c, `_fill_${i + 1}`]));
     const op = this.id("_op");
     const cols = this.bronzeCols.map((c) => (fill.has(c) ? `${this.filledBoxed(op, this.id(c), fill.get(c)!)} AS ${this.id(c)}` : this.id(c)));
     const kept = withPos ? ["_pos"] : [`${this.partialImage("")} AS ${PARTIAL_IMAGE.name}`];
-    return `SELECT ${[...cols, ...this.orderingNames(), ...kept].join(", ")} FROM (SELECT *, ${anchors.join(", ")} FROM (${positioned}) p) c`;
+    return `SELECT ${[...cols, ...this.orderingNames(), ...kept].join(", ")} FROM (SELECT *, ${[...pos, ...anchors].join(", ")} FROM (SELECT *, 1 AS _chain_src FROM ${from}) x) c`;
   }
 
   /** State's columns, in its table's order (tableDefs). */
