@@ -51,6 +51,7 @@
 // the run wrote to the table, which row-level audits read (audits.ts, plan.ts MergeStep).
 import { createHash } from "crypto";
 import type { DatasetSpec } from "../datasets/define";
+import { COMPILER_SEMANTICS, decisiveSpec, stableJson } from "./compiler-semantics";
 import { dialectFor, type SqlDialect } from "./dialects";
 import { compileAudits, compileSummary, compileTotals, TOTALS_RELATION, UNPARSED_RELATION, writtenRelation } from "./audits";
 import { ruleLabelExpr } from "./labels";
@@ -86,15 +87,16 @@ export interface CompileOptions {
 export const PUBLISH_ORDER: TableRole[] = ["silver", "quarantine", "state", "rejects", "bronze", "files"];
 
 /**
- * LoadPlan.fingerprint: the state, silver and quarantine columns and every step (rendered for
- * DuckDB, so both dialects share it). A change to a rule, a type, the key or the compiler's SQL
- * changes it; audits, summaries and the totals step they read do not.
+ * LoadPlan.fingerprint: the state, silver and quarantine columns, the spec's fields that decide
+ * rows and the compiler's semantics version (compiler-semantics.ts: why not the SQL text). A
+ * change to a rule, a type, the key, the silver table's name or the compiler's results changes
+ * it; a description, the landing prefix, Glue sizing and a compiler change that computes the
+ * same rows do not.
  */
 export function planFingerprint(spec: DatasetSpec): string {
   const tables = tableDefs(spec);
-  const steps = new Compiler(spec, dialectFor("duckdb")).steps();
-  const decisive = { tables: [tables.state, tables.silver, tables.quarantine], steps };
-  return createHash("sha256").update(JSON.stringify(decisive)).digest("hex").slice(0, 16);
+  const decisive = { tables: [tables.state, tables.silver, tables.quarantine], spec: decisiveSpec(spec), semantics: COMPILER_SEMANTICS };
+  return createHash("sha256").update(stableJson(decisive)).digest("hex").slice(0, 16);
 }
 
 /** Relations historySteps reads (ModelInputs of zone bronze and files) and the one it defines. */
