@@ -6,8 +6,9 @@
 // every compiler change do both, a rewrite that computes the same rows as much as a new typing
 // rule: after an upgrade, each model waited for a load of every dataset it reads, however rarely
 // files arrive there. So the compiler says when its results change: COMPILER_SEMANTICS.
-// test/engine/compiler-semantics.test.ts holds the hash of the compiled SQL per semantics version
-// and fails on any change to it until its author decides (bump, or only update the hash).
+// test/engine/compiled-sql.lock.json holds the hash of the compiled SQL with the version it was
+// written for, and test/engine/compiler-semantics.test.ts fails on any change to the SQL until
+// its author decides: bump the version, or only write the new hash.
 
 /**
  * The version of what compiled load and history SQL computes from the same spec and files. Bump it
