@@ -1,6 +1,7 @@
 // The load plan's fingerprint follows the spec and the compiler's semantics version, not the SQL
 // text (engine/compiler-semantics.ts), and a change to the compiled SQL cannot land without its
-// author deciding whether it changes results: the lock below holds the SQL's hash per version.
+// author deciding whether it changes results: compiled-sql.lock.json beside this file holds the
+// SQL's hash with the version it was written for.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
@@ -28,7 +29,7 @@ const VARIANTS: DatasetInput[] = [
       { kind: "accepted_values", column: "code", values: ["a", "b"] },
       { kind: "range", column: "price", min: 0, maxExclusive: true, max: 100 },
       { kind: "regex", column: "code", pattern: "^[a-z]+$" },
-      { kind: "expression", label: "made_before_at", sql: "price * 2 < 150 OR length(code) = 1" },
+      { kind: "expression", label: "cheap_or_short_code", sql: "price * 2 < 150 OR length(code) = 1" },
     ],
     pii: [
       { column: "note", mode: "hash" },
