@@ -9,6 +9,7 @@
 // test/engine/compiled-sql.lock.json holds the hash of the compiled SQL with the version it was
 // written for, and test/engine/compiler-semantics.test.ts fails on any change to the SQL until
 // its author decides: bump the version, or only write the new hash.
+import type { DatasetSpec } from "../datasets/define";
 
 /**
  * The version of what compiled load and history SQL computes from the same spec and files. Bump it
@@ -23,7 +24,7 @@ export const COMPILER_SEMANTICS = 1;
  * description, the file that declared it, the Glue job's sizing. A spec is normalized (defaults
  * applied), so an omitted field and its default are the same spec.
  */
-export function decisiveSpec<S extends { description?: string; sourceFile: string; prefix: string; suffix?: string; target: { table: string } }>(spec: S): object {
+export function decisiveSpec(spec: DatasetSpec): object {
   const { description: _description, sourceFile: _sourceFile, prefix: _prefix, suffix: _suffix, target, ...rest } = spec;
   return { ...rest, target: { table: target.table } };
 }

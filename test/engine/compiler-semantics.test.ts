@@ -59,13 +59,10 @@ const VARIANTS: DatasetInput[] = [
 /** Everything a load or a model's history computes, compiled for both engines. */
 function compiledSql(specs: DatasetSpec[]): string {
   const compiled = specs.flatMap((spec) =>
-    (["duckdb", "spark"] as const).map((dialect) => ({
-      dataset: spec.name,
-      dialect,
-      tables: compilePlan(spec, { dialect }).tables,
-      steps: compilePlan(spec, { dialect }).steps,
-      history: historySteps(spec, dialect),
-    })),
+    (["duckdb", "spark"] as const).map((dialect) => {
+      const plan = compilePlan(spec, { dialect });
+      return { dataset: spec.name, dialect, tables: plan.tables, steps: plan.steps, history: historySteps(spec, dialect) };
+    }),
   );
   return createHash("sha256").update(stableJson(compiled)).digest("hex").slice(0, 16);
 }
