@@ -3,9 +3,9 @@
 // layout: engine/file-layout.ts), row parsing by DuckDB's CSV reader with every type fixed to
 // VARCHAR (no sniffing: a file is read the same way whatever its content looks like).
 //
-// Accepted rows go straight from CSV to bronze's staging location, in ONE COPY per data date
-// over all of that date's files (the same single pass as a bare CSV -> Parquet copy, parallel
-// across files), and `output` reads those Parquet files back. The plan's later
+// Accepted rows go straight from CSV to bronze's staging location, in one COPY per data date
+// and thread over that date's files (the same single pass as a bare CSV -> Parquet copy, the
+// COPYs side by side), and `output` reads those Parquet files back. The plan's later
 // stage(bronze <- incoming) step adopts the files instead of writing the rows a second time
 // (TableStore.adopt). Reading into a temp table first and writing bronze from it cost two passes
 // over the widest relation of the run.
@@ -99,7 +99,7 @@ export async function readFiles(
     );
   }
 
-  // 2. Rows of the accepted files -> bronze staging, one COPY per data date.
+  // 2. Rows of the accepted files -> bronze staging, one COPY per data date and thread.
   const candidates = outcomes.filter((o): o is Candidate => "read" in o);
   const dates = [...new Set(candidates.map((c) => c.dataDate))].sort();
   const bronzeFiles: string[] = [];
@@ -107,16 +107,20 @@ export async function readFiles(
     const group = candidates.filter((c) => c.dataDate === date);
     const dir = path.join(bronze.dir, `_data_date=${date}`);
     fs.mkdirSync(dir, { recursive: true });
-    const target = path.join(dir, `${bronze.stem}.parquet`);
-    // Several files: one COPY for all of them. If one of them is malformed (or too big for the
-    // reader's defaults), read the files one by one, so each bad file is rejected with its own
-    // error and the others load.
-    const together = group.length > 1 && (await copyRows(session, plan, manifest, group, target).then(() => true, () => false));
+    // Several files: one COPY for all of them, or one per thread side by side when there are
+    // more: a CSV's rows are numbered in a sequential pipeline (copyRows), so a single COPY kept
+    // one thread of two busy (1,000,000 rows in 10 files: 0.80 -> 0.55 s). If one of the files is
+    // malformed (or too big for the reader's defaults), read the files one by one, so each bad
+    // file is rejected with its own error and the others load.
+    const lanes = group.length > 1 ? splitBySize(group, session.threads) : [];
+    const targets = lanes.map((_, j) => path.join(dir, lanes.length === 1 ? `${bronze.stem}.parquet` : `${bronze.stem}-${j + 1}.parquet`));
+    const sqls = lanes.map((lane, j) => copyRowsSql(plan, manifest, lane, targets[j]));
+    const together = lanes.length > 0 && (await session.runSideBySide(sqls).then(() => true, () => false));
     if (together) {
-      bronzeFiles.push(target);
+      bronzeFiles.push(...targets);
       continue;
     }
-    fs.rmSync(target, { force: true });
+    for (const target of targets) fs.rmSync(target, { force: true });
     for (const [i, c] of group.entries()) {
       const own = path.join(dir, `${bronze.stem}-${i + 1}.parquet`);
       try {
@@ -186,14 +190,11 @@ export async function readFiles(
  * (RecordShape.picks); `_row_number` counts data rows per file (row_number() OVER (): a
  * streaming window, so DuckDB scans each file in order even without preserve_insertion_order).
  */
-async function copyRows(
-  session: Session,
-  plan: LoadPlan,
-  manifest: Manifest,
-  group: Candidate[],
-  target: string,
-  lineLimits = "",
-): Promise<void> {
+async function copyRows(session: Session, plan: LoadPlan, manifest: Manifest, group: Candidate[], target: string, lineLimits = ""): Promise<void> {
+  await session.run(copyRowsSql(plan, manifest, group, target, lineLimits));
+}
+
+function copyRowsSql(plan: LoadPlan, manifest: Manifest, group: Candidate[], target: string, lineLimits = ""): string {
   const { source } = plan;
   const selects = group.map((c) => {
     const pick = (name: string): string => {
@@ -212,7 +213,22 @@ async function copyRows(
     ];
     return `SELECT ${[...data, ...lineage].join(", ")} FROM ${c.scan?.from ?? csvScan(c.file.localPath!, c.read!, source.csv, lineLimits)}`;
   });
-  await session.run(`COPY (${selects.join(" UNION ALL ")}) TO ${lit(target)} (${PARQUET_OPTIONS})`);
+  return `COPY (${selects.join(" UNION ALL ")}) TO ${lit(target)} (${PARQUET_OPTIONS})`;
+}
+
+/**
+ * `files` in at most `lanes` groups of about equal bytes (largest first, each to the lightest
+ * group), each group in manifest order.
+ */
+function splitBySize(files: Candidate[], lanes: number): Candidate[][] {
+  const groups = Array.from({ length: Math.max(1, Math.min(lanes, files.length)) }, () => ({ bytes: 0, files: [] as number[] }));
+  const sizes = files.map((c) => fs.statSync(c.file.localPath!).size);
+  for (const i of sizes.map((_, i) => i).sort((a, b) => sizes[b] - sizes[a] || a - b)) {
+    const lightest = groups.reduce((min, g) => (g.bytes < min.bytes ? g : min));
+    lightest.bytes += sizes[i];
+    lightest.files.push(i);
+  }
+  return groups.map((g) => g.files.sort((a, b) => a - b).map((i) => files[i]));
 }
 
 /**

@@ -111,8 +111,8 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
   // load settles.
   let interrupting: NodeJS.Timeout | undefined;
   const interrupt = () => {
-    engine.conn.interrupt();
-    interrupting = setInterval(() => engine.conn.interrupt(), 50);
+    engine.interrupt();
+    interrupting = setInterval(() => engine.interrupt(), 50);
   };
   signal?.addEventListener("abort", interrupt, { once: true });
   const checkAborted = () => {
@@ -124,6 +124,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<RunSummary> {
     ...engine,
     run: (sql) => (checkAborted(), engine.run(sql)),
     rows: (sql) => (checkAborted(), engine.rows(sql)),
+    runSideBySide: (sqls) => (checkAborted(), engine.runSideBySide(sqls)),
   };
   let store: TableStore | undefined;
   // From the publish record until every move is made: meanwhile the staging holds the rest of a

@@ -23,8 +23,19 @@ export function defaultMemoryLimit(): string {
 
 export interface Session {
   conn: DuckDBConnection;
+  /** Worker threads of the instance. */
+  threads: number;
   run(sql: string): Promise<number>;
   rows(sql: string): Promise<Record<string, unknown>[]>;
+  /**
+   * Independent statements side by side, each on its own connection of the instance (the first
+   * on `conn`), sharing its threads and memory limit; settles when all have, and then rejects
+   * with the first failure. For statements DuckDB runs in a sequential pipeline (a CSV scan
+   * numbering its rows), which alone keep one of the instance's threads busy.
+   */
+  runSideBySide(sqls: string[]): Promise<void>;
+  /** Stops the statements running on every connection of the session. */
+  interrupt(): void;
   close(): void;
 }
 
@@ -40,8 +51,10 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   const instance = await DuckDBInstance.create(":memory:", config);
   const conn = await instance.connect();
   const trace = traced();
+  const open = new Set<DuckDBConnection>([conn]);
   return {
     conn,
+    threads: Number(config.threads),
     async run(sql) {
       const result = await trace(sql, () => conn.run(sql));
       return Number(result.rowsChanged);
@@ -49,6 +62,23 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
     async rows(sql) {
       const reader = await trace(sql, () => conn.runAndReadAll(sql));
       return reader.getRowObjectsJS() as Record<string, unknown>[];
+    },
+    async runSideBySide(sqls) {
+      const extra = await Promise.all(sqls.slice(1).map(() => instance.connect()));
+      extra.forEach((c) => open.add(c));
+      try {
+        const settled = await Promise.allSettled(sqls.map((sql, i) => trace(sql, () => (i === 0 ? conn : extra[i - 1]).run(sql))));
+        const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+        if (failed) throw failed.reason;
+      } finally {
+        for (const c of extra) {
+          open.delete(c);
+          c.closeSync();
+        }
+      }
+    },
+    interrupt() {
+      for (const c of open) c.interrupt();
     },
     close() {
       conn.closeSync();
