@@ -175,7 +175,7 @@ def test_row_level_audits_read_the_rows_each_merge_wrote_and_each_merge_is_check
     # The rows each MERGE inserted or updated with (its source's non-removals), not a branch scan.
     assert set(written) == {"written_state", "written_silver", "written_quarantine"}
     assert written["written_silver"].endswith("FROM `silver_changes` s WHERE NOT COALESCE(s.`_delete`, FALSE)")
-    assert written["written_state"].endswith("FROM `state_delta` s")
+    assert written["written_state"].endswith("FROM `state_rows` s")
     assert not any("branch_" in s for s in written.values())
     # After the plan's audits, one check per merge step, in step order, before any fast-forward.
     checks = [s for s in statements if s.startswith("SELECT COUNT(*) AS violations FROM `written_") and "WHERE NOT EXISTS" in s]
