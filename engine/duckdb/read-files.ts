@@ -109,10 +109,12 @@ export async function readFiles(
     fs.mkdirSync(dir, { recursive: true });
     // Several files: one COPY for all of them, or one per thread side by side when there are
     // more: a CSV's rows are numbered in a sequential pipeline (copyRows), so a single COPY kept
-    // one thread of two busy (1,000,000 rows in 10 files: 0.80 -> 0.55 s). If one of the files is
-    // malformed (or too big for the reader's defaults), read the files one by one, so each bad
-    // file is rejected with its own error and the others load.
-    const lanes = group.length > 1 ? splitBySize(group, session.threads) : [];
+    // one thread of two busy (1,000,000 rows in 10 files: 0.80 -> 0.55 s). Not when a file's rows
+    // are in a temp table (JSON lines), which only the session's own connection sees. If one of
+    // the files is malformed (or too big for the reader's defaults), read the files one by one,
+    // so each bad file is rejected with its own error and the others load.
+    const apart = group.every((c) => !c.scan?.connectionLocal);
+    const lanes = group.length > 1 ? (apart ? splitBySize(group, session.threads) : [group]) : [];
     const targets = lanes.map((_, j) => path.join(dir, lanes.length === 1 ? `${bronze.stem}.parquet` : `${bronze.stem}-${j + 1}.parquet`));
     const sqls = lanes.map((lane, j) => copyRowsSql(plan, manifest, lane, targets[j]));
     const together = lanes.length > 0 && (await session.runSideBySide(sqls).then(() => true, () => false));

@@ -16,6 +16,8 @@ export interface Scan {
   pick: Map<string, string>;
   /** 1-based position of the row in its file. */
   rowNumber: string;
+  /** `from` is a temp table of the session's own connection, which no other connection sees. */
+  connectionLocal?: boolean;
 }
 
 export type FormatChecked = { reason: string; rows: number } | { header: string[]; extra: string[]; scan: Scan };

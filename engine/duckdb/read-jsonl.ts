@@ -69,7 +69,7 @@ export async function checkJsonl(
 
   const pick = new Map(declared.filter((name) => reader.present.has(name)).map((name) => [name, ident(`c${declared.indexOf(name)}`)]));
   const header = [...reader.present, ...reader.extra];
-  return { header, extra: reader.extra, scan: { from: table, pick, rowNumber: "n" } };
+  return { header, extra: reader.extra, scan: { from: table, pick, rowNumber: "n", connectionLocal: true } };
 }
 
 /** Bytes of the piece [at, end) without its line end (LF or CRLF): its line's length when it is one line. */

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { rollbackTable } from "../../engine/duckdb";
 import { ORDERS_HEADER, TestWorkspace, expectConserved, listFiles, orderRow } from "./helpers";
+import { TYPED_JSONL, typedJsonl } from "./typed-files";
 
 const csv = (ids: number[]) => [ORDERS_HEADER, ...ids.map((id) => orderRow("I", id, "2026-11-01 10:00:00"))].join("\n") + "\n";
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
@@ -63,6 +64,19 @@ describe("engine (DuckDB): bronze written side by side on several threads", func
     expect(bronzeFiles(ws).map((f) => path.basename(f))).to.deep.equal(["run-001-1.parquet", "run-001-3.parquet", "run-001-4.parquet"]);
     const [{ n, keys }] = await ws.query("SELECT COUNT(*) AS n, COUNT(DISTINCT order_id) AS keys FROM bronze_orders");
     expect({ n, keys }).to.deep.equal({ n: 900, keys: 900 });
+  });
+
+  it("copies JSON lines files, whose rows wait in a temp table of the session's connection, in one COPY", async () => {
+    const ws = workspace();
+    const second = TYPED_JSONL.replace(/"id": 3/, '"id": 4').replace(/"ID": 1/, '"ID": 5').replace(/"id": 2/, '"id": 6');
+
+    const summary = await ws.load(typedJsonl, [ws.file(typedJsonl, "a.jsonl", TYPED_JSONL), ws.file(typedJsonl, "b.jsonl", second)], { threads: 2 });
+
+    expectConserved(summary);
+    // Not the one-file-at-a-time names a failed side-by-side attempt falls back to.
+    const bronze = listFiles(path.join(ws.dir, "bronze/typed_jsonl")).filter((f) => f.endsWith(".parquet") && !f.includes("/_files/"));
+    expect(bronze.map((f) => path.basename(f))).to.deep.equal(["run-001.parquet"]);
+    expect(await ws.query("SELECT COUNT(*) AS n FROM bronze_typed_jsonl")).to.deep.equal([{ n: 6 }]);
   });
 
   it("a rollback of the run takes each of its bronze files", async () => {
