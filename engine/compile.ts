@@ -895,7 +895,10 @@ class Compiler extends SqlContext {
     return `SELECT ${cols.join(", ")} FROM (${sql}) d LEFT JOIN incoming_file_columns f ON d._file_id = f._file_id`;
   }
 
-  /** The changed keys' state rows: state_delta, its batch rows' per-file columns (which slimDelta left out) from incoming_file_columns. */
+  /**
+   * The changed keys' state rows: state_delta, with its batch rows' per-file columns (which
+   * slimDelta left out) from incoming_file_columns.
+   */
   private stateRows(): string {
     const perFile = new Set(this.perFileColumns());
     const cols = this.stateColumns().map((c) => (perFile.has(c) ? `CASE WHEN f._file_id IS NULL THEN d.${this.id(c)} ELSE f.${this.id(c)} END AS ${this.id(c)}` : `d.${this.id(c)}`));
