@@ -890,9 +890,7 @@ class Compiler extends SqlContext {
    * change first load's ~530,000 changed keys held 249 MB, now 156 MB (its peak RSS ~0.1 GB less).
    */
   private slimDelta(sql: string): string {
-    const perFile = new Set(this.perFileColumns());
-    const cols = this.stateColumns().map((c) => (perFile.has(c) ? `CASE WHEN f._file_id IS NULL THEN d.${this.id(c)} ELSE NULL END AS ${this.id(c)}` : `d.${this.id(c)}`));
-    return `SELECT ${cols.join(", ")} FROM (${sql}) d LEFT JOIN incoming_file_columns f ON d._file_id = f._file_id`;
+    return this.batchFileColumns(`(${sql})`, "NULL");
   }
 
   /**
@@ -900,9 +898,18 @@ class Compiler extends SqlContext {
    * slimDelta left out) from incoming_file_columns.
    */
   private stateRows(): string {
+    return this.batchFileColumns("state_delta", "f");
+  }
+
+  /**
+   * State's columns of `from`, whose per-file columns on a row of a batch file (one in
+   * incoming_file_columns, `f`) are `batch`: NULL (slimDelta) or the file's own (`f`, stateRows).
+   */
+  private batchFileColumns(from: string, batch: "NULL" | "f"): string {
     const perFile = new Set(this.perFileColumns());
-    const cols = this.stateColumns().map((c) => (perFile.has(c) ? `CASE WHEN f._file_id IS NULL THEN d.${this.id(c)} ELSE f.${this.id(c)} END AS ${this.id(c)}` : `d.${this.id(c)}`));
-    return `SELECT ${cols.join(", ")} FROM state_delta d LEFT JOIN incoming_file_columns f ON d._file_id = f._file_id`;
+    const value = (c: string) => (batch === "NULL" ? "NULL" : `f.${this.id(c)}`);
+    const cols = this.stateColumns().map((c) => (perFile.has(c) ? `CASE WHEN f._file_id IS NULL THEN d.${this.id(c)} ELSE ${value(c)} END AS ${this.id(c)}` : `d.${this.id(c)}`));
+    return `SELECT ${cols.join(", ")} FROM ${from} d LEFT JOIN incoming_file_columns f ON d._file_id = f._file_id`;
   }
 
   /**
@@ -1069,7 +1076,7 @@ class Compiler extends SqlContext {
 
   /** State's columns, in its table's order (tableDefs). */
   private stateNames(): string[] {
-    return [...this.bronzeCols.map(this.id), ...this.orderingNames(), ...partialImageColumn(this.spec).map((c) => c.name)];
+    return this.stateColumns().map((c) => (this.bronzeCols.includes(c) ? this.id(c) : c));
   }
 
   /** State's column names, unquoted, in order. */

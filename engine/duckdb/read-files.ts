@@ -224,7 +224,7 @@ function copyRowsSql(plan: LoadPlan, manifest: Manifest, group: Candidate[], tar
  */
 function splitBySize(files: Candidate[], lanes: number): Candidate[][] {
   const groups = Array.from({ length: Math.max(1, Math.min(lanes, files.length)) }, () => ({ bytes: 0, files: [] as number[] }));
-  const sizes = files.map((c) => fs.statSync(c.file.localPath!).size);
+  const sizes = files.map((c) => c.file.size);
   for (const i of sizes.map((_, i) => i).sort((a, b) => sizes[b] - sizes[a] || a - b)) {
     const lightest = groups.reduce((min, g) => (g.bytes < min.bytes ? g : min));
     lightest.bytes += sizes[i];
