@@ -29,7 +29,7 @@ import { AUDIT_TOTALS_RELATION, AUDITED_RELATION, CONSUMED_RELATION, PREVIOUS_RE
 import { hmacPads, PII_KEY_RELATION, workspacePiiKey } from "../pii-key";
 import type { PlanColumn } from "../plan";
 import { REPO_ROOT } from "../repo-root";
-import { currentSegments, KEYS_FILE, segmentsScan, shouldCompact, versionSegments, type Segmented } from "./segments";
+import { changedRowsScans, currentSegments, KEYS_FILE, segmentsScan, shouldCompact, versionSegments, type Segmented } from "./segments";
 import { createEmptyTable, fileList, ident, lit, openSession, PARQUET_OPTIONS, type Session } from "./session";
 import { pinDataset, type DatasetPin } from "./dataset-pin";
 import { fsyncTree } from "./durable";
@@ -425,13 +425,20 @@ async function registerInput(
       // A dimension over a dataset that hashes an attribute names the key as an input, as the
       // Glue model job reads it (model_executor.py): its attribute is the HMAC silver holds.
       return registerPiiKey(session, ws);
-    case "semantic_before": {
-      // The version the previous build read, or (a full rebuild) the current one: no difference.
+    case "semantic_before":
+    case "semantic_after": {
+      // Before: the version the previous build read, or (a full rebuild) the current one: no
+      // difference. After: the version the model's semantic input reads (registered first). Only
+      // compared with each other (plan.ts header), so both narrow to the keys changed in between.
       const mdir = modelDir(ws, input.model);
-      const version = base?.read?.[input.model] ?? readPointer(mdir)?.version;
-      const scan = version ? segmentsScan(versionSegments(mdir, version), (data) => path.join(mdir, data)) : null;
+      const current = read[input.model] ?? readPointer(mdir)?.version;
+      const before = base?.read?.[input.model] ?? current;
+      const version = input.zone === "semantic_before" ? before : current;
+      const folder = (data: string) => path.join(mdir, data);
+      const scan = version ? segmentsScan(versionSegments(mdir, version), folder) : null;
       if (scan === null) throw new Error(`model ${plan.model}: input ${input.model} has no published version`);
-      await view(scan);
+      const narrowed = base && before && current ? changedRowsScans(versionSegments(mdir, before), versionSegments(mdir, current), folder) : null;
+      await view(narrowed ? (input.zone === "semantic_before" ? narrowed.earlier : narrowed.later) : scan);
       return;
     }
     case "file": {

@@ -74,6 +74,40 @@ export function segmentsScan(seg: Segmented, folder: (data: string) => string): 
   return parts.length === 1 ? `(${parts[0]})` : `(${parts.join(" UNION ALL BY NAME ")})`;
 }
 
+/**
+ * Two versions of one table narrowed to the rows they may differ in, as FROM items, or null when
+ * their segments cannot tell (a compaction between them rewrote the table whole). When `later`'s
+ * segments start with all of `earlier`'s, each later one is a merge listing the keys it touched,
+ * and a row whose key none of them touched is the same row in both versions. So both narrow to
+ * the touched keys: `earlier`'s rows of those keys, and `later`'s own segments (its other rows of
+ * those keys are shadowed). A fact's incremental build compares a dimension's two versions this
+ * way (engine/models/fact-incremental.ts): a batch reads its few changed keys, not the dimension
+ * twice (500,000 customers: 44-65 ms -> 13 ms).
+ */
+export function changedRowsScans(
+  earlier: Segmented,
+  later: Segmented,
+  folder: (data: string) => string,
+): { earlier: string; later: string } | null {
+  const shared = earlier.segments.length;
+  if (later.segments.length < shared || earlier.segments.some((s, i) => s.data !== later.segments[i].data)) return null;
+  const since = later.segments.slice(shared);
+  const earlierScan = segmentsScan(earlier, folder);
+  const laterScan = segmentsScan(later, folder);
+  const none = (scan: string) => `(SELECT t.* FROM ${scan} t WHERE FALSE)`;
+  if (since.length === 0) return earlierScan && laterScan ? { earlier: none(earlierScan), later: none(laterScan) } : null;
+  if (!later.keyMatch || since.some((s) => !s.keys)) return null;
+  if (earlier.keyMatch && JSON.stringify(earlier.keyMatch) !== JSON.stringify(later.keyMatch)) return null;
+  const keys = since.map((s) => path.join(folder(s.data), KEYS_FILE));
+  const match = later.keyMatch.map((k) => `${k.target} = s."${k.source.replace(/"/g, '""')}"`).join(" AND ");
+  const touched = earlierScan ? `(SELECT t.* FROM ${earlierScan} t WHERE EXISTS (SELECT 1 FROM read_parquet(${fileList(keys)}) s WHERE ${match}))` : null;
+  const own = segmentsScan({ segments: since, keyMatch: later.keyMatch }, folder);
+  // A side with no data files at all: no rows, in the shape of the other side's table.
+  const anyScan = earlierScan ?? laterScan;
+  if (!anyScan) return null;
+  return { earlier: touched ?? none(anyScan), later: own ?? none(anyScan) };
+}
+
 /** Version folders the kept versions still read (a merge segment reads older versions' folders). */
 export function referencedFolders(tableDir: string, versions: string[]): Set<string> {
   const used = new Set<string>();

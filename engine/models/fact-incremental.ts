@@ -7,7 +7,9 @@
 //     absent from silver, not recomputed),
 //   - whose lookup key has such a bronze row in the lookup's dataset (re-keyed through the lookup),
 //   - whose dimension version at the row's as-of time differs between the dimension version the
-//     previous build read (`before_<dim>`, zone semantic_before) and the current one: a late
+//     previous build read (`before_<dim>`, zone semantic_before) and the one this build reads
+//     (`after_<dim>`, zone semantic_after: only these two are compared, so an executor may narrow
+//     both to the natural keys changed in between, plan.ts header): a late
 //     change that split a window, a delete, a new version, an inferred member completed
 //     (re-keyed). Only the times whose covering version changed: a new version closes the old
 //     window at its time, so only the rows at or after it are re-keyed, not the key's whole past.
@@ -30,6 +32,7 @@ import { PREVIOUS_RELATION, type ModelDelta, type ModelInput, type ModelStep } f
 
 export const bronzeRelation = (dataset: string): string => `bronze_${dataset}`;
 export const beforeRelation = (dimension: string): string => `before_${dimension}`;
+export const afterRelation = (dimension: string): string => `after_${dimension}`;
 const newKeys = (dataset: string): string => `fact_new_${dataset}`;
 const differingWindows = (dimension: string): string => `fact_diff_${dimension}`;
 const changedSpans = (dimension: string): string => `fact_changed_${dimension}`;
@@ -48,7 +51,10 @@ export function incrementalFactInputs(r: ResolvedFact): ModelInput[] {
   const datasets = [...new Set([r.source.name, ...[...r.lookups.values()].map((l) => l.name)])];
   return [
     ...datasets.map((dataset): ModelInput => ({ relation: bronzeRelation(dataset), zone: "bronze", dataset })),
-    ...[...r.dimensions.keys()].map((model): ModelInput => ({ relation: beforeRelation(model), zone: "semantic_before", model })),
+    ...[...r.dimensions.keys()].flatMap((model): ModelInput[] => [
+      { relation: beforeRelation(model), zone: "semantic_before", model },
+      { relation: afterRelation(model), zone: "semantic_after", model },
+    ]),
     { relation: PREVIOUS_RELATION, zone: "semantic", model: r.spec.name },
     ...RUN_INPUTS,
   ];
@@ -83,7 +89,7 @@ export function incrementalFactSteps(
     const either = (c: string) => `COALESCE(a.${c}, b.${c})`;
     const diffSql =
       `SELECT ${either(nk)} AS _nk, CASE WHEN a.${windows[0]} IS NULL THEN 'b' ELSE 'a' END AS _side, ${either(windows[0])} AS _sk, ` +
-      `${either(windows[2])} AS _from, ${either(windows[3])} AS _to FROM ${side(dim.name)} a FULL OUTER JOIN ${side(beforeRelation(dim.name))} b ` +
+      `${either(windows[2])} AS _from, ${either(windows[3])} AS _to FROM ${side(afterRelation(dim.name))} a FULL OUTER JOIN ${side(beforeRelation(dim.name))} b ` +
       `ON ${windows.map((c) => `a.${c} IS NOT DISTINCT FROM b.${c}`).join(" AND ")} ` +
       `WHERE (a.${windows[0]} IS NULL OR b.${windows[0]} IS NULL) AND ${either(nk)} IS NOT NULL`;
     // Where the covering version differs: windows of one side never overlap (the windows audit)

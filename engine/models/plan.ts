@@ -19,7 +19,12 @@
 // Incremental plans (docs/models.md "Incremental builds") also name the model's own previous
 // version (zone "semantic", model = the plan's model, relation `previous`), inputs of zones
 // "consumed" (relation `consumed`) and "runs" (relation `runs`) and, facts, inputs of zone
-// "semantic_before" (the version of a dimension that the previous version was built against).
+// "semantic_before" (the version of a dimension that the previous version was built against)
+// and its counterpart "semantic_after" (the version this build reads). The two are compared only
+// with each other, so an executor may leave out of both the natural keys whose rows are the same
+// in both versions (DuckDB does when the later version is the earlier one plus merge segments,
+// which list the keys they touched: a batch compares its few changed keys, not the dimension
+// twice; Spark registers both versions whole).
 // The executor:
 //   a. fingerprints the plan (modelPlanFingerprint, engine/models/fingerprint.ts: sha256 of the
 //      JSON of inputs, steps, output and columns) and stores it with each published version
@@ -27,11 +32,12 @@
 //   b. builds in full when there is no previous version, on a full refresh, when the previous
 //      version's fingerprint differs, or when a version its semantic_before inputs name is gone
 //      (the summary's modeReason says which): `previous` and `consumed` EMPTY, every
-//      semantic_before input = the model's current published table;
+//      semantic_before and semantic_after input = the model's current published table;
 //   c. otherwise registers `previous` (the published table), `consumed`: two STRING columns
 //      `relation`, `run_id`: for every bronze input of the plan, by its relation name,
 //      the distinct `_run_id`s that input held when the previous version was built, and every
-//      semantic_before input as the version of its model the previous version read;
+//      semantic_before input as the version of its model the previous version read, and every
+//      semantic_after input as the version its model's semantic input reads;
 //   d. reads, per bronze input relation, the distinct `_run_id`s it holds now and registers them
 //      as `runs` (the same two columns; read after the bronze inputs are registered, before any
 //      step: the SQL takes new runs from it instead of scanning bronze again); on publish, records
@@ -40,7 +46,7 @@
 //   e. reports mode ("incremental" | "full"), modeReason and the row count of `recomputed`
 //      (when set) in the build summary.
 // The SQL then treats rows whose `_run_id` is not in `consumed` for their relation as new, and
-// dimension rows that differ between a semantic_before input and its model's current table as
+// dimension rows that differ between a semantic_before input and its semantic_after twin as
 // changed. With `previous` and `consumed` empty the same SQL computes the full rebuild.
 // An executor may write an incremental build as its `delta`: the previous version without the
 // rows whose key is in `delta.keys`, plus the `delta.rows` rows, which the compilers guarantee
@@ -67,8 +73,13 @@ export type ModelInput =
   | { relation: string; zone: "consumed" }
   /** (relation, run_id) pairs the bronze inputs hold now (header above, step d). */
   | { relation: string; zone: "runs" }
-  /** The version of `model` the previous version read (header above, steps b and c). */
-  | { relation: string; zone: "semantic_before"; model: string };
+  /**
+   * The version of `model` the previous version read (header above, steps b and c); an executor
+   * may leave out the natural keys whose rows its semantic_after twin holds unchanged.
+   */
+  | { relation: string; zone: "semantic_before"; model: string }
+  /** The version of `model` this build reads, compared with its semantic_before twin (header above). */
+  | { relation: string; zone: "semantic_after"; model: string };
 
 export interface ModelStep {
   name: string;

@@ -26,7 +26,8 @@ snapshot when its state (model_state.py: fingerprint, consumed bronze runs, mode
 silver load plans) exists, matches the plan's fingerprint, names snapshots still there and the
 load plans of the silver snapshots pinned now (silver_plan.py); otherwise in full, saying why.
 `consumed` is then registered from that state, `semantic_before` inputs as the snapshot of
-their model read then (`VERSION AS OF`), `previous` as main; the new state is saved under the
+their model read then (`VERSION AS OF`), `semantic_after` ones as the snapshot read now, `previous`
+as main; the new state is saved under the
 branch's snapshot id before main is fast-forwarded to it.
 
 Like the load executor it talks to Spark through `spark.sql` and the `io` port only (tests use
@@ -308,6 +309,15 @@ class ModelExecutor:
             identifier = self.placement.model_table(item["model"])
             # The snapshot the previous build read, or (a full rebuild) the current one: no difference.
             snapshot = (self.base or {}).get("read", {}).get(item["model"]) or self.main_snapshot(identifier)
+            if snapshot is None:
+                raise RuntimeError(f"model {self.plan['model']}: input {item['model']} has no published version")
+            self.view(relation, f"SELECT * FROM {quote_identifier(identifier)} VERSION AS OF {snapshot}")
+        elif zone == "semantic_after":
+            # Its semantic_before twin's counterpart: the snapshot the model's semantic input reads
+            # (registered first). Both are registered whole here; DuckDB narrows them to the keys
+            # changed in between (engine/models/plan.ts header).
+            identifier = self.placement.model_table(item["model"])
+            snapshot = self.read.get(item["model"]) or self.main_snapshot(identifier)
             if snapshot is None:
                 raise RuntimeError(f"model {self.plan['model']}: input {item['model']} has no published version")
             self.view(relation, f"SELECT * FROM {quote_identifier(identifier)} VERSION AS OF {snapshot}")

@@ -25,7 +25,7 @@ from typing import Any, Dict, List
 from .tables import spark_type
 
 DATASET_ZONES = ("bronze", "files", "silver")
-ZONES = DATASET_ZONES + ("pii_key", "semantic", "file", "consumed", "runs", "semantic_before")
+ZONES = DATASET_ZONES + ("pii_key", "semantic", "file", "consumed", "runs", "semantic_before", "semantic_after")
 KINDS = ("date", "dimension", "fact")
 
 
@@ -66,7 +66,7 @@ def parse_model_plan(doc: Any, *, source: str, model: str) -> Dict[str, Any]:
             fail(f"input {relation} ({zone} of {item.get('dataset')}) has no entry in tables")
         if zone in DATASET_ZONES and not isinstance(ledgers.get(item.get("dataset")), str):
             fail(f"input {relation} ({zone} of {item.get('dataset')}) has no entry in ledgers")
-        if zone in ("semantic", "semantic_before") and not item.get("model"):
+        if zone in ("semantic", "semantic_before", "semantic_after") and not item.get("model"):
             fail(f"input {relation} names no model")
         if zone == "file" and not item.get("path"):
             fail(f"input {relation} names no path")

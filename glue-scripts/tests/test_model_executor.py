@@ -308,6 +308,7 @@ INCREMENTAL = dict(copy.deepcopy(PLAN), fingerprint="fp1", recomputed="dim_thing
     {"relation": "consumed", "zone": "consumed"},
     {"relation": "runs", "zone": "runs"},
     {"relation": "before_dim_other", "zone": "semantic_before", "model": "dim_other"},
+    {"relation": "after_dim_other", "zone": "semantic_after", "model": "dim_other"},
 ], delta={"rows": "SELECT * FROM `dim_thing`", "keys": "SELECT `thing_key` FROM `touched`", "keyColumns": ["thing_key"]})
 DELTA_KEYS = ("materialize", "delta_keys", "SELECT DISTINCT `thing_key` FROM (SELECT `thing_key` FROM `touched`) k")
 DELETE_DELTA_KEYS = (f"MERGE INTO {TABLE[:-1]}`.`branch_{BRANCH}` t USING `delta_keys` d "
@@ -334,6 +335,7 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     text = spark.statements
     assert any(t.startswith("CREATE OR REPLACE TEMP VIEW `consumed` AS SELECT CAST(NULL AS STRING)") for t in text)
     assert "CREATE OR REPLACE TEMP VIEW `before_dim_other` AS SELECT * FROM `glue_catalog`.`sem`.`dim_other` VERSION AS OF 1" in text
+    assert "CREATE OR REPLACE TEMP VIEW `after_dim_other` AS SELECT * FROM `glue_catalog`.`sem`.`dim_other` VERSION AS OF 1" in text
     # A full build writes and audits the whole table, created merge-on-read.
     assert "CREATE OR REPLACE TEMP VIEW `audited` AS SELECT * FROM `staged`" in text
     assert any(t.startswith(f"INSERT OVERWRITE {TABLE[:-1]}`.`branch_{BRANCH}`") for t in text)
@@ -357,6 +359,8 @@ def test_an_incremental_plan_builds_on_the_state_of_mains_snapshot_and_saves_its
     assert text.index(next(t for t in text if "DISTINCT `_run_id`" in t)) < text.index(runs_view) < text.index(
         next(t for t in text if t.startswith("CREATE OR REPLACE TEMP VIEW `hashed`")))
     assert "CREATE OR REPLACE TEMP VIEW `before_dim_other` AS SELECT * FROM `glue_catalog`.`sem`.`dim_other` VERSION AS OF 7" in text
+    # Its twin: the snapshot read now (whole on Spark; DuckDB narrows both to the keys changed since).
+    assert "CREATE OR REPLACE TEMP VIEW `after_dim_other` AS SELECT * FROM `glue_catalog`.`sem`.`dim_other` VERSION AS OF 1" in text
     assert "CREATE OR REPLACE TEMP VIEW `previous` AS SELECT `thing_key`, `name_hash` FROM `glue_catalog`.`sem`.`dim_thing`" in text
     # Only the delta is written: its keys' rows deleted, then the recomputed rows appended.
     assert not any(t.startswith("INSERT OVERWRITE") for t in text)

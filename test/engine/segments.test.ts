@@ -6,7 +6,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { readPointer, readVersionMeta, zoneDir } from "../../engine/duckdb/workspace";
-import { MAX_SEGMENTS } from "../../engine/duckdb/segments";
+import { changedRowsScans, MAX_SEGMENTS, segmentsScan, versionSegments, type Segmented } from "../../engine/duckdb/segments";
+import { openSession } from "../../engine/duckdb/session";
 import { rollbackTable } from "../../engine/duckdb";
 import { ORDERS_HEADER, TestWorkspace, expectConserved, orderRow } from "./helpers";
 
@@ -126,5 +127,51 @@ describe("engine (DuckDB): incremental publish as segments", function () {
     expect(events.find((e) => e.startsWith("mode:"))).to.match(/full refresh: the published tables were built by another plan \(an-older-plan -> /);
     expect(meta(ws, "state").segments).to.have.length(1);
     expect(meta(ws, "state").fingerprint).to.not.equal("an-older-plan");
+  });
+
+  describe("changedRowsScans: two versions narrowed to the rows they may differ in", () => {
+    const symmetric = (a: string, b: string) =>
+      `SELECT 'earlier' AS side, * FROM (SELECT * FROM ${a} EXCEPT ALL SELECT * FROM ${b}) x ` +
+      `UNION ALL SELECT 'later', * FROM (SELECT * FROM ${b} EXCEPT ALL SELECT * FROM ${a}) y ORDER BY ALL`;
+
+    it("differ exactly where the whole versions differ, holding only the keys touched in between", async () => {
+      await history();
+      const dir = zoneDir(ws.dir, "silver", "orders");
+      const folder = (data: string) => path.join(dir, data);
+      const versions = ["v000001", "v000002", "v000003"];
+      expect(versionSegments(dir, "v000003").segments).to.have.length(3);
+      const session = await openSession({ threads: 1 });
+      try {
+        for (const [i, j] of [[0, 1], [0, 2], [1, 2], [2, 2]]) {
+          const pair = `${versions[i]} -> ${versions[j]}`;
+          const [earlier, later] = [versionSegments(dir, versions[i]), versionSegments(dir, versions[j])];
+          const narrowed = changedRowsScans(earlier, later, folder);
+          expect(narrowed, pair).to.not.equal(null);
+          const whole = await session.rows(symmetric(segmentsScan(earlier, folder)!, segmentsScan(later, folder)!));
+          expect(await session.rows(symmetric(narrowed!.earlier, narrowed!.later)), pair).to.deep.equal(whole);
+          if (i === j) expect(whole, pair).to.deep.equal([]);
+          else expect(whole, pair).to.not.deep.equal([]);
+          // Only the keys the later segments list: b1 (v000002) touched 3, 4, 5; b2 (v000003) 5, 6, 101.
+          const keysOf: Record<string, number[]> = { v000002: [3, 4, 5], v000003: [5, 6, 101] };
+          const touched = new Set(later.segments.slice(earlier.segments.length).flatMap((seg) => keysOf[seg.data]));
+          for (const side of [narrowed!.earlier, narrowed!.later]) {
+            const ids = (await session.rows(`SELECT DISTINCT CAST(order_id AS INTEGER) AS id FROM ${side} ORDER BY 1`)).map((r) => Number(r.id));
+            expect(ids.every((id) => touched.has(id)), `${pair}: ${ids}`).to.equal(true);
+          }
+        }
+      } finally {
+        session.close();
+      }
+    });
+
+    it("cannot tell across a compaction or a later segment without keys: null", () => {
+      const keyMatch = [{ target: 't."order_id"', source: "order_id" }];
+      const base: Segmented = { segments: [{ data: "v000001", rows: 100, keys: false }] };
+      const merged: Segmented = { segments: [...base.segments, { data: "v000002", rows: 3, keys: true }], keyMatch };
+      const folder = (data: string) => path.join(ws.dir, data);
+      expect(changedRowsScans(merged, { segments: [{ data: "v000003", rows: 101, keys: false }] }, folder), "compacted").to.equal(null);
+      expect(changedRowsScans(base, { segments: [...base.segments, { data: "v000002", rows: 3, keys: false }], keyMatch }, folder), "no keys").to.equal(null);
+      expect(changedRowsScans(merged, base, folder), "later is shorter").to.equal(null);
+    });
   });
 });

@@ -364,11 +364,14 @@ describe("fact compiler (DuckDB) against a TypeScript oracle", function () {
       { relation: "dim_product", zone: "semantic", model: "dim_product" },
       { relation: "dim_customer", zone: "semantic", model: "dim_customer" },
       { relation: "dim_date", zone: "semantic", model: "dim_date" },
-      // Incremental builds (fact-incremental.ts): new bronze runs, the dimensions as last read, its own previous version.
+      // Incremental builds (fact-incremental.ts): new bronze runs, the dimensions as last read and
+      // as read now (the pair compared), its own previous version.
       { relation: "bronze_order_items", zone: "bronze", dataset: "order_items" },
       { relation: "bronze_orders", zone: "bronze", dataset: "orders" },
       { relation: "before_dim_product", zone: "semantic_before", model: "dim_product" },
+      { relation: "after_dim_product", zone: "semantic_after", model: "dim_product" },
       { relation: "before_dim_customer", zone: "semantic_before", model: "dim_customer" },
+      { relation: "after_dim_customer", zone: "semantic_after", model: "dim_customer" },
       { relation: "previous", zone: "semantic", model: "fact_order_items" },
       { relation: "consumed", zone: "consumed" },
       { relation: "runs", zone: "runs" },

@@ -85,7 +85,7 @@ export class ModelHarness {
     for (const input of plan.inputs) {
       if (input.relation in all) continue;
       if (input.zone === "consumed") all[input.relation] = NO_RUN_PAIRS;
-      else if (input.zone === "semantic_before" && input.model in all) all[input.relation] = all[input.model];
+      else if ((input.zone === "semantic_before" || input.zone === "semantic_after") && input.model in all) all[input.relation] = all[input.model];
       else if (input.relation === BRONZE_LOG_RELATION && HISTORY_BRONZE_RELATION in all) all[input.relation] = all[HISTORY_BRONZE_RELATION];
       else if (input.zone === "bronze" && silverRelation(input.dataset) in all) all[input.relation] = await this.noRowsLike(all[silverRelation(input.dataset)]);
     }
