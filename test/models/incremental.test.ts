@@ -171,6 +171,62 @@ describe("models: incremental builds equal full refreshes (DuckDB)", function ()
   });
 });
 
+describe("models: a fact after two dimension builds compares only the keys they touched (DuckDB)", function () {
+  this.timeout(5 * 60_000);
+  let inc: TestWorkspace;
+  let full: TestWorkspace;
+  before(() => {
+    inc = new TestWorkspace("incremental-chain-inc-");
+    full = new TestWorkspace("incremental-chain-full-");
+  });
+  after(() => {
+    inc.cleanup();
+    full.cleanup();
+  });
+
+  // 40 customers, so two batches of 2 stay under the compaction share (segments.ts): each dimension
+  // build adds a merge segment, and the fact's incremental build narrows the two versions it
+  // compares to the keys those segments list (changedRowsScans) instead of reading them whole.
+  const customers = Array.from({ length: 40 }, (_, i) => `2026-01-01 00:00:00,${i + 1},c${i + 1}@x,PT,2026-01-01`);
+  const orders = Array.from({ length: 20 }, (_, i) => `2026-03-0${(i % 9) + 1} 00:00:00,${200 + i},${i + 1},2026-03-0${(i % 9) + 1} 00:00:00,paid,${i + 1}.00`);
+  const star = MODELS.filter((m) => ["dim_date", "dim_customer", "fact_orders"].includes(m.name));
+  const batches: Files[] = [
+    {
+      customers: [{ name: "LOAD00000001.csv", receivedAt: at("2026-04-01"), lines: [CUSTOMERS, ...customers] }],
+      orders: [{ name: "LOAD00000001.csv", receivedAt: at("2026-04-01"), lines: [ORDERS, ...orders] }],
+    },
+    // Customer 1 (order 200 on 03-01) moves on 02-15, before it: re-keyed. Customer 2 (order 201 on
+    // 03-02) moves on 03-05, after it: not re-keyed.
+    { customers: [{ name: "20260402-000000000.csv", receivedAt: at("2026-04-02"), lines: [cdc(CUSTOMERS), "U,2026-02-15 00:00:00,1,c1@x,ES,2026-01-01", "U,2026-03-05 00:00:00,2,c2@x,ES,2026-01-01"] }] },
+    // Customer 3 (order 202 on 03-03) deleted on 03-01, before it: re-keyed to -1. Customer 11 (order
+    // 210 on 03-02) a no-op update: nothing.
+    { customers: [{ name: "20260403-000000000.csv", receivedAt: at("2026-04-03"), lines: [cdc(CUSTOMERS), "D,2026-03-01 00:00:00,3,c3@x,PT,2026-01-01", "U,2026-03-02 12:00:00,11,c11@x,PT,2026-01-01"] }] },
+  ];
+
+  it("re-keys exactly the facts either build changed, equal to a full refresh", async () => {
+    for (const ws of [inc, full]) {
+      await loadBatch(ws, batches[0]);
+      await buildModels(ws.dir, star, { datasets: DATASETS });
+      for (const batch of batches.slice(1)) {
+        await loadBatch(ws, batch);
+        const dims = byModel(await buildModels(ws.dir, star, { datasets: DATASETS, select: "dim_customer" }));
+        expect(dims.dim_customer).to.include({ status: "built", mode: "incremental" });
+      }
+    }
+    const dir = modelDir(inc.dir, "dim_customer");
+    const segments = (readVersionMeta(dir, readPointer(dir)!.version) as ModelVersionMeta).segments!;
+    expect(segments.map((g) => g.keys), "two merge segments on the version the fact read").to.deep.equal([false, true, true]);
+
+    const incremental = byModel(await buildModels(inc.dir, star, { datasets: DATASETS, select: "fact_orders" }));
+    const refreshed = byModel(await buildModels(full.dir, star, { datasets: DATASETS, select: "fact_orders", fullRefresh: true }));
+    expect(incremental.fact_orders).to.include({ status: "built", mode: "incremental", recomputed: 2 });
+    expect(refreshed.fact_orders).to.include({ status: "built", mode: "full" });
+    expect(await canonical(inc, "fact_orders")).to.deep.equal(await canonical(full, "fact_orders"));
+    const keys = await inc.query("SELECT order_id, customer_key FROM fact_orders WHERE order_id IN (200, 202) ORDER BY order_id");
+    expect(keys.map((r) => String(r.customer_key) === "-1")).to.deep.equal([false, true]);
+  });
+});
+
 describe("models: a full-load file's earlier version arriving late regenerates the loaded one (DuckDB)", function () {
   this.timeout(5 * 60_000);
   let inc: TestWorkspace;
