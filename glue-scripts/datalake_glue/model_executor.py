@@ -26,9 +26,9 @@ snapshot when its state (model_state.py: fingerprint, consumed bronze runs, mode
 silver load plans) exists, matches the plan's fingerprint, names snapshots still there and the
 load plans of the silver snapshots pinned now (silver_plan.py); otherwise in full, saying why.
 `consumed` is then registered from that state, `semantic_before` inputs as the snapshot of
-their model read then (`VERSION AS OF`), `semantic_after` ones as the snapshot read now, `previous`
-as main; the new state is saved under the
-branch's snapshot id before main is fast-forwarded to it.
+their model read then (`VERSION AS OF`), `semantic_after` ones as the snapshot read now,
+`previous` as main; the new state is saved under the branch's snapshot id before main is
+fast-forwarded to it.
 
 Like the load executor it talks to Spark through `spark.sql` and the `io` port only (tests use
 tests/fake_spark.py).
@@ -305,19 +305,14 @@ class ModelExecutor:
                     raise RuntimeError(f"model {self.plan['model']}: input {item['model']} has no published version")
                 self.read[item["model"]] = snapshot
                 self.view(relation, f"SELECT * FROM {quote_identifier(identifier)} VERSION AS OF {snapshot}")
-        elif zone == "semantic_before":
+        elif zone in ("semantic_before", "semantic_after"):
+            # After: the snapshot the model's semantic input reads (registered first). Before: the
+            # one the previous build read, or (a full rebuild) that same one: no difference. Both
+            # whole here; DuckDB narrows the pair to the keys changed in between (plan.ts header).
             identifier = self.placement.model_table(item["model"])
-            # The snapshot the previous build read, or (a full rebuild) the current one: no difference.
-            snapshot = (self.base or {}).get("read", {}).get(item["model"]) or self.main_snapshot(identifier)
-            if snapshot is None:
-                raise RuntimeError(f"model {self.plan['model']}: input {item['model']} has no published version")
-            self.view(relation, f"SELECT * FROM {quote_identifier(identifier)} VERSION AS OF {snapshot}")
-        elif zone == "semantic_after":
-            # Its semantic_before twin's counterpart: the snapshot the model's semantic input reads
-            # (registered first). Both are registered whole here; DuckDB narrows them to the keys
-            # changed in between (engine/models/plan.ts header).
-            identifier = self.placement.model_table(item["model"])
-            snapshot = self.read.get(item["model"]) or self.main_snapshot(identifier)
+            now = self.read.get(item["model"]) or self.main_snapshot(identifier)
+            then = (self.base or {}).get("read", {}).get(item["model"])
+            snapshot = (then or now) if zone == "semantic_before" else now
             if snapshot is None:
                 raise RuntimeError(f"model {self.plan['model']}: input {item['model']} has no published version")
             self.view(relation, f"SELECT * FROM {quote_identifier(identifier)} VERSION AS OF {snapshot}")

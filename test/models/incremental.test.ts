@@ -113,18 +113,23 @@ async function loadBatch(ws: TestWorkspace, batch: Files): Promise<void> {
 
 const byModel = (summaries: ModelSummary[]) => Object.fromEntries(summaries.map((s) => [s.model, s]));
 
-describe("models: incremental builds equal full refreshes (DuckDB)", function () {
-  this.timeout(10 * 60_000);
-  let inc: TestWorkspace;
-  let full: TestWorkspace;
+/** Two workspaces for the suite (one built incrementally, one with --full-refresh), made before it and removed after. */
+function workspacePair(prefix: string): { inc: TestWorkspace; full: TestWorkspace } {
+  const pair = {} as { inc: TestWorkspace; full: TestWorkspace };
   before(() => {
-    inc = new TestWorkspace("incremental-inc-");
-    full = new TestWorkspace("incremental-full-");
+    pair.inc = new TestWorkspace(`${prefix}-inc-`);
+    pair.full = new TestWorkspace(`${prefix}-full-`);
   });
   after(() => {
-    inc.cleanup();
-    full.cleanup();
+    pair.inc.cleanup();
+    pair.full.cleanup();
   });
+  return pair;
+}
+
+describe("models: incremental builds equal full refreshes (DuckDB)", function () {
+  this.timeout(10 * 60_000);
+  const ws = workspacePair("incremental");
 
   /** What each batch's incremental build recomputed, per model (worked out from BATCHES). */
   const RECOMPUTED: Array<Record<string, number>> = [
@@ -154,14 +159,14 @@ describe("models: incremental builds equal full refreshes (DuckDB)", function ()
 
   BATCHES.forEach((batch, i) => {
     it(`batch ${i + 1}: every table equals the full refresh, and only the touched rows were recomputed`, async () => {
-      await loadBatch(inc, batch);
-      await loadBatch(full, batch);
-      const incremental = byModel(await buildModels(inc.dir, MODELS, { datasets: DATASETS }));
-      const refreshed = byModel(await buildModels(full.dir, MODELS, { datasets: DATASETS, fullRefresh: true }));
+      await loadBatch(ws.inc, batch);
+      await loadBatch(ws.full, batch);
+      const incremental = byModel(await buildModels(ws.inc.dir, MODELS, { datasets: DATASETS }));
+      const refreshed = byModel(await buildModels(ws.full.dir, MODELS, { datasets: DATASETS, fullRefresh: true }));
       for (const model of MODELS) {
         expect(incremental[model.name].status, `${model.name}: ${incremental[model.name].error}`).to.equal("built");
         expect(refreshed[model.name].status, `${model.name}: ${refreshed[model.name].error}`).to.equal("built");
-        expect(await canonical(inc, model.name), model.name).to.deep.equal(await canonical(full, model.name));
+        expect(await canonical(ws.inc, model.name), model.name).to.deep.equal(await canonical(ws.full, model.name));
       }
       for (const [model, n] of Object.entries(RECOMPUTED[i])) {
         expect(incremental[model], model).to.include({ mode: i === 0 ? "full" : "incremental", recomputed: n });
@@ -173,16 +178,7 @@ describe("models: incremental builds equal full refreshes (DuckDB)", function ()
 
 describe("models: a fact after two dimension builds compares only the keys they touched (DuckDB)", function () {
   this.timeout(5 * 60_000);
-  let inc: TestWorkspace;
-  let full: TestWorkspace;
-  before(() => {
-    inc = new TestWorkspace("incremental-chain-inc-");
-    full = new TestWorkspace("incremental-chain-full-");
-  });
-  after(() => {
-    inc.cleanup();
-    full.cleanup();
-  });
+  const ws = workspacePair("incremental-chain");
 
   // 40 customers, so two batches of 2 stay under the compaction share (segments.ts): each dimension
   // build adds a merge segment, and the fact's incremental build narrows the two versions it
@@ -204,25 +200,25 @@ describe("models: a fact after two dimension builds compares only the keys they 
   ];
 
   it("re-keys exactly the facts either build changed, equal to a full refresh", async () => {
-    for (const ws of [inc, full]) {
-      await loadBatch(ws, batches[0]);
-      await buildModels(ws.dir, star, { datasets: DATASETS });
+    for (const w of [ws.inc, ws.full]) {
+      await loadBatch(w, batches[0]);
+      await buildModels(w.dir, star, { datasets: DATASETS });
       for (const batch of batches.slice(1)) {
-        await loadBatch(ws, batch);
-        const dims = byModel(await buildModels(ws.dir, star, { datasets: DATASETS, select: "dim_customer" }));
+        await loadBatch(w, batch);
+        const dims = byModel(await buildModels(w.dir, star, { datasets: DATASETS, select: "dim_customer" }));
         expect(dims.dim_customer).to.include({ status: "built", mode: "incremental" });
       }
     }
-    const dir = modelDir(inc.dir, "dim_customer");
+    const dir = modelDir(ws.inc.dir, "dim_customer");
     const segments = (readVersionMeta(dir, readPointer(dir)!.version) as ModelVersionMeta).segments!;
     expect(segments.map((g) => g.keys), "two merge segments on the version the fact read").to.deep.equal([false, true, true]);
 
-    const incremental = byModel(await buildModels(inc.dir, star, { datasets: DATASETS, select: "fact_orders" }));
-    const refreshed = byModel(await buildModels(full.dir, star, { datasets: DATASETS, select: "fact_orders", fullRefresh: true }));
+    const incremental = byModel(await buildModels(ws.inc.dir, star, { datasets: DATASETS, select: "fact_orders" }));
+    const refreshed = byModel(await buildModels(ws.full.dir, star, { datasets: DATASETS, select: "fact_orders", fullRefresh: true }));
     expect(incremental.fact_orders).to.include({ status: "built", mode: "incremental", recomputed: 2 });
     expect(refreshed.fact_orders).to.include({ status: "built", mode: "full" });
-    expect(await canonical(inc, "fact_orders")).to.deep.equal(await canonical(full, "fact_orders"));
-    const keys = await inc.query("SELECT order_id, customer_key FROM fact_orders WHERE order_id IN (200, 202) ORDER BY order_id");
+    expect(await canonical(ws.inc, "fact_orders")).to.deep.equal(await canonical(ws.full, "fact_orders"));
+    const keys = await ws.inc.query("SELECT order_id, customer_key FROM fact_orders WHERE order_id IN (200, 202) ORDER BY order_id");
     expect(keys.map((r) => String(r.customer_key) === "-1")).to.deep.equal([false, true]);
   });
 });
