@@ -435,10 +435,10 @@ async function registerInput(
       const before = base?.read?.[input.model] ?? current;
       const version = input.zone === "semantic_before" ? before : current;
       const folder = (data: string) => path.join(mdir, data);
-      const scan = version ? segmentsScan(versionSegments(mdir, version), folder) : null;
-      if (scan === null) throw new Error(`model ${plan.model}: input ${input.model} has no published version`);
       const narrowed = base && before && current ? changedRowsScans(versionSegments(mdir, before), versionSegments(mdir, current), folder) : null;
-      await view(narrowed ? (input.zone === "semantic_before" ? narrowed.earlier : narrowed.later) : scan);
+      const scan = narrowed ? (input.zone === "semantic_before" ? narrowed.earlier : narrowed.later) : version ? segmentsScan(versionSegments(mdir, version), folder) : null;
+      if (scan === null) throw new Error(`model ${plan.model}: input ${input.model} has no published version`);
+      await view(scan);
       return;
     }
     case "file": {

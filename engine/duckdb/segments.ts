@@ -67,16 +67,21 @@ export function segmentsScan(seg: Segmented, folder: (data: string) => string): 
       parts.push(`SELECT * FROM ${scan}`);
       return;
     }
-    const match = seg.keyMatch.map((k) => `${k.target} = s."${k.source.replace(/"/g, '""')}"`).join(" AND ");
-    parts.push(`SELECT t.* FROM ${scan} t WHERE NOT EXISTS (SELECT 1 FROM read_parquet(${fileList(later)}) s WHERE ${match})`);
+    parts.push(`SELECT t.* FROM ${scan} t WHERE NOT EXISTS (SELECT 1 FROM read_parquet(${fileList(later)}) s WHERE ${keysMatch(seg.keyMatch)})`);
   });
   if (parts.length === 0) return null;
   return parts.length === 1 ? `(${parts[0]})` : `(${parts.join(" UNION ALL BY NAME ")})`;
 }
 
+/** A row `t` of the table has the key of a `_keys.parquet` row `s`. */
+function keysMatch(keyMatch: KeyMatch): string {
+  return keyMatch.map((k) => `${k.target} = s."${k.source.replace(/"/g, '""')}"`).join(" AND ");
+}
+
 /**
  * Two versions of one table narrowed to the rows they may differ in, as FROM items, or null when
- * their segments cannot tell (a compaction between them rewrote the table whole). When `later`'s
+ * their segments cannot tell (a compaction between them rewrote the table whole) or the earlier
+ * version has no data files. When `later`'s
  * segments start with all of `earlier`'s, each later one is a merge listing the keys it touched,
  * and a row whose key none of them touched is the same row in both versions. So both narrow to
  * the touched keys: `earlier`'s rows of those keys, and `later`'s own segments (its other rows of
@@ -93,19 +98,17 @@ export function changedRowsScans(
   if (later.segments.length < shared || earlier.segments.some((s, i) => s.data !== later.segments[i].data)) return null;
   const since = later.segments.slice(shared);
   const earlierScan = segmentsScan(earlier, folder);
-  const laterScan = segmentsScan(later, folder);
-  const none = (scan: string) => `(SELECT t.* FROM ${scan} t WHERE FALSE)`;
-  if (since.length === 0) return earlierScan && laterScan ? { earlier: none(earlierScan), later: none(laterScan) } : null;
+  if (!earlierScan) return null;
+  const none = `(SELECT t.* FROM ${earlierScan} t WHERE FALSE)`;
+  // No later segment: the same segments, so the same table, and nothing differs.
+  if (since.length === 0) return { earlier: none, later: none };
   if (!later.keyMatch || since.some((s) => !s.keys)) return null;
   if (earlier.keyMatch && JSON.stringify(earlier.keyMatch) !== JSON.stringify(later.keyMatch)) return null;
   const keys = since.map((s) => path.join(folder(s.data), KEYS_FILE));
-  const match = later.keyMatch.map((k) => `${k.target} = s."${k.source.replace(/"/g, '""')}"`).join(" AND ");
-  const touched = earlierScan ? `(SELECT t.* FROM ${earlierScan} t WHERE EXISTS (SELECT 1 FROM read_parquet(${fileList(keys)}) s WHERE ${match}))` : null;
+  const touched = `(SELECT t.* FROM ${earlierScan} t WHERE EXISTS (SELECT 1 FROM read_parquet(${fileList(keys)}) s WHERE ${keysMatch(later.keyMatch)}))`;
+  // Later segments without data files (keys only: their rows all went): no rows of them.
   const own = segmentsScan({ segments: since, keyMatch: later.keyMatch }, folder);
-  // A side with no data files at all: no rows, in the shape of the other side's table.
-  const anyScan = earlierScan ?? laterScan;
-  if (!anyScan) return null;
-  return { earlier: touched ?? none(anyScan), later: own ?? none(anyScan) };
+  return { earlier: touched, later: own ?? none };
 }
 
 /** Version folders the kept versions still read (a merge segment reads older versions' folders). */
