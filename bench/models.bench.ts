@@ -7,7 +7,8 @@
 // asserted. Sizes: BENCH_MODELS_CUSTOMERS, BENCH_MODELS_ORDERS, BENCH_MODELS_CHANGES, all
 // multiplied by BENCH_MODELS_SCALE (e.g. 0.01 for a quick look); BENCH_MODELS_ENGINES=duckdb
 // (or spark) runs one engine. Peak memory: DuckDB's is this process's RSS, Spark's
-// its server's process tree (PSS: bench/process-tree.ts). One build pair varies by ~10% on DuckDB
+// its server's process tree (PSS: bench/process-tree.ts). Under each Spark model build: its five
+// slowest statements, from the job log (bench/spark-log.ts). One build pair varies by ~10% on DuckDB
 // and ~40% on Spark between runs, so DuckDB builds the pair BENCH_MODELS_ROUNDS times (default 3),
 // each on a copy of the workspace as the batch left it, and the figure is the median round. Spark
 // runs one round: its Iceberg metadata names files by absolute path, so a copied warehouse would
@@ -25,6 +26,7 @@ import { generateDataset } from "../local/generator";
 import { MODELS } from "../models";
 import { benchManifest, mb, measure, sec } from "./engine-measure";
 import { peakTreeMemory } from "./process-tree";
+import { slowestStatements } from "./spark-log";
 
 const SCALE = Number(process.env.BENCH_MODELS_SCALE ?? 1);
 const size = (name: string, fallback: number) => Math.max(1, Math.round(Number(process.env[name] ?? fallback) * SCALE));
@@ -53,6 +55,8 @@ interface Engine {
   phases: Map<string, ModelBuildResult["phasesMs"]>;
   /** Keeps the workspace as it is and puts it back before each round; absent: one round. */
   snapshot?: { save(): void; restore(): void };
+  /** A model build's slowest statements, when the engine logs them (Spark's job log). */
+  slowest?(runId: string): string[];
 }
 
 export async function run(): Promise<void> {
@@ -73,9 +77,10 @@ export async function run(): Promise<void> {
     if (ENGINES.includes("duckdb")) await starBench(files, duckdbEngine(join(tmp, "duckdb")));
     if (ENGINES.includes("spark")) {
       const workspace = join(tmp, "spark");
-      server = await SparkServer.start({ warehouse: icebergWarehouse(workspace), logFile: join(tmp, "spark.log"), shufflePartitions: 4 });
+      const logFile = join(tmp, "spark.log");
+      server = await SparkServer.start({ warehouse: icebergWarehouse(workspace), logFile, shufflePartitions: 4 });
       try {
-        await starBench(files, sparkEngine(workspace, server));
+        await starBench(files, sparkEngine(workspace, server, logFile));
       } finally {
         await server.close();
         server = undefined;
@@ -127,7 +132,7 @@ function duckdbEngine(workspace: string): Engine {
   };
 }
 
-function sparkEngine(workspace: string, server: SparkServer): Engine {
+function sparkEngine(workspace: string, server: SparkServer, logFile: string): Engine {
   return {
     name: `Spark ${GLUE_RUNTIME.sparkVersion} + Iceberg ${GLUE_RUNTIME.icebergVersion} (local)`,
     workspace,
@@ -139,6 +144,7 @@ function sparkEngine(workspace: string, server: SparkServer): Engine {
       return { result, ms: Date.now() - started, peak };
     },
     phases: new Map(),
+    slowest: (runId) => slowestStatements(logFile, runId, 5),
   };
 }
 
@@ -165,6 +171,7 @@ async function starBench(files: Files, engine: Engine): Promise<void> {
       const p = m.phases.get(s.model);
       const split = p ? `  [inputs ${sec(p.inputs)}, steps+write ${sec(p.build)}, audits ${sec(p.audits)}]` : "";
       console.log(`  ${s.model.padEnd(14)} ${s.status.padEnd(7)} ${sec(s.durationMs).padStart(8)}  ${String(s.rows?.toLocaleString("en-US")).padStart(11)} rows${work}${split}${s.error ? `  ${s.error}` : ""}`);
+      for (const line of s.kind === "date" ? [] : (engine.slowest?.(s.runId) ?? [])) console.log(`    ${line}`);
     }
   };
 

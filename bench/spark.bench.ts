@@ -8,7 +8,7 @@
 //      embedded engine is the right one).
 // Sizes: BENCH_SPARK_SIZES=500000,5000000 BENCH_SPARK_BATCH=50000 BENCH_SPARK_ROWS=1000000;
 // BENCH_SPARK_PART=incremental|compare runs one part; BENCH_SPARK_DRIVER_MEMORY (default 4g).
-import { mkdtempSync, readFileSync, rmSync } from "fs";
+import { mkdtempSync, rmSync } from "fs";
 import { cpus, tmpdir, totalmem } from "os";
 import { join } from "path";
 import { getDataset } from "../datasets";
@@ -18,6 +18,7 @@ import { runLoadSpark, SparkServer, GLUE_RUNTIME, type SparkDatabases } from "..
 import { generateDataset } from "../local/generator";
 import { benchManifest, mb, measure, sec } from "./engine-measure";
 import { peakTreeMemory } from "./process-tree";
+import { slowestStatements } from "./spark-log";
 
 const SIZES = (process.env.BENCH_SPARK_SIZES ?? "500000,5000000").split(",").map(Number);
 const BATCH = Number(process.env.BENCH_SPARK_BATCH ?? 50_000);
@@ -83,16 +84,6 @@ async function setWriteMode(server: SparkServer, dbs: SparkDatabases, mode: "cop
   }
 }
 
-/** The slowest statements of one run, from the runner's log (each statement logs its duration). */
-function slowest(logFile: string, runId: string, n = 6): string[] {
-  const lines = readFileSync(logFile, "utf8").split("\n").filter((l) => l.includes(`"runId": "${runId}"`));
-  const timed = lines
-    .map((l) => /"message": "(?:sql|query) \((\d+) ms\): (.{0,90})/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ ms: Number(m[1]), what: m[2].replace(/\\"/g, '"') }));
-  return timed.sort((a, b) => b.ms - a.ms).slice(0, n).map((t) => `${sec(t.ms).padStart(9)}  ${t.what}`);
-}
-
 async function incrementalAtScale(tmp: string, server: SparkServer): Promise<void> {
   console.log(`\n-- (a) one batch of ${BATCH.toLocaleString("en-US")} changes over growing state --`);
   const results: { keys: number; duck: number; mor: number; cow: number }[] = [];
@@ -107,7 +98,7 @@ async function incrementalAtScale(tmp: string, server: SparkServer): Promise<voi
     const mor = await onSpark(server, sparkWs, dbs, [b1], out, `mor-${keys}`);
     console.log(`  spark batch, merge-on-read: ${sec(mor.ms)}`);
     for (const t of [`${dbs.bronze}.state_orders`, `${dbs.silver}.${spec.target.table}`]) console.log(`    ${t}: ${await lastCommit(server, `glue_catalog.${t}`)}`);
-    for (const line of slowest(join(tmp, "spark.log"), `mor-${keys}`)) console.log(`    ${line}`);
+    for (const line of slowestStatements(join(tmp, "spark.log"), `mor-${keys}`)) console.log(`    ${line}`);
     await setWriteMode(server, dbs, "copy-on-write");
     const cow = await onSpark(server, sparkWs, dbs, [b2], out, `cow-${keys}`);
     console.log(`  spark batch, copy-on-write: ${sec(cow.ms)}`);
