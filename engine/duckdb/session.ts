@@ -121,8 +121,9 @@ function traced(): <T>(sql: string, run: () => Promise<T>) => Promise<T> {
 // for integers, decimals and timestamps (ids and times that grow compress to a few bits a row)
 // and DELTA_LENGTH_BYTE_ARRAY for strings. Smaller and faster both ways: 5 M silver orders rows
 // 121 -> 74 MB, 4 columns read in 65-73 -> 38-47 ms, written in 1.27-1.41 -> 1.02-1.23 s; 5 M
-// bronze orders rows (all strings) 149 -> 128 MB, read whole in 427-569 -> 350-382 ms; the star's
-// builds ~10% faster (bench models: incremental 0.89 s, full rebuild 4.17 s). DuckDB, Arrow
+// bronze orders rows (all strings) 149 -> 128 MB, read whole in 427-569 -> 350-382 ms; the bench
+// star's builds ~10% faster (3 runs each: incremental median 1049 -> 907 ms, full rebuild 4670 ->
+// 4242 ms), so the models bench's ratio barely moves (21.2% and 22.0%, two runs after). DuckDB, Arrow
 // (pyarrow, polars) and Spark read these encodings; a tool that reads only Parquet 1's does not
 // (none of the platform's: the workspace is read through DuckDB). Files written before stay
 // Parquet 1, and a table may mix both.
