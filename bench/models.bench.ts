@@ -18,7 +18,7 @@ import { cpus, tmpdir, totalmem } from "os";
 import { join } from "path";
 import { DATASETS, getDataset } from "../datasets";
 import type { Manifest, RunSummary } from "../engine/contracts";
-import { buildModel, buildModels, defaultMemoryLimit, runLoad, type ModelSummary } from "../engine/duckdb";
+import { buildModels, defaultMemoryLimit, runLoad, type ModelSummary } from "../engine/duckdb";
 import { duckdbModelExecutor, type ModelExecutor } from "../engine/duckdb/build-models";
 import type { ModelBuildResult } from "../engine/duckdb/build-model";
 import { GLUE_RUNTIME, icebergWarehouse, runLoadSpark, SparkServer, sparkModelExecutor } from "../engine/spark";
@@ -105,14 +105,15 @@ function generate(root: string): Files {
 
 function duckdbEngine(workspace: string): Engine {
   const phases = new Map<string, ModelBuildResult["phasesMs"]>();
+  const executor = duckdbModelExecutor(workspace);
   return {
     name: "DuckDB",
     workspace,
     load: (manifest) => runLoad({ workspace, spec: getDataset(manifest.dataset), manifest, writeSummary: false }),
     executor: {
-      ...duckdbModelExecutor(workspace),
+      ...executor,
       build: async (plan, options) => {
-        const r = await buildModel(workspace, plan, options);
+        const r = await executor.build(plan, options);
         phases.set(plan.model, r.phasesMs);
         return r;
       },
@@ -182,12 +183,16 @@ async function starBench(files: Files, engine: Engine): Promise<void> {
   engine.snapshot?.save();
   const modelMs = (s: ModelSummary[]) => s.filter((m) => m.kind !== "date").reduce((n, m) => n + m.durationMs, 0);
   const pairs: Array<{ incremental: number; full: number }> = [];
+  // The whole build's wall time too: it includes dim_date and what the models' builds share (the
+  // DuckDB executor opens one instance for all of them), which no model's own time holds.
+  const walls: Array<{ incremental: number; full: number }> = [];
   for (let round = 1; round <= rounds; round++) {
     if (round > 1) engine.snapshot!.restore();
     const incremental = await build(false);
     const full = await build(true);
     const pair = { incremental: modelMs(incremental.result), full: modelMs(full.result) };
     pairs.push(pair);
+    walls.push({ incremental: incremental.ms, full: full.ms });
     if (round === 1) {
       report("incremental build", incremental);
       report("full rebuild", full);
@@ -195,8 +200,11 @@ async function starBench(files: Files, engine: Engine): Promise<void> {
     if (rounds > 1) console.log(`round ${round}/${rounds}: incremental ${sec(pair.incremental)}, full rebuild ${sec(pair.full)} -> ${((pair.incremental / pair.full) * 100).toFixed(1)}%`);
   }
   const ratioOf = (p: { incremental: number; full: number }) => p.incremental / p.full;
-  const median = [...pairs].sort((a, b) => ratioOf(a) - ratioOf(b))[Math.floor(pairs.length / 2)];
+  const medianOf = (all: typeof pairs) => [...all].sort((a, b) => ratioOf(a) - ratioOf(b))[Math.floor(all.length / 2)];
+  const median = medianOf(pairs);
   const ratio = ratioOf(median);
+  const wall = medianOf(walls);
+  console.log(`whole build, wall clock (dim_date and the shared engine included): incremental ${sec(wall.incremental)}, full rebuild ${sec(wall.full)} -> ${(ratioOf(wall) * 100).toFixed(1)}%`);
   console.log(
     `${engine.name}: dim_customer + fact_orders after a ${CHANGES.toLocaleString("en-US")}-change batch${rounds > 1 ? ` (median of ${rounds} rounds)` : ""}: incremental ${sec(median.incremental)}, ` +
       `full rebuild ${sec(median.full)} -> ${(ratio * 100).toFixed(1)}% (target <= ${TARGET * 100}%) -> ${ratio <= TARGET ? "meets target" : "MISSES target"}`,

@@ -30,7 +30,7 @@ import { hmacPads, PII_KEY_RELATION, workspacePiiKey } from "../pii-key";
 import type { PlanColumn } from "../plan";
 import { REPO_ROOT } from "../repo-root";
 import { changedRowsScans, currentSegments, KEYS_FILE, segmentsScan, shouldCompact, versionSegments, type Segmented } from "./segments";
-import { createEmptyTable, fileList, ident, lit, openSession, PARQUET_OPTIONS, type Session } from "./session";
+import { createEmptyTable, fileList, ident, lit, openSession, PARQUET_OPTIONS, type Session, type SessionPool } from "./session";
 import { pinDataset, type DatasetPin } from "./dataset-pin";
 import { fsyncTree } from "./durable";
 import {
@@ -76,6 +76,12 @@ export interface BuildModelOptions {
   runId?: string;
   memoryLimit?: string;
   threads?: number;
+  /**
+   * The instance a build of several models shares (session.ts SessionPool; its memory, threads
+   * and spill folder are the pool's): the model builds on a connection of it. @default an
+   * instance of its own, closed after the build
+   */
+  sessions?: SessionPool;
   /** How long to wait for a load that is publishing an input dataset. @default PUBLISH_WAIT_MS (dataset-pin.ts) */
   publishWaitMs?: number;
   /** A test seam: awaited before each input is registered (the race tests load a dataset there). */
@@ -116,7 +122,9 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
   const fingerprint = modelPlanFingerprint(plan);
   let base = incrementalBase(workspace, plan, fingerprint, options.fullRefresh ?? false);
   const read: Record<string, string> = {};
-  const session = await openSession({ memoryLimit: options.memoryLimit, threads: options.threads, tempDirectory: spill });
+  const session = options.sessions
+    ? await options.sessions.session()
+    : await openSession({ memoryLimit: options.memoryLimit, threads: options.threads, tempDirectory: spill });
   try {
     // Builds of a model never overlap (the workspace lock; local mode builds one at a time):
     // anything under its staging folder is a crashed build's leftover.

@@ -3,6 +3,8 @@
 // does not stop the build: the models reading it build against its last published version (a
 // fact is skipped only when a model it reads has never published). Call holding the workspace
 // lock, like a load (local/cli-workspace-audit.ts lockWorkspace).
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { DATASETS } from "../../datasets";
 import type { DatasetSpec } from "../../datasets/define";
 import type { ModelSpec } from "../../models/define";
@@ -13,6 +15,8 @@ import { buildOrder, modelDependencies, modelsAffectedBy } from "../models/order
 import type { ModelPlan } from "../models/plan";
 import { buildModel, newBuildRunId, publishedModelVersion, type ModelBuildResult } from "./build-model";
 import { owedModels, settleModels } from "./models-owed";
+import { openSessionPool, type SessionPool } from "./session";
+import { duckdbTempDir } from "./workspace";
 
 /**
  * What runs one model's plan: DuckDB in-process (the default), or the Glue model job on local
@@ -23,13 +27,31 @@ export interface ModelExecutor {
   /** The model's published version, or null when it never published. */
   published(model: string): Promise<string | null>;
   build(plan: ModelPlan, options: { datasets: readonly DatasetSpec[]; fullRefresh: boolean; runId: string }): Promise<ModelBuildResult>;
+  /** Runs `work`, a build of several models, with what their builds share (absent: nothing). */
+  buildTogether?<T>(work: () => Promise<T>): Promise<T>;
 }
 
-export const duckdbModelExecutor = (workspace: string): ModelExecutor => ({
-  dialect: "duckdb",
-  published: async (model) => publishedModelVersion(workspace, model),
-  build: (plan, options) => buildModel(workspace, plan, options),
-});
+/** The builds of one buildModels call share a DuckDB instance, each on its own connection. */
+export function duckdbModelExecutor(workspace: string): ModelExecutor {
+  let sessions: SessionPool | undefined;
+  return {
+    dialect: "duckdb",
+    published: async (model) => publishedModelVersion(workspace, model),
+    build: (plan, options) => buildModel(workspace, plan, { ...options, sessions }),
+    async buildTogether(work) {
+      if (sessions) return work();
+      const spill = path.join(duckdbTempDir(workspace), newBuildRunId());
+      sessions = await openSessionPool({ tempDirectory: spill });
+      try {
+        return await work();
+      } finally {
+        sessions.close();
+        sessions = undefined;
+        fs.rmSync(spill, { recursive: true, force: true });
+      }
+    },
+  };
+}
 
 export interface ModelSummary {
   model: string;
@@ -81,13 +103,16 @@ export async function buildModels(workspace: string, models: readonly ModelSpec[
   // builds every model. Read now: a load publishing while it runs owes another build.
   const owed = [...owedModels(workspace)].filter(([dataset]) => (options.changed ? options.changed.includes(dataset) : options.select === undefined));
   const summaries: ModelSummary[] = [];
-  for (const spec of order) {
-    if (options.stop?.aborted) break;
-    options.onStart?.(spec);
-    const summary = await buildOne(executor, spec, { dialect: executor.dialect, datasets, models }, compile, options.fullRefresh === true);
-    summaries.push(summary);
-    options.onModel?.(summary);
-  }
+  const together = executor.buildTogether?.bind(executor) ?? (<T>(work: () => Promise<T>) => work());
+  await together(async () => {
+    for (const spec of order) {
+      if (options.stop?.aborted) break;
+      options.onStart?.(spec);
+      const summary = await buildOne(executor, spec, { dialect: executor.dialect, datasets, models }, compile, options.fullRefresh === true);
+      summaries.push(summary);
+      options.onModel?.(summary);
+    }
+  });
   // A failed build leaves the debt: the next load builds those models again even when it
   // publishes nothing (a model never built is no better than one never requested).
   // A stopped build leaves it too: the models after the stop were not built.
