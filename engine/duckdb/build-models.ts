@@ -31,22 +31,34 @@ export interface ModelExecutor {
   buildTogether?<T>(work: () => Promise<T>): Promise<T>;
 }
 
-/** The builds of one buildModels call share a DuckDB instance, each on its own connection. */
+/**
+ * The builds of one buildModels call share a DuckDB instance, each on its own connection. A
+ * failed build gets the next one a fresh instance: a fatal DuckDB error (out of memory inside an
+ * operator, an internal error) leaves the instance unusable, and one model's failure must not
+ * fail the models after it.
+ */
 export function duckdbModelExecutor(workspace: string): ModelExecutor {
-  let sessions: SessionPool | undefined;
+  let shared: { sessions: SessionPool; spill: string } | undefined;
   return {
     dialect: "duckdb",
     published: async (model) => publishedModelVersion(workspace, model),
-    build: (plan, options) => buildModel(workspace, plan, { ...options, sessions }),
+    async build(plan, options) {
+      const result = await buildModel(workspace, plan, { ...options, sessions: shared?.sessions });
+      if (shared && result.status !== "SUCCEEDED") {
+        shared.sessions.close();
+        shared.sessions = await openSessionPool({ tempDirectory: shared.spill });
+      }
+      return result;
+    },
     async buildTogether(work) {
-      if (sessions) return work();
+      if (shared) return work();
       const spill = path.join(duckdbTempDir(workspace), newBuildRunId());
-      sessions = await openSessionPool({ tempDirectory: spill });
+      shared = { sessions: await openSessionPool({ tempDirectory: spill }), spill };
       try {
         return await work();
       } finally {
-        sessions.close();
-        sessions = undefined;
+        shared.sessions.close();
+        shared = undefined;
         fs.rmSync(spill, { recursive: true, force: true });
       }
     },
