@@ -8,7 +8,7 @@ import { DIALECTS } from "../../engine/dialects";
 import { renderExpression } from "../../engine/expression-sql";
 import { openSession } from "../../engine/duckdb/session";
 import { venvPython } from "../../engine/spark/runtime";
-import { functionNames } from "./spark-dialect.test";
+import { functionNames } from "./spark-function-names";
 
 const input = (sql: string): DatasetInput => ({
   name: "things",

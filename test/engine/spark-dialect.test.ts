@@ -7,23 +7,13 @@ import { DATASETS, defineDataset } from "../../datasets";
 import { compilePlan } from "../../engine/compile";
 import { DIALECTS } from "../../engine/dialects";
 import { venvPython } from "../../engine/spark/runtime";
+import { functionNames } from "./spark-function-names";
 
 /** Spark SQL built-ins (https://spark.apache.org/docs/latest/api/sql/) the plans may use. */
 const SPARK_FUNCTIONS = new Set([
   "abs", "cast", "coalesce", "concat", "concat_ws", "count", "date_format", "dense_rank", "greatest", "instr", "last_value", "length", "lower", "lpad", "max", "min", "month", "named_struct", "nullif",
   "regexp_extract", "replace", "round", "row_number", "rpad", "sha2", "substr", "sum", "trim", "try_cast", "unhex", "upper", "year",
 ]);
-/** Words that precede "(" without being a function call. */
-const NOT_FUNCTIONS = new Set(["in", "as", "from", "join", "over", "and", "or", "not", "where", "on", "select", "by", "then", "else", "when", "decimal", "all", "exists", "between"]);
-
-/** Function names called in a Spark SQL statement (string literals and quoted identifiers ignored). */
-export function functionNames(sql: string): string[] {
-  // Join hints (/*+ BROADCAST(r) */) name aliases, not functions.
-  const bare = sql.replace(/\/\*\+[^*]*\*\//g, "").replace(/'(?:[^'\\]|\\.)*'/g, "''").replace(/`(?:[^`]|``)*`/g, "x");
-  const names = [...bare.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)].map((m) => m[1].toLowerCase());
-  return [...new Set(names.filter((n) => !NOT_FUNCTIONS.has(n)))];
-}
-
 interface Statement {
   where: string;
   sql: string;
