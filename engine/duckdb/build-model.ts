@@ -106,7 +106,8 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
   const t0 = Date.now();
   const dir = modelDir(workspace, plan.model);
   const staging = modelStagingDir(workspace, plan.model, runId);
-  const spill = path.join(duckdbTempDir(workspace), `${plan.model}-${safeName(runId)}`);
+  // A build on a shared instance spills into the pool's folder (build-models.ts), which removes it.
+  const spill = options.sessions ? undefined : path.join(duckdbTempDir(workspace), `${plan.model}-${safeName(runId)}`);
   const result: ModelBuildResult = {
     model: plan.model,
     runId,
@@ -187,7 +188,7 @@ export async function buildModel(workspace: string, plan: ModelPlan, options: Bu
   } finally {
     session.close();
     fs.rmSync(staging, { recursive: true, force: true });
-    fs.rmSync(spill, { recursive: true, force: true });
+    if (spill) fs.rmSync(spill, { recursive: true, force: true });
     removeEmptyParents(staging, path.join(workspace, "_staging"));
   }
   result.finishedAt = new Date().toISOString();
