@@ -4,6 +4,9 @@
 // lineage, rejects, audits or atomic publish), on the same generated orders files, run
 // alternately (so drift in the machine's load hits both) as separate processes measured exactly
 // (bench/report-usage.js: getrusage of each child). Targets: wall and peak memory <= 1.5x the peer.
+// A third script runs with them, the contract's floor (bench/contract-floor.js: the least work the
+// contract asks for, hand-written the peer's way): how much of the CLI's ratio the contract itself
+// costs, and how much is left to win.
 // Sizes: BENCH_PEER_ROWS (default 1,000,000), BENCH_PEER_FILES (10), BENCH_PEER_ROUNDS (3).
 import { execFileSync } from "child_process";
 import { mkdtempSync, readFileSync, rmSync } from "fs";
@@ -50,28 +53,43 @@ export async function run(): Promise<void> {
     );
     execFileSync(process.execPath, [join(ROOT, "bin", "datalake.js"), "--version"], { cwd: ROOT, stdio: "ignore" }); // builds a stale bundle
     const peer: Usage[] = [];
+    const floor: Usage[] = [];
     const cli: Usage[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const out = mkdtempSync(join(tmp, "peer-"));
       peer.push(runMeasured([join(__dirname, "peer-reconcile.js"), out, ...paths], join(tmp, "usage.json")));
+      const floorOut = mkdtempSync(join(tmp, "floor-"));
+      floor.push(runMeasured([join(__dirname, "contract-floor.js"), floorOut, ...paths], join(tmp, "usage.json")));
       const workspace = mkdtempSync(join(tmp, "ws-"));
       cli.push(runMeasured([join(ROOT, "bin", "datalake.js"), "load", "--dataset", "orders", "--workspace", workspace, "--json", "--no-build", ...paths], join(tmp, "usage.json")));
-      console.log(`  round ${round}: peer ${sec(peer[round - 1].ms)} / ${mb(peer[round - 1].peakRss)}, CLI load ${sec(cli[round - 1].ms)} / ${mb(cli[round - 1].peakRss)}`);
+      const at = (runs: Usage[]) => `${sec(runs[round - 1].ms)} / ${mb(runs[round - 1].peakRss)}`;
+      console.log(`  round ${round}: peer ${at(peer)}, contract floor ${at(floor)}, CLI load ${at(cli)}`);
       rmSync(out, { recursive: true, force: true });
+      rmSync(floorOut, { recursive: true, force: true });
       rmSync(workspace, { recursive: true, force: true });
     }
     const peerCounts = JSON.parse(peer[0].stdout) as { silverRows: number; quarantineRows: number };
     const loaded = (JSON.parse(cli[0].stdout) as { counts?: Record<string, number> }[])[0]?.counts ?? {};
-    console.log(`  peer: silver ${peerCounts.silverRows}, quarantine ${peerCounts.quarantineRows}; CLI: silver ${loaded.silverRows}, quarantine ${loaded.quarantineRows}, rejected ${loaded.rejectedRows}`);
+    const floorCounts = JSON.parse(floor[0].stdout) as { silverRows: number; quarantineRows: number };
+    console.log(
+      `  peer: silver ${peerCounts.silverRows}, quarantine ${peerCounts.quarantineRows}; contract floor: silver ${floorCounts.silverRows}, ` +
+        `quarantine ${floorCounts.quarantineRows}; CLI: silver ${loaded.silverRows}, quarantine ${loaded.quarantineRows}, rejected ${loaded.rejectedRows}`,
+    );
     const line = (name: string, runs: Usage[]) =>
       `${name.padEnd(28)} ${sec(median(runs.map((r) => r.ms))).padStart(9)} wall  ${sec(median(runs.map((r) => r.cpuMs))).padStart(9)} CPU  peak RSS ${mb(median(runs.map((r) => r.peakRss))).padStart(8)}`;
     console.log("median of the rounds:");
     console.log(line("hand-written DuckDB reconcile", peer));
+    console.log(line("contract floor (hand-written)", floor));
     console.log(line("datalake load (CLI)", cli));
-    const ratio = (pick: (u: Usage) => number) => median(cli.map(pick)) / median(peer.map(pick));
+    const ratio = (of: Usage[], to: Usage[], pick: (u: Usage) => number) => median(of.map(pick)) / median(to.map(pick));
+    const ratios = (of: Usage[], to: Usage[]) => [ratio(of, to, (u) => u.ms), ratio(of, to, (u) => u.cpuMs), ratio(of, to, (u) => u.peakRss)];
     const verdict = (r: number) => (r <= TARGET ? "meets" : "MISSES");
-    const [wall, cpu, rss] = [ratio((u) => u.ms), ratio((u) => u.cpuMs), ratio((u) => u.peakRss)];
+    const [wall, cpu, rss] = ratios(cli, peer);
     console.log(`ratio CLI / peer: wall ${wall.toFixed(2)} (target <= ${TARGET}: ${verdict(wall)}), CPU ${cpu.toFixed(2)}, peak memory ${rss.toFixed(2)} (target <= ${TARGET}: ${verdict(rss)})`);
+    const [floorWall, floorCpu, floorRss] = ratios(floor, peer);
+    console.log(`ratio contract floor / peer: wall ${floorWall.toFixed(2)}, CPU ${floorCpu.toFixed(2)}, peak memory ${floorRss.toFixed(2)} (what the contract's own work costs)`);
+    const [leftWall, leftCpu, leftRss] = ratios(cli, floor);
+    console.log(`ratio CLI / contract floor: wall ${leftWall.toFixed(2)}, CPU ${leftCpu.toFixed(2)}, peak memory ${leftRss.toFixed(2)} (what the platform adds to it)`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
