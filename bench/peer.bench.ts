@@ -76,7 +76,7 @@ export async function run(): Promise<void> {
         `quarantine ${floorCounts.quarantineRows}; CLI: silver ${loaded.silverRows}, quarantine ${loaded.quarantineRows}, rejected ${loaded.rejectedRows}`,
     );
     const line = (name: string, runs: Usage[]) =>
-      `${name.padEnd(28)} ${sec(median(runs.map((r) => r.ms))).padStart(9)} wall  ${sec(median(runs.map((r) => r.cpuMs))).padStart(9)} CPU  peak RSS ${mb(median(runs.map((r) => r.peakRss))).padStart(8)}`;
+      `${name.padEnd(30)} ${sec(median(runs.map((r) => r.ms))).padStart(9)} wall  ${sec(median(runs.map((r) => r.cpuMs))).padStart(9)} CPU  peak RSS ${mb(median(runs.map((r) => r.peakRss))).padStart(8)}`;
     console.log("median of the rounds:");
     console.log(line("hand-written DuckDB reconcile", peer));
     console.log(line("contract floor (hand-written)", floor));
