@@ -52,21 +52,24 @@ export async function run(): Promise<void> {
         `${ROWS.toLocaleString("en-US")} orders changes in ${paths.length} header CSV files (${mb(sizeOf(paths))}); ${ROUNDS} rounds, alternating`,
     );
     execFileSync(process.execPath, [join(ROOT, "bin", "datalake.js"), "--version"], { cwd: ROOT, stdio: "ignore" }); // builds a stale bundle
+    // Each script writes into a fresh folder under tmp, removed as soon as its run is measured.
+    const measureIn = (prefix: string, args: (dir: string) => string[]): Usage => {
+      const dir = mkdtempSync(join(tmp, prefix));
+      try {
+        return runMeasured(args(dir), join(tmp, "usage.json"));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
     const peer: Usage[] = [];
     const floor: Usage[] = [];
     const cli: Usage[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      const out = mkdtempSync(join(tmp, "peer-"));
-      peer.push(runMeasured([join(__dirname, "peer-reconcile.js"), out, ...paths], join(tmp, "usage.json")));
-      const floorOut = mkdtempSync(join(tmp, "floor-"));
-      floor.push(runMeasured([join(__dirname, "contract-floor.js"), floorOut, ...paths], join(tmp, "usage.json")));
-      const workspace = mkdtempSync(join(tmp, "ws-"));
-      cli.push(runMeasured([join(ROOT, "bin", "datalake.js"), "load", "--dataset", "orders", "--workspace", workspace, "--json", "--no-build", ...paths], join(tmp, "usage.json")));
+      peer.push(measureIn("peer-", (out) => [join(__dirname, "peer-reconcile.js"), out, ...paths]));
+      floor.push(measureIn("floor-", (out) => [join(__dirname, "contract-floor.js"), out, ...paths]));
+      cli.push(measureIn("ws-", (ws) => [join(ROOT, "bin", "datalake.js"), "load", "--dataset", "orders", "--workspace", ws, "--json", "--no-build", ...paths]));
       const at = (runs: Usage[]) => `${sec(runs[round - 1].ms)} / ${mb(runs[round - 1].peakRss)}`;
       console.log(`  round ${round}: peer ${at(peer)}, contract floor ${at(floor)}, CLI load ${at(cli)}`);
-      rmSync(out, { recursive: true, force: true });
-      rmSync(floorOut, { recursive: true, force: true });
-      rmSync(workspace, { recursive: true, force: true });
     }
     const peerCounts = JSON.parse(peer[0].stdout) as { silverRows: number; quarantineRows: number };
     const loaded = (JSON.parse(cli[0].stdout) as { counts?: Record<string, number> }[])[0]?.counts ?? {};
