@@ -6,10 +6,10 @@
 // append on a branch of each table (merge-on-read, as the executor writes a delta), one current
 // row per touched customer, the fact's count and sum against silver's, and the written keys
 // against the dimension. Left out, though the build does them: the DMS change order and partial
-// images, the dimension windows compared for late changes, surrogate keys and PII hashing, the
-// consumed-runs bookkeeping, WAP branches, catalog reads and state, the other audits. So the build's
-// time can approach it, never go under it: it prices what local Spark costs for the reads and
-// writes themselves (the incremental target is a fraction of the full rebuild).
+// images, the dimension windows compared for late changes, the build's surrogate keys (one cheap
+// hash here) and PII hashing, the consumed-runs bookkeeping, WAP, catalog reads and state, the
+// other audits. So the build's time can approach it, never go under it: its share of the full
+// rebuild is the lowest incremental figure this engine reaches on this machine.
 import type { SparkServer } from "../engine/spark";
 
 const C = "glue_catalog";
@@ -30,8 +30,8 @@ export async function sparkStarFloor(server: SparkServer, batch: { customers: st
   };
   const dim = `${C}.semantic.dim_customer`;
   const fact = `${C}.semantic.fact_orders`;
-  // The executor's broadcast threshold (model_executor.py MODEL_BROADCAST_THRESHOLD), then the
-  // server's own back.
+  // A build's broadcast threshold (model_executor.py MODEL_BROADCAST_THRESHOLD) while the floor
+  // runs; the server's own is set back after.
   const [threshold] = await server.sql("SET spark.sql.autoBroadcastJoinThreshold");
   await server.sql("SET spark.sql.autoBroadcastJoinThreshold = 67108864");
   for (const table of [dim, fact]) await server.sql(`ALTER TABLE ${table} CREATE BRANCH IF NOT EXISTS ${BRANCH}`);
@@ -72,7 +72,8 @@ export async function sparkStarFloor(server: SparkServer, batch: { customers: st
         `AND (d.valid_to IS NULL OR r.order_ts < d.valid_to) WHERE COALESCE(d.customer_key, -1) <> r.customer_key`,
     );
   } finally {
-    // Nothing of the floor stays: main was never touched, the branches and cached relations go.
+    // Nothing of the floor stays: main was never touched, the branches are dropped and the cached
+    // relations uncached.
     for (const table of [dim, fact]) await server.sql(`ALTER TABLE ${table} DROP BRANCH IF EXISTS ${BRANCH}`);
     for (const relation of ["floor_ck", "floor_hist", "floor_ok", "floor_rec"]) await server.sql(`UNCACHE TABLE IF EXISTS ${relation}`);
     await server.sql(`SET spark.sql.autoBroadcastJoinThreshold = ${String(threshold.value)}`);
